@@ -1,0 +1,185 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+
+namespace MedLedger.Crypto;
+
+/// <summary>HPKE AEAD identifiers (RFC 9180, section 7.3).</summary>
+public enum HpkeAead
+{
+    Aes128Gcm = 1,
+    Aes256Gcm = 2,
+}
+
+/// <summary>
+/// HPKE base mode (RFC 9180) with DHKEM(P-256, HKDF-SHA256) (kem_id 0x0010) and HKDF-SHA256
+/// (kdf_id 0x0001), single-shot: one message per encapsulation, so sequence number 0 and the
+/// nonce is base_nonce. Built on System.Security.Cryptography only.
+/// </summary>
+public static class Hpke
+{
+    private const int Nsecret = 32;
+    private const int Nh = 32;
+    private const int Nn = 12;
+
+    private static readonly byte[] KemSuiteId = [(byte)'K', (byte)'E', (byte)'M', 0x00, 0x10];
+    private static readonly byte[] VersionLabel = "HPKE-v1"u8.ToArray();
+
+    /// <summary>RFC 9180 section 7.1.3: deterministic key pair from input keying material (bitmask 0xff for P-256).</summary>
+    public static (byte[] PrivateKey, byte[] PublicKey) DeriveKeyPair(byte[] ikm)
+    {
+        ArgumentNullException.ThrowIfNull(ikm);
+        if (ikm.Length < 32)
+        {
+            // The RFC asks for at least Nsk bytes of entropy; shorter input is a caller bug.
+            throw new CryptoFormatException("DeriveKeyPair needs at least 32 bytes of input keying material.");
+        }
+        var dkpPrk = LabeledExtract(KemSuiteId, [], "dkp_prk"u8, ikm);
+        for (var counter = 0; counter <= 255; counter++)
+        {
+            var candidate = LabeledExpand(KemSuiteId, dkpPrk, "candidate"u8, [(byte)counter], 32);
+            candidate[0] &= 0xff; // the P-256 bitmask is 0xff, kept to mirror the RFC pseudo-code
+            if (P256.IsValidScalar(candidate))
+            {
+                return (candidate, P256.PublicKeyFromPrivate(candidate));
+            }
+        }
+        // Probability about 2^-8192; the RFC says to fail rather than loop forever.
+        throw new CryptoFormatException("DeriveKeyPair found no valid scalar.");
+    }
+
+    public static (byte[] Enc, byte[] Ciphertext) SealBase(
+        byte[] recipientPublicKey, byte[] info, byte[] aad, byte[] plaintext, HpkeAead aead, byte[]? ephemeralIkm = null)
+    {
+        ArgumentNullException.ThrowIfNull(recipientPublicKey);
+        ArgumentNullException.ThrowIfNull(info);
+        ArgumentNullException.ThrowIfNull(aad);
+        ArgumentNullException.ThrowIfNull(plaintext);
+        var (sharedSecret, enc) = Encap(recipientPublicKey, ephemeralIkm);
+        var (key, nonce) = KeyScheduleBase(sharedSecret, info, aead);
+        try
+        {
+            return (enc, Aead.Seal(key, nonce, aad, plaintext));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+            CryptographicOperations.ZeroMemory(sharedSecret);
+        }
+    }
+
+    /// <summary>
+    /// Decapsulates and opens. A malformed <paramref name="enc"/> or key gives <see cref="CryptoFormatException"/>;
+    /// anything that fails authentication gives <see cref="CryptoIntegrityException"/>.
+    /// </summary>
+    public static byte[] OpenBase(byte[] recipientPrivateKey, byte[] enc, byte[] info, byte[] aad, byte[] ciphertext, HpkeAead aead)
+    {
+        ArgumentNullException.ThrowIfNull(recipientPrivateKey);
+        ArgumentNullException.ThrowIfNull(enc);
+        ArgumentNullException.ThrowIfNull(info);
+        ArgumentNullException.ThrowIfNull(aad);
+        ArgumentNullException.ThrowIfNull(ciphertext);
+        var sharedSecret = Decap(enc, recipientPrivateKey);
+        var (key, nonce) = KeyScheduleBase(sharedSecret, info, aead);
+        try
+        {
+            return Aead.Open(key, nonce, aad, ciphertext);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+            CryptographicOperations.ZeroMemory(sharedSecret);
+        }
+    }
+
+    private static (byte[] SharedSecret, byte[] Enc) Encap(byte[] pkR, byte[]? ephemeralIkm)
+    {
+        // Validate pkR first so a bad recipient key is reported as such, not as an ephemeral-key problem.
+        P256.PublicParameters(pkR);
+        var (skE, pkE) = ephemeralIkm is null ? P256.Generate() : DeriveKeyPair(ephemeralIkm);
+        try
+        {
+            var dh = P256.Dh(skE, pkR);
+            return (ExtractAndExpand(dh, Concat(pkE, pkR)), pkE);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(skE);
+        }
+    }
+
+    private static byte[] Decap(byte[] enc, byte[] skR)
+    {
+        var dh = P256.Dh(skR, enc);
+        var pkR = P256.PublicKeyFromPrivate(skR);
+        return ExtractAndExpand(dh, Concat(enc, pkR));
+    }
+
+    private static byte[] ExtractAndExpand(byte[] dh, byte[] kemContext)
+    {
+        try
+        {
+            var eaePrk = LabeledExtract(KemSuiteId, [], "eae_prk"u8, dh);
+            return LabeledExpand(KemSuiteId, eaePrk, "shared_secret"u8, kemContext, Nsecret);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dh);
+        }
+    }
+
+    private static (byte[] Key, byte[] Nonce) KeyScheduleBase(byte[] sharedSecret, byte[] info, HpkeAead aead)
+    {
+        var nk = aead switch
+        {
+            HpkeAead.Aes128Gcm => 16,
+            HpkeAead.Aes256Gcm => 32,
+            _ => throw new CryptoFormatException($"Unsupported HPKE AEAD id {(int)aead}."),
+        };
+        byte[] suiteId = [(byte)'H', (byte)'P', (byte)'K', (byte)'E', 0x00, 0x10, 0x00, 0x01, 0x00, (byte)aead];
+        var pskIdHash = LabeledExtract(suiteId, [], "psk_id_hash"u8, []);
+        var infoHash = LabeledExtract(suiteId, [], "info_hash"u8, info);
+        var context = new byte[1 + Nh + Nh]; // mode_base = 0x00
+        pskIdHash.CopyTo(context, 1);
+        infoHash.CopyTo(context, 1 + Nh);
+        var secret = LabeledExtract(suiteId, sharedSecret, "secret"u8, []); // ikm = default psk = ""
+        try
+        {
+            var key = LabeledExpand(suiteId, secret, "key"u8, context, nk);
+            var baseNonce = LabeledExpand(suiteId, secret, "base_nonce"u8, context, Nn);
+            return (key, baseNonce); // seq = 0, so nonce = base_nonce xor 0
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(secret);
+        }
+    }
+
+    private static byte[] LabeledExtract(byte[] suiteId, byte[] salt, ReadOnlySpan<byte> label, ReadOnlySpan<byte> ikm)
+    {
+        var labeledIkm = Concat(VersionLabel, suiteId, label, ikm);
+        try
+        {
+            return HKDF.Extract(HashAlgorithmName.SHA256, labeledIkm, salt);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(labeledIkm);
+        }
+    }
+
+    private static byte[] LabeledExpand(byte[] suiteId, byte[] prk, ReadOnlySpan<byte> label, ReadOnlySpan<byte> info, int length)
+    {
+        var lengthPrefix = new byte[2];
+        BinaryPrimitives.WriteUInt16BigEndian(lengthPrefix, (ushort)length);
+        var labeledInfo = Concat(lengthPrefix, VersionLabel, suiteId, label, info);
+        return HKDF.Expand(HashAlgorithmName.SHA256, prk, length, labeledInfo);
+    }
+
+    private static byte[] Concat(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b) => [.. a, .. b];
+
+    private static byte[] Concat(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c, ReadOnlySpan<byte> d) =>
+        [.. a, .. b, .. c, .. d];
+
+    private static byte[] Concat(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c, ReadOnlySpan<byte> d, ReadOnlySpan<byte> e) =>
+        [.. a, .. b, .. c, .. d, .. e];
+}

@@ -1,0 +1,75 @@
+using System.Text.Json;
+
+namespace MedLedger.Crypto.Tests;
+
+/// <summary>RFC 9180 Appendix A.3 (DHKEM(P-256, HKDF-SHA256), HKDF-SHA256, AES-128-GCM) known answers.</summary>
+public class HpkeRfcVectorTests
+{
+    public static TheoryData<string> DeriveKeyPairSections()
+    {
+        var data = new TheoryData<string>();
+        using var doc = TestData.Load("rfc9180-p256.json");
+        foreach (var v in doc.RootElement.GetProperty("deriveKeyPair").EnumerateArray())
+        {
+            data.Add(v.Str("section"));
+        }
+        return data;
+    }
+
+    private static JsonElement DeriveVector(string section)
+    {
+        using var doc = TestData.Load("rfc9180-p256.json");
+        return doc.RootElement.GetProperty("deriveKeyPair").EnumerateArray().Single(v => v.Str("section") == section).Clone();
+    }
+
+    private static JsonElement BaseVector()
+    {
+        using var doc = TestData.Load("rfc9180-p256.json");
+        return doc.RootElement.GetProperty("base")[0].Clone();
+    }
+
+    [Theory]
+    [MemberData(nameof(DeriveKeyPairSections))]
+    public void DeriveKeyPair_matches_rfc(string section)
+    {
+        var v = DeriveVector(section);
+        var (sk, pk) = Hpke.DeriveKeyPair(v.Hex("ikm"));
+        Assert.Equal(v.Str("sk"), sk.ToHex());
+        Assert.Equal(v.Str("pk"), pk.ToHex());
+    }
+
+    [Fact]
+    public void SealBase_with_rfc_ephemeral_ikm_reproduces_enc_and_first_ciphertext()
+    {
+        var v = BaseVector();
+        Assert.Equal(16, v.GetProperty("kem_id").GetInt32());
+        Assert.Equal(1, v.GetProperty("kdf_id").GetInt32());
+        Assert.Equal(1, v.GetProperty("aead_id").GetInt32());
+        var e = v.GetProperty("encryptions")[0];
+        var (enc, ct) = Hpke.SealBase(v.Hex("pkRm"), v.Hex("info"), e.Hex("aad"), e.Hex("pt"), HpkeAead.Aes128Gcm, v.Hex("ikmE"));
+        Assert.Equal(v.Str("enc"), enc.ToHex());
+        Assert.Equal(e.Str("ct"), ct.ToHex());
+    }
+
+    [Fact]
+    public void OpenBase_decrypts_rfc_ciphertext_with_rfc_private_key()
+    {
+        var v = BaseVector();
+        var e = v.GetProperty("encryptions")[0];
+        var pt = Hpke.OpenBase(v.Hex("skRm"), v.Hex("enc"), v.Hex("info"), e.Hex("aad"), e.Hex("ct"), HpkeAead.Aes128Gcm);
+        Assert.Equal(e.Str("pt"), pt.ToHex());
+    }
+
+    [Fact]
+    public void OpenBase_rejects_rfc_ciphertext_under_wrong_aead_or_info()
+    {
+        var v = BaseVector();
+        var e = v.GetProperty("encryptions")[0];
+        Assert.Throws<CryptoIntegrityException>(() =>
+            Hpke.OpenBase(v.Hex("skRm"), v.Hex("enc"), v.Hex("info"), e.Hex("aad"), e.Hex("ct"), HpkeAead.Aes256Gcm));
+        Assert.Throws<CryptoIntegrityException>(() =>
+            Hpke.OpenBase(v.Hex("skRm"), v.Hex("enc"), [1, 2, 3], e.Hex("aad"), e.Hex("ct"), HpkeAead.Aes128Gcm));
+        Assert.Throws<CryptoIntegrityException>(() =>
+            Hpke.OpenBase(v.Hex("skRm"), v.Hex("enc"), v.Hex("info"), [], e.Hex("ct"), HpkeAead.Aes128Gcm));
+    }
+}

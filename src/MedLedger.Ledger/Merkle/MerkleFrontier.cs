@@ -1,0 +1,127 @@
+namespace MedLedger.Ledger.Merkle;
+
+/// <summary>A perfect subtree: level L, index i covers leaves [i·2^L, (i+1)·2^L).</summary>
+public readonly record struct MerkleNodeKey(int Level, long Index);
+
+/// <summary>
+/// The right edge of the log: one perfect subtree hash per set bit of the tree size. Appending a
+/// leaf merges equal-sized subtrees and reports every newly completed perfect subtree, which the
+/// store persists; so appends need no reads and any proof later needs O(log n) node lookups.
+/// </summary>
+internal sealed class MerkleFrontier
+{
+    // Ordered from the largest (leftmost) subtree to the smallest.
+    private readonly List<(int Level, byte[] Hash)> _nodes;
+
+    public long Size { get; private set; }
+
+    private MerkleFrontier(long size, List<(int, byte[])> nodes)
+    {
+        Size = size;
+        _nodes = nodes;
+    }
+
+    public static MerkleFrontier Empty() => new(0, []);
+
+    /// <summary>The perfect subtrees whose hashes make up the frontier of a tree of this size.</summary>
+    public static IReadOnlyList<MerkleNodeKey> KeysFor(long size)
+    {
+        var keys = new List<MerkleNodeKey>();
+        long start = 0;
+        for (var level = 62; level >= 0; level--)
+        {
+            var width = 1L << level;
+            if ((size & width) != 0)
+            {
+                keys.Add(new MerkleNodeKey(level, start >> level));
+                start += width;
+            }
+        }
+        return keys;
+    }
+
+    public static MerkleFrontier Load(long size, IReadOnlyDictionary<MerkleNodeKey, byte[]> nodes)
+    {
+        var list = new List<(int, byte[])>();
+        foreach (var k in KeysFor(size))
+        {
+            list.Add((k.Level, nodes.TryGetValue(k, out var h) ? h : throw new LedgerCorruptException($"Merkle node ({k.Level},{k.Index}) is missing.")));
+        }
+        return new MerkleFrontier(size, list);
+    }
+
+    public MerkleFrontier Clone() => new(Size, [.. _nodes]);
+
+    /// <summary>Appends one leaf hash; adds the new nodes (the leaf itself included) to <paramref name="created"/>.</summary>
+    public void Append(byte[] leafHash, List<(MerkleNodeKey Key, byte[] Hash)> created)
+    {
+        var index = Size;
+        var level = 0;
+        var hash = leafHash;
+        created.Add((new MerkleNodeKey(0, index), hash));
+        while ((index & 1) == 1)
+        {
+            var left = _nodes[^1];
+            _nodes.RemoveAt(_nodes.Count - 1);
+            hash = Rfc6962.NodeHash(left.Hash, hash);
+            index >>= 1;
+            level++;
+            created.Add((new MerkleNodeKey(level, index), hash));
+        }
+        _nodes.Add((level, hash));
+        Size++;
+    }
+
+    public byte[] Root()
+    {
+        if (_nodes.Count == 0)
+        {
+            return Rfc6962.EmptyRoot;
+        }
+        var root = _nodes[^1].Hash;
+        for (var i = _nodes.Count - 2; i >= 0; i--)
+        {
+            root = Rfc6962.NodeHash(_nodes[i].Hash, root);
+        }
+        return root;
+    }
+}
+
+/// <summary>
+/// Runs a Merkle computation against stored perfect subtrees in two passes: the first records
+/// which nodes the algorithm touches (the shape never depends on hash values), one batched read
+/// fetches them, the second computes.
+/// </summary>
+internal static class StoredMerkle
+{
+    public static async Task<T> RunAsync<T>(
+        Func<ISubtreeSource, T> algorithm,
+        Func<IReadOnlyCollection<MerkleNodeKey>, CancellationToken, Task<IReadOnlyDictionary<MerkleNodeKey, byte[]>>> fetch,
+        CancellationToken ct)
+    {
+        var recorder = new Recorder();
+        algorithm(recorder);
+        var nodes = recorder.Keys.Count == 0 ? new Dictionary<MerkleNodeKey, byte[]>() : await fetch(recorder.Keys, ct).ConfigureAwait(false);
+        return algorithm(new Fetched(nodes));
+    }
+
+    private sealed class Recorder : ISubtreeSource
+    {
+        private static readonly byte[] Dummy = new byte[Rfc6962.HashSize];
+        public HashSet<MerkleNodeKey> Keys { get; } = [];
+
+        public byte[] Node(int level, long index)
+        {
+            Keys.Add(new MerkleNodeKey(level, index));
+            return Dummy;
+        }
+    }
+
+    private sealed class Fetched(IReadOnlyDictionary<MerkleNodeKey, byte[]> nodes) : ISubtreeSource
+    {
+        public byte[] Node(int level, long index) =>
+            nodes.TryGetValue(new MerkleNodeKey(level, index), out var h)
+                ? h
+                : throw new LedgerCorruptException($"Merkle node ({level},{index}) is missing from the store.");
+    }
+}

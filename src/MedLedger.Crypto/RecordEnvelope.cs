@@ -1,0 +1,338 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace MedLedger.Crypto;
+
+/// <summary>
+/// The cleartext header of one record version. Its canonical bytes are the AES-GCM associated data
+/// and part of the author's signature, so none of these fields can be changed or swapped between records.
+/// </summary>
+public sealed record RecordHeader(string RecordId, long Version, string PatientId, string AuthorId, string ContentType, long CreatedAtUnixMs)
+{
+    public const string Tag = "medledger/v1/record-header";
+
+    /// <summary>canonical("medledger/v1/record-header", recordId, version, patientId, authorId, contentType, createdAt).</summary>
+    public byte[] ToCanonicalBytes()
+    {
+        Validate();
+        return new CanonicalWriter(Tag)
+            .String(RecordId).Int64(Version).String(PatientId).String(AuthorId).String(ContentType).Int64(CreatedAtUnixMs)
+            .ToArray();
+    }
+
+    public void Validate()
+    {
+        if (string.IsNullOrEmpty(RecordId) || string.IsNullOrEmpty(PatientId) || string.IsNullOrEmpty(AuthorId) || string.IsNullOrEmpty(ContentType))
+        {
+            throw new CryptoFormatException("Record header ids and content type must be non-empty.");
+        }
+        if (Version < 0)
+        {
+            throw new CryptoFormatException("Record version must not be negative.");
+        }
+    }
+}
+
+/// <summary>The record data key wrapped for one reader with HPKE (AES-256-GCM). Authenticated only towards that reader.</summary>
+public sealed record KeyWrap(string ReaderKeyId, byte[] Enc, byte[] WrappedKey)
+{
+    public const int WrappedKeyLength = 32 + Aead.TagLength;
+}
+
+/// <summary>
+/// One sealed record version (docs/crypto-format.md, "Record envelope"). Immutable; adding or removing
+/// a reader returns a new envelope with the same ciphertext and signature.
+/// </summary>
+public sealed class RecordEnvelope
+{
+    public const string Format = "medledger/v1/record";
+
+    public RecordEnvelope(RecordHeader header, byte[] nonce, byte[] keyCommitment, byte[] ciphertext, byte[] signature, IReadOnlyList<KeyWrap> wraps)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(nonce);
+        ArgumentNullException.ThrowIfNull(keyCommitment);
+        ArgumentNullException.ThrowIfNull(ciphertext);
+        ArgumentNullException.ThrowIfNull(signature);
+        ArgumentNullException.ThrowIfNull(wraps);
+        header.Validate();
+        if (nonce.Length != Aead.NonceLength || keyCommitment.Length != 32 || ciphertext.Length < Aead.TagLength
+            || signature.Length != Signatures.SignatureLength)
+        {
+            throw new CryptoFormatException("Record envelope field has the wrong length.");
+        }
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var w in wraps)
+        {
+            ArgumentNullException.ThrowIfNull(w);
+            if (w.Enc.Length != P256.PublicKeyLength || w.WrappedKey.Length != KeyWrap.WrappedKeyLength
+                || w.ReaderKeyId.Length != 64 || !w.ReaderKeyId.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f'))
+            {
+                throw new CryptoFormatException("Key wrap is malformed.");
+            }
+            if (!ids.Add(w.ReaderKeyId))
+            {
+                throw new CryptoFormatException("Two key wraps for the same reader.");
+            }
+        }
+        Header = header;
+        Nonce = nonce;
+        KeyCommitment = keyCommitment;
+        Ciphertext = ciphertext;
+        Signature = signature;
+        Wraps = wraps.ToArray();
+    }
+
+    public RecordHeader Header { get; }
+    public byte[] Nonce { get; }
+    /// <summary>HMAC-SHA256(dataKey, "medledger/v1/key-commitment"): signed, so every reader provably gets the same key.</summary>
+    public byte[] KeyCommitment { get; }
+    /// <summary>AES-256-GCM ciphertext with the 16-byte tag appended.</summary>
+    public byte[] Ciphertext { get; }
+    public byte[] Signature { get; }
+    public IReadOnlyList<KeyWrap> Wraps { get; }
+
+    /// <summary>SHA-256 of <see cref="Ciphertext"/>; signed, and usable as the blob store's content address.</summary>
+    public byte[] CiphertextHash() => SHA256.HashData(Ciphertext);
+
+    public KeyWrap? FindWrap(string readerKeyId) => Wraps.FirstOrDefault(w => w.ReaderKeyId == readerKeyId);
+
+    /// <summary>Adds (or replaces) the wrap for <see cref="KeyWrap.ReaderKeyId"/>; ciphertext and signature are untouched.</summary>
+    public RecordEnvelope WithWrap(KeyWrap wrap)
+    {
+        ArgumentNullException.ThrowIfNull(wrap);
+        var wraps = Wraps.Where(w => w.ReaderKeyId != wrap.ReaderKeyId).Append(wrap).ToArray();
+        return new RecordEnvelope(Header, Nonce, KeyCommitment, Ciphertext, Signature, wraps);
+    }
+
+    /// <summary>Revocation: the reader's wrap is dropped (what they already decrypted stays with them).</summary>
+    public RecordEnvelope WithoutWrap(string readerKeyId) =>
+        new(Header, Nonce, KeyCommitment, Ciphertext, Signature, Wraps.Where(w => w.ReaderKeyId != readerKeyId).ToArray());
+
+    public byte[] ToJsonBytes() => StrictJson.Write(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("format", Format);
+        w.WriteStartObject("header");
+        w.WriteString("recordId", Header.RecordId);
+        w.WriteNumber("version", Header.Version);
+        w.WriteString("patientId", Header.PatientId);
+        w.WriteString("authorId", Header.AuthorId);
+        w.WriteString("contentType", Header.ContentType);
+        w.WriteNumber("createdAt", Header.CreatedAtUnixMs);
+        w.WriteEndObject();
+        w.WriteBase64String("nonce", Nonce);
+        w.WriteBase64String("keyCommitment", KeyCommitment);
+        w.WriteBase64String("ciphertext", Ciphertext);
+        w.WriteBase64String("signature", Signature);
+        w.WriteStartArray("wraps");
+        foreach (var wrap in Wraps)
+        {
+            w.WriteStartObject();
+            w.WriteString("readerKeyId", wrap.ReaderKeyId);
+            w.WriteBase64String("enc", wrap.Enc);
+            w.WriteBase64String("wrappedKey", wrap.WrappedKey);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
+
+    public string ToJson() => System.Text.Encoding.UTF8.GetString(ToJsonBytes());
+
+    public static RecordEnvelope FromJson(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        return FromJson(System.Text.Encoding.UTF8.GetBytes(json));
+    }
+
+    /// <summary>Strict parse; anything malformed gives <see cref="CryptoFormatException"/>. Parsing verifies nothing cryptographic.</summary>
+    public static RecordEnvelope FromJson(ReadOnlyMemory<byte> utf8)
+    {
+        using var doc = StrictJson.Parse(utf8);
+        var root = doc.RootElement;
+        StrictJson.RequireMembers(root, "record envelope", "format", "header", "nonce", "keyCommitment", "ciphertext", "signature", "wraps");
+        if (StrictJson.String(root, "format") != Format)
+        {
+            throw new CryptoFormatException("Not a medledger/v1/record envelope.");
+        }
+        var h = root.GetProperty("header");
+        StrictJson.RequireMembers(h, "record header", "recordId", "version", "patientId", "authorId", "contentType", "createdAt");
+        var header = new RecordHeader(
+            StrictJson.String(h, "recordId"), StrictJson.Int64(h, "version"), StrictJson.String(h, "patientId"),
+            StrictJson.String(h, "authorId"), StrictJson.String(h, "contentType"), StrictJson.Int64(h, "createdAt"));
+        var wrapsElement = root.GetProperty("wraps");
+        if (wrapsElement.ValueKind != JsonValueKind.Array)
+        {
+            throw new CryptoFormatException("'wraps' must be an array.");
+        }
+        var wraps = new List<KeyWrap>();
+        foreach (var e in wrapsElement.EnumerateArray())
+        {
+            StrictJson.RequireMembers(e, "key wrap", "readerKeyId", "enc", "wrappedKey");
+            wraps.Add(new KeyWrap(
+                StrictJson.LowerHex(e, "readerKeyId", 32),
+                StrictJson.Base64(e, "enc", P256.PublicKeyLength),
+                StrictJson.Base64(e, "wrappedKey", KeyWrap.WrappedKeyLength)));
+        }
+        return new RecordEnvelope(
+            header,
+            StrictJson.Base64(root, "nonce", Aead.NonceLength),
+            StrictJson.Base64(root, "keyCommitment", 32),
+            StrictJson.Base64(root, "ciphertext", minLength: Aead.TagLength),
+            StrictJson.Base64(root, "signature", Signatures.SignatureLength),
+            wraps);
+    }
+}
+
+/// <summary>
+/// Sealing and opening record envelopes. Seal: fresh 256-bit data key, AES-256-GCM with
+/// aad = canonical(header), HPKE wrap per reader, author's ECDSA signature over the header,
+/// nonce, key commitment and ciphertext hash. Open: signature → wrap → commitment → decrypt.
+/// </summary>
+public static class RecordCrypto
+{
+    public const string RecordKeyInfoTag = "medledger/v1/record-key";
+    public const string SignatureTag = "medledger/v1/record-signature";
+    private static readonly byte[] CommitmentLabel = "medledger/v1/key-commitment"u8.ToArray();
+
+    /// <summary>Seals <paramref name="plaintext"/> for the given readers' encryption public keys (include the patient and the author).</summary>
+    public static RecordEnvelope Seal(RecordHeader header, byte[] plaintext, UserKeyPair authorSigningKey, IEnumerable<byte[]> readerEncryptionPublicKeys)
+    {
+        ArgumentNullException.ThrowIfNull(readerEncryptionPublicKeys);
+        var dataKey = RandomNumberGenerator.GetBytes(32);
+        try
+        {
+            return Seal(header, plaintext, authorSigningKey, readerEncryptionPublicKeys.Select(pk => (pk, (byte[]?)null)).ToList(),
+                dataKey, RandomNumberGenerator.GetBytes(Aead.NonceLength));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+
+    /// <summary>Deterministic core (explicit data key, nonce and HPKE ephemeral ikm) used by Seal and by the test-vector generator.</summary>
+    internal static RecordEnvelope Seal(
+        RecordHeader header, byte[] plaintext, UserKeyPair authorSigningKey,
+        IReadOnlyList<(byte[] PublicKey, byte[]? EphemeralIkm)> readers, byte[] dataKey, byte[] nonce)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(plaintext);
+        ArgumentNullException.ThrowIfNull(authorSigningKey);
+        if (readers.Count == 0)
+        {
+            throw new ArgumentException("A record needs at least one reader.", nameof(readers));
+        }
+        var aad = header.ToCanonicalBytes();
+        var ciphertext = Aead.Seal(dataKey, nonce, aad, plaintext);
+        var commitment = KeyCommitment(dataKey);
+        var signature = Signatures.Sign(authorSigningKey.PrivateKey, SignedBytes(header, nonce, commitment, SHA256.HashData(ciphertext)));
+        var wraps = readers.Select(r => Wrap(header, dataKey, r.PublicKey, r.EphemeralIkm)).ToArray();
+        return new RecordEnvelope(header, nonce, commitment, ciphertext, signature, wraps);
+    }
+
+    /// <summary>Full open for a reader. Throws <see cref="CryptoIntegrityException"/> or <see cref="CryptoFormatException"/>; never returns unverified plaintext.</summary>
+    public static byte[] Open(RecordEnvelope envelope, UserKeyPair readerEncryptionKey, byte[] authorSigningPublicKey)
+    {
+        var dataKey = UnwrapDataKey(envelope, readerEncryptionKey, authorSigningPublicKey);
+        try
+        {
+            return Aead.Open(dataKey, envelope.Nonce, envelope.Header.ToCanonicalBytes(), envelope.Ciphertext);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+
+    /// <summary>Verifies the author's signature, then unwraps this reader's data key and checks it against the signed commitment.</summary>
+    public static byte[] UnwrapDataKey(RecordEnvelope envelope, UserKeyPair readerEncryptionKey, byte[] authorSigningPublicKey)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(readerEncryptionKey);
+        if (!VerifySignature(envelope, authorSigningPublicKey))
+        {
+            throw new CryptoIntegrityException("Record signature does not verify for this author key.");
+        }
+        var wrap = envelope.FindWrap(KeyFingerprints.EncryptionKeyId(readerEncryptionKey.PublicKey))
+            ?? throw new CryptoIntegrityException("The record has no key wrap for this reader.");
+        var dataKey = Hpke.OpenBase(readerEncryptionKey.PrivateKey, wrap.Enc, RecordKeyInfo(envelope.Header), [], wrap.WrappedKey, HpkeAead.Aes256Gcm);
+        CheckCommitment(envelope, dataKey);
+        return dataKey;
+    }
+
+    /// <summary>Decrypts with a data key already unwrapped (e.g. cached); still verifies signature and commitment first.</summary>
+    public static byte[] Decrypt(RecordEnvelope envelope, byte[] dataKey, byte[] authorSigningPublicKey)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(dataKey);
+        if (!VerifySignature(envelope, authorSigningPublicKey))
+        {
+            throw new CryptoIntegrityException("Record signature does not verify for this author key.");
+        }
+        CheckCommitment(envelope, dataKey);
+        return Aead.Open(dataKey, envelope.Nonce, envelope.Header.ToCanonicalBytes(), envelope.Ciphertext);
+    }
+
+    /// <summary>Sharing: wrap the data key (unwrapped by a current reader) for a new reader. The ciphertext is not touched.</summary>
+    public static KeyWrap AddReader(RecordEnvelope envelope, byte[] dataKey, byte[] newReaderEncryptionPublicKey) =>
+        AddReader(envelope, dataKey, newReaderEncryptionPublicKey, null);
+
+    internal static KeyWrap AddReader(RecordEnvelope envelope, byte[] dataKey, byte[] newReaderEncryptionPublicKey, byte[]? ephemeralIkm)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(dataKey);
+        // Refuse to wrap a key that is not this record's: the new reader would only get a useless wrap.
+        CheckCommitment(envelope, dataKey);
+        return Wrap(envelope.Header, dataKey, newReaderEncryptionPublicKey, ephemeralIkm);
+    }
+
+    /// <summary>Checks authorship without any decryption key (the server can do this on upload).</summary>
+    public static bool VerifySignature(RecordEnvelope envelope, byte[]? authorSigningPublicKey)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        return Signatures.Verify(authorSigningPublicKey,
+            SignedBytes(envelope.Header, envelope.Nonce, envelope.KeyCommitment, envelope.CiphertextHash()), envelope.Signature);
+    }
+
+    /// <summary>canonical("medledger/v1/record-signature").Bytes(canonical(header)).Bytes(nonce).Bytes(keyCommitment).Bytes(SHA-256(ciphertext)).</summary>
+    public static byte[] SignedBytes(RecordHeader header, byte[] nonce, byte[] keyCommitment, byte[] ciphertextHash)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        return new CanonicalWriter(SignatureTag)
+            .Bytes(header.ToCanonicalBytes()).Bytes(nonce).Bytes(keyCommitment).Bytes(ciphertextHash)
+            .ToArray();
+    }
+
+    /// <summary>HPKE info for record key wraps: canonical("medledger/v1/record-key").String(recordId).Int64(version).</summary>
+    public static byte[] RecordKeyInfo(RecordHeader header)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        return new CanonicalWriter(RecordKeyInfoTag).String(header.RecordId).Int64(header.Version).ToArray();
+    }
+
+    public static byte[] KeyCommitment(byte[] dataKey)
+    {
+        if (dataKey.Length != 32)
+        {
+            throw new CryptoFormatException("Record data keys are 32 bytes.");
+        }
+        return HMACSHA256.HashData(dataKey, CommitmentLabel);
+    }
+
+    private static KeyWrap Wrap(RecordHeader header, byte[] dataKey, byte[] readerPublicKey, byte[]? ephemeralIkm)
+    {
+        ArgumentNullException.ThrowIfNull(readerPublicKey);
+        var (enc, wrapped) = Hpke.SealBase(readerPublicKey, RecordKeyInfo(header), [], dataKey, HpkeAead.Aes256Gcm, ephemeralIkm);
+        return new KeyWrap(KeyFingerprints.EncryptionKeyId(readerPublicKey), enc, wrapped);
+    }
+
+    private static void CheckCommitment(RecordEnvelope envelope, byte[] dataKey)
+    {
+        if (!CryptographicOperations.FixedTimeEquals(KeyCommitment(dataKey), envelope.KeyCommitment))
+        {
+            throw new CryptoIntegrityException("Data key does not match the signed key commitment.");
+        }
+    }
+}

@@ -132,7 +132,8 @@ internal static class P256
         var p = dh.ExportParameters(true);
         try
         {
-            return (LeftPad(p.D!, PrivateKeyLength), Encode(p.Q));
+            // Copy before zeroing: LeftPad returns its input when no padding is needed.
+            return (LeftPad(p.D!, PrivateKeyLength).ToArray(), Encode(p.Q));
         }
         finally
         {

@@ -50,6 +50,10 @@ internal sealed class MerkleFrontier
         return new MerkleFrontier(size, list);
     }
 
+    /// <summary>The frontier's perfect subtrees with their keys.</summary>
+    public IEnumerable<(MerkleNodeKey Key, byte[] Hash)> Entries() =>
+        KeysFor(Size).Zip(_nodes, (k, n) => (k, n.Hash));
+
     public MerkleFrontier Clone() => new(Size, [.. _nodes]);
 
     /// <summary>Appends one leaf hash; adds the new nodes (the leaf itself included) to <paramref name="created"/>.</summary>
@@ -117,7 +121,7 @@ internal static class StoredMerkle
         }
     }
 
-    private sealed class Fetched(IReadOnlyDictionary<MerkleNodeKey, byte[]> nodes) : ISubtreeSource
+    internal sealed class Fetched(IReadOnlyDictionary<MerkleNodeKey, byte[]> nodes) : ISubtreeSource
     {
         public byte[] Node(int level, long index) =>
             nodes.TryGetValue(new MerkleNodeKey(level, index), out var h)

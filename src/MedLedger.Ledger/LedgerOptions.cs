@@ -1,0 +1,16 @@
+namespace MedLedger.Ledger;
+
+public sealed class LedgerOptions
+{
+    /// <summary>This peer's id; system events are signed by it as actor "peer:&lt;PeerId&gt;".</summary>
+    public string PeerId { get; set; } = "peer-1";
+
+    /// <summary>A block is cut when it holds this many transactions...</summary>
+    public int MaxBlockTransactions { get; set; } = 1000;
+
+    /// <summary>...or when its first transaction has waited this long.</summary>
+    public TimeSpan MaxBlockDelay { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Public keys (65-byte SEC1) of the other consortium peers, by peer id. This peer's own key is added automatically.</summary>
+    public IDictionary<string, byte[]> PeerKeys { get; } = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+}

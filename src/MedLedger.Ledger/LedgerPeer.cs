@@ -1,0 +1,297 @@
+using MedLedger.Ledger.Contracts;
+using MedLedger.Ledger.Merkle;
+using MedLedger.Ledger.Ordering;
+using MedLedger.Ledger.Store;
+
+namespace MedLedger.Ledger;
+
+/// <summary>
+/// One ledger peer: verifies signatures of submissions (on the submitters' threads, so in
+/// parallel), hands them to the orderer, and runs the single committer that turns each ordered
+/// batch into a signed block — contracts, Merkle nodes, state and nonces — in ONE database
+/// transaction. <see cref="SubmitAsync"/> completes only after that commit.
+/// </summary>
+public sealed class LedgerPeer : IAsyncDisposable
+{
+    private readonly LedgerSigningKey _key;
+    private readonly IOrderingService _ordering;
+    private readonly Dictionary<string, byte[]> _peerKeys;
+    private readonly Dictionary<string, Queue<TaskCompletionSource<LedgerReceipt>>> _waiters = new(StringComparer.Ordinal);
+    private readonly Lock _waitersLock = new();
+    private LedgerWriter? _writer;
+    private Task? _loop;
+    private MerkleFrontier _frontier = MerkleFrontier.Empty();
+    private byte[] _stateRoot = new byte[32];
+    private BlockHeader? _head;
+    private byte[] _headHash = new byte[32];
+    private long _systemNonce;
+    private volatile bool _running;
+
+    public LedgerPeer(LedgerStore store, byte[] peerPrivateKey, LedgerOptions? options = null, ContractRegistry? contracts = null, IOrderingService? ordering = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        Options = options ?? new LedgerOptions();
+        if (!LedgerTransaction.IsName(Options.PeerId) || Options.PeerId.Length > 64)
+        {
+            throw new ArgumentException("PeerId must be a short name of [A-Za-z0-9._:@-].", nameof(options));
+        }
+        Store = store;
+        _key = new LedgerSigningKey(peerPrivateKey);
+        Contracts = contracts ?? ContractRegistry.WithIdentity();
+        _ordering = ordering ?? new EmbeddedOrderingService(Options.MaxBlockTransactions, Options.MaxBlockDelay);
+        _peerKeys = new Dictionary<string, byte[]>(Options.PeerKeys, StringComparer.Ordinal) { [Options.PeerId] = _key.PublicKey };
+        Queries = new LedgerQueries(store);
+    }
+
+    public static LedgerPeer Sqlite(string connectionString, byte[] peerPrivateKey, LedgerOptions? options = null, ContractRegistry? contracts = null) =>
+        new(LedgerStore.Sqlite(connectionString), peerPrivateKey, options, contracts);
+
+    public static LedgerPeer Postgres(string connectionString, byte[] peerPrivateKey, LedgerOptions? options = null, ContractRegistry? contracts = null) =>
+        new(LedgerStore.Postgres(connectionString), peerPrivateKey, options, contracts);
+
+    public LedgerOptions Options { get; }
+    public LedgerStore Store { get; }
+    public ContractRegistry Contracts { get; }
+    public LedgerQueries Queries { get; }
+    public string PeerId => Options.PeerId;
+    public byte[] PublicKey => _key.PublicKey;
+    /// <summary>Every peer's public key by id (this one included), as the verifier needs them.</summary>
+    public IReadOnlyDictionary<string, byte[]> PeerKeys => _peerKeys;
+    /// <summary>The last committed header (null before the first block).</summary>
+    public BlockHeader? Head => Volatile.Read(ref _head);
+
+    /// <summary>Test hook: runs after a block is written and before it commits (simulates a crash there).</summary>
+    internal Action<BlockHeader>? BeforeCommit { get; set; }
+
+    public async Task StartAsync(CancellationToken ct = default)
+    {
+        if (_running)
+        {
+            return;
+        }
+        await Store.InitializeAsync(ct).ConfigureAwait(false);
+        _head = await Store.GetLatestHeaderAsync(ct).ConfigureAwait(false);
+        if (_head is not null)
+        {
+            var keys = MerkleFrontier.KeysFor(_head.TreeSize);
+            _frontier = MerkleFrontier.Load(_head.TreeSize, await Store.GetNodesAsync(keys, ct).ConfigureAwait(false));
+            if (!_frontier.Root().AsSpan().SequenceEqual(_head.RootHash))
+            {
+                throw new LedgerCorruptException($"stored Merkle nodes do not match the root of block {_head.Height}");
+            }
+            _stateRoot = _head.StateRoot;
+            _headHash = _head.Hash();
+        }
+        _systemNonce = LedgerTransaction.NowMs() * 1000;
+        _writer = new LedgerWriter(Store);
+        _running = true;
+        _loop = Task.Factory.StartNew(CommitLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>Stops accepting, commits what was already enqueued, then closes the writer.</summary>
+    public async Task StopAsync()
+    {
+        if (!_running)
+        {
+            return;
+        }
+        _running = false;
+        _ordering.Complete();
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        _writer?.Dispose();
+        _writer = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        await _ordering.DisposeAsync().ConfigureAwait(false);
+        _key.Dispose();
+    }
+
+    /// <summary>
+    /// Submits a signed transaction and waits for its block to commit. Returns the receipt of a
+    /// valid transaction; throws <see cref="LedgerRejectedException"/> for an invalid one (with the
+    /// receipt when it was recorded as invalid). Cancelling stops the wait, not the commit.
+    /// </summary>
+    public async Task<LedgerReceipt> SubmitAsync(LedgerTransaction transaction, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        if (!_running)
+        {
+            throw new InvalidOperationException("The ledger peer is not running.");
+        }
+        if (transaction.CheckWellFormed() is { } malformed)
+        {
+            throw new LedgerRejectedException(LedgerRejection.Malformed(malformed));
+        }
+        if (Contracts.Find(transaction.Type) is null)
+        {
+            throw new LedgerRejectedException(LedgerRejection.Malformed($"no contract for transaction type '{transaction.Type}'"));
+        }
+        if (!transaction.VerifySignature())
+        {
+            throw new LedgerRejectedException(new LedgerRejection(LedgerRejectionKind.BadSignature, "signature does not verify"));
+        }
+        var tcs = new TaskCompletionSource<LedgerReceipt>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var id = transaction.Id;
+        lock (_waitersLock)
+        {
+            if (!_waiters.TryGetValue(id, out var q))
+            {
+                _waiters[id] = q = new Queue<TaskCompletionSource<LedgerReceipt>>(1);
+            }
+            q.Enqueue(tcs);
+        }
+        try
+        {
+            await _ordering.EnqueueAsync(transaction, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is System.Threading.Channels.ChannelClosedException or OperationCanceledException)
+        {
+            lock (_waitersLock)
+            {
+                if (_waiters.TryGetValue(id, out var q) && q.Count == 1 && q.Peek() == tcs)
+                {
+                    _waiters.Remove(id);
+                }
+            }
+            throw e is OperationCanceledException ? e : new InvalidOperationException("The ledger peer is stopping.", e);
+        }
+        return await tcs.Task.WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A system event: actor "peer:&lt;PeerId&gt;", signed with the peer key, fresh nonce.</summary>
+    public LedgerTransaction CreateSystemTransaction(string type, IReadOnlyDictionary<string, string> payload, long? timestampMs = null) =>
+        LedgerTransaction.Create(type, LedgerTransaction.SystemActorPrefix + PeerId, Interlocked.Increment(ref _systemNonce),
+            timestampMs ?? LedgerTransaction.NowMs(), payload, _key);
+
+    private async Task CommitLoopAsync()
+    {
+        await foreach (var batch in _ordering.ReadBatchesAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            List<(ProcessedTransaction P, long LogIndex, byte[] LeafHash)> rows;
+            BlockHeader header;
+            Dictionary<MerkleNodeKey, byte[]> proofNodes;
+            try
+            {
+                (rows, header, proofNodes) = CommitBatch(batch);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Nothing of this block is committed; its submitters learn it, later blocks go on.
+                _writer?.Dispose();
+                _writer = null;
+                foreach (var tx in batch.Transactions)
+                {
+                    TakeWaiter(tx.Id)?.TrySetException(new InvalidOperationException("The ledger could not commit the block; the transaction was not recorded.", e));
+                }
+                continue;
+            }
+            var source = new StoredMerkle.Fetched(proofNodes);
+            foreach (var (p, index, leaf) in rows)
+            {
+                var waiter = TakeWaiter(p.Tx.Id);
+                if (waiter is null)
+                {
+                    continue;
+                }
+                var receipt = new LedgerReceipt(p.Tx.Id, p.Valid, p.Reason, header.Height, index, leaf, header,
+                    MerkleMath.InclusionProof(source, index, header.TreeSize), p.Tx.SigningBytes, p.Tx.Signature);
+                if (p.Valid)
+                {
+                    waiter.TrySetResult(receipt);
+                }
+                else
+                {
+                    waiter.TrySetException(new LedgerRejectedException(p.Rejection!, receipt));
+                }
+            }
+        }
+    }
+
+    private TaskCompletionSource<LedgerReceipt>? TakeWaiter(string id)
+    {
+        lock (_waitersLock)
+        {
+            if (!_waiters.TryGetValue(id, out var q))
+            {
+                return null;
+            }
+            var w = q.Dequeue();
+            if (q.Count == 0)
+            {
+                _waiters.Remove(id);
+            }
+            return w;
+        }
+    }
+
+    private (List<(ProcessedTransaction, long, byte[])>, BlockHeader, Dictionary<MerkleNodeKey, byte[]>) CommitBatch(OrderedBatch batch)
+    {
+        var txs = batch.Transactions;
+        var verified = new bool[txs.Count];
+        if (batch.SignaturesVerified)
+        {
+            Array.Fill(verified, true);
+        }
+        else
+        {
+            Parallel.For(0, txs.Count, i => verified[i] = txs[i].VerifySignature());
+        }
+        _writer ??= new LedgerWriter(Store);
+        var height = (_head?.Height ?? 0) + 1;
+        var context = new ContractContext(height, PeerId, _peerKeys);
+        var frontier = _frontier.Clone();
+        // Receipts are proven from the previous frontier plus this block's new nodes: every
+        // sibling left of the block is a frontier subtree, everything else is new.
+        var proofNodes = frontier.Entries().ToDictionary(e => e.Key, e => e.Hash);
+        var created = new List<(MerkleNodeKey Key, byte[] Hash)>(txs.Count * 2);
+        var rows = new List<(ProcessedTransaction, long, byte[])>(txs.Count);
+        _writer.Begin();
+        try
+        {
+            var processor = new BlockProcessor(Contracts, context, _writer);
+            for (var i = 0; i < txs.Count; i++)
+            {
+                var p = processor.Process(txs[i], verified[i]);
+                var leaf = p.Tx.LeafHash(p.Valid);
+                var index = frontier.Size;
+                frontier.Append(leaf, created);
+                rows.Add((p, index, leaf));
+            }
+            var stateRoot = BlockProcessor.NextStateRoot(_stateRoot, processor.Writes);
+            var time = Math.Max(LedgerTransaction.NowMs(), _head?.TimeMs ?? 0);
+            var header = BlockHeader.Create(height, _headHash, txs.Count, frontier.Size, frontier.Root(), stateRoot, time, PeerId, _key);
+            var headerHash = header.Hash();
+            _writer.Write(new BlockWrite
+            {
+                Header = header,
+                HeaderHash = headerHash,
+                Transactions = rows,
+                Nodes = created,
+                StateWrites = processor.Writes,
+                Nonces = processor.Nonces,
+            });
+            BeforeCommit?.Invoke(header);
+            _writer.Commit();
+            _frontier = frontier;
+            _stateRoot = stateRoot;
+            _headHash = headerHash;
+            Volatile.Write(ref _head, header);
+            foreach (var (k, h) in created)
+            {
+                proofNodes[k] = h;
+            }
+            return (rows, header, proofNodes);
+        }
+        catch
+        {
+            _writer.Rollback();
+            throw;
+        }
+    }
+}

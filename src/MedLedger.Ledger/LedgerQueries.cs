@@ -1,0 +1,161 @@
+using MedLedger.Ledger.Contracts;
+using MedLedger.Ledger.Merkle;
+using MedLedger.Ledger.Store;
+
+namespace MedLedger.Ledger;
+
+public sealed record LedgerBlock(BlockHeader Header, byte[] HeaderHash, IReadOnlyList<string> TransactionIds);
+
+/// <summary>A stored transaction with its inclusion proof against tree size <see cref="TreeSize"/>.</summary>
+public sealed record TransactionProof(
+    StoredTransaction Transaction,
+    long TreeSize,
+    byte[] RootHash,
+    IReadOnlyList<byte[]> InclusionProof,
+    /// <summary>The signed header whose tree size is TreeSize, when a block ends exactly there (always for the default: head).</summary>
+    BlockHeader? SignedHead);
+
+public sealed record ConsistencyProofResult(long OldSize, long NewSize, byte[] OldRoot, byte[] NewRoot, IReadOnlyList<byte[]> Proof);
+
+/// <summary>
+/// Read side for the API and the CLI. Proofs are computed from stored perfect-subtree hashes:
+/// O(log n) node reads in one batched query, at any tree size.
+/// </summary>
+public sealed class LedgerQueries
+{
+    private readonly LedgerStore _store;
+
+    public LedgerQueries(LedgerStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _store = store;
+    }
+
+    public Task<BlockHeader?> GetHeadAsync(CancellationToken ct = default) => _store.GetLatestHeaderAsync(ct);
+
+    public async Task<LedgerBlock?> GetBlockAsync(long height, CancellationToken ct = default)
+    {
+        var h = await _store.GetHeaderAsync(height, ct).ConfigureAwait(false);
+        return h is null ? null : new LedgerBlock(h, h.Hash(), await _store.GetBlockTransactionIdsAsync(h, ct).ConfigureAwait(false));
+    }
+
+    /// <summary>Root hash of the log at any size up to the head.</summary>
+    public async Task<byte[]> GetRootAsync(long treeSize, CancellationToken ct = default)
+    {
+        await CheckSizeAsync(treeSize, ct).ConfigureAwait(false);
+        return await StoredMerkle.RunAsync(src => MerkleMath.RangeHash(src, 0, treeSize), _store.GetNodesAsync, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The transaction (its first valid entry, else its first entry: a replay is recorded again as
+    /// invalid under the same id) with an inclusion proof against <paramref name="treeSize"/> (default: head).
+    /// Null when unknown; ArgumentOutOfRangeException when the size does not contain it.
+    /// </summary>
+    public async Task<TransactionProof?> GetTransactionAsync(string txId, long? treeSize = null, CancellationToken ct = default)
+    {
+        var entries = await _store.GetTransactionsByIdAsync(txId, ct).ConfigureAwait(false);
+        if (entries.Count == 0)
+        {
+            return null;
+        }
+        var stored = entries.FirstOrDefault(e => e.Valid) ?? entries[0];
+        return await ProveAsync(stored, treeSize, ct).ConfigureAwait(false);
+    }
+
+    public async Task<TransactionProof?> GetTransactionAtAsync(long logIndex, long? treeSize = null, CancellationToken ct = default)
+    {
+        var rows = await _store.GetTransactionsInRangeAsync(logIndex, logIndex + 1, ct).ConfigureAwait(false);
+        return rows.Count == 0 ? null : await ProveAsync(rows[0], treeSize, ct).ConfigureAwait(false);
+    }
+
+    private async Task<TransactionProof> ProveAsync(StoredTransaction stored, long? treeSize, CancellationToken ct)
+    {
+        var head = await _store.GetLatestHeaderAsync(ct).ConfigureAwait(false)
+            ?? throw new LedgerCorruptException("a transaction is stored but no block");
+        var size = treeSize ?? head.TreeSize;
+        if (size <= stored.LogIndex || size > head.TreeSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(treeSize), $"tree size must be in ({stored.LogIndex}, {head.TreeSize}]");
+        }
+        var (proof, root) = await StoredMerkle.RunAsync(
+            src => (MerkleMath.InclusionProof(src, stored.LogIndex, size), MerkleMath.RangeHash(src, 0, size)),
+            _store.GetNodesAsync, ct).ConfigureAwait(false);
+        var signed = size == head.TreeSize ? head : await _store.GetHeaderByTreeSizeAsync(size, ct).ConfigureAwait(false);
+        return new TransactionProof(stored, size, root, proof, signed);
+    }
+
+    /// <summary>A receipt against the block that committed the transaction (what `medledger ledger proof` prints).</summary>
+    public async Task<LedgerReceipt?> GetReceiptAsync(string txId, CancellationToken ct = default)
+    {
+        var entries = await _store.GetTransactionsByIdAsync(txId, ct).ConfigureAwait(false);
+        if (entries.Count == 0)
+        {
+            return null;
+        }
+        var stored = entries.FirstOrDefault(e => e.Valid) ?? entries[0];
+        var block = await _store.GetHeaderAsync(stored.BlockHeight, ct).ConfigureAwait(false)
+            ?? throw new LedgerCorruptException($"block {stored.BlockHeight} is missing");
+        var proof = await StoredMerkle.RunAsync(src => MerkleMath.InclusionProof(src, stored.LogIndex, block.TreeSize), _store.GetNodesAsync, ct).ConfigureAwait(false);
+        return new LedgerReceipt(stored.Id, stored.Valid, stored.Reason, stored.BlockHeight, stored.LogIndex, stored.LeafHash, block, proof,
+            stored.Transaction.SigningBytes, stored.Transaction.Signature);
+    }
+
+    public async Task<ConsistencyProofResult> GetConsistencyProofAsync(long oldSize, long newSize, CancellationToken ct = default)
+    {
+        if (oldSize < 0 || newSize < oldSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(oldSize), "need 0 <= oldSize <= newSize");
+        }
+        await CheckSizeAsync(newSize, ct).ConfigureAwait(false);
+        var (proof, oldRoot, newRoot) = await StoredMerkle.RunAsync(
+            src => (MerkleMath.ConsistencyProof(src, oldSize, newSize), MerkleMath.RangeHash(src, 0, oldSize), MerkleMath.RangeHash(src, 0, newSize)),
+            _store.GetNodesAsync, ct).ConfigureAwait(false);
+        return new ConsistencyProofResult(oldSize, newSize, oldRoot, newRoot, proof);
+    }
+
+    /// <summary>Transactions whose subjects include <paramref name="subjectId"/> (actor or an id in the payload), newest first.</summary>
+    public Task<IReadOnlyList<StoredTransaction>> GetTransactionsAboutAsync(string subjectId, long? beforeIndex = null, int limit = 50, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        return _store.GetTransactionsBySubjectAsync(subjectId, beforeIndex ?? long.MaxValue, Math.Min(limit, 1000), ct);
+    }
+
+    /// <summary>Key transparency: the keys the ledger holds for a user, or null if never registered.</summary>
+    public async Task<RegisteredKeys?> GetRegisteredKeysAsync(string userId, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        if (!LedgerTransaction.IsName(userId))
+        {
+            return null;
+        }
+        var rows = (await _store.ScanStateAsync($"identity/user/{userId}/", 16, ct).ConfigureAwait(false)).ToDictionary(StringComparer.Ordinal);
+        var verification = IdentityKeys.Verification("user", userId);
+        if (await _store.GetStateAsync(verification, ct).ConfigureAwait(false) is { } v)
+        {
+            rows[verification] = v;
+        }
+        return RegisteredKeys.FromState(userId, new DictionaryState(rows));
+    }
+
+    public Task<string?> GetStateAsync(string key, CancellationToken ct = default) => _store.GetStateAsync(key, ct);
+
+    public Task<IReadOnlyList<KeyValuePair<string, string>>> ScanStateAsync(string prefix, int limit = 100, CancellationToken ct = default) =>
+        _store.ScanStateAsync(prefix, limit, ct);
+
+    private async Task CheckSizeAsync(long treeSize, CancellationToken ct)
+    {
+        var head = await _store.GetLatestHeaderAsync(ct).ConfigureAwait(false);
+        if (treeSize < 0 || treeSize > (head?.TreeSize ?? 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(treeSize), $"tree size must be in [0, {head?.TreeSize ?? 0}]");
+        }
+    }
+
+    private sealed class DictionaryState(Dictionary<string, string> rows) : IStateReader
+    {
+        public string? Get(string key) => rows.GetValueOrDefault(key);
+
+        public IReadOnlyList<KeyValuePair<string, string>> Scan(string prefix, int limit = 1000) =>
+            rows.Where(r => r.Key.StartsWith(prefix, StringComparison.Ordinal)).OrderBy(r => r.Key, StringComparer.Ordinal).Take(limit).ToList();
+    }
+}

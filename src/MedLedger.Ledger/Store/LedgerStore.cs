@@ -1,0 +1,252 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using MedLedger.Ledger.Merkle;
+
+namespace MedLedger.Ledger.Store;
+
+/// <summary>A transaction as stored, with its verdict and position.</summary>
+public sealed record StoredTransaction(long LogIndex, long BlockHeight, LedgerTransaction Transaction, bool Valid, string? Reason, byte[] LeafHash)
+{
+    public string Id => Transaction.Id;
+}
+
+/// <summary>
+/// The ledger's tables (prefix ledger_) in the application's relational database, over plain
+/// ADO.NET so the same code serves SQLite and PostgreSQL; only DDL and connection set-up differ.
+/// Tables are created idempotently by <see cref="InitializeAsync"/>.
+/// </summary>
+public abstract class LedgerStore
+{
+    private protected LedgerStore(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        ConnectionString = connectionString;
+    }
+
+    protected string ConnectionString { get; }
+
+    public static LedgerStore Sqlite(string connectionString, bool synchronousFull = true) => new SqliteLedgerStore(connectionString, synchronousFull);
+
+    public static LedgerStore Postgres(string connectionString) => new PostgresLedgerStore(connectionString);
+
+    /// <summary>Rows per multi-row INSERT (powers of two below this are used for the remainder).</summary>
+    internal const int MaxRowsPerInsert = 128;
+
+    private protected abstract IReadOnlyList<string> SchemaStatements { get; }
+    private protected abstract DbConnection NewConnection();
+    private protected virtual void Configure(DbConnection connection, bool writer) { }
+    private protected abstract DbParameter NewParameter(string name);
+
+    internal DbConnection Open(bool writer = false)
+    {
+        var c = NewConnection();
+        c.Open();
+        Configure(c, writer);
+        return c;
+    }
+
+    internal async Task<DbConnection> OpenAsync(CancellationToken ct)
+    {
+        var c = NewConnection();
+        await c.OpenAsync(ct).ConfigureAwait(false);
+        Configure(c, false);
+        return c;
+    }
+
+    public async Task InitializeAsync(CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        foreach (var sql in SchemaStatements)
+        {
+            await using var cmd = c.CreateCommand();
+            cmd.CommandText = sql;
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    internal DbCommand Command(DbConnection c, string sql, params object?[] args)
+    {
+        var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var p = NewParameter("@p" + i);
+            p.Value = args[i] ?? DBNull.Value;
+            cmd.Parameters.Add(p);
+        }
+        return cmd;
+    }
+
+    internal DbCommand Prepared(DbConnection c, string sql, int parameterCount)
+    {
+        var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        for (var i = 0; i < parameterCount; i++)
+        {
+            cmd.Parameters.Add(NewParameter("@p" + i));
+        }
+        return cmd;
+    }
+
+    // ---- reads used by queries, start-up and the verifier ----
+
+    internal const string BlockColumns = "height, previous_hash, tx_count, tree_size, root_hash, state_root, time_ms, peer_id, signature";
+    internal const string TxColumns = "log_index, block_height, tx_bytes, signature, valid, reason, leaf_hash";
+
+    internal static BlockHeader ReadHeader(DbDataReader r) => new(
+        r.GetInt64(0), (byte[])r[1], r.GetInt64(2), r.GetInt64(3), (byte[])r[4], (byte[])r[5], r.GetInt64(6), r.GetString(7), (byte[])r[8]);
+
+    internal static StoredTransaction ReadTx(DbDataReader r)
+    {
+        LedgerTransaction tx;
+        try
+        {
+            tx = LedgerTransaction.FromSigningBytes((byte[])r[2], (byte[])r[3]);
+        }
+        catch (FormatException e)
+        {
+            throw new LedgerCorruptException($"transaction at log index {r.GetInt64(0)} does not parse: {e.Message}", e);
+        }
+        return new StoredTransaction(r.GetInt64(0), r.GetInt64(1), tx, r.GetInt64(4) != 0, r.IsDBNull(5) ? null : r.GetString(5), (byte[])r[6]);
+    }
+
+    public async Task<BlockHeader?> GetLatestHeaderAsync(CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = Command(c, $"SELECT {BlockColumns} FROM ledger_blocks ORDER BY height DESC LIMIT 1");
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        return await r.ReadAsync(ct).ConfigureAwait(false) ? ReadHeader(r) : null;
+    }
+
+    public async Task<BlockHeader?> GetHeaderAsync(long height, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = Command(c, $"SELECT {BlockColumns} FROM ledger_blocks WHERE height = @p0", height);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        return await r.ReadAsync(ct).ConfigureAwait(false) ? ReadHeader(r) : null;
+    }
+
+    /// <summary>The block whose tree size equals <paramref name="treeSize"/>, if a block ends there.</summary>
+    public async Task<BlockHeader?> GetHeaderByTreeSizeAsync(long treeSize, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = Command(c, $"SELECT {BlockColumns} FROM ledger_blocks WHERE tree_size = @p0 ORDER BY height LIMIT 1", treeSize);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        return await r.ReadAsync(ct).ConfigureAwait(false) ? ReadHeader(r) : null;
+    }
+
+    public async Task<IReadOnlyList<StoredTransaction>> GetTransactionsByIdAsync(string txId, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = Command(c, $"SELECT {TxColumns} FROM ledger_transactions WHERE tx_id = @p0 ORDER BY log_index", txId);
+        return await ReadTxsAsync(cmd, ct).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<StoredTransaction>> GetTransactionsInRangeAsync(long fromIndex, long toIndexExclusive, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = Command(c, $"SELECT {TxColumns} FROM ledger_transactions WHERE log_index >= @p0 AND log_index < @p1 ORDER BY log_index", fromIndex, toIndexExclusive);
+        return await ReadTxsAsync(cmd, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Transactions that mention <paramref name="subject"/>, newest first, before <paramref name="beforeIndex"/>.</summary>
+    public async Task<IReadOnlyList<StoredTransaction>> GetTransactionsBySubjectAsync(string subject, long beforeIndex, int limit, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = Command(c,
+            $"SELECT {string.Join(", ", TxColumns.Split(", ").Select(x => "t." + x))} FROM ledger_subjects s JOIN ledger_transactions t ON t.log_index = s.log_index " +
+            "WHERE s.subject = @p0 AND s.log_index < @p1 ORDER BY s.log_index DESC LIMIT @p2", subject, beforeIndex, limit);
+        return await ReadTxsAsync(cmd, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<IReadOnlyList<StoredTransaction>> ReadTxsAsync(DbCommand cmd, CancellationToken ct)
+    {
+        var list = new List<StoredTransaction>();
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            list.Add(ReadTx(r));
+        }
+        return list;
+    }
+
+    public async Task<IReadOnlyList<string>> GetBlockTransactionIdsAsync(BlockHeader header, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = Command(c, "SELECT tx_id FROM ledger_transactions WHERE log_index >= @p0 AND log_index < @p1 ORDER BY log_index", header.FirstIndex, header.TreeSize);
+        var ids = new List<string>();
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            ids.Add(r.GetString(0));
+        }
+        return ids;
+    }
+
+    /// <summary>Batched lookup of perfect-subtree hashes (one query per 200 keys).</summary>
+    internal async Task<IReadOnlyDictionary<MerkleNodeKey, byte[]>> GetNodesAsync(IReadOnlyCollection<MerkleNodeKey> keys, CancellationToken ct)
+    {
+        var result = new Dictionary<MerkleNodeKey, byte[]>();
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        foreach (var chunk in keys.Chunk(200))
+        {
+            var args = new List<object?>();
+            var conds = new List<string>();
+            foreach (var k in chunk)
+            {
+                conds.Add($"(level = @p{args.Count} AND idx = @p{args.Count + 1})");
+                args.Add((long)k.Level);
+                args.Add(k.Index);
+            }
+            await using var cmd = Command(c, "SELECT level, idx, hash FROM ledger_merkle_nodes WHERE " + string.Join(" OR ", conds), [.. args]);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                result[new MerkleNodeKey((int)r.GetInt64(0), r.GetInt64(1))] = (byte[])r[2];
+            }
+        }
+        return result;
+    }
+
+    public async Task<string?> GetStateAsync(string key, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = Command(c, "SELECT state_value FROM ledger_state WHERE state_key = @p0", key);
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
+    }
+
+    public async Task<IReadOnlyList<KeyValuePair<string, string>>> ScanStateAsync(string prefix, int limit, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = Command(c, "SELECT state_key, state_value FROM ledger_state WHERE state_key >= @p0 AND state_key < @p1 ORDER BY state_key LIMIT @p2",
+            prefix, BlockProcessor.PrefixEnd(prefix), limit);
+        var list = new List<KeyValuePair<string, string>>();
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            list.Add(new(r.GetString(0), r.GetString(1)));
+        }
+        return list;
+    }
+
+    /// <summary>Streams rows for the verifier (ordered) without holding the table in memory.</summary>
+    internal async IAsyncEnumerable<T> StreamAsync<T>(string sql, Func<DbDataReader, T> read, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = Command(c, sql);
+        cmd.CommandTimeout = 0;
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            yield return read(r);
+        }
+    }
+
+    internal async Task<long> CountAsync(string table, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = Command(c, $"SELECT COUNT(*) FROM {table}");
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

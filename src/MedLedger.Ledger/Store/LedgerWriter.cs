@@ -1,0 +1,193 @@
+using System.Data.Common;
+using MedLedger.Ledger.Merkle;
+
+namespace MedLedger.Ledger.Store;
+
+/// <summary>Everything one block writes; committed in one database transaction.</summary>
+internal sealed class BlockWrite
+{
+    public required BlockHeader Header { get; init; }
+    public required byte[] HeaderHash { get; init; }
+    public required IReadOnlyList<(ProcessedTransaction P, long LogIndex, byte[] LeafHash)> Transactions { get; init; }
+    public required IReadOnlyList<(MerkleNodeKey Key, byte[] Hash)> Nodes { get; init; }
+    public required SortedDictionary<string, string?> StateWrites { get; init; }
+    public required IReadOnlyList<(string ActorId, long Nonce)> Nonces { get; init; }
+}
+
+/// <summary>
+/// The committer's own long-lived connection: state and nonce reads during validation happen
+/// inside the block's database transaction, then the block is written with cached multi-row
+/// INSERTs and committed. Single-threaded by construction (one committer).
+/// </summary>
+internal sealed class LedgerWriter : IStateBackend, IDisposable
+{
+    private readonly LedgerStore _store;
+    private readonly DbConnection _conn;
+    private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
+    private DbTransaction? _tx;
+
+    public LedgerWriter(LedgerStore store)
+    {
+        _store = store;
+        _conn = store.Open(writer: true);
+    }
+
+    public void Begin()
+    {
+        _tx?.Dispose();
+        _tx = _conn.BeginTransaction();
+    }
+
+    public void Rollback()
+    {
+        if (_tx is not null)
+        {
+            try
+            {
+                _tx.Rollback();
+            }
+            catch (DbException)
+            {
+                // The connection may already have aborted the transaction.
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            _tx.Dispose();
+            _tx = null;
+        }
+    }
+
+    private DbCommand Cmd(string sql, int parameterCount)
+    {
+        if (!_commands.TryGetValue(sql, out var cmd))
+        {
+            cmd = _store.Prepared(_conn, sql, parameterCount);
+            _commands[sql] = cmd;
+        }
+        cmd.Transaction = _tx;
+        return cmd;
+    }
+
+    public string? Get(string key)
+    {
+        var cmd = Cmd("SELECT state_value FROM ledger_state WHERE state_key = @p0", 1);
+        cmd.Parameters[0].Value = key;
+        return cmd.ExecuteScalar() as string;
+    }
+
+    public IReadOnlyList<KeyValuePair<string, string>> Scan(string prefix, int limit)
+    {
+        var cmd = Cmd("SELECT state_key, state_value FROM ledger_state WHERE state_key >= @p0 AND state_key < @p1 ORDER BY state_key LIMIT @p2", 3);
+        cmd.Parameters[0].Value = prefix;
+        cmd.Parameters[1].Value = BlockProcessor.PrefixEnd(prefix);
+        cmd.Parameters[2].Value = (long)limit;
+        var list = new List<KeyValuePair<string, string>>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            list.Add(new(r.GetString(0), r.GetString(1)));
+        }
+        return list;
+    }
+
+    public bool NonceUsed(string actorId, long nonce)
+    {
+        var cmd = Cmd("SELECT 1 FROM ledger_nonces WHERE actor_id = @p0 AND nonce = @p1", 2);
+        cmd.Parameters[0].Value = actorId;
+        cmd.Parameters[1].Value = nonce;
+        return cmd.ExecuteScalar() is not null;
+    }
+
+    public void Write(BlockWrite b)
+    {
+        var h = b.Header;
+        Insert("ledger_blocks", ["height", "header_hash", "previous_hash", "tx_count", "tree_size", "root_hash", "state_root", "time_ms", "peer_id", "signature"], "",
+            [[h.Height, b.HeaderHash, h.PreviousHash, h.TransactionCount, h.TreeSize, h.RootHash, h.StateRoot, h.TimeMs, h.PeerId, h.Signature]]);
+        Insert("ledger_transactions", ["log_index", "tx_id", "block_height", "type", "actor_id", "nonce", "timestamp_ms", "tx_bytes", "signature", "valid", "reason", "leaf_hash"], "",
+            b.Transactions.Select(t => new object?[]
+            {
+                t.LogIndex, t.P.Tx.Id, h.Height, t.P.Tx.Type, t.P.Tx.ActorId, t.P.Tx.Nonce, t.P.Tx.TimestampMs,
+                t.P.Tx.SigningBytes, t.P.Tx.Signature, t.P.Valid ? 1L : 0L, t.P.Reason, t.LeafHash,
+            }).ToList());
+        Insert("ledger_subjects", ["subject", "log_index"], "",
+            b.Transactions.SelectMany(t => t.P.Subjects.Select(s => new object?[] { s, t.LogIndex })).ToList());
+        Insert("ledger_merkle_nodes", ["level", "idx", "hash"], "",
+            b.Nodes.Select(n => new object?[] { (long)n.Key.Level, n.Key.Index, n.Hash }).ToList());
+        Insert("ledger_nonces", ["actor_id", "nonce"], "",
+            b.Nonces.Select(n => new object?[] { n.ActorId, n.Nonce }).ToList());
+        Insert("ledger_state", ["state_key", "state_value", "height"],
+            " ON CONFLICT (state_key) DO UPDATE SET state_value = excluded.state_value, height = excluded.height",
+            b.StateWrites.Where(w => w.Value is not null).Select(w => new object?[] { w.Key, w.Value, h.Height }).ToList());
+        foreach (var (key, value) in b.StateWrites)
+        {
+            if (value is null)
+            {
+                var del = Cmd("DELETE FROM ledger_state WHERE state_key = @p0", 1);
+                del.Parameters[0].Value = key;
+                del.ExecuteNonQuery();
+            }
+        }
+    }
+
+    public void Commit()
+    {
+        _tx!.Commit();
+        _tx.Dispose();
+        _tx = null;
+    }
+
+    /// <summary>Multi-row INSERTs in chunks of 128, 64, ... 1 rows so only a few statement shapes are ever prepared.</summary>
+    private void Insert(string table, string[] columns, string suffix, IReadOnlyList<object?[]> rows)
+    {
+        var pos = 0;
+        while (pos < rows.Count)
+        {
+            var n = LedgerStore.MaxRowsPerInsert;
+            while (n > rows.Count - pos)
+            {
+                n >>= 1;
+            }
+            var sql = InsertSql(table, columns, suffix, n);
+            var cmd = Cmd(sql, n * columns.Length);
+            var p = 0;
+            for (var i = 0; i < n; i++)
+            {
+                foreach (var v in rows[pos + i])
+                {
+                    cmd.Parameters[p++].Value = v ?? DBNull.Value;
+                }
+            }
+            cmd.ExecuteNonQuery();
+            pos += n;
+        }
+    }
+
+    private readonly Dictionary<(string, int), string> _sqlCache = [];
+
+    private string InsertSql(string table, string[] columns, string suffix, int rows)
+    {
+        if (!_sqlCache.TryGetValue((table, rows), out var sql))
+        {
+            var values = new List<string>(rows);
+            var p = 0;
+            for (var i = 0; i < rows; i++)
+            {
+                values.Add("(" + string.Join(", ", columns.Select(_ => "@p" + p++)) + ")");
+            }
+            sql = $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES {string.Join(", ", values)}{suffix}";
+            _sqlCache[(table, rows)] = sql;
+        }
+        return sql;
+    }
+
+    public void Dispose()
+    {
+        Rollback();
+        foreach (var c in _commands.Values)
+        {
+            c.Dispose();
+        }
+        _conn.Dispose();
+    }
+}

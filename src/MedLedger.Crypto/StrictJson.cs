@@ -21,6 +21,12 @@ internal static class StrictJson
 
     public static JsonDocument Parse(ReadOnlyMemory<byte> utf8)
     {
+        // JsonDocument defers UTF-8 validation of names/strings to access time (InvalidOperationException);
+        // checking up front keeps every malformed input a CryptoFormatException.
+        if (!System.Text.Unicode.Utf8.IsValid(utf8.Span))
+        {
+            throw new CryptoFormatException("JSON is not valid UTF-8.");
+        }
         try
         {
             return JsonDocument.Parse(utf8, new JsonDocumentOptions { MaxDepth = 8, CommentHandling = JsonCommentHandling.Disallow, AllowTrailingCommas = false });

@@ -1,0 +1,307 @@
+using System.Security.Cryptography;
+using MedLedger.Ledger.Contracts;
+using MedLedger.Ledger.Merkle;
+using MedLedger.Ledger.Store;
+
+namespace MedLedger.Ledger;
+
+/// <summary>Ok with a one-line summary, or the first bad block / transaction / row named.</summary>
+public sealed record LedgerVerificationResult(bool Ok, string Summary, long? BlockHeight = null, long? LogIndex = null, string? StateKey = null)
+{
+    public override string ToString() => (Ok ? "OK: " : "FAILED: ") + Summary;
+}
+
+/// <summary>
+/// Re-checks a stored ledger from scratch: header links, header hashes and signatures, every
+/// transaction's signature, id and leaf hash, each block's Merkle root (recomputed from the leaves),
+/// a replay of every contract from empty state (verdicts and state roots), and finally the state,
+/// nonce and Merkle-node tables against the replay. Streams the tables, so memory is bounded by
+/// contract state and nonces, not by the log.
+/// </summary>
+public sealed class LedgerVerifier
+{
+    private readonly LedgerStore _store;
+    private readonly IReadOnlyDictionary<string, byte[]> _peerKeys;
+    private readonly ContractRegistry _contracts;
+    private readonly Func<LedgerTransaction, string?>? _anchorCheck;
+
+    /// <param name="anchorCheck">Optional: for each VALID transaction, return null if the hashes it anchors
+    /// match the blob stores, else a reason (e.g. "blob 3f2a… missing"); the verifier reports it as the failure.</param>
+    public LedgerVerifier(LedgerStore store, IReadOnlyDictionary<string, byte[]> peerKeys, ContractRegistry contracts,
+        Func<LedgerTransaction, string?>? anchorCheck = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(peerKeys);
+        ArgumentNullException.ThrowIfNull(contracts);
+        _store = store;
+        _peerKeys = peerKeys;
+        _contracts = contracts;
+        _anchorCheck = anchorCheck;
+    }
+
+    private sealed record TxRow(StoredTransaction Stored, string TxIdColumn, string Type, string Actor, long Nonce, long TimestampMs);
+
+    public async Task<LedgerVerificationResult> VerifyAsync(CancellationToken ct = default)
+    {
+        try
+        {
+            return await RunAsync(ct).ConfigureAwait(false);
+        }
+        catch (LedgerCorruptException e)
+        {
+            return new LedgerVerificationResult(false, e.Message);
+        }
+    }
+
+    private async Task<LedgerVerificationResult> RunAsync(CancellationToken ct)
+    {
+        var state = new MemoryState();
+        var frontier = MerkleFrontier.Empty();
+        var levelDigests = new List<IncrementalHash>();
+        var levelCounts = new List<long>();
+        var stateRoot = new byte[32];
+        var prevHash = new byte[32];
+        long height = 0, index = 0, lastTime = 0;
+        var txCount = 0L;
+        var invalid = 0L;
+
+        await using var txs = _store.StreamAsync(
+            $"SELECT {LedgerStore.TxColumns}, tx_id, type, actor_id, nonce, timestamp_ms FROM ledger_transactions ORDER BY log_index",
+            r => new TxRow(LedgerStore.ReadTx(r), r.GetString(7), r.GetString(8), r.GetString(9), r.GetInt64(10), r.GetInt64(11)), ct)
+            .GetAsyncEnumerator(ct);
+        await foreach (var (header, storedHash) in _store.StreamAsync(
+            $"SELECT {LedgerStore.BlockColumns}, header_hash FROM ledger_blocks ORDER BY height", r => (LedgerStore.ReadHeader(r), (byte[])r[9]), ct).ConfigureAwait(false))
+        {
+            height++;
+            if (header.Height != height)
+            {
+                return Fail($"block {height} is missing (next stored block is {header.Height})", height);
+            }
+            var computed = header.Hash();
+            if (!computed.AsSpan().SequenceEqual(storedHash))
+            {
+                return Fail($"block {height}: stored header hash does not match the header", height);
+            }
+            if (!header.PreviousHash.AsSpan().SequenceEqual(prevHash))
+            {
+                return Fail($"block {height}: previous-hash link is broken", height);
+            }
+            if (!_peerKeys.TryGetValue(header.PeerId, out var peerKey) || !header.VerifySignature(peerKey))
+            {
+                return Fail($"block {height}: header signature does not verify for peer {header.PeerId}", height);
+            }
+            if (header.TransactionCount < 0 || header.TreeSize != index + header.TransactionCount)
+            {
+                return Fail($"block {height}: tree size {header.TreeSize} does not follow {index} + {header.TransactionCount}", height);
+            }
+            if (header.TimeMs < lastTime)
+            {
+                return Fail($"block {height}: time goes backwards", height);
+            }
+            var processor = new BlockProcessor(_contracts, new ContractContext(height, header.PeerId, _peerKeys), state);
+            var created = new List<(MerkleNodeKey Key, byte[] Hash)>();
+            for (var i = 0; i < header.TransactionCount; i++, index++)
+            {
+                if (!await txs.MoveNextAsync().ConfigureAwait(false))
+                {
+                    return Fail($"block {height}: transaction at log index {index} is missing", height, index);
+                }
+                var row = txs.Current;
+                var s = row.Stored;
+                var tx = s.Transaction;
+                var where = $"transaction {index} (id {tx.Id[..16]}…) in block {height}";
+                if (s.LogIndex != index)
+                {
+                    return Fail($"log index {index} is missing (found {s.LogIndex})", height, index);
+                }
+                if (s.BlockHeight != height || row.TxIdColumn != tx.Id || row.Type != tx.Type || row.Actor != tx.ActorId
+                    || row.Nonce != tx.Nonce || row.TimestampMs != tx.TimestampMs)
+                {
+                    return Fail($"{where}: indexed columns do not match the signed bytes", height, index);
+                }
+                var signatureOk = tx.VerifySignature();
+                if (!signatureOk && s.Valid)
+                {
+                    return Fail($"{where}: signature does not verify", height, index);
+                }
+                if (!tx.LeafHash(s.Valid).AsSpan().SequenceEqual(s.LeafHash))
+                {
+                    return Fail($"{where}: leaf hash does not match the transaction and verdict", height, index);
+                }
+                var p = processor.Process(tx, signatureOk);
+                if (p.Valid != s.Valid)
+                {
+                    return Fail($"{where}: stored as {(s.Valid ? "valid" : "invalid")} but replay says {(p.Valid ? "valid" : "invalid: " + p.Reason)}", height, index);
+                }
+                if (s.Valid && _anchorCheck?.Invoke(tx) is { } anchorFailure)
+                {
+                    return Fail($"{where}: anchored data check failed: {anchorFailure}", height, index);
+                }
+                invalid += s.Valid ? 0 : 1;
+                frontier.Append(s.LeafHash, created);
+            }
+            if (!frontier.Root().AsSpan().SequenceEqual(header.RootHash))
+            {
+                return Fail($"block {height}: Merkle root does not match its transactions (reordered, replaced or missing entries)", height);
+            }
+            stateRoot = BlockProcessor.NextStateRoot(stateRoot, processor.Writes);
+            if (!stateRoot.AsSpan().SequenceEqual(header.StateRoot))
+            {
+                return Fail($"block {height}: state root does not match the replayed contract writes", height);
+            }
+            state.Apply(processor.Writes, height, processor.Nonces);
+            foreach (var (key, hash) in created)
+            {
+                while (levelDigests.Count <= key.Level)
+                {
+                    levelDigests.Add(IncrementalHash.CreateHash(HashAlgorithmName.SHA256));
+                    levelCounts.Add(0);
+                }
+                levelDigests[key.Level].AppendData(BitConverter.GetBytes(key.Index));
+                levelDigests[key.Level].AppendData(hash);
+                levelCounts[key.Level]++;
+            }
+            prevHash = computed;
+            lastTime = header.TimeMs;
+            txCount += header.TransactionCount;
+        }
+        if (await txs.MoveNextAsync().ConfigureAwait(false))
+        {
+            return Fail($"transaction at log index {txs.Current.Stored.LogIndex} is not covered by any block (last block {height})", null, txs.Current.Stored.LogIndex);
+        }
+        if (await CheckStateAsync(state, ct).ConfigureAwait(false) is { } stateFailure)
+        {
+            return stateFailure;
+        }
+        if (await CheckNoncesAsync(state, ct).ConfigureAwait(false) is { } nonceFailure)
+        {
+            return nonceFailure;
+        }
+        if (await CheckNodesAsync(levelDigests, levelCounts, ct).ConfigureAwait(false) is { } nodeFailure)
+        {
+            return nodeFailure;
+        }
+        foreach (var d in levelDigests)
+        {
+            d.Dispose();
+        }
+        return new LedgerVerificationResult(true,
+            $"{height} blocks, {txCount} transactions ({invalid} recorded invalid), {state.Values.Count} state rows, root {(height == 0 ? "-" : Convert.ToHexStringLower(frontier.Root())[..16])}… verified");
+    }
+
+    private static LedgerVerificationResult Fail(string message, long? height = null, long? index = null) => new(false, message, height, index);
+
+    private async Task<LedgerVerificationResult?> CheckStateAsync(MemoryState state, CancellationToken ct)
+    {
+        using var expected = state.Values.GetEnumerator();
+        var more = expected.MoveNext();
+        await foreach (var (key, value, h) in _store.StreamAsync(
+            "SELECT state_key, state_value, height FROM ledger_state ORDER BY state_key", r => (r.GetString(0), r.GetString(1), r.GetInt64(2)), ct).ConfigureAwait(false))
+        {
+            if (more && string.CompareOrdinal(expected.Current.Key, key) < 0)
+            {
+                return new LedgerVerificationResult(false, $"state row '{expected.Current.Key}' is missing", StateKey: expected.Current.Key);
+            }
+            if (!more || expected.Current.Key != key)
+            {
+                return new LedgerVerificationResult(false, $"state row '{key}' was not written by any transaction", StateKey: key);
+            }
+            if (expected.Current.Value.Value != value || expected.Current.Value.Height != h)
+            {
+                return new LedgerVerificationResult(false, $"state row '{key}' differs from the replay of the contracts", StateKey: key);
+            }
+            more = expected.MoveNext();
+        }
+        return more ? new LedgerVerificationResult(false, $"state row '{expected.Current.Key}' is missing", StateKey: expected.Current.Key) : null;
+    }
+
+    private async Task<LedgerVerificationResult?> CheckNoncesAsync(MemoryState state, CancellationToken ct)
+    {
+        long count = 0;
+        await foreach (var (actor, nonce) in _store.StreamAsync("SELECT actor_id, nonce FROM ledger_nonces", r => (r.GetString(0), r.GetInt64(1)), ct).ConfigureAwait(false))
+        {
+            if (!state.Nonces.Contains((actor, nonce)))
+            {
+                return new LedgerVerificationResult(false, $"nonce row ({actor}, {nonce}) was not used by any transaction");
+            }
+            count++;
+        }
+        return count == state.Nonces.Count ? null : new LedgerVerificationResult(false, $"{state.Nonces.Count - count} nonce rows are missing (replays would be accepted)");
+    }
+
+    private async Task<LedgerVerificationResult?> CheckNodesAsync(List<IncrementalHash> digests, List<long> counts, CancellationToken ct)
+    {
+        var found = new List<IncrementalHash>();
+        var foundCounts = new List<long>();
+        await foreach (var (level, idx, hash) in _store.StreamAsync(
+            "SELECT level, idx, hash FROM ledger_merkle_nodes ORDER BY level, idx", r => ((int)r.GetInt64(0), r.GetInt64(1), (byte[])r[2]), ct).ConfigureAwait(false))
+        {
+            if (level < 0 || level > 62)
+            {
+                return new LedgerVerificationResult(false, $"Merkle node level {level} is impossible");
+            }
+            while (found.Count <= level)
+            {
+                found.Add(IncrementalHash.CreateHash(HashAlgorithmName.SHA256));
+                foundCounts.Add(0);
+            }
+            found[level].AppendData(BitConverter.GetBytes(idx));
+            found[level].AppendData(hash);
+            foundCounts[level]++;
+        }
+        try
+        {
+            for (var level = 0; level < Math.Max(found.Count, digests.Count); level++)
+            {
+                var a = level < digests.Count ? digests[level].GetHashAndReset() : null;
+                var b = level < found.Count ? found[level].GetHashAndReset() : null;
+                if (a is null || b is null || counts[level] != foundCounts[level] || !a.AsSpan().SequenceEqual(b))
+                {
+                    return new LedgerVerificationResult(false, $"stored Merkle nodes at level {level} differ from the recomputed tree (proofs served from them would be wrong)");
+                }
+            }
+            return null;
+        }
+        finally
+        {
+            foreach (var f in found)
+            {
+                f.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Replayed state in memory.</summary>
+    private sealed class MemoryState : IStateBackend
+    {
+        public SortedDictionary<string, (string Value, long Height)> Values { get; } = new(StringComparer.Ordinal);
+        public HashSet<(string, long)> Nonces { get; } = [];
+
+        public string? Get(string key) => Values.TryGetValue(key, out var v) ? v.Value : null;
+
+        public IReadOnlyList<KeyValuePair<string, string>> Scan(string prefix, int limit) =>
+            Values.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal)).Take(limit)
+                .Select(e => new KeyValuePair<string, string>(e.Key, e.Value.Value)).ToList();
+
+        public bool NonceUsed(string actorId, long nonce) => Nonces.Contains((actorId, nonce));
+
+        public void Apply(SortedDictionary<string, string?> writes, long height, List<(string, long)> nonces)
+        {
+            foreach (var (k, v) in writes)
+            {
+                if (v is null)
+                {
+                    Values.Remove(k);
+                }
+                else
+                {
+                    Values[k] = (v, height);
+                }
+            }
+            foreach (var n in nonces)
+            {
+                Nonces.Add(n);
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MedLedger.Server.Features.Accounts;
+
+public sealed class AuthOptions
+{
+    public const string Section = "Auth";
+
+    [Range(typeof(TimeSpan), "00:01:00", "01:00:00")]
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    [Range(typeof(TimeSpan), "00:10:00", "90.00:00:00")]
+    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(14);
+
+    [Range(typeof(TimeSpan), "00:00:10", "00:30:00")]
+    public TimeSpan LoginTicketLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    [Range(typeof(TimeSpan), "00:00:10", "00:30:00")]
+    public TimeSpan EmailCodeLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    [Range(1, 100)]
+    public int MaxFailedAttempts { get; set; } = 5;
+
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>PBKDF2 rounds for the server-side hash of the (already high-entropy) authentication key.</summary>
+    [Range(10_000, 10_000_000)]
+    public int ServerHashIterations { get; set; } = 100_000;
+
+    /// <summary>Issuer shown in authenticator apps.</summary>
+    [Required]
+    public string TotpIssuer { get; set; } = "MedLedger";
+}
+
+public sealed class DemoOptions
+{
+    public const string Section = "Demo";
+
+    /// <summary>Only `medledger serve --demo` sets this: it enables the dev outbox endpoint.</summary>
+    public bool Enabled { get; set; }
+}

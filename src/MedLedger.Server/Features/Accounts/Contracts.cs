@@ -1,0 +1,65 @@
+using MedLedger.Server.Features.Organizations;
+
+namespace MedLedger.Server.Features.Accounts;
+
+/// <summary>Client KDF parameters; public by design so any device can derive the same keys.</summary>
+public sealed record KdfParametersDto(string Algorithm, int Iterations, byte[] Salt);
+
+/// <summary>Keys made on the user's device. Private keys arrive only wrapped, as opaque bytes.</summary>
+public sealed record KeyBundleUpload(
+    byte[] SigningPublicKey,
+    byte[] EncryptionPublicKey,
+    byte[] PasswordWrappedPrivateKeys,
+    byte[] RecoveryWrappedPrivateKeys);
+
+public sealed record NewOrganizationDto(
+    OrganizationKind Kind,
+    string Name,
+    string Address,
+    double Latitude,
+    double Longitude,
+    string? ContactPhone,
+    string? ContactEmail);
+
+public sealed record RegisterRequest(
+    string Email,
+    Role Role,
+    byte[] AuthKey,
+    KdfParametersDto Kdf,
+    KeyBundleUpload Keys,
+    Guid? OrganizationId = null,
+    NewOrganizationDto? NewOrganization = null,
+    string? LicenseNumber = null,
+    byte[]? EncryptedProfile = null,
+    string? KeyRegistrationTransaction = null);
+
+public sealed record RegisterResponse(Guid UserId, Role Role, VerificationStatus Verification, Guid? OrganizationId);
+
+public sealed record PreloginRequest(string Email);
+
+public sealed record PreloginResponse(KdfParametersDto Kdf);
+
+public sealed record LoginRequest(string Email, byte[] AuthKey);
+
+/// <summary>Step one passed; finish with a one-time code. When TOTP is not enrolled an emailed code was sent.</summary>
+public sealed record LoginChallengeResponse(string Ticket, IReadOnlyList<OtpMethod> Methods, DateTimeOffset ExpiresAt, bool EmailCodeSent);
+
+public sealed record EmailCodeRequest(string Ticket);
+
+public sealed record VerifyOtpRequest(string Ticket, OtpMethod Method, string Code);
+
+public sealed record TokenResponse(string AccessToken, DateTimeOffset AccessTokenExpiresAt, string RefreshToken, DateTimeOffset RefreshTokenExpiresAt, MeResponse User);
+
+public sealed record RefreshRequest(string RefreshToken);
+
+public sealed record MeResponse(Guid Id, string Email, Role Role, VerificationStatus Verification, string? VerificationReason, Guid? OrganizationId, bool TotpEnabled, bool CanAct, string? CannotActReason);
+
+public sealed record TotpEnrollmentResponse(string Secret, string OtpAuthUri, string QrPngBase64);
+
+public sealed record TotpConfirmRequest(string Code);
+
+public sealed record OwnKeyBundleResponse(Guid UserId, KdfParametersDto Kdf, byte[] SigningPublicKey, byte[] EncryptionPublicKey, byte[] PasswordWrappedPrivateKeys, byte[] RecoveryWrappedPrivateKeys);
+
+public sealed record PublicKeysResponse(Guid UserId, Role Role, byte[] SigningPublicKey, byte[] EncryptionPublicKey);
+
+public sealed record ProfileUpdate(byte[]? EncryptedProfile);

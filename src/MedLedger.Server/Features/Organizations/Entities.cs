@@ -1,0 +1,46 @@
+using MedLedger.Server.Features.Accounts;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace MedLedger.Server.Features.Organizations;
+
+public enum OrganizationKind
+{
+    Hospital,
+    Pharmacy,
+    Insurer,
+}
+
+/// <summary>A hospital, pharmacy or insurer. Directory data, public by nature; not medical content.</summary>
+public sealed class Organization
+{
+    public Guid Id { get; set; }
+    public OrganizationKind Kind { get; set; }
+    public required string Name { get; set; }
+    public required string Address { get; set; }
+    public double Latitude { get; set; }
+    public double Longitude { get; set; }
+    public string? ContactPhone { get; set; }
+    public string? ContactEmail { get; set; }
+    public VerificationStatus Verification { get; set; }
+    public string? VerificationReason { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public Guid ConcurrencyStamp { get; set; } = Guid.NewGuid();
+}
+
+internal sealed class OrganizationConfiguration : IEntityTypeConfiguration<Organization>
+{
+    public void Configure(EntityTypeBuilder<Organization> b)
+    {
+        b.ToTable("organizations");
+        b.HasKey(x => x.Id);
+        b.Property(x => x.Name).HasMaxLength(200);
+        b.Property(x => x.Address).HasMaxLength(500);
+        b.Property(x => x.ContactPhone).HasMaxLength(40);
+        b.Property(x => x.ContactEmail).HasMaxLength(254);
+        b.Property(x => x.VerificationReason).HasMaxLength(500);
+        b.HasIndex(x => new { x.Kind, x.Verification });
+        b.HasIndex(x => new { x.Latitude, x.Longitude });
+        b.Property(x => x.ConcurrencyStamp).IsConcurrencyToken();
+    }
+}

@@ -1,0 +1,97 @@
+using System.Security.Claims;
+using MedLedger.Server.Features.Accounts;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+
+namespace MedLedger.Server.Infrastructure.Auth;
+
+/// <summary>Named policies: one per role (verified), plus combinations used by several features.</summary>
+public static class Policies
+{
+    public const string Patient = nameof(Role.Patient);
+    public const string Doctor = nameof(Role.Doctor);
+    public const string HospitalStaff = nameof(Role.HospitalStaff);
+    public const string Pharmacist = nameof(Role.Pharmacist);
+    public const string InsurerStaff = nameof(Role.InsurerStaff);
+    public const string PlatformAdmin = nameof(Role.PlatformAdmin);
+    /// <summary>Staff who manage their organization's profile: hospital, pharmacy or insurer staff.</summary>
+    public const string OrganizationStaff = "OrganizationStaff";
+    /// <summary>Any verified member of an organization (staff or doctor).</summary>
+    public const string OrganizationMember = "OrganizationMember";
+
+    public static AuthorizationBuilder AddMedLedgerPolicies(this AuthorizationBuilder builder)
+    {
+        foreach (var role in Enum.GetValues<Role>())
+        {
+            builder.AddPolicy(role.ToString(), p => p.AddRequirements(new VerifiedRoleRequirement(role)));
+        }
+        builder.AddPolicy(OrganizationStaff, p => p.AddRequirements(new VerifiedRoleRequirement(Role.HospitalStaff, Role.Pharmacist, Role.InsurerStaff)));
+        builder.AddPolicy(OrganizationMember, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Doctor, Role.HospitalStaff, Role.Pharmacist, Role.InsurerStaff)));
+        return builder;
+    }
+}
+
+public static class ClaimsPrincipalExtensions
+{
+    public static Guid UserId(this ClaimsPrincipal user) =>
+        Guid.Parse(user.FindFirstValue(MedLedgerClaims.UserId) ?? throw new InvalidOperationException("No user id claim."));
+
+    public static MedLedger.Server.Features.Accounts.Role Role(this ClaimsPrincipal user) =>
+        Enum.Parse<MedLedger.Server.Features.Accounts.Role>(user.FindFirstValue(MedLedgerClaims.Role) ?? throw new InvalidOperationException("No role claim."));
+
+    public static Guid? OrganizationId(this ClaimsPrincipal user) =>
+        user.FindFirstValue(MedLedgerClaims.OrganizationId) is { } s ? Guid.Parse(s) : null;
+
+    public static Guid SessionId(this ClaimsPrincipal user) =>
+        Guid.Parse(user.FindFirstValue(MedLedgerClaims.SessionId) ?? throw new InvalidOperationException("No session claim."));
+}
+
+public sealed class VerifiedRoleRequirement(params Role[] roles) : IAuthorizationRequirement
+{
+    public IReadOnlyList<Role> Roles { get; } = roles;
+}
+
+internal sealed class VerifiedRoleHandler : AuthorizationHandler<VerifiedRoleRequirement>
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, VerifiedRoleRequirement requirement)
+    {
+        var user = context.User;
+        if (user.Identity?.IsAuthenticated != true)
+        {
+            return Task.CompletedTask;
+        }
+        var role = user.FindFirstValue(MedLedgerClaims.Role);
+        if (role is null || !requirement.Roles.Any(r => r.ToString() == role))
+        {
+            context.Fail(new AuthorizationFailureReason(this,
+                $"This action needs the {string.Join(" or ", requirement.Roles)} role; you are signed in as {role}."));
+            return Task.CompletedTask;
+        }
+        if (user.FindFirstValue(MedLedgerClaims.Verified) != "true")
+        {
+            context.Fail(new AuthorizationFailureReason(this,
+                user.FindFirstValue(MedLedgerClaims.VerificationNote) ?? "Your account is not verified."));
+            return Task.CompletedTask;
+        }
+        context.Succeed(requirement);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Writes 401/403 as RFC 9457 problems that say why (e.g. "awaiting verification").</summary>
+internal sealed class ProblemAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
+{
+    private readonly AuthorizationMiddlewareResultHandler _default = new();
+
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    {
+        if (authorizeResult.Forbidden)
+        {
+            var reasons = authorizeResult.AuthorizationFailure?.FailureReasons.Select(r => r.Message).ToArray() ?? [];
+            await Results.Problem(statusCode: 403, title: "Forbidden", type: "https://medledger.example/problems/forbidden",
+                detail: reasons.Length > 0 ? string.Join(" ", reasons) : "You may not perform this action.").ExecuteAsync(context);
+            return;
+        }
+        await _default.HandleAsync(next, context, policy, authorizeResult);
+    }
+}

@@ -1,0 +1,116 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using MedLedger.Server.Features.Accounts;
+using MedLedger.Server.Infrastructure.Data;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace MedLedger.Server.Infrastructure.Auth;
+
+public static class MedLedgerClaims
+{
+    public const string UserId = "sub";
+    public const string Role = "role";
+    public const string OrganizationId = "org";
+    public const string SessionId = "sid";
+    /// <summary>"true" when the account (and its organization, if any) passed admin verification or needs none.</summary>
+    public const string Verified = "verified";
+    /// <summary>Why the account cannot act yet; shown to the user in 403 problems.</summary>
+    public const string VerificationNote = "verification_note";
+}
+
+/// <summary>
+/// Opaque bearer tokens looked up by SHA-256 hash. Chosen over self-contained JWTs so that
+/// logout and suspension take effect on the very next request.
+/// </summary>
+internal sealed class SessionAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    MedLedgerDbContext db,
+    TimeProvider clock)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "MedLedgerSession";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? token = null;
+        var header = Request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            token = header["Bearer ".Length..].Trim();
+        }
+        else if (Request.Path.StartsWithSegments("/hubs") && Request.Query.TryGetValue("access_token", out var q))
+        {
+            // WebSockets cannot carry headers from browsers; SignalR passes the token in the query.
+            token = q.ToString();
+        }
+        if (string.IsNullOrEmpty(token))
+        {
+            return AuthenticateResult.NoResult();
+        }
+        var hash = TokenHash(token);
+        var now = clock.GetUtcNow();
+        var row = await (from s in db.Sessions
+                         join u in db.Users on s.UserId equals u.Id
+                         join o in db.Organizations on u.OrganizationId equals o.Id into orgs
+                         from o in orgs.DefaultIfEmpty()
+                         where s.AccessTokenHash == hash
+                         select new { s.Id, s.RevokedAt, s.AccessExpiresAt, User = u, OrgVerification = (VerificationStatus?)o.Verification, OrgReason = o.VerificationReason })
+            .AsNoTracking()
+            .FirstOrDefaultAsync(Context.RequestAborted);
+        if (row is null || row.RevokedAt is not null || row.AccessExpiresAt <= now || row.User.Suspended)
+        {
+            return AuthenticateResult.Fail("The access token is invalid, expired or revoked.");
+        }
+        var (verified, note) = VerificationState(row.User, row.OrgVerification, row.OrgReason);
+        var claims = new List<Claim>
+        {
+            new(MedLedgerClaims.UserId, row.User.Id.ToString()),
+            new(MedLedgerClaims.Role, row.User.Role.ToString()),
+            new(MedLedgerClaims.SessionId, row.Id.ToString()),
+            new(MedLedgerClaims.Verified, verified ? "true" : "false"),
+        };
+        if (note is not null)
+        {
+            claims.Add(new Claim(MedLedgerClaims.VerificationNote, note));
+        }
+        if (row.User.OrganizationId is { } org)
+        {
+            claims.Add(new Claim(MedLedgerClaims.OrganizationId, org.ToString()));
+        }
+        var identity = new ClaimsIdentity(claims, SchemeName, MedLedgerClaims.UserId, MedLedgerClaims.Role);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    internal static (bool Verified, string? Note) VerificationState(UserAccount user, VerificationStatus? org, string? orgReason)
+    {
+        switch (user.Verification)
+        {
+            case VerificationStatus.Pending:
+                return (false, "Your professional account is awaiting verification by a platform admin.");
+            case VerificationStatus.Rejected:
+                return (false, $"Your professional account was rejected by a platform admin: {user.VerificationReason}");
+        }
+        return org switch
+        {
+            VerificationStatus.Pending => (false, "Your organization is awaiting verification by a platform admin."),
+            VerificationStatus.Rejected => (false, $"Your organization was rejected by a platform admin: {orgReason}"),
+            _ => (true, null),
+        };
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = 401;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        await Results.Problem(statusCode: 401, title: "Not signed in", type: "https://medledger.example/problems/unauthorized",
+            detail: "Sign in and send the access token as 'Authorization: Bearer <token>'.").ExecuteAsync(Context);
+    }
+
+    public static byte[] TokenHash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+}

@@ -1,0 +1,87 @@
+namespace MedLedger.Server.Infrastructure.Errors;
+
+/// <summary>
+/// A refusal a client caused and can understand. Services throw it; one exception handler
+/// turns it into an RFC 9457 problem response. Anything else escaping is a bug (500).
+/// </summary>
+public sealed class ProblemException : Exception
+{
+    public int Status { get; }
+    public string Title { get; }
+    public string Type { get; }
+    public IDictionary<string, string[]>? Errors { get; }
+    public TimeSpan? RetryAfter { get; init; }
+
+    public ProblemException(int status, string type, string title, string detail, IDictionary<string, string[]>? errors = null)
+        : base(detail)
+    {
+        Status = status;
+        Type = type;
+        Title = title;
+        Errors = errors;
+    }
+
+    public ProblemException() : this(400, "bad-request", "Bad request", "The request was not valid.") { }
+    public ProblemException(string message) : this(400, "bad-request", "Bad request", message) { }
+    public ProblemException(string message, Exception inner) : base(message, inner)
+    {
+        Status = 400;
+        Type = "bad-request";
+        Title = "Bad request";
+    }
+
+    public static ProblemException BadRequest(string detail) => new(400, "bad-request", "Bad request", detail);
+    public static ProblemException Unauthorized(string detail) => new(401, "unauthorized", "Not signed in", detail);
+    public static ProblemException Forbidden(string detail) => new(403, "forbidden", "Forbidden", detail);
+    public static ProblemException NotFound(string what) => new(404, "not-found", "Not found", $"{what} was not found.");
+    public static ProblemException Conflict(string detail) => new(409, "conflict", "Conflict", detail);
+    public static ProblemException Gone(string detail) => new(410, "gone", "Gone", detail);
+    public static ProblemException TooLarge(string detail) => new(413, "payload-too-large", "Payload too large", detail);
+    public static ProblemException Locked(string detail, TimeSpan retryAfter) =>
+        new(429, "locked-out", "Too many attempts", detail) { RetryAfter = retryAfter };
+
+    public static ProblemException Invalid(string field, string message) =>
+        new(422, "validation", "Invalid input", message, new Dictionary<string, string[]> { [field] = [message] });
+
+    public static ProblemException Invalid(IDictionary<string, string[]> errors) =>
+        new(422, "validation", "Invalid input", "One or more fields are invalid: " + string.Join("; ", errors.SelectMany(e => e.Value)), errors);
+}
+
+/// <summary>Collects field errors, then throws one 422 with all of them.</summary>
+public sealed class Validator
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public Validator Require(bool condition, string field, string message)
+    {
+        if (!condition)
+        {
+            if (!_errors.TryGetValue(field, out var list))
+            {
+                _errors[field] = list = [];
+            }
+            list.Add(message);
+        }
+        return this;
+    }
+
+    public Validator RequireText(string? value, string field, int maxLength, bool required = true)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return Require(!required, field, $"{field} is required.");
+        }
+        Require(value.Length <= maxLength, field, $"{field} must be at most {maxLength} characters.");
+        return Require(!value.Any(char.IsControl), field, $"{field} must not contain control characters.");
+    }
+
+    public bool IsValid => _errors.Count == 0;
+
+    public void ThrowIfInvalid()
+    {
+        if (_errors.Count > 0)
+        {
+            throw ProblemException.Invalid(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using System.Security.Cryptography;
+using System.Text.Json.Serialization;
+using MedLedger.Server.Features.Accounts;
+using MedLedger.Server.Features.Admin;
+using MedLedger.Server.Features.Ledger;
+using MedLedger.Server.Features.Organizations;
+using MedLedger.Server.Infrastructure.Auth;
+using MedLedger.Server.Infrastructure.Data;
+using MedLedger.Server.Infrastructure.Errors;
+using MedLedger.Server.Infrastructure.Messaging;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Scalar.AspNetCore;
+
+namespace MedLedger.Server;
+
+/// <summary>Composition root. The CLI (`medledger serve`) and the tests build the host through here.</summary>
+public static class MedLedgerServer
+{
+    /// <summary>Default JSON body limit; endpoints that take files raise it explicitly.</summary>
+    public const long DefaultMaxBodyBytes = 1024 * 1024;
+
+    public static WebApplicationBuilder ConfigureServices(WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<StorageOptions>().Bind(builder.Configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MessagingOptions>().Bind(builder.Configuration.GetSection(MessagingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DemoOptions>().Bind(builder.Configuration.GetSection(DemoOptions.Section));
+        services.AddSingleton(TimeProvider.System);
+        services.AddHttpContextAccessor();
+
+        var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        if (storage.Provider == StorageProvider.Postgres)
+        {
+            services.AddDbContext<MedLedgerDbContext, PostgresMedLedgerDbContext>(o => o.UseNpgsql(storage.ConnectionString));
+        }
+        else
+        {
+            Directory.CreateDirectory(storage.DataDirectory);
+            services.AddDbContext<MedLedgerDbContext, SqliteMedLedgerDbContext>(o => o.UseSqlite(storage.SqliteConnectionString,
+                x => x.CommandTimeout(60)));
+        }
+
+        services.AddSingleton<IMessageSender>(sp =>
+        {
+            var m = sp.GetRequiredService<IOptions<MessagingOptions>>().Value;
+            return m.SmtpHost is null
+                ? new OutboxMessageSender(sp.GetRequiredService<IOptions<StorageOptions>>())
+                : new SmtpMessageSender(sp.GetRequiredService<IOptions<MessagingOptions>>());
+        });
+        services.AddSingleton(sp => new ServerSecrets(LoadOrCreateSecret(sp.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory, "prelogin.key")));
+
+        services.AddScoped<SecurityEventLog>();
+        services.AddScoped<AccountService>();
+        services.AddScoped<OrganizationService>();
+        services.AddScoped<AdminService>();
+        services.AddScoped<IdentityLedger>();
+
+        services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder().AddMedLedgerPolicies();
+        services.AddSingleton<IAuthorizationHandler, VerifiedRoleHandler>();
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
+
+        services.AddMedLedgerProblems();
+        services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));
+        // Bind failures (wrong types, missing body) throw so the problem handler answers 400, never a bare 400/500.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = DefaultMaxBodyBytes);
+        services.AddOpenApi();
+        return builder;
+    }
+
+    public static void ConfigureJson(System.Text.Json.JsonSerializerOptions o)
+    {
+        o.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
+        // Missing required members and nulls in non-nullable members are malformed input (400), not nulls in the service.
+        o.RespectNullableAnnotations = true;
+        o.RespectRequiredConstructorParameters = true;
+    }
+
+    public static WebApplication Configure(WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<RequestSizeLimitMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi();
+        app.MapScalarApiReference();
+        app.MapGet("/health", async (MedLedgerDbContext db, CancellationToken ct) =>
+            await db.Database.CanConnectAsync(ct)
+                ? Results.Ok(new { status = "healthy" })
+                : Results.Problem(statusCode: 503, title: "Store unreachable", detail: "The relational store did not answer."))
+            .AllowAnonymous().WithTags("Health");
+        app.MapAccountEndpoints();
+        app.MapOrganizationEndpoints();
+        app.MapAdminEndpoints();
+        if (app.Services.GetRequiredService<IOptions<DemoOptions>>().Value.Enabled)
+        {
+            app.MapDevOutbox();
+        }
+        return app;
+    }
+
+    /// <summary>Applies migrations for the configured provider. Safe to call on every start.</summary>
+    public static async Task InitializeAsync(IServiceProvider services, CancellationToken ct = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<MedLedgerDbContext>();
+        if (db.Database.IsSqlite())
+        {
+            // WAL lets readers proceed during writes; the ledger writes the same file from its own connections.
+            await db.Database.OpenConnectionAsync(ct);
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+            await db.Database.CloseConnectionAsync();
+        }
+        await db.Database.MigrateAsync(ct);
+    }
+
+    private static byte[] LoadOrCreateSecret(string dataDirectory, string name)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        var path = Path.Combine(dataDirectory, name);
+        if (File.Exists(path))
+        {
+            return File.ReadAllBytes(path);
+        }
+        var secret = RandomNumberGenerator.GetBytes(32);
+        File.WriteAllBytes(path, secret);
+        return secret;
+    }
+}

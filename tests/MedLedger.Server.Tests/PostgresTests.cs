@@ -1,0 +1,36 @@
+using MedLedger.Server.Tests.Infrastructure;
+using MedLedger.Testing;
+
+namespace MedLedger.Server.Tests;
+
+/// <summary>One real PostgreSQL 15 cluster for the whole collection; each test class gets its own database.</summary>
+public sealed class PostgresFixture : IAsyncLifetime
+{
+    public PostgresCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Cluster = await PostgresCluster.StartAsync();
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    public async Task<TestHost> StartHostAsync(Action<IDictionary<string, string?>>? configure = null) =>
+        await TestHost.StartAsync(configure, await Cluster.CreateDatabaseAsync("ml_" + Guid.NewGuid().ToString("N")[..16]));
+}
+
+[CollectionDefinition(Name)]
+public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>
+{
+    public const string Name = "PostgreSQL";
+}
+
+/// <summary>The same account and organization flows as on SQLite, against real PostgreSQL.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresVerificationTests(PostgresFixture pg) : VerificationFlows
+{
+    protected override Task<TestHost> StartHostAsync() => pg.StartHostAsync();
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresAccountTests(PostgresFixture pg) : AccountFlows
+{
+    protected override Task<TestHost> StartHostAsync(Action<IDictionary<string, string?>>? configure = null) => pg.StartHostAsync(configure);
+}

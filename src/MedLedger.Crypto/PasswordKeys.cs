@@ -47,7 +47,8 @@ public static class PasswordKeys
         ArgumentNullException.ThrowIfNull(password);
         ArgumentNullException.ThrowIfNull(parameters);
         parameters.Validate();
-        var passwordBytes = Encoding.UTF8.GetBytes(password.Normalize(NormalizationForm.FormC));
+        // Our own NFC: string.Normalize() is a no-op for non-ASCII under InvariantGlobalization.
+        var passwordBytes = Encoding.UTF8.GetBytes(Unicode.Nfc.Normalize(password));
         var master = Rfc2898DeriveBytes.Pbkdf2(passwordBytes, parameters.Salt, parameters.Iterations, HashAlgorithmName.SHA256, 32);
         try
         {

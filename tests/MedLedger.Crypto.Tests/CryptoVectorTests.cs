@@ -1,0 +1,147 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace MedLedger.Crypto.Tests;
+
+/// <summary>Checks testdata/crypto-vectors.json against the implementation (and rewrites it when MEDLEDGER_REGENERATE_VECTORS=1).</summary>
+public class CryptoVectorTests
+{
+    private static readonly Lazy<(JsonNode File, JsonNode Fresh)> Vectors = new(() =>
+    {
+        var fresh = CryptoVectors.Build();
+        var path = TestData.PathOf(CryptoVectors.FileName);
+        if (Environment.GetEnvironmentVariable("MEDLEDGER_REGENERATE_VECTORS") == "1")
+        {
+            File.WriteAllText(path, CryptoVectors.Serialize(fresh));
+        }
+        return (JsonNode.Parse(File.ReadAllText(path))!, fresh);
+    });
+
+    private static JsonNode FileVectors => Vectors.Value.File;
+
+    private static byte[] Hex(JsonNode? n) => Convert.FromHexString((string)n!);
+
+    [Fact]
+    public void Every_deterministic_output_matches_the_file()
+    {
+        var mismatches = new List<string>();
+        Compare(Vectors.Value.File, Vectors.Value.Fresh, "$", mismatches);
+        Assert.Empty(mismatches);
+    }
+
+    private static void Compare(JsonNode? file, JsonNode? fresh, string path, List<string> mismatches)
+    {
+        switch (fresh)
+        {
+            case JsonObject o:
+                if (file is not JsonObject f || f.Count != o.Count)
+                {
+                    mismatches.Add(path + " (shape)");
+                    return;
+                }
+                foreach (var (key, value) in o)
+                {
+                    if (!CryptoVectors.RandomizedKeys.Contains(key))
+                    {
+                        Compare(f[key], value, path + "." + key, mismatches);
+                    }
+                }
+                break;
+            case JsonArray a:
+                if (file is not JsonArray fa || fa.Count != a.Count)
+                {
+                    mismatches.Add(path + " (length)");
+                    return;
+                }
+                for (var i = 0; i < a.Count; i++)
+                {
+                    Compare(fa[i], a[i], $"{path}[{i}]", mismatches);
+                }
+                break;
+            default:
+                if (!JsonNode.DeepEquals(file, fresh))
+                {
+                    mismatches.Add($"{path}: file {file?.ToJsonString()} != computed {fresh?.ToJsonString()}");
+                }
+                break;
+        }
+    }
+
+    [Fact]
+    public void Canonical_vectors_follow_their_field_descriptions()
+    {
+        // Interprets the language-neutral description, as the browser test does, so the description and hex agree.
+        foreach (var v in FileVectors["canonical"]!.AsArray())
+        {
+            var fields = v!["fields"]!.AsArray();
+            var w = new CanonicalWriter((string)fields[0]!["value"]!);
+            foreach (var f in fields.Skip(1))
+            {
+                var value = f!["value"];
+                _ = (string)f["type"]! switch
+                {
+                    "string" => w.String((string)value!),
+                    "bytes" => w.Bytes(Hex(f["hex"])),
+                    "int64" => w.Int64(long.Parse((string)value!, System.Globalization.CultureInfo.InvariantCulture)),
+                    "bool" => w.Bool((bool)value!),
+                    "optionalString" => w.OptionalString((string?)value),
+                    "optionalBytes" => w.OptionalBytes(f["hex"] is null ? null : Hex(f["hex"])),
+                    "stringList" => w.StringList(value!.AsArray().Select(x => (string)x!).ToList()),
+                    var t => throw new InvalidOperationException("unknown field type " + t),
+                };
+            }
+            Assert.Equal((string)v["hex"]!, Convert.ToHexStringLower(w.ToArray()));
+        }
+        Assert.Equal("00000001" + "74", (string)FileVectors["canonical"]![0]!["hex"]!);
+    }
+
+    [Fact]
+    public void Signature_vector_verifies_and_its_tampered_copy_does_not()
+    {
+        var s = FileVectors["signature"]!;
+        var signature = Hex(s["signature"]);
+        var tampered = Hex(s["tamperedSignature"]);
+        Assert.True(Signatures.Verify(Hex(s["publicKey"]), Hex(s["message"]), signature));
+        Assert.False(Signatures.Verify(Hex(s["publicKey"]), Hex(s["message"]), tampered));
+        Assert.Equal(1, signature.Zip(tampered, (a, b) => System.Numerics.BitOperations.PopCount((uint)(a ^ b))).Sum());
+    }
+
+    [Fact]
+    public void Envelope_vector_opens_for_every_reader_and_its_tampered_copy_does_not()
+    {
+        var e = FileVectors["envelope"]!;
+        var keys = FileVectors["keys"]!;
+        UserKeyPair Pair(string name) => new(Hex(keys[name]!["privateKey"]), Hex(keys[name]!["publicKey"]));
+        var authorSigning = Hex(e["authorSigningPublicKey"]);
+        var env = RecordEnvelope.FromJson((string)e["envelopeJson"]!);
+
+        Assert.Equal(Hex(e["signature"]), env.Signature);
+        Assert.Equal(Hex(e["ciphertext"]), env.Ciphertext);
+        Assert.True(Signatures.Verify(authorSigning, Hex(e["signedBytes"]), env.Signature));
+        Assert.True(RecordCrypto.VerifySignature(env, authorSigning));
+        var plaintext = Hex(e["plaintext"]);
+        Assert.Equal(plaintext, RecordCrypto.Open(env, Pair("patientEncryption"), authorSigning));
+        Assert.Equal(plaintext, RecordCrypto.Open(env, Pair("authorEncryption"), authorSigning));
+
+        var added = e["addedReaderWrap"]!;
+        var shared = env.WithWrap(new KeyWrap((string)added["readerKeyId"]!, Hex(added["enc"]), Hex(added["wrappedKey"])));
+        Assert.Equal(plaintext, RecordCrypto.Open(shared, Pair("doctorEncryption"), authorSigning));
+
+        var tampered = RecordEnvelope.FromJson((string)e["tamperedEnvelopeJson"]!);
+        Assert.Throws<CryptoIntegrityException>(() => RecordCrypto.Open(tampered, Pair("patientEncryption"), authorSigning));
+    }
+
+    [Fact]
+    public void Password_vector_unlocks_the_stored_bundle_with_password_and_recovery_code()
+    {
+        var p = FileVectors["password"]!;
+        var keys = FileVectors["keys"]!;
+        var stored = EncryptedKeyBundle.FromJson((string)p["privateKeyWrap"]!["storedBundleJson"]!);
+        var expectedSigning = Hex(keys["authorSigning"]!["privateKey"]);
+        Assert.Equal(expectedSigning, KeyVault.UnlockWithKeyEncryptionKey(stored, Hex(p["keyEncryptionKey"])).Signing.PrivateKey);
+        Assert.Equal(expectedSigning, KeyVault.UnlockWithRecoveryCode(stored, (string)p["recovery"]!["code"]!).Signing.PrivateKey);
+        Assert.NotEqual(Hex(p["passwordNfcUtf8"]), Encoding.UTF8.GetBytes((string)p["password"]!));
+        Assert.Equal(Hex(p["passwordNfcUtf8"]), Encoding.UTF8.GetBytes(MedLedger.Crypto.Unicode.Nfc.Normalize((string)p["password"]!)));
+    }
+}

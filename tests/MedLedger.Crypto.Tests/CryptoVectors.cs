@@ -1,0 +1,267 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace MedLedger.Crypto.Tests;
+
+/// <summary>
+/// Generator for testdata/crypto-vectors.json, the cross-language vectors the browser client checks too.
+/// Every input is a fixed constant below, given in hex in the file; every output except ECDSA signatures
+/// (randomized) is a pure function of those inputs. Regenerate with
+///   MEDLEDGER_REGENERATE_VECTORS=1 dotnet test tests/MedLedger.Crypto.Tests --filter CryptoVectorTests
+/// </summary>
+internal static class CryptoVectors
+{
+    public const string FileName = "crypto-vectors.json";
+
+    /// <summary>Keys that hold randomized values; checked by verification instead of equality.</summary>
+    public static readonly HashSet<string> RandomizedKeys = ["signature", "tamperedSignature", "envelopeJson", "tamperedEnvelopeJson"];
+
+    private static byte[] H(string hex) => Convert.FromHexString(hex);
+    private static string X(byte[] b) => Convert.ToHexStringLower(b);
+    private static byte[] Seq(int start, int count) => Enumerable.Range(start, count).Select(i => (byte)i).ToArray();
+
+    // Fixed inputs. Scalars come from HPKE DeriveKeyPair over simple ikm so they are reproducible anywhere.
+    private static readonly byte[] AuthorEncIkm = Seq(0x00, 32);
+    private static readonly byte[] AuthorSigIkm = Seq(0x20, 32);
+    private static readonly byte[] PatientEncIkm = Seq(0x40, 32);
+    private static readonly byte[] DoctorEncIkm = Seq(0x60, 32);
+
+    public static JsonObject Build()
+    {
+        var authorEnc = UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(AuthorEncIkm).PrivateKey);
+        var authorSig = UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(AuthorSigIkm).PrivateKey);
+        var patientEnc = UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(PatientEncIkm).PrivateKey);
+        var doctorEnc = UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(DoctorEncIkm).PrivateKey);
+        var author = new KeyBundle(authorEnc, authorSig);
+
+        return new JsonObject
+        {
+            ["description"] = "MedLedger cross-language crypto vectors (docs/crypto-format.md). All byte strings are lower-case hex unless the field name ends in Json. ECDSA signatures are randomized: check that 'signature' verifies and 'tamperedSignature' does not; every other output must be reproduced exactly.",
+            ["generator"] = "tests/MedLedger.Crypto.Tests/CryptoVectors.cs; regenerate with MEDLEDGER_REGENERATE_VECTORS=1 dotnet test tests/MedLedger.Crypto.Tests --filter CryptoVectorTests",
+            ["canonical"] = Canonical(),
+            ["keys"] = Keys(author, patientEnc, doctorEnc),
+            ["hpke"] = HpkeVectors(patientEnc),
+            ["signature"] = SignatureVector(authorSig),
+            ["envelope"] = Envelope(author, patientEnc, doctorEnc),
+            ["sealedSecret"] = Sealed(doctorEnc),
+            ["password"] = Password(author),
+        };
+    }
+
+    private static JsonArray Canonical()
+    {
+        var list = new JsonArray();
+        void Add(string description, JsonArray fields, CanonicalWriter w) =>
+            list.Add(new JsonObject { ["description"] = description, ["fields"] = fields, ["hex"] = X(w.ToArray()) });
+
+        Add("tag only", [new JsonObject { ["type"] = "tag", ["value"] = "t" }], new CanonicalWriter("t"));
+        Add("every field type",
+            [
+                new JsonObject { ["type"] = "tag", ["value"] = "medledger/v1/example" },
+                new JsonObject { ["type"] = "string", ["value"] = "h\u00e9llo \u2695" },
+                new JsonObject { ["type"] = "string", ["value"] = "" },
+                new JsonObject { ["type"] = "bytes", ["hex"] = "00ff10" },
+                new JsonObject { ["type"] = "int64", ["value"] = "-2" },
+                new JsonObject { ["type"] = "int64", ["value"] = "1732406400000" },
+                new JsonObject { ["type"] = "bool", ["value"] = true },
+                new JsonObject { ["type"] = "optionalString", ["value"] = null },
+                new JsonObject { ["type"] = "optionalString", ["value"] = "x" },
+                new JsonObject { ["type"] = "optionalBytes", ["hex"] = null },
+                new JsonObject { ["type"] = "stringList", ["value"] = new JsonArray("a", "bc") },
+            ],
+            new CanonicalWriter("medledger/v1/example")
+                .String("h\u00e9llo \u2695").String("").Bytes(H("00ff10")).Int64(-2).Int64(1_732_406_400_000).Bool(true)
+                .OptionalString(null).OptionalString("x").OptionalBytes(null).StringList(["a", "bc"]));
+        return list;
+    }
+
+    private static JsonObject Pair(string ikmName, byte[] ikm, UserKeyPair pair) => new()
+    {
+        [ikmName] = X(ikm),
+        ["privateKey"] = X(pair.PrivateKey),
+        ["publicKey"] = X(pair.PublicKey),
+    };
+
+    private static JsonObject Keys(KeyBundle author, UserKeyPair patientEnc, UserKeyPair doctorEnc) => new()
+    {
+        ["note"] = "privateKey = HPKE DeriveKeyPair(ikm) for DHKEM(P-256, HKDF-SHA256); the same scalars are used for ECDSA where the pair is a signing key.",
+        ["authorEncryption"] = Pair("ikm", AuthorEncIkm, author.Encryption),
+        ["authorSigning"] = Pair("ikm", AuthorSigIkm, author.Signing),
+        ["patientEncryption"] = Pair("ikm", PatientEncIkm, patientEnc),
+        ["doctorEncryption"] = Pair("ikm", DoctorEncIkm, doctorEnc),
+        ["authorFingerprint"] = new JsonObject
+        {
+            ["encryptionPublicKey"] = X(author.Encryption.PublicKey),
+            ["signingPublicKey"] = X(author.Signing.PublicKey),
+            ["canonicalInput"] = X(new CanonicalWriter("medledger/v1/key-fingerprint").Bytes(author.Encryption.PublicKey).Bytes(author.Signing.PublicKey).ToArray()),
+            ["fingerprint"] = X(author.Public.Fingerprint()),
+            ["display"] = author.Public.DisplayFingerprint(),
+        },
+        ["encryptionKeyIds"] = new JsonObject
+        {
+            ["authorEncryption"] = author.Public.EncryptionKeyId,
+            ["patientEncryption"] = KeyFingerprints.EncryptionKeyId(patientEnc.PublicKey),
+            ["doctorEncryption"] = KeyFingerprints.EncryptionKeyId(doctorEnc.PublicKey),
+        },
+    };
+
+    private static JsonArray HpkeVectors(UserKeyPair recipient)
+    {
+        var list = new JsonArray();
+        foreach (var aead in new[] { HpkeAead.Aes256Gcm, HpkeAead.Aes128Gcm })
+        {
+            var ikmE = Seq(0x80 + (int)aead, 32);
+            var info = Encoding.ASCII.GetBytes("medledger test info");
+            var aad = Encoding.ASCII.GetBytes("medledger test aad");
+            var pt = Encoding.ASCII.GetBytes("a 32-byte data key would go here");
+            var (enc, ct) = Hpke.SealBase(recipient.PublicKey, info, aad, pt, aead, ikmE);
+            list.Add(new JsonObject
+            {
+                ["mode"] = 0, ["kem_id"] = 16, ["kdf_id"] = 1, ["aead_id"] = (int)aead,
+                ["skRm"] = X(recipient.PrivateKey), ["pkRm"] = X(recipient.PublicKey),
+                ["ikmE"] = X(ikmE), ["pkEm"] = X(Hpke.DeriveKeyPair(ikmE).PublicKey),
+                ["info"] = X(info), ["aad"] = X(aad), ["pt"] = X(pt),
+                ["enc"] = X(enc), ["ct"] = X(ct),
+            });
+        }
+        return list;
+    }
+
+    private static JsonObject SignatureVector(UserKeyPair signer)
+    {
+        var message = Encoding.UTF8.GetBytes("medledger signature vector");
+        var signature = Signatures.Sign(signer.PrivateKey, message);
+        var tampered = (byte[])signature.Clone();
+        tampered[^1] ^= 0x01;
+        return new JsonObject
+        {
+            ["algorithm"] = "ECDSA P-256 SHA-256, IEEE P1363 r||s",
+            ["publicKey"] = X(signer.PublicKey),
+            ["message"] = X(message),
+            ["signature"] = X(signature),
+            ["tamperedSignature"] = X(tampered),
+        };
+    }
+
+    private static JsonObject Envelope(KeyBundle author, UserKeyPair patientEnc, UserKeyPair doctorEnc)
+    {
+        var header = new RecordHeader("rec-0001", 3, "pat-0001", "doc-0001", "application/fhir+json", 1_732_406_400_123);
+        var plaintext = Encoding.UTF8.GetBytes("{\"resourceType\":\"Observation\",\"status\":\"final\",\"valueQuantity\":{\"value\":38.2,\"unit\":\"Cel\"}}");
+        var dataKey = Seq(0xa0, 32);
+        var nonce = Seq(0xc0, 12);
+        var patientIkmE = Seq(0x10, 32);
+        var authorIkmE = Seq(0x11, 32);
+        var doctorIkmE = Seq(0x12, 32);
+        var env = RecordCrypto.Seal(header, plaintext, author.Signing,
+            [(patientEnc.PublicKey, patientIkmE), (author.Encryption.PublicKey, authorIkmE)], dataKey, nonce);
+        var doctorWrap = RecordCrypto.AddReader(env, dataKey, doctorEnc.PublicKey, doctorIkmE);
+        var json = env.ToJsonBytes();
+        // Same envelope with one ciphertext bit flipped (well-formed JSON, so only the crypto can reject it).
+        var badCiphertext = (byte[])env.Ciphertext.Clone();
+        badCiphertext[5] ^= 0x01;
+        var tampered = new RecordEnvelope(env.Header, env.Nonce, env.KeyCommitment, badCiphertext, env.Signature, env.Wraps).ToJsonBytes();
+
+        JsonObject Wrap(KeyWrap w, byte[] ikmE) => new()
+        {
+            ["ephemeralIkm"] = X(ikmE), ["readerKeyId"] = w.ReaderKeyId, ["enc"] = X(w.Enc), ["wrappedKey"] = X(w.WrappedKey),
+        };
+
+        return new JsonObject
+        {
+            ["header"] = new JsonObject
+            {
+                ["recordId"] = header.RecordId, ["version"] = header.Version, ["patientId"] = header.PatientId,
+                ["authorId"] = header.AuthorId, ["contentType"] = header.ContentType, ["createdAt"] = header.CreatedAtUnixMs,
+            },
+            ["plaintext"] = X(plaintext),
+            ["dataKey"] = X(dataKey),
+            ["nonce"] = X(nonce),
+            ["authorSigningPublicKey"] = X(author.Signing.PublicKey),
+            ["headerCanonical"] = X(header.ToCanonicalBytes()),
+            ["ciphertext"] = X(env.Ciphertext),
+            ["ciphertextSha256"] = X(env.CiphertextHash()),
+            ["keyCommitment"] = X(env.KeyCommitment),
+            ["signedBytes"] = X(RecordCrypto.SignedBytes(header, nonce, env.KeyCommitment, env.CiphertextHash())),
+            ["signature"] = X(env.Signature),
+            ["recordKeyInfo"] = X(RecordCrypto.RecordKeyInfo(header)),
+            ["wraps"] = new JsonArray(
+                Wrap(env.Wraps[0], patientIkmE).Also("reader", "patientEncryption"),
+                Wrap(env.Wraps[1], authorIkmE).Also("reader", "authorEncryption")),
+            ["addedReaderWrap"] = Wrap(doctorWrap, doctorIkmE).Also("reader", "doctorEncryption"),
+            ["envelopeJson"] = Encoding.UTF8.GetString(json),
+            ["tamperedEnvelopeJson"] = Encoding.UTF8.GetString(tampered),
+        };
+    }
+
+    private static JsonObject Sealed(UserKeyPair doctorEnc)
+    {
+        var secret = Seq(0xe0, 32);
+        var ikmE = Seq(0x13, 32);
+        var s = SealedSecret.Seal(doctorEnc.PublicKey, "emergency-key", "hospital-0001", secret, ikmE);
+        return new JsonObject
+        {
+            ["recipient"] = "doctorEncryption",
+            ["purpose"] = "emergency-key",
+            ["context"] = "hospital-0001",
+            ["secret"] = X(secret),
+            ["ephemeralIkm"] = X(ikmE),
+            ["info"] = X(SealedSecret.Info("emergency-key", "hospital-0001")),
+            ["recipientKeyId"] = s.RecipientKeyId,
+            ["enc"] = X(s.Enc),
+            ["ciphertext"] = X(s.Ciphertext),
+        };
+    }
+
+    private static JsonObject Password(KeyBundle keys)
+    {
+        // Given in NFD (e + combining acute, u + combining diaeresis); clients must NFC-normalise before UTF-8.
+        const string password = "Gru\u0308\u00dfe, A\u0308rztin! cafe\u0301";
+        var parameters = new PasswordParameters(PasswordParameters.Pbkdf2Sha256, PasswordParameters.MinimumIterations, Seq(0x30, 16));
+        var derived = PasswordKeys.Derive(password, parameters);
+        var recoveryEntropy = H("8f3a5c0e91d2b7466a1f0c3d5e7b9a");
+        var code = RecoveryCode.FromEntropy(recoveryEntropy);
+        var passwordNonce = Seq(0xd0, 12);
+        var recoveryNonce = Seq(0xdc, 12);
+        var account = KeyVault.Protect(keys, "user-0001", password, parameters, code, passwordNonce, recoveryNonce);
+        return new JsonObject
+        {
+            ["password"] = password,
+            ["passwordNfcUtf8"] = X(Encoding.UTF8.GetBytes(Unicode.Nfc.Normalize(password))),
+            ["algorithm"] = parameters.Algorithm,
+            ["iterations"] = parameters.Iterations,
+            ["salt"] = X(parameters.Salt),
+            ["authenticationKey"] = X(derived.AuthenticationKey),
+            ["keyEncryptionKey"] = X(derived.KeyEncryptionKey),
+            ["recovery"] = new JsonObject
+            {
+                ["entropy"] = X(recoveryEntropy),
+                ["code"] = code,
+                ["key"] = X(RecoveryCode.DeriveKey(code)),
+            },
+            ["privateKeyWrap"] = new JsonObject
+            {
+                ["userId"] = "user-0001",
+                ["keys"] = "authorEncryption + authorSigning",
+                ["plaintext"] = X([.. keys.Encryption.PrivateKey, .. keys.Signing.PrivateKey]),
+                ["passwordAad"] = X(KeyVault.WrapAad("user-0001", KeyVault.PasswordPurpose, keys.Public)),
+                ["passwordNonce"] = X(passwordNonce),
+                ["passwordCiphertext"] = X(account.Stored.PasswordWrap.Ciphertext),
+                ["recoveryAad"] = X(KeyVault.WrapAad("user-0001", KeyVault.RecoveryPurpose, keys.Public)),
+                ["recoveryNonce"] = X(recoveryNonce),
+                ["recoveryCiphertext"] = X(account.Stored.RecoveryWrap.Ciphertext),
+                ["storedBundleJson"] = account.Stored.ToJson(),
+            },
+        };
+    }
+
+    private static JsonObject Also(this JsonObject o, string key, string value)
+    {
+        o[key] = value;
+        return o;
+    }
+
+    public static string Serialize(JsonNode node) =>
+        node.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
+}

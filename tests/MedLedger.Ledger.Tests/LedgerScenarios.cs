@@ -1,0 +1,443 @@
+using System.Data.Common;
+using MedLedger.Ledger.Contracts;
+using MedLedger.Ledger.Store;
+
+namespace MedLedger.Ledger.Tests;
+
+/// <summary>End-to-end peer behaviour, run against SQLite and PostgreSQL by the derived classes.</summary>
+public abstract class LedgerScenarios
+{
+    private readonly byte[] _peerKey = LedgerCrypto.GenerateKeyPair().PrivateKey;
+
+    protected abstract Task<LedgerStore> NewStoreAsync();
+
+    private static LedgerOptions Options() => new() { PeerId = "peer-a" };
+
+    private async Task<(LedgerPeer Peer, ManualOrdering Ordering)> ManualPeerAsync(LedgerStore store)
+    {
+        var ordering = new ManualOrdering();
+        var peer = new LedgerPeer(store, _peerKey, Options(), ContractRegistry.WithIdentity(), ordering);
+        await peer.StartAsync();
+        return (peer, ordering);
+    }
+
+    private async Task<LedgerPeer> PeerAsync(LedgerStore store)
+    {
+        var peer = new LedgerPeer(store, _peerKey, Options());
+        await peer.StartAsync();
+        return peer;
+    }
+
+    private static async Task ExecAsync(LedgerStore store, string sql, params object?[] args)
+    {
+        await using var c = store.Open();
+        await using var cmd = store.Command(c, sql, args);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<T> ScalarAsync<T>(LedgerStore store, string sql, params object?[] args)
+    {
+        await using var c = store.Open();
+        await using var cmd = store.Command(c, sql, args);
+        return (T)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task Identity_register_rotate_verify_with_receipts_and_key_transparency()
+    {
+        var store = await NewStoreAsync();
+        await using var peer = await PeerAsync(store);
+        var alice = new TestUser("u-alice");
+        var admin = new TestUser("u-admin", IdentityRoles.PlatformAdmin);
+
+        var registerTx = alice.Register();
+        var receipt = await peer.SubmitAsync(registerTx);
+        Assert.True(receipt.Valid);
+        Assert.Null(receipt.Verify(peer.PublicKey));
+        Assert.NotNull(receipt.Verify(LedgerCrypto.GenerateKeyPair().PublicKey)); // another peer's key
+        Assert.Equal(registerTx.Id, receipt.TransactionId);
+
+        var keys = await peer.Queries.GetRegisteredKeysAsync("u-alice");
+        Assert.NotNull(keys);
+        Assert.True(keys.IsCurrentSigningKey(alice.SigningPublic));
+        Assert.True(keys.IsCurrentEncryptionKey(alice.EncryptionPublic));
+        Assert.Equal(1, keys.Version);
+        Assert.Null(await peer.Queries.GetRegisteredKeysAsync("u-nobody"));
+
+        // Registering again is a recorded, provable refusal that changes nothing.
+        var again = await Assert.ThrowsAsync<LedgerRejectedException>(() => peer.SubmitAsync(alice.Register()));
+        Assert.Equal(LedgerRejectionKind.Conflict, again.Kind);
+        Assert.NotNull(again.Receipt);
+        Assert.False(again.Receipt.Valid);
+        Assert.Null(again.Receipt.Verify(peer.PublicKey));
+
+        // The exact same signed bytes again: a replay.
+        var replay = await Assert.ThrowsAsync<LedgerRejectedException>(() => peer.SubmitAsync(registerTx));
+        Assert.Equal(LedgerRejectionKind.Replay, replay.Kind);
+
+        // Rotation is signed by the current key; afterwards the old key no longer acts for alice.
+        var oldSigning = alice.Signing;
+        await peer.SubmitAsync(alice.Rotate());
+        keys = await peer.Queries.GetRegisteredKeysAsync("u-alice");
+        Assert.Equal(2, keys!.Version);
+        Assert.True(keys.IsCurrentSigningKey(alice.SigningPublic));
+        var stale = LedgerTransaction.Create(RotateKeysContract.TypeName, "u-alice", 1, 1, new Dictionary<string, string>
+        {
+            ["userId"] = "u-alice",
+            ["signingKey"] = Convert.ToBase64String(LedgerCrypto.GenerateKeyPair().PublicKey),
+            ["encryptionKey"] = Convert.ToBase64String(LedgerCrypto.GenerateKeyPair().PublicKey),
+        }, oldSigning);
+        var staleEx = await Assert.ThrowsAsync<LedgerRejectedException>(() => peer.SubmitAsync(stale));
+        Assert.Equal(LedgerRejectionKind.BadSignature, staleEx.Kind);
+
+        // An unverified admin may not verify; once the peer approves them, they may.
+        await peer.SubmitAsync(admin.Register());
+        var early = await Assert.ThrowsAsync<LedgerRejectedException>(() => peer.SubmitAsync(admin.Verify("u-alice")));
+        Assert.Equal(LedgerRejectionKind.Forbidden, early.Kind);
+        await peer.SubmitAsync(peer.CreateSystemTransaction(VerifyContract.TypeName, new Dictionary<string, string>
+        {
+            ["subjectId"] = "u-admin", ["subjectKind"] = "user", ["decision"] = "approved",
+        }));
+        await peer.SubmitAsync(admin.Verify("u-alice"));
+        Assert.Equal("approved", (await peer.Queries.GetRegisteredKeysAsync("u-alice"))!.Verification);
+        Assert.Equal("u-admin", await peer.Queries.GetStateAsync(IdentityKeys.VerifiedBy("user", "u-alice")));
+
+        // A system event claiming a peer but signed by someone else.
+        var fakeSystem = LedgerTransaction.Create(VerifyContract.TypeName, "peer:peer-a", 5, 1, new Dictionary<string, string>
+        {
+            ["subjectId"] = "u-alice", ["subjectKind"] = "user", ["decision"] = "rejected",
+        }, alice.Signing);
+        Assert.Equal(LedgerRejectionKind.BadSignature, (await Assert.ThrowsAsync<LedgerRejectedException>(() => peer.SubmitAsync(fakeSystem))).Kind);
+
+        // Refused before ordering: nothing recorded.
+        var before = peer.Head!.TreeSize;
+        var forged = new LedgerTransaction(registerTx.Type, registerTx.ActorId, 99, registerTx.TimestampMs, registerTx.SignerPublicKey, registerTx.Payload, registerTx.Signature);
+        var forgedEx = await Assert.ThrowsAsync<LedgerRejectedException>(() => peer.SubmitAsync(forged));
+        Assert.Equal(LedgerRejectionKind.BadSignature, forgedEx.Kind);
+        Assert.Null(forgedEx.Receipt);
+        var freeText = alice.Tx("identity.verify", new() { ["subjectId"] = "u-x", ["note"] = "Jane Doe has flu" });
+        Assert.Equal(LedgerRejectionKind.Malformed, (await Assert.ThrowsAsync<LedgerRejectedException>(() => peer.SubmitAsync(freeText))).Kind);
+        Assert.Equal(LedgerRejectionKind.Malformed, (await Assert.ThrowsAsync<LedgerRejectedException>(() => peer.SubmitAsync(alice.Tx("records.unknown", new())))).Kind);
+        Assert.Equal(before, peer.Head!.TreeSize);
+
+        var verification = await new LedgerVerifier(store, peer.PeerKeys, peer.Contracts).VerifyAsync();
+        Assert.True(verification.Ok, verification.Summary);
+    }
+
+    [Fact]
+    public async Task Writes_within_a_block_are_seen_by_later_transactions_of_that_block()
+    {
+        var store = await NewStoreAsync();
+        var (peer, ordering) = await ManualPeerAsync(store);
+        await using var _ = peer;
+        var alice = new TestUser("u-alice");
+        var first = alice.Register();
+        var second = new TestUser("u-alice").Register(); // another key pair claiming the same id
+        var dupNonce = LedgerTransaction.Create(first.Type, first.ActorId, first.Nonce, first.TimestampMs + 1, first.Payload, alice.Signing);
+        var t1 = peer.SubmitAsync(first);
+        await ordering.CutAsync(1);
+        await t1;
+        var bob = new TestUser("u-bob");
+        var t2 = peer.SubmitAsync(bob.Register());
+        var t3 = peer.SubmitAsync(second);
+        var t4 = peer.SubmitAsync(dupNonce);
+        var bobAgain = new TestUser("u-bob").Register();
+        var t5 = peer.SubmitAsync(bobAgain);
+        await ordering.CutAsync(4);
+        var r2 = await t2;
+        Assert.Equal(LedgerRejectionKind.Conflict, (await Assert.ThrowsAsync<LedgerRejectedException>(() => t3)).Kind);
+        Assert.Equal(LedgerRejectionKind.Replay, (await Assert.ThrowsAsync<LedgerRejectedException>(() => t4)).Kind);
+        // bob registered earlier in this same block: the second registration sees it.
+        var ex5 = await Assert.ThrowsAsync<LedgerRejectedException>(() => t5);
+        Assert.Equal(LedgerRejectionKind.Conflict, ex5.Kind);
+        Assert.Equal(r2.BlockHeight, ex5.Receipt!.BlockHeight);
+        Assert.Equal(2, peer.Head!.Height);
+        Assert.Equal(5, peer.Head.TreeSize);
+        var result = await new LedgerVerifier(store, peer.PeerKeys, peer.Contracts).VerifyAsync();
+        Assert.True(result.Ok, result.Summary);
+    }
+
+    [Fact]
+    public async Task Concurrent_submitters_share_blocks_and_stored_proofs_match_the_reference()
+    {
+        var store = await NewStoreAsync();
+        await using var peer = await PeerAsync(store);
+        var users = Enumerable.Range(0, 120).Select(i => new TestUser($"u-{i}")).ToList();
+        var receipts = await Task.WhenAll(users.Select(u => Task.Run(() => peer.SubmitAsync(u.Register()))));
+        Assert.All(receipts, r => Assert.Null(r.Verify(peer.PublicKey)));
+        Assert.True(peer.Head!.Height < 120, $"expected group commit, got {peer.Head.Height} blocks for 120 transactions");
+        Assert.Equal(120, receipts.Select(r => r.LogIndex).Distinct().Count());
+        // Some more blocks so there are several historic sizes.
+        foreach (var u in users.Take(6))
+        {
+            await peer.SubmitAsync(u.Rotate());
+        }
+        var head = peer.Head;
+        var all = await store.GetTransactionsInRangeAsync(0, head.TreeSize);
+        var leaves = all.Select(t => t.LeafHash).ToList();
+        Assert.Equal(head.RootHash, Rfc6962.RootHash(leaves));
+        var q = peer.Queries;
+        var sizes = new List<long> { 1, 2, 3, 63, 64, 65, 100, head.TreeSize };
+        for (var h = 1; h <= head.Height; h += Math.Max(1, (int)head.Height / 5))
+        {
+            sizes.Add((await q.GetBlockAsync(h))!.Header.TreeSize);
+        }
+        foreach (var size in sizes.Distinct())
+        {
+            Assert.Equal(Rfc6962.RootHash(leaves.Take((int)size).ToList()), await q.GetRootAsync(size));
+            foreach (var index in new[] { 0, size / 2, size - 1 })
+            {
+                var p = (await q.GetTransactionAtAsync(index, size))!;
+                Assert.Equal(Rfc6962.InclusionProof(leaves, index, size), p.InclusionProof);
+                Assert.True(Rfc6962.VerifyInclusion(index, size, p.Transaction.LeafHash, p.InclusionProof, p.RootHash));
+            }
+            foreach (var old in new[] { 0, 1, size / 3, size })
+            {
+                var c = await q.GetConsistencyProofAsync(old, size);
+                Assert.Equal(Rfc6962.ConsistencyProof(leaves, old, size), c.Proof);
+                Assert.True(Rfc6962.VerifyConsistency(old, size, c.OldRoot, c.NewRoot, c.Proof));
+            }
+        }
+        // By id, default size = head, with the signed head.
+        var byId = (await q.GetTransactionAsync(receipts[7].TransactionId))!;
+        Assert.Equal(head.TreeSize, byId.TreeSize);
+        Assert.Equal(head.Hash(), byId.SignedHead!.Hash());
+        Assert.True(Rfc6962.VerifyInclusion(byId.Transaction.LogIndex, byId.TreeSize, byId.Transaction.LeafHash, byId.InclusionProof, byId.SignedHead.RootHash));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => q.GetTransactionAsync(receipts[7].TransactionId, receipts[7].LogIndex));
+        Assert.Null(await q.GetTransactionAsync("00"));
+        var fromStore = (await q.GetReceiptAsync(receipts[3].TransactionId))!;
+        Assert.Null(fromStore.Verify(peer.PublicKey));
+        // A receipt survives JSON (what the CLI and SDK exchange) and still verifies.
+        var json = System.Text.Json.JsonSerializer.Serialize(fromStore);
+        Assert.Null(System.Text.Json.JsonSerializer.Deserialize<LedgerReceipt>(json)!.Verify(peer.PublicKey));
+        var block = (await q.GetBlockAsync(receipts[0].BlockHeight))!;
+        Assert.Contains(receipts[0].TransactionId, block.TransactionIds);
+
+        // "Transactions about me": only u-5's own.
+        var about = await q.GetTransactionsAboutAsync("u-5");
+        Assert.Equal(2, about.Count);
+        Assert.All(about, t => Assert.Equal("u-5", t.Transaction.ActorId));
+        Assert.True(about[0].LogIndex > about[1].LogIndex);
+    }
+
+    [Fact]
+    public async Task Restart_continues_the_same_chain_and_a_crash_before_commit_loses_nothing_acknowledged()
+    {
+        var store = await NewStoreAsync();
+        var acknowledged = new List<LedgerReceipt>();
+        BlockHeader firstHead;
+        await using (var peer = await PeerAsync(store))
+        {
+            foreach (var i in Enumerable.Range(0, 5))
+            {
+                acknowledged.Add(await peer.SubmitAsync(new TestUser($"u-{i}").Register()));
+            }
+            firstHead = peer.Head!;
+            var crashAt = firstHead.Height + 1;
+            peer.BeforeCommit = h =>
+            {
+                if (h.Height == crashAt)
+                {
+                    throw new IOException("simulated crash between write and commit");
+                }
+            };
+            var lost = new TestUser("u-lost").Register();
+            await Assert.ThrowsAsync<InvalidOperationException>(() => peer.SubmitAsync(lost));
+            Assert.Equal(firstHead.Height, peer.Head!.Height);
+            Assert.Empty(await store.GetTransactionsByIdAsync(lost.Id));
+            Assert.Equal(firstHead.Height, (await store.GetLatestHeaderAsync())!.Height);
+            peer.BeforeCommit = null;
+            // The peer keeps going after the failed block.
+            acknowledged.Add(await peer.SubmitAsync(new TestUser("u-after").Register()));
+        }
+        await using (var again = await PeerAsync(store))
+        {
+            Assert.Equal(acknowledged[^1].BlockHeight, again.Head!.Height);
+            var more = await again.SubmitAsync(new TestUser("u-restarted").Register());
+            Assert.Equal(acknowledged[^1].BlockHeight + 1, more.BlockHeight);
+            foreach (var r in acknowledged)
+            {
+                Assert.Null((await again.Queries.GetReceiptAsync(r.TransactionId))!.Verify(again.PublicKey));
+            }
+            var c = await again.Queries.GetConsistencyProofAsync(firstHead.TreeSize, again.Head.TreeSize);
+            Assert.True(Rfc6962.VerifyConsistency(firstHead.TreeSize, again.Head.TreeSize, firstHead.RootHash, again.Head.RootHash, c.Proof));
+            var result = await new LedgerVerifier(store, again.PeerKeys, again.Contracts).VerifyAsync();
+            Assert.True(result.Ok, result.Summary);
+        }
+        // Start-up is idempotent: the tables already exist.
+        await store.InitializeAsync();
+    }
+
+    /// <summary>Three blocks: [alice, bob], [alice rotates, peer verifies alice], [bob again (invalid), carol].</summary>
+    private async Task<(LedgerStore Store, LedgerPeer Peer)> ThreeBlocksAsync()
+    {
+        var store = await NewStoreAsync();
+        var (peer, ordering) = await ManualPeerAsync(store);
+        var alice = new TestUser("u-alice");
+        var bob = new TestUser("u-bob");
+        async Task Block(params LedgerTransaction[] txs)
+        {
+            var tasks = txs.Select(t => peer.SubmitAsync(t)).ToList();
+            await ordering.CutAsync(txs.Length);
+            foreach (var t in tasks)
+            {
+                try
+                {
+                    await t;
+                }
+                catch (LedgerRejectedException)
+                {
+                }
+            }
+        }
+        await Block(alice.Register(), bob.Register());
+        await Block(alice.Rotate(), peer.CreateSystemTransaction(VerifyContract.TypeName, new Dictionary<string, string>
+        {
+            ["subjectId"] = "u-alice", ["subjectKind"] = "user", ["decision"] = "approved",
+        }));
+        await Block(new TestUser("u-bob").Register(), new TestUser("u-carol").Register());
+        return (store, peer);
+    }
+
+    public static TheoryData<string, string> Tampering => new()
+    {
+        { "tx-bytes", "transaction 1 " },
+        { "tx-signature", "signature does not verify" },
+        { "tx-verdict", "leaf hash does not match" },
+        { "tx-column", "indexed columns" },
+        { "header", "block 2: stored header hash" },
+        { "header-and-hash", "block 2: header signature" },
+        { "block-signature", "block 2: header signature does not verify" },
+        { "deleted-block", "block 2 is missing" },
+        { "reordered-pair", "block 1: Merkle root does not match" },
+        { "state-row", "state row 'identity/user/u-alice/role'" },
+        { "state-row-added", "state row 'identity/user/u-mallory/role'" },
+        { "nonce-deleted", "nonce rows are missing" },
+        { "merkle-node", "Merkle nodes at level 1" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Tampering))]
+    public async Task Verifier_names_the_first_tampered_item(string tamper, string expected)
+    {
+        var (store, peer) = await ThreeBlocksAsync();
+        await using var _ = peer;
+        var verifier = new LedgerVerifier(store, peer.PeerKeys, peer.Contracts);
+        var clean = await verifier.VerifyAsync();
+        Assert.True(clean.Ok, clean.Summary);
+        Assert.Contains("3 blocks, 6 transactions (1 recorded invalid)", clean.Summary);
+        await peer.StopAsync();
+
+        switch (tamper)
+        {
+            case "tx-bytes":
+                var bytes = await ScalarAsync<byte[]>(store, "SELECT tx_bytes FROM ledger_transactions WHERE log_index = 1");
+                bytes[^1] ^= 0x01; // last character of the last payload value (the role)
+                await ExecAsync(store, "UPDATE ledger_transactions SET tx_bytes = @p0 WHERE log_index = 1", bytes);
+                break;
+            case "tx-signature":
+                var sig = await ScalarAsync<byte[]>(store, "SELECT signature FROM ledger_transactions WHERE log_index = 3");
+                sig[5] ^= 0x40;
+                await ExecAsync(store, "UPDATE ledger_transactions SET signature = @p0 WHERE log_index = 3", sig);
+                break;
+            case "tx-verdict":
+                await ExecAsync(store, "UPDATE ledger_transactions SET valid = 1, reason = NULL WHERE log_index = 4");
+                break;
+            case "tx-column":
+                await ExecAsync(store, "UPDATE ledger_transactions SET actor_id = 'u-mallory' WHERE log_index = 0");
+                break;
+            case "header":
+                await ExecAsync(store, "UPDATE ledger_blocks SET time_ms = time_ms + 1 WHERE height = 2");
+                break;
+            case "header-and-hash":
+                // A forger who also recomputes the stored hash still cannot sign.
+                var h = (await store.GetHeaderAsync(2))!;
+                var forged = h with { TimeMs = h.TimeMs + 1 };
+                await ExecAsync(store, "UPDATE ledger_blocks SET time_ms = @p0, header_hash = @p1 WHERE height = 2", forged.TimeMs, forged.Hash());
+                break;
+            case "block-signature":
+                var bsig = await ScalarAsync<byte[]>(store, "SELECT signature FROM ledger_blocks WHERE height = 2");
+                bsig[^1] ^= 0x01;
+                await ExecAsync(store, "UPDATE ledger_blocks SET signature = @p0 WHERE height = 2", bsig);
+                break;
+            case "deleted-block":
+                await ExecAsync(store, "DELETE FROM ledger_blocks WHERE height = 2");
+                break;
+            case "reordered-pair":
+                await ExecAsync(store, "UPDATE ledger_transactions SET log_index = -1 WHERE log_index = 0");
+                await ExecAsync(store, "UPDATE ledger_transactions SET log_index = 0 WHERE log_index = 1");
+                await ExecAsync(store, "UPDATE ledger_transactions SET log_index = 1 WHERE log_index = -1");
+                break;
+            case "state-row":
+                await ExecAsync(store, "UPDATE ledger_state SET state_value = 'PlatformAdmin' WHERE state_key = 'identity/user/u-alice/role'");
+                break;
+            case "state-row-added":
+                await ExecAsync(store, "INSERT INTO ledger_state (state_key, state_value, height) VALUES ('identity/user/u-mallory/role', 'PlatformAdmin', 3)");
+                break;
+            case "nonce-deleted":
+                await ExecAsync(store, "DELETE FROM ledger_nonces WHERE actor_id = 'u-bob'");
+                break;
+            case "merkle-node":
+                await ExecAsync(store, "UPDATE ledger_merkle_nodes SET hash = @p0 WHERE level = 1 AND idx = 0", new byte[32]);
+                break;
+            default:
+                throw new ArgumentException(tamper);
+        }
+        var result = await verifier.VerifyAsync();
+        Assert.False(result.Ok, tamper);
+        Assert.Contains(expected, result.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verifier_reports_failed_anchor_checks()
+    {
+        var (store, peer) = await ThreeBlocksAsync();
+        await using var _ = peer;
+        var carol = (await peer.Queries.GetTransactionsAboutAsync("u-carol")).Single();
+        var verifier = new LedgerVerifier(store, peer.PeerKeys, peer.Contracts,
+            tx => tx.ActorId == "u-carol" ? "blob for key bundle missing" : null);
+        var result = await verifier.VerifyAsync();
+        Assert.False(result.Ok);
+        Assert.Equal(carol.LogIndex, result.LogIndex);
+        Assert.Contains("blob for key bundle missing", result.Summary, StringComparison.Ordinal);
+    }
+}
+
+public sealed class SqliteLedgerTests : LedgerScenarios, IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "medledger-ledger-" + Guid.NewGuid().ToString("N")[..10]);
+
+    protected override async Task<LedgerStore> NewStoreAsync()
+    {
+        Directory.CreateDirectory(_dir);
+        var path = Path.Combine(_dir, Guid.NewGuid().ToString("N")[..8] + ".db");
+        // The application's EF Core owns other tables in the same file.
+        await using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
+        {
+            await c.OpenAsync();
+            await using var cmd = c.CreateCommand();
+            cmd.CommandText = "CREATE TABLE app_users (id TEXT PRIMARY KEY); INSERT INTO app_users VALUES ('x');";
+            await cmd.ExecuteNonQueryAsync();
+        }
+        return LedgerStore.Sqlite($"Data Source={path}");
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_dir, true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+[Collection("postgres")]
+public sealed class PostgresLedgerTests(PostgresFixture fixture) : LedgerScenarios
+{
+    protected override async Task<LedgerStore> NewStoreAsync() =>
+        LedgerStore.Postgres(await fixture.Cluster.CreateDatabaseAsync("ledger_" + Guid.NewGuid().ToString("N")[..12]));
+}

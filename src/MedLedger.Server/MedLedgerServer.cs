@@ -58,6 +58,12 @@ public static class MedLedgerServer
         services.AddScoped<OrganizationService>();
         services.AddScoped<AdminService>();
         services.AddScoped<IdentityLedger>();
+        services.AddOptions<LedgerHostOptions>().Bind(builder.Configuration.GetSection(LedgerHostOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => LedgerContractCatalog.CreatePeer(
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value, sp.GetRequiredService<IOptions<LedgerHostOptions>>().Value));
+        services.AddSingleton<LedgerGateway>();
+        services.AddScoped<LedgerReadService>();
+        services.AddHostedService<LedgerPeerService>();
 
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
@@ -100,6 +106,7 @@ public static class MedLedgerServer
         app.MapAccountEndpoints();
         app.MapOrganizationEndpoints();
         app.MapAdminEndpoints();
+        app.MapLedgerEndpoints();
         if (app.Services.GetRequiredService<IOptions<DemoOptions>>().Value.Enabled)
         {
             app.MapDevOutbox();

@@ -98,7 +98,7 @@ public abstract class AccountFlows : IAsyncLifetime
     [Fact]
     public async Task Registration_validates_every_field_with_422()
     {
-        var (authKey, kdf, upload, _) = TestUsers.ClientSideKeys("pw");
+        var (authKey, kdf, upload, keys) = TestUsers.ClientSideKeys("pw");
         using var c = _host.CreateClient();
         async Task Expect(RegisterRequest r, string field)
         {
@@ -107,15 +107,21 @@ public abstract class AccountFlows : IAsyncLifetime
             var p = await res.Problem();
             Assert.True(p.GetProperty("errors").TryGetProperty(field, out _), $"expected error on {field}: {p}");
         }
-        await Expect(new RegisterRequest("not-an-email", Role.Patient, authKey, kdf, upload), "email");
-        await Expect(new RegisterRequest("a@example.org", Role.Patient, new byte[5], kdf, upload), "authKey");
-        await Expect(new RegisterRequest("a@example.org", Role.Patient, authKey, kdf with { Iterations = 1000 }, upload), "kdf.iterations");
-        await Expect(new RegisterRequest("a@example.org", Role.Patient, authKey, kdf, upload with { SigningPublicKey = new byte[10] }), "keys.signingPublicKey");
-        await Expect(new RegisterRequest("a@example.org", Role.PlatformAdmin, authKey, kdf, upload), "role");
-        await Expect(new RegisterRequest("a@example.org", Role.Doctor, authKey, kdf, upload), "organizationId");
-        await Expect(new RegisterRequest("a@example.org", Role.Doctor, authKey, kdf, upload, NewOrganization: TestUsers.Hospital()), "licenseNumber");
-        await Expect(new RegisterRequest("a@example.org", Role.HospitalStaff, authKey, kdf, upload, NewOrganization: TestUsers.Hospital() with { Latitude = 123 }), "newOrganization.latitude");
-        await Expect(new RegisterRequest("a@example.org", Role.Pharmacist, authKey, kdf, upload, NewOrganization: TestUsers.Hospital()), "newOrganization.kind");
+        var id = Guid.NewGuid();
+        RegisterRequest R(Role role) => new(id, "a@example.org", role, authKey, kdf, upload, TestUsers.KeyRegistration(id, role, keys));
+        await Expect(R(Role.Patient) with { Email = "not-an-email" }, "email");
+        await Expect(R(Role.Patient) with { AuthKey = new byte[5] }, "authKey");
+        await Expect(R(Role.Patient) with { Kdf = kdf with { Iterations = 1000 } }, "kdf.iterations");
+        await Expect(R(Role.Patient) with { Keys = upload with { SigningPublicKey = new byte[10] } }, "keys.signingPublicKey");
+        await Expect(R(Role.PlatformAdmin), "role");
+        await Expect(R(Role.Doctor), "organizationId");
+        await Expect(R(Role.Doctor) with { NewOrganization = TestUsers.Hospital() }, "licenseNumber");
+        await Expect(R(Role.HospitalStaff) with { NewOrganization = TestUsers.Hospital() with { Latitude = 123 } }, "newOrganization.latitude");
+        await Expect(R(Role.Pharmacist) with { NewOrganization = TestUsers.Hospital() }, "newOrganization.kind");
+        // The ledger registration must name exactly the uploaded keys and role.
+        var other = Crypto.KeyBundle.Generate();
+        await Expect(R(Role.Patient) with { KeyRegistration = TestUsers.KeyRegistration(id, Role.Patient, other) }, "keyRegistration");
+        await Expect(R(Role.Patient) with { KeyRegistration = TestUsers.KeyRegistration(id, Role.Doctor, keys) }, "keyRegistration");
         Assert.Equal(0, await Db(db => db.Users.CountAsync()));
         Assert.Equal(0, await Db(db => db.Organizations.CountAsync()));
     }

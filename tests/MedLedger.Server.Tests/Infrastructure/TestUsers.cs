@@ -4,7 +4,10 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using MedLedger.Crypto;
 using MedLedger.Server.Features.Accounts;
+using MedLedger.Ledger;
+using MedLedger.Ledger.Contracts;
 using MedLedger.Server.Features.Admin;
+using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Features.Organizations;
 using Microsoft.Extensions.DependencyInjection;
 using OtpNet;
@@ -46,6 +49,17 @@ public sealed class TestUsers(TestHost host)
             new KeyBundleUpload(keys.Signing.PublicKey, keys.Encryption.PublicKey, Wrap(derived.KeyEncryptionKey, secret), Wrap(RandomNumberGenerator.GetBytes(32), secret)), keys);
     }
 
+    /// <summary>The client-signed identity.register-keys transaction (proof of possession of the signing key).</summary>
+    public static SignedTransactionDto KeyRegistration(Guid userId, Role role, KeyBundle keys) =>
+        SignedTransactionDto.From(LedgerTransaction.Create(RegisterKeysContract.TypeName, userId.ToString(), LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(),
+            new Dictionary<string, string>
+            {
+                ["userId"] = userId.ToString(),
+                ["role"] = role.ToString(),
+                ["signingKey"] = Convert.ToBase64String(keys.Signing.PublicKey),
+                ["encryptionKey"] = Convert.ToBase64String(keys.Encryption.PublicKey),
+            }, keys.Signing.PrivateKey));
+
     private static byte[] Wrap(byte[] key, byte[] secret)
     {
         using var gcm = new AesGcm(key, 16);
@@ -68,7 +82,8 @@ public sealed class TestUsers(TestHost host)
             licence ??= "LIC-" + Random.Shared.Next(100000, 999999);
         }
         using var anon = host.CreateClient();
-        var res = await anon.PostJson("/api/auth/register", new RegisterRequest(email, role, authKey, kdf, upload, organizationId, newOrganization, licence));
+        var userId = Guid.NewGuid();
+        var res = await anon.PostJson("/api/auth/register", new RegisterRequest(userId, email, role, authKey, kdf, upload, KeyRegistration(userId, role, keys), organizationId, newOrganization, licence));
         if (res.StatusCode != HttpStatusCode.Created)
         {
             throw new InvalidOperationException($"register failed {res.StatusCode}: {await res.Content.ReadAsStringAsync()}");
@@ -83,7 +98,9 @@ public sealed class TestUsers(TestHost host)
         var password = "admin passphrase " + Guid.NewGuid().ToString("N")[..6];
         var (authKey, kdf, upload, keys) = ClientSideKeys(password);
         await using var scope = host.App.Services.CreateAsyncScope();
-        var id = await scope.ServiceProvider.GetRequiredService<AccountService>().CreateAdminAsync(email, authKey, kdf, upload, null, CancellationToken.None);
+        var adminId = Guid.NewGuid();
+        var id = await scope.ServiceProvider.GetRequiredService<AccountService>().CreateAdminAsync(
+            new CreateAdminRequest(adminId, email, authKey, kdf, upload, KeyRegistration(adminId, Role.PlatformAdmin, keys)), CancellationToken.None);
         var admin = new TestUser { Id = id, Email = email, Password = password, Role = Role.PlatformAdmin, AuthKey = authKey, Keys = keys };
         await LoginWithEmailCodeAsync(admin);
         return admin;

@@ -55,6 +55,7 @@ public sealed class AccountService(
             v.Require(r.Keys.RecoveryWrappedPrivateKeys is { Length: > 0 and <= MaxWrappedKeyLength }, "keys.recoveryWrappedPrivateKeys", "recoveryWrappedPrivateKeys is required (at most 4 KiB).");
         }
         v.Require(r.EncryptedProfile is null || r.EncryptedProfile.Length <= 16 * 1024, "encryptedProfile", "encryptedProfile must be at most 16 KiB.");
+        v.Require(r.UserId != Guid.Empty, "userId", "userId must be a random UUID chosen by the client.");
         v.Require(Enum.IsDefined(r.Role), "role", "role is not a known role.");
         v.Require(r.Role != Role.PlatformAdmin, "role", "Platform admins are created with `medledger admin create`, not by registration.");
         var expectedKind = ExpectedOrganizationKind(r.Role);
@@ -86,7 +87,7 @@ public sealed class AccountService(
                 throw ProblemException.Invalid("organizationId", $"A {r.Role} belongs to a {expectedKind}, but that organization is a {org.Kind}.");
             }
         }
-        if (await db.Users.AnyAsync(u => u.Email == email, ct))
+        if (await db.Users.AnyAsync(u => u.Email == email || u.Id == r.UserId, ct))
         {
             throw ProblemException.Conflict("An account with this email already exists.");
         }
@@ -94,7 +95,7 @@ public sealed class AccountService(
         var now = clock.GetUtcNow();
         var user = new UserAccount
         {
-            Id = Guid.NewGuid(),
+            Id = r.UserId,
             Email = email,
             Role = r.Role,
             Verification = expectedKind is null ? VerificationStatus.NotRequired : VerificationStatus.Pending,
@@ -142,7 +143,7 @@ public sealed class AccountService(
             UpdatedAt = now,
         });
         // Key transparency: the client-signed key registration must commit on the ledger first.
-        await identityLedger.RegisterKeysAsync(user.Id, user.Role, r.Keys, r.KeyRegistrationTransaction, ct);
+        var receipt = await identityLedger.RegisterKeysAsync(user.Id, user.Role, r.Keys, r.KeyRegistration, ct);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -152,12 +153,13 @@ public sealed class AccountService(
             throw ProblemException.Conflict("An account with this email already exists.");
         }
         await events.RecordAsync(SecurityEventKind.Registered, user.Id, user.Id, $"role={user.Role}", ct);
-        return new RegisterResponse(user.Id, user.Role, user.Verification, user.OrganizationId);
+        return new RegisterResponse(user.Id, user.Role, user.Verification, user.OrganizationId, receipt);
     }
 
     /// <summary>Creates a platform admin; only reachable from the server's own CLI (`medledger admin create`).</summary>
-    public async Task<Guid> CreateAdminAsync(string email, byte[] authKey, KdfParametersDto kdf, KeyBundleUpload keys, string? keyRegistrationTransaction, CancellationToken ct)
+    public async Task<Guid> CreateAdminAsync(CreateAdminRequest r, CancellationToken ct)
     {
+        var (email, authKey, kdf, keys) = (r.Email, r.AuthKey, r.Kdf, r.Keys);
         var normalized = NormalizeEmail(email);
         if (!IsEmail(normalized))
         {
@@ -171,7 +173,7 @@ public sealed class AccountService(
         var salt = RandomNumberGenerator.GetBytes(16);
         var user = new UserAccount
         {
-            Id = Guid.NewGuid(),
+            Id = r.UserId,
             Email = normalized,
             Role = Role.PlatformAdmin,
             Verification = VerificationStatus.NotRequired,
@@ -193,7 +195,9 @@ public sealed class AccountService(
             RecoveryWrappedPrivateKeys = keys.RecoveryWrappedPrivateKeys,
             UpdatedAt = now,
         });
-        await identityLedger.RegisterKeysAsync(user.Id, user.Role, keys, keyRegistrationTransaction, ct);
+        await identityLedger.RegisterKeysAsync(user.Id, user.Role, keys, r.KeyRegistration, ct);
+        // The operator who runs `admin create` on the server is the root of trust for admins.
+        await identityLedger.RecordVerificationAsync(user.Id, user.Id, "user", approved: true, ct);
         await db.SaveChangesAsync(ct);
         await events.RecordAsync(SecurityEventKind.AdminCreated, user.Id, user.Id, null, ct);
         return user.Id;

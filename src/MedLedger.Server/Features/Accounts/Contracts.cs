@@ -1,3 +1,4 @@
+using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Features.Organizations;
 
 namespace MedLedger.Server.Features.Accounts;
@@ -21,19 +22,24 @@ public sealed record NewOrganizationDto(
     string? ContactPhone,
     string? ContactEmail);
 
+/// <summary>
+/// The client chooses the user id (a random UUID) because it signs the ledger key registration
+/// for that id before the server has seen it.
+/// </summary>
 public sealed record RegisterRequest(
+    Guid UserId,
     string Email,
     Role Role,
     byte[] AuthKey,
     KdfParametersDto Kdf,
     KeyBundleUpload Keys,
+    SignedTransactionDto KeyRegistration,
     Guid? OrganizationId = null,
     NewOrganizationDto? NewOrganization = null,
     string? LicenseNumber = null,
-    byte[]? EncryptedProfile = null,
-    string? KeyRegistrationTransaction = null);
+    byte[]? EncryptedProfile = null);
 
-public sealed record RegisterResponse(Guid UserId, Role Role, VerificationStatus Verification, Guid? OrganizationId);
+public sealed record RegisterResponse(Guid UserId, Role Role, VerificationStatus Verification, Guid? OrganizationId, MedLedger.Ledger.LedgerReceipt KeyRegistrationReceipt);
 
 public sealed record PreloginRequest(string Email);
 
@@ -61,5 +67,7 @@ public sealed record TotpConfirmRequest(string Code);
 public sealed record OwnKeyBundleResponse(Guid UserId, KdfParametersDto Kdf, byte[] SigningPublicKey, byte[] EncryptionPublicKey, byte[] PasswordWrappedPrivateKeys, byte[] RecoveryWrappedPrivateKeys);
 
 public sealed record PublicKeysResponse(Guid UserId, Role Role, byte[] SigningPublicKey, byte[] EncryptionPublicKey);
+
+public sealed record CreateAdminRequest(Guid UserId, string Email, byte[] AuthKey, KdfParametersDto Kdf, KeyBundleUpload Keys, SignedTransactionDto KeyRegistration);
 
 public sealed record ProfileUpdate(byte[]? EncryptedProfile);

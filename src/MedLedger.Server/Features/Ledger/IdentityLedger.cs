@@ -1,12 +1,41 @@
+using MedLedger.Ledger;
+using MedLedger.Ledger.Contracts;
 using MedLedger.Server.Features.Accounts;
+using MedLedger.Server.Infrastructure.Errors;
 
 namespace MedLedger.Server.Features.Ledger;
 
-/// <summary>Bridges identity events (key registration, verification decisions) to the ledger.</summary>
-public sealed class IdentityLedger
+/// <summary>
+/// Identity events on the ledger: a user's own signed key registration (key transparency:
+/// the keys the server hands out must be the ones on the ledger) and admin verification decisions.
+/// </summary>
+public sealed class IdentityLedger(LedgerGateway gateway)
 {
-    // TODO(integration): wire to MedLedger.Ledger once the ledger core lands.
-    public Task RegisterKeysAsync(Guid userId, Role role, KeyBundleUpload keys, string? signedTransaction, CancellationToken ct) => Task.CompletedTask;
+    public async Task<LedgerReceipt> RegisterKeysAsync(Guid userId, Role role, KeyBundleUpload keys, SignedTransactionDto? signed, CancellationToken ct)
+    {
+        var tx = LedgerGateway.Expect(signed, RegisterKeysContract.TypeName, userId);
+        var v = new Validator();
+        v.Require(tx.Get("userId") == userId.ToString(), "keyRegistration", "The key registration names a different user.");
+        v.Require(tx.Get("role") == role.ToString(), "keyRegistration", "The key registration names a different role.");
+        v.Require(tx.Get("signingKey") == Convert.ToBase64String(keys.SigningPublicKey), "keyRegistration", "The key registration's signing key differs from the uploaded one.");
+        v.Require(tx.Get("encryptionKey") == Convert.ToBase64String(keys.EncryptionPublicKey), "keyRegistration", "The key registration's encryption key differs from the uploaded one.");
+        v.ThrowIfInvalid();
+        return await gateway.SubmitAsync(tx, ct);
+    }
 
-    public Task RecordVerificationAsync(Guid adminId, Guid subjectId, string subjectKind, bool approved, CancellationToken ct) => Task.CompletedTask;
+    public Task<LedgerReceipt> RecordVerificationAsync(Guid adminId, Guid subjectId, string subjectKind, bool approved, CancellationToken ct) =>
+        gateway.SubmitSystemEventAsync(VerifyContract.TypeName, new Dictionary<string, string>
+        {
+            ["subjectId"] = subjectId.ToString(),
+            ["subjectKind"] = subjectKind,
+            ["decision"] = approved ? "approved" : "rejected",
+            ["adminId"] = adminId.ToString(),
+        }, ct);
+
+    /// <summary>Key transparency check: are these the keys the ledger holds for the user?</summary>
+    public async Task<bool> MatchesLedgerAsync(Guid userId, byte[] signingKey, byte[] encryptionKey, CancellationToken ct)
+    {
+        var registered = await gateway.Peer.Queries.GetRegisteredKeysAsync(userId.ToString(), ct);
+        return registered is not null && registered.IsCurrentSigningKey(signingKey) && registered.IsCurrentEncryptionKey(encryptionKey);
+    }
 }

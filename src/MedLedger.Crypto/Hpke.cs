@@ -93,24 +93,34 @@ public static class Hpke
 
     private static (byte[] SharedSecret, byte[] Enc) Encap(byte[] pkR, byte[]? ephemeralIkm)
     {
-        // Validate pkR first so a bad recipient key is reported as such, not as an ephemeral-key problem.
-        P256.PublicParameters(pkR);
-        var (skE, pkE) = ephemeralIkm is null ? P256.Generate() : DeriveKeyPair(ephemeralIkm);
+        // Each key import costs OpenSSL a scalar multiplication or a validation, so every EC object is
+        // created once and reused (ephemeral: generated or imported with D and Q; recipient: Q only).
+        using var recipient = P256.ImportDhPublic(pkR);
+        using var ephemeral = ephemeralIkm is null ? ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256) : ImportDerived(ephemeralIkm);
+        var pkE = P256.Encode(ephemeral.ExportParameters(false).Q);
+        var dh = ephemeral.DeriveRawSecretAgreement(recipient.PublicKey);
+        return (ExtractAndExpand(dh, Concat(pkE, pkR)), pkE);
+    }
+
+    private static ECDiffieHellman ImportDerived(byte[] ikm)
+    {
+        var (sk, pk) = DeriveKeyPair(ikm);
         try
         {
-            var dh = P256.Dh(skE, pkR);
-            return (ExtractAndExpand(dh, Concat(pkE, pkR)), pkE);
+            return P256.ImportDhPrivate(sk, pk);
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(skE);
+            CryptographicOperations.ZeroMemory(sk);
         }
     }
 
     private static byte[] Decap(byte[] enc, byte[] skR)
     {
-        var dh = P256.Dh(skR, enc);
-        var pkR = P256.PublicKeyFromPrivate(skR);
+        using var recipient = P256.ImportDhPrivate(skR);
+        using var ephemeral = P256.ImportDhPublic(enc);
+        var pkR = P256.Encode(recipient.ExportParameters(false).Q);
+        var dh = recipient.DeriveRawSecretAgreement(ephemeral.PublicKey);
         return ExtractAndExpand(dh, Concat(enc, pkR));
     }
 

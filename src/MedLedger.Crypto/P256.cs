@@ -70,14 +70,20 @@ internal static class P256
         }
     }
 
-    public static ECDiffieHellman ImportDhPrivate(ReadOnlySpan<byte> privateKey)
+    /// <summary>
+    /// Imports a private key. With only D the platform (OpenSSL on Linux, CNG on Windows) computes Q
+    /// itself; passing a Q already known to belong to D saves that scalar multiplication.
+    /// </summary>
+    public static ECDiffieHellman ImportDhPrivate(ReadOnlySpan<byte> privateKey, byte[]? knownPublicKey = null)
     {
         CheckPrivateKey(privateKey);
         var dh = ECDiffieHellman.Create();
         try
         {
-            // Only D is given: the platform (OpenSSL on Linux, CNG on Windows) computes Q itself.
-            dh.ImportParameters(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, D = privateKey.ToArray() });
+            var parameters = knownPublicKey is null
+                ? new ECParameters { Curve = ECCurve.NamedCurves.nistP256, D = privateKey.ToArray() }
+                : PublicParameters(knownPublicKey) with { D = privateKey.ToArray() };
+            dh.ImportParameters(parameters);
             return dh;
         }
         catch (CryptographicException e)
@@ -139,14 +145,6 @@ internal static class P256
         {
             CryptographicOperations.ZeroMemory(p.D);
         }
-    }
-
-    /// <summary>Raw ECDH: the 32-byte X coordinate of sk * pk (RFC 9180 DH() for P-256).</summary>
-    public static byte[] Dh(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> publicKey)
-    {
-        using var mine = ImportDhPrivate(privateKey);
-        using var theirs = ImportDhPublic(publicKey);
-        return mine.DeriveRawSecretAgreement(theirs.PublicKey);
     }
 
     public static byte[] Encode(ECPoint q)

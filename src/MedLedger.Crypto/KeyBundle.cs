@@ -85,8 +85,11 @@ public sealed record PublicKeyBundle
 /// </summary>
 public sealed record KeyBundle(UserKeyPair Encryption, UserKeyPair Signing)
 {
-    public static KeyBundle Generate() =>
-        new(UserKeyPair.FromPrivateKey(P256.Generate().PrivateKey), Signatures.GenerateKeyPair());
+    public static KeyBundle Generate()
+    {
+        var (sk, pk) = P256.Generate();
+        return new KeyBundle(new UserKeyPair(sk, pk), Signatures.GenerateKeyPair());
+    }
 
     public PublicKeyBundle Public => new(Encryption.PublicKey, Signing.PublicKey);
 }

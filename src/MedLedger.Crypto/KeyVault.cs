@@ -7,6 +7,20 @@ namespace MedLedger.Crypto;
 public sealed record PrivateKeyWrap(byte[] Nonce, byte[] Ciphertext)
 {
     public const int CiphertextLength = 64 + Aead.TagLength;
+    public const int EncodedLength = 12 + CiphertextLength;
+
+    /// <summary>Compact opaque form for APIs and databases: nonce (12) || ciphertext (80) = 92 bytes.</summary>
+    public byte[] ToBytes() => [.. Nonce, .. Ciphertext];
+
+    public static PrivateKeyWrap FromBytes(byte[] encoded)
+    {
+        ArgumentNullException.ThrowIfNull(encoded);
+        if (encoded.Length != EncodedLength)
+        {
+            throw new CryptoFormatException($"A private key wrap is {EncodedLength} bytes (nonce || ciphertext).");
+        }
+        return new PrivateKeyWrap(encoded[..12], encoded[12..]);
+    }
 }
 
 /// <summary>

@@ -79,6 +79,18 @@ public class KeyVaultTests
     }
 
     [Fact]
+    public void Private_key_wrap_has_a_92_byte_opaque_form()
+    {
+        var wrap = Account.Value.Stored.PasswordWrap;
+        var bytes = wrap.ToBytes();
+        Assert.Equal(92, bytes.Length);
+        var back = PrivateKeyWrap.FromBytes(bytes);
+        Assert.Equal(wrap.Nonce, back.Nonce);
+        Assert.Equal(wrap.Ciphertext, back.Ciphertext);
+        Assert.Throws<CryptoFormatException>(() => PrivateKeyWrap.FromBytes(bytes[..91]));
+    }
+
+    [Fact]
     public void Stored_bundle_json_is_strict_and_enforces_minimum_iterations()
     {
         var json = Account.Value.Stored.ToJson();

@@ -65,6 +65,10 @@ public sealed class RecordEnvelope
         foreach (var w in wraps)
         {
             ArgumentNullException.ThrowIfNull(w);
+            if (w.ReaderKeyId is null || w.Enc is null || w.WrappedKey is null)
+            {
+                throw new CryptoFormatException("Key wrap is missing a field.");
+            }
             if (w.Enc.Length != P256.PublicKeyLength || w.WrappedKey.Length != KeyWrap.WrappedKeyLength
                 || w.ReaderKeyId.Length != 64 || !w.ReaderKeyId.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f'))
             {

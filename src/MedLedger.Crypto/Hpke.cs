@@ -27,6 +27,12 @@ public static class Hpke
     /// <summary>RFC 9180 section 7.1.3: deterministic key pair from input keying material (bitmask 0xff for P-256).</summary>
     public static (byte[] PrivateKey, byte[] PublicKey) DeriveKeyPair(byte[] ikm)
     {
+        var sk = DeriveScalar(ikm);
+        return (sk, P256.PublicKeyFromPrivate(sk));
+    }
+
+    private static byte[] DeriveScalar(byte[] ikm)
+    {
         ArgumentNullException.ThrowIfNull(ikm);
         if (ikm.Length < 32)
         {
@@ -40,7 +46,7 @@ public static class Hpke
             candidate[0] &= 0xff; // the P-256 bitmask is 0xff, kept to mirror the RFC pseudo-code
             if (P256.IsValidScalar(candidate))
             {
-                return (candidate, P256.PublicKeyFromPrivate(candidate));
+                return candidate;
             }
         }
         // Probability about 2^-8192; the RFC says to fail rather than loop forever.
@@ -94,7 +100,7 @@ public static class Hpke
     private static (byte[] SharedSecret, byte[] Enc) Encap(byte[] pkR, byte[]? ephemeralIkm)
     {
         // Each key import costs OpenSSL a scalar multiplication or a validation, so every EC object is
-        // created once and reused (ephemeral: generated or imported with D and Q; recipient: Q only).
+        // created once and reused.
         using var recipient = P256.ImportDhPublic(pkR);
         using var ephemeral = ephemeralIkm is null ? ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256) : ImportDerived(ephemeralIkm);
         var pkE = P256.Encode(ephemeral.ExportParameters(false).Q);
@@ -104,10 +110,11 @@ public static class Hpke
 
     private static ECDiffieHellman ImportDerived(byte[] ikm)
     {
-        var (sk, pk) = DeriveKeyPair(ikm);
+        // Import D alone: OpenSSL computes Q, which is cheaper than importing D and Q (it then checks they match).
+        var sk = DeriveScalar(ikm);
         try
         {
-            return P256.ImportDhPrivate(sk, pk);
+            return P256.ImportDhPrivate(sk);
         }
         finally
         {

@@ -60,6 +60,9 @@ public sealed class LedgerPeer : IAsyncDisposable
     /// <summary>The last committed header (null before the first block).</summary>
     public BlockHeader? Head => Volatile.Read(ref _head);
 
+    /// <summary>Where the committer spends its time (ticks): contracts, SQL writes, commit (fsync), receipts.</summary>
+    internal long[] CommitTicks { get; } = new long[4];
+
     /// <summary>Test hook: runs after a block is written and before it commits (simulates a crash there).</summary>
     internal Action<BlockHeader>? BeforeCommit { get; set; }
 
@@ -191,6 +194,7 @@ public sealed class LedgerPeer : IAsyncDisposable
                 }
                 continue;
             }
+            var receiptsStart = System.Diagnostics.Stopwatch.GetTimestamp();
             var source = new StoredMerkle.Fetched(proofNodes);
             foreach (var (p, index, leaf) in rows)
             {
@@ -210,6 +214,7 @@ public sealed class LedgerPeer : IAsyncDisposable
                     waiter.TrySetException(new LedgerRejectedException(p.Rejection!, receipt));
                 }
             }
+            CommitTicks[3] += System.Diagnostics.Stopwatch.GetTimestamp() - receiptsStart;
         }
     }
 
@@ -254,6 +259,7 @@ public sealed class LedgerPeer : IAsyncDisposable
         _writer.Begin();
         try
         {
+            var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             var processor = new BlockProcessor(Contracts, context, _writer);
             for (var i = 0; i < txs.Count; i++)
             {
@@ -267,6 +273,7 @@ public sealed class LedgerPeer : IAsyncDisposable
             var time = Math.Max(LedgerTransaction.NowMs(), _head?.TimeMs ?? 0);
             var header = BlockHeader.Create(height, _headHash, txs.Count, frontier.Size, frontier.Root(), stateRoot, time, PeerId, _key);
             var headerHash = header.Hash();
+            var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
             _writer.Write(new BlockWrite
             {
                 Header = header,
@@ -277,7 +284,12 @@ public sealed class LedgerPeer : IAsyncDisposable
                 Nonces = processor.Nonces,
             });
             BeforeCommit?.Invoke(header);
+            var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
             _writer.Commit();
+            var t3 = System.Diagnostics.Stopwatch.GetTimestamp();
+            CommitTicks[0] += t1 - t0;
+            CommitTicks[1] += t2 - t1;
+            CommitTicks[2] += t3 - t2;
             _frontier = frontier;
             _stateRoot = stateRoot;
             _headHash = headerHash;

@@ -150,7 +150,7 @@ public sealed class LedgerVerifier
                 return Fail($"block {height}: state root does not match the replayed contract writes", height);
             }
             state.Apply(processor.Writes, height, processor.Nonces);
-            foreach (var (key, hash) in created)
+            foreach (var (key, hash) in created.Where(n => n.Key.Level > 0))
             {
                 while (levelDigests.Count <= key.Level)
                 {
@@ -236,7 +236,7 @@ public sealed class LedgerVerifier
         await foreach (var (level, idx, hash) in _store.StreamAsync(
             "SELECT level, idx, hash FROM ledger_merkle_nodes ORDER BY level, idx", r => ((int)r.GetInt64(0), r.GetInt64(1), (byte[])r[2]), ct).ConfigureAwait(false))
         {
-            if (level < 0 || level > 62)
+            if (level < 1 || level > 62)
             {
                 return new LedgerVerificationResult(false, $"Merkle node level {level} is impossible");
             }
@@ -251,7 +251,8 @@ public sealed class LedgerVerifier
         }
         try
         {
-            for (var level = 0; level < Math.Max(found.Count, digests.Count); level++)
+            // Level 0 (the leaves) lives in ledger_transactions and was checked leaf by leaf.
+            for (var level = 1; level < Math.Max(found.Count, digests.Count); level++)
             {
                 var a = level < digests.Count ? digests[level].GetHashAndReset() : null;
                 var b = level < found.Count ? found[level].GetHashAndReset() : null;

@@ -31,8 +31,8 @@ public interface IOrderingService : IAsyncDisposable
 
 /// <summary>
 /// In-process orderer over an unbounded channel. A batch is cut when it reaches the size limit,
-/// when the queue is empty (group commit: while the committer writes block N, block N+1 fills),
-/// or when MaxBlockDelay has passed since its first transaction.
+/// when the queue is empty, or when MaxBlockDelay has passed since its first transaction. While
+/// the committer writes block N, block N+1 fills (group commit).
 /// </summary>
 public sealed class EmbeddedOrderingService : IOrderingService
 {
@@ -57,6 +57,9 @@ public sealed class EmbeddedOrderingService : IOrderingService
         {
             var batch = new List<LedgerTransaction>();
             var started = Environment.TickCount64;
+            // No lingering: an idle committer takes what is queued now, so a lone submitter pays
+            // no batching delay, and under load the next block fills while this one commits.
+            // (Measured: lingering for stragglers lost throughput at 16 submitters.)
             while (batch.Count < _maxBatch && Environment.TickCount64 - started <= _maxDelay.TotalMilliseconds && reader.TryRead(out var tx))
             {
                 batch.Add(tx);

@@ -12,6 +12,8 @@ internal sealed class SqliteLedgerStore(string connectionString, bool synchronou
 {
     private int _walSet;
 
+    internal override int MaxRowsPerInsert => 1;
+
     private protected override IReadOnlyList<string> SchemaStatements { get; } =
     [
         "CREATE TABLE IF NOT EXISTS ledger_blocks (height INTEGER PRIMARY KEY, header_hash BLOB NOT NULL, previous_hash BLOB NOT NULL, tx_count INTEGER NOT NULL, tree_size INTEGER NOT NULL, root_hash BLOB NOT NULL, state_root BLOB NOT NULL, time_ms INTEGER NOT NULL, peer_id TEXT NOT NULL, signature BLOB NOT NULL)",
@@ -52,6 +54,8 @@ internal sealed class PostgresLedgerStore(string connectionString) : LedgerStore
         "CREATE TABLE IF NOT EXISTS ledger_state (state_key TEXT COLLATE \"C\" NOT NULL PRIMARY KEY, state_value TEXT NOT NULL, height BIGINT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS ledger_nonces (actor_id TEXT COLLATE \"C\" NOT NULL, nonce BIGINT NOT NULL, PRIMARY KEY (actor_id, nonce))",
     ];
+
+    internal override int MaxRowsPerInsert => 128;
 
     private protected override DbConnection NewConnection() => new NpgsqlConnection(ConnectionString);
 

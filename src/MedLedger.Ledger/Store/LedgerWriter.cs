@@ -25,6 +25,11 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
     private readonly DbConnection _conn;
     private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
     private DbTransaction? _tx;
+    // Committed state read-through cache: this writer is the only one writing ledger_state, so
+    // entries stay true; the block's writes are applied only after its commit succeeds.
+    private readonly Dictionary<string, string?> _cache = new(StringComparer.Ordinal);
+    private SortedDictionary<string, string?>? _pendingWrites;
+    private const int CacheLimit = 200_000;
 
     public LedgerWriter(LedgerStore store)
     {
@@ -40,6 +45,7 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
 
     public void Rollback()
     {
+        _pendingWrites = null;
         if (_tx is not null)
         {
             try
@@ -71,9 +77,19 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
 
     public string? Get(string key)
     {
+        if (_cache.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
         var cmd = Cmd("SELECT state_value FROM ledger_state WHERE state_key = @p0", 1);
         cmd.Parameters[0].Value = key;
-        return cmd.ExecuteScalar() as string;
+        var value = cmd.ExecuteScalar() as string;
+        if (_cache.Count >= CacheLimit)
+        {
+            _cache.Clear();
+        }
+        _cache[key] = value;
+        return value;
     }
 
     public IReadOnlyList<KeyValuePair<string, string>> Scan(string prefix, int limit)
@@ -101,6 +117,7 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
 
     public void Write(BlockWrite b)
     {
+        _pendingWrites = b.StateWrites;
         var h = b.Header;
         Insert("ledger_blocks", ["height", "header_hash", "previous_hash", "tx_count", "tree_size", "root_hash", "state_root", "time_ms", "peer_id", "signature"], "",
             [[h.Height, b.HeaderHash, h.PreviousHash, h.TransactionCount, h.TreeSize, h.RootHash, h.StateRoot, h.TimeMs, h.PeerId, h.Signature]]);
@@ -113,7 +130,7 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
         Insert("ledger_subjects", ["subject", "log_index"], "",
             b.Transactions.SelectMany(t => t.P.Subjects.Select(s => new object?[] { s, t.LogIndex })).ToList());
         Insert("ledger_merkle_nodes", ["level", "idx", "hash"], "",
-            b.Nodes.Select(n => new object?[] { (long)n.Key.Level, n.Key.Index, n.Hash }).ToList());
+            b.Nodes.Where(n => n.Key.Level > 0).Select(n => new object?[] { (long)n.Key.Level, n.Key.Index, n.Hash }).ToList());
         Insert("ledger_nonces", ["actor_id", "nonce"], "",
             b.Nonces.Select(n => new object?[] { n.ActorId, n.Nonce }).ToList());
         Insert("ledger_state", ["state_key", "state_value", "height"],
@@ -135,15 +152,23 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
         _tx!.Commit();
         _tx.Dispose();
         _tx = null;
+        foreach (var (k, v) in _pendingWrites ?? [])
+        {
+            if (_cache.ContainsKey(k))
+            {
+                _cache[k] = v;
+            }
+        }
+        _pendingWrites = null;
     }
 
-    /// <summary>Multi-row INSERTs in chunks of 128, 64, ... 1 rows so only a few statement shapes are ever prepared.</summary>
+    /// <summary>Multi-row INSERTs in chunks of MaxRowsPerInsert, then halving, so only a few statement shapes are ever prepared.</summary>
     private void Insert(string table, string[] columns, string suffix, IReadOnlyList<object?[]> rows)
     {
         var pos = 0;
         while (pos < rows.Count)
         {
-            var n = LedgerStore.MaxRowsPerInsert;
+            var n = _store.MaxRowsPerInsert;
             while (n > rows.Count - pos)
             {
                 n >>= 1;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Serialization;
 using MedLedger.Server.Features.Accounts;
 using MedLedger.Server.Features.Admin;
+using MedLedger.Server.Features.Hospitals;
 using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Features.Organizations;
 using MedLedger.Server.Infrastructure.Auth;
@@ -25,6 +26,8 @@ public static class MedLedgerServer
     public static WebApplicationBuilder ConfigureServices(WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        // SQL text at Information would flood the console; it never carries parameter values (no sensitive-data logging).
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning);
         services.AddOptions<StorageOptions>().Bind(builder.Configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MessagingOptions>().Bind(builder.Configuration.GetSection(MessagingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -64,6 +67,10 @@ public static class MedLedgerServer
         services.AddSingleton<LedgerGateway>();
         services.AddScoped<LedgerReadService>();
         services.AddHostedService<LedgerPeerService>();
+        services.AddSingleton(sp => new Infrastructure.Blobs.FileBlobStore(Path.Combine(sp.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory, "blobs")));
+        services.AddScoped<Infrastructure.Blobs.IBlobStore>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageProvider.Postgres
+            ? new Infrastructure.Blobs.DatabaseBlobStore(sp.GetRequiredService<MedLedgerDbContext>())
+            : sp.GetRequiredService<Infrastructure.Blobs.FileBlobStore>());
 
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
@@ -77,6 +84,7 @@ public static class MedLedgerServer
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = DefaultMaxBodyBytes);
         services.AddOpenApi();
+        services.AddHospitals(builder.Configuration);
         return builder;
     }
 
@@ -107,6 +115,7 @@ public static class MedLedgerServer
         app.MapOrganizationEndpoints();
         app.MapAdminEndpoints();
         app.MapLedgerEndpoints();
+        app.MapHospitalEndpoints();
         if (app.Services.GetRequiredService<IOptions<DemoOptions>>().Value.Enabled)
         {
             app.MapDevOutbox();

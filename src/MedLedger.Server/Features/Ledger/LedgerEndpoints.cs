@@ -8,6 +8,8 @@ namespace MedLedger.Server.Features.Ledger;
 
 public sealed record PeerInfo(string PeerId, byte[] PublicKey);
 
+public sealed record RegisteredKeysResponse(Guid UserId, byte[] SigningPublicKey, byte[] EncryptionPublicKey, LedgerReceipt Receipt);
+
 public sealed record BlockResponse(BlockHeader Header, byte[] HeaderHash, int TransactionCount, IReadOnlyList<string>? TransactionIds);
 
 public sealed record TransactionResponse(
@@ -75,6 +77,36 @@ public sealed class LedgerReadService(LedgerGateway gateway)
         return await Queries.GetConsistencyProofAsync(from, to, ct);
     }
 
+    /// <summary>The current key registration (or rotation) of a user, with a receipt clients verify before encrypting for them.</summary>
+    public async Task<RegisteredKeysResponse> RegisteredKeysAsync(Guid userId, CancellationToken ct)
+    {
+        var registered = await Queries.GetRegisteredKeysAsync(userId.ToString(), ct) ?? throw ProblemException.NotFound($"Keys of user {userId}");
+        string? txId = null;
+        long? before = null;
+        while (txId is null)
+        {
+            var page = await Queries.GetTransactionsAboutAsync(userId.ToString(), before, 200, ct);
+            if (page.Count == 0)
+            {
+                break;
+            }
+            txId = page.Where(t => t.Valid && t.Transaction.Type is MedLedger.Ledger.Contracts.RegisterKeysContract.TypeName or MedLedger.Ledger.Contracts.RotateKeysContract.TypeName
+                    && t.Transaction.Get("userId") == userId.ToString())
+                .OrderByDescending(t => t.LogIndex).Select(t => t.Id).FirstOrDefault();
+            before = page.Min(t => t.LogIndex);
+        }
+        var receipt = txId is null ? null : await Queries.GetReceiptAsync(txId, ct);
+        return receipt is null
+            ? throw ProblemException.NotFound($"Key registration of user {userId}")
+            : new RegisteredKeysResponse(userId, registered.SigningPublicKey, registered.EncryptionPublicKey, receipt);
+    }
+
+    public async Task<LedgerReceipt> ReceiptAsync(string id, Guid caller, bool admin, CancellationToken ct)
+    {
+        var tx = await TransactionAsync(id, null, caller, admin, ct);
+        return await Queries.GetReceiptAsync(tx.Id, ct) ?? throw ProblemException.NotFound($"Transaction {id}");
+    }
+
     public async Task<IReadOnlyList<TransactionSummary>> AboutAsync(Guid subject, long? before, int? limit, CancellationToken ct)
     {
         var take = limit ?? 50;
@@ -99,7 +131,11 @@ public static class LedgerEndpoints
     public static IEndpointRouteBuilder MapLedgerEndpoints(this IEndpointRouteBuilder app)
     {
         var g = app.MapGroup("/api/ledger").WithTags("Ledger").RequireAuthorization();
-        g.MapGet("/peer", (LedgerReadService s) => s.Peer());
+        // The peer key is public: clients verify receipts with it, even before they sign in.
+        g.MapGet("/peer", (LedgerReadService s) => s.Peer()).AllowAnonymous();
+        g.MapGet("/keys/{userId:guid}", (Guid userId, LedgerReadService s, CancellationToken ct) => s.RegisteredKeysAsync(userId, ct));
+        g.MapGet("/receipts/{id}", (string id, HttpContext http, LedgerReadService s, CancellationToken ct) =>
+            s.ReceiptAsync(id, http.User.UserId(), http.User.Role() == Role.PlatformAdmin, ct));
         g.MapGet("/head", (LedgerReadService s, CancellationToken ct) => s.HeadAsync(ct));
         g.MapGet("/blocks/{height:long}", (long height, HttpContext http, LedgerReadService s, CancellationToken ct) =>
             s.BlockAsync(height, http.User.Role() == Role.PlatformAdmin, ct));

@@ -12,6 +12,105 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "bed_bookings",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PatientId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    HospitalId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    WardId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    BedType = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ClosedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ClosedBy = table.Column<Guid>(type: "TEXT", nullable: true),
+                    BookTransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    CloseTransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_bed_bookings", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "bed_wards",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    OrganizationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    BedType = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Total = table.Column<int>(type: "INTEGER", nullable: false),
+                    Occupied = table.Column<int>(type: "INTEGER", nullable: false),
+                    Held = table.Column<int>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_bed_wards", x => x.Id);
+                    table.CheckConstraint("ck_bed_wards_counts", "\"Occupied\" >= 0 AND \"Held\" >= 0 AND \"Occupied\" + \"Held\" <= \"Total\"");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "blobs",
+                columns: table => new
+                {
+                    Hash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Content = table.Column<byte[]>(type: "BLOB", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_blobs", x => x.Hash);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "hospital_offerings",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    OrganizationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Key = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_hospital_offerings", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "hospital_profiles",
+                columns: table => new
+                {
+                    OrganizationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    VisitingRules = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ConcurrencyStamp = table.Column<Guid>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_hospital_profiles", x => x.OrganizationId);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "hospital_reviews",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    HospitalId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PatientId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Rating = table.Column<int>(type: "INTEGER", nullable: false),
+                    Comment = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_hospital_reviews", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "key_bundles",
                 columns: table => new
                 {
@@ -140,6 +239,59 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_bed_bookings_CreatedAt",
+                table: "bed_bookings",
+                column: "CreatedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_bed_bookings_HospitalId_Status",
+                table: "bed_bookings",
+                columns: new[] { "HospitalId", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_bed_bookings_PatientId_CreatedAt",
+                table: "bed_bookings",
+                columns: new[] { "PatientId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_bed_bookings_Status_ExpiresAt",
+                table: "bed_bookings",
+                columns: new[] { "Status", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_bed_wards_OrganizationId_BedType",
+                table: "bed_wards",
+                columns: new[] { "OrganizationId", "BedType" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_bed_wards_OrganizationId_Name",
+                table: "bed_wards",
+                columns: new[] { "OrganizationId", "Name" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_hospital_offerings_Key_OrganizationId",
+                table: "hospital_offerings",
+                columns: new[] { "Key", "OrganizationId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_hospital_offerings_OrganizationId_Kind_Key",
+                table: "hospital_offerings",
+                columns: new[] { "OrganizationId", "Kind", "Key" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_hospital_reviews_HospitalId_PatientId",
+                table: "hospital_reviews",
+                columns: new[] { "HospitalId", "PatientId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_hospital_reviews_HospitalId_UpdatedAt",
+                table: "hospital_reviews",
+                columns: new[] { "HospitalId", "UpdatedAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_login_challenges_TicketHash",
                 table: "login_challenges",
                 column: "TicketHash",
@@ -212,6 +364,24 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "bed_bookings");
+
+            migrationBuilder.DropTable(
+                name: "bed_wards");
+
+            migrationBuilder.DropTable(
+                name: "blobs");
+
+            migrationBuilder.DropTable(
+                name: "hospital_offerings");
+
+            migrationBuilder.DropTable(
+                name: "hospital_profiles");
+
+            migrationBuilder.DropTable(
+                name: "hospital_reviews");
+
             migrationBuilder.DropTable(
                 name: "key_bundles");
 

@@ -13,6 +13,105 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "bed_bookings",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    PatientId = table.Column<Guid>(type: "uuid", nullable: false),
+                    HospitalId = table.Column<Guid>(type: "uuid", nullable: false),
+                    WardId = table.Column<Guid>(type: "uuid", nullable: false),
+                    BedType = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "bigint", nullable: false),
+                    ClosedAt = table.Column<long>(type: "bigint", nullable: true),
+                    ClosedBy = table.Column<Guid>(type: "uuid", nullable: true),
+                    BookTransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    CloseTransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_bed_bookings", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "bed_wards",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    OrganizationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    BedType = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Total = table.Column<int>(type: "integer", nullable: false),
+                    Occupied = table.Column<int>(type: "integer", nullable: false),
+                    Held = table.Column<int>(type: "integer", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_bed_wards", x => x.Id);
+                    table.CheckConstraint("ck_bed_wards_counts", "\"Occupied\" >= 0 AND \"Held\" >= 0 AND \"Occupied\" + \"Held\" <= \"Total\"");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "blobs",
+                columns: table => new
+                {
+                    Hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Content = table.Column<byte[]>(type: "bytea", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_blobs", x => x.Hash);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "hospital_offerings",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    OrganizationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    Key = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_hospital_offerings", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "hospital_profiles",
+                columns: table => new
+                {
+                    OrganizationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    VisitingRules = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    UpdatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    ConcurrencyStamp = table.Column<Guid>(type: "uuid", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_hospital_profiles", x => x.OrganizationId);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "hospital_reviews",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    HospitalId = table.Column<Guid>(type: "uuid", nullable: false),
+                    PatientId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Rating = table.Column<int>(type: "integer", nullable: false),
+                    Comment = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_hospital_reviews", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "key_bundles",
                 columns: table => new
                 {
@@ -141,6 +240,59 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_bed_bookings_CreatedAt",
+                table: "bed_bookings",
+                column: "CreatedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_bed_bookings_HospitalId_Status",
+                table: "bed_bookings",
+                columns: new[] { "HospitalId", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_bed_bookings_PatientId_CreatedAt",
+                table: "bed_bookings",
+                columns: new[] { "PatientId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_bed_bookings_Status_ExpiresAt",
+                table: "bed_bookings",
+                columns: new[] { "Status", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_bed_wards_OrganizationId_BedType",
+                table: "bed_wards",
+                columns: new[] { "OrganizationId", "BedType" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_bed_wards_OrganizationId_Name",
+                table: "bed_wards",
+                columns: new[] { "OrganizationId", "Name" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_hospital_offerings_Key_OrganizationId",
+                table: "hospital_offerings",
+                columns: new[] { "Key", "OrganizationId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_hospital_offerings_OrganizationId_Kind_Key",
+                table: "hospital_offerings",
+                columns: new[] { "OrganizationId", "Kind", "Key" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_hospital_reviews_HospitalId_PatientId",
+                table: "hospital_reviews",
+                columns: new[] { "HospitalId", "PatientId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_hospital_reviews_HospitalId_UpdatedAt",
+                table: "hospital_reviews",
+                columns: new[] { "HospitalId", "UpdatedAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_login_challenges_TicketHash",
                 table: "login_challenges",
                 column: "TicketHash",
@@ -213,6 +365,24 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "bed_bookings");
+
+            migrationBuilder.DropTable(
+                name: "bed_wards");
+
+            migrationBuilder.DropTable(
+                name: "blobs");
+
+            migrationBuilder.DropTable(
+                name: "hospital_offerings");
+
+            migrationBuilder.DropTable(
+                name: "hospital_profiles");
+
+            migrationBuilder.DropTable(
+                name: "hospital_reviews");
+
             migrationBuilder.DropTable(
                 name: "key_bundles");
 

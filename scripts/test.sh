@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Sets up and runs every test: restores packages, builds warnings-as-errors, runs all test projects
+# (SQLite suites, the PostgreSQL collection on a throwaway local cluster, property tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+  echo "PostgreSQL 15 server binaries missing; installing (needs root)…"
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql-15
+fi
+
+dotnet tool restore
+dotnet restore MedLedger.slnx
+dotnet build MedLedger.slnx --no-restore -c Release
+dotnet test MedLedger.slnx --no-build -c Release --logger "console;verbosity=normal" "$@"

@@ -1,0 +1,200 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using System.Text.Json;
+using MedLedger.Client;
+using MedLedger.Crypto;
+using Spectre.Console;
+
+namespace MedLedger.Cli;
+
+/// <summary>The options every client verb accepts; each falls back to its MEDLEDGER_* environment variable.</summary>
+public static class CommonOptions
+{
+    public static readonly Option<string?> Url = new("--url") { Description = "Server URL (env MEDLEDGER_URL, default http://127.0.0.1:5080)", Recursive = true };
+    public static readonly Option<string?> Email = new("--email") { Description = "Sign in as (env MEDLEDGER_EMAIL)", Recursive = true };
+    public static readonly Option<string?> Password = new("--password") { Description = "Password (env MEDLEDGER_PASSWORD); prompted when interactive", Recursive = true };
+    public static readonly Option<string?> Otp = new("--otp") { Description = "One-time code: TOTP, or the emailed code (env MEDLEDGER_OTP)", Recursive = true };
+
+    public static string ResolveUrl(ParseResult p) =>
+        p.GetValue(Url) ?? Environment.GetEnvironmentVariable("MEDLEDGER_URL") ?? "http://127.0.0.1:5080";
+
+    public static string? ResolveEmail(ParseResult p) => p.GetValue(Email) ?? Environment.GetEnvironmentVariable("MEDLEDGER_EMAIL");
+
+    public static string? ResolvePassword(ParseResult p) => p.GetValue(Password) ?? Environment.GetEnvironmentVariable("MEDLEDGER_PASSWORD");
+
+    public static string? ResolveOtp(ParseResult p) => p.GetValue(Otp) ?? Environment.GetEnvironmentVariable("MEDLEDGER_OTP");
+}
+
+/// <summary>
+/// The CLI's saved sign-in, in the user's profile directory (MEDLEDGER_HOME overrides):
+/// session.json holds tokens and the pinned peer key; the private keys are stored AES-256-GCM
+/// encrypted under a device key in device.key (mode 0600). This protects a copied session file,
+/// not a fully compromised account on this machine — the same bar as `gh`'s token store.
+/// </summary>
+public sealed class CliSession
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+
+    public static string Home =>
+        Environment.GetEnvironmentVariable("MEDLEDGER_HOME")
+        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".medledger");
+
+    private sealed record Saved(string Url, string Email, Tokens Tokens, PeerInfo? Peer, byte[] KeyNonce, byte[] EncryptedKeys);
+
+    /// <summary>A signed-in client for this command: the saved session when it matches, otherwise a fresh login.</summary>
+    public static async Task<MedLedgerClient> ConnectAsync(ParseResult p, CancellationToken ct)
+    {
+        var url = CommonOptions.ResolveUrl(p);
+        var email = CommonOptions.ResolveEmail(p);
+        var saved = Load();
+        if (saved is not null && saved.Url == url && (email is null || string.Equals(saved.Email, email, StringComparison.OrdinalIgnoreCase))
+            && saved.Tokens.RefreshTokenExpiresAt > DateTimeOffset.UtcNow)
+        {
+            var client = new MedLedgerClient(new Uri(url));
+            client.Restore(saved.Tokens, DecryptKeys(saved));
+            if (saved.Peer is not null)
+            {
+                client.PinPeer(saved.Peer);
+            }
+            client.TokensChanged += t => Save(url, saved.Email, t, saved.Peer, client.Keys!);
+            try
+            {
+                await client.GetAccessTokenAsync(ct);
+                return client;
+            }
+            catch (MedLedgerApiException)
+            {
+                client.Dispose();
+                // Session ended server-side; fall through to a fresh login.
+            }
+        }
+        return await LoginAsync(p, ct);
+    }
+
+    public static async Task<MedLedgerClient> LoginAsync(ParseResult p, CancellationToken ct)
+    {
+        var url = CommonOptions.ResolveUrl(p);
+        var email = CommonOptions.ResolveEmail(p) ?? Ask("Email");
+        var password = CommonOptions.ResolvePassword(p) ?? Ask("Password", secret: true);
+        var client = new MedLedgerClient(new Uri(url));
+        LoginChallenge challenge = null!;
+        await AnsiConsole.Status().StartAsync("Deriving keys from your password…", async _ => challenge = await client.StartLoginAsync(email, password, ct));
+        var method = challenge.Methods.Contains(OtpMethod.Totp) ? OtpMethod.Totp : OtpMethod.Email;
+        var code = CommonOptions.ResolveOtp(p);
+        if (code is null)
+        {
+            if (method == OtpMethod.Email && !challenge.EmailCodeSent)
+            {
+                await client.RequestEmailCodeAsync(challenge, ct);
+            }
+            code = Ask(method == OtpMethod.Totp ? "Authenticator code" : "Code sent to your email");
+        }
+        await client.CompleteLoginAsync(challenge, method, code, ct);
+        var peer = await client.PeerAsync(ct);
+        Save(url, email, client.Tokens!, peer, client.Keys!);
+        client.TokensChanged += t => Save(url, email, t, peer, client.Keys!);
+        return client;
+    }
+
+    public static void Clear()
+    {
+        var path = Path.Combine(Home, "session.json");
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static string Ask(string what, bool secret = false)
+    {
+        if (Console.IsInputRedirected)
+        {
+            throw new InvalidOperationException($"{what} is required: pass it as an option or environment variable when running non-interactively.");
+        }
+        var prompt = new TextPrompt<string>($"{what}:");
+        if (secret)
+        {
+            prompt.Secret();
+        }
+        return AnsiConsole.Prompt(prompt);
+    }
+
+    private static Saved? Load()
+    {
+        var path = Path.Combine(Home, "session.json");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<Saved>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static void Save(string url, string email, Tokens tokens, PeerInfo? peer, KeyBundle keys)
+    {
+        Directory.CreateDirectory(Home);
+        var deviceKey = DeviceKey();
+        var nonce = RandomNumberGenerator.GetBytes(12);
+        byte[] plain = [.. keys.Encryption.PrivateKey, .. keys.Signing.PrivateKey];
+        var sealedKeys = Seal(deviceKey, nonce, System.Text.Encoding.UTF8.GetBytes("medledger/cli-session/" + tokens.User.Id), plain);
+        CryptographicOperations.ZeroMemory(plain);
+        var path = Path.Combine(Home, "session.json");
+        File.WriteAllText(path, JsonSerializer.Serialize(new Saved(url, email, tokens, peer, nonce, sealedKeys), Json));
+        Restrict(path);
+    }
+
+    private static KeyBundle? DecryptKeys(Saved s)
+    {
+        try
+        {
+            var plain = Open(DeviceKey(), s.KeyNonce, System.Text.Encoding.UTF8.GetBytes("medledger/cli-session/" + s.Tokens.User.Id), s.EncryptedKeys);
+            return new KeyBundle(UserKeyPair.FromPrivateKey(plain[..32]), UserKeyPair.FromPrivateKey(plain[32..]));
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+    }
+
+    private static byte[] Seal(byte[] key, byte[] nonce, byte[] aad, byte[] plain)
+    {
+        using var gcm = new AesGcm(key, 16);
+        var output = new byte[plain.Length + 16];
+        gcm.Encrypt(nonce, plain, output.AsSpan(0, plain.Length), output.AsSpan(plain.Length), aad);
+        return output;
+    }
+
+    private static byte[] Open(byte[] key, byte[] nonce, byte[] aad, byte[] sealedData)
+    {
+        using var gcm = new AesGcm(key, 16);
+        var plain = new byte[sealedData.Length - 16];
+        gcm.Decrypt(nonce, sealedData.AsSpan(0, plain.Length), sealedData.AsSpan(plain.Length), plain, aad);
+        return plain;
+    }
+
+    private static byte[] DeviceKey()
+    {
+        Directory.CreateDirectory(Home);
+        var path = Path.Combine(Home, "device.key");
+        if (!File.Exists(path))
+        {
+            File.WriteAllBytes(path, RandomNumberGenerator.GetBytes(32));
+            Restrict(path);
+        }
+        return File.ReadAllBytes(path);
+    }
+
+    private static void Restrict(string path)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+}

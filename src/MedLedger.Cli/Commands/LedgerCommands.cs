@@ -1,0 +1,91 @@
+using System.CommandLine;
+using MedLedger.Crypto;
+using MedLedger.Ledger;
+using MedLedger.Ledger.Store;
+using MedLedger.Server.Features.Ledger;
+using Spectre.Console;
+
+namespace MedLedger.Cli.Commands;
+
+public static class LedgerCommands
+{
+    public static Command Build()
+    {
+        var db = new Option<string?>("--db") { Description = "SQLite database file (default: DATA/medledger.db)" };
+        var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string instead of a SQLite file" };
+        var peerKey = new Option<string?>("--peer-key") { Description = "Peer public key (base64) to check block signatures; default: derived from DATA/peer.key" };
+        var verify = new Command("verify", "Re-check every block signature, link, Merkle root, transaction signature, contract replay and anchored hash") { db, postgres, peerKey };
+        verify.SetAction(async (p, ct) =>
+        {
+            var dataDir = p.GetValue(ServeCommands.DataDir)!;
+            var result = await VerifyAsync(dataDir, p.GetValue(db), p.GetValue(postgres), p.GetValue(peerKey), ct);
+            Console.WriteLine(result.ToString());
+            return result.Ok ? 0 : 2;
+        });
+
+        var txId = new Argument<string>("TX_ID") { Description = "Transaction id (64 hex characters)" };
+        var proof = new Command("proof", "Fetch a transaction's receipt and verify it offline (signed head + inclusion proof)") { txId };
+        proof.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var receipt = await client.ReceiptAsync(p.GetValue(txId)!, ct);
+            var peer = await client.PeerAsync(ct);
+            var error = receipt.Verify(peer.PublicKey);
+            var tx = receipt.Transaction();
+            var table = new Table().AddColumns("field", "value");
+            table.AddRow("transaction", receipt.TransactionId);
+            table.AddRow("type", tx.Type);
+            table.AddRow("actor", tx.ActorId);
+            table.AddRow("valid", receipt.Valid ? "yes" : $"no ({Markup.Escape(receipt.Reason ?? "")})");
+            table.AddRow("block", receipt.BlockHeight.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            table.AddRow("log index", receipt.LogIndex.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            table.AddRow("leaf hash", Convert.ToHexStringLower(receipt.LeafHash));
+            table.AddRow("tree size", receipt.Head.TreeSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            table.AddRow("root", Convert.ToHexStringLower(receipt.Head.RootHash));
+            table.AddRow("proof length", receipt.InclusionProof.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            table.AddRow("peer", $"{Markup.Escape(peer.PeerId)} {Convert.ToHexStringLower(peer.PublicKey)[..16]}…");
+            foreach (var kv in tx.Payload.OrderBy(k => k.Key, StringComparer.Ordinal))
+            {
+                table.AddRow("payload." + Markup.Escape(kv.Key), Markup.Escape(kv.Value));
+            }
+            AnsiConsole.Write(table);
+            if (error is null)
+            {
+                AnsiConsole.MarkupLine("[green]verified[/]: the signed head covers this transaction (checked offline).");
+                return 0;
+            }
+            AnsiConsole.MarkupLine($"[red]NOT verified[/]: {Markup.Escape(error)}");
+            return 2;
+        });
+        return new Command("ledger", "Ledger proofs and verification") { verify, proof };
+    }
+
+    public static async Task<LedgerVerificationResult> VerifyAsync(string dataDir, string? dbFile, string? postgres, string? peerKeyBase64, CancellationToken ct,
+        Func<LedgerTransaction, string?>? anchorCheck = null)
+    {
+        var store = postgres is not null
+            ? LedgerStore.Postgres(postgres)
+            : LedgerStore.Sqlite($"Data Source={dbFile ?? Path.Combine(dataDir, "medledger.db")};Mode=ReadWrite;Pooling=False");
+        byte[] peerPublic;
+        if (peerKeyBase64 is not null)
+        {
+            peerPublic = Convert.FromBase64String(peerKeyBase64);
+        }
+        else
+        {
+            var keyFile = Path.Combine(dataDir, "peer.key");
+            if (!File.Exists(keyFile))
+            {
+                return new LedgerVerificationResult(false, $"no peer key: pass --peer-key or point --data at the folder holding peer.key");
+            }
+            peerPublic = UserKeyPair.FromPrivateKey(await File.ReadAllBytesAsync(keyFile, ct)).PublicKey;
+        }
+        var peerId = await FirstPeerIdAsync(store, ct) ?? "peer-1";
+        var verifier = new LedgerVerifier(store, new Dictionary<string, byte[]> { [peerId] = peerPublic }, LedgerContractCatalog.Create(),
+            anchorCheck ?? AnchorChecks.ForDataDirectory(dataDir));
+        return await verifier.VerifyAsync(ct);
+    }
+
+    private static async Task<string?> FirstPeerIdAsync(LedgerStore store, CancellationToken ct) =>
+        (await store.GetHeaderAsync(1, ct))?.PeerId;
+}

@@ -1,0 +1,135 @@
+using System.CommandLine;
+using MedLedger.Client;
+using MedLedger.Ledger;
+using MedLedger.Server;
+using MedLedger.Server.Features.Accounts;
+using MedLedger.Server.Features.Ledger;
+using MedLedger.Server.Infrastructure.Data;
+using Microsoft.Extensions.Options;
+using Spectre.Console;
+
+namespace MedLedger.Cli.Commands;
+
+public static class ServeCommands
+{
+    public static readonly Option<string> DataDir = new("--data") { Description = "Data folder (SQLite file, blobs, keys)", DefaultValueFactory = _ => "data", Recursive = true };
+
+    public static Command Serve()
+    {
+        var urls = new Option<string>("--urls") { Description = "Listen address", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var demo = new Option<bool>("--demo") { Description = "Seed a demo world through the SDK and enable the dev outbox endpoint" };
+        var cmd = new Command("serve", "Run the MedLedger server (API, web app, ledger peer)") { urls, demo };
+        cmd.SetAction(async (p, ct) =>
+        {
+            await using var app = BuildApp(p.GetValue(DataDir)!, p.GetValue(demo), p.GetValue(urls));
+            using var instanceLock = ServerLock.Acquire(p.GetValue(DataDir)!);
+            await MedLedgerServer.InitializeAsync(app.Services, ct);
+            await app.StartAsync(ct);
+            var address = p.GetValue(urls)!.Split(';')[0];
+            AnsiConsole.MarkupLine($"[green]MedLedger[/] listening on [bold]{Markup.Escape(address)}[/]  (API reference: {Markup.Escape(address)}/scalar/v1)");
+            if (p.GetValue(demo))
+            {
+                await DemoWorld.SeedAsync(app, new Uri(address), p.GetValue(DataDir)!, ct);
+            }
+            await app.WaitForShutdownAsync(ct);
+            return 0;
+        });
+        return cmd;
+    }
+
+    internal static WebApplication BuildApp(string dataDir, bool demo, string? urls, string[]? extraArgs = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = extraArgs ?? [] });
+        builder.Configuration["Storage:DataDirectory"] = builder.Configuration["Storage:DataDirectory"] ?? dataDir;
+        if (demo)
+        {
+            builder.Configuration["Demo:Enabled"] = "true";
+        }
+        if (urls is not null)
+        {
+            builder.WebHost.UseUrls(urls);
+        }
+        MedLedgerServer.ConfigureServices(builder);
+        var app = builder.Build();
+        MedLedgerServer.Configure(app);
+        return app;
+    }
+
+    public static Command Admin()
+    {
+        var email = new Option<string>("--email") { Description = "Admin email", Required = true };
+        var password = new Option<string?>("--password") { Description = "Admin password (env MEDLEDGER_PASSWORD; prompted when interactive)" };
+        var create = new Command("create", "Create a platform admin (run on the server machine while the server is stopped)") { email, password };
+        create.SetAction(async (p, ct) =>
+        {
+            var pw = p.GetValue(password) ?? Environment.GetEnvironmentVariable("MEDLEDGER_PASSWORD")
+                ?? (Console.IsInputRedirected ? throw new InvalidOperationException("--password is required") : AnsiConsole.Prompt(new TextPrompt<string>("Password:").Secret()));
+            var dataDir = p.GetValue(DataDir)!;
+            var result = await CreateAdminAsync(dataDir, p.GetValue(email)!, pw, ct);
+            AnsiConsole.MarkupLine($"[green]Platform admin created[/]: {result.UserId}");
+            AnsiConsole.MarkupLine("[yellow]Recovery code (shown once — store it offline):[/]");
+            Console.WriteLine(result.RecoveryCode);
+            return 0;
+        });
+        return new Command("admin", "Server administration") { create };
+    }
+
+    public sealed record CreatedAdmin(Guid UserId, string RecoveryCode);
+
+    /// <summary>
+    /// The CLI acts as the new admin's own device: keys are generated and wrapped here, and only the
+    /// results go to the account service — the same request a browser would send.
+    /// </summary>
+    public static async Task<CreatedAdmin> CreateAdminAsync(string dataDir, string email, string password, CancellationToken ct, WebApplication? runningApp = null)
+    {
+        var (request, recovery) = await Task.Run(() => MedLedgerClient.PrepareAdmin(email, password), ct);
+        var serverRequest = new MedLedger.Server.Features.Accounts.CreateAdminRequest(request.UserId, request.Email, request.AuthKey,
+            new KdfParametersDto(request.Kdf.Algorithm, request.Kdf.Iterations, request.Kdf.Salt),
+            new MedLedger.Server.Features.Accounts.KeyBundleUpload(request.Keys.SigningPublicKey, request.Keys.EncryptionPublicKey, request.Keys.PasswordWrappedPrivateKeys, request.Keys.RecoveryWrappedPrivateKeys),
+            new SignedTransactionDto(request.KeyRegistration.Transaction, request.KeyRegistration.Signature));
+        if (runningApp is not null)
+        {
+            await using var scope = runningApp.Services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<AccountService>().CreateAdminAsync(serverRequest, ct);
+            return new CreatedAdmin(request.UserId, recovery);
+        }
+        using var instanceLock = ServerLock.Acquire(dataDir);
+        await using var app = BuildApp(dataDir, demo: false, urls: null);
+        await MedLedgerServer.InitializeAsync(app.Services, ct);
+        var peer = app.Services.GetRequiredService<LedgerPeer>();
+        await peer.StartAsync(ct);
+        try
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<AccountService>().CreateAdminAsync(serverRequest, ct);
+        }
+        finally
+        {
+            await peer.StopAsync();
+        }
+        return new CreatedAdmin(request.UserId, recovery);
+    }
+}
+
+/// <summary>One process per data folder: two in-process ledger peers on one database would fork the chain.</summary>
+internal sealed class ServerLock : IDisposable
+{
+    private readonly FileStream _stream;
+
+    private ServerLock(FileStream stream) => _stream = stream;
+
+    public static ServerLock Acquire(string dataDir)
+    {
+        Directory.CreateDirectory(dataDir);
+        try
+        {
+            return new ServerLock(new FileStream(Path.Combine(dataDir, "medledger.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+        }
+        catch (IOException)
+        {
+            throw new InvalidOperationException($"Another MedLedger process is using {dataDir}; stop it first.");
+        }
+    }
+
+    public void Dispose() => _stream.Dispose();
+}

@@ -1,0 +1,148 @@
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using MedLedger.Cli.Commands;
+using MedLedger.Client;
+using OtpNet;
+using Spectre.Console;
+
+namespace MedLedger.Cli;
+
+public sealed record DemoUser(string Email, string Password, string Role, string TotpSecret, string? Organization);
+
+/// <summary>
+/// Seeds a demo world the way real users' clients would: every account is registered, verified and
+/// enrolled through the SDK over HTTP (keys made and wrapped client-side). Only the first admin is
+/// created through the server's own `admin create` path, as in production.
+/// </summary>
+public static partial class DemoWorld
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static async Task<IReadOnlyList<DemoUser>> SeedAsync(WebApplication app, Uri baseAddress, string dataDir, CancellationToken ct, Func<HttpClient>? httpFactory = null)
+    {
+        var file = Path.Combine(dataDir, "demo-users.json");
+        if (File.Exists(file))
+        {
+            var existing = JsonSerializer.Deserialize<List<DemoUser>>(await File.ReadAllTextAsync(file, ct), Json)!;
+            AnsiConsole.MarkupLine($"[grey]Demo world already seeded ({existing.Count} users); see {Markup.Escape(file)}.[/]");
+            Print(existing);
+            return existing;
+        }
+        httpFactory ??= () => new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        var users = new List<DemoUser>();
+        await AnsiConsole.Status().StartAsync("Seeding the demo world through the SDK…", async status =>
+        {
+            var adminPassword = NewPassword();
+            await ServeCommands.CreateAdminAsync(dataDir, "admin@demo.medledger.local", adminPassword, ct, app);
+            var admin = await SignInAndEnrolAsync(httpFactory, "admin@demo.medledger.local", adminPassword, ct);
+            users.Add(new DemoUser("admin@demo.medledger.local", adminPassword, nameof(Role.PlatformAdmin), admin.Secret, null));
+
+            var hospitals = new[]
+            {
+                new NewOrganization(OrganizationKind.Hospital, "Northside General Hospital", "12 Harbour Road, Northside", 52.5310, 13.3847, "+49 30 1000 100", "front-desk@northside.demo"),
+                new NewOrganization(OrganizationKind.Hospital, "Riverside Teaching Hospital", "3 River Lane, Riverside", 52.4990, 13.4420, "+49 30 2000 200", "info@riverside.demo"),
+            };
+            var registrations = new List<(Registration Reg, string Password, string? Org)>();
+            var index = 0;
+            foreach (var h in hospitals)
+            {
+                index++;
+                status.Status($"Registering {h.Name}…");
+                var staff = await RegisterAsync(httpFactory, $"staff{index}@demo.medledger.local", Role.HospitalStaff, null, h, null, ct);
+                registrations.Add((staff.Reg, staff.Password, h.Name));
+                for (var d = 1; d <= 2; d++)
+                {
+                    var doc = await RegisterAsync(httpFactory, $"doctor{index}{d}@demo.medledger.local", Role.Doctor, staff.Reg.OrganizationId, null, $"MD-{index}{d}0042", ct);
+                    registrations.Add((doc.Reg, doc.Password, h.Name));
+                }
+            }
+            var pharmacy = new NewOrganization(OrganizationKind.Pharmacy, "Market Square Pharmacy", "1 Market Square", 52.5200, 13.4050, "+49 30 3000 300", "rx@pharmacy.demo");
+            var pharmacist = await RegisterAsync(httpFactory, "pharmacist@demo.medledger.local", Role.Pharmacist, null, pharmacy, null, ct);
+            registrations.Add((pharmacist.Reg, pharmacist.Password, pharmacy.Name));
+            var insurer = new NewOrganization(OrganizationKind.Insurer, "Mutual Health Insurance", "7 Assurance Street", 52.5100, 13.3900, "+49 30 4000 400", "claims@insurer.demo");
+            var insurerStaff = await RegisterAsync(httpFactory, "insurer@demo.medledger.local", Role.InsurerStaff, null, insurer, null, ct);
+            registrations.Add((insurerStaff.Reg, insurerStaff.Password, insurer.Name));
+            for (var i = 1; i <= 3; i++)
+            {
+                var patient = await RegisterAsync(httpFactory, $"patient{i}@demo.medledger.local", Role.Patient, null, null, null, ct);
+                registrations.Add((patient.Reg, patient.Password, null));
+            }
+
+            status.Status("Verifying organizations and professionals as the admin…");
+            var queue = await admin.Client.VerificationQueueAsync(ct);
+            foreach (var org in queue.Organizations)
+            {
+                await admin.Client.DecideOrganizationAsync(org.Id, approve: true, ct: ct);
+            }
+            foreach (var person in queue.Professionals)
+            {
+                await admin.Client.DecideProfessionalAsync(person.UserId, approve: true, ct: ct);
+            }
+            admin.Client.Dispose();
+
+            foreach (var (reg, password, org) in registrations)
+            {
+                status.Status($"Enrolling TOTP for {reg.Email}…");
+                var signedIn = await SignInAndEnrolAsync(httpFactory, reg.Email, password, ct);
+                signedIn.Client.Dispose();
+                users.Add(new DemoUser(reg.Email, password, reg.Role.ToString(), signedIn.Secret, org));
+            }
+        });
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(users, Json), ct);
+        AnsiConsole.MarkupLine($"[green]Demo world ready.[/] Credentials (also in {Markup.Escape(file)}); sign in with the password, then the TOTP code for the secret:");
+        Print(users);
+        return users;
+    }
+
+    private static void Print(IReadOnlyList<DemoUser> users)
+    {
+        var table = new Table().AddColumns("role", "email", "password", "TOTP secret", "organization");
+        foreach (var u in users)
+        {
+            table.AddRow(u.Role, Markup.Escape(u.Email), Markup.Escape(u.Password), u.TotpSecret, Markup.Escape(u.Organization ?? ""));
+        }
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine("Example: [bold]medledger login --email patient1@demo.medledger.local --password <password> --otp <code>[/] (oathtool --totp -b <secret> prints a code).");
+    }
+
+    private static async Task<(Registration Reg, string Password)> RegisterAsync(Func<HttpClient> http, string email, Role role, Guid? orgId, NewOrganization? newOrg, string? licence, CancellationToken ct)
+    {
+        var password = NewPassword();
+        using var client = new MedLedgerClient(http(), ownsHttp: true);
+        var reg = await client.RegisterAsync(email, password, role, orgId, newOrg, licence, ct);
+        return (reg, password);
+    }
+
+    private static async Task<(MedLedgerClient Client, string Secret)> SignInAndEnrolAsync(Func<HttpClient> http, string email, string password, CancellationToken ct)
+    {
+        var client = new MedLedgerClient(http(), ownsHttp: true);
+        var challenge = await client.StartLoginAsync(email, password, ct);
+        if (!challenge.EmailCodeSent)
+        {
+            await client.RequestEmailCodeAsync(challenge, ct);
+        }
+        using var outbox = http();
+        var messages = await outbox.GetFromJsonAsync<List<JsonElement>>($"/api/dev/outbox?to={Uri.EscapeDataString(email)}", ct);
+        var code = SixDigits().Match(messages!.First().GetProperty("body").GetString()!).Groups[1].Value;
+        await client.CompleteLoginAsync(challenge, OtpMethod.Email, code, ct);
+        var enrolment = await client.BeginTotpEnrollmentAsync(ct);
+        await client.ConfirmTotpAsync(new Totp(Base32Encoding.ToBytes(enrolment.Secret)).ComputeTotp(), ct);
+        return (client, enrolment.Secret);
+    }
+
+    private static string NewPassword()
+    {
+        const string alphabet = "abcdefghjkmnpqrstuvwxyz23456789";
+        var chars = new char[16];
+        for (var i = 0; i < chars.Length; i++)
+        {
+            chars[i] = alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)];
+        }
+        return $"demo-{new string(chars, 0, 4)}-{new string(chars, 4, 4)}-{new string(chars, 8, 4)}-{new string(chars, 12, 4)}";
+    }
+
+    [GeneratedRegex(@"\b(\d{6})\b")]
+    private static partial Regex SixDigits();
+}

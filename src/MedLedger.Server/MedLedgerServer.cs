@@ -66,6 +66,12 @@ public static class MedLedgerServer
             sp.GetRequiredService<IOptions<StorageOptions>>().Value, sp.GetRequiredService<IOptions<LedgerHostOptions>>().Value));
         services.AddSingleton<LedgerGateway>();
         services.AddScoped<LedgerReadService>();
+        services.AddScoped<Features.Records.RecordAccess>();
+        services.AddScoped<Features.Records.RecordService>();
+        services.AddScoped<Features.Consent.ConsentService>();
+        services.AddHostedService<Features.Consent.ConsentExpirySweep>();
+        services.AddScoped<Features.Care.CareService>();
+        services.AddScoped<Features.Emergency.EmergencyService>();
         services.AddHostedService<LedgerPeerService>();
         services.AddSingleton(sp => new Infrastructure.Blobs.FileBlobStore(Path.Combine(sp.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory, "blobs")));
         services.AddScoped<Infrastructure.Blobs.IBlobStore>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageProvider.Postgres
@@ -115,6 +121,10 @@ public static class MedLedgerServer
         app.MapOrganizationEndpoints();
         app.MapAdminEndpoints();
         app.MapLedgerEndpoints();
+        Features.Records.RecordEndpoints.MapRecordEndpoints(app);
+        Features.Consent.ConsentEndpoints.MapConsentEndpoints(app);
+        Features.Care.CareEndpoints.MapCareEndpoints(app);
+        Features.Emergency.EmergencyEndpoints.MapEmergencyEndpoints(app);
         app.MapHospitalEndpoints();
         if (app.Services.GetRequiredService<IOptions<DemoOptions>>().Value.Enabled)
         {

@@ -160,18 +160,18 @@ public sealed class BedService(
         foreach (var wardId in wardIds)
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-var w0 = await db.Set<BedWard>().AsNoTracking().FirstAsync(w => w.Id == wardId, ct);
-            await Task.Yield();
-            var taken = w0.Occupied + w0.Held >= w0.Total ? 0 : await db.Set<BedWard>()
-                .Where(w => w.Id == wardId)
-                .ExecuteUpdateAsync(s => s.SetProperty(w => w.Held, w0.Held + 1).SetProperty(w => w.UpdatedAt, now), ct);
+            var taken = await db.Set<BedWard>()
+                .Where(w => w.Id == wardId && w.Occupied + w.Held < w.Total)
+                .ExecuteUpdateAsync(s => s.SetProperty(w => w.Held, w => w.Held + 1).SetProperty(w => w.UpdatedAt, now), ct);
             if (taken == 0)
             {
+                await tx.RollbackAsync(ct);
                 continue;
             }
             booking.WardId = wardId;
             db.Add(booking);
             await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
             held = true;
             break;
         }

@@ -18,6 +18,12 @@ public static class Policies
     public const string OrganizationStaff = "OrganizationStaff";
     /// <summary>Any verified member of an organization (staff or doctor).</summary>
     public const string OrganizationMember = "OrganizationMember";
+    /// <summary>Roles that may ever read medical records (further checked per record: assignment, consent, claims).</summary>
+    public const string RecordReader = "RecordReader";
+    /// <summary>Roles that may author records: patients (their own) and assigned doctors.</summary>
+    public const string RecordAuthor = "RecordAuthor";
+    /// <summary>Patients, doctors and hospital staff see care assignments that concern them.</summary>
+    public const string CareParticipant = "CareParticipant";
 
     public static AuthorizationBuilder AddMedLedgerPolicies(this AuthorizationBuilder builder)
     {
@@ -27,6 +33,9 @@ public static class Policies
         }
         builder.AddPolicy(OrganizationStaff, p => p.AddRequirements(new VerifiedRoleRequirement(Role.HospitalStaff, Role.Pharmacist, Role.InsurerStaff)));
         builder.AddPolicy(OrganizationMember, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Doctor, Role.HospitalStaff, Role.Pharmacist, Role.InsurerStaff)));
+        builder.AddPolicy(RecordReader, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor, Role.Pharmacist, Role.InsurerStaff)));
+        builder.AddPolicy(RecordAuthor, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor)));
+        builder.AddPolicy(CareParticipant, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor, Role.HospitalStaff)));
         return builder;
     }
 }

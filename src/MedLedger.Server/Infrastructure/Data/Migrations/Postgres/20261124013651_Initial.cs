@@ -66,6 +66,122 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "break_glass_events",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    DoctorId = table.Column<Guid>(type: "uuid", nullable: false),
+                    PatientId = table.Column<Guid>(type: "uuid", nullable: false),
+                    HospitalId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Reason = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    At = table.Column<long>(type: "bigint", nullable: false),
+                    TransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    ReviewedAt = table.Column<long>(type: "bigint", nullable: true),
+                    ReviewedBy = table.Column<Guid>(type: "uuid", nullable: true),
+                    ReviewOutcome = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_break_glass_events", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "care_assignments",
+                columns: table => new
+                {
+                    PatientId = table.Column<Guid>(type: "uuid", nullable: false),
+                    DoctorId = table.Column<Guid>(type: "uuid", nullable: false),
+                    HospitalId = table.Column<Guid>(type: "uuid", nullable: false),
+                    AssignedBy = table.Column<Guid>(type: "uuid", nullable: false),
+                    AssignedAt = table.Column<long>(type: "bigint", nullable: false),
+                    TransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_care_assignments", x => new { x.PatientId, x.DoctorId });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "claim_record_links",
+                columns: table => new
+                {
+                    ClaimId = table.Column<Guid>(type: "uuid", nullable: false),
+                    RecordId = table.Column<Guid>(type: "uuid", nullable: false),
+                    InsurerOrganizationId = table.Column<Guid>(type: "uuid", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_claim_record_links", x => new { x.ClaimId, x.RecordId });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "consent_grants",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    PatientId = table.Column<Guid>(type: "uuid", nullable: false),
+                    GranteeId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Scope = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    ScopeItems = table.Column<string>(type: "character varying(8000)", maxLength: 8000, nullable: false),
+                    Purpose = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    ExpiresAt = table.Column<long>(type: "bigint", nullable: true),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    RevokedAt = table.Column<long>(type: "bigint", nullable: true),
+                    GrantTransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    RevokeTransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    ConcurrencyStamp = table.Column<Guid>(type: "uuid", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_consent_grants", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "emergency_designations",
+                columns: table => new
+                {
+                    PatientId = table.Column<Guid>(type: "uuid", nullable: false),
+                    HospitalId = table.Column<Guid>(type: "uuid", nullable: false),
+                    RecordId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Version = table.Column<int>(type: "integer", nullable: false),
+                    ReaderKeyId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Enc = table.Column<byte[]>(type: "bytea", nullable: false),
+                    WrappedKey = table.Column<byte[]>(type: "bytea", nullable: false),
+                    TransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_emergency_designations", x => new { x.PatientId, x.HospitalId });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "emergency_key_shares",
+                columns: table => new
+                {
+                    HospitalId = table.Column<Guid>(type: "uuid", nullable: false),
+                    DoctorId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Sealed = table.Column<byte[]>(type: "bytea", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_emergency_key_shares", x => new { x.HospitalId, x.DoctorId });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "hospital_emergency_keys",
+                columns: table => new
+                {
+                    HospitalId = table.Column<Guid>(type: "uuid", nullable: false),
+                    PublicKey = table.Column<byte[]>(type: "bytea", nullable: false),
+                    UpdatedBy = table.Column<Guid>(type: "uuid", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_hospital_emergency_keys", x => x.HospitalId);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "hospital_offerings",
                 columns: table => new
                 {
@@ -170,6 +286,63 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "record_versions",
+                columns: table => new
+                {
+                    RecordId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Version = table.Column<int>(type: "integer", nullable: false),
+                    AuthorId = table.Column<Guid>(type: "uuid", nullable: false),
+                    ContentType = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    CreatedAtMs = table.Column<long>(type: "bigint", nullable: false),
+                    Nonce = table.Column<byte[]>(type: "bytea", nullable: false),
+                    KeyCommitment = table.Column<byte[]>(type: "bytea", nullable: false),
+                    Signature = table.Column<byte[]>(type: "bytea", nullable: false),
+                    CiphertextHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    CiphertextLength = table.Column<long>(type: "bigint", nullable: false),
+                    HeaderHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    LedgerTransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    StoredAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_record_versions", x => new { x.RecordId, x.Version });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "record_wraps",
+                columns: table => new
+                {
+                    RecordId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Version = table.Column<int>(type: "integer", nullable: false),
+                    ReaderId = table.Column<Guid>(type: "uuid", nullable: false),
+                    ReaderKeyId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Enc = table.Column<byte[]>(type: "bytea", nullable: false),
+                    WrappedKey = table.Column<byte[]>(type: "bytea", nullable: false),
+                    GrantId = table.Column<Guid>(type: "uuid", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_record_wraps", x => new { x.RecordId, x.Version, x.ReaderId });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "records",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    PatientId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Category = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    LatestVersion = table.Column<int>(type: "integer", nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    ConcurrencyStamp = table.Column<Guid>(type: "uuid", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_records", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "security_events",
                 columns: table => new
                 {
@@ -271,6 +444,46 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_break_glass_events_PatientId",
+                table: "break_glass_events",
+                column: "PatientId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_break_glass_events_ReviewedAt",
+                table: "break_glass_events",
+                column: "ReviewedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_care_assignments_DoctorId",
+                table: "care_assignments",
+                column: "DoctorId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_care_assignments_HospitalId",
+                table: "care_assignments",
+                column: "HospitalId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_claim_record_links_RecordId_InsurerOrganizationId",
+                table: "claim_record_links",
+                columns: new[] { "RecordId", "InsurerOrganizationId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_consent_grants_GranteeId",
+                table: "consent_grants",
+                column: "GranteeId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_consent_grants_PatientId_GranteeId",
+                table: "consent_grants",
+                columns: new[] { "PatientId", "GranteeId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_emergency_key_shares_DoctorId",
+                table: "emergency_key_shares",
+                column: "DoctorId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_hospital_offerings_Key_OrganizationId",
                 table: "hospital_offerings",
                 columns: new[] { "Key", "OrganizationId" });
@@ -307,6 +520,26 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 name: "IX_organizations_Latitude_Longitude",
                 table: "organizations",
                 columns: new[] { "Latitude", "Longitude" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_record_versions_AuthorId",
+                table: "record_versions",
+                column: "AuthorId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_record_wraps_GrantId",
+                table: "record_wraps",
+                column: "GrantId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_record_wraps_ReaderId",
+                table: "record_wraps",
+                column: "ReaderId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_records_PatientId_Category",
+                table: "records",
+                columns: new[] { "PatientId", "Category" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_security_events_At",
@@ -375,6 +608,27 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 name: "blobs");
 
             migrationBuilder.DropTable(
+                name: "break_glass_events");
+
+            migrationBuilder.DropTable(
+                name: "care_assignments");
+
+            migrationBuilder.DropTable(
+                name: "claim_record_links");
+
+            migrationBuilder.DropTable(
+                name: "consent_grants");
+
+            migrationBuilder.DropTable(
+                name: "emergency_designations");
+
+            migrationBuilder.DropTable(
+                name: "emergency_key_shares");
+
+            migrationBuilder.DropTable(
+                name: "hospital_emergency_keys");
+
+            migrationBuilder.DropTable(
                 name: "hospital_offerings");
 
             migrationBuilder.DropTable(
@@ -391,6 +645,15 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "organizations");
+
+            migrationBuilder.DropTable(
+                name: "record_versions");
+
+            migrationBuilder.DropTable(
+                name: "record_wraps");
+
+            migrationBuilder.DropTable(
+                name: "records");
 
             migrationBuilder.DropTable(
                 name: "security_events");

@@ -1,0 +1,101 @@
+using MedLedger.Ledger.Contracts;
+using MedLedger.Server.Features.Accounts;
+using MedLedger.Server.Features.Ledger;
+using MedLedger.Server.Features.Records;
+using MedLedger.Server.Infrastructure.Auth;
+using MedLedger.Server.Infrastructure.Data;
+using MedLedger.Server.Infrastructure.Errors;
+using Microsoft.EntityFrameworkCore;
+
+namespace MedLedger.Server.Features.Care;
+
+public sealed record AssignmentRequest(SignedTransactionDto Transaction);
+
+public sealed record AssignmentResponse(Guid PatientId, Guid DoctorId, Guid HospitalId, Guid AssignedBy, DateTimeOffset AssignedAt, string TransactionId);
+
+/// <summary>Hospital staff assign doctors of their own hospital to patients; the ledger's care state authorizes doctors' access.</summary>
+public sealed class CareService(MedLedgerDbContext db, LedgerGateway ledger, TimeProvider clock)
+{
+    public async Task<AssignmentResponse> AssignAsync(Caller staff, AssignmentRequest r, CancellationToken ct)
+    {
+        var tx = LedgerGateway.Expect(r.Transaction, CareAssignContract.TypeName, staff.Id);
+        var (doctorId, patientId) = await CheckAsync(staff, tx, ct);
+        if (await db.Set<CareAssignment>().AnyAsync(a => a.PatientId == patientId && a.DoctorId == doctorId, ct))
+        {
+            throw ProblemException.Conflict("The doctor is already assigned to this patient.");
+        }
+        var receipt = await ledger.SubmitAsync(tx, ct);
+        var row = new CareAssignment { PatientId = patientId, DoctorId = doctorId, HospitalId = staff.OrganizationId!.Value, AssignedBy = staff.Id, AssignedAt = clock.GetUtcNow(), TransactionId = receipt.TransactionId };
+        db.Set<CareAssignment>().Add(row);
+        await db.SaveChangesAsync(ct);
+        return ToResponse(row);
+    }
+
+    public async Task UnassignAsync(Caller staff, AssignmentRequest r, CancellationToken ct)
+    {
+        var tx = LedgerGateway.Expect(r.Transaction, CareUnassignContract.TypeName, staff.Id);
+        var (doctorId, patientId) = await CheckAsync(staff, tx, ct);
+        var row = await db.Set<CareAssignment>().FirstOrDefaultAsync(a => a.PatientId == patientId && a.DoctorId == doctorId && a.HospitalId == staff.OrganizationId, ct)
+            ?? throw ProblemException.NotFound("That assignment");
+        await ledger.SubmitAsync(tx, ct);
+        db.Set<CareAssignment>().Remove(row);
+        await db.SaveChangesAsync(ct);
+    }
+
+    private async Task<(Guid Doctor, Guid Patient)> CheckAsync(Caller staff, MedLedger.Ledger.LedgerTransaction tx, CancellationToken ct)
+    {
+        if (!Guid.TryParse(tx.Get("doctorId"), out var doctorId) || !Guid.TryParse(tx.Get("patientId"), out var patientId) || !Guid.TryParse(tx.Get("hospitalId"), out var hospitalId))
+        {
+            throw ProblemException.Invalid("transaction", "The transaction must name doctorId, patientId and hospitalId.");
+        }
+        if (hospitalId != staff.OrganizationId)
+        {
+            throw ProblemException.Forbidden("You can only assign doctors of your own hospital.");
+        }
+        var doctor = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == doctorId, ct) ?? throw ProblemException.NotFound($"Doctor {doctorId}");
+        if (doctor.Role != Role.Doctor || doctor.OrganizationId != hospitalId || doctor.Verification != VerificationStatus.Approved || doctor.Suspended)
+        {
+            throw ProblemException.Invalid("doctorId", "The doctor must be a verified doctor of your hospital.");
+        }
+        if (!await db.Users.AnyAsync(u => u.Id == patientId && u.Role == Role.Patient, ct))
+        {
+            throw ProblemException.NotFound($"Patient {patientId}");
+        }
+        return (doctorId, patientId);
+    }
+
+    public async Task<IReadOnlyList<AssignmentResponse>> ListAsync(Caller caller, CancellationToken ct)
+    {
+        var q = db.Set<CareAssignment>().AsNoTracking();
+        q = caller.Role switch
+        {
+            Role.HospitalStaff => q.Where(a => a.HospitalId == caller.OrganizationId),
+            Role.Doctor => q.Where(a => a.DoctorId == caller.Id),
+            Role.Patient => q.Where(a => a.PatientId == caller.Id),
+            _ => q.Where(_ => false),
+        };
+        return (await q.OrderByDescending(a => a.AssignedAt).Take(1000).ToListAsync(ct)).Select(ToResponse).ToList();
+    }
+
+    private static AssignmentResponse ToResponse(CareAssignment a) => new(a.PatientId, a.DoctorId, a.HospitalId, a.AssignedBy, a.AssignedAt, a.TransactionId);
+}
+
+public static class CareEndpoints
+{
+    public static IEndpointRouteBuilder MapCareEndpoints(this IEndpointRouteBuilder app)
+    {
+        var g = app.MapGroup("/api/care/assignments").WithTags("Care");
+        g.MapPost("/", async (AssignmentRequest r, HttpContext http, CareService s, CancellationToken ct) =>
+            {
+                var res = await s.AssignAsync(http.User.Caller(), r, ct);
+                return Results.Created($"/api/care/assignments", res);
+            }).RequireAuthorization(Policies.HospitalStaff);
+        g.MapPost("/remove", async (AssignmentRequest r, HttpContext http, CareService s, CancellationToken ct) =>
+            {
+                await s.UnassignAsync(http.User.Caller(), r, ct);
+                return Results.NoContent();
+            }).RequireAuthorization(Policies.HospitalStaff);
+        g.MapGet("/", (HttpContext http, CareService s, CancellationToken ct) => s.ListAsync(http.User.Caller(), ct)).RequireAuthorization(Policies.CareParticipant);
+        return app;
+    }
+}

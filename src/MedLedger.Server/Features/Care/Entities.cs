@@ -1,0 +1,27 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace MedLedger.Server.Features.Care;
+
+/// <summary>Mirror of the ledger's care state for listing; the ledger state is what authorizes.</summary>
+public sealed class CareAssignment
+{
+    public Guid PatientId { get; set; }
+    public Guid DoctorId { get; set; }
+    public Guid HospitalId { get; set; }
+    public Guid AssignedBy { get; set; }
+    public DateTimeOffset AssignedAt { get; set; }
+    public required string TransactionId { get; set; }
+}
+
+internal sealed class CareAssignmentConfiguration : IEntityTypeConfiguration<CareAssignment>
+{
+    public void Configure(EntityTypeBuilder<CareAssignment> b)
+    {
+        b.ToTable("care_assignments");
+        b.HasKey(x => new { x.PatientId, x.DoctorId });
+        b.HasIndex(x => x.DoctorId);
+        b.HasIndex(x => x.HospitalId);
+        b.Property(x => x.TransactionId).HasMaxLength(64);
+    }
+}

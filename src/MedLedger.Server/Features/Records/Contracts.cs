@@ -1,0 +1,32 @@
+using MedLedger.Server.Features.Accounts;
+using MedLedger.Server.Features.Ledger;
+
+namespace MedLedger.Server.Features.Records;
+
+public sealed record WrapDto(Guid ReaderId, string ReaderKeyId, byte[] Enc, byte[] WrappedKey);
+
+/// <summary>A new record version: the envelope's parts (ciphertext included) plus the author's signed records.write transaction.</summary>
+public sealed record RecordUpload(
+    int Version,
+    Guid PatientId,
+    string Category,
+    string ContentType,
+    long CreatedAtMs,
+    byte[] Nonce,
+    byte[] KeyCommitment,
+    byte[] Signature,
+    byte[] Ciphertext,
+    IReadOnlyList<WrapDto> Wraps,
+    SignedTransactionDto Transaction);
+
+public sealed record RecordVersionResponse(Guid RecordId, int Version, Guid PatientId, Guid AuthorId, string Category, string ContentType, long CreatedAtMs,
+    string CiphertextHash, long CiphertextLength, string LedgerTransactionId, MedLedger.Ledger.LedgerReceipt? Receipt);
+
+public sealed record RecordListItem(Guid RecordId, Guid PatientId, string Category, int LatestVersion, Guid LatestAuthorId, string ContentType, long CreatedAtMs, long UpdatedAtMs);
+
+/// <summary>One version as a reader receives it: everything needed to verify and decrypt, with the caller's own wrap only.</summary>
+public sealed record SealedRecordResponse(Guid RecordId, int Version, Guid PatientId, Guid AuthorId, string Category, string ContentType, long CreatedAtMs,
+    byte[] Nonce, byte[] KeyCommitment, byte[] Signature, byte[] Ciphertext, WrapDto Wrap, string LedgerTransactionId, byte[] AuthorSigningPublicKey);
+
+/// <summary>Someone a new version must be wrapped for (the patient, or an active consent grantee covering it).</summary>
+public sealed record ReaderResponse(Guid UserId, Role Role, byte[] EncryptionPublicKey, byte[] SigningPublicKey, Guid? GrantId);

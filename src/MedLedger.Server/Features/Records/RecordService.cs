@@ -1,0 +1,307 @@
+using System.Security.Cryptography;
+using MedLedger.Crypto;
+using MedLedger.Ledger.Contracts;
+using MedLedger.Server.Features.Accounts;
+using MedLedger.Server.Features.Consent;
+using MedLedger.Server.Features.Ledger;
+using MedLedger.Server.Infrastructure.Blobs;
+using MedLedger.Server.Infrastructure.Data;
+using MedLedger.Server.Infrastructure.Errors;
+using Microsoft.EntityFrameworkCore;
+
+namespace MedLedger.Server.Features.Records;
+
+/// <summary>
+/// Stores and serves sealed record versions. The server checks what it can without keys — the
+/// author's signature over header and ciphertext hash, the ledger anchor, who the wraps are for —
+/// and never sees a data key or plaintext.
+/// </summary>
+public sealed class RecordService(MedLedgerDbContext db, RecordAccess access, LedgerGateway ledger, IBlobStore blobs, TimeProvider clock)
+{
+    /// <summary>Files up to 20 MiB of plaintext; AES-GCM adds a 16-byte tag.</summary>
+    public const long MaxPlaintextBytes = 20L * 1024 * 1024;
+    public const long MaxCiphertextBytes = MaxPlaintextBytes + 16;
+    /// <summary>Base64 of the largest ciphertext plus room for metadata.</summary>
+    public const long MaxUploadBodyBytes = (MaxCiphertextBytes + 2) / 3 * 4 + 256 * 1024;
+
+    private static readonly HashSet<string> Categories = new(StringComparer.Ordinal)
+    {
+        "Observation", "Condition", "MedicationRequest", "DiagnosticReport", "AllergyIntolerance", "Immunization", "Procedure",
+        "CarePlan", "Encounter", "Patient", "Bundle", "Appointment", "Claim", "Coverage", "Consent", "DocumentReference", "File", "EmergencySummary",
+    };
+
+    public static bool IsKnownCategory(string c) => Categories.Contains(c);
+
+    public async Task<RecordVersionResponse> WriteAsync(Caller caller, Guid recordId, RecordUpload u, CancellationToken ct)
+    {
+        var v = new Validator();
+        v.Require(recordId != Guid.Empty, "recordId", "recordId must be a UUID chosen by the client.");
+        v.Require(u.Version >= 1, "version", "version starts at 1.");
+        v.Require(IsKnownCategory(u.Category ?? ""), "category", "category must be a FHIR resource type MedLedger knows, or File.");
+        v.RequireText(u.ContentType, "contentType", 128);
+        v.Require(u.Nonce is { Length: 12 }, "nonce", "nonce must be 12 bytes.");
+        v.Require(u.KeyCommitment is { Length: 32 }, "keyCommitment", "keyCommitment must be 32 bytes.");
+        v.Require(u.Signature is { Length: 64 }, "signature", "signature must be 64 bytes (P-256 r||s).");
+        v.Require(u.Ciphertext is { Length: >= 16 }, "ciphertext", "ciphertext is required.");
+        v.Require(u.Wraps is { Count: > 0 and <= 256 }, "wraps", "between 1 and 256 wraps are required.");
+        v.ThrowIfInvalid();
+        if (u.Ciphertext.Length > MaxCiphertextBytes)
+        {
+            throw ProblemException.TooLarge($"Records are limited to {MaxPlaintextBytes / (1024 * 1024)} MiB.");
+        }
+        var refusal = await access.WriteRefusalAsync(caller, u.PatientId, ct);
+        if (refusal is not null)
+        {
+            throw await access.RefuseAsync(caller, recordId, u.PatientId, refusal, ct);
+        }
+        var existing = await db.Set<MedicalRecord>().FirstOrDefaultAsync(r => r.Id == recordId, ct);
+        if (existing is not null && existing.PatientId != u.PatientId)
+        {
+            throw await access.RefuseAsync(caller, recordId, u.PatientId, "not-own-record", ct);
+        }
+        if ((existing?.LatestVersion ?? 0) + 1 != u.Version)
+        {
+            throw ProblemException.Conflict($"The record is at version {existing?.LatestVersion ?? 0}; write version {(existing?.LatestVersion ?? 0) + 1} (someone else may have written first).");
+        }
+        if (existing is not null && existing.Category != u.Category)
+        {
+            throw ProblemException.Invalid("category", "A new version keeps the record's category.");
+        }
+
+        // The author's signature must verify with the author's registered key: the server cannot forge or alter records.
+        var header = new RecordHeader(recordId.ToString(), u.Version, u.PatientId.ToString(), caller.Id.ToString(), u.ContentType, u.CreatedAtMs);
+        var author = await ledger.Peer.Queries.GetRegisteredKeysAsync(caller.Id.ToString(), ct) ?? throw ProblemException.Conflict("Your keys are not registered on the ledger.");
+        var wrapsForEnvelope = u.Wraps.Select(w => new KeyWrap(w.ReaderKeyId, w.Enc, w.WrappedKey)).ToList();
+        RecordEnvelope envelope;
+        try
+        {
+            envelope = new RecordEnvelope(header, u.Nonce, u.KeyCommitment, u.Ciphertext, u.Signature, wrapsForEnvelope);
+        }
+        catch (CryptoFormatException e)
+        {
+            throw ProblemException.Invalid("wraps", e.Message);
+        }
+        if (!RecordCrypto.VerifySignature(envelope, author.SigningPublicKey))
+        {
+            throw new ProblemException(422, "bad-signature", "Signature does not verify", "The author's signature over the record header and ciphertext does not verify with the author's registered key.");
+        }
+        var ciphertextHash = Convert.ToHexStringLower(envelope.CiphertextHash());
+        var headerHash = Convert.ToHexStringLower(SHA256.HashData(header.ToCanonicalBytes()));
+
+        // Wraps only for the patient, the author and active grantees covering this record: never for a revoked reader.
+        var record = existing ?? new MedicalRecord { Id = recordId, PatientId = u.PatientId, Category = u.Category!, CreatedAt = clock.GetUtcNow() };
+        var readers = (await ReadersAsync(record, caller.Id, ct)).ToDictionary(r => r.UserId);
+        var wraps = new List<RecordWrap>();
+        foreach (var w in u.Wraps)
+        {
+            if (!readers.TryGetValue(w.ReaderId, out var reader))
+            {
+                throw ProblemException.Forbidden($"User {w.ReaderId} may not be given a key to this record (no active consent covers it).");
+            }
+            if (w.ReaderKeyId != KeyFingerprints.EncryptionKeyId(reader.EncryptionPublicKey))
+            {
+                throw ProblemException.Invalid("wraps", $"The wrap for {w.ReaderId} is not for that reader's registered encryption key.");
+            }
+            wraps.Add(new RecordWrap { RecordId = recordId, Version = u.Version, ReaderId = w.ReaderId, ReaderKeyId = w.ReaderKeyId, Enc = w.Enc, WrappedKey = w.WrappedKey, GrantId = reader.GrantId });
+        }
+        if (!wraps.Any(w => w.ReaderId == u.PatientId) || !wraps.Any(w => w.ReaderId == caller.Id))
+        {
+            throw ProblemException.Invalid("wraps", "A version must be wrapped for the patient and for its author.");
+        }
+
+        var tx = LedgerGateway.Expect(u.Transaction, RecordWriteContract.TypeName, caller.Id);
+        var tv = new Validator();
+        tv.Require(tx.Get("recordId") == recordId.ToString() && tx.Get("patientId") == u.PatientId.ToString()
+            && tx.Get("version") == u.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), "transaction", "The records.write transaction names a different record, patient or version.");
+        tv.Require(tx.Get("ciphertextHash") == ciphertextHash, "transaction", "The records.write transaction anchors a different ciphertext hash.");
+        tv.Require(tx.Get("headerHash") == headerHash, "transaction", "The records.write transaction anchors a different header hash.");
+        tv.ThrowIfInvalid();
+
+        // Blob first (content-addressed, idempotent), then the ledger anchor, then the rows that serve it.
+        await blobs.PutAsync(u.Ciphertext, ct);
+        var receipt = await ledger.SubmitAsync(tx, ct);
+        var now = clock.GetUtcNow();
+        record.LatestVersion = u.Version;
+        record.UpdatedAt = now;
+        record.ConcurrencyStamp = Guid.NewGuid();
+        if (existing is null)
+        {
+            db.Set<MedicalRecord>().Add(record);
+        }
+        db.Set<RecordVersion>().Add(new RecordVersion
+        {
+            RecordId = recordId,
+            Version = u.Version,
+            AuthorId = caller.Id,
+            ContentType = u.ContentType,
+            CreatedAtMs = u.CreatedAtMs,
+            Nonce = u.Nonce,
+            KeyCommitment = u.KeyCommitment,
+            Signature = u.Signature,
+            CiphertextHash = ciphertextHash,
+            CiphertextLength = u.Ciphertext.Length,
+            HeaderHash = headerHash,
+            LedgerTransactionId = receipt.TransactionId,
+            StoredAt = now,
+        });
+        db.Set<RecordWrap>().AddRange(wraps);
+        await db.SaveChangesAsync(ct);
+        return new RecordVersionResponse(recordId, u.Version, u.PatientId, caller.Id, record.Category, u.ContentType, u.CreatedAtMs, ciphertextHash, u.Ciphertext.Length, receipt.TransactionId, receipt);
+    }
+
+    /// <summary>Readers a version of this record must be wrapped for: the patient, the author, and active grantees it may reach.</summary>
+    public async Task<IReadOnlyList<ReaderResponse>> ReadersAsync(MedicalRecord record, Guid authorId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var grants = (await db.Set<ConsentGrant>().AsNoTracking().Where(g => g.PatientId == record.PatientId && g.RevokedAt == null).ToListAsync(ct))
+            .Where(g => g.IsActive(now) && g.Covers(record.Id, record.Category)).ToList();
+        var ids = grants.Select(g => g.GranteeId).Append(record.PatientId).Append(authorId).Distinct().ToList();
+        var users = await (from u in db.Users join k in db.KeyBundles on u.Id equals k.UserId where ids.Contains(u.Id) && !u.Suspended
+                           select new { u.Id, u.Role, u.OrganizationId, k.EncryptionPublicKey, k.SigningPublicKey }).AsNoTracking().ToListAsync(ct);
+        var result = new List<ReaderResponse>();
+        foreach (var u in users)
+        {
+            var grant = grants.FirstOrDefault(g => g.GranteeId == u.Id);
+            if (u.Id != record.PatientId && u.Id != authorId)
+            {
+                // Consent alone is not enough for every role: apply the same rules as reading.
+                var (_, refusal) = await access.ReadDecisionAsync(new Caller(u.Id, u.Role, u.OrganizationId), record, ct);
+                if (refusal is not null)
+                {
+                    continue;
+                }
+            }
+            result.Add(new ReaderResponse(u.Id, u.Role, u.EncryptionPublicKey, u.SigningPublicKey, u.Id == record.PatientId || u.Id == authorId ? null : grant?.Id));
+        }
+        return result;
+    }
+
+    public async Task<IReadOnlyList<ReaderResponse>> ReadersForNewVersionAsync(Caller caller, Guid patientId, Guid? recordId, string category, CancellationToken ct)
+    {
+        if (!IsKnownCategory(category ?? ""))
+        {
+            throw ProblemException.Invalid("category", "category must be a FHIR resource type MedLedger knows, or File.");
+        }
+        var refusal = await access.WriteRefusalAsync(caller, patientId, ct);
+        if (refusal is not null)
+        {
+            throw await access.RefuseAsync(caller, recordId, patientId, refusal, ct);
+        }
+        var record = recordId is { } id ? await db.Set<MedicalRecord>().AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct) : null;
+        if (record is not null && record.PatientId != patientId)
+        {
+            throw ProblemException.NotFound($"Record {recordId}");
+        }
+        record ??= new MedicalRecord { Id = recordId ?? Guid.NewGuid(), PatientId = patientId, Category = category! };
+        return await ReadersAsync(record, caller.Id, ct);
+    }
+
+    public async Task<SealedRecordResponse> ReadAsync(Caller caller, Guid recordId, int? version, CancellationToken ct)
+    {
+        var record = await db.Set<MedicalRecord>().AsNoTracking().FirstOrDefaultAsync(r => r.Id == recordId, ct)
+            ?? throw ProblemException.NotFound($"Record {recordId}");
+        var (_, refusal) = await access.ReadDecisionAsync(caller, record, ct);
+        if (refusal is not null)
+        {
+            throw await access.RefuseAsync(caller, recordId, record.PatientId, refusal, ct);
+        }
+        var v = version ?? record.LatestVersion;
+        var row = await db.Set<RecordVersion>().AsNoTracking().FirstOrDefaultAsync(x => x.RecordId == recordId && x.Version == v, ct)
+            ?? throw ProblemException.NotFound($"Version {v} of record {recordId}");
+        var wrap = await db.Set<RecordWrap>().AsNoTracking().FirstOrDefaultAsync(w => w.RecordId == recordId && w.Version == v && w.ReaderId == caller.Id, ct);
+        if (wrap is null)
+        {
+            // Consent exists but this version was never wrapped for the caller (e.g. written before the grant, or after a revocation).
+            throw await access.RefuseAsync(caller, recordId, record.PatientId, "no-consent", ct);
+        }
+        var ciphertext = await blobs.GetAsync(row.CiphertextHash, ct)
+            ?? throw new InvalidOperationException($"Blob {row.CiphertextHash} is missing; run `medledger ledger verify`.");
+        var authorKey = await db.KeyBundles.AsNoTracking().Where(k => k.UserId == row.AuthorId).Select(k => k.SigningPublicKey).FirstAsync(ct);
+        if (caller.Id != record.PatientId)
+        {
+            await ledger.SubmitSystemEventAsync(RecordReadContract.TypeName, new Dictionary<string, string>
+            {
+                ["readerId"] = caller.Id.ToString(),
+                ["recordId"] = recordId.ToString(),
+                ["patientId"] = record.PatientId.ToString(),
+                ["version"] = v.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            }, ct);
+        }
+        return new SealedRecordResponse(recordId, v, record.PatientId, row.AuthorId, record.Category, row.ContentType, row.CreatedAtMs,
+            row.Nonce, row.KeyCommitment, row.Signature, ciphertext, new WrapDto(wrap.ReaderId, wrap.ReaderKeyId, wrap.Enc, wrap.WrappedKey),
+            row.LedgerTransactionId, authorKey);
+    }
+
+    public async Task<IReadOnlyList<RecordListItem>> ListAsync(Caller caller, Guid? patientId, string? category, DateTimeOffset? from, DateTimeOffset? to, Guid? author, CancellationToken ct)
+    {
+        if (category is not null && !IsKnownCategory(category))
+        {
+            throw ProblemException.Invalid("category", "Unknown category.");
+        }
+        if (from is { } f && to is { } t && f > t)
+        {
+            throw ProblemException.Invalid("from", "from must not be after to.");
+        }
+        IQueryable<MedicalRecord> q = db.Set<MedicalRecord>().AsNoTracking();
+        if (caller.Role == Role.Patient)
+        {
+            if (patientId is { } p && p != caller.Id)
+            {
+                throw await access.RefuseAsync(caller, null, p, "not-own-record", ct);
+            }
+            q = q.Where(r => r.PatientId == caller.Id);
+        }
+        else if (patientId is { } p)
+        {
+            if (caller.Role == Role.Doctor && !await access.IsAssignedAsync(caller.Id, p, ct))
+            {
+                throw await access.RefuseAsync(caller, null, p, "not-assigned", ct);
+            }
+            q = q.Where(r => r.PatientId == p);
+        }
+        else
+        {
+            // Without a patient: the records shared with the caller through wraps.
+            var mine = db.Set<RecordWrap>().Where(w => w.ReaderId == caller.Id).Select(w => w.RecordId);
+            q = q.Where(r => mine.Contains(r.Id));
+        }
+        if (category is not null)
+        {
+            q = q.Where(r => r.Category == category);
+        }
+        var rows = await (from r in q
+                          join v in db.Set<RecordVersion>() on new { r.Id, V = r.LatestVersion } equals new { Id = v.RecordId, V = v.Version }
+                          select new { Record = r, v.AuthorId, v.ContentType, v.CreatedAtMs })
+            .OrderByDescending(x => x.CreatedAtMs).Take(1000).ToListAsync(ct);
+        var result = new List<RecordListItem>();
+        foreach (var x in rows)
+        {
+            if (from is { } fr && x.CreatedAtMs < fr.ToUnixTimeMilliseconds() || to is { } tt && x.CreatedAtMs > tt.ToUnixTimeMilliseconds())
+            {
+                continue;
+            }
+            if (author is { } a && !await db.Set<RecordVersion>().AnyAsync(v => v.RecordId == x.Record.Id && v.AuthorId == a, ct))
+            {
+                continue;
+            }
+            if (caller.Role != Role.Patient && (await access.ReadDecisionAsync(caller, x.Record, ct)).Refusal is not null)
+            {
+                continue;
+            }
+            result.Add(new RecordListItem(x.Record.Id, x.Record.PatientId, x.Record.Category, x.Record.LatestVersion, x.AuthorId, x.ContentType, x.CreatedAtMs, x.Record.UpdatedAt.ToUnixTimeMilliseconds()));
+        }
+        return result;
+    }
+
+    /// <summary>Versions of a record with the caller's wraps, for the patient's client re-wrapping when sharing.</summary>
+    public async Task<IReadOnlyList<int>> VersionsAsync(Caller caller, Guid recordId, CancellationToken ct)
+    {
+        var record = await db.Set<MedicalRecord>().AsNoTracking().FirstOrDefaultAsync(r => r.Id == recordId, ct) ?? throw ProblemException.NotFound($"Record {recordId}");
+        var (_, refusal) = await access.ReadDecisionAsync(caller, record, ct);
+        if (refusal is not null)
+        {
+            throw await access.RefuseAsync(caller, recordId, record.PatientId, refusal, ct);
+        }
+        return await db.Set<RecordVersion>().Where(v => v.RecordId == recordId).OrderBy(v => v.Version).Select(v => v.Version).ToListAsync(ct);
+    }
+}

@@ -389,6 +389,45 @@ public abstract class LedgerScenarios
     }
 
     [Fact]
+    public async Task Receipts_fail_verification_when_any_part_is_altered()
+    {
+        var store = await NewStoreAsync();
+        await using var peer = await PeerAsync(store);
+        var users = Enumerable.Range(0, 9).Select(i => new TestUser($"u-{i}")).ToList();
+        var receipts = await Task.WhenAll(users.Select(u => peer.SubmitAsync(u.Register())));
+        var r = receipts.OrderBy(x => x.LogIndex).ElementAt(4);
+        Assert.Null(r.Verify(peer.PublicKey));
+        var other = receipts.First(x => x.TransactionId != r.TransactionId);
+        var flipped = (byte[])r.LeafHash.Clone();
+        flipped[0] ^= 1;
+        var badProof = r.InclusionProof.Select(p => (byte[])p.Clone()).ToList();
+        if (badProof.Count > 0)
+        {
+            badProof[0][3] ^= 1;
+        }
+        var altered = new List<LedgerReceipt>
+        {
+            r with { LeafHash = flipped },
+            r with { Valid = false },
+            r with { LogIndex = r.LogIndex + 1 },
+            r with { TransactionId = other.TransactionId },
+            r with { TransactionBytes = other.TransactionBytes, TransactionSignature = other.TransactionSignature },
+            r with { Head = r.Head with { RootHash = flipped } },
+            r with { Head = other.Head.Height == r.Head.Height ? r.Head with { TimeMs = r.Head.TimeMs + 1 } : other.Head },
+            r with { TransactionBytes = [.. r.TransactionBytes, 0] },
+            r with { InclusionProof = null! },
+        };
+        if (badProof.Count > 0)
+        {
+            altered.Add(r with { InclusionProof = badProof });
+        }
+        foreach (var a in altered)
+        {
+            Assert.NotNull(a.Verify(peer.PublicKey));
+        }
+    }
+
+    [Fact]
     public async Task Verifier_reports_failed_anchor_checks()
     {
         var (store, peer) = await ThreeBlocksAsync();
@@ -410,7 +449,7 @@ public sealed class SqliteLedgerTests : LedgerScenarios, IDisposable
     protected override async Task<LedgerStore> NewStoreAsync()
     {
         Directory.CreateDirectory(_dir);
-        var path = Path.Combine(_dir, Guid.NewGuid().ToString("N")[..8] + ".db");
+        var path = _lastPath = Path.Combine(_dir, Guid.NewGuid().ToString("N")[..8] + ".db");
         // The application's EF Core owns other tables in the same file.
         await using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
         {
@@ -421,6 +460,41 @@ public sealed class SqliteLedgerTests : LedgerScenarios, IDisposable
         }
         return LedgerStore.Sqlite($"Data Source={path}");
     }
+
+    [Fact]
+    public async Task Blocks_respect_the_size_limit_and_commit_while_the_application_writes_the_same_file()
+    {
+        var store = await NewStoreAsync();
+        var options = new LedgerOptions { PeerId = "peer-a", MaxBlockTransactions = 10 };
+        await using var peer = new LedgerPeer(store, LedgerCrypto.GenerateKeyPair().PrivateKey, options);
+        await peer.StartAsync();
+        var path = _lastPath!;
+        // Another connection (as EF Core would) holds the write lock for a while; the ledger waits, not fails.
+        await using var app = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}");
+        await app.OpenAsync();
+        await using (var begin = app.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE; INSERT INTO app_users VALUES ('y');";
+            await begin.ExecuteNonQueryAsync();
+        }
+        var submissions = Enumerable.Range(0, 60).Select(i => Task.Run(() => peer.SubmitAsync(new TestUser($"u-{i}").Register()))).ToList();
+        await Task.Delay(300);
+        Assert.All(submissions, t => Assert.False(t.IsCompleted));
+        await using (var commit = app.CreateCommand())
+        {
+            commit.CommandText = "COMMIT";
+            await commit.ExecuteNonQueryAsync();
+        }
+        var receipts = await Task.WhenAll(submissions);
+        Assert.Equal(60, peer.Head!.TreeSize);
+        for (var h = 1; h <= peer.Head.Height; h++)
+        {
+            Assert.InRange((await peer.Queries.GetBlockAsync(h))!.Header.TransactionCount, 1, 10);
+        }
+        Assert.All(receipts, r => Assert.Null(r.Verify(peer.PublicKey)));
+    }
+
+    private string? _lastPath;
 
     public void Dispose()
     {

@@ -26,6 +26,7 @@ public sealed class LedgerPeer : IAsyncDisposable
     private byte[] _headHash = new byte[32];
     private long _systemNonce;
     private volatile bool _running;
+    private bool _reloadHead;
 
     public LedgerPeer(LedgerStore store, byte[] peerPrivateKey, LedgerOptions? options = null, ContractRegistry? contracts = null, IOrderingService? ordering = null)
     {
@@ -66,6 +67,9 @@ public sealed class LedgerPeer : IAsyncDisposable
     /// <summary>Test hook: runs after a block is written and before it commits (simulates a crash there).</summary>
     internal Action<BlockHeader>? BeforeCommit { get; set; }
 
+    /// <summary>Test hook: runs right after COMMIT returned (simulates losing the connection as the commit lands).</summary>
+    internal Action<BlockHeader>? AfterCommit { get; set; }
+
     public async Task StartAsync(CancellationToken ct = default)
     {
         if (_running)
@@ -73,22 +77,35 @@ public sealed class LedgerPeer : IAsyncDisposable
             return;
         }
         await Store.InitializeAsync(ct).ConfigureAwait(false);
-        _head = await Store.GetLatestHeaderAsync(ct).ConfigureAwait(false);
-        if (_head is not null)
-        {
-            var keys = MerkleFrontier.KeysFor(_head.TreeSize);
-            _frontier = MerkleFrontier.Load(_head.TreeSize, await Store.GetNodesAsync(keys, ct).ConfigureAwait(false));
-            if (!_frontier.Root().AsSpan().SequenceEqual(_head.RootHash))
-            {
-                throw new LedgerCorruptException($"stored Merkle nodes do not match the root of block {_head.Height}");
-            }
-            _stateRoot = _head.StateRoot;
-            _headHash = _head.Hash();
-        }
+        await LoadHeadAsync(ct).ConfigureAwait(false);
         _systemNonce = LedgerTransaction.NowMs() * 1000;
         _writer = new LedgerWriter(Store);
         _running = true;
         _loop = Task.Factory.StartNew(CommitLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>Head, frontier (O(log n) node reads) and state root from the store.</summary>
+    private async Task LoadHeadAsync(CancellationToken ct)
+    {
+        var head = await Store.GetLatestHeaderAsync(ct).ConfigureAwait(false);
+        if (head is null)
+        {
+            _frontier = MerkleFrontier.Empty();
+            _stateRoot = new byte[32];
+            _headHash = new byte[32];
+        }
+        else
+        {
+            var keys = MerkleFrontier.KeysFor(head.TreeSize);
+            _frontier = MerkleFrontier.Load(head.TreeSize, await Store.GetNodesAsync(keys, ct).ConfigureAwait(false));
+            if (!_frontier.Root().AsSpan().SequenceEqual(head.RootHash))
+            {
+                throw new LedgerCorruptException($"stored Merkle nodes do not match the root of block {head.Height}");
+            }
+            _stateRoot = head.StateRoot;
+            _headHash = head.Hash();
+        }
+        Volatile.Write(ref _head, head);
     }
 
     /// <summary>Stops accepting, commits what was already enqueued, then closes the writer.</summary>
@@ -181,16 +198,24 @@ public sealed class LedgerPeer : IAsyncDisposable
             Dictionary<MerkleNodeKey, byte[]> proofNodes;
             try
             {
+                if (_reloadHead)
+                {
+                    await LoadHeadAsync(CancellationToken.None).ConfigureAwait(false);
+                    _reloadHead = false;
+                }
                 (rows, header, proofNodes) = CommitBatch(batch);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // Nothing of this block is committed; its submitters learn it, later blocks go on.
+                // The block is not acknowledged; its submitters learn it and later blocks go on.
+                // If the failure hit COMMIT itself (a dropped connection) the outcome is unknown,
+                // so the head is re-read from the store before the next block.
                 _writer?.Dispose();
                 _writer = null;
+                _reloadHead = true;
                 foreach (var tx in batch.Transactions)
                 {
-                    TakeWaiter(tx.Id)?.TrySetException(new InvalidOperationException("The ledger could not commit the block; the transaction was not recorded.", e));
+                    TakeWaiter(tx.Id)?.TrySetException(new InvalidOperationException("The ledger could not commit the block; look the transaction up by id before resubmitting.", e));
                 }
                 continue;
             }
@@ -286,6 +311,7 @@ public sealed class LedgerPeer : IAsyncDisposable
             BeforeCommit?.Invoke(header);
             var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
             _writer.Commit();
+            AfterCommit?.Invoke(header);
             var t3 = System.Diagnostics.Stopwatch.GetTimestamp();
             CommitTicks[0] += t1 - t0;
             CommitTicks[1] += t2 - t1;

@@ -268,6 +268,26 @@ public abstract class LedgerScenarios
         await store.InitializeAsync();
     }
 
+    [Fact]
+    public async Task A_commit_with_unknown_outcome_is_reconciled_from_the_store()
+    {
+        var store = await NewStoreAsync();
+        await using var peer = await PeerAsync(store);
+        await peer.SubmitAsync(new TestUser("u-0").Register());
+        peer.AfterCommit = _ => throw new IOException("connection lost while COMMIT was acknowledged");
+        var landed = new TestUser("u-1").Register();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => peer.SubmitAsync(landed));
+        peer.AfterCommit = null;
+        // It did land; the next block must follow it rather than collide with it.
+        Assert.NotNull(await peer.Queries.GetReceiptAsync(landed.Id));
+        var next = await peer.SubmitAsync(new TestUser("u-2").Register());
+        Assert.Equal(3, next.BlockHeight);
+        Assert.Equal(2, next.LogIndex);
+        Assert.Null(next.Verify(peer.PublicKey));
+        var result = await new LedgerVerifier(store, peer.PeerKeys, peer.Contracts).VerifyAsync();
+        Assert.True(result.Ok, result.Summary);
+    }
+
     /// <summary>Three blocks: [alice, bob], [alice rotates, peer verifies alice], [bob again (invalid), carol].</summary>
     private async Task<(LedgerStore Store, LedgerPeer Peer)> ThreeBlocksAsync()
     {

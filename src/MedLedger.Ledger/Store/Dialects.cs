@@ -35,7 +35,7 @@ internal sealed class SqliteLedgerStore(string connectionString, bool synchronou
         using var cmd = connection.CreateCommand();
         // journal_mode is persistent in the file; setting it once per process is enough.
         var wal = Interlocked.Exchange(ref _walSet, 1) == 0 ? "PRAGMA journal_mode=WAL;" : "";
-        cmd.CommandText = wal + "PRAGMA busy_timeout=10000;" + (writer ? $"PRAGMA synchronous={(synchronousFull ? "FULL" : "NORMAL")};" : "");
+        cmd.CommandText = "PRAGMA busy_timeout=10000;" + wal + (writer ? $"PRAGMA synchronous={(synchronousFull ? "FULL" : "NORMAL")};" : "");
         cmd.ExecuteNonQuery();
     }
 }

@@ -67,6 +67,9 @@ public sealed record LedgerReceipt(
     byte[] TransactionBytes,
     byte[] TransactionSignature)
 {
+    /// <summary>SHA-256 of the signed head's bytes (what the next block links to).</summary>
+    public byte[] HeaderHash => Head.Hash();
+
     /// <summary>Null when the receipt holds: the head is signed by the key, the transaction hashes to the leaf, the leaf is in the head's tree.</summary>
     public string? Verify(byte[] peerPublicKey)
     {

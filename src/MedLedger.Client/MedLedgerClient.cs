@@ -273,6 +273,34 @@ public sealed partial class MedLedgerClient : IDisposable
 
     internal async Task<T> SendAsync<T>(HttpMethod method, string url, object? body, bool authorize, CancellationToken ct, HttpContent? content = null)
     {
+        var res = await SendOnceAsync(method, url, body, authorize, content, ct);
+        if (res.StatusCode == HttpStatusCode.Unauthorized && authorize && content is null && Tokens is not null)
+        {
+            // The access token may have expired by the server's clock: rotate once and retry.
+            res.Dispose();
+            await ForceRefreshAsync(ct);
+            res = await SendOnceAsync(method, url, body, authorize, content, ct);
+        }
+        using (res)
+        {
+            if (!res.IsSuccessStatusCode)
+            {
+                throw await MedLedgerApiException.FromResponseAsync(res, ct);
+            }
+            if (typeof(T) == typeof(object) || res.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.Accepted)
+            {
+                return default!;
+            }
+            if (typeof(T) == typeof(byte[]))
+            {
+                return (T)(object)await res.Content.ReadAsByteArrayAsync(ct);
+            }
+            return (await res.Content.ReadFromJsonAsync<T>(ApiJson.Options, ct))!;
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendOnceAsync(HttpMethod method, string url, object? body, bool authorize, HttpContent? content, CancellationToken ct)
+    {
         using var req = new HttpRequestMessage(method, url);
         if (content is not null)
         {
@@ -286,20 +314,21 @@ public sealed partial class MedLedgerClient : IDisposable
         {
             req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await GetAccessTokenAsync(ct));
         }
-        using var res = await _http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, ct);
-        if (!res.IsSuccessStatusCode)
+        return await _http.SendAsync(req, HttpCompletionOption.ResponseContentRead, ct);
+    }
+
+    private async Task ForceRefreshAsync(CancellationToken ct)
+    {
+        await _refreshLock.WaitAsync(ct);
+        try
         {
-            throw await MedLedgerApiException.FromResponseAsync(res, ct);
+            var fresh = await SendAsync<Tokens>(HttpMethod.Post, "/api/auth/refresh", new { refreshToken = Tokens!.RefreshToken }, authorize: false, ct);
+            SetTokens(fresh);
         }
-        if (typeof(T) == typeof(object) || res.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.Accepted)
+        finally
         {
-            return default!;
+            _refreshLock.Release();
         }
-        if (typeof(T) == typeof(byte[]))
-        {
-            return (T)(object)await res.Content.ReadAsByteArrayAsync(ct);
-        }
-        return (await res.Content.ReadFromJsonAsync<T>(ApiJson.Options, ct))!;
     }
 
     public void Dispose()

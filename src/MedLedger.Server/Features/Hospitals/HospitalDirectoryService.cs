@@ -128,9 +128,9 @@ public sealed class HospitalDirectoryService(MedLedgerDbContext db, BedService b
     internal async Task<(List<Candidate> Page, int Total)> NearestAsync(double lat, double lon, double radiusKm, string? serviceKey, string? bedType, int skip, int take, CancellationToken ct)
     {
         var box = Geo.Box(lat, lon, radiusKm);
-        var q = db.Organizations.AsNoTracking()
-            .Where(o => o.Latitude >= box.MinLat && o.Latitude <= box.MaxLat
-                && o.Kind == OrganizationKind.Hospital && o.Verification == VerificationStatus.Approved);
+        // Only the box goes into the WHERE clause: with kind/verification there too, SQLite's planner
+        // prefers the (Kind, Verification) index, which is a scan of every verified hospital.
+        var q = db.Organizations.AsNoTracking().Where(o => o.Latitude >= box.MinLat && o.Latitude <= box.MaxLat);
         if (box.LonRanges.Count == 1)
         {
             var (min, max) = box.LonRanges[0];
@@ -150,8 +150,9 @@ public sealed class HospitalDirectoryService(MedLedgerDbContext db, BedService b
         {
             q = q.Where(o => db.Set<BedWard>().Any(w => w.OrganizationId == o.Id && w.BedType == bedType && w.Occupied + w.Held < w.Total));
         }
-        var inBox = await q.Select(o => new { o.Id, o.Name, o.Address, o.Latitude, o.Longitude }).ToListAsync(ct);
+        var inBox = await q.Select(o => new { o.Id, o.Kind, o.Verification, o.Name, o.Address, o.Latitude, o.Longitude }).ToListAsync(ct);
         var within = inBox
+            .Where(o => o.Kind == OrganizationKind.Hospital && o.Verification == VerificationStatus.Approved)
             .Select(o => new Candidate(o.Id, o.Name, o.Address, o.Latitude, o.Longitude, Geo.HaversineKm(lat, lon, o.Latitude, o.Longitude)))
             .Where(c => c.DistanceKm <= radiusKm)
             .OrderBy(c => c.DistanceKm).ThenBy(c => c.Id)

@@ -37,13 +37,15 @@ public sealed class MessagingOptions
 public sealed class OutboxMessageSender(IOptions<StorageOptions> storage) : IMessageSender
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static long _sequence;
 
     public string Folder => Path.Combine(storage.Value.DataDirectory, "outbox");
 
     public async Task SendAsync(OutgoingMessage message, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Folder);
-        var name = $"{message.At.ToUnixTimeMilliseconds():D15}-{Guid.NewGuid():N}.json";
+        // Real time plus a sequence, not message.At: names must sort in send order even under a test clock.
+        var name = $"{DateTime.UtcNow.Ticks:D20}-{Interlocked.Increment(ref _sequence):D10}-{Guid.NewGuid():N}.json";
         await File.WriteAllTextAsync(Path.Combine(Folder, name), JsonSerializer.Serialize(message, Json), cancellationToken);
     }
 

@@ -1,0 +1,92 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using MedLedger.Client;
+using MedLedger.Server.Features.Accounts;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MedLedger.Server.Tests.Infrastructure;
+
+/// <summary>A signed-in SDK client plus what the test knows about its user.</summary>
+public sealed record SdkUser(MedLedgerClient Client, Guid Id, string Email, string Password, MedLedger.Client.Role Role, Guid? OrganizationId);
+
+/// <summary>
+/// Users driven through the real C# SDK against the TestServer: all key generation, wrapping,
+/// sealing and signing happen in the SDK exactly as on a user's device.
+/// </summary>
+public sealed partial class SdkWorld(TestHost host)
+{
+    private int _n;
+
+    public MedLedgerClient NewClient() => new(host.CreateClient(), ownsHttp: true);
+
+    public async Task<SdkUser> AdminAsync()
+    {
+        var email = $"admin{Interlocked.Increment(ref _n)}@sdk.example.org";
+        const string password = "admin pass phrase 1";
+        var (request, _) = MedLedgerClient.PrepareAdmin(email, password);
+        await using (var scope = host.App.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<AccountService>().CreateAdminAsync(new Features.Accounts.CreateAdminRequest(request.UserId, request.Email, request.AuthKey,
+                new KdfParametersDto(request.Kdf.Algorithm, request.Kdf.Iterations, request.Kdf.Salt),
+                new Features.Accounts.KeyBundleUpload(request.Keys.SigningPublicKey, request.Keys.EncryptionPublicKey, request.Keys.PasswordWrappedPrivateKeys, request.Keys.RecoveryWrappedPrivateKeys),
+                new Features.Ledger.SignedTransactionDto(request.KeyRegistration.Transaction, request.KeyRegistration.Signature)), CancellationToken.None);
+        }
+        return await LoginAsync(email, password, MedLedger.Client.Role.PlatformAdmin, null);
+    }
+
+    public async Task<SdkUser> RegisterAsync(MedLedger.Client.Role role, Guid? organizationId = null, NewOrganization? newOrganization = null, string? prefix = null)
+    {
+        var email = $"{prefix ?? role.ToString().ToLowerInvariant()}{Interlocked.Increment(ref _n)}-{Guid.NewGuid().ToString("N")[..6]}@sdk.example.org";
+        var password = "pass phrase " + Guid.NewGuid().ToString("N")[..8];
+        using (var c = NewClient())
+        {
+            await c.RegisterAsync(email, password, role, organizationId, newOrganization, role == MedLedger.Client.Role.Doctor ? "MD-" + _n : null);
+        }
+        return await LoginAsync(email, password, role, null);
+    }
+
+    public async Task<SdkUser> LoginAsync(string email, string password, MedLedger.Client.Role role, Guid? org)
+    {
+        var client = NewClient();
+        var challenge = await client.StartLoginAsync(email, password);
+        if (!challenge.EmailCodeSent)
+        {
+            await client.RequestEmailCodeAsync(challenge);
+        }
+        using var http = host.CreateClient();
+        var messages = await http.GetFromJsonAsync<List<JsonElement>>($"/api/dev/outbox?to={Uri.EscapeDataString(email)}");
+        var code = Code().Match(messages!.First().GetProperty("body").GetString()!).Groups[1].Value;
+        var me = await client.CompleteLoginAsync(challenge, MedLedger.Client.OtpMethod.Email, code);
+        return new SdkUser(client, me.Id, email, password, role, me.OrganizationId);
+    }
+
+    /// <summary>A verified hospital with one staff member and the given number of verified doctors.</summary>
+    public async Task<(SdkUser Staff, IReadOnlyList<SdkUser> Doctors)> HospitalAsync(SdkUser admin, string name, int doctors = 1)
+    {
+        var staff = await RegisterAsync(MedLedger.Client.Role.HospitalStaff, newOrganization: new NewOrganization(OrganizationKind.Hospital, name, "1 Care Street", 52.5, 13.4, null, null));
+        var list = new List<SdkUser>();
+        for (var i = 0; i < doctors; i++)
+        {
+            list.Add(await RegisterAsync(MedLedger.Client.Role.Doctor, staff.OrganizationId));
+        }
+        await admin.Client.DecideOrganizationAsync(staff.OrganizationId!.Value, true);
+        foreach (var u in list.Append(staff))
+        {
+            await admin.Client.DecideProfessionalAsync(u.Id, true);
+        }
+        // Re-login so the refreshed session reflects verification (claims are read per request anyway).
+        return (staff, list);
+    }
+
+    public async Task<SdkUser> VerifiedAsync(SdkUser admin, MedLedger.Client.Role role, OrganizationKind kind, string name)
+    {
+        var user = await RegisterAsync(role, newOrganization: new NewOrganization(kind, name, "2 Trade Road", 52.5, 13.4, null, null));
+        await admin.Client.DecideOrganizationAsync(user.OrganizationId!.Value, true);
+        await admin.Client.DecideProfessionalAsync(user.Id, true);
+        return user;
+    }
+
+    [GeneratedRegex(@"\b(\d{6})\b")]
+    private static partial Regex Code();
+}

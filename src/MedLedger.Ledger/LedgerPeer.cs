@@ -70,9 +70,10 @@ public sealed class LedgerPeer : IAsyncDisposable
     /// <summary>Test hook: runs right after COMMIT returned (simulates losing the connection as the commit lands).</summary>
     internal Action<BlockHeader>? AfterCommit { get; set; }
 
+    /// <summary>Creates the tables if needed, loads the head and starts the committer. One start per instance.</summary>
     public async Task StartAsync(CancellationToken ct = default)
     {
-        if (_running)
+        if (_loop is not null)
         {
             return;
         }
@@ -111,16 +112,14 @@ public sealed class LedgerPeer : IAsyncDisposable
     /// <summary>Stops accepting, commits what was already enqueued, then closes the writer.</summary>
     public async Task StopAsync()
     {
-        if (!_running)
+        if (_loop is null)
         {
             return;
         }
         _running = false;
         _ordering.Complete();
-        if (_loop is not null)
-        {
-            await _loop.ConfigureAwait(false);
-        }
+        await _loop.ConfigureAwait(false);
+        _loop = null;
         _writer?.Dispose();
         _writer = null;
     }
@@ -190,6 +189,29 @@ public sealed class LedgerPeer : IAsyncDisposable
             timestampMs ?? LedgerTransaction.NowMs(), payload, _key);
 
     private async Task CommitLoopAsync()
+    {
+        try
+        {
+            await CommitBatchesAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The orderer itself failed: stop accepting and fail everyone still waiting rather than hang them.
+            _running = false;
+            List<TaskCompletionSource<LedgerReceipt>> pending;
+            lock (_waitersLock)
+            {
+                pending = _waiters.Values.SelectMany(q => q).ToList();
+                _waiters.Clear();
+            }
+            foreach (var w in pending)
+            {
+                w.TrySetException(new InvalidOperationException("The ledger's ordering service failed; the peer stopped.", e));
+            }
+        }
+    }
+
+    private async Task CommitBatchesAsync()
     {
         await foreach (var batch in _ordering.ReadBatchesAsync(CancellationToken.None).ConfigureAwait(false))
         {

@@ -516,6 +516,42 @@ public sealed class SqliteLedgerTests : LedgerScenarios, IDisposable
 
     private string? _lastPath;
 
+    private sealed class BrokenOrdering : MedLedger.Ledger.Ordering.IOrderingService
+    {
+        private readonly TaskCompletionSource _enqueued = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ValueTask EnqueueAsync(LedgerTransaction transaction, CancellationToken ct)
+        {
+            _enqueued.TrySetResult();
+            return ValueTask.CompletedTask;
+        }
+
+        public async IAsyncEnumerable<MedLedger.Ledger.Ordering.OrderedBatch> ReadBatchesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            await _enqueued.Task;
+            await Task.Yield();
+            throw new IOException("orderer connection lost");
+#pragma warning disable CS0162 // an iterator needs a yield to be one
+            yield break;
+#pragma warning restore CS0162
+        }
+
+        public void Complete() { }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_failing_orderer_fails_submitters_instead_of_hanging_them()
+    {
+        var store = await NewStoreAsync();
+        await using var peer = new LedgerPeer(store, LedgerCrypto.GenerateKeyPair().PrivateKey, new LedgerOptions(), null, new BrokenOrdering());
+        await peer.StartAsync();
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => peer.SubmitAsync(new TestUser("u-1").Register()).WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains("ordering service failed", ex.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => peer.SubmitAsync(new TestUser("u-2").Register()));
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

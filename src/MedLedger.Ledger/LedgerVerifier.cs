@@ -64,6 +64,8 @@ public sealed class LedgerVerifier
         long height = 0, index = 0, lastTime = 0;
         var txCount = 0L;
         var invalid = 0L;
+        using var subjects = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var subjectRows = 0L;
 
         await using var txs = _store.StreamAsync(
             $"SELECT {LedgerStore.TxColumns}, tx_id, type, actor_id, nonce, timestamp_ms FROM ledger_transactions ORDER BY log_index",
@@ -138,6 +140,11 @@ public sealed class LedgerVerifier
                     return Fail($"{where}: anchored data check failed: {anchorFailure}", height, index);
                 }
                 invalid += s.Valid ? 0 : 1;
+                foreach (var subject in p.Subjects.Order(StringComparer.Ordinal))
+                {
+                    AppendSubject(subjects, index, subject);
+                    subjectRows++;
+                }
                 frontier.Append(s.LeafHash, created);
             }
             if (!frontier.Root().AsSpan().SequenceEqual(header.RootHash))
@@ -181,6 +188,10 @@ public sealed class LedgerVerifier
         {
             return nodeFailure;
         }
+        if (await CheckSubjectsAsync(subjects.GetHashAndReset(), subjectRows, ct).ConfigureAwait(false) is { } subjectFailure)
+        {
+            return subjectFailure;
+        }
         foreach (var d in levelDigests)
         {
             d.Dispose();
@@ -213,6 +224,27 @@ public sealed class LedgerVerifier
             more = expected.MoveNext();
         }
         return more ? new LedgerVerificationResult(false, $"state row '{expected.Current.Key}' is missing", StateKey: expected.Current.Key) : null;
+    }
+
+    private static void AppendSubject(IncrementalHash h, long index, string subject)
+    {
+        h.AppendData(BitConverter.GetBytes(index));
+        h.AppendData(System.Text.Encoding.UTF8.GetBytes(subject + "\n"));
+    }
+
+    /// <summary>The "transactions about me" index must be exactly what the contracts derive, or a patient could be shown less.</summary>
+    private async Task<LedgerVerificationResult?> CheckSubjectsAsync(byte[] expected, long expectedRows, CancellationToken ct)
+    {
+        using var found = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long rows = 0;
+        await foreach (var (subject, index) in _store.StreamAsync("SELECT subject, log_index FROM ledger_subjects ORDER BY log_index, subject", r => (r.GetString(0), r.GetInt64(1)), ct).ConfigureAwait(false))
+        {
+            AppendSubject(found, index, subject);
+            rows++;
+        }
+        return rows == expectedRows && found.GetHashAndReset().AsSpan().SequenceEqual(expected)
+            ? null
+            : new LedgerVerificationResult(false, $"the subject index (ledger_subjects, {rows} rows, expected {expectedRows}) differs from what the transactions mention");
     }
 
     private async Task<LedgerVerificationResult?> CheckNoncesAsync(MemoryState state, CancellationToken ct)

@@ -334,6 +334,7 @@ public abstract class LedgerScenarios
         { "state-row-added", "state row 'identity/user/u-mallory/role'" },
         { "nonce-deleted", "nonce rows are missing" },
         { "merkle-node", "Merkle nodes at level 1" },
+        { "subject-deleted", "subject index" },
     };
 
     [Theory]
@@ -396,6 +397,9 @@ public abstract class LedgerScenarios
                 break;
             case "nonce-deleted":
                 await ExecAsync(store, "DELETE FROM ledger_nonces WHERE actor_id = 'u-bob'");
+                break;
+            case "subject-deleted":
+                await ExecAsync(store, "DELETE FROM ledger_subjects WHERE subject = 'u-alice' AND log_index = 2");
                 break;
             case "merkle-node":
                 await ExecAsync(store, "UPDATE ledger_merkle_nodes SET hash = @p0 WHERE level = 1 AND idx = 0", new byte[32]);

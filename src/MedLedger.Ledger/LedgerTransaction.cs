@@ -43,7 +43,7 @@ public sealed class LedgerTransaction
         Nonce = nonce;
         TimestampMs = timestampMs;
         SignerPublicKey = signerPublicKey;
-        Payload = new SortedDictionary<string, string>(payload.ToDictionary(), StringComparer.Ordinal);
+        Payload = Sorted(payload);
         Signature = signature;
     }
 
@@ -165,7 +165,13 @@ public sealed class LedgerTransaction
     private static SortedDictionary<string, string> Sorted(IReadOnlyDictionary<string, string> payload)
     {
         ArgumentNullException.ThrowIfNull(payload);
-        return new SortedDictionary<string, string>(payload.ToDictionary(), StringComparer.Ordinal);
+        var sorted = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (k, v) in payload)
+        {
+            sorted.Add(k ?? throw new ArgumentException("Payload keys cannot be null.", nameof(payload)),
+                v ?? throw new ArgumentException($"Payload value of '{k}' is null.", nameof(payload)));
+        }
+        return sorted;
     }
 
     internal static byte[] ComputeSigningBytes(string type, string actorId, long nonce, long timestampMs, byte[] signer,

@@ -32,10 +32,15 @@ public abstract class HospitalFlows : IAsyncLifetime
         // Ten free ICU beds spread over two wards, so the per-ward fallback is exercised too.
         await HospitalWorld.SetWardAsync(staff, "ICU A", "icu", total: 6, occupied: 0);
         await HospitalWorld.SetWardAsync(staff, "ICU B", "icu", total: 8, occupied: 4);
-        var patients = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => World.PatientAsync()));
+        // Signed in one after another: the dev outbox the logins read is not safe for concurrent writers and readers.
+        var patients = new List<TestUser>();
+        for (var i = 0; i < 10; i++)
+        {
+            patients.Add(await World.PatientAsync());
+        }
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
-            patients[i % patients.Length].Api.PostJson($"/api/hospitals/{h}/bookings", new BookingRequest("icu"))));
+            patients[i % patients.Count].Api.PostJson($"/api/hospitals/{h}/bookings", new BookingRequest("icu"))));
 
         var created = responses.Where(r => r.StatusCode == HttpStatusCode.Created).ToList();
         var refused = responses.Where(r => r.StatusCode == HttpStatusCode.Conflict).ToList();

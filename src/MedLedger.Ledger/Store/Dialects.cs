@@ -35,7 +35,9 @@ internal sealed class SqliteLedgerStore(string connectionString, bool synchronou
         using var cmd = connection.CreateCommand();
         // journal_mode is persistent in the file; setting it once per process is enough.
         var wal = Interlocked.Exchange(ref _walSet, 1) == 0 ? "PRAGMA journal_mode=WAL;" : "";
-        cmd.CommandText = "PRAGMA busy_timeout=10000;" + wal + (writer ? $"PRAGMA synchronous={(synchronousFull ? "FULL" : "NORMAL")};" : "");
+        cmd.CommandText = "PRAGMA busy_timeout=10000;" + wal + (writer
+            ? $"PRAGMA synchronous={(synchronousFull ? "FULL" : "NORMAL")};PRAGMA cache_size=-65536;PRAGMA wal_autocheckpoint=10000;"
+            : "");
         cmd.ExecuteNonQuery();
     }
 }

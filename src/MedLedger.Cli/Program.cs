@@ -4,6 +4,12 @@ using MedLedger.Cli.Commands;
 using MedLedger.Client;
 using Spectre.Console;
 
+// Piped output (scripts, tests) has no terminal width: do not truncate ids in tables.
+if (Console.IsOutputRedirected)
+{
+    AnsiConsole.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) ? columns : 240;
+}
+
 var root = new RootCommand("MedLedger — end-to-end encrypted medical records on a permissioned ledger")
 {
     ServeCommands.Serve(),
@@ -26,7 +32,8 @@ foreach (var c in ClientCommands.All())
 
 try
 {
-    return await root.Parse(args).InvokeAsync();
+    // Our own handlers below print problems readably; the default handler would dump stack traces.
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (MedLedgerApiException e)
 {
@@ -37,6 +44,11 @@ catch (MedLedgerVerificationException e)
 {
     AnsiConsole.MarkupLine($"[red]verification failed[/]: {Markup.Escape(e.Message)}");
     return 3;
+}
+catch (FhirValidationException e)
+{
+    AnsiConsole.MarkupLine($"[red]invalid FHIR[/]: {Markup.Escape(e.Message)}");
+    return 1;
 }
 catch (InvalidOperationException e)
 {

@@ -53,6 +53,11 @@ public sealed partial class MedLedgerClient
     /// </summary>
     public static string ValidateFhir(string json)
     {
+        ArgumentNullException.ThrowIfNull(json);
+        if (json.StartsWith('\uFEFF'))
+        {
+            throw new FhirValidationException("The FHIR JSON starts with a byte-order mark; read it as text (which strips the mark) before sealing.", new FormatException("BOM"));
+        }
         try
         {
             // The default deserializer settings are strict: unknown elements, wrong cardinality or types fail.

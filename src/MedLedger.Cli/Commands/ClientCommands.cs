@@ -7,6 +7,10 @@ public static class ClientCommands
 {
     public static IEnumerable<Command> All()
     {
-        yield break;
+        yield return RecordCommands.Records();
+        yield return RecordCommands.Consent();
+        yield return RecordCommands.Care();
+        yield return HospitalCommands.Hospitals();
+        yield return HospitalCommands.Beds();
     }
 }

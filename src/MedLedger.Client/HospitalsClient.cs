@@ -1,0 +1,74 @@
+using System.Globalization;
+
+namespace MedLedger.Client;
+
+// Wire shapes of the hospitals API (docs/hospitals.md). Names differ from the server's on purpose
+// so code that sees both assemblies (tests) never meets an ambiguous type.
+
+public sealed record HospitalRating(double? Average, int Count);
+
+public sealed record HospitalHit(Guid HospitalId, string Name, string Address, double Latitude, double Longitude, double DistanceKm,
+    IReadOnlyDictionary<string, int> FreeBeds, HospitalRating Rating);
+
+public sealed record HospitalSearchPage(int Total, int Page, int PageSize, IReadOnlyList<HospitalHit> Items);
+
+public sealed record WardBeds(Guid WardId, string Ward, string BedType, int Total, int Occupied, int Held, int Free);
+
+public sealed record BedTypeBeds(string BedType, int Total, int Occupied, int Held, int Free);
+
+public sealed record BedAvailability(Guid HospitalId, IReadOnlyList<WardBeds> Wards, IReadOnlyList<BedTypeBeds> ByType, DateTimeOffset AsOf);
+
+public enum BedBookingStatus { Held, Admitted, Released, Expired, Cancelled, Failed }
+
+public sealed record BedBooking(Guid Id, Guid HospitalId, Guid PatientId, Guid WardId, string BedType, BedBookingStatus Status,
+    DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? ClosedAt, string? BookTransactionId, string? CloseTransactionId);
+
+public sealed partial class MedLedgerClient
+{
+    /// <summary>Verified hospitals near a point, nearest first, with distance, free beds by type and rating.</summary>
+    public Task<HospitalSearchPage> SearchHospitalsAsync(double latitude, double longitude, double? radiusKm = null, string? service = null,
+        string? bedType = null, int page = 1, int pageSize = 20, CancellationToken ct = default)
+    {
+        var q = string.Create(CultureInfo.InvariantCulture, $"lat={latitude:R}&lon={longitude:R}&page={page}&pageSize={pageSize}");
+        if (radiusKm is { } r)
+        {
+            q += string.Create(CultureInfo.InvariantCulture, $"&radiusKm={r:R}");
+        }
+        if (!string.IsNullOrWhiteSpace(service))
+        {
+            q += "&service=" + Uri.EscapeDataString(service);
+        }
+        if (!string.IsNullOrWhiteSpace(bedType))
+        {
+            q += "&bedType=" + Uri.EscapeDataString(bedType);
+        }
+        return SendAsync<HospitalSearchPage>(HttpMethod.Get, "/api/hospitals/search?" + q, null, authorize: true, ct);
+    }
+
+    public Task<BedAvailability> BedsAsync(Guid hospitalId, CancellationToken ct = default) =>
+        SendAsync<BedAvailability>(HttpMethod.Get, $"/api/hospitals/{hospitalId}/beds", null, authorize: true, ct);
+
+    /// <summary>Hospital staff: create or update a ward's counts (held beds belong to bookings and are not set here).</summary>
+    public Task<BedAvailability> SetWardAsync(Guid hospitalId, string ward, string bedType, int total, int occupied, CancellationToken ct = default) =>
+        SendAsync<BedAvailability>(HttpMethod.Put, $"/api/hospitals/{hospitalId}/beds/{Uri.EscapeDataString(ward)}", new { bedType, total, occupied }, authorize: true, ct);
+
+    /// <summary>Patient: hold a bed of this type; refused with 409 when none is free.</summary>
+    public Task<BedBooking> BookBedAsync(Guid hospitalId, string bedType, CancellationToken ct = default) =>
+        SendAsync<BedBooking>(HttpMethod.Post, $"/api/hospitals/{hospitalId}/bookings", new { bedType }, authorize: true, ct);
+
+    public Task<IReadOnlyList<BedBooking>> MyBedBookingsAsync(BedBookingStatus? status = null, CancellationToken ct = default) =>
+        SendAsync<IReadOnlyList<BedBooking>>(HttpMethod.Get, "/api/bookings/mine" + (status is { } s ? "?status=" + s : ""), null, authorize: true, ct);
+
+    /// <summary>Hospital staff: their hospital's bookings.</summary>
+    public Task<IReadOnlyList<BedBooking>> HospitalBedBookingsAsync(Guid hospitalId, BedBookingStatus? status = null, CancellationToken ct = default) =>
+        SendAsync<IReadOnlyList<BedBooking>>(HttpMethod.Get, $"/api/hospitals/{hospitalId}/bookings" + (status is { } s ? "?status=" + s : ""), null, authorize: true, ct);
+
+    public Task<BedBooking> CancelBedBookingAsync(Guid bookingId, CancellationToken ct = default) =>
+        SendAsync<BedBooking>(HttpMethod.Post, $"/api/bookings/{bookingId}/cancel", null, authorize: true, ct);
+
+    public Task<BedBooking> AdmitBedBookingAsync(Guid bookingId, CancellationToken ct = default) =>
+        SendAsync<BedBooking>(HttpMethod.Post, $"/api/bookings/{bookingId}/admit", null, authorize: true, ct);
+
+    public Task<BedBooking> ReleaseBedBookingAsync(Guid bookingId, CancellationToken ct = default) =>
+        SendAsync<BedBooking>(HttpMethod.Post, $"/api/bookings/{bookingId}/release", null, authorize: true, ct);
+}

@@ -45,15 +45,12 @@ internal static class ContractChecks
 /// HospitalStaff member (their registered key); the doctor must be a verified Doctor. Hospital
 /// membership of both is checked by the server against the organization directory.
 /// </summary>
-public sealed class CareAssignContract : LedgerContract
+public abstract class CareContract : LedgerContract
 {
-    public const string TypeName = "care.assign";
-    public override string Type => TypeName;
-
     public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context) =>
         ContractChecks.RequireUserActor(tx) ?? LedgerAuthorization.RequireActorKey(tx, state);
 
-    public override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context)
+    public sealed override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context)
     {
         ArgumentNullException.ThrowIfNull(tx);
         ArgumentNullException.ThrowIfNull(state);
@@ -63,8 +60,22 @@ public sealed class CareAssignContract : LedgerContract
         }
         if (!ContractChecks.IsVerified(state, tx.ActorId, IdentityRoles.HospitalStaff))
         {
-            return LedgerRejection.Forbidden("only verified hospital staff assign doctors");
+            return LedgerRejection.Forbidden("only verified hospital staff change doctor assignments");
         }
+        return ValidateAssignment(tx, state, state.Get(CareKeys.Assignment(tx.Get("patientId")!, tx.Get("doctorId")!)));
+    }
+
+    /// <summary>Checks against the current assignment value (the hospital id), or null when unassigned.</summary>
+    protected abstract LedgerRejection? ValidateAssignment(LedgerTransaction tx, IStateReader state, string? current);
+}
+
+public sealed class CareAssignContract : CareContract
+{
+    public const string TypeName = "care.assign";
+    public override string Type => TypeName;
+
+    protected override LedgerRejection? ValidateAssignment(LedgerTransaction tx, IStateReader state, string? current)
+    {
         if (!ContractChecks.IsVerified(state, tx.Get("doctorId")!, IdentityRoles.Doctor))
         {
             return LedgerRejection.Conflict("the doctor is not a verified doctor");
@@ -73,9 +84,7 @@ public sealed class CareAssignContract : LedgerContract
         {
             return LedgerRejection.Conflict("the patient is not a registered patient");
         }
-        return state.Get(CareKeys.Assignment(tx.Get("patientId")!, tx.Get("doctorId")!)) is not null
-            ? LedgerRejection.Conflict("the doctor is already assigned to this patient")
-            : null;
+        return current is not null ? LedgerRejection.Conflict("the doctor is already assigned to this patient") : null;
     }
 
     public override void Apply(LedgerTransaction tx, IStateWriter state, ContractContext context)
@@ -86,30 +95,13 @@ public sealed class CareAssignContract : LedgerContract
     }
 }
 
-public sealed class CareUnassignContract : LedgerContract
+public sealed class CareUnassignContract : CareContract
 {
     public const string TypeName = "care.unassign";
     public override string Type => TypeName;
 
-    public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context) =>
-        ContractChecks.RequireUserActor(tx) ?? LedgerAuthorization.RequireActorKey(tx, state);
-
-    public override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context)
-    {
-        ArgumentNullException.ThrowIfNull(tx);
-        ArgumentNullException.ThrowIfNull(state);
-        if (ContractChecks.RequireIds(tx, "doctorId", "patientId", "hospitalId") is { } r)
-        {
-            return r;
-        }
-        if (!ContractChecks.IsVerified(state, tx.ActorId, IdentityRoles.HospitalStaff))
-        {
-            return LedgerRejection.Forbidden("only verified hospital staff unassign doctors");
-        }
-        return state.Get(CareKeys.Assignment(tx.Get("patientId")!, tx.Get("doctorId")!)) == tx.Get("hospitalId")
-            ? null
-            : LedgerRejection.Conflict("the doctor is not assigned to this patient by this hospital");
-    }
+    protected override LedgerRejection? ValidateAssignment(LedgerTransaction tx, IStateReader state, string? current) =>
+        current == tx.Get("hospitalId") ? null : LedgerRejection.Conflict("the doctor is not assigned to this patient by this hospital");
 
     public override void Apply(LedgerTransaction tx, IStateWriter state, ContractContext context)
     {

@@ -177,7 +177,7 @@ public sealed partial class HospitalCliTests : IAsyncLifetime
         var full = await Run(patientHome, "beds", "book", hospital, "--type", "icu");
         Assert.Equal(1, full.Exit);
         Assert.Contains("409", full.Out);
-        Assert.Contains("No icu bed is free", full.Out);
+        Assert.Contains("already hold a bed", full.Out);
 
         Assert.Contains(bookingId, (await Run(patientHome, "beds", "bookings")).Out);
         var staffList = await Run(staffHome, "beds", "bookings", "--status", "Held");

@@ -145,6 +145,14 @@ public sealed class BedService(
             .Where(w => w.OrganizationId == hospitalId && w.BedType == type)
             .OrderByDescending(w => w.Total - w.Occupied - w.Held).ThenBy(w => w.Id)
             .Select(w => w.Id).ToListAsync(ct);
+        if (wardIds.Count == 0)
+        {
+            throw new ProblemException(409, "no-free-bed", "No free bed", $"This hospital has no {type} beds.");
+        }
+        if (await db.Set<BedBooking>().AnyAsync(b => b.PatientId == patientId && b.HospitalId == hospitalId && b.Status == BookingStatus.Held, ct))
+        {
+            throw AlreadyHolding();
+        }
         var now = clock.GetUtcNow();
         var booking = new BedBooking
         {
@@ -170,7 +178,22 @@ public sealed class BedService(
             }
             booking.WardId = wardId;
             db.Add(booking);
-            await db.SaveChangesAsync(ct);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException)
+            {
+                // The one-hold-per-patient index refused a concurrent second hold; rolling back returns the bed
+                // (first: PostgreSQL refuses further statements in a failed transaction).
+                await tx.RollbackAsync(CancellationToken.None);
+                db.Entry(booking).State = EntityState.Detached;
+                if (await db.Set<BedBooking>().AnyAsync(b => b.PatientId == patientId && b.HospitalId == hospitalId && b.Status == BookingStatus.Held, CancellationToken.None))
+                {
+                    throw AlreadyHolding();
+                }
+                throw;
+            }
             await tx.CommitAsync(ct);
             held = true;
             break;
@@ -178,7 +201,7 @@ public sealed class BedService(
         if (!held)
         {
             throw new ProblemException(409, "no-free-bed", "No free bed",
-                wardIds.Count == 0 ? $"This hospital has no {type} beds." : $"No {type} bed is free at this hospital right now.");
+                $"No {type} bed is free at this hospital right now.");
         }
 
         // From here on the hold exists: finish even if the caller goes away, so store and ledger agree.
@@ -206,6 +229,10 @@ public sealed class BedService(
         await PublishAsync(hospitalId);
         return ToResponse(booking);
     }
+
+    private static ProblemException AlreadyHolding() =>
+        new(409, "already-holding", "Bed already held",
+            "You already hold a bed at this hospital; cancel it or wait for staff to admit or release you before booking another.");
 
     public Task<BookingResponse> CancelAsync(Guid bookingId, Guid patientId, CancellationToken ct) =>
         CloseAsync(bookingId, b => b.PatientId == patientId, BookingStatus.Cancelled, patientId, ct);

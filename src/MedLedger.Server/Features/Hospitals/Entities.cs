@@ -136,6 +136,8 @@ internal sealed class BedBookingConfiguration : IEntityTypeConfiguration<BedBook
         b.Property(x => x.BookTransactionId).HasMaxLength(64);
         b.Property(x => x.CloseTransactionId).HasMaxLength(64);
         b.HasIndex(x => new { x.HospitalId, x.Status });
+        // One live hold per patient per hospital, enforced by the store so concurrent requests cannot both win.
+        b.HasIndex(x => new { x.PatientId, x.HospitalId }).IsUnique().HasFilter("\"Status\" = 'Held'").HasDatabaseName("UX_bed_bookings_one_hold");
         b.HasIndex(x => new { x.PatientId, x.CreatedAt });
         // The expiry sweep scans held bookings by deadline.
         b.HasIndex(x => new { x.Status, x.ExpiresAt });

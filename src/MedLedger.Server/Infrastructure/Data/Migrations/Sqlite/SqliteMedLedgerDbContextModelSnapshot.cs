@@ -542,6 +542,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 
                     b.HasIndex("PatientId", "CreatedAt");
 
+                    b.HasIndex("PatientId", "HospitalId")
+                        .IsUnique()
+                        .HasDatabaseName("UX_bed_bookings_one_hold")
+                        .HasFilter("\"Status\" = 'Held'");
+
                     b.HasIndex("Status", "ExpiresAt");
 
                     b.ToTable("bed_bookings", (string)null);

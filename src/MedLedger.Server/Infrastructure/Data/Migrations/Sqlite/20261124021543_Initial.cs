@@ -432,6 +432,13 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 columns: new[] { "Status", "ExpiresAt" });
 
             migrationBuilder.CreateIndex(
+                name: "UX_bed_bookings_one_hold",
+                table: "bed_bookings",
+                columns: new[] { "PatientId", "HospitalId" },
+                unique: true,
+                filter: "\"Status\" = 'Held'");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_bed_wards_OrganizationId_BedType",
                 table: "bed_wards",
                 columns: new[] { "OrganizationId", "BedType" });

@@ -45,6 +45,12 @@ catch (MedLedgerVerificationException e)
     AnsiConsole.MarkupLine($"[red]verification failed[/]: {Markup.Escape(e.Message)}");
     return 3;
 }
+catch (MedLedger.Server.Infrastructure.Errors.ProblemException e)
+{
+    // Raised by server-side commands run in this process (admin create).
+    AnsiConsole.MarkupLine($"[red]{e.Status} {Markup.Escape(e.Title)}[/]: {Markup.Escape(e.Message)}");
+    return 1;
+}
 catch (FhirValidationException e)
 {
     AnsiConsole.MarkupLine($"[red]invalid FHIR[/]: {Markup.Escape(e.Message)}");

@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using MedLedger.Server.Tests.Infrastructure;
+
+namespace MedLedger.Server.Tests.Cli;
+
+/// <summary>`medledger admin create` on a stopped server's data folder, then offline verification of what it wrote.</summary>
+public sealed class AdminCreateCliTests : IDisposable
+{
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "medledger-admin-" + Guid.NewGuid().ToString("N")[..10]);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_data, true); } catch (IOException) { }
+    }
+
+    private static async Task<(int Exit, string Out)> Run(params string[] args)
+    {
+        var config = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(Repo.Root, "src", "MedLedger.Cli", "bin", config, "net10.0", "medledger.dll"));
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.Environment["NO_COLOR"] = "1";
+        using var p = Process.Start(psi)!;
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return (p.ExitCode, await stdout + await stderr);
+    }
+
+    [Fact]
+    public async Task Admin_create_registers_keys_on_the_ledger_prints_a_recovery_code_once_and_refuses_duplicates()
+    {
+        var created = await Run("admin", "create", "--email", "root@example.org", "--password", "a long admin passphrase", "--data", _data);
+        Assert.True(created.Exit == 0, created.Out);
+        Assert.Matches(@"[0-9A-Z]{4}(-[0-9A-Z]{4}){5}-[0-9A-Z]", created.Out);
+        var verify = await Run("ledger", "verify", "--data", _data);
+        Assert.True(verify.Exit == 0, verify.Out);
+        Assert.Contains("2 transactions", verify.Out); // key registration + the admin's approval
+
+        var again = await Run("admin", "create", "--email", "ROOT@example.org", "--password", "another passphrase", "--data", _data);
+        Assert.Equal(1, again.Exit);
+        Assert.Contains("already exists", again.Out);
+        Assert.DoesNotContain("a long admin passphrase", created.Out);
+    }
+}

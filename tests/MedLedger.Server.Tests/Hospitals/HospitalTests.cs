@@ -77,6 +77,28 @@ public abstract class HospitalFlows : IAsyncLifetime
     }
 
     [Fact]
+    public async Task One_patient_firing_twenty_concurrent_bookings_holds_exactly_one_bed()
+    {
+        var staff = await World.HospitalAsync();
+        var h = HospitalWorld.Id(staff);
+        await HospitalWorld.SetWardAsync(staff, "ER", "emergency", total: 10, occupied: 0);
+        var patient = await World.PatientAsync();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
+            patient.Api.PostJson($"/api/hospitals/{h}/bookings", new BookingRequest("emergency"))));
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+        foreach (var r in responses.Where(r => r.StatusCode != HttpStatusCode.Created))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, r.StatusCode);
+            Assert.EndsWith("/already-holding", (await r.Problem()).GetProperty("type").GetString());
+        }
+        // Refused attempts returned the bed they had taken before the index refused them.
+        Assert.Equal(new BedTypeCounts("emergency", 10, 0, 1, 9), HospitalWorld.Type(await HospitalWorld.BedsAsync(patient, h), "emergency"));
+        Assert.Single(await patient.Api.GetFromJsonAsyncSafe<List<BookingResponse>>("/api/bookings/mine"));
+    }
+
+    [Fact]
     public async Task Booking_state_machine_admit_cancel_release_and_expiry_are_recorded_on_the_ledger()
     {
         var staff = await World.HospitalAsync();

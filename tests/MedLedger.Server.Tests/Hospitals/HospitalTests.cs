@@ -268,6 +268,23 @@ public abstract class HospitalFlows : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_profile_saves_end_in_one_of_them_never_a_mixture_or_500()
+    {
+        var staff = await World.HospitalAsync();
+        var h = HospitalWorld.Id(staff);
+        var updates = Enumerable.Range(0, 10).Select(i => new HospitalProfileUpdate([$"Dept {i}"], [$"Service {i}", "Shared"], $"Rules {i}")).ToList();
+
+        var responses = await Task.WhenAll(updates.Select(u => staff.Api.PutJson($"/api/hospitals/{h}/profile", u)));
+
+        Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.Conflict, r.StatusCode.ToString()));
+        Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.OK);
+        var profile = await staff.Api.GetFromJsonAsyncSafe<HospitalProfileResponse>($"/api/hospitals/{h}");
+        var winner = Assert.Single(updates, u => u.VisitingRules == profile.VisitingRules);
+        Assert.Equal(winner.Departments, profile.Departments);
+        Assert.Equal(winner.Services.Order(StringComparer.Ordinal), profile.Services.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Reviews_need_a_booking_one_per_patient_editable_with_average_and_count()
     {
         var staff = await World.HospitalAsync();

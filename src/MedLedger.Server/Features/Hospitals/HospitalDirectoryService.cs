@@ -59,7 +59,15 @@ public sealed class HospitalDirectoryService(MedLedgerDbContext db, BedService b
         profile.VisitingRules = rules;
         profile.UpdatedAt = clock.GetUtcNow();
         profile.ConcurrencyStamp = Guid.NewGuid();
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // Two staff saving at once (PostgreSQL): the unique offering/profile keys refuse the second; nothing of it stays.
+            throw ProblemException.Conflict("The profile was changed by someone else at the same time; reload and retry.");
+        }
         await tx.CommitAsync(ct);
         return await GetAsync(id, callerOrg, null, ct);
     }

@@ -13,8 +13,9 @@ public static class RecordCommands
     {
         var file = new Argument<FileInfo>("FILE") { Description = "A FHIR R4 resource (.json) or any file (PDF, image…) up to 20 MiB" };
         var patient = new Option<string?>("--patient") { Description = "Patient id or email (doctors writing for an assigned patient)" };
-        var type = new Option<string?>("--type") { Description = "Content type for files (default: guessed from the extension); FHIR JSON is detected" };
-        var add = new Command("add", "Seal and upload a record") { file, patient, type };
+        var type = new Option<string?>("--type") { Description = "Record type for files: File (default) or EmergencySummary; FHIR JSON takes its resource type" };
+        var contentTypeOption = new Option<string?>("--content-type") { Description = "Media type for files (default: guessed from the extension)" };
+        var add = new Command("add", "Seal and upload a record") { file, patient, type, contentTypeOption };
         add.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
@@ -25,12 +26,13 @@ public static class RecordCommands
             }
             var patientId = await ResolveUserAsync(client, p.GetValue(patient), ct);
             var bytes = await File.ReadAllBytesAsync(path.FullName, ct);
-            var contentType = p.GetValue(type) ?? GuessType(path.Name);
+            var contentType = p.GetValue(contentTypeOption) ?? GuessType(path.Name);
+            var category = p.GetValue(type) ?? "File";
             RecordVersionInfo info = null!;
             await AnsiConsole.Status().StartAsync("Sealing and uploading…", async _ =>
                 info = contentType == "application/fhir+json"
                     ? await client.CreateFhirRecordAsync(await File.ReadAllTextAsync(path.FullName, ct), patientId, ct)
-                    : await client.CreateFileRecordAsync(bytes, contentType, patientId, ct: ct));
+                    : await client.CreateFileRecordAsync(bytes, contentType, patientId, category, ct));
             AnsiConsole.MarkupLine($"[green]Stored[/] {info.Category} record [bold]{info.RecordId}[/] v{info.Version} — ledger tx {info.LedgerTransactionId} (receipt verified)");
             Console.WriteLine(info.RecordId);
             return 0;

@@ -45,6 +45,8 @@ public sealed class FhirValidationException(string message, Exception inner) : E
 
 public sealed partial class MedLedgerClient
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, byte[]> _verifiedSigningKeys = new();
+
     public const long MaxRecordBytes = 20L * 1024 * 1024;
 
     /// <summary>
@@ -167,7 +169,13 @@ public sealed partial class MedLedgerClient
         {
             return Keys!.Signing.PublicKey;
         }
+        // A key already checked against the ledger in this session need not be fetched again.
+        if (_verifiedSigningKeys.TryGetValue(r.AuthorId, out var known) && known.AsSpan().SequenceEqual(r.AuthorSigningPublicKey))
+        {
+            return known;
+        }
         var author = await GetVerifiedPublicKeysAsync(r.AuthorId, ct);
+        _verifiedSigningKeys[r.AuthorId] = author.SigningPublicKey;
         if (!author.SigningPublicKey.AsSpan().SequenceEqual(r.AuthorSigningPublicKey))
         {
             throw new MedLedgerVerificationException("The server returned an author key that differs from the ledger's.");

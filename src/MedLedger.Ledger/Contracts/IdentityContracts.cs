@@ -10,6 +10,8 @@ public static class IdentityKeys
     public static string Encryption(string userId) => $"identity/user/{userId}/encryption";
     public static string Role(string userId) => $"identity/user/{userId}/role";
     public static string Version(string userId) => $"identity/user/{userId}/version";
+    /// <summary>Id of the transaction that registered (or last rotated) the keys: a direct lookup for key-transparency receipts.</summary>
+    public static string KeysTransaction(string userId) => $"identity/user/{userId}/keys-tx";
     public static string Verification(string kind, string subjectId) => $"identity/verification/{kind}/{subjectId}";
     public static string VerifiedBy(string kind, string subjectId) => $"identity/verification/{kind}/{subjectId}/by";
 }
@@ -146,6 +148,7 @@ public sealed class RegisterKeysContract : LedgerContract
         state.Put(IdentityKeys.Encryption(user), tx.Get("encryptionKey")!);
         state.Put(IdentityKeys.Role(user), tx.Get("role")!);
         state.Put(IdentityKeys.Version(user), "1");
+        state.Put(IdentityKeys.KeysTransaction(user), tx.Id);
     }
 }
 
@@ -247,5 +250,6 @@ public sealed class RotateKeysContract : LedgerContract
         state.Put(IdentityKeys.Signing(user), tx.Get("signingKey")!);
         state.Put(IdentityKeys.Encryption(user), tx.Get("encryptionKey")!);
         state.Put(IdentityKeys.Version(user), (version + 1).ToString(CultureInfo.InvariantCulture));
+        state.Put(IdentityKeys.KeysTransaction(user), tx.Id);
     }
 }

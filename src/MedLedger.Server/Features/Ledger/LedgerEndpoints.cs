@@ -81,20 +81,8 @@ public sealed class LedgerReadService(LedgerGateway gateway)
     public async Task<RegisteredKeysResponse> RegisteredKeysAsync(Guid userId, CancellationToken ct)
     {
         var registered = await Queries.GetRegisteredKeysAsync(userId.ToString(), ct) ?? throw ProblemException.NotFound($"Keys of user {userId}");
-        string? txId = null;
-        long? before = null;
-        while (txId is null)
-        {
-            var page = await Queries.GetTransactionsAboutAsync(userId.ToString(), before, 200, ct);
-            if (page.Count == 0)
-            {
-                break;
-            }
-            txId = page.Where(t => t.Valid && t.Transaction.Type is MedLedger.Ledger.Contracts.RegisterKeysContract.TypeName or MedLedger.Ledger.Contracts.RotateKeysContract.TypeName
-                    && t.Transaction.Get("userId") == userId.ToString())
-                .OrderByDescending(t => t.LogIndex).Select(t => t.Id).FirstOrDefault();
-            before = page.Min(t => t.LogIndex);
-        }
+        // One state read, not a scan of the user's history (which grows with every transaction about them).
+        var txId = await Queries.GetStateAsync(MedLedger.Ledger.Contracts.IdentityKeys.KeysTransaction(userId.ToString()), ct);
         var receipt = txId is null ? null : await Queries.GetReceiptAsync(txId, ct);
         return receipt is null
             ? throw ProblemException.NotFound($"Key registration of user {userId}")

@@ -40,7 +40,12 @@ public sealed class FileBlobStore(string root) : IBlobStore
         }
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        await File.WriteAllBytesAsync(temp, content, ct);
+        // Flushed to disk before the rename: the ledger anchors this hash with a durable commit right after.
+        await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+        {
+            await stream.WriteAsync(content, ct);
+            stream.Flush(flushToDisk: true);
+        }
         File.Move(temp, path, overwrite: true);
         return hash;
     }

@@ -46,7 +46,10 @@ public sealed class OutboxMessageSender(IOptions<StorageOptions> storage) : IMes
         Directory.CreateDirectory(Folder);
         // Real time plus a sequence, not message.At: names must sort in send order even under a test clock.
         var name = $"{DateTime.UtcNow.Ticks:D20}-{Interlocked.Increment(ref _sequence):D10}-{Guid.NewGuid():N}.json";
-        await File.WriteAllTextAsync(Path.Combine(Folder, name), JsonSerializer.Serialize(message, Json), cancellationToken);
+        // Write then rename: a reader never sees a half-written message.
+        var temp = Path.Combine(Folder, "." + name + ".tmp");
+        await File.WriteAllTextAsync(temp, JsonSerializer.Serialize(message, Json), cancellationToken);
+        File.Move(temp, Path.Combine(Folder, name));
     }
 
     /// <summary>Messages to one address, newest first (used by the demo-only dev endpoint).</summary>

@@ -1,9 +1,6 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using MedLedger.Server.Tests.Infrastructure;
-using OtpNet;
 
 namespace MedLedger.Server.Tests.Cli;
 
@@ -14,107 +11,29 @@ namespace MedLedger.Server.Tests.Cli;
 /// </summary>
 public sealed class CliEndToEndTests : IAsyncLifetime
 {
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "medledger-cli-" + Guid.NewGuid().ToString("N")[..10]);
-    private readonly string _homes = Path.Combine(Path.GetTempPath(), "medledger-cli-home-" + Guid.NewGuid().ToString("N")[..10]);
-    private Process? _server;
-    private readonly System.Text.StringBuilder _serverLog = new();
+    private DemoServerProcess _demo = null!;
     private string _url = "";
-
-    private static string Binary
-    {
-        get
-        {
-            var config = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-            return Path.Combine(Repo.Root, "src", "MedLedger.Cli", "bin", config, "net10.0", "medledger.dll");
-        }
-    }
+    private string _data = "";
 
     public async Task InitializeAsync()
     {
-        int port;
-        using (var l = new TcpListener(IPAddress.Loopback, 0))
-        {
-            l.Start();
-            port = ((IPEndPoint)l.LocalEndpoint).Port;
-        }
-        _url = $"http://127.0.0.1:{port}";
-        _server = Start(["serve", "--demo", "--data", _data, "--urls", _url], null);
-        // Drain the server's output continuously: a full pipe would block the server.
-        _server.OutputDataReceived += (_, e) => { lock (_serverLog) { _serverLog.AppendLine(e.Data); } };
-        _server.ErrorDataReceived += (_, e) => { lock (_serverLog) { _serverLog.AppendLine(e.Data); } };
-        _server.BeginOutputReadLine();
-        _server.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (!File.Exists(Path.Combine(_data, "demo-users.json")))
-        {
-            if (_server.HasExited || DateTime.UtcNow > deadline)
-            {
-                throw new InvalidOperationException("serve --demo did not seed: " + _serverLog);
-            }
-            await Task.Delay(250);
-        }
-        // demo-users.json is written last; give the writer a moment to close it.
-        await Task.Delay(300);
+        _demo = await DemoServerProcess.StartAsync();
+        _url = _demo.Url;
+        _data = _demo.DataDirectory;
     }
 
-    public async Task DisposeAsync()
-    {
-        if (_server is { HasExited: false })
-        {
-            _server.Kill(entireProcessTree: true);
-            await _server.WaitForExitAsync();
-        }
-        foreach (var d in new[] { _data, _homes })
-        {
-            try { Directory.Delete(d, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
-    }
-
-    private Process Start(string[] args, string? home)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Binary);
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        psi.Environment["MEDLEDGER_URL"] = _url;
-        psi.Environment["NO_COLOR"] = "1";
-        psi.Environment["COLUMNS"] = "250";
-        if (home is not null)
-        {
-            psi.Environment["MEDLEDGER_HOME"] = home;
-        }
-        return Process.Start(psi)!;
-    }
+    public async Task DisposeAsync() => await _demo.DisposeAsync();
 
     private async Task<(int Exit, string Out, string Err)> Run(string? home, params string[] args)
     {
-        using var p = Start(args, home);
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        return (p.ExitCode, await stdout, await stderr);
-    }
-
-    private sealed record Demo(string Email, string Password, string Role, string TotpSecret, string? Organization);
-
-    private async Task<string> LoginAsync(Demo user)
-    {
-        var home = Path.Combine(_homes, user.Email);
-        // A TOTP step is single use and enrolment used the current one: wait for a fresh step.
-        var totp = new Totp(Base32Encoding.ToBytes(user.TotpSecret));
-        await Task.Delay(TimeSpan.FromSeconds(totp.RemainingSeconds() + 1));
-        var r = await Run(home, "login", "--email", user.Email, "--password", user.Password, "--otp", totp.ComputeTotp());
-        Assert.True(r.Exit == 0, $"login {user.Email}: {r.Out} {r.Err}");
-        return home;
+        var r = await _demo.RunAsync(home, args);
+        return (r.Exit, r.Out, r.Err);
     }
 
     [Fact]
     public async Task Demo_world_records_consent_care_proofs_and_verification_through_the_cli()
     {
-        var users = JsonSerializer.Deserialize<List<Demo>>(await File.ReadAllTextAsync(Path.Combine(_data, "demo-users.json")), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var users = _demo.Accounts;
         Assert.Equal(12, users.Count);
         Assert.Equal(new[] { "Doctor", "HospitalStaff", "InsurerStaff", "Patient", "Pharmacist", "PlatformAdmin" }, users.Select(u => u.Role).Distinct().Order().ToArray());
         var patient = users.First(u => u.Role == "Patient");
@@ -122,7 +41,7 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         var doctor = users.First(u => u.Role == "Doctor" && u.Organization == staff.Organization);
 
         // Patients and doctor/staff log in in parallel (each waits for its own fresh TOTP step).
-        var homes = await Task.WhenAll(LoginAsync(patient), LoginAsync(staff), LoginAsync(doctor));
+        var homes = await Task.WhenAll(_demo.LoginAsync(patient), _demo.LoginAsync(staff), _demo.LoginAsync(doctor));
         var (patientHome, staffHome, doctorHome) = (homes[0], homes[1], homes[2]);
 
         var fhirFile = Repo.TestData("fhir-r4", "Condition-For-Patient-f001.json");
@@ -167,8 +86,7 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         Assert.Contains("verified", proof.Out);
 
         // Stop the server, verify the whole chain offline, then tamper with a blob and watch verify name it.
-        _server!.Kill(entireProcessTree: true);
-        await _server.WaitForExitAsync();
+        await _demo.StopAsync();
         var verify = await Run(null, "ledger", "verify", "--data", _data);
         Assert.True(verify.Exit == 0, verify.Out + verify.Err);
         Assert.StartsWith("OK:", verify.Out);

@@ -1,10 +1,6 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using MedLedger.Server.Tests.Infrastructure;
-using OtpNet;
 
 namespace MedLedger.Server.Tests.Hospitals;
 
@@ -14,113 +10,21 @@ namespace MedLedger.Server.Tests.Hospitals;
 /// </summary>
 public sealed partial class HospitalCliTests : IAsyncLifetime
 {
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "medledger-hcli-" + Guid.NewGuid().ToString("N")[..10]);
-    private readonly string _homes = Path.Combine(Path.GetTempPath(), "medledger-hcli-home-" + Guid.NewGuid().ToString("N")[..10]);
-    private Process? _server;
+    private DemoServerProcess _demo = null!;
     private string _url = "";
-    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _serverLog = new();
-
-    private void Keep(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        _serverLog.Enqueue(line);
-        while (_serverLog.Count > 200 && _serverLog.TryDequeue(out _))
-        {
-        }
-    }
-
-    private static string Binary
-    {
-        get
-        {
-            var config = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-            return Path.Combine(Repo.Root, "src", "MedLedger.Cli", "bin", config, "net10.0", "medledger.dll");
-        }
-    }
 
     public async Task InitializeAsync()
     {
-        int port;
-        using (var l = new TcpListener(IPAddress.Loopback, 0))
-        {
-            l.Start();
-            port = ((IPEndPoint)l.LocalEndpoint).Port;
-        }
-        _url = $"http://127.0.0.1:{port}";
-        _server = Start(["serve", "--demo", "--data", _data, "--urls", _url], null);
-        // Drain the server's output: request logging fills a 64 KiB pipe during seeding and would block the server.
-        _server.OutputDataReceived += (_, e) => Keep(e.Data);
-        _server.ErrorDataReceived += (_, e) => Keep(e.Data);
-        _server.BeginOutputReadLine();
-        _server.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (!File.Exists(Path.Combine(_data, "demo-users.json")))
-        {
-            if (_server.HasExited || DateTime.UtcNow > deadline)
-            {
-                throw new InvalidOperationException("serve --demo did not seed: " + string.Join('\n', _serverLog));
-            }
-            await Task.Delay(250);
-        }
-        // demo-users.json is written last; give the writer a moment to close it.
-        await Task.Delay(300);
+        _demo = await DemoServerProcess.StartAsync();
+        _url = _demo.Url;
     }
 
-    public async Task DisposeAsync()
-    {
-        if (_server is { HasExited: false })
-        {
-            _server.Kill(entireProcessTree: true);
-            await _server.WaitForExitAsync();
-        }
-        foreach (var d in new[] { _data, _homes })
-        {
-            try { Directory.Delete(d, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
-    }
-
-    private Process Start(string[] args, string? home)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Binary);
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        psi.Environment["MEDLEDGER_URL"] = _url;
-        psi.Environment["NO_COLOR"] = "1";
-        psi.Environment["COLUMNS"] = "250";
-        if (home is not null)
-        {
-            psi.Environment["MEDLEDGER_HOME"] = home;
-        }
-        return Process.Start(psi)!;
-    }
+    public async Task DisposeAsync() => await _demo.DisposeAsync();
 
     private async Task<(int Exit, string Out)> Run(string? home, params string[] args)
     {
-        using var p = Start(args, home);
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        return (p.ExitCode, await stdout + await stderr);
-    }
-
-    private sealed record Demo(string Email, string Password, string Role, string TotpSecret, string? Organization);
-
-    private async Task<string> LoginAsync(Demo user)
-    {
-        var home = Path.Combine(_homes, user.Email);
-        // A TOTP step is single use and enrolment used the current one: wait for a fresh step.
-        var totp = new Totp(Base32Encoding.ToBytes(user.TotpSecret));
-        await Task.Delay(TimeSpan.FromSeconds(totp.RemainingSeconds() + 1));
-        var r = await Run(home, "login", "--email", user.Email, "--password", user.Password, "--otp", totp.ComputeTotp());
-        Assert.True(r.Exit == 0, $"login {user.Email}: {r.Out}");
-        return home;
+        var r = await _demo.RunAsync(home, args);
+        return (r.Exit, r.All);
     }
 
     [GeneratedRegex(@"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
@@ -129,10 +33,10 @@ public sealed partial class HospitalCliTests : IAsyncLifetime
     [Fact]
     public async Task Staff_set_beds_patient_searches_books_and_staff_admits_through_the_cli()
     {
-        var users = JsonSerializer.Deserialize<List<Demo>>(await File.ReadAllTextAsync(Path.Combine(_data, "demo-users.json")), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var users = _demo.Accounts;
         var staff = users.First(u => u.Role == "HospitalStaff");
         var patient = users.First(u => u.Role == "Patient");
-        var homes = await Task.WhenAll(LoginAsync(staff), LoginAsync(patient));
+        var homes = await Task.WhenAll(_demo.LoginAsync(staff), _demo.LoginAsync(patient));
         var (staffHome, patientHome) = (homes[0], homes[1]);
         var token = (await Run(staffHome, "token")).Out.Trim();
         string hospital;

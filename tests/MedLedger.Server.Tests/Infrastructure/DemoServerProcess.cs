@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using OtpNet;
+
+namespace MedLedger.Server.Tests.Infrastructure;
+
+public sealed record DemoAccount(string Email, string Password, string Role, string TotpSecret, string? Organization);
+
+public sealed record CliResult(int Exit, string Out, string Err)
+{
+    public string All => Out + Err;
+}
+
+/// <summary>The built `medledger` binary, run as a separate process the way a person or script runs it.</summary>
+public static class CliBinary
+{
+    public static string Path
+    {
+        get
+        {
+            var sep = System.IO.Path.DirectorySeparatorChar;
+            var config = AppContext.BaseDirectory.Contains($"{sep}Release{sep}", StringComparison.Ordinal) ? "Release" : "Debug";
+            return System.IO.Path.Combine(Repo.Root, "src", "MedLedger.Cli", "bin", config, "net10.0", "medledger.dll");
+        }
+    }
+
+    public static Process Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.Environment["NO_COLOR"] = "1";
+        psi.Environment["COLUMNS"] = "250";
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[k] = v;
+        }
+        return Process.Start(psi)!;
+    }
+
+    public static async Task<CliResult> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        using var p = Start(args, environment);
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return new CliResult(p.ExitCode, await stdout, await stderr);
+    }
+}
+
+/// <summary>
+/// `medledger serve --demo` on a free loopback port in its own process, with per-user CLI homes.
+/// The server's output is drained continuously: a full pipe would block it.
+/// </summary>
+public sealed class DemoServerProcess : IAsyncDisposable
+{
+    private readonly Process _server;
+    private readonly string _homes;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
+
+    public string Url { get; }
+    public string DataDirectory { get; }
+    public IReadOnlyList<DemoAccount> Accounts { get; private set; } = [];
+
+    private DemoServerProcess(string url, string data, string homes)
+    {
+        Url = url;
+        DataDirectory = data;
+        _homes = homes;
+        _server = CliBinary.Start(["serve", "--demo", "--data", data, "--urls", url]);
+        _server.OutputDataReceived += (_, e) => Keep(e.Data);
+        _server.ErrorDataReceived += (_, e) => Keep(e.Data);
+        _server.BeginOutputReadLine();
+        _server.BeginErrorReadLine();
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        _log.Enqueue(line);
+        while (_log.Count > 300 && _log.TryDequeue(out _))
+        {
+        }
+    }
+
+    public static async Task<DemoServerProcess> StartAsync()
+    {
+        int port;
+        using (var l = new TcpListener(IPAddress.Loopback, 0))
+        {
+            l.Start();
+            port = ((IPEndPoint)l.LocalEndpoint).Port;
+        }
+        var id = Guid.NewGuid().ToString("N")[..10];
+        var server = new DemoServerProcess($"http://127.0.0.1:{port}",
+            System.IO.Path.Combine(System.IO.Path.GetTempPath(), "medledger-demo-" + id), System.IO.Path.Combine(System.IO.Path.GetTempPath(), "medledger-homes-" + id));
+        var file = System.IO.Path.Combine(server.DataDirectory, "demo-users.json");
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+        {
+            if (server._server.HasExited || DateTime.UtcNow > deadline)
+            {
+                var log = string.Join('\n', server._log);
+                await server.DisposeAsync();
+                throw new InvalidOperationException("serve --demo did not seed: " + log);
+            }
+            if (File.Exists(file))
+            {
+                try
+                {
+                    server.Accounts = JsonSerializer.Deserialize<List<DemoAccount>>(await File.ReadAllTextAsync(file), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+                    return server;
+                }
+                catch (Exception e) when (e is JsonException or IOException)
+                {
+                    // Still being written.
+                }
+            }
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>Runs a client verb against this server with the given CLI home (saved session).</summary>
+    public Task<CliResult> RunAsync(string? home, params string[] args)
+    {
+        var env = new Dictionary<string, string> { ["MEDLEDGER_URL"] = Url };
+        if (home is not null)
+        {
+            env["MEDLEDGER_HOME"] = home;
+        }
+        return CliBinary.RunAsync(args, env);
+    }
+
+    /// <summary>Signs a demo user in non-interactively; returns their CLI home.</summary>
+    public async Task<string> LoginAsync(DemoAccount user)
+    {
+        var home = System.IO.Path.Combine(_homes, user.Email);
+        // A TOTP step is single use and enrolment used the current one: wait for a fresh step.
+        var totp = new Totp(Base32Encoding.ToBytes(user.TotpSecret));
+        await Task.Delay(TimeSpan.FromSeconds(totp.RemainingSeconds() + 1));
+        var r = await RunAsync(home, "login", "--email", user.Email, "--password", user.Password, "--otp", totp.ComputeTotp());
+        Assert.True(r.Exit == 0, $"login {user.Email}: {r.All}");
+        return home;
+    }
+
+    public async Task StopAsync()
+    {
+        if (!_server.HasExited)
+        {
+            _server.Kill(entireProcessTree: true);
+            await _server.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _server.Dispose();
+        foreach (var d in new[] { DataDirectory, _homes })
+        {
+            try { Directory.Delete(d, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+}

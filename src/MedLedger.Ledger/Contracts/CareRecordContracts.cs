@@ -36,6 +36,15 @@ internal static class ContractChecks
         return null;
     }
 
+    /// <summary>The actor must be the user named by <paramref name="payloadKey"/>, signing with their registered key.</summary>
+    public static LedgerRejection? RequireActorIs(LedgerTransaction tx, IStateReader state, string payloadKey, string refusal)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        return tx.IsSystemEvent || tx.ActorId != tx.Get(payloadKey)
+            ? LedgerRejection.Forbidden(refusal)
+            : LedgerAuthorization.RequireActorKey(tx, state);
+    }
+
     public static LedgerRejection? RequireUserActor(LedgerTransaction tx) =>
         tx.IsSystemEvent ? LedgerRejection.Forbidden($"{tx.Type} must be signed by a user, not a peer") : null;
 }
@@ -213,15 +222,8 @@ public sealed class ConsentGrantContract : LedgerContract
     public const string TypeName = "consent.grant";
     public override string Type => TypeName;
 
-    public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context)
-    {
-        ArgumentNullException.ThrowIfNull(tx);
-        if (tx.IsSystemEvent || tx.ActorId != tx.Get("patientId"))
-        {
-            return LedgerRejection.Forbidden("only the patient grants consent to their records");
-        }
-        return LedgerAuthorization.RequireActorKey(tx, state);
-    }
+    public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context) =>
+        ContractChecks.RequireActorIs(tx, state, "patientId", "only the patient grants consent to their records");
 
     public override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context)
     {
@@ -264,15 +266,8 @@ public sealed class ConsentRevokeContract : LedgerContract
     public const string TypeName = "consent.revoke";
     public override string Type => TypeName;
 
-    public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context)
-    {
-        ArgumentNullException.ThrowIfNull(tx);
-        if (tx.IsSystemEvent || tx.ActorId != tx.Get("patientId"))
-        {
-            return LedgerRejection.Forbidden("only the patient revokes consent");
-        }
-        return LedgerAuthorization.RequireActorKey(tx, state);
-    }
+    public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context) =>
+        ContractChecks.RequireActorIs(tx, state, "patientId", "only the patient revokes consent");
 
     public override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context)
     {
@@ -307,13 +302,8 @@ public sealed class EmergencyDesignateContract : LedgerContract
     public const string TypeName = "emergency.designate";
     public override string Type => TypeName;
 
-    public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context)
-    {
-        ArgumentNullException.ThrowIfNull(tx);
-        return tx.IsSystemEvent || tx.ActorId != tx.Get("patientId")
-            ? LedgerRejection.Forbidden("only the patient designates emergency access")
-            : LedgerAuthorization.RequireActorKey(tx, state);
-    }
+    public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context) =>
+        ContractChecks.RequireActorIs(tx, state, "patientId", "only the patient designates emergency access");
 
     public override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context)
     {
@@ -342,13 +332,8 @@ public sealed class BreakGlassContract : LedgerContract
     public static readonly IReadOnlySet<string> Reasons = new HashSet<string>(StringComparer.Ordinal)
         { "unconscious", "life-threatening", "unable-to-consent", "other-emergency" };
 
-    public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context)
-    {
-        ArgumentNullException.ThrowIfNull(tx);
-        return tx.IsSystemEvent || tx.ActorId != tx.Get("doctorId")
-            ? LedgerRejection.Forbidden("a doctor breaks the glass in their own name")
-            : LedgerAuthorization.RequireActorKey(tx, state);
-    }
+    public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context) =>
+        ContractChecks.RequireActorIs(tx, state, "doctorId", "a doctor breaks the glass in their own name");
 
     public override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context)
     {

@@ -3,7 +3,7 @@ using MedLedger.Ledger.Contracts;
 
 namespace MedLedger.Client;
 
-public sealed record EmergencyKey(Guid HospitalId, byte[] PublicKey, string KeyId);
+public sealed record EmergencyKey(Guid HospitalId, byte[] PublicKey, string KeyId, MedLedger.Ledger.LedgerReceipt? Receipt);
 
 public sealed record KeyShare(Guid HospitalId, byte[] PublicKey, byte[] Sealed);
 
@@ -35,14 +35,22 @@ public sealed partial class MedLedgerClient
             shares.Add(new { doctorId = doctor.UserId, @sealed = sealedKey.ToJsonBytes() });
         }
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(pair.PrivateKey);
-        return await SendAsync<EmergencyKey>(HttpMethod.Put, $"/api/emergency/hospitals/{hospitalId}/key", new { publicKey = pair.PublicKey, shares }, authorize: true, ct);
+        var tx = NewTransaction(HospitalEmergencyKeyContract.TypeName, new Dictionary<string, string>
+        {
+            ["hospitalId"] = hospitalId.ToString(),
+            ["publicKey"] = Convert.ToBase64String(pair.PublicKey),
+        });
+        var published = await SendAsync<EmergencyKey>(HttpMethod.Put, $"/api/emergency/hospitals/{hospitalId}/key",
+            new { publicKey = pair.PublicKey, shares, transaction = Sign(tx) }, authorize: true, ct);
+        await VerifyReceiptAsync(published.Receipt ?? throw new MedLedgerVerificationException("No receipt for the emergency key."), ct);
+        return published;
     }
 
     /// <summary>Patient: makes an EmergencySummary record available to a hospital's doctors through break-glass only.</summary>
     public async Task DesignateEmergencySummaryAsync(Guid recordId, Guid hospitalId, CancellationToken ct = default)
     {
         var keys = Keys ?? throw new InvalidOperationException("Sign in first.");
-        var hospitalKey = await SendAsync<EmergencyKey>(HttpMethod.Get, $"/api/emergency/hospitals/{hospitalId}/key", null, authorize: true, ct);
+        var hospitalKey = await GetVerifiedHospitalKeyAsync(hospitalId, ct);
         var sealedRecord = await FetchSealedAsync(recordId, null, ct);
         var envelope = sealedRecord.ToEnvelope();
         var dataKey = RecordCrypto.UnwrapDataKey(envelope, keys.Encryption, await AuthorKeyAsync(sealedRecord, ct));
@@ -56,6 +64,23 @@ public sealed partial class MedLedgerClient
         });
         await SendAsync<object?>(HttpMethod.Post, "/api/emergency/designations",
             new { hospitalId, recordId, version = sealedRecord.Version, readerKeyId = wrap.ReaderKeyId, enc = wrap.Enc, wrappedKey = wrap.WrappedKey, transaction = Sign(tx) }, authorize: true, ct);
+    }
+
+    /// <summary>
+    /// A hospital's emergency key, accepted only with a verified receipt of the staff-signed
+    /// emergency.hospital-key transaction naming exactly this hospital and key.
+    /// </summary>
+    public async Task<EmergencyKey> GetVerifiedHospitalKeyAsync(Guid hospitalId, CancellationToken ct = default)
+    {
+        var key = await SendAsync<EmergencyKey>(HttpMethod.Get, $"/api/emergency/hospitals/{hospitalId}/key", null, authorize: true, ct);
+        var receipt = key.Receipt ?? throw new MedLedgerVerificationException($"Hospital {hospitalId}'s emergency key is not anchored on the ledger.");
+        await VerifyReceiptAsync(receipt, ct);
+        var tx = receipt.Transaction();
+        if (tx.Type != HospitalEmergencyKeyContract.TypeName || tx.Get("hospitalId") != hospitalId.ToString() || tx.Get("publicKey") != Convert.ToBase64String(key.PublicKey))
+        {
+            throw new MedLedgerVerificationException($"The emergency key served for hospital {hospitalId} is not the one anchored on the ledger.");
+        }
+        return key;
     }
 
     /// <summary>

@@ -17,7 +17,7 @@ public sealed class CareRecordContractTests : IAsyncLifetime
         var registry = ContractRegistry.WithIdentity()
             .Add(new CareAssignContract()).Add(new CareUnassignContract()).Add(new RecordWriteContract()).Add(new RecordReadContract())
             .Add(new RecordAccessDeniedContract()).Add(new ConsentGrantContract()).Add(new ConsentRevokeContract())
-            .Add(new EmergencyDesignateContract()).Add(new BreakGlassContract());
+            .Add(new EmergencyDesignateContract()).Add(new BreakGlassContract()).Add(new HospitalEmergencyKeyContract());
         _peer = new LedgerPeer(LedgerStore.Sqlite($"Data Source={Path.Combine(_dir, "l.db")}"), LedgerCrypto.GenerateKeyPair().PrivateKey, new LedgerOptions(), registry);
         await _peer.StartAsync();
         _staff = await UserAsync(IdentityRoles.HospitalStaff, verified: true);
@@ -143,5 +143,18 @@ public sealed class CareRecordContractTests : IAsyncLifetime
         var ok = await _peer.SubmitAsync(_peer.CreateSystemTransaction(RecordReadContract.TypeName, new Dictionary<string, string> { ["readerId"] = _doctor.Id, ["recordId"] = record, ["patientId"] = _patient.Id }));
         Assert.True(ok.Valid);
         Assert.True((await _peer.SubmitAsync(_peer.CreateSystemTransaction(RecordAccessDeniedContract.TypeName, new Dictionary<string, string> { ["readerId"] = _doctor.Id, ["reason"] = "no-consent" }))).Valid);
+    }
+
+    [Fact]
+    public async Task Only_verified_staff_anchor_a_hospital_emergency_key()
+    {
+        var key = Convert.ToBase64String(LedgerCrypto.GenerateKeyPair().PublicKey);
+        LedgerTransaction Publish(TestUser who, string publicKey) => who.Tx(HospitalEmergencyKeyContract.TypeName, new() { ["hospitalId"] = _hospital, ["publicKey"] = publicKey });
+        Assert.Equal(LedgerRejectionKind.Forbidden, await Refused(Publish(_doctor, key)));
+        Assert.Equal(LedgerRejectionKind.Forbidden, await Refused(Publish(_patient, key)));
+        Assert.Equal(LedgerRejectionKind.Malformed, await Refused(Publish(_staff, "bm90IGEga2V5")));
+        var receipt = await _peer.SubmitAsync(Publish(_staff, key));
+        Assert.Equal(key, await _peer.Queries.GetStateAsync(CareKeys.HospitalEmergencyKey(_hospital)));
+        Assert.Equal(receipt.TransactionId, await _peer.Queries.GetStateAsync(CareKeys.HospitalEmergencyKeyTransaction(_hospital)));
     }
 }

@@ -13,6 +13,8 @@ public static class CareKeys
     public static string ConsentGrantee(string grantId) => $"consent/{grantId}/grantee";
     public static string ConsentExpires(string grantId) => $"consent/{grantId}/expires";
     public static string Emergency(string patientId, string hospitalId) => $"emergency/{patientId}/{hospitalId}";
+    public static string HospitalEmergencyKey(string hospitalId) => $"emergency-key/{hospitalId}";
+    public static string HospitalEmergencyKeyTransaction(string hospitalId) => $"emergency-key/{hospitalId}/tx";
 }
 
 internal static class ContractChecks
@@ -290,6 +292,45 @@ public sealed class ConsentRevokeContract : LedgerContract
         ArgumentNullException.ThrowIfNull(tx);
         ArgumentNullException.ThrowIfNull(state);
         state.Put(CareKeys.Consent(tx.Get("grantId")!), "revoked");
+    }
+}
+
+/// <summary>
+/// emergency.hospital-key — payload hospitalId, publicKey (base64 uncompressed P-256). Signed by verified
+/// hospital staff; the server checks the staff member belongs to that hospital. Anchors the key patients
+/// wrap their emergency summaries for, so a server cannot substitute its own key unnoticed.
+/// </summary>
+public sealed class HospitalEmergencyKeyContract : LedgerContract
+{
+    public const string TypeName = "emergency.hospital-key";
+    public override string Type => TypeName;
+
+    public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context) =>
+        ContractChecks.RequireUserActor(tx) ?? LedgerAuthorization.RequireActorKey(tx, state);
+
+    public override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        ArgumentNullException.ThrowIfNull(state);
+        if (ContractChecks.RequireIds(tx, "hospitalId") is { } r)
+        {
+            return r;
+        }
+        if (!KeyChecks.IsP256PublicKey(tx.Get("publicKey")))
+        {
+            return LedgerRejection.Malformed("publicKey must be a base64 uncompressed P-256 public key");
+        }
+        return ContractChecks.IsVerified(state, tx.ActorId, IdentityRoles.HospitalStaff)
+            ? null
+            : LedgerRejection.Forbidden("only verified hospital staff publish a hospital's emergency key");
+    }
+
+    public override void Apply(LedgerTransaction tx, IStateWriter state, ContractContext context)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        ArgumentNullException.ThrowIfNull(state);
+        state.Put(CareKeys.HospitalEmergencyKey(tx.Get("hospitalId")!), tx.Get("publicKey")!);
+        state.Put(CareKeys.HospitalEmergencyKeyTransaction(tx.Get("hospitalId")!), tx.Id);
     }
 }
 

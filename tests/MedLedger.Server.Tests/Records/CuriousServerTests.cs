@@ -2,6 +2,8 @@ using System.Net;
 using System.Text;
 using MedLedger.Client;
 using MedLedger.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Role = MedLedger.Client.Role;
 
 namespace MedLedger.Server.Tests.Records;
@@ -133,5 +135,25 @@ public sealed class CuriousServerTests : IAsyncLifetime
         await admin.Client.ReviewBreakGlassAsync(ev.Id, "justified");
         Assert.Equal(HttpStatusCode.Conflict, (await Assert.ThrowsAsync<MedLedgerApiException>(() => admin.Client.ReviewBreakGlassAsync(ev.Id, "justified"))).Status);
         Assert.Equal("justified", (await admin.Client.BreakGlassEventsAsync()).Single(e => e.Id == ev.Id).ReviewOutcome);
+    }
+
+    [Fact]
+    public async Task A_server_substituting_a_hospital_emergency_key_is_caught_by_the_patient_client()
+    {
+        var admin = await _world.AdminAsync();
+        var (staff, _) = await _world.HospitalAsync(admin, "Substitution General", 1);
+        var patient = await _world.RegisterAsync(Role.Patient);
+        await staff.Client.PublishHospitalEmergencyKeyAsync();
+        var summary = await patient.Client.CreateFileRecordAsync(Encoding.UTF8.GetBytes("Blood type A+"), "text/plain", category: "EmergencySummary");
+
+        // The curious server swaps in a key it controls.
+        await using (var scope = _host.App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<MedLedger.Server.Infrastructure.Data.MedLedgerDbContext>();
+            var row = await db.Set<MedLedger.Server.Features.Emergency.HospitalEmergencyKey>().SingleAsync();
+            row.PublicKey = MedLedger.Crypto.KeyBundle.Generate().Encryption.PublicKey;
+            await db.SaveChangesAsync();
+        }
+        await Assert.ThrowsAsync<MedLedgerVerificationException>(() => patient.Client.DesignateEmergencySummaryAsync(summary.RecordId, staff.OrganizationId!.Value));
     }
 }

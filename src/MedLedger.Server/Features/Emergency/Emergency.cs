@@ -97,8 +97,9 @@ internal sealed class EmergencyConfigurations :
 }
 
 public sealed record KeyShareDto(Guid DoctorId, byte[] Sealed);
-public sealed record EmergencyKeyRequest(byte[] PublicKey, IReadOnlyList<KeyShareDto> Shares);
-public sealed record EmergencyKeyResponse(Guid HospitalId, byte[] PublicKey, string KeyId);
+public sealed record EmergencyKeyRequest(byte[] PublicKey, IReadOnlyList<KeyShareDto> Shares, SignedTransactionDto Transaction);
+/// <summary>The hospital's emergency key with the receipt of the staff-signed transaction that anchored it.</summary>
+public sealed record EmergencyKeyResponse(Guid HospitalId, byte[] PublicKey, string KeyId, MedLedger.Ledger.LedgerReceipt? Receipt);
 public sealed record MyKeyShare(Guid HospitalId, byte[] PublicKey, byte[] Sealed);
 public sealed record DesignationRequest(Guid HospitalId, Guid RecordId, int Version, string ReaderKeyId, byte[] Enc, byte[] WrappedKey, SignedTransactionDto Transaction);
 public sealed record DesignationResponse(Guid PatientId, Guid HospitalId, Guid RecordId, int Version, string TransactionId);
@@ -135,6 +136,13 @@ public sealed class EmergencyService(MedLedgerDbContext db, LedgerGateway ledger
         {
             throw ProblemException.Invalid("shares", "Shares go only to verified doctors of this hospital.");
         }
+        var tx = LedgerGateway.Expect(r.Transaction, HospitalEmergencyKeyContract.TypeName, staff.Id);
+        if (tx.Get("hospitalId") != hospitalId.ToString() || tx.Get("publicKey") != Convert.ToBase64String(r.PublicKey))
+        {
+            throw ProblemException.Invalid("transaction", "The emergency.hospital-key transaction names a different hospital or key.");
+        }
+        // Anchor first: patients' clients accept only a key whose publication is on the ledger.
+        var receipt = await ledger.SubmitAsync(tx, ct);
         var existing = await db.Set<HospitalEmergencyKey>().FirstOrDefaultAsync(k => k.HospitalId == hospitalId, ct);
         if (existing is null)
         {
@@ -154,14 +162,16 @@ public sealed class EmergencyService(MedLedgerDbContext db, LedgerGateway ledger
         await db.Set<EmergencyKeyShare>().Where(s => s.HospitalId == hospitalId).ExecuteDeleteAsync(ct);
         db.Set<EmergencyKeyShare>().AddRange(r.Shares!.Select(s => new EmergencyKeyShare { HospitalId = hospitalId, DoctorId = s.DoctorId, Sealed = s.Sealed }));
         await db.SaveChangesAsync(ct);
-        return new EmergencyKeyResponse(hospitalId, r.PublicKey, KeyFingerprints.EncryptionKeyId(r.PublicKey));
+        return new EmergencyKeyResponse(hospitalId, r.PublicKey, KeyFingerprints.EncryptionKeyId(r.PublicKey), receipt);
     }
 
     public async Task<EmergencyKeyResponse> HospitalKeyAsync(Guid hospitalId, CancellationToken ct)
     {
         var k = await db.Set<HospitalEmergencyKey>().AsNoTracking().FirstOrDefaultAsync(x => x.HospitalId == hospitalId, ct)
             ?? throw ProblemException.NotFound($"The emergency key of hospital {hospitalId}");
-        return new EmergencyKeyResponse(hospitalId, k.PublicKey, KeyFingerprints.EncryptionKeyId(k.PublicKey));
+        var txId = await ledger.Peer.Queries.GetStateAsync(CareKeys.HospitalEmergencyKeyTransaction(hospitalId.ToString()), ct);
+        var receipt = txId is null ? null : await ledger.Peer.Queries.GetReceiptAsync(txId, ct);
+        return new EmergencyKeyResponse(hospitalId, k.PublicKey, KeyFingerprints.EncryptionKeyId(k.PublicKey), receipt);
     }
 
     public async Task<IReadOnlyList<MyKeyShare>> MySharesAsync(Guid doctorId, CancellationToken ct) =>

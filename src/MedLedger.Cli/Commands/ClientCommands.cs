@@ -10,6 +10,7 @@ public static class ClientCommands
         yield return RecordCommands.Records();
         yield return RecordCommands.Consent();
         yield return RecordCommands.Care();
+        yield return EmergencyCommands.Build();
         yield return HospitalCommands.Hospitals();
         yield return HospitalCommands.Beds();
     }

@@ -79,6 +79,22 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         Assert.Equal(1, refused.Exit);
         Assert.True(refused.Out.Contains("403", StringComparison.Ordinal), refused.Out + refused.Err);
 
+        // Emergency access through the CLI: staff publish the key, the patient designates a summary, the doctor breaks the glass.
+        var hospitalId = JsonDocument.Parse(await GetAsync((await Run(staffHome, "token")).Out.Trim(), "/api/me")).RootElement.GetProperty("organizationId").GetString()!;
+        var publish = await Run(staffHome, "emergency", "publish-key");
+        Assert.True(publish.Exit == 0, publish.Out + publish.Err);
+        var summaryFile = Path.Combine(_data, "summary.txt");
+        await File.WriteAllTextAsync(summaryFile, "Allergy: penicillin");
+        var summary = await Run(patientHome, "records", "add", summaryFile, "--type", "EmergencySummary");
+        Assert.True(summary.Exit == 0, summary.Out + summary.Err);
+        var summaryId = summary.Out.Trim().Split('\n').Last().Trim();
+        var designate = await Run(patientHome, "emergency", "designate", summaryId, "--hospital", hospitalId);
+        Assert.True(designate.Exit == 0, designate.Out + designate.Err);
+        var glass = await Run(doctorHome, "emergency", "break-glass", "--patient", patient.Email, "--reason", "unconscious");
+        Assert.True(glass.Exit == 0, glass.Out + glass.Err);
+        Assert.Equal("Allergy: penicillin", glass.Out);
+        Assert.Contains("unconscious", (await Run(patientHome, "emergency", "events")).Out);
+
         // A receipt, fetched and verified offline.
         var mine = JsonDocument.Parse(await GetAsync(token.Out.Trim(), "/api/ledger/mine?limit=1")).RootElement[0].GetProperty("id").GetString()!;
         var proof = await Run(patientHome, "ledger", "proof", mine);

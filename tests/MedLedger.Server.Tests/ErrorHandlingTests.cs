@@ -87,4 +87,22 @@ public sealed class ErrorHandlingTests : IAsyncLifetime
         using var c = host.CreateClient();
         Assert.Equal(HttpStatusCode.NotFound, (await c.GetAsync("/api/dev/outbox?to=a@example.org")).StatusCode);
     }
+
+    [Fact]
+    public async Task Sign_in_endpoints_are_rate_limited_per_address_with_a_problem()
+    {
+        await using var host = await TestHost.StartAsync(s => s["Auth:AuthRequestsPerMinutePerAddress"] = "3");
+        using var c = host.CreateClient();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            statuses.Add((await c.PostJson("/api/auth/prelogin", new PreloginRequest($"user{i}@example.org"))).StatusCode);
+        }
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+        var limited = await c.PostJson("/api/auth/login", new LoginRequest("a@example.org", new byte[32]));
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Contains("wait a minute", (await limited.Problem()).GetProperty("detail").GetString());
+        // Other endpoints are not limited by it.
+        Assert.Equal(HttpStatusCode.OK, (await c.GetAsync("/health")).StatusCode);
+    }
 }

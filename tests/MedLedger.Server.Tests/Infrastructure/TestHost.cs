@@ -58,6 +58,8 @@ public sealed class TestHost : IAsyncDisposable
             ["Demo:Enabled"] = "true",
             // Keep the server-side hash cheap in tests; production default is 100,000.
             ["Auth:ServerHashIterations"] = "10000",
+            // Every TestServer request comes from one "address"; the limiter has its own test.
+            ["Auth:AuthRequestsPerMinutePerAddress"] = "100000",
         };
         if (postgresConnectionString is not null)
         {

@@ -28,6 +28,13 @@ public sealed class AuthOptions
     [Range(10_000, 10_000_000)]
     public int ServerHashIterations { get; set; } = 100_000;
 
+    /// <summary>
+    /// Requests per minute one client address may make to /api/auth (login, codes, recovery): slows
+    /// credential stuffing across many accounts, which per-account lockout alone does not.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int AuthRequestsPerMinutePerAddress { get; set; } = 300;
+
     /// <summary>Issuer shown in authenticator apps.</summary>
     [Required]
     public string TotpIssuer { get; set; } = "MedLedger";

@@ -28,6 +28,19 @@ public static class AccountEndpoints
             await s.LogoutAsync(http.User.SessionId(), http.User.UserId(), ct);
             return Results.NoContent();
         }).RequireAuthorization();
+        auth.MapPost("/password", async (ChangePasswordRequest r, HttpContext http, AccountService s, CancellationToken ct) =>
+        {
+            await s.ChangePasswordAsync(http.User.UserId(), http.User.SessionId(), r, ct);
+            return Results.NoContent();
+        }).RequireAuthorization();
+        auth.MapPost("/recovery/start", async (RecoveryStartRequest r, AccountService s, CancellationToken ct) =>
+            Results.Accepted(value: await s.StartRecoveryAsync(r, ct))).AllowAnonymous();
+        auth.MapPost("/recovery/verify", (RecoveryVerifyRequest r, AccountService s, CancellationToken ct) => s.VerifyRecoveryAsync(r, ct)).AllowAnonymous();
+        auth.MapPost("/recovery/complete", async (RecoveryCompleteRequest r, AccountService s, CancellationToken ct) =>
+        {
+            await s.CompleteRecoveryAsync(r, ct);
+            return Results.NoContent();
+        }).AllowAnonymous();
         auth.MapPost("/totp/enroll", (HttpContext http, AccountService s, CancellationToken ct) => s.BeginTotpAsync(http.User.UserId(), ct)).RequireAuthorization();
         auth.MapPost("/totp/confirm", async (TotpConfirmRequest r, HttpContext http, AccountService s, CancellationToken ct) =>
         {

@@ -266,13 +266,17 @@ public sealed class AccountService(
 
     public async Task SendEmailCodeAsync(EmailCodeRequest r, CancellationToken ct)
     {
-        var challenge = await FindChallengeAsync(r.Ticket, ct);
+        var challenge = await FindChallengeAsync(r.Ticket, ChallengePurpose.Login, ct);
         var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == challenge.UserId, ct);
         EnsureNotLocked(user);
         await SendEmailCodeAsync(challenge, user, ct);
     }
 
-    private async Task SendEmailCodeAsync(LoginChallenge challenge, UserAccount user, CancellationToken ct)
+    private Task SendEmailCodeAsync(LoginChallenge challenge, UserAccount user, CancellationToken ct) =>
+        SendEmailCodeAsync(challenge, user, "Your MedLedger sign-in code",
+            code => $"Your MedLedger sign-in code is {code}. It expires in {(int)_o.EmailCodeLifetime.TotalMinutes} minutes. If you did not try to sign in, change your password.", ct);
+
+    private async Task SendEmailCodeAsync(LoginChallenge challenge, UserAccount user, string subject, Func<string, string> body, CancellationToken ct)
     {
         var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
         var now = clock.GetUtcNow();
@@ -280,13 +284,12 @@ public sealed class AccountService(
         challenge.EmailCodeExpiresAt = now + _o.EmailCodeLifetime;
         challenge.ConcurrencyStamp = Guid.NewGuid();
         await db.SaveChangesAsync(ct);
-        await messages.SendAsync(new OutgoingMessage(user.Email, "Your MedLedger sign-in code",
-            $"Your MedLedger sign-in code is {code}. It expires in {(int)_o.EmailCodeLifetime.TotalMinutes} minutes. If you did not try to sign in, change your password.", now), ct);
+        await messages.SendAsync(new OutgoingMessage(user.Email, subject, body(code), now), ct);
     }
 
     public async Task<TokenResponse> VerifyOtpAsync(VerifyOtpRequest r, CancellationToken ct)
     {
-        var challenge = await FindChallengeAsync(r.Ticket, ct);
+        var challenge = await FindChallengeAsync(r.Ticket, ChallengePurpose.Login, ct);
         var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == challenge.UserId, ct);
         EnsureNotLocked(user);
         var code = (r.Code ?? "").Trim();
@@ -479,6 +482,251 @@ public sealed class AccountService(
         await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.EncryptedProfile, update.EncryptedProfile), ct);
     }
 
+    // ---------- password change and account recovery (docs/architecture.md) ----------
+
+    public const string PasswordChangeTag = "medledger/v1/password-change";
+    public const string RecoveryTag = "medledger/v1/recovery";
+    private const int SignatureLength = 64;
+    private const string RecoveryCodeRefused = "The code is wrong or has expired, or this recovery was already used; start again.";
+    private const string RecoveryTicketRefused = "The recovery ticket is not valid, has expired or was already used; start again.";
+
+    /// <summary>The bytes a client signs with its signing key to prove it holds the keys the new password wrap protects.</summary>
+    public static byte[] PasswordMaterialBytes(string tag, Guid userId, byte[] newAuthKey, KdfParametersDto kdf, byte[] newPasswordWrappedPrivateKeys) =>
+        new CanonicalWriter(tag).String(userId.ToString()).Bytes(newAuthKey)
+            .String(kdf.Algorithm).Int64(kdf.Iterations).Bytes(kdf.Salt)
+            .Bytes(newPasswordWrappedPrivateKeys).ToArray();
+
+    private static void ValidatePasswordMaterial(Validator v, byte[]? newAuthKey, KdfParametersDto? kdf, byte[]? wrap, byte[]? signature)
+    {
+        v.Require(newAuthKey is { Length: AuthKeyLength }, "newAuthKey", $"newAuthKey must be {AuthKeyLength} bytes (derived on the client, never the password).");
+        v.Require(kdf is not null, "newKdf", "newKdf parameters are required.");
+        if (kdf is not null)
+        {
+            v.Require(kdf.Algorithm == PasswordParameters.Pbkdf2Sha256, "newKdf.algorithm", $"newKdf.algorithm must be {PasswordParameters.Pbkdf2Sha256}.");
+            v.Require(kdf.Iterations >= PasswordParameters.MinimumIterations && kdf.Iterations <= 10_000_000, "newKdf.iterations", $"newKdf.iterations must be between {PasswordParameters.MinimumIterations} and 10,000,000.");
+            v.Require(kdf.Salt is { Length: >= 16 and <= 64 }, "newKdf.salt", "newKdf.salt must be 16 to 64 bytes.");
+        }
+        v.Require(wrap is { Length: PrivateKeyWrap.EncodedLength }, "newPasswordWrappedPrivateKeys", $"newPasswordWrappedPrivateKeys must be {PrivateKeyWrap.EncodedLength} bytes (nonce 12 || ciphertext 80).");
+        v.Require(signature is { Length: SignatureLength }, "signature", "signature must be a 64-byte ECDSA P-256 signature (r || s).");
+    }
+
+    private void ApplyNewPassword(UserAccount user, KeyBundleRecord keys, byte[] newAuthKey, KdfParametersDto kdf, byte[] wrap, DateTimeOffset now)
+    {
+        user.AuthKeySalt = RandomNumberGenerator.GetBytes(16);
+        user.AuthKeyIterations = _o.ServerHashIterations;
+        user.AuthKeyHash = HashAuthKey(newAuthKey, user.AuthKeySalt, user.AuthKeyIterations);
+        user.KdfAlgorithm = kdf.Algorithm;
+        user.KdfIterations = kdf.Iterations;
+        user.KdfSalt = kdf.Salt;
+        user.FailedAttempts = 0;
+        user.ConcurrencyStamp = Guid.NewGuid();
+        keys.PasswordWrappedPrivateKeys = wrap;
+        keys.UpdatedAt = now;
+        keys.ConcurrencyStamp = Guid.NewGuid();
+    }
+
+    /// <summary>
+    /// Signed-in password change. The signature is checked before the current authentication key, so a stolen
+    /// session without the private keys cannot use this endpoint to test passwords; a wrong current key counts
+    /// towards lockout exactly like a failed login. Every other session of the user is revoked.
+    /// </summary>
+    public async Task ChangePasswordAsync(Guid userId, Guid sessionId, ChangePasswordRequest r, CancellationToken ct)
+    {
+        var v = new Validator();
+        v.Require(r.CurrentAuthKey is { Length: AuthKeyLength }, "currentAuthKey", $"currentAuthKey must be {AuthKeyLength} bytes.");
+        ValidatePasswordMaterial(v, r.NewAuthKey, r.NewKdf, r.NewPasswordWrappedPrivateKeys, r.Signature);
+        v.ThrowIfInvalid();
+
+        var user = await db.Users.FirstAsync(u => u.Id == userId, ct);
+        EnsureNotLocked(user);
+        var keys = await db.KeyBundles.FirstOrDefaultAsync(k => k.UserId == userId, ct) ?? throw ProblemException.NotFound("Key bundle");
+        var signed = PasswordMaterialBytes(PasswordChangeTag, userId, r.NewAuthKey, r.NewKdf, r.NewPasswordWrappedPrivateKeys);
+        if (!Signatures.Verify(keys.SigningPublicKey, signed, r.Signature))
+        {
+            await events.RecordAsync(SecurityEventKind.AccessDenied, userId, userId, "password-change: signature does not verify", ct);
+            throw ProblemException.Invalid("signature", "The signature does not verify with your registered signing key.");
+        }
+        var hash = HashAuthKey(r.CurrentAuthKey, user.AuthKeySalt, user.AuthKeyIterations);
+        if (!CryptographicOperations.FixedTimeEquals(hash, user.AuthKeyHash))
+        {
+            await RegisterFailureAsync(userId, SecurityEventKind.LoginFailed, ct, "password-change");
+            throw ProblemException.Unauthorized("The current password is wrong.");
+        }
+
+        var now = clock.GetUtcNow();
+        ApplyNewPassword(user, keys, r.NewAuthKey, r.NewKdf, r.NewPasswordWrappedPrivateKeys, now);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await SaveOrConflictAsync(ct);
+        var revoked = await db.Sessions.Where(s => s.UserId == userId && s.Id != sessionId && s.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, now), ct);
+        await tx.CommitAsync(ct);
+        await events.RecordAsync(SecurityEventKind.PasswordChanged, userId, userId, $"revokedSessions={revoked}", ct);
+    }
+
+    /// <summary>
+    /// Recovery step one. Known and unknown emails get the same 202 with a fresh random ticket; only a known
+    /// email gets a stored challenge and an emailed code.
+    /// </summary>
+    public async Task<RecoveryStartResponse> StartRecoveryAsync(RecoveryStartRequest r, CancellationToken ct)
+    {
+        if (!IsEmail(r.Email))
+        {
+            throw ProblemException.Invalid("email", "email must be a valid address of at most 254 characters.");
+        }
+        var email = NormalizeEmail(r.Email);
+        var ticket = NewToken();
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Email == email, ct);
+        if (user is null)
+        {
+            // Decoy: same shape of answer, nothing stored, nothing sent.
+            return new RecoveryStartResponse(ticket);
+        }
+        var challenge = new LoginChallenge
+        {
+            Id = Guid.NewGuid(),
+            TicketHash = SessionAuthenticationHandler.TokenHash(ticket),
+            UserId = user.Id,
+            Purpose = ChallengePurpose.Recovery,
+            ExpiresAt = clock.GetUtcNow() + _o.LoginTicketLifetime,
+        };
+        db.LoginChallenges.Add(challenge);
+        await db.SaveChangesAsync(ct);
+        await SendEmailCodeAsync(challenge, user, "Your MedLedger account recovery code",
+            code => $"Your MedLedger account recovery code is {code}. It expires in {(int)Math.Min(_o.EmailCodeLifetime.TotalMinutes, _o.LoginTicketLifetime.TotalMinutes)} minutes. "
+                + "You will also need your recovery code (the one shown when you signed up). If you did not ask to recover your account, someone knows your email address; your records stay encrypted.", ct);
+        return new RecoveryStartResponse(ticket);
+    }
+
+    /// <summary>
+    /// Recovery step two: the emailed code (single use, expiring, failures count towards lockout). Every refusal
+    /// of a ticket or code is the same 401, so a decoy ticket for an unknown email looks like a real one.
+    /// </summary>
+    public async Task<RecoveryBundleResponse> VerifyRecoveryAsync(RecoveryVerifyRequest r, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(r.Ticket))
+        {
+            throw ProblemException.Invalid("ticket", "ticket is required.");
+        }
+        var code = (r.Code ?? "").Trim();
+        if (code.Length != 6 || !code.All(char.IsAsciiDigit))
+        {
+            throw ProblemException.Invalid("code", "code must be 6 digits.");
+        }
+        var hash = SessionAuthenticationHandler.TokenHash(r.Ticket);
+        var now = clock.GetUtcNow();
+        var challenge = await db.LoginChallenges.AsNoTracking()
+            .FirstOrDefaultAsync(c => c.TicketHash == hash && c.Purpose == ChallengePurpose.Recovery, ct);
+        if (challenge is null || challenge.ConsumedAt is not null || challenge.ExpiresAt <= now)
+        {
+            throw ProblemException.Unauthorized(RecoveryCodeRefused);
+        }
+        // Not refused while locked: a user locked out by password guesses is exactly who needs recovery. Guessing is
+        // bounded per ticket instead, and each wrong code still counts towards the sign-in lockout.
+        if (challenge.Attempts >= _o.MaxFailedAttempts || challenge.EmailCodeHash is null || challenge.EmailCodeExpiresAt is null || challenge.EmailCodeExpiresAt <= now)
+        {
+            throw ProblemException.Unauthorized(RecoveryCodeRefused);
+        }
+        var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == challenge.UserId, ct);
+        if (!CryptographicOperations.FixedTimeEquals(challenge.EmailCodeHash, EmailCodeHash(challenge.Id, code)))
+        {
+            try
+            {
+                await RegisterOtpFailureAsync(challenge, user.Id, SecurityEventKind.OtpFailed, ct);
+            }
+            catch (ProblemException e) when (e.Status == 429)
+            {
+                // The lockout applies to sign-in; here it would tell a decoy ticket from a real one.
+            }
+            throw ProblemException.Unauthorized(RecoveryCodeRefused);
+        }
+        if (user.Suspended)
+        {
+            throw ProblemException.Forbidden("This account is suspended. Contact the platform administrator.");
+        }
+        var consumed = await db.LoginChallenges.Where(c => c.Id == challenge.Id && c.ConsumedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.ConsumedAt, now), ct);
+        if (consumed == 0)
+        {
+            throw ProblemException.Unauthorized(RecoveryCodeRefused);
+        }
+        var keys = await db.KeyBundles.AsNoTracking().FirstOrDefaultAsync(k => k.UserId == user.Id, ct) ?? throw ProblemException.NotFound("Key bundle");
+        var recoveryTicket = NewToken();
+        var completion = new LoginChallenge
+        {
+            Id = Guid.NewGuid(),
+            TicketHash = SessionAuthenticationHandler.TokenHash(recoveryTicket),
+            UserId = user.Id,
+            Purpose = ChallengePurpose.RecoveryCompletion,
+            ExpiresAt = now + _o.LoginTicketLifetime,
+        };
+        db.LoginChallenges.Add(completion);
+        await db.SaveChangesAsync(ct);
+        return new RecoveryBundleResponse(user.Id, new KdfParametersDto(user.KdfAlgorithm, user.KdfIterations, user.KdfSalt),
+            keys.SigningPublicKey, keys.EncryptionPublicKey, keys.RecoveryWrappedPrivateKeys, recoveryTicket, completion.ExpiresAt);
+    }
+
+    /// <summary>
+    /// Recovery step three: new password material signed with the keys the recovery code unlocked. The ticket is
+    /// single use (a bad signature also spends it); success clears lockout and revokes every session.
+    /// </summary>
+    public async Task CompleteRecoveryAsync(RecoveryCompleteRequest r, CancellationToken ct)
+    {
+        var v = new Validator();
+        v.Require(!string.IsNullOrWhiteSpace(r.RecoveryTicket), "recoveryTicket", "recoveryTicket is required.");
+        ValidatePasswordMaterial(v, r.NewAuthKey, r.NewKdf, r.NewPasswordWrappedPrivateKeys, r.Signature);
+        v.ThrowIfInvalid();
+
+        var hash = SessionAuthenticationHandler.TokenHash(r.RecoveryTicket);
+        var now = clock.GetUtcNow();
+        var challenge = await db.LoginChallenges.AsNoTracking()
+            .FirstOrDefaultAsync(c => c.TicketHash == hash && c.Purpose == ChallengePurpose.RecoveryCompletion, ct);
+        if (challenge is null || challenge.ConsumedAt is not null || challenge.ExpiresAt <= now)
+        {
+            throw ProblemException.Unauthorized(RecoveryTicketRefused);
+        }
+        var user = await db.Users.FirstAsync(u => u.Id == challenge.UserId, ct);
+        if (user.Suspended)
+        {
+            throw ProblemException.Forbidden("This account is suspended. Contact the platform administrator.");
+        }
+        var keys = await db.KeyBundles.FirstOrDefaultAsync(k => k.UserId == user.Id, ct) ?? throw ProblemException.NotFound("Key bundle");
+        var signed = PasswordMaterialBytes(RecoveryTag, user.Id, r.NewAuthKey, r.NewKdf, r.NewPasswordWrappedPrivateKeys);
+        if (!Signatures.Verify(keys.SigningPublicKey, signed, r.Signature))
+        {
+            await db.LoginChallenges.Where(c => c.Id == challenge.Id && c.ConsumedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.ConsumedAt, now), ct);
+            await events.RecordAsync(SecurityEventKind.AccessDenied, user.Id, user.Id, "recovery: signature does not verify", ct);
+            throw ProblemException.Invalid("signature", "The signature does not verify with the account's registered signing key.");
+        }
+
+        ApplyNewPassword(user, keys, r.NewAuthKey, r.NewKdf, r.NewPasswordWrappedPrivateKeys, now);
+        user.LockedUntil = null;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var consumed = await db.LoginChallenges.Where(c => c.Id == challenge.Id && c.ConsumedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.ConsumedAt, now), ct);
+        if (consumed == 0)
+        {
+            throw ProblemException.Unauthorized(RecoveryTicketRefused);
+        }
+        await SaveOrConflictAsync(ct);
+        var revoked = await db.Sessions.Where(s => s.UserId == user.Id && s.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, now), ct);
+        await tx.CommitAsync(ct);
+        await events.RecordAsync(SecurityEventKind.Recovered, user.Id, user.Id, $"revokedSessions={revoked}", ct);
+    }
+
+    private async Task SaveOrConflictAsync(CancellationToken ct)
+    {
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            throw ProblemException.Conflict("The account changed at the same time; reload and try again.");
+        }
+    }
+
     private async Task<TokenResponse> IssueSessionAsync(Guid userId, Guid familyId, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
@@ -501,14 +749,15 @@ public sealed class AccountService(
         return new TokenResponse(access, session.AccessExpiresAt, refresh, session.RefreshExpiresAt, await ToMeAsync(user, ct));
     }
 
-    private async Task<LoginChallenge> FindChallengeAsync(string? ticket, CancellationToken ct)
+    private async Task<LoginChallenge> FindChallengeAsync(string? ticket, ChallengePurpose purpose, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(ticket))
         {
             throw ProblemException.Invalid("ticket", "ticket is required.");
         }
         var hash = SessionAuthenticationHandler.TokenHash(ticket);
-        var challenge = await db.LoginChallenges.FirstOrDefaultAsync(c => c.TicketHash == hash, ct)
+        // A ticket is only ever accepted by the step it was issued for (a recovery ticket never signs anyone in).
+        var challenge = await db.LoginChallenges.FirstOrDefaultAsync(c => c.TicketHash == hash && c.Purpose == purpose, ct)
             ?? throw ProblemException.Unauthorized("The sign-in ticket is not valid; start again.");
         if (challenge.ConsumedAt is not null || challenge.ExpiresAt <= clock.GetUtcNow())
         {
@@ -533,9 +782,9 @@ public sealed class AccountService(
     }
 
     /// <summary>Counts a failure atomically; the attempt that reaches the limit locks the account.</summary>
-    private async Task RegisterFailureAsync(Guid userId, SecurityEventKind kind, CancellationToken ct)
+    private async Task RegisterFailureAsync(Guid userId, SecurityEventKind kind, CancellationToken ct, string? detail = null)
     {
-        await events.RecordAsync(kind, userId, userId, null, ct);
+        await events.RecordAsync(kind, userId, userId, detail, ct);
         await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.FailedAttempts, u => u.FailedAttempts + 1), ct);
         var now = clock.GetUtcNow();
         var until = now + _o.LockoutDuration;

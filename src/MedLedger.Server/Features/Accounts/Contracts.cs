@@ -71,3 +71,22 @@ public sealed record PublicKeysResponse(Guid UserId, Role Role, byte[] SigningPu
 public sealed record CreateAdminRequest(Guid UserId, string Email, byte[] AuthKey, KdfParametersDto Kdf, KeyBundleUpload Keys, SignedTransactionDto KeyRegistration);
 
 public sealed record ProfileUpdate(byte[]? EncryptedProfile);
+
+/// <summary>
+/// Signed-in password change. Everything is derived on the client (KeyVault.ChangePassword); the signature
+/// (signing key, canonical "medledger/v1/password-change") proves the caller holds the private keys.
+/// </summary>
+public sealed record ChangePasswordRequest(byte[] CurrentAuthKey, byte[] NewAuthKey, KdfParametersDto NewKdf, byte[] NewPasswordWrappedPrivateKeys, byte[] Signature);
+
+public sealed record RecoveryStartRequest(string Email);
+
+/// <summary>Always returned for a start, whether or not the email is registered.</summary>
+public sealed record RecoveryStartResponse(string Ticket);
+
+public sealed record RecoveryVerifyRequest(string Ticket, string Code);
+
+/// <summary>What a client needs to unlock the recovery wrap; the password wrap is deliberately not included (it would allow offline guessing of the old password).</summary>
+public sealed record RecoveryBundleResponse(Guid UserId, KdfParametersDto Kdf, byte[] SigningPublicKey, byte[] EncryptionPublicKey, byte[] RecoveryWrappedPrivateKeys, string RecoveryTicket, DateTimeOffset ExpiresAt);
+
+/// <summary>New password material signed (canonical "medledger/v1/recovery") with the keys unlocked by the recovery code.</summary>
+public sealed record RecoveryCompleteRequest(string RecoveryTicket, byte[] NewAuthKey, KdfParametersDto NewKdf, byte[] NewPasswordWrappedPrivateKeys, byte[] Signature);

@@ -97,11 +97,23 @@ public enum OtpMethod
     Email,
 }
 
-/// <summary>The state between login step one (credential) and step two (one-time code).</summary>
+/// <summary>What a <see cref="LoginChallenge"/> ticket may be used for; a ticket is never accepted by another step.</summary>
+public enum ChallengePurpose
+{
+    /// <summary>Sign-in: credential accepted, waiting for the one-time code.</summary>
+    Login,
+    /// <summary>Account recovery step one: waiting for the emailed code.</summary>
+    Recovery,
+    /// <summary>Account recovery step two: emailed code accepted, waiting for the new password material signed with the recovered keys.</summary>
+    RecoveryCompletion,
+}
+
+/// <summary>The state between login step one (credential) and step two (one-time code); also the recovery tickets.</summary>
 public sealed class LoginChallenge
 {
     public Guid Id { get; set; }
     public required byte[] TicketHash { get; set; }
+    public ChallengePurpose Purpose { get; set; }
     public Guid UserId { get; set; }
     public DateTimeOffset ExpiresAt { get; set; }
     public byte[]? EmailCodeHash { get; set; }

@@ -21,6 +21,8 @@ public enum SecurityEventKind
     Reinstated,
     AccessDenied,
     AdminCreated,
+    PasswordChanged,
+    Recovered,
 }
 
 /// <summary>Who did what and when. Ids only: no emails, names or content (they would leak into backups and exports).</summary>

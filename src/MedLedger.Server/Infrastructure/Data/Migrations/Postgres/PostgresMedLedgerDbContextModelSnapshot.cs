@@ -81,6 +81,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<byte[]>("TicketHash")
                         .IsRequired()
                         .HasColumnType("bytea");

@@ -76,6 +76,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<byte[]>("TicketHash")
                         .IsRequired()
                         .HasColumnType("BLOB");

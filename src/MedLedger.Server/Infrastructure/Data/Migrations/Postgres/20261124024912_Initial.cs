@@ -250,6 +250,7 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 {
                     Id = table.Column<Guid>(type: "uuid", nullable: false),
                     TicketHash = table.Column<byte[]>(type: "bytea", nullable: false),
+                    Purpose = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     UserId = table.Column<Guid>(type: "uuid", nullable: false),
                     ExpiresAt = table.Column<long>(type: "bigint", nullable: false),
                     EmailCodeHash = table.Column<byte[]>(type: "bytea", nullable: true),

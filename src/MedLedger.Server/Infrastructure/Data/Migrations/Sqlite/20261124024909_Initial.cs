@@ -249,6 +249,7 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 {
                     Id = table.Column<Guid>(type: "TEXT", nullable: false),
                     TicketHash = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    Purpose = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     UserId = table.Column<Guid>(type: "TEXT", nullable: false),
                     ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false),
                     EmailCodeHash = table.Column<byte[]>(type: "BLOB", nullable: true),

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteMedLedgerDbContext))]
-    [Migration("20261124021543_Initial")]
+    [Migration("20261124024909_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -78,6 +78,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
 
                     b.Property<byte[]>("TicketHash")
                         .IsRequired()

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresMedLedgerDbContext))]
-    [Migration("20261124021545_Initial")]
+    [Migration("20261124024912_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -83,6 +83,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
 
                     b.Property<byte[]>("TicketHash")
                         .IsRequired()

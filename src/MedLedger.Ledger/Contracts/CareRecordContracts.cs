@@ -17,6 +17,13 @@ public static class CareKeys
     public static string HospitalEmergencyKeyTransaction(string hospitalId) => $"emergency-key/{hospitalId}/tx";
 }
 
+/// <summary>A contract whose transactions only a user signs, with their currently registered key (never a peer).</summary>
+public abstract class UserSignedContract : LedgerContract
+{
+    public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context) =>
+        ContractChecks.RequireUserActor(tx) ?? LedgerAuthorization.RequireActorKey(tx, state);
+}
+
 internal static class ContractChecks
 {
     public static bool IsVerified(IStateReader state, string userId, string role) =>
@@ -56,11 +63,8 @@ internal static class ContractChecks
 /// HospitalStaff member (their registered key); the doctor must be a verified Doctor. Hospital
 /// membership of both is checked by the server against the organization directory.
 /// </summary>
-public abstract class CareContract : LedgerContract
+public abstract class CareContract : UserSignedContract
 {
-    public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context) =>
-        ContractChecks.RequireUserActor(tx) ?? LedgerAuthorization.RequireActorKey(tx, state);
-
     public sealed override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context)
     {
         ArgumentNullException.ThrowIfNull(tx);
@@ -127,13 +131,10 @@ public sealed class CareUnassignContract : CareContract
 /// Signed by the author: the patient, or a doctor currently assigned to the patient. Versions are
 /// consecutive from 1 and a record never changes patient.
 /// </summary>
-public sealed class RecordWriteContract : LedgerContract
+public sealed class RecordWriteContract : UserSignedContract
 {
     public const string TypeName = "records.write";
     public override string Type => TypeName;
-
-    public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context) =>
-        ContractChecks.RequireUserActor(tx) ?? LedgerAuthorization.RequireActorKey(tx, state);
 
     public override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context)
     {
@@ -300,13 +301,10 @@ public sealed class ConsentRevokeContract : LedgerContract
 /// hospital staff; the server checks the staff member belongs to that hospital. Anchors the key patients
 /// wrap their emergency summaries for, so a server cannot substitute its own key unnoticed.
 /// </summary>
-public sealed class HospitalEmergencyKeyContract : LedgerContract
+public sealed class HospitalEmergencyKeyContract : UserSignedContract
 {
     public const string TypeName = "emergency.hospital-key";
     public override string Type => TypeName;
-
-    public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context) =>
-        ContractChecks.RequireUserActor(tx) ?? LedgerAuthorization.RequireActorKey(tx, state);
 
     public override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context)
     {

@@ -159,7 +159,7 @@ public sealed partial class MedLedgerClient : IDisposable
         SendAsync<PublicKeys>(HttpMethod.Get, $"/api/users/{userId}/keys", null, authorize: true, ct);
 
     public Task<PublicKeys> GetPublicKeysByEmailAsync(string email, CancellationToken ct = default) =>
-        SendAsync<PublicKeys>(HttpMethod.Get, $"/api/users/by-email/keys?email={Uri.EscapeDataString(email)}", null, authorize: true, ct);
+        SendAsync<PublicKeys>(HttpMethod.Post, "/api/users/lookup", new { email }, authorize: true, ct);
 
     /// <summary>
     /// Public keys of someone we are about to encrypt for, checked against the ledger registration

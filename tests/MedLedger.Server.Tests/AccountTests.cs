@@ -327,7 +327,7 @@ public abstract class AccountFlows : IAsyncLifetime
         var pub = JsonSerializer.Deserialize<PublicKeysResponse>(raw, TestHost.Json)!;
         Assert.Equal(alice.Keys.Encryption.PublicKey, pub.EncryptionPublicKey);
         Assert.DoesNotContain("wrapped", raw, StringComparison.OrdinalIgnoreCase);
-        var byEmail = await bob.Api.GetFromJsonAsyncSafe<PublicKeysResponse>($"/api/users/by-email/keys?email={Uri.EscapeDataString(alice.Email)}");
+        var byEmail = await (await bob.Api.PostJson("/api/users/lookup", new MedLedger.Server.Features.Accounts.UserLookupRequest(alice.Email))).Read<PublicKeysResponse>();
         Assert.Equal(alice.Id, byEmail.UserId);
         Assert.Equal(HttpStatusCode.NotFound, (await bob.Api.GetAsync($"/api/users/{Guid.NewGuid()}/keys")).StatusCode);
         using var anon = _host.CreateClient();
@@ -350,6 +350,10 @@ public abstract class AccountFlows : IAsyncLifetime
     public async Task Logs_never_contain_passwords_auth_keys_codes_or_emails()
     {
         var patient = await _users.LoginWithEmailCodeAsync(await _users.RegisterAsync(Role.Patient));
+        var other = await _users.RegisterAsync(Role.Patient);
+        // Looking someone up by email (how sharing starts) must not write their email into request logs.
+        Assert.Equal(other.Id, (await (await patient.Api.PostJson("/api/users/lookup", new MedLedger.Server.Features.Accounts.UserLookupRequest(other.Email))).Read<PublicKeysResponse>()).UserId);
+        Assert.Contains(_host.Logs.Lines, l => l.Contains("Microsoft", StringComparison.Ordinal));
         var code = await _users.LatestEmailCodeAsync(patient.Email, patient.Api);
         var all = string.Join("\n", _host.Logs.Lines);
         Assert.NotEmpty(_host.Logs.Lines);
@@ -357,7 +361,12 @@ public abstract class AccountFlows : IAsyncLifetime
         Assert.DoesNotContain(Convert.ToBase64String(patient.AuthKey), all);
         Assert.DoesNotContain(patient.Tokens!.AccessToken, all);
         Assert.DoesNotContain("code is " + code, all);
-        Assert.DoesNotContain(patient.Email, all);
+        foreach (var email in new[] { patient.Email, other.Email })
+        {
+            // Literal and URL-encoded: a request line logs the latter.
+            Assert.DoesNotContain(email, all);
+            Assert.DoesNotContain(Uri.EscapeDataString(email), all);
+        }
     }
 }
 

@@ -90,4 +90,34 @@ public sealed class LedgerApiTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode)422, (await patient.Api.GetAsync($"/api/ledger/transactions/not-hex")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await patient.Api.GetAsync($"/api/ledger/blocks/999999")).StatusCode);
     }
+
+    [Fact]
+    public async Task Mangled_signed_transactions_are_refused_with_problems_never_500_and_register_nobody()
+    {
+        var (authKey, kdf, upload, keys) = TestUsers.ClientSideKeys("pw");
+        var userId = Guid.NewGuid();
+        var good = TestUsers.KeyRegistration(userId, Role.Patient, keys);
+        var variants = new List<SignedTransactionDto>();
+        for (var cut = 0; cut < good.Transaction.Length; cut += 7)
+        {
+            variants.Add(good with { Transaction = good.Transaction[..cut] });
+        }
+        for (var pos = 0; pos < good.Transaction.Length; pos += 5)
+        {
+            var flipped = good.Transaction.ToArray();
+            flipped[pos] ^= 0xFF;
+            variants.Add(good with { Transaction = flipped });
+        }
+        variants.Add(good with { Signature = good.Signature[..10] });
+        variants.Add(good with { Transaction = [.. good.Transaction, 0, 0, 0, 1] });
+        using var anon = _host.CreateClient();
+        var i = 0;
+        foreach (var v in variants)
+        {
+            var res = await anon.PostJson("/api/auth/register", new RegisterRequest(userId, $"fuzz{i++}@example.org", Role.Patient, authKey, kdf, upload, v));
+            Assert.True((int)res.StatusCode is >= 400 and < 500, $"variant {i} answered {res.StatusCode}: {await res.Content.ReadAsStringAsync()}");
+            await res.Problem();
+        }
+        Assert.Null(await _host.Service<LedgerGateway>().Peer.Queries.GetRegisteredKeysAsync(userId.ToString()));
+    }
 }

@@ -46,7 +46,7 @@ public sealed class CuriousServerTests : IAsyncLifetime
         await patient.Client.AddVersionAsync(rec.RecordId, Encoding.UTF8.GetBytes(Observation(markers[1])));
         await patient.Client.CreateFileRecordAsync(Encoding.UTF8.GetBytes("%PDF-1.7 discharge letter " + markers[2]), "application/pdf");
         await staff.Client.AssignDoctorAsync(doctor.Id, patient.Id);
-        await patient.Client.GrantConsentAsync(doctor.Id, ConsentScope.All);
+        await patient.Client.GrantConsentAsync((await patient.Client.GetPublicKeysByEmailAsync(doctor.Email)).UserId, ConsentScope.All);
         Assert.Contains(markers[1], Encoding.UTF8.GetString((await doctor.Client.OpenRecordAsync(rec.RecordId)).Content));
         await doctor.Client.CreateFhirRecordAsync(Observation(markers[3]), patient.Id);
 
@@ -87,6 +87,13 @@ public sealed class CuriousServerTests : IAsyncLifetime
             {
                 Assert.True(bytes.AsSpan().IndexOf(needle) < 0, $"{what} found in {name}");
             }
+        }
+        // Emails live in the accounts table by design, but never in logs, in any encoding.
+        var logs = Encoding.UTF8.GetString(haystacks.Single(h => h.Name == "logs").Bytes);
+        foreach (var u in new[] { admin, staff, doctor, patient })
+        {
+            Assert.DoesNotContain(u.Email, logs);
+            Assert.DoesNotContain(Uri.EscapeDataString(u.Email), logs);
         }
         // The ledger rows exist and are what we searched (no medical content, only ids and hashes).
         Assert.Contains(haystacks, h => h.Bytes.AsSpan().IndexOf("records.write"u8) >= 0);

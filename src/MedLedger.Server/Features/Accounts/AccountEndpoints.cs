@@ -59,7 +59,8 @@ public static class AccountEndpoints
 
         var users = app.MapGroup("/api/users").WithTags("Accounts").RequireAuthorization();
         users.MapGet("/{id:guid}/keys", (Guid id, AccountService s, CancellationToken ct) => s.PublicKeysAsync(id, ct));
-        users.MapGet("/by-email/keys", (string email, AccountService s, CancellationToken ct) => s.PublicKeysByEmailAsync(email, ct));
+        // POST, not a query string: emails must not end up in URLs (request logs, proxies, browser history).
+        users.MapPost("/lookup", (UserLookupRequest r, AccountService s, CancellationToken ct) => s.PublicKeysByEmailAsync(r.Email, ct));
         return app;
     }
 

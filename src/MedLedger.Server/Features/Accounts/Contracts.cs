@@ -70,6 +70,8 @@ public sealed record PublicKeysResponse(Guid UserId, Role Role, byte[] SigningPu
 
 public sealed record CreateAdminRequest(Guid UserId, string Email, byte[] AuthKey, KdfParametersDto Kdf, KeyBundleUpload Keys, SignedTransactionDto KeyRegistration);
 
+public sealed record UserLookupRequest(string Email);
+
 public sealed record ProfileUpdate(byte[]? EncryptedProfile);
 
 /// <summary>

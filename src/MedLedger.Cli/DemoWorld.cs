@@ -1,7 +1,5 @@
-using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using MedLedger.Cli.Commands;
 using MedLedger.Client;
 using OtpNet;
@@ -16,7 +14,7 @@ public sealed record DemoUser(string Email, string Password, string Role, string
 /// enrolled through the SDK over HTTP (keys made and wrapped client-side). Only the first admin is
 /// created through the server's own `admin create` path, as in production.
 /// </summary>
-public static partial class DemoWorld
+public static class DemoWorld
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -118,15 +116,7 @@ public static partial class DemoWorld
     private static async Task<(MedLedgerClient Client, string Secret)> SignInAndEnrolAsync(Func<HttpClient> http, string email, string password, CancellationToken ct)
     {
         var client = new MedLedgerClient(http(), ownsHttp: true);
-        var challenge = await client.StartLoginAsync(email, password, ct);
-        if (!challenge.EmailCodeSent)
-        {
-            await client.RequestEmailCodeAsync(challenge, ct);
-        }
-        using var outbox = http();
-        var messages = await outbox.GetFromJsonAsync<List<JsonElement>>($"/api/dev/outbox?to={Uri.EscapeDataString(email)}", ct);
-        var code = SixDigits().Match(messages!.First().GetProperty("body").GetString()!).Groups[1].Value;
-        await client.CompleteLoginAsync(challenge, OtpMethod.Email, code, ct);
+        await client.LoginWithDevOutboxAsync(email, password, ct);
         var enrolment = await client.BeginTotpEnrollmentAsync(ct);
         await client.ConfirmTotpAsync(new Totp(Base32Encoding.ToBytes(enrolment.Secret)).ComputeTotp(), ct);
         return (client, enrolment.Secret);
@@ -142,7 +132,4 @@ public static partial class DemoWorld
         }
         return $"demo-{new string(chars, 0, 4)}-{new string(chars, 4, 4)}-{new string(chars, 8, 4)}-{new string(chars, 12, 4)}";
     }
-
-    [GeneratedRegex(@"\b(\d{6})\b")]
-    private static partial Regex SixDigits();
 }

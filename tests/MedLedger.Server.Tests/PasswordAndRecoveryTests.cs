@@ -81,16 +81,15 @@ public sealed class PasswordAndRecoveryTests : IAsyncLifetime
     private async Task<string> LatestCodeAsync(string email, string subjectContains)
     {
         using var http = _host.CreateClient();
-        var messages = await http.GetFromJsonAsync<List<JsonElement>>($"/api/dev/outbox?to={Uri.EscapeDataString(email)}");
-        var latest = messages!.First();
-        Assert.Contains(subjectContains, latest.GetProperty("subject").GetString());
-        return System.Text.RegularExpressions.Regex.Match(latest.GetProperty("body").GetString()!, @"\b(\d{6})\b").Groups[1].Value;
+        var latest = (await new MedLedgerClient(http).ReadDevOutboxAsync(email))[0];
+        Assert.Contains(subjectContains, latest.Subject);
+        return MedLedgerClient.CodeIn(latest);
     }
 
     private async Task<int> OutboxCountAsync(string email)
     {
         using var http = _host.CreateClient();
-        return (await http.GetFromJsonAsync<List<JsonElement>>($"/api/dev/outbox?to={Uri.EscapeDataString(email)}"))!.Count;
+        return (await new MedLedgerClient(http).ReadDevOutboxAsync(email)).Count;
     }
 
     private async Task<Guid> CreateRecordAsync(SdkUser u) =>

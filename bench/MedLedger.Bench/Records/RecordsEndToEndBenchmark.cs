@@ -494,7 +494,7 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
     private sealed record BenchUser(MedLedgerClient Client, Guid Id, string Email, Guid? OrganizationId);
 
     /// <summary>The account set-up of tests/MedLedger.Server.Tests/Infrastructure/SdkWorld.cs, over real HTTP.</summary>
-    private sealed partial class World(WebApplication app, Uri baseAddress)
+    private sealed class World(WebApplication app, Uri baseAddress)
     {
         private int _n;
 
@@ -531,19 +531,8 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
         private async Task<BenchUser> LoginAsync(string email, string password)
         {
             var client = NewClient();
-            var challenge = await client.StartLoginAsync(email, password);
-            if (!challenge.EmailCodeSent)
-            {
-                await client.RequestEmailCodeAsync(challenge);
-            }
-            using var http = new HttpClient { BaseAddress = baseAddress };
-            var messages = await http.GetFromJsonAsync<List<JsonElement>>(new Uri($"/api/dev/outbox?to={Uri.EscapeDataString(email)}", UriKind.Relative));
-            var code = Code().Match(messages!.First().GetProperty("body").GetString()!).Groups[1].Value;
-            var me = await client.CompleteLoginAsync(challenge, MedLedger.Client.OtpMethod.Email, code);
+            var me = await client.LoginWithDevOutboxAsync(email, password);
             return new BenchUser(client, me.Id, email, me.OrganizationId);
         }
-
-        [GeneratedRegex(@"\b(\d{6})\b")]
-        private static partial Regex Code();
     }
 }

@@ -1,6 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
-using System.Text.RegularExpressions;
 using MedLedger.Client;
 using MedLedger.Server.Features.Accounts;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,7 +11,7 @@ public sealed record SdkUser(MedLedgerClient Client, Guid Id, string Email, stri
 /// Users driven through the real C# SDK against the TestServer: all key generation, wrapping,
 /// sealing and signing happen in the SDK exactly as on a user's device.
 /// </summary>
-public sealed partial class SdkWorld(TestHost host)
+public sealed class SdkWorld(TestHost host)
 {
     private int _n;
 
@@ -49,15 +46,7 @@ public sealed partial class SdkWorld(TestHost host)
     public async Task<SdkUser> LoginAsync(string email, string password, MedLedger.Client.Role role, Guid? org)
     {
         var client = NewClient();
-        var challenge = await client.StartLoginAsync(email, password);
-        if (!challenge.EmailCodeSent)
-        {
-            await client.RequestEmailCodeAsync(challenge);
-        }
-        using var http = host.CreateClient();
-        var messages = await http.GetFromJsonAsync<List<JsonElement>>($"/api/dev/outbox?to={Uri.EscapeDataString(email)}");
-        var code = Code().Match(messages!.First().GetProperty("body").GetString()!).Groups[1].Value;
-        var me = await client.CompleteLoginAsync(challenge, MedLedger.Client.OtpMethod.Email, code);
+        var me = await client.LoginWithDevOutboxAsync(email, password);
         return new SdkUser(client, me.Id, email, password, role, me.OrganizationId);
     }
 
@@ -87,6 +76,4 @@ public sealed partial class SdkWorld(TestHost host)
         return user;
     }
 
-    [GeneratedRegex(@"\b(\d{6})\b")]
-    private static partial Regex Code();
 }

@@ -119,9 +119,8 @@ public sealed class TestUsers(TestHost host)
     /// <summary>Reads the newest code sent to this user through the demo-only dev outbox endpoint.</summary>
     public async Task<string> LatestEmailCodeAsync(string email, HttpClient client)
     {
-        var messages = await client.GetFromJsonAsyncSafe<List<JsonElement>>($"/api/dev/outbox?to={Uri.EscapeDataString(email)}");
-        var body = messages.First().GetProperty("body").GetString()!;
-        return System.Text.RegularExpressions.Regex.Match(body, @"\b(\d{6})\b").Groups[1].Value;
+        var messages = await new MedLedger.Client.MedLedgerClient(client).ReadDevOutboxAsync(email);
+        return MedLedger.Client.MedLedgerClient.CodeIn(messages[0]);
     }
 
     public async Task<TestUser> LoginWithEmailCodeAsync(TestUser user)

@@ -118,13 +118,13 @@ public sealed class ConsentService(MedLedgerDbContext db, LedgerGateway ledger, 
             GrantTransactionId = receipt.TransactionId,
         };
         db.Set<ConsentGrant>().Add(grant);
-        foreach (var w in wrapsByVersion.Values)
+        // A grantee may already hold a wrap (e.g. as author, or via an earlier grant); keep that one. One query, not one per wrap.
+        var recordIds = wrapsByVersion.Keys.Select(k => k.Item1).Distinct().ToList();
+        var held = (await db.Set<RecordWrap>().AsNoTracking().Where(x => x.ReaderId == r.GranteeId && recordIds.Contains(x.RecordId))
+            .Select(x => new { x.RecordId, x.Version }).ToListAsync(ct)).Select(x => (x.RecordId, x.Version)).ToHashSet();
+        foreach (var w in wrapsByVersion.Values.Where(w => !held.Contains((w.RecordId, w.Version))))
         {
-            // A grantee may already hold a wrap (e.g. as author, or via an earlier grant); keep that one.
-            if (!await db.Set<RecordWrap>().AnyAsync(x => x.RecordId == w.RecordId && x.Version == w.Version && x.ReaderId == r.GranteeId, ct))
-            {
-                db.Set<RecordWrap>().Add(new RecordWrap { RecordId = w.RecordId, Version = w.Version, ReaderId = r.GranteeId, ReaderKeyId = w.ReaderKeyId, Enc = w.Enc, WrappedKey = w.WrappedKey, GrantId = grant.Id });
-            }
+            db.Set<RecordWrap>().Add(new RecordWrap { RecordId = w.RecordId, Version = w.Version, ReaderId = r.GranteeId, ReaderKeyId = w.ReaderKeyId, Enc = w.Enc, WrappedKey = w.WrappedKey, GrantId = grant.Id });
         }
         await db.SaveChangesAsync(ct);
         return await ToResponseAsync(grant, ct);

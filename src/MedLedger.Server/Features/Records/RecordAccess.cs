@@ -30,45 +30,70 @@ public sealed class RecordAccess(MedLedgerDbContext db, LedgerGateway ledger, Se
     /// <summary>The active grant that lets <paramref name="caller"/> read the record, or a refusal code.</summary>
     public async Task<(ConsentGrant? Grant, string? Refusal)> ReadDecisionAsync(Caller caller, MedicalRecord record, CancellationToken ct)
     {
-        if (caller.Role == Role.Patient)
+        var facts = await FactsAsync(caller, [record], ct);
+        return Decide(caller, record, facts);
+    }
+
+    /// <summary>The subset of <paramref name="records"/> the caller may read, with a fixed number of queries per distinct patient.</summary>
+    public async Task<HashSet<Guid>> ReadableAsync(Caller caller, IReadOnlyList<MedicalRecord> records, CancellationToken ct)
+    {
+        var facts = await FactsAsync(caller, records, ct);
+        return records.Where(r => Decide(caller, r, facts).Refusal is null).Select(r => r.Id).ToHashSet();
+    }
+
+    /// <summary>What the rules need to know, fetched once for a set of records.</summary>
+    private sealed record AccessFacts(HashSet<Guid> AssignedPatients, ILookup<Guid, ConsentGrant> GrantsByPatient, HashSet<Guid> ClaimLinkedRecords, DateTimeOffset Now);
+
+    private async Task<AccessFacts> FactsAsync(Caller caller, IReadOnlyList<MedicalRecord> records, CancellationToken ct)
+    {
+        var patients = records.Select(r => r.PatientId).Distinct().ToList();
+        var assigned = new HashSet<Guid>();
+        var grants = Array.Empty<ConsentGrant>().ToLookup(g => g.PatientId);
+        var linked = new HashSet<Guid>();
+        if (caller.Role is Role.Doctor or Role.Pharmacist or Role.InsurerStaff)
         {
-            return record.PatientId == caller.Id ? (null, null) : (null, "not-own-record");
+            if (caller.Role == Role.Doctor)
+            {
+                foreach (var p in patients)
+                {
+                    if (await IsAssignedAsync(caller.Id, p, ct))
+                    {
+                        assigned.Add(p);
+                    }
+                }
+            }
+            grants = (await db.Set<ConsentGrant>().AsNoTracking()
+                    .Where(g => g.GranteeId == caller.Id && g.RevokedAt == null && patients.Contains(g.PatientId)).ToListAsync(ct))
+                .ToLookup(g => g.PatientId);
+            if (caller.Role == Role.InsurerStaff && caller.OrganizationId is { } insurer)
+            {
+                var ids = records.Select(r => r.Id).ToList();
+                linked = (await db.Set<ClaimRecordLink>().AsNoTracking()
+                    .Where(l => l.InsurerOrganizationId == insurer && ids.Contains(l.RecordId)).Select(l => l.RecordId).ToListAsync(ct)).ToHashSet();
+            }
         }
+        return new AccessFacts(assigned, grants, linked, clock.GetUtcNow());
+    }
+
+    /// <summary>The read rules themselves, over facts fetched beforehand (pure, so single and batch reads agree).</summary>
+    private static (ConsentGrant? Grant, string? Refusal) Decide(Caller caller, MedicalRecord record, AccessFacts facts)
+    {
         switch (caller.Role)
         {
-            case Role.Doctor:
-                if (!await IsAssignedAsync(caller.Id, record.PatientId, ct))
-                {
-                    return (null, "not-assigned");
-                }
-                break;
-            case Role.Pharmacist:
-                if (record.Category != MedicationRequest)
-                {
-                    return (null, "pharmacist-non-prescription");
-                }
-                break;
-            case Role.InsurerStaff:
-                if (caller.OrganizationId is not { } insurer
-                    || !await db.Set<ClaimRecordLink>().AnyAsync(l => l.RecordId == record.Id && l.InsurerOrganizationId == insurer, ct))
-                {
-                    return (null, "not-attached-to-claim");
-                }
-                break;
+            case Role.Patient:
+                return record.PatientId == caller.Id ? (null, null) : (null, "not-own-record");
+            case Role.Doctor when !facts.AssignedPatients.Contains(record.PatientId):
+                return (null, "not-assigned");
+            case Role.Pharmacist when record.Category != MedicationRequest:
+                return (null, "pharmacist-non-prescription");
+            case Role.InsurerStaff when !facts.ClaimLinkedRecords.Contains(record.Id):
+                return (null, "not-attached-to-claim");
+            case Role.Doctor or Role.Pharmacist or Role.InsurerStaff:
+                var grant = facts.GrantsByPatient[record.PatientId].FirstOrDefault(g => g.IsActive(facts.Now) && g.Covers(record.Id, record.Category));
+                return grant is null ? (null, "no-consent") : (grant, null);
             default:
                 return (null, "role-never-reads-records");
         }
-        var grant = await ActiveGrantAsync(record.PatientId, caller.Id, record, ct);
-        return grant is null ? (null, "no-consent") : (grant, null);
-    }
-
-    public async Task<ConsentGrant?> ActiveGrantAsync(Guid patientId, Guid granteeId, MedicalRecord record, CancellationToken ct)
-    {
-        var now = clock.GetUtcNow();
-        var grants = await db.Set<ConsentGrant>().AsNoTracking()
-            .Where(g => g.PatientId == patientId && g.GranteeId == granteeId && g.RevokedAt == null)
-            .ToListAsync(ct);
-        return grants.FirstOrDefault(g => g.IsActive(now) && g.Covers(record.Id, record.Category));
     }
 
     /// <summary>May the caller author a version for this patient? Patients for themselves; doctors while assigned.</summary>

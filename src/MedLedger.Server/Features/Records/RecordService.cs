@@ -269,28 +269,29 @@ public sealed class RecordService(MedLedgerDbContext db, RecordAccess access, Le
         {
             q = q.Where(r => r.Category == category);
         }
-        var rows = await (from r in q
-                          join v in db.Set<RecordVersion>() on new { r.Id, V = r.LatestVersion } equals new { Id = v.RecordId, V = v.Version }
-                          select new { Record = r, v.AuthorId, v.ContentType, v.CreatedAtMs })
-            .OrderByDescending(x => x.CreatedAtMs).Take(1000).ToListAsync(ct);
-        var result = new List<RecordListItem>();
-        foreach (var x in rows)
+        if (author is { } a)
         {
-            if (from is { } fr && x.CreatedAtMs < fr.ToUnixTimeMilliseconds() || to is { } tt && x.CreatedAtMs > tt.ToUnixTimeMilliseconds())
-            {
-                continue;
-            }
-            if (author is { } a && !await db.Set<RecordVersion>().AnyAsync(v => v.RecordId == x.Record.Id && v.AuthorId == a, ct))
-            {
-                continue;
-            }
-            if (caller.Role != Role.Patient && (await access.ReadDecisionAsync(caller, x.Record, ct)).Refusal is not null)
-            {
-                continue;
-            }
-            result.Add(new RecordListItem(x.Record.Id, x.Record.PatientId, x.Record.Category, x.Record.LatestVersion, x.AuthorId, x.ContentType, x.CreatedAtMs, x.Record.UpdatedAt.ToUnixTimeMilliseconds()));
+            q = q.Where(r => db.Set<RecordVersion>().Any(v => v.RecordId == r.Id && v.AuthorId == a));
         }
-        return result;
+        var rows = from r in q
+                   join v in db.Set<RecordVersion>() on new { r.Id, V = r.LatestVersion } equals new { Id = v.RecordId, V = v.Version }
+                   select new { Record = r, v.AuthorId, v.ContentType, v.CreatedAtMs };
+        if (from is { } fr)
+        {
+            var ms = fr.ToUnixTimeMilliseconds();
+            rows = rows.Where(x => x.CreatedAtMs >= ms);
+        }
+        if (to is { } tt)
+        {
+            var ms = tt.ToUnixTimeMilliseconds();
+            rows = rows.Where(x => x.CreatedAtMs <= ms);
+        }
+        var page = await rows.OrderByDescending(x => x.CreatedAtMs).Take(1000).ToListAsync(ct);
+        // Everyone but the patient sees only what the read rules allow, decided for the whole page at once.
+        var readable = caller.Role == Role.Patient ? null : await access.ReadableAsync(caller, page.Select(x => x.Record).ToList(), ct);
+        return page.Where(x => readable is null || readable.Contains(x.Record.Id))
+            .Select(x => new RecordListItem(x.Record.Id, x.Record.PatientId, x.Record.Category, x.Record.LatestVersion, x.AuthorId, x.ContentType, x.CreatedAtMs, x.Record.UpdatedAt.ToUnixTimeMilliseconds()))
+            .ToList();
     }
 
     /// <summary>Versions of a record with the caller's wraps, for the patient's client re-wrapping when sharing.</summary>

@@ -64,7 +64,7 @@ public sealed class SdkWorld(TestHost host)
         {
             await admin.Client.DecideProfessionalAsync(u.Id, true);
         }
-        // Re-login so the refreshed session reflects verification (claims are read per request anyway).
+        // No re-login needed: verification claims are read from the database on every request.
         return (staff, list);
     }
 

@@ -60,7 +60,7 @@ public sealed class RecordFlowTests : IAsyncLifetime
         var opened = await patient.Client.OpenRecordAsync(created.RecordId);
         Assert.Equal(json, Encoding.UTF8.GetString(opened.Content));
 
-        var json2 = json.Replace("\"severity\"", "\"severity\"", StringComparison.Ordinal).Replace("f001", "f001", StringComparison.Ordinal) + "\n";
+        var json2 = json + "\n"; // a new version with different bytes
         var v2 = await patient.Client.AddVersionAsync(created.RecordId, Encoding.UTF8.GetBytes(json2));
         Assert.Equal(2, v2.Version);
         Assert.Equal(created.RecordId, v2.RecordId);
@@ -121,7 +121,12 @@ public sealed class RecordFlowTests : IAsyncLifetime
         var noConsent = await Assert.ThrowsAsync<MedLedgerApiException>(() => doctor.Client.OpenRecordAsync(record.RecordId));
         Assert.Equal(HttpStatusCode.Forbidden, noConsent.Status);
 
+        // Assigned without consent: listing the patient shows nothing the doctor cannot read.
+        Assert.Empty(await doctor.Client.ListRecordsAsync(patientId: patient.Id));
         var grant = await patient.Client.GrantConsentAsync(doctor.Id, ConsentScope.All, purpose: "treatment");
+        Assert.Equal(record.RecordId, Assert.Single(await doctor.Client.ListRecordsAsync(patientId: patient.Id)).RecordId);
+        Assert.Single(await doctor.Client.ListRecordsAsync(patientId: patient.Id, author: patient.Id));
+        Assert.Empty(await doctor.Client.ListRecordsAsync(patientId: patient.Id, author: doctor.Id));
         Assert.True(grant.Active);
         var read = await doctor.Client.OpenRecordAsync(record.RecordId);
         Assert.Equal(Fhir("Condition-For-Patient-f001.json"), Encoding.UTF8.GetString(read.Content));
@@ -192,6 +197,8 @@ public sealed class RecordFlowTests : IAsyncLifetime
 
         // The allowed paths next to them: the pharmacist's prescription, and the insurer once the record is attached to a claim.
         Assert.Equal("MedicationRequest", (await pharmacist.Client.OpenRecordAsync(prescription.RecordId)).Category);
+        Assert.Equal(prescription.RecordId, Assert.Single(await pharmacist.Client.ListRecordsAsync()).RecordId);
+        Assert.Empty(await insurer.Client.ListRecordsAsync());
         await using (var scope = _host.App.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<MedLedgerDbContext>();
@@ -199,6 +206,7 @@ public sealed class RecordFlowTests : IAsyncLifetime
             await db.SaveChangesAsync();
         }
         Assert.Equal("Condition", (await insurer.Client.OpenRecordAsync(condition.RecordId)).Category);
+        Assert.Equal(condition.RecordId, Assert.Single(await insurer.Client.ListRecordsAsync()).RecordId);
 
         // Listing another patient's records is refused too; hospital staff and admins never read records.
         var list = await Assert.ThrowsAsync<MedLedgerApiException>(() => intruder.Client.ListRecordsAsync(patientId: patient.Id));

@@ -10,6 +10,15 @@ if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
   apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql-15
 fi
 
+# The browser app (web/): exact versions from package-lock.json, type-checked and bundled into web/dist,
+# which the server build copies next to its binaries and serves at `/`.
+(cd web && npm ci --no-audit --no-fund && npm run build)
+# The browser tests drive Debian's Chromium (never a downloaded browser).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Chromium missing; installing Debian's chromium (needs root)…"
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+fi
+
 dotnet tool restore
 dotnet restore MedLedger.slnx
 dotnet build MedLedger.slnx --no-restore -c Release

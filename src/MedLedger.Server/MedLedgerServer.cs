@@ -5,6 +5,7 @@ using MedLedger.Server.Features.Admin;
 using MedLedger.Server.Features.Hospitals;
 using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Features.Organizations;
+using MedLedger.Server.Features.WebApp;
 using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.Data;
 using MedLedger.Server.Infrastructure.Errors;
@@ -94,6 +95,7 @@ public static class MedLedgerServer
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = DefaultMaxBodyBytes);
         services.AddOpenApi();
         services.AddHospitals(builder.Configuration);
+        services.AddWebApp(builder.Configuration);
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -130,6 +132,7 @@ public static class MedLedgerServer
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestSizeLimitMiddleware>();
+        app.UseWebApp();
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();

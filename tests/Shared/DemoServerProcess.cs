@@ -68,12 +68,12 @@ public sealed class DemoServerProcess : IAsyncDisposable
     public string DataDirectory { get; }
     public IReadOnlyList<DemoAccount> Accounts { get; private set; } = [];
 
-    private DemoServerProcess(string url, string data, string homes)
+    private DemoServerProcess(string url, string data, string homes, IReadOnlyDictionary<string, string>? environment)
     {
         Url = url;
         DataDirectory = data;
         _homes = homes;
-        _server = CliBinary.Start(["serve", "--demo", "--data", data, "--urls", url]);
+        _server = CliBinary.Start(["serve", "--demo", "--data", data, "--urls", url], environment);
         _server.OutputDataReceived += (_, e) => Keep(e.Data);
         _server.ErrorDataReceived += (_, e) => Keep(e.Data);
         _server.BeginOutputReadLine();
@@ -92,7 +92,7 @@ public sealed class DemoServerProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<DemoServerProcess> StartAsync()
+    public static async Task<DemoServerProcess> StartAsync(IReadOnlyDictionary<string, string>? environment = null)
     {
         int port;
         using (var l = new TcpListener(IPAddress.Loopback, 0))
@@ -102,7 +102,7 @@ public sealed class DemoServerProcess : IAsyncDisposable
         }
         var id = Guid.NewGuid().ToString("N")[..10];
         var server = new DemoServerProcess($"http://127.0.0.1:{port}",
-            System.IO.Path.Combine(System.IO.Path.GetTempPath(), "medledger-demo-" + id), System.IO.Path.Combine(System.IO.Path.GetTempPath(), "medledger-homes-" + id));
+            System.IO.Path.Combine(System.IO.Path.GetTempPath(), "medledger-demo-" + id), System.IO.Path.Combine(System.IO.Path.GetTempPath(), "medledger-homes-" + id), environment);
         var file = System.IO.Path.Combine(server.DataDirectory, "demo-users.json");
         var deadline = DateTime.UtcNow.AddMinutes(3);
         while (true)

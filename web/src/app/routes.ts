@@ -1,0 +1,18 @@
+import type { Role } from './http';
+import type { RouteDef } from './router';
+import { authRoutes } from '../features/auth/routes';
+import { patientRoutes } from '../features/patient/routes';
+import { doctorRoutes } from '../features/doctor/routes';
+import { staffRoutes } from '../features/staff/routes';
+import { adminRoutes } from '../features/admin/routes';
+import { sharedRoutes } from '../features/shared/routes';
+import { hospitalsRoutes } from '../features/hospitals/routes';
+
+// Each feature folder owns its screens; this list only puts them together (first match wins).
+export const routes: RouteDef[] = [...authRoutes, ...patientRoutes, ...doctorRoutes, ...staffRoutes, ...adminRoutes, ...hospitalsRoutes, ...sharedRoutes];
+
+/** Where a role lands after sign-in (its first navigation entry). */
+export function homeFor(role: Role): string {
+  const first = routes.find((r) => r.nav && Array.isArray(r.roles) && r.roles.includes(role));
+  return first?.path ?? '/account';
+}

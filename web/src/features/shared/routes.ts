@@ -1,0 +1,3 @@
+import type { RouteDef } from '../../app/router';
+
+export const sharedRoutes: RouteDef[] = [];

@@ -1,0 +1,119 @@
+// Ledger plumbing every feature shares: the pinned peer key, user-signed transactions in their wire
+// form, receipt checks, and key transparency (public keys must match their ledger registration).
+import { fromBase64, toBase64 } from '../crypto';
+import { createTransaction, receiptTransaction, verifyReceipt, type LedgerReceipt } from '../ledger';
+import { api } from '../app/http';
+import { requireSession } from '../app/session';
+
+export interface PeerInfo {
+  peerId: string;
+  publicKey: string;
+}
+
+/** A signed transaction as the API carries it (`SignedTransaction`: signing bytes + signature, base64). */
+export interface SignedTransactionWire {
+  transaction: string;
+  signature: string;
+}
+
+export class VerificationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VerificationError';
+  }
+}
+
+let pinnedPeer: Promise<Uint8Array> | null = null;
+
+/** The peer's signing key, fetched once per page load and pinned (trust on first use, like the SDK). */
+export function peerKey(): Promise<Uint8Array> {
+  pinnedPeer ??= api.get<PeerInfo>('/api/ledger/peer', { auth: false }).then((p) => fromBase64(p.publicKey));
+  pinnedPeer.catch(() => (pinnedPeer = null));
+  return pinnedPeer;
+}
+
+/** Checks a receipt against the pinned peer key; throws unless it verifies and the ledger accepted the transaction. */
+export async function checkReceipt(receipt: LedgerReceipt): Promise<void> {
+  const error = await verifyReceipt(receipt, await peerKey());
+  if (error) throw new VerificationError(`The ledger receipt does not verify: ${error}`);
+  if (!receipt.valid) throw new VerificationError(`The ledger recorded the transaction as invalid: ${receipt.reason ?? 'no reason given'}`);
+}
+
+/** Whether a receipt verifies (for "verified" marks); never throws. */
+export async function receiptVerifies(receipt: LedgerReceipt): Promise<boolean> {
+  try {
+    return (await verifyReceipt(receipt, await peerKey())) === null;
+  } catch {
+    return false;
+  }
+}
+
+/** Signs a ledger transaction with the signed-in user's signing key, on this device. */
+export async function signTransaction(type: string, payload: Record<string, string>): Promise<SignedTransactionWire> {
+  const s = requireSession();
+  const tx = await createTransaction(type, s.tokens.user.id, payload, s.keys.signing);
+  return { transaction: toBase64(tx.signingBytes), signature: toBase64(tx.signature) };
+}
+
+export interface PublicKeys {
+  userId: string;
+  role: string;
+  signingPublicKey: string;
+  encryptionPublicKey: string;
+}
+
+export interface VerifiedKeys {
+  userId: string;
+  role: string;
+  signingPublicKey: Uint8Array;
+  encryptionPublicKey: Uint8Array;
+}
+
+interface RegisteredKeys {
+  userId: string;
+  signingPublicKey: string;
+  encryptionPublicKey: string;
+  receipt: LedgerReceipt;
+}
+
+const verifiedKeys = new Map<string, Promise<VerifiedKeys>>();
+
+/**
+ * Refuses keys that differ from the user's key registration on the ledger, so the server cannot
+ * substitute its own key for someone we encrypt to or verify (cached per page load once checked).
+ */
+export async function ensureKeysOnLedger(userId: string, signingPublicKey: string, encryptionPublicKey: string): Promise<void> {
+  const registered = await api.get<RegisteredKeys>(`/api/ledger/keys/${userId}`);
+  await checkReceipt(registered.receipt);
+  const tx = await receiptTransaction(registered.receipt);
+  const ok =
+    (tx.type === 'identity.register-keys' || tx.type === 'identity.rotate-keys') &&
+    tx.payload.userId === userId &&
+    tx.payload.signingKey === signingPublicKey &&
+    tx.payload.encryptionKey === encryptionPublicKey;
+  if (!ok) throw new VerificationError(`The keys served for user ${userId} are not the keys registered on the ledger.`);
+}
+
+async function loadVerified(keys: PublicKeys): Promise<VerifiedKeys> {
+  await ensureKeysOnLedger(keys.userId, keys.signingPublicKey, keys.encryptionPublicKey);
+  return { userId: keys.userId, role: keys.role, signingPublicKey: fromBase64(keys.signingPublicKey), encryptionPublicKey: fromBase64(keys.encryptionPublicKey) };
+}
+
+/** Public keys of a user, checked against the ledger before first use. */
+export function verifiedPublicKeys(userId: string): Promise<VerifiedKeys> {
+  let p = verifiedKeys.get(userId);
+  if (!p) {
+    p = api.get<PublicKeys>(`/api/users/${userId}/keys`).then(loadVerified);
+    verifiedKeys.set(userId, p);
+    p.catch(() => verifiedKeys.delete(userId));
+  }
+  return p;
+}
+
+/** Public keys looked up by email (sent in a POST body so the address never appears in a URL or log). */
+export async function verifiedPublicKeysByEmail(email: string): Promise<VerifiedKeys> {
+  const keys = await api.post<PublicKeys>('/api/users/lookup', { email });
+  const v = await verifiedPublicKeys(keys.userId);
+  if (toBase64(v.encryptionPublicKey) !== keys.encryptionPublicKey) throw new VerificationError('The server answered two different keys for one user.');
+  return v;
+}

@@ -29,12 +29,14 @@ public sealed class BrowserWorld : IAsyncLifetime
         {
             throw new InvalidOperationException($"{ChromiumPath} is missing: scripts/test.sh installs Debian's chromium.");
         }
-        if (!File.Exists(Path.Combine(Repo.Root, "web", "dist", "index.html")))
+        // MEDLEDGER_WEB_ROOT lets a developer test another build of the app (e.g. vite build --outDir elsewhere).
+        var webRoot = Environment.GetEnvironmentVariable("MEDLEDGER_WEB_ROOT") is { Length: > 0 } custom ? custom : Path.Combine(Repo.Root, "web", "dist");
+        if (!File.Exists(Path.Combine(webRoot, "index.html")))
         {
-            throw new InvalidOperationException("web/dist is missing: scripts/test.sh runs `npm ci && npm run build` in web/.");
+            throw new InvalidOperationException($"{webRoot} has no index.html: scripts/test.sh runs `npm ci && npm run build` in web/.");
         }
         Directory.CreateDirectory(ScreenshotDirectory);
-        _server = await DemoServerProcess.StartAsync(new Dictionary<string, string> { ["Web__Root"] = Path.Combine(Repo.Root, "web", "dist") });
+        _server = await DemoServerProcess.StartAsync(new Dictionary<string, string> { ["Web__Root"] = webRoot });
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -1,0 +1,35 @@
+// Public API of the MedLedger client cryptography (docs/crypto-format.md), byte-compatible with
+// src/MedLedger.Crypto. Everything is async because WebCrypto is.
+export {
+  type Bytes, utf8, fromUtf8, toBase64, fromBase64, toHex, fromHex, concatBytes, constantTimeEqual, randomBytes, sha256,
+} from './bytes';
+export { CryptoFormatError, CryptoIntegrityError } from './errors';
+export { CanonicalWriter, CanonicalReader, CanonicalFormatError } from './canonical';
+export { hmacSha256, hkdfExtract, hkdfExpand, hkdf } from './kdf';
+export { aesGcmSeal, aesGcmOpen } from './aead';
+export {
+  type KeyPair, generateKeyPair, publicKeyFromPrivate, checkPublicKey, isValidPublicKey, isValidScalar,
+  PRIVATE_KEY_LENGTH, PUBLIC_KEY_LENGTH,
+} from './p256';
+export { encryptionKeyId, keyFingerprint, displayFingerprint } from './fingerprint';
+export { CROCKFORD_ALPHABET, base32Encode } from './base32';
+export { sign, verify, SIGNATURE_LENGTH } from './signatures';
+export { type HpkeAead, hpkeSealBase, hpkeOpenBase, hpkeDeriveKeyPair } from './hpke';
+export {
+  type RecordHeader, type KeyWrap, type RecordEnvelope, type RecordReader, RECORD_FORMAT,
+  sealRecord, sealRecordWith, openRecord, unwrapDataKey, decryptRecord, addReader, verifyRecordSignature, withWrap, withoutWrap,
+  envelopeToJson, envelopeFromJson, keyWrapToJson, keyWrapFromJson, recordHeaderBytes, recordKeyInfo, recordSignedBytes,
+  keyCommitment, ciphertextHash, checkRecordEnvelope,
+} from './envelope';
+export { type SealedSecret, sealSecret, openSecret, sealedSecretInfo, sealedSecretToJson, sealedSecretFromJson } from './sealedSecret';
+export {
+  type PasswordParameters, newPasswordParameters, derivePasswordKeys, passwordBytes, MINIMUM_ITERATIONS,
+} from './password';
+export {
+  newRecoveryCode, parseRecoveryCode, normalizeRecoveryCode, recoveryCodeFromEntropy, recoveryKeyFromEntropy, deriveRecoveryKey,
+} from './recovery';
+export {
+  type KeyBundle, type PrivateKeyWrap, type StoredKeyBundle, wrapToBytes, wrapFromBytes, wrapAad, wrapPrivateKeys, unwrapPrivateKeys,
+  generateKeyBundle, protectKeys, createVault, unlockWithKek, unlockWithPassword, unlockWithRecoveryCode, changePassword,
+  recoverWithCode, storedBundleToJson, storedBundleFromJson,
+} from './keyVault';

@@ -1,0 +1,47 @@
+// Care assignments (src/MedLedger.Client/RecordsClient.cs, "care"): hospital staff sign care.assign /
+// care.unassign on this device; the ledger's care state is what later lets the doctor read records.
+import { api } from '../app/http';
+import { requireSession } from '../app/session';
+import { signTransaction } from './ledger';
+
+export interface CareAssignment {
+  patientId: string;
+  doctorId: string;
+  hospitalId: string;
+  assignedBy: string;
+  assignedAt: string;
+  transactionId: string;
+}
+
+/** A member of the caller's organization (names stay in the client-encrypted profile, so ids and licences only). */
+export interface OrganizationMember {
+  userId: string;
+  role: string;
+  verification: 'NotRequired' | 'Pending' | 'Approved' | 'Rejected';
+  licenseNumber: string | null;
+  encryptedProfile: string | null;
+}
+
+function ownHospital(): string {
+  const hospitalId = requireSession().tokens.user.organizationId;
+  if (!hospitalId) throw new Error('Only hospital staff assign doctors.');
+  return hospitalId;
+}
+
+// Same payload keys as the SDK's CareTransaction: doctorId, patientId, hospitalId (the staff member's own).
+function careTransaction(type: 'care.assign' | 'care.unassign', doctorId: string, patientId: string) {
+  return signTransaction(type, { doctorId, patientId, hospitalId: ownHospital() });
+}
+
+export async function assignDoctor(doctorId: string, patientId: string): Promise<CareAssignment> {
+  return api.post<CareAssignment>('/api/care/assignments', { transaction: await careTransaction('care.assign', doctorId, patientId) });
+}
+
+export async function unassignDoctor(doctorId: string, patientId: string): Promise<void> {
+  await api.post<void>('/api/care/assignments/remove', { transaction: await careTransaction('care.unassign', doctorId, patientId) });
+}
+
+export const careAssignments = (signal?: AbortSignal) => api.get<CareAssignment[]>('/api/care/assignments', { signal });
+
+export const organizationMembers = (organizationId: string, signal?: AbortSignal) =>
+  api.get<OrganizationMember[]>(`/api/organizations/${organizationId}/members`, { signal });

@@ -1,0 +1,268 @@
+// Medical records in the browser, following src/MedLedger.Client/RecordsClient.cs step for step:
+// sealing and opening happen here; the server only ever sees ciphertext, wraps and signed anchors.
+import {
+  encryptionKeyId, fromBase64, openRecord as openEnvelope, sealRecord, sha256, toBase64, toHex, unwrapDataKey, addReader,
+  type KeyWrap, type RecordEnvelope, type RecordHeader,
+} from '../crypto';
+import { recordHeaderBytes, ciphertextHash } from '../crypto/envelope';
+import type { LedgerReceipt } from '../ledger';
+import { api } from '../app/http';
+import { requireSession } from '../app/session';
+import { checkReceipt, signTransaction, ensureKeysOnLedger, verifiedPublicKeys, VerificationError, type SignedTransactionWire } from './ledger';
+import { checkFhirResource } from '../fhir/validate';
+
+/** Plaintext limit of one record version (the server refuses more: 20 MiB + the AES-GCM tag). */
+export const MAX_RECORD_BYTES = 20 * 1024 * 1024;
+
+export const FHIR_CONTENT_TYPE = 'application/fhir+json';
+
+/** Categories the server accepts (RecordService.Categories): FHIR resource types, File and EmergencySummary. */
+export const RECORD_CATEGORIES = [
+  'Observation', 'Condition', 'MedicationRequest', 'DiagnosticReport', 'AllergyIntolerance', 'Immunization', 'Procedure',
+  'CarePlan', 'Encounter', 'Patient', 'Bundle', 'Appointment', 'Claim', 'Coverage', 'Consent', 'DocumentReference', 'File', 'EmergencySummary',
+] as const;
+
+/** The FHIR resource types a record may hold (every category but File and EmergencySummary). */
+export const FHIR_CATEGORIES: readonly string[] = RECORD_CATEGORIES.filter((c) => c !== 'File' && c !== 'EmergencySummary');
+
+export interface RecordSummary {
+  recordId: string;
+  patientId: string;
+  category: string;
+  latestVersion: number;
+  latestAuthorId: string;
+  contentType: string;
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+export interface DecryptedRecord {
+  recordId: string;
+  version: number;
+  patientId: string;
+  authorId: string;
+  category: string;
+  contentType: string;
+  createdAt: Date;
+  content: Uint8Array;
+  ledgerTransactionId: string;
+}
+
+export interface WrapWire {
+  readerId: string;
+  readerKeyId: string;
+  enc: string;
+  wrappedKey: string;
+}
+
+/** One version as a reader receives it (SealedRecordResponse): ciphertext and the caller's own wrap only. */
+export interface SealedRecordWire {
+  recordId: string;
+  version: number;
+  patientId: string;
+  authorId: string;
+  category: string;
+  contentType: string;
+  createdAtMs: number;
+  nonce: string;
+  keyCommitment: string;
+  signature: string;
+  ciphertext: string;
+  wrap: WrapWire;
+  ledgerTransactionId: string;
+  authorSigningPublicKey: string;
+}
+
+export interface RecordVersionInfo {
+  recordId: string;
+  version: number;
+  patientId: string;
+  authorId: string;
+  category: string;
+  contentType: string;
+  createdAtMs: number;
+  ciphertextHash: string;
+  ciphertextLength: number;
+  ledgerTransactionId: string;
+  receipt: LedgerReceipt | null;
+}
+
+interface ReaderWire {
+  userId: string;
+  role: string;
+  encryptionPublicKey: string;
+  signingPublicKey: string;
+  grantId: string | null;
+}
+
+/**
+ * Parses a FHIR R4 resource and checks its structure (known resourceType, required elements, element
+ * shapes); returns the resourceType, which becomes the record category. Throws an Error saying what is wrong.
+ */
+export function fhirCategory(json: string): string {
+  return checkFhirResource(json);
+}
+
+export function listRecords(filter: { patientId?: string; category?: string; from?: Date; to?: Date; author?: string } = {}): Promise<RecordSummary[]> {
+  const q = new URLSearchParams();
+  if (filter.patientId) q.set('patientId', filter.patientId);
+  if (filter.category) q.set('category', filter.category);
+  if (filter.from) q.set('from', filter.from.toISOString());
+  if (filter.to) q.set('to', filter.to.toISOString());
+  if (filter.author) q.set('author', filter.author);
+  const qs = q.toString();
+  return api.get<RecordSummary[]>('/api/records' + (qs ? `?${qs}` : ''));
+}
+
+export function recordVersions(recordId: string): Promise<number[]> {
+  return api.get<number[]>(`/api/records/${recordId}/versions`);
+}
+
+export function fetchSealed(recordId: string, version?: number): Promise<SealedRecordWire> {
+  return api.get<SealedRecordWire>(version === undefined ? `/api/records/${recordId}` : `/api/records/${recordId}/versions/${version}`);
+}
+
+export function toEnvelope(r: SealedRecordWire): RecordEnvelope {
+  const header: RecordHeader = {
+    recordId: r.recordId, version: r.version, patientId: r.patientId, authorId: r.authorId, contentType: r.contentType, createdAt: r.createdAtMs,
+  };
+  return {
+    header,
+    nonce: fromBase64(r.nonce),
+    keyCommitment: fromBase64(r.keyCommitment),
+    ciphertext: fromBase64(r.ciphertext),
+    signature: fromBase64(r.signature),
+    wraps: [{ readerKeyId: r.wrap.readerKeyId, enc: fromBase64(r.wrap.enc), wrappedKey: fromBase64(r.wrap.wrappedKey) }],
+  };
+}
+
+/**
+ * The author's signing key as registered on the ledger (never the one the server attached unchecked);
+ * refuses a record whose served author key differs from the ledger's.
+ */
+export async function authorSigningKey(r: SealedRecordWire): Promise<Uint8Array> {
+  const s = requireSession();
+  if (r.authorId === s.tokens.user.id) return s.keys.signing.publicKey;
+  const author = await verifiedPublicKeys(r.authorId);
+  if (toBase64(author.signingPublicKey) !== r.authorSigningPublicKey) {
+    throw new VerificationError('The server returned an author key that differs from the one registered on the ledger.');
+  }
+  return author.signingPublicKey;
+}
+
+/** Fetches a version with our own wrap, checks the author's key on the ledger and the signature, and decrypts here. */
+export async function openRecord(recordId: string, version?: number): Promise<DecryptedRecord> {
+  const s = requireSession();
+  const sealed = await fetchSealed(recordId, version);
+  const author = await authorSigningKey(sealed);
+  const { plaintext, dataKey } = await openEnvelope(toEnvelope(sealed), author, s.keys.encryption);
+  dataKey.fill(0);
+  return {
+    recordId: sealed.recordId,
+    version: sealed.version,
+    patientId: sealed.patientId,
+    authorId: sealed.authorId,
+    category: sealed.category,
+    contentType: sealed.contentType,
+    createdAt: new Date(sealed.createdAtMs),
+    content: plaintext,
+    ledgerTransactionId: sealed.ledgerTransactionId,
+  };
+}
+
+/**
+ * Unwraps a version's data key here and wraps it for one more reader (sharing, emergency designation);
+ * the data key is wiped before returning.
+ */
+export async function rewrapFor(sealed: SealedRecordWire, readerEncryptionPublicKey: Uint8Array): Promise<KeyWrap> {
+  const s = requireSession();
+  const envelope = toEnvelope(sealed);
+  const dataKey = await unwrapDataKey(envelope, await authorSigningKey(sealed), s.keys.encryption);
+  try {
+    return await addReader(envelope, dataKey, readerEncryptionPublicKey);
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
+export interface WriteRecordArgs {
+  patientId: string;
+  category: string;
+  contentType: string;
+  content: Uint8Array;
+  /** Writes a new version of this record (the latest version + 1) instead of a new record. */
+  recordId?: string;
+  /** 0..1: sealing takes the first 10 %, the upload the rest. */
+  onProgress?: (fraction: number) => void;
+}
+
+/**
+ * Seals a record version for every reader the server names (each key checked against its ledger
+ * registration first), signs the records.write anchor, uploads, and verifies the returned receipt.
+ */
+export async function writeRecord(args: WriteRecordArgs): Promise<{ recordId: string; version: number; transactionId: string }> {
+  const s = requireSession();
+  if (args.content.length > MAX_RECORD_BYTES) throw new Error(`Records are limited to ${MAX_RECORD_BYTES / (1024 * 1024)} MiB.`);
+  if (args.contentType === FHIR_CONTENT_TYPE) {
+    const type = fhirCategory(new TextDecoder('utf-8', { fatal: true }).decode(args.content));
+    if (type !== args.category) throw new Error(`This FHIR resource is a ${type}, not a ${args.category}.`);
+  }
+  args.onProgress?.(0);
+  let recordId = args.recordId;
+  let version = 1;
+  if (recordId) {
+    const current = await fetchSealed(recordId);
+    if (current.category !== args.category) throw new Error(`A new version must stay a ${current.category} (got ${args.category}).`);
+    version = current.version + 1;
+  } else {
+    recordId = crypto.randomUUID();
+  }
+
+  const q = new URLSearchParams({ patientId: args.patientId, recordId, category: args.category });
+  const readers = await api.get<ReaderWire[]>(`/api/records/readers?${q.toString()}`);
+  // Every key we encrypt for must be the one its owner registered on the ledger (the server could otherwise add its own).
+  for (const r of readers) {
+    if (r.userId !== s.tokens.user.id) await ensureKeysOnLedger(r.userId, r.signingPublicKey, r.encryptionPublicKey);
+  }
+  const readerKeys = readers.map((r) => fromBase64(r.encryptionPublicKey));
+  const header: RecordHeader = {
+    recordId, version, patientId: args.patientId, authorId: s.tokens.user.id, contentType: args.contentType, createdAt: Date.now(),
+  };
+  const { envelope, dataKey } = await sealRecord(header, args.content, s.keys.signing.privateKey, readerKeys);
+  dataKey.fill(0);
+  const readerByKeyId = new Map<string, string>();
+  for (const r of readers) readerByKeyId.set(await encryptionKeyId(fromBase64(r.encryptionPublicKey)), r.userId);
+
+  const transaction: SignedTransactionWire = await signTransaction('records.write', {
+    recordId,
+    version: String(version),
+    patientId: args.patientId,
+    ciphertextHash: toHex(await ciphertextHash(envelope)),
+    headerHash: toHex(await sha256(recordHeaderBytes(header))),
+  });
+  args.onProgress?.(0.1);
+  const upload = {
+    version,
+    patientId: args.patientId,
+    category: args.category,
+    contentType: args.contentType,
+    createdAtMs: header.createdAt,
+    nonce: toBase64(envelope.nonce),
+    keyCommitment: toBase64(envelope.keyCommitment),
+    signature: toBase64(envelope.signature),
+    ciphertext: toBase64(envelope.ciphertext),
+    wraps: envelope.wraps.map((w) => ({ readerId: readerByKeyId.get(w.readerKeyId)!, readerKeyId: w.readerKeyId, enc: toBase64(w.enc), wrappedKey: toBase64(w.wrappedKey) })),
+    transaction,
+  };
+  const info = await api.post<RecordVersionInfo>(`/api/records/${recordId}/versions`, upload, {
+    onUploadProgress: (f) => args.onProgress?.(0.1 + 0.9 * f),
+  });
+  // The anchor we signed must be the one the ledger committed, with a proof that verifies here.
+  const ourTxId = toHex(await sha256(fromBase64(transaction.transaction)));
+  if (!info.receipt || info.receipt.transactionId !== ourTxId) {
+    throw new VerificationError('The server did not return a receipt for our records.write transaction.');
+  }
+  await checkReceipt(info.receipt);
+  args.onProgress?.(1);
+  return { recordId, version, transactionId: info.ledgerTransactionId };
+}

@@ -1,3 +1,10 @@
 import type { RouteDef } from '../../app/router';
+import { StaffBeds } from './StaffBeds';
+import { StaffBookings } from './StaffBookings';
+import { StaffDoctors } from './StaffDoctors';
 
-export const staffRoutes: RouteDef[] = [];
+export const staffRoutes: RouteDef[] = [
+  { path: '/staff/beds', title: 'Beds', roles: ['HospitalStaff'], nav: true, component: StaffBeds },
+  { path: '/staff/bookings', title: 'Bookings', roles: ['HospitalStaff'], nav: true, component: StaffBookings },
+  { path: '/staff/doctors', title: 'Doctors', roles: ['HospitalStaff'], nav: true, component: StaffDoctors },
+];

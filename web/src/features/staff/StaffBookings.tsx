@@ -1,0 +1,105 @@
+import { useEffect, useState } from 'preact/hooks';
+import { me } from '../../app/session';
+import { watchHospital } from '../../sdk/bedsHub';
+import { admitBooking, bedTypeLabel, hospitalBookings, releaseBooking, type BedBooking, type BookingStatus } from '../../sdk/hospitals';
+import { Button, Empty, Field, formatDateTime, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
+import { useAction, useAsync } from '../../ui/hooks';
+import { BookingStatusBadge, LiveBadge } from '../hospitals/live';
+
+const statuses: BookingStatus[] = ['Held', 'Admitted', 'Released', 'Cancelled', 'Expired', 'Failed'];
+
+export function StaffBookings() {
+  const hospitalId = me.value?.organizationId ?? null;
+  const [status, setStatus] = useState<BookingStatus | ''>('Held');
+  const bookings = useAsync(
+    (signal) => (hospitalId ? hospitalBookings(hospitalId, status || undefined, signal) : Promise.reject(new Error('Your account belongs to no hospital.'))),
+    [hospitalId, status],
+  );
+  // Every booking change pushes the hospital's bed snapshot: reload the list then, so new holds appear by themselves.
+  const { reload } = bookings;
+  useEffect(() => (hospitalId ? watchHospital(hospitalId, () => reload()) : undefined), [hospitalId, status]);
+
+  return (
+    <Page title="Bookings" actions={<LiveBadge />}>
+      <div class="inline-form">
+        <Field id="booking-status" label="Show">
+          <select id="booking-status" value={status} onChange={(e) => setStatus(e.currentTarget.value as BookingStatus | '')}>
+            <option value="">All bookings</option>
+            {statuses.map((s) => (
+              <option key={s} value={s}>
+                {s === 'Held' ? 'Held (waiting for admission)' : s}
+              </option>
+            ))}
+          </select>
+        </Field>
+      </div>
+      <ProblemAlert error={bookings.error} />
+      {bookings.loading && !bookings.data && <Spinner label="Loading bookings…" />}
+      {bookings.data && bookings.data.length === 0 && <Empty>No bookings{status ? ` with status ${status}` : ''}.</Empty>}
+      {bookings.data && bookings.data.length > 0 && (
+        <div class="table-wrap card">
+          <table class="data">
+            <thead>
+              <tr>
+                <th scope="col">Booking</th>
+                <th scope="col">Patient</th>
+                <th scope="col">Bed type</th>
+                <th scope="col">Status</th>
+                <th scope="col">Booked</th>
+                <th scope="col">Held until</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {bookings.data.map((b) => (
+                <BookingRow key={b.id} booking={b} onChanged={reload} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Page>
+  );
+}
+
+function BookingRow(props: { booking: BedBooking; onChanged: () => void }) {
+  const b = props.booking;
+  const admit = useAction(async () => {
+    await admitBooking(b.id);
+    props.onChanged();
+  });
+  const release = useAction(async () => {
+    await releaseBooking(b.id);
+    props.onChanged();
+  });
+  const what = `${bedTypeLabel(b.bedType)} booking ${b.id.slice(0, 8)}`;
+  return (
+    <tr>
+      <td>
+        <ShortId id={b.id} />
+      </td>
+      <td>
+        <ShortId id={b.patientId} />
+      </td>
+      <td>{bedTypeLabel(b.bedType)}</td>
+      <td>
+        <BookingStatusBadge status={b.status} />
+      </td>
+      <td>{formatDateTime(b.createdAt)}</td>
+      <td>{b.status === 'Held' ? formatDateTime(b.expiresAt) : '—'}</td>
+      <td>
+        {b.status === 'Held' && (
+          <div class="row">
+            <Button busy={admit.busy} busyLabel="Admitting…" disabled={release.busy} onClick={() => void admit.run()} aria-label={`Admit ${what}`}>
+              Admit
+            </Button>
+            <Button kind="secondary" busy={release.busy} busyLabel="Releasing…" disabled={admit.busy} onClick={() => void release.run()} aria-label={`Release ${what}`}>
+              Release
+            </Button>
+          </div>
+        )}
+        <ProblemAlert error={admit.error ?? release.error} />
+      </td>
+    </tr>
+  );
+}

@@ -1,3 +1,10 @@
 import type { RouteDef } from '../../app/router';
+import { EmergencyAccess } from './EmergencyAccess';
+import { MyPatients } from './MyPatients';
+import { PatientRecords } from './PatientRecords';
 
-export const doctorRoutes: RouteDef[] = [];
+export const doctorRoutes: RouteDef[] = [
+  { path: '/doctor/patients', title: 'My patients', roles: ['Doctor'], nav: true, component: MyPatients },
+  { path: '/doctor/patients/:patientId', title: 'Patient', roles: ['Doctor'], component: PatientRecords },
+  { path: '/doctor/emergency', title: 'Emergency access', roles: ['Doctor'], nav: true, component: EmergencyAccess },
+];

@@ -1,0 +1,84 @@
+import { useState } from 'preact/hooks';
+import { Link, navigate } from '../../app/router';
+import { careAssignments } from '../../sdk/care';
+import { Button, Empty, Field, Page, ProblemAlert, ShortId, Spinner, formatDateTime } from '../../ui/components';
+import { useAsync } from '../../ui/hooks';
+import { hospitalNames } from './directory';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Opens a patient page by id (e.g. one read out by hospital staff); the server decides what is readable. */
+function OpenByIdForm() {
+  const [id, setId] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const value = id.trim();
+    if (!UUID.test(value)) {
+      setError('Enter a patient id such as 3f2a…-…: 36 characters with dashes.');
+      return;
+    }
+    navigate(`/doctor/patients/${value.toLowerCase()}`);
+  };
+  return (
+    <form class="row" onSubmit={submit} noValidate>
+      <Field id="open-patient-id" label="Open a patient by id" error={error}>
+        <input id="open-patient-id" value={id} onInput={(e) => setId(e.currentTarget.value)} aria-invalid={error ? 'true' : undefined}
+          aria-describedby={error ? 'open-patient-id-error' : undefined} autocomplete="off" spellcheck={false} />
+      </Field>
+      <Button type="submit" kind="secondary">
+        Open
+      </Button>
+    </form>
+  );
+}
+
+/** The patients hospital staff assigned to this doctor (care assignments anchored on the ledger). */
+export function MyPatients() {
+  const data = useAsync(async (signal) => {
+    const [assignments, hospitals] = await Promise.all([careAssignments(signal), hospitalNames(signal)]);
+    return { assignments, hospitals };
+  }, []);
+  return (
+    <Page title="My patients">
+      <p class="muted">
+        Patients your hospital assigned to you. MedLedger keeps no patient names on the server, so patients are shown by id. You read a
+        patient's records only while assigned and only those the patient shared with you.
+      </p>
+      {data.loading && <Spinner label="Loading your patients…" />}
+      <ProblemAlert error={data.error} />
+      {data.data && data.data.assignments.length === 0 && <Empty>No patients are assigned to you yet.</Empty>}
+      {data.data && data.data.assignments.length > 0 && (
+        <div class="table-wrap">
+          <table aria-label="Assigned patients">
+            <thead>
+              <tr>
+                <th scope="col">Patient</th>
+                <th scope="col">Hospital</th>
+                <th scope="col">Assigned since</th>
+                <th scope="col" class="hide-narrow">Ledger transaction</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.data.assignments.map((a) => (
+                <tr key={a.patientId + a.hospitalId}>
+                  <td>
+                    <Link href={`/doctor/patients/${a.patientId}`}>
+                      Patient <ShortId id={a.patientId} />
+                    </Link>
+                  </td>
+                  <td>{data.data!.hospitals.get(a.hospitalId) ?? <ShortId id={a.hospitalId} />}</td>
+                  <td>{formatDateTime(a.assignedAt)}</td>
+                  <td class="hide-narrow">
+                    <ShortId id={a.transactionId} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <OpenByIdForm />
+    </Page>
+  );
+}

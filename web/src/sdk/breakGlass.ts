@@ -1,0 +1,179 @@
+// Break-glass, the browser side of src/MedLedger.Client/EmergencyClient.cs: a hospital doctor signs an
+// emergency.break-glass transaction (who, whom, why); only after it commits does the server release
+// the patient's EmergencySummary wrap for the hospital emergency key, whose private half reaches this
+// doctor only sealed to their own key. Everything is opened here, in memory.
+import { bytesEqual, wipe } from '../crypto/bytes';
+import { fromBase64, openRecord, openSecret, publicKeyFromPrivate, sealedSecretFromJson, toBase64 } from '../crypto';
+import { receiptTransaction, type LedgerReceipt } from '../ledger';
+import { api } from '../app/http';
+import { requireSession } from '../app/session';
+import { checkReceipt, signTransaction, VerificationError } from './ledger';
+import { authorSigningKey, toEnvelope, type DecryptedRecord, type SealedRecordWire } from './records';
+
+/** HPKE purpose of the hospital emergency key shares (EmergencyService.SharePurpose); the context is the hospital id. */
+export const EMERGENCY_SHARE_PURPOSE = 'medledger/v1/hospital-emergency-key';
+
+/** The reason codes BreakGlassContract accepts (never free text: the ledger is readable by many). */
+export const breakGlassReasons: ReadonlyArray<{ code: string; label: string }> = [
+  { code: 'unconscious', label: 'Patient is unconscious' },
+  { code: 'life-threatening', label: 'Life-threatening condition' },
+  { code: 'unable-to-consent', label: 'Patient is unable to consent' },
+  { code: 'other-emergency', label: 'Other emergency' },
+];
+
+export function reasonLabel(code: string): string {
+  return breakGlassReasons.find((r) => r.code === code)?.label ?? code;
+}
+
+interface KeyShareWire {
+  hospitalId: string;
+  publicKey: string;
+  sealed: string;
+}
+
+interface HospitalKeyWire {
+  hospitalId: string;
+  publicKey: string;
+  keyId: string;
+  receipt: LedgerReceipt | null;
+}
+
+interface BreakGlassWire {
+  eventId: string;
+  transactionId: string;
+  summary: SealedRecordWire;
+  hospitalEmergencyPublicKey: string;
+  sealedHospitalKey: string;
+}
+
+export interface BreakGlassEvent {
+  id: string;
+  doctorId: string;
+  patientId: string;
+  hospitalId: string;
+  reason: string;
+  at: string;
+  transactionId: string;
+  reviewedAt?: string | null;
+  reviewedBy?: string | null;
+  reviewOutcome?: string | null;
+}
+
+export interface BreakGlassResult {
+  eventId: string;
+  transactionId: string;
+  summary: DecryptedRecord;
+}
+
+/** Whether this doctor can break the glass, and with which (ledger-checked) hospital key. */
+export type EmergencyReadiness =
+  | { ready: true; hospitalId: string; keyId: string }
+  | { ready: false; hospitalId: string | null; reason: string };
+
+function myHospitalId(): string | null {
+  return requireSession().tokens.user.organizationId ?? null;
+}
+
+/**
+ * A hospital emergency key, accepted only with a verified receipt of the staff-signed
+ * emergency.hospital-key transaction naming exactly this hospital and key.
+ */
+async function verifiedHospitalKey(hospitalId: string): Promise<HospitalKeyWire> {
+  const key = await api.get<HospitalKeyWire>(`/api/emergency/hospitals/${hospitalId}/key`);
+  if (!key.receipt) throw new VerificationError(`The emergency key of your hospital is not anchored on the ledger.`);
+  await checkReceipt(key.receipt);
+  const tx = await receiptTransaction(key.receipt);
+  if (tx.type !== 'emergency.hospital-key' || tx.payload.hospitalId !== hospitalId || tx.payload.publicKey !== key.publicKey) {
+    throw new VerificationError('The emergency key served for your hospital is not the one anchored on the ledger.');
+  }
+  return key;
+}
+
+async function openHospitalKey(sealedJsonBase64: string, hospitalId: string): Promise<{ privateKey: Uint8Array; publicKey: Uint8Array }> {
+  const s = requireSession();
+  const privateKey = await openSecret(s.keys.encryption, EMERGENCY_SHARE_PURPOSE, hospitalId, sealedSecretFromJson(fromBase64(sealedJsonBase64)));
+  return { privateKey, publicKey: await publicKeyFromPrivate(privateKey) };
+}
+
+/**
+ * Opens this doctor's share of the hospital emergency key (GET /api/emergency/key-shares) and checks
+ * that it is the key the hospital anchored on the ledger, so the doctor knows before breaking the
+ * glass that they will be able to read the summary. The private key is wiped right after the check.
+ */
+export async function emergencyReadiness(): Promise<EmergencyReadiness> {
+  const hospitalId = myHospitalId();
+  if (!hospitalId) return { ready: false, hospitalId: null, reason: 'Your account is not a member of a hospital.' };
+  const shares = await api.get<KeyShareWire[]>('/api/emergency/key-shares');
+  const share = shares.find((x) => x.hospitalId === hospitalId);
+  if (!share) return { ready: false, hospitalId, reason: 'Your hospital has not shared its emergency key with you yet. Ask your hospital staff to publish it.' };
+  const anchored = await verifiedHospitalKey(hospitalId);
+  if (share.publicKey !== anchored.publicKey) {
+    return { ready: false, hospitalId, reason: 'Your key share is for an older hospital emergency key. Ask your hospital staff to publish the key again.' };
+  }
+  const key = await openHospitalKey(share.sealed, hospitalId);
+  try {
+    if (toBase64(key.publicKey) !== anchored.publicKey) throw new VerificationError('Your key share does not open to the hospital emergency key on the ledger.');
+  } finally {
+    wipe(key.privateKey);
+  }
+  return { ready: true, hospitalId, keyId: anchored.keyId };
+}
+
+/**
+ * Breaks the glass for a patient with a reason code: signs emergency.break-glass here, and opens the
+ * released summary with the hospital key sealed to this doctor (checking the author's signature).
+ */
+export async function breakGlass(patientId: string, reason: string): Promise<BreakGlassResult> {
+  const s = requireSession();
+  const hospitalId = myHospitalId();
+  if (!hospitalId) throw new Error('Only hospital doctors can break the glass.');
+  if (!breakGlassReasons.some((r) => r.code === reason)) throw new Error('Choose one of the listed reasons.');
+  const transaction = await signTransaction('emergency.break-glass', { doctorId: s.tokens.user.id, patientId, hospitalId, reason });
+  const result = await api.post<BreakGlassWire>('/api/emergency/break-glass', { transaction });
+  const hospitalKey = await openHospitalKey(result.sealedHospitalKey, hospitalId);
+  try {
+    if (!bytesEqual(hospitalKey.publicKey, fromBase64(result.hospitalEmergencyPublicKey))) {
+      throw new VerificationError('The hospital key share does not match the hospital emergency key.');
+    }
+    const sealed = result.summary;
+    const { plaintext, dataKey } = await openRecord(toEnvelope(sealed), await authorSigningKey(sealed), hospitalKey);
+    wipe(dataKey);
+    return {
+      eventId: result.eventId,
+      transactionId: result.transactionId,
+      summary: {
+        recordId: sealed.recordId,
+        version: sealed.version,
+        patientId: sealed.patientId,
+        authorId: sealed.authorId,
+        category: sealed.category,
+        contentType: sealed.contentType,
+        createdAt: new Date(sealed.createdAtMs),
+        content: plaintext,
+        ledgerTransactionId: sealed.ledgerTransactionId,
+      },
+    };
+  } finally {
+    wipe(hospitalKey.privateKey);
+  }
+}
+
+/**
+ * Checks the ledger receipt of a break-glass event: it verifies against the pinned peer key and is
+ * exactly this doctor's emergency.break-glass transaction for this patient.
+ */
+export async function breakGlassOnLedger(transactionId: string, patientId: string): Promise<boolean> {
+  try {
+    const receipt = await api.get<LedgerReceipt>(`/api/ledger/receipts/${transactionId}`);
+    await checkReceipt(receipt);
+    const tx = await receiptTransaction(receipt);
+    return tx.type === 'emergency.break-glass' && tx.payload.patientId === patientId && tx.payload.doctorId === requireSession().tokens.user.id;
+  } catch {
+    return false;
+  }
+}
+
+/** This doctor's break-glass events, newest first. */
+export function myBreakGlassEvents(signal?: AbortSignal): Promise<BreakGlassEvent[]> {
+  return api.get<BreakGlassEvent[]>('/api/emergency/break-glass', { signal });
+}

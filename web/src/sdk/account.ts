@@ -1,0 +1,388 @@
+// Account flows in the browser, mirroring src/MedLedger.Client (MedLedgerClient.cs, AccountRecoveryClient.cs):
+// keys are made and unlocked on this device; the server sees only the derived authentication key, wrapped
+// private keys, public keys and signed transactions.
+import {
+  CanonicalWriter,
+  CryptoIntegrityError,
+  changePassword as rewrapUnderNewPassword,
+  createVault,
+  derivePasswordKeys,
+  fromBase64,
+  recoverWithCode,
+  sign,
+  toBase64,
+  unlockWithKek,
+  wrapFromBytes,
+  wrapToBytes,
+  type Bytes,
+  type KeyBundle,
+  type PasswordParameters,
+  type StoredKeyBundle,
+} from '../crypto';
+import { createTransaction, receiptTransaction, type LedgerReceipt } from '../ledger';
+import { ApiProblem, api, type Me, type Role, type Tokens } from '../app/http';
+import { checkReceipt, ensureKeysOnLedger, VerificationError, type SignedTransactionWire } from './ledger';
+
+export type OtpMethod = 'Totp' | 'Email';
+export type OrganizationKind = 'Hospital' | 'Pharmacy' | 'Insurer';
+
+export interface KdfWire {
+  algorithm: string;
+  iterations: number;
+  salt: string;
+}
+
+export interface LoginChallenge {
+  ticket: string;
+  methods: OtpMethod[];
+  expiresAt: string;
+  emailCodeSent: boolean;
+}
+
+export interface OwnKeyBundle {
+  userId: string;
+  kdf: KdfWire;
+  signingPublicKey: string;
+  encryptionPublicKey: string;
+  passwordWrappedPrivateKeys: string;
+  recoveryWrappedPrivateKeys: string;
+}
+
+export interface Organization {
+  id: string;
+  kind: OrganizationKind;
+  name: string;
+  address: string;
+  latitude: number;
+  longitude: number;
+  contactPhone?: string | null;
+  contactEmail?: string | null;
+  verification: Me['verification'];
+  verificationReason?: string | null;
+}
+
+export interface NewOrganization {
+  kind: OrganizationKind;
+  name: string;
+  address: string;
+  latitude: number;
+  longitude: number;
+  contactPhone: string | null;
+  contactEmail: string | null;
+}
+
+export interface TotpEnrollment {
+  secret: string;
+  otpAuthUri: string;
+  qrPngBase64: string;
+}
+
+interface RegisterResponse {
+  userId: string;
+  role: Role;
+  verification: Me['verification'];
+  organizationId?: string | null;
+  keyRegistrationReceipt: LedgerReceipt;
+}
+
+export interface RecoveryBundle {
+  userId: string;
+  kdf: KdfWire;
+  signingPublicKey: string;
+  encryptionPublicKey: string;
+  recoveryWrappedPrivateKeys: string;
+  recoveryTicket: string;
+  expiresAt: string;
+}
+
+/** Domain tags of the signed password material (AccountRecoveryClient.cs PasswordChangeTag / RecoveryTag). */
+const PASSWORD_CHANGE_TAG = 'medledger/v1/password-change';
+const RECOVERY_TAG = 'medledger/v1/recovery';
+
+/** The client-side password rule: the server never sees the password, so it cannot enforce one. */
+export const MIN_PASSWORD_LENGTH = 12;
+
+export function passwordProblem(password: string, confirm: string): string | null {
+  if (password.length < MIN_PASSWORD_LENGTH) return `Use at least ${MIN_PASSWORD_LENGTH} characters.`;
+  if (password !== confirm) return 'The two passwords differ.';
+  return null;
+}
+
+function kdfToWire(p: PasswordParameters): KdfWire {
+  return { algorithm: p.algorithm, iterations: p.iterations, salt: toBase64(p.salt) };
+}
+
+function kdfFromWire(k: KdfWire): PasswordParameters {
+  return { algorithm: k.algorithm as PasswordParameters['algorithm'], iterations: k.iterations, salt: fromBase64(k.salt) };
+}
+
+function storedFromOwn(own: OwnKeyBundle): StoredKeyBundle {
+  return {
+    userId: own.userId,
+    encryptionPublicKey: fromBase64(own.encryptionPublicKey),
+    signingPublicKey: fromBase64(own.signingPublicKey),
+    password: kdfFromWire(own.kdf),
+    passwordWrap: wrapFromBytes(fromBase64(own.passwordWrappedPrivateKeys)),
+    recoveryWrap: wrapFromBytes(fromBase64(own.recoveryWrappedPrivateKeys)),
+  };
+}
+
+/** The bytes signed to prove possession of the keys a new password wrap protects (AccountService.PasswordMaterialBytes). */
+function passwordMaterialBytes(tag: string, userId: string, newAuthKey: Bytes, kdf: PasswordParameters, wrap: Bytes): Bytes {
+  return new CanonicalWriter(tag).string(userId).bytes(newAuthKey).string(kdf.algorithm).int64(kdf.iterations).bytes(kdf.salt).bytes(wrap).toBytes();
+}
+
+/**
+ * A request with an explicit bearer token. Login needs it: between the code check and unlocking the keys
+ * there is no session yet (the session only starts once keys are unlocked and checked against the ledger).
+ */
+async function withToken<T>(method: string, path: string, token: string): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers: { Accept: 'application/json, application/problem+json', Authorization: `Bearer ${token}` } });
+  } catch {
+    throw new ApiProblem(0, 'Network error', 'The server could not be reached. Check your connection and try again.');
+  }
+  if (!res.ok) throw await problemOf(res);
+  return (await res.json()) as T;
+}
+
+async function problemOf(res: Response): Promise<ApiProblem> {
+  try {
+    const p = (await res.json()) as { title?: string; detail?: string; errors?: Record<string, string[]> };
+    return new ApiProblem(res.status, p.title ?? `Request failed (${res.status})`, p.detail, p.errors);
+  } catch {
+    return new ApiProblem(res.status, `Request failed (${res.status})`);
+  }
+}
+
+// ---------- sign-in ----------
+
+/** Step one: derive the keys from the password here and present only the authentication key. Keep the KEK for step two. */
+export async function startLogin(email: string, password: string, onDeriving?: () => void): Promise<{ challenge: LoginChallenge; kek: Bytes }> {
+  const pre = await api.post<{ kdf: KdfWire }>('/api/auth/prelogin', { email }, { auth: false });
+  onDeriving?.();
+  const { authKey, kek } = await derivePasswordKeys(password, kdfFromWire(pre.kdf));
+  try {
+    const challenge = await api.post<LoginChallenge>('/api/auth/login', { email, authKey: toBase64(authKey) }, { auth: false });
+    return { challenge, kek };
+  } catch (e) {
+    kek.fill(0);
+    throw e;
+  }
+}
+
+export function requestEmailCode(ticket: string): Promise<void> {
+  return api.post<void>('/api/auth/login/email-code', { ticket }, { auth: false });
+}
+
+/**
+ * Step two: the one-time code gives tokens; then the wrapped bundle is fetched, its public keys are checked
+ * against the ledger registration (key transparency), and only then unlocked with the KEK.
+ */
+export async function completeLogin(ticket: string, method: OtpMethod, code: string, kek: Bytes): Promise<{ tokens: Tokens; keys: KeyBundle }> {
+  const tokens = await api.post<Tokens>('/api/auth/login/verify', { ticket, method, code: code.trim() }, { auth: false });
+  const own = await withToken<OwnKeyBundle>('GET', '/api/me/keys', tokens.accessToken);
+  await checkOwnKeysOnLedger(own, tokens.accessToken);
+  const keys = await unlockWithKek(storedFromOwn(own), kek);
+  return { tokens, keys };
+}
+
+/** ensureKeysOnLedger for the moment before the session exists (same checks, explicit token). */
+async function checkOwnKeysOnLedger(own: OwnKeyBundle, token: string): Promise<void> {
+  const registered = await withToken<{ receipt: LedgerReceipt }>('GET', `/api/ledger/keys/${own.userId}`, token);
+  await checkReceipt(registered.receipt);
+  const tx = await receiptTransaction(registered.receipt);
+  const ok =
+    (tx.type === 'identity.register-keys' || tx.type === 'identity.rotate-keys') &&
+    tx.payload.userId === own.userId &&
+    tx.payload.signingKey === own.signingPublicKey &&
+    tx.payload.encryptionKey === own.encryptionPublicKey;
+  if (!ok) throw new VerificationError('The server served keys that are not the ones registered on the ledger for your account. Do not use this server.');
+}
+
+// ---------- sign-up ----------
+
+export function organizations(kind: OrganizationKind, signal?: AbortSignal): Promise<Organization[]> {
+  return api.get<Organization[]>(`/api/organizations?kind=${kind}`, { auth: false, signal });
+}
+
+export interface SignupInput {
+  email: string;
+  password: string;
+  role: Exclude<Role, 'PlatformAdmin'>;
+  organizationId?: string;
+  newOrganization?: NewOrganization;
+  licenseNumber?: string;
+}
+
+export interface Registration {
+  userId: string;
+  recoveryCode: string;
+  verification: Me['verification'];
+}
+
+/** Sign-up: key pairs, password wrap and recovery wrap made here; the key registration is signed by the new signing key. */
+export async function register(input: SignupInput): Promise<Registration> {
+  const userId = crypto.randomUUID();
+  const vault = await createVault(userId, input.password);
+  try {
+    const keys = vault.keys;
+    const tx = await createTransaction(
+      'identity.register-keys',
+      userId,
+      { userId, role: input.role, signingKey: toBase64(keys.signing.publicKey), encryptionKey: toBase64(keys.encryption.publicKey) },
+      keys.signing,
+    );
+    const keyRegistration: SignedTransactionWire = { transaction: toBase64(tx.signingBytes), signature: toBase64(tx.signature) };
+    const res = await api.post<RegisterResponse>(
+      '/api/auth/register',
+      {
+        userId,
+        email: input.email,
+        role: input.role,
+        authKey: toBase64(vault.authKey),
+        kdf: kdfToWire(vault.stored.password),
+        keys: {
+          signingPublicKey: toBase64(keys.signing.publicKey),
+          encryptionPublicKey: toBase64(keys.encryption.publicKey),
+          passwordWrappedPrivateKeys: toBase64(wrapToBytes(vault.stored.passwordWrap)),
+          recoveryWrappedPrivateKeys: toBase64(wrapToBytes(vault.stored.recoveryWrap)),
+        },
+        keyRegistration,
+        organizationId: input.organizationId ?? null,
+        newOrganization: input.newOrganization ?? null,
+        licenseNumber: input.licenseNumber ?? null,
+      },
+      { auth: false },
+    );
+    await checkReceipt(res.keyRegistrationReceipt);
+    return { userId: res.userId, recoveryCode: vault.recoveryCode, verification: res.verification };
+  } finally {
+    // Nothing of the new keys stays in memory: the user signs in afterwards like on any other device.
+    vault.kek.fill(0);
+    vault.keys.encryption.privateKey.fill(0);
+    vault.keys.signing.privateKey.fill(0);
+  }
+}
+
+// ---------- signed-in account ----------
+
+export function beginTotpEnrollment(): Promise<TotpEnrollment> {
+  return api.post<TotpEnrollment>('/api/auth/totp/enroll');
+}
+
+export function confirmTotp(code: string): Promise<void> {
+  return api.post<void>('/api/auth/totp/confirm', { code: code.trim() });
+}
+
+export function fetchMe(): Promise<Me> {
+  return api.get<Me>('/api/me');
+}
+
+export class WrongCurrentPasswordError extends Error {
+  constructor() {
+    super('The current password is wrong.');
+    this.name = 'WrongCurrentPasswordError';
+  }
+}
+
+/**
+ * Re-wraps the same key pairs under a new password (new salt) and signs the new material. A wrong current
+ * password fails here, before anything is sent. The server ends the user's other sessions.
+ */
+export async function changeAccountPassword(userId: string, currentPassword: string, newPassword: string): Promise<void> {
+  const own = await api.get<OwnKeyBundle>('/api/me/keys');
+  if (own.userId !== userId) throw new VerificationError('The server answered the key bundle of another account.');
+  // Key transparency: never re-wrap keys that are not the ones registered on the ledger.
+  await ensureKeysOnLedger(own.userId, own.signingPublicKey, own.encryptionPublicKey);
+  const stored = storedFromOwn(own);
+  const current = await derivePasswordKeys(currentPassword, stored.password);
+  let keys: KeyBundle;
+  try {
+    keys = await unlockWithKek(stored, current.kek);
+  } catch (e) {
+    if (e instanceof CryptoIntegrityError) throw new WrongCurrentPasswordError();
+    throw e;
+  } finally {
+    current.kek.fill(0);
+  }
+  try {
+    const update = await rewrapUnderNewPassword(stored, keys, newPassword);
+    update.kek.fill(0);
+    const wrap = wrapToBytes(update.stored.passwordWrap);
+    const signature = await sign(keys.signing.privateKey, passwordMaterialBytes(PASSWORD_CHANGE_TAG, own.userId, update.authKey, update.stored.password, wrap));
+    await api.post<void>('/api/auth/password', {
+      currentAuthKey: toBase64(current.authKey),
+      newAuthKey: toBase64(update.authKey),
+      newKdf: kdfToWire(update.stored.password),
+      newPasswordWrappedPrivateKeys: toBase64(wrap),
+      signature: toBase64(signature),
+    });
+  } finally {
+    keys.encryption.privateKey.fill(0);
+    keys.signing.privateKey.fill(0);
+  }
+}
+
+// ---------- recovery (forgotten password) ----------
+
+/** Step one: the server emails a code. The answer (202 with a ticket) is the same for unknown addresses. */
+export async function startRecovery(email: string): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch('/api/auth/recovery/start', {
+      method: 'POST',
+      headers: { Accept: 'application/json, application/problem+json', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email }),
+    });
+  } catch {
+    throw new ApiProblem(0, 'Network error', 'The server could not be reached. Check your connection and try again.');
+  }
+  // http.ts treats 202 as bodiless; this answer carries the ticket, so it is read here.
+  if (!res.ok) throw await problemOf(res);
+  return ((await res.json()) as { ticket: string }).ticket;
+}
+
+/** Step two: the emailed code spends the ticket and returns the recovery-wrapped keys. */
+export function verifyRecovery(ticket: string, code: string): Promise<RecoveryBundle> {
+  return api.post<RecoveryBundle>('/api/auth/recovery/verify', { ticket, code: code.trim() }, { auth: false });
+}
+
+/**
+ * Step three: the recovery code unlocks the keys here (a mistyped code is a CryptoFormatError, a wrong one a
+ * CryptoIntegrityError, both before anything is sent); the new password material is signed with the keys.
+ */
+export async function completeRecovery(bundle: RecoveryBundle, recoveryCode: string, newPassword: string): Promise<void> {
+  const recoveryWrap = wrapFromBytes(fromBase64(bundle.recoveryWrappedPrivateKeys));
+  // The server does not hand out the password wrap during recovery; recoverWithCode only reads the recovery wrap
+  // and replaces the password wrap, so the recovery wrap stands in for it (as in the C# SDK).
+  const stored: StoredKeyBundle = {
+    userId: bundle.userId,
+    encryptionPublicKey: fromBase64(bundle.encryptionPublicKey),
+    signingPublicKey: fromBase64(bundle.signingPublicKey),
+    password: kdfFromWire(bundle.kdf),
+    passwordWrap: recoveryWrap,
+    recoveryWrap,
+  };
+  const update = await recoverWithCode(stored, recoveryCode, newPassword);
+  try {
+    const wrap = wrapToBytes(update.stored.passwordWrap);
+    const signature = await sign(update.keys.signing.privateKey, passwordMaterialBytes(RECOVERY_TAG, bundle.userId, update.authKey, update.stored.password, wrap));
+    await api.post<void>(
+      '/api/auth/recovery/complete',
+      {
+        recoveryTicket: bundle.recoveryTicket,
+        newAuthKey: toBase64(update.authKey),
+        newKdf: kdfToWire(update.stored.password),
+        newPasswordWrappedPrivateKeys: toBase64(wrap),
+        signature: toBase64(signature),
+      },
+      { auth: false },
+    );
+  } finally {
+    update.kek.fill(0);
+    update.keys.encryption.privateKey.fill(0);
+    update.keys.signing.privateKey.fill(0);
+  }
+}

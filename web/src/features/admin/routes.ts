@@ -1,3 +1,12 @@
 import type { RouteDef } from '../../app/router';
+import { BreakGlass } from './BreakGlass';
+import { Occupancy } from './Occupancy';
+import { SecurityEvents } from './SecurityEvents';
+import { Verifications } from './Verifications';
 
-export const adminRoutes: RouteDef[] = [];
+export const adminRoutes: RouteDef[] = [
+  { path: '/admin/verifications', title: 'Verification', roles: ['PlatformAdmin'], nav: true, component: Verifications },
+  { path: '/admin/occupancy', title: 'Occupancy', roles: ['PlatformAdmin'], nav: true, component: Occupancy },
+  { path: '/admin/break-glass', title: 'Break-glass', roles: ['PlatformAdmin'], nav: true, component: BreakGlass },
+  { path: '/admin/security-events', title: 'Security events', roles: ['PlatformAdmin'], nav: true, component: SecurityEvents },
+];

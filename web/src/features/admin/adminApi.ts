@@ -1,0 +1,84 @@
+// Platform admin endpoints (src/MedLedger.Server/Features/Admin, Emergency): verification queue,
+// decisions, break-glass review and security events. Ids only: the server keeps no names here.
+import { api } from '../../app/http';
+
+export interface PendingOrganization {
+  id: string;
+  kind: 'Hospital' | 'Pharmacy' | 'Insurer' | string;
+  name: string;
+  address: string;
+  createdAt: string;
+}
+
+export interface PendingProfessional {
+  userId: string;
+  role: string;
+  organizationId: string | null;
+  licenseNumber: string | null;
+  createdAt: string;
+}
+
+export interface VerificationQueue {
+  organizations: PendingOrganization[];
+  professionals: PendingProfessional[];
+}
+
+export interface OrganizationSummary {
+  id: string;
+  kind: string;
+  name: string;
+}
+
+export interface BreakGlassEvent {
+  id: string;
+  doctorId: string;
+  patientId: string;
+  hospitalId: string;
+  reason: string;
+  at: string;
+  transactionId: string;
+  reviewedAt: string | null;
+  reviewedBy: string | null;
+  reviewOutcome: string | null;
+}
+
+export interface SecurityEvent {
+  id: number;
+  at: string;
+  kind: string;
+  actorId: string | null;
+  subjectId: string | null;
+  detail: string | null;
+  remoteAddress: string | null;
+}
+
+/** The outcomes the server accepts (EmergencyService.ReviewOutcomes). */
+export const REVIEW_OUTCOMES = ['justified', 'unjustified', 'needs-follow-up'] as const;
+
+/** SecurityEventKind on the server, in its order. */
+export const SECURITY_EVENT_KINDS = [
+  'Registered', 'LoginCredentialAccepted', 'LoginFailed', 'OtpFailed', 'OtpReplayRejected', 'LoginSucceeded', 'Lockout', 'TotpEnrolled', 'Logout',
+  'RefreshReuseDetected', 'VerificationApproved', 'VerificationRejected', 'Suspended', 'Reinstated', 'AccessDenied', 'AdminCreated', 'PasswordChanged', 'Recovered',
+] as const;
+
+export const verificationQueue = (signal?: AbortSignal) => api.get<VerificationQueue>('/api/admin/verifications', { signal });
+
+/** A rejection must carry a reason; the server refuses one without (422), and that refusal is shown as it is. */
+export const decideOrganization = (id: string, approve: boolean, reason: string) =>
+  api.post<void>(`/api/admin/organizations/${id}/verification`, { approve, reason: reason.trim() || null });
+
+export const decideProfessional = (userId: string, approve: boolean, reason: string) =>
+  api.post<void>(`/api/admin/users/${userId}/verification`, { approve, reason: reason.trim() || null });
+
+export const verifiedOrganizations = (signal?: AbortSignal) => api.get<OrganizationSummary[]>('/api/organizations', { signal, auth: false });
+
+export const breakGlassEvents = (onlyUnreviewed: boolean, signal?: AbortSignal) =>
+  api.get<BreakGlassEvent[]>(`/api/admin/break-glass${onlyUnreviewed ? '?unreviewed=true' : ''}`, { signal });
+
+export const reviewBreakGlass = (id: string, outcome: string) => api.post<void>(`/api/admin/break-glass/${id}/review`, { outcome });
+
+export function securityEvents(kind: string, limit: number, signal?: AbortSignal): Promise<SecurityEvent[]> {
+  const p = new URLSearchParams({ limit: String(limit) });
+  if (kind) p.set('kind', kind);
+  return api.get<SecurityEvent[]>(`/api/admin/security-events?${p.toString()}`, { signal });
+}

@@ -6,6 +6,7 @@ import { sessionEndedReason, startSession } from '../../app/session';
 import { completeLogin, requestEmailCode, startLogin, type LoginChallenge, type OtpMethod } from '../../sdk/account';
 import { Button, Field, Notice, Page, ProblemAlert, Progress } from '../../ui/components';
 import { useAction } from '../../ui/hooks';
+import { loginNotice } from './notice';
 
 /** Only same-site paths are followed after sign-in (no open redirect through ?next=). */
 function safeNext(): string | null {
@@ -22,6 +23,9 @@ export function LoginPage() {
     kek.current = null;
   };
   useEffect(() => forgetKek, []);
+  // The sign-up / recovery message is shown once: kept while on this page, cleared when it is left.
+  const [notice] = useState(loginNotice.value);
+  useEffect(() => () => void (loginNotice.value = null), []);
 
   const restart = () => {
     forgetKek();
@@ -31,6 +35,7 @@ export function LoginPage() {
   return (
     <Page title="Sign in">
       {sessionEndedReason.value && <Notice kind="warning">{sessionEndedReason.value}</Notice>}
+      {notice && <Notice kind="success">{notice}</Notice>}
       {challenge ? (
         <CodeStep challenge={challenge} kek={kek} onRestart={restart} />
       ) : (

@@ -337,11 +337,19 @@ public sealed class CryptoInteropBrowserTests(BrowserWorld world)
                   const tx = await l.receiptTransaction(JSON.parse(copies.original));
                   out.type = tx.type;
                   out.otherPeer = await l.verifyReceipt(JSON.parse(copies.original), (await c.generateKeyPair()).publicKey);
+                  const original = JSON.parse(copies.original);
+                  out.hasHeaderHash = typeof original.headerHash === 'string';
+                  original.headerHash = c.toBase64(new Uint8Array(32));
+                  out.badHeaderHash = await l.verifyReceipt(original, peerKey);
                   return out;
                 }
                 """, new { copies, peer = peerJson });
             Assert.True(r.GetProperty("original").ValueKind == JsonValueKind.Null, "the server's receipt verifies in the browser: " + r.GetProperty("original"));
+            // Deliberately stricter than C# (whose HeaderHash is computed, so a serialized one is ignored on reading):
+            // a headerHash that disagrees with the signed head is refused, so a UI never shows an unverified hash.
+            Assert.Equal("header hash does not match the signed head", Str(r, "badHeaderHash"));
             Assert.StartsWith("identity.", Str(r, "type"), StringComparison.Ordinal);
+            Assert.True(r.GetProperty("hasHeaderHash").GetBoolean(), "the server's receipt JSON carries headerHash");
             Assert.Equal("head signature does not verify with the peer key", Str(r, "otherPeer"));
             var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
             foreach (var (name, json) in copies)

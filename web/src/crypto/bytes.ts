@@ -117,7 +117,7 @@ export function constantTimeEqual(a: Bytes, b: Bytes): boolean {
   return diff === 0;
 }
 
-/** Plain equality for public data (hashes, keys). */
+/** Equality for public data (hashes, keys, ids); same constant-time loop, kept as a separate name for intent. */
 export function bytesEqual(a: Bytes, b: Bytes): boolean {
   return constantTimeEqual(a, b);
 }

@@ -1,4 +1,4 @@
-import { constantTimeEqual, isLowerHex, randomBytes, sha256, toBase64, utf8, wipe, type Bytes } from './bytes';
+import { constantTimeEqual, isLowerHex, randomBytes, sha256, toBase64, utf8, type Bytes } from './bytes';
 import { aesGcmOpen, aesGcmSeal, NONCE_LENGTH, TAG_LENGTH } from './aead';
 import { CanonicalWriter } from './canonical';
 import { CryptoFormatError, CryptoIntegrityError } from './errors';
@@ -270,9 +270,4 @@ export function envelopeFromJson(json: string | Bytes): RecordEnvelope {
 /** SHA-256 of the ciphertext: signed, and usable as the blob store's content address. */
 export function ciphertextHash(envelope: RecordEnvelope): Promise<Bytes> {
   return sha256(envelope.ciphertext);
-}
-
-/** Drops a data key the caller no longer needs. */
-export function forgetDataKey(dataKey: Bytes): void {
-  wipe(dataKey);
 }

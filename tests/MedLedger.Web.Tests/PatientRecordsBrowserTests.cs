@@ -167,8 +167,21 @@ public sealed class PatientRecordsBrowserTests(BrowserWorld world)
         Assert.Equal(2, v2.Version);
         Assert.Contains("Atorvastatin 40 mg " + tag, Encoding.UTF8.GetString(v2.Content), StringComparison.Ordinal);
 
-        // Readable on a phone.
+        // Real FHIR R4 examples (HL7's, via the SDK) render as readable cards, contained medications and bundles included.
+        foreach (var sample in new[] { "allergyintolerance-example.json", "Immunization.json", "procedure-example.json", "Condition-For-Patient-f001.json", "medicationrequest0302.json", "diagnosticreport-example.json" })
+        {
+            await sdk.CreateFhirRecordAsync(await File.ReadAllTextAsync(Path.Combine(Repo.Root, "testdata", "fhir-r4", sample)));
+        }
         await page.GetByLabel("Category", new() { Exact = true }).SelectOptionAsync("");
+        await Assertions.Expect(page.GetByText("Decrypting in this browser…")).ToHaveCountAsync(0);
+        foreach (var text in new[] { "Cashew nuts", "Fluvax (Influenza)", "Appendectomy", "Heart valve disorder", "Azithromycin 250mg capsule (product)", "Two tablets at once", "18 resources (collection)", "Complete Blood Count" })
+        {
+            await Assertions.Expect(Timeline(page)).ToContainTextAsync(text);
+        }
+        await Assertions.Expect(page.Locator("main [role=alert]")).ToHaveCountAsync(0);
+        await BrowserWorld.ScreenshotAsync(page, "patient-records-fhir-samples");
+
+        // Readable on a phone.
         await page.SetViewportSizeAsync(390, 844);
         await Assertions.Expect(Timeline(page)).ToContainTextAsync("Blood pressure " + tag);
         await BrowserWorld.ScreenshotAsync(page, "patient-records-phone");

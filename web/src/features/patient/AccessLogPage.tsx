@@ -5,7 +5,7 @@ import { Button, Empty, Page, ProblemAlert, ShortId, Spinner, VerifiedMark, form
 import { useAction, useAsync } from '../../ui/hooks';
 import { receiptTransaction, type LedgerReceipt } from '../../ledger';
 import { receiptVerifies } from '../../sdk/ledger';
-import { roleLabel, roleOf } from './people';
+import { hospitalName, roleLabel, roleOf } from './people';
 import './patient.css';
 
 /** GET /api/ledger/mine: every ledger transaction that names the caller. */
@@ -38,6 +38,15 @@ function Person(props: { id: string | undefined }) {
   );
 }
 
+function Hospital(props: { id: string | undefined }) {
+  const [name, setName] = useState<string | null>(null);
+  useEffect(() => {
+    if (props.id) void hospitalName(props.id).then(setName);
+  }, [props.id]);
+  if (!props.id) return null;
+  return name ? <>{name}</> : <>hospital <ShortId id={props.id} /></>;
+}
+
 function Rec(props: { id: string | undefined; version?: string }) {
   if (!props.id) return null;
   return (
@@ -63,13 +72,13 @@ function Describe(props: { entry: LedgerEntry }) {
     case 'consent.revoke':
       return <><Person id={actorId} /> revoked grant <ShortId id={p.grantId ?? ''} /></>;
     case 'care.assign':
-      return <><Person id={actorId} /> assigned <Person id={p.doctorId} /> to <Person id={p.patientId} /> at hospital <ShortId id={p.hospitalId ?? ''} /></>;
+      return <><Person id={actorId} /> assigned <Person id={p.doctorId} /> to <Person id={p.patientId} /> at <Hospital id={p.hospitalId} /></>;
     case 'care.unassign':
       return <><Person id={actorId} /> ended the care assignment of <Person id={p.doctorId} /></>;
     case 'emergency.designate':
-      return <><Person id={actorId} /> made the emergency summary available to hospital <ShortId id={p.hospitalId ?? ''} /></>;
+      return <><Person id={actorId} /> made the emergency summary available to <Hospital id={p.hospitalId} /></>;
     case 'emergency.break-glass':
-      return <><Person id={p.doctorId} /> broke the glass at hospital <ShortId id={p.hospitalId ?? ''} /> (reason: {p.reason})</>;
+      return <><Person id={p.doctorId} /> broke the glass at <Hospital id={p.hospitalId} /> (reason: {p.reason})</>;
     case 'identity.register-keys':
       return <><Person id={p.userId} /> registered encryption and signing keys</>;
     case 'identity.rotate-keys':

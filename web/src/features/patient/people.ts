@@ -27,3 +27,14 @@ export function roleOf(userId: string): Promise<Role | null> {
 export function roleLabel(role: Role | null | undefined): string {
   return role ? roleNames[role] : 'User';
 }
+
+let hospitals: Promise<Map<string, string>> | null = null;
+
+/** A hospital's name from the public directory (loaded once per page). */
+export async function hospitalName(id: string): Promise<string | null> {
+  hospitals ??= api.get<{ id: string; name: string }[]>('/api/organizations?kind=Hospital').then(
+    (list) => new Map(list.map((h) => [h.id, h.name])),
+    () => new Map(),
+  );
+  return (await hospitals).get(id) ?? null;
+}

@@ -6,6 +6,7 @@ import { beginTotpEnrollment, changeAccountPassword, confirmTotp, fetchMe, passw
 import { Button, Card, Field, Notice, Page, ProblemAlert, Progress, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { NewPasswordFields } from './passwordFields';
+import './auth.css';
 
 const verificationText: Record<Me['verification'], string> = {
   NotRequired: 'Not required',
@@ -36,7 +37,7 @@ function AccountFacts(props: { user: Me }) {
   const badge = user.verification === 'Approved' ? 'ok' : user.verification === 'Rejected' ? 'bad' : 'neutral';
   return (
     <Card title="Account">
-      <dl class="facts">
+      <dl class="facts account-facts">
         <dt>Email</dt>
         <dd>{user.email}</dd>
         <dt>Role</dt>
@@ -111,7 +112,7 @@ function TotpCard(props: { user: Me }) {
             width={220}
             height={220}
           />
-          <p>
+          <p class="totp-secret">
             Secret for manual entry: <code aria-label="Authenticator secret">{enrollment.secret}</code>
           </p>
           <ProblemAlert error={confirm.error} />

@@ -24,6 +24,8 @@ const overviewListeners = new Set<OverviewListener>();
 let connection: HubConnection | null = null;
 let starting: Promise<void> | null = null;
 let restartTimer: number | undefined;
+/** Watch calls on a connected hub not answered yet: the indicator says "live" only when there are none. */
+let pendingWatches = 0;
 
 function anyListener(): boolean {
   return hospitalListeners.size > 0 || overviewListeners.size > 0;
@@ -41,8 +43,10 @@ function build(): HubConnection {
   c.on('occupancy', (row: HospitalOccupancy) => overviewListeners.forEach((l) => l.onRow(row)));
   c.onreconnecting(() => (liveState.value = 'reconnecting'));
   c.onreconnected(() => {
-    liveState.value = 'live';
-    void rewatchAll();
+    // "Live" only once every hospital is watched again: before that, a change could still be missed.
+    void rewatchAll().then(() => {
+      if (c.state === HubConnectionState.Connected) liveState.value = 'live';
+    });
   });
   c.onclose(() => {
     liveState.value = anyListener() ? 'offline' : 'idle';
@@ -73,9 +77,9 @@ async function ensureStarted(): Promise<HubConnection | null> {
     liveState.value = 'connecting';
     starting = c
       .start()
-      .then(() => {
-        liveState.value = 'live';
-        return rewatchAll();
+      .then(async () => {
+        await rewatchAll();
+        if (c.state === HubConnectionState.Connected) liveState.value = 'live';
       })
       .catch(() => {
         liveState.value = 'offline';
@@ -112,7 +116,16 @@ async function rewatchAll(): Promise<void> {
   if (overviewListeners.size > 0) await watchOverviewOn(c);
 }
 
-async function stopIfUnused(): Promise<void> {
+let stopTimer: number | undefined;
+
+/** Stops the connection a moment after the last watcher left (moving between screens keeps it). */
+function stopIfUnused(): void {
+  window.clearTimeout(stopTimer);
+  if (anyListener()) return;
+  stopTimer = window.setTimeout(() => void stopNow(), 3_000);
+}
+
+async function stopNow(): Promise<void> {
   if (anyListener()) return;
   window.clearTimeout(restartTimer);
   const c = connection;
@@ -129,7 +142,16 @@ export function watchHospital(hospitalId: string, listener: SnapshotListener): (
   set.add(listener);
   // Connected: watch now. Otherwise the (re)start watches every hospital listed by then, this one included.
   if (connection?.state === HubConnectionState.Connected) {
-    if (first) void watchOne(connection, hospitalId);
+    if (first) {
+      // Not live for this hospital until the server has it in the group.
+      const c = connection;
+      pendingWatches++;
+      liveState.value = 'connecting';
+      void watchOne(c, hospitalId).then(() => {
+        pendingWatches--;
+        if (pendingWatches === 0 && c.state === HubConnectionState.Connected && !starting) liveState.value = 'live';
+      });
+    }
   } else void ensureStarted();
   return () => {
     const s = hospitalListeners.get(hospitalId);
@@ -140,7 +162,7 @@ export function watchHospital(hospitalId: string, listener: SnapshotListener): (
       const c = connection;
       if (c?.state === HubConnectionState.Connected) void c.invoke('Unwatch', hospitalId).catch(() => undefined);
     }
-    void stopIfUnused();
+    stopIfUnused();
   };
 }
 
@@ -154,7 +176,7 @@ export function watchOverview(onOverview: OverviewListener['onOverview'], onRow:
   } else void ensureStarted();
   return () => {
     overviewListeners.delete(l);
-    void stopIfUnused();
+    stopIfUnused();
   };
 }
 
@@ -163,6 +185,6 @@ effect(() => {
   if (!session.value && connection) {
     hospitalListeners.clear();
     overviewListeners.clear();
-    void stopIfUnused();
+    void stopNow();
   }
 });

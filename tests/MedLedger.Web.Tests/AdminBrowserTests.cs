@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using MedLedger.Client;
+using Microsoft.Playwright;
+
+namespace MedLedger.Web.Tests;
+
+/// <summary>
+/// Platform admin screens in Chromium: verifying a newly registered hospital (a rejection needs a reason), the
+/// live occupancy chart and its table, break-glass review, security events, and the refusal of all of it to a patient.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class AdminBrowserTests(BrowserWorld world)
+{
+    [Fact]
+    public async Task The_admin_approves_a_newly_registered_hospital_in_the_browser_after_a_reject_without_reason_is_refused()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var name = $"Lakeside Clinic {tag}";
+        using var anonymous = new MedLedgerClient(new Uri(world.Url));
+        var registration = await anonymous.RegisterAsync($"lakeside-staff-{tag}@demo.medledger.local", "correct horse battery " + tag, Role.HospitalStaff,
+            newOrganization: new NewOrganization(OrganizationKind.Hospital, name, "9 Lake Shore, Lakeside", 52.48, 13.35, "+49 30 5000 500", null));
+        var orgId = registration.OrganizationId!.Value;
+        Assert.DoesNotContain(await anonymous.OrganizationsAsync(OrganizationKind.Hospital), o => o.Id == orgId);
+
+        var page = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(page, HospitalTestKit.Account(world, "admin"));
+        await HospitalTestKit.ClickNavAsync(page, "Verification");
+        var entry = page.GetByRole(AriaRole.Group, new() { Name = name, Exact = true });
+        await Assertions.Expect(entry).ToContainTextAsync("9 Lake Shore, Lakeside");
+        await BrowserWorld.ScreenshotAsync(page, "admin-verifications");
+
+        // Reject without a reason: the server refuses and says the reason is required; nothing changes.
+        await entry.GetByRole(AriaRole.Button, new() { Name = $"Reject {name}" }).ClickAsync();
+        await entry.GetByRole(AriaRole.Button, new() { Name = "Confirm rejection" }).ClickAsync();
+        await Assertions.Expect(entry.GetByRole(AriaRole.Alert)).ToContainTextAsync("reason");
+        await BrowserWorld.ScreenshotAsync(page, "admin-verifications-reject-refused");
+        Assert.DoesNotContain(await anonymous.OrganizationsAsync(OrganizationKind.Hospital), o => o.Id == orgId);
+
+        await entry.GetByRole(AriaRole.Button, new() { Name = $"Approve {name}" }).ClickAsync();
+        await Assertions.Expect(page.GetByText($"{name} was approved.")).ToBeVisibleAsync();
+        await Assertions.Expect(entry).ToHaveCountAsync(0);
+        var approved = Assert.Single(await anonymous.OrganizationsAsync(OrganizationKind.Hospital), o => o.Id == orgId);
+        Assert.Equal(VerificationStatus.Approved, approved.Verification);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_occupancy_chart_and_table_show_each_hospitals_beds_and_follow_a_ward_change_live()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        using var staff = await HospitalTestKit.SdkAsync(world, "staff1");
+        var northside = staff.Tokens!.User.OrganizationId!.Value;
+        var ward = "Emergency " + tag;
+        await staff.SetWardAsync(northside, ward, "emergency", 8, 2);
+        BedTypeBeds Emergency(BedAvailability b) => b.ByType.Single(t => t.BedType == "emergency");
+        var before = Emergency(await staff.BedsAsync(northside));
+
+        var page = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(page, HospitalTestKit.Account(world, "admin"));
+        await HospitalTestKit.ClickNavAsync(page, "Occupancy");
+        var table = page.GetByRole(AriaRole.Table, new() { Name = "Occupancy by hospital and bed type" });
+        var row = table.Locator("tr", new() { HasText = HospitalTestKit.Northside }).Filter(new() { HasText = "Emergency" });
+        string N(int n) => n.ToString(CultureInfo.InvariantCulture);
+        await Assertions.Expect(row.Locator("td")).ToHaveTextAsync([ "Emergency", N(before.Total), N(before.Occupied), N(before.Held), N(before.Free) ]);
+        var bar = page.Locator($"[data-testid=occupancy-chart] g[data-row='{HospitalTestKit.Northside} emergency']");
+        await Assertions.Expect(bar).ToContainTextAsync($"{before.Free} free / {before.Total}");
+        await HospitalTestKit.ExpectLiveAsync(page);
+        await BrowserWorld.ScreenshotAsync(page, "admin-occupancy");
+
+        // A ward change reaches the open chart and table without a reload.
+        await staff.SetWardAsync(northside, ward, "emergency", 8, 7);
+        var after = Emergency(await staff.BedsAsync(northside));
+        Assert.Equal(before.Free - 5, after.Free);
+        await Assertions.Expect(row.Locator("td")).ToHaveTextAsync([ "Emergency", N(after.Total), N(after.Occupied), N(after.Held), N(after.Free) ]);
+        await Assertions.Expect(bar).ToContainTextAsync($"{after.Free} free / {after.Total}");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_admin_reviews_a_break_glass_event_and_filters_security_events_by_kind()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        // A real break-glass at Riverside: key published by staff, summary made available by the patient, glass broken by the doctor.
+        using var staff = await HospitalTestKit.SdkAsync(world, "staff2");
+        using var doctor = await HospitalTestKit.SdkAsync(world, "doctor21");
+        using var anonymous = new MedLedgerClient(new Uri(world.Url));
+        var password = "correct horse battery " + tag;
+        var email = $"bg-patient-{tag}@demo.medledger.local";
+        await anonymous.RegisterAsync(email, password, Role.Patient);
+        using var patient = new MedLedgerClient(new Uri(world.Url));
+        await patient.LoginWithDevOutboxAsync(email, password);
+        var riverside = staff.Tokens!.User.OrganizationId!.Value;
+        await staff.PublishHospitalEmergencyKeyAsync();
+        var summary = await patient.CreateFileRecordAsync(Encoding.UTF8.GetBytes("""{"format":"medledger/v1/emergency-summary","bloodType":"A+"}"""), "application/json", category: "EmergencySummary");
+        await patient.DesignateEmergencySummaryAsync(summary.RecordId, riverside);
+        await doctor.BreakGlassAsync(patient.UserId, "unconscious");
+        using var admin = await HospitalTestKit.SdkAsync(world, "admin");
+        var ev = Assert.Single(await admin.BreakGlassEventsAsync(), e => e.PatientId == patient.UserId);
+
+        var page = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(page, HospitalTestKit.Account(world, "admin"));
+        await HospitalTestKit.ClickNavAsync(page, "Break-glass");
+        var card = page.GetByRole(AriaRole.Article, new() { Name = $"Break-glass event {ev.Id.ToString()[..8]}" });
+        await Assertions.Expect(card).ToContainTextAsync("unconscious");
+        await Assertions.Expect(card).ToContainTextAsync(HospitalTestKit.Riverside);
+        await card.GetByLabel("Outcome").SelectOptionAsync("needs-follow-up");
+        await BrowserWorld.ScreenshotAsync(page, "admin-break-glass");
+        await card.GetByRole(AriaRole.Button, new() { Name = "Record review" }).ClickAsync();
+        // Reviewed events leave the "not reviewed yet" list; with the filter off it shows the outcome.
+        await Assertions.Expect(card).ToHaveCountAsync(0);
+        var reviewed = Assert.Single(await admin.BreakGlassEventsAsync(), e => e.Id == ev.Id);
+        Assert.Equal("needs-follow-up", reviewed.ReviewOutcome);
+        await page.GetByLabel("Only events not reviewed yet").UncheckAsync();
+        await Assertions.Expect(card).ToContainTextAsync("Needs follow-up");
+
+        await HospitalTestKit.ClickNavAsync(page, "Security events");
+        await page.GetByLabel("Kind").SelectOptionAsync("LoginSucceeded");
+        var kinds = page.Locator("main table tbody tr td:nth-child(2)");
+        await Assertions.Expect(kinds.First).ToHaveTextAsync("Login succeeded");
+        var all = await kinds.AllInnerTextsAsync();
+        Assert.NotEmpty(all);
+        Assert.All(all, k => Assert.Equal("Login succeeded", k));
+        await BrowserWorld.ScreenshotAsync(page, "admin-security-events");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_patient_gets_the_not_available_notice_on_admin_screens_and_the_api_refuses_admin_calls_with_403()
+    {
+        var page = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(page, HospitalTestKit.Account(world, "patient2"));
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Verification", Exact = true })).ToHaveCountAsync(0);
+        await HospitalTestKit.NavigateInAppAsync(page, "/admin/verifications");
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("Not available for your role.");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Approve") })).ToHaveCountAsync(0);
+        await BrowserWorld.ScreenshotAsync(page, "admin-refused-for-patient");
+        await page.Context.CloseAsync();
+
+        using var patient = await HospitalTestKit.SdkAsync(world, "patient2");
+        var queue = await Assert.ThrowsAsync<MedLedgerApiException>(() => patient.VerificationQueueAsync());
+        Assert.Equal(HttpStatusCode.Forbidden, queue.Status);
+        var someOrg = (await patient.OrganizationsAsync(OrganizationKind.Hospital)).First().Id;
+        var decide = await Assert.ThrowsAsync<MedLedgerApiException>(() => patient.DecideOrganizationAsync(someOrg, approve: false, reason: "no"));
+        Assert.Equal(HttpStatusCode.Forbidden, decide.Status);
+        using var http = new HttpClient { BaseAddress = new Uri(world.Url) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", patient.Tokens!.AccessToken);
+        foreach (var path in new[] { "/api/admin/hospitals/overview", "/api/admin/break-glass", "/api/admin/security-events" })
+        {
+            using var res = await http.GetAsync(path);
+            Assert.Equal(HttpStatusCode.Forbidden, res.StatusCode);
+        }
+    }
+}

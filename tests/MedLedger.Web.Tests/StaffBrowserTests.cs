@@ -1,0 +1,108 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using MedLedger.Client;
+using MedLedger.Crypto;
+using Microsoft.Playwright;
+
+namespace MedLedger.Web.Tests;
+
+/// <summary>
+/// Hospital staff screens in Chromium: care assignments signed in the browser and seen by the doctor through
+/// the API, admitting a held bed, and the hospital emergency key made in the browser and opened by a doctor
+/// with the C# crypto. Riverside (staff2, doctor22, patient2) so the doctor tests' Northside set-up is untouched.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class StaffBrowserTests(BrowserWorld world)
+{
+    [Fact]
+    public async Task Staff_assigns_a_doctor_to_a_patient_in_the_browser_and_the_doctor_sees_the_assignment_through_the_api()
+    {
+        using var doctor = await HospitalTestKit.SdkAsync(world, "doctor22");
+        using var patient = await HospitalTestKit.SdkAsync(world, "patient2");
+        var riverside = doctor.Tokens!.User.OrganizationId!.Value;
+        Assert.DoesNotContain(await doctor.AssignmentsAsync(), a => a.PatientId == patient.UserId);
+
+        var page = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(page, HospitalTestKit.Account(world, "staff2"));
+        await HospitalTestKit.ClickNavAsync(page, "Doctors");
+        await page.GetByLabel("Doctor", new() { Exact = true }).SelectOptionAsync(doctor.UserId.ToString());
+        await page.GetByLabel("Patient email").FillAsync(HospitalTestKit.Account(world, "patient2").Email);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Assign doctor" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("The doctor is now assigned to " + HospitalTestKit.Account(world, "patient2").Email)).ToBeVisibleAsync();
+
+        var assignment = Assert.Single(await doctor.AssignmentsAsync(), a => a.PatientId == patient.UserId);
+        Assert.Equal(riverside, assignment.HospitalId);
+        // Signed by the staff member in the browser: the ledger receipt of the care.assign transaction verifies.
+        var receipt = await doctor.ReceiptAsync(assignment.TransactionId);
+        await doctor.VerifyReceiptAsync(receipt);
+        Assert.Equal("care.assign", receipt.Transaction().Type);
+        Assert.Equal((await doctor.GetPublicKeysByEmailAsync(HospitalTestKit.Account(world, "staff2").Email)).UserId, assignment.AssignedBy);
+
+        // Assigning the same pair again is refused by the server, and the refusal is shown.
+        await page.GetByLabel("Patient email").FillAsync(HospitalTestKit.Account(world, "patient2").Email);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Assign doctor" }).ClickAsync();
+        await Assertions.Expect(HospitalTestKit.Alert(page)).ToContainTextAsync("already assigned");
+        await BrowserWorld.ScreenshotAsync(page, "staff-doctors");
+
+        // Unassign: the doctor no longer has the patient.
+        var unassign = page.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Unassign .* from patient " + HospitalTestKit.Account(world, "patient2").Email.Replace(".", "\\.", StringComparison.Ordinal) + "$") });
+        await unassign.ClickAsync();
+        await Assertions.Expect(unassign).ToHaveCountAsync(0);
+        Assert.DoesNotContain(await doctor.AssignmentsAsync(), a => a.PatientId == patient.UserId);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Staff_admits_a_patients_held_bed_from_the_bookings_list()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        using var staff = await HospitalTestKit.SdkAsync(world, "staff2");
+        using var patient = await HospitalTestKit.SdkAsync(world, "patient3");
+        var riverside = staff.Tokens!.User.OrganizationId!.Value;
+        await staff.SetWardAsync(riverside, "Paediatric " + tag, "paediatric", 2, 0);
+
+        var page = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(page, HospitalTestKit.Account(world, "staff2"));
+        await HospitalTestKit.ClickNavAsync(page, "Bookings");
+        await HospitalTestKit.ExpectLiveAsync(page);
+        // The hold is made after the list is open: it appears by itself (live).
+        var booking = await patient.BookBedAsync(riverside, "paediatric");
+        var admit = page.GetByRole(AriaRole.Button, new() { Name = $"Admit Paediatric booking {booking.Id.ToString()[..8]}" });
+        await Assertions.Expect(admit).ToBeVisibleAsync();
+        await BrowserWorld.ScreenshotAsync(page, "staff-bookings");
+        await admit.ClickAsync();
+        await Assertions.Expect(admit).ToHaveCountAsync(0);
+        Assert.Equal(BedBookingStatus.Admitted, (await patient.MyBedBookingsAsync()).Single(b => b.Id == booking.Id).Status);
+        // Admitted is not held any more; listing everything shows it admitted.
+        await page.GetByLabel("Show").SelectOptionAsync("Admitted");
+        await Assertions.Expect(page.Locator("tr", new() { HasText = booking.Id.ToString()[..8] })).ToContainTextAsync("Admitted");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_hospital_emergency_key_made_in_the_browser_is_anchored_on_the_ledger_and_opens_with_a_doctors_key()
+    {
+        using var doctor = await HospitalTestKit.SdkAsync(world, "doctor22");
+        var riverside = doctor.Tokens!.User.OrganizationId!.Value;
+
+        var page = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(page, HospitalTestKit.Account(world, "staff2"));
+        await HospitalTestKit.ClickNavAsync(page, "Doctors");
+        var publish = page.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^(Publish|Rotate) emergency key$") });
+        await publish.ClickAsync();
+        await Assertions.Expect(page.GetByText("published and sealed to 2 doctors")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("anchored on the ledger")).ToBeVisibleAsync();
+        await BrowserWorld.ScreenshotAsync(page, "staff-emergency-key");
+
+        // The SDK accepts the key only with a verified staff-signed emergency.hospital-key transaction naming it.
+        var key = await doctor.GetVerifiedHospitalKeyAsync(riverside);
+        // The doctor's sealed copy opens with the doctor's own key (C# crypto) to the private half of that key.
+        using var http = new HttpClient { BaseAddress = new Uri(world.Url) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", doctor.Tokens!.AccessToken);
+        var shares = await http.GetFromJsonAsync<List<KeyShare>>("/api/emergency/key-shares");
+        var share = Assert.Single(shares!, s => s.HospitalId == riverside);
+        var hospitalPrivate = SealedSecret.FromJson(share.Sealed).Open(doctor.Keys!.Encryption, MedLedgerClient.EmergencySharePurpose, riverside.ToString());
+        Assert.Equal(key.PublicKey, UserKeyPair.FromPrivateKey(hospitalPrivate).PublicKey);
+        await page.Context.CloseAsync();
+    }
+}

@@ -101,7 +101,7 @@ function BookingsPerDay(props: { rows: { day: string; count: number }[] }) {
   const h = 80;
   return (
     <figure class="chart" style="margin:0">
-      <svg viewBox={`0 0 ${props.rows.length * w} ${h + 4}`} role="img" aria-label={`Bookings per day over the last ${props.rows.length} days; ${props.rows.reduce((s, r) => s + r.count, 0)} in total`}>
+      <svg style="max-width:480px" viewBox={`0 0 ${props.rows.length * w} ${h + 4}`} role="img" aria-label={`Bookings per day over the last ${props.rows.length} days; ${props.rows.reduce((s, r) => s + r.count, 0)} in total`}>
         {props.rows.map((r, i) => {
           const bh = (r.count / max) * h;
           return (

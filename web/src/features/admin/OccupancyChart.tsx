@@ -3,7 +3,7 @@ import { bedTypeLabel } from '../../sdk/hospitals';
 
 const COLORS = { occupied: '#b3261e', held: '#c98a00', free: '#1d7a36' };
 const ROW = 34;
-const LABEL_WIDTH = 260;
+const LABEL_WIDTH = 340;
 const BAR_WIDTH = 420;
 const WIDTH = LABEL_WIDTH + BAR_WIDTH + 150;
 
@@ -42,7 +42,7 @@ export function OccupancyChart(props: { hospitals: HospitalOccupancy[] }) {
           return (
             <g key={r.key} data-row={`${r.hospital} ${r.bedType}`}>
               <text x={LABEL_WIDTH - 8} y={y + 17} text-anchor="end" font-size="13" fill="#1b2430">
-                {truncate(r.hospital, 26)} · {bedTypeLabel(r.bedType)}
+                {truncate(r.hospital, 30)} · {bedTypeLabel(r.bedType)}
               </text>
               <rect x={LABEL_WIDTH} y={y} width={BAR_WIDTH} height={24} fill="#eef1f4" />
               <rect x={LABEL_WIDTH} y={y} width={occ} height={24} fill={COLORS.occupied}>

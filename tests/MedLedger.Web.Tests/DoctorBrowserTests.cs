@@ -117,6 +117,7 @@ public sealed class DoctorBrowserTests(BrowserWorld world)
         await rx.GetByRole(AriaRole.Button, new() { Name = "Save prescription" }).ClickAsync();
         await Assertions.Expect(rx).ToContainTextAsync("Enter a whole number from 1 to 24.");
         await rx.GetByLabel("Times per day (optional)").FillAsync("2");
+        await Assertions.Expect(rx).Not.ToContainTextAsync("Enter a whole number from 1 to 24.");
         await rx.GetByLabel("Duration in days (optional)").FillAsync("90");
         await rx.GetByLabel("Number of repeats (optional)").FillAsync("3");
         await BrowserWorld.ScreenshotAsync(page, "doctor-write-prescription");

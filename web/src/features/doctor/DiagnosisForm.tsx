@@ -50,15 +50,21 @@ export function DiagnosisForm(props: { patientId: string; onSaved: (recordId: st
     if (Object.keys(found).length === 0) void save.run();
   };
 
+  // A field's error goes once the doctor edits that field (the whole form is checked again on save).
+  const edit = (k: keyof Errors, set: (v: string) => void, value: string) => {
+    set(value);
+    if (errors[k]) setErrors({ ...errors, [k]: undefined });
+  };
+
   return (
     <Card title="Write a diagnosis">
       <form class="stack" onSubmit={submit} noValidate aria-label="Write a diagnosis">
         <Field id="dx-code-text" label="Diagnosis" error={errors.codeText}>
-          <input id="dx-code-text" value={codeText} onInput={(e) => setCodeText(e.currentTarget.value)} required maxLength={500}
+          <input id="dx-code-text" value={codeText} onInput={(e) => edit('codeText', setCodeText, e.currentTarget.value)} required maxLength={500}
             aria-invalid={errors.codeText ? 'true' : undefined} aria-describedby={describedBy('dx-code-text', errors.codeText)} />
         </Field>
         <Field id="dx-snomed" label="SNOMED CT code (optional)" hint="The concept id, if you know it." error={errors.snomedCode}>
-          <input id="dx-snomed" value={snomedCode} onInput={(e) => setSnomedCode(e.currentTarget.value)} inputMode="numeric" autocomplete="off"
+          <input id="dx-snomed" value={snomedCode} onInput={(e) => edit('snomedCode', setSnomedCode, e.currentTarget.value)} inputMode="numeric" autocomplete="off"
             aria-invalid={errors.snomedCode ? 'true' : undefined} aria-describedby={describedBy('dx-snomed', errors.snomedCode, true)} />
         </Field>
         <Field id="dx-clinical" label="Clinical status">
@@ -80,7 +86,7 @@ export function DiagnosisForm(props: { patientId: string; onSaved: (recordId: st
           </select>
         </Field>
         <Field id="dx-onset" label="Onset date (optional)" error={errors.onsetDate}>
-          <input id="dx-onset" type="date" value={onsetDate} onInput={(e) => setOnsetDate(e.currentTarget.value)}
+          <input id="dx-onset" type="date" value={onsetDate} onInput={(e) => edit('onsetDate', setOnsetDate, e.currentTarget.value)}
             aria-invalid={errors.onsetDate ? 'true' : undefined} aria-describedby={describedBy('dx-onset', errors.onsetDate)} />
         </Field>
         <Field id="dx-note" label="Note (optional)">

@@ -60,38 +60,43 @@ export function PrescriptionForm(props: { patientId: string; onSaved: (recordId:
     if (Object.keys(found).length === 0) void save.run(values);
   };
 
+  // A field's error goes once the doctor edits that field (the whole form is checked again on save).
+  const edit = (k: keyof Errors, set: (v: string) => void, value: string) => {
+    set(value);
+    if (errors[k]) setErrors({ ...errors, [k]: undefined });
+  };
   const invalid = (k: keyof Errors) => (errors[k] ? 'true' : undefined);
   return (
     <Card title="Write a prescription">
       <form class="stack" onSubmit={submit} noValidate aria-label="Write a prescription">
         <Field id="rx-medication" label="Medication" hint="Name and strength, e.g. Amoxicillin 500 mg capsules." error={errors.medication}>
-          <input id="rx-medication" value={medication} onInput={(e) => setMedication(e.currentTarget.value)} required maxLength={500}
+          <input id="rx-medication" value={medication} onInput={(e) => edit('medication', setMedication, e.currentTarget.value)} required maxLength={500}
             aria-invalid={invalid('medication')} aria-describedby={describedBy('rx-medication', errors.medication, true)} />
         </Field>
         <Field id="rx-dosage" label="Dosage instructions" hint="As the patient should read them." error={errors.dosageText}>
-          <input id="rx-dosage" value={dosageText} onInput={(e) => setDosageText(e.currentTarget.value)} required maxLength={1000}
+          <input id="rx-dosage" value={dosageText} onInput={(e) => edit('dosageText', setDosageText, e.currentTarget.value)} required maxLength={1000}
             aria-invalid={invalid('dosageText')} aria-describedby={describedBy('rx-dosage', errors.dosageText, true)} />
         </Field>
         <div class="row">
           <Field id="rx-dose" label="Dose per intake (optional)" error={errors.dose}>
-            <input id="rx-dose" value={dose} onInput={(e) => setDose(e.currentTarget.value)} inputMode="decimal"
+            <input id="rx-dose" value={dose} onInput={(e) => edit('dose', setDose, e.currentTarget.value)} inputMode="decimal"
               aria-invalid={invalid('dose')} aria-describedby={describedBy('rx-dose', errors.dose)} />
           </Field>
           <Field id="rx-dose-unit" label="Dose unit" error={errors.doseUnit}>
-            <input id="rx-dose-unit" value={doseUnit} onInput={(e) => setDoseUnit(e.currentTarget.value)} maxLength={40}
+            <input id="rx-dose-unit" value={doseUnit} onInput={(e) => edit('doseUnit', setDoseUnit, e.currentTarget.value)} maxLength={40}
               aria-invalid={invalid('doseUnit')} aria-describedby={describedBy('rx-dose-unit', errors.doseUnit)} />
           </Field>
         </div>
         <Field id="rx-frequency" label="Times per day (optional)" error={errors.timesPerDay}>
-          <input id="rx-frequency" value={timesPerDay} onInput={(e) => setTimesPerDay(e.currentTarget.value)} inputMode="numeric"
+          <input id="rx-frequency" value={timesPerDay} onInput={(e) => edit('timesPerDay', setTimesPerDay, e.currentTarget.value)} inputMode="numeric"
             aria-invalid={invalid('timesPerDay')} aria-describedby={describedBy('rx-frequency', errors.timesPerDay)} />
         </Field>
         <Field id="rx-duration" label="Duration in days (optional)" error={errors.durationDays}>
-          <input id="rx-duration" value={durationDays} onInput={(e) => setDurationDays(e.currentTarget.value)} inputMode="numeric"
+          <input id="rx-duration" value={durationDays} onInput={(e) => edit('durationDays', setDurationDays, e.currentTarget.value)} inputMode="numeric"
             aria-invalid={invalid('durationDays')} aria-describedby={describedBy('rx-duration', errors.durationDays)} />
         </Field>
         <Field id="rx-repeats" label="Number of repeats (optional)" hint="Refills allowed after the first dispense." error={errors.repeats}>
-          <input id="rx-repeats" value={repeats} onInput={(e) => setRepeats(e.currentTarget.value)} inputMode="numeric"
+          <input id="rx-repeats" value={repeats} onInput={(e) => edit('repeats', setRepeats, e.currentTarget.value)} inputMode="numeric"
             aria-invalid={invalid('repeats')} aria-describedby={describedBy('rx-repeats', errors.repeats, true)} />
         </Field>
         {progress !== undefined && <Progress label="Encrypting and saving" value={progress} />}

@@ -259,4 +259,68 @@ public sealed class AuthBrowserTests(BrowserWorld world)
         await BrowserLogin.SignInWithEmailCodeAsync(page, account.Email, newPassword, outbox);
         await Assertions.Expect(page.GetByLabel("Signed in as")).ToContainTextAsync(account.Email);
     }
+
+    [Fact]
+    public async Task A_doctor_signs_up_into_a_verified_hospital_and_is_told_the_account_waits_for_admin_verification()
+    {
+        var page = await world.NewPageAsync();
+        using var outbox = Anonymous();
+        var taken = world.Server.Accounts.First(a => a.Email.StartsWith("doctor11@", StringComparison.Ordinal)).Email;
+        var email = NewEmail("doctor");
+        const string password = "doctor passphrase for tests";
+
+        await page.GotoAsync("/signup");
+        await page.GetByLabel("Doctor", new() { Exact = true }).CheckAsync();
+        await page.GetByLabel("Join a verified hospital").CheckAsync();
+        var organization = page.GetByLabel("Organization", new() { Exact = true });
+        var northside = organization.Locator("option", new() { HasText = "Northside General Hospital" });
+        await Assertions.Expect(northside).ToHaveCountAsync(1);
+        await organization.SelectOptionAsync((await northside.GetAttributeAsync("value"))!);
+        await page.GetByLabel("Licence number").FillAsync("LIC-" + Guid.NewGuid().ToString("N")[..8]);
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
+        await page.GetByLabel("Confirm password", new() { Exact = true }).FillAsync(password);
+
+        // The server refuses an address that already has an account; its message is shown.
+        await page.GetByLabel("Email", new() { Exact = true }).FillAsync(taken);
+        await BrowserWorld.ScreenshotAsync(page, "auth-signup-doctor");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+        await Assertions.Expect(Alert(page)).ToContainTextAsync("An account with this email already exists.", SlowText);
+        await Assertions.Expect(page.Locator(".recovery-code")).ToHaveCountAsync(0);
+
+        await page.GetByLabel("Email", new() { Exact = true }).FillAsync(email);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".recovery-code")).ToBeVisibleAsync(Slow);
+        await Assertions.Expect(page.GetByText("Your account waits for verification by a platform admin.")).ToBeVisibleAsync();
+        await ConfirmRecoveryCodeAsync(page, await page.Locator(".recovery-code").InnerTextAsync());
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/login$"));
+
+        await BrowserLogin.SignInWithEmailCodeAsync(page, email, password, outbox);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Account", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Waiting for a platform admin")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByLabel("Signed in as")).ToContainTextAsync("Doctor");
+    }
+
+    [Fact]
+    public async Task A_pharmacist_registers_a_new_pharmacy_and_an_impossible_location_is_refused_first()
+    {
+        var page = await world.NewPageAsync();
+        const string password = "pharmacist passphrase 99";
+        await page.GotoAsync("/signup");
+        await page.GetByLabel("Pharmacist", new() { Exact = true }).CheckAsync();
+        await page.GetByLabel("Register a new pharmacy").CheckAsync();
+        await page.GetByLabel("Organization name").FillAsync("Browser Test Pharmacy " + Guid.NewGuid().ToString("N")[..6]);
+        await page.GetByLabel("Address", new() { Exact = true }).FillAsync("1 Test Street, Testville");
+        await page.GetByLabel("Latitude").FillAsync("200");
+        await page.GetByLabel("Longitude").FillAsync("13.4");
+        await page.GetByLabel("Email", new() { Exact = true }).FillAsync(NewEmail("pharmacist"));
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
+        await page.GetByLabel("Confirm password", new() { Exact = true }).FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+        await Assertions.Expect(Alert(page)).ToContainTextAsync("Latitude must be a number between -90 and 90.");
+
+        await page.GetByLabel("Latitude").FillAsync("52.5");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".recovery-code")).ToBeVisibleAsync(Slow);
+        await Assertions.Expect(page.GetByText("Your account waits for verification by a platform admin.")).ToBeVisibleAsync();
+    }
 }

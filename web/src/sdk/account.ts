@@ -136,7 +136,7 @@ function passwordMaterialBytes(tag: string, userId: string, newAuthKey: Bytes, k
  * A request with an explicit bearer token. Login needs it: between the code check and unlocking the keys
  * there is no session yet (the session only starts once keys are unlocked and checked against the ledger).
  */
-async function withToken<T>(method: string, path: string, token: string): Promise<T> {
+async function withToken<T>(method: string, path: string, token: string, expectBody = true): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, { method, headers: { Accept: 'application/json, application/problem+json', Authorization: `Bearer ${token}` } });
@@ -144,7 +144,7 @@ async function withToken<T>(method: string, path: string, token: string): Promis
     throw new ApiProblem(0, 'Network error', 'The server could not be reached. Check your connection and try again.');
   }
   if (!res.ok) throw await problemOf(res);
-  return (await res.json()) as T;
+  return (expectBody ? await res.json() : undefined) as T;
 }
 
 async function problemOf(res: Response): Promise<ApiProblem> {
@@ -182,10 +182,16 @@ export function requestEmailCode(ticket: string): Promise<void> {
  */
 export async function completeLogin(ticket: string, method: OtpMethod, code: string, kek: Bytes): Promise<{ tokens: Tokens; keys: KeyBundle }> {
   const tokens = await api.post<Tokens>('/api/auth/login/verify', { ticket, method, code: code.trim() }, { auth: false });
-  const own = await withToken<OwnKeyBundle>('GET', '/api/me/keys', tokens.accessToken);
-  await checkOwnKeysOnLedger(own, tokens.accessToken);
-  const keys = await unlockWithKek(storedFromOwn(own), kek);
-  return { tokens, keys };
+  try {
+    const own = await withToken<OwnKeyBundle>('GET', '/api/me/keys', tokens.accessToken);
+    await checkOwnKeysOnLedger(own, tokens.accessToken);
+    const keys = await unlockWithKek(storedFromOwn(own), kek);
+    return { tokens, keys };
+  } catch (e) {
+    // No usable keys, no session: end the server session the code step just opened (best effort).
+    await withToken<void>('POST', '/api/auth/logout', tokens.accessToken, false).catch(() => undefined);
+    throw e;
+  }
 }
 
 /** ensureKeysOnLedger for the moment before the session exists (same checks, explicit token). */

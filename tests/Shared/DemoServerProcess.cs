@@ -65,6 +65,9 @@ public sealed class DemoServerProcess : IAsyncDisposable
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
 
     public string Url { get; }
+
+    /// <summary>The server's most recent console lines (stdout and stderr), for tests that check what it logs.</summary>
+    public IReadOnlyList<string> RecentLog => [.. _log];
     public string DataDirectory { get; }
     public IReadOnlyList<DemoAccount> Accounts { get; private set; } = [];
 
@@ -87,7 +90,7 @@ public sealed class DemoServerProcess : IAsyncDisposable
             return;
         }
         _log.Enqueue(line);
-        while (_log.Count > 300 && _log.TryDequeue(out _))
+        while (_log.Count > 5000 && _log.TryDequeue(out _))
         {
         }
     }

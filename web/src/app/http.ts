@@ -83,6 +83,8 @@ export const currentAccessToken = accessToken;
 
 export interface RequestOptions {
   auth?: boolean;
+  /** An explicit bearer token (sign-in, before a session exists); no refresh is attempted with it. */
+  token?: string;
   signal?: AbortSignal;
   /** Report upload progress (0..1); uses XMLHttpRequest because fetch has no upload progress. */
   onUploadProgress?: (fraction: number) => void;
@@ -91,12 +93,12 @@ export interface RequestOptions {
 export async function request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
   const auth = options.auth ?? true;
   let res = await send(method, path, body, auth, options);
-  if (res.status === 401 && auth && tokenStore.get()) {
+  if (res.status === 401 && auth && !options.token && tokenStore.get()) {
     await refresh();
     res = await send(method, path, body, auth, options);
   }
   if (!res.ok) throw await toProblem(res);
-  if (res.status === 204 || res.status === 202) return undefined as T;
+  if (res.status === 204) return undefined as T;
   const text = await res.text();
   return (text ? JSON.parse(text) : undefined) as T;
 }
@@ -118,7 +120,8 @@ interface Sent {
 async function send(method: string, path: string, body: unknown, auth: boolean, options: RequestOptions): Promise<Sent> {
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (auth) headers.Authorization = `Bearer ${await accessToken()}`;
+  if (options.token) headers.Authorization = `Bearer ${options.token}`;
+  else if (auth) headers.Authorization = `Bearer ${await accessToken()}`;
   const payload = body === undefined ? undefined : JSON.stringify(body);
   if (options.onUploadProgress && payload !== undefined) return sendWithProgress(method, path, payload, headers, options);
   try {

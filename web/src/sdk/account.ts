@@ -19,8 +19,8 @@ import {
   type PasswordParameters,
   type StoredKeyBundle,
 } from '../crypto';
-import { createTransaction, receiptTransaction, type LedgerReceipt } from '../ledger';
-import { ApiProblem, api, type Me, type Role, type Tokens } from '../app/http';
+import { createTransaction, type LedgerReceipt } from '../ledger';
+import { api, type Me, type Role, type Tokens } from '../app/http';
 import { checkReceipt, ensureKeysOnLedger, VerificationError, type SignedTransactionWire } from './ledger';
 
 export type OtpMethod = 'Totp' | 'Email';
@@ -132,30 +132,6 @@ function passwordMaterialBytes(tag: string, userId: string, newAuthKey: Bytes, k
   return new CanonicalWriter(tag).string(userId).bytes(newAuthKey).string(kdf.algorithm).int64(kdf.iterations).bytes(kdf.salt).bytes(wrap).toBytes();
 }
 
-/**
- * A request with an explicit bearer token. Login needs it: between the code check and unlocking the keys
- * there is no session yet (the session only starts once keys are unlocked and checked against the ledger).
- */
-async function withToken<T>(method: string, path: string, token: string, expectBody = true): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(path, { method, headers: { Accept: 'application/json, application/problem+json', Authorization: `Bearer ${token}` } });
-  } catch {
-    throw new ApiProblem(0, 'Network error', 'The server could not be reached. Check your connection and try again.');
-  }
-  if (!res.ok) throw await problemOf(res);
-  return (expectBody ? await res.json() : undefined) as T;
-}
-
-async function problemOf(res: Response): Promise<ApiProblem> {
-  try {
-    const p = (await res.json()) as { title?: string; detail?: string; errors?: Record<string, string[]> };
-    return new ApiProblem(res.status, p.title ?? `Request failed (${res.status})`, p.detail, p.errors);
-  } catch {
-    return new ApiProblem(res.status, `Request failed (${res.status})`);
-  }
-}
-
 // ---------- sign-in ----------
 
 /** Step one: derive the keys from the password here and present only the authentication key. Keep the KEK for step two. */
@@ -183,28 +159,19 @@ export function requestEmailCode(ticket: string): Promise<void> {
 export async function completeLogin(ticket: string, method: OtpMethod, code: string, kek: Bytes): Promise<{ tokens: Tokens; keys: KeyBundle }> {
   const tokens = await api.post<Tokens>('/api/auth/login/verify', { ticket, method, code: code.trim() }, { auth: false });
   try {
-    const own = await withToken<OwnKeyBundle>('GET', '/api/me/keys', tokens.accessToken);
-    await checkOwnKeysOnLedger(own, tokens.accessToken);
+    const own = await api.get<OwnKeyBundle>('/api/me/keys', { token: tokens.accessToken });
+    await ensureKeysOnLedger(own.userId, own.signingPublicKey, own.encryptionPublicKey, tokens.accessToken).catch((e: unknown) => {
+      throw e instanceof VerificationError
+        ? new VerificationError('The server served keys that are not the ones registered on the ledger for your account. Do not use this server.')
+        : e;
+    });
     const keys = await unlockWithKek(storedFromOwn(own), kek);
     return { tokens, keys };
   } catch (e) {
     // No usable keys, no session: end the server session the code step just opened (best effort).
-    await withToken<void>('POST', '/api/auth/logout', tokens.accessToken, false).catch(() => undefined);
+    await api.post<void>('/api/auth/logout', undefined, { token: tokens.accessToken }).catch(() => undefined);
     throw e;
   }
-}
-
-/** ensureKeysOnLedger for the moment before the session exists (same checks, explicit token). */
-async function checkOwnKeysOnLedger(own: OwnKeyBundle, token: string): Promise<void> {
-  const registered = await withToken<{ receipt: LedgerReceipt }>('GET', `/api/ledger/keys/${own.userId}`, token);
-  await checkReceipt(registered.receipt);
-  const tx = await receiptTransaction(registered.receipt);
-  const ok =
-    (tx.type === 'identity.register-keys' || tx.type === 'identity.rotate-keys') &&
-    tx.payload.userId === own.userId &&
-    tx.payload.signingKey === own.signingPublicKey &&
-    tx.payload.encryptionKey === own.encryptionPublicKey;
-  if (!ok) throw new VerificationError('The server served keys that are not the ones registered on the ledger for your account. Do not use this server.');
 }
 
 // ---------- sign-up ----------
@@ -335,19 +302,7 @@ export async function changeAccountPassword(userId: string, currentPassword: str
 
 /** Step one: the server emails a code. The answer (202 with a ticket) is the same for unknown addresses. */
 export async function startRecovery(email: string): Promise<string> {
-  let res: Response;
-  try {
-    res = await fetch('/api/auth/recovery/start', {
-      method: 'POST',
-      headers: { Accept: 'application/json, application/problem+json', 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email }),
-    });
-  } catch {
-    throw new ApiProblem(0, 'Network error', 'The server could not be reached. Check your connection and try again.');
-  }
-  // http.ts treats 202 as bodiless; this answer carries the ticket, so it is read here.
-  if (!res.ok) throw await problemOf(res);
-  return ((await res.json()) as { ticket: string }).ticket;
+  return (await api.post<{ ticket: string }>('/api/auth/recovery/start', { email }, { auth: false })).ticket;
 }
 
 /** Step two: the emailed code spends the ticket and returns the recovery-wrapped keys. */

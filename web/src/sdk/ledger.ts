@@ -81,9 +81,10 @@ const verifiedKeys = new Map<string, Promise<VerifiedKeys>>();
 /**
  * Refuses keys that differ from the user's key registration on the ledger, so the server cannot
  * substitute its own key for someone we encrypt to or verify (cached per page load once checked).
+ * `token` is for sign-in, before the session exists.
  */
-export async function ensureKeysOnLedger(userId: string, signingPublicKey: string, encryptionPublicKey: string): Promise<void> {
-  const registered = await api.get<RegisteredKeys>(`/api/ledger/keys/${userId}`);
+export async function ensureKeysOnLedger(userId: string, signingPublicKey: string, encryptionPublicKey: string, token?: string): Promise<void> {
+  const registered = await api.get<RegisteredKeys>(`/api/ledger/keys/${userId}`, token ? { token } : undefined);
   await checkReceipt(registered.receipt);
   const tx = await receiptTransaction(registered.receipt);
   const ok =

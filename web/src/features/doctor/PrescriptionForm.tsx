@@ -1,12 +1,10 @@
 import { useState } from 'preact/hooks';
-import { requireSession } from '../../app/session';
-import { Button, Card, Field, ProblemAlert, Progress } from '../../ui/components';
-import { useAction } from '../../ui/hooks';
 import { buildMedicationRequest } from './fhirResources';
-import { describedBy, optionalDecimal, optionalInteger } from './formHelpers';
-import { saveFhirRecord } from './saveFhir';
+import { optionalDecimal, optionalInteger } from './formHelpers';
+import { FhirFormCard, TextField, useFhirSave, useFieldErrors } from './fhirForm';
 
-type Errors = Partial<Record<'medication' | 'dosageText' | 'dose' | 'doseUnit' | 'timesPerDay' | 'durationDays' | 'repeats', string>>;
+type Fields = 'medication' | 'dosageText' | 'dose' | 'doseUnit' | 'timesPerDay' | 'durationDays' | 'repeats';
+interface NumberValues { doseValue?: number; timesPerDay?: number; durationDays?: number; repeats?: number }
 
 /** Writes a FHIR R4 MedicationRequest (status active, intent order; requester: this doctor). */
 export function PrescriptionForm(props: { patientId: string; onSaved: (recordId: string) => void; onCancel: () => void }) {
@@ -17,32 +15,23 @@ export function PrescriptionForm(props: { patientId: string; onSaved: (recordId:
   const [timesPerDay, setTimesPerDay] = useState('');
   const [durationDays, setDurationDays] = useState('');
   const [repeats, setRepeats] = useState('');
-  const [errors, setErrors] = useState<Errors>({});
-  const [progress, setProgress] = useState<number | undefined>();
+  const { errors, setErrors, edit } = useFieldErrors<Fields>();
 
-  const save = useAction(async (values: { doseValue?: number; timesPerDay?: number; durationDays?: number; repeats?: number }) => {
-    const request = buildMedicationRequest({
+  const { save, progress } = useFhirSave(props.patientId, 'MedicationRequest', props.onSaved, (doctorId: string, values: NumberValues) =>
+    buildMedicationRequest({
       patientId: props.patientId,
-      doctorId: requireSession().tokens.user.id,
+      doctorId,
       medication,
       dosageText,
       doseUnit,
       ...values,
       authoredOn: new Date(),
-    });
-    setProgress(0);
-    try {
-      const saved = await saveFhirRecord(props.patientId, 'MedicationRequest', request, setProgress);
-      props.onSaved(saved.recordId);
-    } finally {
-      setProgress(undefined);
-    }
-  });
+    }),
+  );
 
-  const submit = (e: Event) => {
-    e.preventDefault();
-    const found: Errors = {};
-    const values = {
+  const submit = () => {
+    const found: Partial<Record<Fields, string>> = {};
+    const values: NumberValues = {
       doseValue: optionalDecimal(dose),
       timesPerDay: optionalInteger(timesPerDay, 1, 24),
       durationDays: optionalInteger(durationDays, 1, 3650),
@@ -60,56 +49,25 @@ export function PrescriptionForm(props: { patientId: string; onSaved: (recordId:
     if (Object.keys(found).length === 0) void save.run(values);
   };
 
-  // A field's error goes once the doctor edits that field (the whole form is checked again on save).
-  const edit = (k: keyof Errors, set: (v: string) => void, value: string) => {
-    set(value);
-    if (errors[k]) setErrors({ ...errors, [k]: undefined });
-  };
-  const invalid = (k: keyof Errors) => (errors[k] ? 'true' : undefined);
   return (
-    <Card title="Write a prescription">
-      <form class="stack" onSubmit={submit} noValidate aria-label="Write a prescription">
-        <Field id="rx-medication" label="Medication" hint="Name and strength, e.g. Amoxicillin 500 mg capsules." error={errors.medication}>
-          <input id="rx-medication" value={medication} onInput={(e) => edit('medication', setMedication, e.currentTarget.value)} required maxLength={500}
-            aria-invalid={invalid('medication')} aria-describedby={describedBy('rx-medication', errors.medication, true)} />
-        </Field>
-        <Field id="rx-dosage" label="Dosage instructions" hint="As the patient should read them." error={errors.dosageText}>
-          <input id="rx-dosage" value={dosageText} onInput={(e) => edit('dosageText', setDosageText, e.currentTarget.value)} required maxLength={1000}
-            aria-invalid={invalid('dosageText')} aria-describedby={describedBy('rx-dosage', errors.dosageText, true)} />
-        </Field>
-        <div class="row">
-          <Field id="rx-dose" label="Dose per intake (optional)" error={errors.dose}>
-            <input id="rx-dose" value={dose} onInput={(e) => edit('dose', setDose, e.currentTarget.value)} inputMode="decimal"
-              aria-invalid={invalid('dose')} aria-describedby={describedBy('rx-dose', errors.dose)} />
-          </Field>
-          <Field id="rx-dose-unit" label="Dose unit" error={errors.doseUnit}>
-            <input id="rx-dose-unit" value={doseUnit} onInput={(e) => edit('doseUnit', setDoseUnit, e.currentTarget.value)} maxLength={40}
-              aria-invalid={invalid('doseUnit')} aria-describedby={describedBy('rx-dose-unit', errors.doseUnit)} />
-          </Field>
-        </div>
-        <Field id="rx-frequency" label="Times per day (optional)" error={errors.timesPerDay}>
-          <input id="rx-frequency" value={timesPerDay} onInput={(e) => edit('timesPerDay', setTimesPerDay, e.currentTarget.value)} inputMode="numeric"
-            aria-invalid={invalid('timesPerDay')} aria-describedby={describedBy('rx-frequency', errors.timesPerDay)} />
-        </Field>
-        <Field id="rx-duration" label="Duration in days (optional)" error={errors.durationDays}>
-          <input id="rx-duration" value={durationDays} onInput={(e) => edit('durationDays', setDurationDays, e.currentTarget.value)} inputMode="numeric"
-            aria-invalid={invalid('durationDays')} aria-describedby={describedBy('rx-duration', errors.durationDays)} />
-        </Field>
-        <Field id="rx-repeats" label="Number of repeats (optional)" hint="Refills allowed after the first dispense." error={errors.repeats}>
-          <input id="rx-repeats" value={repeats} onInput={(e) => edit('repeats', setRepeats, e.currentTarget.value)} inputMode="numeric"
-            aria-invalid={invalid('repeats')} aria-describedby={describedBy('rx-repeats', errors.repeats, true)} />
-        </Field>
-        {progress !== undefined && <Progress label="Encrypting and saving" value={progress} />}
-        <ProblemAlert error={save.error} />
-        <div class="row">
-          <Button type="submit" busy={save.busy} busyLabel="Saving…">
-            Save prescription
-          </Button>
-          <Button kind="secondary" onClick={props.onCancel} disabled={save.busy}>
-            Cancel
-          </Button>
-        </div>
-      </form>
-    </Card>
+    <FhirFormCard title="Write a prescription" submitLabel="Save prescription" onSubmit={submit} onCancel={props.onCancel}
+      busy={save.busy} error={save.error} progress={progress}>
+      <TextField id="rx-medication" label="Medication" hint="Name and strength, e.g. Amoxicillin 500 mg capsules." error={errors.medication}
+        value={medication} onInput={(v) => edit('medication', setMedication, v)} required maxLength={500} />
+      <TextField id="rx-dosage" label="Dosage instructions" hint="As the patient should read them." error={errors.dosageText}
+        value={dosageText} onInput={(v) => edit('dosageText', setDosageText, v)} required maxLength={1000} />
+      <div class="row">
+        <TextField id="rx-dose" label="Dose per intake (optional)" error={errors.dose} value={dose}
+          onInput={(v) => edit('dose', setDose, v)} inputMode="decimal" />
+        <TextField id="rx-dose-unit" label="Dose unit" error={errors.doseUnit} value={doseUnit}
+          onInput={(v) => edit('doseUnit', setDoseUnit, v)} maxLength={40} />
+      </div>
+      <TextField id="rx-frequency" label="Times per day (optional)" error={errors.timesPerDay} value={timesPerDay}
+        onInput={(v) => edit('timesPerDay', setTimesPerDay, v)} inputMode="numeric" />
+      <TextField id="rx-duration" label="Duration in days (optional)" error={errors.durationDays} value={durationDays}
+        onInput={(v) => edit('durationDays', setDurationDays, v)} inputMode="numeric" />
+      <TextField id="rx-repeats" label="Number of repeats (optional)" hint="Refills allowed after the first dispense." error={errors.repeats}
+        value={repeats} onInput={(v) => edit('repeats', setRepeats, v)} inputMode="numeric" />
+    </FhirFormCard>
   );
 }

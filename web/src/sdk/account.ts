@@ -61,14 +61,18 @@ export interface Organization {
   verificationReason?: string | null;
 }
 
-export interface NewOrganization {
-  kind: OrganizationKind;
+/** Where an organization is and how to reach it: what sign-up sends and a hospital profile shows. */
+export interface OrganizationPlace {
   name: string;
   address: string;
   latitude: number;
   longitude: number;
   contactPhone: string | null;
   contactEmail: string | null;
+}
+
+export interface NewOrganization extends OrganizationPlace {
+  kind: OrganizationKind;
 }
 
 export interface TotpEnrollment {

@@ -3,15 +3,13 @@
 // the patient's EmergencySummary wrap for the hospital emergency key, whose private half reaches this
 // doctor only sealed to their own key. Everything is opened here, in memory.
 import { bytesEqual, wipe } from '../crypto/bytes';
-import { fromBase64, openRecord, openSecret, publicKeyFromPrivate, sealedSecretFromJson, toBase64 } from '../crypto';
+import { fromBase64, openSecret, publicKeyFromPrivate, sealedSecretFromJson, toBase64 } from '../crypto';
 import { receiptTransaction, type LedgerReceipt } from '../ledger';
 import { api } from '../app/http';
 import { requireSession } from '../app/session';
 import { checkReceipt, signTransaction, VerificationError } from './ledger';
-import { authorSigningKey, toEnvelope, type DecryptedRecord, type SealedRecordWire } from './records';
-
-/** HPKE purpose of the hospital emergency key shares (EmergencyService.SharePurpose); the context is the hospital id. */
-export const EMERGENCY_SHARE_PURPOSE = 'medledger/v1/hospital-emergency-key';
+import { EMERGENCY_SHARE_PURPOSE } from './hospitalEmergencyKey';
+import { openSealed, type DecryptedRecord, type SealedRecordWire } from './records';
 
 /** The reason codes BreakGlassContract accepts (never free text: the ledger is readable by many). */
 export const breakGlassReasons: ReadonlyArray<{ code: string; label: string }> = [
@@ -135,24 +133,7 @@ export async function breakGlass(patientId: string, reason: string): Promise<Bre
     if (!bytesEqual(hospitalKey.publicKey, fromBase64(result.hospitalEmergencyPublicKey))) {
       throw new VerificationError('The hospital key share does not match the hospital emergency key.');
     }
-    const sealed = result.summary;
-    const { plaintext, dataKey } = await openRecord(toEnvelope(sealed), await authorSigningKey(sealed), hospitalKey);
-    wipe(dataKey);
-    return {
-      eventId: result.eventId,
-      transactionId: result.transactionId,
-      summary: {
-        recordId: sealed.recordId,
-        version: sealed.version,
-        patientId: sealed.patientId,
-        authorId: sealed.authorId,
-        category: sealed.category,
-        contentType: sealed.contentType,
-        createdAt: new Date(sealed.createdAtMs),
-        content: plaintext,
-        ledgerTransactionId: sealed.ledgerTransactionId,
-      },
-    };
+    return { eventId: result.eventId, transactionId: result.transactionId, summary: await openSealed(result.summary, hospitalKey) };
   } finally {
     wipe(hospitalKey.privateKey);
   }

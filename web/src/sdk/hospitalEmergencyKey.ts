@@ -8,6 +8,7 @@ import { requireSession } from '../app/session';
 import { organizationMembers } from './care';
 import { checkReceipt, signTransaction, VerificationError, verifiedPublicKeys } from './ledger';
 
+/** HPKE purpose of the hospital emergency key shares (EmergencyService.SharePurpose); the context is the hospital id. */
 export const EMERGENCY_SHARE_PURPOSE = 'medledger/v1/hospital-emergency-key';
 
 export interface EmergencyKey {

@@ -1,6 +1,7 @@
 // Hospitals API (docs/hospitals.md; wire shapes as in src/MedLedger.Client/HospitalsClient.cs).
 // Bed counts, profiles and bookings are not medical content: plain JSON, no client-side crypto.
 import { api } from '../app/http';
+import type { OrganizationPlace } from './account';
 
 export interface Rating {
   average: number | null;
@@ -56,14 +57,8 @@ export interface HospitalDoctor {
   licenseNumber: string | null;
 }
 
-export interface HospitalProfile {
+export interface HospitalProfile extends OrganizationPlace {
   id: string;
-  name: string;
-  address: string;
-  latitude: number;
-  longitude: number;
-  contactPhone: string | null;
-  contactEmail: string | null;
   departments: string[];
   services: string[];
   visitingRules: string | null;

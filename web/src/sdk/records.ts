@@ -55,8 +55,8 @@ export interface WrapWire {
   wrappedKey: string;
 }
 
-/** One version as a reader receives it (SealedRecordResponse): ciphertext and the caller's own wrap only. */
-export interface SealedRecordWire {
+/** What the server says about every record version (plaintext metadata, never content). */
+interface VersionHeaderWire {
   recordId: string;
   version: number;
   patientId: string;
@@ -64,6 +64,10 @@ export interface SealedRecordWire {
   category: string;
   contentType: string;
   createdAtMs: number;
+}
+
+/** One version as a reader receives it (SealedRecordResponse): ciphertext and the caller's own wrap only. */
+export interface SealedRecordWire extends VersionHeaderWire {
   nonce: string;
   keyCommitment: string;
   signature: string;
@@ -73,14 +77,7 @@ export interface SealedRecordWire {
   authorSigningPublicKey: string;
 }
 
-export interface RecordVersionInfo {
-  recordId: string;
-  version: number;
-  patientId: string;
-  authorId: string;
-  category: string;
-  contentType: string;
-  createdAtMs: number;
+export interface RecordVersionInfo extends VersionHeaderWire {
   ciphertextHash: string;
   ciphertextLength: number;
   ledgerTransactionId: string;
@@ -152,10 +149,16 @@ export async function authorSigningKey(r: SealedRecordWire): Promise<Uint8Array>
 
 /** Fetches a version with our own wrap, checks the author's key on the ledger and the signature, and decrypts here. */
 export async function openRecord(recordId: string, version?: number): Promise<DecryptedRecord> {
-  const s = requireSession();
-  const sealed = await fetchSealed(recordId, version);
+  return openSealed(await fetchSealed(recordId, version), requireSession().keys.encryption);
+}
+
+/**
+ * Opens a served version with the reader key pair its wrap names (our own, or a hospital emergency key):
+ * checks the author's key on the ledger and the signature, decrypts here and wipes the data key.
+ */
+export async function openSealed(sealed: SealedRecordWire, reader: { privateKey: Uint8Array; publicKey: Uint8Array }): Promise<DecryptedRecord> {
   const author = await authorSigningKey(sealed);
-  const { plaintext, dataKey } = await openEnvelope(toEnvelope(sealed), author, s.keys.encryption);
+  const { plaintext, dataKey } = await openEnvelope(toEnvelope(sealed), author, reader);
   dataKey.fill(0);
   return {
     recordId: sealed.recordId,

@@ -29,18 +29,9 @@ export interface OrganizationSummary {
   name: string;
 }
 
-export interface BreakGlassEvent {
-  id: string;
-  doctorId: string;
-  patientId: string;
-  hospitalId: string;
-  reason: string;
-  at: string;
-  transactionId: string;
-  reviewedAt: string | null;
-  reviewedBy: string | null;
-  reviewOutcome: string | null;
-}
+// The same BreakGlassEventResponse the doctor's own list returns.
+import type { BreakGlassEvent } from '../../sdk/breakGlass';
+export type { BreakGlassEvent };
 
 export interface SecurityEvent {
   id: number;

@@ -18,48 +18,16 @@ public sealed class AuthBrowserTests(BrowserWorld world)
     private static readonly LocatorAssertionsToContainTextOptions SlowText = new() { Timeout = 60_000 };
     private static readonly PageAssertionsToHaveURLOptions SlowUrl = new() { Timeout = 60_000 };
 
-    private sealed record BrowserAccount(string Email, string Password, string RecoveryCode);
-
     private MedLedgerClient Anonymous() => new(new Uri(world.Url));
 
     private static string NewEmail(string what) => $"{what}-{Guid.NewGuid():N}@browser.example";
 
     private static ILocator Alert(IPage page) => page.Locator("main").GetByRole(AriaRole.Alert);
 
-    /// <summary>Signs a new patient up on /signup and confirms the recovery code; returns what the user wrote down.</summary>
-    private static async Task<BrowserAccount> SignUpPatientAsync(IPage page, string email, string password, bool screenshots = false)
-    {
-        await page.GotoAsync("/signup");
-        await Assertions.Expect(page.GetByLabel("Patient")).ToBeCheckedAsync();
-        await page.GetByLabel("Email", new() { Exact = true }).FillAsync(email);
-        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
-        await page.GetByLabel("Confirm password", new() { Exact = true }).FillAsync(password);
-        if (screenshots)
-        {
-            await BrowserWorld.ScreenshotAsync(page, "auth-signup");
-        }
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
-        var shown = page.Locator(".recovery-code");
-        await Assertions.Expect(shown).ToBeVisibleAsync(Slow);
-        var code = (await shown.InnerTextAsync()).Trim();
-        Assert.Matches("^[0-9A-Z]{4}(-[0-9A-Z]{4}){5}-[0-9A-Z]$", code);
-        if (screenshots)
-        {
-            await BrowserWorld.ScreenshotAsync(page, "auth-recovery-code");
-        }
-        return new BrowserAccount(email, password, code);
-    }
-
-    private static async Task ConfirmRecoveryCodeAsync(IPage page, string typed)
-    {
-        await page.GetByLabel("Type the recovery code again").FillAsync(typed);
-        await page.GetByRole(AriaRole.Button, new() { Name = "I saved it — continue to sign in" }).ClickAsync();
-    }
-
     private async Task<BrowserAccount> NewPatientAsync(IPage page, string what)
     {
-        var account = await SignUpPatientAsync(page, NewEmail(what), "correct horse battery " + Guid.NewGuid().ToString("N")[..6]);
-        await ConfirmRecoveryCodeAsync(page, account.RecoveryCode);
+        var account = await BrowserLogin.SignUpPatientAsync(page, NewEmail(what), "correct horse battery " + Guid.NewGuid().ToString("N")[..6]);
+        await BrowserLogin.ConfirmRecoveryCodeAsync(page, account.RecoveryCode);
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/login$"));
         return account;
     }
@@ -77,16 +45,16 @@ public sealed class AuthBrowserTests(BrowserWorld world)
     {
         var page = await world.NewPageAsync();
         using var outbox = Anonymous();
-        var account = await SignUpPatientAsync(page, NewEmail("signup"), "a long enough passphrase 42", screenshots: true);
+        var account = await BrowserLogin.SignUpPatientAsync(page, NewEmail("signup"), "a long enough passphrase 42", screenshots: true);
 
         // A mistyped confirmation is refused and the code stays on screen.
-        await ConfirmRecoveryCodeAsync(page, WithTypo(account.RecoveryCode));
+        await BrowserLogin.ConfirmRecoveryCodeAsync(page, WithTypo(account.RecoveryCode));
         await Assertions.Expect(Alert(page)).ToContainTextAsync("That is not the code shown above");
         await Assertions.Expect(page.Locator(".recovery-code")).ToHaveTextAsync(account.RecoveryCode);
         Assert.EndsWith("/signup", page.Url, StringComparison.Ordinal);
 
         // The right code in lower case without hyphens continues to sign-in.
-        await ConfirmRecoveryCodeAsync(page, account.RecoveryCode.Replace("-", "", StringComparison.Ordinal).ToLowerInvariant());
+        await BrowserLogin.ConfirmRecoveryCodeAsync(page, account.RecoveryCode.Replace("-", "", StringComparison.Ordinal).ToLowerInvariant());
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/login$"));
         await Assertions.Expect(page.GetByText("Account created.")).ToBeVisibleAsync();
 
@@ -291,7 +259,7 @@ public sealed class AuthBrowserTests(BrowserWorld world)
         await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
         await Assertions.Expect(page.Locator(".recovery-code")).ToBeVisibleAsync(Slow);
         await Assertions.Expect(page.GetByText("Your account waits for verification by a platform admin.")).ToBeVisibleAsync();
-        await ConfirmRecoveryCodeAsync(page, await page.Locator(".recovery-code").InnerTextAsync());
+        await BrowserLogin.ConfirmRecoveryCodeAsync(page, await page.Locator(".recovery-code").InnerTextAsync());
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/login$"));
 
         await BrowserLogin.SignInWithEmailCodeAsync(page, email, password, outbox);

@@ -186,4 +186,38 @@ public static class BrowserLogin
             throw new InvalidOperationException($"Timed out waiting for {what}.", e);
         }
     }
+
+    /// <summary>Signs a new patient up on /signup and confirms the recovery code; returns what the user wrote down.</summary>
+    public static async Task<BrowserAccount> SignUpPatientAsync(IPage page, string email, string password, bool screenshots = false)
+    {
+        await page.GotoAsync("/signup");
+        await Assertions.Expect(page.GetByLabel("Patient")).ToBeCheckedAsync();
+        await page.GetByLabel("Email", new() { Exact = true }).FillAsync(email);
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
+        await page.GetByLabel("Confirm password", new() { Exact = true }).FillAsync(password);
+        if (screenshots)
+        {
+            await BrowserWorld.ScreenshotAsync(page, "auth-signup");
+        }
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+        var shown = page.Locator(".recovery-code");
+        // Key generation and PBKDF2 (600,000 rounds) run in the browser: allow for a slow machine.
+        await Assertions.Expect(shown).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        var code = (await shown.InnerTextAsync()).Trim();
+        Assert.Matches("^[0-9A-Z]{4}(-[0-9A-Z]{4}){5}-[0-9A-Z]$", code);
+        if (screenshots)
+        {
+            await BrowserWorld.ScreenshotAsync(page, "auth-recovery-code");
+        }
+        return new BrowserAccount(email, password, code);
+    }
+
+    public static async Task ConfirmRecoveryCodeAsync(IPage page, string typed)
+    {
+        await page.GetByLabel("Type the recovery code again").FillAsync(typed);
+        await page.GetByRole(AriaRole.Button, new() { Name = "I saved it — continue to sign in" }).ClickAsync();
+    }
 }
+
+/// <summary>What a person who signed up in the browser wrote down.</summary>
+public sealed record BrowserAccount(string Email, string Password, string RecoveryCode);

@@ -1,3 +1,4 @@
+using MedLedger.Client;
 using MedLedger.Server.Tests.Infrastructure;
 using Microsoft.Playwright;
 
@@ -59,6 +60,22 @@ public sealed class BrowserWorld : IAsyncLifetime
         context.SetDefaultTimeout(30_000);
         return await context.NewPageAsync();
     }
+
+    /// <summary>The demo account whose email starts with `prefix@` (patient1, staff2, doctor21, admin, …).</summary>
+    public DemoAccount Account(string prefix) => Server.Accounts.First(a => a.Email.StartsWith(prefix + "@", StringComparison.Ordinal));
+
+    /// <summary>The C# SDK signed in as a demo account (emailed code from the dev outbox), to set up or check data over HTTP.</summary>
+    public async Task<MedLedgerClient> SdkAsync(string prefix)
+    {
+        var account = Account(prefix);
+        var client = new MedLedgerClient(new Uri(Url));
+        await client.LoginWithDevOutboxAsync(account.Email, account.Password);
+        return client;
+    }
+
+    /// <summary>A link of the main navigation bar.</summary>
+    public static ILocator Nav(IPage page, string name) =>
+        page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = name, Exact = true });
 
     public static Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });

@@ -15,15 +15,6 @@ namespace MedLedger.Web.Tests;
 [Collection(BrowserCollection.Name)]
 public sealed class DoctorBrowserTests(BrowserWorld world)
 {
-    private DemoAccount Account(string prefix) => world.Server.Accounts.First(a => a.Email.StartsWith(prefix + "@", StringComparison.Ordinal));
-
-    private async Task<MedLedgerClient> SdkAsync(string prefix)
-    {
-        var account = Account(prefix);
-        var client = new MedLedgerClient(new Uri(world.Url));
-        await client.LoginWithDevOutboxAsync(account.Email, account.Password);
-        return client;
-    }
 
     private static async Task AssignAsync(MedLedgerClient staff, Guid doctorId, Guid patientId)
     {
@@ -46,15 +37,15 @@ public sealed class DoctorBrowserTests(BrowserWorld world)
     public async Task An_assigned_and_consented_doctor_sees_their_patient_and_reads_the_patients_record_decrypted_in_the_browser()
     {
         var marker = "HbA1c check " + Guid.NewGuid().ToString("N")[..8];
-        using var patient = await SdkAsync("patient1");
-        using var staff = await SdkAsync("staff1");
-        var doctorId = (await patient.GetPublicKeysByEmailAsync(Account("doctor11").Email)).UserId;
+        using var patient = await world.SdkAsync("patient1");
+        using var staff = await world.SdkAsync("staff1");
+        var doctorId = (await patient.GetPublicKeysByEmailAsync(world.Account("doctor11").Email)).UserId;
         var record = await patient.CreateFhirRecordAsync(Observation(patient.UserId, marker));
         await AssignAsync(staff, doctorId, patient.UserId);
         await patient.GrantConsentAsync(doctorId, ConsentScope.All);
 
         var page = await world.NewPageAsync();
-        await BrowserLogin.SignInAsync(page, Account("doctor11"));
+        await BrowserLogin.SignInAsync(page, world.Account("doctor11"));
         await page.GetByRole(AriaRole.Link, new() { Name = "My patients", Exact = true }).ClickAsync();
         var patientLink = page.GetByRole(AriaRole.Link, new() { Name = "Patient " + patient.UserId.ToString()[..8] });
         await Assertions.Expect(patientLink).ToBeVisibleAsync();
@@ -76,14 +67,14 @@ public sealed class DoctorBrowserTests(BrowserWorld world)
     public async Task A_diagnosis_and_a_prescription_written_in_the_browser_open_in_the_CSharp_SDK_as_the_patient_as_FHIR_Condition_and_MedicationRequest()
     {
         var tag = Guid.NewGuid().ToString("N")[..8];
-        using var patient = await SdkAsync("patient2");
-        using var staff = await SdkAsync("staff1");
-        var doctorId = (await patient.GetPublicKeysByEmailAsync(Account("doctor12").Email)).UserId;
+        using var patient = await world.SdkAsync("patient2");
+        using var staff = await world.SdkAsync("staff1");
+        var doctorId = (await patient.GetPublicKeysByEmailAsync(world.Account("doctor12").Email)).UserId;
         await AssignAsync(staff, doctorId, patient.UserId);
         await patient.GrantConsentAsync(doctorId, ConsentScope.All);
 
         var page = await world.NewPageAsync();
-        await BrowserLogin.SignInAsync(page, Account("doctor12"));
+        await BrowserLogin.SignInAsync(page, world.Account("doctor12"));
         // In-app navigation only: a reload would forget the keys (they live in this tab's memory).
         await page.GetByRole(AriaRole.Link, new() { Name = "My patients", Exact = true }).ClickAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "Patient " + patient.UserId.ToString()[..8] }).ClickAsync();
@@ -177,9 +168,9 @@ public sealed class DoctorBrowserTests(BrowserWorld world)
     [Fact]
     public async Task A_doctor_who_is_not_assigned_to_the_patient_is_refused_with_a_clear_message_and_cannot_write()
     {
-        using var patient = await SdkAsync("patient1");
+        using var patient = await world.SdkAsync("patient1");
         var page = await world.NewPageAsync();
-        await BrowserLogin.SignInAsync(page, Account("doctor21"));
+        await BrowserLogin.SignInAsync(page, world.Account("doctor21"));
 
         // The patient is not on this doctor's list…
         await page.GetByRole(AriaRole.Link, new() { Name = "My patients", Exact = true }).ClickAsync();
@@ -203,9 +194,9 @@ public sealed class DoctorBrowserTests(BrowserWorld world)
     public async Task Break_glass_in_the_browser_shows_the_patients_emergency_summary_after_confirmation_and_the_patient_sees_it_on_the_ledger()
     {
         var tag = Guid.NewGuid().ToString("N")[..8];
-        using var staff = await SdkAsync("staff1");
-        using var patient = await SdkAsync("patient3");
-        var doctorId = (await patient.GetPublicKeysByEmailAsync(Account("doctor11").Email)).UserId;
+        using var staff = await world.SdkAsync("staff1");
+        using var patient = await world.SdkAsync("patient3");
+        var doctorId = (await patient.GetPublicKeysByEmailAsync(world.Account("doctor11").Email)).UserId;
         await staff.PublishHospitalEmergencyKeyAsync();
         var summaryJson = $$$"""
             {"format":"medledger/v1/emergency-summary","bloodType":"O-","allergies":"Penicillin {{{tag}}}","conditions":"Asthma","medications":"Salbutamol",
@@ -218,7 +209,7 @@ public sealed class DoctorBrowserTests(BrowserWorld world)
         var stranger = await anonymous.RegisterAsync($"no-summary-{tag}@demo.medledger.local", "correct horse battery " + tag, Role.Patient);
 
         var page = await world.NewPageAsync(390, 844);
-        await BrowserLogin.SignInAsync(page, Account("doctor11"));
+        await BrowserLogin.SignInAsync(page, world.Account("doctor11"));
         await page.GetByRole(AriaRole.Link, new() { Name = "Emergency access", Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByText("Hospital emergency key ready")).ToBeVisibleAsync();
 
@@ -230,7 +221,7 @@ public sealed class DoctorBrowserTests(BrowserWorld world)
         await Assertions.Expect(Alert(page)).ToContainTextAsync("This patient has not made an emergency summary available to your hospital.");
 
         // The real emergency: the patient found by email (keys checked on the ledger), a reason, then the confirmation.
-        await page.GetByLabel("Find the patient by email (optional)").FillAsync(Account("patient3").Email);
+        await page.GetByLabel("Find the patient by email (optional)").FillAsync(world.Account("patient3").Email);
         await page.GetByRole(AriaRole.Button, new() { Name = "Find patient" }).ClickAsync();
         await Assertions.Expect(form.GetByLabel("Patient id")).ToHaveValueAsync(patient.UserId.ToString());
         await form.GetByLabel("Reason").SelectOptionAsync("unconscious");
@@ -255,9 +246,9 @@ public sealed class DoctorBrowserTests(BrowserWorld world)
         var entries = await patient.MyLedgerEntriesAsync(100);
         Assert.Contains(entries, e => e.Type == "emergency.break-glass" && e.Valid && e.ActorId == doctorId.ToString()
             && e.Payload["patientId"] == patient.UserId.ToString() && e.Payload["reason"] == "unconscious");
-        Assert.Contains(await patient.ReadDevOutboxAsync(Account("patient3").Email), m => m.Subject == "Emergency access to your summary");
+        Assert.Contains(await patient.ReadDevOutboxAsync(world.Account("patient3").Email), m => m.Subject == "Emergency access to your summary");
         // The refused attempt released nothing and left no event for the stranger.
-        using var doctor = await SdkAsync("doctor11");
+        using var doctor = await world.SdkAsync("doctor11");
         Assert.DoesNotContain(await doctor.BreakGlassEventsAsync(), e => e.PatientId == stranger.UserId);
     }
 }

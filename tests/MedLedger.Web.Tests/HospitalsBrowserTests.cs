@@ -10,16 +10,9 @@ internal static class HospitalTestKit
     public const string Northside = "Northside General Hospital";
     public const string Riverside = "Riverside Teaching Hospital";
 
-    public static DemoAccount Account(BrowserWorld world, string prefix) =>
-        world.Server.Accounts.First(a => a.Email.StartsWith(prefix + "@", StringComparison.Ordinal));
+    public static DemoAccount Account(BrowserWorld world, string prefix) => world.Account(prefix);
 
-    public static async Task<MedLedgerClient> SdkAsync(BrowserWorld world, string prefix)
-    {
-        var account = Account(world, prefix);
-        var client = new MedLedgerClient(new Uri(world.Url));
-        await client.LoginWithDevOutboxAsync(account.Email, account.Password);
-        return client;
-    }
+    public static Task<MedLedgerClient> SdkAsync(BrowserWorld world, string prefix) => world.SdkAsync(prefix);
 
     public static async Task<Guid> HospitalIdAsync(MedLedgerClient client, string name) =>
         (await client.OrganizationsAsync(OrganizationKind.Hospital)).Single(o => o.Name == name).Id;
@@ -31,8 +24,7 @@ internal static class HospitalTestKit
     public static Task NavigateInAppAsync(IPage page, string path) =>
         page.EvaluateAsync("p => { history.pushState(null, '', p); dispatchEvent(new PopStateEvent('popstate')); }", path);
 
-    public static Task ClickNavAsync(IPage page, string name) =>
-        page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = name, Exact = true }).ClickAsync();
+    public static Task ClickNavAsync(IPage page, string name) => BrowserWorld.Nav(page, name).ClickAsync();
 
     public static ILocator Alert(IPage page) => page.Locator("main [role=alert]");
 

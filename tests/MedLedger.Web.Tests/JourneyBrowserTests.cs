@@ -19,11 +19,6 @@ public sealed class JourneyBrowserTests(BrowserWorld world)
 {
     private static readonly LocatorAssertionsToBeVisibleOptions Slow = new() { Timeout = 60_000 };
 
-    private DemoAccount Account(string prefix) => world.Server.Accounts.First(a => a.Email.StartsWith(prefix + "@", StringComparison.Ordinal));
-
-    private static ILocator Nav(IPage page, string name) =>
-        page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = name, Exact = true });
-
     /// <summary>Every request body a page sends, so the test can prove what left the browser.</summary>
     private static List<string> RecordRequestBodies(IPage page)
     {
@@ -52,22 +47,14 @@ public sealed class JourneyBrowserTests(BrowserWorld world)
         // 1. The patient signs up in the browser: keys made here, recovery code shown once and confirmed.
         var patientPage = await world.NewPageAsync();
         var sentByPatient = RecordRequestBodies(patientPage);
-        await patientPage.GotoAsync("/signup");
-        await patientPage.GetByLabel("Patient").CheckAsync();
-        await patientPage.GetByLabel("Email", new() { Exact = true }).FillAsync(email);
-        await patientPage.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
-        await patientPage.GetByLabel("Confirm password", new() { Exact = true }).FillAsync(password);
-        await patientPage.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
-        var code = patientPage.Locator(".recovery-code");
-        await Assertions.Expect(code).ToBeVisibleAsync(Slow);
+        var account = await BrowserLogin.SignUpPatientAsync(patientPage, email, password);
         await BrowserWorld.ScreenshotAsync(patientPage, "journey-1-recovery-code");
-        await patientPage.GetByLabel("Type the recovery code again").FillAsync(await code.InnerTextAsync());
-        await patientPage.GetByRole(AriaRole.Button, new() { Name = "I saved it — continue to sign in" }).ClickAsync();
+        await BrowserLogin.ConfirmRecoveryCodeAsync(patientPage, account.RecoveryCode);
         await Assertions.Expect(patientPage).ToHaveURLAsync(new Regex("/login$"));
         await BrowserLogin.SignInWithEmailCodeAsync(patientPage, email, password, outbox);
 
         // 2. Upload a FHIR Observation; it is sealed in the browser and shown back as a readable card.
-        await Nav(patientPage, "My records").ClickAsync();
+        await BrowserWorld.Nav(patientPage, "My records").ClickAsync();
         await patientPage.GetByRole(AriaRole.Button, new() { Name = "Add a record" }).ClickAsync();
         await patientPage.GetByLabel("FHIR resource", new() { Exact = true }).FillAsync($$$"""
             {"resourceType":"Observation","status":"final","code":{"text":"{{{marker}}}"},"effectiveDateTime":"2026-11-20","valueQuantity":{"value":12,"unit":"ng/mL"}}
@@ -78,10 +65,10 @@ public sealed class JourneyBrowserTests(BrowserWorld world)
         await BrowserWorld.ScreenshotAsync(patientPage, "journey-2-record-uploaded");
 
         // 3. Hospital staff assign a doctor of their hospital to the new patient (signed in the staff browser).
-        var doctor = Account("doctor21");
+        var doctor = world.Account("doctor21");
         var staffPage = await world.NewPageAsync();
-        await BrowserLogin.SignInAsync(staffPage, Account("staff2"));
-        await Nav(staffPage, "Doctors").ClickAsync();
+        await BrowserLogin.SignInAsync(staffPage, world.Account("staff2"));
+        await BrowserWorld.Nav(staffPage, "Doctors").ClickAsync();
         using var doctorSdk = new MedLedgerClient(new Uri(world.Url));
         await doctorSdk.LoginWithDevOutboxAsync(doctor.Email, doctor.Password);
         await staffPage.GetByLabel("Doctor", new() { Exact = true }).SelectOptionAsync(doctorSdk.UserId.ToString());
@@ -91,7 +78,7 @@ public sealed class JourneyBrowserTests(BrowserWorld world)
         await staffPage.Context.CloseAsync();
 
         // 4. The patient shares Observations with that doctor.
-        await Nav(patientPage, "Sharing").ClickAsync();
+        await BrowserWorld.Nav(patientPage, "Sharing").ClickAsync();
         await patientPage.GetByLabel("Email of the doctor, pharmacist or insurer").FillAsync(doctor.Email);
         await patientPage.GetByLabel("Some categories").CheckAsync();
         await patientPage.GetByRole(AriaRole.Group, new() { Name = "Categories" }).GetByLabel("Observation", new() { Exact = true }).CheckAsync();
@@ -106,7 +93,7 @@ public sealed class JourneyBrowserTests(BrowserWorld world)
         await BrowserLogin.SignInAsync(doctorPage, doctor);
         var patientId = (await doctorSdk.GetPublicKeysByEmailAsync(email)).UserId;
         var patientLink = doctorPage.GetByRole(AriaRole.Link, new() { Name = "Patient " + patientId.ToString()[..8] });
-        await Nav(doctorPage, "My patients").ClickAsync();
+        await BrowserWorld.Nav(doctorPage, "My patients").ClickAsync();
         await patientLink.ClickAsync();
         var records = doctorPage.GetByRole(AriaRole.Region, new() { Name = "Patient records" });
         await Assertions.Expect(records).ToContainTextAsync(marker, new() { Timeout = 60_000 });
@@ -115,14 +102,14 @@ public sealed class JourneyBrowserTests(BrowserWorld world)
         var recordId = Assert.Single(await doctorSdk.ListRecordsAsync(patientId: patientId)).RecordId;
 
         // 6. The patient revokes (with a confirmation step).
-        await Nav(patientPage, "Sharing").ClickAsync();
+        await BrowserWorld.Nav(patientPage, "Sharing").ClickAsync();
         var activeRow = patientPage.GetByRole(AriaRole.Row).Filter(new() { HasText = doctor.Email }).Filter(new() { HasText = "active" });
         await activeRow.GetByRole(AriaRole.Button, new() { Name = "Revoke access for Doctor" }).ClickAsync();
         await activeRow.GetByRole(AriaRole.Button, new() { Name = "Yes, revoke" }).ClickAsync();
         await Assertions.Expect(patientPage.GetByText("Access revoked.")).ToBeVisibleAsync();
 
         // 7. The doctor is refused: the record is gone from their page, and a direct read is a 403.
-        await Nav(doctorPage, "My patients").ClickAsync();
+        await BrowserWorld.Nav(doctorPage, "My patients").ClickAsync();
         await patientLink.ClickAsync();
         var main = doctorPage.Locator("main");
         await Assertions.Expect(main).ToContainTextAsync("No records of this patient are shared with you");

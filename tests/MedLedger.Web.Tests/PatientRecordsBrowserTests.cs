@@ -16,15 +16,6 @@ namespace MedLedger.Web.Tests;
 [Collection(BrowserCollection.Name)]
 public sealed class PatientRecordsBrowserTests(BrowserWorld world)
 {
-    private DemoAccount Account(string prefix) => world.Server.Accounts.First(a => a.Email.StartsWith(prefix + "@", StringComparison.Ordinal));
-
-    private async Task<MedLedgerClient> SdkAsync(string prefix)
-    {
-        var account = Account(prefix);
-        var client = new MedLedgerClient(new Uri(world.Url));
-        await client.LoginWithDevOutboxAsync(account.Email, account.Password);
-        return client;
-    }
 
     private static string BloodPressure(string tag) => $$$"""
         {
@@ -60,8 +51,6 @@ public sealed class PatientRecordsBrowserTests(BrowserWorld world)
 
     private static ILocator Timeline(IPage page) => page.GetByRole(AriaRole.List, new() { Name = "Records, newest first" });
 
-    private static ILocator Nav(IPage page, string name) => page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = name, Exact = true });
-
     private static async Task<DecryptedRecord?> FindBySdkAsync(MedLedgerClient sdk, string category, string marker)
     {
         foreach (var summary in await sdk.ListRecordsAsync(category: category))
@@ -79,10 +68,10 @@ public sealed class PatientRecordsBrowserTests(BrowserWorld world)
     public async Task Records_sealed_in_the_browser_open_in_the_sdk_and_back_files_round_trip_and_bad_input_is_refused_before_upload()
     {
         var tag = Guid.NewGuid().ToString("N")[..8];
-        using var sdk = await SdkAsync("patient3");
+        using var sdk = await world.SdkAsync("patient3");
         var page = await world.NewPageAsync();
-        await BrowserLogin.SignInAsync(page, Account("patient3"));
-        await Nav(page, "My records").ClickAsync();
+        await BrowserLogin.SignInAsync(page, world.Account("patient3"));
+        await BrowserWorld.Nav(page, "My records").ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "My records", Level = 1 })).ToBeVisibleAsync();
 
         // Browser → C#: an Observation typed into the form, sealed here, shown as a readable card.
@@ -192,9 +181,9 @@ public sealed class PatientRecordsBrowserTests(BrowserWorld world)
     public async Task Consent_granted_in_the_browser_lets_the_doctor_read_the_access_log_proves_it_and_revoking_stops_the_doctor()
     {
         var tag = Guid.NewGuid().ToString("N")[..8];
-        using var patient = await SdkAsync("patient2");
-        using var staff = await SdkAsync("staff2");
-        using var doctor = await SdkAsync("doctor22");
+        using var patient = await world.SdkAsync("patient2");
+        using var staff = await world.SdkAsync("staff2");
+        using var doctor = await world.SdkAsync("doctor22");
         if (!(await staff.AssignmentsAsync()).Any(a => a.DoctorId == doctor.UserId && a.PatientId == patient.UserId))
         {
             await staff.AssignDoctorAsync(doctor.UserId, patient.UserId);
@@ -204,16 +193,16 @@ public sealed class PatientRecordsBrowserTests(BrowserWorld world)
         Assert.Equal(HttpStatusCode.Forbidden, (await Assert.ThrowsAsync<MedLedgerApiException>(() => doctor.OpenRecordAsync(record.RecordId))).Status);
 
         var page = await world.NewPageAsync();
-        await BrowserLogin.SignInAsync(page, Account("patient2"));
-        await Nav(page, "Sharing").ClickAsync();
-        await page.GetByLabel("Email of the doctor, pharmacist or insurer").FillAsync(Account("doctor22").Email);
+        await BrowserLogin.SignInAsync(page, world.Account("patient2"));
+        await BrowserWorld.Nav(page, "Sharing").ClickAsync();
+        await page.GetByLabel("Email of the doctor, pharmacist or insurer").FillAsync(world.Account("doctor22").Email);
         await page.GetByLabel("Some categories").CheckAsync();
         await page.GetByRole(AriaRole.Group, new() { Name = "Categories" }).GetByLabel("Observation", new() { Exact = true }).CheckAsync();
         await page.GetByLabel("Purpose").SelectOptionAsync("treatment");
         await page.GetByLabel("Share until (optional)").FillAsync(DateTime.UtcNow.AddDays(30).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
         await page.GetByRole(AriaRole.Button, new() { Name = "Share", Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByText("the grant is on the ledger")).ToBeVisibleAsync();
-        var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = Account("doctor22").Email });
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = world.Account("doctor22").Email });
         await Assertions.Expect(row.First).ToContainTextAsync("Categories: Observation");
         await Assertions.Expect(row.First).ToContainTextAsync("active");
 
@@ -222,7 +211,7 @@ public sealed class PatientRecordsBrowserTests(BrowserWorld world)
         Assert.Contains("HbA1c " + tag, Encoding.UTF8.GetString(read.Content), StringComparison.Ordinal);
 
         // The access log shows that read with a proof verified in the browser.
-        await Nav(page, "Access log").ClickAsync();
+        await BrowserWorld.Nav(page, "Access log").ClickAsync();
         var readEntry = page.Locator("li[data-type='records.read']").Filter(new() { HasText = record.RecordId.ToString()[..8] });
         await Assertions.Expect(readEntry).ToContainTextAsync("Doctor");
         await Assertions.Expect(readEntry).ToContainTextAsync(doctor.UserId.ToString()[..8]);
@@ -249,16 +238,16 @@ public sealed class PatientRecordsBrowserTests(BrowserWorld world)
             }
             await route.FulfillAsync(new() { Response = response, Body = receipt.ToJsonString() });
         });
-        await Nav(page, "Sharing").ClickAsync();
-        await Nav(page, "Access log").ClickAsync();
+        await BrowserWorld.Nav(page, "Sharing").ClickAsync();
+        await BrowserWorld.Nav(page, "Access log").ClickAsync();
         await Assertions.Expect(readEntry).ToContainTextAsync("NOT verified");
         await Assertions.Expect(readEntry).Not.ToContainTextAsync("proof verified");
         await BrowserWorld.ScreenshotAsync(page, "patient-access-log-tampered");
         await page.UnrouteAllAsync();
 
         // Revoking (with a confirmation step) stops the doctor.
-        await Nav(page, "Sharing").ClickAsync();
-        var activeRow = page.GetByRole(AriaRole.Row).Filter(new() { HasText = Account("doctor22").Email }).Filter(new() { HasText = "active" });
+        await BrowserWorld.Nav(page, "Sharing").ClickAsync();
+        var activeRow = page.GetByRole(AriaRole.Row).Filter(new() { HasText = world.Account("doctor22").Email }).Filter(new() { HasText = "active" });
         await activeRow.GetByRole(AriaRole.Button, new() { Name = "Revoke access for Doctor" }).ClickAsync();
         await BrowserWorld.ScreenshotAsync(page, "patient-sharing");
         await activeRow.GetByRole(AriaRole.Button, new() { Name = "Yes, revoke" }).ClickAsync();
@@ -274,13 +263,13 @@ public sealed class PatientRecordsBrowserTests(BrowserWorld world)
     public async Task An_emergency_summary_saved_in_the_browser_opens_for_a_doctor_of_the_chosen_hospital_through_break_glass()
     {
         var tag = Guid.NewGuid().ToString("N")[..8];
-        using var staff = await SdkAsync("staff2");
+        using var staff = await world.SdkAsync("staff2");
         await staff.PublishHospitalEmergencyKeyAsync();
-        var hospital = Account("staff2").Organization!;
+        var hospital = world.Account("staff2").Organization!;
 
         var page = await world.NewPageAsync();
-        await BrowserLogin.SignInAsync(page, Account("patient1"));
-        await Nav(page, "Emergency").ClickAsync();
+        await BrowserLogin.SignInAsync(page, world.Account("patient1"));
+        await BrowserWorld.Nav(page, "Emergency").ClickAsync();
         var choice = page.GetByRole(AriaRole.Checkbox, new() { Name = hospital });
         await Assertions.Expect(page.Locator("label").Filter(new() { HasText = hospital })).ToContainTextAsync("key verified on the ledger");
         await page.GetByLabel("Blood type").SelectOptionAsync("A+");
@@ -297,8 +286,8 @@ public sealed class PatientRecordsBrowserTests(BrowserWorld world)
         await page.Context.CloseAsync();
 
         // A doctor of that hospital breaks the glass with the C# SDK and reads exactly what was typed.
-        using var doctor = await SdkAsync("doctor21");
-        using var patient = await SdkAsync("patient1");
+        using var doctor = await world.SdkAsync("doctor21");
+        using var patient = await world.SdkAsync("patient1");
         var summary = await doctor.BreakGlassAsync(patient.UserId, "unconscious");
         Assert.Equal("EmergencySummary", summary.Category);
         var content = JsonNode.Parse(summary.Content)!;

@@ -13,15 +13,6 @@ namespace MedLedger.Web.Tests;
 [Collection(BrowserCollection.Name)]
 public sealed class SharedRecordsBrowserTests(BrowserWorld world)
 {
-    private DemoAccount Account(string prefix) => world.Server.Accounts.First(a => a.Email.StartsWith(prefix + "@", StringComparison.Ordinal));
-
-    private async Task<MedLedgerClient> SdkAsync(string prefix)
-    {
-        var account = Account(prefix);
-        var client = new MedLedgerClient(new Uri(world.Url));
-        await client.LoginWithDevOutboxAsync(account.Email, account.Password);
-        return client;
-    }
 
     private static string MedicationRequest(Guid patientId, string medication) => $$$"""
         {"resourceType":"MedicationRequest","status":"active","intent":"order","medicationCodeableConcept":{"text":"{{{medication}}}"},
@@ -37,8 +28,8 @@ public sealed class SharedRecordsBrowserTests(BrowserWorld world)
     public async Task A_pharmacist_sees_a_prescription_shared_with_them_decrypted_but_not_an_observation_shared_the_same_way()
     {
         var tag = Guid.NewGuid().ToString("N")[..8];
-        using var patient = await SdkAsync("patient2");
-        var pharmacistId = (await patient.GetPublicKeysByEmailAsync(Account("pharmacist").Email)).UserId;
+        using var patient = await world.SdkAsync("patient2");
+        var pharmacistId = (await patient.GetPublicKeysByEmailAsync(world.Account("pharmacist").Email)).UserId;
         var prescription = await patient.CreateFhirRecordAsync(MedicationRequest(patient.UserId, "Atorvastatin 20 mg " + tag));
         var observation = await patient.CreateFhirRecordAsync(Observation(patient.UserId, "Blood pressure " + tag));
 
@@ -50,7 +41,7 @@ public sealed class SharedRecordsBrowserTests(BrowserWorld world)
         await patient.GrantConsentAsync(pharmacistId, ConsentScope.Records, [prescription.RecordId.ToString(), observation.RecordId.ToString()]);
 
         var page = await world.NewPageAsync();
-        await BrowserLogin.SignInAsync(page, Account("pharmacist"));
+        await BrowserLogin.SignInAsync(page, world.Account("pharmacist"));
         await page.GetByRole(AriaRole.Link, new() { Name = "Shared with me", Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Shared with me" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByText("As a pharmacist you see only")).ToBeVisibleAsync();
@@ -64,7 +55,7 @@ public sealed class SharedRecordsBrowserTests(BrowserWorld world)
         await page.Context.CloseAsync();
 
         // The server refuses the observation to the pharmacist outright, whatever a client asks.
-        using var pharmacist = await SdkAsync("pharmacist");
+        using var pharmacist = await world.SdkAsync("pharmacist");
         var denied = await Assert.ThrowsAsync<MedLedgerApiException>(() => pharmacist.OpenRecordAsync(observation.RecordId));
         Assert.Equal(HttpStatusCode.Forbidden, denied.Status);
     }
@@ -73,13 +64,13 @@ public sealed class SharedRecordsBrowserTests(BrowserWorld world)
     public async Task Insurer_staff_see_what_their_page_covers_and_no_record_shared_without_a_claim()
     {
         var tag = Guid.NewGuid().ToString("N")[..8];
-        using var patient = await SdkAsync("patient1");
-        var insurerId = (await patient.GetPublicKeysByEmailAsync(Account("insurer").Email)).UserId;
+        using var patient = await world.SdkAsync("patient1");
+        var insurerId = (await patient.GetPublicKeysByEmailAsync(world.Account("insurer").Email)).UserId;
         var observation = await patient.CreateFhirRecordAsync(Observation(patient.UserId, "Knee X-ray finding " + tag));
         await patient.GrantConsentAsync(insurerId, ConsentScope.Records, [observation.RecordId.ToString()]);
 
         var page = await world.NewPageAsync(390, 844);
-        await BrowserLogin.SignInAsync(page, Account("insurer"));
+        await BrowserLogin.SignInAsync(page, world.Account("insurer"));
         await page.GetByRole(AriaRole.Link, new() { Name = "Shared with me", Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByText("attached to a claim against your company")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByText("Loading shared records…")).ToHaveCountAsync(0);

@@ -61,7 +61,17 @@ export function ratioText(r: unknown): string | undefined {
 /** A Reference: its display, else the reference itself (e.g. "Observation/r1"). */
 export function referenceText(ref: unknown): string | undefined {
   if (!isObj(ref)) return undefined;
-  return str(ref.display) ?? str(ref.reference) ?? (isObj(ref.identifier) ? str(ref.identifier.value) : undefined);
+  const literal = str(ref.reference);
+  return str(ref.display) ?? (literal && shortReference(literal)) ?? (isObj(ref.identifier) ? str(ref.identifier.value) : undefined);
+}
+
+/**
+ * "Practitioner/<uuid>" reads as "Practitioner 1a2b3c4d" (the same 8 characters ShortId shows elsewhere);
+ * other references (short ids, URLs, contained "#x") are shown as written.
+ */
+export function shortReference(reference: string): string {
+  const m = /^([A-Z][A-Za-z]+)\/([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.exec(reference);
+  return m ? `${m[1]} ${m[2]}` : reference;
 }
 
 export function referencesText(v: unknown): string | undefined {

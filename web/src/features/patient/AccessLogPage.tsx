@@ -5,7 +5,7 @@ import { Button, Empty, Page, ProblemAlert, ShortId, Spinner, VerifiedMark, form
 import { useAction, useAsync } from '../../ui/hooks';
 import { receiptTransaction, type LedgerReceipt } from '../../ledger';
 import { receiptVerifies } from '../../sdk/ledger';
-import { hospitalName, roleLabel, roleOf } from './people';
+import { useHospitalName, useRoleLabel } from './people';
 import './patient.css';
 
 /** GET /api/ledger/mine: every ledger transaction that names the caller. */
@@ -25,10 +25,7 @@ const PAGE_SIZE = 50;
 
 function Person(props: { id: string | undefined }) {
   const me = requireSession().tokens.user.id;
-  const [role, setRole] = useState<string | null>(null);
-  useEffect(() => {
-    if (props.id && props.id !== me) void roleOf(props.id).then((r) => setRole(roleLabel(r)));
-  }, [props.id, me]);
+  const role = useRoleLabel(props.id, props.id === me);
   if (!props.id) return <>someone</>;
   if (props.id === me) return <strong>You</strong>;
   return (
@@ -39,10 +36,7 @@ function Person(props: { id: string | undefined }) {
 }
 
 function Hospital(props: { id: string | undefined }) {
-  const [name, setName] = useState<string | null>(null);
-  useEffect(() => {
-    if (props.id) void hospitalName(props.id).then(setName);
-  }, [props.id]);
+  const name = useHospitalName(props.id);
   if (!props.id) return null;
   return name ? <>{name}</> : <>hospital <ShortId id={props.id} /></>;
 }

@@ -5,7 +5,7 @@ import { useAsync } from '../../ui/hooks';
 import { RECORD_CATEGORIES, listRecords, openRecord, type DecryptedRecord, type RecordSummary } from '../../sdk/records';
 import { RecordView } from '../../fhir/FhirCard';
 import { UploadForm } from './UploadForm';
-import { roleLabel, roleOf } from './people';
+import { useRoleLabel } from './people';
 import './patient.css';
 
 type Decrypted = { record: DecryptedRecord } | { error: unknown };
@@ -28,11 +28,8 @@ function useDecrypted(summary: RecordSummary): Decrypted | null {
 }
 
 function AuthorName(props: { authorId: string }) {
-  const [role, setRole] = useState<string | null>(null);
   const self = props.authorId === requireSession().tokens.user.id;
-  useEffect(() => {
-    if (!self) void roleOf(props.authorId).then((r) => setRole(roleLabel(r)));
-  }, [props.authorId, self]);
+  const role = useRoleLabel(props.authorId, self);
   if (self) return <>you</>;
   return (
     <>

@@ -5,14 +5,22 @@ import type { Role } from './http';
 /** Current location (path + query). Client-side routes; the server answers every such path with index.html. */
 export const location$ = signal(window.location.pathname + window.location.search);
 
+/**
+ * Counts navigations, including one to the location already shown (a nav link to the current screen),
+ * which leaves location$ unchanged: Page moves focus to its heading on each.
+ */
+export const navigations$ = signal(0);
+
 window.addEventListener('popstate', () => {
   location$.value = window.location.pathname + window.location.search;
+  navigations$.value++;
 });
 
 export function navigate(to: string, replace = false): void {
   if (replace) window.history.replaceState(null, '', to);
   else window.history.pushState(null, '', to);
   location$.value = to;
+  navigations$.value++;
   window.scrollTo(0, 0);
 }
 

@@ -1,14 +1,16 @@
 import type { ButtonHTMLAttributes, ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { ApiProblem } from '../app/http';
+import { navigations$ } from '../app/router';
 
 /** A screen: sets the document title and gives the page one h1 that takes focus after navigation (screen readers announce it). */
 export function Page(props: { title: string; children: ComponentChildren; actions?: ComponentChildren }) {
   const h1 = useRef<HTMLHeadingElement>(null);
+  const navigation = navigations$.value;
   useEffect(() => {
     document.title = `${props.title} · MedLedger`;
     h1.current?.focus();
-  }, [props.title]);
+  }, [props.title, navigation]);
   return (
     <section class="page">
       <div class="page-head">
@@ -76,6 +78,21 @@ export function ProblemAlert(props: { error: unknown; onDismiss?: () => void }) 
   );
 }
 
+/** A form whose submit runs one action (the page does not reload); the action shows its own busy and error state. */
+export function ActionForm(props: { onSubmit: () => void; class?: string; children: ComponentChildren }) {
+  return (
+    <form
+      class={props.class ?? 'stack card'}
+      onSubmit={(e) => {
+        e.preventDefault();
+        props.onSubmit();
+      }}
+    >
+      {props.children}
+    </form>
+  );
+}
+
 export function Notice(props: { kind?: 'info' | 'success' | 'warning'; children: ComponentChildren }) {
   return (
     <div class={`alert ${props.kind ?? 'info'}`} role="status">
@@ -121,6 +138,38 @@ export function Card(props: { title?: ComponentChildren; children: ComponentChil
       {props.title && <H class="card-title">{props.title}</H>}
       {props.children}
     </article>
+  );
+}
+
+/** A column header: its text, or its text and a class ("num" right-aligns, "hide-narrow" hides it on a phone). */
+export type Column = string | { label: ComponentChildren; class?: string };
+
+/** A data table that scrolls sideways on a narrow screen rather than overflowing the page. */
+export function DataTable(props: {
+  columns: Column[]; children: ComponentChildren; caption?: ComponentChildren; label?: string; class?: string; busy?: boolean;
+}) {
+  return (
+    <div class={props.class ? `table-wrap ${props.class}` : 'table-wrap'} aria-busy={props.busy ? 'true' : undefined}>
+      <table class="data" aria-label={props.label}>
+        {props.caption && <caption class="muted">{props.caption}</caption>}
+        <thead>
+          <tr>
+            {props.columns.map((c, i) =>
+              typeof c === 'string' ? (
+                <th key={i} scope="col">
+                  {c}
+                </th>
+              ) : (
+                <th key={i} scope="col" class={c.class}>
+                  {c.label}
+                </th>
+              ),
+            )}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
   );
 }
 

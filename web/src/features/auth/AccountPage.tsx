@@ -4,6 +4,7 @@ import { me, requireSession, roleNames, session, updateMe } from '../../app/sess
 import { keyFingerprint } from '../../crypto';
 import { beginTotpEnrollment, changeAccountPassword, confirmTotp, fetchMe, passwordProblem, WrongCurrentPasswordError, type TotpEnrollment } from '../../sdk/account';
 import { Button, Card, Field, Notice, Page, ProblemAlert, Progress, Spinner } from '../../ui/components';
+import { OneTimeCodeField } from './codeField';
 import { useAction, useAsync } from '../../ui/hooks';
 import { NewPasswordFields } from './passwordFields';
 import './auth.css';
@@ -116,18 +117,7 @@ function TotpCard(props: { user: Me }) {
             Secret for manual entry: <code aria-label="Authenticator secret">{enrollment.secret}</code>
           </p>
           <ProblemAlert error={confirm.error} />
-          <Field id="totp-confirm-code" label="Authenticator code" hint="The 6-digit code the app shows now.">
-            <input
-              id="totp-confirm-code"
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              maxLength={7}
-              required
-              aria-describedby="totp-confirm-code-hint"
-              value={code}
-              onInput={(e) => setCode(e.currentTarget.value.replace(/\s/g, ''))}
-            />
-          </Field>
+          <OneTimeCodeField id="totp-confirm-code" label="Authenticator code" hint="The 6-digit code the app shows now." value={code} onValue={setCode} />
           <div class="row">
             <Button type="submit" busy={confirm.busy} busyLabel="Checking…">
               Confirm

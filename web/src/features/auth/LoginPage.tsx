@@ -4,7 +4,8 @@ import { homeFor } from '../../app/routes';
 import { Link, navigate, queryParam } from '../../app/router';
 import { sessionEndedReason, startSession } from '../../app/session';
 import { completeLogin, requestEmailCode, startLogin, type LoginChallenge, type OtpMethod } from '../../sdk/account';
-import { Button, Field, Notice, Page, ProblemAlert, Progress } from '../../ui/components';
+import { ActionForm, Button, Field, Notice, Page, ProblemAlert, Progress } from '../../ui/components';
+import { OneTimeCodeField } from './codeField';
 import { useAction } from '../../ui/hooks';
 import { loginNotice } from './notice';
 
@@ -66,13 +67,7 @@ function PasswordStep(props: { onChallenge: (challenge: LoginChallenge, kek: Uin
   });
 
   return (
-    <form
-      class="stack card"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void action.run();
-      }}
-    >
+    <ActionForm onSubmit={() => void action.run()}>
       <ProblemAlert error={action.error} />
       <Field id="login-email" label="Email">
         <input id="login-email" type="email" autoComplete="username" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
@@ -96,7 +91,7 @@ function PasswordStep(props: { onChallenge: (challenge: LoginChallenge, kek: Uin
         <Link href="/recover">Forgot your password?</Link>
         <Link href="/signup">Create an account</Link>
       </div>
-    </form>
+    </ActionForm>
   );
 }
 
@@ -128,31 +123,13 @@ function CodeStep(props: { challenge: LoginChallenge; kek: { current: Uint8Array
   const emailMode = method === 'Email';
   const fieldId = emailMode ? 'login-email-code' : 'login-totp';
   return (
-    <form
-      class="stack card"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void verify.run();
-      }}
-    >
+    <ActionForm onSubmit={() => void verify.run()}>
       <ProblemAlert error={verify.error ?? sendEmail.error} />
       {emailMode && emailSent && <Notice kind="info">We emailed you a 6-digit sign-in code. It expires in a few minutes.</Notice>}
       {!emailMode && <p class="muted">Password accepted. Enter the 6-digit code from your authenticator app.</p>}
       {(!emailMode || emailSent) && (
-        <Field id={fieldId} label={emailMode ? 'Emailed code' : 'Authenticator code'}>
-          <input
-            id={fieldId}
-            key={fieldId}
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            pattern="[0-9 ]*"
-            maxLength={7}
-            required
-            autoFocus
-            value={code}
-            onInput={(e) => setCode(e.currentTarget.value.replace(/\s/g, ''))}
-          />
-        </Field>
+        <OneTimeCodeField key={fieldId} id={fieldId} label={emailMode ? 'Emailed code' : 'Authenticator code'} pattern="[0-9 ]*" autoFocus
+          value={code} onValue={setCode} />
       )}
       <div class="row">
         {(!emailMode || emailSent) && (
@@ -179,6 +156,6 @@ function CodeStep(props: { challenge: LoginChallenge; kek: { current: Uint8Array
           Start again
         </Button>
       </div>
-    </form>
+    </ActionForm>
   );
 }

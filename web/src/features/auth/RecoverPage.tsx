@@ -3,7 +3,8 @@ import { ApiProblem } from '../../app/http';
 import { Link, navigate } from '../../app/router';
 import { CryptoFormatError, CryptoIntegrityError } from '../../crypto';
 import { completeRecovery, passwordProblem, startRecovery, verifyRecovery, type RecoveryBundle } from '../../sdk/account';
-import { Button, Field, Notice, Page, ProblemAlert, Progress } from '../../ui/components';
+import { ActionForm, Button, Field, Notice, Page, ProblemAlert, Progress } from '../../ui/components';
+import { OneTimeCodeField } from './codeField';
 import { useAction } from '../../ui/hooks';
 import { loginNotice } from './notice';
 import { NewPasswordFields } from './passwordFields';
@@ -35,13 +36,7 @@ function EmailStep(props: { onTicket: (ticket: string) => void }) {
   const [email, setEmail] = useState('');
   const action = useAction(async () => props.onTicket(await startRecovery(email.trim())));
   return (
-    <form
-      class="stack card"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void action.run();
-      }}
-    >
+    <ActionForm onSubmit={() => void action.run()}>
       <p class="muted">
         You need the recovery code you saved when you created the account. Your records are encrypted with keys only you hold; without the password
         or the recovery code nobody can open them.
@@ -56,7 +51,7 @@ function EmailStep(props: { onTicket: (ticket: string) => void }) {
         </Button>
         <Link href="/login">Back to sign in</Link>
       </div>
-    </form>
+    </ActionForm>
   );
 }
 
@@ -64,27 +59,10 @@ function EmailCodeStep(props: { ticket: string; onBundle: (b: RecoveryBundle) =>
   const [code, setCode] = useState('');
   const action = useAction(async () => props.onBundle(await verifyRecovery(props.ticket, code)));
   return (
-    <form
-      class="stack card"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void action.run();
-      }}
-    >
+    <ActionForm onSubmit={() => void action.run()}>
       <Notice kind="info">If an account exists for that address, we emailed it a 6-digit code.</Notice>
       <ProblemAlert error={action.error} />
-      <Field id="recover-email-code" label="Emailed code">
-        <input
-          id="recover-email-code"
-          inputMode="numeric"
-          autoComplete="one-time-code"
-          required
-          autoFocus
-          maxLength={7}
-          value={code}
-          onInput={(e) => setCode(e.currentTarget.value.replace(/\s/g, ''))}
-        />
-      </Field>
+      <OneTimeCodeField id="recover-email-code" label="Emailed code" autoFocus value={code} onValue={setCode} />
       <div class="row">
         <Button type="submit" busy={action.busy} busyLabel="Checking…">
           Verify code
@@ -93,7 +71,7 @@ function EmailCodeStep(props: { ticket: string; onBundle: (b: RecoveryBundle) =>
           Start again
         </Button>
       </div>
-    </form>
+    </ActionForm>
   );
 }
 
@@ -115,13 +93,7 @@ function NewPasswordStep(props: { bundle: RecoveryBundle; onDone: () => void }) 
     props.onDone();
   });
   return (
-    <form
-      class="stack card"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void action.run();
-      }}
-    >
+    <ActionForm onSubmit={() => void action.run()}>
       <Notice kind="success">Code accepted. Now enter your recovery code and choose a new password.</Notice>
       <ProblemAlert error={action.error} />
       <Field id="recover-code" label="Recovery code" hint="25 characters, e.g. HWX5-R3MH-TAVM-CTGZ-1GYN-WYWT-3; case and hyphens do not matter.">
@@ -143,6 +115,6 @@ function NewPasswordStep(props: { bundle: RecoveryBundle; onDone: () => void }) 
           Set new password
         </Button>
       </div>
-    </form>
+    </ActionForm>
   );
 }

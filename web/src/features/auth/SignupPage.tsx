@@ -3,7 +3,7 @@ import { ApiProblem, type Role } from '../../app/http';
 import { navigate } from '../../app/router';
 import { roleNames } from '../../app/session';
 import { organizations, passwordProblem, register, type NewOrganization, type OrganizationKind, type Registration, type SignupInput } from '../../sdk/account';
-import { Button, Field, Notice, Page, ProblemAlert, Progress, Spinner } from '../../ui/components';
+import { ActionForm, Button, Field, Notice, Page, ProblemAlert, Progress, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { NewPasswordFields } from './passwordFields';
 import { RecoveryCodeStep } from './RecoveryCodeStep';
@@ -84,13 +84,7 @@ function SignupForm(props: { onRegistered: (registration: Registration, professi
   });
 
   return (
-    <form
-      class="stack card"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void action.run();
-      }}
-    >
+    <ActionForm onSubmit={() => void action.run()}>
       <p class="muted">
         Your keys are generated in this browser. The server stores them only encrypted under your password and under a recovery code you will see
         once.
@@ -131,7 +125,7 @@ function SignupForm(props: { onRegistered: (registration: Registration, professi
           Create account
         </Button>
       </div>
-    </form>
+    </ActionForm>
   );
 }
 

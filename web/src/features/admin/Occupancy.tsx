@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { watchOverview } from '../../sdk/bedsHub';
 import { adminOverview, bedTypeLabel, type AdminBedOverview, type BedTypeBeds, type HospitalOccupancy } from '../../sdk/hospitals';
-import { Card, Empty, formatDate, formatDateTime, Page, ProblemAlert, Spinner } from '../../ui/components';
+import { DataTable, Card, Empty, formatDate, formatDateTime, Page, ProblemAlert, Spinner } from '../../ui/components';
 import { useAsync } from '../../ui/hooks';
-import { BedsByTypeTable, LiveBadge } from '../hospitals/live';
+import { BedCountCells, BedsByTypeTable, LiveBadge } from '../hospitals/live';
 import { OccupancyChart } from './OccupancyChart';
 
 /** Totals by bed type recomputed from the hospital rows (a pushed row changes them). */
@@ -64,34 +64,17 @@ export function Occupancy() {
 
 function OccupancyTable(props: { hospitals: HospitalOccupancy[] }) {
   return (
-    <div class="table-wrap">
-      <table class="data" aria-label="Occupancy by hospital and bed type">
-        <thead>
-          <tr>
-            <th scope="col">Hospital</th>
-            <th scope="col">Bed type</th>
-            <th scope="col" class="num">Total</th>
-            <th scope="col" class="num">Occupied</th>
-            <th scope="col" class="num">Held</th>
-            <th scope="col" class="num">Free</th>
+    <DataTable columns={['Hospital', 'Bed type', { label: 'Total', class: 'num' }, { label: 'Occupied', class: 'num' }, { label: 'Held', class: 'num' }, { label: 'Free', class: 'num' }]} label="Occupancy by hospital and bed type">
+      {props.hospitals.flatMap((h) =>
+        h.byType.map((t) => (
+          <tr key={h.hospitalId + t.bedType}>
+            <th scope="row">{h.name}</th>
+            <td>{bedTypeLabel(t.bedType)}</td>
+            <BedCountCells counts={t} />
           </tr>
-        </thead>
-        <tbody>
-          {props.hospitals.flatMap((h) =>
-            h.byType.map((t) => (
-              <tr key={h.hospitalId + t.bedType}>
-                <th scope="row">{h.name}</th>
-                <td>{bedTypeLabel(t.bedType)}</td>
-                <td class="num">{t.total}</td>
-                <td class="num">{t.occupied}</td>
-                <td class="num">{t.held}</td>
-                <td class="num">{t.free}</td>
-              </tr>
-            )),
-          )}
-        </tbody>
-      </table>
-    </div>
+        )),
+      )}
+    </DataTable>
   );
 }
 

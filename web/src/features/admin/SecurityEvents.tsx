@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { Empty, Field, formatDateTime, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
+import { DataTable, Empty, Field, formatDateTime, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAsync } from '../../ui/hooks';
 import { SECURITY_EVENT_KINDS, securityEvents } from './adminApi';
 
@@ -40,35 +40,18 @@ export function SecurityEvents() {
       {events.loading && !events.data && <Spinner label="Loading security events…" />}
       {events.data && events.data.length === 0 && <Empty>No security events{kind ? ` of kind ${kindLabel(kind)}` : ''}.</Empty>}
       {events.data && events.data.length > 0 && (
-        <div class="table-wrap card" aria-busy={events.loading}>
-          <table class="data">
-            <caption class="muted" style="text-align:left">
-              {events.data.length} event{events.data.length === 1 ? '' : 's'}, newest first (ids only: the log holds no names or content)
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Detail</th>
-                <th scope="col" class="hide-narrow">Address</th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.data.map((e) => (
-                <tr key={e.id}>
-                  <td>{formatDateTime(e.at)}</td>
-                  <td>{kindLabel(e.kind)}</td>
-                  <td>{e.actorId ? <ShortId id={e.actorId} /> : '—'}</td>
-                  <td>{e.subjectId ? <ShortId id={e.subjectId} /> : '—'}</td>
-                  <td>{e.detail ?? ''}</td>
-                  <td class="hide-narrow">{e.remoteAddress ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={['When', 'Kind', 'Actor', 'Subject', 'Detail', { label: 'Address', class: 'hide-narrow' }]} caption={<>{events.data.length} event{events.data.length === 1 ? '' : 's'}, newest first (ids only: the log holds no names or content)</>} class="card" busy={events.loading}>
+          {events.data.map((e) => (
+            <tr key={e.id}>
+              <td>{formatDateTime(e.at)}</td>
+              <td>{kindLabel(e.kind)}</td>
+              <td>{e.actorId ? <ShortId id={e.actorId} /> : '—'}</td>
+              <td>{e.subjectId ? <ShortId id={e.subjectId} /> : '—'}</td>
+              <td>{e.detail ?? ''}</td>
+              <td class="hide-narrow">{e.remoteAddress ?? ''}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </Page>
   );

@@ -5,7 +5,7 @@ import {
   type EmergencyReadiness,
 } from '../../sdk/breakGlass';
 import { verifiedPublicKeysByEmail } from '../../sdk/ledger';
-import { Button, Card, Empty, Field, Notice, Page, ProblemAlert, ShortId, Spinner, VerifiedMark, formatDateTime } from '../../ui/components';
+import { DataTable, Button, Card, Empty, Field, Notice, Page, ProblemAlert, ShortId, Spinner, VerifiedMark, formatDateTime } from '../../ui/components';
 import { useAction, useAsync, type AsyncState } from '../../ui/hooks';
 import { describedBy } from './formHelpers';
 
@@ -87,34 +87,21 @@ function MyEvents(props: { version: number }) {
       <ProblemAlert error={events.error} />
       {events.data && events.data.length === 0 && <Empty>You have not broken the glass.</Empty>}
       {events.data && events.data.length > 0 && (
-        <div class="table-wrap">
-          <table aria-label="My break-glass events">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Patient</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Review</th>
-                <th scope="col" class="hide-narrow">Ledger transaction</th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.data.map((e) => (
-                <tr key={e.id}>
-                  <td>{formatDateTime(e.at)}</td>
-                  <td>
-                    <ShortId id={e.patientId} />
-                  </td>
-                  <td>{reasonLabel(e.reason)}</td>
-                  <td>{e.reviewOutcome ? <span class="badge neutral">{e.reviewOutcome}</span> : <span class="muted">pending</span>}</td>
-                  <td class="hide-narrow">
-                    <ShortId id={e.transactionId} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={['When', 'Patient', 'Reason', 'Review', { label: 'Ledger transaction', class: 'hide-narrow' }]} label="My break-glass events">
+          {events.data.map((e) => (
+            <tr key={e.id}>
+              <td>{formatDateTime(e.at)}</td>
+              <td>
+                <ShortId id={e.patientId} />
+              </td>
+              <td>{reasonLabel(e.reason)}</td>
+              <td>{e.reviewOutcome ? <span class="badge neutral">{e.reviewOutcome}</span> : <span class="muted">pending</span>}</td>
+              <td class="hide-narrow">
+                <ShortId id={e.transactionId} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </Card>
   );

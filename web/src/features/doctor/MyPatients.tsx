@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { Link, navigate } from '../../app/router';
 import { careAssignments } from '../../sdk/care';
-import { Button, Empty, Field, Page, ProblemAlert, ShortId, Spinner, formatDateTime } from '../../ui/components';
+import { DataTable, Button, Empty, Field, Page, ProblemAlert, ShortId, Spinner, formatDateTime } from '../../ui/components';
 import { useAsync } from '../../ui/hooks';
 import { hospitalNames } from './directory';
 
@@ -49,34 +49,22 @@ export function MyPatients() {
       <ProblemAlert error={data.error} />
       {data.data && data.data.assignments.length === 0 && <Empty>No patients are assigned to you yet.</Empty>}
       {data.data && data.data.assignments.length > 0 && (
-        <div class="table-wrap">
-          <table aria-label="Assigned patients">
-            <thead>
-              <tr>
-                <th scope="col">Patient</th>
-                <th scope="col">Hospital</th>
-                <th scope="col">Assigned since</th>
-                <th scope="col" class="hide-narrow">Ledger transaction</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.data.assignments.map((a) => (
-                <tr key={a.patientId + a.hospitalId}>
-                  <td>
-                    <Link href={`/doctor/patients/${a.patientId}`}>
-                      Patient <ShortId id={a.patientId} />
-                    </Link>
-                  </td>
-                  <td>{data.data!.hospitals.get(a.hospitalId) ?? <ShortId id={a.hospitalId} />}</td>
-                  <td>{formatDateTime(a.assignedAt)}</td>
-                  <td class="hide-narrow">
-                    <ShortId id={a.transactionId} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={['Patient', 'Hospital', 'Assigned since', { label: 'Ledger transaction', class: 'hide-narrow' }]} label="Assigned patients">
+          {data.data.assignments.map((a) => (
+            <tr key={a.patientId + a.hospitalId}>
+              <td>
+                <Link href={`/doctor/patients/${a.patientId}`}>
+                  Patient <ShortId id={a.patientId} />
+                </Link>
+              </td>
+              <td>{data.data!.hospitals.get(a.hospitalId) ?? <ShortId id={a.hospitalId} />}</td>
+              <td>{formatDateTime(a.assignedAt)}</td>
+              <td class="hide-narrow">
+                <ShortId id={a.transactionId} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <OpenByIdForm />
     </Page>

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Link } from '../../app/router';
 import { bedTypeLabel, cancelBooking, getHospital, myBookings, type BedBooking } from '../../sdk/hospitals';
-import { Button, Empty, formatDateTime, Page, ProblemAlert, Spinner } from '../../ui/components';
+import { DataTable, Button, Empty, formatDateTime, Page, ProblemAlert, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { BookingStatusBadge } from './live';
 
@@ -37,27 +37,11 @@ export function MyBookings() {
         </Empty>
       )}
       {bookings.data && bookings.data.length > 0 && (
-        <div class="table-wrap card">
-          <table class="data">
-            <thead>
-              <tr>
-                <th scope="col">Hospital</th>
-                <th scope="col">Bed type</th>
-                <th scope="col">Status</th>
-                <th scope="col">Booked</th>
-                <th scope="col">Held until</th>
-                <th scope="col">
-                  <span class="hide-narrow">Action</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {bookings.data.map((b) => (
-                <BookingRow key={b.id} booking={b} hospital={names[b.hospitalId]} onChanged={(nb) => bookings.setData(bookings.data!.map((x) => (x.id === nb.id ? nb : x)))} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={['Hospital', 'Bed type', 'Status', 'Booked', 'Held until', { label: <span class="hide-narrow">Action</span> }]} class="card">
+          {bookings.data.map((b) => (
+            <BookingRow key={b.id} booking={b} hospital={names[b.hospitalId]} onChanged={(nb) => bookings.setData(bookings.data!.map((x) => (x.id === nb.id ? nb : x)))} />
+          ))}
+        </DataTable>
       )}
     </Page>
   );

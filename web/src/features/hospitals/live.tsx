@@ -1,3 +1,4 @@
+import { DataTable } from '../../ui/components';
 import { useEffect, useState } from 'preact/hooks';
 import { liveState, watchHospital } from '../../sdk/bedsHub';
 import { bedTypeLabel, type BedSnapshot, type BedTypeBeds, type BookingStatus } from '../../sdk/hospitals';
@@ -21,7 +22,7 @@ export function useLiveBeds(hospitalId: string | null | undefined, initial: BedS
   useEffect(() => setBeds(initial), [initial]);
   useEffect(() => {
     if (!hospitalId) return;
-    return watchHospital(hospitalId, (s) => setBeds((old) => (!old || Date.parse(s.asOf) >= Date.parse(old.asOf) ? s : old)));
+    return watchHospital(hospitalId, (s) => setBeds((old) => (!old || old.hospitalId !== s.hospitalId || Date.parse(s.asOf) >= Date.parse(old.asOf) ? s : old)));
   }, [hospitalId]);
   return beds;
 }
@@ -46,37 +47,31 @@ export function FreeBedChips(props: { free: Record<string, number>; label: strin
   );
 }
 
+/** The total / occupied / held / free cells of one row of a bed table. */
+export function BedCountCells(props: { counts: { total: number; occupied: number; held: number; free: number }; strongFree?: boolean }) {
+  const { total, occupied, held, free } = props.counts;
+  return (
+    <>
+      <td class="num">{total}</td>
+      <td class="num">{occupied}</td>
+      <td class="num">{held}</td>
+      <td class="num">{props.strongFree ? <strong>{free}</strong> : free}</td>
+    </>
+  );
+}
+
 /** Totals by bed type as a table (total, occupied, held, free). */
 export function BedsByTypeTable(props: { rows: BedTypeBeds[]; caption: string }) {
   if (props.rows.length === 0) return <p class="empty">No beds are listed yet.</p>;
   return (
-    <div class="table-wrap">
-      <table class="data">
-        <caption class="muted" style="text-align:left">{props.caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Bed type</th>
-            <th scope="col" class="num">Total</th>
-            <th scope="col" class="num">Occupied</th>
-            <th scope="col" class="num">Held</th>
-            <th scope="col" class="num">Free</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.rows.map((r) => (
-            <tr key={r.bedType}>
-              <th scope="row">{bedTypeLabel(r.bedType)}</th>
-              <td class="num">{r.total}</td>
-              <td class="num">{r.occupied}</td>
-              <td class="num">{r.held}</td>
-              <td class="num">
-                <strong>{r.free}</strong>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable columns={['Bed type', { label: 'Total', class: 'num' }, { label: 'Occupied', class: 'num' }, { label: 'Held', class: 'num' }, { label: 'Free', class: 'num' }]} caption={props.caption}>
+      {props.rows.map((r) => (
+        <tr key={r.bedType}>
+          <th scope="row">{bedTypeLabel(r.bedType)}</th>
+          <BedCountCells counts={r} strongFree />
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 

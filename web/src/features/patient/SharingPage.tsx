@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { requireSession } from '../../app/session';
-import { Button, Card, Empty, Field, Notice, Page, ProblemAlert, Progress, ShortId, Spinner, formatDate } from '../../ui/components';
+import { DataTable, Button, Card, Empty, Field, Notice, Page, ProblemAlert, Progress, ShortId, Spinner, formatDate } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { RECORD_CATEGORIES, listRecords } from '../../sdk/records';
 import { CONSENT_PURPOSES, grantConsent, grantStatus, listGrants, revokeConsent, type ConsentPurpose, type ConsentScope, type Grant } from '../../sdk/consent';
@@ -72,39 +72,22 @@ function RevokeButton(props: { grant: Grant; onRevoked: () => void }) {
 function GrantsTable(props: { grants: Grant[]; onChanged: () => void }) {
   const sorted = [...props.grants].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
   return (
-    <div class="table-wrap">
-      <table>
-        <caption class="muted">Everyone you share records with</caption>
-        <thead>
-          <tr>
-            <th scope="col">Who</th>
-            <th scope="col">What</th>
-            <th scope="col">Purpose</th>
-            <th scope="col" class="hide-narrow">Until</th>
-            <th scope="col">Status</th>
-            <th scope="col">
-              <span class="hide-narrow">Action</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {sorted.map((g) => (
-            <tr key={g.id}>
-              <td>
-                <Grantee grant={g} />
-              </td>
-              <td>{scopeText(g)}</td>
-              <td>{PURPOSE_LABELS[g.purpose as ConsentPurpose] ?? g.purpose}</td>
-              <td class="hide-narrow">{g.expiresAt ? formatDate(g.expiresAt) : 'no end date'}</td>
-              <td>
-                <StatusBadge grant={g} />
-              </td>
-              <td>{grantStatus(g) === 'active' && <RevokeButton grant={g} onRevoked={props.onChanged} />}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable columns={['Who', 'What', 'Purpose', { label: 'Until', class: 'hide-narrow' }, 'Status', { label: <span class="hide-narrow">Action</span> }]} caption="Everyone you share records with">
+      {sorted.map((g) => (
+        <tr key={g.id}>
+          <td>
+            <Grantee grant={g} />
+          </td>
+          <td>{scopeText(g)}</td>
+          <td>{PURPOSE_LABELS[g.purpose as ConsentPurpose] ?? g.purpose}</td>
+          <td class="hide-narrow">{g.expiresAt ? formatDate(g.expiresAt) : 'no end date'}</td>
+          <td>
+            <StatusBadge grant={g} />
+          </td>
+          <td>{grantStatus(g) === 'active' && <RevokeButton grant={g} onRevoked={props.onChanged} />}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 

@@ -1,9 +1,9 @@
 import { useRef, useState } from 'preact/hooks';
 import { me } from '../../app/session';
 import { BUILT_IN_BED_TYPES, bedTypeLabel, getBeds, setWard, type WardBeds } from '../../sdk/hospitals';
-import { Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, Spinner } from '../../ui/components';
+import { DataTable, Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
-import { BedsByTypeTable, LiveBadge, useLiveBeds } from '../hospitals/live';
+import { BedCountCells, BedsByTypeTable, LiveBadge, useLiveBeds } from '../hospitals/live';
 
 interface WardForm {
   ward: string;
@@ -116,41 +116,19 @@ export function StaffBeds() {
 
 function WardTable(props: { wards: WardBeds[]; onEdit: (w: WardBeds) => void }) {
   return (
-    <div class="table-wrap">
-      <table class="data">
-        <thead>
-          <tr>
-            <th scope="col">Ward</th>
-            <th scope="col">Bed type</th>
-            <th scope="col" class="num">Total</th>
-            <th scope="col" class="num">Occupied</th>
-            <th scope="col" class="num">Held</th>
-            <th scope="col" class="num">Free</th>
-            <th scope="col">
-              <span class="hide-narrow">Action</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.wards.map((w) => (
-            <tr key={w.wardId}>
-              <th scope="row">{w.ward}</th>
-              <td>{bedTypeLabel(w.bedType)}</td>
-              <td class="num">{w.total}</td>
-              <td class="num">{w.occupied}</td>
-              <td class="num">{w.held}</td>
-              <td class="num">
-                <strong>{w.free}</strong>
-              </td>
-              <td>
-                <Button kind="link" onClick={() => props.onEdit(w)} aria-label={`Edit ward ${w.ward}`}>
-                  Edit
-                </Button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable columns={['Ward', 'Bed type', { label: 'Total', class: 'num' }, { label: 'Occupied', class: 'num' }, { label: 'Held', class: 'num' }, { label: 'Free', class: 'num' }, { label: <span class="hide-narrow">Action</span> }]}>
+      {props.wards.map((w) => (
+        <tr key={w.wardId}>
+          <th scope="row">{w.ward}</th>
+          <td>{bedTypeLabel(w.bedType)}</td>
+          <BedCountCells counts={w} strongFree />
+          <td>
+            <Button kind="link" onClick={() => props.onEdit(w)} aria-label={`Edit ward ${w.ward}`}>
+              Edit
+            </Button>
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { me } from '../../app/session';
 import { watchHospital } from '../../sdk/bedsHub';
 import { admitBooking, bedTypeLabel, hospitalBookings, releaseBooking, type BedBooking, type BookingStatus } from '../../sdk/hospitals';
-import { Button, Empty, Field, formatDateTime, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
+import { DataTable, Button, Empty, Field, formatDateTime, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { BookingStatusBadge, LiveBadge } from '../hospitals/live';
 
@@ -37,26 +37,11 @@ export function StaffBookings() {
       {bookings.loading && !bookings.data && <Spinner label="Loading bookings…" />}
       {bookings.data && bookings.data.length === 0 && <Empty>No bookings{status ? ` with status ${status}` : ''}.</Empty>}
       {bookings.data && bookings.data.length > 0 && (
-        <div class="table-wrap card">
-          <table class="data">
-            <thead>
-              <tr>
-                <th scope="col">Booking</th>
-                <th scope="col">Patient</th>
-                <th scope="col">Bed type</th>
-                <th scope="col">Status</th>
-                <th scope="col">Booked</th>
-                <th scope="col">Held until</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {bookings.data.map((b) => (
-                <BookingRow key={b.id} booking={b} onChanged={reload} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={['Booking', 'Patient', 'Bed type', 'Status', 'Booked', 'Held until', 'Actions']} class="card">
+          {bookings.data.map((b) => (
+            <BookingRow key={b.id} booking={b} onChanged={reload} />
+          ))}
+        </DataTable>
       )}
     </Page>
   );

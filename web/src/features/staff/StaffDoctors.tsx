@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { me } from '../../app/session';
 import { assignDoctor, careAssignments, organizationMembers, unassignDoctor, type CareAssignment, type OrganizationMember } from '../../sdk/care';
 import { verifiedPublicKeysByEmail } from '../../sdk/ledger';
-import { Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
+import { DataTable, Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { EmergencyKeyCard } from './EmergencyKeyCard';
 
@@ -31,30 +31,19 @@ export function StaffDoctors() {
           {doctors.length === 0 ? (
             <Empty>No doctors have joined your hospital yet.</Empty>
           ) : (
-            <div class="table-wrap">
-              <table class="data">
-                <thead>
-                  <tr>
-                    <th scope="col">Licence</th>
-                    <th scope="col">Account</th>
-                    <th scope="col">Verification</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {doctors.map((d) => (
-                    <tr key={d.userId}>
-                      <td>{d.licenseNumber ?? '—'}</td>
-                      <td>
-                        <ShortId id={d.userId} />
-                      </td>
-                      <td>
-                        <span class={`badge ${d.verification === 'Approved' ? 'ok' : d.verification === 'Rejected' ? 'bad' : 'neutral'}`}>{d.verification}</span>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable columns={['Licence', 'Account', 'Verification']}>
+              {doctors.map((d) => (
+                <tr key={d.userId}>
+                  <td>{d.licenseNumber ?? '—'}</td>
+                  <td>
+                    <ShortId id={d.userId} />
+                  </td>
+                  <td>
+                    <span class={`badge ${d.verification === 'Approved' ? 'ok' : d.verification === 'Rejected' ? 'bad' : 'neutral'}`}>{d.verification}</span>
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
           )}
         </Card>
       )}
@@ -64,29 +53,16 @@ export function StaffDoctors() {
         {assignments.loading && !assignments.data && <Spinner label="Loading assignments…" />}
         {assignments.data && assignments.data.length === 0 && <Empty>No doctor is assigned to a patient yet.</Empty>}
         {assignments.data && assignments.data.length > 0 && (
-          <div class="table-wrap">
-            <table class="data">
-              <thead>
-                <tr>
-                  <th scope="col">Patient</th>
-                  <th scope="col">Doctor</th>
-                  <th scope="col">Assigned</th>
-                  <th scope="col">Ledger transaction</th>
-                  <th scope="col">Action</th>
-                </tr>
-              </thead>
-              <tbody>
-                {assignments.data.map((a) => (
-                  <AssignmentRow
-                    key={a.patientId + a.doctorId}
-                    assignment={a}
-                    doctor={doctorLabel(byId.get(a.doctorId), a.doctorId)}
-                    onRemoved={() => assignments.setData(assignments.data!.filter((x) => x !== a))}
-                  />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable columns={['Patient', 'Doctor', 'Assigned', 'Ledger transaction', 'Action']}>
+            {assignments.data.map((a) => (
+              <AssignmentRow
+                key={a.patientId + a.doctorId}
+                assignment={a}
+                doctor={doctorLabel(byId.get(a.doctorId), a.doctorId)}
+                onRemoved={() => assignments.setData(assignments.data!.filter((x) => x !== a))}
+              />
+            ))}
+          </DataTable>
         )}
       </Card>
       {members.data && <EmergencyKeyCard hospitalId={hospitalId!} verifiedDoctors={verified.length} />}

@@ -20,6 +20,21 @@ public sealed class WebAppServingTests(BrowserWorld world)
             Assert.Contains("script-src 'self'", csp, StringComparison.Ordinal);
             Assert.Contains("connect-src 'self'", csp, StringComparison.Ordinal);
         }
+        // The app's bundles are compressed for browsers that accept it; API answers never are (BREACH).
+        using var compressed = new HttpRequestMessage(HttpMethod.Get, "/login");
+        compressed.Headers.AcceptEncoding.ParseAdd("br, gzip");
+        using (var html = await http.SendAsync(compressed))
+        {
+            Assert.NotEmpty(html.Content.Headers.ContentEncoding);
+        }
+        using var apiCompressed = new HttpRequestMessage(HttpMethod.Get, "/api/organizations");
+        apiCompressed.Headers.AcceptEncoding.ParseAdd("br, gzip");
+        using (var json = await http.SendAsync(apiCompressed))
+        {
+            Assert.Equal(HttpStatusCode.OK, json.StatusCode);
+            Assert.Empty(json.Content.Headers.ContentEncoding);
+        }
+
         // Unknown API paths stay API 404 problems, never the HTML shell.
         using var api = await http.GetAsync("/api/no-such-thing");
         Assert.Equal(HttpStatusCode.NotFound, api.StatusCode);

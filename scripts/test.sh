@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: restores packages, builds warnings-as-errors, runs all test projects
-# (SQLite suites, the PostgreSQL collection on a throwaway local cluster, property tests).
+# (SQLite suites, the PostgreSQL collection on a throwaway local cluster, property tests, and the browser
+# app's tests in headless Debian Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -22,4 +23,6 @@ fi
 dotnet tool restore
 dotnet restore MedLedger.slnx
 dotnet build MedLedger.slnx --no-restore -c Release
-dotnet test MedLedger.slnx --no-build -c Release --logger "console;verbosity=normal" "$@"
+# -m:1: one test project at a time. The browser suite drives Chromium against its own server process, and on a
+# 2-core machine running it beside the server suite only adds contention (and slow-page timeouts).
+dotnet test MedLedger.slnx --no-build -c Release -m:1 --logger "console;verbosity=normal" "$@"

@@ -294,4 +294,47 @@ public sealed class PatientRecordsBrowserTests(BrowserWorld world)
         Assert.Equal("Penicillin " + tag, content["allergies"]!.GetValue<string>());
         Assert.Equal("A+", content["bloodType"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task Leaving_the_upload_form_cancels_an_upload_in_flight_and_nothing_is_stored()
+    {
+        using var sdk = await world.SdkAsync("patient3");
+        var before = (await sdk.ListRecordsAsync()).Count;
+        var page = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(page, world.Account("patient3"));
+        await BrowserWorld.Nav(page, "My records").ClickAsync();
+
+        // Hold the upload on its way to the server, as a slow link would, so the user can leave mid-upload.
+        var held = new TaskCompletionSource<IRoute>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync("**/api/records/*/versions", route => { held.TrySetResult(route); return Task.CompletedTask; });
+        var aborted = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        page.RequestFailed += (_, r) =>
+        {
+            if (r.Url.Contains("/versions", StringComparison.Ordinal))
+            {
+                aborted.TrySetResult(r.Failure ?? "");
+            }
+        };
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add a record" }).ClickAsync();
+        await page.GetByLabel("File (PDF, image, …)").CheckAsync();
+        await page.GetByLabel("File", new() { Exact = true }).SetInputFilesAsync(new FilePayload { Name = "scan.bin", MimeType = "application/octet-stream", Buffer = new byte[2_000_000] });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Encrypt and save" }).ClickAsync();
+        var route = await held.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+
+        // The browser abandons the request itself, and no error is left on the screen.
+        Assert.Contains("ABORTED", await aborted.Task.WaitAsync(TimeSpan.FromSeconds(30)), StringComparison.OrdinalIgnoreCase);
+        await Assertions.Expect(page.Locator("main [role=alert]")).ToHaveCountAsync(0);
+        try
+        {
+            await route.ContinueAsync();
+        }
+        catch (PlaywrightException)
+        {
+            // The request is gone: that is the point.
+        }
+        Assert.Equal(before, (await sdk.ListRecordsAsync()).Count);
+        await page.Context.CloseAsync();
+    }
 }

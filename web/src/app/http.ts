@@ -146,6 +146,11 @@ function sendWithProgress(method: string, path: string, payload: string, headers
         text: () => Promise.resolve(xhr.responseText),
       });
     xhr.onerror = () => reject(new ApiProblem(0, 'Network error', 'The upload did not reach the server. Try again.'));
+    xhr.onabort = () => reject(new DOMException('The upload was cancelled.', 'AbortError'));
+    if (options.signal?.aborted) {
+      reject(new DOMException('The upload was cancelled.', 'AbortError'));
+      return;
+    }
     options.signal?.addEventListener('abort', () => xhr.abort());
     xhr.send(payload);
   });

@@ -197,6 +197,8 @@ export interface WriteRecordArgs {
   recordId?: string;
   /** 0..1: sealing takes the first 10 %, the upload the rest. */
   onProgress?: (fraction: number) => void;
+  /** Cancels the upload (e.g. the user leaves the form); a version whose upload did not complete is not stored. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -259,6 +261,7 @@ export async function writeRecord(args: WriteRecordArgs): Promise<{ recordId: st
   };
   const info = await api.post<RecordVersionInfo>(`/api/records/${recordId}/versions`, upload, {
     onUploadProgress: (f) => args.onProgress?.(0.1 + 0.9 * f),
+    signal: args.signal,
   });
   // The anchor we signed must be the one the ledger committed, with a proof that verifies here.
   const ourTxId = toHex(await sha256(fromBase64(transaction.transaction)));

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { requireSession } from '../../app/session';
 import { Button, Field, Notice, ProblemAlert, Progress } from '../../ui/components';
 import { useAction } from '../../ui/hooks';
@@ -22,6 +22,9 @@ export function UploadForm(props: { existing?: RecordSummary; onDone: (result: {
   const [file, setFile] = useState<File | null>(null);
   const [fieldError, setFieldError] = useState<string | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
+  // Leaving the form (Cancel, another screen, sign-out) cancels an upload still in flight.
+  const inFlight = useRef<AbortController | null>(null);
+  useEffect(() => () => inFlight.current?.abort(), []);
 
   const upload = useAction(async () => {
     setFieldError(null);
@@ -60,10 +63,16 @@ export function UploadForm(props: { existing?: RecordSummary; onDone: (result: {
       return;
     }
     setProgress(0);
+    const abort = new AbortController();
+    inFlight.current = abort;
     try {
-      const result = await writeRecord({ patientId, category, contentType, content, recordId: existing?.recordId, onProgress: setProgress });
+      const result = await writeRecord({ patientId, category, contentType, content, recordId: existing?.recordId, onProgress: setProgress, signal: abort.signal });
       props.onDone(result);
+    } catch (e) {
+      if (abort.signal.aborted) return; // the form is gone; nothing to report
+      throw e;
     } finally {
+      inFlight.current = null;
       setProgress(null);
     }
   });
@@ -141,7 +150,8 @@ export function UploadForm(props: { existing?: RecordSummary; onDone: (result: {
         <Button type="submit" busy={upload.busy} busyLabel="Saving…">
           {existing ? 'Save new version' : 'Encrypt and save'}
         </Button>
-        <Button kind="secondary" onClick={props.onCancel} disabled={upload.busy}>
+        {/* Stays enabled while saving: cancelling leaves the form, which stops an upload still in flight. */}
+        <Button kind="secondary" onClick={props.onCancel}>
           Cancel
         </Button>
       </div>

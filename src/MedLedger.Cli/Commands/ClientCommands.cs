@@ -13,5 +13,7 @@ public static class ClientCommands
         yield return EmergencyCommands.Build();
         yield return HospitalCommands.Hospitals();
         yield return HospitalCommands.Beds();
+        yield return AccountCommands.Password();
+        yield return AccountCommands.Recover();
     }
 }

@@ -1,4 +1,4 @@
-import type { ButtonHTMLAttributes, ComponentChildren } from 'preact';
+import type { ButtonHTMLAttributes, ComponentChildren, FormHTMLAttributes } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { ApiProblem } from '../app/http';
 import { navigations$ } from '../app/router';
@@ -78,17 +78,21 @@ export function ProblemAlert(props: { error: unknown; onDismiss?: () => void }) 
   );
 }
 
-/** A form whose submit runs one action (the page does not reload); the action shows its own busy and error state. */
-export function ActionForm(props: { onSubmit: () => void; class?: string; children: ComponentChildren }) {
+/**
+ * A form whose submit runs one action (the page does not reload); the action shows its own busy and error state.
+ * Other form attributes (aria-label, noValidate, ref, …) pass through.
+ */
+export function ActionForm({ onSubmit, class: className, children, ...rest }: Omit<FormHTMLAttributes<HTMLFormElement>, 'onSubmit'> & { onSubmit: () => void }) {
   return (
     <form
-      class={props.class ?? 'stack card'}
+      {...rest}
+      class={className ?? 'stack card'}
       onSubmit={(e) => {
         e.preventDefault();
-        props.onSubmit();
+        onSubmit();
       }}
     >
-      {props.children}
+      {children}
     </form>
   );
 }

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { Button, Empty, Field, formatDateTime, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
+import { ActionForm, Button, Empty, Field, formatDateTime, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { breakGlassEvents, REVIEW_OUTCOMES, reviewBreakGlass, verifiedOrganizations, type BreakGlassEvent } from './adminApi';
 
@@ -60,12 +60,9 @@ function EventCard(props: { event: BreakGlassEvent; hospital?: string; onReviewe
         <dd>{e.reviewedAt ? `${outcomeLabels[e.reviewOutcome ?? ''] ?? e.reviewOutcome} (${formatDateTime(e.reviewedAt)})` : <span class="badge bad">not reviewed</span>}</dd>
       </dl>
       {!e.reviewedAt && (
-        <form
+        <ActionForm
           class="inline-form"
-          onSubmit={(ev) => {
-            ev.preventDefault();
-            void review.run();
-          }}
+          onSubmit={() => void review.run()}
         >
           {/* The review endpoint records an outcome only (no free-text note). */}
           <Field id={id} label="Outcome">
@@ -80,7 +77,7 @@ function EventCard(props: { event: BreakGlassEvent; hospital?: string; onReviewe
           <Button type="submit" busy={review.busy} busyLabel="Recording…">
             Record review
           </Button>
-        </form>
+        </ActionForm>
       )}
       <ProblemAlert error={review.error} />
     </article>

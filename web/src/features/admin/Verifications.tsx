@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { roleNames } from '../../app/session';
 import type { Role } from '../../app/http';
-import { Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
+import { ActionForm, Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { decideOrganization, decideProfessional, verificationQueue, verifiedOrganizations } from './adminApi';
 
@@ -111,14 +111,11 @@ function Decision(props: {
         )}
       </div>
       {rejecting && (
-        <form
+        <ActionForm
           class="stack"
           style="margin-top:.5rem"
           noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            void reject.run();
-          }}
+          onSubmit={() => void reject.run()}
         >
           <Field id={id} label={`Reason for rejecting ${props.label}`} hint="Required; the applicant sees it.">
             <textarea id={id} value={reason} maxLength={500} onInput={(e) => setReason(e.currentTarget.value)} aria-required="true" aria-describedby={`${id}-hint`} />
@@ -131,7 +128,7 @@ function Decision(props: {
               Keep it waiting
             </Button>
           </div>
-        </form>
+        </ActionForm>
       )}
       <ProblemAlert error={approve.error ?? reject.error} />
     </div>

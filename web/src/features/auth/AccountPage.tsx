@@ -3,7 +3,7 @@ import { ApiProblem, type Me } from '../../app/http';
 import { me, requireSession, roleNames, session, updateMe } from '../../app/session';
 import { keyFingerprint } from '../../crypto';
 import { beginTotpEnrollment, changeAccountPassword, confirmTotp, fetchMe, passwordProblem, WrongCurrentPasswordError, type TotpEnrollment } from '../../sdk/account';
-import { Button, Card, Field, Notice, Page, ProblemAlert, Progress, Spinner } from '../../ui/components';
+import { ActionForm, Button, Card, Field, Notice, Page, ProblemAlert, Progress, Spinner } from '../../ui/components';
 import { OneTimeCodeField } from './codeField';
 import { useAction, useAsync } from '../../ui/hooks';
 import { NewPasswordFields } from './passwordFields';
@@ -98,12 +98,9 @@ function TotpCard(props: { user: Me }) {
           </div>
         </div>
       ) : (
-        <form
+        <ActionForm
           class="stack"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void confirm.run();
-          }}
+          onSubmit={() => void confirm.run()}
         >
           <p>Scan this code with your authenticator app, or type the secret below into it.</p>
           <img
@@ -123,7 +120,7 @@ function TotpCard(props: { user: Me }) {
               Confirm
             </Button>
           </div>
-        </form>
+        </ActionForm>
       )}
     </Card>
   );
@@ -152,12 +149,9 @@ function ChangePasswordCard(props: { userId: string }) {
   });
   return (
     <Card title="Change password">
-      <form
+      <ActionForm
         class="stack"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void action.run();
-        }}
+        onSubmit={() => void action.run()}
       >
         <p class="muted">Your keys stay the same; they are re-encrypted under the new password on this device. Your recovery code keeps working.</p>
         {changed && <Notice kind="success">Password changed. Your other sessions were signed out.</Notice>}
@@ -172,7 +166,7 @@ function ChangePasswordCard(props: { userId: string }) {
             Change password
           </Button>
         </div>
-      </form>
+      </ActionForm>
     </Card>
   );
 }

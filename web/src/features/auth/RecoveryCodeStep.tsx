@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { sameRecoveryCode } from './recoveryCodes';
 import type { Registration } from '../../sdk/account';
-import { Button, Field, Notice } from '../../ui/components';
+import { ActionForm, Button, Field, Notice } from '../../ui/components';
 import { loginNotice } from './notice';
 
 /**
@@ -12,8 +12,7 @@ export function RecoveryCodeStep(props: { registration: Registration; profession
   const [typed, setTyped] = useState('');
   const [error, setError] = useState<string | null>(null);
 
-  const confirm = (e: Event) => {
-    e.preventDefault();
+  const confirm = () => {
     if (!sameRecoveryCode(typed, props.registration.recoveryCode)) {
       setError('That is not the code shown above. Check each group of characters and try again.');
       return;
@@ -25,7 +24,7 @@ export function RecoveryCodeStep(props: { registration: Registration; profession
   };
 
   return (
-    <form class="stack card" onSubmit={confirm}>
+    <ActionForm onSubmit={confirm}>
       <Notice kind="success">Your account was created and your keys were registered on the ledger.</Notice>
       {props.professional && (
         <Notice kind="info">Your account waits for verification by a platform admin. You can sign in meanwhile, but not act as a professional yet.</Notice>
@@ -67,6 +66,6 @@ export function RecoveryCodeStep(props: { registration: Registration; profession
       <div class="row">
         <Button type="submit">I saved it — continue to sign in</Button>
       </div>
-    </form>
+    </ActionForm>
   );
 }

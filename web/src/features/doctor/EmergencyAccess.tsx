@@ -5,7 +5,7 @@ import {
   type EmergencyReadiness,
 } from '../../sdk/breakGlass';
 import { verifiedPublicKeysByEmail } from '../../sdk/ledger';
-import { DataTable, Button, Card, Empty, Field, Notice, Page, ProblemAlert, ShortId, Spinner, VerifiedMark, formatDateTime } from '../../ui/components';
+import { ActionForm, DataTable, Button, Card, Empty, Field, Notice, Page, ProblemAlert, ShortId, Spinner, VerifiedMark, formatDateTime } from '../../ui/components';
 import { useAction, useAsync, type AsyncState } from '../../ui/hooks';
 import { describedBy } from './formHelpers';
 
@@ -38,15 +38,13 @@ function FindPatientByEmail(props: { onFound: (patientId: string) => void }) {
     setFound(keys.userId);
     props.onFound(keys.userId);
   });
-  const submit = (e: Event) => {
-    e.preventDefault();
-    e.stopPropagation();
+  const submit = () => {
     const ok = /^[^\s@]+@[^\s@]+$/.test(email.trim());
     setError(ok ? undefined : 'Enter the patient’s email address.');
     if (ok) void find.run();
   };
   return (
-    <form class="stack" onSubmit={submit} noValidate aria-label="Find a patient by email">
+    <ActionForm class="stack" onSubmit={submit} noValidate aria-label="Find a patient by email">
       <Field id="bg-email" label="Find the patient by email (optional)" error={error}>
         <input id="bg-email" type="email" value={email} onInput={(e) => setEmail(e.currentTarget.value)} autocomplete="off"
           aria-invalid={error ? 'true' : undefined} aria-describedby={describedBy('bg-email', error)} />
@@ -62,7 +60,7 @@ function FindPatientByEmail(props: { onFound: (patientId: string) => void }) {
         )}
       </div>
       <ProblemAlert error={find.error} />
-    </form>
+    </ActionForm>
   );
 }
 
@@ -129,8 +127,7 @@ export function EmergencyAccess() {
     setEventsVersion((v) => v + 1);
   });
 
-  const review = (e: Event) => {
-    e.preventDefault();
+  const review = () => {
     const found: typeof errors = {};
     if (!UUID.test(patientId.trim())) found.patientId = 'Enter the patient id (36 characters with dashes), or find the patient by email.';
     if (!reason) found.reason = 'Choose the reason for emergency access.';
@@ -158,7 +155,7 @@ export function EmergencyAccess() {
             setConfirming(false);
           }}
         />
-        <form class="stack" onSubmit={review} noValidate aria-label="Break the glass">
+        <ActionForm class="stack" onSubmit={review} noValidate aria-label="Break the glass">
           <Field id="bg-patient" label="Patient id" error={errors.patientId}>
             <input id="bg-patient" value={patientId} onInput={(e) => { setPatientId(e.currentTarget.value); setConfirming(false); }}
               autocomplete="off" spellcheck={false} aria-invalid={errors.patientId ? 'true' : undefined}
@@ -182,7 +179,7 @@ export function EmergencyAccess() {
               </Button>
             </div>
           )}
-        </form>
+        </ActionForm>
         {confirming && (
           <div class="alert warning" role="alertdialog" aria-labelledby="bg-confirm-title" aria-describedby="bg-confirm-text">
             <strong id="bg-confirm-title">Confirm emergency access</strong>

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { Link, navigate } from '../../app/router';
 import { careAssignments } from '../../sdk/care';
-import { DataTable, Button, Empty, Field, Page, ProblemAlert, ShortId, Spinner, formatDateTime } from '../../ui/components';
+import { ActionForm, DataTable, Button, Empty, Field, Page, ProblemAlert, ShortId, Spinner, formatDateTime } from '../../ui/components';
 import { useAsync } from '../../ui/hooks';
 import { hospitalNames } from './directory';
 
@@ -11,8 +11,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function OpenByIdForm() {
   const [id, setId] = useState('');
   const [error, setError] = useState<string | undefined>();
-  const submit = (e: Event) => {
-    e.preventDefault();
+  const submit = () => {
     const value = id.trim();
     if (!UUID.test(value)) {
       setError('Enter a patient id such as 3f2a…-…: 36 characters with dashes.');
@@ -21,7 +20,7 @@ function OpenByIdForm() {
     navigate(`/doctor/patients/${value.toLowerCase()}`);
   };
   return (
-    <form class="row" onSubmit={submit} noValidate>
+    <ActionForm class="row" onSubmit={submit} noValidate>
       <Field id="open-patient-id" label="Open a patient by id" error={error}>
         <input id="open-patient-id" value={id} onInput={(e) => setId(e.currentTarget.value)} aria-invalid={error ? 'true' : undefined}
           aria-describedby={error ? 'open-patient-id-error' : undefined} autocomplete="off" spellcheck={false} />
@@ -29,7 +28,7 @@ function OpenByIdForm() {
       <Button type="submit" kind="secondary">
         Open
       </Button>
-    </form>
+    </ActionForm>
   );
 }
 

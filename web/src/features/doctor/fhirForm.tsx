@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { requireSession } from '../../app/session';
-import { Button, Card, Field, ProblemAlert, Progress } from '../../ui/components';
+import { ActionForm, Button, Card, Field, ProblemAlert, Progress } from '../../ui/components';
 import { useAction } from '../../ui/hooks';
 import { describedBy } from './formHelpers';
 import { saveFhirRecord } from './saveFhir';
@@ -62,13 +62,9 @@ export function FhirFormCard(props: {
   title: string; submitLabel: string; onSubmit: () => void; onCancel: () => void;
   busy: boolean; error: unknown; progress: number | undefined; children: ComponentChildren;
 }) {
-  const submit = (e: Event) => {
-    e.preventDefault();
-    props.onSubmit();
-  };
   return (
     <Card title={props.title}>
-      <form class="stack" onSubmit={submit} noValidate aria-label={props.title}>
+      <ActionForm class="stack" onSubmit={props.onSubmit} noValidate aria-label={props.title}>
         {props.children}
         {props.progress !== undefined && <Progress label="Encrypting and saving" value={props.progress} />}
         <ProblemAlert error={props.error} />
@@ -80,7 +76,7 @@ export function FhirFormCard(props: {
             Cancel
           </Button>
         </div>
-      </form>
+      </ActionForm>
     </Card>
   );
 }

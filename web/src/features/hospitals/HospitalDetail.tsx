@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { Link } from '../../app/router';
 import { role } from '../../app/session';
 import { bedTypeLabel, bookBed, getHospital, getReviews, saveMyReview, type BedBooking, type BedSnapshot } from '../../sdk/hospitals';
-import { Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
+import { ActionForm, Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { BedsByTypeTable, LiveBadge, useLiveBeds } from './live';
 
@@ -89,12 +89,9 @@ function BookBed(props: { hospitalId: string; beds: BedSnapshot }) {
       {types.length === 0 ? (
         <Empty>This hospital lists no beds yet.</Empty>
       ) : (
-        <form
+        <ActionForm
           class="inline-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void book.run();
-          }}
+          onSubmit={() => void book.run()}
         >
           <Field id="book-type" label="Bed type">
             <select id="book-type" value={chosen} onChange={(e) => setBedType(e.currentTarget.value)}>
@@ -108,7 +105,7 @@ function BookBed(props: { hospitalId: string; beds: BedSnapshot }) {
           <Button type="submit" busy={book.busy} busyLabel="Booking…" disabled={!chosen}>
             Book bed
           </Button>
-        </form>
+        </ActionForm>
       )}
       <p class="muted">A booked bed is held for you for a limited time; the hospital admits you or releases it.</p>
       <ProblemAlert error={book.error} />
@@ -151,12 +148,9 @@ function Reviews(props: { hospitalId: string }) {
         </>
       )}
       {role.value === 'Patient' && reviews.data && (
-        <form
+        <ActionForm
           class="stack"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void save.run();
-          }}
+          onSubmit={() => void save.run()}
         >
           <h3>{mine ? 'Edit your review' : 'Write a review'}</h3>
           <p class="muted">Patients who had a booking here can review the hospital. Reviews are shown without your name.</p>
@@ -179,7 +173,7 @@ function Reviews(props: { hospitalId: string }) {
               Save review
             </Button>
           </div>
-        </form>
+        </ActionForm>
       )}
     </Card>
   );

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { Link } from '../../app/router';
 import { watchHospital } from '../../sdk/bedsHub';
 import { BUILT_IN_BED_TYPES, bedTypeLabel, searchHospitals, type HospitalSearchPage, type SearchQuery } from '../../sdk/hospitals';
-import { Button, Empty, Field, Page, ProblemAlert, Spinner } from '../../ui/components';
+import { ActionForm, Button, Empty, Field, Page, ProblemAlert, Spinner } from '../../ui/components';
 import { useAsync } from '../../ui/hooks';
 import { FreeBedChips, LiveBadge } from './live';
 
@@ -42,8 +42,7 @@ export function HospitalSearch() {
 
   const set = (k: keyof FormState) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value });
 
-  const submit = (e: Event) => {
-    e.preventDefault();
+  const submit = () => {
     const { query: q, errors: errs } = toQuery(form);
     setErrors(errs);
     if (!q) return;
@@ -84,7 +83,7 @@ export function HospitalSearch() {
 
   return (
     <Page title="Hospitals" actions={<LiveBadge />}>
-      <form class="card search-form" onSubmit={submit} aria-label="Search hospitals" noValidate>
+      <ActionForm class="card search-form" onSubmit={submit} aria-label="Search hospitals" noValidate>
         <Field id="h-lat" label="Latitude" error={errors.latitude}>
           <input id="h-lat" inputMode="decimal" value={form.latitude} onInput={set('latitude')} aria-invalid={!!errors.latitude} aria-describedby={errors.latitude ? 'h-lat-error' : undefined} />
         </Field>
@@ -113,7 +112,7 @@ export function HospitalSearch() {
             Use my location
           </Button>
         </div>
-      </form>
+      </ActionForm>
       {locationMessage && (
         <div class={`alert ${locationMessage.startsWith('Searching') ? 'info' : 'warning'}`} role="status">
           {locationMessage}

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../app/http';
 import { requireSession } from '../../app/session';
-import { Button, Card, Empty, Field, Notice, Page, ProblemAlert, Spinner, formatDateTime } from '../../ui/components';
+import { ActionForm, Button, Card, Empty, Field, Notice, Page, ProblemAlert, Spinner, formatDateTime } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { currentSummary, listHospitals, saveEmergencySummary, verifiedHospitalKey, type Organization, type VerifiedHospitalKey } from '../../sdk/emergency';
 import { EMERGENCY_SUMMARY_FORMAT, EmergencySummaryCard, type EmergencySummary } from '../../fhir/emergencySummary';
@@ -106,11 +106,10 @@ export function EmergencyPage() {
       {saved && <Notice kind="success">{saved}</Notice>}
       <ProblemAlert error={current.error} />
       {current.loading && <Spinner label="Decrypting your current summary…" />}
-      <form
+      <ActionForm
         class="card stack wide-form"
         aria-label="Emergency summary"
-        onSubmit={(e) => {
-          e.preventDefault();
+        onSubmit={() => {
           setSaved(null);
           void save.run();
         }}
@@ -170,7 +169,7 @@ export function EmergencyPage() {
             Save emergency summary
           </Button>
         </div>
-      </form>
+      </ActionForm>
 
       <Card title="Where it is available now">
         <ProblemAlert error={designations.error} />

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { requireSession } from '../../app/session';
-import { DataTable, Button, Card, Empty, Field, Notice, Page, ProblemAlert, Progress, ShortId, Spinner, formatDate } from '../../ui/components';
+import { ActionForm, DataTable, Button, Card, Empty, Field, Notice, Page, ProblemAlert, Progress, ShortId, Spinner, formatDate } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { RECORD_CATEGORIES, listRecords } from '../../sdk/records';
 import { CONSENT_PURPOSES, grantConsent, grantStatus, listGrants, revokeConsent, type ConsentPurpose, type ConsentScope, type Grant } from '../../sdk/consent';
@@ -134,13 +134,10 @@ function GrantForm(props: { onGranted: (g: Grant) => void }) {
 
   const toggle = (list: string[], value: string, on: boolean) => (on ? [...list, value] : list.filter((x) => x !== value));
   return (
-    <form
+    <ActionForm
       class="card stack wide-form"
       aria-label="Share records"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void share.run();
-      }}
+      onSubmit={() => void share.run()}
     >
       <h2 class="card-title">Share records</h2>
       <Field id="grantee-email" label="Email of the doctor, pharmacist or insurer" hint="Their keys are checked against the ledger before anything is shared.">
@@ -210,7 +207,7 @@ function GrantForm(props: { onGranted: (g: Grant) => void }) {
           Share
         </Button>
       </div>
-    </form>
+    </ActionForm>
   );
 }
 

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { requireSession } from '../../app/session';
-import { Button, Field, Notice, ProblemAlert, Progress } from '../../ui/components';
+import { ActionForm, Button, Field, Notice, ProblemAlert, Progress } from '../../ui/components';
 import { useAction } from '../../ui/hooks';
 import { FHIR_CONTENT_TYPE, MAX_RECORD_BYTES, fhirCategory, writeRecord, type RecordSummary } from '../../sdk/records';
 
@@ -90,13 +90,10 @@ export function UploadForm(props: { existing?: RecordSummary; onDone: (result: {
 
   const title = existing ? `New version of this ${existing.category} record` : 'Add a record';
   return (
-    <form
+    <ActionForm
       class="card stack wide-form"
       aria-label={title}
-      onSubmit={(e) => {
-        e.preventDefault();
-        void upload.run();
-      }}
+      onSubmit={() => void upload.run()}
     >
       <h2 class="card-title">{title}</h2>
       {!fixedMode && (
@@ -155,6 +152,6 @@ export function UploadForm(props: { existing?: RecordSummary; onDone: (result: {
           Cancel
         </Button>
       </div>
-    </form>
+    </ActionForm>
   );
 }

@@ -1,7 +1,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { me } from '../../app/session';
 import { BUILT_IN_BED_TYPES, bedTypeLabel, getBeds, setWard, type WardBeds } from '../../sdk/hospitals';
-import { DataTable, Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, Spinner } from '../../ui/components';
+import { ActionForm, DataTable, Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { BedCountCells, BedsByTypeTable, LiveBadge, useLiveBeds } from '../hospitals/live';
 
@@ -65,14 +65,11 @@ export function StaffBeds() {
       )}
       {hospitalId && (
         <Card title={existing ? `Update ward ${existing.ward}` : 'Add or update a ward'}>
-          <form
+          <ActionForm
             ref={formRef}
             class="stack"
             noValidate
-            onSubmit={(e) => {
-              e.preventDefault();
-              void save.run();
-            }}
+            onSubmit={() => void save.run()}
           >
             <Field id="ward-name" label="Ward name" hint="An existing ward's name updates that ward." error={errors.ward}>
               <input id="ward-name" value={form.ward} onInput={set('ward')} maxLength={100} aria-invalid={!!errors.ward} aria-describedby="ward-name-hint" />
@@ -107,7 +104,7 @@ export function StaffBeds() {
                 </Button>
               )}
             </div>
-          </form>
+          </ActionForm>
         </Card>
       )}
     </Page>

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { me } from '../../app/session';
 import { assignDoctor, careAssignments, organizationMembers, unassignDoctor, type CareAssignment, type OrganizationMember } from '../../sdk/care';
 import { verifiedPublicKeysByEmail } from '../../sdk/ledger';
-import { DataTable, Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
+import { ActionForm, DataTable, Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { EmergencyKeyCard } from './EmergencyKeyCard';
 
@@ -104,13 +104,10 @@ function AssignForm(props: { doctors: OrganizationMember[]; onAssigned: (a: Care
     );
   return (
     <Card title="Assign a doctor to a patient">
-      <form
+      <ActionForm
         class="stack"
         noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          void assign.run();
-        }}
+        onSubmit={() => void assign.run()}
       >
         <Field id="assign-doctor" label="Doctor">
           <select id="assign-doctor" value={chosen} onChange={(e) => setDoctorId(e.currentTarget.value)}>
@@ -131,7 +128,7 @@ function AssignForm(props: { doctors: OrganizationMember[]; onAssigned: (a: Care
             Assign doctor
           </Button>
         </div>
-      </form>
+      </ActionForm>
     </Card>
   );
 }

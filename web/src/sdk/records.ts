@@ -36,13 +36,17 @@ export interface RecordSummary {
   updatedAtMs: number;
 }
 
-export interface DecryptedRecord {
+/** Which version of which record, whose, by whom and of what kind: the fields every record version carries in plaintext. */
+interface RecordVersionFields {
   recordId: string;
   version: number;
   patientId: string;
   authorId: string;
   category: string;
   contentType: string;
+}
+
+export interface DecryptedRecord extends RecordVersionFields {
   createdAt: Date;
   content: Uint8Array;
   ledgerTransactionId: string;
@@ -56,13 +60,7 @@ export interface WrapWire {
 }
 
 /** What the server says about every record version (plaintext metadata, never content). */
-interface VersionHeaderWire {
-  recordId: string;
-  version: number;
-  patientId: string;
-  authorId: string;
-  category: string;
-  contentType: string;
+interface VersionHeaderWire extends RecordVersionFields {
   createdAtMs: number;
 }
 

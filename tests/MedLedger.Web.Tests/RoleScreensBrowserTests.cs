@@ -32,7 +32,14 @@ public sealed class RoleScreensBrowserTests(BrowserWorld world)
     public async Task Every_screen_of_another_role_is_refused_and_loads_nothing(string prefix, string role)
     {
         var page = await world.NewPageAsync();
+        var inFlight = 0;
+        page.Request += (_, _) => Interlocked.Increment(ref inFlight);
+        page.RequestFinished += (_, _) => Interlocked.Decrement(ref inFlight);
+        page.RequestFailed += (_, _) => Interlocked.Decrement(ref inFlight);
         await BrowserLogin.SignInAsync(page, world.Account(prefix));
+        // The home screen loads (and decrypts) in the background: let it finish, so every API call counted
+        // below can only come from the refused screen.
+        await WaitForQuietNetworkAsync(() => Volatile.Read(ref inFlight));
         var forbidden = ScreensByRole.Where(kv => kv.Key != role).SelectMany(kv => kv.Value).Except(ScreensByRole[role]).Distinct().ToList();
         Assert.NotEmpty(forbidden);
         foreach (var path in forbidden)
@@ -55,6 +62,26 @@ public sealed class RoleScreensBrowserTests(BrowserWorld world)
         // Still signed in and their own home still works: a refusal is not a sign-out.
         await Assertions.Expect(BrowserLogin.SignOutButton(page)).ToBeVisibleAsync();
         await page.Context.CloseAsync();
+    }
+
+    /// <summary>Returns once no request has been in flight for a whole second (at most 60 s).</summary>
+    private static async Task WaitForQuietNetworkAsync(Func<int> inFlight)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var quietSince = DateTime.UtcNow;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (inFlight() > 0)
+            {
+                quietSince = DateTime.UtcNow;
+            }
+            else if (DateTime.UtcNow - quietSince > TimeSpan.FromSeconds(1))
+            {
+                return;
+            }
+            await Task.Delay(50);
+        }
+        Assert.Fail("The page never stopped making requests.");
     }
 
     [Fact]

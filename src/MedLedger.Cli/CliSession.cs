@@ -105,7 +105,8 @@ public sealed class CliSession
         }
     }
 
-    private static string Ask(string what, bool secret = false)
+    /// <summary>Asks on the terminal (hidden when secret); refuses when input is redirected, so scripts get a clear error.</summary>
+    internal static string Ask(string what, bool secret = false)
     {
         if (Console.IsInputRedirected)
         {

@@ -22,7 +22,7 @@ public static class AccountCommands
         change.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
-            var currentPassword = p.GetValue(current) ?? CommonOptions.ResolvePassword(p) ?? Ask("Current password", secret: true);
+            var currentPassword = p.GetValue(current) ?? CommonOptions.ResolvePassword(p) ?? CliSession.Ask("Current password", secret: true);
             var newPassword = ResolveNewPassword(p, next);
             if (newPassword == currentPassword)
             {
@@ -50,7 +50,7 @@ public static class AccountCommands
         start.SetAction(async (p, ct) =>
         {
             var url = CommonOptions.ResolveUrl(p);
-            var email = CommonOptions.ResolveEmail(p) ?? Ask("Email");
+            var email = CommonOptions.ResolveEmail(p) ?? CliSession.Ask("Email");
             using var client = new MedLedgerClient(new Uri(url));
             var ticket = await client.StartRecoveryAsync(email, ct);
             SavePending(new PendingRecovery(url, email, ticket.Ticket, DateTimeOffset.UtcNow));
@@ -77,8 +77,8 @@ public static class AccountCommands
             {
                 throw new InvalidOperationException($"The recovery in progress is for {pending.Email}, not {email}: run `medledger recover start --email {email}` again.");
             }
-            var emailCode = p.GetValue(code) ?? Ask("Code sent to your email");
-            var recovery = p.GetValue(recoveryCode) ?? Environment.GetEnvironmentVariable("MEDLEDGER_RECOVERY_CODE") ?? Ask("Recovery code", secret: true);
+            var emailCode = p.GetValue(code) ?? CliSession.Ask("Code sent to your email");
+            var recovery = p.GetValue(recoveryCode) ?? Environment.GetEnvironmentVariable("MEDLEDGER_RECOVERY_CODE") ?? CliSession.Ask("Recovery code", secret: true);
             var newPassword = ResolveNewPassword(p, next);
             using var client = new MedLedgerClient(new Uri(url));
             try
@@ -119,26 +119,12 @@ public static class AccountCommands
         {
             return given.Length > 0 ? given : throw new InvalidOperationException("The new password must not be empty.");
         }
-        var first = Ask("New password", secret: true);
-        if (Ask("Repeat the new password", secret: true) != first)
+        var first = CliSession.Ask("New password", secret: true);
+        if (CliSession.Ask("Repeat the new password", secret: true) != first)
         {
             throw new InvalidOperationException("The two new passwords differ; nothing was changed.");
         }
         return first;
-    }
-
-    private static string Ask(string what, bool secret = false)
-    {
-        if (Console.IsInputRedirected)
-        {
-            throw new InvalidOperationException($"{what} is required: pass it as an option or environment variable when running non-interactively.");
-        }
-        var prompt = new TextPrompt<string>($"{what}:");
-        if (secret)
-        {
-            prompt.Secret();
-        }
-        return AnsiConsole.Prompt(prompt);
     }
 
     private static string PendingPath => Path.Combine(CliSession.Home, "recovery.json");

@@ -83,7 +83,21 @@ const verifiedKeys = new Map<string, Promise<VerifiedKeys>>();
  * substitute its own key for someone we encrypt to or verify (cached per page load once checked).
  * `token` is for sign-in, before the session exists.
  */
-export async function ensureKeysOnLedger(userId: string, signingPublicKey: string, encryptionPublicKey: string, token?: string): Promise<void> {
+export function ensureKeysOnLedger(userId: string, signingPublicKey: string, encryptionPublicKey: string, token?: string): Promise<void> {
+  // Writes name the same readers again and again: check each exact (user, keys) registration once per page load.
+  const key = `${userId}|${signingPublicKey}|${encryptionPublicKey}`;
+  let check = checkedRegistrations.get(key);
+  if (!check) {
+    check = checkRegistration(userId, signingPublicKey, encryptionPublicKey, token);
+    checkedRegistrations.set(key, check);
+    check.catch(() => checkedRegistrations.delete(key));
+  }
+  return check;
+}
+
+const checkedRegistrations = new Map<string, Promise<void>>();
+
+async function checkRegistration(userId: string, signingPublicKey: string, encryptionPublicKey: string, token?: string): Promise<void> {
   const registered = await api.get<RegisteredKeys>(`/api/ledger/keys/${userId}`, token ? { token } : undefined);
   await checkReceipt(registered.receipt);
   const tx = await receiptTransaction(registered.receipt);

@@ -1,0 +1,21 @@
+namespace MedLedger.Crypto;
+
+/// <summary>
+/// Domain-separation tags of MedLedger's signed and derived byte layouts that are built outside this library's own
+/// types (server, SDK, browser). Each tag is the first field of a canonical encoding (docs/crypto-format.md), so a
+/// signature or hash made for one purpose can never be replayed as another.
+/// </summary>
+public static class ProtocolTags
+{
+    /// <summary>Signed password change: canonical(tag, userId, newAuthKey, kdf algorithm, iterations, salt, new password wrap).</summary>
+    public const string PasswordChange = "medledger/v1/password-change";
+
+    /// <summary>Signed account recovery: same layout as <see cref="PasswordChange"/>, different tag.</summary>
+    public const string Recovery = "medledger/v1/recovery";
+
+    /// <summary>Sealed-secret purpose of a hospital's emergency private key sealed to one of its doctors.</summary>
+    public const string HospitalEmergencyKey = "medledger/v1/hospital-emergency-key";
+
+    /// <summary>Hash a consent.grant anchors for its scope: SHA-256(canonical(tag, kind, sorted items)).</summary>
+    public const string ConsentScope = "medledger/v1/consent-scope";
+}

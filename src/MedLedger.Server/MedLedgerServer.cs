@@ -1,6 +1,11 @@
-using System.Security.Cryptography;
 using System.Text.Json.Serialization;
 using MedLedger.Server.Features.Accounts;
+using MedLedger.Server.Features.Care;
+using MedLedger.Server.Features.Consent;
+using MedLedger.Server.Features.Dev;
+using MedLedger.Server.Features.Emergency;
+using MedLedger.Server.Features.Records;
+using MedLedger.Server.Infrastructure.Blobs;
 using MedLedger.Server.Features.Admin;
 using MedLedger.Server.Features.Hospitals;
 using MedLedger.Server.Features.Ledger;
@@ -33,9 +38,7 @@ public static class MedLedgerServer
         // Request-line logs carry paths and query strings (search coordinates, dev-outbox addresses): keep them out.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         services.AddOptions<StorageOptions>().Bind(builder.Configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MessagingOptions>().Bind(builder.Configuration.GetSection(MessagingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<DemoOptions>().Bind(builder.Configuration.GetSection(DemoOptions.Section));
         services.AddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
 
@@ -58,29 +61,24 @@ public static class MedLedgerServer
                 ? new OutboxMessageSender(sp.GetRequiredService<IOptions<StorageOptions>>())
                 : new SmtpMessageSender(sp.GetRequiredService<IOptions<MessagingOptions>>());
         });
-        services.AddSingleton(sp => new ServerSecrets(LoadOrCreateSecret(sp.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory, "prelogin.key")));
+        services.AddSingleton(sp => new FileBlobStore(Path.Combine(sp.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory, "blobs")));
+        services.AddScoped<IBlobStore>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageProvider.Postgres
+            ? new DatabaseBlobStore(sp.GetRequiredService<MedLedgerDbContext>())
+            : sp.GetRequiredService<FileBlobStore>());
 
-        services.AddScoped<SecurityEventLog>();
-        services.AddScoped<AccountService>();
-        services.AddScoped<OrganizationService>();
-        services.AddScoped<AdminService>();
-        services.AddScoped<IdentityLedger>();
-        services.AddOptions<LedgerHostOptions>().Bind(builder.Configuration.GetSection(LedgerHostOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(sp => LedgerContractCatalog.CreatePeer(
-            sp.GetRequiredService<IOptions<StorageOptions>>().Value, sp.GetRequiredService<IOptions<LedgerHostOptions>>().Value));
-        services.AddSingleton<LedgerGateway>();
-        services.AddScoped<LedgerReadService>();
-        services.AddScoped<Features.Records.RecordAccess>();
-        services.AddScoped<Features.Records.RecordService>();
-        services.AddScoped<Features.Consent.ConsentService>();
-        services.AddHostedService<Features.Consent.ConsentExpirySweep>();
-        services.AddScoped<Features.Care.CareService>();
-        services.AddScoped<Features.Emergency.EmergencyService>();
-        services.AddHostedService<LedgerPeerService>();
-        services.AddSingleton(sp => new Infrastructure.Blobs.FileBlobStore(Path.Combine(sp.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory, "blobs")));
-        services.AddScoped<Infrastructure.Blobs.IBlobStore>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageProvider.Postgres
-            ? new Infrastructure.Blobs.DatabaseBlobStore(sp.GetRequiredService<MedLedgerDbContext>())
-            : sp.GetRequiredService<Infrastructure.Blobs.FileBlobStore>());
+        // Features: one Add per feature (docs/architecture.md, "Adding a feature").
+        var configuration = builder.Configuration;
+        services.AddAccounts(configuration);
+        services.AddOrganizations(configuration);
+        services.AddAdmin(configuration);
+        services.AddLedger(configuration);
+        services.AddRecords(configuration);
+        services.AddConsent(configuration);
+        services.AddCare(configuration);
+        services.AddEmergency(configuration);
+        services.AddHospitals(configuration);
+        services.AddWebApp(configuration);
+        services.AddDev(configuration);
 
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
@@ -94,8 +92,6 @@ public static class MedLedgerServer
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = DefaultMaxBodyBytes);
         services.AddOpenApi();
-        services.AddHospitals(builder.Configuration);
-        services.AddWebApp(builder.Configuration);
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -144,19 +140,17 @@ public static class MedLedgerServer
                 ? Results.Ok(new { status = "healthy" })
                 : Results.Problem(statusCode: 503, title: "Store unreachable", detail: "The relational store did not answer."))
             .AllowAnonymous().WithTags("Health");
-        app.MapAccountEndpoints();
-        app.MapOrganizationEndpoints();
-        app.MapAdminEndpoints();
-        app.MapLedgerEndpoints();
-        Features.Records.RecordEndpoints.MapRecordEndpoints(app);
-        Features.Consent.ConsentEndpoints.MapConsentEndpoints(app);
-        Features.Care.CareEndpoints.MapCareEndpoints(app);
-        Features.Emergency.EmergencyEndpoints.MapEmergencyEndpoints(app);
-        app.MapHospitalEndpoints();
-        if (app.Services.GetRequiredService<IOptions<DemoOptions>>().Value.Enabled)
-        {
-            app.MapDevOutbox();
-        }
+        // Features: one Map per feature.
+        app.MapAccounts();
+        app.MapOrganizations();
+        app.MapAdmin();
+        app.MapLedger();
+        app.MapRecords();
+        app.MapConsent();
+        app.MapCare();
+        app.MapEmergency();
+        app.MapHospitals();
+        app.MapDev();
         return app;
     }
 
@@ -173,18 +167,5 @@ public static class MedLedgerServer
             await db.Database.CloseConnectionAsync();
         }
         await db.Database.MigrateAsync(ct);
-    }
-
-    private static byte[] LoadOrCreateSecret(string dataDirectory, string name)
-    {
-        Directory.CreateDirectory(dataDirectory);
-        var path = Path.Combine(dataDirectory, name);
-        if (File.Exists(path))
-        {
-            return File.ReadAllBytes(path);
-        }
-        var secret = RandomNumberGenerator.GetBytes(32);
-        File.WriteAllBytes(path, secret);
-        return secret;
     }
 }

@@ -180,7 +180,7 @@ public sealed class PasswordAndRecoveryTests : IAsyncLifetime
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 5; i++)
         {
-            var res = await http.PostJson("/api/auth/password", Material(AccountService.PasswordChangeTag, a.Id, user.Client.Keys!, "new pass phrase", user.Client.Keys!.Signing.PrivateKey, currentAuthKey: new byte[32]));
+            var res = await http.PostJson("/api/auth/password", Material(ProtocolTags.PasswordChange, a.Id, user.Client.Keys!, "new pass phrase", user.Client.Keys!.Signing.PrivateKey, currentAuthKey: new byte[32]));
             statuses.Add(res.StatusCode);
             await res.Problem();
         }
@@ -210,9 +210,9 @@ public sealed class PasswordAndRecoveryTests : IAsyncLifetime
             Assert.True((await res.Problem()).GetProperty("errors").TryGetProperty("signature", out _));
         }
         // Signed with a fresh key, not the registered one.
-        await Refused(Material(AccountService.PasswordChangeTag, a.Id, keys, "forged pass", KeyBundle.Generate().Signing.PrivateKey, current));
+        await Refused(Material(ProtocolTags.PasswordChange, a.Id, keys, "forged pass", KeyBundle.Generate().Signing.PrivateKey, current));
         // The right key but another protocol's tag (a recovery signature is not a password-change signature).
-        await Refused(Material(AccountService.RecoveryTag, a.Id, keys, "forged pass", keys.Signing.PrivateKey, current));
+        await Refused(Material(ProtocolTags.Recovery, a.Id, keys, "forged pass", keys.Signing.PrivateKey, current));
         AssertUnchanged(before, await SnapshotAsync(a.Id));
         Assert.Equal(a.Id, (await other.Client.MeAsync()).Id);
         Assert.Equal(HttpStatusCode.Unauthorized, await LoginStatusAsync(a, "forged pass"));
@@ -220,7 +220,7 @@ public sealed class PasswordAndRecoveryTests : IAsyncLifetime
         Assert.Equal(1, await Db(db => db.Users.Where(u => u.Id == a.Id).Select(u => u.FailedAttempts).FirstAsync()));
 
         // The same hand-built request signed with the registered key goes through.
-        var ok = await http.PostJson("/api/auth/password", Material(AccountService.PasswordChangeTag, a.Id, keys, "hand built pass", keys.Signing.PrivateKey, current));
+        var ok = await http.PostJson("/api/auth/password", Material(ProtocolTags.PasswordChange, a.Id, keys, "hand built pass", keys.Signing.PrivateKey, current));
         Assert.Equal(HttpStatusCode.NoContent, ok.StatusCode);
         var again = await LoginAsync(a, "hand built pass");
         Assert.Equal(keys.Signing.PublicKey, again.Client.Keys!.Signing.PublicKey);
@@ -283,7 +283,7 @@ public sealed class PasswordAndRecoveryTests : IAsyncLifetime
         AssertUnchanged(before, await SnapshotAsync(a.Id));
 
         using var anon = _host.CreateClient();
-        var res = await anon.PostJson("/api/auth/password", Material(AccountService.PasswordChangeTag, a.Id, keys, "x pass", keys.Signing.PrivateKey, await CurrentAuthKeyAsync(a, a.Password)));
+        var res = await anon.PostJson("/api/auth/password", Material(ProtocolTags.PasswordChange, a.Id, keys, "x pass", keys.Signing.PrivateKey, await CurrentAuthKeyAsync(a, a.Password)));
         Assert.Equal(HttpStatusCode.Unauthorized, res.StatusCode);
         await res.Problem();
         AssertUnchanged(before, await SnapshotAsync(a.Id));
@@ -440,7 +440,7 @@ public sealed class PasswordAndRecoveryTests : IAsyncLifetime
 
         using var http = _host.CreateClient();
         var forged = await http.PostJson("/api/auth/recovery/complete",
-            Material(AccountService.RecoveryTag, a.Id, keys, "forged pass", KeyBundle.Generate().Signing.PrivateKey, recoveryTicket: bundle.RecoveryTicket));
+            Material(ProtocolTags.Recovery, a.Id, keys, "forged pass", KeyBundle.Generate().Signing.PrivateKey, recoveryTicket: bundle.RecoveryTicket));
         Assert.Equal((HttpStatusCode)422, forged.StatusCode);
         Assert.True((await forged.Problem()).GetProperty("errors").TryGetProperty("signature", out _));
         AssertUnchanged(before, await SnapshotAsync(a.Id));
@@ -454,7 +454,7 @@ public sealed class PasswordAndRecoveryTests : IAsyncLifetime
         // A password-change signature is not a recovery signature either.
         var second = await c.VerifyRecoveryAsync(await c.StartRecoveryAsync(a.Email), await LatestCodeAsync(a.Email, "recovery"));
         var crossTag = await http.PostJson("/api/auth/recovery/complete",
-            Material(AccountService.PasswordChangeTag, a.Id, keys, "cross pass", keys.Signing.PrivateKey, recoveryTicket: second.RecoveryTicket));
+            Material(ProtocolTags.PasswordChange, a.Id, keys, "cross pass", keys.Signing.PrivateKey, recoveryTicket: second.RecoveryTicket));
         Assert.Equal((HttpStatusCode)422, crossTag.StatusCode);
         AssertUnchanged(before, await SnapshotAsync(a.Id));
         Assert.Equal(HttpStatusCode.OK, await LoginStatusAsync(a, a.Password));

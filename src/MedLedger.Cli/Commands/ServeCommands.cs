@@ -90,7 +90,7 @@ public static class ServeCommands
         if (runningApp is not null)
         {
             await using var scope = runningApp.Services.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<AccountService>().CreateAdminAsync(serverRequest, ct);
+            await scope.ServiceProvider.GetRequiredService<RegistrationService>().CreateAdminAsync(serverRequest, ct);
             return new CreatedAdmin(request.UserId, recovery);
         }
         using var instanceLock = ServerLock.Acquire(dataDir);
@@ -101,7 +101,7 @@ public static class ServeCommands
         try
         {
             await using var scope = app.Services.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<AccountService>().CreateAdminAsync(serverRequest, ct);
+            await scope.ServiceProvider.GetRequiredService<RegistrationService>().CreateAdminAsync(serverRequest, ct);
         }
         finally
         {

@@ -99,7 +99,7 @@ public sealed class TestUsers(TestHost host)
         var (authKey, kdf, upload, keys) = ClientSideKeys(password);
         await using var scope = host.App.Services.CreateAsyncScope();
         var adminId = Guid.NewGuid();
-        var id = await scope.ServiceProvider.GetRequiredService<AccountService>().CreateAdminAsync(
+        var id = await scope.ServiceProvider.GetRequiredService<RegistrationService>().CreateAdminAsync(
             new CreateAdminRequest(adminId, email, authKey, kdf, upload, KeyRegistration(adminId, Role.PlatformAdmin, keys)), CancellationToken.None);
         var admin = new TestUser { Id = id, Email = email, Password = password, Role = Role.PlatformAdmin, AuthKey = authKey, Keys = keys };
         await LoginWithEmailCodeAsync(admin);

@@ -39,11 +39,3 @@ public sealed class AuthOptions
     [Required]
     public string TotpIssuer { get; set; } = "MedLedger";
 }
-
-public sealed class DemoOptions
-{
-    public const string Section = "Demo";
-
-    /// <summary>Only `medledger serve --demo` sets this: it enables the dev outbox endpoint.</summary>
-    public bool Enabled { get; set; }
-}

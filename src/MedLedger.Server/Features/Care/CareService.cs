@@ -1,7 +1,6 @@
 using MedLedger.Ledger.Contracts;
 using MedLedger.Server.Features.Accounts;
 using MedLedger.Server.Features.Ledger;
-using MedLedger.Server.Features.Records;
 using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.Data;
 using MedLedger.Server.Infrastructure.Errors;
@@ -9,12 +8,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace MedLedger.Server.Features.Care;
 
-public sealed record AssignmentRequest(SignedTransactionDto Transaction);
-
-public sealed record AssignmentResponse(Guid PatientId, Guid DoctorId, Guid HospitalId, Guid AssignedBy, DateTimeOffset AssignedAt, string TransactionId);
-
 /// <summary>Hospital staff assign doctors of their own hospital to patients; the ledger's care state authorizes doctors' access.</summary>
-public sealed class CareService(MedLedgerDbContext db, LedgerGateway ledger, TimeProvider clock)
+public sealed class CareService(MedLedgerDbContext db, LedgerGateway ledger, TimeProvider clock, AccountDirectory accounts)
 {
     public async Task<AssignmentResponse> AssignAsync(Caller staff, AssignmentRequest r, CancellationToken ct)
     {
@@ -52,12 +47,12 @@ public sealed class CareService(MedLedgerDbContext db, LedgerGateway ledger, Tim
         {
             throw ProblemException.Forbidden("You can only assign doctors of your own hospital.");
         }
-        var doctor = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == doctorId, ct) ?? throw ProblemException.NotFound($"Doctor {doctorId}");
+        var doctor = await accounts.FindAsync(doctorId, ct) ?? throw ProblemException.NotFound($"Doctor {doctorId}");
         if (doctor.Role != Role.Doctor || doctor.OrganizationId != hospitalId || doctor.Verification != VerificationStatus.Approved || doctor.Suspended)
         {
             throw ProblemException.Invalid("doctorId", "The doctor must be a verified doctor of your hospital.");
         }
-        if (!await db.Users.AnyAsync(u => u.Id == patientId && u.Role == Role.Patient, ct))
+        if (!await accounts.ExistsAsync(patientId, Role.Patient, ct))
         {
             throw ProblemException.NotFound($"Patient {patientId}");
         }
@@ -78,24 +73,4 @@ public sealed class CareService(MedLedgerDbContext db, LedgerGateway ledger, Tim
     }
 
     private static AssignmentResponse ToResponse(CareAssignment a) => new(a.PatientId, a.DoctorId, a.HospitalId, a.AssignedBy, a.AssignedAt, a.TransactionId);
-}
-
-public static class CareEndpoints
-{
-    public static IEndpointRouteBuilder MapCareEndpoints(this IEndpointRouteBuilder app)
-    {
-        var g = app.MapGroup("/api/care/assignments").WithTags("Care");
-        g.MapPost("/", async (AssignmentRequest r, HttpContext http, CareService s, CancellationToken ct) =>
-            {
-                var res = await s.AssignAsync(http.User.Caller(), r, ct);
-                return Results.Created($"/api/care/assignments", res);
-            }).RequireAuthorization(Policies.HospitalStaff);
-        g.MapPost("/remove", async (AssignmentRequest r, HttpContext http, CareService s, CancellationToken ct) =>
-            {
-                await s.UnassignAsync(http.User.Caller(), r, ct);
-                return Results.NoContent();
-            }).RequireAuthorization(Policies.HospitalStaff);
-        g.MapGet("/", (HttpContext http, CareService s, CancellationToken ct) => s.ListAsync(http.User.Caller(), ct)).RequireAuthorization(Policies.CareParticipant);
-        return app;
-    }
 }

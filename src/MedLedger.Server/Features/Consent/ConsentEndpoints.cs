@@ -1,4 +1,3 @@
-using MedLedger.Server.Features.Records;
 using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.Errors;
 
@@ -6,22 +5,34 @@ namespace MedLedger.Server.Features.Consent;
 
 public static class ConsentEndpoints
 {
-    public static IEndpointRouteBuilder MapConsentEndpoints(this IEndpointRouteBuilder app)
+    public static IServiceCollection AddConsent(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddScoped<ConsentGrants>();
+        services.AddScoped<ConsentService>();
+        services.AddHostedService<ConsentExpirySweep>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapConsent(this IEndpointRouteBuilder app)
     {
         var g = app.MapGroup("/api/consents").WithTags("Consent");
-        g.MapGet("/plan", (ConsentScopeKind scope, string? items, HttpContext http, ConsentService s, CancellationToken ct) =>
-            s.PlanAsync(http.User.UserId(), scope, (items ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), ct))
-            .RequireAuthorization(Policies.Patient);
-        g.MapPost("/", async (GrantRequest r, HttpContext http, ConsentService s, CancellationToken ct) =>
-            {
-                var res = await s.GrantAsync(http.User.UserId(), r, ct);
-                return Results.Created($"/api/consents/{res.Id}", res);
-            })
-            .WithMetadata(new BodySizeLimit(8 * 1024 * 1024))
-            .RequireAuthorization(Policies.Patient);
-        g.MapPost("/{grantId:guid}/revoke", (Guid grantId, RevokeRequest r, HttpContext http, ConsentService s, CancellationToken ct) =>
-            s.RevokeAsync(http.User.UserId(), grantId, r, ct)).RequireAuthorization(Policies.Patient);
-        g.MapGet("/", (HttpContext http, ConsentService s, CancellationToken ct) => s.ListAsync(http.User.Caller(), ct)).RequireAuthorization(Policies.RecordReader);
+        g.MapGet("/plan", Plan).RequireAuthorization(Policies.Patient);
+        g.MapPost("/", Grant).WithMetadata(new BodySizeLimit(8 * 1024 * 1024)).RequireAuthorization(Policies.Patient);
+        g.MapPost("/{grantId:guid}/revoke", Revoke).RequireAuthorization(Policies.Patient);
+        g.MapGet("/", List).RequireAuthorization(Policies.RecordReader);
         return app;
     }
+
+    private static Task<IReadOnlyList<GrantPlanItem>> Plan(ConsentScopeKind scope, string? items, Caller caller, ConsentService s, CancellationToken ct) =>
+        s.PlanAsync(caller.Id, scope, (items ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), ct);
+
+    private static async Task<IResult> Grant(GrantRequest r, Caller caller, ConsentService s, CancellationToken ct)
+    {
+        var res = await s.GrantAsync(caller.Id, r, ct);
+        return Results.Created($"/api/consents/{res.Id}", res);
+    }
+
+    private static Task<GrantResponse> Revoke(Guid grantId, RevokeRequest r, Caller caller, ConsentService s, CancellationToken ct) => s.RevokeAsync(caller.Id, grantId, r, ct);
+
+    private static Task<IReadOnlyList<GrantResponse>> List(Caller caller, ConsentService s, CancellationToken ct) => s.ListAsync(caller, ct);
 }

@@ -4,6 +4,7 @@ using MedLedger.Ledger.Contracts;
 using MedLedger.Server.Features.Accounts;
 using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Features.Records;
+using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.Data;
 using MedLedger.Server.Infrastructure.Errors;
 using MedLedger.Server.Infrastructure.Messaging;
@@ -11,36 +12,19 @@ using Microsoft.EntityFrameworkCore;
 
 namespace MedLedger.Server.Features.Consent;
 
-public sealed record GrantWrapDto(Guid RecordId, int Version, string ReaderKeyId, byte[] Enc, byte[] WrappedKey);
-
-public sealed record GrantRequest(Guid GrantId, Guid GranteeId, ConsentScopeKind Scope, IReadOnlyList<string>? Items, string Purpose, DateTimeOffset? ExpiresAt,
-    SignedTransactionDto Transaction, IReadOnlyList<GrantWrapDto> Wraps);
-
-public sealed record RevokeRequest(SignedTransactionDto Transaction);
-
-public sealed record GrantResponse(Guid Id, Guid PatientId, Guid GranteeId, Role GranteeRole, ConsentScopeKind Scope, IReadOnlyList<string> Items, string Purpose,
-    DateTimeOffset? ExpiresAt, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, bool Active, string GrantTransactionId, string? RevokeTransactionId);
-
-/// <summary>Which record versions a grant must carry wraps for (the patient's client computes them).</summary>
-public sealed record GrantPlanItem(Guid RecordId, int Version, string Category);
-
 /// <summary>
 /// Consent as the patient signs it: the grant commits on the ledger first; only then are the new
 /// wraps stored. Revocation commits, then deletes the grant's wraps so nothing more is served.
 /// </summary>
-public sealed class ConsentService(MedLedgerDbContext db, LedgerGateway ledger, TimeProvider clock)
+public sealed class ConsentService(MedLedgerDbContext db, LedgerGateway ledger, TimeProvider clock, RecordWraps recordWraps, AccountDirectory accounts, ConsentGrants grants)
 {
     public static readonly IReadOnlySet<string> Purposes = new HashSet<string>(StringComparer.Ordinal) { "treatment", "dispensing", "insurance-claim", "second-opinion", "research", "other" };
 
     /// <summary>The record versions a scope covers for this patient (what the client must wrap).</summary>
     public async Task<IReadOnlyList<GrantPlanItem>> PlanAsync(Guid patientId, ConsentScopeKind scope, IReadOnlyList<string> items, CancellationToken ct)
     {
-        var probe = new ConsentGrant { PatientId = patientId, Scope = scope, ScopeItems = string.Join(',', items), Purpose = "plan", GrantTransactionId = "" };
-        var records = await db.Set<MedicalRecord>().AsNoTracking().Where(r => r.PatientId == patientId).ToListAsync(ct);
-        var covered = records.Where(r => probe.Covers(r.Id, r.Category)).ToDictionary(r => r.Id);
-        var ids = covered.Keys.ToList();
-        var versions = await db.Set<RecordVersion>().AsNoTracking().Where(v => ids.Contains(v.RecordId)).Select(v => new { v.RecordId, v.Version }).ToListAsync(ct);
-        return versions.Select(v => new GrantPlanItem(v.RecordId, v.Version, covered[v.RecordId].Category)).OrderBy(v => v.RecordId).ThenBy(v => v.Version).ToList();
+        var versions = await recordWraps.VersionsAsync(patientId, (recordId, category) => ActiveGrant.Covers(scope, items, recordId, category), ct);
+        return versions.Select(v => new GrantPlanItem(v.RecordId, v.Version, v.Category)).ToList();
     }
 
     public async Task<GrantResponse> GrantAsync(Guid patientId, GrantRequest r, CancellationToken ct)
@@ -51,15 +35,14 @@ public sealed class ConsentService(MedLedgerDbContext db, LedgerGateway ledger, 
         v.Require(r.GranteeId != patientId, "granteeId", "You already hold your own records.");
         v.Require(Enum.IsDefined(r.Scope), "scope", "scope must be All, Categories or Records.");
         v.Require(r.Scope == ConsentScopeKind.All ? items.Count == 0 : items.Count is > 0 and <= 200, "items", "All takes no items; Categories and Records take 1 to 200.");
-        v.Require(r.Scope != ConsentScopeKind.Categories || items.All(RecordService.IsKnownCategory), "items", "Unknown category.");
+        v.Require(r.Scope != ConsentScopeKind.Categories || items.All(RecordCategories.IsKnown), "items", "Unknown category.");
         v.Require(r.Scope != ConsentScopeKind.Records || items.All(i => Guid.TryParseExact(i, "D", out _)), "items", "Record items must be record ids.");
         v.Require(Purposes.Contains(r.Purpose ?? ""), "purpose", "purpose must be one of: " + string.Join(", ", Purposes.Order(StringComparer.Ordinal)));
         v.Require(r.ExpiresAt is null || r.ExpiresAt > clock.GetUtcNow(), "expiresAt", "expiresAt must be in the future.");
         v.Require(r.Wraps is not null && r.Wraps.Count <= 10_000, "wraps", "wraps are required (at most 10,000).");
         v.ThrowIfInvalid();
 
-        var grantee = await (from u in db.Users join k in db.KeyBundles on u.Id equals k.UserId where u.Id == r.GranteeId select new { u.Role, u.Verification, u.Suspended, k.EncryptionPublicKey })
-            .AsNoTracking().FirstOrDefaultAsync(ct) ?? throw ProblemException.NotFound($"User {r.GranteeId}");
+        var (grantee, granteeKey) = await accounts.WithEncryptionKeyAsync(r.GranteeId, ct) ?? throw ProblemException.NotFound($"User {r.GranteeId}");
         if (grantee.Role is not (Role.Doctor or Role.Pharmacist or Role.InsurerStaff) || grantee.Verification != VerificationStatus.Approved || grantee.Suspended)
         {
             throw ProblemException.Invalid("granteeId", "Consent goes to a verified doctor, pharmacist or insurer staff member.");
@@ -79,7 +62,7 @@ public sealed class ConsentService(MedLedgerDbContext db, LedgerGateway ledger, 
 
         // Every covered version must come with a wrap for the grantee's registered key — and nothing else.
         var plan = await PlanAsync(patientId, r.Scope, items, ct);
-        var keyId = KeyFingerprints.EncryptionKeyId(grantee.EncryptionPublicKey);
+        var keyId = KeyFingerprints.EncryptionKeyId(granteeKey);
         var wrapsByVersion = new Dictionary<(Guid, int), GrantWrapDto>();
         foreach (var w in r.Wraps!)
         {
@@ -118,14 +101,8 @@ public sealed class ConsentService(MedLedgerDbContext db, LedgerGateway ledger, 
             GrantTransactionId = receipt.TransactionId,
         };
         db.Set<ConsentGrant>().Add(grant);
-        // A grantee may already hold a wrap (e.g. as author, or via an earlier grant); keep that one. One query, not one per wrap.
-        var recordIds = wrapsByVersion.Keys.Select(k => k.Item1).Distinct().ToList();
-        var held = (await db.Set<RecordWrap>().AsNoTracking().Where(x => x.ReaderId == r.GranteeId && recordIds.Contains(x.RecordId))
-            .Select(x => new { x.RecordId, x.Version }).ToListAsync(ct)).Select(x => (x.RecordId, x.Version)).ToHashSet();
-        foreach (var w in wrapsByVersion.Values.Where(w => !held.Contains((w.RecordId, w.Version))))
-        {
-            db.Set<RecordWrap>().Add(new RecordWrap { RecordId = w.RecordId, Version = w.Version, ReaderId = r.GranteeId, ReaderKeyId = w.ReaderKeyId, Enc = w.Enc, WrappedKey = w.WrappedKey, GrantId = grant.Id });
-        }
+        await recordWraps.AddForGrantAsync(grant.Id, r.GranteeId,
+            wrapsByVersion.Values.Select(w => new GrantedWrap(w.RecordId, w.Version, w.ReaderKeyId, w.Enc, w.WrappedKey)).ToList(), ct);
         await db.SaveChangesAsync(ct);
         return await ToResponseAsync(grant, ct);
     }
@@ -148,20 +125,15 @@ public sealed class ConsentService(MedLedgerDbContext db, LedgerGateway ledger, 
         grant.RevokeTransactionId = receipt.TransactionId;
         grant.ConcurrencyStamp = Guid.NewGuid();
         await db.SaveChangesAsync(ct);
-        await db.Set<RecordWrap>().Where(w => w.GrantId == grantId).ExecuteDeleteAsync(ct);
+        await recordWraps.RemoveForGrantsAsync([grantId], ct);
         return await ToResponseAsync(grant, ct);
     }
 
     /// <summary>Deletes the wraps of grants that expired (the read path already refuses them).</summary>
     public async Task<int> SweepExpiredAsync(CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        var expired = await db.Set<ConsentGrant>().Where(g => g.RevokedAt == null && g.ExpiresAt != null && g.ExpiresAt <= now).Select(g => g.Id).ToListAsync(ct);
-        if (expired.Count == 0)
-        {
-            return 0;
-        }
-        return await db.Set<RecordWrap>().Where(w => w.GrantId != null && expired.Contains(w.GrantId.Value)).ExecuteDeleteAsync(ct);
+        var expired = await grants.ExpiredAsync(clock.GetUtcNow(), ct);
+        return expired.Count == 0 ? 0 : await recordWraps.RemoveForGrantsAsync(expired, ct);
     }
 
     public async Task<IReadOnlyList<GrantResponse>> ListAsync(Caller caller, CancellationToken ct)
@@ -179,33 +151,8 @@ public sealed class ConsentService(MedLedgerDbContext db, LedgerGateway ledger, 
 
     private async Task<GrantResponse> ToResponseAsync(ConsentGrant g, CancellationToken ct)
     {
-        var role = await db.Users.AsNoTracking().Where(u => u.Id == g.GranteeId).Select(u => u.Role).FirstAsync(ct);
+        var role = await accounts.RoleOfAsync(g.GranteeId, ct);
         return new GrantResponse(g.Id, g.PatientId, g.GranteeId, role, g.Scope, g.Items, g.Purpose, g.ExpiresAt, g.CreatedAt, g.RevokedAt, g.IsActive(clock.GetUtcNow()),
             g.GrantTransactionId, g.RevokeTransactionId);
-    }
-}
-
-/// <summary>Periodically removes wraps of expired grants.</summary>
-internal sealed class ConsentExpirySweep(IServiceScopeFactory scopes, ILogger<ConsentExpirySweep> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var removed = await scope.ServiceProvider.GetRequiredService<ConsentService>().SweepExpiredAsync(stoppingToken);
-                if (removed > 0)
-                {
-                    logger.LogInformation("Removed {Count} wraps of expired consent grants", removed);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogWarning("Consent expiry sweep failed: {Type}", e.GetType().Name);
-            }
-        }
     }
 }

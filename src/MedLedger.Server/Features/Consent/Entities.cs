@@ -31,13 +31,7 @@ public sealed class ConsentGrant
 
     public bool IsActive(DateTimeOffset now) => RevokedAt is null && (ExpiresAt is null || ExpiresAt > now);
 
-    public bool Covers(Guid recordId, string category) => Scope switch
-    {
-        ConsentScopeKind.All => true,
-        ConsentScopeKind.Categories => Items.Contains(category, StringComparer.Ordinal),
-        ConsentScopeKind.Records => Items.Contains(recordId.ToString(), StringComparer.Ordinal),
-        _ => false,
-    };
+    public ActiveGrant ToActiveGrant() => new(Id, PatientId, GranteeId, Scope, Items, ExpiresAt);
 }
 
 internal sealed class ConsentGrantConfiguration : IEntityTypeConfiguration<ConsentGrant>

@@ -22,30 +22,13 @@ public sealed class BedService(
     IHubContext<BedsHub> hub,
     IOptions<HospitalOptions> options,
     TimeProvider clock,
-    ILogger<BedService> logger)
+    ILogger<BedService> logger,
+    HospitalVisibility visibility,
+    OrganizationDirectory organizations)
 {
     private HospitalOptions Options => options.Value;
 
     // ---- hospitals -------------------------------------------------------------------------
-
-    /// <summary>A verified hospital is public; an unverified one only to its own members and admins (404 otherwise, no oracle).</summary>
-    internal async Task<Organization> HospitalAsync(Guid id, Guid? callerOrg, Role? callerRole, CancellationToken ct)
-    {
-        var o = await db.Organizations.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id && x.Kind == OrganizationKind.Hospital, ct);
-        if (o is null || (o.Verification != VerificationStatus.Approved && callerOrg != id && callerRole != Role.PlatformAdmin))
-        {
-            throw ProblemException.NotFound($"Hospital {id}");
-        }
-        return o;
-    }
-
-    private static void RequireOwnHospital(Guid hospitalId, Guid? callerOrg)
-    {
-        if (callerOrg != hospitalId)
-        {
-            throw ProblemException.Forbidden("You can only manage your own hospital.");
-        }
-    }
 
     /// <summary>Normalizes a bed type to its catalogue key, or records a 422 field error.</summary>
     internal string NormalizeBedType(string? bedType, Validator v)
@@ -60,7 +43,7 @@ public sealed class BedService(
 
     public async Task<BedSnapshot> SnapshotAsync(Guid hospitalId, Guid? callerOrg, Role? callerRole, CancellationToken ct)
     {
-        await HospitalAsync(hospitalId, callerOrg, callerRole, ct);
+        await visibility.RequireVisibleAsync(hospitalId, callerOrg, callerRole, ct);
         return await SnapshotAsync(hospitalId, ct);
     }
 
@@ -83,7 +66,7 @@ public sealed class BedService(
     /// <summary>Creates or updates a ward. Held beds belong to bookings, so staff set total and occupied only.</summary>
     public async Task<BedSnapshot> SetWardAsync(Guid hospitalId, Guid? callerOrg, string ward, WardUpdate u, CancellationToken ct)
     {
-        RequireOwnHospital(hospitalId, callerOrg);
+        HospitalVisibility.RequireOwnHospital(hospitalId, callerOrg);
         var v = new Validator();
         v.RequireText(ward, "ward", HospitalLimits.WardName);
         var type = NormalizeBedType(u.BedType, v);
@@ -91,7 +74,7 @@ public sealed class BedService(
         v.Require(u.Occupied >= 0, "occupied", "occupied must not be negative.");
         v.Require(u.Occupied <= u.Total, "occupied", "occupied must not exceed total.");
         v.ThrowIfInvalid();
-        await HospitalAsync(hospitalId, callerOrg, null, ct);
+        await visibility.RequireVisibleAsync(hospitalId, callerOrg, null, ct);
         var name = ward.Trim();
         var now = clock.GetUtcNow();
         var existing = await db.Set<BedWard>().AsNoTracking().FirstOrDefaultAsync(w => w.OrganizationId == hospitalId && w.Name == name, ct);
@@ -137,7 +120,7 @@ public sealed class BedService(
         var v = new Validator();
         var type = NormalizeBedType(r.BedType, v);
         v.ThrowIfInvalid();
-        await HospitalAsync(hospitalId, null, Role.Patient, ct);
+        await visibility.RequireVisibleAsync(hospitalId, null, Role.Patient, ct);
         // Holds that ran out but were not swept yet would otherwise refuse a bed that is free.
         await ExpireDueAsync(hospitalId, ct);
 
@@ -367,7 +350,7 @@ public sealed class BedService(
 
     public async Task<IReadOnlyList<BookingResponse>> HospitalBookingsAsync(Guid hospitalId, Guid? callerOrg, BookingStatus? status, CancellationToken ct)
     {
-        RequireOwnHospital(hospitalId, callerOrg);
+        HospitalVisibility.RequireOwnHospital(hospitalId, callerOrg);
         var q = db.Set<BedBooking>().AsNoTracking().Where(b => b.HospitalId == hospitalId);
         if (status is { } s)
         {
@@ -398,7 +381,7 @@ public sealed class BedService(
         }
         var wards = await db.Set<BedWard>().AsNoTracking().ToListAsync(ct);
         var ids = wards.Select(w => w.OrganizationId).Distinct().ToList();
-        var names = await db.Organizations.AsNoTracking().Where(o => ids.Contains(o.Id)).Select(o => new { o.Id, o.Name }).ToDictionaryAsync(o => o.Id, o => o.Name, ct);
+        var names = await organizations.NamesAsync(ids, ct);
         var hospitals = wards.GroupBy(w => w.OrganizationId)
             .Select(g => new HospitalOccupancy(g.Key, names.GetValueOrDefault(g.Key, ""), ByType(g)))
             .OrderBy(h => h.Name, StringComparer.Ordinal).ThenBy(h => h.HospitalId).ToList();
@@ -419,7 +402,7 @@ public sealed class BedService(
     private async Task PublishAsync(Guid hospitalId)
     {
         var snapshot = await SnapshotAsync(hospitalId, CancellationToken.None);
-        var name = await db.Organizations.AsNoTracking().Where(o => o.Id == hospitalId).Select(o => o.Name).FirstOrDefaultAsync() ?? "";
+        var name = await organizations.NameOfAsync(hospitalId, CancellationToken.None);
         await hub.Clients.Group(BedsHub.HospitalGroup(hospitalId)).SendAsync(BedsHub.BedsEvent, snapshot);
         await hub.Clients.Group(BedsHub.OverviewGroup).SendAsync(BedsHub.OccupancyEvent, new HospitalOccupancy(hospitalId, name, snapshot.ByType));
     }

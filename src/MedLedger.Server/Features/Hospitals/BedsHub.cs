@@ -11,7 +11,7 @@ namespace MedLedger.Server.Features.Hospitals;
 /// simply calls Watch again. Admins call <see cref="WatchOverview"/> and receive "occupancy" rows.
 /// </summary>
 [Authorize]
-public sealed class BedsHub(BedService beds) : Hub
+public sealed class BedsHub(BedService beds, HospitalVisibility visibility) : Hub
 {
     public const string Path = "/hubs/beds";
     public const string BedsEvent = "beds";
@@ -22,11 +22,11 @@ public sealed class BedsHub(BedService beds) : Hub
 
     public async Task<BedSnapshot> Watch(Guid hospitalId)
     {
-        var user = Context.User!;
+        var caller = Caller.From(Context.User!)!;
         try
         {
             // Visibility check before joining, so no one listens to a hospital they may not see.
-            await beds.HospitalAsync(hospitalId, user.OrganizationId(), user.Role(), Context.ConnectionAborted);
+            await visibility.RequireVisibleAsync(hospitalId, caller.OrganizationId, caller.Role, Context.ConnectionAborted);
         }
         catch (ProblemException e)
         {
@@ -34,7 +34,7 @@ public sealed class BedsHub(BedService beds) : Hub
         }
         // Join first, then read: an update racing the read is delivered afterwards, never lost.
         await Groups.AddToGroupAsync(Context.ConnectionId, HospitalGroup(hospitalId), Context.ConnectionAborted);
-        return await beds.SnapshotAsync(hospitalId, user.OrganizationId(), user.Role(), Context.ConnectionAborted);
+        return await beds.SnapshotAsync(hospitalId, caller.OrganizationId, caller.Role, Context.ConnectionAborted);
     }
 
     public Task Unwatch(Guid hospitalId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, HospitalGroup(hospitalId), Context.ConnectionAborted);

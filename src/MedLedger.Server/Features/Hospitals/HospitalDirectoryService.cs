@@ -8,20 +8,25 @@ using Microsoft.Extensions.Options;
 namespace MedLedger.Server.Features.Hospitals;
 
 /// <summary>Hospital profiles (departments, services, visiting rules, doctors) and nearby search.</summary>
-public sealed class HospitalDirectoryService(MedLedgerDbContext db, BedService beds, IOptions<HospitalOptions> options, TimeProvider clock)
+public sealed class HospitalDirectoryService(
+    MedLedgerDbContext db,
+    BedService beds,
+    IOptions<HospitalOptions> options,
+    TimeProvider clock,
+    HospitalVisibility visibility,
+    OrganizationDirectory organizations,
+    AccountDirectory accounts)
 {
     public const double DefaultRadiusKm = 25;
     public const int MaxPageSize = 100;
 
     public async Task<HospitalProfileResponse> GetAsync(Guid id, Guid? callerOrg, Role? callerRole, CancellationToken ct)
     {
-        var o = await beds.HospitalAsync(id, callerOrg, callerRole, ct);
+        var o = await visibility.RequireVisibleAsync(id, callerOrg, callerRole, ct);
         var profile = await db.Set<HospitalProfile>().AsNoTracking().FirstOrDefaultAsync(p => p.OrganizationId == id, ct);
         var offerings = await db.Set<HospitalOffering>().AsNoTracking().Where(x => x.OrganizationId == id).OrderBy(x => x.Name).ToListAsync(ct);
         // Doctors are listed by id and licence only: names live in the client-encrypted profile.
-        var doctors = await db.Users.AsNoTracking()
-            .Where(u => u.OrganizationId == id && u.Role == Role.Doctor && u.Verification == VerificationStatus.Approved && !u.Suspended)
-            .OrderBy(u => u.CreatedAt).Select(u => new HospitalDoctor(u.Id, u.LicenseNumber)).ToListAsync(ct);
+        var doctors = (await accounts.ActiveDoctorsOfAsync(id, ct)).Select(d => new HospitalDoctor(d.Id, d.LicenseNumber)).ToList();
         var ratings = await RatingsAsync([id], ct);
         return new HospitalProfileResponse(o.Id, o.Name, o.Address, o.Latitude, o.Longitude, o.ContactPhone, o.ContactEmail,
             offerings.Where(x => x.Kind == HospitalOfferingKind.Department).Select(x => x.Name).ToList(),
@@ -44,7 +49,7 @@ public sealed class HospitalDirectoryService(MedLedgerDbContext db, BedService b
         v.Require(rules is null || rules.Length <= HospitalLimits.VisitingRules, "visitingRules", $"visitingRules must be at most {HospitalLimits.VisitingRules} characters.");
         v.Require(rules is null || IsPlainText(rules), "visitingRules", "visitingRules must be plain text (no control characters other than line breaks and tabs).");
         v.ThrowIfInvalid();
-        await beds.HospitalAsync(id, callerOrg, null, ct);
+        await visibility.RequireVisibleAsync(id, callerOrg, null, ct);
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await db.Set<HospitalOffering>().Where(x => x.OrganizationId == id).ExecuteDeleteAsync(ct);
@@ -138,7 +143,7 @@ public sealed class HospitalDirectoryService(MedLedgerDbContext db, BedService b
         var box = Geo.Box(lat, lon, radiusKm);
         // Only the box goes into the WHERE clause: with kind/verification there too, SQLite's planner
         // prefers the (Kind, Verification) index, which is a scan of every verified hospital.
-        var q = db.Organizations.AsNoTracking().Where(o => o.Latitude >= box.MinLat && o.Latitude <= box.MaxLat);
+        var q = organizations.Places().Where(o => o.Latitude >= box.MinLat && o.Latitude <= box.MaxLat);
         if (box.LonRanges.Count == 1)
         {
             var (min, max) = box.LonRanges[0];

@@ -9,7 +9,7 @@ namespace MedLedger.Server.Features.Hospitals;
 /// Ratings by patients who booked at the hospital: one per patient per hospital, editable.
 /// Comments are stored and returned as plain text (never HTML); clients render them as text.
 /// </summary>
-public sealed class ReviewService(MedLedgerDbContext db, BedService beds, HospitalDirectoryService directory, TimeProvider clock)
+public sealed class ReviewService(MedLedgerDbContext db, BedService beds, HospitalDirectoryService directory, TimeProvider clock, HospitalVisibility visibility)
 {
     public const int PageSize = 50;
 
@@ -21,7 +21,7 @@ public sealed class ReviewService(MedLedgerDbContext db, BedService beds, Hospit
         v.Require(comment is null || comment.Length <= HospitalLimits.Comment, "comment", $"comment must be at most {HospitalLimits.Comment} characters.");
         v.Require(comment is null || HospitalDirectoryService.IsPlainText(comment), "comment", "comment must be plain text (no control characters other than line breaks and tabs).");
         v.ThrowIfInvalid();
-        await beds.HospitalAsync(hospitalId, null, Role.Patient, ct);
+        await visibility.RequireVisibleAsync(hospitalId, null, Role.Patient, ct);
         if (!await beds.HadBookingAsync(patientId, hospitalId, ct))
         {
             throw ProblemException.Forbidden("Only a patient who had a booking at this hospital may review it.");
@@ -56,7 +56,7 @@ public sealed class ReviewService(MedLedgerDbContext db, BedService beds, Hospit
         {
             throw ProblemException.Invalid("page", "page must be between 1 and 10000.");
         }
-        await beds.HospitalAsync(hospitalId, callerOrg, callerRole, ct);
+        await visibility.RequireVisibleAsync(hospitalId, callerOrg, callerRole, ct);
         var rows = await db.Set<HospitalReview>().AsNoTracking().Where(r => r.HospitalId == hospitalId)
             .OrderByDescending(r => r.UpdatedAt).ThenBy(r => r.Id).Skip((p - 1) * PageSize).Take(PageSize).ToListAsync(ct);
         var rating = (await directory.RatingsAsync([hospitalId], ct)).GetValueOrDefault(hospitalId, new RatingSummary(null, 0));

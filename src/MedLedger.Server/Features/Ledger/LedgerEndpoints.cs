@@ -1,140 +1,59 @@
 using MedLedger.Ledger;
-using MedLedger.Ledger.Store;
-using MedLedger.Server.Features.Accounts;
 using MedLedger.Server.Infrastructure.Auth;
-using MedLedger.Server.Infrastructure.Errors;
+using MedLedger.Server.Infrastructure.Data;
+using Microsoft.Extensions.Options;
 
 namespace MedLedger.Server.Features.Ledger;
 
-public sealed record PeerInfo(string PeerId, byte[] PublicKey);
-
-public sealed record RegisteredKeysResponse(Guid UserId, byte[] SigningPublicKey, byte[] EncryptionPublicKey, LedgerReceipt Receipt);
-
-public sealed record BlockResponse(BlockHeader Header, byte[] HeaderHash, int TransactionCount, IReadOnlyList<string>? TransactionIds);
-
-public sealed record TransactionResponse(
-    string Id, string Type, string ActorId, long Nonce, long TimestampMs, IReadOnlyDictionary<string, string> Payload,
-    bool Valid, string? Reason, long LogIndex, long BlockHeight, byte[] LeafHash,
-    byte[] TransactionBytes, byte[] Signature,
-    long TreeSize, byte[] RootHash, IReadOnlyList<byte[]> InclusionProof, BlockHeader? SignedHead);
-
-public sealed record TransactionSummary(string Id, string Type, string ActorId, long TimestampMs, bool Valid, string? Reason, long LogIndex, long BlockHeight, IReadOnlyDictionary<string, string> Payload);
-
-/// <summary>Read-only ledger API: heads, blocks, transactions with inclusion proofs, consistency proofs.</summary>
-public sealed class LedgerReadService(LedgerGateway gateway)
-{
-    private LedgerQueries Queries => gateway.Peer.Queries;
-
-    public PeerInfo Peer() => new(gateway.Peer.PeerId, gateway.Peer.PublicKey);
-
-    public async Task<BlockHeader> HeadAsync(CancellationToken ct) =>
-        await Queries.GetHeadAsync(ct) ?? throw ProblemException.NotFound("The ledger head (no block has been committed yet)");
-
-    public async Task<BlockResponse> BlockAsync(long height, bool admin, CancellationToken ct)
-    {
-        var block = await Queries.GetBlockAsync(height, ct) ?? throw ProblemException.NotFound($"Block {height}");
-        // Transaction ids of a block reveal activity across patients; only admins list them.
-        return new BlockResponse(block.Header, block.HeaderHash, block.TransactionIds.Count, admin ? block.TransactionIds : null);
-    }
-
-    public async Task<TransactionResponse> TransactionAsync(string id, long? treeSize, Guid caller, bool admin, CancellationToken ct)
-    {
-        if (string.IsNullOrEmpty(id) || id.Length != 64 || !id.All(Uri.IsHexDigit))
-        {
-            throw ProblemException.Invalid("id", "A transaction id is 64 hex characters.");
-        }
-        if (treeSize is < 1)
-        {
-            throw ProblemException.Invalid("treeSize", "treeSize must be at least 1.");
-        }
-        TransactionProof? proof;
-        try
-        {
-            proof = await Queries.GetTransactionAsync(id.ToLowerInvariant(), treeSize, ct);
-        }
-        catch (ArgumentOutOfRangeException)
-        {
-            throw ProblemException.Invalid("treeSize", "treeSize must cover the transaction and not exceed the current tree size.");
-        }
-        if (proof is null || (!admin && !IsAbout(proof.Transaction, caller)))
-        {
-            // Same answer for "absent" and "not yours": no oracle for other people's activity.
-            throw ProblemException.NotFound($"Transaction {id}");
-        }
-        var t = proof.Transaction;
-        var tx = t.Transaction;
-        return new TransactionResponse(tx.Id, tx.Type, tx.ActorId, tx.Nonce, tx.TimestampMs, tx.Payload, t.Valid, t.Reason, t.LogIndex, t.BlockHeight,
-            t.LeafHash, tx.SigningBytes, tx.Signature, proof.TreeSize, proof.RootHash, proof.InclusionProof, proof.SignedHead);
-    }
-
-    public async Task<ConsistencyProofResult> ConsistencyAsync(long from, long to, CancellationToken ct)
-    {
-        var head = await Queries.GetHeadAsync(ct);
-        if (from < 0 || to < 1 || from > to || head is null || to > head.TreeSize)
-        {
-            throw ProblemException.Invalid("to", $"Need 0 <= from <= to <= current tree size ({head?.TreeSize ?? 0}).");
-        }
-        return await Queries.GetConsistencyProofAsync(from, to, ct);
-    }
-
-    /// <summary>The current key registration (or rotation) of a user, with a receipt clients verify before encrypting for them.</summary>
-    public async Task<RegisteredKeysResponse> RegisteredKeysAsync(Guid userId, CancellationToken ct)
-    {
-        var registered = await Queries.GetRegisteredKeysAsync(userId.ToString(), ct) ?? throw ProblemException.NotFound($"Keys of user {userId}");
-        // One state read, not a scan of the user's history (which grows with every transaction about them).
-        var txId = await Queries.GetStateAsync(MedLedger.Ledger.Contracts.IdentityKeys.KeysTransaction(userId.ToString()), ct);
-        var receipt = txId is null ? null : await Queries.GetReceiptAsync(txId, ct);
-        return receipt is null
-            ? throw ProblemException.NotFound($"Key registration of user {userId}")
-            : new RegisteredKeysResponse(userId, registered.SigningPublicKey, registered.EncryptionPublicKey, receipt);
-    }
-
-    public async Task<LedgerReceipt> ReceiptAsync(string id, Guid caller, bool admin, CancellationToken ct)
-    {
-        var tx = await TransactionAsync(id, null, caller, admin, ct);
-        return await Queries.GetReceiptAsync(tx.Id, ct) ?? throw ProblemException.NotFound($"Transaction {id}");
-    }
-
-    public async Task<IReadOnlyList<TransactionSummary>> AboutAsync(Guid subject, long? before, int? limit, CancellationToken ct)
-    {
-        var take = limit ?? 50;
-        if (take is < 1 or > 500)
-        {
-            throw ProblemException.Invalid("limit", "limit must be between 1 and 500.");
-        }
-        var rows = await Queries.GetTransactionsAboutAsync(subject.ToString(), before, take, ct);
-        return rows.Select(r => new TransactionSummary(r.Id, r.Transaction.Type, r.Transaction.ActorId, r.Transaction.TimestampMs, r.Valid, r.Reason,
-            r.LogIndex, r.BlockHeight, r.Transaction.Payload)).ToList();
-    }
-
-    private static bool IsAbout(StoredTransaction t, Guid caller)
-    {
-        var id = caller.ToString();
-        return t.Transaction.ActorId == id || t.Transaction.Payload.Values.Any(v => v == id);
-    }
-}
-
 public static class LedgerEndpoints
 {
-    public static IEndpointRouteBuilder MapLedgerEndpoints(this IEndpointRouteBuilder app)
+    public static IServiceCollection AddLedger(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<LedgerHostOptions>().Bind(configuration.GetSection(LedgerHostOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => LedgerContractCatalog.CreatePeer(
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value, sp.GetRequiredService<IOptions<LedgerHostOptions>>().Value));
+        services.AddSingleton<LedgerGateway>();
+        services.AddScoped<IdentityLedger>();
+        services.AddScoped<LedgerReadService>();
+        services.AddHostedService<LedgerPeerService>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapLedger(this IEndpointRouteBuilder app)
     {
         var g = app.MapGroup("/api/ledger").WithTags("Ledger").RequireAuthorization();
         // The peer key is public: clients verify receipts with it, even before they sign in.
-        g.MapGet("/peer", (LedgerReadService s) => s.Peer()).AllowAnonymous();
-        g.MapGet("/keys/{userId:guid}", (Guid userId, LedgerReadService s, CancellationToken ct) => s.RegisteredKeysAsync(userId, ct));
-        g.MapGet("/receipts/{id}", (string id, HttpContext http, LedgerReadService s, CancellationToken ct) =>
-            s.ReceiptAsync(id, http.User.UserId(), http.User.Role() == Role.PlatformAdmin, ct));
-        g.MapGet("/head", (LedgerReadService s, CancellationToken ct) => s.HeadAsync(ct));
-        g.MapGet("/blocks/{height:long}", (long height, HttpContext http, LedgerReadService s, CancellationToken ct) =>
-            s.BlockAsync(height, http.User.Role() == Role.PlatformAdmin, ct));
-        g.MapGet("/transactions/{id}", (string id, long? treeSize, HttpContext http, LedgerReadService s, CancellationToken ct) =>
-            s.TransactionAsync(id, treeSize, http.User.UserId(), http.User.Role() == Role.PlatformAdmin, ct));
-        g.MapGet("/consistency", (long from, long to, LedgerReadService s, CancellationToken ct) => s.ConsistencyAsync(from, to, ct));
+        g.MapGet("/peer", Peer).AllowAnonymous();
+        g.MapGet("/keys/{userId:guid}", RegisteredKeys);
+        g.MapGet("/receipts/{id}", Receipt);
+        g.MapGet("/head", Head);
+        g.MapGet("/blocks/{height:long}", Block);
+        g.MapGet("/transactions/{id}", Transaction);
+        g.MapGet("/consistency", Consistency);
         // A user's own access log: every transaction that names them.
-        g.MapGet("/mine", (long? before, int? limit, HttpContext http, LedgerReadService s, CancellationToken ct) =>
-            s.AboutAsync(http.User.UserId(), before, limit, ct));
-        g.MapGet("/about/{subject:guid}", (Guid subject, long? before, int? limit, LedgerReadService s, CancellationToken ct) =>
-            s.AboutAsync(subject, before, limit, ct)).RequireAuthorization(Policies.PlatformAdmin);
+        g.MapGet("/mine", Mine);
+        g.MapGet("/about/{subject:guid}", About).RequireAuthorization(Policies.PlatformAdmin);
         return app;
     }
+
+    private static PeerInfo Peer(LedgerReadService s) => s.Peer();
+
+    private static Task<RegisteredKeysResponse> RegisteredKeys(Guid userId, LedgerReadService s, CancellationToken ct) => s.RegisteredKeysAsync(userId, ct);
+
+    private static Task<LedgerReceipt> Receipt(string id, Caller caller, LedgerReadService s, CancellationToken ct) => s.ReceiptAsync(id, caller.Id, caller.IsAdmin, ct);
+
+    private static Task<BlockHeader> Head(LedgerReadService s, CancellationToken ct) => s.HeadAsync(ct);
+
+    private static Task<BlockResponse> Block(long height, Caller caller, LedgerReadService s, CancellationToken ct) => s.BlockAsync(height, caller.IsAdmin, ct);
+
+    private static Task<TransactionResponse> Transaction(string id, long? treeSize, Caller caller, LedgerReadService s, CancellationToken ct) =>
+        s.TransactionAsync(id, treeSize, caller.Id, caller.IsAdmin, ct);
+
+    private static Task<ConsistencyProofResult> Consistency(long from, long to, LedgerReadService s, CancellationToken ct) => s.ConsistencyAsync(from, to, ct);
+
+    private static Task<IReadOnlyList<TransactionSummary>> Mine(long? before, int? limit, Caller caller, LedgerReadService s, CancellationToken ct) =>
+        s.AboutAsync(caller.Id, before, limit, ct);
+
+    private static Task<IReadOnlyList<TransactionSummary>> About(Guid subject, long? before, int? limit, LedgerReadService s, CancellationToken ct) =>
+        s.AboutAsync(subject, before, limit, ct);
 }

@@ -4,18 +4,33 @@ namespace MedLedger.Server.Features.Organizations;
 
 public static class OrganizationEndpoints
 {
-    public static IEndpointRouteBuilder MapOrganizationEndpoints(this IEndpointRouteBuilder app)
+    public static IServiceCollection AddOrganizations(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddScoped<OrganizationDirectory>();
+        services.AddScoped<OrganizationService>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapOrganizations(this IEndpointRouteBuilder app)
     {
         var g = app.MapGroup("/api/organizations").WithTags("Organizations");
         // The directory of verified organizations is public: professionals need it to register.
-        g.MapGet("/", (OrganizationKind? kind, OrganizationService s, CancellationToken ct) => s.ListVerifiedAsync(kind, ct)).AllowAnonymous();
-        g.MapGet("/{id:guid}", (Guid id, HttpContext http, OrganizationService s, CancellationToken ct) =>
-            s.GetAsync(id, http.User.Identity?.IsAuthenticated == true ? http.User.OrganizationId() : null,
-                http.User.Identity?.IsAuthenticated == true ? http.User.Role() : Accounts.Role.Patient, ct)).AllowAnonymous();
-        g.MapPut("/{id:guid}", (Guid id, OrganizationUpdate u, HttpContext http, OrganizationService s, CancellationToken ct) =>
-            s.UpdateAsync(id, http.User.OrganizationId()!.Value, u, ct)).RequireAuthorization(Policies.OrganizationStaff);
-        g.MapGet("/{id:guid}/members", (Guid id, HttpContext http, OrganizationService s, CancellationToken ct) =>
-            s.MembersAsync(id, http.User.OrganizationId()!.Value, ct)).RequireAuthorization(Policies.OrganizationMember);
+        g.MapGet("/", List).AllowAnonymous();
+        g.MapGet("/{id:guid}", Get).AllowAnonymous();
+        g.MapPut("/{id:guid}", Update).RequireAuthorization(Policies.OrganizationStaff);
+        g.MapGet("/{id:guid}/members", Members).RequireAuthorization(Policies.OrganizationMember);
         return app;
     }
+
+    private static Task<IReadOnlyList<OrganizationResponse>> List(OrganizationKind? kind, OrganizationService s, CancellationToken ct) => s.ListVerifiedAsync(kind, ct);
+
+    /// <summary>Anonymous callers see verified organizations only (as a patient would).</summary>
+    private static Task<OrganizationResponse> Get(Guid id, Caller? caller, OrganizationService s, CancellationToken ct) =>
+        s.GetAsync(id, caller?.OrganizationId, caller?.Role ?? Accounts.Role.Patient, ct);
+
+    private static Task<OrganizationResponse> Update(Guid id, OrganizationUpdate u, Caller caller, OrganizationService s, CancellationToken ct) =>
+        s.UpdateAsync(id, caller.Organization, u, ct);
+
+    private static Task<IReadOnlyList<MemberResponse>> Members(Guid id, Caller caller, OrganizationService s, CancellationToken ct) =>
+        s.MembersAsync(id, caller.Organization, ct);
 }

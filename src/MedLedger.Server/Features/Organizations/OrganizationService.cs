@@ -1,17 +1,14 @@
 using MedLedger.Server.Features.Accounts;
+using MedLedger.Server.Features.Admin;
+using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Infrastructure.Data;
 using MedLedger.Server.Infrastructure.Errors;
 using Microsoft.EntityFrameworkCore;
 
 namespace MedLedger.Server.Features.Organizations;
 
-public sealed record OrganizationResponse(Guid Id, OrganizationKind Kind, string Name, string Address, double Latitude, double Longitude, string? ContactPhone, string? ContactEmail, VerificationStatus Verification, string? VerificationReason);
-
-public sealed record OrganizationUpdate(string Name, string Address, double Latitude, double Longitude, string? ContactPhone, string? ContactEmail);
-
-public sealed record MemberResponse(Guid UserId, Role Role, VerificationStatus Verification, string? LicenseNumber, byte[]? EncryptedProfile);
-
-public sealed class OrganizationService(MedLedgerDbContext db)
+/// <summary>Organizations: the public directory, profile management by their staff, founding at registration, admin verification.</summary>
+public sealed class OrganizationService(MedLedgerDbContext db, OrganizationDirectory directory, AccountDirectory accounts, IdentityLedger identityLedger, SecurityEventLog events)
 {
     internal static void ValidateProfile(Validator v, string? name, string? address, double lat, double lon, string? phone, string? email, string prefix = "")
     {
@@ -20,7 +17,7 @@ public sealed class OrganizationService(MedLedgerDbContext db)
         v.Require(lat is >= -90 and <= 90 && double.IsFinite(lat), prefix + "latitude", "latitude must be between -90 and 90.");
         v.Require(lon is >= -180 and <= 180 && double.IsFinite(lon), prefix + "longitude", "longitude must be between -180 and 180.");
         v.RequireText(phone, prefix + "contactPhone", 40, required: false);
-        v.Require(email is null || AccountService.IsEmail(email), prefix + "contactEmail", "contactEmail must be a valid address.");
+        v.Require(email is null || AccountRules.IsEmail(email), prefix + "contactEmail", "contactEmail must be a valid address.");
     }
 
     public async Task<IReadOnlyList<OrganizationResponse>> ListVerifiedAsync(OrganizationKind? kind, CancellationToken ct)
@@ -34,14 +31,29 @@ public sealed class OrganizationService(MedLedgerDbContext db)
     }
 
     /// <summary>Verified organizations are public directory entries; others only to their members and admins.</summary>
-    public async Task<OrganizationResponse> GetAsync(Guid id, Guid? callerOrg, Role callerRole, CancellationToken ct)
+    public async Task<OrganizationResponse> GetAsync(Guid id, Guid? callerOrg, Role? callerRole, CancellationToken ct) =>
+        await directory.VisibleAsync(id, null, callerOrg, callerRole, ct) ?? throw ProblemException.NotFound($"Organization {id}");
+
+    public Task<OrganizationKind?> KindOfAsync(Guid id, CancellationToken ct) => directory.KindOfAsync(id, ct);
+
+    /// <summary>Stages a pending organization in the current unit of work (registration saves it with the founder's account).</summary>
+    public Guid AddPending(NewOrganizationDto n, DateTimeOffset now)
     {
-        var o = await db.Organizations.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct);
-        if (o is null || (o.Verification != VerificationStatus.Approved && callerOrg != id && callerRole != Role.PlatformAdmin))
+        var org = new Organization
         {
-            throw ProblemException.NotFound($"Organization {id}");
-        }
-        return ToResponse(o);
+            Id = Guid.NewGuid(),
+            Kind = n.Kind,
+            Name = n.Name.Trim(),
+            Address = n.Address.Trim(),
+            Latitude = n.Latitude,
+            Longitude = n.Longitude,
+            ContactPhone = n.ContactPhone?.Trim(),
+            ContactEmail = n.ContactEmail?.Trim(),
+            Verification = VerificationStatus.Pending,
+            CreatedAt = now,
+        };
+        db.Organizations.Add(org);
+        return org.Id;
     }
 
     public async Task<OrganizationResponse> UpdateAsync(Guid id, Guid callerOrg, OrganizationUpdate u, CancellationToken ct)
@@ -71,16 +83,26 @@ public sealed class OrganizationService(MedLedgerDbContext db)
         {
             throw ProblemException.Forbidden("You can only list the members of your own organization.");
         }
-        return await db.Users.AsNoTracking().Where(u => u.OrganizationId == id)
-            .OrderBy(u => u.CreatedAt)
-            .Select(u => new MemberResponse(u.Id, u.Role, u.Verification, u.LicenseNumber, u.EncryptedProfile))
-            .ToListAsync(ct);
+        return (await accounts.MembersOfAsync(id, ct))
+            .Select(m => new MemberResponse(m.UserId, m.Role, m.Verification, m.LicenseNumber, m.EncryptedProfile)).ToList();
     }
 
-    public Task<bool> IsVerifiedMemberAsync(Guid userId, Guid organizationId, Role role, CancellationToken ct) =>
-        db.Users.AnyAsync(u => u.Id == userId && u.OrganizationId == organizationId && u.Role == role
-            && u.Verification == VerificationStatus.Approved && !u.Suspended, ct);
+    public async Task<IReadOnlyList<PendingOrganization>> PendingAsync(CancellationToken ct) =>
+        await db.Organizations.AsNoTracking().Where(o => o.Verification == VerificationStatus.Pending)
+            .OrderBy(o => o.CreatedAt).Select(o => new PendingOrganization(o.Id, o.Kind, o.Name, o.Address, o.CreatedAt)).ToListAsync(ct);
 
-    private static OrganizationResponse ToResponse(Organization o) =>
+    /// <summary>An admin's verification decision, anchored on the ledger before it is stored.</summary>
+    public async Task DecideVerificationAsync(Guid adminId, Guid orgId, bool approve, string? reason, CancellationToken ct)
+    {
+        var org = await db.Organizations.FirstOrDefaultAsync(o => o.Id == orgId, ct) ?? throw ProblemException.NotFound($"Organization {orgId}");
+        org.Verification = approve ? VerificationStatus.Approved : VerificationStatus.Rejected;
+        org.VerificationReason = reason;
+        org.ConcurrencyStamp = Guid.NewGuid();
+        await identityLedger.RecordVerificationAsync(adminId, orgId, "organization", approve, ct);
+        await db.SaveChangesAsync(ct);
+        await events.RecordAsync(approve ? SecurityEventKind.VerificationApproved : SecurityEventKind.VerificationRejected, adminId, orgId, "organization", ct);
+    }
+
+    internal static OrganizationResponse ToResponse(Organization o) =>
         new(o.Id, o.Kind, o.Name, o.Address, o.Latitude, o.Longitude, o.ContactPhone, o.ContactEmail, o.Verification, o.VerificationReason);
 }

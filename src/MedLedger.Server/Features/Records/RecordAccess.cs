@@ -1,16 +1,15 @@
+using MedLedger.Crypto;
 using MedLedger.Ledger.Contracts;
 using MedLedger.Server.Features.Accounts;
 using MedLedger.Server.Features.Admin;
 using MedLedger.Server.Features.Consent;
 using MedLedger.Server.Features.Ledger;
+using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.Data;
 using MedLedger.Server.Infrastructure.Errors;
 using Microsoft.EntityFrameworkCore;
 
 namespace MedLedger.Server.Features.Records;
-
-/// <summary>The caller as the access rules see them.</summary>
-public sealed record Caller(Guid Id, Role Role, Guid? OrganizationId);
 
 /// <summary>
 /// Who may read or write which record — the rules of DESIGN.md "Authorization" in one place:
@@ -19,16 +18,16 @@ public sealed record Caller(Guid Id, Role Role, Guid? OrganizationId);
 /// attached to a claim against their company and shared with them. Everyone else: never.
 /// Every refusal is recorded (security event + ledger records.access-denied).
 /// </summary>
-public sealed class RecordAccess(MedLedgerDbContext db, LedgerGateway ledger, SecurityEventLog events, TimeProvider clock)
+public sealed class RecordAccess(MedLedgerDbContext db, LedgerGateway ledger, SecurityEventLog events, TimeProvider clock, ConsentGrants consent)
 {
-    public const string MedicationRequest = "MedicationRequest";
+    public const string MedicationRequest = RecordCategories.MedicationRequest;
 
     /// <summary>The ledger's care state is the authority on assignments (the relational table only mirrors it for listing).</summary>
     public async Task<bool> IsAssignedAsync(Guid doctorId, Guid patientId, CancellationToken ct) =>
         await ledger.Peer.Queries.GetStateAsync(CareKeys.Assignment(patientId.ToString(), doctorId.ToString()), ct) is not null;
 
     /// <summary>The active grant that lets <paramref name="caller"/> read the record, or a refusal code.</summary>
-    public async Task<(ConsentGrant? Grant, string? Refusal)> ReadDecisionAsync(Caller caller, MedicalRecord record, CancellationToken ct)
+    public async Task<(ActiveGrant? Grant, string? Refusal)> ReadDecisionAsync(Caller caller, MedicalRecord record, CancellationToken ct)
     {
         var facts = await FactsAsync(caller, [record], ct);
         return Decide(caller, record, facts);
@@ -42,13 +41,13 @@ public sealed class RecordAccess(MedLedgerDbContext db, LedgerGateway ledger, Se
     }
 
     /// <summary>What the rules need to know, fetched once for a set of records.</summary>
-    private sealed record AccessFacts(HashSet<Guid> AssignedPatients, ILookup<Guid, ConsentGrant> GrantsByPatient, HashSet<Guid> ClaimLinkedRecords, DateTimeOffset Now);
+    private sealed record AccessFacts(HashSet<Guid> AssignedPatients, ILookup<Guid, ActiveGrant> GrantsByPatient, HashSet<Guid> ClaimLinkedRecords, DateTimeOffset Now);
 
     private async Task<AccessFacts> FactsAsync(Caller caller, IReadOnlyList<MedicalRecord> records, CancellationToken ct)
     {
         var patients = records.Select(r => r.PatientId).Distinct().ToList();
         var assigned = new HashSet<Guid>();
-        var grants = Array.Empty<ConsentGrant>().ToLookup(g => g.PatientId);
+        var grants = Array.Empty<ActiveGrant>().ToLookup(g => g.PatientId);
         var linked = new HashSet<Guid>();
         if (caller.Role is Role.Doctor or Role.Pharmacist or Role.InsurerStaff)
         {
@@ -62,9 +61,7 @@ public sealed class RecordAccess(MedLedgerDbContext db, LedgerGateway ledger, Se
                     }
                 }
             }
-            grants = (await db.Set<ConsentGrant>().AsNoTracking()
-                    .Where(g => g.GranteeId == caller.Id && g.RevokedAt == null && patients.Contains(g.PatientId)).ToListAsync(ct))
-                .ToLookup(g => g.PatientId);
+            grants = (await consent.ToGranteeAsync(caller.Id, patients, ct)).ToLookup(g => g.PatientId);
             if (caller.Role == Role.InsurerStaff && caller.OrganizationId is { } insurer)
             {
                 var ids = records.Select(r => r.Id).ToList();
@@ -76,7 +73,7 @@ public sealed class RecordAccess(MedLedgerDbContext db, LedgerGateway ledger, Se
     }
 
     /// <summary>The read rules themselves, over facts fetched beforehand (pure, so single and batch reads agree).</summary>
-    private static (ConsentGrant? Grant, string? Refusal) Decide(Caller caller, MedicalRecord record, AccessFacts facts)
+    private static (ActiveGrant? Grant, string? Refusal) Decide(Caller caller, MedicalRecord record, AccessFacts facts)
     {
         switch (caller.Role)
         {

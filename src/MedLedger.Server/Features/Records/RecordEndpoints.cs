@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.Errors;
 
@@ -6,28 +5,43 @@ namespace MedLedger.Server.Features.Records;
 
 public static class RecordEndpoints
 {
-    public static Caller Caller(this ClaimsPrincipal user) => new(user.UserId(), user.Role(), user.OrganizationId());
+    public static IServiceCollection AddRecords(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddScoped<RecordAccess>();
+        services.AddScoped<RecordService>();
+        services.AddScoped<SealedVersionReader>();
+        services.AddScoped<RecordWraps>();
+        return services;
+    }
 
-    public static IEndpointRouteBuilder MapRecordEndpoints(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapRecords(this IEndpointRouteBuilder app)
     {
         var g = app.MapGroup("/api/records").WithTags("Records");
-        g.MapPost("/{recordId:guid}/versions", async (Guid recordId, RecordUpload u, HttpContext http, RecordService s, CancellationToken ct) =>
-            {
-                var res = await s.WriteAsync(http.User.Caller(), recordId, u, ct);
-                return Results.Created($"/api/records/{recordId}/versions/{res.Version}", res);
-            })
-            .WithMetadata(new BodySizeLimit(RecordService.MaxUploadBodyBytes))
-            .RequireAuthorization(Policies.RecordAuthor);
-        g.MapGet("/", (Guid? patientId, string? category, DateTimeOffset? from, DateTimeOffset? to, Guid? author, HttpContext http, RecordService s, CancellationToken ct) =>
-            s.ListAsync(http.User.Caller(), patientId, category, from, to, author, ct)).RequireAuthorization(Policies.RecordReader);
-        g.MapGet("/{recordId:guid}", (Guid recordId, HttpContext http, RecordService s, CancellationToken ct) =>
-            s.ReadAsync(http.User.Caller(), recordId, null, ct)).RequireAuthorization(Policies.RecordReader);
-        g.MapGet("/{recordId:guid}/versions", (Guid recordId, HttpContext http, RecordService s, CancellationToken ct) =>
-            s.VersionsAsync(http.User.Caller(), recordId, ct)).RequireAuthorization(Policies.RecordReader);
-        g.MapGet("/{recordId:guid}/versions/{version:int}", (Guid recordId, int version, HttpContext http, RecordService s, CancellationToken ct) =>
-            s.ReadAsync(http.User.Caller(), recordId, version, ct)).RequireAuthorization(Policies.RecordReader);
-        g.MapGet("/readers", (Guid patientId, Guid? recordId, string category, HttpContext http, RecordService s, CancellationToken ct) =>
-            s.ReadersForNewVersionAsync(http.User.Caller(), patientId, recordId, category, ct)).RequireAuthorization(Policies.RecordAuthor);
+        g.MapPost("/{recordId:guid}/versions", Write).WithMetadata(new BodySizeLimit(RecordService.MaxUploadBodyBytes)).RequireAuthorization(Policies.RecordAuthor);
+        g.MapGet("/", List).RequireAuthorization(Policies.RecordReader);
+        g.MapGet("/{recordId:guid}", ReadLatest).RequireAuthorization(Policies.RecordReader);
+        g.MapGet("/{recordId:guid}/versions", Versions).RequireAuthorization(Policies.RecordReader);
+        g.MapGet("/{recordId:guid}/versions/{version:int}", ReadVersion).RequireAuthorization(Policies.RecordReader);
+        g.MapGet("/readers", Readers).RequireAuthorization(Policies.RecordAuthor);
         return app;
     }
+
+    private static async Task<IResult> Write(Guid recordId, RecordUpload u, Caller caller, RecordService s, CancellationToken ct)
+    {
+        var res = await s.WriteAsync(caller, recordId, u, ct);
+        return Results.Created($"/api/records/{recordId}/versions/{res.Version}", res);
+    }
+
+    private static Task<IReadOnlyList<RecordListItem>> List(Guid? patientId, string? category, DateTimeOffset? from, DateTimeOffset? to, Guid? author, Caller caller, RecordService s, CancellationToken ct) =>
+        s.ListAsync(caller, patientId, category, from, to, author, ct);
+
+    private static Task<SealedRecordResponse> ReadLatest(Guid recordId, Caller caller, RecordService s, CancellationToken ct) => s.ReadAsync(caller, recordId, null, ct);
+
+    private static Task<IReadOnlyList<int>> Versions(Guid recordId, Caller caller, RecordService s, CancellationToken ct) => s.VersionsAsync(caller, recordId, ct);
+
+    private static Task<SealedRecordResponse> ReadVersion(Guid recordId, int version, Caller caller, RecordService s, CancellationToken ct) =>
+        s.ReadAsync(caller, recordId, version, ct);
+
+    private static Task<IReadOnlyList<ReaderResponse>> Readers(Guid patientId, Guid? recordId, string category, Caller caller, RecordService s, CancellationToken ct) =>
+        s.ReadersForNewVersionAsync(caller, patientId, recordId, category, ct);
 }

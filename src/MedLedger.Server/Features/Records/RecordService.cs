@@ -7,6 +7,7 @@ using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Infrastructure.Blobs;
 using MedLedger.Server.Infrastructure.Data;
 using MedLedger.Server.Infrastructure.Errors;
+using MedLedger.Server.Infrastructure.Auth;
 using Microsoft.EntityFrameworkCore;
 
 namespace MedLedger.Server.Features.Records;
@@ -16,7 +17,15 @@ namespace MedLedger.Server.Features.Records;
 /// author's signature over header and ciphertext hash, the ledger anchor, who the wraps are for —
 /// and never sees a data key or plaintext.
 /// </summary>
-public sealed class RecordService(MedLedgerDbContext db, RecordAccess access, LedgerGateway ledger, IBlobStore blobs, TimeProvider clock)
+public sealed class RecordService(
+    MedLedgerDbContext db,
+    RecordAccess access,
+    LedgerGateway ledger,
+    IBlobStore blobs,
+    TimeProvider clock,
+    ConsentGrants consent,
+    AccountDirectory accounts,
+    SealedVersionReader sealedVersions)
 {
     /// <summary>Files up to 20 MiB of plaintext; AES-GCM adds a 16-byte tag.</summary>
     public const long MaxPlaintextBytes = 20L * 1024 * 1024;
@@ -24,20 +33,13 @@ public sealed class RecordService(MedLedgerDbContext db, RecordAccess access, Le
     /// <summary>Base64 of the largest ciphertext plus room for metadata.</summary>
     public const long MaxUploadBodyBytes = (MaxCiphertextBytes + 2) / 3 * 4 + 256 * 1024;
 
-    private static readonly HashSet<string> Categories = new(StringComparer.Ordinal)
-    {
-        "Observation", "Condition", "MedicationRequest", "DiagnosticReport", "AllergyIntolerance", "Immunization", "Procedure",
-        "CarePlan", "Encounter", "Patient", "Bundle", "Appointment", "Claim", "Coverage", "Consent", "DocumentReference", "File", "EmergencySummary",
-    };
-
-    public static bool IsKnownCategory(string c) => Categories.Contains(c);
 
     public async Task<RecordVersionResponse> WriteAsync(Caller caller, Guid recordId, RecordUpload u, CancellationToken ct)
     {
         var v = new Validator();
         v.Require(recordId != Guid.Empty, "recordId", "recordId must be a UUID chosen by the client.");
         v.Require(u.Version >= 1, "version", "version starts at 1.");
-        v.Require(IsKnownCategory(u.Category ?? ""), "category", "category must be a FHIR resource type MedLedger knows, or File.");
+        v.Require(RecordCategories.IsKnown(u.Category ?? ""), "category", "category must be a FHIR resource type MedLedger knows, or File.");
         v.RequireText(u.ContentType, "contentType", 128);
         v.Require(u.Nonce is { Length: 12 }, "nonce", "nonce must be 12 bytes.");
         v.Require(u.KeyCommitment is { Length: 32 }, "keyCommitment", "keyCommitment must be 32 bytes.");
@@ -153,11 +155,9 @@ public sealed class RecordService(MedLedgerDbContext db, RecordAccess access, Le
     public async Task<IReadOnlyList<ReaderResponse>> ReadersAsync(MedicalRecord record, Guid authorId, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var grants = (await db.Set<ConsentGrant>().AsNoTracking().Where(g => g.PatientId == record.PatientId && g.RevokedAt == null).ToListAsync(ct))
-            .Where(g => g.IsActive(now) && g.Covers(record.Id, record.Category)).ToList();
+        var grants = (await consent.OfPatientAsync(record.PatientId, ct)).Where(g => g.IsActive(now) && g.Covers(record.Id, record.Category)).ToList();
         var ids = grants.Select(g => g.GranteeId).Append(record.PatientId).Append(authorId).Distinct().ToList();
-        var users = await (from u in db.Users join k in db.KeyBundles on u.Id equals k.UserId where ids.Contains(u.Id) && !u.Suspended
-                           select new { u.Id, u.Role, u.OrganizationId, k.EncryptionPublicKey, k.SigningPublicKey }).AsNoTracking().ToListAsync(ct);
+        var users = await accounts.ActiveKeysAsync(ids, ct);
         var result = new List<ReaderResponse>();
         foreach (var u in users)
         {
@@ -178,7 +178,7 @@ public sealed class RecordService(MedLedgerDbContext db, RecordAccess access, Le
 
     public async Task<IReadOnlyList<ReaderResponse>> ReadersForNewVersionAsync(Caller caller, Guid patientId, Guid? recordId, string category, CancellationToken ct)
     {
-        if (!IsKnownCategory(category ?? ""))
+        if (!RecordCategories.IsKnown(category ?? ""))
         {
             throw ProblemException.Invalid("category", "category must be a FHIR resource type MedLedger knows, or File.");
         }
@@ -214,9 +214,7 @@ public sealed class RecordService(MedLedgerDbContext db, RecordAccess access, Le
             // Consent exists but this version was never wrapped for the caller (e.g. written before the grant, or after a revocation).
             throw await access.RefuseAsync(caller, recordId, record.PatientId, "no-consent", ct);
         }
-        var ciphertext = await blobs.GetAsync(row.CiphertextHash, ct)
-            ?? throw new InvalidOperationException($"Blob {row.CiphertextHash} is missing; run `medledger ledger verify`.");
-        var authorKey = await db.KeyBundles.AsNoTracking().Where(k => k.UserId == row.AuthorId).Select(k => k.SigningPublicKey).FirstAsync(ct);
+        var sealedVersion = await sealedVersions.BuildAsync(row, record.PatientId, record.Category, new WrapDto(wrap.ReaderId, wrap.ReaderKeyId, wrap.Enc, wrap.WrappedKey), ct);
         if (caller.Id != record.PatientId)
         {
             await ledger.SubmitSystemEventAsync(RecordReadContract.TypeName, new Dictionary<string, string>
@@ -227,14 +225,12 @@ public sealed class RecordService(MedLedgerDbContext db, RecordAccess access, Le
                 ["version"] = v.ToString(System.Globalization.CultureInfo.InvariantCulture),
             }, ct);
         }
-        return new SealedRecordResponse(recordId, v, record.PatientId, row.AuthorId, record.Category, row.ContentType, row.CreatedAtMs,
-            row.Nonce, row.KeyCommitment, row.Signature, ciphertext, new WrapDto(wrap.ReaderId, wrap.ReaderKeyId, wrap.Enc, wrap.WrappedKey),
-            row.LedgerTransactionId, authorKey);
+        return sealedVersion;
     }
 
     public async Task<IReadOnlyList<RecordListItem>> ListAsync(Caller caller, Guid? patientId, string? category, DateTimeOffset? from, DateTimeOffset? to, Guid? author, CancellationToken ct)
     {
-        if (category is not null && !IsKnownCategory(category))
+        if (category is not null && !RecordCategories.IsKnown(category))
         {
             throw ProblemException.Invalid("category", "Unknown category.");
         }

@@ -13,15 +13,6 @@ public sealed record KeyBundleUpload(
     byte[] PasswordWrappedPrivateKeys,
     byte[] RecoveryWrappedPrivateKeys);
 
-public sealed record NewOrganizationDto(
-    OrganizationKind Kind,
-    string Name,
-    string Address,
-    double Latitude,
-    double Longitude,
-    string? ContactPhone,
-    string? ContactEmail);
-
 /// <summary>
 /// The client chooses the user id (a random UUID) because it signs the ledger key registration
 /// for that id before the server has seen it.

@@ -1,0 +1,40 @@
+using MedLedger.Server.Infrastructure.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace MedLedger.Server.Features.Consent;
+
+/// <summary>A grant that has not been revoked, as other features see it: who may read what of whose, until when.</summary>
+public sealed record ActiveGrant(Guid Id, Guid PatientId, Guid GranteeId, ConsentScopeKind Scope, IReadOnlyList<string> Items, DateTimeOffset? ExpiresAt)
+{
+    public bool IsActive(DateTimeOffset now) => ExpiresAt is null || ExpiresAt > now;
+
+    /// <summary>Does the scope reach this record? All; listed categories; or listed record ids.</summary>
+    public bool Covers(Guid recordId, string category) => Covers(Scope, Items, recordId, category);
+
+    public static bool Covers(ConsentScopeKind scope, IReadOnlyList<string> items, Guid recordId, string category) => scope switch
+    {
+        ConsentScopeKind.All => true,
+        ConsentScopeKind.Categories => items.Contains(category, StringComparer.Ordinal),
+        ConsentScopeKind.Records => items.Contains(recordId.ToString(), StringComparer.Ordinal),
+        _ => false,
+    };
+}
+
+/// <summary>The Consent feature's read side: the unrevoked grants the record rules consult.</summary>
+public sealed class ConsentGrants(MedLedgerDbContext db)
+{
+    /// <summary>Unrevoked grants to <paramref name="granteeId"/> from any of <paramref name="patientIds"/>.</summary>
+    public async Task<IReadOnlyList<ActiveGrant>> ToGranteeAsync(Guid granteeId, IReadOnlyCollection<Guid> patientIds, CancellationToken ct) =>
+        (await db.Set<ConsentGrant>().AsNoTracking()
+            .Where(g => g.GranteeId == granteeId && g.RevokedAt == null && patientIds.Contains(g.PatientId)).ToListAsync(ct))
+        .Select(g => g.ToActiveGrant()).ToList();
+
+    /// <summary>Every unrevoked grant the patient made.</summary>
+    public async Task<IReadOnlyList<ActiveGrant>> OfPatientAsync(Guid patientId, CancellationToken ct) =>
+        (await db.Set<ConsentGrant>().AsNoTracking().Where(g => g.PatientId == patientId && g.RevokedAt == null).ToListAsync(ct))
+        .Select(g => g.ToActiveGrant()).ToList();
+
+    /// <summary>Ids of grants that have expired but were never revoked (their wraps are swept).</summary>
+    public async Task<IReadOnlyList<Guid>> ExpiredAsync(DateTimeOffset now, CancellationToken ct) =>
+        await db.Set<ConsentGrant>().Where(g => g.RevokedAt == null && g.ExpiresAt != null && g.ExpiresAt <= now).Select(g => g.Id).ToListAsync(ct);
+}

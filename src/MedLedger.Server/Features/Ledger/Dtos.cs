@@ -1,0 +1,17 @@
+using MedLedger.Ledger;
+
+namespace MedLedger.Server.Features.Ledger;
+
+public sealed record PeerInfo(string PeerId, byte[] PublicKey);
+
+public sealed record RegisteredKeysResponse(Guid UserId, byte[] SigningPublicKey, byte[] EncryptionPublicKey, LedgerReceipt Receipt);
+
+public sealed record BlockResponse(BlockHeader Header, byte[] HeaderHash, int TransactionCount, IReadOnlyList<string>? TransactionIds);
+
+public sealed record TransactionResponse(
+    string Id, string Type, string ActorId, long Nonce, long TimestampMs, IReadOnlyDictionary<string, string> Payload,
+    bool Valid, string? Reason, long LogIndex, long BlockHeight, byte[] LeafHash,
+    byte[] TransactionBytes, byte[] Signature,
+    long TreeSize, byte[] RootHash, IReadOnlyList<byte[]> InclusionProof, BlockHeader? SignedHead);
+
+public sealed record TransactionSummary(string Id, string Type, string ActorId, long TimestampMs, bool Valid, string? Reason, long LogIndex, long BlockHeight, IReadOnlyDictionary<string, string> Payload);

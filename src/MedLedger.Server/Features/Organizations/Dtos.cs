@@ -1,0 +1,37 @@
+using MedLedger.Server.Features.Accounts;
+
+namespace MedLedger.Server.Features.Organizations;
+
+public sealed record OrganizationResponse(Guid Id, OrganizationKind Kind, string Name, string Address, double Latitude, double Longitude, string? ContactPhone, string? ContactEmail, VerificationStatus Verification, string? VerificationReason);
+
+public sealed record OrganizationUpdate(string Name, string Address, double Latitude, double Longitude, string? ContactPhone, string? ContactEmail);
+
+public sealed record MemberResponse(Guid UserId, Role Role, VerificationStatus Verification, string? LicenseNumber, byte[]? EncryptedProfile);
+
+/// <summary>An organization founded at a professional's registration (pending until an admin verifies it).</summary>
+public sealed record NewOrganizationDto(
+    OrganizationKind Kind,
+    string Name,
+    string Address,
+    double Latitude,
+    double Longitude,
+    string? ContactPhone,
+    string? ContactEmail);
+
+/// <summary>An organization awaiting verification, as the admin's queue lists it.</summary>
+public sealed record PendingOrganization(Guid Id, OrganizationKind Kind, string Name, string Address, DateTimeOffset CreatedAt);
+
+/// <summary>An organization's verification state as sessions report it.</summary>
+public sealed record OrganizationVerification(VerificationStatus Status, string? Reason);
+
+/// <summary>Where an organization is: a query shape other features compose with their own tables (hospital search).</summary>
+public sealed class OrganizationPlace
+{
+    public Guid Id { get; init; }
+    public OrganizationKind Kind { get; init; }
+    public VerificationStatus Verification { get; init; }
+    public required string Name { get; init; }
+    public required string Address { get; init; }
+    public double Latitude { get; init; }
+    public double Longitude { get; init; }
+}

@@ -400,14 +400,14 @@ public sealed class BreakGlassContract : LedgerContract
     }
 }
 
-/// <summary>The hash a consent.grant anchors for its scope: SHA-256 of canonical("medledger/v1/consent-scope", kind, sorted items).</summary>
+/// <summary>The hash a consent.grant anchors for its scope: SHA-256 of canonical(<see cref="MedLedger.Crypto.ProtocolTags.ConsentScope"/>, kind, sorted items).</summary>
 public static class ConsentScopeHash
 {
     public static string Compute(string kind, IEnumerable<string> items)
     {
         ArgumentNullException.ThrowIfNull(items);
         var sorted = items.Order(StringComparer.Ordinal).ToList();
-        var bytes = new MedLedger.Crypto.CanonicalWriter("medledger/v1/consent-scope").String(kind).StringList(sorted).ToArray();
+        var bytes = new MedLedger.Crypto.CanonicalWriter(MedLedger.Crypto.ProtocolTags.ConsentScope).String(kind).StringList(sorted).ToArray();
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
     }
 }

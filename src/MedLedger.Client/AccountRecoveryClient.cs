@@ -21,20 +21,12 @@ public sealed record RecoveryCompleteRequest(string RecoveryTicket, byte[] NewAu
 
 public sealed partial class MedLedgerClient
 {
-    public const string PasswordChangeTag = "medledger/v1/password-change";
-    public const string RecoveryTag = "medledger/v1/recovery";
+    public const string PasswordChangeTag = ProtocolTags.PasswordChange;
+    public const string RecoveryTag = ProtocolTags.Recovery;
 
-    /// <summary>
-    /// The bytes signed with the user's signing key for a password change or recovery: they bind the new
-    /// authenticator, KDF parameters and password wrap to the user, so only a holder of the private keys can set them.
-    /// </summary>
-    public static byte[] PasswordMaterialBytes(string tag, Guid userId, byte[] newAuthKey, PasswordParameters kdf, byte[] newPasswordWrappedPrivateKeys)
-    {
-        ArgumentNullException.ThrowIfNull(kdf);
-        return new CanonicalWriter(tag).String(userId.ToString()).Bytes(newAuthKey)
-            .String(kdf.Algorithm).Int64(kdf.Iterations).Bytes(kdf.Salt)
-            .Bytes(newPasswordWrappedPrivateKeys).ToArray();
-    }
+    /// <summary>The bytes signed for a password change or recovery; the layout is <see cref="PasswordMaterial.SignedBytes(string, Guid, byte[], PasswordParameters, byte[])"/>.</summary>
+    public static byte[] PasswordMaterialBytes(string tag, Guid userId, byte[] newAuthKey, PasswordParameters kdf, byte[] newPasswordWrappedPrivateKeys) =>
+        PasswordMaterial.SignedBytes(tag, userId, newAuthKey, kdf, newPasswordWrappedPrivateKeys);
 
     /// <summary>
     /// Changes the signed-in user's password: unwraps the stored bundle with the current password (a wrong one throws

@@ -15,7 +15,7 @@ public sealed record Member(Guid UserId, Role Role, VerificationStatus Verificat
 
 public sealed partial class MedLedgerClient
 {
-    public const string EmergencySharePurpose = "medledger/v1/hospital-emergency-key";
+    public const string EmergencySharePurpose = ProtocolTags.HospitalEmergencyKey;
 
     /// <summary>
     /// Hospital staff: makes a fresh hospital emergency key pair here and seals its private key to each

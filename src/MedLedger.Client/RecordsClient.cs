@@ -80,14 +80,14 @@ public sealed partial class MedLedgerClient
     }
 
     /// <summary>Creates a record from a file (PDF, image…), up to 20 MiB.</summary>
-    public Task<RecordVersionInfo> CreateFileRecordAsync(byte[] content, string contentType, Guid? patientId = null, string category = "File", CancellationToken ct = default) =>
+    public Task<RecordVersionInfo> CreateFileRecordAsync(byte[] content, string contentType, Guid? patientId = null, string category = RecordCategories.File, CancellationToken ct = default) =>
         WriteVersionAsync(Guid.NewGuid(), 1, patientId ?? UserId, category, contentType, content, ct);
 
     /// <summary>A new version that links the previous one (same record id, version + 1).</summary>
     public async Task<RecordVersionInfo> AddVersionAsync(Guid recordId, byte[] content, string? contentType = null, CancellationToken ct = default)
     {
         var current = await SendAsync<SealedRecord>(HttpMethod.Get, $"/api/records/{recordId}", null, authorize: true, ct);
-        if (current.Category != "File" && (contentType ?? current.ContentType) == "application/fhir+json")
+        if (current.Category != RecordCategories.File && (contentType ?? current.ContentType) == "application/fhir+json")
         {
             var category = ValidateFhir(System.Text.Encoding.UTF8.GetString(content));
             if (category != current.Category)

@@ -144,4 +144,33 @@ public class CryptoVectorTests
         Assert.NotEqual(Hex(p["passwordNfcUtf8"]), Encoding.UTF8.GetBytes((string)p["password"]!));
         Assert.Equal(Hex(p["passwordNfcUtf8"]), Encoding.UTF8.GetBytes(MedLedger.Crypto.Unicode.Nfc.Normalize((string)p["password"]!)));
     }
+
+    [Fact]
+    public void Protocol_vectors_reproduce_the_password_material_layout_and_keep_its_two_tags_apart()
+    {
+        var m = FileVectors["protocol"]!["passwordMaterial"]!;
+        var kdf = new PasswordParameters((string)m["algorithm"]!, (int)m["iterations"]!, Hex(m["salt"]));
+        var userId = Guid.Parse((string)m["userId"]!);
+        var change = PasswordMaterial.SignedBytes(ProtocolTags.PasswordChange, userId, Hex(m["newAuthKey"]), kdf, Hex(m["newPasswordWrap"]));
+        var recovery = PasswordMaterial.SignedBytes(ProtocolTags.Recovery, userId, Hex(m["newAuthKey"]), kdf, Hex(m["newPasswordWrap"]));
+        Assert.Equal(Hex(m["passwordChangeSignedBytes"]), change);
+        Assert.Equal(Hex(m["recoverySignedBytes"]), recovery);
+        // Same fields, different tag: a password-change signature can never pass as a recovery one.
+        Assert.Equal(change.AsSpan(4 + ProtocolTags.PasswordChange.Length).ToArray(), recovery.AsSpan(4 + ProtocolTags.Recovery.Length).ToArray());
+        Assert.NotEqual(change, recovery);
+    }
+
+    [Fact]
+    public void Protocol_vectors_list_every_record_category_and_the_hospital_emergency_key_info()
+    {
+        var p = FileVectors["protocol"]!;
+        var categories = p["recordCategories"]!.AsArray().Select(c => (string)c!).ToList();
+        Assert.Equal(RecordCategories.All, categories);
+        Assert.All(categories, c => Assert.True(RecordCategories.IsKnown(c)));
+        Assert.False(RecordCategories.IsKnown("file"));
+        Assert.False(RecordCategories.IsKnown(null));
+        var h = p["hospitalEmergencyKey"]!;
+        Assert.Equal(ProtocolTags.HospitalEmergencyKey, (string)h["purpose"]!);
+        Assert.Equal(Hex(h["info"]), SealedSecret.Info(ProtocolTags.HospitalEmergencyKey, (string)h["context"]!));
+    }
 }

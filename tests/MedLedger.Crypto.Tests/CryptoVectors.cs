@@ -47,6 +47,7 @@ internal static class CryptoVectors
             ["envelope"] = Envelope(author, patientEnc, doctorEnc),
             ["sealedSecret"] = Sealed(doctorEnc),
             ["password"] = Password(author),
+            ["protocol"] = Protocol(),
         };
     }
 
@@ -253,6 +254,65 @@ internal static class CryptoVectors
                 ["recoveryCiphertext"] = X(account.Stored.RecoveryWrap.Ciphertext),
                 ["storedBundleJson"] = account.Stored.ToJson(),
             },
+        };
+    }
+
+    private static JsonObject Protocol()
+    {
+        // The layouts clients build from ProtocolTags outside this library's own types (docs/crypto-format.md section 13).
+        var userId = Guid.Parse("6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b");
+        var newAuthKey = Seq(0x50, 32);
+        var kdf = new PasswordParameters(PasswordParameters.Pbkdf2Sha256, PasswordParameters.MinimumIterations, Seq(0x70, 16));
+        var newPasswordWrap = Seq(0x90, 92);
+        const string hospitalId = "0b9e8f7a-6c5d-4e3f-9a2b-1c0d9e8f7a6b";
+        // Items are given unsorted (as a client may hold them): the hash is over the ordinal sort.
+        (string Kind, string[] Items)[] scopes =
+        [
+            ("all", []),
+            ("categories", ["Observation", "AllergyIntolerance", "Condition"]),
+            ("records", ["e2c1a0b9-8f7e-4d6c-9b5a-4f3e2d1c0b9a", "1a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d"]),
+        ];
+        var consent = new JsonArray();
+        foreach (var (kind, items) in scopes)
+        {
+            // Ledger ConsentScopeHash.Compute is checked against these by the ledger tests (this project does not reference the ledger).
+            var canonical = new CanonicalWriter(ProtocolTags.ConsentScope).String(kind).StringList(items.Order(StringComparer.Ordinal).ToList()).ToArray();
+            consent.Add(new JsonObject
+            {
+                ["kind"] = kind,
+                ["items"] = new JsonArray(items.Select(i => (JsonNode?)i).ToArray()),
+                ["canonical"] = X(canonical),
+                ["hash"] = X(SHA256.HashData(canonical)),
+            });
+        }
+        return new JsonObject
+        {
+            ["tags"] = new JsonObject
+            {
+                ["passwordChange"] = ProtocolTags.PasswordChange,
+                ["recovery"] = ProtocolTags.Recovery,
+                ["hospitalEmergencyKey"] = ProtocolTags.HospitalEmergencyKey,
+                ["consentScope"] = ProtocolTags.ConsentScope,
+            },
+            ["passwordMaterial"] = new JsonObject
+            {
+                ["userId"] = userId.ToString(),
+                ["newAuthKey"] = X(newAuthKey),
+                ["algorithm"] = kdf.Algorithm,
+                ["iterations"] = kdf.Iterations,
+                ["salt"] = X(kdf.Salt),
+                ["newPasswordWrap"] = X(newPasswordWrap),
+                ["passwordChangeSignedBytes"] = X(PasswordMaterial.SignedBytes(ProtocolTags.PasswordChange, userId, newAuthKey, kdf, newPasswordWrap)),
+                ["recoverySignedBytes"] = X(PasswordMaterial.SignedBytes(ProtocolTags.Recovery, userId, newAuthKey, kdf, newPasswordWrap)),
+            },
+            ["hospitalEmergencyKey"] = new JsonObject
+            {
+                ["purpose"] = ProtocolTags.HospitalEmergencyKey,
+                ["context"] = hospitalId,
+                ["info"] = X(SealedSecret.Info(ProtocolTags.HospitalEmergencyKey, hospitalId)),
+            },
+            ["consentScope"] = consent,
+            ["recordCategories"] = new JsonArray(RecordCategories.All.Select(c => (JsonNode?)c).ToArray()),
         };
     }
 

@@ -299,6 +299,28 @@ async ({ section, vectorsJson, extraJson }) => {
     await refuses('bundle with a substituted public key', 'CryptoIntegrityError', () => c.unlockWithKek(swapped, H(p.keyEncryptionKey)));
   }
 
+  if (section === 'protocol') {
+    const p = V.protocol, t = p.tags;
+    eq('password change tag', c.PASSWORD_CHANGE_TAG, t.passwordChange);
+    eq('recovery tag', c.RECOVERY_TAG, t.recovery);
+    eq('hospital emergency key purpose', c.HOSPITAL_EMERGENCY_KEY_PURPOSE, t.hospitalEmergencyKey);
+    eq('consent scope tag', c.CONSENT_SCOPE_TAG, t.consentScope);
+    const m = p.passwordMaterial;
+    const kdf = { algorithm: m.algorithm, iterations: m.iterations, salt: H(m.salt) };
+    eq('password change signed bytes', hex(c.passwordMaterialBytes(c.PASSWORD_CHANGE_TAG, m.userId, H(m.newAuthKey), kdf, H(m.newPasswordWrap))), m.passwordChangeSignedBytes);
+    eq('recovery signed bytes', hex(c.passwordMaterialBytes(c.RECOVERY_TAG, m.userId, H(m.newAuthKey), kdf, H(m.newPasswordWrap))), m.recoverySignedBytes);
+    const he = p.hospitalEmergencyKey;
+    eq('hospital emergency key sealed-secret info', hex(c.sealedSecretInfo(c.HOSPITAL_EMERGENCY_KEY_PURPOSE, he.context)), he.info);
+    for (const s of p.consentScope) {
+      eq(`consent scope '${s.kind}' canonical bytes`, hex(c.consentScopeBytes(s.kind, s.items)), s.canonical);
+      eq(`consent scope '${s.kind}' hash`, await c.consentScopeHash(s.kind, s.items), s.hash);
+    }
+    eq('record categories', JSON.stringify(c.RECORD_CATEGORIES), JSON.stringify(p.recordCategories));
+    check('every record category is known', p.recordCategories.every((x) => c.isKnownRecordCategory(x)));
+    check('category names are case-sensitive', !c.isKnownRecordCategory('file'));
+    eq('FHIR record categories', JSON.stringify(c.FHIR_RECORD_CATEGORIES), JSON.stringify(p.recordCategories.filter((x) => x !== 'File' && x !== 'EmergencySummary')));
+  }
+
   if (section === 'rfc6962') {
     const cctv = X;
     const leaves = [];

@@ -27,7 +27,7 @@ public static class RecordCommands
             var patientId = await ResolveUserAsync(client, p.GetValue(patient), ct);
             var bytes = await File.ReadAllBytesAsync(path.FullName, ct);
             var contentType = p.GetValue(contentTypeOption) ?? GuessType(path.Name);
-            var category = p.GetValue(type) ?? "File";
+            var category = p.GetValue(type) ?? MedLedger.Crypto.RecordCategories.File;
             RecordVersionInfo info = null!;
             await AnsiConsole.Status().StartAsync("Sealing and uploading…", async _ =>
                 info = contentType == "application/fhir+json"

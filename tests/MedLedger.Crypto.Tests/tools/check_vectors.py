@@ -131,5 +131,19 @@ for purpose, key, nonce, ctname, aadname in (("password", H(p["keyEncryptionKey"
     check("private key wrap " + purpose, aad.hex() == w[aadname] and AESGCM(key).encrypt(H(nonce), H(w["plaintext"]), aad).hex() == w[ctname])
 check("private key plaintext", w["plaintext"] == keys["authorEncryption"]["privateKey"] + keys["authorSigning"]["privateKey"])
 
+pr = V["protocol"]; t = pr["tags"]; m = pr["passwordMaterial"]
+for name, tag in (("passwordChange", "medledger/v1/password-change"), ("recovery", "medledger/v1/recovery")):
+    sb = W(tag).str(m["userId"]).bytes(H(m["newAuthKey"])).str(m["algorithm"]).i64(m["iterations"]).bytes(H(m["salt"])).bytes(H(m["newPasswordWrap"])).b
+    check("password material " + name, t[name] == tag and sb.hex() == m[name + "SignedBytes"])
+he = pr["hospitalEmergencyKey"]
+check("hospital emergency key info", t["hospitalEmergencyKey"] == he["purpose"] == "medledger/v1/hospital-emergency-key"
+      and W("medledger/v1/sealed-secret").str(he["purpose"]).str(he["context"]).b.hex() == he["info"])
+for cs in pr["consentScope"]:
+    items = sorted(cs["items"], key=lambda x: x.encode("utf-16-be"))  # ordinal = UTF-16 code unit order
+    w = W("medledger/v1/consent-scope").str(cs["kind"]); w.b += struct.pack(">I", len(items))
+    for i in items: w.str(i)
+    check("consent scope " + cs["kind"], t["consentScope"] == "medledger/v1/consent-scope" and w.b.hex() == cs["canonical"] and hashlib.sha256(w.b).hexdigest() == cs["hash"])
+check("record categories", pr["recordCategories"][-2:] == ["File", "EmergencySummary"] and len(set(pr["recordCategories"])) == len(pr["recordCategories"]))
+
 print("FAILED: %d" % len(fails) if fails else "all checks passed")
 sys.exit(1 if fails else 0)

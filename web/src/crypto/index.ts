@@ -33,3 +33,7 @@ export {
   generateKeyBundle, protectKeys, createVault, unlockWithKek, unlockWithPassword, unlockWithRecoveryCode, changePassword,
   recoverWithCode, storedBundleToJson, storedBundleFromJson,
 } from './keyVault';
+export {
+  type RecordCategory, PASSWORD_CHANGE_TAG, RECOVERY_TAG, HOSPITAL_EMERGENCY_KEY_PURPOSE, CONSENT_SCOPE_TAG, passwordMaterialBytes,
+  consentScopeBytes, consentScopeHash, RECORD_CATEGORIES, FILE_CATEGORY, EMERGENCY_SUMMARY_CATEGORY, FHIR_RECORD_CATEGORIES, isKnownRecordCategory,
+} from './protocol';

@@ -3,6 +3,8 @@
 // an unknown resourceType, missing required elements, repeating elements that are not arrays, nulls,
 // malformed ids and dates. Each message names the element path so the patient can fix the file.
 
+import { FHIR_RECORD_CATEGORIES } from '../crypto';
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
@@ -107,10 +109,7 @@ const ID_RE = /^[A-Za-z0-9\-.]{1,64}$/;
 const ELEMENT_NAME_RE = /^_?[A-Za-z][A-Za-z0-9_]*$/;
 
 /** Resource types a record may hold (the server's categories minus File and EmergencySummary); the others only inside bundles. */
-export const STORABLE_RESOURCE_TYPES: readonly string[] = [
-  'Observation', 'Condition', 'MedicationRequest', 'DiagnosticReport', 'AllergyIntolerance', 'Immunization', 'Procedure',
-  'CarePlan', 'Encounter', 'Patient', 'Bundle', 'Appointment', 'Claim', 'Coverage', 'Consent', 'DocumentReference',
-];
+export const STORABLE_RESOURCE_TYPES: readonly string[] = FHIR_RECORD_CATEGORIES;
 
 export class FhirValidationError extends Error {
   constructor(message: string) {

@@ -2,12 +2,14 @@
 // keys are made and unlocked on this device; the server sees only the derived authentication key, wrapped
 // private keys, public keys and signed transactions.
 import {
-  CanonicalWriter,
   CryptoIntegrityError,
   changePassword as rewrapUnderNewPassword,
   createVault,
   derivePasswordKeys,
   fromBase64,
+  PASSWORD_CHANGE_TAG,
+  passwordMaterialBytes,
+  RECOVERY_TAG,
   recoverWithCode,
   sign,
   toBase64,
@@ -99,10 +101,6 @@ export interface RecoveryBundle {
   expiresAt: string;
 }
 
-/** Domain tags of the signed password material (AccountRecoveryClient.cs PasswordChangeTag / RecoveryTag). */
-const PASSWORD_CHANGE_TAG = 'medledger/v1/password-change';
-const RECOVERY_TAG = 'medledger/v1/recovery';
-
 /** The client-side password rule: the server never sees the password, so it cannot enforce one. */
 export const MIN_PASSWORD_LENGTH = 12;
 
@@ -129,11 +127,6 @@ function storedFromOwn(own: OwnKeyBundle): StoredKeyBundle {
     passwordWrap: wrapFromBytes(fromBase64(own.passwordWrappedPrivateKeys)),
     recoveryWrap: wrapFromBytes(fromBase64(own.recoveryWrappedPrivateKeys)),
   };
-}
-
-/** The bytes signed to prove possession of the keys a new password wrap protects (AccountService.PasswordMaterialBytes). */
-function passwordMaterialBytes(tag: string, userId: string, newAuthKey: Bytes, kdf: PasswordParameters, wrap: Bytes): Bytes {
-  return new CanonicalWriter(tag).string(userId).bytes(newAuthKey).string(kdf.algorithm).int64(kdf.iterations).bytes(kdf.salt).bytes(wrap).toBytes();
 }
 
 // ---------- sign-in ----------

@@ -3,12 +3,11 @@
 // the patient's EmergencySummary wrap for the hospital emergency key, whose private half reaches this
 // doctor only sealed to their own key. Everything is opened here, in memory.
 import { bytesEqual, wipe } from '../crypto/bytes';
-import { fromBase64, openSecret, publicKeyFromPrivate, sealedSecretFromJson, toBase64 } from '../crypto';
+import { fromBase64, HOSPITAL_EMERGENCY_KEY_PURPOSE, openSecret, publicKeyFromPrivate, sealedSecretFromJson, toBase64 } from '../crypto';
 import { receiptTransaction, type LedgerReceipt } from '../ledger';
 import { api } from '../app/http';
 import { requireSession } from '../app/session';
 import { checkReceipt, signTransaction, VerificationError } from './ledger';
-import { EMERGENCY_SHARE_PURPOSE } from './hospitalEmergencyKey';
 import { openSealed, type DecryptedRecord, type SealedRecordWire } from './records';
 
 /** The reason codes BreakGlassContract accepts (never free text: the ledger is readable by many). */
@@ -89,7 +88,7 @@ async function verifiedHospitalKey(hospitalId: string): Promise<HospitalKeyWire>
 
 async function openHospitalKey(sealedJsonBase64: string, hospitalId: string): Promise<{ privateKey: Uint8Array; publicKey: Uint8Array }> {
   const s = requireSession();
-  const privateKey = await openSecret(s.keys.encryption, EMERGENCY_SHARE_PURPOSE, hospitalId, sealedSecretFromJson(fromBase64(sealedJsonBase64)));
+  const privateKey = await openSecret(s.keys.encryption, HOSPITAL_EMERGENCY_KEY_PURPOSE, hospitalId, sealedSecretFromJson(fromBase64(sealedJsonBase64)));
   return { privateKey, publicKey: await publicKeyFromPrivate(privateKey) };
 }
 

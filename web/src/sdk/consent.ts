@@ -1,7 +1,7 @@
 // Consent as the patient's browser carries it out (RecordsClient.GrantConsentAsync / RevokeConsentAsync):
 // every covered record version's data key is unwrapped here and wrapped for the grantee's ledger-checked
 // key; the patient signs consent.grant; the server stores the wraps only after the grant commits.
-import { CanonicalWriter, sha256, toBase64, toHex } from '../crypto';
+import { consentScopeHash, toBase64 } from '../crypto';
 import type { Role } from '../app/http';
 import { api } from '../app/http';
 import { requireSession } from '../app/session';
@@ -46,13 +46,6 @@ export function grantStatus(g: Grant, now = Date.now()): GrantStatus {
 
 export function listGrants(): Promise<Grant[]> {
   return api.get<Grant[]>('/api/consents');
-}
-
-/** ConsentScopeHash.Compute: SHA-256 of canonical("medledger/v1/consent-scope", kind, ordinal-sorted items), lowercase hex. */
-export async function consentScopeHash(kind: string, items: readonly string[]): Promise<string> {
-  // JS string comparison is by UTF-16 code unit, the same order as StringComparer.Ordinal.
-  const sorted = [...items].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return toHex(await sha256(new CanonicalWriter('medledger/v1/consent-scope').string(kind).stringList(sorted).toBytes()));
 }
 
 export function grantPlan(scope: ConsentScope, items: readonly string[]): Promise<GrantPlanItem[]> {

@@ -1,6 +1,6 @@
 // The patient's side of emergency access (EmergencyClient.cs): an EmergencySummary record wrapped for
 // a hospital's emergency key, the key accepted only when its staff-signed publication is on the ledger.
-import { fromBase64, toBase64, utf8 } from '../crypto';
+import { EMERGENCY_SUMMARY_CATEGORY, fromBase64, toBase64, utf8 } from '../crypto';
 import { receiptTransaction, type LedgerReceipt } from '../ledger';
 import { api } from '../app/http';
 import { requireSession } from '../app/session';
@@ -60,7 +60,7 @@ export async function verifiedHospitalKey(hospitalId: string): Promise<VerifiedH
 /** The patient's latest EmergencySummary record, decrypted here (null when there is none yet). */
 export async function currentSummary(): Promise<{ record: DecryptedRecord; summary: EmergencySummary | null } | null> {
   const s = requireSession();
-  const list = await listRecords({ patientId: s.tokens.user.id, category: 'EmergencySummary' });
+  const list = await listRecords({ patientId: s.tokens.user.id, category: EMERGENCY_SUMMARY_CATEGORY });
   if (!list.length) return null;
   const newest = [...list].sort((a, b) => b.updatedAtMs - a.updatedAtMs)[0]!;
   const record = await openRecord(newest.recordId);
@@ -92,7 +92,7 @@ export async function saveEmergencySummary(
   const s = requireSession();
   onStep?.('Encrypting and saving the summary…');
   const written = await writeRecord({
-    patientId: s.tokens.user.id, category: 'EmergencySummary', contentType: EMERGENCY_SUMMARY_CONTENT_TYPE,
+    patientId: s.tokens.user.id, category: EMERGENCY_SUMMARY_CATEGORY, contentType: EMERGENCY_SUMMARY_CONTENT_TYPE,
     content: utf8(JSON.stringify(summary)), recordId: existingRecordId ?? undefined,
   });
   for (const h of hospitals) {

@@ -1,15 +1,12 @@
 // The hospital emergency key (src/MedLedger.Client/EmergencyClient.cs): made here by hospital staff,
 // its private key sealed to each verified doctor's ledger-registered encryption key and then
 // forgotten; the public key is anchored by a staff-signed emergency.hospital-key transaction.
-import { hpkeDeriveKeyPair, randomBytes, sealSecret, sealedSecretToJson, toBase64, utf8 } from '../crypto';
+import { HOSPITAL_EMERGENCY_KEY_PURPOSE, hpkeDeriveKeyPair, randomBytes, sealSecret, sealedSecretToJson, toBase64, utf8 } from '../crypto';
 import { receiptTransaction, type LedgerReceipt } from '../ledger';
 import { api, ApiProblem } from '../app/http';
 import { requireSession } from '../app/session';
 import { organizationMembers } from './care';
 import { checkReceipt, signTransaction, VerificationError, verifiedPublicKeys } from './ledger';
-
-/** HPKE purpose of the hospital emergency key shares (EmergencyService.SharePurpose); the context is the hospital id. */
-export const EMERGENCY_SHARE_PURPOSE = 'medledger/v1/hospital-emergency-key';
 
 export interface EmergencyKey {
   hospitalId: string;
@@ -41,7 +38,7 @@ export async function publishHospitalEmergencyKey(onProgress?: (done: number, to
     for (const doctor of doctors) {
       onProgress?.(shares.length, doctors.length);
       const keys = await verifiedPublicKeys(doctor.userId);
-      const sealed = await sealSecret(keys.encryptionPublicKey, EMERGENCY_SHARE_PURPOSE, hospitalId, pair.privateKey);
+      const sealed = await sealSecret(keys.encryptionPublicKey, HOSPITAL_EMERGENCY_KEY_PURPOSE, hospitalId, pair.privateKey);
       shares.push({ doctorId: doctor.userId, sealed: toBase64(utf8(sealedSecretToJson(sealed))) });
     }
     onProgress?.(shares.length, doctors.length);

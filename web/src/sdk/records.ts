@@ -2,7 +2,7 @@
 // sealing and opening happen here; the server only ever sees ciphertext, wraps and signed anchors.
 import {
   encryptionKeyId, fromBase64, openRecord as openEnvelope, sealRecord, sha256, toBase64, toHex, unwrapDataKey, addReader,
-  type KeyWrap, type RecordEnvelope, type RecordHeader,
+  FHIR_RECORD_CATEGORIES, RECORD_CATEGORIES, type KeyWrap, type RecordEnvelope, type RecordHeader,
 } from '../crypto';
 import { recordHeaderBytes, ciphertextHash } from '../crypto/envelope';
 import type { LedgerReceipt } from '../ledger';
@@ -16,14 +16,11 @@ export const MAX_RECORD_BYTES = 20 * 1024 * 1024;
 
 export const FHIR_CONTENT_TYPE = 'application/fhir+json';
 
-/** Categories the server accepts (RecordService.Categories): FHIR resource types, File and EmergencySummary. */
-export const RECORD_CATEGORIES = [
-  'Observation', 'Condition', 'MedicationRequest', 'DiagnosticReport', 'AllergyIntolerance', 'Immunization', 'Procedure',
-  'CarePlan', 'Encounter', 'Patient', 'Bundle', 'Appointment', 'Claim', 'Coverage', 'Consent', 'DocumentReference', 'File', 'EmergencySummary',
-] as const;
+/** Categories the server accepts (RecordCategories.All); defined once in crypto/protocol.ts. */
+export { RECORD_CATEGORIES };
 
 /** The FHIR resource types a record may hold (every category but File and EmergencySummary). */
-export const FHIR_CATEGORIES: readonly string[] = RECORD_CATEGORIES.filter((c) => c !== 'File' && c !== 'EmergencySummary');
+export const FHIR_CATEGORIES: readonly string[] = FHIR_RECORD_CATEGORIES;
 
 export interface RecordSummary {
   recordId: string;

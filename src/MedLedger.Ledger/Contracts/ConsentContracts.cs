@@ -1,0 +1,95 @@
+using System.Globalization;
+
+namespace MedLedger.Ledger.Contracts;
+
+/// <summary>
+/// consent.grant — payload grantId, patientId, granteeId, scope (all|categories|records), scopeHash,
+/// purpose, expiresAtMs (0 = no expiry). Only the patient grants, signing with their own key.
+/// </summary>
+public sealed class ConsentGrantContract : LedgerContract
+{
+    public const string TypeName = "consent.grant";
+    public override string Type => TypeName;
+
+    public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context) =>
+        ContractChecks.RequireActorIs(tx, state, "patientId", "only the patient grants consent to their records");
+
+    public override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        ArgumentNullException.ThrowIfNull(state);
+        if (ContractChecks.RequireIds(tx, "grantId", "patientId", "granteeId") is { } r)
+        {
+            return r;
+        }
+        if (tx.Get("scope") is not ("all" or "categories" or "records") || !ContractChecks.IsHash(tx.Get("scopeHash")))
+        {
+            return LedgerRejection.Malformed("scope must be all, categories or records, with a scopeHash");
+        }
+        if (!long.TryParse(tx.Get("expiresAtMs"), NumberStyles.None, CultureInfo.InvariantCulture, out var expires) || (expires != 0 && expires <= tx.TimestampMs))
+        {
+            return LedgerRejection.Malformed("expiresAtMs must be 0 or a time after the grant");
+        }
+        if (state.Get(IdentityKeys.Signing(tx.Get("granteeId")!)) is null)
+        {
+            return LedgerRejection.Conflict("the grantee has no registered keys");
+        }
+        return state.Get(CareKeys.Consent(tx.Get("grantId")!)) is not null ? LedgerRejection.Conflict("this grant id is already used") : null;
+    }
+
+    public override void Apply(LedgerTransaction tx, IStateWriter state, ContractContext context)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        ArgumentNullException.ThrowIfNull(state);
+        var id = tx.Get("grantId")!;
+        state.Put(CareKeys.Consent(id), "active");
+        state.Put(CareKeys.ConsentPatient(id), tx.Get("patientId")!);
+        state.Put(CareKeys.ConsentGrantee(id), tx.Get("granteeId")!);
+        state.Put(CareKeys.ConsentExpires(id), tx.Get("expiresAtMs")!);
+    }
+}
+
+/// <summary>consent.revoke — payload grantId, patientId. Only the granting patient revokes; revoking twice is refused.</summary>
+public sealed class ConsentRevokeContract : LedgerContract
+{
+    public const string TypeName = "consent.revoke";
+    public override string Type => TypeName;
+
+    public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context) =>
+        ContractChecks.RequireActorIs(tx, state, "patientId", "only the patient revokes consent");
+
+    public override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        ArgumentNullException.ThrowIfNull(state);
+        if (ContractChecks.RequireIds(tx, "grantId", "patientId") is { } r)
+        {
+            return r;
+        }
+        var id = tx.Get("grantId")!;
+        if (state.Get(CareKeys.ConsentPatient(id)) != tx.Get("patientId"))
+        {
+            return LedgerRejection.Forbidden("this grant is not the patient's");
+        }
+        return state.Get(CareKeys.Consent(id)) == "active" ? null : LedgerRejection.Conflict("the grant is not active");
+    }
+
+    public override void Apply(LedgerTransaction tx, IStateWriter state, ContractContext context)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        ArgumentNullException.ThrowIfNull(state);
+        state.Put(CareKeys.Consent(tx.Get("grantId")!), "revoked");
+    }
+}
+
+/// <summary>The hash a consent.grant anchors for its scope: SHA-256 of canonical(<see cref="MedLedger.Crypto.ProtocolTags.ConsentScope"/>, kind, sorted items).</summary>
+public static class ConsentScopeHash
+{
+    public static string Compute(string kind, IEnumerable<string> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var sorted = items.Order(StringComparer.Ordinal).ToList();
+        var bytes = new MedLedger.Crypto.CanonicalWriter(MedLedger.Crypto.ProtocolTags.ConsentScope).String(kind).StringList(sorted).ToArray();
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+    }
+}

@@ -1,0 +1,93 @@
+using System.Globalization;
+
+namespace MedLedger.Ledger.Contracts;
+
+/// <summary>
+/// records.write — payload recordId, version, patientId, ciphertextHash, headerHash (hex SHA-256).
+/// Signed by the author: the patient, or a doctor currently assigned to the patient. Versions are
+/// consecutive from 1 and a record never changes patient.
+/// </summary>
+public sealed class RecordWriteContract : UserSignedContract
+{
+    public const string TypeName = "records.write";
+    public override string Type => TypeName;
+
+    public override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        ArgumentNullException.ThrowIfNull(state);
+        if (ContractChecks.RequireIds(tx, "recordId", "patientId") is { } r)
+        {
+            return r;
+        }
+        if (!ContractChecks.IsHash(tx.Get("ciphertextHash")) || !ContractChecks.IsHash(tx.Get("headerHash")))
+        {
+            return LedgerRejection.Malformed("ciphertextHash and headerHash must be lowercase hex SHA-256");
+        }
+        if (!long.TryParse(tx.Get("version"), NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version < 1)
+        {
+            return LedgerRejection.Malformed("version must be a positive integer");
+        }
+        var recordId = tx.Get("recordId")!;
+        var patientId = tx.Get("patientId")!;
+        if (tx.ActorId != patientId && state.Get(CareKeys.Assignment(patientId, tx.ActorId)) is null)
+        {
+            return LedgerRejection.Forbidden("only the patient or an assigned doctor writes the patient's records");
+        }
+        var current = long.Parse(state.Get(CareKeys.RecordVersion(recordId)) ?? "0", CultureInfo.InvariantCulture);
+        if (version != current + 1)
+        {
+            return LedgerRejection.Conflict($"record {recordId} is at version {current}; the next version is {current + 1}");
+        }
+        var owner = state.Get(CareKeys.RecordPatient(recordId));
+        return owner is not null && owner != patientId ? LedgerRejection.Conflict("a record cannot change patient") : null;
+    }
+
+    public override void Apply(LedgerTransaction tx, IStateWriter state, ContractContext context)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        ArgumentNullException.ThrowIfNull(state);
+        state.Put(CareKeys.RecordVersion(tx.Get("recordId")!), tx.Get("version")!);
+        state.Put(CareKeys.RecordPatient(tx.Get("recordId")!), tx.Get("patientId")!);
+    }
+}
+
+/// <summary>
+/// records.read — a peer-signed system event: readerId read recordId (version) of patientId; and
+/// records.access-denied — readerId was refused recordId (reason code). Both change no state; they are the audit trail.
+/// </summary>
+public sealed class RecordReadContract : LedgerContract
+{
+    public const string TypeName = "records.read";
+    public override string Type => TypeName;
+
+    public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context) =>
+        context is not null && context.IsSignedByPeer(tx) ? null : LedgerRejection.Forbidden("read events are recorded by a peer");
+
+    public override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return ContractChecks.RequireIds(tx, "readerId", "recordId", "patientId")
+            ?? (state.Get(CareKeys.RecordPatient(tx.Get("recordId")!)) == tx.Get("patientId") ? null : LedgerRejection.Conflict("unknown record for this patient"));
+    }
+
+    public override void Apply(LedgerTransaction tx, IStateWriter state, ContractContext context)
+    {
+    }
+}
+
+public sealed class RecordAccessDeniedContract : LedgerContract
+{
+    public const string TypeName = "records.access-denied";
+    public override string Type => TypeName;
+
+    public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context) =>
+        context is not null && context.IsSignedByPeer(tx) ? null : LedgerRejection.Forbidden("refusals are recorded by a peer");
+
+    public override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context) =>
+        ContractChecks.RequireIds(tx, "readerId") ?? (string.IsNullOrEmpty(tx.Get("reason")) ? LedgerRejection.Malformed("reason code is required") : null);
+
+    public override void Apply(LedgerTransaction tx, IStateWriter state, ContractContext context)
+    {
+    }
+}

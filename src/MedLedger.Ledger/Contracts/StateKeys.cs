@@ -1,0 +1,16 @@
+namespace MedLedger.Ledger.Contracts;
+
+/// <summary>State keys of the care, record, consent and emergency contracts.</summary>
+public static class CareKeys
+{
+    public static string Assignment(string patientId, string doctorId) => $"care/{patientId}/{doctorId}";
+    public static string RecordVersion(string recordId) => $"record/{recordId}/version";
+    public static string RecordPatient(string recordId) => $"record/{recordId}/patient";
+    public static string Consent(string grantId) => $"consent/{grantId}";
+    public static string ConsentPatient(string grantId) => $"consent/{grantId}/patient";
+    public static string ConsentGrantee(string grantId) => $"consent/{grantId}/grantee";
+    public static string ConsentExpires(string grantId) => $"consent/{grantId}/expires";
+    public static string Emergency(string patientId, string hospitalId) => $"emergency/{patientId}/{hospitalId}";
+    public static string HospitalEmergencyKey(string hospitalId) => $"emergency-key/{hospitalId}";
+    public static string HospitalEmergencyKeyTransaction(string hospitalId) => $"emergency-key/{hospitalId}/tx";
+}

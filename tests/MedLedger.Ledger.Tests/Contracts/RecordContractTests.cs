@@ -1,0 +1,34 @@
+using MedLedger.Ledger.Contracts;
+
+namespace MedLedger.Ledger.Tests;
+
+/// <summary>The record contracts (records.write, records.read, records.access-denied), against a real SQLite-backed peer.</summary>
+public sealed class RecordContractTests : ContractPeerTestBase
+{
+    [Fact]
+    public async Task Record_versions_are_consecutive_and_never_change_patient()
+    {
+        var record = Guid.NewGuid().ToString();
+        Assert.Equal(LedgerRejectionKind.Conflict, await Refused(Write(_patient, record, _patient.Id, 2)));
+        await _peer.SubmitAsync(Write(_patient, record, _patient.Id, 1));
+        Assert.Equal(LedgerRejectionKind.Conflict, await Refused(Write(_patient, record, _patient.Id, 1)));
+        Assert.Equal(LedgerRejectionKind.Forbidden, await Refused(Write(_other, record, _patient.Id, 2)));
+        Assert.Equal(LedgerRejectionKind.Conflict, await Refused(Write(_other, record, _other.Id, 2)));
+        await _peer.SubmitAsync(Write(_patient, record, _patient.Id, 2));
+        Assert.Equal("2", await _peer.Queries.GetStateAsync(CareKeys.RecordVersion(record)));
+        var bad = _patient.Tx(RecordWriteContract.TypeName, new() { ["recordId"] = record, ["version"] = "3", ["patientId"] = _patient.Id, ["ciphertextHash"] = "nothex", ["headerHash"] = new string('b', 64) });
+        Assert.Equal(LedgerRejectionKind.Malformed, await Refused(bad));
+    }
+
+    [Fact]
+    public async Task Read_and_refusal_events_are_peer_only()
+    {
+        var record = Guid.NewGuid().ToString();
+        await _peer.SubmitAsync(Write(_patient, record, _patient.Id, 1));
+        var forged = _doctor.Tx(RecordReadContract.TypeName, new() { ["readerId"] = _doctor.Id, ["recordId"] = record, ["patientId"] = _patient.Id });
+        Assert.Equal(LedgerRejectionKind.Forbidden, await Refused(forged));
+        var ok = await _peer.SubmitAsync(_peer.CreateSystemTransaction(RecordReadContract.TypeName, new Dictionary<string, string> { ["readerId"] = _doctor.Id, ["recordId"] = record, ["patientId"] = _patient.Id }));
+        Assert.True(ok.Valid);
+        Assert.True((await _peer.SubmitAsync(_peer.CreateSystemTransaction(RecordAccessDeniedContract.TypeName, new Dictionary<string, string> { ["readerId"] = _doctor.Id, ["reason"] = "no-consent" }))).Valid);
+    }
+}

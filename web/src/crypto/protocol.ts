@@ -1,0 +1,59 @@
+// Protocol constants and signed layouts built outside the crypto types themselves, mirroring
+// src/MedLedger.Crypto (ProtocolTags.cs, PasswordMaterial.cs, RecordCategories.cs) and the ledger's
+// ConsentScopeHash. testdata/crypto-vectors.json ("protocol") pins them to the C# bytes.
+import { sha256, toHex, type Bytes } from './bytes';
+import { CanonicalWriter } from './canonical';
+import type { PasswordParameters } from './password';
+
+/** Tag of the signed password change (ProtocolTags.PasswordChange). */
+export const PASSWORD_CHANGE_TAG = 'medledger/v1/password-change';
+/** Tag of the signed account recovery: same layout as the password change (ProtocolTags.Recovery). */
+export const RECOVERY_TAG = 'medledger/v1/recovery';
+/** Sealed-secret purpose of a hospital's emergency private key sealed to its doctors; the context is the hospital id (ProtocolTags.HospitalEmergencyKey). */
+export const HOSPITAL_EMERGENCY_KEY_PURPOSE = 'medledger/v1/hospital-emergency-key';
+/** Tag of the consent-scope hash a consent.grant anchors (ProtocolTags.ConsentScope). */
+export const CONSENT_SCOPE_TAG = 'medledger/v1/consent-scope';
+
+/**
+ * The bytes signed when setting new password material (PasswordMaterial.SignedBytes):
+ * canonical(tag).String(userId).Bytes(newAuthKey).String(algorithm).Int64(iterations).Bytes(salt).Bytes(newPasswordWrap).
+ * userId is the lower-case UUID, as C# Guid.ToString() writes it.
+ */
+export function passwordMaterialBytes(tag: string, userId: string, newAuthKey: Bytes, kdf: PasswordParameters, newPasswordWrap: Bytes): Bytes {
+  return new CanonicalWriter(tag).string(userId).bytes(newAuthKey)
+    .string(kdf.algorithm).int64(kdf.iterations).bytes(kdf.salt)
+    .bytes(newPasswordWrap).toBytes();
+}
+
+/** canonical(CONSENT_SCOPE_TAG).String(kind).StringList(items in ordinal order): what the consent-scope hash is taken over. */
+export function consentScopeBytes(kind: string, items: readonly string[]): Bytes {
+  // JS string comparison is by UTF-16 code unit, the same order as StringComparer.Ordinal.
+  const sorted = [...items].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return new CanonicalWriter(CONSENT_SCOPE_TAG).string(kind).stringList(sorted).toBytes();
+}
+
+/** ConsentScopeHash.Compute: lower-case hex SHA-256 of consentScopeBytes(kind, items). */
+export async function consentScopeHash(kind: string, items: readonly string[]): Promise<string> {
+  return toHex(await sha256(consentScopeBytes(kind, items)));
+}
+
+/** The record categories the server accepts (RecordCategories.All): FHIR R4 resource types, then File and EmergencySummary. */
+export const RECORD_CATEGORIES = [
+  'Observation', 'Condition', 'MedicationRequest', 'DiagnosticReport', 'AllergyIntolerance', 'Immunization', 'Procedure',
+  'CarePlan', 'Encounter', 'Patient', 'Bundle', 'Appointment', 'Claim', 'Coverage', 'Consent', 'DocumentReference', 'File', 'EmergencySummary',
+] as const;
+
+export type RecordCategory = (typeof RECORD_CATEGORIES)[number];
+
+/** Category of any upload that is not a FHIR resource (RecordCategories.File). */
+export const FILE_CATEGORY = 'File';
+/** Category of a patient's emergency summary (RecordCategories.EmergencySummary). */
+export const EMERGENCY_SUMMARY_CATEGORY = 'EmergencySummary';
+
+/** The FHIR resource types a record may hold: every category but File and EmergencySummary. */
+export const FHIR_RECORD_CATEGORIES: readonly string[] = RECORD_CATEGORIES.filter((c) => c !== FILE_CATEGORY && c !== EMERGENCY_SUMMARY_CATEGORY);
+
+/** RecordCategories.IsKnown. */
+export function isKnownRecordCategory(category: string | null | undefined): category is RecordCategory {
+  return category != null && (RECORD_CATEGORIES as readonly string[]).includes(category);
+}

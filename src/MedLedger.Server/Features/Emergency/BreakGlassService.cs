@@ -1,4 +1,3 @@
-using MedLedger.Crypto;
 using MedLedger.Ledger.Contracts;
 using MedLedger.Server.Features.Accounts;
 using MedLedger.Server.Features.Admin;

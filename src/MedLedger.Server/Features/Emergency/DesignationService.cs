@@ -1,14 +1,9 @@
 using MedLedger.Crypto;
 using MedLedger.Ledger.Contracts;
-using MedLedger.Server.Features.Accounts;
-using MedLedger.Server.Features.Admin;
 using MedLedger.Server.Features.Ledger;
-using MedLedger.Server.Features.Organizations;
 using MedLedger.Server.Features.Records;
-using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.Data;
 using MedLedger.Server.Infrastructure.Errors;
-using MedLedger.Server.Infrastructure.Messaging;
 using Microsoft.EntityFrameworkCore;
 
 namespace MedLedger.Server.Features.Emergency;

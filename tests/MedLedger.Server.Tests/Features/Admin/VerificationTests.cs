@@ -4,7 +4,7 @@ using MedLedger.Server.Features.Admin;
 using MedLedger.Server.Features.Organizations;
 using MedLedger.Server.Tests.Infrastructure;
 
-namespace MedLedger.Server.Tests;
+namespace MedLedger.Server.Tests.Features.Admin;
 
 /// <summary>Organizations and professionals act only after a platform admin verified them.</summary>
 public abstract class VerificationFlows : IAsyncLifetime

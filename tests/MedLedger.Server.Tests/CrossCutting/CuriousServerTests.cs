@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Role = MedLedger.Client.Role;
 
-namespace MedLedger.Server.Tests.Records;
+namespace MedLedger.Server.Tests.CrossCutting;
 
 /// <summary>
 /// Plays a curious server: after a realistic session through the SDK, everything the server holds —

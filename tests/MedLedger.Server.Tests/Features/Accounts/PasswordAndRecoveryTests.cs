@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Role = MedLedger.Client.Role;
 
-namespace MedLedger.Server.Tests;
+namespace MedLedger.Server.Tests.Features.Accounts;
 
 /// <summary>Password change and account recovery, end to end through the SDK and the real pipeline.</summary>
 public sealed class PasswordAndRecoveryTests : IAsyncLifetime
@@ -118,7 +118,7 @@ public sealed class PasswordAndRecoveryTests : IAsyncLifetime
     private async Task<byte[]> CurrentAuthKeyAsync(Account a, string password)
     {
         using var http = _host.CreateClient();
-        var pre = await (await http.PostJson("/api/auth/prelogin", new PreloginRequest(a.Email))).Read<Features.Accounts.PreloginResponse>();
+        var pre = await (await http.PostJson("/api/auth/prelogin", new PreloginRequest(a.Email))).Read<MedLedger.Server.Features.Accounts.PreloginResponse>();
         return PasswordKeys.Derive(password, new PasswordParameters(pre.Kdf.Algorithm, pre.Kdf.Iterations, pre.Kdf.Salt)).AuthenticationKey;
     }
 
@@ -365,7 +365,7 @@ public sealed class PasswordAndRecoveryTests : IAsyncLifetime
         // A recovery ticket is not a sign-in ticket, even with the right emailed code.
         using (var http = _host.CreateClient())
         {
-            var asLogin = await http.PostJson("/api/auth/login/verify", new VerifyOtpRequest(start.Ticket, Features.Accounts.OtpMethod.Email, code));
+            var asLogin = await http.PostJson("/api/auth/login/verify", new VerifyOtpRequest(start.Ticket, MedLedger.Server.Features.Accounts.OtpMethod.Email, code));
             Assert.Equal(HttpStatusCode.Unauthorized, asLogin.StatusCode);
             await asLogin.Problem();
         }
@@ -377,7 +377,7 @@ public sealed class PasswordAndRecoveryTests : IAsyncLifetime
         using (var http = _host.CreateClient())
         {
             // Nor is the completion ticket.
-            var asLogin = await http.PostJson("/api/auth/login/verify", new VerifyOtpRequest(bundle.RecoveryTicket, Features.Accounts.OtpMethod.Email, code));
+            var asLogin = await http.PostJson("/api/auth/login/verify", new VerifyOtpRequest(bundle.RecoveryTicket, MedLedger.Server.Features.Accounts.OtpMethod.Email, code));
             Assert.Equal(HttpStatusCode.Unauthorized, asLogin.StatusCode);
         }
 

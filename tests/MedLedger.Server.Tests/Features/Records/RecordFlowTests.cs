@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Role = MedLedger.Client.Role;
 
-namespace MedLedger.Server.Tests.Records;
+namespace MedLedger.Server.Tests.Features.Records;
 
 /// <summary>Records, consent, care and their refusals, end to end through the SDK and the real pipeline.</summary>
 public sealed class RecordFlowTests : IAsyncLifetime
@@ -239,7 +239,7 @@ public sealed class RecordFlowTests : IAsyncLifetime
         }, keys.Signing.PrivateKey);
         using var raw = _host.CreateClient();
         raw.DefaultRequestHeaders.Authorization = new("Bearer", await patient.Client.GetAccessTokenAsync());
-        var upload = new Features.Records.RecordUpload(1, patient.Id, "Observation", "application/fhir+json", header.CreatedAtUnixMs, env.Nonce, env.KeyCommitment, env.Signature, tampered,
+        var upload = new MedLedger.Server.Features.Records.RecordUpload(1, patient.Id, "Observation", "application/fhir+json", header.CreatedAtUnixMs, env.Nonce, env.KeyCommitment, env.Signature, tampered,
             [new WrapDto(patient.Id, env.Wraps[0].ReaderKeyId, env.Wraps[0].Enc, env.Wraps[0].WrappedKey)], SignedTransactionDto.From(tx));
         var res = await raw.PostJson($"/api/records/{recordId}/versions", upload);
         Assert.Equal((HttpStatusCode)422, res.StatusCode);
@@ -278,6 +278,6 @@ public sealed class RecordFlowTests : IAsyncLifetime
         _host.Clock.Advance(TimeSpan.FromHours(2));
         Assert.Equal(HttpStatusCode.Forbidden, (await Assert.ThrowsAsync<MedLedgerApiException>(() => doctors[0].Client.OpenRecordAsync(rec.RecordId))).Status);
         await using var scope = _host.App.Services.CreateAsyncScope();
-        Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<Features.Consent.ConsentService>().SweepExpiredAsync(CancellationToken.None));
+        Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<MedLedger.Server.Features.Consent.ConsentService>().SweepExpiredAsync(CancellationToken.None));
     }
 }

@@ -1,7 +1,8 @@
-using MedLedger.Server.Tests.Infrastructure;
+using MedLedger.Server.Tests.Features.Accounts;
+using MedLedger.Server.Tests.Features.Admin;
 using MedLedger.Testing;
 
-namespace MedLedger.Server.Tests;
+namespace MedLedger.Server.Tests.Infrastructure;
 
 /// <summary>One real PostgreSQL 15 cluster for the whole collection; each test class gets its own database.</summary>
 public sealed class PostgresFixture : IAsyncLifetime

@@ -8,7 +8,7 @@ using MedLedger.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace MedLedger.Server.Tests;
+namespace MedLedger.Server.Tests.Features.Accounts;
 
 public abstract class AccountFlows : IAsyncLifetime
 {

@@ -1,5 +1,3 @@
-using MedLedger.Server.Tests.Features.Accounts;
-using MedLedger.Server.Tests.Features.Admin;
 using MedLedger.Testing;
 
 namespace MedLedger.Server.Tests.Infrastructure;
@@ -23,15 +21,3 @@ public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>
     public const string Name = "PostgreSQL";
 }
 
-/// <summary>The same account and organization flows as on SQLite, against real PostgreSQL.</summary>
-[Collection(PostgresCollection.Name)]
-public sealed class PostgresVerificationTests(PostgresFixture pg) : VerificationFlows
-{
-    protected override Task<TestHost> StartHostAsync() => pg.StartHostAsync();
-}
-
-[Collection(PostgresCollection.Name)]
-public sealed class PostgresAccountTests(PostgresFixture pg) : AccountFlows
-{
-    protected override Task<TestHost> StartHostAsync(Action<IDictionary<string, string?>>? configure = null) => pg.StartHostAsync(configure);
-}

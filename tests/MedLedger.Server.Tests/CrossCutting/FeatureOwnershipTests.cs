@@ -48,9 +48,9 @@ public sealed class FeatureOwnershipTests
 
     /// <summary>Deliberate cross-feature reads for the scan's own test; never called.</summary>
     private static IQueryable<Guid> Probe(MedLedgerDbContext db) =>
-        db.Set<Features.Records.MedicalRecord>().Where(r => r.PatientId != Guid.Empty).Select(r => r.Id)
+        db.Set<MedLedger.Server.Features.Records.MedicalRecord>().Where(r => r.PatientId != Guid.Empty).Select(r => r.Id)
             .Concat(db.Users.Where(u => u.Email != "").Select(u => u.Id))
-            .Concat(db.Set<Features.Consent.ConsentGrant>().Select(g => g.Id));
+            .Concat(db.Set<MedLedger.Server.Features.Consent.ConsentGrant>().Select(g => g.Id));
 
     /// <summary>Entity CLR type full name → owning feature, from the EF model itself (no database needed).</summary>
     private static Dictionary<string, string> EntityOwners()

@@ -24,10 +24,10 @@ public sealed class SdkWorld(TestHost host)
         var (request, _) = MedLedgerClient.PrepareAdmin(email, password);
         await using (var scope = host.App.Services.CreateAsyncScope())
         {
-            await scope.ServiceProvider.GetRequiredService<RegistrationService>().CreateAdminAsync(new Features.Accounts.CreateAdminRequest(request.UserId, request.Email, request.AuthKey,
+            await scope.ServiceProvider.GetRequiredService<RegistrationService>().CreateAdminAsync(new MedLedger.Server.Features.Accounts.CreateAdminRequest(request.UserId, request.Email, request.AuthKey,
                 new KdfParametersDto(request.Kdf.Algorithm, request.Kdf.Iterations, request.Kdf.Salt),
-                new Features.Accounts.KeyBundleUpload(request.Keys.SigningPublicKey, request.Keys.EncryptionPublicKey, request.Keys.PasswordWrappedPrivateKeys, request.Keys.RecoveryWrappedPrivateKeys),
-                new Features.Ledger.SignedTransactionDto(request.KeyRegistration.Transaction, request.KeyRegistration.Signature)), CancellationToken.None);
+                new MedLedger.Server.Features.Accounts.KeyBundleUpload(request.Keys.SigningPublicKey, request.Keys.EncryptionPublicKey, request.Keys.PasswordWrappedPrivateKeys, request.Keys.RecoveryWrappedPrivateKeys),
+                new MedLedger.Server.Features.Ledger.SignedTransactionDto(request.KeyRegistration.Transaction, request.KeyRegistration.Signature)), CancellationToken.None);
         }
         return await LoginAsync(email, password, MedLedger.Client.Role.PlatformAdmin, null);
     }

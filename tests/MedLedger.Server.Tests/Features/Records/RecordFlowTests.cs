@@ -11,44 +11,15 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Role = MedLedger.Client.Role;
 
-namespace MedLedger.Server.Tests.Records;
+namespace MedLedger.Server.Tests.Features.Records;
 
-/// <summary>Records, consent, care and their refusals, end to end through the SDK and the real pipeline.</summary>
-public sealed class RecordFlowTests : IAsyncLifetime
+/// <summary>Records: create, list, open, version and their refusals, end to end through the SDK and the real pipeline.</summary>
+public sealed class RecordFlowTests : RecordTestBase
 {
-    private TestHost _host = null!;
-    private SdkWorld _world = null!;
-    private SdkUser _admin = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = await TestHost.StartAsync();
-        _world = new SdkWorld(_host);
-        _admin = await _world.AdminAsync();
-    }
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
-
-    private static string Fhir(string file) => File.ReadAllText(Repo.TestData("fhir-r4", file));
-
-    private async Task<T> Db<T>(Func<MedLedgerDbContext, Task<T>> f)
-    {
-        await using var scope = _host.App.Services.CreateAsyncScope();
-        return await f(scope.ServiceProvider.GetRequiredService<MedLedgerDbContext>());
-    }
-
-    private async Task<IReadOnlyList<StoredLike>> LedgerAbout(Guid subject)
-    {
-        var rows = await _host.Service<LedgerGateway>().Peer.Queries.GetTransactionsAboutAsync(subject.ToString(), null, 1000);
-        return rows.Select(r => new StoredLike(r.Transaction.Type, r.Transaction.Payload)).ToList();
-    }
-
-    private sealed record StoredLike(string Type, IReadOnlyDictionary<string, string> Payload);
-
     [Fact]
     public async Task Patient_creates_lists_opens_and_versions_a_fhir_record()
     {
-        var patient = await _world.RegisterAsync(Role.Patient);
+        var patient = await World.RegisterAsync(Role.Patient);
         var json = Fhir("Condition-For-Patient-f001.json");
         var created = await patient.Client.CreateFhirRecordAsync(json);
         Assert.Equal("Condition", created.Category);
@@ -83,7 +54,7 @@ public sealed class RecordFlowTests : IAsyncLifetime
     [Fact]
     public async Task Invalid_fhir_is_refused_on_the_client_and_nothing_is_sent()
     {
-        var patient = await _world.RegisterAsync(Role.Patient);
+        var patient = await World.RegisterAsync(Role.Patient);
         var ex = Assert.Throws<FhirValidationException>(() => MedLedgerClient.ValidateFhir(Fhir("SmartPatientA.json")));
         Assert.Contains("status", ex.Message, StringComparison.OrdinalIgnoreCase);
         await Assert.ThrowsAsync<FhirValidationException>(() => patient.Client.CreateFhirRecordAsync("{\"resourceType\":\"Observation\",\"bogus\":1}"));
@@ -93,14 +64,14 @@ public sealed class RecordFlowTests : IAsyncLifetime
     [Fact]
     public async Task Files_up_to_20_MiB_are_accepted_and_larger_bodies_get_413()
     {
-        var patient = await _world.RegisterAsync(Role.Patient);
+        var patient = await World.RegisterAsync(Role.Patient);
         var pdf = new byte[256 * 1024];
         Random.Shared.NextBytes(pdf);
         var created = await patient.Client.CreateFileRecordAsync(pdf, "application/pdf");
         Assert.Equal(pdf, (await patient.Client.OpenRecordAsync(created.RecordId)).Content);
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => patient.Client.CreateFileRecordAsync(new byte[(20 * 1024 * 1024) + 1], "application/pdf"));
 
-        using var raw = _host.CreateClient();
+        using var raw = Host.CreateClient();
         raw.DefaultRequestHeaders.Authorization = new("Bearer", await patient.Client.GetAccessTokenAsync());
         var huge = new StringContent("{\"ciphertext\":\"" + new string('A', 29 * 1024 * 1024) + "\"}", Encoding.UTF8, "application/json");
         var res = await raw.PostAsync($"/api/records/{Guid.NewGuid()}/versions", huge);
@@ -109,64 +80,17 @@ public sealed class RecordFlowTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Doctor_reads_only_while_assigned_and_consented_and_revocation_stops_new_versions()
-    {
-        var (staff, doctors) = await _world.HospitalAsync(_admin, "General", 1);
-        var doctor = doctors[0];
-        var patient = await _world.RegisterAsync(Role.Patient);
-        var record = await patient.Client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json"));
-
-        // Assigned, but no consent yet: refused.
-        await staff.Client.AssignDoctorAsync(doctor.Id, patient.Id);
-        var noConsent = await Assert.ThrowsAsync<MedLedgerApiException>(() => doctor.Client.OpenRecordAsync(record.RecordId));
-        Assert.Equal(HttpStatusCode.Forbidden, noConsent.Status);
-
-        // Assigned without consent: listing the patient shows nothing the doctor cannot read.
-        Assert.Empty(await doctor.Client.ListRecordsAsync(patientId: patient.Id));
-        var grant = await patient.Client.GrantConsentAsync(doctor.Id, ConsentScope.All, purpose: "treatment");
-        Assert.Equal(record.RecordId, Assert.Single(await doctor.Client.ListRecordsAsync(patientId: patient.Id)).RecordId);
-        Assert.Single(await doctor.Client.ListRecordsAsync(patientId: patient.Id, author: patient.Id));
-        Assert.Empty(await doctor.Client.ListRecordsAsync(patientId: patient.Id, author: doctor.Id));
-        Assert.True(grant.Active);
-        var read = await doctor.Client.OpenRecordAsync(record.RecordId);
-        Assert.Equal(Fhir("Condition-For-Patient-f001.json"), Encoding.UTF8.GetString(read.Content));
-        Assert.Contains(await LedgerAbout(patient.Id), t => t.Type == "records.read" && t.Payload["readerId"] == doctor.Id.ToString());
-
-        // The doctor writes a diagnosis for the patient; the patient reads it.
-        var diagnosis = await doctor.Client.CreateFhirRecordAsync(Fhir("condition-example2.json"), patient.Id);
-        Assert.Equal("example2", System.Text.Json.JsonDocument.Parse((await patient.Client.OpenRecordAsync(diagnosis.RecordId)).Content).RootElement.GetProperty("id").GetString());
-
-        // New versions by the patient are wrapped for the consented doctor…
-        await patient.Client.AddVersionAsync(record.RecordId, Encoding.UTF8.GetBytes(Fhir("Condition-For-Patient-f001.json")));
-        Assert.Equal(2, (await doctor.Client.OpenRecordAsync(record.RecordId)).Version);
-
-        // …until revocation: wraps are deleted, reads refused, and later versions never include the doctor.
-        await patient.Client.RevokeConsentAsync(grant.Id);
-        var revoked = await Assert.ThrowsAsync<MedLedgerApiException>(() => doctor.Client.OpenRecordAsync(record.RecordId, 2));
-        Assert.Equal(HttpStatusCode.Forbidden, revoked.Status);
-        var v3 = await patient.Client.AddVersionAsync(record.RecordId, Encoding.UTF8.GetBytes(Fhir("Condition-For-Patient-f001.json")));
-        Assert.False(await Db(db => db.Set<RecordWrap>().AnyAsync(w => w.RecordId == record.RecordId && w.ReaderId == doctor.Id && w.GrantId != null)));
-        Assert.False(await Db(db => db.Set<RecordWrap>().AnyAsync(w => w.RecordId == record.RecordId && w.Version == v3.Version && w.ReaderId == doctor.Id)));
-        Assert.Contains(await LedgerAbout(patient.Id), t => t.Type == "consent.revoke");
-
-        // Unassigned: the doctor can no longer write for the patient either.
-        await staff.Client.UnassignDoctorAsync(doctor.Id, patient.Id);
-        var write = await Assert.ThrowsAsync<MedLedgerApiException>(() => doctor.Client.CreateFhirRecordAsync(Fhir("condition-example2.json"), patient.Id));
-        Assert.Equal(HttpStatusCode.Forbidden, write.Status);
-    }
-
-    [Fact]
     public async Task Attackers_are_refused_and_every_refusal_is_recorded()
     {
-        var (staffA, doctorsA) = await _world.HospitalAsync(_admin, "Hospital A", 2);
-        var (_, doctorsB) = await _world.HospitalAsync(_admin, "Hospital B", 1);
+        var (staffA, doctorsA) = await World.HospitalAsync(Admin, "Hospital A", 2);
+        var (_, doctorsB) = await World.HospitalAsync(Admin, "Hospital B", 1);
         var assignedNoConsent = doctorsA[0];
         var unassignedWithConsent = doctorsA[1];
         var otherHospital = doctorsB[0];
-        var pharmacist = await _world.VerifiedAsync(_admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Pharmacy");
-        var insurer = await _world.VerifiedAsync(_admin, Role.InsurerStaff, OrganizationKind.Insurer, "Insurer");
-        var patient = await _world.RegisterAsync(Role.Patient);
-        var intruder = await _world.RegisterAsync(Role.Patient);
+        var pharmacist = await World.VerifiedAsync(Admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Pharmacy");
+        var insurer = await World.VerifiedAsync(Admin, Role.InsurerStaff, OrganizationKind.Insurer, "Insurer");
+        var patient = await World.RegisterAsync(Role.Patient);
+        var intruder = await World.RegisterAsync(Role.Patient);
         var condition = await patient.Client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json"));
         var prescription = await patient.Client.CreateFhirRecordAsync(Fhir("medicationrequest0302.json"));
 
@@ -199,7 +123,7 @@ public sealed class RecordFlowTests : IAsyncLifetime
         Assert.Equal("MedicationRequest", (await pharmacist.Client.OpenRecordAsync(prescription.RecordId)).Category);
         Assert.Equal(prescription.RecordId, Assert.Single(await pharmacist.Client.ListRecordsAsync()).RecordId);
         Assert.Empty(await insurer.Client.ListRecordsAsync());
-        await using (var scope = _host.App.Services.CreateAsyncScope())
+        await using (var scope = Host.App.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<MedLedgerDbContext>();
             db.Set<ClaimRecordLink>().Add(new ClaimRecordLink { ClaimId = Guid.NewGuid(), RecordId = condition.RecordId, InsurerOrganizationId = insurer.OrganizationId!.Value });
@@ -212,14 +136,14 @@ public sealed class RecordFlowTests : IAsyncLifetime
         var list = await Assert.ThrowsAsync<MedLedgerApiException>(() => intruder.Client.ListRecordsAsync(patientId: patient.Id));
         Assert.Equal(HttpStatusCode.Forbidden, list.Status);
         Assert.Equal(HttpStatusCode.Forbidden, (await Assert.ThrowsAsync<MedLedgerApiException>(() => staffA.Client.FetchSealedAsync(condition.RecordId))).Status);
-        Assert.Equal(HttpStatusCode.Forbidden, (await Assert.ThrowsAsync<MedLedgerApiException>(() => _admin.Client.FetchSealedAsync(condition.RecordId))).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Assert.ThrowsAsync<MedLedgerApiException>(() => Admin.Client.FetchSealedAsync(condition.RecordId))).Status);
     }
 
     [Fact]
     public async Task Tampered_or_foreign_uploads_are_refused_and_store_nothing()
     {
-        var patient = await _world.RegisterAsync(Role.Patient);
-        var other = await _world.RegisterAsync(Role.Patient);
+        var patient = await World.RegisterAsync(Role.Patient);
+        var other = await World.RegisterAsync(Role.Patient);
         // A patient cannot write into someone else's record space.
         var e = await Assert.ThrowsAsync<MedLedgerApiException>(() => patient.Client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json"), other.Id));
         Assert.Equal(HttpStatusCode.Forbidden, e.Status);
@@ -237,9 +161,9 @@ public sealed class RecordFlowTests : IAsyncLifetime
             ["ciphertextHash"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(tampered)),
             ["headerHash"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(header.ToCanonicalBytes())),
         }, keys.Signing.PrivateKey);
-        using var raw = _host.CreateClient();
+        using var raw = Host.CreateClient();
         raw.DefaultRequestHeaders.Authorization = new("Bearer", await patient.Client.GetAccessTokenAsync());
-        var upload = new Features.Records.RecordUpload(1, patient.Id, "Observation", "application/fhir+json", header.CreatedAtUnixMs, env.Nonce, env.KeyCommitment, env.Signature, tampered,
+        var upload = new MedLedger.Server.Features.Records.RecordUpload(1, patient.Id, "Observation", "application/fhir+json", header.CreatedAtUnixMs, env.Nonce, env.KeyCommitment, env.Signature, tampered,
             [new WrapDto(patient.Id, env.Wraps[0].ReaderKeyId, env.Wraps[0].Enc, env.Wraps[0].WrappedKey)], SignedTransactionDto.From(tx));
         var res = await raw.PostJson($"/api/records/{recordId}/versions", upload);
         Assert.Equal((HttpStatusCode)422, res.StatusCode);
@@ -250,8 +174,8 @@ public sealed class RecordFlowTests : IAsyncLifetime
     [Fact]
     public async Task Concurrent_writers_of_the_same_version_do_not_lose_updates()
     {
-        var patient = await _world.RegisterAsync(Role.Patient);
-        var second = await _world.LoginAsync(patient.Email, patient.Password, Role.Patient, null);
+        var patient = await World.RegisterAsync(Role.Patient);
+        var second = await World.LoginAsync(patient.Email, patient.Password, Role.Patient, null);
         var rec = await patient.Client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json"));
         var results = await Task.WhenAll(
             Attempt(() => patient.Client.WriteVersionAsync(rec.RecordId, 2, patient.Id, "Condition", "application/fhir+json", Encoding.UTF8.GetBytes("{\"a\":1}"))),
@@ -264,20 +188,5 @@ public sealed class RecordFlowTests : IAsyncLifetime
         {
             try { await f(); return null; } catch (MedLedgerApiException e) { return e; }
         }
-    }
-
-    [Fact]
-    public async Task Consent_expires_and_its_wraps_are_swept()
-    {
-        var (staff, doctors) = await _world.HospitalAsync(_admin, "Expiry Hospital", 1);
-        var patient = await _world.RegisterAsync(Role.Patient);
-        var rec = await patient.Client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json"));
-        await staff.Client.AssignDoctorAsync(doctors[0].Id, patient.Id);
-        await patient.Client.GrantConsentAsync(doctors[0].Id, ConsentScope.Categories, ["Condition"], expiresAt: _host.Clock.GetUtcNow().AddHours(1));
-        Assert.Equal("Condition", (await doctors[0].Client.OpenRecordAsync(rec.RecordId)).Category);
-        _host.Clock.Advance(TimeSpan.FromHours(2));
-        Assert.Equal(HttpStatusCode.Forbidden, (await Assert.ThrowsAsync<MedLedgerApiException>(() => doctors[0].Client.OpenRecordAsync(rec.RecordId))).Status);
-        await using var scope = _host.App.Services.CreateAsyncScope();
-        Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<Features.Consent.ConsentService>().SweepExpiredAsync(CancellationToken.None));
     }
 }

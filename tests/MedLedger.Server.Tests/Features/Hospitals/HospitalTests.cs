@@ -6,7 +6,7 @@ using MedLedger.Server.Features.Hospitals;
 using MedLedger.Server.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace MedLedger.Server.Tests.Hospitals;
+namespace MedLedger.Server.Tests.Features.Hospitals;
 
 /// <summary>Hospitals, beds, bookings, reviews and the admin overview through the real HTTP pipeline; run on SQLite and PostgreSQL.</summary>
 public abstract class HospitalFlows : IAsyncLifetime
@@ -177,7 +177,7 @@ public abstract class HospitalFlows : IAsyncLifetime
         Assert.Equal([BedBookContract.TypeName, BedReleaseContract.TypeName], await Types(b3.Id));
         Assert.Equal([BedBookContract.TypeName, BedExpireContract.TypeName], await Types(b4.Id));
         Assert.Equal([BedBookContract.TypeName, BedExpireContract.TypeName], await Types(b5.Id));
-        Assert.Equal(BedBookingStates.Admitted, await Host.Service<Features.Ledger.LedgerGateway>().Peer.Queries.GetStateAsync(BedKeys.Booking(b1.Id.ToString())));
+        Assert.Equal(BedBookingStates.Admitted, await Host.Service<MedLedger.Server.Features.Ledger.LedgerGateway>().Peer.Queries.GetStateAsync(BedKeys.Booking(b1.Id.ToString())));
 
         // Another hospital's staff can neither see nor act on these bookings.
         await World.ReloginAsync(stranger);

@@ -1,6 +1,6 @@
 using MedLedger.Server.Features.Hospitals;
 
-namespace MedLedger.Server.Tests.Hospitals;
+namespace MedLedger.Server.Tests.Features.Hospitals;
 
 /// <summary>The bounding box must never exclude a point the exact distance would include.</summary>
 public sealed class GeoTests

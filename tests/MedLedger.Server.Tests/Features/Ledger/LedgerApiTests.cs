@@ -4,7 +4,7 @@ using MedLedger.Server.Features.Accounts;
 using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Tests.Infrastructure;
 
-namespace MedLedger.Server.Tests;
+namespace MedLedger.Server.Tests.Features.Ledger;
 
 public sealed class LedgerApiTests : IAsyncLifetime
 {

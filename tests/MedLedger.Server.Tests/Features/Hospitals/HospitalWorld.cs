@@ -5,7 +5,7 @@ using MedLedger.Server.Features.Hospitals;
 using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Tests.Infrastructure;
 
-namespace MedLedger.Server.Tests.Hospitals;
+namespace MedLedger.Server.Tests.Features.Hospitals;
 
 /// <summary>Builds verified hospitals, staff and patients over the real API.</summary>
 public sealed class HospitalWorld(TestHost host)

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.AspNetCore.TestHost;
 
-namespace MedLedger.Server.Tests.Hospitals;
+namespace MedLedger.Server.Tests.Features.Hospitals;
 
 /// <summary>Live bed counts over a real SignalR client connected to the test server.</summary>
 public sealed class BedHubTests : IAsyncLifetime

@@ -6,7 +6,7 @@ using MedLedger.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace MedLedger.Server.Tests;
+namespace MedLedger.Server.Tests.CrossCutting;
 
 public sealed class ErrorHandlingTests : IAsyncLifetime
 {

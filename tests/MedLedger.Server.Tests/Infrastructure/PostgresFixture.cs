@@ -1,7 +1,6 @@
-using MedLedger.Server.Tests.Infrastructure;
 using MedLedger.Testing;
 
-namespace MedLedger.Server.Tests;
+namespace MedLedger.Server.Tests.Infrastructure;
 
 /// <summary>One real PostgreSQL 15 cluster for the whole collection; each test class gets its own database.</summary>
 public sealed class PostgresFixture : IAsyncLifetime
@@ -22,15 +21,3 @@ public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>
     public const string Name = "PostgreSQL";
 }
 
-/// <summary>The same account and organization flows as on SQLite, against real PostgreSQL.</summary>
-[Collection(PostgresCollection.Name)]
-public sealed class PostgresVerificationTests(PostgresFixture pg) : VerificationFlows
-{
-    protected override Task<TestHost> StartHostAsync() => pg.StartHostAsync();
-}
-
-[Collection(PostgresCollection.Name)]
-public sealed class PostgresAccountTests(PostgresFixture pg) : AccountFlows
-{
-    protected override Task<TestHost> StartHostAsync(Action<IDictionary<string, string?>>? configure = null) => pg.StartHostAsync(configure);
-}

@@ -4,24 +4,11 @@ using MedLedger.Server.Features.Admin;
 using MedLedger.Server.Features.Organizations;
 using MedLedger.Server.Tests.Infrastructure;
 
-namespace MedLedger.Server.Tests;
+namespace MedLedger.Server.Tests.Features.Admin;
 
-/// <summary>Organizations and professionals act only after a platform admin verified them.</summary>
-public abstract class VerificationFlows : IAsyncLifetime
+/// <summary>Organizations and professionals act only after a platform admin verified them; on SQLite and PostgreSQL.</summary>
+public abstract class VerificationFlows : HttpUserTestBase
 {
-    protected TestHost Host = null!;
-    protected TestUsers Users = null!;
-
-    protected abstract Task<TestHost> StartHostAsync();
-
-    public async Task InitializeAsync()
-    {
-        Host = await StartHostAsync();
-        Users = new TestUsers(Host);
-    }
-
-    public async Task DisposeAsync() => await Host.DisposeAsync();
-
     [Fact]
     public async Task Unverified_professional_signs_in_but_role_actions_answer_403_saying_why()
     {
@@ -78,46 +65,12 @@ public abstract class VerificationFlows : IAsyncLifetime
         var events = await admin.Api.GetFromJsonAsyncSafe<List<SecurityEventResponse>>($"/api/admin/security-events?kind=VerificationRejected");
         Assert.Contains(events, e => e.SubjectId == pharmacist.Id && e.ActorId == admin.Id);
     }
-
-    [Fact]
-    public async Task Professional_joins_existing_verified_organization_of_the_right_kind_only()
-    {
-        var admin = await Users.CreateAdminAsync();
-        var staff = await Users.RegisterAsync(Role.HospitalStaff, newOrganization: TestUsers.Hospital());
-        await Users.AdminDecideAsync(admin, staff.OrganizationId!.Value, organization: true, approve: true);
-        var wrongKind = await Assert.ThrowsAsync<InvalidOperationException>(() => Users.RegisterAsync(Role.Pharmacist, organizationId: staff.OrganizationId));
-        Assert.Contains("UnprocessableEntity", wrongKind.Message);
-        var unknown = await Assert.ThrowsAsync<InvalidOperationException>(() => Users.RegisterAsync(Role.Doctor, organizationId: Guid.NewGuid()));
-        Assert.Contains("NotFound", unknown.Message);
-        var doctor = await Users.RegisterAsync(Role.Doctor, organizationId: staff.OrganizationId);
-        Assert.Equal(staff.OrganizationId, doctor.OrganizationId);
-    }
-
-    [Fact]
-    public async Task Staff_update_their_own_organization_not_others()
-    {
-        var admin = await Users.CreateAdminAsync();
-        var a = await Users.LoginWithEmailCodeAsync(await Users.RegisterAsync(Role.HospitalStaff, newOrganization: TestUsers.Hospital("A")));
-        var b = await Users.RegisterAsync(Role.HospitalStaff, newOrganization: TestUsers.Hospital("B"));
-        foreach (var id in new[] { a.OrganizationId!.Value, b.OrganizationId!.Value })
-        {
-            await Users.AdminDecideAsync(admin, id, organization: true, approve: true);
-        }
-        await Users.AdminDecideAsync(admin, a.Id, organization: false, approve: true);
-        var update = new OrganizationUpdate("A General", "2 New Road", 48.1, 11.6, "+49 89 1", null);
-        var ok = await a.Api.PutJson($"/api/organizations/{a.OrganizationId}", update);
-        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
-        Assert.Equal("A General", (await ok.Read<OrganizationResponse>()).Name);
-        var other = await a.Api.PutJson($"/api/organizations/{b.OrganizationId}", update);
-        Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
-        var bad = await a.Api.PutJson($"/api/organizations/{a.OrganizationId}", update with { Longitude = 500 });
-        Assert.Equal((HttpStatusCode)422, bad.StatusCode);
-        var unchanged = await a.Api.GetFromJsonAsyncSafe<OrganizationResponse>($"/api/organizations/{a.OrganizationId}");
-        Assert.Equal(11.6, unchanged.Longitude);
-    }
 }
 
-public sealed class SqliteVerificationTests : VerificationFlows
+public sealed class SqliteVerificationTests : VerificationFlows;
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresVerificationTests(PostgresFixture pg) : VerificationFlows
 {
-    protected override Task<TestHost> StartHostAsync() => TestHost.StartAsync();
+    protected override Task<TestHost> StartHostAsync(Action<IDictionary<string, string?>>? configure = null) => pg.StartHostAsync(configure);
 }

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace MedLedger.Server.Tests;
+namespace MedLedger.Server.Tests.CrossCutting;
 
 /// <summary>
 /// Every role × endpoint pair that must be refused is refused. The endpoint list is read from

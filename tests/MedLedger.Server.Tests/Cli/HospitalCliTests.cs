@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using MedLedger.Server.Tests.Infrastructure;
 
-namespace MedLedger.Server.Tests.Hospitals;
+namespace MedLedger.Server.Tests.Cli;
 
 /// <summary>
 /// The hospitals and beds verbs of the `medledger` binary, each in its own process and

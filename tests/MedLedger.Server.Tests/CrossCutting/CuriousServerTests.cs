@@ -1,0 +1,87 @@
+using System.Text;
+using MedLedger.Client;
+using MedLedger.Server.Tests.Infrastructure;
+using Role = MedLedger.Client.Role;
+
+namespace MedLedger.Server.Tests.CrossCutting;
+
+/// <summary>
+/// Plays a curious server: after a realistic session through the SDK, everything the server holds —
+/// database (with its WAL and the ledger tables), blob folder, outbox and logs — is searched for the
+/// medical content we wrote and for every private key. None may be found.
+/// </summary>
+public sealed class CuriousServerTests : SdkTestBase
+{
+    private static string Observation(string marker) => $$"""
+        {"resourceType":"Observation","id":"bp","status":"final",
+         "code":{"text":"Blood pressure {{marker}}"},
+         "valueQuantity":{"value":142,"unit":"mmHg"},
+         "note":[{"text":"{{marker}} patient reports dizziness"}]}
+        """;
+
+    [Fact]
+    public async Task No_marker_and_no_private_key_reaches_the_database_blobs_ledger_outbox_or_logs()
+    {
+        var admin = await World.AdminAsync();
+        var (staff, doctors) = await World.HospitalAsync(admin, "Curious General", 1);
+        var doctor = doctors[0];
+        var patient = await World.RegisterAsync(Role.Patient);
+
+        var markers = Enumerable.Range(0, 6).Select(i => $"ZQX-MARKER-{i}-{Guid.NewGuid():N}").ToArray();
+        var rec = await patient.Client.CreateFhirRecordAsync(Observation(markers[0]));
+        await patient.Client.AddVersionAsync(rec.RecordId, Encoding.UTF8.GetBytes(Observation(markers[1])));
+        await patient.Client.CreateFileRecordAsync(Encoding.UTF8.GetBytes("%PDF-1.7 discharge letter " + markers[2]), "application/pdf");
+        await staff.Client.AssignDoctorAsync(doctor.Id, patient.Id);
+        await patient.Client.GrantConsentAsync((await patient.Client.GetPublicKeysByEmailAsync(doctor.Email)).UserId, ConsentScope.All);
+        Assert.Contains(markers[1], Encoding.UTF8.GetString((await doctor.Client.OpenRecordAsync(rec.RecordId)).Content));
+        await doctor.Client.CreateFhirRecordAsync(Observation(markers[3]), patient.Id);
+
+        await staff.Client.PublishHospitalEmergencyKeyAsync();
+        var summary = await patient.Client.CreateFileRecordAsync(Encoding.UTF8.GetBytes("Allergies: penicillin. " + markers[4]), "text/plain", category: "EmergencySummary");
+        await patient.Client.DesignateEmergencySummaryAsync(summary.RecordId, staff.OrganizationId!.Value);
+        var glass = await doctor.Client.BreakGlassAsync(patient.Id, "unconscious");
+        Assert.Contains(markers[4], Encoding.UTF8.GetString(glass.Content));
+        await patient.Client.RevokeConsentAsync((await patient.Client.GrantsAsync()).Single().Id);
+
+        await Host.App.StopAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var files = Directory.EnumerateFiles(Host.DataDirectory, "*", SearchOption.AllDirectories).ToList();
+        Assert.Contains(files, f => f.Contains(Path.Combine("blobs", ""), StringComparison.Ordinal));
+        Assert.Contains(files, f => f.EndsWith("medledger.db", StringComparison.Ordinal));
+        var haystacks = files.Select(f => (Name: f, Bytes: File.ReadAllBytes(f))).ToList();
+        haystacks.Add(("logs", Encoding.UTF8.GetBytes(string.Join("\n", Host.Logs.Lines))));
+
+        var needles = new List<(string What, byte[] Bytes)>();
+        foreach (var m in markers.Take(5))
+        {
+            needles.Add(("marker " + m, Encoding.UTF8.GetBytes(m)));
+            needles.Add(("marker (utf-16) " + m, Encoding.Unicode.GetBytes(m)));
+        }
+        foreach (var u in new[] { admin, staff, doctor, patient })
+        {
+            foreach (var (kind, key) in new[] { ("encryption", u.Client.Keys!.Encryption.PrivateKey), ("signing", u.Client.Keys!.Signing.PrivateKey) })
+            {
+                needles.Add(($"{u.Role} {kind} private key (raw)", key));
+                needles.Add(($"{u.Role} {kind} private key (base64)", Encoding.ASCII.GetBytes(Convert.ToBase64String(key))));
+                needles.Add(($"{u.Role} {kind} private key (hex)", Encoding.ASCII.GetBytes(Convert.ToHexStringLower(key))));
+            }
+            needles.Add(($"{u.Role} password", Encoding.UTF8.GetBytes(u.Password)));
+        }
+        foreach (var (name, bytes) in haystacks)
+        {
+            foreach (var (what, needle) in needles)
+            {
+                Assert.True(bytes.AsSpan().IndexOf(needle) < 0, $"{what} found in {name}");
+            }
+        }
+        // Emails live in the accounts table by design, but never in logs, in any encoding.
+        var logs = Encoding.UTF8.GetString(haystacks.Single(h => h.Name == "logs").Bytes);
+        foreach (var u in new[] { admin, staff, doctor, patient })
+        {
+            Assert.DoesNotContain(u.Email, logs);
+            Assert.DoesNotContain(Uri.EscapeDataString(u.Email), logs);
+        }
+        // The ledger rows exist and are what we searched (no medical content, only ids and hashes).
+        Assert.Contains(haystacks, h => h.Bytes.AsSpan().IndexOf("records.write"u8) >= 0);
+    }
+}

@@ -7,7 +7,7 @@ import { fromBase64, openSecret, publicKeyFromPrivate, sealedSecretFromJson, toB
 import { receiptTransaction, type LedgerReceipt } from '../ledger';
 import { api } from '../app/http';
 import { requireSession } from '../app/session';
-import { checkReceipt, signTransaction, VerificationError } from './ledger';
+import { checkReceipt, ledgerReceipt, signTransaction, VerificationError } from './ledger';
 import { EMERGENCY_SHARE_PURPOSE } from './hospitalEmergencyKey';
 import { openSealed, type DecryptedRecord, type SealedRecordWire } from './records';
 
@@ -145,7 +145,7 @@ export async function breakGlass(patientId: string, reason: string): Promise<Bre
  */
 export async function breakGlassOnLedger(transactionId: string, patientId: string): Promise<boolean> {
   try {
-    const receipt = await api.get<LedgerReceipt>(`/api/ledger/receipts/${transactionId}`);
+    const receipt = await ledgerReceipt(transactionId);
     await checkReceipt(receipt);
     const tx = await receiptTransaction(receipt);
     return tx.type === 'emergency.break-glass' && tx.payload.patientId === patientId && tx.payload.doctorId === requireSession().tokens.user.id;

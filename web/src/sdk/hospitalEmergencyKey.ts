@@ -5,7 +5,7 @@ import { hpkeDeriveKeyPair, randomBytes, sealSecret, sealedSecretToJson, toBase6
 import { receiptTransaction, type LedgerReceipt } from '../ledger';
 import { api, ApiProblem } from '../app/http';
 import { requireSession } from '../app/session';
-import { organizationMembers } from './care';
+import { organizationMembers } from './organizations';
 import { checkReceipt, signTransaction, VerificationError, verifiedPublicKeys } from './ledger';
 
 /** HPKE purpose of the hospital emergency key shares (EmergencyService.SharePurpose); the context is the hospital id. */

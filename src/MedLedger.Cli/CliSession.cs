@@ -120,6 +120,16 @@ public sealed class CliSession
         return AnsiConsole.Prompt(prompt);
     }
 
+    /// <summary>A user id from an id or an email (looked up in the key directory); no value means the signed-in user.</summary>
+    internal static async Task<Guid> ResolveUserAsync(MedLedgerClient client, string? idOrEmail, CancellationToken ct)
+    {
+        if (idOrEmail is null)
+        {
+            return client.UserId;
+        }
+        return Guid.TryParse(idOrEmail, out var id) ? id : (await client.GetPublicKeysByEmailAsync(idOrEmail, ct)).UserId;
+    }
+
     private static Saved? Load()
     {
         var path = Path.Combine(Home, "session.json");

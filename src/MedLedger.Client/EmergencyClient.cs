@@ -11,8 +11,6 @@ public sealed record BreakGlassResult(Guid EventId, string TransactionId, Sealed
 
 public sealed record BreakGlassEvent(Guid Id, Guid DoctorId, Guid PatientId, Guid HospitalId, string Reason, DateTimeOffset At, string TransactionId, DateTimeOffset? ReviewedAt, Guid? ReviewedBy, string? ReviewOutcome);
 
-public sealed record Member(Guid UserId, Role Role, VerificationStatus Verification, string? LicenseNumber, byte[]? EncryptedProfile);
-
 public sealed partial class MedLedgerClient
 {
     public const string EmergencySharePurpose = ProtocolTags.HospitalEmergencyKey;
@@ -115,7 +113,4 @@ public sealed partial class MedLedgerClient
 
     public Task<IReadOnlyList<BreakGlassEvent>> BreakGlassEventsAsync(CancellationToken ct = default) =>
         SendAsync<IReadOnlyList<BreakGlassEvent>>(HttpMethod.Get, Tokens?.User.Role == Role.PlatformAdmin ? "/api/admin/break-glass" : "/api/emergency/break-glass", null, authorize: true, ct);
-
-    public Task ReviewBreakGlassAsync(Guid eventId, string outcome, CancellationToken ct = default) =>
-        SendAsync<object?>(HttpMethod.Post, $"/api/admin/break-glass/{eventId}/review", new { outcome }, authorize: true, ct);
 }

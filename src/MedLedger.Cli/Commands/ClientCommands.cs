@@ -7,9 +7,9 @@ public static class ClientCommands
 {
     public static IEnumerable<Command> All()
     {
-        yield return RecordCommands.Records();
-        yield return RecordCommands.Consent();
-        yield return RecordCommands.Care();
+        yield return RecordCommands.Build();
+        yield return ConsentCommands.Build();
+        yield return CareCommands.Build();
         yield return EmergencyCommands.Build();
         yield return HospitalCommands.Hospitals();
         yield return HospitalCommands.Beds();

@@ -36,7 +36,7 @@ public static class EmergencyCommands
         glass.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
-            var rec = await client.BreakGlassAsync(await RecordCommands.ResolveUserAsync(client, p.GetValue(patient), ct), p.GetValue(reason)!, ct);
+            var rec = await client.BreakGlassAsync(await CliSession.ResolveUserAsync(client, p.GetValue(patient), ct), p.GetValue(reason)!, ct);
             if (p.GetValue(output) is { } file)
             {
                 await File.WriteAllBytesAsync(file.FullName, rec.Content, ct);

@@ -6,10 +6,10 @@ using Spectre.Console;
 
 namespace MedLedger.Cli.Commands;
 
-/// <summary>records, consent and care verbs: everything sealed, opened and signed here, through the SDK.</summary>
+/// <summary>records verbs: everything sealed and opened here, through the SDK.</summary>
 public static class RecordCommands
 {
-    public static Command Records()
+    public static Command Build()
     {
         var file = new Argument<FileInfo>("FILE") { Description = "A FHIR R4 resource (.json) or any file (PDF, image…) up to 20 MiB" };
         var patient = new Option<string?>("--patient") { Description = "Patient id or email (doctors writing for an assigned patient)" };
@@ -24,7 +24,7 @@ public static class RecordCommands
             {
                 throw new InvalidOperationException($"{path.FullName} does not exist.");
             }
-            var patientId = await ResolveUserAsync(client, p.GetValue(patient), ct);
+            var patientId = await CliSession.ResolveUserAsync(client, p.GetValue(patient), ct);
             var bytes = await File.ReadAllBytesAsync(path.FullName, ct);
             var contentType = p.GetValue(contentTypeOption) ?? GuessType(path.Name);
             var category = p.GetValue(type) ?? MedLedger.Crypto.RecordCategories.File;
@@ -46,7 +46,7 @@ public static class RecordCommands
         list.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
-            var patientId = p.GetValue(listPatient) is null ? (Guid?)null : await ResolveUserAsync(client, p.GetValue(listPatient), ct);
+            var patientId = p.GetValue(listPatient) is null ? (Guid?)null : await CliSession.ResolveUserAsync(client, p.GetValue(listPatient), ct);
             var rows = await client.ListRecordsAsync(patientId, p.GetValue(listType), p.GetValue(since), p.GetValue(until), null, ct);
             var table = new Table().AddColumns("record", "category", "version", "content type", "created", "patient");
             foreach (var r in rows)
@@ -79,108 +79,6 @@ public static class RecordCommands
             return 0;
         });
         return new Command("records", "Medical records (end-to-end encrypted)") { add, list, show };
-    }
-
-    public static Command Consent()
-    {
-        var to = new Option<string>("--to") { Description = "Grantee email or id (a verified doctor, pharmacist or insurer)", Required = true };
-        var scope = new Option<string>("--scope") { Description = "all | categories:Observation,Condition | records:ID,ID", DefaultValueFactory = _ => "all" };
-        var purpose = new Option<string>("--purpose") { Description = "treatment, dispensing, insurance-claim, second-opinion, research, other", DefaultValueFactory = _ => "treatment" };
-        var expires = new Option<DateTimeOffset?>("--expires") { Description = "When the consent ends (e.g. 2027-01-31)" };
-        var grant = new Command("grant", "Share records: wraps their keys for the grantee here, signed by you") { to, scope, purpose, expires };
-        grant.SetAction(async (p, ct) =>
-        {
-            using var client = await CliSession.ConnectAsync(p, ct);
-            var grantee = await ResolveUserAsync(client, p.GetValue(to), ct);
-            var (kind, items) = ParseScope(p.GetValue(scope)!);
-            var g = await client.GrantConsentAsync(grantee, kind, items, p.GetValue(purpose)!, p.GetValue(expires), ct);
-            AnsiConsole.MarkupLine($"[green]Granted[/] {g.Id} to {g.GranteeId} ({g.GranteeRole}), scope {g.Scope} {Markup.Escape(string.Join(',', g.Items))}, until {(g.ExpiresAt?.ToString("u", CultureInfo.InvariantCulture) ?? "revoked")}");
-            Console.WriteLine(g.Id);
-            return 0;
-        });
-        var grantId = new Argument<Guid>("ID") { Description = "Grant id" };
-        var revoke = new Command("revoke", "Revoke a consent grant (its wraps are deleted; what was already read cannot be unread)") { grantId };
-        revoke.SetAction(async (p, ct) =>
-        {
-            using var client = await CliSession.ConnectAsync(p, ct);
-            var g = await client.RevokeConsentAsync(p.GetValue(grantId), ct);
-            AnsiConsole.MarkupLine($"[yellow]Revoked[/] {g.Id} (ledger tx {g.RevokeTransactionId})");
-            return 0;
-        });
-        var list = new Command("list", "Your grants (patients) or grants to you (others)");
-        list.SetAction(async (p, ct) =>
-        {
-            using var client = await CliSession.ConnectAsync(p, ct);
-            var table = new Table().AddColumns("grant", "patient", "grantee", "role", "scope", "purpose", "until", "active");
-            foreach (var g in await client.GrantsAsync(ct))
-            {
-                table.AddRow(g.Id.ToString(), g.PatientId.ToString(), g.GranteeId.ToString(), g.GranteeRole.ToString(),
-                    Markup.Escape($"{g.Scope} {string.Join(',', g.Items)}"), g.Purpose, g.ExpiresAt?.ToString("u", CultureInfo.InvariantCulture) ?? "-", g.Active ? "yes" : "no");
-            }
-            AnsiConsole.Write(table);
-            return 0;
-        });
-        return new Command("consent", "Consent grants and revocations") { grant, revoke, list };
-    }
-
-    public static Command Care()
-    {
-        var doctor = new Option<string>("--doctor") { Description = "Doctor email or id", Required = true };
-        var patient = new Option<string>("--patient") { Description = "Patient email or id", Required = true };
-        var assign = new Command("assign", "Assign a doctor of your hospital to a patient (hospital staff)") { doctor, patient };
-        assign.SetAction(async (p, ct) =>
-        {
-            using var client = await CliSession.ConnectAsync(p, ct);
-            var a = await client.AssignDoctorAsync(await ResolveUserAsync(client, p.GetValue(doctor), ct), await ResolveUserAsync(client, p.GetValue(patient), ct), ct);
-            AnsiConsole.MarkupLine($"[green]Assigned[/] doctor {a.DoctorId} to patient {a.PatientId} (ledger tx {a.TransactionId})");
-            return 0;
-        });
-        var unassign = new Command("unassign", "End a doctor's assignment (hospital staff)") { doctor, patient };
-        unassign.SetAction(async (p, ct) =>
-        {
-            using var client = await CliSession.ConnectAsync(p, ct);
-            await client.UnassignDoctorAsync(await ResolveUserAsync(client, p.GetValue(doctor), ct), await ResolveUserAsync(client, p.GetValue(patient), ct), ct);
-            AnsiConsole.MarkupLine("[yellow]Unassigned.[/]");
-            return 0;
-        });
-        var list = new Command("list", "Assignments that concern you");
-        list.SetAction(async (p, ct) =>
-        {
-            using var client = await CliSession.ConnectAsync(p, ct);
-            var table = new Table().AddColumns("patient", "doctor", "hospital", "since", "ledger tx");
-            foreach (var a in await client.AssignmentsAsync(ct))
-            {
-                table.AddRow(a.PatientId.ToString(), a.DoctorId.ToString(), a.HospitalId.ToString(), a.AssignedAt.ToString("u", CultureInfo.InvariantCulture), a.TransactionId[..16] + "…");
-            }
-            AnsiConsole.Write(table);
-            return 0;
-        });
-        return new Command("care", "Doctor assignments") { assign, unassign, list };
-    }
-
-    internal static async Task<Guid> ResolveUserAsync(MedLedgerClient client, string? idOrEmail, CancellationToken ct)
-    {
-        if (idOrEmail is null)
-        {
-            return client.UserId;
-        }
-        return Guid.TryParse(idOrEmail, out var id) ? id : (await client.GetPublicKeysByEmailAsync(idOrEmail, ct)).UserId;
-    }
-
-    internal static (ConsentScope, IReadOnlyList<string>) ParseScope(string s)
-    {
-        if (s == "all")
-        {
-            return (ConsentScope.All, []);
-        }
-        var parts = s.Split(':', 2);
-        var items = parts.Length == 2 ? parts[1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
-        return parts[0] switch
-        {
-            "categories" when items.Length > 0 => (ConsentScope.Categories, items),
-            "records" when items.Length > 0 => (ConsentScope.Records, items),
-            _ => throw new InvalidOperationException("--scope must be all, categories:A,B or records:ID,ID"),
-        };
     }
 
     private static string GuessType(string name) => Path.GetExtension(name).ToLowerInvariant() switch

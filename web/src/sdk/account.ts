@@ -1,4 +1,4 @@
-// Account flows in the browser, mirroring src/MedLedger.Client (MedLedgerClient.cs, AccountRecoveryClient.cs):
+// Account flows in the browser, mirroring src/MedLedger.Client (AccountClient.cs, AccountRecoveryClient.cs):
 // keys are made and unlocked on this device; the server sees only the derived authentication key, wrapped
 // private keys, public keys and signed transactions.
 import {
@@ -24,9 +24,9 @@ import {
 import { createTransaction, type LedgerReceipt } from '../ledger';
 import { api, type Me, type Role, type Tokens } from '../app/http';
 import { checkReceipt, ensureKeysOnLedger, VerificationError, type SignedTransactionWire } from './ledger';
+import type { OrganizationKind, OrganizationPlace } from './organizations';
 
 export type OtpMethod = 'Totp' | 'Email';
-export type OrganizationKind = 'Hospital' | 'Pharmacy' | 'Insurer';
 
 export interface KdfWire {
   algorithm: string;
@@ -48,29 +48,6 @@ export interface OwnKeyBundle {
   encryptionPublicKey: string;
   passwordWrappedPrivateKeys: string;
   recoveryWrappedPrivateKeys: string;
-}
-
-export interface Organization {
-  id: string;
-  kind: OrganizationKind;
-  name: string;
-  address: string;
-  latitude: number;
-  longitude: number;
-  contactPhone?: string | null;
-  contactEmail?: string | null;
-  verification: Me['verification'];
-  verificationReason?: string | null;
-}
-
-/** Where an organization is and how to reach it: what sign-up sends and a hospital profile shows. */
-export interface OrganizationPlace {
-  name: string;
-  address: string;
-  latitude: number;
-  longitude: number;
-  contactPhone: string | null;
-  contactEmail: string | null;
 }
 
 export interface NewOrganization extends OrganizationPlace {
@@ -172,10 +149,6 @@ export async function completeLogin(ticket: string, method: OtpMethod, code: str
 }
 
 // ---------- sign-up ----------
-
-export function organizations(kind: OrganizationKind, signal?: AbortSignal): Promise<Organization[]> {
-  return api.get<Organization[]>(`/api/organizations?kind=${kind}`, { auth: false, signal });
-}
 
 export interface SignupInput {
   email: string;

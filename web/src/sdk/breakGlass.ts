@@ -7,7 +7,7 @@ import { fromBase64, HOSPITAL_EMERGENCY_KEY_PURPOSE, openSecret, publicKeyFromPr
 import { receiptTransaction, type LedgerReceipt } from '../ledger';
 import { api } from '../app/http';
 import { requireSession } from '../app/session';
-import { checkReceipt, signTransaction, VerificationError } from './ledger';
+import { checkReceipt, ledgerReceipt, signTransaction, VerificationError } from './ledger';
 import { openSealed, type DecryptedRecord, type SealedRecordWire } from './records';
 
 /** The reason codes BreakGlassContract accepts (never free text: the ledger is readable by many). */
@@ -144,7 +144,7 @@ export async function breakGlass(patientId: string, reason: string): Promise<Bre
  */
 export async function breakGlassOnLedger(transactionId: string, patientId: string): Promise<boolean> {
   try {
-    const receipt = await api.get<LedgerReceipt>(`/api/ledger/receipts/${transactionId}`);
+    const receipt = await ledgerReceipt(transactionId);
     await checkReceipt(receipt);
     const tx = await receiptTransaction(receipt);
     return tx.type === 'emergency.break-glass' && tx.payload.patientId === patientId && tx.payload.doctorId === requireSession().tokens.user.id;

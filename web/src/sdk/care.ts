@@ -1,4 +1,4 @@
-// Care assignments (src/MedLedger.Client/RecordsClient.cs, "care"): hospital staff sign care.assign /
+// Care assignments (src/MedLedger.Client/CareClient.cs): hospital staff sign care.assign /
 // care.unassign on this device; the ledger's care state is what later lets the doctor read records.
 import { api } from '../app/http';
 import { requireSession } from '../app/session';
@@ -11,15 +11,6 @@ export interface CareAssignment {
   assignedBy: string;
   assignedAt: string;
   transactionId: string;
-}
-
-/** A member of the caller's organization (names stay in the client-encrypted profile, so ids and licences only). */
-export interface OrganizationMember {
-  userId: string;
-  role: string;
-  verification: 'NotRequired' | 'Pending' | 'Approved' | 'Rejected';
-  licenseNumber: string | null;
-  encryptedProfile: string | null;
 }
 
 function ownHospital(): string {
@@ -42,6 +33,3 @@ export async function unassignDoctor(doctorId: string, patientId: string): Promi
 }
 
 export const careAssignments = (signal?: AbortSignal) => api.get<CareAssignment[]>('/api/care/assignments', { signal });
-
-export const organizationMembers = (organizationId: string, signal?: AbortSignal) =>
-  api.get<OrganizationMember[]>(`/api/organizations/${organizationId}/members`, { signal });

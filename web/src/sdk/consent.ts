@@ -1,4 +1,4 @@
-// Consent as the patient's browser carries it out (RecordsClient.GrantConsentAsync / RevokeConsentAsync):
+// Consent as the patient's browser carries it out (ConsentClient.cs GrantConsentAsync / RevokeConsentAsync):
 // every covered record version's data key is unwrapped here and wrapped for the grantee's ledger-checked
 // key; the patient signs consent.grant; the server stores the wraps only after the grant commits.
 import { consentScopeHash, toBase64 } from '../crypto';

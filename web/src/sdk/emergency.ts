@@ -8,13 +8,6 @@ import { fetchSealed, listRecords, openRecord, rewrapFor, writeRecord, type Decr
 import { checkReceipt, signTransaction, VerificationError } from './ledger';
 import { EMERGENCY_SUMMARY_CONTENT_TYPE, parseEmergencySummary, type EmergencySummary } from '../fhir/emergencySummary';
 
-export interface Organization {
-  id: string;
-  kind: 'Hospital' | 'Pharmacy' | 'Insurer';
-  name: string;
-  address: string;
-}
-
 interface EmergencyKeyWire {
   hospitalId: string;
   publicKey: string;
@@ -28,11 +21,6 @@ export interface VerifiedHospitalKey {
   keyId: string;
   /** When the key was published (the ledger transaction's time). */
   publishedAtMs: number;
-}
-
-/** Verified hospitals (public directory). */
-export function listHospitals(): Promise<Organization[]> {
-  return api.get<Organization[]>('/api/organizations?kind=Hospital');
 }
 
 /**

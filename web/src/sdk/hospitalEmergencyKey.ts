@@ -5,7 +5,7 @@ import { HOSPITAL_EMERGENCY_KEY_PURPOSE, hpkeDeriveKeyPair, randomBytes, sealSec
 import { receiptTransaction, type LedgerReceipt } from '../ledger';
 import { api, ApiProblem } from '../app/http';
 import { requireSession } from '../app/session';
-import { organizationMembers } from './care';
+import { organizationMembers } from './organizations';
 import { checkReceipt, signTransaction, VerificationError, verifiedPublicKeys } from './ledger';
 
 export interface EmergencyKey {

@@ -1,7 +1,7 @@
 // Hospitals API (docs/hospitals.md; wire shapes as in src/MedLedger.Client/HospitalsClient.cs).
 // Bed counts, profiles and bookings are not medical content: plain JSON, no client-side crypto.
 import { api } from '../app/http';
-import type { OrganizationPlace } from './account';
+import type { OrganizationPlace } from './organizations';
 
 export interface Rating {
   average: number | null;

@@ -1,8 +1,9 @@
-// Ledger plumbing every feature shares: the pinned peer key, user-signed transactions in their wire
-// form, receipt checks, and key transparency (public keys must match their ledger registration).
+// Ledger plumbing every feature shares (src/MedLedger.Client/LedgerClient.cs): the pinned peer key, user-signed
+// transactions in their wire form, receipt checks, key transparency (public keys must match their ledger
+// registration), and the caller's own ledger entries.
 import { fromBase64, toBase64 } from '../crypto';
 import { createTransaction, receiptTransaction, verifyReceipt, type LedgerReceipt } from '../ledger';
-import { api } from '../app/http';
+import { api, type Role } from '../app/http';
 import { requireSession } from '../app/session';
 
 export interface PeerInfo {
@@ -57,7 +58,7 @@ export async function signTransaction(type: string, payload: Record<string, stri
 
 export interface PublicKeys {
   userId: string;
-  role: string;
+  role: Role;
   signingPublicKey: string;
   encryptionPublicKey: string;
 }
@@ -114,11 +115,16 @@ async function loadVerified(keys: PublicKeys): Promise<VerifiedKeys> {
   return { userId: keys.userId, role: keys.role, signingPublicKey: fromBase64(keys.signingPublicKey), encryptionPublicKey: fromBase64(keys.encryptionPublicKey) };
 }
 
+/** Public keys of a user as the directory serves them, NOT checked against the ledger: for labels (a role) only. */
+export function publicKeys(userId: string): Promise<PublicKeys> {
+  return api.get<PublicKeys>(`/api/users/${userId}/keys`);
+}
+
 /** Public keys of a user, checked against the ledger before first use. */
 export function verifiedPublicKeys(userId: string): Promise<VerifiedKeys> {
   let p = verifiedKeys.get(userId);
   if (!p) {
-    p = api.get<PublicKeys>(`/api/users/${userId}/keys`).then(loadVerified);
+    p = publicKeys(userId).then(loadVerified);
     verifiedKeys.set(userId, p);
     p.catch(() => verifiedKeys.delete(userId));
   }
@@ -131,4 +137,43 @@ export async function verifiedPublicKeysByEmail(email: string): Promise<Verified
   const v = await verifiedPublicKeys(keys.userId);
   if (toBase64(v.encryptionPublicKey) !== keys.encryptionPublicKey) throw new VerificationError('The server answered two different keys for one user.');
   return v;
+}
+
+/** GET /api/ledger/mine: every ledger transaction that names the caller. */
+export interface LedgerEntry {
+  id: string;
+  type: string;
+  actorId: string;
+  timestampMs: number;
+  valid: boolean;
+  reason: string | null;
+  logIndex: number;
+  blockHeight: number;
+  payload: Record<string, string>;
+}
+
+/** The caller's ledger entries, newest first; `before` (a log index) pages back. */
+export function myLedgerEntries(limit: number, before?: number, signal?: AbortSignal): Promise<LedgerEntry[]> {
+  return api.get<LedgerEntry[]>(`/api/ledger/mine?limit=${limit}${before === undefined ? '' : `&before=${before}`}`, { signal });
+}
+
+/** A transaction's receipt as the server serves it; check it (checkReceipt, receiptVerifies) before relying on it. */
+export function ledgerReceipt(transactionId: string, signal?: AbortSignal): Promise<LedgerReceipt> {
+  return api.get<LedgerReceipt>(`/api/ledger/receipts/${transactionId}`, { signal });
+}
+
+/**
+ * Fetches the entry's receipt and verifies, in this browser, the peer's signature over the block head,
+ * the transaction's hash as the leaf, and the inclusion proof, and that the receipt is about this entry.
+ */
+export async function verifyLedgerEntry(entry: LedgerEntry, signal: AbortSignal): Promise<boolean> {
+  try {
+    const receipt = await ledgerReceipt(entry.id, signal);
+    if (receipt.transactionId !== entry.id || !(await receiptVerifies(receipt))) return false;
+    const tx = await receiptTransaction(receipt);
+    // What we display (type and payload) must be what the proven transaction says.
+    return tx.id === entry.id && tx.type === entry.type && Object.entries(entry.payload).every(([k, v]) => tx.payload[k] === v);
+  } catch {
+    return false;
+  }
 }

@@ -1,14 +1,15 @@
 import { useState } from 'preact/hooks';
 import { ActionForm, Button, Empty, Field, formatDateTime, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
-import { breakGlassEvents, REVIEW_OUTCOMES, reviewBreakGlass, verifiedOrganizations, type BreakGlassEvent } from './adminApi';
+import { breakGlassEvents, REVIEW_OUTCOMES, reviewBreakGlass, type BreakGlassEvent } from '../../sdk/admin';
+import { organizations } from '../../sdk/organizations';
 
 const outcomeLabels: Record<string, string> = { justified: 'Justified', unjustified: 'Unjustified', 'needs-follow-up': 'Needs follow-up' };
 
 export function BreakGlass() {
   const [onlyUnreviewed, setOnlyUnreviewed] = useState(true);
   const events = useAsync((signal) => breakGlassEvents(onlyUnreviewed, signal), [onlyUnreviewed]);
-  const orgs = useAsync((signal) => verifiedOrganizations(signal), []);
+  const orgs = useAsync((signal) => organizations(undefined, signal), []);
   const hospitalName = (id: string) => orgs.data?.find((o) => o.id === id)?.name;
   return (
     <Page title="Break-glass">

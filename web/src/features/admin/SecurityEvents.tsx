@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { DataTable, Empty, Field, formatDateTime, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAsync } from '../../ui/hooks';
-import { SECURITY_EVENT_KINDS, securityEvents } from './adminApi';
+import { SECURITY_EVENT_KINDS, securityEvents } from '../../sdk/admin';
 
 /** "LoginFailed" → "Login failed". */
 function kindLabel(kind: string): string {

@@ -4,11 +4,12 @@ import { roleNames } from '../../app/session';
 import type { Role } from '../../app/http';
 import { ActionForm, Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
-import { decideOrganization, decideProfessional, verificationQueue, verifiedOrganizations } from './adminApi';
+import { decideOrganization, decideProfessional, verificationQueue } from '../../sdk/admin';
+import { organizations } from '../../sdk/organizations';
 
 export function Verifications() {
   const queue = useAsync((signal) => verificationQueue(signal), []);
-  const orgs = useAsync((signal) => verifiedOrganizations(signal), []);
+  const orgs = useAsync((signal) => organizations(undefined, signal), []);
   const [done, setDone] = useState<string | null>(null);
   const orgName = (id: string | null) => {
     if (!id) return '—';

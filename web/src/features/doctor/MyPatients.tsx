@@ -3,7 +3,7 @@ import { Link, navigate } from '../../app/router';
 import { careAssignments } from '../../sdk/care';
 import { ActionForm, DataTable, Button, Empty, Field, Page, ProblemAlert, ShortId, Spinner, formatDateTime } from '../../ui/components';
 import { useAsync } from '../../ui/hooks';
-import { hospitalNames } from './directory';
+import { hospitalNames } from '../../sdk/organizations';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,25 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../../app/http';
 import { requireSession } from '../../app/session';
 import { Button, Empty, Page, ProblemAlert, ShortId, Spinner, VerifiedMark, formatDateTime } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
-import { receiptTransaction, type LedgerReceipt } from '../../ledger';
-import { receiptVerifies } from '../../sdk/ledger';
+import { myLedgerEntries, verifyLedgerEntry, type LedgerEntry } from '../../sdk/ledger';
 import { useHospitalName, useRoleLabel } from './people';
 import './patient.css';
-
-/** GET /api/ledger/mine: every ledger transaction that names the caller. */
-export interface LedgerEntry {
-  id: string;
-  type: string;
-  actorId: string;
-  timestampMs: number;
-  valid: boolean;
-  reason: string | null;
-  logIndex: number;
-  blockHeight: number;
-  payload: Record<string, string>;
-}
 
 const PAGE_SIZE = 50;
 
@@ -84,29 +69,13 @@ function Describe(props: { entry: LedgerEntry }) {
   }
 }
 
-/**
- * Fetches the entry's receipt and verifies, in this browser, the peer's signature over the block head,
- * the transaction's hash as the leaf, and the inclusion proof, and that the receipt is about this entry.
- */
-async function verifyEntry(entry: LedgerEntry, signal: AbortSignal): Promise<boolean> {
-  try {
-    const receipt = await api.get<LedgerReceipt>(`/api/ledger/receipts/${entry.id}`, { signal });
-    if (receipt.transactionId !== entry.id || !(await receiptVerifies(receipt))) return false;
-    const tx = await receiptTransaction(receipt);
-    // What we display (type and payload) must be what the proven transaction says.
-    return tx.id === entry.id && tx.type === entry.type && Object.entries(entry.payload).every(([k, v]) => tx.payload[k] === v);
-  } catch {
-    return false;
-  }
-}
-
 function EntryRow(props: { entry: LedgerEntry }) {
   const { entry } = props;
   const [verified, setVerified] = useState<boolean | null>(null);
   useEffect(() => {
     const ctl = new AbortController();
     setVerified(null);
-    void verifyEntry(entry, ctl.signal).then((ok) => !ctl.signal.aborted && setVerified(ok));
+    void verifyLedgerEntry(entry, ctl.signal).then((ok) => !ctl.signal.aborted && setVerified(ok));
     return () => ctl.abort();
   }, [entry.id]);
   return (
@@ -132,7 +101,7 @@ export function AccessLogPage() {
   const [older, setOlder] = useState<LedgerEntry[]>([]);
   const [exhausted, setExhausted] = useState(false);
   const first = useAsync(async (signal) => {
-    const page = await api.get<LedgerEntry[]>(`/api/ledger/mine?limit=${PAGE_SIZE}`, { signal });
+    const page = await myLedgerEntries(PAGE_SIZE, undefined, signal);
     setOlder([]);
     setExhausted(page.length < PAGE_SIZE);
     return page;
@@ -141,7 +110,7 @@ export function AccessLogPage() {
   const loadOlder = useAction(async () => {
     const last = entries[entries.length - 1];
     if (!last) return;
-    const page = await api.get<LedgerEntry[]>(`/api/ledger/mine?limit=${PAGE_SIZE}&before=${last.logIndex}`);
+    const page = await myLedgerEntries(PAGE_SIZE, last.logIndex);
     setOlder((o) => [...o, ...page]);
     if (page.length < PAGE_SIZE) setExhausted(true);
   });

@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../../app/http';
 import { requireSession } from '../../app/session';
 import { ActionForm, Button, Card, Empty, Field, Notice, Page, ProblemAlert, Spinner, formatDateTime } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
-import { currentSummary, listHospitals, saveEmergencySummary, verifiedHospitalKey, type Organization, type VerifiedHospitalKey } from '../../sdk/emergency';
+import { currentSummary, saveEmergencySummary, verifiedHospitalKey, type VerifiedHospitalKey } from '../../sdk/emergency';
+import { myLedgerEntries } from '../../sdk/ledger';
+import { listHospitals, type Organization } from '../../sdk/organizations';
 import { EMERGENCY_SUMMARY_FORMAT, EmergencySummaryCard, type EmergencySummary } from '../../fhir/emergencySummary';
-import type { LedgerEntry } from './AccessLogPage';
 import './patient.css';
 
 interface HospitalChoice {
@@ -36,7 +36,7 @@ interface Designation {
 /** Current designations as the ledger records them: the latest emergency.designate per hospital. */
 async function loadDesignations(): Promise<Designation[]> {
   const me = requireSession().tokens.user.id;
-  const entries = await api.get<LedgerEntry[]>('/api/ledger/mine?limit=500');
+  const entries = await myLedgerEntries(500);
   const latest = new Map<string, Designation>();
   for (const e of entries) {
     if (e.type !== 'emergency.designate' || !e.valid || e.actorId !== me) continue;

@@ -2,9 +2,10 @@
 // patient typed them in this tab (the server does not hand out other users' addresses).
 import { effect } from '@preact/signals';
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../../app/http';
 import { roleNames, session } from '../../app/session';
 import type { Role } from '../../app/http';
+import { publicKeys } from '../../sdk/ledger';
+import { listHospitals } from '../../sdk/organizations';
 
 const emailsTypedThisSession = new Map<string, string>();
 const roles = new Map<string, Promise<Role | null>>();
@@ -30,7 +31,7 @@ export function knownEmail(userId: string): string | undefined {
 export function roleOf(userId: string): Promise<Role | null> {
   let p = roles.get(userId);
   if (!p) {
-    p = api.get<{ role: Role }>(`/api/users/${userId}/keys`).then(
+    p = publicKeys(userId).then(
       (k) => k.role,
       () => {
         roles.delete(userId); // a failed look-up is asked again next time, not remembered as "no role"
@@ -48,7 +49,7 @@ export function roleLabel(role: Role | null | undefined): string {
 
 /** A hospital's name from the public directory (loaded once per session; asked again after a failure). */
 export async function hospitalName(id: string): Promise<string | null> {
-  hospitals ??= api.get<{ id: string; name: string }[]>('/api/organizations?kind=Hospital').then(
+  hospitals ??= listHospitals().then(
     (list) => new Map(list.map((h) => [h.id, h.name])),
     () => {
       hospitals = null;

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { me } from '../../app/session';
-import { assignDoctor, careAssignments, organizationMembers, unassignDoctor, type CareAssignment, type OrganizationMember } from '../../sdk/care';
+import { assignDoctor, careAssignments, unassignDoctor, type CareAssignment } from '../../sdk/care';
+import { organizationMembers, type OrganizationMember } from '../../sdk/organizations';
 import { verifiedPublicKeysByEmail } from '../../sdk/ledger';
 import { ActionForm, DataTable, Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';

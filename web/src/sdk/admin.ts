@@ -1,6 +1,6 @@
-// Platform admin endpoints (src/MedLedger.Server/Features/Admin, Emergency): verification queue,
-// decisions, break-glass review and security events. Ids only: the server keeps no names here.
-import { api } from '../../app/http';
+// Platform admin endpoints (src/MedLedger.Client/AdminClient.cs; server: Features/Admin, Emergency): verification
+// queue, decisions, break-glass review and security events. Ids only: the server keeps no names here.
+import { api } from '../app/http';
 
 export interface PendingOrganization {
   id: string;
@@ -23,14 +23,8 @@ export interface VerificationQueue {
   professionals: PendingProfessional[];
 }
 
-export interface OrganizationSummary {
-  id: string;
-  kind: string;
-  name: string;
-}
-
 // The same BreakGlassEventResponse the doctor's own list returns.
-import type { BreakGlassEvent } from '../../sdk/breakGlass';
+import type { BreakGlassEvent } from './breakGlass';
 export type { BreakGlassEvent };
 
 export interface SecurityEvent {
@@ -60,8 +54,6 @@ export const decideOrganization = (id: string, approve: boolean, reason: string)
 
 export const decideProfessional = (userId: string, approve: boolean, reason: string) =>
   api.post<void>(`/api/admin/users/${userId}/verification`, { approve, reason: reason.trim() || null });
-
-export const verifiedOrganizations = (signal?: AbortSignal) => api.get<OrganizationSummary[]>('/api/organizations', { signal, auth: false });
 
 export const breakGlassEvents = (onlyUnreviewed: boolean, signal?: AbortSignal) =>
   api.get<BreakGlassEvent[]>(`/api/admin/break-glass${onlyUnreviewed ? '?unreviewed=true' : ''}`, { signal });

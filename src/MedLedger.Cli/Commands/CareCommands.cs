@@ -1,0 +1,44 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+
+namespace MedLedger.Cli.Commands;
+
+/// <summary>care verbs: hospital staff sign doctor assignments here, through the SDK.</summary>
+public static class CareCommands
+{
+    public static Command Build()
+    {
+        var doctor = new Option<string>("--doctor") { Description = "Doctor email or id", Required = true };
+        var patient = new Option<string>("--patient") { Description = "Patient email or id", Required = true };
+        var assign = new Command("assign", "Assign a doctor of your hospital to a patient (hospital staff)") { doctor, patient };
+        assign.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var a = await client.AssignDoctorAsync(await CliSession.ResolveUserAsync(client, p.GetValue(doctor), ct), await CliSession.ResolveUserAsync(client, p.GetValue(patient), ct), ct);
+            AnsiConsole.MarkupLine($"[green]Assigned[/] doctor {a.DoctorId} to patient {a.PatientId} (ledger tx {a.TransactionId})");
+            return 0;
+        });
+        var unassign = new Command("unassign", "End a doctor's assignment (hospital staff)") { doctor, patient };
+        unassign.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            await client.UnassignDoctorAsync(await CliSession.ResolveUserAsync(client, p.GetValue(doctor), ct), await CliSession.ResolveUserAsync(client, p.GetValue(patient), ct), ct);
+            AnsiConsole.MarkupLine("[yellow]Unassigned.[/]");
+            return 0;
+        });
+        var list = new Command("list", "Assignments that concern you");
+        list.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var table = new Table().AddColumns("patient", "doctor", "hospital", "since", "ledger tx");
+            foreach (var a in await client.AssignmentsAsync(ct))
+            {
+                table.AddRow(a.PatientId.ToString(), a.DoctorId.ToString(), a.HospitalId.ToString(), a.AssignedAt.ToString("u", CultureInfo.InvariantCulture), a.TransactionId[..16] + "…");
+            }
+            AnsiConsole.Write(table);
+            return 0;
+        });
+        return new Command("care", "Doctor assignments") { assign, unassign, list };
+    }
+}

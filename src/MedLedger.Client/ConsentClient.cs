@@ -1,0 +1,65 @@
+using System.Globalization;
+using MedLedger.Crypto;
+using MedLedger.Ledger.Contracts;
+
+namespace MedLedger.Client;
+
+// Consent (web/src/sdk/consent.ts): grants re-wrap record keys for the grantee on this device; revocations are signed here.
+
+public enum ConsentScope { All, Categories, Records }
+
+public sealed record GrantWrap(Guid RecordId, int Version, string ReaderKeyId, byte[] Enc, byte[] WrappedKey);
+
+public sealed record GrantPlanItem(Guid RecordId, int Version, string Category);
+
+public sealed record Grant(Guid Id, Guid PatientId, Guid GranteeId, Role GranteeRole, ConsentScope Scope, IReadOnlyList<string> Items, string Purpose,
+    DateTimeOffset? ExpiresAt, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, bool Active, string GrantTransactionId, string? RevokeTransactionId);
+
+public sealed partial class MedLedgerClient
+{
+    /// <summary>
+    /// Shares records: unwraps each covered version's data key here and wraps it for the grantee's
+    /// ledger-registered key; the server stores the wraps only after the signed grant commits.
+    /// </summary>
+    public async Task<Grant> GrantConsentAsync(Guid granteeId, ConsentScope scope, IReadOnlyList<string>? items = null, string purpose = "treatment", DateTimeOffset? expiresAt = null, CancellationToken ct = default)
+    {
+        var keys = Keys ?? throw new InvalidOperationException("Sign in first.");
+        items ??= [];
+        var grantee = await GetVerifiedPublicKeysAsync(granteeId, ct);
+        var plan = await SendAsync<IReadOnlyList<GrantPlanItem>>(HttpMethod.Get,
+            $"/api/consents/plan?scope={scope}&items={Uri.EscapeDataString(string.Join(',', items))}", null, authorize: true, ct);
+        var wraps = new List<GrantWrap>();
+        foreach (var item in plan)
+        {
+            var sealedRecord = await FetchSealedAsync(item.RecordId, item.Version, ct);
+            var envelope = sealedRecord.ToEnvelope();
+            var dataKey = RecordCrypto.UnwrapDataKey(envelope, keys.Encryption, await AuthorKeyAsync(sealedRecord, ct));
+            var wrap = RecordCrypto.AddReader(envelope, dataKey, grantee.EncryptionPublicKey);
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(dataKey);
+            wraps.Add(new GrantWrap(item.RecordId, item.Version, wrap.ReaderKeyId, wrap.Enc, wrap.WrappedKey));
+        }
+        var grantId = Guid.NewGuid();
+        var scopeName = scope.ToString().ToLowerInvariant();
+        var tx = NewTransaction(ConsentGrantContract.TypeName, new Dictionary<string, string>
+        {
+            ["grantId"] = grantId.ToString(),
+            ["patientId"] = UserId.ToString(),
+            ["granteeId"] = granteeId.ToString(),
+            ["scope"] = scopeName,
+            ["scopeHash"] = ConsentScopeHash.Compute(scopeName, items.Select(i => i.Trim()).Distinct(StringComparer.Ordinal)),
+            ["purpose"] = purpose,
+            ["expiresAtMs"] = (expiresAt?.ToUnixTimeMilliseconds() ?? 0).ToString(CultureInfo.InvariantCulture),
+        });
+        return await SendAsync<Grant>(HttpMethod.Post, "/api/consents",
+            new { grantId, granteeId, scope, items, purpose, expiresAt, transaction = Sign(tx), wraps }, authorize: true, ct);
+    }
+
+    public Task<Grant> RevokeConsentAsync(Guid grantId, CancellationToken ct = default)
+    {
+        var tx = NewTransaction(ConsentRevokeContract.TypeName, new Dictionary<string, string> { ["grantId"] = grantId.ToString(), ["patientId"] = UserId.ToString() });
+        return SendAsync<Grant>(HttpMethod.Post, $"/api/consents/{grantId}/revoke", new { transaction = Sign(tx) }, authorize: true, ct);
+    }
+
+    public Task<IReadOnlyList<Grant>> GrantsAsync(CancellationToken ct = default) =>
+        SendAsync<IReadOnlyList<Grant>>(HttpMethod.Get, "/api/consents", null, authorize: true, ct);
+}

@@ -1,0 +1,93 @@
+using MedLedger.Ledger;
+using MedLedger.Ledger.Contracts;
+
+namespace MedLedger.Client;
+
+// Ledger (web/src/sdk/ledger.ts): the pinned peer key, receipts, the caller's entries, key transparency, transactions signed here.
+
+public sealed record SignedTransaction(byte[] Transaction, byte[] Signature);
+
+public sealed record PeerInfo(string PeerId, byte[] PublicKey);
+
+public sealed record TransactionSummary(string Id, string Type, string ActorId, long TimestampMs, bool Valid, string? Reason, long LogIndex, long BlockHeight, IReadOnlyDictionary<string, string> Payload);
+
+public sealed record PublicKeys(Guid UserId, Role Role, byte[] SigningPublicKey, byte[] EncryptionPublicKey);
+
+/// <summary>The ledger's current key registration for a user, with its receipt.</summary>
+public sealed record RegisteredKeysResponse(Guid UserId, byte[] SigningPublicKey, byte[] EncryptionPublicKey, LedgerReceipt Receipt);
+
+public sealed partial class MedLedgerClient
+{
+    private PeerInfo? _peer;
+
+    /// <summary>The peer's public key. Fetched once per client and pinned for its lifetime (trust on first use; the CLI pins it per server).</summary>
+    public async Task<PeerInfo> PeerAsync(CancellationToken ct = default) =>
+        _peer ??= await SendAsync<PeerInfo>(HttpMethod.Get, "/api/ledger/peer", null, authorize: false, ct);
+
+    /// <summary>Pins a peer key known from elsewhere (e.g. saved by an earlier session).</summary>
+    public void PinPeer(PeerInfo peer) => _peer = peer;
+
+    /// <summary>Checks a receipt offline against the peer's key: signed head, leaf, inclusion proof.</summary>
+    public async Task VerifyReceiptAsync(LedgerReceipt receipt, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(receipt);
+        var peer = await PeerAsync(ct);
+        if (receipt.Verify(peer.PublicKey) is { } error)
+        {
+            throw new MedLedgerVerificationException("The ledger receipt does not verify: " + error);
+        }
+        if (!receipt.Valid)
+        {
+            throw new MedLedgerVerificationException("The ledger recorded the transaction as invalid: " + receipt.Reason);
+        }
+    }
+
+    public Task<IReadOnlyList<TransactionSummary>> MyLedgerEntriesAsync(int limit = 50, CancellationToken ct = default) =>
+        SendAsync<IReadOnlyList<TransactionSummary>>(HttpMethod.Get, $"/api/ledger/mine?limit={limit}", null, authorize: true, ct);
+
+    public Task<LedgerReceipt> ReceiptAsync(string transactionId, CancellationToken ct = default) =>
+        SendAsync<LedgerReceipt>(HttpMethod.Get, $"/api/ledger/receipts/{transactionId}", null, authorize: true, ct);
+
+    // ---------- key directory and key transparency ----------
+
+    public Task<PublicKeys> GetPublicKeysAsync(Guid userId, CancellationToken ct = default) =>
+        SendAsync<PublicKeys>(HttpMethod.Get, $"/api/users/{userId}/keys", null, authorize: true, ct);
+
+    public Task<PublicKeys> GetPublicKeysByEmailAsync(string email, CancellationToken ct = default) =>
+        SendAsync<PublicKeys>(HttpMethod.Post, "/api/users/lookup", new { email }, authorize: true, ct);
+
+    /// <summary>
+    /// Public keys of someone we are about to encrypt for, checked against the ledger registration
+    /// (the server could otherwise substitute its own key).
+    /// </summary>
+    public async Task<PublicKeys> GetVerifiedPublicKeysAsync(Guid userId, CancellationToken ct = default)
+    {
+        var keys = await GetPublicKeysAsync(userId, ct);
+        await EnsureKeysOnLedgerAsync(userId, keys.SigningPublicKey, keys.EncryptionPublicKey, ct);
+        return keys;
+    }
+
+    private async Task EnsureKeysOnLedgerAsync(Guid userId, byte[] signingKey, byte[] encryptionKey, CancellationToken ct)
+    {
+        var registered = await SendAsync<RegisteredKeysResponse>(HttpMethod.Get, $"/api/ledger/keys/{userId}", null, authorize: true, ct);
+        var receipt = registered.Receipt;
+        await VerifyReceiptAsync(receipt, ct);
+        var tx = receipt.Transaction();
+        if (tx.Type is not (RegisterKeysContract.TypeName or RotateKeysContract.TypeName) || tx.Get("userId") != userId.ToString()
+            || tx.Get("signingKey") != Convert.ToBase64String(signingKey) || tx.Get("encryptionKey") != Convert.ToBase64String(encryptionKey))
+        {
+            throw new MedLedgerVerificationException($"The keys served for user {userId} are not the keys registered on the ledger.");
+        }
+    }
+
+    // ---------- transactions signed here ----------
+
+    internal static SignedTransaction Sign(LedgerTransaction tx) => new(tx.SigningBytes, tx.Signature);
+
+    /// <summary>A transaction signed with the signed-in user's own signing key.</summary>
+    internal LedgerTransaction NewTransaction(string type, IReadOnlyDictionary<string, string> payload)
+    {
+        var keys = Keys ?? throw new InvalidOperationException("Sign in (and unlock keys) first.");
+        return LedgerTransaction.Create(type, UserId.ToString(), LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(), payload, keys.Signing.PrivateKey);
+    }
+}

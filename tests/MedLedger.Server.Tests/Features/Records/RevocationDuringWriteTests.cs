@@ -13,8 +13,9 @@ namespace MedLedger.Server.Tests.Features.Records;
 /// <summary>
 /// A version written while its reader's grant is being revoked keeps no wrap for that reader: the server checks
 /// the grants again in the transaction that stores the version, not only before the blob and ledger steps.
+/// On SQLite and PostgreSQL (their locking differs).
 /// </summary>
-public sealed class RevocationDuringWriteTests : RecordTestBase
+public abstract class RevocationDuringWriteFlows : RecordTestBase
 {
     private Func<Task>? _beforeNextBlobPut;
 
@@ -23,9 +24,15 @@ public sealed class RevocationDuringWriteTests : RecordTestBase
     /// only): a hook armed by the test runs there once, so "revoked in between" happens every time, not by luck.
     /// </summary>
     protected override Task<TestHost> StartHostAsync(Action<IDictionary<string, string?>>? configure = null) =>
-        TestHost.StartAsync(configure, services: s => s.AddScoped<IBlobStore>(sp => new HookedBlobStore(sp.GetRequiredService<FileBlobStore>(), this)));
+        StartHookedHostAsync(configure, s => s.AddScoped<IBlobStore>(sp => new HookedBlobStore(CreateStore(sp), this)));
 
-    private sealed class HookedBlobStore(IBlobStore inner, RevocationDuringWriteTests test) : IBlobStore
+    protected virtual Task<TestHost> StartHookedHostAsync(Action<IDictionary<string, string?>>? configure, Action<IServiceCollection> services) =>
+        TestHost.StartAsync(configure, services: services);
+
+    /// <summary>The store the host would have used without the hook (files here, the database on PostgreSQL).</summary>
+    protected virtual IBlobStore CreateStore(IServiceProvider sp) => sp.GetRequiredService<FileBlobStore>();
+
+    private sealed class HookedBlobStore(IBlobStore inner, RevocationDuringWriteFlows test) : IBlobStore
     {
         public async Task<string> PutAsync(byte[] content, CancellationToken ct)
         {
@@ -107,4 +114,15 @@ public sealed class RevocationDuringWriteTests : RecordTestBase
             try { await f(); return null; } catch (MedLedgerApiException e) { return e; }
         }
     }
+}
+
+public sealed class SqliteRevocationDuringWriteTests : RevocationDuringWriteFlows;
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresRevocationDuringWriteTests(PostgresFixture pg) : RevocationDuringWriteFlows
+{
+    protected override Task<TestHost> StartHookedHostAsync(Action<IDictionary<string, string?>>? configure, Action<IServiceCollection> services) =>
+        pg.StartHostAsync(configure, services);
+
+    protected override IBlobStore CreateStore(IServiceProvider sp) => new DatabaseBlobStore(sp.GetRequiredService<MedLedger.Server.Infrastructure.Data.MedLedgerDbContext>());
 }

@@ -4,7 +4,10 @@ using System.Text.Json;
 using MedLedger.Client;
 using MedLedger.Server.Features.Admin;
 using MedLedger.Server.Tests.Infrastructure;
+using MedLedger.Server.Features.Records;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Role = MedLedger.Client.Role;
 
 namespace MedLedger.Server.Tests.Features.Records;
@@ -149,5 +152,37 @@ public sealed class RefusalLimitTests : RecordTestBase
         var summary = Assert.Single(entries, e => e.Type == Summary);
         Assert.Equal("2", summary.Payload["count"]);
         Assert.Equal("0", summary.Payload["rateLimited"]);
+    }
+
+    [Fact]
+    public async Task A_window_that_ended_without_a_later_refusal_is_summarised_once_by_the_sweep()
+    {
+        var (_, recordId, _, stranger) = await WorldAsync();
+        using var raw = await RawAsync(stranger);
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, (await raw.GetAsync($"/api/records/{recordId}")).StatusCode);
+        }
+        await using var scope = Host.App.Services.CreateAsyncScope();
+        var access = scope.ServiceProvider.GetRequiredService<RecordAccess>();
+
+        Assert.Equal(0, await access.WriteRefusalSummariesAsync(final: false, CancellationToken.None));
+        Host.Clock.Advance(Window);
+        Assert.Equal(1, await access.WriteRefusalSummariesAsync(final: false, CancellationToken.None));
+        Assert.Equal(0, await access.WriteRefusalSummariesAsync(final: false, CancellationToken.None));
+
+        var summary = Assert.Single(await RefusalEntries(stranger.Id), e => e.Type == Summary);
+        Assert.Equal("1", summary.Payload["count"]);
+        Assert.Equal("0", summary.Payload["rateLimited"]);
+    }
+
+    [Theory]
+    [InlineData("Records:MaxRefusalsPerWindow", "0")]
+    [InlineData("Records:RefusalWindow", "00:00:00")]
+    [InlineData("Records:RefusalSweepInterval", "2.00:00:00")]
+    public async Task Refusal_limit_options_out_of_range_stop_the_server_at_start_up(string key, string value)
+    {
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => TestHost.StartAsync(s => s[key] = value));
+        Assert.Contains(key.Split(':')[1], e.Message, StringComparison.Ordinal);
     }
 }

@@ -91,3 +91,40 @@ public sealed class RecordAccessDeniedContract : LedgerContract
     {
     }
 }
+
+/// <summary>
+/// records.access-denied-summary — a peer-signed system event: the refusals of readerId in one window (the window
+/// starting at windowStartMs, unix ms) beyond the first, which has its own records.access-denied entry. count is how
+/// many, rateLimited how many of them were answered "too many requests". Ids and counts only; changes no state.
+/// </summary>
+public sealed class RecordAccessDeniedSummaryContract : LedgerContract
+{
+    public const string TypeName = "records.access-denied-summary";
+    public override string Type => TypeName;
+
+    public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context) =>
+        context is not null && context.IsSignedByPeer(tx) ? null : LedgerRejection.Forbidden("refusals are recorded by a peer");
+
+    public override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        if (ContractChecks.RequireIds(tx, "readerId") is { } r)
+        {
+            return r;
+        }
+        if (tx.Payload.Count != 4)
+        {
+            return LedgerRejection.Malformed("a summary carries readerId, windowStartMs, count and rateLimited only");
+        }
+        var ok = long.TryParse(tx.Get("windowStartMs"), NumberStyles.None, CultureInfo.InvariantCulture, out _)
+            & long.TryParse(tx.Get("count"), NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+            & long.TryParse(tx.Get("rateLimited"), NumberStyles.None, CultureInfo.InvariantCulture, out var limited);
+        return ok && count >= 1 && limited <= count
+            ? null
+            : LedgerRejection.Malformed("windowStartMs, count (at least 1) and rateLimited (at most count) must be non-negative integers");
+    }
+
+    public override void Apply(LedgerTransaction tx, IStateWriter state, ContractContext context)
+    {
+    }
+}

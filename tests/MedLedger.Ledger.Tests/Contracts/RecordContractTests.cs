@@ -2,7 +2,7 @@ using MedLedger.Ledger.Contracts;
 
 namespace MedLedger.Ledger.Tests;
 
-/// <summary>The record contracts (records.write, records.read, records.access-denied), against a real SQLite-backed peer.</summary>
+/// <summary>The record contracts (records.write, records.read, records.access-denied, records.access-denied-summary), against a real SQLite-backed peer.</summary>
 public sealed class RecordContractTests : ContractPeerTestBase
 {
     [Fact]
@@ -30,5 +30,28 @@ public sealed class RecordContractTests : ContractPeerTestBase
         var ok = await _peer.SubmitAsync(_peer.CreateSystemTransaction(RecordReadContract.TypeName, new Dictionary<string, string> { ["readerId"] = _doctor.Id, ["recordId"] = record, ["patientId"] = _patient.Id }));
         Assert.True(ok.Valid);
         Assert.True((await _peer.SubmitAsync(_peer.CreateSystemTransaction(RecordAccessDeniedContract.TypeName, new Dictionary<string, string> { ["readerId"] = _doctor.Id, ["reason"] = "no-consent" }))).Valid);
+    }
+
+    [Fact]
+    public async Task Refusal_summaries_are_peer_only_and_carry_ids_and_counts_only()
+    {
+        Dictionary<string, string> Summary(string count, string rateLimited) => new()
+        {
+            ["readerId"] = _doctor.Id, ["windowStartMs"] = "1767225600000", ["count"] = count, ["rateLimited"] = rateLimited,
+        };
+        Assert.Equal(LedgerRejectionKind.Forbidden, await Refused(_doctor.Tx(RecordAccessDeniedSummaryContract.TypeName, Summary("3", "1"))));
+        var ok = await _peer.SubmitAsync(_peer.CreateSystemTransaction(RecordAccessDeniedSummaryContract.TypeName, Summary("3", "1")));
+        Assert.True(ok.Valid);
+        Assert.Contains(await _peer.Queries.GetTransactionsAboutAsync(_doctor.Id), t => t.Transaction.Type == RecordAccessDeniedSummaryContract.TypeName);
+
+        Assert.Equal(LedgerRejectionKind.Malformed, await Refused(_peer.CreateSystemTransaction(RecordAccessDeniedSummaryContract.TypeName, Summary("0", "0"))));
+        Assert.Equal(LedgerRejectionKind.Malformed, await Refused(_peer.CreateSystemTransaction(RecordAccessDeniedSummaryContract.TypeName, Summary("2", "3"))));
+        Assert.Equal(LedgerRejectionKind.Malformed, await Refused(_peer.CreateSystemTransaction(RecordAccessDeniedSummaryContract.TypeName, Summary("-1", "0"))));
+        var withReason = Summary("2", "0");
+        withReason["reason"] = "not-assigned";
+        Assert.Equal(LedgerRejectionKind.Malformed, await Refused(_peer.CreateSystemTransaction(RecordAccessDeniedSummaryContract.TypeName, withReason)));
+        var noReader = Summary("2", "0");
+        noReader["readerId"] = "someone";
+        Assert.Equal(LedgerRejectionKind.Malformed, await Refused(_peer.CreateSystemTransaction(RecordAccessDeniedSummaryContract.TypeName, noReader)));
     }
 }

@@ -11,8 +11,8 @@ public sealed class PostgresFixture : IAsyncLifetime
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
 
-    public async Task<TestHost> StartHostAsync(Action<IDictionary<string, string?>>? configure = null) =>
-        await TestHost.StartAsync(configure, await Cluster.CreateDatabaseAsync("ml_" + Guid.NewGuid().ToString("N")[..16]));
+    public async Task<TestHost> StartHostAsync(Action<IDictionary<string, string?>>? configure = null, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null) =>
+        await TestHost.StartAsync(configure, await Cluster.CreateDatabaseAsync("ml_" + Guid.NewGuid().ToString("N")[..16]), services);
 }
 
 [CollectionDefinition(Name)]

@@ -48,7 +48,8 @@ public sealed class TestHost : IAsyncDisposable
         return o;
     }
 
-    public static async Task<TestHost> StartAsync(Action<IDictionary<string, string?>>? configure = null, string? postgresConnectionString = null)
+    /// <param name="services">Runs after the server's own registrations, so a test can decorate a service (e.g. the blob store).</param>
+    public static async Task<TestHost> StartAsync(Action<IDictionary<string, string?>>? configure = null, string? postgresConnectionString = null, Action<IServiceCollection>? services = null)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "medledger-test-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dataDir);
@@ -77,6 +78,7 @@ public sealed class TestHost : IAsyncDisposable
         MedLedgerServer.ConfigureServices(builder);
         var clock = new TestClock();
         builder.Services.AddSingleton<TimeProvider>(clock);
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         MedLedgerServer.Configure(app);
         await MedLedgerServer.InitializeAsync(app.Services);

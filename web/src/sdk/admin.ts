@@ -44,6 +44,7 @@ export const REVIEW_OUTCOMES = ['justified', 'unjustified', 'needs-follow-up'] a
 export const SECURITY_EVENT_KINDS = [
   'Registered', 'LoginCredentialAccepted', 'LoginFailed', 'OtpFailed', 'OtpReplayRejected', 'LoginSucceeded', 'Lockout', 'TotpEnrolled', 'Logout',
   'RefreshReuseDetected', 'VerificationApproved', 'VerificationRejected', 'Suspended', 'Reinstated', 'AccessDenied', 'AdminCreated', 'PasswordChanged', 'Recovered',
+  'AccessDeniedSummary',
 ] as const;
 
 export const verificationQueue = (signal?: AbortSignal) => api.get<VerificationQueue>('/api/admin/verifications', { signal });

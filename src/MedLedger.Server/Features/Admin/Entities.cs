@@ -23,6 +23,8 @@ public enum SecurityEventKind
     AdminCreated,
     PasswordChanged,
     Recovered,
+    /// <summary>A caller's refused record accesses in one window beyond the first (detail: window, count, rateLimited).</summary>
+    AccessDeniedSummary,
 }
 
 /// <summary>Who did what and when. Ids only: no emails, names or content (they would leak into backups and exports).</summary>

@@ -34,6 +34,26 @@ public sealed class ConsentGrants(MedLedgerDbContext db)
         (await db.Set<ConsentGrant>().AsNoTracking().Where(g => g.PatientId == patientId && g.RevokedAt == null).ToListAsync(ct))
         .Select(g => g.ToActiveGrant()).ToList();
 
+    /// <summary>
+    /// Of these grants, the ones still active (unrevoked, unexpired), decided inside the caller's open transaction and
+    /// held there until it ends: a revocation that has committed is seen, and one that has not waits for the caller's
+    /// commit (and then deletes what the caller stored for the grant). Records uses it to store a version's wraps.
+    /// </summary>
+    public async Task<IReadOnlySet<Guid>> HoldActiveAsync(IReadOnlyCollection<Guid> grantIds, DateTimeOffset now, CancellationToken ct)
+    {
+        if (db.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("HoldActiveAsync decides inside the caller's transaction; begin one first.");
+        }
+        // A write that changes nothing takes the row locks (PostgreSQL) or the database write lock (SQLite) that a
+        // revocation's UPDATE needs, so revoking cannot commit between this check and the caller's commit.
+        await db.Set<ConsentGrant>().Where(g => grantIds.Contains(g.Id) && g.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(g => g.ConcurrencyStamp, g => g.ConcurrencyStamp), ct);
+        return (await db.Set<ConsentGrant>().AsNoTracking()
+            .Where(g => grantIds.Contains(g.Id) && g.RevokedAt == null && (g.ExpiresAt == null || g.ExpiresAt > now))
+            .Select(g => g.Id).ToListAsync(ct)).ToHashSet();
+    }
+
     /// <summary>Ids of grants that have expired but were never revoked (their wraps are swept).</summary>
     public async Task<IReadOnlyList<Guid>> ExpiredAsync(DateTimeOffset now, CancellationToken ct) =>
         await db.Set<ConsentGrant>().Where(g => g.RevokedAt == null && g.ExpiresAt != null && g.ExpiresAt <= now).Select(g => g.Id).ToListAsync(ct);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using MedLedger.Crypto;
 using MedLedger.Ledger.Contracts;
 using MedLedger.Server.Features.Accounts;
@@ -16,9 +17,11 @@ namespace MedLedger.Server.Features.Records;
 /// a patient their own records; a doctor while assigned (ledger care state) and consented;
 /// a pharmacist only MedicationRequest records shared with them; insurer staff only records
 /// attached to a claim against their company and shared with them. Everyone else: never.
-/// Every refusal is recorded (security event + ledger records.access-denied).
+/// Every refusal is recorded, and bounded per caller and window (<see cref="RefusalLimiter"/>): the first on the ledger
+/// (records.access-denied) at once, the rest as one records.access-denied-summary when the window ends; security events
+/// for every refusal answered 403 and for each summary; beyond the limit 429 and nothing more.
 /// </summary>
-public sealed class RecordAccess(MedLedgerDbContext db, LedgerGateway ledger, SecurityEventLog events, TimeProvider clock, ConsentGrants consent)
+public sealed class RecordAccess(MedLedgerDbContext db, LedgerGateway ledger, SecurityEventLog events, TimeProvider clock, ConsentGrants consent, RefusalLimiter refusals)
 {
     public const string MedicationRequest = RecordCategories.MedicationRequest;
 
@@ -101,10 +104,37 @@ public sealed class RecordAccess(MedLedgerDbContext db, LedgerGateway ledger, Se
         _ => "role-never-writes-records",
     };
 
-    /// <summary>Records the refusal (security event and ledger) and returns the problem to throw.</summary>
+    /// <summary>Counts and records the refusal (see the class summary) and returns the problem to throw: 403, or 429 over the limit.</summary>
     public async Task<ProblemException> RefuseAsync(Caller caller, Guid? recordId, Guid? patientId, string reason, CancellationToken ct)
     {
+        var count = refusals.Count(caller.Id);
+        if (count.EndedWindow is { } ended)
+        {
+            await WriteSummariesAsync([ended], ct);
+        }
+        if (count.Verdict == RefusalVerdict.RateLimited)
+        {
+            // Counted into the window's summary only: past the limit a caller cannot make the server write anything more.
+            return ProblemException.RateLimited("Too many of your record requests were refused recently; wait before trying again.", count.RetryAfter);
+        }
         await events.RecordAsync(SecurityEventKind.AccessDenied, caller.Id, patientId, $"record={recordId};reason={reason}", ct);
+        if (count.Verdict == RefusalVerdict.RecordNow)
+        {
+            await SubmitDeniedAsync(caller, recordId, patientId, reason, ct);
+        }
+        return ProblemException.Forbidden(reason switch
+        {
+            "not-assigned" => "You are not assigned to this patient.",
+            "no-consent" => "The patient has not shared this record with you (or the consent was revoked or expired).",
+            "pharmacist-non-prescription" => "Pharmacists can read only MedicationRequest records shared with them.",
+            "not-attached-to-claim" => "Insurer staff can read only records attached to a claim against their company.",
+            "not-own-record" => "You can only access your own records.",
+            _ => "Your role cannot access medical records.",
+        });
+    }
+
+    private async Task SubmitDeniedAsync(Caller caller, Guid? recordId, Guid? patientId, string reason, CancellationToken ct)
+    {
         var payload = new Dictionary<string, string> { ["readerId"] = caller.Id.ToString(), ["reason"] = reason };
         if (recordId is { } r)
         {
@@ -115,14 +145,40 @@ public sealed class RecordAccess(MedLedgerDbContext db, LedgerGateway ledger, Se
             payload["patientId"] = p.ToString();
         }
         await ledger.SubmitSystemEventAsync(RecordAccessDeniedContract.TypeName, payload, ct);
-        return ProblemException.Forbidden(reason switch
+    }
+
+    /// <summary>
+    /// Writes the summaries of ended refusal windows (of every window when <paramref name="final"/>, at shutdown);
+    /// returns how many. The background sweep calls it; a caller's next refusal writes their own ended window first.
+    /// </summary>
+    public Task<int> WriteRefusalSummariesAsync(bool final, CancellationToken ct) => WriteSummariesAsync(refusals.Take(final), ct);
+
+    private async Task<int> WriteSummariesAsync(IReadOnlyList<RefusalSummary> summaries, CancellationToken ct)
+    {
+        var written = 0;
+        try
         {
-            "not-assigned" => "You are not assigned to this patient.",
-            "no-consent" => "The patient has not shared this record with you (or the consent was revoked or expired).",
-            "pharmacist-non-prescription" => "Pharmacists can read only MedicationRequest records shared with them.",
-            "not-attached-to-claim" => "Insurer staff can read only records attached to a claim against their company.",
-            "not-own-record" => "You can only access your own records.",
-            _ => "Your role cannot access medical records.",
-        });
+            foreach (var s in summaries)
+            {
+                var counts = $"count={s.Count};rateLimited={s.RateLimited}";
+                await events.RecordAsync(SecurityEventKind.AccessDeniedSummary, s.ReaderId, null, $"window={s.WindowStart:O};{counts}", ct);
+                await ledger.SubmitSystemEventAsync(RecordAccessDeniedSummaryContract.TypeName, new Dictionary<string, string>
+                {
+                    ["readerId"] = s.ReaderId.ToString(),
+                    ["windowStartMs"] = s.WindowStart.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+                    ["count"] = s.Count.ToString(CultureInfo.InvariantCulture),
+                    ["rateLimited"] = s.RateLimited.ToString(CultureInfo.InvariantCulture),
+                }, ct);
+                written++;
+            }
+        }
+        catch
+        {
+            // Not lost: the limiter keeps what was not written for the next sweep (a summary whose security event was
+            // saved but whose ledger entry failed is written again, so the admin may see its event twice).
+            refusals.Return(summaries.Skip(written));
+            throw;
+        }
+        return written;
     }
 }

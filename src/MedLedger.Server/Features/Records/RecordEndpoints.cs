@@ -7,6 +7,9 @@ public static class RecordEndpoints
 {
     public static IServiceCollection AddRecords(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<RecordOptions>().Bind(configuration.GetSection(RecordOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<RefusalLimiter>();
+        services.AddHostedService<RefusalSummarySweep>();
         services.AddScoped<RecordAccess>();
         services.AddScoped<RecordService>();
         services.AddScoped<SealedVersionReader>();

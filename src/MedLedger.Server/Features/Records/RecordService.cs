@@ -123,6 +123,18 @@ public sealed class RecordService(
         await blobs.PutAsync(u.Ciphertext, ct);
         var receipt = await ledger.SubmitAsync(tx, ct);
         var now = clock.GetUtcNow();
+
+        // The readers check ran before the blob and ledger steps, and a revocation may have committed since. Check again
+        // in the transaction that stores the rows, holding the grants: a revocation lands either before (its reader's
+        // wrap is dropped here) or after this commit (its own clean-up then deletes the wrap). The version itself stays:
+        // it is already anchored on the ledger, and the patient and author can still read it.
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var granted = wraps.Where(w => w.GrantId is not null).Select(w => w.GrantId!.Value).Distinct().ToList();
+        if (granted.Count > 0)
+        {
+            var active = await consent.HoldActiveAsync(granted, now, ct);
+            wraps.RemoveAll(w => w.GrantId is { } g && !active.Contains(g));
+        }
         record.LatestVersion = u.Version;
         record.UpdatedAt = now;
         record.ConcurrencyStamp = Guid.NewGuid();
@@ -148,6 +160,7 @@ public sealed class RecordService(
         });
         db.Set<RecordWrap>().AddRange(wraps);
         await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
         return new RecordVersionResponse(recordId, u.Version, u.PatientId, caller.Id, record.Category, u.ContentType, u.CreatedAtMs, ciphertextHash, u.Ciphertext.Length, receipt.TransactionId, receipt);
     }
 

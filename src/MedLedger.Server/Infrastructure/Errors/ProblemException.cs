@@ -40,6 +40,10 @@ public sealed class ProblemException : Exception
     public static ProblemException Locked(string detail, TimeSpan retryAfter) =>
         new(429, "locked-out", "Too many attempts", detail) { RetryAfter = retryAfter };
 
+    /// <summary>429 with Retry-After (at least one second, so a client never retries at once).</summary>
+    public static ProblemException RateLimited(string detail, TimeSpan retryAfter) =>
+        new(429, "rate-limited", "Too many requests", detail) { RetryAfter = retryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retryAfter };
+
     public static ProblemException Invalid(string field, string message) =>
         new(422, "validation", "Invalid input", message, new Dictionary<string, string[]> { [field] = [message] });
 

@@ -15,12 +15,13 @@ using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.Data;
 using MedLedger.Server.Infrastructure.Errors;
 using MedLedger.Server.Infrastructure.Messaging;
+using MedLedger.Server.Infrastructure.OpenApi;
 using Microsoft.AspNetCore.Authorization;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Scalar.AspNetCore;
 
 namespace MedLedger.Server;
 
@@ -91,7 +92,7 @@ public static class MedLedgerServer
         // Bind failures (wrong types, missing body) throw so the problem handler answers 400, never a bare 400/500.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = DefaultMaxBodyBytes);
-        services.AddOpenApi();
+        services.AddMedLedgerOpenApi();
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -133,13 +134,8 @@ public static class MedLedgerServer
         app.UseAuthentication();
         app.UseAuthorization();
 
-        app.MapOpenApi();
-        app.MapScalarApiReference();
-        app.MapGet("/health", async (MedLedgerDbContext db, CancellationToken ct) =>
-            await db.Database.CanConnectAsync(ct)
-                ? Results.Ok(new { status = "healthy" })
-                : Results.Problem(statusCode: 503, title: "Store unreachable", detail: "The relational store did not answer."))
-            .AllowAnonymous().WithTags("Health");
+        app.MapMedLedgerApiReference();
+        app.MapGet("/health", Check).AllowAnonymous().WithTags("Health").WithSummary("Whether the server and its relational store answer").ProducesProblems(503);
         // Features: one Map per feature.
         app.MapAccounts();
         app.MapOrganizations();
@@ -153,6 +149,11 @@ public static class MedLedgerServer
         app.MapDev();
         return app;
     }
+
+    private static async Task<Results<Ok<HealthStatus>, ProblemHttpResult>> Check(MedLedgerDbContext db, CancellationToken ct) =>
+        await db.Database.CanConnectAsync(ct)
+            ? TypedResults.Ok(new HealthStatus("healthy"))
+            : TypedResults.Problem(statusCode: 503, title: "Store unreachable", detail: "The relational store did not answer.");
 
     /// <summary>Applies migrations for the configured provider. Safe to call on every start.</summary>
     public static async Task InitializeAsync(IServiceProvider services, CancellationToken ct = default)
@@ -169,3 +170,6 @@ public static class MedLedgerServer
         await db.Database.MigrateAsync(ct);
     }
 }
+
+/// <summary>The answer of <c>GET /health</c> when the store answers.</summary>
+public sealed record HealthStatus(string Status);

@@ -1,4 +1,6 @@
 using MedLedger.Server.Infrastructure.Auth;
+using MedLedger.Server.Infrastructure.OpenApi;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using MedLedger.Server.Infrastructure.Data;
 
@@ -28,91 +30,91 @@ public static class AccountEndpoints
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Authentication");
-        auth.MapPost("/register", Register).AllowAnonymous();
-        auth.MapPost("/prelogin", Prelogin).AllowAnonymous();
-        auth.MapPost("/login", Login).AllowAnonymous();
-        auth.MapPost("/login/email-code", SendEmailCode).AllowAnonymous();
-        auth.MapPost("/login/verify", VerifyCode).AllowAnonymous();
-        auth.MapPost("/refresh", Refresh).AllowAnonymous();
-        auth.MapPost("/logout", Logout).RequireAuthorization();
-        auth.MapPost("/password", ChangePassword).RequireAuthorization();
-        auth.MapPost("/recovery/start", StartRecovery).AllowAnonymous();
-        auth.MapPost("/recovery/verify", VerifyRecovery).AllowAnonymous();
-        auth.MapPost("/recovery/complete", CompleteRecovery).AllowAnonymous();
-        auth.MapPost("/totp/enroll", BeginTotp).RequireAuthorization();
-        auth.MapPost("/totp/confirm", ConfirmTotp).RequireAuthorization();
+        auth.MapPost("/register", Register).AllowAnonymous().WithSummary("Register an account: public keys, wrapped private keys and a client-derived auth key").ProducesProblems(403, 404, 409, 422);
+        auth.MapPost("/prelogin", Prelogin).AllowAnonymous().WithSummary("Get the KDF parameters to derive the auth key from a password");
+        auth.MapPost("/login", Login).AllowAnonymous().WithSummary("Check the auth key and open a sign-in challenge for a one-time code").ProducesProblems(401, 403, 409, 422);
+        auth.MapPost("/login/email-code", SendEmailCode).AllowAnonymous().WithSummary("Email a one-time code for an open sign-in challenge").ProducesProblems(401, 409, 422);
+        auth.MapPost("/login/verify", VerifyCode).AllowAnonymous().WithSummary("Complete sign-in with a one-time code and receive session tokens").ProducesProblems(401, 410, 422);
+        auth.MapPost("/refresh", Refresh).AllowAnonymous().WithSummary("Exchange a refresh token for new session tokens").ProducesProblems(401, 403, 422);
+        auth.MapPost("/logout", Logout).RequireAuthorization().WithSummary("Revoke the current session");
+        auth.MapPost("/password", ChangePassword).RequireAuthorization().WithSummary("Change the password with new signed key material; other sessions are revoked").ProducesProblems(404, 409, 422);
+        auth.MapPost("/recovery/start", StartRecovery).AllowAnonymous().WithSummary("Start account recovery: email a code and return a ticket").ProducesProblems(409, 422);
+        auth.MapPost("/recovery/verify", VerifyRecovery).AllowAnonymous().WithSummary("Check the emailed recovery code and receive the recovery-wrapped keys").ProducesProblems(401, 403, 404, 422);
+        auth.MapPost("/recovery/complete", CompleteRecovery).AllowAnonymous().WithSummary("Set a new password with the recovery ticket; every session is revoked").ProducesProblems(401, 403, 404, 409, 422);
+        auth.MapPost("/totp/enroll", BeginTotp).RequireAuthorization().WithSummary("Begin authenticator-app (TOTP) enrolment: a new secret and its QR code").ProducesProblems(409);
+        auth.MapPost("/totp/confirm", ConfirmTotp).RequireAuthorization().WithSummary("Confirm TOTP enrolment with a first code").ProducesProblems(409, 422);
 
         var me = app.MapGroup("/api/me").WithTags("Accounts").RequireAuthorization();
-        me.MapGet("/", Me);
-        me.MapGet("/keys", OwnKeys);
-        me.MapPut("/profile", UpdateProfile);
+        me.MapGet("/", Me).WithSummary("The signed-in account: role, verification and whether it may act").ProducesProblems(404);
+        me.MapGet("/keys", OwnKeys).WithSummary("The signed-in user's key bundle, private keys wrapped").ProducesProblems(404);
+        me.MapPut("/profile", UpdateProfile).WithSummary("Replace the signed-in user's encrypted profile").ProducesProblems(422);
 
         var users = app.MapGroup("/api/users").WithTags("Accounts").RequireAuthorization();
-        users.MapGet("/{id:guid}/keys", PublicKeys);
+        users.MapGet("/{id:guid}/keys", PublicKeys).WithSummary("A user's public signing and encryption keys").ProducesProblems(404);
         // POST, not a query string: emails must not end up in URLs (request logs, proxies, browser history).
-        users.MapPost("/lookup", LookUp);
+        users.MapPost("/lookup", LookUp).WithSummary("Find a user's public keys by email").ProducesProblems(404);
         return app;
     }
 
-    private static async Task<IResult> Register(RegisterRequest r, RegistrationService s, CancellationToken ct)
+    private static async Task<Created<RegisterResponse>> Register(RegisterRequest r, RegistrationService s, CancellationToken ct)
     {
         var res = await s.RegisterAsync(r, ct);
-        return Results.Created($"/api/users/{res.UserId}/keys", res);
+        return TypedResults.Created($"/api/users/{res.UserId}/keys", res);
     }
 
     private static Task<PreloginResponse> Prelogin(PreloginRequest r, SignInService s, CancellationToken ct) => s.PreloginAsync(r, ct);
 
     private static Task<LoginChallengeResponse> Login(LoginRequest r, SignInService s, CancellationToken ct) => s.LoginAsync(r, ct);
 
-    private static async Task<IResult> SendEmailCode(EmailCodeRequest r, SignInService s, CancellationToken ct)
+    private static async Task<Accepted> SendEmailCode(EmailCodeRequest r, SignInService s, CancellationToken ct)
     {
         await s.SendEmailCodeAsync(r, ct);
-        return Results.Accepted();
+        return TypedResults.Accepted((string?)null);
     }
 
     private static Task<TokenResponse> VerifyCode(VerifyOtpRequest r, SignInService s, CancellationToken ct) => s.VerifyOtpAsync(r, ct);
 
     private static Task<TokenResponse> Refresh(RefreshRequest r, SessionService s, CancellationToken ct) => s.RefreshAsync(r, ct);
 
-    private static async Task<IResult> Logout(Caller caller, SessionService s, CancellationToken ct)
+    private static async Task<NoContent> Logout(Caller caller, SessionService s, CancellationToken ct)
     {
         await s.LogoutAsync(caller, ct);
-        return Results.NoContent();
+        return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> ChangePassword(ChangePasswordRequest r, Caller caller, PasswordChangeService s, CancellationToken ct)
+    private static async Task<NoContent> ChangePassword(ChangePasswordRequest r, Caller caller, PasswordChangeService s, CancellationToken ct)
     {
         await s.ChangeAsync(caller, r, ct);
-        return Results.NoContent();
+        return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> StartRecovery(RecoveryStartRequest r, AccountRecoveryService s, CancellationToken ct) =>
-        Results.Accepted(value: await s.StartAsync(r, ct));
+    private static async Task<Accepted<RecoveryStartResponse>> StartRecovery(RecoveryStartRequest r, AccountRecoveryService s, CancellationToken ct) =>
+        TypedResults.Accepted((string?)null, await s.StartAsync(r, ct));
 
     private static Task<RecoveryBundleResponse> VerifyRecovery(RecoveryVerifyRequest r, AccountRecoveryService s, CancellationToken ct) => s.VerifyAsync(r, ct);
 
-    private static async Task<IResult> CompleteRecovery(RecoveryCompleteRequest r, AccountRecoveryService s, CancellationToken ct)
+    private static async Task<NoContent> CompleteRecovery(RecoveryCompleteRequest r, AccountRecoveryService s, CancellationToken ct)
     {
         await s.CompleteAsync(r, ct);
-        return Results.NoContent();
+        return TypedResults.NoContent();
     }
 
     private static Task<TotpEnrollmentResponse> BeginTotp(Caller caller, TotpEnrolmentService s, CancellationToken ct) => s.BeginAsync(caller.Id, ct);
 
-    private static async Task<IResult> ConfirmTotp(TotpConfirmRequest r, Caller caller, TotpEnrolmentService s, CancellationToken ct)
+    private static async Task<NoContent> ConfirmTotp(TotpConfirmRequest r, Caller caller, TotpEnrolmentService s, CancellationToken ct)
     {
         await s.ConfirmAsync(caller.Id, r, ct);
-        return Results.NoContent();
+        return TypedResults.NoContent();
     }
 
     private static Task<MeResponse> Me(Caller caller, SessionService s, CancellationToken ct) => s.MeAsync(caller.Id, ct);
 
     private static Task<OwnKeyBundleResponse> OwnKeys(Caller caller, KeyDirectoryService s, CancellationToken ct) => s.OwnKeyBundleAsync(caller.Id, ct);
 
-    private static async Task<IResult> UpdateProfile(ProfileUpdate u, Caller caller, KeyDirectoryService s, CancellationToken ct)
+    private static async Task<NoContent> UpdateProfile(ProfileUpdate u, Caller caller, KeyDirectoryService s, CancellationToken ct)
     {
         await s.UpdateProfileAsync(caller.Id, u, ct);
-        return Results.NoContent();
+        return TypedResults.NoContent();
     }
 
     private static Task<PublicKeysResponse> PublicKeys(Guid id, KeyDirectoryService s, CancellationToken ct) => s.PublicKeysAsync(id, ct);

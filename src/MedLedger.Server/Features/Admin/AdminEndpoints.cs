@@ -1,4 +1,6 @@
 using MedLedger.Server.Infrastructure.Auth;
+using MedLedger.Server.Infrastructure.OpenApi;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace MedLedger.Server.Features.Admin;
 
@@ -14,39 +16,39 @@ public static class AdminEndpoints
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder app)
     {
         var g = app.MapGroup("/api/admin").WithTags("Admin").RequireAuthorization(Policies.PlatformAdmin);
-        g.MapGet("/verifications", Queue);
-        g.MapPost("/organizations/{id:guid}/verification", DecideOrganization);
-        g.MapPost("/users/{id:guid}/verification", DecideProfessional);
-        g.MapPost("/users/{id:guid}/suspend", Suspend);
-        g.MapPost("/users/{id:guid}/reinstate", Reinstate);
-        g.MapGet("/security-events", SecurityEvents);
+        g.MapGet("/verifications", Queue).WithSummary("Organizations and professionals awaiting verification");
+        g.MapPost("/organizations/{id:guid}/verification", DecideOrganization).WithSummary("Approve or reject an organization (a rejection needs a reason)").ProducesProblems(404, 409, 422);
+        g.MapPost("/users/{id:guid}/verification", DecideProfessional).WithSummary("Approve or reject a professional's account (a rejection needs a reason)").ProducesProblems(404, 409, 422);
+        g.MapPost("/users/{id:guid}/suspend", Suspend).WithSummary("Suspend a user: their sessions stop working at once").ProducesProblems(404, 409);
+        g.MapPost("/users/{id:guid}/reinstate", Reinstate).WithSummary("Lift a user's suspension").ProducesProblems(404, 409);
+        g.MapGet("/security-events", SecurityEvents).WithSummary("Security events, newest first, filtered by kind, subject and time").ProducesProblems(422);
         return app;
     }
 
     private static Task<VerificationQueue> Queue(AdminService s, CancellationToken ct) => s.QueueAsync(ct);
 
-    private static async Task<IResult> DecideOrganization(Guid id, VerificationDecision d, Caller caller, AdminService s, CancellationToken ct)
+    private static async Task<NoContent> DecideOrganization(Guid id, VerificationDecision d, Caller caller, AdminService s, CancellationToken ct)
     {
         await s.DecideOrganizationAsync(caller.Id, id, d, ct);
-        return Results.NoContent();
+        return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> DecideProfessional(Guid id, VerificationDecision d, Caller caller, AdminService s, CancellationToken ct)
+    private static async Task<NoContent> DecideProfessional(Guid id, VerificationDecision d, Caller caller, AdminService s, CancellationToken ct)
     {
         await s.DecideProfessionalAsync(caller.Id, id, d, ct);
-        return Results.NoContent();
+        return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> Suspend(Guid id, Caller caller, AdminService s, CancellationToken ct)
+    private static async Task<NoContent> Suspend(Guid id, Caller caller, AdminService s, CancellationToken ct)
     {
         await s.SetSuspendedAsync(caller.Id, id, true, ct);
-        return Results.NoContent();
+        return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> Reinstate(Guid id, Caller caller, AdminService s, CancellationToken ct)
+    private static async Task<NoContent> Reinstate(Guid id, Caller caller, AdminService s, CancellationToken ct)
     {
         await s.SetSuspendedAsync(caller.Id, id, false, ct);
-        return Results.NoContent();
+        return TypedResults.NoContent();
     }
 
     private static Task<IReadOnlyList<SecurityEventResponse>> SecurityEvents(SecurityEventKind? kind, Guid? subject, DateTimeOffset? since, int? limit, AdminService s, CancellationToken ct) =>

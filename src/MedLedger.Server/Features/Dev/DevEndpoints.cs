@@ -1,4 +1,6 @@
 using MedLedger.Server.Infrastructure.Messaging;
+using MedLedger.Server.Infrastructure.OpenApi;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace MedLedger.Server.Features.Dev;
@@ -16,14 +18,14 @@ public static class DevEndpoints
     {
         if (app.ServiceProvider.GetRequiredService<IOptions<DemoOptions>>().Value.Enabled)
         {
-            app.MapGet("/api/dev/outbox", ReadOutbox).AllowAnonymous().WithTags("Development");
+            app.MapGet("/api/dev/outbox", ReadOutbox).AllowAnonymous().WithTags("Development").WithSummary("Demo only: the latest messages sent to an address (one-time codes)").ProducesProblems(404);
         }
         return app;
     }
 
     /// <summary>The local outbox (one-time codes of demo users); 404 with a real SMTP sender.</summary>
-    private static IResult ReadOutbox(string to, IMessageSender sender) =>
+    private static Results<Ok<IReadOnlyList<OutgoingMessage>>, ProblemHttpResult> ReadOutbox(string to, IMessageSender sender) =>
         sender is OutboxMessageSender outbox
-            ? Results.Ok(outbox.ReadFor(to))
-            : Results.Problem(statusCode: 404, title: "Not found", detail: "The outbox exists only with the embedded message sender.");
+            ? TypedResults.Ok(outbox.ReadFor(to))
+            : TypedResults.Problem(statusCode: 404, title: "Not found", detail: "The outbox exists only with the embedded message sender.");
 }

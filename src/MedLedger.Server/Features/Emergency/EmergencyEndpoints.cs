@@ -1,4 +1,6 @@
 using MedLedger.Server.Infrastructure.Auth;
+using MedLedger.Server.Infrastructure.OpenApi;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace MedLedger.Server.Features.Emergency;
 
@@ -15,16 +17,16 @@ public static class EmergencyEndpoints
     public static IEndpointRouteBuilder MapEmergency(this IEndpointRouteBuilder app)
     {
         var g = app.MapGroup("/api/emergency").WithTags("Emergency");
-        g.MapPut("/hospitals/{hospitalId:guid}/key", SetHospitalKey).RequireAuthorization(Policies.HospitalStaff);
-        g.MapGet("/hospitals/{hospitalId:guid}/key", HospitalKey).RequireAuthorization();
-        g.MapGet("/key-shares", MyKeyShares).RequireAuthorization(Policies.Doctor);
-        g.MapPost("/designations", Designate).RequireAuthorization(Policies.Patient);
-        g.MapPost("/break-glass", BreakGlass).RequireAuthorization(Policies.Doctor);
-        g.MapGet("/break-glass", MyBreakGlassEvents).RequireAuthorization(Policies.CareParticipant);
+        g.MapPut("/hospitals/{hospitalId:guid}/key", SetHospitalKey).RequireAuthorization(Policies.HospitalStaff).WithSummary("Publish the hospital's emergency public key and seal its private key to each verified doctor").ProducesProblems(409, 422);
+        g.MapGet("/hospitals/{hospitalId:guid}/key", HospitalKey).RequireAuthorization().WithSummary("A hospital's emergency public key and its ledger receipt").ProducesProblems(404);
+        g.MapGet("/key-shares", MyKeyShares).RequireAuthorization(Policies.Doctor).WithSummary("The hospital emergency keys sealed to the calling doctor");
+        g.MapPost("/designations", Designate).RequireAuthorization(Policies.Patient).WithSummary("Designate a record version as the emergency summary for a hospital, wrapped to its emergency key").ProducesProblems(404, 409, 422);
+        g.MapPost("/break-glass", BreakGlass).RequireAuthorization(Policies.Doctor).WithSummary("Break-glass: read a patient's emergency summary, recorded on the ledger for review").ProducesProblems(409, 422);
+        g.MapGet("/break-glass", MyBreakGlassEvents).RequireAuthorization(Policies.CareParticipant).WithSummary("Break-glass events that concern the caller");
 
         var admin = app.MapGroup("/api/admin/break-glass").WithTags("Admin").RequireAuthorization(Policies.PlatformAdmin);
-        admin.MapGet("/", AllBreakGlassEvents);
-        admin.MapPost("/{id:guid}/review", Review);
+        admin.MapGet("/", AllBreakGlassEvents).WithSummary("All break-glass events, optionally only those awaiting review");
+        admin.MapPost("/{id:guid}/review", Review).WithSummary("Record the review outcome of a break-glass event").ProducesProblems(404, 409, 422);
         return app;
     }
 
@@ -44,9 +46,9 @@ public static class EmergencyEndpoints
     private static Task<IReadOnlyList<BreakGlassEventResponse>> AllBreakGlassEvents(bool? unreviewed, Caller caller, BreakGlassService s, CancellationToken ct) =>
         s.EventsAsync(caller, unreviewed ?? false, ct);
 
-    private static async Task<IResult> Review(Guid id, ReviewRequest r, Caller caller, BreakGlassService s, CancellationToken ct)
+    private static async Task<NoContent> Review(Guid id, ReviewRequest r, Caller caller, BreakGlassService s, CancellationToken ct)
     {
         await s.ReviewAsync(caller.Id, id, r, ct);
-        return Results.NoContent();
+        return TypedResults.NoContent();
     }
 }

@@ -1,4 +1,6 @@
 using MedLedger.Server.Infrastructure.Auth;
+using MedLedger.Server.Infrastructure.OpenApi;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace MedLedger.Server.Features.Hospitals;
 
@@ -20,24 +22,24 @@ public static class HospitalEndpoints
     {
         var h = app.MapGroup("/api/hospitals").WithTags("Hospitals");
         // Directory, counts and reviews are for any signed-in user; actions are role-bound.
-        h.MapGet("/search", Search).RequireAuthorization();
-        h.MapGet("/{id:guid}", Get).RequireAuthorization();
-        h.MapPut("/{id:guid}/profile", UpdateProfile).RequireAuthorization(Policies.HospitalStaff);
-        h.MapGet("/{id:guid}/beds", Beds).RequireAuthorization();
-        h.MapPut("/{id:guid}/beds/{ward}", SetWard).RequireAuthorization(Policies.HospitalStaff);
-        h.MapPost("/{id:guid}/bookings", Book).RequireAuthorization(Policies.Patient);
-        h.MapGet("/{id:guid}/bookings", HospitalBookings).RequireAuthorization(Policies.HospitalStaff);
-        h.MapGet("/{id:guid}/reviews", Reviews).RequireAuthorization();
-        h.MapPut("/{id:guid}/reviews/mine", Review).RequireAuthorization(Policies.Patient);
+        h.MapGet("/search", Search).RequireAuthorization().WithSummary("Search verified hospitals by distance, service and free bed type").ProducesProblems(422);
+        h.MapGet("/{id:guid}", Get).RequireAuthorization().WithSummary("A hospital's profile: departments, services, doctors and rating").ProducesProblems(404);
+        h.MapPut("/{id:guid}/profile", UpdateProfile).RequireAuthorization(Policies.HospitalStaff).WithSummary("Update the caller's hospital profile").ProducesProblems(404, 409, 422);
+        h.MapGet("/{id:guid}/beds", Beds).RequireAuthorization().WithSummary("Bed counts per ward and bed type (live updates on /hubs/beds)").ProducesProblems(404);
+        h.MapPut("/{id:guid}/beds/{ward}", SetWard).RequireAuthorization(Policies.HospitalStaff).WithSummary("Set a ward's bed type, total and occupied counts").ProducesProblems(404, 409, 422);
+        h.MapPost("/{id:guid}/bookings", Book).RequireAuthorization(Policies.Patient).WithSummary("Hold a free bed of a type for the patient").ProducesProblems(404, 409, 422);
+        h.MapGet("/{id:guid}/bookings", HospitalBookings).RequireAuthorization(Policies.HospitalStaff).WithSummary("The caller's hospital's bookings, optionally by status");
+        h.MapGet("/{id:guid}/reviews", Reviews).RequireAuthorization().WithSummary("A hospital's reviews and rating, a page at a time").ProducesProblems(404, 422);
+        h.MapPut("/{id:guid}/reviews/mine", Review).RequireAuthorization(Policies.Patient).WithSummary("Create or replace the patient's review of a hospital").ProducesProblems(404, 409, 422);
 
         var b = app.MapGroup("/api/bookings").WithTags("Hospitals");
-        b.MapGet("/mine", MyBookings).RequireAuthorization(Policies.Patient);
-        b.MapGet("/{id:guid}", Booking).RequireAuthorization();
-        b.MapPost("/{id:guid}/cancel", Cancel).RequireAuthorization(Policies.Patient);
-        b.MapPost("/{id:guid}/admit", Admit).RequireAuthorization(Policies.HospitalStaff);
-        b.MapPost("/{id:guid}/release", Release).RequireAuthorization(Policies.HospitalStaff);
+        b.MapGet("/mine", MyBookings).RequireAuthorization(Policies.Patient).WithSummary("The patient's bookings, optionally by status");
+        b.MapGet("/{id:guid}", Booking).RequireAuthorization().WithSummary("A booking, to its patient or the hospital's staff").ProducesProblems(404);
+        b.MapPost("/{id:guid}/cancel", Cancel).RequireAuthorization(Policies.Patient).WithSummary("Cancel the patient's held booking; the bed is freed").ProducesProblems(404, 409, 422);
+        b.MapPost("/{id:guid}/admit", Admit).RequireAuthorization(Policies.HospitalStaff).WithSummary("Admit the patient of a held booking; the bed becomes occupied").ProducesProblems(404, 409, 422);
+        b.MapPost("/{id:guid}/release", Release).RequireAuthorization(Policies.HospitalStaff).WithSummary("Release a held booking without admission; the bed is freed").ProducesProblems(404, 409, 422);
 
-        app.MapGet("/api/admin/hospitals/overview", Overview).WithTags("Hospitals").RequireAuthorization(Policies.PlatformAdmin);
+        app.MapGet("/api/admin/hospitals/overview", Overview).WithTags("Hospitals").RequireAuthorization(Policies.PlatformAdmin).WithSummary("Occupancy of every hospital and bookings per day").ProducesProblems(422);
         app.MapHub<BedsHub>(BedsHub.Path).RequireAuthorization();
         return app;
     }
@@ -56,10 +58,10 @@ public static class HospitalEndpoints
     private static Task<BedSnapshot> SetWard(Guid id, string ward, WardUpdate u, Caller caller, BedService s, CancellationToken ct) =>
         s.SetWardAsync(id, caller.OrganizationId, ward, u, ct);
 
-    private static async Task<IResult> Book(Guid id, BookingRequest r, Caller caller, BedService s, CancellationToken ct)
+    private static async Task<Created<BookingResponse>> Book(Guid id, BookingRequest r, Caller caller, BedService s, CancellationToken ct)
     {
         var booking = await s.BookAsync(id, caller.Id, r, ct);
-        return Results.Created($"/api/bookings/{booking.Id}", booking);
+        return TypedResults.Created($"/api/bookings/{booking.Id}", booking);
     }
 
     private static Task<IReadOnlyList<BookingResponse>> HospitalBookings(Guid id, BookingStatus? status, Caller caller, BedService s, CancellationToken ct) =>
@@ -68,10 +70,10 @@ public static class HospitalEndpoints
     private static Task<ReviewPage> Reviews(Guid id, int? page, Caller caller, ReviewService s, CancellationToken ct) =>
         s.ListAsync(id, caller.Id, caller.OrganizationId, caller.Role, page, ct);
 
-    private static async Task<IResult> Review(Guid id, ReviewUpsert u, Caller caller, ReviewService s, CancellationToken ct)
+    private static async Task<Results<Created<ReviewResponse>, Ok<ReviewResponse>>> Review(Guid id, ReviewUpsert u, Caller caller, ReviewService s, CancellationToken ct)
     {
         var (review, created) = await s.UpsertAsync(id, caller.Id, u, ct);
-        return created ? Results.Created($"/api/hospitals/{id}/reviews", review) : Results.Ok(review);
+        return created ? TypedResults.Created($"/api/hospitals/{id}/reviews", review) : TypedResults.Ok(review);
     }
 
     private static Task<IReadOnlyList<BookingResponse>> MyBookings(BookingStatus? status, Caller caller, BedService s, CancellationToken ct) =>

@@ -1,6 +1,7 @@
 using MedLedger.Ledger;
 using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.Data;
+using MedLedger.Server.Infrastructure.OpenApi;
 using Microsoft.Extensions.Options;
 
 namespace MedLedger.Server.Features.Ledger;
@@ -23,16 +24,16 @@ public static class LedgerEndpoints
     {
         var g = app.MapGroup("/api/ledger").WithTags("Ledger").RequireAuthorization();
         // The peer key is public: clients verify receipts with it, even before they sign in.
-        g.MapGet("/peer", Peer).AllowAnonymous();
-        g.MapGet("/keys/{userId:guid}", RegisteredKeys);
-        g.MapGet("/receipts/{id}", Receipt);
-        g.MapGet("/head", Head);
-        g.MapGet("/blocks/{height:long}", Block);
-        g.MapGet("/transactions/{id}", Transaction);
-        g.MapGet("/consistency", Consistency);
+        g.MapGet("/peer", Peer).AllowAnonymous().WithSummary("The ledger peer's id and public key, to verify receipts and blocks");
+        g.MapGet("/keys/{userId:guid}", RegisteredKeys).WithSummary("A user's keys as registered on the ledger, with the receipt").ProducesProblems(404);
+        g.MapGet("/receipts/{id}", Receipt).WithSummary("The receipt of a transaction the caller may see").ProducesProblems(404, 422);
+        g.MapGet("/head", Head).WithSummary("The latest block header").ProducesProblems(404);
+        g.MapGet("/blocks/{height:long}", Block).WithSummary("A block header by height (transaction ids for admins)").ProducesProblems(404);
+        g.MapGet("/transactions/{id}", Transaction).WithSummary("A transaction the caller may see, with its inclusion proof").ProducesProblems(404, 422);
+        g.MapGet("/consistency", Consistency).WithSummary("A consistency proof between two log sizes").ProducesProblems(422);
         // A user's own access log: every transaction that names them.
-        g.MapGet("/mine", Mine);
-        g.MapGet("/about/{subject:guid}", About).RequireAuthorization(Policies.PlatformAdmin);
+        g.MapGet("/mine", Mine).WithSummary("The caller's access log: transactions that name them, newest first").ProducesProblems(422);
+        g.MapGet("/about/{subject:guid}", About).RequireAuthorization(Policies.PlatformAdmin).WithSummary("Transactions that name a user, newest first").ProducesProblems(422);
         return app;
     }
 

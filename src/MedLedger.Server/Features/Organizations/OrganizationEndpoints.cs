@@ -1,4 +1,5 @@
 using MedLedger.Server.Infrastructure.Auth;
+using MedLedger.Server.Infrastructure.OpenApi;
 
 namespace MedLedger.Server.Features.Organizations;
 
@@ -15,10 +16,10 @@ public static class OrganizationEndpoints
     {
         var g = app.MapGroup("/api/organizations").WithTags("Organizations");
         // The directory of verified organizations is public: professionals need it to register.
-        g.MapGet("/", List).AllowAnonymous();
-        g.MapGet("/{id:guid}", Get).AllowAnonymous();
-        g.MapPut("/{id:guid}", Update).RequireAuthorization(Policies.OrganizationStaff);
-        g.MapGet("/{id:guid}/members", Members).RequireAuthorization(Policies.OrganizationMember);
+        g.MapGet("/", List).AllowAnonymous().WithSummary("Verified organizations, optionally of one kind");
+        g.MapGet("/{id:guid}", Get).AllowAnonymous().WithSummary("An organization (unverified ones only to their own members and admins)").ProducesProblems(404);
+        g.MapPut("/{id:guid}", Update).RequireAuthorization(Policies.OrganizationStaff).WithSummary("Update the caller's organization's name, address and contact").ProducesProblems(404, 409, 422);
+        g.MapGet("/{id:guid}/members", Members).RequireAuthorization(Policies.OrganizationMember).WithSummary("The members of the caller's organization");
         return app;
     }
 

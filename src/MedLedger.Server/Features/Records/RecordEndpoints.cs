@@ -1,5 +1,7 @@
 using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.Errors;
+using MedLedger.Server.Infrastructure.OpenApi;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace MedLedger.Server.Features.Records;
 
@@ -20,19 +22,19 @@ public static class RecordEndpoints
     public static IEndpointRouteBuilder MapRecords(this IEndpointRouteBuilder app)
     {
         var g = app.MapGroup("/api/records").WithTags("Records");
-        g.MapPost("/{recordId:guid}/versions", Write).WithMetadata(new BodySizeLimit(RecordService.MaxUploadBodyBytes)).RequireAuthorization(Policies.RecordAuthor);
-        g.MapGet("/", List).RequireAuthorization(Policies.RecordReader);
-        g.MapGet("/{recordId:guid}", ReadLatest).RequireAuthorization(Policies.RecordReader);
-        g.MapGet("/{recordId:guid}/versions", Versions).RequireAuthorization(Policies.RecordReader);
-        g.MapGet("/{recordId:guid}/versions/{version:int}", ReadVersion).RequireAuthorization(Policies.RecordReader);
-        g.MapGet("/readers", Readers).RequireAuthorization(Policies.RecordAuthor);
+        g.MapPost("/{recordId:guid}/versions", Write).WithMetadata(new BodySizeLimit(RecordService.MaxUploadBodyBytes)).RequireAuthorization(Policies.RecordAuthor).WithSummary("Upload a sealed record version with its wraps and the author's signed records.write").ProducesProblems(409, 422);
+        g.MapGet("/", List).RequireAuthorization(Policies.RecordReader).WithSummary("Records the caller may read, filtered by patient, category, time and author").ProducesProblems(409, 422);
+        g.MapGet("/{recordId:guid}", ReadLatest).RequireAuthorization(Policies.RecordReader).WithSummary("The latest version of a record, sealed, with only the caller's wrap").ProducesProblems(404, 409, 422);
+        g.MapGet("/{recordId:guid}/versions", Versions).RequireAuthorization(Policies.RecordReader).WithSummary("The version numbers of a record the caller may read").ProducesProblems(404, 409, 422);
+        g.MapGet("/{recordId:guid}/versions/{version:int}", ReadVersion).RequireAuthorization(Policies.RecordReader).WithSummary("One version of a record, sealed, with only the caller's wrap").ProducesProblems(404, 409, 422);
+        g.MapGet("/readers", Readers).RequireAuthorization(Policies.RecordAuthor).WithSummary("Who must be able to read a new version: patient, author and grantees, with their keys").ProducesProblems(404, 409, 422);
         return app;
     }
 
-    private static async Task<IResult> Write(Guid recordId, RecordUpload u, Caller caller, RecordService s, CancellationToken ct)
+    private static async Task<Created<RecordVersionResponse>> Write(Guid recordId, RecordUpload u, Caller caller, RecordService s, CancellationToken ct)
     {
         var res = await s.WriteAsync(caller, recordId, u, ct);
-        return Results.Created($"/api/records/{recordId}/versions/{res.Version}", res);
+        return TypedResults.Created($"/api/records/{recordId}/versions/{res.Version}", res);
     }
 
     private static Task<IReadOnlyList<RecordListItem>> List(Guid? patientId, string? category, DateTimeOffset? from, DateTimeOffset? to, Guid? author, Caller caller, RecordService s, CancellationToken ct) =>

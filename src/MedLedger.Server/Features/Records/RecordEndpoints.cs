@@ -22,12 +22,12 @@ public static class RecordEndpoints
     public static IEndpointRouteBuilder MapRecords(this IEndpointRouteBuilder app)
     {
         var g = app.MapGroup("/api/records").WithTags("Records");
-        g.MapPost("/{recordId:guid}/versions", Write).WithMetadata(new BodySizeLimit(RecordService.MaxUploadBodyBytes)).RequireAuthorization(Policies.RecordAuthor).WithSummary("Upload a sealed record version with its wraps and the author's signed records.write").ProducesProblems(409, 422);
-        g.MapGet("/", List).RequireAuthorization(Policies.RecordReader).WithSummary("Records the caller may read, filtered by patient, category, time and author").ProducesProblems(409, 422);
-        g.MapGet("/{recordId:guid}", ReadLatest).RequireAuthorization(Policies.RecordReader).WithSummary("The latest version of a record, sealed, with only the caller's wrap").ProducesProblems(404, 409, 422);
-        g.MapGet("/{recordId:guid}/versions", Versions).RequireAuthorization(Policies.RecordReader).WithSummary("The version numbers of a record the caller may read").ProducesProblems(404, 409, 422);
-        g.MapGet("/{recordId:guid}/versions/{version:int}", ReadVersion).RequireAuthorization(Policies.RecordReader).WithSummary("One version of a record, sealed, with only the caller's wrap").ProducesProblems(404, 409, 422);
-        g.MapGet("/readers", Readers).RequireAuthorization(Policies.RecordAuthor).WithSummary("Who must be able to read a new version: patient, author and grantees, with their keys").ProducesProblems(404, 409, 422);
+        g.MapPost("/{recordId:guid}/versions", Write).WithMetadata(new BodySizeLimit(RecordService.MaxUploadBodyBytes)).RequireAuthorization(Policies.RecordAuthor).WithSummary("Upload a sealed record version with its wraps and the author's signed records.write").ProducesProblems(409, 422, 429);
+        g.MapGet("/", List).RequireAuthorization(Policies.RecordReader).WithSummary("Records the caller may read, filtered by patient, category, time and author").ProducesProblems(409, 422, 429);
+        g.MapGet("/{recordId:guid}", ReadLatest).RequireAuthorization(Policies.RecordReader).WithSummary("The latest version of a record, sealed, with only the caller's wrap").ProducesProblems(404, 409, 422, 429);
+        g.MapGet("/{recordId:guid}/versions", Versions).RequireAuthorization(Policies.RecordReader).WithSummary("The version numbers of a record the caller may read").ProducesProblems(404, 409, 422, 429);
+        g.MapGet("/{recordId:guid}/versions/{version:int}", ReadVersion).RequireAuthorization(Policies.RecordReader).WithSummary("One version of a record, sealed, with only the caller's wrap").ProducesProblems(404, 409, 422, 429);
+        g.MapGet("/readers", Readers).RequireAuthorization(Policies.RecordAuthor).WithSummary("Who must be able to read a new version: patient, author and grantees, with their keys").ProducesProblems(404, 409, 422, 429);
         return app;
     }
 

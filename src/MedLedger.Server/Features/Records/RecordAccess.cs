@@ -110,7 +110,9 @@ public sealed class RecordAccess(MedLedgerDbContext db, LedgerGateway ledger, Se
         var count = refusals.Count(caller.Id);
         if (count.EndedWindow is { } ended)
         {
-            await WriteSummariesAsync([ended], ct);
+            // Not the request's token: a caller hanging up must not cut short (or, as a cancelled wait may still
+            // commit, duplicate) the summary of their previous window.
+            await WriteSummariesAsync([ended], CancellationToken.None);
         }
         if (count.Verdict == RefusalVerdict.RateLimited)
         {

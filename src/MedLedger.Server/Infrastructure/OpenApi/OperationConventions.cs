@@ -44,7 +44,7 @@ internal sealed class OperationConventions : IOpenApiOperationTransformer
         }
         if (context.Description.RelativePath?.StartsWith("api/auth/", StringComparison.Ordinal) == true)
         {
-            await AddProblemAsync(operation, context, 429, "Too many requests (the sign-in rate limit per address, or an account lockout); see Retry-After.", cancellationToken);
+            await AddProblemAsync(operation, context, 429, "Too many requests from this address (the /api/auth rate limit), or a locked-out sign-in; see Retry-After.", cancellationToken);
         }
         // Route-declared and pipeline responses arrive in two batches: list them in status order.
         if (operation.Responses is { Count: > 1 } responses)
@@ -58,7 +58,7 @@ internal sealed class OperationConventions : IOpenApiOperationTransformer
         }
     }
 
-    internal static bool RequiresAuthorization(IList<object> metadata) =>
+    private static bool RequiresAuthorization(IList<object> metadata) =>
         metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any();
 
     /// <summary><c>{first tag}_{handler}</c>, e.g. <c>Records_Write</c>: stable across builds and unique while handler names are

@@ -131,13 +131,7 @@ public sealed partial class MedLedgerClient
 
     internal static SignedTransaction KeyRegistration(Guid userId, Role role, KeyBundle keys) =>
         Sign(LedgerTransaction.Create(RegisterKeysContract.TypeName, userId.ToString(), LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(),
-            new Dictionary<string, string>
-            {
-                ["userId"] = userId.ToString(),
-                ["role"] = role.ToString(),
-                ["signingKey"] = Convert.ToBase64String(keys.Signing.PublicKey),
-                ["encryptionKey"] = Convert.ToBase64String(keys.Encryption.PublicKey),
-            }, keys.Signing.PrivateKey));
+            RegisterKeysContract.Payload(userId, role.ToString(), keys.Signing.PublicKey, keys.Encryption.PublicKey), keys.Signing.PrivateKey));
 }
 
 // ---- password change and account recovery ----

@@ -103,6 +103,15 @@ public sealed class RegisterKeysContract : LedgerContract
     public const string TypeName = "identity.register-keys";
     public override string Type => TypeName;
 
+    /// <summary>The payload a client signs to register its keys (the layout this contract and the server check).</summary>
+    public static Dictionary<string, string> Payload(Guid userId, string role, byte[] signingPublicKey, byte[] encryptionPublicKey) => new()
+    {
+        ["userId"] = userId.ToString(),
+        ["role"] = role,
+        ["signingKey"] = Convert.ToBase64String(signingPublicKey),
+        ["encryptionKey"] = Convert.ToBase64String(encryptionPublicKey),
+    };
+
     public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context)
     {
         ArgumentNullException.ThrowIfNull(tx);

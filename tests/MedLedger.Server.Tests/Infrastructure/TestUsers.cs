@@ -52,13 +52,7 @@ public sealed class TestUsers(TestHost host)
     /// <summary>The client-signed identity.register-keys transaction (proof of possession of the signing key).</summary>
     public static SignedTransactionDto KeyRegistration(Guid userId, Role role, KeyBundle keys) =>
         SignedTransactionDto.From(LedgerTransaction.Create(RegisterKeysContract.TypeName, userId.ToString(), LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(),
-            new Dictionary<string, string>
-            {
-                ["userId"] = userId.ToString(),
-                ["role"] = role.ToString(),
-                ["signingKey"] = Convert.ToBase64String(keys.Signing.PublicKey),
-                ["encryptionKey"] = Convert.ToBase64String(keys.Encryption.PublicKey),
-            }, keys.Signing.PrivateKey));
+            RegisterKeysContract.Payload(userId, role.ToString(), keys.Signing.PublicKey, keys.Encryption.PublicKey), keys.Signing.PrivateKey));
 
     private static byte[] Wrap(byte[] key, byte[] secret)
     {

@@ -94,6 +94,11 @@ public sealed partial class MedLedgerClient
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(kek);
         _pendingKek = null;
         _pendingEmail = null;
+        if (tokens.User.Role == Role.Patient)
+        {
+            // A hospital may have rotated its emergency key since the last sign-in: wrap the summary for the new key now.
+            await RewrapStaleEmergencySummariesAsync(ct);
+        }
         return tokens.User;
     }
 

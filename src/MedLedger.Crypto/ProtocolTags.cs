@@ -18,4 +18,7 @@ public static class ProtocolTags
 
     /// <summary>Hash a consent.grant anchors for its scope: SHA-256(canonical(tag, kind, sorted items)).</summary>
     public const string ConsentScope = "medledger/v1/consent-scope";
+
+    /// <summary>Commitment emergency.break-glass carries for its reason code: SHA-256(canonical(tag, reason, 16-byte salt)).</summary>
+    public const string BreakGlassReason = "medledger/v1/break-glass-reason";
 }

@@ -285,6 +285,13 @@ internal static class CryptoVectors
                 ["hash"] = X(SHA256.HashData(canonical)),
             });
         }
+        // Ledger BreakGlassReasonCommitment.Compute is checked against these by the ledger tests.
+        var breakGlass = new JsonArray();
+        foreach (var (reason, salt) in new[] { ("unconscious", Seq(0xa0, 16)), ("other-emergency", Seq(0xb0, 16)) })
+        {
+            var canonical = new CanonicalWriter(ProtocolTags.BreakGlassReason).String(reason).Bytes(salt).ToArray();
+            breakGlass.Add(new JsonObject { ["reason"] = reason, ["salt"] = X(salt), ["canonical"] = X(canonical), ["commitment"] = X(SHA256.HashData(canonical)) });
+        }
         return new JsonObject
         {
             ["tags"] = new JsonObject
@@ -293,6 +300,7 @@ internal static class CryptoVectors
                 ["recovery"] = ProtocolTags.Recovery,
                 ["hospitalEmergencyKey"] = ProtocolTags.HospitalEmergencyKey,
                 ["consentScope"] = ProtocolTags.ConsentScope,
+                ["breakGlassReason"] = ProtocolTags.BreakGlassReason,
             },
             ["passwordMaterial"] = new JsonObject
             {
@@ -312,6 +320,7 @@ internal static class CryptoVectors
                 ["info"] = X(SealedSecret.Info(ProtocolTags.HospitalEmergencyKey, hospitalId)),
             },
             ["consentScope"] = consent,
+            ["breakGlassReason"] = breakGlass,
             ["recordCategories"] = new JsonArray(RecordCategories.All.Select(c => (JsonNode?)c).ToArray()),
         };
     }

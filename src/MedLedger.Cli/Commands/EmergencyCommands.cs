@@ -29,6 +29,39 @@ public static class EmergencyCommands
             return 0;
         });
 
+        var withdrawHospital = new Option<Guid>("--hospital") { Description = "Hospital id", Required = true };
+        var withdraw = new Command("withdraw", "Patient: take back a hospital's emergency access to your summary (signed, on the ledger)") { withdrawHospital };
+        withdraw.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            await client.WithdrawEmergencyDesignationAsync(p.GetValue(withdrawHospital), ct);
+            AnsiConsole.MarkupLine($"[green]Withdrawn[/]: doctors of {p.GetValue(withdrawHospital)} can no longer break the glass for you.");
+            return 0;
+        });
+
+        var designations = new Command("designations", "Patient: the hospitals that can open your summary, and any left to re-wrap after a key rotation");
+        designations.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var table = new Table().AddColumns("hospital", "summary", "version", "state");
+            foreach (var d in await client.EmergencyDesignationsAsync(ct))
+            {
+                table.AddRow(d.HospitalId.ToString(), d.RecordId.ToString(), d.Version.ToString(CultureInfo.InvariantCulture), d.NeedsRewrap ? "key rotated: sign in to re-wrap" : "current");
+            }
+            AnsiConsole.Write(table);
+            return 0;
+        });
+
+        var doctor = new Option<string>("--doctor") { Description = "Doctor email or id", Required = true };
+        var removeDoctor = new Command("remove-doctor", "Hospital staff: remove a doctor from the hospital; rotates the emergency key in the same ledger transaction") { doctor };
+        removeDoctor.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var key = await client.RemoveDoctorFromHospitalAsync(await CliSession.ResolveUserAsync(client, p.GetValue(doctor), ct), ct);
+            AnsiConsole.MarkupLine($"[green]Removed[/]; new emergency key {key.KeyId[..16]}… (ledger tx {key.Receipt?.TransactionId}). Designating patients are notified.");
+            return 0;
+        });
+
         var patient = new Option<string>("--patient") { Description = "Patient email or id", Required = true };
         var reason = new Option<string>("--reason") { Description = "unconscious | life-threatening | unable-to-consent | other-emergency", Required = true };
         var output = new Option<FileInfo?>("--out") { Description = "Write the summary to this file instead of standard output" };
@@ -62,6 +95,6 @@ public static class EmergencyCommands
             AnsiConsole.Write(table);
             return 0;
         });
-        return new Command("emergency", "Emergency summaries and break-glass") { publish, designate, glass, events };
+        return new Command("emergency", "Emergency summaries and break-glass") { publish, designate, withdraw, designations, removeDoctor, glass, events };
     }
 }

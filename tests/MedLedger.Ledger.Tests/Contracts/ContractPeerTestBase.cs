@@ -20,7 +20,8 @@ public abstract class ContractPeerTestBase : IAsyncLifetime
         var registry = ContractRegistry.WithIdentity()
             .Add(new CareAssignContract()).Add(new CareUnassignContract()).Add(new RecordWriteContract()).Add(new RecordReadContract())
             .Add(new RecordAccessDeniedContract()).Add(new RecordAccessDeniedSummaryContract()).Add(new ConsentGrantContract()).Add(new ConsentRevokeContract())
-            .Add(new EmergencyDesignateContract()).Add(new BreakGlassContract()).Add(new HospitalEmergencyKeyContract());
+            .Add(new EmergencyDesignateContract()).Add(new BreakGlassContract()).Add(new HospitalEmergencyKeyContract())
+            .Add(new EmergencyWithdrawContract()).Add(new HospitalRemoveDoctorContract());
         _peer = new LedgerPeer(LedgerStore.Sqlite($"Data Source={Path.Combine(_dir, "l.db")}"), LedgerCrypto.GenerateKeyPair().PrivateKey, new LedgerOptions(), registry);
         await _peer.StartAsync();
         _staff = await UserAsync(IdentityRoles.HospitalStaff, verified: true);

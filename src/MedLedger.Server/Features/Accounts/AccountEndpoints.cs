@@ -24,6 +24,7 @@ public static class AccountEndpoints
         services.AddScoped<AccountRecoveryService>();
         services.AddScoped<KeyDirectoryService>();
         services.AddScoped<AccountStandingService>();
+        services.AddScoped<OrganizationMembershipService>();
         return services;
     }
 

@@ -1,3 +1,4 @@
+using MedLedger.Crypto;
 using MedLedger.Ledger.Contracts;
 using MedLedger.Server.Features.Accounts;
 using MedLedger.Server.Features.Admin;
@@ -36,6 +37,14 @@ public sealed class BreakGlassService(
         {
             throw ProblemException.Invalid("transaction", "The break-glass transaction must name patientId and hospitalId.");
         }
+        var v = new Validator();
+        v.Require(BreakGlassContract.Reasons.Contains(r.Reason ?? ""), "reason", "reason must be one of: " + string.Join(", ", BreakGlassContract.Reasons.Order(StringComparer.Ordinal)));
+        v.Require(r.ReasonSalt is { Length: BreakGlassReasonCommitment.SaltLength }, "reasonSalt", $"reasonSalt is {BreakGlassReasonCommitment.SaltLength} random bytes.");
+        v.ThrowIfInvalid();
+        if (tx.Get("reasonCommitment") != BreakGlassReasonCommitment.Compute(r.Reason!, r.ReasonSalt))
+        {
+            throw ProblemException.Invalid("transaction", "The transaction's reasonCommitment does not commit to this reason and salt.");
+        }
         if (hospitalId != doctor.OrganizationId)
         {
             throw ProblemException.Forbidden("You can break the glass only for your own hospital.");
@@ -50,12 +59,16 @@ public sealed class BreakGlassService(
                 ? "This patient has not made an emergency summary available to your hospital."
                 : "Your hospital has not shared its emergency key with you yet.");
         }
+        if (designation.ReaderKeyId != KeyFingerprints.EncryptionKeyId(hospitalKey.PublicKey))
+        {
+            throw ProblemException.Conflict("This patient's summary is still wrapped for an earlier emergency key of your hospital; the patient's app re-wraps it at their next sign-in.");
+        }
         // Commit first: the release below happens only for a transaction that is on the ledger.
         var receipt = await ledger.SubmitAsync(tx, ct);
         var ev = new BreakGlassEvent
         {
             Id = Guid.NewGuid(), DoctorId = doctor.Id, PatientId = patientId, HospitalId = hospitalId,
-            Reason = tx.Get("reason")!, At = clock.GetUtcNow(), TransactionId = receipt.TransactionId,
+            Reason = r.Reason!, ReasonSalt = r.ReasonSalt, At = clock.GetUtcNow(), TransactionId = receipt.TransactionId,
         };
         db.Set<BreakGlassEvent>().Add(ev);
         await db.SaveChangesAsync(ct);
@@ -82,7 +95,7 @@ public sealed class BreakGlassService(
             _ => q.Where(_ => false),
         };
         return await q.OrderByDescending(e => e.At).Take(500)
-            .Select(e => new BreakGlassEventResponse(e.Id, e.DoctorId, e.PatientId, e.HospitalId, e.Reason, e.At, e.TransactionId, e.ReviewedAt, e.ReviewedBy, e.ReviewOutcome))
+            .Select(e => new BreakGlassEventResponse(e.Id, e.DoctorId, e.PatientId, e.HospitalId, e.Reason, e.ReasonSalt, e.At, e.TransactionId, e.ReviewedAt, e.ReviewedBy, e.ReviewOutcome))
             .ToListAsync(ct);
     }
 

@@ -8,7 +8,10 @@ using Microsoft.EntityFrameworkCore;
 
 namespace MedLedger.Server.Features.Emergency;
 
-/// <summary>A patient makes an emergency summary available to a hospital: its data key wrapped for the hospital's emergency key.</summary>
+/// <summary>
+/// A patient makes an emergency summary available to a hospital (its data key wrapped for the hospital's emergency key),
+/// sees which designations a key rotation left to re-wrap, and withdraws a designation.
+/// </summary>
 public sealed class DesignationService(MedLedgerDbContext db, LedgerGateway ledger, HospitalEmergencyKeyService hospitalKeys, SealedVersionReader sealedVersions)
 {
     public async Task<DesignationResponse> DesignateAsync(Guid patientId, DesignationRequest r, CancellationToken ct)
@@ -41,5 +44,33 @@ public sealed class DesignationService(MedLedgerDbContext db, LedgerGateway ledg
         });
         await db.SaveChangesAsync(ct);
         return new DesignationResponse(patientId, r.HospitalId, r.RecordId, r.Version, receipt.TransactionId);
+    }
+
+    /// <summary>The patient's designations; <c>NeedsRewrap</c> when the hospital's key changed since the wrap was made.</summary>
+    public async Task<IReadOnlyList<DesignationStatus>> MineAsync(Guid patientId, CancellationToken ct)
+    {
+        var rows = await db.Set<EmergencyDesignation>().AsNoTracking().Where(d => d.PatientId == patientId).ToListAsync(ct);
+        var current = await hospitalKeys.CurrentKeyIdsAsync(rows.Select(d => d.HospitalId).ToList(), ct);
+        return rows.Select(d =>
+        {
+            var keyId = current.GetValueOrDefault(d.HospitalId);
+            return new DesignationStatus(d.HospitalId, d.RecordId, d.Version, d.ReaderKeyId, keyId, keyId is not null && keyId != d.ReaderKeyId, d.TransactionId);
+        }).OrderBy(d => d.HospitalId).ToList();
+    }
+
+    public async Task WithdrawAsync(Guid patientId, Guid hospitalId, WithdrawDesignationRequest r, CancellationToken ct)
+    {
+        var tx = LedgerGateway.Expect(r.Transaction, EmergencyWithdrawContract.TypeName, patientId);
+        if (tx.Get("patientId") != patientId.ToString() || tx.Get("hospitalId") != hospitalId.ToString())
+        {
+            throw ProblemException.Invalid("transaction", "The emergency.withdraw transaction names a different patient or hospital.");
+        }
+        if (!await db.Set<EmergencyDesignation>().AnyAsync(d => d.PatientId == patientId && d.HospitalId == hospitalId, ct))
+        {
+            throw ProblemException.NotFound($"Your emergency designation for hospital {hospitalId}");
+        }
+        // The ledger first: break-glass is refused by the contract from this transaction on, whatever the rows say.
+        await ledger.SubmitAsync(tx, ct);
+        await db.Set<EmergencyDesignation>().Where(d => d.PatientId == patientId && d.HospitalId == hospitalId).ExecuteDeleteAsync(ct);
     }
 }

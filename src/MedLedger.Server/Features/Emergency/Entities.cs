@@ -20,7 +20,10 @@ public sealed class EmergencyKeyShare
     public required byte[] Sealed { get; set; }
 }
 
-/// <summary>The patient's emergency summary (a record version) wrapped for one hospital's emergency key.</summary>
+/// <summary>
+/// The patient's emergency summary (a record version) wrapped for one hospital's emergency key. After a key rotation the
+/// row stays with <see cref="ReaderKeyId"/> naming the old key until the patient's client re-wraps it.
+/// </summary>
 public sealed class EmergencyDesignation
 {
     public Guid PatientId { get; set; }
@@ -39,7 +42,10 @@ public sealed class BreakGlassEvent
     public Guid DoctorId { get; set; }
     public Guid PatientId { get; set; }
     public Guid HospitalId { get; set; }
+    /// <summary>The reason code; the ledger holds only its salted commitment (BreakGlassReasonCommitment).</summary>
     public required string Reason { get; set; }
+    /// <summary>The salt the doctor's client drew; the patient's and reviewer's clients recompute the commitment with it.</summary>
+    public required byte[] ReasonSalt { get; set; }
     public DateTimeOffset At { get; set; }
     public required string TransactionId { get; set; }
     public DateTimeOffset? ReviewedAt { get; set; }

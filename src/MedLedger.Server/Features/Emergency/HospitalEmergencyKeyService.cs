@@ -2,20 +2,47 @@ using MedLedger.Crypto;
 using MedLedger.Ledger.Contracts;
 using MedLedger.Server.Features.Accounts;
 using MedLedger.Server.Features.Ledger;
+using MedLedger.Server.Features.Organizations;
 using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.Data;
 using MedLedger.Server.Infrastructure.Errors;
+using MedLedger.Server.Infrastructure.Messaging;
 using Microsoft.EntityFrameworkCore;
 
 namespace MedLedger.Server.Features.Emergency;
 
 /// <summary>
 /// A hospital's emergency key pair: the public key is anchored on the ledger by hospital staff; the private key reaches
-/// the hospital's verified doctors only sealed to each doctor's own key.
+/// the hospital's verified doctors only sealed to each doctor's own key. A new key (rotation, or the removal of a doctor,
+/// which always rotates) keeps the patients' designations but marks them for re-wrapping, and tells those patients.
 /// </summary>
-public sealed class HospitalEmergencyKeyService(MedLedgerDbContext db, LedgerGateway ledger, TimeProvider clock, AccountDirectory accounts)
+public sealed class HospitalEmergencyKeyService(
+    MedLedgerDbContext db,
+    LedgerGateway ledger,
+    TimeProvider clock,
+    AccountDirectory accounts,
+    OrganizationMembershipService membership,
+    OrganizationDirectory organizations,
+    IMessageSender messages)
 {
-    public async Task<EmergencyKeyResponse> SetHospitalKeyAsync(Caller staff, Guid hospitalId, EmergencyKeyRequest r, CancellationToken ct)
+    public Task<EmergencyKeyResponse> SetHospitalKeyAsync(Caller staff, Guid hospitalId, EmergencyKeyRequest r, CancellationToken ct) =>
+        PublishAsync(staff, hospitalId, r, removedDoctorId: null, ct);
+
+    /// <summary>
+    /// Removes a doctor from the hospital and rotates the emergency key in one staff-signed hospital.remove-doctor
+    /// transaction: the removed doctor may have kept the old private key, so it must stop being the one patients wrap for.
+    /// </summary>
+    public async Task<EmergencyKeyResponse> RemoveDoctorAsync(Caller staff, Guid hospitalId, Guid doctorId, EmergencyKeyRequest r, CancellationToken ct)
+    {
+        var doctor = await accounts.FindAsync(doctorId, ct);
+        if (staff.OrganizationId == hospitalId && (doctor is null || doctor.Role != Role.Doctor || doctor.OrganizationId != hospitalId))
+        {
+            throw ProblemException.NotFound($"Doctor {doctorId} of this hospital");
+        }
+        return await PublishAsync(staff, hospitalId, r, doctorId, ct);
+    }
+
+    private async Task<EmergencyKeyResponse> PublishAsync(Caller staff, Guid hospitalId, EmergencyKeyRequest r, Guid? removedDoctorId, CancellationToken ct)
     {
         if (staff.OrganizationId != hospitalId)
         {
@@ -25,6 +52,7 @@ public sealed class HospitalEmergencyKeyService(MedLedgerDbContext db, LedgerGat
         AccountRules.RequireP256Point(v, r.PublicKey, "publicKey", "publicKey");
         v.Require(r.Shares is { Count: <= 1000 }, "shares", "shares are required (at most 1000).");
         v.Require(r.Shares is null || r.Shares.All(s => s.Sealed is { Length: > 0 and <= 4096 }), "shares", "each share is a sealed secret of at most 4 KiB.");
+        v.Require(r.Shares is null || removedDoctorId is null || r.Shares.All(s => s.DoctorId != removedDoctorId), "shares", "The removed doctor gets no share of the new key.");
         v.ThrowIfInvalid();
         var doctorIds = r.Shares!.Select(s => s.DoctorId).ToList();
         var valid = await accounts.VerifiedDoctorsOfAsync(hospitalId, doctorIds, ct);
@@ -32,33 +60,63 @@ public sealed class HospitalEmergencyKeyService(MedLedgerDbContext db, LedgerGat
         {
             throw ProblemException.Invalid("shares", "Shares go only to verified doctors of this hospital.");
         }
-        var tx = LedgerGateway.Expect(r.Transaction, HospitalEmergencyKeyContract.TypeName, staff.Id);
-        if (tx.Get("hospitalId") != hospitalId.ToString() || tx.Get("publicKey") != Convert.ToBase64String(r.PublicKey))
+        var type = removedDoctorId is null ? HospitalEmergencyKeyContract.TypeName : HospitalRemoveDoctorContract.TypeName;
+        var tx = LedgerGateway.Expect(r.Transaction, type, staff.Id);
+        if (tx.Get("hospitalId") != hospitalId.ToString() || tx.Get("publicKey") != Convert.ToBase64String(r.PublicKey)
+            || (removedDoctorId is { } d && tx.Get("doctorId") != d.ToString()))
         {
-            throw ProblemException.Invalid("transaction", "The emergency.hospital-key transaction names a different hospital or key.");
+            throw ProblemException.Invalid("transaction", $"The {type} transaction names a different hospital, key or doctor.");
         }
         // Anchor first: patients' clients accept only a key whose publication is on the ledger.
         var receipt = await ledger.SubmitAsync(tx, ct);
+        if (removedDoctorId is { } removed)
+        {
+            await membership.RemoveDoctorAsync(hospitalId, removed, ct);
+        }
+        var now = clock.GetUtcNow();
         var existing = await db.Set<HospitalEmergencyKey>().FirstOrDefaultAsync(k => k.HospitalId == hospitalId, ct);
+        var rotated = existing is not null && !existing.PublicKey.AsSpan().SequenceEqual(r.PublicKey);
         if (existing is null)
         {
-            db.Set<HospitalEmergencyKey>().Add(new HospitalEmergencyKey { HospitalId = hospitalId, PublicKey = r.PublicKey, UpdatedBy = staff.Id, UpdatedAt = clock.GetUtcNow() });
+            db.Set<HospitalEmergencyKey>().Add(new HospitalEmergencyKey { HospitalId = hospitalId, PublicKey = r.PublicKey, UpdatedBy = staff.Id, UpdatedAt = now });
         }
         else
         {
-            if (!existing.PublicKey.AsSpan().SequenceEqual(r.PublicKey))
-            {
-                // A new key invalidates every patient's designation for this hospital: they must re-wrap.
-                await db.Set<EmergencyDesignation>().Where(d => d.HospitalId == hospitalId).ExecuteDeleteAsync(ct);
-            }
             existing.PublicKey = r.PublicKey;
             existing.UpdatedBy = staff.Id;
-            existing.UpdatedAt = clock.GetUtcNow();
+            existing.UpdatedAt = now;
         }
         await db.Set<EmergencyKeyShare>().Where(s => s.HospitalId == hospitalId).ExecuteDeleteAsync(ct);
         db.Set<EmergencyKeyShare>().AddRange(r.Shares!.Select(s => new EmergencyKeyShare { HospitalId = hospitalId, DoctorId = s.DoctorId, Sealed = s.Sealed }));
         await db.SaveChangesAsync(ct);
-        return new EmergencyKeyResponse(hospitalId, r.PublicKey, KeyFingerprints.EncryptionKeyId(r.PublicKey), receipt);
+        var keyId = KeyFingerprints.EncryptionKeyId(r.PublicKey);
+        if (rotated)
+        {
+            await NotifyDesignatingPatientsAsync(hospitalId, keyId, now, ct);
+        }
+        return new EmergencyKeyResponse(hospitalId, r.PublicKey, keyId, receipt);
+    }
+
+    /// <summary>
+    /// Designations wrapped for an earlier key stay (the patient chose this hospital) but cannot be opened with the new
+    /// key: their clients re-wrap at next sign-in (DesignationService.MineAsync flags them); the email says so.
+    /// </summary>
+    private async Task NotifyDesignatingPatientsAsync(Guid hospitalId, string currentKeyId, DateTimeOffset at, CancellationToken ct)
+    {
+        var patients = await db.Set<EmergencyDesignation>().AsNoTracking()
+            .Where(d => d.HospitalId == hospitalId && d.ReaderKeyId != currentKeyId).Select(d => d.PatientId).ToListAsync(ct);
+        if (patients.Count == 0)
+        {
+            return;
+        }
+        var hospitalName = await organizations.NameOfAsync(hospitalId, ct);
+        foreach (var patientId in patients)
+        {
+            var email = await accounts.EmailOfAsync(patientId, ct);
+            await messages.SendAsync(new OutgoingMessage(email, "Your emergency summary needs your sign-in",
+                $"{hospitalName} replaced its emergency key at {at:u}. Its doctors cannot open your emergency summary until you sign in to MedLedger: "
+                + "your app then wraps the summary for the new key (checked against the ledger). You can also withdraw the hospital's emergency access.", at), ct);
+        }
     }
 
     public async Task<EmergencyKeyResponse> HospitalKeyAsync(Guid hospitalId, CancellationToken ct)
@@ -69,6 +127,11 @@ public sealed class HospitalEmergencyKeyService(MedLedgerDbContext db, LedgerGat
         var receipt = txId is null ? null : await ledger.Peer.Queries.GetReceiptAsync(txId, ct);
         return new EmergencyKeyResponse(hospitalId, k.PublicKey, KeyFingerprints.EncryptionKeyId(k.PublicKey), receipt);
     }
+
+    /// <summary>The current key id of each hospital that has one (to tell designations wrapped for an older key).</summary>
+    public async Task<Dictionary<Guid, string>> CurrentKeyIdsAsync(IReadOnlyCollection<Guid> hospitalIds, CancellationToken ct) =>
+        (await db.Set<HospitalEmergencyKey>().AsNoTracking().Where(k => hospitalIds.Contains(k.HospitalId)).ToListAsync(ct))
+            .ToDictionary(k => k.HospitalId, k => KeyFingerprints.EncryptionKeyId(k.PublicKey));
 
     public async Task<IReadOnlyList<MyKeyShare>> MySharesAsync(Guid doctorId, CancellationToken ct) =>
         await (from s in db.Set<EmergencyKeyShare>() join k in db.Set<HospitalEmergencyKey>() on s.HospitalId equals k.HospitalId

@@ -154,6 +154,10 @@ public sealed partial class MedLedgerClient
         return ev.Reason;
     }
 
+    /// <summary>Doctor: the hospital emergency keys sealed to this doctor (none once removed from the hospital).</summary>
+    public Task<IReadOnlyList<KeyShare>> MyEmergencyKeySharesAsync(CancellationToken ct = default) =>
+        SendAsync<IReadOnlyList<KeyShare>>(HttpMethod.Get, "/api/emergency/key-shares", null, authorize: true, ct);
+
     /// <summary>Patient: the designations made, each flagged when the hospital's key rotated since.</summary>
     public Task<IReadOnlyList<EmergencyDesignation>> EmergencyDesignationsAsync(CancellationToken ct = default) =>
         SendAsync<IReadOnlyList<EmergencyDesignation>>(HttpMethod.Get, "/api/emergency/designations", null, authorize: true, ct);

@@ -305,6 +305,7 @@ async ({ section, vectorsJson, extraJson }) => {
     eq('recovery tag', c.RECOVERY_TAG, t.recovery);
     eq('hospital emergency key purpose', c.HOSPITAL_EMERGENCY_KEY_PURPOSE, t.hospitalEmergencyKey);
     eq('consent scope tag', c.CONSENT_SCOPE_TAG, t.consentScope);
+    eq('break-glass reason tag', c.BREAK_GLASS_REASON_TAG, t.breakGlassReason);
     const m = p.passwordMaterial;
     const kdf = { algorithm: m.algorithm, iterations: m.iterations, salt: H(m.salt) };
     eq('password change signed bytes', hex(c.passwordMaterialBytes(c.PASSWORD_CHANGE_TAG, m.userId, H(m.newAuthKey), kdf, H(m.newPasswordWrap))), m.passwordChangeSignedBytes);
@@ -314,6 +315,10 @@ async ({ section, vectorsJson, extraJson }) => {
     for (const s of p.consentScope) {
       eq(`consent scope '${s.kind}' canonical bytes`, hex(c.consentScopeBytes(s.kind, s.items)), s.canonical);
       eq(`consent scope '${s.kind}' hash`, await c.consentScopeHash(s.kind, s.items), s.hash);
+    }
+    for (const b of p.breakGlassReason) {
+      eq(`break-glass reason '${b.reason}' canonical bytes`, hex(c.breakGlassReasonBytes(b.reason, H(b.salt))), b.canonical);
+      eq(`break-glass reason '${b.reason}' commitment`, await c.breakGlassReasonCommitment(b.reason, H(b.salt)), b.commitment);
     }
     eq('record categories', JSON.stringify(c.RECORD_CATEGORIES), JSON.stringify(p.recordCategories));
     check('every record category is known', p.recordCategories.every((x) => c.isKnownRecordCategory(x)));

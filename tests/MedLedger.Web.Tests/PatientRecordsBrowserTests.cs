@@ -213,7 +213,7 @@ public sealed class PatientRecordsBrowserTests(BrowserWorld world)
         // The access log shows that read with a proof verified in the browser.
         await BrowserWorld.Nav(page, "Access log").ClickAsync();
         var readEntry = page.Locator("li[data-type='records.read']").Filter(new() { HasText = record.RecordId.ToString()[..8] });
-        await Assertions.Expect(readEntry).ToContainTextAsync("Doctor");
+        await Assertions.Expect(readEntry).ToContainTextAsync("Dr. ");
         await Assertions.Expect(readEntry).ToContainTextAsync(doctor.UserId.ToString()[..8]);
         await Assertions.Expect(readEntry).ToContainTextAsync("proof verified");
         await Assertions.Expect(page.GetByText("checking proof…")).ToHaveCountAsync(0);

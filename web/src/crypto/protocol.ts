@@ -1,6 +1,6 @@
 // Protocol constants and signed layouts built outside the crypto types themselves, mirroring
 // src/MedLedger.Crypto (ProtocolTags.cs, PasswordMaterial.cs, RecordCategories.cs) and the ledger's
-// ConsentScopeHash. testdata/crypto-vectors.json ("protocol") pins them to the C# bytes.
+// ConsentScopeHash and BreakGlassReasonCommitment. testdata/crypto-vectors.json ("protocol") pins them to the C# bytes.
 import { sha256, toHex, type Bytes } from './bytes';
 import { CanonicalWriter } from './canonical';
 import type { PasswordParameters } from './password';
@@ -13,6 +13,10 @@ export const RECOVERY_TAG = 'medledger/v1/recovery';
 export const HOSPITAL_EMERGENCY_KEY_PURPOSE = 'medledger/v1/hospital-emergency-key';
 /** Tag of the consent-scope hash a consent.grant anchors (ProtocolTags.ConsentScope). */
 export const CONSENT_SCOPE_TAG = 'medledger/v1/consent-scope';
+/** Tag of the break-glass reason commitment (ProtocolTags.BreakGlassReason). */
+export const BREAK_GLASS_REASON_TAG = 'medledger/v1/break-glass-reason';
+/** Length of the random salt under a break-glass reason commitment (BreakGlassReasonCommitment.SaltLength). */
+export const BREAK_GLASS_REASON_SALT_LENGTH = 16;
 
 /**
  * The bytes signed when setting new password material (PasswordMaterial.SignedBytes):
@@ -35,6 +39,16 @@ export function consentScopeBytes(kind: string, items: readonly string[]): Bytes
 /** ConsentScopeHash.Compute: lower-case hex SHA-256 of consentScopeBytes(kind, items). */
 export async function consentScopeHash(kind: string, items: readonly string[]): Promise<string> {
   return toHex(await sha256(consentScopeBytes(kind, items)));
+}
+
+/** canonical(BREAK_GLASS_REASON_TAG).String(reason).Bytes(salt): what the break-glass reason commitment is taken over. */
+export function breakGlassReasonBytes(reason: string, salt: Bytes): Bytes {
+  return new CanonicalWriter(BREAK_GLASS_REASON_TAG).string(reason).bytes(salt).toBytes();
+}
+
+/** BreakGlassReasonCommitment.Compute: lower-case hex SHA-256 of breakGlassReasonBytes(reason, salt); the ledger holds only this. */
+export async function breakGlassReasonCommitment(reason: string, salt: Bytes): Promise<string> {
+  return toHex(await sha256(breakGlassReasonBytes(reason, salt)));
 }
 
 /** The record categories the server accepts (RecordCategories.All): FHIR R4 resource types, then File and EmergencySummary. */

@@ -3,14 +3,20 @@
 // the patient's EmergencySummary wrap for the hospital emergency key, whose private half reaches this
 // doctor only sealed to their own key. Everything is opened here, in memory.
 import { bytesEqual, wipe } from '../crypto/bytes';
-import { fromBase64, HOSPITAL_EMERGENCY_KEY_PURPOSE, openSecret, publicKeyFromPrivate, sealedSecretFromJson, toBase64 } from '../crypto';
+import {
+  BREAK_GLASS_REASON_SALT_LENGTH, breakGlassReasonCommitment, fromBase64, HOSPITAL_EMERGENCY_KEY_PURPOSE, openSecret, publicKeyFromPrivate, randomBytes,
+  sealedSecretFromJson, toBase64,
+} from '../crypto';
 import { receiptTransaction, type LedgerReceipt } from '../ledger';
 import { api } from '../app/http';
 import { requireSession } from '../app/session';
 import { checkReceipt, ledgerReceipt, signTransaction, VerificationError } from './ledger';
 import { openSealed, type DecryptedRecord, type SealedRecordWire } from './records';
 
-/** The reason codes BreakGlassContract accepts (never free text: the ledger is readable by many). */
+/**
+ * The reason codes BreakGlassContract.Reasons lists (never free text). The ledger gets only a salted commitment to the
+ * code; the code and salt go beside the transaction to the server, which shows them to the patient and the reviewer.
+ */
 export const breakGlassReasons: ReadonlyArray<{ code: string; label: string }> = [
   { code: 'unconscious', label: 'Patient is unconscious' },
   { code: 'life-threatening', label: 'Life-threatening condition' },
@@ -49,6 +55,8 @@ export interface BreakGlassEvent {
   patientId: string;
   hospitalId: string;
   reason: string;
+  /** Base64 salt opening the transaction's reasonCommitment (see verifiedReason). */
+  reasonSalt: string;
   at: string;
   transactionId: string;
   reviewedAt?: string | null;
@@ -80,7 +88,8 @@ async function verifiedHospitalKey(hospitalId: string): Promise<HospitalKeyWire>
   if (!key.receipt) throw new VerificationError(`The emergency key of your hospital is not anchored on the ledger.`);
   await checkReceipt(key.receipt);
   const tx = await receiptTransaction(key.receipt);
-  if (tx.type !== 'emergency.hospital-key' || tx.payload.hospitalId !== hospitalId || tx.payload.publicKey !== key.publicKey) {
+  // Removing a doctor rotates the key in the same transaction, so it anchors the new key too.
+  if ((tx.type !== 'emergency.hospital-key' && tx.type !== 'hospital.remove-doctor') || tx.payload.hospitalId !== hospitalId || tx.payload.publicKey !== key.publicKey) {
     throw new VerificationError('The emergency key served for your hospital is not the one anchored on the ledger.');
   }
   return key;
@@ -125,8 +134,10 @@ export async function breakGlass(patientId: string, reason: string): Promise<Bre
   const hospitalId = myHospitalId();
   if (!hospitalId) throw new Error('Only hospital doctors can break the glass.');
   if (!breakGlassReasons.some((r) => r.code === reason)) throw new Error('Choose one of the listed reasons.');
-  const transaction = await signTransaction('emergency.break-glass', { doctorId: s.tokens.user.id, patientId, hospitalId, reason });
-  const result = await api.post<BreakGlassWire>('/api/emergency/break-glass', { transaction });
+  const salt = randomBytes(BREAK_GLASS_REASON_SALT_LENGTH);
+  const reasonCommitment = await breakGlassReasonCommitment(reason, salt);
+  const transaction = await signTransaction('emergency.break-glass', { doctorId: s.tokens.user.id, patientId, hospitalId, reasonCommitment });
+  const result = await api.post<BreakGlassWire>('/api/emergency/break-glass', { transaction, reason, reasonSalt: toBase64(salt) });
   const hospitalKey = await openHospitalKey(result.sealedHospitalKey, hospitalId);
   try {
     if (!bytesEqual(hospitalKey.publicKey, fromBase64(result.hospitalEmergencyPublicKey))) {
@@ -148,6 +159,22 @@ export async function breakGlassOnLedger(transactionId: string, patientId: strin
     await checkReceipt(receipt);
     const tx = await receiptTransaction(receipt);
     return tx.type === 'emergency.break-glass' && tx.payload.patientId === patientId && tx.payload.doctorId === requireSession().tokens.user.id;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether a break-glass event's served reason is the one its doctor committed to: the event's transaction (receipt
+ * verified here) is that break-glass and its reasonCommitment opens with the served reason and salt.
+ */
+export async function verifiedReason(event: BreakGlassEvent, signal?: AbortSignal): Promise<boolean> {
+  try {
+    const receipt = await ledgerReceipt(event.transactionId, signal);
+    await checkReceipt(receipt);
+    const tx = await receiptTransaction(receipt);
+    return tx.type === 'emergency.break-glass' && tx.payload.patientId === event.patientId && tx.payload.doctorId === event.doctorId
+      && tx.payload.reasonCommitment === (await breakGlassReasonCommitment(event.reason, fromBase64(event.reasonSalt)));
   } catch {
     return false;
   }

@@ -39,7 +39,8 @@ export async function verifiedHospitalKey(hospitalId: string): Promise<VerifiedH
   if (!key.receipt) throw new VerificationError(`This hospital's emergency key is not anchored on the ledger.`);
   await checkReceipt(key.receipt);
   const tx = await receiptTransaction(key.receipt);
-  if (tx.type !== 'emergency.hospital-key' || tx.payload.hospitalId !== hospitalId || tx.payload.publicKey !== key.publicKey) {
+  // Removing a doctor rotates the key in the same transaction, so it anchors the new key too.
+  if ((tx.type !== 'emergency.hospital-key' && tx.type !== 'hospital.remove-doctor') || tx.payload.hospitalId !== hospitalId || tx.payload.publicKey !== key.publicKey) {
     throw new VerificationError(`The emergency key served for this hospital is not the one anchored on the ledger.`);
   }
   return { hospitalId, publicKey: fromBase64(key.publicKey), keyId: key.keyId, publishedAtMs: tx.timestampMs };
@@ -88,4 +89,52 @@ export async function saveEmergencySummary(
     await designate(written.recordId, h);
   }
   return written.recordId;
+}
+
+/** A designation as the server keeps it; needsRewrap when the hospital rotated its key since the wrap was made. */
+export interface DesignationStatus {
+  hospitalId: string;
+  recordId: string;
+  version: number;
+  readerKeyId: string;
+  currentKeyId: string | null;
+  needsRewrap: boolean;
+  transactionId: string;
+}
+
+/** GET /api/emergency/designations: the hospitals that can open the summary now, each flagged after a key rotation. */
+export function myDesignations(signal?: AbortSignal): Promise<DesignationStatus[]> {
+  return api.get<DesignationStatus[]>('/api/emergency/designations', { signal });
+}
+
+/** Takes back a hospital's emergency access: a signed emergency.withdraw transaction, after which break-glass is refused. */
+export async function withdrawDesignation(hospitalId: string): Promise<void> {
+  const s = requireSession();
+  const transaction = await signTransaction('emergency.withdraw', { patientId: s.tokens.user.id, hospitalId });
+  await api.post<void>(`/api/emergency/designations/${hospitalId}/withdraw`, { transaction });
+}
+
+export interface RewrapResult {
+  rewrapped: string[];
+  /** Hospitals left stale, with why (for example a key that does not verify against the ledger). */
+  failed: { hospitalId: string; reason: string }[];
+}
+
+/**
+ * Re-wraps every designation a key rotation left stale for the hospital's new key, checked against the ledger first
+ * (verifiedHospitalKey). Runs right after a patient signs in (MedLedgerClient.RewrapStaleEmergencySummariesAsync in C#).
+ */
+export async function rewrapStaleDesignations(): Promise<RewrapResult> {
+  const result: RewrapResult = { rewrapped: [], failed: [] };
+  for (const d of (await myDesignations()).filter((x) => x.needsRewrap)) {
+    try {
+      const key = await verifiedHospitalKey(d.hospitalId);
+      if (!key) throw new VerificationError('The hospital has no emergency key any more.');
+      await designate(d.recordId, key);
+      result.rewrapped.push(d.hospitalId);
+    } catch (e) {
+      result.failed.push({ hospitalId: d.hospitalId, reason: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return result;
 }

@@ -28,10 +28,23 @@ function ownHospital(): string {
 }
 
 /** Publishes a fresh key pair (first key or rotation); every doctor's key is checked against the ledger before sealing to it. */
-export async function publishHospitalEmergencyKey(onProgress?: (done: number, total: number) => void): Promise<PublishedEmergencyKey> {
+export function publishHospitalEmergencyKey(onProgress?: (done: number, total: number) => void): Promise<PublishedEmergencyKey> {
+  return publishKey(null, onProgress);
+}
+
+/**
+ * Removes a doctor from this hospital. Always rotates the emergency key (the doctor may have kept the old private key):
+ * the new pair is sealed to the remaining verified doctors and anchored by the same signed hospital.remove-doctor
+ * transaction; designating patients are told and their apps re-wrap at next sign-in.
+ */
+export function removeDoctor(doctorId: string, onProgress?: (done: number, total: number) => void): Promise<PublishedEmergencyKey> {
+  return publishKey(doctorId, onProgress);
+}
+
+async function publishKey(removedDoctorId: string | null, onProgress?: (done: number, total: number) => void): Promise<PublishedEmergencyKey> {
   const hospitalId = ownHospital();
   const members = await organizationMembers(hospitalId);
-  const doctors = members.filter((m) => m.role === 'Doctor' && m.verification === 'Approved');
+  const doctors = members.filter((m) => m.role === 'Doctor' && m.verification === 'Approved' && m.userId !== removedDoctorId);
   const pair = await hpkeDeriveKeyPair(randomBytes(32));
   const shares: { doctorId: string; sealed: string }[] = [];
   try {
@@ -47,8 +60,11 @@ export async function publishHospitalEmergencyKey(onProgress?: (done: number, to
     pair.privateKey.fill(0);
   }
   const publicKey = toBase64(pair.publicKey);
-  const transaction = await signTransaction('emergency.hospital-key', { hospitalId, publicKey });
-  const key = await api.put<EmergencyKey>(`/api/emergency/hospitals/${hospitalId}/key`, { publicKey, shares, transaction });
+  const key = removedDoctorId === null
+    ? await api.put<EmergencyKey>(`/api/emergency/hospitals/${hospitalId}/key`,
+      { publicKey, shares, transaction: await signTransaction('emergency.hospital-key', { hospitalId, publicKey }) })
+    : await api.post<EmergencyKey>(`/api/emergency/hospitals/${hospitalId}/doctors/${removedDoctorId}/remove`,
+      { publicKey, shares, transaction: await signTransaction('hospital.remove-doctor', { hospitalId, doctorId: removedDoctorId, publicKey }) });
   if (!key.receipt) throw new VerificationError('The server returned no ledger receipt for the emergency key.');
   await checkReceipt(key.receipt);
   return { key, doctors: shares.length };
@@ -69,7 +85,7 @@ export async function verifiedHospitalEmergencyKey(hospitalId: string): Promise<
   if (!key.receipt) throw new VerificationError(`Hospital ${hospitalId}'s emergency key is not anchored on the ledger.`);
   await checkReceipt(key.receipt);
   const tx = await receiptTransaction(key.receipt);
-  if (tx.type !== 'emergency.hospital-key' || tx.payload.hospitalId !== hospitalId || tx.payload.publicKey !== key.publicKey)
+  if ((tx.type !== 'emergency.hospital-key' && tx.type !== 'hospital.remove-doctor') || tx.payload.hospitalId !== hospitalId || tx.payload.publicKey !== key.publicKey)
     throw new VerificationError(`The emergency key served for hospital ${hospitalId} is not the one anchored on the ledger.`);
   return key;
 }

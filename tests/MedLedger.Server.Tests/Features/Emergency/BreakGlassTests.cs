@@ -75,4 +75,34 @@ public sealed class BreakGlassTests : SdkTestBase
         }
         await Assert.ThrowsAsync<MedLedgerVerificationException>(() => patient.Client.DesignateEmergencySummaryAsync(summary.RecordId, staff.OrganizationId!.Value));
     }
+
+    [Fact]
+    public async Task The_break_glass_reason_reaches_the_ledger_only_as_a_salted_commitment_that_patient_and_reviewer_clients_open()
+    {
+        var admin = await World.AdminAsync();
+        var (staff, doctors) = await World.HospitalAsync(admin, "Commitment General", 1);
+        var patient = await World.RegisterAsync(Role.Patient);
+        await staff.Client.PublishHospitalEmergencyKeyAsync();
+        var summary = await patient.Client.CreateFileRecordAsync(Encoding.UTF8.GetBytes("Blood type AB-"), "text/plain", category: "EmergencySummary");
+        await patient.Client.DesignateEmergencySummaryAsync(summary.RecordId, staff.OrganizationId!.Value);
+        await doctors[0].Client.BreakGlassAsync(patient.Id, "unable-to-consent");
+
+        var ev = Assert.Single(await patient.Client.BreakGlassEventsAsync());
+        var onLedger = (await patient.Client.ReceiptAsync(ev.TransactionId)).Transaction();
+        Assert.Null(onLedger.Get("reason"));
+        Assert.DoesNotContain(onLedger.Payload.Values, v => v.Contains("consent", StringComparison.Ordinal));
+        Assert.Equal(MedLedger.Ledger.Contracts.BreakGlassReasonCommitment.Compute("unable-to-consent", ev.ReasonSalt), onLedger.Get("reasonCommitment"));
+        // The patient and the reviewer check the served reason against the doctor's commitment.
+        Assert.Equal("unable-to-consent", await patient.Client.VerifiedBreakGlassReasonAsync(ev));
+        Assert.Equal("unable-to-consent", await admin.Client.VerifiedBreakGlassReasonAsync((await admin.Client.BreakGlassEventsAsync()).Single(e => e.Id == ev.Id)));
+
+        // A server that rewrites the reason afterwards is caught.
+        await using (var scope = Host.App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<MedLedger.Server.Infrastructure.Data.MedLedgerDbContext>();
+            await db.Set<MedLedger.Server.Features.Emergency.BreakGlassEvent>().ExecuteUpdateAsync(u => u.SetProperty(e => e.Reason, "unconscious"));
+        }
+        var rewritten = Assert.Single(await patient.Client.BreakGlassEventsAsync());
+        await Assert.ThrowsAsync<MedLedgerVerificationException>(() => patient.Client.VerifiedBreakGlassReasonAsync(rewritten));
+    }
 }

@@ -4,6 +4,7 @@ import { homeFor } from '../../app/routes';
 import { Link, navigate, queryParam } from '../../app/router';
 import { sessionEndedReason, startSession } from '../../app/session';
 import { completeLogin, requestEmailCode, startLogin, type LoginChallenge, type OtpMethod } from '../../sdk/account';
+import { rewrapStaleDesignations } from '../../sdk/emergency';
 import { ActionForm, Button, Field, Notice, Page, ProblemAlert, Progress } from '../../ui/components';
 import { OneTimeCodeField } from './codeField';
 import { useAction } from '../../ui/hooks';
@@ -117,6 +118,11 @@ function CodeStep(props: { challenge: LoginChallenge; kek: { current: Uint8Array
     props.kek.current = null;
     kek.fill(0);
     startSession(tokens, keys);
+    if (tokens.user.role === 'Patient') {
+      // A hospital may have rotated its emergency key since the last sign-in: wrap the summary for the new key now.
+      // A key that does not verify stays flagged on the Emergency page; it must not block the sign-in.
+      await rewrapStaleDesignations().catch(() => null);
+    }
     navigate(safeNext() ?? homeFor(tokens.user.role), true);
   });
 

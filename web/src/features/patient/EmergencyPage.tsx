@@ -1,9 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import { requireSession } from '../../app/session';
-import { ActionForm, Button, Card, Empty, Field, Notice, Page, ProblemAlert, Spinner, formatDateTime } from '../../ui/components';
+import { ActionForm, Button, Card, Empty, Field, Notice, Page, ProblemAlert, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
-import { currentSummary, saveEmergencySummary, verifiedHospitalKey, type VerifiedHospitalKey } from '../../sdk/emergency';
-import { myLedgerEntries } from '../../sdk/ledger';
+import { currentSummary, myDesignations, saveEmergencySummary, verifiedHospitalKey, withdrawDesignation, type VerifiedHospitalKey } from '../../sdk/emergency';
 import { listHospitals, type Organization } from '../../sdk/organizations';
 import { EMERGENCY_SUMMARY_FORMAT, EmergencySummaryCard, type EmergencySummary } from '../../fhir/emergencySummary';
 import './patient.css';
@@ -27,26 +25,6 @@ async function loadHospitals(): Promise<HospitalChoice[]> {
   );
 }
 
-interface Designation {
-  hospitalId: string;
-  recordId: string;
-  atMs: number;
-}
-
-/** Current designations as the ledger records them: the latest emergency.designate per hospital. */
-async function loadDesignations(): Promise<Designation[]> {
-  const me = requireSession().tokens.user.id;
-  const entries = await myLedgerEntries(500);
-  const latest = new Map<string, Designation>();
-  for (const e of entries) {
-    if (e.type !== 'emergency.designate' || !e.valid || e.actorId !== me) continue;
-    const hospitalId = e.payload.hospitalId ?? '';
-    const seen = latest.get(hospitalId);
-    if (!seen || seen.atMs < e.timestampMs) latest.set(hospitalId, { hospitalId, recordId: e.payload.recordId ?? '', atMs: e.timestampMs });
-  }
-  return [...latest.values()];
-}
-
 const EMPTY: EmergencySummary = {
   format: EMERGENCY_SUMMARY_FORMAT, bloodType: '', allergies: '', conditions: '', medications: '',
   emergencyContact: { name: '', phone: '', relationship: '' }, notes: '', updatedAt: '',
@@ -57,7 +35,7 @@ const BLOOD_TYPES = ['', 'O-', 'O+', 'A-', 'A+', 'B-', 'B+', 'AB-', 'AB+', 'unkn
 export function EmergencyPage() {
   const current = useAsync(() => currentSummary(), []);
   const hospitals = useAsync(() => loadHospitals(), []);
-  const designations = useAsync(() => loadDesignations(), []);
+  const designations = useAsync((signal) => myDesignations(signal), []);
   const [form, setForm] = useState<EmergencySummary>(EMPTY);
   const [chosen, setChosen] = useState<string[]>([]);
   const [step, setStep] = useState<string | null>(null);
@@ -81,6 +59,13 @@ export function EmergencyPage() {
     }
     setSaved(usable.length ? `Saved and made available to ${usable.length} hospital${usable.length === 1 ? '' : 's'} for emergencies.` : 'Saved. Choose a hospital to make it available in an emergency.');
     current.reload();
+    designations.reload();
+  });
+
+  const withdraw = useAction(async (hospitalId: string) => {
+    await withdrawDesignation(hospitalId);
+    setSaved(`${hospitalName(hospitalId)} can no longer open your summary.`);
+    setChosen((c) => c.filter((x) => x !== hospitalId));
     designations.reload();
   });
 
@@ -172,23 +157,24 @@ export function EmergencyPage() {
       </ActionForm>
 
       <Card title="Where it is available now">
-        <ProblemAlert error={designations.error} />
+        <ProblemAlert error={designations.error ?? withdraw.error} />
         {designations.loading && <Spinner label="Loading…" />}
         {designations.data?.length === 0 && <Empty>Your summary is not available to any hospital.</Empty>}
         {designations.data && designations.data.length > 0 && (
-          <ul>
-            {designations.data.map((d) => {
-              const key = hospitals.data?.find((h) => h.hospital.id === d.hospitalId)?.key;
-              // A hospital that published a new key after our designation can no longer open it: the server dropped the old wrap.
-              const stale = key && !(key instanceof Error) && key.publishedAtMs > d.atMs;
-              return (
-                <li key={d.hospitalId}>
-                  {hospitalName(d.hospitalId)} — since {formatDateTime(d.atMs)}{' '}
-                  {stale && <span class="badge bad">hospital changed its key: save again to renew</span>}
-                  {key === null && <span class="badge bad">hospital withdrew its key</span>}
-                </li>
-              );
-            })}
+          <ul aria-label="Hospitals that can open your summary">
+            {designations.data.map((d) => (
+              <li key={d.hospitalId} class="row">
+                <span>
+                  {hospitalName(d.hospitalId)} — version {d.version}{' '}
+                  {d.needsRewrap && <span class="badge bad">hospital changed its key: not yet wrapped for the new key (sign in again, or save)</span>}
+                  {d.currentKeyId === null && <span class="badge bad">hospital withdrew its key</span>}
+                </span>
+                <Button kind="secondary" busy={withdraw.busy} busyLabel="Withdrawing…" onClick={() => void withdraw.run(d.hospitalId)}
+                  aria-label={`Withdraw ${hospitalName(d.hospitalId)}`}>
+                  Withdraw
+                </Button>
+              </li>
+            ))}
           </ul>
         )}
       </Card>

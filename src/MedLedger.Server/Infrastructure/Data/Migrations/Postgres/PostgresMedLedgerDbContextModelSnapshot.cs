@@ -400,6 +400,10 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<byte[]>("ReasonSalt")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
                     b.Property<string>("ReviewOutcome")
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");

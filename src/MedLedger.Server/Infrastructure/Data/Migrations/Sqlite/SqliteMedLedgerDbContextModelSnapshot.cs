@@ -393,6 +393,10 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<byte[]>("ReasonSalt")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
                     b.Property<string>("ReviewOutcome")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");

@@ -74,6 +74,7 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     PatientId = table.Column<Guid>(type: "uuid", nullable: false),
                     HospitalId = table.Column<Guid>(type: "uuid", nullable: false),
                     Reason = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    ReasonSalt = table.Column<byte[]>(type: "bytea", nullable: false),
                     At = table.Column<long>(type: "bigint", nullable: false),
                     TransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     ReviewedAt = table.Column<long>(type: "bigint", nullable: true),

@@ -73,6 +73,7 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     PatientId = table.Column<Guid>(type: "TEXT", nullable: false),
                     HospitalId = table.Column<Guid>(type: "TEXT", nullable: false),
                     Reason = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    ReasonSalt = table.Column<byte[]>(type: "BLOB", nullable: false),
                     At = table.Column<long>(type: "INTEGER", nullable: false),
                     TransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     ReviewedAt = table.Column<long>(type: "INTEGER", nullable: true),

@@ -73,7 +73,9 @@ function Describe(props: { entry: AccessLogEntry; breakGlass?: { event: BreakGla
     case 'consent.revoke':
       return <><Person id={tx.actorId} /> stopped a sharing (grant <ShortId id={p.grantId ?? ''} />)</>;
     case 'care.assign':
-      return <><Hospital id={p.hospitalId} /> assigned <Person id={p.doctorId} lower /> to the care of <Person id={p.patientId} lower /></>;
+      return p.patientId === requireSession().tokens.user.id
+        ? <><Hospital id={p.hospitalId} /> assigned <Person id={p.doctorId} lower /> to your care</>
+        : <><Hospital id={p.hospitalId} /> assigned <Person id={p.doctorId} lower /> to the care of <Person id={p.patientId} lower /></>;
     case 'care.unassign':
       return <><Hospital id={p.hospitalId} /> ended the care assignment of <Person id={p.doctorId} lower /></>;
     case 'emergency.designate':

@@ -5,6 +5,7 @@ import { organizationMembers, type OrganizationMember } from '../../sdk/organiza
 import { verifiedPublicKeysByEmail } from '../../sdk/ledger';
 import { ActionForm, DataTable, Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
+import { removeDoctor } from '../../sdk/hospitalEmergencyKey';
 import { EmergencyKeyCard } from './EmergencyKeyCard';
 
 // Patient emails typed on this page, by user id: the API lists assignments by id only, so an email is shown
@@ -22,6 +23,14 @@ export function StaffDoctors() {
   const doctors = (members.data ?? []).filter((m) => m.role === 'Doctor');
   const verified = doctors.filter((d) => d.verification === 'Approved');
   const byId = new Map(doctors.map((d) => [d.userId, d]));
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const [removed, setRemoved] = useState<string | null>(null);
+  const remove = useAction(async (doctorId: string) => {
+    await removeDoctor(doctorId);
+    setConfirming(null);
+    setRemoved(`${doctorLabel(byId.get(doctorId), doctorId)} was removed; the emergency key was replaced and the patients who chose this hospital were told to sign in.`);
+    members.reload();
+  });
 
   return (
     <Page title="Doctors">
@@ -32,7 +41,7 @@ export function StaffDoctors() {
           {doctors.length === 0 ? (
             <Empty>No doctors have joined your hospital yet.</Empty>
           ) : (
-            <DataTable columns={['Licence', 'Account', 'Verification']}>
+            <DataTable columns={['Licence', 'Account', 'Verification', 'Action']}>
               {doctors.map((d) => (
                 <tr key={d.userId}>
                   <td>{d.licenseNumber ?? '—'}</td>
@@ -42,10 +51,23 @@ export function StaffDoctors() {
                   <td>
                     <span class={`badge ${d.verification === 'Approved' ? 'ok' : d.verification === 'Rejected' ? 'bad' : 'neutral'}`}>{d.verification}</span>
                   </td>
+                  <td>
+                    {confirming === d.userId ? (
+                      <Button kind="secondary" busy={remove.busy} busyLabel="Removing and replacing the emergency key…" onClick={() => void remove.run(d.userId)}>
+                        Confirm: remove and replace the emergency key
+                      </Button>
+                    ) : (
+                      <Button kind="secondary" onClick={() => setConfirming(d.userId)} aria-label={`Remove ${doctorLabel(d, d.userId)} from the hospital`}>
+                        Remove
+                      </Button>
+                    )}
+                  </td>
                 </tr>
               ))}
             </DataTable>
           )}
+          <ProblemAlert error={remove.error} />
+          {removed && <Notice kind="success">{removed}</Notice>}
         </Card>
       )}
       {members.data && <AssignForm doctors={verified} onAssigned={(a) => assignments.setData([a, ...(assignments.data ?? [])])} />}

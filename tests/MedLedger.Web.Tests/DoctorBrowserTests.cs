@@ -245,7 +245,10 @@ public sealed class DoctorBrowserTests(BrowserWorld world)
         // The patient sees the doctor's signed break-glass on their ledger entries, and was told by email.
         var entries = await patient.MyLedgerEntriesAsync(100);
         Assert.Contains(entries, e => e.Type == "emergency.break-glass" && e.Valid && e.ActorId == doctorId.ToString()
-            && e.Payload["patientId"] == patient.UserId.ToString() && e.Payload["reason"] == "unconscious");
+            && e.Payload["patientId"] == patient.UserId.ToString() && !e.Payload.ContainsKey("reason") && e.Payload.ContainsKey("reasonCommitment"));
+        // The reason reaches the patient beside the ledger, and opens the commitment the browser signed.
+        var seen = (await patient.BreakGlassEventsAsync()).Where(e => e.DoctorId == doctorId).OrderByDescending(e => e.At).First();
+        Assert.Equal("unconscious", await patient.VerifiedBreakGlassReasonAsync(seen));
         Assert.Contains(await patient.ReadDevOutboxAsync(world.Account("patient3").Email), m => m.Subject == "Emergency access to your summary");
         // The refused attempt released nothing and left no event for the stranger.
         using var doctor = await world.SdkAsync("doctor11");

@@ -1,8 +1,9 @@
 import { useState } from 'preact/hooks';
-import { ActionForm, Button, Empty, Field, formatDateTime, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
+import { ActionForm, Button, Empty, Field, formatDateTime, Page, ProblemAlert, ShortId, Spinner, VerifiedMark } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { breakGlassEvents, REVIEW_OUTCOMES, reviewBreakGlass, type BreakGlassEvent } from '../../sdk/admin';
 import { organizations } from '../../sdk/organizations';
+import { verifiedReason } from '../../sdk/breakGlass';
 
 const outcomeLabels: Record<string, string> = { justified: 'Justified', unjustified: 'Unjustified', 'needs-follow-up': 'Needs follow-up' };
 
@@ -35,6 +36,8 @@ function EventCard(props: { event: BreakGlassEvent; hospital?: string; onReviewe
     await reviewBreakGlass(e.id, outcome);
     props.onReviewed();
   });
+  // The ledger holds only a salted commitment to the reason; this checks the served reason opens it.
+  const reasonOnLedger = useAsync((signal) => verifiedReason(e, signal), [e.id, e.reason]);
   const id = `outcome-${e.id}`;
   return (
     <article class="card" aria-label={`Break-glass event ${e.id.slice(0, 8)}`}>
@@ -52,7 +55,10 @@ function EventCard(props: { event: BreakGlassEvent; hospital?: string; onReviewe
           <ShortId id={e.patientId} />
         </dd>
         <dt>Stated reason</dt>
-        <dd>{e.reason}</dd>
+        <dd>
+          {e.reason}{' '}
+          <VerifiedMark ok={reasonOnLedger.data ?? null} label={reasonOnLedger.data === undefined ? undefined : reasonOnLedger.data ? 'matches the ledger commitment' : 'does NOT match the ledger'} />
+        </dd>
         <dt>Ledger transaction</dt>
         <dd>
           <ShortId id={e.transactionId} />

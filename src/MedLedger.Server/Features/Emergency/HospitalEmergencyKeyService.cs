@@ -25,8 +25,11 @@ public sealed class HospitalEmergencyKeyService(
     OrganizationDirectory organizations,
     IMessageSender messages)
 {
-    public Task<EmergencyKeyResponse> SetHospitalKeyAsync(Caller staff, Guid hospitalId, EmergencyKeyRequest r, CancellationToken ct) =>
-        PublishAsync(staff, hospitalId, r, removedDoctorId: null, ct);
+    public async Task<EmergencyKeyResponse> SetHospitalKeyAsync(Caller staff, Guid hospitalId, EmergencyKeyRequest r, CancellationToken ct)
+    {
+        var receipt = await AnchorAsync(staff, hospitalId, r, removedDoctorId: null, ct);
+        return await StoreAsync(staff, hospitalId, r, receipt, ct);
+    }
 
     /// <summary>
     /// Removes a doctor from the hospital and rotates the emergency key in one staff-signed hospital.remove-doctor
@@ -39,10 +42,13 @@ public sealed class HospitalEmergencyKeyService(
         {
             throw ProblemException.NotFound($"Doctor {doctorId} of this hospital");
         }
-        return await PublishAsync(staff, hospitalId, r, doctorId, ct);
+        var receipt = await AnchorAsync(staff, hospitalId, r, doctorId, ct);
+        await membership.RemoveDoctorAsync(hospitalId, doctorId, ct);
+        return await StoreAsync(staff, hospitalId, r, receipt, ct);
     }
 
-    private async Task<EmergencyKeyResponse> PublishAsync(Caller staff, Guid hospitalId, EmergencyKeyRequest r, Guid? removedDoctorId, CancellationToken ct)
+    /// <summary>Checks the request and commits its transaction: patients' clients accept only a key whose publication is on the ledger.</summary>
+    private async Task<MedLedger.Ledger.LedgerReceipt> AnchorAsync(Caller staff, Guid hospitalId, EmergencyKeyRequest r, Guid? removedDoctorId, CancellationToken ct)
     {
         if (staff.OrganizationId != hospitalId)
         {
@@ -67,12 +73,11 @@ public sealed class HospitalEmergencyKeyService(
         {
             throw ProblemException.Invalid("transaction", $"The {type} transaction names a different hospital, key or doctor.");
         }
-        // Anchor first: patients' clients accept only a key whose publication is on the ledger.
-        var receipt = await ledger.SubmitAsync(tx, ct);
-        if (removedDoctorId is { } removed)
-        {
-            await membership.RemoveDoctorAsync(hospitalId, removed, ct);
-        }
+        return await ledger.SubmitAsync(tx, ct);
+    }
+
+    private async Task<EmergencyKeyResponse> StoreAsync(Caller staff, Guid hospitalId, EmergencyKeyRequest r, MedLedger.Ledger.LedgerReceipt receipt, CancellationToken ct)
+    {
         var now = clock.GetUtcNow();
         var existing = await db.Set<HospitalEmergencyKey>().FirstOrDefaultAsync(k => k.HospitalId == hospitalId, ct);
         var rotated = existing is not null && !existing.PublicKey.AsSpan().SequenceEqual(r.PublicKey);

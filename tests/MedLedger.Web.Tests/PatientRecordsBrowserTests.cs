@@ -213,8 +213,8 @@ public sealed class PatientRecordsBrowserTests(BrowserWorld world)
         // The access log shows that read with a proof verified in the browser.
         await BrowserWorld.Nav(page, "Access log").ClickAsync();
         var readEntry = page.Locator("li[data-type='records.read']").Filter(new() { HasText = record.RecordId.ToString()[..8] });
-        await Assertions.Expect(readEntry).ToContainTextAsync("Dr. ");
-        await Assertions.Expect(readEntry).ToContainTextAsync(doctor.UserId.ToString()[..8]);
+        // In words, with the email this tab typed as the doctor's name.
+        await Assertions.Expect(readEntry).ToContainTextAsync($"Dr. {world.Account("doctor22").Email} opened record");
         await Assertions.Expect(readEntry).ToContainTextAsync("proof verified");
         await Assertions.Expect(page.GetByText("checking proof…")).ToHaveCountAsync(0);
         await Assertions.Expect(page.GetByText("NOT verified")).ToHaveCountAsync(0);

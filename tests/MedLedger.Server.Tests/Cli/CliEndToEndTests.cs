@@ -94,6 +94,14 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         Assert.True(glass.Exit == 0, glass.Out + glass.Err);
         Assert.Equal("Allergy: penicillin", glass.Out);
         Assert.Contains("unconscious", (await Run(patientHome, "emergency", "events")).Out);
+        var designations = await Run(patientHome, "emergency", "designations");
+        Assert.True(designations.Exit == 0 && designations.Out.Contains("current", StringComparison.Ordinal), designations.Out + designations.Err);
+        // The patient withdraws the hospital; the doctor is refused from then on.
+        var withdraw = await Run(patientHome, "emergency", "withdraw", "--hospital", hospitalId);
+        Assert.True(withdraw.Exit == 0, withdraw.Out + withdraw.Err);
+        var afterWithdraw = await Run(doctorHome, "emergency", "break-glass", "--patient", patient.Email, "--reason", "unconscious");
+        Assert.Equal(1, afterWithdraw.Exit);
+        Assert.True(afterWithdraw.Out.Contains("403", StringComparison.Ordinal), afterWithdraw.Out + afterWithdraw.Err);
 
         // A receipt, fetched and verified offline.
         var mine = JsonDocument.Parse(await GetAsync(token.Out.Trim(), "/api/ledger/mine?limit=1")).RootElement[0].GetProperty("id").GetString()!;

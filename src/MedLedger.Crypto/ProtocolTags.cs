@@ -18,4 +18,7 @@ public static class ProtocolTags
 
     /// <summary>Hash a consent.grant anchors for its scope: SHA-256(canonical(tag, kind, sorted items)).</summary>
     public const string ConsentScope = "medledger/v1/consent-scope";
+
+    /// <summary>Salted commitment to a fact the ledger must not spell out (a bed type, a consent purpose): SHA-256(canonical(tag, kind, value, salt)).</summary>
+    public const string FactCommitment = "medledger/v1/fact-commitment";
 }

@@ -285,6 +285,19 @@ internal static class CryptoVectors
                 ["hash"] = X(SHA256.HashData(canonical)),
             });
         }
+        // Salted commitments the ledger carries instead of bed types and consent purposes (FactCommitment).
+        var facts = new JsonArray();
+        foreach (var (kind, value, salt) in new[] { (FactCommitment.BedType, "icu", Seq(0xa0, 32)), (FactCommitment.ConsentPurpose, "treatment", Seq(0xc0, 32)) })
+        {
+            facts.Add(new JsonObject
+            {
+                ["kind"] = kind,
+                ["value"] = value,
+                ["salt"] = X(salt),
+                ["canonical"] = X(FactCommitment.CanonicalBytes(kind, value, salt)),
+                ["commitment"] = FactCommitment.Compute(kind, value, salt),
+            });
+        }
         return new JsonObject
         {
             ["tags"] = new JsonObject
@@ -293,6 +306,7 @@ internal static class CryptoVectors
                 ["recovery"] = ProtocolTags.Recovery,
                 ["hospitalEmergencyKey"] = ProtocolTags.HospitalEmergencyKey,
                 ["consentScope"] = ProtocolTags.ConsentScope,
+                ["factCommitment"] = ProtocolTags.FactCommitment,
             },
             ["passwordMaterial"] = new JsonObject
             {
@@ -312,6 +326,7 @@ internal static class CryptoVectors
                 ["info"] = X(SealedSecret.Info(ProtocolTags.HospitalEmergencyKey, hospitalId)),
             },
             ["consentScope"] = consent,
+            ["factCommitment"] = facts,
             ["recordCategories"] = new JsonArray(RecordCategories.All.Select(c => (JsonNode?)c).ToArray()),
         };
     }

@@ -35,5 +35,6 @@ export {
 } from './keyVault';
 export {
   type RecordCategory, PASSWORD_CHANGE_TAG, RECOVERY_TAG, HOSPITAL_EMERGENCY_KEY_PURPOSE, CONSENT_SCOPE_TAG, passwordMaterialBytes,
-  consentScopeBytes, consentScopeHash, RECORD_CATEGORIES, FILE_CATEGORY, EMERGENCY_SUMMARY_CATEGORY, FHIR_RECORD_CATEGORIES, isKnownRecordCategory,
+  consentScopeBytes, consentScopeHash, FACT_COMMITMENT_TAG, FACT_COMMITMENT_SALT_LENGTH, FACT_KIND_BED_TYPE, FACT_KIND_CONSENT_PURPOSE,
+  factCommitmentBytes, factCommitment, newFactSalt, RECORD_CATEGORIES, FILE_CATEGORY, EMERGENCY_SUMMARY_CATEGORY, FHIR_RECORD_CATEGORIES, isKnownRecordCategory,
 } from './protocol';

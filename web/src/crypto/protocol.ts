@@ -1,7 +1,7 @@
 // Protocol constants and signed layouts built outside the crypto types themselves, mirroring
 // src/MedLedger.Crypto (ProtocolTags.cs, PasswordMaterial.cs, RecordCategories.cs) and the ledger's
 // ConsentScopeHash. testdata/crypto-vectors.json ("protocol") pins them to the C# bytes.
-import { sha256, toHex, type Bytes } from './bytes';
+import { randomBytes, sha256, toHex, type Bytes } from './bytes';
 import { CanonicalWriter } from './canonical';
 import type { PasswordParameters } from './password';
 
@@ -13,6 +13,13 @@ export const RECOVERY_TAG = 'medledger/v1/recovery';
 export const HOSPITAL_EMERGENCY_KEY_PURPOSE = 'medledger/v1/hospital-emergency-key';
 /** Tag of the consent-scope hash a consent.grant anchors (ProtocolTags.ConsentScope). */
 export const CONSENT_SCOPE_TAG = 'medledger/v1/consent-scope';
+/** Tag of a salted commitment to a fact the ledger must not spell out (ProtocolTags.FactCommitment). */
+export const FACT_COMMITMENT_TAG = 'medledger/v1/fact-commitment';
+/** FactCommitment.SaltLength. */
+export const FACT_COMMITMENT_SALT_LENGTH = 32;
+/** Commitment kinds (FactCommitment.BedType, FactCommitment.ConsentPurpose). */
+export const FACT_KIND_BED_TYPE = 'bed-type';
+export const FACT_KIND_CONSENT_PURPOSE = 'consent-purpose';
 
 /**
  * The bytes signed when setting new password material (PasswordMaterial.SignedBytes):
@@ -35,6 +42,22 @@ export function consentScopeBytes(kind: string, items: readonly string[]): Bytes
 /** ConsentScopeHash.Compute: lower-case hex SHA-256 of consentScopeBytes(kind, items). */
 export async function consentScopeHash(kind: string, items: readonly string[]): Promise<string> {
   return toHex(await sha256(consentScopeBytes(kind, items)));
+}
+
+/** canonical(FACT_COMMITMENT_TAG).String(kind).String(value).Bytes(salt): what a fact commitment hashes (FactCommitment.CanonicalBytes). */
+export function factCommitmentBytes(kind: string, value: string, salt: Bytes): Bytes {
+  if (salt.length !== FACT_COMMITMENT_SALT_LENGTH) throw new Error(`A fact commitment salt is ${FACT_COMMITMENT_SALT_LENGTH} bytes.`);
+  return new CanonicalWriter(FACT_COMMITMENT_TAG).string(kind).string(value).bytes(salt).toBytes();
+}
+
+/** FactCommitment.Compute: lower-case hex SHA-256 of factCommitmentBytes; the ledger carries this, never the value. */
+export async function factCommitment(kind: string, value: string, salt: Bytes): Promise<string> {
+  return toHex(await sha256(factCommitmentBytes(kind, value, salt)));
+}
+
+/** A fresh 32-byte salt for a fact commitment (made on the client, kept by the patient and the parties who need the fact). */
+export function newFactSalt(): Bytes {
+  return randomBytes(FACT_COMMITMENT_SALT_LENGTH);
 }
 
 /** The record categories the server accepts (RecordCategories.All): FHIR R4 resource types, then File and EmergencySummary. */

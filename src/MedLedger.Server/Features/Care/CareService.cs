@@ -19,6 +19,7 @@ public sealed class CareService(MedLedgerDbContext db, LedgerGateway ledger, Tim
         {
             throw ProblemException.Conflict("The doctor is already assigned to this patient.");
         }
+        await RequireRelationshipAsync(patientId, staff.OrganizationId!.Value, ct);
         var receipt = await ledger.SubmitAsync(tx, ct);
         var row = new CareAssignment { PatientId = patientId, DoctorId = doctorId, HospitalId = staff.OrganizationId!.Value, AssignedBy = staff.Id, AssignedAt = clock.GetUtcNow(), TransactionId = receipt.TransactionId };
         db.Set<CareAssignment>().Add(row);
@@ -57,6 +58,17 @@ public sealed class CareService(MedLedgerDbContext db, LedgerGateway ledger, Tim
             throw ProblemException.NotFound($"Patient {patientId}");
         }
         return (doctorId, patientId);
+    }
+
+    /// <summary>The ledger's care state is the truth (the care.assign contract checks the same); asked before submitting for a clear answer.</summary>
+    private async Task RequireRelationshipAsync(Guid patientId, Guid hospitalId, CancellationToken ct)
+    {
+        var related = await ledger.Peer.Queries.ScanStateAsync(CareKeys.RelationshipPrefix(patientId.ToString(), hospitalId.ToString()), 1, ct);
+        if (related.Count == 0)
+        {
+            throw new ProblemException(403, "no-care-relationship", "No care relationship",
+                "This patient has not registered with your hospital and holds no bed here; a doctor can be assigned only once the patient has.");
+        }
     }
 
     public async Task<IReadOnlyList<AssignmentResponse>> ListAsync(Caller caller, CancellationToken ct)

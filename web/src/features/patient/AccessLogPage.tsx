@@ -47,13 +47,17 @@ function Describe(props: { entry: LedgerEntry }) {
     case 'records.access-denied':
       return <><Person id={p.readerId} /> was refused access{p.recordId && <> to <Rec id={p.recordId} /></>} ({p.reason})</>;
     case 'consent.grant':
-      return <><Person id={actorId} /> shared {p.scope === 'all' ? 'all records' : p.scope} with <Person id={p.granteeId} /> for {p.purpose}</>;
+      return <><Person id={actorId} /> shared {p.scope === 'all' ? 'all records' : p.scope} with <Person id={p.granteeId} /></>;
     case 'consent.revoke':
       return <><Person id={actorId} /> revoked grant <ShortId id={p.grantId ?? ''} /></>;
     case 'care.assign':
       return <><Person id={actorId} /> assigned <Person id={p.doctorId} /> to <Person id={p.patientId} /> at <Hospital id={p.hospitalId} /></>;
     case 'care.unassign':
       return <><Person id={actorId} /> ended the care assignment of <Person id={p.doctorId} /></>;
+    case 'care.register':
+      return <><Person id={actorId} /> registered with <Hospital id={p.hospitalId} /></>;
+    case 'care.withdraw':
+      return <><Person id={actorId} /> withdrew the registration with <Hospital id={p.hospitalId} /></>;
     case 'emergency.designate':
       return <><Person id={actorId} /> made the emergency summary available to <Hospital id={p.hospitalId} /></>;
     case 'emergency.break-glass':

@@ -319,6 +319,29 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.ToTable("care_assignments", (string)null);
                 });
 
+            modelBuilder.Entity("MedLedger.Server.Features.Care.CareRegistration", b =>
+                {
+                    b.Property<Guid>("PatientId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("HospitalId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("RegisteredAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("TransactionId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("PatientId", "HospitalId");
+
+                    b.HasIndex("HospitalId");
+
+                    b.ToTable("care_registrations", (string)null);
+                });
+
             modelBuilder.Entity("MedLedger.Server.Features.Consent.ConsentGrant", b =>
                 {
                     b.Property<Guid>("Id")
@@ -350,6 +373,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
+
+                    b.Property<byte[]>("PurposeSalt")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
 
                     b.Property<string>("RevokeTransactionId")
                         .HasMaxLength(64)
@@ -511,6 +539,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
+
+                    b.Property<byte[]>("BedTypeSalt")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
 
                     b.Property<string>("BookTransactionId")
                         .HasMaxLength(64)

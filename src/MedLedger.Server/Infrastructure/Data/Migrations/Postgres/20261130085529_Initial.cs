@@ -21,6 +21,7 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     HospitalId = table.Column<Guid>(type: "uuid", nullable: false),
                     WardId = table.Column<Guid>(type: "uuid", nullable: false),
                     BedType = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    BedTypeSalt = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
                     Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     CreatedAt = table.Column<long>(type: "bigint", nullable: false),
                     ExpiresAt = table.Column<long>(type: "bigint", nullable: false),
@@ -102,6 +103,20 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "care_registrations",
+                columns: table => new
+                {
+                    PatientId = table.Column<Guid>(type: "uuid", nullable: false),
+                    HospitalId = table.Column<Guid>(type: "uuid", nullable: false),
+                    RegisteredAt = table.Column<long>(type: "bigint", nullable: false),
+                    TransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_care_registrations", x => new { x.PatientId, x.HospitalId });
+                });
+
+            migrationBuilder.CreateTable(
                 name: "claim_record_links",
                 columns: table => new
                 {
@@ -124,6 +139,7 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     Scope = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     ScopeItems = table.Column<string>(type: "character varying(8000)", maxLength: 8000, nullable: false),
                     Purpose = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    PurposeSalt = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
                     ExpiresAt = table.Column<long>(type: "bigint", nullable: true),
                     CreatedAt = table.Column<long>(type: "bigint", nullable: false),
                     RevokedAt = table.Column<long>(type: "bigint", nullable: true),
@@ -472,6 +488,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 column: "HospitalId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_care_registrations_HospitalId",
+                table: "care_registrations",
+                column: "HospitalId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_claim_record_links_RecordId_InsurerOrganizationId",
                 table: "claim_record_links",
                 columns: new[] { "RecordId", "InsurerOrganizationId" });
@@ -620,6 +641,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "care_assignments");
+
+            migrationBuilder.DropTable(
+                name: "care_registrations");
 
             migrationBuilder.DropTable(
                 name: "claim_record_links");

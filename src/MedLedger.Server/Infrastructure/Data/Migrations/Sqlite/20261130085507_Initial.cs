@@ -20,6 +20,7 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     HospitalId = table.Column<Guid>(type: "TEXT", nullable: false),
                     WardId = table.Column<Guid>(type: "TEXT", nullable: false),
                     BedType = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    BedTypeSalt = table.Column<byte[]>(type: "BLOB", maxLength: 32, nullable: false),
                     Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false),
@@ -101,6 +102,20 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "care_registrations",
+                columns: table => new
+                {
+                    PatientId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    HospitalId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    RegisteredAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    TransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_care_registrations", x => new { x.PatientId, x.HospitalId });
+                });
+
+            migrationBuilder.CreateTable(
                 name: "claim_record_links",
                 columns: table => new
                 {
@@ -123,6 +138,7 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     Scope = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     ScopeItems = table.Column<string>(type: "TEXT", maxLength: 8000, nullable: false),
                     Purpose = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    PurposeSalt = table.Column<byte[]>(type: "BLOB", maxLength: 32, nullable: false),
                     ExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     RevokedAt = table.Column<long>(type: "INTEGER", nullable: true),
@@ -471,6 +487,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 column: "HospitalId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_care_registrations_HospitalId",
+                table: "care_registrations",
+                column: "HospitalId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_claim_record_links_RecordId_InsurerOrganizationId",
                 table: "claim_record_links",
                 columns: new[] { "RecordId", "InsurerOrganizationId" });
@@ -619,6 +640,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "care_assignments");
+
+            migrationBuilder.DropTable(
+                name: "care_registrations");
 
             migrationBuilder.DropTable(
                 name: "claim_record_links");

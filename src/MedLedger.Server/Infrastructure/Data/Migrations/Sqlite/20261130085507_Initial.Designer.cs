@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteMedLedgerDbContext))]
-    [Migration("20261124024909_Initial")]
+    [Migration("20261130085507_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -315,6 +315,29 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     b.ToTable("care_assignments", (string)null);
                 });
 
+            modelBuilder.Entity("MedLedger.Server.Features.Care.CareRegistration", b =>
+                {
+                    b.Property<Guid>("PatientId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("HospitalId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RegisteredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TransactionId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("PatientId", "HospitalId");
+
+                    b.HasIndex("HospitalId");
+
+                    b.ToTable("care_registrations", (string)null);
+                });
+
             modelBuilder.Entity("MedLedger.Server.Features.Consent.ConsentGrant", b =>
                 {
                     b.Property<Guid>("Id")
@@ -346,6 +369,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("PurposeSalt")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("RevokeTransactionId")
                         .HasMaxLength(64)
@@ -507,6 +535,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("BedTypeSalt")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("BookTransactionId")
                         .HasMaxLength(64)

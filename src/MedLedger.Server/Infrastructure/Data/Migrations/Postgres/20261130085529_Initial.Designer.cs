@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresMedLedgerDbContext))]
-    [Migration("20261124024912_Initial")]
+    [Migration("20261130085529_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -322,6 +322,29 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.ToTable("care_assignments", (string)null);
                 });
 
+            modelBuilder.Entity("MedLedger.Server.Features.Care.CareRegistration", b =>
+                {
+                    b.Property<Guid>("PatientId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("HospitalId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("RegisteredAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("TransactionId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("PatientId", "HospitalId");
+
+                    b.HasIndex("HospitalId");
+
+                    b.ToTable("care_registrations", (string)null);
+                });
+
             modelBuilder.Entity("MedLedger.Server.Features.Consent.ConsentGrant", b =>
                 {
                     b.Property<Guid>("Id")
@@ -353,6 +376,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
+
+                    b.Property<byte[]>("PurposeSalt")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
 
                     b.Property<string>("RevokeTransactionId")
                         .HasMaxLength(64)
@@ -514,6 +542,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
+
+                    b.Property<byte[]>("BedTypeSalt")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
 
                     b.Property<string>("BookTransactionId")
                         .HasMaxLength(64)

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace MedLedger.Crypto;
 
 /// <summary>
-/// A salted commitment to a fact that must not appear on the ledger in words (docs/crypto-format.md section 14):
+/// A salted commitment to a fact that must not appear on the ledger in words (docs/crypto-format.md section 13, "Fact commitments"):
 /// <c>lowercase hex SHA-256(canonical(ProtocolTags.FactCommitment).String(kind).String(value).Bytes(salt))</c>.
 /// The 32-byte salt is made on the client and kept by the patient and the parties who need the fact; without it
 /// the handful of possible values (bed types, purposes) cannot be tried against the hash.

@@ -142,7 +142,7 @@ public sealed class CareRelationshipTests : RecordTestBase
         var grant = await patient.Client.GrantConsentAsync(doctors[0].Id, ConsentScope.All, purpose: "second-opinion");
 
         var onLedger = await Host.Service<LedgerGateway>().Peer.Queries.GetTransactionAsync(grant.GrantTransactionId);
-        var payload = onLedger!.Transaction.Payload;
+        var payload = onLedger!.Transaction.Transaction.Payload;
         Assert.False(payload.ContainsKey("purpose"));
         Assert.DoesNotContain(payload.Values, v => v.Contains("opinion", StringComparison.OrdinalIgnoreCase));
         Assert.True(grant.PurposeOpens(payload["purposeCommitment"]));

@@ -15,11 +15,12 @@ public sealed class CareService(MedLedgerDbContext db, LedgerGateway ledger, Tim
     {
         var tx = LedgerGateway.Expect(r.Transaction, CareAssignContract.TypeName, staff.Id);
         var (doctorId, patientId) = await CheckAsync(staff, tx, ct);
+        // Before anything else about the patient: an unknown id and an unrelated patient get the same answer.
+        await RequireRelationshipAsync(patientId, staff.OrganizationId!.Value, ct);
         if (await db.Set<CareAssignment>().AnyAsync(a => a.PatientId == patientId && a.DoctorId == doctorId, ct))
         {
             throw ProblemException.Conflict("The doctor is already assigned to this patient.");
         }
-        await RequireRelationshipAsync(patientId, staff.OrganizationId!.Value, ct);
         var receipt = await ledger.SubmitAsync(tx, ct);
         var row = new CareAssignment { PatientId = patientId, DoctorId = doctorId, HospitalId = staff.OrganizationId!.Value, AssignedBy = staff.Id, AssignedAt = clock.GetUtcNow(), TransactionId = receipt.TransactionId };
         db.Set<CareAssignment>().Add(row);
@@ -53,10 +54,8 @@ public sealed class CareService(MedLedgerDbContext db, LedgerGateway ledger, Tim
         {
             throw ProblemException.Invalid("doctorId", "The doctor must be a verified doctor of your hospital.");
         }
-        if (!await accounts.ExistsAsync(patientId, Role.Patient, ct))
-        {
-            throw ProblemException.NotFound($"Patient {patientId}");
-        }
+        // Whether the patient exists is not checked here: an assignment needs the patient's relationship with the
+        // hospital (which implies a registered patient), an unassignment an existing assignment row.
         return (doctorId, patientId);
     }
 
@@ -67,7 +66,7 @@ public sealed class CareService(MedLedgerDbContext db, LedgerGateway ledger, Tim
         if (related.Count == 0)
         {
             throw new ProblemException(403, "no-care-relationship", "No care relationship",
-                "This patient has not registered with your hospital and holds no bed here; a doctor can be assigned only once the patient has.");
+                "No patient with this id has registered with your hospital or holds a bed here; a doctor can be assigned only once the patient has.");
         }
     }
 

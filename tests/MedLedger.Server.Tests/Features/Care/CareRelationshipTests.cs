@@ -32,6 +32,9 @@ public sealed class CareRelationshipTests : RecordTestBase
         Assert.EndsWith("/no-care-relationship", none.ProblemType);
         Assert.DoesNotContain(await LedgerAbout(patient.Id), t => t.Type == CareAssignContract.TypeName);
         Assert.Empty(await staff.Client.RelatedPatientsAsync());
+        // An id that is no patient at all gets the same answer: staff cannot probe which ids are patients.
+        var unknown = await Refused(() => staff.Client.AssignDoctorAsync(doctors[0].Id, Guid.NewGuid()));
+        Assert.Equal((none.Status, none.ProblemType, none.Detail), (unknown.Status, unknown.ProblemType, unknown.Detail));
 
         // The patient registers (signed by the patient): staff see the id and may assign.
         var registration = await patient.Client.RegisterWithHospitalAsync(hospital);

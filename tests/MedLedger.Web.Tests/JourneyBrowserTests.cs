@@ -70,7 +70,7 @@ public sealed class JourneyBrowserTests(BrowserWorld world)
         using var doctorSdk = new MedLedgerClient(new Uri(world.Url));
         await doctorSdk.LoginWithDevOutboxAsync(doctor.Email, doctor.Password);
         var newPatientId = (await doctorSdk.GetPublicKeysByEmailAsync(email)).UserId;
-        await patientPage.GotoAsync("/hospitals/" + doctorSdk.Tokens!.User.OrganizationId!.Value);
+        await HospitalTestKit.NavigateInAppAsync(patientPage, "/hospitals/" + doctorSdk.Tokens!.User.OrganizationId!.Value);
         await patientPage.GetByRole(AriaRole.Button, new() { Name = "Register with this hospital" }).ClickAsync();
         await Assertions.Expect(patientPage.Locator("#care-registration-status")).ToContainTextAsync("You are registered with this hospital");
         var staffPage = await world.NewPageAsync();

@@ -66,7 +66,7 @@ public sealed class StaffBrowserTests(BrowserWorld world)
 
         var page = await world.NewPageAsync();
         await BrowserLogin.SignInAsync(page, HospitalTestKit.Account(world, "patient1"));
-        await page.GotoAsync("/hospitals/" + riverside);
+        await HospitalTestKit.NavigateInAppAsync(page, "/hospitals/" + riverside);
         var status = page.Locator("#care-registration-status");
         await Assertions.Expect(status).ToContainTextAsync("You are registered with this hospital");
         await page.GetByRole(AriaRole.Button, new() { Name = "Withdraw registration" }).ClickAsync();

@@ -43,6 +43,7 @@ public static class DemoWorld
                 new NewOrganization(OrganizationKind.Hospital, "Riverside Teaching Hospital", "3 River Lane, Riverside", 52.4990, 13.4420, "+49 30 2000 200", "info@riverside.demo"),
             };
             var registrations = new List<(Registration Reg, string Password, string? Org)>();
+            var hospitalIds = new List<Guid>();
             var index = 0;
             foreach (var h in hospitals)
             {
@@ -50,6 +51,7 @@ public static class DemoWorld
                 status.Status($"Registering {h.Name}…");
                 var staff = await RegisterAsync(httpFactory, $"staff{index}@demo.medledger.local", Role.HospitalStaff, null, h, null, ct);
                 registrations.Add((staff.Reg, staff.Password, h.Name));
+                hospitalIds.Add(staff.Reg.OrganizationId!.Value);
                 for (var d = 1; d <= 2; d++)
                 {
                     var doc = await RegisterAsync(httpFactory, $"doctor{index}{d}@demo.medledger.local", Role.Doctor, staff.Reg.OrganizationId, null, $"MD-{index}{d}0042", ct);
@@ -84,6 +86,14 @@ public static class DemoWorld
             {
                 status.Status($"Enrolling TOTP for {reg.Email}…");
                 var signedIn = await SignInAndEnrolAsync(httpFactory, reg.Email, password, ct);
+                if (reg.Role == Role.Patient)
+                {
+                    // Demo patients register with both hospitals (a care.register each), so staff can assign doctors to them.
+                    foreach (var hospitalId in hospitalIds)
+                    {
+                        await signedIn.Client.RegisterWithHospitalAsync(hospitalId, ct);
+                    }
+                }
                 signedIn.Client.Dispose();
                 users.Add(new DemoUser(reg.Email, password, reg.Role.ToString(), signedIn.Secret, org));
             }

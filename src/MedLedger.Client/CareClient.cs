@@ -3,8 +3,14 @@ using MedLedger.Ledger.Contracts;
 namespace MedLedger.Client;
 
 // Care (web/src/sdk/care.ts): hospital staff sign care.assign / care.unassign; the ledger's care state lets a doctor read.
+// An assignment rests on a relationship the patient created: care.register (signed here by the patient) or a bed booking.
 
 public sealed record Assignment(Guid PatientId, Guid DoctorId, Guid HospitalId, Guid AssignedBy, DateTimeOffset AssignedAt, string TransactionId);
+
+public sealed record CareRegistration(Guid PatientId, Guid HospitalId, DateTimeOffset RegisteredAt, string TransactionId);
+
+/// <summary>A patient staff may assign a doctor to: registered with the hospital and/or holding or admitted on one of its beds.</summary>
+public sealed record RelatedPatient(Guid PatientId, bool Registered, bool Booked);
 
 public sealed partial class MedLedgerClient
 {
@@ -13,6 +19,24 @@ public sealed partial class MedLedgerClient
 
     public Task UnassignDoctorAsync(Guid doctorId, Guid patientId, CancellationToken ct = default) =>
         SendAsync<object?>(HttpMethod.Post, "/api/care/assignments/remove", new { transaction = Sign(CareTransaction(CareUnassignContract.TypeName, doctorId, patientId)) }, authorize: true, ct);
+
+    /// <summary>Patient: register with a hospital so its staff may assign its doctors to you (care.register, signed here).</summary>
+    public Task<CareRegistration> RegisterWithHospitalAsync(Guid hospitalId, CancellationToken ct = default) =>
+        SendAsync<CareRegistration>(HttpMethod.Post, "/api/care/registrations", new { transaction = Sign(RegistrationTransaction(CareRegisterContract.TypeName, hospitalId)) }, authorize: true, ct);
+
+    /// <summary>Patient: withdraw the registration; the hospital's staff can no longer assign doctors to you on its basis.</summary>
+    public Task WithdrawHospitalRegistrationAsync(Guid hospitalId, CancellationToken ct = default) =>
+        SendAsync<object?>(HttpMethod.Post, "/api/care/registrations/withdraw", new { transaction = Sign(RegistrationTransaction(CareWithdrawContract.TypeName, hospitalId)) }, authorize: true, ct);
+
+    public Task<IReadOnlyList<CareRegistration>> MyHospitalRegistrationsAsync(CancellationToken ct = default) =>
+        SendAsync<IReadOnlyList<CareRegistration>>(HttpMethod.Get, "/api/care/registrations", null, authorize: true, ct);
+
+    /// <summary>Hospital staff: the patients who created a relationship with the caller's hospital (the ones a doctor can be assigned to).</summary>
+    public Task<IReadOnlyList<RelatedPatient>> RelatedPatientsAsync(CancellationToken ct = default) =>
+        SendAsync<IReadOnlyList<RelatedPatient>>(HttpMethod.Get, "/api/care/patients", null, authorize: true, ct);
+
+    private MedLedger.Ledger.LedgerTransaction RegistrationTransaction(string type, Guid hospitalId) =>
+        NewTransaction(type, new Dictionary<string, string> { ["patientId"] = UserId.ToString(), ["hospitalId"] = hospitalId.ToString() });
 
     public Task<IReadOnlyList<Assignment>> AssignmentsAsync(CancellationToken ct = default) =>
         SendAsync<IReadOnlyList<Assignment>>(HttpMethod.Get, "/api/care/assignments", null, authorize: true, ct);

@@ -12,8 +12,13 @@ public sealed record GrantWrap(Guid RecordId, int Version, string ReaderKeyId, b
 
 public sealed record GrantPlanItem(Guid RecordId, int Version, string Category);
 
-public sealed record Grant(Guid Id, Guid PatientId, Guid GranteeId, Role GranteeRole, ConsentScope Scope, IReadOnlyList<string> Items, string Purpose,
-    DateTimeOffset? ExpiresAt, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, bool Active, string GrantTransactionId, string? RevokeTransactionId);
+/// <summary>A consent grant; <see cref="PurposeSalt"/> opens the ledger's purposeCommitment (<see cref="PurposeOpens"/>).</summary>
+public sealed record Grant(Guid Id, Guid PatientId, Guid GranteeId, Role GranteeRole, ConsentScope Scope, IReadOnlyList<string> Items, string Purpose, byte[] PurposeSalt,
+    DateTimeOffset? ExpiresAt, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, bool Active, string GrantTransactionId, string? RevokeTransactionId)
+{
+    /// <summary>Whether the consent.grant's purposeCommitment is a commitment to this grant's purpose (the server cannot swap the word).</summary>
+    public bool PurposeOpens(string? purposeCommitment) => FactCommitment.Opens(purposeCommitment, FactCommitment.ConsentPurpose, Purpose, PurposeSalt);
+}
 
 public sealed partial class MedLedgerClient
 {
@@ -40,6 +45,8 @@ public sealed partial class MedLedgerClient
         }
         var grantId = Guid.NewGuid();
         var scopeName = scope.ToString().ToLowerInvariant();
+        // The ledger gets a salted commitment to the purpose, never the word; the salt stays with the grant's parties.
+        var purposeSalt = FactCommitment.NewSalt();
         var tx = NewTransaction(ConsentGrantContract.TypeName, new Dictionary<string, string>
         {
             ["grantId"] = grantId.ToString(),
@@ -47,11 +54,11 @@ public sealed partial class MedLedgerClient
             ["granteeId"] = granteeId.ToString(),
             ["scope"] = scopeName,
             ["scopeHash"] = ConsentScopeHash.Compute(scopeName, items.Select(i => i.Trim()).Distinct(StringComparer.Ordinal)),
-            ["purpose"] = purpose,
+            ["purposeCommitment"] = FactCommitment.Compute(FactCommitment.ConsentPurpose, purpose, purposeSalt),
             ["expiresAtMs"] = (expiresAt?.ToUnixTimeMilliseconds() ?? 0).ToString(CultureInfo.InvariantCulture),
         });
         return await SendAsync<Grant>(HttpMethod.Post, "/api/consents",
-            new { grantId, granteeId, scope, items, purpose, expiresAt, transaction = Sign(tx), wraps }, authorize: true, ct);
+            new { grantId, granteeId, scope, items, purpose, purposeSalt, expiresAt, transaction = Sign(tx), wraps }, authorize: true, ct);
     }
 
     public Task<Grant> RevokeConsentAsync(Guid grantId, CancellationToken ct = default)

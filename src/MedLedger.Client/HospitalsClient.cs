@@ -20,8 +20,13 @@ public sealed record BedAvailability(Guid HospitalId, IReadOnlyList<WardBeds> Wa
 
 public enum BedBookingStatus { Held, Admitted, Released, Expired, Cancelled, Failed }
 
-public sealed record BedBooking(Guid Id, Guid HospitalId, Guid PatientId, Guid WardId, string BedType, BedBookingStatus Status,
-    DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? ClosedAt, string? BookTransactionId, string? CloseTransactionId);
+/// <summary>A bed booking; <see cref="BedTypeSalt"/> opens the beds.book bedTypeCommitment (<see cref="BedTypeOpens"/>).</summary>
+public sealed record BedBooking(Guid Id, Guid HospitalId, Guid PatientId, Guid WardId, string BedType, byte[] BedTypeSalt, BedBookingStatus Status,
+    DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? ClosedAt, string? BookTransactionId, string? CloseTransactionId)
+{
+    /// <summary>Whether the ledger's bedTypeCommitment is a commitment to this booking's bed type.</summary>
+    public bool BedTypeOpens(string? bedTypeCommitment) => MedLedger.Crypto.FactCommitment.Opens(bedTypeCommitment, MedLedger.Crypto.FactCommitment.BedType, BedType, BedTypeSalt);
+}
 
 public sealed partial class MedLedgerClient
 {
@@ -52,9 +57,12 @@ public sealed partial class MedLedgerClient
     public Task<BedAvailability> SetWardAsync(Guid hospitalId, string ward, string bedType, int total, int occupied, CancellationToken ct = default) =>
         SendAsync<BedAvailability>(HttpMethod.Put, $"/api/hospitals/{hospitalId}/beds/{Uri.EscapeDataString(ward)}", new { bedType, total, occupied }, authorize: true, ct);
 
-    /// <summary>Patient: hold a bed of this type; refused with 409 when none is free.</summary>
+    /// <summary>
+    /// Patient: hold a bed of this type; refused with 409 when none is free. The salt is made here, so the ledger's
+    /// commitment to the bed type can be opened only by the patient and the hospital.
+    /// </summary>
     public Task<BedBooking> BookBedAsync(Guid hospitalId, string bedType, CancellationToken ct = default) =>
-        SendAsync<BedBooking>(HttpMethod.Post, $"/api/hospitals/{hospitalId}/bookings", new { bedType }, authorize: true, ct);
+        SendAsync<BedBooking>(HttpMethod.Post, $"/api/hospitals/{hospitalId}/bookings", new { bedType, bedTypeSalt = MedLedger.Crypto.FactCommitment.NewSalt() }, authorize: true, ct);
 
     public Task<IReadOnlyList<BedBooking>> MyBedBookingsAsync(BedBookingStatus? status = null, CancellationToken ct = default) =>
         SendAsync<IReadOnlyList<BedBooking>>(HttpMethod.Get, "/api/bookings/mine" + (status is { } s ? "?status=" + s : ""), null, authorize: true, ct);

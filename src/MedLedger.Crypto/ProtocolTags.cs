@@ -21,4 +21,6 @@ public static class ProtocolTags
 
     /// <summary>Commitment emergency.break-glass carries for its reason code: SHA-256(canonical(tag, reason, 16-byte salt)).</summary>
     public const string BreakGlassReason = "medledger/v1/break-glass-reason";
+    /// <summary>Salted commitment to a fact the ledger must not spell out (a bed type, a consent purpose): SHA-256(canonical(tag, kind, value, salt)).</summary>
+    public const string FactCommitment = "medledger/v1/fact-commitment";
 }

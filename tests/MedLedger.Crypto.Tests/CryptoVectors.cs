@@ -292,6 +292,19 @@ internal static class CryptoVectors
             var canonical = new CanonicalWriter(ProtocolTags.BreakGlassReason).String(reason).Bytes(salt).ToArray();
             breakGlass.Add(new JsonObject { ["reason"] = reason, ["salt"] = X(salt), ["canonical"] = X(canonical), ["commitment"] = X(SHA256.HashData(canonical)) });
         }
+        // Salted commitments the ledger carries instead of bed types and consent purposes (FactCommitment).
+        var facts = new JsonArray();
+        foreach (var (kind, value, salt) in new[] { (FactCommitment.BedType, "icu", Seq(0xa0, 32)), (FactCommitment.ConsentPurpose, "treatment", Seq(0xc0, 32)) })
+        {
+            facts.Add(new JsonObject
+            {
+                ["kind"] = kind,
+                ["value"] = value,
+                ["salt"] = X(salt),
+                ["canonical"] = X(FactCommitment.CanonicalBytes(kind, value, salt)),
+                ["commitment"] = FactCommitment.Compute(kind, value, salt),
+            });
+        }
         return new JsonObject
         {
             ["tags"] = new JsonObject
@@ -301,6 +314,7 @@ internal static class CryptoVectors
                 ["hospitalEmergencyKey"] = ProtocolTags.HospitalEmergencyKey,
                 ["consentScope"] = ProtocolTags.ConsentScope,
                 ["breakGlassReason"] = ProtocolTags.BreakGlassReason,
+                ["factCommitment"] = ProtocolTags.FactCommitment,
             },
             ["passwordMaterial"] = new JsonObject
             {
@@ -321,6 +335,7 @@ internal static class CryptoVectors
             },
             ["consentScope"] = consent,
             ["breakGlassReason"] = breakGlass,
+            ["factCommitment"] = facts,
             ["recordCategories"] = new JsonArray(RecordCategories.All.Select(c => (JsonNode?)c).ToArray()),
         };
     }

@@ -320,6 +320,13 @@ async ({ section, vectorsJson, extraJson }) => {
       eq(`break-glass reason '${b.reason}' canonical bytes`, hex(c.breakGlassReasonBytes(b.reason, H(b.salt))), b.canonical);
       eq(`break-glass reason '${b.reason}' commitment`, await c.breakGlassReasonCommitment(b.reason, H(b.salt)), b.commitment);
     }
+    eq('fact commitment tag', c.FACT_COMMITMENT_TAG, t.factCommitment);
+    check('fact commitment vectors present', p.factCommitment.length > 0);
+    for (const f of p.factCommitment) {
+      eq(`fact commitment '${f.kind}' canonical bytes`, hex(c.factCommitmentBytes(f.kind, f.value, H(f.salt))), f.canonical);
+      eq(`fact commitment '${f.kind}' hash`, await c.factCommitment(f.kind, f.value, H(f.salt)), f.commitment);
+    }
+    eq('fact kinds', [c.FACT_KIND_BED_TYPE, c.FACT_KIND_CONSENT_PURPOSE].join(), p.factCommitment.map((f) => f.kind).join());
     eq('record categories', JSON.stringify(c.RECORD_CATEGORIES), JSON.stringify(p.recordCategories));
     check('every record category is known', p.recordCategories.every((x) => c.isKnownRecordCategory(x)));
     check('category names are case-sensitive', !c.isKnownRecordCategory('file'));

@@ -64,17 +64,22 @@ public sealed class JourneyBrowserTests(BrowserWorld world)
         await Assertions.Expect(patientPage.GetByRole(AriaRole.List, new() { Name = "Records, newest first" })).ToContainTextAsync(marker);
         await BrowserWorld.ScreenshotAsync(patientPage, "journey-2-record-uploaded");
 
-        // 3. Hospital staff assign a doctor of their hospital to the new patient (signed in the staff browser).
+        // 3. The patient registers with the doctor's hospital on its page (a care.register signed in the browser);
+        //    hospital staff then choose the patient from their hospital's list and assign a doctor (signed in the staff browser).
         var doctor = world.Account("doctor21");
+        using var doctorSdk = new MedLedgerClient(new Uri(world.Url));
+        await doctorSdk.LoginWithDevOutboxAsync(doctor.Email, doctor.Password);
+        var newPatientId = (await doctorSdk.GetPublicKeysByEmailAsync(email)).UserId;
+        await HospitalTestKit.NavigateInAppAsync(patientPage, "/hospitals/" + doctorSdk.Tokens!.User.OrganizationId!.Value);
+        await patientPage.GetByRole(AriaRole.Button, new() { Name = "Register with this hospital" }).ClickAsync();
+        await Assertions.Expect(patientPage.Locator("#care-registration-status")).ToContainTextAsync("You are registered with this hospital");
         var staffPage = await world.NewPageAsync();
         await BrowserLogin.SignInAsync(staffPage, world.Account("staff2"));
         await BrowserWorld.Nav(staffPage, "Doctors").ClickAsync();
-        using var doctorSdk = new MedLedgerClient(new Uri(world.Url));
-        await doctorSdk.LoginWithDevOutboxAsync(doctor.Email, doctor.Password);
         await staffPage.GetByLabel("Doctor", new() { Exact = true }).SelectOptionAsync(doctorSdk.UserId.ToString());
-        await staffPage.GetByLabel("Patient email").FillAsync(email);
+        await staffPage.GetByLabel("Patient", new() { Exact = true }).SelectOptionAsync(newPatientId.ToString());
         await staffPage.GetByRole(AriaRole.Button, new() { Name = "Assign doctor" }).ClickAsync();
-        await Assertions.Expect(staffPage.GetByText("The doctor is now assigned to " + email)).ToBeVisibleAsync();
+        await Assertions.Expect(staffPage.GetByText("The doctor is now assigned to patient " + newPatientId.ToString()[..8])).ToBeVisibleAsync();
         await staffPage.Context.CloseAsync();
 
         // 4. The patient shares Observations with that doctor.

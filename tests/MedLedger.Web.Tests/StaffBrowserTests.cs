@@ -27,9 +27,11 @@ public sealed class StaffBrowserTests(BrowserWorld world)
         await BrowserLogin.SignInAsync(page, HospitalTestKit.Account(world, "staff2"));
         await HospitalTestKit.ClickNavAsync(page, "Doctors");
         await page.GetByLabel("Doctor", new() { Exact = true }).SelectOptionAsync(doctor.UserId.ToString());
-        await page.GetByLabel("Patient email").FillAsync(HospitalTestKit.Account(world, "patient3").Email);
+        // Staff choose from the patients who created a relationship with Riverside (the demo patients registered), not any id.
+        var patientLabel = "patient " + patient.UserId.ToString()[..8];
+        await page.GetByLabel("Patient", new() { Exact = true }).SelectOptionAsync(patient.UserId.ToString());
         await page.GetByRole(AriaRole.Button, new() { Name = "Assign doctor" }).ClickAsync();
-        await Assertions.Expect(page.GetByText("The doctor is now assigned to " + HospitalTestKit.Account(world, "patient3").Email)).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("The doctor is now assigned to " + patientLabel)).ToBeVisibleAsync();
 
         var assignment = Assert.Single(await doctor.AssignmentsAsync(), a => a.PatientId == patient.UserId);
         Assert.Equal(riverside, assignment.HospitalId);
@@ -40,16 +42,47 @@ public sealed class StaffBrowserTests(BrowserWorld world)
         Assert.Equal((await doctor.GetPublicKeysByEmailAsync(HospitalTestKit.Account(world, "staff2").Email)).UserId, assignment.AssignedBy);
 
         // Assigning the same pair again is refused by the server, and the refusal is shown.
-        await page.GetByLabel("Patient email").FillAsync(HospitalTestKit.Account(world, "patient3").Email);
+        await page.GetByLabel("Patient", new() { Exact = true }).SelectOptionAsync(patient.UserId.ToString());
         await page.GetByRole(AriaRole.Button, new() { Name = "Assign doctor" }).ClickAsync();
         await Assertions.Expect(HospitalTestKit.Alert(page)).ToContainTextAsync("already assigned");
         await BrowserWorld.ScreenshotAsync(page, "staff-doctors");
 
         // Unassign: the doctor no longer has the patient.
-        var unassign = page.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Unassign .* from patient " + HospitalTestKit.Account(world, "patient3").Email.Replace(".", "\\.", StringComparison.Ordinal) + "$") });
+        var unassign = page.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Unassign .* from " + patientLabel + "$") });
         await unassign.ClickAsync();
         await Assertions.Expect(unassign).ToHaveCountAsync(0);
         Assert.DoesNotContain(await doctor.AssignmentsAsync(), a => a.PatientId == patient.UserId);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_patient_withdraws_and_renews_their_registration_on_the_hospital_page_and_staff_see_it()
+    {
+        using var staff = await HospitalTestKit.SdkAsync(world, "staff2");
+        using var patient = await HospitalTestKit.SdkAsync(world, "patient1");
+        var riverside = staff.Tokens!.User.OrganizationId!.Value;
+        // The demo world registered every patient with both hospitals.
+        Assert.Contains(await patient.MyHospitalRegistrationsAsync(), r => r.HospitalId == riverside);
+
+        var page = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(page, HospitalTestKit.Account(world, "patient1"));
+        await HospitalTestKit.NavigateInAppAsync(page, "/hospitals/" + riverside);
+        var status = page.Locator("#care-registration-status");
+        await Assertions.Expect(status).ToContainTextAsync("You are registered with this hospital");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Withdraw registration" }).ClickAsync();
+        await Assertions.Expect(status).ToContainTextAsync("You are not registered with this hospital");
+        Assert.DoesNotContain(await patient.MyHospitalRegistrationsAsync(), r => r.HospitalId == riverside);
+        Assert.DoesNotContain(await staff.RelatedPatientsAsync(), p => p.PatientId == patient.UserId && p.Registered);
+        await BrowserWorld.ScreenshotAsync(page, "hospital-care-registration");
+
+        // Signed in the browser by the patient: the care.register receipt verifies and staff see the patient again.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Register with this hospital" }).ClickAsync();
+        await Assertions.Expect(status).ToContainTextAsync("You are registered with this hospital");
+        var registration = Assert.Single(await patient.MyHospitalRegistrationsAsync(), r => r.HospitalId == riverside);
+        var receipt = await patient.ReceiptAsync(registration.TransactionId);
+        await patient.VerifyReceiptAsync(receipt);
+        Assert.Equal("care.register", receipt.Transaction().Type);
+        Assert.Contains(await staff.RelatedPatientsAsync(), p => p.PatientId == patient.UserId && p.Registered);
         await page.Context.CloseAsync();
     }
 

@@ -98,6 +98,7 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
                 });
                 for (var i = 0; i < patients.Count; i++)
                 {
+                    await patients[i].Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
                     await staff.Client.AssignDoctorAsync(doctors[i].Id, patients[i].Id);
                     await patients[i].Client.GrantConsentAsync(doctors[i].Id, ConsentScope.Records, [.. seeded[i].Fhir.Concat(seeded[i].Files).Select(g => g.ToString())]);
                 }

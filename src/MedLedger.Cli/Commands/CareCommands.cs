@@ -39,6 +39,35 @@ public static class CareCommands
             AnsiConsole.Write(table);
             return 0;
         });
-        return new Command("care", "Doctor assignments") { assign, unassign, list };
+        var hospital = new Option<Guid>("--hospital") { Description = "Hospital id", Required = true };
+        var register = new Command("register", "Register with a hospital so its staff may assign its doctors to you (patient; signed here)") { hospital };
+        register.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var r = await client.RegisterWithHospitalAsync(p.GetValue(hospital), ct);
+            AnsiConsole.MarkupLine($"[green]Registered[/] with hospital {r.HospitalId} (ledger tx {r.TransactionId})");
+            return 0;
+        });
+        var withdraw = new Command("withdraw", "Withdraw your registration with a hospital (patient; signed here)") { hospital };
+        withdraw.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            await client.WithdrawHospitalRegistrationAsync(p.GetValue(hospital), ct);
+            AnsiConsole.MarkupLine("[yellow]Registration withdrawn.[/] The hospital's staff can no longer assign doctors to you on its basis.");
+            return 0;
+        });
+        var patients = new Command("patients", "Patients who registered with or hold a bed at your hospital (hospital staff)");
+        patients.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var table = new Table().AddColumns("patient", "registered", "bed");
+            foreach (var r in await client.RelatedPatientsAsync(ct))
+            {
+                table.AddRow(r.PatientId.ToString(), r.Registered ? "yes" : "-", r.Booked ? "yes" : "-");
+            }
+            AnsiConsole.Write(table);
+            return 0;
+        });
+        return new Command("care", "Doctor assignments and hospital registrations") { assign, unassign, list, register, withdraw, patients };
     }
 }

@@ -4,6 +4,9 @@ namespace MedLedger.Ledger.Contracts;
 public static class BedKeys
 {
     public static string Booking(string bookingId) => $"beds/booking/{bookingId}";
+
+    /// <summary>The care relationship key (<see cref="CareKeys.BookingRelationship"/>) a booking holds while held or admitted.</summary>
+    public static string Relationship(string bookingId) => $"beds/booking/{bookingId}/relationship";
 }
 
 /// <summary>Booking statuses as the ledger records them.</summary>
@@ -45,7 +48,11 @@ public abstract class BedEventContract : LedgerContract
     }
 }
 
-/// <summary>beds.book — payload bookingId, hospitalId, patientId, bedType. A booking id is booked once.</summary>
+/// <summary>
+/// beds.book — payload bookingId, hospitalId, patientId, bedTypeCommitment (a <see cref="MedLedger.Crypto.FactCommitment"/>
+/// to the bed type: the ledger never says "maternity" or "icu"). A booking id is booked once. While the booking is held
+/// or admitted it is a relationship the patient created with the hospital, on which care.assign may rest.
+/// </summary>
 public sealed class BedBookContract : BedEventContract
 {
     public const string TypeName = "beds.book";
@@ -55,11 +62,13 @@ public sealed class BedBookContract : BedEventContract
     {
         ArgumentNullException.ThrowIfNull(tx);
         ArgumentNullException.ThrowIfNull(state);
-        LedgerRejection? r = RequireIds(tx, "bookingId", "hospitalId", "patientId");
-        Required(tx, "bedType", ref r);
-        if (r is not null)
+        if (RequireIds(tx, "bookingId", "hospitalId", "patientId") is { } r)
         {
             return r;
+        }
+        if (!ContractChecks.IsHash(tx.Get("bedTypeCommitment")) || tx.Get("bedType") is not null)
+        {
+            return LedgerRejection.Malformed("bedTypeCommitment must be a lower-case hex SHA-256 commitment");
         }
         return state.Get(BedKeys.Booking(tx.Get("bookingId")!)) is not null
             ? LedgerRejection.Conflict($"booking {tx.Get("bookingId")} already exists")
@@ -70,7 +79,11 @@ public sealed class BedBookContract : BedEventContract
     {
         ArgumentNullException.ThrowIfNull(tx);
         ArgumentNullException.ThrowIfNull(state);
-        state.Put(BedKeys.Booking(tx.Get("bookingId")!), BedBookingStates.Held);
+        var bookingId = tx.Get("bookingId")!;
+        var relationship = CareKeys.BookingRelationship(tx.Get("patientId")!, tx.Get("hospitalId")!, bookingId);
+        state.Put(BedKeys.Booking(bookingId), BedBookingStates.Held);
+        state.Put(BedKeys.Relationship(bookingId), relationship);
+        state.Put(relationship, BedBookingStates.Held);
     }
 }
 
@@ -102,7 +115,21 @@ public abstract class BedCloseContract : BedEventContract
     {
         ArgumentNullException.ThrowIfNull(tx);
         ArgumentNullException.ThrowIfNull(state);
-        state.Put(BedKeys.Booking(tx.Get("bookingId")!), Target);
+        var bookingId = tx.Get("bookingId")!;
+        state.Put(BedKeys.Booking(bookingId), Target);
+        // An admission keeps the patient's relationship with the hospital; a hold that ends without one does not.
+        if (state.Get(BedKeys.Relationship(bookingId)) is { } relationship)
+        {
+            if (Target == BedBookingStates.Admitted)
+            {
+                state.Put(relationship, Target);
+            }
+            else
+            {
+                state.Delete(relationship);
+                state.Delete(BedKeys.Relationship(bookingId));
+            }
+        }
     }
 }
 

@@ -4,7 +4,8 @@ namespace MedLedger.Ledger.Contracts;
 
 /// <summary>
 /// consent.grant — payload grantId, patientId, granteeId, scope (all|categories|records), scopeHash,
-/// purpose, expiresAtMs (0 = no expiry). Only the patient grants, signing with their own key.
+/// purposeCommitment (a <see cref="MedLedger.Crypto.FactCommitment"/> to the purpose: the ledger never says
+/// "research" or "second-opinion"), expiresAtMs (0 = no expiry). Only the patient grants, signing with their own key.
 /// </summary>
 public sealed class ConsentGrantContract : LedgerContract
 {
@@ -25,6 +26,10 @@ public sealed class ConsentGrantContract : LedgerContract
         if (tx.Get("scope") is not ("all" or "categories" or "records") || !ContractChecks.IsHash(tx.Get("scopeHash")))
         {
             return LedgerRejection.Malformed("scope must be all, categories or records, with a scopeHash");
+        }
+        if (!ContractChecks.IsHash(tx.Get("purposeCommitment")) || tx.Get("purpose") is not null)
+        {
+            return LedgerRejection.Malformed("the purpose goes on the ledger only as purposeCommitment (a lower-case hex SHA-256)");
         }
         if (!long.TryParse(tx.Get("expiresAtMs"), NumberStyles.None, CultureInfo.InvariantCulture, out var expires) || (expires != 0 && expires <= tx.TimestampMs))
         {

@@ -10,6 +10,10 @@ public static class CareKeys
     public static string ConsentPatient(string grantId) => $"consent/{grantId}/patient";
     public static string ConsentGrantee(string grantId) => $"consent/{grantId}/grantee";
     public static string ConsentExpires(string grantId) => $"consent/{grantId}/expires";
+    /// <summary>Every key under this prefix is a relationship patient P created with hospital H (registration or a live booking).</summary>
+    public static string RelationshipPrefix(string patientId, string hospitalId) => $"relationship/{patientId}/{hospitalId}/";
+    public static string Registration(string patientId, string hospitalId) => $"relationship/{patientId}/{hospitalId}/registered";
+    public static string BookingRelationship(string patientId, string hospitalId, string bookingId) => $"relationship/{patientId}/{hospitalId}/booking/{bookingId}";
     public static string Emergency(string patientId, string hospitalId) => $"emergency/{patientId}/{hospitalId}";
     public static string HospitalEmergencyKey(string hospitalId) => $"emergency-key/{hospitalId}";
     public static string HospitalEmergencyKeyTransaction(string hospitalId) => $"emergency-key/{hospitalId}/tx";

@@ -143,6 +143,10 @@ for cs in pr["consentScope"]:
     w = W("medledger/v1/consent-scope").str(cs["kind"]); w.b += struct.pack(">I", len(items))
     for i in items: w.str(i)
     check("consent scope " + cs["kind"], t["consentScope"] == "medledger/v1/consent-scope" and w.b.hex() == cs["canonical"] and hashlib.sha256(w.b).hexdigest() == cs["hash"])
+for fc in pr["factCommitment"]:
+    w = W("medledger/v1/fact-commitment").str(fc["kind"]).str(fc["value"]).bytes(H(fc["salt"]))
+    check("fact commitment " + fc["kind"], t["factCommitment"] == "medledger/v1/fact-commitment" and len(H(fc["salt"])) == 32
+          and w.b.hex() == fc["canonical"] and hashlib.sha256(w.b).hexdigest() == fc["commitment"])
 check("record categories", pr["recordCategories"][-2:] == ["File", "EmergencySummary"] and len(set(pr["recordCategories"])) == len(pr["recordCategories"]))
 
 print("FAILED: %d" % len(fails) if fails else "all checks passed")

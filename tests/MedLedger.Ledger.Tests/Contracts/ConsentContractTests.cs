@@ -12,7 +12,7 @@ public sealed class ConsentContractTests : ContractPeerTestBase
         Dictionary<string, string> Payload(string patientId) => new()
         {
             ["grantId"] = grant, ["patientId"] = patientId, ["granteeId"] = _doctor.Id, ["scope"] = "all",
-            ["scopeHash"] = ConsentScopeHash.Compute("all", []), ["purpose"] = "treatment", ["expiresAtMs"] = "0",
+            ["scopeHash"] = ConsentScopeHash.Compute("all", []), ["purposeCommitment"] = MedLedger.Crypto.FactCommitment.Compute(MedLedger.Crypto.FactCommitment.ConsentPurpose, "treatment", new byte[32]), ["expiresAtMs"] = "0",
         };
         Assert.Equal(LedgerRejectionKind.Forbidden, await Refused(_other.Tx(ConsentGrantContract.TypeName, Payload(_patient.Id))));
         Assert.Equal(LedgerRejectionKind.Forbidden, await Refused(_doctor.Tx(ConsentGrantContract.TypeName, Payload(_patient.Id))));
@@ -25,5 +25,21 @@ public sealed class ConsentContractTests : ContractPeerTestBase
         await _peer.SubmitAsync(_patient.Tx(ConsentRevokeContract.TypeName, revoke));
         Assert.Equal("revoked", await _peer.Queries.GetStateAsync(CareKeys.Consent(grant)));
         Assert.Equal(LedgerRejectionKind.Conflict, await Refused(_patient.Tx(ConsentRevokeContract.TypeName, revoke)));
+    }
+
+    [Fact]
+    public async Task A_grant_carries_its_purpose_only_as_a_commitment()
+    {
+        Dictionary<string, string> Payload() => new()
+        {
+            ["grantId"] = Guid.NewGuid().ToString(), ["patientId"] = _patient.Id, ["granteeId"] = _doctor.Id, ["scope"] = "all",
+            ["scopeHash"] = ConsentScopeHash.Compute("all", []), ["expiresAtMs"] = "0",
+        };
+        var words = Payload();
+        words["purpose"] = "research";
+        Assert.Equal(LedgerRejectionKind.Malformed, await Refused(_patient.Tx(ConsentGrantContract.TypeName, words)));
+        var notAHash = Payload();
+        notAHash["purposeCommitment"] = "research";
+        Assert.Equal(LedgerRejectionKind.Malformed, await Refused(_patient.Tx(ConsentGrantContract.TypeName, notAHash)));
     }
 }

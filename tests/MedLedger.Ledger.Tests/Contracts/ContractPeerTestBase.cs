@@ -21,14 +21,24 @@ public abstract class ContractPeerTestBase : IAsyncLifetime
             .Add(new CareAssignContract()).Add(new CareUnassignContract()).Add(new RecordWriteContract()).Add(new RecordReadContract())
             .Add(new RecordAccessDeniedContract()).Add(new RecordAccessDeniedSummaryContract()).Add(new ConsentGrantContract()).Add(new ConsentRevokeContract())
             .Add(new EmergencyDesignateContract()).Add(new BreakGlassContract()).Add(new HospitalEmergencyKeyContract())
-            .Add(new EmergencyWithdrawContract()).Add(new HospitalRemoveDoctorContract());
+            .Add(new EmergencyWithdrawContract()).Add(new HospitalRemoveDoctorContract())
+            .Add(new CareRegisterContract()).Add(new CareWithdrawContract()).Add(new BedBookContract()).Add(new BedAdmitContract())
+            .Add(new BedReleaseContract()).Add(new BedCancelContract()).Add(new BedExpireContract());
         _peer = new LedgerPeer(LedgerStore.Sqlite($"Data Source={Path.Combine(_dir, "l.db")}"), LedgerCrypto.GenerateKeyPair().PrivateKey, new LedgerOptions(), registry);
         await _peer.StartAsync();
         _staff = await UserAsync(IdentityRoles.HospitalStaff, verified: true);
         _doctor = await UserAsync(IdentityRoles.Doctor, verified: true);
         _patient = await UserAsync(IdentityRoles.Patient, verified: false);
         _other = await UserAsync(IdentityRoles.Patient, verified: false);
+        await _peer.SubmitAsync(_peer.CreateSystemTransaction(VerifyContract.TypeName, new Dictionary<string, string> { ["subjectId"] = _hospital, ["subjectKind"] = "organization", ["decision"] = "approved" }));
+        // _patient has registered with _hospital (care rests on it); _other has no relationship with it.
+        await _peer.SubmitAsync(Registration(_patient, CareRegisterContract.TypeName));
     }
+
+    private protected LedgerTransaction Registration(TestUser patient, string type, string? hospital = null) => patient.Tx(type, new()
+    {
+        ["patientId"] = patient.Id, ["hospitalId"] = hospital ?? _hospital,
+    });
 
     public async Task DisposeAsync()
     {

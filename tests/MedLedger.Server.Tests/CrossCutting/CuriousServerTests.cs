@@ -31,8 +31,12 @@ public sealed class CuriousServerTests : SdkTestBase
         var rec = await patient.Client.CreateFhirRecordAsync(Observation(markers[0]));
         await patient.Client.AddVersionAsync(rec.RecordId, Encoding.UTF8.GetBytes(Observation(markers[1])));
         await patient.Client.CreateFileRecordAsync(Encoding.UTF8.GetBytes("%PDF-1.7 discharge letter " + markers[2]), "application/pdf");
+        await patient.Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
         await staff.Client.AssignDoctorAsync(doctor.Id, patient.Id);
-        await patient.Client.GrantConsentAsync((await patient.Client.GetPublicKeysByEmailAsync(doctor.Email)).UserId, ConsentScope.All);
+        await patient.Client.GrantConsentAsync((await patient.Client.GetPublicKeysByEmailAsync(doctor.Email)).UserId, ConsentScope.All, purpose: "second-opinion");
+        // A maternity bed held and the patient admitted: the hospital's rows know the bed type, the ledger must not.
+        await staff.Client.SetWardAsync(staff.OrganizationId!.Value, "Maternity 1", "maternity", 2, 0);
+        await staff.Client.AdmitBedBookingAsync((await patient.Client.BookBedAsync(staff.OrganizationId!.Value, "maternity")).Id);
         Assert.Contains(markers[1], Encoding.UTF8.GetString((await doctor.Client.OpenRecordAsync(rec.RecordId)).Content));
         await doctor.Client.CreateFhirRecordAsync(Observation(markers[3]), patient.Id);
 
@@ -83,5 +87,64 @@ public sealed class CuriousServerTests : SdkTestBase
         }
         // The ledger rows exist and are what we searched (no medical content, only ids and hashes).
         Assert.Contains(haystacks, h => h.Bytes.AsSpan().IndexOf("records.write"u8) >= 0);
+        await AssertLedgerHoldsNoMedicalWordsAsync(Path.Combine(Host.DataDirectory, "medledger.db"));
+    }
+
+    // Registered public keys are random base64, which may spell three letters by chance; they carry no facts.
+    private static bool IsPublicKey(string value) => value.Length == 88 && Convert.TryFromBase64String(value, new byte[66], out var n) && n == 65;
+
+    /// <summary>
+    /// Bed types and consent purposes are medical facts: the ledger's payloads and contract state may hold ids,
+    /// hashes, counts and commitments, never these words (the relational rows that need them are not the ledger).
+    /// Break-glass reason codes are added here by the emergency work.
+    /// </summary>
+    private static async Task AssertLedgerHoldsNoMedicalWordsAsync(string databaseFile)
+    {
+        var words = MedLedger.Server.Features.Hospitals.HospitalOptions.BuiltInBedTypes
+            .Concat(MedLedger.Server.Features.Consent.ConsentService.Purposes).ToList();
+        await using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={databaseFile};Mode=ReadOnly;Pooling=False");
+        await db.OpenAsync();
+        var texts = new List<(string Where, string Text)>();
+        var types = new HashSet<string>(StringComparer.Ordinal);
+        await using (var cmd = db.CreateCommand())
+        {
+            cmd.CommandText = "SELECT tx_bytes, signature FROM ledger_transactions";
+            await using var r = await cmd.ExecuteReaderAsync();
+            while (await r.ReadAsync())
+            {
+                var tx = MedLedger.Ledger.LedgerTransaction.FromSigningBytes((byte[])r[0], (byte[])r[1]);
+                types.Add(tx.Type);
+                foreach (var (key, value) in tx.Payload)
+                {
+                    texts.Add(($"{tx.Type} payload key", key));
+                    if (!IsPublicKey(value))
+                    {
+                        texts.Add(($"{tx.Type} payload {key}", value));
+                    }
+                }
+            }
+        }
+        await using (var cmd = db.CreateCommand())
+        {
+            cmd.CommandText = "SELECT state_key, state_value FROM ledger_state";
+            await using var r = await cmd.ExecuteReaderAsync();
+            while (await r.ReadAsync())
+            {
+                if (!IsPublicKey(r.GetString(1)))
+                {
+                    texts.Add(($"state {r.GetString(0)}", r.GetString(1)));
+                }
+            }
+        }
+        // The session really put bookings, consent and care on the ledger, so the scan covers them.
+        Assert.Superset(new HashSet<string> { "beds.book", "beds.admit", "consent.grant", "care.register", "care.assign" }, types);
+        foreach (var (where, text) in texts)
+        {
+            Assert.DoesNotContain(text, new[] { "bedType", "purpose" }, StringComparer.Ordinal);
+            foreach (var w in words)
+            {
+                Assert.False(text.Contains(w, StringComparison.OrdinalIgnoreCase), $"'{w}' found in the ledger ({where}: {text})");
+            }
+        }
     }
 }

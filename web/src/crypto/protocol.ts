@@ -1,7 +1,7 @@
 // Protocol constants and signed layouts built outside the crypto types themselves, mirroring
 // src/MedLedger.Crypto (ProtocolTags.cs, PasswordMaterial.cs, RecordCategories.cs) and the ledger's
-// ConsentScopeHash and BreakGlassReasonCommitment. testdata/crypto-vectors.json ("protocol") pins them to the C# bytes.
-import { sha256, toHex, type Bytes } from './bytes';
+// ConsentScopeHash, BreakGlassReasonCommitment and FactCommitment. testdata/crypto-vectors.json ("protocol") pins them to the C# bytes.
+import { randomBytes, sha256, toHex, type Bytes } from './bytes';
 import { CanonicalWriter } from './canonical';
 import type { PasswordParameters } from './password';
 
@@ -17,6 +17,13 @@ export const CONSENT_SCOPE_TAG = 'medledger/v1/consent-scope';
 export const BREAK_GLASS_REASON_TAG = 'medledger/v1/break-glass-reason';
 /** Length of the random salt under a break-glass reason commitment (BreakGlassReasonCommitment.SaltLength). */
 export const BREAK_GLASS_REASON_SALT_LENGTH = 16;
+/** Tag of a salted commitment to a fact the ledger must not spell out (ProtocolTags.FactCommitment). */
+export const FACT_COMMITMENT_TAG = 'medledger/v1/fact-commitment';
+/** FactCommitment.SaltLength. */
+export const FACT_COMMITMENT_SALT_LENGTH = 32;
+/** Commitment kinds (FactCommitment.BedType, FactCommitment.ConsentPurpose). */
+export const FACT_KIND_BED_TYPE = 'bed-type';
+export const FACT_KIND_CONSENT_PURPOSE = 'consent-purpose';
 
 /**
  * The bytes signed when setting new password material (PasswordMaterial.SignedBytes):
@@ -49,6 +56,22 @@ export function breakGlassReasonBytes(reason: string, salt: Bytes): Bytes {
 /** BreakGlassReasonCommitment.Compute: lower-case hex SHA-256 of breakGlassReasonBytes(reason, salt); the ledger holds only this. */
 export async function breakGlassReasonCommitment(reason: string, salt: Bytes): Promise<string> {
   return toHex(await sha256(breakGlassReasonBytes(reason, salt)));
+}
+
+/** canonical(FACT_COMMITMENT_TAG).String(kind).String(value).Bytes(salt): what a fact commitment hashes (FactCommitment.CanonicalBytes). */
+export function factCommitmentBytes(kind: string, value: string, salt: Bytes): Bytes {
+  if (salt.length !== FACT_COMMITMENT_SALT_LENGTH) throw new Error(`A fact commitment salt is ${FACT_COMMITMENT_SALT_LENGTH} bytes.`);
+  return new CanonicalWriter(FACT_COMMITMENT_TAG).string(kind).string(value).bytes(salt).toBytes();
+}
+
+/** FactCommitment.Compute: lower-case hex SHA-256 of factCommitmentBytes; the ledger carries this, never the value. */
+export async function factCommitment(kind: string, value: string, salt: Bytes): Promise<string> {
+  return toHex(await sha256(factCommitmentBytes(kind, value, salt)));
+}
+
+/** A fresh 32-byte salt for a fact commitment (made on the client, kept by the patient and the parties who need the fact). */
+export function newFactSalt(): Bytes {
+  return randomBytes(FACT_COMMITMENT_SALT_LENGTH);
 }
 
 /** The record categories the server accepts (RecordCategories.All): FHIR R4 resource types, then File and EmergencySummary. */

@@ -1,5 +1,7 @@
 // Care assignments (src/MedLedger.Client/CareClient.cs): hospital staff sign care.assign /
 // care.unassign on this device; the ledger's care state is what later lets the doctor read records.
+// An assignment rests on a relationship the patient created: care.register (signed here by the patient)
+// or a bed booking at that hospital; the care.assign contract refuses it otherwise.
 import { api } from '../app/http';
 import { requireSession } from '../app/session';
 import { signTransaction } from './ledger';
@@ -33,3 +35,37 @@ export async function unassignDoctor(doctorId: string, patientId: string): Promi
 }
 
 export const careAssignments = (signal?: AbortSignal) => api.get<CareAssignment[]>('/api/care/assignments', { signal });
+
+export interface CareRegistration {
+  patientId: string;
+  hospitalId: string;
+  registeredAt: string;
+  transactionId: string;
+}
+
+/** A patient staff may assign a doctor to: registered with the hospital and/or holding or admitted on one of its beds (ids only). */
+export interface RelatedPatient {
+  patientId: string;
+  registered: boolean;
+  booked: boolean;
+}
+
+// Same payload keys as the SDK's RegistrationTransaction: patientId (the signed-in patient), hospitalId.
+function registrationTransaction(type: 'care.register' | 'care.withdraw', hospitalId: string) {
+  return signTransaction(type, { patientId: requireSession().tokens.user.id, hospitalId });
+}
+
+/** Patient: register with a hospital so its staff may assign its doctors to you. */
+export async function registerWithHospital(hospitalId: string): Promise<CareRegistration> {
+  return api.post<CareRegistration>('/api/care/registrations', { transaction: await registrationTransaction('care.register', hospitalId) });
+}
+
+/** Patient: withdraw the registration; the hospital's staff can no longer assign doctors to you on its basis. */
+export async function withdrawHospitalRegistration(hospitalId: string): Promise<void> {
+  await api.post<void>('/api/care/registrations/withdraw', { transaction: await registrationTransaction('care.withdraw', hospitalId) });
+}
+
+export const myHospitalRegistrations = (signal?: AbortSignal) => api.get<CareRegistration[]>('/api/care/registrations', { signal });
+
+/** Staff: the patients who created a relationship with the caller's hospital, the only ones a doctor can be assigned to. */
+export const relatedPatients = (signal?: AbortSignal) => api.get<RelatedPatient[]>('/api/care/patients', { signal });

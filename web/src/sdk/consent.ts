@@ -1,7 +1,7 @@
 // Consent as the patient's browser carries it out (ConsentClient.cs GrantConsentAsync / RevokeConsentAsync):
 // every covered record version's data key is unwrapped here and wrapped for the grantee's ledger-checked
 // key; the patient signs consent.grant; the server stores the wraps only after the grant commits.
-import { consentScopeHash, toBase64 } from '../crypto';
+import { consentScopeHash, factCommitment, FACT_KIND_CONSENT_PURPOSE, fromBase64, newFactSalt, toBase64 } from '../crypto';
 import type { Role } from '../app/http';
 import { api } from '../app/http';
 import { requireSession } from '../app/session';
@@ -22,6 +22,8 @@ export interface Grant {
   scope: ConsentScope;
   items: string[];
   purpose: string;
+  /** Base64 salt of the ledger's purposeCommitment (held by the patient and the grantee; see purposeOpens). */
+  purposeSalt: string;
   expiresAt: string | null;
   createdAt: string;
   revokedAt: string | null;
@@ -79,6 +81,8 @@ export async function grantConsent(args: GrantArgs): Promise<Grant> {
   }
   const grantId = crypto.randomUUID();
   const scopeName = args.scope.toLowerCase();
+  // The ledger gets a salted commitment to the purpose, never the word; the salt stays with the grant's parties.
+  const purposeSalt = newFactSalt();
   const expiresAt = args.expiresAt ?? null;
   const transaction = await signTransaction('consent.grant', {
     grantId,
@@ -86,11 +90,11 @@ export async function grantConsent(args: GrantArgs): Promise<Grant> {
     granteeId: args.granteeId,
     scope: scopeName,
     scopeHash: await consentScopeHash(scopeName, items),
-    purpose: args.purpose,
+    purposeCommitment: await factCommitment(FACT_KIND_CONSENT_PURPOSE, args.purpose, purposeSalt),
     expiresAtMs: String(expiresAt ? expiresAt.getTime() : 0),
   });
   return api.post<Grant>('/api/consents', {
-    grantId, granteeId: args.granteeId, scope: args.scope, items, purpose: args.purpose,
+    grantId, granteeId: args.granteeId, scope: args.scope, items, purpose: args.purpose, purposeSalt: toBase64(purposeSalt),
     expiresAt: expiresAt ? expiresAt.toISOString() : null, transaction, wraps,
   });
 }
@@ -99,4 +103,10 @@ export async function revokeConsent(grantId: string): Promise<Grant> {
   const s = requireSession();
   const transaction = await signTransaction('consent.revoke', { grantId, patientId: s.tokens.user.id });
   return api.post<Grant>(`/api/consents/${grantId}/revoke`, { transaction });
+}
+
+/** Whether a consent.grant's purposeCommitment commits to this grant's purpose (Grant.PurposeOpens in the C# SDK). */
+export async function purposeOpens(grant: Grant, purposeCommitment: string | undefined): Promise<boolean> {
+  if (!purposeCommitment) return false;
+  return (await factCommitment(FACT_KIND_CONSENT_PURPOSE, grant.purpose, fromBase64(grant.purposeSalt))) === purposeCommitment;
 }

@@ -1,6 +1,8 @@
 // Hospitals API (docs/hospitals.md; wire shapes as in src/MedLedger.Client/HospitalsClient.cs).
-// Bed counts, profiles and bookings are not medical content: plain JSON, no client-side crypto.
+// Bed counts and profiles are not medical content: plain JSON. A booking's bed type is, so the ledger gets only a
+// salted commitment to it; the salt is made here.
 import { api } from '../app/http';
+import { newFactSalt, toBase64 } from '../crypto';
 import type { OrganizationPlace } from './organizations';
 
 export interface Rating {
@@ -75,6 +77,8 @@ export interface BedBooking {
   patientId: string;
   wardId: string;
   bedType: string;
+  /** Base64 salt of the ledger's bedTypeCommitment (the ledger never holds the bed type itself). */
+  bedTypeSalt: string;
   status: BookingStatus;
   createdAt: string;
   expiresAt: string;
@@ -153,7 +157,9 @@ export const getBeds = (id: string, signal?: AbortSignal) => api.get<BedSnapshot
 export const setWard = (hospitalId: string, ward: string, bedType: string, total: number, occupied: number) =>
   api.put<BedSnapshot>(`/api/hospitals/${hospitalId}/beds/${encodeURIComponent(ward)}`, { bedType, total, occupied });
 
-export const bookBed = (hospitalId: string, bedType: string) => api.post<BedBooking>(`/api/hospitals/${hospitalId}/bookings`, { bedType });
+/** Patient: hold a bed. The salt of the ledger's commitment to the bed type is made here (BookBedAsync in the C# SDK). */
+export const bookBed = (hospitalId: string, bedType: string) =>
+  api.post<BedBooking>(`/api/hospitals/${hospitalId}/bookings`, { bedType, bedTypeSalt: toBase64(newFactSalt()) });
 
 export const myBookings = (signal?: AbortSignal) => api.get<BedBooking[]>('/api/bookings/mine', { signal });
 

@@ -15,6 +15,8 @@ public sealed class CareService(MedLedgerDbContext db, LedgerGateway ledger, Tim
     {
         var tx = LedgerGateway.Expect(r.Transaction, CareAssignContract.TypeName, staff.Id);
         var (doctorId, patientId) = await CheckAsync(staff, tx, ct);
+        // Before anything else about the patient: an unknown id and an unrelated patient get the same answer.
+        await RequireRelationshipAsync(patientId, staff.OrganizationId!.Value, ct);
         if (await db.Set<CareAssignment>().AnyAsync(a => a.PatientId == patientId && a.DoctorId == doctorId, ct))
         {
             throw ProblemException.Conflict("The doctor is already assigned to this patient.");
@@ -52,11 +54,20 @@ public sealed class CareService(MedLedgerDbContext db, LedgerGateway ledger, Tim
         {
             throw ProblemException.Invalid("doctorId", "The doctor must be a verified doctor of your hospital.");
         }
-        if (!await accounts.ExistsAsync(patientId, Role.Patient, ct))
-        {
-            throw ProblemException.NotFound($"Patient {patientId}");
-        }
+        // Whether the patient exists is not checked here: an assignment needs the patient's relationship with the
+        // hospital (which implies a registered patient), an unassignment an existing assignment row.
         return (doctorId, patientId);
+    }
+
+    /// <summary>The ledger's care state is the truth (the care.assign contract checks the same); asked before submitting for a clear answer.</summary>
+    private async Task RequireRelationshipAsync(Guid patientId, Guid hospitalId, CancellationToken ct)
+    {
+        var related = await ledger.Peer.Queries.ScanStateAsync(CareKeys.RelationshipPrefix(patientId.ToString(), hospitalId.ToString()), 1, ct);
+        if (related.Count == 0)
+        {
+            throw new ProblemException(403, "no-care-relationship", "No care relationship",
+                "No patient with this id has registered with your hospital or holds a bed here; a doctor can be assigned only once the patient has.");
+        }
     }
 
     public async Task<IReadOnlyList<AssignmentResponse>> ListAsync(Caller caller, CancellationToken ct)

@@ -14,6 +14,15 @@ public sealed class CareAssignment
     public required string TransactionId { get; set; }
 }
 
+/// <summary>Mirror of an active care.register (the patient registered with a hospital); a withdrawal deletes the row.</summary>
+public sealed class CareRegistration
+{
+    public Guid PatientId { get; set; }
+    public Guid HospitalId { get; set; }
+    public DateTimeOffset RegisteredAt { get; set; }
+    public required string TransactionId { get; set; }
+}
+
 internal sealed class CareAssignmentConfiguration : IEntityTypeConfiguration<CareAssignment>
 {
     public void Configure(EntityTypeBuilder<CareAssignment> b)
@@ -21,6 +30,17 @@ internal sealed class CareAssignmentConfiguration : IEntityTypeConfiguration<Car
         b.ToTable("care_assignments");
         b.HasKey(x => new { x.PatientId, x.DoctorId });
         b.HasIndex(x => x.DoctorId);
+        b.HasIndex(x => x.HospitalId);
+        b.Property(x => x.TransactionId).HasMaxLength(64);
+    }
+}
+
+internal sealed class CareRegistrationConfiguration : IEntityTypeConfiguration<CareRegistration>
+{
+    public void Configure(EntityTypeBuilder<CareRegistration> b)
+    {
+        b.ToTable("care_registrations");
+        b.HasKey(x => new { x.PatientId, x.HospitalId });
         b.HasIndex(x => x.HospitalId);
         b.Property(x => x.TransactionId).HasMaxLength(64);
     }

@@ -38,6 +38,7 @@ public sealed class ConsentService(MedLedgerDbContext db, LedgerGateway ledger, 
         v.Require(r.Scope != ConsentScopeKind.Categories || items.All(RecordCategories.IsKnown), "items", "Unknown category.");
         v.Require(r.Scope != ConsentScopeKind.Records || items.All(i => Guid.TryParseExact(i, "D", out _)), "items", "Record items must be record ids.");
         v.Require(Purposes.Contains(r.Purpose ?? ""), "purpose", "purpose must be one of: " + string.Join(", ", Purposes.Order(StringComparer.Ordinal)));
+        v.Require(r.PurposeSalt is { Length: FactCommitment.SaltLength }, "purposeSalt", $"purposeSalt must be {FactCommitment.SaltLength} random bytes made by the client.");
         v.Require(r.ExpiresAt is null || r.ExpiresAt > clock.GetUtcNow(), "expiresAt", "expiresAt must be in the future.");
         v.Require(r.Wraps is not null && r.Wraps.Count <= 10_000, "wraps", "wraps are required (at most 10,000).");
         v.ThrowIfInvalid();
@@ -57,7 +58,8 @@ public sealed class ConsentService(MedLedgerDbContext db, LedgerGateway ledger, 
         var tv = new Validator();
         tv.Require(tx.Get("grantId") == r.GrantId.ToString() && tx.Get("patientId") == patientId.ToString() && tx.Get("granteeId") == r.GranteeId.ToString(), "transaction", "The consent.grant transaction names a different grant, patient or grantee.");
         tv.Require(tx.Get("scope") == scopeName && tx.Get("scopeHash") == ConsentScopeHash.Compute(scopeName, items), "transaction", "The consent.grant transaction anchors a different scope.");
-        tv.Require(tx.Get("purpose") == r.Purpose && tx.Get("expiresAtMs") == expiresMs.ToString(CultureInfo.InvariantCulture), "transaction", "The consent.grant transaction names a different purpose or expiry.");
+        // The ledger holds the purpose only as a salted commitment; the words stay in this row.
+        tv.Require(FactCommitment.Opens(tx.Get("purposeCommitment"), FactCommitment.ConsentPurpose, r.Purpose!, r.PurposeSalt) && tx.Get("expiresAtMs") == expiresMs.ToString(CultureInfo.InvariantCulture), "transaction", "The consent.grant transaction commits to a different purpose or expiry.");
         tv.ThrowIfInvalid();
 
         // Every covered version must come with a wrap for the grantee's registered key — and nothing else.
@@ -96,6 +98,7 @@ public sealed class ConsentService(MedLedgerDbContext db, LedgerGateway ledger, 
             Scope = r.Scope,
             ScopeItems = string.Join(',', items),
             Purpose = r.Purpose!,
+            PurposeSalt = r.PurposeSalt,
             ExpiresAt = r.ExpiresAt,
             CreatedAt = clock.GetUtcNow(),
             GrantTransactionId = receipt.TransactionId,
@@ -152,7 +155,7 @@ public sealed class ConsentService(MedLedgerDbContext db, LedgerGateway ledger, 
     private async Task<GrantResponse> ToResponseAsync(ConsentGrant g, CancellationToken ct)
     {
         var role = await accounts.RoleOfAsync(g.GranteeId, ct);
-        return new GrantResponse(g.Id, g.PatientId, g.GranteeId, role, g.Scope, g.Items, g.Purpose, g.ExpiresAt, g.CreatedAt, g.RevokedAt, g.IsActive(clock.GetUtcNow()),
+        return new GrantResponse(g.Id, g.PatientId, g.GranteeId, role, g.Scope, g.Items, g.Purpose, g.PurposeSalt, g.ExpiresAt, g.CreatedAt, g.RevokedAt, g.IsActive(clock.GetUtcNow()),
             g.GrantTransactionId, g.RevokeTransactionId);
     }
 }

@@ -20,6 +20,8 @@ public sealed class ConsentGrant
     /// <summary>Comma-separated categories or record ids (by scope).</summary>
     public string ScopeItems { get; set; } = "";
     public required string Purpose { get; set; }
+    /// <summary>The client's salt of the ledger's purposeCommitment: returned to the patient and the grantee, never on the ledger.</summary>
+    public byte[] PurposeSalt { get; set; } = [];
     public DateTimeOffset? ExpiresAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
@@ -42,6 +44,7 @@ internal sealed class ConsentGrantConfiguration : IEntityTypeConfiguration<Conse
         b.HasKey(x => x.Id);
         b.Property(x => x.ScopeItems).HasMaxLength(8000);
         b.Property(x => x.Purpose).HasMaxLength(32);
+        b.Property(x => x.PurposeSalt).HasMaxLength(MedLedger.Crypto.FactCommitment.SaltLength);
         b.Property(x => x.GrantTransactionId).HasMaxLength(64);
         b.Property(x => x.RevokeTransactionId).HasMaxLength(64);
         b.HasIndex(x => new { x.PatientId, x.GranteeId });

@@ -1,3 +1,4 @@
+using MedLedger.Crypto;
 using MedLedger.Ledger.Contracts;
 using MedLedger.Server.Features.Accounts;
 using MedLedger.Server.Features.Ledger;
@@ -119,6 +120,7 @@ public sealed class BedService(
     {
         var v = new Validator();
         var type = NormalizeBedType(r.BedType, v);
+        v.Require(r.BedTypeSalt is { Length: FactCommitment.SaltLength }, "bedTypeSalt", $"bedTypeSalt must be {FactCommitment.SaltLength} random bytes made by the client.");
         v.ThrowIfInvalid();
         await visibility.RequireVisibleAsync(hospitalId, null, Role.Patient, ct);
         // Holds that ran out but were not swept yet would otherwise refuse a bed that is free.
@@ -143,6 +145,7 @@ public sealed class BedService(
             PatientId = patientId,
             HospitalId = hospitalId,
             BedType = type,
+            BedTypeSalt = r.BedTypeSalt,
             Status = BookingStatus.Held,
             CreatedAt = now,
             ExpiresAt = now + Options.HoldDuration,
@@ -196,7 +199,8 @@ public sealed class BedService(
                 ["bookingId"] = booking.Id.ToString(),
                 ["hospitalId"] = hospitalId.ToString(),
                 ["patientId"] = patientId.ToString(),
-                ["bedType"] = type,
+                // The bed type (maternity, isolation, …) is a medical fact: the ledger gets a salted commitment only.
+                ["bedTypeCommitment"] = FactCommitment.Compute(FactCommitment.BedType, type, r.BedTypeSalt),
             }, CancellationToken.None);
         }
         catch
@@ -280,7 +284,7 @@ public sealed class BedService(
         await PublishAsync(b.HospitalId);
         return ToResponse(new BedBooking
         {
-            Id = b.Id, PatientId = b.PatientId, HospitalId = b.HospitalId, WardId = b.WardId, BedType = b.BedType, Status = target,
+            Id = b.Id, PatientId = b.PatientId, HospitalId = b.HospitalId, WardId = b.WardId, BedType = b.BedType, BedTypeSalt = b.BedTypeSalt, Status = target,
             CreatedAt = b.CreatedAt, ExpiresAt = b.ExpiresAt, ClosedAt = now, ClosedBy = actor,
             BookTransactionId = b.BookTransactionId, CloseTransactionId = receipt.TransactionId,
         });
@@ -408,5 +412,5 @@ public sealed class BedService(
     }
 
     internal static BookingResponse ToResponse(BedBooking b) =>
-        new(b.Id, b.HospitalId, b.PatientId, b.WardId, b.BedType, b.Status, b.CreatedAt, b.ExpiresAt, b.ClosedAt, b.BookTransactionId, b.CloseTransactionId);
+        new(b.Id, b.HospitalId, b.PatientId, b.WardId, b.BedType, b.BedTypeSalt, b.Status, b.CreatedAt, b.ExpiresAt, b.ClosedAt, b.BookTransactionId, b.CloseTransactionId);
 }

@@ -20,10 +20,11 @@ public sealed record BedTypeCounts(string BedType, int Total, int Occupied, int 
 /// <summary>What a watcher sees for one hospital; pushed whole on every change, so a late or reconnecting client needs nothing else.</summary>
 public sealed record BedSnapshot(Guid HospitalId, IReadOnlyList<WardCounts> Wards, IReadOnlyList<BedTypeCounts> ByType, DateTimeOffset AsOf);
 
-public sealed record BookingRequest(string BedType);
+/// <summary>BedTypeSalt: 32 random bytes the patient's client made; the ledger gets only the salted commitment to the bed type.</summary>
+public sealed record BookingRequest(string BedType, byte[] BedTypeSalt);
 
 public sealed record BookingResponse(
-    Guid Id, Guid HospitalId, Guid PatientId, Guid WardId, string BedType, BookingStatus Status,
+    Guid Id, Guid HospitalId, Guid PatientId, Guid WardId, string BedType, byte[] BedTypeSalt, BookingStatus Status,
     DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? ClosedAt, string? BookTransactionId, string? CloseTransactionId);
 
 public sealed record SearchResultItem(

@@ -63,6 +63,8 @@ public sealed class BedBooking
     public Guid HospitalId { get; set; }
     public Guid WardId { get; set; }
     public required string BedType { get; set; }
+    /// <summary>Salt of the beds.book bedTypeCommitment (the ledger never holds the bed type itself).</summary>
+    public byte[] BedTypeSalt { get; set; } = [];
     public BookingStatus Status { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset ExpiresAt { get; set; }
@@ -133,6 +135,7 @@ internal sealed class BedBookingConfiguration : IEntityTypeConfiguration<BedBook
         b.ToTable("bed_bookings");
         b.HasKey(x => x.Id);
         b.Property(x => x.BedType).HasMaxLength(32);
+        b.Property(x => x.BedTypeSalt).HasMaxLength(MedLedger.Crypto.FactCommitment.SaltLength);
         b.Property(x => x.BookTransactionId).HasMaxLength(64);
         b.Property(x => x.CloseTransactionId).HasMaxLength(64);
         b.HasIndex(x => new { x.HospitalId, x.Status });

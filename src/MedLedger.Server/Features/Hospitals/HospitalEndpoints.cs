@@ -12,6 +12,7 @@ public static class HospitalEndpoints
         services.AddSignalR();
         services.AddScoped<HospitalVisibility>();
         services.AddScoped<BedService>();
+        services.AddScoped<BookingRelationships>();
         services.AddScoped<HospitalDirectoryService>();
         services.AddScoped<ReviewService>();
         services.AddHostedService<BookingExpirySweep>();

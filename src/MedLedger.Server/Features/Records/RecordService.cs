@@ -206,7 +206,10 @@ public sealed class RecordService(
             throw ProblemException.NotFound($"Record {recordId}");
         }
         record ??= new MedicalRecord { Id = recordId ?? Guid.NewGuid(), PatientId = patientId, Category = category! };
-        return await ReadersAsync(record, caller.Id, ct);
+        var readers = await ReadersAsync(record, caller.Id, ct);
+        // A doctor sees only the grants that concern them: the patient's other grantees (who else they share with) are
+        // not the doctor's business, so the doctor's version is wrapped for the patient and the doctor.
+        return caller.Role == Role.Doctor ? readers.Where(r => r.UserId == patientId || r.UserId == caller.Id).ToList() : readers;
     }
 
     public async Task<SealedRecordResponse> ReadAsync(Caller caller, Guid recordId, int? version, CancellationToken ct)

@@ -18,7 +18,8 @@ public sealed class CareTests : RecordTestBase
         var patient = await World.RegisterAsync(Role.Patient);
         var record = await patient.Client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json"));
 
-        // Assigned, but no consent yet: refused.
+        // Assigned (on the patient's registration with the hospital), but no consent yet: refused.
+        await patient.Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
         await staff.Client.AssignDoctorAsync(doctor.Id, patient.Id);
         var noConsent = await Assert.ThrowsAsync<MedLedgerApiException>(() => doctor.Client.OpenRecordAsync(record.RecordId));
         Assert.Equal(HttpStatusCode.Forbidden, noConsent.Status);

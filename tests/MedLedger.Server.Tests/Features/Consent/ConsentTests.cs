@@ -14,6 +14,7 @@ public sealed class ConsentTests : RecordTestBase
         var (staff, doctors) = await World.HospitalAsync(Admin, "Expiry Hospital", 1);
         var patient = await World.RegisterAsync(Role.Patient);
         var rec = await patient.Client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json"));
+        await patient.Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
         await staff.Client.AssignDoctorAsync(doctors[0].Id, patient.Id);
         await patient.Client.GrantConsentAsync(doctors[0].Id, ConsentScope.Categories, ["Condition"], expiresAt: Host.Clock.GetUtcNow().AddHours(1));
         Assert.Equal("Condition", (await doctors[0].Client.OpenRecordAsync(rec.RecordId)).Category);

@@ -40,7 +40,7 @@ public abstract class HospitalFlows : IAsyncLifetime
         }
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
-            patients[i % patients.Count].Api.PostJson($"/api/hospitals/{h}/bookings", new BookingRequest("icu"))));
+            patients[i % patients.Count].Api.PostJson($"/api/hospitals/{h}/bookings", new BookingRequest("icu", MedLedger.Crypto.FactCommitment.NewSalt()))));
 
         var created = responses.Where(r => r.StatusCode == HttpStatusCode.Created).ToList();
         var refused = responses.Where(r => r.StatusCode == HttpStatusCode.Conflict).ToList();
@@ -68,12 +68,23 @@ public abstract class HospitalFlows : IAsyncLifetime
         var listed = await staff.Api.GetFromJsonAsyncSafe<List<BookingResponse>>($"/api/hospitals/{h}/bookings?status=Held");
         Assert.Equal(bookings.Select(b => b.Id).Order(), listed.Select(b => b.Id).Order());
 
-        // Exactly the ten holds are on the ledger, by ids only.
+        // Exactly the ten holds are on the ledger, by ids and a salted commitment to the bed type: never "icu" itself.
         var onLedger = (await World.LedgerAboutAsync(h)).Where(t => t.Transaction.Type == BedBookContract.TypeName).ToList();
         Assert.Equal(10, onLedger.Count);
         Assert.All(onLedger, t => Assert.True(t.Valid));
         Assert.Equal(bookings.Select(b => b.BookTransactionId).Order(), onLedger.Select(t => (string?)t.Id).Order());
-        Assert.All(onLedger, t => Assert.Equal(["bedType", "bookingId", "hospitalId", "patientId"], t.Transaction.Payload.Keys.Order()));
+        Assert.All(onLedger, t => Assert.Equal(["bedTypeCommitment", "bookingId", "hospitalId", "patientId"], t.Transaction.Payload.Keys.Order()));
+        Assert.All(onLedger, t => Assert.DoesNotContain(t.Transaction.Payload.Values, v => v.Contains("icu", StringComparison.OrdinalIgnoreCase)));
+        // Each commitment opens to "icu" with its booking's salt (which the patient holds) and to no other bed type.
+        foreach (var b in bookings)
+        {
+            var commitment = onLedger.Single(t => t.Id == b.BookTransactionId).Transaction.Get("bedTypeCommitment");
+            Assert.Equal(32, b.BedTypeSalt.Length);
+            Assert.True(MedLedger.Crypto.FactCommitment.Opens(commitment, MedLedger.Crypto.FactCommitment.BedType, "icu", b.BedTypeSalt));
+            Assert.False(MedLedger.Crypto.FactCommitment.Opens(commitment, MedLedger.Crypto.FactCommitment.BedType, "general", b.BedTypeSalt));
+        }
+        // Distinct salts: two icu bookings cannot be linked by their commitments.
+        Assert.Equal(10, onLedger.Select(t => t.Transaction.Get("bedTypeCommitment")).Distinct().Count());
     }
 
     [Fact]
@@ -85,7 +96,7 @@ public abstract class HospitalFlows : IAsyncLifetime
         var patient = await World.PatientAsync();
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
-            patient.Api.PostJson($"/api/hospitals/{h}/bookings", new BookingRequest("emergency"))));
+            patient.Api.PostJson($"/api/hospitals/{h}/bookings", new BookingRequest("emergency", MedLedger.Crypto.FactCommitment.NewSalt()))));
 
         Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
         foreach (var r in responses.Where(r => r.StatusCode != HttpStatusCode.Created))
@@ -128,10 +139,10 @@ public abstract class HospitalFlows : IAsyncLifetime
 
         // Cancel by the patient returns the bed.
         var b2 = await HospitalWorld.BookAsync(patient, h, "general");
-        var twice = await patient.Api.PostJson($"/api/hospitals/{h}/bookings", new BookingRequest("general"));
+        var twice = await patient.Api.PostJson($"/api/hospitals/{h}/bookings", new BookingRequest("general", MedLedger.Crypto.FactCommitment.NewSalt()));
         Assert.Equal(HttpStatusCode.Conflict, twice.StatusCode);
         Assert.EndsWith("/already-holding", (await twice.Problem()).GetProperty("type").GetString());
-        var full = await other.Api.PostJson($"/api/hospitals/{h}/bookings", new BookingRequest("general"));
+        var full = await other.Api.PostJson($"/api/hospitals/{h}/bookings", new BookingRequest("general", MedLedger.Crypto.FactCommitment.NewSalt()));
         Assert.Equal(HttpStatusCode.Conflict, full.StatusCode);
         Assert.EndsWith("/no-free-bed", (await full.Problem()).GetProperty("type").GetString());
         var cancelled = await (await patient.Api.PostAsync($"/api/bookings/{b2.Id}/cancel", null)).Read<BookingResponse>();
@@ -222,10 +233,15 @@ public abstract class HospitalFlows : IAsyncLifetime
         Assert.Equal(before.Wards.Single().WardId, after.Wards.Single().WardId);
 
         // Unknown bed type on booking, unknown hospital, and another hospital's staff.
-        var unknownType = await patient.Api.PostJson($"/api/hospitals/{h}/bookings", new BookingRequest("spa"));
+        var unknownType = await patient.Api.PostJson($"/api/hospitals/{h}/bookings", new BookingRequest("spa", MedLedger.Crypto.FactCommitment.NewSalt()));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, unknownType.StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await patient.Api.PostJson($"/api/hospitals/{Guid.NewGuid()}/bookings", new BookingRequest("icu"))).StatusCode);
-        var none = await patient.Api.PostJson($"/api/hospitals/{h}/bookings", new BookingRequest("isolation"));
+        // The salt of the ledger's bed-type commitment is the client's: 32 bytes, and never optional.
+        var shortSalt = await patient.Api.PostJson($"/api/hospitals/{h}/bookings", new BookingRequest("maternity", new byte[16]));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, shortSalt.StatusCode);
+        Assert.True((await shortSalt.Problem()).GetProperty("errors").TryGetProperty("bedTypeSalt", out _));
+        Assert.Equal(HttpStatusCode.BadRequest, (await patient.Api.PostJson($"/api/hospitals/{h}/bookings", new { bedType = "maternity" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await patient.Api.PostJson($"/api/hospitals/{Guid.NewGuid()}/bookings", new BookingRequest("icu", MedLedger.Crypto.FactCommitment.NewSalt()))).StatusCode);
+        var none = await patient.Api.PostJson($"/api/hospitals/{h}/bookings", new BookingRequest("isolation", MedLedger.Crypto.FactCommitment.NewSalt()));
         Assert.Equal(HttpStatusCode.Conflict, none.StatusCode);
         Assert.Contains("no isolation beds", (await none.Problem()).GetProperty("detail").GetString());
         var stranger = await World.HospitalAsync("Other Hospital");

@@ -49,7 +49,7 @@ public sealed class HospitalWorld(TestHost host)
 
     public static async Task<BookingResponse> BookAsync(TestUser patient, Guid hospitalId, string bedType)
     {
-        var res = await patient.Api.PostJson($"/api/hospitals/{hospitalId}/bookings", new BookingRequest(bedType));
+        var res = await patient.Api.PostJson($"/api/hospitals/{hospitalId}/bookings", new BookingRequest(bedType, MedLedger.Crypto.FactCommitment.NewSalt()));
         Assert.True(res.StatusCode == HttpStatusCode.Created, $"booking answered {res.StatusCode}: {await res.Content.ReadAsStringAsync()}");
         return await res.Read<BookingResponse>();
     }

@@ -94,6 +94,7 @@ public sealed class RecordFlowTests : RecordTestBase
         var condition = await patient.Client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json"));
         var prescription = await patient.Client.CreateFhirRecordAsync(Fhir("medicationrequest0302.json"));
 
+        await patient.Client.RegisterWithHospitalAsync(staffA.OrganizationId!.Value);
         await staffA.Client.AssignDoctorAsync(assignedNoConsent.Id, patient.Id);
         await patient.Client.GrantConsentAsync(unassignedWithConsent.Id, ConsentScope.All);
         await patient.Client.GrantConsentAsync(insurer.Id, ConsentScope.Records, [condition.RecordId.ToString()], "insurance-claim");

@@ -38,6 +38,7 @@ public sealed class RefusalLimitTests : RecordTestBase
         var (staff, doctors) = await World.HospitalAsync(Admin, "Refusal Hospital", 2);
         var patient = await World.RegisterAsync(Role.Patient);
         var rec = await patient.Client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json"));
+        await patient.Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
         await staff.Client.AssignDoctorAsync(doctors[0].Id, patient.Id);
         await patient.Client.GrantConsentAsync(doctors[0].Id, ConsentScope.All);
         return (patient, rec.RecordId, doctors[0], doctors[1]);

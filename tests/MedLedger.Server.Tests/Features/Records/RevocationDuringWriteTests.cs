@@ -55,6 +55,7 @@ public abstract class RevocationDuringWriteFlows : RecordTestBase
         // A second session of the same patient (another device) revokes while the first one writes.
         var elsewhere = await World.LoginAsync(patient.Email, patient.Password, Role.Patient, null);
         var rec = await patient.Client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json"));
+        await patient.Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
         await staff.Client.AssignDoctorAsync(doctors[0].Id, patient.Id);
         return (patient, elsewhere, doctors[0], rec.RecordId);
     }

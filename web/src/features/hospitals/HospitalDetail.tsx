@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { Link } from '../../app/router';
 import { role } from '../../app/session';
 import { bedTypeLabel, bookBed, getHospital, getReviews, saveMyReview, type BedBooking, type BedSnapshot } from '../../sdk/hospitals';
+import { myHospitalRegistrations, registerWithHospital, withdrawHospitalRegistration } from '../../sdk/care';
 import { ActionForm, Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { BedsByTypeTable, LiveBadge, useLiveBeds } from './live';
@@ -56,6 +57,7 @@ export function HospitalDetail(props: { params: Record<string, string> }) {
       <Card title="Beds">
         {beds && <BedsByTypeTable rows={beds.byType} caption={`Updated ${formatDateTime(beds.asOf)}`} />}
       </Card>
+      {role.value === 'Patient' && <CareRegistrationCard hospitalId={id} />}
       {role.value === 'Patient' && beds && <BookBed hospitalId={id} beds={beds} />}
       <Card title="Doctors">
         {h.doctors.length === 0 ? (
@@ -72,6 +74,41 @@ export function HospitalDetail(props: { params: Record<string, string> }) {
       </Card>
       <Reviews hospitalId={id} />
     </Page>
+  );
+}
+
+/** The patient's own "register with this hospital" (a care.register they sign): only then may its staff assign its doctors to them. */
+function CareRegistrationCard(props: { hospitalId: string }) {
+  const registrations = useAsync((signal) => myHospitalRegistrations(signal), [props.hospitalId]);
+  const registered = (registrations.data ?? []).some((r) => r.hospitalId === props.hospitalId);
+  const change = useAction(async () => {
+    if (registered) {
+      await withdrawHospitalRegistration(props.hospitalId);
+      registrations.setData((registrations.data ?? []).filter((r) => r.hospitalId !== props.hospitalId));
+    } else {
+      const r = await registerWithHospital(props.hospitalId);
+      registrations.setData([r, ...(registrations.data ?? [])]);
+    }
+  });
+  return (
+    <Card title="Care at this hospital">
+      <ProblemAlert error={registrations.error ?? change.error} />
+      {registrations.loading && !registrations.data && <Spinner label="Loading your registration…" />}
+      {registrations.data && (
+        <div class="stack">
+          <p id="care-registration-status">
+            {registered
+              ? 'You are registered with this hospital: its staff may assign its doctors to your care.'
+              : 'You are not registered with this hospital. Its staff can assign a doctor to you only after you register (or while you hold a bed here).'}
+          </p>
+          <div>
+            <Button kind={registered ? 'secondary' : 'primary'} busy={change.busy} busyLabel="Signing…" onClick={() => void change.run()}>
+              {registered ? 'Withdraw registration' : 'Register with this hospital'}
+            </Button>
+          </div>
+        </div>
+      )}
+    </Card>
   );
 }
 

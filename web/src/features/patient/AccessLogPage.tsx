@@ -78,6 +78,10 @@ function Describe(props: { entry: AccessLogEntry; breakGlass?: { event: BreakGla
         : <><Hospital id={p.hospitalId} /> assigned <Person id={p.doctorId} lower /> to the care of <Person id={p.patientId} lower /></>;
     case 'care.unassign':
       return <><Hospital id={p.hospitalId} /> ended the care assignment of <Person id={p.doctorId} lower /></>;
+    case 'care.register':
+      return <><Person id={tx.actorId} /> registered with <Hospital id={p.hospitalId} /></>;
+    case 'care.withdraw':
+      return <><Person id={tx.actorId} /> withdrew the registration with <Hospital id={p.hospitalId} /></>;
     case 'emergency.designate':
       return <><Person id={tx.actorId} /> made the emergency summary available to <Hospital id={p.hospitalId} /></>;
     case 'emergency.withdraw':

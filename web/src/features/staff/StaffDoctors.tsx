@@ -1,16 +1,20 @@
 import { useState } from 'preact/hooks';
 import { me } from '../../app/session';
-import { assignDoctor, careAssignments, unassignDoctor, type CareAssignment } from '../../sdk/care';
+import { assignDoctor, careAssignments, relatedPatients, unassignDoctor, type CareAssignment, type RelatedPatient } from '../../sdk/care';
 import { organizationMembers, type OrganizationMember } from '../../sdk/organizations';
-import { verifiedPublicKeysByEmail } from '../../sdk/ledger';
 import { ActionForm, DataTable, Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { removeDoctor } from '../../sdk/hospitalEmergencyKey';
 import { EmergencyKeyCard } from './EmergencyKeyCard';
 
-// Patient emails typed on this page, by user id: the API lists assignments by id only, so an email is shown
-// only where this browser tab already knows it (never fetched or stored anywhere).
-const knownPatients = new Map<string, string>();
+// Patients are listed by id only (the API serves no names); a short id is what staff compare with the patient.
+function patientLabel(id: string): string {
+  return `Patient ${id.slice(0, 8)}`;
+}
+
+function relationshipLabel(p: RelatedPatient): string {
+  return [p.registered && 'registered', p.booked && 'holds a bed'].filter(Boolean).join(', ');
+}
 
 function doctorLabel(d: OrganizationMember | undefined, id: string): string {
   return d?.licenseNumber ? `Dr. licence ${d.licenseNumber}` : `Doctor ${id.slice(0, 8)}`;
@@ -95,29 +99,17 @@ export function StaffDoctors() {
 
 function AssignForm(props: { doctors: OrganizationMember[]; onAssigned: (a: CareAssignment) => void }) {
   const [doctorId, setDoctorId] = useState('');
-  const [email, setEmail] = useState('');
-  const [emailError, setEmailError] = useState<string | undefined>();
+  const [patientId, setPatientId] = useState('');
   const [done, setDone] = useState<string | null>(null);
+  // Only patients who registered with this hospital or hold a bed here: the care contract refuses anyone else.
+  const patients = useAsync((signal) => relatedPatients(signal), []);
   const chosen = doctorId || props.doctors[0]?.userId || '';
+  const chosenPatient = patientId || patients.data?.[0]?.patientId || '';
   const assign = useAction(async () => {
     setDone(null);
-    const address = email.trim();
-    if (!address.includes('@')) {
-      setEmailError("Enter the patient's email address.");
-      return;
-    }
-    setEmailError(undefined);
-    // Key transparency: the id comes with keys checked against the ledger registration.
-    const patient = await verifiedPublicKeysByEmail(address);
-    if (patient.role !== 'Patient') {
-      setEmailError('That account is not a patient.');
-      return;
-    }
-    const a = await assignDoctor(chosen, patient.userId);
-    knownPatients.set(patient.userId, address);
+    const a = await assignDoctor(chosen, chosenPatient);
     props.onAssigned(a);
-    setDone(address);
-    setEmail('');
+    setDone(chosenPatient);
   });
   if (props.doctors.length === 0)
     return (
@@ -127,52 +119,63 @@ function AssignForm(props: { doctors: OrganizationMember[]; onAssigned: (a: Care
     );
   return (
     <Card title="Assign a doctor to a patient">
-      <ActionForm
-        class="stack"
-        noValidate
-        onSubmit={() => void assign.run()}
-      >
-        <Field id="assign-doctor" label="Doctor">
-          <select id="assign-doctor" value={chosen} onChange={(e) => setDoctorId(e.currentTarget.value)}>
-            {props.doctors.map((d) => (
-              <option key={d.userId} value={d.userId}>
-                {doctorLabel(d, d.userId)} ({d.userId.slice(0, 8)})
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field id="assign-patient" label="Patient email" hint="The assignment is signed on this device and recorded on the ledger." error={emailError}>
-          <input id="assign-patient" type="email" autocomplete="off" value={email} onInput={(e) => setEmail(e.currentTarget.value)} aria-invalid={!!emailError} aria-describedby="assign-patient-hint" />
-        </Field>
-        <ProblemAlert error={assign.error} />
-        {done && <Notice kind="success">The doctor is now assigned to {done}.</Notice>}
-        <div>
-          <Button type="submit" busy={assign.busy} busyLabel="Signing and assigning…">
-            Assign doctor
-          </Button>
-        </div>
-      </ActionForm>
+      <ProblemAlert error={patients.error} />
+      {patients.loading && !patients.data && <Spinner label="Loading your hospital's patients…" />}
+      {patients.data && patients.data.length === 0 && (
+        <Empty>No patient has registered with your hospital or holds a bed here yet; a doctor can be assigned once one has.</Empty>
+      )}
+      {patients.data && patients.data.length > 0 && (
+        <ActionForm class="stack" noValidate onSubmit={() => void assign.run()}>
+          <Field id="assign-doctor" label="Doctor">
+            <select id="assign-doctor" value={chosen} onChange={(e) => setDoctorId(e.currentTarget.value)}>
+              {props.doctors.map((d) => (
+                <option key={d.userId} value={d.userId}>
+                  {doctorLabel(d, d.userId)} ({d.userId.slice(0, 8)})
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field id="assign-patient" label="Patient" hint="Patients who registered with your hospital or hold a bed here. The assignment is signed on this device and recorded on the ledger.">
+            <select id="assign-patient" value={chosenPatient} onChange={(e) => setPatientId(e.currentTarget.value)} aria-describedby="assign-patient-hint">
+              {patients.data.map((p) => (
+                <option key={p.patientId} value={p.patientId}>
+                  {patientLabel(p.patientId)} ({relationshipLabel(p)})
+                </option>
+              ))}
+            </select>
+          </Field>
+          <ProblemAlert error={assign.error} />
+          {done && <Notice kind="success">The doctor is now assigned to {patientLabel(done).toLowerCase()}.</Notice>}
+          <div>
+            <Button type="submit" busy={assign.busy} busyLabel="Signing and assigning…">
+              Assign doctor
+            </Button>
+          </div>
+        </ActionForm>
+      )}
     </Card>
   );
 }
 
 function AssignmentRow(props: { assignment: CareAssignment; doctor: string; onRemoved: () => void }) {
   const a = props.assignment;
-  const patient = knownPatients.get(a.patientId);
+  const patient = patientLabel(a.patientId).toLowerCase();
   const remove = useAction(async () => {
     await unassignDoctor(a.doctorId, a.patientId);
     props.onRemoved();
   });
   return (
     <tr>
-      <td>{patient ?? <ShortId id={a.patientId} />}</td>
+      <td>
+        <ShortId id={a.patientId} />
+      </td>
       <td>{props.doctor}</td>
       <td>{formatDateTime(a.assignedAt)}</td>
       <td>
         <ShortId id={a.transactionId} />
       </td>
       <td>
-        <Button kind="secondary" busy={remove.busy} busyLabel="Unassigning…" onClick={() => void remove.run()} aria-label={`Unassign ${props.doctor} from patient ${patient ?? a.patientId.slice(0, 8)}`}>
+        <Button kind="secondary" busy={remove.busy} busyLabel="Unassigning…" onClick={() => void remove.run()} aria-label={`Unassign ${props.doctor} from ${patient}`}>
           Unassign
         </Button>
         <ProblemAlert error={remove.error} />

@@ -1,3 +1,4 @@
+using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -9,6 +10,7 @@ public static class CareEndpoints
     public static IServiceCollection AddCare(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddScoped<CareService>();
+        services.AddScoped<ILedgerRowWriter, CareLedgerRows>();
         return services;
     }
 

@@ -699,6 +699,29 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.ToTable("hospital_reviews", (string)null);
                 });
 
+            modelBuilder.Entity("MedLedger.Server.Features.Ledger.PendingLedgerWrite", b =>
+                {
+                    b.Property<string>("TransactionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Rows")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.HasKey("TransactionId");
+
+                    b.ToTable("pending_ledger_writes", (string)null);
+                });
+
             modelBuilder.Entity("MedLedger.Server.Features.Organizations.Organization", b =>
                 {
                     b.Property<Guid>("Id")

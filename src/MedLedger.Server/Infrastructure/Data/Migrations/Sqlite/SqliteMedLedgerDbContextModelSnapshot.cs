@@ -692,6 +692,29 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     b.ToTable("hospital_reviews", (string)null);
                 });
 
+            modelBuilder.Entity("MedLedger.Server.Features.Ledger.PendingLedgerWrite", b =>
+                {
+                    b.Property<string>("TransactionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Rows")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("TransactionId");
+
+                    b.ToTable("pending_ledger_writes", (string)null);
+                });
+
             modelBuilder.Entity("MedLedger.Server.Features.Organizations.Organization", b =>
                 {
                     b.Property<Guid>("Id")

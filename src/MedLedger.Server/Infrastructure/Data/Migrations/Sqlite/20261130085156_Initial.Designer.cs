@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteMedLedgerDbContext))]
-    [Migration("20261124024909_Initial")]
+    [Migration("20261130085156_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -693,6 +693,29 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     b.HasIndex("HospitalId", "UpdatedAt");
 
                     b.ToTable("hospital_reviews", (string)null);
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Ledger.PendingLedgerWrite", b =>
+                {
+                    b.Property<string>("TransactionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Rows")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("TransactionId");
+
+                    b.ToTable("pending_ledger_writes", (string)null);
                 });
 
             modelBuilder.Entity("MedLedger.Server.Features.Organizations.Organization", b =>

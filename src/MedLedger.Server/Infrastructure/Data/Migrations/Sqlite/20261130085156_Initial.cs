@@ -286,6 +286,20 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "pending_ledger_writes",
+                columns: table => new
+                {
+                    TransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Type = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Rows = table.Column<string>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_pending_ledger_writes", x => x.TransactionId);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "record_versions",
                 columns: table => new
                 {
@@ -652,6 +666,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "organizations");
+
+            migrationBuilder.DropTable(
+                name: "pending_ledger_writes");
 
             migrationBuilder.DropTable(
                 name: "record_versions");

@@ -287,6 +287,20 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "pending_ledger_writes",
+                columns: table => new
+                {
+                    TransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Type = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    Rows = table.Column<string>(type: "text", nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_pending_ledger_writes", x => x.TransactionId);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "record_versions",
                 columns: table => new
                 {
@@ -653,6 +667,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "organizations");
+
+            migrationBuilder.DropTable(
+                name: "pending_ledger_writes");
 
             migrationBuilder.DropTable(
                 name: "record_versions");

@@ -27,6 +27,7 @@ public sealed class RollForwardTests : IAsyncLifetime
     private TestHost _host = null!;
     private SdkWorld _world = null!;
     private SdkUser _admin = null!;
+    private readonly Lock _armLock = new();
     private string? _dieBeforeRowsOf;
 
     public async Task InitializeAsync()
@@ -56,10 +57,18 @@ public sealed class RollForwardTests : IAsyncLifetime
     {
         public IReadOnlyCollection<string> TransactionTypes => inner.TransactionTypes;
 
-        public Task WriteRowsAsync(LedgerTransaction tx, string rows, CancellationToken ct) =>
-            test._dieBeforeRowsOf == tx.Type && Interlocked.CompareExchange(ref test._dieBeforeRowsOf, null, tx.Type) == tx.Type
-                ? throw new IOException("killed between the ledger commit and the rows")
-                : inner.WriteRowsAsync(tx, rows, ct);
+        public Task WriteRowsAsync(LedgerTransaction tx, string rows, CancellationToken ct)
+        {
+            lock (test._armLock)
+            {
+                if (test._dieBeforeRowsOf == tx.Type)
+                {
+                    test._dieBeforeRowsOf = null;
+                    throw new IOException("killed between the ledger commit and the rows");
+                }
+            }
+            return inner.WriteRowsAsync(tx, rows, ct);
+        }
     }
 
     /// <summary>Stops the host (its rows stay as the crash left them) and starts a new one on the same folder.</summary>

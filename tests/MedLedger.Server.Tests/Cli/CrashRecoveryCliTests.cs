@@ -23,6 +23,11 @@ public sealed class CrashRecoveryCliTests(ITestOutputHelper output) : IAsyncLife
 
     private sealed record User(MedLedgerClient Client, Me Me);
 
+    private int _writes;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _refusals = new();
+
+    private void Refused(MedLedgerApiException e) => _refusals.AddOrUpdate($"{(int)e.Status} {e.Title}", 1, (_, n) => n + 1);
+
     private async Task<IReadOnlyList<User>> SignInAsync(IEnumerable<DemoAccount> accounts)
     {
         var started = new List<(DemoAccount Account, MedLedgerClient Client, LoginChallenge Challenge)>();
@@ -47,7 +52,7 @@ public sealed class CrashRecoveryCliTests(ITestOutputHelper output) : IAsyncLife
     private async Task<CliResult> VerifyAsync() => await _demo.RunAsync(null, "ledger", "verify", "--data", _demo.DataDirectory);
 
     /// <summary>One patient's loop: new records, next versions, grants and revocations to the doctors, bookings and cancellations.</summary>
-    private static async Task PatientLoadAsync(User p, IReadOnlyList<User> doctors, Guid hospital, Random random, CancellationToken stop)
+    private async Task PatientLoadAsync(User p, IReadOnlyList<User> doctors, Guid hospital, Random random, CancellationToken stop)
     {
         var n = 0;
         while (!stop.IsCancellationRequested)
@@ -95,10 +100,12 @@ public sealed class CrashRecoveryCliTests(ITestOutputHelper output) : IAsyncLife
                         }
                         break;
                 }
+                Interlocked.Increment(ref _writes);
             }
-            catch (MedLedgerApiException)
+            catch (MedLedgerApiException e)
             {
                 // A race with the other loops (409) is part of the load.
+                Refused(e);
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
             {
@@ -108,7 +115,7 @@ public sealed class CrashRecoveryCliTests(ITestOutputHelper output) : IAsyncLife
     }
 
     /// <summary>Hospital staff: assign or unassign a doctor to a patient, admit a held booking now and then.</summary>
-    private static async Task StaffLoadAsync(User staff, IReadOnlyList<User> doctors, IReadOnlyList<User> patients, Guid hospital, Random random, CancellationToken stop)
+    private async Task StaffLoadAsync(User staff, IReadOnlyList<User> doctors, IReadOnlyList<User> patients, Guid hospital, Random random, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
@@ -120,6 +127,7 @@ public sealed class CrashRecoveryCliTests(ITestOutputHelper output) : IAsyncLife
                     if (held is not null)
                     {
                         await staff.Client.AdmitBedBookingAsync(held.Id);
+                        Interlocked.Increment(ref _writes);
                     }
                     continue;
                 }
@@ -132,9 +140,11 @@ public sealed class CrashRecoveryCliTests(ITestOutputHelper output) : IAsyncLife
                 {
                     await staff.Client.AssignDoctorAsync(doctor, patient);
                 }
+                Interlocked.Increment(ref _writes);
             }
-            catch (MedLedgerApiException)
+            catch (MedLedgerApiException e)
             {
+                Refused(e);
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
             {
@@ -167,14 +177,20 @@ public sealed class CrashRecoveryCliTests(ITestOutputHelper output) : IAsyncLife
             var load = patients.Select(p => PatientLoadAsync(p, doctors, hospital, new Random(random.Next()), stop.Token))
                 .Append(StaffLoadAsync(staff, doctors, patients, hospital, new Random(random.Next()), stop.Token))
                 .ToList();
-            await Task.Delay(random.Next(1500, 4000));
+            // Kill at a random point once the load is under way (a few writes in), not before it starts.
+            var target = Volatile.Read(ref _writes) + random.Next(4, 16);
+            for (var waited = 0; Volatile.Read(ref _writes) < target && waited < 600; waited++)
+            {
+                await Task.Delay(50);
+            }
+            await Task.Delay(random.Next(0, 300));
             await _demo.StopAsync(); // SIGKILL in the middle of the load
             await stop.CancelAsync();
             await Task.WhenAll(load);
 
             // What the kill left (measured, not asserted: where it lands is random).
             var left = await VerifyAsync();
-            output.WriteLine($"kill {kill}: verify before restart exit {left.Exit}: {left.Out.Trim()}");
+            output.WriteLine($"kill {kill}: {Volatile.Read(ref _writes)} writes so far, refusals {string.Join(", ", _refusals.Select(r => $"{r.Key} ×{r.Value}"))}; verify before restart exit {left.Exit}: {left.Out.Trim()}");
             Assert.True(left.Exit is 0 or 2, left.All);
 
             await _demo.RestartAsync();

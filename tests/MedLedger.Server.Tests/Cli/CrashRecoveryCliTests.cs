@@ -24,6 +24,17 @@ public sealed class CrashRecoveryCliTests(ITestOutputHelper output) : IAsyncLife
     private sealed record User(MedLedgerClient Client, Me Me);
 
     private int _writes;
+    /// <summary>Every write the server acknowledged, with its transaction id: each must still be on the ledger after the kills.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(User User, string Kind, string TransactionId)> _acknowledged = new();
+
+    private void Acknowledged(User user, string kind, string? transactionId)
+    {
+        if (transactionId is not null)
+        {
+            _acknowledged.Enqueue((user, kind, transactionId));
+        }
+        Interlocked.Increment(ref _writes);
+    }
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _refusals = new();
 
     private void Refused(MedLedgerApiException e) => _refusals.AddOrUpdate($"{(int)e.Status} {e.Title}", 1, (_, n) => n + 1);
@@ -63,44 +74,39 @@ public sealed class CrashRecoveryCliTests(ITestOutputHelper output) : IAsyncLife
                 switch (random.Next(6))
                 {
                     case 0:
-                        await p.Client.CreateFhirRecordAsync(Encoding.UTF8.GetString(Fhir(n)));
+                        Acknowledged(p, "records.write", (await p.Client.CreateFhirRecordAsync(Encoding.UTF8.GetString(Fhir(n)))).LedgerTransactionId);
                         break;
                     case 1 or 2:
                         var records = await p.Client.ListRecordsAsync();
-                        if (records.Count == 0)
-                        {
-                            await p.Client.CreateFhirRecordAsync(Encoding.UTF8.GetString(Fhir(n)));
-                        }
-                        else
-                        {
-                            await p.Client.AddVersionAsync(records[random.Next(records.Count)].RecordId, Fhir(n));
-                        }
+                        var written = records.Count == 0
+                            ? await p.Client.CreateFhirRecordAsync(Encoding.UTF8.GetString(Fhir(n)))
+                            : await p.Client.AddVersionAsync(records[random.Next(records.Count)].RecordId, Fhir(n));
+                        Acknowledged(p, "records.write", written.LedgerTransactionId);
                         break;
                     case 3:
                         var doctor = doctors[random.Next(doctors.Count)].Me.Id;
                         var active = (await p.Client.GrantsAsync()).FirstOrDefault(g => g.Active && g.GranteeId == doctor);
                         if (active is null)
                         {
-                            await p.Client.GrantConsentAsync(doctor, ConsentScope.Categories, ["Condition"]);
+                            Acknowledged(p, "consent.grant", (await p.Client.GrantConsentAsync(doctor, ConsentScope.Categories, ["Condition"])).GrantTransactionId);
                         }
                         else
                         {
-                            await p.Client.RevokeConsentAsync(active.Id);
+                            Acknowledged(p, "consent.revoke", (await p.Client.RevokeConsentAsync(active.Id)).RevokeTransactionId);
                         }
                         break;
                     default:
                         var held = (await p.Client.MyBedBookingsAsync(BedBookingStatus.Held)).FirstOrDefault();
                         if (held is null)
                         {
-                            await p.Client.BookBedAsync(hospital, "general");
+                            Acknowledged(p, "beds.book", (await p.Client.BookBedAsync(hospital, "general")).BookTransactionId);
                         }
                         else
                         {
-                            await p.Client.CancelBedBookingAsync(held.Id);
+                            Acknowledged(p, "beds.cancel", (await p.Client.CancelBedBookingAsync(held.Id)).CloseTransactionId);
                         }
                         break;
                 }
-                Interlocked.Increment(ref _writes);
             }
             catch (MedLedgerApiException e)
             {
@@ -126,8 +132,7 @@ public sealed class CrashRecoveryCliTests(ITestOutputHelper output) : IAsyncLife
                     var held = (await staff.Client.HospitalBedBookingsAsync(hospital, BedBookingStatus.Held)).FirstOrDefault();
                     if (held is not null)
                     {
-                        await staff.Client.AdmitBedBookingAsync(held.Id);
-                        Interlocked.Increment(ref _writes);
+                        Acknowledged(staff, "beds.admit", (await staff.Client.AdmitBedBookingAsync(held.Id)).CloseTransactionId);
                     }
                     continue;
                 }
@@ -135,12 +140,12 @@ public sealed class CrashRecoveryCliTests(ITestOutputHelper output) : IAsyncLife
                 if ((await staff.Client.AssignmentsAsync()).Any(a => a.DoctorId == doctor && a.PatientId == patient))
                 {
                     await staff.Client.UnassignDoctorAsync(doctor, patient);
+                    Acknowledged(staff, "care.unassign", null);
                 }
                 else
                 {
-                    await staff.Client.AssignDoctorAsync(doctor, patient);
+                    Acknowledged(staff, "care.assign", (await staff.Client.AssignDoctorAsync(doctor, patient)).TransactionId);
                 }
-                Interlocked.Increment(ref _writes);
             }
             catch (MedLedgerApiException e)
             {
@@ -194,6 +199,12 @@ public sealed class CrashRecoveryCliTests(ITestOutputHelper output) : IAsyncLife
             Assert.True(left.Exit is 0 or 2, left.All);
 
             await _demo.RestartAsync();
+            // Nothing the server acknowledged was lost: each acknowledged transaction has a verifying receipt.
+            foreach (var (user, _, txId) in _acknowledged)
+            {
+                await user.Client.VerifyReceiptAsync(await user.Client.ReceiptAsync(txId));
+            }
+            output.WriteLine($"kill {kill}: after restart, {_acknowledged.Count} acknowledged transactions all on the ledger ({string.Join(", ", _acknowledged.GroupBy(a => a.Kind).Select(g => $"{g.Key} ×{g.Count()}"))})");
             var after = await VerifyAsync();
             Assert.True(after.Exit == 0, $"after restart {kill}: {after.All}");
             Assert.Contains("relational rows agree with the ledger", after.Out);

@@ -60,7 +60,8 @@ public static class CliBinary
 /// </summary>
 public sealed class DemoServerProcess : IAsyncDisposable
 {
-    private readonly Process _server;
+    private Process _server;
+    private readonly IReadOnlyDictionary<string, string>? _environment;
     private readonly string _homes;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
 
@@ -76,11 +77,51 @@ public sealed class DemoServerProcess : IAsyncDisposable
         Url = url;
         DataDirectory = data;
         _homes = homes;
-        _server = CliBinary.Start(["serve", "--demo", "--data", data, "--urls", url], environment);
-        _server.OutputDataReceived += (_, e) => Keep(e.Data);
-        _server.ErrorDataReceived += (_, e) => Keep(e.Data);
-        _server.BeginOutputReadLine();
-        _server.BeginErrorReadLine();
+        _environment = environment;
+        _server = Launch();
+    }
+
+    private Process Launch()
+    {
+        var server = CliBinary.Start(["serve", "--demo", "--data", DataDirectory, "--urls", Url], _environment);
+        server.OutputDataReceived += (_, e) => Keep(e.Data);
+        server.ErrorDataReceived += (_, e) => Keep(e.Data);
+        server.BeginOutputReadLine();
+        server.BeginErrorReadLine();
+        return server;
+    }
+
+    /// <summary>Starts the server again on the same data folder (after <see cref="StopAsync"/>, which kills it) and waits until it answers.</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        _server.Dispose();
+        _server = Launch();
+        using var http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (true)
+        {
+            if (_server.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException("serve did not come back: " + string.Join('\n', _log.TakeLast(40)));
+            }
+            try
+            {
+                if ((await http.GetAsync("/health")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Still starting.
+            }
+            await Task.Delay(100);
+        }
     }
 
     private void Keep(string? line)
@@ -155,6 +196,7 @@ public sealed class DemoServerProcess : IAsyncDisposable
         return home;
     }
 
+    /// <summary>Kills the server (SIGKILL on Unix: no shutdown code runs) and waits for it to exit.</summary>
     public async Task StopAsync()
     {
         if (!_server.HasExited)

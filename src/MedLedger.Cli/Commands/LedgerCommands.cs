@@ -3,6 +3,8 @@ using MedLedger.Crypto;
 using MedLedger.Ledger;
 using MedLedger.Ledger.Store;
 using MedLedger.Server.Features.Ledger;
+using MedLedger.Server.Infrastructure.Data;
+using Microsoft.EntityFrameworkCore;
 using Spectre.Console;
 
 namespace MedLedger.Cli.Commands;
@@ -14,7 +16,7 @@ public static class LedgerCommands
         var db = new Option<string?>("--db") { Description = "SQLite database file (default: DATA/medledger.db)" };
         var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string instead of a SQLite file" };
         var peerKey = new Option<string?>("--peer-key") { Description = "Peer public key (base64) to check block signatures; default: derived from DATA/peer.key" };
-        var verify = new Command("verify", "Re-check every block signature, link, Merkle root, transaction signature, contract replay and anchored hash") { db, postgres, peerKey };
+        var verify = new Command("verify", "Re-check every block signature, link, Merkle root, transaction signature, contract replay and anchored hash, and that the relational rows agree with the ledger") { db, postgres, peerKey };
         verify.SetAction(async (p, ct) =>
         {
             var dataDir = p.GetValue(ServeCommands.DataDir)!;
@@ -63,9 +65,8 @@ public static class LedgerCommands
     public static async Task<LedgerVerificationResult> VerifyAsync(string dataDir, string? dbFile, string? postgres, string? peerKeyBase64, CancellationToken ct,
         Func<LedgerTransaction, string?>? anchorCheck = null)
     {
-        var store = postgres is not null
-            ? LedgerStore.Postgres(postgres)
-            : LedgerStore.Sqlite($"Data Source={dbFile ?? Path.Combine(dataDir, "medledger.db")};Mode=ReadWrite;Pooling=False");
+        var connection = postgres ?? $"Data Source={dbFile ?? Path.Combine(dataDir, "medledger.db")};Mode=ReadWrite;Pooling=False";
+        var store = postgres is not null ? LedgerStore.Postgres(connection) : LedgerStore.Sqlite(connection);
         byte[] peerPublic;
         if (peerKeyBase64 is not null)
         {
@@ -83,8 +84,22 @@ public static class LedgerCommands
         var peerId = await FirstPeerIdAsync(store, ct) ?? "peer-1";
         var verifier = new LedgerVerifier(store, new Dictionary<string, byte[]> { [peerId] = peerPublic }, LedgerContractCatalog.Create(),
             anchorCheck ?? AnchorChecks.ForDataDirectory(dataDir));
-        return await verifier.VerifyAsync(ct);
+        var result = await verifier.VerifyAsync(ct);
+        if (!result.Ok)
+        {
+            return result;
+        }
+        // The ledger is sound; now every row that serves it (records, grants, assignments, bookings) must agree with it.
+        await using var db = OpenDatabase(connection, postgres is not null);
+        var findings = await LedgerRowAudit.RunAsync(db, store, ct);
+        return findings.Count == 0
+            ? result with { Summary = result.Summary + "; relational rows agree with the ledger" }
+            : new LedgerVerificationResult(false, $"{findings.Count} relational row(s) disagree with the ledger:" + string.Concat(findings.Select(f => "\n  " + f)));
     }
+
+    private static MedLedgerDbContext OpenDatabase(string connection, bool postgres) => postgres
+        ? new PostgresMedLedgerDbContext(new DbContextOptionsBuilder<PostgresMedLedgerDbContext>().UseNpgsql(connection).Options)
+        : new SqliteMedLedgerDbContext(new DbContextOptionsBuilder<SqliteMedLedgerDbContext>().UseSqlite(connection).Options);
 
     private static async Task<string?> FirstPeerIdAsync(LedgerStore store, CancellationToken ct) =>
         (await store.GetHeaderAsync(1, ct))?.PeerId;

@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace MedLedger.Server.Features.Care;
 
 /// <summary>Hospital staff assign doctors of their own hospital to patients; the ledger's care state authorizes doctors' access.</summary>
-public sealed class CareService(MedLedgerDbContext db, LedgerGateway ledger, TimeProvider clock, AccountDirectory accounts)
+public sealed class CareService(MedLedgerDbContext db, LedgerRollForward rollForward, TimeProvider clock, AccountDirectory accounts)
 {
     public async Task<AssignmentResponse> AssignAsync(Caller staff, AssignmentRequest r, CancellationToken ct)
     {
@@ -21,11 +21,10 @@ public sealed class CareService(MedLedgerDbContext db, LedgerGateway ledger, Tim
         {
             throw ProblemException.Conflict("The doctor is already assigned to this patient.");
         }
-        var receipt = await ledger.SubmitAsync(tx, ct);
-        var row = new CareAssignment { PatientId = patientId, DoctorId = doctorId, HospitalId = staff.OrganizationId!.Value, AssignedBy = staff.Id, AssignedAt = clock.GetUtcNow(), TransactionId = receipt.TransactionId };
-        db.Set<CareAssignment>().Add(row);
-        await db.SaveChangesAsync(ct);
-        return ToResponse(row);
+        // Recorded before the ledger step, so a crash after the commit is rolled forward (CareLedgerRows).
+        var rows = new AssignmentRows(patientId, doctorId, staff.OrganizationId!.Value, staff.Id, clock.GetUtcNow());
+        var receipt = await rollForward.SubmitAsync(tx, rows, ct);
+        return ToResponse(new CareAssignment { PatientId = patientId, DoctorId = doctorId, HospitalId = rows.HospitalId, AssignedBy = staff.Id, AssignedAt = rows.At, TransactionId = receipt.TransactionId });
     }
 
     public async Task UnassignAsync(Caller staff, AssignmentRequest r, CancellationToken ct)
@@ -34,9 +33,7 @@ public sealed class CareService(MedLedgerDbContext db, LedgerGateway ledger, Tim
         var (doctorId, patientId) = await CheckAsync(staff, tx, ct);
         var row = await db.Set<CareAssignment>().FirstOrDefaultAsync(a => a.PatientId == patientId && a.DoctorId == doctorId && a.HospitalId == staff.OrganizationId, ct)
             ?? throw ProblemException.NotFound("That assignment");
-        await ledger.SubmitAsync(tx, ct);
-        db.Set<CareAssignment>().Remove(row);
-        await db.SaveChangesAsync(ct);
+        await rollForward.SubmitAsync(tx, new AssignmentRows(patientId, doctorId, row.HospitalId, staff.Id, clock.GetUtcNow()), ct);
     }
 
     private async Task<(Guid Doctor, Guid Patient)> CheckAsync(Caller staff, MedLedger.Ledger.LedgerTransaction tx, CancellationToken ct)

@@ -1,3 +1,4 @@
+using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.Errors;
 using MedLedger.Server.Infrastructure.OpenApi;
@@ -11,6 +12,7 @@ public static class ConsentEndpoints
     {
         services.AddScoped<ConsentGrants>();
         services.AddScoped<ConsentService>();
+        services.AddScoped<ILedgerRowWriter, ConsentLedgerRows>();
         services.AddHostedService<ConsentExpirySweep>();
         return services;
     }

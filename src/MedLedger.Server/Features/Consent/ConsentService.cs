@@ -16,7 +16,7 @@ namespace MedLedger.Server.Features.Consent;
 /// Consent as the patient signs it: the grant commits on the ledger first; only then are the new
 /// wraps stored. Revocation commits, then deletes the grant's wraps so nothing more is served.
 /// </summary>
-public sealed class ConsentService(MedLedgerDbContext db, LedgerGateway ledger, TimeProvider clock, RecordWraps recordWraps, AccountDirectory accounts, ConsentGrants grants)
+public sealed class ConsentService(MedLedgerDbContext db, LedgerRollForward rollForward, TimeProvider clock, RecordWraps recordWraps, AccountDirectory accounts, ConsentGrants grants)
 {
     public static readonly IReadOnlySet<string> Purposes = new HashSet<string>(StringComparer.Ordinal) { "treatment", "dispensing", "insurance-claim", "second-opinion", "research", "other" };
 
@@ -89,24 +89,11 @@ public sealed class ConsentService(MedLedgerDbContext db, LedgerGateway ledger, 
             throw ProblemException.Conflict($"The grant's scope covers record {missing.RecordId} version {missing.Version}, which has no wrap (a new version may have been written); fetch the plan again.");
         }
 
-        var receipt = await ledger.SubmitAsync(tx, ct);
-        var grant = new ConsentGrant
-        {
-            Id = r.GrantId,
-            PatientId = patientId,
-            GranteeId = r.GranteeId,
-            Scope = r.Scope,
-            ScopeItems = string.Join(',', items),
-            Purpose = r.Purpose!,
-            PurposeSalt = r.PurposeSalt,
-            ExpiresAt = r.ExpiresAt,
-            CreatedAt = clock.GetUtcNow(),
-            GrantTransactionId = receipt.TransactionId,
-        };
-        db.Set<ConsentGrant>().Add(grant);
-        await recordWraps.AddForGrantAsync(grant.Id, r.GranteeId,
-            wrapsByVersion.Values.Select(w => new GrantedWrap(w.RecordId, w.Version, w.ReaderKeyId, w.Enc, w.WrappedKey)).ToList(), ct);
-        await db.SaveChangesAsync(ct);
+        // The grant's rows are recorded before the ledger step, so a crash after the commit is rolled forward (ConsentLedgerRows).
+        var rows = new GrantRows(r.GranteeId, r.Scope, items, r.Purpose!, r.PurposeSalt, r.ExpiresAt,
+            wrapsByVersion.Values.Select(w => new GrantedWrap(w.RecordId, w.Version, w.ReaderKeyId, w.Enc, w.WrappedKey)).ToList());
+        await rollForward.SubmitAsync(tx, rows, ct);
+        var grant = await db.Set<ConsentGrant>().AsNoTracking().FirstAsync(g => g.Id == r.GrantId, ct);
         return await ToResponseAsync(grant, ct);
     }
 
@@ -123,13 +110,9 @@ public sealed class ConsentService(MedLedgerDbContext db, LedgerGateway ledger, 
         {
             throw ProblemException.Invalid("transaction", "The consent.revoke transaction names a different grant.");
         }
-        var receipt = await ledger.SubmitAsync(tx, ct);
-        grant.RevokedAt = clock.GetUtcNow();
-        grant.RevokeTransactionId = receipt.TransactionId;
-        grant.ConcurrencyStamp = Guid.NewGuid();
-        await db.SaveChangesAsync(ct);
-        await recordWraps.RemoveForGrantsAsync([grantId], ct);
-        return await ToResponseAsync(grant, ct);
+        await rollForward.SubmitAsync(tx, new RevokeRows(), ct);
+        var revoked = await db.Set<ConsentGrant>().AsNoTracking().FirstAsync(g => g.Id == grantId, ct);
+        return await ToResponseAsync(revoked, ct);
     }
 
     /// <summary>Deletes the wraps of grants that expired (the read path already refuses them).</summary>

@@ -265,29 +265,97 @@ public sealed class BedService(
         {
             return null;
         }
-        var type = target switch
-        {
-            BookingStatus.Admitted => BedAdmitContract.TypeName,
-            BookingStatus.Released => BedReleaseContract.TypeName,
-            BookingStatus.Cancelled => BedCancelContract.TypeName,
-            BookingStatus.Expired => BedExpireContract.TypeName,
-            _ => throw new ArgumentOutOfRangeException(nameof(target)),
-        };
-        var payload = new Dictionary<string, string> { ["bookingId"] = b.Id.ToString(), ["hospitalId"] = b.HospitalId.ToString() };
-        if (actor is { } a)
-        {
-            payload["actorUserId"] = a.ToString();
-        }
-        var receipt = await ledger.SubmitSystemEventAsync(type, payload, CancellationToken.None);
-        await db.Set<BedBooking>().Where(x => x.Id == b.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.CloseTransactionId, receipt.TransactionId), CancellationToken.None);
+        var closeTransactionId = await RecordCloseAsync(b, target, actor);
         await PublishAsync(b.HospitalId);
         return ToResponse(new BedBooking
         {
             Id = b.Id, PatientId = b.PatientId, HospitalId = b.HospitalId, WardId = b.WardId, BedType = b.BedType, BedTypeSalt = b.BedTypeSalt, Status = target,
             CreatedAt = b.CreatedAt, ExpiresAt = b.ExpiresAt, ClosedAt = now, ClosedBy = actor,
-            BookTransactionId = b.BookTransactionId, CloseTransactionId = receipt.TransactionId,
+            BookTransactionId = b.BookTransactionId, CloseTransactionId = closeTransactionId,
         });
+    }
+
+    internal static string CloseType(BookingStatus target) => target switch
+    {
+        BookingStatus.Admitted => BedAdmitContract.TypeName,
+        BookingStatus.Released => BedReleaseContract.TypeName,
+        BookingStatus.Cancelled => BedCancelContract.TypeName,
+        BookingStatus.Expired => BedExpireContract.TypeName,
+        _ => throw new ArgumentOutOfRangeException(nameof(target)),
+    };
+
+    /// <summary>Records a transition the rows already made on the ledger and links the row to it.</summary>
+    private async Task<string> RecordCloseAsync(BedBooking b, BookingStatus target, Guid? actor)
+    {
+        var payload = new Dictionary<string, string> { ["bookingId"] = b.Id.ToString(), ["hospitalId"] = b.HospitalId.ToString() };
+        if (actor is { } a)
+        {
+            payload["actorUserId"] = a.ToString();
+        }
+        var receipt = await ledger.SubmitSystemEventAsync(CloseType(target), payload, CancellationToken.None);
+        await db.Set<BedBooking>().Where(x => x.Id == b.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.CloseTransactionId, receipt.TransactionId), CancellationToken.None);
+        return receipt.TransactionId;
+    }
+
+    /// <summary>
+    /// Start-up repair for a crash between a booking's rows (which come first: they decide capacity) and its ledger
+    /// event: a row whose event committed gets its link; a hold whose beds.book never committed returns its bed
+    /// (Failed, as when the ledger refuses it); a transition the rows made but the ledger never saw is recorded now.
+    /// Returns how many bookings it repaired.
+    /// </summary>
+    public async Task<int> RepairLedgerLinksAsync(CancellationToken ct)
+    {
+        var unlinked = await db.Set<BedBooking>().AsNoTracking()
+            .Where(b => (b.BookTransactionId == null && b.Status != BookingStatus.Failed)
+                || (b.CloseTransactionId == null && b.Status != BookingStatus.Held && b.Status != BookingStatus.Failed))
+            .Take(10_000).ToListAsync(ct);
+        var repaired = 0;
+        foreach (var b in unlinked)
+        {
+            var events = await ledger.Peer.Store.GetTransactionsBySubjectAsync(b.Id.ToString(), long.MaxValue, 16, ct);
+            string? Committed(string type) => events.FirstOrDefault(e => e.Valid && e.Transaction.Type == type && e.Transaction.Get("bookingId") == b.Id.ToString())?.Id;
+            if (b.BookTransactionId is null)
+            {
+                var book = Committed(BedBookContract.TypeName);
+                if (book is null)
+                {
+                    if (b.Status == BookingStatus.Held)
+                    {
+                        await ReturnBedAsync(b, BookingStatus.Failed, null, clock.GetUtcNow(), admit: false);
+                        await PublishAsync(b.HospitalId);
+                        repaired++;
+                    }
+                    // A closed booking the ledger never saw booked cannot be recorded now (the contract refuses the
+                    // close): `ledger verify` reports it.
+                    continue;
+                }
+                await db.Set<BedBooking>().Where(x => x.Id == b.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.BookTransactionId, book), ct);
+                repaired++;
+            }
+            if (b.Status is not (BookingStatus.Held or BookingStatus.Failed) && b.CloseTransactionId is null)
+            {
+                var close = Committed(CloseType(b.Status));
+                if (close is not null)
+                {
+                    await db.Set<BedBooking>().Where(x => x.Id == b.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.CloseTransactionId, close), ct);
+                }
+                else
+                {
+                    try
+                    {
+                        await RecordCloseAsync(b, b.Status, b.ClosedBy);
+                    }
+                    catch (ProblemException e)
+                    {
+                        logger.LogWarning("The ledger refused the missing close event of booking {BookingId}: {Reason}", b.Id, e.Message);
+                        continue;
+                    }
+                }
+                repaired++;
+            }
+        }
+        return repaired;
     }
 
     private async Task<bool> ReturnBedAsync(BedBooking b, BookingStatus target, Guid? actor, DateTimeOffset now, bool admit)

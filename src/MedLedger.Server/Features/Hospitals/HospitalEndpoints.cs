@@ -1,3 +1,4 @@
+using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -13,6 +14,7 @@ public static class HospitalEndpoints
         services.AddScoped<HospitalVisibility>();
         services.AddScoped<BedService>();
         services.AddScoped<BookingRelationships>();
+        services.AddScoped<ILedgerRowRepair, BookingLedgerRepair>();
         services.AddScoped<HospitalDirectoryService>();
         services.AddScoped<ReviewService>();
         services.AddHostedService<BookingExpirySweep>();

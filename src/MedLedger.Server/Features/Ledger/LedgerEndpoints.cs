@@ -17,6 +17,9 @@ public static class LedgerEndpoints
         services.AddScoped<IdentityLedger>();
         services.AddScoped<LedgerReadService>();
         services.AddHostedService<LedgerPeerService>();
+        // After the peer (hosted services start in order), before Kestrel takes requests.
+        services.AddSingleton<LedgerRollForward>();
+        services.AddHostedService<LedgerRollForwardService>();
         return services;
     }
 

@@ -1,3 +1,4 @@
+using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.Errors;
 using MedLedger.Server.Infrastructure.OpenApi;
@@ -16,6 +17,7 @@ public static class RecordEndpoints
         services.AddScoped<RecordService>();
         services.AddScoped<SealedVersionReader>();
         services.AddScoped<RecordWraps>();
+        services.AddScoped<ILedgerRowWriter, RecordLedgerRows>();
         return services;
     }
 

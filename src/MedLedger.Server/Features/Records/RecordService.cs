@@ -25,7 +25,8 @@ public sealed class RecordService(
     TimeProvider clock,
     ConsentGrants consent,
     AccountDirectory accounts,
-    SealedVersionReader sealedVersions)
+    SealedVersionReader sealedVersions,
+    LedgerRollForward rollForward)
 {
     /// <summary>Files up to 20 MiB of plaintext; AES-GCM adds a 16-byte tag.</summary>
     public const long MaxPlaintextBytes = 20L * 1024 * 1024;
@@ -56,7 +57,12 @@ public sealed class RecordService(
         {
             throw await access.RefuseAsync(caller, recordId, u.PatientId, refusal, ct);
         }
-        var existing = await db.Set<MedicalRecord>().FirstOrDefaultAsync(r => r.Id == recordId, ct);
+        var existing = await db.Set<MedicalRecord>().AsNoTracking().FirstOrDefaultAsync(r => r.Id == recordId, ct);
+        if ((existing?.LatestVersion ?? 0) + 1 != u.Version && await rollForward.CatchUpAsync(atStart: false, ct) > 0)
+        {
+            // The ledger may be ahead of rows a crash left behind: look again after rolling forward.
+            existing = await db.Set<MedicalRecord>().AsNoTracking().FirstOrDefaultAsync(r => r.Id == recordId, ct);
+        }
         if (existing is not null && existing.PatientId != u.PatientId)
         {
             throw await access.RefuseAsync(caller, recordId, u.PatientId, "not-own-record", ct);
@@ -119,48 +125,11 @@ public sealed class RecordService(
         tv.Require(tx.Get("headerHash") == headerHash, "transaction", "The records.write transaction anchors a different header hash.");
         tv.ThrowIfInvalid();
 
-        // Blob first (content-addressed, idempotent), then the ledger anchor, then the rows that serve it.
+        // Blob first (content-addressed, idempotent), then the ledger anchor, then the rows that serve it: the rows are
+        // recorded as a pending write first, so a crash after the commit is rolled forward (RecordLedgerRows).
         await blobs.PutAsync(u.Ciphertext, ct);
-        var receipt = await ledger.SubmitAsync(tx, ct);
-        var now = clock.GetUtcNow();
-
-        // The readers check ran before the blob and ledger steps, and a revocation may have committed since. Check again
-        // in the transaction that stores the rows, holding the grants: a revocation lands either before (its reader's
-        // wrap is dropped here) or after this commit (its own clean-up then deletes the wrap). The version itself stays:
-        // it is already anchored on the ledger, and the patient and author can still read it.
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var granted = wraps.Where(w => w.GrantId is not null).Select(w => w.GrantId!.Value).Distinct().ToList();
-        if (granted.Count > 0)
-        {
-            var active = await consent.HoldActiveAsync(granted, now, ct);
-            wraps.RemoveAll(w => w.GrantId is { } g && !active.Contains(g));
-        }
-        record.LatestVersion = u.Version;
-        record.UpdatedAt = now;
-        record.ConcurrencyStamp = Guid.NewGuid();
-        if (existing is null)
-        {
-            db.Set<MedicalRecord>().Add(record);
-        }
-        db.Set<RecordVersion>().Add(new RecordVersion
-        {
-            RecordId = recordId,
-            Version = u.Version,
-            AuthorId = caller.Id,
-            ContentType = u.ContentType,
-            CreatedAtMs = u.CreatedAtMs,
-            Nonce = u.Nonce,
-            KeyCommitment = u.KeyCommitment,
-            Signature = u.Signature,
-            CiphertextHash = ciphertextHash,
-            CiphertextLength = u.Ciphertext.Length,
-            HeaderHash = headerHash,
-            LedgerTransactionId = receipt.TransactionId,
-            StoredAt = now,
-        });
-        db.Set<RecordWrap>().AddRange(wraps);
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
+        var receipt = await rollForward.SubmitAsync(tx, new RecordVersionRows(record.Category, u.ContentType, u.CreatedAtMs, u.Nonce, u.KeyCommitment, u.Signature,
+            u.Ciphertext.Length, wraps.Select(w => new RecordWrapRow(w.ReaderId, w.ReaderKeyId, w.Enc, w.WrappedKey, w.GrantId)).ToList()), ct);
         return new RecordVersionResponse(recordId, u.Version, u.PatientId, caller.Id, record.Category, u.ContentType, u.CreatedAtMs, ciphertextHash, u.Ciphertext.Length, receipt.TransactionId, receipt);
     }
 

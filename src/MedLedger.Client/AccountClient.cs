@@ -97,8 +97,16 @@ public sealed partial class MedLedgerClient
         return tokens.User;
     }
 
-    public Task<TotpEnrollment> BeginTotpEnrollmentAsync(CancellationToken ct = default) =>
-        SendAsync<TotpEnrollment>(HttpMethod.Post, "/api/auth/totp/enroll", null, authorize: true, ct);
+    /// <summary>Begins authenticator enrolment, re-authenticated with the current password (only its derived auth key is sent).</summary>
+    public async Task<TotpEnrollment> BeginTotpEnrollmentAsync(string currentPassword, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(currentPassword);
+        var own = await SendAsync<OwnKeyBundle>(HttpMethod.Get, "/api/me/keys", null, authorize: true, ct);
+        var parameters = ToEncryptedBundle(own).PasswordParameters;
+        var derived = await Task.Run(() => PasswordKeys.Derive(currentPassword, parameters), ct);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(derived.KeyEncryptionKey);
+        return await SendAsync<TotpEnrollment>(HttpMethod.Post, "/api/auth/totp/enroll", new { currentAuthKey = derived.AuthenticationKey }, authorize: true, ct);
+    }
 
     public Task ConfirmTotpAsync(string code, CancellationToken ct = default) =>
         SendAsync<object?>(HttpMethod.Post, "/api/auth/totp/confirm", new { code }, authorize: true, ct);

@@ -211,8 +211,25 @@ export async function register(input: SignupInput): Promise<Registration> {
 
 // ---------- signed-in account ----------
 
-export function beginTotpEnrollment(): Promise<TotpEnrollment> {
-  return api.post<TotpEnrollment>('/api/auth/totp/enroll');
+/**
+ * Begins authenticator enrolment, re-authenticated with the current password (the server wants its auth key, so a
+ * stolen session cannot bind another authenticator). The password is checked here first by unlocking the wrap.
+ */
+export async function beginTotpEnrollment(currentPassword: string): Promise<TotpEnrollment> {
+  const own = await api.get<OwnKeyBundle>('/api/me/keys');
+  const stored = storedFromOwn(own);
+  const current = await derivePasswordKeys(currentPassword, stored.password);
+  try {
+    const keys = await unlockWithKek(stored, current.kek);
+    keys.encryption.privateKey.fill(0);
+    keys.signing.privateKey.fill(0);
+  } catch (e) {
+    if (e instanceof CryptoIntegrityError) throw new WrongCurrentPasswordError();
+    throw e;
+  } finally {
+    current.kek.fill(0);
+  }
+  return api.post<TotpEnrollment>('/api/auth/totp/enroll', { currentAuthKey: toBase64(current.authKey) });
 }
 
 export function confirmTotp(code: string): Promise<void> {

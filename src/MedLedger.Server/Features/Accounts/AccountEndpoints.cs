@@ -41,7 +41,7 @@ public static class AccountEndpoints
         auth.MapPost("/recovery/start", StartRecovery).AllowAnonymous().WithSummary("Start account recovery: email a code and return a ticket").ProducesProblems(409, 422);
         auth.MapPost("/recovery/verify", VerifyRecovery).AllowAnonymous().WithSummary("Check the emailed recovery code and receive the recovery-wrapped keys").ProducesProblems(401, 403, 404, 422);
         auth.MapPost("/recovery/complete", CompleteRecovery).AllowAnonymous().WithSummary("Set a new password with the recovery ticket; every session is revoked").ProducesProblems(401, 403, 404, 409, 422);
-        auth.MapPost("/totp/enroll", BeginTotp).RequireAuthorization().WithSummary("Begin authenticator-app (TOTP) enrolment: a new secret and its QR code").ProducesProblems(409);
+        auth.MapPost("/totp/enroll", BeginTotp).RequireAuthorization().WithSummary("Begin authenticator-app (TOTP) enrolment with the current password's auth key: a new secret and its QR code").ProducesProblems(401, 409, 422, 429);
         auth.MapPost("/totp/confirm", ConfirmTotp).RequireAuthorization().WithSummary("Confirm TOTP enrolment with a first code").ProducesProblems(409, 422);
 
         var me = app.MapGroup("/api/me").WithTags("Accounts").RequireAuthorization();
@@ -99,7 +99,7 @@ public static class AccountEndpoints
         return TypedResults.NoContent();
     }
 
-    private static Task<TotpEnrollmentResponse> BeginTotp(Caller caller, TotpEnrolmentService s, CancellationToken ct) => s.BeginAsync(caller.Id, ct);
+    private static Task<TotpEnrollmentResponse> BeginTotp(TotpEnrollRequest r, Caller caller, TotpEnrolmentService s, CancellationToken ct) => s.BeginAsync(caller.Id, r, ct);
 
     private static async Task<NoContent> ConfirmTotp(TotpConfirmRequest r, Caller caller, TotpEnrolmentService s, CancellationToken ct)
     {

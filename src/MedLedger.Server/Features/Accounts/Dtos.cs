@@ -53,6 +53,9 @@ public sealed record MeResponse(Guid Id, string Email, Role Role, VerificationSt
 
 public sealed record TotpEnrollmentResponse(string Secret, string OtpAuthUri, string QrPngBase64);
 
+/// <summary>Re-authentication for TOTP enrolment: the current password's auth key, so a stolen session cannot bind its own authenticator.</summary>
+public sealed record TotpEnrollRequest(byte[] CurrentAuthKey);
+
 public sealed record TotpConfirmRequest(string Code);
 
 public sealed record OwnKeyBundleResponse(Guid UserId, KdfParametersDto Kdf, byte[] SigningPublicKey, byte[] EncryptionPublicKey, byte[] PasswordWrappedPrivateKeys, byte[] RecoveryWrappedPrivateKeys);

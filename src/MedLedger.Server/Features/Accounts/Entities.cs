@@ -52,6 +52,10 @@ public sealed class UserAccount
     /// <summary>Highest TOTP time step accepted; a code for this step or earlier is a replay.</summary>
     public long TotpLastStep { get; set; }
 
+    /// <summary>Start of the current hour-long window of recovery starts, and how many began in it (the per-account limit).</summary>
+    public DateTimeOffset? RecoveryWindowStartedAt { get; set; }
+    public int RecoveryStartsInWindow { get; set; }
+
     public int FailedAttempts { get; set; }
     public DateTimeOffset? LockedUntil { get; set; }
     public DateTimeOffset CreatedAt { get; set; }

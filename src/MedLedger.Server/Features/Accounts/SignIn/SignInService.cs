@@ -81,7 +81,7 @@ public sealed class SignInService(
             await SendSignInCodeAsync(challenge, user, ct);
             sent = true;
         }
-        IReadOnlyList<OtpMethod> methods = user.TotpEnabled ? [OtpMethod.Totp, OtpMethod.Email] : [OtpMethod.Email];
+        IReadOnlyList<OtpMethod> methods = !user.TotpEnabled ? [OtpMethod.Email] : EmailCodeRefused(user) ? [OtpMethod.Totp] : [OtpMethod.Totp, OtpMethod.Email];
         return new LoginChallengeResponse(ticket, methods, challenge.ExpiresAt, sent);
     }
 
@@ -90,8 +90,16 @@ public sealed class SignInService(
         var challenge = await FindChallengeAsync(r.Ticket, ct);
         var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == challenge.UserId, ct);
         attempts.EnsureNotLocked(user);
+        if (EmailCodeRefused(user))
+        {
+            throw ProblemException.Conflict(TotpOnly);
+        }
         await SendSignInCodeAsync(challenge, user, ct);
     }
+
+    private const string TotpOnly = "This account signs in with its authenticator app; emailed codes are not accepted once one is enrolled.";
+
+    private bool EmailCodeRefused(UserAccount user) => user.TotpEnabled && _o.TotpReplacesEmailCode;
 
     private Task SendSignInCodeAsync(LoginChallenge challenge, UserAccount user, CancellationToken ct) =>
         emailCodes.SendAsync(challenge, user, "Your MedLedger sign-in code",
@@ -127,6 +135,10 @@ public sealed class SignInService(
                 }
                 break;
             case OtpMethod.Email:
+                if (EmailCodeRefused(user))
+                {
+                    throw ProblemException.Invalid("method", TotpOnly);
+                }
                 if (challenge.EmailCodeHash is null || challenge.EmailCodeExpiresAt is null)
                 {
                     throw ProblemException.Invalid("method", "No emailed code was requested for this sign-in.");
@@ -151,6 +163,7 @@ public sealed class SignInService(
         {
             throw ProblemException.Unauthorized("This sign-in was already completed; start again.");
         }
+        await emailCodes.WithdrawAsync(challenge.Id, ct);
         await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.FailedAttempts, 0), ct);
         var tokens = await sessions.IssueAsync(user.Id, Guid.NewGuid(), ct);
         await events.RecordAsync(SecurityEventKind.LoginSucceeded, user.Id, user.Id, $"method={r.Method}", ct);

@@ -76,6 +76,8 @@ export interface RecoveryBundle {
   recoveryWrappedPrivateKeys: string;
   recoveryTicket: string;
   expiresAt: string;
+  /** Signed into the new password material (with the single-use completion ticket it belongs to). */
+  nonce: string;
 }
 
 /** The client-side password rule: the server never sees the password, so it cannot enforce one. */
@@ -271,8 +273,11 @@ export async function changeAccountPassword(userId: string, currentPassword: str
     const update = await rewrapUnderNewPassword(stored, keys, newPassword);
     update.kek.fill(0);
     const wrap = wrapToBytes(update.stored.passwordWrap);
-    const signature = await sign(keys.signing.privateKey, passwordMaterialBytes(PASSWORD_CHANGE_TAG, own.userId, update.authKey, update.stored.password, wrap));
+    // A fresh single-use nonce from the server goes into the signature: the request cannot be replayed.
+    const { nonce } = await api.post<{ nonce: string }>('/api/auth/password/nonce');
+    const signature = await sign(keys.signing.privateKey, passwordMaterialBytes(PASSWORD_CHANGE_TAG, own.userId, nonce, update.authKey, update.stored.password, wrap));
     await api.post<void>('/api/auth/password', {
+      nonce,
       currentAuthKey: toBase64(current.authKey),
       newAuthKey: toBase64(update.authKey),
       newKdf: kdfToWire(update.stored.password),
@@ -316,7 +321,7 @@ export async function completeRecovery(bundle: RecoveryBundle, recoveryCode: str
   const update = await recoverWithCode(stored, recoveryCode, newPassword);
   try {
     const wrap = wrapToBytes(update.stored.passwordWrap);
-    const signature = await sign(update.keys.signing.privateKey, passwordMaterialBytes(RECOVERY_TAG, bundle.userId, update.authKey, update.stored.password, wrap));
+    const signature = await sign(update.keys.signing.privateKey, passwordMaterialBytes(RECOVERY_TAG, bundle.userId, bundle.nonce, update.authKey, update.stored.password, wrap));
     await api.post<void>(
       '/api/auth/recovery/complete',
       {

@@ -37,7 +37,8 @@ public static class AccountEndpoints
         auth.MapPost("/login/verify", VerifyCode).AllowAnonymous().WithSummary("Complete sign-in with a one-time code and receive session tokens").ProducesProblems(401, 410, 422);
         auth.MapPost("/refresh", Refresh).AllowAnonymous().WithSummary("Exchange a refresh token for new session tokens").ProducesProblems(401, 403, 422);
         auth.MapPost("/logout", Logout).RequireAuthorization().WithSummary("Revoke the current session");
-        auth.MapPost("/password", ChangePassword).RequireAuthorization().WithSummary("Change the password with new signed key material; other sessions are revoked").ProducesProblems(404, 409, 422);
+        auth.MapPost("/password/nonce", PasswordChangeNonce).RequireAuthorization().WithSummary("A single-use nonce (minutes) to sign into one password change");
+        auth.MapPost("/password", ChangePassword).RequireAuthorization().WithSummary("Change the password with new key material signed over a fresh nonce; other sessions are revoked").ProducesProblems(401, 404, 409, 422, 429);
         auth.MapPost("/recovery/start", StartRecovery).AllowAnonymous().WithSummary("Start account recovery: email a code and return a ticket").ProducesProblems(409, 422);
         auth.MapPost("/recovery/verify", VerifyRecovery).AllowAnonymous().WithSummary("Check the emailed recovery code and receive the recovery-wrapped keys").ProducesProblems(401, 403, 404, 422);
         auth.MapPost("/recovery/complete", CompleteRecovery).AllowAnonymous().WithSummary("Set a new password with the recovery ticket; every session is revoked").ProducesProblems(401, 403, 404, 409, 422);
@@ -81,6 +82,8 @@ public static class AccountEndpoints
         await s.LogoutAsync(caller, ct);
         return TypedResults.NoContent();
     }
+
+    private static Task<PasswordChangeNonceResponse> PasswordChangeNonce(Caller caller, PasswordChangeService s, CancellationToken ct) => s.IssueNonceAsync(caller.Id, ct);
 
     private static async Task<NoContent> ChangePassword(ChangePasswordRequest r, Caller caller, PasswordChangeService s, CancellationToken ct)
     {

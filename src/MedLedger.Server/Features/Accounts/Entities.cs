@@ -110,6 +110,8 @@ public enum ChallengePurpose
     Recovery,
     /// <summary>Account recovery step two: emailed code accepted, waiting for the new password material signed with the recovered keys.</summary>
     RecoveryCompletion,
+    /// <summary>A password-change nonce: the challenge id is the nonce the new material is signed over; spent by one attempt.</summary>
+    PasswordChange,
 }
 
 /// <summary>The state between login step one (credential) and step two (one-time code); also the recovery tickets.</summary>

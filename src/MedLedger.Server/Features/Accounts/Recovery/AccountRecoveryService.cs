@@ -147,7 +147,7 @@ public sealed class AccountRecoveryService(
         db.LoginChallenges.Add(completion);
         await db.SaveChangesAsync(ct);
         return new RecoveryBundleResponse(user.Id, new KdfParametersDto(user.KdfAlgorithm, user.KdfIterations, user.KdfSalt),
-            keys.SigningPublicKey, keys.EncryptionPublicKey, keys.RecoveryWrappedPrivateKeys, recoveryTicket, completion.ExpiresAt);
+            keys.SigningPublicKey, keys.EncryptionPublicKey, keys.RecoveryWrappedPrivateKeys, recoveryTicket, completion.ExpiresAt, NewPasswordMaterial.NonceOf(completion.Id));
     }
 
     /// <summary>
@@ -172,7 +172,7 @@ public sealed class AccountRecoveryService(
         var user = await db.Users.FirstAsync(u => u.Id == challenge.UserId, ct);
         AccountRules.EnsureNotSuspended(user);
         var keys = await db.KeyBundles.FirstOrDefaultAsync(k => k.UserId == user.Id, ct) ?? throw ProblemException.NotFound("Key bundle");
-        if (!NewPasswordMaterial.IsSignedBy(keys, ProtocolTags.Recovery, user.Id, r.NewAuthKey, r.NewKdf, r.NewPasswordWrappedPrivateKeys, r.Signature))
+        if (!NewPasswordMaterial.IsSignedBy(keys, ProtocolTags.Recovery, user.Id, NewPasswordMaterial.NonceOf(challenge.Id), r.NewAuthKey, r.NewKdf, r.NewPasswordWrappedPrivateKeys, r.Signature))
         {
             await ConsumeAsync(challenge.Id, now, ct);
             await events.RecordAsync(SecurityEventKind.AccessDenied, user.Id, user.Id, "recovery: signature does not verify", ct);

@@ -208,6 +208,12 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.Property<Guid?>("OrganizationId")
                         .HasColumnType("uuid");
 
+                    b.Property<int>("RecoveryStartsInWindow")
+                        .HasColumnType("integer");
+
+                    b.Property<long?>("RecoveryWindowStartedAt")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("Role")
                         .IsRequired()
                         .HasMaxLength(32)

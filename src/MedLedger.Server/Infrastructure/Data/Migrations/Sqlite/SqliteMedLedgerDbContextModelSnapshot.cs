@@ -203,6 +203,12 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     b.Property<Guid?>("OrganizationId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("RecoveryStartsInWindow")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("RecoveryWindowStartedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Role")
                         .IsRequired()
                         .HasMaxLength(32)

@@ -402,6 +402,8 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     TotpSecret = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     TotpEnabled = table.Column<bool>(type: "boolean", nullable: false),
                     TotpLastStep = table.Column<long>(type: "bigint", nullable: false),
+                    RecoveryWindowStartedAt = table.Column<long>(type: "bigint", nullable: true),
+                    RecoveryStartsInWindow = table.Column<int>(type: "integer", nullable: false),
                     FailedAttempts = table.Column<int>(type: "integer", nullable: false),
                     LockedUntil = table.Column<long>(type: "bigint", nullable: true),
                     CreatedAt = table.Column<long>(type: "bigint", nullable: false),

@@ -401,6 +401,8 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     TotpSecret = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     TotpEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
                     TotpLastStep = table.Column<long>(type: "INTEGER", nullable: false),
+                    RecoveryWindowStartedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    RecoveryStartsInWindow = table.Column<int>(type: "INTEGER", nullable: false),
                     FailedAttempts = table.Column<int>(type: "INTEGER", nullable: false),
                     LockedUntil = table.Column<long>(type: "INTEGER", nullable: true),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),

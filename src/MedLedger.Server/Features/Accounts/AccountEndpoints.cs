@@ -12,6 +12,7 @@ public static class AccountEndpoints
     {
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => ServerSecrets.LoadOrCreate(sp.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory));
+        services.AddSingleton<HubTickets>();
         services.AddScoped<AccountDirectory>();
         services.AddScoped<LoginAttempts>();
         services.AddScoped<EmailCodeSender>();
@@ -36,6 +37,7 @@ public static class AccountEndpoints
         auth.MapPost("/login/email-code", SendEmailCode).AllowAnonymous().WithSummary("Email a one-time code for an open sign-in challenge").ProducesProblems(401, 409, 422);
         auth.MapPost("/login/verify", VerifyCode).AllowAnonymous().WithSummary("Complete sign-in with a one-time code and receive session tokens").ProducesProblems(401, 410, 422);
         auth.MapPost("/refresh", Refresh).AllowAnonymous().WithSummary("Exchange a refresh token for new session tokens").ProducesProblems(401, 403, 422);
+        auth.MapPost("/hub-ticket", HubTicket).RequireAuthorization().WithSummary("A single-use ticket (30 s) to open a live hub connection with ?access_token=, instead of the bearer token in a URL");
         auth.MapPost("/logout", Logout).RequireAuthorization().WithSummary("Revoke the current session");
         auth.MapPost("/password/nonce", PasswordChangeNonce).RequireAuthorization().WithSummary("A single-use nonce (minutes) to sign into one password change");
         auth.MapPost("/password", ChangePassword).RequireAuthorization().WithSummary("Change the password with new key material signed over a fresh nonce; other sessions are revoked").ProducesProblems(401, 404, 409, 422, 429);
@@ -76,6 +78,12 @@ public static class AccountEndpoints
     private static Task<TokenResponse> VerifyCode(VerifyOtpRequest r, SignInService s, CancellationToken ct) => s.VerifyOtpAsync(r, ct);
 
     private static Task<TokenResponse> Refresh(RefreshRequest r, SessionService s, CancellationToken ct) => s.RefreshAsync(r, ct);
+
+    private static HubTicketResponse HubTicket(Caller caller, HubTickets tickets)
+    {
+        var (ticket, expiresAt) = tickets.Issue(caller.SessionId);
+        return new HubTicketResponse(ticket, expiresAt);
+    }
 
     private static async Task<NoContent> Logout(Caller caller, SessionService s, CancellationToken ct)
     {

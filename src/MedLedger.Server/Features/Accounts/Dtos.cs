@@ -49,6 +49,9 @@ public sealed record TokenResponse(string AccessToken, DateTimeOffset AccessToke
 
 public sealed record RefreshRequest(string RefreshToken);
 
+/// <summary>A single-use credential for the next hub connection (?access_token=), valid for seconds.</summary>
+public sealed record HubTicketResponse(string Ticket, DateTimeOffset ExpiresAt);
+
 public sealed record MeResponse(Guid Id, string Email, Role Role, VerificationStatus Verification, string? VerificationReason, Guid? OrganizationId, bool TotpEnabled, bool CanAct, string? CannotActReason);
 
 public sealed record TotpEnrollmentResponse(string Secret, string OtpAuthUri, string QrPngBase64);

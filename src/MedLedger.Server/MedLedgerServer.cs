@@ -128,6 +128,7 @@ public static class MedLedgerServer
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<Infrastructure.Http.ApiResponseHeaders>();
         app.UseMiddleware<RequestSizeLimitMiddleware>();
         app.UseWebApp();
         app.UseRateLimiter();

@@ -129,6 +129,27 @@ public sealed class LoginChallenge
     public Guid ConcurrencyStamp { get; set; } = Guid.NewGuid();
 }
 
+/// <summary>
+/// Failed sign-ins for an email that has no account, keyed by an HMAC of the normalized address under the server's
+/// prelogin key (the address itself is not stored): unknown emails lock out exactly like accounts, so a 429 does not
+/// tell who is registered.
+/// </summary>
+public sealed class UnknownEmailAttempts
+{
+    public required byte[] EmailKey { get; set; }
+    public int FailedAttempts { get; set; }
+    public DateTimeOffset? LockedUntil { get; set; }
+}
+
+internal sealed class UnknownEmailAttemptsConfiguration : IEntityTypeConfiguration<UnknownEmailAttempts>
+{
+    public void Configure(EntityTypeBuilder<UnknownEmailAttempts> b)
+    {
+        b.ToTable("unknown_email_attempts");
+        b.HasKey(x => x.EmailKey);
+    }
+}
+
 internal sealed class UserAccountConfiguration : IEntityTypeConfiguration<UserAccount>
 {
     public void Configure(EntityTypeBuilder<UserAccount> b)

@@ -51,8 +51,12 @@ public sealed class SignInService(
         var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Email == email, ct);
         if (user is null)
         {
-            // Spend the same time as a real check so response timing does not reveal registration.
+            // The same steps as a wrong key for a real account (lockout check, slow hash, counted failure that locks at
+            // the same limit), so neither the answers nor their timing reveal registration (bench: macro enumeration).
+            var emailKey = HMACSHA256.HashData(secrets.PreloginKey, Encoding.UTF8.GetBytes("unknown-email-lockout\n" + email));
+            await attempts.EnsureUnknownEmailNotLockedAsync(emailKey, ct);
             AccountRules.HashAuthKey(r.AuthKey, secrets.PreloginKey[..16], _o.ServerHashIterations);
+            await attempts.RegisterUnknownEmailFailureAsync(emailKey, ct);
             throw ProblemException.Unauthorized("The email or password is wrong.");
         }
         attempts.EnsureNotLocked(user);

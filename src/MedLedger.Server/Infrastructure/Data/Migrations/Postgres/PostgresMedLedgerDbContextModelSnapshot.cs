@@ -151,6 +151,22 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.ToTable("sessions", (string)null);
                 });
 
+            modelBuilder.Entity("MedLedger.Server.Features.Accounts.UnknownEmailAttempts", b =>
+                {
+                    b.Property<byte[]>("EmailKey")
+                        .HasColumnType("bytea");
+
+                    b.Property<int>("FailedAttempts")
+                        .HasColumnType("integer");
+
+                    b.Property<long?>("LockedUntil")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("EmailKey");
+
+                    b.ToTable("unknown_email_attempts", (string)null);
+                });
+
             modelBuilder.Entity("MedLedger.Server.Features.Accounts.UserAccount", b =>
                 {
                     b.Property<Guid>("Id")

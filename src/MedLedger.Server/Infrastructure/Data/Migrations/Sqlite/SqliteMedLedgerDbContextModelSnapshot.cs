@@ -146,6 +146,22 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     b.ToTable("sessions", (string)null);
                 });
 
+            modelBuilder.Entity("MedLedger.Server.Features.Accounts.UnknownEmailAttempts", b =>
+                {
+                    b.Property<byte[]>("EmailKey")
+                        .HasColumnType("BLOB");
+
+                    b.Property<int>("FailedAttempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LockedUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("EmailKey");
+
+                    b.ToTable("unknown_email_attempts", (string)null);
+                });
+
             modelBuilder.Entity("MedLedger.Server.Features.Accounts.UserAccount", b =>
                 {
                     b.Property<Guid>("Id")

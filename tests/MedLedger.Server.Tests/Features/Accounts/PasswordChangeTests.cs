@@ -176,6 +176,7 @@ public sealed class PasswordChangeTests : CredentialTestBase
         Assert.Equal(HttpStatusCode.Unauthorized, res.StatusCode);
         await res.Problem();
         AssertUnchanged(before, await SnapshotAsync(a.Id));
+    }
 
     [Fact]
     public async Task A_captured_password_change_cannot_be_replayed()

@@ -72,8 +72,8 @@ public abstract class TotpFlows : HttpUserTestBase
     public async Task Totp_enrolment_needs_the_current_password()
     {
         var patient = await Users.LoginWithEmailCodeAsync(await Users.RegisterAsync(Role.Patient));
-        var missing = await patient.Api.PostJson("/api/auth/totp/enroll", new { });
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, missing.StatusCode);
+        var malformed = await patient.Api.PostJson("/api/auth/totp/enroll", new TotpEnrollRequest(new byte[5]));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, malformed.StatusCode);
         var wrongKey = patient.AuthKey.ToArray();
         wrongKey[0] ^= 1;
         var wrong = await patient.Api.PostJson("/api/auth/totp/enroll", new TotpEnrollRequest(wrongKey));

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using MedLedger.Server.Features.Accounts;
 using MedLedger.Server.Infrastructure.Messaging;
 using MedLedger.Server.Tests.Infrastructure;
@@ -94,15 +93,9 @@ public sealed class DevOutboxTests : HttpUserTestBase
 
     private async Task<(HttpStatusCode StatusCode, string Body)> OutboxAsync(string email, IPAddress peer)
     {
-        var ctx = await Host.App.GetTestServer().SendAsync(x =>
-        {
-            x.Request.Method = "POST";
-            x.Request.Path = "/api/dev/outbox";
-            x.Request.ContentType = "application/json";
-            x.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes($$"""{"to":"{{email}}"}"""));
-            x.Connection.RemoteIpAddress = peer;
-        });
-        using var reader = new StreamReader(ctx.Response.Body);
-        return ((HttpStatusCode)ctx.Response.StatusCode, await reader.ReadToEndAsync());
+        // The TestServer handler lets the request carry a peer address, as Kestrel would from the socket.
+        using var http = new HttpClient(Host.App.GetTestServer().CreateHandler(ctx => ctx.Connection.RemoteIpAddress = peer)) { BaseAddress = new Uri("http://localhost") };
+        var res = await http.PostJson("/api/dev/outbox", new { to = email });
+        return (res.StatusCode, await res.Content.ReadAsStringAsync());
     }
 }

@@ -127,7 +127,7 @@ public static class DemoWorld
     {
         var client = new MedLedgerClient(http(), ownsHttp: true);
         await client.LoginWithDevOutboxAsync(email, password, ct);
-        var enrolment = await client.BeginTotpEnrollmentAsync(ct);
+        var enrolment = await client.BeginTotpEnrollmentAsync(password, ct);
         await client.ConfirmTotpAsync(new Totp(Base32Encoding.ToBytes(enrolment.Secret)).ComputeTotp(), ct);
         return (client, enrolment.Secret);
     }

@@ -102,8 +102,16 @@ public sealed partial class MedLedgerClient
         return tokens.User;
     }
 
-    public Task<TotpEnrollment> BeginTotpEnrollmentAsync(CancellationToken ct = default) =>
-        SendAsync<TotpEnrollment>(HttpMethod.Post, "/api/auth/totp/enroll", null, authorize: true, ct);
+    /// <summary>Begins authenticator enrolment, re-authenticated with the current password (only its derived auth key is sent).</summary>
+    public async Task<TotpEnrollment> BeginTotpEnrollmentAsync(string currentPassword, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(currentPassword);
+        var own = await SendAsync<OwnKeyBundle>(HttpMethod.Get, "/api/me/keys", null, authorize: true, ct);
+        var parameters = ToEncryptedBundle(own).PasswordParameters;
+        var derived = await Task.Run(() => PasswordKeys.Derive(currentPassword, parameters), ct);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(derived.KeyEncryptionKey);
+        return await SendAsync<TotpEnrollment>(HttpMethod.Post, "/api/auth/totp/enroll", new { currentAuthKey = derived.AuthenticationKey }, authorize: true, ct);
+    }
 
     public Task ConfirmTotpAsync(string code, CancellationToken ct = default) =>
         SendAsync<object?>(HttpMethod.Post, "/api/auth/totp/confirm", new { code }, authorize: true, ct);
@@ -142,7 +150,10 @@ public sealed partial class MedLedgerClient
 // ---- password change and account recovery ----
 
 /// <summary>Wire shape of POST /api/auth/password (all derived on this device; the server never sees a password or a private key).</summary>
-public sealed record ChangePasswordRequest(byte[] CurrentAuthKey, byte[] NewAuthKey, KdfParameters NewKdf, byte[] NewPasswordWrappedPrivateKeys, byte[] Signature);
+public sealed record ChangePasswordRequest(byte[] CurrentAuthKey, byte[] NewAuthKey, KdfParameters NewKdf, byte[] NewPasswordWrappedPrivateKeys, byte[] Signature, string Nonce);
+
+/// <summary>Answer to POST /api/auth/password/nonce: the single-use value one password change signs over.</summary>
+public sealed record PasswordChangeNonce(string Nonce, DateTimeOffset ExpiresAt);
 
 /// <summary>Answer to POST /api/auth/recovery/start. The same for registered and unknown emails.</summary>
 public sealed record RecoveryStart(string Ticket);
@@ -152,7 +163,7 @@ public sealed record RecoveryStart(string Ticket);
 /// single-use ticket for <see cref="MedLedgerClient.CompleteRecoveryAsync(AccountRecoveryBundle, string, string, CancellationToken)"/>.
 /// </summary>
 public sealed record AccountRecoveryBundle(Guid UserId, KdfParameters Kdf, byte[] SigningPublicKey, byte[] EncryptionPublicKey, byte[] RecoveryWrappedPrivateKeys,
-    string RecoveryTicket, DateTimeOffset ExpiresAt);
+    string RecoveryTicket, DateTimeOffset ExpiresAt, string Nonce);
 
 /// <summary>Wire shape of POST /api/auth/recovery/complete.</summary>
 public sealed record RecoveryCompleteRequest(string RecoveryTicket, byte[] NewAuthKey, KdfParameters NewKdf, byte[] NewPasswordWrappedPrivateKeys, byte[] Signature);
@@ -162,9 +173,13 @@ public sealed partial class MedLedgerClient
     public const string PasswordChangeTag = ProtocolTags.PasswordChange;
     public const string RecoveryTag = ProtocolTags.Recovery;
 
-    /// <summary>The bytes signed for a password change or recovery; the layout is <see cref="PasswordMaterial.SignedBytes(string, Guid, byte[], PasswordParameters, byte[])"/>.</summary>
-    public static byte[] PasswordMaterialBytes(string tag, Guid userId, byte[] newAuthKey, PasswordParameters kdf, byte[] newPasswordWrappedPrivateKeys) =>
-        PasswordMaterial.SignedBytes(tag, userId, newAuthKey, kdf, newPasswordWrappedPrivateKeys);
+    /// <summary>The bytes signed for a password change or recovery; the layout is <see cref="PasswordMaterial.SignedBytes(string, Guid, string, byte[], PasswordParameters, byte[])"/>.</summary>
+    public static byte[] PasswordMaterialBytes(string tag, Guid userId, string nonce, byte[] newAuthKey, PasswordParameters kdf, byte[] newPasswordWrappedPrivateKeys) =>
+        PasswordMaterial.SignedBytes(tag, userId, nonce, newAuthKey, kdf, newPasswordWrappedPrivateKeys);
+
+    /// <summary>A single-use nonce for one password change (the signature binds it, so the request cannot be replayed).</summary>
+    public Task<PasswordChangeNonce> PasswordChangeNonceAsync(CancellationToken ct = default) =>
+        SendAsync<PasswordChangeNonce>(HttpMethod.Post, "/api/auth/password/nonce", null, authorize: true, ct);
 
     /// <summary>
     /// Changes the signed-in user's password: unwraps the stored bundle with the current password (a wrong one throws
@@ -195,9 +210,10 @@ public sealed partial class MedLedgerClient
         }, ct);
         var wrap = update.Stored.PasswordWrap.ToBytes();
         var kdf = update.Stored.PasswordParameters;
-        var signature = Signatures.Sign(keys.Signing.PrivateKey, PasswordMaterialBytes(PasswordChangeTag, own.UserId, update.AuthenticationKey, kdf, wrap));
+        var nonce = (await PasswordChangeNonceAsync(ct)).Nonce;
+        var signature = Signatures.Sign(keys.Signing.PrivateKey, PasswordMaterialBytes(PasswordChangeTag, own.UserId, nonce, update.AuthenticationKey, kdf, wrap));
         await SendAsync<object?>(HttpMethod.Post, "/api/auth/password",
-            new ChangePasswordRequest(current, update.AuthenticationKey, Kdf(kdf), wrap, signature), authorize: true, ct);
+            new ChangePasswordRequest(current, update.AuthenticationKey, Kdf(kdf), wrap, signature, nonce), authorize: true, ct);
     }
 
     /// <summary>Recovery step one: asks the server to email a 6-digit code. Unknown emails get a ticket too (and no email).</summary>
@@ -242,7 +258,7 @@ public sealed partial class MedLedgerClient
             (KeyVault.UnlockWithRecoveryCode(stored, recoveryCode), KeyVault.RecoverWithCode(stored, recoveryCode, newPassword)), ct);
         var wrap = update.Stored.PasswordWrap.ToBytes();
         var kdf = update.Stored.PasswordParameters;
-        var signature = Signatures.Sign(keys.Signing.PrivateKey, PasswordMaterialBytes(RecoveryTag, bundle.UserId, update.AuthenticationKey, kdf, wrap));
+        var signature = Signatures.Sign(keys.Signing.PrivateKey, PasswordMaterialBytes(RecoveryTag, bundle.UserId, bundle.Nonce, update.AuthenticationKey, kdf, wrap));
         await SendAsync<object?>(HttpMethod.Post, "/api/auth/recovery/complete",
             new RecoveryCompleteRequest(bundle.RecoveryTicket, update.AuthenticationKey, Kdf(kdf), wrap, signature), authorize: false, ct);
         return bundle.UserId;

@@ -9,10 +9,10 @@ public sealed partial class MedLedgerClient
 {
     /// <summary>
     /// Demo and test only: messages the server's local outbox holds for an address, newest first.
-    /// The endpoint exists only on a server started with --demo; a real server mails the code instead.
+    /// The endpoint exists only on a server started with --demo and answers only loopback callers; a real server mails the code instead.
     /// </summary>
     public Task<IReadOnlyList<DevOutboxMessage>> ReadDevOutboxAsync(string email, CancellationToken ct = default) =>
-        SendAsync<IReadOnlyList<DevOutboxMessage>>(HttpMethod.Get, $"/api/dev/outbox?to={Uri.EscapeDataString(email)}", null, authorize: false, ct);
+        SendAsync<IReadOnlyList<DevOutboxMessage>>(HttpMethod.Post, "/api/dev/outbox", new { to = email }, authorize: false, ct);
 
     /// <summary>The 6-digit code in a sign-in or recovery message.</summary>
     public static string CodeIn(DevOutboxMessage message)

@@ -7,11 +7,14 @@ namespace MedLedger.Crypto;
 /// </summary>
 public static class ProtocolTags
 {
-    /// <summary>Signed password change: canonical(tag, userId, newAuthKey, kdf algorithm, iterations, salt, new password wrap).</summary>
-    public const string PasswordChange = "medledger/v1/password-change";
+    /// <summary>
+    /// Signed password change: canonical(tag, userId, server nonce, newAuthKey, kdf algorithm, iterations, salt, new
+    /// password wrap). v2 added the single-use server nonce, so a captured signature cannot be replayed.
+    /// </summary>
+    public const string PasswordChange = "medledger/v2/password-change";
 
     /// <summary>Signed account recovery: same layout as <see cref="PasswordChange"/>, different tag.</summary>
-    public const string Recovery = "medledger/v1/recovery";
+    public const string Recovery = "medledger/v2/recovery";
 
     /// <summary>Sealed-secret purpose of a hospital's emergency private key sealed to one of its doctors.</summary>
     public const string HospitalEmergencyKey = "medledger/v1/hospital-emergency-key";

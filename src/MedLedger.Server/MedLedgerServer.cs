@@ -59,7 +59,7 @@ public static class MedLedgerServer
         {
             var m = sp.GetRequiredService<IOptions<MessagingOptions>>().Value;
             return m.SmtpHost is null
-                ? new OutboxMessageSender(sp.GetRequiredService<IOptions<StorageOptions>>())
+                ? new OutboxMessageSender(sp.GetRequiredService<IOptions<StorageOptions>>(), sp.GetRequiredService<TimeProvider>())
                 : new SmtpMessageSender(sp.GetRequiredService<IOptions<MessagingOptions>>());
         });
         services.AddSingleton(sp => new FileBlobStore(Path.Combine(sp.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory, "blobs")));
@@ -128,6 +128,7 @@ public static class MedLedgerServer
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<Infrastructure.Http.ApiResponseHeaders>();
         app.UseMiddleware<RequestSizeLimitMiddleware>();
         app.UseWebApp();
         app.UseRateLimiter();

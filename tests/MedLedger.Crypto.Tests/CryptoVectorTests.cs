@@ -151,13 +151,16 @@ public class CryptoVectorTests
         var m = FileVectors["protocol"]!["passwordMaterial"]!;
         var kdf = new PasswordParameters((string)m["algorithm"]!, (int)m["iterations"]!, Hex(m["salt"]));
         var userId = Guid.Parse((string)m["userId"]!);
-        var change = PasswordMaterial.SignedBytes(ProtocolTags.PasswordChange, userId, Hex(m["newAuthKey"]), kdf, Hex(m["newPasswordWrap"]));
-        var recovery = PasswordMaterial.SignedBytes(ProtocolTags.Recovery, userId, Hex(m["newAuthKey"]), kdf, Hex(m["newPasswordWrap"]));
+        var nonce = (string)m["nonce"]!;
+        var change = PasswordMaterial.SignedBytes(ProtocolTags.PasswordChange, userId, nonce, Hex(m["newAuthKey"]), kdf, Hex(m["newPasswordWrap"]));
+        var recovery = PasswordMaterial.SignedBytes(ProtocolTags.Recovery, userId, nonce, Hex(m["newAuthKey"]), kdf, Hex(m["newPasswordWrap"]));
         Assert.Equal(Hex(m["passwordChangeSignedBytes"]), change);
         Assert.Equal(Hex(m["recoverySignedBytes"]), recovery);
         // Same fields, different tag: a password-change signature can never pass as a recovery one.
         Assert.Equal(change.AsSpan(4 + ProtocolTags.PasswordChange.Length).ToArray(), recovery.AsSpan(4 + ProtocolTags.Recovery.Length).ToArray());
         Assert.NotEqual(change, recovery);
+        // Same material under another server nonce: a signature for one attempt is no good for the next.
+        Assert.NotEqual(change, PasswordMaterial.SignedBytes(ProtocolTags.PasswordChange, userId, nonce + "0", Hex(m["newAuthKey"]), kdf, Hex(m["newPasswordWrap"])));
     }
 
     [Fact]

@@ -264,6 +264,7 @@ internal static class CryptoVectors
         var newAuthKey = Seq(0x50, 32);
         var kdf = new PasswordParameters(PasswordParameters.Pbkdf2Sha256, PasswordParameters.MinimumIterations, Seq(0x70, 16));
         var newPasswordWrap = Seq(0x90, 92);
+        const string nonce = "3f2a9c4e5b6d4e7f8a9b0c1d2e3f4a5b";
         const string hospitalId = "0b9e8f7a-6c5d-4e3f-9a2b-1c0d9e8f7a6b";
         // Items are given unsorted (as a client may hold them): the hash is over the ordinal sort.
         (string Kind, string[] Items)[] scopes =
@@ -319,13 +320,14 @@ internal static class CryptoVectors
             ["passwordMaterial"] = new JsonObject
             {
                 ["userId"] = userId.ToString(),
+                ["nonce"] = nonce,
                 ["newAuthKey"] = X(newAuthKey),
                 ["algorithm"] = kdf.Algorithm,
                 ["iterations"] = kdf.Iterations,
                 ["salt"] = X(kdf.Salt),
                 ["newPasswordWrap"] = X(newPasswordWrap),
-                ["passwordChangeSignedBytes"] = X(PasswordMaterial.SignedBytes(ProtocolTags.PasswordChange, userId, newAuthKey, kdf, newPasswordWrap)),
-                ["recoverySignedBytes"] = X(PasswordMaterial.SignedBytes(ProtocolTags.Recovery, userId, newAuthKey, kdf, newPasswordWrap)),
+                ["passwordChangeSignedBytes"] = X(PasswordMaterial.SignedBytes(ProtocolTags.PasswordChange, userId, nonce, newAuthKey, kdf, newPasswordWrap)),
+                ["recoverySignedBytes"] = X(PasswordMaterial.SignedBytes(ProtocolTags.Recovery, userId, nonce, newAuthKey, kdf, newPasswordWrap)),
             },
             ["hospitalEmergencyKey"] = new JsonObject
             {

@@ -64,6 +64,11 @@ public sealed class AuthBrowserTests(BrowserWorld world)
         await page.GetByRole(AriaRole.Link, new() { Name = "Account", Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your account" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByLabel("Key fingerprint")).ToHaveTextAsync(new Regex("^([0-9A-Z]{4} ){7}[0-9A-Z]{4}$"));
+        // Enrolment re-authenticates: a wrong password is refused on the device, the right one lets it begin.
+        await page.GetByLabel("Your password, to confirm it is you").FillAsync(account.Password + "x");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Set up an authenticator app" }).ClickAsync();
+        await Assertions.Expect(Alert(page)).ToContainTextAsync("The current password is wrong");
+        await page.GetByLabel("Your password, to confirm it is you").FillAsync(account.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Set up an authenticator app" }).ClickAsync();
         var qr = page.GetByRole(AriaRole.Img, new() { Name = "QR code for your authenticator app" });
         await Assertions.Expect(qr).ToBeVisibleAsync();

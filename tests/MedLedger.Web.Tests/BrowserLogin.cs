@@ -113,7 +113,7 @@ public static class BrowserLogin
     }
 
     /// <summary>
-    /// Signs in with an emailed code, read from the demo server's dev outbox (GET /api/dev/outbox), for accounts
+    /// Signs in with an emailed code, read from the demo server's dev outbox (POST /api/dev/outbox, loopback only), for accounts
     /// without TOTP (new accounts) or to test the email path. outboxReader is an anonymous client of the same server.
     /// </summary>
     public static async Task SignInWithEmailCodeAsync(IPage page, string email, string password, MedLedgerClient outboxReader)

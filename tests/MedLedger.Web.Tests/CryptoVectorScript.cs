@@ -308,8 +308,8 @@ async ({ section, vectorsJson, extraJson }) => {
     eq('break-glass reason tag', c.BREAK_GLASS_REASON_TAG, t.breakGlassReason);
     const m = p.passwordMaterial;
     const kdf = { algorithm: m.algorithm, iterations: m.iterations, salt: H(m.salt) };
-    eq('password change signed bytes', hex(c.passwordMaterialBytes(c.PASSWORD_CHANGE_TAG, m.userId, H(m.newAuthKey), kdf, H(m.newPasswordWrap))), m.passwordChangeSignedBytes);
-    eq('recovery signed bytes', hex(c.passwordMaterialBytes(c.RECOVERY_TAG, m.userId, H(m.newAuthKey), kdf, H(m.newPasswordWrap))), m.recoverySignedBytes);
+    eq('password change signed bytes', hex(c.passwordMaterialBytes(c.PASSWORD_CHANGE_TAG, m.userId, m.nonce, H(m.newAuthKey), kdf, H(m.newPasswordWrap))), m.passwordChangeSignedBytes);
+    eq('recovery signed bytes', hex(c.passwordMaterialBytes(c.RECOVERY_TAG, m.userId, m.nonce, H(m.newAuthKey), kdf, H(m.newPasswordWrap))), m.recoverySignedBytes);
     const he = p.hospitalEmergencyKey;
     eq('hospital emergency key sealed-secret info', hex(c.sealedSecretInfo(c.HOSPITAL_EMERGENCY_KEY_PURPOSE, he.context)), he.info);
     for (const s of p.consentScope) {

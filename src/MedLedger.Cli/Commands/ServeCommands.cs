@@ -44,6 +44,9 @@ public static class ServeCommands
         if (demo)
         {
             builder.Configuration["Demo:Enabled"] = "true";
+            // Seeded demo accounts have authenticators whose secrets sit in a local file; scripts and browser tests sign
+            // them in by emailed code from the (loopback-only) dev outbox, so the demo keeps that fallback.
+            builder.Configuration["Auth:TotpReplacesEmailCode"] ??= "false";
         }
         if (urls is not null)
         {

@@ -33,7 +33,7 @@ public sealed class AccountCliTests : IAsyncLifetime
         var client = new MedLedgerClient(new Uri(_demo.Url));
         var registration = await client.RegisterAsync(email, password, Role.Patient);
         await client.LoginWithDevOutboxAsync(email, password);
-        var enrollment = await client.BeginTotpEnrollmentAsync();
+        var enrollment = await client.BeginTotpEnrollmentAsync(password);
         await client.ConfirmTotpAsync(new Totp(Base32Encoding.ToBytes(enrollment.Secret)).ComputeTotp());
         return new Patient(email, registration.RecoveryCode, enrollment.Secret, client);
     }

@@ -85,7 +85,7 @@ public sealed class ErrorHandlingTests : IAsyncLifetime
     {
         await using var host = await TestHost.StartAsync(s => s["Demo:Enabled"] = "false");
         using var c = host.CreateClient();
-        Assert.Equal(HttpStatusCode.NotFound, (await c.GetAsync("/api/dev/outbox?to=a@example.org")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await c.PostJson("/api/dev/outbox", new { to = "a@example.org" })).StatusCode);
     }
 
     [Fact]

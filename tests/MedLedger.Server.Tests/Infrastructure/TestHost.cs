@@ -78,6 +78,8 @@ public sealed class TestHost : IAsyncDisposable
         MedLedgerServer.ConfigureServices(builder);
         var clock = new TestClock();
         builder.Services.AddSingleton<TimeProvider>(clock);
+        // TestServer requests have no peer address; Kestrel on localhost would give loopback. A test that sets its own keeps it.
+        builder.Services.AddSingleton<IStartupFilter, LoopbackPeerStartupFilter>();
         services?.Invoke(builder.Services);
         var app = builder.Build();
         MedLedgerServer.Configure(app);
@@ -97,6 +99,20 @@ public sealed class TestHost : IAsyncDisposable
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(DataDirectory, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
+}
+
+/// <summary>Gives TestServer requests the loopback peer address a local Kestrel would, unless the test set one.</summary>
+internal sealed class LoopbackPeerStartupFilter : IStartupFilter
+{
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use((ctx, following) =>
+        {
+            ctx.Connection.RemoteIpAddress ??= System.Net.IPAddress.Loopback;
+            return following(ctx);
+        });
+        next(app);
+    };
 }
 
 /// <summary>Captures every log line so tests can prove secrets never reach the logs.</summary>

@@ -139,7 +139,7 @@ public sealed class TestUsers(TestHost host)
 
     public async Task EnrollTotpAsync(TestUser user)
     {
-        var enrol = await (await user.Api.PostAsync("/api/auth/totp/enroll", null)).Read<TotpEnrollmentResponse>();
+        var enrol = await (await user.Api.PostJson("/api/auth/totp/enroll", new TotpEnrollRequest(user.AuthKey))).Read<TotpEnrollmentResponse>();
         user.TotpSecret = enrol.Secret;
         var code = TotpCode(user, host.Clock.GetUtcNow());
         (await user.Api.PostJson("/api/auth/totp/confirm", new TotpConfirmRequest(code))).EnsureSuccessStatusCode();

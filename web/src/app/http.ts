@@ -78,9 +78,6 @@ async function accessToken(): Promise<string> {
   return (await refresh()).accessToken;
 }
 
-/** The current access token for a SignalR connection (refreshed when close to expiry). */
-export const currentAccessToken = accessToken;
-
 export interface RequestOptions {
   auth?: boolean;
   /** An explicit bearer token (sign-in, before a session exists); no refresh is attempted with it. */

@@ -5,10 +5,10 @@ import { randomBytes, sha256, toHex, type Bytes } from './bytes';
 import { CanonicalWriter } from './canonical';
 import type { PasswordParameters } from './password';
 
-/** Tag of the signed password change (ProtocolTags.PasswordChange). */
-export const PASSWORD_CHANGE_TAG = 'medledger/v1/password-change';
+/** Tag of the signed password change (ProtocolTags.PasswordChange); v2 binds a single-use server nonce. */
+export const PASSWORD_CHANGE_TAG = 'medledger/v2/password-change';
 /** Tag of the signed account recovery: same layout as the password change (ProtocolTags.Recovery). */
-export const RECOVERY_TAG = 'medledger/v1/recovery';
+export const RECOVERY_TAG = 'medledger/v2/recovery';
 /** Sealed-secret purpose of a hospital's emergency private key sealed to its doctors; the context is the hospital id (ProtocolTags.HospitalEmergencyKey). */
 export const HOSPITAL_EMERGENCY_KEY_PURPOSE = 'medledger/v1/hospital-emergency-key';
 /** Tag of the consent-scope hash a consent.grant anchors (ProtocolTags.ConsentScope). */
@@ -27,11 +27,11 @@ export const FACT_KIND_CONSENT_PURPOSE = 'consent-purpose';
 
 /**
  * The bytes signed when setting new password material (PasswordMaterial.SignedBytes):
- * canonical(tag).String(userId).Bytes(newAuthKey).String(algorithm).Int64(iterations).Bytes(salt).Bytes(newPasswordWrap).
- * userId is the lower-case UUID, as C# Guid.ToString() writes it.
+ * canonical(tag).String(userId).String(nonce).Bytes(newAuthKey).String(algorithm).Int64(iterations).Bytes(salt).Bytes(newPasswordWrap).
+ * userId is the lower-case UUID, as C# Guid.ToString() writes it; nonce is the single-use value the server issued.
  */
-export function passwordMaterialBytes(tag: string, userId: string, newAuthKey: Bytes, kdf: PasswordParameters, newPasswordWrap: Bytes): Bytes {
-  return new CanonicalWriter(tag).string(userId).bytes(newAuthKey)
+export function passwordMaterialBytes(tag: string, userId: string, nonce: string, newAuthKey: Bytes, kdf: PasswordParameters, newPasswordWrap: Bytes): Bytes {
+  return new CanonicalWriter(tag).string(userId).string(nonce).bytes(newAuthKey)
     .string(kdf.algorithm).int64(kdf.iterations).bytes(kdf.salt)
     .bytes(newPasswordWrap).toBytes();
 }

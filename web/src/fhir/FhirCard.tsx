@@ -329,6 +329,16 @@ export function downloadName(record: DecryptedRecord): string {
   return `medledger-${record.category.toLowerCase()}-${record.recordId.slice(0, 8)}-v${record.version}.${ext}`;
 }
 
+/**
+ * The type the Blob URL is made with: the author chose the record's content type, and a blob: URL opened in a tab
+ * runs in this app's origin, so only the harmless types above pass; anything else (text/html, image/svg+xml, …)
+ * becomes application/octet-stream and can only be downloaded.
+ */
+export function blobType(contentType: string): string {
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  return Object.hasOwn(EXTENSIONS, type) ? type : 'application/octet-stream';
+}
+
 /** Download (and image preview) through a Blob URL made from the bytes decrypted in this tab; revoked when unmounted. */
 function FileView(props: { record: DecryptedRecord }) {
   const { record } = props;
@@ -336,7 +346,7 @@ function FileView(props: { record: DecryptedRecord }) {
   const isImage = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'].includes(type);
   const [url, setUrl] = useState<string | null>(null);
   useEffect(() => {
-    const u = URL.createObjectURL(new Blob([record.content as Uint8Array<ArrayBuffer>], { type: record.contentType }));
+    const u = URL.createObjectURL(new Blob([record.content as Uint8Array<ArrayBuffer>], { type: blobType(record.contentType) }));
     setUrl(u);
     return () => URL.revokeObjectURL(u);
   }, [record]);

@@ -76,6 +76,8 @@ export interface RecoveryBundle {
   recoveryWrappedPrivateKeys: string;
   recoveryTicket: string;
   expiresAt: string;
+  /** Signed into the new password material (with the single-use completion ticket it belongs to). */
+  nonce: string;
 }
 
 /** The client-side password rule: the server never sees the password, so it cannot enforce one. */
@@ -211,8 +213,25 @@ export async function register(input: SignupInput): Promise<Registration> {
 
 // ---------- signed-in account ----------
 
-export function beginTotpEnrollment(): Promise<TotpEnrollment> {
-  return api.post<TotpEnrollment>('/api/auth/totp/enroll');
+/**
+ * Begins authenticator enrolment, re-authenticated with the current password (the server wants its auth key, so a
+ * stolen session cannot bind another authenticator). The password is checked here first by unlocking the wrap.
+ */
+export async function beginTotpEnrollment(currentPassword: string): Promise<TotpEnrollment> {
+  const own = await api.get<OwnKeyBundle>('/api/me/keys');
+  const stored = storedFromOwn(own);
+  const current = await derivePasswordKeys(currentPassword, stored.password);
+  try {
+    const keys = await unlockWithKek(stored, current.kek);
+    keys.encryption.privateKey.fill(0);
+    keys.signing.privateKey.fill(0);
+  } catch (e) {
+    if (e instanceof CryptoIntegrityError) throw new WrongCurrentPasswordError();
+    throw e;
+  } finally {
+    current.kek.fill(0);
+  }
+  return api.post<TotpEnrollment>('/api/auth/totp/enroll', { currentAuthKey: toBase64(current.authKey) });
 }
 
 export function confirmTotp(code: string): Promise<void> {
@@ -254,8 +273,11 @@ export async function changeAccountPassword(userId: string, currentPassword: str
     const update = await rewrapUnderNewPassword(stored, keys, newPassword);
     update.kek.fill(0);
     const wrap = wrapToBytes(update.stored.passwordWrap);
-    const signature = await sign(keys.signing.privateKey, passwordMaterialBytes(PASSWORD_CHANGE_TAG, own.userId, update.authKey, update.stored.password, wrap));
+    // A fresh single-use nonce from the server goes into the signature: the request cannot be replayed.
+    const { nonce } = await api.post<{ nonce: string }>('/api/auth/password/nonce');
+    const signature = await sign(keys.signing.privateKey, passwordMaterialBytes(PASSWORD_CHANGE_TAG, own.userId, nonce, update.authKey, update.stored.password, wrap));
     await api.post<void>('/api/auth/password', {
+      nonce,
       currentAuthKey: toBase64(current.authKey),
       newAuthKey: toBase64(update.authKey),
       newKdf: kdfToWire(update.stored.password),
@@ -299,7 +321,7 @@ export async function completeRecovery(bundle: RecoveryBundle, recoveryCode: str
   const update = await recoverWithCode(stored, recoveryCode, newPassword);
   try {
     const wrap = wrapToBytes(update.stored.passwordWrap);
-    const signature = await sign(update.keys.signing.privateKey, passwordMaterialBytes(RECOVERY_TAG, bundle.userId, update.authKey, update.stored.password, wrap));
+    const signature = await sign(update.keys.signing.privateKey, passwordMaterialBytes(RECOVERY_TAG, bundle.userId, bundle.nonce, update.authKey, update.stored.password, wrap));
     await api.post<void>(
       '/api/auth/recovery/complete',
       {

@@ -2,9 +2,9 @@
 // watches: hospital watches are reference-counted, and after any reconnect every watched hospital
 // (and the admin overview) is watched again, because the server forgets groups with the old connection.
 // Pushes carry whole snapshots, so a re-watch is all a reconnecting client needs to be current.
-import { HubConnectionBuilder, HubConnectionState, LogLevel, type HubConnection } from '@microsoft/signalr';
+import { HttpTransportType, HubConnectionBuilder, HubConnectionState, LogLevel, type HubConnection } from '@microsoft/signalr';
 import { effect, signal } from '@preact/signals';
-import { currentAccessToken } from '../app/http';
+import { api } from '../app/http';
 import { session } from '../app/session';
 import type { AdminBedOverview, BedSnapshot, HospitalOccupancy } from './hospitals';
 
@@ -31,9 +31,18 @@ function anyListener(): boolean {
   return hospitalListeners.size > 0 || overviewListeners.size > 0;
 }
 
+/**
+ * A browser cannot put headers on a WebSocket, so the hub's credential travels in the URL. That is a single-use
+ * ticket good for 30 seconds, fetched (with the bearer token in a header) for every connection attempt, never the
+ * bearer token itself. WebSockets without negotiation: the connect request is the only one that carries it.
+ */
+async function hubTicket(): Promise<string> {
+  return (await api.post<{ ticket: string }>('/api/auth/hub-ticket')).ticket;
+}
+
 function build(): HubConnection {
   const c = new HubConnectionBuilder()
-    .withUrl('/hubs/beds', { accessTokenFactory: currentAccessToken })
+    .withUrl('/hubs/beds', { accessTokenFactory: hubTicket, transport: HttpTransportType.WebSockets, skipNegotiation: true })
     // Keep retrying (capped back-off) instead of SignalR's default of giving up after four tries.
     .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => Math.min(30_000, 1_000 * 2 ** Math.min(ctx.previousRetryCount, 5)) })
     // Warnings only: no message payloads in the console.

@@ -12,6 +12,7 @@ public static class AccountEndpoints
     {
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => ServerSecrets.LoadOrCreate(sp.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory));
+        services.AddSingleton<HubTickets>();
         services.AddScoped<AccountDirectory>();
         services.AddScoped<LoginAttempts>();
         services.AddScoped<EmailCodeSender>();
@@ -37,12 +38,14 @@ public static class AccountEndpoints
         auth.MapPost("/login/email-code", SendEmailCode).AllowAnonymous().WithSummary("Email a one-time code for an open sign-in challenge").ProducesProblems(401, 409, 422);
         auth.MapPost("/login/verify", VerifyCode).AllowAnonymous().WithSummary("Complete sign-in with a one-time code and receive session tokens").ProducesProblems(401, 410, 422);
         auth.MapPost("/refresh", Refresh).AllowAnonymous().WithSummary("Exchange a refresh token for new session tokens").ProducesProblems(401, 403, 422);
+        auth.MapPost("/hub-ticket", HubTicket).RequireAuthorization().WithSummary("A single-use ticket (30 s) to open a live hub connection with ?access_token=, instead of the bearer token in a URL");
         auth.MapPost("/logout", Logout).RequireAuthorization().WithSummary("Revoke the current session");
-        auth.MapPost("/password", ChangePassword).RequireAuthorization().WithSummary("Change the password with new signed key material; other sessions are revoked").ProducesProblems(404, 409, 422);
+        auth.MapPost("/password/nonce", PasswordChangeNonce).RequireAuthorization().WithSummary("A single-use nonce (minutes) to sign into one password change");
+        auth.MapPost("/password", ChangePassword).RequireAuthorization().WithSummary("Change the password with new key material signed over a fresh nonce; other sessions are revoked").ProducesProblems(401, 404, 409, 422, 429);
         auth.MapPost("/recovery/start", StartRecovery).AllowAnonymous().WithSummary("Start account recovery: email a code and return a ticket").ProducesProblems(409, 422);
         auth.MapPost("/recovery/verify", VerifyRecovery).AllowAnonymous().WithSummary("Check the emailed recovery code and receive the recovery-wrapped keys").ProducesProblems(401, 403, 404, 422);
         auth.MapPost("/recovery/complete", CompleteRecovery).AllowAnonymous().WithSummary("Set a new password with the recovery ticket; every session is revoked").ProducesProblems(401, 403, 404, 409, 422);
-        auth.MapPost("/totp/enroll", BeginTotp).RequireAuthorization().WithSummary("Begin authenticator-app (TOTP) enrolment: a new secret and its QR code").ProducesProblems(409);
+        auth.MapPost("/totp/enroll", BeginTotp).RequireAuthorization().WithSummary("Begin authenticator-app (TOTP) enrolment with the current password's auth key: a new secret and its QR code").ProducesProblems(401, 409, 422, 429);
         auth.MapPost("/totp/confirm", ConfirmTotp).RequireAuthorization().WithSummary("Confirm TOTP enrolment with a first code").ProducesProblems(409, 422);
 
         var me = app.MapGroup("/api/me").WithTags("Accounts").RequireAuthorization();
@@ -77,11 +80,19 @@ public static class AccountEndpoints
 
     private static Task<TokenResponse> Refresh(RefreshRequest r, SessionService s, CancellationToken ct) => s.RefreshAsync(r, ct);
 
+    private static HubTicketResponse HubTicket(Caller caller, HubTickets tickets)
+    {
+        var (ticket, expiresAt) = tickets.Issue(caller.SessionId);
+        return new HubTicketResponse(ticket, expiresAt);
+    }
+
     private static async Task<NoContent> Logout(Caller caller, SessionService s, CancellationToken ct)
     {
         await s.LogoutAsync(caller, ct);
         return TypedResults.NoContent();
     }
+
+    private static Task<PasswordChangeNonceResponse> PasswordChangeNonce(Caller caller, PasswordChangeService s, CancellationToken ct) => s.IssueNonceAsync(caller.Id, ct);
 
     private static async Task<NoContent> ChangePassword(ChangePasswordRequest r, Caller caller, PasswordChangeService s, CancellationToken ct)
     {
@@ -100,7 +111,7 @@ public static class AccountEndpoints
         return TypedResults.NoContent();
     }
 
-    private static Task<TotpEnrollmentResponse> BeginTotp(Caller caller, TotpEnrolmentService s, CancellationToken ct) => s.BeginAsync(caller.Id, ct);
+    private static Task<TotpEnrollmentResponse> BeginTotp(TotpEnrollRequest r, Caller caller, TotpEnrolmentService s, CancellationToken ct) => s.BeginAsync(caller.Id, r, ct);
 
     private static async Task<NoContent> ConfirmTotp(TotpConfirmRequest r, Caller caller, TotpEnrolmentService s, CancellationToken ct)
     {

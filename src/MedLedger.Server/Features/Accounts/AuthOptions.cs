@@ -35,6 +35,19 @@ public sealed class AuthOptions
     [Range(1, 1_000_000)]
     public int AuthRequestsPerMinutePerAddress { get; set; } = 300;
 
+    /// <summary>
+    /// Once an account has an authenticator app, sign-in accepts only its codes: an emailed code would let whoever reads
+    /// the mailbox skip the second factor. Off only for the demo server, whose seeded accounts sign in by emailed code.
+    /// </summary>
+    public bool TotpReplacesEmailCode { get; set; } = true;
+
+    /// <summary>
+    /// Recovery starts (each emails a code) one account may have per hour; beyond it the start is answered the same
+    /// but sends nothing, so nobody can flood a mailbox or farm recovery tickets for one account.
+    /// </summary>
+    [Range(1, 100)]
+    public int RecoveryStartsPerAccountPerHour { get; set; } = 3;
+
     /// <summary>Issuer shown in authenticator apps.</summary>
     [Required]
     public string TotpIssuer { get; set; } = "MedLedger";

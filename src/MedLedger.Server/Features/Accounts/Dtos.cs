@@ -49,9 +49,15 @@ public sealed record TokenResponse(string AccessToken, DateTimeOffset AccessToke
 
 public sealed record RefreshRequest(string RefreshToken);
 
+/// <summary>A single-use credential for the next hub connection (?access_token=), valid for seconds.</summary>
+public sealed record HubTicketResponse(string Ticket, DateTimeOffset ExpiresAt);
+
 public sealed record MeResponse(Guid Id, string Email, Role Role, VerificationStatus Verification, string? VerificationReason, Guid? OrganizationId, bool TotpEnabled, bool CanAct, string? CannotActReason);
 
 public sealed record TotpEnrollmentResponse(string Secret, string OtpAuthUri, string QrPngBase64);
+
+/// <summary>Re-authentication for TOTP enrolment: the current password's auth key, so a stolen session cannot bind its own authenticator.</summary>
+public sealed record TotpEnrollRequest(byte[] CurrentAuthKey);
 
 public sealed record TotpConfirmRequest(string Code);
 
@@ -65,11 +71,15 @@ public sealed record UserLookupRequest(string Email);
 
 public sealed record ProfileUpdate(byte[]? EncryptedProfile);
 
+/// <summary>A single-use nonce for one password-change attempt (signed into the new material), and when it stops working.</summary>
+public sealed record PasswordChangeNonceResponse(string Nonce, DateTimeOffset ExpiresAt);
+
 /// <summary>
 /// Signed-in password change. Everything is derived on the client (KeyVault.ChangePassword); the signature
-/// (signing key, canonical "medledger/v1/password-change") proves the caller holds the private keys.
+/// (signing key, canonical "medledger/v2/password-change" over the material and <paramref name="Nonce"/>) proves the
+/// caller holds the private keys, for this attempt only.
 /// </summary>
-public sealed record ChangePasswordRequest(byte[] CurrentAuthKey, byte[] NewAuthKey, KdfParametersDto NewKdf, byte[] NewPasswordWrappedPrivateKeys, byte[] Signature);
+public sealed record ChangePasswordRequest(byte[] CurrentAuthKey, byte[] NewAuthKey, KdfParametersDto NewKdf, byte[] NewPasswordWrappedPrivateKeys, byte[] Signature, string Nonce);
 
 public sealed record RecoveryStartRequest(string Email);
 
@@ -78,8 +88,12 @@ public sealed record RecoveryStartResponse(string Ticket);
 
 public sealed record RecoveryVerifyRequest(string Ticket, string Code);
 
-/// <summary>What a client needs to unlock the recovery wrap; the password wrap is deliberately not included (it would allow offline guessing of the old password).</summary>
-public sealed record RecoveryBundleResponse(Guid UserId, KdfParametersDto Kdf, byte[] SigningPublicKey, byte[] EncryptionPublicKey, byte[] RecoveryWrappedPrivateKeys, string RecoveryTicket, DateTimeOffset ExpiresAt);
+/// <summary>
+/// What a client needs to unlock the recovery wrap; the password wrap is deliberately not included (it would allow
+/// offline guessing of the old password). <paramref name="Nonce"/> is signed into the new material: it belongs to the
+/// single-use completion ticket, so a captured recovery signature is no good with any later ticket.
+/// </summary>
+public sealed record RecoveryBundleResponse(Guid UserId, KdfParametersDto Kdf, byte[] SigningPublicKey, byte[] EncryptionPublicKey, byte[] RecoveryWrappedPrivateKeys, string RecoveryTicket, DateTimeOffset ExpiresAt, string Nonce);
 
-/// <summary>New password material signed (canonical "medledger/v1/recovery") with the keys unlocked by the recovery code.</summary>
+/// <summary>New password material signed (canonical "medledger/v2/recovery", with the bundle's nonce) with the keys unlocked by the recovery code.</summary>
 public sealed record RecoveryCompleteRequest(string RecoveryTicket, byte[] NewAuthKey, KdfParametersDto NewKdf, byte[] NewPasswordWrappedPrivateKeys, byte[] Signature);

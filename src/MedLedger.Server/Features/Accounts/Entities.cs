@@ -52,6 +52,10 @@ public sealed class UserAccount
     /// <summary>Highest TOTP time step accepted; a code for this step or earlier is a replay.</summary>
     public long TotpLastStep { get; set; }
 
+    /// <summary>Start of the current hour-long window of recovery starts, and how many began in it (the per-account limit).</summary>
+    public DateTimeOffset? RecoveryWindowStartedAt { get; set; }
+    public int RecoveryStartsInWindow { get; set; }
+
     public int FailedAttempts { get; set; }
     public DateTimeOffset? LockedUntil { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
@@ -106,6 +110,8 @@ public enum ChallengePurpose
     Recovery,
     /// <summary>Account recovery step two: emailed code accepted, waiting for the new password material signed with the recovered keys.</summary>
     RecoveryCompletion,
+    /// <summary>A password-change nonce: the challenge id is the nonce the new material is signed over; spent by one attempt.</summary>
+    PasswordChange,
 }
 
 /// <summary>The state between login step one (credential) and step two (one-time code); also the recovery tickets.</summary>
@@ -121,6 +127,27 @@ public sealed class LoginChallenge
     public int Attempts { get; set; }
     public DateTimeOffset? ConsumedAt { get; set; }
     public Guid ConcurrencyStamp { get; set; } = Guid.NewGuid();
+}
+
+/// <summary>
+/// Failed sign-ins for an email that has no account, keyed by an HMAC of the normalized address under the server's
+/// prelogin key (the address itself is not stored): unknown emails lock out exactly like accounts, so a 429 does not
+/// tell who is registered.
+/// </summary>
+public sealed class UnknownEmailAttempts
+{
+    public required byte[] EmailKey { get; set; }
+    public int FailedAttempts { get; set; }
+    public DateTimeOffset? LockedUntil { get; set; }
+}
+
+internal sealed class UnknownEmailAttemptsConfiguration : IEntityTypeConfiguration<UnknownEmailAttempts>
+{
+    public void Configure(EntityTypeBuilder<UnknownEmailAttempts> b)
+    {
+        b.ToTable("unknown_email_attempts");
+        b.HasKey(x => x.EmailKey);
+    }
 }
 
 internal sealed class UserAccountConfiguration : IEntityTypeConfiguration<UserAccount>

@@ -11,12 +11,53 @@ public sealed class LoginAttempts(MedLedgerDbContext db, IOptions<AuthOptions> o
 {
     private readonly AuthOptions _o = options.Value;
 
-    public void EnsureNotLocked(UserAccount user)
+    public void EnsureNotLocked(UserAccount user) => EnsureNotLocked(user.LockedUntil);
+
+    private void EnsureNotLocked(DateTimeOffset? lockedUntil)
     {
         var now = clock.GetUtcNow();
-        if (user.LockedUntil is { } until && until > now)
+        if (lockedUntil is { } until && until > now)
         {
-            throw ProblemException.Locked($"Too many failed attempts; this account is locked until {until:u}.", until - now);
+            throw Locked(until, until - now);
+        }
+    }
+
+    // One wording for accounts and unknown emails alike: the answer must not say which it was.
+    private static ProblemException Locked(DateTimeOffset until, TimeSpan retryAfter) =>
+        ProblemException.Locked($"Too many failed attempts; this account is locked until {until:u}.", retryAfter);
+
+    /// <summary>The unknown-email twin of <see cref="EnsureNotLocked(UserAccount)"/>.</summary>
+    public async Task EnsureUnknownEmailNotLockedAsync(byte[] emailKey, CancellationToken ct) =>
+        EnsureNotLocked(await db.Set<UnknownEmailAttempts>().Where(a => a.EmailKey == emailKey).Select(a => a.LockedUntil).FirstOrDefaultAsync(ct));
+
+    /// <summary>
+    /// The unknown-email twin of <see cref="RegisterFailureAsync"/>: same counting, same limit, same lockout and answer.
+    /// The row is created by the first failure; a concurrent creator wins and this one counts on its row.
+    /// </summary>
+    public async Task RegisterUnknownEmailFailureAsync(byte[] emailKey, CancellationToken ct)
+    {
+        // Recorded like an account's failure (same writes, so the same time), without a subject: useful against stuffing.
+        await events.RecordAsync(SecurityEventKind.LoginFailed, null, null, "unknown email", ct);
+        var attemptsOf = db.Set<UnknownEmailAttempts>();
+        if (await attemptsOf.Where(a => a.EmailKey == emailKey).ExecuteUpdateAsync(s => s.SetProperty(a => a.FailedAttempts, a => a.FailedAttempts + 1), ct) == 0)
+        {
+            try
+            {
+                attemptsOf.Add(new UnknownEmailAttempts { EmailKey = emailKey, FailedAttempts = 1 });
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException)
+            {
+                db.ChangeTracker.Clear();
+                await attemptsOf.Where(a => a.EmailKey == emailKey).ExecuteUpdateAsync(s => s.SetProperty(a => a.FailedAttempts, a => a.FailedAttempts + 1), ct);
+            }
+        }
+        var until = clock.GetUtcNow() + _o.LockoutDuration;
+        var locked = await attemptsOf.Where(a => a.EmailKey == emailKey && a.FailedAttempts >= _o.MaxFailedAttempts)
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.LockedUntil, until).SetProperty(a => a.FailedAttempts, 0), ct);
+        if (locked > 0)
+        {
+            throw Locked(until, _o.LockoutDuration);
         }
     }
 
@@ -39,7 +80,7 @@ public sealed class LoginAttempts(MedLedgerDbContext db, IOptions<AuthOptions> o
         if (locked > 0)
         {
             await events.RecordAsync(SecurityEventKind.Lockout, userId, userId, $"until={until.ToUnixTimeSeconds()}", ct);
-            throw ProblemException.Locked($"Too many failed attempts; this account is locked until {until:u}.", _o.LockoutDuration);
+            throw Locked(until, _o.LockoutDuration);
         }
     }
 }

@@ -21,9 +21,12 @@ public sealed class NewPasswordMaterial(MedLedgerDbContext db, IOptions<AuthOpti
         v.Require(signature is { Length: AccountRules.SignatureLength }, "signature", "signature must be a 64-byte ECDSA P-256 signature (r || s).");
     }
 
-    /// <summary>Does the signature over the material (under <paramref name="tag"/>) verify with the registered signing key?</summary>
-    public static bool IsSignedBy(KeyBundleRecord keys, string tag, Guid userId, byte[] newAuthKey, KdfParametersDto kdf, byte[] wrap, byte[] signature) =>
-        Signatures.Verify(keys.SigningPublicKey, PasswordMaterial.SignedBytes(tag, userId, newAuthKey, kdf.Algorithm, kdf.Iterations, kdf.Salt, wrap), signature);
+    /// <summary>Does the signature over the material (under <paramref name="tag"/>, for this attempt's <paramref name="nonce"/>) verify with the registered signing key?</summary>
+    public static bool IsSignedBy(KeyBundleRecord keys, string tag, Guid userId, string nonce, byte[] newAuthKey, KdfParametersDto kdf, byte[] wrap, byte[] signature) =>
+        Signatures.Verify(keys.SigningPublicKey, PasswordMaterial.SignedBytes(tag, userId, nonce, newAuthKey, kdf.Algorithm, kdf.Iterations, kdf.Salt, wrap), signature);
+
+    /// <summary>The nonce string of a challenge (its random id), as clients sign it.</summary>
+    public static string NonceOf(Guid challengeId) => challengeId.ToString("N");
 
     /// <summary>Installs the material on the tracked user and key bundle (saved by <see cref="SaveAsync"/>); the key pairs never change.</summary>
     public void Apply(UserAccount user, KeyBundleRecord keys, byte[] newAuthKey, KdfParametersDto kdf, byte[] wrap, DateTimeOffset now)

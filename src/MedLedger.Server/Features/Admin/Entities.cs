@@ -25,6 +25,8 @@ public enum SecurityEventKind
     Recovered,
     /// <summary>A caller's refused record accesses in one window beyond the first (detail: window, count, rateLimited).</summary>
     AccessDeniedSummary,
+    /// <summary>A recovery start beyond the account's hourly limit: answered like any other, no code sent.</summary>
+    RecoveryLimited,
 }
 
 /// <summary>Who did what and when. Ids only: no emails, names or content (they would leak into backups and exports).</summary>

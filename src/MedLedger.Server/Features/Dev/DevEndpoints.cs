@@ -1,3 +1,4 @@
+using System.Net;
 using MedLedger.Server.Infrastructure.Messaging;
 using MedLedger.Server.Infrastructure.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -18,14 +19,23 @@ public static class DevEndpoints
     {
         if (app.ServiceProvider.GetRequiredService<IOptions<DemoOptions>>().Value.Enabled)
         {
-            app.MapGet("/api/dev/outbox", ReadOutbox).AllowAnonymous().WithTags("Development").WithSummary("Demo only: the latest messages sent to an address (one-time codes)").ProducesProblems(404);
+            app.MapPost("/api/dev/outbox", ReadOutbox).AllowAnonymous().WithTags("Development").WithSummary("Demo only, loopback only: the latest messages sent to an address (one-time codes)").ProducesProblems(404);
         }
         return app;
     }
 
-    /// <summary>The local outbox (one-time codes of demo users); 404 with a real SMTP sender.</summary>
-    private static Results<Ok<IReadOnlyList<OutgoingMessage>>, ProblemHttpResult> ReadOutbox(string to, IMessageSender sender) =>
-        sender is OutboxMessageSender outbox
-            ? TypedResults.Ok(outbox.ReadFor(to))
+    /// <summary>
+    /// The local outbox (one-time codes of demo users). A demo server reachable from the network must not hand out
+    /// sign-in codes, so anything but a loopback caller gets the same 404 as a server without the endpoint.
+    /// </summary>
+    private static Results<Ok<IReadOnlyList<OutgoingMessage>>, ProblemHttpResult> ReadOutbox(DevOutboxRequest r, HttpContext http, IMessageSender sender)
+    {
+        if (http.Connection.RemoteIpAddress is not { } ip || !IPAddress.IsLoopback(ip))
+        {
+            return TypedResults.Problem(statusCode: 404, title: "Not found", detail: "The dev outbox answers only on the loopback interface.");
+        }
+        return sender is OutboxMessageSender outbox
+            ? TypedResults.Ok(outbox.ReadFor(r.To ?? ""))
             : TypedResults.Problem(statusCode: 404, title: "Not found", detail: "The outbox exists only with the embedded message sender.");
+    }
 }

@@ -31,7 +31,8 @@ internal sealed class SessionAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     MedLedgerDbContext db,
-    TimeProvider clock)
+    TimeProvider clock,
+    HubTickets hubTickets)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "MedLedgerSession";
@@ -39,27 +40,37 @@ internal sealed class SessionAuthenticationHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         string? token = null;
+        Guid? ticketSession = null;
         var header = Request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             token = header["Bearer ".Length..].Trim();
         }
-        else if (Request.Path.StartsWithSegments("/hubs") && Request.Query.TryGetValue("access_token", out var q))
+        else if (Request.Query.TryGetValue("access_token", out var q))
         {
-            // WebSockets cannot carry headers from browsers; SignalR passes the token in the query.
-            token = q.ToString();
+            // WebSockets cannot carry headers from browsers, so SignalR puts the credential in the query. Only a hub
+            // ticket is accepted there (single use, seconds long), never a bearer token: URLs end up in logs.
+            if (!Request.Path.StartsWithSegments("/hubs"))
+            {
+                return AuthenticateResult.Fail("Credentials go in the Authorization header.");
+            }
+            ticketSession = hubTickets.Redeem(q.ToString());
+            if (ticketSession is null)
+            {
+                return AuthenticateResult.Fail("The hub ticket is unknown, expired or used; get a new one from POST /api/auth/hub-ticket.");
+            }
         }
-        if (string.IsNullOrEmpty(token))
+        if (string.IsNullOrEmpty(token) && ticketSession is null)
         {
             return AuthenticateResult.NoResult();
         }
-        var hash = TokenHash(token);
+        var hash = token is null ? [] : TokenHash(token);
         var now = clock.GetUtcNow();
-        var row = await (from s in db.Sessions
+        var candidates = ticketSession is { } sid ? db.Sessions.Where(s => s.Id == sid) : db.Sessions.Where(s => s.AccessTokenHash == hash);
+        var row = await (from s in candidates
                          join u in db.Users on s.UserId equals u.Id
                          join o in db.Organizations on u.OrganizationId equals o.Id into orgs
                          from o in orgs.DefaultIfEmpty()
-                         where s.AccessTokenHash == hash
                          select new { s.Id, s.RevokedAt, s.AccessExpiresAt, User = u, OrgVerification = (VerificationStatus?)o.Verification, OrgReason = o.VerificationReason })
             .AsNoTracking()
             .FirstOrDefaultAsync(Context.RequestAborted);

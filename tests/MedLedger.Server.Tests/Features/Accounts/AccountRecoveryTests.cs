@@ -162,7 +162,7 @@ public sealed class AccountRecoveryTests : CredentialTestBase
 
         using var http = Host.CreateClient();
         var forged = await http.PostJson("/api/auth/recovery/complete",
-            Material(ProtocolTags.Recovery, a.Id, keys, "forged pass", KeyBundle.Generate().Signing.PrivateKey, recoveryTicket: bundle.RecoveryTicket));
+            Material(ProtocolTags.Recovery, a.Id, bundle.Nonce, keys, "forged pass", KeyBundle.Generate().Signing.PrivateKey, recoveryTicket: bundle.RecoveryTicket));
         Assert.Equal((HttpStatusCode)422, forged.StatusCode);
         Assert.True((await forged.Problem()).GetProperty("errors").TryGetProperty("signature", out _));
         AssertUnchanged(before, await SnapshotAsync(a.Id));
@@ -176,10 +176,35 @@ public sealed class AccountRecoveryTests : CredentialTestBase
         // A password-change signature is not a recovery signature either.
         var second = await c.VerifyRecoveryAsync(await c.StartRecoveryAsync(a.Email), await LatestCodeAsync(a.Email, "recovery"));
         var crossTag = await http.PostJson("/api/auth/recovery/complete",
-            Material(ProtocolTags.PasswordChange, a.Id, keys, "cross pass", keys.Signing.PrivateKey, recoveryTicket: second.RecoveryTicket));
+            Material(ProtocolTags.PasswordChange, a.Id, second.Nonce, keys, "cross pass", keys.Signing.PrivateKey, recoveryTicket: second.RecoveryTicket));
         Assert.Equal((HttpStatusCode)422, crossTag.StatusCode);
         AssertUnchanged(before, await SnapshotAsync(a.Id));
         Assert.Equal(HttpStatusCode.OK, await LoginStatusAsync(a, a.Password));
+    }
+
+    [Fact]
+    public async Task A_captured_recovery_signature_cannot_be_replayed_with_a_later_ticket()
+    {
+        var a = await RegisterAsync();
+        var keys = (await LoginAsync(a)).Client.Keys!;
+        using var c = World.NewClient();
+        using var http = Host.CreateClient();
+        var first = await c.VerifyRecoveryAsync(await c.StartRecoveryAsync(a.Email), await LatestCodeAsync(a.Email, "recovery"));
+        var captured = Material(ProtocolTags.Recovery, a.Id, first.Nonce, keys, "recovered once", keys.Signing.PrivateKey, recoveryTicket: first.RecoveryTicket);
+        Assert.Equal(HttpStatusCode.NoContent, (await http.PostJson("/api/auth/recovery/complete", captured)).StatusCode);
+        var afterFirst = await SnapshotAsync(a.Id);
+
+        // Whoever captured that request (and can read the mailbox once more) gets a new ticket, but the old signature
+        // was made over the old ticket's nonce.
+        var second = await c.VerifyRecoveryAsync(await c.StartRecoveryAsync(a.Email), await LatestCodeAsync(a.Email, "recovery"));
+        Assert.NotEqual(first.Nonce, second.Nonce);
+        var body = System.Text.Json.JsonSerializer.SerializeToNode(captured, TestHost.Json)!.AsObject();
+        body["recoveryTicket"] = second.RecoveryTicket;
+        var replay = await http.PostJson("/api/auth/recovery/complete", body);
+        Assert.Equal((HttpStatusCode)422, replay.StatusCode);
+        Assert.True((await replay.Problem()).GetProperty("errors").TryGetProperty("signature", out _));
+        AssertUnchanged(afterFirst, await SnapshotAsync(a.Id));
+        Assert.Equal(HttpStatusCode.OK, await LoginStatusAsync(a, "recovered once"));
     }
 
     [Fact]

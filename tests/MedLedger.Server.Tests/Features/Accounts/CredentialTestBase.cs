@@ -83,16 +83,24 @@ public abstract class CredentialTestBase : SdkTestBase
         return http;
     }
 
-    /// <summary>New password material built by hand (as a third-party client would), signed with <paramref name="signer"/>.</summary>
-    protected static object Material(string tag, Guid userId, KeyBundle keys, string newPassword, byte[] signer, byte[]? currentAuthKey = null, string? recoveryTicket = null)
+    /// <summary>A fresh single-use password-change nonce for the session behind <paramref name="authorized"/>.</summary>
+    protected static async Task<string> NonceAsync(HttpClient authorized)
+    {
+        var res = await authorized.PostAsync("/api/auth/password/nonce", null);
+        res.EnsureSuccessStatusCode();
+        return (await res.Read<PasswordChangeNonceResponse>()).Nonce;
+    }
+
+    /// <summary>New password material built by hand (as a third-party client would), signed with <paramref name="signer"/> over <paramref name="nonce"/>.</summary>
+    protected static object Material(string tag, Guid userId, string nonce, KeyBundle keys, string newPassword, byte[] signer, byte[]? currentAuthKey = null, string? recoveryTicket = null)
     {
         var p = PasswordParameters.CreateNew();
         var derived = PasswordKeys.Derive(newPassword, p);
         var wrap = KeyVault.WrapPrivateKeys(keys, userId.ToString(), KeyVault.PasswordPurpose, derived.KeyEncryptionKey).ToBytes();
-        var signature = Signatures.Sign(signer, MedLedgerClient.PasswordMaterialBytes(tag, userId, derived.AuthenticationKey, p, wrap));
+        var signature = Signatures.Sign(signer, MedLedgerClient.PasswordMaterialBytes(tag, userId, nonce, derived.AuthenticationKey, p, wrap));
         var kdf = new { algorithm = p.Algorithm, iterations = p.Iterations, salt = p.Salt };
         return recoveryTicket is null
-            ? new { currentAuthKey, newAuthKey = derived.AuthenticationKey, newKdf = kdf, newPasswordWrappedPrivateKeys = wrap, signature }
+            ? new { currentAuthKey, newAuthKey = derived.AuthenticationKey, newKdf = kdf, newPasswordWrappedPrivateKeys = wrap, signature, nonce }
             : new { recoveryTicket, newAuthKey = derived.AuthenticationKey, newKdf = kdf, newPasswordWrappedPrivateKeys = wrap, signature };
     }
 

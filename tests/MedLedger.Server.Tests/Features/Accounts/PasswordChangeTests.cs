@@ -67,7 +67,7 @@ public sealed class PasswordChangeTests : CredentialTestBase
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 5; i++)
         {
-            var res = await http.PostJson("/api/auth/password", Material(ProtocolTags.PasswordChange, a.Id, user.Client.Keys!, "new pass phrase", user.Client.Keys!.Signing.PrivateKey, currentAuthKey: new byte[32]));
+            var res = await http.PostJson("/api/auth/password", Material(ProtocolTags.PasswordChange, a.Id, await NonceAsync(http), user.Client.Keys!, "new pass phrase", user.Client.Keys!.Signing.PrivateKey, currentAuthKey: new byte[32]));
             statuses.Add(res.StatusCode);
             await res.Problem();
         }
@@ -97,9 +97,9 @@ public sealed class PasswordChangeTests : CredentialTestBase
             Assert.True((await res.Problem()).GetProperty("errors").TryGetProperty("signature", out _));
         }
         // Signed with a fresh key, not the registered one.
-        await Refused(Material(ProtocolTags.PasswordChange, a.Id, keys, "forged pass", KeyBundle.Generate().Signing.PrivateKey, current));
+        await Refused(Material(ProtocolTags.PasswordChange, a.Id, await NonceAsync(http), keys, "forged pass", KeyBundle.Generate().Signing.PrivateKey, current));
         // The right key but another protocol's tag (a recovery signature is not a password-change signature).
-        await Refused(Material(ProtocolTags.Recovery, a.Id, keys, "forged pass", keys.Signing.PrivateKey, current));
+        await Refused(Material(ProtocolTags.Recovery, a.Id, await NonceAsync(http), keys, "forged pass", keys.Signing.PrivateKey, current));
         AssertUnchanged(before, await SnapshotAsync(a.Id));
         Assert.Equal(a.Id, (await other.Client.MeAsync()).Id);
         Assert.Equal(HttpStatusCode.Unauthorized, await LoginStatusAsync(a, "forged pass"));
@@ -107,7 +107,7 @@ public sealed class PasswordChangeTests : CredentialTestBase
         Assert.Equal(1, await Db(db => db.Users.Where(u => u.Id == a.Id).Select(u => u.FailedAttempts).FirstAsync()));
 
         // The same hand-built request signed with the registered key goes through.
-        var ok = await http.PostJson("/api/auth/password", Material(ProtocolTags.PasswordChange, a.Id, keys, "hand built pass", keys.Signing.PrivateKey, current));
+        var ok = await http.PostJson("/api/auth/password", Material(ProtocolTags.PasswordChange, a.Id, await NonceAsync(http), keys, "hand built pass", keys.Signing.PrivateKey, current));
         Assert.Equal(HttpStatusCode.NoContent, ok.StatusCode);
         var again = await LoginAsync(a, "hand built pass");
         Assert.Equal(keys.Signing.PublicKey, again.Client.Keys!.Signing.PublicKey);
@@ -128,6 +128,7 @@ public sealed class PasswordChangeTests : CredentialTestBase
             ["newKdf"] = new Dictionary<string, object?> { ["algorithm"] = p.Algorithm, ["iterations"] = p.Iterations, ["salt"] = p.Salt },
             ["newPasswordWrappedPrivateKeys"] = new byte[92],
             ["signature"] = new byte[64],
+            ["nonce"] = Guid.NewGuid().ToString("N"),
         };
         Dictionary<string, object?> With(string key, object? value)
         {
@@ -157,6 +158,7 @@ public sealed class PasswordChangeTests : CredentialTestBase
         await Expect(With("newKdf.algorithm", "MD5"), "newKdf.algorithm");
         await Expect(With("newPasswordWrappedPrivateKeys", new byte[91]), "newPasswordWrappedPrivateKeys");
         await Expect(With("signature", new byte[10]), "signature");
+        await Expect(With("nonce", "not a nonce"), "nonce");
         // Missing or null members never reach the service: the strict JSON binder answers 400 malformed-json.
         foreach (var malformed in new object[] { new { }, With("newKdf", null), With("signature", null) })
         {
@@ -165,14 +167,75 @@ public sealed class PasswordChangeTests : CredentialTestBase
             Assert.Contains("malformed-json", (await res400.Problem()).GetProperty("type").GetString());
         }
         // All shapes right, signature garbage: refused on the signature, before the (wrong) current key is even looked at.
-        await Expect(good, "signature");
+        await Expect(With("nonce", await NonceAsync(http)), "signature");
         Assert.Equal(0, await Db(db => db.Users.Where(u => u.Id == a.Id).Select(u => u.FailedAttempts).FirstAsync()));
         AssertUnchanged(before, await SnapshotAsync(a.Id));
 
         using var anon = Host.CreateClient();
-        var res = await anon.PostJson("/api/auth/password", Material(ProtocolTags.PasswordChange, a.Id, keys, "x pass", keys.Signing.PrivateKey, await CurrentAuthKeyAsync(a, a.Password)));
+        var res = await anon.PostJson("/api/auth/password", Material(ProtocolTags.PasswordChange, a.Id, Guid.NewGuid().ToString("N"), keys, "x pass", keys.Signing.PrivateKey, await CurrentAuthKeyAsync(a, a.Password)));
         Assert.Equal(HttpStatusCode.Unauthorized, res.StatusCode);
         await res.Problem();
         AssertUnchanged(before, await SnapshotAsync(a.Id));
+    }
+
+    [Fact]
+    public async Task A_captured_password_change_cannot_be_replayed()
+    {
+        var a = await RegisterAsync();
+        var user = await LoginAsync(a);
+        var keys = user.Client.Keys!;
+        var current = await CurrentAuthKeyAsync(a, a.Password);
+        using var http = Authorized(user);
+        var captured = Material(ProtocolTags.PasswordChange, a.Id, await NonceAsync(http), keys, "first new pass", keys.Signing.PrivateKey, current);
+        Assert.Equal(HttpStatusCode.NoContent, (await http.PostJson("/api/auth/password", captured)).StatusCode);
+        var afterFirst = await SnapshotAsync(a.Id);
+
+        // The same bytes again (signature, nonce and all) from the same session: the nonce is spent.
+        var replay = await http.PostJson("/api/auth/password", captured);
+        Assert.Equal(HttpStatusCode.Conflict, replay.StatusCode);
+        Assert.Contains("nonce", (await replay.Problem()).GetProperty("detail").GetString());
+        AssertUnchanged(afterFirst, await SnapshotAsync(a.Id));
+
+        // The captured signature under a fresh nonce does not verify: the nonce is inside the signed bytes.
+        var body = System.Text.Json.JsonSerializer.SerializeToNode(captured, TestHost.Json)!.AsObject();
+        body["nonce"] = await NonceAsync(http);
+        var moved = await http.PostJson("/api/auth/password", body);
+        Assert.Equal((HttpStatusCode)422, moved.StatusCode);
+        Assert.True((await moved.Problem()).GetProperty("errors").TryGetProperty("signature", out _));
+        AssertUnchanged(afterFirst, await SnapshotAsync(a.Id));
+    }
+
+    [Fact]
+    public async Task A_password_change_nonce_is_single_use_under_concurrency_short_lived_and_bound_to_its_account()
+    {
+        var a = await RegisterAsync();
+        var user = await LoginAsync(a);
+        var keys = user.Client.Keys!;
+        var current = await CurrentAuthKeyAsync(a, a.Password);
+        using var http = Authorized(user);
+
+        // Two copies of one signed request at once: exactly one goes through.
+        var body = Material(ProtocolTags.PasswordChange, a.Id, await NonceAsync(http), keys, "raced pass", keys.Signing.PrivateKey, current);
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            using var c = Authorized(user);
+            return (await c.PostJson("/api/auth/password", body)).StatusCode;
+        }));
+        Assert.Equal(1, statuses.Count(s => s == HttpStatusCode.NoContent));
+        Assert.All(statuses.Where(s => s != HttpStatusCode.NoContent), s => Assert.Equal(HttpStatusCode.Conflict, s));
+
+        var now = await CurrentAuthKeyAsync(a, "raced pass");
+        var late = await NonceAsync(http);
+        Host.Clock.Advance(TimeSpan.FromMinutes(6));
+        var expired = await http.PostJson("/api/auth/password", Material(ProtocolTags.PasswordChange, a.Id, late, keys, "late pass", keys.Signing.PrivateKey, now));
+        Assert.Equal(HttpStatusCode.Conflict, expired.StatusCode);
+
+        // Another account's nonce is no good either.
+        var b = await RegisterAsync();
+        var other = await LoginAsync(b);
+        using var otherHttp = Authorized(other);
+        var foreign = await http.PostJson("/api/auth/password", Material(ProtocolTags.PasswordChange, a.Id, await NonceAsync(otherHttp), keys, "foreign pass", keys.Signing.PrivateKey, now));
+        Assert.Equal(HttpStatusCode.Conflict, foreign.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, await LoginStatusAsync(a, "raced pass"));
     }
 }

@@ -97,6 +97,57 @@ public abstract class SignInFlows : HttpUserTestBase
     }
 
     [Fact]
+    public async Task Lockout_answers_for_a_known_and_an_unknown_email_cannot_be_told_apart()
+    {
+        var patient = await Users.RegisterAsync(Role.Patient);
+        const string unknown = "nobody-registered@example.org";
+        using var c = Host.CreateClient();
+
+        async Task<List<string>> GuessSixTimes(string email)
+        {
+            var answers = new List<string>();
+            for (var i = 0; i < 6; i++)
+            {
+                var res = await c.PostJson("/api/auth/login", new LoginRequest(email, new byte[32]));
+                var p = await res.Problem();
+                var retryAfter = res.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-";
+                // Everything a caller sees except the per-request trace id.
+                answers.Add($"{(int)res.StatusCode} {p.GetProperty("type").GetString()} {p.GetProperty("title").GetString()} {p.GetProperty("detail").GetString()} retry-after={retryAfter}");
+            }
+            return answers;
+        }
+        var known = await GuessSixTimes(patient.Email);
+        var unknownAnswers = await GuessSixTimes(unknown);
+        Assert.Equal(known, unknownAnswers);
+        Assert.StartsWith("429", known[4], StringComparison.Ordinal); // the fifth wrong guess locks, the sixth is refused locked
+        Assert.StartsWith("429", known[5], StringComparison.Ordinal);
+        Assert.StartsWith("401", known[0], StringComparison.Ordinal);
+
+        // Both unlock after the lockout, to another wrong-password answer.
+        Host.Clock.Advance(TimeSpan.FromMinutes(16));
+        var knownAfter = await c.PostJson("/api/auth/login", new LoginRequest(patient.Email, new byte[32]));
+        var unknownAfter = await c.PostJson("/api/auth/login", new LoginRequest(unknown, new byte[32]));
+        Assert.Equal(HttpStatusCode.Unauthorized, knownAfter.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, unknownAfter.StatusCode);
+        // The unknown address itself is not stored, only a keyed hash of it.
+        var keys = await Db(db => db.Set<UnknownEmailAttempts>().Select(a => a.EmailKey).ToListAsync());
+        Assert.Equal(32, Assert.Single(keys).Length);
+    }
+
+    [Fact]
+    public async Task Concurrent_wrong_guesses_for_an_unknown_email_lock_it_like_an_account()
+    {
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            using var c = Host.CreateClient();
+            return (await c.PostJson("/api/auth/login", new LoginRequest("ghost@example.org", new byte[32]))).StatusCode;
+        }));
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+        using var after = Host.CreateClient();
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await after.PostJson("/api/auth/login", new LoginRequest("ghost@example.org", new byte[32]))).StatusCode);
+    }
+
+    [Fact]
     public async Task Wrong_otp_codes_count_towards_lockout()
     {
         var patient = await Users.RegisterAsync(Role.Patient);

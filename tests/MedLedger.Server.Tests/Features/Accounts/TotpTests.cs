@@ -13,7 +13,7 @@ public abstract class TotpFlows : HttpUserTestBase
     public async Task Totp_enrolment_returns_uri_and_qr_and_login_uses_totp()
     {
         var patient = await Users.LoginWithEmailCodeAsync(await Users.RegisterAsync(Role.Patient));
-        var enrol = await (await patient.Api.PostAsync("/api/auth/totp/enroll", null)).Read<TotpEnrollmentResponse>();
+        var enrol = await (await patient.Api.PostJson("/api/auth/totp/enroll", new TotpEnrollRequest(patient.AuthKey))).Read<TotpEnrollmentResponse>();
         Assert.StartsWith("otpauth://totp/", enrol.OtpAuthUri);
         Assert.Contains("secret=" + enrol.Secret, enrol.OtpAuthUri);
         var png = Convert.FromBase64String(enrol.QrPngBase64);
@@ -66,6 +66,56 @@ public abstract class TotpFlows : HttpUserTestBase
             return (await c.PostJson("/api/auth/login/verify", new VerifyOtpRequest(t, OtpMethod.Totp, code))).StatusCode;
         }));
         Assert.Equal(1, results.Count(s => s == HttpStatusCode.OK));
+    }
+
+    [Fact]
+    public async Task Totp_enrolment_needs_the_current_password()
+    {
+        var patient = await Users.LoginWithEmailCodeAsync(await Users.RegisterAsync(Role.Patient));
+        var malformed = await patient.Api.PostJson("/api/auth/totp/enroll", new TotpEnrollRequest(new byte[5]));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, malformed.StatusCode);
+        var wrongKey = patient.AuthKey.ToArray();
+        wrongKey[0] ^= 1;
+        var wrong = await patient.Api.PostJson("/api/auth/totp/enroll", new TotpEnrollRequest(wrongKey));
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Contains("current password is wrong", (await wrong.Problem()).GetProperty("detail").GetString());
+        Assert.Null(await Db(db => db.Users.Where(u => u.Id == patient.Id).Select(u => u.TotpSecret).FirstAsync()));
+        Assert.True(await Db(db => db.SecurityEvents.AnyAsync(e => e.Kind == SecurityEventKind.LoginFailed && e.SubjectId == patient.Id)));
+
+        var right = await patient.Api.PostJson("/api/auth/totp/enroll", new TotpEnrollRequest(patient.AuthKey));
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+    }
+
+    [Fact]
+    public async Task Once_totp_is_enrolled_the_emailed_code_is_refused()
+    {
+        var patient = await Users.LoginWithEmailCodeAsync(await Users.RegisterAsync(Role.Patient));
+        await Users.EnrollTotpAsync(patient);
+        using var c = Host.CreateClient();
+        var challenge = await Users.StartLoginAsync(patient, c);
+        Assert.Equal([OtpMethod.Totp], challenge.Methods);
+        Assert.False(challenge.EmailCodeSent);
+        var send = await c.PostJson("/api/auth/login/email-code", new EmailCodeRequest(challenge.Ticket));
+        Assert.Equal(HttpStatusCode.Conflict, send.StatusCode);
+        Assert.Empty(await new MedLedger.Client.MedLedgerClient(c).ReadDevOutboxAsync(patient.Email));
+        var byEmail = await c.PostJson("/api/auth/login/verify", new VerifyOtpRequest(challenge.Ticket, OtpMethod.Email, "123456"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, byEmail.StatusCode);
+        Assert.Contains("authenticator", (await byEmail.Problem()).GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task With_the_option_off_the_emailed_code_remains_a_fallback_after_totp()
+    {
+        await using var host = await StartHostAsync(s => s["Auth:TotpReplacesEmailCode"] = "false");
+        var users = new TestUsers(host);
+        var patient = await users.LoginWithEmailCodeAsync(await users.RegisterAsync(Role.Patient));
+        await users.EnrollTotpAsync(patient);
+        using var c = host.CreateClient();
+        var challenge = await users.StartLoginAsync(patient, c);
+        Assert.Equal([OtpMethod.Totp, OtpMethod.Email], challenge.Methods);
+        (await c.PostJson("/api/auth/login/email-code", new EmailCodeRequest(challenge.Ticket))).EnsureSuccessStatusCode();
+        var code = await users.LatestEmailCodeAsync(patient.Email, c);
+        Assert.Equal(HttpStatusCode.OK, (await c.PostJson("/api/auth/login/verify", new VerifyOtpRequest(challenge.Ticket, OtpMethod.Email, code))).StatusCode);
     }
 }
 

@@ -45,7 +45,7 @@ public sealed class BreakGlassTests : SdkTestBase
         Assert.Equal("emergency.break-glass", receipt.Transaction().Type);
         using (var http = Host.CreateClient())
         {
-            var mail = await http.GetStringAsync($"/api/dev/outbox?to={Uri.EscapeDataString(patient.Email)}");
+            var mail = await (await http.PostJson("/api/dev/outbox", new { to = patient.Email })).Content.ReadAsStringAsync();
             Assert.Contains("Emergency access to your summary", mail);
         }
 

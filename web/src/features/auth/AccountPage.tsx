@@ -67,7 +67,17 @@ function AccountFacts(props: { user: Me }) {
 function TotpCard(props: { user: Me }) {
   const [enrollment, setEnrollment] = useState<TotpEnrollment | null>(null);
   const [code, setCode] = useState('');
-  const begin = useAction(async () => setEnrollment(await beginTotpEnrollment()));
+  const [password, setPassword] = useState('');
+  const begin = useAction(async () => {
+    try {
+      setEnrollment(await beginTotpEnrollment(password));
+    } catch (e) {
+      if (e instanceof WrongCurrentPasswordError) throw new ApiProblem(0, 'Authenticator not set up', e.message);
+      throw e;
+    } finally {
+      setPassword('');
+    }
+  });
   const confirm = useAction(async () => {
     await confirmTotp(code);
     updateMe(await fetchMe());
@@ -81,22 +91,25 @@ function TotpCard(props: { user: Me }) {
         <p>
           <span class="badge ok">✓ Authenticator app enrolled</span>
         </p>
-        <p class="muted">Sign-in asks for a code from your authenticator app; an emailed code remains a fallback.</p>
+        <p class="muted">Sign-in asks for a code from your authenticator app instead of an emailed code.</p>
       </Card>
     );
   }
   return (
     <Card title="Two-step sign-in">
       {!enrollment ? (
-        <div class="stack">
-          <p class="muted">Right now sign-in sends a code to your email. An authenticator app is faster and works without email.</p>
+        <ActionForm class="stack" onSubmit={() => void begin.run()}>
+          <p class="muted">Right now sign-in sends a code to your email. An authenticator app is faster and works without email; once it is set up, emailed codes stop working.</p>
           <ProblemAlert error={begin.error} />
+          <Field id="totp-current-password" label="Your password, to confirm it is you">
+            <input id="totp-current-password" type="password" autoComplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+          </Field>
           <div class="row">
-            <Button busy={begin.busy} busyLabel="Preparing…" onClick={() => void begin.run()}>
+            <Button type="submit" busy={begin.busy} busyLabel="Checking your password…">
               Set up an authenticator app
             </Button>
           </div>
-        </div>
+        </ActionForm>
       ) : (
         <ActionForm
           class="stack"

@@ -28,8 +28,8 @@ public sealed class AccountRecoveryService(
     private readonly AuthOptions _o = options.Value;
 
     /// <summary>
-    /// Step one. Known and unknown emails get the same 202 with a fresh random ticket; only a known email gets a
-    /// stored challenge and an emailed code.
+    /// Step one. Known and unknown emails get the same 202 with a fresh random ticket; only a known email within its
+    /// hourly limit gets a stored challenge and an emailed code.
     /// </summary>
     public async Task<RecoveryStartResponse> StartAsync(RecoveryStartRequest r, CancellationToken ct)
     {
@@ -43,6 +43,12 @@ public sealed class AccountRecoveryService(
         if (user is null)
         {
             // Decoy: same shape of answer, nothing stored, nothing sent.
+            return new RecoveryStartResponse(ticket);
+        }
+        if (!await TakeRecoveryStartAsync(user.Id, ct))
+        {
+            // Over the limit: a 429 here would tell a real account from an unknown email, so answer with a decoy too.
+            await events.RecordAsync(SecurityEventKind.RecoveryLimited, null, user.Id, null, ct);
             return new RecoveryStartResponse(ticket);
         }
         var challenge = new LoginChallenge
@@ -59,6 +65,29 @@ public sealed class AccountRecoveryService(
             code => $"Your MedLedger account recovery code is {code}. It expires in {(int)Math.Min(_o.EmailCodeLifetime.TotalMinutes, _o.LoginTicketLifetime.TotalMinutes)} minutes. "
                 + "You will also need your recovery code (the one shown when you signed up). If you did not ask to recover your account, someone knows your email address; your records stay encrypted.", ct);
         return new RecoveryStartResponse(ticket);
+    }
+
+    /// <summary>
+    /// Counts one recovery start against the account's hourly window, atomically: each UPDATE re-checks its condition
+    /// on the row it changes, so of N concurrent starts at most the limit succeed (SQLite serializes writers; PostgreSQL
+    /// re-evaluates the WHERE after the row lock).
+    /// </summary>
+    private async Task<bool> TakeRecoveryStartAsync(Guid userId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var windowOpenedAfter = now - TimeSpan.FromHours(1);
+        var opened = await db.Users
+            .Where(u => u.Id == userId && (u.RecoveryWindowStartedAt == null || u.RecoveryWindowStartedAt <= windowOpenedAfter))
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.RecoveryWindowStartedAt, now).SetProperty(u => u.RecoveryStartsInWindow, 1), ct);
+        if (opened > 0)
+        {
+            return true;
+        }
+        var limit = _o.RecoveryStartsPerAccountPerHour;
+        var counted = await db.Users
+            .Where(u => u.Id == userId && u.RecoveryWindowStartedAt > windowOpenedAfter && u.RecoveryStartsInWindow < limit)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.RecoveryStartsInWindow, u => u.RecoveryStartsInWindow + 1), ct);
+        return counted > 0;
     }
 
     /// <summary>
@@ -104,6 +133,7 @@ public sealed class AccountRecoveryService(
         {
             throw ProblemException.Unauthorized(CodeRefused);
         }
+        await emailCodes.WithdrawAsync(challenge.Id, ct);
         var keys = await db.KeyBundles.AsNoTracking().FirstOrDefaultAsync(k => k.UserId == user.Id, ct) ?? throw ProblemException.NotFound("Key bundle");
         var recoveryTicket = AccountRules.NewToken();
         var completion = new LoginChallenge
@@ -117,7 +147,7 @@ public sealed class AccountRecoveryService(
         db.LoginChallenges.Add(completion);
         await db.SaveChangesAsync(ct);
         return new RecoveryBundleResponse(user.Id, new KdfParametersDto(user.KdfAlgorithm, user.KdfIterations, user.KdfSalt),
-            keys.SigningPublicKey, keys.EncryptionPublicKey, keys.RecoveryWrappedPrivateKeys, recoveryTicket, completion.ExpiresAt);
+            keys.SigningPublicKey, keys.EncryptionPublicKey, keys.RecoveryWrappedPrivateKeys, recoveryTicket, completion.ExpiresAt, NewPasswordMaterial.NonceOf(completion.Id));
     }
 
     /// <summary>
@@ -142,7 +172,7 @@ public sealed class AccountRecoveryService(
         var user = await db.Users.FirstAsync(u => u.Id == challenge.UserId, ct);
         AccountRules.EnsureNotSuspended(user);
         var keys = await db.KeyBundles.FirstOrDefaultAsync(k => k.UserId == user.Id, ct) ?? throw ProblemException.NotFound("Key bundle");
-        if (!NewPasswordMaterial.IsSignedBy(keys, ProtocolTags.Recovery, user.Id, r.NewAuthKey, r.NewKdf, r.NewPasswordWrappedPrivateKeys, r.Signature))
+        if (!NewPasswordMaterial.IsSignedBy(keys, ProtocolTags.Recovery, user.Id, NewPasswordMaterial.NonceOf(challenge.Id), r.NewAuthKey, r.NewKdf, r.NewPasswordWrappedPrivateKeys, r.Signature))
         {
             await ConsumeAsync(challenge.Id, now, ct);
             await events.RecordAsync(SecurityEventKind.AccessDenied, user.Id, user.Id, "recovery: signature does not verify", ct);

@@ -51,8 +51,12 @@ public sealed class SignInService(
         var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Email == email, ct);
         if (user is null)
         {
-            // Spend the same time as a real check so response timing does not reveal registration.
+            // The same steps as a wrong key for a real account (lockout check, slow hash, counted failure that locks at
+            // the same limit), so neither the answers nor their timing reveal registration (bench: macro enumeration).
+            var emailKey = HMACSHA256.HashData(secrets.PreloginKey, Encoding.UTF8.GetBytes("unknown-email-lockout\n" + email));
+            await attempts.EnsureUnknownEmailNotLockedAsync(emailKey, ct);
             AccountRules.HashAuthKey(r.AuthKey, secrets.PreloginKey[..16], _o.ServerHashIterations);
+            await attempts.RegisterUnknownEmailFailureAsync(emailKey, ct);
             throw ProblemException.Unauthorized("The email or password is wrong.");
         }
         attempts.EnsureNotLocked(user);
@@ -81,7 +85,7 @@ public sealed class SignInService(
             await SendSignInCodeAsync(challenge, user, ct);
             sent = true;
         }
-        IReadOnlyList<OtpMethod> methods = user.TotpEnabled ? [OtpMethod.Totp, OtpMethod.Email] : [OtpMethod.Email];
+        IReadOnlyList<OtpMethod> methods = !user.TotpEnabled ? [OtpMethod.Email] : EmailCodeRefused(user) ? [OtpMethod.Totp] : [OtpMethod.Totp, OtpMethod.Email];
         return new LoginChallengeResponse(ticket, methods, challenge.ExpiresAt, sent);
     }
 
@@ -90,8 +94,16 @@ public sealed class SignInService(
         var challenge = await FindChallengeAsync(r.Ticket, ct);
         var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == challenge.UserId, ct);
         attempts.EnsureNotLocked(user);
+        if (EmailCodeRefused(user))
+        {
+            throw ProblemException.Conflict(TotpOnly);
+        }
         await SendSignInCodeAsync(challenge, user, ct);
     }
+
+    private const string TotpOnly = "This account signs in with its authenticator app; emailed codes are not accepted once one is enrolled.";
+
+    private bool EmailCodeRefused(UserAccount user) => user.TotpEnabled && _o.TotpReplacesEmailCode;
 
     private Task SendSignInCodeAsync(LoginChallenge challenge, UserAccount user, CancellationToken ct) =>
         emailCodes.SendAsync(challenge, user, "Your MedLedger sign-in code",
@@ -127,6 +139,10 @@ public sealed class SignInService(
                 }
                 break;
             case OtpMethod.Email:
+                if (EmailCodeRefused(user))
+                {
+                    throw ProblemException.Invalid("method", TotpOnly);
+                }
                 if (challenge.EmailCodeHash is null || challenge.EmailCodeExpiresAt is null)
                 {
                     throw ProblemException.Invalid("method", "No emailed code was requested for this sign-in.");
@@ -151,6 +167,7 @@ public sealed class SignInService(
         {
             throw ProblemException.Unauthorized("This sign-in was already completed; start again.");
         }
+        await emailCodes.WithdrawAsync(challenge.Id, ct);
         await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.FailedAttempts, 0), ct);
         var tokens = await sessions.IssueAsync(user.Id, Guid.NewGuid(), ct);
         await events.RecordAsync(SecurityEventKind.LoginSucceeded, user.Id, user.Id, $"method={r.Method}", ct);

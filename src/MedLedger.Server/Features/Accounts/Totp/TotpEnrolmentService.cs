@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using MedLedger.Server.Features.Admin;
 using MedLedger.Server.Infrastructure.Data;
 using MedLedger.Server.Infrastructure.Errors;
@@ -8,12 +9,27 @@ using QRCoder;
 
 namespace MedLedger.Server.Features.Accounts;
 
-/// <summary>TOTP enrolment: a secret (and its QR code) first, enabled only once a code from the authenticator matches.</summary>
-public sealed class TotpEnrolmentService(MedLedgerDbContext db, IOptions<AuthOptions> options, TimeProvider clock, SecurityEventLog events)
+/// <summary>
+/// TOTP enrolment: a secret (and its QR code) first, enabled only once a code from the authenticator matches. Beginning
+/// needs the current password (its auth key): a stolen access token alone must not bind the thief's authenticator,
+/// which would then replace the owner's emailed code.
+/// </summary>
+public sealed class TotpEnrolmentService(MedLedgerDbContext db, IOptions<AuthOptions> options, TimeProvider clock, SecurityEventLog events, LoginAttempts attempts)
 {
-    public async Task<TotpEnrollmentResponse> BeginAsync(Guid userId, CancellationToken ct)
+    public async Task<TotpEnrollmentResponse> BeginAsync(Guid userId, TotpEnrollRequest r, CancellationToken ct)
     {
+        if (r.CurrentAuthKey is not { Length: AccountRules.AuthKeyLength })
+        {
+            throw ProblemException.Invalid("currentAuthKey", $"currentAuthKey must be {AccountRules.AuthKeyLength} bytes (derived on the client from the current password).");
+        }
         var user = await db.Users.FirstAsync(u => u.Id == userId, ct);
+        attempts.EnsureNotLocked(user);
+        var hash = AccountRules.HashAuthKey(r.CurrentAuthKey, user.AuthKeySalt, user.AuthKeyIterations);
+        if (!CryptographicOperations.FixedTimeEquals(hash, user.AuthKeyHash))
+        {
+            await attempts.RegisterFailureAsync(userId, SecurityEventKind.LoginFailed, ct, "totp-enrol");
+            throw ProblemException.Unauthorized("The current password is wrong.");
+        }
         if (user.TotpEnabled)
         {
             throw ProblemException.Conflict("TOTP is already enrolled for this account.");

@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace MedLedger.Server.Features.Care;
 
 /// <summary>Hospital staff assign doctors of their own hospital to patients; the ledger's care state authorizes doctors' access.</summary>
-public sealed class CareService(MedLedgerDbContext db, LedgerRollForward rollForward, TimeProvider clock, AccountDirectory accounts)
+public sealed class CareService(MedLedgerDbContext db, LedgerGateway ledger, LedgerRollForward rollForward, TimeProvider clock, AccountDirectory accounts)
 {
     public async Task<AssignmentResponse> AssignAsync(Caller staff, AssignmentRequest r, CancellationToken ct)
     {

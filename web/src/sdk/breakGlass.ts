@@ -8,7 +8,7 @@ import { receiptTransaction, type LedgerReceipt } from '../ledger';
 import { api } from '../app/http';
 import { requireSession } from '../app/session';
 import { checkReceipt, ledgerReceipt, signTransaction, VerificationError } from './ledger';
-import { openSealed, type DecryptedRecord, type SealedRecordWire } from './records';
+import { checkAnchor, openSealed, type DecryptedRecord, type SealedRecordWire } from './records';
 
 /** The reason codes BreakGlassContract accepts (never free text: the ledger is readable by many). */
 export const breakGlassReasons: ReadonlyArray<{ code: string; label: string }> = [
@@ -132,7 +132,13 @@ export async function breakGlass(patientId: string, reason: string): Promise<Bre
     if (!bytesEqual(hospitalKey.publicKey, fromBase64(result.hospitalEmergencyPublicKey))) {
       throw new VerificationError('The hospital key share does not match the hospital emergency key.');
     }
-    return { eventId: result.eventId, transactionId: result.transactionId, summary: await openSealed(result.summary, hospitalKey) };
+    // The summary must be this patient's own: the server could otherwise hand over another patient's (or a forged) one.
+    const summary = result.summary;
+    if (summary.patientId !== patientId || summary.authorId !== patientId) {
+      throw new VerificationError(`The emergency summary served for patient ${patientId} belongs to patient ${summary.patientId} (author ${summary.authorId}); refused.`);
+    }
+    await checkAnchor(summary);
+    return { eventId: result.eventId, transactionId: result.transactionId, summary: await openSealed(summary, hospitalKey) };
   } finally {
     wipe(hospitalKey.privateKey);
   }

@@ -15,9 +15,11 @@ public sealed class LyingServerTests : RecordTestBase
     [Fact]
     public async Task A_registered_but_unconsented_reader_added_to_the_reader_list_gets_no_key_and_nothing_is_sent()
     {
-        var (_, doctors) = await World.HospitalAsync(Admin, "Reader Rule General", 2);
+        var (staff, doctors) = await World.HospitalAsync(Admin, "Reader Rule General", 2);
         var (consented, puppet) = (doctors[0], doctors[1]);
         var patient = await World.RegisterAsync(Role.Patient);
+        await staff.Client.AssignDoctorAsync(consented.Id, patient.Id);
+        await staff.Client.AssignDoctorAsync(puppet.Id, patient.Id);
         await patient.Client.GrantConsentAsync(consented.Id, ConsentScope.Categories, ["Condition"]);
         var (client, liar) = await LyingServer.SignInAsync(Host, patient);
         var puppetKeys = await patient.Client.GetPublicKeysAsync(puppet.Id);
@@ -70,10 +72,11 @@ public sealed class LyingServerTests : RecordTestBase
     [Fact]
     public async Task An_out_of_scope_item_added_to_a_consent_plan_is_refused_and_nothing_is_shared()
     {
-        var (_, doctors) = await World.HospitalAsync(Admin, "Plan Scope General", 1);
+        var (staff, doctors) = await World.HospitalAsync(Admin, "Plan Scope General", 1);
         var doctor = doctors[0];
         var pharmacist = await World.VerifiedAsync(Admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Plan Scope Pharmacy");
         var patient = await World.RegisterAsync(Role.Patient);
+        await staff.Client.AssignDoctorAsync(doctor.Id, patient.Id);
         var condition = await patient.Client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json"));
         var procedure = await patient.Client.CreateFhirRecordAsync(Fhir("procedure-example.json"));
         var prescription = await patient.Client.CreateFhirRecordAsync(Fhir("medicationrequest0302.json"));
@@ -117,9 +120,10 @@ public sealed class LyingServerTests : RecordTestBase
     [Fact]
     public async Task A_version_whose_anchor_does_not_match_or_an_older_version_served_as_the_latest_is_refused()
     {
-        var (_, doctors) = await World.HospitalAsync(Admin, "Anchor General", 1);
+        var (staff, doctors) = await World.HospitalAsync(Admin, "Anchor General", 1);
         var doctor = doctors[0];
         var patient = await World.RegisterAsync(Role.Patient);
+        await staff.Client.AssignDoctorAsync(doctor.Id, patient.Id);
         var record = await patient.Client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json"));
         await patient.Client.AddVersionAsync(record.RecordId, Encoding.UTF8.GetBytes(Fhir("Condition-For-Patient-f001.json") + "\n"));
         await patient.Client.GrantConsentAsync(doctor.Id, ConsentScope.All);
@@ -235,7 +239,8 @@ public sealed class LyingServerTests : RecordTestBase
             client.WriteVersionAsync(diagnosis.RecordId, 2, patient.Id, "Condition", "application/fhir+json", Encoding.UTF8.GetBytes(Fhir("condition-example2.json"))));
         Assert.Equal(System.Net.HttpStatusCode.Forbidden, forced.Status);
 
-        // The author writes the next version.
+        // The author writes the next version (a doctor reads, and so versions, a record only while holding the patient's consent).
+        await patient.Client.GrantConsentAsync(doctor.Id, ConsentScope.All);
         Assert.Equal(2, (await doctor.Client.AddVersionAsync(diagnosis.RecordId, Encoding.UTF8.GetBytes(Fhir("condition-example2.json") + "\n"))).Version);
     }
 

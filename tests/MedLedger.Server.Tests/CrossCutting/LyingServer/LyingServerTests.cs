@@ -118,23 +118,10 @@ public sealed class LyingServerTests : RecordTestBase
     }
 
     [Fact]
-    public async Task A_version_whose_anchor_does_not_match_or_an_older_version_served_as_the_latest_is_refused()
+    public async Task A_version_whose_anchor_does_not_match_is_refused()
     {
-        var (staff, doctors) = await World.HospitalAsync(Admin, "Anchor General", 1);
-        var doctor = doctors[0];
-        var patient = await World.RegisterAsync(Role.Patient);
-        await staff.Client.AssignDoctorAsync(doctor.Id, patient.Id);
-        var record = await patient.Client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json"));
-        await patient.Client.AddVersionAsync(record.RecordId, Encoding.UTF8.GetBytes(Fhir("Condition-For-Patient-f001.json") + "\n"));
-        await patient.Client.GrantConsentAsync(doctor.Id, ConsentScope.All);
-        var (client, liar) = await LyingServer.SignInAsync(Host, doctor);
-        var latestPath = $"/api/records/{record.RecordId}";
-
-        // Honest: version 2 is the latest; an explicit read of version 1 opens but is flagged as superseded.
-        Assert.False((await client.OpenRecordAsync(record.RecordId)).IsSuperseded);
-        var v1 = await client.OpenRecordAsync(record.RecordId, 1);
-        Assert.True(v1.IsSuperseded);
-        Assert.Equal(2, v1.LedgerLatestVersion);
+        var (client, liar, recordId) = await TwoVersionsOpenedByADoctorAsync("Anchor General");
+        var latestPath = $"/api/records/{recordId}";
         var v1Answer = JsonNode.Parse(liar.Answer($"{latestPath}/versions/1"))!;
 
         // Lie: version 2 served with version 1's records.write anchor (a real, verifying receipt — of something else).
@@ -148,13 +135,26 @@ public sealed class LyingServerTests : RecordTestBase
             return json;
         };
         var from = liar.Sent.Count;
-        var mismatch = await Assert.ThrowsAsync<MedLedgerVerificationException>(() => client.OpenRecordAsync(record.RecordId));
-        Assert.Contains("anchor", mismatch.Message, StringComparison.Ordinal);
+        var mismatch = await Assert.ThrowsAsync<MedLedgerVerificationException>(() => client.OpenRecordAsync(recordId));
+        Assert.Contains("does not match its records.write anchor", mismatch.Message, StringComparison.Ordinal);
         Assert.Empty(liar.WritesSince(from));
 
-        // Lie: version 1 served as the latest (with the ledger's newest anchor left in place, then also swapped for version 1's).
+        liar.Lie = null;
+        Assert.Equal(2, (await client.OpenRecordAsync(recordId)).Version);
+    }
+
+    [Fact]
+    public async Task An_older_version_served_as_the_latest_is_refused_and_an_older_version_asked_for_is_flagged()
+    {
+        var (client, liar, recordId) = await TwoVersionsOpenedByADoctorAsync("Rollback General");
+        var latestPath = $"/api/records/{recordId}";
+        var v1Answer = JsonNode.Parse(liar.Answer($"{latestPath}/versions/1"))!;
+
+        // Lie: version 1 served as the latest, with the ledger's newest anchor left in place…
         liar.Lie = (req, _) => req.RequestUri!.AbsolutePath == latestPath ? v1Answer.DeepClone() : null;
-        Assert.Contains("Rollback", (await Assert.ThrowsAsync<MedLedgerVerificationException>(() => client.OpenRecordAsync(record.RecordId))).Message, StringComparison.Ordinal);
+        var from = liar.Sent.Count;
+        Assert.Contains("Rollback", (await Assert.ThrowsAsync<MedLedgerVerificationException>(() => client.OpenRecordAsync(recordId))).Message, StringComparison.Ordinal);
+        // …and with it swapped for version 1's: this client saw version 2 anchored before, the server cannot take it back.
         liar.Lie = (req, _) =>
         {
             if (req.RequestUri!.AbsolutePath != latestPath)
@@ -165,12 +165,32 @@ public sealed class LyingServerTests : RecordTestBase
             stale["latest"] = v1Answer["anchor"]!.DeepClone();
             return stale;
         };
-        // This client saw version 2 anchored before: the server cannot take it back.
-        Assert.Contains("Rollback", (await Assert.ThrowsAsync<MedLedgerVerificationException>(() => client.OpenRecordAsync(record.RecordId))).Message, StringComparison.Ordinal);
+        Assert.Contains("Rollback", (await Assert.ThrowsAsync<MedLedgerVerificationException>(() => client.OpenRecordAsync(recordId))).Message, StringComparison.Ordinal);
         Assert.Empty(liar.WritesSince(from));
 
         liar.Lie = null;
-        Assert.Equal(2, (await client.OpenRecordAsync(record.RecordId)).Version);
+        Assert.Equal(2, (await client.OpenRecordAsync(recordId)).Version);
+    }
+
+    /// <summary>
+    /// A patient's record with two versions, shared with an assigned doctor whose (lying-server) client opened the
+    /// latest and then version 1 on purpose — which opens, flagged as superseded.
+    /// </summary>
+    private async Task<(MedLedgerClient Client, LyingServer Liar, Guid RecordId)> TwoVersionsOpenedByADoctorAsync(string hospital)
+    {
+        var (staff, doctors) = await World.HospitalAsync(Admin, hospital, 1);
+        var doctor = doctors[0];
+        var patient = await World.RegisterAsync(Role.Patient);
+        await staff.Client.AssignDoctorAsync(doctor.Id, patient.Id);
+        var record = await patient.Client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json"));
+        await patient.Client.AddVersionAsync(record.RecordId, Encoding.UTF8.GetBytes(Fhir("Condition-For-Patient-f001.json") + "\n"));
+        await patient.Client.GrantConsentAsync(doctor.Id, ConsentScope.All);
+        var (client, liar) = await LyingServer.SignInAsync(Host, doctor);
+        Assert.False((await client.OpenRecordAsync(record.RecordId)).IsSuperseded);
+        var v1 = await client.OpenRecordAsync(record.RecordId, 1);
+        Assert.True(v1.IsSuperseded);
+        Assert.Equal(2, v1.LedgerLatestVersion);
+        return (client, liar, record.RecordId);
     }
 
     [Fact]

@@ -137,14 +137,17 @@ public sealed class LyingServerBrowserTests(BrowserWorld world)
             served["anchor"] = v1["anchor"]!.DeepClone();
             await route.FulfillAsync(new() { Response = response, Body = served.ToJsonString() });
         });
-        await page.ReloadAsync();
+        // Keys live only in the tab: leave the page and come back (a reload would sign out) so the card opens again.
+        await BrowserWorld.Nav(page, "Sharing").ClickAsync();
+        await BrowserWorld.Nav(page, "My records").ClickAsync();
         await Assertions.Expect(card).ToContainTextAsync("does not match its records.write anchor");
         await Assertions.Expect(card).Not.ToContainTextAsync("second " + tag);
         Assert.DoesNotContain(writes, w => w.StartsWith("POST /api/records/", StringComparison.Ordinal));
 
         // The honest server: the latest version opens.
         await page.UnrouteAllAsync();
-        await page.ReloadAsync();
+        await BrowserWorld.Nav(page, "Sharing").ClickAsync();
+        await BrowserWorld.Nav(page, "My records").ClickAsync();
         await Assertions.Expect(card).ToContainTextAsync("second " + tag);
     }
 

@@ -10,6 +10,9 @@ public enum ConsentScope { All, Categories, Records }
 
 public sealed record GrantWrap(Guid RecordId, int Version, string ReaderKeyId, byte[] Enc, byte[] WrappedKey);
 
+/// <summary>The grant would reach records outside the scope the patient chose (or a pharmacist beyond prescriptions); nothing was sent.</summary>
+public sealed class ConsentScopeException(string message) : Exception(message);
+
 public sealed record GrantPlanItem(Guid RecordId, int Version, string Category);
 
 /// <summary>A consent grant; <see cref="PurposeSalt"/> opens the ledger's purposeCommitment (<see cref="PurposeOpens"/>).</summary>
@@ -33,10 +36,34 @@ public sealed partial class MedLedgerClient
         var grantee = await GetVerifiedPublicKeysAsync(granteeId, ct);
         var plan = await SendAsync<IReadOnlyList<GrantPlanItem>>(HttpMethod.Get,
             $"/api/consents/plan?scope={scope}&items={Uri.EscapeDataString(string.Join(',', items))}", null, authorize: true, ct);
+        var chosen = items.Select(i => i.Trim()).ToHashSet(StringComparer.Ordinal);
+        // Every plan item must lie inside the scope chosen here (the server could slip in others), and a pharmacist
+        // gets prescriptions only — checked before any key is unwrapped or anything is sent.
+        if (grantee.Role == Role.Pharmacist && (scope == ConsentScope.All || (scope == ConsentScope.Categories && !chosen.SetEquals([RecordCategories.MedicationRequest]))))
+        {
+            throw new ConsentScopeException($"A grant to pharmacist {granteeId} can cover prescriptions ({RecordCategories.MedicationRequest}) only.");
+        }
+        foreach (var item in plan)
+        {
+            var inScope = scope switch
+            {
+                ConsentScope.All => true,
+                ConsentScope.Categories => chosen.Contains(item.Category),
+                _ => chosen.Contains(item.RecordId.ToString()),
+            };
+            if (!inScope || (grantee.Role == Role.Pharmacist && item.Category != RecordCategories.MedicationRequest))
+            {
+                throw new ConsentScopeException($"The server's plan includes record {item.RecordId} ({item.Category}), which is outside the scope you chose for {grantee.Role} {granteeId}; nothing was shared.");
+            }
+        }
         var wraps = new List<GrantWrap>();
         foreach (var item in plan)
         {
             var sealedRecord = await FetchSealedAsync(item.RecordId, item.Version, ct);
+            if (sealedRecord.RecordId != item.RecordId || sealedRecord.Version != item.Version || sealedRecord.PatientId != UserId || sealedRecord.Category != item.Category)
+            {
+                throw new ConsentScopeException($"The server sent a different record than plan item {item.RecordId} v{item.Version}; nothing was shared.");
+            }
             var envelope = sealedRecord.ToEnvelope();
             var dataKey = RecordCrypto.UnwrapDataKey(envelope, keys.Encryption, await AuthorKeyAsync(sealedRecord, ct));
             var wrap = RecordCrypto.AddReader(envelope, dataKey, grantee.EncryptionPublicKey);

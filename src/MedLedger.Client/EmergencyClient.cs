@@ -127,6 +127,12 @@ public sealed partial class MedLedgerClient
         {
             var hospitalKey = UserKeyPair.FromPrivateKey(hospitalPrivate);
             var s = result.Summary;
+            // The summary must be this patient's own: the server could otherwise hand over another patient's (or a forged) one.
+            if (s.PatientId != patientId || s.AuthorId != patientId)
+            {
+                throw new MedLedgerVerificationException($"The emergency summary served for patient {patientId} belongs to patient {s.PatientId} (author {s.AuthorId}); refused.");
+            }
+            await CheckAnchorAsync(s, ct);
             var content = RecordCrypto.Open(s.ToEnvelope(), hospitalKey, await AuthorKeyAsync(s, ct));
             return new DecryptedRecord(s.RecordId, s.Version, s.PatientId, s.AuthorId, s.Category, s.ContentType, DateTimeOffset.FromUnixTimeMilliseconds(s.CreatedAtMs), content, result.TransactionId);
         }

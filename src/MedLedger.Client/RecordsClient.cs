@@ -17,17 +17,36 @@ public sealed record RecordVersionInfo(Guid RecordId, int Version, Guid PatientI
 public sealed record RecordSummary(Guid RecordId, Guid PatientId, string Category, int LatestVersion, Guid LatestAuthorId, string ContentType, long CreatedAtMs, long UpdatedAtMs);
 
 public sealed record SealedRecord(Guid RecordId, int Version, Guid PatientId, Guid AuthorId, string Category, string ContentType, long CreatedAtMs,
-    byte[] Nonce, byte[] KeyCommitment, byte[] Signature, byte[] Ciphertext, Wrap Wrap, string LedgerTransactionId, byte[] AuthorSigningPublicKey)
+    byte[] Nonce, byte[] KeyCommitment, byte[] Signature, byte[] Ciphertext, Wrap Wrap, string LedgerTransactionId, byte[] AuthorSigningPublicKey,
+    MedLedger.Ledger.LedgerReceipt? Anchor = null, MedLedger.Ledger.LedgerReceipt? Latest = null)
 {
     public RecordEnvelope ToEnvelope() => new(
         new RecordHeader(RecordId.ToString(), Version, PatientId.ToString(), AuthorId.ToString(), ContentType, CreatedAtMs),
         Nonce, KeyCommitment, Ciphertext, Signature, [new KeyWrap(Wrap.ReaderKeyId, Wrap.Enc, Wrap.WrappedKey)]);
 }
 
-/// <summary>A record decrypted on this device.</summary>
-public sealed record DecryptedRecord(Guid RecordId, int Version, Guid PatientId, Guid AuthorId, string Category, string ContentType, DateTimeOffset CreatedAt, byte[] Content, string LedgerTransactionId);
+/// <summary>
+/// A record decrypted on this device. <paramref name="LedgerLatestVersion"/> is the newest version the ledger (or this
+/// client, earlier) showed for the record; when it is above <paramref name="Version"/> this version has been superseded.
+/// </summary>
+public sealed record DecryptedRecord(Guid RecordId, int Version, Guid PatientId, Guid AuthorId, string Category, string ContentType, DateTimeOffset CreatedAt, byte[] Content, string LedgerTransactionId,
+    int LedgerLatestVersion = 0)
+{
+    public bool IsSuperseded => LedgerLatestVersion > Version;
+}
 
-public sealed record Reader(Guid UserId, Role Role, byte[] EncryptionPublicKey, byte[] SigningPublicKey, Guid? GrantId);
+/// <summary>A reader the server names for a new version; a grantee comes with the grant's scope and the receipt of its consent.grant.</summary>
+public sealed record Reader(Guid UserId, Role Role, byte[] EncryptionPublicKey, byte[] SigningPublicKey, Guid? GrantId,
+    string? GrantScope = null, IReadOnlyList<string>? GrantItems = null, MedLedger.Ledger.LedgerReceipt? GrantReceipt = null);
+
+/// <summary>The client refused to wrap a record key for a reader no ledger-proven consent covers; nothing was sent.</summary>
+public sealed class UnconsentedReaderException(Guid readerId, string message) : Exception(message)
+{
+    public Guid ReaderId { get; } = readerId;
+}
+
+/// <summary>Only a record's author writes its next version; others file an amendment request. Nothing was sent.</summary>
+public sealed class NotRecordAuthorException(string message) : Exception(message);
 
 /// <summary>The FHIR resource failed strict parsing on this device; nothing was sent.</summary>
 public sealed class FhirValidationException(string message, Exception inner) : Exception(message, inner);
@@ -35,6 +54,8 @@ public sealed class FhirValidationException(string message, Exception inner) : E
 public sealed partial class MedLedgerClient
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, byte[]> _verifiedSigningKeys = new();
+    // The newest version of each record this client has seen anchored on the ledger: a server cannot roll it back later.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, int> _newestSeenVersion = new();
 
     public const long MaxRecordBytes = 20L * 1024 * 1024;
 
@@ -76,6 +97,10 @@ public sealed partial class MedLedgerClient
     public async Task<RecordVersionInfo> AddVersionAsync(Guid recordId, byte[] content, string? contentType = null, CancellationToken ct = default)
     {
         var current = await SendAsync<SealedRecord>(HttpMethod.Get, $"/api/records/{recordId}", null, authorize: true, ct);
+        if (current.AuthorId != UserId)
+        {
+            throw new NotRecordAuthorException($"Record {recordId} was written by {current.AuthorId}; only its author writes the next version. File an amendment request instead.");
+        }
         if (current.Category != RecordCategories.File && (contentType ?? current.ContentType) == "application/fhir+json")
         {
             var category = ValidateFhir(System.Text.Encoding.UTF8.GetString(content));
@@ -97,9 +122,14 @@ public sealed partial class MedLedgerClient
         var keys = Keys ?? throw new InvalidOperationException("Sign in first.");
         var readers = await SendAsync<IReadOnlyList<Reader>>(HttpMethod.Get,
             $"/api/records/readers?patientId={patientId}&recordId={recordId}&category={Uri.EscapeDataString(category)}", null, authorize: true, ct);
-        // Every key we encrypt for must be the one its owner registered on the ledger.
+        // Every key we encrypt for must be the one its owner registered on the ledger, and every reader other than the
+        // patient and us must hold a patient-signed grant covering this record, proven by its ledger receipt.
         foreach (var r in readers.Where(r => r.UserId != UserId))
         {
+            if (r.UserId != patientId)
+            {
+                await CheckReaderGrantAsync(r, patientId, recordId, category, ct);
+            }
             await EnsureKeysOnLedgerAsync(r.UserId, r.SigningPublicKey, r.EncryptionPublicKey, ct);
         }
         var header = new RecordHeader(recordId.ToString(), version, patientId.ToString(), UserId.ToString(), contentType, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
@@ -112,6 +142,7 @@ public sealed partial class MedLedgerClient
             ["patientId"] = patientId.ToString(),
             ["ciphertextHash"] = Convert.ToHexStringLower(envelope.CiphertextHash()),
             ["headerHash"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(header.ToCanonicalBytes())),
+            ["authorId"] = UserId.ToString(),
         });
         var upload = new RecordUpload(version, patientId, category, contentType, header.CreatedAtUnixMs, envelope.Nonce, envelope.KeyCommitment, envelope.Signature,
             envelope.Ciphertext, envelope.Wraps.Select(w => new Wrap(byKeyId[w.ReaderKeyId], w.ReaderKeyId, w.Enc, w.WrappedKey)).ToList(), Sign(tx));
@@ -121,7 +152,82 @@ public sealed partial class MedLedgerClient
             throw new MedLedgerVerificationException("The server did not return a receipt for our records.write transaction.");
         }
         await VerifyReceiptAsync(info.Receipt, ct);
+        RememberVersion(recordId, version);
         return info;
+    }
+
+    /// <summary>
+    /// The reader rule: a reader other than the patient and the author must hold an active consent.grant signed by the
+    /// patient, naming this reader, whose anchored scope covers the record — checked on its verified ledger receipt.
+    /// </summary>
+    private async Task CheckReaderGrantAsync(Reader r, Guid patientId, Guid recordId, string category, CancellationToken ct)
+    {
+        var who = $"{r.Role} {r.UserId}";
+        if (r.GrantId is not { } grantId || r.GrantReceipt is not { } receipt || r.GrantScope is not { } scope || r.GrantItems is not { } items)
+        {
+            throw new UnconsentedReaderException(r.UserId, $"Refusing to wrap the record key for {who}: the server names them as a reader but shows no consent grant from the patient.");
+        }
+        try
+        {
+            await VerifyReceiptAsync(receipt, ct);
+        }
+        catch (MedLedgerVerificationException e)
+        {
+            throw new UnconsentedReaderException(r.UserId, $"Refusing to wrap the record key for {who}: their consent grant's ledger receipt does not verify ({e.Message}).");
+        }
+        var tx = receipt.Transaction();
+        var covers = scope switch
+        {
+            "all" => true,
+            "categories" => items.Contains(category, StringComparer.Ordinal),
+            "records" => items.Contains(recordId.ToString(), StringComparer.Ordinal),
+            _ => false,
+        };
+        var expires = long.TryParse(tx.Get("expiresAtMs"), NumberStyles.None, CultureInfo.InvariantCulture, out var e2) ? e2 : -1;
+        if (tx.Type != ConsentGrantContract.TypeName || tx.ActorId != patientId.ToString() || tx.Get("patientId") != patientId.ToString()
+            || tx.Get("granteeId") != r.UserId.ToString() || tx.Get("grantId") != grantId.ToString() || tx.Get("scope") != scope
+            || tx.Get("scopeHash") != ConsentScopeHash.Compute(scope, items) || !covers
+            || expires < 0 || (expires != 0 && expires <= DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()))
+        {
+            throw new UnconsentedReaderException(r.UserId, $"Refusing to wrap the record key for {who}: no active patient-signed consent on the ledger covers record {recordId}.");
+        }
+    }
+
+    private int RememberVersion(Guid recordId, int version) => _newestSeenVersion.AddOrUpdate(recordId, version, (_, v) => Math.Max(v, version));
+
+    /// <summary>
+    /// Read checks: the version's records.write anchor (a verified receipt naming this record, version, patient, author,
+    /// ciphertext hash and header hash), and the newest version the ledger shows for the record. Returns that newest version.
+    /// </summary>
+    private async Task<int> CheckAnchorAsync(SealedRecord r, CancellationToken ct)
+    {
+        var what = $"version {r.Version} of record {r.RecordId}";
+        var anchor = r.Anchor ?? throw new MedLedgerVerificationException($"The server sent {what} without its records.write anchor.");
+        await VerifyReceiptAsync(anchor, ct);
+        var tx = anchor.Transaction();
+        var header = r.ToEnvelope().Header;
+        if (tx.Type != RecordWriteContract.TypeName || tx.Id != r.LedgerTransactionId || tx.ActorId != r.AuthorId.ToString()
+            || tx.Get("recordId") != r.RecordId.ToString() || tx.Get("patientId") != r.PatientId.ToString()
+            || tx.Get("version") != r.Version.ToString(CultureInfo.InvariantCulture)
+            || tx.Get("ciphertextHash") != Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(r.Ciphertext))
+            || tx.Get("headerHash") != Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(header.ToCanonicalBytes())))
+        {
+            throw new MedLedgerVerificationException($"The server sent {what}, which does not match its records.write anchor on the ledger.");
+        }
+        var newest = r.Version;
+        if (r.Latest is { } latest)
+        {
+            await VerifyReceiptAsync(latest, ct);
+            var ltx = latest.Transaction();
+            if (ltx.Type != RecordWriteContract.TypeName || ltx.Get("recordId") != r.RecordId.ToString()
+                || !int.TryParse(ltx.Get("version"), NumberStyles.None, CultureInfo.InvariantCulture, out var lv))
+            {
+                throw new MedLedgerVerificationException($"The server's newest anchor for record {r.RecordId} is not a records.write of that record.");
+            }
+            newest = Math.Max(newest, lv);
+        }
+        RememberVersion(r.RecordId, r.Version);
+        return RememberVersion(r.RecordId, newest);
     }
 
     public Task<IReadOnlyList<RecordSummary>> ListRecordsAsync(Guid? patientId = null, string? category = null, DateTimeOffset? from = null, DateTimeOffset? to = null, Guid? author = null, CancellationToken ct = default)
@@ -146,10 +252,19 @@ public sealed partial class MedLedgerClient
     {
         var keys = Keys ?? throw new InvalidOperationException("Sign in first.");
         var sealedRecord = await FetchSealedAsync(recordId, version, ct);
+        if (sealedRecord.RecordId != recordId || (version is { } asked && sealedRecord.Version != asked))
+        {
+            throw new MedLedgerVerificationException($"Asked for record {recordId} version {version?.ToString(CultureInfo.InvariantCulture) ?? "latest"}, the server sent {sealedRecord.RecordId} version {sealedRecord.Version}.");
+        }
+        var newest = await CheckAnchorAsync(sealedRecord, ct);
+        if (version is null && newest > sealedRecord.Version)
+        {
+            throw new MedLedgerVerificationException($"Rollback: the server sent version {sealedRecord.Version} of record {recordId} as the latest, but the ledger has version {newest}.");
+        }
         var author = await AuthorKeyAsync(sealedRecord, ct);
         var plaintext = RecordCrypto.Open(sealedRecord.ToEnvelope(), keys.Encryption, author);
         return new DecryptedRecord(sealedRecord.RecordId, sealedRecord.Version, sealedRecord.PatientId, sealedRecord.AuthorId, sealedRecord.Category, sealedRecord.ContentType,
-            DateTimeOffset.FromUnixTimeMilliseconds(sealedRecord.CreatedAtMs), plaintext, sealedRecord.LedgerTransactionId);
+            DateTimeOffset.FromUnixTimeMilliseconds(sealedRecord.CreatedAtMs), plaintext, sealedRecord.LedgerTransactionId, newest);
     }
 
     private async Task<byte[]> AuthorKeyAsync(SealedRecord r, CancellationToken ct)

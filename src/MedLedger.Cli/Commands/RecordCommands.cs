@@ -66,6 +66,11 @@ public static class RecordCommands
         {
             using var client = await CliSession.ConnectAsync(p, ct);
             var rec = await client.OpenRecordAsync(p.GetValue(id), p.GetValue(version), ct);
+            if (rec.IsSuperseded)
+            {
+                // On stderr, so the content on stdout stays byte-exact.
+                Console.Error.WriteLine($"Note: version {rec.Version} is superseded; the ledger has version {rec.LedgerLatestVersion} of this record.");
+            }
             if (p.GetValue(output) is { } outFile)
             {
                 await File.WriteAllBytesAsync(outFile.FullName, rec.Content, ct);

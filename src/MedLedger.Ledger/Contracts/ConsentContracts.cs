@@ -39,6 +39,13 @@ public sealed class ConsentGrantContract : LedgerContract
         {
             return LedgerRejection.Conflict("the grantee has no registered keys");
         }
+        // A pharmacist dispenses: a grant to one covers prescriptions and nothing else — the category MedicationRequest, or
+        // listed records (their categories are not on the ledger; the granting client and the server check each is a prescription).
+        if (state.Get(IdentityKeys.Role(tx.Get("granteeId")!)) == IdentityRoles.Pharmacist
+            && tx.Get("scope") != "records" && (tx.Get("scope") != "categories" || tx.Get("scopeHash") != ConsentScopeHash.PrescriptionsOnly))
+        {
+            return LedgerRejection.Forbidden("a grant to a pharmacist covers prescriptions (MedicationRequest) only");
+        }
         return state.Get(CareKeys.Consent(tx.Get("grantId")!)) is not null ? LedgerRejection.Conflict("this grant id is already used") : null;
     }
 
@@ -90,6 +97,9 @@ public sealed class ConsentRevokeContract : LedgerContract
 /// <summary>The hash a consent.grant anchors for its scope: SHA-256 of canonical(<see cref="MedLedger.Crypto.ProtocolTags.ConsentScope"/>, kind, sorted items).</summary>
 public static class ConsentScopeHash
 {
+    /// <summary>The scope hash of categories = [MedicationRequest], the only scope a pharmacist may hold.</summary>
+    public static readonly string PrescriptionsOnly = Compute("categories", [MedLedger.Crypto.RecordCategories.MedicationRequest]);
+
     public static string Compute(string kind, IEnumerable<string> items)
     {
         ArgumentNullException.ThrowIfNull(items);

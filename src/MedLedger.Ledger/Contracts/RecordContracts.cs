@@ -3,9 +3,11 @@ using System.Globalization;
 namespace MedLedger.Ledger.Contracts;
 
 /// <summary>
-/// records.write — payload recordId, version, patientId, ciphertextHash, headerHash (hex SHA-256).
+/// records.write — payload recordId, version, patientId, ciphertextHash, headerHash (hex SHA-256), authorId.
 /// Signed by the author: the patient, or a doctor currently assigned to the patient. Versions are
-/// consecutive from 1 and a record never changes patient.
+/// consecutive from 1 and a record never changes patient. The author of version 1 (named by authorId) is the
+/// record's author and the only one who writes its later versions. Transactions from before authorId existed
+/// carry none and set no author, so chains written then replay to the same state.
 /// </summary>
 public sealed class RecordWriteContract : UserSignedContract
 {
@@ -34,6 +36,14 @@ public sealed class RecordWriteContract : UserSignedContract
         {
             return LedgerRejection.Forbidden("only the patient or an assigned doctor writes the patient's records");
         }
+        if (tx.Get("authorId") is { } named && named != tx.ActorId)
+        {
+            return LedgerRejection.Malformed("authorId must be the signer");
+        }
+        if (state.Get(CareKeys.RecordAuthor(recordId)) is { } author && author != tx.ActorId)
+        {
+            return LedgerRejection.Forbidden("only the record's author writes its next version");
+        }
         var current = long.Parse(state.Get(CareKeys.RecordVersion(recordId)) ?? "0", CultureInfo.InvariantCulture);
         if (version != current + 1)
         {
@@ -49,6 +59,10 @@ public sealed class RecordWriteContract : UserSignedContract
         ArgumentNullException.ThrowIfNull(state);
         state.Put(CareKeys.RecordVersion(tx.Get("recordId")!), tx.Get("version")!);
         state.Put(CareKeys.RecordPatient(tx.Get("recordId")!), tx.Get("patientId")!);
+        if (tx.Get("version") == "1" && tx.Get("authorId") is { } author)
+        {
+            state.Put(CareKeys.RecordAuthor(tx.Get("recordId")!), author);
+        }
     }
 }
 

@@ -6,6 +6,7 @@ public static class CareKeys
     public static string Assignment(string patientId, string doctorId) => $"care/{patientId}/{doctorId}";
     public static string RecordVersion(string recordId) => $"record/{recordId}/version";
     public static string RecordPatient(string recordId) => $"record/{recordId}/patient";
+    public static string RecordAuthor(string recordId) => $"record/{recordId}/author";
     public static string Consent(string grantId) => $"consent/{grantId}";
     public static string ConsentPatient(string grantId) => $"consent/{grantId}/patient";
     public static string ConsentGrantee(string grantId) => $"consent/{grantId}/grantee";

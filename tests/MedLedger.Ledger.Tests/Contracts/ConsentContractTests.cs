@@ -42,4 +42,25 @@ public sealed class ConsentContractTests : ContractPeerTestBase
         notAHash["purposeCommitment"] = "research";
         Assert.Equal(LedgerRejectionKind.Malformed, await Refused(_patient.Tx(ConsentGrantContract.TypeName, notAHash)));
     }
+
+    [Fact]
+    public async Task A_grant_to_a_pharmacist_covers_prescriptions_only()
+    {
+        var pharmacist = await UserAsync(IdentityRoles.Pharmacist, verified: true);
+        Dictionary<string, string> Payload(string scope, params string[] items) => new()
+        {
+            ["grantId"] = Guid.NewGuid().ToString(), ["patientId"] = _patient.Id, ["granteeId"] = pharmacist.Id, ["scope"] = scope,
+            ["scopeHash"] = ConsentScopeHash.Compute(scope, items), ["purposeCommitment"] = MedLedger.Crypto.FactCommitment.Compute(MedLedger.Crypto.FactCommitment.ConsentPurpose, "dispensing", new byte[32]), ["expiresAtMs"] = "0",
+        };
+        Assert.Equal(LedgerRejectionKind.Forbidden, await Refused(_patient.Tx(ConsentGrantContract.TypeName, Payload("all"))));
+        Assert.Equal(LedgerRejectionKind.Forbidden, await Refused(_patient.Tx(ConsentGrantContract.TypeName, Payload("categories", "Condition"))));
+        Assert.Equal(LedgerRejectionKind.Forbidden, await Refused(_patient.Tx(ConsentGrantContract.TypeName, Payload("categories", "Condition", "MedicationRequest"))));
+        Assert.True((await _peer.SubmitAsync(_patient.Tx(ConsentGrantContract.TypeName, Payload("categories", "MedicationRequest")))).Valid);
+        // Listed records: their categories are not on the ledger; the granting client and the server check each is a prescription.
+        Assert.True((await _peer.SubmitAsync(_patient.Tx(ConsentGrantContract.TypeName, Payload("records", Guid.NewGuid().ToString())))).Valid);
+        // Other grantees keep every scope.
+        var all = Payload("all");
+        all["granteeId"] = _doctor.Id;
+        Assert.True((await _peer.SubmitAsync(_patient.Tx(ConsentGrantContract.TypeName, all))).Valid);
+    }
 }

@@ -21,6 +21,34 @@ public sealed class RecordContractTests : ContractPeerTestBase
     }
 
     [Fact]
+    public async Task Only_the_author_of_a_record_writes_its_next_version()
+    {
+        await _peer.SubmitAsync(_staff.Tx(CareAssignContract.TypeName, new() { ["doctorId"] = _doctor.Id, ["patientId"] = _patient.Id, ["hospitalId"] = _hospital }));
+        var diagnosis = Guid.NewGuid().ToString();
+        Assert.Equal(LedgerRejectionKind.Malformed, await Refused(Authored(_doctor, diagnosis, 1, _patient.Id)));
+        await _peer.SubmitAsync(Authored(_doctor, diagnosis, 1));
+        Assert.Equal(_doctor.Id, await _peer.Queries.GetStateAsync(CareKeys.RecordAuthor(diagnosis)));
+
+        // The patient may write their own records, but not the next version of the doctor's — in either transaction form.
+        Assert.Equal(LedgerRejectionKind.Forbidden, await Refused(Authored(_patient, diagnosis, 2)));
+        Assert.Equal(LedgerRejectionKind.Forbidden, await Refused(Write(_patient, diagnosis, _patient.Id, 2)));
+        await _peer.SubmitAsync(Authored(_doctor, diagnosis, 2));
+        Assert.Equal("2", await _peer.Queries.GetStateAsync(CareKeys.RecordVersion(diagnosis)));
+
+        // A record written before authorId existed has no author in state and keeps the earlier rule, so old chains replay unchanged.
+        var legacy = Guid.NewGuid().ToString();
+        await _peer.SubmitAsync(Write(_doctor, legacy, _patient.Id, 1));
+        Assert.Null(await _peer.Queries.GetStateAsync(CareKeys.RecordAuthor(legacy)));
+        Assert.True((await _peer.SubmitAsync(Write(_patient, legacy, _patient.Id, 2))).Valid);
+    }
+
+    private LedgerTransaction Authored(TestUser author, string recordId, int version, string? authorId = null) => author.Tx(RecordWriteContract.TypeName, new()
+    {
+        ["recordId"] = recordId, ["version"] = version.ToString(System.Globalization.CultureInfo.InvariantCulture), ["patientId"] = _patient.Id,
+        ["ciphertextHash"] = new string('a', 64), ["headerHash"] = new string('b', 64), ["authorId"] = authorId ?? author.Id,
+    });
+
+    [Fact]
     public async Task Read_and_refusal_events_are_peer_only()
     {
         var record = Guid.NewGuid().ToString();

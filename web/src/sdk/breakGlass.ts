@@ -11,7 +11,7 @@ import { receiptTransaction, type LedgerReceipt } from '../ledger';
 import { api } from '../app/http';
 import { requireSession } from '../app/session';
 import { checkReceipt, ledgerReceipt, signTransaction, VerificationError } from './ledger';
-import { openSealed, type DecryptedRecord, type SealedRecordWire } from './records';
+import { checkAnchor, openSealed, type DecryptedRecord, type SealedRecordWire } from './records';
 
 /**
  * The reason codes BreakGlassContract.Reasons lists (never free text). The ledger gets only a salted commitment to the
@@ -143,7 +143,13 @@ export async function breakGlass(patientId: string, reason: string): Promise<Bre
     if (!bytesEqual(hospitalKey.publicKey, fromBase64(result.hospitalEmergencyPublicKey))) {
       throw new VerificationError('The hospital key share does not match the hospital emergency key.');
     }
-    return { eventId: result.eventId, transactionId: result.transactionId, summary: await openSealed(result.summary, hospitalKey) };
+    // The summary must be this patient's own: the server could otherwise hand over another patient's (or a forged) one.
+    const summary = result.summary;
+    if (summary.patientId !== patientId || summary.authorId !== patientId) {
+      throw new VerificationError(`The emergency summary served for patient ${patientId} belongs to patient ${summary.patientId} (author ${summary.authorId}); refused.`);
+    }
+    await checkAnchor(summary);
+    return { eventId: result.eventId, transactionId: result.transactionId, summary: await openSealed(summary, hospitalKey) };
   } finally {
     wipe(hospitalKey.privateKey);
   }

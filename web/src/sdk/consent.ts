@@ -10,6 +10,16 @@ import { signTransaction, verifiedPublicKeys } from './ledger';
 
 export type ConsentScope = 'All' | 'Categories' | 'Records';
 
+/** The grant would reach records outside the scope the patient chose (or a pharmacist beyond prescriptions); nothing was sent. */
+export class ConsentScopeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConsentScopeError';
+  }
+}
+
+const PRESCRIPTIONS = 'MedicationRequest';
+
 /** The purposes the server accepts (ConsentService.Purposes). */
 export const CONSENT_PURPOSES = ['treatment', 'dispensing', 'insurance-claim', 'second-opinion', 'research', 'other'] as const;
 export type ConsentPurpose = (typeof CONSENT_PURPOSES)[number];
@@ -70,11 +80,26 @@ export async function grantConsent(args: GrantArgs): Promise<Grant> {
   const items = [...new Set((args.items ?? []).map((i) => i.trim()).filter(Boolean))];
   // The grantee's key must be the one registered on the ledger, or the server could read through a key of its own.
   const grantee = await verifiedPublicKeys(args.granteeId);
+  // A pharmacist dispenses: prescriptions only (the consent contract refuses anything wider too).
+  const pharmacist = grantee.role === 'Pharmacist';
+  if (pharmacist && (args.scope === 'All' || (args.scope === 'Categories' && (items.length !== 1 || items[0] !== PRESCRIPTIONS)))) {
+    throw new ConsentScopeError(`A grant to pharmacist ${args.granteeId} can cover prescriptions (${PRESCRIPTIONS}) only.`);
+  }
   const plan = await grantPlan(args.scope, items);
+  // Every plan item must lie inside the scope chosen here (the server could slip in others): checked before any key is unwrapped.
+  for (const item of plan) {
+    const inScope = args.scope === 'All' || (args.scope === 'Categories' ? items.includes(item.category) : items.includes(item.recordId));
+    if (!inScope || (pharmacist && item.category !== PRESCRIPTIONS)) {
+      throw new ConsentScopeError(`The server's plan includes record ${item.recordId} (${item.category}), which is outside the scope you chose; nothing was shared.`);
+    }
+  }
   const wraps: { recordId: string; version: number; readerKeyId: string; enc: string; wrappedKey: string }[] = [];
   args.onProgress?.(0, plan.length);
   for (const item of plan) {
     const sealed = await fetchSealed(item.recordId, item.version);
+    if (sealed.recordId !== item.recordId || sealed.version !== item.version || sealed.patientId !== s.tokens.user.id || sealed.category !== item.category) {
+      throw new ConsentScopeError(`The server sent a different record than plan item ${item.recordId} v${item.version}; nothing was shared.`);
+    }
     const wrap = await rewrapFor(sealed, grantee.encryptionPublicKey);
     wraps.push({ recordId: item.recordId, version: item.version, readerKeyId: wrap.readerKeyId, enc: toBase64(wrap.enc), wrappedKey: toBase64(wrap.wrappedKey) });
     args.onProgress?.(wraps.length, plan.length);

@@ -8,6 +8,8 @@ import { recordHeaderBytes, ciphertextHash } from '../crypto/envelope';
 import type { LedgerReceipt } from '../ledger';
 import { api } from '../app/http';
 import { requireSession } from '../app/session';
+import { receiptTransaction } from '../ledger';
+import { consentScopeHash } from '../crypto';
 import { checkReceipt, signTransaction, ensureKeysOnLedger, verifiedPublicKeys, VerificationError, type SignedTransactionWire } from './ledger';
 import { checkFhirResource } from '../fhir/validate';
 
@@ -47,6 +49,24 @@ export interface DecryptedRecord extends RecordVersionFields {
   createdAt: Date;
   content: Uint8Array;
   ledgerTransactionId: string;
+  /** The newest version the ledger (or this page, earlier) showed for the record; above `version` means superseded. */
+  ledgerLatestVersion: number;
+}
+
+/** The client refused to wrap a record key for a reader no ledger-proven consent covers; nothing was sent. */
+export class UnconsentedReaderError extends Error {
+  constructor(readonly readerId: string, message: string) {
+    super(message);
+    this.name = 'UnconsentedReaderError';
+  }
+}
+
+/** Only a record's author writes its next version; others file an amendment request. Nothing was sent. */
+export class NotRecordAuthorError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotRecordAuthorError';
+  }
 }
 
 export interface WrapWire {
@@ -70,6 +90,9 @@ export interface SealedRecordWire extends VersionHeaderWire {
   wrap: WrapWire;
   ledgerTransactionId: string;
   authorSigningPublicKey: string;
+  /** Receipt of this version's records.write, and of the newest records.write of the record. */
+  anchor?: LedgerReceipt | null;
+  latest?: LedgerReceipt | null;
 }
 
 export interface RecordVersionInfo extends VersionHeaderWire {
@@ -85,6 +108,9 @@ interface ReaderWire {
   encryptionPublicKey: string;
   signingPublicKey: string;
   grantId: string | null;
+  grantScope?: string | null;
+  grantItems?: string[] | null;
+  grantReceipt?: LedgerReceipt | null;
 }
 
 /**
@@ -142,9 +168,87 @@ export async function authorSigningKey(r: SealedRecordWire): Promise<Uint8Array>
   return author.signingPublicKey;
 }
 
-/** Fetches a version with our own wrap, checks the author's key on the ledger and the signature, and decrypts here. */
+/** The newest version of each record this page has seen anchored on the ledger: a server cannot roll it back later. */
+const newestSeenVersion = new Map<string, number>();
+
+function rememberVersion(recordId: string, version: number): number {
+  const newest = Math.max(newestSeenVersion.get(recordId) ?? 0, version);
+  newestSeenVersion.set(recordId, newest);
+  return newest;
+}
+
+/**
+ * Read checks (RecordsClient.cs CheckAnchorAsync): the version's records.write anchor — a verified receipt naming this
+ * record, version, patient, author, ciphertext hash and header hash — and the newest version the ledger shows for the
+ * record. Returns that newest version.
+ */
+export async function checkAnchor(r: SealedRecordWire): Promise<number> {
+  const what = `version ${r.version} of record ${r.recordId}`;
+  if (!r.anchor) throw new VerificationError(`The server sent ${what} without its records.write anchor.`);
+  await checkReceipt(r.anchor);
+  const tx = await receiptTransaction(r.anchor);
+  const envelope = toEnvelope(r);
+  const ok =
+    tx.type === 'records.write' && tx.id === r.ledgerTransactionId && tx.actorId === r.authorId &&
+    tx.payload.recordId === r.recordId && tx.payload.patientId === r.patientId && tx.payload.version === String(r.version) &&
+    tx.payload.ciphertextHash === toHex(await ciphertextHash(envelope)) &&
+    tx.payload.headerHash === toHex(await sha256(recordHeaderBytes(envelope.header)));
+  if (!ok) throw new VerificationError(`The server sent ${what}, which does not match its records.write anchor on the ledger.`);
+  let newest = r.version;
+  if (r.latest) {
+    await checkReceipt(r.latest);
+    const ltx = await receiptTransaction(r.latest);
+    const lv = Number(ltx.payload.version);
+    if (ltx.type !== 'records.write' || ltx.payload.recordId !== r.recordId || !Number.isSafeInteger(lv)) {
+      throw new VerificationError(`The server's newest anchor for record ${r.recordId} is not a records.write of that record.`);
+    }
+    newest = Math.max(newest, lv);
+  }
+  rememberVersion(r.recordId, r.version);
+  return rememberVersion(r.recordId, newest);
+}
+
+/**
+ * Fetches a version with our own wrap, checks its ledger anchor (and, for the latest, that the ledger has nothing
+ * newer), the author's key on the ledger and the signature, and decrypts here.
+ */
 export async function openRecord(recordId: string, version?: number): Promise<DecryptedRecord> {
-  return openSealed(await fetchSealed(recordId, version), requireSession().keys.encryption);
+  const sealed = await fetchSealed(recordId, version);
+  if (sealed.recordId !== recordId || (version !== undefined && sealed.version !== version)) {
+    throw new VerificationError(`Asked for record ${recordId} version ${version ?? 'latest'}, the server sent ${sealed.recordId} version ${sealed.version}.`);
+  }
+  const newest = await checkAnchor(sealed);
+  if (version === undefined && newest > sealed.version) {
+    throw new VerificationError(`Rollback: the server sent version ${sealed.version} of record ${recordId} as the latest, but the ledger has version ${newest}.`);
+  }
+  return { ...(await openSealed(sealed, requireSession().keys.encryption)), ledgerLatestVersion: newest };
+}
+
+/**
+ * The reader rule (RecordsClient.cs CheckReaderGrantAsync): a reader other than the patient and the author must hold an
+ * active consent.grant signed by the patient, naming this reader, whose anchored scope covers the record.
+ */
+async function checkReaderGrant(r: ReaderWire, patientId: string, recordId: string, category: string): Promise<void> {
+  const who = `${r.role} ${r.userId}`;
+  if (!r.grantId || !r.grantReceipt || !r.grantScope || !r.grantItems) {
+    throw new UnconsentedReaderError(r.userId, `Refusing to wrap the record key for ${who}: the server names them as a reader but shows no consent grant from the patient.`);
+  }
+  try {
+    await checkReceipt(r.grantReceipt);
+  } catch (e) {
+    throw new UnconsentedReaderError(r.userId, `Refusing to wrap the record key for ${who}: their consent grant's ledger receipt does not verify (${(e as Error).message}).`);
+  }
+  const tx = await receiptTransaction(r.grantReceipt);
+  const items = r.grantItems;
+  const covers = r.grantScope === 'all' || (r.grantScope === 'categories' && items.includes(category)) || (r.grantScope === 'records' && items.includes(recordId));
+  const expires = /^[0-9]+$/.test(tx.payload.expiresAtMs ?? '') ? Number(tx.payload.expiresAtMs) : -1;
+  const ok =
+    tx.type === 'consent.grant' && tx.actorId === patientId && tx.payload.patientId === patientId && tx.payload.granteeId === r.userId &&
+    tx.payload.grantId === r.grantId && tx.payload.scope === r.grantScope && tx.payload.scopeHash === (await consentScopeHash(r.grantScope, items)) &&
+    covers && expires >= 0 && (expires === 0 || expires > Date.now());
+  if (!ok) {
+    throw new UnconsentedReaderError(r.userId, `Refusing to wrap the record key for ${who}: no active patient-signed consent on the ledger covers record ${recordId}.`);
+  }
 }
 
 /**
@@ -165,6 +269,7 @@ export async function openSealed(sealed: SealedRecordWire, reader: { privateKey:
     createdAt: new Date(sealed.createdAtMs),
     content: plaintext,
     ledgerTransactionId: sealed.ledgerTransactionId,
+    ledgerLatestVersion: Math.max(sealed.version, newestSeenVersion.get(sealed.recordId) ?? 0),
   };
 }
 
@@ -212,6 +317,9 @@ export async function writeRecord(args: WriteRecordArgs): Promise<{ recordId: st
   let version = 1;
   if (recordId) {
     const current = await fetchSealed(recordId);
+    if (current.authorId !== s.tokens.user.id) {
+      throw new NotRecordAuthorError(`Record ${recordId} was written by ${current.authorId}; only its author writes the next version. File an amendment request instead.`);
+    }
     if (current.category !== args.category) throw new Error(`A new version must stay a ${current.category} (got ${args.category}).`);
     version = current.version + 1;
   } else {
@@ -220,9 +328,12 @@ export async function writeRecord(args: WriteRecordArgs): Promise<{ recordId: st
 
   const q = new URLSearchParams({ patientId: args.patientId, recordId, category: args.category });
   const readers = await api.get<ReaderWire[]>(`/api/records/readers?${q.toString()}`);
-  // Every key we encrypt for must be the one its owner registered on the ledger (the server could otherwise add its own).
+  // Every key we encrypt for must be the one its owner registered on the ledger (the server could otherwise add its own),
+  // and every reader other than the patient and us must hold a patient-signed grant covering this record, proven on the ledger.
   for (const r of readers) {
-    if (r.userId !== s.tokens.user.id) await ensureKeysOnLedger(r.userId, r.signingPublicKey, r.encryptionPublicKey);
+    if (r.userId === s.tokens.user.id) continue;
+    if (r.userId !== args.patientId) await checkReaderGrant(r, args.patientId, recordId, args.category);
+    await ensureKeysOnLedger(r.userId, r.signingPublicKey, r.encryptionPublicKey);
   }
   const readerKeys = readers.map((r) => fromBase64(r.encryptionPublicKey));
   const header: RecordHeader = {
@@ -239,6 +350,7 @@ export async function writeRecord(args: WriteRecordArgs): Promise<{ recordId: st
     patientId: args.patientId,
     ciphertextHash: toHex(await ciphertextHash(envelope)),
     headerHash: toHex(await sha256(recordHeaderBytes(header))),
+    authorId: s.tokens.user.id,
   });
   args.onProgress?.(0.1);
   const upload = {
@@ -264,6 +376,7 @@ export async function writeRecord(args: WriteRecordArgs): Promise<{ recordId: st
     throw new VerificationError('The server did not return a receipt for our records.write transaction.');
   }
   await checkReceipt(info.receipt);
+  rememberVersion(recordId, version);
   args.onProgress?.(1);
   return { recordId, version, transactionId: info.ledgerTransactionId };
 }

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 namespace MedLedger.Server.Features.Consent;
 
 /// <summary>A grant that has not been revoked, as other features see it: who may read what of whose, until when.</summary>
-public sealed record ActiveGrant(Guid Id, Guid PatientId, Guid GranteeId, ConsentScopeKind Scope, IReadOnlyList<string> Items, DateTimeOffset? ExpiresAt)
+public sealed record ActiveGrant(Guid Id, Guid PatientId, Guid GranteeId, ConsentScopeKind Scope, IReadOnlyList<string> Items, DateTimeOffset? ExpiresAt, string GrantTransactionId)
 {
     public bool IsActive(DateTimeOffset now) => ExpiresAt is null || ExpiresAt > now;
 

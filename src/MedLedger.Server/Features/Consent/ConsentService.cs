@@ -64,6 +64,10 @@ public sealed class ConsentService(MedLedgerDbContext db, LedgerRollForward roll
 
         // Every covered version must come with a wrap for the grantee's registered key — and nothing else.
         var plan = await PlanAsync(patientId, r.Scope, items, ct);
+        if (grantee.Role == Role.Pharmacist && plan.Any(p => p.Category != RecordAccess.MedicationRequest))
+        {
+            throw ProblemException.Invalid("items", "A pharmacist can be given prescriptions (MedicationRequest records) only.");
+        }
         var keyId = KeyFingerprints.EncryptionKeyId(granteeKey);
         var wrapsByVersion = new Dictionary<(Guid, int), GrantWrapDto>();
         foreach (var w in r.Wraps!)

@@ -33,7 +33,7 @@ public sealed class ConsentGrant
 
     public bool IsActive(DateTimeOffset now) => RevokedAt is null && (ExpiresAt is null || ExpiresAt > now);
 
-    public ActiveGrant ToActiveGrant() => new(Id, PatientId, GranteeId, Scope, Items, ExpiresAt);
+    public ActiveGrant ToActiveGrant() => new(Id, PatientId, GranteeId, Scope, Items, ExpiresAt, GrantTransactionId);
 }
 
 internal sealed class ConsentGrantConfiguration : IEntityTypeConfiguration<ConsentGrant>

@@ -26,7 +26,12 @@ public sealed record RecordListItem(Guid RecordId, Guid PatientId, string Catego
 
 /// <summary>One version as a reader receives it: everything needed to verify and decrypt, with the caller's own wrap only.</summary>
 public sealed record SealedRecordResponse(Guid RecordId, int Version, Guid PatientId, Guid AuthorId, string Category, string ContentType, long CreatedAtMs,
-    byte[] Nonce, byte[] KeyCommitment, byte[] Signature, byte[] Ciphertext, WrapDto Wrap, string LedgerTransactionId, byte[] AuthorSigningPublicKey);
+    byte[] Nonce, byte[] KeyCommitment, byte[] Signature, byte[] Ciphertext, WrapDto Wrap, string LedgerTransactionId, byte[] AuthorSigningPublicKey,
+    MedLedger.Ledger.LedgerReceipt? Anchor, MedLedger.Ledger.LedgerReceipt? Latest);
 
-/// <summary>Someone a new version must be wrapped for (the patient, or an active consent grantee covering it).</summary>
-public sealed record ReaderResponse(Guid UserId, Role Role, byte[] EncryptionPublicKey, byte[] SigningPublicKey, Guid? GrantId);
+/// <summary>
+/// Someone a new version must be wrapped for (the patient, or an active consent grantee covering it). A grantee comes with
+/// the grant's scope and the receipt of the patient-signed consent.grant, so the writing client can check the grant itself.
+/// </summary>
+public sealed record ReaderResponse(Guid UserId, Role Role, byte[] EncryptionPublicKey, byte[] SigningPublicKey, Guid? GrantId,
+    string? GrantScope = null, IReadOnlyList<string>? GrantItems = null, MedLedger.Ledger.LedgerReceipt? GrantReceipt = null);

@@ -71,6 +71,12 @@ public sealed class RecordService(
         {
             throw ProblemException.Conflict($"The record is at version {existing?.LatestVersion ?? 0}; write version {(existing?.LatestVersion ?? 0) + 1} (someone else may have written first).");
         }
+        if (existing is not null && await db.Set<RecordVersion>().AsNoTracking().Where(x => x.RecordId == recordId && x.Version == 1)
+                .Select(x => x.AuthorId).FirstOrDefaultAsync(ct) is var firstAuthor && firstAuthor != caller.Id)
+        {
+            // Only the author writes the next version; anyone else adds a record that points at this one (an amendment request).
+            throw ProblemException.Forbidden($"Only the record's author ({firstAuthor}) writes its next version.");
+        }
         if (existing is not null && existing.Category != u.Category)
         {
             throw ProblemException.Invalid("category", "A new version keeps the record's category.");
@@ -153,7 +159,14 @@ public sealed class RecordService(
                     continue;
                 }
             }
-            result.Add(new ReaderResponse(u.Id, u.Role, u.EncryptionPublicKey, u.SigningPublicKey, u.Id == record.PatientId || u.Id == authorId ? null : grant?.Id));
+            if (u.Id == record.PatientId || u.Id == authorId || grant is null)
+            {
+                result.Add(new ReaderResponse(u.Id, u.Role, u.EncryptionPublicKey, u.SigningPublicKey, null));
+                continue;
+            }
+            var receipt = await ledger.Peer.Queries.GetReceiptAsync(grant.GrantTransactionId, ct);
+            result.Add(new ReaderResponse(u.Id, u.Role, u.EncryptionPublicKey, u.SigningPublicKey, grant.Id,
+                grant.Scope.ToString().ToLowerInvariant(), grant.Items, receipt));
         }
         return result;
     }

@@ -9,7 +9,7 @@ namespace MedLedger.Server.Features.Records;
 /// Builds the answer a reader gets for one sealed version — header parts, ciphertext from the blob store, one wrap and
 /// the author's registered signing key — the one way both record reads and break-glass releases are served.
 /// </summary>
-public sealed class SealedVersionReader(MedLedgerDbContext db, IBlobStore blobs, AccountDirectory accounts)
+public sealed class SealedVersionReader(MedLedgerDbContext db, IBlobStore blobs, AccountDirectory accounts, MedLedger.Server.Features.Ledger.LedgerGateway ledger)
 {
     /// <summary>The version row, or null when the record has no such version.</summary>
     public async Task<SealedRecordResponse?> ReadAsync(Guid recordId, int version, WrapDto wrap, CancellationToken ct)
@@ -28,8 +28,13 @@ public sealed class SealedVersionReader(MedLedgerDbContext db, IBlobStore blobs,
         var ciphertext = await blobs.GetAsync(row.CiphertextHash, ct)
             ?? throw new InvalidOperationException($"Blob {row.CiphertextHash} is missing; run `medledger ledger verify`.");
         var authorKey = await accounts.SigningKeyOfAsync(row.AuthorId, ct);
+        // The receipts of this version's records.write and of the newest one: the reader checks the anchor and spots a rollback.
+        var latestTx = await db.Set<RecordVersion>().AsNoTracking().Where(v => v.RecordId == recordId).OrderByDescending(v => v.Version)
+            .Select(v => v.LedgerTransactionId).FirstAsync(ct);
+        var anchor = await ledger.Peer.Queries.GetReceiptAsync(row.LedgerTransactionId, ct);
+        var latest = latestTx == row.LedgerTransactionId ? anchor : await ledger.Peer.Queries.GetReceiptAsync(latestTx, ct);
         return new SealedRecordResponse(recordId, row.Version, patientId, row.AuthorId, category, row.ContentType, row.CreatedAtMs,
-            row.Nonce, row.KeyCommitment, row.Signature, ciphertext, wrap, row.LedgerTransactionId, authorKey);
+            row.Nonce, row.KeyCommitment, row.Signature, ciphertext, wrap, row.LedgerTransactionId, authorKey, anchor, latest);
     }
 
     /// <summary>The category of one of the patient's records, or null when the patient has no such record.</summary>

@@ -59,9 +59,13 @@ function RecordItem(props: { summary: RecordSummary; onNewVersion: (s: RecordSum
         {decrypted && 'error' in decrypted && <ProblemAlert error={decrypted.error} />}
         {decrypted && 'record' in decrypted && <RecordView record={decrypted.record} />}
         <div class="record-actions">
-          <Button kind="secondary" onClick={() => props.onNewVersion(summary)} aria-label={`New version of ${summary.category} record ${summary.recordId.slice(0, 8)}`}>
-            New version
-          </Button>
+          {summary.latestAuthorId === requireSession().tokens.user.id ? (
+            <Button kind="secondary" onClick={() => props.onNewVersion(summary)} aria-label={`New version of ${summary.category} record ${summary.recordId.slice(0, 8)}`}>
+              New version
+            </Button>
+          ) : (
+            <span class="muted">Only its author can write a new version of this record.</span>
+          )}
         </div>
       </Card>
     </li>

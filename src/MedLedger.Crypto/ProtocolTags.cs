@@ -18,4 +18,7 @@ public static class ProtocolTags
 
     /// <summary>Hash a consent.grant anchors for its scope: SHA-256(canonical(tag, kind, sorted items)).</summary>
     public const string ConsentScope = "medledger/v1/consent-scope";
+
+    /// <summary>Hash of a professional's public identity card that an admin's identity.verify signs: <see cref="IdentityCards.Hash"/>.</summary>
+    public const string IdentityCard = "medledger/v1/identity-card";
 }

@@ -315,6 +315,11 @@ async ({ section, vectorsJson, extraJson }) => {
       eq(`consent scope '${s.kind}' canonical bytes`, hex(c.consentScopeBytes(s.kind, s.items)), s.canonical);
       eq(`consent scope '${s.kind}' hash`, await c.consentScopeHash(s.kind, s.items), s.hash);
     }
+    eq('identity card tag', c.IDENTITY_CARD_TAG, t.identityCard);
+    for (const ic of p.identityCards) {
+      eq(`identity card '${ic.card.displayName ?? ''}' canonical bytes`, hex(c.identityCardBytes(ic.card)), ic.canonical);
+      eq(`identity card '${ic.card.displayName ?? ''}' hash`, await c.identityCardHash(ic.card), ic.hash);
+    }
     eq('record categories', JSON.stringify(c.RECORD_CATEGORIES), JSON.stringify(p.recordCategories));
     check('every record category is known', p.recordCategories.every((x) => c.isKnownRecordCategory(x)));
     check('category names are case-sensitive', !c.isKnownRecordCategory('file'));

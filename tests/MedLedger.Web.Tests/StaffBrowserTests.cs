@@ -27,9 +27,11 @@ public sealed class StaffBrowserTests(BrowserWorld world)
         await BrowserLogin.SignInAsync(page, HospitalTestKit.Account(world, "staff2"));
         await HospitalTestKit.ClickNavAsync(page, "Doctors");
         await page.GetByLabel("Doctor", new() { Exact = true }).SelectOptionAsync(doctor.UserId.ToString());
-        await page.GetByLabel("Patient email").FillAsync(HospitalTestKit.Account(world, "patient3").Email);
+        await page.GetByLabel("Patient id").FillAsync(patient.UserId.ToString());
         await page.GetByRole(AriaRole.Button, new() { Name = "Assign doctor" }).ClickAsync();
-        await Assertions.Expect(page.GetByText("The doctor is now assigned to " + HospitalTestKit.Account(world, "patient3").Email)).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("is now assigned to patient " + patient.UserId.ToString()[..8])).ToBeVisibleAsync();
+        // The doctor's identity card was checked in the browser before the assignment was signed.
+        await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Doctor's identity card" })).ToContainTextAsync("· verified");
 
         var assignment = Assert.Single(await doctor.AssignmentsAsync(), a => a.PatientId == patient.UserId);
         Assert.Equal(riverside, assignment.HospitalId);
@@ -37,16 +39,16 @@ public sealed class StaffBrowserTests(BrowserWorld world)
         var receipt = await doctor.ReceiptAsync(assignment.TransactionId);
         await doctor.VerifyReceiptAsync(receipt);
         Assert.Equal("care.assign", receipt.Transaction().Type);
-        Assert.Equal((await doctor.GetPublicKeysByEmailAsync(HospitalTestKit.Account(world, "staff2").Email)).UserId, assignment.AssignedBy);
+        Assert.Equal((await doctor.LookUpProfessionalAsync(HospitalTestKit.Account(world, "staff2").Email)).UserId, assignment.AssignedBy);
 
         // Assigning the same pair again is refused by the server, and the refusal is shown.
-        await page.GetByLabel("Patient email").FillAsync(HospitalTestKit.Account(world, "patient3").Email);
+        await page.GetByLabel("Patient id").FillAsync(patient.UserId.ToString());
         await page.GetByRole(AriaRole.Button, new() { Name = "Assign doctor" }).ClickAsync();
         await Assertions.Expect(HospitalTestKit.Alert(page)).ToContainTextAsync("already assigned");
         await BrowserWorld.ScreenshotAsync(page, "staff-doctors");
 
         // Unassign: the doctor no longer has the patient.
-        var unassign = page.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Unassign .* from patient " + HospitalTestKit.Account(world, "patient3").Email.Replace(".", "\\.", StringComparison.Ordinal) + "$") });
+        var unassign = page.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Unassign .* from patient " + patient.UserId.ToString()[..8] + "$") });
         await unassign.ClickAsync();
         await Assertions.Expect(unassign).ToHaveCountAsync(0);
         Assert.DoesNotContain(await doctor.AssignmentsAsync(), a => a.PatientId == patient.UserId);

@@ -32,7 +32,7 @@ public sealed class CuriousServerTests : SdkTestBase
         await patient.Client.AddVersionAsync(rec.RecordId, Encoding.UTF8.GetBytes(Observation(markers[1])));
         await patient.Client.CreateFileRecordAsync(Encoding.UTF8.GetBytes("%PDF-1.7 discharge letter " + markers[2]), "application/pdf");
         await staff.Client.AssignDoctorAsync(doctor.Id, patient.Id);
-        await patient.Client.GrantConsentAsync((await patient.Client.GetPublicKeysByEmailAsync(doctor.Email)).UserId, ConsentScope.All);
+        await patient.Client.GrantConsentAsync((await patient.Client.LookUpProfessionalAsync(doctor.Email)).UserId, ConsentScope.All);
         Assert.Contains(markers[1], Encoding.UTF8.GetString((await doctor.Client.OpenRecordAsync(rec.RecordId)).Content));
         await doctor.Client.CreateFhirRecordAsync(Observation(markers[3]), patient.Id);
 

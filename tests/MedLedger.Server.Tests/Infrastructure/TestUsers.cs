@@ -153,7 +153,17 @@ public sealed class TestUsers(TestHost host)
     public async Task<TestUser> AdminDecideAsync(TestUser admin, Guid subject, bool organization, bool approve, string? reason = null)
     {
         var url = organization ? $"/api/admin/organizations/{subject}/verification" : $"/api/admin/users/{subject}/verification";
-        var res = await admin.Api.PostJson(url, new VerificationDecision(approve, reason ?? (approve ? null : "licence could not be confirmed")));
+        // A professional's decision carries the admin's own signature over the card the directory shows and the subject's key fingerprint.
+        SignedTransactionDto? signed = null;
+        if (!organization)
+        {
+            var card = await admin.Api.GetFromJsonAsyncSafe<IdentityCardResponse>($"/api/users/{subject}/card");
+            signed = SignedTransactionDto.From(LedgerTransaction.Create(VerifyContract.TypeName, admin.Id.ToString(), LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(),
+                VerifyContract.ProfessionalPayload(subject, approve,
+                    IdentityCards.Hash(subject.ToString(), card.Role.ToString(), card.DisplayName, card.LicenceNumber, card.Specialty, card.OrganizationId?.ToString(), card.OrganizationName),
+                    IdentityCards.KeyFingerprintHex(card.EncryptionPublicKey, card.SigningPublicKey)), admin.Keys.Signing.PrivateKey));
+        }
+        var res = await admin.Api.PostJson(url, new VerificationDecision(approve, reason ?? (approve ? null : "licence could not be confirmed"), signed));
         if (res.StatusCode != HttpStatusCode.NoContent)
         {
             throw new InvalidOperationException($"decision failed {res.StatusCode}: {await res.Content.ReadAsStringAsync()}");

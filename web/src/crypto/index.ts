@@ -35,5 +35,5 @@ export {
 } from './keyVault';
 export {
   type RecordCategory, PASSWORD_CHANGE_TAG, RECOVERY_TAG, HOSPITAL_EMERGENCY_KEY_PURPOSE, CONSENT_SCOPE_TAG, passwordMaterialBytes,
-  consentScopeBytes, consentScopeHash, RECORD_CATEGORIES, FILE_CATEGORY, EMERGENCY_SUMMARY_CATEGORY, FHIR_RECORD_CATEGORIES, isKnownRecordCategory,
+  consentScopeBytes, consentScopeHash, IDENTITY_CARD_TAG, type IdentityCardFields, identityCardBytes, identityCardHash, RECORD_CATEGORIES, FILE_CATEGORY, EMERGENCY_SUMMARY_CATEGORY, FHIR_RECORD_CATEGORIES, isKnownRecordCategory,
 } from './protocol';

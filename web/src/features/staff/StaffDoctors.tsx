@@ -2,14 +2,14 @@ import { useState } from 'preact/hooks';
 import { me } from '../../app/session';
 import { assignDoctor, careAssignments, unassignDoctor, type CareAssignment } from '../../sdk/care';
 import { organizationMembers, type OrganizationMember } from '../../sdk/organizations';
-import { verifiedPublicKeysByEmail } from '../../sdk/ledger';
+import { cardLine, identityCard, requireTrusted, type CheckedCard } from '../../sdk/identity';
 import { ActionForm, DataTable, Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { EmergencyKeyCard } from './EmergencyKeyCard';
 
-// Patient emails typed on this page, by user id: the API lists assignments by id only, so an email is shown
-// only where this browser tab already knows it (never fetched or stored anywhere).
-const knownPatients = new Map<string, string>();
+// Staff reach a patient only through a relationship the patient created (a booking at this hospital), so the
+// patient is named by the id that relationship shows; the directory finds no patient by email.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function doctorLabel(d: OrganizationMember | undefined, id: string): string {
   return d?.licenseNumber ? `Dr. licence ${d.licenseNumber}` : `Doctor ${id.slice(0, 8)}`;
@@ -73,29 +73,27 @@ export function StaffDoctors() {
 
 function AssignForm(props: { doctors: OrganizationMember[]; onAssigned: (a: CareAssignment) => void }) {
   const [doctorId, setDoctorId] = useState('');
-  const [email, setEmail] = useState('');
-  const [emailError, setEmailError] = useState<string | undefined>();
+  const [patientId, setPatientId] = useState('');
+  const [idError, setIdError] = useState<string | undefined>();
   const [done, setDone] = useState<string | null>(null);
+  // The chosen doctor's identity card, checked here (ledger keys, admin's own signed verification) before assigning.
+  const [card, setCard] = useState<CheckedCard | null>(null);
   const chosen = doctorId || props.doctors[0]?.userId || '';
   const assign = useAction(async () => {
     setDone(null);
-    const address = email.trim();
-    if (!address.includes('@')) {
-      setEmailError("Enter the patient's email address.");
+    const id = patientId.trim().toLowerCase();
+    if (!UUID.test(id)) {
+      setIdError("Enter the patient's id, as their booking shows it.");
       return;
     }
-    setEmailError(undefined);
-    // Key transparency: the id comes with keys checked against the ledger registration.
-    const patient = await verifiedPublicKeysByEmail(address);
-    if (patient.role !== 'Patient') {
-      setEmailError('That account is not a patient.');
-      return;
-    }
-    const a = await assignDoctor(chosen, patient.userId);
-    knownPatients.set(patient.userId, address);
+    setIdError(undefined);
+    const doctor = card?.card.userId === chosen ? card : await identityCard(chosen);
+    setCard(doctor);
+    requireTrusted(doctor);
+    const a = await assignDoctor(chosen, id);
     props.onAssigned(a);
-    setDone(address);
-    setEmail('');
+    setDone(`${cardLine(doctor).split(' · ')[0]} is now assigned to patient ${id.slice(0, 8)}.`);
+    setPatientId('');
   });
   if (props.doctors.length === 0)
     return (
@@ -111,7 +109,7 @@ function AssignForm(props: { doctors: OrganizationMember[]; onAssigned: (a: Care
         onSubmit={() => void assign.run()}
       >
         <Field id="assign-doctor" label="Doctor">
-          <select id="assign-doctor" value={chosen} onChange={(e) => setDoctorId(e.currentTarget.value)}>
+          <select id="assign-doctor" value={chosen} onChange={(e) => { setDoctorId(e.currentTarget.value); setCard(null); }}>
             {props.doctors.map((d) => (
               <option key={d.userId} value={d.userId}>
                 {doctorLabel(d, d.userId)} ({d.userId.slice(0, 8)})
@@ -119,11 +117,19 @@ function AssignForm(props: { doctors: OrganizationMember[]; onAssigned: (a: Care
             ))}
           </select>
         </Field>
-        <Field id="assign-patient" label="Patient email" hint="The assignment is signed on this device and recorded on the ledger." error={emailError}>
-          <input id="assign-patient" type="email" autocomplete="off" value={email} onInput={(e) => setEmail(e.currentTarget.value)} aria-invalid={!!emailError} aria-describedby="assign-patient-hint" />
+        {card && (
+          <div role="region" aria-label="Doctor's identity card" class={`alert ${card.verified ? 'info' : 'error'}`}>
+            <strong>{cardLine(card)}</strong>
+            <div>
+              Key fingerprint <code>{card.fingerprint}</code>
+            </div>
+          </div>
+        )}
+        <Field id="assign-patient" label="Patient id" hint="The assignment is signed on this device and recorded on the ledger." error={idError}>
+          <input id="assign-patient" type="text" autocomplete="off" value={patientId} onInput={(e) => setPatientId(e.currentTarget.value)} aria-invalid={!!idError} aria-describedby="assign-patient-hint" />
         </Field>
         <ProblemAlert error={assign.error} />
-        {done && <Notice kind="success">The doctor is now assigned to {done}.</Notice>}
+        {done && <Notice kind="success">{done}</Notice>}
         <div>
           <Button type="submit" busy={assign.busy} busyLabel="Signing and assigning…">
             Assign doctor
@@ -136,21 +142,22 @@ function AssignForm(props: { doctors: OrganizationMember[]; onAssigned: (a: Care
 
 function AssignmentRow(props: { assignment: CareAssignment; doctor: string; onRemoved: () => void }) {
   const a = props.assignment;
-  const patient = knownPatients.get(a.patientId);
   const remove = useAction(async () => {
     await unassignDoctor(a.doctorId, a.patientId);
     props.onRemoved();
   });
   return (
     <tr>
-      <td>{patient ?? <ShortId id={a.patientId} />}</td>
+      <td>
+        <ShortId id={a.patientId} />
+      </td>
       <td>{props.doctor}</td>
       <td>{formatDateTime(a.assignedAt)}</td>
       <td>
         <ShortId id={a.transactionId} />
       </td>
       <td>
-        <Button kind="secondary" busy={remove.busy} busyLabel="Unassigning…" onClick={() => void remove.run()} aria-label={`Unassign ${props.doctor} from patient ${patient ?? a.patientId.slice(0, 8)}`}>
+        <Button kind="secondary" busy={remove.busy} busyLabel="Unassigning…" onClick={() => void remove.run()} aria-label={`Unassign ${props.doctor} from patient ${a.patientId.slice(0, 8)}`}>
           Unassign
         </Button>
         <ProblemAlert error={remove.error} />

@@ -141,7 +141,9 @@ public sealed class CliSession
     {
         var card = await client.IdentityCardAsync(userId, ct);
         AnsiConsole.MarkupLine($"{Markup.Escape(card.DisplayLine)}");
-        AnsiConsole.MarkupLine($"  {card.Card.Role}, licence {Markup.Escape(card.Card.LicenceNumber ?? "-")}, key fingerprint [bold]{card.Fingerprint}[/]");
+        AnsiConsole.MarkupLine($"  {card.Card.Role}, licence {Markup.Escape(card.Card.LicenceNumber ?? "-")}");
+        // On a line of its own so a narrow terminal never wraps it: scripts copy it into --expect-fingerprint.
+        AnsiConsole.MarkupLine($"  key fingerprint {card.Fingerprint}");
         return MedLedgerClient.RequireTrusted(card, expectedFingerprint);
     }
 

@@ -66,7 +66,8 @@ public sealed class TestUsers(TestHost host)
 
     public string NewEmail(string prefix) => $"{prefix}{Interlocked.Increment(ref _counter)}-{Guid.NewGuid():N}"[..Math.Min(40, prefix.Length + 20)] + "@example.org";
 
-    public async Task<TestUser> RegisterAsync(Role role, Guid? organizationId = null, NewOrganizationDto? newOrganization = null, string? licence = null, string? email = null)
+    public async Task<TestUser> RegisterAsync(Role role, Guid? organizationId = null, NewOrganizationDto? newOrganization = null, string? licence = null, string? email = null,
+        string? displayName = null, string? specialty = null)
     {
         email ??= NewEmail(role.ToString().ToLowerInvariant());
         var password = "correct horse battery " + Guid.NewGuid().ToString("N")[..6];
@@ -77,7 +78,8 @@ public sealed class TestUsers(TestHost host)
         }
         using var anon = host.CreateClient();
         var userId = Guid.NewGuid();
-        var res = await anon.PostJson("/api/auth/register", new RegisterRequest(userId, email, role, authKey, kdf, upload, KeyRegistration(userId, role, keys), organizationId, newOrganization, licence));
+        var res = await anon.PostJson("/api/auth/register", new RegisterRequest(userId, email, role, authKey, kdf, upload, KeyRegistration(userId, role, keys), organizationId, newOrganization, licence,
+            DisplayName: displayName, Specialty: specialty));
         if (res.StatusCode != HttpStatusCode.Created)
         {
             throw new InvalidOperationException($"register failed {res.StatusCode}: {await res.Content.ReadAsStringAsync()}");

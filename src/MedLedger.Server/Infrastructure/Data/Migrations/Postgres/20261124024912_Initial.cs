@@ -391,6 +391,8 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     Verification = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     VerificationReason = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
                     LicenseNumber = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    DisplayName = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    Specialty = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
                     OrganizationId = table.Column<Guid>(type: "uuid", nullable: true),
                     Suspended = table.Column<bool>(type: "boolean", nullable: false),
                     AuthKeyHash = table.Column<byte[]>(type: "bytea", nullable: false),

@@ -390,6 +390,8 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     Verification = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     VerificationReason = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
                     LicenseNumber = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    DisplayName = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    Specialty = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
                     OrganizationId = table.Column<Guid>(type: "TEXT", nullable: true),
                     Suspended = table.Column<bool>(type: "INTEGER", nullable: false),
                     AuthKeyHash = table.Column<byte[]>(type: "BLOB", nullable: false),

@@ -35,8 +35,9 @@ public sealed class IdentityLyingServer : DelegatingHandler
         }
     }
 
-    /// <summary>Requests that would change something (anything but GET), after <paramref name="since"/> requests.</summary>
-    public IReadOnlyList<(string Method, string Path, string Body)> WritesSince(int since) => Sent.Skip(since).Where(s => s.Method != "GET").ToList();
+    /// <summary>Requests that would change something (anything but GET and the lookup, a read sent by POST), after <paramref name="since"/> requests.</summary>
+    public IReadOnlyList<(string Method, string Path, string Body)> WritesSince(int since) =>
+        Sent.Skip(since).Where(s => s.Method != "GET" && s.Path != "/api/users/lookup").ToList();
 
     public MedLedgerClient NewClient() => new(new HttpClient(this, disposeHandler: false) { BaseAddress = new Uri("http://localhost") }, ownsHttp: true);
 
@@ -56,7 +57,9 @@ public sealed class IdentityLyingServer : DelegatingHandler
             _sent.Add((request.Method.Method, path, body));
         }
         var response = await base.SendAsync(request, cancellationToken);
-        if (Rewrite is not { } rewrite || !response.IsSuccessStatusCode || response.Content.Headers.ContentType?.MediaType != "application/json")
+        // Refusals (problem+json) can be lied about too: the server may serve what the directory would not.
+        var media = response.Content.Headers.ContentType?.MediaType;
+        if (Rewrite is not { } rewrite || media is not ("application/json" or "application/problem+json"))
         {
             return response;
         }
@@ -73,9 +76,10 @@ public sealed class IdentityLyingServer : DelegatingHandler
         var lie = await rewrite(path, honest, Ask);
         if (lie is null)
         {
-            response.Content = new StringContent(honest.ToJsonString(), Encoding.UTF8, "application/json");
+            response.Content = new StringContent(honest.ToJsonString(), Encoding.UTF8, media);
             return response;
         }
+        response.StatusCode = System.Net.HttpStatusCode.OK;
         response.Content = new StringContent(lie.ToJsonString(), Encoding.UTF8, "application/json");
         return response;
     }

@@ -126,7 +126,7 @@ public sealed class IdentityLyingServerTests : SdkTestBase
         // lookup, carrying Dr. B's real (admin-signed) verification receipt.
         s.Server.Rewrite = async (path, honest, ask) =>
         {
-            if (path != "/api/users/lookup")
+            if (path != "/api/users/lookup" && !IsCard(path, s.Pending.Id))
             {
                 return null;
             }

@@ -28,6 +28,7 @@ public sealed class ProfessionalVerificationTests : HttpUserTestBase
         var admin = await Users.CreateAdminAsync();
         var staff = await Users.LoginWithEmailCodeAsync(await Users.RegisterAsync(Role.HospitalStaff, newOrganization: TestUsers.Hospital("Northside General"), displayName: "Lena Schulz"));
         var doctor = await Users.LoginWithEmailCodeAsync(await Users.RegisterAsync(Role.Doctor, staff.OrganizationId, displayName: "Dr. Anna Weber", specialty: "Cardiology"));
+        await Users.AdminDecideAsync(admin, staff.OrganizationId!.Value, organization: true, approve: true);
         var card = await admin.Api.GetFromJsonAsyncSafe<IdentityCardResponse>($"/api/users/{doctor.Id}/card");
         var fingerprint = IdentityCards.KeyFingerprintHex(card.EncryptionPublicKey, card.SigningPublicKey);
         var url = $"/api/admin/users/{doctor.Id}/verification";

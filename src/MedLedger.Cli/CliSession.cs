@@ -120,14 +120,31 @@ public sealed class CliSession
         return AnsiConsole.Prompt(prompt);
     }
 
-    /// <summary>A user id from an id or an email (looked up in the key directory); no value means the signed-in user.</summary>
+    /// <summary>
+    /// A user id from an id or a verified professional's email (the directory finds no one else); no value means the
+    /// signed-in user. Patients are named by id: professionals reach them through the patient's own grants and bookings.
+    /// </summary>
     internal static async Task<Guid> ResolveUserAsync(MedLedgerClient client, string? idOrEmail, CancellationToken ct)
     {
         if (idOrEmail is null)
         {
             return client.UserId;
         }
-        return Guid.TryParse(idOrEmail, out var id) ? id : (await client.GetPublicKeysByEmailAsync(idOrEmail, ct)).UserId;
+        return Guid.TryParse(idOrEmail, out var id) ? id : (await client.LookUpProfessionalAsync(idOrEmail, ct)).UserId;
+    }
+
+    /// <summary>
+    /// Prints a professional's checked identity card (name, specialty, organization, verified or not, key fingerprint)
+    /// and refuses, before anything is signed or sent, if it is not admin-verified or not the pinned fingerprint.
+    /// </summary>
+    internal static async Task<CheckedIdentityCard> ShowTrustedCardAsync(MedLedgerClient client, Guid userId, string? expectedFingerprint, CancellationToken ct)
+    {
+        var card = await client.IdentityCardAsync(userId, ct);
+        AnsiConsole.MarkupLine($"{Markup.Escape(card.DisplayLine)}");
+        AnsiConsole.MarkupLine($"  {card.Card.Role}, licence {Markup.Escape(card.Card.LicenceNumber ?? "-")}");
+        // On a line of its own so a narrow terminal never wraps it: scripts copy it into --expect-fingerprint.
+        AnsiConsole.MarkupLine($"  key fingerprint {card.Fingerprint}");
+        return MedLedgerClient.RequireTrusted(card, expectedFingerprint);
     }
 
     private static Saved? Load()

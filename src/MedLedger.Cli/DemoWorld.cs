@@ -49,20 +49,21 @@ public static class DemoWorld
             {
                 index++;
                 status.Status($"Registering {h.Name}…");
-                var staff = await RegisterAsync(httpFactory, $"staff{index}@demo.medledger.local", Role.HospitalStaff, null, h, null, ct);
+                var staff = await RegisterAsync(httpFactory, $"staff{index}@demo.medledger.local", Role.HospitalStaff, null, h, null, ct, (StaffNames[index - 1], "Admissions"));
                 registrations.Add((staff.Reg, staff.Password, h.Name));
                 hospitalIds.Add(staff.Reg.OrganizationId!.Value);
                 for (var d = 1; d <= 2; d++)
                 {
-                    var doc = await RegisterAsync(httpFactory, $"doctor{index}{d}@demo.medledger.local", Role.Doctor, staff.Reg.OrganizationId, null, $"MD-{index}{d}0042", ct);
+                    var doc = await RegisterAsync(httpFactory, $"doctor{index}{d}@demo.medledger.local", Role.Doctor, staff.Reg.OrganizationId, null, $"MD-{index}{d}0042", ct,
+                        DoctorCards[(index - 1) * 2 + d - 1]);
                     registrations.Add((doc.Reg, doc.Password, h.Name));
                 }
             }
             var pharmacy = new NewOrganization(OrganizationKind.Pharmacy, "Market Square Pharmacy", "1 Market Square", 52.5200, 13.4050, "+49 30 3000 300", "rx@pharmacy.demo");
-            var pharmacist = await RegisterAsync(httpFactory, "pharmacist@demo.medledger.local", Role.Pharmacist, null, pharmacy, null, ct);
+            var pharmacist = await RegisterAsync(httpFactory, "pharmacist@demo.medledger.local", Role.Pharmacist, null, pharmacy, null, ct, ("Jonas Becker", "Community pharmacy"));
             registrations.Add((pharmacist.Reg, pharmacist.Password, pharmacy.Name));
             var insurer = new NewOrganization(OrganizationKind.Insurer, "Mutual Health Insurance", "7 Assurance Street", 52.5100, 13.3900, "+49 30 4000 400", "claims@insurer.demo");
-            var insurerStaff = await RegisterAsync(httpFactory, "insurer@demo.medledger.local", Role.InsurerStaff, null, insurer, null, ct);
+            var insurerStaff = await RegisterAsync(httpFactory, "insurer@demo.medledger.local", Role.InsurerStaff, null, insurer, null, ct, ("Mira Hoffmann", "Claims"));
             registrations.Add((insurerStaff.Reg, insurerStaff.Password, insurer.Name));
             for (var i = 1; i <= 3; i++)
             {
@@ -115,11 +116,17 @@ public static class DemoWorld
         AnsiConsole.MarkupLine("Example: [bold]medledger login --email patient1@demo.medledger.local --password <password> --otp <code>[/] (oathtool --totp -b <secret> prints a code).");
     }
 
-    private static async Task<(Registration Reg, string Password)> RegisterAsync(Func<HttpClient> http, string email, Role role, Guid? orgId, NewOrganization? newOrg, string? licence, CancellationToken ct)
+    // Professionals' public identity cards (directory data); patients' names never reach the server in clear.
+    private static readonly string[] StaffNames = ["Lena Schulz", "Tobias Wagner"];
+    private static readonly (string Name, string Specialty)[] DoctorCards =
+        [("Dr. Anna Weber", "Cardiology"), ("Dr. Karim Haddad", "Emergency medicine"), ("Dr. Sofia Rossi", "Paediatrics"), ("Dr. Piotr Nowak", "Internal medicine")];
+
+    private static async Task<(Registration Reg, string Password)> RegisterAsync(Func<HttpClient> http, string email, Role role, Guid? orgId, NewOrganization? newOrg, string? licence,
+        CancellationToken ct, (string Name, string Specialty)? card = null)
     {
         var password = NewPassword();
         using var client = new MedLedgerClient(http(), ownsHttp: true);
-        var reg = await client.RegisterAsync(email, password, role, orgId, newOrg, licence, ct);
+        var reg = await client.RegisterAsync(email, password, role, orgId, newOrg, licence, ct, card?.Name, card?.Specialty);
         return (reg, password);
     }
 

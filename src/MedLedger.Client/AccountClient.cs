@@ -16,7 +16,8 @@ public sealed record KeyBundleUpload(byte[] SigningPublicKey, byte[] EncryptionP
 public sealed record NewOrganization(OrganizationKind Kind, string Name, string Address, double Latitude, double Longitude, string? ContactPhone, string? ContactEmail);
 
 public sealed record RegisterRequest(Guid UserId, string Email, Role Role, byte[] AuthKey, KdfParameters Kdf, KeyBundleUpload Keys, SignedTransaction KeyRegistration,
-    Guid? OrganizationId = null, NewOrganization? NewOrganization = null, string? LicenseNumber = null, byte[]? EncryptedProfile = null);
+    Guid? OrganizationId = null, NewOrganization? NewOrganization = null, string? LicenseNumber = null, byte[]? EncryptedProfile = null,
+    string? DisplayName = null, string? Specialty = null);
 
 public sealed record CreateAdminRequest(Guid UserId, string Email, byte[] AuthKey, KdfParameters Kdf, KeyBundleUpload Keys, SignedTransaction KeyRegistration);
 
@@ -41,12 +42,14 @@ public sealed partial class MedLedgerClient
     /// recovery code, signs the ledger key registration, and uploads only the results.
     /// </summary>
     public async Task<Registration> RegisterAsync(string email, string password, Role role, Guid? organizationId = null,
-        NewOrganization? newOrganization = null, string? licenseNumber = null, CancellationToken ct = default)
+        NewOrganization? newOrganization = null, string? licenseNumber = null, CancellationToken ct = default,
+        string? displayName = null, string? specialty = null)
     {
         var userId = Guid.NewGuid();
         var account = await Task.Run(() => KeyVault.Create(userId.ToString(), password), ct);
+        // displayName and specialty are a professional's public identity card (directory data); a patient's name goes only into the sealed profile.
         var request = new RegisterRequest(userId, email, role, account.AuthenticationKey, Kdf(account.Stored.PasswordParameters),
-            Upload(account.Stored), KeyRegistration(userId, role, account.Keys), organizationId, newOrganization, licenseNumber);
+            Upload(account.Stored), KeyRegistration(userId, role, account.Keys), organizationId, newOrganization, licenseNumber, null, displayName, specialty);
         var res = await SendAsync<RegisterResponse>(HttpMethod.Post, "/api/auth/register", request, authorize: false, ct);
         await VerifyReceiptAsync(res.KeyRegistrationReceipt, ct);
         return new Registration(res.UserId, email, role, account.RecoveryCode, res.KeyRegistrationReceipt, res.Verification, res.OrganizationId);

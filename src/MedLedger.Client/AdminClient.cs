@@ -16,8 +16,24 @@ public sealed partial class MedLedgerClient
     public Task DecideOrganizationAsync(Guid organizationId, bool approve, string? reason = null, CancellationToken ct = default) =>
         SendAsync<object?>(HttpMethod.Post, $"/api/admin/organizations/{organizationId}/verification", new { approve, reason }, authorize: true, ct);
 
-    public Task DecideProfessionalAsync(Guid userId, bool approve, string? reason = null, CancellationToken ct = default) =>
-        SendAsync<object?>(HttpMethod.Post, $"/api/admin/users/{userId}/verification", new { approve, reason }, authorize: true, ct);
+    /// <summary>
+    /// Decides a professional with this admin's own signature: identity.verify over the hash of the card the directory
+    /// shows (checked here) and the fingerprint of the professional's ledger-registered keys.
+    /// </summary>
+    public async Task DecideProfessionalAsync(Guid userId, bool approve, string? reason = null, CancellationToken ct = default)
+    {
+        var card = await SendAsync<IdentityCard>(HttpMethod.Get, $"/api/users/{userId}/card", null, authorize: true, ct);
+        if (card.UserId != userId)
+        {
+            throw new MedLedgerVerificationException($"Asked for the card of user {userId}, the server answered the card of {card.UserId}.");
+        }
+        await EnsureKeysOnLedgerAsync(userId, card.SigningPublicKey, card.EncryptionPublicKey, ct);
+        var cardHash = MedLedger.Crypto.IdentityCards.Hash(userId.ToString(), card.Role.ToString(), card.DisplayName, card.LicenceNumber, card.Specialty,
+            card.OrganizationId?.ToString(), card.OrganizationName);
+        var tx = NewTransaction(MedLedger.Ledger.Contracts.VerifyContract.TypeName, MedLedger.Ledger.Contracts.VerifyContract.ProfessionalPayload(
+            userId, approve, cardHash, MedLedger.Crypto.IdentityCards.KeyFingerprintHex(card.EncryptionPublicKey, card.SigningPublicKey)));
+        await SendAsync<object?>(HttpMethod.Post, $"/api/admin/users/{userId}/verification", new { approve, reason, transaction = Sign(tx) }, authorize: true, ct);
+    }
 
     public Task ReviewBreakGlassAsync(Guid eventId, string outcome, CancellationToken ct = default) =>
         SendAsync<object?>(HttpMethod.Post, $"/api/admin/break-glass/{eventId}/review", new { outcome }, authorize: true, ct);

@@ -14,8 +14,16 @@ public sealed record RelatedPatient(Guid PatientId, bool Registered, bool Booked
 
 public sealed partial class MedLedgerClient
 {
-    public Task<Assignment> AssignDoctorAsync(Guid doctorId, Guid patientId, CancellationToken ct = default) =>
-        SendAsync<Assignment>(HttpMethod.Post, "/api/care/assignments", new { transaction = Sign(CareTransaction(CareAssignContract.TypeName, doctorId, patientId)) }, authorize: true, ct);
+    /// <summary>Assigns a doctor whose identity card an admin's own signature verifies (and whose fingerprint is the pinned one, if given); otherwise nothing is sent.</summary>
+    public async Task<Assignment> AssignDoctorAsync(Guid doctorId, Guid patientId, string? expectedFingerprint = null, CancellationToken ct = default)
+    {
+        var doctor = await TrustedCardAsync(doctorId, expectedFingerprint, ct);
+        if (doctor.Card.Role != Role.Doctor)
+        {
+            throw new MedLedgerVerificationException($"Refused: {doctor.DisplayLine} is not a doctor.");
+        }
+        return await SendAsync<Assignment>(HttpMethod.Post, "/api/care/assignments", new { transaction = Sign(CareTransaction(CareAssignContract.TypeName, doctorId, patientId)) }, authorize: true, ct);
+    }
 
     public Task UnassignDoctorAsync(Guid doctorId, Guid patientId, CancellationToken ct = default) =>
         SendAsync<object?>(HttpMethod.Post, "/api/care/assignments/remove", new { transaction = Sign(CareTransaction(CareUnassignContract.TypeName, doctorId, patientId)) }, authorize: true, ct);

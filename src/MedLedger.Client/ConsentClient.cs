@@ -27,13 +27,15 @@ public sealed partial class MedLedgerClient
 {
     /// <summary>
     /// Shares records: unwraps each covered version's data key here and wraps it for the grantee's
-    /// ledger-registered key; the server stores the wraps only after the signed grant commits.
+    /// ledger-registered key; the server stores the wraps only after the signed grant commits. The grantee's identity
+    /// card must carry an admin's own signed verification (and the pinned fingerprint, if given) or nothing is sent.
     /// </summary>
-    public async Task<Grant> GrantConsentAsync(Guid granteeId, ConsentScope scope, IReadOnlyList<string>? items = null, string purpose = "treatment", DateTimeOffset? expiresAt = null, CancellationToken ct = default)
+    public async Task<Grant> GrantConsentAsync(Guid granteeId, ConsentScope scope, IReadOnlyList<string>? items = null, string purpose = "treatment", DateTimeOffset? expiresAt = null,
+        string? expectedFingerprint = null, CancellationToken ct = default)
     {
         var keys = Keys ?? throw new InvalidOperationException("Sign in first.");
         items ??= [];
-        var grantee = await GetVerifiedPublicKeysAsync(granteeId, ct);
+        var grantee = (await TrustedCardAsync(granteeId, expectedFingerprint, ct)).Card;
         var plan = await SendAsync<IReadOnlyList<GrantPlanItem>>(HttpMethod.Get,
             $"/api/consents/plan?scope={scope}&items={Uri.EscapeDataString(string.Join(',', items))}", null, authorize: true, ct);
         var chosen = items.Select(i => i.Trim()).ToHashSet(StringComparer.Ordinal);

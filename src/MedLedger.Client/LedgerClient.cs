@@ -53,9 +53,6 @@ public sealed partial class MedLedgerClient
     public Task<PublicKeys> GetPublicKeysAsync(Guid userId, CancellationToken ct = default) =>
         SendAsync<PublicKeys>(HttpMethod.Get, $"/api/users/{userId}/keys", null, authorize: true, ct);
 
-    public Task<PublicKeys> GetPublicKeysByEmailAsync(string email, CancellationToken ct = default) =>
-        SendAsync<PublicKeys>(HttpMethod.Post, "/api/users/lookup", new { email }, authorize: true, ct);
-
     /// <summary>
     /// Public keys of someone we are about to encrypt for, checked against the ledger registration
     /// (the server could otherwise substitute its own key).

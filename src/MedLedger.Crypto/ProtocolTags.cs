@@ -26,4 +26,6 @@ public static class ProtocolTags
     public const string BreakGlassReason = "medledger/v1/break-glass-reason";
     /// <summary>Salted commitment to a fact the ledger must not spell out (a bed type, a consent purpose): SHA-256(canonical(tag, kind, value, salt)).</summary>
     public const string FactCommitment = "medledger/v1/fact-commitment";
+    /// <summary>Hash of a professional's public identity card that an admin's identity.verify signs: <see cref="IdentityCards.Hash"/>.</summary>
+    public const string IdentityCard = "medledger/v1/identity-card";
 }

@@ -257,6 +257,31 @@ internal static class CryptoVectors
         };
     }
 
+    private static JsonArray IdentityCardVectors()
+    {
+        // A full card (non-ASCII name, NFC as given) and a sparse one (absent fields hash as empty strings).
+        (string UserId, string Role, string? Name, string? Licence, string? Specialty, string? OrgId, string? OrgName)[] cards =
+        [
+            ("3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f", "Doctor", "Dr. Anna Weber", "MD-110042", "Cardiology", "0b9e8f7a-6c5d-4e3f-9a2b-1c0d9e8f7a6b", "Northside General"),
+            ("9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", "Pharmacist", "Jörg Müller", null, null, null, null),
+        ];
+        var a = new JsonArray();
+        foreach (var c in cards)
+        {
+            a.Add(new JsonObject
+            {
+                ["card"] = new JsonObject
+                {
+                    ["userId"] = c.UserId, ["role"] = c.Role, ["displayName"] = c.Name, ["licenceNumber"] = c.Licence,
+                    ["specialty"] = c.Specialty, ["organizationId"] = c.OrgId, ["organizationName"] = c.OrgName,
+                },
+                ["canonical"] = X(IdentityCards.CanonicalBytes(c.UserId, c.Role, c.Name, c.Licence, c.Specialty, c.OrgId, c.OrgName)),
+                ["hash"] = IdentityCards.Hash(c.UserId, c.Role, c.Name, c.Licence, c.Specialty, c.OrgId, c.OrgName),
+            });
+        }
+        return a;
+    }
+
     private static JsonObject Protocol()
     {
         // The layouts clients build from ProtocolTags outside this library's own types (docs/crypto-format.md section 13).
@@ -316,6 +341,7 @@ internal static class CryptoVectors
                 ["consentScope"] = ProtocolTags.ConsentScope,
                 ["breakGlassReason"] = ProtocolTags.BreakGlassReason,
                 ["factCommitment"] = ProtocolTags.FactCommitment,
+                ["identityCard"] = ProtocolTags.IdentityCard,
             },
             ["passwordMaterial"] = new JsonObject
             {
@@ -339,6 +365,7 @@ internal static class CryptoVectors
             ["breakGlassReason"] = breakGlass,
             ["factCommitment"] = facts,
             ["recordCategories"] = new JsonArray(RecordCategories.All.Select(c => (JsonNode?)c).ToArray()),
+            ["identityCards"] = IdentityCardVectors(),
         };
     }
 

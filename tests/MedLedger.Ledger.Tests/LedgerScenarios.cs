@@ -92,13 +92,13 @@ public abstract class LedgerScenarios
 
         // An unverified admin may not verify; once the peer approves them, they may.
         await peer.SubmitAsync(admin.Register());
-        var early = await Assert.ThrowsAsync<LedgerRejectedException>(() => peer.SubmitAsync(admin.Verify("u-alice")));
+        var early = await Assert.ThrowsAsync<LedgerRejectedException>(() => peer.SubmitAsync(admin.Verify(alice)));
         Assert.Equal(LedgerRejectionKind.Forbidden, early.Kind);
         await peer.SubmitAsync(peer.CreateSystemTransaction(VerifyContract.TypeName, new Dictionary<string, string>
         {
             ["subjectId"] = "u-admin", ["subjectKind"] = "user", ["decision"] = "approved",
         }));
-        await peer.SubmitAsync(admin.Verify("u-alice"));
+        await peer.SubmitAsync(admin.Verify(alice));
         Assert.Equal("approved", (await peer.Queries.GetRegisteredKeysAsync("u-alice"))!.Verification);
         Assert.Equal("u-admin", await peer.Queries.GetStateAsync(IdentityKeys.VerifiedBy("user", "u-alice")));
 
@@ -313,7 +313,7 @@ public abstract class LedgerScenarios
         await Block(alice.Register(), bob.Register());
         await Block(alice.Rotate(), peer.CreateSystemTransaction(VerifyContract.TypeName, new Dictionary<string, string>
         {
-            ["subjectId"] = "u-alice", ["subjectKind"] = "user", ["decision"] = "approved",
+            ["subjectId"] = "org-north", ["subjectKind"] = "organization", ["decision"] = "approved",
         }));
         await Block(new TestUser("u-bob").Register(), new TestUser("u-carol").Register());
         return (store, peer);

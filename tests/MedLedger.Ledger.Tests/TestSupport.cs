@@ -49,12 +49,18 @@ internal sealed class TestUser
         return tx;
     }
 
-    public LedgerTransaction Verify(string subjectId, string decision = "approved") => Tx(VerifyContract.TypeName, new()
+    /// <summary>This (admin) user's own signed decision on a professional, over a card hash and the subject's current key fingerprint.</summary>
+    public LedgerTransaction Verify(TestUser subject, string decision = "approved", string? cardHash = null, string? keyFingerprint = null) => Tx(VerifyContract.TypeName, new()
     {
-        ["subjectId"] = subjectId,
+        ["subjectId"] = subject.Id,
         ["subjectKind"] = "user",
         ["decision"] = decision,
+        ["cardHash"] = cardHash ?? new string('c', 64),
+        ["keyFingerprint"] = keyFingerprint ?? subject.KeyFingerprint,
     });
+
+    /// <summary>What identity.verify must carry for this user's current keys.</summary>
+    public string KeyFingerprint => MedLedger.Crypto.IdentityCards.KeyFingerprintHex(EncryptionPublic, SigningPublic);
 
     public LedgerTransaction Tx(string type, Dictionary<string, string> payload) =>
         LedgerTransaction.Create(type, Id, LedgerTransaction.RandomNonce(), 1_700_000_000_000, payload, Signing);

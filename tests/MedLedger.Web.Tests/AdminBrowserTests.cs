@@ -44,6 +44,15 @@ public sealed class AdminBrowserTests(BrowserWorld world)
         await Assertions.Expect(entry).ToHaveCountAsync(0);
         var approved = Assert.Single(await anonymous.OrganizationsAsync(OrganizationKind.Hospital), o => o.Id == orgId);
         Assert.Equal(VerificationStatus.Approved, approved.Verification);
+
+        // The staff member is decided with the admin's own signature, made in this browser over their identity card.
+        var staffId = registration.UserId.ToString()[..8];
+        await page.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex($"^Approve .*{staffId}$") }).ClickAsync();
+        await Assertions.Expect(page.GetByText(new System.Text.RegularExpressions.Regex($"{staffId} was approved\\.$"))).ToBeVisibleAsync();
+        using var admin = await world.SdkAsync("admin");
+        var card = await admin.IdentityCardAsync(registration.UserId);
+        Assert.True(card.Verified, card.NotVerifiedReason);
+        Assert.Equal(admin.UserId.ToString(), card.Card.Verification!.Transaction().ActorId);
         await page.Context.CloseAsync();
     }
 

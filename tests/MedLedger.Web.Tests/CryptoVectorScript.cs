@@ -327,6 +327,11 @@ async ({ section, vectorsJson, extraJson }) => {
       eq(`fact commitment '${f.kind}' hash`, await c.factCommitment(f.kind, f.value, H(f.salt)), f.commitment);
     }
     eq('fact kinds', [c.FACT_KIND_BED_TYPE, c.FACT_KIND_CONSENT_PURPOSE].join(), p.factCommitment.map((f) => f.kind).join());
+    eq('identity card tag', c.IDENTITY_CARD_TAG, t.identityCard);
+    for (const ic of p.identityCards) {
+      eq(`identity card '${ic.card.displayName ?? ''}' canonical bytes`, hex(c.identityCardBytes(ic.card)), ic.canonical);
+      eq(`identity card '${ic.card.displayName ?? ''}' hash`, await c.identityCardHash(ic.card), ic.hash);
+    }
     eq('record categories', JSON.stringify(c.RECORD_CATEGORIES), JSON.stringify(p.recordCategories));
     check('every record category is known', p.recordCategories.every((x) => c.isKnownRecordCategory(x)));
     check('category names are case-sensitive', !c.isKnownRecordCategory('file'));

@@ -39,7 +39,7 @@ public sealed class DoctorBrowserTests(BrowserWorld world)
         var marker = "HbA1c check " + Guid.NewGuid().ToString("N")[..8];
         using var patient = await world.SdkAsync("patient1");
         using var staff = await world.SdkAsync("staff1");
-        var doctorId = (await patient.GetPublicKeysByEmailAsync(world.Account("doctor11").Email)).UserId;
+        var doctorId = (await patient.LookUpProfessionalAsync(world.Account("doctor11").Email)).UserId;
         var record = await patient.CreateFhirRecordAsync(Observation(patient.UserId, marker));
         await AssignAsync(staff, doctorId, patient.UserId);
         await patient.GrantConsentAsync(doctorId, ConsentScope.All);
@@ -69,7 +69,7 @@ public sealed class DoctorBrowserTests(BrowserWorld world)
         var tag = Guid.NewGuid().ToString("N")[..8];
         using var patient = await world.SdkAsync("patient2");
         using var staff = await world.SdkAsync("staff1");
-        var doctorId = (await patient.GetPublicKeysByEmailAsync(world.Account("doctor12").Email)).UserId;
+        var doctorId = (await patient.LookUpProfessionalAsync(world.Account("doctor12").Email)).UserId;
         await AssignAsync(staff, doctorId, patient.UserId);
         await patient.GrantConsentAsync(doctorId, ConsentScope.All);
 
@@ -196,7 +196,7 @@ public sealed class DoctorBrowserTests(BrowserWorld world)
         var tag = Guid.NewGuid().ToString("N")[..8];
         using var staff = await world.SdkAsync("staff1");
         using var patient = await world.SdkAsync("patient3");
-        var doctorId = (await patient.GetPublicKeysByEmailAsync(world.Account("doctor11").Email)).UserId;
+        var doctorId = (await patient.LookUpProfessionalAsync(world.Account("doctor11").Email)).UserId;
         await staff.PublishHospitalEmergencyKeyAsync();
         var summaryJson = $$$"""
             {"format":"medledger/v1/emergency-summary","bloodType":"O-","allergies":"Penicillin {{{tag}}}","conditions":"Asthma","medications":"Salbutamol",

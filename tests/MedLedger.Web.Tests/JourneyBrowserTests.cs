@@ -79,7 +79,7 @@ public sealed class JourneyBrowserTests(BrowserWorld world)
         await staffPage.GetByLabel("Doctor", new() { Exact = true }).SelectOptionAsync(doctorSdk.UserId.ToString());
         await staffPage.GetByLabel("Patient", new() { Exact = true }).SelectOptionAsync(newPatientId.ToString());
         await staffPage.GetByRole(AriaRole.Button, new() { Name = "Assign doctor" }).ClickAsync();
-        await Assertions.Expect(staffPage.GetByText("The doctor is now assigned to patient " + newPatientId.ToString()[..8])).ToBeVisibleAsync();
+        await Assertions.Expect(staffPage.GetByText("is now assigned to patient " + newPatientId.ToString()[..8])).ToBeVisibleAsync();
         await staffPage.Context.CloseAsync();
 
         // 4. The patient shares Observations with that doctor.
@@ -89,6 +89,9 @@ public sealed class JourneyBrowserTests(BrowserWorld world)
         await patientPage.GetByRole(AriaRole.Group, new() { Name = "Categories" }).GetByLabel("Observation", new() { Exact = true }).CheckAsync();
         await patientPage.GetByLabel("Purpose").SelectOptionAsync("treatment");
         await patientPage.GetByRole(AriaRole.Button, new() { Name = "Share", Exact = true }).ClickAsync();
+        // The grantee's identity card, checked in the browser, is shown before anything is wrapped.
+        await Assertions.Expect(patientPage.GetByRole(AriaRole.Region, new() { Name = "Who you are sharing with" })).ToContainTextAsync("· verified");
+        await patientPage.GetByRole(AriaRole.Button, new() { Name = "Confirm and share", Exact = true }).ClickAsync();
         await Assertions.Expect(patientPage.GetByText("the grant is on the ledger")).ToBeVisibleAsync(Slow);
         await BrowserWorld.ScreenshotAsync(patientPage, "journey-3-shared");
 
@@ -96,7 +99,6 @@ public sealed class JourneyBrowserTests(BrowserWorld world)
         var doctorPage = await world.NewPageAsync();
         var sentByDoctor = RecordRequestBodies(doctorPage);
         await BrowserLogin.SignInAsync(doctorPage, doctor);
-        var patientId = (await doctorSdk.GetPublicKeysByEmailAsync(email)).UserId;
         var patientLink = doctorPage.GetByRole(AriaRole.Link, new() { Name = "Patient " + patientId.ToString()[..8] });
         await BrowserWorld.Nav(doctorPage, "My patients").ClickAsync();
         await patientLink.ClickAsync();

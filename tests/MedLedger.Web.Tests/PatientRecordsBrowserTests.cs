@@ -201,6 +201,9 @@ public sealed class PatientRecordsBrowserTests(BrowserWorld world)
         await page.GetByLabel("Purpose").SelectOptionAsync("treatment");
         await page.GetByLabel("Share until (optional)").FillAsync(DateTime.UtcNow.AddDays(30).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
         await page.GetByRole(AriaRole.Button, new() { Name = "Share", Exact = true }).ClickAsync();
+        // The grantee's identity card, checked in the browser, is shown before anything is wrapped.
+        await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Who you are sharing with" })).ToContainTextAsync("· verified");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Confirm and share", Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByText("the grant is on the ledger")).ToBeVisibleAsync();
         var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = world.Account("doctor22").Email });
         await Assertions.Expect(row.First).ToContainTextAsync("Categories: Observation");

@@ -29,7 +29,7 @@ public sealed class SharedRecordsBrowserTests(BrowserWorld world)
     {
         var tag = Guid.NewGuid().ToString("N")[..8];
         using var patient = await world.SdkAsync("patient2");
-        var pharmacistId = (await patient.GetPublicKeysByEmailAsync(world.Account("pharmacist").Email)).UserId;
+        var pharmacistId = (await patient.LookUpProfessionalAsync(world.Account("pharmacist").Email)).UserId;
         var prescription = await patient.CreateFhirRecordAsync(MedicationRequest(patient.UserId, "Atorvastatin 20 mg " + tag));
         var observation = await patient.CreateFhirRecordAsync(Observation(patient.UserId, "Blood pressure " + tag));
 
@@ -65,7 +65,7 @@ public sealed class SharedRecordsBrowserTests(BrowserWorld world)
     {
         var tag = Guid.NewGuid().ToString("N")[..8];
         using var patient = await world.SdkAsync("patient1");
-        var insurerId = (await patient.GetPublicKeysByEmailAsync(world.Account("insurer").Email)).UserId;
+        var insurerId = (await patient.LookUpProfessionalAsync(world.Account("insurer").Email)).UserId;
         var observation = await patient.CreateFhirRecordAsync(Observation(patient.UserId, "Knee X-ray finding " + tag));
         await patient.GrantConsentAsync(insurerId, ConsentScope.Records, [observation.RecordId.ToString()]);
 

@@ -31,7 +31,9 @@ public sealed class StaffBrowserTests(BrowserWorld world)
         var patientLabel = "patient " + patient.UserId.ToString()[..8];
         await page.GetByLabel("Patient", new() { Exact = true }).SelectOptionAsync(patient.UserId.ToString());
         await page.GetByRole(AriaRole.Button, new() { Name = "Assign doctor" }).ClickAsync();
-        await Assertions.Expect(page.GetByText("The doctor is now assigned to " + patientLabel)).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("is now assigned to " + patientLabel)).ToBeVisibleAsync();
+        // The doctor's identity card was checked in the browser before the assignment was signed.
+        await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Doctor's identity card" })).ToContainTextAsync("· verified");
 
         var assignment = Assert.Single(await doctor.AssignmentsAsync(), a => a.PatientId == patient.UserId);
         Assert.Equal(riverside, assignment.HospitalId);
@@ -39,7 +41,7 @@ public sealed class StaffBrowserTests(BrowserWorld world)
         var receipt = await doctor.ReceiptAsync(assignment.TransactionId);
         await doctor.VerifyReceiptAsync(receipt);
         Assert.Equal("care.assign", receipt.Transaction().Type);
-        Assert.Equal((await doctor.GetPublicKeysByEmailAsync(HospitalTestKit.Account(world, "staff2").Email)).UserId, assignment.AssignedBy);
+        Assert.Equal((await doctor.LookUpProfessionalAsync(HospitalTestKit.Account(world, "staff2").Email)).UserId, assignment.AssignedBy);
 
         // Assigning the same pair again is refused by the server, and the refusal is shown.
         await page.GetByLabel("Patient", new() { Exact = true }).SelectOptionAsync(patient.UserId.ToString());

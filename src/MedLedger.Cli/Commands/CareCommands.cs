@@ -10,12 +10,15 @@ public static class CareCommands
     public static Command Build()
     {
         var doctor = new Option<string>("--doctor") { Description = "Doctor email or id", Required = true };
-        var patient = new Option<string>("--patient") { Description = "Patient email or id", Required = true };
-        var assign = new Command("assign", "Assign a doctor of your hospital to a patient (hospital staff)") { doctor, patient };
+        var patient = new Option<string>("--patient") { Description = "Patient id", Required = true };
+        var expect = new Option<string?>("--expect-fingerprint") { Description = "Refuse unless the doctor's key fingerprint is this one (as shown on their card)" };
+        var assign = new Command("assign", "Assign a doctor of your hospital to a patient (hospital staff); prints the doctor's card first") { doctor, patient, expect };
         assign.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
-            var a = await client.AssignDoctorAsync(await CliSession.ResolveUserAsync(client, p.GetValue(doctor), ct), await CliSession.ResolveUserAsync(client, p.GetValue(patient), ct), ct);
+            var doctorId = await CliSession.ResolveUserAsync(client, p.GetValue(doctor), ct);
+            await CliSession.ShowTrustedCardAsync(client, doctorId, p.GetValue(expect), ct);
+            var a = await client.AssignDoctorAsync(doctorId, await CliSession.ResolveUserAsync(client, p.GetValue(patient), ct), p.GetValue(expect), ct);
             AnsiConsole.MarkupLine($"[green]Assigned[/] doctor {a.DoctorId} to patient {a.PatientId} (ledger tx {a.TransactionId})");
             return 0;
         });

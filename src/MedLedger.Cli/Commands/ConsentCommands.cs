@@ -14,13 +14,15 @@ public static class ConsentCommands
         var scope = new Option<string>("--scope") { Description = "all | categories:Observation,Condition | records:ID,ID", DefaultValueFactory = _ => "all" };
         var purpose = new Option<string>("--purpose") { Description = "treatment, dispensing, insurance-claim, second-opinion, research, other", DefaultValueFactory = _ => "treatment" };
         var expires = new Option<DateTimeOffset?>("--expires") { Description = "When the consent ends (e.g. 2027-01-31)" };
-        var grant = new Command("grant", "Share records: wraps their keys for the grantee here, signed by you") { to, scope, purpose, expires };
+        var expect = new Option<string?>("--expect-fingerprint") { Description = "Refuse unless the grantee's key fingerprint is this one (as shown on their card)" };
+        var grant = new Command("grant", "Share records: prints the grantee's card, then wraps the keys for them here, signed by you") { to, scope, purpose, expires, expect };
         grant.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
             var grantee = await CliSession.ResolveUserAsync(client, p.GetValue(to), ct);
             var (kind, items) = ParseScope(p.GetValue(scope)!);
-            var g = await client.GrantConsentAsync(grantee, kind, items, p.GetValue(purpose)!, p.GetValue(expires), ct);
+            await CliSession.ShowTrustedCardAsync(client, grantee, p.GetValue(expect), ct);
+            var g = await client.GrantConsentAsync(grantee, kind, items, p.GetValue(purpose)!, p.GetValue(expires), p.GetValue(expect), ct);
             AnsiConsole.MarkupLine($"[green]Granted[/] {g.Id} to {g.GranteeId} ({g.GranteeRole}), scope {g.Scope} {Markup.Escape(string.Join(',', g.Items))}, until {(g.ExpiresAt?.ToString("u", CultureInfo.InvariantCulture) ?? "revoked")}");
             Console.WriteLine(g.Id);
             return 0;

@@ -62,7 +62,7 @@ public static class EmergencyCommands
             return 0;
         });
 
-        var patient = new Option<string>("--patient") { Description = "Patient email or id", Required = true };
+        var patient = new Option<string>("--patient") { Description = "Patient id", Required = true };
         var reason = new Option<string>("--reason") { Description = "unconscious | life-threatening | unable-to-consent | other-emergency", Required = true };
         var output = new Option<FileInfo?>("--out") { Description = "Write the summary to this file instead of standard output" };
         var glass = new Command("break-glass", "Doctor: open a patient's emergency summary (signed, recorded, reviewed)") { patient, reason, output };

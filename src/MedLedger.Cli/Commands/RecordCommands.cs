@@ -12,7 +12,7 @@ public static class RecordCommands
     public static Command Build()
     {
         var file = new Argument<FileInfo>("FILE") { Description = "A FHIR R4 resource (.json) or any file (PDF, image…) up to 20 MiB" };
-        var patient = new Option<string?>("--patient") { Description = "Patient id or email (doctors writing for an assigned patient)" };
+        var patient = new Option<string?>("--patient") { Description = "Patient id (doctors writing for an assigned patient)" };
         var type = new Option<string?>("--type") { Description = "Record type for files: File (default) or EmergencySummary; FHIR JSON takes its resource type" };
         var contentTypeOption = new Option<string?>("--content-type") { Description = "Media type for files (default: guessed from the extension)" };
         var add = new Command("add", "Seal and upload a record") { file, patient, type, contentTypeOption };
@@ -38,7 +38,7 @@ public static class RecordCommands
             return 0;
         });
 
-        var listPatient = new Option<string?>("--patient") { Description = "Patient id or email (doctors)" };
+        var listPatient = new Option<string?>("--patient") { Description = "Patient id (doctors)" };
         var listType = new Option<string?>("--type") { Description = "Filter by category (FHIR resource type or File)" };
         var since = new Option<DateTimeOffset?>("--from") { Description = "Created at or after" };
         var until = new Option<DateTimeOffset?>("--to") { Description = "Created at or before" };

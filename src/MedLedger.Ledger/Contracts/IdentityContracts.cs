@@ -14,6 +14,8 @@ public static class IdentityKeys
     public static string KeysTransaction(string userId) => $"identity/user/{userId}/keys-tx";
     public static string Verification(string kind, string subjectId) => $"identity/verification/{kind}/{subjectId}";
     public static string VerifiedBy(string kind, string subjectId) => $"identity/verification/{kind}/{subjectId}/by";
+    /// <summary>Id of the newest identity.verify transaction about the subject: the receipt clients check before showing "verified".</summary>
+    public static string VerificationTransaction(string kind, string subjectId) => $"identity/verification/{kind}/{subjectId}/tx";
 }
 
 public static class IdentityRoles
@@ -163,20 +165,47 @@ public sealed class RegisterKeysContract : LedgerContract
 
 /// <summary>
 /// identity.verify — payload subjectId, subjectKind (user|organization), decision (approved|rejected).
-/// Signed by a peer (system event) or by an approved PlatformAdmin with their registered key.
+/// A professional (any user but a platform admin) is decided only by a verified PlatformAdmin signing with their own
+/// registered key, over cardHash (<see cref="MedLedger.Crypto.IdentityCards.Hash"/> of the card the admin checked) and
+/// keyFingerprint (the professional's registered keys, checked here): a peer cannot vouch for a person. Organizations
+/// and the bootstrap approval of an admin (the operator's `admin create`) may still be peer-signed system events.
 /// </summary>
 public sealed class VerifyContract : LedgerContract
 {
     public const string TypeName = "identity.verify";
     public override string Type => TypeName;
 
+    /// <summary>The payload an admin's client signs to decide a professional (the layout this contract checks).</summary>
+    public static Dictionary<string, string> ProfessionalPayload(Guid subjectId, bool approve, string cardHash, string keyFingerprint) => new()
+    {
+        ["subjectId"] = subjectId.ToString(),
+        ["subjectKind"] = "user",
+        ["decision"] = approve ? "approved" : "rejected",
+        ["cardHash"] = cardHash,
+        ["keyFingerprint"] = keyFingerprint,
+    };
+
+    private static bool IsProfessional(LedgerTransaction tx, IStateReader state) =>
+        tx.Get("subjectKind") == "user" && tx.Get("subjectId") is { } subject
+        && state.Get(IdentityKeys.Role(subject)) is { } role && role != IdentityRoles.PlatformAdmin;
+
     public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context)
     {
         ArgumentNullException.ThrowIfNull(tx);
         var signer = LedgerAuthorization.RequireActorKeyOrPeer(tx, state, context);
-        if (signer is not null || tx.IsSystemEvent)
+        if (signer is not null)
         {
             return signer;
+        }
+        if (IsProfessional(tx, state))
+        {
+            return !tx.IsSystemEvent && LedgerAuthorization.IsAdmin(tx.ActorId, state)
+                ? null
+                : LedgerRejection.Forbidden("a professional is verified only by a platform admin's own signature");
+        }
+        if (tx.IsSystemEvent)
+        {
+            return null;
         }
         return LedgerAuthorization.IsAdmin(tx.ActorId, state) ? null : LedgerRejection.Forbidden("only a verified platform admin or a peer may verify");
     }
@@ -184,6 +213,7 @@ public sealed class VerifyContract : LedgerContract
     public override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context)
     {
         ArgumentNullException.ThrowIfNull(tx);
+        ArgumentNullException.ThrowIfNull(state);
         LedgerRejection? r = null;
         var subject = Required(tx, "subjectId", ref r);
         var kind = Required(tx, "subjectKind", ref r);
@@ -204,7 +234,25 @@ public sealed class VerifyContract : LedgerContract
         {
             return LedgerRejection.Conflict($"user {subject} has no registered keys");
         }
-        return null;
+        if (!IsProfessional(tx, state))
+        {
+            return null;
+        }
+        var cardHash = Required(tx, "cardHash", ref r);
+        var fingerprint = Required(tx, "keyFingerprint", ref r);
+        if (r is not null)
+        {
+            return r;
+        }
+        if (cardHash!.Length != 64 || !cardHash.All(char.IsAsciiHexDigitLower))
+        {
+            return LedgerRejection.Malformed("cardHash must be 64 lower-case hex digits");
+        }
+        var registered = MedLedger.Crypto.IdentityCards.KeyFingerprintHex(
+            Convert.FromBase64String(state.Get(IdentityKeys.Encryption(subject!))!), Convert.FromBase64String(state.Get(IdentityKeys.Signing(subject!))!));
+        return fingerprint == registered
+            ? null
+            : LedgerRejection.Conflict($"keyFingerprint is not the fingerprint of user {subject}'s registered keys");
     }
 
     public override void Apply(LedgerTransaction tx, IStateWriter state, ContractContext context)
@@ -215,6 +263,7 @@ public sealed class VerifyContract : LedgerContract
         var subject = tx.Get("subjectId")!;
         state.Put(IdentityKeys.Verification(kind, subject), tx.Get("decision")!);
         state.Put(IdentityKeys.VerifiedBy(kind, subject), tx.ActorId);
+        state.Put(IdentityKeys.VerificationTransaction(kind, subject), tx.Id);
     }
 }
 

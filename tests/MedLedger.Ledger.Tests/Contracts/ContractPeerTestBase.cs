@@ -11,7 +11,7 @@ public abstract class ContractPeerTestBase : IAsyncLifetime
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "medledger-contracts-" + Guid.NewGuid().ToString("N")[..10]);
     private protected LedgerPeer _peer = null!;
-    private protected TestUser _staff = null!, _doctor = null!, _patient = null!, _other = null!;
+    private protected TestUser _staff = null!, _doctor = null!, _patient = null!, _other = null!, _admin = null!;
     private protected readonly string _hospital = Guid.NewGuid().ToString();
 
     public async Task InitializeAsync()
@@ -26,6 +26,10 @@ public abstract class ContractPeerTestBase : IAsyncLifetime
             .Add(new BedReleaseContract()).Add(new BedCancelContract()).Add(new BedExpireContract());
         _peer = new LedgerPeer(LedgerStore.Sqlite($"Data Source={Path.Combine(_dir, "l.db")}"), LedgerCrypto.GenerateKeyPair().PrivateKey, new LedgerOptions(), registry);
         await _peer.StartAsync();
+        // The operator's bootstrap approval of an admin is a peer event; professionals are approved by that admin's own signature.
+        _admin = new TestUser(Guid.NewGuid().ToString(), IdentityRoles.PlatformAdmin);
+        await _peer.SubmitAsync(_admin.Register());
+        await _peer.SubmitAsync(_peer.CreateSystemTransaction(VerifyContract.TypeName, new Dictionary<string, string> { ["subjectId"] = _admin.Id, ["subjectKind"] = "user", ["decision"] = "approved" }));
         _staff = await UserAsync(IdentityRoles.HospitalStaff, verified: true);
         _doctor = await UserAsync(IdentityRoles.Doctor, verified: true);
         _patient = await UserAsync(IdentityRoles.Patient, verified: false);
@@ -53,7 +57,7 @@ public abstract class ContractPeerTestBase : IAsyncLifetime
         await _peer.SubmitAsync(u.Register());
         if (verified)
         {
-            await _peer.SubmitAsync(_peer.CreateSystemTransaction(VerifyContract.TypeName, new Dictionary<string, string> { ["subjectId"] = u.Id, ["subjectKind"] = "user", ["decision"] = "approved" }));
+            await _peer.SubmitAsync(_admin.Verify(u));
         }
         return u;
     }

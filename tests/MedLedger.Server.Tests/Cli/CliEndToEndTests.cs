@@ -66,9 +66,21 @@ public sealed class CliEndToEndTests : IAsyncLifetime
 
         // The doctor cannot read until assigned and consented.
         Assert.NotEqual(0, (await Run(doctorHome, "records", "show", recordId)).Exit);
-        var assign = await Run(staffHome, "care", "assign", "--doctor", doctor.Email, "--patient", patient.Email);
+        // Staff name the patient by id (the directory finds no patient by email) and see the doctor's card first.
+        var patientId = JsonDocument.Parse(await GetAsync(token.Out.Trim(), "/api/me")).RootElement.GetProperty("id").GetString()!;
+        var assign = await Run(staffHome, "care", "assign", "--doctor", doctor.Email, "--patient", patientId);
         Assert.True(assign.Exit == 0, assign.Out + assign.Err);
-        var grant = await Run(patientHome, "consent", "grant", "--to", doctor.Email, "--scope", "categories:Condition", "--expires", DateTimeOffset.UtcNow.AddDays(30).ToString("O"));
+        Assert.Contains("· verified", assign.Out);
+        // A script pins the grantee's key fingerprint: a wrong pin is refused before anything is wrapped or signed.
+        var grantArgs = new[] { "consent", "grant", "--to", doctor.Email, "--scope", "categories:Condition", "--expires", DateTimeOffset.UtcNow.AddDays(30).ToString("O") };
+        var pinnedWrong = await Run(patientHome, [.. grantArgs, "--expect-fingerprint", "AAAA AAAA AAAA AAAA AAAA AAAA AAAA AAAA"]);
+        Assert.True(pinnedWrong.Exit != 0, pinnedWrong.Out + pinnedWrong.Err);
+        Assert.Contains("Refused", pinnedWrong.Out + pinnedWrong.Err);
+        Assert.Contains("Dr. ", pinnedWrong.Out);
+        Assert.Empty(JsonDocument.Parse(await GetAsync(token.Out.Trim(), "/api/consents")).RootElement.EnumerateArray());
+        var fingerprint = System.Text.RegularExpressions.Regex.Match(pinnedWrong.Out, "key fingerprint ((?:[0-9A-Z]{4} ){7}[0-9A-Z]{4})").Groups[1].Value;
+        Assert.NotEmpty(fingerprint);
+        var grant = await Run(patientHome, [.. grantArgs, "--expect-fingerprint", fingerprint]);
         Assert.True(grant.Exit == 0, grant.Out + grant.Err);
         var grantId = grant.Out.Trim().Split('\n').Last().Trim();
         Assert.Equal(await File.ReadAllTextAsync(fhirFile), (await Run(doctorHome, "records", "show", recordId)).Out);
@@ -90,7 +102,7 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         var summaryId = summary.Out.Trim().Split('\n').Last().Trim();
         var designate = await Run(patientHome, "emergency", "designate", summaryId, "--hospital", hospitalId);
         Assert.True(designate.Exit == 0, designate.Out + designate.Err);
-        var glass = await Run(doctorHome, "emergency", "break-glass", "--patient", patient.Email, "--reason", "unconscious");
+        var glass = await Run(doctorHome, "emergency", "break-glass", "--patient", patientId, "--reason", "unconscious");
         Assert.True(glass.Exit == 0, glass.Out + glass.Err);
         Assert.Equal("Allergy: penicillin", glass.Out);
         Assert.Contains("unconscious", (await Run(patientHome, "emergency", "events")).Out);

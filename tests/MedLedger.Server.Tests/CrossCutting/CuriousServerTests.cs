@@ -33,7 +33,7 @@ public sealed class CuriousServerTests : SdkTestBase
         await patient.Client.CreateFileRecordAsync(Encoding.UTF8.GetBytes("%PDF-1.7 discharge letter " + markers[2]), "application/pdf");
         await patient.Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
         await staff.Client.AssignDoctorAsync(doctor.Id, patient.Id);
-        await patient.Client.GrantConsentAsync((await patient.Client.GetPublicKeysByEmailAsync(doctor.Email)).UserId, ConsentScope.All, purpose: "second-opinion");
+        await patient.Client.GrantConsentAsync((await patient.Client.LookUpProfessionalAsync(doctor.Email)).UserId, ConsentScope.All, purpose: "second-opinion");
         // A maternity bed held and the patient admitted: the hospital's rows know the bed type, the ledger must not.
         await staff.Client.SetWardAsync(staff.OrganizationId!.Value, "Maternity 1", "maternity", 2, 0);
         await staff.Client.AdmitBedBookingAsync((await patient.Client.BookBedAsync(staff.OrganizationId!.Value, "maternity")).Id);

@@ -38,7 +38,9 @@ public sealed class SdkWorld(TestHost host)
         var password = "pass phrase " + Guid.NewGuid().ToString("N")[..8];
         using (var c = NewClient())
         {
-            await c.RegisterAsync(email, password, role, organizationId, newOrganization, role == MedLedger.Client.Role.Doctor ? "MD-" + _n : null);
+            var professional = role is not MedLedger.Client.Role.Patient;
+            await c.RegisterAsync(email, password, role, organizationId, newOrganization, role == MedLedger.Client.Role.Doctor ? "MD-" + _n : null,
+                displayName: professional ? $"{role} {_n}" : null, specialty: role == MedLedger.Client.Role.Doctor ? "General practice" : null);
         }
         return await LoginAsync(email, password, role, null);
     }

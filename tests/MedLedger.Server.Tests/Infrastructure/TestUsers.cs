@@ -66,7 +66,8 @@ public sealed class TestUsers(TestHost host)
 
     public string NewEmail(string prefix) => $"{prefix}{Interlocked.Increment(ref _counter)}-{Guid.NewGuid():N}"[..Math.Min(40, prefix.Length + 20)] + "@example.org";
 
-    public async Task<TestUser> RegisterAsync(Role role, Guid? organizationId = null, NewOrganizationDto? newOrganization = null, string? licence = null, string? email = null)
+    public async Task<TestUser> RegisterAsync(Role role, Guid? organizationId = null, NewOrganizationDto? newOrganization = null, string? licence = null, string? email = null,
+        string? displayName = null, string? specialty = null)
     {
         email ??= NewEmail(role.ToString().ToLowerInvariant());
         var password = "correct horse battery " + Guid.NewGuid().ToString("N")[..6];
@@ -77,7 +78,8 @@ public sealed class TestUsers(TestHost host)
         }
         using var anon = host.CreateClient();
         var userId = Guid.NewGuid();
-        var res = await anon.PostJson("/api/auth/register", new RegisterRequest(userId, email, role, authKey, kdf, upload, KeyRegistration(userId, role, keys), organizationId, newOrganization, licence));
+        var res = await anon.PostJson("/api/auth/register", new RegisterRequest(userId, email, role, authKey, kdf, upload, KeyRegistration(userId, role, keys), organizationId, newOrganization, licence,
+            DisplayName: displayName, Specialty: specialty));
         if (res.StatusCode != HttpStatusCode.Created)
         {
             throw new InvalidOperationException($"register failed {res.StatusCode}: {await res.Content.ReadAsStringAsync()}");
@@ -153,7 +155,17 @@ public sealed class TestUsers(TestHost host)
     public async Task<TestUser> AdminDecideAsync(TestUser admin, Guid subject, bool organization, bool approve, string? reason = null)
     {
         var url = organization ? $"/api/admin/organizations/{subject}/verification" : $"/api/admin/users/{subject}/verification";
-        var res = await admin.Api.PostJson(url, new VerificationDecision(approve, reason ?? (approve ? null : "licence could not be confirmed")));
+        // A professional's decision carries the admin's own signature over the card the directory shows and the subject's key fingerprint.
+        SignedTransactionDto? signed = null;
+        if (!organization)
+        {
+            var card = await admin.Api.GetFromJsonAsyncSafe<IdentityCardResponse>($"/api/users/{subject}/card");
+            signed = SignedTransactionDto.From(LedgerTransaction.Create(VerifyContract.TypeName, admin.Id.ToString(), LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(),
+                VerifyContract.ProfessionalPayload(subject, approve,
+                    IdentityCards.Hash(subject.ToString(), card.Role.ToString(), card.DisplayName, card.LicenceNumber, card.Specialty, card.OrganizationId?.ToString(), card.OrganizationName),
+                    IdentityCards.KeyFingerprintHex(card.EncryptionPublicKey, card.SigningPublicKey)), admin.Keys.Signing.PrivateKey));
+        }
+        var res = await admin.Api.PostJson(url, new VerificationDecision(approve, reason ?? (approve ? null : "licence could not be confirmed"), signed));
         if (res.StatusCode != HttpStatusCode.NoContent)
         {
             throw new InvalidOperationException($"decision failed {res.StatusCode}: {await res.Content.ReadAsStringAsync()}");

@@ -35,7 +35,7 @@ export {
 } from './keyVault';
 export {
   type RecordCategory, PASSWORD_CHANGE_TAG, RECOVERY_TAG, HOSPITAL_EMERGENCY_KEY_PURPOSE, CONSENT_SCOPE_TAG, passwordMaterialBytes,
-  consentScopeBytes, consentScopeHash, BREAK_GLASS_REASON_TAG, BREAK_GLASS_REASON_SALT_LENGTH, breakGlassReasonBytes, breakGlassReasonCommitment,
+  consentScopeBytes, consentScopeHash, IDENTITY_CARD_TAG, type IdentityCardFields, identityCardBytes, identityCardHash, BREAK_GLASS_REASON_TAG, BREAK_GLASS_REASON_SALT_LENGTH, breakGlassReasonBytes, breakGlassReasonCommitment,
   FACT_COMMITMENT_TAG, FACT_COMMITMENT_SALT_LENGTH, FACT_KIND_BED_TYPE, FACT_KIND_CONSENT_PURPOSE,
   factCommitmentBytes, factCommitment, newFactSalt, RECORD_CATEGORIES, FILE_CATEGORY, EMERGENCY_SUMMARY_CATEGORY, FHIR_RECORD_CATEGORIES, isKnownRecordCategory,
 } from './protocol';

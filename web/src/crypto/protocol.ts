@@ -94,3 +94,28 @@ export const FHIR_RECORD_CATEGORIES: readonly string[] = RECORD_CATEGORIES.filte
 export function isKnownRecordCategory(category: string | null | undefined): category is RecordCategory {
   return category != null && (RECORD_CATEGORIES as readonly string[]).includes(category);
 }
+
+/** Tag of a professional's identity-card hash an admin's identity.verify signs (ProtocolTags.IdentityCard). */
+export const IDENTITY_CARD_TAG = 'medledger/v1/identity-card';
+
+/** The card fields the hash covers; absent ones are empty strings, ids lower-case UUIDs (IdentityCards.CanonicalBytes). */
+export interface IdentityCardFields {
+  userId: string;
+  role: string;
+  displayName: string | null;
+  licenceNumber: string | null;
+  specialty: string | null;
+  organizationId: string | null;
+  organizationName: string | null;
+}
+
+/** canonical(IDENTITY_CARD_TAG).String(userId).String(role).String(displayName).String(licenceNumber).String(specialty).String(organizationId).String(organizationName). */
+export function identityCardBytes(c: IdentityCardFields): Bytes {
+  return new CanonicalWriter(IDENTITY_CARD_TAG).string(c.userId).string(c.role).string(c.displayName ?? '').string(c.licenceNumber ?? '')
+    .string(c.specialty ?? '').string(c.organizationId ?? '').string(c.organizationName ?? '').toBytes();
+}
+
+/** IdentityCards.Hash: lower-case hex SHA-256 of identityCardBytes. */
+export async function identityCardHash(c: IdentityCardFields): Promise<string> {
+  return toHex(await sha256(identityCardBytes(c)));
+}

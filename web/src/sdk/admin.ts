@@ -1,6 +1,7 @@
 // Platform admin endpoints (src/MedLedger.Client/AdminClient.cs; server: Features/Admin, Emergency): verification
 // queue, decisions, break-glass review and security events. Ids only: the server keeps no names here.
 import { api } from '../app/http';
+import { signProfessionalDecision } from './identity';
 
 export interface PendingOrganization {
   id: string;
@@ -53,8 +54,9 @@ export const verificationQueue = (signal?: AbortSignal) => api.get<VerificationQ
 export const decideOrganization = (id: string, approve: boolean, reason: string) =>
   api.post<void>(`/api/admin/organizations/${id}/verification`, { approve, reason: reason.trim() || null });
 
-export const decideProfessional = (userId: string, approve: boolean, reason: string) =>
-  api.post<void>(`/api/admin/users/${userId}/verification`, { approve, reason: reason.trim() || null });
+/** Signed here with the admin's own key over the professional's card and key fingerprint (identity.signProfessionalDecision). */
+export const decideProfessional = async (userId: string, approve: boolean, reason: string) =>
+  api.post<void>(`/api/admin/users/${userId}/verification`, { approve, reason: reason.trim() || null, transaction: await signProfessionalDecision(userId, approve) });
 
 export const breakGlassEvents = (onlyUnreviewed: boolean, signal?: AbortSignal) =>
   api.get<BreakGlassEvent[]>(`/api/admin/break-glass${onlyUnreviewed ? '?unreviewed=true' : ''}`, { signal });

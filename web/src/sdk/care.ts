@@ -4,7 +4,8 @@
 // or a bed booking at that hospital; the care.assign contract refuses it otherwise.
 import { api } from '../app/http';
 import { requireSession } from '../app/session';
-import { signTransaction } from './ledger';
+import { signTransaction, VerificationError } from './ledger';
+import { cardLine, trustedCard } from './identity';
 
 export interface CareAssignment {
   patientId: string;
@@ -26,7 +27,10 @@ function careTransaction(type: 'care.assign' | 'care.unassign', doctorId: string
   return signTransaction(type, { doctorId, patientId, hospitalId: ownHospital() });
 }
 
-export async function assignDoctor(doctorId: string, patientId: string): Promise<CareAssignment> {
+/** Assigns a doctor whose card an admin's own signature verifies (and has the pinned fingerprint, if given); otherwise nothing is sent. */
+export async function assignDoctor(doctorId: string, patientId: string, expectedFingerprint?: string): Promise<CareAssignment> {
+  const doctor = await trustedCard(doctorId, expectedFingerprint);
+  if (doctor.card.role !== 'Doctor') throw new VerificationError(`Refused: ${cardLine(doctor)} is not a doctor.`);
   return api.post<CareAssignment>('/api/care/assignments', { transaction: await careTransaction('care.assign', doctorId, patientId) });
 }
 

@@ -6,7 +6,8 @@ import type { Role } from '../app/http';
 import { api } from '../app/http';
 import { requireSession } from '../app/session';
 import { fetchSealed, rewrapFor } from './records';
-import { signTransaction, verifiedPublicKeys } from './ledger';
+import { signTransaction } from './ledger';
+import { trustedCard } from './identity';
 
 export type ConsentScope = 'All' | 'Categories' | 'Records';
 
@@ -73,15 +74,18 @@ export interface GrantArgs {
   expiresAt?: Date | null;
   /** (done, total) record versions wrapped so far. */
   onProgress?: (done: number, total: number) => void;
+  /** Refuse unless the grantee's key fingerprint is this one (as shown on their card). */
+  expectedFingerprint?: string;
 }
 
 export async function grantConsent(args: GrantArgs): Promise<Grant> {
   const s = requireSession();
   const items = [...new Set((args.items ?? []).map((i) => i.trim()).filter(Boolean))];
-  // The grantee's key must be the one registered on the ledger, or the server could read through a key of its own.
-  const grantee = await verifiedPublicKeys(args.granteeId);
+  // The grantee's key must be the one registered on the ledger, or the server could read through a key of its own,
+  // and their card must carry an admin's own signed verification, or the server could pass off a sock puppet.
+  const grantee = await trustedCard(args.granteeId, args.expectedFingerprint);
   // A pharmacist dispenses: prescriptions only (the consent contract refuses anything wider too).
-  const pharmacist = grantee.role === 'Pharmacist';
+  const pharmacist = grantee.card.role === 'Pharmacist';
   if (pharmacist && (args.scope === 'All' || (args.scope === 'Categories' && (items.length !== 1 || items[0] !== PRESCRIPTIONS)))) {
     throw new ConsentScopeError(`A grant to pharmacist ${args.granteeId} can cover prescriptions (${PRESCRIPTIONS}) only.`);
   }

@@ -131,14 +131,6 @@ export function verifiedPublicKeys(userId: string): Promise<VerifiedKeys> {
   return p;
 }
 
-/** Public keys looked up by email (sent in a POST body so the address never appears in a URL or log). */
-export async function verifiedPublicKeysByEmail(email: string): Promise<VerifiedKeys> {
-  const keys = await api.post<PublicKeys>('/api/users/lookup', { email });
-  const v = await verifiedPublicKeys(keys.userId);
-  if (toBase64(v.encryptionPublicKey) !== keys.encryptionPublicKey) throw new VerificationError('The server answered two different keys for one user.');
-  return v;
-}
-
 /** GET /api/ledger/mine: every ledger transaction that names the caller. */
 export interface LedgerEntry {
   id: string;

@@ -24,6 +24,7 @@ public static class AccountEndpoints
         services.AddScoped<PasswordChangeService>();
         services.AddScoped<AccountRecoveryService>();
         services.AddScoped<KeyDirectoryService>();
+        services.AddScoped<IdentityCardService>();
         services.AddScoped<AccountStandingService>();
         services.AddScoped<OrganizationMembershipService>();
         return services;
@@ -55,8 +56,9 @@ public static class AccountEndpoints
 
         var users = app.MapGroup("/api/users").WithTags("Accounts").RequireAuthorization();
         users.MapGet("/{id:guid}/keys", PublicKeys).WithSummary("A user's public signing and encryption keys").ProducesProblems(404);
+        users.MapGet("/{id:guid}/card", Card).RequireAuthorization(Policies.DirectoryUser).WithSummary("A professional's identity card, public keys and admin verification receipt").ProducesProblems(404);
         // POST, not a query string: emails must not end up in URLs (request logs, proxies, browser history).
-        users.MapPost("/lookup", LookUp).WithSummary("Find a user's public keys by email").ProducesProblems(404);
+        users.MapPost("/lookup", LookUp).RequireAuthorization(Policies.DirectoryUser).WithSummary("Find a verified professional's identity card by email").ProducesProblems(404);
         return app;
     }
 
@@ -131,5 +133,7 @@ public static class AccountEndpoints
 
     private static Task<PublicKeysResponse> PublicKeys(Guid id, KeyDirectoryService s, CancellationToken ct) => s.PublicKeysAsync(id, ct);
 
-    private static Task<PublicKeysResponse> LookUp(UserLookupRequest r, KeyDirectoryService s, CancellationToken ct) => s.PublicKeysByEmailAsync(r.Email, ct);
+    private static Task<IdentityCardResponse> Card(Guid id, Caller caller, IdentityCardService s, CancellationToken ct) => s.CardAsync(caller, id, ct);
+
+    private static Task<IdentityCardResponse> LookUp(UserLookupRequest r, IdentityCardService s, CancellationToken ct) => s.LookUpAsync(r.Email, ct);
 }

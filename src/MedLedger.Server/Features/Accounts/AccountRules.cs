@@ -15,6 +15,8 @@ public static class AccountRules
     public const int SignatureLength = 64;
     public const int MaxWrappedKeyLength = 4096;
     public const int MaxEncryptedProfileLength = 16 * 1024;
+    /// <summary>Longest display name or specialty on a professional's identity card.</summary>
+    public const int MaxCardTextLength = 100;
     public const int MaxKdfIterations = 10_000_000;
     public const string Suspended = "This account is suspended. Contact the platform administrator.";
 

@@ -28,7 +28,9 @@ public sealed record RegisterRequest(
     Guid? OrganizationId = null,
     NewOrganizationDto? NewOrganization = null,
     string? LicenseNumber = null,
-    byte[]? EncryptedProfile = null);
+    byte[]? EncryptedProfile = null,
+    string? DisplayName = null,
+    string? Specialty = null);
 
 public sealed record RegisterResponse(Guid UserId, Role Role, VerificationStatus Verification, Guid? OrganizationId, MedLedger.Ledger.LedgerReceipt KeyRegistrationReceipt);
 
@@ -68,6 +70,23 @@ public sealed record PublicKeysResponse(Guid UserId, Role Role, byte[] SigningPu
 public sealed record CreateAdminRequest(Guid UserId, string Email, byte[] AuthKey, KdfParametersDto Kdf, KeyBundleUpload Keys, SignedTransactionDto KeyRegistration);
 
 public sealed record UserLookupRequest(string Email);
+
+/// <summary>
+/// A professional's public identity card with their public keys and the ledger receipt of the newest admin
+/// verification (null when none). Clients check the receipt, the card hash and the key fingerprint it signs before
+/// they show "verified" (docs/threat-model.md).
+/// </summary>
+public sealed record IdentityCardResponse(
+    Guid UserId,
+    Role Role,
+    string? DisplayName,
+    string? LicenceNumber,
+    string? Specialty,
+    Guid? OrganizationId,
+    string? OrganizationName,
+    byte[] SigningPublicKey,
+    byte[] EncryptionPublicKey,
+    MedLedger.Ledger.LedgerReceipt? Verification);
 
 public sealed record ProfileUpdate(byte[]? EncryptedProfile);
 

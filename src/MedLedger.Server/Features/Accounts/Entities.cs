@@ -34,6 +34,9 @@ public sealed class UserAccount
     public VerificationStatus Verification { get; set; }
     public string? VerificationReason { get; set; }
     public string? LicenseNumber { get; set; }
+    /// <summary>A professional's public identity card (display name, specialty): directory data, never a patient's name.</summary>
+    public string? DisplayName { get; set; }
+    public string? Specialty { get; set; }
     public Guid? OrganizationId { get; set; }
     public bool Suspended { get; set; }
 
@@ -161,6 +164,8 @@ internal sealed class UserAccountConfiguration : IEntityTypeConfiguration<UserAc
         b.HasIndex(x => x.OrganizationId);
         b.HasIndex(x => x.Verification);
         b.Property(x => x.LicenseNumber).HasMaxLength(64);
+        b.Property(x => x.DisplayName).HasMaxLength(AccountRules.MaxCardTextLength);
+        b.Property(x => x.Specialty).HasMaxLength(AccountRules.MaxCardTextLength);
         b.Property(x => x.VerificationReason).HasMaxLength(500);
         b.Property(x => x.KdfAlgorithm).HasMaxLength(32);
         b.Property(x => x.TotpSecret).HasMaxLength(64);

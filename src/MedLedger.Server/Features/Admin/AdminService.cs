@@ -19,7 +19,7 @@ public sealed class AdminService(MedLedgerDbContext db, OrganizationService orga
         organizations.DecideVerificationAsync(adminId, orgId, d.Approve, ValidateDecision(d), ct);
 
     public Task DecideProfessionalAsync(Guid adminId, Guid userId, VerificationDecision d, CancellationToken ct) =>
-        accounts.DecideVerificationAsync(adminId, userId, d.Approve, ValidateDecision(d), ct);
+        accounts.DecideVerificationAsync(adminId, userId, d.Approve, ValidateDecision(d), d.Transaction, ct);
 
     public Task SetSuspendedAsync(Guid adminId, Guid userId, bool suspended, CancellationToken ct) =>
         accounts.SetSuspendedAsync(adminId, userId, suspended, ct);

@@ -32,6 +32,28 @@ public sealed class IdentityLedger(LedgerGateway gateway)
             ["adminId"] = adminId.ToString(),
         }, ct);
 
+    /// <summary>
+    /// An admin's own signed decision about a professional. The server checks it names this subject, this decision and
+    /// the card it stores (so the admin decided on what the directory shows); the contract checks the admin and the key fingerprint.
+    /// </summary>
+    public async Task<LedgerReceipt> RecordProfessionalVerificationAsync(Guid adminId, Guid subjectId, bool approved, string cardHash, SignedTransactionDto? signed, CancellationToken ct)
+    {
+        var tx = LedgerGateway.Expect(signed, VerifyContract.TypeName, adminId);
+        var v = new Validator();
+        v.Require(tx.Get("subjectId") == subjectId.ToString() && tx.Get("subjectKind") == "user", "transaction", "The verification names a different subject.");
+        v.Require(tx.Get("decision") == (approved ? "approved" : "rejected"), "transaction", "The verification's decision differs from the request.");
+        v.Require(tx.Get("cardHash") == cardHash, "transaction", "The verification signs a different identity card than the directory holds.");
+        v.ThrowIfInvalid();
+        return await gateway.SubmitAsync(tx, ct);
+    }
+
+    /// <summary>Receipt of the newest identity.verify about a user, or null when none was committed.</summary>
+    public async Task<LedgerReceipt?> VerificationReceiptAsync(Guid userId, CancellationToken ct)
+    {
+        var txId = await gateway.Peer.Queries.GetStateAsync(IdentityKeys.VerificationTransaction("user", userId.ToString()), ct);
+        return txId is null ? null : await gateway.Peer.Queries.GetReceiptAsync(txId, ct);
+    }
+
     /// <summary>Key transparency check: are these the keys the ledger holds for the user?</summary>
     public async Task<bool> MatchesLedgerAsync(Guid userId, byte[] signingKey, byte[] encryptionKey, CancellationToken ct)
     {

@@ -24,6 +24,8 @@ public static class Policies
     public const string RecordAuthor = "RecordAuthor";
     /// <summary>Patients, doctors and hospital staff see care assignments that concern them.</summary>
     public const string CareParticipant = "CareParticipant";
+    /// <summary>Any account that may act (patients, admins, verified professionals): the professional directory.</summary>
+    public const string DirectoryUser = "DirectoryUser";
 
     public static AuthorizationBuilder AddMedLedgerPolicies(this AuthorizationBuilder builder)
     {
@@ -36,6 +38,7 @@ public static class Policies
         builder.AddPolicy(RecordReader, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor, Role.Pharmacist, Role.InsurerStaff)));
         builder.AddPolicy(RecordAuthor, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor)));
         builder.AddPolicy(CareParticipant, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor, Role.HospitalStaff)));
+        builder.AddPolicy(DirectoryUser, p => p.AddRequirements(new VerifiedRoleRequirement(Enum.GetValues<Role>())));
         return builder;
     }
 }

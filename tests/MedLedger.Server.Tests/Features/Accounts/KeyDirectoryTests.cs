@@ -21,8 +21,6 @@ public abstract class KeyDirectoryFlows : HttpUserTestBase
         var pub = JsonSerializer.Deserialize<PublicKeysResponse>(raw, TestHost.Json)!;
         Assert.Equal(alice.Keys.Encryption.PublicKey, pub.EncryptionPublicKey);
         Assert.DoesNotContain("wrapped", raw, StringComparison.OrdinalIgnoreCase);
-        var byEmail = await (await bob.Api.PostJson("/api/users/lookup", new MedLedger.Server.Features.Accounts.UserLookupRequest(alice.Email))).Read<PublicKeysResponse>();
-        Assert.Equal(alice.Id, byEmail.UserId);
         Assert.Equal(HttpStatusCode.NotFound, (await bob.Api.GetAsync($"/api/users/{Guid.NewGuid()}/keys")).StatusCode);
         using var anon = Host.CreateClient();
         Assert.Equal(HttpStatusCode.Unauthorized, (await anon.GetAsync($"/api/users/{alice.Id}/keys")).StatusCode);

@@ -4,7 +4,6 @@ import {
   breakGlass, breakGlassOnLedger, breakGlassReasons, emergencyReadiness, myBreakGlassEvents, reasonLabel, type BreakGlassResult,
   type EmergencyReadiness,
 } from '../../sdk/breakGlass';
-import { verifiedPublicKeysByEmail } from '../../sdk/ledger';
 import { ActionForm, DataTable, Button, Card, Empty, Field, Notice, Page, ProblemAlert, ShortId, Spinner, VerifiedMark, formatDateTime } from '../../ui/components';
 import { useAction, useAsync, type AsyncState } from '../../ui/hooks';
 import { describedBy } from './formHelpers';
@@ -23,44 +22,6 @@ function Readiness(props: { state: AsyncState<EmergencyReadiness> }) {
       <VerifiedMark ok label="Hospital emergency key ready" title="Your share opens to the key your hospital anchored on the ledger" />{' '}
       <span class="muted">key id <code class="id">{s.data.keyId.slice(0, 16)}</code></span>
     </p>
-  );
-}
-
-/** Fills the patient id from an email: the patient's keys are looked up and checked against the ledger. */
-function FindPatientByEmail(props: { onFound: (patientId: string) => void }) {
-  const [email, setEmail] = useState('');
-  const [found, setFound] = useState<string | null>(null);
-  const [error, setError] = useState<string | undefined>();
-  const find = useAction(async () => {
-    setFound(null);
-    const keys = await verifiedPublicKeysByEmail(email.trim());
-    if (keys.role !== 'Patient') throw new Error('That account is not a patient.');
-    setFound(keys.userId);
-    props.onFound(keys.userId);
-  });
-  const submit = () => {
-    const ok = /^[^\s@]+@[^\s@]+$/.test(email.trim());
-    setError(ok ? undefined : 'Enter the patient’s email address.');
-    if (ok) void find.run();
-  };
-  return (
-    <ActionForm class="stack" onSubmit={submit} noValidate aria-label="Find a patient by email">
-      <Field id="bg-email" label="Find the patient by email (optional)" error={error}>
-        <input id="bg-email" type="email" value={email} onInput={(e) => setEmail(e.currentTarget.value)} autocomplete="off"
-          aria-invalid={error ? 'true' : undefined} aria-describedby={describedBy('bg-email', error)} />
-      </Field>
-      <div class="row">
-        <Button type="submit" kind="secondary" busy={find.busy} busyLabel="Looking up…">
-          Find patient
-        </Button>
-        {found && (
-          <span role="status">
-            Found patient <ShortId id={found} /> <VerifiedMark ok label="keys match the ledger" />
-          </span>
-        )}
-      </div>
-      <ProblemAlert error={find.error} />
-    </ActionForm>
   );
 }
 
@@ -149,12 +110,6 @@ export function EmergencyAccess() {
       <Readiness state={readiness} />
       {result && <Summary result={result.result} patientId={result.patientId} />}
       <Card title="Break the glass">
-        <FindPatientByEmail
-          onFound={(id) => {
-            setPatientId(id);
-            setConfirming(false);
-          }}
-        />
         <ActionForm class="stack" onSubmit={review} noValidate aria-label="Break the glass">
           <Field id="bg-patient" label="Patient id" error={errors.patientId}>
             <input id="bg-patient" value={patientId} onInput={(e) => { setPatientId(e.currentTarget.value); setConfirming(false); }}

@@ -4,7 +4,7 @@ import { ActionForm, DataTable, Button, Card, Empty, Field, Notice, Page, Proble
 import { useAction, useAsync } from '../../ui/hooks';
 import { RECORD_CATEGORIES, listRecords } from '../../sdk/records';
 import { CONSENT_PURPOSES, grantConsent, grantStatus, listGrants, revokeConsent, type ConsentPurpose, type ConsentScope, type Grant } from '../../sdk/consent';
-import { verifiedPublicKeysByEmail } from '../../sdk/ledger';
+import { cardLine, lookUpProfessional, requireTrusted, type CheckedCard } from '../../sdk/identity';
 import { knownEmail, rememberEmail, roleLabel } from './people';
 import './patient.css';
 
@@ -91,7 +91,7 @@ function GrantsTable(props: { grants: Grant[]; onChanged: () => void }) {
   );
 }
 
-function GrantForm(props: { onGranted: (g: Grant) => void }) {
+function GrantForm(props: { onGranted: (g: Grant, who: string) => void }) {
   const [email, setEmail] = useState('');
   const [scope, setScope] = useState<ConsentScope>('All');
   const [categories, setCategories] = useState<string[]>([]);
@@ -100,6 +100,8 @@ function GrantForm(props: { onGranted: (g: Grant) => void }) {
   const [expires, setExpires] = useState('');
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
+  // The grantee's checked card, shown before anything is wrapped; the second press of the button shares.
+  const [grantee, setGrantee] = useState<{ email: string; card: CheckedCard } | null>(null);
   const records = useAsync(() => listRecords({ patientId: requireSession().tokens.user.id }), []);
 
   const share = useAction(async () => {
@@ -114,16 +116,21 @@ function GrantForm(props: { onGranted: (g: Grant) => void }) {
       setFormError('The end date must be in the future.');
       return;
     }
-    // Key transparency: the grantee's keys are checked against their ledger registration before any wrap is made.
-    const grantee = await verifiedPublicKeysByEmail(email.trim());
-    rememberEmail(grantee.userId, email.trim());
+    // First press: find the card and show it (keys checked against the ledger, admin verification checked here).
+    if (!grantee || grantee.email !== email.trim()) {
+      setGrantee({ email: email.trim(), card: await lookUpProfessional(email.trim()) });
+      return;
+    }
+    const card = requireTrusted(grantee.card);
+    rememberEmail(card.card.userId, email.trim());
     setProgress({ done: 0, total: 0 });
     try {
       const grant = await grantConsent({
-        granteeId: grantee.userId, scope, items, purpose, expiresAt,
+        granteeId: card.card.userId, scope, items, purpose, expiresAt,
         onProgress: (done, total) => setProgress({ done, total }),
       });
-      props.onGranted(grant);
+      props.onGranted(grant, card.card.displayName?.trim() || `${roleLabel(grant.granteeRole)} ${grant.granteeId.slice(0, 8)}`);
+      setGrantee(null);
       setEmail('');
       setCategories([]);
       setRecordIds([]);
@@ -140,7 +147,7 @@ function GrantForm(props: { onGranted: (g: Grant) => void }) {
       onSubmit={() => void share.run()}
     >
       <h2 class="card-title">Share records</h2>
-      <Field id="grantee-email" label="Email of the doctor, pharmacist or insurer" hint="Their keys are checked against the ledger before anything is shared.">
+      <Field id="grantee-email" label="Email of the doctor, pharmacist or insurer" hint="You see their identity card, checked against the ledger, before anything is shared.">
         <input id="grantee-email" type="email" required autoComplete="off" value={email} onInput={(e) => setEmail((e.currentTarget as HTMLInputElement).value)} />
       </Field>
       <fieldset>
@@ -201,10 +208,19 @@ function GrantForm(props: { onGranted: (g: Grant) => void }) {
           value={progress.total ? progress.done / progress.total : undefined}
         />
       )}
+      {grantee && grantee.email === email.trim() && (
+        <div role="region" aria-label="Who you are sharing with" class={`alert ${grantee.card.verified ? 'info' : 'error'}`}>
+          <strong>{cardLine(grantee.card)}</strong>
+          <div>
+            Key fingerprint <code>{grantee.card.fingerprint}</code>
+          </div>
+          {!grantee.card.verified && <div>Not shared: {grantee.card.notVerifiedReason}.</div>}
+        </div>
+      )}
       <ProblemAlert error={share.error} />
       <div class="row">
-        <Button type="submit" busy={share.busy} busyLabel="Sharing…">
-          Share
+        <Button type="submit" busy={share.busy} busyLabel="Sharing…" disabled={!!grantee && grantee.email === email.trim() && !grantee.card.verified}>
+          {grantee && grantee.email === email.trim() ? 'Confirm and share' : 'Share'}
         </Button>
       </div>
     </ActionForm>
@@ -218,8 +234,8 @@ export function SharingPage() {
     <Page title="Sharing">
       {notice && <Notice kind="success">{notice}</Notice>}
       <GrantForm
-        onGranted={(g) => {
-          setNotice(`Shared with ${roleLabel(g.granteeRole)} ${g.granteeId.slice(0, 8)}; the grant is on the ledger.`);
+        onGranted={(_g, who) => {
+          setNotice(`Shared with ${who}; the grant is on the ledger.`);
           grants.reload();
         }}
       />

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { me } from '../../app/session';
 import { assignDoctor, careAssignments, relatedPatients, unassignDoctor, type CareAssignment, type RelatedPatient } from '../../sdk/care';
 import { organizationMembers, type OrganizationMember } from '../../sdk/organizations';
+import { cardLine, identityCard, requireTrusted, type CheckedCard } from '../../sdk/identity';
 import { ActionForm, DataTable, Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { removeDoctor } from '../../sdk/hospitalEmergencyKey';
@@ -103,13 +104,18 @@ function AssignForm(props: { doctors: OrganizationMember[]; onAssigned: (a: Care
   const [done, setDone] = useState<string | null>(null);
   // Only patients who registered with this hospital or hold a bed here: the care contract refuses anyone else.
   const patients = useAsync((signal) => relatedPatients(signal), []);
+  // The chosen doctor's identity card, checked here (ledger keys, admin's own signed verification) before assigning.
+  const [card, setCard] = useState<CheckedCard | null>(null);
   const chosen = doctorId || props.doctors[0]?.userId || '';
   const chosenPatient = patientId || patients.data?.[0]?.patientId || '';
   const assign = useAction(async () => {
     setDone(null);
+    const doctor = card?.card.userId === chosen ? card : await identityCard(chosen);
+    setCard(doctor);
+    requireTrusted(doctor);
     const a = await assignDoctor(chosen, chosenPatient);
     props.onAssigned(a);
-    setDone(chosenPatient);
+    setDone(`${cardLine(doctor).split(' · ')[0]} is now assigned to ${patientLabel(chosenPatient).toLowerCase()}.`);
   });
   if (props.doctors.length === 0)
     return (
@@ -127,7 +133,7 @@ function AssignForm(props: { doctors: OrganizationMember[]; onAssigned: (a: Care
       {patients.data && patients.data.length > 0 && (
         <ActionForm class="stack" noValidate onSubmit={() => void assign.run()}>
           <Field id="assign-doctor" label="Doctor">
-            <select id="assign-doctor" value={chosen} onChange={(e) => setDoctorId(e.currentTarget.value)}>
+            <select id="assign-doctor" value={chosen} onChange={(e) => { setDoctorId(e.currentTarget.value); setCard(null); }}>
               {props.doctors.map((d) => (
                 <option key={d.userId} value={d.userId}>
                   {doctorLabel(d, d.userId)} ({d.userId.slice(0, 8)})
@@ -135,6 +141,14 @@ function AssignForm(props: { doctors: OrganizationMember[]; onAssigned: (a: Care
               ))}
             </select>
           </Field>
+          {card && (
+            <div role="region" aria-label="Doctor's identity card" class={`alert ${card.verified ? 'info' : 'error'}`}>
+              <strong>{cardLine(card)}</strong>
+              <div>
+                Key fingerprint <code>{card.fingerprint}</code>
+              </div>
+            </div>
+          )}
           <Field id="assign-patient" label="Patient" hint="Patients who registered with your hospital or hold a bed here. The assignment is signed on this device and recorded on the ledger.">
             <select id="assign-patient" value={chosenPatient} onChange={(e) => setPatientId(e.currentTarget.value)} aria-describedby="assign-patient-hint">
               {patients.data.map((p) => (
@@ -145,7 +159,7 @@ function AssignForm(props: { doctors: OrganizationMember[]; onAssigned: (a: Care
             </select>
           </Field>
           <ProblemAlert error={assign.error} />
-          {done && <Notice kind="success">The doctor is now assigned to {patientLabel(done).toLowerCase()}.</Notice>}
+          {done && <Notice kind="success">{done}</Notice>}
           <div>
             <Button type="submit" busy={assign.busy} busyLabel="Signing and assigning…">
               Assign doctor

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace MedLedger.Server.Features.Accounts;
 
-/// <summary>The key directory: the caller's own wrapped bundle, anyone's public keys (by id or email), the sealed profile.</summary>
+/// <summary>The key directory: the caller's own wrapped bundle, anyone's public keys by id, the sealed profile.</summary>
 public sealed class KeyDirectoryService(MedLedgerDbContext db)
 {
     public async Task<OwnKeyBundleResponse> OwnKeyBundleAsync(Guid userId, CancellationToken ct)
@@ -23,14 +23,6 @@ public sealed class KeyDirectoryService(MedLedgerDbContext db)
                          select new PublicKeysResponse(u.Id, u.Role, k.SigningPublicKey, k.EncryptionPublicKey))
             .AsNoTracking().FirstOrDefaultAsync(ct);
         return row ?? throw ProblemException.NotFound($"User {userId}");
-    }
-
-    public async Task<PublicKeysResponse> PublicKeysByEmailAsync(string email, CancellationToken ct)
-    {
-        var normalized = AccountRules.NormalizeEmail(email ?? "");
-        var id = await db.Users.AsNoTracking().Where(u => u.Email == normalized).Select(u => (Guid?)u.Id).FirstOrDefaultAsync(ct)
-            ?? throw ProblemException.NotFound("A user with that email");
-        return await PublicKeysAsync(id, ct);
     }
 
     public async Task UpdateProfileAsync(Guid userId, ProfileUpdate update, CancellationToken ct)

@@ -46,6 +46,8 @@ public sealed class RegistrationService(
         var user = NewAccount(r.UserId, email, r.Role, r.AuthKey, r.Kdf, now);
         user.Verification = expectedKind is null ? VerificationStatus.NotRequired : VerificationStatus.Pending;
         user.LicenseNumber = r.LicenseNumber?.Trim();
+        user.DisplayName = r.DisplayName?.Trim();
+        user.Specialty = r.Specialty?.Trim();
         user.EncryptedProfile = r.EncryptedProfile;
         // A new organization is staged in the same unit of work: both rows commit together or not at all.
         user.OrganizationId = r.NewOrganization is { } no ? organizations.AddPending(no, now) : r.OrganizationId;
@@ -105,6 +107,9 @@ public sealed class RegistrationService(
             v.Require(r.Keys.RecoveryWrappedPrivateKeys is { Length: > 0 and <= AccountRules.MaxWrappedKeyLength }, "keys.recoveryWrappedPrivateKeys", "recoveryWrappedPrivateKeys is required (at most 4 KiB).");
         }
         v.Require(r.EncryptedProfile is null || r.EncryptedProfile.Length <= AccountRules.MaxEncryptedProfileLength, "encryptedProfile", "encryptedProfile must be at most 16 KiB.");
+        v.RequireText(r.DisplayName, "displayName", AccountRules.MaxCardTextLength, required: false);
+        v.RequireText(r.Specialty, "specialty", AccountRules.MaxCardTextLength, required: false);
+        v.Require(expectedKind is not null || (r.DisplayName is null && r.Specialty is null), "displayName", "A patient's name goes only into the encrypted profile.");
         v.Require(r.UserId != Guid.Empty, "userId", "userId must be a random UUID chosen by the client.");
         v.Require(Enum.IsDefined(r.Role), "role", "role is not a known role.");
         v.Require(r.Role != Role.PlatformAdmin, "role", "Platform admins are created with `medledger admin create`, not by registration.");

@@ -10,13 +10,14 @@ namespace MedLedger.Server.Features.Accounts;
 public sealed record PendingProfessional(Guid UserId, Role Role, Guid? OrganizationId, string? LicenseNumber, DateTimeOffset CreatedAt);
 
 /// <summary>An admin's decisions about an account: professional verification (anchored on the ledger) and suspension.</summary>
-public sealed class AccountStandingService(MedLedgerDbContext db, TimeProvider clock, SecurityEventLog events, IdentityLedger identityLedger, SessionService sessions)
+public sealed class AccountStandingService(MedLedgerDbContext db, TimeProvider clock, SecurityEventLog events, IdentityLedger identityLedger, SessionService sessions, IdentityCardService cards)
 {
     public async Task<IReadOnlyList<PendingProfessional>> PendingAsync(CancellationToken ct) =>
         await db.Users.AsNoTracking().Where(u => u.Verification == VerificationStatus.Pending)
             .OrderBy(u => u.CreatedAt).Select(u => new PendingProfessional(u.Id, u.Role, u.OrganizationId, u.LicenseNumber, u.CreatedAt)).ToListAsync(ct);
 
-    public async Task DecideVerificationAsync(Guid adminId, Guid userId, bool approve, string? reason, CancellationToken ct)
+    /// <summary>Carries out an admin's decision; <paramref name="signed"/> is the admin's own identity.verify over the card and key fingerprint.</summary>
+    public async Task DecideVerificationAsync(Guid adminId, Guid userId, bool approve, string? reason, SignedTransactionDto? signed, CancellationToken ct)
     {
         var user = await db.Users.FirstOrDefaultAsync(u => u.Id == userId, ct) ?? throw ProblemException.NotFound($"User {userId}");
         if (user.Verification == VerificationStatus.NotRequired)
@@ -26,7 +27,7 @@ public sealed class AccountStandingService(MedLedgerDbContext db, TimeProvider c
         user.Verification = approve ? VerificationStatus.Approved : VerificationStatus.Rejected;
         user.VerificationReason = reason;
         user.ConcurrencyStamp = Guid.NewGuid();
-        await identityLedger.RecordVerificationAsync(adminId, userId, "user", approve, ct);
+        await identityLedger.RecordProfessionalVerificationAsync(adminId, userId, approve, await cards.CardHashAsync(userId, ct), signed, ct);
         await db.SaveChangesAsync(ct);
         await events.RecordAsync(approve ? SecurityEventKind.VerificationApproved : SecurityEventKind.VerificationRejected, adminId, userId, "user", ct);
     }

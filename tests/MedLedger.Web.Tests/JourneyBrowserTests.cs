@@ -69,7 +69,10 @@ public sealed class JourneyBrowserTests(BrowserWorld world)
         var doctor = world.Account("doctor21");
         using var doctorSdk = new MedLedgerClient(new Uri(world.Url));
         await doctorSdk.LoginWithDevOutboxAsync(doctor.Email, doctor.Password);
-        var newPatientId = (await doctorSdk.GetPublicKeysByEmailAsync(email)).UserId;
+        // Staff and doctors find no patient by email (the directory lists professionals only): the patient's own session says its id.
+        using var patientSdk = new MedLedgerClient(new Uri(world.Url));
+        await patientSdk.LoginWithDevOutboxAsync(email, password);
+        var newPatientId = patientSdk.UserId;
         await HospitalTestKit.NavigateInAppAsync(patientPage, "/hospitals/" + doctorSdk.Tokens!.User.OrganizationId!.Value);
         await patientPage.GetByRole(AriaRole.Button, new() { Name = "Register with this hospital" }).ClickAsync();
         await Assertions.Expect(patientPage.Locator("#care-registration-status")).ToContainTextAsync("You are registered with this hospital");
@@ -99,14 +102,14 @@ public sealed class JourneyBrowserTests(BrowserWorld world)
         var doctorPage = await world.NewPageAsync();
         var sentByDoctor = RecordRequestBodies(doctorPage);
         await BrowserLogin.SignInAsync(doctorPage, doctor);
-        var patientLink = doctorPage.GetByRole(AriaRole.Link, new() { Name = "Patient " + patientId.ToString()[..8] });
+        var patientLink = doctorPage.GetByRole(AriaRole.Link, new() { Name = "Patient " + newPatientId.ToString()[..8] });
         await BrowserWorld.Nav(doctorPage, "My patients").ClickAsync();
         await patientLink.ClickAsync();
         var records = doctorPage.GetByRole(AriaRole.Region, new() { Name = "Patient records" });
         await Assertions.Expect(records).ToContainTextAsync(marker, new() { Timeout = 60_000 });
         await Assertions.Expect(records).ToContainTextAsync("12 ng/mL");
         await BrowserWorld.ScreenshotAsync(doctorPage, "journey-4-doctor-reads");
-        var recordId = Assert.Single(await doctorSdk.ListRecordsAsync(patientId: patientId)).RecordId;
+        var recordId = Assert.Single(await doctorSdk.ListRecordsAsync(patientId: newPatientId)).RecordId;
 
         // 6. The patient revokes (with a confirmation step).
         await BrowserWorld.Nav(patientPage, "Sharing").ClickAsync();

@@ -44,7 +44,7 @@ public sealed class LyingServerBrowserTests(BrowserWorld world)
     public async Task An_unconsented_reader_added_by_the_server_gets_no_key_and_the_upload_is_never_sent()
     {
         using var patient = await world.SdkAsync("patient3");
-        var puppet = await patient.GetPublicKeysByEmailAsync(world.Account("insurer").Email);
+        var puppet = await patient.GetPublicKeysAsync((await patient.LookUpProfessionalAsync(world.Account("insurer").Email)).UserId);
         var page = await world.NewPageAsync();
         await BrowserLogin.SignInAsync(page, world.Account("patient3"));
         await BrowserWorld.Nav(page, "My records").ClickAsync();

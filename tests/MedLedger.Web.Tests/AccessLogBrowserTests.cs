@@ -32,6 +32,7 @@ public sealed class AccessLogBrowserTests(BrowserWorld world)
         {
             records.Add((await patient.CreateFileRecordAsync(Encoding.UTF8.GetBytes($"note {i} {tag}"), "text/plain")).RecordId);
         }
+        await patient.RegisterWithHospitalAsync(northside);
         await staff.AssignDoctorAsync(doctor.UserId, patient.UserId);
         await patient.GrantConsentAsync(doctor.UserId, ConsentScope.Records, [.. records.Select(r => r.ToString())]);
         foreach (var id in records)

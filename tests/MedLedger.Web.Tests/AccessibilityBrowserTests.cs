@@ -72,7 +72,7 @@ public sealed class AccessibilityBrowserTests(BrowserWorld world)
         // Tab from the top of the page to the email field; every stop on the way must be a visible control.
         async Task TabToAsync(ILocator target)
         {
-            for (var i = 0; i < 20; i++)
+            for (var i = 0; i < 40; i++)
             {
                 await page.Keyboard.PressAsync("Tab");
                 if (await target.EvaluateAsync<bool>("el => el === document.activeElement"))

@@ -95,12 +95,14 @@ public sealed class LyingServerBrowserTests(BrowserWorld world)
         await page.GetByRole(AriaRole.Group, new() { Name = "Categories" }).GetByLabel("Immunization", new() { Exact = true }).CheckAsync();
         await page.GetByLabel("Purpose").SelectOptionAsync("treatment");
         await page.GetByRole(AriaRole.Button, new() { Name = "Share", Exact = true }).ClickAsync();
+        // The grantee's checked card comes first; the plan is fetched on the confirming press.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Confirm and share", Exact = true }).ClickAsync();
         await Assertions.Expect(Alert(page)).ToContainTextAsync($"includes record {outOfScope.RecordId} (File), which is outside the scope you chose");
         Assert.DoesNotContain(writes, w => w.StartsWith("POST /api/consents", StringComparison.Ordinal));
 
         // The honest server: the same grant goes through.
         await page.UnrouteAllAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Share", Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Confirm and share", Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByText("the grant is on the ledger")).ToBeVisibleAsync();
     }
 

@@ -30,7 +30,11 @@ public sealed class EnumerationTimingBenchmark : IMacroBenchmark
         var rounds = int.Parse(Arg(args, "--rounds=") ?? "4", CultureInfo.InvariantCulture);
         var dir = Path.Combine(Path.GetTempPath(), "medledger-bench-enum-" + Guid.NewGuid().ToString("N")[..8]);
         var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
-        var app = await StartServerAsync(dir, baseAddress);
+        var app = await BenchServer.StartAsync(dir, baseAddress, new Dictionary<string, string?>
+        {
+            // One client address sends everything; the per-address limiter would otherwise be what is measured.
+            ["Auth:AuthRequestsPerMinutePerAddress"] = "1000000",
+        });
         try
         {
             await using (app)
@@ -110,25 +114,6 @@ public sealed class EnumerationTimingBenchmark : IMacroBenchmark
     }
 
     private static double Pct(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Floor(p * sorted.Count))];
-
-    private static async Task<WebApplication> StartServerAsync(string dir, Uri baseAddress)
-    {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = Path.GetTempPath() });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Storage:DataDirectory"] = dir,
-            // One client address sends everything; the per-address limiter would otherwise be what is measured.
-            ["Auth:AuthRequestsPerMinutePerAddress"] = "1000000",
-        });
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls(baseAddress.ToString().TrimEnd('/'));
-        MedLedgerServer.ConfigureServices(builder);
-        var app = builder.Build();
-        MedLedgerServer.Configure(app);
-        await MedLedgerServer.InitializeAsync(app.Services);
-        await app.StartAsync();
-        return app;
-    }
 
     private static string? Arg(string[] args, string prefix) =>
         args.FirstOrDefault(a => a.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..];

@@ -55,7 +55,15 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
         var file = RandomNumberGenerator.GetBytes(FileBytes);
         try
         {
-            var app = await StartServerAsync(dir, baseAddress);
+            var app = await BenchServer.StartAsync(dir, baseAddress,
+                // The dev outbox endpoint: the bench reads e-mailed login codes from it, as the SDK tests do.
+                new Dictionary<string, string?> { ["Demo:Enabled"] = "true" },
+                app => app.Use(async (ctx, next) =>
+                {
+                    var t0 = Stopwatch.GetTimestamp();
+                    await next(ctx);
+                    RouteTimes.Server(RouteTimes.Key(ctx.Request.Method, ctx.Request.Path.Value ?? ""), Stopwatch.GetTimestamp() - t0);
+                }));
             await using (app)
             {
                 var peer = app.Services.GetRequiredService<LedgerGateway>().Peer;
@@ -351,31 +359,6 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
         return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    private static async Task<WebApplication> StartServerAsync(string dir, Uri baseAddress)
-    {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = Path.GetTempPath() });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Storage:DataDirectory"] = dir,
-            // The dev outbox endpoint: the bench reads e-mailed login codes from it, as the SDK tests do.
-            ["Demo:Enabled"] = "true",
-        });
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls(baseAddress.ToString().TrimEnd('/'));
-        MedLedgerServer.ConfigureServices(builder);
-        var app = builder.Build();
-        app.Use(async (ctx, next) =>
-        {
-            var t0 = Stopwatch.GetTimestamp();
-            await next(ctx);
-            RouteTimes.Server(RouteTimes.Key(ctx.Request.Method, ctx.Request.Path.Value ?? ""), Stopwatch.GetTimestamp() - t0);
-        });
-        MedLedgerServer.Configure(app);
-        await MedLedgerServer.InitializeAsync(app.Services);
-        await app.StartAsync();
-        return app;
     }
 
     /// <summary>A FHIR R4 Observation padded with a note to exactly <paramref name="size"/> UTF-8 bytes.</summary>

@@ -54,7 +54,7 @@ public sealed class BrowserCryptoBenchmark : IMacroBenchmark
         var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
         try
         {
-            var app = await StartServerAsync(dir, baseAddress, webRoot);
+            var app = await BenchServer.StartAsync(dir, baseAddress, new Dictionary<string, string?> { ["Web:Root"] = webRoot });
             await using (app)
             {
                 // A real receipt: the key registration of a fresh patient, exactly as the server sent it.
@@ -353,24 +353,6 @@ public sealed class BrowserCryptoBenchmark : IMacroBenchmark
             }
             return res;
         }
-    }
-
-    private static async Task<WebApplication> StartServerAsync(string dir, Uri baseAddress, string webRoot)
-    {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = Path.GetTempPath() });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Storage:DataDirectory"] = dir,
-            ["Web:Root"] = webRoot,
-        });
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls(baseAddress.ToString().TrimEnd('/'));
-        MedLedgerServer.ConfigureServices(builder);
-        var app = builder.Build();
-        MedLedgerServer.Configure(app);
-        await MedLedgerServer.InitializeAsync(app.Services);
-        await app.StartAsync();
-        return app;
     }
 
     private static string Duration(double ms) => ms >= 1

@@ -111,7 +111,7 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         // The patient withdraws the hospital; the doctor is refused from then on.
         var withdraw = await Run(patientHome, "emergency", "withdraw", "--hospital", hospitalId);
         Assert.True(withdraw.Exit == 0, withdraw.Out + withdraw.Err);
-        var afterWithdraw = await Run(doctorHome, "emergency", "break-glass", "--patient", patient.Email, "--reason", "unconscious");
+        var afterWithdraw = await Run(doctorHome, "emergency", "break-glass", "--patient", patientId, "--reason", "unconscious");
         Assert.Equal(1, afterWithdraw.Exit);
         Assert.True(afterWithdraw.Out.Contains("403", StringComparison.Ordinal), afterWithdraw.Out + afterWithdraw.Err);
 

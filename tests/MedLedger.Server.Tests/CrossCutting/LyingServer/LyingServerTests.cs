@@ -18,6 +18,7 @@ public sealed class LyingServerTests : RecordTestBase
         var (staff, doctors) = await World.HospitalAsync(Admin, "Reader Rule General", 2);
         var (consented, puppet) = (doctors[0], doctors[1]);
         var patient = await World.RegisterAsync(Role.Patient);
+        await patient.Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
         await staff.Client.AssignDoctorAsync(consented.Id, patient.Id);
         await staff.Client.AssignDoctorAsync(puppet.Id, patient.Id);
         await patient.Client.GrantConsentAsync(consented.Id, ConsentScope.Categories, ["Condition"]);
@@ -76,6 +77,7 @@ public sealed class LyingServerTests : RecordTestBase
         var doctor = doctors[0];
         var pharmacist = await World.VerifiedAsync(Admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Plan Scope Pharmacy");
         var patient = await World.RegisterAsync(Role.Patient);
+        await patient.Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
         await staff.Client.AssignDoctorAsync(doctor.Id, patient.Id);
         var condition = await patient.Client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json"));
         var procedure = await patient.Client.CreateFhirRecordAsync(Fhir("procedure-example.json"));
@@ -181,6 +183,7 @@ public sealed class LyingServerTests : RecordTestBase
         var (staff, doctors) = await World.HospitalAsync(Admin, hospital, 1);
         var doctor = doctors[0];
         var patient = await World.RegisterAsync(Role.Patient);
+        await patient.Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
         await staff.Client.AssignDoctorAsync(doctor.Id, patient.Id);
         var record = await patient.Client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json"));
         await patient.Client.AddVersionAsync(record.RecordId, Encoding.UTF8.GetBytes(Fhir("Condition-For-Patient-f001.json") + "\n"));
@@ -246,6 +249,7 @@ public sealed class LyingServerTests : RecordTestBase
         var (staff, doctors) = await World.HospitalAsync(Admin, "Authorship General", 1);
         var doctor = doctors[0];
         var patient = await World.RegisterAsync(Role.Patient);
+        await patient.Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
         await staff.Client.AssignDoctorAsync(doctor.Id, patient.Id);
         var diagnosis = await doctor.Client.CreateFhirRecordAsync(Fhir("condition-example2.json"), patient.Id);
         var (client, liar) = await LyingServer.SignInAsync(Host, patient);

@@ -20,7 +20,7 @@ public sealed class EmergencyKeyLifecycleTests : SdkTestBase
     private async Task<string> OutboxAsync(string email)
     {
         using var http = Host.CreateClient();
-        return await http.GetStringAsync($"/api/dev/outbox?to={Uri.EscapeDataString(email)}");
+        return await (await http.PostJson("/api/dev/outbox", new { to = email })).Content.ReadAsStringAsync();
     }
 
     private async Task<(SdkUser Staff, IReadOnlyList<SdkUser> Doctors, SdkUser Patient, Guid HospitalId)> DesignatedAsync(int doctors)

@@ -23,6 +23,7 @@ public sealed class AccessLogTests : SdkTestBase
         {
             records.Add((await patient.Client.CreateFileRecordAsync(Encoding.UTF8.GetBytes($"note {i}"), "text/plain")).RecordId);
         }
+        await patient.Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
         await staff.Client.AssignDoctorAsync(doctor.Id, patient.Id);
         await patient.Client.GrantConsentAsync(doctor.Id, ConsentScope.All);
         foreach (var id in records)

@@ -111,6 +111,8 @@ public sealed class RollForwardTests : IAsyncLifetime
     {
         var (staff, doctors) = await _world.HospitalAsync(_admin, "Roll-forward General", 1);
         var patient = await _world.RegisterAsync(Role.Patient);
+        // An assignment rests on a relationship the patient created with the hospital.
+        await patient.Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
         return (staff, doctors[0], patient);
     }
 

@@ -12,6 +12,7 @@ public static class CareEndpoints
         services.AddScoped<CareService>();
         services.AddScoped<CareRegistrationService>();
         services.AddScoped<ILedgerRowWriter, CareLedgerRows>();
+        services.AddScoped<ILedgerRowWriter, CareRegistrationLedgerRows>();
         return services;
     }
 

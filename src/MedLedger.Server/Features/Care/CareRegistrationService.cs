@@ -14,7 +14,7 @@ namespace MedLedger.Server.Features.Care;
 /// A patient registers with a hospital (a care.register they sign) so its staff may assign its doctors to them, and
 /// may withdraw that again; staff see the patients who created such a relationship with their hospital.
 /// </summary>
-public sealed class CareRegistrationService(MedLedgerDbContext db, LedgerGateway ledger, TimeProvider clock, OrganizationDirectory organizations, BookingRelationships bookings)
+public sealed class CareRegistrationService(MedLedgerDbContext db, LedgerRollForward rollForward, TimeProvider clock, OrganizationDirectory organizations, BookingRelationships bookings)
 {
     public async Task<RegistrationResponse> RegisterAsync(Caller patient, RegistrationRequest r, CancellationToken ct)
     {
@@ -24,22 +24,20 @@ public sealed class CareRegistrationService(MedLedgerDbContext db, LedgerGateway
         {
             throw ProblemException.Conflict("You are already registered with this hospital.");
         }
-        var receipt = await ledger.SubmitAsync(tx, ct);
-        var row = new CareRegistration { PatientId = patient.Id, HospitalId = hospitalId, RegisteredAt = clock.GetUtcNow(), TransactionId = receipt.TransactionId };
-        db.Set<CareRegistration>().Add(row);
-        await db.SaveChangesAsync(ct);
-        return ToResponse(row);
+        var rows = new RegistrationRows(patient.Id, hospitalId, clock.GetUtcNow());
+        var receipt = await rollForward.SubmitAsync(tx, rows, ct);
+        return new RegistrationResponse(patient.Id, hospitalId, rows.At, receipt.TransactionId);
     }
 
     public async Task WithdrawAsync(Caller patient, RegistrationRequest r, CancellationToken ct)
     {
         var tx = LedgerGateway.Expect(r.Transaction, CareWithdrawContract.TypeName, patient.Id);
         var hospitalId = await CheckAsync(patient, tx, ct);
-        var row = await db.Set<CareRegistration>().FirstOrDefaultAsync(x => x.PatientId == patient.Id && x.HospitalId == hospitalId, ct)
-            ?? throw ProblemException.NotFound("Your registration with that hospital");
-        await ledger.SubmitAsync(tx, ct);
-        db.Set<CareRegistration>().Remove(row);
-        await db.SaveChangesAsync(ct);
+        if (!await db.Set<CareRegistration>().AnyAsync(x => x.PatientId == patient.Id && x.HospitalId == hospitalId, ct))
+        {
+            throw ProblemException.NotFound("Your registration with that hospital");
+        }
+        await rollForward.SubmitAsync(tx, new RegistrationRows(patient.Id, hospitalId, clock.GetUtcNow()), ct);
     }
 
     public async Task<IReadOnlyList<RegistrationResponse>> MineAsync(Caller patient, CancellationToken ct) =>

@@ -12,7 +12,7 @@ namespace MedLedger.Server.Features.Emergency;
 /// A patient makes an emergency summary available to a hospital (its data key wrapped for the hospital's emergency key),
 /// sees which designations a key rotation left to re-wrap, and withdraws a designation.
 /// </summary>
-public sealed class DesignationService(MedLedgerDbContext db, LedgerGateway ledger, HospitalEmergencyKeyService hospitalKeys, SealedVersionReader sealedVersions)
+public sealed class DesignationService(MedLedgerDbContext db, LedgerRollForward rollForward, HospitalEmergencyKeyService hospitalKeys, SealedVersionReader sealedVersions)
 {
     public async Task<DesignationResponse> DesignateAsync(Guid patientId, DesignationRequest r, CancellationToken ct)
     {
@@ -35,14 +35,7 @@ public sealed class DesignationService(MedLedgerDbContext db, LedgerGateway ledg
         {
             throw ProblemException.Invalid("transaction", "The emergency.designate transaction names a different patient, hospital or record.");
         }
-        var receipt = await ledger.SubmitAsync(tx, ct);
-        await db.Set<EmergencyDesignation>().Where(d => d.PatientId == patientId && d.HospitalId == r.HospitalId).ExecuteDeleteAsync(ct);
-        db.Set<EmergencyDesignation>().Add(new EmergencyDesignation
-        {
-            PatientId = patientId, HospitalId = r.HospitalId, RecordId = r.RecordId, Version = r.Version,
-            ReaderKeyId = r.ReaderKeyId, Enc = r.Enc, WrappedKey = r.WrappedKey, TransactionId = receipt.TransactionId,
-        });
-        await db.SaveChangesAsync(ct);
+        var receipt = await rollForward.SubmitAsync(tx, new DesignationRows(patientId, r.HospitalId, r.RecordId, r.Version, r.ReaderKeyId, r.Enc, r.WrappedKey), ct);
         return new DesignationResponse(patientId, r.HospitalId, r.RecordId, r.Version, receipt.TransactionId);
     }
 
@@ -70,7 +63,6 @@ public sealed class DesignationService(MedLedgerDbContext db, LedgerGateway ledg
             throw ProblemException.NotFound($"Your emergency designation for hospital {hospitalId}");
         }
         // The ledger first: break-glass is refused by the contract from this transaction on, whatever the rows say.
-        await ledger.SubmitAsync(tx, ct);
-        await db.Set<EmergencyDesignation>().Where(d => d.PatientId == patientId && d.HospitalId == hospitalId).ExecuteDeleteAsync(ct);
+        await rollForward.SubmitAsync(tx, new DesignationRows(patientId, hospitalId), ct);
     }
 }

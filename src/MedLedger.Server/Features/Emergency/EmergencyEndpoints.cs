@@ -1,3 +1,4 @@
+using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -10,6 +11,7 @@ public static class EmergencyEndpoints
     {
         services.AddScoped<HospitalEmergencyKeyService>();
         services.AddScoped<DesignationService>();
+        services.AddScoped<ILedgerRowWriter, DesignationLedgerRows>();
         services.AddScoped<BreakGlassService>();
         return services;
     }

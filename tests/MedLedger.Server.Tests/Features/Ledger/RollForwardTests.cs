@@ -107,12 +107,15 @@ public sealed class RollForwardTests : IAsyncLifetime
 
     private static string Fhir(string file) => File.ReadAllText(Repo.TestData("fhir-r4", file));
 
-    private async Task<(SdkUser Staff, SdkUser Doctor, SdkUser Patient)> CareWorldAsync()
+    /// <summary>A hospital with one doctor and a patient, registered with it (a doctor is assigned only to a patient who has a care relationship there).</summary>
+    private async Task<(SdkUser Staff, SdkUser Doctor, SdkUser Patient)> CareWorldAsync(bool registered = true)
     {
         var (staff, doctors) = await _world.HospitalAsync(_admin, "Roll-forward General", 1);
         var patient = await _world.RegisterAsync(Role.Patient);
-        // An assignment rests on a relationship the patient created with the hospital.
-        await patient.Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
+        if (registered)
+        {
+            await patient.Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
+        }
         return (staff, doctors[0], patient);
     }
 
@@ -216,6 +219,71 @@ public sealed class RollForwardTests : IAsyncLifetime
         Assert.Empty(await doctor.Client.AssignmentsAsync());
         // Writable again: the same doctor can be assigned anew.
         await staff.Client.AssignDoctorAsync(doctor.Id, patient.Id);
+        Assert.Empty(await AuditAsync());
+    }
+
+    [Fact]
+    public async Task A_care_registration_and_a_withdrawal_committed_before_crashes_are_rolled_forward()
+    {
+        var (staff, doctor, patient) = await CareWorldAsync(registered: false);
+        var hospital = staff.OrganizationId!.Value;
+
+        await CrashDuring("care.register", () => patient.Client.RegisterWithHospitalAsync(hospital));
+        var register = Assert.Single(await CommittedAbout(patient.Id, "care.register"));
+        Assert.Contains(await AuditAsync(), f => f.Contains($"care registration of patient {patient.Id} with hospital {hospital}: on the ledger ({register.Id}) but no row (missing)", StringComparison.Ordinal));
+
+        await RestartAsync();
+        Assert.Empty(await AuditAsync());
+        (staff, doctor, patient) = (await Again(staff), await Again(doctor), await Again(patient));
+        var row = Assert.Single(await patient.Client.MyHospitalRegistrationsAsync());
+        Assert.Equal((hospital, register.Id), (row.HospitalId, row.TransactionId));
+        // Usable: staff see the patient and may assign one of their doctors.
+        await staff.Client.AssignDoctorAsync(doctor.Id, patient.Id);
+
+        await CrashDuring("care.withdraw", () => patient.Client.WithdrawHospitalRegistrationAsync(hospital));
+        Assert.Contains(await AuditAsync(), f => f.Contains($"care registration of patient {patient.Id} with hospital {hospital}: a row the ledger does not hold (ahead)", StringComparison.Ordinal));
+
+        await RestartAsync();
+        Assert.Empty(await AuditAsync());
+        patient = await Again(patient);
+        Assert.Empty(await patient.Client.MyHospitalRegistrationsAsync());
+        // Writable again: the patient can register anew.
+        await patient.Client.RegisterWithHospitalAsync(hospital);
+        Assert.Empty(await AuditAsync());
+    }
+
+    [Fact]
+    public async Task An_emergency_designation_and_a_withdrawal_committed_before_crashes_are_rolled_forward_and_break_glass_follows_them()
+    {
+        var (staff, doctor, patient) = await CareWorldAsync();
+        var hospital = staff.OrganizationId!.Value;
+        await staff.Client.PublishHospitalEmergencyKeyAsync();
+        var summary = await patient.Client.CreateFileRecordAsync(Encoding.UTF8.GetBytes("Blood type O-"), "text/plain", category: "EmergencySummary");
+
+        await CrashDuring("emergency.designate", () => patient.Client.DesignateEmergencySummaryAsync(summary.RecordId, hospital));
+        var designate = Assert.Single(await CommittedAbout(patient.Id, "emergency.designate"));
+        Assert.Contains(await AuditAsync(), f => f.Contains($"emergency designation of patient {patient.Id} for hospital {hospital}: on the ledger ({designate.Id}) but no row (missing)", StringComparison.Ordinal));
+
+        await RestartAsync();
+        Assert.Empty(await AuditAsync());
+        (doctor, patient) = (await Again(doctor), await Again(patient));
+        var row = Assert.Single(await patient.Client.EmergencyDesignationsAsync());
+        Assert.Equal((hospital, designate.Id, false), (row.HospitalId, row.TransactionId, row.NeedsRewrap));
+        // Usable: the hospital's doctor breaks the glass with the rolled-forward wrap.
+        var opened = await doctor.Client.BreakGlassAsync(patient.Id, "unconscious");
+        Assert.Equal("Blood type O-", Encoding.UTF8.GetString(opened.Content));
+
+        await CrashDuring("emergency.withdraw", () => patient.Client.WithdrawEmergencyDesignationAsync(hospital));
+        Assert.Contains(await AuditAsync(), f => f.Contains($"emergency designation of patient {patient.Id} for hospital {hospital}: a row the ledger does not hold (ahead)", StringComparison.Ordinal));
+
+        await RestartAsync();
+        Assert.Empty(await AuditAsync());
+        (doctor, patient) = (await Again(doctor), await Again(patient));
+        Assert.Empty(await patient.Client.EmergencyDesignationsAsync());
+        Assert.Equal(HttpStatusCode.Forbidden, (await Assert.ThrowsAsync<MedLedgerApiException>(() => doctor.Client.BreakGlassAsync(patient.Id, "unconscious"))).Status);
+        // Writable again: the patient designates anew.
+        await patient.Client.DesignateEmergencySummaryAsync(summary.RecordId, hospital);
+        Assert.Single(await patient.Client.EmergencyDesignationsAsync());
         Assert.Empty(await AuditAsync());
     }
 

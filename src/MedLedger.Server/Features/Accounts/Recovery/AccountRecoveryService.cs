@@ -59,8 +59,8 @@ public sealed class AccountRecoveryService(
             Purpose = ChallengePurpose.Recovery,
             ExpiresAt = clock.GetUtcNow() + _o.LoginTicketLifetime,
         };
+        // Saved by SendAsync together with its code hash: one write, as few as possible beyond what a decoy does.
         db.LoginChallenges.Add(challenge);
-        await db.SaveChangesAsync(ct);
         await emailCodes.SendAsync(challenge, user, "Your MedLedger account recovery code",
             code => $"Your MedLedger account recovery code is {code}. It expires in {(int)Math.Min(_o.EmailCodeLifetime.TotalMinutes, _o.LoginTicketLifetime.TotalMinutes)} minutes. "
                 + "You will also need your recovery code (the one shown when you signed up). If you did not ask to recover your account, someone knows your email address; your records stay encrypted.", ct);

@@ -62,6 +62,8 @@ public static class MedLedgerServer
                 ? new OutboxMessageSender(sp.GetRequiredService<IOptions<StorageOptions>>(), sp.GetRequiredService<TimeProvider>())
                 : new SmtpMessageSender(sp.GetRequiredService<IOptions<MessagingOptions>>());
         });
+        services.AddSingleton<OneTimeCodeQueue>();
+        services.AddHostedService(sp => sp.GetRequiredService<OneTimeCodeQueue>());
         services.AddSingleton(sp => new FileBlobStore(Path.Combine(sp.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory, "blobs")));
         services.AddScoped<IBlobStore>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageProvider.Postgres
             ? new DatabaseBlobStore(sp.GetRequiredService<MedLedgerDbContext>())

@@ -4,8 +4,11 @@ using Microsoft.Extensions.Options;
 
 namespace MedLedger.Server.Features.Accounts;
 
-/// <summary>Puts a fresh emailed one-time code on a challenge (only its hash is stored) and sends it.</summary>
-public sealed class EmailCodeSender(MedLedgerDbContext db, IOptions<AuthOptions> options, TimeProvider clock, IMessageSender messages)
+/// <summary>
+/// Puts a fresh emailed one-time code on a challenge (only its hash is stored) and queues it for sending: the request
+/// does not wait for the mail, so answering for a real account takes no longer than for a decoy.
+/// </summary>
+public sealed class EmailCodeSender(MedLedgerDbContext db, IOptions<AuthOptions> options, TimeProvider clock, OneTimeCodeQueue messages)
 {
     public async Task SendAsync(LoginChallenge challenge, UserAccount user, string subject, Func<string, string> body, CancellationToken ct)
     {
@@ -21,5 +24,5 @@ public sealed class EmailCodeSender(MedLedgerDbContext db, IOptions<AuthOptions>
     }
 
     /// <summary>The challenge's code was used: it must not linger in a local outbox.</summary>
-    public Task WithdrawAsync(Guid challengeId, CancellationToken ct) => messages.WithdrawCodeAsync(challengeId, ct);
+    public ValueTask WithdrawAsync(Guid challengeId, CancellationToken ct) => messages.WithdrawCodeAsync(challengeId, ct);
 }

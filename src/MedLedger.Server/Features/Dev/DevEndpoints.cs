@@ -28,12 +28,15 @@ public static class DevEndpoints
     /// The local outbox (one-time codes of demo users). A demo server reachable from the network must not hand out
     /// sign-in codes, so anything but a loopback caller gets the same 404 as a server without the endpoint.
     /// </summary>
-    private static Results<Ok<IReadOnlyList<OutgoingMessage>>, ProblemHttpResult> ReadOutbox(DevOutboxRequest r, HttpContext http, IMessageSender sender)
+    private static async Task<Results<Ok<IReadOnlyList<OutgoingMessage>>, ProblemHttpResult>> ReadOutbox(DevOutboxRequest r, HttpContext http, IMessageSender sender, OneTimeCodeQueue codes)
     {
         if (http.Connection.RemoteIpAddress is not { } ip || !IPAddress.IsLoopback(ip))
         {
             return TypedResults.Problem(statusCode: 404, title: "Not found", detail: "The dev outbox answers only on the loopback interface.");
         }
+        // Codes are sent off the request path: wait until those queued by earlier requests are written, so a caller
+        // reading right after asking for a code finds it.
+        await codes.DeliveredAsync().WaitAsync(http.RequestAborted);
         return sender is OutboxMessageSender outbox
             ? TypedResults.Ok(outbox.ReadFor(r.To ?? ""))
             : TypedResults.Problem(statusCode: 404, title: "Not found", detail: "The outbox exists only with the embedded message sender.");

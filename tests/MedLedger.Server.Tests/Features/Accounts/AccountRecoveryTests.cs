@@ -226,7 +226,8 @@ public sealed class AccountRecoveryTests : CredentialTestBase
         Assert.Equal(known.Content.Headers.ContentType?.MediaType, unknown.Content.Headers.ContentType?.MediaType);
         Assert.Equal(0, await OutboxCountAsync("nobody-here@sdk.example.org"));
         Assert.Equal(mailsBefore + 1, await OutboxCountAsync(a.Email));
-        Assert.Equal(challengesBefore + 1, await Db(db => db.LoginChallenges.CountAsync()));
+        // The unknown email stores a decoy challenge too, so both answers cost the same database work.
+        Assert.Equal(challengesBefore + 2, await Db(db => db.LoginChallenges.CountAsync()));
 
         // A guessed code gets the same refusal for the decoy ticket and the real one.
         var realCode = await LatestCodeAsync(a.Email, "recovery");
@@ -236,6 +237,27 @@ public sealed class AccountRecoveryTests : CredentialTestBase
         Assert.Equal(HttpStatusCode.Unauthorized, realRes.StatusCode);
         Assert.Equal(realRes.StatusCode, decoyRes.StatusCode);
         Assert.Equal((await realRes.Problem()).GetProperty("detail").GetString(), (await decoyRes.Problem()).GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task A_decoy_recovery_ticket_never_verifies_even_with_its_stored_code()
+    {
+        using var http = Host.CreateClient();
+        var start = await http.PostJson("/api/auth/recovery/start", new { email = "nobody-at-all@sdk.example.org" });
+        var ticket = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("ticket").GetString()!;
+        // Nobody is sent the decoy's code; put a known one on it to show that even the right code is refused.
+        var ticketHash = MedLedger.Server.Infrastructure.Auth.SessionAuthenticationHandler.TokenHash(ticket);
+        await Db(async db =>
+        {
+            var decoy = await db.LoginChallenges.SingleAsync(c => c.TicketHash == ticketHash);
+            Assert.Equal(Guid.Empty, decoy.UserId);
+            decoy.EmailCodeHash = AccountRules.EmailCodeHash(decoy.Id, "246810");
+            return await db.SaveChangesAsync();
+        });
+
+        var res = await http.PostJson("/api/auth/recovery/verify", new { ticket, code = "246810" });
+        Assert.Equal(HttpStatusCode.Unauthorized, res.StatusCode);
+        Assert.Equal(1, await Db(db => db.LoginChallenges.Where(c => c.TicketHash == ticketHash).Select(c => c.Attempts).SingleAsync()));
     }
 
     [Fact]

@@ -28,8 +28,9 @@ public sealed class AccountRecoveryService(
     private readonly AuthOptions _o = options.Value;
 
     /// <summary>
-    /// Step one. Known and unknown emails get the same 202 with a fresh random ticket; only a known email within its
-    /// hourly limit gets a stored challenge and an emailed code.
+    /// Step one. Known and unknown emails get the same 202 with a fresh random ticket, and the same work: one stored
+    /// challenge in one commit. Only a known email within its hourly limit gets a code, queued so sending it does
+    /// not lengthen the request; otherwise the challenge is a decoy whose code nobody is sent.
     /// </summary>
     public async Task<RecoveryStartResponse> StartAsync(RecoveryStartRequest r, CancellationToken ct)
     {
@@ -39,32 +40,48 @@ public sealed class AccountRecoveryService(
         }
         var email = AccountRules.NormalizeEmail(r.Email);
         var ticket = AccountRules.NewToken();
-        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Email == email, ct);
-        if (user is null)
-        {
-            // Decoy: same shape of answer, nothing stored, nothing sent.
-            return new RecoveryStartResponse(ticket);
-        }
-        if (!await TakeRecoveryStartAsync(user.Id, ct))
-        {
-            // Over the limit: a 429 here would tell a real account from an unknown email, so answer with a decoy too.
-            await events.RecordAsync(SecurityEventKind.RecoveryLimited, null, user.Id, null, ct);
-            return new RecoveryStartResponse(ticket);
-        }
         var challenge = new LoginChallenge
         {
             Id = Guid.NewGuid(),
             TicketHash = SessionAuthenticationHandler.TokenHash(ticket),
-            UserId = user.Id,
             Purpose = ChallengePurpose.Recovery,
             ExpiresAt = clock.GetUtcNow() + _o.LoginTicketLifetime,
         };
         db.LoginChallenges.Add(challenge);
-        await db.SaveChangesAsync(ct);
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Email == email, ct);
+        if (user is null)
+        {
+            await StoreDecoyAsync(challenge, ct);
+            return new RecoveryStartResponse(ticket);
+        }
+        // The window count and the challenge commit together: one commit, as for a decoy.
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (!await TakeRecoveryStartAsync(user.Id, ct))
+        {
+            // Over the limit: a 429 here would tell a real account from an unknown email, so answer with a decoy too.
+            await events.RecordAsync(SecurityEventKind.RecoveryLimited, null, user.Id, null, ct);
+            await StoreDecoyAsync(challenge, ct);
+            await tx.CommitAsync(ct);
+            return new RecoveryStartResponse(ticket);
+        }
+        challenge.UserId = user.Id;
         await emailCodes.SendAsync(challenge, user, "Your MedLedger account recovery code",
             code => $"Your MedLedger account recovery code is {code}. It expires in {(int)Math.Min(_o.EmailCodeLifetime.TotalMinutes, _o.LoginTicketLifetime.TotalMinutes)} minutes. "
                 + "You will also need your recovery code (the one shown when you signed up). If you did not ask to recover your account, someone knows your email address; your records stay encrypted.", ct);
+        await tx.CommitAsync(ct);
         return new RecoveryStartResponse(ticket);
+    }
+
+    /// <summary>
+    /// A challenge for no account (UserId empty) with the hash of a code that is never sent: it costs what a real
+    /// start costs and every verify of it is refused like a wrong code.
+    /// </summary>
+    private async Task StoreDecoyAsync(LoginChallenge challenge, CancellationToken ct)
+    {
+        challenge.UserId = Guid.Empty;
+        challenge.EmailCodeHash = AccountRules.EmailCodeHash(challenge.Id, AccountRules.NewEmailCode());
+        challenge.EmailCodeExpiresAt = clock.GetUtcNow() + _o.EmailCodeLifetime;
+        await db.SaveChangesAsync(ct);
     }
 
     /// <summary>
@@ -115,7 +132,13 @@ public sealed class AccountRecoveryService(
         {
             throw ProblemException.Unauthorized(CodeRefused);
         }
-        var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == challenge.UserId, ct);
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == challenge.UserId, ct);
+        if (user is null)
+        {
+            // A decoy (unknown email or over the limit): its code was never sent, so any code is a wrong one.
+            await db.LoginChallenges.Where(c => c.Id == challenge.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.Attempts, c => c.Attempts + 1), ct);
+            throw ProblemException.Unauthorized(CodeRefused);
+        }
         if (!CryptographicOperations.FixedTimeEquals(challenge.EmailCodeHash, AccountRules.EmailCodeHash(challenge.Id, code)))
         {
             try

@@ -49,6 +49,8 @@ public sealed class AccessLogBrowserTests(BrowserWorld world)
 
         var page = await world.NewPageAsync();
         await BrowserLogin.SignInWithEmailCodeAsync(page, email, password, outbox);
+        // The sign-in re-wraps before it leaves the login page.
+        await Assertions.Expect(page).Not.ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login"), new() { Timeout = 30_000 });
         var designation = Assert.Single(await patient.EmergencyDesignationsAsync());
         Assert.False(designation.NeedsRewrap);
         Assert.Equal(rotated.KeyId, designation.ReaderKeyId);

@@ -126,7 +126,7 @@ public static class DemoWorld
     {
         var password = NewPassword();
         using var client = new MedLedgerClient(http(), ownsHttp: true);
-        var reg = await client.RegisterAsync(email, password, role, orgId, newOrg, licence, ct, card?.Name, card?.Specialty);
+        var reg = await client.RegisterWithDevOutboxAsync(email, password, role, orgId, newOrg, licence, ct, card?.Name, card?.Specialty);
         return (reg, password);
     }
 

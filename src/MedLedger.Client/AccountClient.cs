@@ -31,17 +31,26 @@ public sealed record TotpEnrollment(string Secret, string OtpAuthUri, string QrP
 
 public sealed record OwnKeyBundle(Guid UserId, KdfParameters Kdf, byte[] SigningPublicKey, byte[] EncryptionPublicKey, byte[] PasswordWrappedPrivateKeys, byte[] RecoveryWrappedPrivateKeys);
 
+/// <summary>
+/// A started sign-up: the server emailed a code to the address (or, for a taken one, a notice to its owner; the answer
+/// looks the same). <see cref="MedLedgerClient.ConfirmRegistrationAsync"/> with the code creates the account.
+/// </summary>
+public sealed record PendingRegistration(string Ticket, Guid UserId, string Email, Role Role, string RecoveryCode);
+
+internal sealed record RegistrationStartResponse(string Ticket);
+
 /// <summary>What sign-up hands back once: the recovery code must be shown to the user and never stored by us.</summary>
 public sealed record Registration(Guid UserId, string Email, Role Role, string RecoveryCode, LedgerReceipt KeyRegistrationReceipt, VerificationStatus Verification, Guid? OrganizationId);
 
 public sealed partial class MedLedgerClient
 {
     /// <summary>
-    /// Sign-up: generates key pairs on this device, derives the authentication key from the password
-    /// (PBKDF2 600,000 rounds, then HKDF), wraps the private keys under the password and a fresh
-    /// recovery code, signs the ledger key registration, and uploads only the results.
+    /// Sign-up step one: generates key pairs on this device, derives the authentication key from the password
+    /// (PBKDF2 600,000 rounds, then HKDF), wraps the private keys under the password and a fresh recovery code, signs
+    /// the ledger key registration, and uploads only the results. The server emails a code; nothing exists until
+    /// <see cref="ConfirmRegistrationAsync"/>.
     /// </summary>
-    public async Task<Registration> RegisterAsync(string email, string password, Role role, Guid? organizationId = null,
+    public async Task<PendingRegistration> RegisterAsync(string email, string password, Role role, Guid? organizationId = null,
         NewOrganization? newOrganization = null, string? licenseNumber = null, CancellationToken ct = default,
         string? displayName = null, string? specialty = null)
     {
@@ -50,9 +59,21 @@ public sealed partial class MedLedgerClient
         // displayName and specialty are a professional's public identity card (directory data); a patient's name goes only into the sealed profile.
         var request = new RegisterRequest(userId, email, role, account.AuthenticationKey, Kdf(account.Stored.PasswordParameters),
             Upload(account.Stored), KeyRegistration(userId, role, account.Keys), organizationId, newOrganization, licenseNumber, null, displayName, specialty);
-        var res = await SendAsync<RegisterResponse>(HttpMethod.Post, "/api/auth/register", request, authorize: false, ct);
+        var res = await SendAsync<RegistrationStartResponse>(HttpMethod.Post, "/api/auth/register", request, authorize: false, ct);
+        return new PendingRegistration(res.Ticket, userId, email, role, account.RecoveryCode);
+    }
+
+    /// <summary>Sign-up step two: the emailed code creates the account; its ledger key registration receipt is checked here.</summary>
+    public async Task<Registration> ConfirmRegistrationAsync(PendingRegistration pending, string code, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(pending);
+        var res = await SendAsync<RegisterResponse>(HttpMethod.Post, "/api/auth/register/confirm", new { ticket = pending.Ticket, code }, authorize: false, ct);
+        if (res.UserId != pending.UserId || res.Role != pending.Role)
+        {
+            throw new InvalidOperationException("The server confirmed a different account than this device registered.");
+        }
         await VerifyReceiptAsync(res.KeyRegistrationReceipt, ct);
-        return new Registration(res.UserId, email, role, account.RecoveryCode, res.KeyRegistrationReceipt, res.Verification, res.OrganizationId);
+        return new Registration(res.UserId, pending.Email, res.Role, pending.RecoveryCode, res.KeyRegistrationReceipt, res.Verification, res.OrganizationId);
     }
 
     /// <summary>Builds the request `medledger admin create` hands to the server's account service (no HTTP: it runs on the server machine).</summary>

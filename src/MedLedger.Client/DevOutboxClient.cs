@@ -35,6 +35,17 @@ public sealed partial class MedLedgerClient
         return await CompleteLoginAsync(challenge, OtpMethod.Email, CodeIn(newest), ct);
     }
 
+    /// <summary>Demo and test only: both sign-up steps, with the emailed registration code read from the dev outbox.</summary>
+    public async Task<Registration> RegisterWithDevOutboxAsync(string email, string password, Role role, Guid? organizationId = null,
+        NewOrganization? newOrganization = null, string? licenseNumber = null, CancellationToken ct = default,
+        string? displayName = null, string? specialty = null)
+    {
+        var pending = await RegisterAsync(email, password, role, organizationId, newOrganization, licenseNumber, ct, displayName, specialty);
+        var message = (await ReadDevOutboxAsync(email, ct)).FirstOrDefault(m => m.Subject.Contains("registration code", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"No registration code for {email} in the dev outbox (is the address taken?).");
+        return await ConfirmRegistrationAsync(pending, CodeIn(message), ct);
+    }
+
     [GeneratedRegex(@"\b(\d{6})\b")]
     private static partial Regex SixDigits();
 }

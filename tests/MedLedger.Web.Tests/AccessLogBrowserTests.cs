@@ -22,7 +22,7 @@ public sealed class AccessLogBrowserTests(BrowserWorld world)
         using var outbox = new MedLedgerClient(new Uri(world.Url));
         var password = "correct horse battery " + tag;
         var email = $"log-patient-{tag}@demo.medledger.local";
-        await outbox.RegisterAsync(email, password, Role.Patient);
+        await outbox.RegisterWithDevOutboxAsync(email, password, Role.Patient);
         using var patient = new MedLedgerClient(new Uri(world.Url));
         await patient.LoginWithDevOutboxAsync(email, password);
         var northside = staff.Tokens!.User.OrganizationId!.Value;

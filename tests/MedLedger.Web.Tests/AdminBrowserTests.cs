@@ -20,7 +20,7 @@ public sealed class AdminBrowserTests(BrowserWorld world)
         var tag = Guid.NewGuid().ToString("N")[..6];
         var name = $"Lakeside Clinic {tag}";
         using var anonymous = new MedLedgerClient(new Uri(world.Url));
-        var registration = await anonymous.RegisterAsync($"lakeside-staff-{tag}@demo.medledger.local", "correct horse battery " + tag, Role.HospitalStaff,
+        var registration = await anonymous.RegisterWithDevOutboxAsync($"lakeside-staff-{tag}@demo.medledger.local", "correct horse battery " + tag, Role.HospitalStaff,
             newOrganization: new NewOrganization(OrganizationKind.Hospital, name, "9 Lake Shore, Lakeside", 52.48, 13.35, "+49 30 5000 500", null));
         var orgId = registration.OrganizationId!.Value;
         Assert.DoesNotContain(await anonymous.OrganizationsAsync(OrganizationKind.Hospital), o => o.Id == orgId);
@@ -98,7 +98,7 @@ public sealed class AdminBrowserTests(BrowserWorld world)
         using var anonymous = new MedLedgerClient(new Uri(world.Url));
         var password = "correct horse battery " + tag;
         var email = $"bg-patient-{tag}@demo.medledger.local";
-        await anonymous.RegisterAsync(email, password, Role.Patient);
+        await anonymous.RegisterWithDevOutboxAsync(email, password, Role.Patient);
         using var patient = new MedLedgerClient(new Uri(world.Url));
         await patient.LoginWithDevOutboxAsync(email, password);
         var riverside = staff.Tokens!.User.OrganizationId!.Value;

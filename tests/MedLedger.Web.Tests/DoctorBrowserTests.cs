@@ -206,7 +206,7 @@ public sealed class DoctorBrowserTests(BrowserWorld world)
         await patient.DesignateEmergencySummaryAsync(summary.RecordId, staff.Tokens!.User.OrganizationId!.Value);
         // A patient who made no summary available to the hospital: breaking the glass is refused.
         using var anonymous = new MedLedgerClient(new Uri(world.Url));
-        var stranger = await anonymous.RegisterAsync($"no-summary-{tag}@demo.medledger.local", "correct horse battery " + tag, Role.Patient);
+        var stranger = await anonymous.RegisterWithDevOutboxAsync($"no-summary-{tag}@demo.medledger.local", "correct horse battery " + tag, Role.Patient);
 
         var page = await world.NewPageAsync(390, 844);
         await BrowserLogin.SignInAsync(page, world.Account("doctor11"));

@@ -46,7 +46,7 @@ public sealed class EnumerationTimingBenchmark : IMacroBenchmark
                 {
                     using var c = new MedLedgerClient(baseAddress);
                     var email = $"known{i}-{Guid.NewGuid():N}@bench.example.org";
-                    await c.RegisterAsync(email, "bench pass phrase " + i, MedLedger.Client.Role.Patient);
+                    await c.RegisterWithDevOutboxAsync(email, "bench pass phrase " + i, MedLedger.Client.Role.Patient);
                     known.Add(email);
                 }
                 var unknown = Enumerable.Range(0, accounts).Select(i => $"unknown{i}-{Guid.NewGuid():N}@bench.example.org").ToList();

@@ -507,7 +507,7 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
             var password = "pass phrase " + Guid.NewGuid().ToString("N")[..8];
             using (var c = NewClient())
             {
-                await c.RegisterAsync(email, password, role, organizationId, newOrganization, role == ClientRole.Doctor ? "MD-" + n.ToString(CultureInfo.InvariantCulture) : null);
+                await c.RegisterWithDevOutboxAsync(email, password, role, organizationId, newOrganization, role == ClientRole.Doctor ? "MD-" + n.ToString(CultureInfo.InvariantCulture) : null);
             }
             return await LoginAsync(email, password);
         }

@@ -323,13 +323,13 @@ public sealed class BrowserCryptoBenchmark : IMacroBenchmark
             for (var i = 0; i < EarlierRegistrations / 2; i++)
             {
                 using var other = new MedLedgerClient(new HttpClient { BaseAddress = baseAddress }, ownsHttp: true);
-                await other.RegisterAsync($"bench-{Guid.NewGuid():N}@bench.example.org", "pass phrase " + Guid.NewGuid().ToString("N")[..8], ClientRole.Patient);
+                await other.RegisterWithDevOutboxAsync($"bench-{Guid.NewGuid():N}@bench.example.org", "pass phrase " + Guid.NewGuid().ToString("N")[..8], ClientRole.Patient);
             }
         })));
         var capture = new CapturingHandler();
         using (var client = new MedLedgerClient(new HttpClient(capture) { BaseAddress = baseAddress }, ownsHttp: true))
         {
-            await client.RegisterAsync($"bench-{Guid.NewGuid():N}@bench.example.org", "pass phrase " + Guid.NewGuid().ToString("N")[..8], ClientRole.Patient);
+            await client.RegisterWithDevOutboxAsync($"bench-{Guid.NewGuid():N}@bench.example.org", "pass phrase " + Guid.NewGuid().ToString("N")[..8], ClientRole.Patient);
         }
         using var doc = JsonDocument.Parse(capture.RegisterBody ?? throw new InvalidOperationException("No register response captured."));
         var receipt = doc.RootElement.GetProperty("keyRegistrationReceipt");
@@ -346,7 +346,7 @@ public sealed class BrowserCryptoBenchmark : IMacroBenchmark
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var res = await base.SendAsync(request, cancellationToken);
-            if (request.RequestUri!.AbsolutePath == "/api/auth/register")
+            if (request.RequestUri!.AbsolutePath == "/api/auth/register/confirm")
             {
                 await res.Content.LoadIntoBufferAsync(cancellationToken);
                 RegisterBody = await res.Content.ReadAsStringAsync(cancellationToken);

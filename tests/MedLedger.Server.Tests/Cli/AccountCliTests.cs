@@ -31,7 +31,7 @@ public sealed class AccountCliTests : IAsyncLifetime
     {
         var email = $"acct-{Guid.NewGuid():N}@example.org";
         var client = new MedLedgerClient(new Uri(_demo.Url));
-        var registration = await client.RegisterAsync(email, password, Role.Patient);
+        var registration = await client.RegisterWithDevOutboxAsync(email, password, Role.Patient);
         await client.LoginWithDevOutboxAsync(email, password);
         var enrollment = await client.BeginTotpEnrollmentAsync(password);
         await client.ConfirmTotpAsync(new Totp(Base32Encoding.ToBytes(enrollment.Secret)).ComputeTotp());

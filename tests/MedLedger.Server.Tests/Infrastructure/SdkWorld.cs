@@ -39,7 +39,7 @@ public sealed class SdkWorld(TestHost host)
         using (var c = NewClient())
         {
             var professional = role is not MedLedger.Client.Role.Patient;
-            await c.RegisterAsync(email, password, role, organizationId, newOrganization, role == MedLedger.Client.Role.Doctor ? "MD-" + _n : null,
+            await c.RegisterWithDevOutboxAsync(email, password, role, organizationId, newOrganization, role == MedLedger.Client.Role.Doctor ? "MD-" + _n : null,
                 displayName: professional ? $"{role} {_n}" : null, specialty: role == MedLedger.Client.Role.Doctor ? "General practice" : null);
         }
         return await LoginAsync(email, password, role, null);

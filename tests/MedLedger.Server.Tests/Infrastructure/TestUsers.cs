@@ -80,11 +80,18 @@ public sealed class TestUsers(TestHost host)
         var userId = Guid.NewGuid();
         var res = await anon.PostJson("/api/auth/register", new RegisterRequest(userId, email, role, authKey, kdf, upload, KeyRegistration(userId, role, keys), organizationId, newOrganization, licence,
             DisplayName: displayName, Specialty: specialty));
-        if (res.StatusCode != HttpStatusCode.Created)
+        if (res.StatusCode != HttpStatusCode.Accepted)
         {
             throw new InvalidOperationException($"register failed {res.StatusCode}: {await res.Content.ReadAsStringAsync()}");
         }
-        var body = await res.Read<RegisterResponse>();
+        var started = await res.Read<RegistrationStartResponse>();
+        var code = await RegistrationCodeAsync(email, anon);
+        var confirmed = await anon.PostJson("/api/auth/register/confirm", new RegistrationConfirmRequest(started.Ticket, code));
+        if (confirmed.StatusCode != HttpStatusCode.Created)
+        {
+            throw new InvalidOperationException($"register confirm failed {confirmed.StatusCode}: {await confirmed.Content.ReadAsStringAsync()}");
+        }
+        var body = await confirmed.Read<RegisterResponse>();
         return new TestUser { Id = body.UserId, Email = email, Password = password, Role = role, AuthKey = authKey, Keys = keys, OrganizationId = body.OrganizationId };
     }
 
@@ -117,6 +124,15 @@ public sealed class TestUsers(TestHost host)
     {
         var messages = await new MedLedger.Client.MedLedgerClient(client).ReadDevOutboxAsync(email);
         return MedLedger.Client.MedLedgerClient.CodeIn(messages[0]);
+    }
+
+    /// <summary>The newest registration code sent to an address (dev outbox); fails when none was sent, as for a taken email.</summary>
+    public static async Task<string> RegistrationCodeAsync(string email, HttpClient client)
+    {
+        var messages = await new MedLedger.Client.MedLedgerClient(client).ReadDevOutboxAsync(email);
+        var message = messages.FirstOrDefault(m => m.Subject.Contains("registration code", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"No registration code for {email} in the dev outbox.");
+        return MedLedger.Client.MedLedgerClient.CodeIn(message);
     }
 
     public async Task<TestUser> LoginWithEmailCodeAsync(TestUser user)

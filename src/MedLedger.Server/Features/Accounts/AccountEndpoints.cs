@@ -18,6 +18,7 @@ public static class AccountEndpoints
         services.AddScoped<EmailCodeSender>();
         services.AddScoped<NewPasswordMaterial>();
         services.AddScoped<RegistrationService>();
+        services.AddHostedService<PendingRegistrationSweep>();
         services.AddScoped<SignInService>();
         services.AddScoped<SessionService>();
         services.AddScoped<TotpEnrolmentService>();
@@ -33,7 +34,8 @@ public static class AccountEndpoints
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Authentication");
-        auth.MapPost("/register", Register).AllowAnonymous().WithSummary("Register an account: public keys, wrapped private keys and a client-derived auth key").ProducesProblems(403, 404, 409, 422);
+        auth.MapPost("/register", Register).AllowAnonymous().WithSummary("Start registration (public keys, wrapped private keys, a client-derived auth key): the same answer for any email; a code is emailed").ProducesProblems(403, 404, 422);
+        auth.MapPost("/register/confirm", ConfirmRegistration).AllowAnonymous().WithSummary("Confirm a registration with the emailed code: creates the account and commits its key registration").ProducesProblems(401, 403, 404, 409, 422);
         auth.MapPost("/prelogin", Prelogin).AllowAnonymous().WithSummary("Get the KDF parameters to derive the auth key from a password");
         auth.MapPost("/login", Login).AllowAnonymous().WithSummary("Check the auth key and open a sign-in challenge for a one-time code").ProducesProblems(401, 403, 409, 422);
         auth.MapPost("/login/email-code", SendEmailCode).AllowAnonymous().WithSummary("Email a one-time code for an open sign-in challenge").ProducesProblems(401, 409, 422);
@@ -62,9 +64,12 @@ public static class AccountEndpoints
         return app;
     }
 
-    private static async Task<Created<RegisterResponse>> Register(RegisterRequest r, RegistrationService s, CancellationToken ct)
+    private static async Task<Accepted<RegistrationStartResponse>> Register(RegisterRequest r, RegistrationService s, CancellationToken ct) =>
+        TypedResults.Accepted((string?)null, await s.StartAsync(r, ct));
+
+    private static async Task<Created<RegisterResponse>> ConfirmRegistration(RegistrationConfirmRequest r, RegistrationService s, CancellationToken ct)
     {
-        var res = await s.RegisterAsync(r, ct);
+        var res = await s.ConfirmAsync(r, ct);
         return TypedResults.Created($"/api/users/{res.UserId}/keys", res);
     }
 

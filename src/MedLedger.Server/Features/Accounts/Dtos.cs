@@ -32,6 +32,11 @@ public sealed record RegisterRequest(
     string? DisplayName = null,
     string? Specialty = null);
 
+/// <summary>The answer to a registration start, the same for a fresh and a taken email: a random ticket to confirm with the emailed code.</summary>
+public sealed record RegistrationStartResponse(string Ticket);
+
+public sealed record RegistrationConfirmRequest(string Ticket, string Code);
+
 public sealed record RegisterResponse(Guid UserId, Role Role, VerificationStatus Verification, Guid? OrganizationId, MedLedger.Ledger.LedgerReceipt KeyRegistrationReceipt);
 
 public sealed record PreloginRequest(string Email);

@@ -206,3 +206,35 @@ internal sealed class LoginChallengeConfiguration : IEntityTypeConfiguration<Log
         b.Property(x => x.ConcurrencyStamp).IsConcurrencyToken();
     }
 }
+
+/// <summary>
+/// A sign-up waiting for its emailed code. No account row and no ledger transaction exist before the code confirms
+/// it. A start for a taken email stores a decoy (its code is never sent) so both answers cost the same and look alike.
+/// The request is kept without the auth key: only its slow hash is stored, as for an account.
+/// </summary>
+public sealed class PendingRegistration
+{
+    public Guid Id { get; set; }
+    public required byte[] TicketHash { get; set; }
+    /// <summary>The registration request as JSON, with the auth key removed.</summary>
+    public required byte[] Request { get; set; }
+    public required byte[] AuthKeyHash { get; set; }
+    public required byte[] AuthKeySalt { get; set; }
+    public int AuthKeyIterations { get; set; }
+    public required byte[] CodeHash { get; set; }
+    public bool Decoy { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public int Attempts { get; set; }
+    public DateTimeOffset? ConsumedAt { get; set; }
+}
+
+internal sealed class PendingRegistrationConfiguration : IEntityTypeConfiguration<PendingRegistration>
+{
+    public void Configure(EntityTypeBuilder<PendingRegistration> b)
+    {
+        b.ToTable("pending_registrations");
+        b.HasKey(x => x.Id);
+        b.HasIndex(x => x.TicketHash).IsUnique();
+        b.HasIndex(x => x.ExpiresAt);
+    }
+}

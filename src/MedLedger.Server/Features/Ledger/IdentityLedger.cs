@@ -11,7 +11,14 @@ namespace MedLedger.Server.Features.Ledger;
 /// </summary>
 public sealed class IdentityLedger(LedgerGateway gateway)
 {
-    public async Task<LedgerReceipt> RegisterKeysAsync(Guid userId, Role role, KeyBundleUpload keys, SignedTransactionDto? signed, CancellationToken ct)
+    public async Task<LedgerReceipt> RegisterKeysAsync(Guid userId, Role role, KeyBundleUpload keys, SignedTransactionDto? signed, CancellationToken ct) =>
+        await gateway.SubmitAsync(CheckKeyRegistration(userId, role, keys, signed), ct);
+
+    /// <summary>
+    /// The checks of <see cref="RegisterKeysAsync"/> without committing: registration start refuses a key registration
+    /// that could never commit, before anything is stored or emailed.
+    /// </summary>
+    public static LedgerTransaction CheckKeyRegistration(Guid userId, Role role, KeyBundleUpload keys, SignedTransactionDto? signed)
     {
         var tx = LedgerGateway.Expect(signed, RegisterKeysContract.TypeName, userId);
         var v = new Validator();
@@ -20,7 +27,7 @@ public sealed class IdentityLedger(LedgerGateway gateway)
         v.Require(tx.Get("signingKey") == Convert.ToBase64String(keys.SigningPublicKey), "keyRegistration", "The key registration's signing key differs from the uploaded one.");
         v.Require(tx.Get("encryptionKey") == Convert.ToBase64String(keys.EncryptionPublicKey), "keyRegistration", "The key registration's encryption key differs from the uploaded one.");
         v.ThrowIfInvalid();
-        return await gateway.SubmitAsync(tx, ct);
+        return tx;
     }
 
     public Task<LedgerReceipt> RecordVerificationAsync(Guid adminId, Guid subjectId, string subjectKind, bool approved, CancellationToken ct) =>

@@ -15,6 +15,7 @@ public abstract class MedLedgerDbContext(DbContextOptions options) : DbContext(o
     public DbSet<KeyBundleRecord> KeyBundles => Set<KeyBundleRecord>();
     public DbSet<Session> Sessions => Set<Session>();
     public DbSet<LoginChallenge> LoginChallenges => Set<LoginChallenge>();
+    public DbSet<PendingRegistration> PendingRegistrations => Set<PendingRegistration>();
     public DbSet<Organization> Organizations => Set<Organization>();
     public DbSet<SecurityEvent> SecurityEvents => Set<SecurityEvent>();
 

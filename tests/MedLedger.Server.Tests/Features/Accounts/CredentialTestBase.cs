@@ -22,7 +22,7 @@ public abstract class CredentialTestBase : SdkTestBase
         var email = $"pw-{Guid.NewGuid().ToString("N")[..10]}@sdk.example.org";
         var password = "pass phrase " + Guid.NewGuid().ToString("N")[..8];
         using var c = World.NewClient();
-        var reg = await c.RegisterAsync(email, password, Role.Patient);
+        var reg = await c.RegisterWithDevOutboxAsync(email, password, Role.Patient);
         return new Account(reg.UserId, email, password, reg.RecoveryCode);
     }
 

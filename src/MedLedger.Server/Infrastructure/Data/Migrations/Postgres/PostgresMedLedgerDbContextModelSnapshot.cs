@@ -101,6 +101,57 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.ToTable("login_challenges", (string)null);
                 });
 
+            modelBuilder.Entity("MedLedger.Server.Features.Accounts.PendingRegistration", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("AuthKeyHash")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<int>("AuthKeyIterations")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("AuthKeySalt")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("CodeHash")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<long?>("ConsumedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("Decoy")
+                        .HasColumnType("boolean");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("Request")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("TicketHash")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("TicketHash")
+                        .IsUnique();
+
+                    b.ToTable("pending_registrations", (string)null);
+                });
+
             modelBuilder.Entity("MedLedger.Server.Features.Accounts.Session", b =>
                 {
                     b.Property<Guid>("Id")

@@ -317,6 +317,27 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "pending_registrations",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    TicketHash = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    Request = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    AuthKeyHash = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    AuthKeySalt = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    AuthKeyIterations = table.Column<int>(type: "INTEGER", nullable: false),
+                    CodeHash = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    Decoy = table.Column<bool>(type: "INTEGER", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    ConsumedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_pending_registrations", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "record_versions",
                 columns: table => new
                 {
@@ -582,6 +603,17 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 columns: new[] { "Latitude", "Longitude" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_pending_registrations_ExpiresAt",
+                table: "pending_registrations",
+                column: "ExpiresAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_pending_registrations_TicketHash",
+                table: "pending_registrations",
+                column: "TicketHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_record_versions_AuthorId",
                 table: "record_versions",
                 column: "AuthorId");
@@ -711,6 +743,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "pending_ledger_writes");
+
+            migrationBuilder.DropTable(
+                name: "pending_registrations");
 
             migrationBuilder.DropTable(
                 name: "record_versions");

@@ -318,6 +318,27 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "pending_registrations",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    TicketHash = table.Column<byte[]>(type: "bytea", nullable: false),
+                    Request = table.Column<byte[]>(type: "bytea", nullable: false),
+                    AuthKeyHash = table.Column<byte[]>(type: "bytea", nullable: false),
+                    AuthKeySalt = table.Column<byte[]>(type: "bytea", nullable: false),
+                    AuthKeyIterations = table.Column<int>(type: "integer", nullable: false),
+                    CodeHash = table.Column<byte[]>(type: "bytea", nullable: false),
+                    Decoy = table.Column<bool>(type: "boolean", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "bigint", nullable: false),
+                    Attempts = table.Column<int>(type: "integer", nullable: false),
+                    ConsumedAt = table.Column<long>(type: "bigint", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_pending_registrations", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "record_versions",
                 columns: table => new
                 {
@@ -583,6 +604,17 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 columns: new[] { "Latitude", "Longitude" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_pending_registrations_ExpiresAt",
+                table: "pending_registrations",
+                column: "ExpiresAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_pending_registrations_TicketHash",
+                table: "pending_registrations",
+                column: "TicketHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_record_versions_AuthorId",
                 table: "record_versions",
                 column: "AuthorId");
@@ -712,6 +744,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "pending_ledger_writes");
+
+            migrationBuilder.DropTable(
+                name: "pending_registrations");
 
             migrationBuilder.DropTable(
                 name: "record_versions");

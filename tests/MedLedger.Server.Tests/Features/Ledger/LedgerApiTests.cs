@@ -25,7 +25,7 @@ public sealed class LedgerApiTests : IAsyncLifetime
         var userId = Guid.NewGuid();
         var (authKey, kdf, upload, keys) = TestUsers.ClientSideKeys("pw for ledger");
         using var anon = _host.CreateClient();
-        var res = await anon.PostJson("/api/auth/register", new RegisterRequest(userId, "ledger@example.org", Role.Patient, authKey, kdf, upload, TestUsers.KeyRegistration(userId, Role.Patient, keys)));
+        var res = await TestUsers.RegisterAndConfirmAsync(anon, new RegisterRequest(userId, "ledger@example.org", Role.Patient, authKey, kdf, upload, TestUsers.KeyRegistration(userId, Role.Patient, keys)));
         Assert.Equal(HttpStatusCode.Created, res.StatusCode);
         var body = await res.Read<RegisterResponse>();
         var patient = await _users.LoginWithEmailCodeAsync(new TestUser { Id = userId, Email = "ledger@example.org", Password = "pw for ledger", Role = Role.Patient, AuthKey = authKey, Keys = keys });
@@ -50,11 +50,19 @@ public sealed class LedgerApiTests : IAsyncLifetime
         var (authKey, kdf, upload, keys) = TestUsers.ClientSideKeys("pw");
         var reg = TestUsers.KeyRegistration(userId, Role.Patient, keys);
         using var anon = _host.CreateClient();
-        Assert.Equal(HttpStatusCode.Created, (await anon.PostJson("/api/auth/register", new RegisterRequest(userId, "one@example.org", Role.Patient, authKey, kdf, upload, reg))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await TestUsers.RegisterAndConfirmAsync(anon, new RegisterRequest(userId, "one@example.org", Role.Patient, authKey, kdf, upload, reg))).StatusCode);
         var again = await anon.PostJson("/api/auth/register", new RegisterRequest(Guid.NewGuid(), "two@example.org", Role.Patient, authKey, kdf, upload, reg));
         Assert.Equal(HttpStatusCode.Forbidden, again.StatusCode); // the actor is someone else
+        // The user id is taken, so the start answers like any other and keeps a decoy that never confirms: no code is sent.
         var forged = await anon.PostJson("/api/auth/register", new RegisterRequest(userId, "three@example.org", Role.Patient, authKey, kdf, upload, reg with { Signature = new byte[64] }));
-        Assert.True(forged.StatusCode is HttpStatusCode.Conflict or (HttpStatusCode)422, forged.StatusCode.ToString());
+        Assert.Equal(HttpStatusCode.Accepted, forged.StatusCode);
+        Assert.Empty(await new MedLedger.Client.MedLedgerClient(anon).ReadDevOutboxAsync("three@example.org"));
+        // A forged signature for a fresh id is refused by the ledger at confirm, and nothing is registered.
+        var freshId = Guid.NewGuid();
+        var forgedFresh = await TestUsers.RegisterAndConfirmAsync(anon, new RegisterRequest(freshId, "five@example.org", Role.Patient, authKey, kdf, upload,
+            TestUsers.KeyRegistration(freshId, Role.Patient, keys) with { Signature = new byte[64] }));
+        Assert.True(forgedFresh.StatusCode is HttpStatusCode.Conflict or (HttpStatusCode)422, forgedFresh.StatusCode.ToString());
+        Assert.Null(await _host.Service<LedgerGateway>().Peer.Queries.GetRegisteredKeysAsync(freshId.ToString()));
         var garbage = await anon.PostJson("/api/auth/register", new RegisterRequest(Guid.NewGuid(), "four@example.org", Role.Patient, authKey, kdf, upload, new SignedTransactionDto([1, 2, 3], [4])));
         Assert.Equal(HttpStatusCode.BadRequest, garbage.StatusCode);
         await garbage.Problem();
@@ -114,7 +122,7 @@ public sealed class LedgerApiTests : IAsyncLifetime
         var i = 0;
         foreach (var v in variants)
         {
-            var res = await anon.PostJson("/api/auth/register", new RegisterRequest(userId, $"fuzz{i++}@example.org", Role.Patient, authKey, kdf, upload, v));
+            var res = await TestUsers.RegisterAndConfirmAsync(anon, new RegisterRequest(userId, $"fuzz{i++}@example.org", Role.Patient, authKey, kdf, upload, v));
             Assert.True((int)res.StatusCode is >= 400 and < 500, $"variant {i} answered {res.StatusCode}: {await res.Content.ReadAsStringAsync()}");
             await res.Problem();
         }

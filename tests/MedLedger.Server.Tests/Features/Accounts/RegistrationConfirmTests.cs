@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using MedLedger.Server.Features.Accounts;
 using MedLedger.Server.Features.Ledger;
+using MedLedger.Server.Features.Organizations;
 using MedLedger.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

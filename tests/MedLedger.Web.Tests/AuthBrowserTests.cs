@@ -254,15 +254,28 @@ public sealed class AuthBrowserTests(BrowserWorld world)
         await page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
         await page.GetByLabel("Confirm password", new() { Exact = true }).FillAsync(password);
 
-        // The server refuses an address that already has an account; its message is shown.
+        // An address that already has an account gets the same code step (the page cannot tell): its owner is sent a
+        // notice instead of a code, and any code is refused like a wrong one.
+        var ownerMailBefore = (await outbox.ReadDevOutboxAsync(taken)).FirstOrDefault();
         await page.GetByLabel("Email", new() { Exact = true }).FillAsync(taken);
         await BrowserWorld.ScreenshotAsync(page, "auth-signup-doctor");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
-        await Assertions.Expect(Alert(page)).ToContainTextAsync("An account with this email already exists.", SlowText);
+        var codeField = page.GetByLabel("Emailed code", new() { Exact = true });
+        await Assertions.Expect(codeField).ToBeVisibleAsync(Slow);
+        var notice = await BrowserLogin.NewMessageAsync(outbox, taken, ownerMailBefore);
+        Assert.Equal("Someone tried to register with your MedLedger address", notice.Subject);
+        await codeField.FillAsync("123456");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Verify" }).ClickAsync();
+        await Assertions.Expect(Alert(page)).ToContainTextAsync("The code is wrong or expired.", SlowText);
         await Assertions.Expect(page.Locator(".recovery-code")).ToHaveCountAsync(0);
 
+        // Start again keeps the form; the password is typed again, as after any refusal.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Start again" }).ClickAsync();
         await page.GetByLabel("Email", new() { Exact = true }).FillAsync(email);
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
+        await page.GetByLabel("Confirm password", new() { Exact = true }).FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+        await BrowserLogin.ConfirmSignUpCodeAsync(page, email, outbox);
         await Assertions.Expect(page.Locator(".recovery-code")).ToBeVisibleAsync(Slow);
         await Assertions.Expect(page.GetByText("Your account waits for verification by a platform admin.")).ToBeVisibleAsync();
         await BrowserLogin.ConfirmRecoveryCodeAsync(page, await page.Locator(".recovery-code").InnerTextAsync());
@@ -286,7 +299,8 @@ public sealed class AuthBrowserTests(BrowserWorld world)
         await page.GetByLabel("Address", new() { Exact = true }).FillAsync("1 Test Street, Testville");
         await page.GetByLabel("Latitude").FillAsync("200");
         await page.GetByLabel("Longitude").FillAsync("13.4");
-        await page.GetByLabel("Email", new() { Exact = true }).FillAsync(NewEmail("pharmacist"));
+        var email = NewEmail("pharmacist");
+        await page.GetByLabel("Email", new() { Exact = true }).FillAsync(email);
         await page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
         await page.GetByLabel("Confirm password", new() { Exact = true }).FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
@@ -294,6 +308,8 @@ public sealed class AuthBrowserTests(BrowserWorld world)
 
         await page.GetByLabel("Latitude").FillAsync("52.5");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+        using var outbox = Anonymous();
+        await BrowserLogin.ConfirmSignUpCodeAsync(page, email, outbox);
         await Assertions.Expect(page.Locator(".recovery-code")).ToBeVisibleAsync(Slow);
         await Assertions.Expect(page.GetByText("Your account waits for verification by a platform admin.")).ToBeVisibleAsync();
     }

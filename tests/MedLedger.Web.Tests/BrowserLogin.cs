@@ -200,6 +200,10 @@ public static class BrowserLogin
             await BrowserWorld.ScreenshotAsync(page, "auth-signup");
         }
         await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+        using (var outboxReader = new MedLedgerClient(new Uri(new Uri(page.Url), "/")))
+        {
+            await ConfirmSignUpCodeAsync(page, email, outboxReader);
+        }
         var shown = page.Locator(".recovery-code");
         // Key generation and PBKDF2 (600,000 rounds) run in the browser: allow for a slow machine.
         await Assertions.Expect(shown).ToBeVisibleAsync(new() { Timeout = 60_000 });
@@ -210,6 +214,22 @@ public static class BrowserLogin
             await BrowserWorld.ScreenshotAsync(page, "auth-recovery-code");
         }
         return new BrowserAccount(email, password, code);
+    }
+
+    /// <summary>
+    /// The sign-up code step: waits for it (keys are made in the browser first), reads the registration code from the
+    /// dev outbox and verifies it. outboxReader is an anonymous client of the same server.
+    /// </summary>
+    public static async Task ConfirmSignUpCodeAsync(IPage page, string email, MedLedgerClient outboxReader)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(outboxReader);
+        var field = page.GetByLabel("Emailed code", new() { Exact = true });
+        // Key generation and PBKDF2 (600,000 rounds) run in the browser: allow for a slow machine.
+        await Assertions.Expect(field).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        var message = await NewMessageAsync(outboxReader, email, null);
+        await field.FillAsync(MedLedgerClient.CodeIn(message));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Verify" }).ClickAsync();
     }
 
     public static async Task ConfirmRecoveryCodeAsync(IPage page, string typed)

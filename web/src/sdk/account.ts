@@ -167,8 +167,22 @@ export interface Registration {
   verification: Me['verification'];
 }
 
-/** Sign-up: key pairs, password wrap and recovery wrap made here; the key registration is signed by the new signing key. */
-export async function register(input: SignupInput): Promise<Registration> {
+/**
+ * A started sign-up. The server emailed a code to the address, or a notice to its owner when the address already has
+ * an account (the answer looks the same either way); confirmRegistration with the code creates the account.
+ */
+export interface PendingRegistration {
+  ticket: string;
+  userId: string;
+  role: SignupInput['role'];
+  recoveryCode: string;
+}
+
+/**
+ * Sign-up step one: key pairs, password wrap and recovery wrap made here; the key registration is signed by the new
+ * signing key. Nothing exists on the server until confirmRegistration.
+ */
+export async function register(input: SignupInput): Promise<PendingRegistration> {
   const userId = crypto.randomUUID();
   const vault = await createVault(userId, input.password);
   try {
@@ -180,7 +194,7 @@ export async function register(input: SignupInput): Promise<Registration> {
       keys.signing,
     );
     const keyRegistration: SignedTransactionWire = { transaction: toBase64(tx.signingBytes), signature: toBase64(tx.signature) };
-    const res = await api.post<RegisterResponse>(
+    const res = await api.post<{ ticket: string }>(
       '/api/auth/register',
       {
         userId,
@@ -201,14 +215,23 @@ export async function register(input: SignupInput): Promise<Registration> {
       },
       { auth: false },
     );
-    await checkReceipt(res.keyRegistrationReceipt);
-    return { userId: res.userId, recoveryCode: vault.recoveryCode, verification: res.verification };
+    return { ticket: res.ticket, userId, role: input.role, recoveryCode: vault.recoveryCode };
   } finally {
     // Nothing of the new keys stays in memory: the user signs in afterwards like on any other device.
     vault.kek.fill(0);
     vault.keys.encryption.privateKey.fill(0);
     vault.keys.signing.privateKey.fill(0);
   }
+}
+
+/** Sign-up step two: the emailed code creates the account; the ledger receipt of its key registration is checked here. */
+export async function confirmRegistration(pending: PendingRegistration, code: string): Promise<Registration> {
+  const res = await api.post<RegisterResponse>('/api/auth/register/confirm', { ticket: pending.ticket, code }, { auth: false });
+  if (res.userId !== pending.userId || res.role !== pending.role) {
+    throw new VerificationError('The server confirmed a different account than this browser registered. Do not use this server.');
+  }
+  await checkReceipt(res.keyRegistrationReceipt);
+  return { userId: res.userId, recoveryCode: pending.recoveryCode, verification: res.verification };
 }
 
 // ---------- signed-in account ----------

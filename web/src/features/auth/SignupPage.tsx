@@ -2,11 +2,12 @@ import { useState } from 'preact/hooks';
 import { ApiProblem, type Role } from '../../app/http';
 import { navigate } from '../../app/router';
 import { roleNames } from '../../app/session';
-import { passwordProblem, register, type NewOrganization, type Registration, type SignupInput } from '../../sdk/account';
+import { confirmRegistration, passwordProblem, register, type NewOrganization, type PendingRegistration, type Registration, type SignupInput } from '../../sdk/account';
 import { organizations, type OrganizationKind } from '../../sdk/organizations';
 import { ActionForm, Button, Field, Notice, Page, ProblemAlert, Progress, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { NewPasswordFields } from './passwordFields';
+import { OneTimeCodeField } from './codeField';
 import { RecoveryCodeStep } from './RecoveryCodeStep';
 
 type SignupRole = SignupInput['role'];
@@ -31,15 +32,56 @@ function organizationKindFor(role: Role): OrganizationKind | null {
 const kindNames: Record<OrganizationKind, string> = { Hospital: 'hospital', Pharmacy: 'pharmacy', Insurer: 'insurer' };
 
 export function SignupPage() {
+  const [pending, setPending] = useState<{ registration: PendingRegistration; email: string; professional: boolean } | null>(null);
   const [done, setDone] = useState<{ registration: Registration; professional: boolean } | null>(null);
+  const title = done ? 'Save your recovery code' : pending ? 'Confirm your email' : 'Create an account';
   return (
-    <Page title={done ? 'Save your recovery code' : 'Create an account'}>
+    <Page title={title}>
       {done ? (
         <RecoveryCodeStep registration={done.registration} professional={done.professional} onConfirmed={() => navigate('/login')} />
       ) : (
-        <SignupForm onRegistered={(registration, professional) => setDone({ registration, professional })} />
+        <>
+          {pending && (
+            <SignupCodeStep
+              pending={pending.registration}
+              email={pending.email}
+              onConfirmed={(registration) => setDone({ registration, professional: pending.professional })}
+              onRestart={() => setPending(null)}
+            />
+          )}
+          {/* Kept mounted while the code step shows, so "Start again" returns to the filled-in form. */}
+          <div hidden={pending !== null}>
+            <SignupForm onStarted={(registration, email, professional) => setPending({ registration, email, professional })} />
+          </div>
+        </>
       )}
     </Page>
+  );
+}
+
+/** The emailed code, like the sign-in code step. A taken address gets no code (its owner gets a notice), and this step cannot tell. */
+function SignupCodeStep(props: { pending: PendingRegistration; email: string; onConfirmed: (registration: Registration) => void; onRestart: () => void }) {
+  const [code, setCode] = useState('');
+  const verify = useAction(async () => {
+    props.onConfirmed(await confirmRegistration(props.pending, code));
+  });
+  return (
+    <ActionForm onSubmit={() => void verify.run()}>
+      <ProblemAlert error={verify.error} />
+      <Notice kind="info">
+        We emailed a 6-digit code to {props.email}. Enter it to create your account; it expires in a few minutes. If that address already has an
+        account, its owner was told instead: sign in or recover that account.
+      </Notice>
+      <OneTimeCodeField id="signup-email-code" label="Emailed code" pattern="[0-9 ]*" autoFocus value={code} onValue={setCode} />
+      <div class="row">
+        <Button type="submit" busy={verify.busy} busyLabel="Creating your account…">
+          Verify
+        </Button>
+        <Button kind="link" onClick={props.onRestart}>
+          Start again
+        </Button>
+      </div>
+    </ActionForm>
   );
 }
 
@@ -54,7 +96,7 @@ interface OrgForm {
 
 const emptyOrg: OrgForm = { name: '', address: '', latitude: '', longitude: '', contactPhone: '', contactEmail: '' };
 
-function SignupForm(props: { onRegistered: (registration: Registration, professional: boolean) => void }) {
+function SignupForm(props: { onStarted: (registration: PendingRegistration, email: string, professional: boolean) => void }) {
   const [role, setRole] = useState<SignupRole>('Patient');
   const [orgMode, setOrgMode] = useState<'existing' | 'new'>('existing');
   const [organizationId, setOrganizationId] = useState('');
@@ -81,7 +123,7 @@ function SignupForm(props: { onRegistered: (registration: Registration, professi
     const registration = await register(input);
     setPassword('');
     setConfirm('');
-    props.onRegistered(registration, kind !== null);
+    props.onStarted(registration, input.email, kind !== null);
   });
 
   return (

@@ -59,8 +59,15 @@ public sealed partial class MedLedgerClient
         // displayName and specialty are a professional's public identity card (directory data); a patient's name goes only into the sealed profile.
         var request = new RegisterRequest(userId, email, role, account.AuthenticationKey, Kdf(account.Stored.PasswordParameters),
             Upload(account.Stored), KeyRegistration(userId, role, account.Keys), organizationId, newOrganization, licenseNumber, null, displayName, specialty);
-        var res = await SendAsync<RegistrationStartResponse>(HttpMethod.Post, "/api/auth/register", request, authorize: false, ct);
-        return new PendingRegistration(res.Ticket, userId, email, role, account.RecoveryCode);
+        // 202 Accepted with a body: read it here (SendAsync treats 202 as bodiless).
+        using var res = await _http.PostAsJsonAsync("/api/auth/register", request, ApiJson.Options, ct);
+        if (!res.IsSuccessStatusCode)
+        {
+            throw await MedLedgerApiException.FromResponseAsync(res, ct);
+        }
+        var started = await res.Content.ReadFromJsonAsync<RegistrationStartResponse>(ApiJson.Options, ct)
+            ?? throw new MedLedgerApiException("The registration start answer had no ticket.");
+        return new PendingRegistration(started.Ticket, userId, email, role, account.RecoveryCode);
     }
 
     /// <summary>Sign-up step two: the emailed code creates the account; its ledger key registration receipt is checked here.</summary>

@@ -6,13 +6,103 @@ using Spectre.Console;
 
 namespace MedLedger.Cli.Commands;
 
-/// <summary>Password change (signed in) and account recovery (signed out: emailed code plus recovery code).</summary>
+/// <summary>Sign-up (patients), password change (signed in) and account recovery (signed out: emailed code plus recovery code).</summary>
 public static class AccountCommands
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     /// <summary>A recovery in progress: the ticket from `recover start`, kept in the CLI home until `recover complete`.</summary>
     private sealed record PendingRecovery(string Url, string Email, string Ticket, DateTimeOffset StartedAt);
+
+    /// <summary>A sign-up waiting for its emailed code, kept in the CLI home between `register` and `register --code` (no secrets: the recovery code was shown once).</summary>
+    private sealed record PendingSignUp(string Url, string Email, string Ticket, Guid UserId, DateTimeOffset StartedAt);
+
+    public static Command Register()
+    {
+        var code = new Option<string?>("--code") { Description = "The 6-digit code from the registration email: finishes the sign-up started here; prompted when interactive" };
+        var register = new Command("register", "Create a patient account: keys are made here, a code is emailed, the account exists once the code is confirmed "
+            + "(professionals sign up in the web app, which lets them choose their organization)") { code };
+        register.SetAction(async (p, ct) =>
+        {
+            var url = CommonOptions.ResolveUrl(p);
+            if (p.GetValue(code) is { } given)
+            {
+                var saved = LoadPendingSignUp() ?? throw new InvalidOperationException("No sign-up in progress here: run `medledger register --email …` first.");
+                if (saved.Url != url)
+                {
+                    throw new InvalidOperationException($"The sign-up in progress is for {saved.Url}, not {url}: run `medledger register` again.");
+                }
+                return await ConfirmSignUpAsync(url, new PendingRegistration(saved.Ticket, saved.UserId, saved.Email, Role.Patient, ""), given, ct);
+            }
+
+            var email = CommonOptions.ResolveEmail(p) ?? CliSession.Ask("Email");
+            var password = CommonOptions.ResolvePassword(p) ?? ResolveNewPassword(p, CommonOptions.Password);
+            using var client = new MedLedgerClient(new Uri(url));
+            var pending = await AnsiConsole.Status().StartAsync("Generating your keys and deriving your password key…", async _ =>
+                await client.RegisterAsync(email, password, Role.Patient, ct: ct));
+            // Shown now, once: it becomes the way back into the account as soon as the code confirms it.
+            AnsiConsole.MarkupLine($"Your recovery code (write it down; it is shown only once): [bold]{Markup.Escape(pending.RecoveryCode)}[/]");
+            AnsiConsole.MarkupLine($"A 6-digit code was emailed to [bold]{Markup.Escape(email)}[/] (if it already has an account, its owner was told instead); it expires in a few minutes.");
+            if (Console.IsInputRedirected)
+            {
+                SavePendingSignUp(new PendingSignUp(url, email, pending.Ticket, pending.UserId, DateTimeOffset.UtcNow));
+                AnsiConsole.MarkupLine("Then run: [bold]medledger register --code CODE[/]");
+                return 0;
+            }
+            return await ConfirmSignUpAsync(url, pending, CliSession.Ask("Code sent to your email"), ct);
+        });
+        return register;
+    }
+
+    private static async Task<int> ConfirmSignUpAsync(string url, PendingRegistration pending, string emailCode, CancellationToken ct)
+    {
+        using var client = new MedLedgerClient(new Uri(url));
+        try
+        {
+            var registration = await client.ConfirmRegistrationAsync(pending, emailCode, ct);
+            ClearPendingSignUp();
+            AnsiConsole.MarkupLine($"[green]Account created[/] for [bold]{Markup.Escape(pending.Email)}[/] (user {registration.UserId}); its keys are registered on the ledger. Sign in with [bold]medledger login[/].");
+            return 0;
+        }
+        catch (MedLedgerApiException e) when (e.Status == System.Net.HttpStatusCode.Unauthorized)
+        {
+            AnsiConsole.MarkupLine($"[red]{(int)e.Status} {Markup.Escape(e.Title ?? "")}[/]: {Markup.Escape(e.Detail ?? "")}");
+            AnsiConsole.MarkupLine("No account was created. Check the emailed code, or run [bold]medledger register[/] again if it expired.");
+            return 1;
+        }
+    }
+
+    private static string PendingSignUpPath => Path.Combine(CliSession.Home, "signup.json");
+
+    private static void SavePendingSignUp(PendingSignUp pending)
+    {
+        Directory.CreateDirectory(CliSession.Home);
+        File.WriteAllText(PendingSignUpPath, JsonSerializer.Serialize(pending, Json));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(PendingSignUpPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
+    private static PendingSignUp? LoadPendingSignUp()
+    {
+        try
+        {
+            return File.Exists(PendingSignUpPath) ? JsonSerializer.Deserialize<PendingSignUp>(File.ReadAllText(PendingSignUpPath), Json) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static void ClearPendingSignUp()
+    {
+        if (File.Exists(PendingSignUpPath))
+        {
+            File.Delete(PendingSignUpPath);
+        }
+    }
 
     public static Command Password()
     {

@@ -15,5 +15,6 @@ public static class ClientCommands
         yield return HospitalCommands.Beds();
         yield return AccountCommands.Password();
         yield return AccountCommands.Recover();
+        yield return AccountCommands.Register();
     }
 }

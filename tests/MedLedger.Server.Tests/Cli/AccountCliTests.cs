@@ -58,6 +58,31 @@ public sealed class AccountCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Register_emails_a_code_and_register_with_code_creates_the_account()
+    {
+        const string password = "cli signup passphrase 7";
+        var email = $"cli-signup-{Guid.NewGuid():N}@example.org";
+        var home = Home("signup-" + email);
+        var started = await _demo.RunAsync(home, "register", "--email", email, "--password", password);
+        Assert.True(started.Exit == 0, started.All);
+        Assert.Contains("recovery code", started.Out);
+        Assert.Contains("register --code", started.Out);
+        Assert.False(await PasswordAcceptedAsync(email, password)); // nothing exists before the code confirms it
+
+        using var reader = new MedLedgerClient(new Uri(_demo.Url));
+        var message = (await reader.ReadDevOutboxAsync(email)).First(m => m.Subject.Contains("registration code", StringComparison.Ordinal));
+        var code = MedLedgerClient.CodeIn(message);
+        var wrong = await _demo.RunAsync(home, "register", "--code", code == "000000" ? "000001" : "000000");
+        Assert.True(wrong.Exit == 1, wrong.All);
+        Assert.Contains("No account was created", wrong.All);
+
+        var confirmed = await _demo.RunAsync(home, "register", "--code", code);
+        Assert.True(confirmed.Exit == 0, confirmed.All);
+        Assert.Contains("Account created", confirmed.Out);
+        Assert.True(await PasswordAcceptedAsync(email, password));
+    }
+
+    [Fact]
     public async Task Password_change_keeps_this_session_ends_others_and_only_the_new_password_signs_in()
     {
         const string oldPassword = "correct horse battery staple";

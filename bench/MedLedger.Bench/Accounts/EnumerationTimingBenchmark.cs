@@ -16,7 +16,8 @@ namespace MedLedger.Bench.Accounts;
 /// dotnet run -c Release --project bench/MedLedger.Bench -- macro enumeration [--accounts=20] [--rounds=4]
 /// A coarse timing comparison of the anonymous account endpoints for registered and unregistered emails, over a real
 /// loopback Kestrel port: prelogin, a wrong-password login (below the lockout limit) and recovery start (within its
-/// hourly limit). Known and unknown requests are interleaved so load from other work hits both alike. Reports per-cell
+/// hourly limit), and registration start (a taken vs a fresh email; only the POST is timed, the key generation on the
+/// client is not). Known and unknown requests are interleaved so load from other work hits both alike. Reports per-cell
 /// percentiles and the difference of medians; it is a check for a gross difference (a skipped hash, a skipped write),
 /// not a proof that no timing channel exists.
 /// </summary>
@@ -34,6 +35,8 @@ public sealed class EnumerationTimingBenchmark : IMacroBenchmark
         {
             // One client address sends everything; the per-address limiter would otherwise be what is measured.
             ["Auth:AuthRequestsPerMinutePerAddress"] = "1000000",
+            // Registration is confirmed with the emailed code, read from the demo outbox.
+            ["Demo:Enabled"] = "true",
         });
         try
         {
@@ -90,9 +93,26 @@ public sealed class EnumerationTimingBenchmark : IMacroBenchmark
                     }
                 }
 
+                // Registration start: the SDK makes the keys (slow, client side), the handler times only the POST.
+                var timing = new RegisterTiming();
+                for (var round = 0; round < Math.Min(rounds, 2); round++)
+                {
+                    for (var i = 0; i < accounts; i++)
+                    {
+                        var pair = round % 2 == 0 ? new[] { ("known", known[i]), ("unknown", $"fresh{round}-{i}-{Guid.NewGuid():N}@bench.example.org") }
+                            : [("unknown", $"fresh{round}-{i}-{Guid.NewGuid():N}@bench.example.org"), ("known", known[i])];
+                        foreach (var (side, email) in pair)
+                        {
+                            using var c = new MedLedgerClient(new HttpClient(timing, disposeHandler: false) { BaseAddress = baseAddress }, ownsHttp: true);
+                            await c.RegisterAsync(email, "bench pass phrase", MedLedger.Client.Role.Patient);
+                            (cells.TryGetValue($"registration start {side}", out var l) ? l : cells[$"registration start {side}"] = []).Add(timing.LastMs);
+                        }
+                    }
+                }
+
                 Console.WriteLine("| request | email | n | p50 ms | p95 ms | mean ms |");
                 Console.WriteLine("|---|---|---|---|---|---|");
-                foreach (var request in new[] { "prelogin", "login, wrong password", "recovery start" })
+                foreach (var request in new[] { "prelogin", "login, wrong password", "recovery start", "registration start" })
                 {
                     foreach (var side in new[] { "known", "unknown" })
                     {
@@ -110,6 +130,27 @@ public sealed class EnumerationTimingBenchmark : IMacroBenchmark
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             try { Directory.Delete(dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>Times the registration start POST alone; its status must be the uniform 202.</summary>
+    private sealed class RegisterTiming() : DelegatingHandler(new SocketsHttpHandler())
+    {
+        public double LastMs { get; private set; }
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var sw = Stopwatch.StartNew();
+            var res = await base.SendAsync(request, cancellationToken);
+            if (request.RequestUri!.AbsolutePath == "/api/auth/register")
+            {
+                LastMs = sw.Elapsed.TotalMilliseconds;
+                if (res.StatusCode != HttpStatusCode.Accepted)
+                {
+                    throw new InvalidOperationException($"registration start: {res.StatusCode}, expected Accepted");
+                }
+            }
+            return res;
         }
     }
 

@@ -1,3 +1,4 @@
+using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -28,6 +29,8 @@ public static class AccountEndpoints
         services.AddScoped<IdentityCardService>();
         services.AddScoped<AccountStandingService>();
         services.AddScoped<OrganizationMembershipService>();
+        services.AddScoped<ILedgerRowWriter, AccountLedgerRows>();
+        services.AddScoped<ILedgerRowWriter, VerificationLedgerRows>();
         return services;
     }
 

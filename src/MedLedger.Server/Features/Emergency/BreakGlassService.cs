@@ -20,7 +20,7 @@ namespace MedLedger.Server.Features.Emergency;
 /// </summary>
 public sealed class BreakGlassService(
     MedLedgerDbContext db,
-    LedgerGateway ledger,
+    LedgerRollForward rollForward,
     TimeProvider clock,
     IMessageSender messages,
     SecurityEventLog events,
@@ -63,15 +63,10 @@ public sealed class BreakGlassService(
         {
             throw ProblemException.Conflict("This patient's summary is still wrapped for an earlier emergency key of your hospital; the patient's app re-wraps it at their next sign-in.");
         }
-        // Commit first: the release below happens only for a transaction that is on the ledger.
-        var receipt = await ledger.SubmitAsync(tx, ct);
-        var ev = new BreakGlassEvent
-        {
-            Id = Guid.NewGuid(), DoctorId = doctor.Id, PatientId = patientId, HospitalId = hospitalId,
-            Reason = r.Reason!, ReasonSalt = r.ReasonSalt, At = clock.GetUtcNow(), TransactionId = receipt.TransactionId,
-        };
-        db.Set<BreakGlassEvent>().Add(ev);
-        await db.SaveChangesAsync(ct);
+        // Commit first: the release below happens only for a transaction that is on the ledger. The event row (what the
+        // admin reviews and the patient sees) is written by BreakGlassLedgerRows, rolled forward after a crash.
+        var rows = new BreakGlassRows(Guid.NewGuid(), doctor.Id, patientId, hospitalId, r.Reason!, r.ReasonSalt, clock.GetUtcNow());
+        var receipt = await rollForward.SubmitAsync(tx, rows, ct);
 
         var summary = await sealedVersions.ReadAsync(designation.RecordId, designation.Version,
                 new WrapDto(doctor.Id, designation.ReaderKeyId, designation.Enc, designation.WrappedKey), ct)
@@ -80,8 +75,8 @@ public sealed class BreakGlassService(
         var patientEmail = await accounts.EmailOfAsync(patientId, ct);
         var hospitalName = await organizations.NameOfAsync(hospitalId, ct);
         await messages.SendAsync(new OutgoingMessage(patientEmail, "Emergency access to your summary",
-            $"A doctor at {hospitalName} opened your emergency summary at {ev.At:u} (ledger transaction {receipt.TransactionId}). The platform administrator reviews every emergency access.", ev.At), ct);
-        return new BreakGlassResponse(ev.Id, receipt.TransactionId, summary, hospitalKey.PublicKey, share.Sealed);
+            $"A doctor at {hospitalName} opened your emergency summary at {rows.At:u} (ledger transaction {receipt.TransactionId}). The platform administrator reviews every emergency access.", rows.At), ct);
+        return new BreakGlassResponse(rows.EventId, receipt.TransactionId, summary, hospitalKey.PublicKey, share.Sealed);
     }
 
     public async Task<IReadOnlyList<BreakGlassEventResponse>> EventsAsync(Caller caller, bool onlyUnreviewed, CancellationToken ct)

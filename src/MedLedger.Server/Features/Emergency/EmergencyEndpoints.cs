@@ -12,6 +12,8 @@ public static class EmergencyEndpoints
         services.AddScoped<HospitalEmergencyKeyService>();
         services.AddScoped<DesignationService>();
         services.AddScoped<ILedgerRowWriter, DesignationLedgerRows>();
+        services.AddScoped<ILedgerRowWriter, HospitalKeyLedgerRows>();
+        services.AddScoped<ILedgerRowWriter, BreakGlassLedgerRows>();
         services.AddScoped<BreakGlassService>();
         return services;
     }

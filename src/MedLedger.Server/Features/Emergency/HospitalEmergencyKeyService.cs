@@ -19,17 +19,15 @@ namespace MedLedger.Server.Features.Emergency;
 public sealed class HospitalEmergencyKeyService(
     MedLedgerDbContext db,
     LedgerGateway ledger,
+    LedgerRollForward rollForward,
     TimeProvider clock,
     AccountDirectory accounts,
     OrganizationMembershipService membership,
     OrganizationDirectory organizations,
     IMessageSender messages)
 {
-    public async Task<EmergencyKeyResponse> SetHospitalKeyAsync(Caller staff, Guid hospitalId, EmergencyKeyRequest r, CancellationToken ct)
-    {
-        var receipt = await AnchorAsync(staff, hospitalId, r, removedDoctorId: null, ct);
-        return await StoreAsync(staff, hospitalId, r, receipt, ct);
-    }
+    public Task<EmergencyKeyResponse> SetHospitalKeyAsync(Caller staff, Guid hospitalId, EmergencyKeyRequest r, CancellationToken ct) =>
+        AnchorAsync(staff, hospitalId, r, removedDoctorId: null, ct);
 
     /// <summary>
     /// Removes a doctor from the hospital and rotates the emergency key in one staff-signed hospital.remove-doctor
@@ -42,13 +40,14 @@ public sealed class HospitalEmergencyKeyService(
         {
             throw ProblemException.NotFound($"Doctor {doctorId} of this hospital");
         }
-        var receipt = await AnchorAsync(staff, hospitalId, r, doctorId, ct);
-        await membership.RemoveDoctorAsync(hospitalId, doctorId, ct);
-        return await StoreAsync(staff, hospitalId, r, receipt, ct);
+        return await AnchorAsync(staff, hospitalId, r, doctorId, ct);
     }
 
-    /// <summary>Checks the request and commits its transaction: patients' clients accept only a key whose publication is on the ledger.</summary>
-    private async Task<MedLedger.Ledger.LedgerReceipt> AnchorAsync(Caller staff, Guid hospitalId, EmergencyKeyRequest r, Guid? removedDoctorId, CancellationToken ct)
+    /// <summary>
+    /// Checks the request and commits its transaction (patients' clients accept only a key whose publication is on the
+    /// ledger); the key, its shares and a removal are then stored by <see cref="HospitalKeyLedgerRows"/>, rolled forward after a crash.
+    /// </summary>
+    private async Task<EmergencyKeyResponse> AnchorAsync(Caller staff, Guid hospitalId, EmergencyKeyRequest r, Guid? removedDoctorId, CancellationToken ct)
     {
         if (staff.OrganizationId != hospitalId)
         {
@@ -73,33 +72,40 @@ public sealed class HospitalEmergencyKeyService(
         {
             throw ProblemException.Invalid("transaction", $"The {type} transaction names a different hospital, key or doctor.");
         }
-        return await ledger.SubmitAsync(tx, ct);
+        var previous = await db.Set<HospitalEmergencyKey>().AsNoTracking().Where(k => k.HospitalId == hospitalId).Select(k => k.PublicKey).FirstOrDefaultAsync(ct);
+        var rows = new HospitalKeyRows(hospitalId, r.PublicKey, r.Shares!, staff.Id, clock.GetUtcNow(), removedDoctorId);
+        var receipt = await rollForward.SubmitAsync(tx, rows, ct);
+        var keyId = KeyFingerprints.EncryptionKeyId(r.PublicKey);
+        if (previous is not null && !previous.AsSpan().SequenceEqual(r.PublicKey))
+        {
+            // A rotation keeps the designations; the patients whose wraps are for an earlier key are told. (A rotation
+            // rolled forward after a crash is not mailed: those patients' clients still see the re-wrap flag at sign-in.)
+            await NotifyDesignatingPatientsAsync(hospitalId, keyId, rows.At, ct);
+        }
+        return new EmergencyKeyResponse(hospitalId, r.PublicKey, keyId, receipt);
     }
 
-    private async Task<EmergencyKeyResponse> StoreAsync(Caller staff, Guid hospitalId, EmergencyKeyRequest r, MedLedger.Ledger.LedgerReceipt receipt, CancellationToken ct)
+    /// <summary>Stores a committed key publication or removal (called by <see cref="HospitalKeyLedgerRows"/> inside the roll-forward's transaction).</summary>
+    internal async Task StoreAsync(HospitalKeyRows r, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        var existing = await db.Set<HospitalEmergencyKey>().FirstOrDefaultAsync(k => k.HospitalId == hospitalId, ct);
-        var rotated = existing is not null && !existing.PublicKey.AsSpan().SequenceEqual(r.PublicKey);
+        if (r.RemovedDoctorId is { } removed)
+        {
+            await membership.RemoveDoctorAsync(r.HospitalId, removed, ct);
+        }
+        var existing = await db.Set<HospitalEmergencyKey>().FirstOrDefaultAsync(k => k.HospitalId == r.HospitalId, ct);
         if (existing is null)
         {
-            db.Set<HospitalEmergencyKey>().Add(new HospitalEmergencyKey { HospitalId = hospitalId, PublicKey = r.PublicKey, UpdatedBy = staff.Id, UpdatedAt = now });
+            db.Set<HospitalEmergencyKey>().Add(new HospitalEmergencyKey { HospitalId = r.HospitalId, PublicKey = r.PublicKey, UpdatedBy = r.StaffId, UpdatedAt = r.At });
         }
         else
         {
             existing.PublicKey = r.PublicKey;
-            existing.UpdatedBy = staff.Id;
-            existing.UpdatedAt = now;
+            existing.UpdatedBy = r.StaffId;
+            existing.UpdatedAt = r.At;
         }
-        await db.Set<EmergencyKeyShare>().Where(s => s.HospitalId == hospitalId).ExecuteDeleteAsync(ct);
-        db.Set<EmergencyKeyShare>().AddRange(r.Shares!.Select(s => new EmergencyKeyShare { HospitalId = hospitalId, DoctorId = s.DoctorId, Sealed = s.Sealed }));
+        await db.Set<EmergencyKeyShare>().Where(s => s.HospitalId == r.HospitalId).ExecuteDeleteAsync(ct);
+        db.Set<EmergencyKeyShare>().AddRange(r.Shares.Select(s => new EmergencyKeyShare { HospitalId = r.HospitalId, DoctorId = s.DoctorId, Sealed = s.Sealed }));
         await db.SaveChangesAsync(ct);
-        var keyId = KeyFingerprints.EncryptionKeyId(r.PublicKey);
-        if (rotated)
-        {
-            await NotifyDesignatingPatientsAsync(hospitalId, keyId, now, ct);
-        }
-        return new EmergencyKeyResponse(hospitalId, r.PublicKey, keyId, receipt);
     }
 
     /// <summary>

@@ -9,10 +9,11 @@ namespace MedLedger.Server.Features.Ledger;
 /// Identity events on the ledger: a user's own signed key registration (key transparency:
 /// the keys the server hands out must be the ones on the ledger) and admin verification decisions.
 /// </summary>
-public sealed class IdentityLedger(LedgerGateway gateway)
+public sealed class IdentityLedger(LedgerGateway gateway, LedgerRollForward rollForward)
 {
-    public async Task<LedgerReceipt> RegisterKeysAsync(Guid userId, Role role, KeyBundleUpload keys, SignedTransactionDto? signed, CancellationToken ct) =>
-        await gateway.SubmitAsync(CheckKeyRegistration(userId, role, keys, signed), ct);
+    /// <summary>Commits the key registration and then writes <paramref name="rows"/> (the account), rolled forward after a crash.</summary>
+    public async Task<LedgerReceipt> RegisterKeysAsync(Guid userId, Role role, KeyBundleUpload keys, SignedTransactionDto? signed, AccountRows rows, CancellationToken ct) =>
+        await rollForward.SubmitAsync(CheckKeyRegistration(userId, role, keys, signed), rows, ct);
 
     /// <summary>
     /// The checks of <see cref="RegisterKeysAsync"/> without committing: registration start refuses a key registration
@@ -30,20 +31,25 @@ public sealed class IdentityLedger(LedgerGateway gateway)
         return tx;
     }
 
-    public Task<LedgerReceipt> RecordVerificationAsync(Guid adminId, Guid subjectId, string subjectKind, bool approved, CancellationToken ct) =>
-        gateway.SubmitSystemEventAsync(VerifyContract.TypeName, new Dictionary<string, string>
+    /// <summary>A peer-signed decision; <paramref name="rows"/> is the subject's row state it leads to (rolled forward after a crash).</summary>
+    public Task<LedgerReceipt> RecordVerificationAsync(Guid adminId, VerificationRows rows, bool approved, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var tx = gateway.Peer.CreateSystemTransaction(VerifyContract.TypeName, new Dictionary<string, string>
         {
-            ["subjectId"] = subjectId.ToString(),
-            ["subjectKind"] = subjectKind,
+            ["subjectId"] = rows.SubjectId.ToString(),
+            ["subjectKind"] = rows.SubjectKind,
             ["decision"] = approved ? "approved" : "rejected",
             ["adminId"] = adminId.ToString(),
-        }, ct);
+        });
+        return rollForward.SubmitAsync(tx, rows, ct);
+    }
 
     /// <summary>
     /// An admin's own signed decision about a professional. The server checks it names this subject, this decision and
     /// the card it stores (so the admin decided on what the directory shows); the contract checks the admin and the key fingerprint.
     /// </summary>
-    public async Task<LedgerReceipt> RecordProfessionalVerificationAsync(Guid adminId, Guid subjectId, bool approved, string cardHash, SignedTransactionDto? signed, CancellationToken ct)
+    public async Task<LedgerReceipt> RecordProfessionalVerificationAsync(Guid adminId, Guid subjectId, bool approved, string cardHash, SignedTransactionDto? signed, VerificationRows rows, CancellationToken ct)
     {
         var tx = LedgerGateway.Expect(signed, VerifyContract.TypeName, adminId);
         var v = new Validator();
@@ -51,7 +57,7 @@ public sealed class IdentityLedger(LedgerGateway gateway)
         v.Require(tx.Get("decision") == (approved ? "approved" : "rejected"), "transaction", "The verification's decision differs from the request.");
         v.Require(tx.Get("cardHash") == cardHash, "transaction", "The verification signs a different identity card than the directory holds.");
         v.ThrowIfInvalid();
-        return await gateway.SubmitAsync(tx, ct);
+        return await rollForward.SubmitAsync(tx, rows, ct);
     }
 
     /// <summary>Receipt of the newest identity.verify about a user, or null when none was committed.</summary>

@@ -37,11 +37,11 @@ public sealed class OrganizationService(MedLedgerDbContext db, OrganizationDirec
     public Task<OrganizationKind?> KindOfAsync(Guid id, CancellationToken ct) => directory.KindOfAsync(id, ct);
 
     /// <summary>Stages a pending organization in the current unit of work (registration saves it with the founder's account).</summary>
-    public Guid AddPending(NewOrganizationDto n, DateTimeOffset now)
+    public Guid AddPending(NewOrganizationDto n, DateTimeOffset now, Guid id)
     {
         var org = new Organization
         {
-            Id = Guid.NewGuid(),
+            Id = id,
             Kind = n.Kind,
             Name = n.Name.Trim(),
             Address = n.Address.Trim(),
@@ -94,14 +94,19 @@ public sealed class OrganizationService(MedLedgerDbContext db, OrganizationDirec
     /// <summary>An admin's verification decision, anchored on the ledger before it is stored.</summary>
     public async Task DecideVerificationAsync(Guid adminId, Guid orgId, bool approve, string? reason, CancellationToken ct)
     {
-        var org = await db.Organizations.FirstOrDefaultAsync(o => o.Id == orgId, ct) ?? throw ProblemException.NotFound($"Organization {orgId}");
-        org.Verification = approve ? VerificationStatus.Approved : VerificationStatus.Rejected;
-        org.VerificationReason = reason;
-        org.ConcurrencyStamp = Guid.NewGuid();
-        await identityLedger.RecordVerificationAsync(adminId, orgId, "organization", approve, ct);
-        await db.SaveChangesAsync(ct);
+        if (!await db.Organizations.AnyAsync(o => o.Id == orgId, ct))
+        {
+            throw ProblemException.NotFound($"Organization {orgId}");
+        }
+        // The row follows the committed decision (VerificationLedgerRows), rolled forward after a crash.
+        await identityLedger.RecordVerificationAsync(adminId, new VerificationRows(orgId, "organization", approve ? VerificationStatus.Approved : VerificationStatus.Rejected, reason), approve, ct);
         await events.RecordAsync(approve ? SecurityEventKind.VerificationApproved : SecurityEventKind.VerificationRejected, adminId, orgId, "organization", ct);
     }
+
+    /// <summary>Stores a committed identity.verify about an organization (called by the identity.verify row writer, inside its transaction).</summary>
+    public Task ApplyVerificationAsync(Guid orgId, VerificationStatus status, string? reason, CancellationToken ct) =>
+        db.Organizations.Where(o => o.Id == orgId).ExecuteUpdateAsync(s => s
+            .SetProperty(o => o.Verification, status).SetProperty(o => o.VerificationReason, reason).SetProperty(o => o.ConcurrencyStamp, Guid.NewGuid()), ct);
 
     internal static OrganizationResponse ToResponse(Organization o) =>
         new(o.Id, o.Kind, o.Name, o.Address, o.Latitude, o.Longitude, o.ContactPhone, o.ContactEmail, o.Verification, o.VerificationReason);

@@ -17,112 +17,14 @@ namespace MedLedger.Server.Tests.Features.Ledger;
 /// <summary>
 /// A process killed between a ledger commit and the rows that serve it, for each transaction type that has rows:
 /// the ledger is ahead, `ledger verify`'s row audit names the gap, the next start rolls the rows forward from what
-/// the request recorded before submitting, and the thing is usable (writable) again. The crash is the row writer
-/// failing after the ledger commit (the decorated writer below, the same DI seam the server uses); the restart is
-/// a second host on the same data folder. The real-process SIGKILL run is Cli/CrashRecoveryCliTests.
+/// the request recorded before submitting, and the thing is usable (writable) again (crash hook: RollForwardHarness).
 /// </summary>
-public sealed class RollForwardTests : IAsyncLifetime
+public sealed class RollForwardTests : RollForwardHarness
 {
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "medledger-rollforward-" + Guid.NewGuid().ToString("N")[..10]);
-    private TestHost _host = null!;
-    private SdkWorld _world = null!;
-    private SdkUser _admin = null!;
-    private readonly Lock _armLock = new();
-    private string? _dieBeforeRowsOf;
-
-    public async Task InitializeAsync()
-    {
-        _host = await StartAsync();
-        _world = new SdkWorld(_host);
-        _admin = await _world.AdminAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        try { Directory.Delete(_data, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
-
-    private Task<TestHost> StartAsync() => TestHost.StartAsync(c => c["Storage:DataDirectory"] = _data, services: s =>
-    {
-        foreach (var d in s.Where(d => d.ServiceType == typeof(ILedgerRowWriter)).ToList())
-        {
-            s.Remove(d);
-            s.AddScoped<ILedgerRowWriter>(sp => new DyingRowWriter((ILedgerRowWriter)ActivatorUtilities.CreateInstance(sp, d.ImplementationType!), this));
-        }
-    });
-
-    /// <summary>Stands for the process dying after the ledger committed and before the rows did (once, for the armed type).</summary>
-    private sealed class DyingRowWriter(ILedgerRowWriter inner, RollForwardTests test) : ILedgerRowWriter
-    {
-        public IReadOnlyCollection<string> TransactionTypes => inner.TransactionTypes;
-
-        public Task WriteRowsAsync(LedgerTransaction tx, string rows, CancellationToken ct)
-        {
-            lock (test._armLock)
-            {
-                if (test._dieBeforeRowsOf == tx.Type)
-                {
-                    test._dieBeforeRowsOf = null;
-                    throw new IOException("killed between the ledger commit and the rows");
-                }
-            }
-            return inner.WriteRowsAsync(tx, rows, ct);
-        }
-    }
-
-    /// <summary>Stops the host (its rows stay as the crash left them) and starts a new one on the same folder.</summary>
-    private async Task RestartAsync()
-    {
-        await _host.DisposeAsync();
-        _host = await StartAsync();
-        _world = new SdkWorld(_host);
-    }
-
-    private Task<SdkUser> Again(SdkUser u) => _world.LoginAsync(u.Email, u.Password, u.Role, null);
-
-    private async Task<IReadOnlyList<string>> AuditAsync()
-    {
-        await using var scope = _host.App.Services.CreateAsyncScope();
-        return await LedgerRowAudit.RunAsync(scope.ServiceProvider.GetRequiredService<MedLedgerDbContext>(), _host.Service<LedgerGateway>().Peer.Store, CancellationToken.None);
-    }
-
-    private async Task<T> Db<T>(Func<MedLedgerDbContext, Task<T>> f)
-    {
-        await using var scope = _host.App.Services.CreateAsyncScope();
-        return await f(scope.ServiceProvider.GetRequiredService<MedLedgerDbContext>());
-    }
-
-    private async Task<IReadOnlyList<LedgerTransaction>> CommittedAbout(Guid subject, string type) =>
-        (await _host.Service<LedgerGateway>().Peer.Queries.GetTransactionsAboutAsync(subject.ToString(), null, 1000))
-        .Where(t => t.Valid && t.Transaction.Type == type).Select(t => t.Transaction).ToList();
-
-    private async Task CrashDuring(string type, Func<Task> write)
-    {
-        _dieBeforeRowsOf = type;
-        var e = await Assert.ThrowsAsync<MedLedgerApiException>(write);
-        Assert.Equal(HttpStatusCode.InternalServerError, e.Status);
-        Assert.Null(_dieBeforeRowsOf);
-    }
-
-    private static string Fhir(string file) => File.ReadAllText(Repo.TestData("fhir-r4", file));
-
-    /// <summary>A hospital with one doctor and a patient, registered with it (a doctor is assigned only to a patient who has a care relationship there).</summary>
-    private async Task<(SdkUser Staff, SdkUser Doctor, SdkUser Patient)> CareWorldAsync(bool registered = true)
-    {
-        var (staff, doctors) = await _world.HospitalAsync(_admin, "Roll-forward General", 1);
-        var patient = await _world.RegisterAsync(Role.Patient);
-        if (registered)
-        {
-            await patient.Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
-        }
-        return (staff, doctors[0], patient);
-    }
-
     [Fact]
     public async Task A_record_version_committed_before_a_crash_is_rolled_forward_at_start_and_the_record_is_writable_again()
     {
-        var patient = await _world.RegisterAsync(Role.Patient);
+        var patient = await World.RegisterAsync(Role.Patient);
         var v1 = await patient.Client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json"));
         var v2Content = Encoding.UTF8.GetBytes(Fhir("Condition-For-Patient-f001.json") + "\n");
 
@@ -150,7 +52,7 @@ public sealed class RollForwardTests : IAsyncLifetime
     [Fact]
     public async Task Without_a_restart_the_ledgers_conflict_rolls_the_rows_forward_so_the_next_attempt_succeeds()
     {
-        var patient = await _world.RegisterAsync(Role.Patient);
+        var patient = await World.RegisterAsync(Role.Patient);
         var v1 = await patient.Client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json"));
         await CrashDuring("records.write", () => patient.Client.AddVersionAsync(v1.RecordId, Encoding.UTF8.GetBytes(Fhir("Condition-For-Patient-f001.json") + "\n")));
 
@@ -291,8 +193,8 @@ public sealed class RollForwardTests : IAsyncLifetime
     public async Task Bookings_are_relinked_returned_or_recorded_at_start_depending_on_what_the_ledger_holds()
     {
         var (staff, _, patient) = await CareWorldAsync();
-        var other = await _world.RegisterAsync(Role.Patient);
-        var third = await _world.RegisterAsync(Role.Patient);
+        var other = await World.RegisterAsync(Role.Patient);
+        var third = await World.RegisterAsync(Role.Patient);
         var hospital = staff.OrganizationId!.Value;
         await staff.Client.SetWardAsync(hospital, "North", "general", 10, 0);
 
@@ -336,7 +238,7 @@ public sealed class RollForwardTests : IAsyncLifetime
     [Fact]
     public async Task The_row_audit_reports_rows_ahead_of_the_ledger_and_rows_with_a_different_hash()
     {
-        var patient = await _world.RegisterAsync(Role.Patient);
+        var patient = await World.RegisterAsync(Role.Patient);
         var rec = await patient.Client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json"));
         Assert.Empty(await AuditAsync());
         await Db(async db =>

@@ -161,17 +161,13 @@ public sealed class RegistrationService(
         user.DisplayName = r.DisplayName?.Trim();
         user.Specialty = r.Specialty?.Trim();
         user.EncryptedProfile = r.EncryptedProfile;
-        // A new organization is staged in the same unit of work: both rows commit together or not at all.
-        user.OrganizationId = r.NewOrganization is { } no ? organizations.AddPending(no, now) : r.OrganizationId;
-        db.Users.Add(user);
-        db.KeyBundles.Add(NewKeyBundle(user.Id, r.Keys, now));
-        // Key transparency: the client-signed key registration must commit on the ledger first.
-        var receipt = await identityLedger.RegisterKeysAsync(user.Id, user.Role, r.Keys, r.KeyRegistration, ct);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException)
+        var newOrganizationId = r.NewOrganization is null ? (Guid?)null : Guid.NewGuid();
+        user.OrganizationId = newOrganizationId ?? r.OrganizationId;
+        // Key transparency: the client-signed key registration commits on the ledger first; the account, its keys and a
+        // founder's organization are then written together (AccountLedgerRows), rolled forward after a crash.
+        var receipt = await identityLedger.RegisterKeysAsync(user.Id, user.Role, r.Keys, r.KeyRegistration,
+            new AccountRows(user, NewKeyBundle(user.Id, r.Keys, now), r.NewOrganization, newOrganizationId), ct);
+        if (!await db.Users.AnyAsync(u => u.Id == user.Id && u.Email == r.Email, ct))
         {
             throw ProblemException.Unauthorized(CodeRefused);
         }
@@ -206,12 +202,13 @@ public sealed class RegistrationService(
         var now = clock.GetUtcNow();
         var user = NewAccount(r.UserId, normalized, Role.PlatformAdmin, r.AuthKey, r.Kdf, now);
         user.Verification = VerificationStatus.NotRequired;
-        db.Users.Add(user);
-        db.KeyBundles.Add(NewKeyBundle(user.Id, r.Keys, now));
-        await identityLedger.RegisterKeysAsync(user.Id, user.Role, r.Keys, r.KeyRegistration, ct);
-        // The operator who runs `admin create` on the server is the root of trust for admins.
-        await identityLedger.RecordVerificationAsync(user.Id, user.Id, "user", approved: true, ct);
-        await db.SaveChangesAsync(ct);
+        await identityLedger.RegisterKeysAsync(user.Id, user.Role, r.Keys, r.KeyRegistration, new AccountRows(user, NewKeyBundle(user.Id, r.Keys, now)), ct);
+        if (!await db.Users.AnyAsync(u => u.Id == user.Id && u.Email == normalized, ct))
+        {
+            throw ProblemException.Conflict("An account with this email already exists.");
+        }
+        // The operator who runs `admin create` on the server is the root of trust for admins (the row stays NotRequired).
+        await identityLedger.RecordVerificationAsync(user.Id, new VerificationRows(user.Id, "user", VerificationStatus.NotRequired, null), approved: true, ct);
         await events.RecordAsync(SecurityEventKind.AdminCreated, user.Id, user.Id, null, ct);
         return user.Id;
     }

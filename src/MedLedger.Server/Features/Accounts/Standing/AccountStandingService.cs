@@ -19,16 +19,14 @@ public sealed class AccountStandingService(MedLedgerDbContext db, TimeProvider c
     /// <summary>Carries out an admin's decision; <paramref name="signed"/> is the admin's own identity.verify over the card and key fingerprint.</summary>
     public async Task DecideVerificationAsync(Guid adminId, Guid userId, bool approve, string? reason, SignedTransactionDto? signed, CancellationToken ct)
     {
-        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == userId, ct) ?? throw ProblemException.NotFound($"User {userId}");
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, ct) ?? throw ProblemException.NotFound($"User {userId}");
         if (user.Verification == VerificationStatus.NotRequired)
         {
             throw ProblemException.Conflict("This account does not need verification.");
         }
-        user.Verification = approve ? VerificationStatus.Approved : VerificationStatus.Rejected;
-        user.VerificationReason = reason;
-        user.ConcurrencyStamp = Guid.NewGuid();
-        await identityLedger.RecordProfessionalVerificationAsync(adminId, userId, approve, await cards.CardHashAsync(userId, ct), signed, ct);
-        await db.SaveChangesAsync(ct);
+        // The row follows the committed decision (VerificationLedgerRows), rolled forward after a crash.
+        var rows = new VerificationRows(userId, "user", approve ? VerificationStatus.Approved : VerificationStatus.Rejected, reason);
+        await identityLedger.RecordProfessionalVerificationAsync(adminId, userId, approve, await cards.CardHashAsync(userId, ct), signed, rows, ct);
         await events.RecordAsync(approve ? SecurityEventKind.VerificationApproved : SecurityEventKind.VerificationRejected, adminId, userId, "user", ct);
     }
 

@@ -171,18 +171,17 @@ public sealed class RecordFlowTests : RecordTestBase
         Assert.Equal((HttpStatusCode)422, res.StatusCode);
         Assert.Contains("signature", (await res.Problem()).GetProperty("detail").GetString());
 
-        // Header v2 binds the category: a label that disagrees with the signed one is a 400 naming both.
+        // Header v2 binds the category: a label that disagrees with the signed one is a validation problem on "category" naming both.
         res = await raw.PostJson($"/api/records/{recordId}/versions", Upload("MedicationRequest", env.Ciphertext, env));
-        Assert.Equal(HttpStatusCode.BadRequest, res.StatusCode);
-        var problem = (await res.Problem()).GetRawText();
-        Assert.Contains("MedicationRequest", problem, StringComparison.Ordinal);
-        Assert.Contains("Observation", problem, StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode)422, res.StatusCode);
+        var category = (await res.Problem()).GetProperty("errors").GetProperty("category")[0].GetString()!;
+        Assert.Contains("'MedicationRequest' disagrees with the category the author signed in the header ('Observation')", category, StringComparison.Ordinal);
 
         // New versions must use header v2: a v1 (category-less) upload is refused, even when correctly signed.
         var v1 = MedLedger.Crypto.RecordCrypto.Seal(header with { Category = null }, Encoding.UTF8.GetBytes("{}"), keys.Signing, [keys.Encryption.PublicKey]);
         res = await raw.PostJson($"/api/records/{recordId}/versions", Upload("Observation", v1.Ciphertext, v1, headerVersion: 1));
-        Assert.Equal(HttpStatusCode.BadRequest, res.StatusCode);
-        Assert.Contains("headerVersion", (await res.Problem()).GetRawText(), StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode)422, res.StatusCode);
+        Assert.True((await res.Problem()).GetProperty("errors").TryGetProperty("headerVersion", out _));
         Assert.Equal(0, await Db(db => db.Set<MedicalRecord>().CountAsync()));
     }
 

@@ -66,8 +66,26 @@ public sealed partial class MedLedgerClient
             {
                 throw new ConsentScopeException($"The server sent a different record than plan item {item.RecordId} v{item.Version}; nothing was shared.");
             }
+            // Scope rests on the category the author signed (header v2), not on the server's label: a relabelled version
+            // fails its signature, and a legacy v1 version cannot prove its category where the scope depends on it.
+            var categoryMatters = scope == ConsentScope.Categories || grantee.Role == Role.Pharmacist;
+            if (categoryMatters && sealedRecord.HeaderVersion != 2)
+            {
+                throw new ConsentScopeException($"Record {item.RecordId} v{item.Version} predates signed categories (header v1), so its category '{item.Category}' cannot be proven "
+                    + "for this grant; have its author write a new version. Nothing was shared.");
+            }
+            var authorKey = await AuthorKeyAsync(sealedRecord, ct);
+            if (sealedRecord.SignedCategoryIfRelabelled(authorKey) is { } signed)
+            {
+                throw new ConsentScopeException($"The server labels record {item.RecordId} as '{item.Category}', but its signed header says '{signed}'; nothing was shared.");
+            }
             var envelope = sealedRecord.ToEnvelope();
-            var dataKey = RecordCrypto.UnwrapDataKey(envelope, keys.Encryption, await AuthorKeyAsync(sealedRecord, ct));
+            if (!RecordCrypto.VerifySignature(envelope, authorKey))
+            {
+                // The signed header names another record, version, patient or author than the server claims.
+                throw new ConsentScopeException($"The server sent a version its author did not sign as plan item {item.RecordId} v{item.Version}; nothing was shared.");
+            }
+            var dataKey = RecordCrypto.UnwrapDataKey(envelope, keys.Encryption, authorKey);
             var wrap = RecordCrypto.AddReader(envelope, dataKey, grantee.EncryptionPublicKey);
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(dataKey);
             wraps.Add(new GrantWrap(item.RecordId, item.Version, wrap.ReaderKeyId, wrap.Enc, wrap.WrappedKey));

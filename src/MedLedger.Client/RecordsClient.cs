@@ -9,7 +9,7 @@ namespace MedLedger.Client;
 public sealed record Wrap(Guid ReaderId, string ReaderKeyId, byte[] Enc, byte[] WrappedKey);
 
 public sealed record RecordUpload(int Version, Guid PatientId, string Category, string ContentType, long CreatedAtMs, byte[] Nonce, byte[] KeyCommitment,
-    byte[] Signature, byte[] Ciphertext, IReadOnlyList<Wrap> Wraps, SignedTransaction Transaction);
+    byte[] Signature, byte[] Ciphertext, IReadOnlyList<Wrap> Wraps, SignedTransaction Transaction, int HeaderVersion);
 
 public sealed record RecordVersionInfo(Guid RecordId, int Version, Guid PatientId, Guid AuthorId, string Category, string ContentType, long CreatedAtMs,
     string CiphertextHash, long CiphertextLength, string LedgerTransactionId, MedLedger.Ledger.LedgerReceipt? Receipt);
@@ -18,11 +18,35 @@ public sealed record RecordSummary(Guid RecordId, Guid PatientId, string Categor
 
 public sealed record SealedRecord(Guid RecordId, int Version, Guid PatientId, Guid AuthorId, string Category, string ContentType, long CreatedAtMs,
     byte[] Nonce, byte[] KeyCommitment, byte[] Signature, byte[] Ciphertext, Wrap Wrap, string LedgerTransactionId, byte[] AuthorSigningPublicKey,
-    MedLedger.Ledger.LedgerReceipt? Anchor = null, MedLedger.Ledger.LedgerReceipt? Latest = null)
+    MedLedger.Ledger.LedgerReceipt? Anchor = null, MedLedger.Ledger.LedgerReceipt? Latest = null, int HeaderVersion = 1)
 {
-    public RecordEnvelope ToEnvelope() => new(
-        new RecordHeader(RecordId.ToString(), Version, PatientId.ToString(), AuthorId.ToString(), ContentType, CreatedAtMs),
-        Nonce, KeyCommitment, Ciphertext, Signature, [new KeyWrap(Wrap.ReaderKeyId, Wrap.Enc, Wrap.WrappedKey)]);
+    /// <summary>
+    /// The header as the author must have signed it: v2 binds <see cref="Category"/>, so a relabelled version fails the
+    /// signature and anchor checks; v1 (legacy versions) leaves the category to the server's label.
+    /// </summary>
+    public RecordHeader Header() => HeaderVersion switch
+    {
+        1 => new RecordHeader(RecordId.ToString(), Version, PatientId.ToString(), AuthorId.ToString(), ContentType, CreatedAtMs),
+        2 => new RecordHeader(RecordId.ToString(), Version, PatientId.ToString(), AuthorId.ToString(), ContentType, CreatedAtMs, Category),
+        _ => throw new CryptoFormatException($"Record header version {HeaderVersion} is not one this client knows."),
+    };
+
+    public RecordEnvelope ToEnvelope() => new(Header(), Nonce, KeyCommitment, Ciphertext, Signature, [new KeyWrap(Wrap.ReaderKeyId, Wrap.Enc, Wrap.WrappedKey)]);
+
+    /// <summary>
+    /// When the signature does not verify as served, the other known category under which it does (the server relabelled
+    /// a v2 version), or null.
+    /// </summary>
+    public string? SignedCategoryIfRelabelled(byte[] authorSigningPublicKey)
+    {
+        var envelope = ToEnvelope();
+        if (HeaderVersion != 2 || RecordCrypto.VerifySignature(envelope, authorSigningPublicKey))
+        {
+            return null;
+        }
+        return RecordCategories.All.Where(c => c != Category).FirstOrDefault(c => RecordCrypto.VerifySignature(
+            new RecordEnvelope(envelope.Header with { Category = c }, Nonce, KeyCommitment, Ciphertext, Signature, envelope.Wraps), authorSigningPublicKey));
+    }
 }
 
 /// <summary>
@@ -132,7 +156,8 @@ public sealed partial class MedLedgerClient
             }
             await EnsureKeysOnLedgerAsync(r.UserId, r.SigningPublicKey, r.EncryptionPublicKey, ct);
         }
-        var header = new RecordHeader(recordId.ToString(), version, patientId.ToString(), UserId.ToString(), contentType, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        // Header v2: the category is signed, so no one downstream has to trust the server's label for it.
+        var header = new RecordHeader(recordId.ToString(), version, patientId.ToString(), UserId.ToString(), contentType, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), category);
         var envelope = RecordCrypto.Seal(header, content, keys.Signing, readers.Select(r => r.EncryptionPublicKey));
         var byKeyId = readers.ToDictionary(r => KeyFingerprints.EncryptionKeyId(r.EncryptionPublicKey), r => r.UserId);
         var tx = NewTransaction(RecordWriteContract.TypeName, new Dictionary<string, string>
@@ -145,7 +170,7 @@ public sealed partial class MedLedgerClient
             ["authorId"] = UserId.ToString(),
         });
         var upload = new RecordUpload(version, patientId, category, contentType, header.CreatedAtUnixMs, envelope.Nonce, envelope.KeyCommitment, envelope.Signature,
-            envelope.Ciphertext, envelope.Wraps.Select(w => new Wrap(byKeyId[w.ReaderKeyId], w.ReaderKeyId, w.Enc, w.WrappedKey)).ToList(), Sign(tx));
+            envelope.Ciphertext, envelope.Wraps.Select(w => new Wrap(byKeyId[w.ReaderKeyId], w.ReaderKeyId, w.Enc, w.WrappedKey)).ToList(), Sign(tx), header.HeaderVersion);
         var info = await SendAsync<RecordVersionInfo>(HttpMethod.Post, $"/api/records/{recordId}/versions", upload, authorize: true, ct);
         if (info.Receipt is null || info.Receipt.TransactionId != tx.Id)
         {
@@ -193,6 +218,8 @@ public sealed partial class MedLedgerClient
         }
     }
 
+    private static string HeaderHash(RecordHeader header) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(header.ToCanonicalBytes()));
+
     private int RememberVersion(Guid recordId, int version) => _newestSeenVersion.AddOrUpdate(recordId, version, (_, v) => Math.Max(v, version));
 
     /// <summary>
@@ -205,14 +232,23 @@ public sealed partial class MedLedgerClient
         var anchor = r.Anchor ?? throw new MedLedgerVerificationException($"The server sent {what} without its records.write anchor.");
         await VerifyReceiptAsync(anchor, ct);
         var tx = anchor.Transaction();
-        var header = r.ToEnvelope().Header;
+        var header = r.Header();
         if (tx.Type != RecordWriteContract.TypeName || tx.Id != r.LedgerTransactionId || tx.ActorId != r.AuthorId.ToString()
             || tx.Get("recordId") != r.RecordId.ToString() || tx.Get("patientId") != r.PatientId.ToString()
             || tx.Get("version") != r.Version.ToString(CultureInfo.InvariantCulture)
-            || tx.Get("ciphertextHash") != Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(r.Ciphertext))
-            || tx.Get("headerHash") != Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(header.ToCanonicalBytes())))
+            || tx.Get("ciphertextHash") != Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(r.Ciphertext)))
         {
             throw new MedLedgerVerificationException($"The server sent {what}, which does not match its records.write anchor on the ledger.");
+        }
+        if (tx.Get("headerHash") != HeaderHash(header))
+        {
+            // Everything else matches the anchor: name the lie when it is the category label or the header layout.
+            var signed = RecordCategories.All.FirstOrDefault(c => tx.Get("headerHash") == HeaderHash(header with { Category = c }));
+            throw new MedLedgerVerificationException(signed is null
+                ? $"The server sent {what}, whose header does not match its records.write anchor on the ledger."
+                : r.HeaderVersion == 2
+                    ? $"The server labels {what} as '{r.Category}', but its signed header says '{signed}'."
+                    : $"The server presents {what} as a legacy v1 header, but its author signed header v2 (category '{signed}').");
         }
         var newest = r.Version;
         if (r.Latest is { } latest)

@@ -6,25 +6,44 @@ namespace MedLedger.Crypto;
 /// <summary>
 /// The cleartext header of one record version. Its canonical bytes are the AES-GCM associated data
 /// and part of the author's signature, so none of these fields can be changed or swapped between records.
+/// Header v2 (<see cref="Category"/> set) also binds the record category, so a consent scope never rests on the
+/// server's label; v1 (no category) is still opened, never written by the clients.
 /// </summary>
-public sealed record RecordHeader(string RecordId, long Version, string PatientId, string AuthorId, string ContentType, long CreatedAtUnixMs)
+public sealed record RecordHeader(string RecordId, long Version, string PatientId, string AuthorId, string ContentType, long CreatedAtUnixMs, string? Category = null)
 {
     public const string Tag = "medledger/v1/record-header";
+    public const string TagV2 = "medledger/v2/record-header";
 
-    /// <summary>canonical("medledger/v1/record-header", recordId, version, patientId, authorId, contentType, createdAt).</summary>
+    /// <summary>2 when the header binds the category, 1 for the original layout.</summary>
+    public int HeaderVersion => Category is null ? 1 : 2;
+
+    /// <summary>
+    /// v1: canonical("medledger/v1/record-header", recordId, version, patientId, authorId, contentType, createdAt);
+    /// v2: canonical("medledger/v2/record-header", recordId, version, patientId, authorId, category, contentType, createdAt).
+    /// </summary>
     public byte[] ToCanonicalBytes()
     {
         Validate();
-        return new CanonicalWriter(Tag)
-            .String(RecordId).Int64(Version).String(PatientId).String(AuthorId).String(ContentType).Int64(CreatedAtUnixMs)
+        if (Category is null)
+        {
+            return new CanonicalWriter(Tag)
+                .String(RecordId).Int64(Version).String(PatientId).String(AuthorId).String(ContentType).Int64(CreatedAtUnixMs)
+                .ToArray();
+        }
+        return new CanonicalWriter(TagV2)
+            .String(RecordId).Int64(Version).String(PatientId).String(AuthorId).String(Category).String(ContentType).Int64(CreatedAtUnixMs)
             .ToArray();
     }
 
+    /// <summary>The same header in layout v2 with <paramref name="category"/> (what the clients write).</summary>
+    public RecordHeader WithCategory(string category) => this with { Category = category };
+
     public void Validate()
     {
-        if (string.IsNullOrEmpty(RecordId) || string.IsNullOrEmpty(PatientId) || string.IsNullOrEmpty(AuthorId) || string.IsNullOrEmpty(ContentType))
+        if (string.IsNullOrEmpty(RecordId) || string.IsNullOrEmpty(PatientId) || string.IsNullOrEmpty(AuthorId) || string.IsNullOrEmpty(ContentType)
+            || Category is { Length: 0 })
         {
-            throw new CryptoFormatException("Record header ids and content type must be non-empty.");
+            throw new CryptoFormatException("Record header ids, content type and category must be non-empty.");
         }
         if (Version < 0)
         {
@@ -45,7 +64,9 @@ public sealed record KeyWrap(string ReaderKeyId, byte[] Enc, byte[] WrappedKey)
 /// </summary>
 public sealed class RecordEnvelope
 {
-    public const string Format = "medledger/v1/record";
+    public const string FormatV1 = "medledger/v1/record";
+    /// <summary>The envelope format names the header layout: a v2 header carries "category".</summary>
+    public const string FormatV2 = "medledger/v2/record";
 
     public RecordEnvelope(RecordHeader header, byte[] nonce, byte[] keyCommitment, byte[] ciphertext, byte[] signature, IReadOnlyList<KeyWrap> wraps)
     {
@@ -88,6 +109,7 @@ public sealed class RecordEnvelope
     }
 
     public RecordHeader Header { get; }
+    public string Format => Header.HeaderVersion == 2 ? FormatV2 : FormatV1;
     public byte[] Nonce { get; }
     /// <summary>HMAC-SHA256(dataKey, "medledger/v1/key-commitment"): signed, so every reader provably gets the same key.</summary>
     public byte[] KeyCommitment { get; }
@@ -123,6 +145,10 @@ public sealed class RecordEnvelope
         w.WriteString("patientId", Header.PatientId);
         w.WriteString("authorId", Header.AuthorId);
         w.WriteString("contentType", Header.ContentType);
+        if (Header.Category is not null)
+        {
+            w.WriteString("category", Header.Category);
+        }
         w.WriteNumber("createdAt", Header.CreatedAtUnixMs);
         w.WriteEndObject();
         w.WriteBase64String("nonce", Nonce);
@@ -156,15 +182,24 @@ public sealed class RecordEnvelope
         using var doc = StrictJson.Parse(utf8);
         var root = doc.RootElement;
         StrictJson.RequireMembers(root, "record envelope", "format", "header", "nonce", "keyCommitment", "ciphertext", "signature", "wraps");
-        if (StrictJson.String(root, "format") != Format)
+        var format = StrictJson.String(root, "format");
+        if (format is not (FormatV1 or FormatV2))
         {
-            throw new CryptoFormatException("Not a medledger/v1/record envelope.");
+            throw new CryptoFormatException("Not a medledger/v1/record or medledger/v2/record envelope.");
         }
         var h = root.GetProperty("header");
-        StrictJson.RequireMembers(h, "record header", "recordId", "version", "patientId", "authorId", "contentType", "createdAt");
+        if (format == FormatV2)
+        {
+            StrictJson.RequireMembers(h, "record header", "recordId", "version", "patientId", "authorId", "contentType", "category", "createdAt");
+        }
+        else
+        {
+            StrictJson.RequireMembers(h, "record header", "recordId", "version", "patientId", "authorId", "contentType", "createdAt");
+        }
         var header = new RecordHeader(
             StrictJson.String(h, "recordId"), StrictJson.Int64(h, "version"), StrictJson.String(h, "patientId"),
-            StrictJson.String(h, "authorId"), StrictJson.String(h, "contentType"), StrictJson.Int64(h, "createdAt"));
+            StrictJson.String(h, "authorId"), StrictJson.String(h, "contentType"), StrictJson.Int64(h, "createdAt"),
+            format == FormatV2 ? StrictJson.String(h, "category") : null);
         var wrapsElement = root.GetProperty("wraps");
         if (wrapsElement.ValueKind != JsonValueKind.Array)
         {

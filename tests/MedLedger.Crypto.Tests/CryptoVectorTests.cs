@@ -107,10 +107,12 @@ public class CryptoVectorTests
         Assert.Equal(1, signature.Zip(tampered, (a, b) => System.Numerics.BitOperations.PopCount((uint)(a ^ b))).Sum());
     }
 
-    [Fact]
-    public void Envelope_vector_opens_for_every_reader_and_its_tampered_copy_does_not()
+    [Theory]
+    [InlineData("envelope")]
+    [InlineData("envelopeV2")]
+    public void Envelope_vector_opens_for_every_reader_and_its_tampered_copy_does_not(string name)
     {
-        var e = FileVectors["envelope"]!;
+        var e = FileVectors[name]!;
         var keys = FileVectors["keys"]!;
         UserKeyPair Pair(string name) => new(Hex(keys[name]!["privateKey"]), Hex(keys[name]!["publicKey"]));
         var authorSigning = Hex(e["authorSigningPublicKey"]);
@@ -130,6 +132,22 @@ public class CryptoVectorTests
 
         var tampered = RecordEnvelope.FromJson((string)e["tamperedEnvelopeJson"]!);
         Assert.Throws<CryptoIntegrityException>(() => RecordCrypto.Open(tampered, Pair("patientEncryption"), authorSigning));
+
+        // The header layout the file describes is the one the envelope's format names.
+        Assert.Equal(Hex(e["headerCanonical"]), env.Header.ToCanonicalBytes());
+        Assert.Equal((string?)e["header"]!["category"], env.Header.Category);
+        if (env.Header.Category is not null)
+        {
+            Assert.Equal(RecordEnvelope.FormatV2, env.Format);
+            var relabelled = RecordEnvelope.FromJson((string)e["relabelledEnvelopeJson"]!);
+            Assert.Equal("MedicationRequest", relabelled.Header.Category);
+            Assert.False(RecordCrypto.VerifySignature(relabelled, authorSigning));
+            Assert.Throws<CryptoIntegrityException>(() => RecordCrypto.Open(relabelled, Pair("patientEncryption"), authorSigning));
+        }
+        else
+        {
+            Assert.Equal(RecordEnvelope.FormatV1, env.Format);
+        }
     }
 
     [Fact]

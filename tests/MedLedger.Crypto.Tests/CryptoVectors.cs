@@ -16,7 +16,7 @@ internal static class CryptoVectors
     public const string FileName = "crypto-vectors.json";
 
     /// <summary>Keys that hold randomized values; checked by verification instead of equality.</summary>
-    public static readonly HashSet<string> RandomizedKeys = ["signature", "tamperedSignature", "envelopeJson", "tamperedEnvelopeJson"];
+    public static readonly HashSet<string> RandomizedKeys = ["signature", "tamperedSignature", "envelopeJson", "tamperedEnvelopeJson", "relabelledEnvelopeJson"];
 
     private static byte[] H(string hex) => Convert.FromHexString(hex);
     private static string X(byte[] b) => Convert.ToHexStringLower(b);
@@ -44,7 +44,8 @@ internal static class CryptoVectors
             ["keys"] = Keys(author, patientEnc, doctorEnc),
             ["hpke"] = HpkeVectors(patientEnc),
             ["signature"] = SignatureVector(authorSig),
-            ["envelope"] = Envelope(author, patientEnc, doctorEnc),
+            ["envelope"] = Envelope(author, patientEnc, doctorEnc, category: null),
+            ["envelopeV2"] = Envelope(author, patientEnc, doctorEnc, category: "Observation"),
             ["sealedSecret"] = Sealed(doctorEnc),
             ["password"] = Password(author),
             ["protocol"] = Protocol(),
@@ -146,9 +147,10 @@ internal static class CryptoVectors
         };
     }
 
-    private static JsonObject Envelope(KeyBundle author, UserKeyPair patientEnc, UserKeyPair doctorEnc)
+    /// <summary>A v1 envelope (<paramref name="category"/> null: the layout old records keep) or a v2 one that binds the category.</summary>
+    private static JsonObject Envelope(KeyBundle author, UserKeyPair patientEnc, UserKeyPair doctorEnc, string? category)
     {
-        var header = new RecordHeader("rec-0001", 3, "pat-0001", "doc-0001", "application/fhir+json", 1_732_406_400_123);
+        var header = new RecordHeader("rec-0001", 3, "pat-0001", "doc-0001", "application/fhir+json", 1_732_406_400_123, category);
         var plaintext = Encoding.UTF8.GetBytes("{\"resourceType\":\"Observation\",\"status\":\"final\",\"valueQuantity\":{\"value\":38.2,\"unit\":\"Cel\"}}");
         var dataKey = Seq(0xa0, 32);
         var nonce = Seq(0xc0, 12);
@@ -169,13 +171,19 @@ internal static class CryptoVectors
             ["ephemeralIkm"] = X(ikmE), ["readerKeyId"] = w.ReaderKeyId, ["enc"] = X(w.Enc), ["wrappedKey"] = X(w.WrappedKey),
         };
 
-        return new JsonObject
+        var headerJson = new JsonObject
         {
-            ["header"] = new JsonObject
-            {
-                ["recordId"] = header.RecordId, ["version"] = header.Version, ["patientId"] = header.PatientId,
-                ["authorId"] = header.AuthorId, ["contentType"] = header.ContentType, ["createdAt"] = header.CreatedAtUnixMs,
-            },
+            ["recordId"] = header.RecordId, ["version"] = header.Version, ["patientId"] = header.PatientId,
+            ["authorId"] = header.AuthorId, ["contentType"] = header.ContentType,
+        };
+        if (category is not null)
+        {
+            headerJson["category"] = category;
+        }
+        headerJson["createdAt"] = header.CreatedAtUnixMs;
+        var result = new JsonObject
+        {
+            ["header"] = headerJson,
             ["plaintext"] = X(plaintext),
             ["dataKey"] = X(dataKey),
             ["nonce"] = X(nonce),
@@ -194,6 +202,13 @@ internal static class CryptoVectors
             ["envelopeJson"] = Encoding.UTF8.GetString(json),
             ["tamperedEnvelopeJson"] = Encoding.UTF8.GetString(tampered),
         };
+        if (category is not null)
+        {
+            // The same v2 envelope relabelled to another category: well-formed, so only the signature can refuse it.
+            var relabelled = new RecordEnvelope(header with { Category = "MedicationRequest" }, env.Nonce, env.KeyCommitment, env.Ciphertext, env.Signature, env.Wraps);
+            result["relabelledEnvelopeJson"] = relabelled.ToJson();
+        }
+        return result;
     }
 
     private static JsonObject Sealed(UserKeyPair doctorEnc)

@@ -127,6 +127,32 @@ public class RecordEnvelopeTests
     }
 
     [Fact]
+    public void Header_v2_binds_the_category_and_its_json_names_the_layout()
+    {
+        var v2 = Header().WithCategory("Condition");
+        Assert.Equal(2, v2.HeaderVersion);
+        Assert.NotEqual(Header().ToCanonicalBytes(), v2.ToCanonicalBytes());
+        Assert.NotEqual(v2.ToCanonicalBytes(), Header().WithCategory("MedicationRequest").ToCanonicalBytes());
+        Assert.Throws<CryptoFormatException>(() => Header().WithCategory("").ToCanonicalBytes());
+
+        var env = SealForPatientAndAuthor(header: v2);
+        var json = env.ToJson();
+        Assert.Contains("\"format\":\"medledger/v2/record\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"contentType\":\"application/fhir+json\",\"category\":\"Condition\",\"createdAt\"", json, StringComparison.Ordinal);
+        var parsed = RecordEnvelope.FromJson(json);
+        Assert.Equal(json, parsed.ToJson());
+        Assert.Equal(Fhir, RecordCrypto.Open(parsed, Patient.Encryption, Author.Signing.PublicKey));
+
+        // Relabelling, dropping the category (a downgrade to v1) or a format that disagrees with the header all fail.
+        var relabelled = RecordEnvelope.FromJson(json.Replace("\"Condition\"", "\"MedicationRequest\"", StringComparison.Ordinal));
+        Assert.Throws<CryptoIntegrityException>(() => RecordCrypto.Open(relabelled, Patient.Encryption, Author.Signing.PublicKey));
+        var downgraded = RecordEnvelope.FromJson(json.Replace(",\"category\":\"Condition\"", "", StringComparison.Ordinal).Replace("medledger/v2/record", "medledger/v1/record", StringComparison.Ordinal));
+        Assert.Throws<CryptoIntegrityException>(() => RecordCrypto.Open(downgraded, Patient.Encryption, Author.Signing.PublicKey));
+        Assert.Throws<CryptoFormatException>(() => RecordEnvelope.FromJson(json.Replace("medledger/v2/record", "medledger/v1/record", StringComparison.Ordinal)));
+        Assert.Throws<CryptoFormatException>(() => RecordEnvelope.FromJson(json.Replace(",\"category\":\"Condition\"", "", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void Json_round_trips_and_is_strict()
     {
         var env = SealForPatientAndAuthor();

@@ -50,7 +50,8 @@ public sealed class CryptoInteropBrowserTests(BrowserWorld world)
         var plaintext = Encoding.UTF8.GetBytes("{\"resourceType\":\"Observation\",\"note\":\"Grüße ⚕ interop\"}");
 
         // C# author seals for the browser's encryption key (and its own); the browser opens with the C# author's signing key.
-        var header = new RecordHeader("rec-interop-1", 2, "pat-1", "doc-1", "application/fhir+json", 1732406400123);
+        // Header v2 both ways (what the clients write); the v1 layout is pinned by the vectors.
+        var header = new RecordHeader("rec-interop-1", 2, "pat-1", "doc-1", "application/fhir+json", 1732406400123, "Observation");
         var envelope = RecordCrypto.Seal(header, plaintext, csharp.Signing, [Hex(browserKeys, "encPub"), csharp.Encryption.PublicKey]);
         var opened = await CryptoPage.RunAsync(page, """
             async ({ json, authorPub, encPriv, encPub }) => {
@@ -70,13 +71,15 @@ public sealed class CryptoInteropBrowserTests(BrowserWorld world)
         var sealedInBrowser = await CryptoPage.RunAsync(page, """
             async ({ plaintext, sigPriv, readers }) => {
               const c = window.medledger.crypto;
-              const header = { recordId: 'rec-interop-2', version: 0, patientId: 'pat-1', authorId: 'doc-2', contentType: 'text/plain; charset=utf-8', createdAt: 1732406400999 };
+              const header = { recordId: 'rec-interop-2', version: 0, patientId: 'pat-1', authorId: 'doc-2', contentType: 'text/plain; charset=utf-8', category: 'File', createdAt: 1732406400999 };
               const { envelope } = await c.sealRecord(header, c.fromHex(plaintext), c.fromHex(sigPriv), readers.map(c.fromHex));
               return { json: c.envelopeToJson(envelope) };
             }
             """, new { plaintext = Convert.ToHexStringLower(plaintext), sigPriv = Str(browserKeys, "sigPriv"), readers = new[] { Convert.ToHexStringLower(csharp.Encryption.PublicKey), Str(browserKeys, "encPub") } });
         var parsed = RecordEnvelope.FromJson(Str(sealedInBrowser, "json"));
         Assert.Equal(Str(sealedInBrowser, "json"), parsed.ToJson());
+        Assert.Equal("File", parsed.Header.Category);
+        Assert.Equal(RecordEnvelope.FormatV2, parsed.Format);
         Assert.True(RecordCrypto.VerifySignature(parsed, Hex(browserKeys, "sigPub")));
         Assert.Equal(plaintext, RecordCrypto.Open(parsed, csharp.Encryption, Hex(browserKeys, "sigPub")));
         Assert.Throws<CryptoIntegrityException>(() => RecordCrypto.Open(parsed, csharp.Encryption, csharp.Signing.PublicKey));

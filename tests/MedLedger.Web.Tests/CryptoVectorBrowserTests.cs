@@ -11,7 +11,7 @@ namespace MedLedger.Web.Tests;
 [Collection(BrowserCollection.Name)]
 public sealed class CryptoVectorBrowserTests(BrowserWorld world)
 {
-    private static readonly string[] SectionNames = ["canonical", "keys", "hpke", "signature", "envelope", "sealedSecret", "password", "protocol", "rfc6962"];
+    private static readonly string[] SectionNames = ["canonical", "keys", "hpke", "signature", "envelope", "envelopeV2", "sealedSecret", "password", "protocol", "rfc6962"];
 
     public static TheoryData<string> Sections => new(SectionNames);
 

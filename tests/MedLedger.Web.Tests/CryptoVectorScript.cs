@@ -130,8 +130,11 @@ async ({ section, vectorsJson, extraJson }) => {
     check('browser signature verifies with the vector key', await c.verify(H(s.publicKey), H(s.message), own));
   }
 
-  if (section === 'envelope') {
-    const e = V.envelope;
+  if (section === 'envelope' || section === 'envelopeV2') {
+    // 'envelope' is a legacy v1 header (still opened), 'envelopeV2' the header that binds the category (what clients write).
+    const e = V[section];
+    const fmt = section === 'envelopeV2' ? 'medledger/v2/record' : 'medledger/v1/record';
+    const otherFmt = section === 'envelopeV2' ? 'medledger/v1/record' : 'medledger/v2/record';
     const header = { ...e.header };
     const hc = c.recordHeaderBytes(header);
     eq('header canonical bytes', hex(hc), e.headerCanonical);
@@ -191,7 +194,7 @@ async ({ section, vectorsJson, extraJson }) => {
       'unknown member': j.replace('{"format"', '{"extra":1,"format"'),
       'unknown header member': j.replace('"recordId"', '"x":"y","recordId"'),
       'unknown wrap member': j.replace('{"readerKeyId"', '{"x":1,"readerKeyId"'),
-      'duplicate member': j.replace('{"format":"medledger/v1/record"', '{"format":"medledger/v1/record","format":"medledger/v1/record"'),
+      'duplicate member': j.replace(`{"format":"${fmt}"`, `{"format":"${fmt}","format":"${fmt}"`),
       'missing member': j.replace(/"signature":"[^"]*",/, ''),
       'non-canonical base64 (pad bits)': j.replace(sig64, badPad),
       'base64 with a line break': j.replace(sig64, sig64.slice(0, 40) + '\\n' + sig64.slice(40)),
@@ -202,7 +205,7 @@ async ({ section, vectorsJson, extraJson }) => {
       'version with leading zero': j.replace('"version":3', '"version":03'),
       'version as string': j.replace('"version":3', '"version":"3"'),
       'negative version': j.replace('"version":3', '"version":-3'),
-      'wrong format': j.replace('medledger/v1/record"', 'medledger/v2/record"'),
+      'wrong format': j.replace(`${fmt}"`, `${otherFmt}"`),
       'short nonce': j.replace(c.toBase64(H(e.nonce)), c.toBase64(H(e.nonce).subarray(1))),
       'trailing comma': j.slice(0, -1) + ',}',
       'trailing garbage': j + 'x',
@@ -214,6 +217,20 @@ async ({ section, vectorsJson, extraJson }) => {
     }
     const invalidUtf8 = c.concatBytes(c.utf8(j.slice(0, 30)), Uint8Array.of(0xc3, 0x28), c.utf8(j.slice(30)));
     await refuses('envelope JSON: invalid UTF-8', 'CryptoFormatError', () => c.envelopeFromJson(invalidUtf8));
+    eq('format names the header layout', j.startsWith(`{"format":"${fmt}"`), true);
+    eq('header category', parsed.header.category, e.header.category);
+    if (section === 'envelopeV2') {
+      const category = `"category":${JSON.stringify(e.header.category)},`;
+      await refuses('envelope JSON: v2 without its category', 'CryptoFormatError', () => c.envelopeFromJson(j.replace(category, '')));
+      await refuses('envelope JSON: empty category', 'CryptoFormatError', () => c.envelopeFromJson(j.replace(category, '"category":"",')));
+      // Relabelled (well-formed, so only the signature refuses it) and downgraded to v1 (the signed bytes change).
+      const relabelled = c.envelopeFromJson(e.relabelledEnvelopeJson);
+      eq('relabelled envelope carries another category', relabelled.header.category !== e.header.category, true);
+      check('relabelled envelope signature check is false', !(await c.verifyRecordSignature(relabelled, H(e.authorSigningPublicKey))));
+      await refuses('relabelled envelope refused on open', 'CryptoIntegrityError', () => c.openRecord(relabelled, H(e.authorSigningPublicKey), patient));
+      const downgraded = c.envelopeFromJson(j.replace(category, '').replace(`"format":"${fmt}"`, `"format":"${otherFmt}"`));
+      await refuses('v2 envelope downgraded to v1 refused on open', 'CryptoIntegrityError', () => c.openRecord(downgraded, H(e.authorSigningPublicKey), patient));
+    }
   }
 
   if (section === 'sealedSecret') {

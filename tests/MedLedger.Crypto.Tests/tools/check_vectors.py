@@ -83,28 +83,39 @@ s = V["signature"]
 check("signature verifies", verify(H(s["publicKey"]), H(s["message"]), H(s["signature"])))
 check("tampered signature fails", not verify(H(s["publicKey"]), H(s["message"]), H(s["tamperedSignature"])))
 
-env = V["envelope"]; hd = env["header"]
-hc = W("medledger/v1/record-header").str(hd["recordId"]).i64(hd["version"]).str(hd["patientId"]).str(hd["authorId"]).str(hd["contentType"]).i64(hd["createdAt"]).b
-check("envelope header canonical", hc.hex() == env["headerCanonical"])
-ct = AESGCM(H(env["dataKey"])).encrypt(H(env["nonce"]), H(env["plaintext"]), hc)
-check("envelope ciphertext", ct.hex() == env["ciphertext"])
-kc = hmac.new(H(env["dataKey"]), b"medledger/v1/key-commitment", hashlib.sha256).digest()
-check("envelope key commitment", kc.hex() == env["keyCommitment"])
-signed = W("medledger/v1/record-signature").bytes(hc).bytes(H(env["nonce"])).bytes(kc).bytes(hashlib.sha256(ct).digest()).b
-check("envelope signed bytes", signed.hex() == env["signedBytes"])
-check("envelope signature verifies", verify(H(env["authorSigningPublicKey"]), signed, H(env["signature"])))
-info = W("medledger/v1/record-key").str(hd["recordId"]).i64(hd["version"]).b
-check("envelope record key info", info.hex() == env["recordKeyInfo"])
-for w in env["wraps"] + [env["addedReaderWrap"]]:
-    pk = H(keys[w["reader"]]["publicKey"])
-    check("wrap for " + w["reader"], seal(pk, info, b"", H(env["dataKey"]), 2, H(w["ephemeralIkm"])) == (H(w["enc"]), H(w["wrappedKey"])) and key_id(pk) == w["readerKeyId"])
-j = json.loads(env["envelopeJson"])
-check("envelope json", base64.b64decode(j["ciphertext"]) == ct and base64.b64decode(j["signature"]).hex() == env["signature"] and [w["readerKeyId"] for w in j["wraps"]] == [w["readerKeyId"] for w in env["wraps"]])
-tj = json.loads(env["tamperedEnvelopeJson"])
-try:
-    AESGCM(H(env["dataKey"])).decrypt(H(env["nonce"]), base64.b64decode(tj["ciphertext"]), hc); check("tampered envelope rejected", False)
-except InvalidTag:
-    check("tampered envelope rejected", not verify(H(env["authorSigningPublicKey"]), W("medledger/v1/record-signature").bytes(hc).bytes(H(env["nonce"])).bytes(kc).bytes(hashlib.sha256(base64.b64decode(tj["ciphertext"])).digest()).b, H(env["signature"])))
+for name in ["envelope", "envelopeV2"]:
+    env = V[name]
+    hd = env["header"]
+    if "category" in hd:  # header v2 binds the category, between author and content type
+        hc = W("medledger/v2/record-header").str(hd["recordId"]).i64(hd["version"]).str(hd["patientId"]).str(hd["authorId"]).str(hd["category"]).str(hd["contentType"]).i64(hd["createdAt"]).b
+    else:
+        hc = W("medledger/v1/record-header").str(hd["recordId"]).i64(hd["version"]).str(hd["patientId"]).str(hd["authorId"]).str(hd["contentType"]).i64(hd["createdAt"]).b
+    check(name + " envelope header canonical", hc.hex() == env["headerCanonical"])
+    ct = AESGCM(H(env["dataKey"])).encrypt(H(env["nonce"]), H(env["plaintext"]), hc)
+    check(name + " envelope ciphertext", ct.hex() == env["ciphertext"])
+    kc = hmac.new(H(env["dataKey"]), b"medledger/v1/key-commitment", hashlib.sha256).digest()
+    check(name + " envelope key commitment", kc.hex() == env["keyCommitment"])
+    signed = W("medledger/v1/record-signature").bytes(hc).bytes(H(env["nonce"])).bytes(kc).bytes(hashlib.sha256(ct).digest()).b
+    check(name + " envelope signed bytes", signed.hex() == env["signedBytes"])
+    check(name + " envelope signature verifies", verify(H(env["authorSigningPublicKey"]), signed, H(env["signature"])))
+    info = W("medledger/v1/record-key").str(hd["recordId"]).i64(hd["version"]).b
+    check(name + " envelope record key info", info.hex() == env["recordKeyInfo"])
+    for w in env["wraps"] + [env["addedReaderWrap"]]:
+        pk = H(keys[w["reader"]]["publicKey"])
+        check(name + " wrap for " + w["reader"], seal(pk, info, b"", H(env["dataKey"]), 2, H(w["ephemeralIkm"])) == (H(w["enc"]), H(w["wrappedKey"])) and key_id(pk) == w["readerKeyId"])
+    j = json.loads(env["envelopeJson"])
+    check(name + " envelope json", base64.b64decode(j["ciphertext"]) == ct and base64.b64decode(j["signature"]).hex() == env["signature"] and [w["readerKeyId"] for w in j["wraps"]] == [w["readerKeyId"] for w in env["wraps"]])
+    tj = json.loads(env["tamperedEnvelopeJson"])
+    try:
+        AESGCM(H(env["dataKey"])).decrypt(H(env["nonce"]), base64.b64decode(tj["ciphertext"]), hc); check(name + " tampered envelope rejected", False)
+    except InvalidTag:
+        check(name + " tampered envelope rejected", not verify(H(env["authorSigningPublicKey"]), W("medledger/v1/record-signature").bytes(hc).bytes(H(env["nonce"])).bytes(kc).bytes(hashlib.sha256(base64.b64decode(tj["ciphertext"])).digest()).b, H(env["signature"])))
+    if "category" in hd:
+        rj = json.loads(env["relabelledEnvelopeJson"])
+        check(name + " json format", j["format"] == "medledger/v2/record" and j["header"]["category"] == hd["category"])
+        rh = W("medledger/v2/record-header").str(hd["recordId"]).i64(hd["version"]).str(hd["patientId"]).str(hd["authorId"]).str(rj["header"]["category"]).str(hd["contentType"]).i64(hd["createdAt"]).b
+        rs = W("medledger/v1/record-signature").bytes(rh).bytes(H(env["nonce"])).bytes(kc).bytes(hashlib.sha256(ct).digest()).b
+        check(name + " relabelled envelope rejected", rj["header"]["category"] != hd["category"] and not verify(H(env["authorSigningPublicKey"]), rs, H(env["signature"])))
 
 ss = V["sealedSecret"]
 sinfo = W("medledger/v1/sealed-secret").str(ss["purpose"]).str(ss["context"]).b

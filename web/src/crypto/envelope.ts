@@ -22,6 +22,11 @@ export interface RecordHeader {
   patientId: string;
   authorId: string;
   contentType: string;
+  /**
+   * Header v2 binds the record category (signed, so a consent scope never rests on the server's label); absent means a
+   * legacy v1 header, which is still opened but never written.
+   */
+  category?: string;
   /** Unix milliseconds. */
   createdAt: number;
 }
@@ -43,12 +48,19 @@ export interface RecordEnvelope {
 }
 
 export const RECORD_FORMAT = 'medledger/v1/record';
+/** The envelope format names the header layout: a v2 header carries "category". */
+export const RECORD_FORMAT_V2 = 'medledger/v2/record';
+
+/** 2 when the header binds the category, 1 for the original layout. */
+export function recordHeaderVersion(header: RecordHeader): 1 | 2 {
+  return header.category === undefined ? 1 : 2;
+}
 export const WRAPPED_KEY_LENGTH = 32 + TAG_LENGTH;
 const COMMITMENT_LABEL = utf8('medledger/v1/key-commitment');
 
 export function checkRecordHeader(header: RecordHeader): void {
-  if (!header.recordId || !header.patientId || !header.authorId || !header.contentType) {
-    throw new CryptoFormatError('Record header ids and content type must be non-empty.');
+  if (!header.recordId || !header.patientId || !header.authorId || !header.contentType || header.category === '') {
+    throw new CryptoFormatError('Record header ids, content type and category must be non-empty.');
   }
   if (!Number.isSafeInteger(header.version) || !Number.isSafeInteger(header.createdAt)) {
     throw new CryptoFormatError('Record version and createdAt must be integers.');
@@ -75,9 +87,18 @@ export function checkRecordEnvelope(envelope: RecordEnvelope): void {
   }
 }
 
-/** canonical("medledger/v1/record-header", recordId, version, patientId, authorId, contentType, createdAt). */
+/**
+ * v1: canonical("medledger/v1/record-header", recordId, version, patientId, authorId, contentType, createdAt);
+ * v2: canonical("medledger/v2/record-header", recordId, version, patientId, authorId, category, contentType, createdAt).
+ */
 export function recordHeaderBytes(header: RecordHeader): Bytes {
   checkRecordHeader(header);
+  if (header.category !== undefined) {
+    return new CanonicalWriter('medledger/v2/record-header')
+      .string(header.recordId).int64(header.version).string(header.patientId).string(header.authorId)
+      .string(header.category).string(header.contentType).int64(header.createdAt)
+      .toBytes();
+  }
   return new CanonicalWriter('medledger/v1/record-header')
     .string(header.recordId).int64(header.version).string(header.patientId).string(header.authorId)
     .string(header.contentType).int64(header.createdAt)
@@ -231,10 +252,12 @@ export function keyWrapFromJson(json: string | Bytes): KeyWrap {
 export function envelopeToJson(envelope: RecordEnvelope): string {
   checkRecordEnvelope(envelope);
   const h = envelope.header;
+  const format = h.category === undefined ? RECORD_FORMAT : RECORD_FORMAT_V2;
+  const category = h.category === undefined ? '' : `"category":${writeJsonString(h.category)},`;
   return (
-    `{"format":"${RECORD_FORMAT}","header":{"recordId":${writeJsonString(h.recordId)},"version":${h.version},`
+    `{"format":"${format}","header":{"recordId":${writeJsonString(h.recordId)},"version":${h.version},`
     + `"patientId":${writeJsonString(h.patientId)},"authorId":${writeJsonString(h.authorId)},`
-    + `"contentType":${writeJsonString(h.contentType)},"createdAt":${h.createdAt}},`
+    + `"contentType":${writeJsonString(h.contentType)},${category}"createdAt":${h.createdAt}},`
     + `"nonce":"${toBase64(envelope.nonce)}","keyCommitment":"${toBase64(envelope.keyCommitment)}",`
     + `"ciphertext":"${toBase64(envelope.ciphertext)}","signature":"${toBase64(envelope.signature)}",`
     + `"wraps":[${envelope.wraps.map(keyWrapToJson).join(',')}]}`
@@ -244,14 +267,18 @@ export function envelopeToJson(envelope: RecordEnvelope): string {
 /** Strict parse (section 6.4); anything malformed is a CryptoFormatError. Verifies nothing cryptographic. */
 export function envelopeFromJson(json: string | Bytes): RecordEnvelope {
   const root = requireMembers(parseStrictJson(json), 'record envelope', 'format', 'header', 'nonce', 'keyCommitment', 'ciphertext', 'signature', 'wraps');
-  if (jsonString(root, 'format') !== RECORD_FORMAT) throw new CryptoFormatError('Not a medledger/v1/record envelope.');
-  const h = requireMembers(jsonObject(root, 'header'), 'record header', 'recordId', 'version', 'patientId', 'authorId', 'contentType', 'createdAt');
+  const format = jsonString(root, 'format');
+  if (format !== RECORD_FORMAT && format !== RECORD_FORMAT_V2) throw new CryptoFormatError('Not a medledger/v1/record or medledger/v2/record envelope.');
+  const members = ['recordId', 'version', 'patientId', 'authorId', 'contentType', 'createdAt'];
+  if (format === RECORD_FORMAT_V2) members.push('category');
+  const h = requireMembers(jsonObject(root, 'header'), 'record header', ...members);
   const header: RecordHeader = {
     recordId: jsonString(h, 'recordId'),
     version: jsonSafeInteger(h, 'version'),
     patientId: jsonString(h, 'patientId'),
     authorId: jsonString(h, 'authorId'),
     contentType: jsonString(h, 'contentType'),
+    ...(format === RECORD_FORMAT_V2 ? { category: jsonString(h, 'category') } : {}),
     createdAt: jsonSafeInteger(h, 'createdAt'),
   };
   const wraps = jsonArray(root, 'wraps').map(keyWrapFromValue);

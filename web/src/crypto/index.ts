@@ -16,7 +16,7 @@ export { CROCKFORD_ALPHABET, base32Encode } from './base32';
 export { sign, verify, SIGNATURE_LENGTH } from './signatures';
 export { type HpkeAead, hpkeSealBase, hpkeOpenBase, hpkeDeriveKeyPair } from './hpke';
 export {
-  type RecordHeader, type KeyWrap, type RecordEnvelope, type RecordReader, RECORD_FORMAT,
+  type RecordHeader, type KeyWrap, type RecordEnvelope, type RecordReader, RECORD_FORMAT, RECORD_FORMAT_V2, recordHeaderVersion,
   sealRecord, sealRecordWith, openRecord, unwrapDataKey, decryptRecord, addReader, verifyRecordSignature, withWrap, withoutWrap,
   envelopeToJson, envelopeFromJson, keyWrapToJson, keyWrapFromJson, recordHeaderBytes, recordKeyInfo, recordSignedBytes,
   keyCommitment, ciphertextHash, checkRecordEnvelope,

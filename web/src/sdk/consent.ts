@@ -1,11 +1,11 @@
 // Consent as the patient's browser carries it out (ConsentClient.cs GrantConsentAsync / RevokeConsentAsync):
 // every covered record version's data key is unwrapped here and wrapped for the grantee's ledger-checked
 // key; the patient signs consent.grant; the server stores the wraps only after the grant commits.
-import { consentScopeHash, factCommitment, FACT_KIND_CONSENT_PURPOSE, fromBase64, newFactSalt, toBase64 } from '../crypto';
+import { consentScopeHash, factCommitment, FACT_KIND_CONSENT_PURPOSE, fromBase64, newFactSalt, toBase64, verifyRecordSignature } from '../crypto';
 import type { Role } from '../app/http';
 import { api } from '../app/http';
 import { requireSession } from '../app/session';
-import { fetchSealed, rewrapFor } from './records';
+import { authorSigningKey, fetchSealed, rewrapFor, signedCategoryIfRelabelled, toEnvelope } from './records';
 import { signTransaction } from './ledger';
 import { trustedCard } from './identity';
 
@@ -103,6 +103,20 @@ export async function grantConsent(args: GrantArgs): Promise<Grant> {
     const sealed = await fetchSealed(item.recordId, item.version);
     if (sealed.recordId !== item.recordId || sealed.version !== item.version || sealed.patientId !== s.tokens.user.id || sealed.category !== item.category) {
       throw new ConsentScopeError(`The server sent a different record than plan item ${item.recordId} v${item.version}; nothing was shared.`);
+    }
+    // Scope rests on the category the author signed (header v2), not on the server's label: a relabelled version fails
+    // its signature, and a legacy v1 version cannot prove its category where the scope depends on it.
+    if ((args.scope === 'Categories' || pharmacist) && (sealed.headerVersion ?? 1) !== 2) {
+      throw new ConsentScopeError(`Record ${item.recordId} v${item.version} predates signed categories (header v1), so its category '${item.category}' cannot be proven for this grant; have its author write a new version. Nothing was shared.`);
+    }
+    const authorKey = await authorSigningKey(sealed);
+    const signed = await signedCategoryIfRelabelled(sealed, authorKey);
+    if (signed !== undefined) {
+      throw new ConsentScopeError(`The server labels record ${item.recordId} as '${item.category}', but its signed header says '${signed}'; nothing was shared.`);
+    }
+    if (!(await verifyRecordSignature(toEnvelope(sealed), authorKey))) {
+      // The signed header names another record, version, patient or author than the server claims.
+      throw new ConsentScopeError(`The server sent a version its author did not sign as plan item ${item.recordId} v${item.version}; nothing was shared.`);
     }
     const wrap = await rewrapFor(sealed, grantee.encryptionPublicKey);
     wraps.push({ recordId: item.recordId, version: item.version, readerKeyId: wrap.readerKeyId, enc: toBase64(wrap.enc), wrappedKey: toBase64(wrap.wrappedKey) });

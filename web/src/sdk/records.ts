@@ -2,7 +2,7 @@
 // sealing and opening happen here; the server only ever sees ciphertext, wraps and signed anchors.
 import {
   encryptionKeyId, fromBase64, openRecord as openEnvelope, sealRecord, sha256, toBase64, toHex, unwrapDataKey, addReader,
-  FHIR_RECORD_CATEGORIES, RECORD_CATEGORIES, type KeyWrap, type RecordEnvelope, type RecordHeader,
+  verifyRecordSignature, CryptoFormatError, FHIR_RECORD_CATEGORIES, RECORD_CATEGORIES, recordHeaderVersion, type KeyWrap, type RecordEnvelope, type RecordHeader,
 } from '../crypto';
 import { recordHeaderBytes, ciphertextHash } from '../crypto/envelope';
 import type { LedgerReceipt } from '../ledger';
@@ -93,6 +93,8 @@ export interface SealedRecordWire extends VersionHeaderWire {
   /** Receipt of this version's records.write, and of the newest records.write of the record. */
   anchor?: LedgerReceipt | null;
   latest?: LedgerReceipt | null;
+  /** The header layout the author signed: 2 binds `category`; 1 (or absent) is a legacy version. */
+  headerVersion?: number;
 }
 
 export interface RecordVersionInfo extends VersionHeaderWire {
@@ -140,10 +142,21 @@ export function fetchSealed(recordId: string, version?: number): Promise<SealedR
   return api.get<SealedRecordWire>(version === undefined ? `/api/records/${recordId}` : `/api/records/${recordId}/versions/${version}`);
 }
 
-export function toEnvelope(r: SealedRecordWire): RecordEnvelope {
-  const header: RecordHeader = {
-    recordId: r.recordId, version: r.version, patientId: r.patientId, authorId: r.authorId, contentType: r.contentType, createdAt: r.createdAtMs,
+/**
+ * The header as the author must have signed it (RecordsClient.cs SealedRecord.Header): v2 binds the category, so a
+ * relabelled version fails the signature and anchor checks; v1 (legacy versions) leaves the category to the server's label.
+ */
+export function sealedHeader(r: SealedRecordWire): RecordHeader {
+  const headerVersion = r.headerVersion ?? 1;
+  if (headerVersion !== 1 && headerVersion !== 2) throw new CryptoFormatError(`Record header version ${headerVersion} is not one this client knows.`);
+  return {
+    recordId: r.recordId, version: r.version, patientId: r.patientId, authorId: r.authorId, contentType: r.contentType,
+    ...(headerVersion === 2 ? { category: r.category } : {}), createdAt: r.createdAtMs,
   };
+}
+
+export function toEnvelope(r: SealedRecordWire): RecordEnvelope {
+  const header = sealedHeader(r);
   return {
     header,
     nonce: fromBase64(r.nonce),
@@ -166,6 +179,23 @@ export async function authorSigningKey(r: SealedRecordWire): Promise<Uint8Array>
     throw new VerificationError('The server returned an author key that differs from the one registered on the ledger.');
   }
   return author.signingPublicKey;
+}
+
+async function headerHash(header: RecordHeader): Promise<string> {
+  return toHex(await sha256(recordHeaderBytes(header)));
+}
+
+/**
+ * When a v2 version's signature does not verify as served, the other known category under which it does (the server
+ * relabelled it), or undefined.
+ */
+export async function signedCategoryIfRelabelled(sealed: SealedRecordWire, authorKey: Uint8Array): Promise<string | undefined> {
+  const envelope = toEnvelope(sealed);
+  if (recordHeaderVersion(envelope.header) !== 2 || (await verifyRecordSignature(envelope, authorKey))) return undefined;
+  for (const c of RECORD_CATEGORIES) {
+    if (c !== sealed.category && (await verifyRecordSignature({ ...envelope, header: { ...envelope.header, category: c } }, authorKey))) return c;
+  }
+  return undefined;
 }
 
 /** The newest version of each record this page has seen anchored on the ledger: a server cannot roll it back later. */
@@ -191,9 +221,22 @@ export async function checkAnchor(r: SealedRecordWire): Promise<number> {
   const ok =
     tx.type === 'records.write' && tx.id === r.ledgerTransactionId && tx.actorId === r.authorId &&
     tx.payload.recordId === r.recordId && tx.payload.patientId === r.patientId && tx.payload.version === String(r.version) &&
-    tx.payload.ciphertextHash === toHex(await ciphertextHash(envelope)) &&
-    tx.payload.headerHash === toHex(await sha256(recordHeaderBytes(envelope.header)));
+    tx.payload.ciphertextHash === toHex(await ciphertextHash(envelope));
   if (!ok) throw new VerificationError(`The server sent ${what}, which does not match its records.write anchor on the ledger.`);
+  if (tx.payload.headerHash !== (await headerHash(envelope.header))) {
+    // Everything else matches the anchor: name the lie when it is the category label or the header layout.
+    let signed: string | undefined;
+    for (const c of RECORD_CATEGORIES) {
+      if (tx.payload.headerHash === (await headerHash({ ...envelope.header, category: c }))) signed = c;
+    }
+    throw new VerificationError(
+      signed === undefined
+        ? `The server sent ${what}, whose header does not match its records.write anchor on the ledger.`
+        : recordHeaderVersion(envelope.header) === 2
+          ? `The server labels ${what} as '${r.category}', but its signed header says '${signed}'.`
+          : `The server presents ${what} as a legacy v1 header, but its author signed header v2 (category '${signed}').`,
+    );
+  }
   let newest = r.version;
   if (r.latest) {
     await checkReceipt(r.latest);
@@ -336,8 +379,9 @@ export async function writeRecord(args: WriteRecordArgs): Promise<{ recordId: st
     await ensureKeysOnLedger(r.userId, r.signingPublicKey, r.encryptionPublicKey);
   }
   const readerKeys = readers.map((r) => fromBase64(r.encryptionPublicKey));
+  // Header v2: the category is signed, so no one downstream has to trust the server's label for it.
   const header: RecordHeader = {
-    recordId, version, patientId: args.patientId, authorId: s.tokens.user.id, contentType: args.contentType, createdAt: Date.now(),
+    recordId, version, patientId: args.patientId, authorId: s.tokens.user.id, contentType: args.contentType, category: args.category, createdAt: Date.now(),
   };
   const { envelope, dataKey } = await sealRecord(header, args.content, s.keys.signing.privateKey, readerKeys);
   dataKey.fill(0);
@@ -365,6 +409,7 @@ export async function writeRecord(args: WriteRecordArgs): Promise<{ recordId: st
     ciphertext: toBase64(envelope.ciphertext),
     wraps: envelope.wraps.map((w) => ({ readerId: readerByKeyId.get(w.readerKeyId)!, readerKeyId: w.readerKeyId, enc: toBase64(w.enc), wrappedKey: toBase64(w.wrappedKey) })),
     transaction,
+    headerVersion: recordHeaderVersion(header),
   };
   const info = await api.post<RecordVersionInfo>(`/api/records/${recordId}/versions`, upload, {
     onUploadProgress: (f) => args.onProgress?.(0.1 + 0.9 * f),

@@ -5,7 +5,10 @@ namespace MedLedger.Server.Features.Records;
 
 public sealed record WrapDto(Guid ReaderId, string ReaderKeyId, byte[] Enc, byte[] WrappedKey);
 
-/// <summary>A new record version: the envelope's parts (ciphertext included) plus the author's signed records.write transaction.</summary>
+/// <summary>
+/// A new record version: the envelope's parts (ciphertext included) plus the author's signed records.write transaction.
+/// <paramref name="HeaderVersion"/> is the envelope header layout the author signed; only 2 (which binds the category) is accepted.
+/// </summary>
 public sealed record RecordUpload(
     int Version,
     Guid PatientId,
@@ -17,17 +20,21 @@ public sealed record RecordUpload(
     byte[] Signature,
     byte[] Ciphertext,
     IReadOnlyList<WrapDto> Wraps,
-    SignedTransactionDto Transaction);
+    SignedTransactionDto Transaction,
+    int HeaderVersion = 0);
 
 public sealed record RecordVersionResponse(Guid RecordId, int Version, Guid PatientId, Guid AuthorId, string Category, string ContentType, long CreatedAtMs,
     string CiphertextHash, long CiphertextLength, string LedgerTransactionId, MedLedger.Ledger.LedgerReceipt? Receipt);
 
 public sealed record RecordListItem(Guid RecordId, Guid PatientId, string Category, int LatestVersion, Guid LatestAuthorId, string ContentType, long CreatedAtMs, long UpdatedAtMs);
 
-/// <summary>One version as a reader receives it: everything needed to verify and decrypt, with the caller's own wrap only.</summary>
+/// <summary>
+/// One version as a reader receives it: everything needed to verify and decrypt, with the caller's own wrap only.
+/// <paramref name="HeaderVersion"/> says which header layout the author signed (2 binds <paramref name="Category"/>; 1 is a legacy version).
+/// </summary>
 public sealed record SealedRecordResponse(Guid RecordId, int Version, Guid PatientId, Guid AuthorId, string Category, string ContentType, long CreatedAtMs,
     byte[] Nonce, byte[] KeyCommitment, byte[] Signature, byte[] Ciphertext, WrapDto Wrap, string LedgerTransactionId, byte[] AuthorSigningPublicKey,
-    MedLedger.Ledger.LedgerReceipt? Anchor, MedLedger.Ledger.LedgerReceipt? Latest);
+    MedLedger.Ledger.LedgerReceipt? Anchor, MedLedger.Ledger.LedgerReceipt? Latest, int HeaderVersion = 1);
 
 /// <summary>
 /// Someone a new version must be wrapped for (the patient, or an active consent grantee covering it). A grantee comes with

@@ -47,6 +47,7 @@ public sealed class RecordService(
         v.Require(u.Signature is { Length: 64 }, "signature", "signature must be 64 bytes (P-256 r||s).");
         v.Require(u.Ciphertext is { Length: >= 16 }, "ciphertext", "ciphertext is required.");
         v.Require(u.Wraps is { Count: > 0 and <= 256 }, "wraps", "between 1 and 256 wraps are required.");
+        v.Require(u.HeaderVersion == 2, "headerVersion", "headerVersion must be 2: new versions are sealed with the record envelope header v2, which binds the category.");
         v.ThrowIfInvalid();
         if (u.Ciphertext.Length > MaxCiphertextBytes)
         {
@@ -83,7 +84,8 @@ public sealed class RecordService(
         }
 
         // The author's signature must verify with the author's registered key: the server cannot forge or alter records.
-        var header = new RecordHeader(recordId.ToString(), u.Version, u.PatientId.ToString(), caller.Id.ToString(), u.ContentType, u.CreatedAtMs);
+        // Header v2 binds the category, so the label stored for listing and consent is the one the author signed.
+        var header = new RecordHeader(recordId.ToString(), u.Version, u.PatientId.ToString(), caller.Id.ToString(), u.ContentType, u.CreatedAtMs, u.Category);
         var author = await ledger.Peer.Queries.GetRegisteredKeysAsync(caller.Id.ToString(), ct) ?? throw ProblemException.Conflict("Your keys are not registered on the ledger.");
         var wrapsForEnvelope = u.Wraps.Select(w => new KeyWrap(w.ReaderKeyId, w.Enc, w.WrappedKey)).ToList();
         RecordEnvelope envelope;
@@ -97,6 +99,10 @@ public sealed class RecordService(
         }
         if (!RecordCrypto.VerifySignature(envelope, author.SigningPublicKey))
         {
+            if (SignedCategory(envelope, author.SigningPublicKey) is { } signed)
+            {
+                throw ProblemException.Invalid("category", $"The label '{u.Category}' disagrees with the category the author signed in the header ('{signed}').");
+            }
             throw new ProblemException(422, "bad-signature", "Signature does not verify", "The author's signature over the record header and ciphertext does not verify with the author's registered key.");
         }
         var ciphertextHash = Convert.ToHexStringLower(envelope.CiphertextHash());
@@ -138,6 +144,12 @@ public sealed class RecordService(
             u.Ciphertext.Length, wraps.Select(w => new RecordWrapRow(w.ReaderId, w.ReaderKeyId, w.Enc, w.WrappedKey, w.GrantId)).ToList()), ct);
         return new RecordVersionResponse(recordId, u.Version, u.PatientId, caller.Id, record.Category, u.ContentType, u.CreatedAtMs, ciphertextHash, u.Ciphertext.Length, receipt.TransactionId, receipt);
     }
+
+    /// <summary>The other known category under which a v2 header's signature verifies (a mislabelled upload), or null.</summary>
+    private static string? SignedCategory(RecordEnvelope envelope, byte[] authorSigningPublicKey) =>
+        RecordCategories.All.Where(c => c != envelope.Header.Category).FirstOrDefault(c => RecordCrypto.VerifySignature(
+            new RecordEnvelope(envelope.Header with { Category = c }, envelope.Nonce, envelope.KeyCommitment, envelope.Ciphertext, envelope.Signature, envelope.Wraps),
+            authorSigningPublicKey));
 
     /// <summary>Readers a version of this record must be wrapped for: the patient, the author, and active grantees it may reach.</summary>
     public async Task<IReadOnlyList<ReaderResponse>> ReadersAsync(MedicalRecord record, Guid authorId, CancellationToken ct)

@@ -33,8 +33,12 @@ public sealed class SealedVersionReader(MedLedgerDbContext db, IBlobStore blobs,
             .Select(v => v.LedgerTransactionId).FirstAsync(ct);
         var anchor = await ledger.Peer.Queries.GetReceiptAsync(row.LedgerTransactionId, ct);
         var latest = latestTx == row.LedgerTransactionId ? anchor : await ledger.Peer.Queries.GetReceiptAsync(latestTx, ct);
+        // The anchored header hash tells which layout the author signed: v2 (binds this category) or a legacy v1 version.
+        var v2Hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            new MedLedger.Crypto.RecordHeader(recordId.ToString(), row.Version, patientId.ToString(), row.AuthorId.ToString(), row.ContentType, row.CreatedAtMs, category).ToCanonicalBytes()));
         return new SealedRecordResponse(recordId, row.Version, patientId, row.AuthorId, category, row.ContentType, row.CreatedAtMs,
-            row.Nonce, row.KeyCommitment, row.Signature, ciphertext, wrap, row.LedgerTransactionId, authorKey, anchor, latest);
+            row.Nonce, row.KeyCommitment, row.Signature, ciphertext, wrap, row.LedgerTransactionId, authorKey, anchor, latest,
+            v2Hash == row.HeaderHash ? 2 : 1);
     }
 
     /// <summary>The category of one of the patient's records, or null when the patient has no such record.</summary>

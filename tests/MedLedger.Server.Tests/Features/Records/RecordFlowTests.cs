@@ -152,23 +152,36 @@ public sealed class RecordFlowTests : RecordTestBase
         // A raw upload whose ciphertext was altered after signing fails the server's signature check.
         var keys = patient.Client.Keys!;
         var recordId = Guid.NewGuid();
-        var header = new MedLedger.Crypto.RecordHeader(recordId.ToString(), 1, patient.Id.ToString(), patient.Id.ToString(), "application/fhir+json", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var header = new MedLedger.Crypto.RecordHeader(recordId.ToString(), 1, patient.Id.ToString(), patient.Id.ToString(), "application/fhir+json", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), "Observation");
         var env = MedLedger.Crypto.RecordCrypto.Seal(header, Encoding.UTF8.GetBytes("{}"), keys.Signing, [keys.Encryption.PublicKey]);
         var tampered = env.Ciphertext.ToArray();
         tampered[0] ^= 1;
-        var tx = LedgerTransaction.Create("records.write", patient.Id.ToString(), LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(), new Dictionary<string, string>
+        SignedTransactionDto Tx(byte[] ciphertext, MedLedger.Crypto.RecordHeader h) => SignedTransactionDto.From(LedgerTransaction.Create("records.write", patient.Id.ToString(), LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(), new Dictionary<string, string>
         {
             ["recordId"] = recordId.ToString(), ["version"] = "1", ["patientId"] = patient.Id.ToString(),
-            ["ciphertextHash"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(tampered)),
-            ["headerHash"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(header.ToCanonicalBytes())),
-        }, keys.Signing.PrivateKey);
+            ["ciphertextHash"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(ciphertext)),
+            ["headerHash"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(h.ToCanonicalBytes())),
+        }, keys.Signing.PrivateKey));
         using var raw = Host.CreateClient();
         raw.DefaultRequestHeaders.Authorization = new("Bearer", await patient.Client.GetAccessTokenAsync());
-        var upload = new MedLedger.Server.Features.Records.RecordUpload(1, patient.Id, "Observation", "application/fhir+json", header.CreatedAtUnixMs, env.Nonce, env.KeyCommitment, env.Signature, tampered,
-            [new WrapDto(patient.Id, env.Wraps[0].ReaderKeyId, env.Wraps[0].Enc, env.Wraps[0].WrappedKey)], SignedTransactionDto.From(tx));
-        var res = await raw.PostJson($"/api/records/{recordId}/versions", upload);
+        MedLedger.Server.Features.Records.RecordUpload Upload(string category, byte[] ciphertext, MedLedger.Crypto.RecordEnvelope e, int headerVersion = 2) =>
+            new(1, patient.Id, category, "application/fhir+json", header.CreatedAtUnixMs, e.Nonce, e.KeyCommitment, e.Signature, ciphertext,
+                [new WrapDto(patient.Id, e.Wraps[0].ReaderKeyId, e.Wraps[0].Enc, e.Wraps[0].WrappedKey)], Tx(ciphertext, e.Header), headerVersion);
+        var res = await raw.PostJson($"/api/records/{recordId}/versions", Upload("Observation", tampered, env));
         Assert.Equal((HttpStatusCode)422, res.StatusCode);
         Assert.Contains("signature", (await res.Problem()).GetProperty("detail").GetString());
+
+        // Header v2 binds the category: a label that disagrees with the signed one is a validation problem on "category" naming both.
+        res = await raw.PostJson($"/api/records/{recordId}/versions", Upload("MedicationRequest", env.Ciphertext, env));
+        Assert.Equal((HttpStatusCode)422, res.StatusCode);
+        var category = (await res.Problem()).GetProperty("errors").GetProperty("category")[0].GetString()!;
+        Assert.Contains("'MedicationRequest' disagrees with the category the author signed in the header ('Observation')", category, StringComparison.Ordinal);
+
+        // New versions must use header v2: a v1 (category-less) upload is refused, even when correctly signed.
+        var v1 = MedLedger.Crypto.RecordCrypto.Seal(header with { Category = null }, Encoding.UTF8.GetBytes("{}"), keys.Signing, [keys.Encryption.PublicKey]);
+        res = await raw.PostJson($"/api/records/{recordId}/versions", Upload("Observation", v1.Ciphertext, v1, headerVersion: 1));
+        Assert.Equal((HttpStatusCode)422, res.StatusCode);
+        Assert.True((await res.Problem()).GetProperty("errors").TryGetProperty("headerVersion", out _));
         Assert.Equal(0, await Db(db => db.Set<MedicalRecord>().CountAsync()));
     }
 

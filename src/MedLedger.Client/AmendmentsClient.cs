@@ -87,7 +87,7 @@ public sealed partial class MedLedgerClient
         var request = await MyOpenRequestAsync(requestId, ct);
         var tx = NewTransaction(AmendDecideContract.TypeName, new Dictionary<string, string>
         {
-            ["requestId"] = requestId.ToString(), ["recordId"] = request.RecordId.ToString(), ["decision"] = AmendDecideContract.Accepted,
+            ["requestId"] = requestId.ToString(), ["recordId"] = request.RecordId.ToString(), ["patientId"] = request.PatientId.ToString(), ["decision"] = AmendDecideContract.Accepted,
             ["resolvedVersion"] = resolvedVersion.ToString(CultureInfo.InvariantCulture),
         });
         return await DecideAsync(requestId, new { transaction = Sign(tx) }, ct);
@@ -102,7 +102,7 @@ public sealed partial class MedLedgerClient
         var note = AmendmentNote.Seal(ProtocolTags.AmendmentDeclineReason, requestId.ToString(), reason, patient.EncryptionPublicKey, keys.Encryption.PublicKey);
         var tx = NewTransaction(AmendDecideContract.TypeName, new Dictionary<string, string>
         {
-            ["requestId"] = requestId.ToString(), ["recordId"] = request.RecordId.ToString(), ["decision"] = AmendDecideContract.Declined,
+            ["requestId"] = requestId.ToString(), ["recordId"] = request.RecordId.ToString(), ["patientId"] = request.PatientId.ToString(), ["decision"] = AmendDecideContract.Declined,
             ["reasonHash"] = note.Hash(ProtocolTags.AmendmentDeclineReason, requestId.ToString()),
         });
         return await DecideAsync(requestId, new { transaction = Sign(tx), reason = ToWire(note) }, ct);
@@ -141,7 +141,8 @@ public sealed partial class MedLedgerClient
         {
             var decision = await VerifiedTransactionAsync(decisionId, AmendDecideContract.TypeName, ct);
             // The ledger's contract checked the signer is the record's author; here the author must be the one the server names.
-            if (decision.ActorId != a.AuthorId.ToString() || decision.Get("requestId") != id || decision.Get("recordId") != a.RecordId.ToString())
+            if (decision.ActorId != a.AuthorId.ToString() || decision.Get("requestId") != id || decision.Get("recordId") != a.RecordId.ToString()
+                || decision.Get("patientId") != a.PatientId.ToString())
             {
                 throw new MedLedgerVerificationException($"The decision on amendment request {id} does not match its records.amend-decide on the ledger.");
             }

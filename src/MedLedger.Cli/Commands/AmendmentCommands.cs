@@ -28,13 +28,13 @@ public static class AmendmentCommands
         list.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
-            var table = new Table().AddColumns("request", "record", "version", "state", "request text", "decision");
+            // Plain lines, not a table: the texts are free prose and must not be cut or wrapped mid-word.
             foreach (var a in await client.AmendmentsAsync(p.GetValue(onRecord), ct))
             {
-                table.AddRow(a.RequestId.ToString(), a.RecordId.ToString(), a.Version.ToString(CultureInfo.InvariantCulture), a.Status,
-                    Markup.Escape(a.RequestText), Markup.Escape(Decision(a)));
+                Console.WriteLine($"{a.RequestId}  record {a.RecordId} v{a.Version.ToString(CultureInfo.InvariantCulture)}  {a.FiledAt.ToString("u", CultureInfo.InvariantCulture)}");
+                Console.WriteLine($"  request: {a.RequestText}");
+                Console.WriteLine($"  state: {Decision(a)}");
             }
-            AnsiConsole.Write(table);
             return 0;
         });
         yield return list;

@@ -69,7 +69,8 @@ public sealed class AmendRequestContract : UserSignedContract
 }
 
 /// <summary>
-/// records.amend-decide — signed by the record's author. Payload exactly requestId, recordId, decision and either
+/// records.amend-decide — signed by the record's author. Payload exactly requestId, recordId, patientId (the record's
+/// patient, so the decision is in the patient's own ledger history), decision and either
 /// resolvedVersion (decision "accepted": a version of the record, newer than the one the request concerns, that the
 /// ledger already holds — the author writes it with records.write first; since only the author writes a record's
 /// versions, that version is theirs) or reasonHash (decision "declined": AmendmentNote.Hash of the reason sealed for
@@ -87,7 +88,7 @@ public sealed class AmendDecideContract : UserSignedContract
         ArgumentNullException.ThrowIfNull(tx);
         ArgumentNullException.ThrowIfNull(state);
         var decision = tx.Get("decision");
-        var shapeOk = tx.Payload.Count == 4 && ContractChecks.RequireIds(tx, "requestId", "recordId") is null && decision switch
+        var shapeOk = tx.Payload.Count == 5 && ContractChecks.RequireIds(tx, "requestId", "recordId", "patientId") is null && decision switch
         {
             Accepted => AmendRequestContract.TryVersion(tx.Get("resolvedVersion"), out _),
             Declined => ContractChecks.IsHash(tx.Get("reasonHash")),
@@ -95,7 +96,7 @@ public sealed class AmendDecideContract : UserSignedContract
         };
         if (!shapeOk)
         {
-            return LedgerRejection.Malformed("a decision carries exactly requestId, recordId, decision and resolvedVersion (accepted) or reasonHash (declined)");
+            return LedgerRejection.Malformed("a decision carries exactly requestId, recordId, patientId, decision and resolvedVersion (accepted) or reasonHash (declined)");
         }
         var requestId = tx.Get("requestId")!;
         var recordId = tx.Get("recordId")!;
@@ -103,6 +104,10 @@ public sealed class AmendDecideContract : UserSignedContract
         if (status is null || state.Get(AmendmentKeys.Record(requestId)) != recordId)
         {
             return LedgerRejection.Conflict($"no amendment request {requestId} on record {recordId}");
+        }
+        if (state.Get(CareKeys.RecordPatient(recordId)) != tx.Get("patientId"))
+        {
+            return LedgerRejection.Conflict("patientId is not the record's patient");
         }
         if (state.Get(CareKeys.RecordAuthor(recordId)) != tx.ActorId)
         {

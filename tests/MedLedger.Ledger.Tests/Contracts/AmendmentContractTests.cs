@@ -102,13 +102,13 @@ public sealed class AmendmentContractTests : ContractPeerTestBase
 
     private static LedgerTransaction Accept(TestUser signer, LedgerTransaction request, int version) => signer.Tx(AmendDecideContract.TypeName, new()
     {
-        ["requestId"] = request.Get("requestId")!, ["recordId"] = request.Get("recordId")!, ["decision"] = AmendDecideContract.Accepted,
+        ["requestId"] = request.Get("requestId")!, ["recordId"] = request.Get("recordId")!, ["patientId"] = request.Get("patientId")!, ["decision"] = AmendDecideContract.Accepted,
         ["resolvedVersion"] = version.ToString(CultureInfo.InvariantCulture),
     });
 
     private static LedgerTransaction Decline(TestUser signer, LedgerTransaction request) => signer.Tx(AmendDecideContract.TypeName, new()
     {
-        ["requestId"] = request.Get("requestId")!, ["recordId"] = request.Get("recordId")!, ["decision"] = AmendDecideContract.Declined,
+        ["requestId"] = request.Get("requestId")!, ["recordId"] = request.Get("recordId")!, ["patientId"] = request.Get("patientId")!, ["decision"] = AmendDecideContract.Declined,
         ["reasonHash"] = new string('d', 64),
     });
 }

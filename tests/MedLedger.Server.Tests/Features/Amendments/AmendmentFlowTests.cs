@@ -29,6 +29,8 @@ public sealed class AmendmentFlowTests : RecordTestBase
         await staff.Client.AssignDoctorAsync(doctors[0].Id, patient.Id);
         await staff.Client.AssignDoctorAsync(doctors[1].Id, patient.Id);
         var diagnosis = await doctors[0].Client.CreateFhirRecordAsync(Fhir("condition-example2.json"), patient.Id);
+        // The author reads (and so versions) the record only while the patient consents, as for any record.
+        await patient.Client.GrantConsentAsync((await patient.Client.LookUpProfessionalAsync(doctors[0].Email)).UserId, ConsentScope.All);
         return new Setting(patient, doctors[0], doctors[1], diagnosis.RecordId);
     }
 
@@ -71,7 +73,7 @@ public sealed class AmendmentFlowTests : RecordTestBase
         var request = Assert.Single(events, e => e.Type == AmendRequestContract.TypeName);
         Assert.Equal(["contentHash", "patientId", "recordId", "requestId", "version"], request.Payload.Keys.Order(StringComparer.Ordinal));
         var decision = Assert.Single(events, e => e.Type == AmendDecideContract.TypeName);
-        Assert.Equal(["decision", "reasonHash", "recordId", "requestId"], decision.Payload.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["decision", "patientId", "reasonHash", "recordId", "requestId"], decision.Payload.Keys.Order(StringComparer.Ordinal));
         var row = await Db(db => db.Set<AmendmentRequest>().SingleAsync());
         Assert.DoesNotContain("onset", Encoding.UTF8.GetString(row.RequestForAuthor) + Encoding.UTF8.GetString(row.ReasonForPatient!), StringComparison.Ordinal);
     }
@@ -159,7 +161,7 @@ public sealed class AmendmentFlowTests : RecordTestBase
         var note = AmendmentNote.Seal(ProtocolTags.AmendmentDeclineReason, id, reason, keys.Encryption.PublicKey, keys.Encryption.PublicKey);
         var tx = LedgerTransaction.Create(AmendDecideContract.TypeName, signer.Id.ToString(), LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(), new Dictionary<string, string>
         {
-            ["requestId"] = id, ["recordId"] = request.RecordId.ToString(), ["decision"] = AmendDecideContract.Declined,
+            ["requestId"] = id, ["recordId"] = request.RecordId.ToString(), ["patientId"] = request.PatientId.ToString(), ["decision"] = AmendDecideContract.Declined,
             ["reasonHash"] = note.Hash(ProtocolTags.AmendmentDeclineReason, id),
         }, keys.Signing.PrivateKey);
         return await RawAsync(signer, $"/api/amendments/{id}/decide", new DecideAmendmentRequest(SignedTransactionDto.From(tx), Wire(note)));

@@ -9,7 +9,7 @@ public sealed record SealedNoteDto(byte[] ForPatient, byte[] ForAuthor);
 public sealed record FileAmendmentRequest(SignedTransactionDto Transaction, SealedNoteDto Request);
 
 /// <summary>A signed records.amend-decide; a decline carries the sealed reason it anchors.</summary>
-public sealed record DecideAmendmentRequest(SignedTransactionDto Transaction, SealedNoteDto? Reason);
+public sealed record DecideAmendmentRequest(SignedTransactionDto Transaction, SealedNoteDto? Reason = null);
 
 public sealed record AmendmentResponse(Guid RequestId, Guid RecordId, Guid PatientId, Guid AuthorId, int Version, string Status,
     SealedNoteDto Request, string RequestTransactionId, DateTimeOffset FiledAt,

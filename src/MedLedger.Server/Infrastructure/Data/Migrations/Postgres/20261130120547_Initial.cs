@@ -13,6 +13,31 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "amendment_requests",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    RecordId = table.Column<Guid>(type: "uuid", nullable: false),
+                    PatientId = table.Column<Guid>(type: "uuid", nullable: false),
+                    AuthorId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Version = table.Column<int>(type: "integer", nullable: false),
+                    Status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    RequestForPatient = table.Column<byte[]>(type: "bytea", nullable: false),
+                    RequestForAuthor = table.Column<byte[]>(type: "bytea", nullable: false),
+                    RequestTransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    FiledAt = table.Column<long>(type: "bigint", nullable: false),
+                    ResolvedVersion = table.Column<int>(type: "integer", nullable: true),
+                    ReasonForPatient = table.Column<byte[]>(type: "bytea", nullable: true),
+                    ReasonForAuthor = table.Column<byte[]>(type: "bytea", nullable: true),
+                    DecisionTransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    DecidedAt = table.Column<long>(type: "bigint", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_amendment_requests", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "bed_bookings",
                 columns: table => new
                 {
@@ -462,6 +487,21 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_amendment_requests_AuthorId",
+                table: "amendment_requests",
+                column: "AuthorId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_amendment_requests_PatientId",
+                table: "amendment_requests",
+                column: "PatientId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_amendment_requests_RecordId",
+                table: "amendment_requests",
+                column: "RecordId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_bed_bookings_CreatedAt",
                 table: "bed_bookings",
                 column: "CreatedAt");
@@ -659,6 +699,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "amendment_requests");
+
             migrationBuilder.DropTable(
                 name: "bed_bookings");
 

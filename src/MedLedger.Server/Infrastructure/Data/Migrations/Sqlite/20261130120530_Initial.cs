@@ -12,6 +12,31 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "amendment_requests",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    RecordId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PatientId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    AuthorId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    RequestForPatient = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    RequestForAuthor = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    RequestTransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    FiledAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ResolvedVersion = table.Column<int>(type: "INTEGER", nullable: true),
+                    ReasonForPatient = table.Column<byte[]>(type: "BLOB", nullable: true),
+                    ReasonForAuthor = table.Column<byte[]>(type: "BLOB", nullable: true),
+                    DecisionTransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    DecidedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_amendment_requests", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "bed_bookings",
                 columns: table => new
                 {
@@ -461,6 +486,21 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_amendment_requests_AuthorId",
+                table: "amendment_requests",
+                column: "AuthorId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_amendment_requests_PatientId",
+                table: "amendment_requests",
+                column: "PatientId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_amendment_requests_RecordId",
+                table: "amendment_requests",
+                column: "RecordId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_bed_bookings_CreatedAt",
                 table: "bed_bookings",
                 column: "CreatedAt");
@@ -658,6 +698,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "amendment_requests");
+
             migrationBuilder.DropTable(
                 name: "bed_bookings");
 

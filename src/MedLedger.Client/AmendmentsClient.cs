@@ -54,7 +54,7 @@ public sealed partial class MedLedgerClient
         var note = AmendmentNote.Seal(ProtocolTags.AmendmentRequestText, requestId, text, keys.Encryption.PublicKey, author.EncryptionPublicKey);
         var tx = NewTransaction(AmendRequestContract.TypeName, new Dictionary<string, string>
         {
-            ["requestId"] = requestId, ["recordId"] = recordId.ToString(), ["patientId"] = UserId.ToString(),
+            ["requestId"] = requestId, ["recordId"] = recordId.ToString(), ["patientId"] = UserId.ToString(), ["authorId"] = record.AuthorId.ToString(),
             ["version"] = record.Version.ToString(CultureInfo.InvariantCulture), ["contentHash"] = note.Hash(ProtocolTags.AmendmentRequestText, requestId),
         });
         var info = await SendAsync<AmendmentInfo>(HttpMethod.Post, "/api/amendments", new { transaction = Sign(tx), request = ToWire(note) }, authorize: true, ct);
@@ -129,7 +129,7 @@ public sealed partial class MedLedgerClient
         var requestTx = await VerifiedTransactionAsync(a.RequestTransactionId, AmendRequestContract.TypeName, ct);
         var requestNote = a.Request.Parse();
         if (requestTx.ActorId != a.PatientId.ToString() || requestTx.Get("requestId") != id || requestTx.Get("recordId") != a.RecordId.ToString()
-            || requestTx.Get("patientId") != a.PatientId.ToString() || requestTx.Get("version") != a.Version.ToString(CultureInfo.InvariantCulture)
+            || requestTx.Get("patientId") != a.PatientId.ToString() || requestTx.Get("authorId") != a.AuthorId.ToString() || requestTx.Get("version") != a.Version.ToString(CultureInfo.InvariantCulture)
             || requestTx.Get("contentHash") != requestNote.Hash(ProtocolTags.AmendmentRequestText, id))
         {
             throw new MedLedgerVerificationException($"Amendment request {id} does not match its records.amend-request on the ledger.");

@@ -25,8 +25,8 @@ public sealed class AmendmentBrowserTests(BrowserWorld world)
         {
             await staff.AssignDoctorAsync(doctor.UserId, patient.UserId);
         }
-        var record = await doctor.CreateFhirRecordAsync($$"""
-            {"resourceType":"Observation","status":"final","code":{"text":"{{marker}}"},"subject":{"reference":"Patient/{{patient.UserId}}"},
+        var record = await doctor.CreateFhirRecordAsync($$$"""
+            {"resourceType":"Observation","status":"final","code":{"text":"{{{marker}}}"},"subject":{"reference":"Patient/{{{patient.UserId}}}"},
              "effectiveDateTime":"2025-03-02","valueQuantity":{"value":12,"unit":"ng/mL"}}
             """, patient.UserId);
 

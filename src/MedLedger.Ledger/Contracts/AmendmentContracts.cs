@@ -3,10 +3,11 @@ using System.Globalization;
 namespace MedLedger.Ledger.Contracts;
 
 /// <summary>
-/// records.amend-request — payload exactly requestId, recordId, patientId, version, contentHash. Signed by the record's
+/// records.amend-request — payload exactly requestId, recordId, patientId, authorId, version, contentHash. Signed by the record's
 /// patient: a request to correct the record as it stands at <c>version</c> (HIPAA's right to amend). Only on a record
 /// someone else authored (a patient writes their own records' next version themselves), at most one open request per
-/// record at a time (a record has one patient, so that is one per record per patient). contentHash is
+/// record at a time (a record has one patient, so that is one per record per patient). authorId must be the record's
+/// author (so the request is in the author's ledger history and they can fetch its receipt). contentHash is
 /// AmendmentNote.Hash of the request text sealed for the patient and the author; no words reach the ledger.
 /// </summary>
 public sealed class AmendRequestContract : UserSignedContract
@@ -18,10 +19,10 @@ public sealed class AmendRequestContract : UserSignedContract
     {
         ArgumentNullException.ThrowIfNull(tx);
         ArgumentNullException.ThrowIfNull(state);
-        if (tx.Payload.Count != 5 || ContractChecks.RequireIds(tx, "requestId", "recordId", "patientId") is not null
+        if (tx.Payload.Count != 6 || ContractChecks.RequireIds(tx, "requestId", "recordId", "patientId", "authorId") is not null
             || !ContractChecks.IsHash(tx.Get("contentHash")) || !TryVersion(tx.Get("version"), out var version))
         {
-            return LedgerRejection.Malformed("an amendment request carries exactly requestId, recordId, patientId (UUIDs), version (positive integer) and contentHash (hex SHA-256)");
+            return LedgerRejection.Malformed("an amendment request carries exactly requestId, recordId, patientId, authorId (UUIDs), version (positive integer) and contentHash (hex SHA-256)");
         }
         var requestId = tx.Get("requestId")!;
         var recordId = tx.Get("recordId")!;
@@ -37,6 +38,10 @@ public sealed class AmendRequestContract : UserSignedContract
         if (author == tx.ActorId)
         {
             return LedgerRejection.Forbidden("you wrote this record: write its next version instead of requesting an amendment");
+        }
+        if (tx.Get("authorId") != author)
+        {
+            return LedgerRejection.Conflict("authorId is not the record's author");
         }
         var current = long.Parse(state.Get(CareKeys.RecordVersion(recordId)) ?? "0", CultureInfo.InvariantCulture);
         if (version > current)

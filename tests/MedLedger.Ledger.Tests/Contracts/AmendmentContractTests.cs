@@ -48,6 +48,7 @@ public sealed class AmendmentContractTests : ContractPeerTestBase
         var withText = Payload(_diagnosis, 1, _patient.Id);
         withText["text"] = "the diagnosis is wrong";
         Assert.Equal(LedgerRejectionKind.Malformed, await Refused(_patient.Tx(AmendRequestContract.TypeName, withText)));
+        Assert.Equal(LedgerRejectionKind.Conflict, await Refused(_patient.Tx(AmendRequestContract.TypeName, Payload(_diagnosis, 1, _patient.Id, authorId: _other.Id))));
         var notHash = Payload(_diagnosis, 1, _patient.Id);
         notHash["contentHash"] = "not a hash";
         Assert.Equal(LedgerRejectionKind.Malformed, await Refused(_patient.Tx(AmendRequestContract.TypeName, notHash)));
@@ -91,9 +92,9 @@ public sealed class AmendmentContractTests : ContractPeerTestBase
         ["ciphertextHash"] = new string('a', 64), ["headerHash"] = new string('b', 64), ["authorId"] = author.Id,
     });
 
-    private static Dictionary<string, string> Payload(string recordId, int version, string patientId) => new()
+    private Dictionary<string, string> Payload(string recordId, int version, string patientId, string? authorId = null) => new()
     {
-        ["requestId"] = Guid.NewGuid().ToString(), ["recordId"] = recordId, ["patientId"] = patientId,
+        ["requestId"] = Guid.NewGuid().ToString(), ["recordId"] = recordId, ["patientId"] = patientId, ["authorId"] = authorId ?? _doctor.Id,
         ["version"] = version.ToString(CultureInfo.InvariantCulture), ["contentHash"] = new string('c', 64),
     };
 

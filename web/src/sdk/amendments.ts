@@ -73,7 +73,7 @@ async function openAmendment(a: AmendmentWire): Promise<Amendment> {
   const requestNote = fromWire(a.request);
   const rtx = await verifiedTransaction(a.requestTransactionId, 'records.amend-request');
   const p = rtx.payload;
-  if (rtx.actorId !== a.patientId || p.requestId !== id || p.recordId !== a.recordId || p.patientId !== a.patientId || p.version !== String(a.version) ||
+  if (rtx.actorId !== a.patientId || p.requestId !== id || p.recordId !== a.recordId || p.patientId !== a.patientId || p.authorId !== a.authorId || p.version !== String(a.version) ||
       p.contentHash !== (await amendmentNoteHash(AMENDMENT_REQUEST_PURPOSE, id, requestNote))) {
     throw new VerificationError(`Amendment request ${id} does not match its records.amend-request on the ledger.`);
   }
@@ -126,7 +126,7 @@ export async function requestAmendment(recordId: string, text: string): Promise<
   const requestId = crypto.randomUUID();
   const note = await sealAmendmentNote(AMENDMENT_REQUEST_PURPOSE, requestId, text, s.keys.encryption.publicKey, author.encryptionPublicKey);
   const transaction = await signTransaction('records.amend-request', {
-    requestId, recordId, patientId: s.tokens.user.id, version: String(record.version),
+    requestId, recordId, patientId: s.tokens.user.id, authorId: record.authorId, version: String(record.version),
     contentHash: await amendmentNoteHash(AMENDMENT_REQUEST_PURPOSE, requestId, note),
   });
   return openAmendment(await api.post<AmendmentWire>('/api/amendments', { transaction, request: toWire(note) }));

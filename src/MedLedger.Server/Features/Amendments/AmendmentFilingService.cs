@@ -41,6 +41,10 @@ public sealed class AmendmentFilingService(MedLedgerDbContext db, LedgerGateway 
         {
             throw ProblemException.Conflict("This record was written before authors were recorded on the ledger; it takes no amendment requests.");
         }
+        if (tx.Get("authorId") != author)
+        {
+            throw ProblemException.Invalid("transaction", "The transaction must name the record's author as authorId.");
+        }
         AmendmentNotes.Check(r.Request, "request", ProtocolTags.AmendmentRequestText, requestId.ToString(), tx.Get("contentHash"));
         if (await db.Set<AmendmentRequest>().AnyAsync(x => x.RecordId == recordId && x.Status == AmendmentKeys.Open, ct))
         {

@@ -21,6 +21,9 @@ public sealed class AmendmentFlowTests : RecordTestBase
 
     private sealed record Setting(SdkUser Patient, SdkUser Doctor, SdkUser OtherDoctor, Guid RecordId);
 
+    // Forged notes are sealed for the real patient and author, so only the transaction around them is the attacker's.
+    private byte[] _patientKey = null!, _authorKey = null!;
+
     private async Task<Setting> DiagnosisAsync()
     {
         var (staff, doctors) = await World.HospitalAsync(Admin, "Amendment General", 2);
@@ -31,6 +34,7 @@ public sealed class AmendmentFlowTests : RecordTestBase
         var diagnosis = await doctors[0].Client.CreateFhirRecordAsync(Fhir("condition-example2.json"), patient.Id);
         // The author reads (and so versions) the record only while the patient consents, as for any record.
         await patient.Client.GrantConsentAsync((await patient.Client.LookUpProfessionalAsync(doctors[0].Email)).UserId, ConsentScope.All);
+        (_patientKey, _authorKey) = (patient.Client.Keys!.Encryption.PublicKey, doctors[0].Client.Keys!.Encryption.PublicKey);
         return new Setting(patient, doctors[0], doctors[1], diagnosis.RecordId);
     }
 
@@ -71,7 +75,7 @@ public sealed class AmendmentFlowTests : RecordTestBase
 
         var events = (await LedgerAbout(filed.RequestId)).ToList();
         var request = Assert.Single(events, e => e.Type == AmendRequestContract.TypeName);
-        Assert.Equal(["contentHash", "patientId", "recordId", "requestId", "version"], request.Payload.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["authorId", "contentHash", "patientId", "recordId", "requestId", "version"], request.Payload.Keys.Order(StringComparer.Ordinal));
         var decision = Assert.Single(events, e => e.Type == AmendDecideContract.TypeName);
         Assert.Equal(["decision", "patientId", "reasonHash", "recordId", "requestId"], decision.Payload.Keys.Order(StringComparer.Ordinal));
         var row = await Db(db => db.Set<AmendmentRequest>().SingleAsync());
@@ -91,15 +95,15 @@ public sealed class AmendmentFlowTests : RecordTestBase
 
         // From the attacker's side, with hand-signed transactions: a stranger's request answers like an unknown record,
         // a request on one's own record is refused, and a doctor may not file at all.
-        Assert.Equal(HttpStatusCode.NotFound, (await ForgedRequestAsync(stranger, s.RecordId, stranger.Id)).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await ForgedRequestAsync(s.Patient, own.RecordId, s.Patient.Id)).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await ForgedRequestAsync(s.Doctor, s.RecordId, s.Patient.Id)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await ForgedRequestAsync(stranger, s.RecordId, stranger.Id, s.Doctor.Id)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await ForgedRequestAsync(s.Patient, own.RecordId, s.Patient.Id, s.Patient.Id)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await ForgedRequestAsync(s.Doctor, s.RecordId, s.Patient.Id, s.Doctor.Id)).StatusCode);
         // A note that is not the one the transaction anchors.
-        Assert.Equal((HttpStatusCode)422, (await ForgedRequestAsync(s.Patient, s.RecordId, s.Patient.Id, tamperHash: true)).StatusCode);
+        Assert.Equal((HttpStatusCode)422, (await ForgedRequestAsync(s.Patient, s.RecordId, s.Patient.Id, s.Doctor.Id, tamperHash: true)).StatusCode);
         Assert.Equal(0, await Db(db => db.Set<AmendmentRequest>().CountAsync()));
 
         // One open request per record.
-        Assert.Equal(HttpStatusCode.Created, (await ForgedRequestAsync(s.Patient, s.RecordId, s.Patient.Id)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await ForgedRequestAsync(s.Patient, s.RecordId, s.Patient.Id, s.Doctor.Id)).StatusCode);
         var second = await Assert.ThrowsAsync<MedLedgerApiException>(() => s.Patient.Client.RequestAmendmentAsync(s.RecordId, RequestText));
         Assert.Equal(HttpStatusCode.Conflict, second.Status);
     }
@@ -140,15 +144,15 @@ public sealed class AmendmentFlowTests : RecordTestBase
         Assert.Equal(1, decisions);
     }
 
-    private async Task<HttpResponseMessage> ForgedRequestAsync(SdkUser signer, Guid recordId, Guid patientId, bool tamperHash = false)
+    private async Task<HttpResponseMessage> ForgedRequestAsync(SdkUser signer, Guid recordId, Guid patientId, Guid authorId, bool tamperHash = false)
     {
         var keys = signer.Client.Keys!;
         var requestId = Guid.NewGuid().ToString();
-        var note = AmendmentNote.Seal(ProtocolTags.AmendmentRequestText, requestId, RequestText, keys.Encryption.PublicKey, keys.Encryption.PublicKey);
+        var note = AmendmentNote.Seal(ProtocolTags.AmendmentRequestText, requestId, RequestText, _patientKey, _authorKey);
         var hash = note.Hash(ProtocolTags.AmendmentRequestText, requestId);
         var tx = LedgerTransaction.Create(AmendRequestContract.TypeName, signer.Id.ToString(), LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(), new Dictionary<string, string>
         {
-            ["requestId"] = requestId, ["recordId"] = recordId.ToString(), ["patientId"] = patientId.ToString(), ["version"] = "1",
+            ["requestId"] = requestId, ["recordId"] = recordId.ToString(), ["patientId"] = patientId.ToString(), ["authorId"] = authorId.ToString(), ["version"] = "1",
             ["contentHash"] = tamperHash ? new string('0', 64) : hash,
         }, keys.Signing.PrivateKey);
         return await RawAsync(signer, "/api/amendments", new FileAmendmentRequest(SignedTransactionDto.From(tx), Wire(note)));
@@ -158,7 +162,7 @@ public sealed class AmendmentFlowTests : RecordTestBase
     {
         var keys = signer.Client.Keys!;
         var id = request.RequestId.ToString();
-        var note = AmendmentNote.Seal(ProtocolTags.AmendmentDeclineReason, id, reason, keys.Encryption.PublicKey, keys.Encryption.PublicKey);
+        var note = AmendmentNote.Seal(ProtocolTags.AmendmentDeclineReason, id, reason, _patientKey, _authorKey);
         var tx = LedgerTransaction.Create(AmendDecideContract.TypeName, signer.Id.ToString(), LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(), new Dictionary<string, string>
         {
             ["requestId"] = id, ["recordId"] = request.RecordId.ToString(), ["patientId"] = request.PatientId.ToString(), ["decision"] = AmendDecideContract.Declined,

@@ -28,4 +28,12 @@ public static class ProtocolTags
     public const string FactCommitment = "medledger/v1/fact-commitment";
     /// <summary>Hash of a professional's public identity card that an admin's identity.verify signs: <see cref="IdentityCards.Hash"/>.</summary>
     public const string IdentityCard = "medledger/v1/identity-card";
+
+    // Amendment requests (issue 12 item 6).
+    /// <summary>Sealed-secret purpose of an amendment request's text, sealed for the record's patient and author; context is the request id.</summary>
+    public const string AmendmentRequestText = "medledger/v1/amendment-request";
+    /// <summary>Sealed-secret purpose of the reason an author gives for declining an amendment request; context is the request id.</summary>
+    public const string AmendmentDeclineReason = "medledger/v1/amendment-decline-reason";
+    /// <summary>Hash records.amend-request and records.amend-decide anchor for a sealed note: <see cref="AmendmentNote.Hash"/>.</summary>
+    public const string AmendmentNote = "medledger/v1/amendment-note";
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using MedLedger.Server.Features.Accounts;
+using MedLedger.Server.Features.Amendments;
 using MedLedger.Server.Features.Care;
 using MedLedger.Server.Features.Consent;
 using MedLedger.Server.Features.Dev;
@@ -80,6 +81,7 @@ public static class MedLedgerServer
         services.AddCare(configuration);
         services.AddEmergency(configuration);
         services.AddHospitals(configuration);
+        services.AddAmendments(configuration);
         services.AddWebApp(configuration);
         services.AddDev(configuration);
 
@@ -149,6 +151,7 @@ public static class MedLedgerServer
         app.MapCare();
         app.MapEmergency();
         app.MapHospitals();
+        app.MapAmendments();
         app.MapDev();
         return app;
     }

@@ -83,7 +83,12 @@ public static class RecordCommands
             }
             return 0;
         });
-        return new Command("records", "Medical records (end-to-end encrypted)") { add, list, show };
+        var records = new Command("records", "Medical records (end-to-end encrypted)") { add, list, show };
+        foreach (var verb in AmendmentCommands.Build())
+        {
+            records.Subcommands.Add(verb);
+        }
+        return records;
     }
 
     private static string GuessType(string name) => Path.GetExtension(name).ToLowerInvariant() switch

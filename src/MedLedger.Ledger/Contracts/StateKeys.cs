@@ -19,3 +19,15 @@ public static class CareKeys
     public static string HospitalEmergencyKey(string hospitalId) => $"emergency-key/{hospitalId}";
     public static string HospitalEmergencyKeyTransaction(string hospitalId) => $"emergency-key/{hospitalId}/tx";
 }
+
+/// <summary>State keys of the amendment contracts.</summary>
+public static class AmendmentKeys
+{
+    public const string Open = "open";
+    /// <summary>"open", "accepted" or "declined".</summary>
+    public static string Status(string requestId) => $"amend/{requestId}";
+    public static string Record(string requestId) => $"amend/{requestId}/record";
+    public static string Version(string requestId) => $"amend/{requestId}/version";
+    /// <summary>The open request on a record, if any.</summary>
+    public static string OpenOnRecord(string recordId) => $"amend-open/{recordId}";
+}

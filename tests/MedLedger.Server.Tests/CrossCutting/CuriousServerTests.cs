@@ -38,7 +38,11 @@ public sealed class CuriousServerTests : SdkTestBase
         await staff.Client.SetWardAsync(staff.OrganizationId!.Value, "Maternity 1", "maternity", 2, 0);
         await staff.Client.AdmitBedBookingAsync((await patient.Client.BookBedAsync(staff.OrganizationId!.Value, "maternity")).Id);
         Assert.Contains(markers[1], Encoding.UTF8.GetString((await doctor.Client.OpenRecordAsync(rec.RecordId)).Content));
-        await doctor.Client.CreateFhirRecordAsync(Observation(markers[3]), patient.Id);
+        var doctorRecord = await doctor.Client.CreateFhirRecordAsync(Observation(markers[3]), patient.Id);
+        // An amendment request and the author's decline reason are sealed on the device: their words are scanned for too.
+        var amendmentWords = new[] { $"ZQX-AMEND-REQUEST-{Guid.NewGuid():N}", $"ZQX-AMEND-REASON-{Guid.NewGuid():N}" };
+        var amendment = await patient.Client.RequestAmendmentAsync(doctorRecord.RecordId, "Please correct the reading: " + amendmentWords[0]);
+        Assert.Contains(amendmentWords[1], (await doctor.Client.DeclineAmendmentAsync(amendment.RequestId, "The reading stands: " + amendmentWords[1])).DeclineReason, StringComparison.Ordinal);
 
         await staff.Client.PublishHospitalEmergencyKeyAsync();
         var summary = await patient.Client.CreateFileRecordAsync(Encoding.UTF8.GetBytes("Allergies: penicillin. " + markers[4]), "text/plain", category: "EmergencySummary");
@@ -56,7 +60,7 @@ public sealed class CuriousServerTests : SdkTestBase
         haystacks.Add(("logs", Encoding.UTF8.GetBytes(string.Join("\n", Host.Logs.Lines))));
 
         var needles = new List<(string What, byte[] Bytes)>();
-        foreach (var m in markers.Take(5))
+        foreach (var m in markers.Take(5).Concat(amendmentWords))
         {
             needles.Add(("marker " + m, Encoding.UTF8.GetBytes(m)));
             needles.Add(("marker (utf-16) " + m, Encoding.Unicode.GetBytes(m)));

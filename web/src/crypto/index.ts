@@ -39,3 +39,7 @@ export {
   FACT_COMMITMENT_TAG, FACT_COMMITMENT_SALT_LENGTH, FACT_KIND_BED_TYPE, FACT_KIND_CONSENT_PURPOSE,
   factCommitmentBytes, factCommitment, newFactSalt, RECORD_CATEGORIES, FILE_CATEGORY, EMERGENCY_SUMMARY_CATEGORY, FHIR_RECORD_CATEGORIES, isKnownRecordCategory,
 } from './protocol';
+export {
+  type AmendmentNote, sealAmendmentNote, amendmentNoteBytes, amendmentNoteHash, openAmendmentNote,
+} from './amendmentNote';
+export { AMENDMENT_REQUEST_PURPOSE, AMENDMENT_DECLINE_REASON_PURPOSE, AMENDMENT_NOTE_TAG, AMENDMENT_NOTE_MAX_LENGTH } from './protocol';

@@ -119,3 +119,13 @@ export function identityCardBytes(c: IdentityCardFields): Bytes {
 export async function identityCardHash(c: IdentityCardFields): Promise<string> {
   return toHex(await sha256(identityCardBytes(c)));
 }
+
+// Amendment requests (issue 12 item 6): ProtocolTags.AmendmentRequestText, AmendmentDeclineReason, AmendmentNote.
+/** Sealed-secret purpose of an amendment request's text; the context is the request id. */
+export const AMENDMENT_REQUEST_PURPOSE = 'medledger/v1/amendment-request';
+/** Sealed-secret purpose of the reason an author gives for declining an amendment request; the context is the request id. */
+export const AMENDMENT_DECLINE_REASON_PURPOSE = 'medledger/v1/amendment-decline-reason';
+/** Tag of the hash records.amend-request / records.amend-decide anchor for a sealed note (AmendmentNote.Hash). */
+export const AMENDMENT_NOTE_TAG = 'medledger/v1/amendment-note';
+/** AmendmentNote.MaxLength, in characters (UTF-16 code units, as .NET counts them). */
+export const AMENDMENT_NOTE_MAX_LENGTH = 4000;

@@ -107,6 +107,12 @@ function Describe(props: { entry: AccessLogEntry; breakGlass?: { event: BreakGla
       return <>The bed hold at <Hospital id={p.hospitalId} /> expired</>;
     case 'beds.cancel':
       return <><Person id={p.actorUserId || tx.actorId} /> cancelled the bed booking at <Hospital id={p.hospitalId} /></>;
+    case 'records.amend-request':
+      return <><Person id={tx.actorId} /> asked for a correction of record <ShortId id={p.recordId ?? ''} /> (version {p.version})</>;
+    case 'records.amend-decide':
+      return p.decision === 'accepted'
+        ? <><Person id={tx.actorId} /> accepted the correction request on record <ShortId id={p.recordId ?? ''} /> with version {p.resolvedVersion}</>
+        : <><Person id={tx.actorId} /> declined the correction request on record <ShortId id={p.recordId ?? ''} /> (the reason is in your records)</>;
     case 'identity.register-keys':
       return <><Person id={p.userId} /> registered encryption and signing keys</>;
     case 'identity.rotate-keys':

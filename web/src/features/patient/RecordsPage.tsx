@@ -5,6 +5,7 @@ import { useAsync } from '../../ui/hooks';
 import { RECORD_CATEGORIES, listRecords, openRecord, type DecryptedRecord, type RecordSummary } from '../../sdk/records';
 import { RecordView } from '../../fhir/FhirCard';
 import { UploadForm } from './UploadForm';
+import { CorrectionRequests } from './CorrectionRequests';
 import { useRoleLabel } from './people';
 import './patient.css';
 
@@ -64,7 +65,7 @@ function RecordItem(props: { summary: RecordSummary; onNewVersion: (s: RecordSum
               New version
             </Button>
           ) : (
-            <span class="muted">Only its author can write a new version of this record.</span>
+            <CorrectionRequests summary={summary} />
           )}
         </div>
       </Card>

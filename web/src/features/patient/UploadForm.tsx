@@ -14,7 +14,7 @@ function sizeText(bytes: number): string {
  * Adds a record (or a new version of `existing`): FHIR JSON is checked here before anything is sealed;
  * files over 20 MiB are refused before they are even read.
  */
-export function UploadForm(props: { existing?: RecordSummary; onDone: (result: { recordId: string; version: number }) => void; onCancel: () => void }) {
+export function UploadForm(props: { existing?: RecordSummary; patientId?: string; onDone: (result: { recordId: string; version: number }) => void; onCancel: () => void }) {
   const existing = props.existing;
   const fixedMode: Mode | null = existing ? (existing.contentType === FHIR_CONTENT_TYPE ? 'fhir' : 'file') : null;
   const [mode, setMode] = useState<Mode>(fixedMode ?? 'fhir');
@@ -28,7 +28,8 @@ export function UploadForm(props: { existing?: RecordSummary; onDone: (result: {
 
   const upload = useAction(async () => {
     setFieldError(null);
-    const patientId = requireSession().tokens.user.id;
+    // A doctor writing the next version of their own record names the record's patient.
+    const patientId = props.patientId ?? requireSession().tokens.user.id;
     let content: Uint8Array;
     let category: string;
     let contentType: string;

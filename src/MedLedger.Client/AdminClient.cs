@@ -35,6 +35,13 @@ public sealed partial class MedLedgerClient
         await SendAsync<object?>(HttpMethod.Post, $"/api/admin/users/{userId}/verification", new { approve, reason, transaction = Sign(tx) }, authorize: true, ct);
     }
 
+    /// <summary>Suspends a user: their sessions end, and for a professional an identity.standing on the ledger withdraws "verified" in every client.</summary>
+    public Task SuspendAsync(Guid userId, CancellationToken ct = default) =>
+        SendAsync<object?>(HttpMethod.Post, $"/api/admin/users/{userId}/suspend", null, authorize: true, ct);
+
+    public Task ReinstateAsync(Guid userId, CancellationToken ct = default) =>
+        SendAsync<object?>(HttpMethod.Post, $"/api/admin/users/{userId}/reinstate", null, authorize: true, ct);
+
     public Task ReviewBreakGlassAsync(Guid eventId, string outcome, CancellationToken ct = default) =>
         SendAsync<object?>(HttpMethod.Post, $"/api/admin/break-glass/{eventId}/review", new { outcome }, authorize: true, ct);
 }

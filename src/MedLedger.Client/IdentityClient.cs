@@ -120,23 +120,8 @@ public sealed partial class MedLedgerClient
         {
             return "the admin verified different keys";
         }
-        // The signer must be a platform admin by the ledger's own key registration, not by the server's word.
-        var signer = await SendAsync<RegisteredKeysResponse>(HttpMethod.Get, $"/api/ledger/keys/{tx.ActorId}", null, authorize: true, ct);
-        try
-        {
-            await VerifyReceiptAsync(signer.Receipt, ct);
-        }
-        catch (MedLedgerVerificationException e)
-        {
-            return "the admin's key registration does not verify: " + e.Message;
-        }
-        var registration = signer.Receipt.Transaction();
-        // Only the registration names a role; an admin who rotated keys cannot be confirmed this way yet (docs/threat-model.md).
-        if (registration.Type != RegisterKeysContract.TypeName || registration.Get("userId") != tx.ActorId
-            || registration.Get("signingKey") != Convert.ToBase64String(tx.SignerPublicKey) || registration.Get("role") != IdentityRoles.PlatformAdmin)
-        {
-            return "the verification is not signed by a registered platform admin";
-        }
-        return null;
+        // The signer must be a platform admin by the ledger's own key history (following rotations), not by the server's word;
+        // and the approval must still be the subject's latest identity state.
+        return await AdminKeyProblemAsync(receipt, ct) ?? await FreshnessProblemAsync(card.UserId, receipt, ct);
     }
 }

@@ -160,6 +160,7 @@ public sealed class RegisterKeysContract : LedgerContract
         state.Put(IdentityKeys.Role(user), tx.Get("role")!);
         state.Put(IdentityKeys.Version(user), "1");
         state.Put(IdentityKeys.KeysTransaction(user), tx.Id);
+        state.Put(IdentityHistoryKeys.KeyVersion(user, 1), tx.Id);
     }
 }
 
@@ -309,5 +310,6 @@ public sealed class RotateKeysContract : LedgerContract
         state.Put(IdentityKeys.Encryption(user), tx.Get("encryptionKey")!);
         state.Put(IdentityKeys.Version(user), (version + 1).ToString(CultureInfo.InvariantCulture));
         state.Put(IdentityKeys.KeysTransaction(user), tx.Id);
+        state.Put(IdentityHistoryKeys.KeyVersion(user, version + 1), tx.Id);
     }
 }

@@ -1,7 +1,7 @@
 // Professionals' identity cards (src/MedLedger.Client/IdentityClient.cs; server: Features/Accounts/IdentityCards).
 // A card is called "verified" only when this browser has checked a platform admin's own signed identity.verify over
 // exactly this card and these ledger-registered keys; nothing is granted to or assigned with an unverified card.
-import { fromBase64, identityCardHash, keyFingerprint, toHex } from '../crypto';
+import { constantTimeEqual, fromBase64, identityCardHash, keyFingerprint, toHex } from '../crypto';
 import { isSystemEvent, receiptTransaction, type LedgerReceipt } from '../ledger';
 import { api, type Role } from '../app/http';
 import { checkReceipt, ensureKeysOnLedger, signTransaction, VerificationError } from './ledger';
@@ -44,8 +44,101 @@ function cardFields(card: IdentityCard) {
   };
 }
 
-interface RegisteredKeys {
-  receipt: LedgerReceipt;
+/** GET /api/ledger/identity/{id}: key versions oldest first, newest verification and newest standing, each with its receipt. */
+export interface IdentityHistory {
+  userId: string;
+  keys: LedgerReceipt[];
+  verification: LedgerReceipt | null;
+  standing: LedgerReceipt | null;
+}
+
+/**
+ * When set (milliseconds), an admin verification committed at least this long ago (signed block time) is not called
+ * verified: a bound on how long a withdrawn approval can go unnoticed behind a server that omits the withdrawal.
+ */
+let maxVerificationAgeMs: number | null = null;
+
+export function setMaxVerificationAge(ms: number | null): void {
+  maxVerificationAgeMs = ms;
+}
+
+export function identityHistory(userId: string): Promise<IdentityHistory> {
+  return api.get<IdentityHistory>(`/api/ledger/identity/${userId}`);
+}
+
+async function receiptProblem(r: LedgerReceipt): Promise<string | null> {
+  try {
+    await checkReceipt(r);
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+/** Why an approval (already checked to approve this card) is not the subject's latest identity state, or is too old. */
+async function freshnessProblem(subjectId: string, approval: LedgerReceipt): Promise<string | null> {
+  const history = await identityHistory(subjectId);
+  if (history.userId !== subjectId) return 'the ledger history served is about someone else';
+  const latest = history.verification;
+  if (!latest) return 'the ledger holds no verification of this professional';
+  const bad = await receiptProblem(latest);
+  if (bad) return bad;
+  const latestTx = await receiptTransaction(latest);
+  if (latestTx.type !== 'identity.verify' || latestTx.payload.subjectKind !== 'user' || latestTx.payload.subjectId !== subjectId) {
+    return "the ledger's latest verification is about something else";
+  }
+  if (latest.logIndex < approval.logIndex) return 'the ledger history served is older than the card\'s verification';
+  if (latest.transactionId !== approval.transactionId) {
+    // A newer decision than the one the card carries: only it counts.
+    return latestTx.payload.decision === 'approved'
+      ? "the card carries an older verification than the ledger's latest"
+      : "an admin withdrew this professional's verification";
+  }
+  if (history.standing) {
+    const badStanding = await receiptProblem(history.standing);
+    if (badStanding) return badStanding;
+    const st = await receiptTransaction(history.standing);
+    if (st.type !== 'identity.standing' || st.payload.subjectId !== subjectId) return "the ledger's latest standing is about something else";
+    if (st.payload.standing !== 'active') return 'an admin suspended this professional';
+  }
+  if (maxVerificationAgeMs !== null && Date.now() - approval.head.timeMs >= maxVerificationAgeMs) {
+    return `the verification is old (committed ${new Date(approval.head.timeMs).toISOString().slice(0, 10)}; this browser accepts ${Math.round(maxVerificationAgeMs / 86_400_000)} days)`;
+  }
+  return null;
+}
+
+/**
+ * Null when the identity.verify in `signed` was signed by the key its actor, a platform admin, had registered at that
+ * ledger position: the registration and every rotation since, each rotation signed by the key before it.
+ */
+async function adminKeyProblem(signed: LedgerReceipt): Promise<string | null> {
+  const tx = await receiptTransaction(signed);
+  const history = await identityHistory(tx.actorId).catch(() => null);
+  if (!history || history.userId !== tx.actorId || history.keys.length === 0) return "the admin's key history is not on the ledger";
+  let inForce: Uint8Array | null = null;
+  let previous: Uint8Array | null = null;
+  let lastIndex = -1;
+  const everHeld: Uint8Array[] = [];
+  for (const r of history.keys) {
+    const bad = await receiptProblem(r);
+    if (bad) return "the admin's key history does not verify: " + bad;
+    const k = await receiptTransaction(r);
+    const chained = previous === null
+      ? k.type === 'identity.register-keys' && k.payload.role === 'PlatformAdmin'
+      : k.type === 'identity.rotate-keys' && constantTimeEqual(k.signerPublicKey, previous);
+    if (!chained || k.payload.userId !== tx.actorId || r.logIndex <= lastIndex || !k.payload.signingKey) {
+      return 'the verification is not signed by a registered platform admin (its key history does not chain)';
+    }
+    const key = fromBase64(k.payload.signingKey);
+    everHeld.push(key);
+    if (r.logIndex < signed.logIndex) inForce = key;
+    previous = key;
+    lastIndex = r.logIndex;
+  }
+  if (inForce && constantTimeEqual(inForce, tx.signerPublicKey)) return null;
+  return everHeld.some((k) => constantTimeEqual(k, tx.signerPublicKey))
+    ? 'the verification is signed by a key the admin did not hold at that point'
+    : 'the verification is signed by a key the admin never had';
 }
 
 async function verificationProblem(card: IdentityCard, fingerprintHex: string): Promise<string | null> {
@@ -62,19 +155,9 @@ async function verificationProblem(card: IdentityCard, fingerprintHex: string): 
   if (isSystemEvent(tx)) return 'the verification is not signed by an admin';
   if (tx.payload.cardHash !== (await identityCardHash(cardFields(card)))) return 'the admin verified a different card';
   if (tx.payload.keyFingerprint !== fingerprintHex) return 'the admin verified different keys';
-  // The signer must be a platform admin by the ledger's own key registration, not by the server's word.
-  const signer = await api.get<RegisteredKeys>(`/api/ledger/keys/${tx.actorId}`);
-  try {
-    await checkReceipt(signer.receipt);
-  } catch (e) {
-    return "the admin's key registration does not verify: " + (e instanceof Error ? e.message : String(e));
-  }
-  const reg = await receiptTransaction(signer.receipt);
-  const signerKey = toHex(tx.signerPublicKey);
-  if (reg.type !== 'identity.register-keys' || reg.payload.userId !== tx.actorId || toHex(fromBase64(reg.payload.signingKey ?? '')) !== signerKey || reg.payload.role !== 'PlatformAdmin') {
-    return 'the verification is not signed by a registered platform admin';
-  }
-  return null;
+  // The signer must be a platform admin by the ledger's own key history (following rotations), not by the server's word;
+  // and the approval must still be the subject's latest identity state.
+  return (await adminKeyProblem(receipt)) ?? (await freshnessProblem(card.userId, receipt));
 }
 
 async function check(card: IdentityCard): Promise<CheckedCard> {

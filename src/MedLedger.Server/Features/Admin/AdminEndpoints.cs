@@ -19,8 +19,8 @@ public static class AdminEndpoints
         g.MapGet("/verifications", Queue).WithSummary("Organizations and professionals awaiting verification");
         g.MapPost("/organizations/{id:guid}/verification", DecideOrganization).WithSummary("Approve or reject an organization (a rejection needs a reason)").ProducesProblems(404, 409, 422);
         g.MapPost("/users/{id:guid}/verification", DecideProfessional).WithSummary("Approve or reject a professional's account (a rejection needs a reason)").ProducesProblems(404, 409, 422);
-        g.MapPost("/users/{id:guid}/suspend", Suspend).WithSummary("Suspend a user: their sessions stop working at once").ProducesProblems(404, 409);
-        g.MapPost("/users/{id:guid}/reinstate", Reinstate).WithSummary("Lift a user's suspension").ProducesProblems(404, 409);
+        g.MapPost("/users/{id:guid}/suspend", Suspend).WithSummary("Suspend a user: their sessions stop working at once").ProducesProblems(404, 409, 422);
+        g.MapPost("/users/{id:guid}/reinstate", Reinstate).WithSummary("Lift a user's suspension").ProducesProblems(404, 409, 422);
         g.MapGet("/security-events", SecurityEvents).WithSummary("Security events, newest first, filtered by kind, subject and time").ProducesProblems(422);
         return app;
     }

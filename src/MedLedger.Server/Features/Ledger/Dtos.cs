@@ -15,3 +15,9 @@ public sealed record TransactionResponse(
     long TreeSize, byte[] RootHash, IReadOnlyList<byte[]> InclusionProof, BlockHeader? SignedHead);
 
 public sealed record TransactionSummary(string Id, string Type, string ActorId, long TimestampMs, bool Valid, string? Reason, long LogIndex, long BlockHeight, IReadOnlyDictionary<string, string> Payload);
+
+/// <summary>
+/// A user's identity state as the ledger holds it, each part with its receipt: every key registration and rotation
+/// (oldest first), the newest identity.verify and the newest identity.standing about them (null when none).
+/// </summary>
+public sealed record IdentityHistoryResponse(Guid UserId, IReadOnlyList<LedgerReceipt> Keys, LedgerReceipt? Verification, LedgerReceipt? Standing);

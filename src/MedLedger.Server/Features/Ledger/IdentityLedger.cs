@@ -60,6 +60,13 @@ public sealed class IdentityLedger(LedgerGateway gateway, LedgerRollForward roll
         return await rollForward.SubmitAsync(tx, rows, ct);
     }
 
+    /// <summary>
+    /// An admin suspended or reinstated a user: recorded so clients notice a withdrawn approval from the ledger, not from the
+    /// server's directory (which simply stops serving the card).
+    /// </summary>
+    public Task<LedgerReceipt> RecordStandingAsync(Guid subjectId, bool suspended, CancellationToken ct) =>
+        gateway.SubmitSystemEventAsync(StandingContract.TypeName, StandingContract.Payload(subjectId, suspended), ct);
+
     /// <summary>Receipt of the newest identity.verify about a user, or null when none was committed.</summary>
     public async Task<LedgerReceipt?> VerificationReceiptAsync(Guid userId, CancellationToken ct)
     {

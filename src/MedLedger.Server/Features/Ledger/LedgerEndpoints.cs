@@ -29,6 +29,7 @@ public static class LedgerEndpoints
         // The peer key is public: clients verify receipts with it, even before they sign in.
         g.MapGet("/peer", Peer).AllowAnonymous().WithSummary("The ledger peer's id and public key, to verify receipts and blocks");
         g.MapGet("/keys/{userId:guid}", RegisteredKeys).WithSummary("A user's keys as registered on the ledger, with the receipt").ProducesProblems(404);
+        g.MapGet("/identity/{userId:guid}", IdentityHistory).WithSummary("A professional's or admin's key history, newest verification and newest standing, with receipts").ProducesProblems(404);
         g.MapGet("/receipts/{id}", Receipt).WithSummary("The receipt of a transaction the caller may see").ProducesProblems(404, 422);
         g.MapGet("/head", Head).WithSummary("The latest block header").ProducesProblems(404);
         g.MapGet("/blocks/{height:long}", Block).WithSummary("A block header by height (transaction ids for admins)").ProducesProblems(404);
@@ -43,6 +44,8 @@ public static class LedgerEndpoints
     private static PeerInfo Peer(LedgerReadService s) => s.Peer();
 
     private static Task<RegisteredKeysResponse> RegisteredKeys(Guid userId, LedgerReadService s, CancellationToken ct) => s.RegisteredKeysAsync(userId, ct);
+
+    private static Task<IdentityHistoryResponse> IdentityHistory(Guid userId, LedgerReadService s, CancellationToken ct) => s.IdentityHistoryAsync(userId, ct);
 
     private static Task<LedgerReceipt> Receipt(string id, Caller caller, LedgerReadService s, CancellationToken ct) => s.ReceiptAsync(id, caller.Id, caller.IsAdmin, ct);
 

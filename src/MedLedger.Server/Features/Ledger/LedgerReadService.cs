@@ -73,6 +73,40 @@ public sealed class LedgerReadService(LedgerGateway gateway)
             : new RegisteredKeysResponse(userId, registered.SigningPublicKey, registered.EncryptionPublicKey, receipt);
     }
 
+    /// <summary>
+    /// A professional's or admin's identity history (key versions, newest verification, newest standing) with receipts, so a
+    /// client judges "verified" on the latest ledger state and follows an admin's key rotations. Patients are not directory
+    /// entries: their history is not served (the same 404 as an unknown user).
+    /// </summary>
+    public async Task<IdentityHistoryResponse> IdentityHistoryAsync(Guid userId, CancellationToken ct)
+    {
+        var id = userId.ToString();
+        var role = await Queries.GetStateAsync(MedLedger.Ledger.Contracts.IdentityKeys.Role(id), ct);
+        if (role is null or MedLedger.Ledger.Contracts.IdentityRoles.Patient)
+        {
+            throw ProblemException.NotFound($"Identity history of user {userId}");
+        }
+        // One key version per registration or rotation: a short list, read by prefix rather than by scanning the log.
+        var versions = await Queries.ScanStateAsync(MedLedger.Ledger.Contracts.IdentityHistoryKeys.KeyHistoryPrefix(id), 1000, ct);
+        var keyTxIds = versions.Select(v => v.Value).ToList();
+        if (keyTxIds.Count == 0 && await Queries.GetStateAsync(MedLedger.Ledger.Contracts.IdentityKeys.KeysTransaction(id), ct) is { } only)
+        {
+            // Registered before key versions were recorded: the current registration is all there is.
+            keyTxIds.Add(only);
+        }
+        var keys = new List<LedgerReceipt>(keyTxIds.Count);
+        foreach (var txId in keyTxIds)
+        {
+            keys.Add(await Queries.GetReceiptAsync(txId, ct) ?? throw new LedgerCorruptException($"key transaction {txId} of user {userId} is missing"));
+        }
+        return new IdentityHistoryResponse(userId, keys,
+            await ReceiptOfStateAsync(MedLedger.Ledger.Contracts.IdentityKeys.VerificationTransaction("user", id), ct),
+            await ReceiptOfStateAsync(MedLedger.Ledger.Contracts.IdentityHistoryKeys.StandingTransaction(id), ct));
+    }
+
+    private async Task<LedgerReceipt?> ReceiptOfStateAsync(string key, CancellationToken ct) =>
+        await Queries.GetStateAsync(key, ct) is { } txId ? await Queries.GetReceiptAsync(txId, ct) : null;
+
     public async Task<LedgerReceipt> ReceiptAsync(string id, Guid caller, bool admin, CancellationToken ct)
     {
         var tx = await TransactionAsync(id, null, caller, admin, ct);

@@ -102,6 +102,8 @@ function GrantForm(props: { onGranted: (g: Grant, who: string) => void }) {
   const [formError, setFormError] = useState<string | null>(null);
   // The grantee's checked card, shown before anything is wrapped; the second press of the button shares.
   const [grantee, setGrantee] = useState<{ email: string; card: CheckedCard } | null>(null);
+  // Optional, as the CLI's --expect-fingerprint: the fingerprint the professional gave the patient out of band.
+  const [pin, setPin] = useState('');
   const records = useAsync(() => listRecords({ patientId: requireSession().tokens.user.id }), []);
 
   const share = useAction(async () => {
@@ -121,17 +123,19 @@ function GrantForm(props: { onGranted: (g: Grant, who: string) => void }) {
       setGrantee({ email: email.trim(), card: await lookUpProfessional(email.trim()) });
       return;
     }
-    const card = requireTrusted(grantee.card);
+    // A pinned fingerprint that differs refuses here, before anything is wrapped or sent.
+    const card = requireTrusted(grantee.card, pin.trim() || undefined);
     rememberEmail(card.card.userId, email.trim());
     setProgress({ done: 0, total: 0 });
     try {
       const grant = await grantConsent({
-        granteeId: card.card.userId, scope, items, purpose, expiresAt,
+        granteeId: card.card.userId, scope, items, purpose, expiresAt, expectedFingerprint: pin.trim() || undefined,
         onProgress: (done, total) => setProgress({ done, total }),
       });
       props.onGranted(grant, card.card.displayName?.trim() || `${roleLabel(grant.granteeRole)} ${grant.granteeId.slice(0, 8)}`);
       setGrantee(null);
       setEmail('');
+      setPin('');
       setCategories([]);
       setRecordIds([]);
     } finally {
@@ -193,6 +197,9 @@ function GrantForm(props: { onGranted: (g: Grant, who: string) => void }) {
             </option>
           ))}
         </select>
+      </Field>
+      <Field id="grant-fingerprint" label="Expected key fingerprint (optional)" hint="If the professional gave you their key fingerprint, paste it: sharing is refused unless it matches.">
+        <input id="grant-fingerprint" type="text" autoComplete="off" spellcheck={false} value={pin} onInput={(e) => setPin((e.currentTarget as HTMLInputElement).value)} aria-describedby="grant-fingerprint-hint" />
       </Field>
       <Field id="grant-expires" label="Share until (optional)" hint="Leave empty to share until you revoke.">
         <input id="grant-expires" type="date" value={expires} onChange={(e) => setExpires((e.currentTarget as HTMLInputElement).value)} />

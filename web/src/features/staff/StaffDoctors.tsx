@@ -106,14 +106,17 @@ function AssignForm(props: { doctors: OrganizationMember[]; onAssigned: (a: Care
   const patients = useAsync((signal) => relatedPatients(signal), []);
   // The chosen doctor's identity card, checked here (ledger keys, admin's own signed verification) before assigning.
   const [card, setCard] = useState<CheckedCard | null>(null);
+  // Optional, as the CLI's --expect-fingerprint: the fingerprint the doctor gave out of band.
+  const [pin, setPin] = useState('');
   const chosen = doctorId || props.doctors[0]?.userId || '';
   const chosenPatient = patientId || patients.data?.[0]?.patientId || '';
   const assign = useAction(async () => {
     setDone(null);
     const doctor = card?.card.userId === chosen ? card : await identityCard(chosen);
     setCard(doctor);
-    requireTrusted(doctor);
-    const a = await assignDoctor(chosen, chosenPatient);
+    // A pinned fingerprint that differs refuses here, before anything is signed or sent.
+    requireTrusted(doctor, pin.trim() || undefined);
+    const a = await assignDoctor(chosen, chosenPatient, pin.trim() || undefined);
     props.onAssigned(a);
     setDone(`${cardLine(doctor).split(' · ')[0]} is now assigned to ${patientLabel(chosenPatient).toLowerCase()}.`);
   });
@@ -149,6 +152,9 @@ function AssignForm(props: { doctors: OrganizationMember[]; onAssigned: (a: Care
               </div>
             </div>
           )}
+          <Field id="assign-fingerprint" label="Expected key fingerprint (optional)" hint="If the doctor gave you their key fingerprint, paste it: the assignment is refused unless it matches.">
+            <input id="assign-fingerprint" type="text" autoComplete="off" spellcheck={false} value={pin} onInput={(e) => setPin((e.currentTarget as HTMLInputElement).value)} aria-describedby="assign-fingerprint-hint" />
+          </Field>
           <Field id="assign-patient" label="Patient" hint="Patients who registered with your hospital or hold a bed here. The assignment is signed on this device and recorded on the ledger.">
             <select id="assign-patient" value={chosenPatient} onChange={(e) => setPatientId(e.currentTarget.value)} aria-describedby="assign-patient-hint">
               {patients.data.map((p) => (

@@ -37,6 +37,14 @@ public sealed class AccountStandingService(MedLedgerDbContext db, TimeProvider c
             throw ProblemException.Conflict("You cannot suspend your own account.");
         }
         var now = clock.GetUtcNow();
+        var role = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => (Role?)u.Role).FirstOrDefaultAsync(ct)
+            ?? throw ProblemException.NotFound($"User {userId}");
+        if (role != Role.Patient)
+        {
+            // Ledger first: a client deciding whether to trust a professional reads the standing there. Patients are not
+            // directory entries, so their standing stays off the ledger.
+            await identityLedger.RecordStandingAsync(userId, suspended, ct);
+        }
         var n = await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.Suspended, suspended), ct);
         if (n == 0)
         {

@@ -28,4 +28,8 @@ public static class ProtocolTags
     public const string FactCommitment = "medledger/v1/fact-commitment";
     /// <summary>Hash of a professional's public identity card that an admin's identity.verify signs: <see cref="IdentityCards.Hash"/>.</summary>
     public const string IdentityCard = "medledger/v1/identity-card";
+    /// <summary>A sealed patient profile: AES-GCM associated data and the patient's signature (<see cref="PatientProfiles"/>).</summary>
+    public const string PatientProfile = "medledger/v1/patient-profile";
+    /// <summary>Sealed-secret purpose of a patient profile key wrapped for one reader; the context is "{patientId}/{version}".</summary>
+    public const string PatientProfileKey = "medledger/v1/patient-profile-key";
 }

@@ -8,6 +8,7 @@ using MedLedger.Server.Features.Records;
 using MedLedger.Server.Infrastructure.Blobs;
 using MedLedger.Server.Features.Admin;
 using MedLedger.Server.Features.Hospitals;
+using MedLedger.Server.Features.Profiles;
 using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Features.Organizations;
 using MedLedger.Server.Features.WebApp;
@@ -80,6 +81,7 @@ public static class MedLedgerServer
         services.AddCare(configuration);
         services.AddEmergency(configuration);
         services.AddHospitals(configuration);
+        services.AddProfiles(configuration);
         services.AddWebApp(configuration);
         services.AddDev(configuration);
 
@@ -149,6 +151,7 @@ public static class MedLedgerServer
         app.MapCare();
         app.MapEmergency();
         app.MapHospitals();
+        app.MapProfiles();
         app.MapDev();
         return app;
     }

@@ -842,6 +842,66 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     b.ToTable("organizations", (string)null);
                 });
 
+            modelBuilder.Entity("MedLedger.Server.Features.Profiles.ProfileWrap", b =>
+                {
+                    b.Property<Guid>("PatientId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ReaderId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Enc")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("RecipientKeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("WrappedKey")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("PatientId", "ReaderId");
+
+                    b.HasIndex("ReaderId");
+
+                    b.ToTable("profile_wraps", (string)null);
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Profiles.SealedPatientProfile", b =>
+                {
+                    b.Property<Guid>("PatientId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Ciphertext")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("Nonce")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("Signature")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("PatientId");
+
+                    b.ToTable("patient_profiles", (string)null);
+                });
+
             modelBuilder.Entity("MedLedger.Server.Features.Records.ClaimRecordLink", b =>
                 {
                     b.Property<Guid>("ClaimId")

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresMedLedgerDbContext))]
-    [Migration("20261130100841_Initial")]
+    [Migration("20261130120516_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -850,6 +850,66 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.HasIndex("Latitude", "Longitude");
 
                     b.ToTable("organizations", (string)null);
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Profiles.ProfileWrap", b =>
+                {
+                    b.Property<Guid>("PatientId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("ReaderId")
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("Enc")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("RecipientKeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("WrappedKey")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("PatientId", "ReaderId");
+
+                    b.HasIndex("ReaderId");
+
+                    b.ToTable("profile_wraps", (string)null);
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Profiles.SealedPatientProfile", b =>
+                {
+                    b.Property<Guid>("PatientId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("Ciphertext")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("Nonce")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("Signature")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("PatientId");
+
+                    b.ToTable("patient_profiles", (string)null);
                 });
 
             modelBuilder.Entity("MedLedger.Server.Features.Records.ClaimRecordLink", b =>

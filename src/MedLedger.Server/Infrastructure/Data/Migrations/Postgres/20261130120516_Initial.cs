@@ -304,6 +304,22 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "patient_profiles",
+                columns: table => new
+                {
+                    PatientId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Version = table.Column<long>(type: "bigint", nullable: false),
+                    Nonce = table.Column<byte[]>(type: "bytea", nullable: false),
+                    Ciphertext = table.Column<byte[]>(type: "bytea", nullable: false),
+                    Signature = table.Column<byte[]>(type: "bytea", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_patient_profiles", x => x.PatientId);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "pending_ledger_writes",
                 columns: table => new
                 {
@@ -315,6 +331,22 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_pending_ledger_writes", x => x.TransactionId);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "profile_wraps",
+                columns: table => new
+                {
+                    PatientId = table.Column<Guid>(type: "uuid", nullable: false),
+                    ReaderId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Version = table.Column<long>(type: "bigint", nullable: false),
+                    RecipientKeyId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Enc = table.Column<byte[]>(type: "bytea", nullable: false),
+                    WrappedKey = table.Column<byte[]>(type: "bytea", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_profile_wraps", x => new { x.PatientId, x.ReaderId });
                 });
 
             migrationBuilder.CreateTable(
@@ -583,6 +615,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 columns: new[] { "Latitude", "Longitude" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_profile_wraps_ReaderId",
+                table: "profile_wraps",
+                column: "ReaderId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_record_versions_AuthorId",
                 table: "record_versions",
                 column: "AuthorId");
@@ -711,7 +748,13 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 name: "organizations");
 
             migrationBuilder.DropTable(
+                name: "patient_profiles");
+
+            migrationBuilder.DropTable(
                 name: "pending_ledger_writes");
+
+            migrationBuilder.DropTable(
+                name: "profile_wraps");
 
             migrationBuilder.DropTable(
                 name: "record_versions");

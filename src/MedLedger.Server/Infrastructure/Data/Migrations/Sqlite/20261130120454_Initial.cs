@@ -303,6 +303,22 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "patient_profiles",
+                columns: table => new
+                {
+                    PatientId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Version = table.Column<long>(type: "INTEGER", nullable: false),
+                    Nonce = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    Ciphertext = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    Signature = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_patient_profiles", x => x.PatientId);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "pending_ledger_writes",
                 columns: table => new
                 {
@@ -314,6 +330,22 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_pending_ledger_writes", x => x.TransactionId);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "profile_wraps",
+                columns: table => new
+                {
+                    PatientId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ReaderId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Version = table.Column<long>(type: "INTEGER", nullable: false),
+                    RecipientKeyId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Enc = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    WrappedKey = table.Column<byte[]>(type: "BLOB", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_profile_wraps", x => new { x.PatientId, x.ReaderId });
                 });
 
             migrationBuilder.CreateTable(
@@ -582,6 +614,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 columns: new[] { "Latitude", "Longitude" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_profile_wraps_ReaderId",
+                table: "profile_wraps",
+                column: "ReaderId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_record_versions_AuthorId",
                 table: "record_versions",
                 column: "AuthorId");
@@ -710,7 +747,13 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 name: "organizations");
 
             migrationBuilder.DropTable(
+                name: "patient_profiles");
+
+            migrationBuilder.DropTable(
                 name: "pending_ledger_writes");
+
+            migrationBuilder.DropTable(
+                name: "profile_wraps");
 
             migrationBuilder.DropTable(
                 name: "record_versions");

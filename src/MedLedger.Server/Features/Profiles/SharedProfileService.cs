@@ -13,7 +13,7 @@ public sealed class SharedProfileService(MedLedgerDbContext db, ProfileParties p
 {
     public async Task<SharedProfileResponse> ReadAsync(Caller reader, Guid patientId, CancellationToken ct)
     {
-        var found = await QueryFor(reader.Id).Where(x => x.Profile.PatientId == patientId).FirstOrDefaultAsync(ct);
+        var found = (await FindAsync(reader.Id, patientId, ct)).SingleOrDefault();
         if (found is null || !await parties.IncludesAsync(patientId, reader, ct))
         {
             throw ProblemException.NotFound($"A profile of patient {patientId} shared with you");
@@ -23,7 +23,7 @@ public sealed class SharedProfileService(MedLedgerDbContext db, ProfileParties p
 
     public async Task<IReadOnlyList<SharedProfileResponse>> SharedWithMeAsync(Caller reader, CancellationToken ct)
     {
-        var found = await QueryFor(reader.Id).OrderBy(x => x.Profile.PatientId).Take(1000).ToListAsync(ct);
+        var found = await FindAsync(reader.Id, null, ct);
         var result = new List<SharedProfileResponse>();
         foreach (var x in found)
         {
@@ -35,11 +35,16 @@ public sealed class SharedProfileService(MedLedgerDbContext db, ProfileParties p
         return result;
     }
 
-    private IQueryable<ProfileWithWrap> QueryFor(Guid readerId) =>
-        from w in db.Set<ProfileWrap>().AsNoTracking()
-        join p in db.Set<SealedPatientProfile>().AsNoTracking() on w.PatientId equals p.PatientId
-        where w.ReaderId == readerId && w.Version == p.Version
-        select new ProfileWithWrap(p, w);
+    /// <summary>The reader's wraps of current versions (one patient's, or all), each with its profile.</summary>
+    private async Task<List<ProfileWithWrap>> FindAsync(Guid readerId, Guid? patientId, CancellationToken ct)
+    {
+        var wraps = await db.Set<ProfileWrap>().AsNoTracking()
+            .Where(w => w.ReaderId == readerId && (patientId == null || w.PatientId == patientId)).OrderBy(w => w.PatientId).Take(1000).ToListAsync(ct);
+        var ids = wraps.Select(w => w.PatientId).ToList();
+        var profiles = await db.Set<SealedPatientProfile>().AsNoTracking().Where(p => ids.Contains(p.PatientId)).ToDictionaryAsync(p => p.PatientId, ct);
+        return wraps.Where(w => profiles.TryGetValue(w.PatientId, out var p) && p.Version == w.Version)
+            .Select(w => new ProfileWithWrap(profiles[w.PatientId], w)).ToList();
+    }
 
     private static SharedProfileResponse ToResponse(SealedPatientProfile p, ProfileWrap w) =>
         new(p.PatientId, p.Version, p.Nonce, p.Ciphertext, p.Signature, p.UpdatedAt, new ProfileWrapDto(w.ReaderId, w.RecipientKeyId, w.Enc, w.WrappedKey));

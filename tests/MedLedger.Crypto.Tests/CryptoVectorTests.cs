@@ -180,7 +180,7 @@ public class CryptoVectorTests
     [Fact]
     public void Patient_profile_vector_opens_for_the_wrapped_reader_and_refuses_another_patient_id_or_signer()
     {
-        var v = FileVectors["patientProfile"]!;
+        var v = FileVectors["protocol"]!["patientProfile"]!;
         var keys = FileVectors["keys"]!;
         var patientId = (string)v["patientId"]!;
         var version = (long)v["version"]!;

@@ -48,7 +48,6 @@ internal static class CryptoVectors
             ["sealedSecret"] = Sealed(doctorEnc),
             ["password"] = Password(author),
             ["protocol"] = Protocol(),
-            ["patientProfile"] = PatientProfileVector(authorSig, doctorEnc),
         };
     }
 
@@ -367,6 +366,8 @@ internal static class CryptoVectors
             ["factCommitment"] = facts,
             ["recordCategories"] = new JsonArray(RecordCategories.All.Select(c => (JsonNode?)c).ToArray()),
             ["identityCards"] = IdentityCardVectors(),
+            ["patientProfile"] = PatientProfileVector(
+                UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(AuthorSigIkm).PrivateKey), UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(DoctorEncIkm).PrivateKey)),
         };
     }
 

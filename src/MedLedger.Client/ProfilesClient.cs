@@ -154,6 +154,12 @@ public sealed partial class MedLedgerClient
         var keys = Keys ?? throw new InvalidOperationException("Sign in (and unlock keys) first.");
         var patientKeys = await GetVerifiedPublicKeysAsync(patientId, ct);
         var sealedProfile = new SealedProfile(shared.PatientId.ToString(), shared.Version, shared.Nonce, shared.Ciphertext, shared.Signature);
+        // Signature and patient id first: a relabelled or forged profile is named as such, before any key is unwrapped.
+        if (sealedProfile.PatientId != patientId.ToString()
+            || !Signatures.Verify(patientKeys.SigningPublicKey, PatientProfiles.SignedBytes(sealedProfile.PatientId, sealedProfile.Version, sealedProfile.Nonce, sealedProfile.Ciphertext), sealedProfile.Signature))
+        {
+            throw new MedLedgerVerificationException($"The profile served for patient {patientId} is not signed by that patient's registered key for that patient.");
+        }
         try
         {
             var key = PatientProfiles.UnwrapKey(ToSealedSecret(shared.Wrap), keys.Encryption, patientId.ToString(), shared.Version);

@@ -94,6 +94,8 @@ public static class DemoWorld
                     {
                         await signedIn.Client.RegisterWithHospitalAsync(hospitalId, ct);
                     }
+                    // Their profile, sealed on their device and wrapped for both hospitals' verified staff (docs/crypto-format.md section 14).
+                    await signedIn.Client.SetMyProfileAsync(PatientProfiles[users.Count(u => u.Role == nameof(Role.Patient)) % PatientProfiles.Length], ct);
                 }
                 signedIn.Client.Dispose();
                 users.Add(new DemoUser(reg.Email, password, reg.Role.ToString(), signedIn.Secret, org));
@@ -115,6 +117,14 @@ public static class DemoWorld
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine("Example: [bold]medledger login --email patient1@demo.medledger.local --password <password> --otp <code>[/] (oathtool --totp -b <secret> prints a code).");
     }
+
+    // Demo patients' profiles: patient data, only ever sealed (the server stores ciphertext and wraps).
+    private static readonly MedLedger.Crypto.PatientProfile[] PatientProfiles =
+    [
+        new("Maria Keller", "1972-03-14", "female", "+49 30 5550 1201"),
+        new("Lukas Brandt", "1988-11-02", "male", "+49 30 5550 1202"),
+        new("Aylin Demir", "1995-06-27", "female", "+49 30 5550 1203"),
+    ];
 
     // Professionals' public identity cards (directory data); patients' names never reach the server in clear.
     private static readonly string[] StaffNames = ["Lena Schulz", "Tobias Wagner"];

@@ -36,4 +36,9 @@ public static class ProtocolTags
     public const string AmendmentDeclineReason = "medledger/v1/amendment-decline-reason";
     /// <summary>Hash records.amend-request and records.amend-decide anchor for a sealed note: <see cref="AmendmentNote.Hash"/>.</summary>
     public const string AmendmentNote = "medledger/v1/amendment-note";
+
+    /// <summary>A sealed patient profile: AES-GCM associated data and the patient's signature (<see cref="PatientProfiles"/>).</summary>
+    public const string PatientProfile = "medledger/v1/patient-profile";
+    /// <summary>Sealed-secret purpose of a patient profile key wrapped for one reader; the context is "{patientId}/{version}".</summary>
+    public const string PatientProfileKey = "medledger/v1/patient-profile-key";
 }

@@ -9,6 +9,7 @@ using MedLedger.Server.Features.Records;
 using MedLedger.Server.Infrastructure.Blobs;
 using MedLedger.Server.Features.Admin;
 using MedLedger.Server.Features.Hospitals;
+using MedLedger.Server.Features.Profiles;
 using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Features.Organizations;
 using MedLedger.Server.Features.WebApp;
@@ -82,6 +83,7 @@ public static class MedLedgerServer
         services.AddEmergency(configuration);
         services.AddHospitals(configuration);
         services.AddAmendments(configuration);
+        services.AddProfiles(configuration);
         services.AddWebApp(configuration);
         services.AddDev(configuration);
 
@@ -152,6 +154,7 @@ public static class MedLedgerServer
         app.MapEmergency();
         app.MapHospitals();
         app.MapAmendments();
+        app.MapProfiles();
         app.MapDev();
         return app;
     }

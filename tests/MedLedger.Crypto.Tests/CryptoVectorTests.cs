@@ -194,4 +194,31 @@ public class CryptoVectorTests
         Assert.Equal(ProtocolTags.HospitalEmergencyKey, (string)h["purpose"]!);
         Assert.Equal(Hex(h["info"]), SealedSecret.Info(ProtocolTags.HospitalEmergencyKey, (string)h["context"]!));
     }
+
+    [Fact]
+    public void Patient_profile_vector_opens_for_the_wrapped_reader_and_refuses_another_patient_id_or_signer()
+    {
+        var v = FileVectors["protocol"]!["patientProfile"]!;
+        var keys = FileVectors["keys"]!;
+        var patientId = (string)v["patientId"]!;
+        var version = (long)v["version"]!;
+        var signer = Hex(keys["authorSigning"]!["publicKey"]);
+        var sealedProfile = new SealedProfile(patientId, version, Hex(v["nonce"]), Hex(v["ciphertext"]), Hex(v["signature"]));
+        Assert.Equal(Hex(v["signedBytes"]), PatientProfiles.SignedBytes(patientId, version, sealedProfile.Nonce, sealedProfile.Ciphertext));
+        var doctor = UserKeyPair.FromPrivateKey(Hex(keys["doctorEncryption"]!["privateKey"]));
+        var w = v["wrap"]!;
+        var key = PatientProfiles.UnwrapKey(new SealedSecret((string)w["recipientKeyId"]!, Hex(w["enc"]), Hex(w["ciphertext"])), doctor, patientId, version);
+        Assert.Equal(Hex(v["key"]), key);
+        var profile = PatientProfiles.Open(sealedProfile, key, patientId, signer);
+        Assert.Equal(new PatientProfile((string)v["name"]!, (string)v["birthDate"]!, (string)v["sex"]!, (string)v["phone"]!), profile);
+        // A server handing this profile out as another patient's, or one signed by someone else, is caught.
+        var other = Guid.NewGuid().ToString();
+        Assert.Throws<CryptoIntegrityException>(() => PatientProfiles.Open(sealedProfile with { PatientId = other }, key, other, signer));
+        Assert.Throws<CryptoIntegrityException>(() => PatientProfiles.Open(sealedProfile, key, Guid.NewGuid().ToString(), signer));
+        Assert.Throws<CryptoIntegrityException>(() => PatientProfiles.Open(sealedProfile, key, patientId, Hex(keys["patientEncryption"]!["publicKey"])));
+        // The wrap opens only for its own version.
+        Assert.ThrowsAny<Exception>(() => PatientProfiles.UnwrapKey(new SealedSecret((string)w["recipientKeyId"]!, Hex(w["enc"]), Hex(w["ciphertext"])), doctor, patientId, version + 1));
+        Assert.Equal(54, PatientProfiles.AgeOn("1972-03-14", new DateOnly(2026, 11, 30)));
+        Assert.Equal(53, PatientProfiles.AgeOn("1972-12-14", new DateOnly(2026, 11, 30)));
+    }
 }

@@ -381,6 +381,50 @@ internal static class CryptoVectors
             ["factCommitment"] = facts,
             ["recordCategories"] = new JsonArray(RecordCategories.All.Select(c => (JsonNode?)c).ToArray()),
             ["identityCards"] = IdentityCardVectors(),
+            ["patientProfile"] = PatientProfileVector(
+                UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(AuthorSigIkm).PrivateKey), UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(DoctorEncIkm).PrivateKey)),
+        };
+    }
+
+    /// <summary>A sealed patient profile (authorSigning plays the patient) and its key wrapped for doctorEncryption.</summary>
+    private static JsonObject PatientProfileVector(UserKeyPair patientSig, UserKeyPair doctorEnc)
+    {
+        const string patientId = "5d6e7f80-9a1b-4c2d-8e3f-4a5b6c7d8e9f";
+        const long version = 2;
+        var profile = new PatientProfile("Maria Keller-Ümit", "1972-03-14", "female", "+41 79 555 01 23");
+        var key = Seq(0x31, 32);
+        var nonce = Seq(0x51, 12);
+        var ikmE = Seq(0x71, 32);
+        var (sealedProfile, _) = PatientProfiles.Seal(patientId, version, profile, patientSig.PrivateKey, key, nonce);
+        var wrap = SealedSecret.Seal(doctorEnc.PublicKey, ProtocolTags.PatientProfileKey, PatientProfiles.WrapContext(patientId, version), key, ikmE);
+        return new JsonObject
+        {
+            ["tag"] = ProtocolTags.PatientProfile,
+            ["wrapPurpose"] = ProtocolTags.PatientProfileKey,
+            ["patientId"] = patientId,
+            ["version"] = version,
+            ["name"] = profile.Name,
+            ["birthDate"] = profile.BirthDate,
+            ["sex"] = profile.Sex,
+            ["phone"] = profile.Phone,
+            ["signer"] = "authorSigning",
+            ["key"] = X(key),
+            ["nonce"] = X(nonce),
+            ["plaintext"] = X(PatientProfiles.Plaintext(patientId, profile)),
+            ["associatedData"] = X(PatientProfiles.AssociatedData(patientId, version)),
+            ["ciphertext"] = X(sealedProfile.Ciphertext),
+            ["signedBytes"] = X(PatientProfiles.SignedBytes(patientId, version, nonce, sealedProfile.Ciphertext)),
+            ["signature"] = X(sealedProfile.Signature),
+            ["wrap"] = new JsonObject
+            {
+                ["recipient"] = "doctorEncryption",
+                ["context"] = PatientProfiles.WrapContext(patientId, version),
+                ["ephemeralIkm"] = X(ikmE),
+                ["info"] = X(SealedSecret.Info(ProtocolTags.PatientProfileKey, PatientProfiles.WrapContext(patientId, version))),
+                ["recipientKeyId"] = wrap.RecipientKeyId,
+                ["enc"] = X(wrap.Enc),
+                ["ciphertext"] = X(wrap.Ciphertext),
+            },
         };
     }
 

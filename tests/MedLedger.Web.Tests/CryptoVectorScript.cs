@@ -353,6 +353,25 @@ async ({ section, vectorsJson, extraJson }) => {
     check('every record category is known', p.recordCategories.every((x) => c.isKnownRecordCategory(x)));
     check('category names are case-sensitive', !c.isKnownRecordCategory('file'));
     eq('FHIR record categories', JSON.stringify(c.FHIR_RECORD_CATEGORIES), JSON.stringify(p.recordCategories.filter((x) => x !== 'File' && x !== 'EmergencySummary')));
+    // Sealed patient profile (docs/crypto-format.md section 14): layouts, the patient's signature, the doctor's wrap, the content.
+    const pp = p.patientProfile;
+    eq('patient profile tag', c.PATIENT_PROFILE_TAG, pp.tag);
+    eq('patient profile key purpose', c.PATIENT_PROFILE_KEY_PURPOSE, pp.wrapPurpose);
+    eq('patient profile aad', hex(c.patientProfileAad(pp.patientId, pp.version)), pp.associatedData);
+    eq('patient profile signed bytes', hex(c.patientProfileSignedBytes(pp.patientId, pp.version, H(pp.nonce), H(pp.ciphertext))), pp.signedBytes);
+    check('patient profile signature verifies', await c.verify(H(keys[pp.signer].publicKey), H(pp.signedBytes), H(pp.signature)));
+    check('patient profile signature refuses another patient id', !(await c.verify(H(keys[pp.signer].publicKey), c.patientProfileSignedBytes('00000000-0000-4000-8000-000000000000', pp.version, H(pp.nonce), H(pp.ciphertext)), H(pp.signature))));
+    eq('patient profile wrap context', c.patientProfileWrapContext(pp.patientId, pp.version), pp.wrap.context);
+    eq('patient profile wrap info', hex(c.sealedSecretInfo(c.PATIENT_PROFILE_KEY_PURPOSE, pp.wrap.context)), pp.wrap.info);
+    const profileKey = await c.openSecret(pair(pp.wrap.recipient), c.PATIENT_PROFILE_KEY_PURPOSE, pp.wrap.context,
+      { recipientKeyId: pp.wrap.recipientKeyId, enc: H(pp.wrap.enc), ciphertext: H(pp.wrap.ciphertext) });
+    eq('patient profile key unwrapped', hex(profileKey), pp.key);
+    const plain = await c.aesGcmOpen(profileKey, H(pp.nonce), c.patientProfileAad(pp.patientId, pp.version), H(pp.ciphertext));
+    eq('patient profile plaintext', hex(plain), pp.plaintext);
+    const content = JSON.parse(c.fromUtf8(plain));
+    eq('patient profile content', [content.patientId, content.name, content.birthDate, content.sex, content.phone].join('|'), [pp.patientId, pp.name, pp.birthDate, pp.sex, pp.phone].join('|'));
+    await refuses('patient profile wrap for another version', 'CryptoIntegrityError', () => c.openSecret(pair(pp.wrap.recipient), c.PATIENT_PROFILE_KEY_PURPOSE, c.patientProfileWrapContext(pp.patientId, pp.version + 1),
+      { recipientKeyId: pp.wrap.recipientKeyId, enc: H(pp.wrap.enc), ciphertext: H(pp.wrap.ciphertext) }));
   }
 
   if (section === 'rfc6962') {

@@ -34,10 +34,11 @@ public static class CareCommands
         list.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
-            var table = new Table().AddColumns("patient", "doctor", "hospital", "since", "ledger tx");
+            var table = new Table().AddColumns("patient", "name", "doctor", "hospital", "since", "ledger tx");
+            var names = await client.SharedProfilesAsync(ct);
             foreach (var a in await client.AssignmentsAsync(ct))
             {
-                table.AddRow(a.PatientId.ToString(), a.DoctorId.ToString(), a.HospitalId.ToString(), a.AssignedAt.ToString("u", CultureInfo.InvariantCulture), a.TransactionId[..16] + "…");
+                table.AddRow(a.PatientId.ToString(), Markup.Escape(MedLedger.Client.OpenedProfile.LabelOf(a.PatientId, names)), a.DoctorId.ToString(), a.HospitalId.ToString(), a.AssignedAt.ToString("u", CultureInfo.InvariantCulture), a.TransactionId[..16] + "…");
             }
             AnsiConsole.Write(table);
             return 0;
@@ -63,10 +64,11 @@ public static class CareCommands
         patients.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
-            var table = new Table().AddColumns("patient", "registered", "bed");
+            var table = new Table().AddColumns("patient", "name", "registered", "bed");
+            var names = await client.SharedProfilesAsync(ct);
             foreach (var r in await client.RelatedPatientsAsync(ct))
             {
-                table.AddRow(r.PatientId.ToString(), r.Registered ? "yes" : "-", r.Booked ? "yes" : "-");
+                table.AddRow(r.PatientId.ToString(), Markup.Escape(MedLedger.Client.OpenedProfile.LabelOf(r.PatientId, names)), r.Registered ? "yes" : "-", r.Booked ? "yes" : "-");
             }
             AnsiConsole.Write(table);
             return 0;

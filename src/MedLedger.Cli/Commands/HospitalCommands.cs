@@ -85,10 +85,11 @@ public static class HospitalCommands
             var rows = me.Role == Role.HospitalStaff && me.OrganizationId is { } org
                 ? await client.HospitalBedBookingsAsync(org, p.GetValue(status), ct)
                 : await client.MyBedBookingsAsync(p.GetValue(status), ct);
-            var table = new Table().AddColumns("booking", "hospital", "patient", "type", "status", "created", "hold until");
+            var table = new Table().AddColumns("booking", "hospital", "patient", "name", "type", "status", "created", "hold until");
+            var names = await client.SharedProfilesAsync(ct);
             foreach (var b in rows)
             {
-                table.AddRow(b.Id.ToString(), b.HospitalId.ToString(), b.PatientId.ToString(), Markup.Escape(b.BedType), b.Status.ToString(),
+                table.AddRow(b.Id.ToString(), b.HospitalId.ToString(), b.PatientId.ToString(), Markup.Escape(OpenedProfile.LabelOf(b.PatientId, names)), Markup.Escape(b.BedType), b.Status.ToString(),
                     b.CreatedAt.ToString("u", CultureInfo.InvariantCulture), b.ExpiresAt.ToString("u", CultureInfo.InvariantCulture));
             }
             AnsiConsole.Write(table);

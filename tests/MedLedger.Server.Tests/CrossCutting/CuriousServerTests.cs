@@ -49,6 +49,11 @@ public sealed class CuriousServerTests : SdkTestBase
         await patient.Client.DesignateEmergencySummaryAsync(summary.RecordId, staff.OrganizationId!.Value);
         var glass = await doctor.Client.BreakGlassAsync(patient.Id, "unconscious");
         Assert.Contains(markers[4], Encoding.UTF8.GetString(glass.Content));
+        // A sealed profile wrapped for the hospital's staff and the doctor: its name, birth date and phone are patient data too.
+        var profile = new MedLedger.Crypto.PatientProfile($"Zorabel Quillfeather-{markers[5][..14]}", "1969-07-21", "female", "+49 30 5550 7788");
+        await patient.Client.SetMyProfileAsync(profile);
+        Assert.Equal(profile, (await staff.Client.SharedProfilesAsync())[patient.Id].Profile);
+        Assert.Equal(profile, (await doctor.Client.PatientProfileAsync(patient.Id))!.Profile);
         await patient.Client.RevokeConsentAsync((await patient.Client.GrantsAsync()).Single().Id);
 
         await Host.App.StopAsync();
@@ -64,6 +69,11 @@ public sealed class CuriousServerTests : SdkTestBase
         {
             needles.Add(("marker " + m, Encoding.UTF8.GetBytes(m)));
             needles.Add(("marker (utf-16) " + m, Encoding.Unicode.GetBytes(m)));
+        }
+        foreach (var word in new[] { "Zorabel", "Quillfeather", profile.BirthDate, profile.Phone, "5550 7788" })
+        {
+            needles.Add(("profile " + word, Encoding.UTF8.GetBytes(word)));
+            needles.Add(("profile (utf-16) " + word, Encoding.Unicode.GetBytes(word)));
         }
         foreach (var u in new[] { admin, staff, doctor, patient })
         {

@@ -38,6 +38,7 @@ export {
   consentScopeBytes, consentScopeHash, IDENTITY_CARD_TAG, type IdentityCardFields, identityCardBytes, identityCardHash, BREAK_GLASS_REASON_TAG, BREAK_GLASS_REASON_SALT_LENGTH, breakGlassReasonBytes, breakGlassReasonCommitment,
   FACT_COMMITMENT_TAG, FACT_COMMITMENT_SALT_LENGTH, FACT_KIND_BED_TYPE, FACT_KIND_CONSENT_PURPOSE,
   factCommitmentBytes, factCommitment, newFactSalt, RECORD_CATEGORIES, FILE_CATEGORY, EMERGENCY_SUMMARY_CATEGORY, FHIR_RECORD_CATEGORIES, isKnownRecordCategory,
+  PATIENT_PROFILE_TAG, PATIENT_PROFILE_KEY_PURPOSE, patientProfileAad, patientProfileSignedBytes, patientProfileWrapContext,
 } from './protocol';
 export {
   type AmendmentNote, sealAmendmentNote, amendmentNoteBytes, amendmentNoteHash, openAmendmentNote,

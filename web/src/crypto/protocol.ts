@@ -129,3 +129,23 @@ export const AMENDMENT_DECLINE_REASON_PURPOSE = 'medledger/v1/amendment-decline-
 export const AMENDMENT_NOTE_TAG = 'medledger/v1/amendment-note';
 /** AmendmentNote.MaxLength, in characters (UTF-16 code units, as .NET counts them). */
 export const AMENDMENT_NOTE_MAX_LENGTH = 4000;
+
+/** Tag of a sealed patient profile's AES-GCM associated data and signed bytes (ProtocolTags.PatientProfile; docs/crypto-format.md section 14). */
+export const PATIENT_PROFILE_TAG = 'medledger/v1/patient-profile';
+/** Sealed-secret purpose of a profile key wrapped for one reader; the context is `${patientId}/${version}` (ProtocolTags.PatientProfileKey). */
+export const PATIENT_PROFILE_KEY_PURPOSE = 'medledger/v1/patient-profile-key';
+
+/** canonical(PATIENT_PROFILE_TAG).String(patientId).Int64(version): the profile's AES-GCM associated data (PatientProfiles.AssociatedData). */
+export function patientProfileAad(patientId: string, version: number): Bytes {
+  return new CanonicalWriter(PATIENT_PROFILE_TAG).string(patientId).int64(version).toBytes();
+}
+
+/** canonical(PATIENT_PROFILE_TAG).String(patientId).Int64(version).Bytes(nonce).Bytes(ciphertext): what the patient signs (PatientProfiles.SignedBytes). */
+export function patientProfileSignedBytes(patientId: string, version: number, nonce: Bytes, ciphertext: Bytes): Bytes {
+  return new CanonicalWriter(PATIENT_PROFILE_TAG).string(patientId).int64(version).bytes(nonce).bytes(ciphertext).toBytes();
+}
+
+/** The sealed-secret context of a profile key wrap (PatientProfiles.WrapContext). */
+export function patientProfileWrapContext(patientId: string, version: number): string {
+  return `${patientId}/${version}`;
+}

@@ -11,6 +11,7 @@ public static class CareEndpoints
     {
         services.AddScoped<CareService>();
         services.AddScoped<CareRegistrationService>();
+        services.AddScoped<CareRelationships>();
         services.AddScoped<ILedgerRowWriter, CareLedgerRows>();
         services.AddScoped<ILedgerRowWriter, CareRegistrationLedgerRows>();
         return services;

@@ -13,4 +13,10 @@ public sealed class BookingRelationships(MedLedgerDbContext db)
         await db.Set<BedBooking>().AsNoTracking()
             .Where(b => b.HospitalId == hospitalId && (b.Status == BookingStatus.Held || b.Status == BookingStatus.Admitted))
             .Select(b => b.PatientId).Distinct().Take(5000).ToListAsync(ct);
+
+    /// <summary>The hospitals where the patient holds or was admitted on a bed (Profiles wraps the patient's profile for their staff).</summary>
+    public async Task<IReadOnlyList<Guid>> HospitalsOfAsync(Guid patientId, CancellationToken ct) =>
+        await db.Set<BedBooking>().AsNoTracking()
+            .Where(b => b.PatientId == patientId && (b.Status == BookingStatus.Held || b.Status == BookingStatus.Admitted))
+            .Select(b => b.HospitalId).Distinct().Take(500).ToListAsync(ct);
 }

@@ -26,6 +26,8 @@ public static class Policies
     public const string CareParticipant = "CareParticipant";
     /// <summary>Any account that may act (patients, admins, verified professionals): the professional directory.</summary>
     public const string DirectoryUser = "DirectoryUser";
+    /// <summary>Roles that may be wrapped a patient's sealed profile (further checked per patient: a wrap and a live relationship).</summary>
+    public const string ProfileReader = "ProfileReader";
 
     public static AuthorizationBuilder AddMedLedgerPolicies(this AuthorizationBuilder builder)
     {
@@ -39,6 +41,7 @@ public static class Policies
         builder.AddPolicy(RecordAuthor, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor)));
         builder.AddPolicy(CareParticipant, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor, Role.HospitalStaff)));
         builder.AddPolicy(DirectoryUser, p => p.AddRequirements(new VerifiedRoleRequirement(Enum.GetValues<Role>())));
+        builder.AddPolicy(ProfileReader, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor, Role.HospitalStaff, Role.Pharmacist, Role.InsurerStaff)));
         return builder;
     }
 }

@@ -144,7 +144,7 @@ public sealed class EnvelopeLyingServerTests : RecordTestBase
             return swapped;
         };
         var planRefused = await Assert.ThrowsAsync<ConsentScopeException>(() => patientClient.GrantConsentAsync(doctor.Id, ConsentScope.Records, [asked.RecordId.ToString()]));
-        Assert.Contains("not signed", planRefused.Message, StringComparison.Ordinal);
+        Assert.Contains("did not sign", planRefused.Message, StringComparison.Ordinal);
         Assert.Empty(patientLiar.WritesSince(patientFrom));
 
         // Honest again.

@@ -29,7 +29,7 @@ public sealed class IdentityRollForwardTests : RollForwardHarness
         const string password = "pass phrase after the crash";
         using (var c = World.NewClient())
         {
-            await CrashDuring("identity.register-keys", () => c.RegisterAsync(email, password, Role.Patient));
+            await CrashDuring("identity.register-keys", () => c.RegisterWithDevOutboxAsync(email, password, Role.Patient));
         }
         var userId = await CommittedRegistrationUserIdAsync();
         Assert.False(await Db(db => db.Users.AnyAsync(u => u.Id == userId)));
@@ -55,7 +55,7 @@ public sealed class IdentityRollForwardTests : RollForwardHarness
         const string password = "founder pass phrase";
         using (var c = World.NewClient())
         {
-            await CrashDuring("identity.register-keys", () => c.RegisterAsync(email, password, Role.HospitalStaff,
+            await CrashDuring("identity.register-keys", () => c.RegisterWithDevOutboxAsync(email, password, Role.HospitalStaff,
                 newOrganization: new NewOrganization(OrganizationKind.Hospital, "Crash Founders Clinic", "3 Care Street", 52.5, 13.4, null, null), displayName: "Staff Founder"));
         }
         var userId = await CommittedRegistrationUserIdAsync();

@@ -8,6 +8,7 @@ using MedLedger.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace MedLedger.Bench.Accounts;
@@ -17,7 +18,9 @@ namespace MedLedger.Bench.Accounts;
 /// A coarse timing comparison of the anonymous account endpoints for registered and unregistered emails, over a real
 /// loopback Kestrel port: prelogin, a wrong-password login (below the lockout limit) and recovery start (within its
 /// hourly limit), and registration start (a taken vs a fresh email; only the POST is timed, the key generation on the
-/// client is not). Known and unknown requests are interleaved so load from other work hits both alike. Reports per-cell
+/// client is not), and the directory lookup a signed-in patient makes (`POST /api/users/lookup`: another patient's
+/// email and an unverified doctor's email against an unknown one, all 404; a verified doctor's 200 is shown for scale).
+/// Known and unknown requests are interleaved so load from other work hits both alike. Reports per-cell
 /// percentiles and the difference of medians; it is a check for a gross difference (a skipped hash, a skipped write),
 /// not a proof that no timing channel exists.
 /// </summary>
@@ -110,11 +113,13 @@ public sealed class EnumerationTimingBenchmark : IMacroBenchmark
                     }
                 }
 
+                await TimeLookupsAsync(app, baseAddress, known, unknown, rounds, cells);
+
                 Console.WriteLine("| request | email | n | p50 ms | p95 ms | mean ms |");
                 Console.WriteLine("|---|---|---|---|---|---|");
-                foreach (var request in new[] { "prelogin", "login, wrong password", "recovery start", "registration start" })
+                foreach (var request in new[] { "prelogin", "login, wrong password", "recovery start", "registration start", "lookup" })
                 {
-                    foreach (var side in new[] { "known", "unknown" })
+                    foreach (var side in request == "lookup" ? new[] { "known", "unverified doctor", "verified doctor", "unknown" } : ["known", "unknown"])
                     {
                         var l = cells[$"{request} {side}"];
                         l.Sort();
@@ -123,6 +128,11 @@ public sealed class EnumerationTimingBenchmark : IMacroBenchmark
                     }
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"|   | median unknown − known | | {Pct(cells[$"{request} unknown"], 0.5) - Pct(cells[$"{request} known"], 0.5):+0.00;-0.00} | | |"));
+                    if (request == "lookup")
+                    {
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"|   | median unknown − unverified doctor | | {Pct(cells["lookup unknown"], 0.5) - Pct(cells["lookup unverified doctor"], 0.5):+0.00;-0.00} | | |"));
+                    }
                 }
             }
         }
@@ -130,6 +140,108 @@ public sealed class EnumerationTimingBenchmark : IMacroBenchmark
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             try { Directory.Delete(dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>
+    /// The lookup a patient makes before sharing: only verified professionals are found, so another patient's email and an
+    /// unverified doctor's must answer like an unknown one. The caller is a registered patient ("known" in the table is
+    /// another registered patient's email); the admin verifies one hospital, its staff and half of its doctors.
+    /// </summary>
+    private static async Task TimeLookupsAsync(WebApplication app, Uri baseAddress, List<string> known, List<string> unknown,
+        int rounds, Dictionary<string, List<double>> cells)
+    {
+        const string password = "bench admin pass phrase";
+        // An admin is created on the server itself, as `medledger admin create` does: the keys are made here, client side.
+        var (request, _) = MedLedgerClient.PrepareAdmin("admin@bench.example.org", password);
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<MedLedger.Server.Features.Accounts.RegistrationService>().CreateAdminAsync(
+                new MedLedger.Server.Features.Accounts.CreateAdminRequest(request.UserId, request.Email, request.AuthKey,
+                    new MedLedger.Server.Features.Accounts.KdfParametersDto(request.Kdf.Algorithm, request.Kdf.Iterations, request.Kdf.Salt),
+                    new MedLedger.Server.Features.Accounts.KeyBundleUpload(request.Keys.SigningPublicKey, request.Keys.EncryptionPublicKey, request.Keys.PasswordWrappedPrivateKeys, request.Keys.RecoveryWrappedPrivateKeys),
+                    new MedLedger.Server.Features.Ledger.SignedTransactionDto(request.KeyRegistration.Transaction, request.KeyRegistration.Signature)), CancellationToken.None);
+        }
+        using var admin = new MedLedgerClient(baseAddress);
+        await admin.LoginWithDevOutboxAsync("admin@bench.example.org", password);
+        using var staffClient = new MedLedgerClient(baseAddress);
+        var staff = await staffClient.RegisterWithDevOutboxAsync($"staff-{Guid.NewGuid():N}@bench.example.org", "bench staff pass phrase", MedLedger.Client.Role.HospitalStaff,
+            newOrganization: new NewOrganization(OrganizationKind.Hospital, "Bench General", "1 Bench Street", 52.5, 13.4, null, null), displayName: "Bench Staff");
+        var hospitalId = staff.OrganizationId!.Value;
+        await admin.DecideOrganizationAsync(hospitalId, true);
+        await admin.DecideProfessionalAsync(staff.UserId, true);
+        var accounts = known.Count;
+        var verified = new List<string>();
+        var unverified = new List<string>();
+        for (var i = 0; i < 2 * accounts; i++)
+        {
+            using var c = new MedLedgerClient(baseAddress);
+            var email = $"doctor{i}-{Guid.NewGuid():N}@bench.example.org";
+            var doctor = await c.RegisterWithDevOutboxAsync(email, "bench doctor pass phrase", MedLedger.Client.Role.Doctor, hospitalId,
+                licenseNumber: $"MD-{i:D5}", displayName: $"Dr. Bench {i}", specialty: "General medicine");
+            if (i % 2 == 0)
+            {
+                await admin.DecideProfessionalAsync(doctor.UserId, true);
+                verified.Add(email);
+            }
+            else
+            {
+                unverified.Add(email);
+            }
+        }
+
+        var timing = new RequestTiming("/api/users/lookup");
+        using var caller = new MedLedgerClient(new HttpClient(timing, disposeHandler: false) { BaseAddress = baseAddress }, ownsHttp: true);
+        await caller.LoginWithDevOutboxAsync(known[0], "bench pass phrase 0");
+        async Task Look(string cell, string email, bool found)
+        {
+            try
+            {
+                await caller.LookUpProfessionalAsync(email);
+                if (!found)
+                {
+                    throw new InvalidOperationException($"{cell}: found, expected 404");
+                }
+            }
+            catch (MedLedgerApiException e) when (e.Status == HttpStatusCode.NotFound && !found)
+            {
+            }
+            (cells.TryGetValue(cell, out var l) ? l : cells[cell] = []).Add(timing.LastMs);
+        }
+        for (var i = 0; i < 5; i++)
+        {
+            await Look("lookup warm-up", $"warm{i}@bench.example.org", found: false);
+        }
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var i = 1; i < accounts; i++)
+            {
+                var cellsInOrder = new (string Side, string Email, bool Found)[]
+                {
+                    ("known", known[i], false), ("unverified doctor", unverified[i], false), ("verified doctor", verified[i], true), ("unknown", unknown[i], false),
+                };
+                foreach (var (side, email, found) in round % 2 == 0 ? cellsInOrder : cellsInOrder.AsEnumerable().Reverse())
+                {
+                    await Look($"lookup {side}", email, found);
+                }
+            }
+        }
+    }
+
+    /// <summary>Times one route's requests alone (the SDK's follow-up requests are not counted).</summary>
+    private sealed class RequestTiming(string path) : DelegatingHandler(new SocketsHttpHandler())
+    {
+        public double LastMs { get; private set; }
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var sw = Stopwatch.StartNew();
+            var res = await base.SendAsync(request, cancellationToken);
+            if (request.RequestUri!.AbsolutePath == path)
+            {
+                LastMs = sw.Elapsed.TotalMilliseconds;
+            }
+            return res;
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
@@ -13,19 +12,6 @@ namespace MedLedger.Web.Tests;
 [Collection(BrowserCollection.Name)]
 public sealed class EnvelopeLyingBrowserTests(BrowserWorld world)
 {
-    private static ConcurrentQueue<string> CaptureWrites(IPage page)
-    {
-        var writes = new ConcurrentQueue<string>();
-        page.Request += (_, r) =>
-        {
-            if (r.Method != "GET" && r.Url.Contains("/api/", StringComparison.Ordinal))
-            {
-                writes.Enqueue(r.Method + " " + new Uri(r.Url).AbsolutePath);
-            }
-        };
-        return writes;
-    }
-
     [Fact]
     public async Task A_record_relabelled_into_the_consent_plan_is_refused_by_its_signed_category()
     {
@@ -35,7 +21,7 @@ public sealed class EnvelopeLyingBrowserTests(BrowserWorld world)
         var page = await world.NewPageAsync();
         await BrowserLogin.SignInAsync(page, world.Account("patient1"));
         await BrowserWorld.Nav(page, "Sharing").ClickAsync();
-        var writes = CaptureWrites(page);
+        var writes = PageWrites.Capture(page);
 
         // Lie: the File record, labelled "Immunization" in the plan and in the version the page fetches to re-wrap it.
         await page.RouteAsync("**/api/consents/plan?**", async route =>
@@ -76,7 +62,7 @@ public sealed class EnvelopeLyingBrowserTests(BrowserWorld world)
         var other = await patient.CreateFileRecordAsync(Encoding.UTF8.GetBytes("other " + tag), "text/plain");
         var askedPath = $"/api/records/{asked.RecordId}";
         var page = await world.NewPageAsync();
-        var writes = CaptureWrites(page);
+        var writes = PageWrites.Capture(page);
 
         // Lie: the other record's version (its own real anchor and all) under the asked record's id.
         await page.RouteAsync($"**{askedPath}", async route =>

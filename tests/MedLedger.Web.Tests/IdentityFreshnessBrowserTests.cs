@@ -10,39 +10,6 @@ namespace MedLedger.Web.Tests;
 [Collection(BrowserCollection.Name)]
 public sealed class IdentityFreshnessBrowserTests(BrowserWorld world)
 {
-    private static List<string> Writes(IPage page)
-    {
-        var writes = new List<string>();
-        page.Request += (_, r) =>
-        {
-            if (r.Method != "GET")
-            {
-                lock (writes)
-                {
-                    writes.Add(r.Method + " " + new Uri(r.Url).AbsolutePath);
-                }
-            }
-        };
-        return writes;
-    }
-
-    private async Task<(IPage Page, List<string> Writes)> SharingPageAsync()
-    {
-        var page = await world.NewPageAsync();
-        var writes = Writes(page);
-        await BrowserLogin.SignInAsync(page, world.Account("patient1"));
-        await BrowserWorld.Nav(page, "Sharing").ClickAsync();
-        return (page, writes);
-    }
-
-    private static async Task AskToShareAsync(IPage page, string email)
-    {
-        await page.GetByLabel("Email of the doctor, pharmacist or insurer").FillAsync(email);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Share", Exact = true }).ClickAsync();
-    }
-
-    private static ILocator Card(IPage page) => page.GetByRole(AriaRole.Region, new() { Name = "Who you are sharing with" });
-
     [Fact]
     public async Task A_suspended_doctor_served_with_the_old_approval_is_not_verified_and_nothing_is_shared()
     {
@@ -57,11 +24,11 @@ public sealed class IdentityFreshnessBrowserTests(BrowserWorld world)
         await admin.SuspendAsync(doctorId);
         try
         {
-            var (page, writes) = await SharingPageAsync();
+            var (page, writes) = await SharingPage.OpenAsync(world);
             await page.RouteAsync("**/api/users/lookup", route => route.FulfillAsync(new() { Status = 200, ContentType = "application/json", Body = approvedCard }));
-            await AskToShareAsync(page, doctor.Email);
-            await Assertions.Expect(Card(page)).ToContainTextAsync("NOT verified");
-            await Assertions.Expect(Card(page)).ToContainTextAsync("an admin suspended this professional");
+            await SharingPage.AskToShareAsync(page, doctor.Email);
+            await Assertions.Expect(SharingPage.Card(page)).ToContainTextAsync("NOT verified");
+            await Assertions.Expect(SharingPage.Card(page)).ToContainTextAsync("an admin suspended this professional");
             await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Confirm and share" })).ToBeDisabledAsync();
             Assert.DoesNotContain(writes, w => w.StartsWith("POST /api/consents", StringComparison.Ordinal));
             await page.Context.CloseAsync();
@@ -77,10 +44,10 @@ public sealed class IdentityFreshnessBrowserTests(BrowserWorld world)
     {
         using var other = await world.SdkAsync("doctor12");
         var wrong = (await other.IdentityCardAsync(other.UserId)).Fingerprint;
-        var (page, writes) = await SharingPageAsync();
-        await AskToShareAsync(page, world.Account("doctor11").Email);
-        await Assertions.Expect(Card(page)).ToContainTextAsync("verified");
-        await Assertions.Expect(Card(page)).Not.ToContainTextAsync(wrong);
+        var (page, writes) = await SharingPage.OpenAsync(world);
+        await SharingPage.AskToShareAsync(page, world.Account("doctor11").Email);
+        await Assertions.Expect(SharingPage.Card(page)).ToContainTextAsync("verified");
+        await Assertions.Expect(SharingPage.Card(page)).Not.ToContainTextAsync(wrong);
         await page.GetByLabel("Expected key fingerprint (optional)").FillAsync(wrong);
         await page.GetByRole(AriaRole.Button, new() { Name = "Confirm and share" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync($"not the expected {wrong}");

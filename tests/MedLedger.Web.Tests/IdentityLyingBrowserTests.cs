@@ -12,51 +12,18 @@ namespace MedLedger.Web.Tests;
 [Collection(BrowserCollection.Name)]
 public sealed class IdentityLyingBrowserTests(BrowserWorld world)
 {
-    private static List<string> Writes(IPage page)
-    {
-        var writes = new List<string>();
-        page.Request += (_, r) =>
-        {
-            if (r.Method != "GET")
-            {
-                lock (writes)
-                {
-                    writes.Add(r.Method + " " + new Uri(r.Url).AbsolutePath);
-                }
-            }
-        };
-        return writes;
-    }
-
-    private async Task<(IPage Page, List<string> Writes)> SharingPageAsync()
-    {
-        var page = await world.NewPageAsync();
-        var writes = Writes(page);
-        await BrowserLogin.SignInAsync(page, world.Account("patient1"));
-        await BrowserWorld.Nav(page, "Sharing").ClickAsync();
-        return (page, writes);
-    }
-
-    private static async Task AskToShareAsync(IPage page, string email)
-    {
-        await page.GetByLabel("Email of the doctor, pharmacist or insurer").FillAsync(email);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Share", Exact = true }).ClickAsync();
-    }
-
-    private static ILocator Card(IPage page) => page.GetByRole(AriaRole.Region, new() { Name = "Who you are sharing with" });
-
     [Fact]
     public async Task B_a_lookup_answered_with_another_doctor_shows_that_doctors_real_card()
     {
         using var other = await world.SdkAsync("doctor12");
-        var (page, writes) = await SharingPageAsync();
+        var (page, writes) = await SharingPage.OpenAsync(world);
         using var http = new HttpClient { BaseAddress = new Uri(world.Url) };
         http.DefaultRequestHeaders.Authorization = new("Bearer", other.Tokens!.AccessToken);
         var otherCard = await http.GetStringAsync($"/api/users/{other.UserId}/card");
         await page.RouteAsync("**/api/users/lookup", route => route.FulfillAsync(new() { Status = 200, ContentType = "application/json", Body = otherCard }));
-        await AskToShareAsync(page, world.Account("doctor11").Email);
+        await SharingPage.AskToShareAsync(page, world.Account("doctor11").Email);
         // The patient typed doctor11's address and sees doctor12's real, verified card: the lie is visible, not hidden.
-        await Assertions.Expect(Card(page)).ToContainTextAsync("Dr. Karim Haddad · Emergency medicine · Northside General Hospital · verified");
+        await Assertions.Expect(SharingPage.Card(page)).ToContainTextAsync("Dr. Karim Haddad · Emergency medicine · Northside General Hospital · verified");
         Assert.DoesNotContain(writes, w => w.StartsWith("POST /api/consents", StringComparison.Ordinal));
         await page.Context.CloseAsync();
     }
@@ -65,7 +32,7 @@ public sealed class IdentityLyingBrowserTests(BrowserWorld world)
     public async Task B_a_lookup_answered_with_another_users_keys_is_refused()
     {
         using var other = await world.SdkAsync("doctor12");
-        var (page, writes) = await SharingPageAsync();
+        var (page, writes) = await SharingPage.OpenAsync(world);
         await page.RouteAsync("**/api/users/lookup", async route =>
         {
             var honest = await route.FetchAsync();
@@ -75,9 +42,9 @@ public sealed class IdentityLyingBrowserTests(BrowserWorld world)
             card["encryptionPublicKey"] = Convert.ToBase64String(keys.EncryptionPublicKey);
             await route.FulfillAsync(new() { Response = honest, Body = card.ToJsonString() });
         });
-        await AskToShareAsync(page, world.Account("doctor11").Email);
+        await SharingPage.AskToShareAsync(page, world.Account("doctor11").Email);
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("not the keys registered on the ledger");
-        await Assertions.Expect(Card(page)).ToHaveCountAsync(0);
+        await Assertions.Expect(SharingPage.Card(page)).ToHaveCountAsync(0);
         Assert.DoesNotContain(writes, w => w.StartsWith("POST /api/consents", StringComparison.Ordinal));
         await page.Context.CloseAsync();
     }
@@ -85,7 +52,7 @@ public sealed class IdentityLyingBrowserTests(BrowserWorld world)
     [Fact]
     public async Task F_a_card_the_admin_did_not_verify_as_served_is_not_verified_and_nothing_is_shared()
     {
-        var (page, writes) = await SharingPageAsync();
+        var (page, writes) = await SharingPage.OpenAsync(world);
         await page.RouteAsync("**/api/users/lookup", async route =>
         {
             var honest = await route.FetchAsync();
@@ -93,16 +60,16 @@ public sealed class IdentityLyingBrowserTests(BrowserWorld world)
             card["specialty"] = "Neurosurgery";
             await route.FulfillAsync(new() { Response = honest, Body = card.ToJsonString() });
         });
-        await AskToShareAsync(page, world.Account("doctor11").Email);
-        await Assertions.Expect(Card(page)).ToContainTextAsync("Dr. Anna Weber · Neurosurgery · Northside General Hospital · NOT verified");
-        await Assertions.Expect(Card(page)).ToContainTextAsync("the admin verified a different card");
+        await SharingPage.AskToShareAsync(page, world.Account("doctor11").Email);
+        await Assertions.Expect(SharingPage.Card(page)).ToContainTextAsync("Dr. Anna Weber · Neurosurgery · Northside General Hospital · NOT verified");
+        await Assertions.Expect(SharingPage.Card(page)).ToContainTextAsync("the admin verified a different card");
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Confirm and share" })).ToBeDisabledAsync();
         Assert.DoesNotContain(writes, w => w.StartsWith("POST /api/consents", StringComparison.Ordinal));
 
         // The honest answer for the same doctor is verified (the control: the check is not simply failing).
         await page.UnrouteAllAsync();
-        await AskToShareAsync(page, world.Account("doctor11").Email.ToUpperInvariant());
-        await Assertions.Expect(Card(page)).ToContainTextAsync("Dr. Anna Weber · Cardiology · Northside General Hospital · verified");
+        await SharingPage.AskToShareAsync(page, world.Account("doctor11").Email.ToUpperInvariant());
+        await Assertions.Expect(SharingPage.Card(page)).ToContainTextAsync("Dr. Anna Weber · Cardiology · Northside General Hospital · verified");
         await page.Context.CloseAsync();
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json.Nodes;
 using MedLedger.Client;
@@ -15,20 +14,6 @@ namespace MedLedger.Web.Tests;
 [Collection(BrowserCollection.Name)]
 public sealed class LyingServerBrowserTests(BrowserWorld world)
 {
-    /// <summary>Every request the page sends that changes something (anything but GET), as method and path.</summary>
-    private static ConcurrentQueue<string> CaptureWrites(IPage page)
-    {
-        var writes = new ConcurrentQueue<string>();
-        page.Request += (_, r) =>
-        {
-            if (r.Method != "GET" && r.Url.Contains("/api/", StringComparison.Ordinal))
-            {
-                writes.Enqueue(r.Method + " " + new Uri(r.Url).AbsolutePath);
-            }
-        };
-        return writes;
-    }
-
     private static ILocator Alert(IPage page) => page.Locator("main [role=alert]");
 
     private static JsonObject Reader(PublicKeys keys) => new()
@@ -48,7 +33,7 @@ public sealed class LyingServerBrowserTests(BrowserWorld world)
         var page = await world.NewPageAsync();
         await BrowserLogin.SignInAsync(page, world.Account("patient3"));
         await BrowserWorld.Nav(page, "My records").ClickAsync();
-        var writes = CaptureWrites(page);
+        var writes = PageWrites.Capture(page);
 
         await page.RouteAsync("**/api/records/readers?**", async route =>
         {
@@ -81,7 +66,7 @@ public sealed class LyingServerBrowserTests(BrowserWorld world)
         var page = await world.NewPageAsync();
         await BrowserLogin.SignInAsync(page, world.Account("patient1"));
         await BrowserWorld.Nav(page, "Sharing").ClickAsync();
-        var writes = CaptureWrites(page);
+        var writes = PageWrites.Capture(page);
 
         await page.RouteAsync("**/api/consents/plan?**", async route =>
         {
@@ -115,7 +100,7 @@ public sealed class LyingServerBrowserTests(BrowserWorld world)
         await patient.AddVersionAsync(record.RecordId, Encoding.UTF8.GetBytes("second " + tag));
         var latestPath = $"/api/records/{record.RecordId}";
         var page = await world.NewPageAsync();
-        var writes = CaptureWrites(page);
+        var writes = PageWrites.Capture(page);
 
         // The older version served as the latest: its own anchor verifies, but the ledger's newest is version 2.
         await page.RouteAsync($"**{latestPath}", async route =>
@@ -197,7 +182,7 @@ public sealed class LyingServerBrowserTests(BrowserWorld world)
         await BreakGlassAsync(page, ids["patient2"]);
         await Assertions.Expect(shown).ToContainTextAsync("patient2 " + tag);
         // Lie: breaking the glass for patient1, the server hands over patient2's summary.
-        var writes = CaptureWrites(page);
+        var writes = PageWrites.Capture(page);
         await BreakGlassAsync(page, ids["patient1"]);
         await Assertions.Expect(Alert(page)).ToContainTextAsync($"belongs to patient {ids["patient2"]}");
         // The signed break-glass is the one write; nothing follows the refused summary.

@@ -13,9 +13,9 @@ public sealed record OrderedBatch(IReadOnlyList<LedgerTransaction> Transactions,
 
 /// <summary>
 /// Total order of transactions. Embedded: <see cref="EmbeddedOrderingService"/>. A consortium
-/// implementation (NATS JetStream, R3) would publish enqueued transactions to a stream, let one
-/// leader publish cut batches to a second stream, and have every peer consume that stream from its
-/// last committed batch — contracts, blocks and the store stay unchanged.
+/// implementation (issue 14: etcd) would write each peer's signed batches create-once under the
+/// peer's own prefix, take the etcd revision order as the total order, and have every peer read
+/// from its last applied revision — contracts, blocks and the store stay unchanged.
 /// </summary>
 public interface IOrderingService : IAsyncDisposable
 {

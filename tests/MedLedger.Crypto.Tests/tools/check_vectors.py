@@ -143,8 +143,9 @@ for purpose, key, nonce, ctname, aadname in (("password", H(p["keyEncryptionKey"
 check("private key plaintext", w["plaintext"] == keys["authorEncryption"]["privateKey"] + keys["authorSigning"]["privateKey"])
 
 pr = V["protocol"]; t = pr["tags"]; m = pr["passwordMaterial"]
-for name, tag in (("passwordChange", "medledger/v1/password-change"), ("recovery", "medledger/v1/recovery")):
-    sb = W(tag).str(m["userId"]).bytes(H(m["newAuthKey"])).str(m["algorithm"]).i64(m["iterations"]).bytes(H(m["salt"])).bytes(H(m["newPasswordWrap"])).b
+# v2: the server's single-use nonce follows the user id, so a captured signature cannot be replayed.
+for name, tag in (("passwordChange", "medledger/v2/password-change"), ("recovery", "medledger/v2/recovery")):
+    sb = W(tag).str(m["userId"]).str(m["nonce"]).bytes(H(m["newAuthKey"])).str(m["algorithm"]).i64(m["iterations"]).bytes(H(m["salt"])).bytes(H(m["newPasswordWrap"])).b
     check("password material " + name, t[name] == tag and sb.hex() == m[name + "SignedBytes"])
 he = pr["hospitalEmergencyKey"]
 check("hospital emergency key info", t["hospitalEmergencyKey"] == he["purpose"] == "medledger/v1/hospital-emergency-key"

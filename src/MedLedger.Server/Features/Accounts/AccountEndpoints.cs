@@ -19,7 +19,8 @@ public static class AccountEndpoints
         services.AddScoped<EmailCodeSender>();
         services.AddScoped<NewPasswordMaterial>();
         services.AddScoped<RegistrationService>();
-        services.AddHostedService<PendingRegistrationSweep>();
+        services.AddScoped<ExpiredAccountState>();
+        services.AddHostedService<ExpiredAccountStateSweep>();
         services.AddScoped<SignInService>();
         services.AddScoped<SessionService>();
         services.AddScoped<TotpEnrolmentService>();

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using MedLedger.Client;
 using Microsoft.Playwright;
 
@@ -74,6 +75,46 @@ public sealed class PatientNamesBrowserTests(BrowserWorld world)
 
         await link.ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = expected })).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_profile_the_server_relabels_as_another_patients_is_refused_and_the_name_is_not_shown()
+    {
+        using var maria = await world.SdkAsync("patient1");
+        using var lukas = await world.SdkAsync("patient2");
+        var page = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(page, world.Account("staff1"));
+        // The lying server serves Maria Keller's sealed profile as Lukas Brandt's (and drops his own).
+        await page.RouteAsync("**/api/profiles", async route =>
+        {
+            var response = await route.FetchAsync();
+            var profiles = JsonNode.Parse(await response.TextAsync())!.AsArray();
+            var relabelled = new JsonArray();
+            foreach (var p in profiles)
+            {
+                var id = (string)p!["patientId"]!;
+                if (id == lukas.UserId.ToString())
+                {
+                    continue;
+                }
+                var copy = p.DeepClone();
+                if (id == maria.UserId.ToString())
+                {
+                    copy["patientId"] = lukas.UserId.ToString();
+                }
+                relabelled.Add(copy);
+            }
+            await route.FulfillAsync(new() { Response = response, Body = relabelled.ToJsonString() });
+        });
+        await HospitalTestKit.ClickNavAsync(page, "Doctors");
+        await Assertions.Expect(page.Locator("main [role=alert]", new() { HasText = $"The profile served for patient {lukas.UserId}" }))
+            .ToContainTextAsync("is not signed by that patient's registered key");
+        // Fail closed: the patients are still listed, by short id, and no name from the relabelled profile appears.
+        var picker = page.GetByLabel("Patient", new() { Exact = true });
+        await Assertions.Expect(picker.Locator("option", new() { HasText = "Patient " + lukas.UserId.ToString()[..8] })).ToHaveCountAsync(1);
+        await Assertions.Expect(page.GetByText("Maria Keller")).ToHaveCountAsync(0);
+        await Assertions.Expect(picker.Locator("option", new() { HasText = "Maria Keller" })).ToHaveCountAsync(0);
         await page.Context.CloseAsync();
     }
 }

@@ -6,13 +6,15 @@ import { ActionForm, Button, Card, Empty, Field, Notice, Page, ProblemAlert, Sho
 import { useAction, useAsync } from '../../ui/hooks';
 import { AmendmentState } from '../patient/CorrectionRequests';
 import { UploadForm } from '../patient/UploadForm';
+import { PatientName, useSharedProfiles } from '../shared/PatientName';
+import type { OpenedProfile } from '../../sdk/profiles';
 
 /**
  * Correction requests patients filed on records this doctor wrote. Accept opens the new-version editor; once the
  * corrected version is saved the request is marked accepted naming it. Decline takes a reason, sealed here for the
  * patient and the doctor.
  */
-function RequestCard(props: { amendment: Amendment; onDecided: (message: string) => void }) {
+function RequestCard(props: { amendment: Amendment; profiles: Map<string, OpenedProfile> | undefined; onDecided: (message: string) => void }) {
   const a = props.amendment;
   const [mode, setMode] = useState<'accept' | 'decline' | null>(null);
   const [reason, setReason] = useState('');
@@ -34,7 +36,7 @@ function RequestCard(props: { amendment: Amendment; onDecided: (message: string)
   return (
     <Card headingLevel={3} title={<>Request on record <ShortId id={a.recordId} /> <span class="muted">· version {a.version}</span></>}>
       <p class="muted">
-        Filed {formatDateTime(a.filedAt)} by patient <ShortId id={a.patientId} />
+        Filed {formatDateTime(a.filedAt)} by <PatientName id={a.patientId} profiles={props.profiles} />
       </p>
       <blockquote class="amendment-text">{a.requestText}</blockquote>
       <p>
@@ -77,6 +79,7 @@ function RequestCard(props: { amendment: Amendment; onDecided: (message: string)
 
 export function CorrectionRequestsPage() {
   const list = useAsync(() => amendments(), []);
+  const profiles = useSharedProfiles();
   const [notice, setNotice] = useState<string | null>(null);
   const open = (list.data ?? []).filter((a) => a.status === 'open');
   const decided = (list.data ?? []).filter((a) => a.status !== 'open');
@@ -90,15 +93,16 @@ export function CorrectionRequestsPage() {
       {notice && <Notice kind="success">{notice}</Notice>}
       {list.loading && !list.data && <Spinner label="Loading correction requests…" />}
       <ProblemAlert error={list.error} />
+      <ProblemAlert error={profiles.error} />
       {list.data && open.length === 0 && <Empty>No open correction requests on your records.</Empty>}
       <section aria-label="Open correction requests" class="stack">
-        {open.map((a) => <RequestCard key={a.requestId} amendment={a} onDecided={onDecided} />)}
+        {open.map((a) => <RequestCard key={a.requestId} amendment={a} profiles={profiles.data} onDecided={onDecided} />)}
       </section>
       {decided.length > 0 && (
         <>
           <h2>Decided</h2>
           <section aria-label="Decided correction requests" class="stack">
-            {decided.map((a) => <RequestCard key={a.requestId} amendment={a} onDecided={onDecided} />)}
+            {decided.map((a) => <RequestCard key={a.requestId} amendment={a} profiles={profiles.data} onDecided={onDecided} />)}
           </section>
         </>
       )}

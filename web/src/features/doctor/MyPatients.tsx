@@ -4,6 +4,7 @@ import { careAssignments } from '../../sdk/care';
 import { ActionForm, DataTable, Button, Empty, Field, Page, ProblemAlert, ShortId, Spinner, formatDateTime } from '../../ui/components';
 import { useAsync } from '../../ui/hooks';
 import { hospitalNames } from '../../sdk/organizations';
+import { PatientName, useSharedProfiles } from '../shared/PatientName';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -38,14 +39,17 @@ export function MyPatients() {
     const [assignments, hospitals] = await Promise.all([careAssignments(signal), hospitalNames(signal)]);
     return { assignments, hospitals };
   }, []);
+  const profiles = useSharedProfiles();
   return (
     <Page title="My patients">
       <p class="muted">
-        Patients your hospital assigned to you. MedLedger keeps no patient names on the server, so patients are shown by id. You read a
-        patient's records only while assigned and only those the patient shared with you.
+        Patients your hospital assigned to you. The server keeps no patient names: a name appears when the patient sealed their profile
+        for you (checked and opened in this browser), otherwise the patient is shown by id. You read a patient's records only while
+        assigned and only those the patient shared with you.
       </p>
       {data.loading && <Spinner label="Loading your patients…" />}
       <ProblemAlert error={data.error} />
+      <ProblemAlert error={profiles.error} />
       {data.data && data.data.assignments.length === 0 && <Empty>No patients are assigned to you yet.</Empty>}
       {data.data && data.data.assignments.length > 0 && (
         <DataTable columns={['Patient', 'Hospital', 'Assigned since', { label: 'Ledger transaction', class: 'hide-narrow' }]} label="Assigned patients">
@@ -53,7 +57,7 @@ export function MyPatients() {
             <tr key={a.patientId + a.hospitalId}>
               <td>
                 <Link href={`/doctor/patients/${a.patientId}`}>
-                  Patient <ShortId id={a.patientId} />
+                  <PatientName id={a.patientId} profiles={profiles.data} />
                 </Link>
               </td>
               <td>{data.data!.hospitals.get(a.hospitalId) ?? <ShortId id={a.hospitalId} />}</td>

@@ -5,6 +5,7 @@ import { listRecords } from '../../sdk/records';
 import { Button, Empty, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAsync } from '../../ui/hooks';
 import { RecordCard } from '../shared/RecordCard';
+import { patientProfile, label } from '../../sdk/profiles';
 import { DiagnosisForm } from './DiagnosisForm';
 import { PrescriptionForm } from './PrescriptionForm';
 
@@ -17,6 +18,7 @@ type Writing = 'diagnosis' | 'prescription' | null;
 export function PatientRecords({ params }: RouteProps) {
   const patientId = params.patientId;
   const records = useAsync(() => listRecords({ patientId }), [patientId]);
+  const profile = useAsync((signal) => patientProfile(patientId, signal), [patientId]);
   const [writing, setWriting] = useState<Writing>(null);
   const [saved, setSaved] = useState<{ recordId: string; kind: string } | null>(null);
 
@@ -30,7 +32,7 @@ export function PatientRecords({ params }: RouteProps) {
 
   return (
     <Page
-      title={`Patient ${patientId.slice(0, 8)}`}
+      title={profile.data ? `${label(profile.data, patientId)} (patient ${patientId.slice(0, 8)})` : label(undefined, patientId)}
       actions={
         !refused && (
           <>
@@ -47,6 +49,7 @@ export function PatientRecords({ params }: RouteProps) {
       <p class="muted">
         Patient id <ShortId id={patientId} /> · <Link href="/doctor/patients">Back to my patients</Link>
       </p>
+      <ProblemAlert error={profile.error} />
       {writing === 'diagnosis' && <DiagnosisForm patientId={patientId} onSaved={onSaved('Diagnosis')} onCancel={() => setWriting(null)} />}
       {writing === 'prescription' && <PrescriptionForm patientId={patientId} onSaved={onSaved('Prescription')} onCancel={() => setWriting(null)} />}
       {saved && !records.loading && (

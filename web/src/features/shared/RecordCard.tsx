@@ -2,13 +2,15 @@ import { openRecord, type RecordSummary } from '../../sdk/records';
 import { RecordView } from '../../fhir/FhirCard';
 import { Card, ProblemAlert, ShortId, Spinner, formatDateTime } from '../../ui/components';
 import { useAsync } from '../../ui/hooks';
+import type { OpenedProfile } from '../../sdk/profiles';
+import { PatientName } from './PatientName';
 
 /**
  * One record another person shared: fetched with this reader's own wrap, checked (author key on the
  * ledger, signature, key commitment) and decrypted in this browser, then rendered. A refusal from the
  * server (no consent, wrong role…) is shown as the server phrased it.
  */
-export function RecordCard(props: { summary: RecordSummary; showPatient?: boolean }) {
+export function RecordCard(props: { summary: RecordSummary; showPatient?: boolean; profiles?: Map<string, OpenedProfile> }) {
   const s = props.summary;
   const opened = useAsync(() => openRecord(s.recordId), [s.recordId, s.latestVersion]);
   return (
@@ -25,7 +27,7 @@ export function RecordCard(props: { summary: RecordSummary; showPatient?: boolea
         {props.showPatient && (
           <>
             {' '}
-            · patient <ShortId id={s.patientId} />
+            · <PatientName id={s.patientId} profiles={props.profiles} />
           </>
         )}
       </p>

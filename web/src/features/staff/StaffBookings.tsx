@@ -5,6 +5,8 @@ import { admitBooking, bedTypeLabel, hospitalBookings, releaseBooking, type BedB
 import { DataTable, Button, Empty, Field, formatDateTime, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { BookingStatusBadge, LiveBadge } from '../hospitals/live';
+import { PatientName, useSharedProfiles } from '../shared/PatientName';
+import type { OpenedProfile } from '../../sdk/profiles';
 
 const statuses: BookingStatus[] = ['Held', 'Admitted', 'Released', 'Cancelled', 'Expired', 'Failed'];
 
@@ -16,6 +18,8 @@ export function StaffBookings() {
     [hospitalId, status],
   );
   // Every booking change pushes the hospital's bed snapshot: reload the list then, so new holds appear by themselves.
+  // Fetched once for the screen: a held bed's patient has wrapped their profile for this hospital's staff.
+  const profiles = useSharedProfiles();
   const { reload } = bookings;
   useEffect(() => (hospitalId ? watchHospital(hospitalId, () => reload()) : undefined), [hospitalId, status]);
 
@@ -34,12 +38,13 @@ export function StaffBookings() {
         </Field>
       </div>
       <ProblemAlert error={bookings.error} />
+      <ProblemAlert error={profiles.error} />
       {bookings.loading && !bookings.data && <Spinner label="Loading bookings…" />}
       {bookings.data && bookings.data.length === 0 && <Empty>No bookings{status ? ` with status ${status}` : ''}.</Empty>}
       {bookings.data && bookings.data.length > 0 && (
         <DataTable columns={['Booking', 'Patient', 'Bed type', 'Status', 'Booked', 'Held until', 'Actions']} class="card">
           {bookings.data.map((b) => (
-            <BookingRow key={b.id} booking={b} onChanged={reload} />
+            <BookingRow key={b.id} booking={b} profiles={profiles.data} onChanged={reload} />
           ))}
         </DataTable>
       )}
@@ -47,7 +52,7 @@ export function StaffBookings() {
   );
 }
 
-function BookingRow(props: { booking: BedBooking; onChanged: () => void }) {
+function BookingRow(props: { booking: BedBooking; profiles: Map<string, OpenedProfile> | undefined; onChanged: () => void }) {
   const b = props.booking;
   const admit = useAction(async () => {
     await admitBooking(b.id);
@@ -64,7 +69,7 @@ function BookingRow(props: { booking: BedBooking; onChanged: () => void }) {
         <ShortId id={b.id} />
       </td>
       <td>
-        <ShortId id={b.patientId} />
+        <PatientName id={b.patientId} profiles={props.profiles} />
       </td>
       <td>{bedTypeLabel(b.bedType)}</td>
       <td>

@@ -7,8 +7,10 @@ import { ActionForm, DataTable, Button, Card, Empty, Field, formatDateTime, Noti
 import { useAction, useAsync } from '../../ui/hooks';
 import { removeDoctor } from '../../sdk/hospitalEmergencyKey';
 import { EmergencyKeyCard } from './EmergencyKeyCard';
+import { PatientName, patientText, useSharedProfiles } from '../shared/PatientName';
+import type { OpenedProfile } from '../../sdk/profiles';
 
-// Patients are listed by id only (the API serves no names); a short id is what staff compare with the patient.
+// The short-id form stays in confirmations and button names: it is what staff compare with the patient aloud.
 function patientLabel(id: string): string {
   return `Patient ${id.slice(0, 8)}`;
 }
@@ -25,6 +27,8 @@ export function StaffDoctors() {
   const hospitalId = me.value?.organizationId ?? null;
   const members = useAsync((signal) => (hospitalId ? organizationMembers(hospitalId, signal) : Promise.reject(new Error('Your account belongs to no hospital.'))), [hospitalId]);
   const assignments = useAsync((signal) => careAssignments(signal), []);
+  // Names of patients who wrapped their profile for this staff member: one fetch for the picker and the table.
+  const profiles = useSharedProfiles();
   const doctors = (members.data ?? []).filter((m) => m.role === 'Doctor');
   const verified = doctors.filter((d) => d.verification === 'Approved');
   const byId = new Map(doctors.map((d) => [d.userId, d]));
@@ -75,7 +79,8 @@ export function StaffDoctors() {
           {removed && <Notice kind="success">{removed}</Notice>}
         </Card>
       )}
-      {members.data && <AssignForm doctors={verified} onAssigned={(a) => assignments.setData([a, ...(assignments.data ?? [])])} />}
+      <ProblemAlert error={profiles.error} />
+      {members.data && <AssignForm doctors={verified} profiles={profiles.data} onAssigned={(a) => assignments.setData([a, ...(assignments.data ?? [])])} />}
       <Card title="Care assignments">
         <ProblemAlert error={assignments.error} />
         {assignments.loading && !assignments.data && <Spinner label="Loading assignments…" />}
@@ -87,6 +92,7 @@ export function StaffDoctors() {
                 key={a.patientId + a.doctorId}
                 assignment={a}
                 doctor={doctorLabel(byId.get(a.doctorId), a.doctorId)}
+                profiles={profiles.data}
                 onRemoved={() => assignments.setData(assignments.data!.filter((x) => x !== a))}
               />
             ))}
@@ -98,7 +104,7 @@ export function StaffDoctors() {
   );
 }
 
-function AssignForm(props: { doctors: OrganizationMember[]; onAssigned: (a: CareAssignment) => void }) {
+function AssignForm(props: { doctors: OrganizationMember[]; profiles: Map<string, OpenedProfile> | undefined; onAssigned: (a: CareAssignment) => void }) {
   const [doctorId, setDoctorId] = useState('');
   const [patientId, setPatientId] = useState('');
   const [done, setDone] = useState<string | null>(null);
@@ -159,7 +165,7 @@ function AssignForm(props: { doctors: OrganizationMember[]; onAssigned: (a: Care
             <select id="assign-patient" value={chosenPatient} onChange={(e) => setPatientId(e.currentTarget.value)} aria-describedby="assign-patient-hint">
               {patients.data.map((p) => (
                 <option key={p.patientId} value={p.patientId}>
-                  {patientLabel(p.patientId)} ({relationshipLabel(p)})
+                  {patientText(p.patientId, props.profiles)} · {relationshipLabel(p)}
                 </option>
               ))}
             </select>
@@ -177,7 +183,7 @@ function AssignForm(props: { doctors: OrganizationMember[]; onAssigned: (a: Care
   );
 }
 
-function AssignmentRow(props: { assignment: CareAssignment; doctor: string; onRemoved: () => void }) {
+function AssignmentRow(props: { assignment: CareAssignment; doctor: string; profiles: Map<string, OpenedProfile> | undefined; onRemoved: () => void }) {
   const a = props.assignment;
   const patient = patientLabel(a.patientId).toLowerCase();
   const remove = useAction(async () => {
@@ -187,7 +193,7 @@ function AssignmentRow(props: { assignment: CareAssignment; doctor: string; onRe
   return (
     <tr>
       <td>
-        <ShortId id={a.patientId} />
+        <PatientName id={a.patientId} profiles={props.profiles} />
       </td>
       <td>{props.doctor}</td>
       <td>{formatDateTime(a.assignedAt)}</td>

@@ -57,7 +57,7 @@ public sealed class HospitalsBrowserTests(BrowserWorld world)
         await BrowserLogin.SignInAsync(staffPage, HospitalTestKit.Account(world, "staff1"));
         await HospitalTestKit.ClickNavAsync(staffPage, "Beds");
         await Assertions.Expect(staffPage.GetByRole(AriaRole.Heading, new() { Name = "Beds", Exact = true })).ToBeVisibleAsync();
-        await staffPage.GetByLabel("Ward name").FillAsync(ward);
+        await staffPage.GetByLabel("Ward name", new() { Exact = true }).FillAsync(ward);
         await staffPage.GetByLabel("Bed type").SelectOptionAsync("isolation");
         await staffPage.GetByLabel("Total beds").FillAsync("6");
         await staffPage.GetByLabel("Occupied beds").FillAsync("1");

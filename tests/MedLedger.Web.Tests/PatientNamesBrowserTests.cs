@@ -22,7 +22,8 @@ public sealed class PatientNamesBrowserTests(BrowserWorld world)
         // The label the C# SDK opens for this staff member: the browser must show exactly this.
         var expected = (await staff.PatientProfileAsync(patient.UserId))!.Label;
         Assert.StartsWith("Maria Keller, ", expected, StringComparison.Ordinal);
-        await staff.SetWardAsync(northside, "Names " + tag, "maternity", 2, 0);
+        // Not "Names …": the staff page labels its edit buttons "Edit ward <name>", which a label lookup for "Ward name" would match.
+        await staff.SetWardAsync(northside, "Labour " + tag, "maternity", 2, 0);
         var booking = await patient.BookBedAsync(northside, "maternity");
         try
         {

@@ -43,4 +43,7 @@ export {
 export {
   type AmendmentNote, sealAmendmentNote, amendmentNoteBytes, amendmentNoteHash, openAmendmentNote,
 } from './amendmentNote';
+export {
+  PATIENT_PROFILE_KEY_LENGTH, type PatientProfileFields, type SealedPatientProfile, patientProfilePlaintext, sealPatientProfile, wrapPatientProfileKey,
+} from './patientProfile';
 export { AMENDMENT_REQUEST_PURPOSE, AMENDMENT_DECLINE_REASON_PURPOSE, AMENDMENT_NOTE_TAG, AMENDMENT_NOTE_MAX_LENGTH } from './protocol';

@@ -6,6 +6,7 @@ import { api } from '../app/http';
 import { requireSession } from '../app/session';
 import { signTransaction, VerificationError } from './ledger';
 import { cardLine, trustedCard } from './identity';
+import { shareProfileAfterNewRelation } from './profiles';
 
 export interface CareAssignment {
   patientId: string;
@@ -61,7 +62,10 @@ function registrationTransaction(type: 'care.register' | 'care.withdraw', hospit
 
 /** Patient: register with a hospital so its staff may assign its doctors to you. */
 export async function registerWithHospital(hospitalId: string): Promise<CareRegistration> {
-  return api.post<CareRegistration>('/api/care/registrations', { transaction: await registrationTransaction('care.register', hospitalId) });
+  const registration = await api.post<CareRegistration>('/api/care/registrations', { transaction: await registrationTransaction('care.register', hospitalId) });
+  // The hospital's verified staff are now the patient's parties: they get the profile too.
+  await shareProfileAfterNewRelation();
+  return registration;
 }
 
 /** Patient: withdraw the registration; the hospital's staff can no longer assign doctors to you on its basis. */

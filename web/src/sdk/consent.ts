@@ -8,6 +8,7 @@ import { requireSession } from '../app/session';
 import { authorSigningKey, fetchSealed, rewrapFor, signedCategoryIfRelabelled, toEnvelope } from './records';
 import { signTransaction } from './ledger';
 import { trustedCard } from './identity';
+import { shareProfileAfterNewRelation } from './profiles';
 
 export type ConsentScope = 'All' | 'Categories' | 'Records';
 
@@ -136,10 +137,13 @@ export async function grantConsent(args: GrantArgs): Promise<Grant> {
     purposeCommitment: await factCommitment(FACT_KIND_CONSENT_PURPOSE, args.purpose, purposeSalt),
     expiresAtMs: String(expiresAt ? expiresAt.getTime() : 0),
   });
-  return api.post<Grant>('/api/consents', {
+  const grant = await api.post<Grant>('/api/consents', {
     grantId, granteeId: args.granteeId, scope: args.scope, items, purpose: args.purpose, purposeSalt: toBase64(purposeSalt),
     expiresAt: expiresAt ? expiresAt.toISOString() : null, transaction, wraps,
   });
+  // The grantee is now one of the patient's parties: they get the profile too.
+  await shareProfileAfterNewRelation();
+  return grant;
 }
 
 export async function revokeConsent(grantId: string): Promise<Grant> {

@@ -4,6 +4,7 @@
 import { api } from '../app/http';
 import { newFactSalt, toBase64 } from '../crypto';
 import type { OrganizationPlace } from './organizations';
+import { shareProfileAfterNewRelation } from './profiles';
 
 export interface Rating {
   average: number | null;
@@ -158,8 +159,12 @@ export const setWard = (hospitalId: string, ward: string, bedType: string, total
   api.put<BedSnapshot>(`/api/hospitals/${hospitalId}/beds/${encodeURIComponent(ward)}`, { bedType, total, occupied });
 
 /** Patient: hold a bed. The salt of the ledger's commitment to the bed type is made here (BookBedAsync in the C# SDK). */
-export const bookBed = (hospitalId: string, bedType: string) =>
-  api.post<BedBooking>(`/api/hospitals/${hospitalId}/bookings`, { bedType, bedTypeSalt: toBase64(newFactSalt()) });
+export async function bookBed(hospitalId: string, bedType: string): Promise<BedBooking> {
+  const booking = await api.post<BedBooking>(`/api/hospitals/${hospitalId}/bookings`, { bedType, bedTypeSalt: toBase64(newFactSalt()) });
+  // Staff at the hospital holding the bed must be able to tell who is arriving: they get the profile too.
+  await shareProfileAfterNewRelation();
+  return booking;
+}
 
 export const myBookings = (signal?: AbortSignal) => api.get<BedBooking[]>('/api/bookings/mine', { signal });
 

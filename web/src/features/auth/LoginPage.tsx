@@ -5,6 +5,7 @@ import { Link, navigate, queryParam } from '../../app/router';
 import { sessionEndedReason, startSession } from '../../app/session';
 import { completeLogin, requestEmailCode, startLogin, type LoginChallenge, type OtpMethod } from '../../sdk/account';
 import { rewrapStaleDesignations } from '../../sdk/emergency';
+import { shareProfileAfterNewRelation } from '../../sdk/profiles';
 import { ActionForm, Button, Field, Notice, Page, ProblemAlert, Progress } from '../../ui/components';
 import { OneTimeCodeField } from './codeField';
 import { useAction } from '../../ui/hooks';
@@ -122,6 +123,8 @@ function CodeStep(props: { challenge: LoginChallenge; kek: { current: Uint8Array
       // A hospital may have rotated its emergency key since the last sign-in: wrap the summary for the new key now.
       // A key that does not verify stays flagged on the Emergency page; it must not block the sign-in.
       await rewrapStaleDesignations().catch(() => null);
+      // A doctor assigned (or a grant or booking made elsewhere) while this patient was offline gets the profile now.
+      await shareProfileAfterNewRelation();
     }
     navigate(safeNext() ?? homeFor(tokens.user.role), true);
   });

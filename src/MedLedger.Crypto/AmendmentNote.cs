@@ -14,7 +14,12 @@ public sealed record AmendmentNote(SealedSecret ForPatient, SealedSecret ForAuth
     /// <summary>Longest note in characters; a correction request is a few sentences, not a record.</summary>
     public const int MaxLength = 4000;
 
-    public static AmendmentNote Seal(string purpose, string requestId, string text, byte[] patientEncryptionKey, byte[] authorEncryptionKey)
+    public static AmendmentNote Seal(string purpose, string requestId, string text, byte[] patientEncryptionKey, byte[] authorEncryptionKey) =>
+        Seal(purpose, requestId, text, patientEncryptionKey, authorEncryptionKey, null, null);
+
+    /// <summary>Deterministic form for vectors: the HPKE ephemeral keys come from the given ikms (never reuse them).</summary>
+    internal static AmendmentNote Seal(string purpose, string requestId, string text, byte[] patientEncryptionKey, byte[] authorEncryptionKey,
+        byte[]? patientEphemeralIkm, byte[]? authorEphemeralIkm)
     {
         CheckPurpose(purpose);
         ArgumentNullException.ThrowIfNull(text);
@@ -24,8 +29,8 @@ public sealed record AmendmentNote(SealedSecret ForPatient, SealedSecret ForAuth
         }
         var bytes = Encoding.UTF8.GetBytes(text.Normalize(NormalizationForm.FormC));
         return new AmendmentNote(
-            SealedSecret.Seal(patientEncryptionKey, purpose, requestId, bytes),
-            SealedSecret.Seal(authorEncryptionKey, purpose, requestId, bytes));
+            SealedSecret.Seal(patientEncryptionKey, purpose, requestId, bytes, patientEphemeralIkm),
+            SealedSecret.Seal(authorEncryptionKey, purpose, requestId, bytes, authorEphemeralIkm));
     }
 
     /// <summary>

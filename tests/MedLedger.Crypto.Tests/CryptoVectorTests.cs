@@ -221,4 +221,31 @@ public class CryptoVectorTests
         Assert.Equal(54, PatientProfiles.AgeOn("1972-03-14", new DateOnly(2026, 11, 30)));
         Assert.Equal(53, PatientProfiles.AgeOn("1972-12-14", new DateOnly(2026, 11, 30)));
     }
+
+    [Fact]
+    public void Amendment_note_vectors_open_for_patient_and_author_only_and_hash_as_anchored()
+    {
+        var keys = FileVectors["keys"]!;
+        var patient = UserKeyPair.FromPrivateKey(Hex(keys["patientEncryption"]!["privateKey"]));
+        var author = UserKeyPair.FromPrivateKey(Hex(keys["authorEncryption"]!["privateKey"]));
+        var doctor = UserKeyPair.FromPrivateKey(Hex(keys["doctorEncryption"]!["privateKey"]));
+        var notes = FileVectors["protocol"]!["amendmentNotes"]!.AsArray();
+        Assert.Equal(2, notes.Count);
+        foreach (var v in notes)
+        {
+            var purpose = (string)v!["purpose"]!;
+            var requestId = (string)v["requestId"]!;
+            SealedSecret Copy(JsonNode c) => new((string)c["recipientKeyId"]!, Hex(c["enc"]), Hex(c["ciphertext"]));
+            var note = new AmendmentNote(Copy(v["forPatient"]!), Copy(v["forAuthor"]!));
+            Assert.Equal((string)v["hash"]!, note.Hash(purpose, requestId));
+            var text = ((string)v["text"]!).Normalize(NormalizationForm.FormC);
+            Assert.Equal(text, note.Open(patient, purpose, requestId));
+            Assert.Equal(text, note.Open(author, purpose, requestId));
+            Assert.Throws<CryptoIntegrityException>(() => note.Open(doctor, purpose, requestId));
+            Assert.ThrowsAny<Exception>(() => note.Open(patient, purpose, "another-request"));
+            // The hash binds the purpose: a request text cannot be passed off as a decline reason.
+            var other = purpose == ProtocolTags.AmendmentRequestText ? ProtocolTags.AmendmentDeclineReason : ProtocolTags.AmendmentRequestText;
+            Assert.NotEqual(note.Hash(purpose, requestId), note.Hash(other, requestId));
+        }
+    }
 }

@@ -383,7 +383,44 @@ internal static class CryptoVectors
             ["identityCards"] = IdentityCardVectors(),
             ["patientProfile"] = PatientProfileVector(
                 UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(AuthorSigIkm).PrivateKey), UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(DoctorEncIkm).PrivateKey)),
+            ["amendmentNotes"] = AmendmentNoteVectors(
+                UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(PatientEncIkm).PrivateKey), UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(AuthorEncIkm).PrivateKey)),
         };
+    }
+
+    /// <summary>
+    /// An amendment request's text and a decline reason, each sealed for patientEncryption and authorEncryption with fixed
+    /// ephemeral ikms. The request text is not NFC (a combining accent), so a writer that skips normalization differs.
+    /// </summary>
+    private static JsonArray AmendmentNoteVectors(UserKeyPair patientEnc, UserKeyPair authorEnc)
+    {
+        JsonObject One(string purpose, string requestId, string text, byte[] patientIkm, byte[] authorIkm)
+        {
+            var note = AmendmentNote.Seal(purpose, requestId, text, patientEnc.PublicKey, authorEnc.PublicKey, patientIkm, authorIkm);
+            JsonObject Copy(SealedSecret c) => new() { ["recipientKeyId"] = c.RecipientKeyId, ["enc"] = X(c.Enc), ["ciphertext"] = X(c.Ciphertext) };
+            return new JsonObject
+            {
+                ["purpose"] = purpose,
+                ["requestId"] = requestId,
+                ["text"] = text,
+                ["patient"] = "patientEncryption",
+                ["author"] = "authorEncryption",
+                ["patientEphemeralIkm"] = X(patientIkm),
+                ["authorEphemeralIkm"] = X(authorIkm),
+                ["info"] = X(SealedSecret.Info(purpose, requestId)),
+                ["forPatient"] = Copy(note.ForPatient),
+                ["forAuthor"] = Copy(note.ForAuthor),
+                ["noteBytes"] = X(new CanonicalWriter(ProtocolTags.AmendmentNote).String(purpose).String(requestId)
+                    .Bytes(note.ForPatient.Enc).Bytes(note.ForPatient.Ciphertext).Bytes(note.ForAuthor.Enc).Bytes(note.ForAuthor.Ciphertext).ToArray()),
+                ["hash"] = note.Hash(purpose, requestId),
+            };
+        }
+        const string requestId = "8c1d2e3f-4a5b-4c6d-9e7f-102132435465";
+        return
+        [
+            One(ProtocolTags.AmendmentRequestText, requestId, "Bitte korrigieren: Allergie gegen Penicillin, nicht Amoxicillin (Cafe\u0301-Besuch 2019).", Seq(0x81, 32), Seq(0xa1, 32)),
+            One(ProtocolTags.AmendmentDeclineReason, requestId, "Der Befund ist korrekt; siehe Laborbericht vom 3. März.", Seq(0x91, 32), Seq(0xb1, 32)),
+        ];
     }
 
     /// <summary>A sealed patient profile (authorSigning plays the patient) and its key wrapped for doctorEncryption.</summary>

@@ -372,6 +372,28 @@ async ({ section, vectorsJson, extraJson }) => {
     eq('patient profile content', [content.patientId, content.name, content.birthDate, content.sex, content.phone].join('|'), [pp.patientId, pp.name, pp.birthDate, pp.sex, pp.phone].join('|'));
     await refuses('patient profile wrap for another version', 'CryptoIntegrityError', () => c.openSecret(pair(pp.wrap.recipient), c.PATIENT_PROFILE_KEY_PURPOSE, c.patientProfileWrapContext(pp.patientId, pp.version + 1),
       { recipientKeyId: pp.wrap.recipientKeyId, enc: H(pp.wrap.enc), ciphertext: H(pp.wrap.ciphertext) }));
+    // The browser as writer: the same key and nonce seal to the same bytes, its signature verifies, the same ephemeral ikm wraps to the same bytes.
+    const ppFields = { name: pp.name, birthDate: pp.birthDate, sex: pp.sex, phone: pp.phone };
+    eq('patient profile plaintext written', hex(c.patientProfilePlaintext(pp.patientId, ppFields)), pp.plaintext);
+    const written = await c.sealPatientProfile(pp.patientId, pp.version, ppFields, H(keys[pp.signer].privateKey), H(pp.key), H(pp.nonce));
+    eq('patient profile ciphertext written', hex(written.sealed.ciphertext), pp.ciphertext);
+    check('patient profile signature written verifies', await c.verify(H(keys[pp.signer].publicKey), H(pp.signedBytes), written.sealed.signature));
+    const ppWrap = await c.wrapPatientProfileKey(H(keys[pp.wrap.recipient].publicKey), pp.patientId, pp.version, H(pp.key), H(pp.wrap.ephemeralIkm));
+    eq('patient profile wrap written', [ppWrap.recipientKeyId, hex(ppWrap.enc), hex(ppWrap.ciphertext)].join('|'), [pp.wrap.recipientKeyId, pp.wrap.enc, pp.wrap.ciphertext].join('|'));
+    // Amendment notes (docs/crypto-format.md "Amendment notes"): both copies sealed here byte for byte, the anchored hash, each party opens its copy.
+    for (const an of p.amendmentNotes) {
+      const note = await c.sealAmendmentNote(an.purpose, an.requestId, an.text, H(keys[an.patient].publicKey), H(keys[an.author].publicKey),
+        H(an.patientEphemeralIkm), H(an.authorEphemeralIkm));
+      const copy = (s) => [s.recipientKeyId, hex(s.enc), hex(s.ciphertext)].join('|');
+      eq(`amendment note ${an.purpose} for patient`, copy(note.forPatient), [an.forPatient.recipientKeyId, an.forPatient.enc, an.forPatient.ciphertext].join('|'));
+      eq(`amendment note ${an.purpose} for author`, copy(note.forAuthor), [an.forAuthor.recipientKeyId, an.forAuthor.enc, an.forAuthor.ciphertext].join('|'));
+      eq(`amendment note ${an.purpose} bytes`, hex(c.amendmentNoteBytes(an.purpose, an.requestId, note)), an.noteBytes);
+      eq(`amendment note ${an.purpose} hash`, await c.amendmentNoteHash(an.purpose, an.requestId, note), an.hash);
+      eq(`amendment note ${an.purpose} opened by patient`, await c.openAmendmentNote(pair(an.patient), an.purpose, an.requestId, note), an.text.normalize('NFC'));
+      eq(`amendment note ${an.purpose} opened by author`, await c.openAmendmentNote(pair(an.author), an.purpose, an.requestId, note), an.text.normalize('NFC'));
+      await refuses(`amendment note ${an.purpose} under another request id`, 'CryptoIntegrityError', () => c.openAmendmentNote(pair(an.patient), an.purpose, 'another-request', note));
+      await refuses(`amendment note ${an.purpose} for a third key`, 'CryptoIntegrityError', () => c.openAmendmentNote(pair('doctorEncryption'), an.purpose, an.requestId, note));
+    }
   }
 
   if (section === 'rfc6962') {

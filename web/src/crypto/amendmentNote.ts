@@ -17,13 +17,16 @@ function checkPurpose(purpose: string): void {
   if (purpose !== AMENDMENT_REQUEST_PURPOSE && purpose !== AMENDMENT_DECLINE_REASON_PURPOSE) throw new Error('Unknown amendment note purpose.');
 }
 
-export async function sealAmendmentNote(purpose: string, requestId: string, text: string, patientKey: Bytes, authorKey: Bytes): Promise<AmendmentNote> {
+/** The ephemeral ikms make both copies deterministic (test vectors only). */
+export async function sealAmendmentNote(
+  purpose: string, requestId: string, text: string, patientKey: Bytes, authorKey: Bytes, patientEphemeralIkm?: Bytes, authorEphemeralIkm?: Bytes,
+): Promise<AmendmentNote> {
   checkPurpose(purpose);
   if (text.trim().length === 0 || text.length > AMENDMENT_NOTE_MAX_LENGTH) throw new Error(`A note is 1 to ${AMENDMENT_NOTE_MAX_LENGTH} characters.`);
   const bytes = utf8(text.normalize('NFC'));
   return {
-    forPatient: await sealSecret(patientKey, purpose, requestId, bytes),
-    forAuthor: await sealSecret(authorKey, purpose, requestId, bytes),
+    forPatient: await sealSecret(patientKey, purpose, requestId, bytes, patientEphemeralIkm),
+    forAuthor: await sealSecret(authorKey, purpose, requestId, bytes, authorEphemeralIkm),
   };
 }
 

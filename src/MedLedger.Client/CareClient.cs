@@ -29,8 +29,14 @@ public sealed partial class MedLedgerClient
         SendAsync<object?>(HttpMethod.Post, "/api/care/assignments/remove", new { transaction = Sign(CareTransaction(CareUnassignContract.TypeName, doctorId, patientId)) }, authorize: true, ct);
 
     /// <summary>Patient: register with a hospital so its staff may assign its doctors to you (care.register, signed here).</summary>
-    public Task<CareRegistration> RegisterWithHospitalAsync(Guid hospitalId, CancellationToken ct = default) =>
-        SendAsync<CareRegistration>(HttpMethod.Post, "/api/care/registrations", new { transaction = Sign(RegistrationTransaction(CareRegisterContract.TypeName, hospitalId)) }, authorize: true, ct);
+    public async Task<CareRegistration> RegisterWithHospitalAsync(Guid hospitalId, CancellationToken ct = default)
+    {
+        var registration = await SendAsync<CareRegistration>(HttpMethod.Post, "/api/care/registrations",
+            new { transaction = Sign(RegistrationTransaction(CareRegisterContract.TypeName, hospitalId)) }, authorize: true, ct);
+        // The hospital's verified staff are now the patient's parties: they get the profile too.
+        await ShareProfileAfterNewRelationAsync(ct);
+        return registration;
+    }
 
     /// <summary>Patient: withdraw the registration; the hospital's staff can no longer assign doctors to you on its basis.</summary>
     public Task WithdrawHospitalRegistrationAsync(Guid hospitalId, CancellationToken ct = default) =>

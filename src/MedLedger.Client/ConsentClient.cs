@@ -104,8 +104,11 @@ public sealed partial class MedLedgerClient
             ["purposeCommitment"] = FactCommitment.Compute(FactCommitment.ConsentPurpose, purpose, purposeSalt),
             ["expiresAtMs"] = (expiresAt?.ToUnixTimeMilliseconds() ?? 0).ToString(CultureInfo.InvariantCulture),
         });
-        return await SendAsync<Grant>(HttpMethod.Post, "/api/consents",
+        var grant = await SendAsync<Grant>(HttpMethod.Post, "/api/consents",
             new { grantId, granteeId, scope, items, purpose, purposeSalt, expiresAt, transaction = Sign(tx), wraps }, authorize: true, ct);
+        // The grantee is now one of the patient's parties: they get the profile too.
+        await ShareProfileAfterNewRelationAsync(ct);
+        return grant;
     }
 
     public Task<Grant> RevokeConsentAsync(Guid grantId, CancellationToken ct = default)

@@ -61,8 +61,14 @@ public sealed partial class MedLedgerClient
     /// Patient: hold a bed of this type; refused with 409 when none is free. The salt is made here, so the ledger's
     /// commitment to the bed type can be opened only by the patient and the hospital.
     /// </summary>
-    public Task<BedBooking> BookBedAsync(Guid hospitalId, string bedType, CancellationToken ct = default) =>
-        SendAsync<BedBooking>(HttpMethod.Post, $"/api/hospitals/{hospitalId}/bookings", new { bedType, bedTypeSalt = MedLedger.Crypto.FactCommitment.NewSalt() }, authorize: true, ct);
+    public async Task<BedBooking> BookBedAsync(Guid hospitalId, string bedType, CancellationToken ct = default)
+    {
+        var booking = await SendAsync<BedBooking>(HttpMethod.Post, $"/api/hospitals/{hospitalId}/bookings",
+            new { bedType, bedTypeSalt = MedLedger.Crypto.FactCommitment.NewSalt() }, authorize: true, ct);
+        // Staff at the hospital holding the bed must be able to tell who is arriving: they get the profile too.
+        await ShareProfileAfterNewRelationAsync(ct);
+        return booking;
+    }
 
     public Task<IReadOnlyList<BedBooking>> MyBedBookingsAsync(BedBookingStatus? status = null, CancellationToken ct = default) =>
         SendAsync<IReadOnlyList<BedBooking>>(HttpMethod.Get, "/api/bookings/mine" + (status is { } s ? "?status=" + s : ""), null, authorize: true, ct);

@@ -76,6 +76,23 @@ public sealed partial class MedLedgerClient
     }
 
     /// <summary>
+    /// After a grant, registration or booking: wrap the profile for the new party. The relation already stands, so a
+    /// refusal or a failed check here must not turn its success into an exception; the party stays unwrapped
+    /// (<see cref="ProfileParty.Wrapped"/> false) and the next call of <see cref="ShareProfileWithNewPartiesAsync"/> retries.
+    /// </summary>
+    private async Task ShareProfileAfterNewRelationAsync(CancellationToken ct)
+    {
+        try
+        {
+            await ShareProfileWithNewPartiesAsync(ct);
+        }
+        catch (Exception e) when (e is MedLedgerApiException or MedLedgerVerificationException)
+        {
+            // Deliberately not rethrown: see above.
+        }
+    }
+
+    /// <summary>
     /// The one place this client decides who gets the patient's profile: the patient; professionals with an active
     /// grant from the patient; doctors assigned to the patient; verified staff of a hospital the patient registered or
     /// holds a bed with. The server proposes the parties; each is kept only if the patient's own lists confirm the
@@ -110,7 +127,16 @@ public sealed partial class MedLedgerClient
             {
                 continue;
             }
-            var card = await IdentityCardAsync(p.UserId, ct);
+            CheckedIdentityCard card;
+            try
+            {
+                card = await IdentityCardAsync(p.UserId, ct);
+            }
+            catch (MedLedgerVerificationException)
+            {
+                // Keys not the ledger's: skipped, never wrapped for (the browser lists it as skipped with this reason).
+                continue;
+            }
             if (!card.Verified || !card.Card.EncryptionPublicKey.AsSpan().SequenceEqual(p.EncryptionPublicKey)
                 || (p.Relation == ProfileRelation.HospitalStaff && (card.Card.Role != Role.HospitalStaff || card.Card.OrganizationId != p.HospitalId)))
             {

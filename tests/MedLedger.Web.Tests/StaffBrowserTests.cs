@@ -28,7 +28,10 @@ public sealed class StaffBrowserTests(BrowserWorld world)
         await HospitalTestKit.ClickNavAsync(page, "Doctors");
         await page.GetByLabel("Doctor", new() { Exact = true }).SelectOptionAsync(doctor.UserId.ToString());
         // Staff choose from the patients who created a relationship with Riverside (the demo patients registered), not any id.
-        var patientLabel = "patient " + patient.UserId.ToString()[..8];
+        // Confirmations name the patient as their wrapped profile says, next to the short id staff compare aloud.
+        using var staffSdk = await HospitalTestKit.SdkAsync(world, "staff2");
+        var name = (await staffSdk.PatientProfileAsync(patient.UserId))!.Label;
+        var patientLabel = $"{name} (patient {patient.UserId.ToString()[..8]})";
         await page.GetByLabel("Patient", new() { Exact = true }).SelectOptionAsync(patient.UserId.ToString());
         await page.GetByRole(AriaRole.Button, new() { Name = "Assign doctor" }).ClickAsync();
         await Assertions.Expect(page.GetByText("is now assigned to " + patientLabel)).ToBeVisibleAsync();
@@ -50,7 +53,7 @@ public sealed class StaffBrowserTests(BrowserWorld world)
         await BrowserWorld.ScreenshotAsync(page, "staff-doctors");
 
         // Unassign: the doctor no longer has the patient.
-        var unassign = page.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Unassign .* from " + patientLabel + "$") });
+        var unassign = page.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Unassign .* from " + System.Text.RegularExpressions.Regex.Escape(patientLabel) + "$") });
         await unassign.ClickAsync();
         await Assertions.Expect(unassign).ToHaveCountAsync(0);
         Assert.DoesNotContain(await doctor.AssignmentsAsync(), a => a.PatientId == patient.UserId);
@@ -103,7 +106,9 @@ public sealed class StaffBrowserTests(BrowserWorld world)
         await HospitalTestKit.ExpectLiveAsync(page);
         // The hold is made after the list is open: it appears by itself (live).
         var booking = await patient.BookBedAsync(riverside, "paediatric");
-        var admit = page.GetByRole(AriaRole.Button, new() { Name = $"Admit Paediatric booking {booking.Id.ToString()[..8]}" });
+        // The button confirms by name: the patient wrapped their profile for Riverside's staff.
+        var name = (await staff.PatientProfileAsync(patient.UserId))!.Label;
+        var admit = page.GetByRole(AriaRole.Button, new() { Name = $"Admit Paediatric booking {booking.Id.ToString()[..8]} for {name}", Exact = true });
         await Assertions.Expect(admit).ToBeVisibleAsync();
         await BrowserWorld.ScreenshotAsync(page, "staff-bookings");
         await admit.ClickAsync();

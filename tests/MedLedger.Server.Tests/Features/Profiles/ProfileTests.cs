@@ -108,21 +108,29 @@ public sealed class ProfileTests : RecordTestBase
     }
 
     [Fact]
-    public async Task A_doctor_assigned_after_the_profile_was_written_gets_a_wrap_when_the_patient_next_shares()
+    public async Task Registration_grant_and_booking_after_the_profile_was_written_wrap_it_at_once_and_a_doctor_assigned_offline_gets_it_on_the_next_share()
     {
-        var (staff, doctors) = await World.HospitalAsync(Admin, "Late Assignment General", 1);
+        var (staff, doctors) = await World.HospitalAsync(Admin, "Late Assignment General", 2);
+        var (otherStaff, _) = await World.HospitalAsync(Admin, "Late Booking Clinic", 0);
         var patient = await World.RegisterAsync(Role.Patient);
         await patient.Client.SetMyProfileAsync(Maria);
+
+        // Each relation the patient's own client creates wraps the existing profile for the new party, no extra call.
         await patient.Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
+        Assert.Equal(Maria, (await staff.Client.PatientProfileAsync(patient.Id))!.Profile);
+        await patient.Client.GrantConsentAsync(doctors[1].Id, ConsentScope.Categories, ["Condition"]);
+        Assert.Equal(Maria, (await doctors[1].Client.PatientProfileAsync(patient.Id))!.Profile);
+        await otherStaff.Client.SetWardAsync(otherStaff.OrganizationId!.Value, "Ward 1", "general", 2, 0);
+        await patient.Client.BookBedAsync(otherStaff.OrganizationId!.Value, "general");
+        Assert.Equal(Maria, (await otherStaff.Client.PatientProfileAsync(patient.Id))!.Profile);
+
+        // A doctor assigned by staff is a relation the patient's client did not make: it waits for the next share.
         await staff.Client.AssignDoctorAsync(doctors[0].Id, patient.Id);
         Assert.Null(await doctors[0].Client.PatientProfileAsync(patient.Id));
-        Assert.Null(await staff.Client.PatientProfileAsync(patient.Id));
-
-        // What the web app does at sign-in (and the SDK after a grant, registration or booking).
-        Assert.Equal(2, await patient.Client.ShareProfileWithNewPartiesAsync());
+        // What the web app does at sign-in.
+        Assert.Equal(1, await patient.Client.ShareProfileWithNewPartiesAsync());
         Assert.Equal(0, await patient.Client.ShareProfileWithNewPartiesAsync());
         Assert.Equal(Maria, (await doctors[0].Client.PatientProfileAsync(patient.Id))!.Profile);
-        Assert.Equal(Maria, (await staff.Client.PatientProfileAsync(patient.Id))!.Profile);
     }
 
     [Fact]

@@ -6,7 +6,7 @@ import { DataTable, Button, Empty, Field, formatDateTime, Page, ProblemAlert, Sh
 import { useAction, useAsync } from '../../ui/hooks';
 import { BookingStatusBadge, LiveBadge } from '../hospitals/live';
 import { PatientName, useSharedProfiles } from '../shared/PatientName';
-import type { OpenedProfile } from '../../sdk/profiles';
+import { label, type OpenedProfile } from '../../sdk/profiles';
 
 const statuses: BookingStatus[] = ['Held', 'Admitted', 'Released', 'Cancelled', 'Expired', 'Failed'];
 
@@ -62,7 +62,9 @@ function BookingRow(props: { booking: BedBooking; profiles: Map<string, OpenedPr
     await releaseBooking(b.id);
     props.onChanged();
   });
-  const what = `${bedTypeLabel(b.bedType)} booking ${b.id.slice(0, 8)}`;
+  // Staff confirm who they admit: the patient's name when the patient wrapped their profile for this viewer.
+  const profile = props.profiles?.get(b.patientId);
+  const what = `${bedTypeLabel(b.bedType)} booking ${b.id.slice(0, 8)}${profile ? ` for ${label(profile, b.patientId)}` : ''}`;
   return (
     <tr>
       <td>

@@ -8,11 +8,13 @@ import { useAction, useAsync } from '../../ui/hooks';
 import { removeDoctor } from '../../sdk/hospitalEmergencyKey';
 import { EmergencyKeyCard } from './EmergencyKeyCard';
 import { PatientName, patientText, useSharedProfiles } from '../shared/PatientName';
-import type { OpenedProfile } from '../../sdk/profiles';
+import { label, type OpenedProfile } from '../../sdk/profiles';
 
-// The short-id form stays in confirmations and button names: it is what staff compare with the patient aloud.
-function patientLabel(id: string): string {
-  return `Patient ${id.slice(0, 8)}`;
+// Confirmations and button names: the name the patient wrapped for this viewer, with the short id staff compare with
+// the patient aloud; the short id alone when no profile is wrapped for them.
+function patientConfirmText(id: string, profiles: Map<string, OpenedProfile> | undefined): string {
+  const profile = profiles?.get(id);
+  return profile ? `${label(profile, id)} (patient ${id.slice(0, 8)})` : `patient ${id.slice(0, 8)}`;
 }
 
 function relationshipLabel(p: RelatedPatient): string {
@@ -124,7 +126,7 @@ function AssignForm(props: { doctors: OrganizationMember[]; profiles: Map<string
     requireTrusted(doctor, pin.trim() || undefined);
     const a = await assignDoctor(chosen, chosenPatient, pin.trim() || undefined);
     props.onAssigned(a);
-    setDone(`${cardLine(doctor).split(' · ')[0]} is now assigned to ${patientLabel(chosenPatient).toLowerCase()}.`);
+    setDone(`${cardLine(doctor).split(' · ')[0]} is now assigned to ${patientConfirmText(chosenPatient, props.profiles)}.`);
   });
   if (props.doctors.length === 0)
     return (
@@ -185,7 +187,7 @@ function AssignForm(props: { doctors: OrganizationMember[]; profiles: Map<string
 
 function AssignmentRow(props: { assignment: CareAssignment; doctor: string; profiles: Map<string, OpenedProfile> | undefined; onRemoved: () => void }) {
   const a = props.assignment;
-  const patient = patientLabel(a.patientId).toLowerCase();
+  const patient = patientConfirmText(a.patientId, props.profiles);
   const remove = useAction(async () => {
     await unassignDoctor(a.doctorId, a.patientId);
     props.onRemoved();

@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using MedLedger.Client;
+using Microsoft.Playwright;
+
+namespace MedLedger.Web.Tests;
+
+/// <summary>
+/// The browser writes the patient's sealed profile (web/src/sdk/profiles.ts, "My profile"): the C# SDK opens what the
+/// browser sealed, the browser's automatic wraps reach a hospital's staff and a doctor granted to after the edit, and
+/// the browser wraps only for parties its own checks confirm, whatever the server lists.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class MyProfileBrowserTests(BrowserWorld world)
+{
+    private static readonly LocatorAssertionsToContainTextOptions Slow = new() { Timeout = 60_000 };
+
+    /// <summary>A new patient (the demo patients' names are other tests' expectations), signed in to the SDK.</summary>
+    private async Task<(MedLedgerClient Patient, string Email, string Password)> NewPatientAsync(string tag)
+    {
+        using var outbox = new MedLedgerClient(new Uri(world.Url));
+        var email = $"profile-{tag}@demo.medledger.local";
+        var password = "correct horse battery " + tag;
+        await outbox.RegisterWithDevOutboxAsync(email, password, Role.Patient);
+        var patient = new MedLedgerClient(new Uri(world.Url));
+        await patient.LoginWithDevOutboxAsync(email, password);
+        return (patient, email, password);
+    }
+
+    /// <summary>The JSON bodies of the page's PUT /api/profiles/mine and POST /api/profiles/mine/wraps requests.</summary>
+    private static ConcurrentQueue<JsonNode> ProfileWrites(IPage page)
+    {
+        var bodies = new ConcurrentQueue<JsonNode>();
+        page.Request += (_, r) =>
+        {
+            if (r.Method != "GET" && new Uri(r.Url).AbsolutePath.StartsWith("/api/profiles/mine", StringComparison.Ordinal) && r.PostData is { } body)
+            {
+                bodies.Enqueue(JsonNode.Parse(body)!);
+            }
+        };
+        return bodies;
+    }
+
+    private static List<string> WrappedReaders(JsonNode body) =>
+        body["wraps"]!.AsArray().Select(w => (string)w!["readerId"]!).ToList();
+
+    private static async Task SaveProfileAsync(IPage page, string name, string birthDate, string phone, string expectSaved)
+    {
+        await page.GetByLabel("Full name", new() { Exact = true }).FillAsync(name);
+        await page.GetByLabel("Birth date", new() { Exact = true }).FillAsync(birthDate);
+        await page.GetByLabel("Sex", new() { Exact = true }).SelectOptionAsync("female");
+        await page.GetByLabel("Phone", new() { Exact = true }).FillAsync(phone);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save profile", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByText(expectSaved)).ToBeVisibleAsync(new() { Timeout = 60_000 });
+    }
+
+    [Fact]
+    public async Task A_profile_written_in_My_profile_opens_in_the_CSharp_SDK_for_the_booked_hospitals_staff_and_a_doctor_granted_to_afterwards()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        using var staff = await world.SdkAsync("staff1");
+        using var doctor = await world.SdkAsync("doctor12");
+        var (patientSdk, email, password) = await NewPatientAsync(tag);
+        using var patient = patientSdk;
+        var northside = staff.Tokens!.User.OrganizationId!.Value;
+        await staff.SetWardAsync(northside, "Profile ward " + tag, "general", 2, 0);
+        var booking = await patient.BookBedAsync(northside, "general");
+        try
+        {
+            var page = await world.NewPageAsync();
+            var writes = ProfileWrites(page);
+            using (var outbox = new MedLedgerClient(new Uri(world.Url)))
+            {
+                await BrowserLogin.SignInWithEmailCodeAsync(page, email, password, outbox);
+            }
+            await BrowserWorld.Nav(page, "My profile").ClickAsync();
+            var name = $"Greta Browser-Ölz {tag}";
+            await SaveProfileAsync(page, name, "1988-06-02", "+41 79 555 77 " + tag[..2], "Saved version 1.");
+            await BrowserWorld.ScreenshotAsync(page, "patient-my-profile");
+
+            // Interop: the C# SDK opens, as the booked hospital's staff, what the browser sealed, signed and wrapped.
+            var opened = (await staff.PatientProfileAsync(patient.UserId))!;
+            Assert.Equal(new PatientProfile(name, "1988-06-02", "female", "+41 79 555 77 " + tag[..2]), opened.Profile);
+            Assert.Equal(1, opened.Version);
+            Assert.Contains(staff.UserId.ToString(), WrappedReaders(Assert.Single(writes)));
+            // ... and the patient's own C# client opens its own wrap.
+            Assert.Equal(name, (await patient.MyProfileAsync())!.Profile.Name);
+            // The doctor is no party yet.
+            Assert.Null(await doctor.PatientProfileAsync(patient.UserId));
+
+            // The patient grants to a doctor in the browser after the edit: the browser wraps the profile for them at once.
+            await BrowserWorld.Nav(page, "Sharing").ClickAsync();
+            await page.GetByLabel("Email of the doctor, pharmacist or insurer").FillAsync(world.Account("doctor12").Email);
+            await page.GetByLabel("Some categories").CheckAsync();
+            await page.GetByRole(AriaRole.Group, new() { Name = "Categories" }).GetByLabel("Observation", new() { Exact = true }).CheckAsync();
+            await page.GetByLabel("Purpose").SelectOptionAsync("treatment");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Share", Exact = true }).ClickAsync();
+            await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Who you are sharing with" })).ToContainTextAsync("· verified");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Confirm and share", Exact = true }).ClickAsync();
+            await Assertions.Expect(page.GetByText("the grant is on the ledger")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+            var added = writes.Last();
+            Assert.Equal(1, (long)added["version"]!);
+            Assert.Equal([doctor.UserId.ToString()], WrappedReaders(added));
+            Assert.Equal(name, (await doctor.PatientProfileAsync(patient.UserId))!.Profile.Name);
+
+            // My profile lists who holds a wrap of the current version.
+            await BrowserWorld.Nav(page, "My profile").ClickAsync();
+            var holders = page.GetByRole(AriaRole.Table, new() { Name = "Profile recipients" });
+            await Assertions.Expect(holders.Locator("tr", new() { HasText = "You granted them access" })).ToContainTextAsync("yes", Slow);
+
+            // The staff member's own browser shows the new name on the bookings screen, from the browser-written profile.
+            var staffPage = await world.NewPageAsync();
+            await BrowserLogin.SignInAsync(staffPage, world.Account("staff1"));
+            await HospitalTestKit.ClickNavAsync(staffPage, "Bookings");
+            await Assertions.Expect(staffPage.Locator("tr", new() { HasText = booking.Id.ToString()[..8] })).ToContainTextAsync(opened.Label, Slow);
+            await staffPage.Context.CloseAsync();
+            await page.Context.CloseAsync();
+        }
+        finally
+        {
+            await patient.CancelBedBookingAsync(booking.Id);
+        }
+    }
+
+    [Fact]
+    public async Task Parties_the_server_lists_but_the_ledger_does_not_support_are_skipped_with_a_warning_and_never_wrapped_for()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        using var staff = await world.SdkAsync("staff1");
+        var (patientSdk, email, password) = await NewPatientAsync(tag);
+        using var patient = patientSdk;
+        var northside = staff.Tokens!.User.OrganizationId!.Value;
+        await patient.RegisterWithHospitalAsync(northside);
+        // A registered, admin-verified professional who is not Northside staff: the server passes them off as Northside staff.
+        var insurer = await patient.GetPublicKeysAsync((await patient.LookUpProfessionalAsync(world.Account("insurer").Email)).UserId);
+
+        var page = await world.NewPageAsync();
+        var writes = ProfileWrites(page);
+        using (var outbox = new MedLedgerClient(new Uri(world.Url)))
+        {
+            await BrowserLogin.SignInWithEmailCodeAsync(page, email, password, outbox);
+        }
+        await page.RouteAsync("**/api/profiles/mine/parties", async route =>
+        {
+            var response = await route.FetchAsync();
+            var parties = JsonNode.Parse(await response.TextAsync())!.AsArray();
+            foreach (var p in parties)
+            {
+                // staff1's real party entry, but with a key the ledger never registered for them (the insurer's).
+                if ((string)p!["userId"]! == staff.UserId.ToString())
+                {
+                    p["encryptionPublicKey"] = Convert.ToBase64String(insurer.EncryptionPublicKey);
+                }
+            }
+            parties.Add(new JsonObject
+            {
+                ["userId"] = insurer.UserId.ToString(),
+                ["role"] = "HospitalStaff",
+                ["relation"] = "HospitalStaff",
+                ["hospitalId"] = northside.ToString(),
+                ["encryptionPublicKey"] = Convert.ToBase64String(insurer.EncryptionPublicKey),
+                ["signingPublicKey"] = Convert.ToBase64String(insurer.SigningPublicKey),
+                ["wrapped"] = false,
+            });
+            await route.FulfillAsync(new() { Response = response, Body = parties.ToJsonString() });
+        });
+        await BrowserWorld.Nav(page, "My profile").ClickAsync();
+        var warning = page.Locator("main [role=status]", new() { HasText = "could not confirm them" });
+        await Assertions.Expect(warning).ToContainTextAsync("not verified staff of that hospital", Slow);
+        await Assertions.Expect(warning).ToContainTextAsync("the key the server listed is not the one on the ledger");
+        await SaveProfileAsync(page, "Hanna Lüge " + tag, "1990-01-31", "+41 79 555 00 00", "Saved version 1.");
+
+        // Neither was wrapped for; the patient and the other (honestly listed) Northside staff were.
+        var readers = WrappedReaders(Assert.Single(writes));
+        Assert.Contains(patient.UserId.ToString(), readers);
+        Assert.DoesNotContain(insurer.UserId.ToString(), readers);
+        Assert.DoesNotContain(staff.UserId.ToString(), readers);
+        await Assertions.Expect(page.Locator("main [role=status]", new() { HasText = "could not confirm them" })).ToContainTextAsync(insurer.UserId.ToString()[..8]);
+        Assert.Null(await staff.PatientProfileAsync(patient.UserId));
+        await page.Context.CloseAsync();
+    }
+}

@@ -80,7 +80,7 @@ public sealed class MyProfileBrowserTests(BrowserWorld world)
 
             // Interop: the C# SDK opens, as the booked hospital's staff, what the browser sealed, signed and wrapped.
             var opened = (await staff.PatientProfileAsync(patient.UserId))!;
-            Assert.Equal(new PatientProfile(name, "1988-06-02", "female", "+41 79 555 77 " + tag[..2]), opened.Profile);
+            Assert.Equal(new MedLedger.Crypto.PatientProfile(name, "1988-06-02", "female", "+41 79 555 77 " + tag[..2]), opened.Profile);
             Assert.Equal(1, opened.Version);
             Assert.Contains(staff.UserId.ToString(), WrappedReaders(Assert.Single(writes)));
             // ... and the patient's own C# client opens its own wrap.

@@ -78,14 +78,14 @@ public static class PharmacyCommands
 
         var medicine = new Argument<Guid>("MEDICINE_ID");
         var lotNumber = new Option<string>("--lot") { Description = "Lot number on the pack", Required = true };
-        var expires = new Option<DateOnly>("--expires") { Description = "Expiry date, yyyy-MM-dd", Required = true };
+        var expires = new Option<string>("--expires") { Description = "Expiry date, yyyy-MM-dd", Required = true };
         var quantity = new Option<int>("--quantity") { Description = "Units", Required = true };
         var reference = new Option<string?>("--reference") { Description = "Delivery note or receipt number" };
         var receive = new Command("receive", "Receive a delivery into a lot; prints the lot id") { medicine, lotNumber, expires, quantity, reference };
         receive.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
-            var lot = await client.ReceiveStockAsync(await OwnPharmacyAsync(client, ct), p.GetValue(medicine), p.GetValue(lotNumber)!, p.GetValue(expires), p.GetValue(quantity), p.GetValue(reference), ct);
+            var lot = await client.ReceiveStockAsync(await OwnPharmacyAsync(client, ct), p.GetValue(medicine), p.GetValue(lotNumber)!, ParseDate(p.GetValue(expires)!), p.GetValue(quantity), p.GetValue(reference), ct);
             PrintLot("Received into", lot);
             Console.WriteLine(lot.Id);
             return 0;
@@ -174,6 +174,11 @@ public static class PharmacyCommands
         });
         return new Command("pharmacies", "Pharmacy directory") { nearby };
     }
+
+    private static DateOnly ParseDate(string s) =>
+        DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
+            ? d
+            : throw new InvalidOperationException($"--expires must be a date as yyyy-MM-dd, not '{s}'.");
 
     private static async Task<Guid> OwnPharmacyAsync(MedLedgerClient client, CancellationToken ct) =>
         (await client.MeAsync(ct)).OrganizationId ?? throw new InvalidOperationException("The signed-in account belongs to no pharmacy.");

@@ -74,16 +74,17 @@ public abstract class StockFlows : IAsyncLifetime
             await using var scope = Host.App.Services.CreateAsyncScope();
             try
             {
-                return (Taken: await scope.ServiceProvider.GetRequiredService<StockTaking>().TakeAsync(p, m.Id, 1, "prescription fill", $"rx-{i}", CancellationToken.None), Status: 200);
+                var taken = await scope.ServiceProvider.GetRequiredService<StockTaking>().TakeAsync(p, m.Id, 1, "prescription fill", $"rx-{i}", CancellationToken.None);
+                return taken.Lots.Sum(l => l.Quantity) == 1 ? 200 : -1;
             }
             catch (ProblemException e)
             {
-                return (Taken: (StockTaken?)null, e.Status);
+                return e.Status;
             }
         }));
 
-        Assert.Equal(10, outcomes.Count(o => o.Status == 200));
-        Assert.Equal(90, outcomes.Count(o => o.Status == 409));
+        Assert.Equal(10, outcomes.Count(o => o == 200));
+        Assert.Equal(90, outcomes.Count(o => o == 409));
         var (lots, movements) = await World.RowsAsync(p);
         Assert.All(lots, l => Assert.Equal(0, l.OnHand));
         Assert.Equal(10, movements.Count(x => x.Kind == StockMovementKind.Dispensed));
@@ -138,7 +139,7 @@ public abstract class StockFlows : IAsyncLifetime
         Assert.True((await noReason.Problem()).GetProperty("errors").TryGetProperty("reason", out _));
         var tooMany = await pharmacist.Api.PostJson($"{url}/write-offs", new LotQuantityRequest(11, "broken blister"));
         Assert.Equal(HttpStatusCode.Conflict, tooMany.StatusCode);
-        Assert.Empty((await World.RowsAsync(p)).Movements.Where(x => x.Kind == StockMovementKind.WrittenOff));
+        Assert.DoesNotContain((await World.RowsAsync(p)).Movements, x => x.Kind == StockMovementKind.WrittenOff);
 
         var written = await (await pharmacist.Api.PostJson($"{url}/write-offs", new LotQuantityRequest(2, "broken blister"))).Read<LotResponse>();
         Assert.Equal((2, 8), (written.WrittenOff, written.OnHand));

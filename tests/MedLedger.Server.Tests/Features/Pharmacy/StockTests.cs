@@ -172,17 +172,18 @@ public abstract class StockFlows : IAsyncLifetime
             Assert.True(res.StatusCode == status, $"{url} {json} answered {res.StatusCode}: {await res.Content.ReadAsStringAsync()}");
             await res.Problem();
         }
-        await Expect(HttpStatusCode.BadRequest, $"/api/pharmacies/{p}/sales", $$"""{"medicineId":"{{m.Id}}","quantity":"ten"}""");
+        await Expect(HttpStatusCode.BadRequest, $"/api/pharmacies/{p}/sales", $$"""{"medicineId":"{{m.Id}}","quantity":"ten","reference":null}""");
         await Expect(HttpStatusCode.BadRequest, $"/api/pharmacies/{p}/sales", "{not json");
-        await Expect(HttpStatusCode.BadRequest, $"/api/pharmacies/{p}/stock/deliveries", $$"""{"medicineId":"{{m.Id}}","lotNumber":"B2","expiresOn":"31/12/2027","quantity":5}""");
-        await Expect(HttpStatusCode.UnprocessableEntity, $"/api/pharmacies/{p}/sales", $$"""{"medicineId":"{{m.Id}}","quantity":0}""");
-        await Expect(HttpStatusCode.UnprocessableEntity, $"/api/pharmacies/{p}/sales", $$"""{"medicineId":"{{m.Id}}","quantity":-3}""");
-        await Expect(HttpStatusCode.UnprocessableEntity, $"/api/pharmacies/{p}/stock/deliveries", $$"""{"medicineId":"{{m.Id}}","lotNumber":"","expiresOn":"2027-12-31","quantity":5}""");
+        await Expect(HttpStatusCode.BadRequest, $"/api/pharmacies/{p}/sales", $$"""{"medicineId":"{{m.Id}}","reference":null}""");
+        await Expect(HttpStatusCode.BadRequest, $"/api/pharmacies/{p}/stock/deliveries", $$"""{"medicineId":"{{m.Id}}","lotNumber":"B2","expiresOn":"31/12/2027","quantity":5,"reference":null}""");
+        await Expect(HttpStatusCode.UnprocessableEntity, $"/api/pharmacies/{p}/sales", $$"""{"medicineId":"{{m.Id}}","quantity":0,"reference":null}""");
+        await Expect(HttpStatusCode.UnprocessableEntity, $"/api/pharmacies/{p}/sales", $$"""{"medicineId":"{{m.Id}}","quantity":-3,"reference":null}""");
+        await Expect(HttpStatusCode.UnprocessableEntity, $"/api/pharmacies/{p}/stock/deliveries", $$"""{"medicineId":"{{m.Id}}","lotNumber":"","expiresOn":"2027-12-31","quantity":5,"reference":null}""");
         await Expect(HttpStatusCode.UnprocessableEntity, $"/api/pharmacies/{p}/stock/lots/{lot.Id}/adjustments", """{"delta":0,"reason":"x"}""");
         await Expect(HttpStatusCode.UnprocessableEntity, $"/api/pharmacies/{p}/medicines",
             """{"name":"Oxycodone","strength":"5 mg","form":"Tablet","packSize":0,"priceMinor":-1,"currency":"eur","prescriptionOnly":false,"schedule":"II","reorderLevel":1}""");
-        await Expect(HttpStatusCode.NotFound, $"/api/pharmacies/{p}/sales", $$"""{"medicineId":"{{Guid.NewGuid()}}","quantity":1}""");
-        await Expect(HttpStatusCode.Conflict, $"/api/pharmacies/{p}/stock/deliveries", $$"""{"medicineId":"{{m.Id}}","lotNumber":"B1","expiresOn":"2030-01-01","quantity":5}""");
+        await Expect(HttpStatusCode.NotFound, $"/api/pharmacies/{p}/sales", $$"""{"medicineId":"{{Guid.NewGuid()}}","quantity":1,"reference":null}""");
+        await Expect(HttpStatusCode.Conflict, $"/api/pharmacies/{p}/stock/deliveries", $$"""{"medicineId":"{{m.Id}}","lotNumber":"B1","expiresOn":"2030-01-01","quantity":5,"reference":null}""");
 
         var after = await World.RowsAsync(p);
         Assert.Equal(before.Movements.Count, after.Movements.Count);

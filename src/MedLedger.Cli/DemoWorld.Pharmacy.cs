@@ -58,7 +58,7 @@ public static partial class DemoWorld
                     continue;
                 }
                 await client.ReceiveStockAsync(pharmacyId, m.Id, $"{lot}-NEAR", today.AddDays(7 + i), 5 + i, "demo delivery", ct);
-                await client.ReceiveStockAsync(pharmacyId, m.Id, $"{lot}-LONG", today.AddDays(400 + 30 * i), p == 0 ? 40 + 5 * i : 3 * i, "demo delivery", ct);
+                await client.ReceiveStockAsync(pharmacyId, m.Id, $"{lot}-LONG", today.AddDays(400 + 30 * i), p == 0 ? 40 + 5 * i : 2 + 3 * i, "demo delivery", ct);
                 if (!m.PrescriptionOnly)
                 {
                     await client.SellAsync(pharmacyId, m.Id, 2, "demo till", ct);

@@ -38,32 +38,36 @@ public static partial class DemoWorld
 
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var pharmacists = registrations.Where(r => r.Reg.Role == Role.Pharmacist).ToList();
-        for (var p = 0; p < pharmacists.Count; p++)
+        status.Status("Stocking the demo pharmacies…");
+        // Signed in one after another (the dev outbox is not safe for concurrent readers), then both pharmacies are stocked
+        // side by side with as few calls as the demo needs: this is on serve --demo's start-up path.
+        var clients = new List<MedLedgerClient>();
+        try
         {
-            var (reg, password, org) = pharmacists[p];
-            status.Status($"Stocking {org}…");
-            using var client = new MedLedgerClient(http(), ownsHttp: true);
-            await client.LoginWithDevOutboxAsync(reg.Email, password, ct);
-            var pharmacyId = reg.OrganizationId!.Value;
-            for (var i = 0; i < DemoMedicines.Length; i++)
+            foreach (var (reg, password, _) in pharmacists)
             {
-                var m = await client.AddMedicineAsync(pharmacyId, DemoMedicines[i], ct);
-                var lot = $"{(char)('A' + p)}{i + 1:00}";
-                // Every medicine has a lot near expiry and an expired one still awaiting write-off.
-                await client.ReceiveStockAsync(pharmacyId, m.Id, $"{lot}-EXP", today.AddDays(-10 - i), 4, "demo delivery", ct);
-                if (m.Schedule == DrugSchedule.II)
-                {
-                    // Exactly one usable unit left.
-                    await client.ReceiveStockAsync(pharmacyId, m.Id, $"{lot}-NEAR", today.AddDays(12), 1, "demo delivery", ct);
-                    continue;
-                }
-                await client.ReceiveStockAsync(pharmacyId, m.Id, $"{lot}-NEAR", today.AddDays(7 + i), 5 + i, "demo delivery", ct);
-                await client.ReceiveStockAsync(pharmacyId, m.Id, $"{lot}-LONG", today.AddDays(400 + 30 * i), p == 0 ? 40 + 5 * i : 2 + 3 * i, "demo delivery", ct);
-                if (!m.PrescriptionOnly)
-                {
-                    await client.SellAsync(pharmacyId, m.Id, 2, "demo till", ct);
-                }
+                var client = new MedLedgerClient(http(), ownsHttp: true);
+                clients.Add(client);
+                await client.LoginWithDevOutboxAsync(reg.Email, password, ct);
             }
+            await Task.WhenAll(pharmacists.Select((ph, p) => StockPharmacyAsync(clients[p], ph.Reg.OrganizationId!.Value, p, today, ct)));
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+
+    private static async Task StockPharmacyAsync(MedLedgerClient client, Guid pharmacyId, int p, DateOnly today, CancellationToken ct)
+    {
+        for (var i = 0; i < DemoMedicines.Length; i++)
+        {
+            var m = await client.AddMedicineAsync(pharmacyId, DemoMedicines[i], ct);
+            var lot = $"{(char)('A' + p)}{i + 1:00}";
+            // Every medicine has an expired lot still awaiting write-off and a lot near expiry; oxycodone has exactly one usable unit.
+            await client.ReceiveStockAsync(pharmacyId, m.Id, $"{lot}-EXP", today.AddDays(-10 - i), 4, "demo delivery", ct);
+            var usable = m.Schedule == DrugSchedule.II ? 1 : p == 0 ? 12 + 4 * i : 3 + i;
+            await client.ReceiveStockAsync(pharmacyId, m.Id, $"{lot}-NEAR", today.AddDays(7 + i), usable, "demo delivery", ct);
         }
     }
 }

@@ -14,7 +14,7 @@ public sealed record DemoUser(string Email, string Password, string Role, string
 /// enrolled through the SDK over HTTP (keys made and wrapped client-side). Only the first admin is
 /// created through the server's own `admin create` path, as in production.
 /// </summary>
-public static class DemoWorld
+public static partial class DemoWorld
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -81,6 +81,7 @@ public static class DemoWorld
             {
                 await admin.Client.DecideProfessionalAsync(person.UserId, approve: true, ct: ct);
             }
+            await SeedPharmaciesAsync(httpFactory, admin.Client, registrations, status, ct);
             admin.Client.Dispose();
 
             foreach (var (reg, password, org) in registrations)

@@ -15,11 +15,11 @@ public sealed class RoleScreensBrowserTests(BrowserWorld world)
 {
     private static readonly Dictionary<string, string[]> ScreensByRole = new()
     {
-        ["Patient"] = ["/patient/records", "/patient/sharing", "/patient/access-log", "/patient/emergency", "/hospitals", "/bookings"],
+        ["Patient"] = ["/patient/records", "/patient/sharing", "/patient/access-log", "/patient/emergency", "/hospitals", "/bookings", "/medicines"],
         ["Doctor"] = ["/doctor/patients", "/doctor/emergency"],
         ["HospitalStaff"] = ["/staff/beds", "/staff/bookings", "/staff/doctors"],
         ["PlatformAdmin"] = ["/admin/verifications", "/admin/occupancy", "/admin/break-glass", "/admin/security-events"],
-        ["Pharmacist"] = ["/shared/records"],
+        ["Pharmacist"] = ["/shared/records", "/pharmacy/stock"],
         ["InsurerStaff"] = ["/shared/records"],
     };
 

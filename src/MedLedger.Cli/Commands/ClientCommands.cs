@@ -16,5 +16,8 @@ public static class ClientCommands
         yield return AccountCommands.Password();
         yield return AccountCommands.Recover();
         yield return AccountCommands.Register();
+        yield return PharmacyCommands.Pharmacy();
+        yield return PharmacyCommands.SearchMedicines();
+        yield return PharmacyCommands.Pharmacies();
     }
 }

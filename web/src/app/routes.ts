@@ -7,9 +7,10 @@ import { staffRoutes } from '../features/staff/routes';
 import { adminRoutes } from '../features/admin/routes';
 import { sharedRoutes } from '../features/shared/routes';
 import { hospitalsRoutes } from '../features/hospitals/routes';
+import { pharmacyRoutes } from '../features/pharmacy/routes';
 
 // Each feature folder owns its screens; this list only puts them together (first match wins).
-export const routes: RouteDef[] = [...authRoutes, ...patientRoutes, ...doctorRoutes, ...staffRoutes, ...adminRoutes, ...hospitalsRoutes, ...sharedRoutes];
+export const routes: RouteDef[] = [...authRoutes, ...patientRoutes, ...doctorRoutes, ...staffRoutes, ...adminRoutes, ...hospitalsRoutes, ...sharedRoutes, ...pharmacyRoutes];
 
 /** Where a role lands after sign-in (its first navigation entry). */
 export function homeFor(role: Role): string {

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteMedLedgerDbContext))]
-    [Migration("20261130131235_Initial")]
+    [Migration("20261130151523_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -960,6 +960,185 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     b.HasIndex("Latitude", "Longitude");
 
                     b.ToTable("organizations", (string)null);
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Pharmacy.PharmacyMedicine", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Form")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NameKey")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("PackSize")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("PharmacyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("PrescriptionOnly")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("PriceMinor")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ReorderLevel")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Schedule")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Strength")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("NameKey");
+
+                    b.HasIndex("PharmacyId", "NameKey", "Strength", "Form", "PackSize")
+                        .IsUnique();
+
+                    b.ToTable("pharmacy_medicines", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_pharmacy_medicines_numbers", "\"PackSize\" > 0 AND \"PriceMinor\" >= 0 AND \"ReorderLevel\" >= 0");
+                        });
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Pharmacy.StockLot", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Adjusted")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Dispensed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly>("ExpiresOn")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LotNumber")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("MedicineId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("OnHand")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("PharmacyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Received")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Returned")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Sold")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("WrittenOff")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MedicineId", "ExpiresOn");
+
+                    b.HasIndex("MedicineId", "LotNumber")
+                        .IsUnique();
+
+                    b.HasIndex("PharmacyId", "ExpiresOn");
+
+                    b.ToTable("pharmacy_stock_lots", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_pharmacy_stock_lots_counters", "\"Received\" >= 0 AND \"Sold\" >= 0 AND \"Dispensed\" >= 0 AND \"WrittenOff\" >= 0 AND \"Returned\" >= 0 AND \"OnHand\" >= 0 AND \"Returned\" <= \"Sold\" + \"Dispensed\"");
+
+                            t.HasCheckConstraint("ck_pharmacy_stock_lots_identity", "\"OnHand\" = \"Received\" - \"Sold\" - \"Dispensed\" - \"WrittenOff\" + \"Returned\" + \"Adjusted\"");
+                        });
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Pharmacy.StockMovement", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ActorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("LotId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("MedicineId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OperationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("PharmacyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Quantity")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reference")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OperationId");
+
+                    b.HasIndex("LotId", "At");
+
+                    b.HasIndex("PharmacyId", "At");
+
+                    b.ToTable("pharmacy_stock_movements", (string)null);
                 });
 
             modelBuilder.Entity("MedLedger.Server.Features.Profiles.ProfileWrap", b =>

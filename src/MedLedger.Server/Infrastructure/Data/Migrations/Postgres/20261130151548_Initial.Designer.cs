@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresMedLedgerDbContext))]
-    [Migration("20261130131240_Initial")]
+    [Migration("20261130151548_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -967,6 +967,185 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.HasIndex("Latitude", "Longitude");
 
                     b.ToTable("organizations", (string)null);
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Pharmacy.PharmacyMedicine", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)");
+
+                    b.Property<string>("Form")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("character varying(120)");
+
+                    b.Property<string>("NameKey")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("character varying(120)");
+
+                    b.Property<int>("PackSize")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("PharmacyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("PrescriptionOnly")
+                        .HasColumnType("boolean");
+
+                    b.Property<long>("PriceMinor")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("ReorderLevel")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Schedule")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Strength")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("NameKey");
+
+                    b.HasIndex("PharmacyId", "NameKey", "Strength", "Form", "PackSize")
+                        .IsUnique();
+
+                    b.ToTable("pharmacy_medicines", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_pharmacy_medicines_numbers", "\"PackSize\" > 0 AND \"PriceMinor\" >= 0 AND \"ReorderLevel\" >= 0");
+                        });
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Pharmacy.StockLot", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Adjusted")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Dispensed")
+                        .HasColumnType("integer");
+
+                    b.Property<DateOnly>("ExpiresOn")
+                        .HasColumnType("date");
+
+                    b.Property<string>("LotNumber")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<Guid>("MedicineId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("OnHand")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("PharmacyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Received")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Returned")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Sold")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("WrittenOff")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MedicineId", "ExpiresOn");
+
+                    b.HasIndex("MedicineId", "LotNumber")
+                        .IsUnique();
+
+                    b.HasIndex("PharmacyId", "ExpiresOn");
+
+                    b.ToTable("pharmacy_stock_lots", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_pharmacy_stock_lots_counters", "\"Received\" >= 0 AND \"Sold\" >= 0 AND \"Dispensed\" >= 0 AND \"WrittenOff\" >= 0 AND \"Returned\" >= 0 AND \"OnHand\" >= 0 AND \"Returned\" <= \"Sold\" + \"Dispensed\"");
+
+                            t.HasCheckConstraint("ck_pharmacy_stock_lots_identity", "\"OnHand\" = \"Received\" - \"Sold\" - \"Dispensed\" - \"WrittenOff\" + \"Returned\" + \"Adjusted\"");
+                        });
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Pharmacy.StockMovement", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ActorId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("At")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<Guid>("LotId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("MedicineId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("OperationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("PharmacyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Quantity")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Reference")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OperationId");
+
+                    b.HasIndex("LotId", "At");
+
+                    b.HasIndex("PharmacyId", "At");
+
+                    b.ToTable("pharmacy_stock_movements", (string)null);
                 });
 
             modelBuilder.Entity("MedLedger.Server.Features.Profiles.ProfileWrap", b =>

@@ -380,6 +380,76 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "pharmacy_medicines",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    PharmacyId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Name = table.Column<string>(type: "character varying(120)", maxLength: 120, nullable: false),
+                    NameKey = table.Column<string>(type: "character varying(120)", maxLength: 120, nullable: false),
+                    Strength = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    Form = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    PackSize = table.Column<int>(type: "integer", nullable: false),
+                    PriceMinor = table.Column<long>(type: "bigint", nullable: false),
+                    Currency = table.Column<string>(type: "character varying(3)", maxLength: 3, nullable: false),
+                    PrescriptionOnly = table.Column<bool>(type: "boolean", nullable: false),
+                    Schedule = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    ReorderLevel = table.Column<int>(type: "integer", nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_pharmacy_medicines", x => x.Id);
+                    table.CheckConstraint("ck_pharmacy_medicines_numbers", "\"PackSize\" > 0 AND \"PriceMinor\" >= 0 AND \"ReorderLevel\" >= 0");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "pharmacy_stock_lots",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    PharmacyId = table.Column<Guid>(type: "uuid", nullable: false),
+                    MedicineId = table.Column<Guid>(type: "uuid", nullable: false),
+                    LotNumber = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    ExpiresOn = table.Column<DateOnly>(type: "date", nullable: false),
+                    Received = table.Column<int>(type: "integer", nullable: false),
+                    Sold = table.Column<int>(type: "integer", nullable: false),
+                    Dispensed = table.Column<int>(type: "integer", nullable: false),
+                    WrittenOff = table.Column<int>(type: "integer", nullable: false),
+                    Returned = table.Column<int>(type: "integer", nullable: false),
+                    Adjusted = table.Column<int>(type: "integer", nullable: false),
+                    OnHand = table.Column<int>(type: "integer", nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_pharmacy_stock_lots", x => x.Id);
+                    table.CheckConstraint("ck_pharmacy_stock_lots_counters", "\"Received\" >= 0 AND \"Sold\" >= 0 AND \"Dispensed\" >= 0 AND \"WrittenOff\" >= 0 AND \"Returned\" >= 0 AND \"OnHand\" >= 0 AND \"Returned\" <= \"Sold\" + \"Dispensed\"");
+                    table.CheckConstraint("ck_pharmacy_stock_lots_identity", "\"OnHand\" = \"Received\" - \"Sold\" - \"Dispensed\" - \"WrittenOff\" + \"Returned\" + \"Adjusted\"");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "pharmacy_stock_movements",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    OperationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    PharmacyId = table.Column<Guid>(type: "uuid", nullable: false),
+                    MedicineId = table.Column<Guid>(type: "uuid", nullable: false),
+                    LotId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Quantity = table.Column<int>(type: "integer", nullable: false),
+                    Reason = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    Reference = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    ActorId = table.Column<Guid>(type: "uuid", nullable: true),
+                    At = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_pharmacy_stock_movements", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "profile_wraps",
                 columns: table => new
                 {
@@ -687,6 +757,48 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_pharmacy_medicines_NameKey",
+                table: "pharmacy_medicines",
+                column: "NameKey");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_pharmacy_medicines_PharmacyId_NameKey_Strength_Form_PackSize",
+                table: "pharmacy_medicines",
+                columns: new[] { "PharmacyId", "NameKey", "Strength", "Form", "PackSize" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_pharmacy_stock_lots_MedicineId_ExpiresOn",
+                table: "pharmacy_stock_lots",
+                columns: new[] { "MedicineId", "ExpiresOn" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_pharmacy_stock_lots_MedicineId_LotNumber",
+                table: "pharmacy_stock_lots",
+                columns: new[] { "MedicineId", "LotNumber" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_pharmacy_stock_lots_PharmacyId_ExpiresOn",
+                table: "pharmacy_stock_lots",
+                columns: new[] { "PharmacyId", "ExpiresOn" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_pharmacy_stock_movements_LotId_At",
+                table: "pharmacy_stock_movements",
+                columns: new[] { "LotId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_pharmacy_stock_movements_OperationId",
+                table: "pharmacy_stock_movements",
+                column: "OperationId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_pharmacy_stock_movements_PharmacyId_At",
+                table: "pharmacy_stock_movements",
+                columns: new[] { "PharmacyId", "At" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_profile_wraps_ReaderId",
                 table: "profile_wraps",
                 column: "ReaderId");
@@ -830,6 +942,15 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "pending_registrations");
+
+            migrationBuilder.DropTable(
+                name: "pharmacy_medicines");
+
+            migrationBuilder.DropTable(
+                name: "pharmacy_stock_lots");
+
+            migrationBuilder.DropTable(
+                name: "pharmacy_stock_movements");
 
             migrationBuilder.DropTable(
                 name: "profile_wraps");

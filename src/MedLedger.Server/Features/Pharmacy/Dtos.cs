@@ -1,0 +1,56 @@
+namespace MedLedger.Server.Features.Pharmacy;
+
+public sealed record MedicineCreate(
+    string Name, string Strength, MedicineForm Form, int PackSize, long PriceMinor, string Currency,
+    bool PrescriptionOnly, ControlledSchedule Schedule, int ReorderLevel);
+
+public sealed record MedicineResponse(
+    Guid Id, Guid PharmacyId, string Name, string Strength, MedicineForm Form, int PackSize, long PriceMinor, string Currency,
+    bool PrescriptionOnly, ControlledSchedule Schedule, int ReorderLevel);
+
+/// <summary>What patients see instead of counts: exact stock of a pharmacy (controlled drugs above all) is not theirs to know.</summary>
+public enum Availability
+{
+    InStock,
+    Low,
+    Out,
+}
+
+public sealed record LotResponse(
+    Guid Id, Guid MedicineId, string LotNumber, DateOnly ExpiresOn, bool Expired,
+    int Received, int Sold, int Dispensed, int WrittenOff, int Returned, int Adjusted, int OnHand);
+
+/// <summary>The pharmacist's view: exact counts. Usable = on hand in unexpired lots.</summary>
+public sealed record StockItem(MedicineResponse Medicine, int Usable, Availability Availability, IReadOnlyList<LotResponse> Lots);
+
+public sealed record DeliveryRequest(Guid MedicineId, string LotNumber, DateOnly ExpiresOn, int Quantity, string? Reference);
+
+public sealed record AdjustmentRequest(int Delta, string Reason);
+
+public sealed record LotQuantityRequest(int Quantity, string Reason);
+
+public sealed record SaleRequest(Guid MedicineId, int Quantity, string? Reference);
+
+public sealed record LotTaken(Guid LotId, string LotNumber, DateOnly ExpiresOn, int Quantity);
+
+/// <summary>What a take removed, lot by lot (earliest expiry first).</summary>
+public sealed record StockTaken(Guid OperationId, Guid MedicineId, int Quantity, IReadOnlyList<LotTaken> Lots);
+
+public sealed record MovementResponse(
+    Guid Id, Guid OperationId, Guid MedicineId, Guid LotId, StockMovementKind Kind, int Quantity, string? Reason, string? Reference,
+    Guid? ActorId, DateTimeOffset At);
+
+public sealed record NearExpiryLot(MedicineResponse Medicine, LotResponse Lot);
+
+public sealed record CatalogueEntry(MedicineResponse Medicine, Availability Availability);
+
+public sealed record PharmacyCatalogue(Guid PharmacyId, string Name, string Address, IReadOnlyList<CatalogueEntry> Items);
+
+public sealed record MedicineSearchHit(Guid PharmacyId, string PharmacyName, string PharmacyAddress, MedicineResponse Medicine, Availability Availability);
+
+public sealed record MedicineSearchResponse(int Total, int Page, int PageSize, IReadOnlyList<MedicineSearchHit> Items);
+
+public sealed record NearbyPharmacy(Guid PharmacyId, string Name, string Address, double Latitude, double Longitude, double DistanceKm,
+    IReadOnlyList<CatalogueEntry> Matches);
+
+public sealed record NearbyPharmaciesResponse(int Total, IReadOnlyList<NearbyPharmacy> Items);

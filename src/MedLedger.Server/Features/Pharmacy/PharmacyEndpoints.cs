@@ -1,0 +1,76 @@
+using MedLedger.Server.Infrastructure.Auth;
+using MedLedger.Server.Infrastructure.OpenApi;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace MedLedger.Server.Features.Pharmacy;
+
+public static class PharmacyEndpoints
+{
+    public static IServiceCollection AddPharmacy(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddScoped<PharmacyAccess>();
+        services.AddScoped<CatalogueService>();
+        services.AddScoped<StockBookkeeping>();
+        services.AddScoped<StockTaking>();
+        services.AddScoped<WalkInSaleService>();
+        services.AddScoped<StockReports>();
+        services.AddScoped<MedicineFinder>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapPharmacy(this IEndpointRouteBuilder app)
+    {
+        // Browsing is for any signed-in user (as hospital search); catalogue and stock changes for the pharmacy's own verified pharmacists.
+        app.MapGet("/api/medicines/search", Search).WithTags("Pharmacy").RequireAuthorization().WithSummary("Search medicines by name across verified pharmacies, with availability").ProducesProblems(422);
+        var p = app.MapGroup("/api/pharmacies").WithTags("Pharmacy");
+        p.MapGet("/nearby", Nearby).RequireAuthorization().WithSummary("Verified pharmacies near a place, optionally only those with a medicine in stock").ProducesProblems(422);
+        p.MapGet("/{id:guid}/catalogue", Catalogue).RequireAuthorization().WithSummary("A pharmacy's medicines with availability (in stock, low, out)").ProducesProblems(404);
+        p.MapPost("/{id:guid}/medicines", AddMedicine).RequireAuthorization(Policies.Pharmacist).WithSummary("Add a medicine to the caller's pharmacy catalogue").ProducesProblems(404, 409, 422);
+        p.MapGet("/{id:guid}/stock", Stock).RequireAuthorization(Policies.Pharmacist).WithSummary("Every medicine of the caller's pharmacy with its lots and exact counts").ProducesProblems(404);
+        p.MapPost("/{id:guid}/stock/deliveries", Receive).RequireAuthorization(Policies.Pharmacist).WithSummary("Receive a delivery into a lot (created on first delivery)").ProducesProblems(404, 409, 422);
+        p.MapPost("/{id:guid}/stock/lots/{lotId:guid}/adjustments", Adjust).RequireAuthorization(Policies.Pharmacist).WithSummary("Correct a lot's count by a signed delta, with a reason").ProducesProblems(404, 409, 422);
+        p.MapPost("/{id:guid}/stock/lots/{lotId:guid}/write-offs", WriteOff).RequireAuthorization(Policies.Pharmacist).WithSummary("Write units of a lot off, with a reason").ProducesProblems(404, 409, 422);
+        p.MapPost("/{id:guid}/stock/lots/{lotId:guid}/returns", Return).RequireAuthorization(Policies.Pharmacist).WithSummary("Take returned units back into the lot they left").ProducesProblems(404, 409, 422);
+        p.MapPost("/{id:guid}/sales", Sell).RequireAuthorization(Policies.Pharmacist).WithSummary("Sell an over-the-counter medicine, earliest expiry first").ProducesProblems(404, 409, 422);
+        p.MapGet("/{id:guid}/stock/movements", Movements).RequireAuthorization(Policies.Pharmacist).WithSummary("The newest stock movements, optionally of one medicine or lot").ProducesProblems(404);
+        p.MapGet("/{id:guid}/stock/low", Low).RequireAuthorization(Policies.Pharmacist).WithSummary("Medicines below their reorder level").ProducesProblems(404);
+        p.MapGet("/{id:guid}/stock/near-expiry", NearExpiry).RequireAuthorization(Policies.Pharmacist).WithSummary("Lots with stock expiring within a number of days (expired first)").ProducesProblems(404, 422);
+        return app;
+    }
+
+    private static Task<MedicineSearchResponse> Search(string? q, int? page, int? pageSize, MedicineFinder s, CancellationToken ct) => s.SearchAsync(q, page, pageSize, ct);
+
+    private static Task<NearbyPharmaciesResponse> Nearby(double? lat, double? lon, double? radiusKm, string? has, MedicineFinder s, CancellationToken ct) =>
+        s.NearbyAsync(lat, lon, radiusKm, has, ct);
+
+    private static Task<PharmacyCatalogue> Catalogue(Guid id, Caller caller, MedicineFinder s, CancellationToken ct) => s.CatalogueAsync(id, caller, ct);
+
+    private static async Task<Created<MedicineResponse>> AddMedicine(Guid id, MedicineCreate m, Caller caller, CatalogueService s, CancellationToken ct)
+    {
+        var medicine = await s.AddAsync(id, caller, m, ct);
+        return TypedResults.Created($"/api/pharmacies/{id}/catalogue", medicine);
+    }
+
+    private static Task<IReadOnlyList<StockItem>> Stock(Guid id, Caller caller, StockReports s, CancellationToken ct) => s.StockAsync(id, caller, ct);
+
+    private static Task<LotResponse> Receive(Guid id, DeliveryRequest r, Caller caller, StockBookkeeping s, CancellationToken ct) => s.ReceiveAsync(id, caller, r, ct);
+
+    private static Task<LotResponse> Adjust(Guid id, Guid lotId, AdjustmentRequest r, Caller caller, StockBookkeeping s, CancellationToken ct) =>
+        s.AdjustAsync(id, lotId, caller, r, ct);
+
+    private static Task<LotResponse> WriteOff(Guid id, Guid lotId, LotQuantityRequest r, Caller caller, StockBookkeeping s, CancellationToken ct) =>
+        s.WriteOffAsync(id, lotId, caller, r, ct);
+
+    private static Task<LotResponse> Return(Guid id, Guid lotId, LotQuantityRequest r, Caller caller, StockBookkeeping s, CancellationToken ct) =>
+        s.ReturnAsync(id, lotId, caller, r, ct);
+
+    private static Task<StockTaken> Sell(Guid id, SaleRequest r, Caller caller, WalkInSaleService s, CancellationToken ct) => s.SellAsync(id, caller, r, ct);
+
+    private static Task<IReadOnlyList<MovementResponse>> Movements(Guid id, Guid? medicineId, Guid? lotId, Caller caller, StockReports s, CancellationToken ct) =>
+        s.MovementsAsync(id, caller, medicineId, lotId, ct);
+
+    private static Task<IReadOnlyList<StockItem>> Low(Guid id, Caller caller, StockReports s, CancellationToken ct) => s.LowAsync(id, caller, ct);
+
+    private static Task<IReadOnlyList<NearExpiryLot>> NearExpiry(Guid id, int? days, Caller caller, StockReports s, CancellationToken ct) =>
+        s.NearExpiryAsync(id, caller, days, ct);
+}

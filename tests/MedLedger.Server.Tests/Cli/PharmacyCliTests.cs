@@ -1,0 +1,84 @@
+using System.Text.RegularExpressions;
+using MedLedger.Server.Tests.Infrastructure;
+
+namespace MedLedger.Server.Tests.Cli;
+
+/// <summary>The pharmacy, medicines and pharmacies verbs of the `medledger` binary against `serve --demo` (demo pharmacies stocked by DemoWorld.Pharmacy).</summary>
+public sealed partial class PharmacyCliTests : IAsyncLifetime
+{
+    private DemoServerProcess _demo = null!;
+
+    public async Task InitializeAsync() => _demo = await DemoServerProcess.StartAsync();
+
+    public async Task DisposeAsync() => await _demo.DisposeAsync();
+
+    private async Task<(int Exit, string Out)> Run(string? home, params string[] args)
+    {
+        var r = await _demo.RunAsync(home, args);
+        return (r.Exit, r.All);
+    }
+
+    [GeneratedRegex(@"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+    private static partial Regex GuidLine();
+
+    private static string LastLine(string output) => output.Trim().Split('\n').Last().Trim();
+
+    [Fact]
+    public async Task Pharmacist_adds_receives_sells_and_writes_off_and_a_patient_finds_the_medicine_through_the_cli()
+    {
+        var pharmacist = _demo.Accounts.First(u => u.Email == "pharmacist@demo.medledger.local");
+        var patient = _demo.Accounts.First(u => u.Role == "Patient");
+        var homes = await Task.WhenAll(_demo.LoginAsync(pharmacist), _demo.LoginAsync(patient));
+        var (pharmacistHome, patientHome) = (homes[0], homes[1]);
+
+        // The demo stock: oxycodone has exactly one usable unit; every medicine has an expired lot.
+        var stock = await Run(pharmacistHome, "pharmacy", "medicines", "list");
+        Assert.True(stock.Exit == 0, stock.Out);
+        Assert.Matches(@"Oxycodone 5 mg Tablet x20 \[schedule II\]\s*[│|][^\n]*[│|]\s*1\s*[│|]\s*3\s*[│|]\s*Low", stock.Out);
+        var expiring = await Run(pharmacistHome, "pharmacy", "stock", "expiring", "--days", "30");
+        Assert.True(expiring.Exit == 0, expiring.Out);
+        Assert.Contains("(expired)", expiring.Out);
+
+        var add = await Run(pharmacistHome, "pharmacy", "medicines", "add", "--name", "Zinc lozenges", "--strength", "10 mg", "--form", "Tablet",
+            "--pack-size", "24", "--price-minor", "650", "--reorder-level", "5");
+        Assert.True(add.Exit == 0, add.Out);
+        var medicine = LastLine(add.Out);
+        Assert.Matches(GuidLine(), medicine);
+        var receive = await Run(pharmacistHome, "pharmacy", "stock", "receive", medicine, "--lot", "ZN-1", "--expires", "2031-01-31", "--quantity", "12");
+        Assert.True(receive.Exit == 0, receive.Out);
+        var lot = LastLine(receive.Out);
+        Assert.Matches(GuidLine(), lot);
+        Assert.Contains("12 on hand", receive.Out);
+
+        var sell = await Run(pharmacistHome, "pharmacy", "stock", "sell", medicine, "--quantity", "4");
+        Assert.True(sell.Exit == 0, sell.Out);
+        Assert.Contains("lot ZN-1 (4)", sell.Out);
+        var tooMany = await Run(pharmacistHome, "pharmacy", "stock", "sell", medicine, "--quantity", "9");
+        Assert.Equal(1, tooMany.Exit);
+        Assert.Contains("409", tooMany.Out);
+        var writeOff = await Run(pharmacistHome, "pharmacy", "stock", "write-off", lot, "--quantity", "1", "--reason", "crushed pack");
+        Assert.True(writeOff.Exit == 0, writeOff.Out);
+        Assert.Contains("7 on hand", writeOff.Out);
+        var back = await Run(pharmacistHome, "pharmacy", "stock", "return", lot, "--quantity", "1", "--reason", "unopened");
+        Assert.True(back.Exit == 0, back.Out);
+        var adjust = await Run(pharmacistHome, "pharmacy", "stock", "adjust", lot, "--delta", "-2", "--reason", "count");
+        Assert.True(adjust.Exit == 0, adjust.Out);
+        Assert.Contains("6 on hand", adjust.Out);
+        var list = await Run(pharmacistHome, "pharmacy", "stock", "list");
+        Assert.Matches(@"ZN-1\s*[│|]\s*2031-01-31\s*[│|]\s*6", list.Out);
+
+        var search = await Run(patientHome, "medicines", "search", "zinc");
+        Assert.True(search.Exit == 0, search.Out);
+        Assert.Contains("Market Square Pharmacy", search.Out);
+        Assert.Contains("InStock", search.Out);
+        var nearby = await Run(patientHome, "pharmacies", "nearby", "--near", "52.52,13.40", "--has", "zinc");
+        Assert.True(nearby.Exit == 0, nearby.Out);
+        Assert.Contains("Market Square Pharmacy", nearby.Out);
+        Assert.DoesNotContain("Riverside Pharmacy", nearby.Out);
+        Assert.Contains("1 pharmacy(ies) within range", nearby.Out);
+        // A patient is not a pharmacist.
+        var refused = await Run(patientHome, "pharmacy", "stock", "list");
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains("no pharmacy", refused.Out);
+    }
+}

@@ -1,0 +1,8 @@
+import type { RouteDef } from '../../app/router';
+import { FindMedicine } from './FindMedicine';
+import { PharmacyStock } from './PharmacyStock';
+
+export const pharmacyRoutes: RouteDef[] = [
+  { path: '/pharmacy/stock', title: 'Stock', roles: ['Pharmacist'], nav: true, component: PharmacyStock },
+  { path: '/medicines', title: 'Find a medicine', roles: ['Patient'], nav: true, component: FindMedicine },
+];

@@ -148,7 +148,8 @@ public sealed class DemoServerProcess : IAsyncDisposable
         var server = new DemoServerProcess($"http://127.0.0.1:{port}",
             System.IO.Path.Combine(System.IO.Path.GetTempPath(), "medledger-demo-" + id), System.IO.Path.Combine(System.IO.Path.GetTempPath(), "medledger-homes-" + id), environment);
         var file = System.IO.Path.Combine(server.DataDirectory, "demo-users.json");
-        var deadline = DateTime.UtcNow.AddMinutes(3);
+        // Generous: seeding is a few hundred SDK calls with client-side crypto, and a loaded 2-core machine is slow.
+        var deadline = DateTime.UtcNow.AddMinutes(6);
         while (true)
         {
             if (server._server.HasExited || DateTime.UtcNow > deadline)

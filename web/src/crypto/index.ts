@@ -44,3 +44,4 @@ export {
   type AmendmentNote, sealAmendmentNote, amendmentNoteBytes, amendmentNoteHash, openAmendmentNote,
 } from './amendmentNote';
 export { AMENDMENT_REQUEST_PURPOSE, AMENDMENT_DECLINE_REASON_PURPOSE, AMENDMENT_NOTE_TAG, AMENDMENT_NOTE_MAX_LENGTH } from './protocol';
+export { ORGANIZATION_CARD_TAG, type OrganizationCardFields, organizationCoordinate, organizationCardBytes, organizationCardHash } from './protocol';

@@ -19,11 +19,7 @@ public sealed partial class MedLedgerClient
     /// </summary>
     public async Task DecideOrganizationAsync(Guid organizationId, bool approve, string? reason = null, CancellationToken ct = default)
     {
-        var org = await SendAsync<Organization>(HttpMethod.Get, $"/api/organizations/{organizationId}", null, authorize: true, ct);
-        if (org.Id != organizationId)
-        {
-            throw new MedLedgerVerificationException($"Asked for organization {organizationId}, the server answered {org.Id}.");
-        }
+        var org = await OrganizationAsync(organizationId, ct);
         var tx = NewTransaction(MedLedger.Ledger.Contracts.VerifyContract.TypeName,
             MedLedger.Ledger.Contracts.VerifyContract.OrganizationPayload(organizationId, approve, OrganizationCardHash(org.Id, org.Kind, org.Name, org.Address, org.Latitude, org.Longitude)));
         await SendAsync<object?>(HttpMethod.Post, $"/api/admin/organizations/{organizationId}/verification", new { approve, reason, transaction = Sign(tx) }, authorize: true, ct);

@@ -33,6 +33,15 @@ public sealed partial class MedLedgerClient
     public Task<IReadOnlyList<Organization>> OrganizationsAsync(OrganizationKind? kind = null, CancellationToken ct = default) =>
         SendAsync<IReadOnlyList<Organization>>(HttpMethod.Get, "/api/organizations" + (kind is null ? "" : $"?kind={kind}"), null, authorize: false, ct);
 
+    /// <summary>One organization (an unverified one only for its own members and admins).</summary>
+    public async Task<Organization> OrganizationAsync(Guid organizationId, CancellationToken ct = default)
+    {
+        var org = await SendAsync<Organization>(HttpMethod.Get, $"/api/organizations/{organizationId}", null, authorize: true, ct);
+        return org.Id == organizationId
+            ? org
+            : throw new MedLedgerVerificationException($"Asked for organization {organizationId}, the server answered {org.Id}.");
+    }
+
     public Task<OrganizationVerificationReceipt> OrganizationVerificationReceiptAsync(Guid organizationId, CancellationToken ct = default) =>
         SendAsync<OrganizationVerificationReceipt>(HttpMethod.Get, $"/api/ledger/organizations/{organizationId}/verification", null, authorize: true, ct);
 

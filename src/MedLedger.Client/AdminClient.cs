@@ -13,8 +13,17 @@ public sealed partial class MedLedgerClient
     public Task<VerificationQueue> VerificationQueueAsync(CancellationToken ct = default) =>
         SendAsync<VerificationQueue>(HttpMethod.Get, "/api/admin/verifications", null, authorize: true, ct);
 
-    public Task DecideOrganizationAsync(Guid organizationId, bool approve, string? reason = null, CancellationToken ct = default) =>
-        SendAsync<object?>(HttpMethod.Post, $"/api/admin/organizations/{organizationId}/verification", new { approve, reason }, authorize: true, ct);
+    /// <summary>
+    /// Decides an organization with this admin's own signature: identity.verify over the hash of the organization card the
+    /// directory shows the admin (the server refuses it unless that is the card it stores).
+    /// </summary>
+    public async Task DecideOrganizationAsync(Guid organizationId, bool approve, string? reason = null, CancellationToken ct = default)
+    {
+        var org = await OrganizationAsync(organizationId, ct);
+        var tx = NewTransaction(MedLedger.Ledger.Contracts.VerifyContract.TypeName,
+            MedLedger.Ledger.Contracts.VerifyContract.OrganizationPayload(organizationId, approve, OrganizationCardHash(org.Id, org.Kind, org.Name, org.Address, org.Latitude, org.Longitude)));
+        await SendAsync<object?>(HttpMethod.Post, $"/api/admin/organizations/{organizationId}/verification", new { approve, reason, transaction = Sign(tx) }, authorize: true, ct);
+    }
 
     /// <summary>
     /// Decides a professional with this admin's own signature: identity.verify over the hash of the card the directory

@@ -41,4 +41,8 @@ public static class ProtocolTags
     public const string PatientProfile = "medledger/v1/patient-profile";
     /// <summary>Sealed-secret purpose of a patient profile key wrapped for one reader; the context is "{patientId}/{version}".</summary>
     public const string PatientProfileKey = "medledger/v1/patient-profile-key";
+
+    // Organization verification (issue 12, org-verify).
+    /// <summary>Hash of an organization's public card that an admin's identity.verify signs: <see cref="OrganizationCards.Hash"/>.</summary>
+    public const string OrganizationCard = "medledger/v1/organization-card";
 }

@@ -297,6 +297,34 @@ internal static class CryptoVectors
         return a;
     }
 
+    private static JsonArray OrganizationCardVectors()
+    {
+        // Non-ASCII name, negative coordinates, a coordinate that needs rounding, and negative zero (written as zero).
+        (string Id, string Kind, string Name, string Address, double Lat, double Lon)[] cards =
+        [
+            ("0b9e8f7a-6c5d-4e3f-9a2b-1c0d9e8f7a6b", "Hospital", "Northside General", "1 Charité Street, Berlin", 52.52, 13.405),
+            ("7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d", "Pharmacy", "Apotheke Zürich-Süd", "Seestrasse 12, Zürich", -33.86881234567, -0.0000004),
+            ("1d2c3b4a-5f6e-4d7c-8b9a-0f1e2d3c4b5a", "Insurer", "Keller Mutual", "", -0.0, 151.2093),
+        ];
+        var a = new JsonArray();
+        foreach (var c in cards)
+        {
+            a.Add(new JsonObject
+            {
+                ["card"] = new JsonObject
+                {
+                    ["organizationId"] = c.Id, ["kind"] = c.Kind, ["name"] = c.Name, ["address"] = c.Address,
+                    ["latitude"] = c.Lat, ["longitude"] = c.Lon,
+                },
+                ["latitudeText"] = OrganizationCards.Coordinate(c.Lat),
+                ["longitudeText"] = OrganizationCards.Coordinate(c.Lon),
+                ["canonical"] = X(OrganizationCards.CanonicalBytes(c.Id, c.Kind, c.Name, c.Address, c.Lat, c.Lon)),
+                ["hash"] = OrganizationCards.Hash(c.Id, c.Kind, c.Name, c.Address, c.Lat, c.Lon),
+            });
+        }
+        return a;
+    }
+
     private static JsonObject Protocol()
     {
         // The layouts clients build from ProtocolTags outside this library's own types (docs/crypto-format.md section 13).
@@ -357,6 +385,7 @@ internal static class CryptoVectors
                 ["breakGlassReason"] = ProtocolTags.BreakGlassReason,
                 ["factCommitment"] = ProtocolTags.FactCommitment,
                 ["identityCard"] = ProtocolTags.IdentityCard,
+                ["organizationCard"] = ProtocolTags.OrganizationCard,
             },
             ["passwordMaterial"] = new JsonObject
             {
@@ -381,6 +410,7 @@ internal static class CryptoVectors
             ["factCommitment"] = facts,
             ["recordCategories"] = new JsonArray(RecordCategories.All.Select(c => (JsonNode?)c).ToArray()),
             ["identityCards"] = IdentityCardVectors(),
+            ["organizationCards"] = OrganizationCardVectors(),
             ["patientProfile"] = PatientProfileVector(
                 UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(AuthorSigIkm).PrivateKey), UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(DoctorEncIkm).PrivateKey)),
             ["amendmentNotes"] = AmendmentNoteVectors(

@@ -288,7 +288,7 @@ public abstract class LedgerScenarios
         Assert.True(result.Ok, result.Summary);
     }
 
-    /// <summary>Three blocks: [alice, bob], [alice rotates, peer verifies alice], [bob again (invalid), carol].</summary>
+    /// <summary>Three blocks: [alice, bob], [alice rotates, peer records alice's standing], [bob again (invalid), carol].</summary>
     private async Task<(LedgerStore Store, LedgerPeer Peer)> ThreeBlocksAsync()
     {
         var store = await NewStoreAsync();
@@ -311,9 +311,10 @@ public abstract class LedgerScenarios
             }
         }
         await Block(alice.Register(), bob.Register());
-        await Block(alice.Rotate(), peer.CreateSystemTransaction(VerifyContract.TypeName, new Dictionary<string, string>
+        // A peer-signed system event (organization verifications need an admin's own signature now).
+        await Block(alice.Rotate(), peer.CreateSystemTransaction(StandingContract.TypeName, new Dictionary<string, string>
         {
-            ["subjectId"] = "org-north", ["subjectKind"] = "organization", ["decision"] = "approved",
+            ["subjectId"] = "u-alice", ["standing"] = StandingContract.Active,
         }));
         await Block(new TestUser("u-bob").Register(), new TestUser("u-carol").Register());
         return (store, peer);

@@ -349,6 +349,14 @@ async ({ section, vectorsJson, extraJson }) => {
       eq(`identity card '${ic.card.displayName ?? ''}' canonical bytes`, hex(c.identityCardBytes(ic.card)), ic.canonical);
       eq(`identity card '${ic.card.displayName ?? ''}' hash`, await c.identityCardHash(ic.card), ic.hash);
     }
+    eq('organization card tag', c.ORGANIZATION_CARD_TAG, t.organizationCard);
+    check('organization card vectors present', p.organizationCards.length > 0);
+    for (const oc of p.organizationCards) {
+      eq(`organization card '${oc.card.name}' latitude`, c.organizationCoordinate(oc.card.latitude), oc.latitudeText);
+      eq(`organization card '${oc.card.name}' longitude`, c.organizationCoordinate(oc.card.longitude), oc.longitudeText);
+      eq(`organization card '${oc.card.name}' canonical bytes`, hex(c.organizationCardBytes(oc.card)), oc.canonical);
+      eq(`organization card '${oc.card.name}' hash`, await c.organizationCardHash(oc.card), oc.hash);
+    }
     eq('record categories', JSON.stringify(c.RECORD_CATEGORIES), JSON.stringify(p.recordCategories));
     check('every record category is known', p.recordCategories.every((x) => c.isKnownRecordCategory(x)));
     check('category names are case-sensitive', !c.isKnownRecordCategory('file'));

@@ -21,18 +21,51 @@ public static class HospitalCommands
             var (lat, lon) = ParseNear(p.GetValue(near)!);
             using var client = await CliSession.ConnectAsync(p, ct);
             var result = await client.SearchHospitalsAsync(lat, lon, p.GetValue(radius), p.GetValue(service), p.GetValue(bedType), p.GetValue(page), ct: ct);
-            var table = new Table().AddColumns("hospital", "name", "km", "free beds", "rating");
+            var table = new Table().AddColumns("hospital", "name", "km", "free beds", "rating", "verified");
             foreach (var h in result.Items)
             {
+                // "verified" is this client's own check of the admin's signature over the card shown, not the server's listing.
+                var check = await client.CheckHospitalAsync(h, ct);
                 table.AddRow(h.HospitalId.ToString(), Markup.Escape(h.Name), h.DistanceKm.ToString("F1", CultureInfo.InvariantCulture),
                     Markup.Escape(h.FreeBeds.Count == 0 ? "-" : string.Join(", ", h.FreeBeds.Select(kv => $"{kv.Key} {kv.Value}"))),
-                    h.Rating.Average is { } avg ? string.Create(CultureInfo.InvariantCulture, $"{avg:F1} ({h.Rating.Count})") : "-");
+                    h.Rating.Average is { } avg ? string.Create(CultureInfo.InvariantCulture, $"{avg:F1} ({h.Rating.Count})") : "-",
+                    Markup.Escape(check.Label));
             }
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLine($"{result.Total} hospital(s) within range; page {result.Page}.");
             return 0;
         });
-        return new Command("hospitals", "Hospital directory") { search };
+        var list = new Command("list", "The hospital directory, each checked against the admin's signed verification on the ledger");
+        list.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var table = new Table().AddColumns("hospital", "name", "address", "verified");
+            foreach (var o in await client.OrganizationsAsync(OrganizationKind.Hospital, ct))
+            {
+                var check = await client.CheckOrganizationAsync(o, ct);
+                table.AddRow(o.Id.ToString(), Markup.Escape(o.Name), Markup.Escape(o.Address), Markup.Escape(check.Label));
+            }
+            AnsiConsole.Write(table);
+            return 0;
+        });
+        return new Command("hospitals", "Hospital directory") { search, list };
+    }
+
+    /// <summary>admin verify-organization: the admin's own client signs the decision over the organization card it is shown.</summary>
+    public static Command AdminVerifyOrganization()
+    {
+        var id = new Argument<Guid>("ORGANIZATION_ID") { Description = "Hospital, pharmacy or insurer id (from the verification queue)" };
+        var reject = new Option<string?>("--reject") { Description = "Reject with this reason instead of approving" };
+        var cmd = new Command("verify-organization", "Approve (or --reject) an organization, signed with your own admin key") { id, reject };
+        cmd.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var reason = p.GetValue(reject);
+            await client.DecideOrganizationAsync(p.GetValue(id), approve: reason is null, reason, ct);
+            AnsiConsole.MarkupLine(reason is null ? "[green]approved[/]" : "[yellow]rejected[/]");
+            return 0;
+        });
+        return cmd;
     }
 
     public static Command Beds()

@@ -168,8 +168,10 @@ public sealed class RegisterKeysContract : LedgerContract
 /// identity.verify — payload subjectId, subjectKind (user|organization), decision (approved|rejected).
 /// A professional (any user but a platform admin) is decided only by a verified PlatformAdmin signing with their own
 /// registered key, over cardHash (<see cref="MedLedger.Crypto.IdentityCards.Hash"/> of the card the admin checked) and
-/// keyFingerprint (the professional's registered keys, checked here): a peer cannot vouch for a person. Organizations
-/// and the bootstrap approval of an admin (the operator's `admin create`) may still be peer-signed system events.
+/// keyFingerprint (the professional's registered keys, checked here): a peer cannot vouch for a person. An organization
+/// likewise, over cardHash (<see cref="MedLedger.Crypto.OrganizationCards.Hash"/>; the ledger holds no organization
+/// state, so the server checks the hash against the directory and clients against what they are shown). Only the
+/// bootstrap approval of an admin (the operator's `admin create`) may still be a peer-signed system event.
 /// </summary>
 public sealed class VerifyContract : LedgerContract
 {
@@ -190,6 +192,19 @@ public sealed class VerifyContract : LedgerContract
         tx.Get("subjectKind") == "user" && tx.Get("subjectId") is { } subject
         && state.Get(IdentityKeys.Role(subject)) is { } role && role != IdentityRoles.PlatformAdmin;
 
+    /// <summary>The payload an admin's client signs to decide an organization (the layout this contract checks).</summary>
+    public static Dictionary<string, string> OrganizationPayload(Guid organizationId, bool approve, string cardHash) => new()
+    {
+        ["subjectId"] = organizationId.ToString(),
+        ["subjectKind"] = "organization",
+        ["decision"] = approve ? "approved" : "rejected",
+        ["cardHash"] = cardHash,
+    };
+
+    private static bool IsOrganization(LedgerTransaction tx) => tx.Get("subjectKind") == "organization";
+
+    private static bool IsLowerHexSha256(string? s) => s is { Length: 64 } && s.All(char.IsAsciiHexDigitLower);
+
     public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context)
     {
         ArgumentNullException.ThrowIfNull(tx);
@@ -203,6 +218,12 @@ public sealed class VerifyContract : LedgerContract
             return !tx.IsSystemEvent && LedgerAuthorization.IsAdmin(tx.ActorId, state)
                 ? null
                 : LedgerRejection.Forbidden("a professional is verified only by a platform admin's own signature");
+        }
+        if (IsOrganization(tx))
+        {
+            return !tx.IsSystemEvent && LedgerAuthorization.IsAdmin(tx.ActorId, state)
+                ? null
+                : LedgerRejection.Forbidden("an organization is verified only by a platform admin's own signature");
         }
         if (tx.IsSystemEvent)
         {
@@ -235,6 +256,10 @@ public sealed class VerifyContract : LedgerContract
         {
             return LedgerRejection.Conflict($"user {subject} has no registered keys");
         }
+        if (kind == "organization")
+        {
+            return IsLowerHexSha256(tx.Get("cardHash")) ? null : LedgerRejection.Malformed("cardHash must be 64 lower-case hex digits");
+        }
         if (!IsProfessional(tx, state))
         {
             return null;
@@ -245,7 +270,7 @@ public sealed class VerifyContract : LedgerContract
         {
             return r;
         }
-        if (cardHash!.Length != 64 || !cardHash.All(char.IsAsciiHexDigitLower))
+        if (!IsLowerHexSha256(cardHash))
         {
             return LedgerRejection.Malformed("cardHash must be 64 lower-case hex digits");
         }

@@ -35,7 +35,8 @@ public abstract class ContractPeerTestBase : IAsyncLifetime
         _doctor = await UserAsync(IdentityRoles.Doctor, verified: true);
         _patient = await UserAsync(IdentityRoles.Patient, verified: false);
         _other = await UserAsync(IdentityRoles.Patient, verified: false);
-        await _peer.SubmitAsync(_peer.CreateSystemTransaction(VerifyContract.TypeName, new Dictionary<string, string> { ["subjectId"] = _hospital, ["subjectKind"] = "organization", ["decision"] = "approved" }));
+        // An organization is approved by the admin's own signature over its card (the hash is not checked by the ledger).
+        await _peer.SubmitAsync(_admin.Tx(VerifyContract.TypeName, new() { ["subjectId"] = _hospital, ["subjectKind"] = "organization", ["decision"] = "approved", ["cardHash"] = new string('c', 64) }));
         // _patient has registered with _hospital (care rests on it); _other has no relationship with it.
         await _peer.SubmitAsync(Registration(_patient, CareRegisterContract.TypeName));
     }

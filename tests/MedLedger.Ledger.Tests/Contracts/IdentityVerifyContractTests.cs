@@ -56,3 +56,38 @@ public sealed class IdentityVerifyContractTests : ContractPeerTestBase
         Assert.True((await _peer.SubmitAsync(_admin.Verify(doctor))).Valid);
     }
 }
+
+/// <summary>identity.verify for organizations: only a platform admin's own signature, over an organization card hash.</summary>
+public sealed class OrganizationVerifyContractTests : ContractPeerTestBase
+{
+    private const string Org = "0b9e8f7a-6c5d-4e3f-9a2b-1c0d9e8f7a6b";
+
+    private static Dictionary<string, string> Payload(string? cardHash = "c") => cardHash is null
+        ? new() { ["subjectId"] = Org, ["subjectKind"] = "organization", ["decision"] = "approved" }
+        : new() { ["subjectId"] = Org, ["subjectKind"] = "organization", ["decision"] = "approved", ["cardHash"] = cardHash == "c" ? new string('c', 64) : cardHash };
+
+    private async Task<string?> VerificationOfOrg() => await _peer.Queries.GetStateAsync(IdentityKeys.Verification("organization", Org));
+
+    [Fact]
+    public async Task A_peer_cannot_vouch_for_an_organization()
+    {
+        Assert.Equal(LedgerRejectionKind.Forbidden, await Refused(_peer.CreateSystemTransaction(VerifyContract.TypeName, Payload())));
+        Assert.Null(await VerificationOfOrg());
+    }
+
+    [Fact]
+    public async Task Only_a_verified_admin_signs_an_organizations_verification_over_a_card_hash()
+    {
+        Assert.Equal(LedgerRejectionKind.Forbidden, await Refused(_staff.Tx(VerifyContract.TypeName, Payload())));
+        var unapprovedAdmin = await UserAsync(IdentityRoles.PlatformAdmin, verified: false);
+        Assert.Equal(LedgerRejectionKind.Forbidden, await Refused(unapprovedAdmin.Tx(VerifyContract.TypeName, Payload())));
+        Assert.Equal(LedgerRejectionKind.Malformed, await Refused(_admin.Tx(VerifyContract.TypeName, Payload(cardHash: null))));
+        Assert.Equal(LedgerRejectionKind.Malformed, await Refused(_admin.Tx(VerifyContract.TypeName, Payload(cardHash: new string('C', 64)))));
+        Assert.Null(await VerificationOfOrg());
+
+        var receipt = await _peer.SubmitAsync(_admin.Tx(VerifyContract.TypeName, Payload()));
+        Assert.True(receipt.Valid);
+        Assert.Equal("approved", await VerificationOfOrg());
+        Assert.Equal(receipt.TransactionId, await _peer.Queries.GetStateAsync(IdentityKeys.VerificationTransaction("organization", Org)));
+    }
+}

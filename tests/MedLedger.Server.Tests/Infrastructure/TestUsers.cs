@@ -187,8 +187,16 @@ public sealed class TestUsers(TestHost host)
     {
         var url = organization ? $"/api/admin/organizations/{subject}/verification" : $"/api/admin/users/{subject}/verification";
         // A professional's decision carries the admin's own signature over the card the directory shows and the subject's key fingerprint.
-        SignedTransactionDto? signed = null;
-        if (!organization)
+        SignedTransactionDto? signed;
+        if (organization)
+        {
+            // An organization's decision carries the admin's own signature over the organization card the directory shows.
+            var org = await admin.Api.GetFromJsonAsyncSafe<OrganizationResponse>($"/api/organizations/{subject}");
+            signed = SignedTransactionDto.From(LedgerTransaction.Create(VerifyContract.TypeName, admin.Id.ToString(), LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(),
+                VerifyContract.OrganizationPayload(subject, approve, OrganizationCards.Hash(subject.ToString(), org.Kind.ToString(), org.Name, org.Address, org.Latitude, org.Longitude)),
+                admin.Keys.Signing.PrivateKey));
+        }
+        else
         {
             var card = await admin.Api.GetFromJsonAsyncSafe<IdentityCardResponse>($"/api/users/{subject}/card");
             signed = SignedTransactionDto.From(LedgerTransaction.Create(VerifyContract.TypeName, admin.Id.ToString(), LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(),

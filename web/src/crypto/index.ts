@@ -47,3 +47,4 @@ export {
   PATIENT_PROFILE_KEY_LENGTH, type PatientProfileFields, type SealedPatientProfile, patientProfilePlaintext, sealPatientProfile, wrapPatientProfileKey,
 } from './patientProfile';
 export { AMENDMENT_REQUEST_PURPOSE, AMENDMENT_DECLINE_REASON_PURPOSE, AMENDMENT_NOTE_TAG, AMENDMENT_NOTE_MAX_LENGTH } from './protocol';
+export { ORGANIZATION_CARD_TAG, type OrganizationCardFields, organizationCoordinate, organizationCardBytes, organizationCardHash } from './protocol';

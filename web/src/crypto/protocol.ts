@@ -149,3 +149,33 @@ export function patientProfileSignedBytes(patientId: string, version: number, no
 export function patientProfileWrapContext(patientId: string, version: number): string {
   return `${patientId}/${version}`;
 }
+
+// Organization verification (issue 12, org-verify): ProtocolTags.OrganizationCard, OrganizationCards.
+/** Tag of an organization's card hash an admin's identity.verify signs (ProtocolTags.OrganizationCard). */
+export const ORGANIZATION_CARD_TAG = 'medledger/v1/organization-card';
+
+/** The organization card fields the hash covers (OrganizationCards.CanonicalBytes): what every directory view shows. */
+export interface OrganizationCardFields {
+  organizationId: string;
+  kind: string;
+  name: string;
+  address: string;
+  latitude: number;
+  longitude: number;
+}
+
+/** OrganizationCards.Coordinate: six decimals of the exact double, negative zero written as zero (toFixed does that itself). */
+export function organizationCoordinate(degrees: number): string {
+  return degrees.toFixed(6);
+}
+
+/** canonical(ORGANIZATION_CARD_TAG).String(organizationId).String(kind).String(name).String(address).String(latitude).String(longitude). */
+export function organizationCardBytes(c: OrganizationCardFields): Bytes {
+  return new CanonicalWriter(ORGANIZATION_CARD_TAG).string(c.organizationId).string(c.kind).string(c.name).string(c.address)
+    .string(organizationCoordinate(c.latitude)).string(organizationCoordinate(c.longitude)).toBytes();
+}
+
+/** OrganizationCards.Hash: lower-case hex SHA-256 of organizationCardBytes. */
+export async function organizationCardHash(c: OrganizationCardFields): Promise<string> {
+  return toHex(await sha256(organizationCardBytes(c)));
+}

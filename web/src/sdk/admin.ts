@@ -2,6 +2,7 @@
 // queue, decisions, break-glass review and security events. Ids only: the server keeps no names here.
 import { api } from '../app/http';
 import { signProfessionalDecision } from './identity';
+import { signOrganizationDecision } from './organizations';
 
 export interface PendingOrganization {
   id: string;
@@ -50,9 +51,12 @@ export const SECURITY_EVENT_KINDS = [
 
 export const verificationQueue = (signal?: AbortSignal) => api.get<VerificationQueue>('/api/admin/verifications', { signal });
 
-/** A rejection must carry a reason; the server refuses one without (422), and that refusal is shown as it is. */
-export const decideOrganization = (id: string, approve: boolean, reason: string) =>
-  api.post<void>(`/api/admin/organizations/${id}/verification`, { approve, reason: reason.trim() || null });
+/**
+ * A rejection must carry a reason; the server refuses one without (422), and that refusal is shown as it is. Signed here
+ * with the admin's own key over the organization card (organizations.signOrganizationDecision).
+ */
+export const decideOrganization = async (id: string, approve: boolean, reason: string) =>
+  api.post<void>(`/api/admin/organizations/${id}/verification`, { approve, reason: reason.trim() || null, transaction: await signOrganizationDecision(id, approve) });
 
 /** Signed here with the admin's own key over the professional's card and key fingerprint (identity.signProfessionalDecision). */
 export const decideProfessional = async (userId: string, approve: boolean, reason: string) =>

@@ -62,11 +62,19 @@ export function setMaxVerificationAge(ms: number | null): void {
   maxVerificationAgeMs = ms;
 }
 
+/** Why an approval committed at this signed block time is too old for this browser, or null (shared with organizations.ts). */
+export function verificationAgeProblem(approval: LedgerReceipt): string | null {
+  if (maxVerificationAgeMs !== null && Date.now() - approval.head.timeMs >= maxVerificationAgeMs) {
+    return `the verification is old (committed ${new Date(approval.head.timeMs).toISOString().slice(0, 10)}; this browser accepts ${Math.round(maxVerificationAgeMs / 86_400_000)} days)`;
+  }
+  return null;
+}
+
 export function identityHistory(userId: string): Promise<IdentityHistory> {
   return api.get<IdentityHistory>(`/api/ledger/identity/${userId}`);
 }
 
-async function receiptProblem(r: LedgerReceipt): Promise<string | null> {
+export async function receiptProblem(r: LedgerReceipt): Promise<string | null> {
   try {
     await checkReceipt(r);
     return null;
@@ -101,17 +109,14 @@ async function freshnessProblem(subjectId: string, approval: LedgerReceipt): Pro
     if (st.type !== 'identity.standing' || st.payload.subjectId !== subjectId) return "the ledger's latest standing is about something else";
     if (st.payload.standing !== 'active') return 'an admin suspended this professional';
   }
-  if (maxVerificationAgeMs !== null && Date.now() - approval.head.timeMs >= maxVerificationAgeMs) {
-    return `the verification is old (committed ${new Date(approval.head.timeMs).toISOString().slice(0, 10)}; this browser accepts ${Math.round(maxVerificationAgeMs / 86_400_000)} days)`;
-  }
-  return null;
+  return verificationAgeProblem(approval);
 }
 
 /**
  * Null when the identity.verify in `signed` was signed by the key its actor, a platform admin, had registered at that
  * ledger position: the registration and every rotation since, each rotation signed by the key before it.
  */
-async function adminKeyProblem(signed: LedgerReceipt): Promise<string | null> {
+export async function adminKeyProblem(signed: LedgerReceipt): Promise<string | null> {
   const tx = await receiptTransaction(signed);
   const history = await identityHistory(tx.actorId).catch(() => null);
   if (!history || history.userId !== tx.actorId || history.keys.length === 0) return "the admin's key history is not on the ledger";

@@ -1,6 +1,12 @@
 // The organization directory (src/MedLedger.Client/OrganizationsClient.cs): verified hospitals, pharmacies and
-// insurers, where they are, and an organization's members. Not medical content: plain JSON, no client-side crypto.
+// insurers, where they are, and an organization's members. Not medical content, but "verified" is this browser's own
+// check of the admin's signature over the card shown (checkOrganization), never the server's flag.
 import { api, type Me } from '../app/http';
+import { organizationCardHash, type OrganizationCardFields } from '../crypto';
+export type { OrganizationCardFields };
+import { isSystemEvent, receiptTransaction, type LedgerReceipt } from '../ledger';
+import { adminKeyProblem, receiptProblem, verificationAgeProblem } from './identity';
+import { signTransaction, VerificationError } from './ledger';
 
 export type OrganizationKind = 'Hospital' | 'Pharmacy' | 'Insurer';
 
@@ -55,3 +61,64 @@ export function listHospitals(): Promise<Organization[]> {
 /** The members of an organization (hospital staff pick doctors and seal the emergency key to them). */
 export const organizationMembers = (organizationId: string, signal?: AbortSignal) =>
   api.get<OrganizationMember[]>(`/api/organizations/${organizationId}/members`, { signal });
+
+/** GET /api/ledger/organizations/{id}/verification: the newest identity.verify about an organization, if any. */
+export interface OrganizationVerificationReceipt {
+  organizationId: string;
+  verification: LedgerReceipt | null;
+}
+
+/** An organization's verification as this browser checked it; `label` is what screens show next to its name. */
+export interface CheckedOrganization {
+  organizationId: string;
+  verified: boolean;
+  notVerifiedReason: string | null;
+  label: 'verified' | 'not verified by the admin';
+}
+
+/** The card of an organization as shown: a directory entry (kind given) or a hospital search hit (kind Hospital). */
+export function organizationCard(o: { id?: string; hospitalId?: string; kind?: string; name: string; address: string; latitude: number; longitude: number }): OrganizationCardFields {
+  return { organizationId: (o.id ?? o.hospitalId)!, kind: o.kind ?? 'Hospital', name: o.name, address: o.address, latitude: o.latitude, longitude: o.longitude };
+}
+
+async function organizationVerificationProblem(card: OrganizationCardFields): Promise<string | null> {
+  const served = await api.get<OrganizationVerificationReceipt>(`/api/ledger/organizations/${card.organizationId}/verification`);
+  if (served.organizationId !== card.organizationId) return 'the verification served is about another organization';
+  const receipt = served.verification;
+  if (!receipt) return 'no admin verification on the ledger';
+  const bad = await receiptProblem(receipt);
+  if (bad) return bad;
+  const tx = await receiptTransaction(receipt);
+  if (tx.type !== 'identity.verify' || tx.payload.subjectKind !== 'organization' || tx.payload.subjectId !== card.organizationId) {
+    return 'the verification receipt is about something else';
+  }
+  if (tx.payload.decision !== 'approved') return 'an admin rejected this organization';
+  if (isSystemEvent(tx)) return 'the verification is not signed by an admin';
+  if (tx.payload.cardHash !== (await organizationCardHash(card))) return 'the admin verified a different card (name, address or location changed)';
+  // The signer must be a platform admin by the ledger's own key history (following rotations), not by the server's word.
+  return verificationAgeProblem(receipt) ?? (await adminKeyProblem(receipt));
+}
+
+/**
+ * Checks the card made of exactly the shown fields against the newest admin decision on the ledger: "verified" only when
+ * a platform admin's own signed identity.verify approves it. A failing organization is still shown, as not verified.
+ */
+export async function checkOrganization(card: OrganizationCardFields): Promise<CheckedOrganization> {
+  let reason: string | null;
+  try {
+    reason = await organizationVerificationProblem(card);
+  } catch (e) {
+    reason = e instanceof Error ? e.message : String(e);
+  }
+  return { organizationId: card.organizationId, verified: reason === null, notVerifiedReason: reason, label: reason === null ? 'verified' : 'not verified by the admin' };
+}
+
+/** The admin's decision on an organization, signed here over the card the directory shows the admin. */
+export async function signOrganizationDecision(organizationId: string, approve: boolean) {
+  const org = await api.get<Organization>(`/api/organizations/${organizationId}`);
+  if (org.id !== organizationId) throw new VerificationError(`Asked for organization ${organizationId}, the server answered ${org.id}.`);
+  return signTransaction('identity.verify', {
+    subjectId: organizationId, subjectKind: 'organization', decision: approve ? 'approved' : 'rejected',
+    cardHash: await organizationCardHash(organizationCard(org)),
+  });
+}

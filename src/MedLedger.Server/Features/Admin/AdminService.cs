@@ -16,7 +16,7 @@ public sealed class AdminService(MedLedgerDbContext db, OrganizationService orga
         new(await organizations.PendingAsync(ct), await accounts.PendingAsync(ct));
 
     public Task DecideOrganizationAsync(Guid adminId, Guid orgId, VerificationDecision d, CancellationToken ct) =>
-        organizations.DecideVerificationAsync(adminId, orgId, d.Approve, ValidateDecision(d), ct);
+        organizations.DecideVerificationAsync(adminId, orgId, d.Approve, ValidateDecision(d), d.Transaction, ct);
 
     public Task DecideProfessionalAsync(Guid adminId, Guid userId, VerificationDecision d, CancellationToken ct) =>
         accounts.DecideVerificationAsync(adminId, userId, d.Approve, ValidateDecision(d), d.Transaction, ct);

@@ -21,3 +21,6 @@ public sealed record TransactionSummary(string Id, string Type, string ActorId, 
 /// (oldest first), the newest identity.verify and the newest identity.standing about them (null when none).
 /// </summary>
 public sealed record IdentityHistoryResponse(Guid UserId, IReadOnlyList<LedgerReceipt> Keys, LedgerReceipt? Verification, LedgerReceipt? Standing);
+
+/// <summary>The newest identity.verify about an organization (null when none was committed), with its receipt.</summary>
+public sealed record OrganizationVerificationResponse(Guid OrganizationId, LedgerReceipt? Verification);

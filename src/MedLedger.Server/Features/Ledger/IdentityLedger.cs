@@ -31,7 +31,7 @@ public sealed class IdentityLedger(LedgerGateway gateway, LedgerRollForward roll
         return tx;
     }
 
-    /// <summary>A peer-signed decision; <paramref name="rows"/> is the subject's row state it leads to (rolled forward after a crash).</summary>
+    /// <summary>A peer-signed decision (only the bootstrap approval of an admin); <paramref name="rows"/> is the subject's row state it leads to (rolled forward after a crash).</summary>
     public Task<LedgerReceipt> RecordVerificationAsync(Guid adminId, VerificationRows rows, bool approved, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(rows);
@@ -56,6 +56,21 @@ public sealed class IdentityLedger(LedgerGateway gateway, LedgerRollForward roll
         v.Require(tx.Get("subjectId") == subjectId.ToString() && tx.Get("subjectKind") == "user", "transaction", "The verification names a different subject.");
         v.Require(tx.Get("decision") == (approved ? "approved" : "rejected"), "transaction", "The verification's decision differs from the request.");
         v.Require(tx.Get("cardHash") == cardHash, "transaction", "The verification signs a different identity card than the directory holds.");
+        v.ThrowIfInvalid();
+        return await rollForward.SubmitAsync(tx, rows, ct);
+    }
+
+    /// <summary>
+    /// An admin's own signed decision about an organization. The server checks it names this organization, this decision
+    /// and the card the directory stores (so the admin decided on what the directory shows); the contract checks the admin.
+    /// </summary>
+    public async Task<LedgerReceipt> RecordOrganizationVerificationAsync(Guid adminId, Guid organizationId, bool approved, string cardHash, SignedTransactionDto? signed, VerificationRows rows, CancellationToken ct)
+    {
+        var tx = LedgerGateway.Expect(signed, VerifyContract.TypeName, adminId);
+        var v = new Validator();
+        v.Require(tx.Get("subjectId") == organizationId.ToString() && tx.Get("subjectKind") == "organization", "transaction", "The verification names a different subject.");
+        v.Require(tx.Get("decision") == (approved ? "approved" : "rejected"), "transaction", "The verification's decision differs from the request.");
+        v.Require(tx.Get("cardHash") == cardHash, "transaction", "The verification signs a different organization card than the directory holds.");
         v.ThrowIfInvalid();
         return await rollForward.SubmitAsync(tx, rows, ct);
     }

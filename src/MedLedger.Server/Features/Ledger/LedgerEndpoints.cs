@@ -30,6 +30,7 @@ public static class LedgerEndpoints
         g.MapGet("/peer", Peer).AllowAnonymous().WithSummary("The ledger peer's id and public key, to verify receipts and blocks");
         g.MapGet("/keys/{userId:guid}", RegisteredKeys).WithSummary("A user's keys as registered on the ledger, with the receipt").ProducesProblems(404);
         g.MapGet("/identity/{userId:guid}", IdentityHistory).WithSummary("A professional's or admin's key history, newest verification and newest standing, with receipts").ProducesProblems(404);
+        g.MapGet("/organizations/{organizationId:guid}/verification", OrganizationVerification).WithSummary("The newest identity.verify about an organization, with its receipt (null when none)");
         g.MapGet("/receipts/{id}", Receipt).WithSummary("The receipt of a transaction the caller may see").ProducesProblems(404, 422);
         g.MapGet("/head", Head).WithSummary("The latest block header").ProducesProblems(404);
         g.MapGet("/blocks/{height:long}", Block).WithSummary("A block header by height (transaction ids for admins)").ProducesProblems(404);
@@ -46,6 +47,9 @@ public static class LedgerEndpoints
     private static Task<RegisteredKeysResponse> RegisteredKeys(Guid userId, LedgerReadService s, CancellationToken ct) => s.RegisteredKeysAsync(userId, ct);
 
     private static Task<IdentityHistoryResponse> IdentityHistory(Guid userId, LedgerReadService s, CancellationToken ct) => s.IdentityHistoryAsync(userId, ct);
+
+    private static Task<OrganizationVerificationResponse> OrganizationVerification(Guid organizationId, LedgerReadService s, CancellationToken ct) =>
+        s.OrganizationVerificationAsync(organizationId, ct);
 
     private static Task<LedgerReceipt> Receipt(string id, Caller caller, LedgerReadService s, CancellationToken ct) => s.ReceiptAsync(id, caller.Id, caller.IsAdmin, ct);
 

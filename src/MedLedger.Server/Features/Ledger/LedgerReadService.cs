@@ -104,6 +104,13 @@ public sealed class LedgerReadService(LedgerGateway gateway)
             await ReceiptOfStateAsync(MedLedger.Ledger.Contracts.IdentityHistoryKeys.StandingTransaction(id), ct));
     }
 
+    /// <summary>
+    /// The newest identity.verify about an organization: clients check the admin's signature over the card they are shown.
+    /// An unknown id answers like an undecided one (the ledger has no organization state to tell them apart).
+    /// </summary>
+    public async Task<OrganizationVerificationResponse> OrganizationVerificationAsync(Guid organizationId, CancellationToken ct) =>
+        new(organizationId, await ReceiptOfStateAsync(MedLedger.Ledger.Contracts.IdentityKeys.VerificationTransaction("organization", organizationId.ToString()), ct));
+
     private async Task<LedgerReceipt?> ReceiptOfStateAsync(string key, CancellationToken ct) =>
         await Queries.GetStateAsync(key, ct) is { } txId ? await Queries.GetReceiptAsync(txId, ct) : null;
 

@@ -91,15 +91,16 @@ public sealed class OrganizationService(MedLedgerDbContext db, OrganizationDirec
         await db.Organizations.AsNoTracking().Where(o => o.Verification == VerificationStatus.Pending)
             .OrderBy(o => o.CreatedAt).Select(o => new PendingOrganization(o.Id, o.Kind, o.Name, o.Address, o.CreatedAt)).ToListAsync(ct);
 
-    /// <summary>An admin's verification decision, anchored on the ledger before it is stored.</summary>
-    public async Task DecideVerificationAsync(Guid adminId, Guid orgId, bool approve, string? reason, CancellationToken ct)
+    /// <summary>
+    /// An admin's verification decision, anchored on the ledger before it is stored; <paramref name="signed"/> is the
+    /// admin's own identity.verify over the hash of the card this directory holds.
+    /// </summary>
+    public async Task DecideVerificationAsync(Guid adminId, Guid orgId, bool approve, string? reason, SignedTransactionDto? signed, CancellationToken ct)
     {
-        if (!await db.Organizations.AnyAsync(o => o.Id == orgId, ct))
-        {
-            throw ProblemException.NotFound($"Organization {orgId}");
-        }
+        var o = await db.Organizations.AsNoTracking().FirstOrDefaultAsync(x => x.Id == orgId, ct) ?? throw ProblemException.NotFound($"Organization {orgId}");
         // The row follows the committed decision (VerificationLedgerRows), rolled forward after a crash.
-        await identityLedger.RecordVerificationAsync(adminId, new VerificationRows(orgId, "organization", approve ? VerificationStatus.Approved : VerificationStatus.Rejected, reason), approve, ct);
+        var rows = new VerificationRows(orgId, "organization", approve ? VerificationStatus.Approved : VerificationStatus.Rejected, reason);
+        await identityLedger.RecordOrganizationVerificationAsync(adminId, orgId, approve, CardHash(o), signed, rows, ct);
         await events.RecordAsync(approve ? SecurityEventKind.VerificationApproved : SecurityEventKind.VerificationRejected, adminId, orgId, "organization", ct);
     }
 
@@ -107,6 +108,10 @@ public sealed class OrganizationService(MedLedgerDbContext db, OrganizationDirec
     public Task ApplyVerificationAsync(Guid orgId, VerificationStatus status, string? reason, CancellationToken ct) =>
         db.Organizations.Where(o => o.Id == orgId).ExecuteUpdateAsync(s => s
             .SetProperty(o => o.Verification, status).SetProperty(o => o.VerificationReason, reason).SetProperty(o => o.ConcurrencyStamp, Guid.NewGuid()), ct);
+
+    /// <summary>The hash of the organization's public card as this directory holds it (what an admin's identity.verify must sign).</summary>
+    internal static string CardHash(Organization o) =>
+        MedLedger.Crypto.OrganizationCards.Hash(o.Id.ToString(), o.Kind.ToString(), o.Name, o.Address, o.Latitude, o.Longitude);
 
     internal static OrganizationResponse ToResponse(Organization o) =>
         new(o.Id, o.Kind, o.Name, o.Address, o.Latitude, o.Longitude, o.ContactPhone, o.ContactEmail, o.Verification, o.VerificationReason);

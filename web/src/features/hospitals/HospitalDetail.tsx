@@ -6,6 +6,8 @@ import { myHospitalRegistrations, registerWithHospital, withdrawHospitalRegistra
 import { ActionForm, Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { BedsByTypeTable, LiveBadge, useLiveBeds } from './live';
+import { organizationCard } from '../../sdk/organizations';
+import { VerifiedBadge } from './VerifiedBadge';
 
 export function HospitalDetail(props: { params: Record<string, string> }) {
   const id = props.params.id;
@@ -28,6 +30,10 @@ export function HospitalDetail(props: { params: Record<string, string> }) {
           <dl class="facts">
             <dt>Address</dt>
             <dd>{h.address}</dd>
+            <dt>Verification</dt>
+            <dd>
+              <VerifiedBadge card={organizationCard({ ...h, kind: 'Hospital' })} />
+            </dd>
             {h.contactPhone && (
               <>
                 <dt>Phone</dt>

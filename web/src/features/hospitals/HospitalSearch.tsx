@@ -5,6 +5,8 @@ import { BUILT_IN_BED_TYPES, bedTypeLabel, searchHospitals, type HospitalSearchP
 import { ActionForm, Button, Empty, Field, Page, ProblemAlert, Spinner } from '../../ui/components';
 import { useAsync } from '../../ui/hooks';
 import { FreeBedChips, LiveBadge } from './live';
+import { organizationCard } from '../../sdk/organizations';
+import { VerifiedBadge } from './VerifiedBadge';
 
 // The demo city (the demo world's hospitals are around it).
 const DEFAULT_LATITUDE = 52.52;
@@ -154,6 +156,7 @@ function Results(props: { page: HospitalSearchPage; loading: boolean; onPage: (p
             <span class="distance">{h.distanceKm.toFixed(1)} km</span>
           </div>
           <div class="muted">{h.address}</div>
+          <VerifiedBadge card={organizationCard(h)} />
           {h.rating.count > 0 && (
             <div class="muted">
               Rated {h.rating.average?.toFixed(1)} / 5 ({h.rating.count} review{h.rating.count === 1 ? '' : 's'})

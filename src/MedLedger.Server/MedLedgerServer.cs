@@ -4,6 +4,7 @@ using MedLedger.Server.Features.Amendments;
 using MedLedger.Server.Features.Care;
 using MedLedger.Server.Features.Consent;
 using MedLedger.Server.Features.Dev;
+using MedLedger.Server.Features.Dispensing;
 using MedLedger.Server.Features.Emergency;
 using MedLedger.Server.Features.Records;
 using MedLedger.Server.Infrastructure.Blobs;
@@ -86,6 +87,7 @@ public static class MedLedgerServer
         services.AddProfiles(configuration);
         services.AddWebApp(configuration);
         services.AddDev(configuration);
+        services.AddDispensing(configuration);
 
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
@@ -156,6 +158,7 @@ public static class MedLedgerServer
         app.MapAmendments();
         app.MapProfiles();
         app.MapDev();
+        app.MapDispensing();
         return app;
     }
 

@@ -16,5 +16,7 @@ public static class ClientCommands
         yield return AccountCommands.Password();
         yield return AccountCommands.Recover();
         yield return AccountCommands.Register();
+        yield return PrescriptionCommands.Prescriptions();
+        yield return PrescriptionCommands.Pharmacy();
     }
 }

@@ -39,9 +39,15 @@ public sealed class DispensingTests : RecordTestBase
     }
 
     /// <summary>The FHIR example MedicationRequest with 30 units, the given repeats, valid for the next 30 days.</summary>
-    internal static string MedicationRequest(int quantity = 30, int repeats = 2, string? schedule = null)
+    internal static string MedicationRequest(int quantity = 30, int repeats = 2, string? schedule = null, string? drug = null)
     {
         var json = JsonNode.Parse(File.ReadAllText(Repo.TestData("fhir-r4", "medicationrequest0302.json")))!;
+        if (drug is not null)
+        {
+            json.AsObject().Remove("medicationReference");
+            json.AsObject().Remove("contained");
+            json["medicationCodeableConcept"] = new JsonObject { ["text"] = drug };
+        }
         var dispense = json["dispenseRequest"]!;
         dispense["quantity"]!["value"] = quantity;
         dispense["numberOfRepeatsAllowed"] = repeats;

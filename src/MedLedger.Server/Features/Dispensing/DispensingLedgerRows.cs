@@ -24,9 +24,10 @@ public sealed class DispensingLedgerRows(MedLedgerDbContext db) : ILedgerRowWrit
         ArgumentNullException.ThrowIfNull(tx);
         var at = (JsonSerializer.Deserialize<DispensingRows>(rows, LedgerRollForward.Json) ?? throw new InvalidOperationException("empty dispensing rows")).At;
         var id = Guid.Parse(tx.Get("prescriptionId")!);
-        switch (tx.Type)
+        if (tx.Type == PrescriptionIssueContract.TypeName)
         {
-            case PrescriptionIssueContract.TypeName when !await db.Set<Prescription>().AnyAsync(x => x.Id == id, ct):
+            if (!await db.Set<Prescription>().AnyAsync(x => x.Id == id, ct))
+            {
                 db.Add(new Prescription
                 {
                     Id = id, RecordId = Guid.Parse(tx.Get("recordId")!), RecordVersion = Int(tx, "recordVersion"), PatientId = Guid.Parse(tx.Get("patientId")!),
@@ -34,18 +35,21 @@ public sealed class DispensingLedgerRows(MedLedgerDbContext db) : ILedgerRowWrit
                     ValidUntil = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(tx.Get("validUntilMs")!, CultureInfo.InvariantCulture)),
                     Status = PrescriptionKeys.Active, IssueTransactionId = tx.Id, IssuedAt = at,
                 });
-                break;
-            case PrescriptionCancelContract.TypeName:
-                await db.Set<Prescription>().Where(x => x.Id == id).ExecuteUpdateAsync(s => s
-                    .SetProperty(x => x.Status, PrescriptionKeys.Cancelled).SetProperty(x => x.CancelTransactionId, tx.Id).SetProperty(x => x.CancelledAt, at), ct);
-                break;
-            case PharmacyDispenseContract.TypeName when !await db.Set<PrescriptionFill>().AnyAsync(x => x.TransactionId == tx.Id, ct):
-                db.Add(new PrescriptionFill
-                {
-                    Id = Guid.NewGuid(), PrescriptionId = id, PatientId = Guid.Parse(tx.Get("patientId")!), FillNumber = Int(tx, "fillNumber"), Quantity = Int(tx, "quantity"),
-                    PharmacistId = Guid.Parse(tx.ActorId), PharmacyId = Guid.Parse(tx.Get("pharmacyId")!), TransactionId = tx.Id, DispensedAt = at,
-                });
-                break;
+            }
+        }
+        else if (tx.Type == PrescriptionCancelContract.TypeName)
+        {
+            await db.Set<Prescription>().Where(x => x.Id == id).ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.Status, PrescriptionKeys.Cancelled).SetProperty(x => x.CancelTransactionId, tx.Id).SetProperty(x => x.CancelledAt, at), ct);
+        }
+        else if (!await db.Set<PrescriptionFill>().AnyAsync(x => x.TransactionId == tx.Id, ct))
+        {
+            // A fill's amounts are summed from these rows, never kept as a running total that concurrent writes could lose.
+            db.Add(new PrescriptionFill
+            {
+                Id = Guid.NewGuid(), PrescriptionId = id, PatientId = Guid.Parse(tx.Get("patientId")!), FillNumber = Int(tx, "fillNumber"), Quantity = Int(tx, "quantity"),
+                PharmacistId = Guid.Parse(tx.ActorId), PharmacyId = Guid.Parse(tx.Get("pharmacyId")!), TransactionId = tx.Id, DispensedAt = at,
+            });
         }
         await db.SaveChangesAsync(ct);
     }

@@ -12,12 +12,13 @@ namespace MedLedger.Client;
 // (prescriptions.issue), a pharmacist's client checks the prescription end to end before it signs a pharmacy.dispense,
 // and the patient's client lists every fill at any pharmacy against its ledger receipt.
 
-public sealed record PrescriptionFillInfo(Guid PrescriptionId, int FillNumber, int Quantity, Guid PharmacistId, Guid PharmacyId, string TransactionId, DateTimeOffset DispensedAt);
+public sealed record PrescriptionFillInfo(Guid PrescriptionId, int FillNumber, int Quantity, Guid PharmacistId, Guid PharmacyId, string TransactionId, DateTimeOffset DispensedAt,
+    LedgerReceipt Receipt);
 
 /// <summary>A prescription as the server serves it (its ledger limits and every fill); <see cref="VerifiedPrescription"/> is what a client checked.</summary>
 public sealed record PrescriptionInfo(Guid PrescriptionId, Guid RecordId, int RecordVersion, Guid PatientId, Guid PrescriberId, string HeaderHash,
     int TotalUnits, int MaxFills, DateTimeOffset ValidUntil, string Status, int Dispensed, string IssueTransactionId, DateTimeOffset IssuedAt,
-    string? CancelTransactionId, DateTimeOffset? CancelledAt, IReadOnlyList<PrescriptionFillInfo> Fills);
+    string? CancelTransactionId, DateTimeOffset? CancelledAt, IReadOnlyList<PrescriptionFillInfo> Fills, LedgerReceipt IssueReceipt, LedgerReceipt? CancelReceipt);
 
 /// <summary>A prescription whose issue, cancellation and every fill were checked against verified ledger receipts.</summary>
 public sealed record VerifiedPrescription(PrescriptionInfo Info, bool Cancelled, int Dispensed, int FillsMade)
@@ -187,7 +188,7 @@ public sealed partial class MedLedgerClient
             throw new PrescriptionCheckException($"Prescription {prescriptionId} has {rx.UnitsLeft} units and {rx.Info.MaxFills - rx.FillsMade} fills left.");
         }
         var grant = (await GrantsAsync(ct)).FirstOrDefault(g => g.Active && g.PatientId == rx.Info.PatientId && g.GranteeId == UserId
-                && (g.Scope == ConsentScope.Categories && g.Items.Contains(RecordCategories.MedicationRequest) || g.Scope == ConsentScope.Records && g.Items.Contains(rx.Info.RecordId.ToString())))
+                && ((g.Scope == ConsentScope.Categories && g.Items.Contains(RecordCategories.MedicationRequest)) || (g.Scope == ConsentScope.Records && g.Items.Contains(rx.Info.RecordId.ToString()))))
             ?? throw new PrescriptionCheckException($"You hold no active consent grant from the patient covering prescription {prescriptionId}.");
         // Stock: once the pharmacy-stock client exists, the lot dispensed from is chosen here and passed along with the fill.
         var tx = NewTransaction(PharmacyDispenseContract.TypeName, new Dictionary<string, string>
@@ -221,9 +222,12 @@ public sealed partial class MedLedgerClient
         {
             throw new PrescriptionCheckException($"The MedicationRequest of prescription {info.PrescriptionId} does not verify: {e.Message}");
         }
-        var anchor = await VerifiedTransactionAsync(record.LedgerTransactionId, RecordWriteContract.TypeName, ct);
+        // OpenRecordAsync checked the version's header against its records.write anchor and the author's signature over it;
+        // the issue must name that same header.
+        var header = new RecordHeader(record.RecordId.ToString(), record.Version, record.PatientId.ToString(), record.AuthorId.ToString(), record.ContentType,
+            record.CreatedAt.ToUnixTimeMilliseconds(), record.Category);
         if (record.AuthorId != info.PrescriberId || record.PatientId != info.PatientId || record.Category != RecordCategories.MedicationRequest
-            || anchor.Get("headerHash") != info.HeaderHash)
+            || HeaderHash(header) != info.HeaderHash)
         {
             throw new PrescriptionCheckException($"Prescription {info.PrescriptionId} is not bound to the MedicationRequest its prescriber wrote and anchored.");
         }
@@ -255,7 +259,7 @@ public sealed partial class MedLedgerClient
     private async Task<VerifiedPrescription> CheckPrescriptionAsync(PrescriptionInfo info, CancellationToken ct)
     {
         var id = info.PrescriptionId.ToString();
-        var issue = await VerifiedTransactionAsync(info.IssueTransactionId, PrescriptionIssueContract.TypeName, ct);
+        var issue = await ReceiptTransactionAsync(info.IssueReceipt, info.IssueTransactionId, PrescriptionIssueContract.TypeName, ct);
         if (issue.ActorId != info.PrescriberId.ToString() || issue.Get("prescriptionId") != id || issue.Get("recordId") != info.RecordId.ToString()
             || issue.Get("recordVersion") != N(info.RecordVersion) || issue.Get("patientId") != info.PatientId.ToString()
             || issue.Get("headerHash") != info.HeaderHash || issue.Get("totalUnits") != N(info.TotalUnits) || issue.Get("maxFills") != N(info.MaxFills)
@@ -266,7 +270,7 @@ public sealed partial class MedLedgerClient
         var cancelled = false;
         if (info.CancelTransactionId is { } cancelId)
         {
-            var cancel = await VerifiedTransactionAsync(cancelId, PrescriptionCancelContract.TypeName, ct);
+            var cancel = await ReceiptTransactionAsync(info.CancelReceipt, cancelId, PrescriptionCancelContract.TypeName, ct);
             if (cancel.ActorId != info.PrescriberId.ToString() || cancel.Get("prescriptionId") != id)
             {
                 throw new MedLedgerVerificationException($"The cancellation of prescription {id} does not match its prescriptions.cancel on the ledger.");
@@ -281,7 +285,7 @@ public sealed partial class MedLedgerClient
         var numbers = new HashSet<int>();
         foreach (var f in info.Fills)
         {
-            var fill = await VerifiedTransactionAsync(f.TransactionId, PharmacyDispenseContract.TypeName, ct);
+            var fill = await ReceiptTransactionAsync(f.Receipt, f.TransactionId, PharmacyDispenseContract.TypeName, ct);
             if (fill.ActorId != f.PharmacistId.ToString() || fill.Get("prescriptionId") != id || fill.Get("patientId") != info.PatientId.ToString()
                 || fill.Get("pharmacyId") != f.PharmacyId.ToString() || fill.Get("fillNumber") != N(f.FillNumber) || fill.Get("quantity") != N(f.Quantity)
                 || !numbers.Add(f.FillNumber))
@@ -291,6 +295,20 @@ public sealed partial class MedLedgerClient
             dispensed += f.Quantity;
         }
         return new VerifiedPrescription(info, cancelled, dispensed, numbers.Count);
+    }
+
+    /// <summary>A receipt served with the prescription: verified (signed head, inclusion) and of the named transaction and type.</summary>
+    private async Task<LedgerTransaction> ReceiptTransactionAsync(LedgerReceipt? receipt, string transactionId, string type, CancellationToken ct)
+    {
+        if (receipt is null)
+        {
+            throw new MedLedgerVerificationException($"The server sent {type} {transactionId} without its ledger receipt.");
+        }
+        await VerifyReceiptAsync(receipt, ct);
+        var tx = receipt.Transaction();
+        return tx.Id == transactionId && tx.Type == type
+            ? tx
+            : throw new MedLedgerVerificationException($"The server's receipt for {transactionId} is not that {type}.");
     }
 
     private static string N(int v) => v.ToString(CultureInfo.InvariantCulture);

@@ -122,7 +122,7 @@ public sealed class PrescriptionContractTests : ContractPeerTestBase
         Assert.Single(outcomes, o => o == LedgerRejectionKind.Conflict);
         Assert.Equal("30", await _peer.Queries.GetStateAsync(PrescriptionKeys.Dispensed(rx)));
         var winner = await _peer.Queries.GetStateAsync(PrescriptionKeys.Fill(rx, 1));
-        Assert.Contains(winner, new[] { first.Id, second.Id });
+        Assert.Contains(winner!, new[] { first.Id, second.Id });
     }
 
     private async Task<LedgerRejectionKind?> Outcome(LedgerTransaction tx)

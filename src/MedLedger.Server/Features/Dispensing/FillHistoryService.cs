@@ -1,6 +1,8 @@
 using MedLedger.Crypto;
 using MedLedger.Server.Features.Accounts;
+using MedLedger.Ledger;
 using MedLedger.Server.Features.Consent;
+using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.Data;
 using MedLedger.Server.Infrastructure.Errors;
@@ -12,7 +14,7 @@ namespace MedLedger.Server.Features.Dispensing;
 /// Who sees a prescription and its fills: the patient, the prescriber, and a pharmacist holding an active grant that
 /// covers its record. Fills at every pharmacy are listed; each carries its transaction id for the client's receipt check.
 /// </summary>
-public sealed class FillHistoryService(MedLedgerDbContext db, ConsentGrants grants, TimeProvider clock)
+public sealed class FillHistoryService(MedLedgerDbContext db, ConsentGrants grants, LedgerGateway ledger, TimeProvider clock)
 {
     /// <summary>
     /// Patient: their prescriptions; doctor: those they issued; pharmacist: those a grant to them covers, for one patient or
@@ -68,17 +70,27 @@ public sealed class FillHistoryService(MedLedgerDbContext db, ConsentGrants gran
             .Any(g => (grantId is null || g.Id == grantId) && g.IsActive(now) && g.Covers(p.RecordId, RecordCategories.MedicationRequest));
     }
 
+    /// <summary>Rows are written only after their transaction commits, so the receipt exists.</summary>
+    private async Task<LedgerReceipt> ReceiptAsync(string transactionId, CancellationToken ct) =>
+        await ledger.Peer.Queries.GetReceiptAsync(transactionId, ct) ?? throw new InvalidOperationException($"committed transaction {transactionId} has no receipt");
+
     private async Task<IReadOnlyList<PrescriptionResponse>> WithFillsAsync(IReadOnlyList<Prescription> list, CancellationToken ct)
     {
         var ids = list.Select(x => x.Id).ToList();
         var fills = (await db.Set<PrescriptionFill>().AsNoTracking().Where(f => ids.Contains(f.PrescriptionId)).ToListAsync(ct))
             .ToLookup(f => f.PrescriptionId);
-        return list.Select(p =>
+        var result = new List<PrescriptionResponse>(list.Count);
+        foreach (var p in list)
         {
-            var mine = fills[p.Id].OrderBy(f => f.FillNumber)
-                .Select(f => new FillResponse(f.PrescriptionId, f.FillNumber, f.Quantity, f.PharmacistId, f.PharmacyId, f.TransactionId, f.DispensedAt)).ToList();
-            return new PrescriptionResponse(p.Id, p.RecordId, p.RecordVersion, p.PatientId, p.PrescriberId, p.HeaderHash, p.TotalUnits, p.MaxFills, p.ValidUntil,
-                p.Status, mine.Sum(f => f.Quantity), p.IssueTransactionId, p.IssuedAt, p.CancelTransactionId, p.CancelledAt, mine);
-        }).ToList();
+            var mine = new List<FillResponse>();
+            foreach (var f in fills[p.Id].OrderBy(f => f.FillNumber))
+            {
+                mine.Add(new FillResponse(f.PrescriptionId, f.FillNumber, f.Quantity, f.PharmacistId, f.PharmacyId, f.TransactionId, f.DispensedAt, await ReceiptAsync(f.TransactionId, ct)));
+            }
+            result.Add(new PrescriptionResponse(p.Id, p.RecordId, p.RecordVersion, p.PatientId, p.PrescriberId, p.HeaderHash, p.TotalUnits, p.MaxFills, p.ValidUntil,
+                p.Status, mine.Sum(f => f.Quantity), p.IssueTransactionId, p.IssuedAt, p.CancelTransactionId, p.CancelledAt, mine,
+                await ReceiptAsync(p.IssueTransactionId, ct), p.CancelTransactionId is { } c ? await ReceiptAsync(c, ct) : null));
+        }
+        return result;
     }
 }

@@ -72,8 +72,8 @@ public sealed class DispensingTests : RecordTestBase
         Assert.Equal((2, 50), (second.FillsMade, second.Dispensed));
 
         var mine = Assert.Single(await _patient.Client.PrescriptionsAsync());
-        Assert.Equal([1, 2], mine.Info.Fills.Select(f => f.FillNumber));
-        Assert.All(mine.Info.Fills, f => Assert.Equal(_pharmacist.OrganizationId, f.PharmacyId));
+        Assert.Equal(new[] { 1, 2 }, mine.Info.Fills.Select(f => f.FillNumber));
+        Assert.All(mine.Info.Fills, f => Assert.Equal(_pharmacist.OrganizationId!.Value, f.PharmacyId));
         Assert.Equal(50, mine.Dispensed);
         Assert.Equal(rx.Info.PrescriptionId, Assert.Single(await _doctor.Client.PrescriptionsAsync()).Info.PrescriptionId);
         Assert.Equal(rx.Info.PrescriptionId, Assert.Single(await _pharmacist.Client.PrescriptionsAsync(recordId: rx.Info.RecordId)).Info.PrescriptionId);

@@ -379,6 +379,49 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "prescription_fills",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PrescriptionId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PatientId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    FillNumber = table.Column<int>(type: "INTEGER", nullable: false),
+                    Quantity = table.Column<int>(type: "INTEGER", nullable: false),
+                    PharmacistId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PharmacyId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    TransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    DispensedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_prescription_fills", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "prescriptions",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    RecordId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    RecordVersion = table.Column<int>(type: "INTEGER", nullable: false),
+                    PatientId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PrescriberId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    HeaderHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    TotalUnits = table.Column<int>(type: "INTEGER", nullable: false),
+                    MaxFills = table.Column<int>(type: "INTEGER", nullable: false),
+                    ValidUntil = table.Column<long>(type: "INTEGER", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    IssueTransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    IssuedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CancelTransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    CancelledAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_prescriptions", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "profile_wraps",
                 columns: table => new
                 {
@@ -686,6 +729,33 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_prescription_fills_PatientId",
+                table: "prescription_fills",
+                column: "PatientId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_prescription_fills_PrescriptionId_FillNumber",
+                table: "prescription_fills",
+                columns: new[] { "PrescriptionId", "FillNumber" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_prescriptions_PatientId",
+                table: "prescriptions",
+                column: "PatientId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_prescriptions_PrescriberId",
+                table: "prescriptions",
+                column: "PrescriberId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_prescriptions_RecordId",
+                table: "prescriptions",
+                column: "RecordId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_profile_wraps_ReaderId",
                 table: "profile_wraps",
                 column: "ReaderId");
@@ -829,6 +899,12 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "pending_registrations");
+
+            migrationBuilder.DropTable(
+                name: "prescription_fills");
+
+            migrationBuilder.DropTable(
+                name: "prescriptions");
 
             migrationBuilder.DropTable(
                 name: "profile_wraps");

@@ -23,14 +23,15 @@ public static partial class DemoWorld
         {
             var (staff, doctor, patient, pharmacist) = (kept[PrescriptionStaff], kept[PrescriptionDoctor], kept[PrescriptionPatient], kept[PrescriptionPharmacist]);
             await staff.Client.AssignDoctorAsync(doctor.Id, patient.Id, ct: ct);
-            // The grant comes first, so every prescription written afterwards is wrapped for the pharmacist too.
-            await patient.Client.GrantConsentAsync(pharmacist.Id, ConsentScope.Categories, [MedLedger.Crypto.RecordCategories.MedicationRequest], "dispensing", ct: ct);
             var now = DateTimeOffset.UtcNow;
             var refills = await doctor.Client.WritePrescriptionAsync(DemoMedicationRequest("Amoxicillin 500 mg capsule", 21, 2, now.AddDays(90).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)), patient.Id, ct);
-            await pharmacist.Client.DispenseAsync(refills.Info.PrescriptionId, 21, ct);
             var cancelled = await doctor.Client.WritePrescriptionAsync(DemoMedicationRequest("Ibuprofen 400 mg tablet", 20, 0, now.AddDays(30).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)), patient.Id, ct);
-            await doctor.Client.CancelPrescriptionAsync(cancelled.Info.PrescriptionId, ct);
             await doctor.Client.WritePrescriptionAsync(DemoMedicationRequest("Salbutamol 100 µg inhaler", 1, 1, now.AddMinutes(1).ToString("o", CultureInfo.InvariantCulture)), patient.Id, ct);
+            // Shared after they are written: a doctor's version is wrapped for the patient and the doctor, and the grant
+            // carries the pharmacist's wraps of the prescriptions that exist.
+            await patient.Client.GrantConsentAsync(pharmacist.Id, ConsentScope.Categories, [MedLedger.Crypto.RecordCategories.MedicationRequest], "dispensing", ct: ct);
+            await pharmacist.Client.DispenseAsync(refills.Info.PrescriptionId, 21, ct);
+            await doctor.Client.CancelPrescriptionAsync(cancelled.Info.PrescriptionId, ct);
         }
         finally
         {

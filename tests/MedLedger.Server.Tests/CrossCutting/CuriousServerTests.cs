@@ -58,8 +58,8 @@ public sealed class CuriousServerTests : SdkTestBase
         // A prescription and a fill: the ledger and the rows carry ids and counts; the drug is named only in the sealed record.
         var drug = $"ZQX-DRUG-{Guid.NewGuid():N}";
         var pharmacist = await World.VerifiedAsync(admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Curious Pharmacy");
-        await patient.Client.GrantConsentAsync(pharmacist.Id, ConsentScope.Categories, ["MedicationRequest"], "dispensing");
         var rx = await doctor.Client.WritePrescriptionAsync(Features.Dispensing.DispensingTests.MedicationRequest(drug: drug), patient.Id);
+        await Features.Dispensing.DispensingTests.ShareAsync(patient, pharmacist);
         Assert.Equal(10, (await pharmacist.Client.DispenseAsync(rx.Info.PrescriptionId, 10)).Dispensed);
 
         await Host.App.StopAsync();

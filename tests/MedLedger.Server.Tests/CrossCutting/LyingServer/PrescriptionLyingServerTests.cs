@@ -21,8 +21,8 @@ public sealed class PrescriptionLyingServerTests : RecordTestBase
         await patient.Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
         await staff.Client.AssignDoctorAsync(doctor.Id, patient.Id);
         var pharmacist = await World.VerifiedAsync(Admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Rx Liar Pharmacy");
-        await patient.Client.GrantConsentAsync(pharmacist.Id, ConsentScope.Categories, ["MedicationRequest"], "dispensing");
         var rx = (await doctor.Client.WritePrescriptionAsync(DispensingTests.MedicationRequest(), patient.Id)).Info;
+        await DispensingTests.ShareAsync(patient, pharmacist);
         var (client, liar) = await LyingServer.SignInAsync(Host, pharmacist);
 
         async Task Refused<TException>(Func<HttpRequestMessage, JsonNode, JsonNode?> lie, string fragment) where TException : Exception

@@ -14,9 +14,19 @@ public sealed class DispensingRollForwardTests : RollForwardHarness
         var (staff, doctor, patient) = await CareWorldAsync();
         await staff.Client.AssignDoctorAsync(doctor.Id, patient.Id);
         var pharmacist = await World.VerifiedAsync(Admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Roll-forward Pharmacy");
-        await patient.Client.GrantConsentAsync(pharmacist.Id, ConsentScope.Categories, ["MedicationRequest"], "dispensing");
 
-        await CrashDuring(PrescriptionIssueContract.TypeName, () => doctor.Client.WritePrescriptionAsync(DispensingTests.MedicationRequest(), patient.Id));
+        // Refusals other than the crash carry their detail into the failure message.
+        await CrashDuring(PrescriptionIssueContract.TypeName, async () =>
+        {
+            try
+            {
+                await doctor.Client.WritePrescriptionAsync(DispensingTests.MedicationRequest(), patient.Id);
+            }
+            catch (MedLedgerApiException e) when (e.Status != System.Net.HttpStatusCode.InternalServerError)
+            {
+                throw new InvalidOperationException(e.Detail, e);
+            }
+        });
         var issued = Assert.Single(await CommittedAbout(patient.Id, PrescriptionIssueContract.TypeName));
         var id = Guid.Parse(issued.Get("prescriptionId")!);
         Assert.Contains(await AuditAsync(), f => f.Contains($"prescription {id}: on the ledger", StringComparison.Ordinal) && f.Contains("(missing)", StringComparison.Ordinal));
@@ -25,6 +35,7 @@ public sealed class DispensingRollForwardTests : RollForwardHarness
         Assert.Empty(await AuditAsync());
         (patient, pharmacist) = (await Again(patient), await Again(pharmacist));
         Assert.Equal(id, Assert.Single(await patient.Client.PrescriptionsAsync()).Info.PrescriptionId);
+        await DispensingTests.ShareAsync(patient, pharmacist);
 
         await CrashDuring(PharmacyDispenseContract.TypeName, () => pharmacist.Client.DispenseAsync(id, 30));
         var fill = Assert.Single(await CommittedAbout(patient.Id, PharmacyDispenseContract.TypeName));

@@ -20,7 +20,7 @@ public sealed class DispensingTests : RecordTestBase
 {
     private SdkUser _doctor = null!, _patient = null!, _pharmacist = null!;
 
-    /// <summary>A hospital doctor assigned to a patient who shares prescriptions with a verified pharmacist.</summary>
+    /// <summary>A hospital doctor assigned to a patient, and a verified pharmacist the patient shares prescriptions with (<see cref="ShareAsync"/>).</summary>
     private async Task WorldAsync()
     {
         var (staff, doctors) = await World.HospitalAsync(Admin, "Rx General", 1);
@@ -28,15 +28,15 @@ public sealed class DispensingTests : RecordTestBase
         _patient = await World.RegisterAsync(Role.Patient);
         await _patient.Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
         await staff.Client.AssignDoctorAsync(_doctor.Id, _patient.Id);
-        _pharmacist = await PharmacistWithGrantAsync("Rx Pharmacy");
+        _pharmacist = await World.VerifiedAsync(Admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Rx Pharmacy");
     }
 
-    private async Task<SdkUser> PharmacistWithGrantAsync(string pharmacy)
-    {
-        var pharmacist = await World.VerifiedAsync(Admin, Role.Pharmacist, OrganizationKind.Pharmacy, pharmacy);
-        await _patient.Client.GrantConsentAsync(pharmacist.Id, ConsentScope.Categories, ["MedicationRequest"], "dispensing");
-        return pharmacist;
-    }
+    /// <summary>
+    /// The patient shares their prescriptions with the pharmacist. After the doctor wrote them: a doctor's version is wrapped
+    /// for the patient and the doctor only, and the grant carries the wraps of the versions that exist.
+    /// </summary>
+    internal static Task ShareAsync(SdkUser patient, SdkUser pharmacist) =>
+        patient.Client.GrantConsentAsync(pharmacist.Id, ConsentScope.Categories, ["MedicationRequest"], "dispensing");
 
     /// <summary>The FHIR example MedicationRequest with 30 units, the given repeats, valid for the next 30 days.</summary>
     internal static string MedicationRequest(int quantity = 30, int repeats = 2, string? schedule = null, string? drug = null)
@@ -65,6 +65,7 @@ public sealed class DispensingTests : RecordTestBase
         await WorldAsync();
         var rx = await _doctor.Client.WritePrescriptionAsync(MedicationRequest(), _patient.Id);
         Assert.Equal((90, 3), (rx.Info.TotalUnits, rx.Info.MaxFills));
+        await ShareAsync(_patient, _pharmacist);
 
         var first = await _pharmacist.Client.DispenseAsync(rx.Info.PrescriptionId, 20);
         Assert.Equal((1, 20, 70), (first.FillsMade, first.Dispensed, first.UnitsLeft));
@@ -87,6 +88,7 @@ public sealed class DispensingTests : RecordTestBase
     {
         await WorldAsync();
         var rx = (await _doctor.Client.WritePrescriptionAsync(MedicationRequest(quantity: 10, repeats: 2), _patient.Id)).Info;
+        await ShareAsync(_patient, _pharmacist);
         for (var i = 0; i < 3; i++)
         {
             await _pharmacist.Client.DispenseAsync(rx.PrescriptionId, 5);
@@ -107,8 +109,10 @@ public sealed class DispensingTests : RecordTestBase
     public async Task Two_pharmacies_racing_for_the_same_fill_get_exactly_one()
     {
         await WorldAsync();
-        var other = await PharmacistWithGrantAsync("Rx Pharmacy Across The Street");
+        var other = await World.VerifiedAsync(Admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Rx Pharmacy Across The Street");
         var rx = (await _doctor.Client.WritePrescriptionAsync(MedicationRequest(), _patient.Id)).Info;
+        await ShareAsync(_patient, _pharmacist);
+        await ShareAsync(_patient, other);
         var a = await FillTxAsync(_pharmacist, rx, fillNumber: 1, quantity: 30);
         var b = await FillTxAsync(other, rx, fillNumber: 1, quantity: 30);
 
@@ -126,6 +130,7 @@ public sealed class DispensingTests : RecordTestBase
     {
         await WorldAsync();
         var rx = (await _doctor.Client.WritePrescriptionAsync(MedicationRequest(quantity: 10, repeats: 1), _patient.Id)).Info;
+        await ShareAsync(_patient, _pharmacist);
         // Over the total: the client refuses, and so does the ledger when the client is bypassed.
         await Assert.ThrowsAsync<PrescriptionCheckException>(() => _pharmacist.Client.DispenseAsync(rx.PrescriptionId, 21));
         Assert.Equal(HttpStatusCode.Conflict, (await RawFillAsync(_pharmacist, rx.PrescriptionId, await FillTxAsync(_pharmacist, rx, 1, 21))).StatusCode);
@@ -162,6 +167,7 @@ public sealed class DispensingTests : RecordTestBase
         await Assert.ThrowsAsync<FhirValidationException>(() => _doctor.Client.WritePrescriptionAsync(MedicationRequest(repeats: 1, schedule: "II"), _patient.Id));
         var once = await _doctor.Client.WritePrescriptionAsync(MedicationRequest(repeats: 0, schedule: "II"), _patient.Id);
         Assert.Equal(1, once.Info.MaxFills);
+        await ShareAsync(_patient, _pharmacist);
         await _pharmacist.Client.DispenseAsync(once.Info.PrescriptionId, 30);
 
         // The patient's own record is no prescription to issue, and a doctor cannot cancel another's prescription.

@@ -14,7 +14,7 @@ public sealed record DemoUser(string Email, string Password, string Role, string
 /// enrolled through the SDK over HTTP (keys made and wrapped client-side). Only the first admin is
 /// created through the server's own `admin create` path, as in production.
 /// </summary>
-public static partial class DemoWorld
+public static class DemoWorld
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -82,7 +82,6 @@ public static partial class DemoWorld
                 await admin.Client.DecideProfessionalAsync(person.UserId, approve: true, ct: ct);
             }
             admin.Client.Dispose();
-            var kept = new Dictionary<string, (MedLedgerClient Client, Guid Id)>(StringComparer.Ordinal);
 
             foreach (var (reg, password, org) in registrations)
             {
@@ -98,18 +97,9 @@ public static partial class DemoWorld
                     // Their profile, sealed on their device and wrapped for both hospitals' verified staff (docs/crypto-format.md section 14).
                     await signedIn.Client.SetMyProfileAsync(PatientProfiles[users.Count(u => u.Role == nameof(Role.Patient)) % PatientProfiles.Length], ct);
                 }
-                if (PrescriptionCast.Contains(reg.Email))
-                {
-                    kept[reg.Email] = (signedIn.Client, reg.UserId);
-                }
-                else
-                {
-                    signedIn.Client.Dispose();
-                }
+                signedIn.Client.Dispose();
                 users.Add(new DemoUser(reg.Email, password, reg.Role.ToString(), signedIn.Secret, org));
             }
-            status.Status("Writing prescriptions and a fill…");
-            await SeedPrescriptionsAsync(kept, ct);
         });
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(users, Json), ct);
         AnsiConsole.MarkupLine($"[green]Demo world ready.[/] Credentials (also in {Markup.Escape(file)}); sign in with the password, then the TOTP code for the secret:");

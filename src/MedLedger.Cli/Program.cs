@@ -56,6 +56,11 @@ catch (FhirValidationException e)
     AnsiConsole.MarkupLine($"[red]invalid FHIR[/]: {Markup.Escape(e.Message)}");
     return 1;
 }
+catch (PrescriptionCheckException e)
+{
+    AnsiConsole.MarkupLine($"[red]prescription refused[/]: {Markup.Escape(e.Message)}");
+    return 3;
+}
 catch (InvalidOperationException e)
 {
     AnsiConsole.MarkupLine($"[red]error[/]: {Markup.Escape(e.Message)}");

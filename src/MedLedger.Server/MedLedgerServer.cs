@@ -4,6 +4,7 @@ using MedLedger.Server.Features.Amendments;
 using MedLedger.Server.Features.Care;
 using MedLedger.Server.Features.Consent;
 using MedLedger.Server.Features.Dev;
+using MedLedger.Server.Features.Dispensing;
 using MedLedger.Server.Features.Emergency;
 using MedLedger.Server.Features.Records;
 using MedLedger.Server.Infrastructure.Blobs;
@@ -88,6 +89,7 @@ public static class MedLedgerServer
         services.AddPharmacy(configuration);
         services.AddWebApp(configuration);
         services.AddDev(configuration);
+        services.AddDispensing(configuration);
 
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
@@ -159,6 +161,7 @@ public static class MedLedgerServer
         app.MapProfiles();
         app.MapPharmacy();
         app.MapDev();
+        app.MapDispensing();
         return app;
     }
 

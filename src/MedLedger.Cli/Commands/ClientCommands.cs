@@ -19,5 +19,6 @@ public static class ClientCommands
         yield return PharmacyCommands.Pharmacy();
         yield return PharmacyCommands.SearchMedicines();
         yield return PharmacyCommands.Pharmacies();
+        yield return PrescriptionCommands.Prescriptions();
     }
 }

@@ -28,6 +28,15 @@ public static class RecordCommands
             var bytes = await File.ReadAllBytesAsync(path.FullName, ct);
             var contentType = p.GetValue(contentTypeOption) ?? GuessType(path.Name);
             var category = p.GetValue(type) ?? MedLedger.Crypto.RecordCategories.File;
+            if (contentType == "application/fhir+json" && client.Tokens?.User.Role == Role.Doctor
+                && MedLedgerClient.ValidateFhir(Encoding.UTF8.GetString(bytes)) == MedLedger.Crypto.RecordCategories.MedicationRequest)
+            {
+                // A doctor's MedicationRequest is a prescription: its limits go on the ledger with it (prescriptions write).
+                var rx = await client.WritePrescriptionAsync(Encoding.UTF8.GetString(bytes), patientId, ct);
+                AnsiConsole.MarkupLine($"[green]Stored[/] MedicationRequest record [bold]{rx.Info.RecordId}[/] and issued prescription [bold]{rx.Info.PrescriptionId}[/] ({rx.Info.TotalUnits} units over {rx.Info.MaxFills} fills, on the ledger)");
+                Console.WriteLine(rx.Info.RecordId);
+                return 0;
+            }
             RecordVersionInfo info = null!;
             await AnsiConsole.Status().StartAsync("Sealing and uploading…", async _ =>
                 info = contentType == "application/fhir+json"

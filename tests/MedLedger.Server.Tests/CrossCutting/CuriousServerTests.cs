@@ -55,6 +55,12 @@ public sealed class CuriousServerTests : SdkTestBase
         Assert.Equal(profile, (await staff.Client.SharedProfilesAsync())[patient.Id].Profile);
         Assert.Equal(profile, (await doctor.Client.PatientProfileAsync(patient.Id))!.Profile);
         await patient.Client.RevokeConsentAsync((await patient.Client.GrantsAsync()).Single().Id);
+        // A prescription and a fill: the ledger and the rows carry ids and counts; the drug is named only in the sealed record.
+        var drug = $"ZQX-DRUG-{Guid.NewGuid():N}";
+        var pharmacist = await World.VerifiedAsync(admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Curious Pharmacy");
+        var rx = await doctor.Client.WritePrescriptionAsync(Features.Dispensing.DispensingTests.MedicationRequest(drug: drug), patient.Id);
+        await Features.Dispensing.DispensingTests.ShareAsync(patient, pharmacist);
+        Assert.Equal(10, (await pharmacist.Client.DispenseAsync(rx.Info.PrescriptionId, 10)).Dispensed);
 
         await Host.App.StopAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
@@ -65,7 +71,7 @@ public sealed class CuriousServerTests : SdkTestBase
         haystacks.Add(("logs", Encoding.UTF8.GetBytes(string.Join("\n", Host.Logs.Lines))));
 
         var needles = new List<(string What, byte[] Bytes)>();
-        foreach (var m in markers.Take(5).Concat(amendmentWords))
+        foreach (var m in markers.Take(5).Concat(amendmentWords).Append(drug))
         {
             needles.Add(("marker " + m, Encoding.UTF8.GetBytes(m)));
             needles.Add(("marker (utf-16) " + m, Encoding.Unicode.GetBytes(m)));

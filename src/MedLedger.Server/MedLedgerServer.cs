@@ -10,6 +10,7 @@ using MedLedger.Server.Infrastructure.Blobs;
 using MedLedger.Server.Features.Admin;
 using MedLedger.Server.Features.Hospitals;
 using MedLedger.Server.Features.Profiles;
+using MedLedger.Server.Features.Messages;
 using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Features.Organizations;
 using MedLedger.Server.Features.WebApp;
@@ -84,6 +85,7 @@ public static class MedLedgerServer
         services.AddHospitals(configuration);
         services.AddAmendments(configuration);
         services.AddProfiles(configuration);
+        services.AddMessages(configuration);
         services.AddWebApp(configuration);
         services.AddDev(configuration);
 
@@ -155,6 +157,7 @@ public static class MedLedgerServer
         app.MapHospitals();
         app.MapAmendments();
         app.MapProfiles();
+        app.MapMessages();
         app.MapDev();
         return app;
     }

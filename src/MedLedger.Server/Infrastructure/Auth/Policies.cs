@@ -28,6 +28,8 @@ public static class Policies
     public const string DirectoryUser = "DirectoryUser";
     /// <summary>Roles that may be wrapped a patient's sealed profile (further checked per patient: a wrap and a live relationship).</summary>
     public const string ProfileReader = "ProfileReader";
+    /// <summary>Roles that may take part in conversations (further checked per conversation: a participant row).</summary>
+    public const string MessageParticipant = "MessageParticipant";
 
     public static AuthorizationBuilder AddMedLedgerPolicies(this AuthorizationBuilder builder)
     {
@@ -42,6 +44,7 @@ public static class Policies
         builder.AddPolicy(CareParticipant, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor, Role.HospitalStaff)));
         builder.AddPolicy(DirectoryUser, p => p.AddRequirements(new VerifiedRoleRequirement(Enum.GetValues<Role>())));
         builder.AddPolicy(ProfileReader, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor, Role.HospitalStaff, Role.Pharmacist, Role.InsurerStaff)));
+        builder.AddPolicy(MessageParticipant, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor)));
         return builder;
     }
 }

@@ -14,7 +14,7 @@ public sealed record DemoUser(string Email, string Password, string Role, string
 /// enrolled through the SDK over HTTP (keys made and wrapped client-side). Only the first admin is
 /// created through the server's own `admin create` path, as in production.
 /// </summary>
-public static class DemoWorld
+public static partial class DemoWorld
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -101,6 +101,7 @@ public static class DemoWorld
                 users.Add(new DemoUser(reg.Email, password, reg.Role.ToString(), signedIn.Secret, org));
             }
         });
+        await SeedMessagesAsync(httpFactory, users, ct);
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(users, Json), ct);
         AnsiConsole.MarkupLine($"[green]Demo world ready.[/] Credentials (also in {Markup.Escape(file)}); sign in with the password, then the TOTP code for the secret:");
         Print(users);

@@ -25,6 +25,9 @@ public sealed record SealedSubject(string ConversationId, string CreatorId, IRea
 public static class ConversationMessages
 {
     public const int KeyLength = 32;
+    /// <summary>AES-GCM nonce and tag sizes, public here for the server's shape checks.</summary>
+    public const int NonceLength = 12;
+    public const int TagLength = 16;
 
     /// <summary>canonical(<see cref="ProtocolTags.Message"/>).String(conversationId).String(clientMessageId).String(senderId).</summary>
     public static byte[] AssociatedData(string conversationId, string clientMessageId, string senderId) =>

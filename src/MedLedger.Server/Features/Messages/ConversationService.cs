@@ -24,8 +24,8 @@ public sealed class ConversationService(MedLedgerDbContext db, AccountDirectory 
             .Require(r.ParticipantIds.Count is >= 2 and <= MaxParticipants, "participantIds", $"A conversation has 2 to {MaxParticipants} participants.")
             .Require(r.ParticipantIds.Distinct().Count() == r.ParticipantIds.Count, "participantIds", "Each participant once.")
             .Require(r.ParticipantIds.Contains(creator.Id), "participantIds", "Include yourself.")
-            .Require(r.SubjectNonce.Length == Aead.NonceLength, "subjectNonce", "The nonce is 12 bytes.")
-            .Require(r.SubjectCiphertext.Length is >= Aead.TagLength and <= MaxSubjectBytes, "subjectCiphertext", $"The sealed subject is 16 to {MaxSubjectBytes} bytes.")
+            .Require(r.SubjectNonce.Length == ConversationMessages.NonceLength, "subjectNonce", "The nonce is 12 bytes.")
+            .Require(r.SubjectCiphertext.Length is >= ConversationMessages.TagLength and <= MaxSubjectBytes, "subjectCiphertext", $"The sealed subject is 16 to {MaxSubjectBytes} bytes.")
             .Require(r.SubjectSignature.Length == Signatures.SignatureLength, "subjectSignature", "The signature is 64 bytes.")
             .ThrowIfInvalid();
 
@@ -121,7 +121,7 @@ internal static class MessageWrapRules
     {
         new Validator()
             .Require(wraps.Count == participants.Count && wraps.Select(w => w.ReaderId).ToHashSet().SetEquals(participants), field, "Exactly one wrap for each participant.")
-            .Require(wraps.All(w => w.Enc.Length == 65 && w.WrappedKey.Length == ConversationMessages.KeyLength + Aead.TagLength && w.RecipientKeyId.Length == 64),
+            .Require(wraps.All(w => w.Enc.Length == 65 && w.WrappedKey.Length == ConversationMessages.KeyLength + ConversationMessages.TagLength && w.RecipientKeyId.Length == 64),
                 field, "A wrap is a 64-hex-digit key id, a 65-byte enc and a 48-byte wrapped key.")
             .ThrowIfInvalid();
         var keys = (await accounts.ActiveKeysAsync(participants, ct)).ToDictionary(k => k.Id);

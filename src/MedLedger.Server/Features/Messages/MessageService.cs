@@ -25,8 +25,8 @@ public sealed class MessageService(MedLedgerDbContext db, AccountDirectory accou
     {
         new Validator()
             .Require(r.ClientMessageId != Guid.Empty, "clientMessageId", "Choose a random client message id (and reuse it when retrying).")
-            .Require(r.Nonce.Length == Aead.NonceLength, "nonce", "The nonce is 12 bytes.")
-            .Require(r.Ciphertext.Length is >= Aead.TagLength and <= MaxCiphertextBytes, "ciphertext", $"The sealed message is 16 to {MaxCiphertextBytes} bytes.")
+            .Require(r.Nonce.Length == ConversationMessages.NonceLength, "nonce", "The nonce is 12 bytes.")
+            .Require(r.Ciphertext.Length is >= ConversationMessages.TagLength and <= MaxCiphertextBytes, "ciphertext", $"The sealed message is 16 to {MaxCiphertextBytes} bytes.")
             .Require(r.Signature.Length == Signatures.SignatureLength, "signature", "The signature is 64 bytes.")
             .Require(r.AttachmentHashes.Count <= MaxAttachmentsPerMessage, "attachmentHashes", $"At most {MaxAttachmentsPerMessage} attachments.")
             .Require(r.AttachmentHashes.All(BlobHash.IsValid) && r.AttachmentHashes.Distinct().Count() == r.AttachmentHashes.Count, "attachmentHashes", "Distinct lower-case SHA-256 hex hashes.")
@@ -111,7 +111,7 @@ public sealed class MessageService(MedLedgerDbContext db, AccountDirectory accou
     public async Task<AttachmentResponse> UploadAttachmentAsync(Caller uploader, Guid conversationId, AttachmentUploadRequest r, CancellationToken ct)
     {
         new Validator()
-            .Require(r.Content.Length is >= Aead.NonceLength + Aead.TagLength and <= MaxAttachmentBytes, "content", $"A sealed attachment is 28 to {MaxAttachmentBytes} bytes.")
+            .Require(r.Content.Length is >= ConversationMessages.NonceLength + ConversationMessages.TagLength and <= MaxAttachmentBytes, "content", $"A sealed attachment is 28 to {MaxAttachmentBytes} bytes.")
             .ThrowIfInvalid();
         await ParticipantsAsync(uploader, conversationId, ct);
         var hash = await blobs.PutAsync(r.Content, ct);

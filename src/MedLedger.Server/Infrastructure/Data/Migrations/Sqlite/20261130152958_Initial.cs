@@ -178,6 +178,60 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "conversation_messages",
+                columns: table => new
+                {
+                    ConversationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Seq = table.Column<long>(type: "INTEGER", nullable: false),
+                    ClientMessageId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    SenderId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    SentAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Nonce = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    Ciphertext = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    Signature = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    AttachmentHashes = table.Column<string>(type: "TEXT", maxLength: 1040, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_conversation_messages", x => new { x.ConversationId, x.Seq });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "conversation_participants",
+                columns: table => new
+                {
+                    ConversationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    UserId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    SubjectRecipientKeyId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    SubjectEnc = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    SubjectWrappedKey = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    ReadUpTo = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_conversation_participants", x => new { x.ConversationId, x.UserId });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "conversations",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PatientId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CreatedBy = table.Column<Guid>(type: "TEXT", nullable: false),
+                    AppointmentId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    SubjectNonce = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    SubjectCiphertext = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    SubjectSignature = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    LastSeq = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_conversations", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "emergency_designations",
                 columns: table => new
                 {
@@ -303,6 +357,38 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_login_challenges", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "message_attachments",
+                columns: table => new
+                {
+                    ConversationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    BlobHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    UploadedBy = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Size = table.Column<long>(type: "INTEGER", nullable: false),
+                    UploadedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ClientMessageId = table.Column<Guid>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_message_attachments", x => new { x.ConversationId, x.BlobHash });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "message_wraps",
+                columns: table => new
+                {
+                    ConversationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ClientMessageId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ReaderId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    RecipientKeyId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Enc = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    WrappedKey = table.Column<byte[]>(type: "BLOB", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_message_wraps", x => new { x.ConversationId, x.ClientMessageId, x.ReaderId });
                 });
 
             migrationBuilder.CreateTable(
@@ -632,6 +718,22 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 columns: new[] { "PatientId", "GranteeId" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_conversation_messages_ConversationId_ClientMessageId",
+                table: "conversation_messages",
+                columns: new[] { "ConversationId", "ClientMessageId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_conversation_participants_UserId",
+                table: "conversation_participants",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_conversations_PatientId",
+                table: "conversations",
+                column: "PatientId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_emergency_key_shares_DoctorId",
                 table: "emergency_key_shares",
                 column: "DoctorId");
@@ -795,6 +897,15 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 name: "consent_grants");
 
             migrationBuilder.DropTable(
+                name: "conversation_messages");
+
+            migrationBuilder.DropTable(
+                name: "conversation_participants");
+
+            migrationBuilder.DropTable(
+                name: "conversations");
+
+            migrationBuilder.DropTable(
                 name: "emergency_designations");
 
             migrationBuilder.DropTable(
@@ -817,6 +928,12 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "login_challenges");
+
+            migrationBuilder.DropTable(
+                name: "message_attachments");
+
+            migrationBuilder.DropTable(
+                name: "message_wraps");
 
             migrationBuilder.DropTable(
                 name: "organizations");

@@ -17,7 +17,7 @@ public static class MessagesEndpoints
     public static IEndpointRouteBuilder MapMessages(this IEndpointRouteBuilder app)
     {
         var g = app.MapGroup("/api/conversations").WithTags("Messages");
-        g.MapPost("/", Start).RequireAuthorization(Policies.MessageParticipant).WithSummary("Open a conversation between a patient and their doctors, with a sealed subject signed over the participants").ProducesProblems(403, 409, 422);
+        g.MapPost("/", Start).RequireAuthorization(Policies.MessageParticipant).WithSummary("Open a conversation between a patient and their doctors, with a sealed subject signed over the participants").ProducesProblems(403, 404, 409, 422);
         g.MapGet("/", Mine).RequireAuthorization(Policies.MessageParticipant).WithSummary("Your conversations with your subject wrap and unread count");
         g.MapGet("/{conversationId:guid}", Get).RequireAuthorization(Policies.MessageParticipant).WithSummary("One conversation you take part in (404 otherwise)").ProducesProblems(404);
         g.MapGet("/{conversationId:guid}/messages", List).RequireAuthorization(Policies.MessageParticipant).WithSummary("Sealed messages after a sequence number, each with your key wrap").ProducesProblems(404);

@@ -45,4 +45,15 @@ public static class ProtocolTags
     // Organization verification (issue 12, org-verify).
     /// <summary>Hash of an organization's public card that an admin's identity.verify signs: <see cref="OrganizationCards.Hash"/>.</summary>
     public const string OrganizationCard = "medledger/v1/organization-card";
+    // End-to-end encrypted messages (issue 18 item 3, docs/messages.md).
+    /// <summary>A conversation message: AES-GCM associated data and the sender's signature (<see cref="ConversationMessages"/>).</summary>
+    public const string Message = "medledger/v1/message";
+    /// <summary>Sealed-secret purpose of a message's content key wrapped for one participant; the context is "{conversationId}/{clientMessageId}".</summary>
+    public const string MessageKey = "medledger/v1/message-key";
+    /// <summary>AES-GCM associated data of a sealed message attachment (under the message's content key).</summary>
+    public const string MessageAttachment = "medledger/v1/message-attachment";
+    /// <summary>A conversation's sealed subject: associated data and the creator's signature (binds the participant list).</summary>
+    public const string ConversationSubject = "medledger/v1/conversation-subject";
+    /// <summary>Sealed-secret purpose of a conversation subject key wrapped for one participant; the context is the conversation id.</summary>
+    public const string ConversationSubjectKey = "medledger/v1/conversation-subject-key";
 }

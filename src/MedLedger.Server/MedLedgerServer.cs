@@ -12,6 +12,7 @@ using MedLedger.Server.Features.Admin;
 using MedLedger.Server.Features.Hospitals;
 using MedLedger.Server.Features.Profiles;
 using MedLedger.Server.Features.Pharmacy;
+using MedLedger.Server.Features.Messages;
 using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Features.Organizations;
 using MedLedger.Server.Features.WebApp;
@@ -87,6 +88,7 @@ public static class MedLedgerServer
         services.AddAmendments(configuration);
         services.AddProfiles(configuration);
         services.AddPharmacy(configuration);
+        services.AddMessages(configuration);
         services.AddWebApp(configuration);
         services.AddDev(configuration);
         services.AddDispensing(configuration);
@@ -160,6 +162,7 @@ public static class MedLedgerServer
         app.MapAmendments();
         app.MapProfiles();
         app.MapPharmacy();
+        app.MapMessages();
         app.MapDev();
         app.MapDispensing();
         return app;

@@ -248,4 +248,41 @@ public class CryptoVectorTests
             Assert.NotEqual(note.Hash(purpose, requestId), note.Hash(other, requestId));
         }
     }
+
+    [Fact]
+    public void Message_vector_opens_for_the_wrapped_reader_with_its_attachment_and_refuses_another_conversation_id_or_signer()
+    {
+        var v = FileVectors["protocol"]!["message"]!;
+        var keys = FileVectors["keys"]!;
+        var (conversationId, messageId, senderId) = ((string)v["conversationId"]!, (string)v["clientMessageId"]!, (string)v["senderId"]!);
+        var signer = Hex(keys["authorSigning"]!["publicKey"]);
+        var hashes = v["attachmentHashes"]!.AsArray().Select(h => (string)h!).ToList();
+        var message = new SealedMessage(conversationId, messageId, senderId, Hex(v["nonce"]), Hex(v["ciphertext"]), hashes, Hex(v["signature"]));
+        Assert.Equal(Hex(v["associatedData"]), ConversationMessages.AssociatedData(conversationId, messageId, senderId));
+        Assert.Equal(Hex(v["signedBytes"]), ConversationMessages.SignedBytes(conversationId, messageId, senderId, message.Nonce, message.Ciphertext, hashes));
+        var doctor = UserKeyPair.FromPrivateKey(Hex(keys["doctorEncryption"]!["privateKey"]));
+        var w = v["wrap"]!;
+        var wrap = new SealedSecret((string)w["recipientKeyId"]!, Hex(w["enc"]), Hex(w["ciphertext"]));
+        Assert.Equal(Hex(w["info"]), SealedSecret.Info(ProtocolTags.MessageKey, (string)w["context"]!));
+        var key = ConversationMessages.UnwrapKey(wrap, doctor, conversationId, messageId);
+        Assert.Equal(Hex(v["key"]), key);
+        var content = ConversationMessages.Open(message, key, conversationId, messageId, signer);
+        Assert.Equal((string)v["text"]!, content.Text);
+        Assert.Equal(Hex(v["plaintext"]), ConversationMessages.Plaintext(content));
+        var a = v["attachment"]!;
+        Assert.Equal(Hex(a["associatedData"]), ConversationMessages.AttachmentAssociatedData(conversationId, messageId, 0));
+        Assert.Equal(Hex(a["blob"]), ConversationMessages.SealAttachment(key, conversationId, messageId, 0, Hex(a["content"]), Hex(a["nonce"])));
+        Assert.Equal(Hex(a["content"]), ConversationMessages.OpenAttachment(key, conversationId, messageId, 0, Hex(a["blob"]), (string)a["hash"]!));
+        Assert.Equal(((string)a["contentType"]!, (string)a["fileName"]!), (content.Attachments[0].ContentType, content.Attachments[0].FileName));
+        // Moved to another conversation, relabelled, signed by someone else, or another attachment: caught.
+        var other = Guid.NewGuid().ToString();
+        Assert.Throws<CryptoIntegrityException>(() => ConversationMessages.Open(message with { ConversationId = other }, key, other, messageId, signer));
+        Assert.Throws<CryptoIntegrityException>(() => ConversationMessages.Open(message with { ClientMessageId = other }, key, conversationId, other, signer));
+        Assert.Throws<CryptoIntegrityException>(() => ConversationMessages.Open(message, key, other, messageId, signer));
+        Assert.Throws<CryptoIntegrityException>(() => ConversationMessages.Open(message, key, conversationId, messageId, Hex(keys["patientEncryption"]!["publicKey"])));
+        Assert.Throws<CryptoIntegrityException>(() => ConversationMessages.Open(message with { AttachmentHashes = [] }, key, conversationId, messageId, signer));
+        Assert.Throws<CryptoIntegrityException>(() => ConversationMessages.OpenAttachment(key, conversationId, messageId, 0, [.. Hex(a["blob"]), 0], (string)a["hash"]!));
+        // The wrap opens only for its own message.
+        Assert.ThrowsAny<Exception>(() => ConversationMessages.UnwrapKey(wrap, doctor, conversationId, other));
+    }
 }

@@ -415,6 +415,68 @@ internal static class CryptoVectors
                 UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(AuthorSigIkm).PrivateKey), UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(DoctorEncIkm).PrivateKey)),
             ["amendmentNotes"] = AmendmentNoteVectors(
                 UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(PatientEncIkm).PrivateKey), UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(AuthorEncIkm).PrivateKey)),
+            ["message"] = MessageVector(
+                UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(AuthorSigIkm).PrivateKey), UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(DoctorEncIkm).PrivateKey)),
+        };
+    }
+
+    /// <summary>A conversation message with one attachment (authorSigning plays the sender) and its key wrapped for doctorEncryption (docs/messages.md).</summary>
+    private static JsonObject MessageVector(UserKeyPair senderSig, UserKeyPair doctorEnc)
+    {
+        const string conversationId = "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+        const string clientMessageId = "0e1d2c3b-4a59-4867-9a5b-4c3d2e1f0a9b";
+        const string senderId = "5d6e7f80-9a1b-4c2d-8e3f-4a5b6c7d8e9f";
+        var key = Seq(0x81, 32);
+        var nonce = Seq(0xa1, 12);
+        var attachmentNonce = Seq(0xb1, 12);
+        var ikmE = Seq(0xc1, 32);
+        var attachmentContent = "Lichtbild: Ausschlag am Unterarm, 3 Tage"u8.ToArray();
+        var blob = ConversationMessages.SealAttachment(key, conversationId, clientMessageId, 0, attachmentContent, attachmentNonce);
+        var attachment = new MessageAttachmentInfo(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(blob)), "text/plain", "befund.txt", attachmentContent.Length);
+        var content = new MessageContent("Der Ausschlag breitet sich aus – Foto anbei.", [attachment]);
+        var message = ConversationMessages.Seal(conversationId, clientMessageId, senderId, content, key, senderSig.PrivateKey, nonce);
+        var wrap = SealedSecret.Seal(doctorEnc.PublicKey, ProtocolTags.MessageKey, ConversationMessages.WrapContext(conversationId, clientMessageId), key, ikmE);
+        return new JsonObject
+        {
+            ["tag"] = ProtocolTags.Message,
+            ["wrapPurpose"] = ProtocolTags.MessageKey,
+            ["attachmentTag"] = ProtocolTags.MessageAttachment,
+            ["subjectTag"] = ProtocolTags.ConversationSubject,
+            ["subjectWrapPurpose"] = ProtocolTags.ConversationSubjectKey,
+            ["conversationId"] = conversationId,
+            ["clientMessageId"] = clientMessageId,
+            ["senderId"] = senderId,
+            ["signer"] = "authorSigning",
+            ["text"] = content.Text,
+            ["key"] = X(key),
+            ["nonce"] = X(nonce),
+            ["plaintext"] = X(ConversationMessages.Plaintext(content)),
+            ["associatedData"] = X(ConversationMessages.AssociatedData(conversationId, clientMessageId, senderId)),
+            ["ciphertext"] = X(message.Ciphertext),
+            ["attachmentHashes"] = new JsonArray(attachment.Hash),
+            ["signedBytes"] = X(ConversationMessages.SignedBytes(conversationId, clientMessageId, senderId, nonce, message.Ciphertext, message.AttachmentHashes)),
+            ["signature"] = X(message.Signature),
+            ["attachment"] = new JsonObject
+            {
+                ["index"] = 0,
+                ["contentType"] = attachment.ContentType,
+                ["fileName"] = attachment.FileName,
+                ["content"] = X(attachmentContent),
+                ["nonce"] = X(attachmentNonce),
+                ["associatedData"] = X(ConversationMessages.AttachmentAssociatedData(conversationId, clientMessageId, 0)),
+                ["blob"] = X(blob),
+                ["hash"] = attachment.Hash,
+            },
+            ["wrap"] = new JsonObject
+            {
+                ["recipient"] = "doctorEncryption",
+                ["context"] = ConversationMessages.WrapContext(conversationId, clientMessageId),
+                ["ephemeralIkm"] = X(ikmE),
+                ["info"] = X(SealedSecret.Info(ProtocolTags.MessageKey, ConversationMessages.WrapContext(conversationId, clientMessageId))),
+                ["recipientKeyId"] = wrap.RecipientKeyId,
+                ["enc"] = X(wrap.Enc),
+                ["ciphertext"] = X(wrap.Ciphertext),
+            },
         };
     }
 

@@ -20,5 +20,6 @@ public static class ClientCommands
         yield return PharmacyCommands.SearchMedicines();
         yield return PharmacyCommands.Pharmacies();
         yield return PrescriptionCommands.Prescriptions();
+        yield return MessageCommands.Build();
     }
 }

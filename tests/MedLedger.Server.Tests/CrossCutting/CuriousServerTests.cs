@@ -54,6 +54,14 @@ public sealed class CuriousServerTests : SdkTestBase
         await patient.Client.SetMyProfileAsync(profile);
         Assert.Equal(profile, (await staff.Client.SharedProfilesAsync())[patient.Id].Profile);
         Assert.Equal(profile, (await doctor.Client.PatientProfileAsync(patient.Id))!.Profile);
+        // A conversation with the assigned doctor: subject, message text and an attachment's bytes are sealed on the device.
+        var messageWords = new[] { $"ZQX-SUBJECT-{Guid.NewGuid():N}", $"ZQX-MESSAGE-{Guid.NewGuid():N}", $"ZQX-ATTACHMENT-{Guid.NewGuid():N}", $"zqx-file-{Guid.NewGuid():N}.txt" };
+        var conversation = await patient.Client.StartConversationAsync([doctor.Id], "Question: " + messageWords[0]);
+        await patient.Client.SendMessageAsync(conversation.Id, "My question: " + messageWords[1],
+            [new OutgoingAttachment(messageWords[3], "text/x-zqx-private", Encoding.UTF8.GetBytes("Lab photo notes " + messageWords[2]))]);
+        var delivered = Assert.Single(await doctor.Client.MessagesAsync(conversation.Id));
+        Assert.Contains(messageWords[2], Encoding.UTF8.GetString(await doctor.Client.AttachmentAsync(delivered, 0)), StringComparison.Ordinal);
+        Assert.Contains(messageWords[0], (await doctor.Client.ConversationAsync(conversation.Id)).Subject, StringComparison.Ordinal);
         await patient.Client.RevokeConsentAsync((await patient.Client.GrantsAsync()).Single().Id);
         // A prescription and a fill: the ledger and the rows carry ids and counts; the drug is named only in the sealed record.
         var drug = $"ZQX-DRUG-{Guid.NewGuid():N}";
@@ -71,7 +79,7 @@ public sealed class CuriousServerTests : SdkTestBase
         haystacks.Add(("logs", Encoding.UTF8.GetBytes(string.Join("\n", Host.Logs.Lines))));
 
         var needles = new List<(string What, byte[] Bytes)>();
-        foreach (var m in markers.Take(5).Concat(amendmentWords).Append(drug))
+        foreach (var m in markers.Take(5).Concat(amendmentWords).Concat(messageWords).Append("text/x-zqx-private").Append(drug))
         {
             needles.Add(("marker " + m, Encoding.UTF8.GetBytes(m)));
             needles.Add(("marker (utf-16) " + m, Encoding.Unicode.GetBytes(m)));

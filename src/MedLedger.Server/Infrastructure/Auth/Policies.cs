@@ -31,6 +31,9 @@ public static class Policies
     /// <summary>Who may see a prescription and its fills (further checked per prescription: patient, prescriber, a covering grant).</summary>
     public const string PrescriptionParty = "PrescriptionParty";
 
+    /// <summary>Roles that may take part in conversations (further checked per conversation: a participant row).</summary>
+    public const string MessageParticipant = "MessageParticipant";
+
     public static AuthorizationBuilder AddMedLedgerPolicies(this AuthorizationBuilder builder)
     {
         foreach (var role in Enum.GetValues<Role>())
@@ -45,6 +48,7 @@ public static class Policies
         builder.AddPolicy(DirectoryUser, p => p.AddRequirements(new VerifiedRoleRequirement(Enum.GetValues<Role>())));
         builder.AddPolicy(ProfileReader, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor, Role.HospitalStaff, Role.Pharmacist, Role.InsurerStaff)));
         builder.AddPolicy(PrescriptionParty, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor, Role.Pharmacist)));
+        builder.AddPolicy(MessageParticipant, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor)));
         return builder;
     }
 }

@@ -41,4 +41,7 @@ public static class ProtocolTags
     public const string PatientProfile = "medledger/v1/patient-profile";
     /// <summary>Sealed-secret purpose of a patient profile key wrapped for one reader; the context is "{patientId}/{version}".</summary>
     public const string PatientProfileKey = "medledger/v1/patient-profile-key";
+
+    /// <summary>SealedSecret purpose of an appointment's reason (context: the appointment id), sealed by the patient for the doctor and for themselves.</summary>
+    public const string AppointmentReason = "medledger/v1/appointment-reason";
 }

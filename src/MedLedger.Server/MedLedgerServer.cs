@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using MedLedger.Server.Features.Accounts;
 using MedLedger.Server.Features.Amendments;
+using MedLedger.Server.Features.Appointments;
 using MedLedger.Server.Features.Care;
 using MedLedger.Server.Features.Consent;
 using MedLedger.Server.Features.Dev;
@@ -84,6 +85,7 @@ public static class MedLedgerServer
         services.AddHospitals(configuration);
         services.AddAmendments(configuration);
         services.AddProfiles(configuration);
+        services.AddAppointments(configuration);
         services.AddWebApp(configuration);
         services.AddDev(configuration);
 
@@ -155,6 +157,7 @@ public static class MedLedgerServer
         app.MapHospitals();
         app.MapAmendments();
         app.MapProfiles();
+        app.MapAppointments();
         app.MapDev();
         return app;
     }

@@ -28,6 +28,8 @@ public static class Policies
     public const string DirectoryUser = "DirectoryUser";
     /// <summary>Roles that may be wrapped a patient's sealed profile (further checked per patient: a wrap and a live relationship).</summary>
     public const string ProfileReader = "ProfileReader";
+    /// <summary>Doctors and hospital staff: who manage schedules and appointment statuses (further checked per hospital).</summary>
+    public const string HospitalMember = "HospitalMember";
 
     public static AuthorizationBuilder AddMedLedgerPolicies(this AuthorizationBuilder builder)
     {
@@ -42,6 +44,7 @@ public static class Policies
         builder.AddPolicy(CareParticipant, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor, Role.HospitalStaff)));
         builder.AddPolicy(DirectoryUser, p => p.AddRequirements(new VerifiedRoleRequirement(Enum.GetValues<Role>())));
         builder.AddPolicy(ProfileReader, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor, Role.HospitalStaff, Role.Pharmacist, Role.InsurerStaff)));
+        builder.AddPolicy(HospitalMember, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Doctor, Role.HospitalStaff)));
         return builder;
     }
 }

@@ -16,5 +16,6 @@ public static class ClientCommands
         yield return AccountCommands.Password();
         yield return AccountCommands.Recover();
         yield return AccountCommands.Register();
+        yield return AppointmentCommands.Build();
     }
 }

@@ -38,6 +38,52 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "appointment_schedules",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    DoctorId = table.Column<Guid>(type: "uuid", nullable: false),
+                    HospitalId = table.Column<Guid>(type: "uuid", nullable: false),
+                    TimeZone = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    SlotMinutes = table.Column<int>(type: "integer", nullable: false),
+                    VisitKind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Definition = table.Column<string>(type: "character varying(16000)", maxLength: 16000, nullable: false),
+                    UpdatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    UpdatedBy = table.Column<Guid>(type: "uuid", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_appointment_schedules", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "appointments",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    ScheduleId = table.Column<Guid>(type: "uuid", nullable: false),
+                    DoctorId = table.Column<Guid>(type: "uuid", nullable: false),
+                    HospitalId = table.Column<Guid>(type: "uuid", nullable: false),
+                    PatientId = table.Column<Guid>(type: "uuid", nullable: false),
+                    StartsAt = table.Column<long>(type: "bigint", nullable: false),
+                    EndsAt = table.Column<long>(type: "bigint", nullable: false),
+                    VisitKind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    ReasonForDoctor = table.Column<byte[]>(type: "bytea", nullable: false),
+                    ReasonForPatient = table.Column<byte[]>(type: "bytea", nullable: false),
+                    ReasonHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    CancelledBy = table.Column<Guid>(type: "uuid", nullable: true),
+                    BookTransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    LastTransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_appointments", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "bed_bookings",
                 columns: table => new
                 {
@@ -555,6 +601,32 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 column: "RecordId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_appointment_schedules_DoctorId_HospitalId",
+                table: "appointment_schedules",
+                columns: new[] { "DoctorId", "HospitalId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_appointment_schedules_HospitalId",
+                table: "appointment_schedules",
+                column: "HospitalId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_appointments_DoctorId_StartsAt",
+                table: "appointments",
+                columns: new[] { "DoctorId", "StartsAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_appointments_HospitalId_StartsAt",
+                table: "appointments",
+                columns: new[] { "HospitalId", "StartsAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_appointments_PatientId_StartsAt",
+                table: "appointments",
+                columns: new[] { "PatientId", "StartsAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_bed_bookings_CreatedAt",
                 table: "bed_bookings",
                 column: "CreatedAt");
@@ -770,6 +842,12 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
         {
             migrationBuilder.DropTable(
                 name: "amendment_requests");
+
+            migrationBuilder.DropTable(
+                name: "appointment_schedules");
+
+            migrationBuilder.DropTable(
+                name: "appointments");
 
             migrationBuilder.DropTable(
                 name: "bed_bookings");

@@ -37,6 +37,52 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "appointment_schedules",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    DoctorId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    HospitalId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    TimeZone = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    SlotMinutes = table.Column<int>(type: "INTEGER", nullable: false),
+                    VisitKind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Definition = table.Column<string>(type: "TEXT", maxLength: 16000, nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedBy = table.Column<Guid>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_appointment_schedules", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "appointments",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ScheduleId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    DoctorId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    HospitalId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PatientId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    StartsAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    EndsAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    VisitKind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    ReasonForDoctor = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    ReasonForPatient = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    ReasonHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CancelledBy = table.Column<Guid>(type: "TEXT", nullable: true),
+                    BookTransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    LastTransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_appointments", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "bed_bookings",
                 columns: table => new
                 {
@@ -554,6 +600,32 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 column: "RecordId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_appointment_schedules_DoctorId_HospitalId",
+                table: "appointment_schedules",
+                columns: new[] { "DoctorId", "HospitalId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_appointment_schedules_HospitalId",
+                table: "appointment_schedules",
+                column: "HospitalId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_appointments_DoctorId_StartsAt",
+                table: "appointments",
+                columns: new[] { "DoctorId", "StartsAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_appointments_HospitalId_StartsAt",
+                table: "appointments",
+                columns: new[] { "HospitalId", "StartsAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_appointments_PatientId_StartsAt",
+                table: "appointments",
+                columns: new[] { "PatientId", "StartsAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_bed_bookings_CreatedAt",
                 table: "bed_bookings",
                 column: "CreatedAt");
@@ -769,6 +841,12 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
         {
             migrationBuilder.DropTable(
                 name: "amendment_requests");
+
+            migrationBuilder.DropTable(
+                name: "appointment_schedules");
+
+            migrationBuilder.DropTable(
+                name: "appointments");
 
             migrationBuilder.DropTable(
                 name: "bed_bookings");

@@ -19,7 +19,7 @@ public sealed class BookingService(MedLedgerDbContext db, LedgerRollForward roll
 {
     public const int MaxSlots = 4;
     public const int MaxSealedReasonBytes = 16 * 1024;
-    public const long MaxClockSkewMs = 5 * 60 * 1000;
+    public const long MaxClockSkewMs = 15 * 60 * 1000;
 
     public async Task<AppointmentResponse> BookAsync(Guid patientId, BookRequest r, CancellationToken ct)
     {
@@ -60,7 +60,7 @@ public sealed class BookingService(MedLedgerDbContext db, LedgerRollForward roll
         tv.Require(tx.Get("startMs") == Ms(r.Start) && tx.Get("endMs") == Ms(r.End), "transaction", "The appointments.book transaction names different times.");
         tv.Require(tx.Get("reasonHash") == Convert.ToHexStringLower(SHA256.HashData(r.ReasonForDoctor)), "transaction", "The reasonHash is not SHA-256 of the reason sealed for the doctor.");
         // The contract's "not in the past" reads the signer's timestamp; a clock far off would let a bypassing client backdate it.
-        tv.Require(Math.Abs(tx.TimestampMs - clock.GetUtcNow().ToUnixTimeMilliseconds()) <= MaxClockSkewMs, "transaction", "The appointments.book transaction's time is more than 5 minutes off the server's clock.");
+        tv.Require(Math.Abs(tx.TimestampMs - clock.GetUtcNow().ToUnixTimeMilliseconds()) <= MaxClockSkewMs, "transaction", "The appointments.book transaction's time is more than 15 minutes off the server's clock.");
         tv.ThrowIfInvalid();
 
         await rollForward.SubmitAsync(tx, new BookRows(schedule.Id, schedule.VisitKind, r.ReasonForDoctor, r.ReasonForPatient), ct);

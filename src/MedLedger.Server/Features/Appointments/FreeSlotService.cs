@@ -11,6 +11,9 @@ public sealed class FreeSlotService(MedLedgerDbContext db, AccountDirectory acco
 {
     public static readonly TimeSpan MaxRange = TimeSpan.FromDays(31);
 
+    /// <summary>Slots starting sooner than this are not offered: the booking must still start after the ledger's time when it commits.</summary>
+    public static readonly TimeSpan MinimumNotice = TimeSpan.FromMinutes(15);
+
     /// <summary>Statuses that keep a slot taken (a cancelled appointment frees it).</summary>
     internal static readonly AppointmentStatus[] Holding = [AppointmentStatus.Booked, AppointmentStatus.Arrived, AppointmentStatus.InProgress, AppointmentStatus.Fulfilled, AppointmentStatus.NoShow];
 
@@ -53,8 +56,8 @@ public sealed class FreeSlotService(MedLedgerDbContext db, AccountDirectory acco
     /// <summary>The schedule's free slots in [from, to), never before now, at most <paramref name="limit"/>.</summary>
     internal async Task<IReadOnlyList<FreeSlot>> FreeAsync(DoctorSchedule s, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        from = from < now ? now : from;
+        var earliest = clock.GetUtcNow() + MinimumNotice;
+        from = from < earliest ? earliest : from;
         if (!ScheduleService.TryZone(s.TimeZone, out var zone) || from >= to)
         {
             return [];

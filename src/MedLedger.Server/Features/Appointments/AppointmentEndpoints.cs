@@ -28,7 +28,7 @@ public static class AppointmentEndpoints
         g.MapGet("/doctors", Doctors).RequireAuthorization(Policies.DirectoryUser).WithSummary("Find doctors with a schedule by specialty, hospital or name, with their next free slots");
         g.MapGet("/slots", Slots).RequireAuthorization(Policies.DirectoryUser).WithSummary("A doctor's free slots between two times (at most 31 days)").ProducesProblems(404, 422);
         g.MapPost("/", Book).RequireAuthorization(Policies.Patient).WithSummary("Book consecutive free slots with a sealed reason and a signed appointments.book").ProducesProblems(403, 404, 409, 422);
-        g.MapGet("/", List).RequireAuthorization(Policies.CareParticipant).WithSummary("The caller's appointments (patient, doctor) or their hospital's (staff)").ProducesProblems(422);
+        g.MapGet("/", List).RequireAuthorization(Policies.CareParticipant).WithSummary("The caller's appointments (patient, doctor) or their hospital's (staff)");
         g.MapGet("/{id:guid}", Get).RequireAuthorization(Policies.CareParticipant).WithSummary("One appointment, to its patient, doctor or hospital staff").ProducesProblems(404);
         g.MapPost("/{id:guid}/cancel", Cancel).RequireAuthorization(Policies.CareParticipant).WithSummary("Cancel a booked appointment (patients sign appointments.cancel); the slots are freed").ProducesProblems(403, 404, 409, 422);
         g.MapPost("/{id:guid}/status", SetStatus).RequireAuthorization(Policies.HospitalMember).WithSummary("Mark a visit arrived, in progress, fulfilled or no-show").ProducesProblems(404, 409, 422);

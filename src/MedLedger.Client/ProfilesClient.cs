@@ -12,7 +12,7 @@ public sealed record ProfileWrapDto(Guid ReaderId, string RecipientKeyId, byte[]
 /// <summary>A sealed profile as the server serves it, with the caller's own wrap.</summary>
 public sealed record SharedProfile(Guid PatientId, long Version, byte[] Nonce, byte[] Ciphertext, byte[] Signature, DateTimeOffset UpdatedAt, ProfileWrapDto Wrap);
 
-public enum ProfileRelation { Self, Grantee, AssignedDoctor, HospitalStaff }
+public enum ProfileRelation { Self, Grantee, AssignedDoctor, HospitalStaff, BookedDoctor }
 
 /// <summary>A party the server says may be wrapped the caller's profile (checked by <see cref="MedLedgerClient.ProfileRecipientsAsync"/> before any wrap).</summary>
 public sealed record ProfileParty(Guid UserId, Role Role, ProfileRelation Relation, Guid? HospitalId, byte[] EncryptionPublicKey, byte[] SigningPublicKey, bool Wrapped);
@@ -97,7 +97,8 @@ public sealed partial class MedLedgerClient
     /// grant from the patient; doctors assigned to the patient; verified staff of a hospital the patient registered or
     /// holds a bed with. The server proposes the parties; each is kept only if the patient's own lists confirm the
     /// relation and their card is admin-verified with the keys the ledger registered (staff: of that hospital).
-    /// Pharmacies, insurers and booked doctors add their relation here when their modules exist.
+    /// Doctors the patient has a booked (arrived, in-progress) appointment with, by the patient's own appointment list.
+    /// Pharmacies and insurers add their relation here when their modules exist.
     /// </summary>
     public async Task<IReadOnlyList<ProfileParty>> ProfileRecipientsAsync(CancellationToken ct = default)
     {
@@ -108,6 +109,8 @@ public sealed partial class MedLedgerClient
         var hospitals = (await MyHospitalRegistrationsAsync(ct)).Select(r => r.HospitalId)
             .Concat((await MyBedBookingsAsync(null, ct)).Where(b => b.Status is BedBookingStatus.Held or BedBookingStatus.Admitted).Select(b => b.HospitalId))
             .ToHashSet();
+        var booked = (await AppointmentsAsync(ct: ct)).Where(a => a.PatientId == UserId && a.Status is AppointmentStatus.Booked or AppointmentStatus.Arrived or AppointmentStatus.InProgress)
+            .Select(a => a.DoctorId).ToHashSet();
         var result = new List<ProfileParty>
         {
             // Self: always, with the keys this device holds (not the server's copy).
@@ -121,6 +124,7 @@ public sealed partial class MedLedgerClient
                 ProfileRelation.Grantee => grantees.Contains(p.UserId),
                 ProfileRelation.AssignedDoctor => doctors.Contains(p.UserId),
                 ProfileRelation.HospitalStaff => p.HospitalId is { } h && hospitals.Contains(h),
+                ProfileRelation.BookedDoctor => booked.Contains(p.UserId),
                 _ => false,
             };
             if (!related)
@@ -138,7 +142,8 @@ public sealed partial class MedLedgerClient
                 continue;
             }
             if (!card.Verified || !card.Card.EncryptionPublicKey.AsSpan().SequenceEqual(p.EncryptionPublicKey)
-                || (p.Relation == ProfileRelation.HospitalStaff && (card.Card.Role != Role.HospitalStaff || card.Card.OrganizationId != p.HospitalId)))
+                || (p.Relation == ProfileRelation.HospitalStaff && (card.Card.Role != Role.HospitalStaff || card.Card.OrganizationId != p.HospitalId))
+                || (p.Relation == ProfileRelation.BookedDoctor && card.Card.Role != Role.Doctor))
             {
                 continue;
             }

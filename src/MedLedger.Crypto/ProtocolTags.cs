@@ -56,4 +56,7 @@ public static class ProtocolTags
     public const string ConversationSubject = "medledger/v1/conversation-subject";
     /// <summary>Sealed-secret purpose of a conversation subject key wrapped for one participant; the context is the conversation id.</summary>
     public const string ConversationSubjectKey = "medledger/v1/conversation-subject-key";
+    // Appointments (issue 18, docs/consultations.md).
+    /// <summary>SealedSecret purpose of an appointment's reason (context: the appointment id), sealed by the patient for the doctor and for themselves.</summary>
+    public const string AppointmentReason = "medledger/v1/appointment-reason";
 }

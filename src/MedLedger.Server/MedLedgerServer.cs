@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using MedLedger.Server.Features.Accounts;
 using MedLedger.Server.Features.Amendments;
+using MedLedger.Server.Features.Appointments;
 using MedLedger.Server.Features.Care;
 using MedLedger.Server.Features.Consent;
 using MedLedger.Server.Features.Dev;
@@ -89,6 +90,7 @@ public static class MedLedgerServer
         services.AddProfiles(configuration);
         services.AddPharmacy(configuration);
         services.AddMessages(configuration);
+        services.AddAppointments(configuration);
         services.AddWebApp(configuration);
         services.AddDev(configuration);
         services.AddDispensing(configuration);
@@ -163,6 +165,7 @@ public static class MedLedgerServer
         app.MapProfiles();
         app.MapPharmacy();
         app.MapMessages();
+        app.MapAppointments();
         app.MapDev();
         app.MapDispensing();
         return app;

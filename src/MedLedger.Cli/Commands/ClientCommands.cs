@@ -21,5 +21,6 @@ public static class ClientCommands
         yield return PharmacyCommands.Pharmacies();
         yield return PrescriptionCommands.Prescriptions();
         yield return MessageCommands.Build();
+        yield return AppointmentCommands.Build();
     }
 }

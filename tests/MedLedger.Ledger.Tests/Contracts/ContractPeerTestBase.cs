@@ -25,7 +25,8 @@ public abstract class ContractPeerTestBase : IAsyncLifetime
             .Add(new CareRegisterContract()).Add(new CareWithdrawContract()).Add(new BedBookContract()).Add(new BedAdmitContract())
             .Add(new BedReleaseContract()).Add(new BedCancelContract()).Add(new BedExpireContract())
             .Add(new AmendRequestContract()).Add(new AmendDecideContract())
-            .Add(new PrescriptionIssueContract()).Add(new PrescriptionCancelContract()).Add(new PharmacyDispenseContract());
+            .Add(new PrescriptionIssueContract()).Add(new PrescriptionCancelContract()).Add(new PharmacyDispenseContract())
+            .Add(new AppointmentBookContract()).Add(new AppointmentCancelContract()).Add(new AppointmentStatusContract());
         _peer = new LedgerPeer(LedgerStore.Sqlite($"Data Source={Path.Combine(_dir, "l.db")}"), LedgerCrypto.GenerateKeyPair().PrivateKey, new LedgerOptions(), registry);
         await _peer.StartAsync();
         // The operator's bootstrap approval of an admin is a peer event; professionals are approved by that admin's own signature.

@@ -43,6 +43,11 @@ public sealed class CuriousServerTests : SdkTestBase
         var amendmentWords = new[] { $"ZQX-AMEND-REQUEST-{Guid.NewGuid():N}", $"ZQX-AMEND-REASON-{Guid.NewGuid():N}" };
         var amendment = await patient.Client.RequestAmendmentAsync(doctorRecord.RecordId, "Please correct the reading: " + amendmentWords[0]);
         Assert.Contains(amendmentWords[1], (await doctor.Client.DeclineAmendmentAsync(amendment.RequestId, "The reading stands: " + amendmentWords[1])).DeclineReason, StringComparison.Ordinal);
+        // An appointment's reason is sealed on the patient's device for the doctor: its words are scanned for too.
+        var appointmentWords = new[] { $"ZQX-APPOINTMENT-REASON-{Guid.NewGuid():N}" };
+        await doctor.Client.SetScheduleAsync(doctor.Id, "Europe/Berlin", 30, VisitKind.InPerson, Enum.GetValues<DayOfWeek>().Select(d => new WorkingHours(d, new TimeOnly(8, 0), new TimeOnly(18, 0))).ToList());
+        await patient.Client.BookAppointmentAsync((await patient.Client.FindDoctorsAsync(hospitalId: staff.OrganizationId)).Single().NextSlots[0], "Chest pain when climbing stairs " + appointmentWords[0]);
+        Assert.Contains(appointmentWords[0], doctor.Client.OpenAppointmentReason((await doctor.Client.AppointmentsAsync()).Single()), StringComparison.Ordinal);
 
         await staff.Client.PublishHospitalEmergencyKeyAsync();
         var summary = await patient.Client.CreateFileRecordAsync(Encoding.UTF8.GetBytes("Allergies: penicillin. " + markers[4]), "text/plain", category: "EmergencySummary");
@@ -79,7 +84,7 @@ public sealed class CuriousServerTests : SdkTestBase
         haystacks.Add(("logs", Encoding.UTF8.GetBytes(string.Join("\n", Host.Logs.Lines))));
 
         var needles = new List<(string What, byte[] Bytes)>();
-        foreach (var m in markers.Take(5).Concat(amendmentWords).Concat(messageWords).Append("text/x-zqx-private").Append(drug))
+        foreach (var m in markers.Take(5).Concat(amendmentWords).Concat(messageWords).Concat(appointmentWords).Append("text/x-zqx-private").Append(drug))
         {
             needles.Add(("marker " + m, Encoding.UTF8.GetBytes(m)));
             needles.Add(("marker (utf-16) " + m, Encoding.Unicode.GetBytes(m)));

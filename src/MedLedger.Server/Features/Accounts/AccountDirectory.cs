@@ -64,6 +64,13 @@ public sealed class AccountDirectory(MedLedgerDbContext db)
             .OrderBy(u => u.CreatedAt).Select(u => new { u.Id, u.LicenseNumber }).ToListAsync(ct))
         .Select(u => (u.Id, u.LicenseNumber)).ToList();
 
+    /// <summary>Of <paramref name="userIds"/>, the verified, active doctors with their public directory name and specialty (Appointments' doctor search).</summary>
+    public async Task<IReadOnlyList<(Guid Id, string? DisplayName, string? Specialty)>> DoctorListingsAsync(IReadOnlyCollection<Guid> userIds, CancellationToken ct) =>
+        (await db.Users.AsNoTracking()
+            .Where(u => userIds.Contains(u.Id) && u.Role == Role.Doctor && u.Verification == VerificationStatus.Approved && !u.Suspended)
+            .Select(u => new { u.Id, u.DisplayName, u.Specialty }).ToListAsync(ct))
+        .Select(u => (u.Id, u.DisplayName, u.Specialty)).ToList();
+
     public async Task<IReadOnlyList<OrganizationMember>> MembersOfAsync(Guid organizationId, CancellationToken ct) =>
         await db.Users.AsNoTracking().Where(u => u.OrganizationId == organizationId)
             .OrderBy(u => u.CreatedAt)

@@ -1,3 +1,4 @@
+using MedLedger.Server.Features.Appointments;
 using MedLedger.Server.Features.Care;
 using MedLedger.Server.Features.Consent;
 
@@ -5,14 +6,14 @@ namespace MedLedger.Server.Features.Messages;
 
 /// <summary>
 /// The one rule of who may talk to whom: a patient and a doctor may share a conversation when the doctor is assigned
-/// to the patient (Care) or holds an active consent grant from them (Consent). Either side may open it (a doctor's
-/// follow-up thread). The appointments feature adds "has an appointment with them" as one more line here.
+/// to the patient (Care), holds an active consent grant from them (Consent) or has a live appointment with them
+/// (Appointments: booked, arrived or in progress). Either side may open it (a doctor's follow-up thread).
 /// </summary>
-public sealed class ConversationEligibility(CareRelationships care, ConsentGrants grants, TimeProvider clock)
+public sealed class ConversationEligibility(CareRelationships care, ConsentGrants grants, AppointmentReader appointments, TimeProvider clock)
 {
     public async Task<bool> MayTalkAsync(Guid patientId, Guid doctorId, CancellationToken ct)
     {
-        if ((await care.AssignedDoctorsAsync(patientId, ct)).Contains(doctorId))
+        if ((await care.AssignedDoctorsAsync(patientId, ct)).Contains(doctorId) || (await appointments.BookedDoctorsOfAsync(patientId, ct)).Contains(doctorId))
         {
             return true;
         }

@@ -15,7 +15,7 @@ public sealed record ProfileWrapsRequest(long Version, IReadOnlyList<ProfileWrap
 public sealed record SharedProfileResponse(Guid PatientId, long Version, byte[] Nonce, byte[] Ciphertext, byte[] Signature, DateTimeOffset UpdatedAt, ProfileWrapDto Wrap);
 
 /// <summary>How a party is related to the patient: themselves, a consent grantee, an assigned doctor, or staff of a hospital the patient registered or booked with.</summary>
-public enum ProfileRelation { Self, Grantee, AssignedDoctor, HospitalStaff }
+public enum ProfileRelation { Self, Grantee, AssignedDoctor, HospitalStaff, BookedDoctor }
 
 /// <summary>A party the server lets the patient wrap for, with their registered keys (the client checks them against the ledger).</summary>
 public sealed record ProfilePartyResponse(Guid UserId, Role Role, ProfileRelation Relation, Guid? HospitalId, byte[] EncryptionPublicKey, byte[] SigningPublicKey, bool Wrapped);

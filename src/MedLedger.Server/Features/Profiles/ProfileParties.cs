@@ -1,4 +1,5 @@
 using MedLedger.Server.Features.Accounts;
+using MedLedger.Server.Features.Appointments;
 using MedLedger.Server.Features.Care;
 using MedLedger.Server.Features.Consent;
 using MedLedger.Server.Features.Hospitals;
@@ -12,10 +13,10 @@ public sealed record ProfileParty(Guid UserId, ProfileRelation Relation, Guid? H
 /// <summary>
 /// The server's side of "who gets my profile": the patient, their unexpired consent grantees, their assigned doctors,
 /// and the verified staff of every hospital where they are registered (care.register) or hold a bed. Wraps go only to
-/// these, and a wrapped reader reads only while still one of them. Pharmacies, insurers and booked doctors add their
-/// relation here when their modules exist.
+/// these, and a wrapped reader reads only while still one of them. Doctors with a booked
+/// appointment (booked, arrived or in progress) are parties too. Pharmacies and insurers add their relation here when their modules exist.
 /// </summary>
-public sealed class ProfileParties(AccountDirectory accounts, ConsentGrants grants, CareRelationships care, BookingRelationships bookings, TimeProvider clock)
+public sealed class ProfileParties(AccountDirectory accounts, ConsentGrants grants, CareRelationships care, BookingRelationships bookings, AppointmentReader appointments, TimeProvider clock)
 {
     public async Task<IReadOnlyList<ProfileParty>> OfPatientAsync(Guid patientId, CancellationToken ct)
     {
@@ -31,6 +32,10 @@ public sealed class ProfileParties(AccountDirectory accounts, ConsentGrants gran
         foreach (var doctor in await care.AssignedDoctorsAsync(patientId, ct))
         {
             parties.TryAdd(doctor, new ProfileParty(doctor, ProfileRelation.AssignedDoctor, null));
+        }
+        foreach (var doctor in await appointments.BookedDoctorsOfAsync(patientId, ct))
+        {
+            parties.TryAdd(doctor, new ProfileParty(doctor, ProfileRelation.BookedDoctor, null));
         }
         foreach (var hospitalId in await HospitalsOfAsync(patientId, ct))
         {
@@ -57,6 +62,8 @@ public sealed class ProfileParties(AccountDirectory accounts, ConsentGrants gran
             case Role.HospitalStaff:
                 return reader.OrganizationId is { } hospitalId && (await HospitalsOfAsync(patientId, ct)).Contains(hospitalId);
             case Role.Doctor when (await care.AssignedDoctorsAsync(patientId, ct)).Contains(reader.Id):
+                return true;
+            case Role.Doctor when (await appointments.BookedDoctorsOfAsync(patientId, ct)).Contains(reader.Id):
                 return true;
             default:
                 var now = clock.GetUtcNow();

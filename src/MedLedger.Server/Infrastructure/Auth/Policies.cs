@@ -34,6 +34,9 @@ public static class Policies
     /// <summary>Roles that may take part in conversations (further checked per conversation: a participant row).</summary>
     public const string MessageParticipant = "MessageParticipant";
 
+    /// <summary>Doctors and hospital staff: who manage schedules and appointment statuses (further checked per hospital).</summary>
+    public const string HospitalMember = "HospitalMember";
+
     public static AuthorizationBuilder AddMedLedgerPolicies(this AuthorizationBuilder builder)
     {
         foreach (var role in Enum.GetValues<Role>())
@@ -49,6 +52,7 @@ public static class Policies
         builder.AddPolicy(ProfileReader, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor, Role.HospitalStaff, Role.Pharmacist, Role.InsurerStaff)));
         builder.AddPolicy(PrescriptionParty, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor, Role.Pharmacist)));
         builder.AddPolicy(MessageParticipant, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor)));
+        builder.AddPolicy(HospitalMember, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Doctor, Role.HospitalStaff)));
         return builder;
     }
 }

@@ -1,0 +1,123 @@
+using System.CommandLine;
+using System.Globalization;
+using MedLedger.Client;
+using Spectre.Console;
+
+namespace MedLedger.Cli.Commands;
+
+/// <summary>appointments verbs, through the SDK: free slots, book (reason sealed on this device), list, cancel, schedule set.</summary>
+public static class AppointmentCommands
+{
+    public static Command Build()
+    {
+        var doctor = new Argument<Guid>("DOCTOR_ID") { Description = "Doctor (user) id" };
+        var days = new Option<int>("--days") { Description = "How many days ahead (at most 31)", DefaultValueFactory = _ => 7 };
+        var slots = new Command("slots", "A doctor's free slots") { doctor, days };
+        slots.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var now = DateTimeOffset.UtcNow;
+            var table = new Table().AddColumns("start (UTC)", "local", "minutes", "kind", "schedule");
+            foreach (var s in await client.FreeSlotsAsync(p.GetValue(doctor), now, now.AddDays(Math.Clamp(p.GetValue(days), 1, 31)), ct))
+            {
+                table.AddRow(s.Start.ToString("u", CultureInfo.InvariantCulture), s.LocalStart, ((int)(s.End - s.Start).TotalMinutes).ToString(CultureInfo.InvariantCulture),
+                    s.VisitKind.ToString(), s.ScheduleId.ToString());
+            }
+            AnsiConsole.Write(table);
+            return 0;
+        });
+
+        var bookDoctor = new Argument<Guid>("DOCTOR_ID") { Description = "Doctor (user) id" };
+        var at = new Option<DateTimeOffset>("--at") { Description = "Start of the first slot (ISO 8601, as `slots` prints it)", Required = true };
+        var count = new Option<int>("--slots") { Description = "Consecutive slots to book (1-4)", DefaultValueFactory = _ => 1 };
+        var reason = new Option<string>("--reason") { Description = "Reason for the visit (sealed on this device for the doctor)", Required = true };
+        var book = new Command("book", "Book free slots with a doctor (patients); prints the appointment id") { bookDoctor, at, count, reason };
+        book.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var start = p.GetValue(at).ToUniversalTime();
+            var free = await client.FreeSlotsAsync(p.GetValue(bookDoctor), start, start.AddDays(1), ct);
+            var first = free.FirstOrDefault(s => s.Start == start) ?? throw new InvalidOperationException($"No free slot starts at {start:u}.");
+            var run = free.SkipWhile(s => s != first).Take(Math.Clamp(p.GetValue(count), 1, 4)).ToList();
+            var a = await client.BookAppointmentAsync(first, p.GetValue(reason)!, end: run[^1].End, ct: ct);
+            AnsiConsole.MarkupLine($"[green]Booked[/] {a.Start.ToString("u", CultureInfo.InvariantCulture)} – {a.End.ToString("u", CultureInfo.InvariantCulture)} — ledger tx {a.BookTransactionId}");
+            Console.WriteLine(a.Id);
+            return 0;
+        });
+
+        var list = new Command("list", "Your appointments (patients, doctors) or your hospital's (staff)");
+        list.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var table = new Table().AddColumns("appointment", "start (UTC)", "end", "status", "doctor", "patient", "reason");
+            foreach (var a in await client.AppointmentsAsync(ct: ct))
+            {
+                var words = a.SealedReason is null ? "-" : client.OpenAppointmentReason(a);
+                table.AddRow(a.Id.ToString(), a.Start.ToString("u", CultureInfo.InvariantCulture), a.End.ToString("u", CultureInfo.InvariantCulture), a.Status.ToString(),
+                    a.DoctorId.ToString()[..8], a.PatientId.ToString()[..8], Markup.Escape(words));
+            }
+            AnsiConsole.Write(table);
+            return 0;
+        });
+
+        var cancelId = new Argument<Guid>("APPOINTMENT_ID") { Description = "Appointment id" };
+        var cancel = new Command("cancel", "Cancel a booked appointment (patients sign it; doctors and staff through the server's peer)") { cancelId };
+        cancel.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var id = p.GetValue(cancelId);
+            var a = await client.AppointmentAsync(id, ct);
+            var done = await client.CancelAppointmentAsync(id, asPatient: a.PatientId == client.UserId, ct);
+            AnsiConsole.MarkupLine($"[green]{done.Status}[/] — ledger tx {done.LastTransactionId}");
+            return 0;
+        });
+
+        var schedDoctor = new Argument<Guid>("DOCTOR_ID") { Description = "The doctor (yourself, or a doctor of your hospital)" };
+        var zone = new Option<string>("--zone") { Description = "IANA time zone, e.g. Europe/Berlin", Required = true };
+        var slotMinutes = new Option<int>("--slot") { Description = "Slot length in minutes (10, 15, 20, 30, 45, 60)", DefaultValueFactory = _ => 15 };
+        var hours = new Option<string>("--hours") { Description = "Working hours, e.g. Mon-Fri 08:00-12:00,13:00-17:00;Sat 09:00-12:00", Required = true };
+        var remote = new Option<bool>("--remote") { Description = "Remote visits (default: in person at the hospital)" };
+        var leave = new Option<string[]>("--leave") { Description = "Leave days (yyyy-MM-dd), repeatable", AllowMultipleArgumentsPerToken = true };
+        var setSchedule = new Command("set", "Set a doctor's schedule (the doctor or their hospital's staff)") { schedDoctor, zone, slotMinutes, hours, remote, leave };
+        setSchedule.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var s = await client.SetScheduleAsync(p.GetValue(schedDoctor), p.GetValue(zone)!, p.GetValue(slotMinutes), p.GetValue(remote) ? VisitKind.Remote : VisitKind.InPerson,
+                ParseHours(p.GetValue(hours)!), leaveDays: (p.GetValue(leave) ?? []).Select(d => DateOnly.ParseExact(d, "yyyy-MM-dd", CultureInfo.InvariantCulture)).ToList(), ct: ct);
+            AnsiConsole.MarkupLine($"Schedule {s.Id}: {s.SlotMinutes}-minute {s.VisitKind} slots in {Markup.Escape(s.TimeZone)}, {s.Hours.Count} working range(s), {s.LeaveDays.Count} leave day(s).");
+            return 0;
+        });
+        var schedule = new Command("schedule", "Doctors' schedules") { setSchedule };
+
+        return new Command("appointments", "Doctors' free slots and appointments") { slots, book, list, cancel, schedule };
+    }
+
+    /// <summary>"Mon-Fri 08:00-12:00,13:00-17:00;Sat 09:00-12:00" → one range per day and time span.</summary>
+    public static IReadOnlyList<WorkingHours> ParseHours(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var days = new[] { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
+        var result = new List<WorkingHours>();
+        foreach (var part in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var (dayText, spans) = (part.Split(' ', 2)[0], part.Split(' ', 2).ElementAtOrDefault(1) ?? throw new FormatException($"'{part}' has no times."));
+            var range = dayText.ToLowerInvariant().Split('-');
+            var from = Array.IndexOf(days, range[0]);
+            var to = Array.IndexOf(days, range[^1]);
+            if (from < 0 || to < from)
+            {
+                throw new FormatException($"'{dayText}' is not a day or day range such as Mon-Fri.");
+            }
+            foreach (var span in spans.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var t = span.Split('-');
+                var (start, end) = (TimeOnly.ParseExact(t[0], "HH:mm", CultureInfo.InvariantCulture), TimeOnly.ParseExact(t[1], "HH:mm", CultureInfo.InvariantCulture));
+                for (var d = from; d <= to; d++)
+                {
+                    result.Add(new WorkingHours((DayOfWeek)d, start, end));
+                }
+            }
+        }
+        return result;
+    }
+}

@@ -1,3 +1,5 @@
+using MedLedger.Server.Features.Organizations;
+
 namespace MedLedger.Server.Features.Hospitals;
 
 /// <summary>Great-circle distance and a bounding box that contains every point within a radius.</summary>
@@ -12,6 +14,20 @@ public static class Geo
         var a = Math.Sin(dLat / 2) * Math.Sin(dLat / 2)
             + Math.Cos(ToRad(lat1)) * Math.Cos(ToRad(lat2)) * Math.Sin(dLon / 2) * Math.Sin(dLon / 2);
         return 2 * EarthRadiusKm * Math.Asin(Math.Min(1, Math.Sqrt(a)));
+    }
+
+    /// <summary>The places inside <paramref name="box"/> (a SQL filter; callers take the exact distance on what it returns).</summary>
+    public static IQueryable<OrganizationPlace> Within(this IQueryable<OrganizationPlace> places, BoundingBox box)
+    {
+        var q = places.Where(o => o.Latitude >= box.MinLat && o.Latitude <= box.MaxLat);
+        if (box.LonRanges.Count == 1)
+        {
+            var (min, max) = box.LonRanges[0];
+            return q.Where(o => o.Longitude >= min && o.Longitude <= max);
+        }
+        var (min1, max1) = box.LonRanges[0];
+        var (min2, max2) = box.LonRanges[1];
+        return q.Where(o => (o.Longitude >= min1 && o.Longitude <= max1) || (o.Longitude >= min2 && o.Longitude <= max2));
     }
 
     /// <summary>

@@ -143,18 +143,7 @@ public sealed class HospitalDirectoryService(
         var box = Geo.Box(lat, lon, radiusKm);
         // Only the box goes into the WHERE clause: with kind/verification there too, SQLite's planner
         // prefers the (Kind, Verification) index, which is a scan of every verified hospital.
-        var q = organizations.Places().Where(o => o.Latitude >= box.MinLat && o.Latitude <= box.MaxLat);
-        if (box.LonRanges.Count == 1)
-        {
-            var (min, max) = box.LonRanges[0];
-            q = q.Where(o => o.Longitude >= min && o.Longitude <= max);
-        }
-        else
-        {
-            var (min1, max1) = box.LonRanges[0];
-            var (min2, max2) = box.LonRanges[1];
-            q = q.Where(o => (o.Longitude >= min1 && o.Longitude <= max1) || (o.Longitude >= min2 && o.Longitude <= max2));
-        }
+        var q = organizations.Places().Within(box);
         if (serviceKey is not null)
         {
             q = q.Where(o => db.Set<HospitalOffering>().Any(s => s.OrganizationId == o.Id && s.Key == serviceKey));

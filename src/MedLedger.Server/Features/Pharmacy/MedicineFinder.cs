@@ -58,18 +58,7 @@ public sealed class MedicineFinder(MedLedgerDbContext db, OrganizationDirectory 
 
         // The same approach as hospital search: a bounding box in SQL, the exact distance on the candidates.
         var box = Geo.Box(lat!.Value, lon!.Value, radius);
-        var q = organizations.Places().Where(o => o.Latitude >= box.MinLat && o.Latitude <= box.MaxLat);
-        if (box.LonRanges.Count == 1)
-        {
-            var (min, max) = box.LonRanges[0];
-            q = q.Where(o => o.Longitude >= min && o.Longitude <= max);
-        }
-        else
-        {
-            var (min1, max1) = box.LonRanges[0];
-            var (min2, max2) = box.LonRanges[1];
-            q = q.Where(o => (o.Longitude >= min1 && o.Longitude <= max1) || (o.Longitude >= min2 && o.Longitude <= max2));
-        }
+        var q = organizations.Places().Within(box);
         var within = (await q.ToListAsync(ct))
             .Where(o => o.Kind == OrganizationKind.Pharmacy && o.Verification == VerificationStatus.Approved)
             .Select(o => (Place: o, Km: Geo.HaversineKm(lat.Value, lon.Value, o.Latitude, o.Longitude)))

@@ -98,7 +98,8 @@ public sealed class DemoServerProcess : IAsyncDisposable
         _server.Dispose();
         _server = Launch();
         using var http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow.AddMinutes(1);
+        // Start-up replays the roll-forward and the migrations check; on a loaded 2-core machine that took over a minute.
+        var deadline = DateTime.UtcNow.AddMinutes(3);
         while (true)
         {
             if (_server.HasExited || DateTime.UtcNow > deadline)

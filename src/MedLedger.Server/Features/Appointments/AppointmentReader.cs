@@ -38,7 +38,7 @@ public sealed class AppointmentReader(MedLedgerDbContext db)
     public async Task<IReadOnlyList<Guid>> BookedDoctorsOfAsync(Guid patientId, CancellationToken ct) =>
         await db.Set<Appointment>().AsNoTracking()
             .Where(a => a.PatientId == patientId && (a.Status == AppointmentStatus.Booked || a.Status == AppointmentStatus.Arrived || a.Status == AppointmentStatus.InProgress))
-            .Select(a => a.DoctorId).Distinct().Take(500).ToListAsync(ct);
+            .Select(a => a.DoctorId).Distinct().OrderBy(d => d).Take(500).ToListAsync(ct);
 
     private static IQueryable<Appointment> Visible(IQueryable<Appointment> q, Guid callerId, Role role, Guid? organizationId) => role switch
     {

@@ -36,7 +36,7 @@ public sealed class FreeSlotService(MedLedgerDbContext db, AccountDirectory acco
     /// <summary>Doctors with a schedule, by specialty, hospital or name (public directory data), each with their next free slots.</summary>
     public async Task<IReadOnlyList<DoctorListing>> FindDoctorsAsync(string? specialty, Guid? hospitalId, string? name, CancellationToken ct)
     {
-        var schedules = await db.Set<DoctorSchedule>().AsNoTracking().Where(s => hospitalId == null || s.HospitalId == hospitalId).Take(500).ToListAsync(ct);
+        var schedules = await db.Set<DoctorSchedule>().AsNoTracking().Where(s => hospitalId == null || s.HospitalId == hospitalId).OrderBy(s => s.Id).Take(500).ToListAsync(ct);
         var listings = (await accounts.DoctorListingsAsync(schedules.Select(s => s.DoctorId).Distinct().ToList(), ct)).ToDictionary(l => l.Id);
         var hospitals = await organizations.NamesAsync(schedules.Select(s => s.HospitalId).Distinct().ToList(), ct);
         var now = clock.GetUtcNow();

@@ -7,7 +7,7 @@ namespace MedLedger.Server.Features.Care;
 public sealed class CareRelationships(MedLedgerDbContext db)
 {
     public async Task<IReadOnlyList<Guid>> AssignedDoctorsAsync(Guid patientId, CancellationToken ct) =>
-        await db.Set<CareAssignment>().AsNoTracking().Where(a => a.PatientId == patientId).Select(a => a.DoctorId).Distinct().Take(500).ToListAsync(ct);
+        await db.Set<CareAssignment>().AsNoTracking().Where(a => a.PatientId == patientId).Select(a => a.DoctorId).Distinct().OrderBy(d => d).Take(500).ToListAsync(ct);
 
     public async Task<IReadOnlyList<Guid>> RegisteredHospitalsAsync(Guid patientId, CancellationToken ct) =>
         await db.Set<CareRegistration>().AsNoTracking().Where(r => r.PatientId == patientId).Select(r => r.HospitalId).Take(500).ToListAsync(ct);

@@ -18,5 +18,5 @@ public sealed class BookingRelationships(MedLedgerDbContext db)
     public async Task<IReadOnlyList<Guid>> HospitalsOfAsync(Guid patientId, CancellationToken ct) =>
         await db.Set<BedBooking>().AsNoTracking()
             .Where(b => b.PatientId == patientId && (b.Status == BookingStatus.Held || b.Status == BookingStatus.Admitted))
-            .Select(b => b.HospitalId).Distinct().Take(500).ToListAsync(ct);
+            .Select(b => b.HospitalId).Distinct().OrderBy(h => h).Take(500).ToListAsync(ct);
 }

@@ -91,7 +91,7 @@ public sealed class ConversationService(MedLedgerDbContext db, AccountDirectory 
     private async Task<IReadOnlyList<ConversationResponse>> ListAsync(Caller caller, Guid? only, CancellationToken ct)
     {
         var mine = await db.Set<ConversationParticipant>().AsNoTracking()
-            .Where(p => p.UserId == caller.Id && (only == null || p.ConversationId == only)).Take(500).ToListAsync(ct);
+            .Where(p => p.UserId == caller.Id && (only == null || p.ConversationId == only)).OrderBy(p => p.ConversationId).Take(500).ToListAsync(ct);
         var ids = mine.Select(p => p.ConversationId).ToList();
         var conversations = await db.Set<Conversation>().AsNoTracking().Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
         var participants = (await db.Set<ConversationParticipant>().AsNoTracking().Where(p => ids.Contains(p.ConversationId))

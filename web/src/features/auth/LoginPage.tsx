@@ -123,10 +123,14 @@ function CodeStep(props: { challenge: LoginChallenge; kek: { current: Uint8Array
       // A hospital may have rotated its emergency key since the last sign-in: wrap the summary for the new key now.
       // A key that does not verify stays flagged on the Emergency page; it must not block the sign-in.
       await rewrapStaleDesignations().catch(() => null);
-      // A doctor assigned (or a grant or booking made elsewhere) while this patient was offline gets the profile now.
-      await shareProfileAfterNewRelation();
     }
     navigate(safeNext() ?? homeFor(tokens.user.role), true);
+    if (tokens.user.role === 'Patient') {
+      // A doctor assigned (or a grant or booking made elsewhere) while this patient was offline gets the profile now —
+      // after navigating and without waiting: checking every party against the ledger takes seconds, and a late
+      // navigate() would undo wherever the user went meanwhile.
+      void shareProfileAfterNewRelation();
+    }
   });
 
   const emailMode = method === 'Email';

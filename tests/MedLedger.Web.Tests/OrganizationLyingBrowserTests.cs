@@ -21,13 +21,15 @@ public sealed class OrganizationLyingBrowserTests(BrowserWorld world)
         var riverside = await HospitalTestKit.HospitalIdAsync(sdk, HospitalTestKit.Riverside);
         var page = await world.NewPageAsync();
         await BrowserLogin.SignInAsync(page, world.Account("patient3"));
+        // The app lands on My records after sign-in; navigating before that landing would be undone by it.
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "My records", Exact = true })).ToBeVisibleAsync(new() { Timeout = 30_000 });
         return (page, northside, riverside);
     }
 
     private static async Task OpenHospitalAsync(IPage page, Guid id, string title)
     {
         await HospitalTestKit.NavigateInAppAsync(page, $"/hospitals/{id}");
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = title, Exact = true })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = title, Exact = true })).ToBeVisibleAsync(new() { Timeout = 30_000 });
     }
 
     [Fact]
@@ -43,7 +45,7 @@ public sealed class OrganizationLyingBrowserTests(BrowserWorld world)
             await route.FulfillAsync(new() { Response = honest, Body = profile.ToJsonString() });
         });
         await OpenHospitalAsync(page, northside, renamed);
-        await Assertions.Expect(Badge(page)).ToHaveTextAsync("not verified by the admin");
+        await Assertions.Expect(Badge(page)).ToHaveTextAsync("not verified by the admin", new() { Timeout = 30_000 });
         await Assertions.Expect(Badge(page)).ToHaveAttributeAsync("title", "the admin verified a different card (name, address or location changed)");
         await page.Context.CloseAsync();
     }
@@ -62,7 +64,7 @@ public sealed class OrganizationLyingBrowserTests(BrowserWorld world)
             await route.FulfillAsync(new() { Response = other, Body = body.ToJsonString() });
         });
         await OpenHospitalAsync(page, northside, HospitalTestKit.Northside);
-        await Assertions.Expect(Badge(page)).ToHaveTextAsync("not verified by the admin");
+        await Assertions.Expect(Badge(page)).ToHaveTextAsync("not verified by the admin", new() { Timeout = 30_000 });
         await Assertions.Expect(Badge(page)).ToHaveAttributeAsync("title", "the verification receipt is about something else");
         await page.Context.CloseAsync();
     }
@@ -72,7 +74,7 @@ public sealed class OrganizationLyingBrowserTests(BrowserWorld world)
     {
         var (page, northside, _) = await SignedInPatientAsync();
         await OpenHospitalAsync(page, northside, HospitalTestKit.Northside);
-        await Assertions.Expect(Badge(page)).ToHaveTextAsync("verified");
+        await Assertions.Expect(Badge(page)).ToHaveTextAsync("verified", new() { Timeout = 30_000 });
 
         await BrowserWorld.Nav(page, "Emergency").ClickAsync();
         var hospitals = page.GetByRole(AriaRole.Group, new() { Name = "Hospitals that may open it in an emergency" });

@@ -179,4 +179,78 @@ public sealed class MyProfileBrowserTests(BrowserWorld world)
         Assert.Null(await staff.PatientProfileAsync(patient.UserId));
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task A_doctor_the_patient_booked_gets_the_profile_and_a_server_listed_booked_doctor_without_an_appointment_or_doctor_card_is_skipped()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        using var staff = await world.SdkAsync("staff1");
+        var (patientSdk, email, password) = await NewPatientAsync(tag);
+        using var patient = patientSdk;
+        var booked = (await patient.LookUpProfessionalAsync(world.Account("doctor11").Email)).UserId;
+        var unbooked = (await patient.LookUpProfessionalAsync(world.Account("doctor12").Email)).UserId;
+        var insurer = await patient.GetPublicKeysAsync((await patient.LookUpProfessionalAsync(world.Account("insurer").Email)).UserId);
+        // A schedule for doctor11 at Northside, and an appointment the patient books in the C# SDK (no browser appointments screen yet).
+        await staff.SetScheduleAsync(booked, "Europe/Berlin", 30, VisitKind.InPerson,
+            Enum.GetValues<DayOfWeek>().Select(d => new WorkingHours(d, new TimeOnly(8, 0), new TimeOnly(18, 0))).ToList());
+        var from = DateTimeOffset.UtcNow.AddDays(2);
+        var appointment = await patient.BookAppointmentAsync((await patient.FreeSlotsAsync(booked, from, from.AddDays(1)))[0], "check-up " + tag);
+        try
+        {
+            var page = await world.NewPageAsync();
+            var writes = ProfileWrites(page);
+            using (var outbox = new MedLedgerClient(new Uri(world.Url)))
+            {
+                await BrowserLogin.SignInWithEmailCodeAsync(page, email, password, outbox);
+            }
+            // The server adds doctor12 (no appointment) and the insurer (claimed as the booked appointment's doctor) as booked doctors.
+            await page.RouteAsync("**/api/profiles/mine/parties", async route =>
+            {
+                var response = await route.FetchAsync();
+                var parties = JsonNode.Parse(await response.TextAsync())!.AsArray();
+                var honestDoctor = parties.Single(p => (string)p!["userId"]! == booked.ToString())!;
+                Assert.Equal("BookedDoctor", (string)honestDoctor["relation"]!);
+                var doctor12Keys = await patient.GetPublicKeysAsync(unbooked);
+                foreach (var (id, keys) in new[] { (unbooked, doctor12Keys), (insurer.UserId, insurer) })
+                {
+                    parties.Add(new JsonObject
+                    {
+                        ["userId"] = id.ToString(), ["role"] = "Doctor", ["relation"] = "BookedDoctor", ["hospitalId"] = null,
+                        ["encryptionPublicKey"] = Convert.ToBase64String(keys.EncryptionPublicKey),
+                        ["signingPublicKey"] = Convert.ToBase64String(keys.SigningPublicKey), ["wrapped"] = false,
+                    });
+                }
+                await route.FulfillAsync(new() { Response = response, Body = parties.ToJsonString() });
+            });
+            await page.RouteAsync("**/api/appointments", async route =>
+            {
+                var response = await route.FetchAsync();
+                var list = JsonNode.Parse(await response.TextAsync())!.AsArray();
+                var copy = list.Single()!.DeepClone();
+                copy["id"] = Guid.NewGuid().ToString();
+                copy["doctorId"] = insurer.UserId.ToString();
+                list.Add(copy);
+                await route.FulfillAsync(new() { Response = response, Body = list.ToJsonString() });
+            });
+            await BrowserWorld.Nav(page, "My profile").ClickAsync();
+            var warning = page.Locator("main [role=status]", new() { HasText = "could not confirm them" });
+            await Assertions.Expect(warning).ToContainTextAsync("show no BookedDoctor relation with this user", Slow);
+            await Assertions.Expect(warning).ToContainTextAsync("not a verified doctor");
+            await SaveProfileAsync(page, "Bettina Termin " + tag, "1979-03-14", "+41 79 555 11 11", "Saved version 1.");
+
+            var readers = WrappedReaders(Assert.Single(writes));
+            Assert.Contains(booked.ToString(), readers);
+            Assert.DoesNotContain(unbooked.ToString(), readers);
+            Assert.DoesNotContain(insurer.UserId.ToString(), readers);
+            var holders = page.GetByRole(AriaRole.Table, new() { Name = "Profile recipients" });
+            await Assertions.Expect(holders.Locator("tr", new() { HasText = "A doctor you have an appointment with" })).ToContainTextAsync("yes", Slow);
+            using var doctor = await world.SdkAsync("doctor11");
+            Assert.Equal("Bettina Termin " + tag, (await doctor.PatientProfileAsync(patient.UserId))!.Profile.Name);
+            await page.Context.CloseAsync();
+        }
+        finally
+        {
+            await patient.CancelAppointmentAsync(appointment.Id, asPatient: true);
+        }
+    }
 }

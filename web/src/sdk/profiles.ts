@@ -9,6 +9,7 @@ import {
 import { jsonString, parseStrictJson, requireMembers } from '../crypto/strictJson';
 import { api, ApiProblem, type Role } from '../app/http';
 import { requireSession } from '../app/session';
+import { LIVE_APPOINTMENT_STATUSES, myAppointments } from './appointments';
 import { careAssignments, myHospitalRegistrations } from './care';
 import { grantStatus, listGrants } from './consent';
 import { myBookings } from './hospitals';
@@ -125,7 +126,7 @@ export async function sharedProfiles(signal?: AbortSignal): Promise<Map<string, 
 
 // ---- Writing (the patient's own browser) ----
 
-export type ProfileRelation = 'Self' | 'Grantee' | 'AssignedDoctor' | 'HospitalStaff';
+export type ProfileRelation = 'Self' | 'Grantee' | 'AssignedDoctor' | 'HospitalStaff' | 'BookedDoctor';
 
 /** GET /api/profiles/mine/parties: whom the server says the patient may wrap for (ProfilePartyResponse). */
 interface ProfilePartyWire {
@@ -164,15 +165,16 @@ export interface ProfileRecipients {
 /**
  * The one place this browser decides who gets the patient's profile (MedLedgerClient.ProfileRecipientsAsync): the
  * patient; professionals with an active grant from the patient; doctors assigned to the patient; verified staff of a
- * hospital the patient registered with or holds a bed at. The server proposes the parties; each is kept only if the
- * patient's own lists confirm the relation and the card is admin-verified (identity.ts) with the keys the ledger
- * registered (staff: of that hospital). Anything else is skipped with its reason.
+ * hospital the patient registered with or holds a bed at; doctors the patient has a booked (arrived, in-progress)
+ * appointment with. The server proposes the parties; each is kept only if the patient's own lists confirm the relation
+ * and the card is admin-verified (identity.ts) with the keys the ledger registered (staff: of that hospital; booked
+ * doctors: role Doctor). Anything else is skipped with its reason.
  */
 export async function profileRecipients(): Promise<ProfileRecipients> {
   const s = requireSession();
   const myId = s.tokens.user.id;
-  const [parties, grants, assignments, registrations, bookings] = await Promise.all([
-    api.get<ProfilePartyWire[]>('/api/profiles/mine/parties'), listGrants(), careAssignments(), myHospitalRegistrations(), myBookings(),
+  const [parties, grants, assignments, registrations, bookings, appointments] = await Promise.all([
+    api.get<ProfilePartyWire[]>('/api/profiles/mine/parties'), listGrants(), careAssignments(), myHospitalRegistrations(), myBookings(), myAppointments(),
   ]);
   const grantees = new Set(grants.filter((g) => g.patientId === myId && grantStatus(g) === 'active').map((g) => g.granteeId));
   const doctors = new Set(assignments.filter((a) => a.patientId === myId).map((a) => a.doctorId));
@@ -180,6 +182,7 @@ export async function profileRecipients(): Promise<ProfileRecipients> {
     ...registrations.filter((r) => r.patientId === myId).map((r) => r.hospitalId),
     ...bookings.filter((b) => b.patientId === myId && (b.status === 'Held' || b.status === 'Admitted')).map((b) => b.hospitalId),
   ]);
+  const bookedDoctors = new Set(appointments.filter((a) => a.patientId === myId && LIVE_APPOINTMENT_STATUSES.includes(a.status)).map((a) => a.doctorId));
   // Self: always, with the key this browser holds (not the server's copy).
   const recipients: ProfileRecipient[] = [{
     userId: myId, role: 'Patient', relation: 'Self', hospitalId: null, who: 'You', encryptionPublicKey: s.keys.encryption.publicKey,
@@ -192,9 +195,10 @@ export async function profileRecipients(): Promise<ProfileRecipients> {
     const related = p.relation === 'Grantee' ? grantees.has(p.userId)
       : p.relation === 'AssignedDoctor' ? doctors.has(p.userId)
       : p.relation === 'HospitalStaff' ? p.hospitalId !== null && hospitals.has(p.hospitalId)
+      : p.relation === 'BookedDoctor' ? bookedDoctors.has(p.userId)
       : false;
     if (!related) {
-      skip(`your own grants, assignments, registrations and bookings show no ${p.relation} relation with this user`);
+      skip(`your own grants, assignments, registrations, bookings and appointments show no ${p.relation} relation with this user`);
       continue;
     }
     let card;
@@ -214,6 +218,10 @@ export async function profileRecipients(): Promise<ProfileRecipients> {
     }
     if (p.relation === 'HospitalStaff' && (card.card.role !== 'HospitalStaff' || card.card.organizationId !== p.hospitalId)) {
       skip(`${cardLine(card)}: not verified staff of that hospital`);
+      continue;
+    }
+    if (p.relation === 'BookedDoctor' && card.card.role !== 'Doctor') {
+      skip(`${cardLine(card)}: not a verified doctor`);
       continue;
     }
     recipients.push({

@@ -2,7 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { ActionForm, Button, Card, Empty, Field, Notice, Page, ProblemAlert, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { currentSummary, myDesignations, saveEmergencySummary, verifiedHospitalKey, withdrawDesignation, type VerifiedHospitalKey } from '../../sdk/emergency';
-import { listHospitals, type Organization } from '../../sdk/organizations';
+import { listHospitals, organizationCard, type Organization } from '../../sdk/organizations';
+import { VerifiedBadge } from '../hospitals/VerifiedBadge';
 import { EMERGENCY_SUMMARY_FORMAT, EmergencySummaryCard, type EmergencySummary } from '../../fhir/emergencySummary';
 import './patient.css';
 
@@ -138,6 +139,7 @@ export function EmergencyPage() {
                     onChange={(e) => setChosen((c) => ((e.currentTarget as HTMLInputElement).checked ? [...c, hospital.id] : c.filter((x) => x !== hospital.id)))}
                   />
                   {hospital.name}
+                  <VerifiedBadge card={organizationCard(hospital)} />
                   {usable && <span class="badge ok">key verified on the ledger</span>}
                   {key === null && <span class="badge neutral">no emergency key published</span>}
                   {key instanceof Error && <span class="badge bad">key NOT verified</span>}

@@ -11,6 +11,7 @@ const RELATION: Record<ProfileRelation, string> = {
   Grantee: 'You granted them access',
   AssignedDoctor: 'Your assigned doctor',
   HospitalStaff: 'Staff of a hospital you registered or booked with',
+  BookedDoctor: 'A doctor you have an appointment with',
 };
 
 function Skipped(props: { skipped: SkippedParty[] }) {

@@ -44,7 +44,7 @@ public sealed class PostgresCluster : IAsyncDisposable
         var cluster = new PostgresCluster(dataDir, port, asPostgres);
         await cluster.Pg("initdb", ["-D", dataDir, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync"]);
         await cluster.Pg("pg_ctl", ["-D", dataDir, "-l", Path.Combine(root, "log.txt"), "-w", "-t", "60",
-            "-o", $"-p {port} -k {root} -c max_connections=300 -c fsync=off -c listen_addresses=127.0.0.1", "start"]);
+            "-o", $"-p {port} -k {root} -c max_connections=1000 -c fsync=off -c listen_addresses=127.0.0.1", "start"]);
         return cluster;
     }
 

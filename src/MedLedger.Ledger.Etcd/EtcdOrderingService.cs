@@ -42,6 +42,7 @@ public sealed class EtcdOrderingService : IOrderingService
     private int _current;
     private long _lastWrittenRevision;
     private long _lastEnvelopeTime;
+    private int _disposed;
 
     /// <param name="peerKeys">Public ledger keys of the consortium's peers; envelopes from anyone else are refused.</param>
     public EtcdOrderingService(EtcdOrderingOptions options, LedgerStore store, string peerId, byte[] peerPrivateKey,
@@ -387,6 +388,10 @@ public sealed class EtcdOrderingService : IOrderingService
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
         Complete();
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _writer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

@@ -227,6 +227,12 @@ public sealed class LedgerPeer : IAsyncDisposable
                 }
                 (rows, header, proofNodes) = CommitBatch(batch);
             }
+            catch (Exception e) when (e is not OutOfMemoryException && batch.Position is not null)
+            {
+                // A shared orderer's envelope must be applied, in order, by every peer: carrying on
+                // without it would fork this peer. Halt; a restart resumes at the stored revision.
+                throw new LedgerCorruptException($"block from orderer revision {batch.Position.Revision} failed to apply; the peer halted: {e.Message}", e);
+            }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // The block is not acknowledged; its submitters learn it and later blocks go on.
@@ -296,7 +302,10 @@ public sealed class LedgerPeer : IAsyncDisposable
         }
         _writer ??= new LedgerWriter(Store);
         var height = (_head?.Height ?? 0) + 1;
-        var context = new ContractContext(height, PeerId, _peerKeys);
+        // With a shared orderer the proposer, not this peer, names the block, so every peer's
+        // contracts see the same context and every peer computes the same header.
+        var proposer = batch.Position?.ProposerId ?? PeerId;
+        var context = new ContractContext(height, proposer, _peerKeys);
         var frontier = _frontier.Clone();
         // Receipts are proven from the previous frontier plus this block's new nodes: every
         // sibling left of the block is a frontier subtree, everything else is new.
@@ -317,8 +326,8 @@ public sealed class LedgerPeer : IAsyncDisposable
                 rows.Add((p, index, leaf));
             }
             var stateRoot = BlockProcessor.NextStateRoot(_stateRoot, processor.Writes);
-            var time = Math.Max(LedgerTransaction.NowMs(), _head?.TimeMs ?? 0);
-            var header = BlockHeader.Create(height, _headHash, txs.Count, frontier.Size, frontier.Root(), stateRoot, time, PeerId, _key);
+            var time = Math.Max(batch.Position?.TimeMs ?? LedgerTransaction.NowMs(), _head?.TimeMs ?? 0);
+            var header = BlockHeader.Create(height, _headHash, txs.Count, frontier.Size, frontier.Root(), stateRoot, time, proposer, _key);
             var headerHash = header.Hash();
             var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
             _writer.Write(new BlockWrite
@@ -329,6 +338,7 @@ public sealed class LedgerPeer : IAsyncDisposable
                 Nodes = created,
                 StateWrites = processor.Writes,
                 Nonces = processor.Nonces,
+                OrderingRevision = batch.Position?.Revision,
             });
             BeforeCommit?.Invoke(header);
             var t2 = System.Diagnostics.Stopwatch.GetTimestamp();

@@ -7,15 +7,18 @@ namespace MedLedger.Ledger.Ordering;
 /// A batch in final order. The orderer cuts batches (not each peer), so in a consortium every peer
 /// turns the same batch into the same block. <see cref="SignaturesVerified"/> is true only when
 /// this process checked them before enqueueing; batches from a remote orderer must say false and
-/// the committer re-verifies them (in parallel).
+/// the committer re-verifies them (in parallel). <see cref="Position"/> is set by a shared orderer:
+/// the committer then takes the header's proposer and time from it and stores its revision in the
+/// block's own database transaction, and a block that fails to commit halts the peer (skipping it
+/// would fork the peer from the others).
 /// </summary>
-public sealed record OrderedBatch(IReadOnlyList<LedgerTransaction> Transactions, bool SignaturesVerified);
+public sealed record OrderedBatch(IReadOnlyList<LedgerTransaction> Transactions, bool SignaturesVerified, OrderingPosition? Position = null);
 
 /// <summary>
-/// Total order of transactions. Embedded: <see cref="EmbeddedOrderingService"/>. A consortium
-/// implementation (issue 14: etcd) would write each peer's signed batches create-once under the
-/// peer's own prefix, take the etcd revision order as the total order, and have every peer read
-/// from its last applied revision — contracts, blocks and the store stay unchanged.
+/// Total order of transactions. Embedded: <see cref="EmbeddedOrderingService"/>. Consortium:
+/// EtcdOrderingService (MedLedger.Ledger.Etcd) writes each peer's signed <see cref="OrderingEnvelope"/>
+/// create-once under the peer's own prefix, takes the etcd revision order as the total order, and
+/// reads from the revision stored with the last block (LedgerStore.GetOrderingRevisionAsync).
 /// </summary>
 public interface IOrderingService : IAsyncDisposable
 {

@@ -24,6 +24,7 @@ internal sealed class SqliteLedgerStore(string connectionString, bool synchronou
         "CREATE TABLE IF NOT EXISTS ledger_merkle_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID",
         "CREATE TABLE IF NOT EXISTS ledger_state (state_key TEXT NOT NULL PRIMARY KEY, state_value TEXT NOT NULL, height INTEGER NOT NULL) WITHOUT ROWID",
         "CREATE TABLE IF NOT EXISTS ledger_nonces (actor_id TEXT NOT NULL, nonce INTEGER NOT NULL, PRIMARY KEY (actor_id, nonce)) WITHOUT ROWID",
+        "CREATE TABLE IF NOT EXISTS ledger_ordering (orderer TEXT NOT NULL PRIMARY KEY, revision INTEGER NOT NULL) WITHOUT ROWID",
     ];
 
     private protected override DbConnection NewConnection() => new SqliteConnection(ConnectionString);
@@ -55,6 +56,7 @@ internal sealed class PostgresLedgerStore(string connectionString) : LedgerStore
         "CREATE TABLE IF NOT EXISTS ledger_merkle_nodes (level BIGINT NOT NULL, idx BIGINT NOT NULL, hash BYTEA NOT NULL, PRIMARY KEY (level, idx))",
         "CREATE TABLE IF NOT EXISTS ledger_state (state_key TEXT COLLATE \"C\" NOT NULL PRIMARY KEY, state_value TEXT NOT NULL, height BIGINT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS ledger_nonces (actor_id TEXT COLLATE \"C\" NOT NULL, nonce BIGINT NOT NULL, PRIMARY KEY (actor_id, nonce))",
+        "CREATE TABLE IF NOT EXISTS ledger_ordering (orderer TEXT NOT NULL PRIMARY KEY, revision BIGINT NOT NULL)",
     ];
 
     internal override int MaxRowsPerInsert => 128;

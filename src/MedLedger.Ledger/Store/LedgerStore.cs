@@ -227,6 +227,22 @@ public abstract class LedgerStore
         return result;
     }
 
+    /// <summary>The shared orderer's one row in ledger_ordering (one orderer per ledger).</summary>
+    internal const string SharedOrderer = "shared";
+
+    /// <summary>
+    /// The orderer revision (etcd) of the last applied envelope, 0 when none. It is written in the
+    /// same database transaction as that envelope's block, so after any crash it names exactly the
+    /// envelopes already applied and a restart resumes after it — no envelope twice, none skipped.
+    /// </summary>
+    public async Task<long> GetOrderingRevisionAsync(CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = Command(c, "SELECT revision FROM ledger_ordering WHERE orderer = @p0", SharedOrderer);
+        var v = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);
+        return v is null or DBNull ? 0 : Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public async Task<string?> GetStateAsync(string key, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);

@@ -12,6 +12,8 @@ internal sealed class BlockWrite
     public required IReadOnlyList<(MerkleNodeKey Key, byte[] Hash)> Nodes { get; init; }
     public required SortedDictionary<string, string?> StateWrites { get; init; }
     public required IReadOnlyList<(string ActorId, long Nonce)> Nonces { get; init; }
+    /// <summary>The shared orderer's revision of the envelope this block applies (null for the embedded orderer).</summary>
+    public long? OrderingRevision { get; init; }
 }
 
 /// <summary>
@@ -136,6 +138,11 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
         Insert("ledger_state", ["state_key", "state_value", "height"],
             " ON CONFLICT (state_key) DO UPDATE SET state_value = excluded.state_value, height = excluded.height",
             b.StateWrites.Where(w => w.Value is not null).Select(w => new object?[] { w.Key, w.Value, h.Height }).ToList());
+        if (b.OrderingRevision is { } revision)
+        {
+            Insert("ledger_ordering", ["orderer", "revision"], " ON CONFLICT (orderer) DO UPDATE SET revision = excluded.revision",
+                [[LedgerStore.SharedOrderer, revision]]);
+        }
         foreach (var (key, value) in b.StateWrites)
         {
             if (value is null)

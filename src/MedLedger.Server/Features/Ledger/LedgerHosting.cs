@@ -2,14 +2,52 @@ using System.Reflection;
 using System.Security.Cryptography;
 using MedLedger.Ledger;
 using MedLedger.Ledger.Contracts;
+using MedLedger.Ledger.Etcd;
+using MedLedger.Ledger.Store;
 using MedLedger.Server.Infrastructure.Data;
 using Microsoft.Extensions.Options;
 
 namespace MedLedger.Server.Features.Ledger;
 
-public sealed class LedgerHostOptions
+public sealed class LedgerHostOptions : System.ComponentModel.DataAnnotations.IValidatableObject
 {
     public const string Section = "Ledger";
+    public const string EmbeddedOrdering = "embedded";
+    public const string EtcdOrdering = "etcd";
+
+    /// <summary>"embedded" (default: this process orders) or "etcd" (the consortium's etcd cluster orders; docs/ledger.md).</summary>
+    public string Ordering { get; set; } = EmbeddedOrdering;
+
+    /// <summary>Ledger:Etcd — endpoints and this peer's mutual-TLS files; used when Ordering is "etcd".</summary>
+    public EtcdOrderingOptions Etcd { get; set; } = new();
+
+    /// <summary>Ledger:PeerKeys:&lt;peer id&gt; = base64 65-byte public ledger key of each other consortium peer.</summary>
+    public Dictionary<string, string> PeerKeys { get; set; } = new(StringComparer.Ordinal);
+
+    public IEnumerable<System.ComponentModel.DataAnnotations.ValidationResult> Validate(System.ComponentModel.DataAnnotations.ValidationContext validationContext)
+    {
+        if (Ordering is not (EmbeddedOrdering or EtcdOrdering))
+        {
+            yield return new($"Ledger:Ordering must be '{EmbeddedOrdering}' or '{EtcdOrdering}'.", [nameof(Ordering)]);
+        }
+        if (Ordering == EtcdOrdering && (Etcd.Endpoints.Count == 0 || string.IsNullOrEmpty(Etcd.CaFile) || string.IsNullOrEmpty(Etcd.CertFile) || string.IsNullOrEmpty(Etcd.KeyFile)))
+        {
+            yield return new("Ledger:Ordering=etcd needs Ledger:Etcd:Endpoints and Ledger:Etcd:CaFile, CertFile and KeyFile (scripts/etcd-cluster.sh makes them).", [nameof(Etcd)]);
+        }
+        foreach (var (id, key) in PeerKeys)
+        {
+            if (!IsPublicKey(key))
+            {
+                yield return new($"Ledger:PeerKeys:{id} must be a base64 65-byte uncompressed P-256 public key.", [nameof(PeerKeys)]);
+            }
+        }
+    }
+
+    private static bool IsPublicKey(string value)
+    {
+        var bytes = new byte[LedgerCrypto.PublicKeySize + 3];
+        return Convert.TryFromBase64String(value, bytes, out var n) && n == LedgerCrypto.PublicKeySize && bytes[0] == 4;
+    }
 
     public string PeerId { get; set; } = "peer-1";
 
@@ -69,6 +107,19 @@ public static class LedgerContractCatalog
             MaxBlockTransactions = options.MaxBlockTransactions,
             MaxBlockDelay = options.MaxBlockDelay,
         };
+        foreach (var (id, publicKey) in options.PeerKeys)
+        {
+            ledgerOptions.PeerKeys[id] = Convert.FromBase64String(publicKey);
+        }
+        if (options.Ordering == LedgerHostOptions.EtcdOrdering)
+        {
+            var store = storage.Provider == StorageProvider.Postgres
+                ? LedgerStore.Postgres(storage.ConnectionString!)
+                : LedgerStore.Sqlite(storage.SqliteConnectionString);
+            var consortium = new Dictionary<string, byte[]>(ledgerOptions.PeerKeys, StringComparer.Ordinal);
+            var ordering = new EtcdOrderingService(options.Etcd, store, options.PeerId, key, consortium, options.MaxBlockTransactions);
+            return new LedgerPeer(store, key, ledgerOptions, Create(), ordering);
+        }
         return storage.Provider == StorageProvider.Postgres
             ? LedgerPeer.Postgres(storage.ConnectionString!, key, ledgerOptions, Create())
             : LedgerPeer.Sqlite(storage.SqliteConnectionString, key, ledgerOptions, Create());

@@ -1,0 +1,23 @@
+namespace MedLedger.Ledger.Etcd;
+
+/// <summary>
+/// How a peer reaches the consortium's etcd cluster (configuration section Ledger:Etcd). Mutual TLS
+/// only: the cluster's CA, and this peer's client certificate whose CN is its etcd user (RBAC lets
+/// it write only under its own envelope prefix; scripts/etcd-cluster.sh sets that up).
+/// </summary>
+public sealed class EtcdOrderingOptions
+{
+    /// <summary>https://host:port of each member; a failed call moves on to the next.</summary>
+    public IList<string> Endpoints { get; } = [];
+    public string CaFile { get; set; } = "";
+    public string CertFile { get; set; } = "";
+    public string KeyFile { get; set; } = "";
+    /// <summary>Envelopes live under Prefix + peerId + "/".</summary>
+    public string Prefix { get; set; } = "/medledger/ordering/envelopes/";
+    /// <summary>Envelopes per linearizable Range read.</summary>
+    public int ReadLimit { get; set; } = 16;
+    /// <summary>Deadline of one etcd call before the next member is tried.</summary>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>Longest wait between reads when Watch (only a wake-up) says nothing.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+}

@@ -1,0 +1,406 @@
+using System.Collections.Concurrent;
+using System.Net.Security;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Threading.Channels;
+using Etcdserverpb;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using MedLedger.Ledger.Ordering;
+using MedLedger.Ledger.Store;
+
+namespace MedLedger.Ledger.Etcd;
+
+/// <summary>
+/// Consortium ordering on etcd (docs/ledger.md, "Ordering on etcd"). Each peer batches what is
+/// submitted to it into an <see cref="OrderingEnvelope"/> signed by its ledger key and writes it
+/// create-once (Txn: create_revision == 0) at Prefix/peerId/sha256(value); the total order is etcd's
+/// create-revision order. Every peer reads envelopes with linearizable Range requests from the
+/// revision stored with its last block (Watch is only a wake-up), so a restart resumes exactly once.
+/// </summary>
+public sealed class EtcdOrderingService : IOrderingService
+{
+    private static readonly StatusCode[] Transient =
+        [StatusCode.Unavailable, StatusCode.DeadlineExceeded, StatusCode.Unknown, StatusCode.Internal, StatusCode.Aborted];
+
+    private readonly EtcdOrderingOptions _options;
+    private readonly LedgerStore _store;
+    private readonly string _peerId;
+    private readonly LedgerSigningKey _key;
+    private readonly Dictionary<string, byte[]> _peerKeys;
+    private readonly int _maxBatch;
+    private readonly GrpcChannel[] _channels;
+    private readonly Channel<LedgerTransaction> _pending = Channel.CreateUnbounded<LedgerTransaction>(
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly ConcurrentQueue<string> _refused = new();
+    private readonly Task _writer;
+    private int _current;
+    private long _lastWrittenRevision;
+    private long _lastEnvelopeTime;
+    private int _disposed;
+
+    /// <param name="peerKeys">Public ledger keys of the consortium's peers; envelopes from anyone else are refused.</param>
+    public EtcdOrderingService(EtcdOrderingOptions options, LedgerStore store, string peerId, byte[] peerPrivateKey,
+        IReadOnlyDictionary<string, byte[]> peerKeys, int maxBatch = OrderingEnvelope.MaxTransactions)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(peerKeys);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
+        if (options.Endpoints.Count == 0)
+        {
+            throw new ArgumentException("At least one etcd endpoint is needed.", nameof(options));
+        }
+        if (string.IsNullOrEmpty(peerId) || peerId.Length > 64 || peerId.Contains('/', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("PeerId must be a short name without '/'.", nameof(peerId));
+        }
+        _options = options;
+        _store = store;
+        _peerId = peerId;
+        _key = new LedgerSigningKey(peerPrivateKey);
+        _peerKeys = new Dictionary<string, byte[]>(peerKeys, StringComparer.Ordinal) { [peerId] = _key.PublicKey };
+        _maxBatch = Math.Min(maxBatch, OrderingEnvelope.MaxTransactions);
+        _channels = [.. options.Endpoints.Select(e => OpenChannel(e, options))];
+        _writer = Task.Run(WriteEnvelopesAsync);
+    }
+
+    /// <summary>Why envelopes were refused (unknown peer, bad signature, wrong prefix, rewritten key), oldest first.</summary>
+    public IReadOnlyCollection<string> RefusedEnvelopes => _refused;
+
+    private string OwnPrefix => _options.Prefix + _peerId + "/";
+
+    public ValueTask EnqueueAsync(LedgerTransaction transaction, CancellationToken ct) => _pending.Writer.WriteAsync(transaction, ct);
+
+    public void Complete() => _pending.Writer.TryComplete();
+
+    // ---------------- writing: this peer's envelopes ----------------
+
+    private async Task WriteEnvelopesAsync()
+    {
+        var reader = _pending.Reader;
+        var ct = _stopping.Token;
+        while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
+        {
+            // Take what is queued now (no lingering, as the embedded orderer): under load the next
+            // envelope fills while this one is being written.
+            var batch = new List<LedgerTransaction>();
+            var size = OrderingEnvelope.FramingBytes + Encoding.UTF8.GetByteCount(_peerId);
+            while (batch.Count < _maxBatch && reader.TryPeek(out var next))
+            {
+                var add = OrderingEnvelope.SizeOf(next);
+                if (batch.Count > 0 && size + add >= OrderingEnvelope.MaxBytes)
+                {
+                    break;
+                }
+                reader.TryRead(out _);
+                batch.Add(next);
+                size += add;
+            }
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+            var time = Math.Max(LedgerTransaction.NowMs(), _lastEnvelopeTime);
+            _lastEnvelopeTime = time;
+            OrderingEnvelope envelope;
+            try
+            {
+                envelope = OrderingEnvelope.Create(_peerId, time, batch, _key);
+            }
+            catch (ArgumentException)
+            {
+                continue; // One transaction larger than an envelope: LedgerTransaction limits make this unreachable.
+            }
+            await WriteOnceAsync(envelope.Encode(), ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Create-once at a content-addressed key: a retry after a lost reply finds the key present and
+    /// writes nothing, so an envelope is in the order at most once however often it is retried.
+    /// </summary>
+    internal async Task<long> WriteOnceAsync(byte[] value, CancellationToken ct, string? keyPrefix = null)
+    {
+        var key = ByteString.CopyFromUtf8((keyPrefix ?? OwnPrefix) + Convert.ToHexStringLower(SHA256.HashData(value)));
+        var txn = new TxnRequest();
+        txn.Compare.Add(new Compare { Key = key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
+        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = key, Value = ByteString.CopyFrom(value) } });
+        var response = await CallAsync((kv, o) => kv.TxnAsync(txn, o).ResponseAsync, ct).ConfigureAwait(false);
+        long revision;
+        if (response.Succeeded)
+        {
+            revision = response.Header.Revision;
+        }
+        else
+        {
+            var existing = await CallAsync((kv, o) => kv.RangeAsync(new RangeRequest { Key = key }, o).ResponseAsync, ct).ConfigureAwait(false);
+            revision = existing.Kvs.Count > 0 ? existing.Kvs[0].CreateRevision : response.Header.Revision;
+        }
+        InterlockedMax(ref _lastWrittenRevision, revision);
+        Wake();
+        return revision;
+    }
+
+    // ---------------- reading: everyone's envelopes in revision order ----------------
+
+    public async IAsyncEnumerable<OrderedBatch> ReadBatchesAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopping.Token);
+        var token = linked.Token;
+        var applied = await _store.GetOrderingRevisionAsync(token).ConfigureAwait(false);
+        var watch = Task.Run(() => WatchForWakeUpsAsync(token), CancellationToken.None);
+        try
+        {
+            var end = ByteString.CopyFromUtf8(PrefixEnd(_options.Prefix));
+            var prefix = ByteString.CopyFromUtf8(_options.Prefix);
+            while (true)
+            {
+                token.ThrowIfCancellationRequested();
+                var request = new RangeRequest
+                {
+                    Key = prefix,
+                    RangeEnd = end,
+                    MinCreateRevision = applied + 1,
+                    SortTarget = RangeRequest.Types.SortTarget.Create,
+                    SortOrder = RangeRequest.Types.SortOrder.Ascend,
+                    Limit = _options.ReadLimit,
+                    Serializable = false, // linearizable: never an older view than an acknowledged write
+                };
+                var response = await CallAsync((kv, o) => kv.RangeAsync(request, o).ResponseAsync, token).ConfigureAwait(false);
+                foreach (var kv in response.Kvs)
+                {
+                    var envelope = Accept(kv);
+                    applied = kv.CreateRevision;
+                    if (envelope is not null)
+                    {
+                        yield return new OrderedBatch(envelope.Transactions, false, new OrderingPosition(kv.CreateRevision, envelope.PeerId, envelope.TimeMs));
+                    }
+                }
+                if (response.Kvs.Count > 0)
+                {
+                    continue;
+                }
+                if (_writer.IsFaulted)
+                {
+                    // This peer can no longer order (e.g. etcd refused its writes): fail, don't hang submitters.
+                    throw new InvalidOperationException("Writing envelopes to etcd failed.", _writer.Exception?.GetBaseException());
+                }
+                // Completed: end once this peer's own envelopes (everything it acknowledged) are read.
+                if (_pending.Reader.Completion.IsCompleted && _writer.IsCompleted && applied >= Volatile.Read(ref _lastWrittenRevision))
+                {
+                    yield break;
+                }
+                await _wake.WaitAsync(_options.PollInterval, token).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await linked.CancelAsync().ConfigureAwait(false);
+            await watch.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>The envelope if it may be applied; null (and a recorded reason) if it must be ignored. Deterministic, so every honest peer ignores the same ones.</summary>
+    private OrderingEnvelope? Accept(Mvccpb.KeyValue kv)
+    {
+        var key = kv.Key.ToStringUtf8();
+        var rest = key[_options.Prefix.Length..];
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        var keyPeer = slash > 0 ? rest[..slash] : "";
+        if (kv.Version != 1)
+        {
+            return Refuse(kv, "was rewritten after it was created");
+        }
+        OrderingEnvelope envelope;
+        try
+        {
+            envelope = OrderingEnvelope.Decode(kv.Value.Span);
+        }
+        catch (FormatException e)
+        {
+            return Refuse(kv, "does not parse: " + e.Message);
+        }
+        if (!string.Equals(envelope.PeerId, keyPeer, StringComparison.Ordinal))
+        {
+            return Refuse(kv, $"names peer {envelope.PeerId} but sits under {keyPeer}'s prefix");
+        }
+        if (!_peerKeys.TryGetValue(envelope.PeerId, out var peerKey))
+        {
+            return Refuse(kv, $"comes from {envelope.PeerId}, not a consortium peer");
+        }
+        if (!envelope.VerifySignature(peerKey))
+        {
+            return Refuse(kv, $"signature does not verify with {envelope.PeerId}'s key");
+        }
+        return envelope;
+    }
+
+    private OrderingEnvelope? Refuse(Mvccpb.KeyValue kv, string reason)
+    {
+        _refused.Enqueue($"revision {kv.CreateRevision} ({kv.Key.ToStringUtf8()}): {reason}");
+        return null;
+    }
+
+    /// <summary>Watch only wakes the reader early; reads never depend on what a watch delivers.</summary>
+    private async Task WatchForWakeUpsAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var client = new Watch.WatchClient(_channels[Volatile.Read(ref _current) % _channels.Length]);
+                using var call = client.Watch(cancellationToken: ct);
+                await call.RequestStream.WriteAsync(new WatchRequest
+                {
+                    CreateRequest = new WatchCreateRequest
+                    {
+                        Key = ByteString.CopyFromUtf8(_options.Prefix),
+                        RangeEnd = ByteString.CopyFromUtf8(PrefixEnd(_options.Prefix)),
+                    },
+                }, ct).ConfigureAwait(false);
+                while (await call.ResponseStream.MoveNext(ct).ConfigureAwait(false))
+                {
+                    if (call.ResponseStream.Current.Events.Count > 0)
+                    {
+                        Wake();
+                    }
+                }
+            }
+            catch (RpcException) when (!ct.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref _current);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (RpcException)
+            {
+                return;
+            }
+            await Task.Delay(200, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            if (_wake.CurrentCount == 0)
+            {
+                _wake.Release();
+            }
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled.
+        }
+    }
+
+    // ---------------- calls with member failover ----------------
+
+    /// <summary>
+    /// Runs a call on the current member; on a transient failure (member down, leader change,
+    /// timeout) moves to the next and retries until <paramref name="ct"/> ends. Refusals
+    /// (permission denied, invalid request) are thrown at once.
+    /// </summary>
+    private async Task<T> CallAsync<T>(Func<KV.KVClient, CallOptions, Task<T>> call, CancellationToken ct)
+    {
+        var delay = 50;
+        while (true)
+        {
+            var index = Volatile.Read(ref _current);
+            var channel = _channels[index % _channels.Length];
+            try
+            {
+                return await call(new KV.KVClient(channel), new CallOptions(deadline: DateTime.UtcNow + _options.CallTimeout, cancellationToken: ct)).ConfigureAwait(false);
+            }
+            catch (RpcException e) when (Array.IndexOf(Transient, e.StatusCode) >= 0 && !ct.IsCancellationRequested)
+            {
+                Interlocked.CompareExchange(ref _current, index + 1, index);
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+                delay = Math.Min(delay * 2, 1000);
+            }
+        }
+    }
+
+    private static GrpcChannel OpenChannel(string endpoint, EtcdOrderingOptions options)
+    {
+        var ca = X509Certificate2.CreateFromPem(File.ReadAllText(options.CaFile));
+        using var pemClient = X509Certificate2.CreateFromPemFile(options.CertFile, options.KeyFile);
+        // Re-import through PKCS#12 so the private key is usable by the TLS stack on every platform.
+        var client = X509CertificateLoader.LoadPkcs12(pemClient.Export(X509ContentType.Pkcs12), null);
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(10),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                ClientCertificates = [client],
+                // Trust only the consortium's CA, never the machine's roots.
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                {
+                    if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None)
+                    {
+                        return false;
+                    }
+                    using var chain = new X509Chain();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.Add(ca);
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    using var leaf = new X509Certificate2(certificate);
+                    return chain.Build(leaf);
+                },
+            },
+        };
+        return GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = 64 * 1024 * 1024,
+            MaxSendMessageSize = 2 * 1024 * 1024,
+        });
+    }
+
+    /// <summary>etcd's range end for a prefix: the prefix with its last byte incremented.</summary>
+    private static string PrefixEnd(string prefix) => prefix[..^1] + (char)(prefix[^1] + 1);
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+            current = seen;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        Complete();
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _writer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        foreach (var c in _channels)
+        {
+            c.Dispose();
+        }
+        _stopping.Dispose();
+        _wake.Dispose();
+        _key.Dispose();
+    }
+}

@@ -167,11 +167,17 @@ public sealed partial class MedLedgerClient
     /// (a partial fill when fewer than are left). Checks: the issue, cancellation and earlier fills against their ledger
     /// receipts; the MedicationRequest opened here (the prescriber's signature, its records.write anchor, the header hash the
     /// issue names); the prescriber is an admin-verified doctor; the ledger's limits are the ones its dispenseRequest sets, and a
-    /// schedule-II drug allows one fill. Throws <see cref="PrescriptionCheckException"/> when any check fails.
+    /// schedule-II drug allows one fill. Throws <see cref="PrescriptionCheckException"/> when any check fails. The server takes
+    /// the units from the pharmacy's stock of catalogue medicine <paramref name="medicineId"/> (earliest expiry first); a shortfall
+    /// is a 409 <c>insufficient-stock</c> and nothing reaches the ledger.
     /// </summary>
-    public async Task<VerifiedPrescription> DispenseAsync(Guid prescriptionId, int quantity, CancellationToken ct = default)
+    public async Task<VerifiedPrescription> DispenseAsync(Guid prescriptionId, Guid medicineId, int quantity, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(quantity, 1);
+        if (medicineId == Guid.Empty)
+        {
+            throw new ArgumentException("Name the catalogue medicine the fill is dispensed from.", nameof(medicineId));
+        }
         var pharmacy = Tokens?.User.OrganizationId ?? throw new InvalidOperationException("Only a pharmacist of a pharmacy dispenses.");
         var rx = await PrescriptionAsync(prescriptionId, ct);
         await CheckPrescriptionSourceAsync(rx, ct);
@@ -190,14 +196,13 @@ public sealed partial class MedLedgerClient
         var grant = (await GrantsAsync(ct)).FirstOrDefault(g => g.Active && g.PatientId == rx.Info.PatientId && g.GranteeId == UserId
                 && ((g.Scope == ConsentScope.Categories && g.Items.Contains(RecordCategories.MedicationRequest)) || (g.Scope == ConsentScope.Records && g.Items.Contains(rx.Info.RecordId.ToString()))))
             ?? throw new PrescriptionCheckException($"You hold no active consent grant from the patient covering prescription {prescriptionId}.");
-        // Stock: once the pharmacy-stock client exists, the lot dispensed from is chosen here and passed along with the fill.
         var tx = NewTransaction(PharmacyDispenseContract.TypeName, new Dictionary<string, string>
         {
             ["prescriptionId"] = prescriptionId.ToString(), ["patientId"] = rx.Info.PatientId.ToString(), ["grantId"] = grant.Id.ToString(),
             ["pharmacyId"] = pharmacy.ToString(), ["fillNumber"] = rx.NextFillNumber.ToString(CultureInfo.InvariantCulture),
             ["quantity"] = quantity.ToString(CultureInfo.InvariantCulture),
         });
-        var info = await SendAsync<PrescriptionInfo>(HttpMethod.Post, $"/api/prescriptions/{prescriptionId}/fills", new { transaction = Sign(tx) }, authorize: true, ct);
+        var info = await SendAsync<PrescriptionInfo>(HttpMethod.Post, $"/api/prescriptions/{prescriptionId}/fills", new { transaction = Sign(tx), medicineId }, authorize: true, ct);
         var after = await CheckPrescriptionAsync(info, ct);
         return after.Info.Fills.Any(f => f.TransactionId == tx.Id)
             ? after

@@ -21,7 +21,7 @@ public static class PrescriptionCommands
             using var client = await CliSession.ConnectAsync(p, ct);
             var patientId = await CliSession.ResolveUserAsync(client, p.GetValue(patient), ct);
             var rx = await client.WritePrescriptionAsync(await File.ReadAllTextAsync(p.GetValue(file)!.FullName, ct), patientId, ct);
-            AnsiConsole.MarkupLine($"[green]Issued[/] prescription [bold]{rx.Info.PrescriptionId}[/] (record {rx.Info.RecordId}): {Limits(rx)} (on the ledger)");
+            AnsiConsole.MarkupLine($"[green]Issued[/] prescription [bold]{rx.Info.PrescriptionId}[/] (record {rx.Info.RecordId}): {Limits(rx)} (on the ledger; stock taken)");
             Console.WriteLine(rx.Info.PrescriptionId);
             return 0;
         });
@@ -59,12 +59,13 @@ public static class PrescriptionCommands
     {
         var id = new Argument<Guid>("PRESCRIPTION") { Description = "Prescription id" };
         var quantity = new Option<int>("--quantity") { Description = "Units to dispense now (fewer than are left: a partial fill)", Required = true };
-        var dispense = new Command("dispense", "Check a prescription end to end and record the next fill (pharmacy.dispense)") { id, quantity };
+        var medicine = new Option<Guid>("--medicine") { Description = "Your pharmacy's catalogue medicine the units come from (`pharmacy medicines list`); taken earliest expiry first", Required = true };
+        var dispense = new Command("dispense", "Check a prescription end to end, take the units from stock and record the next fill (pharmacy.dispense)") { id, quantity, medicine };
         dispense.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
-            var rx = await client.DispenseAsync(p.GetValue(id), p.GetValue(quantity), ct);
-            AnsiConsole.MarkupLine($"[green]Dispensed[/] fill {N(rx.FillsMade)} of [bold]{rx.Info.PrescriptionId}[/]: {Limits(rx)} (on the ledger)");
+            var rx = await client.DispenseAsync(p.GetValue(id), p.GetValue(medicine), p.GetValue(quantity), ct);
+            AnsiConsole.MarkupLine($"[green]Dispensed[/] fill {N(rx.FillsMade)} of [bold]{rx.Info.PrescriptionId}[/]: {Limits(rx)} (on the ledger; stock taken)");
             return 0;
         });
         return dispense;

@@ -73,7 +73,8 @@ public sealed class CuriousServerTests : SdkTestBase
         var pharmacist = await World.VerifiedAsync(admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Curious Pharmacy");
         var rx = await doctor.Client.WritePrescriptionAsync(Features.Dispensing.DispensingTests.MedicationRequest(drug: drug), patient.Id);
         await Features.Dispensing.DispensingTests.ShareAsync(patient, pharmacist);
-        Assert.Equal(10, (await pharmacist.Client.DispenseAsync(rx.Info.PrescriptionId, 10)).Dispensed);
+        var item = await Features.Dispensing.DispensingTests.StockAsync(pharmacist);
+        Assert.Equal(10, (await pharmacist.Client.DispenseAsync(rx.Info.PrescriptionId, item, 10)).Dispensed);
 
         await Host.App.StopAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -13,6 +13,7 @@ public static class DispensingEndpoints
         services.AddScoped<DispensingService>();
         services.AddScoped<FillHistoryService>();
         services.AddScoped<ILedgerRowWriter, DispensingLedgerRows>();
+        services.AddScoped<ILedgerRowRepair, DispenseStockRepair>();
         return services;
     }
 
@@ -23,7 +24,7 @@ public static class DispensingEndpoints
         g.MapGet("/", List).RequireAuthorization(Policies.PrescriptionParty).WithSummary("Prescriptions with every fill: a patient's own, a doctor's issued, or (pharmacist) those a grant covers for one record or patient").ProducesProblems(422);
         g.MapGet("/{prescriptionId:guid}", Get).RequireAuthorization(Policies.PrescriptionParty).WithSummary("One prescription's limits and fills at every pharmacy").ProducesProblems(404);
         g.MapPost("/{prescriptionId:guid}/cancel", Cancel).RequireAuthorization(Policies.Doctor).WithSummary("Cancel a prescription you issued (a signed prescriptions.cancel)").ProducesProblems(404, 409, 422);
-        g.MapPost("/{prescriptionId:guid}/fills", Dispense).RequireAuthorization(Policies.Pharmacist).WithSummary("Dispense a fill (a pharmacist-signed pharmacy.dispense)").ProducesProblems(404, 409, 422);
+        g.MapPost("/{prescriptionId:guid}/fills", Dispense).RequireAuthorization(Policies.Pharmacist).WithSummary("Dispense a fill (a pharmacist-signed pharmacy.dispense) and take its units from stock").ProducesProblems(404, 409, 422);
         return app;
     }
 
@@ -39,7 +40,7 @@ public static class DispensingEndpoints
 
     private static Task<PrescriptionResponse> Cancel(Guid prescriptionId, SignedPrescriptionTransaction r, Caller caller, PrescriptionIssuingService s, CancellationToken ct) => s.CancelAsync(caller, prescriptionId, r, ct);
 
-    private static async Task<Created<PrescriptionResponse>> Dispense(Guid prescriptionId, SignedPrescriptionTransaction r, Caller caller, DispensingService s, CancellationToken ct)
+    private static async Task<Created<PrescriptionResponse>> Dispense(Guid prescriptionId, DispenseRequest r, Caller caller, DispensingService s, CancellationToken ct)
     {
         var res = await s.DispenseAsync(caller, prescriptionId, r, ct);
         return TypedResults.Created($"/api/prescriptions/{prescriptionId}", res);

@@ -44,6 +44,8 @@ public sealed class DispensingLedgerRows(MedLedgerDbContext db) : ILedgerRowWrit
         }
         else if (!await db.Set<PrescriptionFill>().AnyAsync(x => x.TransactionId == tx.Id, ct))
         {
+            // The fill is settled: the stock its hold took stays taken.
+            await db.Set<DispenseStockHold>().Where(h => h.TransactionId == tx.Id).ExecuteDeleteAsync(ct);
             // A fill's amounts are summed from these rows, never kept as a running total that concurrent writes could lose.
             db.Add(new PrescriptionFill
             {

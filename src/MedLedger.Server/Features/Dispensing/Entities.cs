@@ -41,6 +41,21 @@ public sealed class PrescriptionFill
     public DateTimeOffset DispensedAt { get; set; }
 }
 
+/// <summary>
+/// Stock taken for a fill whose pharmacy.dispense is not settled yet. Written in the same database transaction as the stock
+/// take, before the ledger sees the fill; removed with the fill's rows once the ledger commits it, or with the stock put
+/// back once the ledger refuses it. One left over after a crash is settled at the next start (<see cref="DispenseStockRepair"/>).
+/// </summary>
+public sealed class DispenseStockHold
+{
+    /// <summary>The pharmacy.dispense transaction id.</summary>
+    public required string TransactionId { get; set; }
+    public Guid PharmacyId { get; set; }
+    /// <summary>The stock take (<c>StockTaken.OperationId</c>) to put back if the fill never commits.</summary>
+    public Guid StockOperationId { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
 internal sealed class PrescriptionConfiguration : IEntityTypeConfiguration<Prescription>
 {
     public void Configure(EntityTypeBuilder<Prescription> b)
@@ -65,6 +80,16 @@ internal sealed class PrescriptionFillConfiguration : IEntityTypeConfiguration<P
         b.HasKey(x => x.Id);
         b.HasIndex(x => new { x.PrescriptionId, x.FillNumber }).IsUnique();
         b.HasIndex(x => x.PatientId);
+        b.Property(x => x.TransactionId).HasMaxLength(64);
+    }
+}
+
+internal sealed class DispenseStockHoldConfiguration : IEntityTypeConfiguration<DispenseStockHold>
+{
+    public void Configure(EntityTypeBuilder<DispenseStockHold> b)
+    {
+        b.ToTable("dispense_stock_holds");
+        b.HasKey(x => x.TransactionId);
         b.Property(x => x.TransactionId).HasMaxLength(64);
     }
 }

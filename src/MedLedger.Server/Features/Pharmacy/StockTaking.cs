@@ -130,6 +130,39 @@ public sealed class StockTaking(MedLedgerDbContext db, TimeProvider clock)
         }
     }
 
+    /// <summary>
+    /// Puts back a dispense take whose fill the ledger refused (or never saw): each lot's <c>OnHand</c> and <c>Dispensed</c> are
+    /// restored and the take's movements removed, so the lots are exactly as before the take — a fill that did not happen
+    /// leaves no trace in stock. Joins the caller's open transaction like <see cref="TakeAsync(Guid, Guid, int, string, string, CancellationToken)"/>.
+    /// Returns the units put back (0 when the operation is unknown or already released).
+    /// </summary>
+    public async Task<int> ReleaseAsync(Guid pharmacyId, Guid operationId, CancellationToken ct)
+    {
+        // Read before the transaction, as a take does, so the transaction's first statement is a write.
+        var movements = await db.Set<StockMovement>().AsNoTracking()
+            .Where(m => m.OperationId == operationId && m.PharmacyId == pharmacyId && m.Kind == StockMovementKind.Dispensed)
+            .Select(m => new { m.Id, m.LotId, m.Quantity }).ToListAsync(ct);
+        var joined = db.Database.CurrentTransaction;
+        await using var own = joined is null ? await db.Database.BeginTransactionAsync(ct) : null;
+        var released = 0;
+        // Whoever deletes a movement restores its lot, so a release runs once even if two callers race.
+        foreach (var m in movements)
+        {
+            if (await db.Set<StockMovement>().Where(x => x.Id == m.Id).ExecuteDeleteAsync(ct) == 1)
+            {
+                var q = m.Quantity;
+                await db.Set<StockLot>().Where(l => l.Id == m.LotId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(l => l.OnHand, l => l.OnHand + q).SetProperty(l => l.Dispensed, l => l.Dispensed - q), ct);
+                released += q;
+            }
+        }
+        if (own is not null)
+        {
+            await own.CommitAsync(ct);
+        }
+        return released;
+    }
+
     private Task<int> DecrementAsync(Guid lotId, int n, DateOnly today, StockMovementKind kind, CancellationToken ct)
     {
         var lot = db.Set<StockLot>().Where(l => l.Id == lotId && l.OnHand >= n && l.ExpiresOn > today);

@@ -23,13 +23,14 @@ public sealed class PrescriptionLyingServerTests : RecordTestBase
         var pharmacist = await World.VerifiedAsync(Admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Rx Liar Pharmacy");
         var rx = (await doctor.Client.WritePrescriptionAsync(DispensingTests.MedicationRequest(), patient.Id)).Info;
         await DispensingTests.ShareAsync(patient, pharmacist);
+        var item = await DispensingTests.StockAsync(pharmacist);
         var (client, liar) = await LyingServer.SignInAsync(Host, pharmacist);
 
         async Task Refused<TException>(Func<HttpRequestMessage, JsonNode, JsonNode?> lie, string fragment) where TException : Exception
         {
             liar.Lie = lie;
             var from = liar.Sent.Count;
-            var e = await Assert.ThrowsAsync<TException>(() => client.DispenseAsync(rx.PrescriptionId, 10));
+            var e = await Assert.ThrowsAsync<TException>(() => client.DispenseAsync(rx.PrescriptionId, item, 10));
             Assert.Contains(fragment, e.Message, StringComparison.Ordinal);
             Assert.Empty(liar.WritesSince(from));
         }
@@ -66,6 +67,6 @@ public sealed class PrescriptionLyingServerTests : RecordTestBase
         }, "prescriptions.issue");
 
         liar.Lie = null;
-        Assert.Equal(10, (await client.DispenseAsync(rx.PrescriptionId, 10)).Dispensed);
+        Assert.Equal(10, (await client.DispenseAsync(rx.PrescriptionId, item, 10)).Dispensed);
     }
 }

@@ -16,9 +16,10 @@ namespace MedLedger.Server.Tests.Features.Dispensing;
 /// Issue 16 item 4: prescriptions on the ledger and fills by pharmacists, through the real pipeline and the C# SDK. Where a
 /// rule must hold even if the server's own check is skipped, the signed transaction goes straight to the ledger peer.
 /// </summary>
-public sealed class DispensingTests : RecordTestBase
+public sealed partial class DispensingTests : RecordTestBase
 {
     private SdkUser _doctor = null!, _patient = null!, _pharmacist = null!;
+    private Guid _medicine;
 
     /// <summary>A hospital doctor assigned to a patient, and a verified pharmacist the patient shares prescriptions with (<see cref="ShareAsync"/>).</summary>
     private async Task WorldAsync()
@@ -29,6 +30,20 @@ public sealed class DispensingTests : RecordTestBase
         await _patient.Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
         await staff.Client.AssignDoctorAsync(_doctor.Id, _patient.Id);
         _pharmacist = await World.VerifiedAsync(Admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Rx Pharmacy");
+        _medicine = await StockAsync(_pharmacist);
+    }
+
+    /// <summary>
+    /// A prescription-only item in the pharmacist's catalogue with <paramref name="units"/> in one lot expiring in a year. Its
+    /// name is no drug name: CuriousServerTests looks for the sealed MedicationRequests' drugs in the database.
+    /// </summary>
+    internal static async Task<Guid> StockAsync(SdkUser pharmacist, int units = 1000, string lot = "RX-LOT-1", DateOnly? expiresOn = null)
+    {
+        var pharmacy = pharmacist.OrganizationId!.Value;
+        var item = await pharmacist.Client.AddMedicineAsync(pharmacy, new NewMedicine("Dispensing test item " + Guid.NewGuid().ToString("N")[..6], "10 mg", DosageForm.Tablet, 30, 500, "EUR",
+            PrescriptionOnly: true, DrugSchedule.None, ReorderLevel: 0));
+        await pharmacist.Client.ReceiveStockAsync(pharmacy, item.Id, lot, expiresOn ?? DateOnly.FromDateTime(DateTime.UtcNow).AddYears(1), units);
+        return item.Id;
     }
 
     /// <summary>
@@ -67,9 +82,9 @@ public sealed class DispensingTests : RecordTestBase
         Assert.Equal((90, 3), (rx.Info.TotalUnits, rx.Info.MaxFills));
         await ShareAsync(_patient, _pharmacist);
 
-        var first = await _pharmacist.Client.DispenseAsync(rx.Info.PrescriptionId, 20);
+        var first = await _pharmacist.Client.DispenseAsync(rx.Info.PrescriptionId, _medicine, 20);
         Assert.Equal((1, 20, 70), (first.FillsMade, first.Dispensed, first.UnitsLeft));
-        var second = await _pharmacist.Client.DispenseAsync(rx.Info.PrescriptionId, 30);
+        var second = await _pharmacist.Client.DispenseAsync(rx.Info.PrescriptionId, _medicine, 30);
         Assert.Equal((2, 50), (second.FillsMade, second.Dispensed));
 
         var mine = Assert.Single(await _patient.Client.PrescriptionsAsync());
@@ -91,9 +106,9 @@ public sealed class DispensingTests : RecordTestBase
         await ShareAsync(_patient, _pharmacist);
         for (var i = 0; i < 3; i++)
         {
-            await _pharmacist.Client.DispenseAsync(rx.PrescriptionId, 5);
+            await _pharmacist.Client.DispenseAsync(rx.PrescriptionId, _medicine, 5);
         }
-        await Assert.ThrowsAsync<PrescriptionCheckException>(() => _pharmacist.Client.DispenseAsync(rx.PrescriptionId, 5));
+        await Assert.ThrowsAsync<PrescriptionCheckException>(() => _pharmacist.Client.DispenseAsync(rx.PrescriptionId, _medicine, 5));
 
         // Through the server: the contract refuses (409), and no row appears.
         var fourth = await FillTxAsync(_pharmacist, rx, fillNumber: 4, quantity: 5);
@@ -113,17 +128,25 @@ public sealed class DispensingTests : RecordTestBase
         var rx = (await _doctor.Client.WritePrescriptionAsync(MedicationRequest(), _patient.Id)).Info;
         await ShareAsync(_patient, _pharmacist);
         await ShareAsync(_patient, other);
+        var otherMedicine = await StockAsync(other, units: 100);
         var a = await FillTxAsync(_pharmacist, rx, fillNumber: 1, quantity: 30);
         var b = await FillTxAsync(other, rx, fillNumber: 1, quantity: 30);
 
-        var answers = await Task.WhenAll(RawFillAsync(_pharmacist, rx.PrescriptionId, a), RawFillAsync(other, rx.PrescriptionId, b));
+        var answers = await Task.WhenAll(RawFillAsync(_pharmacist, rx.PrescriptionId, a), RawFillAsync(other, rx.PrescriptionId, b, otherMedicine));
         Assert.Single(answers, r => r.StatusCode == HttpStatusCode.Created);
         Assert.Single(answers, r => r.StatusCode == HttpStatusCode.Conflict);
         var fill = await Db(db => db.Set<PrescriptionFill>().SingleAsync(f => f.PrescriptionId == rx.PrescriptionId));
         Assert.Equal(1, fill.FillNumber);
         var seen = Assert.Single(await _patient.Client.PrescriptionsAsync());
         Assert.Equal(30, seen.Dispensed);
+        // Both pharmacies took stock before the ledger decided; the loser's units went back, so only the winner's 30 left.
+        var usable = await UsableAsync(_pharmacist, _medicine) + await UsableAsync(other, otherMedicine);
+        Assert.Equal(1000 + 100 - 30, usable);
+        Assert.Equal(0, await Db(db => db.Set<DispenseStockHold>().CountAsync()));
     }
+
+    internal static async Task<int> UsableAsync(SdkUser pharmacist, Guid medicineId) =>
+        (await pharmacist.Client.PharmacyStockAsync(pharmacist.OrganizationId!.Value)).Single(l => l.Medicine.Id == medicineId).Usable;
 
     [Fact]
     public async Task Over_the_total_after_cancellation_after_the_validity_end_and_without_a_grant_are_refused()
@@ -132,12 +155,12 @@ public sealed class DispensingTests : RecordTestBase
         var rx = (await _doctor.Client.WritePrescriptionAsync(MedicationRequest(quantity: 10, repeats: 1), _patient.Id)).Info;
         await ShareAsync(_patient, _pharmacist);
         // Over the total: the client refuses, and so does the ledger when the client is bypassed.
-        await Assert.ThrowsAsync<PrescriptionCheckException>(() => _pharmacist.Client.DispenseAsync(rx.PrescriptionId, 21));
+        await Assert.ThrowsAsync<PrescriptionCheckException>(() => _pharmacist.Client.DispenseAsync(rx.PrescriptionId, _medicine, 21));
         Assert.Equal(HttpStatusCode.Conflict, (await RawFillAsync(_pharmacist, rx.PrescriptionId, await FillTxAsync(_pharmacist, rx, 1, 21))).StatusCode);
 
         // A pharmacist the patient never shared with: the prescription is unknown to them, and a forged fill is forbidden.
         var stranger = await World.VerifiedAsync(Admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Rx Stranger Pharmacy");
-        Assert.Equal(HttpStatusCode.NotFound, (await Assert.ThrowsAsync<MedLedgerApiException>(() => stranger.Client.DispenseAsync(rx.PrescriptionId, 1))).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await Assert.ThrowsAsync<MedLedgerApiException>(() => stranger.Client.DispenseAsync(rx.PrescriptionId, Guid.NewGuid(), 1))).Status);
         var forged = await FillTxAsync(stranger, rx, 1, 1, grantId: Guid.NewGuid());
         Assert.Equal(HttpStatusCode.Forbidden, (await RawFillAsync(stranger, rx.PrescriptionId, forged)).StatusCode);
         var direct = await Assert.ThrowsAsync<LedgerRejectedException>(() => Host.Service<LedgerGateway>().Peer.SubmitAsync(forged));
@@ -152,10 +175,10 @@ public sealed class DispensingTests : RecordTestBase
         Assert.Contains("validity", await lateAnswer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         // After cancellation: the client refuses, and so does the contract.
-        await _pharmacist.Client.DispenseAsync(rx.PrescriptionId, 10);
+        await _pharmacist.Client.DispenseAsync(rx.PrescriptionId, _medicine, 10);
         var cancelled = await _doctor.Client.CancelPrescriptionAsync(rx.PrescriptionId);
         Assert.True(cancelled.Cancelled);
-        Assert.Contains("cancelled", (await Assert.ThrowsAsync<PrescriptionCheckException>(() => _pharmacist.Client.DispenseAsync(rx.PrescriptionId, 5))).Message, StringComparison.Ordinal);
+        Assert.Contains("cancelled", (await Assert.ThrowsAsync<PrescriptionCheckException>(() => _pharmacist.Client.DispenseAsync(rx.PrescriptionId, _medicine, 5))).Message, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Conflict, (await RawFillAsync(_pharmacist, rx.PrescriptionId, await FillTxAsync(_pharmacist, rx, 2, 5))).StatusCode);
         Assert.True(Assert.Single(await _patient.Client.PrescriptionsAsync(), p => p.Info.PrescriptionId == rx.PrescriptionId).Cancelled);
     }
@@ -168,7 +191,7 @@ public sealed class DispensingTests : RecordTestBase
         var once = await _doctor.Client.WritePrescriptionAsync(MedicationRequest(repeats: 0, schedule: "II"), _patient.Id);
         Assert.Equal(1, once.Info.MaxFills);
         await ShareAsync(_patient, _pharmacist);
-        await _pharmacist.Client.DispenseAsync(once.Info.PrescriptionId, 30);
+        await _pharmacist.Client.DispenseAsync(once.Info.PrescriptionId, _medicine, 30);
 
         // The patient's own record is no prescription to issue, and a doctor cannot cancel another's prescription.
         var (_, otherDoctors) = await World.HospitalAsync(Admin, "Rx Other General", 1);
@@ -210,8 +233,13 @@ public sealed class DispensingTests : RecordTestBase
         return (await _doctor.Client.PrescriptionAsync(id)).Info;
     }
 
-    private Task<HttpResponseMessage> RawFillAsync(SdkUser pharmacist, Guid prescriptionId, LedgerTransaction tx) =>
-        RawAsync(pharmacist, $"/api/prescriptions/{prescriptionId}/fills", tx);
+    /// <summary>A signed fill sent as a modified client would; from the test pharmacist's stocked item unless <paramref name="medicineId"/> says otherwise.</summary>
+    private async Task<HttpResponseMessage> RawFillAsync(SdkUser pharmacist, Guid prescriptionId, LedgerTransaction tx, Guid? medicineId = null)
+    {
+        using var raw = Host.CreateClient();
+        raw.DefaultRequestHeaders.Authorization = new("Bearer", await pharmacist.Client.GetAccessTokenAsync());
+        return await raw.PostJson($"/api/prescriptions/{prescriptionId}/fills", new DispenseRequest(SignedTransactionDto.From(tx), medicineId ?? _medicine));
+    }
 
     private async Task<HttpResponseMessage> RawAsync(SdkUser caller, string path, LedgerTransaction tx)
     {

@@ -674,6 +674,26 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.ToTable("consent_grants", (string)null);
                 });
 
+            modelBuilder.Entity("MedLedger.Server.Features.Dispensing.DispenseStockHold", b =>
+                {
+                    b.Property<string>("TransactionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("PharmacyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("StockOperationId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("TransactionId");
+
+                    b.ToTable("dispense_stock_holds", (string)null);
+                });
+
             modelBuilder.Entity("MedLedger.Server.Features.Dispensing.Prescription", b =>
                 {
                     b.Property<Guid>("Id")

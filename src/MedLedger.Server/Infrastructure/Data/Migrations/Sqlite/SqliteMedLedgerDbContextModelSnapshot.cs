@@ -667,6 +667,26 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     b.ToTable("consent_grants", (string)null);
                 });
 
+            modelBuilder.Entity("MedLedger.Server.Features.Dispensing.DispenseStockHold", b =>
+                {
+                    b.Property<string>("TransactionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("PharmacyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("StockOperationId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("TransactionId");
+
+                    b.ToTable("dispense_stock_holds", (string)null);
+                });
+
             modelBuilder.Entity("MedLedger.Server.Features.Dispensing.Prescription", b =>
                 {
                     b.Property<Guid>("Id")

@@ -278,6 +278,20 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "dispense_stock_holds",
+                columns: table => new
+                {
+                    TransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    PharmacyId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    StockOperationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_dispense_stock_holds", x => x.TransactionId);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "emergency_designations",
                 columns: table => new
                 {
@@ -1164,6 +1178,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "conversations");
+
+            migrationBuilder.DropTable(
+                name: "dispense_stock_holds");
 
             migrationBuilder.DropTable(
                 name: "emergency_designations");

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteMedLedgerDbContext))]
-    [Migration("20261130161700_Initial")]
+    [Migration("20261130163818_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -668,6 +668,26 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     b.HasIndex("PatientId", "GranteeId");
 
                     b.ToTable("consent_grants", (string)null);
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Dispensing.DispenseStockHold", b =>
+                {
+                    b.Property<string>("TransactionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("PharmacyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("StockOperationId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("TransactionId");
+
+                    b.ToTable("dispense_stock_holds", (string)null);
                 });
 
             modelBuilder.Entity("MedLedger.Server.Features.Dispensing.Prescription", b =>

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresMedLedgerDbContext))]
-    [Migration("20261130161705_Initial")]
+    [Migration("20261130163838_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -675,6 +675,26 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.HasIndex("PatientId", "GranteeId");
 
                     b.ToTable("consent_grants", (string)null);
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Dispensing.DispenseStockHold", b =>
+                {
+                    b.Property<string>("TransactionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("PharmacyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("StockOperationId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("TransactionId");
+
+                    b.ToTable("dispense_stock_holds", (string)null);
                 });
 
             modelBuilder.Entity("MedLedger.Server.Features.Dispensing.Prescription", b =>

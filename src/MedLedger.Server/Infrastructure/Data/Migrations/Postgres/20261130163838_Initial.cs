@@ -279,6 +279,20 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "dispense_stock_holds",
+                columns: table => new
+                {
+                    TransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    PharmacyId = table.Column<Guid>(type: "uuid", nullable: false),
+                    StockOperationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_dispense_stock_holds", x => x.TransactionId);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "emergency_designations",
                 columns: table => new
                 {
@@ -1165,6 +1179,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "conversations");
+
+            migrationBuilder.DropTable(
+                name: "dispense_stock_holds");
 
             migrationBuilder.DropTable(
                 name: "emergency_designations");

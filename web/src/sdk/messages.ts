@@ -262,3 +262,25 @@ export async function attachment(message: OpenedMessage, index: number): Promise
 export function markRead(conversationId: string, upToSeq: number): Promise<ReadState> {
   return api.post<ReadState>(`/api/conversations/${conversationId}/read`, { upTo: upToSeq });
 }
+
+/**
+ * The "Message" entry point: the caller's conversation with `otherId` (for this appointment, when one is given), or a new
+ * one with that person, checked as startConversation does.
+ */
+export async function conversationWith(otherId: string, subject: string, appointmentId: string | null = null): Promise<OpenedConversation> {
+  const mine = await conversations();
+  const found = mine.find((c) => c.participants.some((p) => p.userId === otherId) && (appointmentId === null || c.appointmentId === appointmentId));
+  return found ?? startConversation([otherId], subject, appointmentId);
+}
+
+/** A name for a participant: the doctor's card line (checked), else the role and a short id. */
+export async function participantLabel(p: ConversationParticipant): Promise<string> {
+  if (p.role === 'Doctor') {
+    try {
+      return cardLine(await trustedCard(p.userId));
+    } catch {
+      // An unverified or unreachable card: fall through to the plain label.
+    }
+  }
+  return `${p.role === 'Patient' ? 'Patient' : p.role} ${p.userId.slice(0, 8)}`;
+}

@@ -78,7 +78,8 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
         await patientPage.GetByRole(AriaRole.Button, new() { Name = $"Free slots of {practice.DoctorName}" }).First.ClickAsync();
         await patientPage.GetByLabel("Reason for the visit").FillAsync(reason);
         await patientPage.GetByRole(AriaRole.List, new() { Name = "Free slots" }).GetByRole(AriaRole.Button).First.ClickAsync();
-        await Assertions.Expect(patientPage.GetByText("Booked for")).ToBeVisibleAsync();
+        // The doctor's card and key registration are checked against the ledger before anything is sealed: allow a slow machine.
+        await Assertions.Expect(patientPage.GetByText("Booked for")).ToBeVisibleAsync(new() { Timeout = 30_000 });
 
         // What the browser signed and sealed is what the C# SDK expects: one booking, its reason opens for the doctor
         // against the reasonHash the patient's appointments.book carried.
@@ -127,7 +128,7 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
         await patientPage.GetByLabel("Message", new() { Exact = true }).FillAsync(text);
         await patientPage.GetByLabel("Attach files").SetInputFilesAsync(new FilePayload { Name = "arm.txt", MimeType = "text/plain", Buffer = photo });
         await patientPage.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
-        await Assertions.Expect(patientPage.GetByRole(AriaRole.List, new() { Name = "Messages" })).ToContainTextAsync(text);
+        await Assertions.Expect(patientPage.GetByRole(AriaRole.List, new() { Name = "Messages" })).ToContainTextAsync(text, new() { Timeout = 30_000 });
 
         // Browser-sealed subject, message and attachment open in the C# SDK with all its checks.
         var conversation = Assert.Single(await practice.Doctor.Client.ConversationsAsync());
@@ -140,9 +141,9 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
         var doctorPage = await SignInAsync(practice.Doctor);
         await BrowserWorld.Nav(doctorPage, "Messages").ClickAsync();
         var listRow = doctorPage.GetByRole(AriaRole.Table, new() { Name = "Conversations" }).GetByRole(AriaRole.Row).Filter(new() { HasText = conversation.Subject });
-        await Assertions.Expect(listRow.GetByTestId("unread")).ToHaveTextAsync("1");
+        await Assertions.Expect(listRow.GetByTestId("unread")).ToHaveTextAsync("1", new() { Timeout = 30_000 });
         await listRow.GetByRole(AriaRole.Link, new() { Name = conversation.Subject }).ClickAsync();
-        await Assertions.Expect(doctorPage.GetByRole(AriaRole.List, new() { Name = "Messages" })).ToContainTextAsync(text);
+        await Assertions.Expect(doctorPage.GetByRole(AriaRole.List, new() { Name = "Messages" })).ToContainTextAsync(text, new() { Timeout = 30_000 });
         await doctorPage.GetByRole(AriaRole.Button, new() { Name = "Open attachment arm.txt" }).ClickAsync();
         var download = await doctorPage.RunAndWaitForDownloadAsync(() => doctorPage.GetByTestId("attachment-download").ClickAsync());
         await using (var stream = await download.CreateReadStreamAsync())
@@ -170,15 +171,16 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
         await practice.Patient.Client.SendMessageAsync(conversation.Id, "Vom C#-Client geschrieben.");
 
         var patientPage = await SignInAsync(practice.Patient);
-        await patientPage.GotoAsync($"/messages/{conversation.Id}");
+        // In-app navigation: a reload would end the session (keys live in this tab's memory only).
+        await HospitalTestKit.NavigateInAppAsync(patientPage, $"/messages/{conversation.Id}");
         var messages = patientPage.GetByRole(AriaRole.List, new() { Name = "Messages" });
-        await Assertions.Expect(messages).ToContainTextAsync("Vom C#-Client geschrieben.");
+        await Assertions.Expect(messages).ToContainTextAsync("Vom C#-Client geschrieben.", new() { Timeout = 30_000 });
         await Assertions.Expect(patientPage.GetByText("Live", new() { Exact = false }).First).ToBeVisibleAsync();
 
         // The doctor answers from the C# SDK while the page is open: the hub event brings it in without a reload.
         var report = Encoding.UTF8.GetBytes("Laborwerte: alles im Normbereich " + Guid.NewGuid());
         await practice.Doctor.Client.SendMessageAsync(conversation.Id, "Ihre Werte sind da.", [new OutgoingAttachment("labor.txt", "text/plain", report)]);
-        await Assertions.Expect(messages).ToContainTextAsync("Ihre Werte sind da.");
+        await Assertions.Expect(messages).ToContainTextAsync("Ihre Werte sind da.", new() { Timeout = 30_000 });
         await patientPage.GetByRole(AriaRole.Button, new() { Name = "Open attachment labor.txt" }).ClickAsync();
         var download = await patientPage.RunAndWaitForDownloadAsync(() => patientPage.GetByTestId("attachment-download").ClickAsync());
         await using (var stream = await download.CreateReadStreamAsync())

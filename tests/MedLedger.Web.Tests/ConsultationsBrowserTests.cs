@@ -63,6 +63,9 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
         var page = await world.NewPageAsync();
         using var outbox = new MedLedgerClient(new Uri(world.Url));
         await BrowserLogin.SignInWithEmailCodeAsync(page, who.Email, who.Password, outbox);
+        // Sign-in ends by moving to the role's home screen: wait for it, or a navigation right after could be undone by it.
+        await Assertions.Expect(page).Not.ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login"), new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("main h1")).ToBeVisibleAsync();
         return page;
     }
 
@@ -72,6 +75,11 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
         using var practice = await FreshPracticeAsync();
         var reason = "Kopfschmerzen seit drei Tagen – " + Guid.NewGuid().ToString("N")[..6];
         var patientPage = await SignInAsync(practice.Patient);
+        // What the page asked the API and what the console said, for the failure message if the booking does not finish.
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        patientPage.Request += (_, r) => seen.Enqueue($"→ {r.Method} {new Uri(r.Url).AbsolutePath}");
+        patientPage.Response += (_, r) => seen.Enqueue($"← {r.Status} {new Uri(r.Url).AbsolutePath}");
+        patientPage.Console += (_, m) => seen.Enqueue($"console {m.Type}: {m.Text}");
         await BrowserWorld.Nav(patientPage, "Find a doctor").ClickAsync();
         await patientPage.GetByLabel("Name", new() { Exact = true }).FillAsync(practice.DoctorName);
         await patientPage.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
@@ -79,7 +87,14 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
         await patientPage.GetByLabel("Reason for the visit").FillAsync(reason);
         await patientPage.GetByRole(AriaRole.List, new() { Name = "Free slots" }).GetByRole(AriaRole.Button).First.ClickAsync();
         // The doctor's card and key registration are checked against the ledger before anything is sealed: allow a slow machine.
-        await Assertions.Expect(patientPage.GetByText("Booked for")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        try
+        {
+            await Assertions.Expect(patientPage.GetByText("Booked for")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        }
+        catch (PlaywrightException e)
+        {
+            throw new InvalidOperationException("Booking did not finish; the page's traffic:\n" + string.Join("\n", seen.TakeLast(60)), e);
+        }
 
         // What the browser signed and sealed is what the C# SDK expects: one booking, its reason opens for the doctor
         // against the reasonHash the patient's appointments.book carried.

@@ -285,4 +285,24 @@ public class CryptoVectorTests
         // The wrap opens only for its own message.
         Assert.ThrowsAny<Exception>(() => ConversationMessages.UnwrapKey(wrap, doctor, conversationId, other));
     }
+
+    [Fact]
+    public void Appointment_reason_vector_opens_for_doctor_and_patient_and_its_hash_is_the_doctor_copy_hash()
+    {
+        var v = FileVectors["protocol"]!["appointmentReason"]!;
+        var keys = FileVectors["keys"]!;
+        var appointmentId = (string)v["appointmentId"]!;
+        Assert.Equal(ProtocolTags.AppointmentReason, (string)v["purpose"]!);
+        Assert.Equal(Hex(v["info"]), SealedSecret.Info(ProtocolTags.AppointmentReason, appointmentId));
+        var forDoctor = Hex(v["forDoctor"]);
+        Assert.Equal((string)v["reasonHash"]!, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(forDoctor)));
+        var doctor = UserKeyPair.FromPrivateKey(Hex(keys[(string)v["doctor"]!]!["privateKey"]));
+        var patient = UserKeyPair.FromPrivateKey(Hex(keys[(string)v["patient"]!]!["privateKey"]));
+        var reason = (string)v["reason"]!;
+        Assert.Equal(reason, Encoding.UTF8.GetString(SealedSecret.FromJson(forDoctor).Open(doctor, ProtocolTags.AppointmentReason, appointmentId)));
+        Assert.Equal(reason, Encoding.UTF8.GetString(SealedSecret.FromJson(Hex(v["forPatient"])).Open(patient, ProtocolTags.AppointmentReason, appointmentId)));
+        // Sealed for the doctor only, and for this appointment only.
+        Assert.ThrowsAny<Exception>(() => SealedSecret.FromJson(forDoctor).Open(patient, ProtocolTags.AppointmentReason, appointmentId));
+        Assert.ThrowsAny<Exception>(() => SealedSecret.FromJson(forDoctor).Open(doctor, ProtocolTags.AppointmentReason, Guid.NewGuid().ToString()));
+    }
 }

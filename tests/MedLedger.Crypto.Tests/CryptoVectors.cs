@@ -417,6 +417,37 @@ internal static class CryptoVectors
                 UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(PatientEncIkm).PrivateKey), UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(AuthorEncIkm).PrivateKey)),
             ["message"] = MessageVector(
                 UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(AuthorSigIkm).PrivateKey), UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(DoctorEncIkm).PrivateKey)),
+            ["appointmentReason"] = AppointmentReasonVector(
+                UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(DoctorEncIkm).PrivateKey), UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(PatientEncIkm).PrivateKey)),
+        };
+    }
+
+    /// <summary>
+    /// An appointment's reason sealed for doctorEncryption and patientEncryption (fixed ephemeral ikms) as the JSON bytes the
+    /// server stores, and the appointments.book reasonHash over the doctor's copy (AppointmentsClient.BookAppointmentAsync).
+    /// </summary>
+    private static JsonObject AppointmentReasonVector(UserKeyPair doctorEnc, UserKeyPair patientEnc)
+    {
+        const string appointmentId = "3f2e1d0c-9b8a-4776-8564-534231201f0e";
+        const string reason = "Schwindel seit zwei Wochen – bitte Blutdruck prüfen.";
+        var doctorIkm = Seq(0xd1, 32);
+        var patientIkm = Seq(0xe1, 32);
+        var words = Encoding.UTF8.GetBytes(reason);
+        var forDoctor = SealedSecret.Seal(doctorEnc.PublicKey, ProtocolTags.AppointmentReason, appointmentId, words, doctorIkm).ToJsonBytes();
+        var forPatient = SealedSecret.Seal(patientEnc.PublicKey, ProtocolTags.AppointmentReason, appointmentId, words, patientIkm).ToJsonBytes();
+        return new JsonObject
+        {
+            ["purpose"] = ProtocolTags.AppointmentReason,
+            ["appointmentId"] = appointmentId,
+            ["reason"] = reason,
+            ["doctor"] = "doctorEncryption",
+            ["patient"] = "patientEncryption",
+            ["doctorEphemeralIkm"] = X(doctorIkm),
+            ["patientEphemeralIkm"] = X(patientIkm),
+            ["info"] = X(SealedSecret.Info(ProtocolTags.AppointmentReason, appointmentId)),
+            ["forDoctor"] = X(forDoctor),
+            ["forPatient"] = X(forPatient),
+            ["reasonHash"] = Convert.ToHexStringLower(SHA256.HashData(forDoctor)),
         };
     }
 

@@ -402,6 +402,60 @@ async ({ section, vectorsJson, extraJson }) => {
       await refuses(`amendment note ${an.purpose} under another request id`, 'CryptoIntegrityError', () => c.openAmendmentNote(pair(an.patient), an.purpose, 'another-request', note));
       await refuses(`amendment note ${an.purpose} for a third key`, 'CryptoIntegrityError', () => c.openAmendmentNote(pair('doctorEncryption'), an.purpose, an.requestId, note));
     }
+    // Conversation messages (docs/crypto-format.md section 15): tags, associated data, signed bytes, the C#-sealed message and
+    // attachment opened here, the browser's own sealing byte for byte, and the refusals ConversationMessages.Open makes.
+    {
+    const m = p.message;
+    eq('message tags', [c.MESSAGE_TAG, c.MESSAGE_KEY_PURPOSE, c.MESSAGE_ATTACHMENT_TAG, c.CONVERSATION_SUBJECT_TAG, c.CONVERSATION_SUBJECT_KEY_PURPOSE].join('|'),
+      [m.tag, m.wrapPurpose, m.attachmentTag, m.subjectTag, m.subjectWrapPurpose].join('|'));
+    eq('message associated data', hex(c.messageAad(m.conversationId, m.clientMessageId, m.senderId)), m.associatedData);
+    eq('message signed bytes', hex(c.messageSignedBytes(m.conversationId, m.clientMessageId, m.senderId, H(m.nonce), H(m.ciphertext), m.attachmentHashes)), m.signedBytes);
+    eq('message wrap info', hex(c.sealedSecretInfo(c.MESSAGE_KEY_PURPOSE, m.wrap.context)), m.wrap.info);
+    const mWrap = { recipientKeyId: m.wrap.recipientKeyId, enc: H(m.wrap.enc), ciphertext: H(m.wrap.ciphertext) };
+    const mKey = await c.unwrapMessageKey(mWrap, pair(m.wrap.recipient), m.conversationId, m.clientMessageId);
+    eq('message key unwrapped', hex(mKey), m.key);
+    await refuses('message wrap for another message id', 'CryptoIntegrityError', () => c.unwrapMessageKey(mWrap, pair(m.wrap.recipient), m.conversationId, 'another'));
+    const sealedM = { conversationId: m.conversationId, clientMessageId: m.clientMessageId, senderId: m.senderId, nonce: H(m.nonce), ciphertext: H(m.ciphertext), attachmentHashes: m.attachmentHashes, signature: H(m.signature) };
+    const signerKey = H(keys[m.signer].publicKey);
+    const mContent = await c.openMessage(sealedM, mKey, m.conversationId, m.clientMessageId, signerKey);
+    eq('message text opened', mContent.text, m.text);
+    eq('message plaintext rewritten', hex(c.messagePlaintext(mContent)), m.plaintext);
+    eq('message attachment metadata', [mContent.attachments[0].contentType, mContent.attachments[0].fileName].join('|'), [m.attachment.contentType, m.attachment.fileName].join('|'));
+    const mWritten = await c.sealMessage(m.conversationId, m.clientMessageId, m.senderId, mContent, mKey, H(keys[m.signer].privateKey), H(m.nonce));
+    eq('message ciphertext written', hex(mWritten.ciphertext), m.ciphertext);
+    check('message signature written verifies', await c.verify(signerKey, H(m.signedBytes), mWritten.signature));
+    const mWrapWritten = await c.wrapMessageKey(H(keys[m.wrap.recipient].publicKey), m.conversationId, m.clientMessageId, mKey, H(m.wrap.ephemeralIkm));
+    eq('message wrap written', [mWrapWritten.recipientKeyId, hex(mWrapWritten.enc), hex(mWrapWritten.ciphertext)].join('|'), [m.wrap.recipientKeyId, m.wrap.enc, m.wrap.ciphertext].join('|'));
+    const other = '00000000-0000-4000-8000-000000000000';
+    await refuses('message moved to another conversation', 'CryptoIntegrityError', () => c.openMessage({ ...sealedM, conversationId: other }, mKey, other, m.clientMessageId, signerKey));
+    await refuses('message relabelled with another id', 'CryptoIntegrityError', () => c.openMessage({ ...sealedM, clientMessageId: other }, mKey, m.conversationId, other, signerKey));
+    await refuses('message asked for under another conversation', 'CryptoIntegrityError', () => c.openMessage(sealedM, mKey, other, m.clientMessageId, signerKey));
+    await refuses('message signed by someone else', 'CryptoIntegrityError', () => c.openMessage(sealedM, mKey, m.conversationId, m.clientMessageId, H(keys.patientEncryption.publicKey)));
+    await refuses('message with its attachment list stripped', 'CryptoIntegrityError', () => c.openMessage({ ...sealedM, attachmentHashes: [] }, mKey, m.conversationId, m.clientMessageId, signerKey));
+    const ma = m.attachment;
+    eq('attachment associated data', hex(c.attachmentAad(m.conversationId, m.clientMessageId, ma.index)), ma.associatedData);
+    eq('attachment sealed', hex(await c.sealAttachment(mKey, m.conversationId, m.clientMessageId, ma.index, H(ma.content), H(ma.nonce))), ma.blob);
+    eq('attachment opened', hex(await c.openAttachment(mKey, m.conversationId, m.clientMessageId, ma.index, H(ma.blob), ma.hash)), ma.content);
+    await refuses('attachment with a byte appended', 'CryptoIntegrityError', () => c.openAttachment(mKey, m.conversationId, m.clientMessageId, ma.index, c.concatBytes(H(ma.blob), new Uint8Array([0])), ma.hash));
+    await refuses('attachment under another index', 'CryptoIntegrityError', () => c.openAttachment(mKey, m.conversationId, m.clientMessageId, ma.index + 1, H(ma.blob), ma.hash));
+    // A subject sealed and signed here opens here and is refused when the participant list changes (no C# bytes: its signature is randomized).
+    const subjectParticipants = [m.senderId, m.conversationId];
+    const subj = await c.sealSubject(m.conversationId, m.senderId, subjectParticipants, null, 'Hautausschlag', mKey, H(keys[m.signer].privateKey));
+    eq('subject opened', await c.openSubject(subj, mKey, m.conversationId, signerKey), 'Hautausschlag');
+    await refuses('subject with a participant added', 'CryptoIntegrityError', () => c.openSubject({ ...subj, participantIds: [...subj.participantIds, other] }, mKey, m.conversationId, signerKey));
+    // Appointment reason (docs/consultations.md): both copies sealed here byte for byte, the reasonHash, each party opens its copy.
+    const ar = p.appointmentReason;
+    eq('appointment reason purpose', c.APPOINTMENT_REASON_PURPOSE, ar.purpose);
+    eq('appointment reason info', hex(c.sealedSecretInfo(ar.purpose, ar.appointmentId)), ar.info);
+    const arDoctor = await c.sealAppointmentReason(H(keys[ar.doctor].publicKey), ar.appointmentId, ar.reason, H(ar.doctorEphemeralIkm));
+    eq('appointment reason for doctor written', hex(arDoctor), ar.forDoctor);
+    eq('appointment reason for patient written', hex(await c.sealAppointmentReason(H(keys[ar.patient].publicKey), ar.appointmentId, ar.reason, H(ar.patientEphemeralIkm))), ar.forPatient);
+    eq('appointment reason hash', await c.appointmentReasonHash(H(ar.forDoctor)), ar.reasonHash);
+    eq('appointment reason opened by doctor', await c.openAppointmentReason(pair(ar.doctor), ar.appointmentId, H(ar.forDoctor)), ar.reason);
+    eq('appointment reason opened by patient', await c.openAppointmentReason(pair(ar.patient), ar.appointmentId, H(ar.forPatient)), ar.reason);
+    await refuses('appointment reason for the doctor opened by the patient', 'CryptoIntegrityError', () => c.openAppointmentReason(pair(ar.patient), ar.appointmentId, H(ar.forDoctor)));
+    await refuses('appointment reason under another appointment id', 'CryptoIntegrityError', () => c.openAppointmentReason(pair(ar.doctor), other, H(ar.forDoctor)));
+    }
   }
 
   if (section === 'rfc6962') {

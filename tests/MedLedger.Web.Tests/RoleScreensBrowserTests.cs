@@ -15,9 +15,9 @@ public sealed class RoleScreensBrowserTests(BrowserWorld world)
 {
     private static readonly Dictionary<string, string[]> ScreensByRole = new()
     {
-        ["Patient"] = ["/patient/records", "/patient/sharing", "/patient/access-log", "/patient/emergency", "/hospitals", "/bookings", "/medicines"],
-        ["Doctor"] = ["/doctor/patients", "/doctor/emergency"],
-        ["HospitalStaff"] = ["/staff/beds", "/staff/bookings", "/staff/doctors"],
+        ["Patient"] = ["/patient/records", "/patient/sharing", "/patient/access-log", "/patient/emergency", "/hospitals", "/bookings", "/medicines", "/appointments/find", "/appointments", "/messages"],
+        ["Doctor"] = ["/doctor/patients", "/doctor/emergency", "/appointments", "/appointments/schedule", "/messages"],
+        ["HospitalStaff"] = ["/staff/beds", "/staff/bookings", "/staff/doctors", "/appointments", "/appointments/schedule"],
         ["PlatformAdmin"] = ["/admin/verifications", "/admin/occupancy", "/admin/break-glass", "/admin/security-events"],
         ["Pharmacist"] = ["/shared/records", "/pharmacy/stock"],
         ["InsurerStaff"] = ["/shared/records"],

@@ -8,9 +8,11 @@ import { adminRoutes } from '../features/admin/routes';
 import { sharedRoutes } from '../features/shared/routes';
 import { hospitalsRoutes } from '../features/hospitals/routes';
 import { pharmacyRoutes } from '../features/pharmacy/routes';
+import { appointmentsRoutes } from '../features/appointments/routes';
+import { messagesRoutes } from '../features/messages/routes';
 
 // Each feature folder owns its screens; this list only puts them together (first match wins).
-export const routes: RouteDef[] = [...authRoutes, ...patientRoutes, ...doctorRoutes, ...staffRoutes, ...adminRoutes, ...hospitalsRoutes, ...sharedRoutes, ...pharmacyRoutes];
+export const routes: RouteDef[] = [...authRoutes, ...patientRoutes, ...doctorRoutes, ...staffRoutes, ...adminRoutes, ...hospitalsRoutes, ...sharedRoutes, ...pharmacyRoutes, ...appointmentsRoutes, ...messagesRoutes];
 
 /** Where a role lands after sign-in (its first navigation entry). */
 export function homeFor(role: Role): string {

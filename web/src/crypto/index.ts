@@ -48,3 +48,12 @@ export {
 } from './patientProfile';
 export { AMENDMENT_REQUEST_PURPOSE, AMENDMENT_DECLINE_REASON_PURPOSE, AMENDMENT_NOTE_TAG, AMENDMENT_NOTE_MAX_LENGTH } from './protocol';
 export { ORGANIZATION_CARD_TAG, type OrganizationCardFields, organizationCoordinate, organizationCardBytes, organizationCardHash } from './protocol';
+export {
+  MESSAGE_TAG, MESSAGE_KEY_PURPOSE, MESSAGE_ATTACHMENT_TAG, CONVERSATION_SUBJECT_TAG, CONVERSATION_SUBJECT_KEY_PURPOSE, APPOINTMENT_REASON_PURPOSE,
+} from './protocol';
+export {
+  MESSAGE_KEY_LENGTH, type MessageAttachmentInfo, type MessageContent, type SealedMessage, type SealedSubject, messageAad, messageSignedBytes,
+  messageWrapContext, attachmentAad, messagePlaintext, newMessageKey, sealAttachment, openAttachment, sealMessage, openMessage, wrapMessageKey,
+  unwrapMessageKey, subjectAad, subjectSignedBytes, sealSubject, openSubject, wrapSubjectKey, unwrapSubjectKey, sealAppointmentReason,
+  appointmentReasonHash, openAppointmentReason,
+} from './conversationMessages';

@@ -179,3 +179,17 @@ export function organizationCardBytes(c: OrganizationCardFields): Bytes {
 export async function organizationCardHash(c: OrganizationCardFields): Promise<string> {
   return toHex(await sha256(organizationCardBytes(c)));
 }
+
+// Consultations (issue 18): messages (ProtocolTags.Message etc., ConversationMessages.cs) and appointments (ProtocolTags.AppointmentReason).
+/** Tag of a conversation message's AES-GCM associated data and its sender's signature (ProtocolTags.Message). */
+export const MESSAGE_TAG = 'medledger/v1/message';
+/** Sealed-secret purpose of a message's content key for one participant; the context is `${conversationId}/${clientMessageId}` (ProtocolTags.MessageKey). */
+export const MESSAGE_KEY_PURPOSE = 'medledger/v1/message-key';
+/** Tag of a sealed attachment's associated data (ProtocolTags.MessageAttachment). */
+export const MESSAGE_ATTACHMENT_TAG = 'medledger/v1/message-attachment';
+/** Tag of a conversation subject's associated data and its creator's signature over the participants (ProtocolTags.ConversationSubject). */
+export const CONVERSATION_SUBJECT_TAG = 'medledger/v1/conversation-subject';
+/** Sealed-secret purpose of a conversation subject key; the context is the conversation id (ProtocolTags.ConversationSubjectKey). */
+export const CONVERSATION_SUBJECT_KEY_PURPOSE = 'medledger/v1/conversation-subject-key';
+/** Sealed-secret purpose of an appointment's reason; the context is the appointment id (ProtocolTags.AppointmentReason). */
+export const APPOINTMENT_REASON_PURPOSE = 'medledger/v1/appointment-reason';

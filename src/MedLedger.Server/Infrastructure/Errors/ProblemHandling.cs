@@ -24,6 +24,12 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         {
             context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
+        else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            // Operators need to see overload; the type only (messages can echo request content).
+            logger.LogWarning("Database overloaded: {ExceptionType}", exception.GetType().FullName);
+            context.Response.Headers.RetryAfter = "1";
+        }
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }
 
@@ -40,8 +46,27 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         CryptoFormatException c => Simple(400, "bad-crypto-format", "Malformed cryptographic structure", c.Message),
         CryptoIntegrityException => Simple(422, "integrity", "Integrity check failed", "A signature or authentication tag did not verify."),
         DbUpdateConcurrencyException => Simple(409, "concurrent-update", "Concurrent update", "The resource changed while you were updating it; reload and retry."),
+        _ when TransientDatabaseFailure(exception) => Unavailable(),
         _ => null,
     };
+
+    // An exhausted connection pool, "too many clients" or a busy database is overload, not a bug and not the client's
+    // fault: 503 with Retry-After (set by TryHandleAsync), so a client retries instead of seeing a 500.
+    private static bool TransientDatabaseFailure(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            // SQLite reports BUSY (5) and LOCKED (6) without marking them transient.
+            if (e is System.Data.Common.DbException { IsTransient: true } or Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 })
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static ProblemDetails Unavailable() =>
+        Simple(503, "temporarily-unavailable", "Temporarily unavailable", "The database is busy (too many requests at once). Retry shortly; a retried write is checked like the first.");
 
     // System.Text.Json messages name the path and position, not values; still trim to be safe.
     private static string SafeJsonMessage(JsonException j) =>

@@ -253,4 +253,39 @@ public sealed class MyProfileBrowserTests(BrowserWorld world)
             await patient.CancelAppointmentAsync(appointment.Id, asPatient: true);
         }
     }
+
+    [Fact]
+    public async Task A_granted_professional_whose_card_the_server_serves_without_the_admins_verification_is_skipped_and_never_wrapped_for()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var (patientSdk, email, password) = await NewPatientAsync(tag);
+        using var patient = patientSdk;
+        // A real grant (the relation checks out) to a real, admin-verified doctor with ledger-registered keys.
+        var doctor = (await patient.LookUpProfessionalAsync(world.Account("doctor12").Email)).UserId;
+        await patient.GrantConsentAsync(doctor, ConsentScope.All);
+
+        var page = await world.NewPageAsync();
+        var writes = ProfileWrites(page);
+        using (var outbox = new MedLedgerClient(new Uri(world.Url)))
+        {
+            await BrowserLogin.SignInWithEmailCodeAsync(page, email, password, outbox);
+        }
+        // The server serves the doctor's card without the admin's verification: only the card-verified check can refuse.
+        await page.RouteAsync($"**/api/users/{doctor}/card", async route =>
+        {
+            var response = await route.FetchAsync();
+            var card = JsonNode.Parse(await response.TextAsync())!;
+            card["verification"] = null;
+            await route.FulfillAsync(new() { Response = response, Body = card.ToJsonString() });
+        });
+        await BrowserWorld.Nav(page, "My profile").ClickAsync();
+        var warning = page.Locator("main [role=status]", new() { HasText = "could not confirm them" });
+        await Assertions.Expect(warning).ToContainTextAsync("no admin verification on the ledger", Slow);
+        await SaveProfileAsync(page, "Vera Karte " + tag, "1985-06-02", "+41 79 555 22 22", "Saved version 1.");
+
+        var readers = WrappedReaders(Assert.Single(writes));
+        Assert.Contains(patient.UserId.ToString(), readers);
+        Assert.DoesNotContain(doctor.ToString(), readers);
+        await page.Context.CloseAsync();
+    }
 }

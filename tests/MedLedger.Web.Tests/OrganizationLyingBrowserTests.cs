@@ -108,4 +108,42 @@ public sealed class OrganizationLyingBrowserTests(BrowserWorld world)
             .ToHaveTextAsync("verified");
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task At_sign_up_a_hospital_the_server_renamed_after_the_admin_signed_is_not_verified_and_the_honest_one_is()
+    {
+        // No session: the sign-up page reads the organization's receipt and the admin's key history anonymously.
+        var page = await world.NewPageAsync();
+        const string renamed = "Northside General Hospital & Private Clinic";
+        await page.RouteAsync("**/api/organizations?kind=Hospital", async route =>
+        {
+            var honest = await route.FetchAsync();
+            var list = JsonNode.Parse(await honest.TextAsync())!.AsArray();
+            foreach (var o in list)
+            {
+                if ((string)o!["name"]! == HospitalTestKit.Northside)
+                {
+                    o["name"] = renamed;
+                }
+            }
+            await route.FulfillAsync(new() { Response = honest, Body = list.ToJsonString() });
+        });
+        await page.GotoAsync("/signup");
+        await page.GetByLabel("Doctor", new() { Exact = true }).CheckAsync();
+        await page.GetByLabel("Join a verified hospital").CheckAsync();
+        var organization = page.GetByLabel("Organization", new() { Exact = true });
+        var check = page.GetByTestId("signup-organization-check");
+
+        var lied = organization.Locator("option", new() { HasText = renamed });
+        await organization.SelectOptionAsync((await lied.GetAttributeAsync("value"))!);
+        await Assertions.Expect(check).ToContainTextAsync(renamed);
+        await Assertions.Expect(Badge(page)).ToHaveTextAsync("not verified by the admin", new() { Timeout = 30_000 });
+        await Assertions.Expect(Badge(page)).ToHaveAttributeAsync("title", "the admin verified a different card (name, address or location changed)");
+
+        var honest = organization.Locator("option", new() { HasText = HospitalTestKit.Riverside });
+        await organization.SelectOptionAsync((await honest.GetAttributeAsync("value"))!);
+        await Assertions.Expect(check).ToContainTextAsync(HospitalTestKit.Riverside);
+        await Assertions.Expect(Badge(page)).ToHaveTextAsync("verified", new() { Timeout = 30_000 });
+        await page.Context.CloseAsync();
+    }
 }

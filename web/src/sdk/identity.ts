@@ -70,8 +70,8 @@ export function verificationAgeProblem(approval: LedgerReceipt): string | null {
   return null;
 }
 
-export function identityHistory(userId: string): Promise<IdentityHistory> {
-  return api.get<IdentityHistory>(`/api/ledger/identity/${userId}`);
+export function identityHistory(userId: string, options?: { anonymous?: boolean }): Promise<IdentityHistory> {
+  return api.get<IdentityHistory>(`/api/ledger/identity/${userId}`, { auth: !options?.anonymous });
 }
 
 export async function receiptProblem(r: LedgerReceipt): Promise<string | null> {
@@ -118,7 +118,8 @@ async function freshnessProblem(subjectId: string, approval: LedgerReceipt): Pro
  */
 export async function adminKeyProblem(signed: LedgerReceipt): Promise<string | null> {
   const tx = await receiptTransaction(signed);
-  const history = await identityHistory(tx.actorId).catch(() => null);
+  // Asked without a session: the server serves admins' histories anonymously, so sign-up can check organizations too.
+  const history = await identityHistory(tx.actorId, { anonymous: true }).catch(() => null);
   if (!history || history.userId !== tx.actorId || history.keys.length === 0) return "the admin's key history is not on the ledger";
   let inForce: Uint8Array | null = null;
   let previous: Uint8Array | null = null;

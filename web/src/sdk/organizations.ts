@@ -82,7 +82,8 @@ export function organizationCard(o: { id?: string; hospitalId?: string; kind?: s
 }
 
 async function organizationVerificationProblem(card: OrganizationCardFields): Promise<string | null> {
-  const served = await api.get<OrganizationVerificationReceipt>(`/api/ledger/organizations/${card.organizationId}/verification`);
+  // Anonymous (public ledger metadata): a person signing up has no session yet.
+  const served = await api.get<OrganizationVerificationReceipt>(`/api/ledger/organizations/${card.organizationId}/verification`, { auth: false });
   if (served.organizationId !== card.organizationId) return 'the verification served is about another organization';
   const receipt = served.verification;
   if (!receipt) return 'no admin verification on the ledger';

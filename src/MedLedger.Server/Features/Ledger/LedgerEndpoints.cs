@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using MedLedger.Ledger;
 using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.Data;
@@ -29,8 +30,11 @@ public static class LedgerEndpoints
         // The peer key is public: clients verify receipts with it, even before they sign in.
         g.MapGet("/peer", Peer).AllowAnonymous().WithSummary("The ledger peer's id and public key, to verify receipts and blocks");
         g.MapGet("/keys/{userId:guid}", RegisteredKeys).WithSummary("A user's keys as registered on the ledger, with the receipt").ProducesProblems(404);
-        g.MapGet("/identity/{userId:guid}", IdentityHistory).WithSummary("A professional's or admin's key history, newest verification and newest standing, with receipts").ProducesProblems(404);
-        g.MapGet("/organizations/{organizationId:guid}/verification", OrganizationVerification).WithSummary("The newest identity.verify about an organization, with its receipt (null when none)");
+        // Sign-up checks an organization's admin-signed verification before an account exists: the organization receipt
+        // and an admin's key history are ledger metadata (ids, hashes, public keys, signatures). Anonymous callers get
+        // platform admins' histories only, so they cannot probe who is a professional.
+        g.MapGet("/identity/{userId:guid}", IdentityHistory).AllowAnonymous().WithSummary("A professional's or admin's key history, newest verification and newest standing, with receipts (anonymous: admins only)").ProducesProblems(404);
+        g.MapGet("/organizations/{organizationId:guid}/verification", OrganizationVerification).AllowAnonymous().WithSummary("The newest identity.verify about an organization, with its receipt (null when none)");
         g.MapGet("/receipts/{id}", Receipt).WithSummary("The receipt of a transaction the caller may see").ProducesProblems(404, 422);
         g.MapGet("/head", Head).WithSummary("The latest block header").ProducesProblems(404);
         g.MapGet("/blocks/{height:long}", Block).WithSummary("A block header by height (transaction ids for admins)").ProducesProblems(404);
@@ -46,7 +50,8 @@ public static class LedgerEndpoints
 
     private static Task<RegisteredKeysResponse> RegisteredKeys(Guid userId, LedgerReadService s, CancellationToken ct) => s.RegisteredKeysAsync(userId, ct);
 
-    private static Task<IdentityHistoryResponse> IdentityHistory(Guid userId, LedgerReadService s, CancellationToken ct) => s.IdentityHistoryAsync(userId, ct);
+    private static Task<IdentityHistoryResponse> IdentityHistory(Guid userId, ClaimsPrincipal user, LedgerReadService s, CancellationToken ct) =>
+        s.IdentityHistoryAsync(userId, adminsOnly: user.Identity?.IsAuthenticated != true, ct);
 
     private static Task<OrganizationVerificationResponse> OrganizationVerification(Guid organizationId, LedgerReadService s, CancellationToken ct) =>
         s.OrganizationVerificationAsync(organizationId, ct);

@@ -78,11 +78,12 @@ public sealed class LedgerReadService(LedgerGateway gateway)
     /// client judges "verified" on the latest ledger state and follows an admin's key rotations. Patients are not directory
     /// entries: their history is not served (the same 404 as an unknown user).
     /// </summary>
-    public async Task<IdentityHistoryResponse> IdentityHistoryAsync(Guid userId, CancellationToken ct)
+    public async Task<IdentityHistoryResponse> IdentityHistoryAsync(Guid userId, bool adminsOnly, CancellationToken ct)
     {
         var id = userId.ToString();
         var role = await Queries.GetStateAsync(MedLedger.Ledger.Contracts.IdentityKeys.Role(id), ct);
-        if (role is null or MedLedger.Ledger.Contracts.IdentityRoles.Patient)
+        // Anonymous callers see the same 404 for everyone but admins: no way to tell a professional from a patient.
+        if (role is null or MedLedger.Ledger.Contracts.IdentityRoles.Patient || (adminsOnly && role != MedLedger.Ledger.Contracts.IdentityRoles.PlatformAdmin))
         {
             throw ProblemException.NotFound($"Identity history of user {userId}");
         }

@@ -3,7 +3,8 @@ import { ApiProblem, type Role } from '../../app/http';
 import { navigate } from '../../app/router';
 import { roleNames } from '../../app/session';
 import { confirmRegistration, passwordProblem, register, type NewOrganization, type PendingRegistration, type Registration, type SignupInput } from '../../sdk/account';
-import { organizations, type OrganizationKind } from '../../sdk/organizations';
+import { organizationCard, organizations, type OrganizationKind } from '../../sdk/organizations';
+import { VerifiedBadge } from '../hospitals/VerifiedBadge';
 import { ActionForm, Button, Field, Notice, Page, ProblemAlert, Progress, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { NewPasswordFields } from './passwordFields';
@@ -202,6 +203,7 @@ function OrganizationChoice(props: {
   const kindName = kindNames[props.kind];
   const list = useAsync((signal) => organizations(props.kind, signal), [props.kind]);
   const set = (key: keyof OrgForm) => (e: { currentTarget: HTMLInputElement }) => props.onOrg({ ...props.org, [key]: e.currentTarget.value });
+  const chosen = list.data?.find((o) => o.id === props.organizationId);
   return (
     <fieldset class="stack">
       <legend>Your {kindName}</legend>
@@ -228,6 +230,12 @@ function OrganizationChoice(props: {
                 </option>
               ))}
             </select>
+            {/* The directory's word is not enough: the badge is this browser's check of the admin's signature over this card. */}
+            {chosen && (
+              <p data-testid="signup-organization-check">
+                {chosen.name}: <VerifiedBadge card={organizationCard(chosen)} />
+              </p>
+            )}
           </Field>
         )
       ) : (

@@ -156,7 +156,7 @@ public sealed partial class MedLedgerClient
         {
             throw new PeerKeyChangedException(PeerFingerprint(pinned.PublicKey), PeerFingerprint(presented.PublicKey));
         }
-        return pinned;
+        return presented;
     }
 
     /// <summary>The newest head this client verified (null before the first).</summary>

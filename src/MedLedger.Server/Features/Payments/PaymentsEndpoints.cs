@@ -29,7 +29,7 @@ public static class PaymentsEndpoints
         var g = app.MapGroup("/api/payments").WithTags("Payments");
         g.MapGet("/wallet", Balances).RequireAuthorization(Policies.Patient).WithSummary("Your wallet's balance in every currency").ProducesProblems();
         g.MapPost("/wallet/top-ups", TopUp).RequireAuthorization(Policies.Patient).WithSummary("Top up your wallet with an outside payment's reference (Idempotency-Key required)").ProducesProblems(409, 422);
-        g.MapGet("/wallet/history", History).RequireAuthorization(Policies.Patient).WithSummary("Your top-ups and payments with refunds, each payment with its ledger receipt").ProducesProblems();
+        g.MapGet("/wallet/history", History).RequireAuthorization(Policies.Patient).WithSummary("Your top-ups and payments with refunds, each payment with its ledger receipt").ProducesProblems(404);
         g.MapGet("/wallet/payables", PatientPayables).RequireAuthorization(Policies.Patient).WithSummary("Payables made out to you").ProducesProblems();
         g.MapPost("/wallet/payables/{payableId:guid}/payment", Pay).RequireAuthorization(Policies.Patient).WithSummary("Pay a payable with a payments.pay you signed (Idempotency-Key required)").ProducesProblems(403, 404, 409, 422);
         g.MapPost("/payables", CreatePayable).RequireAuthorization(Policies.Pharmacist).WithSummary("Make a counter payable for a patient (the amount is fixed now)").ProducesProblems(404, 409, 422);

@@ -84,7 +84,7 @@ public sealed class PaymentTests : RecordTestBase
             }
             catch (MedLedgerApiException e) when (e.Status == HttpStatusCode.Conflict)
             {
-                return e.Type;
+                return e.ProblemType;
             }
         }));
 

@@ -92,15 +92,15 @@ public sealed partial class MedLedgerClient : IDisposable
         TokensChanged?.Invoke(tokens);
     }
 
-    internal async Task<T> SendAsync<T>(HttpMethod method, string url, object? body, bool authorize, CancellationToken ct, HttpContent? content = null)
+    internal async Task<T> SendAsync<T>(HttpMethod method, string url, object? body, bool authorize, CancellationToken ct, HttpContent? content = null, string? idempotencyKey = null)
     {
-        var res = await SendOnceAsync(method, url, body, authorize, content, ct);
+        var res = await SendOnceAsync(method, url, body, authorize, content, ct, idempotencyKey);
         if (res.StatusCode == HttpStatusCode.Unauthorized && authorize && content is null && Tokens is not null)
         {
             // The access token may have expired by the server's clock: rotate once and retry.
             res.Dispose();
             await ForceRefreshAsync(ct);
-            res = await SendOnceAsync(method, url, body, authorize, content, ct);
+            res = await SendOnceAsync(method, url, body, authorize, content, ct, idempotencyKey);
         }
         using (res)
         {
@@ -120,9 +120,14 @@ public sealed partial class MedLedgerClient : IDisposable
         }
     }
 
-    private async Task<HttpResponseMessage> SendOnceAsync(HttpMethod method, string url, object? body, bool authorize, HttpContent? content, CancellationToken ct)
+    private async Task<HttpResponseMessage> SendOnceAsync(HttpMethod method, string url, object? body, bool authorize, HttpContent? content, CancellationToken ct, string? idempotencyKey = null)
     {
         using var req = new HttpRequestMessage(method, url);
+        if (idempotencyKey is not null)
+        {
+            // Payments and top-ups: a retry with the same key returns the first result (docs/payments.md).
+            req.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
         if (content is not null)
         {
             req.Content = content;

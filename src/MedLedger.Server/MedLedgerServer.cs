@@ -12,6 +12,7 @@ using MedLedger.Server.Infrastructure.Blobs;
 using MedLedger.Server.Features.Admin;
 using MedLedger.Server.Features.Hospitals;
 using MedLedger.Server.Features.Profiles;
+using MedLedger.Server.Features.Payments;
 using MedLedger.Server.Features.Pharmacy;
 using MedLedger.Server.Features.Messages;
 using MedLedger.Server.Features.Ledger;
@@ -94,6 +95,7 @@ public static class MedLedgerServer
         services.AddWebApp(configuration);
         services.AddDev(configuration);
         services.AddDispensing(configuration);
+        services.AddPayments(configuration);
 
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
@@ -168,6 +170,7 @@ public static class MedLedgerServer
         app.MapAppointments();
         app.MapDev();
         app.MapDispensing();
+        app.MapPayments();
         return app;
     }
 

@@ -490,6 +490,143 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "payment_accounts",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    OwnerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
+                    Balance = table.Column<long>(type: "INTEGER", nullable: false),
+                    AllowNegative = table.Column<bool>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_payment_accounts", x => x.Id);
+                    table.CheckConstraint("ck_payment_accounts_balance", "\"Balance\" >= 0 OR \"AllowNegative\"");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "payment_idempotency_keys",
+                columns: table => new
+                {
+                    CallerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Key = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Operation = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    RequestHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    ResultId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_payment_idempotency_keys", x => new { x.CallerId, x.Key });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "payment_journal_entries",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Reference = table.Column<Guid>(type: "TEXT", nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_payment_journal_entries", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "payment_journal_postings",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    EntryId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    AccountId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Amount = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_payment_journal_postings", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "payment_payables",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PayeeOrganizationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PatientId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ReferenceKind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    ReferenceId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Amount = table.Column<long>(type: "INTEGER", nullable: false),
+                    Currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
+                    CreatedBy = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    PaymentId = table.Column<Guid>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_payment_payables", x => x.Id);
+                    table.CheckConstraint("ck_payment_payables_amount", "\"Amount\" > 0");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "payment_payments",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PayableId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PayerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PayeeOrganizationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Amount = table.Column<long>(type: "INTEGER", nullable: false),
+                    Currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
+                    TransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    SettledAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_payment_payments", x => x.Id);
+                    table.CheckConstraint("ck_payment_payments_amount", "\"Amount\" > 0");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "payment_refunds",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PaymentId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PharmacistId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Amount = table.Column<long>(type: "INTEGER", nullable: false),
+                    TransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_payment_refunds", x => x.Id);
+                    table.CheckConstraint("ck_payment_refunds_amount", "\"Amount\" > 0");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "payment_top_ups",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PatientId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Amount = table.Column<long>(type: "INTEGER", nullable: false),
+                    Currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
+                    ExternalReference = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_payment_top_ups", x => x.Id);
+                    table.CheckConstraint("ck_payment_top_ups_amount", "\"Amount\" > 0");
+                });
+
+            migrationBuilder.CreateTable(
                 name: "pending_ledger_writes",
                 columns: table => new
                 {
@@ -976,6 +1113,75 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 columns: new[] { "Latitude", "Longitude" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_payment_accounts_Kind_OwnerId_Currency",
+                table: "payment_accounts",
+                columns: new[] { "Kind", "OwnerId", "Currency" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_payment_journal_entries_Kind_Reference",
+                table: "payment_journal_entries",
+                columns: new[] { "Kind", "Reference" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_payment_journal_postings_AccountId",
+                table: "payment_journal_postings",
+                column: "AccountId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_payment_journal_postings_EntryId",
+                table: "payment_journal_postings",
+                column: "EntryId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_payment_payables_PatientId",
+                table: "payment_payables",
+                column: "PatientId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_payment_payables_PayeeOrganizationId",
+                table: "payment_payables",
+                column: "PayeeOrganizationId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_payment_payables_ReferenceKind_ReferenceId",
+                table: "payment_payables",
+                columns: new[] { "ReferenceKind", "ReferenceId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_payment_payments_PayableId",
+                table: "payment_payments",
+                column: "PayableId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_payment_payments_PayerId",
+                table: "payment_payments",
+                column: "PayerId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_payment_payments_Status",
+                table: "payment_payments",
+                column: "Status");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_payment_payments_TransactionId",
+                table: "payment_payments",
+                column: "TransactionId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_payment_refunds_PaymentId",
+                table: "payment_refunds",
+                column: "PaymentId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_payment_top_ups_PatientId",
+                table: "payment_top_ups",
+                column: "PatientId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_pending_registrations_ExpiresAt",
                 table: "pending_registrations",
                 column: "ExpiresAt");
@@ -1217,6 +1423,30 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "patient_profiles");
+
+            migrationBuilder.DropTable(
+                name: "payment_accounts");
+
+            migrationBuilder.DropTable(
+                name: "payment_idempotency_keys");
+
+            migrationBuilder.DropTable(
+                name: "payment_journal_entries");
+
+            migrationBuilder.DropTable(
+                name: "payment_journal_postings");
+
+            migrationBuilder.DropTable(
+                name: "payment_payables");
+
+            migrationBuilder.DropTable(
+                name: "payment_payments");
+
+            migrationBuilder.DropTable(
+                name: "payment_refunds");
+
+            migrationBuilder.DropTable(
+                name: "payment_top_ups");
 
             migrationBuilder.DropTable(
                 name: "pending_ledger_writes");

@@ -6,6 +6,7 @@ using MedLedger.Server.Features.Care;
 using MedLedger.Server.Features.Consent;
 using MedLedger.Server.Features.Dev;
 using MedLedger.Server.Features.Dispensing;
+using MedLedger.Server.Features.Insurance;
 using MedLedger.Server.Features.Emergency;
 using MedLedger.Server.Features.Records;
 using MedLedger.Server.Infrastructure.Blobs;
@@ -94,6 +95,7 @@ public static class MedLedgerServer
         services.AddWebApp(configuration);
         services.AddDev(configuration);
         services.AddDispensing(configuration);
+        services.AddInsurance(configuration);
 
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
@@ -168,6 +170,7 @@ public static class MedLedgerServer
         app.MapAppointments();
         app.MapDev();
         app.MapDispensing();
+        app.MapInsurance();
         return app;
     }
 

@@ -22,5 +22,6 @@ public static class ClientCommands
         yield return PrescriptionCommands.Prescriptions();
         yield return MessageCommands.Build();
         yield return AppointmentCommands.Build();
+        yield return InsuranceCommands.Build();
     }
 }

@@ -93,12 +93,12 @@ public static class InsuranceCommands
         if (parts.Length is < 3 or > 4 || !Enum.TryParse<CoverCategory>(parts[0], ignoreCase: true, out var category)
             || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var limit))
         {
-            throw new ArgumentException($"--benefit {text}: expected CATEGORY:COVER:LIMIT_MINOR[:WAIT_DAYS], e.g. Outpatient:80%:100000:0.");
+            throw new InvalidOperationException($"--benefit {text}: expected CATEGORY:COVER:LIMIT_MINOR[:WAIT_DAYS], e.g. Outpatient:80%:100000:0.");
         }
         var wait = 0;
         if (parts.Length == 4 && !int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out wait))
         {
-            throw new ArgumentException($"--benefit {text}: WAIT_DAYS must be a whole number of days.");
+            throw new InvalidOperationException($"--benefit {text}: WAIT_DAYS must be a whole number of days.");
         }
         if (parts[1].EndsWith('%') && int.TryParse(parts[1][..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var percent))
         {
@@ -108,7 +108,7 @@ public static class InsuranceCommands
         {
             return new PlanBenefit(category, null, copay, limit, wait);
         }
-        throw new ArgumentException($"--benefit {text}: COVER is a percentage (80%) or a co-pay in minor units (copay=500).");
+        throw new InvalidOperationException($"--benefit {text}: COVER is a percentage (80%) or a co-pay in minor units (copay=500).");
     }
 
     private static string Amount(long minor, string currency) => string.Create(CultureInfo.InvariantCulture, $"{minor / 100m:0.00} {currency}");

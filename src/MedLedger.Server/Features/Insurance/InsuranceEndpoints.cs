@@ -8,7 +8,6 @@ public static class InsuranceEndpoints
 {
     public static IServiceCollection AddInsurance(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddScoped<InsurerAccess>();
         services.AddScoped<PlanFinder>();
         services.AddScoped<PlanPublishingService>();
         return services;

@@ -6,11 +6,13 @@ using Microsoft.EntityFrameworkCore;
 namespace MedLedger.Server.Features.Insurance;
 
 /// <summary>Insurer staff publish a plan and edit its terms.</summary>
-public sealed class PlanPublishingService(MedLedgerDbContext db, InsurerAccess access, PlanFinder finder, TimeProvider clock)
+public sealed class PlanPublishingService(MedLedgerDbContext db, PlanFinder finder, TimeProvider clock)
 {
+    // The InsurerStaff policy admits only verified staff of a verified insurer (the session's verified claim covers both),
+    // so the caller's organization is the insurer they act for.
     public async Task<PlanResponse> CreateAsync(Caller caller, PlanCreate r, CancellationToken ct)
     {
-        var insurer = await access.RequireVerifiedInsurerAsync(caller, ct);
+        var insurer = caller.Organization;
         Validate(r.Name, r.Description, r.Currency, r.PremiumMinor, r.PremiumPeriod, r.AnnualLimitMinor, PlanStatus.Open, r.Benefits);
         var now = clock.GetUtcNow();
         var plan = new InsurancePlan
@@ -33,7 +35,7 @@ public sealed class PlanPublishingService(MedLedgerDbContext db, InsurerAccess a
 
     public async Task<PlanResponse> UpdateAsync(Caller caller, Guid planId, PlanUpdate r, CancellationToken ct)
     {
-        var insurer = await access.RequireVerifiedInsurerAsync(caller, ct);
+        var insurer = caller.Organization;
         var plan = await db.Set<InsurancePlan>().FirstOrDefaultAsync(p => p.Id == planId, ct);
         if (plan is null || (plan.InsurerOrganizationId != insurer && plan.Status != PlanStatus.Open))
         {

@@ -1131,6 +1131,108 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.ToTable("hospital_reviews", (string)null);
                 });
 
+            modelBuilder.Entity("MedLedger.Server.Features.Insurance.InsurancePlan", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("AnnualLimitMinor")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("CreatedBy")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)");
+
+                    b.Property<bool>("DependantsAllowed")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<Guid>("InsurerOrganizationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("character varying(120)");
+
+                    b.Property<long>("PremiumMinor")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("PremiumPeriod")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<int>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("UpdatedBy")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("InsurerOrganizationId");
+
+                    b.HasIndex("InsurerOrganizationId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("insurance_plans", (string)null);
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Insurance.InsurancePlanBenefit", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("AnnualLimitMinor")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long?>("CopayMinor")
+                        .HasColumnType("bigint");
+
+                    b.Property<int?>("CoveragePercent")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("PlanId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("WaitingPeriodDays")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PlanId", "Category")
+                        .IsUnique();
+
+                    b.ToTable("insurance_plan_benefits", (string)null);
+                });
+
             modelBuilder.Entity("MedLedger.Server.Features.Ledger.PendingLedgerWrite", b =>
                 {
                     b.Property<string>("TransactionId")
@@ -1781,6 +1883,15 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.HasKey("Hash");
 
                     b.ToTable("blobs", (string)null);
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Insurance.InsurancePlanBenefit", b =>
+                {
+                    b.HasOne("MedLedger.Server.Features.Insurance.InsurancePlan", null)
+                        .WithMany()
+                        .HasForeignKey("PlanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 #pragma warning restore 612, 618
         }

@@ -1124,6 +1124,108 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     b.ToTable("hospital_reviews", (string)null);
                 });
 
+            modelBuilder.Entity("MedLedger.Server.Features.Insurance.InsurancePlan", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AnnualLimitMinor")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("CreatedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("DependantsAllowed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("InsurerOrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("PremiumMinor")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PremiumPeriod")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("UpdatedBy")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("InsurerOrganizationId");
+
+                    b.HasIndex("InsurerOrganizationId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("insurance_plans", (string)null);
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Insurance.InsurancePlanBenefit", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AnnualLimitMinor")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("CopayMinor")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("CoveragePercent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("PlanId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("WaitingPeriodDays")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PlanId", "Category")
+                        .IsUnique();
+
+                    b.ToTable("insurance_plan_benefits", (string)null);
+                });
+
             modelBuilder.Entity("MedLedger.Server.Features.Ledger.PendingLedgerWrite", b =>
                 {
                     b.Property<string>("TransactionId")
@@ -1774,6 +1876,15 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     b.HasKey("Hash");
 
                     b.ToTable("blobs", (string)null);
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Insurance.InsurancePlanBenefit", b =>
+                {
+                    b.HasOne("MedLedger.Server.Features.Insurance.InsurancePlan", null)
+                        .WithMany()
+                        .HasForeignKey("PlanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 #pragma warning restore 612, 618
         }

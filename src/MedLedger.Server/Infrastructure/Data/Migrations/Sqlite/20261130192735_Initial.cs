@@ -383,6 +383,31 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "insurance_plans",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    InsurerOrganizationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 120, nullable: false),
+                    Description = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    Currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
+                    PremiumMinor = table.Column<long>(type: "INTEGER", nullable: false),
+                    PremiumPeriod = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    AnnualLimitMinor = table.Column<long>(type: "INTEGER", nullable: false),
+                    DependantsAllowed = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Revision = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedBy = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedBy = table.Column<Guid>(type: "TEXT", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_insurance_plans", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "key_bundles",
                 columns: table => new
                 {
@@ -797,6 +822,29 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     table.PrimaryKey("PK_users", x => x.Id);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "insurance_plan_benefits",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PlanId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Category = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    CoveragePercent = table.Column<int>(type: "INTEGER", nullable: true),
+                    CopayMinor = table.Column<long>(type: "INTEGER", nullable: true),
+                    AnnualLimitMinor = table.Column<long>(type: "INTEGER", nullable: false),
+                    WaitingPeriodDays = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_insurance_plan_benefits", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_insurance_plan_benefits_insurance_plans_PlanId",
+                        column: x => x.PlanId,
+                        principalTable: "insurance_plans",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_amendment_requests_AuthorId",
                 table: "amendment_requests",
@@ -958,6 +1006,23 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 name: "IX_hospital_reviews_HospitalId_UpdatedAt",
                 table: "hospital_reviews",
                 columns: new[] { "HospitalId", "UpdatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_plan_benefits_PlanId_Category",
+                table: "insurance_plan_benefits",
+                columns: new[] { "PlanId", "Category" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_plans_InsurerOrganizationId",
+                table: "insurance_plans",
+                column: "InsurerOrganizationId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_plans_InsurerOrganizationId_Name",
+                table: "insurance_plans",
+                columns: new[] { "InsurerOrganizationId", "Name" },
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_login_challenges_TicketHash",
@@ -1201,6 +1266,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 name: "hospital_reviews");
 
             migrationBuilder.DropTable(
+                name: "insurance_plan_benefits");
+
+            migrationBuilder.DropTable(
                 name: "key_bundles");
 
             migrationBuilder.DropTable(
@@ -1262,6 +1330,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "users");
+
+            migrationBuilder.DropTable(
+                name: "insurance_plans");
         }
     }
 }

@@ -384,6 +384,31 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "insurance_plans",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    InsurerOrganizationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Name = table.Column<string>(type: "character varying(120)", maxLength: 120, nullable: false),
+                    Description = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    Currency = table.Column<string>(type: "character varying(3)", maxLength: 3, nullable: false),
+                    PremiumMinor = table.Column<long>(type: "bigint", nullable: false),
+                    PremiumPeriod = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    AnnualLimitMinor = table.Column<long>(type: "bigint", nullable: false),
+                    DependantsAllowed = table.Column<bool>(type: "boolean", nullable: false),
+                    Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Revision = table.Column<int>(type: "integer", nullable: false),
+                    CreatedBy = table.Column<Guid>(type: "uuid", nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    UpdatedBy = table.Column<Guid>(type: "uuid", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_insurance_plans", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "key_bundles",
                 columns: table => new
                 {
@@ -798,6 +823,29 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     table.PrimaryKey("PK_users", x => x.Id);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "insurance_plan_benefits",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    PlanId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Category = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    CoveragePercent = table.Column<int>(type: "integer", nullable: true),
+                    CopayMinor = table.Column<long>(type: "bigint", nullable: true),
+                    AnnualLimitMinor = table.Column<long>(type: "bigint", nullable: false),
+                    WaitingPeriodDays = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_insurance_plan_benefits", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_insurance_plan_benefits_insurance_plans_PlanId",
+                        column: x => x.PlanId,
+                        principalTable: "insurance_plans",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_amendment_requests_AuthorId",
                 table: "amendment_requests",
@@ -959,6 +1007,23 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 name: "IX_hospital_reviews_HospitalId_UpdatedAt",
                 table: "hospital_reviews",
                 columns: new[] { "HospitalId", "UpdatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_plan_benefits_PlanId_Category",
+                table: "insurance_plan_benefits",
+                columns: new[] { "PlanId", "Category" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_plans_InsurerOrganizationId",
+                table: "insurance_plans",
+                column: "InsurerOrganizationId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_plans_InsurerOrganizationId_Name",
+                table: "insurance_plans",
+                columns: new[] { "InsurerOrganizationId", "Name" },
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_login_challenges_TicketHash",
@@ -1202,6 +1267,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 name: "hospital_reviews");
 
             migrationBuilder.DropTable(
+                name: "insurance_plan_benefits");
+
+            migrationBuilder.DropTable(
                 name: "key_bundles");
 
             migrationBuilder.DropTable(
@@ -1263,6 +1331,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "users");
+
+            migrationBuilder.DropTable(
+                name: "insurance_plans");
         }
     }
 }

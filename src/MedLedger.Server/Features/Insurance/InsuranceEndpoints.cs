@@ -17,7 +17,7 @@ public static class InsuranceEndpoints
     {
         // Plans are public product terms (anyone signed in browses them); only a verified insurer's own staff write them.
         var g = app.MapGroup("/api/insurance").WithTags("Insurance");
-        g.MapGet("/plans", ListPlans).RequireAuthorization().WithSummary("Open plans of verified insurers (and, for insurer staff, all of their own insurer's plans)").ProducesProblems(422);
+        g.MapGet("/plans", ListPlans).RequireAuthorization().WithSummary("Open plans of verified insurers (and, for insurer staff, all of their own insurer's plans)");
         g.MapGet("/plans/{planId:guid}", GetPlan).RequireAuthorization().WithSummary("One plan's benefits, limits, waiting periods and premium").ProducesProblems(404);
         g.MapPost("/plans", CreatePlan).RequireAuthorization(Policies.InsurerStaff).WithSummary("Publish a plan for the caller's insurer").ProducesProblems(403, 409, 422);
         g.MapPut("/plans/{planId:guid}", UpdatePlan).RequireAuthorization(Policies.InsurerStaff).WithSummary("Change a plan's terms against the revision read (a stale revision is a 409)").ProducesProblems(403, 404, 409, 422);

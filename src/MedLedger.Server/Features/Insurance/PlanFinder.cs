@@ -35,6 +35,9 @@ public sealed class PlanFinder(MedLedgerDbContext db, OrganizationDirectory orga
         return visible ? (await ToResponsesAsync([plan!], ct))[0] : throw ProblemException.NotFound($"Plan {planId}");
     }
 
+    /// <summary>A plan the caller just wrote, as it now stands (no visibility check: its own insurer always sees it).</summary>
+    internal async Task<PlanResponse> DescribeAsync(InsurancePlan plan, CancellationToken ct) => (await ToResponsesAsync([plan], ct))[0];
+
     private async Task<IReadOnlyList<PlanResponse>> ToResponsesAsync(IReadOnlyList<InsurancePlan> plans, CancellationToken ct)
     {
         var ids = plans.Select(p => p.Id).ToList();

@@ -30,7 +30,7 @@ public sealed class PlanPublishingService(MedLedgerDbContext db, PlanFinder find
         db.Add(plan);
         db.AddRange(r.Benefits.Select(b => NewBenefit(plan.Id, b)));
         await SaveAsync(plan, ct);
-        return await finder.GetAsync(caller, plan.Id, ct);
+        return await finder.DescribeAsync(plan, ct);
     }
 
     public async Task<PlanResponse> UpdateAsync(Caller caller, Guid planId, PlanUpdate r, CancellationToken ct)
@@ -76,7 +76,7 @@ public sealed class PlanPublishingService(MedLedgerDbContext db, PlanFinder find
             }
         }
         await SaveAsync(plan, ct);
-        return await finder.GetAsync(caller, plan.Id, ct);
+        return await finder.DescribeAsync(plan, ct);
     }
 
     private async Task SaveAsync(InsurancePlan plan, CancellationToken ct)

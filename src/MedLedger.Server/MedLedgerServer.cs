@@ -6,6 +6,7 @@ using MedLedger.Server.Features.Care;
 using MedLedger.Server.Features.Consent;
 using MedLedger.Server.Features.Dev;
 using MedLedger.Server.Features.Dispensing;
+using MedLedger.Server.Features.Insurance;
 using MedLedger.Server.Features.Emergency;
 using MedLedger.Server.Features.Records;
 using MedLedger.Server.Infrastructure.Blobs;
@@ -96,6 +97,7 @@ public static class MedLedgerServer
         services.AddDev(configuration);
         services.AddDispensing(configuration);
         services.AddPayments(configuration);
+        services.AddInsurance(configuration);
 
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
@@ -171,6 +173,7 @@ public static class MedLedgerServer
         app.MapDev();
         app.MapDispensing();
         app.MapPayments();
+        app.MapInsurance();
         return app;
     }
 

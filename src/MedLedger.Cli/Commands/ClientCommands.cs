@@ -23,5 +23,6 @@ public static class ClientCommands
         yield return MessageCommands.Build();
         yield return AppointmentCommands.Build();
         yield return WalletCommands.Wallet();
+        yield return InsuranceCommands.Build();
     }
 }

@@ -1,0 +1,120 @@
+using System.CommandLine;
+using System.Globalization;
+using MedLedger.Client;
+using Spectre.Console;
+
+namespace MedLedger.Cli.Commands;
+
+/// <summary>
+/// insurance verbs through the SDK: plans (everyone lists and shows; insurer staff create and withdraw). Ids go to
+/// standard output on their own line so scripts can capture them.
+/// </summary>
+public static class InsuranceCommands
+{
+    public static Command Build() => new("insurance", "Insurance plans (insurer staff publish them; anyone signed in browses them)") { Plans() };
+
+    private static Command Plans()
+    {
+        var insurer = new Option<Guid?>("--insurer") { Description = "Only this insurer's plans (organization id)" };
+        var list = new Command("list", "Open plans of verified insurers (insurer staff also see their own withdrawn plans)") { insurer };
+        list.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var table = new Table().AddColumns("plan id", "insurer", "name", "premium", "annual limit", "categories", "dependants", "status");
+            foreach (var plan in await client.InsurancePlansAsync(p.GetValue(insurer), ct))
+            {
+                table.AddRow(plan.Id.ToString(), Markup.Escape(plan.InsurerName), Markup.Escape(plan.Name), Markup.Escape(Premium(plan)), Amount(plan.AnnualLimitMinor, plan.Currency),
+                    string.Join(", ", plan.Benefits.Select(b => b.Category)), plan.DependantsAllowed ? "yes" : "no", plan.Status.ToString());
+            }
+            AnsiConsole.Write(table);
+            return 0;
+        });
+
+        var showId = new Argument<Guid>("PLAN_ID");
+        var show = new Command("show", "One plan's benefits, limits and waiting periods") { showId };
+        show.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var plan = await client.InsurancePlanAsync(p.GetValue(showId), ct);
+            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(plan.Name)}[/] by {Markup.Escape(plan.InsurerName)} (revision {plan.Revision}, {plan.Status})");
+            AnsiConsole.MarkupLine(Markup.Escape($"Premium {Premium(plan)}; overall annual limit {Amount(plan.AnnualLimitMinor, plan.Currency)}; dependants {(plan.DependantsAllowed ? "allowed" : "not allowed")}"));
+            var table = new Table().AddColumns("category", "cover", "annual limit", "waiting days");
+            foreach (var b in plan.Benefits)
+            {
+                table.AddRow(b.Category.ToString(), Markup.Escape(Cover(b, plan.Currency)), Amount(b.AnnualLimitMinor, plan.Currency), b.WaitingPeriodDays.ToString(CultureInfo.InvariantCulture));
+            }
+            AnsiConsole.Write(table);
+            return 0;
+        });
+
+        var name = new Option<string>("--name") { Required = true };
+        var description = new Option<string?>("--description");
+        var currency = new Option<string>("--currency") { DefaultValueFactory = _ => "EUR" };
+        var premium = new Option<long>("--premium-minor") { Description = "Premium per period in minor units (cents)", Required = true };
+        var period = new Option<PremiumInterval>("--period") { Description = "Monthly, Quarterly or Yearly", DefaultValueFactory = _ => PremiumInterval.Monthly };
+        var limit = new Option<long>("--annual-limit-minor") { Description = "Overall annual limit in minor units", Required = true };
+        var dependants = new Option<bool>("--dependants") { Description = "Dependants may be covered" };
+        var benefits = new Option<string[]>("--benefit")
+        {
+            Description = "CATEGORY:COVER:LIMIT_MINOR[:WAIT_DAYS], COVER being a percentage (80%) or a co-pay in minor units (copay=500); repeat per category",
+            Required = true,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var create = new Command("create", "Publish a plan for your insurer (insurer staff); prints its id") { name, description, currency, premium, period, limit, dependants, benefits };
+        create.SetAction(async (p, ct) =>
+        {
+            var parsed = p.GetValue(benefits)!.Select(ParseBenefit).ToList();
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var plan = await client.CreateInsurancePlanAsync(new NewInsurancePlan(p.GetValue(name)!, p.GetValue(description), p.GetValue(currency)!, p.GetValue(premium),
+                p.GetValue(period), p.GetValue(limit), p.GetValue(dependants), parsed), ct);
+            AnsiConsole.MarkupLine($"[green]Published[/] {Markup.Escape(plan.Name)} ({plan.Benefits.Count} categories)");
+            Console.WriteLine(plan.Id);
+            return 0;
+        });
+
+        var withdrawId = new Argument<Guid>("PLAN_ID");
+        var withdraw = new Command("withdraw", "Stop a plan taking applications (insurer staff)") { withdrawId };
+        withdraw.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var plan = await client.InsurancePlanAsync(p.GetValue(withdrawId), ct);
+            plan = await client.UpdateInsurancePlanAsync(plan.Id, new InsurancePlanEdit(plan.Revision, plan.Name, plan.Description, plan.Currency, plan.PremiumMinor, plan.PremiumPeriod,
+                plan.AnnualLimitMinor, plan.DependantsAllowed, InsurancePlanStatus.Withdrawn, plan.Benefits), ct);
+            AnsiConsole.MarkupLine($"[yellow]Withdrawn[/] {Markup.Escape(plan.Name)} (revision {plan.Revision})");
+            return 0;
+        });
+        return new Command("plans", "Insurance plans") { list, show, create, withdraw };
+    }
+
+    /// <summary>CATEGORY:COVER:LIMIT[:WAIT], e.g. Outpatient:80%:100000:0 or Pharmacy:copay=500:50000.</summary>
+    internal static PlanBenefit ParseBenefit(string text)
+    {
+        var parts = text.Split(':');
+        if (parts.Length is < 3 or > 4 || !Enum.TryParse<CoverCategory>(parts[0], ignoreCase: true, out var category)
+            || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var limit))
+        {
+            throw new InvalidOperationException($"--benefit {text}: expected CATEGORY:COVER:LIMIT_MINOR[:WAIT_DAYS], e.g. Outpatient:80%:100000:0.");
+        }
+        var wait = 0;
+        if (parts.Length == 4 && !int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out wait))
+        {
+            throw new InvalidOperationException($"--benefit {text}: WAIT_DAYS must be a whole number of days.");
+        }
+        if (parts[1].EndsWith('%') && int.TryParse(parts[1][..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var percent))
+        {
+            return new PlanBenefit(category, percent, null, limit, wait);
+        }
+        if (parts[1].StartsWith("copay=", StringComparison.OrdinalIgnoreCase) && long.TryParse(parts[1]["copay=".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var copay))
+        {
+            return new PlanBenefit(category, null, copay, limit, wait);
+        }
+        throw new InvalidOperationException($"--benefit {text}: COVER is a percentage (80%) or a co-pay in minor units (copay=500).");
+    }
+
+    private static string Amount(long minor, string currency) => string.Create(CultureInfo.InvariantCulture, $"{minor / 100m:0.00} {currency}");
+
+    private static string Premium(InsurancePlanView p) => $"{Amount(p.PremiumMinor, p.Currency)} {p.PremiumPeriod.ToString().ToLowerInvariant()}";
+
+    private static string Cover(PlanBenefit b, string currency) =>
+        b.CoveragePercent is { } pct ? string.Create(CultureInfo.InvariantCulture, $"{pct}%") : $"co-pay {Amount(b.CopayMinor ?? 0, currency)}";
+}

@@ -449,10 +449,20 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.Property<Guid?>("CancelledBy")
                         .HasColumnType("uuid");
 
+                    b.Property<Guid?>("CarePlanRecordId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("CloseTransactionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
                     b.Property<Guid>("DoctorId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("EncounterRecordId")
                         .HasColumnType("uuid");
 
                     b.Property<long>("EndsAt")

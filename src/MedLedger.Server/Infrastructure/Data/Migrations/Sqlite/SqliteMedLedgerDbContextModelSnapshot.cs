@@ -442,10 +442,20 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     b.Property<Guid?>("CancelledBy")
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("CarePlanRecordId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CloseTransactionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<Guid>("DoctorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("EncounterRecordId")
                         .HasColumnType("TEXT");
 
                     b.Property<long>("EndsAt")

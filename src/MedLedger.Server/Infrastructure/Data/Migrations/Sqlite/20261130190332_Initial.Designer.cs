@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteMedLedgerDbContext))]
-    [Migration("20261130163818_Initial")]
+    [Migration("20261130190332_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -445,10 +445,20 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     b.Property<Guid?>("CancelledBy")
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("CarePlanRecordId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CloseTransactionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<Guid>("DoctorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("EncounterRecordId")
                         .HasColumnType("TEXT");
 
                     b.Property<long>("EndsAt")

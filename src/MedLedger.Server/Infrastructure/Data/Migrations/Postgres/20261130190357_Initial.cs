@@ -76,7 +76,10 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     UpdatedAt = table.Column<long>(type: "bigint", nullable: false),
                     CancelledBy = table.Column<Guid>(type: "uuid", nullable: true),
                     BookTransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    LastTransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true)
+                    LastTransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    EncounterRecordId = table.Column<Guid>(type: "uuid", nullable: true),
+                    CarePlanRecordId = table.Column<Guid>(type: "uuid", nullable: true),
+                    CloseTransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true)
                 },
                 constraints: table =>
                 {

@@ -75,7 +75,10 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     CancelledBy = table.Column<Guid>(type: "TEXT", nullable: true),
                     BookTransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    LastTransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true)
+                    LastTransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    EncounterRecordId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    CarePlanRecordId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    CloseTransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true)
                 },
                 constraints: table =>
                 {

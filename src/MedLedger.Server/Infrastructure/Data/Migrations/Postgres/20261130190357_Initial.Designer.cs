@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresMedLedgerDbContext))]
-    [Migration("20261130163838_Initial")]
+    [Migration("20261130190357_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -452,10 +452,20 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.Property<Guid?>("CancelledBy")
                         .HasColumnType("uuid");
 
+                    b.Property<Guid?>("CarePlanRecordId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("CloseTransactionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
                     b.Property<Guid>("DoctorId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("EncounterRecordId")
                         .HasColumnType("uuid");
 
                     b.Property<long>("EndsAt")

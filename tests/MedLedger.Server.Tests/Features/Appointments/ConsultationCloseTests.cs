@@ -77,9 +77,14 @@ public sealed class ConsultationCloseTests : RecordTestBase
         Assert.Equal(2, ledger.Count(t => t.Type == RecordWriteContract.TypeName && t.Payload.GetValueOrDefault("appointmentId") == v.Appointment.Id.ToString()));
         Assert.DoesNotContain(ledger, t => t.Payload.Values.Any(x => x.Contains("Ice the knee", StringComparison.Ordinal)));
 
-        // Closed once: a second close is a conflict.
+        // Closed once: a second close is a conflict, and the visit being over, the doctor writes nothing more in it.
+        var first = advice.CloseReceipt.Transaction();
+        using (var again = await PostCloseAsync(v.Doctor, v.Appointment.Id, Close(v.Doctor, v.Appointment, advice.Encounter.RecordId, first.Get("encounterHash")!, advice.CarePlan.RecordId, first.Get("carePlanHash")!)))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        }
         var e = await Assert.ThrowsAsync<MedLedgerApiException>(() => v.Doctor.Client.CloseConsultationAsync(v.Appointment.Id, Encounter, CarePlan));
-        Assert.Equal(HttpStatusCode.Conflict, e.Status);
+        Assert.Equal(HttpStatusCode.Forbidden, e.Status);
     }
 
     [Fact]

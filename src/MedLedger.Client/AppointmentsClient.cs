@@ -25,7 +25,14 @@ public sealed record FreeSlot(Guid ScheduleId, Guid DoctorId, Guid HospitalId, D
 public sealed record DoctorListing(Guid DoctorId, string? DisplayName, string? Specialty, Guid HospitalId, string HospitalName, IReadOnlyList<FreeSlot> NextSlots);
 
 public sealed record Appointment(Guid Id, Guid ScheduleId, Guid DoctorId, Guid HospitalId, Guid PatientId, DateTimeOffset Start, DateTimeOffset End, VisitKind VisitKind,
-    AppointmentStatus Status, byte[]? SealedReason, string ReasonHash, Guid? CancelledBy, string BookTransactionId, string? LastTransactionId);
+    AppointmentStatus Status, byte[]? SealedReason, string ReasonHash, Guid? CancelledBy, string BookTransactionId, string? LastTransactionId,
+    Guid? EncounterRecordId = null, Guid? CarePlanRecordId = null, string? CloseTransactionId = null);
+
+/// <summary>
+/// A closed consultation's outcome as the patient checked it on their device: the doctor-signed appointments.close
+/// (its verified receipt: when, by whom, which records with which hashes) and the two records opened and verified.
+/// </summary>
+public sealed record ConsultationAdvice(Appointment Appointment, DecryptedRecord Encounter, DecryptedRecord CarePlan, DateTimeOffset ClosedAt, MedLedger.Ledger.LedgerReceipt CloseReceipt);
 
 public sealed partial class MedLedgerClient
 {
@@ -135,6 +142,85 @@ public sealed partial class MedLedgerClient
 
     public Task<Appointment> SetAppointmentStatusAsync(Guid id, AppointmentStatus status, CancellationToken ct = default) =>
         SendAsync<Appointment>(HttpMethod.Post, $"/api/appointments/{id}/status", new { status }, authorize: true, ct);
+
+    /// <summary>
+    /// The doctor closes a visit with its outcome: an Encounter note and the advice as a CarePlan (FHIR R4 JSON, validated
+    /// here), each sealed as a record in the patient's record set whose records.write names this appointment, then the
+    /// doctor's signed appointments.close naming both records and their ciphertext hashes. A booked visit is first
+    /// marked in progress (records are written in a visit that is under way).
+    /// </summary>
+    public async Task<Appointment> CloseConsultationAsync(Guid appointmentId, string encounterJson, string carePlanJson, CancellationToken ct = default)
+    {
+        if (ValidateFhir(encounterJson) != "Encounter")
+        {
+            throw new FhirValidationException("The visit note must be a FHIR Encounter.", new ArgumentException("not an Encounter", nameof(encounterJson)));
+        }
+        if (ValidateFhir(carePlanJson) != "CarePlan")
+        {
+            throw new FhirValidationException("The advice must be a FHIR CarePlan.", new ArgumentException("not a CarePlan", nameof(carePlanJson)));
+        }
+        var a = await AppointmentAsync(appointmentId, ct);
+        if (a.DoctorId != UserId)
+        {
+            throw new InvalidOperationException("Only the appointment's doctor closes the consultation.");
+        }
+        if (a.Status == AppointmentStatus.Booked)
+        {
+            a = await SetAppointmentStatusAsync(appointmentId, AppointmentStatus.InProgress, ct);
+        }
+        var encounter = await WriteVersionAsync(Guid.NewGuid(), 1, a.PatientId, "Encounter", "application/fhir+json", Encoding.UTF8.GetBytes(encounterJson), appointmentId, ct);
+        var carePlan = await WriteVersionAsync(Guid.NewGuid(), 1, a.PatientId, "CarePlan", "application/fhir+json", Encoding.UTF8.GetBytes(carePlanJson), appointmentId, ct);
+        var tx = NewTransaction(AppointmentCloseContract.TypeName, new Dictionary<string, string>
+        {
+            ["appointmentId"] = appointmentId.ToString(),
+            ["patientId"] = a.PatientId.ToString(),
+            ["encounterRecordId"] = encounter.RecordId.ToString(),
+            ["encounterHash"] = encounter.CiphertextHash,
+            ["carePlanRecordId"] = carePlan.RecordId.ToString(),
+            ["carePlanHash"] = carePlan.CiphertextHash,
+        });
+        return await SendAsync<Appointment>(HttpMethod.Post, $"/api/appointments/{appointmentId}/close", new { transaction = Sign(tx) }, authorize: true, ct);
+    }
+
+    /// <summary>
+    /// The patient opens a closed consultation's advice and proves it: the appointments.close receipt verifies against
+    /// the peer's key and names this appointment, its doctor as signer and the two records; each record opens with its
+    /// author's ledger-registered key, and its records.write (verified receipt) names the appointment and the hash the
+    /// close named. Nothing here trusts the server's word.
+    /// </summary>
+    public async Task<ConsultationAdvice> OpenConsultationAdviceAsync(Guid appointmentId, CancellationToken ct = default)
+    {
+        var a = await AppointmentAsync(appointmentId, ct);
+        if (a.CloseTransactionId is not { } closeId || a.EncounterRecordId is not { } encounterId || a.CarePlanRecordId is not { } carePlanId)
+        {
+            throw new InvalidOperationException("This consultation has not been closed with advice.");
+        }
+        var receipt = await ReceiptAsync(closeId, ct);
+        await VerifyReceiptAsync(receipt, ct);
+        var close = receipt.Transaction();
+        if (close.Id != closeId || close.Type != AppointmentCloseContract.TypeName || close.ActorId != a.DoctorId.ToString() || close.Get("appointmentId") != appointmentId.ToString()
+            || close.Get("patientId") != a.PatientId.ToString() || close.Get("encounterRecordId") != encounterId.ToString() || close.Get("carePlanRecordId") != carePlanId.ToString())
+        {
+            throw new MedLedgerVerificationException("The server's appointments.close does not match this appointment, its doctor or its records.");
+        }
+        var encounter = await OpenAdviceRecordAsync(encounterId, "Encounter", close.Get("encounterHash"), a, ct);
+        var carePlan = await OpenAdviceRecordAsync(carePlanId, "CarePlan", close.Get("carePlanHash"), a, ct);
+        return new ConsultationAdvice(a, encounter, carePlan, DateTimeOffset.FromUnixTimeMilliseconds(close.TimestampMs), receipt);
+    }
+
+    private async Task<DecryptedRecord> OpenAdviceRecordAsync(Guid recordId, string category, string? closedHash, Appointment a, CancellationToken ct)
+    {
+        var record = await OpenRecordAsync(recordId, 1, ct);
+        var anchor = await ReceiptAsync(record.LedgerTransactionId, ct);
+        await VerifyReceiptAsync(anchor, ct);
+        var write = anchor.Transaction();
+        if (record.AuthorId != a.DoctorId || record.Category != category || write.Type != RecordWriteContract.TypeName || write.Id != record.LedgerTransactionId
+            || write.Get("recordId") != recordId.ToString() || write.Get("appointmentId") != a.Id.ToString() || write.Get("ciphertextHash") != closedHash)
+        {
+            throw new MedLedgerVerificationException($"Record {recordId} is not the {category} the doctor named when closing this consultation.");
+        }
+        return record;
+    }
 
     /// <summary>Opens the appointment's reason as sealed for the caller (the patient or the doctor), after checking it is the one the ledger hashed when it was sealed for the doctor.</summary>
     public string OpenAppointmentReason(Appointment appointment)

@@ -136,7 +136,14 @@ public sealed partial class MedLedgerClient
         return await WriteVersionAsync(recordId, current.Version + 1, current.PatientId, current.Category, contentType ?? current.ContentType, content, ct);
     }
 
-    public async Task<RecordVersionInfo> WriteVersionAsync(Guid recordId, int version, Guid patientId, string category, string contentType, byte[] content, CancellationToken ct = default)
+    public async Task<RecordVersionInfo> WriteVersionAsync(Guid recordId, int version, Guid patientId, string category, string contentType, byte[] content, CancellationToken ct = default) =>
+        await WriteVersionAsync(recordId, version, patientId, category, contentType, content, appointmentId: null, ct);
+
+    /// <summary>
+    /// As above; with <paramref name="appointmentId"/> the records.write names the appointment it was written in (a
+    /// doctor during a visit: the contract accepts the appointment's doctor then, and links the record to it).
+    /// </summary>
+    public async Task<RecordVersionInfo> WriteVersionAsync(Guid recordId, int version, Guid patientId, string category, string contentType, byte[] content, Guid? appointmentId, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(content);
         if (content.Length > MaxRecordBytes)
@@ -160,7 +167,7 @@ public sealed partial class MedLedgerClient
         var header = new RecordHeader(recordId.ToString(), version, patientId.ToString(), UserId.ToString(), contentType, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), category);
         var envelope = RecordCrypto.Seal(header, content, keys.Signing, readers.Select(r => r.EncryptionPublicKey));
         var byKeyId = readers.ToDictionary(r => KeyFingerprints.EncryptionKeyId(r.EncryptionPublicKey), r => r.UserId);
-        var tx = NewTransaction(RecordWriteContract.TypeName, new Dictionary<string, string>
+        var payload = new Dictionary<string, string>
         {
             ["recordId"] = recordId.ToString(),
             ["version"] = version.ToString(CultureInfo.InvariantCulture),
@@ -168,7 +175,12 @@ public sealed partial class MedLedgerClient
             ["ciphertextHash"] = Convert.ToHexStringLower(envelope.CiphertextHash()),
             ["headerHash"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(header.ToCanonicalBytes())),
             ["authorId"] = UserId.ToString(),
-        });
+        };
+        if (appointmentId is { } appointment)
+        {
+            payload["appointmentId"] = appointment.ToString();
+        }
+        var tx = NewTransaction(RecordWriteContract.TypeName, payload);
         var upload = new RecordUpload(version, patientId, category, contentType, header.CreatedAtUnixMs, envelope.Nonce, envelope.KeyCommitment, envelope.Signature,
             envelope.Ciphertext, envelope.Wraps.Select(w => new Wrap(byKeyId[w.ReaderKeyId], w.ReaderKeyId, w.Enc, w.WrappedKey)).ToList(), Sign(tx), header.HeaderVersion);
         var info = await SendAsync<RecordVersionInfo>(HttpMethod.Post, $"/api/records/{recordId}/versions", upload, authorize: true, ct);

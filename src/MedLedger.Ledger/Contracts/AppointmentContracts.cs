@@ -23,6 +23,10 @@ public static class AppointmentKeys
     public static string Doctor(string appointmentId) => $"appt/{appointmentId}/doctor";
     public static string Start(string appointmentId) => $"appt/{appointmentId}/start";
     public static string End(string appointmentId) => $"appt/{appointmentId}/end";
+    /// <summary>The appointments.close transaction that fulfilled the appointment with its outcome records.</summary>
+    public static string Closed(string appointmentId) => $"appt/{appointmentId}/closed";
+    /// <summary>The appointment a record was written in (records.write naming appointmentId).</summary>
+    public static string RecordAppointment(string recordId) => $"record/{recordId}/appointment";
     public static string DoctorGranule(string doctorId, long granule) => $"appt-doctor/{doctorId}/{granule.ToString(CultureInfo.InvariantCulture)}";
     public static string PatientGranule(string patientId, long granule) => $"appt-patient/{patientId}/{granule.ToString(CultureInfo.InvariantCulture)}";
 
@@ -250,5 +254,64 @@ public sealed class AppointmentStatusContract : LedgerContract
         ArgumentNullException.ThrowIfNull(tx);
         ArgumentNullException.ThrowIfNull(state);
         state.Put(AppointmentKeys.Status(tx.Get("appointmentId")!), tx.Get("status")!);
+    }
+}
+
+/// <summary>
+/// appointments.close — payload appointmentId, patientId, encounterRecordId, encounterHash, carePlanRecordId,
+/// carePlanHash (hex SHA-256 of each record's version-1 ciphertext, as its records.write anchored it). Signed by the
+/// appointment's doctor: their signed statement of what they advised in this consultation, which the patient can later
+/// show with its receipt. Both records must be the doctor's own, for this patient, written in this appointment
+/// (records.write naming it); the appointment must be arrived or in progress, and becomes fulfilled.
+/// </summary>
+public sealed class AppointmentCloseContract : UserSignedContract
+{
+    public const string TypeName = "appointments.close";
+    public override string Type => TypeName;
+
+    public override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        ArgumentNullException.ThrowIfNull(state);
+        if (ContractChecks.RequireIds(tx, "appointmentId", "patientId", "encounterRecordId", "carePlanRecordId") is { } r)
+        {
+            return r;
+        }
+        if (!ContractChecks.IsHash(tx.Get("encounterHash")) || !ContractChecks.IsHash(tx.Get("carePlanHash")))
+        {
+            return LedgerRejection.Malformed("encounterHash and carePlanHash must be lowercase hex SHA-256");
+        }
+        var id = tx.Get("appointmentId")!;
+        if (AppointmentBookContract.Read(state, id) is not { } appt)
+        {
+            return LedgerRejection.Conflict("this appointment was never booked");
+        }
+        if (appt.DoctorId != tx.ActorId || appt.PatientId != tx.Get("patientId"))
+        {
+            return LedgerRejection.Forbidden("only the appointment's doctor closes it, naming its patient");
+        }
+        var status = state.Get(AppointmentKeys.Status(id));
+        if (status is not (AppointmentStates.Arrived or AppointmentStates.InProgress))
+        {
+            return LedgerRejection.Conflict($"an appointment that is {status} cannot be closed (arrived or in progress only)");
+        }
+        foreach (var record in new[] { tx.Get("encounterRecordId")!, tx.Get("carePlanRecordId")! })
+        {
+            if (state.Get(CareKeys.RecordPatient(record)) != appt.PatientId || state.Get(CareKeys.RecordAuthor(record)) != tx.ActorId
+                || state.Get(AppointmentKeys.RecordAppointment(record)) != id)
+            {
+                return LedgerRejection.Conflict($"record {record} is not one the doctor wrote for this patient in this appointment");
+            }
+        }
+        return tx.Get("encounterRecordId") == tx.Get("carePlanRecordId") ? LedgerRejection.Malformed("the encounter and the care plan are two records") : null;
+    }
+
+    public override void Apply(LedgerTransaction tx, IStateWriter state, ContractContext context)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        ArgumentNullException.ThrowIfNull(state);
+        var id = tx.Get("appointmentId")!;
+        state.Put(AppointmentKeys.Status(id), AppointmentStates.Fulfilled);
+        state.Put(AppointmentKeys.Closed(id), tx.Id);
     }
 }

@@ -3,8 +3,9 @@ using System.Globalization;
 namespace MedLedger.Ledger.Contracts;
 
 /// <summary>
-/// records.write — payload recordId, version, patientId, ciphertextHash, headerHash (hex SHA-256), authorId.
-/// Signed by the author: the patient, or a doctor currently assigned to the patient. Versions are
+/// records.write — payload recordId, version, patientId, ciphertextHash, headerHash (hex SHA-256), authorId, and
+/// optionally appointmentId. Signed by the author: the patient, or a doctor currently assigned to the patient, or —
+/// naming appointmentId — the appointment's doctor while it is arrived or in progress (version 1 records the link). Versions are
 /// consecutive from 1 and a record never changes patient. The author of version 1 (named by authorId) is the
 /// record's author and the only one who writes its later versions. Transactions from before authorId existed
 /// carry none and set no author, so chains written then replay to the same state.
@@ -32,7 +33,17 @@ public sealed class RecordWriteContract : UserSignedContract
         }
         var recordId = tx.Get("recordId")!;
         var patientId = tx.Get("patientId")!;
-        if (tx.ActorId != patientId && state.Get(CareKeys.Assignment(patientId, tx.ActorId)) is null)
+        if (tx.Get("appointmentId") is { } appointmentId)
+        {
+            // Written in a consultation: the appointment's own doctor, for its patient, while the visit is under way.
+            // The link is checked here so appointments.close (and the patient) can rely on it.
+            if (AppointmentBookContract.Read(state, appointmentId) is not { } appt || appt.DoctorId != tx.ActorId || appt.PatientId != patientId
+                || state.Get(AppointmentKeys.Status(appointmentId)) is not (AppointmentStates.Arrived or AppointmentStates.InProgress))
+            {
+                return LedgerRejection.Forbidden("records written in an appointment come from its doctor, for its patient, while it is arrived or in progress");
+            }
+        }
+        else if (tx.ActorId != patientId && state.Get(CareKeys.Assignment(patientId, tx.ActorId)) is null)
         {
             return LedgerRejection.Forbidden("only the patient or an assigned doctor writes the patient's records");
         }
@@ -62,6 +73,10 @@ public sealed class RecordWriteContract : UserSignedContract
         if (tx.Get("version") == "1" && tx.Get("authorId") is { } author)
         {
             state.Put(CareKeys.RecordAuthor(tx.Get("recordId")!), author);
+        }
+        if (tx.Get("version") == "1" && tx.Get("appointmentId") is { } appointmentId)
+        {
+            state.Put(AppointmentKeys.RecordAppointment(tx.Get("recordId")!), appointmentId);
         }
     }
 }

@@ -32,6 +32,7 @@ public static class AppointmentEndpoints
         g.MapGet("/{id:guid}", Get).RequireAuthorization(Policies.CareParticipant).WithSummary("One appointment, to its patient, doctor or hospital staff").ProducesProblems(404);
         g.MapPost("/{id:guid}/cancel", Cancel).RequireAuthorization(Policies.CareParticipant).WithSummary("Cancel a booked appointment (patients sign appointments.cancel); the slots are freed").ProducesProblems(403, 404, 409, 422);
         g.MapPost("/{id:guid}/status", SetStatus).RequireAuthorization(Policies.HospitalMember).WithSummary("Mark a visit arrived, in progress, fulfilled or no-show").ProducesProblems(404, 409, 422);
+        g.MapPost("/{id:guid}/close", Close).RequireAuthorization(Policies.Doctor).WithSummary("Close a visit with its outcome: the doctor's signed appointments.close naming their Encounter and CarePlan records").ProducesProblems(403, 404, 409, 422);
         app.MapHub<AppointmentsHub>(AppointmentsHub.Path).RequireAuthorization(Policies.HospitalMember);
         return app;
     }
@@ -59,6 +60,8 @@ public static class AppointmentEndpoints
     private static Task<AppointmentResponse> Get(Guid id, Caller caller, AppointmentReader s, CancellationToken ct) => s.GetAsync(id, caller.Id, caller.Role, caller.OrganizationId, ct);
 
     private static Task<AppointmentResponse> Cancel(Guid id, CancelRequest r, Caller caller, VisitService s, CancellationToken ct) => s.CancelAsync(caller, id, r, ct);
+
+    private static Task<AppointmentResponse> Close(Guid id, CloseRequest r, Caller caller, VisitService s, CancellationToken ct) => s.CloseAsync(caller, id, r, ct);
 
     private static Task<AppointmentResponse> SetStatus(Guid id, StatusRequest r, Caller caller, VisitService s, CancellationToken ct) => s.SetStatusAsync(caller, id, r, ct);
 }

@@ -16,10 +16,13 @@ public sealed record CancelRows(Guid CancelledBy);
 /// <summary>A status change needs nothing beyond its payload.</summary>
 public sealed record StatusRows;
 
+/// <summary>A close (appointments.close) needs nothing beyond its payload either.</summary>
+public sealed record CloseRows;
+
 /// <summary>Writes the rows of committed appointments.* transactions (at once, or rolled forward after a crash).</summary>
 public sealed class AppointmentLedgerRows(MedLedgerDbContext db, TimeProvider clock) : ILedgerRowWriter
 {
-    public IReadOnlyCollection<string> TransactionTypes { get; } = [AppointmentBookContract.TypeName, AppointmentCancelContract.TypeName, AppointmentStatusContract.TypeName];
+    public IReadOnlyCollection<string> TransactionTypes { get; } = [AppointmentBookContract.TypeName, AppointmentCancelContract.TypeName, AppointmentStatusContract.TypeName, AppointmentCloseContract.TypeName];
 
     public async Task WriteRowsAsync(LedgerTransaction tx, string rows, CancellationToken ct)
     {
@@ -56,6 +59,13 @@ public sealed class AppointmentLedgerRows(MedLedgerDbContext db, TimeProvider cl
         {
             row.Status = AppointmentStatus.Cancelled;
             row.CancelledBy = (JsonSerializer.Deserialize<CancelRows>(rows, LedgerRollForward.Json) ?? throw new InvalidOperationException("empty cancel rows")).CancelledBy;
+        }
+        else if (tx.Type == AppointmentCloseContract.TypeName)
+        {
+            row.Status = AppointmentStatus.Fulfilled;
+            row.EncounterRecordId = Guid.Parse(tx.Get("encounterRecordId")!);
+            row.CarePlanRecordId = Guid.Parse(tx.Get("carePlanRecordId")!);
+            row.CloseTransactionId = tx.Id;
         }
         else
         {
@@ -95,7 +105,7 @@ public static class AppointmentStatusNames
 /// <summary>`ledger verify`: every committed booking has its row, and each row's status is the one its last transaction set.</summary>
 public sealed class AppointmentLedgerRowCheck : ILedgerRowCheck
 {
-    public IReadOnlyCollection<string> TransactionTypes { get; } = [AppointmentBookContract.TypeName, AppointmentCancelContract.TypeName, AppointmentStatusContract.TypeName];
+    public IReadOnlyCollection<string> TransactionTypes { get; } = [AppointmentBookContract.TypeName, AppointmentCancelContract.TypeName, AppointmentStatusContract.TypeName, AppointmentCloseContract.TypeName];
 
     public async Task CheckAsync(IReadOnlyList<LedgerTransaction> committed, MedLedgerDbContext db, ICollection<string> findings, CancellationToken ct)
     {
@@ -116,7 +126,12 @@ public sealed class AppointmentLedgerRowCheck : ILedgerRowCheck
             }
             else if (expected.TryGetValue(id, out var e))
             {
-                expected[id] = e with { Status = tx.Type == AppointmentCancelContract.TypeName ? AppointmentStatus.Cancelled : AppointmentStatusNames.FromLedger(tx.Get("status")!) };
+                expected[id] = e with
+                {
+                    Status = tx.Type == AppointmentCancelContract.TypeName ? AppointmentStatus.Cancelled
+                        : tx.Type == AppointmentCloseContract.TypeName ? AppointmentStatus.Fulfilled
+                        : AppointmentStatusNames.FromLedger(tx.Get("status")!),
+                };
             }
         }
         foreach (var (id, e) in expected.OrderBy(e => e.Key))

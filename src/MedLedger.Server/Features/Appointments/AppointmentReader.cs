@@ -40,6 +40,11 @@ public sealed class AppointmentReader(MedLedgerDbContext db)
             .Where(a => a.PatientId == patientId && (a.Status == AppointmentStatus.Booked || a.Status == AppointmentStatus.Arrived || a.Status == AppointmentStatus.InProgress))
             .Select(a => a.DoctorId).Distinct().OrderBy(d => d).Take(500).ToListAsync(ct);
 
+    /// <summary>Is the doctor in a visit with the patient (arrived or in progress)? Then they may write records in it (records.write naming the appointment).</summary>
+    public Task<bool> InVisitAsync(Guid doctorId, Guid patientId, CancellationToken ct) =>
+        db.Set<Appointment>().AsNoTracking().AnyAsync(a => a.DoctorId == doctorId && a.PatientId == patientId
+            && (a.Status == AppointmentStatus.Arrived || a.Status == AppointmentStatus.InProgress), ct);
+
     private static IQueryable<Appointment> Visible(IQueryable<Appointment> q, Guid callerId, Role role, Guid? organizationId) => role switch
     {
         Role.Patient => q.Where(a => a.PatientId == callerId),
@@ -51,5 +56,5 @@ public sealed class AppointmentReader(MedLedgerDbContext db)
     internal static AppointmentResponse ToResponse(Appointment a, Guid callerId) =>
         new(a.Id, a.ScheduleId, a.DoctorId, a.HospitalId, a.PatientId, a.StartsAt, a.EndsAt, a.VisitKind, a.Status,
             callerId == a.PatientId ? a.ReasonForPatient : callerId == a.DoctorId ? a.ReasonForDoctor : null,
-            a.ReasonHash, a.CancelledBy, a.BookTransactionId, a.LastTransactionId);
+            a.ReasonHash, a.CancelledBy, a.BookTransactionId, a.LastTransactionId, a.EncounterRecordId, a.CarePlanRecordId, a.CloseTransactionId);
 }

@@ -32,5 +32,9 @@ public sealed record CancelRequest(SignedTransactionDto? Transaction);
 
 public sealed record StatusRequest(AppointmentStatus Status);
 
+/// <summary>Closing a consultation: the doctor's signed appointments.close naming the Encounter and CarePlan records they wrote in it.</summary>
+public sealed record CloseRequest(SignedTransactionDto Transaction);
+
 public sealed record AppointmentResponse(Guid Id, Guid ScheduleId, Guid DoctorId, Guid HospitalId, Guid PatientId, DateTimeOffset Start, DateTimeOffset End, VisitKind VisitKind,
-    AppointmentStatus Status, byte[]? SealedReason, string ReasonHash, Guid? CancelledBy, string BookTransactionId, string? LastTransactionId);
+    AppointmentStatus Status, byte[]? SealedReason, string ReasonHash, Guid? CancelledBy, string BookTransactionId, string? LastTransactionId,
+    Guid? EncounterRecordId = null, Guid? CarePlanRecordId = null, string? CloseTransactionId = null);

@@ -61,6 +61,10 @@ public sealed class Appointment
     public Guid? CancelledBy { get; set; }
     public required string BookTransactionId { get; set; }
     public string? LastTransactionId { get; set; }
+    /// <summary>The consultation's outcome (appointments.close): the doctor's Encounter and CarePlan records, sealed in the patient's record set.</summary>
+    public Guid? EncounterRecordId { get; set; }
+    public Guid? CarePlanRecordId { get; set; }
+    public string? CloseTransactionId { get; set; }
 }
 
 internal sealed class DoctorScheduleConfiguration : IEntityTypeConfiguration<DoctorSchedule>
@@ -91,5 +95,6 @@ internal sealed class AppointmentConfiguration : IEntityTypeConfiguration<Appoin
         b.Property(a => a.ReasonHash).HasMaxLength(64);
         b.Property(a => a.BookTransactionId).HasMaxLength(64);
         b.Property(a => a.LastTransactionId).HasMaxLength(64);
+        b.Property(a => a.CloseTransactionId).HasMaxLength(64);
     }
 }

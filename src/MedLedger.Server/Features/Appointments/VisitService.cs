@@ -44,6 +44,31 @@ public sealed class VisitService(LedgerRollForward rollForward, LedgerGateway ga
         return await ChangedAsync(caller, id, ct);
     }
 
+    /// <summary>
+    /// Closes a consultation with its outcome: the doctor's own signed appointments.close naming the Encounter and
+    /// CarePlan records they wrote in it (the contract checks the records and the state; this checks who and which).
+    /// </summary>
+    public async Task<AppointmentResponse> CloseAsync(Caller caller, Guid id, CloseRequest r, CancellationToken ct)
+    {
+        // Visible to this doctor only (other doctors get 404); staff may see it but do not close it.
+        var a = await reader.GetAsync(id, caller.Id, caller.Role, caller.OrganizationId, ct);
+        if (caller.Role != Role.Doctor || a.DoctorId != caller.Id)
+        {
+            throw ProblemException.Forbidden("Only the appointment's doctor closes the consultation.");
+        }
+        if (a.Status is not (AppointmentStatus.Arrived or AppointmentStatus.InProgress))
+        {
+            throw ProblemException.Conflict($"The appointment is {a.Status}; only an arrived or in-progress visit is closed.");
+        }
+        var tx = LedgerGateway.Expect(r.Transaction, AppointmentCloseContract.TypeName, caller.Id);
+        if (tx.Get("appointmentId") != id.ToString() || tx.Get("patientId") != a.PatientId.ToString())
+        {
+            throw ProblemException.Invalid("transaction", "The appointments.close transaction names a different appointment or patient.");
+        }
+        await rollForward.SubmitAsync(tx, new CloseRows(), ct);
+        return await ChangedAsync(caller, id, ct);
+    }
+
     private async Task<AppointmentResponse> ChangedAsync(Caller caller, Guid id, CancellationToken ct)
     {
         var a = await reader.GetAsync(id, caller.Id, caller.Role, caller.OrganizationId, ct);

@@ -21,7 +21,8 @@ namespace MedLedger.Server.Features.Records;
 /// (records.access-denied) at once, the rest as one records.access-denied-summary when the window ends; security events
 /// for every refusal answered 403 and for each summary; beyond the limit 429 and nothing more.
 /// </summary>
-public sealed class RecordAccess(MedLedgerDbContext db, LedgerGateway ledger, SecurityEventLog events, TimeProvider clock, ConsentGrants consent, RefusalLimiter refusals)
+public sealed class RecordAccess(MedLedgerDbContext db, LedgerGateway ledger, SecurityEventLog events, TimeProvider clock, ConsentGrants consent, RefusalLimiter refusals,
+    Appointments.AppointmentReader appointments)
 {
     public const string MedicationRequest = RecordCategories.MedicationRequest;
 
@@ -96,11 +97,14 @@ public sealed class RecordAccess(MedLedgerDbContext db, LedgerGateway ledger, Se
         }
     }
 
-    /// <summary>May the caller author a version for this patient? Patients for themselves; doctors while assigned.</summary>
+    /// <summary>
+    /// May the caller author a version for this patient? Patients for themselves; doctors while assigned, or during a
+    /// visit with the patient (then records.write must name the appointment: the contract checks it).
+    /// </summary>
     public async Task<string?> WriteRefusalAsync(Caller caller, Guid patientId, CancellationToken ct) => caller.Role switch
     {
         Role.Patient => caller.Id == patientId ? null : "not-own-record",
-        Role.Doctor => await IsAssignedAsync(caller.Id, patientId, ct) ? null : "not-assigned",
+        Role.Doctor => await IsAssignedAsync(caller.Id, patientId, ct) || await appointments.InVisitAsync(caller.Id, patientId, ct) ? null : "not-assigned",
         _ => "role-never-writes-records",
     };
 

@@ -1382,6 +1382,33 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.ToTable("organizations", (string)null);
                 });
 
+            modelBuilder.Entity("MedLedger.Server.Features.Pharmacy.PharmacyKeyShare", b =>
+                {
+                    b.Property<Guid>("PharmacyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("PharmacistId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<byte[]>("Sealed")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<Guid>("SealedBy")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("PharmacyId", "PharmacistId");
+
+                    b.HasIndex("PharmacistId");
+
+                    b.ToTable("pharmacy_key_shares", (string)null);
+                });
+
             modelBuilder.Entity("MedLedger.Server.Features.Pharmacy.PharmacyMedicine", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1447,6 +1474,27 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                         {
                             t.HasCheckConstraint("ck_pharmacy_medicines_numbers", "\"PackSize\" > 0 AND \"PriceMinor\" >= 0 AND \"ReorderLevel\" >= 0");
                         });
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Pharmacy.PharmacyOrganizationKey", b =>
+                {
+                    b.Property<Guid>("PharmacyId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("PublicKey")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("UpdatedBy")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("PharmacyId");
+
+                    b.ToTable("pharmacy_organization_keys", (string)null);
                 });
 
             modelBuilder.Entity("MedLedger.Server.Features.Pharmacy.StockLot", b =>

@@ -1375,6 +1375,33 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     b.ToTable("organizations", (string)null);
                 });
 
+            modelBuilder.Entity("MedLedger.Server.Features.Pharmacy.PharmacyKeyShare", b =>
+                {
+                    b.Property<Guid>("PharmacyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("PharmacistId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Sealed")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<Guid>("SealedBy")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("PharmacyId", "PharmacistId");
+
+                    b.HasIndex("PharmacistId");
+
+                    b.ToTable("pharmacy_key_shares", (string)null);
+                });
+
             modelBuilder.Entity("MedLedger.Server.Features.Pharmacy.PharmacyMedicine", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1440,6 +1467,27 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                         {
                             t.HasCheckConstraint("ck_pharmacy_medicines_numbers", "\"PackSize\" > 0 AND \"PriceMinor\" >= 0 AND \"ReorderLevel\" >= 0");
                         });
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Pharmacy.PharmacyOrganizationKey", b =>
+                {
+                    b.Property<Guid>("PharmacyId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("PublicKey")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("UpdatedBy")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("PharmacyId");
+
+                    b.ToTable("pharmacy_organization_keys", (string)null);
                 });
 
             modelBuilder.Entity("MedLedger.Server.Features.Pharmacy.StockLot", b =>

@@ -1,0 +1,59 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class PharmacyOrganizationKey : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "pharmacy_key_shares",
+                columns: table => new
+                {
+                    PharmacyId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PharmacistId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Sealed = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    SealedBy = table.Column<Guid>(type: "TEXT", nullable: false),
+                    KeyId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_pharmacy_key_shares", x => new { x.PharmacyId, x.PharmacistId });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "pharmacy_organization_keys",
+                columns: table => new
+                {
+                    PharmacyId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PublicKey = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    UpdatedBy = table.Column<Guid>(type: "TEXT", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_pharmacy_organization_keys", x => x.PharmacyId);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_pharmacy_key_shares_PharmacistId",
+                table: "pharmacy_key_shares",
+                column: "PharmacistId");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "pharmacy_key_shares");
+
+            migrationBuilder.DropTable(
+                name: "pharmacy_organization_keys");
+        }
+    }
+}

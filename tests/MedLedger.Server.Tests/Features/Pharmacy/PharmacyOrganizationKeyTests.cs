@@ -89,7 +89,7 @@ public sealed class PharmacyOrganizationKeyTests : SdkTestBase
         {
             (HttpMethod.Get, $"/api/pharmacies/{pharmacyId}/organization-key/share", null),
             (HttpMethod.Post, $"/api/pharmacies/{pharmacyId}/organization-key/shares", new { pharmacistId = other.Id, keyId = published.KeyId, @sealed = new byte[] { 1 } }),
-            (HttpMethod.Put, $"/api/pharmacies/{pharmacyId}/organization-key", new { publicKey = published.PublicKey, shares = new[] { new { pharmacistId = other.Id, @sealed = new byte[] { 1 } } }, transaction = (object?)null }),
+            (HttpMethod.Put, $"/api/pharmacies/{pharmacyId}/organization-key", new { publicKey = published.PublicKey, shares = new[] { new { pharmacistId = other.Id, @sealed = new byte[] { 1 } } }, transaction = new { transaction = new byte[] { 1 }, signature = new byte[] { 1 } } }),
         };
         foreach (var (method, url, body) in attempts)
         {

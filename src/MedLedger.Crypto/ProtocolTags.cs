@@ -59,4 +59,7 @@ public static class ProtocolTags
     // Appointments (issue 18, docs/consultations.md).
     /// <summary>SealedSecret purpose of an appointment's reason (context: the appointment id), sealed by the patient for the doctor and for themselves.</summary>
     public const string AppointmentReason = "medledger/v1/appointment-reason";
+    // Pharmacy organization key and orders (issue 16, docs/pharmacy.md).
+    /// <summary>Sealed-secret purpose of a pharmacy's organization private key sealed to one of its verified pharmacists; the context is the pharmacy id.</summary>
+    public const string PharmacyOrganizationKey = "medledger/v1/pharmacy-organization-key";
 }

@@ -193,3 +193,7 @@ export const CONVERSATION_SUBJECT_TAG = 'medledger/v1/conversation-subject';
 export const CONVERSATION_SUBJECT_KEY_PURPOSE = 'medledger/v1/conversation-subject-key';
 /** Sealed-secret purpose of an appointment's reason; the context is the appointment id (ProtocolTags.AppointmentReason). */
 export const APPOINTMENT_REASON_PURPOSE = 'medledger/v1/appointment-reason';
+
+// Pharmacy organization key (issue 16, docs/pharmacy.md).
+/** Sealed-secret purpose of a pharmacy's organization private key sealed to its pharmacists; the context is the pharmacy id (ProtocolTags.PharmacyOrganizationKey). */
+export const PHARMACY_ORGANIZATION_KEY_PURPOSE = 'medledger/v1/pharmacy-organization-key';

@@ -54,3 +54,13 @@ public sealed record NearbyPharmacy(Guid PharmacyId, string Name, string Address
     IReadOnlyList<CatalogueEntry> Matches);
 
 public sealed record NearbyPharmaciesResponse(int Total, IReadOnlyList<NearbyPharmacy> Items);
+
+public sealed record PharmacistKeyShareDto(Guid PharmacistId, byte[] Sealed);
+/// <summary>A new organization key: its public half, the private half sealed to each verified pharmacist, and the signed pharmacy.organization-key.</summary>
+public sealed record PharmacyKeyRequest(byte[] PublicKey, IReadOnlyList<PharmacistKeyShareDto> Shares, MedLedger.Server.Features.Ledger.SignedTransactionDto Transaction);
+/// <summary>The pharmacy's organization key with the receipt of the pharmacist-signed transaction that anchored it.</summary>
+public sealed record PharmacyKeyResponse(Guid PharmacyId, byte[] PublicKey, string KeyId, MedLedger.Ledger.LedgerReceipt? Receipt);
+/// <summary>The caller's sealed share of the current key (null until a colleague shares it) and the verified colleagues still waiting for one.</summary>
+public sealed record MyPharmacyKeyShare(Guid PharmacyId, byte[] PublicKey, string KeyId, byte[]? Sealed, IReadOnlyList<Guid> WaitingPharmacists);
+/// <summary>An existing pharmacist seals the current key (named by its id) for a newly verified colleague.</summary>
+public sealed record PharmacyKeyShareRequest(Guid PharmacistId, string KeyId, byte[] Sealed);

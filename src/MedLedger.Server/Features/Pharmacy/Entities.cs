@@ -100,6 +100,45 @@ public sealed class StockMovement
     public DateTimeOffset At { get; set; }
 }
 
+/// <summary>A pharmacy's organization public key (anchored by pharmacy.organization-key); its private key exists only sealed to each verified pharmacist.</summary>
+public sealed class PharmacyOrganizationKey
+{
+    public Guid PharmacyId { get; set; }
+    public required byte[] PublicKey { get; set; }
+    public Guid UpdatedBy { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>The pharmacy's organization private key sealed to one pharmacist; a new key drops every share of the old one.</summary>
+public sealed class PharmacyKeyShare
+{
+    public Guid PharmacyId { get; set; }
+    public Guid PharmacistId { get; set; }
+    /// <summary>SealedSecret JSON (HPKE to the pharmacist's key), opaque to the server.</summary>
+    public required byte[] Sealed { get; set; }
+    /// <summary>Who sealed it: the publishing pharmacist, or the colleague who shared the key with a newly verified pharmacist.</summary>
+    public Guid SealedBy { get; set; }
+    /// <summary>Fingerprint of the key sealed here; a share whose key is no longer the pharmacy's is never handed out.</summary>
+    public required string KeyId { get; set; }
+}
+
+internal sealed class PharmacyKeyConfiguration : IEntityTypeConfiguration<PharmacyOrganizationKey>, IEntityTypeConfiguration<PharmacyKeyShare>
+{
+    public void Configure(EntityTypeBuilder<PharmacyOrganizationKey> b)
+    {
+        b.ToTable("pharmacy_organization_keys");
+        b.HasKey(x => x.PharmacyId);
+    }
+
+    public void Configure(EntityTypeBuilder<PharmacyKeyShare> b)
+    {
+        b.ToTable("pharmacy_key_shares");
+        b.HasKey(x => new { x.PharmacyId, x.PharmacistId });
+        b.HasIndex(x => x.PharmacistId);
+        b.Property(x => x.KeyId).HasMaxLength(64);
+    }
+}
+
 internal sealed class PharmacyMedicineConfiguration : IEntityTypeConfiguration<PharmacyMedicine>
 {
     public void Configure(EntityTypeBuilder<PharmacyMedicine> b)

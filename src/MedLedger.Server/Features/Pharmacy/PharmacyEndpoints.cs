@@ -15,6 +15,8 @@ public static class PharmacyEndpoints
         services.AddScoped<WalkInSaleService>();
         services.AddScoped<StockReports>();
         services.AddScoped<MedicineFinder>();
+        services.AddScoped<PharmacyKeyService>();
+        services.AddScoped<MedLedger.Server.Features.Ledger.ILedgerRowWriter, PharmacyKeyLedgerRows>();
         return services;
     }
 
@@ -35,7 +37,23 @@ public static class PharmacyEndpoints
         p.MapGet("/{id:guid}/stock/movements", Movements).RequireAuthorization(Policies.Pharmacist).WithSummary("The newest stock movements, optionally of one medicine or lot").ProducesProblems(404);
         p.MapGet("/{id:guid}/stock/low", Low).RequireAuthorization(Policies.Pharmacist).WithSummary("Medicines below their reorder level").ProducesProblems(404);
         p.MapGet("/{id:guid}/stock/near-expiry", NearExpiry).RequireAuthorization(Policies.Pharmacist).WithSummary("Lots with stock expiring within a number of days (expired first)").ProducesProblems(404, 422);
+        p.MapPut("/{id:guid}/organization-key", PublishKey).RequireAuthorization(Policies.Pharmacist).WithSummary("Publish or rotate the pharmacy's organization key, its private key sealed to each verified pharmacist").ProducesProblems(403, 404, 409, 422);
+        p.MapGet("/{id:guid}/organization-key", Key).RequireAuthorization().WithSummary("A pharmacy's organization public key and its ledger receipt").ProducesProblems(404);
+        p.MapGet("/{id:guid}/organization-key/share", MyKeyShare).RequireAuthorization(Policies.Pharmacist).WithSummary("The organization key sealed to the calling pharmacist, and colleagues still waiting for it").ProducesProblems(403, 404);
+        p.MapPost("/{id:guid}/organization-key/shares", ShareKey).RequireAuthorization(Policies.Pharmacist).WithSummary("Seal the current organization key for a newly verified pharmacist of the pharmacy").ProducesProblems(403, 404, 409, 422);
         return app;
+    }
+
+    private static Task<PharmacyKeyResponse> PublishKey(Guid id, PharmacyKeyRequest r, Caller caller, PharmacyKeyService s, CancellationToken ct) => s.PublishAsync(caller, id, r, ct);
+
+    private static Task<PharmacyKeyResponse> Key(Guid id, Caller caller, PharmacyKeyService s, CancellationToken ct) => s.KeyAsync(id, caller, ct);
+
+    private static Task<MyPharmacyKeyShare> MyKeyShare(Guid id, Caller caller, PharmacyKeyService s, CancellationToken ct) => s.MyShareAsync(id, caller, ct);
+
+    private static async Task<NoContent> ShareKey(Guid id, PharmacyKeyShareRequest r, Caller caller, PharmacyKeyService s, CancellationToken ct)
+    {
+        await s.ShareAsync(id, caller, r, ct);
+        return TypedResults.NoContent();
     }
 
     private static Task<MedicineSearchResponse> Search(string? q, int? page, int? pageSize, MedicineFinder s, CancellationToken ct) => s.SearchAsync(q, page, pageSize, ct);

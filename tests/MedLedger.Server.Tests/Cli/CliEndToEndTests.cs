@@ -127,13 +127,26 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         var verify = await Run(null, "ledger", "verify", "--data", _data);
         Assert.True(verify.Exit == 0, verify.Out + verify.Err);
         Assert.StartsWith("OK:", verify.Out);
-        var blob = Directory.EnumerateFiles(Path.Combine(_data, "blobs"), "*", SearchOption.AllDirectories).First();
+        // The blob of the record this test added (the data folder also holds blobs the ledger does not anchor, such as
+        // the demo's message attachments, so "any blob" would not be a record's).
+        var blob = await RecordBlobPathAsync(recordId);
         var bytes = await File.ReadAllBytesAsync(blob);
         bytes[^1] ^= 0x01;
         await File.WriteAllBytesAsync(blob, bytes);
         var broken = await Run(null, "ledger", "verify", "--data", _data);
         Assert.NotEqual(0, broken.Exit);
         Assert.Contains(Path.GetFileName(blob), broken.Out);
+    }
+
+    private async Task<string> RecordBlobPathAsync(string recordId)
+    {
+        await using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_data, "medledger.db")};Pooling=False;Mode=ReadOnly");
+        await db.OpenAsync();
+        await using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT CiphertextHash FROM record_versions WHERE upper(RecordId) = upper($id) ORDER BY Version DESC LIMIT 1";
+        cmd.Parameters.AddWithValue("$id", recordId);
+        var hash = (string)(await cmd.ExecuteScalarAsync())!;
+        return Path.Combine(_data, "blobs", hash[..2], hash[2..4], hash);
     }
 
     private async Task<string> GetAsync(string token, string path)

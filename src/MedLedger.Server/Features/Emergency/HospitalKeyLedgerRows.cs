@@ -49,23 +49,8 @@ public sealed class HospitalKeyLedgerRowCheck : ILedgerRowCheck
                 removed[(tx.Get("hospitalId") ?? "", tx.Get("doctorId") ?? "")] = tx.Id;
             }
         }
-        var rows = await db.Set<HospitalEmergencyKey>().AsNoTracking().ToListAsync(ct);
-        foreach (var row in rows.OrderBy(r => r.HospitalId))
-        {
-            if (!current.TryGetValue(row.HospitalId.ToString(), out var tx))
-            {
-                findings.Add($"emergency key of hospital {row.HospitalId}: a key the ledger never anchored (ahead)");
-            }
-            else if (Convert.ToBase64String(row.PublicKey) != tx.Get("publicKey"))
-            {
-                findings.Add($"emergency key of hospital {row.HospitalId}: the row's key differs from the one the ledger anchored last ({tx.Type} {tx.Id}) (behind)");
-            }
-        }
-        var held = rows.Select(r => r.HospitalId.ToString()).ToHashSet(StringComparer.Ordinal);
-        foreach (var (hospital, tx) in current.Where(c => !held.Contains(c.Key)).OrderBy(c => c.Key, StringComparer.Ordinal))
-        {
-            findings.Add($"emergency key of hospital {hospital}: anchored on the ledger ({tx.Id}) but no row (missing)");
-        }
+        var rows = await db.Set<HospitalEmergencyKey>().AsNoTracking().Select(r => new { r.HospitalId, r.PublicKey }).ToListAsync(ct);
+        AnchoredKeyRows.Compare("emergency key of hospital", current, rows.Select(r => (r.HospitalId, r.PublicKey)), findings);
         var shares = await db.Set<EmergencyKeyShare>().AsNoTracking().Select(s => new { s.HospitalId, s.DoctorId }).ToListAsync(ct);
         foreach (var s in shares.OrderBy(s => s.HospitalId).ThenBy(s => s.DoctorId))
         {

@@ -38,22 +38,7 @@ public sealed class PharmacyKeyLedgerRowCheck : ILedgerRowCheck
         {
             current[tx.Get("pharmacyId") ?? ""] = tx;
         }
-        var rows = await db.Set<PharmacyOrganizationKey>().AsNoTracking().ToListAsync(ct);
-        foreach (var row in rows.OrderBy(r => r.PharmacyId))
-        {
-            if (!current.TryGetValue(row.PharmacyId.ToString(), out var tx))
-            {
-                findings.Add($"organization key of pharmacy {row.PharmacyId}: a key the ledger never anchored (ahead)");
-            }
-            else if (Convert.ToBase64String(row.PublicKey) != tx.Get("publicKey"))
-            {
-                findings.Add($"organization key of pharmacy {row.PharmacyId}: the row's key differs from the one the ledger anchored last ({tx.Id}) (behind)");
-            }
-        }
-        var held = rows.Select(r => r.PharmacyId.ToString()).ToHashSet(StringComparer.Ordinal);
-        foreach (var (pharmacy, tx) in current.Where(c => !held.Contains(c.Key)).OrderBy(c => c.Key, StringComparer.Ordinal))
-        {
-            findings.Add($"organization key of pharmacy {pharmacy}: anchored on the ledger ({tx.Id}) but no row (missing)");
-        }
+        var rows = await db.Set<PharmacyOrganizationKey>().AsNoTracking().Select(r => new { r.PharmacyId, r.PublicKey }).ToListAsync(ct);
+        AnchoredKeyRows.Compare("organization key of pharmacy", current, rows.Select(r => (r.PharmacyId, r.PublicKey)), findings);
     }
 }

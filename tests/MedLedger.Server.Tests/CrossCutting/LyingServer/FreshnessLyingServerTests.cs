@@ -137,24 +137,15 @@ public sealed class FreshnessLyingServerTests : SdkTestBase
             honest.OrganizationId?.ToString(), honest.OrganizationName);
         var forged = LedgerTransaction.Create(VerifyContract.TypeName, s.Admin.Id.ToString(), LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(),
             VerifyContract.ProfessionalPayload(s.Doctor.Id, true, cardHash, IdentityCards.KeyFingerprintHex(honest.EncryptionPublicKey, honest.SigningPublicKey)), rogue);
-        var receipt = ForgeReceipt(forged, honest.Verification!.LogIndex + 1);
+        var forgery = await AppendedForgery.CreateAsync(Host, forged);
+        var receipt = forgery.Receipt;
         var lie = Json(honest);
         lie["verification"] = JsonNode.Parse(JsonSerializer.Serialize(receipt, Web));
         var history = JsonNode.Parse(JsonSerializer.Serialize(await s.Patient.IdentityHistoryAsync(s.Doctor.Id), Web))!;
         history["verification"] = lie["verification"]!.DeepClone();
         s.Server.Rewrite = (path, h, ask) => Task.FromResult(
-            path == $"/api/users/{s.Doctor.Id}/card" ? lie.DeepClone() : path == $"/api/ledger/identity/{s.Doctor.Id}" ? history.DeepClone() : null);
+            path == $"/api/users/{s.Doctor.Id}/card" ? lie.DeepClone() : path == $"/api/ledger/identity/{s.Doctor.Id}" ? history.DeepClone() : forgery.Consistency(path));
 
         await AssertRefusedAsync(s, "the verification is signed by a key the admin never had");
-    }
-
-    /// <summary>A receipt signed with the real peer key over a made-up log in which <paramref name="tx"/> sits at <paramref name="index"/>.</summary>
-    private LedgerReceipt ForgeReceipt(LedgerTransaction tx, long index)
-    {
-        var peerKey = LedgerContractCatalog.LoadOrCreatePeerKey(Host.DataDirectory);
-        var leaves = Enumerable.Range(0, (int)index).Select(_ => LedgerCrypto.Sha256(Guid.NewGuid().ToByteArray())).Append(tx.LeafHash(true)).ToList();
-        var unsigned = new BlockHeader(1, new byte[32], 1, leaves.Count, Rfc6962.RootHash(leaves), new byte[32], LedgerTransaction.NowMs(), "peer-1", []);
-        var head = unsigned with { Signature = LedgerCrypto.Sign(peerKey, unsigned.SigningBytes()) };
-        return new LedgerReceipt(tx.Id, true, null, 1, index, tx.LeafHash(true), head, Rfc6962.InclusionProof(leaves, index, leaves.Count), tx.SigningBytes, tx.Signature);
     }
 }

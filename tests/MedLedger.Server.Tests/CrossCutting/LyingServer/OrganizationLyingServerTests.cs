@@ -47,12 +47,16 @@ public sealed class OrganizationLyingServerTests : SdkTestBase
     /// The directory list with the unchecked hospital (as the admin may read it) added as approved; its verification answered
     /// by <paramref name="receipt"/>, or honestly when that is null.
     /// </summary>
-    private static async Task ServeUncheckedAsync(Scene s, Func<Func<string, Task<JsonNode>>, Task<JsonNode?>>? receipt)
+    private static async Task ServeUncheckedAsync(Scene s, Func<Func<string, Task<JsonNode>>, Task<JsonNode?>>? receipt, AppendedForgery? forgery = null)
     {
         var entry = JsonNode.Parse(JsonSerializer.Serialize(await AdminViewAsync(s, s.Unchecked), Web))!;
         entry["verification"] = "Approved";
         s.Server.Rewrite = async (path, honest, ask) =>
         {
+            if (forgery?.Consistency(path) is { } proof)
+            {
+                return proof;
+            }
             if (path == "/api/organizations?kind=Hospital")
             {
                 ((JsonArray)honest).Add(entry.DeepClone());
@@ -161,7 +165,8 @@ public sealed class OrganizationLyingServerTests : SdkTestBase
         var peerKey = LedgerContractCatalog.LoadOrCreatePeerKey(Host.DataDirectory);
         var tx = LedgerTransaction.Create(VerifyContract.TypeName, LedgerTransaction.SystemActorPrefix + "peer-1", LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(),
             VerifyContract.OrganizationPayload(s.Unchecked, true, CardHash(card)), peerKey);
-        await ServeUncheckedAsync(s, _ => Task.FromResult<JsonNode?>(JsonNode.Parse(JsonSerializer.Serialize(ForgeReceipt(tx, 3), Web))));
+        var forgery = await AppendedForgery.CreateAsync(Host, tx);
+        await ServeUncheckedAsync(s, _ => Task.FromResult<JsonNode?>(JsonSerializer.SerializeToNode(forgery.Receipt, Web)), forgery);
         var shown = await ShownAsync(s, s.Unchecked);
         Assert.False(shown.Verified);
         Assert.Equal("the verification is not signed by an admin", shown.NotVerifiedReason);
@@ -175,12 +180,9 @@ public sealed class OrganizationLyingServerTests : SdkTestBase
         var (rogue, _) = LedgerCrypto.GenerateKeyPair();
         var tx = LedgerTransaction.Create(VerifyContract.TypeName, s.Admin.Id.ToString(), LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(),
             VerifyContract.OrganizationPayload(s.Unchecked, true, CardHash(card)), rogue);
-        await ServeUncheckedAsync(s, async ask =>
-        {
-            // Placed after the admin's registration, so only the signing key gives it away.
-            var south = JsonSerializer.Deserialize<LedgerReceipt>((await ask(VerificationPath(s.South)))["verification"]!.ToJsonString(), Web)!;
-            return JsonNode.Parse(JsonSerializer.Serialize(ForgeReceipt(tx, south.LogIndex + 1), Web));
-        });
+        // Appended to the real log (after the admin's registration), so only the signing key gives it away.
+        var forgery = await AppendedForgery.CreateAsync(Host, tx);
+        await ServeUncheckedAsync(s, _ => Task.FromResult<JsonNode?>(JsonSerializer.SerializeToNode(forgery.Receipt, Web)), forgery);
         var shown = await ShownAsync(s, s.Unchecked);
         Assert.False(shown.Verified);
         Assert.Equal("the verification is signed by a key the admin never had", shown.NotVerifiedReason);
@@ -189,13 +191,4 @@ public sealed class OrganizationLyingServerTests : SdkTestBase
     private static string CardHash(Organization o) =>
         OrganizationCards.Hash(o.Id.ToString(), o.Kind.ToString(), o.Name, o.Address, o.Latitude, o.Longitude);
 
-    /// <summary>A receipt signed with the real peer key over a made-up log in which <paramref name="tx"/> sits at <paramref name="index"/>.</summary>
-    private LedgerReceipt ForgeReceipt(LedgerTransaction tx, long index)
-    {
-        var peerKey = LedgerContractCatalog.LoadOrCreatePeerKey(Host.DataDirectory);
-        var leaves = Enumerable.Range(0, (int)index).Select(_ => LedgerCrypto.Sha256(Guid.NewGuid().ToByteArray())).Append(tx.LeafHash(true)).ToList();
-        var unsigned = new BlockHeader(1, new byte[32], 1, leaves.Count, Rfc6962.RootHash(leaves), new byte[32], LedgerTransaction.NowMs(), "peer-1", []);
-        var head = unsigned with { Signature = LedgerCrypto.Sign(peerKey, unsigned.SigningBytes()) };
-        return new LedgerReceipt(tx.Id, true, null, 1, index, tx.LeafHash(true), head, Rfc6962.InclusionProof(leaves, index, leaves.Count), tx.SigningBytes, tx.Signature);
-    }
 }

@@ -15,6 +15,10 @@ public static class CommonOptions
     public static readonly Option<string?> Password = new("--password") { Description = "Password (env MEDLEDGER_PASSWORD); prompted when interactive", Recursive = true };
     public static readonly Option<string?> Otp = new("--otp") { Description = "One-time code: TOTP, or the emailed code (env MEDLEDGER_OTP)", Recursive = true };
 
+    public static readonly Option<string?> PeerKey = new("--peer-key") { Description = "Pin this ledger peer public key (base64) instead of trusting the server on first contact (env MEDLEDGER_PEER_KEY)", Recursive = true };
+
+    public static string? ResolvePeerKey(ParseResult p) => p.GetValue(PeerKey) ?? Environment.GetEnvironmentVariable("MEDLEDGER_PEER_KEY");
+
     public static string ResolveUrl(ParseResult p) =>
         p.GetValue(Url) ?? Environment.GetEnvironmentVariable("MEDLEDGER_URL") ?? "http://127.0.0.1:5080";
 
@@ -50,15 +54,12 @@ public sealed class CliSession
         if (saved is not null && saved.Url == url && (email is null || string.Equals(saved.Email, email, StringComparison.OrdinalIgnoreCase))
             && saved.Tokens.RefreshTokenExpiresAt > DateTimeOffset.UtcNow)
         {
-            var client = new MedLedgerClient(new Uri(url));
+            var client = NewClient(url, PinnedPeer(p, url) ?? saved.Peer);
             client.Restore(saved.Tokens, DecryptKeys(saved));
-            if (saved.Peer is not null)
-            {
-                client.PinPeer(saved.Peer);
-            }
             client.TokensChanged += t => Save(url, saved.Email, t, saved.Peer, client.Keys!);
             try
             {
+                await client.CheckPeerKeyAsync(ct);
                 await client.GetAccessTokenAsync(ct);
                 return client;
             }
@@ -76,7 +77,10 @@ public sealed class CliSession
         var url = CommonOptions.ResolveUrl(p);
         var email = CommonOptions.ResolveEmail(p) ?? Ask("Email");
         var password = CommonOptions.ResolvePassword(p) ?? Ask("Password", secret: true);
-        var client = new MedLedgerClient(new Uri(url));
+        var client = NewClient(url, PinnedPeer(p, url));
+        // Before the password is used: a server presenting another peer key than the pinned one is refused here.
+        var peer = await client.CheckPeerKeyAsync(ct);
+        PinPeer(url, peer);
         LoginChallenge challenge = null!;
         await AnsiConsole.Status().StartAsync("Deriving keys from your password…", async _ => challenge = await client.StartLoginAsync(email, password, ct));
         var method = challenge.Methods.Contains(OtpMethod.Totp) ? OtpMethod.Totp : OtpMethod.Email;
@@ -90,10 +94,49 @@ public sealed class CliSession
             code = Ask(method == OtpMethod.Totp ? "Authenticator code" : "Code sent to your email");
         }
         await client.CompleteLoginAsync(challenge, method, code, ct);
-        var peer = await client.PeerAsync(ct);
         Save(url, email, client.Tokens!, peer, client.Keys!);
         client.TokensChanged += t => Save(url, email, t, peer, client.Keys!);
         return client;
+    }
+
+    /// <summary>
+    /// A client that trusts the pinned peer key and remembers its ledger view in the session folder, so a restarted
+    /// CLI still demands consistency with the newest head it verified (docs/ledger.md "Client view").
+    /// </summary>
+    private static MedLedgerClient NewClient(string url, PeerInfo? pinned) =>
+        new(new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(5) },
+            new LedgerTrustOptions { Peer = pinned, ViewStore = new FileLedgerViewStore(Home) }, ownsHttp: true);
+
+    /// <summary>The peer key for this server: --peer-key, else the one pinned at first contact (peers.json), else none yet.</summary>
+    private static PeerInfo? PinnedPeer(ParseResult p, string url)
+    {
+        if (CommonOptions.ResolvePeerKey(p) is { } explicitKey)
+        {
+            return new PeerInfo("pinned", Convert.FromBase64String(explicitKey));
+        }
+        return LoadPins().GetValueOrDefault(url);
+    }
+
+    /// <summary>Saves the pin at first contact (trust on first use), printed with its fingerprint to compare out of band.</summary>
+    private static void PinPeer(string url, PeerInfo peer)
+    {
+        var pins = LoadPins();
+        if (pins.TryGetValue(url, out var known) && known.PublicKey.AsSpan().SequenceEqual(peer.PublicKey))
+        {
+            return;
+        }
+        pins[url] = peer;
+        Directory.CreateDirectory(Home);
+        var path = Path.Combine(Home, "peers.json");
+        File.WriteAllText(path, JsonSerializer.Serialize(pins, Json));
+        Restrict(path);
+        AnsiConsole.MarkupLine($"Pinned ledger peer {Markup.Escape(peer.PeerId)} for {Markup.Escape(url)}, key fingerprint {MedLedgerClient.PeerFingerprint(peer.PublicKey)}");
+    }
+
+    private static Dictionary<string, PeerInfo> LoadPins()
+    {
+        var path = Path.Combine(Home, "peers.json");
+        return File.Exists(path) ? JsonSerializer.Deserialize<Dictionary<string, PeerInfo>>(File.ReadAllText(path), Json) ?? [] : [];
     }
 
     public static void Clear()

@@ -21,6 +21,7 @@ root.Options.Add(CommonOptions.Url);
 root.Options.Add(CommonOptions.Email);
 root.Options.Add(CommonOptions.Password);
 root.Options.Add(CommonOptions.Otp);
+root.Options.Add(CommonOptions.PeerKey);
 foreach (var c in AuthCommands.All())
 {
     root.Subcommands.Add(c);

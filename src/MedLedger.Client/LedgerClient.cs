@@ -36,6 +36,8 @@ public sealed partial class MedLedgerClient
         {
             throw new MedLedgerVerificationException("The ledger receipt does not verify: " + error);
         }
+        // A receipt is only as good as the history its head commits to: it must agree with every head seen before.
+        await AcceptHeadAsync(receipt.Head, peer, ct);
         if (!receipt.Valid)
         {
             throw new MedLedgerVerificationException("The ledger recorded the transaction as invalid: " + receipt.Reason);

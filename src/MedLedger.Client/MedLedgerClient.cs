@@ -160,6 +160,7 @@ public sealed partial class MedLedgerClient : IDisposable
     public void Dispose()
     {
         _refreshLock.Dispose();
+        _viewLock.Dispose();
         if (_ownsHttp)
         {
             _http.Dispose();

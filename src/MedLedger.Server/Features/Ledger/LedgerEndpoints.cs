@@ -39,7 +39,8 @@ public static class LedgerEndpoints
         g.MapGet("/head", Head).WithSummary("The latest block header").ProducesProblems(404);
         g.MapGet("/blocks/{height:long}", Block).WithSummary("A block header by height (transaction ids for admins)").ProducesProblems(404);
         g.MapGet("/transactions/{id}", Transaction).WithSummary("A transaction the caller may see, with its inclusion proof").ProducesProblems(404, 422);
-        g.MapGet("/consistency", Consistency).WithSummary("A consistency proof between two log sizes").ProducesProblems(422);
+        // Anonymous like /peer: only hashes, and clients check heads before they sign in (docs/ledger.md "Client view").
+        g.MapGet("/consistency", Consistency).AllowAnonymous().WithSummary("A consistency proof between two log sizes").ProducesProblems(422);
         // A user's own access log: every transaction that names them.
         g.MapGet("/mine", Mine).WithSummary("The caller's access log: transactions that name them, newest first").ProducesProblems(422);
         g.MapGet("/about/{subject:guid}", About).RequireAuthorization(Policies.PlatformAdmin).WithSummary("Transactions that name a user, newest first").ProducesProblems(422);

@@ -23,7 +23,7 @@ import {
 } from '../crypto';
 import { createTransaction, type LedgerReceipt } from '../ledger';
 import { api, type Me, type Role, type Tokens } from '../app/http';
-import { checkReceipt, ensureKeysOnLedger, VerificationError, type SignedTransactionWire } from './ledger';
+import { checkReceipt, ensureKeysOnLedger, LedgerForkError, PeerKeyChangedError, VerificationError, verifyCurrentHead, type SignedTransactionWire } from './ledger';
 import type { OrganizationKind, OrganizationPlace } from './organizations';
 
 export type OtpMethod = 'Totp' | 'Email';
@@ -136,8 +136,10 @@ export async function completeLogin(ticket: string, method: OtpMethod, code: str
   const tokens = await api.post<Tokens>('/api/auth/login/verify', { ticket, method, code: code.trim() }, { auth: false });
   try {
     const own = await api.get<OwnKeyBundle>('/api/me/keys', { token: tokens.accessToken });
+    // The ledger's current head first: a server showing this browser another history is refused before anything else.
+    await verifyCurrentHead(tokens.accessToken);
     await ensureKeysOnLedger(own.userId, own.signingPublicKey, own.encryptionPublicKey, tokens.accessToken).catch((e: unknown) => {
-      throw e instanceof VerificationError
+      throw e instanceof VerificationError && !(e instanceof LedgerForkError) && !(e instanceof PeerKeyChangedError)
         ? new VerificationError('The server served keys that are not the ones registered on the ledger for your account. Do not use this server.')
         : e;
     });

@@ -5,6 +5,8 @@ import { fromBase64, toBase64 } from '../crypto';
 import { createTransaction, receiptTransaction, verifyReceipt, type LedgerReceipt } from '../ledger';
 import { api, type Role } from '../app/http';
 import { requireSession } from '../app/session';
+import { VerificationError } from './verificationError';
+import { acceptHead, peerKey } from './ledgerView';
 
 export interface PeerInfo {
   peerId: string;
@@ -17,33 +19,27 @@ export interface SignedTransactionWire {
   signature: string;
 }
 
-export class VerificationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'VerificationError';
-  }
-}
+export { VerificationError } from './verificationError';
+export { LedgerForkError, PeerKeyChangedError, verifyCurrentHead, peerKey } from './ledgerView';
 
-let pinnedPeer: Promise<Uint8Array> | null = null;
-
-/** The peer's signing key, fetched once per page load and pinned (trust on first use, like the SDK). */
-export function peerKey(): Promise<Uint8Array> {
-  pinnedPeer ??= api.get<PeerInfo>('/api/ledger/peer', { auth: false }).then((p) => fromBase64(p.publicKey));
-  pinnedPeer.catch(() => (pinnedPeer = null));
-  return pinnedPeer;
-}
-
-/** Checks a receipt against the pinned peer key; throws unless it verifies and the ledger accepted the transaction. */
+/**
+ * Checks a receipt against the pinned peer key, then its head against this browser's view of the ledger (a head that
+ * contradicts one verified before is a fork, ledgerView.ts); throws unless both hold and the ledger accepted the
+ * transaction.
+ */
 export async function checkReceipt(receipt: LedgerReceipt): Promise<void> {
   const error = await verifyReceipt(receipt, await peerKey());
   if (error) throw new VerificationError(`The ledger receipt does not verify: ${error}`);
+  await acceptHead(receipt.head);
   if (!receipt.valid) throw new VerificationError(`The ledger recorded the transaction as invalid: ${receipt.reason ?? 'no reason given'}`);
 }
 
-/** Whether a receipt verifies (for "verified" marks); never throws. */
+/** Whether a receipt verifies, its head included (for "verified" marks); never throws. */
 export async function receiptVerifies(receipt: LedgerReceipt): Promise<boolean> {
   try {
-    return (await verifyReceipt(receipt, await peerKey())) === null;
+    if ((await verifyReceipt(receipt, await peerKey())) !== null) return false;
+    await acceptHead(receipt.head);
+    return true;
   } catch {
     return false;
   }

@@ -1,0 +1,182 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using MedLedger.Client;
+using MedLedger.Ledger;
+using Microsoft.Playwright;
+
+namespace MedLedger.Web.Tests;
+
+/// <summary>
+/// Issue 14 item 5 in the browser, from the attacker's side: the operator holds the only peer key (here read from the
+/// demo server's data folder) and signs a second history for one browser. The browser remembers the newest head it
+/// verified (IndexedDB) and the peer key it pinned; a head that contradicts the view or a changed peer key refuses the
+/// sign-in with both sides shown, and a fork stays refused after a reload even once the server answers honestly.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class ForkBrowserTests(BrowserWorld world)
+{
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+
+    private LedgerSigningKey PeerSigningKey() => new(File.ReadAllBytes(Path.Combine(world.Server.DataDirectory, "peer.key")));
+
+    /// <summary>The head this browser remembers, read from its IndexedDB as the app stored it.</summary>
+    private static async Task<BlockHeader> RememberedHeadAsync(IPage page)
+    {
+        var json = await page.EvaluateAsync<JsonElement>(
+            """
+            () => new Promise((resolve, reject) => {
+              const open = indexedDB.open('medledger-ledger');
+              open.onerror = () => reject(open.error);
+              open.onsuccess = () => {
+                const req = open.result.transaction('views').objectStore('views').getAll();
+                req.onsuccess = () => resolve(req.result);
+                req.onerror = () => reject(req.error);
+              };
+            })
+            """);
+        var view = Assert.Single(json.EnumerateArray());
+        return view.GetProperty("head").Deserialize<BlockHeader>(Web)!;
+    }
+
+    private static BlockHeader Sign(LedgerSigningKey key, BlockHeader unsigned)
+    {
+        var blank = unsigned with { Signature = [] };
+        return blank with { Signature = key.Sign(blank.SigningBytes()) };
+    }
+
+    private static Task ServeHeadAsync(IPage page, BlockHeader head) =>
+        page.RouteAsync("**/api/ledger/head", route => route.FulfillAsync(new()
+        {
+            Status = 200, ContentType = "application/json", Body = JsonSerializer.Serialize(head, Web),
+        }));
+
+    private sealed record Patient(string Email, string Password);
+
+    private async Task<Patient> NewPatientAsync()
+    {
+        var patient = new Patient($"fork-{Guid.NewGuid():N}@fork.example.org", "pass phrase " + Guid.NewGuid().ToString("N")[..8]);
+        using var c = new MedLedgerClient(new Uri(world.Url));
+        await c.RegisterWithDevOutboxAsync(patient.Email, patient.Password, Role.Patient);
+        return patient;
+    }
+
+    /// <summary>Password and emailed code, without BrowserLogin's expectation that the sign-in succeeds.</summary>
+    private async Task TrySignInAsync(IPage page, Patient patient)
+    {
+        using var outbox = new MedLedgerClient(new Uri(world.Url));
+        var before = (await outbox.ReadDevOutboxAsync(patient.Email)).FirstOrDefault();
+        await BrowserLogin.SubmitPasswordAsync(page, patient.Email, patient.Password);
+        var field = page.GetByLabel("Emailed code", new() { Exact = true });
+        await Assertions.Expect(field).ToBeVisibleAsync();
+        await field.FillAsync(MedLedgerClient.CodeIn(await BrowserLogin.NewMessageAsync(outbox, patient.Email, before)));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Verify", Exact = true }).ClickAsync();
+    }
+
+    /// <summary>A fresh patient signed in once in a fresh browser (which pins the peer key and remembers the head), then signed out.</summary>
+    private async Task<(IPage Page, Patient Patient)> SignedInOnceAsync()
+    {
+        var patient = await NewPatientAsync();
+        var page = await world.NewPageAsync();
+        using (var outbox = new MedLedgerClient(new Uri(world.Url)))
+        {
+            await BrowserLogin.SignInWithEmailCodeAsync(page, patient.Email, patient.Password, outbox);
+        }
+        await BrowserLogin.SignOutButton(page).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true })).ToBeVisibleAsync();
+        return (page, patient);
+    }
+
+    private static ILocator Alert(IPage page) => page.Locator("main .alert.error");
+
+    [Fact]
+    public async Task A_head_with_the_same_size_and_another_root_is_refused_showing_both_and_stays_refused_after_a_reload()
+    {
+        var (page, account) = await SignedInOnceAsync();
+        var remembered = await RememberedHeadAsync(page);
+        using var key = PeerSigningKey();
+        var forged = Sign(key, remembered with { RootHash = RandomNumberGenerator.GetBytes(32) });
+        await ServeHeadAsync(page, forged);
+
+        await TrySignInAsync(page, account);
+        await Assertions.Expect(Alert(page)).ToContainTextAsync("LEDGER FORK");
+        await Assertions.Expect(Alert(page)).ToContainTextAsync($"Remembered head: size {remembered.TreeSize}, root {Convert.ToHexStringLower(remembered.RootHash)}, block {remembered.Height}");
+        await Assertions.Expect(Alert(page)).ToContainTextAsync($"Presented head: size {forged.TreeSize}, root {Convert.ToHexStringLower(forged.RootHash)}, block {forged.Height}");
+        await Assertions.Expect(BrowserLogin.SignOutButton(page)).Not.ToBeVisibleAsync();
+
+        // The server turns honest again and the page is reloaded: the fork is remembered, so the server stays refused.
+        await page.UnrouteAsync("**/api/ledger/head");
+        await page.ReloadAsync();
+        await TrySignInAsync(page, account);
+        await Assertions.Expect(Alert(page)).ToContainTextAsync("LEDGER FORK");
+        await Assertions.Expect(Alert(page)).ToContainTextAsync(Convert.ToHexStringLower(forged.RootHash));
+        await Assertions.Expect(BrowserLogin.SignOutButton(page)).Not.ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_larger_head_whose_history_does_not_extend_the_remembered_one_is_refused()
+    {
+        var (page, account) = await SignedInOnceAsync();
+        var remembered = await RememberedHeadAsync(page);
+        using var key = PeerSigningKey();
+        // A later block over a log whose first part is not the remembered one: no consistency proof can join the roots.
+        var forged = Sign(key, remembered with
+        {
+            Height = remembered.Height + 1,
+            PreviousHash = remembered.Hash(),
+            TransactionCount = 1,
+            TreeSize = remembered.TreeSize + 1,
+            RootHash = RandomNumberGenerator.GetBytes(32),
+        });
+        await ServeHeadAsync(page, forged);
+
+        await TrySignInAsync(page, account);
+        await Assertions.Expect(Alert(page)).ToContainTextAsync("LEDGER FORK");
+        await Assertions.Expect(Alert(page)).ToContainTextAsync($"size {remembered.TreeSize}");
+        await Assertions.Expect(Alert(page)).ToContainTextAsync($"Presented head: size {forged.TreeSize}, root {Convert.ToHexStringLower(forged.RootHash)}");
+        await Assertions.Expect(BrowserLogin.SignOutButton(page)).Not.ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_honest_server_keeps_verifying_after_a_reload_and_the_remembered_head_only_moves_forward()
+    {
+        var (page, account) = await SignedInOnceAsync();
+        var first = await RememberedHeadAsync(page);
+        // Another client writes meanwhile (a registration is a ledger transaction): the next sign-in sees a larger head
+        // and must prove it extends the remembered one.
+        await NewPatientAsync();
+        await page.ReloadAsync();
+        using (var outbox = new MedLedgerClient(new Uri(world.Url)))
+        {
+            await BrowserLogin.SignInWithEmailCodeAsync(page, account.Email, account.Password, outbox);
+        }
+        var second = await RememberedHeadAsync(page);
+        Assert.True(second.TreeSize > first.TreeSize, $"the view did not move forward from size {first.TreeSize} (now {second.TreeSize})");
+        Assert.True(second.Height > first.Height);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_server_presenting_another_peer_key_than_the_pinned_one_is_refused_naming_both_fingerprints()
+    {
+        var (page, account) = await SignedInOnceAsync();
+        using var honest = new MedLedgerClient(new Uri(world.Url));
+        var pinned = (await honest.PeerAsync()).PublicKey;
+        using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var p = other.ExportParameters(false);
+        byte[] otherKey = [0x04, .. p.Q.X!, .. p.Q.Y!];
+        await page.RouteAsync("**/api/ledger/peer", route => route.FulfillAsync(new()
+        {
+            Status = 200, ContentType = "application/json",
+            Body = JsonSerializer.Serialize(new { peerId = "peer-0", publicKey = Convert.ToBase64String(otherKey) }),
+        }));
+        await page.ReloadAsync();
+
+        await TrySignInAsync(page, account);
+        await Assertions.Expect(Alert(page)).ToContainTextAsync(
+            $"PEER KEY CHANGED: pinned {MedLedgerClient.PeerFingerprint(pinned)}, server presents {MedLedgerClient.PeerFingerprint(otherKey)}");
+        await Assertions.Expect(BrowserLogin.SignOutButton(page)).Not.ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+}

@@ -1,0 +1,234 @@
+// The browser's own view of the ledger (src/MedLedger.Client/LedgerViewClient.cs is the C# SDK's; docs/ledger.md
+// "Client view"): the peer key pinned for this site, and the newest signed head this browser verified. Every other head
+// must be proven consistent with it (RFC 6962) before it is accepted, so a server that shows this browser two
+// histories is caught — and stays caught after a reload, because both live in IndexedDB.
+import { constantTimeEqual, fromBase64, sha256, toBase64, toHex, type Bytes } from '../crypto/bytes';
+import { blockHeaderHash, decodeBlockHeader, verifyBlockHeader, verifyConsistency, type BlockHeader, type BlockHeaderJson } from '../ledger';
+import { api } from '../app/http';
+import { VerificationError } from './verificationError';
+
+/** The server showed a head that contradicts one this browser verified: both are signed by the peer, so it is a fork. */
+export class LedgerForkError extends VerificationError {
+  constructor(readonly remembered: BlockHeader, readonly presented: BlockHeader, readonly reason: string) {
+    super(`LEDGER FORK: ${reason}. Remembered head: ${describeHead(remembered)}. Presented head: ${describeHead(presented)}. This server is no longer trusted.`);
+    this.name = 'LedgerForkError';
+  }
+}
+
+/** The server presents another peer key than the one this site pinned. */
+export class PeerKeyChangedError extends VerificationError {
+  constructor(readonly pinnedFingerprint: string, readonly presentedFingerprint: string) {
+    super(`PEER KEY CHANGED: pinned ${pinnedFingerprint}, server presents ${presentedFingerprint}. Refusing this server; `
+      + 'clear this site\'s data to re-pin only if the operator announced a new ledger.');
+    this.name = 'PeerKeyChangedError';
+  }
+}
+
+/** Same text as LedgerForkException.Describe in the C# SDK, so both clients show a fork alike. */
+export function describeHead(h: BlockHeader): string {
+  return `size ${h.treeSize}, root ${toHex(h.rootHash)}, block ${h.height}`;
+}
+
+/** First 32 hex digits of SHA-256 over the peer's public key (MedLedgerClient.PeerFingerprint). */
+export async function peerFingerprint(publicKey: Bytes): Promise<string> {
+  return toHex(await sha256(publicKey)).slice(0, 32);
+}
+
+// ---------- storage: IndexedDB, with memory when the browser has none (private modes) ----------
+
+interface StoredView {
+  head: BlockHeaderJson;
+  forkedHead?: BlockHeaderJson;
+  forkReason?: string;
+}
+
+const DB_NAME = 'medledger-ledger';
+const VIEWS = 'views';
+const PINS = 'pins';
+const PIN_KEY = 'peer';
+const memory = new Map<string, unknown>();
+let dbPromise: Promise<IDBDatabase | null> | null = null;
+
+function db(): Promise<IDBDatabase | null> {
+  dbPromise ??= new Promise((resolve) => {
+    if (typeof indexedDB === 'undefined') return resolve(null);
+    const open = indexedDB.open(DB_NAME, 1);
+    open.onupgradeneeded = () => {
+      open.result.createObjectStore(VIEWS);
+      open.result.createObjectStore(PINS);
+    };
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => resolve(null);
+  });
+  return dbPromise;
+}
+
+async function read<T>(store: string, key: string): Promise<T | undefined> {
+  const d = await db();
+  if (!d) return memory.get(`${store}/${key}`) as T | undefined;
+  return new Promise((resolve, reject) => {
+    const req = d.transaction(store, 'readonly').objectStore(store).get(key);
+    req.onsuccess = () => resolve(req.result as T | undefined);
+    req.onerror = () => reject(req.error ?? new Error('IndexedDB read failed'));
+  });
+}
+
+/**
+ * Writes `next` only if the stored value still equals `expected` (compared as JSON), in one IndexedDB transaction:
+ * another tab may have moved the view meanwhile, and then the caller must check again against the newer head.
+ */
+async function writeIf<T>(store: string, key: string, expected: T | undefined, next: T): Promise<boolean> {
+  const d = await db();
+  const same = (a: unknown) => JSON.stringify(a) === JSON.stringify(expected);
+  if (!d) {
+    if (!same(memory.get(`${store}/${key}`))) return false;
+    memory.set(`${store}/${key}`, next);
+    return true;
+  }
+  return new Promise((resolve, reject) => {
+    const tx = d.transaction(store, 'readwrite');
+    const os = tx.objectStore(store);
+    let written = false;
+    const req = os.get(key);
+    req.onsuccess = () => {
+      if (same(req.result)) {
+        os.put(next, key);
+        written = true;
+      }
+    };
+    tx.oncomplete = () => resolve(written);
+    tx.onerror = () => reject(tx.error ?? new Error('IndexedDB write failed'));
+  });
+}
+
+// ---------- the pinned peer key ----------
+
+interface PeerInfoJson {
+  peerId: string;
+  publicKey: string;
+}
+
+let pinnedPeer: Promise<Bytes> | null = null;
+
+/**
+ * The peer's signing key: pinned for this site at first contact (trust on first use, like the CLI's peers.json) and
+ * compared with what the server presents once per page load; another key is refused naming both fingerprints.
+ */
+export function peerKey(): Promise<Bytes> {
+  pinnedPeer ??= (async () => {
+    const presented = fromBase64((await api.get<PeerInfoJson>('/api/ledger/peer', { auth: false })).publicKey);
+    for (;;) {
+      const pinned = await read<string>(PINS, PIN_KEY);
+      if (pinned !== undefined) {
+        const key = fromBase64(pinned);
+        if (!constantTimeEqual(key, presented)) throw new PeerKeyChangedError(await peerFingerprint(key), await peerFingerprint(presented));
+        return key;
+      }
+      if (await writeIf<string>(PINS, PIN_KEY, undefined, toBase64(presented))) return presented;
+    }
+  })();
+  pinnedPeer.catch((e: unknown) => {
+    // A changed key stays refused for this page; a network failure may be retried.
+    if (!(e instanceof PeerKeyChangedError)) pinnedPeer = null;
+  });
+  return pinnedPeer;
+}
+
+// ---------- the remembered head ----------
+
+let fork: LedgerForkError | null = null;
+let queue: Promise<unknown> = Promise.resolve();
+// Heads (size:root) already proven to be prefixes of the view: the view only grows, so they stay proven.
+const proven = new Set<string>();
+
+/**
+ * Accepts a head whose signature is checked here against the pinned key: the same size must have the same root,
+ * a larger one must be proven to extend the remembered head and becomes the view, a smaller one must be proven to be
+ * its prefix. Checks run one at a time per page.
+ */
+export function acceptHead(head: BlockHeaderJson): Promise<void> {
+  const run = queue.then(() => accept(head));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+/** GET /api/ledger/head, checked like any receipt's head (sign-in does this, so a fork is seen before anything else). */
+export async function verifyCurrentHead(token?: string): Promise<void> {
+  await acceptHead(await api.get<BlockHeaderJson>('/api/ledger/head', token ? { token } : undefined));
+}
+
+async function decodeSigned(json: BlockHeaderJson, key: Bytes, what: string): Promise<BlockHeader> {
+  const h = decodeBlockHeader(json);
+  if (!h || !(await verifyBlockHeader(h, key))) throw new VerificationError(`The ${what} is not signed by the pinned ledger peer key.`);
+  return h;
+}
+
+function provenKey(h: BlockHeader): string {
+  return `${h.treeSize}:${toHex(h.rootHash)}`;
+}
+
+async function accept(json: BlockHeaderJson): Promise<void> {
+  if (fork) throw fork;
+  const key = await peerKey();
+  const fp = await peerFingerprint(key);
+  const head = await decodeSigned(json, key, 'ledger head');
+  if (proven.has(provenKey(head))) return;
+  for (;;) {
+    const view = await read<StoredView>(VIEWS, fp);
+    if (!view) {
+      if (await writeIf<StoredView>(VIEWS, fp, undefined, { head: json })) return;
+      continue;
+    }
+    const remembered = await decodeSigned(view.head, key, 'remembered ledger head (this site\'s stored data was altered)');
+    if (view.forkedHead) {
+      const forked = decodeBlockHeader(view.forkedHead) ?? remembered;
+      throw (fork = new LedgerForkError(remembered, forked, view.forkReason ?? 'a fork was recorded earlier'));
+    }
+    const reason = await forkReason(remembered, head);
+    if (reason) {
+      fork = new LedgerForkError(remembered, head, reason);
+      await writeIf<StoredView>(VIEWS, fp, view, { ...view, forkedHead: json, forkReason: reason }).catch(() => false);
+      throw fork;
+    }
+    if (head.treeSize <= remembered.treeSize) {
+      proven.add(provenKey(head));
+      return;
+    }
+    if (await writeIf<StoredView>(VIEWS, fp, view, { head: json })) {
+      proven.add(provenKey(remembered));
+      proven.add(provenKey(head));
+      return;
+    }
+  }
+}
+
+interface ConsistencyProofJson {
+  proof: string[] | null;
+}
+
+/** Null when both heads can be true of one log (the rules of ForkReasonAsync in the C# SDK). */
+async function forkReason(remembered: BlockHeader, head: BlockHeader): Promise<string | null> {
+  if (head.height === remembered.height && !constantTimeEqual(await blockHeaderHash(head), await blockHeaderHash(remembered))) {
+    return `two different signed headers at block ${head.height}`;
+  }
+  if (head.treeSize === remembered.treeSize) {
+    return constantTimeEqual(head.rootHash, remembered.rootHash) ? null : `two different roots at size ${head.treeSize}`;
+  }
+  const [older, newer] = head.treeSize < remembered.treeSize ? [head, remembered] : [remembered, head];
+  if (older.height >= newer.height) return 'a larger tree at a block height that is not higher';
+  let proof: Bytes[];
+  try {
+    const r = await api.get<ConsistencyProofJson>(`/api/ledger/consistency?from=${older.treeSize}&to=${newer.treeSize}`, { auth: false });
+    proof = (r.proof ?? []).map(fromBase64);
+  } catch (e) {
+    const status = (e as { status?: number }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return `the server would not prove size ${older.treeSize} consistent with size ${newer.treeSize} (${(e as Error).message})`;
+    }
+    throw e;
+  }
+  // The proof's own roots are only the server's claim; the signed heads' roots are what it must connect.
+  return (await verifyConsistency(older.treeSize, newer.treeSize, older.rootHash, newer.rootHash, proof))
+    ? null
+    : `the consistency proof from size ${older.treeSize} to size ${newer.treeSize} does not verify`;
+}

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using MedLedger.Client;
+using MedLedger.Crypto;
 using Microsoft.Playwright;
 
 namespace MedLedger.Web.Tests;
@@ -286,6 +287,70 @@ public sealed class MyProfileBrowserTests(BrowserWorld world)
         var readers = WrappedReaders(Assert.Single(writes));
         Assert.Contains(patient.UserId.ToString(), readers);
         Assert.DoesNotContain(doctor.ToString(), readers);
+        await page.Context.CloseAsync();
+    }
+    [Fact]
+    public async Task A_doctor_booked_in_the_browser_gets_the_profile_with_the_booking_not_at_the_next_sign_in()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        // A fresh verified hospital and doctor (the demo doctors' schedules are other tests' fixtures).
+        using var admin = await world.SdkAsync("admin");
+        async Task<(MedLedgerClient Client, Guid Id)> RegisterAsync(Role role, Guid? organizationId, NewOrganization? organization, string? name)
+        {
+            var email = $"{role.ToString().ToLowerInvariant()}-{tag}@profile.example.org";
+            var password = "correct horse battery " + tag;
+            using (var c = new MedLedgerClient(new Uri(world.Url)))
+            {
+                await c.RegisterWithDevOutboxAsync(email, password, role, organizationId, organization, role == Role.Doctor ? "MD-" + tag : null,
+                    displayName: name, specialty: role == Role.Doctor ? "General practice" : null);
+            }
+            var client = new MedLedgerClient(new Uri(world.Url));
+            return (client, (await client.LoginWithDevOutboxAsync(email, password)).Id);
+        }
+        var (staff, staffId) = await RegisterAsync(Role.HospitalStaff, null, new NewOrganization(OrganizationKind.Hospital, $"Profile Clinic {tag}", "5 Wrap Street", 52.5, 13.4, null, null), null);
+        using var staffClient = staff;
+        var hospitalId = (await staff.MeAsync()).OrganizationId!.Value;
+        var doctorName = $"Dr. Profile {tag}";
+        var (doctor, doctorId) = await RegisterAsync(Role.Doctor, hospitalId, null, doctorName);
+        using var doctorClient = doctor;
+        await admin.DecideOrganizationAsync(hospitalId, true);
+        await admin.DecideProfessionalAsync(staffId, true);
+        await admin.DecideProfessionalAsync(doctorId, true);
+        await doctor.SetScheduleAsync(doctorId, "UTC", 15, VisitKind.InPerson,
+            Enum.GetValues<DayOfWeek>().Select(d => new WorkingHours(d, new TimeOnly(0, 0), new TimeOnly(23, 45))).ToList());
+        var (patientSdk, email, password) = await NewPatientAsync(tag);
+        using var patient = patientSdk;
+        await patient.SetMyProfileAsync(new PatientProfile($"Lena Wrap {tag}", "1980-04-02", "female", "+49 30 555 0101"));
+        Assert.Null(await doctor.PatientProfileAsync(patient.UserId));
+
+        var page = await world.NewPageAsync();
+        using (var outbox = new MedLedgerClient(new Uri(world.Url)))
+        {
+            await BrowserLogin.SignInWithEmailCodeAsync(page, email, password, outbox);
+        }
+        await Assertions.Expect(page).Not.ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login"), new() { Timeout = 30_000 });
+        await BrowserWorld.Nav(page, "Find a doctor").ClickAsync();
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync(doctorName);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Free slots of {doctorName}" }).First.ClickAsync();
+        await page.GetByLabel("Reason for the visit").FillAsync("check-up " + tag);
+        await page.GetByRole(AriaRole.List, new() { Name = "Free slots" }).GetByRole(AriaRole.Button).Last.ClickAsync();
+        // The doctor's card and key registration are checked against the ledger before anything is sealed: allow a loaded machine.
+        await Assertions.Expect(page.GetByText("Booked for")).ToBeVisibleAsync(new() { Timeout = 120_000 });
+
+        // No second sign-in and no profile save: the booking itself wraps the profile for the doctor (in the background
+        // after the booking shows, so the page is polled while it stays open).
+        OpenedProfile? opened = null;
+        for (var attempt = 0; attempt < 120 && opened is null; attempt++)
+        {
+            opened = await doctor.PatientProfileAsync(patient.UserId);
+            if (opened is null)
+            {
+                await Task.Delay(1000);
+            }
+        }
+        Assert.NotNull(opened);
+        Assert.Equal($"Lena Wrap {tag}", opened.Profile.Name);
         await page.Context.CloseAsync();
     }
 }

@@ -6,6 +6,7 @@ import { api } from '../app/http';
 import { requireSession } from '../app/session';
 import { trustedCard } from './identity';
 import { signTransaction, VerificationError } from './ledger';
+import { shareProfileAfterNewRelation } from './profiles';
 
 export type VisitKind = 'InPerson' | 'Remote';
 export type AppointmentStatus = 'Booked' | 'Arrived' | 'InProgress' | 'Fulfilled' | 'Cancelled' | 'NoShow';
@@ -137,10 +138,15 @@ export async function bookAppointment(slot: FreeSlot, reason: string, end?: stri
     endMs: String(Date.parse(until)),
     reasonHash: await appointmentReasonHash(forDoctor),
   });
-  return api.post<Appointment>('/api/appointments', {
+  const booked = await api.post<Appointment>('/api/appointments', {
     appointmentId: id, scheduleId: slot.scheduleId, start: slot.start, end: until,
     reasonForDoctor: toBase64(forDoctor), reasonForPatient: toBase64(forPatient), transaction,
   });
+  // The booked doctor is now a profile party (BookedDoctor): wrap the patient's profile for them now, so the day view
+  // names the patient. Not awaited: checking every party against the ledger takes seconds and the booking already
+  // stands (a failure is retried at the next sign-in).
+  void shareProfileAfterNewRelation();
+  return booked;
 }
 
 /** The caller's appointments (patient, doctor) or their hospital's (staff). */

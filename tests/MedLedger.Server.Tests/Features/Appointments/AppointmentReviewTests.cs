@@ -47,7 +47,12 @@ public sealed class AppointmentReviewTests : RecordTestBase
         }
 
         // Fulfilled: the first review is created, the second edits it (same id, new rating), one per patient and hospital.
-        await staff.Client.SetAppointmentStatusAsync(booked.Id, AppointmentStatus.Arrived);
+        foreach (var step in new[] { AppointmentStatus.Arrived, AppointmentStatus.InProgress })
+        {
+            await staff.Client.SetAppointmentStatusAsync(booked.Id, step);
+            using var during = await PutReviewAsync(visited, hospitalId, 4, "still in the waiting room");
+            Assert.Equal(HttpStatusCode.Forbidden, during.StatusCode);
+        }
         await staff.Client.SetAppointmentStatusAsync(booked.Id, AppointmentStatus.Fulfilled);
         using var first = await PutReviewAsync(visited, hospitalId, 3, "long wait");
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);

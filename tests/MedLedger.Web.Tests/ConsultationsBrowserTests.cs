@@ -225,7 +225,8 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
         await patientPage.GetByRole(AriaRole.Button, new() { Name = $"Free slots of {practice.DoctorName}" }).First.ClickAsync();
         await patientPage.GetByLabel("Reason for the visit").FillAsync(reason);
         await patientPage.GetByRole(AriaRole.List, new() { Name = "Free slots" }).GetByRole(AriaRole.Button).Last.ClickAsync();
-        await Assertions.Expect(patientPage.GetByText("Booked for")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        // The doctor's card and keys are checked against the ledger before anything is sealed: a loaded machine is slow.
+        await Assertions.Expect(patientPage.GetByText("Booked for")).ToBeVisibleAsync(new() { Timeout = 90_000 });
         var booked = Assert.Single(await practice.Patient.Client.AppointmentsAsync());
         await BrowserWorld.Nav(patientPage, "Appointments").ClickAsync();
         var mine = patientPage.GetByRole(AriaRole.Table, new() { Name = "My appointments" }).GetByRole(AriaRole.Row).Filter(new() { HasText = reason });

@@ -133,7 +133,13 @@ function DoctorRow(props: { appointment: Appointment; patient: ComponentChildren
             Arrived
           </Button>
         )}
-        {(a.status === 'Arrived' || a.status === 'InProgress') && (
+        {a.status === 'Arrived' && (
+          <Button kind="secondary" busy={status.busy} onClick={() => void status.run('InProgress')} aria-label={`Mark the ${time} visit in progress`}>
+            In progress
+          </Button>
+        )}
+        {/* The contract moves arrived → in progress → fulfilled (never arrived → fulfilled directly). */}
+        {a.status === 'InProgress' && (
           <Button kind="secondary" busy={status.busy} onClick={() => void status.run('Fulfilled')} aria-label={`Mark the ${time} visit fulfilled`}>
             Fulfilled
           </Button>

@@ -90,7 +90,7 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
         // The doctor's card and key registration are checked against the ledger before anything is sealed: allow a slow machine.
         try
         {
-            await Assertions.Expect(patientPage.GetByText("Booked for")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await Assertions.Expect(patientPage.GetByText("Booked for")).ToBeVisibleAsync(new() { Timeout = 90_000 });
         }
         catch (PlaywrightException e)
         {

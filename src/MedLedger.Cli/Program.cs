@@ -34,7 +34,8 @@ foreach (var c in ClientCommands.All())
 try
 {
     // Our own handlers below print problems readably; the default handler would dump stack traces.
-    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    // No response files: "@file" is a verb's own value syntax (appointments close --advice @advice.txt), read by the verb.
+    return await root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (MedLedgerApiException e)
 {

@@ -90,7 +90,7 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
         // The doctor's card and key registration are checked against the ledger before anything is sealed: allow a slow machine.
         try
         {
-            await Assertions.Expect(patientPage.GetByText("Booked for")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await Assertions.Expect(patientPage.GetByText("Booked for")).ToBeVisibleAsync(new() { Timeout = 90_000 });
         }
         catch (PlaywrightException e)
         {
@@ -206,5 +206,81 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
             Assert.Equal(report, copy.ToArray());
         }
         await patientPage.Context.CloseAsync();
+    }
+    [Fact]
+    public async Task A_patient_books_and_messages_with_an_attachment_the_doctor_closes_with_advice_and_the_patient_reads_the_verified_advice()
+    {
+        using var practice = await FreshPracticeAsync();
+        var reason = "Husten seit zwei Wochen – " + Guid.NewGuid().ToString("N")[..6];
+        var text = "Foto vom Rachen anbei " + Guid.NewGuid().ToString("N")[..6];
+        var photo = Encoding.UTF8.GetBytes("throat photo, sealed like one " + Guid.NewGuid());
+        var outcome = "Viral pharyngitis <no antibiotics> " + Guid.NewGuid().ToString("N")[..6];
+        var advice = "Warm drinks, rest your voice for a week & come back if the fever returns " + Guid.NewGuid().ToString("N")[..6];
+
+        // The patient books in the browser and messages the doctor about it with an attachment.
+        var patientPage = await SignInAsync(practice.Patient);
+        await BrowserWorld.Nav(patientPage, "Find a doctor").ClickAsync();
+        await patientPage.GetByLabel("Name", new() { Exact = true }).FillAsync(practice.DoctorName);
+        await patientPage.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        await patientPage.GetByRole(AriaRole.Button, new() { Name = $"Free slots of {practice.DoctorName}" }).First.ClickAsync();
+        await patientPage.GetByLabel("Reason for the visit").FillAsync(reason);
+        await patientPage.GetByRole(AriaRole.List, new() { Name = "Free slots" }).GetByRole(AriaRole.Button).Last.ClickAsync();
+        // The doctor's card and keys are checked against the ledger before anything is sealed: a loaded machine is slow.
+        await Assertions.Expect(patientPage.GetByText("Booked for")).ToBeVisibleAsync(new() { Timeout = 90_000 });
+        var booked = Assert.Single(await practice.Patient.Client.AppointmentsAsync());
+        await BrowserWorld.Nav(patientPage, "Appointments").ClickAsync();
+        var mine = patientPage.GetByRole(AriaRole.Table, new() { Name = "My appointments" }).GetByRole(AriaRole.Row).Filter(new() { HasText = reason });
+        await mine.GetByRole(AriaRole.Button, new() { Name = "Message the doctor about the appointment" }).ClickAsync();
+        await Assertions.Expect(patientPage).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/messages/[0-9a-f-]{36}$"));
+        await patientPage.GetByLabel("Message", new() { Exact = true }).FillAsync(text);
+        await patientPage.GetByLabel("Attach files").SetInputFilesAsync(new FilePayload { Name = "throat.txt", MimeType = "text/plain", Buffer = photo });
+        await patientPage.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        await Assertions.Expect(patientPage.GetByRole(AriaRole.List, new() { Name = "Messages" })).ToContainTextAsync(text, new() { Timeout = 30_000 });
+
+        // The doctor opens the attachment, then closes the consultation with advice from the day view.
+        var doctorPage = await SignInAsync(practice.Doctor);
+        await BrowserWorld.Nav(doctorPage, "Messages").ClickAsync();
+        var conversation = Assert.Single(await practice.Doctor.Client.ConversationsAsync());
+        var listRow = doctorPage.GetByRole(AriaRole.Table, new() { Name = "Conversations" }).GetByRole(AriaRole.Row).Filter(new() { HasText = conversation.Subject });
+        await listRow.GetByRole(AriaRole.Link, new() { Name = conversation.Subject }).ClickAsync();
+        await doctorPage.GetByRole(AriaRole.Button, new() { Name = "Open attachment throat.txt" }).ClickAsync();
+        var download = await doctorPage.RunAndWaitForDownloadAsync(() => doctorPage.GetByTestId("attachment-download").ClickAsync());
+        await using (var stream = await download.CreateReadStreamAsync())
+        using (var copy = new MemoryStream())
+        {
+            await stream.CopyToAsync(copy);
+            Assert.Equal(photo, copy.ToArray());
+        }
+        await BrowserWorld.Nav(doctorPage, "Appointments").ClickAsync();
+        await Assertions.Expect(doctorPage.Locator("h1")).ToHaveTextAsync("Day view");
+        var day = await doctorPage.EvaluateAsync<string>(
+            "iso => { const d = new Date(iso), p = (n) => String(n).padStart(2, '0'); return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`; }",
+            booked.Start.ToString("O"));
+        await doctorPage.GetByLabel("Day", new() { Exact = true }).FillAsync(day);
+        var row = doctorPage.GetByRole(AriaRole.Table, new() { Name = "Appointments of the day" }).GetByRole(AriaRole.Row).Filter(new() { HasText = reason });
+        await row.GetByRole(AriaRole.Button, new() { Name = "consultation with advice" }).ClickAsync();
+        await row.GetByLabel("Outcome (visit note)").FillAsync(outcome);
+        await row.GetByLabel("Advice for the patient").FillAsync(advice);
+        await row.GetByRole(AriaRole.Button, new() { Name = "Close consultation" }).ClickAsync();
+        await Assertions.Expect(row.GetByRole(AriaRole.Cell).Nth(4)).ToHaveTextAsync("Fulfilled", new() { Timeout = 60_000 });
+
+        // What the browser sealed and signed passes every check of the C# SDK's OpenConsultationAdviceAsync.
+        var proven = await practice.Patient.Client.OpenConsultationAdviceAsync(booked.Id);
+        Assert.Equal(practice.Doctor.Id, proven.CarePlan.AuthorId);
+        var words = ConsultationOutcome.Read(proven);
+        Assert.Equal((outcome, advice), words);
+
+        // The patient sees "Advice" on the appointment and opens it, verified against the ledger.
+        await BrowserWorld.Nav(patientPage, "Appointments").ClickAsync();
+        await Assertions.Expect(mine.GetByRole(AriaRole.Cell).Nth(3)).ToHaveTextAsync("Fulfilled");
+        await mine.GetByRole(AriaRole.Button, new() { Name = "Advice from the appointment" }).ClickAsync();
+        var shown = patientPage.GetByRole(AriaRole.Region, new() { Name = "Advice" });
+        await Assertions.Expect(shown).ToContainTextAsync(advice, new() { Timeout = 30_000 });
+        await Assertions.Expect(shown).ToContainTextAsync(outcome);
+        await Assertions.Expect(shown).ToContainTextAsync("verified");
+        await Assertions.Expect(shown).ToContainTextAsync($"ledger block {proven.CloseReceipt.BlockHeight}");
+        await BrowserWorld.ScreenshotAsync(patientPage, "consultation-advice");
+        await patientPage.Context.CloseAsync();
+        await doctorPage.Context.CloseAsync();
     }
 }

@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace MedLedger.Cli.Commands;
 
-/// <summary>appointments verbs, through the SDK: free slots, book (reason sealed on this device), list, cancel, schedule set.</summary>
+/// <summary>appointments verbs, through the SDK: free slots, book (reason sealed on this device), list, cancel, close with advice, advice (verified), schedule set.</summary>
 public static class AppointmentCommands
 {
     public static Command Build()
@@ -72,6 +72,48 @@ public static class AppointmentCommands
             return 0;
         });
 
+        var closeId = new Argument<Guid>("APPOINTMENT_ID") { Description = "Appointment id" };
+        var outcome = new Option<string>("--outcome") { Description = "The visit's outcome (the Encounter note): text, @file, or an @file of FHIR Encounter JSON", Required = true };
+        var advice = new Option<string>("--advice") { Description = "The advice (a CarePlan): text, @file, or an @file of FHIR CarePlan JSON", Required = true };
+        var close = new Command("close", "Close a consultation with its outcome and advice (the appointment's doctor); both are sealed records the patient can prove") { closeId, outcome, advice };
+        close.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var id = p.GetValue(closeId);
+            var a = await OwnAppointmentAsync(client, id, ct);
+            if (a.DoctorId != client.UserId)
+            {
+                AnsiConsole.MarkupLine($"[red]refused[/]: appointment {id} is not yours to close — only its doctor closes a consultation.");
+                return 1;
+            }
+            var encounter = await TextOrFileAsync(p.GetValue(outcome)!, ct);
+            var carePlan = await TextOrFileAsync(p.GetValue(advice)!, ct);
+            var done = await client.CloseConsultationAsync(id,
+                LooksLikeJson(encounter) ? encounter : ConsultationOutcome.Encounter(a.PatientId, encounter, a.VisitKind == VisitKind.Remote),
+                LooksLikeJson(carePlan) ? carePlan : ConsultationOutcome.CarePlan(a.PatientId, carePlan), ct);
+            AnsiConsole.MarkupLine($"[green]{done.Status}[/] — advice record {done.CarePlanRecordId}, visit note {done.EncounterRecordId}, ledger tx {done.CloseTransactionId}");
+            return 0;
+        });
+
+        var adviceId = new Argument<Guid>("APPOINTMENT_ID") { Description = "Appointment id" };
+        var showAdvice = new Command("advice", "Open and verify a closed consultation's advice (patients; the doctor too) and show the ledger entry that proves it") { adviceId };
+        showAdvice.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var id = p.GetValue(adviceId);
+            await OwnAppointmentAsync(client, id, ct);
+            var opened = await client.OpenConsultationAdviceAsync(id, ct);
+            var (visit, words) = ConsultationOutcome.Read(opened);
+            var r = opened.CloseReceipt;
+            Console.WriteLine($"Closed {opened.ClosedAt.ToString("u", CultureInfo.InvariantCulture)} by doctor {opened.Appointment.DoctorId} (signature verified)");
+            Console.WriteLine($"Outcome: {visit}");
+            Console.WriteLine("Advice:");
+            Console.WriteLine(words);
+            Console.WriteLine($"Proof: appointments.close tx {r.TransactionId} in block {r.BlockHeight.ToString(CultureInfo.InvariantCulture)} (log index {r.LogIndex.ToString(CultureInfo.InvariantCulture)}), " +
+                $"receipt verified against the peer's key; advice record {opened.CarePlan.RecordId} written in tx {opened.CarePlan.LedgerTransactionId}");
+            return 0;
+        });
+
         var schedDoctor = new Argument<Guid>("DOCTOR_ID") { Description = "The doctor (yourself, or a doctor of your hospital)" };
         var zone = new Option<string>("--zone") { Description = "IANA time zone, e.g. Europe/Berlin", Required = true };
         var slotMinutes = new Option<int>("--slot") { Description = "Slot length in minutes (10, 15, 20, 30, 45, 60)", DefaultValueFactory = _ => 15 };
@@ -89,8 +131,26 @@ public static class AppointmentCommands
         });
         var schedule = new Command("schedule", "Doctors' schedules") { setSchedule };
 
-        return new Command("appointments", "Doctors' free slots and appointments") { slots, book, list, cancel, schedule };
+        return new Command("appointments", "Doctors' free slots and appointments") { slots, book, list, cancel, close, showAdvice, schedule };
     }
+
+    /// <summary>The appointment as the caller may see it; the server answers 404 for anyone else's, said here in words.</summary>
+    private static async Task<Appointment> OwnAppointmentAsync(MedLedgerClient client, Guid id, CancellationToken ct)
+    {
+        try
+        {
+            return await client.AppointmentAsync(id, ct);
+        }
+        catch (MedLedgerApiException e) when (e.Status == System.Net.HttpStatusCode.NotFound)
+        {
+            throw new InvalidOperationException($"Refused: appointment {id} is not one of yours (only its patient, its doctor and their hospital's staff see it).", e);
+        }
+    }
+
+    private static async Task<string> TextOrFileAsync(string value, CancellationToken ct) =>
+        value.StartsWith('@') ? await File.ReadAllTextAsync(value[1..], ct) : value;
+
+    private static bool LooksLikeJson(string value) => value.TrimStart().StartsWith('{');
 
     /// <summary>"Mon-Fri 08:00-12:00,13:00-17:00;Sat 09:00-12:00" → one range per day and time span.</summary>
     public static IReadOnlyList<WorkingHours> ParseHours(string text)

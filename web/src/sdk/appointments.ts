@@ -5,8 +5,10 @@ import { appointmentReasonHash, fromBase64, openAppointmentReason, sealAppointme
 import { api } from '../app/http';
 import { requireSession } from '../app/session';
 import { trustedCard } from './identity';
-import { signTransaction, VerificationError } from './ledger';
+import { checkReceipt, ledgerReceipt, signTransaction, VerificationError } from './ledger';
 import { shareProfileAfterNewRelation } from './profiles';
+import { FHIR_CONTENT_TYPE, openRecord, writeRecord, type DecryptedRecord } from './records';
+import { receiptTransaction, type LedgerReceipt } from '../ledger';
 
 export type VisitKind = 'InPerson' | 'Remote';
 export type AppointmentStatus = 'Booked' | 'Arrived' | 'InProgress' | 'Fulfilled' | 'Cancelled' | 'NoShow';
@@ -86,6 +88,10 @@ export interface Appointment {
   cancelledBy: string | null;
   bookTransactionId: string;
   lastTransactionId: string | null;
+  /** Set once the doctor closed the consultation with advice (appointments.close). */
+  encounterRecordId?: string | null;
+  carePlanRecordId?: string | null;
+  closeTransactionId?: string | null;
 }
 
 /** Sets a doctor's schedule at their hospital (the doctor, or that hospital's staff); replaces it whole. */
@@ -190,4 +196,107 @@ export async function openReason(a: Appointment): Promise<string> {
     throw new VerificationError("The sealed reason is not the one the booking's reasonHash names.");
   }
   return openAppointmentReason(s.keys.encryption, a.id, sealed);
+}
+
+// ---------- closing a consultation with advice (AppointmentsClient.cs CloseConsultationAsync / OpenConsultationAdviceAsync) ----------
+
+function escapeXhtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** The outcome as an Encounter's narrative (R4 Encounter has no note), as ConsultationOutcome.Encounter in C#. */
+export function consultationEncounter(patientId: string, outcome: string, remote: boolean): string {
+  return JSON.stringify({
+    resourceType: 'Encounter',
+    text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${escapeXhtml(outcome)}</div>` },
+    status: 'finished',
+    class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: remote ? 'VR' : 'AMB' },
+    subject: { reference: `Patient/${patientId}` },
+  });
+}
+
+/** The advice as a CarePlan's description, as ConsultationOutcome.CarePlan in C#. */
+export function consultationCarePlan(patientId: string, advice: string): string {
+  return JSON.stringify({ resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: `Patient/${patientId}` }, description: advice });
+}
+
+/**
+ * The doctor closes a visit: the outcome (Encounter) and the advice (CarePlan) are sealed here as records in the patient's
+ * record set whose records.write names the appointment, then the doctor signs appointments.close naming both records
+ * and their ciphertext hashes. A booked visit is first marked in progress (records are written in a visit under way).
+ */
+export async function closeConsultation(appointmentId: string, outcome: string, advice: string): Promise<Appointment> {
+  const s = requireSession();
+  if (!outcome.trim() || !advice.trim()) throw new Error('Write both the outcome and the advice.');
+  let a = await appointment(appointmentId);
+  if (a.doctorId !== s.tokens.user.id) throw new Error("Only the appointment's doctor closes the consultation.");
+  if (a.status === 'Booked') a = await setAppointmentStatus(appointmentId, 'InProgress');
+  const encoder = new TextEncoder();
+  const write = (category: string, json: string) =>
+    writeRecord({ patientId: a.patientId, category, contentType: FHIR_CONTENT_TYPE, content: encoder.encode(json), appointmentId });
+  const encounter = await write('Encounter', consultationEncounter(a.patientId, outcome, a.visitKind === 'Remote'));
+  const carePlan = await write('CarePlan', consultationCarePlan(a.patientId, advice));
+  const transaction = await signTransaction('appointments.close', {
+    appointmentId,
+    patientId: a.patientId,
+    encounterRecordId: encounter.recordId,
+    encounterHash: encounter.ciphertextHash,
+    carePlanRecordId: carePlan.recordId,
+    carePlanHash: carePlan.ciphertextHash,
+  });
+  return api.post<Appointment>(`/api/appointments/${appointmentId}/close`, { transaction });
+}
+
+/** A closed consultation's outcome as checked on this device. */
+export interface ConsultationAdvice {
+  appointment: Appointment;
+  encounter: DecryptedRecord;
+  carePlan: DecryptedRecord;
+  /** The words: the Encounter's narrative as text, the CarePlan's description and activities. */
+  outcome: string;
+  advice: string[];
+  closedAt: Date;
+  closeReceipt: LedgerReceipt;
+}
+
+/**
+ * The patient opens a closed consultation's advice and proves it: the appointments.close receipt verifies against the
+ * pinned peer key and names this appointment, its doctor as signer and the two records; each record opens (its own
+ * anchor and the author's ledger key checked), and its records.write names the appointment and the hash the close named.
+ */
+export async function openConsultationAdvice(appointmentId: string): Promise<ConsultationAdvice> {
+  const a = await appointment(appointmentId);
+  if (!a.closeTransactionId || !a.encounterRecordId || !a.carePlanRecordId) throw new Error('This consultation has not been closed with advice.');
+  const receipt = await ledgerReceipt(a.closeTransactionId);
+  await checkReceipt(receipt);
+  const close = await receiptTransaction(receipt);
+  if (
+    close.id !== a.closeTransactionId || close.type !== 'appointments.close' || close.actorId !== a.doctorId || close.payload.appointmentId !== a.id ||
+    close.payload.patientId !== a.patientId || close.payload.encounterRecordId !== a.encounterRecordId || close.payload.carePlanRecordId !== a.carePlanRecordId
+  ) {
+    throw new VerificationError("The server's appointments.close does not match this appointment, its doctor or its records.");
+  }
+  const encounter = await openAdviceRecord(a.encounterRecordId, 'Encounter', close.payload.encounterHash, a);
+  const carePlan = await openAdviceRecord(a.carePlanRecordId, 'CarePlan', close.payload.carePlanHash, a);
+  const decoder = new TextDecoder();
+  const enc = JSON.parse(decoder.decode(encounter.content)) as { text?: { div?: string } };
+  const plan = JSON.parse(decoder.decode(carePlan.content)) as { description?: string; activity?: { detail?: { description?: string } }[] };
+  // The narrative is sealed content: read as text (DOMParser, never inserted as HTML).
+  const outcome = new DOMParser().parseFromString(enc.text?.div ?? '', 'text/html').body.textContent?.trim() ?? '';
+  const advice = [plan.description ?? '', ...(plan.activity ?? []).map((x) => x.detail?.description ?? '').filter((x) => x)].filter((x) => x);
+  return { appointment: a, encounter, carePlan, outcome, advice, closedAt: new Date(close.timestampMs), closeReceipt: receipt };
+}
+
+async function openAdviceRecord(recordId: string, category: string, closedHash: string | undefined, a: Appointment): Promise<DecryptedRecord> {
+  const record = await openRecord(recordId, 1);
+  const anchor = await ledgerReceipt(record.ledgerTransactionId);
+  await checkReceipt(anchor);
+  const write = await receiptTransaction(anchor);
+  if (
+    record.authorId !== a.doctorId || record.category !== category || write.type !== 'records.write' || write.id !== record.ledgerTransactionId ||
+    write.payload.recordId !== recordId || write.payload.appointmentId !== a.id || write.payload.ciphertextHash !== closedHash
+  ) {
+    throw new VerificationError(`Record ${recordId} is not the ${category} the doctor named when closing this consultation.`);
+  }
+  return record;
 }

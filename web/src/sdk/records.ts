@@ -342,13 +342,15 @@ export interface WriteRecordArgs {
   onProgress?: (fraction: number) => void;
   /** Cancels the upload (e.g. the user leaves the form); a version whose upload did not complete is not stored. */
   signal?: AbortSignal;
+  /** A doctor writing in a visit: the records.write names the appointment (as RecordsClient.cs WriteVersionAsync). */
+  appointmentId?: string;
 }
 
 /**
  * Seals a record version for every reader the server names (each key checked against its ledger
  * registration first), signs the records.write anchor, uploads, and verifies the returned receipt.
  */
-export async function writeRecord(args: WriteRecordArgs): Promise<{ recordId: string; version: number; transactionId: string }> {
+export async function writeRecord(args: WriteRecordArgs): Promise<{ recordId: string; version: number; transactionId: string; ciphertextHash: string }> {
   const s = requireSession();
   if (args.content.length > MAX_RECORD_BYTES) throw new Error(`Records are limited to ${MAX_RECORD_BYTES / (1024 * 1024)} MiB.`);
   if (args.contentType === FHIR_CONTENT_TYPE) {
@@ -388,13 +390,15 @@ export async function writeRecord(args: WriteRecordArgs): Promise<{ recordId: st
   const readerByKeyId = new Map<string, string>();
   for (const r of readers) readerByKeyId.set(await encryptionKeyId(fromBase64(r.encryptionPublicKey)), r.userId);
 
+  const hash = toHex(await ciphertextHash(envelope));
   const transaction: SignedTransactionWire = await signTransaction('records.write', {
     recordId,
     version: String(version),
     patientId: args.patientId,
-    ciphertextHash: toHex(await ciphertextHash(envelope)),
+    ciphertextHash: hash,
     headerHash: toHex(await sha256(recordHeaderBytes(header))),
     authorId: s.tokens.user.id,
+    ...(args.appointmentId ? { appointmentId: args.appointmentId } : {}),
   });
   args.onProgress?.(0.1);
   const upload = {
@@ -423,5 +427,5 @@ export async function writeRecord(args: WriteRecordArgs): Promise<{ recordId: st
   await checkReceipt(info.receipt);
   rememberVersion(recordId, version);
   args.onProgress?.(1);
-  return { recordId, version, transactionId: info.ledgerTransactionId };
+  return { recordId, version, transactionId: info.ledgerTransactionId, ciphertextHash: hash };
 }

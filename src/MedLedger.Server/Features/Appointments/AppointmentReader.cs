@@ -45,6 +45,10 @@ public sealed class AppointmentReader(MedLedgerDbContext db)
         db.Set<Appointment>().AsNoTracking().AnyAsync(a => a.DoctorId == doctorId && a.PatientId == patientId
             && (a.Status == AppointmentStatus.Arrived || a.Status == AppointmentStatus.InProgress), ct);
 
+    /// <summary>Did the patient have a fulfilled appointment at the hospital? Then they may review it (the Hospitals feature's review rule asks).</summary>
+    public Task<bool> HadFulfilledAtAsync(Guid patientId, Guid hospitalId, CancellationToken ct) =>
+        db.Set<Appointment>().AsNoTracking().AnyAsync(a => a.PatientId == patientId && a.HospitalId == hospitalId && a.Status == AppointmentStatus.Fulfilled, ct);
+
     private static IQueryable<Appointment> Visible(IQueryable<Appointment> q, Guid callerId, Role role, Guid? organizationId) => role switch
     {
         Role.Patient => q.Where(a => a.PatientId == callerId),

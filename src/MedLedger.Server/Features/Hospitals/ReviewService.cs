@@ -1,4 +1,5 @@
 using MedLedger.Server.Features.Accounts;
+using MedLedger.Server.Features.Appointments;
 using MedLedger.Server.Infrastructure.Data;
 using MedLedger.Server.Infrastructure.Errors;
 using Microsoft.EntityFrameworkCore;
@@ -6,10 +7,10 @@ using Microsoft.EntityFrameworkCore;
 namespace MedLedger.Server.Features.Hospitals;
 
 /// <summary>
-/// Ratings by patients who booked at the hospital: one per patient per hospital, editable.
+/// Ratings by patients who had a bed booking or a fulfilled appointment at the hospital: one per patient per hospital, editable.
 /// Comments are stored and returned as plain text (never HTML); clients render them as text.
 /// </summary>
-public sealed class ReviewService(MedLedgerDbContext db, BedService beds, HospitalDirectoryService directory, TimeProvider clock, HospitalVisibility visibility)
+public sealed class ReviewService(MedLedgerDbContext db, BedService beds, AppointmentReader appointments, HospitalDirectoryService directory, TimeProvider clock, HospitalVisibility visibility)
 {
     public const int PageSize = 50;
 
@@ -22,9 +23,9 @@ public sealed class ReviewService(MedLedgerDbContext db, BedService beds, Hospit
         v.Require(comment is null || HospitalDirectoryService.IsPlainText(comment), "comment", "comment must be plain text (no control characters other than line breaks and tabs).");
         v.ThrowIfInvalid();
         await visibility.RequireVisibleAsync(hospitalId, null, Role.Patient, ct);
-        if (!await beds.HadBookingAsync(patientId, hospitalId, ct))
+        if (!await beds.HadBookingAsync(patientId, hospitalId, ct) && !await appointments.HadFulfilledAtAsync(patientId, hospitalId, ct))
         {
-            throw ProblemException.Forbidden("Only a patient who had a booking at this hospital may review it.");
+            throw ProblemException.Forbidden("Only a patient who had a booking or a fulfilled appointment at this hospital may review it.");
         }
         var now = clock.GetUtcNow();
         var review = await db.Set<HospitalReview>().FirstOrDefaultAsync(r => r.HospitalId == hospitalId && r.PatientId == patientId, ct);

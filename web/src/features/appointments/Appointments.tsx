@@ -8,6 +8,7 @@ import { useAction, useAsync } from '../../ui/hooks';
 import { PatientName, useSharedProfiles } from '../shared/PatientName';
 import { MessageButton } from '../messages/MessageButton';
 import { DoctorName } from './DoctorName';
+import { AdviceButton, CloseWithAdvice } from './ConsultationAdvice';
 import './appointments.css';
 
 /** Patients: their appointments. Doctors: the day view. Hospital staff: the hospital's appointment list. */
@@ -71,6 +72,7 @@ function PatientRow(props: { appointment: Appointment; onChanged: (a: Appointmen
             Cancel
           </Button>
         )}
+        {a.status === 'Fulfilled' && a.carePlanRecordId && <AdviceButton appointment={a} label={`Advice from the appointment on ${when}`} />}
         {a.status !== 'Cancelled' && <MessageButton otherId={a.doctorId} appointmentId={a.id} subject={`Appointment on ${when}`} label={`Message the doctor about the appointment on ${when}`} />}
         <ProblemAlert error={cancel.error} />
       </td>
@@ -131,7 +133,13 @@ function DoctorRow(props: { appointment: Appointment; patient: ComponentChildren
             Arrived
           </Button>
         )}
-        {(a.status === 'Arrived' || a.status === 'InProgress') && (
+        {a.status === 'Arrived' && (
+          <Button kind="secondary" busy={status.busy} onClick={() => void status.run('InProgress')} aria-label={`Mark the ${time} visit in progress`}>
+            In progress
+          </Button>
+        )}
+        {/* The contract moves arrived → in progress → fulfilled (never arrived → fulfilled directly). */}
+        {a.status === 'InProgress' && (
           <Button kind="secondary" busy={status.busy} onClick={() => void status.run('Fulfilled')} aria-label={`Mark the ${time} visit fulfilled`}>
             Fulfilled
           </Button>
@@ -141,6 +149,8 @@ function DoctorRow(props: { appointment: Appointment; patient: ComponentChildren
             Cancel
           </Button>
         )}
+        {open && <CloseWithAdvice appointment={a} label={`Close the ${time} consultation with advice`} onClosed={props.onChanged} />}
+        {a.status === 'Fulfilled' && a.carePlanRecordId && <AdviceButton appointment={a} label={`Advice given at ${time}`} />}
         {open && <MessageButton otherId={a.patientId} appointmentId={a.id} subject={`Appointment on ${formatDateTime(a.start)}`} label={`Message the ${time} patient`} />}
         <ProblemAlert error={status.error ?? cancel.error} />
       </td>

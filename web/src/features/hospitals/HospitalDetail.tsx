@@ -196,7 +196,7 @@ function Reviews(props: { hospitalId: string }) {
           onSubmit={() => void save.run()}
         >
           <h3>{mine ? 'Edit your review' : 'Write a review'}</h3>
-          <p class="muted">Patients who had a booking here can review the hospital. Reviews are shown without your name.</p>
+          <p class="muted">Patients who had a bed booking or a fulfilled appointment here can review the hospital. Reviews are shown without your name.</p>
           <Field id="review-rating" label="Rating">
             <select id="review-rating" value={rating || String(mine?.rating ?? 5)} onChange={(e) => setRating(e.currentTarget.value)}>
               {[5, 4, 3, 2, 1].map((n) => (

@@ -133,7 +133,7 @@ public sealed class FhirBundleImport
         {
             throw new FhirBundleImportException(rootType is null
                 ? $"{source} has no resourceType: not a FHIR resource."
-                : $"{source} is a {rootType}, not a Bundle; import single resources with `records add`.");
+                : $"{source} is a FHIR {rootType}, not a Bundle; import single resources with `records add`.");
         }
         var type = Str(bundle, "type");
         if (type is not ("transaction" or "collection"))

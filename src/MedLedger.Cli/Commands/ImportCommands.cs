@@ -32,6 +32,7 @@ public static class ImportCommands
             using var client = await CliSession.ConnectAsync(p, ct);
             var statePath = p.GetValue(stateOption)?.FullName ?? Path.Combine(CliSession.Home, $"import-state-{client.UserId}.json");
             var done = 0;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             try
             {
                 var state = FhirImportState.Load(statePath, client.UserId);
@@ -40,8 +41,11 @@ public static class ImportCommands
                 {
                     reports.Add(await ImportOneAsync(client, bundle, state, n => done += n, ct));
                 }
+                var seconds = clock.Elapsed.TotalSeconds;
                 Summarize(reports);
-                Console.WriteLine($"imported {reports.Sum(r => r.Imported)}, already imported {reports.Sum(r => r.AlreadyImported)}, skipped {reports.Sum(r => r.Skipped.Count)}; state {statePath}");
+                var imported = reports.Sum(r => r.Imported);
+                Console.WriteLine($"imported {imported}, already imported {reports.Sum(r => r.AlreadyImported)}, skipped {reports.Sum(r => r.Skipped.Count)}; state {statePath}");
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"took {seconds:0.0} s ({imported / Math.Max(seconds, 0.001):0.0} resources/s imported)"));
                 return 0;
             }
             catch (FhirBundleImportException e)

@@ -58,7 +58,7 @@ public sealed class FhirBundleImport
     // Entries that are not records on purpose; anything else known to FHIR but not listed above has no record category.
     private static readonly Dictionary<string, string> NotRecords = new(StringComparer.Ordinal)
     {
-        ["Patient"] = "the patient is the account holder: names and birth date belong in the sealed profile (profile set); references to it point to the account",
+        ["Patient"] = "the patient is the account holder: names and birth date belong in the sealed profile (My profile); references to it point to the account",
         ["Practitioner"] = "a directory entry, not a clinical record; references to it are kept as written",
         ["PractitionerRole"] = "a directory entry, not a clinical record; references to it are kept as written",
         ["Organization"] = "a directory entry, not a clinical record; references to it are kept as written",

@@ -24,5 +24,6 @@ public static class ClientCommands
         yield return AppointmentCommands.Build();
         yield return WalletCommands.Wallet();
         yield return InsuranceCommands.Build();
+        yield return ImportCommands.Build();
     }
 }

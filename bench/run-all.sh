@@ -18,16 +18,18 @@ bench() { dotnet bench/MedLedger.Bench/bin/Release/net10.0/MedLedger.Bench.dll m
 : >"$log"
 {
   echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(openssl version), $(date -u +%FT%TZ)"
-  echo "== openssl speed -seconds $secs ecdsap256 ecdhp256"
-  openssl speed -seconds "$secs" ecdsap256 ecdhp256 2>/dev/null
+  for round in 1 2 3; do
+    echo "== openssl speed -seconds $secs ecdsap256 ecdhp256 (round $round)"
+    openssl speed -seconds "$secs" ecdsap256 ecdhp256 2>/dev/null | grep -E 'sign|op|nistp256'
+  done
   echo "== crypto-ratio"
   bench crypto-ratio --seconds="$crypto_secs"
   echo "== ledger-throughput 256"
   bench ledger-throughput --submitters=256 $ledger_flag
   echo "== ledger-throughput 16"
   bench ledger-throughput --submitters=16 $ledger_flag
-  echo "== openssl speed again (load drift check)"
-  openssl speed -seconds "$secs" ecdsap256 2>/dev/null
+  echo "== openssl speed again (after the ledger runs)"
+  openssl speed -seconds "$secs" ecdsap256 2>/dev/null | grep -E 'sign|nistp256'
   echo "== records-e2e"
   bench records-e2e --duration="$cell" --clients=32
   echo "== end: load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -35,8 +37,9 @@ bench() { dotnet bench/MedLedger.Bench/bin/Release/net10.0/MedLedger.Bench.dll m
 
 awk '
   # openssl speed rows: " 256 bits ecdsa (nistp256)   0.0000s   0.0001s  50489.0  16715.0" and " 256 bits ecdh (nistp256)   0.0000s  21958.0"
-  /bits ecdsa \(nistp256\)/ { n++; if (n == 1) { osign = $(NF-1); overify = $NF } else { overify2 = $NF } }
-  /bits ecdh \(nistp256\)/ { oecdh = $NF }
+  # best of the OpenSSL runs (the machine is shared: the best run is the least disturbed one)
+  /bits ecdsa \(nistp256\)/ { if ($(NF-1) + 0 > osign) osign = $(NF-1) + 0; if ($NF + 0 > ver) ver = $NF + 0 }
+  /bits ecdh \(nistp256\)/ { if ($NF + 0 > oecdh) oecdh = $NF + 0 }
   /^crypto / { split($3, a, "="); ours[$2] = a[2] }
   /^submitters=/ {
     line = $0; gsub(/ +/, " ", line); gsub(/= /, "=", line)
@@ -44,12 +47,12 @@ awk '
     for (i = 1; i <= m; i++) { split(f[i], kv, "="); v[kv[1]] = kv[2] }
     s = v["submitters"]; txs[s] = v["committed/s"]; p99[s] = v["p99"]; sub(/ms/, "", p99[s])
   }
-  /^\| patient writes own record \| 1 KiB FHIR \| 32 / { split($0, c, "|"); fw = c[6] + 0 }
-  /^\| patient reads own record \| 1 KiB FHIR \| 32 / { split($0, c, "|"); fr = c[6] + 0 }
-  /^\| patient writes own record \| 1 MiB file \| 32 / { split($0, c, "|"); mb = c[7] + 0 }
+  # first table only (the per-route table after it starts its rows the same way)
+  /^\| patient writes own record \| 1 KiB FHIR \| 32 / && !fw { split($0, c, "|"); fw = c[6] + 0 }
+  /^\| patient reads own record \| 1 KiB FHIR \| 32 / && !fr { split($0, c, "|"); fr = c[6] + 0 }
+  /^\| patient writes own record \| 1 MiB file \| 32 / && !mb { split($0, c, "|"); mb = c[7] + 0 }
   /^== machine:/ { machine = $0 } /^== end:/ { endload = $0 }
   END {
-    ver = (overify + overify2) / 2
     printf "%s\n%s\n\n", machine, endload
     printf "| figure | ours | OpenSSL (same run) | ratio | target |\n|---|---:|---:|---:|---|\n"
     printf "| sign (loaded key), time ÷ OpenSSL time | %.0f/s | %.0f/s | %.2f | ≤ 1.25 |\n", ours["sign"], osign, osign / ours["sign"]

@@ -3,6 +3,7 @@
 # apart, so the shared machine's load largely cancels in the ratios.
 #   bash bench/run-all.sh            # ~4-6 minutes (a few seconds per figure)
 #   bash bench/run-all.sh --full     # longer runs per figure
+#   SKIP_POSTGRES=1 bash bench/run-all.sh   # without the PostgreSQL ledger rows (needs the postgresql package)
 # Prints the raw output of every step to bench-run.log (or $LOG) and the table to stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,12 @@ bench() { dotnet bench/MedLedger.Bench/bin/Release/net10.0/MedLedger.Bench.dll m
   bench ledger-throughput --submitters=256 $ledger_flag
   echo "== ledger-throughput 16"
   bench ledger-throughput --submitters=16 $ledger_flag
+  if [[ "${SKIP_POSTGRES:-0}" != 1 ]]; then
+    echo "== ledger-throughput postgres 256"
+    bench ledger-throughput --postgres --submitters=256 $ledger_flag
+    echo "== ledger-throughput postgres 16"
+    bench ledger-throughput --postgres --submitters=16 $ledger_flag
+  fi
   echo "== openssl speed again (after the ledger runs)"
   openssl speed -seconds "$secs" ecdsap256 2>/dev/null | grep -E 'sign|nistp256'
   echo "== records-e2e"
@@ -45,8 +52,10 @@ awk '
     line = $0; gsub(/ +/, " ", line); gsub(/= /, "=", line)
     m = split(line, f, " ")
     for (i = 1; i <= m; i++) { split(f[i], kv, "="); v[kv[1]] = kv[2] }
-    s = v["submitters"]; txs[s] = v["committed/s"]; p99[s] = v["p99"]; sub(/ms/, "", p99[s])
+    s = v["submitters"] pg; txs[s] = v["committed/s"]; p99[s] = v["p99"]; sub(/ms/, "", p99[s])
   }
+  /^== ledger-throughput postgres/ { pg = "pg" }
+  /^== openssl speed again/ { pg = "" }
   # first table only (the per-route table after it starts its rows the same way)
   /^\| patient writes own record \| 1 KiB FHIR \| 32 / && !fw { split($0, c, "|"); fw = c[6] + 0 }
   /^\| patient reads own record \| 1 KiB FHIR \| 32 / && !fr { split($0, c, "|"); fr = c[6] + 0 }
@@ -66,6 +75,10 @@ awk '
     printf "| HPKE open, key imported per call (before) | %.0f/s | %.0f/s | %.2f | — |\n", ours["hpke-open-import-per-call"], oecdh, oecdh / ours["hpke-open-import-per-call"]
     printf "| ledger tx/s, 256 submitters ÷ 2×OpenSSL verify/s (p99 %s ms) | %.0f/s | %.0f/s | %.2f | ≥ 0.60, p99 ≤ 50 ms |\n", p99[256], txs[256], 2 * ver, txs[256] / (2 * ver)
     printf "| ledger tx/s, 16 submitters ÷ 2×OpenSSL verify/s (p99 %s ms) | %.0f/s | %.0f/s | %.2f | ≥ 0.30 |\n", p99[16], txs[16], 2 * ver, txs[16] / (2 * ver)
+    if (txs["256pg"]) {
+      printf "| PostgreSQL: ledger tx/s, 256 submitters ÷ 2×OpenSSL verify/s (p99 %s ms) | %.0f/s | %.0f/s | %.2f | (beside SQLite) |\n", p99["256pg"], txs["256pg"], 2 * ver, txs["256pg"] / (2 * ver)
+      printf "| PostgreSQL: ledger tx/s, 16 submitters ÷ 2×OpenSSL verify/s (p99 %s ms) | %.0f/s | %.0f/s | %.2f | (beside SQLite) |\n", p99["16pg"], txs["16pg"], 2 * ver, txs["16pg"] / (2 * ver)
+    }
     printf "| records e2e 1 KiB FHIR writes/s, 32 clients | %.1f/s | — | — | ≥ 1,000 |\n", fw
     printf "| records e2e 1 KiB FHIR reads/s, 32 clients | %.1f/s | — | — | ≥ 3,000 |\n", fr
     printf "| 1 MiB file writes, 32 clients | %.1f MB/s | — | — | ≥ 150 MB/s |\n", mb

@@ -3,6 +3,7 @@
 # apart, so the shared machine's load largely cancels in the ratios.
 #   bash bench/run-all.sh            # ~4-6 minutes (a few seconds per figure)
 #   bash bench/run-all.sh --full     # longer runs per figure
+#   SKIP_BUILD=1 reuses the last Release build of bench/MedLedger.Bench;
 #   SKIP_POSTGRES=1 bash bench/run-all.sh   # without the PostgreSQL ledger rows (needs the postgresql package)
 # Prints the raw output of every step to bench-run.log (or $LOG) and the table to stdout.
 set -euo pipefail
@@ -13,7 +14,7 @@ log="${LOG:-bench-run.log}"
 secs=1; crypto_secs=2; cell=3; ledger_flag=--quick
 if (( full )); then secs=3; crypto_secs=5; cell=10; ledger_flag=; fi
 
-dotnet build bench/MedLedger.Bench -c Release -v q -nologo >/dev/null
+[[ "${SKIP_BUILD:-0}" == 1 ]] || dotnet build bench/MedLedger.Bench -c Release -v q -nologo >/dev/null
 bench() { dotnet bench/MedLedger.Bench/bin/Release/net10.0/MedLedger.Bench.dll macro "$@"; }
 
 : >"$log"

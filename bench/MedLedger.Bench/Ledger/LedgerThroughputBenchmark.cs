@@ -43,7 +43,7 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
         s_cluster = cluster;
         Console.WriteLine(cluster is null
             ? $"ledger-throughput: {Environment.ProcessorCount} cores, SQLite (WAL, synchronous={(s_syncFull ? "FULL" : "NORMAL")}), MaxBlockTransactions=1000, MaxBlockDelay=20ms"
-            : $"ledger-throughput: {Environment.ProcessorCount} cores, PostgreSQL (throwaway cluster, default fsync/synchronous_commit), MaxBlockTransactions=1000, MaxBlockDelay=20ms");
+            : $"ledger-throughput: {Environment.ProcessorCount} cores, PostgreSQL (the tests' throwaway cluster: fsync=off, so a COMMIT is not durable as SQLite FULL is), MaxBlockTransactions=1000, MaxBlockDelay=20ms");
         foreach (var (submitters, total) in new[] { (1, quick ? 500 : 3000), (16, quick ? 5000 : 40000), (256, quick ? 10000 : 60000) })
         {
             if (only is null || only == "--submitters=" + submitters.ToString(CultureInfo.InvariantCulture))

@@ -97,14 +97,47 @@ public static class Hpke
         }
     }
 
+    /// <summary>
+    /// As <see cref="OpenBase(byte[], byte[], byte[], byte[], byte[], HpkeAead)"/>, with the recipient's
+    /// private key already loaded in its pair (no import per call).
+    /// </summary>
+    public static byte[] OpenBase(UserKeyPair recipient, byte[] enc, byte[] info, byte[] aad, byte[] ciphertext, HpkeAead aead)
+    {
+        ArgumentNullException.ThrowIfNull(recipient);
+        ArgumentNullException.ThrowIfNull(enc);
+        ArgumentNullException.ThrowIfNull(info);
+        ArgumentNullException.ThrowIfNull(aad);
+        ArgumentNullException.ThrowIfNull(ciphertext);
+        byte[] dh;
+        using (var ephemeral = P256.ImportDhPublic(enc))
+        using (var ephemeralKey = ephemeral.PublicKey)
+        {
+            dh = recipient.DeriveRawSecretAgreement(ephemeralKey);
+        }
+        var sharedSecret = ExtractAndExpand(dh, Concat(enc, recipient.PublicKey));
+        var (key, nonce) = KeyScheduleBase(sharedSecret, info, aead);
+        try
+        {
+            return Aead.Open(key, nonce, aad, ciphertext);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+            CryptographicOperations.ZeroMemory(sharedSecret);
+        }
+    }
+
     private static (byte[] SharedSecret, byte[] Enc) Encap(byte[] pkR, byte[]? ephemeralIkm)
     {
         // Each key import costs OpenSSL a scalar multiplication or a validation, so every EC object is
-        // created once and reused.
-        using var recipient = P256.ImportDhPublic(pkR);
+        // created once and reused; the recipient's public key comes from the process-wide LRU.
         using var ephemeral = ephemeralIkm is null ? ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256) : ImportDerived(ephemeralIkm);
         var pkE = P256.Encode(ephemeral.ExportParameters(false).Q);
-        var dh = ephemeral.DeriveRawSecretAgreement(recipient.PublicKey);
+        var dh = PublicKeys.Recipients.Use(pkR, recipient =>
+        {
+            using var recipientKey = recipient.PublicKey;
+            return ephemeral.DeriveRawSecretAgreement(recipientKey);
+        });
         return (ExtractAndExpand(dh, Concat(pkE, pkR)), pkE);
     }
 

@@ -10,17 +10,47 @@ public sealed record UserKeyPair
     {
         ArgumentNullException.ThrowIfNull(privateKey);
         ArgumentNullException.ThrowIfNull(publicKey);
-        // Recomputing pk(sk) is cheap and guarantees a pair can never be mismatched.
-        if (!CryptographicOperations.FixedTimeEquals(P256.PublicKeyFromPrivate(privateKey), publicKey))
+        // Recomputing pk(sk) guarantees a pair can never be mismatched; the imported key is kept for
+        // this pair's own key agreements (importing D costs OpenSSL a scalar multiplication each time).
+        var agreement = P256.ImportDhPrivate(privateKey);
+        if (!CryptographicOperations.FixedTimeEquals(P256.Encode(agreement.ExportParameters(false).Q), publicKey))
         {
+            agreement.Dispose();
             throw new CryptoFormatException("Public key does not belong to the private key.");
         }
+        _agreement = agreement;
         PrivateKey = privateKey;
         PublicKey = publicKey;
     }
 
+    // Loaded forms of this pair's private key, owned by this object only (never in a shared cache).
+    // OpenSSL-backed objects are not documented as thread-safe, so each use holds the lock.
+    private readonly ECDiffieHellman _agreement;
+    private ECDsa? _signer;
+    private readonly Lock _lock = new();
+
     public byte[] PrivateKey { get; }
     public byte[] PublicKey { get; }
+
+    /// <summary>ECDSA P-256/SHA-256 signature (P1363) with this pair's private key, loaded once per pair.</summary>
+    public byte[] Sign(byte[] data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        lock (_lock)
+        {
+            _signer ??= P256.ImportEcdsaPrivate(PrivateKey);
+            return _signer.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        }
+    }
+
+    /// <summary>Raw ECDH x-coordinate with a peer's (already imported) public key.</summary>
+    internal byte[] DeriveRawSecretAgreement(ECDiffieHellmanPublicKey peer)
+    {
+        lock (_lock)
+        {
+            return _agreement.DeriveRawSecretAgreement(peer);
+        }
+    }
 
     /// <summary>Rebuilds the pair from the private key alone (the public key is recomputed, so it cannot mismatch).</summary>
     public static UserKeyPair FromPrivateKey(byte[] privateKey) => new(privateKey, P256.PublicKeyFromPrivate(privateKey));

@@ -266,7 +266,7 @@ public static class RecordCrypto
         var aad = header.ToCanonicalBytes();
         var ciphertext = Aead.Seal(dataKey, nonce, aad, plaintext);
         var commitment = KeyCommitment(dataKey);
-        var signature = Signatures.Sign(authorSigningKey.PrivateKey, SignedBytes(header, nonce, commitment, SHA256.HashData(ciphertext)));
+        var signature = authorSigningKey.Sign(SignedBytes(header, nonce, commitment, SHA256.HashData(ciphertext)));
         var wraps = readers.Select(r => Wrap(header, dataKey, r.PublicKey, r.EphemeralIkm)).ToArray();
         return new RecordEnvelope(header, nonce, commitment, ciphertext, signature, wraps);
     }
@@ -296,7 +296,7 @@ public static class RecordCrypto
         }
         var wrap = envelope.FindWrap(KeyFingerprints.EncryptionKeyId(readerEncryptionKey.PublicKey))
             ?? throw new CryptoIntegrityException("The record has no key wrap for this reader.");
-        var dataKey = Hpke.OpenBase(readerEncryptionKey.PrivateKey, wrap.Enc, RecordKeyInfo(envelope.Header), [], wrap.WrappedKey, HpkeAead.Aes256Gcm);
+        var dataKey = Hpke.OpenBase(readerEncryptionKey, wrap.Enc, RecordKeyInfo(envelope.Header), [], wrap.WrappedKey, HpkeAead.Aes256Gcm);
         CheckCommitment(envelope, dataKey);
         return dataKey;
     }

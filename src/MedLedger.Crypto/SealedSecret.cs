@@ -33,7 +33,7 @@ public sealed record SealedSecret(string RecipientKeyId, byte[] Enc, byte[] Ciph
         {
             throw new CryptoIntegrityException("This secret is sealed for another key.");
         }
-        return Hpke.OpenBase(recipient.PrivateKey, Enc, Info(purpose, context), [], Ciphertext, HpkeAead.Aes256Gcm);
+        return Hpke.OpenBase(recipient, Enc, Info(purpose, context), [], Ciphertext, HpkeAead.Aes256Gcm);
     }
 
     public byte[] ToJsonBytes() => StrictJson.Write(w =>

@@ -44,7 +44,9 @@ internal sealed class BlockProcessor
     /// <summary>Nonces consumed in this block (by valid and invalid transactions alike).</summary>
     public List<(string ActorId, long Nonce)> Nonces { get; } = [];
 
-    public ProcessedTransaction Process(LedgerTransaction tx, bool signatureVerified)
+    /// <param name="checkedOnSubmit">True when this process ran the submit checks (well-formed, known type, signature)
+    /// before ordering, so they are not repeated; the verifier's replay and remote batches pass false.</param>
+    public ProcessedTransaction Process(LedgerTransaction tx, bool signatureVerified, bool checkedOnSubmit = false)
     {
         var replay = _nonces.Contains((tx.ActorId, tx.Nonce)) || _backend.NonceUsed(tx.ActorId, tx.Nonce);
         if (replay)
@@ -55,7 +57,7 @@ internal sealed class BlockProcessor
         _nonces.Add((tx.ActorId, tx.Nonce));
         Nonces.Add((tx.ActorId, tx.Nonce));
         var contract = _registry.Find(tx.Type);
-        var rejection = Evaluate(tx, contract, signatureVerified, out var txState);
+        var rejection = Evaluate(tx, contract, signatureVerified, checkedOnSubmit, out var txState);
         if (rejection is null)
         {
             foreach (var (k, v) in txState!.Buffer)
@@ -66,10 +68,11 @@ internal sealed class BlockProcessor
         return new ProcessedTransaction(tx, rejection is null, rejection, SubjectsOf(tx, contract));
     }
 
-    private LedgerRejection? Evaluate(LedgerTransaction tx, ILedgerContract? contract, bool signatureVerified, out TxState? txState)
+    private LedgerRejection? Evaluate(LedgerTransaction tx, ILedgerContract? contract, bool signatureVerified, bool checkedOnSubmit, out TxState? txState)
     {
         txState = null;
-        if (tx.CheckWellFormed() is { } malformed)
+        // SubmitAsync refuses malformed transactions, so for its batches the verdict here is the same without re-checking.
+        if (!checkedOnSubmit && tx.CheckWellFormed() is { } malformed)
         {
             return LedgerRejection.Malformed(malformed);
         }

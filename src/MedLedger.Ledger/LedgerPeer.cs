@@ -27,6 +27,14 @@ public sealed class LedgerPeer : IAsyncDisposable
     private long _systemNonce;
     private volatile bool _running;
     private bool _reloadHead;
+    private Task? _checkpointLoop;
+    private CancellationTokenSource? _checkpointStop;
+    private long _blocksSinceCheckpoint;
+    private long _checkpoints;
+
+    // Often enough that the log stays small (a checkpoint then copies a few hundred pages), rarely
+    // enough that its two fsyncs are a small share of the disk's time.
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(250);
 
     public LedgerPeer(LedgerStore store, byte[] peerPrivateKey, LedgerOptions? options = null, ContractRegistry? contracts = null, IOrderingService? ordering = null)
     {
@@ -64,6 +72,9 @@ public sealed class LedgerPeer : IAsyncDisposable
     /// <summary>Where the committer spends its time (ticks): contracts, SQL writes, commit (fsync), receipts.</summary>
     internal long[] CommitTicks { get; } = new long[4];
 
+    /// <summary>Background write-ahead-log checkpoints completed (SQLite; see <see cref="LedgerStore.CheckpointsInBackground"/>).</summary>
+    internal long CheckpointsDone => Interlocked.Read(ref _checkpoints);
+
     /// <summary>Test hook: runs after a block is written and before it commits (simulates a crash there).</summary>
     internal Action<BlockHeader>? BeforeCommit { get; set; }
 
@@ -83,6 +94,40 @@ public sealed class LedgerPeer : IAsyncDisposable
         _writer = new LedgerWriter(Store);
         _running = true;
         _loop = Task.Factory.StartNew(CommitLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        if (Store.CheckpointsInBackground)
+        {
+            _checkpointStop = new CancellationTokenSource();
+            _checkpointLoop = Task.Run(() => CheckpointLoopAsync(_checkpointStop.Token), CancellationToken.None);
+        }
+    }
+
+    private async Task CheckpointLoopAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            try
+            {
+                await Task.Delay(CheckpointInterval, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            if (Interlocked.Exchange(ref _blocksSinceCheckpoint, 0) == 0)
+            {
+                continue;
+            }
+            try
+            {
+                Store.Checkpoint();
+                Interlocked.Increment(ref _checkpoints);
+            }
+            catch (System.Data.Common.DbException)
+            {
+                // Busy or I/O trouble: the frames stay safe in the log and the next round tries again.
+                Interlocked.Increment(ref _blocksSinceCheckpoint);
+            }
+        }
     }
 
     /// <summary>Head, frontier (O(log n) node reads) and state root from the store.</summary>
@@ -122,6 +167,14 @@ public sealed class LedgerPeer : IAsyncDisposable
         _loop = null;
         _writer?.Dispose();
         _writer = null;
+        if (_checkpointLoop is not null)
+        {
+            await _checkpointStop!.CancelAsync().ConfigureAwait(false);
+            await _checkpointLoop.ConfigureAwait(false);
+            _checkpointStop.Dispose();
+            _checkpointLoop = null;
+            _checkpointStop = null;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -319,7 +372,7 @@ public sealed class LedgerPeer : IAsyncDisposable
             var processor = new BlockProcessor(Contracts, context, _writer);
             for (var i = 0; i < txs.Count; i++)
             {
-                var p = processor.Process(txs[i], verified[i]);
+                var p = processor.Process(txs[i], verified[i], batch.SignaturesVerified);
                 var leaf = p.Tx.LeafHash(p.Valid);
                 var index = frontier.Size;
                 frontier.Append(leaf, created);
@@ -348,6 +401,7 @@ public sealed class LedgerPeer : IAsyncDisposable
             CommitTicks[0] += t1 - t0;
             CommitTicks[1] += t2 - t1;
             CommitTicks[2] += t3 - t2;
+            Interlocked.Increment(ref _blocksSinceCheckpoint);
             _frontier = frontier;
             _stateRoot = stateRoot;
             _headHash = headerHash;

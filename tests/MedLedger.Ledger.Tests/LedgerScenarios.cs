@@ -519,6 +519,44 @@ public sealed class SqliteLedgerTests : LedgerScenarios, IDisposable
         Assert.All(receipts, r => Assert.Null(r.Verify(peer.PublicKey)));
     }
 
+    [Fact]
+    public async Task Committed_blocks_reach_the_database_file_through_the_background_checkpoint()
+    {
+        var store = await NewStoreAsync();
+        var path = _lastPath!;
+        await using var peer = new LedgerPeer(store, LedgerCrypto.GenerateKeyPair().PrivateKey, new LedgerOptions { PeerId = "peer-a" });
+        await peer.StartAsync();
+        foreach (var i in Enumerable.Range(0, 20))
+        {
+            await peer.SubmitAsync(new TestUser($"u-{i}").Register());
+        }
+        // The committer's connection never checkpoints (and 20 small blocks are far below any automatic
+        // threshold), so the rows can only be in the main file (not just the log) if the background
+        // checkpointer copied them. A copy of the main file alone shows what is there.
+        var copy = Path.Combine(_dir, "main-file-only.db");
+        var inMainFile = 0L;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (inMainFile < 20 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            File.Copy(path, copy, overwrite: true);
+            try
+            {
+                await using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={copy};Pooling=False");
+                await c.OpenAsync();
+                await using var cmd = c.CreateCommand();
+                cmd.CommandText = "SELECT count(*) FROM ledger_transactions";
+                inMainFile = (long)(await cmd.ExecuteScalarAsync())!;
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException)
+            {
+                // Copied before the tables reached the file, or mid-checkpoint: look again.
+            }
+        }
+        Assert.Equal(20, inMainFile);
+        Assert.True(peer.CheckpointsDone > 0);
+    }
+
     private string? _lastPath;
 
     private sealed class BrokenOrdering : MedLedger.Ledger.Ordering.IOrderingService

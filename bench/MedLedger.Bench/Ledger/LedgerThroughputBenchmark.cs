@@ -38,7 +38,12 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
         var quick = args.Contains("--quick");
         s_syncFull = !args.Contains("--sync-normal");
         var only = args.FirstOrDefault(a => a.StartsWith("--submitters=", StringComparison.Ordinal));
-        Console.WriteLine($"ledger-throughput: {Environment.ProcessorCount} cores, SQLite (WAL, synchronous={(s_syncFull ? "FULL" : "NORMAL")}), MaxBlockTransactions=1000, MaxBlockDelay=20ms");
+        // --postgres: the same runs on a throwaway PostgreSQL cluster (the one the tests make), throughput rows only.
+        await using var cluster = args.Contains("--postgres") ? await MedLedger.Testing.PostgresCluster.StartAsync() : null;
+        s_cluster = cluster;
+        Console.WriteLine(cluster is null
+            ? $"ledger-throughput: {Environment.ProcessorCount} cores, SQLite (WAL, synchronous={(s_syncFull ? "FULL" : "NORMAL")}), MaxBlockTransactions=1000, MaxBlockDelay=20ms"
+            : $"ledger-throughput: {Environment.ProcessorCount} cores, PostgreSQL (the tests' throwaway cluster: fsync=off, so a COMMIT is not durable as SQLite FULL is), MaxBlockTransactions=1000, MaxBlockDelay=20ms");
         foreach (var (submitters, total) in new[] { (1, quick ? 500 : 3000), (16, quick ? 5000 : 40000), (256, quick ? 10000 : 60000) })
         {
             if (only is null || only == "--submitters=" + submitters.ToString(CultureInfo.InvariantCulture))
@@ -46,12 +51,19 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
                 await ThroughputAsync(submitters, total);
             }
         }
-        if (only is not null)
+        if (only is not null || cluster is not null)
         {
             return;
         }
         await GrowthAsync(quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000]);
     }
+
+    private static MedLedger.Testing.PostgresCluster? s_cluster;
+
+    private static async Task<LedgerStore> StoreAsync(string sqliteConnectionString, int submitters) =>
+        s_cluster is null
+            ? LedgerStore.Sqlite(sqliteConnectionString, s_syncFull)
+            : LedgerStore.Postgres(await s_cluster.CreateDatabaseAsync("bench_ledger_" + submitters.ToString(CultureInfo.InvariantCulture) + "_" + Guid.NewGuid().ToString("N")[..6]));
 
     private static string TempDb(out string dir)
     {
@@ -100,7 +112,7 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
     {
         var cs = TempDb(out var dir);
         var peerKey = LedgerCrypto.GenerateKeyPair().PrivateKey;
-        await using var peer = new LedgerPeer(LedgerStore.Sqlite(cs, s_syncFull), peerKey, new LedgerOptions(), Contracts());
+        await using var peer = new LedgerPeer(await StoreAsync(cs, submitters), peerKey, new LedgerOptions(), Contracts());
         await peer.StartAsync();
         var users = Users(submitters);
         await RegisterAsync(peer, users);

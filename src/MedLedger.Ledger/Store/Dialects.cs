@@ -37,8 +37,22 @@ internal sealed class SqliteLedgerStore(string connectionString, bool synchronou
         // journal_mode is persistent in the file; setting it once per process is enough.
         var wal = Interlocked.Exchange(ref _walSet, 1) == 0 ? "PRAGMA journal_mode=WAL;" : "";
         cmd.CommandText = "PRAGMA busy_timeout=10000;" + wal + (writer
-            ? $"PRAGMA synchronous={(synchronousFull ? "FULL" : "NORMAL")};PRAGMA cache_size=-65536;PRAGMA wal_autocheckpoint=10000;"
+            ? $"PRAGMA synchronous={(synchronousFull ? "FULL" : "NORMAL")};PRAGMA cache_size=-65536;PRAGMA wal_autocheckpoint=0;"
             : "");
+        cmd.ExecuteNonQuery();
+    }
+
+    // The committer's connection never checkpoints (an automatic checkpoint runs inside the COMMIT
+    // that crosses the threshold and stalls every submitter of that block); the peer calls this instead.
+    internal override bool CheckpointsInBackground => true;
+
+    internal override void Checkpoint()
+    {
+        using var connection = Open(writer: false);
+        using var cmd = connection.CreateCommand();
+        // PASSIVE copies what no reader still needs and never waits for the writer; FULL syncs the
+        // file before the log can be reused, so a power loss cannot lose checkpointed frames.
+        cmd.CommandText = "PRAGMA synchronous=FULL;PRAGMA wal_checkpoint(PASSIVE);";
         cmd.ExecuteNonQuery();
     }
 }

@@ -41,6 +41,15 @@ public abstract class LedgerStore
     private protected virtual void Configure(DbConnection connection, bool writer) { }
     private protected abstract DbParameter NewParameter(string name);
 
+    /// <summary>
+    /// True when the committer's connection does not checkpoint its write-ahead log itself, so that
+    /// the peer runs <see cref="Checkpoint"/> on another thread (never inside the committer's COMMIT).
+    /// </summary>
+    internal virtual bool CheckpointsInBackground => false;
+
+    /// <summary>Copies committed log frames into the database file without blocking the committer.</summary>
+    internal virtual void Checkpoint() { }
+
     internal DbConnection Open(bool writer = false)
     {
         var c = NewConnection();

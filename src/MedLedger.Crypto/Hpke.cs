@@ -85,16 +85,7 @@ public static class Hpke
         ArgumentNullException.ThrowIfNull(aad);
         ArgumentNullException.ThrowIfNull(ciphertext);
         var sharedSecret = Decap(enc, recipientPrivateKey);
-        var (key, nonce) = KeyScheduleBase(sharedSecret, info, aead);
-        try
-        {
-            return Aead.Open(key, nonce, aad, ciphertext);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(key);
-            CryptographicOperations.ZeroMemory(sharedSecret);
-        }
+        return OpenWithSharedSecret(sharedSecret, info, aad, ciphertext, aead);
     }
 
     /// <summary>
@@ -115,6 +106,12 @@ public static class Hpke
             dh = recipient.DeriveRawSecretAgreement(ephemeralKey);
         }
         var sharedSecret = ExtractAndExpand(dh, Concat(enc, recipient.PublicKey));
+        return OpenWithSharedSecret(sharedSecret, info, aad, ciphertext, aead);
+    }
+
+    /// <summary>Key schedule and AEAD open once the KEM gave the shared secret (both OpenBase forms); wipes the secret.</summary>
+    private static byte[] OpenWithSharedSecret(byte[] sharedSecret, byte[] info, byte[] aad, byte[] ciphertext, HpkeAead aead)
+    {
         var (key, nonce) = KeyScheduleBase(sharedSecret, info, aead);
         try
         {

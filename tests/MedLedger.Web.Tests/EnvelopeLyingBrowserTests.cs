@@ -75,7 +75,19 @@ public sealed class EnvelopeLyingBrowserTests(BrowserWorld world)
         await BrowserLogin.SignInAsync(page, world.Account("patient2"));
         await BrowserWorld.Nav(page, "My records").ClickAsync();
         var card = page.GetByRole(AriaRole.Listitem).Filter(new() { HasText = asked.RecordId.ToString()[..8] });
-        await Assertions.Expect(card).ToContainTextAsync("does not match its records.write anchor");
+        await Assertions.Expect(card).ToContainTextAsync("which does not match its records.write anchor");
+        await Assertions.Expect(card).Not.ToContainTextAsync("other " + tag);
+
+        // Lie: the other record served whole and unchanged (its own id, real anchor and wrap) when the asked one is opened.
+        await page.UnrouteAllAsync();
+        await page.RouteAsync($"**{askedPath}", async route =>
+        {
+            var response = await route.FetchAsync(new() { Url = route.Request.Url.Replace(asked.RecordId.ToString(), other.RecordId.ToString(), StringComparison.Ordinal) });
+            await route.FulfillAsync(new() { Response = response });
+        });
+        await BrowserWorld.Nav(page, "Sharing").ClickAsync();
+        await BrowserWorld.Nav(page, "My records").ClickAsync();
+        await Assertions.Expect(card).ToContainTextAsync($"Asked for record {asked.RecordId} version latest, the server sent {other.RecordId}");
         await Assertions.Expect(card).Not.ToContainTextAsync("other " + tag);
 
         // Lie: the asked record itself, relabelled: its anchored header hash names the signed category.

@@ -127,7 +127,7 @@ public sealed class LyingServerBrowserTests(BrowserWorld world)
         // Keys live only in the tab: leave the page and come back (a reload would sign out) so the card opens again.
         await BrowserWorld.Nav(page, "Sharing").ClickAsync();
         await BrowserWorld.Nav(page, "My records").ClickAsync();
-        await Assertions.Expect(card).ToContainTextAsync("does not match its records.write anchor");
+        await Assertions.Expect(card).ToContainTextAsync("which does not match its records.write anchor");
         await Assertions.Expect(card).Not.ToContainTextAsync("second " + tag);
         Assert.DoesNotContain(writes, w => w.StartsWith("POST /api/records/", StringComparison.Ordinal));
 

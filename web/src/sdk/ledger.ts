@@ -30,7 +30,7 @@ export { LedgerForkError, PeerKeyChangedError, verifyCurrentHead, peerKey } from
 export async function checkReceipt(receipt: LedgerReceipt): Promise<void> {
   const error = await verifyReceipt(receipt, await peerKey());
   if (error) throw new VerificationError(`The ledger receipt does not verify: ${error}`);
-  await acceptHead(receipt.head);
+  await acceptHead(receipt.head, true);
   if (!receipt.valid) throw new VerificationError(`The ledger recorded the transaction as invalid: ${receipt.reason ?? 'no reason given'}`);
 }
 
@@ -38,7 +38,7 @@ export async function checkReceipt(receipt: LedgerReceipt): Promise<void> {
 export async function receiptVerifies(receipt: LedgerReceipt): Promise<boolean> {
   try {
     if ((await verifyReceipt(receipt, await peerKey())) !== null) return false;
-    await acceptHead(receipt.head);
+    await acceptHead(receipt.head, true);
     return true;
   } catch {
     return false;

@@ -144,10 +144,11 @@ const proven = new Set<string>();
 /**
  * Accepts a head whose signature is checked here against the pinned key: the same size must have the same root,
  * a larger one must be proven to extend the remembered head and becomes the view, a smaller one must be proven to be
- * its prefix. Checks run one at a time per page.
+ * its prefix. Checks run one at a time per page. `signatureChecked`: the caller already verified the head's signature
+ * against the pinned key (a receipt's head), so it is not verified twice on every receipt.
  */
-export function acceptHead(head: BlockHeaderJson): Promise<void> {
-  const run = queue.then(() => accept(head));
+export function acceptHead(head: BlockHeaderJson, signatureChecked = false): Promise<void> {
+  const run = queue.then(() => accept(head, signatureChecked));
   queue = run.catch(() => undefined);
   return run;
 }
@@ -167,12 +168,13 @@ function provenKey(h: BlockHeader): string {
   return `${h.treeSize}:${toHex(h.rootHash)}`;
 }
 
-async function accept(json: BlockHeaderJson): Promise<void> {
+async function accept(json: BlockHeaderJson, signatureChecked: boolean): Promise<void> {
   if (fork) throw fork;
   const key = await peerKey();
-  const fp = await peerFingerprint(key);
-  const head = await decodeSigned(json, key, 'ledger head');
+  const decoded = signatureChecked ? decodeBlockHeader(json) : null;
+  const head = decoded ?? (await decodeSigned(json, key, 'ledger head'));
   if (proven.has(provenKey(head))) return;
+  const fp = await peerFingerprint(key);
   for (;;) {
     const view = await read<StoredView>(VIEWS, fp);
     if (!view) {

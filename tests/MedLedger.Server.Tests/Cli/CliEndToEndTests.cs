@@ -41,9 +41,26 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         var staff = users.First(u => u.Role == "HospitalStaff");
         var doctor = users.First(u => u.Role == "Doctor" && u.Organization == staff.Organization);
 
+        // The demo's appointment patient (docs/consultations.md, "Demo").
+        var visitor = users.Single(u => u.Email == "patient4@demo.medledger.local");
+
         // Patients and doctor/staff log in in parallel (each waits for its own fresh TOTP step).
-        var homes = await Task.WhenAll(_demo.LoginAsync(patient), _demo.LoginAsync(staff), _demo.LoginAsync(doctor));
-        var (patientHome, staffHome, doctorHome) = (homes[0], homes[1], homes[2]);
+        var homes = await Task.WhenAll(_demo.LoginAsync(patient), _demo.LoginAsync(staff), _demo.LoginAsync(doctor), _demo.LoginAsync(visitor));
+        var (patientHome, staffHome, doctorHome, visitorHome) = (homes[0], homes[1], homes[2], homes[3]);
+
+        // The demo holds an appointment in every state the contract reaches without waiting for a visit's start (no-show
+        // needs that), and the fulfilled one's advice opens and verifies for the patient.
+        var appointments = await Run(visitorHome, "appointments", "list");
+        Assert.True(appointments.Exit == 0, appointments.Out + appointments.Err);
+        foreach (var state in new[] { "Booked", "Arrived", "InProgress", "Fulfilled", "Cancelled" })
+        {
+            Assert.Matches($@"(?m)^.*[0-9a-f-]{{36}}.*\b{state}\b", appointments.Out);
+        }
+        var fulfilled = System.Text.RegularExpressions.Regex.Match(appointments.Out, @"(?m)([0-9a-f-]{36}).*\bFulfilled\b").Groups[1].Value;
+        var advice = await Run(visitorHome, "appointments", "advice", fulfilled);
+        Assert.True(advice.Exit == 0, advice.Out + advice.Err);
+        Assert.Contains("no antibiotics needed", advice.Out);
+        Assert.Contains("(signature verified)", advice.Out);
 
         var fhirFile = Repo.TestData("fhir-r4", "Condition-For-Patient-f001.json");
         var add = await Run(patientHome, "records", "add", fhirFile);

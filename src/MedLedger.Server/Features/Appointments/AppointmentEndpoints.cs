@@ -33,7 +33,7 @@ public static class AppointmentEndpoints
         g.MapPost("/{id:guid}/cancel", Cancel).RequireAuthorization(Policies.CareParticipant).WithSummary("Cancel a booked appointment (patients sign appointments.cancel); the slots are freed").ProducesProblems(403, 404, 409, 422);
         g.MapPost("/{id:guid}/status", SetStatus).RequireAuthorization(Policies.HospitalMember).WithSummary("Mark a visit arrived, in progress, fulfilled or no-show").ProducesProblems(404, 409, 422);
         g.MapPost("/{id:guid}/close", Close).RequireAuthorization(Policies.Doctor).WithSummary("Close a visit with its outcome: the doctor's signed appointments.close naming their Encounter and CarePlan records").ProducesProblems(403, 404, 409, 422);
-        app.MapHub<AppointmentsHub>(AppointmentsHub.Path).RequireAuthorization(Policies.HospitalMember);
+        app.MapHub<AppointmentsHub>(AppointmentsHub.Path).RequireAuthorization(Policies.CareParticipant);
         return app;
     }
 

@@ -283,4 +283,60 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
         await patientPage.Context.CloseAsync();
         await doctorPage.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task Bookings_and_state_changes_arrive_live_and_a_fulfilled_appointment_offers_a_review_that_the_hospital_page_shows()
+    {
+        using var practice = await FreshPracticeAsync();
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var (visit, later) = ("Live booking " + tag, "Live cancelled " + tag);
+        var comment = "Kind staff, on time " + tag;
+        // Two slots on one day two days ahead (UTC), so both rows are on the day view the doctor has open.
+        var from = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(2), TimeSpan.Zero);
+        var slots = await practice.Patient.Client.FreeSlotsAsync(practice.Doctor.Id, from.AddHours(9), from.AddHours(12));
+
+        // The doctor's day view is open on that day and loaded (empty) before anything is booked.
+        var doctorPage = await SignInAsync(practice.Doctor);
+        await BrowserWorld.Nav(doctorPage, "Appointments").ClickAsync();
+        await Assertions.Expect(doctorPage.Locator("h1")).ToHaveTextAsync("Day view");
+        var day = await doctorPage.EvaluateAsync<string>(
+            "iso => { const d = new Date(iso), p = (n) => String(n).padStart(2, '0'); return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`; }",
+            slots[0].Start.ToString("O"));
+        await doctorPage.GetByLabel("Day", new() { Exact = true }).FillAsync(day);
+        await Assertions.Expect(doctorPage.GetByText("No appointments on this day.")).ToBeVisibleAsync();
+        var dayView = doctorPage.GetByRole(AriaRole.Table, new() { Name = "Appointments of the day" });
+
+        // The patient books in the C# SDK: the row appears without a reload or Refresh; a second booking, cancelled, shows cancelled.
+        var booked = await practice.Patient.Client.BookAppointmentAsync(slots[0], visit);
+        await Assertions.Expect(dayView.GetByRole(AriaRole.Row).Filter(new() { HasText = visit })).ToContainTextAsync("Booked", new() { Timeout = 30_000 });
+        var cancelled = await practice.Patient.Client.BookAppointmentAsync(slots[^1], later);
+        await Assertions.Expect(dayView.GetByRole(AriaRole.Row).Filter(new() { HasText = later })).ToContainTextAsync("Booked", new() { Timeout = 30_000 });
+        await practice.Patient.Client.CancelAppointmentAsync(cancelled.Id, asPatient: true);
+        await Assertions.Expect(dayView.GetByRole(AriaRole.Row).Filter(new() { HasText = later })).ToContainTextAsync("Cancelled", new() { Timeout = 30_000 });
+
+        // The patient's list: a booked row offers no review.
+        var patientPage = await SignInAsync(practice.Patient);
+        await BrowserWorld.Nav(patientPage, "Appointments").ClickAsync();
+        var mine = patientPage.GetByRole(AriaRole.Table, new() { Name = "My appointments" }).GetByRole(AriaRole.Row).Filter(new() { HasText = visit });
+        await Assertions.Expect(mine.GetByRole(AriaRole.Cell).Nth(3)).ToHaveTextAsync("Booked");
+        await Assertions.Expect(mine.GetByRole(AriaRole.Button, new() { Name = "Review this hospital" })).ToHaveCountAsync(0);
+
+        // The doctor closes the visit in the C# SDK: the patient's open list shows it fulfilled without a reload, with a review button.
+        await practice.Doctor.Client.CloseConsultationAsync(booked.Id, ConsultationOutcome.Encounter(practice.Patient.Id, "Seen"), ConsultationOutcome.CarePlan(practice.Patient.Id, "Rest"));
+        await Assertions.Expect(mine.GetByRole(AriaRole.Cell).Nth(3)).ToHaveTextAsync("Fulfilled", new() { Timeout = 30_000 });
+        await mine.GetByRole(AriaRole.Button, new() { Name = "Review this hospital" }).ClickAsync();
+        var form = mine.GetByRole(AriaRole.Form, new() { Name = "Review this hospital" });
+        await form.GetByLabel("Rating").SelectOptionAsync("4");
+        await form.GetByLabel("Comment (optional)").FillAsync(comment);
+        await form.GetByRole(AriaRole.Button, new() { Name = "Save review" }).ClickAsync();
+        await Assertions.Expect(form.GetByText("Your review was saved.")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+
+        // The hospital's page shows it as the patient's own.
+        await form.GetByRole(AriaRole.Link, new() { Name = "See it on the hospital's page" }).ClickAsync();
+        var review = patientPage.Locator(".review", new() { HasText = comment });
+        await Assertions.Expect(review).ToContainTextAsync("4 / 5", new() { Timeout = 30_000 });
+        await Assertions.Expect(review).ToContainTextAsync("yours");
+        await patientPage.Context.CloseAsync();
+        await doctorPage.Context.CloseAsync();
+    }
 }

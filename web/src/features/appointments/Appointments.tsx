@@ -1,14 +1,16 @@
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { Link } from '../../app/router';
 import { me } from '../../app/session';
 import { appointments, cancelAppointment, openReason, setAppointmentStatus, type Appointment } from '../../sdk/appointments';
+import { appointmentsLiveState, watchAppointments } from '../../sdk/appointmentsHub';
 import { DataTable, Button, Empty, Field, formatDateTime, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { PatientName, useSharedProfiles } from '../shared/PatientName';
 import { MessageButton } from '../messages/MessageButton';
 import { DoctorName } from './DoctorName';
 import { AdviceButton, CloseWithAdvice } from './ConsultationAdvice';
+import { ReviewHospital } from './ReviewHospital';
 import './appointments.css';
 
 /** Patients: their appointments. Doctors: the day view. Hospital staff: the hospital's appointment list. */
@@ -30,10 +32,32 @@ function replace(list: Appointment[], a: Appointment): Appointment[] {
   return list.map((x) => (x.id === a.id ? a : x));
 }
 
+/** Re-reads the list whenever one of the caller's appointments changes (and once watching, for what came before). */
+function useLiveAppointments(reload: () => void): void {
+  useEffect(() => watchAppointments({ onAppointment: reload, onLive: reload }), []);
+}
+
+function LiveBadge() {
+  const live = appointmentsLiveState.value;
+  return (
+    <span class="muted" data-testid="appointments-live">
+      {live === 'live' ? 'Live' : live}
+    </span>
+  );
+}
+
 function MyAppointments() {
   const list = useAsync(() => appointments(), []);
+  useLiveAppointments(list.reload);
   return (
-    <Page title="My appointments" actions={<Link href="/appointments/find">Find a doctor</Link>}>
+    <Page
+      title="My appointments"
+      actions={
+        <>
+          <LiveBadge /> <Link href="/appointments/find">Find a doctor</Link>
+        </>
+      }
+    >
       <ProblemAlert error={list.error} />
       {list.loading && !list.data && <Spinner label="Loading your appointments…" />}
       {list.data && list.data.length === 0 && (
@@ -73,6 +97,7 @@ function PatientRow(props: { appointment: Appointment; onChanged: (a: Appointmen
           </Button>
         )}
         {a.status === 'Fulfilled' && a.carePlanRecordId && <AdviceButton appointment={a} label={`Advice from the appointment on ${when}`} />}
+        {a.status === 'Fulfilled' && <ReviewHospital appointmentId={a.id} hospitalId={a.hospitalId} label={`Review this hospital (appointment on ${when})`} />}
         {a.status !== 'Cancelled' && <MessageButton otherId={a.doctorId} appointmentId={a.id} subject={`Appointment on ${when}`} label={`Message the doctor about the appointment on ${when}`} />}
         <ProblemAlert error={cancel.error} />
       </td>
@@ -92,9 +117,20 @@ function DoctorDay() {
     const from = new Date(`${day}T00:00:00`);
     return appointments(from, new Date(from.getTime() + 86_400_000));
   }, [day]);
+  useLiveAppointments(list.reload);
   const rows = (list.data ?? []).slice().sort((x, y) => Date.parse(x.start) - Date.parse(y.start));
   return (
-    <Page title="Day view" actions={<Button kind="secondary" onClick={() => list.reload()}>Refresh</Button>}>
+    <Page
+      title="Day view"
+      actions={
+        <>
+          <LiveBadge />{' '}
+          <Button kind="secondary" onClick={() => list.reload()}>
+            Refresh
+          </Button>
+        </>
+      }
+    >
       <Field id="day-view-date" label="Day">
         <input id="day-view-date" type="date" value={day} onInput={(e) => e.currentTarget.value && setDay(e.currentTarget.value)} />
       </Field>
@@ -161,9 +197,17 @@ function DoctorRow(props: { appointment: Appointment; patient: ComponentChildren
 function HospitalAppointments() {
   const profiles = useSharedProfiles();
   const list = useAsync(() => appointments(), []);
+  useLiveAppointments(list.reload);
   const rows = (list.data ?? []).slice().sort((x, y) => Date.parse(x.start) - Date.parse(y.start));
   return (
-    <Page title="Hospital appointments" actions={<Link href="/appointments/schedule">Schedules</Link>}>
+    <Page
+      title="Hospital appointments"
+      actions={
+        <>
+          <LiveBadge /> <Link href="/appointments/schedule">Schedules</Link>
+        </>
+      }
+    >
       <ProblemAlert error={list.error} />
       {list.loading && !list.data && <Spinner label="Loading appointments…" />}
       {list.data && rows.length === 0 && <Empty>No appointments at your hospital.</Empty>}

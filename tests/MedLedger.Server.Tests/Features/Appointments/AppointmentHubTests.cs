@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using MedLedger.Client;
-using MedLedger.Server.Features.Appointments;
+using AppointmentsHub = MedLedger.Server.Features.Appointments.AppointmentsHub;
 using MedLedger.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.AspNetCore.TestHost;

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Text.Json;
 using MedLedger.Client;
-using AppointmentsHub = MedLedger.Server.Features.Appointments.AppointmentsHub;
 using MedLedger.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.AspNetCore.TestHost;
+using AppointmentsHub = MedLedger.Server.Features.Appointments.AppointmentsHub;
 using Role = MedLedger.Client.Role;
 
 namespace MedLedger.Server.Tests.Features.Appointments;

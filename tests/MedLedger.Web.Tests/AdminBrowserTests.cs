@@ -21,7 +21,7 @@ public sealed class AdminBrowserTests(BrowserWorld world)
         var name = $"Lakeside Clinic {tag}";
         using var anonymous = new MedLedgerClient(new Uri(world.Url));
         var registration = await anonymous.RegisterWithDevOutboxAsync($"lakeside-staff-{tag}@demo.medledger.local", "correct horse battery " + tag, Role.HospitalStaff,
-            newOrganization: new NewOrganization(OrganizationKind.Hospital, name, "9 Lake Shore, Lakeside", 52.48, 13.35, "+49 30 5000 500", null));
+            newOrganization: new NewOrganization(OrganizationKind.Hospital, name, "9 Lake Shore, Lakeside", 52.48, 13.35, "+49 30 5000 500", null, "HRB 1008"));
         var orgId = registration.OrganizationId!.Value;
         Assert.DoesNotContain(await anonymous.OrganizationsAsync(OrganizationKind.Hospital), o => o.Id == orgId);
 

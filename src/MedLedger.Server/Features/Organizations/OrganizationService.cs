@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace MedLedger.Server.Features.Organizations;
 
 /// <summary>Organizations: the public directory, profile management by their staff, founding at registration, admin verification.</summary>
-public sealed class OrganizationService(MedLedgerDbContext db, OrganizationDirectory directory, AccountDirectory accounts, IdentityLedger identityLedger, SecurityEventLog events)
+public sealed class OrganizationService(MedLedgerDbContext db, OrganizationDirectory directory, AccountDirectory accounts, IdentityLedger identityLedger, SecurityEventLog events, TimeProvider clock)
 {
     internal static void ValidateProfile(Validator v, string? name, string? address, double lat, double lon, string? phone, string? email, string? registrationNumber, string prefix = "")
     {
@@ -82,7 +82,8 @@ public sealed class OrganizationService(MedLedgerDbContext db, OrganizationDirec
         var requeued = o.Verification != VerificationStatus.Pending && o.CardChangedAt is null && CardHash(o) != before;
         if (requeued)
         {
-            o.CardChangedAt = DateTimeOffset.UtcNow;
+            // Whole milliseconds: what every store keeps, so the answer equals what the queue later reads back.
+            o.CardChangedAt = DateTimeOffset.FromUnixTimeMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds());
         }
         await db.SaveChangesAsync(ct);
         if (requeued)

@@ -30,7 +30,7 @@ public static partial class DemoWorld
         StatusContext status, CancellationToken ct)
     {
         status.Status("Registering the second pharmacy…");
-        var second = new NewOrganization(OrganizationKind.Pharmacy, "Riverside Pharmacy", "8 River Lane, Riverside", 52.4985, 13.4431, "+49 30 3100 310", "counter@riverside-pharmacy.demo");
+        var second = new NewOrganization(OrganizationKind.Pharmacy, "Riverside Pharmacy", "8 River Lane, Riverside", 52.4985, 13.4431, "+49 30 3100 310", "counter@riverside-pharmacy.demo", "APO-BE-1187");
         var pharmacist2 = await RegisterAsync(http, "pharmacist2@demo.medledger.local", Role.Pharmacist, null, second, null, ct, ("Elif Yilmaz", "Community pharmacy"));
         await admin.DecideOrganizationAsync(pharmacist2.Reg.OrganizationId!.Value, approve: true, ct: ct);
         await admin.DecideProfessionalAsync(pharmacist2.Reg.UserId, approve: true, ct: ct);

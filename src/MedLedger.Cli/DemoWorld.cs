@@ -39,8 +39,8 @@ public static partial class DemoWorld
 
             var hospitals = new[]
             {
-                new NewOrganization(OrganizationKind.Hospital, "Northside General Hospital", "12 Harbour Road, Northside", 52.5310, 13.3847, "+49 30 1000 100", "front-desk@northside.demo"),
-                new NewOrganization(OrganizationKind.Hospital, "Riverside Teaching Hospital", "3 River Lane, Riverside", 52.4990, 13.4420, "+49 30 2000 200", "info@riverside.demo"),
+                new NewOrganization(OrganizationKind.Hospital, "Northside General Hospital", "12 Harbour Road, Northside", 52.5310, 13.3847, "+49 30 1000 100", "front-desk@northside.demo", "HRB 20481 B"),
+                new NewOrganization(OrganizationKind.Hospital, "Riverside Teaching Hospital", "3 River Lane, Riverside", 52.4990, 13.4420, "+49 30 2000 200", "info@riverside.demo", "HRB 20517 B"),
             };
             var registrations = new List<(Registration Reg, string Password, string? Org)>();
             var hospitalIds = new List<Guid>();
@@ -59,10 +59,10 @@ public static partial class DemoWorld
                     registrations.Add((doc.Reg, doc.Password, h.Name));
                 }
             }
-            var pharmacy = new NewOrganization(OrganizationKind.Pharmacy, "Market Square Pharmacy", "1 Market Square", 52.5200, 13.4050, "+49 30 3000 300", "rx@pharmacy.demo");
+            var pharmacy = new NewOrganization(OrganizationKind.Pharmacy, "Market Square Pharmacy", "1 Market Square", 52.5200, 13.4050, "+49 30 3000 300", "rx@pharmacy.demo", "APO-BE-1142");
             var pharmacist = await RegisterAsync(httpFactory, "pharmacist@demo.medledger.local", Role.Pharmacist, null, pharmacy, null, ct, ("Jonas Becker", "Community pharmacy"));
             registrations.Add((pharmacist.Reg, pharmacist.Password, pharmacy.Name));
-            var insurer = new NewOrganization(OrganizationKind.Insurer, "Mutual Health Insurance", "7 Assurance Street", 52.5100, 13.3900, "+49 30 4000 400", "claims@insurer.demo");
+            var insurer = new NewOrganization(OrganizationKind.Insurer, "Mutual Health Insurance", "7 Assurance Street", 52.5100, 13.3900, "+49 30 4000 400", "claims@insurer.demo", "BaFin 5021");
             var insurerStaff = await RegisterAsync(httpFactory, "insurer@demo.medledger.local", Role.InsurerStaff, null, insurer, null, ct, ("Mira Hoffmann", "Claims"));
             registrations.Add((insurerStaff.Reg, insurerStaff.Password, insurer.Name));
             for (var i = 1; i <= 3; i++)

@@ -13,7 +13,8 @@ public sealed record KdfParameters(string Algorithm, int Iterations, byte[] Salt
 
 public sealed record KeyBundleUpload(byte[] SigningPublicKey, byte[] EncryptionPublicKey, byte[] PasswordWrappedPrivateKeys, byte[] RecoveryWrappedPrivateKeys);
 
-public sealed record NewOrganization(OrganizationKind Kind, string Name, string Address, double Latitude, double Longitude, string? ContactPhone, string? ContactEmail);
+/// <summary>An organization founded at registration; <paramref name="RegistrationNumber"/> is its registration or licence number, on the card the admin verifies.</summary>
+public sealed record NewOrganization(OrganizationKind Kind, string Name, string Address, double Latitude, double Longitude, string? ContactPhone, string? ContactEmail, string RegistrationNumber);
 
 public sealed record RegisterRequest(Guid UserId, string Email, Role Role, byte[] AuthKey, KdfParameters Kdf, KeyBundleUpload Keys, SignedTransaction KeyRegistration,
     Guid? OrganizationId = null, NewOrganization? NewOrganization = null, string? LicenseNumber = null, byte[]? EncryptedProfile = null,

@@ -2,7 +2,8 @@ namespace MedLedger.Client;
 
 // Admin (web/src/sdk/admin.ts): the verification queue and its decisions, and break-glass review.
 
-public sealed record PendingOrganization(Guid Id, OrganizationKind Kind, string Name, string Address, DateTimeOffset CreatedAt);
+/// <summary>An organization in the admin's queue: new, or decided before and its card changed since (<paramref name="CardChangedAt"/>).</summary>
+public sealed record PendingOrganization(Guid Id, OrganizationKind Kind, string Name, string Address, DateTimeOffset CreatedAt, string RegistrationNumber, VerificationStatus Verification, DateTimeOffset? CardChangedAt);
 
 public sealed record PendingProfessional(Guid UserId, Role Role, Guid? OrganizationId, string? LicenseNumber, DateTimeOffset CreatedAt);
 
@@ -21,7 +22,7 @@ public sealed partial class MedLedgerClient
     {
         var org = await OrganizationAsync(organizationId, ct);
         var tx = NewTransaction(MedLedger.Ledger.Contracts.VerifyContract.TypeName,
-            MedLedger.Ledger.Contracts.VerifyContract.OrganizationPayload(organizationId, approve, OrganizationCardHash(org.Id, org.Kind, org.Name, org.Address, org.Latitude, org.Longitude)));
+            MedLedger.Ledger.Contracts.VerifyContract.OrganizationPayload(organizationId, approve, OrganizationCardHash(org.Id, org.Kind, org.Name, org.Address, org.Latitude, org.Longitude, org.RegistrationNumber)));
         await SendAsync<object?>(HttpMethod.Post, $"/api/admin/organizations/{organizationId}/verification", new { approve, reason, transaction = Sign(tx) }, authorize: true, ct);
     }
 

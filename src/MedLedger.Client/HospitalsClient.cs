@@ -8,7 +8,7 @@ namespace MedLedger.Client;
 public sealed record HospitalRating(double? Average, int Count);
 
 public sealed record HospitalHit(Guid HospitalId, string Name, string Address, double Latitude, double Longitude, double DistanceKm,
-    IReadOnlyDictionary<string, int> FreeBeds, HospitalRating Rating);
+    IReadOnlyDictionary<string, int> FreeBeds, HospitalRating Rating, string RegistrationNumber);
 
 public sealed record HospitalSearchPage(int Total, int Page, int PageSize, IReadOnlyList<HospitalHit> Items);
 

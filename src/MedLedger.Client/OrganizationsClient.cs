@@ -9,7 +9,13 @@ namespace MedLedger.Client;
 
 public enum OrganizationKind { Hospital, Pharmacy, Insurer }
 
-public sealed record Organization(Guid Id, OrganizationKind Kind, string Name, string Address, double Latitude, double Longitude, string? ContactPhone, string? ContactEmail, VerificationStatus Verification, string? VerificationReason);
+public sealed record Organization(Guid Id, OrganizationKind Kind, string Name, string Address, double Latitude, double Longitude, string? ContactPhone, string? ContactEmail, VerificationStatus Verification, string? VerificationReason, string RegistrationNumber, DateTimeOffset? CardChangedAt = null);
+
+/// <summary>
+/// PUT /api/organizations/{id}: the caller's organization's card and contact. Changing the card (name, address, location,
+/// registration number) of a decided organization puts it back in the admin's queue.
+/// </summary>
+public sealed record OrganizationUpdate(string Name, string Address, double Latitude, double Longitude, string? ContactPhone, string? ContactEmail, string RegistrationNumber);
 
 public sealed record Member(Guid UserId, Role Role, VerificationStatus Verification, string? LicenseNumber, byte[]? EncryptedProfile);
 
@@ -42,6 +48,10 @@ public sealed partial class MedLedgerClient
             : throw new MedLedgerVerificationException($"Asked for organization {organizationId}, the server answered {org.Id}.");
     }
 
+    /// <summary>Staff update their own organization (see <see cref="OrganizationUpdate"/>).</summary>
+    public Task<Organization> UpdateOrganizationAsync(Guid organizationId, OrganizationUpdate update, CancellationToken ct = default) =>
+        SendAsync<Organization>(HttpMethod.Put, $"/api/organizations/{organizationId}", update, authorize: true, ct);
+
     public Task<OrganizationVerificationReceipt> OrganizationVerificationReceiptAsync(Guid organizationId, CancellationToken ct = default) =>
         SendAsync<OrganizationVerificationReceipt>(HttpMethod.Get, $"/api/ledger/organizations/{organizationId}/verification", null, authorize: true, ct);
 
@@ -49,25 +59,25 @@ public sealed partial class MedLedgerClient
     public Task<CheckedOrganization> CheckOrganizationAsync(Organization org, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(org);
-        return CheckOrganizationAsync(org.Id, org.Kind, org.Name, org.Address, org.Latitude, org.Longitude, ct);
+        return CheckOrganizationAsync(org.Id, org.Kind, org.Name, org.Address, org.Latitude, org.Longitude, org.RegistrationNumber, ct);
     }
 
     /// <summary>Checks a hospital search hit as shown: the same card, kind Hospital.</summary>
     public Task<CheckedOrganization> CheckHospitalAsync(HospitalHit hit, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(hit);
-        return CheckOrganizationAsync(hit.HospitalId, OrganizationKind.Hospital, hit.Name, hit.Address, hit.Latitude, hit.Longitude, ct);
+        return CheckOrganizationAsync(hit.HospitalId, OrganizationKind.Hospital, hit.Name, hit.Address, hit.Latitude, hit.Longitude, hit.RegistrationNumber, ct);
     }
 
     /// <summary>Checks the card made of exactly these shown fields against the newest admin decision on the ledger.</summary>
-    public async Task<CheckedOrganization> CheckOrganizationAsync(Guid organizationId, OrganizationKind kind, string name, string address, double latitude, double longitude, CancellationToken ct = default)
+    public async Task<CheckedOrganization> CheckOrganizationAsync(Guid organizationId, OrganizationKind kind, string name, string address, double latitude, double longitude, string registrationNumber, CancellationToken ct = default)
     {
-        var reason = await OrganizationVerificationProblemAsync(organizationId, OrganizationCardHash(organizationId, kind, name, address, latitude, longitude), ct);
+        var reason = await OrganizationVerificationProblemAsync(organizationId, OrganizationCardHash(organizationId, kind, name, address, latitude, longitude, registrationNumber), ct);
         return new CheckedOrganization(organizationId, reason is null, reason);
     }
 
-    internal static string OrganizationCardHash(Guid id, OrganizationKind kind, string name, string address, double latitude, double longitude) =>
-        OrganizationCards.Hash(id.ToString(), kind.ToString(), name, address, latitude, longitude);
+    internal static string OrganizationCardHash(Guid id, OrganizationKind kind, string name, string address, double latitude, double longitude, string registrationNumber) =>
+        OrganizationCards.Hash(id.ToString(), kind.ToString(), name, address, latitude, longitude, registrationNumber);
 
     /// <summary>Why the organization must not be called verified, or null when an admin's own signed approval covers this card.</summary>
     private async Task<string?> OrganizationVerificationProblemAsync(Guid organizationId, string cardHash, CancellationToken ct)
@@ -100,7 +110,7 @@ public sealed partial class MedLedgerClient
         }
         if (tx.Get("cardHash") != cardHash)
         {
-            return "the admin verified a different card (name, address or location changed)";
+            return "the admin verified a different card (name, address, location or registration number changed)";
         }
         if (MaxVerificationAge is { } max && DateTimeOffset.UtcNow - DateTimeOffset.FromUnixTimeMilliseconds(receipt.Head.TimeMs) >= max)
         {

@@ -11,17 +11,19 @@ public static class OrganizationCards
 {
     /// <summary>
     /// canonical(<see cref="ProtocolTags.OrganizationCard"/>).String(organizationId).String(kind).String(name).String(address)
-    /// .String(latitude).String(longitude); id a lower-case UUID, kind "Hospital"|"Pharmacy"|"Insurer", coordinates as
-    /// <see cref="Coordinate"/> formats them. Only fields every directory view shows (search hits carry no contact details).
+    /// .String(latitude).String(longitude).String(registrationNumber); id a lower-case UUID, kind "Hospital"|"Pharmacy"|"Insurer",
+    /// coordinates as <see cref="Coordinate"/> formats them, the registration (or licence) number as the organization gave
+    /// it, which the admin checks against the public register. Only fields every directory view shows (search hits carry
+    /// no contact details).
     /// </summary>
-    public static byte[] CanonicalBytes(string organizationId, string kind, string name, string address, double latitude, double longitude) =>
+    public static byte[] CanonicalBytes(string organizationId, string kind, string name, string address, double latitude, double longitude, string registrationNumber) =>
         new CanonicalWriter(ProtocolTags.OrganizationCard)
             .String(organizationId).String(kind).String(name).String(address)
-            .String(Coordinate(latitude)).String(Coordinate(longitude)).ToArray();
+            .String(Coordinate(latitude)).String(Coordinate(longitude)).String(registrationNumber).ToArray();
 
     /// <summary>Lower-case hex SHA-256 of <see cref="CanonicalBytes"/>.</summary>
-    public static string Hash(string organizationId, string kind, string name, string address, double latitude, double longitude) =>
-        Convert.ToHexStringLower(SHA256.HashData(CanonicalBytes(organizationId, kind, name, address, latitude, longitude)));
+    public static string Hash(string organizationId, string kind, string name, string address, double latitude, double longitude, string registrationNumber) =>
+        Convert.ToHexStringLower(SHA256.HashData(CanonicalBytes(organizationId, kind, name, address, latitude, longitude, registrationNumber)));
 
     /// <summary>
     /// Degrees with exactly six decimals (about 0.1 m), invariant culture: what JavaScript's toFixed(6) gives for the same

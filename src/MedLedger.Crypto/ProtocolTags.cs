@@ -44,7 +44,8 @@ public static class ProtocolTags
 
     // Organization verification (issue 12, org-verify).
     /// <summary>Hash of an organization's public card that an admin's identity.verify signs: <see cref="OrganizationCards.Hash"/>.</summary>
-    public const string OrganizationCard = "medledger/v1/organization-card";
+    // v2 added the registration number; a v1 approval no longer matches any card, so an admin verifies again.
+    public const string OrganizationCard = "medledger/v2/organization-card";
     // End-to-end encrypted messages (issue 18 item 3, docs/messages.md).
     /// <summary>A conversation message: AES-GCM associated data and the sender's signature (<see cref="ConversationMessages"/>).</summary>
     public const string Message = "medledger/v1/message";

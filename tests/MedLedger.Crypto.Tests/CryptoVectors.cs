@@ -300,11 +300,11 @@ internal static class CryptoVectors
     private static JsonArray OrganizationCardVectors()
     {
         // Non-ASCII name, negative coordinates, a coordinate that needs rounding, and negative zero (written as zero).
-        (string Id, string Kind, string Name, string Address, double Lat, double Lon)[] cards =
+        (string Id, string Kind, string Name, string Address, double Lat, double Lon, string Reg)[] cards =
         [
-            ("0b9e8f7a-6c5d-4e3f-9a2b-1c0d9e8f7a6b", "Hospital", "Northside General", "1 Charité Street, Berlin", 52.52, 13.405),
-            ("7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d", "Pharmacy", "Apotheke Zürich-Süd", "Seestrasse 12, Zürich", -33.86881234567, -0.0000004),
-            ("1d2c3b4a-5f6e-4d7c-8b9a-0f1e2d3c4b5a", "Insurer", "Keller Mutual", "", -0.0, 151.2093),
+            ("0b9e8f7a-6c5d-4e3f-9a2b-1c0d9e8f7a6b", "Hospital", "Northside General", "1 Charité Street, Berlin", 52.52, 13.405, "HRB 104882 B"),
+            ("7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d", "Pharmacy", "Apotheke Zürich-Süd", "Seestrasse 12, Zürich", -33.86881234567, -0.0000004, "ZH-Apo-0412/Ä"),
+            ("1d2c3b4a-5f6e-4d7c-8b9a-0f1e2d3c4b5a", "Insurer", "Keller Mutual", "", -0.0, 151.2093, "AFSL 234567"),
         ];
         var a = new JsonArray();
         foreach (var c in cards)
@@ -314,12 +314,12 @@ internal static class CryptoVectors
                 ["card"] = new JsonObject
                 {
                     ["organizationId"] = c.Id, ["kind"] = c.Kind, ["name"] = c.Name, ["address"] = c.Address,
-                    ["latitude"] = c.Lat, ["longitude"] = c.Lon,
+                    ["latitude"] = c.Lat, ["longitude"] = c.Lon, ["registrationNumber"] = c.Reg,
                 },
                 ["latitudeText"] = OrganizationCards.Coordinate(c.Lat),
                 ["longitudeText"] = OrganizationCards.Coordinate(c.Lon),
-                ["canonical"] = X(OrganizationCards.CanonicalBytes(c.Id, c.Kind, c.Name, c.Address, c.Lat, c.Lon)),
-                ["hash"] = OrganizationCards.Hash(c.Id, c.Kind, c.Name, c.Address, c.Lat, c.Lon),
+                ["canonical"] = X(OrganizationCards.CanonicalBytes(c.Id, c.Kind, c.Name, c.Address, c.Lat, c.Lon, c.Reg)),
+                ["hash"] = OrganizationCards.Hash(c.Id, c.Kind, c.Name, c.Address, c.Lat, c.Lon, c.Reg),
             });
         }
         return a;

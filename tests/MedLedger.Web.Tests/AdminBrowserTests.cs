@@ -15,13 +15,14 @@ namespace MedLedger.Web.Tests;
 public sealed class AdminBrowserTests(BrowserWorld world)
 {
     [Fact]
-    public async Task The_admin_approves_a_newly_registered_hospital_in_the_browser_after_a_reject_without_reason_is_refused()
+    public async Task The_admin_approves_a_newly_registered_hospital_in_the_browser_after_a_reject_without_reason_is_refused_and_again_after_its_card_changed()
     {
         var tag = Guid.NewGuid().ToString("N")[..6];
         var name = $"Lakeside Clinic {tag}";
         using var anonymous = new MedLedgerClient(new Uri(world.Url));
-        var registration = await anonymous.RegisterWithDevOutboxAsync($"lakeside-staff-{tag}@demo.medledger.local", "correct horse battery " + tag, Role.HospitalStaff,
-            newOrganization: new NewOrganization(OrganizationKind.Hospital, name, "9 Lake Shore, Lakeside", 52.48, 13.35, "+49 30 5000 500", null));
+        var (staffEmail, staffPassword) = ($"lakeside-staff-{tag}@demo.medledger.local", "correct horse battery " + tag);
+        var registration = await anonymous.RegisterWithDevOutboxAsync(staffEmail, staffPassword, Role.HospitalStaff,
+            newOrganization: new NewOrganization(OrganizationKind.Hospital, name, "9 Lake Shore, Lakeside", 52.48, 13.35, "+49 30 5000 500", null, "HRB 1008"));
         var orgId = registration.OrganizationId!.Value;
         Assert.DoesNotContain(await anonymous.OrganizationsAsync(OrganizationKind.Hospital), o => o.Id == orgId);
 
@@ -30,6 +31,7 @@ public sealed class AdminBrowserTests(BrowserWorld world)
         await HospitalTestKit.ClickNavAsync(page, "Verification");
         var entry = page.GetByRole(AriaRole.Group, new() { Name = name, Exact = true });
         await Assertions.Expect(entry).ToContainTextAsync("9 Lake Shore, Lakeside");
+        await Assertions.Expect(entry).ToContainTextAsync("registration no. HRB 1008");
         await BrowserWorld.ScreenshotAsync(page, "admin-verifications");
 
         // Reject without a reason: the server refuses and says the reason is required; nothing changes.
@@ -53,6 +55,21 @@ public sealed class AdminBrowserTests(BrowserWorld world)
         var card = await admin.IdentityCardAsync(registration.UserId);
         Assert.True(card.Verified, card.NotVerifiedReason);
         Assert.Equal(admin.UserId.ToString(), card.Card.Verification!.Transaction().ActorId);
+
+        // The staff change the registration number: the hospital is back in the queue as a changed card, and the
+        // admin's new approval (signed here over the new card) is what clients check.
+        using var staff = new MedLedgerClient(new Uri(world.Url));
+        await staff.LoginWithDevOutboxAsync(staffEmail, staffPassword);
+        var org = await staff.OrganizationAsync(orgId);
+        await staff.UpdateOrganizationAsync(orgId, new OrganizationUpdate(org.Name, org.Address, org.Latitude, org.Longitude, org.ContactPhone, org.ContactEmail, "HRB 1008 B"));
+        Assert.False((await anonymous.CheckOrganizationAsync(Assert.Single(await anonymous.OrganizationsAsync(OrganizationKind.Hospital), o => o.Id == orgId))).Verified);
+        await page.ReloadAsync();
+        await Assertions.Expect(entry).ToContainTextAsync("registration no. HRB 1008 B");
+        await Assertions.Expect(entry).ToContainTextAsync("card changed");
+        await entry.GetByRole(AriaRole.Button, new() { Name = $"Approve {name}" }).ClickAsync();
+        await Assertions.Expect(entry).ToHaveCountAsync(0);
+        var reverified = await anonymous.CheckOrganizationAsync(Assert.Single(await anonymous.OrganizationsAsync(OrganizationKind.Hospital), o => o.Id == orgId));
+        Assert.True(reverified.Verified, reverified.NotVerifiedReason);
         await page.Context.CloseAsync();
     }
 

@@ -45,7 +45,7 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
     {
         var tag = Guid.NewGuid().ToString("N")[..6];
         using var admin = await world.SdkAsync("admin");
-        using var staff = await RegisterAsync(Role.HospitalStaff, newOrganization: new NewOrganization(OrganizationKind.Hospital, $"Consult Clinic {tag}", "3 Slot Street", 52.5, 13.4, null, null));
+        using var staff = await RegisterAsync(Role.HospitalStaff, newOrganization: new NewOrganization(OrganizationKind.Hospital, $"Consult Clinic {tag}", "3 Slot Street", 52.5, 13.4, null, null, "HRB 1007"));
         var hospitalId = (await staff.Client.MeAsync()).OrganizationId!.Value;
         var doctorName = $"Dr. Web {tag}";
         var doctor = await RegisterAsync(Role.Doctor, hospitalId, displayName: doctorName);

@@ -307,7 +307,7 @@ public sealed class MyProfileBrowserTests(BrowserWorld world)
             var client = new MedLedgerClient(new Uri(world.Url));
             return (client, (await client.LoginWithDevOutboxAsync(email, password)).Id);
         }
-        var (staff, staffId) = await RegisterAsync(Role.HospitalStaff, null, new NewOrganization(OrganizationKind.Hospital, $"Profile Clinic {tag}", "5 Wrap Street", 52.5, 13.4, null, null), null);
+        var (staff, staffId) = await RegisterAsync(Role.HospitalStaff, null, new NewOrganization(OrganizationKind.Hospital, $"Profile Clinic {tag}", "5 Wrap Street", 52.5, 13.4, null, null, "HRB 1006"), null);
         using var staffClient = staff;
         var hospitalId = (await staff.MeAsync()).OrganizationId!.Value;
         var doctorName = $"Dr. Profile {tag}";

@@ -46,7 +46,7 @@ public sealed class OrganizationLyingBrowserTests(BrowserWorld world)
         });
         await OpenHospitalAsync(page, northside, renamed);
         await Assertions.Expect(Badge(page)).ToHaveTextAsync("not verified by the admin", new() { Timeout = 30_000 });
-        await Assertions.Expect(Badge(page)).ToHaveAttributeAsync("title", "the admin verified a different card (name, address or location changed)");
+        await Assertions.Expect(Badge(page)).ToHaveAttributeAsync("title", "the admin verified a different card (name, address, location or registration number changed)");
         await page.Context.CloseAsync();
     }
 
@@ -138,7 +138,7 @@ public sealed class OrganizationLyingBrowserTests(BrowserWorld world)
         await organization.SelectOptionAsync((await lied.GetAttributeAsync("value"))!);
         await Assertions.Expect(check).ToContainTextAsync(renamed);
         await Assertions.Expect(Badge(page)).ToHaveTextAsync("not verified by the admin", new() { Timeout = 30_000 });
-        await Assertions.Expect(Badge(page)).ToHaveAttributeAsync("title", "the admin verified a different card (name, address or location changed)");
+        await Assertions.Expect(Badge(page)).ToHaveAttributeAsync("title", "the admin verified a different card (name, address, location or registration number changed)");
 
         var honest = organization.Locator("option", new() { HasText = HospitalTestKit.Riverside });
         await organization.SelectOptionAsync((await honest.GetAttributeAsync("value"))!);

@@ -166,7 +166,7 @@ public sealed class EnumerationTimingBenchmark : IMacroBenchmark
         await admin.LoginWithDevOutboxAsync("admin@bench.example.org", password);
         using var staffClient = new MedLedgerClient(baseAddress);
         var staff = await staffClient.RegisterWithDevOutboxAsync($"staff-{Guid.NewGuid():N}@bench.example.org", "bench staff pass phrase", MedLedger.Client.Role.HospitalStaff,
-            newOrganization: new NewOrganization(OrganizationKind.Hospital, "Bench General", "1 Bench Street", 52.5, 13.4, null, null), displayName: "Bench Staff");
+            newOrganization: new NewOrganization(OrganizationKind.Hospital, "Bench General", "1 Bench Street", 52.5, 13.4, null, null, "HRB 1"), displayName: "Bench Staff");
         var hospitalId = staff.OrganizationId!.Value;
         await admin.DecideOrganizationAsync(hospitalId, true);
         await admin.DecideProfessionalAsync(staff.UserId, true);

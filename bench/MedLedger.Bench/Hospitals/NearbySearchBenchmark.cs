@@ -112,7 +112,7 @@ public sealed class NearbySearchBenchmark : IMacroBenchmark
                 var id = Guid.NewGuid();
                 db.Add(new Organization
                 {
-                    Id = id, Kind = OrganizationKind.Hospital, Name = $"Hospital {i}", Address = $"{i} Bench Street",
+                    Id = id, Kind = OrganizationKind.Hospital, Name = $"Hospital {i}", Address = $"{i} Bench Street", RegistrationNumber = $"HRB {i}",
                     Latitude = MinLat + rng.NextDouble() * (MaxLat - MinLat), Longitude = MinLon + rng.NextDouble() * (MaxLon - MinLon),
                     Verification = VerificationStatus.Approved, CreatedAt = DateTimeOffset.UtcNow,
                 });

@@ -74,7 +74,7 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
                 var setup = Stopwatch.StartNew();
                 var world = new World(app, baseAddress);
                 var admin = await world.AdminAsync();
-                var staff = await world.RegisterAsync(ClientRole.HospitalStaff, newOrganization: new NewOrganization(OrganizationKind.Hospital, "Bench Hospital", "1 Care Street", 52.5, 13.4, null, null));
+                var staff = await world.RegisterAsync(ClientRole.HospitalStaff, newOrganization: new NewOrganization(OrganizationKind.Hospital, "Bench Hospital", "1 Care Street", 52.5, 13.4, null, null, "HRB 2"));
                 await admin.Client.DecideOrganizationAsync(staff.OrganizationId!.Value, true);
                 await admin.Client.DecideProfessionalAsync(staff.Id, true);
                 // Registration and login are PBKDF2-bound; two at a time keeps both cores busy.

@@ -55,7 +55,7 @@ public sealed class SdkWorld(TestHost host)
     /// <summary>A verified hospital with one staff member and the given number of verified doctors.</summary>
     public async Task<(SdkUser Staff, IReadOnlyList<SdkUser> Doctors)> HospitalAsync(SdkUser admin, string name, int doctors = 1)
     {
-        var staff = await RegisterAsync(MedLedger.Client.Role.HospitalStaff, newOrganization: new NewOrganization(OrganizationKind.Hospital, name, "1 Care Street", 52.5, 13.4, null, null));
+        var staff = await RegisterAsync(MedLedger.Client.Role.HospitalStaff, newOrganization: new NewOrganization(OrganizationKind.Hospital, name, "1 Care Street", 52.5, 13.4, null, null, "HRB 1010"));
         var list = new List<SdkUser>();
         for (var i = 0; i < doctors; i++)
         {
@@ -72,7 +72,7 @@ public sealed class SdkWorld(TestHost host)
 
     public async Task<SdkUser> VerifiedAsync(SdkUser admin, MedLedger.Client.Role role, OrganizationKind kind, string name)
     {
-        var user = await RegisterAsync(role, newOrganization: new NewOrganization(kind, name, "2 Trade Road", 52.5, 13.4, null, null));
+        var user = await RegisterAsync(role, newOrganization: new NewOrganization(kind, name, "2 Trade Road", 52.5, 13.4, null, null, "HRB 1011"));
         await admin.Client.DecideOrganizationAsync(user.OrganizationId!.Value, true);
         await admin.Client.DecideProfessionalAsync(user.Id, true);
         return user;

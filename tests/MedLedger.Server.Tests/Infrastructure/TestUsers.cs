@@ -193,7 +193,7 @@ public sealed class TestUsers(TestHost host)
             // An organization's decision carries the admin's own signature over the organization card the directory shows.
             var org = await admin.Api.GetFromJsonAsyncSafe<OrganizationResponse>($"/api/organizations/{subject}");
             signed = SignedTransactionDto.From(LedgerTransaction.Create(VerifyContract.TypeName, admin.Id.ToString(), LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(),
-                VerifyContract.OrganizationPayload(subject, approve, OrganizationCards.Hash(subject.ToString(), org.Kind.ToString(), org.Name, org.Address, org.Latitude, org.Longitude)),
+                VerifyContract.OrganizationPayload(subject, approve, OrganizationCards.Hash(subject.ToString(), org.Kind.ToString(), org.Name, org.Address, org.Latitude, org.Longitude, org.RegistrationNumber)),
                 admin.Keys.Signing.PrivateKey));
         }
         else
@@ -213,7 +213,7 @@ public sealed class TestUsers(TestHost host)
     }
 
     public static NewOrganizationDto Hospital(string name = "St. Test Hospital", double lat = 52.52, double lon = 13.405) =>
-        new(OrganizationKind.Hospital, name, "1 Test Street, Berlin", lat, lon, "+49 30 000000", "front@hospital.example.org");
+        new(OrganizationKind.Hospital, name, "1 Test Street, Berlin", lat, lon, "+49 30 000000", "front@hospital.example.org", "HRB 99001 B");
 }
 
 public static class HttpClientExtensions

@@ -152,7 +152,7 @@ export function patientProfileWrapContext(patientId: string, version: number): s
 
 // Organization verification (issue 12, org-verify): ProtocolTags.OrganizationCard, OrganizationCards.
 /** Tag of an organization's card hash an admin's identity.verify signs (ProtocolTags.OrganizationCard). */
-export const ORGANIZATION_CARD_TAG = 'medledger/v1/organization-card';
+export const ORGANIZATION_CARD_TAG = 'medledger/v2/organization-card';
 
 /** The organization card fields the hash covers (OrganizationCards.CanonicalBytes): what every directory view shows. */
 export interface OrganizationCardFields {
@@ -162,6 +162,8 @@ export interface OrganizationCardFields {
   address: string;
   latitude: number;
   longitude: number;
+  /** The registration (or licence) number the admin checked against the public register. */
+  registrationNumber: string;
 }
 
 /** OrganizationCards.Coordinate: six decimals of the exact double, negative zero written as zero (toFixed does that itself). */
@@ -169,10 +171,10 @@ export function organizationCoordinate(degrees: number): string {
   return degrees.toFixed(6);
 }
 
-/** canonical(ORGANIZATION_CARD_TAG).String(organizationId).String(kind).String(name).String(address).String(latitude).String(longitude). */
+/** canonical(ORGANIZATION_CARD_TAG).String(organizationId).String(kind).String(name).String(address).String(latitude).String(longitude).String(registrationNumber). */
 export function organizationCardBytes(c: OrganizationCardFields): Bytes {
   return new CanonicalWriter(ORGANIZATION_CARD_TAG).string(c.organizationId).string(c.kind).string(c.name).string(c.address)
-    .string(organizationCoordinate(c.latitude)).string(organizationCoordinate(c.longitude)).toBytes();
+    .string(organizationCoordinate(c.latitude)).string(organizationCoordinate(c.longitude)).string(c.registrationNumber).toBytes();
 }
 
 /** OrganizationCards.Hash: lower-case hex SHA-256 of organizationCardBytes. */

@@ -10,6 +10,10 @@ export interface PendingOrganization {
   name: string;
   address: string;
   createdAt: string;
+  registrationNumber: string;
+  /** The earlier decision; with cardChangedAt set the organization is back because its staff changed the card. */
+  verification: 'Pending' | 'Approved' | 'Rejected' | string;
+  cardChangedAt: string | null;
 }
 
 export interface PendingProfessional {

@@ -20,6 +20,7 @@ export interface HospitalHit {
   distanceKm: number;
   freeBeds: Record<string, number>;
   rating: Rating;
+  registrationNumber: string;
 }
 
 export interface HospitalSearchPage {

@@ -21,6 +21,9 @@ export interface Organization {
   contactEmail?: string | null;
   verification: Me['verification'];
   verificationReason?: string | null;
+  registrationNumber: string;
+  /** Set when staff changed the card after the admin decided: back in the admin's queue. */
+  cardChangedAt?: string | null;
 }
 
 /** Where an organization is and how to reach it: what sign-up sends and a hospital profile shows. */
@@ -31,6 +34,8 @@ export interface OrganizationPlace {
   longitude: number;
   contactPhone: string | null;
   contactEmail: string | null;
+  /** Registration (hospital, insurer) or licence (pharmacy) number; on the card the admin verifies. */
+  registrationNumber: string;
 }
 
 /** A member of the caller's organization (names stay in the client-encrypted profile, so ids and licences only). */
@@ -77,8 +82,11 @@ export interface CheckedOrganization {
 }
 
 /** The card of an organization as shown: a directory entry (kind given) or a hospital search hit (kind Hospital). */
-export function organizationCard(o: { id?: string; hospitalId?: string; kind?: string; name: string; address: string; latitude: number; longitude: number }): OrganizationCardFields {
-  return { organizationId: (o.id ?? o.hospitalId)!, kind: o.kind ?? 'Hospital', name: o.name, address: o.address, latitude: o.latitude, longitude: o.longitude };
+export function organizationCard(o: { id?: string; hospitalId?: string; kind?: string; name: string; address: string; latitude: number; longitude: number; registrationNumber: string }): OrganizationCardFields {
+  return {
+    organizationId: (o.id ?? o.hospitalId)!, kind: o.kind ?? 'Hospital', name: o.name, address: o.address, latitude: o.latitude, longitude: o.longitude,
+    registrationNumber: o.registrationNumber,
+  };
 }
 
 async function organizationVerificationProblem(card: OrganizationCardFields): Promise<string | null> {
@@ -95,7 +103,7 @@ async function organizationVerificationProblem(card: OrganizationCardFields): Pr
   }
   if (tx.payload.decision !== 'approved') return 'an admin rejected this organization';
   if (isSystemEvent(tx)) return 'the verification is not signed by an admin';
-  if (tx.payload.cardHash !== (await organizationCardHash(card))) return 'the admin verified a different card (name, address or location changed)';
+  if (tx.payload.cardHash !== (await organizationCardHash(card))) return 'the admin verified a different card (name, address, location or registration number changed)';
   // The signer must be a platform admin by the ledger's own key history (following rotations), not by the server's word.
   return verificationAgeProblem(receipt) ?? (await adminKeyProblem(receipt));
 }

@@ -27,6 +27,8 @@ public enum SecurityEventKind
     AccessDeniedSummary,
     /// <summary>A recovery start beyond the account's hourly limit: answered like any other, no code sent.</summary>
     RecoveryLimited,
+    /// <summary>Staff changed a decided organization's card; it is back in the admin's queue (subject: the organization).</summary>
+    OrganizationCardChanged,
 }
 
 /// <summary>Who did what and when. Ids only: no emails, names or content (they would leak into backups and exports).</summary>

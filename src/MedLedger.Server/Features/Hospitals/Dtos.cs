@@ -9,7 +9,7 @@ public sealed record RatingSummary(double? Average, int Count);
 public sealed record HospitalProfileResponse(
     Guid Id, string Name, string Address, double Latitude, double Longitude, string? ContactPhone, string? ContactEmail,
     IReadOnlyList<string> Departments, IReadOnlyList<string> Services, string? VisitingRules,
-    IReadOnlyList<HospitalDoctor> Doctors, RatingSummary Rating, BedSnapshot Beds);
+    IReadOnlyList<HospitalDoctor> Doctors, RatingSummary Rating, BedSnapshot Beds, string RegistrationNumber);
 
 public sealed record WardUpdate(string BedType, int Total, int Occupied);
 
@@ -29,7 +29,7 @@ public sealed record BookingResponse(
 
 public sealed record SearchResultItem(
     Guid HospitalId, string Name, string Address, double Latitude, double Longitude, double DistanceKm,
-    IReadOnlyDictionary<string, int> FreeBeds, RatingSummary Rating);
+    IReadOnlyDictionary<string, int> FreeBeds, RatingSummary Rating, string RegistrationNumber);
 
 public sealed record SearchResponse(int Total, int Page, int PageSize, IReadOnlyList<SearchResultItem> Items);
 

@@ -32,7 +32,7 @@ public sealed class HospitalDirectoryService(
             offerings.Where(x => x.Kind == HospitalOfferingKind.Department).Select(x => x.Name).ToList(),
             offerings.Where(x => x.Kind == HospitalOfferingKind.Service).Select(x => x.Name).ToList(),
             profile?.VisitingRules, doctors, ratings.GetValueOrDefault(id, new RatingSummary(null, 0)),
-            await beds.SnapshotAsync(id, callerOrg, callerRole, ct));
+            await beds.SnapshotAsync(id, callerOrg, callerRole, ct), o.RegistrationNumber);
     }
 
     /// <summary>Replaces departments, services and visiting rules. Address, coordinates and contact are the organization's (PUT /api/organizations/{id}).</summary>
@@ -132,11 +132,11 @@ public sealed class HospitalDirectoryService(
                 .ToDictionary(t => t.Key, t => t.Sum(w => w.Free), StringComparer.Ordinal));
         var ratings = await RatingsAsync(ids, ct);
         var items = candidates.Select(c => new SearchResultItem(c.Id, c.Name, c.Address, c.Latitude, c.Longitude, Math.Round(c.DistanceKm, 3),
-            free.GetValueOrDefault(c.Id, new Dictionary<string, int>()), ratings.GetValueOrDefault(c.Id, new RatingSummary(null, 0)))).ToList();
+            free.GetValueOrDefault(c.Id, new Dictionary<string, int>()), ratings.GetValueOrDefault(c.Id, new RatingSummary(null, 0)), c.RegistrationNumber)).ToList();
         return new SearchResponse(total, p, size, items);
     }
 
-    internal sealed record Candidate(Guid Id, string Name, string Address, double Latitude, double Longitude, double DistanceKm);
+    internal sealed record Candidate(Guid Id, string Name, string Address, double Latitude, double Longitude, double DistanceKm, string RegistrationNumber);
 
     internal async Task<(List<Candidate> Page, int Total)> NearestAsync(double lat, double lon, double radiusKm, string? serviceKey, string? bedType, int skip, int take, CancellationToken ct)
     {
@@ -152,10 +152,10 @@ public sealed class HospitalDirectoryService(
         {
             q = q.Where(o => db.Set<BedWard>().Any(w => w.OrganizationId == o.Id && w.BedType == bedType && w.Occupied + w.Held < w.Total));
         }
-        var inBox = await q.Select(o => new { o.Id, o.Kind, o.Verification, o.Name, o.Address, o.Latitude, o.Longitude }).ToListAsync(ct);
+        var inBox = await q.Select(o => new { o.Id, o.Kind, o.Verification, o.Name, o.Address, o.Latitude, o.Longitude, o.RegistrationNumber }).ToListAsync(ct);
         var within = inBox
             .Where(o => o.Kind == OrganizationKind.Hospital && o.Verification == VerificationStatus.Approved)
-            .Select(o => new Candidate(o.Id, o.Name, o.Address, o.Latitude, o.Longitude, Geo.HaversineKm(lat, lon, o.Latitude, o.Longitude)))
+            .Select(o => new Candidate(o.Id, o.Name, o.Address, o.Latitude, o.Longitude, Geo.HaversineKm(lat, lon, o.Latitude, o.Longitude), o.RegistrationNumber))
             .Where(c => c.DistanceKm <= radiusKm)
             .OrderBy(c => c.DistanceKm).ThenBy(c => c.Id)
             .ToList();

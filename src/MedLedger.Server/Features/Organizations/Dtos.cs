@@ -2,9 +2,10 @@ using MedLedger.Server.Features.Accounts;
 
 namespace MedLedger.Server.Features.Organizations;
 
-public sealed record OrganizationResponse(Guid Id, OrganizationKind Kind, string Name, string Address, double Latitude, double Longitude, string? ContactPhone, string? ContactEmail, VerificationStatus Verification, string? VerificationReason);
+public sealed record OrganizationResponse(Guid Id, OrganizationKind Kind, string Name, string Address, double Latitude, double Longitude, string? ContactPhone, string? ContactEmail, VerificationStatus Verification, string? VerificationReason, string RegistrationNumber, DateTimeOffset? CardChangedAt);
 
-public sealed record OrganizationUpdate(string Name, string Address, double Latitude, double Longitude, string? ContactPhone, string? ContactEmail);
+/// <summary>A change to the card fields (name, address, location, registration number) puts the organization back in the admin's queue.</summary>
+public sealed record OrganizationUpdate(string Name, string Address, double Latitude, double Longitude, string? ContactPhone, string? ContactEmail, string RegistrationNumber);
 
 public sealed record MemberResponse(Guid UserId, Role Role, VerificationStatus Verification, string? LicenseNumber, byte[]? EncryptedProfile);
 
@@ -16,10 +17,14 @@ public sealed record NewOrganizationDto(
     double Latitude,
     double Longitude,
     string? ContactPhone,
-    string? ContactEmail);
+    string? ContactEmail,
+    string RegistrationNumber);
 
-/// <summary>An organization awaiting verification, as the admin's queue lists it.</summary>
-public sealed record PendingOrganization(Guid Id, OrganizationKind Kind, string Name, string Address, DateTimeOffset CreatedAt);
+/// <summary>
+/// An organization awaiting verification, as the admin's queue lists it: new (Pending), or verified before and its card
+/// changed since (<paramref name="CardChangedAt"/> set, <paramref name="Verification"/> the earlier decision).
+/// </summary>
+public sealed record PendingOrganization(Guid Id, OrganizationKind Kind, string Name, string Address, DateTimeOffset CreatedAt, string RegistrationNumber, VerificationStatus Verification, DateTimeOffset? CardChangedAt);
 
 /// <summary>An organization's verification state as sessions report it.</summary>
 public sealed record OrganizationVerification(VerificationStatus Status, string? Reason);
@@ -32,6 +37,7 @@ public sealed class OrganizationPlace
     public VerificationStatus Verification { get; init; }
     public required string Name { get; init; }
     public required string Address { get; init; }
+    public required string RegistrationNumber { get; init; }
     public double Latitude { get; init; }
     public double Longitude { get; init; }
 }

@@ -18,12 +18,22 @@ public sealed class Organization
     public OrganizationKind Kind { get; set; }
     public required string Name { get; set; }
     public required string Address { get; set; }
+
+    /// <summary>The registration (hospital, insurer) or licence (pharmacy) number the admin checks against the public register; on the card.</summary>
+    public required string RegistrationNumber { get; set; }
     public double Latitude { get; set; }
     public double Longitude { get; set; }
     public string? ContactPhone { get; set; }
     public string? ContactEmail { get; set; }
     public VerificationStatus Verification { get; set; }
     public string? VerificationReason { get; set; }
+
+    /// <summary>
+    /// When staff changed the card (name, address, location, registration number) after an admin decided: the
+    /// organization is back in the admin's queue. Its old approval no longer matches the card, so clients already show
+    /// it as not verified; the directory keeps listing it so patients can still reach it meanwhile.
+    /// </summary>
+    public DateTimeOffset? CardChangedAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public Guid ConcurrencyStamp { get; set; } = Guid.NewGuid();
 }
@@ -36,6 +46,7 @@ internal sealed class OrganizationConfiguration : IEntityTypeConfiguration<Organ
         b.HasKey(x => x.Id);
         b.Property(x => x.Name).HasMaxLength(200);
         b.Property(x => x.Address).HasMaxLength(500);
+        b.Property(x => x.RegistrationNumber).HasMaxLength(60);
         b.Property(x => x.ContactPhone).HasMaxLength(40);
         b.Property(x => x.ContactEmail).HasMaxLength(254);
         b.Property(x => x.VerificationReason).HasMaxLength(500);

@@ -42,6 +42,6 @@ public sealed class OrganizationDirectory(MedLedgerDbContext db)
     public IQueryable<OrganizationPlace> Places() =>
         db.Organizations.AsNoTracking().Select(o => new OrganizationPlace
         {
-            Id = o.Id, Kind = o.Kind, Verification = o.Verification, Name = o.Name, Address = o.Address, Latitude = o.Latitude, Longitude = o.Longitude,
+            Id = o.Id, Kind = o.Kind, Verification = o.Verification, Name = o.Name, Address = o.Address, RegistrationNumber = o.RegistrationNumber, Latitude = o.Latitude, Longitude = o.Longitude,
         });
 }

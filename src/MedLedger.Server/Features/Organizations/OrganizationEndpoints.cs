@@ -30,7 +30,7 @@ public static class OrganizationEndpoints
         s.GetAsync(id, caller?.OrganizationId, caller?.Role ?? Accounts.Role.Patient, ct);
 
     private static Task<OrganizationResponse> Update(Guid id, OrganizationUpdate u, Caller caller, OrganizationService s, CancellationToken ct) =>
-        s.UpdateAsync(id, caller.Organization, u, ct);
+        s.UpdateAsync(id, caller.Organization, caller.Id, u, ct);
 
     private static Task<IReadOnlyList<MemberResponse>> Members(Guid id, Caller caller, OrganizationService s, CancellationToken ct) =>
         s.MembersAsync(id, caller.Organization, ct);

@@ -8,12 +8,13 @@ using Microsoft.EntityFrameworkCore;
 namespace MedLedger.Server.Features.Organizations;
 
 /// <summary>Organizations: the public directory, profile management by their staff, founding at registration, admin verification.</summary>
-public sealed class OrganizationService(MedLedgerDbContext db, OrganizationDirectory directory, AccountDirectory accounts, IdentityLedger identityLedger, SecurityEventLog events)
+public sealed class OrganizationService(MedLedgerDbContext db, OrganizationDirectory directory, AccountDirectory accounts, IdentityLedger identityLedger, SecurityEventLog events, TimeProvider clock)
 {
-    internal static void ValidateProfile(Validator v, string? name, string? address, double lat, double lon, string? phone, string? email, string prefix = "")
+    internal static void ValidateProfile(Validator v, string? name, string? address, double lat, double lon, string? phone, string? email, string? registrationNumber, string prefix = "")
     {
         v.RequireText(name, prefix + "name", 200);
         v.RequireText(address, prefix + "address", 500);
+        v.RequireText(registrationNumber, prefix + "registrationNumber", 60);
         v.Require(lat is >= -90 and <= 90 && double.IsFinite(lat), prefix + "latitude", "latitude must be between -90 and 90.");
         v.Require(lon is >= -180 and <= 180 && double.IsFinite(lon), prefix + "longitude", "longitude must be between -180 and 180.");
         v.RequireText(phone, prefix + "contactPhone", 40, required: false);
@@ -45,6 +46,7 @@ public sealed class OrganizationService(MedLedgerDbContext db, OrganizationDirec
             Kind = n.Kind,
             Name = n.Name.Trim(),
             Address = n.Address.Trim(),
+            RegistrationNumber = n.RegistrationNumber.Trim(),
             Latitude = n.Latitude,
             Longitude = n.Longitude,
             ContactPhone = n.ContactPhone?.Trim(),
@@ -56,24 +58,38 @@ public sealed class OrganizationService(MedLedgerDbContext db, OrganizationDirec
         return org.Id;
     }
 
-    public async Task<OrganizationResponse> UpdateAsync(Guid id, Guid callerOrg, OrganizationUpdate u, CancellationToken ct)
+    public async Task<OrganizationResponse> UpdateAsync(Guid id, Guid callerOrg, Guid callerUser, OrganizationUpdate u, CancellationToken ct)
     {
         if (id != callerOrg)
         {
             throw ProblemException.Forbidden("You can only manage your own organization.");
         }
         var v = new Validator();
-        ValidateProfile(v, u.Name, u.Address, u.Latitude, u.Longitude, u.ContactPhone, u.ContactEmail);
+        ValidateProfile(v, u.Name, u.Address, u.Latitude, u.Longitude, u.ContactPhone, u.ContactEmail, u.RegistrationNumber);
         v.ThrowIfInvalid();
         var o = await db.Organizations.FirstOrDefaultAsync(x => x.Id == id, ct) ?? throw ProblemException.NotFound($"Organization {id}");
+        var before = CardHash(o);
         o.Name = u.Name.Trim();
         o.Address = u.Address.Trim();
+        o.RegistrationNumber = u.RegistrationNumber.Trim();
         o.Latitude = u.Latitude;
         o.Longitude = u.Longitude;
         o.ContactPhone = u.ContactPhone?.Trim();
         o.ContactEmail = u.ContactEmail?.Trim();
         o.ConcurrencyStamp = Guid.NewGuid();
+        // A decided organization whose card changed goes back to the admin: the old decision was about another card.
+        // Contact details are not on the card, so changing them alone does not.
+        var requeued = o.Verification != VerificationStatus.Pending && o.CardChangedAt is null && CardHash(o) != before;
+        if (requeued)
+        {
+            // Whole milliseconds: what every store keeps, so the answer equals what the queue later reads back.
+            o.CardChangedAt = DateTimeOffset.FromUnixTimeMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds());
+        }
         await db.SaveChangesAsync(ct);
+        if (requeued)
+        {
+            await events.RecordAsync(SecurityEventKind.OrganizationCardChanged, callerUser, id, "organization", ct);
+        }
         return ToResponse(o);
     }
 
@@ -87,9 +103,11 @@ public sealed class OrganizationService(MedLedgerDbContext db, OrganizationDirec
             .Select(m => new MemberResponse(m.UserId, m.Role, m.Verification, m.LicenseNumber, m.EncryptedProfile)).ToList();
     }
 
+    /// <summary>New organizations and decided ones whose card changed since, oldest first.</summary>
     public async Task<IReadOnlyList<PendingOrganization>> PendingAsync(CancellationToken ct) =>
-        await db.Organizations.AsNoTracking().Where(o => o.Verification == VerificationStatus.Pending)
-            .OrderBy(o => o.CreatedAt).Select(o => new PendingOrganization(o.Id, o.Kind, o.Name, o.Address, o.CreatedAt)).ToListAsync(ct);
+        (await db.Organizations.AsNoTracking().Where(o => o.Verification == VerificationStatus.Pending || o.CardChangedAt != null)
+            .Select(o => new PendingOrganization(o.Id, o.Kind, o.Name, o.Address, o.CreatedAt, o.RegistrationNumber, o.Verification, o.CardChangedAt)).ToListAsync(ct))
+        .OrderBy(o => o.CardChangedAt ?? o.CreatedAt).ToList();
 
     /// <summary>
     /// An admin's verification decision, anchored on the ledger before it is stored; <paramref name="signed"/> is the
@@ -107,12 +125,13 @@ public sealed class OrganizationService(MedLedgerDbContext db, OrganizationDirec
     /// <summary>Stores a committed identity.verify about an organization (called by the identity.verify row writer, inside its transaction).</summary>
     public Task ApplyVerificationAsync(Guid orgId, VerificationStatus status, string? reason, CancellationToken ct) =>
         db.Organizations.Where(o => o.Id == orgId).ExecuteUpdateAsync(s => s
-            .SetProperty(o => o.Verification, status).SetProperty(o => o.VerificationReason, reason).SetProperty(o => o.ConcurrencyStamp, Guid.NewGuid()), ct);
+            .SetProperty(o => o.Verification, status).SetProperty(o => o.VerificationReason, reason)
+            .SetProperty(o => o.CardChangedAt, (DateTimeOffset?)null).SetProperty(o => o.ConcurrencyStamp, Guid.NewGuid()), ct);
 
     /// <summary>The hash of the organization's public card as this directory holds it (what an admin's identity.verify must sign).</summary>
     internal static string CardHash(Organization o) =>
-        MedLedger.Crypto.OrganizationCards.Hash(o.Id.ToString(), o.Kind.ToString(), o.Name, o.Address, o.Latitude, o.Longitude);
+        MedLedger.Crypto.OrganizationCards.Hash(o.Id.ToString(), o.Kind.ToString(), o.Name, o.Address, o.Latitude, o.Longitude, o.RegistrationNumber);
 
     internal static OrganizationResponse ToResponse(Organization o) =>
-        new(o.Id, o.Kind, o.Name, o.Address, o.Latitude, o.Longitude, o.ContactPhone, o.ContactEmail, o.Verification, o.VerificationReason);
+        new(o.Id, o.Kind, o.Name, o.Address, o.Latitude, o.Longitude, o.ContactPhone, o.ContactEmail, o.Verification, o.VerificationReason, o.RegistrationNumber, o.CardChangedAt);
 }

@@ -127,6 +127,31 @@ public sealed class FreshnessLyingServerTests : SdkTestBase
     }
 
     [Fact]
+    public async Task A_card_approved_before_the_professional_rotated_keys_is_not_verified_with_the_new_keys_and_nothing_is_granted()
+    {
+        var s = await SceneAsync();
+        var card = Json((await s.Admin.Client.IdentityCardAsync(s.Doctor.Id)).Card);
+        // The doctor rotates keys after the admin approved the card with the old key fingerprint (signed by the old key,
+        // as the contract requires). There is no rotate endpoint yet, so the rotation goes to the ledger directly.
+        var (_, newSigningPublic) = LedgerCrypto.GenerateKeyPair();
+        var (_, newEncryptionPublic) = LedgerCrypto.GenerateKeyPair();
+        var rotation = await Host.Service<LedgerGateway>().SubmitAsync(LedgerTransaction.Create(RotateKeysContract.TypeName, s.Doctor.Id.ToString(),
+            LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(), new Dictionary<string, string>
+            {
+                ["userId"] = s.Doctor.Id.ToString(),
+                ["signingKey"] = Convert.ToBase64String(newSigningPublic),
+                ["encryptionKey"] = Convert.ToBase64String(newEncryptionPublic),
+            }, s.Doctor.Client.Keys!.Signing.PrivateKey), CancellationToken.None);
+        Assert.True(rotation.Valid, rotation.Reason);
+        // The server serves the card with the doctor's new keys, which are the ledger's current ones: the key check
+        // passes, and only the approval's fingerprint (over the old keys) tells that the admin never saw these keys.
+        card["signingPublicKey"] = Convert.ToBase64String(newSigningPublic);
+        card["encryptionPublicKey"] = Convert.ToBase64String(newEncryptionPublic);
+        await ServeOldCardAsync(s, card);
+        await AssertRefusedAsync(s, "the admin verified different keys");
+    }
+
+    [Fact]
     public async Task A_verification_signed_by_a_key_the_admin_never_had_is_refused()
     {
         var s = await SceneAsync();

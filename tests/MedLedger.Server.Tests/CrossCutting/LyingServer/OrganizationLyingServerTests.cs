@@ -29,7 +29,7 @@ public sealed class OrganizationLyingServerTests : SdkTestBase
         var (south, _) = await World.HospitalAsync(admin, "Southside Clinic", doctors: 0);
         // A hospital founded at registration that no admin has decided on.
         var unchecked_ = await World.RegisterAsync(MedLedger.Client.Role.HospitalStaff,
-            newOrganization: new NewOrganization(OrganizationKind.Hospital, "Unchecked Infirmary", "3 Side Street", 52.5, 13.4, null, null));
+            newOrganization: new NewOrganization(OrganizationKind.Hospital, "Unchecked Infirmary", "3 Side Street", 52.5, 13.4, null, null, "HRB 1009"));
         var patient = await World.RegisterAsync(MedLedger.Client.Role.Patient);
         var server = new IdentityLyingServer(Host);
         var client = server.NewClient();
@@ -98,7 +98,7 @@ public sealed class OrganizationLyingServerTests : SdkTestBase
     }
 
     [Fact]
-    public async Task A_hospital_renamed_by_the_server_after_the_admin_signed_is_shown_but_not_verified()
+    public async Task A_hospital_renamed_or_reregistered_by_the_server_after_the_admin_signed_is_shown_but_not_verified()
     {
         var s = await SceneAsync();
         s.Server.Rewrite = (path, honest, ask) =>
@@ -117,6 +117,11 @@ public sealed class OrganizationLyingServerTests : SdkTestBase
                 {
                     o!["address"] = "99 Elsewhere Road";
                 }
+                // Only the registration number differs: the register entry the admin checked is another organization's.
+                foreach (var o in honest.AsArray().Where(o => (string?)o!["id"] == s.South.ToString()))
+                {
+                    o!["registrationNumber"] = "HRB 66666 X";
+                }
                 return Task.FromResult<JsonNode?>(honest);
             }
             return Task.FromResult<JsonNode?>(null);
@@ -126,12 +131,15 @@ public sealed class OrganizationLyingServerTests : SdkTestBase
         Assert.Equal("Northside General Cardiac Centre", renamed.Name);
         var check = await s.Patient.CheckHospitalAsync(renamed);
         Assert.False(check.Verified);
-        Assert.Equal("the admin verified a different card (name, address or location changed)", check.NotVerifiedReason);
+        Assert.Equal("the admin verified a different card (name, address, location or registration number changed)", check.NotVerifiedReason);
         Assert.True((await s.Patient.CheckHospitalAsync(Assert.Single(page.Items, h => h.HospitalId == s.South))).Verified);
 
         var moved = await ShownAsync(s, s.North);
         Assert.False(moved.Verified);
-        Assert.Equal("the admin verified a different card (name, address or location changed)", moved.NotVerifiedReason);
+        Assert.Equal("the admin verified a different card (name, address, location or registration number changed)", moved.NotVerifiedReason);
+        var reregistered = await ShownAsync(s, s.South);
+        Assert.False(reregistered.Verified);
+        Assert.Equal("the admin verified a different card (name, address, location or registration number changed)", reregistered.NotVerifiedReason);
     }
 
     [Fact]
@@ -189,6 +197,6 @@ public sealed class OrganizationLyingServerTests : SdkTestBase
     }
 
     private static string CardHash(Organization o) =>
-        OrganizationCards.Hash(o.Id.ToString(), o.Kind.ToString(), o.Name, o.Address, o.Latitude, o.Longitude);
+        OrganizationCards.Hash(o.Id.ToString(), o.Kind.ToString(), o.Name, o.Address, o.Latitude, o.Longitude, o.RegistrationNumber);
 
 }

@@ -21,7 +21,7 @@ public sealed class OrganizationVerificationTests : HttpUserTestBase
             VerifyContract.OrganizationPayload(org, approve, cardHash), signer.Keys.Signing.PrivateKey));
 
     private static string CardHash(OrganizationResponse o) =>
-        OrganizationCards.Hash(o.Id.ToString(), o.Kind.ToString(), o.Name, o.Address, o.Latitude, o.Longitude);
+        OrganizationCards.Hash(o.Id.ToString(), o.Kind.ToString(), o.Name, o.Address, o.Latitude, o.Longitude, o.RegistrationNumber);
 
     [Fact]
     public async Task A_decision_must_be_the_admins_own_signature_over_the_card_the_directory_holds()

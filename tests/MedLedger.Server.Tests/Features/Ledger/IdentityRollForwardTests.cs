@@ -56,7 +56,7 @@ public sealed class IdentityRollForwardTests : RollForwardHarness
         using (var c = World.NewClient())
         {
             await CrashDuring("identity.register-keys", () => c.RegisterWithDevOutboxAsync(email, password, Role.HospitalStaff,
-                newOrganization: new NewOrganization(OrganizationKind.Hospital, "Crash Founders Clinic", "3 Care Street", 52.5, 13.4, null, null), displayName: "Staff Founder"));
+                newOrganization: new NewOrganization(OrganizationKind.Hospital, "Crash Founders Clinic", "3 Care Street", 52.5, 13.4, null, null, "HRB 1013"), displayName: "Staff Founder"));
         }
         var userId = await CommittedRegistrationUserIdAsync();
 
@@ -81,7 +81,7 @@ public sealed class IdentityRollForwardTests : RollForwardHarness
     [Fact]
     public async Task Verification_decisions_committed_before_crashes_are_rolled_forward_and_the_professional_and_organization_are_approved()
     {
-        var staff = await World.RegisterAsync(Role.HospitalStaff, newOrganization: new NewOrganization(OrganizationKind.Hospital, "Crash Verified General", "1 Care Street", 52.5, 13.4, null, null));
+        var staff = await World.RegisterAsync(Role.HospitalStaff, newOrganization: new NewOrganization(OrganizationKind.Hospital, "Crash Verified General", "1 Care Street", 52.5, 13.4, null, null, "HRB 1014"));
         var orgId = staff.OrganizationId!.Value;
 
         await CrashDuring("identity.verify", () => Admin.Client.DecideOrganizationAsync(orgId, true));

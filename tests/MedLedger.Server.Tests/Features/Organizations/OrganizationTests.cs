@@ -19,7 +19,7 @@ public abstract class OrganizationFlows : HttpUserTestBase
             await Users.AdminDecideAsync(admin, id, organization: true, approve: true);
         }
         await Users.AdminDecideAsync(admin, a.Id, organization: false, approve: true);
-        var update = new OrganizationUpdate("A General", "2 New Road", 48.1, 11.6, "+49 89 1", null);
+        var update = new OrganizationUpdate("A General", "2 New Road", 48.1, 11.6, "+49 89 1", null, "HRB 99001 B");
         var ok = await a.Api.PutJson($"/api/organizations/{a.OrganizationId}", update);
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         Assert.Equal("A General", (await ok.Read<OrganizationResponse>()).Name);

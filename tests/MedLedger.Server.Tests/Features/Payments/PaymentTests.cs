@@ -230,7 +230,7 @@ public sealed class PaymentTests : RecordTestBase
     [Fact]
     public async Task A_payee_the_admin_has_not_verified_is_not_paid()
     {
-        var unverified = await World.RegisterAsync(Role.Pharmacist, newOrganization: new NewOrganization(OrganizationKind.Pharmacy, "Unverified Pharmacy", "3 Side Road", 52.5, 13.4, null, null));
+        var unverified = await World.RegisterAsync(Role.Pharmacist, newOrganization: new NewOrganization(OrganizationKind.Pharmacy, "Unverified Pharmacy", "3 Side Road", 52.5, 13.4, null, null, "HRB 1012"));
         _patient = await World.RegisterAsync(Role.Patient);
         await _patient.Client.TopUpAsync(1000, "EUR", "card-auth-10");
         // The server's own rows say the payable exists; the client still refuses to sign for an unverified payee.

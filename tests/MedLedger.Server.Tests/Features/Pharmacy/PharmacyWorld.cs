@@ -19,7 +19,7 @@ public sealed class PharmacyWorld(TestHost host)
     public async Task<TestUser> AdminAsync() => _admin ??= await Users.CreateAdminAsync();
 
     public static NewOrganizationDto Pharmacy(string name, double lat = 52.52, double lon = 13.405) =>
-        new(OrganizationKind.Pharmacy, name, "2 Test Street, Berlin", lat, lon, "+49 30 111111", "counter@pharmacy.example.org");
+        new(OrganizationKind.Pharmacy, name, "2 Test Street, Berlin", lat, lon, "+49 30 111111", "counter@pharmacy.example.org", "APO-TEST-7");
 
     /// <summary>A pharmacy approved by the admin, with its verified, signed-in pharmacist.</summary>
     public async Task<TestUser> PharmacistAsync(string name = "Test Pharmacy", double lat = 52.52, double lon = 13.405)

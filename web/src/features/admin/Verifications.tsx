@@ -37,8 +37,14 @@ export function Verifications() {
                   details={
                     <>
                       <strong>{o.name}</strong> <span class="badge neutral">{o.kind}</span>
+                      {o.cardChangedAt && (
+                        <span class="badge bad">
+                          card changed {formatDateTime(o.cardChangedAt)} (was {o.verification.toLowerCase()})
+                        </span>
+                      )}
                       <div class="muted">
-                        {o.address} · registered {formatDateTime(o.createdAt)}
+                        {o.address} · {o.kind === 'Pharmacy' ? 'licence' : 'registration'} no. {o.registrationNumber} · registered{' '}
+                        {formatDateTime(o.createdAt)}
                       </div>
                     </>
                   }

@@ -93,9 +93,10 @@ interface OrgForm {
   longitude: string;
   contactPhone: string;
   contactEmail: string;
+  registrationNumber: string;
 }
 
-const emptyOrg: OrgForm = { name: '', address: '', latitude: '', longitude: '', contactPhone: '', contactEmail: '' };
+const emptyOrg: OrgForm = { name: '', address: '', latitude: '', longitude: '', contactPhone: '', contactEmail: '', registrationNumber: '' };
 
 function SignupForm(props: { onStarted: (registration: PendingRegistration, email: string, professional: boolean) => void }) {
   const [role, setRole] = useState<SignupRole>('Patient');
@@ -188,6 +189,7 @@ function toNewOrganization(kind: OrganizationKind, org: OrgForm): NewOrganizatio
     longitude,
     contactPhone: org.contactPhone.trim() || null,
     contactEmail: org.contactEmail.trim() || null,
+    registrationNumber: org.registrationNumber.trim(),
   };
 }
 
@@ -246,6 +248,10 @@ function OrganizationChoice(props: {
           </Field>
           <Field id="signup-org-address" label="Address">
             <input id="signup-org-address" required maxLength={500} autoComplete="street-address" value={props.org.address} onInput={set('address')} />
+          </Field>
+          <Field id="signup-org-registration" label={props.kind === 'Pharmacy' ? 'Pharmacy licence number' : 'Registration number'}
+            hint="As in the public register; the admin checks it before verifying">
+            <input id="signup-org-registration" required maxLength={60} value={props.org.registrationNumber} onInput={set('registrationNumber')} />
           </Field>
           <div class="row">
             <Field id="signup-org-lat" label="Latitude" hint="-90 to 90">

@@ -30,6 +30,8 @@ export function HospitalDetail(props: { params: Record<string, string> }) {
           <dl class="facts">
             <dt>Address</dt>
             <dd>{h.address}</dd>
+            <dt>Registration no.</dt>
+            <dd>{h.registrationNumber}</dd>
             <dt>Verification</dt>
             <dd>
               <VerifiedBadge card={organizationCard({ ...h, kind: 'Hospital' })} />

@@ -243,7 +243,7 @@ public sealed class RegistrationService(
             v.Require(r.OrganizationId is not null ^ r.NewOrganization is not null, "organizationId", $"A {r.Role} registers into an existing {expectedKind} (organizationId) or a new one (newOrganization), exactly one.");
             if (r.NewOrganization is { } n)
             {
-                OrganizationService.ValidateProfile(v, n.Name, n.Address, n.Latitude, n.Longitude, n.ContactPhone, n.ContactEmail, "newOrganization.");
+                OrganizationService.ValidateProfile(v, n.Name, n.Address, n.Latitude, n.Longitude, n.ContactPhone, n.ContactEmail, n.RegistrationNumber, "newOrganization.");
                 v.Require(n.Kind == expectedKind, "newOrganization.kind", $"A {r.Role} belongs to a {expectedKind}.");
             }
         }

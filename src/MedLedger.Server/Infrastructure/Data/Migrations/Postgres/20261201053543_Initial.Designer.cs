@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresMedLedgerDbContext))]
-    [Migration("20261130200222_Initial")]
+    [Migration("20261201053543_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -1448,6 +1448,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");
 
+                    b.Property<long?>("CardChangedAt")
+                        .HasColumnType("bigint");
+
                     b.Property<Guid>("ConcurrencyStamp")
                         .IsConcurrencyToken()
                         .HasColumnType("uuid");
@@ -1478,6 +1481,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
+
+                    b.Property<string>("RegistrationNumber")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("character varying(60)");
 
                     b.Property<string>("Verification")
                         .IsRequired()

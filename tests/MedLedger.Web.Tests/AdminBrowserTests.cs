@@ -62,13 +62,13 @@ public sealed class AdminBrowserTests(BrowserWorld world)
         await staff.LoginWithDevOutboxAsync(staffEmail, staffPassword);
         var org = await staff.OrganizationAsync(orgId);
         await staff.UpdateOrganizationAsync(orgId, new OrganizationUpdate(org.Name, org.Address, org.Latitude, org.Longitude, org.ContactPhone, org.ContactEmail, "HRB 1008 B"));
-        Assert.False((await anonymous.CheckOrganizationAsync(Assert.Single(await anonymous.OrganizationsAsync(OrganizationKind.Hospital), o => o.Id == orgId))).Verified);
+        Assert.False((await staff.CheckOrganizationAsync(Assert.Single(await anonymous.OrganizationsAsync(OrganizationKind.Hospital), o => o.Id == orgId))).Verified);
         await page.ReloadAsync();
         await Assertions.Expect(entry).ToContainTextAsync("registration no. HRB 1008 B");
         await Assertions.Expect(entry).ToContainTextAsync("card changed");
         await entry.GetByRole(AriaRole.Button, new() { Name = $"Approve {name}" }).ClickAsync();
         await Assertions.Expect(entry).ToHaveCountAsync(0);
-        var reverified = await anonymous.CheckOrganizationAsync(Assert.Single(await anonymous.OrganizationsAsync(OrganizationKind.Hospital), o => o.Id == orgId));
+        var reverified = await staff.CheckOrganizationAsync(Assert.Single(await anonymous.OrganizationsAsync(OrganizationKind.Hospital), o => o.Id == orgId));
         Assert.True(reverified.Verified, reverified.NotVerifiedReason);
         await page.Context.CloseAsync();
     }

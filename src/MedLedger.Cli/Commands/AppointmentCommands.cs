@@ -31,7 +31,12 @@ public static class AppointmentCommands
         var at = new Option<DateTimeOffset>("--at") { Description = "Start of the first slot (ISO 8601, as `slots` prints it)", Required = true };
         var count = new Option<int>("--slots") { Description = "Consecutive slots to book (1-4)", DefaultValueFactory = _ => 1 };
         var reason = new Option<string>("--reason") { Description = "Reason for the visit (sealed on this device for the doctor)", Required = true };
-        var book = new Command("book", "Book free slots with a doctor (patients); prints the appointment id") { bookDoctor, at, count, reason };
+        var share = new Option<string[]>("--share")
+        {
+            Description = "A record id or a category (e.g. Observation) to share with the doctor for this appointment only (until 2 h after its end); repeatable, all ids or all categories",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var book = new Command("book", "Book free slots with a doctor (patients); prints the appointment id") { bookDoctor, at, count, reason, share };
         book.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
@@ -41,6 +46,12 @@ public static class AppointmentCommands
             var run = free.SkipWhile(s => s != first).Take(Math.Clamp(p.GetValue(count), 1, 4)).ToList();
             var a = await client.BookAppointmentAsync(first, p.GetValue(reason)!, end: run[^1].End, ct: ct);
             AnsiConsole.MarkupLine($"[green]Booked[/] {a.Start.ToString("u", CultureInfo.InvariantCulture)} – {a.End.ToString("u", CultureInfo.InvariantCulture)} — ledger tx {a.BookTransactionId}");
+            if (p.GetValue(share) is { Length: > 0 } items)
+            {
+                var (scope, chosen) = ShareScope(items);
+                var grant = await client.GrantForAppointmentAsync(a, scope, chosen, ct);
+                AnsiConsole.MarkupLine($"[green]Shared[/] {chosen.Count} {scope.ToString().ToLowerInvariant()} with the doctor until {grant.ExpiresAt!.Value.ToString("u", CultureInfo.InvariantCulture)} — grant {grant.Id}, ledger tx {grant.GrantTransactionId}");
+            }
             Console.WriteLine(a.Id);
             return 0;
         });
@@ -145,6 +156,22 @@ public static class AppointmentCommands
         {
             throw new InvalidOperationException($"Refused: appointment {id} is not one of yours (only its patient, its doctor and their hospital's staff see it).", e);
         }
+    }
+
+    /// <summary>--share values: all record ids (scope Records) or all categories (scope Categories); one grant holds one kind.</summary>
+    internal static (ConsentScope Scope, IReadOnlyList<string> Items) ShareScope(IReadOnlyList<string> values)
+    {
+        var items = values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct(StringComparer.Ordinal).ToList();
+        var ids = items.Count(i => Guid.TryParseExact(i, "D", out _));
+        if (ids == items.Count)
+        {
+            return (ConsentScope.Records, items);
+        }
+        if (ids == 0 && items.All(MedLedger.Crypto.RecordCategories.IsKnown))
+        {
+            return (ConsentScope.Categories, items);
+        }
+        throw new InvalidOperationException("--share takes record ids or known categories (e.g. Observation), not a mix: one grant covers one kind.");
     }
 
     private static async Task<string> TextOrFileAsync(string value, CancellationToken ct) =>

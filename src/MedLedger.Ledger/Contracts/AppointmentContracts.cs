@@ -18,6 +18,14 @@ public static class AppointmentKeys
     /// <summary>A patient cancels at least this long before the start; the practice (a peer event) until the start.</summary>
     public const long PatientCancelCutoffMs = 60 * 60 * 1000;
 
+    /// <summary>
+    /// How long after its end an appointment-scoped consent.grant may run: two hours, so a visit that overruns and the
+    /// doctor's write-up and close after it are covered, yet the grant never becomes a standing one. A fixed span rather
+    /// than "end of that day" because the contract knows no time zone and must decide the same on every peer.
+    /// Mirrored in web/src/crypto/protocol.ts (APPOINTMENT_GRANT_GRACE_MS).
+    /// </summary>
+    public const long ScopedGrantGraceMs = 2 * 60 * 60 * 1000;
+
     public static string Status(string appointmentId) => $"appt/{appointmentId}";
     public static string Patient(string appointmentId) => $"appt/{appointmentId}/patient";
     public static string Doctor(string appointmentId) => $"appt/{appointmentId}/doctor";

@@ -86,7 +86,14 @@ public static class AppointmentCommands
         var closeId = new Argument<Guid>("APPOINTMENT_ID") { Description = "Appointment id" };
         var outcome = new Option<string>("--outcome") { Description = "The visit's outcome (the Encounter note): text, @file, or an @file of FHIR Encounter JSON", Required = true };
         var advice = new Option<string>("--advice") { Description = "The advice (a CarePlan): text, @file, or an @file of FHIR CarePlan JSON", Required = true };
-        var close = new Command("close", "Close a consultation with its outcome and advice (the appointment's doctor); both are sealed records the patient can prove") { closeId, outcome, advice };
+        var prescribe = new Option<string>("--prescribe") { Description = "Also prescribe: the medicine and instructions as text, or an @file of FHIR MedicationRequest JSON (issued on the ledger)" };
+        var fills = new Option<int>("--fills") { Description = "With --prescribe text: number of fills (1 + repeats)", DefaultValueFactory = _ => 1 };
+        var units = new Option<int>("--units") { Description = "With --prescribe text: units per fill (tablets, inhalers…)", DefaultValueFactory = _ => 1 };
+        var followUp = new Option<DateOnly?>("--follow-up") { Description = "A follow-up visit date (yyyy-MM-dd), added to the sealed advice as a CarePlan activity" };
+        var close = new Command("close", "Close a consultation with its outcome and advice (the appointment's doctor); both are sealed records the patient can prove")
+        {
+            closeId, outcome, advice, prescribe, fills, units, followUp,
+        };
         close.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
@@ -99,10 +106,25 @@ public static class AppointmentCommands
             }
             var encounter = await TextOrFileAsync(p.GetValue(outcome)!, ct);
             var carePlan = await TextOrFileAsync(p.GetValue(advice)!, ct);
+            carePlan = LooksLikeJson(carePlan) ? carePlan : ConsultationOutcome.CarePlan(a.PatientId, carePlan);
+            if (p.GetValue(followUp) is { } day)
+            {
+                carePlan = ConsultationOutcome.WithFollowUp(carePlan, day);
+            }
+            string? medicationRequest = null;
+            if (p.GetValue(prescribe) is { } rx)
+            {
+                var text = await TextOrFileAsync(rx, ct);
+                medicationRequest = LooksLikeJson(text) ? text : ConsultationOutcome.MedicationRequest(a.PatientId, text, p.GetValue(units), p.GetValue(fills));
+            }
             var done = await client.CloseConsultationAsync(id,
-                LooksLikeJson(encounter) ? encounter : ConsultationOutcome.Encounter(a.PatientId, encounter, a.VisitKind == VisitKind.Remote),
-                LooksLikeJson(carePlan) ? carePlan : ConsultationOutcome.CarePlan(a.PatientId, carePlan), ct);
+                LooksLikeJson(encounter) ? encounter : ConsultationOutcome.Encounter(a.PatientId, encounter, a.VisitKind == VisitKind.Remote), carePlan, medicationRequest, ct);
             AnsiConsole.MarkupLine($"[green]{done.Status}[/] — advice record {done.CarePlanRecordId}, visit note {done.EncounterRecordId}, ledger tx {done.CloseTransactionId}");
+            if (medicationRequest is not null)
+            {
+                var closeTx = (await client.ReceiptAsync(done.CloseTransactionId!, ct)).Transaction();
+                AnsiConsole.MarkupLine($"Prescription {closeTx.Get("prescriptionId")} issued (MedicationRequest record {closeTx.Get("prescriptionRecordId")}); sending it to a pharmacy is not built yet — the patient grants a pharmacist access.");
+            }
             return 0;
         });
 
@@ -122,6 +144,12 @@ public static class AppointmentCommands
             Console.WriteLine(words);
             Console.WriteLine($"Proof: appointments.close tx {r.TransactionId} in block {r.BlockHeight.ToString(CultureInfo.InvariantCulture)} (log index {r.LogIndex.ToString(CultureInfo.InvariantCulture)}), " +
                 $"receipt verified against the peer's key; advice record {opened.CarePlan.RecordId} written in tx {opened.CarePlan.LedgerTransactionId}");
+            if (opened.Prescription is { } prescription)
+            {
+                var i = prescription.Info;
+                Console.WriteLine($"Prescription {i.PrescriptionId}: {i.TotalUnits.ToString(CultureInfo.InvariantCulture)} units in up to {i.MaxFills.ToString(CultureInfo.InvariantCulture)} fill(s), valid until "
+                    + $"{i.ValidUntil.ToString("u", CultureInfo.InvariantCulture)}; issued in tx {i.IssueTransactionId} (receipt verified), MedicationRequest record {i.RecordId}");
+            }
             return 0;
         });
 

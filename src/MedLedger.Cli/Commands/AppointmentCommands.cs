@@ -50,7 +50,7 @@ public static class AppointmentCommands
             {
                 var (scope, chosen) = ShareScope(items);
                 var grant = await client.GrantForAppointmentAsync(a, scope, chosen, ct);
-                AnsiConsole.MarkupLine($"[green]Shared[/] {chosen.Count} {scope.ToString().ToLowerInvariant()} with the doctor until {grant.ExpiresAt!.Value.ToString("u", CultureInfo.InvariantCulture)} — grant {grant.Id}, ledger tx {grant.GrantTransactionId}");
+                Console.WriteLine($"Shared {chosen.Count} {scope.ToString().ToLowerInvariant()} with the doctor until {grant.ExpiresAt!.Value.ToString("u", CultureInfo.InvariantCulture)} — grant {grant.Id}, ledger tx {grant.GrantTransactionId}");
             }
             Console.WriteLine(a.Id);
             return 0;
@@ -123,7 +123,7 @@ public static class AppointmentCommands
             if (medicationRequest is not null)
             {
                 var closeTx = (await client.ReceiptAsync(done.CloseTransactionId!, ct)).Transaction();
-                AnsiConsole.MarkupLine($"Prescription {closeTx.Get("prescriptionId")} issued (MedicationRequest record {closeTx.Get("prescriptionRecordId")}); sending it to a pharmacy is not built yet — the patient grants a pharmacist access.");
+                Console.WriteLine($"Prescription {closeTx.Get("prescriptionId")} issued (MedicationRequest record {closeTx.Get("prescriptionRecordId")}); sending it to a pharmacy is not built yet — the patient grants a pharmacist access.");
             }
             return 0;
         });

@@ -75,7 +75,7 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
         using var practice = await FreshPracticeAsync();
         var reason = "Kopfschmerzen seit drei Tagen – " + Guid.NewGuid().ToString("N")[..6];
         var shared = await practice.Patient.Client.CreateFhirRecordAsync(
-            $$"""{"resourceType":"Condition","subject":{"reference":"Patient/{{practice.Patient.Id}}"},"code":{"text":"Migraine"}}""");
+            $$$"""{"resourceType":"Condition","subject":{"reference":"Patient/{{{practice.Patient.Id}}}"},"code":{"text":"Migraine"}}""");
         var patientPage = await SignInAsync(practice.Patient);
         // What the page asked the API and what the console said, for the failure message if the booking does not finish.
         var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();

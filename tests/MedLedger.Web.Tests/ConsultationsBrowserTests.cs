@@ -272,6 +272,8 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
         await row.GetByRole(AriaRole.Button, new() { Name = "consultation with advice" }).ClickAsync();
         await row.GetByLabel("Outcome (visit note)").FillAsync(outcome);
         await row.GetByLabel("Advice for the patient").FillAsync(advice);
+        var followUp = DateTime.UtcNow.AddDays(14).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        await row.GetByLabel("Follow-up visit (optional)").FillAsync(followUp);
         await row.GetByRole(AriaRole.Button, new() { Name = "Close consultation" }).ClickAsync();
         await Assertions.Expect(row.GetByRole(AriaRole.Cell).Nth(4)).ToHaveTextAsync("Fulfilled", new() { Timeout = 60_000 });
 
@@ -279,7 +281,7 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
         var proven = await practice.Patient.Client.OpenConsultationAdviceAsync(booked.Id);
         Assert.Equal(practice.Doctor.Id, proven.CarePlan.AuthorId);
         var words = ConsultationOutcome.Read(proven);
-        Assert.Equal((outcome, advice), words);
+        Assert.Equal((outcome, advice + "\n- Follow-up visit on " + followUp), words);
 
         // The patient sees "Advice" on the appointment and opens it, verified against the ledger.
         await BrowserWorld.Nav(patientPage, "Appointments").ClickAsync();
@@ -288,6 +290,7 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
         var shown = patientPage.GetByRole(AriaRole.Region, new() { Name = "Advice" });
         await Assertions.Expect(shown).ToContainTextAsync(advice, new() { Timeout = 30_000 });
         await Assertions.Expect(shown).ToContainTextAsync(outcome);
+        await Assertions.Expect(shown).ToContainTextAsync("Follow-up visit on " + followUp);
         await Assertions.Expect(shown).ToContainTextAsync("verified");
         await Assertions.Expect(shown).ToContainTextAsync($"ledger block {proven.CloseReceipt.BlockHeight}");
         await BrowserWorld.ScreenshotAsync(patientPage, "consultation-advice");

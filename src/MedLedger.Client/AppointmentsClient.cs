@@ -31,8 +31,11 @@ public sealed record Appointment(Guid Id, Guid ScheduleId, Guid DoctorId, Guid H
 /// <summary>
 /// A closed consultation's outcome as the patient checked it on their device: the doctor-signed appointments.close
 /// (its verified receipt: when, by whom, which records with which hashes) and the two records opened and verified.
+/// <see cref="Prescription"/>: the prescription the close names, if any, checked against its ledger receipts and its
+/// MedicationRequest opened and checked (<see cref="PrescriptionRecord"/>).
 /// </summary>
-public sealed record ConsultationAdvice(Appointment Appointment, DecryptedRecord Encounter, DecryptedRecord CarePlan, DateTimeOffset ClosedAt, MedLedger.Ledger.LedgerReceipt CloseReceipt);
+public sealed record ConsultationAdvice(Appointment Appointment, DecryptedRecord Encounter, DecryptedRecord CarePlan, DateTimeOffset ClosedAt, MedLedger.Ledger.LedgerReceipt CloseReceipt,
+    VerifiedPrescription? Prescription = null, DecryptedRecord? PrescriptionRecord = null);
 
 public sealed partial class MedLedgerClient
 {
@@ -149,7 +152,16 @@ public sealed partial class MedLedgerClient
     /// doctor's signed appointments.close naming both records and their ciphertext hashes. A booked visit is first
     /// marked in progress (records are written in a visit that is under way).
     /// </summary>
-    public async Task<Appointment> CloseConsultationAsync(Guid appointmentId, string encounterJson, string carePlanJson, CancellationToken ct = default)
+    public Task<Appointment> CloseConsultationAsync(Guid appointmentId, string encounterJson, string carePlanJson, CancellationToken ct = default) =>
+        CloseConsultationAsync(appointmentId, encounterJson, carePlanJson, medicationRequestJson: null, ct);
+
+    /// <summary>
+    /// As above, and with <paramref name="medicationRequestJson"/> (a FHIR MedicationRequest) also a prescription: the
+    /// MedicationRequest is written in the visit (its records.write names the appointment) and issued on the ledger
+    /// (prescriptions.issue, as <see cref="WritePrescriptionAsync(string, Guid, CancellationToken)"/>), and the close names
+    /// both, so the patient finds it with the advice. Sending it to a chosen pharmacy (pharmacy orders) is not built.
+    /// </summary>
+    public async Task<Appointment> CloseConsultationAsync(Guid appointmentId, string encounterJson, string carePlanJson, string? medicationRequestJson, CancellationToken ct = default)
     {
         if (ValidateFhir(encounterJson) != "Encounter")
         {
@@ -170,7 +182,8 @@ public sealed partial class MedLedgerClient
         }
         var encounter = await WriteVersionAsync(Guid.NewGuid(), 1, a.PatientId, "Encounter", "application/fhir+json", Encoding.UTF8.GetBytes(encounterJson), appointmentId, ct);
         var carePlan = await WriteVersionAsync(Guid.NewGuid(), 1, a.PatientId, "CarePlan", "application/fhir+json", Encoding.UTF8.GetBytes(carePlanJson), appointmentId, ct);
-        var tx = NewTransaction(AppointmentCloseContract.TypeName, new Dictionary<string, string>
+        var prescription = medicationRequestJson is null ? null : await WritePrescriptionAsync(medicationRequestJson, a.PatientId, appointmentId, ct);
+        var payload = new Dictionary<string, string>
         {
             ["appointmentId"] = appointmentId.ToString(),
             ["patientId"] = a.PatientId.ToString(),
@@ -178,7 +191,13 @@ public sealed partial class MedLedgerClient
             ["encounterHash"] = encounter.CiphertextHash,
             ["carePlanRecordId"] = carePlan.RecordId.ToString(),
             ["carePlanHash"] = carePlan.CiphertextHash,
-        });
+        };
+        if (prescription is not null)
+        {
+            payload["prescriptionId"] = prescription.Info.PrescriptionId.ToString();
+            payload["prescriptionRecordId"] = prescription.Info.RecordId.ToString();
+        }
+        var tx = NewTransaction(AppointmentCloseContract.TypeName, payload);
         return await SendAsync<Appointment>(HttpMethod.Post, $"/api/appointments/{appointmentId}/close", new { transaction = Sign(tx) }, authorize: true, ct);
     }
 
@@ -205,7 +224,20 @@ public sealed partial class MedLedgerClient
         }
         var encounter = await OpenAdviceRecordAsync(encounterId, "Encounter", close.Get("encounterHash"), a, ct);
         var carePlan = await OpenAdviceRecordAsync(carePlanId, "CarePlan", close.Get("carePlanHash"), a, ct);
-        return new ConsultationAdvice(a, encounter, carePlan, DateTimeOffset.FromUnixTimeMilliseconds(close.TimestampMs), receipt);
+        VerifiedPrescription? prescription = null;
+        DecryptedRecord? prescriptionRecord = null;
+        if (close.Get("prescriptionId") is { } rxId)
+        {
+            // The close (doctor-signed, contract-checked) names the prescription and its record; its issue is checked here
+            // against its receipt, and its MedicationRequest opened and checked against the issue.
+            prescription = await PrescriptionAsync(Guid.Parse(rxId), ct);
+            if (prescription.Info.RecordId.ToString() != close.Get("prescriptionRecordId") || prescription.Info.PatientId != a.PatientId || prescription.Info.PrescriberId != a.DoctorId)
+            {
+                throw new MedLedgerVerificationException("The prescription the server serves is not the one the doctor named when closing this consultation.");
+            }
+            prescriptionRecord = await CheckPrescriptionSourceAsync(prescription, ct);
+        }
+        return new ConsultationAdvice(a, encounter, carePlan, DateTimeOffset.FromUnixTimeMilliseconds(close.TimestampMs), receipt, prescription, prescriptionRecord);
     }
 
     private async Task<DecryptedRecord> OpenAdviceRecordAsync(Guid recordId, string category, string? closedHash, Appointment a, CancellationToken ct)

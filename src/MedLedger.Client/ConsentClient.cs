@@ -17,7 +17,7 @@ public sealed record GrantPlanItem(Guid RecordId, int Version, string Category);
 
 /// <summary>A consent grant; <see cref="PurposeSalt"/> opens the ledger's purposeCommitment (<see cref="PurposeOpens"/>).</summary>
 public sealed record Grant(Guid Id, Guid PatientId, Guid GranteeId, Role GranteeRole, ConsentScope Scope, IReadOnlyList<string> Items, string Purpose, byte[] PurposeSalt,
-    DateTimeOffset? ExpiresAt, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, bool Active, string GrantTransactionId, string? RevokeTransactionId)
+    DateTimeOffset? ExpiresAt, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, bool Active, string GrantTransactionId, string? RevokeTransactionId, Guid? AppointmentId = null)
 {
     /// <summary>Whether the consent.grant's purposeCommitment is a commitment to this grant's purpose (the server cannot swap the word).</summary>
     public bool PurposeOpens(string? purposeCommitment) => FactCommitment.Opens(purposeCommitment, FactCommitment.ConsentPurpose, Purpose, PurposeSalt);
@@ -30,8 +30,28 @@ public sealed partial class MedLedgerClient
     /// ledger-registered key; the server stores the wraps only after the signed grant commits. The grantee's identity
     /// card must carry an admin's own signed verification (and the pinned fingerprint, if given) or nothing is sent.
     /// </summary>
-    public async Task<Grant> GrantConsentAsync(Guid granteeId, ConsentScope scope, IReadOnlyList<string>? items = null, string purpose = "treatment", DateTimeOffset? expiresAt = null,
-        string? expectedFingerprint = null, CancellationToken ct = default)
+    public Task<Grant> GrantConsentAsync(Guid granteeId, ConsentScope scope, IReadOnlyList<string>? items = null, string purpose = "treatment", DateTimeOffset? expiresAt = null,
+        string? expectedFingerprint = null, CancellationToken ct = default) =>
+        GrantAsync(granteeId, scope, items, purpose, expiresAt, appointmentId: null, expectedFingerprint, ct);
+
+    /// <summary>
+    /// Shares chosen records (or categories) with the appointment's doctor for this appointment only: a consent.grant
+    /// naming the appointment, expiring <see cref="AppointmentKeys.ScopedGrantGraceMs"/> after its end. The contract
+    /// ties it to the patient's own appointment with that doctor; cancelling or a no-show ends it.
+    /// </summary>
+    public Task<Grant> GrantForAppointmentAsync(Appointment appointment, ConsentScope scope, IReadOnlyList<string> items, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(appointment);
+        if (appointment.PatientId != UserId)
+        {
+            throw new InvalidOperationException("Only the appointment's patient shares records for it.");
+        }
+        var until = appointment.End.AddMilliseconds(AppointmentKeys.ScopedGrantGraceMs);
+        return GrantAsync(appointment.DoctorId, scope, items, "treatment", until, appointment.Id, expectedFingerprint: null, ct);
+    }
+
+    private async Task<Grant> GrantAsync(Guid granteeId, ConsentScope scope, IReadOnlyList<string>? items, string purpose, DateTimeOffset? expiresAt, Guid? appointmentId,
+        string? expectedFingerprint, CancellationToken ct)
     {
         var keys = Keys ?? throw new InvalidOperationException("Sign in first.");
         items ??= [];
@@ -94,7 +114,7 @@ public sealed partial class MedLedgerClient
         var scopeName = scope.ToString().ToLowerInvariant();
         // The ledger gets a salted commitment to the purpose, never the word; the salt stays with the grant's parties.
         var purposeSalt = FactCommitment.NewSalt();
-        var tx = NewTransaction(ConsentGrantContract.TypeName, new Dictionary<string, string>
+        var payload = new Dictionary<string, string>
         {
             ["grantId"] = grantId.ToString(),
             ["patientId"] = UserId.ToString(),
@@ -103,9 +123,14 @@ public sealed partial class MedLedgerClient
             ["scopeHash"] = ConsentScopeHash.Compute(scopeName, items.Select(i => i.Trim()).Distinct(StringComparer.Ordinal)),
             ["purposeCommitment"] = FactCommitment.Compute(FactCommitment.ConsentPurpose, purpose, purposeSalt),
             ["expiresAtMs"] = (expiresAt?.ToUnixTimeMilliseconds() ?? 0).ToString(CultureInfo.InvariantCulture),
-        });
+        };
+        if (appointmentId is { } appointment)
+        {
+            payload["appointmentId"] = appointment.ToString();
+        }
+        var tx = NewTransaction(ConsentGrantContract.TypeName, payload);
         var grant = await SendAsync<Grant>(HttpMethod.Post, "/api/consents",
-            new { grantId, granteeId, scope, items, purpose, purposeSalt, expiresAt, transaction = Sign(tx), wraps }, authorize: true, ct);
+            new { grantId, granteeId, scope, items, purpose, purposeSalt, expiresAt, transaction = Sign(tx), wraps, appointmentId }, authorize: true, ct);
         // The grantee is now one of the patient's parties: they get the profile too.
         await ShareProfileAfterNewRelationAsync(ct);
         return grant;

@@ -40,6 +40,54 @@ public static partial class ConsultationOutcome
         return json.ToJsonString();
     }
 
+    /// <summary>
+    /// The CarePlan with a follow-up visit added as an activity (kind Appointment, scheduled on <paramref name="followUp"/>):
+    /// the follow-up stays inside the sealed advice, so only the patient and the doctor know of it.
+    /// </summary>
+    public static string WithFollowUp(string carePlanJson, DateOnly followUp)
+    {
+        var json = JsonNode.Parse(carePlanJson)?.AsObject() ?? throw new ArgumentException("not a JSON object", nameof(carePlanJson));
+        var day = followUp.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        if (json["activity"] is not JsonArray activities)
+        {
+            activities = [];
+            json["activity"] = activities;
+        }
+        activities.Add(new JsonObject
+        {
+            ["detail"] = new JsonObject
+            {
+                ["kind"] = "Appointment",
+                ["status"] = "scheduled",
+                ["scheduledPeriod"] = new JsonObject { ["start"] = day },
+                ["description"] = "Follow-up visit on " + day,
+            },
+        });
+        return json.ToJsonString();
+    }
+
+    /// <summary>
+    /// A MedicationRequest from the doctor's words: the medicine and instructions as text, <paramref name="unitsPerFill"/>
+    /// per fill over <paramref name="fills"/> fills (dispenseRequest quantity and numberOfRepeatsAllowed = fills − 1).
+    /// </summary>
+    public static string MedicationRequest(Guid patientId, string medication, int unitsPerFill = 1, int fills = 1)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(medication);
+        ArgumentOutOfRangeException.ThrowIfLessThan(unitsPerFill, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(fills, 1);
+        var json = new JsonObject
+        {
+            ["resourceType"] = "MedicationRequest",
+            ["status"] = "active",
+            ["intent"] = "order",
+            ["medicationCodeableConcept"] = new JsonObject { ["text"] = medication },
+            ["subject"] = new JsonObject { ["reference"] = "Patient/" + patientId },
+            ["dosageInstruction"] = new JsonArray(new JsonObject { ["text"] = medication }),
+            ["dispenseRequest"] = new JsonObject { ["numberOfRepeatsAllowed"] = fills - 1, ["quantity"] = new JsonObject { ["value"] = unitsPerFill } },
+        };
+        return json.ToJsonString();
+    }
+
     /// <summary>The words to show for a closed consultation: the Encounter's narrative as text, the CarePlan's description and activities.</summary>
     public static (string Outcome, string Advice) Read(ConsultationAdvice advice)
     {

@@ -92,7 +92,11 @@ public sealed partial class MedLedgerClient
     /// Doctor: write a MedicationRequest for the patient (a sealed record) and put its limits on the ledger (a
     /// prescriptions.issue bound to the version's header hash). A schedule-II drug with repeats is refused here.
     /// </summary>
-    public async Task<VerifiedPrescription> WritePrescriptionAsync(string medicationRequestJson, Guid patientId, CancellationToken ct = default)
+    public Task<VerifiedPrescription> WritePrescriptionAsync(string medicationRequestJson, Guid patientId, CancellationToken ct = default) =>
+        WritePrescriptionAsync(medicationRequestJson, patientId, appointmentId: null, ct);
+
+    /// <summary>As above; with <paramref name="appointmentId"/> the MedicationRequest's records.write names the visit it was written in.</summary>
+    internal async Task<VerifiedPrescription> WritePrescriptionAsync(string medicationRequestJson, Guid patientId, Guid? appointmentId, CancellationToken ct)
     {
         if (ValidateFhir(medicationRequestJson) != RecordCategories.MedicationRequest)
         {
@@ -107,7 +111,7 @@ public sealed partial class MedLedgerClient
         {
             throw new FhirValidationException("The prescription's validityPeriod has already ended.", new InvalidOperationException());
         }
-        var written = await CreateFhirRecordAsync(medicationRequestJson, patientId, ct);
+        var written = await WriteVersionAsync(Guid.NewGuid(), 1, patientId, RecordCategories.MedicationRequest, "application/fhir+json", System.Text.Encoding.UTF8.GetBytes(medicationRequestJson), appointmentId, ct);
         var anchor = (written.Receipt ?? throw new MedLedgerVerificationException("The server did not return the record's receipt.")).Transaction();
         var tx = NewTransaction(PrescriptionIssueContract.TypeName, new Dictionary<string, string>
         {

@@ -74,6 +74,8 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
     {
         using var practice = await FreshPracticeAsync();
         var reason = "Kopfschmerzen seit drei Tagen – " + Guid.NewGuid().ToString("N")[..6];
+        var shared = await practice.Patient.Client.CreateFhirRecordAsync(
+            $$$"""{"resourceType":"Condition","subject":{"reference":"Patient/{{{practice.Patient.Id}}}"},"code":{"text":"Migraine"}}""");
         var patientPage = await SignInAsync(practice.Patient);
         // What the page asked the API and what the console said, for the failure message if the booking does not finish.
         var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
@@ -85,6 +87,8 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
         await patientPage.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
         await patientPage.GetByRole(AriaRole.Button, new() { Name = $"Free slots of {practice.DoctorName}" }).First.ClickAsync();
         await patientPage.GetByLabel("Reason for the visit").FillAsync(reason);
+        // Shared with the doctor for this visit only: an appointment-scoped consent.grant the browser signs after booking.
+        await patientPage.GetByRole(AriaRole.Checkbox, new() { Name = $"Share Condition {shared.RecordId.ToString()[..8]}" }).CheckAsync();
         // The latest slot shown (about two weeks ahead), so that cancelling below is well before the contract's cut-off.
         await patientPage.GetByRole(AriaRole.List, new() { Name = "Free slots" }).GetByRole(AriaRole.Button).Last.ClickAsync();
         // The doctor's card and key registration are checked against the ledger before anything is sealed: allow a slow machine.
@@ -104,6 +108,10 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
         Assert.Equal(AppointmentStatus.Booked, booked.Status);
         Assert.Equal(reason, practice.Doctor.Client.OpenAppointmentReason(booked));
         Assert.Equal(reason, practice.Patient.Client.OpenAppointmentReason(Assert.Single(await practice.Patient.Client.AppointmentsAsync())));
+        // The browser's grant names the appointment and ends two hours after it (the contract checked both); the doctor reads the record.
+        var grant = Assert.Single(await practice.Patient.Client.GrantsAsync());
+        Assert.Equal((booked.Id, booked.End.AddHours(2)), (grant.AppointmentId!.Value, grant.ExpiresAt!.Value));
+        Assert.Equal("Condition", (await practice.Doctor.Client.OpenRecordAsync(shared.RecordId)).Category);
 
         var doctorPage = await SignInAsync(practice.Doctor);
         await BrowserWorld.Nav(doctorPage, "Appointments").ClickAsync();
@@ -124,6 +132,9 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
         await mine.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
         await Assertions.Expect(mine).ToContainTextAsync("Cancelled", new() { Timeout = 30_000 });
         Assert.Equal(AppointmentStatus.Cancelled, (await practice.Doctor.Client.AppointmentAsync(booked.Id)).Status);
+        // Cancelled: what was shared for the visit is no longer readable.
+        var refused = await Assert.ThrowsAsync<MedLedgerApiException>(() => practice.Doctor.Client.OpenRecordAsync(shared.RecordId));
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, refused.Status);
         await patientPage.Context.CloseAsync();
         await doctorPage.Context.CloseAsync();
     }
@@ -261,6 +272,8 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
         await row.GetByRole(AriaRole.Button, new() { Name = "consultation with advice" }).ClickAsync();
         await row.GetByLabel("Outcome (visit note)").FillAsync(outcome);
         await row.GetByLabel("Advice for the patient").FillAsync(advice);
+        var followUp = DateTime.UtcNow.AddDays(14).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        await row.GetByLabel("Follow-up visit (optional)").FillAsync(followUp);
         await row.GetByRole(AriaRole.Button, new() { Name = "Close consultation" }).ClickAsync();
         await Assertions.Expect(row.GetByRole(AriaRole.Cell).Nth(4)).ToHaveTextAsync("Fulfilled", new() { Timeout = 60_000 });
 
@@ -268,7 +281,7 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
         var proven = await practice.Patient.Client.OpenConsultationAdviceAsync(booked.Id);
         Assert.Equal(practice.Doctor.Id, proven.CarePlan.AuthorId);
         var words = ConsultationOutcome.Read(proven);
-        Assert.Equal((outcome, advice), words);
+        Assert.Equal((outcome, advice + "\n- Follow-up visit on " + followUp), words);
 
         // The patient sees "Advice" on the appointment and opens it, verified against the ledger.
         await BrowserWorld.Nav(patientPage, "Appointments").ClickAsync();
@@ -277,6 +290,7 @@ public sealed class ConsultationsBrowserTests(BrowserWorld world)
         var shown = patientPage.GetByRole(AriaRole.Region, new() { Name = "Advice" });
         await Assertions.Expect(shown).ToContainTextAsync(advice, new() { Timeout = 30_000 });
         await Assertions.Expect(shown).ToContainTextAsync(outcome);
+        await Assertions.Expect(shown).ToContainTextAsync("Follow-up visit on " + followUp);
         await Assertions.Expect(shown).ToContainTextAsync("verified");
         await Assertions.Expect(shown).ToContainTextAsync($"ledger block {proven.CloseReceipt.BlockHeight}");
         await BrowserWorld.ScreenshotAsync(patientPage, "consultation-advice");

@@ -31,7 +31,12 @@ public static class AppointmentCommands
         var at = new Option<DateTimeOffset>("--at") { Description = "Start of the first slot (ISO 8601, as `slots` prints it)", Required = true };
         var count = new Option<int>("--slots") { Description = "Consecutive slots to book (1-4)", DefaultValueFactory = _ => 1 };
         var reason = new Option<string>("--reason") { Description = "Reason for the visit (sealed on this device for the doctor)", Required = true };
-        var book = new Command("book", "Book free slots with a doctor (patients); prints the appointment id") { bookDoctor, at, count, reason };
+        var share = new Option<string[]>("--share")
+        {
+            Description = "A record id or a category (e.g. Observation) to share with the doctor for this appointment only (until 2 h after its end); repeatable, all ids or all categories",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var book = new Command("book", "Book free slots with a doctor (patients); prints the appointment id") { bookDoctor, at, count, reason, share };
         book.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
@@ -41,6 +46,12 @@ public static class AppointmentCommands
             var run = free.SkipWhile(s => s != first).Take(Math.Clamp(p.GetValue(count), 1, 4)).ToList();
             var a = await client.BookAppointmentAsync(first, p.GetValue(reason)!, end: run[^1].End, ct: ct);
             AnsiConsole.MarkupLine($"[green]Booked[/] {a.Start.ToString("u", CultureInfo.InvariantCulture)} – {a.End.ToString("u", CultureInfo.InvariantCulture)} — ledger tx {a.BookTransactionId}");
+            if (p.GetValue(share) is { Length: > 0 } items)
+            {
+                var (scope, chosen) = ShareScope(items);
+                var grant = await client.GrantForAppointmentAsync(a, scope, chosen, ct);
+                Console.WriteLine($"Shared {chosen.Count} {scope.ToString().ToLowerInvariant()} with the doctor until {grant.ExpiresAt!.Value.ToString("u", CultureInfo.InvariantCulture)} — grant {grant.Id}, ledger tx {grant.GrantTransactionId}");
+            }
             Console.WriteLine(a.Id);
             return 0;
         });
@@ -75,7 +86,14 @@ public static class AppointmentCommands
         var closeId = new Argument<Guid>("APPOINTMENT_ID") { Description = "Appointment id" };
         var outcome = new Option<string>("--outcome") { Description = "The visit's outcome (the Encounter note): text, @file, or an @file of FHIR Encounter JSON", Required = true };
         var advice = new Option<string>("--advice") { Description = "The advice (a CarePlan): text, @file, or an @file of FHIR CarePlan JSON", Required = true };
-        var close = new Command("close", "Close a consultation with its outcome and advice (the appointment's doctor); both are sealed records the patient can prove") { closeId, outcome, advice };
+        var prescribe = new Option<string>("--prescribe") { Description = "Also prescribe: the medicine and instructions as text, or an @file of FHIR MedicationRequest JSON (issued on the ledger)" };
+        var fills = new Option<int>("--fills") { Description = "With --prescribe text: number of fills (1 + repeats)", DefaultValueFactory = _ => 1 };
+        var units = new Option<int>("--units") { Description = "With --prescribe text: units per fill (tablets, inhalers…)", DefaultValueFactory = _ => 1 };
+        var followUp = new Option<DateOnly?>("--follow-up") { Description = "A follow-up visit date (yyyy-MM-dd), added to the sealed advice as a CarePlan activity" };
+        var close = new Command("close", "Close a consultation with its outcome and advice (the appointment's doctor); both are sealed records the patient can prove")
+        {
+            closeId, outcome, advice, prescribe, fills, units, followUp,
+        };
         close.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
@@ -88,10 +106,25 @@ public static class AppointmentCommands
             }
             var encounter = await TextOrFileAsync(p.GetValue(outcome)!, ct);
             var carePlan = await TextOrFileAsync(p.GetValue(advice)!, ct);
+            carePlan = LooksLikeJson(carePlan) ? carePlan : ConsultationOutcome.CarePlan(a.PatientId, carePlan);
+            if (p.GetValue(followUp) is { } day)
+            {
+                carePlan = ConsultationOutcome.WithFollowUp(carePlan, day);
+            }
+            string? medicationRequest = null;
+            if (p.GetValue(prescribe) is { } rx)
+            {
+                var text = await TextOrFileAsync(rx, ct);
+                medicationRequest = LooksLikeJson(text) ? text : ConsultationOutcome.MedicationRequest(a.PatientId, text, p.GetValue(units), p.GetValue(fills));
+            }
             var done = await client.CloseConsultationAsync(id,
-                LooksLikeJson(encounter) ? encounter : ConsultationOutcome.Encounter(a.PatientId, encounter, a.VisitKind == VisitKind.Remote),
-                LooksLikeJson(carePlan) ? carePlan : ConsultationOutcome.CarePlan(a.PatientId, carePlan), ct);
+                LooksLikeJson(encounter) ? encounter : ConsultationOutcome.Encounter(a.PatientId, encounter, a.VisitKind == VisitKind.Remote), carePlan, medicationRequest, ct);
             AnsiConsole.MarkupLine($"[green]{done.Status}[/] — advice record {done.CarePlanRecordId}, visit note {done.EncounterRecordId}, ledger tx {done.CloseTransactionId}");
+            if (medicationRequest is not null)
+            {
+                var closeTx = (await client.ReceiptAsync(done.CloseTransactionId!, ct)).Transaction();
+                Console.WriteLine($"Prescription {closeTx.Get("prescriptionId")} issued (MedicationRequest record {closeTx.Get("prescriptionRecordId")}); sending it to a pharmacy is not built yet — the patient grants a pharmacist access.");
+            }
             return 0;
         });
 
@@ -111,6 +144,12 @@ public static class AppointmentCommands
             Console.WriteLine(words);
             Console.WriteLine($"Proof: appointments.close tx {r.TransactionId} in block {r.BlockHeight.ToString(CultureInfo.InvariantCulture)} (log index {r.LogIndex.ToString(CultureInfo.InvariantCulture)}), " +
                 $"receipt verified against the peer's key; advice record {opened.CarePlan.RecordId} written in tx {opened.CarePlan.LedgerTransactionId}");
+            if (opened.Prescription is { } prescription)
+            {
+                var i = prescription.Info;
+                Console.WriteLine($"Prescription {i.PrescriptionId}: {i.TotalUnits.ToString(CultureInfo.InvariantCulture)} units in up to {i.MaxFills.ToString(CultureInfo.InvariantCulture)} fill(s), valid until "
+                    + $"{i.ValidUntil.ToString("u", CultureInfo.InvariantCulture)}; issued in tx {i.IssueTransactionId} (receipt verified), MedicationRequest record {i.RecordId}");
+            }
             return 0;
         });
 
@@ -145,6 +184,22 @@ public static class AppointmentCommands
         {
             throw new InvalidOperationException($"Refused: appointment {id} is not one of yours (only its patient, its doctor and their hospital's staff see it).", e);
         }
+    }
+
+    /// <summary>--share values: all record ids (scope Records) or all categories (scope Categories); one grant holds one kind.</summary>
+    internal static (ConsentScope Scope, IReadOnlyList<string> Items) ShareScope(IReadOnlyList<string> values)
+    {
+        var items = values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct(StringComparer.Ordinal).ToList();
+        var ids = items.Count(i => Guid.TryParseExact(i, "D", out _));
+        if (ids == items.Count)
+        {
+            return (ConsentScope.Records, items);
+        }
+        if (ids == 0 && items.All(MedLedger.Crypto.RecordCategories.IsKnown))
+        {
+            return (ConsentScope.Categories, items);
+        }
+        throw new InvalidOperationException("--share takes record ids or known categories (e.g. Observation), not a mix: one grant covers one kind.");
     }
 
     private static async Task<string> TextOrFileAsync(string value, CancellationToken ct) =>

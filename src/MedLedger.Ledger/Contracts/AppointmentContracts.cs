@@ -18,6 +18,14 @@ public static class AppointmentKeys
     /// <summary>A patient cancels at least this long before the start; the practice (a peer event) until the start.</summary>
     public const long PatientCancelCutoffMs = 60 * 60 * 1000;
 
+    /// <summary>
+    /// How long after its end an appointment-scoped consent.grant may run: two hours, so a visit that overruns and the
+    /// doctor's write-up and close after it are covered, yet the grant never becomes a standing one. A fixed span rather
+    /// than "end of that day" because the contract knows no time zone and must decide the same on every peer.
+    /// Mirrored in web/src/crypto/protocol.ts (APPOINTMENT_GRANT_GRACE_MS).
+    /// </summary>
+    public const long ScopedGrantGraceMs = 2 * 60 * 60 * 1000;
+
     public static string Status(string appointmentId) => $"appt/{appointmentId}";
     public static string Patient(string appointmentId) => $"appt/{appointmentId}/patient";
     public static string Doctor(string appointmentId) => $"appt/{appointmentId}/doctor";
@@ -262,7 +270,9 @@ public sealed class AppointmentStatusContract : LedgerContract
 /// carePlanHash (hex SHA-256 of each record's version-1 ciphertext, as its records.write anchored it). Signed by the
 /// appointment's doctor: their signed statement of what they advised in this consultation, which the patient can later
 /// show with its receipt. Both records must be the doctor's own, for this patient, written in this appointment
-/// (records.write naming it); the appointment must be arrived or in progress, and becomes fulfilled.
+/// (records.write naming it); the appointment must be arrived or in progress, and becomes fulfilled. Optionally
+/// prescriptionId and prescriptionRecordId: a prescription the doctor issued (prescriptions.issue) for this patient on a
+/// MedicationRequest record written in this appointment, so the close names the prescription the patient was given.
 /// </summary>
 public sealed class AppointmentCloseContract : UserSignedContract
 {
@@ -303,7 +313,27 @@ public sealed class AppointmentCloseContract : UserSignedContract
                 return LedgerRejection.Conflict($"record {record} is not one the doctor wrote for this patient in this appointment");
             }
         }
-        return tx.Get("encounterRecordId") == tx.Get("carePlanRecordId") ? LedgerRejection.Malformed("the encounter and the care plan are two records") : null;
+        if (tx.Get("encounterRecordId") == tx.Get("carePlanRecordId"))
+        {
+            return LedgerRejection.Malformed("the encounter and the care plan are two records");
+        }
+        return tx.Get("prescriptionId") is null && tx.Get("prescriptionRecordId") is null ? null : ValidatePrescription(tx, state, id, appt.PatientId);
+    }
+
+    private static LedgerRejection? ValidatePrescription(LedgerTransaction tx, IStateReader state, string appointmentId, string patientId)
+    {
+        if (ContractChecks.RequireIds(tx, "prescriptionId", "prescriptionRecordId") is { } r)
+        {
+            return r;
+        }
+        var rx = tx.Get("prescriptionId")!;
+        var record = tx.Get("prescriptionRecordId")!;
+        if (state.Get(PrescriptionKeys.Status(rx)) is null || state.Get(PrescriptionKeys.Patient(rx)) != patientId || state.Get(PrescriptionKeys.Prescriber(rx)) != tx.ActorId
+            || state.Get(PrescriptionKeys.OfRecord(record)) != rx || state.Get(AppointmentKeys.RecordAppointment(record)) != appointmentId)
+        {
+            return LedgerRejection.Conflict($"prescription {rx} is not one the doctor issued for this patient on a record written in this appointment");
+        }
+        return null;
     }
 
     public override void Apply(LedgerTransaction tx, IStateWriter state, ContractContext context)

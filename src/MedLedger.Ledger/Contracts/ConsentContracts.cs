@@ -6,6 +6,9 @@ namespace MedLedger.Ledger.Contracts;
 /// consent.grant — payload grantId, patientId, granteeId, scope (all|categories|records), scopeHash,
 /// purposeCommitment (a <see cref="MedLedger.Crypto.FactCommitment"/> to the purpose: the ledger never says
 /// "research" or "second-opinion"), expiresAtMs (0 = no expiry). Only the patient grants, signing with their own key.
+/// Optional appointmentId (an appointment-scoped grant, docs/consultations.md): the appointment must be the patient's
+/// with the grantee as its doctor and still booked, arrived or in progress, and the grant must expire no later than the
+/// appointment's end + <see cref="AppointmentKeys.ScopedGrantGraceMs"/>. Grants without the key are unchanged.
 /// </summary>
 public sealed class ConsentGrantContract : LedgerContract
 {
@@ -46,7 +49,35 @@ public sealed class ConsentGrantContract : LedgerContract
         {
             return LedgerRejection.Forbidden("a grant to a pharmacist covers prescriptions (MedicationRequest) only");
         }
+        if (tx.Get("appointmentId") is not null && ValidateAppointment(tx, state, expires) is { } a)
+        {
+            return a;
+        }
         return state.Get(CareKeys.Consent(tx.Get("grantId")!)) is not null ? LedgerRejection.Conflict("this grant id is already used") : null;
+    }
+
+    private static LedgerRejection? ValidateAppointment(LedgerTransaction tx, IStateReader state, long expires)
+    {
+        if (ContractChecks.RequireIds(tx, "appointmentId") is { } r)
+        {
+            return r;
+        }
+        var id = tx.Get("appointmentId")!;
+        if (AppointmentBookContract.Read(state, id) is not { } appt)
+        {
+            return LedgerRejection.Conflict("the grant names an appointment that was never booked");
+        }
+        if (appt.PatientId != tx.Get("patientId") || appt.DoctorId != tx.Get("granteeId"))
+        {
+            return LedgerRejection.Forbidden("an appointment-scoped grant names the patient's own appointment and goes to its doctor");
+        }
+        if (state.Get(AppointmentKeys.Status(id)) is not (AppointmentStates.Booked or AppointmentStates.Arrived or AppointmentStates.InProgress))
+        {
+            return LedgerRejection.Conflict("the appointment is over or cancelled");
+        }
+        return expires == 0 || expires > appt.End + AppointmentKeys.ScopedGrantGraceMs
+            ? LedgerRejection.Malformed("an appointment-scoped grant expires no later than two hours after the appointment's end")
+            : null;
     }
 
     public override void Apply(LedgerTransaction tx, IStateWriter state, ContractContext context)
@@ -58,6 +89,10 @@ public sealed class ConsentGrantContract : LedgerContract
         state.Put(CareKeys.ConsentPatient(id), tx.Get("patientId")!);
         state.Put(CareKeys.ConsentGrantee(id), tx.Get("granteeId")!);
         state.Put(CareKeys.ConsentExpires(id), tx.Get("expiresAtMs")!);
+        if (tx.Get("appointmentId") is { } appointmentId)
+        {
+            state.Put(CareKeys.ConsentAppointment(id), appointmentId);
+        }
     }
 }
 

@@ -11,6 +11,8 @@ public static class CareKeys
     public static string ConsentPatient(string grantId) => $"consent/{grantId}/patient";
     public static string ConsentGrantee(string grantId) => $"consent/{grantId}/grantee";
     public static string ConsentExpires(string grantId) => $"consent/{grantId}/expires";
+    /// <summary>The appointment an appointment-scoped grant names (absent for other grants).</summary>
+    public static string ConsentAppointment(string grantId) => $"consent/{grantId}/appointment";
     /// <summary>Every key under this prefix is a relationship patient P created with hospital H (registration or a live booking).</summary>
     public static string RelationshipPrefix(string patientId, string hospitalId) => $"relationship/{patientId}/{hospitalId}/";
     public static string Registration(string patientId, string hospitalId) => $"relationship/{patientId}/{hospitalId}/registered";

@@ -68,10 +68,16 @@ public sealed partial class AppointmentCliTests : IAsyncLifetime
         var schedule = await Run(doctorHome, "appointments", "schedule", "set", doctorId.ToString(), "--zone", "Etc/UTC", "--slot", "15", "--hours", "Sun-Sat 00:00-23:45");
         Assert.True(schedule.Exit == 0, schedule.Out);
         var slot = (await session.FreeSlotsAsync(doctorId, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(2)))[0];
-        var book = await Run(patientHome, "appointments", "book", doctorId.ToString(), "--at", slot.Start.ToString("O"), "--reason", "Persistent cough for three weeks");
+        // The patient shares one record with the doctor for this visit only (an appointment-scoped consent.grant).
+        var shared = await session.CreateFhirRecordAsync(File.ReadAllText(Repo.TestData("fhir-r4", "Condition-For-Patient-f001.json")));
+        var book = await Run(patientHome, "appointments", "book", doctorId.ToString(), "--at", slot.Start.ToString("O"), "--reason", "Persistent cough for three weeks",
+            "--share", shared.RecordId.ToString());
         Assert.True(book.Exit == 0, book.Out);
         var appointment = LastLine(book.Out);
         Assert.Matches(GuidLine(), appointment);
+        Assert.Contains("Shared 1 records with the doctor until", book.Out);
+        var grant = Assert.Single(await session.GrantsAsync());
+        Assert.Equal((Guid.Parse(appointment), doctorId, true), (grant.AppointmentId!.Value, grant.GranteeId, grant.Active));
 
         // Messages: the booked appointment lets them talk; a retried send with the same message id is stored once.
         var start = await Run(patientHome, "messages", "start", "--with", doctor.Email, "--subject", "Before my visit");
@@ -109,9 +115,13 @@ public sealed partial class AppointmentCliTests : IAsyncLifetime
         const string Advice = "Drink warm fluids, rest your voice for a week & come back if the fever returns";
         var adviceFile = Path.Combine(_files, "advice.txt");
         await File.WriteAllTextAsync(adviceFile, Advice);
-        var close = await Run(doctorHome, "appointments", "close", appointment, "--outcome", "Viral pharyngitis <no antibiotics>", "--advice", "@" + adviceFile);
+        var followUp = DateTime.UtcNow.AddDays(14).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var close = await Run(doctorHome, "appointments", "close", appointment, "--outcome", "Viral pharyngitis <no antibiotics>", "--advice", "@" + adviceFile,
+            "--prescribe", "Throat lozenges, one every three hours", "--fills", "2", "--units", "12", "--follow-up", followUp);
         Assert.True(close.Exit == 0, close.Out);
         Assert.Contains("Fulfilled", close.Out);
+        var prescription = Regex.Match(close.Out, @"Prescription (\S+) issued").Groups[1].Value;
+        Assert.Matches(GuidLine(), prescription);
         var closeTx = Regex.Match(close.Out, @"ledger tx (\S+)").Groups[1].Value;
         Assert.NotEmpty(closeTx);
         var again = await Run(doctorHome, "appointments", "close", appointment, "--outcome", "Again", "--advice", "Again");
@@ -123,6 +133,8 @@ public sealed partial class AppointmentCliTests : IAsyncLifetime
         Assert.Contains("Outcome: Viral pharyngitis <no antibiotics>", advice.Out);
         Assert.Contains($"by doctor {doctorId} (signature verified)", advice.Out);
         Assert.Matches($@"appointments\.close tx {Regex.Escape(closeTx)} in block \d+ \(log index \d+\)", advice.Out);
+        Assert.Contains("- Follow-up visit on " + followUp, advice.Out);
+        Assert.Matches($@"Prescription {prescription}: 24 units in up to 2 fill\(s\), valid until [^;]+; issued in tx [0-9a-f]{{64}} \(receipt verified\)", advice.Out);
         var listed = await Run(patientHome, "appointments", "list");
         Assert.Matches($@"{appointment}[^\n]*Fulfilled", listed.Out);
     }

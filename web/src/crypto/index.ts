@@ -48,6 +48,7 @@ export {
 } from './patientProfile';
 export { AMENDMENT_REQUEST_PURPOSE, AMENDMENT_DECLINE_REASON_PURPOSE, AMENDMENT_NOTE_TAG, AMENDMENT_NOTE_MAX_LENGTH } from './protocol';
 export { ORGANIZATION_CARD_TAG, type OrganizationCardFields, organizationCoordinate, organizationCardBytes, organizationCardHash } from './protocol';
+export { APPOINTMENT_GRANT_GRACE_MS } from './protocol';
 export {
   MESSAGE_TAG, MESSAGE_KEY_PURPOSE, MESSAGE_ATTACHMENT_TAG, CONVERSATION_SUBJECT_TAG, CONVERSATION_SUBJECT_KEY_PURPOSE, APPOINTMENT_REASON_PURPOSE,
 } from './protocol';

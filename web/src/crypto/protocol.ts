@@ -11,6 +11,9 @@ export const PASSWORD_CHANGE_TAG = 'medledger/v2/password-change';
 export const RECOVERY_TAG = 'medledger/v2/recovery';
 /** Sealed-secret purpose of a hospital's emergency private key sealed to its doctors; the context is the hospital id (ProtocolTags.HospitalEmergencyKey). */
 export const HOSPITAL_EMERGENCY_KEY_PURPOSE = 'medledger/v1/hospital-emergency-key';
+/** How long after its appointment's end an appointment-scoped consent.grant may run (AppointmentKeys.ScopedGrantGraceMs; the contract refuses more). */
+export const APPOINTMENT_GRANT_GRACE_MS = 2 * 60 * 60 * 1000;
+
 /** Tag of the consent-scope hash a consent.grant anchors (ProtocolTags.ConsentScope). */
 export const CONSENT_SCOPE_TAG = 'medledger/v1/consent-scope';
 /** Tag of the break-glass reason commitment (ProtocolTags.BreakGlassReason). */

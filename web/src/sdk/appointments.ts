@@ -216,16 +216,23 @@ export function consultationEncounter(patientId: string, outcome: string, remote
 }
 
 /** The advice as a CarePlan's description, as ConsultationOutcome.CarePlan in C#. */
-export function consultationCarePlan(patientId: string, advice: string): string {
-  return JSON.stringify({ resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: `Patient/${patientId}` }, description: advice });
+export function consultationCarePlan(patientId: string, advice: string, followUp?: string): string {
+  const plan: Record<string, unknown> = { resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: `Patient/${patientId}` }, description: advice };
+  // A follow-up visit is an activity inside the sealed advice (ConsultationOutcome.WithFollowUp in the C# SDK).
+  if (followUp) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(followUp)) throw new Error('The follow-up date must be a date (yyyy-mm-dd).');
+    plan.activity = [{ detail: { kind: 'Appointment', status: 'scheduled', scheduledPeriod: { start: followUp }, description: `Follow-up visit on ${followUp}` } }];
+  }
+  return JSON.stringify(plan);
 }
 
 /**
  * The doctor closes a visit: the outcome (Encounter) and the advice (CarePlan) are sealed here as records in the patient's
  * record set whose records.write names the appointment, then the doctor signs appointments.close naming both records
  * and their ciphertext hashes. A booked visit is first marked in progress (records are written in a visit under way).
+ * An optional follow-up date (yyyy-mm-dd) goes into the CarePlan as a scheduled activity.
  */
-export async function closeConsultation(appointmentId: string, outcome: string, advice: string): Promise<Appointment> {
+export async function closeConsultation(appointmentId: string, outcome: string, advice: string, followUp?: string): Promise<Appointment> {
   const s = requireSession();
   if (!outcome.trim() || !advice.trim()) throw new Error('Write both the outcome and the advice.');
   let a = await appointment(appointmentId);
@@ -235,7 +242,7 @@ export async function closeConsultation(appointmentId: string, outcome: string, 
   const write = (category: string, json: string) =>
     writeRecord({ patientId: a.patientId, category, contentType: FHIR_CONTENT_TYPE, content: encoder.encode(json), appointmentId });
   const encounter = await write('Encounter', consultationEncounter(a.patientId, outcome, a.visitKind === 'Remote'));
-  const carePlan = await write('CarePlan', consultationCarePlan(a.patientId, advice));
+  const carePlan = await write('CarePlan', consultationCarePlan(a.patientId, advice, followUp));
   const transaction = await signTransaction('appointments.close', {
     appointmentId,
     patientId: a.patientId,

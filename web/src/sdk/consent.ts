@@ -1,7 +1,7 @@
 // Consent as the patient's browser carries it out (ConsentClient.cs GrantConsentAsync / RevokeConsentAsync):
 // every covered record version's data key is unwrapped here and wrapped for the grantee's ledger-checked
 // key; the patient signs consent.grant; the server stores the wraps only after the grant commits.
-import { consentScopeHash, factCommitment, FACT_KIND_CONSENT_PURPOSE, fromBase64, newFactSalt, toBase64, verifyRecordSignature } from '../crypto';
+import { APPOINTMENT_GRANT_GRACE_MS, consentScopeHash, factCommitment, FACT_KIND_CONSENT_PURPOSE, fromBase64, newFactSalt, toBase64, verifyRecordSignature } from '../crypto';
 import type { Role } from '../app/http';
 import { api } from '../app/http';
 import { requireSession } from '../app/session';
@@ -42,6 +42,8 @@ export interface Grant {
   active: boolean;
   grantTransactionId: string;
   revokeTransactionId: string | null;
+  /** The appointment an appointment-scoped grant names (null for other grants). */
+  appointmentId?: string | null;
 }
 
 export interface GrantPlanItem {
@@ -77,6 +79,8 @@ export interface GrantArgs {
   onProgress?: (done: number, total: number) => void;
   /** Refuse unless the grantee's key fingerprint is this one (as shown on their card). */
   expectedFingerprint?: string;
+  /** An appointment-scoped grant: the consent.grant names this appointment (use grantForAppointment). */
+  appointmentId?: string;
 }
 
 export async function grantConsent(args: GrantArgs): Promise<Grant> {
@@ -136,14 +140,26 @@ export async function grantConsent(args: GrantArgs): Promise<Grant> {
     scopeHash: await consentScopeHash(scopeName, items),
     purposeCommitment: await factCommitment(FACT_KIND_CONSENT_PURPOSE, args.purpose, purposeSalt),
     expiresAtMs: String(expiresAt ? expiresAt.getTime() : 0),
+    ...(args.appointmentId ? { appointmentId: args.appointmentId } : {}),
   });
   const grant = await api.post<Grant>('/api/consents', {
     grantId, granteeId: args.granteeId, scope: args.scope, items, purpose: args.purpose, purposeSalt: toBase64(purposeSalt),
-    expiresAt: expiresAt ? expiresAt.toISOString() : null, transaction, wraps,
+    expiresAt: expiresAt ? expiresAt.toISOString() : null, transaction, wraps, appointmentId: args.appointmentId ?? null,
   });
   // The grantee is now one of the patient's parties: they get the profile too.
   await shareProfileAfterNewRelation();
   return grant;
+}
+
+/**
+ * Shares chosen records (or categories) with an appointment's doctor for that appointment only (GrantForAppointmentAsync
+ * in the C# SDK): the consent.grant names the appointment and expires APPOINTMENT_GRANT_GRACE_MS after its end.
+ */
+export function grantForAppointment(appointment: { id: string; doctorId: string; end: string }, scope: 'Categories' | 'Records', items: string[]): Promise<Grant> {
+  return grantConsent({
+    granteeId: appointment.doctorId, scope, items, purpose: 'treatment', appointmentId: appointment.id,
+    expiresAt: new Date(Date.parse(appointment.end) + APPOINTMENT_GRANT_GRACE_MS),
+  });
 }
 
 export async function revokeConsent(grantId: string): Promise<Grant> {

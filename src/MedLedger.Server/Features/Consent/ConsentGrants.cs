@@ -1,10 +1,13 @@
+using MedLedger.Ledger.Contracts;
+using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Infrastructure.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace MedLedger.Server.Features.Consent;
 
 /// <summary>A grant that has not been revoked, as other features see it: who may read what of whose, until when.</summary>
-public sealed record ActiveGrant(Guid Id, Guid PatientId, Guid GranteeId, ConsentScopeKind Scope, IReadOnlyList<string> Items, DateTimeOffset? ExpiresAt, string GrantTransactionId)
+public sealed record ActiveGrant(Guid Id, Guid PatientId, Guid GranteeId, ConsentScopeKind Scope, IReadOnlyList<string> Items, DateTimeOffset? ExpiresAt, string GrantTransactionId,
+    Guid? AppointmentId = null)
 {
     public bool IsActive(DateTimeOffset now) => ExpiresAt is null || ExpiresAt > now;
 
@@ -20,19 +23,38 @@ public sealed record ActiveGrant(Guid Id, Guid PatientId, Guid GranteeId, Consen
     };
 }
 
-/// <summary>The Consent feature's read side: the unrevoked grants the record rules consult.</summary>
-public sealed class ConsentGrants(MedLedgerDbContext db)
+/// <summary>
+/// The Consent feature's read side: the unrevoked grants the record rules consult. An appointment-scoped grant counts
+/// only while the ledger holds its appointment as not cancelled and not a no-show: cancelling ends it at once, with no
+/// transaction of the patient's needed (its expiry, at most two hours after the end, ends it otherwise).
+/// </summary>
+public sealed class ConsentGrants(MedLedgerDbContext db, LedgerGateway ledger)
 {
     /// <summary>Unrevoked grants to <paramref name="granteeId"/> from any of <paramref name="patientIds"/>.</summary>
     public async Task<IReadOnlyList<ActiveGrant>> ToGranteeAsync(Guid granteeId, IReadOnlyCollection<Guid> patientIds, CancellationToken ct) =>
-        (await db.Set<ConsentGrant>().AsNoTracking()
-            .Where(g => g.GranteeId == granteeId && g.RevokedAt == null && patientIds.Contains(g.PatientId)).ToListAsync(ct))
-        .Select(g => g.ToActiveGrant()).ToList();
+        await WithoutEndedAppointmentsAsync(await db.Set<ConsentGrant>().AsNoTracking()
+            .Where(g => g.GranteeId == granteeId && g.RevokedAt == null && patientIds.Contains(g.PatientId)).ToListAsync(ct), ct);
 
     /// <summary>Every unrevoked grant the patient made.</summary>
     public async Task<IReadOnlyList<ActiveGrant>> OfPatientAsync(Guid patientId, CancellationToken ct) =>
-        (await db.Set<ConsentGrant>().AsNoTracking().Where(g => g.PatientId == patientId && g.RevokedAt == null).ToListAsync(ct))
-        .Select(g => g.ToActiveGrant()).ToList();
+        await WithoutEndedAppointmentsAsync(await db.Set<ConsentGrant>().AsNoTracking().Where(g => g.PatientId == patientId && g.RevokedAt == null).ToListAsync(ct), ct);
+
+    /// <summary>Whether an appointment-scoped grant's appointment was cancelled or marked no-show (ledger state).</summary>
+    public async Task<bool> AppointmentEndedAsync(Guid appointmentId, CancellationToken ct) =>
+        await ledger.Peer.Queries.GetStateAsync(AppointmentKeys.Status(appointmentId.ToString()), ct) is AppointmentStates.Cancelled or AppointmentStates.NoShow;
+
+    private async Task<IReadOnlyList<ActiveGrant>> WithoutEndedAppointmentsAsync(List<ConsentGrant> rows, CancellationToken ct)
+    {
+        var result = new List<ActiveGrant>(rows.Count);
+        foreach (var g in rows)
+        {
+            if (g.AppointmentId is not { } appointmentId || !await AppointmentEndedAsync(appointmentId, ct))
+            {
+                result.Add(g.ToActiveGrant());
+            }
+        }
+        return result;
+    }
 
     /// <summary>
     /// Of these grants, the ones still active (unrevoked, unexpired), decided inside the caller's open transaction and

@@ -52,6 +52,7 @@ public sealed class ConsentLedgerRows(MedLedgerDbContext db, RecordWraps recordW
             Purpose = r.Purpose,
             PurposeSalt = r.PurposeSalt,
             ExpiresAt = r.ExpiresAt,
+            AppointmentId = tx.Get("appointmentId") is { } appointmentId ? Guid.Parse(appointmentId) : null,
             CreatedAt = clock.GetUtcNow(),
             GrantTransactionId = tx.Id,
         });

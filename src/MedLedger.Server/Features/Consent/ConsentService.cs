@@ -41,6 +41,7 @@ public sealed class ConsentService(MedLedgerDbContext db, LedgerRollForward roll
         v.Require(r.PurposeSalt is { Length: FactCommitment.SaltLength }, "purposeSalt", $"purposeSalt must be {FactCommitment.SaltLength} random bytes made by the client.");
         v.Require(r.ExpiresAt is null || r.ExpiresAt > clock.GetUtcNow(), "expiresAt", "expiresAt must be in the future.");
         v.Require(r.Wraps is not null && r.Wraps.Count <= 10_000, "wraps", "wraps are required (at most 10,000).");
+        v.Require(r.AppointmentId is null || r.ExpiresAt is not null, "expiresAt", "An appointment-scoped grant expires (at most two hours after the appointment's end).");
         v.ThrowIfInvalid();
 
         var (grantee, granteeKey) = await accounts.WithEncryptionKeyAsync(r.GranteeId, ct) ?? throw ProblemException.NotFound($"User {r.GranteeId}");
@@ -57,6 +58,7 @@ public sealed class ConsentService(MedLedgerDbContext db, LedgerRollForward roll
         var tx = LedgerGateway.Expect(r.Transaction, ConsentGrantContract.TypeName, patientId);
         var tv = new Validator();
         tv.Require(tx.Get("grantId") == r.GrantId.ToString() && tx.Get("patientId") == patientId.ToString() && tx.Get("granteeId") == r.GranteeId.ToString(), "transaction", "The consent.grant transaction names a different grant, patient or grantee.");
+        tv.Require(tx.Get("appointmentId") == r.AppointmentId?.ToString(), "transaction", "The consent.grant transaction names a different appointment (or none).");
         tv.Require(tx.Get("scope") == scopeName && tx.Get("scopeHash") == ConsentScopeHash.Compute(scopeName, items), "transaction", "The consent.grant transaction anchors a different scope.");
         // The ledger holds the purpose only as a salted commitment; the words stay in this row.
         tv.Require(FactCommitment.Opens(tx.Get("purposeCommitment"), FactCommitment.ConsentPurpose, r.Purpose!, r.PurposeSalt) && tx.Get("expiresAtMs") == expiresMs.ToString(CultureInfo.InvariantCulture), "transaction", "The consent.grant transaction commits to a different purpose or expiry.");
@@ -142,7 +144,8 @@ public sealed class ConsentService(MedLedgerDbContext db, LedgerRollForward roll
     private async Task<GrantResponse> ToResponseAsync(ConsentGrant g, CancellationToken ct)
     {
         var role = await accounts.RoleOfAsync(g.GranteeId, ct);
-        return new GrantResponse(g.Id, g.PatientId, g.GranteeId, role, g.Scope, g.Items, g.Purpose, g.PurposeSalt, g.ExpiresAt, g.CreatedAt, g.RevokedAt, g.IsActive(clock.GetUtcNow()),
-            g.GrantTransactionId, g.RevokeTransactionId);
+        var active = g.IsActive(clock.GetUtcNow()) && (g.AppointmentId is not { } appointmentId || !await grants.AppointmentEndedAsync(appointmentId, ct));
+        return new GrantResponse(g.Id, g.PatientId, g.GranteeId, role, g.Scope, g.Items, g.Purpose, g.PurposeSalt, g.ExpiresAt, g.CreatedAt, g.RevokedAt, active,
+            g.GrantTransactionId, g.RevokeTransactionId, g.AppointmentId);
     }
 }

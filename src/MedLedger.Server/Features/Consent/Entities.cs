@@ -23,6 +23,8 @@ public sealed class ConsentGrant
     /// <summary>The client's salt of the ledger's purposeCommitment: returned to the patient and the grantee, never on the ledger.</summary>
     public byte[] PurposeSalt { get; set; } = [];
     public DateTimeOffset? ExpiresAt { get; set; }
+    /// <summary>The appointment an appointment-scoped grant names (its consent.grant's appointmentId); null for other grants.</summary>
+    public Guid? AppointmentId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
     public required string GrantTransactionId { get; set; }
@@ -33,7 +35,7 @@ public sealed class ConsentGrant
 
     public bool IsActive(DateTimeOffset now) => RevokedAt is null && (ExpiresAt is null || ExpiresAt > now);
 
-    public ActiveGrant ToActiveGrant() => new(Id, PatientId, GranteeId, Scope, Items, ExpiresAt, GrantTransactionId);
+    public ActiveGrant ToActiveGrant() => new(Id, PatientId, GranteeId, Scope, Items, ExpiresAt, GrantTransactionId, AppointmentId);
 }
 
 internal sealed class ConsentGrantConfiguration : IEntityTypeConfiguration<ConsentGrant>

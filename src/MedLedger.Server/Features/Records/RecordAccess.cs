@@ -84,7 +84,10 @@ public sealed class RecordAccess(MedLedgerDbContext db, LedgerGateway ledger, Se
             case Role.Patient:
                 return record.PatientId == caller.Id ? (null, null) : (null, "not-own-record");
             case Role.Doctor when !facts.AssignedPatients.Contains(record.PatientId):
-                return (null, "not-assigned");
+                // An appointment with the patient stands in for the care assignment, for what they shared for that visit
+                // (the contract ties such a grant to the patient's appointment with this doctor).
+                var forVisit = facts.GrantsByPatient[record.PatientId].FirstOrDefault(g => g.AppointmentId is not null && g.IsActive(facts.Now) && g.Covers(record.Id, record.Category));
+                return forVisit is null ? (null, "not-assigned") : (forVisit, null);
             case Role.Pharmacist when record.Category != MedicationRequest:
                 return (null, "pharmacist-non-prescription");
             case Role.InsurerStaff when !facts.ClaimLinkedRecords.Contains(record.Id):

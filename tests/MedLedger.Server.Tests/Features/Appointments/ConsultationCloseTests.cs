@@ -129,4 +129,60 @@ public sealed class ConsultationCloseTests : RecordTestBase
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => v.Patient.Client.OpenConsultationAdviceAsync(v.Appointment.Id));
         Assert.Contains("not been closed", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Closing_with_a_prescription_and_a_follow_up_issues_it_for_the_patient_and_a_pharmacist_with_a_grant_dispenses_it()
+    {
+        var v = await BookedVisitAsync("Prescribing Clinic");
+        var followUp = DateOnly.FromDateTime(Host.Clock.GetUtcNow().UtcDateTime).AddDays(16);
+        var carePlan = ConsultationOutcome.WithFollowUp(ConsultationOutcome.CarePlan(v.Patient.Id, Advice), followUp);
+        var medicationRequest = ConsultationOutcome.MedicationRequest(v.Patient.Id, "Ibuprofen 400 mg, one tablet three times a day", unitsPerFill: 20, fills: 2);
+        await v.Doctor.Client.CloseConsultationAsync(v.Appointment.Id, Encounter, carePlan, medicationRequest);
+
+        // The patient sees it with the advice: the close names it, its issue receipt verifies, its MedicationRequest opens.
+        var advice = await v.Patient.Client.OpenConsultationAdviceAsync(v.Appointment.Id);
+        var rx = Assert.IsType<VerifiedPrescription>(advice.Prescription);
+        Assert.Equal((40, 2, v.Doctor.Id), (rx.Info.TotalUnits, rx.Info.MaxFills, rx.Info.PrescriberId));
+        Assert.Equal(rx.Info.PrescriptionId.ToString(), advice.CloseReceipt.Transaction().Get("prescriptionId"));
+        Assert.Contains("Ibuprofen 400 mg", Encoding.UTF8.GetString(advice.PrescriptionRecord!.Content), StringComparison.Ordinal);
+        Assert.Contains("Follow-up visit on " + followUp.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), ConsultationOutcome.Read(advice).Advice, StringComparison.Ordinal);
+        var listed = Assert.Single(await v.Patient.Client.PrescriptionsAsync());
+        Assert.Equal(rx.Info.PrescriptionId, listed.Info.PrescriptionId);
+        Assert.Equal(rx.Info.IssueTransactionId, listed.Info.IssueReceipt.Transaction().Id);
+        var ledger = await LedgerAbout(v.Patient.Id);
+        Assert.Contains(ledger, t => t.Type == RecordWriteContract.TypeName && t.Payload["recordId"] == rx.Info.RecordId.ToString()
+            && t.Payload.GetValueOrDefault("appointmentId") == v.Appointment.Id.ToString());
+        Assert.DoesNotContain(ledger, t => t.Payload.Values.Any(x => x.Contains("Ibuprofen", StringComparison.Ordinal)));
+
+        // A pharmacist the patient grants prescriptions to dispenses it on the existing path.
+        var pharmacist = await World.VerifiedAsync(Admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Visit Pharmacy");
+        var medicine = await Dispensing.DispensingTests.StockAsync(pharmacist);
+        await Dispensing.DispensingTests.ShareAsync(v.Patient, pharmacist);
+        Assert.Equal(1, (await pharmacist.Client.DispenseAsync(rx.Info.PrescriptionId, medicine, 20)).FillsMade);
+        Assert.Equal(20, (await v.Patient.Client.PrescriptionAsync(rx.Info.PrescriptionId)).Dispensed);
+    }
+
+    [Fact]
+    public async Task The_contract_refuses_a_close_naming_a_prescription_not_issued_in_the_visit()
+    {
+        var v = await BookedVisitAsync("Rx Contract Clinic");
+        await v.Doctor.Client.SetAppointmentStatusAsync(v.Appointment.Id, AppointmentStatus.InProgress);
+        var encounter = await v.Doctor.Client.WriteVersionAsync(Guid.NewGuid(), 1, v.Patient.Id, "Encounter", "application/fhir+json", Encoding.UTF8.GetBytes(Encounter), v.Appointment.Id);
+        var carePlan = await v.Doctor.Client.WriteVersionAsync(Guid.NewGuid(), 1, v.Patient.Id, "CarePlan", "application/fhir+json", Encoding.UTF8.GetBytes(CarePlan), v.Appointment.Id);
+        // A record written in the visit but never issued as a prescription, under a prescription id the ledger never saw.
+        var tx = LedgerTransaction.Create(AppointmentCloseContract.TypeName, v.Doctor.Id.ToString(), LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(), new Dictionary<string, string>
+        {
+            ["appointmentId"] = v.Appointment.Id.ToString(),
+            ["patientId"] = v.Patient.Id.ToString(),
+            ["encounterRecordId"] = encounter.RecordId.ToString(),
+            ["encounterHash"] = encounter.CiphertextHash,
+            ["carePlanRecordId"] = carePlan.RecordId.ToString(),
+            ["carePlanHash"] = carePlan.CiphertextHash,
+            ["prescriptionId"] = Guid.NewGuid().ToString(),
+            ["prescriptionRecordId"] = carePlan.RecordId.ToString(),
+        }, v.Doctor.Client.Keys!.Signing.PrivateKey);
+        using var response = await PostCloseAsync(v.Doctor, v.Appointment.Id, tx);
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal(AppointmentStatus.InProgress, (await v.Patient.Client.AppointmentAsync(v.Appointment.Id)).Status);
+    }
 }

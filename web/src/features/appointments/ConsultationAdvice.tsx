@@ -9,7 +9,8 @@ export function CloseWithAdvice(props: { appointment: Appointment; label: string
   const [open, setOpen] = useState(false);
   const [outcome, setOutcome] = useState('');
   const [advice, setAdvice] = useState('');
-  const close = useAction(async () => props.onClosed(await closeConsultation(a.id, outcome, advice)));
+  const [followUp, setFollowUp] = useState('');
+  const close = useAction(async () => props.onClosed(await closeConsultation(a.id, outcome, advice, followUp || undefined)));
   if (!open) {
     return (
       <Button kind="secondary" onClick={() => setOpen(true)} aria-label={props.label}>
@@ -31,6 +32,9 @@ export function CloseWithAdvice(props: { appointment: Appointment; label: string
       </Field>
       <Field id={`advice-${a.id}`} label="Advice for the patient" hint="Sealed for the patient and you; the ledger holds only its hash.">
         <textarea id={`advice-${a.id}`} rows={3} required value={advice} onInput={(e) => setAdvice(e.currentTarget.value)} aria-describedby={`advice-${a.id}-hint`} />
+      </Field>
+      <Field id={`follow-up-${a.id}`} label="Follow-up visit (optional)">
+        <input id={`follow-up-${a.id}`} type="date" value={followUp} onInput={(e) => setFollowUp(e.currentTarget.value)} />
       </Field>
       <div class="row">
         <Button type="submit" busy={close.busy} busyLabel="Sealing and signing…">

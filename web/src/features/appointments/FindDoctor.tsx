@@ -1,6 +1,8 @@
 import { useState } from 'preact/hooks';
 import { Link } from '../../app/router';
 import { bookAppointment, findDoctors, freeSlots, type Appointment, type DoctorListing, type FreeSlot } from '../../sdk/appointments';
+import { grantForAppointment } from '../../sdk/consent';
+import { listRecords } from '../../sdk/records';
 import { ActionForm, Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 
@@ -56,21 +58,40 @@ export function FindDoctor() {
 function SlotPicker(props: { doctor: DoctorListing; onBooked: (a: Appointment) => void }) {
   const d = props.doctor;
   const [reason, setReason] = useState('');
+  const [share, setShare] = useState<string[]>([]);
+  const records = useAsync(() => listRecords(), []);
   const slots = useAsync(() => {
     const from = new Date();
     return freeSlots(d.doctorId, from, new Date(from.getTime() + 14 * 86_400_000));
   }, [d.doctorId]);
   const book = useAction(async (slot: FreeSlot) => {
     if (!reason.trim()) throw new Error('Say briefly why you want to see the doctor (only the doctor and you can read it).');
-    props.onBooked(await bookAppointment(slot, reason.trim()));
+    const appointment = await bookAppointment(slot, reason.trim());
+    // The chosen records are shared with this doctor for this visit only (until two hours after it ends).
+    if (share.length > 0) await grantForAppointment(appointment, 'Records', share);
+    props.onBooked(appointment);
   });
+  const toggle = (id: string, on: boolean) => setShare((cur) => (on ? [...cur, id] : cur.filter((x) => x !== id)));
   const mine = (slots.data ?? []).filter((s) => s.hospitalId === d.hospitalId);
   return (
     <Card title={`Free slots · ${doctorText(d)}`}>
       <Field id="appointment-reason" label="Reason for the visit" hint="Sealed on this device for the doctor and you; the server and the ledger see only its hash.">
         <textarea id="appointment-reason" rows={2} value={reason} onInput={(e) => setReason(e.currentTarget.value)} aria-describedby="appointment-reason-hint" />
       </Field>
-      <ProblemAlert error={slots.error ?? book.error} />
+      {records.data && records.data.length > 0 && (
+        <fieldset aria-label="Share records with the doctor for this visit">
+          <legend>Share records with the doctor for this visit</legend>
+          <p class="muted">Only for this appointment: the doctor can read them until two hours after it ends, and not at all if it is cancelled.</p>
+          {records.data.map((r) => (
+            <label key={r.recordId} class="row">
+              <input type="checkbox" checked={share.includes(r.recordId)} onChange={(e) => toggle(r.recordId, e.currentTarget.checked)}
+                aria-label={`Share ${r.category} ${r.recordId.slice(0, 8)}`} />
+              {r.category} · {formatDateTime(r.createdAtMs)}
+            </label>
+          ))}
+        </fieldset>
+      )}
+      <ProblemAlert error={slots.error ?? records.error ?? book.error} />
       {slots.loading && <Spinner label="Loading free slots…" />}
       {slots.data && mine.length === 0 && <Empty>No free slot in the next two weeks.</Empty>}
       <ul class="row plain-list" aria-label="Free slots">

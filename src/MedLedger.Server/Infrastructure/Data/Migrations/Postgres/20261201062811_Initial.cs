@@ -216,6 +216,7 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     Purpose = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     PurposeSalt = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
                     ExpiresAt = table.Column<long>(type: "bigint", nullable: true),
+                    AppointmentId = table.Column<Guid>(type: "uuid", nullable: true),
                     CreatedAt = table.Column<long>(type: "bigint", nullable: false),
                     RevokedAt = table.Column<long>(type: "bigint", nullable: true),
                     GrantTransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),

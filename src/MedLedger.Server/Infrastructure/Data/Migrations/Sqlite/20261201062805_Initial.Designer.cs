@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteMedLedgerDbContext))]
-    [Migration("20261201053531_Initial")]
+    [Migration("20261201062805_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -621,6 +621,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("AppointmentId")
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("ConcurrencyStamp")

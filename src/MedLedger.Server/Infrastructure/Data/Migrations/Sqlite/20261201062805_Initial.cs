@@ -215,6 +215,7 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     Purpose = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     PurposeSalt = table.Column<byte[]>(type: "BLOB", maxLength: 32, nullable: false),
                     ExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    AppointmentId = table.Column<Guid>(type: "TEXT", nullable: true),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     RevokedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     GrantTransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresMedLedgerDbContext))]
-    [Migration("20261201053543_Initial")]
+    [Migration("20261201062811_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -628,6 +628,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("AppointmentId")
                         .HasColumnType("uuid");
 
                     b.Property<Guid>("ConcurrencyStamp")

@@ -1,8 +1,7 @@
 import { useState } from 'preact/hooks';
 import { Link } from '../../app/router';
-import { getReviews, saveMyReview } from '../../sdk/hospitals';
-import { Button, Field, Notice, ProblemAlert, Spinner } from '../../ui/components';
-import { useAction, useAsync } from '../../ui/hooks';
+import { Button, Notice, ProblemAlert, Spinner } from '../../ui/components';
+import { useMyReview } from '../hospitals/MyReview';
 
 /**
  * Patient, on a fulfilled appointment: review its hospital. One review per patient and hospital (the server keeps
@@ -21,17 +20,7 @@ export function ReviewHospital(props: { appointmentId: string; hospitalId: strin
 }
 
 function ReviewForm(props: { appointmentId: string; hospitalId: string; label: string; onBack: () => void }) {
-  const reviews = useAsync((signal) => getReviews(props.hospitalId, signal), [props.hospitalId]);
-  const mine = reviews.data?.items.find((r) => r.mine);
-  const [rating, setRating] = useState<string>('');
-  const [comment, setComment] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
-  const save = useAction(async () => {
-    setSaved(false);
-    await saveMyReview(props.hospitalId, Number(rating || mine?.rating || 5), comment ?? mine?.comment ?? '');
-    setSaved(true);
-  });
-  const id = (name: string) => `${name}-${props.appointmentId}`;
+  const { reviews, mine, save, saved, fields } = useMyReview(props.hospitalId);
   if (!reviews.data) return reviews.error ? <ProblemAlert error={reviews.error} /> : <Spinner label="Loading your review…" />;
   return (
     <form
@@ -42,18 +31,7 @@ function ReviewForm(props: { appointmentId: string; hospitalId: string; label: s
         void save.run();
       }}
     >
-      <Field id={id('review-rating')} label="Rating">
-        <select id={id('review-rating')} value={rating || String(mine?.rating ?? 5)} onChange={(e) => setRating(e.currentTarget.value)}>
-          {[5, 4, 3, 2, 1].map((n) => (
-            <option key={n} value={n}>
-              {n} / 5
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field id={id('review-comment')} label="Comment (optional)" hint="Plain text, up to 1000 characters; shown without your name.">
-        <textarea id={id('review-comment')} maxLength={1000} value={comment ?? mine?.comment ?? ''} onInput={(e) => setComment(e.currentTarget.value)} aria-describedby={`${id('review-comment')}-hint`} />
-      </Field>
+      {fields(`${props.appointmentId}-`, 'Plain text, up to 1000 characters; shown without your name.')}
       <div class="row">
         <Button type="submit" busy={save.busy} busyLabel="Saving…">
           {mine ? 'Save changes' : 'Save review'}

@@ -1,13 +1,14 @@
 import { useState } from 'preact/hooks';
 import { Link } from '../../app/router';
 import { role } from '../../app/session';
-import { bedTypeLabel, bookBed, getHospital, getReviews, saveMyReview, type BedBooking, type BedSnapshot } from '../../sdk/hospitals';
+import { bedTypeLabel, bookBed, getHospital, type BedBooking, type BedSnapshot } from '../../sdk/hospitals';
 import { myHospitalRegistrations, registerWithHospital, withdrawHospitalRegistration } from '../../sdk/care';
 import { ActionForm, Button, Card, Empty, Field, formatDateTime, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { BedsByTypeTable, LiveBadge, useLiveBeds } from './live';
 import { organizationCard } from '../../sdk/organizations';
 import { VerifiedBadge } from './VerifiedBadge';
+import { useMyReview } from './MyReview';
 
 export function HospitalDetail(props: { params: Record<string, string> }) {
   const id = props.params.id;
@@ -165,17 +166,7 @@ function BookBed(props: { hospitalId: string; beds: BedSnapshot }) {
 }
 
 function Reviews(props: { hospitalId: string }) {
-  const reviews = useAsync((signal) => getReviews(props.hospitalId, signal), [props.hospitalId]);
-  const mine = reviews.data?.items.find((r) => r.mine);
-  const [rating, setRating] = useState<string>('');
-  const [comment, setComment] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
-  const save = useAction(async () => {
-    setSaved(false);
-    await saveMyReview(props.hospitalId, Number(rating || mine?.rating || 5), comment ?? mine?.comment ?? '');
-    setSaved(true);
-    reviews.reload();
-  });
+  const { reviews, mine, save, saved, fields } = useMyReview(props.hospitalId);
   return (
     <Card title="Reviews">
       <ProblemAlert error={reviews.error} />
@@ -199,18 +190,7 @@ function Reviews(props: { hospitalId: string }) {
         >
           <h3>{mine ? 'Edit your review' : 'Write a review'}</h3>
           <p class="muted">Patients who had a bed booking or a fulfilled appointment here can review the hospital. Reviews are shown without your name.</p>
-          <Field id="review-rating" label="Rating">
-            <select id="review-rating" value={rating || String(mine?.rating ?? 5)} onChange={(e) => setRating(e.currentTarget.value)}>
-              {[5, 4, 3, 2, 1].map((n) => (
-                <option key={n} value={n}>
-                  {n} / 5
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field id="review-comment" label="Comment (optional)" hint="Plain text, up to 1000 characters.">
-            <textarea id="review-comment" maxLength={1000} value={comment ?? mine?.comment ?? ''} onInput={(e) => setComment(e.currentTarget.value)} aria-describedby="review-comment-hint" />
-          </Field>
+          {fields('', 'Plain text, up to 1000 characters.')}
           <ProblemAlert error={save.error} />
           {saved && <Notice kind="success">Your review was saved.</Notice>}
           <div>

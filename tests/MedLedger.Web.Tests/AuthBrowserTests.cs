@@ -297,6 +297,8 @@ public sealed class AuthBrowserTests(BrowserWorld world)
         await page.GetByLabel("Register a new pharmacy").CheckAsync();
         await page.GetByLabel("Organization name").FillAsync("Browser Test Pharmacy " + Guid.NewGuid().ToString("N")[..6]);
         await page.GetByLabel("Address", new() { Exact = true }).FillAsync("1 Test Street, Testville");
+        // A pharmacy gives its licence number: it is on the card the admin verifies against the public register.
+        await page.GetByLabel("Pharmacy licence number").FillAsync("APO-BT-" + Guid.NewGuid().ToString("N")[..4]);
         await page.GetByLabel("Latitude").FillAsync("200");
         await page.GetByLabel("Longitude").FillAsync("13.4");
         var email = NewEmail("pharmacist");

@@ -63,7 +63,9 @@ public sealed class AdminBrowserTests(BrowserWorld world)
         var org = await staff.OrganizationAsync(orgId);
         await staff.UpdateOrganizationAsync(orgId, new OrganizationUpdate(org.Name, org.Address, org.Latitude, org.Longitude, org.ContactPhone, org.ContactEmail, "HRB 1008 B"));
         Assert.False((await staff.CheckOrganizationAsync(Assert.Single(await anonymous.OrganizationsAsync(OrganizationKind.Hospital), o => o.Id == orgId))).Verified);
-        await page.ReloadAsync();
+        // Away and back: the queue is read again (a reload would end the in-memory session).
+        await HospitalTestKit.ClickNavAsync(page, "Occupancy");
+        await HospitalTestKit.ClickNavAsync(page, "Verification");
         await Assertions.Expect(entry).ToContainTextAsync("registration no. HRB 1008 B");
         await Assertions.Expect(entry).ToContainTextAsync("card changed");
         await entry.GetByRole(AriaRole.Button, new() { Name = $"Approve {name}" }).ClickAsync();

@@ -18,7 +18,27 @@ public sealed record NewMedicine(string Name, string Strength, DosageForm Form, 
     bool PrescriptionOnly, DrugSchedule Schedule, int ReorderLevel);
 
 public sealed record CatalogueMedicine(Guid Id, Guid PharmacyId, string Name, string Strength, DosageForm Form, int PackSize, long PriceMinor, string Currency,
-    bool PrescriptionOnly, DrugSchedule Schedule, int ReorderLevel);
+    bool PrescriptionOnly, DrugSchedule Schedule, int ReorderLevel, int Version, bool Discontinued);
+
+/// <summary>What a pharmacist may change about a catalogue entry, made on <paramref name="Version"/> (a stale version is a 409).</summary>
+public sealed record MedicineEdit(long PriceMinor, bool PrescriptionOnly, DrugSchedule Schedule, int ReorderLevel, bool Discontinued, int Version)
+{
+    /// <summary>An edit starting from the entry as it is now.</summary>
+    public static MedicineEdit From(CatalogueMedicine m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        return new(m.PriceMinor, m.PrescriptionOnly, m.Schedule, m.ReorderLevel, m.Discontinued, m.Version);
+    }
+}
+
+public sealed record MedicinePriceChange(long OldPriceMinor, long NewPriceMinor, Guid ActorId, DateTimeOffset At);
+
+public sealed record DailyStockLine(Guid MedicineId, string Name, string Strength, int Received, int Sold, int Dispensed, int WrittenOff, int Returned, int Adjusted);
+
+public sealed record DailyTakings(string Currency, int Payments, long Paid, int Refunds, long Refunded, long Net);
+
+public sealed record PharmacyDailySummary(DateOnly Date, string Zone, DateTimeOffset From, DateTimeOffset To, int Sales, int Dispenses,
+    IReadOnlyList<DailyStockLine> Medicines, IReadOnlyList<DailyTakings> Takings);
 
 public sealed record StockLotView(Guid Id, Guid MedicineId, string LotNumber, DateOnly ExpiresOn, bool Expired,
     int Received, int Sold, int Dispensed, int WrittenOff, int Returned, int Adjusted, int OnHand);
@@ -78,6 +98,23 @@ public sealed partial class MedLedgerClient
 
     public Task<CatalogueMedicine> AddMedicineAsync(Guid pharmacyId, NewMedicine medicine, CancellationToken ct = default) =>
         SendAsync<CatalogueMedicine>(HttpMethod.Post, $"/api/pharmacies/{pharmacyId}/medicines", medicine, authorize: true, ct);
+
+    /// <summary>Edits price, prescription status, schedule, reorder level, or discontinues / reinstates (see <see cref="MedicineEdit.From"/>).</summary>
+    public Task<CatalogueMedicine> UpdateMedicineAsync(Guid pharmacyId, Guid medicineId, MedicineEdit edit, CancellationToken ct = default) =>
+        SendAsync<CatalogueMedicine>(HttpMethod.Put, $"/api/pharmacies/{pharmacyId}/medicines/{medicineId}", edit, authorize: true, ct);
+
+    public Task<IReadOnlyList<MedicinePriceChange>> MedicinePriceHistoryAsync(Guid pharmacyId, Guid medicineId, CancellationToken ct = default) =>
+        SendAsync<IReadOnlyList<MedicinePriceChange>>(HttpMethod.Get, $"/api/pharmacies/{pharmacyId}/medicines/{medicineId}/prices", null, authorize: true, ct);
+
+    /// <summary>A day's summary in an IANA time zone (UTC when null).</summary>
+    public Task<PharmacyDailySummary> PharmacyDailySummaryAsync(Guid pharmacyId, DateOnly date, string? zone = null, CancellationToken ct = default) =>
+        SendAsync<PharmacyDailySummary>(HttpMethod.Get, string.Create(CultureInfo.InvariantCulture, $"/api/pharmacies/{pharmacyId}/reports/daily?date={date:yyyy-MM-dd}") + Zone(zone), null, authorize: true, ct);
+
+    /// <summary>The stock movements from the start of <paramref name="from"/> to the end of <paramref name="to"/> as CSV (UTF-8).</summary>
+    public Task<byte[]> ExportStockMovementsCsvAsync(Guid pharmacyId, DateOnly from, DateOnly to, string? zone = null, CancellationToken ct = default) =>
+        SendAsync<byte[]>(HttpMethod.Get, string.Create(CultureInfo.InvariantCulture, $"/api/pharmacies/{pharmacyId}/reports/movements.csv?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}") + Zone(zone), null, authorize: true, ct);
+
+    private static string Zone(string? zone) => zone is null ? "" : "&zone=" + Uri.EscapeDataString(zone);
 
     public Task<IReadOnlyList<PharmacyStockLine>> PharmacyStockAsync(Guid pharmacyId, CancellationToken ct = default) =>
         SendAsync<IReadOnlyList<PharmacyStockLine>>(HttpMethod.Get, $"/api/pharmacies/{pharmacyId}/stock", null, authorize: true, ct);

@@ -149,7 +149,11 @@ public sealed partial class OpenApiDocumentTests : IAsyncLifetime
             }
             foreach (var s in successes.Where(s => s.Name is "200" or "201"))
             {
-                if (!s.Value.TryGetProperty("content", out var c) || !c.TryGetProperty("application/json", out var json) || !json.TryGetProperty("schema", out _))
+                // JSON everywhere, except exports that say what they are (text/csv) and still give a schema.
+                var ok = s.Value.TryGetProperty("content", out var c)
+                         && ((c.TryGetProperty("application/json", out var json) && json.TryGetProperty("schema", out _))
+                             || (op.ToString().EndsWith(".csv", StringComparison.Ordinal) && c.TryGetProperty("text/csv", out var csv) && csv.TryGetProperty("schema", out _)));
+                if (!ok)
                 {
                     Fail($"{s.Name} has no application/json schema");
                 }

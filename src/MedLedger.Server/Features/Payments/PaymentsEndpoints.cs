@@ -13,6 +13,7 @@ public static class PaymentsEndpoints
     public static IServiceCollection AddPayments(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddScoped<Journal>();
+        services.AddScoped<PayeeTakings>();
         services.AddScoped<IdempotencyKeys>();
         services.AddScoped<TopUpService>();
         services.AddScoped<PayableService>();

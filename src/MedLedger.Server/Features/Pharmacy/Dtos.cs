@@ -6,7 +6,15 @@ public sealed record MedicineCreate(
 
 public sealed record MedicineResponse(
     Guid Id, Guid PharmacyId, string Name, string Strength, MedicineForm Form, int PackSize, long PriceMinor, string Currency,
-    bool PrescriptionOnly, ControlledSchedule Schedule, int ReorderLevel);
+    bool PrescriptionOnly, ControlledSchedule Schedule, int ReorderLevel, int Version, bool Discontinued);
+
+/// <summary>
+/// An edit of what may change about a catalogue entry; name, strength, form, pack size and currency make it the product it is
+/// (its lots and movements refer to it), so a different product is a new entry. <c>Version</c> is the one the edit was made on.
+/// </summary>
+public sealed record MedicineUpdate(long PriceMinor, bool PrescriptionOnly, ControlledSchedule Schedule, int ReorderLevel, bool Discontinued, int Version);
+
+public sealed record PriceChangeResponse(long OldPriceMinor, long NewPriceMinor, Guid ActorId, DateTimeOffset At);
 
 /// <summary>What patients see instead of counts: exact stock of a pharmacy (controlled drugs above all) is not theirs to know.</summary>
 public enum Availability
@@ -64,3 +72,10 @@ public sealed record PharmacyKeyResponse(Guid PharmacyId, byte[] PublicKey, stri
 public sealed record MyPharmacyKeyShare(Guid PharmacyId, byte[] PublicKey, string KeyId, byte[]? Sealed, IReadOnlyList<Guid> WaitingPharmacists);
 /// <summary>An existing pharmacist seals the current key (named by its id) for a newly verified colleague.</summary>
 public sealed record PharmacyKeyShareRequest(Guid PharmacistId, string KeyId, byte[] Sealed);
+
+/// <summary>Units of one medicine moved in the day, by kind (adjustments signed).</summary>
+public sealed record DailyMedicineLine(Guid MedicineId, string Name, string Strength, int Received, int Sold, int Dispensed, int WrittenOff, int Returned, int Adjusted);
+
+/// <summary>A pharmacy's day in its time zone: sales and dispenses (operations), stock moved per medicine, and takings per currency.</summary>
+public sealed record DailySummary(DateOnly Date, string Zone, DateTimeOffset From, DateTimeOffset To, int Sales, int Dispenses,
+    IReadOnlyList<DailyMedicineLine> Medicines, IReadOnlyList<MedLedger.Server.Features.Payments.CurrencyTakings> Takings);

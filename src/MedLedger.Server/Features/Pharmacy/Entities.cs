@@ -45,6 +45,32 @@ public sealed class PharmacyMedicine
     /// <summary>Below this many units on hand in unexpired lots the medicine is "low".</summary>
     public int ReorderLevel { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>Bumped by every edit; an edit names the version it was made on, so two pharmacists editing at once never lose one's change silently.</summary>
+    public int Version { get; set; } = 1;
+    /// <summary>Set when the pharmacy stops stocking it: hidden from patients, no deliveries; what is left may still be sold, dispensed or written off.</summary>
+    public DateTimeOffset? DiscontinuedAt { get; set; }
+}
+
+/// <summary>One price change of a catalogue medicine (price history); placed orders keep the price they were placed at.</summary>
+public sealed class PharmacyPriceChange
+{
+    public Guid Id { get; set; }
+    public Guid PharmacyId { get; set; }
+    public Guid MedicineId { get; set; }
+    public long OldPriceMinor { get; set; }
+    public long NewPriceMinor { get; set; }
+    public Guid ActorId { get; set; }
+    public DateTimeOffset At { get; set; }
+}
+
+internal sealed class PharmacyPriceChangeConfiguration : IEntityTypeConfiguration<PharmacyPriceChange>
+{
+    public void Configure(EntityTypeBuilder<PharmacyPriceChange> b)
+    {
+        b.ToTable("pharmacy_price_changes");
+        b.HasKey(x => x.Id);
+        b.HasIndex(x => new { x.MedicineId, x.At });
+    }
 }
 
 /// <summary>

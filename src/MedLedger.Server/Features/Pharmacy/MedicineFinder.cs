@@ -31,7 +31,7 @@ public sealed class MedicineFinder(MedLedgerDbContext db, OrganizationDirectory 
         v.Require(size is >= 1 and <= MaxPageSize, "pageSize", $"pageSize must be between 1 and {MaxPageSize}.");
         v.ThrowIfInvalid();
 
-        var matches = await db.Set<PharmacyMedicine>().AsNoTracking().Where(m => m.NameKey.Contains(key))
+        var matches = await db.Set<PharmacyMedicine>().AsNoTracking().Where(m => m.DiscontinuedAt == null && m.NameKey.Contains(key))
             .OrderBy(m => m.NameKey).ThenBy(m => m.Id).Take(MaxMatches).ToListAsync(ct);
         var pharmacies = await VerifiedPharmaciesAsync(matches.Select(m => m.PharmacyId).Distinct().ToList(), ct);
         matches = matches.Where(m => pharmacies.ContainsKey(m.PharmacyId)).ToList();
@@ -67,7 +67,7 @@ public sealed class MedicineFinder(MedLedgerDbContext db, OrganizationDirectory 
         var ids = within.Select(x => x.Place.Id).ToList();
         var medicines = key is null
             ? []
-            : await db.Set<PharmacyMedicine>().AsNoTracking().Where(m => ids.Contains(m.PharmacyId) && m.NameKey.Contains(key)).ToListAsync(ct);
+            : await db.Set<PharmacyMedicine>().AsNoTracking().Where(m => ids.Contains(m.PharmacyId) && m.DiscontinuedAt == null && m.NameKey.Contains(key)).ToListAsync(ct);
         var usable = await StockReports.UsableAsync(db, medicines.Select(m => m.Id).ToList(), StockTaking.Today(clock), ct);
         var byPharmacy = medicines.Where(m => usable.GetValueOrDefault(m.Id) > 0).ToLookup(m => m.PharmacyId);
         var items = within
@@ -83,7 +83,8 @@ public sealed class MedicineFinder(MedLedgerDbContext db, OrganizationDirectory 
     public async Task<PharmacyCatalogue> CatalogueAsync(Guid pharmacyId, Caller caller, CancellationToken ct)
     {
         var pharmacy = await access.RequireVisibleAsync(pharmacyId, caller, ct);
-        var medicines = await db.Set<PharmacyMedicine>().AsNoTracking().Where(m => m.PharmacyId == pharmacyId).ToListAsync(ct);
+        // A discontinued medicine is no longer offered (the pharmacist still sees it, and its lots, in the stock view).
+        var medicines = await db.Set<PharmacyMedicine>().AsNoTracking().Where(m => m.PharmacyId == pharmacyId && m.DiscontinuedAt == null).ToListAsync(ct);
         var usable = await StockReports.UsableAsync(db, medicines.Select(m => m.Id).ToList(), StockTaking.Today(clock), ct);
         return new PharmacyCatalogue(pharmacy.Id, pharmacy.Name, pharmacy.Address, medicines
             .OrderBy(m => m.NameKey, StringComparer.Ordinal).ThenBy(m => m.Strength, StringComparer.Ordinal)

@@ -14,6 +14,7 @@ public static class PharmacyEndpoints
         services.AddScoped<StockTaking>();
         services.AddScoped<WalkInSaleService>();
         services.AddScoped<StockReports>();
+        services.AddScoped<PharmacyReports>();
         services.AddScoped<MedicineFinder>();
         services.AddScoped<PharmacyKeyService>();
         services.AddScoped<MedLedger.Server.Features.Ledger.ILedgerRowWriter, PharmacyKeyLedgerRows>();
@@ -28,6 +29,10 @@ public static class PharmacyEndpoints
         p.MapGet("/nearby", Nearby).RequireAuthorization().WithSummary("Verified pharmacies near a place, optionally only those with a medicine in stock").ProducesProblems(422);
         p.MapGet("/{id:guid}/catalogue", Catalogue).RequireAuthorization().WithSummary("A pharmacy's medicines with availability (in stock, low, out)").ProducesProblems(404);
         p.MapPost("/{id:guid}/medicines", AddMedicine).RequireAuthorization(Policies.Pharmacist).WithSummary("Add a medicine to the caller's pharmacy catalogue").ProducesProblems(404, 409, 422);
+        p.MapPut("/{id:guid}/medicines/{medicineId:guid}", UpdateMedicine).RequireAuthorization(Policies.Pharmacist).WithSummary("Edit a medicine's price, prescription status, schedule and reorder level, or discontinue it").ProducesProblems(404, 409, 422);
+        p.MapGet("/{id:guid}/medicines/{medicineId:guid}/prices", PriceHistory).RequireAuthorization(Policies.Pharmacist).WithSummary("A medicine's price changes, newest first").ProducesProblems(404);
+        p.MapGet("/{id:guid}/reports/daily", Daily).RequireAuthorization(Policies.Pharmacist).WithSummary("A day's sales, dispenses, stock moved per medicine and takings, in a time zone").ProducesProblems(404, 422);
+        p.MapGet("/{id:guid}/reports/movements.csv", MovementsCsv).RequireAuthorization(Policies.Pharmacist).Produces<string>(200, "text/csv").WithSummary("Stock movements of a period as CSV").ProducesProblems(404, 422);
         p.MapGet("/{id:guid}/stock", Stock).RequireAuthorization(Policies.Pharmacist).WithSummary("Every medicine of the caller's pharmacy with its lots and exact counts").ProducesProblems(404);
         p.MapPost("/{id:guid}/stock/deliveries", Receive).RequireAuthorization(Policies.Pharmacist).WithSummary("Receive a delivery into a lot (created on first delivery)").ProducesProblems(404, 409, 422);
         p.MapPost("/{id:guid}/stock/lots/{lotId:guid}/adjustments", Adjust).RequireAuthorization(Policies.Pharmacist).WithSummary("Correct a lot's count by a signed delta, with a reason").ProducesProblems(404, 409, 422);
@@ -68,6 +73,18 @@ public static class PharmacyEndpoints
         var medicine = await s.AddAsync(id, caller, m, ct);
         return TypedResults.Created($"/api/pharmacies/{id}/catalogue", medicine);
     }
+
+    private static Task<MedicineResponse> UpdateMedicine(Guid id, Guid medicineId, MedicineUpdate u, Caller caller, CatalogueService s, CancellationToken ct) =>
+        s.UpdateAsync(id, medicineId, caller, u, ct);
+
+    private static Task<IReadOnlyList<PriceChangeResponse>> PriceHistory(Guid id, Guid medicineId, Caller caller, CatalogueService s, CancellationToken ct) =>
+        s.PriceHistoryAsync(id, medicineId, caller, ct);
+
+    private static Task<DailySummary> Daily(Guid id, string? date, string? zone, Caller caller, PharmacyReports s, CancellationToken ct) =>
+        s.DailyAsync(id, caller, date, zone, ct);
+
+    private static async Task<FileContentHttpResult> MovementsCsv(Guid id, string? from, string? to, string? zone, Caller caller, PharmacyReports s, CancellationToken ct) =>
+        TypedResults.File(await s.MovementsCsvAsync(id, caller, from, to, zone, ct), "text/csv; charset=utf-8", $"stock-movements-{from}-{to}.csv");
 
     private static Task<IReadOnlyList<StockItem>> Stock(Guid id, Caller caller, StockReports s, CancellationToken ct) => s.StockAsync(id, caller, ct);
 

@@ -21,9 +21,13 @@ public sealed class StockBookkeeping(MedLedgerDbContext db, PharmacyAccess acces
         v.Require(r.ExpiresOn.Year is >= 2000 and <= 2200, "expiresOn", "expiresOn must be a real date (yyyy-MM-dd).");
         v.RequireText(r.Reference, "reference", PharmacyLimits.Reference, required: false);
         v.ThrowIfInvalid();
-        if (!await db.Set<PharmacyMedicine>().AnyAsync(m => m.Id == r.MedicineId && m.PharmacyId == pharmacyId, ct))
+        var medicine = await db.Set<PharmacyMedicine>().AsNoTracking().Where(m => m.Id == r.MedicineId && m.PharmacyId == pharmacyId)
+            .Select(m => new { m.Name, m.DiscontinuedAt }).FirstOrDefaultAsync(ct)
+            ?? throw ProblemException.NotFound($"Medicine {r.MedicineId}");
+        if (medicine.DiscontinuedAt is not null)
         {
-            throw ProblemException.NotFound($"Medicine {r.MedicineId}");
+            throw new ProblemException(409, "medicine-discontinued", "Medicine discontinued",
+                $"{medicine.Name} is discontinued at this pharmacy; reinstate it in the catalogue before receiving deliveries.");
         }
         var lotNumber = r.LotNumber.Trim();
         var now = clock.GetUtcNow();

@@ -38,6 +38,10 @@ public sealed class CatalogueAndBrowseTests : HostTestBase
             (HttpMethod.Get, $"/api/pharmacies/{p}/stock/movements", null),
             (HttpMethod.Get, $"/api/pharmacies/{p}/stock/low", null),
             (HttpMethod.Get, $"/api/pharmacies/{p}/stock/near-expiry", null),
+            (HttpMethod.Put, $"/api/pharmacies/{p}/medicines/{m.Id}", new MedicineUpdate(1, false, ControlledSchedule.None, 0, true, m.Version)),
+            (HttpMethod.Get, $"/api/pharmacies/{p}/medicines/{m.Id}/prices", null),
+            (HttpMethod.Get, $"/api/pharmacies/{p}/reports/daily?date=2026-12-01", null),
+            (HttpMethod.Get, $"/api/pharmacies/{p}/reports/movements.csv?from=2026-12-01&to=2026-12-01", null),
         };
         foreach (var (method, url, body) in attempts)
         {
@@ -49,7 +53,8 @@ public sealed class CatalogueAndBrowseTests : HostTestBase
         var after = await World.RowsAsync(p);
         Assert.Equal(before.Movements.Count, after.Movements.Count);
         Assert.Equal(10, after.Lots.Single().OnHand);
-        Assert.Single(await PharmacyWorld.StockAsync(owner));
+        var stock = Assert.Single(await PharmacyWorld.StockAsync(owner));
+        Assert.Equal((m.PriceMinor, false), (stock.Medicine.PriceMinor, stock.Medicine.Discontinued));
     }
 
     [Fact]

@@ -1830,6 +1830,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                         .HasMaxLength(3)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("DiscontinuedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Form")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -1870,6 +1873,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                         .HasMaxLength(40)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("NameKey");
@@ -1902,6 +1908,37 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     b.HasKey("PharmacyId");
 
                     b.ToTable("pharmacy_organization_keys", (string)null);
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Pharmacy.PharmacyPriceChange", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ActorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("MedicineId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("NewPriceMinor")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OldPriceMinor")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("PharmacyId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MedicineId", "At");
+
+                    b.ToTable("pharmacy_price_changes", (string)null);
                 });
 
             modelBuilder.Entity("MedLedger.Server.Features.Pharmacy.StockLot", b =>

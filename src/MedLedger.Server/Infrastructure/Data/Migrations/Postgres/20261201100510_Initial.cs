@@ -724,7 +724,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     PrescriptionOnly = table.Column<bool>(type: "boolean", nullable: false),
                     Schedule = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     ReorderLevel = table.Column<int>(type: "integer", nullable: false),
-                    CreatedAt = table.Column<long>(type: "bigint", nullable: false)
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    Version = table.Column<int>(type: "integer", nullable: false),
+                    DiscontinuedAt = table.Column<long>(type: "bigint", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -744,6 +746,23 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_pharmacy_organization_keys", x => x.PharmacyId);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "pharmacy_price_changes",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    PharmacyId = table.Column<Guid>(type: "uuid", nullable: false),
+                    MedicineId = table.Column<Guid>(type: "uuid", nullable: false),
+                    OldPriceMinor = table.Column<long>(type: "bigint", nullable: false),
+                    NewPriceMinor = table.Column<long>(type: "bigint", nullable: false),
+                    ActorId = table.Column<Guid>(type: "uuid", nullable: false),
+                    At = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_pharmacy_price_changes", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -1310,6 +1329,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_pharmacy_price_changes_MedicineId_At",
+                table: "pharmacy_price_changes",
+                columns: new[] { "MedicineId", "At" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_pharmacy_stock_lots_MedicineId_ExpiresOn",
                 table: "pharmacy_stock_lots",
                 columns: new[] { "MedicineId", "ExpiresOn" });
@@ -1571,6 +1595,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "pharmacy_organization_keys");
+
+            migrationBuilder.DropTable(
+                name: "pharmacy_price_changes");
 
             migrationBuilder.DropTable(
                 name: "pharmacy_stock_lots");

@@ -723,7 +723,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     PrescriptionOnly = table.Column<bool>(type: "INTEGER", nullable: false),
                     Schedule = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     ReorderLevel = table.Column<int>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false),
+                    DiscontinuedAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -743,6 +745,23 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_pharmacy_organization_keys", x => x.PharmacyId);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "pharmacy_price_changes",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PharmacyId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    MedicineId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    OldPriceMinor = table.Column<long>(type: "INTEGER", nullable: false),
+                    NewPriceMinor = table.Column<long>(type: "INTEGER", nullable: false),
+                    ActorId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_pharmacy_price_changes", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -1309,6 +1328,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_pharmacy_price_changes_MedicineId_At",
+                table: "pharmacy_price_changes",
+                columns: new[] { "MedicineId", "At" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_pharmacy_stock_lots_MedicineId_ExpiresOn",
                 table: "pharmacy_stock_lots",
                 columns: new[] { "MedicineId", "ExpiresOn" });
@@ -1570,6 +1594,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "pharmacy_organization_keys");
+
+            migrationBuilder.DropTable(
+                name: "pharmacy_price_changes");
 
             migrationBuilder.DropTable(
                 name: "pharmacy_stock_lots");

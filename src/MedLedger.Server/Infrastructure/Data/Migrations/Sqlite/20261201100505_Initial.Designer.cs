@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteMedLedgerDbContext))]
-    [Migration("20261201062805_Initial")]
+    [Migration("20261201100505_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -1833,6 +1833,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                         .HasMaxLength(3)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("DiscontinuedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Form")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -1873,6 +1876,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                         .HasMaxLength(40)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("NameKey");
@@ -1905,6 +1911,37 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     b.HasKey("PharmacyId");
 
                     b.ToTable("pharmacy_organization_keys", (string)null);
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Pharmacy.PharmacyPriceChange", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ActorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("MedicineId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("NewPriceMinor")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OldPriceMinor")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("PharmacyId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MedicineId", "At");
+
+                    b.ToTable("pharmacy_price_changes", (string)null);
                 });
 
             modelBuilder.Entity("MedLedger.Server.Features.Pharmacy.StockLot", b =>

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresMedLedgerDbContext))]
-    [Migration("20261201062811_Initial")]
+    [Migration("20261201100510_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -1840,6 +1840,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                         .HasMaxLength(3)
                         .HasColumnType("character varying(3)");
 
+                    b.Property<long?>("DiscontinuedAt")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("Form")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -1880,6 +1883,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)");
 
+                    b.Property<int>("Version")
+                        .HasColumnType("integer");
+
                     b.HasKey("Id");
 
                     b.HasIndex("NameKey");
@@ -1912,6 +1918,37 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.HasKey("PharmacyId");
 
                     b.ToTable("pharmacy_organization_keys", (string)null);
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Pharmacy.PharmacyPriceChange", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("ActorId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("At")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("MedicineId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("NewPriceMinor")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("OldPriceMinor")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("PharmacyId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MedicineId", "At");
+
+                    b.ToTable("pharmacy_price_changes", (string)null);
                 });
 
             modelBuilder.Entity("MedLedger.Server.Features.Pharmacy.StockLot", b =>

@@ -11,7 +11,7 @@ namespace MedLedger.Cli.Commands;
 /// </summary>
 public static class PharmacyCommands
 {
-    public static Command Pharmacy() => new("pharmacy", "Your pharmacy's catalogue, stock and dispensing (pharmacists)") { Medicines(), Stock(), PrescriptionCommands.Dispense(), WalletCommands.Payables() };
+    public static Command Pharmacy() => new("pharmacy", "Your pharmacy's catalogue, stock and dispensing (pharmacists)") { Medicines(), Stock(), Reports(), PrescriptionCommands.Dispense(), WalletCommands.Payables() };
 
     private static Command Medicines()
     {
@@ -41,8 +41,131 @@ public static class PharmacyCommands
             PrintLines(await client.PharmacyStockAsync(await OwnPharmacyAsync(client, ct), ct), lots: false);
             return 0;
         });
-        return new Command("medicines", "Your pharmacy's catalogue") { add, list };
+        return new Command("medicines", "Your pharmacy's catalogue") { add, list, Update(), Prices() };
     }
+
+    private static Command Update()
+    {
+        var medicine = new Argument<Guid>("MEDICINE_ID");
+        var price = new Option<long?>("--price-minor") { Description = "New price in minor units (cents)" };
+        var reorder = new Option<int?>("--reorder-level");
+        var rx = new Option<bool?>("--rx") { Description = "true: prescription-only; false: over the counter" };
+        var schedule = new Option<DrugSchedule?>("--schedule") { Description = "Controlled-drug schedule: None, II, III, IV, V" };
+        var discontinue = new Option<bool>("--discontinue") { Description = "Stop offering it (no deliveries; what is left can still be sold or written off)" };
+        var reinstate = new Option<bool>("--reinstate") { Description = "Offer a discontinued medicine again" };
+        var update = new Command("update", "Edit a medicine's price, prescription status, schedule or reorder level, or discontinue it")
+            { medicine, price, reorder, rx, schedule, discontinue, reinstate };
+        update.SetAction(async (p, ct) =>
+        {
+            if (p.GetValue(discontinue) && p.GetValue(reinstate))
+            {
+                throw new InvalidOperationException("--discontinue and --reinstate exclude each other.");
+            }
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var pharmacy = await OwnPharmacyAsync(client, ct);
+            var id = p.GetValue(medicine);
+            // The edit starts from the entry as it is now and names its version: a colleague's edit in between is a 409, not overwritten.
+            var current = (await client.PharmacyStockAsync(pharmacy, ct)).Select(l => l.Medicine).FirstOrDefault(m => m.Id == id)
+                ?? throw new InvalidOperationException($"Medicine {id} is not in your pharmacy's catalogue.");
+            var edit = MedicineEdit.From(current);
+            edit = edit with
+            {
+                PriceMinor = p.GetValue(price) ?? edit.PriceMinor,
+                ReorderLevel = p.GetValue(reorder) ?? edit.ReorderLevel,
+                PrescriptionOnly = p.GetValue(rx) ?? edit.PrescriptionOnly,
+                Schedule = p.GetValue(schedule) ?? edit.Schedule,
+                Discontinued = p.GetValue(discontinue) || (!p.GetValue(reinstate) && edit.Discontinued),
+            };
+            var m = await client.UpdateMedicineAsync(pharmacy, id, edit, ct);
+            AnsiConsole.MarkupLine($"[green]Updated[/] {Markup.Escape(Describe(m))}: {Price(m)}, reorder at {m.ReorderLevel}" + (m.Discontinued ? ", discontinued" : ""));
+            return 0;
+        });
+        return update;
+    }
+
+    private static Command Prices()
+    {
+        var medicine = new Argument<Guid>("MEDICINE_ID");
+        var prices = new Command("prices", "A medicine's price changes, newest first") { medicine };
+        prices.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var table = new Table().AddColumns("changed at (UTC)", "from", "to", "by");
+            foreach (var c in await client.MedicinePriceHistoryAsync(await OwnPharmacyAsync(client, ct), p.GetValue(medicine), ct))
+            {
+                table.AddRow(c.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), Minor(c.OldPriceMinor), Minor(c.NewPriceMinor), c.ActorId.ToString());
+            }
+            AnsiConsole.Write(table);
+            return 0;
+        });
+        return prices;
+    }
+
+    private static Command Reports()
+    {
+        var zone = new Option<string?>("--zone") { Description = "IANA time zone the days are in, e.g. Europe/Berlin (default UTC)" };
+        var date = new Option<string?>("--date") { Description = "yyyy-MM-dd (default: today in --zone)" };
+        var daily = new Command("daily", "A day's sales, dispenses, stock moved per medicine and takings") { date, zone };
+        daily.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var z = p.GetValue(zone);
+            var day = p.GetValue(date) is { } d ? ParseDate(d, "--date") : Today(z);
+            var s = await client.PharmacyDailySummaryAsync(await OwnPharmacyAsync(client, ct), day, z, ct);
+            AnsiConsole.MarkupLine($"[bold]{s.Date:yyyy-MM-dd}[/] ({Markup.Escape(s.Zone)}): {s.Sales} sale(s), {s.Dispenses} dispense(s)");
+            var table = new Table().AddColumns("medicine", "received", "sold", "dispensed", "written off", "returned", "adjusted");
+            foreach (var l in s.Medicines)
+            {
+                table.AddRow(Markup.Escape($"{l.Name} {l.Strength}"), N(l.Received), N(l.Sold), N(l.Dispensed), N(l.WrittenOff), N(l.Returned), N(l.Adjusted));
+            }
+            AnsiConsole.Write(table);
+            foreach (var t in s.Takings)
+            {
+                AnsiConsole.MarkupLine($"{t.Currency}: {t.Payments} payment(s) {Minor(t.Paid)}, {t.Refunds} refund(s) {Minor(t.Refunded)}, net {Minor(t.Net)}");
+            }
+            return 0;
+        });
+
+        var from = new Option<string>("--from") { Description = "First day, yyyy-MM-dd", Required = true };
+        var to = new Option<string>("--to") { Description = "Last day, yyyy-MM-dd", Required = true };
+        var output = new Option<FileInfo?>("--out") { Description = "Write the CSV here (default: standard output)" };
+        var movements = new Command("movements", "Stock movements of a period as CSV") { from, to, zone, output };
+        movements.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var csv = await client.ExportStockMovementsCsvAsync(await OwnPharmacyAsync(client, ct), ParseDate(p.GetValue(from)!, "--from"), ParseDate(p.GetValue(to)!, "--to"),
+                p.GetValue(zone), ct);
+            if (p.GetValue(output) is { } file)
+            {
+                await File.WriteAllBytesAsync(file.FullName, csv, ct);
+                AnsiConsole.MarkupLine($"[green]Wrote[/] {Markup.Escape(file.FullName)}");
+            }
+            else
+            {
+                await using var stdout = Console.OpenStandardOutput();
+                await stdout.WriteAsync(csv, ct);
+            }
+            return 0;
+        });
+        return new Command("report", "Daily summary and CSV export") { daily, movements };
+    }
+
+    private static DateOnly Today(string? zone)
+    {
+        if (zone is null)
+        {
+            return DateOnly.FromDateTime(DateTime.UtcNow);
+        }
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var tz))
+        {
+            throw new InvalidOperationException($"--zone must be an IANA time zone id such as Europe/Berlin, not '{zone}'.");
+        }
+        return DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, tz).DateTime);
+    }
+
+    private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static string Minor(long minor) => (minor / 100m).ToString("0.00", CultureInfo.InvariantCulture);
 
     private static Command Stock()
     {
@@ -175,10 +298,10 @@ public static class PharmacyCommands
         return new Command("pharmacies", "Pharmacy directory") { nearby };
     }
 
-    private static DateOnly ParseDate(string s) =>
+    private static DateOnly ParseDate(string s, string option = "--expires") =>
         DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
             ? d
-            : throw new InvalidOperationException($"--expires must be a date as yyyy-MM-dd, not '{s}'.");
+            : throw new InvalidOperationException($"{option} must be a date as yyyy-MM-dd, not '{s}'.");
 
     private static async Task<Guid> OwnPharmacyAsync(MedLedgerClient client, CancellationToken ct) =>
         (await client.MeAsync(ct)).OrganizationId ?? throw new InvalidOperationException("The signed-in account belongs to no pharmacy.");
@@ -203,7 +326,7 @@ public static class PharmacyCommands
             if (!lots)
             {
                 table.AddRow(line.Medicine.Id.ToString(), Markup.Escape(Describe(line.Medicine)), Price(line.Medicine), line.Usable.ToString(CultureInfo.InvariantCulture),
-                    line.Medicine.ReorderLevel.ToString(CultureInfo.InvariantCulture), line.Availability.ToString());
+                    line.Medicine.ReorderLevel.ToString(CultureInfo.InvariantCulture), line.Medicine.Discontinued ? "discontinued" : line.Availability.ToString());
                 continue;
             }
             foreach (var l in line.Lots)

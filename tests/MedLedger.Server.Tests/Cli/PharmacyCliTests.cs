@@ -80,5 +80,31 @@ public sealed partial class PharmacyCliTests : IAsyncLifetime
         var refused = await Run(patientHome, "pharmacy", "stock", "list");
         Assert.Equal(1, refused.Exit);
         Assert.Contains("no pharmacy", refused.Out);
+
+        // The day's records: the summary counts the sale and the stock moved; the CSV export names the medicine and lot.
+        var daily = await Run(pharmacistHome, "pharmacy", "report", "daily");
+        Assert.True(daily.Exit == 0, daily.Out);
+        Assert.Matches(@"Zinc lozenges 10 mg\s*[│|]\s*12\s*[│|]\s*4\s*[│|]\s*0\s*[│|]\s*1\s*[│|]\s*1\s*[│|]\s*-2", daily.Out);
+        var csvFile = Path.Combine(pharmacistHome, "movements.csv");
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var export = await Run(pharmacistHome, "pharmacy", "report", "movements", "--from", today, "--to", today, "--out", csvFile);
+        Assert.True(export.Exit == 0, export.Out);
+        var rows = File.ReadAllLines(csvFile).Where(l => l.Contains(",Zinc lozenges,", StringComparison.Ordinal)).ToList();
+        Assert.Equal(5, rows.Count);
+        Assert.Contains(rows, r => r.Contains(",ZN-1,2031-01-31,WrittenOff,1,crushed pack,", StringComparison.Ordinal));
+        var badZone = await Run(pharmacistHome, "pharmacy", "report", "daily", "--zone", "Atlantis/Capital");
+        Assert.Equal(1, badZone.Exit);
+        Assert.Contains("IANA time zone", badZone.Out);
+
+        // A new price and then discontinued: the patient no longer finds it, the price history keeps the change.
+        var update = await Run(pharmacistHome, "pharmacy", "medicines", "update", medicine, "--price-minor", "700", "--discontinue");
+        Assert.True(update.Exit == 0, update.Out);
+        Assert.Contains("7.00 EUR", update.Out);
+        Assert.Contains("discontinued", update.Out);
+        var prices = await Run(pharmacistHome, "pharmacy", "medicines", "prices", medicine);
+        Assert.Matches(@"6\.50\s*[│|]\s*7\.00", prices.Out);
+        var gone = await Run(patientHome, "medicines", "search", "zinc");
+        Assert.True(gone.Exit == 0, gone.Out);
+        Assert.DoesNotContain("Market Square Pharmacy", gone.Out);
     }
 }

@@ -86,6 +86,17 @@ public sealed record PrescriptionLimits(int TotalUnits, int MaxFills, DateTimeOf
 /// <summary>Why this client will not dispense (or trust) a prescription: what the server sent does not hold up.</summary>
 public sealed class PrescriptionCheckException(string message) : Exception(message);
 
+/// <summary>
+/// The fill is on the ledger and its stock taken, but its MedicationDispense record could not be written; write it again with
+/// <see cref="MedLedgerClient.WriteDispenseRecordAsync(Guid, int, CancellationToken)"/>.
+/// </summary>
+public sealed class DispenseRecordException(Guid prescriptionId, int fillNumber, Exception inner)
+    : Exception($"Fill {fillNumber} of prescription {prescriptionId} is made, but its dispense record was not written: {inner.Message}", inner)
+{
+    public Guid PrescriptionId { get; } = prescriptionId;
+    public int FillNumber { get; } = fillNumber;
+}
+
 public sealed partial class MedLedgerClient
 {
     /// <summary>
@@ -184,7 +195,7 @@ public sealed partial class MedLedgerClient
         }
         var pharmacy = Tokens?.User.OrganizationId ?? throw new InvalidOperationException("Only a pharmacist of a pharmacy dispenses.");
         var rx = await PrescriptionAsync(prescriptionId, ct);
-        await CheckPrescriptionSourceAsync(rx, ct);
+        var request = await CheckPrescriptionSourceAsync(rx, ct);
         if (rx.Cancelled)
         {
             throw new PrescriptionCheckException($"Prescription {prescriptionId} was cancelled by its prescriber.");
@@ -208,9 +219,82 @@ public sealed partial class MedLedgerClient
         });
         var info = await SendAsync<PrescriptionInfo>(HttpMethod.Post, $"/api/prescriptions/{prescriptionId}/fills", new { transaction = Sign(tx), medicineId }, authorize: true, ct);
         var after = await CheckPrescriptionAsync(info, ct);
-        return after.Info.Fills.Any(f => f.TransactionId == tx.Id)
-            ? after
-            : throw new MedLedgerVerificationException($"The server's answer does not list our fill {tx.Id}.");
+        var fill = after.Info.Fills.FirstOrDefault(f => f.TransactionId == tx.Id)
+            ?? throw new MedLedgerVerificationException($"The server's answer does not list our fill {tx.Id}.");
+        try
+        {
+            await WriteDispenseRecordAsync(after, fill, request, ct);
+        }
+        catch (Exception e) when (e is MedLedgerApiException or HttpRequestException or MedLedgerVerificationException)
+        {
+            throw new DispenseRecordException(prescriptionId, fill.FillNumber, e);
+        }
+        return after;
+    }
+
+    /// <summary>
+    /// The dispense record of one of your fills, again (after a <see cref="DispenseRecordException"/>): a FHIR MedicationDispense
+    /// sealed for the patient and you, whose records.write names the fill (the contract accepts only the fill's pharmacist, once).
+    /// </summary>
+    public async Task<RecordVersionInfo> WriteDispenseRecordAsync(Guid prescriptionId, int fillNumber, CancellationToken ct = default)
+    {
+        var rx = await PrescriptionAsync(prescriptionId, ct);
+        var fill = rx.Info.Fills.FirstOrDefault(f => f.FillNumber == fillNumber && f.PharmacistId == UserId)
+            ?? throw new PrescriptionCheckException($"Fill {fillNumber} of prescription {prescriptionId} is not one you made.");
+        return await WriteDispenseRecordAsync(rx, fill, await CheckPrescriptionSourceAsync(rx, ct), ct);
+    }
+
+    private Task<RecordVersionInfo> WriteDispenseRecordAsync(VerifiedPrescription rx, PrescriptionFillInfo fill, DecryptedRecord request, CancellationToken ct)
+    {
+        var json = MedicationDispenseJson(request, rx.Info, fill, UserId);
+        return WriteVersionAsync(Guid.NewGuid(), 1, rx.Info.PatientId, RecordCategories.MedicationDispense, "application/fhir+json", System.Text.Encoding.UTF8.GetBytes(json),
+            new Dictionary<string, string> { ["prescriptionId"] = rx.Info.PrescriptionId.ToString(), ["fillNumber"] = fill.FillNumber.ToString(CultureInfo.InvariantCulture) }, ct);
+    }
+
+    /// <summary>
+    /// FHIR R4 MedicationDispense for a fill: the medication and dosage as the prescriber wrote them, the quantity handed over
+    /// (in the prescription's unit), when, by whom, and the MedicationRequest record it fills.
+    /// </summary>
+    public static string MedicationDispenseJson(DecryptedRecord medicationRequest, PrescriptionInfo prescription, PrescriptionFillInfo fill, Guid pharmacistId)
+    {
+        ArgumentNullException.ThrowIfNull(medicationRequest);
+        ArgumentNullException.ThrowIfNull(prescription);
+        ArgumentNullException.ThrowIfNull(fill);
+        var request = System.Text.Json.Nodes.JsonNode.Parse(medicationRequest.Content)!.AsObject();
+        var dispense = new System.Text.Json.Nodes.JsonObject
+        {
+            ["resourceType"] = "MedicationDispense",
+            ["status"] = "completed",
+        };
+        foreach (var name in new[] { "contained", "medicationCodeableConcept", "medicationReference" })
+        {
+            if (request[name] is { } node)
+            {
+                dispense[name] = node.DeepClone();
+            }
+        }
+        dispense["subject"] = new System.Text.Json.Nodes.JsonObject { ["reference"] = "Patient/" + prescription.PatientId };
+        dispense["performer"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+        {
+            ["actor"] = new System.Text.Json.Nodes.JsonObject { ["reference"] = "Practitioner/" + pharmacistId },
+        });
+        dispense["authorizingPrescription"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+        {
+            ["reference"] = "MedicationRequest/" + prescription.RecordId,
+        });
+        var quantity = request["dispenseRequest"]?["quantity"]?.DeepClone()?.AsObject() ?? [];
+        quantity["value"] = fill.Quantity;
+        dispense["quantity"] = quantity;
+        dispense["whenHandedOver"] = fill.DispensedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        if (request["dosageInstruction"] is { } dosage)
+        {
+            dispense["dosageInstruction"] = dosage.DeepClone();
+        }
+        dispense["note"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+        {
+            ["text"] = string.Create(CultureInfo.InvariantCulture, $"Fill {fill.FillNumber} of prescription {prescription.PrescriptionId} (ledger transaction {fill.TransactionId})"),
+        });
+        return dispense.ToJsonString();
     }
 
     /// <summary>

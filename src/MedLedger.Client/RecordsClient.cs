@@ -143,7 +143,13 @@ public sealed partial class MedLedgerClient
     /// As above; with <paramref name="appointmentId"/> the records.write names the appointment it was written in (a
     /// doctor during a visit: the contract accepts the appointment's doctor then, and links the record to it).
     /// </summary>
-    public async Task<RecordVersionInfo> WriteVersionAsync(Guid recordId, int version, Guid patientId, string category, string contentType, byte[] content, Guid? appointmentId, CancellationToken ct = default)
+    public Task<RecordVersionInfo> WriteVersionAsync(Guid recordId, int version, Guid patientId, string category, string contentType, byte[] content, Guid? appointmentId, CancellationToken ct = default) =>
+        WriteVersionAsync(recordId, version, patientId, category, contentType, content,
+            appointmentId is { } a ? new Dictionary<string, string> { ["appointmentId"] = a.ToString() } : null, ct);
+
+    /// <summary>The write itself; <paramref name="links"/> are extra records.write fields the contract checks (appointmentId; prescriptionId + fillNumber).</summary>
+    private async Task<RecordVersionInfo> WriteVersionAsync(Guid recordId, int version, Guid patientId, string category, string contentType, byte[] content,
+        IReadOnlyDictionary<string, string>? links, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(content);
         if (content.Length > MaxRecordBytes)
@@ -176,9 +182,9 @@ public sealed partial class MedLedgerClient
             ["headerHash"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(header.ToCanonicalBytes())),
             ["authorId"] = UserId.ToString(),
         };
-        if (appointmentId is { } appointment)
+        foreach (var (k, v) in links ?? new Dictionary<string, string>())
         {
-            payload["appointmentId"] = appointment.ToString();
+            payload[k] = v;
         }
         var tx = NewTransaction(RecordWriteContract.TypeName, payload);
         var upload = new RecordUpload(version, patientId, category, contentType, header.CreatedAtUnixMs, envelope.Nonce, envelope.KeyCommitment, envelope.Signature,

@@ -7,6 +7,8 @@ namespace MedLedger.Crypto;
 public static class RecordCategories
 {
     public const string MedicationRequest = "MedicationRequest";
+    /// <summary>What a pharmacist handed over for a prescription fill, written by that pharmacist for the patient.</summary>
+    public const string MedicationDispense = "MedicationDispense";
     public const string File = "File";
     public const string EmergencySummary = "EmergencySummary";
 
@@ -14,6 +16,7 @@ public static class RecordCategories
     [
         "Observation", "Condition", MedicationRequest, "DiagnosticReport", "AllergyIntolerance", "Immunization", "Procedure",
         "CarePlan", "Encounter", "Patient", "Bundle", "Appointment", "Claim", "Coverage", "Consent", "DocumentReference", File, EmergencySummary,
+        MedicationDispense,
     ];
 
     private static readonly HashSet<string> Known = new(All, StringComparer.Ordinal);

@@ -19,6 +19,8 @@ public static class PrescriptionKeys
     public static string Fills(string prescriptionId) => $"rx/{prescriptionId}/fills";
     /// <summary>Create-once: the pharmacist who made fill n. Two pharmacies racing for the same fill number, one wins.</summary>
     public static string Fill(string prescriptionId, long fillNumber) => $"rx/{prescriptionId}/fill/{fillNumber.ToString(CultureInfo.InvariantCulture)}";
+    /// <summary>Create-once: the MedicationDispense record the fill's pharmacist wrote for fill n (records.write naming the fill).</summary>
+    public static string FillRecord(string prescriptionId, long fillNumber) => Fill(prescriptionId, fillNumber) + "/record";
     /// <summary>The prescription issued for a record (one per record).</summary>
     public static string OfRecord(string recordId) => $"rx-record/{recordId}";
 }

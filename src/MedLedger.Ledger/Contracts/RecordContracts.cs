@@ -5,7 +5,9 @@ namespace MedLedger.Ledger.Contracts;
 /// <summary>
 /// records.write — payload recordId, version, patientId, ciphertextHash, headerHash (hex SHA-256), authorId, and
 /// optionally appointmentId. Signed by the author: the patient, or a doctor currently assigned to the patient, or —
-/// naming appointmentId — the appointment's doctor while it is arrived or in progress (version 1 records the link). Versions are
+/// naming appointmentId — the appointment's doctor while it is arrived or in progress (version 1 records the link), or —
+/// naming prescriptionId and fillNumber — the pharmacist who made that fill, for the prescription's patient: version 1 of
+/// the fill's one dispense record (a MedicationDispense; the category is not on the ledger, the clients check it). Versions are
 /// consecutive from 1 and a record never changes patient. The author of version 1 (named by authorId) is the
 /// record's author and the only one who writes its later versions. Transactions from before authorId existed
 /// carry none and set no author, so chains written then replay to the same state.
@@ -43,6 +45,31 @@ public sealed class RecordWriteContract : UserSignedContract
                 return LedgerRejection.Forbidden("records written in an appointment come from its doctor, for its patient, while it is arrived or in progress");
             }
         }
+        else if (tx.Get("prescriptionId") is not null || tx.Get("fillNumber") is not null)
+        {
+            // Written for a fill: only its pharmacist, for the prescription's patient, once per fill, as a new record.
+            if (ContractChecks.RequireIds(tx, "prescriptionId") is { } bad)
+            {
+                return bad;
+            }
+            if (!long.TryParse(tx.Get("fillNumber"), NumberStyles.None, CultureInfo.InvariantCulture, out var fill) || fill < 1)
+            {
+                return LedgerRejection.Malformed("fillNumber must be a positive integer");
+            }
+            var prescriptionId = tx.Get("prescriptionId")!;
+            if (state.Get(PrescriptionKeys.Fill(prescriptionId, fill)) != tx.ActorId || state.Get(PrescriptionKeys.Patient(prescriptionId)) != patientId)
+            {
+                return LedgerRejection.Forbidden("a dispense record comes from the pharmacist who made that fill, for the prescription's patient");
+            }
+            if (version != 1)
+            {
+                return LedgerRejection.Malformed("a dispense record is written once, as version 1 of a new record");
+            }
+            if (state.Get(PrescriptionKeys.FillRecord(prescriptionId, fill)) is not null)
+            {
+                return LedgerRejection.Conflict($"fill {fill} of prescription {prescriptionId} has its dispense record already");
+            }
+        }
         else if (tx.ActorId != patientId && state.Get(CareKeys.Assignment(patientId, tx.ActorId)) is null)
         {
             return LedgerRejection.Forbidden("only the patient or an assigned doctor writes the patient's records");
@@ -77,6 +104,10 @@ public sealed class RecordWriteContract : UserSignedContract
         if (tx.Get("version") == "1" && tx.Get("appointmentId") is { } appointmentId)
         {
             state.Put(AppointmentKeys.RecordAppointment(tx.Get("recordId")!), appointmentId);
+        }
+        if (tx.Get("prescriptionId") is { } prescriptionId)
+        {
+            state.Put(PrescriptionKeys.FillRecord(prescriptionId, long.Parse(tx.Get("fillNumber")!, CultureInfo.InvariantCulture)), tx.Get("recordId")!);
         }
     }
 }

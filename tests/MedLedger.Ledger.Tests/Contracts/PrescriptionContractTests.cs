@@ -125,6 +125,42 @@ public sealed class PrescriptionContractTests : ContractPeerTestBase
         Assert.Contains(winner!, new[] { first.Id, second.Id });
     }
 
+    private Dictionary<string, string> DispenseRecord(TestUser author, string prescriptionId, string fillNumber, string? patient = null, string version = "1", string? recordId = null) => new()
+    {
+        ["recordId"] = recordId ?? Guid.NewGuid().ToString(), ["version"] = version, ["patientId"] = patient ?? _patient.Id,
+        ["ciphertextHash"] = new string('c', 64), ["headerHash"] = new string('d', 64), ["authorId"] = author.Id,
+        ["prescriptionId"] = prescriptionId, ["fillNumber"] = fillNumber,
+    };
+
+    [Fact]
+    public async Task A_fills_dispense_record_comes_from_its_pharmacist_for_the_patient_once_and_links_the_fill()
+    {
+        var rx = await IssuedAsync();
+        var pharmacist = await UserAsync(IdentityRoles.Pharmacist, verified: true);
+        var other = await UserAsync(IdentityRoles.Pharmacist, verified: true);
+        await GrantAsync(other);
+        Assert.True((await _peer.SubmitAsync(Fill(pharmacist, rx, await GrantAsync(pharmacist), 1, 30))).Valid);
+
+        // Not the fill's pharmacist, a fill that was not made, another patient, a malformed fill number, a later version.
+        Assert.Equal(LedgerRejectionKind.Forbidden, await Refused(other.Tx(RecordWriteContract.TypeName, DispenseRecord(other, rx, "1"))));
+        Assert.Equal(LedgerRejectionKind.Forbidden, await Refused(pharmacist.Tx(RecordWriteContract.TypeName, DispenseRecord(pharmacist, rx, "2"))));
+        Assert.Equal(LedgerRejectionKind.Forbidden, await Refused(pharmacist.Tx(RecordWriteContract.TypeName, DispenseRecord(pharmacist, rx, "1", patient: _doctor.Id))));
+        Assert.Equal(LedgerRejectionKind.Malformed, await Refused(pharmacist.Tx(RecordWriteContract.TypeName, DispenseRecord(pharmacist, rx, "one"))));
+        Assert.Equal(LedgerRejectionKind.Malformed, await Refused(pharmacist.Tx(RecordWriteContract.TypeName, DispenseRecord(pharmacist, rx, "1", version: "2"))));
+        // Without naming a fill a pharmacist writes no record of the patient's.
+        var plain = DispenseRecord(pharmacist, rx, "1");
+        plain.Remove("prescriptionId");
+        plain.Remove("fillNumber");
+        Assert.Equal(LedgerRejectionKind.Forbidden, await Refused(pharmacist.Tx(RecordWriteContract.TypeName, plain)));
+
+        var record = DispenseRecord(pharmacist, rx, "1");
+        Assert.True((await _peer.SubmitAsync(pharmacist.Tx(RecordWriteContract.TypeName, record))).Valid);
+        Assert.Equal(record["recordId"], await _peer.Queries.GetStateAsync(PrescriptionKeys.FillRecord(rx, 1)));
+        Assert.Equal(pharmacist.Id, await _peer.Queries.GetStateAsync(CareKeys.RecordAuthor(record["recordId"])));
+        // Once per fill.
+        Assert.Equal(LedgerRejectionKind.Conflict, await Refused(pharmacist.Tx(RecordWriteContract.TypeName, DispenseRecord(pharmacist, rx, "1"))));
+    }
+
     private async Task<LedgerRejectionKind?> Outcome(LedgerTransaction tx)
     {
         try

@@ -77,10 +77,11 @@ export function newFactSalt(): Bytes {
   return randomBytes(FACT_COMMITMENT_SALT_LENGTH);
 }
 
-/** The record categories the server accepts (RecordCategories.All): FHIR R4 resource types, then File and EmergencySummary. */
+/** The record categories the server accepts (RecordCategories.All): FHIR R4 resource types, then File and EmergencySummary, then MedicationDispense. */
 export const RECORD_CATEGORIES = [
   'Observation', 'Condition', 'MedicationRequest', 'DiagnosticReport', 'AllergyIntolerance', 'Immunization', 'Procedure',
   'CarePlan', 'Encounter', 'Patient', 'Bundle', 'Appointment', 'Claim', 'Coverage', 'Consent', 'DocumentReference', 'File', 'EmergencySummary',
+  'MedicationDispense',
 ] as const;
 
 export type RecordCategory = (typeof RECORD_CATEGORIES)[number];

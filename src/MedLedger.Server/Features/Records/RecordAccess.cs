@@ -108,6 +108,9 @@ public sealed class RecordAccess(MedLedgerDbContext db, LedgerGateway ledger, Se
     {
         Role.Patient => caller.Id == patientId ? null : "not-own-record",
         Role.Doctor => await IsAssignedAsync(caller.Id, patientId, ct) || await appointments.InVisitAsync(caller.Id, patientId, ct) ? null : "not-assigned",
+        // A pharmacist writes only the dispense record of a fill they made (records.write names the fill; the contract checks
+        // it); dispensing needs the patient's grant, so without one there is nothing to write.
+        Role.Pharmacist => (await consent.ToGranteeAsync(caller.Id, [patientId], ct)).Any(g => g.IsActive(clock.GetUtcNow())) ? null : "no-consent",
         _ => "role-never-writes-records",
     };
 

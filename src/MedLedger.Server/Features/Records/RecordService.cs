@@ -131,6 +131,12 @@ public sealed class RecordService(
 
         var tx = LedgerGateway.Expect(u.Transaction, RecordWriteContract.TypeName, caller.Id);
         var tv = new Validator();
+        if (caller.Role == Role.Pharmacist)
+        {
+            // The one record a pharmacist writes: a fill's MedicationDispense, new, naming the fill (whose pharmacist the contract checks).
+            tv.Require(u.Category == RecordCategories.MedicationDispense && u.Version == 1 && tx.Get("prescriptionId") is not null && tx.Get("fillNumber") is not null,
+                "transaction", "A pharmacist writes only a new MedicationDispense record naming the prescription and fill it dispensed (prescriptionId, fillNumber).");
+        }
         tv.Require(tx.Get("recordId") == recordId.ToString() && tx.Get("patientId") == u.PatientId.ToString()
             && tx.Get("version") == u.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), "transaction", "The records.write transaction names a different record, patient or version.");
         tv.Require(tx.Get("ciphertextHash") == ciphertextHash, "transaction", "The records.write transaction anchors a different ciphertext hash.");
@@ -203,7 +209,8 @@ public sealed class RecordService(
         var readers = await ReadersAsync(record, caller.Id, ct);
         // A doctor sees only the grants that concern them: the patient's other grantees (who else they share with) are
         // not the doctor's business, so the doctor's version is wrapped for the patient and the doctor.
-        return caller.Role == Role.Doctor ? readers.Where(r => r.UserId == patientId || r.UserId == caller.Id).ToList() : readers;
+        // A pharmacist's dispense record likewise goes to the patient and the pharmacist only.
+        return caller.Role is Role.Doctor or Role.Pharmacist ? readers.Where(r => r.UserId == patientId || r.UserId == caller.Id).ToList() : readers;
     }
 
     public async Task<SealedRecordResponse> ReadAsync(Caller caller, Guid recordId, int? version, CancellationToken ct)

@@ -46,7 +46,7 @@ public static class Policies
         builder.AddPolicy(OrganizationStaff, p => p.AddRequirements(new VerifiedRoleRequirement(Role.HospitalStaff, Role.Pharmacist, Role.InsurerStaff)));
         builder.AddPolicy(OrganizationMember, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Doctor, Role.HospitalStaff, Role.Pharmacist, Role.InsurerStaff)));
         builder.AddPolicy(RecordReader, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor, Role.Pharmacist, Role.InsurerStaff)));
-        builder.AddPolicy(RecordAuthor, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor)));
+        builder.AddPolicy(RecordAuthor, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor, Role.Pharmacist)));
         builder.AddPolicy(CareParticipant, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor, Role.HospitalStaff)));
         builder.AddPolicy(DirectoryUser, p => p.AddRequirements(new VerifiedRoleRequirement(Enum.GetValues<Role>())));
         builder.AddPolicy(ProfileReader, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor, Role.HospitalStaff, Role.Pharmacist, Role.InsurerStaff)));

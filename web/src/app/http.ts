@@ -100,6 +100,17 @@ export async function request<T>(method: string, path: string, body?: unknown, o
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/** As {@link request}, for a non-JSON answer (a CSV export): the body as text. */
+export async function requestText(path: string, options: RequestOptions = {}): Promise<string> {
+  let res = await send('GET', path, undefined, true, options);
+  if (res.status === 401 && !options.token && tokenStore.get()) {
+    await refresh();
+    res = await send('GET', path, undefined, true, options);
+  }
+  if (!res.ok) throw await toProblem(res);
+  return res.text();
+}
+
 export const api = {
   get: <T>(path: string, options?: RequestOptions) => request<T>('GET', path, undefined, options),
   post: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>('POST', path, body, options),

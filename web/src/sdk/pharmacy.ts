@@ -1,6 +1,6 @@
 // Pharmacy API (docs/pharmacy.md; wire shapes as in src/MedLedger.Client/PharmacyClient.cs).
 // Catalogue and stock are a shop's inventory, not medical content: plain JSON. Patients see availability bands, never counts.
-import { api } from '../app/http';
+import { api, requestText } from '../app/http';
 
 export type DosageForm = 'Tablet' | 'Capsule' | 'Liquid' | 'Injection' | 'Cream' | 'Inhaler' | 'Drops' | 'Patch' | 'Other';
 export type DrugSchedule = 'None' | 'II' | 'III' | 'IV' | 'V';
@@ -24,6 +24,58 @@ export interface NewMedicine {
 export interface Medicine extends NewMedicine {
   id: string;
   pharmacyId: string;
+  /** Bumped by every edit; an edit names the version it was made on (a colleague's edit in between is a 409). */
+  version: number;
+  discontinued: boolean;
+}
+
+/** What may change about a catalogue entry (MedicineUpdate). */
+export interface MedicineEdit {
+  priceMinor: number;
+  prescriptionOnly: boolean;
+  schedule: DrugSchedule;
+  reorderLevel: number;
+  discontinued: boolean;
+  version: number;
+}
+
+export interface DailyStockLine {
+  medicineId: string;
+  name: string;
+  strength: string;
+  received: number;
+  sold: number;
+  dispensed: number;
+  writtenOff: number;
+  returned: number;
+  adjusted: number;
+}
+
+export interface DailyTakings {
+  currency: string;
+  payments: number;
+  paid: number;
+  refunds: number;
+  refunded: number;
+  net: number;
+}
+
+export interface DailySummary {
+  date: string;
+  zone: string;
+  from: string;
+  to: string;
+  sales: number;
+  dispenses: number;
+  medicines: DailyStockLine[];
+  takings: DailyTakings[];
+}
+
+export interface TakenFromStock {
+  operationId: string;
+  medicineId: string;
+  quantity: number;
+  lots: { lotId: string; lotNumber: string; expiresOn: string; quantity: number }[];
 }
 
 export interface StockLot {
@@ -128,3 +180,32 @@ export const lowStock = (pharmacyId: string, signal?: AbortSignal) => api.get<St
 
 export const nearExpiry = (pharmacyId: string, days: number, signal?: AbortSignal) =>
   api.get<ExpiringLot[]>(`/api/pharmacies/${pharmacyId}/stock/near-expiry?days=${days}`, { signal });
+
+export const updateMedicine = (pharmacyId: string, medicineId: string, edit: MedicineEdit) =>
+  api.put<Medicine>(`/api/pharmacies/${pharmacyId}/medicines/${medicineId}`, edit);
+
+export const sell = (pharmacyId: string, medicineId: string, quantity: number, reference?: string) =>
+  api.post<TakenFromStock>(`/api/pharmacies/${pharmacyId}/sales`, { medicineId, quantity, reference: reference?.trim() || null });
+
+export const adjustLot = (pharmacyId: string, lotId: string, delta: number, reason: string) =>
+  api.post<StockLot>(`/api/pharmacies/${pharmacyId}/stock/lots/${lotId}/adjustments`, { delta, reason });
+
+export const returnToLot = (pharmacyId: string, lotId: string, quantity: number, reason: string) =>
+  api.post<StockLot>(`/api/pharmacies/${pharmacyId}/stock/lots/${lotId}/returns`, { quantity, reason });
+
+export const dailySummary = (pharmacyId: string, date: string, zone: string, signal?: AbortSignal) =>
+  api.get<DailySummary>(`/api/pharmacies/${pharmacyId}/reports/daily?${new URLSearchParams({ date, zone }).toString()}`, { signal });
+
+/** The stock movements from the start of `from` to the end of `to` (days in `zone`) as CSV text. */
+export const movementsCsv = (pharmacyId: string, from: string, to: string, zone: string) =>
+  requestText(`/api/pharmacies/${pharmacyId}/reports/movements.csv?${new URLSearchParams({ from, to, zone }).toString()}`);
+
+/** The browser's own IANA time zone (the pharmacy's day), UTC when it has none. */
+export function localZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/** Minor units as a decimal amount with its currency. */
+export function formatMinor(minor: number, currency: string): string {
+  return `${(minor / 100).toFixed(2)} ${currency}`;
+}

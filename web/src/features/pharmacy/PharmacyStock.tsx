@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
 import { me } from '../../app/session';
 import {
-  DOSAGE_FORMS, DRUG_SCHEDULES, addMedicine, availabilityLabel, describeMedicine, formatPrice, getStock, lowStock, nearExpiry, receiveDelivery, writeOff,
-  type DosageForm, type DrugSchedule,
+  DOSAGE_FORMS, DRUG_SCHEDULES, addMedicine, adjustLot, availabilityLabel, describeMedicine, formatPrice, getStock, lowStock, nearExpiry, receiveDelivery, returnToLot,
+  sell, updateMedicine, writeOff, type DosageForm, type DrugSchedule, type Medicine,
 } from '../../sdk/pharmacy';
 import { ActionForm, Button, Card, DataTable, Empty, Field, Notice, Page, ProblemAlert, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
@@ -46,7 +46,7 @@ export function PharmacyStock() {
                     <td>{lot ? `${lot.expiresOn}${lot.expired ? ' (expired)' : ''}` : '—'}</td>
                     <td class="num">{lot?.onHand ?? 0}</td>
                     <td class="num">{i === 0 ? l.usable : ''}</td>
-                    <td>{i === 0 ? availabilityLabel(l.availability) : ''}</td>
+                    <td>{i === 0 ? (l.medicine.discontinued ? 'Discontinued' : availabilityLabel(l.availability)) : ''}</td>
                   </tr>
                 )),
               )}
@@ -56,8 +56,11 @@ export function PharmacyStock() {
       )}
       {pharmacyId && stock.data && (
         <>
-          <DeliveryCard pharmacyId={pharmacyId} medicines={lines.map((l) => l.medicine)} onDone={reloadAll} />
+          <DeliveryCard pharmacyId={pharmacyId} medicines={lines.map((l) => l.medicine).filter((m) => !m.discontinued)} onDone={reloadAll} />
+          <SaleCard pharmacyId={pharmacyId} medicines={lines.filter((l) => !l.medicine.prescriptionOnly && l.usable > 0).map((l) => l.medicine)} onDone={reloadAll} />
           <WriteOffCard pharmacyId={pharmacyId} lots={lots} onDone={reloadAll} />
+          <LotCorrectionCard pharmacyId={pharmacyId} lots={lines.flatMap((l) => l.lots.map((lot) => ({ lot, medicine: l.medicine })))} onDone={reloadAll} />
+          <EditMedicineCard pharmacyId={pharmacyId} medicines={lines.map((l) => l.medicine)} onDone={reloadAll} />
           <AddMedicineCard pharmacyId={pharmacyId} onDone={reloadAll} />
         </>
       )}
@@ -273,6 +276,173 @@ function AddMedicineCard(props: { pharmacyId: string; onDone: () => void }) {
         <ProblemAlert error={save.error} />
         {done && <Notice kind="success">{done}</Notice>}
         <Button type="submit" busy={save.busy} busyLabel="Adding…">Add medicine</Button>
+      </ActionForm>
+    </Card>
+  );
+}
+
+interface SaleForm { medicineId: string; quantity: string; reference: string }
+
+/** A walk-in over-the-counter sale, taken earliest expiry first (prescription-only medicines are dispensed, never sold here). */
+function SaleCard(props: { pharmacyId: string; medicines: Medicine[]; onDone: () => void }) {
+  const [form, setForm] = useState<SaleForm>({ medicineId: '', quantity: '', reference: '' });
+  const [errors, setErrors] = useState<Errors<SaleForm>>({});
+  const [done, setDone] = useState<string | null>(null);
+  const set = (k: keyof SaleForm) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value });
+  const medicineId = form.medicineId || props.medicines[0]?.id || '';
+  const save = useAction(async () => {
+    setDone(null);
+    const quantity = wholeNumber(form.quantity, 1);
+    const errs: Errors<SaleForm> = {};
+    if (quantity === null) errs.quantity = 'Enter a whole number of units (1 or more).';
+    setErrors(errs);
+    if (Object.keys(errs).length) return;
+    const taken = await sell(props.pharmacyId, medicineId, quantity!, form.reference);
+    setDone(`Sold ${taken.quantity} from ${taken.lots.map((l) => `lot ${l.lotNumber} (${l.quantity})`).join(', ')}.`);
+    setForm({ medicineId, quantity: '', reference: '' });
+    props.onDone();
+  });
+  if (props.medicines.length === 0) return null;
+  return (
+    <Card title="Walk-in sale">
+      <ActionForm class="stack" noValidate onSubmit={() => void save.run()}>
+        <div class="row">
+          <Field id="sale-medicine" label="Over-the-counter medicine">
+            <select id="sale-medicine" value={medicineId} onChange={set('medicineId')}>
+              {props.medicines.map((m) => <option key={m.id} value={m.id}>{`${m.name} ${m.strength} ×${m.packSize} — ${formatPrice(m)}`}</option>)}
+            </select>
+          </Field>
+          <Field id="sale-quantity" label="Units sold" error={errors.quantity}>
+            <input id="sale-quantity" type="number" min={1} step={1} inputMode="numeric" value={form.quantity} onInput={set('quantity')} aria-invalid={!!errors.quantity} />
+          </Field>
+          <Field id="sale-reference" label="Till receipt (optional)">
+            <input id="sale-reference" value={form.reference} onInput={set('reference')} maxLength={100} />
+          </Field>
+        </div>
+        <ProblemAlert error={save.error} />
+        {done && <Notice kind="success">{done}</Notice>}
+        <Button type="submit" busy={save.busy} busyLabel="Selling…">Record sale</Button>
+      </ActionForm>
+    </Card>
+  );
+}
+
+interface CorrectionForm { lotId: string; kind: 'adjust' | 'return'; amount: string; reason: string }
+
+/** A stock-count correction (signed) or units returned into the lot they left. */
+function LotCorrectionCard(props: { pharmacyId: string; lots: { lot: { id: string; lotNumber: string; onHand: number }; medicine: Medicine }[]; onDone: () => void }) {
+  const [form, setForm] = useState<CorrectionForm>({ lotId: '', kind: 'adjust', amount: '', reason: '' });
+  const [errors, setErrors] = useState<Errors<CorrectionForm>>({});
+  const [done, setDone] = useState<string | null>(null);
+  const set = (k: keyof CorrectionForm) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value });
+  const lotId = form.lotId || props.lots[0]?.lot.id || '';
+  const save = useAction(async () => {
+    setDone(null);
+    const n = Number(form.amount);
+    const errs: Errors<CorrectionForm> = {};
+    if (form.kind === 'adjust' ? !(Number.isInteger(n) && n !== 0) : wholeNumber(form.amount, 1) === null) {
+      errs.amount = form.kind === 'adjust' ? 'Enter the signed change, e.g. -2 or 3.' : 'Enter a whole number of units (1 or more).';
+    }
+    if (!form.reason.trim()) errs.reason = form.kind === 'adjust' ? 'Say why (stock count, …).' : 'Say why (unopened, wrong item, …).';
+    setErrors(errs);
+    if (Object.keys(errs).length) return;
+    const lot = form.kind === 'adjust' ? await adjustLot(props.pharmacyId, lotId, n, form.reason.trim()) : await returnToLot(props.pharmacyId, lotId, n, form.reason.trim());
+    setDone(`Lot ${lot.lotNumber} now has ${lot.onHand} on hand.`);
+    setForm({ lotId, kind: form.kind, amount: '', reason: '' });
+    props.onDone();
+  });
+  if (props.lots.length === 0) return null;
+  return (
+    <Card title="Correct a count or take a return">
+      <ActionForm class="stack" noValidate onSubmit={() => void save.run()}>
+        <div class="row">
+          <Field id="correction-lot" label="Lot to correct">
+            <select id="correction-lot" value={lotId} onChange={set('lotId')}>
+              {props.lots.map(({ lot, medicine }) => <option key={lot.id} value={lot.id}>{`${medicine.name} ${medicine.strength} — lot ${lot.lotNumber} (${lot.onHand} on hand)`}</option>)}
+            </select>
+          </Field>
+          <Field id="correction-kind" label="Change">
+            <select id="correction-kind" value={form.kind} onChange={set('kind')}>
+              <option value="adjust">Stock-count correction</option>
+              <option value="return">Return into the lot</option>
+            </select>
+          </Field>
+        </div>
+        <div class="row">
+          <Field id="correction-amount" label={form.kind === 'adjust' ? 'Change in units (signed)' : 'Units returned'} error={errors.amount}>
+            <input id="correction-amount" inputMode="numeric" value={form.amount} onInput={set('amount')} aria-invalid={!!errors.amount} />
+          </Field>
+          <Field id="correction-reason" label="Why" error={errors.reason}>
+            <input id="correction-reason" value={form.reason} onInput={set('reason')} maxLength={200} aria-invalid={!!errors.reason} />
+          </Field>
+        </div>
+        <ProblemAlert error={save.error} />
+        {done && <Notice kind="success">{done}</Notice>}
+        <Button type="submit" kind="secondary" busy={save.busy} busyLabel="Saving…">Save correction</Button>
+      </ActionForm>
+    </Card>
+  );
+}
+
+interface EditForm { price: string; reorderLevel: string; discontinued: boolean }
+
+/**
+ * Price, reorder level and discontinuation of a catalogue entry. The edit names the version shown; if a colleague changed the
+ * entry meanwhile the server refuses it (409) and the stock view reloads with their change.
+ */
+function EditMedicineCard(props: { pharmacyId: string; medicines: Medicine[]; onDone: () => void }) {
+  const [medicineId, setMedicineId] = useState('');
+  const current = props.medicines.find((m) => m.id === medicineId) ?? props.medicines[0];
+  const [form, setForm] = useState<EditForm | null>(null);
+  const [errors, setErrors] = useState<Errors<EditForm>>({});
+  const [done, setDone] = useState<string | null>(null);
+  const shown: EditForm = form ?? (current ? { price: (current.priceMinor / 100).toFixed(2), reorderLevel: String(current.reorderLevel), discontinued: current.discontinued } : { price: '', reorderLevel: '', discontinued: false });
+  const save = useAction(async () => {
+    if (!current) return;
+    setDone(null);
+    const price = Number(shown.price);
+    const reorderLevel = wholeNumber(shown.reorderLevel, 0);
+    const errs: Errors<EditForm> = {};
+    if (shown.price.trim() === '' || !Number.isFinite(price) || price < 0) errs.price = 'Enter a price, e.g. 3.49.';
+    if (reorderLevel === null) errs.reorderLevel = 'Enter a whole number (0 or more).';
+    setErrors(errs);
+    if (Object.keys(errs).length) return;
+    try {
+      const m = await updateMedicine(props.pharmacyId, current.id, {
+        priceMinor: Math.round(price * 100), prescriptionOnly: current.prescriptionOnly, schedule: current.schedule, reorderLevel: reorderLevel!,
+        discontinued: shown.discontinued, version: current.version,
+      });
+      setDone(`${describeMedicine(m)}: ${formatPrice(m)}, reorder at ${m.reorderLevel}${m.discontinued ? ', discontinued' : ''}.`);
+    } finally {
+      // Success or a colleague's edit in between: show the entry as it now is.
+      setForm(null);
+      props.onDone();
+    }
+  });
+  if (!current) return null;
+  return (
+    <Card title="Edit a medicine">
+      <ActionForm class="stack" noValidate onSubmit={() => void save.run()}>
+        <Field id="edit-medicine" label="Medicine to edit">
+          <select id="edit-medicine" value={current.id} onChange={(e) => { setMedicineId(e.currentTarget.value); setForm(null); setDone(null); }}>
+            {props.medicines.map((m) => <option key={m.id} value={m.id}>{`${m.name} ${m.strength} ×${m.packSize}${m.discontinued ? ' (discontinued)' : ''}`}</option>)}
+          </select>
+        </Field>
+        <div class="row">
+          <Field id="edit-price" label={`New price (${current.currency})`} error={errors.price}>
+            <input id="edit-price" inputMode="decimal" value={shown.price} onInput={(e) => setForm({ ...shown, price: e.currentTarget.value })} aria-invalid={!!errors.price} />
+          </Field>
+          <Field id="edit-reorder" label="New reorder level" error={errors.reorderLevel}>
+            <input id="edit-reorder" type="number" min={0} step={1} value={shown.reorderLevel} onInput={(e) => setForm({ ...shown, reorderLevel: e.currentTarget.value })} aria-invalid={!!errors.reorderLevel} />
+          </Field>
+          <label class="check">
+            <input type="checkbox" checked={shown.discontinued} onChange={(e) => setForm({ ...shown, discontinued: e.currentTarget.checked })} />
+            Discontinued (hidden from patients, no deliveries)
+          </label>
+        </div>
+        <ProblemAlert error={save.error} />
+        {done && <Notice kind="success">{done}</Notice>}
+        <Button type="submit" kind="secondary" busy={save.busy} busyLabel="Saving…">Save changes</Button>
       </ActionForm>
     </Card>
   );

@@ -20,6 +20,20 @@ public static class LedgerCommands
         verify.SetAction(async (p, ct) =>
         {
             var dataDir = p.GetValue(ServeCommands.DataDir)!;
+            if (p.GetValue(postgres) is null && p.GetValue(db) is null)
+            {
+                var located = LocateDataFolder(dataDir, explicitlyGiven: p.GetResult(ServeCommands.DataDir) is { Implicit: false }, Directory.GetCurrentDirectory());
+                if (located is null)
+                {
+                    Console.WriteLine(MissingDataMessage(dataDir));
+                    return 2;
+                }
+                if (!string.Equals(Path.GetFullPath(located), Path.GetFullPath(dataDir), StringComparison.Ordinal))
+                {
+                    Console.WriteLine($"Using the data folder {Path.GetFullPath(located)} (nearest data/medledger.db above {Directory.GetCurrentDirectory()}).");
+                }
+                dataDir = located;
+            }
             var result = await VerifyAsync(dataDir, p.GetValue(db), p.GetValue(postgres), p.GetValue(peerKey), ct);
             Console.WriteLine(result.ToString());
             return result.Ok ? 0 : 2;
@@ -61,6 +75,33 @@ public static class LedgerCommands
         });
         return new Command("ledger", "Ledger proofs and verification") { verify, proof };
     }
+
+    /// <summary>
+    /// The data folder to verify: the one given with --data if it holds a database; without --data, ./data or else the nearest
+    /// ancestor's data/ holding medledger.db (the server's default is ./data where it was started, e.g. the repository root by
+    /// scripts/run.sh). Null when there is none.
+    /// </summary>
+    internal static string? LocateDataFolder(string dataDir, bool explicitlyGiven, string workingDirectory)
+    {
+        if (File.Exists(Path.Combine(dataDir, "medledger.db")) || explicitlyGiven)
+        {
+            return File.Exists(Path.Combine(dataDir, "medledger.db")) ? dataDir : null;
+        }
+        for (var dir = new DirectoryInfo(workingDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "data");
+            if (File.Exists(Path.Combine(candidate, "medledger.db")))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private static string MissingDataMessage(string dataDir) =>
+        $"No MedLedger database at {Path.GetFullPath(Path.Combine(dataDir, "medledger.db"))}. Pass the folder the server keeps its data in: " +
+        "`medledger ledger verify --data <folder>`, the same folder as `medledger serve --data <folder>` (default: ./data where the server was " +
+        "started; scripts/run.sh uses <repository>/data), or --db <file> / --postgres <connection string>. Stop the server first.";
 
     public static async Task<LedgerVerificationResult> VerifyAsync(string dataDir, string? dbFile, string? postgres, string? peerKeyBase64, CancellationToken ct,
         Func<LedgerTransaction, string?>? anchorCheck = null)

@@ -33,4 +33,25 @@ public sealed class AdminCreateCliTests : IDisposable
         Assert.Contains("already exists", again.Out);
         Assert.DoesNotContain("a long admin passphrase", created.Out);
     }
+
+    [Fact]
+    public async Task Ledger_verify_finds_the_data_folder_above_where_it_runs_or_says_exactly_which_folder_to_pass()
+    {
+        var root = Path.Combine(_data, "site");
+        var data = Path.Combine(root, "data");
+        Assert.Equal(0, (await Run("admin", "create", "--email", "root@example.org", "--password", "a long admin passphrase", "--data", data)).Exit);
+        var deeper = Directory.CreateDirectory(Path.Combine(root, "scripts", "nightly")).FullName;
+
+        var found = await CliBinary.RunAsync(["ledger", "verify"], workingDirectory: deeper);
+        Assert.True(found.Exit == 0, found.All);
+        Assert.Contains($"Using the data folder {data}", found.All, StringComparison.Ordinal);
+        Assert.Contains("2 transactions", found.All, StringComparison.Ordinal);
+
+        var missing = Path.Combine(_data, "elsewhere");
+        var refused = await Run("ledger", "verify", "--data", missing);
+        Assert.Equal(2, refused.Exit);
+        Assert.Contains($"No MedLedger database at {Path.Combine(missing, "medledger.db")}", refused.Out, StringComparison.Ordinal);
+        Assert.Contains("--data <folder>", refused.Out, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(missing));
+    }
 }

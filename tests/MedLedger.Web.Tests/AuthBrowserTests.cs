@@ -150,6 +150,20 @@ public sealed class AuthBrowserTests(BrowserWorld world)
     }
 
     [Fact]
+    public async Task Without_a_mail_server_the_sign_in_page_says_the_code_was_written_to_the_outbox_folder()
+    {
+        // The demo server has no SMTP host: codes go to data/outbox. A code asked for on the sign-in page says so, not "we emailed you".
+        var doctor = world.Server.Accounts.First(a => a.Email.StartsWith("doctor12@", StringComparison.Ordinal));
+        var page = await world.NewPageAsync();
+        await page.GotoAsync("/login");
+        await BrowserLogin.SubmitPasswordAsync(page, doctor.Email, doctor.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Email me a code instead", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByText("no mail server configured")).ToContainTextAsync("outbox", SlowText);
+        await Assertions.Expect(page.GetByText("We emailed you")).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_demo_user_signs_in_with_password_and_authenticator_code_and_is_sent_on_to_the_page_asked_for()
     {
         var patient = world.Server.Accounts.First(a => a.Email.StartsWith("patient2@", StringComparison.Ordinal));

@@ -364,3 +364,11 @@ export async function completeRecovery(bundle: RecoveryBundle, recoveryCode: str
     update.keys.signing.privateKey.fill(0);
   }
 }
+
+/** Where one-time codes go: by email, or (no mail server configured) into the server's outbox folder. */
+export interface CodeDelivery {
+  channel: 'email' | 'outbox';
+  outboxFolder: string | null;
+}
+
+export const codeDelivery = (signal?: AbortSignal) => api.get<CodeDelivery>('/api/auth/code-delivery', { auth: false, signal });

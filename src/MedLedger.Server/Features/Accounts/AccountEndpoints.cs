@@ -1,3 +1,4 @@
+using MedLedger.Server.Infrastructure.Messaging;
 using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.OpenApi;
@@ -43,6 +44,7 @@ public static class AccountEndpoints
         auth.MapPost("/prelogin", Prelogin).AllowAnonymous().WithSummary("Get the KDF parameters to derive the auth key from a password");
         auth.MapPost("/login", Login).AllowAnonymous().WithSummary("Check the auth key and open a sign-in challenge for a one-time code").ProducesProblems(401, 403, 409, 422);
         auth.MapPost("/login/email-code", SendEmailCode).AllowAnonymous().WithSummary("Email a one-time code for an open sign-in challenge").ProducesProblems(401, 409, 422);
+        auth.MapGet("/code-delivery", CodeDelivery).AllowAnonymous().WithSummary("Where one-time codes go: email, or the server's local outbox folder when no mail server is configured");
         auth.MapPost("/login/verify", VerifyCode).AllowAnonymous().WithSummary("Complete sign-in with a one-time code and receive session tokens").ProducesProblems(401, 410, 422);
         auth.MapPost("/refresh", Refresh).AllowAnonymous().WithSummary("Exchange a refresh token for new session tokens").ProducesProblems(401, 403, 422);
         auth.MapPost("/hub-ticket", HubTicket).RequireAuthorization().WithSummary("A single-use ticket (30 s) to open a live hub connection with ?access_token=, instead of the bearer token in a URL");
@@ -80,6 +82,15 @@ public static class AccountEndpoints
     private static Task<PreloginResponse> Prelogin(PreloginRequest r, SignInService s, CancellationToken ct) => s.PreloginAsync(r, ct);
 
     private static Task<LoginChallengeResponse> Login(LoginRequest r, SignInService s, CancellationToken ct) => s.LoginAsync(r, ct);
+
+    /// <summary>
+    /// Lets the sign-in page say where a code went. Only the channel and the outbox folder as configured (relative, as the
+    /// operator wrote it): no host name, credentials or absolute path.
+    /// </summary>
+    private static CodeDeliveryResponse CodeDelivery(IOptions<MessagingOptions> messaging, IOptions<MedLedger.Server.Infrastructure.Data.StorageOptions> storage) =>
+        string.IsNullOrWhiteSpace(messaging.Value.SmtpHost)
+            ? new CodeDeliveryResponse("outbox", Path.IsPathRooted(storage.Value.DataDirectory) ? null : Path.Combine(storage.Value.DataDirectory, "outbox"))
+            : new CodeDeliveryResponse("email", null);
 
     private static async Task<Accepted> SendEmailCode(EmailCodeRequest r, SignInService s, CancellationToken ct)
     {

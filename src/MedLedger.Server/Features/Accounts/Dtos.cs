@@ -121,3 +121,6 @@ public sealed record RecoveryBundleResponse(Guid UserId, KdfParametersDto Kdf, b
 
 /// <summary>New password material signed (canonical "medledger/v2/recovery", with the bundle's nonce) with the keys unlocked by the recovery code.</summary>
 public sealed record RecoveryCompleteRequest(string RecoveryTicket, byte[] NewAuthKey, KdfParametersDto NewKdf, byte[] NewPasswordWrappedPrivateKeys, byte[] Signature);
+
+/// <summary>Where one-time codes go: "email", or "outbox" with the folder they are written to when the data folder was given relative (else null).</summary>
+public sealed record CodeDeliveryResponse(string Channel, string? OutboxFolder);

@@ -3,12 +3,12 @@ import { ApiProblem } from '../../app/http';
 import { homeFor } from '../../app/routes';
 import { Link, navigate, queryParam } from '../../app/router';
 import { sessionEndedReason, startSession } from '../../app/session';
-import { completeLogin, requestEmailCode, startLogin, type LoginChallenge, type OtpMethod } from '../../sdk/account';
+import { codeDelivery, completeLogin, requestEmailCode, startLogin, type LoginChallenge, type OtpMethod } from '../../sdk/account';
 import { rewrapStaleDesignations } from '../../sdk/emergency';
 import { shareProfileAfterNewRelation } from '../../sdk/profiles';
 import { ActionForm, Button, Field, Notice, Page, ProblemAlert, Progress } from '../../ui/components';
 import { OneTimeCodeField } from './codeField';
-import { useAction } from '../../ui/hooks';
+import { useAction, useAsync } from '../../ui/hooks';
 import { loginNotice } from './notice';
 
 /** Only same-site paths are followed after sign-in (no open redirect through ?next=). */
@@ -133,12 +133,19 @@ function CodeStep(props: { challenge: LoginChallenge; kek: { current: Uint8Array
     }
   });
 
+  const delivery = useAsync((signal) => codeDelivery(signal), []);
   const emailMode = method === 'Email';
   const fieldId = emailMode ? 'login-email-code' : 'login-totp';
   return (
     <ActionForm onSubmit={() => void verify.run()}>
       <ProblemAlert error={verify.error ?? sendEmail.error} />
-      {emailMode && emailSent && <Notice kind="info">We emailed you a 6-digit sign-in code. It expires in a few minutes.</Notice>}
+      {emailMode && emailSent && (
+        <Notice kind="info">
+          {delivery.data?.channel === 'outbox'
+            ? `This server has no mail server configured: your 6-digit sign-in code was written to its outbox folder (${delivery.data.outboxFolder ?? 'outbox in its data folder'}) instead of being emailed. It expires in a few minutes.`
+            : 'We emailed you a 6-digit sign-in code. It expires in a few minutes.'}
+        </Notice>
+      )}
       {!emailMode && <p class="muted">Password accepted. Enter the 6-digit code from your authenticator app.</p>}
       {(!emailMode || emailSent) && (
         <OneTimeCodeField key={fieldId} id={fieldId} label={emailMode ? 'Emailed code' : 'Authenticator code'} pattern="[0-9 ]*" autoFocus

@@ -148,6 +148,8 @@ public sealed class AdminBrowserTests(BrowserWorld world)
         await page.GetByLabel("Kind").SelectOptionAsync("LoginSucceeded");
         var kinds = page.Locator("main table tbody tr td:nth-child(2)");
         await Assertions.Expect(kinds.First).ToHaveTextAsync("Login succeeded");
+        // The filtered answer replaces the unfiltered rows as a whole: wait until no other kind is left before reading them.
+        await Assertions.Expect(kinds.Filter(new() { HasNotText = "Login succeeded" })).ToHaveCountAsync(0);
         var all = await kinds.AllInnerTextsAsync();
         Assert.NotEmpty(all);
         Assert.All(all, k => Assert.Equal("Login succeeded", k));

@@ -150,6 +150,48 @@ public sealed class AuthBrowserTests(BrowserWorld world)
     }
 
     [Fact]
+    public async Task A_reload_keeps_the_session_and_asks_only_for_the_password_to_unlock_the_keys_again()
+    {
+        var patient = world.Server.Accounts.First(a => a.Email.StartsWith("patient3@", StringComparison.Ordinal));
+        var page = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(page, patient);
+        await BrowserWorld.Nav(page, "Account").ClickAsync();
+        await Assertions.Expect(page.GetByLabel("Signed in as")).ToContainTextAsync(patient.Email);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/account$"));
+
+        await page.ReloadAsync();
+        // Still on the page asked for, not sent to the sign-in page: only the password is asked, no code.
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Unlock", Exact = true })).ToBeVisibleAsync();
+        Assert.EndsWith("/account", page.Url, StringComparison.Ordinal);
+        await Assertions.Expect(page.GetByLabel("Emailed code")).ToHaveCountAsync(0);
+        // The tab keeps the tokens, never a private key or the password.
+        var stored = await page.EvaluateAsync<string>("() => JSON.stringify(Object.assign({}, sessionStorage))");
+        Assert.Contains("refreshToken", stored, StringComparison.Ordinal);
+        Assert.DoesNotContain("privateKey", stored, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(patient.Password, stored, StringComparison.Ordinal);
+
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(patient.Password + "-wrong");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Unlock", Exact = true }).ClickAsync();
+        await Assertions.Expect(Alert(page)).ToContainTextAsync("does not unlock your keys", SlowText);
+        await Assertions.Expect(page.GetByLabel("Signed in as")).ToHaveCountAsync(0);
+
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(patient.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Unlock", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByLabel("Signed in as")).ToContainTextAsync(patient.Email, SlowText);
+        Assert.EndsWith("/account", page.Url, StringComparison.Ordinal);
+        // The keys work again: the records page opens the patient's sealed records.
+        await BrowserWorld.Nav(page, "My records").ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "My records" })).ToBeVisibleAsync();
+
+        // Signing out ends it for good: a reload then goes to the sign-in page.
+        await BrowserLogin.SignOutButton(page).ClickAsync();
+        await page.ReloadAsync();
+        await page.GotoAsync("/account");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/login\\?next=%2Faccount$"));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Without_a_mail_server_the_sign_in_page_says_the_code_was_written_to_the_outbox_folder()
     {
         // The demo server has no SMTP host: codes go to data/outbox. A code asked for on the sign-in page says so, not "we emailed you".

@@ -2,7 +2,8 @@ import { useEffect } from 'preact/hooks';
 import { api } from './http';
 import { homeFor, routes } from './routes';
 import { Link, location$, matchRoute, navigate, type RouteDef } from './router';
-import { me, roleNames, signOutLocally } from './session';
+import { lockedSession, me, roleNames, signOutLocally } from './session';
+import { UnlockPage } from '../features/auth/UnlockPage';
 import { Notice } from '../ui/components';
 
 function findRoute(pathname: string): { route: RouteDef; params: Record<string, string> } | null {
@@ -64,10 +65,12 @@ export function App() {
   const found = findRoute(pathname);
 
   // Redirects happen in an effect so rendering stays pure.
+  // After a reload the session's tokens may survive without its keys: signed-in screens then show the unlock step.
+  const locked = !user ? lockedSession.value : null;
   const redirect = (() => {
-    if (pathname === '/' || !found) return user ? homeFor(user.role) : '/login';
+    if (pathname === '/' || !found) return user ? homeFor(user.role) : locked ? homeFor(locked.user.role) : '/login';
     if (found.route.roles === 'public') return null;
-    if (!user) return `/login?next=${encodeURIComponent(location$.value)}`;
+    if (!user && !locked) return `/login?next=${encodeURIComponent(location$.value)}`;
     return null;
   })();
   useEffect(() => {
@@ -76,6 +79,7 @@ export function App() {
 
   let content;
   if (redirect || !found) content = null;
+  else if (locked && found.route.roles !== 'public') content = <UnlockPage />;
   else if (Array.isArray(found.route.roles) && user && !found.route.roles.includes(user.role))
     content = (
       <Notice kind="warning">

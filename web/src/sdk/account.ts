@@ -152,6 +152,42 @@ export async function completeLogin(ticket: string, method: OtpMethod, code: str
   }
 }
 
+/**
+ * After a reload: the session's tokens survived (this tab only), the keys did not. The password re-derives the KEK here and
+ * unlocks the same wrapped bundle, with the same checks as a sign-in (ledger head, keys registered on the ledger). A wrong
+ * password fails with CryptoIntegrityError before anything is kept. Refreshes the tokens first when they are about to expire.
+ */
+export async function unlockSession(tokens: Tokens, password: string, onRefreshed?: (t: Tokens) => void): Promise<{ tokens: Tokens; keys: KeyBundle }> {
+  let current = tokens;
+  if (Date.parse(current.accessTokenExpiresAt) - Date.now() < 30_000) {
+    current = await api.post<Tokens>('/api/auth/refresh', { refreshToken: current.refreshToken }, { auth: false });
+    onRefreshed?.(current);
+  }
+  const own = await api.get<OwnKeyBundle>('/api/me/keys', { token: current.accessToken });
+  if (own.userId !== current.user.id) throw new VerificationError('The server answered the key bundle of another account.');
+  await verifyCurrentHead(current.accessToken);
+  await ensureKeysOnLedger(own.userId, own.signingPublicKey, own.encryptionPublicKey, current.accessToken).catch((e: unknown) => {
+    throw e instanceof VerificationError && !(e instanceof LedgerForkError) && !(e instanceof PeerKeyChangedError)
+      ? new VerificationError('The server served keys that are not the ones registered on the ledger for your account. Do not use this server.')
+      : e;
+  });
+  const stored = storedFromOwn(own);
+  const { kek } = await derivePasswordKeys(password, stored.password);
+  try {
+    const keys = await unlockWithKek(stored, kek);
+    // Verification or suspension may have changed while the tab was closed: the account as the server has it now.
+    const user = await api.get<Me>('/api/me', { token: current.accessToken });
+    return { tokens: { ...current, user }, keys };
+  } finally {
+    kek.fill(0);
+  }
+}
+
+/** Ends a session on the server by its token (best effort: it may have ended already). */
+export async function endSession(tokens: Tokens): Promise<void> {
+  await api.post<void>('/api/auth/logout', undefined, { token: tokens.accessToken }).catch(() => undefined);
+}
+
 // ---------- sign-up ----------
 
 export interface SignupInput {

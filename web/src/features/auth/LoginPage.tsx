@@ -2,8 +2,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiProblem } from '../../app/http';
 import { homeFor } from '../../app/routes';
 import { Link, navigate, queryParam } from '../../app/router';
-import { sessionEndedReason, startSession } from '../../app/session';
-import { codeDelivery, completeLogin, requestEmailCode, startLogin, type LoginChallenge, type OtpMethod } from '../../sdk/account';
+import { lockedSession, sessionEndedReason, startSession } from '../../app/session';
+import { codeDelivery, completeLogin, endSession, requestEmailCode, startLogin, type LoginChallenge, type OtpMethod } from '../../sdk/account';
 import { rewrapStaleDesignations } from '../../sdk/emergency';
 import { shareProfileAfterNewRelation } from '../../sdk/profiles';
 import { ActionForm, Button, Field, Notice, Page, ProblemAlert, Progress } from '../../ui/components';
@@ -118,6 +118,8 @@ function CodeStep(props: { challenge: LoginChallenge; kek: { current: Uint8Array
     const { tokens, keys } = await completeLogin(challenge.ticket, method, code, kek);
     props.kek.current = null;
     kek.fill(0);
+    // A session left locked by a reload is replaced by this one: end it on the server too.
+    if (lockedSession.value) void endSession(lockedSession.value);
     startSession(tokens, keys);
     if (tokens.user.role === 'Patient') {
       // A hospital may have rotated its emergency key since the last sign-in: wrap the summary for the new key now.

@@ -68,6 +68,10 @@ public sealed class PayableService(MedLedgerDbContext db, Journal journal, Accou
         return ToResponse(p);
     }
 
+    /// <summary>Whether the payable of (kind, referenceId) is paid (false when there is none): an order is collected only once paid.</summary>
+    public Task<bool> IsPaidAsync(string referenceKind, Guid referenceId, CancellationToken ct) =>
+        db.Set<Payable>().AsNoTracking().AnyAsync(p => p.ReferenceKind == referenceKind && p.ReferenceId == referenceId && p.PaymentId != null, ct);
+
     /// <summary>Pharmacist: their own pharmacy's payables, newest first.</summary>
     public async Task<IReadOnlyList<PayableResponse>> ListForPayeeAsync(Caller pharmacist, CancellationToken ct) =>
         (await db.Set<Payable>().AsNoTracking().Where(p => p.PayeeOrganizationId == pharmacist.Organization).ToListAsync(ct))

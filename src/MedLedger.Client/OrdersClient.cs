@@ -98,9 +98,14 @@ public sealed partial class MedLedgerClient
     public async Task<OrderView> SubmitOrderAsync(OrderIntent intent, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(intent);
-        var order = await SendAsync<OrderView>(HttpMethod.Post, "/api/orders",
-            new { sealedForPharmacy = intent.SealedForPharmacy, sealedForPatient = intent.SealedForPatient, expiresAt = intent.ExpiresAt, transaction = intent.Transaction },
-            authorize: true, ct, idempotencyKey: intent.IdempotencyKey);
+        var body = new { sealedForPharmacy = intent.SealedForPharmacy, sealedForPatient = intent.SealedForPatient, expiresAt = intent.ExpiresAt, transaction = intent.Transaction };
+        var order = await SendAsync<OrderView>(HttpMethod.Post, "/api/orders", body, authorize: true, ct, idempotencyKey: intent.IdempotencyKey);
+        // A retry that overtook the first request finds the order still on its way to the ledger: ask again until it is placed (or refused).
+        for (var attempt = 0; order.Status == "submitting" && attempt < 200; attempt++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), ct);
+            order = await SendAsync<OrderView>(HttpMethod.Post, "/api/orders", body, authorize: true, ct, idempotencyKey: intent.IdempotencyKey);
+        }
         var signed = LedgerTransaction.FromSigningBytes(intent.Transaction.Transaction, intent.Transaction.Signature);
         if (order.Id != intent.OrderId || order.PlaceTransactionId != signed.Id)
         {
@@ -168,6 +173,11 @@ public sealed partial class MedLedgerClient
     public async Task<OrderView> AcceptOrderAsync(Guid orderId, CancellationToken ct = default)
     {
         var opened = await OpenOrderAsync(orderId, ct);
+        if (opened.Order.Status != OrderStatusContract.Placed)
+        {
+            // Nothing is reserved for an order that can no longer be accepted.
+            throw new OrderCheckException($"Order {orderId} is {opened.Order.Status}; only a placed order is accepted.");
+        }
         if (await TotalMismatchAsync(opened, ct) is { } why)
         {
             await DeclineOrderAsync(orderId, "total-mismatch", ct);

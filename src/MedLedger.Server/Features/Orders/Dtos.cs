@@ -7,10 +7,10 @@ namespace MedLedger.Server.Features.Orders;
 /// Place an order: the patient-signed orders.place (ids, amount, currency, contentHash) and the lines sealed for the pharmacy and
 /// for the patient; contentHash is SHA-256 of <paramref name="SealedForPharmacy"/>. expiresAt defaults to three days ahead.
 /// </summary>
-public sealed record PlaceOrderRequest(byte[] SealedForPharmacy, byte[] SealedForPatient, DateTimeOffset? ExpiresAt, SignedTransactionDto Transaction);
+public sealed record PlaceOrderRequest(byte[] SealedForPharmacy, byte[] SealedForPatient, SignedTransactionDto Transaction, DateTimeOffset? ExpiresAt = null);
 
 /// <summary>A status change: the signed orders.status; on acceptance also the sealed note (reservation id and salt for the pharmacy).</summary>
-public sealed record OrderStatusRequest(SignedTransactionDto Transaction, byte[]? AcceptNote);
+public sealed record OrderStatusRequest(SignedTransactionDto Transaction, byte[]? AcceptNote = null);
 
 /// <summary>
 /// An order as its patient or the pharmacy's staff see it. The sealed parts are for them (each opens the one sealed for them);

@@ -95,7 +95,7 @@ public sealed class OrderProgress(MedLedgerDbContext db, PharmacyAccess pharmaci
         }
         if (to == OrderStatus.Accepted)
         {
-            await payables.IssueAsync(order.Id, order.PharmacyId, order.PatientId, PayableKind, order.Id, order.Amount, order.Currency, Guid.Parse(tx.ActorId), ct);
+            await payables.IssueCommittedAsync(order.Id, order.PharmacyId, order.PatientId, PayableKind, order.Id, order.Amount, order.Currency, Guid.Parse(tx.ActorId), ct);
         }
     }
 }

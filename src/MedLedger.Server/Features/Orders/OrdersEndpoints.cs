@@ -27,12 +27,12 @@ public static class OrdersEndpoints
         // Patients place and follow their own orders; the pharmacy's own verified pharmacists work its queue.
         var g = app.MapGroup("/api/orders").WithTags("Orders");
         g.MapPost("", Place).RequireAuthorization(Policies.Patient).WithSummary("Place an order sealed for the pharmacy, with a patient-signed orders.place (Idempotency-Key required)").ProducesProblems(404, 409, 422);
-        g.MapGet("", Mine).RequireAuthorization(Policies.Patient).WithSummary("Your orders, oldest first").ProducesProblems();
-        g.MapGet("/{id:guid}", One).RequireAuthorization(Policies.Patient).WithSummary("One of your orders with the ledger receipt of its placing").ProducesProblems(404);
+        g.MapGet("", Mine).RequireAuthorization(Policies.Patient).WithSummary("Your orders, oldest first (orders past their expiry are expired first, on the ledger)").ProducesProblems(409, 422);
+        g.MapGet("/{id:guid}", One).RequireAuthorization(Policies.Patient).WithSummary("One of your orders with the ledger receipt of its placing").ProducesProblems(404, 409, 422);
         g.MapPost("/{id:guid}/cancel", Cancel).RequireAuthorization(Policies.Patient).WithSummary("Cancel your order while placed or accepted").ProducesProblems(404, 409, 422);
         var p = app.MapGroup("/api/pharmacies/{pharmacyId:guid}/orders").WithTags("Orders");
-        p.MapGet("", Queue).RequireAuthorization(Policies.Pharmacist).WithSummary("The pharmacy's orders (optionally of one status), oldest first").ProducesProblems(403, 404, 422);
-        p.MapGet("/{id:guid}", PharmacyOrder).RequireAuthorization(Policies.Pharmacist).WithSummary("One order of the pharmacy with the ledger receipt of its placing").ProducesProblems(403, 404);
+        p.MapGet("", Queue).RequireAuthorization(Policies.Pharmacist).WithSummary("The pharmacy's orders (optionally of one status), oldest first").ProducesProblems(403, 404, 409, 422);
+        p.MapGet("/{id:guid}", PharmacyOrder).RequireAuthorization(Policies.Pharmacist).WithSummary("One order of the pharmacy with the ledger receipt of its placing").ProducesProblems(403, 404, 409, 422);
         p.MapPost("/{id:guid}/accept", Accept).RequireAuthorization(Policies.Pharmacist).WithSummary("Accept an order (commitment to the stock reservation; issues the payable)").ProducesProblems(403, 404, 409, 422);
         p.MapPost("/{id:guid}/ready", Ready).RequireAuthorization(Policies.Pharmacist).WithSummary("Mark an accepted order ready for collection").ProducesProblems(403, 404, 409, 422);
         p.MapPost("/{id:guid}/collect", Collect).RequireAuthorization(Policies.Pharmacist).WithSummary("Hand a ready, paid order over").ProducesProblems(403, 404, 409, 422);

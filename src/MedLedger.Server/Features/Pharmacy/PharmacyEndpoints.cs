@@ -45,7 +45,7 @@ public static class PharmacyEndpoints
         p.MapGet("/{id:guid}/organization-key/share", MyKeyShare).RequireAuthorization(Policies.Pharmacist).WithSummary("The organization key sealed to the calling pharmacist, and colleagues still waiting for it").ProducesProblems(403, 404);
         p.MapPost("/{id:guid}/organization-key/shares", ShareKey).RequireAuthorization(Policies.Pharmacist).WithSummary("Seal the current organization key for a newly verified pharmacist of the pharmacy").ProducesProblems(403, 404, 409, 422);
         p.MapPost("/{id:guid}/reservations", Reserve).RequireAuthorization(Policies.Pharmacist).WithSummary("Reserve stock with a pharmacist-signed pharmacy.stock-reservation (names no order or patient)").ProducesProblems(403, 404, 409, 422);
-        p.MapGet("/{id:guid}/reservations/{reservationId:guid}", Reservation).RequireAuthorization(Policies.Pharmacist).WithSummary("One of the pharmacy's stock reservations").ProducesProblems(403, 404);
+        p.MapGet("/{id:guid}/reservations/{reservationId:guid}", Reservation).RequireAuthorization(Policies.Pharmacist).WithSummary("One of the pharmacy's stock reservations (held ones past their expiry are released first)").ProducesProblems(403, 404, 409, 422);
         p.MapPost("/{id:guid}/reservations/{reservationId:guid}/release", ReleaseReservation).RequireAuthorization(Policies.Pharmacist).WithSummary("Put a held reservation's units back in stock").ProducesProblems(403, 404, 409, 422);
         p.MapPost("/{id:guid}/reservations/{reservationId:guid}/collect", CollectReservation).RequireAuthorization(Policies.Pharmacist).WithSummary("Turn a held reservation into a sale (the customer collected it)").ProducesProblems(403, 404, 409, 422);
         return app;

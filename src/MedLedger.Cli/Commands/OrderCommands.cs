@@ -16,7 +16,7 @@ public static class OrderCommands
         var pharmacy = new Option<Guid>("--pharmacy") { Description = "The pharmacy to order from", Required = true };
         var items = new Option<string[]>("--item") { Description = "MEDICINE_ID:QUANTITY (repeat for each line)", Required = true, AllowMultipleArgumentsPerToken = true };
         var prescription = new Option<Guid?>("--prescription") { Description = "The prescription this order is for (named only inside the sealed order)" };
-        var key = new Option<string?>("--idempotency-key") { Description = "Send the same key when retrying: the order is placed once" };
+        var key = new Option<string?>("--idempotency-key") { Description = "An order is placed once per key: running the command again with the same key is refused (422), never a second order" };
         var place = new Command("place", "Seal an order for the pharmacy's anchored key and for you, sign orders.place; prints the order id") { pharmacy, items, prescription, key };
         place.SetAction(async (p, ct) =>
         {
@@ -138,6 +138,29 @@ public static class OrderCommands
             OnOrder("collect", "Hand a ready, paid order over (its reservation becomes a sale)", (c, id, ct) => c.CollectOrderAsync(id, ct)),
             decline, release,
         };
+    }
+
+    /// <summary>`pharmacy key publish|share`: the organization key patients seal orders for (a subcommand of PharmacyCommands.Pharmacy).</summary>
+    public static Command PharmacyKey()
+    {
+        var publish = new Command("publish", "Make the pharmacy's organization key here, seal it to every verified pharmacist, anchor it on the ledger (also rotates); prints the pharmacy id");
+        publish.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var key = await client.PublishPharmacyKeyAsync(ct);
+            AnsiConsole.MarkupLine($"[green]Published[/] organization key {Markup.Escape(key.KeyId)} (receipt verified)");
+            Console.WriteLine(key.PharmacyId);
+            return 0;
+        });
+        var share = new Command("share", "Seal the key you hold for colleagues verified since it was made");
+        share.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var shared = await client.SharePharmacyKeyWithNewPharmacistsAsync(ct);
+            AnsiConsole.MarkupLine(shared.Count == 0 ? "[grey]Nobody is waiting for the key.[/]" : $"[green]Shared with {shared.Count} pharmacist(s)[/]");
+            return 0;
+        });
+        return new Command("key", "The pharmacy's organization key (orders are sealed for it)") { publish, share };
     }
 
     private static string Lines(MedLedger.Crypto.OrderContent c) =>

@@ -11,7 +11,7 @@ namespace MedLedger.Cli.Commands;
 /// </summary>
 public static class PharmacyCommands
 {
-    public static Command Pharmacy() => new("pharmacy", "Your pharmacy's catalogue, stock and dispensing (pharmacists)") { Medicines(), Stock(), PrescriptionCommands.Dispense(), WalletCommands.Payables(), OrderCommands.PharmacyOrders() };
+    public static Command Pharmacy() => new("pharmacy", "Your pharmacy's catalogue, stock and dispensing (pharmacists)") { Medicines(), Stock(), PrescriptionCommands.Dispense(), WalletCommands.Payables(), OrderCommands.PharmacyOrders(), OrderCommands.PharmacyKey() };
 
     private static Command Medicines()
     {

@@ -47,3 +47,39 @@ public sealed class SubmittingOrderRepair(MedLedgerDbContext db, LedgerGateway g
         return repaired;
     }
 }
+
+/// <summary>`ledger verify`: every order row's status is the one its committed orders.place / orders.status transactions led to, and every committed order has a row.</summary>
+public sealed class OrderLedgerRowCheck : ILedgerRowCheck
+{
+    public IReadOnlyCollection<string> TransactionTypes { get; } = [OrderPlaceContract.TypeName, OrderStatusContract.TypeName];
+
+    public async Task CheckAsync(IReadOnlyList<LedgerTransaction> committed, MedLedgerDbContext db, ICollection<string> findings, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(committed);
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(findings);
+        var onLedger = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var tx in committed)
+        {
+            onLedger[tx.Get("orderId") ?? ""] = tx.Type == OrderPlaceContract.TypeName ? OrderStatusContract.Placed : tx.Get("status") ?? "";
+        }
+        var rows = await db.Set<Order>().AsNoTracking().Where(o => o.Status != OrderStatus.Submitting).Select(o => new { o.Id, o.Status }).ToListAsync(ct);
+        foreach (var row in rows)
+        {
+            var status = OrderQueries.Name(row.Status);
+            if (!onLedger.TryGetValue(row.Id.ToString(), out var expected))
+            {
+                findings.Add($"order {row.Id} is {status} but no orders.place of it is committed");
+            }
+            else if (expected != status)
+            {
+                findings.Add($"order {row.Id} is {status} but the ledger says {expected}");
+            }
+        }
+        var ids = rows.Select(r => r.Id.ToString()).ToHashSet(StringComparer.Ordinal);
+        foreach (var id in onLedger.Keys.Where(k => !ids.Contains(k)))
+        {
+            findings.Add($"order {id} is on the ledger but has no row");
+        }
+    }
+}

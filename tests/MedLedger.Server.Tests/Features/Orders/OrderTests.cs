@@ -83,6 +83,12 @@ public sealed class OrderTests : RecordTestBase
         Assert.Equal(2, reservations.Count);
         Assert.All(reservations, r => Assert.Equal(new[] { "action", "pharmacyId", "reservationId", "units" }, r.Payload.Keys.Order(StringComparer.Ordinal)));
         Assert.All(reservations, r => Assert.DoesNotContain(r.Payload.Values, v => v == placed.Id.ToString() || v == _patient.Id.ToString()));
+        // `ledger verify`'s relational side finds the order rows where the ledger put them.
+        var findings = await Db(db => MedLedger.Server.Features.Ledger.LedgerRowAudit.RunAsync(db, Host.Service<MedLedger.Server.Features.Ledger.LedgerGateway>().Peer.Store, default));
+        Assert.DoesNotContain(findings, f => f.StartsWith("order", StringComparison.Ordinal));
+        await Db(db => db.Set<Order>().Where(o => o.Id == placed.Id).ExecuteUpdateAsync(u => u.SetProperty(o => o.Status, OrderStatus.Ready)));
+        findings = await Db(db => MedLedger.Server.Features.Ledger.LedgerRowAudit.RunAsync(db, Host.Service<MedLedger.Server.Features.Ledger.LedgerGateway>().Peer.Store, default));
+        Assert.Contains($"order {placed.Id} is ready but the ledger says collected", findings);
     }
 
     [Fact]

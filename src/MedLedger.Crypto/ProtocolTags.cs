@@ -63,4 +63,10 @@ public static class ProtocolTags
     // Pharmacy organization key and orders (issue 16, docs/pharmacy.md).
     /// <summary>Sealed-secret purpose of a pharmacy's organization private key sealed to one of its verified pharmacists; the context is the pharmacy id.</summary>
     public const string PharmacyOrganizationKey = "medledger/v1/pharmacy-organization-key";
+    /// <summary>Sealed-secret purpose of a patient's order contents (lines, prescription link), sealed for the pharmacy's organization key and for the patient; the context is the order id.</summary>
+    public const string OrderContent = "medledger/v1/order-content";
+    /// <summary>Sealed-secret purpose of an accepted order's reservation note (reservation id and salt) for the pharmacy's organization key; the context is the order id.</summary>
+    public const string OrderReservationNote = "medledger/v1/order-reservation-note";
+    /// <summary>Domain tag of the commitment an orders.status "accepted" carries: SHA-256(canonical(tag, reservationId, salt)).</summary>
+    public const string OrderReservationCommitment = "medledger/v1/order-reservation-commitment";
 }

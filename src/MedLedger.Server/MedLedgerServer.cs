@@ -13,6 +13,7 @@ using MedLedger.Server.Infrastructure.Blobs;
 using MedLedger.Server.Features.Admin;
 using MedLedger.Server.Features.Hospitals;
 using MedLedger.Server.Features.Profiles;
+using MedLedger.Server.Features.Orders;
 using MedLedger.Server.Features.Payments;
 using MedLedger.Server.Features.Pharmacy;
 using MedLedger.Server.Features.Messages;
@@ -98,6 +99,7 @@ public static class MedLedgerServer
         services.AddDispensing(configuration);
         services.AddPayments(configuration);
         services.AddInsurance(configuration);
+        services.AddOrders(configuration);
 
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
@@ -174,6 +176,7 @@ public static class MedLedgerServer
         app.MapDispensing();
         app.MapPayments();
         app.MapInsurance();
+        app.MapOrders();
         return app;
     }
 

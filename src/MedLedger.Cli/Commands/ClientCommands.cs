@@ -23,6 +23,7 @@ public static class ClientCommands
         yield return MessageCommands.Build();
         yield return AppointmentCommands.Build();
         yield return WalletCommands.Wallet();
+        yield return OrderCommands.Orders();
         yield return InsuranceCommands.Build();
         yield return ImportCommands.Build();
     }

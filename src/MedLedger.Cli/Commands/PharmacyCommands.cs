@@ -11,7 +11,8 @@ namespace MedLedger.Cli.Commands;
 /// </summary>
 public static class PharmacyCommands
 {
-    public static Command Pharmacy() => new("pharmacy", "Your pharmacy's catalogue, stock and dispensing (pharmacists)") { Medicines(), Stock(), Reports(), PrescriptionCommands.Dispense(), WalletCommands.Payables() };
+    public static Command Pharmacy() => new("pharmacy", "Your pharmacy's catalogue, stock, orders, records and dispensing (pharmacists)")
+        { Medicines(), Stock(), Reports(), PrescriptionCommands.Dispense(), WalletCommands.Payables(), OrderCommands.PharmacyOrders(), OrderCommands.PharmacyKey() };
 
     private static Command Medicines()
     {

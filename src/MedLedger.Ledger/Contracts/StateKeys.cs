@@ -33,3 +33,15 @@ public static class AmendmentKeys
     /// <summary>The open request on a record, if any.</summary>
     public static string OpenOnRecord(string recordId) => $"amend-open/{recordId}";
 }
+
+/// <summary>State keys of the order and stock-reservation contracts (docs/pharmacy.md, "Orders"): ids, statuses and counts only.</summary>
+public static class OrderKeys
+{
+    /// <summary>"placed", "accepted", "ready", "collected", "declined", "cancelled" or "expired".</summary>
+    public static string Status(string orderId) => $"order/{orderId}";
+    public static string Patient(string orderId) => $"order/{orderId}/patient";
+    public static string Pharmacy(string orderId) => $"order/{orderId}/pharmacy";
+    /// <summary>"held", "released", "collected" or "expired".</summary>
+    public static string Reservation(string reservationId) => $"reservation/{reservationId}";
+    public static string ReservationPharmacy(string reservationId) => $"reservation/{reservationId}/pharmacy";
+}

@@ -1,6 +1,8 @@
 using System.Text;
 using MedLedger.Client;
 using MedLedger.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Role = MedLedger.Client.Role;
 
 namespace MedLedger.Server.Tests.CrossCutting;
@@ -110,6 +112,54 @@ public sealed class CuriousServerTests : SdkTestBase
         // The ledger rows exist and are what we searched (no medical content, only ids and hashes).
         Assert.Contains(haystacks, h => h.Bytes.AsSpan().IndexOf("records.write"u8) >= 0);
         await AssertLedgerHoldsNoMedicalWordsAsync(Path.Combine(Host.DataDirectory, "medledger.db"));
+    }
+
+    /// <summary>
+    /// Issue 16 item 3: an order's lines are sealed for the pharmacy and the patient. After an order is placed, accepted (stock
+    /// reserved), paid and collected and another is cancelled, the medicine's name and the order's plaintext are nowhere in the
+    /// database (with its WAL and ledger tables), blobs or logs once the catalogue's own copy of the name (public directory
+    /// data, the one place it belongs) is blanked.
+    /// </summary>
+    [Fact]
+    public async Task No_medicine_name_or_plaintext_of_a_sealed_order_reaches_the_database_ledger_or_logs_outside_the_catalogue()
+    {
+        var admin = await World.AdminAsync();
+        var pharmacist = await World.VerifiedAsync(admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Curious Order Pharmacy");
+        var pharmacyId = pharmacist.OrganizationId!.Value;
+        await pharmacist.Client.PublishPharmacyKeyAsync();
+        var patient = await World.RegisterAsync(Role.Patient);
+        // A record too, so the blob store the scan reads exists.
+        await patient.Client.CreateFileRecordAsync(Encoding.UTF8.GetBytes("%PDF-1.7 receipt"), "application/pdf");
+        var drug = $"ZQX-ORDERED-{Guid.NewGuid():N}";
+        var item = await pharmacist.Client.AddMedicineAsync(pharmacyId, new NewMedicine(drug, "5 mg", DosageForm.Tablet, 28, 899, "EUR", false, DrugSchedule.None, 0));
+        await pharmacist.Client.ReceiveStockAsync(pharmacyId, item.Id, "CURIOUS-1", DateOnly.FromDateTime(DateTime.UtcNow).AddYears(1), 10);
+        var order = await patient.Client.PlaceOrderAsync(pharmacyId, [new OrderItem(item.Id, 2)]);
+        var plaintext = patient.Client.OpenMyOrder(order).ToJsonBytes();
+        await pharmacist.Client.AcceptOrderAsync(order.Id);
+        await pharmacist.Client.MarkOrderReadyAsync(order.Id);
+        await patient.Client.TopUpAsync(5000, "EUR", "card-curious");
+        await patient.Client.PayAsync((await patient.Client.MyPayablesAsync()).Single().Id);
+        Assert.Equal("collected", (await pharmacist.Client.CollectOrderAsync(order.Id)).Status);
+        var cancelled = await patient.Client.PlaceOrderAsync(pharmacyId, [new OrderItem(item.Id, 1)]);
+        await pharmacist.Client.AcceptOrderAsync(cancelled.Id);
+        await patient.Client.CancelOrderAsync(cancelled.Id);
+        Assert.True(await pharmacist.Client.ReleaseCancelledOrderAsync(cancelled.Id));
+
+        await using (var scope = Host.App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<MedLedger.Server.Infrastructure.Data.MedLedgerDbContext>();
+            await db.Set<MedLedger.Server.Features.Pharmacy.PharmacyMedicine>().Where(m => m.Id == item.Id)
+                .ExecuteUpdateAsync(u => u.SetProperty(m => m.Name, "blanked").SetProperty(m => m.NameKey, "blanked"));
+            await db.Database.ExecuteSqlRawAsync("VACUUM");
+            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE)");
+        }
+        var haystacks = await CuriousServerScan.StoredBytesAsync(Host);
+
+        var needles = CuriousServerScan.Needles("medicine name", drug).Append(("sealed order plaintext", plaintext)).ToList();
+        CuriousServerScan.AssertNoneFound(haystacks, needles);
+        // The scan covered the order and reservation events.
+        Assert.Contains(haystacks, h => h.Bytes.AsSpan().IndexOf("orders.place"u8) >= 0);
+        Assert.Contains(haystacks, h => h.Bytes.AsSpan().IndexOf("pharmacy.stock-reservation"u8) >= 0);
     }
 
     // Registered public keys are random base64, which may spell three letters by chance; they carry no facts.

@@ -68,6 +68,32 @@ public sealed class PayableService(MedLedgerDbContext db, Journal journal, Accou
         return ToResponse(p);
     }
 
+    /// <summary>
+    /// Makes the payable another feature's committed ledger transaction fixed (an accepted order: amount and parties come from
+    /// the patient-signed orders.place). Called by row writers inside the roll-forward's transaction, which runs once per
+    /// transaction, so it answers no problems: a payable that exists already for (kind, referenceId) is left as it is.
+    /// </summary>
+    public async Task IssueCommittedAsync(Guid payableId, Guid payeeOrganizationId, Guid patientId, string referenceKind, Guid referenceId, long amount, string currency,
+        Guid createdBy, CancellationToken ct)
+    {
+        if (await db.Set<Payable>().AnyAsync(p => p.ReferenceKind == referenceKind && p.ReferenceId == referenceId, ct))
+        {
+            return;
+        }
+        await journal.AccountAsync(AccountKinds.PharmacyRevenue, payeeOrganizationId, currency, ct);
+        await journal.AccountAsync(AccountKinds.PharmacyRefunds, payeeOrganizationId, currency, ct);
+        db.Add(new Payable
+        {
+            Id = payableId, PayeeOrganizationId = payeeOrganizationId, PatientId = patientId, ReferenceKind = referenceKind, ReferenceId = referenceId,
+            Amount = amount, Currency = currency, CreatedBy = createdBy, CreatedAt = clock.GetUtcNow(),
+        });
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>Whether the payable of (kind, referenceId) is paid (false when there is none): an order is collected only once paid.</summary>
+    public Task<bool> IsPaidAsync(string referenceKind, Guid referenceId, CancellationToken ct) =>
+        db.Set<Payable>().AsNoTracking().AnyAsync(p => p.ReferenceKind == referenceKind && p.ReferenceId == referenceId && p.PaymentId != null, ct);
+
     /// <summary>Pharmacist: their own pharmacy's payables, newest first.</summary>
     public async Task<IReadOnlyList<PayableResponse>> ListForPayeeAsync(Caller pharmacist, CancellationToken ct) =>
         (await db.Set<Payable>().AsNoTracking().Where(p => p.PayeeOrganizationId == pharmacist.Organization).ToListAsync(ct))

@@ -18,6 +18,9 @@ public static class PharmacyEndpoints
         services.AddScoped<MedicineFinder>();
         services.AddScoped<PharmacyKeyService>();
         services.AddScoped<MedLedger.Server.Features.Ledger.ILedgerRowWriter, PharmacyKeyLedgerRows>();
+        services.AddScoped<StockReservations>();
+        services.AddScoped<MedLedger.Server.Features.Ledger.ILedgerRowWriter, StockReservationLedgerRows>();
+        services.AddScoped<MedLedger.Server.Features.Ledger.ILedgerRowRepair, StockReservationRepair>();
         return services;
     }
 
@@ -46,6 +49,10 @@ public static class PharmacyEndpoints
         p.MapGet("/{id:guid}/organization-key", Key).RequireAuthorization().WithSummary("A pharmacy's organization public key and its ledger receipt").ProducesProblems(404);
         p.MapGet("/{id:guid}/organization-key/share", MyKeyShare).RequireAuthorization(Policies.Pharmacist).WithSummary("The organization key sealed to the calling pharmacist, and colleagues still waiting for it").ProducesProblems(403, 404);
         p.MapPost("/{id:guid}/organization-key/shares", ShareKey).RequireAuthorization(Policies.Pharmacist).WithSummary("Seal the current organization key for a newly verified pharmacist of the pharmacy").ProducesProblems(403, 404, 409, 422);
+        p.MapPost("/{id:guid}/reservations", Reserve).RequireAuthorization(Policies.Pharmacist).WithSummary("Reserve stock with a pharmacist-signed pharmacy.stock-reservation (names no order or patient)").ProducesProblems(403, 404, 409, 422);
+        p.MapGet("/{id:guid}/reservations/{reservationId:guid}", Reservation).RequireAuthorization(Policies.Pharmacist).WithSummary("One of the pharmacy's stock reservations (held ones past their expiry are released first)").ProducesProblems(403, 404, 409, 422);
+        p.MapPost("/{id:guid}/reservations/{reservationId:guid}/release", ReleaseReservation).RequireAuthorization(Policies.Pharmacist).WithSummary("Put a held reservation's units back in stock").ProducesProblems(403, 404, 409, 422);
+        p.MapPost("/{id:guid}/reservations/{reservationId:guid}/collect", CollectReservation).RequireAuthorization(Policies.Pharmacist).WithSummary("Turn a held reservation into a sale (the customer collected it)").ProducesProblems(403, 404, 409, 422);
         return app;
     }
 
@@ -108,4 +115,15 @@ public static class PharmacyEndpoints
 
     private static Task<IReadOnlyList<NearExpiryLot>> NearExpiry(Guid id, int? days, Caller caller, StockReports s, CancellationToken ct) =>
         s.NearExpiryAsync(id, caller, days, ct);
+
+    private static Task<ReservationResponse> Reserve(Guid id, ReserveRequest r, Caller caller, StockReservations s, CancellationToken ct) => s.ReserveAsync(id, caller, r, ct);
+
+    private static Task<ReservationResponse> Reservation(Guid id, Guid reservationId, Caller caller, StockReservations s, CancellationToken ct) =>
+        s.GetAsync(id, reservationId, caller, ct);
+
+    private static Task<ReservationResponse> ReleaseReservation(Guid id, Guid reservationId, ReservationActionRequest r, Caller caller, StockReservations s, CancellationToken ct) =>
+        s.ReleaseAsync(id, reservationId, caller, r, ct);
+
+    private static Task<ReservationResponse> CollectReservation(Guid id, Guid reservationId, ReservationActionRequest r, Caller caller, StockReservations s, CancellationToken ct) =>
+        s.CollectAsync(id, reservationId, caller, r, ct);
 }

@@ -136,11 +136,19 @@ public sealed class StockTaking(MedLedgerDbContext db, TimeProvider clock)
     /// leaves no trace in stock. Joins the caller's open transaction like <see cref="TakeAsync(Guid, Guid, int, string, string, CancellationToken)"/>.
     /// Returns the units put back (0 when the operation is unknown or already released).
     /// </summary>
-    public async Task<int> ReleaseAsync(Guid pharmacyId, Guid operationId, CancellationToken ct)
+    public Task<int> ReleaseAsync(Guid pharmacyId, Guid operationId, CancellationToken ct) =>
+        ReleaseAsync(pharmacyId, operationId, StockMovementKind.Dispensed, ct);
+
+    /// <summary>Puts back a take of <paramref name="kind"/> (a dispense, or the sale a stock reservation holds), once.</summary>
+    internal async Task<int> ReleaseAsync(Guid pharmacyId, Guid operationId, StockMovementKind kind, CancellationToken ct)
     {
+        if (kind is not (StockMovementKind.Sold or StockMovementKind.Dispensed))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "Only sales and dispenses are released.");
+        }
         // Read before the transaction, as a take does, so the transaction's first statement is a write.
         var movements = await db.Set<StockMovement>().AsNoTracking()
-            .Where(m => m.OperationId == operationId && m.PharmacyId == pharmacyId && m.Kind == StockMovementKind.Dispensed)
+            .Where(m => m.OperationId == operationId && m.PharmacyId == pharmacyId && m.Kind == kind)
             .Select(m => new { m.Id, m.LotId, m.Quantity }).ToListAsync(ct);
         var joined = db.Database.CurrentTransaction;
         await using var own = joined is null ? await db.Database.BeginTransactionAsync(ct) : null;
@@ -151,8 +159,10 @@ public sealed class StockTaking(MedLedgerDbContext db, TimeProvider clock)
             if (await db.Set<StockMovement>().Where(x => x.Id == m.Id).ExecuteDeleteAsync(ct) == 1)
             {
                 var q = m.Quantity;
-                await db.Set<StockLot>().Where(l => l.Id == m.LotId)
-                    .ExecuteUpdateAsync(s => s.SetProperty(l => l.OnHand, l => l.OnHand + q).SetProperty(l => l.Dispensed, l => l.Dispensed - q), ct);
+                var lot = db.Set<StockLot>().Where(l => l.Id == m.LotId);
+                await (kind == StockMovementKind.Sold
+                    ? lot.ExecuteUpdateAsync(s => s.SetProperty(l => l.OnHand, l => l.OnHand + q).SetProperty(l => l.Sold, l => l.Sold - q), ct)
+                    : lot.ExecuteUpdateAsync(s => s.SetProperty(l => l.OnHand, l => l.OnHand + q).SetProperty(l => l.Dispensed, l => l.Dispensed - q), ct));
                 released += q;
             }
         }

@@ -482,6 +482,35 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "orders",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    PatientId = table.Column<Guid>(type: "uuid", nullable: false),
+                    PharmacyId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Amount = table.Column<long>(type: "bigint", nullable: false),
+                    Currency = table.Column<string>(type: "character varying(3)", maxLength: 3, nullable: false),
+                    SealedForPharmacy = table.Column<byte[]>(type: "bytea", nullable: false),
+                    SealedForPatient = table.Column<byte[]>(type: "bytea", nullable: false),
+                    ContentHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    IdempotencyKey = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    RequestHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    PlaceTransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    PlacedAt = table.Column<long>(type: "bigint", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "bigint", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    ReservationCommitment = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    AcceptNote = table.Column<byte[]>(type: "bytea", nullable: true),
+                    DeclineReason = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_orders", x => x.Id);
+                    table.CheckConstraint("ck_orders_amount", "\"Amount\" > 0");
+                });
+
+            migrationBuilder.CreateTable(
                 name: "organizations",
                 columns: table => new
                 {
@@ -809,6 +838,41 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_pharmacy_stock_movements", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "pharmacy_stock_reservation_lines",
+                columns: table => new
+                {
+                    ReservationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    MedicineId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Quantity = table.Column<int>(type: "integer", nullable: false),
+                    OperationId = table.Column<Guid>(type: "uuid", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_pharmacy_stock_reservation_lines", x => new { x.ReservationId, x.MedicineId });
+                    table.CheckConstraint("ck_pharmacy_stock_reservation_lines_quantity", "\"Quantity\" > 0");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "pharmacy_stock_reservations",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    PharmacyId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Units = table.Column<int>(type: "integer", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "bigint", nullable: false),
+                    TransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    ReservedBy = table.Column<Guid>(type: "uuid", nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    ClosedAt = table.Column<long>(type: "bigint", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_pharmacy_stock_reservations", x => x.Id);
+                    table.CheckConstraint("ck_pharmacy_stock_reservations_units", "\"Units\" > 0");
                 });
 
             migrationBuilder.CreateTable(
@@ -1223,6 +1287,28 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_orders_PatientId_IdempotencyKey",
+                table: "orders",
+                columns: new[] { "PatientId", "IdempotencyKey" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_orders_PatientId_PlacedAt",
+                table: "orders",
+                columns: new[] { "PatientId", "PlacedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_orders_PharmacyId_Status",
+                table: "orders",
+                columns: new[] { "PharmacyId", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_orders_PlaceTransactionId",
+                table: "orders",
+                column: "PlaceTransactionId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_organizations_Kind_Verification",
                 table: "organizations",
                 columns: new[] { "Kind", "Verification" });
@@ -1363,6 +1449,17 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 name: "IX_pharmacy_stock_movements_PharmacyId_At",
                 table: "pharmacy_stock_movements",
                 columns: new[] { "PharmacyId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_pharmacy_stock_reservations_PharmacyId_Status_ExpiresAt",
+                table: "pharmacy_stock_reservations",
+                columns: new[] { "PharmacyId", "Status", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_pharmacy_stock_reservations_TransactionId",
+                table: "pharmacy_stock_reservations",
+                column: "TransactionId",
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_prescription_fills_PatientId",
@@ -1552,6 +1649,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 name: "message_wraps");
 
             migrationBuilder.DropTable(
+                name: "orders");
+
+            migrationBuilder.DropTable(
                 name: "organizations");
 
             migrationBuilder.DropTable(
@@ -1604,6 +1704,12 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "pharmacy_stock_movements");
+
+            migrationBuilder.DropTable(
+                name: "pharmacy_stock_reservation_lines");
+
+            migrationBuilder.DropTable(
+                name: "pharmacy_stock_reservations");
 
             migrationBuilder.DropTable(
                 name: "prescription_fills");

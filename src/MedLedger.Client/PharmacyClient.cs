@@ -37,7 +37,7 @@ public sealed record DailyStockLine(Guid MedicineId, string Name, string Strengt
 
 public sealed record DailyTakings(string Currency, int Payments, long Paid, int Refunds, long Refunded, long Net);
 
-public sealed record PharmacyDailySummary(DateOnly Date, string Zone, DateTimeOffset From, DateTimeOffset To, int Sales, int Dispenses,
+public sealed record PharmacyDailySummary(DateOnly Date, string Zone, DateTimeOffset From, DateTimeOffset To, int Sales, int Dispenses, int OrderReservations,
     IReadOnlyList<DailyStockLine> Medicines, IReadOnlyList<DailyTakings> Takings);
 
 public sealed record StockLotView(Guid Id, Guid MedicineId, string LotNumber, DateOnly ExpiresOn, bool Expired,

@@ -113,7 +113,7 @@ public static class PharmacyCommands
             var z = p.GetValue(zone);
             var day = p.GetValue(date) is { } d ? ParseDate(d, "--date") : Today(z);
             var s = await client.PharmacyDailySummaryAsync(await OwnPharmacyAsync(client, ct), day, z, ct);
-            AnsiConsole.MarkupLine($"[bold]{s.Date:yyyy-MM-dd}[/] ({Markup.Escape(s.Zone)}): {s.Sales} sale(s), {s.Dispenses} dispense(s)");
+            AnsiConsole.MarkupLine($"[bold]{s.Date:yyyy-MM-dd}[/] ({Markup.Escape(s.Zone)}): {s.Sales} sale(s), {s.Dispenses} dispense(s), {s.OrderReservations} order reservation(s)");
             var table = new Table().AddColumns("medicine", "received", "sold", "dispensed", "written off", "returned", "adjusted");
             foreach (var l in s.Medicines)
             {

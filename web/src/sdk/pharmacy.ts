@@ -67,6 +67,8 @@ export interface DailySummary {
   to: string;
   sales: number;
   dispenses: number;
+  /** Orders whose units were reserved that day (their units are in the Sold column). */
+  orderReservations: number;
   medicines: DailyStockLine[];
   takings: DailyTakings[];
 }

@@ -76,6 +76,6 @@ public sealed record PharmacyKeyShareRequest(Guid PharmacistId, string KeyId, by
 /// <summary>Units of one medicine moved in the day, by kind (adjustments signed).</summary>
 public sealed record DailyMedicineLine(Guid MedicineId, string Name, string Strength, int Received, int Sold, int Dispensed, int WrittenOff, int Returned, int Adjusted);
 
-/// <summary>A pharmacy's day in its time zone: sales and dispenses (operations), stock moved per medicine, and takings per currency.</summary>
-public sealed record DailySummary(DateOnly Date, string Zone, DateTimeOffset From, DateTimeOffset To, int Sales, int Dispenses,
+/// <summary>A pharmacy's day in its time zone: walk-in sales, dispenses and order reservations (operations), stock moved per medicine, and takings per currency.</summary>
+public sealed record DailySummary(DateOnly Date, string Zone, DateTimeOffset From, DateTimeOffset To, int Sales, int Dispenses, int OrderReservations,
     IReadOnlyList<DailyMedicineLine> Medicines, IReadOnlyList<MedLedger.Server.Features.Payments.CurrencyTakings> Takings);

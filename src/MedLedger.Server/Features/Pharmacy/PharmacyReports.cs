@@ -38,10 +38,12 @@ public sealed class PharmacyReports(MedLedgerDbContext db, PharmacyAccess access
                     Sum(StockMovementKind.Dispensed), Sum(StockMovementKind.WrittenOff), Sum(StockMovementKind.Returned), Sum(StockMovementKind.Adjusted));
             })
             .OrderBy(l => l.Name, StringComparer.OrdinalIgnoreCase).ThenBy(l => l.Strength, StringComparer.Ordinal).ToList();
-        // A sale or dispense across several lots is one operation.
-        int Operations(StockMovementKind k) => moved.Where(m => m.Kind == k).Select(m => m.OperationId).Distinct().Count();
-        return new DailySummary(day.Value, tz.Id, from, to, Operations(StockMovementKind.Sold), Operations(StockMovementKind.Dispensed), lines,
-            await takings.BetweenAsync(pharmacyId, from, to, ct));
+        // A sale or dispense across several lots is one operation. Units reserved for orders leave stock as Sold movements (so
+        // the Sold column counts them); they are counted as order reservations, not as walk-in sales.
+        int Operations(StockMovementKind k, bool reservations = false) => moved
+            .Where(m => m.Kind == k && (m.Reason == StockReservations.Reason) == reservations).Select(m => m.OperationId).Distinct().Count();
+        return new DailySummary(day.Value, tz.Id, from, to, Operations(StockMovementKind.Sold), Operations(StockMovementKind.Dispensed),
+            Operations(StockMovementKind.Sold, reservations: true), lines, await takings.BetweenAsync(pharmacyId, from, to, ct));
     }
 
     /// <summary>Stock movements from the start of <paramref name="from"/> to the end of <paramref name="to"/> (days in the zone), oldest first, as CSV.</summary>

@@ -35,6 +35,8 @@ public sealed class PharmacyReportsTests : SdkTestBase
         await pharmacist.Client.SellAsync(pharmacy, ibu.Id, 1);
         await pharmacist.Client.WriteOffStockAsync(pharmacy, lot.Id, 4, "blister damaged");
         await pharmacist.Client.ReturnStockAsync(pharmacy, lot.Id, 1, "unopened");
+        // Two units reserved for an order: they leave stock as sold, counted as an order reservation, not a walk-in sale.
+        await pharmacist.Client.ReserveStockAsync([new OrderItem(ibu.Id, 2)], DateTimeOffset.UtcNow.AddHours(2));
         var patient = await World.RegisterAsync(Role.Patient);
         await patient.Client.TopUpAsync(5000, "EUR", "card-auth-summary");
         var paid = await patient.Client.PayAsync((await pharmacist.Client.CreatePayableAsync(patient.Id, 1250, "EUR")).Id);
@@ -44,12 +46,12 @@ public sealed class PharmacyReportsTests : SdkTestBase
         var day = DateIn(EarliestZone, at);
         var summary = await pharmacist.Client.PharmacyDailySummaryAsync(pharmacy, day, EarliestZone);
 
-        Assert.Equal((day, EarliestZone, 3, 0), (summary.Date, summary.Zone, summary.Sales, summary.Dispenses));
+        Assert.Equal((day, EarliestZone, 3, 0, 1), (summary.Date, summary.Zone, summary.Sales, summary.Dispenses, summary.OrderReservations));
         Assert.True(summary.From <= at && at < summary.To);
         Assert.Equal(TimeSpan.FromHours(24), summary.To - summary.From);
         var p = Assert.Single(summary.Medicines, l => l.MedicineId == para.Id);
         Assert.Equal(("Paracetamol", 40, 5, 0, 4, 1, 0), (p.Name, p.Received, p.Sold, p.Dispensed, p.WrittenOff, p.Returned, p.Adjusted));
-        Assert.Equal((10, 1), Assert.Single(summary.Medicines, l => l.MedicineId == ibu.Id) is var i ? (i.Received, i.Sold) : default);
+        Assert.Equal((10, 3), Assert.Single(summary.Medicines, l => l.MedicineId == ibu.Id) is var i ? (i.Received, i.Sold) : default);
         var eur = Assert.Single(summary.Takings);
         Assert.Equal(("EUR", 1, 1250L, 1, 250L, 1000L), (eur.Currency, eur.Payments, eur.Paid, eur.Refunds, eur.Refunded, eur.Net));
 

@@ -35,7 +35,8 @@ export function PharmacyRecords() {
         {s && (
           <>
             <p>
-              <strong>{s.sales}</strong> walk-in sale{s.sales === 1 ? '' : 's'}, <strong>{s.dispenses}</strong> dispense{s.dispenses === 1 ? '' : 's'}.
+              <strong>{s.sales}</strong> walk-in sale{s.sales === 1 ? '' : 's'}, <strong>{s.dispenses}</strong> dispense{s.dispenses === 1 ? '' : 's'},{' '}
+              <strong>{s.orderReservations}</strong> order{s.orderReservations === 1 ? '' : 's'} reserved (their units count as sold).
             </p>
             {s.medicines.length === 0 ? <Empty>No stock moved on this day.</Empty> : (
               <DataTable label="Stock moved" columns={['Medicine', ...['Received', 'Sold', 'Dispensed', 'Written off', 'Returned', 'Adjusted'].map((label) => ({ label, class: 'num' }))]}>

@@ -71,6 +71,7 @@ public static partial class DemoWorld
                 registrations.Add((patient.Reg, patient.Password, null));
             }
 
+            await RegisterPrescriptionsPairAsync(httpFactory, registrations, hospitalIds[0], hospitals[0].Name, ct);
             status.Status("Verifying organizations and professionals as the admin…");
             var queue = await admin.Client.VerificationQueueAsync(ct);
             foreach (var org in queue.Organizations)
@@ -104,6 +105,7 @@ public static partial class DemoWorld
         });
         await SeedMessagesAsync(httpFactory, users, ct);
         await SeedAppointmentsAsync(httpFactory, users, ct);
+        await SeedPrescriptionsAsync(httpFactory, users, ct);
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(users, Json), ct);
         AnsiConsole.MarkupLine($"[green]Demo world ready.[/] Credentials (also in {Markup.Escape(file)}); sign in with the password, then the TOTP code for the secret:");
         Print(users);

@@ -13,10 +13,10 @@ export function IssuedPrescriptions() {
     return rows;
   }, []);
   const [done, setDone] = useState<string | null>(null);
-  const cancel = useAction(async (prescriptionId: string, medication: string) => {
+  const cancel = useAction(async (prescriptionId: string) => {
     setDone(null);
     await cancelPrescription(prescriptionId);
-    setDone(`Prescription for ${medication} cancelled; no pharmacy can fill it now.`);
+    setDone(`Prescription ${prescriptionId.slice(0, 8)} cancelled; no pharmacy can fill it now.`);
     data.reload();
   });
   return (
@@ -29,7 +29,7 @@ export function IssuedPrescriptions() {
         <DataTable label="Prescriptions issued" columns={['Medication', 'Patient', 'Status', { label: 'Dispensed', class: 'num' }, { label: 'Fills', class: 'num' }, 'Valid until', '']}>
           {data.data.map((r) => (
             <tr key={r.rx.info.prescriptionId}>
-              <th scope="row">{r.medication}</th>
+              <th scope="row">{r.medication}{r.openProblem && <small class="muted">{` (drug not shown: ${r.openProblem})`}</small>}</th>
               <td><ShortId id={r.rx.info.patientId} /></td>
               <td>{statusLabel(r.rx)}</td>
               <td class="num">{`${r.rx.dispensed} of ${r.rx.info.totalUnits}`}</td>
@@ -37,8 +37,8 @@ export function IssuedPrescriptions() {
               <td>{formatDate(r.rx.validUntilMs)}</td>
               <td>
                 {!r.rx.cancelled && (
-                  <Button kind="secondary" busy={cancel.busy} busyLabel="Cancelling…" aria-label={`Cancel prescription for ${r.medication}`}
-                    onClick={() => void cancel.run(r.rx.info.prescriptionId, r.medication)}>Cancel</Button>
+                  <Button kind="secondary" busy={cancel.busy} busyLabel="Cancelling…" aria-label={`Cancel prescription ${r.rx.info.prescriptionId.slice(0, 8)}`}
+                    onClick={() => void cancel.run(r.rx.info.prescriptionId)}>Cancel</Button>
                 )}
               </td>
             </tr>

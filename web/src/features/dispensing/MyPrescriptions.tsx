@@ -1,3 +1,4 @@
+import { ApiProblem } from '../../app/http';
 import { describeMedicationRequest, listPrescriptions, openPrescriptionRecord, prescriptionStatus, type CheckedPrescription } from '../../sdk/dispensing';
 import { Card, Empty, Page, ProblemAlert, Spinner, formatDate } from '../../ui/components';
 import { useAsync } from '../../ui/hooks';
@@ -18,7 +19,9 @@ export async function withMedication(rx: CheckedPrescription): Promise<Row> {
     const d = describeMedicationRequest(opened.json);
     return { rx, medication: d.medication, dosage: d.dosage, openProblem: null };
   } catch (e) {
-    return { rx, medication: `prescription ${rx.info.prescriptionId.slice(0, 8)}`, dosage: null, openProblem: e instanceof Error ? e.message : String(e) };
+    // A prescriber reads the patient's record only with the patient's consent (writing it needs none).
+    const problem = e instanceof ApiProblem && e.status === 403 ? 'the patient has not shared this record with you' : e instanceof Error ? e.message : String(e);
+    return { rx, medication: `Prescription ${rx.info.prescriptionId.slice(0, 8)}`, dosage: null, openProblem: problem };
   }
 }
 

@@ -28,25 +28,43 @@ public static partial class DemoWorld
     /// seconds, so it has lapsed when the seed ends), one with 2 refills and one it then cancels; patient5 shares their
     /// prescriptions with the demo pharmacist (after they were written: docs/prescriptions.md, "Sharing order"), who dispenses the
     /// first fill of the refillable one from the pharmacy's stock. patient5's wallet is seeded meanwhile (<see cref="SeedPaymentsAsync"/>).
-    /// Returns once the expiring one has lapsed.
+    /// Signs everyone in here (one after another: the dev outbox is not safe for concurrent readers) and returns the rest of
+    /// the seeding as a running task, which signs no one in: the caller seeds messages and appointments meanwhile, keeping
+    /// serve --demo's start-up short. That task ends once the expiring prescription has lapsed.
     /// </summary>
-    private static async Task SeedPrescriptionsAsync(Func<HttpClient> http, IReadOnlyList<DemoUser> users, CancellationToken ct)
+    private static async Task<Task> StartPrescriptionsAsync(Func<HttpClient> http, IReadOnlyList<DemoUser> users, CancellationToken ct)
     {
         var clients = new List<MedLedgerClient>();
+        async Task<(MedLedgerClient Client, Me Me)> SignInAsync(string email)
+        {
+            var account = users.Single(u => u.Email == email);
+            var client = new MedLedgerClient(http(), ownsHttp: true);
+            clients.Add(client);
+            return (client, await client.LoginWithDevOutboxAsync(account.Email, account.Password, ct));
+        }
         try
         {
-            // Signed in one after another: the dev outbox is not safe for concurrent readers.
-            async Task<(MedLedgerClient Client, Me Me)> SignInAsync(string email)
-            {
-                var account = users.Single(u => u.Email == email);
-                var client = new MedLedgerClient(http(), ownsHttp: true);
-                clients.Add(client);
-                return (client, await client.LoginWithDevOutboxAsync(account.Email, account.Password, ct));
-            }
-            var (doctor, doctorMe) = await SignInAsync(PrescriptionsDoctorEmail);
-            var (patient, patientMe) = await SignInAsync(PrescriptionsPatientEmail);
-            var (staff, _) = await SignInAsync("staff1@demo.medledger.local");
-            var (pharmacist, pharmacistMe) = await SignInAsync("pharmacist@demo.medledger.local");
+            var doctor = await SignInAsync(PrescriptionsDoctorEmail);
+            var patient = await SignInAsync(PrescriptionsPatientEmail);
+            var staff = await SignInAsync("staff1@demo.medledger.local");
+            var pharmacist = await SignInAsync("pharmacist@demo.medledger.local");
+            return SeedPrescriptionsAsync(clients, doctor, patient, staff.Client, pharmacist, ct);
+        }
+        catch
+        {
+            clients.ForEach(c => c.Dispose());
+            throw;
+        }
+    }
+
+    private static async Task SeedPrescriptionsAsync(List<MedLedgerClient> clients, (MedLedgerClient Client, Me Me) doctorSignIn, (MedLedgerClient Client, Me Me) patientSignIn,
+        MedLedgerClient staff, (MedLedgerClient Client, Me Me) pharmacistSignIn, CancellationToken ct)
+    {
+        var (doctor, doctorMe) = doctorSignIn;
+        var (patient, patientMe) = patientSignIn;
+        var (pharmacist, pharmacistMe) = pharmacistSignIn;
+        try
+        {
             await staff.AssignDoctorAsync(doctorMe.Id, patientMe.Id, ct: ct);
 
             // The doctor writes while the patient's wallet is seeded (separate clients): this is on serve --demo's start-up path.

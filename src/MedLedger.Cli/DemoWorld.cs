@@ -103,9 +103,10 @@ public static partial class DemoWorld
                 users.Add(new DemoUser(reg.Email, password, reg.Role.ToString(), signedIn.Secret, org));
             }
         });
+        var prescriptions = await StartPrescriptionsAsync(httpFactory, users, ct);
         await SeedMessagesAsync(httpFactory, users, ct);
         await SeedAppointmentsAsync(httpFactory, users, ct);
-        await SeedPrescriptionsAsync(httpFactory, users, ct);
+        await prescriptions;
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(users, Json), ct);
         AnsiConsole.MarkupLine($"[green]Demo world ready.[/] Credentials (also in {Markup.Escape(file)}); sign in with the password, then the TOTP code for the secret:");
         Print(users);

@@ -130,6 +130,8 @@ public static partial class DemoWorld
         new("Maria Keller", "1972-03-14", "female", "+49 30 5550 1201"),
         new("Lukas Brandt", "1988-11-02", "male", "+49 30 5550 1202"),
         new("Aylin Demir", "1995-06-27", "female", "+49 30 5550 1203"),
+        // patient5 (the prescriptions' patient, DemoWorld.Prescriptions.cs): a name of their own, so no label is ambiguous.
+        new("Elena Popescu", "1979-08-09", "female", "+49 30 5550 1205"),
     ];
 
     // Professionals' public identity cards (directory data); patients' names never reach the server in clear.

@@ -71,6 +71,7 @@ public static partial class DemoWorld
                 registrations.Add((patient.Reg, patient.Password, null));
             }
 
+            await RegisterPrescriptionsPairAsync(httpFactory, registrations, hospitalIds[0], hospitals[0].Name, ct);
             status.Status("Verifying organizations and professionals as the admin…");
             var queue = await admin.Client.VerificationQueueAsync(ct);
             foreach (var org in queue.Organizations)
@@ -102,8 +103,10 @@ public static partial class DemoWorld
                 users.Add(new DemoUser(reg.Email, password, reg.Role.ToString(), signedIn.Secret, org));
             }
         });
+        var prescriptions = await StartPrescriptionsAsync(httpFactory, users, ct);
         await SeedMessagesAsync(httpFactory, users, ct);
         await SeedAppointmentsAsync(httpFactory, users, ct);
+        await prescriptions;
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(users, Json), ct);
         AnsiConsole.MarkupLine($"[green]Demo world ready.[/] Credentials (also in {Markup.Escape(file)}); sign in with the password, then the TOTP code for the secret:");
         Print(users);
@@ -127,6 +130,8 @@ public static partial class DemoWorld
         new("Maria Keller", "1972-03-14", "female", "+49 30 5550 1201"),
         new("Lukas Brandt", "1988-11-02", "male", "+49 30 5550 1202"),
         new("Aylin Demir", "1995-06-27", "female", "+49 30 5550 1203"),
+        // patient5 (the prescriptions' patient, DemoWorld.Prescriptions.cs): a name of their own, so no label is ambiguous.
+        new("Elena Popescu", "1979-08-09", "female", "+49 30 5550 1205"),
     ];
 
     // Professionals' public identity cards (directory data); patients' names never reach the server in clear.

@@ -85,6 +85,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Report upload progress (0..1); uses XMLHttpRequest because fetch has no upload progress. */
   onUploadProgress?: (fraction: number) => void;
+  /** Extra request headers (e.g. Idempotency-Key on payments). */
+  headers?: Record<string, string>;
 }
 
 export async function request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
@@ -126,7 +128,7 @@ interface Sent {
 }
 
 async function send(method: string, path: string, body: unknown, auth: boolean, options: RequestOptions): Promise<Sent> {
-  const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
+  const headers: Record<string, string> = { ...options.headers, Accept: 'application/json, application/problem+json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (options.token) headers.Authorization = `Bearer ${options.token}`;
   else if (auth) headers.Authorization = `Bearer ${await accessToken()}`;

@@ -10,9 +10,11 @@ import { hospitalsRoutes } from '../features/hospitals/routes';
 import { pharmacyRoutes } from '../features/pharmacy/routes';
 import { appointmentsRoutes } from '../features/appointments/routes';
 import { messagesRoutes } from '../features/messages/routes';
+import { dispensingRoutes } from '../features/dispensing/routes';
+import { walletRoutes } from '../features/wallet/routes';
 
 // Each feature folder owns its screens; this list only puts them together (first match wins).
-export const routes: RouteDef[] = [...authRoutes, ...patientRoutes, ...doctorRoutes, ...staffRoutes, ...adminRoutes, ...hospitalsRoutes, ...sharedRoutes, ...pharmacyRoutes, ...appointmentsRoutes, ...messagesRoutes];
+export const routes: RouteDef[] = [...authRoutes, ...patientRoutes, ...doctorRoutes, ...staffRoutes, ...adminRoutes, ...hospitalsRoutes, ...sharedRoutes, ...pharmacyRoutes, ...appointmentsRoutes, ...messagesRoutes, ...dispensingRoutes, ...walletRoutes];
 
 /** Where a role lands after sign-in (its first navigation entry). */
 export function homeFor(role: Role): string {

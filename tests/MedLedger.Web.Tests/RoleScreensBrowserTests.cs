@@ -19,7 +19,7 @@ public sealed class RoleScreensBrowserTests(BrowserWorld world)
         ["Doctor"] = ["/doctor/patients", "/doctor/emergency", "/appointments", "/appointments/schedule", "/messages", "/doctor/prescriptions"],
         ["HospitalStaff"] = ["/staff/beds", "/staff/bookings", "/staff/doctors", "/appointments", "/appointments/schedule"],
         ["PlatformAdmin"] = ["/admin/verifications", "/admin/occupancy", "/admin/break-glass", "/admin/security-events"],
-        ["Pharmacist"] = ["/shared/records", "/pharmacy/stock", "/pharmacy/dispense"],
+        ["Pharmacist"] = ["/shared/records", "/pharmacy/stock", "/pharmacy/dispense", "/pharmacy/records"],
         ["InsurerStaff"] = ["/shared/records"],
     };
 

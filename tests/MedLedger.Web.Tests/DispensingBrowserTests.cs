@@ -70,6 +70,7 @@ public sealed class DispensingBrowserTests(BrowserWorld world)
         await Assertions.Expect(check).ToContainTextAsync("Fill 1 of 20 units dispensed.");
         await Assertions.Expect(check).ToContainTextAsync("ledger receipt verified");
         await Assertions.Expect(check).ToContainTextAsync("20 of 120 units dispensed");
+        await Assertions.Expect(check).ToContainTextAsync("Dispense record written for the patient.");
         await BrowserWorld.ScreenshotAsync(page, "dispensing-dispense");
         await page.Context.CloseAsync();
 
@@ -78,6 +79,16 @@ public sealed class DispensingBrowserTests(BrowserWorld world)
         {
             var after = await patient.PrescriptionAsync(rx.Info.PrescriptionId);
             Assert.Equal((1, 20), (after.FillsMade, after.Dispensed));
+            // The browser's MedicationDispense: sealed for the patient, opened and checked by the C# SDK, tied to this fill.
+            var records = await patient.ListRecordsAsync(category: "MedicationDispense");
+            var opened = new List<System.Text.Json.Nodes.JsonNode>();
+            foreach (var r in records)
+            {
+                opened.Add(System.Text.Json.Nodes.JsonNode.Parse((await patient.OpenRecordAsync(r.RecordId)).Content)!);
+            }
+            var mine = Assert.Single(opened, j => (string?)j["authorizingPrescription"]![0]!["reference"] == $"MedicationRequest/{rx.Info.RecordId}");
+            Assert.Equal(("MedicationDispense", 20), ((string?)mine["resourceType"], (int?)mine["quantity"]!["value"]));
+            Assert.Contains(drug, mine.ToJsonString(), StringComparison.Ordinal);
         }
 
         var patientPage = await world.NewPageAsync();

@@ -90,6 +90,7 @@ const RULES: Record<string, ResourceRules> = {
   // Types that only appear inside bundles here (real exports carry them).
   Organization: { required: [], arrays: ['identifier', 'type', 'alias', 'telecom', 'address', 'contact', 'endpoint'] },
   Practitioner: { required: [], arrays: ['identifier', 'name', 'telecom', 'address', 'photo', 'qualification', 'communication'] },
+  // Stored as a record too since pharmacists write one per fill (RecordCategories.MedicationDispense).
   MedicationDispense: { required: ['status', 'medication[x]'], arrays: ['identifier', 'partOf', 'performer', 'authorizingPrescription', 'receiver', 'note', 'dosageInstruction', 'detectedIssue', 'eventHistory'] },
   ServiceRequest: { required: ['status', 'intent', 'subject'], arrays: ['identifier', 'basedOn', 'replaces', 'category', 'orderDetail', 'performer', 'locationCode', 'locationReference', 'reasonCode', 'reasonReference', 'insurance', 'supportingInfo', 'specimen', 'bodySite', 'note', 'relevantHistory'] },
   ImagingStudy: { required: ['status', 'subject'], arrays: ['identifier', 'modality', 'basedOn', 'interpreter', 'endpoint', 'procedureCode', 'reasonCode', 'reasonReference', 'note', 'series'] },

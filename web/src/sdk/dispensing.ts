@@ -7,7 +7,7 @@ import { receiptTransaction, type LedgerReceipt, type LedgerTransaction } from '
 import { api } from '../app/http';
 import { requireSession } from '../app/session';
 import { checkReceipt, signTransaction, VerificationError } from './ledger';
-import { checkAnchor, fetchSealed, openSealed, sealedHeader, type DecryptedRecord } from './records';
+import { checkAnchor, fetchSealed, FHIR_CONTENT_TYPE, openSealed, sealedHeader, writeRecord, type DecryptedRecord } from './records';
 import { identityCard } from './identity';
 import { listGrants, type Grant } from './consent';
 
@@ -305,14 +305,43 @@ export function coveringGrant(grants: Grant[], rx: CheckedPrescription, pharmaci
  * (partial when fewer than are left) and send it with the catalogue medicine the units come from. Returns the
  * prescription as the server answered, checked, and our fill (its receipt verified).
  */
-export async function dispense(prescriptionId: string, medicineId: string, quantity: number): Promise<{ rx: CheckedPrescription; fill: CheckedFill }> {
+/**
+ * FHIR R4 MedicationDispense for a fill, as DispensingClient.MedicationDispenseJson builds it: the medication and dosage as the
+ * prescriber wrote them, the quantity handed over in the prescription's unit, when, by whom, and the MedicationRequest it fills.
+ */
+export function medicationDispenseJson(medicationRequestJson: string, info: PrescriptionInfo, fill: PrescriptionFill, pharmacistId: string): string {
+  const request = JSON.parse(medicationRequestJson) as Record<string, unknown>;
+  const dispense: Record<string, unknown> = { resourceType: 'MedicationDispense', status: 'completed' };
+  for (const name of ['contained', 'medicationCodeableConcept', 'medicationReference']) {
+    if (request[name] !== undefined) dispense[name] = request[name];
+  }
+  dispense.subject = { reference: `Patient/${info.patientId}` };
+  dispense.performer = [{ actor: { reference: `Practitioner/${pharmacistId}` } }];
+  dispense.authorizingPrescription = [{ reference: `MedicationRequest/${info.recordId}` }];
+  const requested = (request.dispenseRequest as { quantity?: Record<string, unknown> } | undefined)?.quantity;
+  dispense.quantity = { ...(requested ?? {}), value: fill.quantity };
+  dispense.whenHandedOver = new Date(fill.dispensedAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (request.dosageInstruction !== undefined) dispense.dosageInstruction = request.dosageInstruction;
+  dispense.note = [{ text: `Fill ${fill.fillNumber} of prescription ${info.prescriptionId} (ledger transaction ${fill.transactionId})` }];
+  return JSON.stringify(dispense);
+}
+
+/** The result of a dispense: the fill, and its MedicationDispense record (or why it could not be written: the fill stands). */
+export interface DispenseResult {
+  rx: CheckedPrescription;
+  fill: CheckedFill;
+  dispenseRecordId: string | null;
+  dispenseRecordProblem: string | null;
+}
+
+export async function dispense(prescriptionId: string, medicineId: string, quantity: number): Promise<DispenseResult> {
   if (!Number.isInteger(quantity) || quantity < 1) throw new PrescriptionCheckError('Dispense a whole number of units, 1 or more.');
   if (!medicineId) throw new PrescriptionCheckError('Name the catalogue medicine the fill is dispensed from.');
   const s = requireSession();
   const pharmacyId = s.tokens.user.organizationId;
   if (!pharmacyId) throw new PrescriptionCheckError('Only a pharmacist of a pharmacy dispenses.');
   const rx = await getPrescription(prescriptionId);
-  await checkPrescriptionSource(rx);
+  const opened = await checkPrescriptionSource(rx);
   checkDispensable(rx, quantity);
   const grant = coveringGrant(await listGrants(), rx, s.tokens.user.id);
   if (!grant) throw new PrescriptionCheckError(`You hold no active consent grant from the patient covering prescription ${prescriptionId}.`);
@@ -325,7 +354,17 @@ export async function dispense(prescriptionId: string, medicineId: string, quant
   const fill = after.fills.find((f) => f.transactionId === txId);
   if (!fill) throw new VerificationError(`The server's answer does not list our fill ${txId}.`);
   if (fill.problem) throw new VerificationError(`Our fill's receipt does not verify: ${fill.problem}`);
-  return { rx: after, fill };
+  // The fill is made; its dispense record follows, sealed for the patient and us (a failure here leaves the fill standing).
+  try {
+    const json = medicationDispenseJson(opened.json, after.info, fill, s.tokens.user.id);
+    const written = await writeRecord({
+      patientId: after.info.patientId, category: 'MedicationDispense', contentType: FHIR_CONTENT_TYPE, content: new TextEncoder().encode(json),
+      fill: { prescriptionId, fillNumber: fill.fillNumber },
+    });
+    return { rx: after, fill, dispenseRecordId: written.recordId, dispenseRecordProblem: null };
+  } catch (e) {
+    return { rx: after, fill, dispenseRecordId: null, dispenseRecordProblem: e instanceof Error ? e.message : String(e) };
+  }
 }
 
 /** Doctor: cancel a prescription you issued (a prescriptions.cancel signed here); no pharmacy can fill it afterwards. */

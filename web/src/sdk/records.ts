@@ -344,6 +344,8 @@ export interface WriteRecordArgs {
   signal?: AbortSignal;
   /** A doctor writing in a visit: the records.write names the appointment (as RecordsClient.cs WriteVersionAsync). */
   appointmentId?: string;
+  /** A pharmacist's dispense record: the records.write names the fill (only its pharmacist, once; docs/prescriptions.md). */
+  fill?: { prescriptionId: string; fillNumber: number };
 }
 
 /**
@@ -399,6 +401,7 @@ export async function writeRecord(args: WriteRecordArgs): Promise<{ recordId: st
     headerHash: toHex(await sha256(recordHeaderBytes(header))),
     authorId: s.tokens.user.id,
     ...(args.appointmentId ? { appointmentId: args.appointmentId } : {}),
+    ...(args.fill ? { prescriptionId: args.fill.prescriptionId, fillNumber: String(args.fill.fillNumber) } : {}),
   });
   args.onProgress?.(0.1);
   const upload = {

@@ -83,6 +83,7 @@ function PrescriptionCheck(props: { prescriptionId: string; onDispensed: () => v
   const [quantity, setQuantity] = useState('');
   const [quantityError, setQuantityError] = useState<string | undefined>();
   const [filled, setFilled] = useState<CheckedFill | null>(null);
+  const [recordProblem, setRecordProblem] = useState<string | null>(null);
   const run = useAction(async () => {
     const c = checked.data!;
     const n = Number(quantity);
@@ -93,6 +94,7 @@ function PrescriptionCheck(props: { prescriptionId: string; onDispensed: () => v
     setQuantityError(undefined);
     const result = await dispense(props.prescriptionId, medicineId || stock.data?.[0]?.medicine.id || '', n);
     setFilled(result.fill);
+    setRecordProblem(result.dispenseRecordProblem);
     checked.setData({ ...c, rx: result.rx, refusal: result.rx.unitsLeft > 0 && result.rx.fillsMade < result.rx.info.maxFills ? null : 'No units or fills are left on this prescription.' });
     stock.reload();
     props.onDispensed();
@@ -118,7 +120,11 @@ function PrescriptionCheck(props: { prescriptionId: string; onDispensed: () => v
             <Notice kind="success">
               {`Fill ${filled.fillNumber} of ${filled.quantity} units dispensed. `}
               <VerifiedMark ok={filled.problem === null} label="ledger receipt verified" />
+              {recordProblem === null ? ' Dispense record written for the patient.' : ''}
             </Notice>
+          )}
+          {filled && recordProblem !== null && (
+            <Notice kind="warning">{`The fill stands, but its dispense record was not written: ${recordProblem}`}</Notice>
           )}
           {!c.refusal && (
             <ActionForm class="stack" noValidate onSubmit={() => void run.run()}>

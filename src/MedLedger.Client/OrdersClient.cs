@@ -20,6 +20,9 @@ public sealed record OrderView(
 /// <summary>A cart item: a catalogue medicine and how many.</summary>
 public sealed record OrderItem(Guid MedicineId, int Quantity);
 
+/// <summary>A verified professional of a verified organization as the directory lists it (GET /api/organizations/{id}/professionals).</summary>
+public sealed record DirectoryProfessionalInfo(Guid UserId, Role Role);
+
 /// <summary>
 /// An order sealed and signed here, with the Idempotency-Key it travels with: send it again (<see cref="MedLedgerClient.SubmitOrderAsync"/>)
 /// after a lost answer and the server returns the first order instead of placing a second.
@@ -50,6 +53,10 @@ public sealed partial class MedLedgerClient
         DateTimeOffset? expiresAt = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(items);
+        if (prescriptionId is { } rx)
+        {
+            await SharePrescriptionWithPharmacyAsync(pharmacyId, rx, ct);
+        }
         var catalogue = (await PharmacyCatalogueAsync(pharmacyId, ct)).Items.ToDictionary(i => i.Medicine.Id, i => i.Medicine);
         var lines = items.Select(i => catalogue.TryGetValue(i.MedicineId, out var m)
             ? new OrderLine(i.MedicineId, i.Quantity, m.PriceMinor)
@@ -92,6 +99,50 @@ public sealed partial class MedLedgerClient
             ["contentHash"] = Convert.ToHexStringLower(SHA256.HashData(forPharmacy)),
         });
         return new OrderIntent(content.OrderId, pharmacyId, idempotencyKey ?? Guid.NewGuid().ToString(), forPharmacy, forPatient, expiresAt, Sign(tx));
+    }
+
+    /// <summary>
+    /// Patient: shares the MedicationRequest behind one of your prescriptions with the pharmacy's pharmacists, through the
+    /// ordinary consent path: a consent.grant of that record (scope Records, purpose "dispensing", until the prescription's
+    /// validity ends) to each pharmacist the server lists for the pharmacy whose identity card an admin verified for this
+    /// pharmacy (the server's list alone is not trusted). A pharmacist who already holds an active grant covering it is left
+    /// as is. Returns the pharmacists it is shared with; none is an <see cref="OrderCheckException"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<Guid>> SharePrescriptionWithPharmacyAsync(Guid pharmacyId, Guid prescriptionId, CancellationToken ct = default)
+    {
+        var rx = await PrescriptionAsync(prescriptionId, ct);
+        if (rx.Info.PatientId != UserId)
+        {
+            throw new OrderCheckException($"Prescription {prescriptionId} is not yours.");
+        }
+        if (rx.Cancelled || rx.Expired(DateTimeOffset.UtcNow) || rx.UnitsLeft <= 0)
+        {
+            throw new OrderCheckException($"Prescription {prescriptionId} cannot be dispensed any more (cancelled, expired or used up).");
+        }
+        var record = rx.Info.RecordId.ToString();
+        var grants = await GrantsAsync(ct);
+        var shared = new List<Guid>();
+        foreach (var p in await SendAsync<IReadOnlyList<DirectoryProfessionalInfo>>(HttpMethod.Get, $"/api/organizations/{pharmacyId}/professionals", null, authorize: true, ct))
+        {
+            if (p.Role != Role.Pharmacist)
+            {
+                continue;
+            }
+            var card = await IdentityCardAsync(p.UserId, ct);
+            if (!card.Verified || card.Card.Role != Role.Pharmacist || card.Card.OrganizationId != pharmacyId)
+            {
+                continue;
+            }
+            if (!grants.Any(g => g.Active && g.GranteeId == p.UserId
+                    && ((g.Scope == ConsentScope.Records && g.Items.Contains(record)) || (g.Scope == ConsentScope.Categories && g.Items.Contains(RecordCategories.MedicationRequest)))))
+            {
+                await GrantConsentAsync(p.UserId, ConsentScope.Records, [record], "dispensing", rx.Info.ValidUntil, ct: ct);
+            }
+            shared.Add(p.UserId);
+        }
+        return shared.Count > 0
+            ? shared
+            : throw new OrderCheckException($"Pharmacy {pharmacyId} has no pharmacist an admin verified: the prescription was not shared and no order was placed.");
     }
 
     /// <summary>Sends a prepared order (again, after a lost answer: the same key returns the first order) and checks its receipt.</summary>

@@ -71,6 +71,12 @@ public sealed class AccountDirectory(MedLedgerDbContext db)
             .Select(u => new { u.Id, u.DisplayName, u.Specialty }).ToListAsync(ct))
         .Select(u => (u.Id, u.DisplayName, u.Specialty)).ToList();
 
+    /// <summary>The verified, not suspended professionals of an organization: public directory data (ids and roles).</summary>
+    public async Task<IReadOnlyList<(Guid UserId, Role Role)>> VerifiedProfessionalsOfAsync(Guid organizationId, CancellationToken ct) =>
+        (await db.Users.AsNoTracking().Where(u => u.OrganizationId == organizationId && u.Verification == VerificationStatus.Approved && !u.Suspended)
+            .OrderBy(u => u.CreatedAt).Select(u => new { u.Id, u.Role }).ToListAsync(ct))
+        .Select(u => (u.Id, u.Role)).ToList();
+
     public async Task<IReadOnlyList<OrganizationMember>> MembersOfAsync(Guid organizationId, CancellationToken ct) =>
         await db.Users.AsNoTracking().Where(u => u.OrganizationId == organizationId)
             .OrderBy(u => u.CreatedAt)

@@ -7,6 +7,9 @@ public sealed record OrganizationResponse(Guid Id, OrganizationKind Kind, string
 /// <summary>A change to the card fields (name, address, location, registration number) puts the organization back in the admin's queue.</summary>
 public sealed record OrganizationUpdate(string Name, string Address, double Latitude, double Longitude, string? ContactPhone, string? ContactEmail, string RegistrationNumber);
 
+/// <summary>A verified professional of a verified organization (public directory data; the identity card has the rest).</summary>
+public sealed record DirectoryProfessional(Guid UserId, Role Role);
+
 public sealed record MemberResponse(Guid UserId, Role Role, VerificationStatus Verification, string? LicenseNumber, byte[]? EncryptedProfile);
 
 /// <summary>An organization founded at a professional's registration (pending until an admin verifies it).</summary>

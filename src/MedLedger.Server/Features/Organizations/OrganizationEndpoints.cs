@@ -19,6 +19,7 @@ public static class OrganizationEndpoints
         g.MapGet("/", List).AllowAnonymous().WithSummary("Verified organizations, optionally of one kind");
         g.MapGet("/{id:guid}", Get).AllowAnonymous().WithSummary("An organization (unverified ones only to their own members and admins)").ProducesProblems(404);
         g.MapPut("/{id:guid}", Update).RequireAuthorization(Policies.OrganizationStaff).WithSummary("Update the caller's organization's name, address and contact").ProducesProblems(404, 409, 422);
+        g.MapGet("/{id:guid}/professionals", Professionals).RequireAuthorization(Policies.DirectoryUser).WithSummary("A verified organization's verified professionals (ids and roles; their identity cards carry the rest)").ProducesProblems(404);
         g.MapGet("/{id:guid}/members", Members).RequireAuthorization(Policies.OrganizationMember).WithSummary("The members of the caller's organization");
         return app;
     }
@@ -31,6 +32,8 @@ public static class OrganizationEndpoints
 
     private static Task<OrganizationResponse> Update(Guid id, OrganizationUpdate u, Caller caller, OrganizationService s, CancellationToken ct) =>
         s.UpdateAsync(id, caller.Organization, caller.Id, u, ct);
+
+    private static Task<IReadOnlyList<DirectoryProfessional>> Professionals(Guid id, OrganizationService s, CancellationToken ct) => s.ProfessionalsAsync(id, ct);
 
     private static Task<IReadOnlyList<MemberResponse>> Members(Guid id, Caller caller, OrganizationService s, CancellationToken ct) =>
         s.MembersAsync(id, caller.Organization, ct);

@@ -93,6 +93,20 @@ public sealed class OrganizationService(MedLedgerDbContext db, OrganizationDirec
         return ToResponse(o);
     }
 
+    /// <summary>
+    /// A verified organization's verified professionals, as public directory data (user id and role; names, licences and
+    /// keys come from each one's identity card, which clients check against the admin's signed verification). A patient's
+    /// client uses it to share a prescription with a pharmacy's pharmacists. An unverified organization is 404.
+    /// </summary>
+    public async Task<IReadOnlyList<DirectoryProfessional>> ProfessionalsAsync(Guid id, CancellationToken ct)
+    {
+        if (!await db.Organizations.AsNoTracking().AnyAsync(o => o.Id == id && o.Verification == VerificationStatus.Approved, ct))
+        {
+            throw ProblemException.NotFound($"Organization {id}");
+        }
+        return (await accounts.VerifiedProfessionalsOfAsync(id, ct)).Select(p => new DirectoryProfessional(p.UserId, p.Role)).ToList();
+    }
+
     public async Task<IReadOnlyList<MemberResponse>> MembersAsync(Guid id, Guid callerOrg, CancellationToken ct)
     {
         if (id != callerOrg)

@@ -43,6 +43,40 @@ public sealed class OrderTests : RecordTestBase
         await Db(db => db.Set<StockReservation>().Where(r => r.PharmacyId == _pharmacy).Select(r => r.Status).SingleAsync());
 
     [Fact]
+    public async Task A_prescription_order_shares_the_medication_request_with_the_pharmacys_verified_pharmacists_who_can_then_dispense_it()
+    {
+        var item = await WorldAsync(units: 100);
+        var (staff, doctors) = await World.HospitalAsync(Admin, "Rx Order General " + Guid.NewGuid().ToString("N")[..6], 1);
+        await _patient.Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
+        await staff.Client.AssignDoctorAsync(doctors[0].Id, _patient.Id);
+        var rx = await doctors[0].Client.WritePrescriptionAsync(Dispensing.DispensingTests.MedicationRequest(), _patient.Id);
+        var colleague = await World.RegisterAsync(Role.Pharmacist, organizationId: _pharmacy);
+        await Admin.Client.DecideProfessionalAsync(colleague.Id, true);
+        var unverified = await World.RegisterAsync(Role.Pharmacist, organizationId: _pharmacy);
+
+        var placed = await _patient.Client.PlaceOrderAsync(_pharmacy, [new OrderItem(item, 1)], prescriptionId: rx.Info.PrescriptionId);
+
+        // The patient's own grants: the MedicationRequest record to each verified pharmacist of the pharmacy, until the prescription ends.
+        var grants = (await _patient.Client.GrantsAsync()).Where(g => g.Active && g.Items.Contains(rx.Info.RecordId.ToString())).ToList();
+        Assert.Equal(new[] { _pharmacist.Id, colleague.Id }.Order(), grants.Select(g => g.GranteeId).Order());
+        Assert.All(grants, g => Assert.Equal((ConsentScope.Records, "dispensing", rx.Info.ValidUntil), (g.Scope, g.Purpose, g.ExpiresAt!.Value)));
+        Assert.DoesNotContain(grants, g => g.GranteeId == unverified.Id);
+        // The pharmacist opens the order, finds the prescription in it, and dispenses it (the grant covers the record now).
+        var opened = await _pharmacist.Client.OpenOrderAsync(placed.Id);
+        Assert.Equal(rx.Info.PrescriptionId, opened.Content.PrescriptionId);
+        var filled = await _pharmacist.Client.DispenseAsync(rx.Info.PrescriptionId, item, 30);
+        Assert.Equal((1, 30), (filled.FillsMade, filled.Dispensed));
+        // A second order for the same prescription shares nothing twice.
+        await _patient.Client.PlaceOrderAsync(_pharmacy, [new OrderItem(item, 1)], prescriptionId: rx.Info.PrescriptionId);
+        Assert.Equal(2, (await _patient.Client.GrantsAsync()).Count(g => g.Active && g.Items.Contains(rx.Info.RecordId.ToString())));
+        // Someone else's prescription is refused before anything is sealed or shared.
+        var stranger = await World.RegisterAsync(Role.Patient);
+        var refused = await Assert.ThrowsAsync<MedLedgerApiException>(() => stranger.Client.PlaceOrderAsync(_pharmacy, [new OrderItem(item, 1)], prescriptionId: rx.Info.PrescriptionId));
+        Assert.Equal(HttpStatusCode.NotFound, refused.Status);
+        Assert.Empty(await stranger.Client.MyOrdersAsync());
+    }
+
+    [Fact]
     public async Task An_order_is_placed_sealed_accepted_with_stock_reserved_made_ready_paid_and_collected()
     {
         var item = await WorldAsync();

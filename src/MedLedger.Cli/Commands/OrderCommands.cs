@@ -15,7 +15,7 @@ public static class OrderCommands
     {
         var pharmacy = new Option<Guid>("--pharmacy") { Description = "The pharmacy to order from", Required = true };
         var items = new Option<string[]>("--item") { Description = "MEDICINE_ID:QUANTITY (repeat for each line)", Required = true, AllowMultipleArgumentsPerToken = true };
-        var prescription = new Option<Guid?>("--prescription") { Description = "The prescription this order is for (named only inside the sealed order)" };
+        var prescription = new Option<Guid?>("--prescription") { Description = "The prescription this order is for (named inside the sealed order; its MedicationRequest is shared with the pharmacy's admin-verified pharmacists)" };
         var key = new Option<string?>("--idempotency-key") { Description = "An order is placed once per key: running the command again with the same key is refused (422), never a second order" };
         var place = new Command("place", "Seal an order for the pharmacy's anchored key and for you, sign orders.place; prints the order id") { pharmacy, items, prescription, key };
         place.SetAction(async (p, ct) =>

@@ -58,4 +58,37 @@ public sealed class PharmacyRecordsBrowserTests(BrowserWorld world)
         await Assertions.Expect(page.GetByText("Exported ")).ToBeVisibleAsync();
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task A_pharmacist_makes_a_counter_payable_the_patient_pays_it_and_the_pharmacist_refunds_part_of_it_but_never_more()
+    {
+        using var patient = await world.SdkAsync("patient3");
+        var page = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(page, world.Account("pharmacist2"));
+        await HospitalTestKit.ClickNavAsync(page, "Records");
+        await page.GetByLabel("Patient id", new() { Exact = true }).FillAsync(patient.UserId.ToString());
+        await page.GetByLabel("Amount (EUR)", new() { Exact = true }).FillAsync("7.40");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Make payable" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Payable of 7.40 EUR made out to patient")).ToBeVisibleAsync();
+
+        // The patient pays it from their wallet with a payment they sign (the C# SDK here; the browser wallet does the same).
+        var payable = (await patient.MyPayablesAsync()).Single(p => p.PaymentId is null && p.Amount == 740);
+        await patient.TopUpAsync(1000, "EUR", "card-auth-counter-" + Guid.NewGuid().ToString("N")[..6]);
+        var payment = await patient.PayAsync(payable.Id);
+
+        await HospitalTestKit.ClickNavAsync(page, "Stock");
+        await HospitalTestKit.ClickNavAsync(page, "Records");
+        await page.GetByLabel("Refund the payment of", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Value = payment.Id.ToString() });
+        await page.GetByLabel("Refund amount (EUR)", new() { Exact = true }).FillAsync("2.40");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Refund", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Refunded 2.40 EUR; 2.40 EUR of 7.40 EUR refunded so far (ledger receipt verified).")).ToBeVisibleAsync();
+        // More than what is left is refused by the ledger, and nothing more is refunded.
+        await page.GetByLabel("Refund amount (EUR)", new() { Exact = true }).FillAsync("5.01");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Refund", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("main").GetByRole(AriaRole.Alert)).ToBeVisibleAsync();
+        var seen = Assert.Single((await patient.WalletHistoryAsync()).Payments, p => p.Id == payment.Id);
+        Assert.Equal(240, Assert.Single(seen.Refunds).Amount);
+        await BrowserWorld.ScreenshotAsync(page, "pharmacy-counter-payments");
+        await page.Context.CloseAsync();
+    }
 }

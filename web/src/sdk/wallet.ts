@@ -196,3 +196,29 @@ export async function walletHistory(signal?: AbortSignal): Promise<WalletHistory
   for (const p of h.payments) payments.push(await checkPayment(p));
   return { balances: h.balances, topUps: h.topUps, payments };
 }
+
+// ---------- the pharmacy's own pharmacists ----------
+
+/** Pharmacist: a counter payable for a patient; the amount (minor units) is fixed now. */
+export const createCounterPayable = (patientId: string, amount: number, currency: string) =>
+  api.post<Payable>('/api/payments/payables', { patientId, amount, currency });
+
+/** Pharmacist: your pharmacy's payables and the payments that settled them. */
+export const pharmacyPayables = (signal?: AbortSignal) => api.get<Payable[]>('/api/payments/payables', { signal });
+
+/**
+ * Pharmacist: refund `amount` of a payment to your pharmacy with a payments.refund signed here (WalletClient.RefundPaymentAsync);
+ * the answer must show this refund on a verified receipt. The ledger never lets refunds exceed the payment.
+ */
+export async function refundPayment(paymentId: string, amount: number): Promise<CheckedPayment> {
+  if (!Number.isInteger(amount) || amount < 1) throw new PaymentCheckError('Refund a positive amount.');
+  const pharmacy = requireSession().tokens.user.organizationId;
+  if (!pharmacy) throw new PaymentCheckError('Only a pharmacist of a pharmacy refunds.');
+  const refundId = crypto.randomUUID();
+  const transaction = await signTransaction('payments.refund', { refundId, paymentId, payeeOrganizationId: pharmacy, amount: String(amount) });
+  const info = await api.post<Payment>(`/api/payments/${paymentId}/refunds`, { transaction });
+  const checked = await checkPayment(info);
+  if (checked.problem) throw new VerificationError(checked.problem);
+  if (!checked.refunds.some((r) => r.id === refundId)) throw new VerificationError(`The server's answer does not list our refund ${refundId}.`);
+  return checked;
+}

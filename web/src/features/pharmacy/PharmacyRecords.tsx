@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { me } from '../../app/session';
 import { dailySummary, formatMinor, localZone, movementsCsv } from '../../sdk/pharmacy';
+import { createCounterPayable, parseMoney, pharmacyPayables, refundPayment } from '../../sdk/wallet';
 import { ActionForm, Button, Card, DataTable, Empty, Field, Notice, Page, ProblemAlert, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 
@@ -70,6 +71,7 @@ export function PharmacyRecords() {
           </>
         )}
       </Card>
+      {pharmacyId && <CounterPaymentsCard onChange={summary.reload} />}
       {pharmacyId && <ExportCard pharmacyId={pharmacyId} zone={zone} today={todayIn(zone)} />}
     </Page>
   );
@@ -112,6 +114,94 @@ function ExportCard(props: { pharmacyId: string; zone: string; today: string }) 
         {done && <Notice kind="success">{done}</Notice>}
         <Button type="submit" kind="secondary" busy={run.busy} busyLabel="Exporting…">Download CSV</Button>
       </ActionForm>
+    </Card>
+  );
+}
+
+/**
+ * Counter payments: a payable for a patient (the amount fixed now; the patient pays it from their wallet with a payment they
+ * sign), the pharmacy's payables with their state, and refunds signed here (never more than was paid: the ledger refuses it).
+ */
+function CounterPaymentsCard(props: { onChange: () => void }) {
+  const payables = useAsync((signal) => pharmacyPayables(signal), []);
+  const [patientId, setPatientId] = useState('');
+  const [amount, setAmount] = useState('');
+  const [created, setCreated] = useState<string | null>(null);
+  const [errors, setErrors] = useState<{ patientId?: string; amount?: string }>({});
+  const create = useAction(async () => {
+    setCreated(null);
+    const minor = parseMoney(amount);
+    const errs: { patientId?: string; amount?: string } = {};
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(patientId.trim())) errs.patientId = 'Enter the patient id the patient shows you (a UUID).';
+    if (minor === null || minor < 1) errs.amount = 'Enter an amount, e.g. 12.90.';
+    setErrors(errs);
+    if (Object.keys(errs).length) return;
+    const p = await createCounterPayable(patientId.trim().toLowerCase(), minor!, 'EUR');
+    setCreated(`Payable of ${formatMinor(p.amount, p.currency)} made out to patient ${p.patientId.slice(0, 8)}; they pay it in their wallet.`);
+    setPatientId('');
+    setAmount('');
+    payables.reload();
+  });
+  const [refundOf, setRefundOf] = useState('');
+  const [refundAmount, setRefundAmount] = useState('');
+  const [refunded, setRefunded] = useState<string | null>(null);
+  const paid = (payables.data ?? []).filter((p) => p.paymentId);
+  const refundTarget = paid.find((p) => p.paymentId === refundOf) ?? paid[0];
+  const refund = useAction(async () => {
+    setRefunded(null);
+    const minor = parseMoney(refundAmount);
+    if (!refundTarget || minor === null || minor < 1) throw new Error('Choose a paid payable and enter the amount to refund, e.g. 4.99.');
+    const payment = await refundPayment(refundTarget.paymentId!, minor);
+    setRefunded(`Refunded ${formatMinor(minor, payment.currency)}; ${formatMinor(payment.refunded, payment.currency)} of ${formatMinor(payment.amount, payment.currency)} refunded so far (ledger receipt verified).`);
+    setRefundAmount('');
+    payables.reload();
+    props.onChange();
+  });
+  return (
+    <Card title="Counter payments">
+      <ActionForm class="stack" noValidate onSubmit={() => void create.run()}>
+        <div class="row">
+          <Field id="payable-patient" label="Patient id" error={errors.patientId}>
+            <input id="payable-patient" value={patientId} onInput={(e) => setPatientId(e.currentTarget.value)} aria-invalid={!!errors.patientId} />
+          </Field>
+          <Field id="payable-amount" label="Amount (EUR)" error={errors.amount}>
+            <input id="payable-amount" inputMode="decimal" value={amount} onInput={(e) => setAmount(e.currentTarget.value)} aria-invalid={!!errors.amount} />
+          </Field>
+        </div>
+        <ProblemAlert error={create.error} />
+        {created && <Notice kind="success">{created}</Notice>}
+        <Button type="submit" kind="secondary" busy={create.busy} busyLabel="Making…">Make payable</Button>
+      </ActionForm>
+      <ProblemAlert error={payables.error} />
+      {payables.data && (payables.data.length === 0 ? <Empty>No counter payables yet.</Empty> : (
+        <DataTable label="Payables" columns={['Made', 'Patient', { label: 'Amount', class: 'num' }, 'State']}>
+          {payables.data.map((p) => (
+            <tr key={p.id}>
+              <td>{p.createdAt.slice(0, 16).replace('T', ' ')}</td>
+              <td>{p.patientId.slice(0, 8)}</td>
+              <td class="num">{formatMinor(p.amount, p.currency)}</td>
+              <td>{p.paymentId ? 'Paid' : 'Open'}</td>
+            </tr>
+          ))}
+        </DataTable>
+      ))}
+      {paid.length > 0 && (
+        <ActionForm class="stack" noValidate onSubmit={() => void refund.run()}>
+          <div class="row">
+            <Field id="refund-of" label="Refund the payment of">
+              <select id="refund-of" value={refundTarget?.paymentId ?? ''} onChange={(e) => setRefundOf(e.currentTarget.value)}>
+                {paid.map((p) => <option key={p.id} value={p.paymentId!}>{`${formatMinor(p.amount, p.currency)} — patient ${p.patientId.slice(0, 8)} — ${p.createdAt.slice(0, 10)}`}</option>)}
+              </select>
+            </Field>
+            <Field id="refund-amount" label="Refund amount (EUR)">
+              <input id="refund-amount" inputMode="decimal" value={refundAmount} onInput={(e) => setRefundAmount(e.currentTarget.value)} />
+            </Field>
+          </div>
+          <ProblemAlert error={refund.error} />
+          {refunded && <Notice kind="success">{refunded}</Notice>}
+          <Button type="submit" kind="secondary" busy={refund.busy} busyLabel="Refunding…">Refund</Button>
+        </ActionForm>
+      )}
     </Card>
   );
 }

@@ -361,15 +361,44 @@ public sealed partial class MedLedgerClient
         {
             return $"the lines add up to {opened.Content.Total} but the patient signed {opened.Order.Amount}.";
         }
-        var catalogue = (await PharmacyCatalogueAsync(opened.Order.PharmacyId, ct)).Items.ToDictionary(i => i.Medicine.Id, i => i.Medicine);
+        // The price is fixed when the order is placed: each unit price must be the one in force then (from the pharmacy's price
+        // history), at the time the patient signed orders.place, give or take PriceClockSkew for the two clocks.
+        var placedAt = DateTimeOffset.FromUnixTimeMilliseconds((opened.Order.Receipt ?? throw new MedLedgerVerificationException($"No ledger receipt for order {opened.Order.Id}.")).Transaction().TimestampMs);
+        var stock = (await PharmacyStockAsync(opened.Order.PharmacyId, ct)).ToDictionary(l => l.Medicine.Id, l => l.Medicine);
         foreach (var l in opened.Content.Lines)
         {
-            if (!catalogue.TryGetValue(l.MedicineId, out var m) || m.PriceMinor != l.UnitPrice || m.Currency != opened.Order.Currency)
+            if (!stock.TryGetValue(l.MedicineId, out var m) || m.Currency != opened.Order.Currency)
             {
-                return $"medicine {l.MedicineId} is priced {l.UnitPrice} in the order, not the catalogue's price.";
+                return $"medicine {l.MedicineId} is not in this pharmacy's catalogue in {opened.Order.Currency}.";
+            }
+            var history = await MedicinePriceHistoryAsync(opened.Order.PharmacyId, l.MedicineId, ct);
+            if (!PricesInForce(m.PriceMinor, history, placedAt - PriceClockSkew, placedAt + PriceClockSkew).Contains(l.UnitPrice))
+            {
+                return $"medicine {l.MedicineId} is priced {l.UnitPrice} in the order, not the catalogue's price when it was placed.";
             }
         }
         return null;
+    }
+
+    /// <summary>How far apart the patient's signing clock and the server's price-change times may be.</summary>
+    public static readonly TimeSpan PriceClockSkew = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The prices a medicine had at some moment in [from, to], from its current price and its price changes (any order): the
+    /// price before the window's start, and every price a change inside the window set.
+    /// </summary>
+    public static IReadOnlySet<long> PricesInForce(long currentPrice, IReadOnlyList<MedicinePriceChange> changes, DateTimeOffset from, DateTimeOffset to)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var ordered = changes.OrderBy(c => c.At).ToList();
+        // Before the first change after `from`, the price was that change's old price (or the current one if none came later).
+        var after = ordered.FirstOrDefault(c => c.At > from);
+        var prices = new HashSet<long> { after?.OldPriceMinor ?? currentPrice };
+        foreach (var c in ordered.Where(c => c.At > from && c.At <= to))
+        {
+            prices.Add(c.NewPriceMinor);
+        }
+        return prices;
     }
 
     /// <summary>The order's orders.place receipt verifies and says exactly what the server shows (patient, pharmacy, amount, currency, contentHash).</summary>

@@ -299,4 +299,29 @@ public sealed class OrderTests : RecordTestBase
         Assert.Equal(10, await OnHandAsync(item));
         Assert.Empty(await _patient.Client.MyPayablesAsync());
     }
+
+    [Fact]
+    public async Task An_order_keeps_the_price_it_was_placed_at_when_the_pharmacy_changes_the_price_before_accepting()
+    {
+        var item = await WorldAsync();
+        var order = await _patient.Client.PlaceOrderAsync(_pharmacy, [new OrderItem(item, 2)]);
+        Assert.Equal(698, order.Amount);
+        // Well after the order was signed (beyond the clock-skew allowance), the pharmacy raises the price.
+        Host.Clock.Advance(TimeSpan.FromMinutes(10));
+        var medicine = Assert.Single(await _pharmacist.Client.PharmacyStockAsync(_pharmacy), l => l.Medicine.Id == item).Medicine;
+        await _pharmacist.Client.UpdateMedicineAsync(_pharmacy, item, MedicineEdit.From(medicine) with { PriceMinor = 399 });
+
+        var accepted = await _pharmacist.Client.AcceptOrderAsync(order.Id);
+
+        Assert.Equal("accepted", accepted.Status);
+        Assert.Equal(698, Assert.Single(await _patient.Client.MyPayablesAsync()).Amount);
+        // The window logic itself: before, during and after a change.
+        var t0 = DateTimeOffset.UnixEpoch.AddDays(1);
+        IReadOnlyList<MedicinePriceChange> changes = [new(349, 399, Guid.Empty, t0), new(399, 450, Guid.Empty, t0.AddHours(1))];
+        Assert.Equal(new long[] { 349 }, MedLedgerClient.PricesInForce(450, changes, t0.AddMinutes(-20), t0.AddMinutes(-10)).Order());
+        Assert.Equal(new long[] { 349, 399 }, MedLedgerClient.PricesInForce(450, changes, t0.AddMinutes(-5), t0.AddMinutes(5)).Order());
+        Assert.Equal(new long[] { 399 }, MedLedgerClient.PricesInForce(450, changes, t0.AddMinutes(10), t0.AddMinutes(20)).Order());
+        Assert.Equal(new long[] { 450 }, MedLedgerClient.PricesInForce(450, changes, t0.AddHours(2), t0.AddHours(3)).Order());
+        Assert.Equal(new long[] { 450 }, MedLedgerClient.PricesInForce(450, [], t0, t0.AddHours(1)).Order());
+    }
 }

@@ -264,3 +264,72 @@ public sealed class StockReservationRepair(MedLedgerDbContext db, LedgerGateway 
         return repaired;
     }
 }
+
+/// <summary>
+/// `ledger verify`: every reservation row stands for a committed pharmacy.stock-reservation reserve of the same pharmacy and
+/// units, its status is the ledger's (held, released, collected, expired), its lines add up to its units; and every committed
+/// reservation has a row. A pending row the ledger does not hold is not a disagreement (the next start settles it).
+/// </summary>
+public sealed class StockReservationLedgerRowCheck : ILedgerRowCheck
+{
+    public IReadOnlyCollection<string> TransactionTypes { get; } = [StockReservationContract.TypeName];
+
+    public async Task CheckAsync(IReadOnlyList<LedgerTransaction> committed, MedLedgerDbContext db, ICollection<string> findings, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(committed);
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(findings);
+        var ledger = new Dictionary<string, (LedgerTransaction Reserve, string Status)>(StringComparer.Ordinal);
+        foreach (var tx in committed)
+        {
+            var id = tx.Get("reservationId") ?? "";
+            if (tx.Get("action") == StockReservationContract.Reserve)
+            {
+                ledger[id] = (tx, StockReservationContract.Held);
+            }
+            else if (ledger.TryGetValue(id, out var r))
+            {
+                ledger[id] = (r.Reserve, tx.Get("action") switch
+                {
+                    StockReservationContract.Release => "released",
+                    StockReservationContract.Collect => "collected",
+                    _ => "expired",
+                });
+            }
+        }
+        var rows = await db.Set<StockReservation>().AsNoTracking().ToListAsync(ct);
+        var lineUnits = await db.Set<StockReservationLine>().AsNoTracking().GroupBy(l => l.ReservationId)
+            .Select(g => new { g.Key, Units = g.Sum(l => l.Quantity) }).ToDictionaryAsync(g => g.Key, g => g.Units, ct);
+        foreach (var row in rows.OrderBy(r => r.Id))
+        {
+            var status = row.Status.ToString().ToLowerInvariant();
+            if (!ledger.TryGetValue(row.Id.ToString(), out var l))
+            {
+                if (row.Status != StockReservationStatus.Pending)
+                {
+                    findings.Add($"stock reservation {row.Id}: {status} in the rows but the ledger holds no reserve for it (ahead)");
+                }
+                continue;
+            }
+            if (l.Reserve.Id != row.TransactionId || l.Reserve.Get("pharmacyId") != row.PharmacyId.ToString()
+                || l.Reserve.Get("units") != row.Units.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            {
+                findings.Add($"stock reservation {row.Id}: the row ({row.PharmacyId}, {row.Units} units, {row.TransactionId}) differs from the ledger " +
+                             $"({l.Reserve.Get("pharmacyId")}, {l.Reserve.Get("units")} units, {l.Reserve.Id})");
+            }
+            else if (status != l.Status)
+            {
+                findings.Add($"stock reservation {row.Id}: the row says {status}, the ledger {l.Status}");
+            }
+            if (lineUnits.GetValueOrDefault(row.Id) != row.Units)
+            {
+                findings.Add($"stock reservation {row.Id}: its lines hold {lineUnits.GetValueOrDefault(row.Id)} units, not {row.Units}");
+            }
+        }
+        var held = rows.Select(r => r.Id.ToString()).ToHashSet(StringComparer.Ordinal);
+        foreach (var (id, l) in ledger.Where(x => !held.Contains(x.Key)).OrderBy(x => x.Key, StringComparer.Ordinal))
+        {
+            findings.Add($"stock reservation {id}: on the ledger ({l.Reserve.Id}) but no row (missing)");
+        }
+    }
+}

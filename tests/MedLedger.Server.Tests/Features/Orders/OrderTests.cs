@@ -123,6 +123,12 @@ public sealed class OrderTests : RecordTestBase
         await Db(db => db.Set<Order>().Where(o => o.Id == placed.Id).ExecuteUpdateAsync(u => u.SetProperty(o => o.Status, OrderStatus.Ready)));
         findings = await Db(db => MedLedger.Server.Features.Ledger.LedgerRowAudit.RunAsync(db, Host.Service<MedLedger.Server.Features.Ledger.LedgerGateway>().Peer.Store, default));
         Assert.Contains($"order {placed.Id} is ready but the ledger says collected", findings);
+        // The reservation rows too: clean as written, and a status rewritten behind the ledger is reported.
+        Assert.DoesNotContain(findings, f => f.StartsWith("stock reservation", StringComparison.Ordinal));
+        var reservationId = await Db(db => db.Set<StockReservation>().Where(r => r.PharmacyId == _pharmacy).Select(r => r.Id).SingleAsync());
+        await Db(db => db.Set<StockReservation>().Where(r => r.Id == reservationId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, StockReservationStatus.Held)));
+        findings = await Db(db => MedLedger.Server.Features.Ledger.LedgerRowAudit.RunAsync(db, Host.Service<MedLedger.Server.Features.Ledger.LedgerGateway>().Peer.Store, default));
+        Assert.Contains($"stock reservation {reservationId}: the row says held, the ledger collected", findings);
     }
 
     [Fact]

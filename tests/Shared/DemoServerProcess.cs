@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using OtpNet;
 
 namespace MedLedger.Server.Tests.Infrastructure;
@@ -11,6 +12,22 @@ public sealed record DemoAccount(string Email, string Password, string Role, str
 public sealed record CliResult(int Exit, string Out, string Err)
 {
     public string All => Out + Err;
+
+    /// <summary>The exit code with standard output and error together, as most CLI tests assert on them.</summary>
+    public (int Exit, string Out) Combined => (Exit, All);
+}
+
+/// <summary>Reading what the `medledger` binary printed: ids go to standard output on a line of their own.</summary>
+public static partial class CliOutput
+{
+    [GeneratedRegex(@"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+    public static partial Regex GuidLine();
+
+    public static string LastLine(string output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        return output.Trim().Split('\n').Last().Trim();
+    }
 }
 
 /// <summary>The built `medledger` binary, run as a separate process the way a person or script runs it.</summary>

@@ -1,48 +1,12 @@
 using System.Security.Cryptography;
 using MedLedger.Ledger.Contracts;
-using MedLedger.Ledger.Store;
 
 namespace MedLedger.Ledger.Tests;
 
 /// <summary>orders.place, orders.status and pharmacy.stock-reservation against a real SQLite-backed peer (identity and order contracts only).</summary>
-public sealed class OrderContractTests : IAsyncLifetime
+public sealed class OrderContractTests : PharmacyPeerTestBase
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "medledger-orders-" + Guid.NewGuid().ToString("N")[..10]);
-    private readonly string _pharmacy = Guid.NewGuid().ToString();
-    private LedgerPeer _peer = null!;
-    private TestUser _admin = null!, _patient = null!, _other = null!, _pharmacist = null!;
-
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_dir);
-        var registry = ContractRegistry.WithIdentity().Add(new OrderPlaceContract()).Add(new OrderStatusContract()).Add(new StockReservationContract());
-        _peer = new LedgerPeer(LedgerStore.Sqlite($"Data Source={Path.Combine(_dir, "l.db")}"), LedgerCrypto.GenerateKeyPair().PrivateKey, new LedgerOptions(), registry);
-        await _peer.StartAsync();
-        _admin = new TestUser(Guid.NewGuid().ToString(), IdentityRoles.PlatformAdmin);
-        await _peer.SubmitAsync(_admin.Register());
-        await _peer.SubmitAsync(_peer.CreateSystemTransaction(VerifyContract.TypeName, new Dictionary<string, string> { ["subjectId"] = _admin.Id, ["subjectKind"] = "user", ["decision"] = "approved" }));
-        _patient = await UserAsync(IdentityRoles.Patient, verified: false);
-        _other = await UserAsync(IdentityRoles.Patient, verified: false);
-        _pharmacist = await UserAsync(IdentityRoles.Pharmacist, verified: true);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _peer.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_dir, true); } catch (IOException) { }
-    }
-
-    private async Task<TestUser> UserAsync(string role, bool verified)
-    {
-        var u = new TestUser(Guid.NewGuid().ToString(), role);
-        await _peer.SubmitAsync(u.Register());
-        if (verified)
-        {
-            await _peer.SubmitAsync(_admin.Verify(u));
-        }
-        return u;
-    }
+    private protected override IEnumerable<ILedgerContract> AreaContracts => [new OrderPlaceContract(), new OrderStatusContract(), new StockReservationContract()];
 
     private Dictionary<string, string> Place(TestUser patient, string amount = "1047") => new()
     {
@@ -66,8 +30,6 @@ public sealed class OrderContractTests : IAsyncLifetime
     {
         ["pharmacyId"] = _pharmacy, ["reservationId"] = id, ["action"] = action, ["units"] = units,
     };
-
-    private async Task<LedgerRejectionKind> Refused(LedgerTransaction tx) => (await Assert.ThrowsAsync<LedgerRejectedException>(() => _peer.SubmitAsync(tx))).Kind;
 
     private async Task<string> PlacedAsync()
     {

@@ -28,16 +28,7 @@ public sealed partial class AppointmentCliTests : IAsyncLifetime
         try { Directory.Delete(_files, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    private async Task<(int Exit, string Out)> Run(string? home, params string[] args)
-    {
-        var r = await _demo.RunAsync(home, args);
-        return (r.Exit, r.All);
-    }
-
-    [GeneratedRegex(@"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
-    private static partial Regex GuidLine();
-
-    private static string LastLine(string output) => output.Trim().Split('\n').Last().Trim();
+    private async Task<(int Exit, string Out)> Run(string? home, params string[] args) => (await _demo.RunAsync(home, args)).Combined;
 
     /// <summary>A fresh patient signed up through the SDK with TOTP enrolled (so the CLI can sign them in); the SDK session stays open.</summary>
     private async Task<(DemoAccount Account, MedLedgerClient Session)> NewPatientAsync()
@@ -73,8 +64,8 @@ public sealed partial class AppointmentCliTests : IAsyncLifetime
         var book = await Run(patientHome, "appointments", "book", doctorId.ToString(), "--at", slot.Start.ToString("O"), "--reason", "Persistent cough for three weeks",
             "--share", shared.RecordId.ToString());
         Assert.True(book.Exit == 0, book.Out);
-        var appointment = LastLine(book.Out);
-        Assert.Matches(GuidLine(), appointment);
+        var appointment = CliOutput.LastLine(book.Out);
+        Assert.Matches(CliOutput.GuidLine(), appointment);
         Assert.Contains("Shared 1 records with the doctor until", book.Out);
         var grant = Assert.Single(await session.GrantsAsync());
         Assert.Equal((Guid.Parse(appointment), doctorId, true), (grant.AppointmentId!.Value, grant.GranteeId, grant.Active));
@@ -82,8 +73,8 @@ public sealed partial class AppointmentCliTests : IAsyncLifetime
         // Messages: the booked appointment lets them talk; a retried send with the same message id is stored once.
         var start = await Run(patientHome, "messages", "start", "--with", doctor.Email, "--subject", "Before my visit");
         Assert.True(start.Exit == 0, start.Out);
-        var conversation = LastLine(start.Out);
-        Assert.Matches(GuidLine(), conversation);
+        var conversation = CliOutput.LastLine(start.Out);
+        Assert.Matches(CliOutput.GuidLine(), conversation);
         var photo = Path.Combine(_files, "throat.png");
         var photoBytes = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==");
         await File.WriteAllBytesAsync(photo, photoBytes);
@@ -121,7 +112,7 @@ public sealed partial class AppointmentCliTests : IAsyncLifetime
         Assert.True(close.Exit == 0, close.Out);
         Assert.Contains("Fulfilled", close.Out);
         var prescription = Regex.Match(close.Out, @"Prescription (\S+) issued").Groups[1].Value;
-        Assert.Matches(GuidLine(), prescription);
+        Assert.Matches(CliOutput.GuidLine(), prescription);
         var closeTx = Regex.Match(close.Out, @"ledger tx (\S+)").Groups[1].Value;
         Assert.NotEmpty(closeTx);
         var again = await Run(doctorHome, "appointments", "close", appointment, "--outcome", "Again", "--advice", "Again");

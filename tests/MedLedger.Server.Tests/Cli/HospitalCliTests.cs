@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using MedLedger.Server.Tests.Infrastructure;
 
 namespace MedLedger.Server.Tests.Cli;
@@ -21,14 +20,7 @@ public sealed partial class HospitalCliTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _demo.DisposeAsync();
 
-    private async Task<(int Exit, string Out)> Run(string? home, params string[] args)
-    {
-        var r = await _demo.RunAsync(home, args);
-        return (r.Exit, r.All);
-    }
-
-    [GeneratedRegex(@"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
-    private static partial Regex GuidLine();
+    private async Task<(int Exit, string Out)> Run(string? home, params string[] args) => (await _demo.RunAsync(home, args)).Combined;
 
     [Fact]
     public async Task Staff_set_beds_patient_searches_books_and_staff_admits_through_the_cli()
@@ -77,7 +69,7 @@ public sealed partial class HospitalCliTests : IAsyncLifetime
         var book = await Run(patientHome, "beds", "book", hospital, "--type", "icu");
         Assert.True(book.Exit == 0, book.Out);
         var bookingId = book.Out.Trim().Split('\n').Last().Trim();
-        Assert.Matches(GuidLine(), bookingId);
+        Assert.Matches(CliOutput.GuidLine(), bookingId);
         var full = await Run(patientHome, "beds", "book", hospital, "--type", "icu");
         Assert.Equal(1, full.Exit);
         Assert.Contains("409", full.Out);

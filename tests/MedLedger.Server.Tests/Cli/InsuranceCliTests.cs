@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using MedLedger.Server.Tests.Infrastructure;
 
 namespace MedLedger.Server.Tests.Cli;
@@ -12,14 +11,7 @@ public sealed partial class InsuranceCliTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _demo.DisposeAsync();
 
-    private async Task<(int Exit, string Out)> Run(string? home, params string[] args)
-    {
-        var r = await _demo.RunAsync(home, args);
-        return (r.Exit, r.All);
-    }
-
-    [GeneratedRegex(@"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
-    private static partial Regex GuidLine();
+    private async Task<(int Exit, string Out)> Run(string? home, params string[] args) => (await _demo.RunAsync(home, args)).Combined;
 
     [Fact]
     public async Task Insurer_staff_publish_and_withdraw_a_plan_and_a_patient_browses_it_through_the_cli()
@@ -33,7 +25,7 @@ public sealed partial class InsuranceCliTests : IAsyncLifetime
             "--dependants", "--benefit", "Outpatient:80%:200000", "--benefit", "Maternity:100%:300000:30", "--benefit", "Pharmacy:copay=500:100000:0");
         Assert.True(create.Exit == 0, create.Out);
         var plan = create.Out.Trim().Split('\n').Last().Trim();
-        Assert.Matches(GuidLine(), plan);
+        Assert.Matches(CliOutput.GuidLine(), plan);
 
         var show = await Run(patientHome, "insurance", "plans", "show", plan);
         Assert.True(show.Exit == 0, show.Out);

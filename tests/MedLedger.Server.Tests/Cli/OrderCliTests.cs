@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using MedLedger.Server.Tests.Infrastructure;
 
 namespace MedLedger.Server.Tests.Cli;
@@ -12,16 +11,7 @@ public sealed partial class OrderCliTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _demo.DisposeAsync();
 
-    private async Task<(int Exit, string Out)> Run(string? home, params string[] args)
-    {
-        var r = await _demo.RunAsync(home, args);
-        return (r.Exit, r.All);
-    }
-
-    [GeneratedRegex(@"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
-    private static partial Regex GuidLine();
-
-    private static string LastLine(string output) => output.Trim().Split('\n').Last().Trim();
+    private async Task<(int Exit, string Out)> Run(string? home, params string[] args) => (await _demo.RunAsync(home, args)).Combined;
 
     private async Task<string> Ok(string? home, params string[] args)
     {
@@ -38,15 +28,15 @@ public sealed partial class OrderCliTests : IAsyncLifetime
         var homes = await Task.WhenAll(_demo.LoginAsync(pharmacist), _demo.LoginAsync(patient));
         var (pharmacistHome, patientHome) = (homes[0], homes[1]);
 
-        var pharmacy = LastLine(await Ok(pharmacistHome, "pharmacy", "key", "publish"));
-        Assert.Matches(GuidLine(), pharmacy);
-        var medicine = LastLine(await Ok(pharmacistHome, "pharmacy", "medicines", "add", "--name", "Throat pastilles", "--strength", "1 mg", "--form", "Tablet",
+        var pharmacy = CliOutput.LastLine(await Ok(pharmacistHome, "pharmacy", "key", "publish"));
+        Assert.Matches(CliOutput.GuidLine(), pharmacy);
+        var medicine = CliOutput.LastLine(await Ok(pharmacistHome, "pharmacy", "medicines", "add", "--name", "Throat pastilles", "--strength", "1 mg", "--form", "Tablet",
             "--pack-size", "24", "--price-minor", "450", "--reorder-level", "0"));
         await Ok(pharmacistHome, "pharmacy", "stock", "receive", medicine, "--lot", "TP-1", "--expires", "2031-01-31", "--quantity", "10");
 
         var placed = await Ok(patientHome, "orders", "place", "--pharmacy", pharmacy, "--item", $"{medicine}:2", "--idempotency-key", "cli-order-1");
-        var order = LastLine(placed);
-        Assert.Matches(GuidLine(), order);
+        var order = CliOutput.LastLine(placed);
+        Assert.Matches(CliOutput.GuidLine(), order);
         Assert.Contains("9.00", placed);
         // Running the command again with the same key seals and signs a new request: refused (422), so nothing is ordered twice.
         var again = await Run(patientHome, "orders", "place", "--pharmacy", pharmacy, "--item", $"{medicine}:2", "--idempotency-key", "cli-order-1");

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using MedLedger.Server.Tests.Infrastructure;
 
 namespace MedLedger.Server.Tests.Cli;
@@ -12,16 +11,7 @@ public sealed partial class PharmacyCliTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _demo.DisposeAsync();
 
-    private async Task<(int Exit, string Out)> Run(string? home, params string[] args)
-    {
-        var r = await _demo.RunAsync(home, args);
-        return (r.Exit, r.All);
-    }
-
-    [GeneratedRegex(@"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
-    private static partial Regex GuidLine();
-
-    private static string LastLine(string output) => output.Trim().Split('\n').Last().Trim();
+    private async Task<(int Exit, string Out)> Run(string? home, params string[] args) => (await _demo.RunAsync(home, args)).Combined;
 
     [Fact]
     public async Task Pharmacist_adds_receives_sells_and_writes_off_and_a_patient_finds_the_medicine_through_the_cli()
@@ -42,12 +32,12 @@ public sealed partial class PharmacyCliTests : IAsyncLifetime
         var add = await Run(pharmacistHome, "pharmacy", "medicines", "add", "--name", "Zinc lozenges", "--strength", "10 mg", "--form", "Tablet",
             "--pack-size", "24", "--price-minor", "650", "--reorder-level", "5");
         Assert.True(add.Exit == 0, add.Out);
-        var medicine = LastLine(add.Out);
-        Assert.Matches(GuidLine(), medicine);
+        var medicine = CliOutput.LastLine(add.Out);
+        Assert.Matches(CliOutput.GuidLine(), medicine);
         var receive = await Run(pharmacistHome, "pharmacy", "stock", "receive", medicine, "--lot", "ZN-1", "--expires", "2031-01-31", "--quantity", "12");
         Assert.True(receive.Exit == 0, receive.Out);
-        var lot = LastLine(receive.Out);
-        Assert.Matches(GuidLine(), lot);
+        var lot = CliOutput.LastLine(receive.Out);
+        Assert.Matches(CliOutput.GuidLine(), lot);
         Assert.Contains("12 on hand", receive.Out);
 
         var sell = await Run(pharmacistHome, "pharmacy", "stock", "sell", medicine, "--quantity", "4");

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -304,5 +305,37 @@ public class CryptoVectorTests
         // Sealed for the doctor only, and for this appointment only.
         Assert.ThrowsAny<Exception>(() => SealedSecret.FromJson(forDoctor).Open(patient, ProtocolTags.AppointmentReason, appointmentId));
         Assert.ThrowsAny<Exception>(() => SealedSecret.FromJson(forDoctor).Open(doctor, ProtocolTags.AppointmentReason, Guid.NewGuid().ToString()));
+    }
+
+    [Fact]
+    public void Order_vector_reproduces_the_content_json_opens_for_the_pharmacy_key_and_recomputes_the_hash_and_the_reservation_commitment()
+    {
+        var v = FileVectors["protocol"]!["order"]!;
+        var json = Hex(v["contentJson"]);
+        var content = OrderContent.FromJson(json);
+        Assert.Equal(json, content.ToJsonBytes());
+        Assert.Equal((long)v["total"]!, content.Total);
+        Assert.Equal(ProtocolTags.OrderContent, (string)v["purpose"]!);
+        var orderId = Guid.Parse((string)v["orderId"]!);
+        var pharmacy = UserKeyPair.FromPrivateKey(Hex(FileVectors["keys"]![(string)v["pharmacy"]!]!["privateKey"]));
+        var sealedCopy = Hex(v["sealedForPharmacy"]);
+        Assert.Equal(content, OrderContent.Open(sealedCopy, pharmacy, orderId), OrderContentComparer.Instance);
+        Assert.Equal((string)v["contentHash"]!, Convert.ToHexStringLower(SHA256.HashData(sealedCopy)));
+        // Opened under another order id it is refused.
+        Assert.ThrowsAny<Exception>(() => OrderContent.Open(sealedCopy, pharmacy, Guid.NewGuid()));
+        var n = v["reservationNote"]!;
+        Assert.Equal((string)n["commitment"]!, new OrderReservationNote(Guid.Parse((string)n["reservationId"]!), Hex(n["salt"])).Commitment());
+        Assert.Equal(ProtocolTags.OrderReservationCommitment, (string)n["commitmentTag"]!);
+    }
+
+    /// <summary>OrderContent holds a list, so records compare it by reference: compare what it says.</summary>
+    private sealed class OrderContentComparer : IEqualityComparer<OrderContent>
+    {
+        public static readonly OrderContentComparer Instance = new();
+
+        public bool Equals(OrderContent? x, OrderContent? y) =>
+            x is not null && y is not null && x with { Lines = [] } == y with { Lines = [] } && x.Lines.SequenceEqual(y.Lines);
+
+        public int GetHashCode(OrderContent obj) => obj.OrderId.GetHashCode();
     }
 }

@@ -419,6 +419,42 @@ internal static class CryptoVectors
                 UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(AuthorSigIkm).PrivateKey), UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(DoctorEncIkm).PrivateKey)),
             ["appointmentReason"] = AppointmentReasonVector(
                 UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(DoctorEncIkm).PrivateKey), UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(PatientEncIkm).PrivateKey)),
+            ["order"] = OrderVector(UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(DoctorEncIkm).PrivateKey)),
+        };
+    }
+
+    /// <summary>
+    /// A patient's order as the strict JSON both copies seal, the pharmacy's copy sealed for doctorEncryption standing in for a
+    /// pharmacy organization key (fixed ephemeral ikm) and its orders.place contentHash, and an accepted order's reservation note
+    /// with its commitment (OrderContent, OrderReservationNote; docs/crypto-format.md "Orders").
+    /// </summary>
+    private static JsonObject OrderVector(UserKeyPair pharmacyKey)
+    {
+        var content = new OrderContent(Guid.Parse("5b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f"), Guid.Parse("0a1b2c3d-4e5f-4607-9819-2a3b4c5d6e7f"), "EUR",
+            [new OrderLine(Guid.Parse("11111111-2222-4333-8444-555555555555"), 2, 349), new OrderLine(Guid.Parse("66666666-7777-4888-9999-aaaaaaaaaaaa"), 1, 1290)],
+            Guid.Parse("bbbbbbbb-cccc-4ddd-8eee-ffffffffffff"));
+        var ikm = Seq(0xa7, 32);
+        var sealedForPharmacy = SealedSecret.Seal(pharmacyKey.PublicKey, ProtocolTags.OrderContent, content.OrderId.ToString(), content.ToJsonBytes(), ikm).ToJsonBytes();
+        var note = new OrderReservationNote(Guid.Parse("c0ffee00-1234-4567-89ab-cdef01234567"), Seq(0x5a, 32));
+        return new JsonObject
+        {
+            ["purpose"] = ProtocolTags.OrderContent,
+            ["orderId"] = content.OrderId.ToString(),
+            ["contentJson"] = X(content.ToJsonBytes()),
+            ["total"] = content.Total,
+            ["pharmacy"] = "doctorEncryption",
+            ["pharmacyEphemeralIkm"] = X(ikm),
+            ["info"] = X(SealedSecret.Info(ProtocolTags.OrderContent, content.OrderId.ToString())),
+            ["sealedForPharmacy"] = X(sealedForPharmacy),
+            ["contentHash"] = Convert.ToHexStringLower(SHA256.HashData(sealedForPharmacy)),
+            ["reservationNote"] = new JsonObject
+            {
+                ["purpose"] = ProtocolTags.OrderReservationNote,
+                ["commitmentTag"] = ProtocolTags.OrderReservationCommitment,
+                ["reservationId"] = note.ReservationId.ToString(),
+                ["salt"] = X(note.Salt),
+                ["commitment"] = note.Commitment(),
+            },
         };
     }
 

@@ -77,6 +77,8 @@ public sealed class CuriousServerTests : SdkTestBase
         await Features.Dispensing.DispensingTests.ShareAsync(patient, pharmacist);
         var item = await Features.Dispensing.DispensingTests.StockAsync(pharmacist);
         Assert.Equal(10, (await pharmacist.Client.DispenseAsync(rx.Info.PrescriptionId, item, 10)).Dispensed);
+        // The fill's MedicationDispense record (the drug name inside, sealed) is part of what the scan below looks through.
+        Assert.Single(await patient.Client.ListRecordsAsync(category: MedLedger.Crypto.RecordCategories.MedicationDispense));
 
         var haystacks = await CuriousServerScan.StoredBytesAsync(Host);
 

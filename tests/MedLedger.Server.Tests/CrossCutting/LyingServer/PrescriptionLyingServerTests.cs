@@ -13,6 +13,43 @@ namespace MedLedger.Server.Tests.CrossCutting.LyingServer;
 public sealed class PrescriptionLyingServerTests : RecordTestBase
 {
     [Fact]
+    public async Task A_prescription_is_shared_only_with_pharmacists_an_admin_verified_for_that_pharmacy_whatever_the_directory_lists()
+    {
+        var (staff, doctors) = await World.HospitalAsync(Admin, "Rx Share Liar General", 1);
+        var patient = await World.RegisterAsync(Role.Patient);
+        await patient.Client.RegisterWithHospitalAsync(staff.OrganizationId!.Value);
+        await staff.Client.AssignDoctorAsync(doctors[0].Id, patient.Id);
+        var rx = (await doctors[0].Client.WritePrescriptionAsync(DispensingTests.MedicationRequest(), patient.Id)).Info;
+        var pharmacist = await World.VerifiedAsync(Admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Rx Share Pharmacy");
+        var outsider = await World.VerifiedAsync(Admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Rx Share Other Pharmacy");
+        var pharmacy = pharmacist.OrganizationId!.Value;
+        var (client, liar) = await LyingServer.SignInAsync(Host, patient);
+        var path = $"/api/organizations/{pharmacy}/professionals";
+        JsonNode Outsider(JsonNode list) => new JsonObject { ["userId"] = outsider.Id.ToString(), ["role"] = list[0]!["role"]!.DeepClone() };
+
+        // The directory lists only another pharmacy's (verified) pharmacist: nothing is shared, no grant is sent.
+        liar.Lie = (req, json) => req.RequestUri!.AbsolutePath == path ? new JsonArray(Outsider(json)) : null;
+        var from = liar.Sent.Count;
+        var e = await Assert.ThrowsAsync<OrderCheckException>(() => client.SharePrescriptionWithPharmacyAsync(pharmacy, rx.PrescriptionId));
+        Assert.Contains("no pharmacist an admin verified", e.Message, StringComparison.Ordinal);
+        Assert.Empty(liar.WritesSince(from));
+
+        // The directory slips the outsider in beside the real pharmacist: only the real one gets the grant.
+        liar.Lie = (req, json) =>
+        {
+            if (req.RequestUri!.AbsolutePath != path)
+            {
+                return null;
+            }
+            json.AsArray().Add(Outsider(json));
+            return json;
+        };
+        Assert.Equal([pharmacist.Id], await client.SharePrescriptionWithPharmacyAsync(pharmacy, rx.PrescriptionId));
+        var grants = (await patient.Client.GrantsAsync()).Where(g => g.Active && g.Items.Contains(rx.RecordId.ToString())).ToList();
+        Assert.Equal(pharmacist.Id, Assert.Single(grants).GranteeId);
+    }
+
+    [Fact]
     public async Task The_pharmacists_client_refuses_an_unverified_prescriber_a_missing_anchor_and_altered_limits()
     {
         var (staff, doctors) = await World.HospitalAsync(Admin, "Rx Liar General", 1);

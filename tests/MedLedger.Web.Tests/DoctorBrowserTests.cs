@@ -111,9 +111,21 @@ public sealed class DoctorBrowserTests(BrowserWorld world)
         await Assertions.Expect(rx).Not.ToContainTextAsync("Enter a whole number from 1 to 24.");
         await rx.GetByLabel("Duration in days (optional)").FillAsync("90");
         await rx.GetByLabel("Number of repeats (optional)").FillAsync("3");
+        // Not dispensable without a quantity; a schedule II drug gets no refills: both refused on the page.
+        await rx.GetByRole(AriaRole.Button, new() { Name = "Save prescription" }).ClickAsync();
+        await Assertions.Expect(rx).ToContainTextAsync("Enter how many units a pharmacy hands over per fill.");
+        await rx.GetByLabel("Quantity per fill").FillAsync("60");
+        await rx.GetByLabel("Unit of dispensing (optional)").FillAsync("tablets");
+        await rx.GetByLabel("Controlled-drug schedule").SelectOptionAsync("II");
+        await rx.GetByRole(AriaRole.Button, new() { Name = "Save prescription" }).ClickAsync();
+        await Assertions.Expect(rx).ToContainTextAsync("A schedule II prescription cannot have refills.");
+        await rx.GetByLabel("Controlled-drug schedule").SelectOptionAsync("");
+        var validUntil = DateTime.UtcNow.AddDays(200).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        await rx.GetByLabel("Valid until (optional)").FillAsync(validUntil);
         await BrowserWorld.ScreenshotAsync(page, "doctor-write-prescription");
         await rx.GetByRole(AriaRole.Button, new() { Name = "Save prescription" }).ClickAsync();
         await Assertions.Expect(page.GetByText("Prescription saved")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText($"Issued: 240 units over 4 fills, valid until {validUntil}.")).ToBeVisibleAsync();
         await Assertions.Expect(records).ToContainTextAsync("Metformin 500 mg tablets " + tag);
         await BrowserWorld.ScreenshotAsync(page, "doctor-patient-records-after-writing");
         await page.Context.CloseAsync();
@@ -121,6 +133,7 @@ public sealed class DoctorBrowserTests(BrowserWorld world)
         // Browser → C#: the patient decrypts both with the SDK; both parse strictly as FHIR R4.
         var written = await patient.ListRecordsAsync(author: doctorId);
         var documents = new Dictionary<string, JsonElement>();
+        var recordIds = new Dictionary<string, Guid>();
         foreach (var r in written)
         {
             var opened = await patient.OpenRecordAsync(r.RecordId);
@@ -133,6 +146,7 @@ public sealed class DoctorBrowserTests(BrowserWorld world)
             Assert.Equal("application/fhir+json", opened.ContentType);
             Assert.Equal(opened.Category, MedLedgerClient.ValidateFhir(json));
             documents[opened.Category] = JsonDocument.Parse(json).RootElement.Clone();
+            recordIds[opened.Category] = r.RecordId;
         }
         Assert.Equal(["Condition", "MedicationRequest"], documents.Keys.Order(StringComparer.Ordinal));
 
@@ -162,7 +176,21 @@ public sealed class DoctorBrowserTests(BrowserWorld world)
         Assert.Equal(90m, dosage.GetProperty("timing").GetProperty("repeat").GetProperty("boundsDuration").GetProperty("value").GetDecimal());
         Assert.Equal(500m, dosage.GetProperty("doseAndRate")[0].GetProperty("doseQuantity").GetProperty("value").GetDecimal());
         Assert.Equal("mg", dosage.GetProperty("doseAndRate")[0].GetProperty("doseQuantity").GetProperty("unit").GetString());
-        Assert.Equal(3, prescription.GetProperty("dispenseRequest").GetProperty("numberOfRepeatsAllowed").GetInt32());
+        var dispenseRequest = prescription.GetProperty("dispenseRequest");
+        Assert.Equal(3, dispenseRequest.GetProperty("numberOfRepeatsAllowed").GetInt32());
+        Assert.Equal(60m, dispenseRequest.GetProperty("quantity").GetProperty("value").GetDecimal());
+        Assert.Equal("tablets", dispenseRequest.GetProperty("quantity").GetProperty("unit").GetString());
+        Assert.Equal(validUntil, dispenseRequest.GetProperty("validityPeriod").GetProperty("end").GetString());
+
+        // Issued from the browser: the C# SDK finds it on the ledger (verified receipt) with the limits the form set,
+        // and a pharmacy could fill it: quantity × (1 + repeats) over 1 + repeats fills, until the end of that day.
+        var issued = Assert.Single(await patient.PrescriptionsAsync(recordId: recordIds["MedicationRequest"]));
+        Assert.Equal(doctorId, issued.Info.PrescriberId);
+        Assert.Equal(240, issued.Info.TotalUnits);
+        Assert.Equal(4, issued.Info.MaxFills);
+        Assert.Equal(DateTimeOffset.ParseExact(validUntil, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal).AddDays(1).AddMilliseconds(-1), issued.Info.ValidUntil);
+        Assert.False(issued.Cancelled);
+        Assert.Equal(0, issued.Dispensed);
     }
 
     [Fact]

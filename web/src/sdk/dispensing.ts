@@ -367,6 +367,35 @@ export async function dispense(prescriptionId: string, medicineId: string, quant
   }
 }
 
+/**
+ * Doctor: write a MedicationRequest for the patient (a sealed record) and put its limits on the ledger with a
+ * prescriptions.issue signed here and bound to the version's header hash (WritePrescriptionAsync in the C# SDK).
+ * A schedule-II drug with repeats, a validity already ended or a missing dispense quantity is refused before anything
+ * is written.
+ */
+export async function issuePrescription(
+  patientId: string, medicationRequestJson: string, onProgress?: (fraction: number) => void,
+): Promise<CheckedPrescription> {
+  const limits = limitsFromFhir(medicationRequestJson, Date.now());
+  if (limits.scheduleII && limits.maxFills > 1) throw new PrescriptionCheckError('A schedule II prescription cannot have refills (numberOfRepeatsAllowed must be 0).');
+  if (limits.validUntilMs <= Date.now()) throw new PrescriptionCheckError("The prescription's validity period has already ended.");
+  const written = await writeRecord({
+    patientId, category: 'MedicationRequest', contentType: FHIR_CONTENT_TYPE, content: new TextEncoder().encode(medicationRequestJson), onProgress,
+  });
+  const prescriptionId = crypto.randomUUID();
+  const transaction = await signTransaction('prescriptions.issue', {
+    prescriptionId, recordId: written.recordId, recordVersion: String(written.version), patientId, headerHash: written.headerHash,
+    totalUnits: String(limits.totalUnits), maxFills: String(limits.maxFills), validUntilMs: String(limits.validUntilMs),
+  });
+  const info = await api.post<PrescriptionInfo>('/api/prescriptions', { transaction });
+  const issued = await checkPrescription(info);
+  if (issued.info.prescriptionId !== prescriptionId || issued.info.recordId !== written.recordId || issued.info.totalUnits !== limits.totalUnits
+    || issued.info.maxFills !== limits.maxFills || issued.validUntilMs !== limits.validUntilMs) {
+    throw new VerificationError(`The server's answer is not the prescription ${prescriptionId} we issued.`);
+  }
+  return issued;
+}
+
 /** Doctor: cancel a prescription you issued (a prescriptions.cancel signed here); no pharmacy can fill it afterwards. */
 export async function cancelPrescription(prescriptionId: string): Promise<CheckedPrescription> {
   const current = await getPrescription(prescriptionId);

@@ -352,7 +352,7 @@ export interface WriteRecordArgs {
  * Seals a record version for every reader the server names (each key checked against its ledger
  * registration first), signs the records.write anchor, uploads, and verifies the returned receipt.
  */
-export async function writeRecord(args: WriteRecordArgs): Promise<{ recordId: string; version: number; transactionId: string; ciphertextHash: string }> {
+export async function writeRecord(args: WriteRecordArgs): Promise<{ recordId: string; version: number; transactionId: string; ciphertextHash: string; headerHash: string }> {
   const s = requireSession();
   if (args.content.length > MAX_RECORD_BYTES) throw new Error(`Records are limited to ${MAX_RECORD_BYTES / (1024 * 1024)} MiB.`);
   if (args.contentType === FHIR_CONTENT_TYPE) {
@@ -393,12 +393,13 @@ export async function writeRecord(args: WriteRecordArgs): Promise<{ recordId: st
   for (const r of readers) readerByKeyId.set(await encryptionKeyId(fromBase64(r.encryptionPublicKey)), r.userId);
 
   const hash = toHex(await ciphertextHash(envelope));
+  const headerHash = toHex(await sha256(recordHeaderBytes(header)));
   const transaction: SignedTransactionWire = await signTransaction('records.write', {
     recordId,
     version: String(version),
     patientId: args.patientId,
     ciphertextHash: hash,
-    headerHash: toHex(await sha256(recordHeaderBytes(header))),
+    headerHash,
     authorId: s.tokens.user.id,
     ...(args.appointmentId ? { appointmentId: args.appointmentId } : {}),
     ...(args.fill ? { prescriptionId: args.fill.prescriptionId, fillNumber: String(args.fill.fillNumber) } : {}),
@@ -430,5 +431,5 @@ export async function writeRecord(args: WriteRecordArgs): Promise<{ recordId: st
   await checkReceipt(info.receipt);
   rememberVersion(recordId, version);
   args.onProgress?.(1);
-  return { recordId, version, transactionId: info.ledgerTransactionId, ciphertextHash: hash };
+  return { recordId, version, transactionId: info.ledgerTransactionId, ciphertextHash: hash, headerHash };
 }

@@ -20,11 +20,11 @@ export function PatientRecords({ params }: RouteProps) {
   const records = useAsync(() => listRecords({ patientId }), [patientId]);
   const profile = useAsync((signal) => patientProfile(patientId, signal), [patientId]);
   const [writing, setWriting] = useState<Writing>(null);
-  const [saved, setSaved] = useState<{ recordId: string; kind: string } | null>(null);
+  const [saved, setSaved] = useState<{ recordId: string; kind: string; detail?: string } | null>(null);
 
-  const onSaved = (kind: string) => (recordId: string) => {
+  const onSaved = (kind: string) => (recordId: string, detail?: string) => {
     setWriting(null);
-    setSaved({ recordId, kind });
+    setSaved({ recordId, kind, detail });
     records.reload();
   };
   const refused = records.error != null;
@@ -55,6 +55,7 @@ export function PatientRecords({ params }: RouteProps) {
       {saved && !records.loading && (
         <Notice kind="success">
           {saved.kind} saved, encrypted for the patient and anchored on the ledger (record <ShortId id={saved.recordId} />).
+          {saved.detail && ` ${saved.detail}`}
           {!savedVisible && ' It is not listed below because the patient has not shared this kind of record with you.'}
         </Notice>
       )}

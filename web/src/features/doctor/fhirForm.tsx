@@ -24,16 +24,18 @@ export function useFieldErrors<K extends string>() {
  * with the encrypt-and-upload progress for display.
  */
 export function useFhirSave<A extends unknown[]>(
-  patientId: string, resourceType: string, onSaved: (recordId: string) => void,
+  patientId: string, resourceType: string, onSaved: (recordId: string, detail?: string) => void,
   build: (doctorId: string, ...args: A) => Record<string, unknown>,
+  persist: (resource: Record<string, unknown>, onProgress: (fraction: number) => void) => Promise<{ recordId: string; detail?: string }> =
+    (resource, onProgress) => saveFhirRecord(patientId, resourceType, resource, onProgress),
 ) {
   const [progress, setProgress] = useState<number | undefined>();
   const save = useAction(async (...args: A) => {
     const resource = build(requireSession().tokens.user.id, ...args);
     setProgress(0);
     try {
-      const saved = await saveFhirRecord(patientId, resourceType, resource, setProgress);
-      onSaved(saved.recordId);
+      const saved = await persist(resource, setProgress);
+      onSaved(saved.recordId, saved.detail);
     } finally {
       setProgress(undefined);
     }

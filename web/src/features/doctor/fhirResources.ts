@@ -2,6 +2,8 @@
 // types it defines: the C# SDK parses records strictly (Firely), so an unknown element or a wrong
 // type would make the record unreadable there.
 
+import { SCHEDULE_EXTENSION } from '../../sdk/dispensing';
+
 const SNOMED = 'http://snomed.info/sct';
 const UCUM = 'http://unitsofmeasure.org';
 
@@ -35,7 +37,6 @@ export interface DiagnosisInput {
   note?: string;
   recordedAt: Date;
 }
-
 export interface PrescriptionInput {
   patientId: string;
   doctorId: string;
@@ -47,6 +48,13 @@ export interface PrescriptionInput {
   timesPerDay?: number;
   durationDays?: number;
   repeats?: number;
+  /** Units per fill (dispenseRequest.quantity): what makes it dispensable. */
+  quantity?: number;
+  quantityUnit?: string;
+  /** Last day it may be dispensed (YYYY-MM-DD, the whole day in UTC). */
+  validUntil?: string;
+  /** Controlled-drug schedule ("II" … "V"), carried in the extension both clients check. */
+  schedule?: string;
   authoredOn: Date;
 }
 
@@ -95,6 +103,11 @@ export function buildMedicationRequest(p: PrescriptionInput): Record<string, unk
     requester: { reference: `Practitioner/${p.doctorId}` },
     dosageInstruction: [dosage],
   };
-  if (p.repeats !== undefined) request.dispenseRequest = { numberOfRepeatsAllowed: p.repeats };
+  const dispense: Record<string, unknown> = {};
+  if (p.repeats !== undefined) dispense.numberOfRepeatsAllowed = p.repeats;
+  if (p.quantity !== undefined) dispense.quantity = p.quantityUnit?.trim() ? { value: p.quantity, unit: p.quantityUnit.trim() } : { value: p.quantity };
+  if (p.validUntil) dispense.validityPeriod = { start: p.authoredOn.toISOString().slice(0, 10), end: p.validUntil };
+  if (Object.keys(dispense).length > 0) request.dispenseRequest = dispense;
+  if (p.schedule) request.extension = [{ url: SCHEDULE_EXTENSION, valueString: p.schedule }];
   return request;
 }

@@ -21,6 +21,12 @@ public sealed record ConsistencyProofResult(long OldSize, long NewSize, byte[] O
 /// Read side for the API and the CLI. Proofs are computed from stored perfect-subtree hashes:
 /// O(log n) node reads in one batched query, at any tree size.
 /// </summary>
+/// <summary>
+/// What an audit search filters on; null means any. Subject: an id the transaction names (its actor or a payload value);
+/// times are the transaction's signed time, from inclusive to exclusive, in Unix milliseconds.
+/// </summary>
+public sealed record TransactionFilter(string? ActorId = null, string? Subject = null, string? Type = null, long? FromMs = null, long? ToMs = null, bool? Valid = null);
+
 public sealed class LedgerQueries
 {
     private readonly LedgerStore _store;
@@ -118,6 +124,13 @@ public sealed class LedgerQueries
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         return _store.GetTransactionsBySubjectAsync(subjectId, beforeIndex ?? long.MaxValue, Math.Min(limit, 1000), ct);
+    }
+
+    /// <summary>An audit search: transactions matching every filter given, newest first (see <see cref="TransactionFilter"/>).</summary>
+    public Task<IReadOnlyList<StoredTransaction>> SearchTransactionsAsync(TransactionFilter filter, long? beforeIndex = null, int limit = 50, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        return _store.SearchTransactionsAsync(filter, beforeIndex ?? long.MaxValue, Math.Min(limit, 10_000), ct);
     }
 
     /// <summary>Key transparency: the keys the ledger holds for a user, or null if never registered.</summary>

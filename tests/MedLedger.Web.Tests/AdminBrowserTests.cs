@@ -158,6 +158,47 @@ public sealed class AdminBrowserTests(BrowserWorld world)
     }
 
     [Fact]
+    public async Task The_admin_searches_the_ledger_by_subject_and_type_pages_nothing_wrong_and_downloads_the_matches_as_csv()
+    {
+        using var patient = await world.SdkAsync("patient2");
+        var id = patient.UserId.ToString();
+        var page = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(page, HospitalTestKit.Account(world, "admin"));
+        await HospitalTestKit.ClickNavAsync(page, "Audit search");
+        var form = page.GetByRole(AriaRole.Form, new() { Name = "Audit search" });
+
+        // A short id is refused on the page (the search needs the full id); nothing is searched.
+        await form.GetByLabel("Names (any id)").FillAsync(id[..8]);
+        await form.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        await Assertions.Expect(form).ToContainTextAsync("Enter a full id (36 characters).");
+        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Audit results" })).ToHaveCountAsync(0);
+
+        await form.GetByLabel("Names (any id)").FillAsync(id);
+        await form.GetByLabel("Transaction type").FillAsync("identity.register-keys");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        var results = page.GetByRole(AriaRole.Table, new() { Name = "Audit results" });
+        await Assertions.Expect(results.Locator("tbody tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(results).ToContainTextAsync("identity.register-keys");
+        await Assertions.Expect(results).ToContainTextAsync(id[..8]);
+        await Assertions.Expect(results).ToContainTextAsync("valid");
+        await BrowserWorld.ScreenshotAsync(page, "admin-audit-search");
+
+        var download = await page.RunAndWaitForDownloadAsync(() => form.GetByRole(AriaRole.Button, new() { Name = "Download CSV" }).ClickAsync());
+        Assert.Equal("ledger-audit.csv", download.SuggestedFilename);
+        string csv;
+        await using (var stream = await download.CreateReadStreamAsync())
+        using (var reader = new StreamReader(stream, Encoding.UTF8))
+        {
+            csv = await reader.ReadToEndAsync();
+        }
+        var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("log_index,block,time_utc,type,actor,valid,reason,transaction_id,payload", lines[0]);
+        Assert.Contains($",identity.register-keys,{id},true,", Assert.Single(lines.Skip(1)), StringComparison.Ordinal);
+        await Assertions.Expect(page.GetByText("Exported 1 transaction.")).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_patient_gets_the_not_available_notice_on_admin_screens_and_the_api_refuses_admin_calls_with_403()
     {
         var page = await world.NewPageAsync();

@@ -172,6 +172,53 @@ public abstract class LedgerStore
         return await ReadTxsAsync(cmd, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Transactions matching every filter given, newest first, before <paramref name="beforeIndex"/>. A subject goes through
+    /// ledger_subjects (indexed); actor, type, validity and the signed time narrow the scan (an admin's search, not a hot path).
+    /// </summary>
+    public async Task<IReadOnlyList<StoredTransaction>> SearchTransactionsAsync(TransactionFilter filter, long beforeIndex, int limit, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var args = new List<object?> { beforeIndex, limit };
+        var where = new List<string> { "t.log_index < @p0" };
+        void Add(string clause, object value)
+        {
+            args.Add(value);
+            where.Add(clause.Replace("@x", "@p" + (args.Count - 1), StringComparison.Ordinal));
+        }
+        var from = "ledger_transactions t";
+        if (filter.Subject is { } subject)
+        {
+            from = "ledger_subjects s JOIN ledger_transactions t ON t.log_index = s.log_index";
+            Add("s.subject = @x", subject);
+        }
+        if (filter.ActorId is { } actor)
+        {
+            Add("t.actor_id = @x", actor);
+        }
+        if (filter.Type is { } type)
+        {
+            Add("t.type = @x", type);
+        }
+        if (filter.Valid is { } valid)
+        {
+            Add("t.valid = @x", valid ? 1L : 0L);
+        }
+        if (filter.FromMs is { } fromMs)
+        {
+            Add("t.timestamp_ms >= @x", fromMs);
+        }
+        if (filter.ToMs is { } toMs)
+        {
+            Add("t.timestamp_ms < @x", toMs);
+        }
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = Command(c,
+            $"SELECT {string.Join(", ", TxColumns.Split(", ").Select(x => "t." + x))} FROM {from} WHERE {string.Join(" AND ", where)} ORDER BY t.log_index DESC LIMIT @p1",
+            [.. args]);
+        return await ReadTxsAsync(cmd, ct).ConfigureAwait(false);
+    }
+
     private static async Task<IReadOnlyList<StoredTransaction>> ReadTxsAsync(DbCommand cmd, CancellationToken ct)
     {
         var list = new List<StoredTransaction>();

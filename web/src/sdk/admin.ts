@@ -1,6 +1,7 @@
 // Platform admin endpoints (src/MedLedger.Client/AdminClient.cs; server: Features/Admin, Emergency): verification
 // queue, decisions, break-glass review and security events. Ids only: the server keeps no names here.
-import { api } from '../app/http';
+import { api, requestText } from '../app/http';
+import type { LedgerEntry } from './ledger';
 import { signProfessionalDecision } from './identity';
 import { signOrganizationDecision } from './organizations';
 
@@ -76,3 +77,35 @@ export function securityEvents(kind: string, limit: number, signal?: AbortSignal
   if (kind) p.set('kind', kind);
   return api.get<SecurityEvent[]>(`/api/admin/security-events?${p.toString()}`, { signal });
 }
+
+/** The admin's audit search (GET /api/ledger/audit): every part optional; from/to are ISO instants (from inclusive, to exclusive). */
+export interface AuditFilter {
+  actor?: string;
+  subject?: string;
+  type?: string;
+  from?: string;
+  to?: string;
+  valid?: boolean;
+}
+
+function auditParams(f: AuditFilter): URLSearchParams {
+  const p = new URLSearchParams();
+  if (f.actor) p.set('actor', f.actor);
+  if (f.subject) p.set('subject', f.subject);
+  if (f.type) p.set('type', f.type);
+  if (f.from) p.set('from', f.from);
+  if (f.to) p.set('to', f.to);
+  if (f.valid !== undefined) p.set('valid', String(f.valid));
+  return p;
+}
+
+/** Ledger transactions matching the filter, newest first; `before` (a log index) pages back. */
+export function auditSearch(f: AuditFilter, limit: number, before?: number, signal?: AbortSignal): Promise<LedgerEntry[]> {
+  const p = auditParams(f);
+  p.set('limit', String(limit));
+  if (before !== undefined) p.set('before', String(before));
+  return api.get<LedgerEntry[]>(`/api/ledger/audit?${p.toString()}`, { signal });
+}
+
+/** The newest 10,000 matches as CSV (the server makes typed text inert for spreadsheets). */
+export const auditCsv = (f: AuditFilter) => requestText(`/api/ledger/audit.csv?${auditParams(f).toString()}`);

@@ -3,6 +3,7 @@ using MedLedger.Ledger;
 using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.Data;
 using MedLedger.Server.Infrastructure.OpenApi;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace MedLedger.Server.Features.Ledger;
@@ -17,6 +18,7 @@ public static class LedgerEndpoints
         services.AddSingleton<LedgerGateway>();
         services.AddScoped<IdentityLedger>();
         services.AddScoped<LedgerReadService>();
+        services.AddScoped<AuditSearch>();
         services.AddHostedService<LedgerPeerService>();
         // After the peer (hosted services start in order), before Kestrel takes requests.
         services.AddSingleton<LedgerRollForward>();
@@ -44,6 +46,8 @@ public static class LedgerEndpoints
         // A user's own access log: every transaction that names them.
         g.MapGet("/mine", Mine).WithSummary("The caller's access log: transactions that name them, newest first").ProducesProblems(422);
         g.MapGet("/about/{subject:guid}", About).RequireAuthorization(Policies.PlatformAdmin).WithSummary("Transactions that name a user, newest first").ProducesProblems(422);
+        g.MapGet("/audit", Audit).RequireAuthorization(Policies.PlatformAdmin).WithSummary("Audit search: transactions by actor, subject, type, validity and signed time, newest first").ProducesProblems(422);
+        g.MapGet("/audit.csv", AuditCsv).RequireAuthorization(Policies.PlatformAdmin).Produces<string>(200, "text/csv").WithSummary("The audit search's newest 10,000 matches as CSV").ProducesProblems(422);
         return app;
     }
 
@@ -73,4 +77,12 @@ public static class LedgerEndpoints
 
     private static Task<IReadOnlyList<TransactionSummary>> About(Guid subject, long? before, int? limit, LedgerReadService s, CancellationToken ct) =>
         s.AboutAsync(subject, before, limit, ct);
+
+    private static Task<IReadOnlyList<TransactionSummary>> Audit(Guid? actor, Guid? subject, string? type, DateTimeOffset? from, DateTimeOffset? to, bool? valid,
+        long? before, int? limit, AuditSearch s, CancellationToken ct) =>
+        s.SearchAsync(new AuditQuery(actor, subject, type, from, to, valid), before, limit, ct);
+
+    private static async Task<FileContentHttpResult> AuditCsv(Guid? actor, Guid? subject, string? type, DateTimeOffset? from, DateTimeOffset? to, bool? valid,
+        AuditSearch s, CancellationToken ct) =>
+        TypedResults.File(await s.CsvAsync(new AuditQuery(actor, subject, type, from, to, valid), ct), "text/csv; charset=utf-8", "ledger-audit.csv");
 }

@@ -129,8 +129,7 @@ public sealed class LedgerReadService(LedgerGateway gateway)
             throw ProblemException.Invalid("limit", "limit must be between 1 and 500.");
         }
         var rows = await Queries.GetTransactionsAboutAsync(subject.ToString(), before, take, ct);
-        return rows.Select(r => new TransactionSummary(r.Id, r.Transaction.Type, r.Transaction.ActorId, r.Transaction.TimestampMs, r.Valid, r.Reason,
-            r.LogIndex, r.BlockHeight, r.Transaction.Payload)).ToList();
+        return rows.Select(AuditSearch.Summary).ToList();
     }
 
     private static bool IsAbout(StoredTransaction t, Guid caller)

@@ -1,10 +1,10 @@
 using System.Globalization;
-using System.Text;
 using MedLedger.Server.Features.Appointments;
 using MedLedger.Server.Features.Payments;
 using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.Data;
 using MedLedger.Server.Infrastructure.Errors;
+using MedLedger.Server.Infrastructure.Http;
 using Microsoft.EntityFrameworkCore;
 
 namespace MedLedger.Server.Features.Pharmacy;
@@ -66,20 +66,19 @@ public sealed class PharmacyReports(MedLedgerDbContext db, PharmacyAccess access
         var lotIds = moved.Select(m => m.LotId).Distinct().ToList();
         var lots = await db.Set<StockLot>().AsNoTracking().Where(l => lotIds.Contains(l.Id)).ToDictionaryAsync(l => l.Id, ct);
 
-        var csv = new StringBuilder();
-        csv.Append("at,operation,medicine,strength,form,pack_size,lot,lot_expires,kind,quantity,reason,reference,actor\r\n");
+        var csv = new CsvTable("at", "operation", "medicine", "strength", "form", "pack_size", "lot", "lot_expires", "kind", "quantity", "reason", "reference", "actor");
         foreach (var m in moved)
         {
             var medicine = medicines[m.MedicineId];
             var lot = lots[m.LotId];
-            Row(csv,
+            csv.Row(
                 TimeZoneInfo.ConvertTime(m.At, tz).ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture),
-                m.OperationId.ToString(), Text(medicine.Name), Text(medicine.Strength), medicine.Form.ToString(),
-                medicine.PackSize.ToString(CultureInfo.InvariantCulture), Text(lot.LotNumber), lot.ExpiresOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                m.Kind.ToString(), m.Quantity.ToString(CultureInfo.InvariantCulture), Text(m.Reason ?? ""), Text(m.Reference ?? ""),
+                m.OperationId.ToString(), CsvTable.Text(medicine.Name), CsvTable.Text(medicine.Strength), medicine.Form.ToString(),
+                medicine.PackSize.ToString(CultureInfo.InvariantCulture), CsvTable.Text(lot.LotNumber), lot.ExpiresOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                m.Kind.ToString(), m.Quantity.ToString(CultureInfo.InvariantCulture), CsvTable.Text(m.Reason ?? ""), CsvTable.Text(m.Reference ?? ""),
                 m.ActorId?.ToString() ?? "");
         }
-        return Encoding.UTF8.GetBytes(csv.ToString());
+        return csv.ToUtf8();
     }
 
     private Task<List<StockMovement>> MovementsAsync(Guid pharmacyId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct) =>
@@ -123,32 +122,5 @@ public sealed class PharmacyReports(MedLedgerDbContext db, PharmacyAccess access
         var ok = DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) && d.Year is >= 2000 and <= 2200;
         v.Require(ok, field, $"{field} is required as a date (yyyy-MM-dd).");
         return ok ? d : null;
-    }
-
-    /// <summary>
-    /// Free text a pharmacist typed (reasons, references, names) as a CSV cell: quoted when needed, and a leading = + - @ tab or
-    /// carriage return made inert with an apostrophe, so a spreadsheet opening the export never runs it as a formula.
-    /// </summary>
-    internal static string Text(string s) => s.Length > 0 && s[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + s : s;
-
-    private static void Row(StringBuilder csv, params string[] cells)
-    {
-        for (var i = 0; i < cells.Length; i++)
-        {
-            if (i > 0)
-            {
-                csv.Append(',');
-            }
-            var c = cells[i];
-            if (c.AsSpan().IndexOfAny("\",\r\n") >= 0)
-            {
-                csv.Append('"').Append(c.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
-            }
-            else
-            {
-                csv.Append(c);
-            }
-        }
-        csv.Append("\r\n");
     }
 }

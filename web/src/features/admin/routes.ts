@@ -1,4 +1,5 @@
 import type { RouteDef } from '../../app/router';
+import { Audit } from './Audit';
 import { BreakGlass } from './BreakGlass';
 import { Occupancy } from './Occupancy';
 import { SecurityEvents } from './SecurityEvents';
@@ -8,5 +9,6 @@ export const adminRoutes: RouteDef[] = [
   { path: '/admin/verifications', title: 'Verification', roles: ['PlatformAdmin'], nav: true, component: Verifications },
   { path: '/admin/occupancy', title: 'Occupancy', roles: ['PlatformAdmin'], nav: true, component: Occupancy },
   { path: '/admin/break-glass', title: 'Break-glass', roles: ['PlatformAdmin'], nav: true, component: BreakGlass },
+  { path: '/admin/audit', title: 'Audit search', roles: ['PlatformAdmin'], nav: true, component: Audit },
   { path: '/admin/security-events', title: 'Security events', roles: ['PlatformAdmin'], nav: true, component: SecurityEvents },
 ];

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { me } from '../../app/session';
+import { downloadText } from '../../ui/download';
 import { dailySummary, formatMinor, localZone, movementsCsv } from '../../sdk/pharmacy';
 import { createCounterPayable, parseMoney, pharmacyPayables, refundPayment } from '../../sdk/wallet';
 import { ActionForm, Button, Card, DataTable, Empty, Field, Notice, Page, ProblemAlert, Spinner } from '../../ui/components';
@@ -85,17 +86,7 @@ function ExportCard(props: { pharmacyId: string; zone: string; today: string }) 
   const run = useAction(async () => {
     setDone(null);
     const csv = await movementsCsv(props.pharmacyId, from, to, props.zone);
-    const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
-    try {
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = `stock-movements-${from}-${to}.csv`;
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-    } finally {
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    }
+    downloadText(`stock-movements-${from}-${to}.csv`, csv);
     const rows = csv.split('\r\n').filter((l) => l).length - 1;
     setDone(`Exported ${rows} movement${rows === 1 ? '' : 's'}.`);
   });

@@ -133,6 +133,11 @@ public sealed class LedgerQueries
         return _store.SearchTransactionsAsync(filter, beforeIndex ?? long.MaxValue, Math.Min(limit, 10_000), ct);
     }
 
+    /// <summary>Committed transactions per minute (block time) since <paramref name="sinceMs"/>, and invalid ones among them.</summary>
+    public Task<IReadOnlyList<(long MinuteMs, long Total, long Invalid)>> GetActivityAsync(long sinceMs, CancellationToken ct = default) => _store.GetActivityAsync(sinceMs, ct);
+
+    public Task<long> CountInvalidAsync(CancellationToken ct = default) => _store.CountInvalidAsync(ct);
+
     /// <summary>Key transparency: the keys the ledger holds for a user, or null if never registered.</summary>
     public async Task<RegisteredKeys?> GetRegisteredKeysAsync(string userId, CancellationToken ct = default)
     {

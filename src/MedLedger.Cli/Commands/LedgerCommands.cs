@@ -123,19 +123,23 @@ public static class LedgerCommands
             peerPublic = UserKeyPair.FromPrivateKey(await File.ReadAllBytesAsync(keyFile, ct)).PublicKey;
         }
         var peerId = await FirstPeerIdAsync(store, ct) ?? "peer-1";
+        var startedAt = DateTimeOffset.UtcNow;
+        var head = (await store.GetLatestHeaderAsync(ct))?.Height ?? 0;
         var verifier = new LedgerVerifier(store, new Dictionary<string, byte[]> { [peerId] = peerPublic }, LedgerContractCatalog.Create(),
             anchorCheck ?? AnchorChecks.ForDataDirectory(dataDir));
         var result = await verifier.VerifyAsync(ct);
-        if (!result.Ok)
-        {
-            return result;
-        }
-        // The ledger is sound; now every row that serves it (records, grants, assignments, bookings) must agree with it.
         await using var db = OpenDatabase(connection, postgres is not null);
-        var findings = await LedgerRowAudit.RunAsync(db, store, ct);
-        return findings.Count == 0
-            ? result with { Summary = result.Summary + "; relational rows agree with the ledger" }
-            : new LedgerVerificationResult(false, $"{findings.Count} relational row(s) disagree with the ledger:" + string.Concat(findings.Select(f => "\n  " + f)));
+        if (result.Ok)
+        {
+            // The ledger is sound; now every row that serves it (records, grants, assignments, bookings) must agree with it.
+            var findings = await LedgerRowAudit.RunAsync(db, store, ct);
+            result = findings.Count == 0
+                ? result with { Summary = result.Summary + "; relational rows agree with the ledger" }
+                : new LedgerVerificationResult(false, $"{findings.Count} relational row(s) disagree with the ledger:" + string.Concat(findings.Select(f => "\n  " + f)));
+        }
+        // The admin's dashboard shows when the ledger was last verified in full, and the verdict.
+        await new LedgerVerifyRuns(db).RecordAsync(startedAt, DateTimeOffset.UtcNow, head, result, ct);
+        return result;
     }
 
     private static MedLedgerDbContext OpenDatabase(string connection, bool postgres) => postgres

@@ -219,6 +219,35 @@ public abstract class LedgerStore
         return await ReadTxsAsync(cmd, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Committed transactions per minute of block time since <paramref name="sinceMs"/>: (minute start, all, invalid). Starts from
+    /// the first log index of the first block in the window, so it reads only the window's rows.
+    /// </summary>
+    public async Task<IReadOnlyList<(long MinuteMs, long Total, long Invalid)>> GetActivityAsync(long sinceMs, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = Command(c,
+            "SELECT (b.time_ms / 60000) * 60000 AS minute, COUNT(*), SUM(CASE WHEN t.valid = 0 THEN 1 ELSE 0 END) " +
+            "FROM ledger_transactions t JOIN ledger_blocks b ON b.height = t.block_height " +
+            "WHERE t.log_index >= (SELECT COALESCE(MIN(tree_size - tx_count), 0) FROM ledger_blocks WHERE time_ms >= @p0) AND b.time_ms >= @p0 " +
+            "GROUP BY (b.time_ms / 60000) * 60000 ORDER BY minute", sinceMs);
+        var rows = new List<(long, long, long)>();
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            rows.Add((r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)));
+        }
+        return rows;
+    }
+
+    /// <summary>How many transactions the ledger recorded as invalid, ever (a scan: for the admin's dashboard, not a hot path).</summary>
+    public async Task<long> CountInvalidAsync(CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = Command(c, "SELECT COUNT(*) FROM ledger_transactions WHERE valid = 0");
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static async Task<IReadOnlyList<StoredTransaction>> ReadTxsAsync(DbCommand cmd, CancellationToken ct)
     {
         var list = new List<StoredTransaction>();

@@ -30,6 +30,7 @@ public static class AccountEndpoints
         services.AddScoped<KeyDirectoryService>();
         services.AddScoped<IdentityCardService>();
         services.AddScoped<AccountStandingService>();
+        services.AddScoped<AccountFigures>();
         services.AddScoped<OrganizationMembershipService>();
         services.AddScoped<ILedgerRowWriter, AccountLedgerRows>();
         services.AddScoped<ILedgerRowWriter, VerificationLedgerRows>();

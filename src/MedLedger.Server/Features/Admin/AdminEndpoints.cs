@@ -10,12 +10,14 @@ public static class AdminEndpoints
     {
         services.AddScoped<SecurityEventLog>();
         services.AddScoped<AdminService>();
+        services.AddScoped<MonitoringDashboard>();
         return services;
     }
 
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder app)
     {
         var g = app.MapGroup("/api/admin").WithTags("Admin").RequireAuthorization(Policies.PlatformAdmin);
+        g.MapGet("/dashboard", Dashboard).WithSummary("Monitoring figures from metadata only: accounts, verification backlog, ledger activity and last verify, security events, break-glass reviews, beds, payments");
         g.MapGet("/verifications", Queue).WithSummary("Organizations and professionals awaiting verification");
         g.MapPost("/organizations/{id:guid}/verification", DecideOrganization).WithSummary("Approve or reject an organization (a rejection needs a reason)").ProducesProblems(404, 409, 422);
         g.MapPost("/users/{id:guid}/verification", DecideProfessional).WithSummary("Approve or reject a professional's account (a rejection needs a reason)").ProducesProblems(404, 409, 422);
@@ -53,4 +55,6 @@ public static class AdminEndpoints
 
     private static Task<IReadOnlyList<SecurityEventResponse>> SecurityEvents(SecurityEventKind? kind, Guid? subject, DateTimeOffset? since, int? limit, AdminService s, CancellationToken ct) =>
         s.SecurityEventsAsync(kind, subject, since, limit, ct);
+
+    private static Task<AdminDashboard> Dashboard(MonitoringDashboard s, CancellationToken ct) => s.GetAsync(ct);
 }

@@ -12,3 +12,24 @@ public sealed record VerificationQueue(IReadOnlyList<PendingOrganization> Organi
 public sealed record VerificationDecision(bool Approve, string? Reason, SignedTransactionDto? Transaction = null);
 public sealed record SuspensionRequest(string? Reason);
 public sealed record SecurityEventResponse(long Id, DateTimeOffset At, SecurityEventKind Kind, Guid? ActorId, Guid? SubjectId, string? Detail, string? RemoteAddress);
+
+/// <summary>Transactions committed in one minute of block time, and how many of them the contracts refused.</summary>
+public sealed record MinuteActivity(DateTimeOffset Minute, long Transactions, long Invalid);
+
+/// <summary>The ledger's height and size, invalid transactions ever, the last hour minute by minute, and the newest full `ledger verify`.</summary>
+public sealed record LedgerFigures(long Height, long TreeSize, long InvalidEver, IReadOnlyList<MinuteActivity> LastHour, MedLedger.Server.Features.Ledger.LedgerVerifyRunView? LastVerify);
+
+/// <summary>Security events of one kind in the last 24 hours.</summary>
+public sealed record KindCount(SecurityEventKind Kind, int Count);
+
+/// <summary>A hospital's beds of every type together.</summary>
+public sealed record HospitalBeds(Guid HospitalId, string Name, int Total, int Occupied, int Held, int Free);
+
+/// <summary>
+/// The admin's monitoring dashboard (issue 19 item 3), built from metadata only: counts, ids, amounts and times — never a
+/// name of a patient or any content. Payments are every payee's settled payments and refunds of the last 30 days.
+/// </summary>
+public sealed record AdminDashboard(
+    DateTimeOffset AsOf, IReadOnlyList<MedLedger.Server.Features.Accounts.RoleFigures> Users, int OrganizationsAwaitingVerification,
+    int ProfessionalsAwaitingVerification, LedgerFigures Ledger, IReadOnlyList<KindCount> SecurityEventsLastDay, int BreakGlassAwaitingReview,
+    IReadOnlyList<HospitalBeds> Beds, IReadOnlyList<MedLedger.Server.Features.Payments.CurrencyTakings> PaymentsLast30Days);

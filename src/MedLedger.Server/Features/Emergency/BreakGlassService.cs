@@ -79,6 +79,9 @@ public sealed class BreakGlassService(
         return new BreakGlassResponse(rows.EventId, receipt.TransactionId, summary, hospitalKey.PublicKey, share.Sealed);
     }
 
+    /// <summary>Break-glass events no admin has reviewed yet (the dashboard's count).</summary>
+    public Task<int> AwaitingReviewAsync(CancellationToken ct) => db.Set<BreakGlassEvent>().CountAsync(e => e.ReviewedAt == null, ct);
+
     public async Task<IReadOnlyList<BreakGlassEventResponse>> EventsAsync(Caller caller, bool onlyUnreviewed, CancellationToken ct)
     {
         var q = db.Set<BreakGlassEvent>().AsNoTracking();

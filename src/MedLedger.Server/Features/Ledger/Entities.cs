@@ -27,3 +27,28 @@ internal sealed class PendingLedgerWriteConfiguration : IEntityTypeConfiguration
         b.Property(x => x.Type).HasMaxLength(128);
     }
 }
+
+/// <summary>
+/// One run of `medledger ledger verify` against this database: when, up to which block, and its verdict (the first problem
+/// found, which names ids and heights only). The admin's dashboard shows the newest.
+/// </summary>
+public sealed class LedgerVerifyRun
+{
+    public long Id { get; set; }
+    public DateTimeOffset StartedAt { get; set; }
+    public DateTimeOffset FinishedAt { get; set; }
+    public long HeadHeight { get; set; }
+    public bool Ok { get; set; }
+    public required string Summary { get; set; }
+}
+
+internal sealed class LedgerVerifyRunConfiguration : IEntityTypeConfiguration<LedgerVerifyRun>
+{
+    public void Configure(EntityTypeBuilder<LedgerVerifyRun> b)
+    {
+        b.ToTable("ledger_verify_runs");
+        b.HasKey(x => x.Id);
+        b.Property(x => x.Summary).HasMaxLength(LedgerVerifyRuns.MaxSummary);
+        b.HasIndex(x => x.FinishedAt);
+    }
+}

@@ -19,6 +19,7 @@ public static class LedgerEndpoints
         services.AddScoped<IdentityLedger>();
         services.AddScoped<LedgerReadService>();
         services.AddScoped<AuditSearch>();
+        services.AddScoped<LedgerVerifyRuns>();
         services.AddHostedService<LedgerPeerService>();
         // After the peer (hosted services start in order), before Kestrel takes requests.
         services.AddSingleton<LedgerRollForward>();

@@ -1246,6 +1246,38 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.ToTable("insurance_plan_benefits", (string)null);
                 });
 
+            modelBuilder.Entity("MedLedger.Server.Features.Ledger.LedgerVerifyRun", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("FinishedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("HeadHeight")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("Ok")
+                        .HasColumnType("boolean");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("FinishedAt");
+
+                    b.ToTable("ledger_verify_runs", (string)null);
+                });
+
             modelBuilder.Entity("MedLedger.Server.Features.Ledger.PendingLedgerWrite", b =>
                 {
                     b.Property<string>("TransactionId")

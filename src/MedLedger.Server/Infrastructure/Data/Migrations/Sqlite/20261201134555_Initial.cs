@@ -429,6 +429,23 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "ledger_verify_runs",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StartedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    FinishedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    HeadHeight = table.Column<long>(type: "INTEGER", nullable: false),
+                    Ok = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Summary = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ledger_verify_runs", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "login_challenges",
                 columns: table => new
                 {
@@ -1280,6 +1297,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_ledger_verify_runs_FinishedAt",
+                table: "ledger_verify_runs",
+                column: "FinishedAt");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_login_challenges_TicketHash",
                 table: "login_challenges",
                 column: "TicketHash",
@@ -1637,6 +1659,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "key_bundles");
+
+            migrationBuilder.DropTable(
+                name: "ledger_verify_runs");
 
             migrationBuilder.DropTable(
                 name: "login_challenges");

@@ -430,6 +430,23 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "ledger_verify_runs",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    StartedAt = table.Column<long>(type: "bigint", nullable: false),
+                    FinishedAt = table.Column<long>(type: "bigint", nullable: false),
+                    HeadHeight = table.Column<long>(type: "bigint", nullable: false),
+                    Ok = table.Column<bool>(type: "boolean", nullable: false),
+                    Summary = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ledger_verify_runs", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "login_challenges",
                 columns: table => new
                 {
@@ -1281,6 +1298,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_ledger_verify_runs_FinishedAt",
+                table: "ledger_verify_runs",
+                column: "FinishedAt");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_login_challenges_TicketHash",
                 table: "login_challenges",
                 column: "TicketHash",
@@ -1638,6 +1660,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "key_bundles");
+
+            migrationBuilder.DropTable(
+                name: "ledger_verify_runs");
 
             migrationBuilder.DropTable(
                 name: "login_challenges");

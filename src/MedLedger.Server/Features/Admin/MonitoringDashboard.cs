@@ -1,0 +1,49 @@
+using MedLedger.Server.Features.Accounts;
+using MedLedger.Server.Features.Emergency;
+using MedLedger.Server.Features.Hospitals;
+using MedLedger.Server.Features.Ledger;
+using MedLedger.Server.Features.Payments;
+using MedLedger.Server.Infrastructure.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace MedLedger.Server.Features.Admin;
+
+/// <summary>
+/// Gathers the admin's dashboard from each feature's own figures (accounts, verification queue, ledger, security events,
+/// break-glass reviews, beds, payments). Metadata only: the features it asks hold no names or content in these columns.
+/// </summary>
+public sealed class MonitoringDashboard(
+    MedLedgerDbContext db, TimeProvider clock, AccountFigures accounts, AdminService admin, LedgerGateway ledger, LedgerVerifyRuns verifyRuns,
+    BreakGlassService breakGlass, BedService beds, PayeeTakings takings)
+{
+    public async Task<AdminDashboard> GetAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var queue = await admin.QueueAsync(ct);
+        var dayAgo = now.AddDays(-1);
+        var events = await db.Set<SecurityEvent>().AsNoTracking().Where(e => e.At >= dayAgo)
+            .GroupBy(e => e.Kind).Select(g => new { Kind = g.Key, Count = g.Count() }).ToListAsync(ct);
+        var overview = await beds.OverviewAsync(1, ct);
+        return new AdminDashboard(
+            now, await accounts.ByRoleAsync(ct), queue.Organizations.Count, queue.Professionals.Count, await LedgerAsync(now, ct),
+            events.OrderByDescending(e => e.Count).ThenBy(e => e.Kind).Select(e => new KindCount(e.Kind, e.Count)).ToList(),
+            await breakGlass.AwaitingReviewAsync(ct),
+            overview.Hospitals.Select(h => new HospitalBeds(h.HospitalId, h.Name, h.ByType.Sum(t => t.Total), h.ByType.Sum(t => t.Occupied),
+                h.ByType.Sum(t => t.Held), h.ByType.Sum(t => t.Free))).ToList(),
+            await takings.BetweenAsync(null, now.AddDays(-30), now, ct));
+    }
+
+    /// <summary>Every minute of the last hour (zeros included, so a chart's axis is the whole hour).</summary>
+    private async Task<LedgerFigures> LedgerAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        var queries = ledger.Peer.Queries;
+        var head = await queries.GetHeadAsync(ct);
+        var thisMinute = now.ToUnixTimeMilliseconds() / 60_000 * 60_000;
+        var first = thisMinute - (59 * 60_000);
+        var activity = (await queries.GetActivityAsync(first, ct)).ToDictionary(a => a.MinuteMs);
+        var hour = Enumerable.Range(0, 60).Select(i => first + (i * 60_000L)).Select(m => activity.TryGetValue(m, out var a)
+            ? new MinuteActivity(DateTimeOffset.FromUnixTimeMilliseconds(m), a.Total, a.Invalid)
+            : new MinuteActivity(DateTimeOffset.FromUnixTimeMilliseconds(m), 0, 0)).ToList();
+        return new LedgerFigures(head?.Height ?? 0, head?.TreeSize ?? 0, await queries.CountInvalidAsync(ct), hour, await verifyRuns.LatestAsync(ct));
+    }
+}

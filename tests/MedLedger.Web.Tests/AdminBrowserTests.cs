@@ -158,6 +158,34 @@ public sealed class AdminBrowserTests(BrowserWorld world)
     }
 
     [Fact]
+    public async Task The_admin_lands_on_a_dashboard_of_metadata_with_a_ledger_activity_chart_with_axes_and_the_same_numbers_as_a_table()
+    {
+        using var admin = await world.SdkAsync("admin");
+        var page = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(page, HospitalTestKit.Account(world, "admin"));
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard", Exact = true })).ToBeVisibleAsync();
+        var figures = page.GetByRole(AriaRole.Region, new() { Name = "Key figures" });
+        await Assertions.Expect(figures).ToContainTextAsync("Ledger height");
+        var shownHeight = long.Parse(await figures.Locator(".stat").First.Locator(".stat-value").InnerTextAsync(), CultureInfo.InvariantCulture);
+        var head = (await admin.VerifyCurrentHeadAsync()).Height;
+        Assert.InRange(shownHeight, 1, head);
+
+        // The chart has its axes' labels; the table under it has a row per minute with transactions, summing to the figure shown.
+        var chart = page.GetByTestId("activity-chart");
+        await Assertions.Expect(chart).ToContainTextAsync("tx / min");
+        await Assertions.Expect(chart).ToContainTextAsync("minute (local time)");
+        await page.GetByText("Show as a table").ClickAsync();
+        var table = page.GetByRole(AriaRole.Table, new() { Name = "Transactions per minute" });
+        var counts = await table.Locator("tbody tr td:nth-child(2)").AllInnerTextsAsync();
+        var lastHour = long.Parse(await figures.Locator(".stat").Nth(1).Locator(".stat-value").InnerTextAsync(), CultureInfo.InvariantCulture);
+        Assert.Equal(lastHour, counts.Sum(c => long.Parse(c, CultureInfo.InvariantCulture)));
+        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Accounts by role" }).Locator("tbody tr")).ToHaveCountAsync(6);
+        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Beds by hospital" })).ToContainTextAsync("Northside");
+        await BrowserWorld.ScreenshotAsync(page, "admin-dashboard");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task The_admin_searches_the_ledger_by_subject_and_type_pages_nothing_wrong_and_downloads_the_matches_as_csv()
     {
         using var patient = await world.SdkAsync("patient2");

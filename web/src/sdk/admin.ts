@@ -109,3 +109,24 @@ export function auditSearch(f: AuditFilter, limit: number, before?: number, sign
 
 /** The newest 10,000 matches as CSV (the server makes typed text inert for spreadsheets). */
 export const auditCsv = (f: AuditFilter) => requestText(`/api/ledger/audit.csv?${auditParams(f).toString()}`);
+
+/** GET /api/admin/dashboard (AdminDashboard): counts, ids, amounts and times only. */
+export interface AdminDashboard {
+  asOf: string;
+  users: { role: string; total: number; suspended: number; awaitingVerification: number }[];
+  organizationsAwaitingVerification: number;
+  professionalsAwaitingVerification: number;
+  ledger: {
+    height: number;
+    treeSize: number;
+    invalidEver: number;
+    lastHour: { minute: string; transactions: number; invalid: number }[];
+    lastVerify: { startedAt: string; finishedAt: string; headHeight: number; ok: boolean; summary: string } | null;
+  };
+  securityEventsLastDay: { kind: string; count: number }[];
+  breakGlassAwaitingReview: number;
+  beds: { hospitalId: string; name: string; total: number; occupied: number; held: number; free: number }[];
+  paymentsLast30Days: { currency: string; payments: number; paid: number; refunds: number; refunded: number; net: number }[];
+}
+
+export const adminDashboard = (signal?: AbortSignal) => api.get<AdminDashboard>('/api/admin/dashboard', { signal });

@@ -148,12 +148,15 @@ export function Card(props: { title?: ComponentChildren; children: ComponentChil
 /** A column header: its text, or its text and a class ("num" right-aligns, "hide-narrow" hides it on a phone). */
 export type Column = string | { label: ComponentChildren; class?: string };
 
-/** A data table that scrolls sideways on a narrow screen rather than overflowing the page. */
+/**
+ * A data table that scrolls sideways on a narrow screen rather than overflowing the page; its wrapper takes keyboard focus so
+ * the sideways scroll works without a mouse (WCAG 2.1.1).
+ */
 export function DataTable(props: {
   columns: Column[]; children: ComponentChildren; caption?: ComponentChildren; label?: string; class?: string; busy?: boolean;
 }) {
   return (
-    <div class={props.class ? `table-wrap ${props.class}` : 'table-wrap'} aria-busy={props.busy ? 'true' : undefined}>
+    <div class={props.class ? `table-wrap ${props.class}` : 'table-wrap'} aria-busy={props.busy ? 'true' : undefined} tabIndex={0}>
       <table class="data" aria-label={props.label}>
         {props.caption && <caption class="muted">{props.caption}</caption>}
         <thead>

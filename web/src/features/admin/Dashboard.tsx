@@ -1,0 +1,194 @@
+import { Link } from '../../app/router';
+import { adminDashboard, type AdminDashboard } from '../../sdk/admin';
+import { formatMinor } from '../../sdk/pharmacy';
+import { Button, Card, DataTable, Empty, formatDateTime, Page, ProblemAlert, Spinner } from '../../ui/components';
+import { useAsync } from '../../ui/hooks';
+
+/** "HospitalStaff" → "Hospital staff". */
+function words(s: string): string {
+  const w = s.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return w.charAt(0).toUpperCase() + w.slice(1);
+}
+
+const time = (iso: string) => new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+
+/**
+ * The admin's monitoring dashboard (issue 19 item 3): figures the server builds from metadata only — accounts, the
+ * verification backlog, ledger activity and the last full verify, security events, break-glass reviews, beds, payments.
+ */
+export function Dashboard() {
+  const d = useAsync((signal) => adminDashboard(signal), []);
+  return (
+    <Page title="Dashboard" actions={<Button kind="secondary" onClick={d.reload} busy={d.loading} busyLabel="Refreshing…">Refresh</Button>}>
+      <p class="muted">Counts, ids, amounts and times only: no names and no medical content.{d.data && ` As of ${formatDateTime(d.data.asOf)}.`}</p>
+      <ProblemAlert error={d.error} />
+      {d.loading && !d.data && <Spinner label="Loading figures…" />}
+      {d.data && <Figures d={d.data} />}
+    </Page>
+  );
+}
+
+function Figures({ d }: { d: AdminDashboard }) {
+  const lastHour = d.ledger.lastHour.reduce((n, m) => n + m.transactions, 0);
+  const v = d.ledger.lastVerify;
+  return (
+    <>
+      <section class="stat-grid" aria-label="Key figures">
+        <Stat label="Ledger height" value={d.ledger.height} detail={`${d.ledger.treeSize} transactions`} />
+        <Stat label="Transactions, last hour" value={lastHour} detail={`${d.ledger.invalidEver} invalid ever`} />
+        <Stat label="Awaiting verification" value={d.organizationsAwaitingVerification + d.professionalsAwaitingVerification}
+          detail={`${d.organizationsAwaitingVerification} organizations, ${d.professionalsAwaitingVerification} professionals`} href="/admin/verifications" />
+        <Stat label="Break-glass to review" value={d.breakGlassAwaitingReview} href="/admin/break-glass" />
+        <Stat label="Last full ledger verify" value={v ? (v.ok ? 'OK' : 'FAILED') : 'never'}
+          detail={v ? `${formatDateTime(v.finishedAt)}, up to block ${v.headHeight}` : 'Run medledger ledger verify'} />
+      </section>
+      {v && !v.ok && <p role="alert" class="alert error">The last full verify failed: {v.summary}</p>}
+
+      <Card title="Ledger activity, last hour">
+        <ActivityChart minutes={d.ledger.lastHour} />
+        <details>
+          <summary>Show as a table</summary>
+          <DataTable label="Transactions per minute" columns={['Minute', 'Transactions', 'Invalid']}>
+            {d.ledger.lastHour.filter((m) => m.transactions > 0).map((m) => (
+              <tr key={m.minute}>
+                <td>{time(m.minute)}</td>
+                <td>{m.transactions}</td>
+                <td>{m.invalid}</td>
+              </tr>
+            ))}
+          </DataTable>
+        </details>
+      </Card>
+
+      <div class="grid-2">
+        <Card title="Accounts by role">
+          <DataTable label="Accounts by role" columns={['Role', 'Accounts', 'Suspended', 'Awaiting verification']}>
+            {d.users.map((u) => (
+              <tr key={u.role}>
+                <td>{words(u.role)}</td>
+                <td>{u.total}</td>
+                <td>{u.suspended}</td>
+                <td>{u.awaitingVerification}</td>
+              </tr>
+            ))}
+          </DataTable>
+        </Card>
+        <Card title="Security events, last 24 hours">
+          {d.securityEventsLastDay.length === 0 && <Empty>None.</Empty>}
+          {d.securityEventsLastDay.length > 0 && (
+            <DataTable label="Security events by kind" columns={['Kind', 'Events']}>
+              {d.securityEventsLastDay.map((e) => (
+                <tr key={e.kind}>
+                  <td>{words(e.kind)}</td>
+                  <td>{e.count}</td>
+                </tr>
+              ))}
+            </DataTable>
+          )}
+          <p><Link href="/admin/security-events">All security events</Link></p>
+        </Card>
+      </div>
+
+      <div class="grid-2">
+        <Card title="Beds by hospital">
+          {d.beds.length === 0 && <Empty>No hospital has beds yet.</Empty>}
+          {d.beds.length > 0 && (
+            <DataTable label="Beds by hospital" columns={['Hospital', 'Beds', 'Occupied', 'Held', 'Free', 'Occupancy']}>
+              {d.beds.map((b) => (
+                <tr key={b.hospitalId}>
+                  <td>{b.name}</td>
+                  <td>{b.total}</td>
+                  <td>{b.occupied}</td>
+                  <td>{b.held}</td>
+                  <td>{b.free}</td>
+                  <td>{b.total === 0 ? '—' : `${Math.round((100 * b.occupied) / b.total)} %`}</td>
+                </tr>
+              ))}
+            </DataTable>
+          )}
+          <p><Link href="/admin/occupancy">Occupancy chart</Link></p>
+        </Card>
+        <Card title="Payments, last 30 days">
+          {d.paymentsLast30Days.length === 0 && <Empty>No payments yet.</Empty>}
+          {d.paymentsLast30Days.length > 0 && (
+            <DataTable label="Payments by currency" columns={['Currency', 'Payments', 'Paid', 'Refunds', 'Refunded', 'Net']}>
+              {d.paymentsLast30Days.map((p) => (
+                <tr key={p.currency}>
+                  <td>{p.currency}</td>
+                  <td>{p.payments}</td>
+                  <td>{formatMinor(p.paid, p.currency)}</td>
+                  <td>{p.refunds}</td>
+                  <td>{formatMinor(p.refunded, p.currency)}</td>
+                  <td>{formatMinor(p.net, p.currency)}</td>
+                </tr>
+              ))}
+            </DataTable>
+          )}
+          <p class="muted">Insurance claims: not built yet.</p>
+        </Card>
+      </div>
+    </>
+  );
+}
+
+function Stat(props: { label: string; value: number | string; detail?: string; href?: string }) {
+  return (
+    <div class="stat card">
+      <div class="stat-label">{props.label}</div>
+      <div class="stat-value">{props.href ? <Link href={props.href}>{String(props.value)}</Link> : props.value}</div>
+      {props.detail && <div class="muted stat-detail">{props.detail}</div>}
+    </div>
+  );
+}
+
+const W = 720;
+const H = 220;
+const LEFT = 48;
+const BOTTOM = 36;
+const TOP = 12;
+
+/**
+ * Transactions per minute as columns (invalid ones stacked on top in red), with a y axis (0, half, max) and an x axis labelled
+ * every ten minutes. Inline SVG, as the occupancy chart; the table under it carries the same numbers.
+ */
+function ActivityChart(props: { minutes: AdminDashboard['ledger']['lastHour'] }) {
+  const max = Math.max(1, ...props.minutes.map((m) => m.transactions));
+  const plotW = W - LEFT - 8;
+  const plotH = H - TOP - BOTTOM;
+  const step = plotW / Math.max(1, props.minutes.length);
+  const y = (n: number) => TOP + plotH - (n / max) * plotH;
+  const ticks = [0, Math.round(max / 2), max].filter((t, i, a) => a.indexOf(t) === i);
+  return (
+    <svg viewBox={`0 0 ${W} ${H}`} role="img" data-testid="activity-chart"
+      aria-label="Ledger transactions per minute over the last hour; the table below lists the same numbers">
+      {ticks.map((t) => (
+        <g key={`y${t}`}>
+          <line x1={LEFT} x2={W - 8} y1={y(t)} y2={y(t)} stroke="#d6dbe1" />
+          <text x={LEFT - 6} y={y(t) + 4} text-anchor="end" font-size="12" fill="#1b2430">{t}</text>
+        </g>
+      ))}
+      <text x={12} y={TOP + plotH / 2} font-size="12" fill="#1b2430" transform={`rotate(-90 12 ${TOP + plotH / 2})`} text-anchor="middle">tx / min</text>
+      {props.minutes.map((m, i) => {
+        const x = LEFT + i * step + 1;
+        const valid = m.transactions - m.invalid;
+        return (
+          <g key={m.minute}>
+            {valid > 0 && (
+              <rect x={x} y={y(valid)} width={Math.max(1, step - 2)} height={TOP + plotH - y(valid)} fill="#1f5fa8">
+                <title>{`${time(m.minute)}: ${m.transactions} transactions, ${m.invalid} invalid`}</title>
+              </rect>
+            )}
+            {m.invalid > 0 && (
+              <rect x={x} y={y(m.transactions)} width={Math.max(1, step - 2)} height={y(valid) - y(m.transactions)} fill="#b3261e" />
+            )}
+            {i % 10 === 0 && (
+              <text x={x} y={H - BOTTOM + 16} font-size="12" fill="#1b2430">{time(m.minute)}</text>
+            )}
+          </g>
+        );
+      })}
+      <line x1={LEFT} x2={W - 8} y1={TOP + plotH} y2={TOP + plotH} stroke="#1b2430" />
+      <text x={LEFT + plotW / 2} y={H - 4} font-size="12" fill="#1b2430" text-anchor="middle">minute (local time)</text>
+    </svg>
+  );
+}

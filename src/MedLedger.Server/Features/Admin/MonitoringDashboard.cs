@@ -23,12 +23,12 @@ public sealed class MonitoringDashboard(
         var dayAgo = now.AddDays(-1);
         var events = await db.Set<SecurityEvent>().AsNoTracking().Where(e => e.At >= dayAgo)
             .GroupBy(e => e.Kind).Select(g => new { Kind = g.Key, Count = g.Count() }).ToListAsync(ct);
-        var overview = await beds.OverviewAsync(1, ct);
+        var occupancy = await beds.OccupancyAsync(ct);
         return new AdminDashboard(
             now, await accounts.ByRoleAsync(ct), queue.Organizations.Count, queue.Professionals.Count, await LedgerAsync(now, ct),
             events.OrderByDescending(e => e.Count).ThenBy(e => e.Kind).Select(e => new KindCount(e.Kind, e.Count)).ToList(),
             await breakGlass.AwaitingReviewAsync(ct),
-            overview.Hospitals.Select(h => new HospitalBeds(h.HospitalId, h.Name, h.ByType.Sum(t => t.Total), h.ByType.Sum(t => t.Occupied),
+            occupancy.Select(h => new HospitalBeds(h.HospitalId, h.Name, h.ByType.Sum(t => t.Total), h.ByType.Sum(t => t.Occupied),
                 h.ByType.Sum(t => t.Held), h.ByType.Sum(t => t.Free))).ToList(),
             await takings.BetweenAsync(null, now.AddDays(-30), now, ct));
     }

@@ -452,11 +452,7 @@ public sealed class BedService(
             throw ProblemException.Invalid("days", "days must be between 1 and 366.");
         }
         var wards = await db.Set<BedWard>().AsNoTracking().ToListAsync(ct);
-        var ids = wards.Select(w => w.OrganizationId).Distinct().ToList();
-        var names = await organizations.NamesAsync(ids, ct);
-        var hospitals = wards.GroupBy(w => w.OrganizationId)
-            .Select(g => new HospitalOccupancy(g.Key, names.GetValueOrDefault(g.Key, ""), ByType(g)))
-            .OrderBy(h => h.Name, StringComparer.Ordinal).ThenBy(h => h.HospitalId).ToList();
+        var hospitals = await OccupancyAsync(wards, ct);
 
         var now = clock.GetUtcNow();
         var firstDay = DateOnly.FromDateTime(now.UtcDateTime).AddDays(-(window - 1));
@@ -466,6 +462,18 @@ public sealed class BedService(
         var perDay = created.GroupBy(c => DateOnly.FromDateTime(c.UtcDateTime)).ToDictionary(g => g.Key, g => g.Count());
         var series = Enumerable.Range(0, window).Select(i => firstDay.AddDays(i)).Select(d => new BookingsPerDay(d, perDay.GetValueOrDefault(d))).ToList();
         return new AdminBedOverview(hospitals, ByType(wards), series, now);
+    }
+
+    /// <summary>Every hospital's beds by type, by hospital name (the admin's dashboard).</summary>
+    public async Task<IReadOnlyList<HospitalOccupancy>> OccupancyAsync(CancellationToken ct) =>
+        await OccupancyAsync(await db.Set<BedWard>().AsNoTracking().ToListAsync(ct), ct);
+
+    private async Task<List<HospitalOccupancy>> OccupancyAsync(List<BedWard> wards, CancellationToken ct)
+    {
+        var names = await organizations.NamesAsync(wards.Select(w => w.OrganizationId).Distinct().ToList(), ct);
+        return wards.GroupBy(w => w.OrganizationId)
+            .Select(g => new HospitalOccupancy(g.Key, names.GetValueOrDefault(g.Key, ""), ByType(g)))
+            .OrderBy(h => h.Name, StringComparer.Ordinal).ThenBy(h => h.HospitalId).ToList();
     }
 
     // ---- live push ---------------------------------------------------------------------------

@@ -12,6 +12,8 @@ import { useAction, useAsync } from '../../ui/hooks';
 import { OrdersLiveBadge, statusLabel, useLiveOrders } from './live';
 import { PharmacyKeyCard } from './PharmacyKeyCard';
 
+const DAY_MS = 24 * 3600 * 1000;
+
 interface QueueRow {
   order: OrderView;
   /** For a cancelled order accepted before: whether its reservation still holds units (null: not known or not applicable). */
@@ -30,6 +32,8 @@ export function OrderQueue() {
     const rows: QueueRow[] = [];
     for (const order of all) {
       if (order.status === 'placed' || order.status === 'accepted' || order.status === 'ready') rows.push({ order, needsRelease: null });
+      // A cancelled order stays a day so the pharmacist sees it went; one accepted before stays while its units are held.
+      else if (order.status === 'cancelled' && !order.acceptNote && Date.now() - Date.parse(order.updatedAt) < DAY_MS) rows.push({ order, needsRelease: false });
       else if (order.status === 'cancelled' && order.acceptNote) {
         let held: boolean | null = null;
         try {
@@ -107,7 +111,7 @@ export function OrderQueue() {
                 <tr key={o.id} data-order={o.id}>
                   <th scope="row"><ShortId id={o.id} /></th>
                   <td class="num">{formatMinor(o.amount, o.currency)}</td>
-                  <td data-testid={`queue-status-${o.id}`}>{statusLabel(o.status)}{o.status === 'cancelled' && (needsRelease ? ' · units still reserved' : ' · reservation unknown')}</td>
+                  <td data-testid={`queue-status-${o.id}`}>{statusLabel(o.status)}{o.status === 'cancelled' && (!o.acceptNote ? ' by the patient · nothing was reserved' : needsRelease ? ' · units still reserved' : ' · reservation unknown')}</td>
                   <td>{formatDateTime(o.placedAt)}</td>
                   <td>{formatDateTime(o.expiresAt)}</td>
                   <td>
@@ -116,7 +120,7 @@ export function OrderQueue() {
                     )}
                     {o.status === 'accepted' && <Button busy={act.busy} busyLabel="Working…" aria-label={`Mark order ${short} ready`} onClick={() => void act.run(o.id, 'ready')}>Ready</Button>}
                     {o.status === 'ready' && <Button busy={act.busy} busyLabel="Working…" aria-label={`Hand over order ${short}`} onClick={() => void act.run(o.id, 'collect')}>Hand over</Button>}
-                    {o.status === 'cancelled' && (
+                    {o.status === 'cancelled' && o.acceptNote && (
                       <Button kind="secondary" busy={act.busy} busyLabel="Releasing…" aria-label={`Release the units of order ${short}`} onClick={() => void act.run(o.id, 'release')}>Release</Button>
                     )}
                   </td>

@@ -122,6 +122,41 @@ public sealed class OrderBrowserTests(BrowserWorld world)
     }
 
     [Fact]
+    public async Task A_patient_orders_a_prescription_from_my_prescriptions_and_the_pharmacist_opens_the_order_with_its_prescription_link()
+    {
+        using var doctor = await world.SdkAsync("doctor13");
+        using var pharmacist = await world.SdkAsync("pharmacist");
+        using var patient = await world.SdkAsync("patient5");
+        var rx = await doctor.WritePrescriptionAsync(DispensingBrowserTests.MedicationRequest("Orderamycin 250 mg", 10, 0), patient.UserId);
+        var (pharmacyId, medicine, name) = await MedicineAsync(pharmacist, 5);
+        var prescriptionId = rx.Info.PrescriptionId;
+
+        var page = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(page, world.Account("patient5"));
+        await BrowserWorld.Nav(page, "My prescriptions").ClickAsync();
+        await page.Locator($"a[href='/orders/new?prescription={prescriptionId}']").ClickAsync();
+        await page.GetByLabel("Pharmacy", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "Market Square Pharmacy · 1 Market Square" });
+        await Assertions.Expect(page.GetByLabel("Prescription (optional)", new() { Exact = true })).ToHaveValueAsync(prescriptionId.ToString());
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Add {name} to the cart" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Place order" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "My orders", Exact = true })).ToBeVisibleAsync();
+        var order = (await patient.MyOrdersAsync()).Where(o => o.PharmacyId == pharmacyId).OrderBy(o => o.PlacedAt).Last();
+        await Assertions.Expect(page.Locator($"tr[data-order='{order.Id}']")).ToContainTextAsync("with a prescription");
+        await page.Context.CloseAsync();
+
+        // The pharmacist's client finds the prescription in the sealed lines, and the patient's grants now cover its record for them.
+        Assert.Equal(prescriptionId, (await pharmacist.OpenOrderAsync(order.Id)).Content.PrescriptionId);
+        Assert.Contains(await patient.GrantsAsync(), g => g.Active && g.GranteeId == pharmacist.UserId
+            && (g.Items.Contains(rx.Info.RecordId.ToString()) || (g.Scope == ConsentScope.Categories && g.Items.Contains("MedicationRequest"))));
+        var pharmacistPage = await PharmacistQueueAsync();
+        await pharmacistPage.GetByRole(AriaRole.Button, new() { Name = $"Open order {order.Id.ToString()[..8]}" }).ClickAsync();
+        await Assertions.Expect(pharmacistPage.GetByRole(AriaRole.Link, new() { Name = $"prescription {prescriptionId.ToString()[..8]} (dispense it)" })).ToBeVisibleAsync();
+        await pharmacistPage.Context.CloseAsync();
+        await pharmacist.DeclineOrderAsync(order.Id, "other");
+        Assert.Equal(5, await UsableAsync(pharmacist, pharmacyId, medicine.Id));
+    }
+
+    [Fact]
     public async Task The_pharmacists_browser_refuses_to_open_an_order_whose_sealed_copy_is_not_the_one_on_the_ledger()
     {
         using var pharmacist = await world.SdkAsync("pharmacist");

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { navigate } from '../../app/router';
+import { navigate, queryParam } from '../../app/router';
 import { listPrescriptions, prescriptionStatus } from '../../sdk/dispensing';
 import { organizations } from '../../sdk/organizations';
 import { availabilityLabel, describeMedicine, formatMinor, formatPrice } from '../../sdk/pharmacy';
@@ -19,12 +19,13 @@ interface CartLine {
  */
 export function OrderShop() {
   const pharmacies = useAsync((signal) => organizations('Pharmacy', signal), []);
-  const [pharmacyId, setPharmacyId] = useState('');
+  // Arriving from "Find a medicine" or "My prescriptions" preselects the pharmacy or the prescription.
+  const [pharmacyId, setPharmacyId] = useState(queryParam('pharmacy') ?? '');
   const catalogue = useAsync((signal) => (pharmacyId ? pharmacyCatalogue(pharmacyId, signal) : Promise.resolve(null)), [pharmacyId]);
   const prescriptions = useAsync(async (signal) => (await listPrescriptions({}, signal)).filter((rx) => prescriptionStatus(rx) === 'active'), []);
   const [cart, setCart] = useState<CartLine[]>([]);
   const [quantities, setQuantities] = useState<Record<string, string>>({});
-  const [prescriptionId, setPrescriptionId] = useState('');
+  const [prescriptionId, setPrescriptionId] = useState(queryParam('prescription') ?? '');
   const [cartError, setCartError] = useState<string | undefined>();
 
   const choose = (id: string) => {
@@ -55,7 +56,8 @@ export function OrderShop() {
     navigate('/orders');
   });
 
-  const otc = (catalogue.data?.items ?? []).filter((i) => !i.medicine.prescriptionOnly && i.medicine.schedule === 'None' && !i.medicine.discontinued);
+  // Prescription-only medicines are offered once a prescription is named (the pharmacist checks it when dispensing).
+  const otc = (catalogue.data?.items ?? []).filter((i) => !i.medicine.discontinued && (prescriptionId !== '' || (!i.medicine.prescriptionOnly && i.medicine.schedule === 'None')));
   return (
     <Page title="Order medicines">
       <Card title="Pharmacy">
@@ -68,7 +70,7 @@ export function OrderShop() {
         </Field>
       </Card>
       {pharmacyId && (
-        <Card title="Over-the-counter medicines">
+        <Card title={prescriptionId ? 'Medicines' : 'Over-the-counter medicines'}>
           <ProblemAlert error={catalogue.error} />
           {catalogue.loading && !catalogue.data && <Spinner label="Loading the catalogue…" />}
           {catalogue.data && (otc.length === 0 ? <Empty>This pharmacy lists no over-the-counter medicines.</Empty> : (

@@ -156,6 +156,61 @@ public sealed class OrderBrowserTests(BrowserWorld world)
         Assert.Equal(5, await UsableAsync(pharmacist, pharmacyId, medicine.Id));
     }
 
+    /// <summary>A fresh account registered through the dev outbox and signed in with the SDK (its email and password kept for the browser).</summary>
+    private async Task<(MedLedgerClient Client, Guid Id, string Email, string Password)> RegisterAsync(Role role, Guid? organizationId = null, NewOrganization? newOrganization = null)
+    {
+        var email = $"{role.ToString().ToLowerInvariant()}-{Guid.NewGuid():N}@orders.example.org";
+        var password = "pass phrase " + Guid.NewGuid().ToString("N")[..8];
+        using (var c = new MedLedgerClient(new Uri(world.Url)))
+        {
+            await c.RegisterWithDevOutboxAsync(email, password, role, organizationId, newOrganization, "PH-" + Guid.NewGuid().ToString("N")[..6]);
+        }
+        var client = new MedLedgerClient(new Uri(world.Url));
+        var me = await client.LoginWithDevOutboxAsync(email, password);
+        return (client, me.Id, email, password);
+    }
+
+    [Fact]
+    public async Task A_pharmacist_publishes_the_pharmacy_key_in_the_browser_and_shares_it_with_a_colleague_verified_later()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        using var admin = await world.SdkAsync("admin");
+        var first = await RegisterAsync(Role.Pharmacist, newOrganization: new NewOrganization(OrganizationKind.Pharmacy, $"Key Pharmacy {tag}", "4 Key Street", 52.5, 13.4, null, null, "APO-" + tag));
+        using var firstClient = first.Client;
+        var pharmacyId = (await firstClient.MeAsync()).OrganizationId!.Value;
+        await admin.DecideOrganizationAsync(pharmacyId, true);
+        await admin.DecideProfessionalAsync(first.Id, true);
+        await firstClient.LoginWithDevOutboxAsync(first.Email, first.Password);
+
+        var page = await world.NewPageAsync();
+        using (var outbox = new MedLedgerClient(new Uri(world.Url)))
+        {
+            await BrowserLogin.SignInWithEmailCodeAsync(page, first.Email, first.Password, outbox);
+        }
+        await Assertions.Expect(page).Not.ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login"), new() { Timeout = 30_000 });
+        await BrowserWorld.Nav(page, "Orders").ClickAsync();
+        await Assertions.Expect(page.GetByText("No pharmacy key is published yet")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Publish pharmacy key" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("published and anchored on the ledger.")).ToBeVisibleAsync();
+        var key = await firstClient.GetVerifiedPharmacyKeyAsync(pharmacyId);
+
+        // A colleague verified after the key was made waits for a share; the first pharmacist's page seals it for them.
+        var colleague = await RegisterAsync(Role.Pharmacist, organizationId: pharmacyId);
+        using var colleagueClient = colleague.Client;
+        await admin.DecideProfessionalAsync(colleague.Id, true);
+        await colleagueClient.LoginWithDevOutboxAsync(colleague.Email, colleague.Password);
+        Assert.Equal([colleague.Id], (await firstClient.MyPharmacyKeyShareAsync()).WaitingPharmacists);
+        await BrowserWorld.Nav(page, "Stock").ClickAsync();
+        await BrowserWorld.Nav(page, "Orders").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Share the key with 1 waiting colleague" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Pharmacy key shared with 1 colleague.")).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+
+        var opened = await colleagueClient.OpenPharmacyKeyAsync();
+        Assert.Equal(key.PublicKey, opened.PublicKey);
+        Assert.Empty((await firstClient.MyPharmacyKeyShareAsync()).WaitingPharmacists);
+    }
+
     [Fact]
     public async Task The_pharmacists_browser_refuses_to_open_an_order_whose_sealed_copy_is_not_the_one_on_the_ledger()
     {

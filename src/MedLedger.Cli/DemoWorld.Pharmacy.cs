@@ -51,6 +51,8 @@ public static partial class DemoWorld
                 await client.LoginWithDevOutboxAsync(reg.Email, password, ct);
             }
             await Task.WhenAll(pharmacists.Select((ph, p) => StockPharmacyAsync(clients[p], ph.Reg.OrganizationId!.Value, p, today, ct)));
+            // Each pharmacy publishes its organization key, so demo patients can order from it at once (docs/pharmacy.md "Orders").
+            await Task.WhenAll(clients.Select(c => c.PublishPharmacyKeyAsync(ct)));
         }
         finally
         {

@@ -455,6 +455,27 @@ async ({ section, vectorsJson, extraJson }) => {
     eq('appointment reason opened by patient', await c.openAppointmentReason(pair(ar.patient), ar.appointmentId, H(ar.forPatient)), ar.reason);
     await refuses('appointment reason for the doctor opened by the patient', 'CryptoIntegrityError', () => c.openAppointmentReason(pair(ar.patient), ar.appointmentId, H(ar.forDoctor)));
     await refuses('appointment reason under another appointment id', 'CryptoIntegrityError', () => c.openAppointmentReason(pair(ar.doctor), other, H(ar.forDoctor)));
+    // Orders (docs/pharmacy.md "Orders"): the content JSON and the pharmacy's sealed copy written here byte for byte, its contentHash,
+    // the total, the pharmacy opens it, and the reservation note's commitment.
+    const o = p.order;
+    eq('order content purpose', c.ORDER_CONTENT_PURPOSE, o.purpose);
+    eq('order content info', hex(c.sealedSecretInfo(o.purpose, o.orderId)), o.info);
+    const oContent = c.orderContentFromJson(H(o.contentJson));
+    eq('order content rewritten', hex(c.orderContentBytes(oContent)), o.contentJson);
+    eq('order total', c.orderTotal(oContent), o.total);
+    const oSealed = await c.sealOrderContent(H(keys[o.pharmacy].publicKey), oContent, H(o.pharmacyEphemeralIkm));
+    eq('order sealed for the pharmacy written', hex(oSealed), o.sealedForPharmacy);
+    eq('order content hash', await c.orderContentHash(H(o.sealedForPharmacy)), o.contentHash);
+    eq('order opened by the pharmacy', hex(c.orderContentBytes(await c.openOrderContent(pair(o.pharmacy), o.orderId, H(o.sealedForPharmacy)))), o.contentJson);
+    await refuses('order opened under another order id', 'CryptoIntegrityError', () => c.openOrderContent(pair(o.pharmacy), other, H(o.sealedForPharmacy)));
+    await refuses('order opened by another key', 'CryptoIntegrityError', () => c.openOrderContent(pair('patientEncryption'), o.orderId, H(o.sealedForPharmacy)));
+    await refuses('order content with an unknown member', 'CryptoFormatError', () => c.orderContentFromJson(c.utf8(c.fromUtf8(H(o.contentJson)).replace('{"orderId"', '{"note":"x","orderId"'))));
+    const rn = o.reservationNote;
+    eq('order reservation tags', [c.ORDER_RESERVATION_NOTE_PURPOSE, c.ORDER_RESERVATION_COMMITMENT_TAG].join('|'), [rn.purpose, rn.commitmentTag].join('|'));
+    const note = { reservationId: rn.reservationId, salt: H(rn.salt) };
+    eq('order reservation commitment', await c.orderReservationCommitment(note), rn.commitment);
+    const noteOpened = await c.openOrderReservationNote(pair(o.pharmacy), o.orderId, await c.sealOrderReservationNote(H(keys[o.pharmacy].publicKey), o.orderId, note));
+    eq('order reservation note round trip', [noteOpened.reservationId, hex(noteOpened.salt)].join('|'), [rn.reservationId, rn.salt].join('|'));
     }
   }
 

@@ -12,9 +12,10 @@ import { appointmentsRoutes } from '../features/appointments/routes';
 import { messagesRoutes } from '../features/messages/routes';
 import { dispensingRoutes } from '../features/dispensing/routes';
 import { walletRoutes } from '../features/wallet/routes';
+import { ordersRoutes } from '../features/orders/routes';
 
 // Each feature folder owns its screens; this list only puts them together (first match wins).
-export const routes: RouteDef[] = [...authRoutes, ...patientRoutes, ...doctorRoutes, ...staffRoutes, ...adminRoutes, ...hospitalsRoutes, ...sharedRoutes, ...pharmacyRoutes, ...appointmentsRoutes, ...messagesRoutes, ...dispensingRoutes, ...walletRoutes];
+export const routes: RouteDef[] = [...authRoutes, ...patientRoutes, ...doctorRoutes, ...staffRoutes, ...adminRoutes, ...hospitalsRoutes, ...sharedRoutes, ...pharmacyRoutes, ...appointmentsRoutes, ...messagesRoutes, ...dispensingRoutes, ...walletRoutes, ...ordersRoutes];
 
 /** Where a role lands after sign-in (its first navigation entry). */
 export function homeFor(role: Role): string {

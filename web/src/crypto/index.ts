@@ -58,3 +58,8 @@ export {
   unwrapMessageKey, subjectAad, subjectSignedBytes, sealSubject, openSubject, wrapSubjectKey, unwrapSubjectKey, sealAppointmentReason,
   appointmentReasonHash, openAppointmentReason,
 } from './conversationMessages';
+export { ORDER_CONTENT_PURPOSE, ORDER_RESERVATION_NOTE_PURPOSE, ORDER_RESERVATION_COMMITMENT_TAG, PHARMACY_ORGANIZATION_KEY_PURPOSE } from './protocol';
+export {
+  ORDER_MAX_LINES, type OrderLine, type OrderContent, type OrderReservationNote, orderTotal, orderContentBytes, orderContentFromJson, sealOrderContent,
+  openOrderContent, orderContentHash, newOrderReservationNote, orderReservationCommitment, sealOrderReservationNote, openOrderReservationNote,
+} from './orderContent';

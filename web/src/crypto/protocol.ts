@@ -203,3 +203,11 @@ export const APPOINTMENT_REASON_PURPOSE = 'medledger/v1/appointment-reason';
 // Pharmacy organization key (issue 16, docs/pharmacy.md).
 /** Sealed-secret purpose of a pharmacy's organization private key sealed to its pharmacists; the context is the pharmacy id (ProtocolTags.PharmacyOrganizationKey). */
 export const PHARMACY_ORGANIZATION_KEY_PURPOSE = 'medledger/v1/pharmacy-organization-key';
+
+// Pharmacy orders (issue 16, docs/pharmacy.md "Orders").
+/** Sealed-secret purpose of an order's lines; the context is the order id (ProtocolTags.OrderContent). */
+export const ORDER_CONTENT_PURPOSE = 'medledger/v1/order-content';
+/** Sealed-secret purpose of an accepted order's reservation note, for the pharmacy; the context is the order id (ProtocolTags.OrderReservationNote). */
+export const ORDER_RESERVATION_NOTE_PURPOSE = 'medledger/v1/order-reservation-note';
+/** Domain tag of the commitment an orders.status "accepted" carries (ProtocolTags.OrderReservationCommitment). */
+export const ORDER_RESERVATION_COMMITMENT_TAG = 'medledger/v1/order-reservation-commitment';

@@ -13,13 +13,13 @@ namespace MedLedger.Server.Features.Orders;
 /// expiry and are released by the pharmacy feature on its own reads (StockReservations.ExpireDueAsync): the server never
 /// needs to know which reservation was the order's.
 /// </summary>
-public sealed class OrderExpiry(MedLedgerDbContext db, LedgerGateway gateway, LedgerRollForward rollForward, TimeProvider clock)
+public sealed class OrderExpiry(MedLedgerDbContext db, LedgerGateway gateway, LedgerRollForward rollForward, OrderNotices notices, TimeProvider clock)
 {
     public async Task<int> ExpireDueAsync(Expression<Func<Order, bool>> which, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var due = (await db.Set<Order>().AsNoTracking().Where(which).Where(o => o.Status == OrderStatus.Placed || o.Status == OrderStatus.Accepted)
-            .Select(o => new { o.Id, o.ExpiresAt }).ToListAsync(ct)).Where(o => o.ExpiresAt <= now).ToList();
+            .Select(o => new { o.Id, o.PatientId, o.PharmacyId, o.ExpiresAt }).ToListAsync(ct)).Where(o => o.ExpiresAt <= now).ToList();
         var expired = 0;
         foreach (var o in due)
         {
@@ -32,6 +32,7 @@ public sealed class OrderExpiry(MedLedgerDbContext db, LedgerGateway gateway, Le
             {
                 await rollForward.SubmitAsync(tx, new OrderRows(o.Id, OrderStatusContract.Expired, now, null, null, null), ct);
                 expired++;
+                await notices.ChangedAsync(new OrderNotice(o.Id, o.PatientId, o.PharmacyId, OrderStatusContract.Expired));
             }
             catch (ProblemException e) when (e.Status == 409)
             {

@@ -20,7 +20,7 @@ public sealed record OrderRows(Guid OrderId, string Status, DateTimeOffset At, s
 /// patient-signed orders.place to the ledger; (3) accepted: the row becomes placed (roll-forward); refused: the row is removed
 /// and the key is free. A crash between (1) and (3) is settled at the next start (<see cref="SubmittingOrderRepair"/>).
 /// </summary>
-public sealed class OrderPlacing(MedLedgerDbContext db, PharmacyAccess pharmacies, LedgerRollForward rollForward, OrderQueries queries, TimeProvider clock)
+public sealed class OrderPlacing(MedLedgerDbContext db, PharmacyAccess pharmacies, LedgerRollForward rollForward, OrderQueries queries, OrderNotices notices, TimeProvider clock)
 {
     public async Task<OrderResponse> PlaceAsync(Caller patient, string? idempotencyKey, PlaceOrderRequest r, CancellationToken ct)
     {
@@ -80,7 +80,9 @@ public sealed class OrderPlacing(MedLedgerDbContext db, PharmacyAccess pharmacie
             await db.Set<Order>().Where(o => o.Id == orderId && o.Status == OrderStatus.Submitting).ExecuteDeleteAsync(CancellationToken.None);
             throw;
         }
-        return await queries.ResponseAsync(orderId, withReceipt: true, ct);
+        var placed = await queries.ResponseAsync(orderId, withReceipt: true, ct);
+        await notices.ChangedAsync(placed);
+        return placed;
     }
 
     private async Task<OrderResponse?> FirstAsync(Guid patientId, string key, string fingerprint, CancellationToken ct)

@@ -16,7 +16,7 @@ namespace MedLedger.Server.Features.Orders;
 /// enforces the same state machine, so of two racing transitions one wins.
 /// </summary>
 public sealed class OrderProgress(MedLedgerDbContext db, PharmacyAccess pharmacies, PayableService payables, LedgerRollForward rollForward, OrderExpiry expiry,
-    OrderQueries queries, TimeProvider clock)
+    OrderQueries queries, OrderNotices notices, TimeProvider clock)
 {
     public const string PayableKind = "order";
 
@@ -68,7 +68,9 @@ public sealed class OrderProgress(MedLedgerDbContext db, PharmacyAccess pharmaci
     {
         var rows = new OrderRows(order.Id, status, clock.GetUtcNow(), tx.Get("commitment"), status == OrderStatusContract.Accepted ? r.AcceptNote : null, tx.Get("reason"));
         await rollForward.SubmitAsync(tx, rows, ct);
-        return await queries.ResponseAsync(order.Id, withReceipt: true, ct);
+        var moved = await queries.ResponseAsync(order.Id, withReceipt: true, ct);
+        await notices.ChangedAsync(moved);
+        return moved;
     }
 
     /// <summary>

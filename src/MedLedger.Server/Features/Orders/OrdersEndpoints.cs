@@ -13,6 +13,8 @@ public static class OrdersEndpoints
 
     public static IServiceCollection AddOrders(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSignalR();
+        services.AddScoped<OrderNotices>();
         services.AddScoped<OrderExpiry>();
         services.AddScoped<OrderQueries>();
         services.AddScoped<OrderPlacing>();
@@ -37,6 +39,7 @@ public static class OrdersEndpoints
         p.MapPost("/{id:guid}/ready", Ready).RequireAuthorization(Policies.Pharmacist).WithSummary("Mark an accepted order ready for collection").ProducesProblems(403, 404, 409, 422);
         p.MapPost("/{id:guid}/collect", Collect).RequireAuthorization(Policies.Pharmacist).WithSummary("Hand a ready, paid order over").ProducesProblems(403, 404, 409, 422);
         p.MapPost("/{id:guid}/decline", Decline).RequireAuthorization(Policies.Pharmacist).WithSummary("Decline a placed order with a reason code").ProducesProblems(403, 404, 409, 422);
+        app.MapHub<OrdersHub>(OrdersHub.Path).RequireAuthorization(Policies.OrderParty);
         return app;
     }
 

@@ -37,6 +37,9 @@ public static class Policies
     /// <summary>Doctors and hospital staff: who manage schedules and appointment statuses (further checked per hospital).</summary>
     public const string HospitalMember = "HospitalMember";
 
+    /// <summary>Patients and pharmacists: who follow orders live (further checked per order: its patient, its pharmacy).</summary>
+    public const string OrderParty = "OrderParty";
+
     public static AuthorizationBuilder AddMedLedgerPolicies(this AuthorizationBuilder builder)
     {
         foreach (var role in Enum.GetValues<Role>())
@@ -53,6 +56,7 @@ public static class Policies
         builder.AddPolicy(PrescriptionParty, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor, Role.Pharmacist)));
         builder.AddPolicy(MessageParticipant, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor)));
         builder.AddPolicy(HospitalMember, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Doctor, Role.HospitalStaff)));
+        builder.AddPolicy(OrderParty, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Pharmacist)));
         return builder;
     }
 }

@@ -1,4 +1,5 @@
 import { ApiProblem } from '../../app/http';
+import { Link } from '../../app/router';
 import { describeMedicationRequest, listPrescriptions, openPrescriptionRecord, prescriptionStatus, type CheckedPrescription } from '../../sdk/dispensing';
 import { Card, Empty, Page, ProblemAlert, Spinner, formatDate } from '../../ui/components';
 import { useAsync } from '../../ui/hooks';
@@ -51,6 +52,7 @@ export function MyPrescriptions() {
             {` · ${r.rx.dispensed} of ${r.rx.info.totalUnits} units dispensed · ${r.rx.fillsMade} of ${r.rx.info.maxFills} fills · valid until ${formatDate(r.rx.validUntilMs)}`}
           </p>
           {r.dosage && <p>{r.dosage}</p>}
+          {prescriptionStatus(r.rx) === 'active' && <p><Link href={`/orders/new?prescription=${r.rx.info.prescriptionId}`}>Order it from a pharmacy</Link></p>}
           {r.openProblem && <p class="alert error">{`The prescription record could not be opened: ${r.openProblem}`}</p>}
           <FillsTable rx={r.rx} label={`Fills of ${r.medication}`} pharmacies={data.data!.pharmacies} />
         </Card>

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { Link } from '../../app/router';
 import { availabilityLabel, describeMedicine, formatPrice, pharmaciesNearby, searchMedicines, type MedicineSearchPage, type PharmaciesNearbyPage } from '../../sdk/pharmacy';
 import { ActionForm, Button, Card, DataTable, Empty, Field, Page, ProblemAlert } from '../../ui/components';
 import { useAction } from '../../ui/hooks';
@@ -54,13 +55,14 @@ export function FindMedicine() {
       {nearby && (
         <Card title="Pharmacies nearby with it in stock">
           {nearby.items.length === 0 ? <Empty>No pharmacy within 10 km has it in stock.</Empty> : (
-            <DataTable label="Pharmacies nearby" columns={['Pharmacy', 'Address', { label: 'km', class: 'num' }, 'Has']}>
+            <DataTable label="Pharmacies nearby" columns={['Pharmacy', 'Address', { label: 'km', class: 'num' }, 'Has', '']}>
               {nearby.items.map((p) => (
                 <tr key={p.pharmacyId}>
                   <th scope="row">{p.name}</th>
                   <td>{p.address}</td>
                   <td class="num">{p.distanceKm.toFixed(1)}</td>
                   <td>{p.matches.map((m) => `${describeMedicine(m.medicine)} (${availabilityLabel(m.availability)})`).join('; ')}</td>
+                  <td><Link href={`/orders/new?pharmacy=${p.pharmacyId}`}>{`Order from ${p.name}`}</Link></td>
                 </tr>
               ))}
             </DataTable>
@@ -70,13 +72,14 @@ export function FindMedicine() {
       {hits && (
         <Card title={`${hits.total} match(es)`}>
           {hits.items.length === 0 ? <Empty>No pharmacy lists a medicine by that name.</Empty> : (
-            <DataTable label="Medicines found" columns={['Medicine', 'Pharmacy', 'Price', 'Availability']}>
+            <DataTable label="Medicines found" columns={['Medicine', 'Pharmacy', 'Price', 'Availability', '']}>
               {hits.items.map((h) => (
                 <tr key={h.medicine.id}>
                   <th scope="row">{describeMedicine(h.medicine)}</th>
                   <td>{h.pharmacyName}</td>
                   <td>{formatPrice(h.medicine)}</td>
                   <td>{availabilityLabel(h.availability)}</td>
+                  <td><Link href={`/orders/new?pharmacy=${h.pharmacyId}`}>Order</Link></td>
                 </tr>
               ))}
             </DataTable>

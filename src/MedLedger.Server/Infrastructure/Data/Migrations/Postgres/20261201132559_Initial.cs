@@ -1079,6 +1079,34 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "insurance_applications",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    PatientId = table.Column<Guid>(type: "uuid", nullable: false),
+                    PlanId = table.Column<Guid>(type: "uuid", nullable: false),
+                    InsurerOrganizationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    PeriodStart = table.Column<DateOnly>(type: "date", nullable: false),
+                    IdempotencyKey = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    DeclineReason = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
+                    PolicyId = table.Column<Guid>(type: "uuid", nullable: true),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    DecidedBy = table.Column<Guid>(type: "uuid", nullable: true),
+                    DecidedAt = table.Column<long>(type: "bigint", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_insurance_applications", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_insurance_applications_insurance_plans_PlanId",
+                        column: x => x.PlanId,
+                        principalTable: "insurance_plans",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "insurance_plan_benefits",
                 columns: table => new
                 {
@@ -1099,6 +1127,46 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                         principalTable: "insurance_plans",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "insurance_policies",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    ApplicationId = table.Column<Guid>(type: "uuid", nullable: true),
+                    PatientId = table.Column<Guid>(type: "uuid", nullable: false),
+                    InsurerOrganizationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    PlanId = table.Column<Guid>(type: "uuid", nullable: false),
+                    PlanRevision = table.Column<int>(type: "integer", nullable: false),
+                    Terms = table.Column<byte[]>(type: "bytea", nullable: false),
+                    TermsHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    PeriodStart = table.Column<long>(type: "bigint", nullable: false),
+                    PeriodEnd = table.Column<long>(type: "bigint", nullable: false),
+                    CoverStart = table.Column<long>(type: "bigint", nullable: true),
+                    Currency = table.Column<string>(type: "character varying(3)", maxLength: 3, nullable: false),
+                    PremiumMinor = table.Column<long>(type: "bigint", nullable: false),
+                    AnnualLimitMinor = table.Column<long>(type: "bigint", nullable: false),
+                    Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    SealedCardForPatient = table.Column<byte[]>(type: "bytea", nullable: false),
+                    SealedCardForInsurer = table.Column<byte[]>(type: "bytea", nullable: false),
+                    IssueTransactionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    PreviousPolicyId = table.Column<Guid>(type: "uuid", nullable: true),
+                    SuspendReason = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
+                    IssuedBy = table.Column<Guid>(type: "uuid", nullable: false),
+                    IssuedAt = table.Column<long>(type: "bigint", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_insurance_policies", x => x.Id);
+                    table.CheckConstraint("ck_insurance_policies_premium", "\"PremiumMinor\" > 0");
+                    table.ForeignKey(
+                        name: "FK_insurance_policies_insurance_plans_PlanId",
+                        column: x => x.PlanId,
+                        principalTable: "insurance_plans",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
                 });
 
             migrationBuilder.CreateIndex(
@@ -1264,6 +1332,28 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 columns: new[] { "HospitalId", "UpdatedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_insurance_applications_InsurerOrganizationId_Status",
+                table: "insurance_applications",
+                columns: new[] { "InsurerOrganizationId", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_applications_PatientId_IdempotencyKey",
+                table: "insurance_applications",
+                columns: new[] { "PatientId", "IdempotencyKey" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_applications_PatientId_PlanId_PeriodStart",
+                table: "insurance_applications",
+                columns: new[] { "PatientId", "PlanId", "PeriodStart" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_applications_PlanId",
+                table: "insurance_applications",
+                column: "PlanId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_insurance_plan_benefits_PlanId_Category",
                 table: "insurance_plan_benefits",
                 columns: new[] { "PlanId", "Category" },
@@ -1279,6 +1369,33 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 table: "insurance_plans",
                 columns: new[] { "InsurerOrganizationId", "Name" },
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_policies_ApplicationId",
+                table: "insurance_policies",
+                column: "ApplicationId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_policies_InsurerOrganizationId_Status",
+                table: "insurance_policies",
+                columns: new[] { "InsurerOrganizationId", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_policies_IssueTransactionId",
+                table: "insurance_policies",
+                column: "IssueTransactionId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_policies_PatientId_PlanId_PeriodStart",
+                table: "insurance_policies",
+                columns: new[] { "PatientId", "PlanId", "PeriodStart" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_policies_PlanId",
+                table: "insurance_policies",
+                column: "PlanId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_login_challenges_TicketHash",
@@ -1634,7 +1751,13 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 name: "hospital_reviews");
 
             migrationBuilder.DropTable(
+                name: "insurance_applications");
+
+            migrationBuilder.DropTable(
                 name: "insurance_plan_benefits");
+
+            migrationBuilder.DropTable(
+                name: "insurance_policies");
 
             migrationBuilder.DropTable(
                 name: "key_bundles");

@@ -36,15 +36,15 @@ public static class InsuranceEndpoints
         // A patient applies and follows their own applications and policies.
         g.MapPost("/applications", Apply).RequireAuthorization(Policies.Patient).WithSummary("Apply for a plan and period (Idempotency-Key; the same plan and period again returns the first application)").ProducesProblems(404, 422);
         g.MapGet("/applications", MyApplications).RequireAuthorization(Policies.Patient).WithSummary("Your applications, oldest first");
-        g.MapGet("/policies", MyPolicies).RequireAuthorization(Policies.Patient).WithSummary("Your policies with the card sealed for you (paid ones are activated, ended ones expired first, on the ledger)").ProducesProblems(409);
-        g.MapGet("/policies/{policyId:guid}", MyPolicy).RequireAuthorization(Policies.Patient).WithSummary("One of your policies with the ledger receipt of its issue").ProducesProblems(404, 409);
+        g.MapGet("/policies", MyPolicies).RequireAuthorization(Policies.Patient).WithSummary("Your policies with the card sealed for you (paid ones are activated, ended ones expired first, on the ledger)").ProducesProblems(409, 422);
+        g.MapGet("/policies/{policyId:guid}", MyPolicy).RequireAuthorization(Policies.Patient).WithSummary("One of your policies with the ledger receipt of its issue").ProducesProblems(404, 409, 422);
         // The insurer's own verified staff decide applications and manage its policies.
         var i = app.MapGroup("/api/insurance/insurer").WithTags("Insurance");
         i.MapGet("/applications", InsurerApplications).RequireAuthorization(Policies.InsurerStaff).WithSummary("Your insurer's applications (optionally of one status), oldest first").ProducesProblems(422);
         i.MapPost("/applications/{applicationId:guid}/accept", Accept).RequireAuthorization(Policies.InsurerStaff).WithSummary("Accept: an insurer-staff-signed insurance.policy issue (pending until the premium payable is paid)").ProducesProblems(404, 409, 422);
         i.MapPost("/applications/{applicationId:guid}/decline", Decline).RequireAuthorization(Policies.InsurerStaff).WithSummary("Decline a submitted application with a reason code").ProducesProblems(404, 409, 422);
-        i.MapGet("/policies", InsurerPolicies).RequireAuthorization(Policies.InsurerStaff).WithSummary("Your insurer's policies with the card sealed for the insurer").ProducesProblems(409);
-        i.MapGet("/policies/{policyId:guid}", InsurerPolicy).RequireAuthorization(Policies.InsurerStaff).WithSummary("One of your insurer's policies with the ledger receipt of its issue").ProducesProblems(404, 409);
+        i.MapGet("/policies", InsurerPolicies).RequireAuthorization(Policies.InsurerStaff).WithSummary("Your insurer's policies with the card sealed for the insurer").ProducesProblems(409, 422);
+        i.MapGet("/policies/{policyId:guid}", InsurerPolicy).RequireAuthorization(Policies.InsurerStaff).WithSummary("One of your insurer's policies with the ledger receipt of its issue").ProducesProblems(404, 409, 422);
         i.MapPost("/policies/{policyId:guid}/suspend", Suspend).RequireAuthorization(Policies.InsurerStaff).WithSummary("Suspend an active policy (signed, with a reason code)").ProducesProblems(404, 409, 422);
         i.MapPost("/policies/{policyId:guid}/reinstate", Reinstate).RequireAuthorization(Policies.InsurerStaff).WithSummary("Reinstate a suspended policy (signed)").ProducesProblems(404, 409, 422);
         i.MapPost("/policies/{policyId:guid}/renew", Renew).RequireAuthorization(Policies.InsurerStaff).WithSummary("Issue the next period's policy of an active one (signed renew); the previous becomes renewed").ProducesProblems(404, 409, 422);

@@ -20,6 +20,12 @@ public sealed record PolicyView(Guid Id, Guid? ApplicationId, Guid PatientId, Gu
 /// <summary>A policy checked against its issue on the ledger, with the terms it pins and the opened policy card.</summary>
 public sealed record VerifiedPolicy(PolicyView Policy, PlanTerms Terms, PolicyCard Card, LedgerTransaction Issue);
 
+public sealed record PolicyShareView(Guid Id, Guid PolicyId, Guid PatientId, Guid GranteeId, byte[] SealedCard, DateTimeOffset CreatedAt);
+
+/// <summary>Whether a benefit tag covers a date, as the ledger's policy state says (the category never reaches the server).</summary>
+public sealed record EligibilityView(Guid PolicyId, string Tag, DateOnly Date, string Status, bool Covered, bool WaitingPeriodPassed, long RemainingForTagMinor,
+    long RemainingOverallMinor, string Currency);
+
 /// <summary>Why this client will not accept or trust a policy: something does not hold up.</summary>
 public sealed class PolicyCheckException(string message) : Exception(message);
 
@@ -47,6 +53,42 @@ public sealed partial class MedLedgerClient
         var verified = await VerifyPolicyAsync(view, keys.Encryption, ct);
         return verified.Policy.PatientId == UserId ? verified : throw new PolicyCheckException($"Policy {policyId} is not yours.");
     }
+
+    /// <summary>
+    /// Patient: shares your policy card with a verified doctor, hospital staff member or pharmacist (sealed for their
+    /// ledger-registered key), so they can check eligibility for a category without the server learning which.
+    /// </summary>
+    public async Task<PolicyShareView> SharePolicyCardAsync(Guid policyId, Guid professionalId, CancellationToken ct = default)
+    {
+        var policy = await MyPolicyAsync(policyId, ct);
+        var keys = await GetVerifiedPublicKeysAsync(professionalId, ct);
+        return await SendAsync<PolicyShareView>(HttpMethod.Post, $"/api/insurance/policies/{policyId}/shares",
+            new { granteeId = professionalId, sealedCard = policy.Card.SealFor(keys.EncryptionPublicKey) }, authorize: true, ct);
+    }
+
+    // ---------- hospital and pharmacy professionals ----------
+
+    public Task<IReadOnlyList<PolicyShareView>> PoliciesSharedWithMeAsync(CancellationToken ct = default) =>
+        SendAsync<IReadOnlyList<PolicyShareView>>(HttpMethod.Get, "/api/insurance/shared-policies", null, authorize: true, ct);
+
+    /// <summary>
+    /// Professional: opens the card a patient shared with you, computes the category's tag here and asks whether it covers
+    /// <paramref name="date"/> (the server sees only the tag). A category the plan does not cover is a <see cref="PolicyCheckException"/>.
+    /// </summary>
+    public async Task<EligibilityView> CheckEligibilityAsync(Guid policyId, string category, DateOnly date, CancellationToken ct = default)
+    {
+        var keys = Keys ?? throw new InvalidOperationException("Sign in (and unlock keys) first.");
+        var share = (await PoliciesSharedWithMeAsync(ct)).FirstOrDefault(s => s.PolicyId == policyId)
+            ?? throw new PolicyCheckException($"No patient shared policy {policyId} with you.");
+        var card = PolicyCard.Open(share.SealedCard, keys.Encryption, policyId);
+        var tag = card.Tags.TryGetValue(category, out var t) ? t : throw new PolicyCheckException($"Policy {policyId}'s plan does not cover {category}.");
+        return await EligibilityAsync(policyId, tag, date, ct);
+    }
+
+    /// <summary>Professional: eligibility of one benefit tag (from a card you opened) on a date.</summary>
+    public Task<EligibilityView> EligibilityAsync(Guid policyId, string tag, DateOnly date, CancellationToken ct = default) =>
+        SendAsync<EligibilityView>(HttpMethod.Get,
+            $"/api/insurance/policies/{policyId}/eligibility?tag={Uri.EscapeDataString(tag)}&date={date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}", null, authorize: true, ct);
 
     // ---------- insurer staff ----------
 

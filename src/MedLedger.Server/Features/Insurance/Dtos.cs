@@ -43,3 +43,16 @@ public sealed record PolicyResponse(Guid Id, Guid? ApplicationId, Guid PatientId
     DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, DateTimeOffset? CoverStart, string Currency, long PremiumMinor, long AnnualLimitMinor, string Status,
     string? SuspendReason, Guid? PreviousPolicyId, byte[] SealedCard, string IssueTransactionId, DateTimeOffset IssuedAt, DateTimeOffset UpdatedAt,
     MedLedger.Ledger.LedgerReceipt? Receipt);
+
+/// <summary>The policy card sealed by the patient for one hospital or pharmacy professional.</summary>
+public sealed record SharePolicyRequest(Guid GranteeId, byte[] SealedCard);
+
+public sealed record PolicyShareResponse(Guid Id, Guid PolicyId, Guid PatientId, Guid GranteeId, byte[] SealedCard, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// Whether benefit <c>Tag</c> of a policy covers a date, read from the ledger's policy state only: the policy is active and the
+/// date inside its cover, the benefit exists, its waiting period (from the cover start) has passed, and what is left of the
+/// benefit's and the policy's annual limits.
+/// </summary>
+public sealed record EligibilityResponse(Guid PolicyId, string Tag, DateOnly Date, string Status, bool Covered, bool WaitingPeriodPassed, long RemainingForTagMinor,
+    long RemainingOverallMinor, string Currency);

@@ -216,3 +216,31 @@ internal sealed class InsurancePolicyConfiguration : IEntityTypeConfiguration<In
         b.HasOne<InsurancePlan>().WithMany().HasForeignKey(x => x.PlanId).OnDelete(DeleteBehavior.Restrict);
     }
 }
+
+/// <summary>
+/// A patient's policy card shared with one hospital or pharmacy professional (eligibility, item 3): the card sealed on the
+/// patient's device for that professional's ledger-registered key. The professional may then ask whether a benefit tag is
+/// covered on a date; without a share the policy is "not found" to them.
+/// </summary>
+public sealed class InsurancePolicyShare
+{
+    public Guid Id { get; set; }
+    public Guid PolicyId { get; set; }
+    public Guid PatientId { get; set; }
+    public Guid GranteeId { get; set; }
+    public required byte[] SealedCard { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+internal sealed class InsurancePolicyShareConfiguration : IEntityTypeConfiguration<InsurancePolicyShare>
+{
+    public void Configure(EntityTypeBuilder<InsurancePolicyShare> b)
+    {
+        b.ToTable("insurance_policy_shares");
+        b.HasKey(x => x.Id);
+        // One share per policy and professional: sharing again replaces the sealed card.
+        b.HasIndex(x => new { x.PolicyId, x.GranteeId }).IsUnique();
+        b.HasIndex(x => x.GranteeId);
+        b.HasOne<InsurancePolicy>().WithMany().HasForeignKey(x => x.PolicyId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

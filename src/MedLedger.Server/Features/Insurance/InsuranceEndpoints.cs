@@ -20,6 +20,7 @@ public static class InsuranceEndpoints
         services.AddScoped<PolicyLifecycle>();
         services.AddScoped<PolicyProgress>();
         services.AddScoped<PolicyQueries>();
+        services.AddScoped<PolicyEligibility>();
         services.AddScoped<ILedgerRowWriter, PolicyLedgerRows>();
         services.AddScoped<ILedgerRowRepair, AcceptingApplicationRepair>();
         return services;
@@ -38,6 +39,10 @@ public static class InsuranceEndpoints
         g.MapGet("/applications", MyApplications).RequireAuthorization(Policies.Patient).WithSummary("Your applications, oldest first");
         g.MapGet("/policies", MyPolicies).RequireAuthorization(Policies.Patient).WithSummary("Your policies with the card sealed for you (paid ones are activated, ended ones expired first, on the ledger)").ProducesProblems(409, 422);
         g.MapGet("/policies/{policyId:guid}", MyPolicy).RequireAuthorization(Policies.Patient).WithSummary("One of your policies with the ledger receipt of its issue").ProducesProblems(404, 409, 422);
+        g.MapPost("/policies/{policyId:guid}/shares", SharePolicy).RequireAuthorization(Policies.Patient).WithSummary("Share your policy card, sealed for a verified doctor, hospital staff member or pharmacist (eligibility)").ProducesProblems(404, 409, 422);
+        // Professionals a patient shared a policy card with ask about eligibility (insurer staff are refused in the service).
+        g.MapGet("/shared-policies", SharedPolicies).RequireAuthorization(Policies.OrganizationMember).WithSummary("Policy cards patients shared with you (doctors, hospital staff, pharmacists)").ProducesProblems(403);
+        g.MapGet("/policies/{policyId:guid}/eligibility", Eligibility).RequireAuthorization(Policies.OrganizationMember).WithSummary("Whether a benefit tag of a policy shared with you covers a date, from the ledger's policy state").ProducesProblems(403, 404, 409, 422);
         // The insurer's own verified staff decide applications and manage its policies.
         var i = app.MapGroup("/api/insurance/insurer").WithTags("Insurance");
         i.MapGet("/applications", InsurerApplications).RequireAuthorization(Policies.InsurerStaff).WithSummary("Your insurer's applications (optionally of one status), oldest first").ProducesProblems(422);
@@ -75,6 +80,14 @@ public static class InsuranceEndpoints
     private static Task<IReadOnlyList<PolicyResponse>> MyPolicies(Caller caller, PolicyQueries s, CancellationToken ct) => s.ListAsync(caller, ct);
 
     private static Task<PolicyResponse> MyPolicy(Guid policyId, Caller caller, PolicyQueries s, CancellationToken ct) => s.GetAsync(caller, policyId, ct);
+
+    private static Task<PolicyShareResponse> SharePolicy(Guid policyId, SharePolicyRequest r, Caller caller, PolicyEligibility s, CancellationToken ct) =>
+        s.ShareAsync(caller, policyId, r, ct);
+
+    private static Task<IReadOnlyList<PolicyShareResponse>> SharedPolicies(Caller caller, PolicyEligibility s, CancellationToken ct) => s.SharedWithMeAsync(caller, ct);
+
+    private static Task<EligibilityResponse> Eligibility(Guid policyId, string? tag, DateOnly? date, Caller caller, PolicyEligibility s, CancellationToken ct) =>
+        s.CheckAsync(caller, policyId, tag, date, ct);
 
     private static Task<IReadOnlyList<ApplicationResponse>> InsurerApplications(string? status, Caller caller, PolicyApplying s, CancellationToken ct) =>
         s.InsurerAsync(caller, status, ct);

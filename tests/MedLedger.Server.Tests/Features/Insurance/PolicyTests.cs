@@ -212,4 +212,39 @@ public sealed class PolicyTests : RecordTestBase
         Assert.Equal(0, await Db(db => db.Set<InsurancePolicy>().CountAsync(p => p.PatientId == stranger.Id)));
         Assert.Equal("active", (await _patient.Client.MyPolicyAsync(policy.Policy.Id)).Policy.Status);
     }
+
+    [Fact]
+    public async Task A_pharmacist_the_patient_shared_the_policy_card_with_checks_eligibility_by_tag_and_others_learn_nothing()
+    {
+        await WorldAsync();
+        var policy = await ActivePolicyAsync(_patient);
+        var pharmacist = await World.VerifiedAsync(Admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Eligible Pharmacy " + Guid.NewGuid().ToString("N")[..6]);
+        var other = await World.VerifiedAsync(Admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Other Pharmacy " + Guid.NewGuid().ToString("N")[..6]);
+        // Not shared yet: the policy is not found.
+        Assert.Equal(HttpStatusCode.NotFound, (await Refused(() => pharmacist.Client.EligibilityAsync(policy.Policy.Id, policy.Card.Tags["Outpatient"], Today))).Status);
+
+        await _patient.Client.SharePolicyCardAsync(policy.Policy.Id, pharmacist.Id);
+        var today = Today;
+        var outpatient = await pharmacist.Client.CheckEligibilityAsync(policy.Policy.Id, "Outpatient", today);
+        Assert.Equal((true, true, 100_000L, 100_000L, "active"), (outpatient.Covered, outpatient.WaitingPeriodPassed, outpatient.RemainingForTagMinor, outpatient.RemainingOverallMinor, outpatient.Status));
+        // Maternity waits 30 days from the cover start.
+        var maternity = await pharmacist.Client.CheckEligibilityAsync(policy.Policy.Id, "Maternity", today);
+        Assert.Equal((false, false), (maternity.Covered, maternity.WaitingPeriodPassed));
+        Assert.True((await pharmacist.Client.CheckEligibilityAsync(policy.Policy.Id, "Maternity", today.AddDays(31))).Covered);
+        Assert.False((await pharmacist.Client.CheckEligibilityAsync(policy.Policy.Id, "Outpatient", today.AddYears(1).AddDays(1))).Covered);
+        await Assert.ThrowsAsync<PolicyCheckException>(() => pharmacist.Client.CheckEligibilityAsync(policy.Policy.Id, "Dental", today));
+        // The server only ever saw the tag; suspended cover is not covered.
+        await _insurer.Client.SuspendPolicyAsync(policy.Policy.Id, "other");
+        Assert.False((await pharmacist.Client.CheckEligibilityAsync(policy.Policy.Id, "Outpatient", today)).Covered);
+
+        // Without a share another pharmacist learns nothing; the patient and insurer staff are not eligibility checkers; a bad tag is a 422.
+        Assert.Equal(HttpStatusCode.NotFound, (await Refused(() => other.Client.EligibilityAsync(policy.Policy.Id, policy.Card.Tags["Outpatient"], Today))).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Refused(() => _patient.Client.EligibilityAsync(policy.Policy.Id, policy.Card.Tags["Outpatient"], Today))).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Refused(() => _insurer.Client.EligibilityAsync(policy.Policy.Id, policy.Card.Tags["Outpatient"], Today))).Status);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await Refused(() => pharmacist.Client.EligibilityAsync(policy.Policy.Id, "Maternity", Today))).Status);
+        // Only the patient shares, and only with a verified professional.
+        var stranger = await World.RegisterAsync(Role.Patient);
+        Assert.Equal(HttpStatusCode.NotFound, (await Refused(() => stranger.Client.SharePolicyCardAsync(policy.Policy.Id, other.Id))).Status);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await Refused(() => _patient.Client.SharePolicyCardAsync(policy.Policy.Id, stranger.Id))).Status);
+    }
 }

@@ -1409,6 +1409,38 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                         });
                 });
 
+            modelBuilder.Entity("MedLedger.Server.Features.Insurance.InsurancePolicyShare", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("GranteeId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("PatientId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("PolicyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("SealedCard")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("GranteeId");
+
+                    b.HasIndex("PolicyId", "GranteeId")
+                        .IsUnique();
+
+                    b.ToTable("insurance_policy_shares", (string)null);
+                });
+
             modelBuilder.Entity("MedLedger.Server.Features.Ledger.PendingLedgerWrite", b =>
                 {
                     b.Property<string>("TransactionId")
@@ -2629,6 +2661,15 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("PlanId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Insurance.InsurancePolicyShare", b =>
+                {
+                    b.HasOne("MedLedger.Server.Features.Insurance.InsurancePolicy", null)
+                        .WithMany()
+                        .HasForeignKey("PolicyId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 #pragma warning restore 612, 618

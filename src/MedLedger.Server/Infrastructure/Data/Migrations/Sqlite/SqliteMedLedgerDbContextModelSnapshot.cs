@@ -1402,6 +1402,38 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                         });
                 });
 
+            modelBuilder.Entity("MedLedger.Server.Features.Insurance.InsurancePolicyShare", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("GranteeId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("PatientId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("PolicyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("SealedCard")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("GranteeId");
+
+                    b.HasIndex("PolicyId", "GranteeId")
+                        .IsUnique();
+
+                    b.ToTable("insurance_policy_shares", (string)null);
+                });
+
             modelBuilder.Entity("MedLedger.Server.Features.Ledger.PendingLedgerWrite", b =>
                 {
                     b.Property<string>("TransactionId")
@@ -2622,6 +2654,15 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("PlanId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Insurance.InsurancePolicyShare", b =>
+                {
+                    b.HasOne("MedLedger.Server.Features.Insurance.InsurancePolicy", null)
+                        .WithMany()
+                        .HasForeignKey("PolicyId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 #pragma warning restore 612, 618

@@ -1169,6 +1169,28 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                         onDelete: ReferentialAction.Restrict);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "insurance_policy_shares",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    PolicyId = table.Column<Guid>(type: "uuid", nullable: false),
+                    PatientId = table.Column<Guid>(type: "uuid", nullable: false),
+                    GranteeId = table.Column<Guid>(type: "uuid", nullable: false),
+                    SealedCard = table.Column<byte[]>(type: "bytea", nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_insurance_policy_shares", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_insurance_policy_shares_insurance_policies_PolicyId",
+                        column: x => x.PolicyId,
+                        principalTable: "insurance_policies",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_amendment_requests_AuthorId",
                 table: "amendment_requests",
@@ -1396,6 +1418,17 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 name: "IX_insurance_policies_PlanId",
                 table: "insurance_policies",
                 column: "PlanId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_policy_shares_GranteeId",
+                table: "insurance_policy_shares",
+                column: "GranteeId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_policy_shares_PolicyId_GranteeId",
+                table: "insurance_policy_shares",
+                columns: new[] { "PolicyId", "GranteeId" },
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_login_challenges_TicketHash",
@@ -1757,7 +1790,7 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 name: "insurance_plan_benefits");
 
             migrationBuilder.DropTable(
-                name: "insurance_policies");
+                name: "insurance_policy_shares");
 
             migrationBuilder.DropTable(
                 name: "key_bundles");
@@ -1863,6 +1896,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "users");
+
+            migrationBuilder.DropTable(
+                name: "insurance_policies");
 
             migrationBuilder.DropTable(
                 name: "insurance_plans");

@@ -12,7 +12,24 @@ namespace MedLedger.Cli.Commands;
 /// </summary>
 public static class InsuranceCommands
 {
-    public static Command Build() => new("insurance", "Insurance plans, applications and policies") { Plans(), Apply(), Applications(), Policies() };
+    public static Command Build() => new("insurance", "Insurance plans, applications and policies") { Plans(), Apply(), Applications(), Policies(), Eligibility() };
+
+    private static Command Eligibility()
+    {
+        var policy = new Argument<Guid>("POLICY_ID");
+        var category = new Option<string>("--category") { Description = "Outpatient, Inpatient, Pharmacy, Maternity, Emergency, Dental or Vision (turned into the policy's tag here)", Required = true };
+        var date = new Option<DateOnly?>("--date") { Description = "YYYY-MM-DD (default today, UTC)" };
+        var eligibility = new Command("eligibility", "Professionals: is a category covered on a date under a policy card a patient shared with you") { policy, category, date };
+        eligibility.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var e = await client.CheckEligibilityAsync(p.GetValue(policy), p.GetValue(category)!, p.GetValue(date) ?? DateOnly.FromDateTime(DateTime.UtcNow), ct);
+            AnsiConsole.MarkupLine(Markup.Escape($"{(e.Covered ? "Covered" : "Not covered")} on {e.Date:yyyy-MM-dd} (policy {e.Status}; waiting period {(e.WaitingPeriodPassed ? "passed" : "not passed")}); " +
+                $"remaining {Amount(e.RemainingForTagMinor, e.Currency)} for this benefit, {Amount(e.RemainingOverallMinor, e.Currency)} overall"));
+            return e.Covered ? 0 : 2;
+        });
+        return eligibility;
+    }
 
     private static bool IsInsurer(MedLedgerClient c) => c.Tokens?.User.Role == Role.InsurerStaff;
 
@@ -127,7 +144,17 @@ public static class InsuranceCommands
             Console.WriteLine(v.Policy.Id);
             return 0;
         });
-        return new Command("policies", "Insurance policies") { list, show, suspend, reinstate, renew };
+        var shareId = new Argument<Guid>("POLICY_ID");
+        var with = new Option<Guid>("--with") { Description = "The verified doctor, hospital staff member or pharmacist (user id)", Required = true };
+        var share = new Command("share", "Share your policy card with a professional for eligibility checks (patients)") { shareId, with };
+        share.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            await client.SharePolicyCardAsync(p.GetValue(shareId), p.GetValue(with), ct);
+            AnsiConsole.MarkupLine("[green]Shared[/] (sealed for their key)");
+            return 0;
+        });
+        return new Command("policies", "Insurance policies") { list, show, suspend, reinstate, renew, share };
     }
 
     private static Command Plans()

@@ -69,4 +69,9 @@ public static class ProtocolTags
     public const string OrderReservationNote = "medledger/v1/order-reservation-note";
     /// <summary>Domain tag of the commitment an orders.status "accepted" carries: SHA-256(canonical(tag, reservationId, salt)).</summary>
     public const string OrderReservationCommitment = "medledger/v1/order-reservation-commitment";
+    // Insurance policies (issue 17, docs/insurance.md).
+    /// <summary>Domain tag of a policy benefit's tag: hex(SHA-256(canonical(tag, policyId, categorySalt, category))); the ledger names a benefit only by it.</summary>
+    public const string InsuranceCategoryTag = "medledger/v1/insurance-category-tag";
+    /// <summary>Sealed-secret purpose of a policy card (policy id, plan id, category salt, category→tag map) sealed for the patient and the insurer; the context is the policy id.</summary>
+    public const string InsurancePolicyCard = "medledger/v1/insurance-policy-card";
 }

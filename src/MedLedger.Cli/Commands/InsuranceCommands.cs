@@ -6,12 +6,156 @@ using Spectre.Console;
 namespace MedLedger.Cli.Commands;
 
 /// <summary>
-/// insurance verbs through the SDK: plans (everyone lists and shows; insurer staff create and withdraw). Ids go to
+/// insurance verbs through the SDK: plans (everyone lists and shows; insurer staff create and withdraw); apply, applications
+/// and policies (patients apply and read their own; insurer staff accept, decline, suspend, reinstate, renew). Ids go to
 /// standard output on their own line so scripts can capture them.
 /// </summary>
 public static class InsuranceCommands
 {
-    public static Command Build() => new("insurance", "Insurance plans (insurer staff publish them; anyone signed in browses them)") { Plans() };
+    public static Command Build() => new("insurance", "Insurance plans, applications and policies") { Plans(), Apply(), Applications(), Policies(), Eligibility() };
+
+    private static Command Eligibility()
+    {
+        var policy = new Argument<Guid>("POLICY_ID");
+        var category = new Option<string>("--category") { Description = "Outpatient, Inpatient, Pharmacy, Maternity, Emergency, Dental or Vision (turned into the policy's tag here)", Required = true };
+        var date = new Option<DateOnly?>("--date") { Description = "YYYY-MM-DD (default today, UTC)" };
+        var eligibility = new Command("eligibility", "Professionals: is a category covered on a date under a policy card a patient shared with you") { policy, category, date };
+        eligibility.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var e = await client.CheckEligibilityAsync(p.GetValue(policy), p.GetValue(category)!, p.GetValue(date) ?? DateOnly.FromDateTime(DateTime.UtcNow), ct);
+            AnsiConsole.MarkupLine(Markup.Escape($"{(e.Covered ? "Covered" : "Not covered")} on {e.Date:yyyy-MM-dd} (policy {e.Status}; waiting period {(e.WaitingPeriodPassed ? "passed" : "not passed")}); " +
+                $"remaining {Amount(e.RemainingForTagMinor, e.Currency)} for this benefit, {Amount(e.RemainingOverallMinor, e.Currency)} overall"));
+            return e.Covered ? 0 : 2;
+        });
+        return eligibility;
+    }
+
+    private static bool IsInsurer(MedLedgerClient c) => c.Tokens?.User.Role == Role.InsurerStaff;
+
+    private static Command Apply()
+    {
+        var plan = new Argument<Guid>("PLAN_ID");
+        var start = new Option<DateOnly?>("--start") { Description = "First day of cover (YYYY-MM-DD, UTC; default today); the period is one year" };
+        var apply = new Command("apply", "Apply for a plan (patients); the same plan and start again returns the first application; prints its id") { plan, start };
+        apply.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var a = await client.ApplyForInsuranceAsync(p.GetValue(plan), p.GetValue(start) ?? DateOnly.FromDateTime(DateTime.UtcNow), ct: ct);
+            AnsiConsole.MarkupLine(Markup.Escape($"Application {a.Status}, cover from {a.PeriodStart:yyyy-MM-dd}"));
+            Console.WriteLine(a.Id);
+            return 0;
+        });
+        return apply;
+    }
+
+    private static Command Applications()
+    {
+        var status = new Option<string?>("--status") { Description = "Insurer staff: only submitted, accepted or declined" };
+        var list = new Command("list", "Your applications (patients) or your insurer's (insurer staff)") { status };
+        list.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var all = IsInsurer(client) ? await client.InsurerApplicationsAsync(p.GetValue(status), ct) : await client.MyInsuranceApplicationsAsync(ct);
+            foreach (var a in all)
+            {
+                Console.WriteLine($"{a.Id}  {a.Status,-9}  plan {a.PlanId}  patient {a.PatientId}  from {a.PeriodStart:yyyy-MM-dd}{(a.DeclineReason is null ? "" : "  reason " + a.DeclineReason)}{(a.PolicyId is null ? "" : "  policy " + a.PolicyId)}");
+            }
+            return 0;
+        });
+        var acceptId = new Argument<Guid>("APPLICATION_ID");
+        var accept = new Command("accept", "Accept (insurer staff): sign insurance.policy issue over the plan's terms and seal the policy card; prints the policy id") { acceptId };
+        accept.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var policy = await client.AcceptApplicationAsync(p.GetValue(acceptId), ct);
+            AnsiConsole.MarkupLine(Markup.Escape($"Policy {policy.Policy.Status} until the premium of {Amount(policy.Policy.PremiumMinor, policy.Policy.Currency)} is paid"));
+            Console.WriteLine(policy.Policy.Id);
+            return 0;
+        });
+        var declineId = new Argument<Guid>("APPLICATION_ID");
+        var reason = new Option<string>("--reason") { Description = "not-eligible, incomplete, duplicate or other", Required = true };
+        var decline = new Command("decline", "Decline a submitted application with a reason code (insurer staff)") { declineId, reason };
+        decline.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var a = await client.DeclineApplicationAsync(p.GetValue(declineId), p.GetValue(reason)!, ct);
+            AnsiConsole.MarkupLine(Markup.Escape($"Declined ({a.DeclineReason})"));
+            return 0;
+        });
+        return new Command("applications", "Insurance applications") { list, accept, decline };
+    }
+
+    private static Command Policies()
+    {
+        var list = new Command("list", "Your policies (patients) or your insurer's (insurer staff)");
+        list.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            foreach (var x in IsInsurer(client) ? await client.InsurerPoliciesAsync(ct) : await client.MyPoliciesAsync(ct))
+            {
+                Console.WriteLine($"{x.Id}  {x.Status,-9}  plan {x.PlanId} r{x.PlanRevision}  patient {x.PatientId}  {x.PeriodStart:yyyy-MM-dd}..{x.PeriodEnd:yyyy-MM-dd}  premium {Amount(x.PremiumMinor, x.Currency)}");
+            }
+            return 0;
+        });
+        var showId = new Argument<Guid>("POLICY_ID");
+        var show = new Command("show", "One policy checked against its issue on the ledger, with the opened policy card (category → tag)") { showId };
+        show.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var v = IsInsurer(client) ? await client.InsurerPolicyAsync(p.GetValue(showId), ct) : await client.MyPolicyAsync(p.GetValue(showId), ct);
+            var x = v.Policy;
+            AnsiConsole.MarkupLine(Markup.Escape($"Policy {x.Id}: {x.Status}{(x.SuspendReason is null ? "" : $" ({x.SuspendReason})")}, verified on the ledger"));
+            AnsiConsole.MarkupLine(Markup.Escape($"Plan {x.PlanId} revision {x.PlanRevision}; period {x.PeriodStart:u} .. {x.PeriodEnd:u}; cover from {(x.CoverStart is { } c ? c.ToString("u", CultureInfo.InvariantCulture) : "(premium unpaid)")}"));
+            AnsiConsole.MarkupLine(Markup.Escape($"Premium {Amount(x.PremiumMinor, x.Currency)}; annual limit {Amount(x.AnnualLimitMinor, x.Currency)}"));
+            var table = new Table().AddColumns("category", "cover", "annual limit", "waiting days", "tag");
+            foreach (var b in v.Terms.Benefits)
+            {
+                var cover = b.CoveragePercent is { } pct ? string.Create(CultureInfo.InvariantCulture, $"{pct}%") : $"co-pay {Amount(b.CopayMinor ?? 0, x.Currency)}";
+                table.AddRow(b.Category, Markup.Escape(cover), Amount(b.AnnualLimitMinor, x.Currency), b.WaitingPeriodDays.ToString(CultureInfo.InvariantCulture), v.Card.Tags[b.Category][..16] + "…");
+            }
+            AnsiConsole.Write(table);
+            return 0;
+        });
+        var suspendId = new Argument<Guid>("POLICY_ID");
+        var reason = new Option<string>("--reason") { Description = "premium-unpaid, fraud-suspected, patient-request or other", Required = true };
+        var suspend = new Command("suspend", "Suspend an active policy (insurer staff)") { suspendId, reason };
+        suspend.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            AnsiConsole.MarkupLine(Markup.Escape($"Policy {(await client.SuspendPolicyAsync(p.GetValue(suspendId), p.GetValue(reason)!, ct)).Status}"));
+            return 0;
+        });
+        var reinstateId = new Argument<Guid>("POLICY_ID");
+        var reinstate = new Command("reinstate", "Reinstate a suspended policy (insurer staff)") { reinstateId };
+        reinstate.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            AnsiConsole.MarkupLine(Markup.Escape($"Policy {(await client.ReinstatePolicyAsync(p.GetValue(reinstateId), ct)).Status}"));
+            return 0;
+        });
+        var renewId = new Argument<Guid>("POLICY_ID");
+        var renew = new Command("renew", "Issue the next period's policy of an active one (insurer staff); prints the new policy id") { renewId };
+        renew.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var v = await client.RenewPolicyAsync(p.GetValue(renewId), ct);
+            AnsiConsole.MarkupLine(Markup.Escape($"Renewal {v.Policy.Status} from {v.Policy.PeriodStart:yyyy-MM-dd}"));
+            Console.WriteLine(v.Policy.Id);
+            return 0;
+        });
+        var shareId = new Argument<Guid>("POLICY_ID");
+        var with = new Option<Guid>("--with") { Description = "The verified doctor, hospital staff member or pharmacist (user id)", Required = true };
+        var share = new Command("share", "Share your policy card with a professional for eligibility checks (patients)") { shareId, with };
+        share.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            await client.SharePolicyCardAsync(p.GetValue(shareId), p.GetValue(with), ct);
+            AnsiConsole.MarkupLine("[green]Shared[/] (sealed for their key)");
+            return 0;
+        });
+        return new Command("policies", "Insurance policies") { list, show, suspend, reinstate, renew, share };
+    }
 
     private static Command Plans()
     {

@@ -45,3 +45,28 @@ public static class OrderKeys
     public static string Reservation(string reservationId) => $"reservation/{reservationId}";
     public static string ReservationPharmacy(string reservationId) => $"reservation/{reservationId}/pharmacy";
 }
+
+/// <summary>State keys of insurance.policy (docs/insurance.md "Policy ledger state"): ids, dates, amounts and benefit tags only, never a category name.</summary>
+public static class InsurancePolicyKeys
+{
+    /// <summary>"pending", "active", "suspended", "expired" or "renewed".</summary>
+    public static string Status(string policyId) => $"policy/{policyId}";
+    public static string Patient(string policyId) => $"policy/{policyId}/patient";
+    public static string Insurer(string policyId) => $"policy/{policyId}/insurer";
+    public static string Plan(string policyId) => $"policy/{policyId}/plan";
+    public static string Currency(string policyId) => $"policy/{policyId}/currency";
+    public static string PeriodStart(string policyId) => $"policy/{policyId}/period-start";
+    public static string PeriodEnd(string policyId) => $"policy/{policyId}/period-end";
+    /// <summary>Set by activate: max(period start, the premium payment's time), unix ms.</summary>
+    public static string CoverStart(string policyId) => $"policy/{policyId}/cover-start";
+    public static string AnnualLimit(string policyId) => $"policy/{policyId}/annual-limit";
+    /// <summary>Paid out so far over all benefits (minor units); 0 at issue, claims add to it.</summary>
+    public static string Used(string policyId) => $"policy/{policyId}/used";
+    /// <summary>The policy this one renewed (absent for a first policy).</summary>
+    public static string Previous(string policyId) => $"policy/{policyId}/previous";
+    /// <summary>A benefit's terms, "percent:P:LIMIT:WAIT" or "copay:C:LIMIT:WAIT"; the tag hides the category.</summary>
+    public static string Benefit(string policyId, string tag) => $"policy/{policyId}/benefit/{tag}";
+    public static string BenefitUsed(string policyId, string tag) => $"policy/{policyId}/benefit/{tag}/used";
+    /// <summary>Create-once: one policy per patient, plan and period start.</summary>
+    public static string Slot(string patientId, string planId, long periodStartMs) => $"policy-slot/{patientId}/{planId}/{periodStartMs}";
+}

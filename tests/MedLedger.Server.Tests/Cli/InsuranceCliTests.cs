@@ -47,4 +47,40 @@ public sealed partial class InsuranceCliTests : IAsyncLifetime
         Assert.Contains("revision 2", withdraw.Out);
         Assert.DoesNotContain("Cli Family Cover", (await Run(patientHome, "insurance", "plans", "list")).Out);
     }
+
+    [Fact]
+    public async Task A_patient_applies_and_insurer_staff_accept_suspend_and_reinstate_the_policy_through_the_cli()
+    {
+        var insurer = _demo.Accounts.First(u => u.Email == "insurer@demo.medledger.local");
+        var patient = _demo.Accounts.First(u => u.Role == "Patient");
+        var homes = await Task.WhenAll(_demo.LoginAsync(insurer), _demo.LoginAsync(patient));
+        var (insurerHome, patientHome) = (homes[0], homes[1]);
+        var create = await Run(insurerHome, "insurance", "plans", "create", "--name", "Cli Policy Cover", "--premium-minor", "1200", "--annual-limit-minor", "90000",
+            "--benefit", "Outpatient:80%:50000", "--benefit", "Dental:copay=300:20000:60");
+        Assert.True(create.Exit == 0, create.Out);
+        var plan = create.Out.Trim().Split('\n').Last().Trim();
+
+        var apply = await Run(patientHome, "insurance", "apply", plan);
+        Assert.True(apply.Exit == 0, apply.Out);
+        var application = apply.Out.Trim().Split('\n').Last().Trim();
+        Assert.Matches(CliOutput.GuidLine(), application);
+        Assert.Contains(application, (await Run(insurerHome, "insurance", "applications", "list", "--status", "submitted")).Out);
+
+        var accept = await Run(insurerHome, "insurance", "applications", "accept", application);
+        Assert.True(accept.Exit == 0, accept.Out);
+        var policy = accept.Out.Trim().Split('\n').Last().Trim();
+        Assert.Matches(CliOutput.GuidLine(), policy);
+        var show = await Run(patientHome, "insurance", "policies", "show", policy);
+        Assert.True(show.Exit == 0, show.Out);
+        Assert.Contains("pending, verified on the ledger", show.Out);
+        Assert.Matches(@"Dental\s*[│|]\s*co-pay 3\.00 EUR", show.Out);
+        Assert.Contains("accepted", (await Run(patientHome, "insurance", "applications", "list")).Out);
+
+        // A pending policy cannot be suspended; a patient cannot decide applications.
+        var early = await Run(insurerHome, "insurance", "policies", "suspend", policy, "--reason", "other");
+        Assert.Equal(1, early.Exit);
+        Assert.Contains("409", early.Out);
+        Assert.Equal(1, (await Run(patientHome, "insurance", "applications", "decline", application, "--reason", "other")).Exit);
+        Assert.Contains(policy, (await Run(insurerHome, "insurance", "policies", "list")).Out);
+    }
 }

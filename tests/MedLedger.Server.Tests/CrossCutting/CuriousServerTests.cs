@@ -164,6 +164,56 @@ public sealed class CuriousServerTests : SdkTestBase
         Assert.Contains(haystacks, h => h.Bytes.AsSpan().IndexOf("pharmacy.stock-reservation"u8) >= 0);
     }
 
+    /// <summary>
+    /// Issue 17 item 2: a benefit category next to a patient id is a medical fact ("Maternity"), so insurance.policy names each
+    /// benefit by a salted tag. After a policy is issued, paid, activated, suspended and reinstated, no category name is in any
+    /// ledger payload or contract state (case-sensitive: "planRevision" holds "vision", not the category "Vision").
+    /// </summary>
+    [Fact]
+    public async Task No_benefit_category_name_appears_next_to_a_policy_on_the_ledger()
+    {
+        var admin = await World.AdminAsync();
+        var insurer = await World.VerifiedAsync(admin, Role.InsurerStaff, OrganizationKind.Insurer, "Curious Mutual");
+        var plan = await insurer.Client.CreateInsurancePlanAsync(new NewInsurancePlan("Curious Cover", null, "EUR", 1500, PremiumInterval.Yearly, 90_000, false,
+            Enum.GetValues<CoverCategory>().Select(c => new PlanBenefit(c, 70, null, 50_000, 10)).ToList()));
+        var patient = await World.RegisterAsync(Role.Patient);
+        var application = await patient.Client.ApplyForInsuranceAsync(plan.Id, DateOnly.FromDateTime(Host.Clock.GetUtcNow().UtcDateTime));
+        var policy = await insurer.Client.AcceptApplicationAsync(application.Id);
+        await patient.Client.TopUpAsync(1500, "EUR", "card-curious-policy");
+        await patient.Client.PayAsync((await patient.Client.MyPayablesAsync()).Single().Id);
+        Assert.Equal("active", (await patient.Client.MyPolicyAsync(policy.Policy.Id)).Policy.Status);
+        await insurer.Client.SuspendPolicyAsync(policy.Policy.Id, "other");
+        await insurer.Client.ReinstatePolicyAsync(policy.Policy.Id);
+
+        await using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(Host.DataDirectory, "medledger.db")};Mode=ReadOnly;Pooling=False");
+        await db.OpenAsync();
+        var texts = new List<string>();
+        foreach (var sql in new[] { "SELECT tx_bytes, signature FROM ledger_transactions", "SELECT state_key, state_value FROM ledger_state" })
+        {
+            await using var cmd = db.CreateCommand();
+            cmd.CommandText = sql;
+            await using var r = await cmd.ExecuteReaderAsync();
+            while (await r.ReadAsync())
+            {
+                if (r[0] is byte[] bytes)
+                {
+                    var tx = MedLedger.Ledger.LedgerTransaction.FromSigningBytes(bytes, (byte[])r[1]);
+                    texts.AddRange(tx.Payload.Keys.Concat(tx.Payload.Values.Where(v => !IsPublicKey(v))));
+                }
+                else
+                {
+                    texts.Add(r.GetString(0));
+                    texts.Add(r.GetString(1));
+                }
+            }
+        }
+        Assert.Contains(texts, t => t.StartsWith("policy/" + policy.Policy.Id + "/benefit/", StringComparison.Ordinal));
+        foreach (var category in Enum.GetNames<CoverCategory>())
+        {
+            Assert.DoesNotContain(texts, t => t.Contains(category, StringComparison.Ordinal));
+        }
+    }
+
     // Registered public keys are random base64, which may spell three letters by chance; they carry no facts.
     private static bool IsPublicKey(string value) => value.Length == 88 && Convert.TryFromBase64String(value, new byte[66], out var n) && n == 65;
 

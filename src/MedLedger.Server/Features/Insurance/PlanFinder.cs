@@ -38,6 +38,13 @@ public sealed class PlanFinder(MedLedgerDbContext db, OrganizationDirectory orga
     /// <summary>A plan the caller just wrote, as it now stands (no visibility check: its own insurer always sees it).</summary>
     internal async Task<PlanResponse> DescribeAsync(InsurancePlan plan, CancellationToken ct) => (await ToResponsesAsync([plan], ct))[0];
 
+    /// <summary>A plan and its benefits as stored now (no visibility check: callers check who may act on it).</summary>
+    internal async Task<(InsurancePlan Plan, IReadOnlyList<InsurancePlanBenefit> Benefits)?> RawAsync(Guid planId, CancellationToken ct)
+    {
+        var plan = await db.Set<InsurancePlan>().AsNoTracking().FirstOrDefaultAsync(p => p.Id == planId, ct);
+        return plan is null ? null : (plan, await db.Set<InsurancePlanBenefit>().AsNoTracking().Where(b => b.PlanId == planId).ToListAsync(ct));
+    }
+
     private async Task<IReadOnlyList<PlanResponse>> ToResponsesAsync(IReadOnlyList<InsurancePlan> plans, CancellationToken ct)
     {
         var ids = plans.Select(p => p.Id).ToList();

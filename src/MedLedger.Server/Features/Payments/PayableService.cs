@@ -94,6 +94,13 @@ public sealed class PayableService(MedLedgerDbContext db, Journal journal, Accou
     public Task<bool> IsPaidAsync(string referenceKind, Guid referenceId, CancellationToken ct) =>
         db.Set<Payable>().AsNoTracking().AnyAsync(p => p.ReferenceKind == referenceKind && p.ReferenceId == referenceId && p.PaymentId != null, ct);
 
+    /// <summary>When the payable of (kind, referenceId) was paid (the payment's settlement), or null while unpaid: a policy's cover starts then.</summary>
+    public async Task<DateTimeOffset?> PaidAtAsync(string referenceKind, Guid referenceId, CancellationToken ct) =>
+        await (from p in db.Set<Payable>().AsNoTracking()
+               join pay in db.Set<Payment>().AsNoTracking() on p.PaymentId equals pay.Id
+               where p.ReferenceKind == referenceKind && p.ReferenceId == referenceId && pay.Status == PaymentStatus.Paid
+               select pay.SettledAt).FirstOrDefaultAsync(ct);
+
     /// <summary>Pharmacist: their own pharmacy's payables, newest first.</summary>
     public async Task<IReadOnlyList<PayableResponse>> ListForPayeeAsync(Caller pharmacist, CancellationToken ct) =>
         (await db.Set<Payable>().AsNoTracking().Where(p => p.PayeeOrganizationId == pharmacist.Organization).ToListAsync(ct))

@@ -1095,6 +1095,34 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "insurance_applications",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PatientId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PlanId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    InsurerOrganizationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PeriodStart = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    IdempotencyKey = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    DeclineReason = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    PolicyId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    DecidedBy = table.Column<Guid>(type: "TEXT", nullable: true),
+                    DecidedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_insurance_applications", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_insurance_applications_insurance_plans_PlanId",
+                        column: x => x.PlanId,
+                        principalTable: "insurance_plans",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "insurance_plan_benefits",
                 columns: table => new
                 {
@@ -1113,6 +1141,68 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                         name: "FK_insurance_plan_benefits_insurance_plans_PlanId",
                         column: x => x.PlanId,
                         principalTable: "insurance_plans",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "insurance_policies",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ApplicationId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    PatientId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    InsurerOrganizationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PlanId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PlanRevision = table.Column<int>(type: "INTEGER", nullable: false),
+                    Terms = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    TermsHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    PeriodStart = table.Column<long>(type: "INTEGER", nullable: false),
+                    PeriodEnd = table.Column<long>(type: "INTEGER", nullable: false),
+                    CoverStart = table.Column<long>(type: "INTEGER", nullable: true),
+                    Currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
+                    PremiumMinor = table.Column<long>(type: "INTEGER", nullable: false),
+                    AnnualLimitMinor = table.Column<long>(type: "INTEGER", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    SealedCardForPatient = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    SealedCardForInsurer = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    IssueTransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    PreviousPolicyId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    SuspendReason = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    IssuedBy = table.Column<Guid>(type: "TEXT", nullable: false),
+                    IssuedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_insurance_policies", x => x.Id);
+                    table.CheckConstraint("ck_insurance_policies_premium", "\"PremiumMinor\" > 0");
+                    table.ForeignKey(
+                        name: "FK_insurance_policies_insurance_plans_PlanId",
+                        column: x => x.PlanId,
+                        principalTable: "insurance_plans",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "insurance_policy_shares",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PolicyId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PatientId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    GranteeId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    SealedCard = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_insurance_policy_shares", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_insurance_policy_shares_insurance_policies_PolicyId",
+                        column: x => x.PolicyId,
+                        principalTable: "insurance_policies",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -1280,6 +1370,28 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 columns: new[] { "HospitalId", "UpdatedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_insurance_applications_InsurerOrganizationId_Status",
+                table: "insurance_applications",
+                columns: new[] { "InsurerOrganizationId", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_applications_PatientId_IdempotencyKey",
+                table: "insurance_applications",
+                columns: new[] { "PatientId", "IdempotencyKey" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_applications_PatientId_PlanId_PeriodStart",
+                table: "insurance_applications",
+                columns: new[] { "PatientId", "PlanId", "PeriodStart" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_applications_PlanId",
+                table: "insurance_applications",
+                column: "PlanId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_insurance_plan_benefits_PlanId_Category",
                 table: "insurance_plan_benefits",
                 columns: new[] { "PlanId", "Category" },
@@ -1294,6 +1406,44 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 name: "IX_insurance_plans_InsurerOrganizationId_Name",
                 table: "insurance_plans",
                 columns: new[] { "InsurerOrganizationId", "Name" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_policies_ApplicationId",
+                table: "insurance_policies",
+                column: "ApplicationId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_policies_InsurerOrganizationId_Status",
+                table: "insurance_policies",
+                columns: new[] { "InsurerOrganizationId", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_policies_IssueTransactionId",
+                table: "insurance_policies",
+                column: "IssueTransactionId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_policies_PatientId_PlanId_PeriodStart",
+                table: "insurance_policies",
+                columns: new[] { "PatientId", "PlanId", "PeriodStart" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_policies_PlanId",
+                table: "insurance_policies",
+                column: "PlanId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_policy_shares_GranteeId",
+                table: "insurance_policy_shares",
+                column: "GranteeId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_policy_shares_PolicyId_GranteeId",
+                table: "insurance_policy_shares",
+                columns: new[] { "PolicyId", "GranteeId" },
                 unique: true);
 
             migrationBuilder.CreateIndex(
@@ -1655,7 +1805,13 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 name: "hospital_reviews");
 
             migrationBuilder.DropTable(
+                name: "insurance_applications");
+
+            migrationBuilder.DropTable(
                 name: "insurance_plan_benefits");
+
+            migrationBuilder.DropTable(
+                name: "insurance_policy_shares");
 
             migrationBuilder.DropTable(
                 name: "key_bundles");
@@ -1764,6 +1920,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "users");
+
+            migrationBuilder.DropTable(
+                name: "insurance_policies");
 
             migrationBuilder.DropTable(
                 name: "insurance_plans");

@@ -3,7 +3,6 @@ using System.Text.Json;
 using MedLedger.Client;
 using MedLedger.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.AspNetCore.TestHost;
 using OrdersHub = MedLedger.Server.Features.Orders.OrdersHub;
 using Role = MedLedger.Client.Role;
 
@@ -16,67 +15,10 @@ namespace MedLedger.Server.Tests.Features.Orders;
 /// </summary>
 public sealed class OrderHubTests : RecordTestBase
 {
-    private sealed class Listener(HubConnection connection) : IAsyncDisposable
-    {
-        private readonly List<JsonElement> _events = [];
-        private TaskCompletionSource<JsonElement> _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private HubConnection Build(string token) => HubListener.Build(Host, OrdersHub.Path, token);
 
-        public HubConnection Connection => connection;
-
-        public void Start() => connection.On<JsonElement>(OrdersHub.OrderEvent, e =>
-        {
-            lock (_events)
-            {
-                _events.Add(e);
-                _next.TrySetResult(e);
-            }
-        });
-
-        public IReadOnlyList<JsonElement> Events
-        {
-            get
-            {
-                lock (_events)
-                {
-                    return [.. _events];
-                }
-            }
-        }
-
-        /// <summary>The next event after those seen so far (arm before acting).</summary>
-        public Task<JsonElement> Arm()
-        {
-            lock (_events)
-            {
-                _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
-                return _next.Task;
-            }
-        }
-
-        public ValueTask DisposeAsync() => connection.DisposeAsync();
-    }
-
-    private HubConnection Build(string token)
-    {
-        var server = Host.App.GetTestServer();
-        return new HubConnectionBuilder()
-            .WithUrl(new Uri(server.BaseAddress, OrdersHub.Path.TrimStart('/')), o =>
-            {
-                o.HttpMessageHandlerFactory = _ => server.CreateHandler();
-                o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling;
-                o.AccessTokenProvider = () => Task.FromResult<string?>(token);
-            })
-            .Build();
-    }
-
-    private async Task<Listener> WatchAsync(SdkUser user)
-    {
-        var listener = new Listener(Build(await user.Client.GetAccessTokenAsync()));
-        listener.Start();
-        await listener.Connection.StartAsync();
-        await listener.Connection.InvokeAsync("Watch");
-        return listener;
-    }
+    private async Task<HubListener> WatchAsync(SdkUser user) =>
+        await HubListener.WatchAsync(Host, OrdersHub.Path, OrdersHub.OrderEvent, await user.Client.GetAccessTokenAsync());
 
     /// <summary>A verified pharmacy with its organization key and one over-the-counter medicine in stock.</summary>
     private async Task<(SdkUser Pharmacist, Guid MedicineId)> PharmacyAsync(string name)

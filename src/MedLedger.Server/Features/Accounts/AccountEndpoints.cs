@@ -31,6 +31,7 @@ public static class AccountEndpoints
         services.AddScoped<IdentityCardService>();
         services.AddScoped<AccountStandingService>();
         services.AddScoped<AccountFigures>();
+        services.AddScoped<AccountList>();
         services.AddScoped<OrganizationMembershipService>();
         services.AddScoped<ILedgerRowWriter, AccountLedgerRows>();
         services.AddScoped<ILedgerRowWriter, VerificationLedgerRows>();

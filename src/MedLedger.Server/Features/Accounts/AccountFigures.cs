@@ -20,3 +20,37 @@ public sealed class AccountFigures(MedLedgerDbContext db)
             : new RoleFigures(r, 0, 0, 0)).ToList();
     }
 }
+
+/// <summary>
+/// An account as the admin's user list shows it: role, verification, suspension, organization, and for professionals their
+/// public directory name and specialty. No e-mail address and never a patient's name (patients' names are sealed on the device).
+/// </summary>
+public sealed record AccountSummary(Guid Id, Role Role, VerificationStatus Verification, bool Suspended, Guid? OrganizationId, string? DisplayName,
+    string? Specialty, DateTimeOffset CreatedAt);
+
+/// <summary>The admin's list of accounts, newest first, narrowed by role, suspension and verification.</summary>
+public sealed class AccountList(MedLedgerDbContext db)
+{
+    public const int MaxRows = 500;
+
+    public async Task<IReadOnlyList<AccountSummary>> ListAsync(Role? role, bool? suspended, VerificationStatus? verification, CancellationToken ct)
+    {
+        var q = db.Set<UserAccount>().AsNoTracking();
+        if (role is { } r)
+        {
+            q = q.Where(u => u.Role == r);
+        }
+        if (suspended is { } s)
+        {
+            q = q.Where(u => u.Suspended == s);
+        }
+        if (verification is { } v)
+        {
+            q = q.Where(u => u.Verification == v);
+        }
+        var rows = await q.Select(u => new AccountSummary(u.Id, u.Role, u.Verification, u.Suspended, u.OrganizationId,
+            u.Role == Role.Patient ? null : u.DisplayName, u.Role == Role.Patient ? null : u.Specialty, u.CreatedAt)).ToListAsync(ct);
+        // Ordered here: SQLite cannot order by a DateTimeOffset column.
+        return rows.OrderByDescending(a => a.CreatedAt).ThenBy(a => a.Id).Take(MaxRows).ToList();
+    }
+}

@@ -1,3 +1,5 @@
+using MedLedger.Server.Features.Accounts;
+using MedLedger.Server.Features.Organizations;
 using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -21,6 +23,8 @@ public static class AdminEndpoints
         g.MapGet("/verifications", Queue).WithSummary("Organizations and professionals awaiting verification");
         g.MapPost("/organizations/{id:guid}/verification", DecideOrganization).WithSummary("Approve or reject an organization (a rejection needs a reason)").ProducesProblems(404, 409, 422);
         g.MapPost("/users/{id:guid}/verification", DecideProfessional).WithSummary("Approve or reject a professional's account (a rejection needs a reason)").ProducesProblems(404, 409, 422);
+        g.MapGet("/users", Users).WithSummary("Accounts, newest first (at most 500), by role, suspension and verification: no e-mail addresses, no patient names");
+        g.MapGet("/organizations", Organizations).WithSummary("Organizations in every verification state, by name (at most 500), by kind and state");
         g.MapPost("/users/{id:guid}/suspend", Suspend).WithSummary("Suspend a user: their sessions stop working at once").ProducesProblems(404, 409, 422);
         g.MapPost("/users/{id:guid}/reinstate", Reinstate).WithSummary("Lift a user's suspension").ProducesProblems(404, 409, 422);
         g.MapGet("/security-events", SecurityEvents).WithSummary("Security events, newest first, filtered by kind, subject and time").ProducesProblems(422);
@@ -57,4 +61,10 @@ public static class AdminEndpoints
         s.SecurityEventsAsync(kind, subject, since, limit, ct);
 
     private static Task<AdminDashboard> Dashboard(MonitoringDashboard s, CancellationToken ct) => s.GetAsync(ct);
+
+    private static Task<IReadOnlyList<AccountSummary>> Users(Role? role, bool? suspended, VerificationStatus? verification, AccountList s, CancellationToken ct) =>
+        s.ListAsync(role, suspended, verification, ct);
+
+    private static Task<IReadOnlyList<OrganizationResponse>> Organizations(OrganizationKind? kind, VerificationStatus? verification, OrganizationService s, CancellationToken ct) =>
+        s.ListAllAsync(kind, verification, ct);
 }

@@ -31,6 +31,21 @@ public sealed class OrganizationService(MedLedgerDbContext db, OrganizationDirec
         return await q.OrderBy(o => o.Name).Take(500).Select(o => ToResponse(o)).ToListAsync(ct);
     }
 
+    /// <summary>The admin's list: organizations in every verification state, by name, narrowed by kind and state.</summary>
+    public async Task<IReadOnlyList<OrganizationResponse>> ListAllAsync(OrganizationKind? kind, VerificationStatus? verification, CancellationToken ct)
+    {
+        var q = db.Organizations.AsNoTracking();
+        if (kind is { } k)
+        {
+            q = q.Where(o => o.Kind == k);
+        }
+        if (verification is { } v)
+        {
+            q = q.Where(o => o.Verification == v);
+        }
+        return await q.OrderBy(o => o.Name).Take(500).Select(o => ToResponse(o)).ToListAsync(ct);
+    }
+
     /// <summary>Verified organizations are public directory entries; others only to their members and admins.</summary>
     public async Task<OrganizationResponse> GetAsync(Guid id, Guid? callerOrg, Role? callerRole, CancellationToken ct) =>
         await directory.VisibleAsync(id, null, callerOrg, callerRole, ct) ?? throw ProblemException.NotFound($"Organization {id}");

@@ -227,6 +227,47 @@ public sealed class AdminBrowserTests(BrowserWorld world)
     }
 
     [Fact]
+    public async Task The_admin_suspends_an_account_in_the_list_which_then_cannot_sign_in_and_reinstates_it()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var (email, password) = ($"listed-{tag}@demo.medledger.local", "correct horse battery " + tag);
+        using (var anonymous = new MedLedgerClient(new Uri(world.Url)))
+        {
+            await anonymous.RegisterWithDevOutboxAsync(email, password, Role.Patient);
+        }
+        using var probe = new MedLedgerClient(new Uri(world.Url));
+        await probe.LoginWithDevOutboxAsync(email, password);
+        var id = probe.UserId;
+
+        var page = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(page, HospitalTestKit.Account(world, "admin"));
+        await HospitalTestKit.ClickNavAsync(page, "Users");
+        await page.GetByLabel("Role", new() { Exact = true }).SelectOptionAsync("Patient");
+        var accounts = page.GetByRole(AriaRole.Table, new() { Name = "Accounts" });
+        var row = accounts.Locator("tr", new() { Has = page.Locator($"code[title='{id}']") });
+        await Assertions.Expect(row).ToContainTextAsync("Active");
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Suspend {id.ToString()[..8]}" }).ClickAsync();
+        await Assertions.Expect(page.GetByText($"Account {id.ToString()[..8]} is suspended.")).ToBeVisibleAsync();
+        await Assertions.Expect(row).ToContainTextAsync("Suspended");
+        await BrowserWorld.ScreenshotAsync(page, "admin-people");
+
+        using (var refused = new MedLedgerClient(new Uri(world.Url)))
+        {
+            var e = await Assert.ThrowsAsync<MedLedgerApiException>(() => refused.LoginWithDevOutboxAsync(email, password));
+            Assert.Equal(HttpStatusCode.Forbidden, e.Status);
+        }
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Reinstate {id.ToString()[..8]}" }).ClickAsync();
+        await Assertions.Expect(row).ToContainTextAsync("Active");
+        using (var again = new MedLedgerClient(new Uri(world.Url)))
+        {
+            await again.LoginWithDevOutboxAsync(email, password);
+            Assert.Equal(id, again.UserId);
+        }
+        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Organizations" })).ToContainTextAsync("Northside");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_patient_gets_the_not_available_notice_on_admin_screens_and_the_api_refuses_admin_calls_with_403()
     {
         var page = await world.NewPageAsync();

@@ -3,7 +3,7 @@
 import { api, requestText } from '../app/http';
 import type { LedgerEntry } from './ledger';
 import { signProfessionalDecision } from './identity';
-import { signOrganizationDecision } from './organizations';
+import { signOrganizationDecision, type Organization } from './organizations';
 
 export interface PendingOrganization {
   id: string;
@@ -130,3 +130,34 @@ export interface AdminDashboard {
 }
 
 export const adminDashboard = (signal?: AbortSignal) => api.get<AdminDashboard>('/api/admin/dashboard', { signal });
+
+/** GET /api/admin/users (AccountSummary): no e-mail address; a name only for professionals (public directory data). */
+export interface AccountSummary {
+  id: string;
+  role: string;
+  verification: string;
+  suspended: boolean;
+  organizationId: string | null;
+  displayName: string | null;
+  specialty: string | null;
+  createdAt: string;
+}
+
+export function adminUsers(f: { role?: string; suspended?: boolean; verification?: string }, signal?: AbortSignal): Promise<AccountSummary[]> {
+  const p = new URLSearchParams();
+  if (f.role) p.set('role', f.role);
+  if (f.suspended !== undefined) p.set('suspended', String(f.suspended));
+  if (f.verification) p.set('verification', f.verification);
+  return api.get<AccountSummary[]>(`/api/admin/users?${p.toString()}`, { signal });
+}
+
+/** Organizations in every verification state (the public directory lists only verified ones). */
+export function adminOrganizations(f: { kind?: string; verification?: string }, signal?: AbortSignal): Promise<Organization[]> {
+  const p = new URLSearchParams();
+  if (f.kind) p.set('kind', f.kind);
+  if (f.verification) p.set('verification', f.verification);
+  return api.get<Organization[]>(`/api/admin/organizations?${p.toString()}`, { signal });
+}
+
+/** Suspending ends the user's sessions at once; reinstating lets them sign in again. */
+export const setSuspended = (userId: string, suspended: boolean) => api.post<void>(`/api/admin/users/${userId}/${suspended ? 'suspend' : 'reinstate'}`);

@@ -1,0 +1,127 @@
+import { useState } from 'preact/hooks';
+import { me } from '../../app/session';
+import { adminOrganizations, adminUsers, setSuspended, type AccountSummary } from '../../sdk/admin';
+import { Button, Card, DataTable, Empty, Field, formatDate, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
+import { useAction, useAsync } from '../../ui/hooks';
+
+const ROLES = ['Patient', 'Doctor', 'HospitalStaff', 'Pharmacist', 'InsurerStaff', 'PlatformAdmin'];
+const STATES = ['NotRequired', 'Pending', 'Approved', 'Rejected'];
+const KINDS = ['Hospital', 'Pharmacy', 'Insurer'];
+
+/** "HospitalStaff" → "Hospital staff". */
+function words(s: string): string {
+  const w = s.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return w.charAt(0).toUpperCase() + w.slice(1);
+}
+
+/**
+ * The admin's accounts and organizations (issue 19 item 3): filter by role, state and verification; suspend or reinstate an
+ * account (its sessions end at once). No e-mail addresses and no patient names: professionals by their public directory name.
+ */
+export function People() {
+  const [role, setRole] = useState('');
+  const [status, setStatus] = useState('');
+  const [verification, setVerification] = useState('');
+  const [kind, setKind] = useState('');
+  const [orgState, setOrgState] = useState('');
+  const [done, setDone] = useState<string | null>(null);
+  const users = useAsync((signal) => adminUsers({ role, verification, suspended: status === '' ? undefined : status === 'suspended' }, signal),
+    [role, status, verification]);
+  const orgs = useAsync((signal) => adminOrganizations({ kind, verification: orgState }, signal), [kind, orgState]);
+  const self = me.value?.id;
+  const toggle = useAction(async (a: AccountSummary) => {
+    setDone(null);
+    await setSuspended(a.id, !a.suspended);
+    setDone(`${a.displayName ?? `Account ${a.id.slice(0, 8)}`} is ${a.suspended ? 'reinstated' : 'suspended'}.`);
+    users.reload();
+  });
+
+  return (
+    <Page title="Users and organizations">
+      <Card title="Accounts">
+        <div class="inline-form">
+          <Field id="people-role" label="Role">
+            <select id="people-role" value={role} onChange={(e) => setRole(e.currentTarget.value)}>
+              <option value="">All roles</option>
+              {ROLES.map((r) => <option key={r} value={r}>{words(r)}</option>)}
+            </select>
+          </Field>
+          <Field id="people-status" label="Status">
+            <select id="people-status" value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
+              <option value="">Active and suspended</option>
+              <option value="active">Active</option>
+              <option value="suspended">Suspended</option>
+            </select>
+          </Field>
+          <Field id="people-verification" label="Verification">
+            <select id="people-verification" value={verification} onChange={(e) => setVerification(e.currentTarget.value)}>
+              <option value="">Any</option>
+              {STATES.map((s) => <option key={s} value={s}>{words(s)}</option>)}
+            </select>
+          </Field>
+        </div>
+        <ProblemAlert error={users.error ?? toggle.error} />
+        {done && <Notice kind="success">{done}</Notice>}
+        {users.loading && !users.data && <Spinner label="Loading accounts…" />}
+        {users.data && users.data.length === 0 && <Empty>No accounts match.</Empty>}
+        {users.data && users.data.length > 0 && (
+          <DataTable label="Accounts" columns={['Account', 'Role', 'Name (professionals)', 'Organization', 'Verification', 'Status', 'Since', '']}
+            caption={<>{users.data.length} account{users.data.length === 1 ? '' : 's'}, newest first</>} busy={users.loading}>
+            {users.data.map((a) => (
+              <tr key={a.id}>
+                <td><ShortId id={a.id} /></td>
+                <td>{words(a.role)}</td>
+                <td>{a.displayName ?? '—'}</td>
+                <td>{a.organizationId ? <ShortId id={a.organizationId} /> : '—'}</td>
+                <td>{words(a.verification)}</td>
+                <td>{a.suspended ? 'Suspended' : 'Active'}</td>
+                <td>{formatDate(a.createdAt)}</td>
+                <td>
+                  {a.id !== self && (
+                    <Button kind="secondary" onClick={() => void toggle.run(a)} disabled={toggle.busy}
+                      aria-label={`${a.suspended ? 'Reinstate' : 'Suspend'} ${a.id.slice(0, 8)}`}>
+                      {a.suspended ? 'Reinstate' : 'Suspend'}
+                    </Button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
+        )}
+      </Card>
+
+      <Card title="Organizations">
+        <div class="inline-form">
+          <Field id="org-kind" label="Kind">
+            <select id="org-kind" value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
+              <option value="">All kinds</option>
+              {KINDS.map((k) => <option key={k} value={k}>{k}</option>)}
+            </select>
+          </Field>
+          <Field id="org-state" label="Verification state">
+            <select id="org-state" value={orgState} onChange={(e) => setOrgState(e.currentTarget.value)}>
+              <option value="">Any</option>
+              {STATES.filter((s) => s !== 'NotRequired').map((s) => <option key={s} value={s}>{s}</option>)}
+            </select>
+          </Field>
+        </div>
+        <ProblemAlert error={orgs.error} />
+        {orgs.data && orgs.data.length === 0 && <Empty>No organizations match.</Empty>}
+        {orgs.data && orgs.data.length > 0 && (
+          <DataTable label="Organizations" columns={['Organization', 'Kind', 'Name', 'Registration no.', 'Verification']} busy={orgs.loading}>
+            {orgs.data.map((o) => (
+              <tr key={o.id}>
+                <td><ShortId id={o.id} /></td>
+                <td>{o.kind}</td>
+                <td>{o.name}</td>
+                <td>{o.registrationNumber}</td>
+                <td>{o.verification}{o.cardChangedAt ? ' (card changed)' : ''}</td>
+              </tr>
+            ))}
+          </DataTable>
+        )}
+        <p class="muted">Organizations cannot be suspended yet; suspend their staff accounts.</p>
+      </Card>
+    </Page>
+  );
+}

@@ -2,13 +2,8 @@ import { Link } from '../../app/router';
 import { adminDashboard, type AdminDashboard } from '../../sdk/admin';
 import { formatMinor } from '../../sdk/pharmacy';
 import { Button, Card, DataTable, Empty, formatDateTime, Page, ProblemAlert, Spinner } from '../../ui/components';
+import { words } from './labels';
 import { useAsync } from '../../ui/hooks';
-
-/** "HospitalStaff" → "Hospital staff". */
-function words(s: string): string {
-  const w = s.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-  return w.charAt(0).toUpperCase() + w.slice(1);
-}
 
 const time = (iso: string) => new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 

@@ -3,16 +3,11 @@ import { me } from '../../app/session';
 import { adminOrganizations, adminUsers, setSuspended, type AccountSummary } from '../../sdk/admin';
 import { Button, Card, DataTable, Empty, Field, formatDate, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
+import { words } from './labels';
 
 const ROLES = ['Patient', 'Doctor', 'HospitalStaff', 'Pharmacist', 'InsurerStaff', 'PlatformAdmin'];
 const STATES = ['NotRequired', 'Pending', 'Approved', 'Rejected'];
 const KINDS = ['Hospital', 'Pharmacy', 'Insurer'];
-
-/** "HospitalStaff" → "Hospital staff". */
-function words(s: string): string {
-  const w = s.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-  return w.charAt(0).toUpperCase() + w.slice(1);
-}
 
 /**
  * The admin's accounts and organizations (issue 19 item 3): filter by role, state and verification; suspend or reinstate an

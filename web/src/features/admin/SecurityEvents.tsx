@@ -2,12 +2,7 @@ import { useState } from 'preact/hooks';
 import { DataTable, Empty, Field, formatDateTime, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAsync } from '../../ui/hooks';
 import { SECURITY_EVENT_KINDS, securityEvents } from '../../sdk/admin';
-
-/** "LoginFailed" → "Login failed". */
-function kindLabel(kind: string): string {
-  const words = kind.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
+import { words } from './labels';
 
 export function SecurityEvents() {
   const [kind, setKind] = useState('');
@@ -21,7 +16,7 @@ export function SecurityEvents() {
             <option value="">All kinds</option>
             {SECURITY_EVENT_KINDS.map((k) => (
               <option key={k} value={k}>
-                {kindLabel(k)}
+                {words(k)}
               </option>
             ))}
           </select>
@@ -38,13 +33,13 @@ export function SecurityEvents() {
       </div>
       <ProblemAlert error={events.error} />
       {events.loading && !events.data && <Spinner label="Loading security events…" />}
-      {events.data && events.data.length === 0 && <Empty>No security events{kind ? ` of kind ${kindLabel(kind)}` : ''}.</Empty>}
+      {events.data && events.data.length === 0 && <Empty>No security events{kind ? ` of kind ${words(kind)}` : ''}.</Empty>}
       {events.data && events.data.length > 0 && (
         <DataTable columns={['When', 'Kind', 'Actor', 'Subject', 'Detail', { label: 'Address', class: 'hide-narrow' }]} caption={<>{events.data.length} event{events.data.length === 1 ? '' : 's'}, newest first (ids only: the log holds no names or content)</>} class="card" busy={events.loading}>
           {events.data.map((e) => (
             <tr key={e.id}>
               <td>{formatDateTime(e.at)}</td>
-              <td>{kindLabel(e.kind)}</td>
+              <td>{words(e.kind)}</td>
               <td>{e.actorId ? <ShortId id={e.actorId} /> : '—'}</td>
               <td>{e.subjectId ? <ShortId id={e.subjectId} /> : '—'}</td>
               <td>{e.detail ?? ''}</td>

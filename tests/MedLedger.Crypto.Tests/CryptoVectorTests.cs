@@ -328,6 +328,28 @@ public class CryptoVectorTests
         Assert.Equal(ProtocolTags.OrderReservationCommitment, (string)n["commitmentTag"]!);
     }
 
+    [Fact]
+    public void Insurance_policy_vector_reproduces_the_canonical_plan_terms_their_hash_and_each_category_tag()
+    {
+        var v = FileVectors["protocol"]!["insurancePolicy"]!;
+        var json = Hex(v["termsJson"]);
+        var terms = PlanTerms.FromJson(json);
+        Assert.Equal(json, terms.ToCanonicalJson());
+        Assert.Equal((string)v["termsHash"]!, terms.Hash());
+        Assert.Equal(ProtocolTags.InsuranceCategoryTag, (string)v["tagDomain"]!);
+        var policyId = Guid.Parse((string)v["policyId"]!);
+        var salt = Hex(v["categorySalt"]);
+        var tags = v["tags"]!.AsObject();
+        Assert.Equal(terms.Benefits.Select(b => b.Category).Order(StringComparer.Ordinal), tags.Select(t => t.Key));
+        foreach (var (category, tag) in tags)
+        {
+            Assert.Equal((string)tag!, PolicyCard.Tag(policyId, salt, category));
+        }
+        // Another salt or policy gives other tags: the ledger cannot map a tag to a category without the card.
+        Assert.NotEqual((string)tags["Maternity"]!, PolicyCard.Tag(policyId, new byte[PolicyCard.SaltLength], "Maternity"));
+        Assert.NotEqual((string)tags["Maternity"]!, PolicyCard.Tag(Guid.NewGuid(), salt, "Maternity"));
+    }
+
     /// <summary>OrderContent holds a list, so records compare it by reference: compare what it says.</summary>
     private sealed class OrderContentComparer : IEqualityComparer<OrderContent>
     {

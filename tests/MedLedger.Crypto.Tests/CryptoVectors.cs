@@ -420,6 +420,7 @@ internal static class CryptoVectors
             ["appointmentReason"] = AppointmentReasonVector(
                 UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(DoctorEncIkm).PrivateKey), UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(PatientEncIkm).PrivateKey)),
             ["order"] = OrderVector(UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(DoctorEncIkm).PrivateKey)),
+            ["insurancePolicy"] = InsurancePolicyVector(),
         };
     }
 
@@ -455,6 +456,36 @@ internal static class CryptoVectors
                 ["salt"] = X(note.Salt),
                 ["commitment"] = note.Commitment(),
             },
+        };
+    }
+
+    /// <summary>
+    /// A plan's terms in canonical JSON and their hash (what insurance.policy "issue" pins as termsHash), and a policy card's
+    /// category tags from a fixed salt (what the ledger holds instead of category names; docs/insurance.md).
+    /// </summary>
+    private static JsonObject InsurancePolicyVector()
+    {
+        var terms = new PlanTerms(Guid.Parse("9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"), 3, "EUR", 2900, "Monthly", 100_000, DependantsAllowed: true,
+        [
+            new PlanTermsBenefit("Pharmacy", null, 500, 50_000, 0),
+            new PlanTermsBenefit("Maternity", 100, null, 80_000, 30),
+            new PlanTermsBenefit("Outpatient", 80, null, 100_000, 0),
+        ]);
+        var policyId = Guid.Parse("7d6c5b4a-3928-4716-a5b4-c3d2e1f0a9b8");
+        var salt = Seq(0x3c, PolicyCard.SaltLength);
+        var tags = new JsonObject();
+        foreach (var b in terms.Benefits.OrderBy(b => b.Category, StringComparer.Ordinal))
+        {
+            tags[b.Category] = PolicyCard.Tag(policyId, salt, b.Category);
+        }
+        return new JsonObject
+        {
+            ["termsJson"] = X(terms.ToCanonicalJson()),
+            ["termsHash"] = terms.Hash(),
+            ["tagDomain"] = ProtocolTags.InsuranceCategoryTag,
+            ["policyId"] = policyId.ToString(),
+            ["categorySalt"] = X(salt),
+            ["tags"] = tags,
         };
     }
 

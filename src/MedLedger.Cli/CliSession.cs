@@ -173,7 +173,32 @@ public sealed class CliSession
         {
             return client.UserId;
         }
-        return Guid.TryParse(idOrEmail, out var id) ? id : (await client.LookUpProfessionalAsync(idOrEmail, ct)).UserId;
+        if (Guid.TryParse(idOrEmail, out var id))
+        {
+            return id;
+        }
+        if (!idOrEmail.Contains('@', StringComparison.Ordinal))
+        {
+            // A short id as the web app shows it: matched among the people this account already works with.
+            return await IdPrefix.ResolveAsync(idOrEmail, "person", () => KnownPeopleAsync(client, ct));
+        }
+        return (await client.LookUpProfessionalAsync(idOrEmail, ct)).UserId;
+    }
+
+    private static async Task<IEnumerable<Guid>> KnownPeopleAsync(MedLedgerClient client, CancellationToken ct)
+    {
+        var people = new HashSet<Guid> { client.UserId };
+        foreach (var a in await client.AssignmentsAsync(ct))
+        {
+            people.Add(a.PatientId);
+            people.Add(a.DoctorId);
+        }
+        people.UnionWith((await client.SharedProfilesAsync(ct)).Keys);
+        if (client.Tokens?.User.Role == Role.HospitalStaff)
+        {
+            people.UnionWith((await client.RelatedPatientsAsync(ct)).Select(r => r.PatientId));
+        }
+        return people;
     }
 
     /// <summary>

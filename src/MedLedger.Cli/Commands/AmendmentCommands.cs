@@ -10,13 +10,14 @@ public static class AmendmentCommands
 {
     public static IEnumerable<Command> Build()
     {
-        var recordId = new Argument<Guid>("RECORD") { Description = "Record id (one of yours, written by someone else)" };
+        var recordId = IdPrefix.Argument("RECORD", "Record (one of yours, written by someone else)");
         var text = new Option<string>("--text") { Description = "What should be corrected, and why (sealed for you and the record's author)", Required = true };
         var request = new Command("amend-request", "Ask the author of one of your records to correct it") { recordId, text };
         request.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
-            var a = await client.RequestAmendmentAsync(p.GetValue(recordId), p.GetValue(text)!, ct);
+            var a = await client.RequestAmendmentAsync(
+                await IdPrefix.ResolveAsync(p.GetValue(recordId)!, "record", async () => (await client.ListRecordsAsync(null, null, null, null, null, ct)).Select(r => r.RecordId)), p.GetValue(text)!, ct);
             AnsiConsole.MarkupLine($"[green]Filed[/] amendment request [bold]{a.RequestId}[/] on version {a.Version} of record {a.RecordId} (on the ledger)");
             Console.WriteLine(a.RequestId);
             return 0;
@@ -39,7 +40,7 @@ public static class AmendmentCommands
         });
         yield return list;
 
-        var requestId = new Argument<Guid>("REQUEST") { Description = "Amendment request id" };
+        var requestId = IdPrefix.Argument("REQUEST", "Amendment request");
         var accept = new Option<bool>("--accept") { Description = "Accept: with --file (write the corrected version now) or --version (a version you already wrote)" };
         var file = new Option<FileInfo?>("--file") { Description = "The corrected content, written as the record's next version" };
         var version = new Option<int?>("--version") { Description = "The version you already wrote that resolves the request" };
@@ -53,18 +54,19 @@ public static class AmendmentCommands
                 throw new InvalidOperationException("Give exactly one of --accept and --decline.");
             }
             using var client = await CliSession.ConnectAsync(p, ct);
+            var request = await IdPrefix.ResolveAsync(p.GetValue(requestId)!, "amendment request", async () => (await client.AmendmentsAsync(null, ct)).Select(x => x.RequestId));
             Amendment a;
             if (p.GetValue(decline))
             {
-                a = await client.DeclineAmendmentAsync(p.GetValue(requestId), p.GetValue(reason) ?? throw new InvalidOperationException("--decline needs --reason."), ct);
+                a = await client.DeclineAmendmentAsync(request, p.GetValue(reason) ?? throw new InvalidOperationException("--decline needs --reason."), ct);
             }
             else if (p.GetValue(file) is { } f)
             {
-                a = await client.AcceptAmendmentAsync(p.GetValue(requestId), await File.ReadAllBytesAsync(f.FullName, ct), null, ct);
+                a = await client.AcceptAmendmentAsync(request, await File.ReadAllBytesAsync(f.FullName, ct), null, ct);
             }
             else
             {
-                a = await client.MarkAmendmentAcceptedAsync(p.GetValue(requestId), p.GetValue(version) ?? throw new InvalidOperationException("--accept needs --file or --version."), ct);
+                a = await client.MarkAmendmentAcceptedAsync(request, p.GetValue(version) ?? throw new InvalidOperationException("--accept needs --file or --version."), ct);
             }
             AnsiConsole.MarkupLine($"Amendment request [bold]{a.RequestId}[/]: {Markup.Escape(Decision(a))} (on the ledger)");
             return 0;

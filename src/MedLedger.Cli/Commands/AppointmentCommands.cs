@@ -71,19 +71,19 @@ public static class AppointmentCommands
             return 0;
         });
 
-        var cancelId = new Argument<Guid>("APPOINTMENT_ID") { Description = "Appointment id" };
+        var cancelId = IdPrefix.Argument("APPOINTMENT_ID", "Appointment");
         var cancel = new Command("cancel", "Cancel a booked appointment (patients sign it; doctors and staff through the server's peer)") { cancelId };
         cancel.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
-            var id = p.GetValue(cancelId);
+            var id = await AppointmentIdAsync(client, p.GetValue(cancelId)!, ct);
             var a = await client.AppointmentAsync(id, ct);
             var done = await client.CancelAppointmentAsync(id, asPatient: a.PatientId == client.UserId, ct);
             AnsiConsole.MarkupLine($"[green]{done.Status}[/] — ledger tx {done.LastTransactionId}");
             return 0;
         });
 
-        var closeId = new Argument<Guid>("APPOINTMENT_ID") { Description = "Appointment id" };
+        var closeId = IdPrefix.Argument("APPOINTMENT_ID", "Appointment");
         var outcome = new Option<string>("--outcome") { Description = "The visit's outcome (the Encounter note): text, @file, or an @file of FHIR Encounter JSON", Required = true };
         var advice = new Option<string>("--advice") { Description = "The advice (a CarePlan): text, @file, or an @file of FHIR CarePlan JSON", Required = true };
         var prescribe = new Option<string>("--prescribe") { Description = "Also prescribe: the medicine and instructions as text, or an @file of FHIR MedicationRequest JSON (issued on the ledger)" };
@@ -97,7 +97,7 @@ public static class AppointmentCommands
         close.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
-            var id = p.GetValue(closeId);
+            var id = await AppointmentIdAsync(client, p.GetValue(closeId)!, ct);
             var a = await OwnAppointmentAsync(client, id, ct);
             if (a.DoctorId != client.UserId)
             {
@@ -128,12 +128,12 @@ public static class AppointmentCommands
             return 0;
         });
 
-        var adviceId = new Argument<Guid>("APPOINTMENT_ID") { Description = "Appointment id" };
+        var adviceId = IdPrefix.Argument("APPOINTMENT_ID", "Appointment");
         var showAdvice = new Command("advice", "Open and verify a closed consultation's advice (patients; the doctor too) and show the ledger entry that proves it") { adviceId };
         showAdvice.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
-            var id = p.GetValue(adviceId);
+            var id = await AppointmentIdAsync(client, p.GetValue(adviceId)!, ct);
             await OwnAppointmentAsync(client, id, ct);
             var opened = await client.OpenConsultationAdviceAsync(id, ct);
             var (visit, words) = ConsultationOutcome.Read(opened);
@@ -235,4 +235,7 @@ public static class AppointmentCommands
         }
         return result;
     }
+
+    private static Task<Guid> AppointmentIdAsync(MedLedgerClient client, string text, CancellationToken ct) =>
+        IdPrefix.ResolveAsync(text, "appointment", async () => (await client.AppointmentsAsync(ct: ct)).Select(a => a.Id));
 }

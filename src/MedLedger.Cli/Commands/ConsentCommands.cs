@@ -27,12 +27,13 @@ public static class ConsentCommands
             Console.WriteLine(g.Id);
             return 0;
         });
-        var grantId = new Argument<Guid>("ID") { Description = "Grant id" };
+        var grantId = IdPrefix.Argument("ID", "Grant");
         var revoke = new Command("revoke", "Revoke a consent grant (its wraps are deleted; what was already read cannot be unread)") { grantId };
         revoke.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
-            var g = await client.RevokeConsentAsync(p.GetValue(grantId), ct);
+            var id = await IdPrefix.ResolveAsync(p.GetValue(grantId)!, "grant", async () => (await client.GrantsAsync(ct)).Select(g => g.Id));
+            var g = await client.RevokeConsentAsync(id, ct);
             AnsiConsole.MarkupLine($"[yellow]Revoked[/] {g.Id} (ledger tx {g.RevokeTransactionId})");
             return 0;
         });
@@ -41,9 +42,25 @@ public static class ConsentCommands
         {
             using var client = await CliSession.ConnectAsync(p, ct);
             var table = new Table().AddColumns("grant", "patient", "grantee", "role", "scope", "purpose", "until", "active");
-            foreach (var g in await client.GrantsAsync(ct))
+            var grants = await client.GrantsAsync(ct);
+            var names = await client.SharedProfilesAsync(ct);
+            // Professionals' names are public directory data, shown from their checked identity cards.
+            var cards = new Dictionary<Guid, string>();
+            foreach (var grantee in grants.Select(g => g.GranteeId).Distinct())
             {
-                table.AddRow(g.Id.ToString(), g.PatientId.ToString(), g.GranteeId.ToString(), g.GranteeRole.ToString(),
+                try
+                {
+                    cards[grantee] = grantee == client.UserId ? "you" : (await client.IdentityCardAsync(grantee, ct)).DisplayLine;
+                }
+                catch (MedLedgerVerificationException e)
+                {
+                    cards[grantee] = $"{grantee} (card refused: {e.Message})";
+                }
+            }
+            foreach (var g in grants)
+            {
+                var patientName = g.PatientId == client.UserId ? "you" : OpenedProfile.LabelOf(g.PatientId, names);
+                table.AddRow(g.Id.ToString(), Markup.Escape(patientName), Markup.Escape(cards[g.GranteeId]), g.GranteeRole.ToString(),
                     Markup.Escape($"{g.Scope} {string.Join(',', g.Items)}"), g.Purpose, g.ExpiresAt?.ToString("u", CultureInfo.InvariantCulture) ?? "-", g.Active ? "yes" : "no");
             }
             AnsiConsole.Write(table);

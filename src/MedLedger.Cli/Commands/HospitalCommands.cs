@@ -140,12 +140,17 @@ public static class HospitalCommands
 
     private static Command Transition(string name, string description, Func<MedLedgerClient, Guid, CancellationToken, Task<BedBooking>> act)
     {
-        var id = new Argument<Guid>("BOOKING_ID") { Description = "Booking id" };
+        var id = IdPrefix.Argument("BOOKING_ID", "Booking");
         var command = new Command(name, description) { id };
         command.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
-            var b = await act(client, p.GetValue(id), ct);
+            var me = client.Tokens!.User;
+            var bookingId = await IdPrefix.ResolveAsync(p.GetValue(id)!, "booking", async () =>
+                (me.Role == Role.HospitalStaff && me.OrganizationId is { } org
+                    ? await client.HospitalBedBookingsAsync(org, null, ct)
+                    : await client.MyBedBookingsAsync(null, ct)).Select(b => b.Id));
+            var b = await act(client, bookingId, ct);
             AnsiConsole.MarkupLine($"Booking {b.Id} is now [bold]{b.Status}[/] — ledger tx {b.CloseTransactionId}");
             return 0;
         });

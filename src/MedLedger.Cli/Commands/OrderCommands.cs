@@ -50,12 +50,13 @@ public static class OrderCommands
             return 0;
         });
 
-        var orderId = new Argument<Guid>("order-id");
+        var orderId = IdPrefix.Argument("order-id", "Order");
         var cancel = new Command("cancel", "Cancel your order while it is placed or accepted (signs orders.status)") { orderId };
         cancel.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
-            var o = await client.CancelOrderAsync(p.GetValue(orderId), ct);
+            var id = await IdPrefix.ResolveAsync(p.GetValue(orderId)!, "order", async () => (await client.MyOrdersAsync(ct)).Select(o => o.Id));
+            var o = await client.CancelOrderAsync(id, ct);
             AnsiConsole.MarkupLine($"[yellow]Order {o.Id} is {Markup.Escape(o.Status)}[/]");
             return 0;
         });
@@ -79,24 +80,24 @@ public static class OrderCommands
 
         Command OnOrder(string name, string description, Func<MedLedgerClient, Guid, CancellationToken, Task<OrderView>> act)
         {
-            var id = new Argument<Guid>("order-id");
+            var id = IdPrefix.Argument("order-id", "Order");
             var c = new Command(name, description) { id };
             c.SetAction(async (p, ct) =>
             {
                 using var client = await CliSession.ConnectAsync(p, ct);
-                var o = await act(client, p.GetValue(id), ct);
+                var o = await act(client, await PharmacyOrderIdAsync(client, p.GetValue(id)!, ct), ct);
                 AnsiConsole.MarkupLine($"Order {o.Id} is [green]{Markup.Escape(o.Status)}[/]");
                 return 0;
             });
             return c;
         }
 
-        var openId = new Argument<Guid>("order-id");
+        var openId = IdPrefix.Argument("order-id", "Order");
         var open = new Command("open", "Open an order with the pharmacy key (its placing receipt checked)") { openId };
         open.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
-            var o = await client.OpenOrderAsync(p.GetValue(openId), ct);
+            var o = await client.OpenOrderAsync(await PharmacyOrderIdAsync(client, p.GetValue(openId)!, ct), ct);
             Console.WriteLine($"{o.Order.Id}  {o.Order.Status}  {o.Order.Currency} {Money(o.Order.Amount)}  patient {o.Order.PatientId}");
             foreach (var l in o.Content.Lines)
             {
@@ -109,23 +110,23 @@ public static class OrderCommands
             return 0;
         });
 
-        var declineId = new Argument<Guid>("order-id");
+        var declineId = IdPrefix.Argument("order-id", "Order");
         var reason = new Option<string>("--reason") { Description = "out-of-stock, total-mismatch, prescription-invalid, not-supplied, unreadable or other", DefaultValueFactory = _ => "other" };
         var decline = new Command("decline", "Decline a placed order with a reason code") { declineId, reason };
         decline.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
-            var o = await client.DeclineOrderAsync(p.GetValue(declineId), p.GetValue(reason)!, ct);
+            var o = await client.DeclineOrderAsync(await PharmacyOrderIdAsync(client, p.GetValue(declineId)!, ct), p.GetValue(reason)!, ct);
             AnsiConsole.MarkupLine($"Order {o.Id} is [yellow]{Markup.Escape(o.Status)}[/] ({Markup.Escape(o.DeclineReason ?? "")})");
             return 0;
         });
 
-        var releaseId = new Argument<Guid>("order-id");
+        var releaseId = IdPrefix.Argument("order-id", "Order");
         var release = new Command("release", "Put back the stock reserved for an order its patient cancelled") { releaseId };
         release.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
-            var released = await client.ReleaseCancelledOrderAsync(p.GetValue(releaseId), ct);
+            var released = await client.ReleaseCancelledOrderAsync(await PharmacyOrderIdAsync(client, p.GetValue(releaseId)!, ct), ct);
             AnsiConsole.MarkupLine(released ? "[green]Reservation released[/]" : "[grey]Nothing was held any more (released or expired).[/]");
             return 0;
         });
@@ -167,4 +168,7 @@ public static class OrderCommands
         string.Join(", ", c.Lines.Select(l => $"{l.MedicineId} x{l.Quantity}")) + (c.PrescriptionId is { } rx ? $" (prescription {rx})" : "");
 
     private static string Money(long minor) => (minor / 100m).ToString("0.00", CultureInfo.InvariantCulture);
+
+    private static Task<Guid> PharmacyOrderIdAsync(MedLedgerClient client, string text, CancellationToken ct) =>
+        IdPrefix.ResolveAsync(text, "order", async () => (await client.PharmacyOrdersAsync(null, ct)).Select(o => o.Id));
 }

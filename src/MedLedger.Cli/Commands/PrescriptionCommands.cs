@@ -26,12 +26,14 @@ public static class PrescriptionCommands
             return 0;
         });
 
-        var id = new Argument<Guid>("PRESCRIPTION") { Description = "Prescription id" };
+        var id = IdPrefix.Argument("PRESCRIPTION", "Prescription");
         var cancel = new Command("cancel", "Cancel a prescription you issued (prescriptions.cancel): no pharmacy can fill it afterwards") { id };
         cancel.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
-            var rx = await client.CancelPrescriptionAsync(p.GetValue(id), ct);
+            var prescriptionId = await IdPrefix.ResolveAsync(p.GetValue(id)!, "prescription",
+                async () => (await client.PrescriptionsAsync(null, null, ct)).Select(rx => rx.Info.PrescriptionId));
+            var rx = await client.CancelPrescriptionAsync(prescriptionId, ct);
             AnsiConsole.MarkupLine($"[yellow]Cancelled[/] prescription [bold]{rx.Info.PrescriptionId}[/] (on the ledger)");
             return 0;
         });

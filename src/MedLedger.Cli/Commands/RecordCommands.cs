@@ -51,30 +51,36 @@ public static class RecordCommands
         var listType = new Option<string?>("--type") { Description = "Filter by category (FHIR resource type or File)" };
         var since = new Option<DateTimeOffset?>("--from") { Description = "Created at or after" };
         var until = new Option<DateTimeOffset?>("--to") { Description = "Created at or before" };
-        var list = new Command("list", "List records you can read") { listPatient, listType, since, until };
+        var noTitles = new Option<bool>("--no-titles") { Description = "Do not open each record to show its title (faster for long lists)" };
+        var list = new Command("list", "List records you can read, each with its title (opened and verified here)") { listPatient, listType, since, until, noTitles };
         list.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
             var patientId = p.GetValue(listPatient) is null ? (Guid?)null : await CliSession.ResolveUserAsync(client, p.GetValue(listPatient), ct);
             var rows = await client.ListRecordsAsync(patientId, p.GetValue(listType), p.GetValue(since), p.GetValue(until), null, ct);
-            var table = new Table().AddColumns("record", "category", "version", "content type", "created", "patient");
+            var titles = p.GetValue(noTitles) ? null : await TitlesAsync(client, rows, ct);
+            var names = await client.SharedProfilesAsync(ct);
+            var table = new Table().AddColumns("record", "title", "category", "version", "created", "patient");
             foreach (var r in rows)
             {
-                table.AddRow(r.RecordId.ToString(), r.Category, r.LatestVersion.ToString(CultureInfo.InvariantCulture), Markup.Escape(r.ContentType),
-                    DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAtMs).ToString("u", CultureInfo.InvariantCulture), r.PatientId.ToString());
+                table.AddRow(r.RecordId.ToString(), Markup.Escape(titles?[r.RecordId] ?? "-"), r.Category, r.LatestVersion.ToString(CultureInfo.InvariantCulture),
+                    DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAtMs).ToString("u", CultureInfo.InvariantCulture),
+                    Markup.Escape(r.PatientId == client.UserId ? "you" : OpenedProfile.LabelOf(r.PatientId, names)));
             }
             AnsiConsole.Write(table);
             return 0;
         });
 
-        var id = new Argument<Guid>("ID") { Description = "Record id" };
+        var id = IdPrefix.Argument("ID", "Record");
         var version = new Option<int?>("--version") { Description = "Version (default: latest)" };
         var output = new Option<FileInfo?>("--out") { Description = "Write the decrypted content to this file instead of standard output" };
         var show = new Command("show", "Fetch, verify and decrypt a record") { id, version, output };
         show.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
-            var rec = await client.OpenRecordAsync(p.GetValue(id), p.GetValue(version), ct);
+            var recordId = await IdPrefix.ResolveAsync(p.GetValue(id)!, "record",
+                async () => (await client.ListRecordsAsync(null, null, null, null, null, ct)).Select(r => r.RecordId));
+            var rec = await client.OpenRecordAsync(recordId, p.GetValue(version), ct);
             if (rec.IsSuperseded)
             {
                 // On stderr, so the content on stdout stays byte-exact.
@@ -98,6 +104,28 @@ public static class RecordCommands
             records.Subcommands.Add(verb);
         }
         return records;
+    }
+
+    /// <summary>
+    /// Opens every listed record (a few at a time) for its title; one that fails to open or verify says so in its row
+    /// instead of failing the whole list.
+    /// </summary>
+    private static async Task<Dictionary<Guid, string>> TitlesAsync(MedLedgerClient client, IReadOnlyList<RecordSummary> rows, CancellationToken ct)
+    {
+        var titles = new System.Collections.Concurrent.ConcurrentDictionary<Guid, string>();
+        await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (r, token) =>
+        {
+            try
+            {
+                var opened = await client.OpenRecordAsync(r.RecordId, null, token);
+                titles[r.RecordId] = RecordTitles.Of(opened.Category, opened.ContentType, opened.Content);
+            }
+            catch (Exception e) when (e is MedLedgerApiException or MedLedgerVerificationException or System.Security.Cryptography.CryptographicException)
+            {
+                titles[r.RecordId] = $"(not opened: {e.Message})";
+            }
+        });
+        return new Dictionary<Guid, string>(titles);
     }
 
     private static string GuessType(string name) => Path.GetExtension(name).ToLowerInvariant() switch

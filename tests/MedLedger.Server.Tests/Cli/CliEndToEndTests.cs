@@ -71,8 +71,15 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         var list = await Run(patientHome, "records", "list");
         Assert.Contains(recordId, list.Out);
         Assert.Contains("Condition", list.Out);
-        var show = await Run(patientHome, "records", "show", recordId);
+        // The title is opened on the device (the condition's SNOMED display), never sent by the server.
+        Assert.Contains("Heart valve disorder", list.Out);
+        // The 8 characters the web app shows are enough.
+        var show = await Run(patientHome, "records", "show", recordId[..8]);
+        Assert.True(show.Exit == 0, show.Out + show.Err);
         Assert.Equal(await File.ReadAllTextAsync(fhirFile), show.Out);
+        var unknown = await Run(patientHome, "records", "show", "ffff0000");
+        Assert.NotEqual(0, unknown.Exit);
+        Assert.Contains("No record of yours", unknown.Out + unknown.Err);
 
         var token = await Run(patientHome, "token");
         Assert.Equal(0, token.Exit);
@@ -103,7 +110,13 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         var grantId = grant.Out.Trim().Split('\n').Last().Trim();
         Assert.Equal(await File.ReadAllTextAsync(fhirFile), (await Run(doctorHome, "records", "show", recordId)).Out);
 
-        var revoke = await Run(patientHome, "consent", "revoke", grantId);
+        // Both sides see names: the patient the doctor's public directory name, the doctor the patient's sealed profile
+        // name when the patient shared it (else the short id).
+        var grants = await Run(patientHome, "consent", "list");
+        Assert.True(grants.Exit == 0, grants.Out + grants.Err);
+        Assert.Contains("Dr. ", grants.Out);
+        Assert.Contains("you", grants.Out);
+        var revoke = await Run(patientHome, "consent", "revoke", grantId[..8]);
         Assert.True(revoke.Exit == 0, revoke.Out + revoke.Err);
         var refused = await Run(doctorHome, "records", "show", recordId);
         Assert.Equal(1, refused.Exit);

@@ -414,6 +414,9 @@ public sealed partial class MedLedgerClient
     /// Record ids are planned (and saved in <paramref name="state"/>) before the first upload; after each upload the state
     /// is saved again, so a re-run skips what is done and an interrupted run continues where it stopped.
     /// </summary>
+    /// <summary>How many resources of a bundle are uploaded at once (docs/benchmarks.md "FHIR import").</summary>
+    public const int ImportParallelism = 4;
+
     public async Task<FhirImportReport> ImportFhirBundleAsync(FhirBundleImport bundle, FhirImportState state, Action<FhirImportProgress>? progress = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(bundle);
@@ -437,23 +440,39 @@ public sealed partial class MedLedgerClient
         }).ToList();
         state.Save();
 
-        var done = new List<ImportedFhirResource>();
-        for (var i = 0; i < plan.Count; i++)
+        // A few uploads in flight at once: each is sealed and signed here, then anchored by its own ledger transaction, so
+        // the round trips overlap. Ids were planned above, so the order of completion does not matter; the state file is
+        // saved after each completion (under a lock), which keeps an interrupted run resumable.
+        var done = new ImportedFhirResource[plan.Count];
+        var completed = 0;
+        var stateLock = new object();
+        await Parallel.ForEachAsync(Enumerable.Range(0, plan.Count), new ParallelOptions { MaxDegreeOfParallelism = ImportParallelism, CancellationToken = ct }, async (i, token) =>
         {
-            ct.ThrowIfCancellationRequested();
             var (resource, entry) = plan[i];
             var outcome = FhirImportOutcome.AlreadyImported;
-            if (!state.Resources[resource.ContentHash].Uploaded)
+            bool uploaded;
+            lock (stateLock)
             {
-                outcome = await UploadImportedAsync(entry.RecordId, resource.ResourceType, contents[i], ct);
-                state.MarkUploaded(resource.ContentHash);
-                state.Save();
+                uploaded = state.Resources[resource.ContentHash].Uploaded;
+            }
+            if (!uploaded)
+            {
+                outcome = await UploadImportedAsync(entry.RecordId, resource.ResourceType, contents[i], token);
+                lock (stateLock)
+                {
+                    state.MarkUploaded(resource.ContentHash);
+                    state.Save();
+                }
             }
             var encounter = resource.EncounterFullUrl is { } e ? idByFullUrl[e] : (Guid?)null;
             var imported = new ImportedFhirResource(resource.ResourceType, resource.FullUrl, entry.RecordId, encounter, outcome);
-            done.Add(imported);
-            progress?.Invoke(new FhirImportProgress(i + 1, plan.Count, imported));
-        }
+            done[i] = imported;
+            lock (stateLock)
+            {
+                // Under the lock, so a progress callback (a console bar) is never called from two threads at once.
+                progress?.Invoke(new FhirImportProgress(++completed, plan.Count, imported));
+            }
+        });
         return new FhirImportReport(bundle.Source, done, bundle.Skipped);
     }
 

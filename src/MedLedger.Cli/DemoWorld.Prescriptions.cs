@@ -10,8 +10,12 @@ public static partial class DemoWorld
     public const string PrescriptionsDoctorEmail = "doctor13@demo.medledger.local";
     public const string PrescriptionsPatientEmail = "patient5@demo.medledger.local";
 
-    /// <summary>How long the demo's expired prescription is valid: it is issued first and has lapsed by the time the seed ends.</summary>
-    private static readonly TimeSpan ExpiringValidity = TimeSpan.FromSeconds(4);
+    /// <summary>
+    /// How long the demo's expired prescription is valid: it is issued first and has lapsed by the time the seed ends (the
+    /// seed waits out what is left). Generous, because a loaded machine can take seconds between drawing the validity and
+    /// the ledger's commit.
+    /// </summary>
+    private static readonly TimeSpan ExpiringValidity = TimeSpan.FromSeconds(20);
 
     /// <summary>Registers the prescriptions' doctor (Northside) and patient; the caller's admin step verifies the doctor and its enrolment step signs both in.</summary>
     private static async Task RegisterPrescriptionsPairAsync(Func<HttpClient> http, List<(Registration Reg, string Password, string? Org)> registrations, Guid hospitalId,
@@ -68,6 +72,8 @@ public static partial class DemoWorld
             await staff.AssignDoctorAsync(doctorMe.Id, patientMe.Id, ct: ct);
 
             // The doctor writes while the patient's wallet is seeded (separate clients): this is on serve --demo's start-up path.
+            // Firely's model is loaded before the clock starts (the expiring prescription's validity is short).
+            MedLedgerClient.ValidateFhir(DemoMedicationRequest("Cetirizine 10 mg tablets", "-", 1, 0, "2100-01-01", patientMe.Id, doctorMe.Id));
             var expiring = DateTimeOffset.UtcNow + ExpiringValidity;
             async Task<VerifiedPrescription> WriteAllAsync()
             {

@@ -26,6 +26,7 @@ public static partial class DemoWorld
             var existing = JsonSerializer.Deserialize<List<DemoUser>>(await File.ReadAllTextAsync(file, ct), Json)!;
             AnsiConsole.MarkupLine($"[grey]Demo world already seeded ({existing.Count} users); see {Markup.Escape(file)}.[/]");
             Print(existing);
+            _ = ImportHistoriesAsync(httpFactory ?? (() => new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(2) }), existing, dataDir, ct);
             return existing;
         }
         httpFactory ??= () => new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(2) };
@@ -70,6 +71,7 @@ public static partial class DemoWorld
                 var patient = await RegisterAsync(httpFactory, $"patient{i}@demo.medledger.local", Role.Patient, null, null, null, ct);
                 registrations.Add((patient.Reg, patient.Password, null));
             }
+            await RegisterHistoryPatientsAsync(httpFactory, registrations, ct);
 
             await RegisterPrescriptionsPairAsync(httpFactory, registrations, hospitalIds[0], hospitals[0].Name, ct);
             status.Status("Verifying organizations and professionals as the admin…");
@@ -97,7 +99,8 @@ public static partial class DemoWorld
                         await signedIn.Client.RegisterWithHospitalAsync(hospitalId, ct);
                     }
                     // Their profile, sealed on their device and wrapped for both hospitals' verified staff (docs/crypto-format.md section 14).
-                    await signedIn.Client.SetMyProfileAsync(PatientProfiles[users.Count(u => u.Role == nameof(Role.Patient)) % PatientProfiles.Length], ct);
+                    await signedIn.Client.SetMyProfileAsync(HistoryProfile(reg.Email)
+                        ?? PatientProfiles[users.Count(u => u.Role == nameof(Role.Patient) && Histories.All(h => h.Email != u.Email)) % PatientProfiles.Length], ct);
                 }
                 signedIn.Client.Dispose();
                 users.Add(new DemoUser(reg.Email, password, reg.Role.ToString(), signedIn.Secret, org));
@@ -110,6 +113,8 @@ public static partial class DemoWorld
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(users, Json), ct);
         AnsiConsole.MarkupLine($"[green]Demo world ready.[/] Credentials (also in {Markup.Escape(file)}); sign in with the password, then the TOTP code for the secret:");
         Print(users);
+        // In the background: the server answers and the accounts work meanwhile (progress lines below the table).
+        _ = ImportHistoriesAsync(httpFactory, users, dataDir, ct);
         return users;
     }
 

@@ -72,6 +72,33 @@ public sealed class FhirBundleImport
     public IReadOnlyList<FhirBundleResource> Records { get; }
     public IReadOnlyList<SkippedFhirResource> Skipped { get; }
 
+    /// <summary>The bundle's Patient resource when it has exactly one (never uploaded as a record).</summary>
+    public JsonObject? PatientResource { get; private init; }
+
+    /// <summary>
+    /// What the bundle's Patient says for the sealed profile (name, birth date, sex, phone), or null without exactly one
+    /// Patient or without a name and birth date. The caller seals it on the device (<c>SetMyProfileAsync</c>); it is
+    /// never part of the import's records.
+    /// </summary>
+    public PatientProfile? ProfileFromPatient()
+    {
+        if (PatientResource is not { } p)
+        {
+            return null;
+        }
+        var names = p["name"] as JsonArray ?? [];
+        var name = names.OfType<JsonObject>().FirstOrDefault(n => (string?)n["use"] == "official") ?? names.OfType<JsonObject>().FirstOrDefault();
+        var text = name?["text"]?.GetValue<string>()
+            ?? string.Join(' ', (name?["given"] as JsonArray ?? []).Select(g => g?.GetValue<string>()).Append(name?["family"]?.GetValue<string>()).Where(x => !string.IsNullOrWhiteSpace(x)));
+        var birthDate = p["birthDate"]?.GetValue<string>();
+        if (string.IsNullOrWhiteSpace(text) || birthDate is null)
+        {
+            return null;
+        }
+        var phone = (p["telecom"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(t => (string?)t["system"] == "phone")?["value"]?.GetValue<string>();
+        return new PatientProfile(text, birthDate, p["gender"]?.GetValue<string>() ?? "unknown", phone ?? "");
+    }
+
     /// <summary>Full URLs of the bundle's Patient entries: references to them are mapped to the importing patient.</summary>
     public IReadOnlySet<string> PatientFullUrls { get; }
 
@@ -210,10 +237,14 @@ public sealed class FhirBundleImport
         {
             throw new FhirBundleImportException($"{source} has {dangling.Count} dangling reference(s) (nothing was imported): {string.Join("; ", dangling.Take(10))}{(dangling.Count > 10 ? "; …" : "")}");
         }
-        var patients = parsed.Where(p => p.Type == "Patient").Select(p => p.FullUrl).ToHashSet(StringComparer.Ordinal);
+        var patientEntries = parsed.Where(p => p.Type == "Patient").ToList();
+        var patients = patientEntries.Select(p => p.FullUrl).ToHashSet(StringComparer.Ordinal);
         // Encounters first: a resumed import always has the head of a group before its members.
         var ordered = records.OrderBy(r => r.ResourceType == "Encounter" ? 0 : 1).ThenBy(r => r.Index).ToList();
-        return new FhirBundleImport(source, type, ordered, skipped.OrderBy(s => s.Index).ToList(), patients, byFullUrl, byTypeAndId);
+        return new FhirBundleImport(source, type, ordered, skipped.OrderBy(s => s.Index).ToList(), patients, byFullUrl, byTypeAndId)
+        {
+            PatientResource = patientEntries.Count == 1 ? patientEntries[0].Resource : null,
+        };
     }
 
     /// <summary>

@@ -98,7 +98,11 @@ public sealed class DemoServerProcess : IAsyncDisposable
         Url = url;
         DataDirectory = data;
         _homes = homes;
-        _environment = environment;
+        // The demo's Synthea histories cost about a minute of CPU in the background; only the suites that look at them
+        // (DemoHistoriesTests) turn them on.
+        var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>());
+        env.TryAdd("MEDLEDGER_DEMO_HISTORIES", "0");
+        _environment = env;
         _server = Launch();
     }
 

@@ -12,7 +12,8 @@ public static class ImportCommands
     {
         var files = new Argument<FileInfo[]>("BUNDLE") { Description = "FHIR R4 transaction or collection bundles (.json), up to 50 MiB each", Arity = ArgumentArity.OneOrMore };
         var stateOption = new Option<FileInfo?>("--state") { Description = "Import state file (default: import-state-<your id>.json next to the CLI session)" };
-        var import = new Command("import", "Import FHIR bundles as sealed records (resumable: a re-run skips what was imported)") { files, stateOption };
+        var profileOption = new Option<bool>("--profile") { Description = "Also set your sealed profile (name, birth date, sex, phone) from the bundle's Patient, sealed here" };
+        var import = new Command("import", "Import FHIR bundles as sealed records (resumable: a re-run skips what was imported)") { files, stateOption, profileOption };
         import.SetAction(async (p, ct) =>
         {
             // Every bundle is read and checked before the first upload: one bad file among several changes nothing.
@@ -43,6 +44,13 @@ public static class ImportCommands
                 }
                 var seconds = clock.Elapsed.TotalSeconds;
                 Summarize(reports);
+                if (p.GetValue(profileOption))
+                {
+                    var profile = bundles.Select(b => b.ProfileFromPatient()).LastOrDefault(x => x is not null)
+                        ?? throw new InvalidOperationException("--profile: no bundle has exactly one Patient with a name and birth date.");
+                    var opened = await client.SetMyProfileAsync(profile, ct);
+                    Console.WriteLine($"profile version {opened.Version} sealed here from the bundle's Patient ({opened.Profile.Name})");
+                }
                 var imported = reports.Sum(r => r.Imported);
                 Console.WriteLine($"imported {imported}, already imported {reports.Sum(r => r.AlreadyImported)}, skipped {reports.Sum(r => r.Skipped.Count)}; state {statePath}");
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"took {seconds:0.0} s ({imported / Math.Max(seconds, 0.001):0.0} resources/s imported)"));

@@ -28,6 +28,9 @@ public sealed record BedBooking(Guid Id, Guid HospitalId, Guid PatientId, Guid W
     public bool BedTypeOpens(string? bedTypeCommitment) => MedLedger.Crypto.FactCommitment.Opens(bedTypeCommitment, MedLedger.Crypto.FactCommitment.BedType, BedType, BedTypeSalt);
 }
 
+/// <summary>What a hospital's page shows of it besides beds and doctors.</summary>
+public sealed record HospitalProfileInfo(Guid Id, string Name, IReadOnlyList<string> Departments, IReadOnlyList<string> Services, string? VisitingRules);
+
 public sealed partial class MedLedgerClient
 {
     /// <summary>Verified hospitals near a point, nearest first, with distance, free beds by type and rating.</summary>
@@ -49,6 +52,15 @@ public sealed partial class MedLedgerClient
         }
         return SendAsync<HospitalSearchPage>(HttpMethod.Get, "/api/hospitals/search?" + q, null, authorize: true, ct);
     }
+
+    /// <summary>A hospital's public profile: departments, services and visiting rules (directory data, plain JSON).</summary>
+    public Task<HospitalProfileInfo> HospitalProfileAsync(Guid hospitalId, CancellationToken ct = default) =>
+        SendAsync<HospitalProfileInfo>(HttpMethod.Get, $"/api/hospitals/{hospitalId}", null, authorize: true, ct);
+
+    /// <summary>Staff: replace their hospital's departments, services and visiting rules.</summary>
+    public Task<HospitalProfileInfo> UpdateHospitalProfileAsync(Guid hospitalId, IReadOnlyList<string> departments, IReadOnlyList<string> services, string? visitingRules,
+        CancellationToken ct = default) =>
+        SendAsync<HospitalProfileInfo>(HttpMethod.Put, $"/api/hospitals/{hospitalId}/profile", new { departments, services, visitingRules }, authorize: true, ct);
 
     public Task<BedAvailability> BedsAsync(Guid hospitalId, CancellationToken ct = default) =>
         SendAsync<BedAvailability>(HttpMethod.Get, $"/api/hospitals/{hospitalId}/beds", null, authorize: true, ct);

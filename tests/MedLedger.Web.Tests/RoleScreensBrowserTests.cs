@@ -17,7 +17,7 @@ public sealed class RoleScreensBrowserTests(BrowserWorld world)
     {
         ["Patient"] = ["/patient/records", "/patient/sharing", "/patient/access-log", "/patient/emergency", "/hospitals", "/bookings", "/medicines", "/appointments/find", "/appointments", "/messages", "/patient/prescriptions", "/wallet", "/orders/new", "/orders"],
         ["Doctor"] = ["/doctor/patients", "/doctor/emergency", "/appointments", "/appointments/schedule", "/messages", "/doctor/prescriptions"],
-        ["HospitalStaff"] = ["/staff/beds", "/staff/bookings", "/staff/doctors", "/appointments", "/appointments/schedule"],
+        ["HospitalStaff"] = ["/staff/beds", "/staff/bookings", "/staff/doctors", "/staff/profile", "/appointments", "/appointments/schedule"],
         ["PlatformAdmin"] = ["/admin/dashboard", "/admin/verifications", "/admin/occupancy", "/admin/break-glass", "/admin/audit", "/admin/people", "/admin/security-events"],
         ["Pharmacist"] = ["/shared/records", "/pharmacy/stock", "/pharmacy/dispense", "/pharmacy/records", "/pharmacy/orders"],
         ["InsurerStaff"] = ["/shared/records"],

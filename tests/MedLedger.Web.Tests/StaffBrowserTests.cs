@@ -61,6 +61,43 @@ public sealed class StaffBrowserTests(BrowserWorld world)
     }
 
     [Fact]
+    public async Task Staff_edit_their_hospitals_departments_services_and_visiting_rules_and_a_too_long_name_changes_nothing()
+    {
+        using var staff = await HospitalTestKit.SdkAsync(world, "staff2");
+        using var patient = await HospitalTestKit.SdkAsync(world, "patient3");
+        var riverside = staff.Tokens!.User.OrganizationId!.Value;
+        var before = await staff.HospitalProfileAsync(riverside);
+
+        var page = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(page, HospitalTestKit.Account(world, "staff2"));
+        await HospitalTestKit.ClickNavAsync(page, "Hospital profile");
+        var departments = page.GetByLabel("Departments", new() { Exact = true });
+        // A name over the server's 100-character limit: the server's field error is shown and the profile stays as it was.
+        await departments.FillAsync("Cardiology\n" + new string('x', 101));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save profile" }).ClickAsync();
+        await Assertions.Expect(HospitalTestKit.Alert(page)).ToContainTextAsync("departments");
+        Assert.Equal(before.Departments, (await staff.HospitalProfileAsync(riverside)).Departments);
+
+        // Blank lines and repeats are dropped; what patients read is what the form shows after saving.
+        await departments.FillAsync("Cardiology\n\nOncology\nCardiology");
+        await page.GetByLabel("Services", new() { Exact = true }).FillAsync("MRI\nDialysis");
+        await page.GetByLabel("Visiting rules", new() { Exact = true }).FillAsync("Daily 14:00–19:00; two visitors per bed.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save profile" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Profile saved; patients see it now.")).ToBeVisibleAsync();
+        await Assertions.Expect(departments).ToHaveValueAsync("Cardiology\nOncology");
+        var seen = await patient.HospitalProfileAsync(riverside);
+        Assert.Equal(["Cardiology", "Oncology"], seen.Departments);
+        // The directory keeps each list in alphabetical order, and the form shows the saved order.
+        Assert.Equal(["Dialysis", "MRI"], seen.Services);
+        await Assertions.Expect(page.GetByLabel("Services", new() { Exact = true })).ToHaveValueAsync("Dialysis\nMRI");
+        Assert.Equal("Daily 14:00–19:00; two visitors per bed.", seen.VisitingRules);
+        await BrowserWorld.ScreenshotAsync(page, "staff-profile");
+        // Put back what the demo had, for the other tests of this collection.
+        await staff.UpdateHospitalProfileAsync(riverside, before.Departments, before.Services, before.VisitingRules);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_patient_withdraws_and_renews_their_registration_on_the_hospital_page_and_staff_see_it()
     {
         using var staff = await HospitalTestKit.SdkAsync(world, "staff2");

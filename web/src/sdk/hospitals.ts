@@ -153,6 +153,10 @@ export function searchHospitals(q: SearchQuery, signal?: AbortSignal): Promise<H
 
 export const getHospital = (id: string, signal?: AbortSignal) => api.get<HospitalProfile>(`/api/hospitals/${id}`, { signal });
 
+/** Staff: replace the hospital's departments, services and visiting rules (public directory data; one list each). */
+export const updateHospitalProfile = (id: string, departments: string[], services: string[], visitingRules: string | null) =>
+  api.put<HospitalProfile>(`/api/hospitals/${id}/profile`, { departments, services, visitingRules });
+
 export const getBeds = (id: string, signal?: AbortSignal) => api.get<BedSnapshot>(`/api/hospitals/${id}/beds`, { signal });
 
 /** Staff: create or update a ward (held beds belong to bookings and are not set here). */

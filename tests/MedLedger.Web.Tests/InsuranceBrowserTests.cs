@@ -94,12 +94,26 @@ public sealed class InsuranceBrowserTests(BrowserWorld world)
         await insurerPage.GetByRole(AriaRole.Button, new() { Name = $"Reinstate policy {shortPolicy}" }).ClickAsync();
         await Assertions.Expect(insurerPage.GetByTestId($"insurer-policy-status-{policy.Id}")).ToHaveTextAsync("active");
         await BrowserWorld.ScreenshotAsync(insurerPage, "insurer-policies");
+
+        // The plan is edited (revision 2) — the policy sold keeps revision 1 — and the renewal is issued under the terms now.
+        await BrowserWorld.Nav(insurerPage, "Plans").ClickAsync();
+        await insurerPage.GetByRole(AriaRole.Button, new() { Name = $"Edit plan {name}" }).ClickAsync();
+        await insurerPage.GetByLabel("Outpatient annual limit").FillAsync("900.00");
+        await insurerPage.GetByRole(AriaRole.Button, new() { Name = "Save plan" }).ClickAsync();
+        await Assertions.Expect(insurerPage.GetByText($"Plan \"{name}\" saved (revision 2).")).ToBeVisibleAsync();
+        await BrowserWorld.Nav(insurerPage, "Policies").ClickAsync();
+        await insurerPage.GetByRole(AriaRole.Button, new() { Name = $"Renew policy {shortPolicy}" }).ClickAsync();
+        await Assertions.Expect(insurerPage.GetByText($"Policy {shortPolicy} renewed")).ToBeVisibleAsync();
+        await Assertions.Expect(insurerPage.GetByTestId($"insurer-policy-status-{policy.Id}")).ToHaveTextAsync("renewed");
         await page.Context.CloseAsync();
         await insurerPage.Context.CloseAsync();
 
         var mine = await patient.MyPolicyAsync(policy.Id);
-        Assert.Equal("active", mine.Policy.Status);
+        Assert.Equal(("renewed", 1), (mine.Policy.Status, mine.Policy.PlanRevision));
         Assert.NotNull(mine.Policy.CoverStart);
+        var renewal = await patient.MyPolicyAsync((await patient.MyPoliciesAsync()).Single(p => p.PreviousPolicyId == policy.Id).Id);
+        Assert.Equal(("pending", 2, mine.Policy.PeriodEnd), (renewal.Policy.Status, renewal.Policy.PlanRevision, renewal.Policy.PeriodStart));
+        Assert.Equal("percent:80:90000:0", renewal.Issue.Get("benefit." + renewal.Card.Tags["Outpatient"]));
     }
 
     [Fact]

@@ -476,6 +476,22 @@ async ({ section, vectorsJson, extraJson }) => {
     eq('order reservation commitment', await c.orderReservationCommitment(note), rn.commitment);
     const noteOpened = await c.openOrderReservationNote(pair(o.pharmacy), o.orderId, await c.sealOrderReservationNote(H(keys[o.pharmacy].publicKey), o.orderId, note));
     eq('order reservation note round trip', [noteOpened.reservationId, hex(noteOpened.salt)].join('|'), [rn.reservationId, rn.salt].join('|'));
+    // Insurance policies (docs/insurance.md "Terms hash", "Benefit tags"): the canonical plan terms rewritten byte for byte, their hash,
+    // the category tags from the fixed salt, and a card sealed here opens here (and not under another policy id).
+    const ip = p.insurancePolicy;
+    eq('insurance tags', [c.INSURANCE_CATEGORY_TAG].join('|'), ip.tagDomain);
+    const ipTerms = c.planTermsFromJson(H(ip.termsJson));
+    eq('insurance plan terms rewritten', hex(c.planTermsBytes(ipTerms)), ip.termsJson);
+    eq('insurance plan terms rewritten from shuffled benefits', hex(c.planTermsBytes({ ...ipTerms, benefits: [...ipTerms.benefits].reverse() })), ip.termsJson);
+    eq('insurance terms hash', await c.planTermsHash(H(ip.termsJson)), ip.termsHash);
+    for (const [category, tag] of Object.entries(ip.tags)) eq(`insurance category tag ${category}`, await c.categoryTag(ip.policyId, H(ip.categorySalt), category), tag);
+    const ipCard = { policyId: ip.policyId, planId: ipTerms.planId, categorySalt: H(ip.categorySalt), tags: ip.tags };
+    const ipOpened = await c.openPolicyCard(pair('patientEncryption'), ip.policyId, await c.sealPolicyCard(H(keys.patientEncryption.publicKey), ipCard));
+    eq('insurance policy card round trip', hex(c.policyCardBytes(ipOpened)), hex(c.policyCardBytes(ipCard)));
+    await refuses('insurance policy card under another policy id', 'CryptoIntegrityError', async () => c.openPolicyCard(pair('patientEncryption'), other,
+      await c.sealPolicyCard(H(keys.patientEncryption.publicKey), ipCard)));
+    await refuses('insurance policy card with a forged tag', 'CryptoIntegrityError', () => c.policyCardFromJson(c.policyCardBytes({ ...ipCard, tags: { ...ip.tags, Outpatient: ip.tags.Pharmacy } }), ip.policyId));
+    await refuses('insurance plan terms with an unknown member', 'CryptoFormatError', () => c.planTermsFromJson(c.utf8(c.fromUtf8(H(ip.termsJson)).replace('{"planId"', '{"name":"x","planId"'))));
     }
   }
 

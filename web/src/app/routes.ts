@@ -13,9 +13,10 @@ import { messagesRoutes } from '../features/messages/routes';
 import { dispensingRoutes } from '../features/dispensing/routes';
 import { walletRoutes } from '../features/wallet/routes';
 import { ordersRoutes } from '../features/orders/routes';
+import { insuranceRoutes } from '../features/insurance/routes';
 
 // Each feature folder owns its screens; this list only puts them together (first match wins).
-export const routes: RouteDef[] = [...authRoutes, ...patientRoutes, ...doctorRoutes, ...staffRoutes, ...adminRoutes, ...hospitalsRoutes, ...sharedRoutes, ...pharmacyRoutes, ...appointmentsRoutes, ...messagesRoutes, ...dispensingRoutes, ...walletRoutes, ...ordersRoutes];
+export const routes: RouteDef[] = [...authRoutes, ...patientRoutes, ...doctorRoutes, ...staffRoutes, ...adminRoutes, ...hospitalsRoutes, ...sharedRoutes, ...pharmacyRoutes, ...appointmentsRoutes, ...messagesRoutes, ...dispensingRoutes, ...walletRoutes, ...ordersRoutes, ...insuranceRoutes];
 
 /** Where a role lands after sign-in (its first navigation entry). */
 export function homeFor(role: Role): string {

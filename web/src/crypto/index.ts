@@ -63,3 +63,8 @@ export {
   ORDER_MAX_LINES, type OrderLine, type OrderContent, type OrderReservationNote, orderTotal, orderContentBytes, orderContentFromJson, sealOrderContent,
   openOrderContent, orderContentHash, newOrderReservationNote, orderReservationCommitment, sealOrderReservationNote, openOrderReservationNote,
 } from './orderContent';
+export { INSURANCE_CATEGORY_TAG, INSURANCE_POLICY_CARD_PURPOSE } from './protocol';
+export {
+  type PlanTerms, type PlanTermsBenefit, type PolicyCard, POLICY_CARD_SALT_LENGTH, planTermsBytes, planTermsHash, planTermsFromJson, benefitTermsValue,
+  categoryTag, newPolicyCard, policyCardBytes, sealPolicyCard, policyCardFromJson, openPolicyCard,
+} from './insurancePolicy';

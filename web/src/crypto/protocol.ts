@@ -211,3 +211,9 @@ export const ORDER_CONTENT_PURPOSE = 'medledger/v1/order-content';
 export const ORDER_RESERVATION_NOTE_PURPOSE = 'medledger/v1/order-reservation-note';
 /** Domain tag of the commitment an orders.status "accepted" carries (ProtocolTags.OrderReservationCommitment). */
 export const ORDER_RESERVATION_COMMITMENT_TAG = 'medledger/v1/order-reservation-commitment';
+
+// Insurance policies (issue 17, docs/insurance.md "Benefit tags and the policy card").
+/** Domain tag of a policy's benefit tag: SHA-256(canonical(tag).String(policyId).Bytes(categorySalt).String(category)) (ProtocolTags.InsuranceCategoryTag). */
+export const INSURANCE_CATEGORY_TAG = 'medledger/v1/insurance-category-tag';
+/** Sealed-secret purpose of a policy card; the context is the policy id (ProtocolTags.InsurancePolicyCard). */
+export const INSURANCE_POLICY_CARD_PURPOSE = 'medledger/v1/insurance-policy-card';

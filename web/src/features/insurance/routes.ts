@@ -1,0 +1,16 @@
+import type { RouteDef } from '../../app/router';
+import { ApplicationQueue } from './ApplicationQueue';
+import { EligibilityCheck } from './EligibilityCheck';
+import { InsurancePlans } from './InsurancePlans';
+import { InsurerPolicies } from './InsurerPolicies';
+import { MyInsurance } from './MyInsurance';
+import { PlanEditor } from './PlanEditor';
+
+export const insuranceRoutes: RouteDef[] = [
+  { path: '/insurer/plans', title: 'Plans', roles: ['InsurerStaff'], nav: true, component: PlanEditor },
+  { path: '/insurer/applications', title: 'Applications', roles: ['InsurerStaff'], nav: true, component: ApplicationQueue },
+  { path: '/insurer/policies', title: 'Policies', roles: ['InsurerStaff'], nav: true, component: InsurerPolicies },
+  { path: '/insurance/plans', title: 'Insurance plans', roles: ['Patient'], nav: true, component: InsurancePlans },
+  { path: '/insurance/mine', title: 'My insurance', roles: ['Patient'], nav: true, component: MyInsurance },
+  { path: '/insurance/eligibility', title: 'Eligibility check', roles: ['Doctor', 'HospitalStaff', 'Pharmacist'], nav: true, component: EligibilityCheck },
+];

@@ -17,4 +17,15 @@ public static class InsuranceClaimTokens
         return Convert.ToHexStringLower(SHA256.HashData(
             new CanonicalWriter(ProtocolTags.InsuranceClaimLine).String(filerId.ToString()).String(referenceId).Int64(line).ToArray()));
     }
+
+    /// <summary>
+    /// What a claim's documentsHash commits to: the attached records and the version of each the filer saw,
+    /// hex(SHA-256(canonical(medledger/v1/insurance-claim-documents, StringList("recordId:version", sorted ordinal)))).
+    /// </summary>
+    public static string DocumentsHash(IEnumerable<(Guid RecordId, int Version)> documents)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        var items = documents.Select(d => $"{d.RecordId}:{d.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)}").Order(StringComparer.Ordinal).ToList();
+        return Convert.ToHexStringLower(SHA256.HashData(new CanonicalWriter(ProtocolTags.InsuranceClaimDocuments).StringList(items).ToArray()));
+    }
 }

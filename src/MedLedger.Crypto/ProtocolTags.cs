@@ -77,4 +77,6 @@ public static class ProtocolTags
     // Insurance claims (issue 17, docs/insurance.md "Claims").
     /// <summary>Domain tag of a claim line's one-time token: hex(SHA-256(canonical(tag, filer id, reference id, line number))); a token is spent once on the ledger.</summary>
     public const string InsuranceClaimLine = "medledger/v1/insurance-claim-line";
+    /// <summary>Domain tag of a claim's documentsHash: hex(SHA-256(canonical(tag, StringList("recordId:version", sorted ordinal)))).</summary>
+    public const string InsuranceClaimDocuments = "medledger/v1/insurance-claim-documents";
 }

@@ -32,7 +32,9 @@ public sealed class ClaimFiling(MedLedgerDbContext db, InsuredPolicies policies,
         var key = IdempotencyKeys.Require(idempotencyKey);
         var tx = LedgerGateway.Expect(r.Transaction, InsuranceClaimContract.TypeName, filer.Id);
         var recordIds = r.RecordIds ?? [];
-        var fingerprint = IdempotencyKeys.Fingerprint([tx.Id, .. recordIds.Select(id => id.ToString())]);
+        // What the claim says, not its signature or fresh claim id: a client that signs its retry again is still sending the same claim.
+        var fingerprint = IdempotencyKeys.Fingerprint([.. tx.Payload.Where(p => p.Key != "claimId").OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"),
+            .. recordIds.Select(id => id.ToString())]);
         if (await FirstAsync(filer, key, fingerprint, ct) is { } first)
         {
             return first;

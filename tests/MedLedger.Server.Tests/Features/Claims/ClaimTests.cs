@@ -196,6 +196,36 @@ public sealed class ClaimTests : RecordTestBase
     }
 
     [Fact]
+    public async Task A_pharmacy_the_patient_never_shared_the_card_with_is_refused_even_when_it_signs_a_well_formed_claim()
+    {
+        await WorldAsync();
+        var rival = await World.VerifiedAsync(Admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Rival Claims Pharmacy " + Guid.NewGuid().ToString("N")[..6]);
+        // The worst case: the rival knows the policy's real tags and signs a claim for its own organization with its own key.
+        var org = rival.OrganizationId!.Value;
+        var payload = new Dictionary<string, string>
+        {
+            ["action"] = "file", ["claimId"] = Guid.NewGuid().ToString(), ["policyId"] = _policy.Policy.Id.ToString(), ["patientId"] = _patient.Id.ToString(),
+            ["insurerId"] = _insurer.OrganizationId!.Value.ToString(), ["providerOrgId"] = org.ToString(), ["payeeKind"] = "organization", ["payeeId"] = org.ToString(),
+            ["currency"] = "EUR", ["lineCount"] = "1",
+            ["line.1"] = new MedLedger.Ledger.Contracts.InsuranceClaimContract.ClaimLine(1, _policy.Card.Tags["Outpatient"], 50, Now.ToUnixTimeMilliseconds(),
+                MedLedger.Crypto.InsuranceClaimTokens.Token(org, "never-dispensed", 1)).Value,
+        };
+        var tx = MedLedger.Ledger.LedgerTransaction.Create("insurance.claim", rival.Id.ToString(), MedLedger.Ledger.LedgerTransaction.RandomNonce(),
+            MedLedger.Ledger.LedgerTransaction.NowMs(), payload, rival.Client.Keys!.Signing.PrivateKey);
+        using var http = Host.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new("Bearer", await rival.Client.GetAccessTokenAsync());
+        using var req = new HttpRequestMessage(HttpMethod.Post, "/api/insurance/claims")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { transaction = new { transaction = tx.SigningBytes, signature = tx.Signature }, recordIds = Array.Empty<Guid>() }),
+        };
+        req.Headers.Add("Idempotency-Key", "rival-1");
+        var res = await http.SendAsync(req);
+        Assert.True(res.StatusCode == HttpStatusCode.NotFound, await res.Content.ReadAsStringAsync());
+        Assert.Equal(0, await Db(db => db.Set<InsuranceClaim>().CountAsync()));
+        Assert.Empty((await _patient.Client.MyClaimsAsync()).Claims);
+    }
+
+    [Fact]
     public async Task Bad_input_is_a_problem_and_changes_nothing()
     {
         await WorldAsync();

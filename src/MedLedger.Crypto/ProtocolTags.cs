@@ -74,4 +74,9 @@ public static class ProtocolTags
     public const string InsuranceCategoryTag = "medledger/v1/insurance-category-tag";
     /// <summary>Sealed-secret purpose of a policy card (policy id, plan id, category salt, category→tag map) sealed for the patient and the insurer; the context is the policy id.</summary>
     public const string InsurancePolicyCard = "medledger/v1/insurance-policy-card";
+    // Insurance claims (issue 17, docs/insurance.md "Claims").
+    /// <summary>Domain tag of a claim line's one-time token: hex(SHA-256(canonical(tag, filer id, reference id, line number))); a token is spent once on the ledger.</summary>
+    public const string InsuranceClaimLine = "medledger/v1/insurance-claim-line";
+    /// <summary>Domain tag of a claim's documentsHash: hex(SHA-256(canonical(tag, StringList("recordId:version", sorted ordinal)))).</summary>
+    public const string InsuranceClaimDocuments = "medledger/v1/insurance-claim-documents";
 }

@@ -14,6 +14,7 @@ using MedLedger.Server.Features.Admin;
 using MedLedger.Server.Features.Hospitals;
 using MedLedger.Server.Features.Profiles;
 using MedLedger.Server.Features.Orders;
+using MedLedger.Server.Features.Claims;
 using MedLedger.Server.Features.Payments;
 using MedLedger.Server.Features.Pharmacy;
 using MedLedger.Server.Features.Messages;
@@ -100,6 +101,7 @@ public static class MedLedgerServer
         services.AddPayments(configuration);
         services.AddInsurance(configuration);
         services.AddOrders(configuration);
+        services.AddClaims(configuration);
 
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
@@ -177,6 +179,7 @@ public static class MedLedgerServer
         app.MapPayments();
         app.MapInsurance();
         app.MapOrders();
+        app.MapClaims();
         return app;
     }
 

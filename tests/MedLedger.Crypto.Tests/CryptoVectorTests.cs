@@ -350,6 +350,22 @@ public class CryptoVectorTests
         Assert.NotEqual((string)tags["Maternity"]!, PolicyCard.Tag(Guid.NewGuid(), salt, "Maternity"));
     }
 
+    [Fact]
+    public void Insurance_claim_line_vector_reproduces_the_canonical_bytes_and_the_one_time_token()
+    {
+        var v = FileVectors["protocol"]!["insuranceClaimLine"]!;
+        Assert.Equal(ProtocolTags.InsuranceClaimLine, (string)v["domain"]!);
+        var filer = Guid.Parse((string)v["filerId"]!);
+        var reference = (string)v["referenceId"]!;
+        var line = (int)v["line"]!;
+        var canonical = new CanonicalWriter(ProtocolTags.InsuranceClaimLine).String(filer.ToString()).String(reference).Int64(line).ToArray();
+        Assert.Equal(Hex(v["canonical"]), canonical);
+        Assert.Equal((string)v["token"]!, InsuranceClaimTokens.Token(filer, reference, line));
+        // Another line of the same care, or another filer, is another token.
+        Assert.NotEqual((string)v["token"]!, InsuranceClaimTokens.Token(filer, reference, line + 1));
+        Assert.NotEqual((string)v["token"]!, InsuranceClaimTokens.Token(Guid.NewGuid(), reference, line));
+    }
+
     /// <summary>OrderContent holds a list, so records compare it by reference: compare what it says.</summary>
     private sealed class OrderContentComparer : IEqualityComparer<OrderContent>
     {

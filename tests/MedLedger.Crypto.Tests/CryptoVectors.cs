@@ -421,6 +421,7 @@ internal static class CryptoVectors
                 UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(DoctorEncIkm).PrivateKey), UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(PatientEncIkm).PrivateKey)),
             ["order"] = OrderVector(UserKeyPair.FromPrivateKey(Hpke.DeriveKeyPair(DoctorEncIkm).PrivateKey)),
             ["insurancePolicy"] = InsurancePolicyVector(),
+            ["insuranceClaimLine"] = InsuranceClaimLineVector(),
         };
     }
 
@@ -486,6 +487,23 @@ internal static class CryptoVectors
             ["policyId"] = policyId.ToString(),
             ["categorySalt"] = X(salt),
             ["tags"] = tags,
+        };
+    }
+
+    /// <summary>A claim line's one-time token (InsuranceClaimTokens; docs/insurance.md "Token scheme"): its canonical bytes and SHA-256.</summary>
+    private static JsonObject InsuranceClaimLineVector()
+    {
+        var filer = Guid.Parse("5b4a3928-1716-4a5b-9c3d-2e1f0a9b8c7d");
+        const string reference = "dispense-7f3e2d1c";
+        const int line = 2;
+        return new JsonObject
+        {
+            ["domain"] = ProtocolTags.InsuranceClaimLine,
+            ["filerId"] = filer.ToString(),
+            ["referenceId"] = reference,
+            ["line"] = line,
+            ["canonical"] = X(new CanonicalWriter(ProtocolTags.InsuranceClaimLine).String(filer.ToString()).String(reference).Int64(line).ToArray()),
+            ["token"] = InsuranceClaimTokens.Token(filer, reference, line),
         };
     }
 

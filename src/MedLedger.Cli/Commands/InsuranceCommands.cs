@@ -12,7 +12,8 @@ namespace MedLedger.Cli.Commands;
 /// </summary>
 public static class InsuranceCommands
 {
-    public static Command Build() => new("insurance", "Insurance plans, applications and policies") { Plans(), Apply(), Applications(), Policies(), Eligibility() };
+    public static Command Build() => new("insurance", "Insurance plans, applications, policies and claims")
+        { Plans(), Apply(), Applications(), Policies(), Eligibility(), InsuranceClaimCommands.Claims(), InsuranceClaimCommands.MyClaims() };
 
     private static Command Eligibility()
     {

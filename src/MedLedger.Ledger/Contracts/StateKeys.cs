@@ -70,3 +70,30 @@ public static class InsurancePolicyKeys
     /// <summary>Create-once: one policy per patient, plan and period start.</summary>
     public static string Slot(string patientId, string planId, long periodStartMs) => $"policy-slot/{patientId}/{planId}/{periodStartMs}";
 }
+
+/// <summary>State keys of insurance.claim (docs/insurance.md "Claims"): ids, tags, amounts and codes only.</summary>
+public static class InsuranceClaimKeys
+{
+    /// <summary>"filed", "approved", "partly-approved", "rejected", "reversed" or "paid".</summary>
+    public static string Status(string claimId) => $"claim/{claimId}";
+    public static string Policy(string claimId) => $"claim/{claimId}/policy";
+    public static string Patient(string claimId) => $"claim/{claimId}/patient";
+    public static string Insurer(string claimId) => $"claim/{claimId}/insurer";
+    /// <summary>"organization:&lt;id&gt;" or "patient:&lt;id&gt;".</summary>
+    public static string Payee(string claimId) => $"claim/{claimId}/payee";
+    public static string Currency(string claimId) => $"claim/{claimId}/currency";
+    public static string LineCount(string claimId) => $"claim/{claimId}/lines";
+    /// <summary>The automatic check of a line: "outcome:payableMinor:tag" (payable 0 unless eligible).</summary>
+    public static string Line(string claimId, int line) => $"claim/{claimId}/line/{line}";
+    public static string LineToken(string claimId, int line) => $"claim/{claimId}/line/{line}/token";
+    /// <summary>The insurer's decision of a line: "outcome:approvedMinor:reason" (reason "-" when approved in full).</summary>
+    public static string LineDecision(string claimId, int line) => $"claim/{claimId}/line/{line}/decision";
+    /// <summary>The sum the insurer approved (set by decide).</summary>
+    public static string Approved(string claimId) => $"claim/{claimId}/approved";
+    /// <summary>Create-once: the amount paid out. A second payout finds it and is refused.</summary>
+    public static string Paid(string claimId) => $"claim/{claimId}/paid";
+    /// <summary>"open:&lt;reason&gt;", "dismissed:&lt;reason&gt;" or "resolved:&lt;reason&gt;" (a reversal resolves it).</summary>
+    public static string Dispute(string claimId) => $"claim/{claimId}/dispute";
+    /// <summary>Create-once per line: "claimId/line". The same care billed again finds it (duplicate); a reversal frees it.</summary>
+    public static string Token(string token) => $"claim-token/{token}";
+}

@@ -166,11 +166,12 @@ public sealed class CuriousServerTests : SdkTestBase
 
     /// <summary>
     /// Issue 17 item 2: a benefit category next to a patient id is a medical fact ("Maternity"), so insurance.policy names each
-    /// benefit by a salted tag. After a policy is issued, paid, activated, suspended and reinstated, no category name is in any
+    /// benefit by a salted tag. After a policy is issued, paid, activated, suspended and reinstated, and claims are filed, decided and
+    /// disputed on it, no category name is in any claim row or
     /// ledger payload or contract state (case-sensitive: "planRevision" holds "vision", not the category "Vision").
     /// </summary>
     [Fact]
-    public async Task No_benefit_category_name_appears_next_to_a_policy_on_the_ledger()
+    public async Task No_benefit_category_name_appears_next_to_a_policy_or_a_claim_on_the_ledger_or_in_claim_rows()
     {
         var admin = await World.AdminAsync();
         var insurer = await World.VerifiedAsync(admin, Role.InsurerStaff, OrganizationKind.Insurer, "Curious Mutual");
@@ -184,6 +185,16 @@ public sealed class CuriousServerTests : SdkTestBase
         Assert.Equal("active", (await patient.Client.MyPolicyAsync(policy.Policy.Id)).Policy.Status);
         await insurer.Client.SuspendPolicyAsync(policy.Policy.Id, "other");
         await insurer.Client.ReinstatePolicyAsync(policy.Policy.Id);
+        // Claims (items 4 and 5) name benefits by the same tags: a pharmacy files one line per category, the insurer decides and pays,
+        // the patient files their own and disputes one.
+        var pharmacist = await World.VerifiedAsync(admin, Role.Pharmacist, OrganizationKind.Pharmacy, "Curious Claims Pharmacy");
+        await patient.Client.SharePolicyCardAsync(policy.Policy.Id, pharmacist.Id);
+        var now = Host.Clock.GetUtcNow();
+        var claim = await pharmacist.Client.FileClaimAsync(policy.Policy.Id, "curious-dispense",
+            Enum.GetNames<CoverCategory>().Select(c => new NewClaimLine(c, 1000, now)).ToList());
+        await insurer.Client.ApproveClaimAsync(claim.Id);
+        var own = await patient.Client.FileClaimAsync(policy.Policy.Id, "curious-receipt", [new NewClaimLine("Maternity", 500, now)]);
+        await patient.Client.DisputeClaimAsync(own.Id, "amount-wrong");
 
         await using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(Host.DataDirectory, "medledger.db")};Mode=ReadOnly;Pooling=False");
         await db.OpenAsync();
@@ -208,6 +219,24 @@ public sealed class CuriousServerTests : SdkTestBase
             }
         }
         Assert.Contains(texts, t => t.StartsWith("policy/" + policy.Policy.Id + "/benefit/", StringComparison.Ordinal));
+        // The claim rows (every text column) hold tags, codes and ids too.
+        foreach (var table in new[] { "insurance_claims", "insurance_claim_lines" })
+        {
+            await using var cmd = db.CreateCommand();
+            cmd.CommandText = $"SELECT * FROM {table}";
+            await using var r = await cmd.ExecuteReaderAsync();
+            while (await r.ReadAsync())
+            {
+                for (var i = 0; i < r.FieldCount; i++)
+                {
+                    if (r[i] is string text)
+                    {
+                        texts.Add(text);
+                    }
+                }
+            }
+        }
+        Assert.Contains(texts, t => t.StartsWith("claim/" + claim.Id + "/line/", StringComparison.Ordinal));
         foreach (var category in Enum.GetNames<CoverCategory>())
         {
             Assert.DoesNotContain(texts, t => t.Contains(category, StringComparison.Ordinal));

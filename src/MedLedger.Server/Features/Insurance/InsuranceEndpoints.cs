@@ -21,6 +21,7 @@ public static class InsuranceEndpoints
         services.AddScoped<PolicyProgress>();
         services.AddScoped<PolicyQueries>();
         services.AddScoped<PolicyEligibility>();
+        services.AddScoped<InsuredPolicies>();
         services.AddScoped<ILedgerRowWriter, PolicyLedgerRows>();
         services.AddScoped<ILedgerRowRepair, AcceptingApplicationRepair>();
         return services;

@@ -16,6 +16,10 @@ public static class AccountKinds
     public const string TopUpClearing = "platform-top-up-clearing";
     /// <summary>Money held for payments the ledger has not settled yet.</summary>
     public const string PaymentsPending = "platform-payments-pending";
+    /// <summary>What an insurer paid out on claims: minus every payout (money the insurer funds from outside; its premiums sit in its revenue account).</summary>
+    public const string InsurerPayouts = "insurer-payouts";
+    /// <summary>What insurers paid a provider organization on its claims; never below zero.</summary>
+    public const string ProviderInsuranceIncome = "provider-insurance-income";
 }
 
 /// <summary>One account per (kind, owner, currency); platform accounts are owned by <see cref="Guid.Empty"/>.</summary>

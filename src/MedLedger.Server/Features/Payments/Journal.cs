@@ -22,7 +22,7 @@ public sealed class Journal(MedLedgerDbContext db, TimeProvider clock)
         var account = new PaymentAccount
         {
             Id = Guid.NewGuid(), Kind = kind, OwnerId = ownerId, Currency = currency,
-            AllowNegative = kind is AccountKinds.TopUpClearing or AccountKinds.PharmacyRefunds,
+            AllowNegative = kind is AccountKinds.TopUpClearing or AccountKinds.PharmacyRefunds or AccountKinds.InsurerPayouts,
         };
         db.Add(account);
         try

@@ -17,6 +17,7 @@ public static class PaymentsEndpoints
         services.AddScoped<IdempotencyKeys>();
         services.AddScoped<TopUpService>();
         services.AddScoped<PayableService>();
+        services.AddScoped<InsurancePayouts>();
         services.AddScoped<PaymentService>();
         services.AddScoped<RefundService>();
         services.AddScoped<WalletHistoryService>();

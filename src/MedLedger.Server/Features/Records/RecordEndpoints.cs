@@ -17,6 +17,7 @@ public static class RecordEndpoints
         services.AddScoped<RecordService>();
         services.AddScoped<SealedVersionReader>();
         services.AddScoped<RecordWraps>();
+        services.AddScoped<ClaimDocuments>();
         services.AddScoped<ILedgerRowWriter, RecordLedgerRows>();
         return services;
     }

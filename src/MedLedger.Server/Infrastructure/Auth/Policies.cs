@@ -39,6 +39,8 @@ public static class Policies
 
     /// <summary>Patients and pharmacists: who follow orders live (further checked per order: its patient, its pharmacy).</summary>
     public const string OrderParty = "OrderParty";
+    /// <summary>Who files insurance claims: the patient, or a provider's doctor, hospital staff or pharmacist.</summary>
+    public const string ClaimFiler = "ClaimFiler";
 
     public static AuthorizationBuilder AddMedLedgerPolicies(this AuthorizationBuilder builder)
     {
@@ -57,6 +59,7 @@ public static class Policies
         builder.AddPolicy(MessageParticipant, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor)));
         builder.AddPolicy(HospitalMember, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Doctor, Role.HospitalStaff)));
         builder.AddPolicy(OrderParty, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Pharmacist)));
+        builder.AddPolicy(ClaimFiler, p => p.AddRequirements(new VerifiedRoleRequirement(Role.Patient, Role.Doctor, Role.HospitalStaff, Role.Pharmacist)));
         return builder;
     }
 }

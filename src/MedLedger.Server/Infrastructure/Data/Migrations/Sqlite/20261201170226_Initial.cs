@@ -387,6 +387,41 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "insurance_claims",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PolicyId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PatientId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    InsurerOrganizationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ProviderOrganizationId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    FiledBy = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PayeeKind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    PayeeId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
+                    DocumentsHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Decision = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true),
+                    ClaimedMinor = table.Column<long>(type: "INTEGER", nullable: false),
+                    ReservedMinor = table.Column<long>(type: "INTEGER", nullable: false),
+                    ApprovedMinor = table.Column<long>(type: "INTEGER", nullable: false),
+                    PaidMinor = table.Column<long>(type: "INTEGER", nullable: false),
+                    Dispute = table.Column<string>(type: "TEXT", maxLength: 48, nullable: true),
+                    ReverseReason = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    IdempotencyKey = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    RequestHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    FileTransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    DecideTransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    PayoutTransactionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    FiledAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_insurance_claims", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "insurance_plans",
                 columns: table => new
                 {
@@ -1095,6 +1130,33 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "insurance_claim_lines",
+                columns: table => new
+                {
+                    ClaimId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Line = table.Column<int>(type: "INTEGER", nullable: false),
+                    Tag = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    AmountMinor = table.Column<long>(type: "INTEGER", nullable: false),
+                    ServiceDateMs = table.Column<long>(type: "INTEGER", nullable: false),
+                    Token = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Outcome = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true),
+                    PayableMinor = table.Column<long>(type: "INTEGER", nullable: false),
+                    Decision = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true),
+                    ApprovedMinor = table.Column<long>(type: "INTEGER", nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_insurance_claim_lines", x => new { x.ClaimId, x.Line });
+                    table.ForeignKey(
+                        name: "FK_insurance_claim_lines_insurance_claims_ClaimId",
+                        column: x => x.ClaimId,
+                        principalTable: "insurance_claims",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "insurance_applications",
                 columns: table => new
                 {
@@ -1390,6 +1452,27 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 name: "IX_insurance_applications_PlanId",
                 table: "insurance_applications",
                 column: "PlanId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_claims_FiledBy_IdempotencyKey",
+                table: "insurance_claims",
+                columns: new[] { "FiledBy", "IdempotencyKey" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_claims_InsurerOrganizationId_Status",
+                table: "insurance_claims",
+                columns: new[] { "InsurerOrganizationId", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_claims_PatientId",
+                table: "insurance_claims",
+                column: "PatientId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_insurance_claims_ProviderOrganizationId",
+                table: "insurance_claims",
+                column: "ProviderOrganizationId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_insurance_plan_benefits_PlanId_Category",
@@ -1808,6 +1891,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 name: "insurance_applications");
 
             migrationBuilder.DropTable(
+                name: "insurance_claim_lines");
+
+            migrationBuilder.DropTable(
                 name: "insurance_plan_benefits");
 
             migrationBuilder.DropTable(
@@ -1920,6 +2006,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "users");
+
+            migrationBuilder.DropTable(
+                name: "insurance_claims");
 
             migrationBuilder.DropTable(
                 name: "insurance_policies");

@@ -153,6 +153,29 @@ public sealed class FhirImportBrowserTests(BrowserWorld world)
         await Assertions.Expect(refusal).ToContainTextAsync("dangling.json has ");
         await Assertions.Expect(refusal).ToContainTextAsync("dangling reference(s) (nothing was imported)");
         await Assertions.Expect(refusal).ToContainTextAsync("→ " + patientUrl);
+        // Several files are all checked first: a good bundle beside a bad one is not imported either.
+        await page.GetByLabel("FHIR bundle files", new() { Exact = true }).SetInputFilesAsync(new[]
+        {
+            Payload(Small, await File.ReadAllBytesAsync(SmallPath)), Payload("second.json", Encoding.UTF8.GetBytes(bundle.ToJsonString())),
+        });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Import", Exact = true }).ClickAsync();
+        await Assertions.Expect(refusal).ToContainTextAsync("second.json has ");
+        // Over 50 MiB: refused by its size.
+        var big = Path.Combine(Path.GetTempPath(), $"fhir-import-{Guid.NewGuid():N}.json");
+        try
+        {
+            await using (var f = File.Create(big))
+            {
+                f.SetLength(51L * 1024 * 1024);
+            }
+            await page.GetByLabel("FHIR bundle files", new() { Exact = true }).SetInputFilesAsync(big);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Import", Exact = true }).ClickAsync();
+            await Assertions.Expect(refusal).ToContainTextAsync("is 51.0 MiB; bundles are limited to 50 MiB");
+        }
+        finally
+        {
+            File.Delete(big);
+        }
         Assert.Empty(await sdk.ListRecordsAsync());
         Assert.Null(await ImportStateAsync(page, patientId));
 

@@ -15,7 +15,7 @@ public sealed class RoleScreensBrowserTests(BrowserWorld world)
 {
     private static readonly Dictionary<string, string[]> ScreensByRole = new()
     {
-        ["Patient"] = ["/patient/records", "/patient/sharing", "/patient/access-log", "/patient/emergency", "/hospitals", "/bookings", "/medicines", "/appointments/find", "/appointments", "/messages", "/patient/prescriptions", "/wallet", "/orders/new", "/orders", "/insurance/plans", "/insurance/mine"],
+        ["Patient"] = ["/patient/records", "/patient/sharing", "/patient/access-log", "/patient/emergency", "/patient/import", "/hospitals", "/bookings", "/medicines", "/appointments/find", "/appointments", "/messages", "/patient/prescriptions", "/wallet", "/orders/new", "/orders", "/insurance/plans", "/insurance/mine"],
         ["Doctor"] = ["/doctor/patients", "/doctor/emergency", "/appointments", "/appointments/schedule", "/messages", "/doctor/prescriptions", "/insurance/eligibility"],
         ["HospitalStaff"] = ["/staff/beds", "/staff/bookings", "/staff/doctors", "/staff/profile", "/appointments", "/appointments/schedule", "/insurance/eligibility"],
         ["PlatformAdmin"] = ["/admin/dashboard", "/admin/verifications", "/admin/occupancy", "/admin/break-glass", "/admin/audit", "/admin/people", "/admin/security-events"],

@@ -225,6 +225,13 @@ export function checkFhirResource(json: string): string {
   return checkResource(parsed, parsed.resourceType && typeof parsed.resourceType === 'string' ? parsed.resourceType : '(resource)', true);
 }
 
+/** Checks an already parsed resource of any type (a bundle entry, which need not be a record type); returns its resourceType. */
+export function checkFhirObject(resource: unknown): string {
+  if (!isObject(resource as Json)) throw new FhirValidationError('A FHIR resource is a JSON object with a resourceType.');
+  const type = (resource as JsonObject).resourceType;
+  return checkResource(resource as Json, typeof type === 'string' && type !== '' ? type : '(resource)', false);
+}
+
 /** Parses JSON already checked by checkFhirResource (for display). */
 export function parseFhir(json: string): JsonObject {
   return JSON.parse(json) as JsonObject;

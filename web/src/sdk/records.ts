@@ -338,6 +338,8 @@ export interface WriteRecordArgs {
   content: Uint8Array;
   /** Writes a new version of this record (the latest version + 1) instead of a new record. */
   recordId?: string;
+  /** Writes version 1 at this planned id instead of a random one (the FHIR import plans ids before uploading). */
+  newRecordId?: string;
   /** 0..1: sealing takes the first 10 %, the upload the rest. */
   onProgress?: (fraction: number) => void;
   /** Cancels the upload (e.g. the user leaves the form); a version whose upload did not complete is not stored. */
@@ -370,7 +372,7 @@ export async function writeRecord(args: WriteRecordArgs): Promise<{ recordId: st
     if (current.category !== args.category) throw new Error(`A new version must stay a ${current.category} (got ${args.category}).`);
     version = current.version + 1;
   } else {
-    recordId = crypto.randomUUID();
+    recordId = args.newRecordId ?? crypto.randomUUID();
   }
 
   const q = new URLSearchParams({ patientId: args.patientId, recordId, category: args.category });

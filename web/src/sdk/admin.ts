@@ -127,6 +127,26 @@ export interface AdminDashboard {
   breakGlassAwaitingReview: number;
   beds: { hospitalId: string; name: string; total: number; occupied: number; held: number; free: number }[];
   paymentsLast30Days: { currency: string; payments: number; paid: number; refunds: number; refunded: number; net: number }[];
+  /** Claims per insurer and currency (all time): counts and amounts only. */
+  insuranceClaims: { insurer: string; figures: InsurerClaimFigures }[];
+}
+
+export interface InsurerClaimFigures {
+  insurerId: string;
+  currency: string;
+  claims: number;
+  awaitingDecision: number;
+  approved: number;
+  partlyApproved: number;
+  rejected: number;
+  reversed: number;
+  paid: number;
+  disputed: number;
+  claimedMinor: number;
+  approvedMinor: number;
+  paidMinor: number;
+  /** Decided claims approved in full or in part, 0..1; null before any decision. */
+  approvalRate: number | null;
 }
 
 export const adminDashboard = (signal?: AbortSignal) => api.get<AdminDashboard>('/api/admin/dashboard', { signal });

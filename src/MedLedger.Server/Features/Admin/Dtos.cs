@@ -32,4 +32,8 @@ public sealed record HospitalBeds(Guid HospitalId, string Name, int Total, int O
 public sealed record AdminDashboard(
     DateTimeOffset AsOf, IReadOnlyList<MedLedger.Server.Features.Accounts.RoleFigures> Users, int OrganizationsAwaitingVerification,
     int ProfessionalsAwaitingVerification, LedgerFigures Ledger, IReadOnlyList<KindCount> SecurityEventsLastDay, int BreakGlassAwaitingReview,
-    IReadOnlyList<HospitalBeds> Beds, IReadOnlyList<MedLedger.Server.Features.Payments.CurrencyTakings> PaymentsLast30Days);
+    IReadOnlyList<HospitalBeds> Beds, IReadOnlyList<MedLedger.Server.Features.Payments.CurrencyTakings> PaymentsLast30Days,
+    IReadOnlyList<InsurerClaims> InsuranceClaims);
+
+/// <summary>One insurer's claims in one currency, with the insurer's public directory name.</summary>
+public sealed record InsurerClaims(string Insurer, MedLedger.Server.Features.Claims.InsurerClaimFigures Figures);

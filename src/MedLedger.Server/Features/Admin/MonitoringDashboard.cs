@@ -1,7 +1,9 @@
 using MedLedger.Server.Features.Accounts;
+using MedLedger.Server.Features.Claims;
 using MedLedger.Server.Features.Emergency;
 using MedLedger.Server.Features.Hospitals;
 using MedLedger.Server.Features.Ledger;
+using MedLedger.Server.Features.Organizations;
 using MedLedger.Server.Features.Payments;
 using MedLedger.Server.Infrastructure.Data;
 using Microsoft.EntityFrameworkCore;
@@ -10,11 +12,11 @@ namespace MedLedger.Server.Features.Admin;
 
 /// <summary>
 /// Gathers the admin's dashboard from each feature's own figures (accounts, verification queue, ledger, security events,
-/// break-glass reviews, beds, payments). Metadata only: the features it asks hold no names or content in these columns.
+/// break-glass reviews, beds, payments, insurance claims). Metadata only: the features it asks hold no names or content in these columns.
 /// </summary>
 public sealed class MonitoringDashboard(
     MedLedgerDbContext db, TimeProvider clock, AccountFigures accounts, AdminService admin, LedgerGateway ledger, LedgerVerifyRuns verifyRuns,
-    BreakGlassService breakGlass, BedService beds, PayeeTakings takings)
+    BreakGlassService breakGlass, BedService beds, PayeeTakings takings, ClaimFigures claims, OrganizationService organizations)
 {
     public async Task<AdminDashboard> GetAsync(CancellationToken ct)
     {
@@ -30,7 +32,20 @@ public sealed class MonitoringDashboard(
             await breakGlass.AwaitingReviewAsync(ct),
             occupancy.Select(h => new HospitalBeds(h.HospitalId, h.Name, h.ByType.Sum(t => t.Total), h.ByType.Sum(t => t.Occupied),
                 h.ByType.Sum(t => t.Held), h.ByType.Sum(t => t.Free))).ToList(),
-            await takings.BetweenAsync(null, now.AddDays(-30), now, ct));
+            await takings.BetweenAsync(null, now.AddDays(-30), now, ct),
+            await InsuranceAsync(ct));
+    }
+
+    /// <summary>Claims per insurer (public directory name) and currency; amounts and counts only.</summary>
+    private async Task<IReadOnlyList<InsurerClaims>> InsuranceAsync(CancellationToken ct)
+    {
+        var figures = await claims.PerInsurerAsync(ct);
+        if (figures.Count == 0)
+        {
+            return [];
+        }
+        var names = (await organizations.ListAllAsync(OrganizationKind.Insurer, null, ct)).ToDictionary(o => o.Id, o => o.Name);
+        return figures.Select(f => new InsurerClaims(names.GetValueOrDefault(f.InsurerId, f.InsurerId.ToString()), f)).ToList();
     }
 
     /// <summary>Every minute of the last hour (zeros included, so a chart's axis is the whole hour).</summary>

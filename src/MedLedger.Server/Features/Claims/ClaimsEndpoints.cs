@@ -16,6 +16,7 @@ public static class ClaimsEndpoints
         services.AddScoped<ClaimFiling>();
         services.AddScoped<ClaimQueries>();
         services.AddScoped<ClaimProgress>();
+        services.AddScoped<ClaimFigures>();
         services.AddScoped<ILedgerRowWriter, ClaimLedgerRows>();
         services.AddScoped<ILedgerRowRepair, FilingClaimRepair>();
         return services;

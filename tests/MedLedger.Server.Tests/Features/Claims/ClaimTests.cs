@@ -248,4 +248,42 @@ public sealed class ClaimTests : RecordTestBase
         Assert.Equal("approved", (await _insurer.Client.InsurerClaimAsync(claim.Id)).Status);
         Assert.Empty(await FindingsAsync());
     }
+
+    [Fact]
+    public async Task The_admin_dashboard_counts_claims_by_state_and_sums_amounts_per_insurer_from_the_claims_themselves()
+    {
+        await WorldAsync();
+        var paid = await FileAsync(_pharmacist, "dispense-a", 30);
+        var partly = await _pharmacist.Client.FileClaimAsync(_policy.Policy.Id, "dispense-b",
+            [new NewClaimLine("Outpatient", 20, Now), new NewClaimLine("Outpatient", 10, Now)]);
+        var duplicate = await FileAsync(_pharmacist, "dispense-a", 30);
+        await FileAsync(_pharmacist, "dispense-c", 15);
+        await _insurer.Client.ApproveClaimAsync(paid.Id);
+        await _insurer.Client.PayOutClaimAsync(paid.Id);
+        await _insurer.Client.DecideClaimAsync(partly.Id, [new ClaimLineDecision(20), new ClaimLineDecision(4, "not-medically-necessary")]);
+        await _insurer.Client.ApproveClaimAsync(duplicate.Id);
+        await _patient.Client.DisputeClaimAsync(paid.Id, "care-not-received");
+
+        using var http = Host.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new("Bearer", await Admin.Client.GetAccessTokenAsync());
+        var dashboard = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/api/admin/dashboard")).RootElement;
+        var row = Assert.Single(dashboard.GetProperty("insuranceClaims").EnumerateArray());
+        Assert.StartsWith("Claims Mutual ", row.GetProperty("insurer").GetString());
+        var f = row.GetProperty("figures");
+        int N(string name) => f.GetProperty(name).GetInt32();
+        long M(string name) => f.GetProperty(name).GetInt64();
+        // What the insurer's own list says, claim by claim.
+        var claims = await _insurer.Client.InsurerClaimsAsync();
+        Assert.Equal(claims.Count, N("claims"));
+        Assert.Equal((4, 1, 1, 1, 1, 1), (N("claims"), N("awaitingDecision"), N("paid"), N("partlyApproved"), N("rejected"), N("disputed")));
+        Assert.Equal(claims.Sum(c => c.Lines.Sum(l => l.AmountMinor)), M("claimedMinor"));
+        Assert.Equal((30 + 24, 30L), (M("approvedMinor"), M("paidMinor")));
+        // Decided: paid (approved), partly approved, rejected duplicate: two of three approved.
+        Assert.Equal(2.0 / 3, f.GetProperty("approvalRate").GetDouble(), 6);
+        Assert.Equal("EUR", f.GetProperty("currency").GetString());
+        // Only counts and amounts: no tag, token or category leaves the Claims feature this way.
+        var text = row.GetRawText();
+        Assert.DoesNotContain("Outpatient", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(_policy.Card.Tags["Outpatient"], text, StringComparison.Ordinal);
+    }
 }

@@ -119,7 +119,33 @@ function Figures({ d }: { d: AdminDashboard }) {
               ))}
             </DataTable>
           )}
-          <p class="muted">Insurance claims: not built yet.</p>
+        </Card>
+        <Card title="Insurance claims">
+          {d.insuranceClaims.length === 0 && <Empty>No claims yet.</Empty>}
+          {d.insuranceClaims.length > 0 && (
+            <DataTable
+              label="Claims by insurer"
+              columns={['Insurer', 'Claims', 'Awaiting decision', 'Approved', 'Partly approved', 'Rejected', 'Reversed', 'Paid', 'Disputed', 'Claimed', 'Approved amount', 'Paid amount', 'Approval rate']}
+            >
+              {d.insuranceClaims.map(({ insurer, figures: f }) => (
+                <tr key={`${f.insurerId}-${f.currency}`}>
+                  <th scope="row">{insurer}</th>
+                  <td>{f.claims}</td>
+                  <td>{f.awaitingDecision}</td>
+                  <td>{f.approved}</td>
+                  <td>{f.partlyApproved}</td>
+                  <td>{f.rejected}</td>
+                  <td>{f.reversed}</td>
+                  <td>{f.paid}</td>
+                  <td>{f.disputed}</td>
+                  <td>{formatMinor(f.claimedMinor, f.currency)}</td>
+                  <td>{formatMinor(f.approvedMinor, f.currency)}</td>
+                  <td>{formatMinor(f.paidMinor, f.currency)}</td>
+                  <td>{f.approvalRate === null ? '—' : `${Math.round(f.approvalRate * 100)} %`}</td>
+                </tr>
+              ))}
+            </DataTable>
+          )}
         </Card>
       </div>
     </>

@@ -8,8 +8,9 @@ public static partial class DemoWorld
 {
     /// <summary>
     /// The insurer's demo (docs/insurance.md "Demo"), through the SDK over the API as real clients do: Mutual Health Insurance
-    /// publishes three plans, and five policies exist for demo patients — patient1 active (premium paid from the wallet), patient2
-    /// pending (premium unpaid), patient3 suspended (premium-unpaid), patient4's first policy renewed and its renewal pending.
+    /// publishes three plans, and five policies exist for demo patients — patient1 Basic Outpatient active (premium paid from the
+    /// wallet), patient2 Chronic Prescriptions suspended (premium-unpaid), patient3 Family Care active, patient4's first policy
+    /// renewed and its renewal pending (unpaid); then ten claims (<see cref="SeedClaimsAsync"/>).
     /// No expired policy: the API only takes periods starting today or later, so none is over yet. patient5 (the prescriptions'
     /// patient) is left alone. Signs everyone in one after another (the dev outbox is not safe for concurrent readers).
     /// </summary>
@@ -51,16 +52,52 @@ public static partial class DemoWorld
             return (patient, policy);
         }
 
-        var (p1, _) = await IssueAsync("patient1@demo.medledger.local", basic, pay: true);
-        p1.Dispose();
-        var (p2, _) = await IssueAsync("patient2@demo.medledger.local", family, pay: false);
+        var (p1, outpatient) = await IssueAsync("patient1@demo.medledger.local", basic, pay: true);
+        var (p2, suspended) = await IssueAsync("patient2@demo.medledger.local", chronic, pay: true);
         p2.Dispose();
-        var (p3, suspended) = await IssueAsync("patient3@demo.medledger.local", chronic, pay: true);
-        p3.Dispose();
         await insurer.SuspendPolicyAsync(suspended.Policy.Id, "premium-unpaid", ct);
+        var (p3, familyPolicy) = await IssueAsync("patient3@demo.medledger.local", family, pay: true);
         var (p4, renewed) = await IssueAsync(AppointmentsPatientEmail, basic, pay: true);
         p4.Dispose();
         await insurer.RenewPolicyAsync(renewed.Policy.Id, ct);
-        AnsiConsole.MarkupLine($"[grey]Insurance demo: 3 plans, 5 policies ({watch.Elapsed.TotalSeconds:0.0} s).[/]");
+        using var staff = await SignInAsync("staff1@demo.medledger.local");
+        await SeedClaimsAsync(insurer, staff, (p1, outpatient.Policy.Id), (p3, familyPolicy.Policy.Id), ct);
+        p1.Dispose();
+        p3.Dispose();
+        AnsiConsole.MarkupLine($"[grey]Insurance demo: 3 plans, 5 policies, 10 claims ({watch.Elapsed.TotalSeconds:0.0} s).[/]");
+    }
+
+    /// <summary>
+    /// Ten claims by Northside's staff (and one by patient1 themself) that show every automatic outcome and decision: paid,
+    /// a duplicate of it, partly approved and paid, over the limit, dated before the cover, approved awaiting payout, awaiting
+    /// a decision (one of them disputed by the patient: care never received), a maternity claim in its 30-day wait, and a
+    /// paid Family Care visit. Amounts in cents; the references are the provider's own visit numbers.
+    /// </summary>
+    private static async Task SeedClaimsAsync(MedLedgerClient insurer, MedLedgerClient staff, (MedLedgerClient Patient, Guid Policy) basic,
+        (MedLedgerClient Patient, Guid Policy) family, CancellationToken ct)
+    {
+        await basic.Patient.SharePolicyCardAsync(basic.Policy, staff.UserId, ct);
+        await family.Patient.SharePolicyCardAsync(family.Policy, staff.UserId, ct);
+        var now = DateTimeOffset.UtcNow;
+        Task<ClaimView> File(Guid policy, string reference, params NewClaimLine[] lines) => staff.FileClaimAsync(policy, reference, lines, ct: ct);
+
+        var paid = await File(basic.Policy, "NGH-visit-0001", new NewClaimLine("Outpatient", 12_000, now));
+        await insurer.ApproveClaimAsync(paid.Id, ct);
+        await insurer.PayOutClaimAsync(paid.Id, ct);
+        // The same visit billed again: the ledger has seen its line token.
+        await insurer.ApproveClaimAsync((await File(basic.Policy, "NGH-visit-0001", new NewClaimLine("Outpatient", 12_000, now))).Id, ct);
+        var partly = await File(basic.Policy, "NGH-visit-0002", new NewClaimLine("Outpatient", 5_000, now), new NewClaimLine("Outpatient", 8_000, now));
+        await insurer.DecideClaimAsync(partly.Id, [new ClaimLineDecision(partly.Lines[0].PayableMinor), new ClaimLineDecision(partly.Lines[1].PayableMinor / 2, "not-medically-necessary")], ct);
+        await insurer.PayOutClaimAsync(partly.Id, ct);
+        await insurer.ApproveClaimAsync((await File(basic.Policy, "NGH-visit-0003", new NewClaimLine("Outpatient", 150_000, now))).Id, ct);
+        await insurer.ApproveClaimAsync((await File(basic.Policy, "NGH-visit-0004", new NewClaimLine("Outpatient", 3_000, now.AddDays(-2)))).Id, ct);
+        await insurer.ApproveClaimAsync((await File(basic.Policy, "NGH-visit-0005", new NewClaimLine("Outpatient", 3_000, now))).Id, ct);
+        var neverGiven = await File(basic.Policy, "NGH-visit-0006", new NewClaimLine("Outpatient", 2_000, now));
+        await basic.Patient.DisputeClaimAsync(neverGiven.Id, "care-not-received", ct);
+        await basic.Patient.FileClaimAsync(basic.Policy, "pharmacy-receipt-2211", [new NewClaimLine("Outpatient", 4_000, now)], ct: ct);
+        await insurer.ApproveClaimAsync((await File(family.Policy, "NGH-maternity-0001", new NewClaimLine("Maternity", 20_000, now))).Id, ct);
+        var familyVisit = await File(family.Policy, "NGH-visit-0101", new NewClaimLine("Outpatient", 6_000, now));
+        await insurer.ApproveClaimAsync(familyVisit.Id, ct);
+        await insurer.PayOutClaimAsync(familyVisit.Id, ct);
     }
 }

@@ -181,6 +181,11 @@ public sealed class AdminBrowserTests(BrowserWorld world)
         Assert.Equal(lastHour, counts.Sum(c => long.Parse(c, CultureInfo.InvariantCulture)));
         await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Accounts by role" }).Locator("tbody tr")).ToHaveCountAsync(6);
         await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Beds by hospital" })).ToContainTextAsync("Northside");
+        // The demo insurer's ten claims (DemoWorld.Insurance.cs): counts and amounts only, with the approval rate.
+        var claims = page.GetByRole(AriaRole.Table, new() { Name = "Claims by insurer" }).Locator("tbody tr", new() { HasText = "Mutual Health Insurance" });
+        await Assertions.Expect(claims).ToHaveCountAsync(1);
+        Assert.True(int.Parse(await claims.Locator("td").First.InnerTextAsync(), CultureInfo.InvariantCulture) >= 10);
+        await Assertions.Expect(claims.Locator("td").Last).ToContainTextAsync("%");
         await BrowserWorld.ScreenshotAsync(page, "admin-dashboard");
         await page.Context.CloseAsync();
     }

@@ -112,6 +112,35 @@ public sealed class ClaimsBrowserTests(BrowserWorld world)
     }
 
     [Fact]
+    public async Task A_patient_files_their_own_claim_in_the_browser_payable_to_themself_and_sees_it_verified()
+    {
+        var (patient, policy) = await SharedActivePolicyAsync("patient5", "doctor13");
+        using var _ = patient;
+        var page = await SignedInAsync("patient5", "File a claim");
+        await page.GetByLabel("Policy", new() { Exact = true }).SelectOptionAsync(policy.Policy.Id.ToString());
+        await page.GetByLabel("Reference (visit, dispense or receipt id)").FillAsync("receipt-" + Guid.NewGuid().ToString("N")[..8]);
+        await page.GetByLabel("Line 1 category").SelectOptionAsync("Outpatient");
+        await page.GetByLabel("Line 1 amount").FillAsync("20.00");
+        // A category the plan lacks is refused in the page: there is no tag for it on the card.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add a line" }).ClickAsync();
+        await page.GetByLabel("Line 2 category").SelectOptionAsync("Dental");
+        await page.GetByLabel("Line 2 amount").FillAsync("10.00");
+        await page.GetByRole(AriaRole.Button, new() { Name = "File claim" }).ClickAsync();
+        await Assertions.Expect(page.Locator("main [role=alert]")).ToContainTextAsync($"Policy {policy.Policy.Id.ToString()[..8]}'s plan does not cover Dental.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove line 2" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "File claim" }).ClickAsync();
+        var filed = page.GetByTestId("filed-claim");
+        await Assertions.Expect(filed).ToContainTextAsync("automatic outcomes: line 1 eligible");
+        var claimId = (await filed.GetAttributeAsync("data-claim-id"))!;
+
+        await BrowserWorld.Nav(page, "My claims").ClickAsync();
+        await Assertions.Expect(page.GetByTestId($"my-claim-check-{claimId}")).ToHaveTextAsync("✓ verified");
+        await Assertions.Expect(page.Locator($"[data-claim='{claimId}']")).ToContainTextAsync("Provider: you (filed yourself)");
+        await Assertions.Expect(page.Locator($"[data-claim='{claimId}']")).ToContainTextAsync("nothing paid (to you)");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_lying_server_that_changes_a_claims_amount_or_hides_a_claim_is_caught_by_the_patients_page()
     {
         var (patient, policy) = await SharedActivePolicyAsync("patient4", "staff2");

@@ -76,6 +76,8 @@ public sealed class ClaimsBrowserTests(BrowserWorld world)
         await insurerPage.GetByRole(AriaRole.Button, new() { Name = $"Open claim {shortClaim}" }).ClickAsync();
         await Assertions.Expect(insurerPage.GetByTestId("open-claim-status")).ToHaveTextAsync("filed");
         await Assertions.Expect(insurerPage.GetByTestId($"claim-line-outcome-{claimId}-2")).ToHaveTextAsync("eligible");
+        // The accepting staff member's copy of the card names the category.
+        await Assertions.Expect(insurerPage.GetByTestId($"claim-line-{claimId}-2")).ToContainTextAsync("Outpatient");
         await insurerPage.GetByLabel("Decision for line 2").SelectOptionAsync("partly");
         await insurerPage.GetByLabel("Approved amount for line 2").FillAsync("30.00");
         await insurerPage.GetByLabel("Reason for line 2").SelectOptionAsync("not-medically-necessary");

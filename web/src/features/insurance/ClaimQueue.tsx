@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
+import { insurerPolicy } from '../../sdk/insurance';
 import {
-  CLAIM_REASONS, CLAIM_STATUSES, decideClaim, dismissClaimDispute, insurerClaim, insurerClaims, payOutClaim, reverseClaim, type ClaimView,
+  categoriesByTag, CLAIM_REASONS, CLAIM_STATUSES, decideClaim, dismissClaimDispute, insurerClaim, insurerClaims, payOutClaim, reverseClaim, type ClaimView,
 } from '../../sdk/claims';
 import { formatMoney, parseMoney } from '../../sdk/wallet';
 import { Button, Card, DataTable, Empty, Field, Notice, Page, ProblemAlert, ShortId, Spinner, formatDateTime } from '../../ui/components';
@@ -27,6 +28,9 @@ export function ClaimQueue() {
   const claims = useAsync((signal) => insurerClaims(status || undefined, false, signal), [status]);
   const [openId, setOpenId] = useState<string | null>(null);
   const claim = useAsync((signal) => (openId ? insurerClaim(openId, signal) : Promise.resolve(null)), [openId]);
+  // Category names from your copy of the policy card (the accepting staff member's; anyone else sees tags).
+  const policyId = claim.data?.policyId ?? null;
+  const categories = useAsync((signal) => (policyId ? insurerPolicy(policyId, signal).then((p) => categoriesByTag(p.card), () => undefined) : Promise.resolve(undefined)), [policyId]);
   const [choices, setChoices] = useState<Record<number, LineChoice>>({});
   const [reason, setReason] = useState<string>('other');
   const [done, setDone] = useState<string | null>(null);
@@ -109,7 +113,7 @@ export function ClaimQueue() {
                 {` · payee ${c.payeeKind} `}<ShortId id={c.payeeId} />
                 {c.dispute && ` · dispute ${c.dispute}`}{c.reverseReason && ` · reversed (${c.reverseReason})`}
               </p>
-              <ClaimLines claim={c} />
+              <ClaimLines claim={c} categories={categories.data} />
               {c.status === 'filed' && (
                 <DataTable label={`Decide claim ${c.id.slice(0, 8)}`} columns={['Line', 'Payable', 'Decision', 'Amount', 'Reason']}>
                   {c.lines.map((l) => {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MedLedger.Client;
+using MedLedger.Crypto;
 using Microsoft.Playwright;
 
 namespace MedLedger.Web.Tests;
@@ -188,5 +189,31 @@ public sealed class ClaimsBrowserTests(BrowserWorld world)
         await Assertions.Expect(page.GetByTestId($"my-claim-check-{hidden.Id}")).ToHaveTextAsync("✓ verified");
         await Assertions.Expect(page.GetByTestId($"claim-hidden-{hidden.Id}")).ToHaveCountAsync(0);
         await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Claim_line_tokens_and_documents_hashes_computed_in_the_browser_equal_the_CSharp_ones()
+    {
+        var page = await CryptoPage.OpenAsync(world);
+        try
+        {
+            var filer = Guid.NewGuid();
+            (Guid RecordId, int Version)[] documents = [(Guid.NewGuid(), 3), (Guid.NewGuid(), 1), (Guid.NewGuid(), 12)];
+            var r = await CryptoPage.RunAsync(page, """
+                async ({ filer, reference, documents }) => {
+                  const c = window.medledger.crypto;
+                  const tokens = [];
+                  for (const line of [1, 2, 16]) tokens.push(await c.claimLineToken(filer, reference, line));
+                  return { tokens, documentsHash: await c.claimDocumentsHash(documents) };
+                }
+                """, new { filer = filer.ToString(), reference = "dispense-Grüße-1", documents = documents.Select(d => new { recordId = d.RecordId.ToString(), version = d.Version }).ToArray() });
+            Assert.Equal([InsuranceClaimTokens.Token(filer, "dispense-Grüße-1", 1), InsuranceClaimTokens.Token(filer, "dispense-Grüße-1", 2), InsuranceClaimTokens.Token(filer, "dispense-Grüße-1", 16)],
+                r.GetProperty("tokens").EnumerateArray().Select(t => t.GetString()!).ToArray());
+            Assert.Equal(InsuranceClaimTokens.DocumentsHash(documents), r.GetProperty("documentsHash").GetString());
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
     }
 }

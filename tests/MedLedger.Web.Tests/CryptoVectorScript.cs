@@ -492,6 +492,12 @@ async ({ section, vectorsJson, extraJson }) => {
       await c.sealPolicyCard(H(keys.patientEncryption.publicKey), ipCard)));
     await refuses('insurance policy card with a forged tag', 'CryptoIntegrityError', () => c.policyCardFromJson(c.policyCardBytes({ ...ipCard, tags: { ...ip.tags, Outpatient: ip.tags.Pharmacy } }), ip.policyId));
     await refuses('insurance plan terms with an unknown member', 'CryptoFormatError', () => c.planTermsFromJson(c.utf8(c.fromUtf8(H(ip.termsJson)).replace('{"planId"', '{"name":"x","planId"'))));
+    // Insurance claims (docs/insurance.md "Token scheme"): a line's one-time token, canonical bytes and hash as the C# client computes them.
+    const icl = p.insuranceClaimLine;
+    eq('insurance claim line tag', c.INSURANCE_CLAIM_LINE_TAG, icl.domain);
+    eq('insurance claim line canonical', hex(c.claimLineTokenBytes(icl.filerId, icl.referenceId, icl.line)), icl.canonical);
+    eq('insurance claim line token', await c.claimLineToken(icl.filerId, icl.referenceId, icl.line), icl.token);
+    check('insurance claim line token differs for another line', (await c.claimLineToken(icl.filerId, icl.referenceId, icl.line + 1)) !== icl.token);
     }
   }
 

@@ -68,3 +68,5 @@ export {
   type PlanTerms, type PlanTermsBenefit, type PolicyCard, POLICY_CARD_SALT_LENGTH, planTermsBytes, planTermsHash, planTermsFromJson, benefitTermsValue,
   categoryTag, newPolicyCard, policyCardBytes, sealPolicyCard, policyCardFromJson, openPolicyCard,
 } from './insurancePolicy';
+export { INSURANCE_CLAIM_LINE_TAG, INSURANCE_CLAIM_DOCUMENTS_TAG } from './protocol';
+export { claimLineTokenBytes, claimLineToken, claimDocumentsHash } from './insuranceClaim';

@@ -217,3 +217,9 @@ export const ORDER_RESERVATION_COMMITMENT_TAG = 'medledger/v1/order-reservation-
 export const INSURANCE_CATEGORY_TAG = 'medledger/v1/insurance-category-tag';
 /** Sealed-secret purpose of a policy card; the context is the policy id (ProtocolTags.InsurancePolicyCard). */
 export const INSURANCE_POLICY_CARD_PURPOSE = 'medledger/v1/insurance-policy-card';
+
+// Insurance claims (issue 17, docs/insurance.md "Token scheme").
+/** Domain tag of a claim line's one-time token: SHA-256(canonical(tag).String(filerId).String(referenceId).Int64(line)) (ProtocolTags.InsuranceClaimLine). */
+export const INSURANCE_CLAIM_LINE_TAG = 'medledger/v1/insurance-claim-line';
+/** Domain tag of a claim's documentsHash: SHA-256(canonical(tag).StringList("recordId:version" sorted ordinal)) (ProtocolTags.InsuranceClaimDocuments). */
+export const INSURANCE_CLAIM_DOCUMENTS_TAG = 'medledger/v1/insurance-claim-documents';

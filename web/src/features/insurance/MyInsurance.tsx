@@ -1,10 +1,11 @@
-import { useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { insurancePlans, myApplications, myPolicies, myPolicy, sharePolicyCard, type PolicyView, type VerifiedPolicy } from '../../sdk/insurance';
-import { formatMoney, myPayables, preparePayment, submitPayment, type PaymentIntent } from '../../sdk/wallet';
+import { formatMoney, myPayables } from '../../sdk/wallet';
 import { organizations } from '../../sdk/organizations';
 import { ActionForm, Button, Card, DataTable, Empty, Field, Notice, Page, ProblemAlert, ShortId, Spinner, VerifiedMark, formatDate, formatDateTime } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { benefitText, policyStatusLabel } from './format';
+import { usePayPayable } from '../wallet/usePayPayable';
 
 interface MyPolicyRow {
   view: PolicyView;
@@ -36,19 +37,10 @@ export function MyInsurance() {
   const reload = () => (applications.reload(), policies.reload(), payables.reload());
 
   const [done, setDone] = useState<string | null>(null);
-  const intents = useRef(new Map<string, PaymentIntent>());
-  const pay = useAction(async (payableId: string) => {
-    setDone(null);
-    let intent = intents.current.get(payableId);
-    if (!intent) {
-      intent = await preparePayment(payableId);
-      intents.current.set(payableId, intent);
-    }
-    const p = await submitPayment(intent);
-    intents.current.delete(payableId);
+  const pay = usePayPayable((p) => {
     setDone(`Paid ${formatMoney(p.amount, p.currency)}; the ledger receipt verifies.`);
     reload();
-  });
+  }, () => setDone(null));
   const [sharePolicy, setSharePolicy] = useState('');
   const [shareEmail, setShareEmail] = useState('');
   const share = useAction(async () => {

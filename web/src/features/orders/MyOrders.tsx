@@ -1,12 +1,13 @@
-import { useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { Link } from '../../app/router';
 import { organizations } from '../../sdk/organizations';
 import { describeMedicine, formatMinor, type Medicine } from '../../sdk/pharmacy';
 import { cancelOrder, myOrders, openMyOrder, pharmacyCatalogue, type OrderContent, type OrderView } from '../../sdk/orders';
-import { myPayables, preparePayment, submitPayment, type PaymentIntent } from '../../sdk/wallet';
+import { myPayables } from '../../sdk/wallet';
 import { Button, Card, DataTable, Empty, Notice, Page, ProblemAlert, ShortId, Spinner, formatDateTime } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { OrdersLiveBadge, statusLabel, useLiveOrders } from './live';
+import { usePayPayable } from '../wallet/usePayPayable';
 
 interface MyOrder {
   order: OrderView;
@@ -53,19 +54,10 @@ export function MyOrders() {
     setDone(`Order ${orderId.slice(0, 8)} cancelled.`);
     reload();
   });
-  const intents = useRef(new Map<string, PaymentIntent>());
-  const pay = useAction(async (payableId: string) => {
-    setDone(null);
-    let intent = intents.current.get(payableId);
-    if (!intent) {
-      intent = await preparePayment(payableId);
-      intents.current.set(payableId, intent);
-    }
-    const p = await submitPayment(intent);
-    intents.current.delete(payableId);
+  const pay = usePayPayable((p) => {
     setDone(`Paid ${formatMinor(p.amount, p.currency)}; the ledger receipt verifies.`);
     reload();
-  });
+  }, () => setDone(null));
 
   const payableOf = (orderId: string) => (payables.data ?? []).find((p) => p.referenceKind === 'order' && p.referenceId === orderId);
   const lineText = (c: OrderContent) =>

@@ -1,10 +1,11 @@
 import { useRef, useState } from 'preact/hooks';
 import {
-  formatMoney, myPayables, parseMoney, preparePayment, submitPayment, topUp, walletBalances, walletHistory, type PaymentIntent,
+  formatMoney, myPayables, parseMoney, topUp, walletBalances, walletHistory,
 } from '../../sdk/wallet';
 import { pharmacyNames } from '../dispensing/names';
 import { ActionForm, Button, Card, DataTable, Empty, Field, Notice, Page, ProblemAlert, Spinner, VerifiedMark, formatDateTime } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
+import { usePayPayable } from './usePayPayable';
 
 const CURRENCIES = ['EUR', 'USD', 'GBP'];
 
@@ -17,21 +18,11 @@ export function WalletPage() {
   const reloadAll = () => (balances.reload(), payables.reload(), history.reload());
   const payee = (id: string) => names.data?.get(id) ?? `organization ${id.slice(0, 8)}`;
 
-  // One signed payment per payable, kept so a retry after a lost answer sends the same payment with the same Idempotency-Key.
-  const intents = useRef(new Map<string, PaymentIntent>());
   const [paid, setPaid] = useState<string | null>(null);
-  const pay = useAction(async (payableId: string) => {
-    setPaid(null);
-    let intent = intents.current.get(payableId);
-    if (!intent) {
-      intent = await preparePayment(payableId);
-      intents.current.set(payableId, intent);
-    }
-    const p = await submitPayment(intent);
-    intents.current.delete(payableId);
+  const pay = usePayPayable((p) => {
     setPaid(`Paid ${formatMoney(p.amount, p.currency)} to ${payee(p.payeeOrganizationId)}; the ledger receipt verifies.`);
     reloadAll();
-  });
+  }, () => setPaid(null));
 
   const open = (payables.data ?? []).filter((p) => !p.paymentId);
   return (

@@ -243,3 +243,16 @@ public sealed class DemoServerProcess : IAsyncDisposable
         }
     }
 }
+
+/// <summary>
+/// One `serve --demo` shared by the tests of a class (xunit class fixture): seeding costs about a minute of CPU, and tests
+/// that work on their own fresh users or plans need no world of their own.
+/// </summary>
+public sealed class SharedDemoServer : IAsyncLifetime
+{
+    public DemoServerProcess Demo { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Demo = await DemoServerProcess.StartAsync();
+
+    public async Task DisposeAsync() => await Demo.DisposeAsync();
+}

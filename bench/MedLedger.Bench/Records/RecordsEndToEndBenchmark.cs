@@ -20,6 +20,8 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using MedLedger.Bench.Macro;
+using static MedLedger.Bench.Macro.MacroKit;
 using ClientRole = MedLedger.Client.Role;
 
 namespace MedLedger.Bench.Records;
@@ -72,7 +74,7 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
                 Console.WriteLine($"FHIR resource: {Encoding.UTF8.GetByteCount(fhir)} bytes (Observation, validated by Firely on the client); file: {file.Length} bytes (random, application/pdf)");
 
                 var setup = Stopwatch.StartNew();
-                var world = new World(app, baseAddress);
+                var world = new BenchWorld(app, () => new MedLedgerClient(new HttpClient(new CountingHandler()) { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(5) }, ownsHttp: true));
                 var admin = await world.AdminAsync();
                 var staff = await world.RegisterAsync(ClientRole.HospitalStaff, newOrganization: new NewOrganization(OrganizationKind.Hospital, "Bench Hospital", "1 Care Street", 52.5, 13.4, null, null, "HRB 2"));
                 await admin.Client.DecideOrganizationAsync(staff.OrganizationId!.Value, true);
@@ -224,31 +226,6 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
     private static readonly List<string> RouteLines = [];
     private static readonly EfTimes Ef = new();
 
-    /// <summary>Waits (up to 20 s) until the idle process burns under 5 % of a core (background tier-1 JIT, GC), and reports it.</summary>
-    private static async Task SettleAsync(string when)
-    {
-        var sw = Stopwatch.StartNew();
-        var first = double.NaN;
-        double cores;
-        do
-        {
-            var c0 = CpuTime();
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            cores = (CpuTime() - c0).TotalMilliseconds / 1000;
-            first = double.IsNaN(first) ? cores : first;
-        }
-        while (cores > 0.05 && sw.Elapsed < TimeSpan.FromSeconds(20));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"idle process CPU {when}: {first:F2} cores in the first second, {cores:F2} after {sw.Elapsed.TotalSeconds:F0} s"));
-    }
-
-    private static double Percentile(double[] sorted, double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * q))];
-
-    private static TimeSpan CpuTime()
-    {
-        using var p = Process.GetCurrentProcess();
-        return p.TotalProcessorTime;
-    }
-
     /// <summary>Single-threaded costs of the pieces an end-to-end call is made of, measured in the same process with the server idle.</summary>
     private static async Task BreakdownAsync(MedLedgerClient patient, string fhir, byte[] file, Uri baseAddress)
     {
@@ -334,31 +311,6 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
             (await f()).Dispose();
         }
         return sw.Elapsed.TotalMilliseconds / n;
-    }
-
-    private static async Task<List<T>> InParallelAsync<T>(int count, int degree, Func<int, Task<T>> make)
-    {
-        var results = new T[count];
-        var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, degree).Select(_ => Task.Run(async () =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < count)
-            {
-                results[i] = await make(i);
-            }
-        })));
-        return [.. results];
-    }
-
-    private static string? Arg(string[] args, string prefix) =>
-        args.FirstOrDefault(a => a.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..];
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
     /// <summary>A FHIR R4 Observation padded with a note to exactly <paramref name="size"/> UTF-8 bytes.</summary>
@@ -472,51 +424,6 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
             await res.Content.LoadIntoBufferAsync(cancellationToken);
             RouteTimes.Client(RouteTimes.Key(request.Method.Method, request.RequestUri!.AbsolutePath), Stopwatch.GetTimestamp() - t0);
             return res;
-        }
-    }
-
-    private sealed record BenchUser(MedLedgerClient Client, Guid Id, string Email, Guid? OrganizationId);
-
-    /// <summary>The account set-up of tests/MedLedger.Server.Tests/Infrastructure/SdkWorld.cs, over real HTTP.</summary>
-    private sealed class World(WebApplication app, Uri baseAddress)
-    {
-        private int _n;
-
-        public MedLedgerClient NewClient() =>
-            new(new HttpClient(new CountingHandler()) { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(5) }, ownsHttp: true);
-
-        public async Task<BenchUser> AdminAsync()
-        {
-            var email = $"admin{Interlocked.Increment(ref _n)}@bench.example.org";
-            const string password = "admin pass phrase 1";
-            var (request, _) = MedLedgerClient.PrepareAdmin(email, password);
-            await using (var scope = app.Services.CreateAsyncScope())
-            {
-                await scope.ServiceProvider.GetRequiredService<RegistrationService>().CreateAdminAsync(new MedLedger.Server.Features.Accounts.CreateAdminRequest(request.UserId, request.Email, request.AuthKey,
-                    new KdfParametersDto(request.Kdf.Algorithm, request.Kdf.Iterations, request.Kdf.Salt),
-                    new MedLedger.Server.Features.Accounts.KeyBundleUpload(request.Keys.SigningPublicKey, request.Keys.EncryptionPublicKey, request.Keys.PasswordWrappedPrivateKeys, request.Keys.RecoveryWrappedPrivateKeys),
-                    new SignedTransactionDto(request.KeyRegistration.Transaction, request.KeyRegistration.Signature)), CancellationToken.None);
-            }
-            return await LoginAsync(email, password);
-        }
-
-        public async Task<BenchUser> RegisterAsync(ClientRole role, Guid? organizationId = null, NewOrganization? newOrganization = null)
-        {
-            var n = Interlocked.Increment(ref _n);
-            var email = $"{role.ToString().ToLowerInvariant()}{n}-{Guid.NewGuid().ToString("N")[..6]}@bench.example.org";
-            var password = "pass phrase " + Guid.NewGuid().ToString("N")[..8];
-            using (var c = NewClient())
-            {
-                await c.RegisterWithDevOutboxAsync(email, password, role, organizationId, newOrganization, role == ClientRole.Doctor ? "MD-" + n.ToString(CultureInfo.InvariantCulture) : null);
-            }
-            return await LoginAsync(email, password);
-        }
-
-        private async Task<BenchUser> LoginAsync(string email, string password)
-        {
-            var client = NewClient();
-            var me = await client.LoginWithDevOutboxAsync(email, password);
-            return new BenchUser(client, me.Id, email, me.OrganizationId);
         }
     }
 }

@@ -10,17 +10,15 @@ namespace MedLedger.Server.Tests.Cli;
 /// `medledger password change` and `medledger recover start|complete` as separate processes against `serve --demo`,
 /// on fresh patients signed up through the C# SDK (so the recovery code is known and demo accounts stay untouched).
 /// Fresh accounts enrol TOTP so `medledger login` can be run non-interactively with the new and old passwords.
+/// The tests share one demo server (each signs up its own patients).
 /// </summary>
-public sealed class AccountCliTests : IAsyncLifetime
+public sealed class AccountCliTests(SharedDemoServer shared) : IClassFixture<SharedDemoServer>, IDisposable
 {
-    private DemoServerProcess _demo = null!;
+    private readonly DemoServerProcess _demo = shared.Demo;
     private readonly string _homes = Path.Combine(Path.GetTempPath(), "medledger-account-cli-" + Guid.NewGuid().ToString("N")[..10]);
 
-    public async Task InitializeAsync() => _demo = await DemoServerProcess.StartAsync();
-
-    public async Task DisposeAsync()
+    public void Dispose()
     {
-        await _demo.DisposeAsync();
         try { Directory.Delete(_homes, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 

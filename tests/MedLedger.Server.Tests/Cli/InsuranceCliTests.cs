@@ -2,14 +2,11 @@ using MedLedger.Server.Tests.Infrastructure;
 
 namespace MedLedger.Server.Tests.Cli;
 
-/// <summary>The insurance plans verbs of the `medledger` binary against `serve --demo` (the demo insurer's staff account).</summary>
-public sealed partial class InsuranceCliTests : IAsyncLifetime
+/// <summary>The insurance plans verbs of the `medledger` binary against `serve --demo` (the demo insurer's staff account).
+/// Its tests share one demo server: each works on a plan of its own.</summary>
+public sealed partial class InsuranceCliTests(SharedDemoServer shared) : IClassFixture<SharedDemoServer>
 {
-    private DemoServerProcess _demo = null!;
-
-    public async Task InitializeAsync() => _demo = await DemoServerProcess.StartAsync();
-
-    public async Task DisposeAsync() => await _demo.DisposeAsync();
+    private readonly DemoServerProcess _demo = shared.Demo;
 
     private async Task<(int Exit, string Out)> Run(string? home, params string[] args) => (await _demo.RunAsync(home, args)).Combined;
 

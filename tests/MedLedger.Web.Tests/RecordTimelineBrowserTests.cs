@@ -31,54 +31,59 @@ public sealed class RecordTimelineBrowserTests(BrowserWorld world)
             """;
     }
 
-    private async Task<(MedLedgerClient Sdk, string Email, string Password)> NewPatientAsync()
+    /// <summary>
+    /// A new patient (no demo account's timeline changes) with, written by the C# SDK: a full blood count of four results
+    /// (one flagged High) under a DiagnosticReport, one day's three electrolytes (potassium below range), an HbA1c above
+    /// range, and a condition without a clinical date. Also the patient home screen of HomeScreensBrowserTests.
+    /// </summary>
+    internal static async Task<(string Email, string Password)> NewPatientWithLabRecordsAsync(BrowserWorld world, string tag)
     {
         var email = $"timeline-{Guid.NewGuid():N}@browser.example";
         var password = "timeline passphrase " + Guid.NewGuid().ToString("N")[..8];
         using (var c = new MedLedgerClient(new Uri(world.Url)))
         {
-            await c.RegisterWithDevOutboxAsync(email, password, Role.Patient, null, null, null);
+            await c.RegisterWithDevOutboxAsync(email, password, Role.Patient);
         }
-        var sdk = new MedLedgerClient(new Uri(world.Url));
+        using var sdk = new MedLedgerClient(new Uri(world.Url));
         await sdk.LoginWithDevOutboxAsync(email, password);
-        return (sdk, email, password);
-    }
-
-    [Fact]
-    public async Task The_timeline_leads_with_clinical_dates_collapses_lab_panels_to_a_count_that_opens_and_flags_abnormal_values_in_words()
-    {
-        var tag = Guid.NewGuid().ToString("N")[..6];
-        var (sdk, email, password) = await NewPatientAsync();
-        using var _ = sdk;
         var me = sdk.UserId;
+        string Named(string what) => tag.Length == 0 ? what : what + " " + tag;
 
         // A full blood count: four results (one flagged High by the lab) under one DiagnosticReport that names them.
         var results = new List<Guid>();
         foreach (var (name, value, unit, low, high, flag) in new[]
                  {
-                     ("Haemoglobin " + tag, 13.5, "g/dL", 12.0, 16.0, (string?)null), ("White cell count " + tag, 14.2, "10*9/L", 4.0, 11.0, "H"),
-                     ("Platelets " + tag, 250.0, "10*9/L", 150.0, 400.0, null), ("Haematocrit " + tag, 41.0, "%", 36.0, 46.0, null),
+                     (Named("Haemoglobin"), 13.5, "g/dL", 12.0, 16.0, (string?)null), (Named("White cell count"), 14.2, "10*9/L", 4.0, 11.0, "H"),
+                     (Named("Platelets"), 250.0, "10*9/L", 150.0, 400.0, null), (Named("Haematocrit"), 41.0, "%", 36.0, 46.0, null),
                  })
         {
             results.Add((await sdk.CreateFhirRecordAsync(LabValue(me, name, "2024-04-12T08:30:00Z", value, unit, low, high, flag))).RecordId);
         }
         await sdk.CreateFhirRecordAsync($$$"""
             {"resourceType":"DiagnosticReport","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0074","code":"HM"}]}],
-             "code":{"text":"Full blood count {{{tag}}}"},"subject":{"reference":"Patient/{{{me}}}"},"effectiveDateTime":"2024-04-12T08:30:00Z",
+             "code":{"text":"{{{Named("Full blood count")}}}"},"subject":{"reference":"Patient/{{{me}}}"},"effectiveDateTime":"2024-04-12T08:30:00Z",
              "result":[{{{string.Join(",", results.Select(r => $$"""{"reference":"urn:uuid:{{r}}"}"""))}}}]
             }
             """);
         // One day's electrolytes without a report: collapsed as that day's lab results; potassium below its range (no flag from the lab).
-        await sdk.CreateFhirRecordAsync(LabValue(me, "Sodium " + tag, "2023-11-20", 140, "mmol/L", 135, 145));
-        await sdk.CreateFhirRecordAsync(LabValue(me, "Potassium " + tag, "2023-11-20", 3.1, "mmol/L", 3.5, 5.1));
-        await sdk.CreateFhirRecordAsync(LabValue(me, "Creatinine " + tag, "2023-11-20", 80, "umol/L", 60, 110));
+        await sdk.CreateFhirRecordAsync(LabValue(me, Named("Sodium"), "2023-11-20", 140, "mmol/L", 135, 145));
+        await sdk.CreateFhirRecordAsync(LabValue(me, Named("Potassium"), "2023-11-20", 3.1, "mmol/L", 3.5, 5.1));
+        await sdk.CreateFhirRecordAsync(LabValue(me, Named("Creatinine"), "2023-11-20", 80, "umol/L", 60, 110));
         // A single value above its range, and a record without any clinical date.
-        await sdk.CreateFhirRecordAsync(LabValue(me, "HbA1c " + tag, "2024-05-06", 7.9, "%", 4.0, 5.6));
+        await sdk.CreateFhirRecordAsync(LabValue(me, Named("HbA1c"), "2024-05-06", 7.9, "%", 4.0, 5.6));
         await sdk.CreateFhirRecordAsync($$$"""
             {"resourceType":"Condition","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},
-             "code":{"text":"Seasonal allergy {{{tag}}}"},"subject":{"reference":"Patient/{{{me}}}"}
+             "code":{"text":"{{{Named("Seasonal allergy")}}}"},"subject":{"reference":"Patient/{{{me}}}"}
             }
             """);
+        return (email, password);
+    }
+
+    [Fact]
+    public async Task The_timeline_leads_with_clinical_dates_collapses_lab_panels_to_a_count_that_opens_and_flags_abnormal_values_in_words()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var (email, password) = await NewPatientWithLabRecordsAsync(world, tag);
 
         var page = await world.NewPageAsync();
         using (var outboxReader = new MedLedgerClient(new Uri(world.Url)))

@@ -41,6 +41,8 @@ public sealed class HomeScreensBrowserTests(BrowserWorld world)
         // Decryption, ledger checks and lists finish in the browser: wait until nothing is loading any more.
         await Assertions.Expect(page.Locator("main .spinner")).ToHaveCountAsync(0, new() { Timeout = 90_000 });
         await Assertions.Expect(page.Locator("main [role=alert]")).ToHaveCountAsync(0);
+        // Live screens (beds, orders) connect their hub first: the picture shows them live, not connecting.
+        await Assertions.Expect(page.Locator("main")).Not.ToContainTextAsync("Connecting…", new() { Timeout = 30_000 });
 
         var folder = Environment.GetEnvironmentVariable("MEDLEDGER_SCREENSHOTS");
         if (!string.IsNullOrWhiteSpace(folder))

@@ -125,7 +125,11 @@ public sealed class DoctorBrowserTests(BrowserWorld world)
         await BrowserWorld.ScreenshotAsync(page, "doctor-write-prescription");
         await rx.GetByRole(AriaRole.Button, new() { Name = "Save prescription" }).ClickAsync();
         await Assertions.Expect(page.GetByText("Prescription saved")).ToBeVisibleAsync();
-        await Assertions.Expect(page.GetByText($"Issued: 240 units over 4 fills, valid until {validUntil}.")).ToBeVisibleAsync();
+        // Shown in the app's one date format ("3 Dec 2026", ui/dates.ts): the same Intl format computed in the page.
+        var validUntilShown = await page.EvaluateAsync<string>(
+            "d => new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(d))", validUntil);
+        Assert.Matches(@"^\d{1,2} [A-Z][a-z]{2,3} \d{4}$", validUntilShown);
+        await Assertions.Expect(page.GetByText($"Issued: 240 units over 4 fills, valid until {validUntilShown}.")).ToBeVisibleAsync();
         await Assertions.Expect(records).ToContainTextAsync("Metformin 500 mg tablets " + tag);
         await BrowserWorld.ScreenshotAsync(page, "doctor-patient-records-after-writing");
         await page.Context.CloseAsync();

@@ -370,18 +370,21 @@ function FileView(props: { record: DecryptedRecord }) {
   );
 }
 
+/** A decrypted record's JSON (FHIR or JSON content type), or null. */
+export function parseRecordJson(record: DecryptedRecord): unknown {
+  const type = record.contentType.split(';')[0]!.trim().toLowerCase();
+  if (type !== FHIR_CONTENT_TYPE && type !== 'application/json') return null;
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(record.content)) as unknown;
+  } catch {
+    return null;
+  }
+}
+
 /** A decrypted record: FHIR as a card, an emergency summary as its card, anything else as a file to download. */
 export function RecordView(props: { record: DecryptedRecord }): JSX.Element {
   const { record } = props;
-  const parsed = useMemo(() => {
-    const type = record.contentType.split(';')[0]!.trim().toLowerCase();
-    if (type !== FHIR_CONTENT_TYPE && type !== 'application/json') return null;
-    try {
-      return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(record.content)) as unknown;
-    } catch {
-      return null;
-    }
-  }, [record]);
+  const parsed = useMemo(() => parseRecordJson(record), [record]);
   if (record.category === 'EmergencySummary') {
     const summary = parseEmergencySummary(parsed);
     if (summary) return <EmergencySummaryCard summary={summary} />;

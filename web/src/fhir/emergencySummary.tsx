@@ -1,4 +1,5 @@
 import { isObj, str } from './format';
+import { formatDateTime } from '../ui/dates';
 
 /**
  * The emergency summary a patient writes for break-glass access: a small JSON document (not FHIR) a
@@ -59,7 +60,7 @@ export function EmergencySummaryCard(props: { summary: EmergencySummary }) {
         <Line label="Emergency contact" value={contact} />
         {s.notes && <Line label="Notes" value={s.notes} />}
       </dl>
-      {s.updatedAt && <p class="muted">Written {new Date(s.updatedAt).toLocaleString()}</p>}
+      {s.updatedAt && <p class="muted">Written {formatDateTime(s.updatedAt)}</p>}
     </div>
   );
 }

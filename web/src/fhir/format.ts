@@ -1,3 +1,5 @@
+import { formatCalendarDate, formatDateTime } from '../ui/dates';
+
 // Plain-language text for FHIR R4 data types (CodeableConcept, Quantity, Reference, Period, Dosage…).
 // Everything here is pure and returns strings; cards decide the layout.
 
@@ -79,15 +81,14 @@ export function referencesText(v: unknown): string | undefined {
   return parts.length ? parts.join(', ') : undefined;
 }
 
-/** FHIR dates keep their precision: "2011" or "2011-03" are shown as given, full dates and times localised. */
+/** FHIR dates keep their precision: "2011" stays, "2011-03" is "Mar 2011", a date "3 Mar 2011", a date-time "3 Mar 2011, 14:05" (ui/dates). */
 export function fhirDateText(v: unknown): string | undefined {
   const s = str(v);
   if (!s) return undefined;
-  if (/^\d{4}(-\d{2})?$/.test(s)) return s;
+  if (/^\d{4}(-\d{2}(-\d{2})?)?$/.test(s)) return formatCalendarDate(s);
   const d = new Date(s);
   if (Number.isNaN(d.getTime())) return s;
-  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return d.toLocaleDateString(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
-  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return formatDateTime(d);
 }
 
 export function periodText(p: unknown): string | undefined {

@@ -9,6 +9,7 @@ import { requireSession } from '../app/session';
 import { checkReceipt, signTransaction, VerificationError } from './ledger';
 import { checkAnchor, fetchSealed, FHIR_CONTENT_TYPE, openSealed, sealedHeader, writeRecord, type DecryptedRecord } from './records';
 import { identityCard } from './identity';
+import { formatDateTime } from '../ui/dates';
 import { listGrants, type Grant } from './consent';
 
 /** The FHIR extension a prescriber's MedicationRequest carries for a controlled substance's schedule (PrescriptionLimits.ScheduleExtension). */
@@ -288,7 +289,7 @@ export function checkDispensable(rx: CheckedPrescription, quantity: number, now 
   const bad = rx.fills.find((f) => f.problem);
   if (bad) throw new PrescriptionCheckError(`Fill ${bad.fillNumber} of prescription ${id} does not verify: ${bad.problem}`);
   if (rx.cancelled) throw new PrescriptionCheckError(`Prescription ${id} was cancelled by its prescriber.`);
-  if (now > rx.validUntilMs) throw new PrescriptionCheckError(`Prescription ${id} was valid until ${new Date(rx.validUntilMs).toISOString()}.`);
+  if (now > rx.validUntilMs) throw new PrescriptionCheckError(`Prescription ${id} was valid until ${formatDateTime(rx.validUntilMs)}.`);
   if (rx.fillsMade >= rx.info.maxFills || quantity > rx.unitsLeft) {
     throw new PrescriptionCheckError(`Prescription ${id} has ${rx.unitsLeft} units and ${rx.info.maxFills - rx.fillsMade} fills left.`);
   }

@@ -5,6 +5,7 @@ import { constantTimeEqual, fromBase64, identityCardHash, keyFingerprint, toHex 
 import { isSystemEvent, receiptTransaction, type LedgerReceipt } from '../ledger';
 import { api, type Role } from '../app/http';
 import { checkReceipt, ensureKeysOnLedger, signTransaction, VerificationError } from './ledger';
+import { formatDate } from '../ui/dates';
 
 /** A professional's card as the server serves it (IdentityCardResponse). */
 export interface IdentityCard {
@@ -65,7 +66,7 @@ export function setMaxVerificationAge(ms: number | null): void {
 /** Why an approval committed at this signed block time is too old for this browser, or null (shared with organizations.ts). */
 export function verificationAgeProblem(approval: LedgerReceipt): string | null {
   if (maxVerificationAgeMs !== null && Date.now() - approval.head.timeMs >= maxVerificationAgeMs) {
-    return `the verification is old (committed ${new Date(approval.head.timeMs).toISOString().slice(0, 10)}; this browser accepts ${Math.round(maxVerificationAgeMs / 86_400_000)} days)`;
+    return `the verification is old (committed ${formatDate(approval.head.timeMs)}; this browser accepts ${Math.round(maxVerificationAgeMs / 86_400_000)} days)`;
   }
   return null;
 }

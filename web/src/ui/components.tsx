@@ -195,15 +195,8 @@ export function VerifiedMark(props: { ok: boolean | null; label?: string; title?
   );
 }
 
-export function formatDateTime(value: string | number | Date): string {
-  const d = value instanceof Date ? value : new Date(value);
-  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-}
-
-export function formatDate(value: string | number | Date): string {
-  const d = value instanceof Date ? value : new Date(value);
-  return d.toLocaleDateString(undefined, { dateStyle: 'medium' });
-}
+// Dates are formatted in one place (ui/dates.ts); re-exported here for the screens that import them with the components.
+export { formatDate, formatDateTime, formatTime } from './dates';
 
 /** Short form of a long id for display (full id in the title attribute). */
 export function ShortId(props: { id: string }) {

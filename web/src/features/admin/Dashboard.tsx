@@ -1,11 +1,11 @@
 import { Link } from '../../app/router';
 import { adminDashboard, type AdminDashboard } from '../../sdk/admin';
 import { formatMinor } from '../../sdk/pharmacy';
-import { Button, Card, DataTable, Empty, formatDateTime, Page, ProblemAlert, Spinner } from '../../ui/components';
+import { Button, Card, DataTable, Empty, formatDateTime, formatTime, Page, ProblemAlert, Spinner } from '../../ui/components';
 import { words } from './labels';
 import { useAsync } from '../../ui/hooks';
 
-const time = (iso: string) => new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+const time = (iso: string) => formatTime(iso);
 
 /**
  * The admin's monitoring dashboard (issue 19 item 3): figures the server builds from metadata only — accounts, the

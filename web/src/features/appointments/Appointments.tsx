@@ -4,7 +4,7 @@ import { Link } from '../../app/router';
 import { me } from '../../app/session';
 import { appointments, cancelAppointment, openReason, setAppointmentStatus, type Appointment } from '../../sdk/appointments';
 import { appointmentsLiveState, watchAppointments } from '../../sdk/appointmentsHub';
-import { DataTable, Button, Empty, Field, formatDateTime, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
+import { DataTable, Button, Empty, Field, formatDateTime, formatTime, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { PatientName, useSharedProfiles } from '../shared/PatientName';
 import { MessageButton } from '../messages/MessageButton';
@@ -150,7 +150,7 @@ function DoctorDay() {
 
 function DoctorRow(props: { appointment: Appointment; patient: ComponentChildren; onChanged: (a: Appointment) => void }) {
   const a = props.appointment;
-  const time = new Date(a.start).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  const time = formatTime(a.start);
   const status = useAction(async (s: 'Arrived' | 'InProgress' | 'Fulfilled' | 'NoShow') => props.onChanged(await setAppointmentStatus(a.id, s)));
   const cancel = useAction(async () => props.onChanged(await cancelAppointment(a.id, false)));
   const open = a.status !== 'Cancelled' && a.status !== 'Fulfilled' && a.status !== 'NoShow';

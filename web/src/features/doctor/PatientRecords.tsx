@@ -4,7 +4,8 @@ import { Link } from '../../app/router';
 import { listRecords } from '../../sdk/records';
 import { Button, Empty, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAsync } from '../../ui/hooks';
-import { RecordCard } from '../shared/RecordCard';
+import { RecordTimelineCard } from '../shared/RecordCard';
+import { RecordTimeline } from '../shared/RecordTimeline';
 import { patientProfile, label } from '../../sdk/profiles';
 import { DiagnosisForm } from './DiagnosisForm';
 import { PrescriptionForm } from './PrescriptionForm';
@@ -67,9 +68,7 @@ export function PatientRecords({ params }: RouteProps) {
       )}
       {records.data && records.data.length > 0 && (
         <section aria-label="Patient records">
-          {records.data.map((r) => (
-            <RecordCard key={r.recordId} summary={r} />
-          ))}
+          <RecordTimeline summaries={records.data} label="Records, newest first" headingLevel={3} renderRecord={(row) => <RecordTimelineCard row={row} />} />
         </section>
       )}
     </Page>

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { issuePrescription } from '../../sdk/dispensing';
 import { Field } from '../../ui/components';
+import { formatCalendarDate } from '../../ui/dates';
 import { buildMedicationRequest } from './fhirResources';
 import { optionalDecimal, optionalInteger } from './formHelpers';
 import { FhirFormCard, TextField, useFhirSave, useFieldErrors } from './fhirForm';
@@ -54,7 +55,8 @@ export function PrescriptionForm(props: { patientId: string; onSaved: (recordId:
       }),
     async (resource, onProgress) => {
       const rx = await issuePrescription(props.patientId, JSON.stringify(resource), onProgress);
-      const until = new Date(rx.validUntilMs).toISOString().slice(0, 10);
+      // The last valid day as a calendar date (UTC, as the ledger keeps it), not shifted by this browser's zone.
+      const until = formatCalendarDate(new Date(rx.validUntilMs).toISOString().slice(0, 10));
       const fills = rx.info.maxFills === 1 ? '1 fill' : `${rx.info.maxFills} fills`;
       return { recordId: rx.info.recordId, detail: `Issued: ${rx.info.totalUnits} units over ${fills}, valid until ${until}.` };
     });

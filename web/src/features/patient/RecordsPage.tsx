@@ -1,32 +1,14 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { requireSession } from '../../app/session';
 import { Button, Card, Empty, Field, Notice, Page, ProblemAlert, ShortId, Spinner, formatDateTime } from '../../ui/components';
 import { useAsync } from '../../ui/hooks';
-import { RECORD_CATEGORIES, listRecords, openRecord, type DecryptedRecord, type RecordSummary } from '../../sdk/records';
+import { RECORD_CATEGORIES, listRecords, type RecordSummary } from '../../sdk/records';
 import { RecordView } from '../../fhir/FhirCard';
 import { UploadForm } from './UploadForm';
 import { CorrectionRequests } from './CorrectionRequests';
 import { useRoleLabel } from './people';
+import { RecordTimeline, RecordWhen, type OpenedRow } from '../shared/RecordTimeline';
 import './patient.css';
-
-type Decrypted = { record: DecryptedRecord } | { error: unknown };
-
-/** Decrypts one record when it is shown (each one is fetched with the caller's own wrap and checked). */
-function useDecrypted(summary: RecordSummary): Decrypted | null {
-  const [state, setState] = useState<Decrypted | null>(null);
-  useEffect(() => {
-    let live = true;
-    setState(null);
-    openRecord(summary.recordId).then(
-      (record) => live && setState({ record }),
-      (error: unknown) => live && setState({ error }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [summary.recordId, summary.latestVersion]);
-  return state;
-}
 
 function AuthorName(props: { authorId: string }) {
   const self = props.authorId === requireSession().tokens.user.id;
@@ -39,37 +21,36 @@ function AuthorName(props: { authorId: string }) {
   );
 }
 
-function RecordItem(props: { summary: RecordSummary; onNewVersion: (s: RecordSummary) => void }) {
-  const { summary } = props;
-  const decrypted = useDecrypted(summary);
+function RecordItem(props: { row: OpenedRow; onNewVersion: (s: RecordSummary) => void }) {
+  const { summary, opened } = props.row.item;
   return (
-    <li>
-      <Card>
-        <div class="record-meta">
-          <span class="badge neutral">{summary.category}</span>
-          <time dateTime={new Date(summary.createdAtMs).toISOString()}>{formatDateTime(summary.createdAtMs)}</time>
-          <span>version {summary.latestVersion}</span>
-          <span>
-            by <AuthorName authorId={summary.latestAuthorId} />
-          </span>
-          <span>
-            record <ShortId id={summary.recordId} />
-          </span>
-        </div>
-        {decrypted === null && <Spinner label="Decrypting in this browser…" />}
-        {decrypted && 'error' in decrypted && <ProblemAlert error={decrypted.error} />}
-        {decrypted && 'record' in decrypted && <RecordView record={decrypted.record} />}
-        <div class="record-actions">
-          {summary.latestAuthorId === requireSession().tokens.user.id ? (
-            <Button kind="secondary" onClick={() => props.onNewVersion(summary)} aria-label={`New version of ${summary.category} record ${summary.recordId.slice(0, 8)}`}>
-              New version
-            </Button>
-          ) : (
-            <CorrectionRequests summary={summary} />
-          )}
-        </div>
-      </Card>
-    </li>
+    <Card>
+      <RecordWhen row={props.row} />
+      <div class="record-meta">
+        <span class="badge neutral">{summary.category}</span>
+        <span>
+          uploaded <time dateTime={new Date(summary.createdAtMs).toISOString()}>{formatDateTime(summary.createdAtMs)}</time>
+        </span>
+        <span>version {summary.latestVersion}</span>
+        <span>
+          by <AuthorName authorId={summary.latestAuthorId} />
+        </span>
+        <span>
+          record <ShortId id={summary.recordId} />
+        </span>
+      </div>
+      {'error' in opened && <ProblemAlert error={opened.error} />}
+      {'record' in opened && <RecordView record={opened.record} />}
+      <div class="record-actions">
+        {summary.latestAuthorId === requireSession().tokens.user.id ? (
+          <Button kind="secondary" onClick={() => props.onNewVersion(summary)} aria-label={`New version of ${summary.category} record ${summary.recordId.slice(0, 8)}`}>
+            New version
+          </Button>
+        ) : (
+          <CorrectionRequests summary={summary} />
+        )}
+      </div>
+    </Card>
   );
 }
 
@@ -93,8 +74,6 @@ export function RecordsPage() {
       }),
     [category, from, to],
   );
-  // Newest first (the server orders by creation of the latest version; re-sort to be sure).
-  const list = [...(records.data ?? [])].sort((a, b) => b.createdAtMs - a.createdAtMs);
 
   return (
     <Page
@@ -139,22 +118,24 @@ export function RecordsPage() {
       </form>
       <ProblemAlert error={records.error} />
       {records.loading && !records.data && <Spinner label="Loading your records…" />}
-      {records.data && list.length === 0 && (
+      {records.data && records.data.length === 0 && (
         <Empty>{category || from || to ? 'No records match these filters.' : 'You have no records yet. Add one with "Add a record".'}</Empty>
       )}
-      <ol class="timeline" aria-label="Records, newest first">
-        {list.map((s) => (
+      <RecordTimeline
+        summaries={records.data}
+        label="Records, newest first"
+        headingLevel={2}
+        renderRecord={(row) => (
           <RecordItem
-            key={`${s.recordId}-${s.latestVersion}`}
-            summary={s}
+            row={row}
             onNewVersion={(summary) => {
               setSaved(null);
               setEditing({ existing: summary });
               window.scrollTo(0, 0);
             }}
           />
-        ))}
-      </ol>
+        )}
+      />
     </Page>
   );
 }

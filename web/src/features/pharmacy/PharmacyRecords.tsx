@@ -3,7 +3,7 @@ import { me } from '../../app/session';
 import { downloadText } from '../../ui/download';
 import { dailySummary, formatMinor, localZone, movementsCsv } from '../../sdk/pharmacy';
 import { createCounterPayable, parseMoney, pharmacyPayables, refundPayment } from '../../sdk/wallet';
-import { ActionForm, Button, Card, DataTable, Empty, Field, Notice, Page, ProblemAlert, Spinner } from '../../ui/components';
+import { ActionForm, Button, Card, DataTable, Empty, Field, formatDate, formatDateTime, Notice, Page, ProblemAlert, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 
 /** Today's date (yyyy-MM-dd) in an IANA zone. */
@@ -168,7 +168,7 @@ function CounterPaymentsCard(props: { onChange: () => void }) {
         <DataTable label="Payables" columns={['Made', 'Patient', { label: 'Amount', class: 'num' }, 'State']}>
           {payables.data.map((p) => (
             <tr key={p.id}>
-              <td>{p.createdAt.slice(0, 16).replace('T', ' ')}</td>
+              <td>{formatDateTime(p.createdAt)}</td>
               <td>{p.patientId.slice(0, 8)}</td>
               <td class="num">{formatMinor(p.amount, p.currency)}</td>
               <td>{p.paymentId ? 'Paid' : 'Open'}</td>
@@ -181,7 +181,7 @@ function CounterPaymentsCard(props: { onChange: () => void }) {
           <div class="row">
             <Field id="refund-of" label="Refund the payment of">
               <select id="refund-of" value={refundTarget?.paymentId ?? ''} onChange={(e) => setRefundOf(e.currentTarget.value)}>
-                {paid.map((p) => <option key={p.id} value={p.paymentId!}>{`${formatMinor(p.amount, p.currency)} — patient ${p.patientId.slice(0, 8)} — ${p.createdAt.slice(0, 10)}`}</option>)}
+                {paid.map((p) => <option key={p.id} value={p.paymentId!}>{`${formatMinor(p.amount, p.currency)} — patient ${p.patientId.slice(0, 8)} — ${formatDate(p.createdAt)}`}</option>)}
               </select>
             </Field>
             <Field id="refund-amount" label="Refund amount (EUR)">

@@ -131,6 +131,25 @@ public sealed partial class MedLedgerClient
     public Task<PolicyView> ReinstatePolicyAsync(Guid policyId, CancellationToken ct = default) =>
         ChangePolicyAsync(policyId, InsurancePolicyContract.Reinstate, null, ct);
 
+    /// <summary>
+    /// Insurer staff: marks a pending policy's premium paid (paid outside the wallet), signed here as an insurance.policy activate
+    /// whose cover starts at the later of the period start and now. A policy already active is returned as it is.
+    /// </summary>
+    public async Task<PolicyView> MarkPremiumPaidAsync(Guid policyId, CancellationToken ct = default)
+    {
+        var policy = (await InsurerPolicyAsync(policyId, ct)).Policy;
+        var keys = Keys ?? throw new InvalidOperationException("Sign in (and unlock keys) first.");
+        // The cover start is the later of the period start and the mark's signed time (the server checks both agree).
+        var at = LedgerTransaction.NowMs();
+        var payload = new Dictionary<string, string>
+        {
+            ["action"] = InsurancePolicyContract.Activate, ["policyId"] = policyId.ToString(),
+            ["coverStartMs"] = Math.Max(policy.PeriodStart.ToUnixTimeMilliseconds(), at).ToString(CultureInfo.InvariantCulture),
+        };
+        var signed = LedgerTransaction.Create(InsurancePolicyContract.TypeName, UserId.ToString(), LedgerTransaction.RandomNonce(), at, payload, keys.Signing.PrivateKey);
+        return await SendAsync<PolicyView>(HttpMethod.Post, $"/api/insurance/insurer/policies/{policyId}/mark-paid", new { transaction = Sign(signed) }, authorize: true, ct);
+    }
+
     /// <summary>Insurer staff: issues the next period's policy of an active one, under the plan's terms now; the previous becomes renewed.</summary>
     public async Task<VerifiedPolicy> RenewPolicyAsync(Guid policyId, CancellationToken ct = default)
     {

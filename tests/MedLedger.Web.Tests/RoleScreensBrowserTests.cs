@@ -20,7 +20,7 @@ public sealed class RoleScreensBrowserTests(BrowserWorld world)
         ["HospitalStaff"] = ["/staff/beds", "/staff/bookings", "/staff/doctors", "/staff/profile", "/appointments", "/appointments/schedule", "/insurance/eligibility", "/insurance/claims/file", "/insurance/claims/filed"],
         ["PlatformAdmin"] = ["/admin/dashboard", "/admin/verifications", "/admin/occupancy", "/admin/break-glass", "/admin/audit", "/admin/people", "/admin/security-events"],
         ["Pharmacist"] = ["/shared/records", "/pharmacy/stock", "/pharmacy/dispense", "/pharmacy/records", "/pharmacy/orders", "/insurance/eligibility", "/insurance/claims/file", "/insurance/claims/filed"],
-        ["InsurerStaff"] = ["/shared/records", "/insurer/plans", "/insurer/applications", "/insurer/policies", "/insurer/claims"],
+        ["InsurerStaff"] = ["/shared/records", "/insurer/plans", "/insurer/applications", "/insurer/policies", "/insurer/claims", "/insurer/figures"],
     };
 
     [Theory]

@@ -12,7 +12,7 @@ namespace MedLedger.Cli.Commands;
 /// </summary>
 public static class InsuranceClaimCommands
 {
-    public static Command Claims() => new("claims", "Insurance claims") { File(), List(), Show(), Decide(), Reverse(), Payout(), Dispute() };
+    public static Command Claims() => new("claims", "Insurance claims") { File(), List(), Show(), Decide(), Reverse(), Payout(), Dispute(), InsuranceDocumentCommands.SealDocuments(), InsuranceDocumentCommands.Documents() };
 
     /// <summary>Patients: every claim in your name, each checked against its ledger receipt; exit 2 when one fails or the ledger shows one the list left out.</summary>
     public static Command MyClaims()
@@ -45,13 +45,23 @@ public static class InsuranceClaimCommands
         };
         var payPatient = new Option<bool>("--pay-patient") { Description = "Providers: pay the insurer's share to the patient (who paid you already)" };
         var records = new Option<string[]>("--record") { Description = "RECORD_ID:VERSION of a record of the patient you can read, attached for the insurer; repeatable" };
-        var file = new Command("file", "File a claim (a provider holding the patient's shared card, or the patient); prints the claim id") { policy, reference, lines, payPatient, records };
+        var attach = new Option<Guid[]>("--attach") { Description = "RECORD_ID of a record of the patient you can read (its latest version), attached for the insurer; repeatable. A patient's client also seals it for the insurer's staff" };
+        var file = new Command("file", "File a claim (a provider holding the patient's shared card, or the patient); prints the claim id") { policy, reference, lines, payPatient, records, attach };
         file.SetAction(async (p, ct) =>
         {
             var parsed = p.GetValue(lines)!.Select(ParseLine).ToList();
             var documents = (p.GetValue(records) ?? []).Select(ParseRecord).ToList();
             using var client = await CliSession.ConnectAsync(p, ct);
+            foreach (var recordId in p.GetValue(attach) ?? [])
+            {
+                documents.Add((recordId, (await client.RecordVersionsAsync(recordId, ct)).Max()));
+            }
             var claim = await client.FileClaimAsync(p.GetValue(policy), p.GetValue(reference)!, parsed, p.GetValue(payPatient), documents.Count == 0 ? null : documents, ct: ct);
+            if (documents.Count > 0 && client.Tokens?.User.Role == Role.Patient)
+            {
+                var staff = await client.SealClaimDocumentsForInsurerAsync(claim.Id, ct: ct);
+                AnsiConsole.MarkupLine(Markup.Escape($"documents sealed for {staff.Count} verified insurer staff member(s)"));
+            }
             foreach (var l in claim.Lines)
             {
                 AnsiConsole.MarkupLine(Markup.Escape($"line {l.Line}: {l.Outcome}{(l.PayableMinor > 0 ? " " + Amount(l.PayableMinor, claim.Currency) : "")}"));

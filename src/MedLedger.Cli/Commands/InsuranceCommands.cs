@@ -13,7 +13,8 @@ namespace MedLedger.Cli.Commands;
 public static class InsuranceCommands
 {
     public static Command Build() => new("insurance", "Insurance plans, applications, policies and claims")
-        { Plans(), Apply(), Applications(), Policies(), Eligibility(), InsuranceClaimCommands.Claims(), InsuranceClaimCommands.MyClaims() };
+        { Plans(), Apply(), Applications(), Policies(), Eligibility(), InsuranceClaimCommands.Claims(), InsuranceClaimCommands.MyClaims(),
+          InsuranceDocumentCommands.Figures() };
 
     private static Command Eligibility()
     {
@@ -155,7 +156,16 @@ public static class InsuranceCommands
             AnsiConsole.MarkupLine("[green]Shared[/] (sealed for their key)");
             return 0;
         });
-        return new Command("policies", "Insurance policies") { list, show, suspend, reinstate, renew, share };
+        var markPaidId = new Argument<Guid>("POLICY_ID");
+        var markPaid = new Command("mark-paid", "Mark a pending policy's premium paid (insurer staff; cover from the later of its start and now)") { markPaidId };
+        markPaid.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var v = await client.MarkPremiumPaidAsync(p.GetValue(markPaidId), ct);
+            AnsiConsole.MarkupLine(Markup.Escape($"Policy {v.Status}, cover from {v.CoverStart:yyyy-MM-dd HH:mm} UTC"));
+            return 0;
+        });
+        return new Command("policies", "Insurance policies") { list, show, suspend, reinstate, renew, share, markPaid };
     }
 
     private static Command Plans()

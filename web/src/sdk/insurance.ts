@@ -6,7 +6,7 @@ import {
   benefitTermsValue, fromBase64, newPolicyCard, openPolicyCard, planTermsBytes, planTermsFromJson, planTermsHash, sealPolicyCard, toBase64,
   type PlanTerms, type PolicyCard,
 } from '../crypto';
-import { receiptTransaction, type LedgerReceipt, type LedgerTransaction } from '../ledger';
+import { createTransaction, receiptTransaction, type LedgerReceipt, type LedgerTransaction } from '../ledger';
 import { api } from '../app/http';
 import { requireSession } from '../app/session';
 import { checkReceipt, signTransaction, verifiedPublicKeys, VerificationError } from './ledger';
@@ -247,6 +247,19 @@ async function changePolicy(policyId: string, action: 'suspend' | 'reinstate', r
 
 export const suspendPolicy = (policyId: string, reason: string) => changePolicy(policyId, 'suspend', reason);
 export const reinstatePolicy = (policyId: string) => changePolicy(policyId, 'reinstate', null);
+
+/**
+ * Insurer staff (MarkPremiumPaidAsync): marks a pending policy's premium paid, signed here as an insurance.policy activate
+ * whose cover starts at the later of the period start and the mark's signed time. A policy already active comes back as it is.
+ */
+export async function markPremiumPaid(policyId: string): Promise<PolicyView> {
+  const s = requireSession();
+  const policy = (await insurerPolicy(policyId)).policy;
+  const at = Date.now();
+  const payload = { action: 'activate', policyId, coverStartMs: String(Math.max(ms(policy.periodStart), at)) };
+  const tx = await createTransaction('insurance.policy', s.tokens.user.id, payload, s.keys.signing, at);
+  return api.post<PolicyView>(`/api/insurance/insurer/policies/${policyId}/mark-paid`, { transaction: { transaction: toBase64(tx.signingBytes), signature: toBase64(tx.signature) } });
+}
 
 /** Insurer staff (RenewPolicyAsync): the next period's policy of an active one, under the plan's terms now. */
 export async function renewPolicy(policyId: string): Promise<VerifiedPolicy> {

@@ -14,9 +14,14 @@ public sealed record InsurerClaimFigures(
 /// </summary>
 public sealed class ClaimFigures(MedLedgerDbContext db)
 {
-    public async Task<IReadOnlyList<InsurerClaimFigures>> PerInsurerAsync(CancellationToken ct)
+    public Task<IReadOnlyList<InsurerClaimFigures>> PerInsurerAsync(CancellationToken ct) => FiguresAsync(null, ct);
+
+    /// <summary>The insurer's own figures (one entry per currency; none before its first claim).</summary>
+    public Task<IReadOnlyList<InsurerClaimFigures>> ForInsurerAsync(Guid insurerId, CancellationToken ct) => FiguresAsync(insurerId, ct);
+
+    private async Task<IReadOnlyList<InsurerClaimFigures>> FiguresAsync(Guid? insurerId, CancellationToken ct)
     {
-        var groups = await db.Set<InsuranceClaim>().AsNoTracking().Where(c => c.Status != ClaimStatus.Filing)
+        var groups = await db.Set<InsuranceClaim>().AsNoTracking().Where(c => c.Status != ClaimStatus.Filing && (insurerId == null || c.InsurerOrganizationId == insurerId))
             .GroupBy(c => new { c.InsurerOrganizationId, c.Currency, c.Status })
             .Select(g => new
             {

@@ -39,8 +39,12 @@ public static class ClaimsEndpoints
         i.MapPost("/claims/{claimId:guid}/reverse", Reverse).RequireAuthorization(Policies.InsurerStaff).WithSummary("Reverse a decided claim not paid out (signed, reason code)").ProducesProblems(404, 409, 422);
         i.MapPost("/claims/{claimId:guid}/payout", Payout).RequireAuthorization(Policies.InsurerStaff).WithSummary("Pay the approved total to the payee, exactly once (signed)").ProducesProblems(404, 409, 422);
         i.MapPost("/claims/{claimId:guid}/dismiss-dispute", DismissDispute).RequireAuthorization(Policies.InsurerStaff).WithSummary("Dismiss a patient's open dispute (signed, reason code)").ProducesProblems(404, 409, 422);
+        i.MapGet("/figures", InsurerFigures).RequireAuthorization(Policies.InsurerStaff).WithSummary("Your insurer's claims by status, amounts approved and paid, approval rate (per currency)");
         return app;
     }
+
+    private static async Task<IReadOnlyList<InsurerClaimFigures>> InsurerFigures(Caller caller, ClaimFigures s, CancellationToken ct) =>
+        caller.OrganizationId is { } insurer ? await s.ForInsurerAsync(insurer, ct) : [];
 
     private static async Task<Created<ClaimResponse>> File([FromHeader(Name = IdempotencyHeader)] string? idempotencyKey, FileClaimRequest r, Caller caller, ClaimFiling s,
         CancellationToken ct)

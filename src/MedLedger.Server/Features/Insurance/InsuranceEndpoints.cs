@@ -53,6 +53,7 @@ public static class InsuranceEndpoints
         i.MapGet("/policies/{policyId:guid}", InsurerPolicy).RequireAuthorization(Policies.InsurerStaff).WithSummary("One of your insurer's policies with the ledger receipt of its issue").ProducesProblems(404, 409, 422);
         i.MapPost("/policies/{policyId:guid}/suspend", Suspend).RequireAuthorization(Policies.InsurerStaff).WithSummary("Suspend an active policy (signed, with a reason code)").ProducesProblems(404, 409, 422);
         i.MapPost("/policies/{policyId:guid}/reinstate", Reinstate).RequireAuthorization(Policies.InsurerStaff).WithSummary("Reinstate a suspended policy (signed)").ProducesProblems(404, 409, 422);
+        i.MapPost("/policies/{policyId:guid}/mark-paid", MarkPaid).RequireAuthorization(Policies.InsurerStaff).WithSummary("Mark a pending policy's premium paid (signed activate; cover from the later of its start and the mark; idempotent)").ProducesProblems(404, 409, 422);
         i.MapPost("/policies/{policyId:guid}/renew", Renew).RequireAuthorization(Policies.InsurerStaff).WithSummary("Issue the next period's policy of an active one (signed renew); the previous becomes renewed").ProducesProblems(404, 409, 422);
         return app;
     }
@@ -108,6 +109,8 @@ public static class InsuranceEndpoints
 
     private static Task<PolicyResponse> Reinstate(Guid policyId, PolicyChangeRequest r, Caller caller, PolicyProgress s, CancellationToken ct) =>
         s.ChangeAsync(caller, policyId, InsurancePolicyContract.Reinstate, r, ct);
+
+    private static Task<PolicyResponse> MarkPaid(Guid policyId, PolicyChangeRequest r, Caller caller, PolicyProgress s, CancellationToken ct) => s.MarkPaidAsync(caller, policyId, r, ct);
 
     private static Task<PolicyResponse> Renew(Guid policyId, IssuePolicyRequest r, Caller caller, PolicyIssuing s, CancellationToken ct) => s.RenewAsync(caller, policyId, r, ct);
 }

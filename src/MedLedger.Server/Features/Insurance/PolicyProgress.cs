@@ -42,6 +42,60 @@ public sealed class PolicyProgress(MedLedgerDbContext db, PayableService payable
         return await queries.ResponseAsync(policyId, staff, ct);
     }
 
+    /// <summary>The most a mark-paid transaction's signed time may lie from the server's clock.</summary>
+    public const long MaxMarkSkewMs = 15 * 60 * 1000;
+
+    /// <summary>
+    /// The insurer marks a pending policy's premium paid (issue item 2: "paid from the wallet, or marked paid by the insurer"): an
+    /// insurer-staff-signed insurance.policy activate whose cover starts at the later of the period start and the mark's signed time
+    /// (within <see cref="MaxMarkSkewMs"/> of the server's clock). Idempotent: a policy already active (marked, paid from the wallet
+    /// or a concurrent mark that won) is answered as it is. Another insurer's policy is a 404.
+    /// </summary>
+    public async Task<PolicyResponse> MarkPaidAsync(Caller staff, Guid policyId, PolicyChangeRequest r, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var insurer = staff.Organization;
+        await lifecycle.SweepAsync(p => p.Id == policyId && p.InsurerOrganizationId == insurer, ct);
+        var policy = await db.Set<InsurancePolicy>().AsNoTracking().FirstOrDefaultAsync(p => p.Id == policyId && p.InsurerOrganizationId == insurer, ct)
+            ?? throw ProblemException.NotFound($"Policy {policyId}");
+        var tx = LedgerGateway.Expect(r.Transaction, InsurancePolicyContract.TypeName, staff.Id);
+        if (tx.Get("action") != InsurancePolicyContract.Activate || tx.Get("policyId") != policyId.ToString())
+        {
+            throw ProblemException.Invalid("transaction", "The insurance.policy must be an activate of this policy.");
+        }
+        if (policy.Status == PolicyStatus.Active)
+        {
+            return await queries.ResponseAsync(policyId, staff, ct);
+        }
+        if (policy.Status != PolicyStatus.Pending)
+        {
+            throw Transition(policyId, policy.Status, "be marked paid");
+        }
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var expectedCover = Math.Max(policy.PeriodStart.ToUnixTimeMilliseconds(), tx.TimestampMs);
+        if (Math.Abs(tx.TimestampMs - now) > MaxMarkSkewMs || tx.Get("coverStartMs") != expectedCover.ToString(CultureInfo.InvariantCulture))
+        {
+            throw ProblemException.Invalid("transaction", "coverStartMs must be the later of the period start and the transaction's time, signed within 15 minutes of the server's clock.");
+        }
+        if (expectedCover >= policy.PeriodEnd.ToUnixTimeMilliseconds())
+        {
+            throw Transition(policyId, policy.Status, "be marked paid after its period");
+        }
+        try
+        {
+            await rollForward.SubmitAsync(tx, new PolicyRows(policyId, InsurancePolicyContract.Activate, clock.GetUtcNow()), ct);
+        }
+        catch (ProblemException e) when (e.Status == 409)
+        {
+            // A concurrent mark (or the wallet payment's activation) committed first: the policy is active once, with that cover.
+            if (await db.Set<InsurancePolicy>().AsNoTracking().AnyAsync(p => p.Id == policyId && p.Status == PolicyStatus.Active, ct) is false)
+            {
+                throw;
+            }
+        }
+        return await queries.ResponseAsync(policyId, staff, ct);
+    }
+
     internal static ProblemException Transition(Guid policyId, PolicyStatus status, string action) =>
         new(409, "policy-transition", "Not possible in this state", $"Policy {policyId} is {PolicyRules.Name(status)}; it cannot {action}.");
 

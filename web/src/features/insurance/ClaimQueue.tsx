@@ -6,6 +6,7 @@ import {
 import { formatMoney, parseMoney } from '../../sdk/wallet';
 import { Button, Card, DataTable, Empty, Field, Notice, Page, ProblemAlert, ShortId, Spinner, formatDateTime } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
+import { ClaimDocuments } from './ClaimDocuments';
 import { ClaimLines, claimMoneyText } from './ClaimLines';
 
 type Choice = 'approve' | 'partly' | 'reject';
@@ -21,7 +22,7 @@ const decided = (c: ClaimView) => ['approved', 'partly-approved', 'rejected'].in
 /**
  * Insurer staff: the insurer's claims, open disputes first. Open one to see each line's automatic outcome, then decide per
  * line (approve its payable, partly approve an amount, reject with a reason code), reverse a decided claim before its
- * payout, pay out once, or dismiss a dispute — each signed insurance.claim in this page.
+ * payout, pay out once, or dismiss a dispute — each signed insurance.claim in this page. Attached documents open here.
  */
 export function ClaimQueue() {
   const [status, setStatus] = useState('');
@@ -114,6 +115,7 @@ export function ClaimQueue() {
                 {c.dispute && ` · dispute ${c.dispute}`}{c.reverseReason && ` · reversed (${c.reverseReason})`}
               </p>
               <ClaimLines claim={c} categories={categories.data} />
+              {c.recordIds.length > 0 && <ClaimDocuments recordIds={c.recordIds} />}
               {c.status === 'filed' && (
                 <DataTable label={`Decide claim ${c.id.slice(0, 8)}`} columns={['Line', 'Payable', 'Decision', 'Amount', 'Reason']}>
                   {c.lines.map((l) => {

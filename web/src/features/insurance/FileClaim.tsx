@@ -1,6 +1,8 @@
 import { useRef, useState } from 'preact/hooks';
 import { role } from '../../app/session';
 import { CLAIM_MAX_LINES, fileClaim, type ClaimView } from '../../sdk/claims';
+import { sealClaimDocumentsForInsurer } from '../../sdk/claimDocuments';
+import { listRecords } from '../../sdk/records';
 import { COVER_CATEGORIES, myPolicies, policiesSharedWithMe, todayUtc } from '../../sdk/insurance';
 import { parseMoney } from '../../sdk/wallet';
 import { ActionForm, Button, Card, Empty, Field, Notice, Page, ProblemAlert, Spinner, formatDate } from '../../ui/components';
@@ -24,14 +26,19 @@ const newLine = (): LineInput => ({ category: COVER_CATEGORIES[0], amount: '', s
 export function FileClaim() {
   const patient = role.value === 'Patient';
   const policies = useAsync(async (signal) => patient
-    ? (await myPolicies(signal)).map((p) => ({ policyId: p.id, label: `Policy ${p.id.slice(0, 8)} · ${p.status}` }))
-    : (await policiesSharedWithMe(signal)).map((s) => ({ policyId: s.policyId, label: `Policy ${s.policyId.slice(0, 8)} · patient ${s.patientId.slice(0, 8)} · shared ${formatDate(s.createdAt)}` })),
+    ? (await myPolicies(signal)).map((p) => ({ policyId: p.id, patientId: p.patientId, label: `Policy ${p.id.slice(0, 8)} · ${p.status}` }))
+    : (await policiesSharedWithMe(signal)).map((s) => ({ policyId: s.policyId, patientId: s.patientId, label: `Policy ${s.policyId.slice(0, 8)} · patient ${s.patientId.slice(0, 8)} · shared ${formatDate(s.createdAt)}` })),
   [patient]);
   const [policyId, setPolicyId] = useState('');
   const [reference, setReference] = useState('');
   const [payToPatient, setPayToPatient] = useState(false);
   const [lines, setLines] = useState<LineInput[]>([newLine()]);
   const [errors, setErrors] = useState<Record<string, string>>({});
+  // Documents: the patient's records you can read, attached at their latest version (the claim commits to them by hash).
+  const [attached, setAttached] = useState<string[]>([]);
+  const patientOfPolicy = (policies.data ?? []).find((p) => p.policyId === policyId)?.patientId ?? '';
+  const records = useAsync(async () => (patientOfPolicy ? listRecords(patient ? {} : { patientId: patientOfPolicy }) : []), [patientOfPolicy]);
+  const [sealedFor, setSealedFor] = useState<number | null>(null);
   const [filed, setFiled] = useState<{ claim: ClaimView; categories: Map<string, string> } | null>(null);
   // One key per filled form: a retry of the same submission answers with the first claim; a change starts a new one.
   const key = useRef<string>(crypto.randomUUID());
@@ -54,8 +61,12 @@ export function FileClaim() {
     });
     setErrors(problems);
     if (Object.keys(problems).length > 0) return;
+    const documents = (records.data ?? []).filter((r) => attached.includes(r.recordId)).map((r) => ({ recordId: r.recordId, version: r.latestVersion }));
+    setSealedFor(null);
     const claim = await fileClaim(policyId, reference.trim(), lines.map((l, i) => ({ category: l.category, amountMinor: amounts[i], serviceDate: l.serviceDate })),
-      { payToPatient, idempotencyKey: key.current });
+      { payToPatient, idempotencyKey: key.current, documents });
+    // The patient seals the documents for the insurer's verified staff (a consent grant each); a professional cannot sign that.
+    if (patient && documents.length > 0) setSealedFor((await sealClaimDocumentsForInsurer(claim.id, documents.map((d) => d.recordId))).length);
     // The lines come back in line order with their tags: name them by the categories just sent.
     setFiled({ claim, categories: new Map(claim.lines.map((l) => [l.tag, lines[l.line - 1]?.category ?? ''])) });
     key.current = crypto.randomUUID();
@@ -101,6 +112,21 @@ export function FileClaim() {
                 </fieldset>
               );
             })}
+            {policyId && (
+              <fieldset class="stack">
+                <legend>Documents for the insurer (optional)</legend>
+                <ProblemAlert error={records.error} />
+                {records.loading && !records.data && <Spinner label="Loading records…" />}
+                {records.data && (records.data.length === 0 ? <Empty>No records you can read.</Empty> : records.data.map((r) => (
+                  <label key={r.recordId}>
+                    <input type="checkbox" aria-label={`Attach record ${r.recordId.slice(0, 8)}`} checked={attached.includes(r.recordId)}
+                      onChange={(e) => { const on = e.currentTarget.checked; edit(() => setAttached(on ? [...attached, r.recordId] : attached.filter((x) => x !== r.recordId))); }} />
+                    {` ${r.category} · ${r.contentType} · record ${r.recordId.slice(0, 8)} v${r.latestVersion} · ${formatDate(r.updatedAtMs)}`}
+                  </label>
+                )))}
+                {!patient && attached.length > 0 && <p>The insurer opens them once the patient seals them for it (My claims → the claim's documents).</p>}
+              </fieldset>
+            )}
             {lines.length < CLAIM_MAX_LINES && <Button kind="secondary" onClick={() => edit(() => setLines([...lines, newLine()]))}>Add a line</Button>}
             {!patient && (
               <label>
@@ -120,6 +146,7 @@ export function FileClaim() {
               {`Claim ${filed.claim.id.slice(0, 8)} is on the ledger: ${filed.claim.status}; automatic outcomes: ${filed.claim.lines.map((l) => `line ${l.line} ${l.outcome ?? 'pending'}`).join(', ')}.`}
             </span>
           </Notice>
+          {sealedFor !== null && <p data-testid="documents-sealed">{`Documents sealed for ${sealedFor} verified staff member(s) of the insurer.`}</p>}
           <ClaimLines claim={filed.claim} categories={filed.categories} />
         </Card>
       )}

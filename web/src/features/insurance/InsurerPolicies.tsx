@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { insurancePlans, insurerPolicies, insurerPolicy, reinstatePolicy, renewPolicy, suspendPolicy, SUSPEND_REASONS, type VerifiedPolicy } from '../../sdk/insurance';
+import { insurancePlans, insurerPolicies, insurerPolicy, markPremiumPaid, reinstatePolicy, renewPolicy, suspendPolicy, SUSPEND_REASONS, type VerifiedPolicy } from '../../sdk/insurance';
 import { formatMoney } from '../../sdk/wallet';
 import { me } from '../../app/session';
 import { Button, Card, DataTable, Empty, Notice, Page, ProblemAlert, ShortId, Spinner, VerifiedMark, formatDate, formatDateTime } from '../../ui/components';
@@ -7,7 +7,7 @@ import { useAction, useAsync } from '../../ui/hooks';
 import { benefitText, policyStatusLabel } from './format';
 
 /**
- * Insurer staff: the insurer's policies (status, cover start, limit); suspend with a reason code, reinstate, renew — each signed
+ * Insurer staff: the insurer's policies (status, cover start, limit); mark a pending premium paid, suspend with a reason code, reinstate, renew — each signed
  * here. "Check" verifies one against its issue receipt and opens the insurer's copy of the card.
  */
 export function InsurerPolicies() {
@@ -17,7 +17,7 @@ export function InsurerPolicies() {
   const [reasons, setReasons] = useState<Record<string, string>>({});
   const [checked, setChecked] = useState<VerifiedPolicy | null>(null);
   const [done, setDone] = useState<string | null>(null);
-  const act = useAction(async (id: string, action: 'suspend' | 'reinstate' | 'renew' | 'check') => {
+  const act = useAction(async (id: string, action: 'suspend' | 'reinstate' | 'renew' | 'check' | 'mark-paid') => {
     setDone(null);
     const short = id.slice(0, 8);
     if (action === 'check') {
@@ -29,6 +29,9 @@ export function InsurerPolicies() {
       const reason = reasons[id] ?? SUSPEND_REASONS[0];
       await suspendPolicy(id, reason);
       setDone(`Policy ${short} suspended (${reason}).`);
+    } else if (action === 'mark-paid') {
+      const marked = await markPremiumPaid(id);
+      setDone(`Policy ${short} marked paid: ${marked.status}${marked.coverStart ? `, cover from ${formatDateTime(marked.coverStart)}` : ''}.`);
     } else if (action === 'reinstate') {
       await reinstatePolicy(id);
       setDone(`Policy ${short} reinstated.`);
@@ -71,6 +74,9 @@ export function InsurerPolicies() {
                           <Button kind="danger" busy={act.busy} busyLabel="Signing…" aria-label={`Suspend policy ${short}`} onClick={() => void act.run(p.id, 'suspend')}>Suspend</Button>
                           <Button kind="secondary" busy={act.busy} busyLabel="Signing and sealing…" aria-label={`Renew policy ${short}`} onClick={() => void act.run(p.id, 'renew')}>Renew</Button>
                         </>
+                      )}
+                      {p.status === 'pending' && (
+                        <Button busy={act.busy} busyLabel="Signing…" aria-label={`Mark policy ${short} paid`} onClick={() => void act.run(p.id, 'mark-paid')}>Mark paid</Button>
                       )}
                       {p.status === 'suspended' && (
                         <Button busy={act.busy} busyLabel="Signing…" aria-label={`Reinstate policy ${short}`} onClick={() => void act.run(p.id, 'reinstate')}>Reinstate</Button>

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { categoriesByTag, DISPUTE_REASONS, disputeClaim, myClaims } from '../../sdk/claims';
+import { sealClaimDocumentsForInsurer } from '../../sdk/claimDocuments';
 import { myPolicy } from '../../sdk/insurance';
 import { organizations } from '../../sdk/organizations';
 import { formatMoney } from '../../sdk/wallet';
@@ -10,7 +11,8 @@ import { ClaimLines, claimMoneyText } from './ClaimLines';
 /**
  * Patient: every claim in your name, each checked against its file receipt here ("✓ verified" or "✗ NOT verified" with why),
  * categories named from your own policy card, and any claim the ledger names you in that the server's list left out.
- * Dispute signs insurance.claim dispute in this page with a reason code.
+ * Dispute signs insurance.claim dispute in this page with a reason code. A claim's attached documents are sealed here for the
+ * insurer's verified staff (a consent grant each, scoped to those records).
  */
 export function MyClaims() {
   const claims = useAsync((signal) => myClaims(signal), []);
@@ -36,6 +38,11 @@ export function MyClaims() {
     setDone(`Claim ${claimId.slice(0, 8)} disputed (${reason}); the insurer sees it first in their queue.`);
     claims.reload();
   });
+  const seal = useAction(async (claimId: string) => {
+    setDone(null);
+    const staff = await sealClaimDocumentsForInsurer(claimId);
+    setDone(`Claim ${claimId.slice(0, 8)}'s documents sealed for ${staff.length} verified staff member(s) of the insurer.`);
+  });
   const list = [...(claims.data?.claims ?? [])].reverse();
   const hidden = claims.data?.onLedgerNotListed ?? [];
   const orgName = (id: string | null) => (id ? orgs.data?.get(id) ?? id.slice(0, 8) : 'you (filed yourself)');
@@ -44,6 +51,7 @@ export function MyClaims() {
       {done && <Notice kind="success">{done}</Notice>}
       <ProblemAlert error={claims.error} />
       <ProblemAlert error={dispute.error} />
+      <ProblemAlert error={seal.error} />
       {hidden.map((id) => (
         <Notice key={id} kind="warning">
           <span data-testid={`claim-hidden-${id}`}>
@@ -76,6 +84,11 @@ export function MyClaims() {
                 </Notice>
               )}
               <ClaimLines claim={c} categories={categories.data?.get(c.policyId)} />
+              {c.recordIds.length > 0 && problems.length === 0 && (
+                <Button kind="secondary" busy={seal.busy} busyLabel="Sealing for the insurer…" aria-label={`Seal documents of claim ${short} for the insurer`} onClick={() => void seal.run(c.id)}>
+                  {`Seal ${c.recordIds.length} document(s) for the insurer`}
+                </Button>
+              )}
               {openDispute && (
                 <div class="row">
                   <select aria-label={`Dispute reason for claim ${short}`} value={reasons[c.id] ?? DISPUTE_REASONS[0]}

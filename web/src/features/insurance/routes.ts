@@ -5,6 +5,7 @@ import { ClaimsFiled } from './ClaimsFiled';
 import { EligibilityCheck } from './EligibilityCheck';
 import { FileClaim } from './FileClaim';
 import { InsurancePlans } from './InsurancePlans';
+import { InsurerFigures } from './InsurerFigures';
 import { InsurerPolicies } from './InsurerPolicies';
 import { MyClaims } from './MyClaims';
 import { MyInsurance } from './MyInsurance';
@@ -18,6 +19,7 @@ export const insuranceRoutes: RouteDef[] = [
   { path: '/insurance/mine', title: 'My insurance', roles: ['Patient'], nav: true, component: MyInsurance },
   { path: '/insurance/eligibility', title: 'Eligibility check', roles: ['Doctor', 'HospitalStaff', 'Pharmacist'], nav: true, component: EligibilityCheck },
   { path: '/insurer/claims', title: 'Claims', roles: ['InsurerStaff'], nav: true, component: ClaimQueue },
+  { path: '/insurer/figures', title: 'Figures', roles: ['InsurerStaff'], nav: true, component: InsurerFigures },
   { path: '/insurance/claims', title: 'My claims', roles: ['Patient'], nav: true, component: MyClaims },
   { path: '/insurance/claims/file', title: 'File a claim', roles: ['Doctor', 'HospitalStaff', 'Pharmacist', 'Patient'], nav: true, component: FileClaim },
   { path: '/insurance/claims/filed', title: 'Claims filed', roles: ['Doctor', 'HospitalStaff', 'Pharmacist'], nav: true, component: ClaimsFiled },

@@ -110,6 +110,7 @@ public static partial class DemoWorld
         await SeedMessagesAsync(httpFactory, users, ct);
         await SeedAppointmentsAsync(httpFactory, users, ct);
         await SeedInsuranceAsync(httpFactory, users, ct);
+        await SeedHospitalsAsync(httpFactory, users, ct);
         await prescriptions;
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(users, Json), ct);
         AnsiConsole.MarkupLine($"[green]Demo world ready.[/] Credentials (also in {Markup.Escape(file)}); sign in with the password, then the TOTP code for the secret:");
@@ -139,12 +140,12 @@ public static partial class DemoWorld
     /// <summary>Per role, what the demo world holds for them to look at first.</summary>
     private static readonly (string Who, string What)[] ThingsToTry =
     [
-        ("patient7", "1. My records: a real Synthea history (469 records) opened on your device. 2. My profile: the name sealed from the bundle. 3. Sharing: grant a doctor one category."),
+        ("patient7", "1. My records: a real Synthea history (469 records) opened on your device. 2. My profile: the name sealed from the bundle. 3. Sharing: Dr. Anna Weber reads two categories; grant another."),
         ("patient1", "1. My insurance: the verified Basic Outpatient policy. 2. My claims: eight claims, one you disputed (care never received). 3. Hospitals: find a free bed nearby and hold it."),
         ("patient4", "1. Appointments: a fulfilled visit's advice, verified. 2. Messages: write to your doctor. 3. My insurance: a renewed policy and its unpaid renewal."),
         ("patient5", "1. My prescriptions: refills, a cancelled and an expired one with every fill's receipt. 2. Wallet: payments and a refund. 3. Order medicines from Market Square Pharmacy."),
         ("doctor13 / doctor11", "1. My patients: by name where they shared their profile. 2. Write a prescription (its limits go on the ledger). 3. Appointments: close a visit with advice."),
-        ("staff1", "1. Beds: add a ward and watch patients see it live. 2. Doctors: assign a doctor to a registered patient. 3. Hospital profile: departments and services."),
+        ("staff1", "1. Beds: three wards, the ICU full; change one and watch patients see it live. 2. Bookings: admit patient2's held bed (held 2 hours). 3. Hospital profile: departments and services."),
         ("pharmacist", "1. Stock: lots, expiry, a walk-in sale. 2. Dispense patient5's refillable prescription. 3. Orders: the live queue."),
         ("insurer", "1. Claims: ten claims with automatic outcomes (duplicate, over limit, waiting period…). 2. Applications: accept one (signed here). 3. Policies: suspend, reinstate, renew."),
         ("admin", "1. Dashboard: ledger activity, beds, payments and claims per insurer. 2. Audit search: the ledger by id, type and time, as CSV. 3. Users: suspend and reinstate an account."),

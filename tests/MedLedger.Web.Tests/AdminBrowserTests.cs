@@ -180,7 +180,10 @@ public sealed class AdminBrowserTests(BrowserWorld world)
         var lastHour = long.Parse(await figures.Locator(".stat").Nth(1).Locator(".stat-value").InnerTextAsync(), CultureInfo.InvariantCulture);
         Assert.Equal(lastHour, counts.Sum(c => long.Parse(c, CultureInfo.InvariantCulture)));
         await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Accounts by role" }).Locator("tbody tr")).ToHaveCountAsync(6);
-        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Beds by hospital" })).ToContainTextAsync("Northside");
+        // The demo's own wards (DemoWorld.Hospitals.cs): both hospitals have beds without any other test adding a ward.
+        var beds = page.GetByRole(AriaRole.Table, new() { Name = "Beds by hospital" });
+        await Assertions.Expect(beds).ToContainTextAsync("Northside");
+        await Assertions.Expect(beds).ToContainTextAsync("Riverside");
         // The demo insurer's ten claims (DemoWorld.Insurance.cs): counts and amounts only, with the approval rate.
         var claims = page.GetByRole(AriaRole.Table, new() { Name = "Claims by insurer" }).Locator("tbody tr", new() { HasText = "Mutual Health Insurance" });
         await Assertions.Expect(claims).ToHaveCountAsync(1);

@@ -9,7 +9,8 @@ public sealed record ClaimLineView(int Line, string Tag, long AmountMinor, DateT
 
 public sealed record ClaimView(Guid Id, Guid PolicyId, Guid PatientId, Guid InsurerOrganizationId, Guid? ProviderOrganizationId, Guid FiledBy, string PayeeKind, Guid PayeeId,
     string Currency, string? DocumentsHash, string Status, long ClaimedMinor, long ReservedMinor, long ApprovedMinor, long PaidMinor, string? Dispute, string? ReverseReason,
-    IReadOnlyList<Guid> RecordIds, IReadOnlyList<ClaimLineView> Lines, string FileTransactionId, DateTimeOffset FiledAt, DateTimeOffset UpdatedAt, LedgerReceipt? FileReceipt);
+    IReadOnlyList<Guid> RecordIds, IReadOnlyList<ClaimLineView> Lines, string FileTransactionId, DateTimeOffset FiledAt, DateTimeOffset UpdatedAt, LedgerReceipt? FileReceipt,
+    string? Dispense = null, long CopayMinor = 0, Guid? CopayPayableId = null);
 
 /// <summary>One line to claim: the category (turned into the policy's tag on this device), the amount and the day of the care.</summary>
 public sealed record NewClaimLine(string Category, long AmountMinor, DateTimeOffset ServiceDate);
@@ -40,8 +41,32 @@ public sealed partial class MedLedgerClient
     /// same care again gives the same tokens, which the ledger flags as duplicate. Documents: records of the patient you can read,
     /// with the version you attach.
     /// </summary>
-    public async Task<ClaimView> FileClaimAsync(Guid policyId, string referenceId, IReadOnlyList<NewClaimLine> lines, bool payToPatient = false,
-        IReadOnlyList<(Guid RecordId, int Version)>? documents = null, string? idempotencyKey = null, CancellationToken ct = default)
+    public Task<ClaimView> FileClaimAsync(Guid policyId, string referenceId, IReadOnlyList<NewClaimLine> lines, bool payToPatient = false,
+        IReadOnlyList<(Guid RecordId, int Version)>? documents = null, string? idempotencyKey = null, CancellationToken ct = default) =>
+        FileAsync(policyId, referenceId, lines, payToPatient, documents, idempotencyKey, dispense: null, ct);
+
+    /// <summary>
+    /// The pharmacy co-pay flow (the patient pays with insurance): files the claim for one of your pharmacy's fills of a prescription,
+    /// category Pharmacy, <paramref name="amountMinor"/> being the dispense's price, service date the fill's time, paid to your
+    /// pharmacy. The claim names the dispense ("prescriptionId/fillNumber"), so the ledger accepts it only for a fill your pharmacy made
+    /// for that patient, and its token is the dispense's own: it is claimed once. The Idempotency-Key is derived from the dispense, so a
+    /// retry (or a second click) answers with the same claim. The answer's <see cref="ClaimView.CopayMinor"/> is what the patient owes
+    /// (their payable <see cref="ClaimView.CopayPayableId"/>): the price less the insurer's eligible share, all of it when the line is not
+    /// eligible (not covered, waiting period, limit reached, outside cover).
+    /// </summary>
+    public async Task<ClaimView> FileDispenseClaimAsync(Guid prescriptionId, int fillNumber, Guid policyId, long amountMinor, CancellationToken ct = default)
+    {
+        var pharmacy = Tokens?.User.OrganizationId ?? throw new InvalidOperationException("Only a pharmacist of a pharmacy files for a dispense.");
+        var rx = await PrescriptionAsync(prescriptionId, ct);
+        var fill = rx.Info.Fills.FirstOrDefault(f => f.FillNumber == fillNumber && f.PharmacyId == pharmacy)
+            ?? throw new PrescriptionCheckException($"Fill {fillNumber} of prescription {prescriptionId} was not dispensed at your pharmacy.");
+        var dispense = InsuranceClaimContract.DispenseReference(prescriptionId, fillNumber);
+        return await FileAsync(policyId, dispense, [new NewClaimLine(nameof(CoverCategory.Pharmacy), amountMinor, fill.DispensedAt)], payToPatient: false, documents: null,
+            idempotencyKey: "dispense-claim:" + dispense, dispense, ct);
+    }
+
+    private async Task<ClaimView> FileAsync(Guid policyId, string referenceId, IReadOnlyList<NewClaimLine> lines, bool payToPatient,
+        IReadOnlyList<(Guid RecordId, int Version)>? documents, string? idempotencyKey, string? dispense, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(lines);
         var keys = Keys ?? throw new InvalidOperationException("Sign in (and unlock keys) first.");
@@ -77,6 +102,10 @@ public sealed partial class MedLedgerClient
         if (documents is { Count: > 0 })
         {
             payload["documentsHash"] = InsuranceClaimTokens.DocumentsHash(documents);
+        }
+        if (dispense is not null)
+        {
+            payload[InsuranceClaimContract.DispenseKey] = dispense;
         }
         for (var n = 1; n <= lines.Count; n++)
         {
@@ -148,9 +177,10 @@ public sealed partial class MedLedgerClient
             problems.Add($"Claim {c.Id} on the ledger is not in your name.");
         }
         if (tx.Get("policyId") != c.PolicyId.ToString() || tx.Get("insurerId") != c.InsurerOrganizationId.ToString() || tx.Get("currency") != c.Currency
-            || tx.Get("providerOrgId") != c.ProviderOrganizationId?.ToString() || tx.Get("payeeId") != c.PayeeId.ToString() || tx.Get("documentsHash") != c.DocumentsHash)
+            || tx.Get("providerOrgId") != c.ProviderOrganizationId?.ToString() || tx.Get("payeeId") != c.PayeeId.ToString() || tx.Get("documentsHash") != c.DocumentsHash
+            || tx.Get(InsuranceClaimContract.DispenseKey) != c.Dispense)
         {
-            problems.Add($"Claim {c.Id}'s policy, insurer, provider, payee, currency or documents differ from the ledger's.");
+            problems.Add($"Claim {c.Id}'s policy, insurer, provider, payee, currency, documents or dispense differ from the ledger's.");
         }
         var lines = InsuranceClaimContract.Lines(tx) ?? [];
         var shown = c.Lines.Select(l => new InsuranceClaimContract.ClaimLine(l.Line, l.Tag, l.AmountMinor, l.ServiceDate.ToUnixTimeMilliseconds(), l.Token)).ToList();

@@ -12,7 +12,37 @@ namespace MedLedger.Cli.Commands;
 /// </summary>
 public static class InsuranceClaimCommands
 {
-    public static Command Claims() => new("claims", "Insurance claims") { File(), List(), Show(), Decide(), Reverse(), Payout(), Dispute(), InsuranceDocumentCommands.SealDocuments(), InsuranceDocumentCommands.Documents() };
+    public static Command Claims() => new("claims", "Insurance claims") { File(), FileDispense(), List(), Show(), Decide(), Reverse(), Payout(), Dispute(), InsuranceDocumentCommands.SealDocuments(), InsuranceDocumentCommands.Documents() };
+
+    /// <summary>Pharmacists: the claim for one of your pharmacy's fills (the co-pay flow); the same dispense again answers with its claim.</summary>
+    private static Command FileDispense()
+    {
+        var prescription = new Argument<Guid>("PRESCRIPTION_ID");
+        var fill = new Option<int>("--fill") { Description = "The fill number your pharmacy dispensed", Required = true };
+        var policy = new Option<Guid>("--policy") { Description = "The policy the patient shared with you", Required = true };
+        var amount = new Option<long>("--amount-minor") { Description = "The dispense's price in minor units", Required = true };
+        var command = new Command("file-dispense", "Claim a dispense of your pharmacy (category Pharmacy, paid to the pharmacy); prints the co-pay the patient owes and the claim id")
+            { prescription, fill, policy, amount };
+        command.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            PrintDispenseClaim(await client.FileDispenseClaimAsync(p.GetValue(prescription), p.GetValue(fill), p.GetValue(policy), p.GetValue(amount), ct));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>A dispense claim's outcome and the patient's co-pay (all of the price when the insurer's share is nothing), then the claim id alone.</summary>
+    internal static void PrintDispenseClaim(ClaimView claim)
+    {
+        var share = claim.ClaimedMinor - claim.CopayMinor;
+        AnsiConsole.MarkupLine(Markup.Escape(claim.Lines.All(l => l.Outcome == "duplicate")
+            ? $"dispense {claim.Dispense} was claimed already (duplicate): no co-pay billed"
+            : share > 0
+                ? $"claim {claim.Status}: insurer's share {Amount(share, claim.Currency)}, patient's co-pay {Amount(claim.CopayMinor, claim.Currency)}"
+                : $"not eligible ({claim.Lines[0].Outcome}): the patient owes the full {Amount(claim.ClaimedMinor, claim.Currency)}"));
+        Console.WriteLine(claim.Id);
+    }
 
     /// <summary>Patients: every claim in your name, each checked against its ledger receipt; exit 2 when one fails or the ledger shows one the list left out.</summary>
     public static Command MyClaims()

@@ -62,12 +62,25 @@ public static class PrescriptionCommands
         var id = new Argument<Guid>("PRESCRIPTION") { Description = "Prescription id" };
         var quantity = new Option<int>("--quantity") { Description = "Units to dispense now (fewer than are left: a partial fill)", Required = true };
         var medicine = new Option<Guid>("--medicine") { Description = "Your pharmacy's catalogue medicine the units come from (`pharmacy medicines list`); taken earliest expiry first", Required = true };
-        var dispense = new Command("dispense", "Check a prescription end to end, take the units from stock and record the next fill (pharmacy.dispense)") { id, quantity, medicine };
+        var insurance = new Option<Guid?>("--insurance") { Description = "The patient pays with insurance: the policy they shared with you; the fill's claim (category Pharmacy) is filed and the patient owes the co-pay" };
+        var amount = new Option<long?>("--amount-minor") { Description = "With --insurance: the dispense's price in minor units (what is claimed; the patient's co-pay is this less the insurer's share)" };
+        var dispense = new Command("dispense", "Check a prescription end to end, take the units from stock and record the next fill (pharmacy.dispense)") { id, quantity, medicine, insurance, amount };
         dispense.SetAction(async (p, ct) =>
         {
+            if (p.GetValue(insurance) is not null && p.GetValue(amount) is not > 0)
+            {
+                AnsiConsole.MarkupLine("[red]--insurance needs --amount-minor (the dispense's price, > 0).[/]");
+                return 1;
+            }
             using var client = await CliSession.ConnectAsync(p, ct);
             var rx = await client.DispenseAsync(p.GetValue(id), p.GetValue(medicine), p.GetValue(quantity), ct);
             AnsiConsole.MarkupLine($"[green]Dispensed[/] fill {N(rx.FillsMade)} of [bold]{rx.Info.PrescriptionId}[/]: {Limits(rx)} (on the ledger; stock taken)");
+            if (p.GetValue(insurance) is { } policy)
+            {
+                // Retry a failed filing with `insurance claims file-dispense` (same dispense: the same claim, never a second one).
+                var claim = await client.FileDispenseClaimAsync(rx.Info.PrescriptionId, rx.FillsMade, policy, p.GetValue(amount)!.Value, ct);
+                InsuranceClaimCommands.PrintDispenseClaim(claim);
+            }
             return 0;
         });
         return dispense;

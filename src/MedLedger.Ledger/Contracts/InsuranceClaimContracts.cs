@@ -1,4 +1,5 @@
 using System.Globalization;
+using MedLedger.Crypto;
 
 namespace MedLedger.Ledger.Contracts;
 
@@ -7,10 +8,12 @@ namespace MedLedger.Ledger.Contracts;
 /// "Claims"). Payload key "action":
 /// <list type="bullet">
 /// <item>file: action, claimId, policyId, patientId, insurerId, [providerOrgId], payeeKind (organization|patient), payeeId, currency,
-/// [documentsHash], lineCount and one "line.&lt;n&gt;" = "tag:amountMinor:serviceDateMs:token" per line (1..16). Signed by a verified
+/// [documentsHash], [dispense], lineCount and one "line.&lt;n&gt;" = "tag:amountMinor:serviceDateMs:token" per line (1..16). Signed by a verified
 /// doctor, hospital staff member or pharmacist (the server checks they work at providerOrgId) or by the patient themself (no
 /// providerOrgId, payee the patient). The contract computes each line's automatic outcome and reserves eligible amounts in the
-/// policy's used keys, so concurrent claims never exceed a limit.</item>
+/// policy's used keys, so concurrent claims never exceed a limit. A pharmacy's claim for a dispense names it ("dispense" =
+/// "prescriptionId/fillNumber"): the fill must be committed at that pharmacy for that patient, and each line's token must be the
+/// one the pharmacy and the dispense give (<see cref="DispenseToken"/>), so a dispense is claimed once.</item>
 /// <item>decide: action, claimId and one "decision.&lt;n&gt;" = "approvedMinor:reason" per line (reason "-" when approving the line's
 /// payable in full). Verified insurer staff; from filed only. The unapproved reserved part goes back to the policy.</item>
 /// <item>reverse: action, claimId, reason. Verified insurer staff; a decided claim not paid out. Releases every approved amount and
@@ -49,6 +52,7 @@ public sealed class InsuranceClaimContract : LedgerContract
     public const string PayeePatient = "patient";
     public const string LinePrefix = "line.";
     public const string DecisionPrefix = "decision.";
+    public const string DispenseKey = "dispense";
     public const int MaxLines = 16;
     private const long Day = 24L * 60 * 60 * 1000;
 
@@ -180,14 +184,15 @@ public sealed class InsuranceClaimContract : LedgerContract
     private static LedgerRejection? ValidateFile(LedgerTransaction tx, IStateReader state)
     {
         var lines = Lines(tx);
-        var optional = (tx.Get("providerOrgId") is null ? 0 : 1) + (tx.Get("documentsHash") is null ? 0 : 1);
+        var optional = (tx.Get("providerOrgId") is null ? 0 : 1) + (tx.Get("documentsHash") is null ? 0 : 1) + (tx.Get(DispenseKey) is null ? 0 : 1);
         if (lines is null || tx.Payload.Count != FileKeys.Length + optional + lines.Count || FileKeys.Any(k => tx.Get(k) is null)
             || ContractChecks.RequireIds(tx, "claimId", "policyId", "patientId", "insurerId", "payeeId") is not null
             || (tx.Get("providerOrgId") is { } org && !ContractChecks.IsGuid(org)) || (tx.Get("documentsHash") is { } docs && !ContractChecks.IsHash(docs))
             || tx.Get("payeeKind") is not (PayeeOrganization or PayeePatient) || !PaymentPayContract.IsCurrency(tx.Get("currency"))
-            || lines.Select(l => l.Token).Distinct(StringComparer.Ordinal).Count() != lines.Count)
+            || lines.Select(l => l.Token).Distinct(StringComparer.Ordinal).Count() != lines.Count
+            || (tx.Get(DispenseKey) is { } dispenseRef && ParseDispense(dispenseRef) is null))
         {
-            return LedgerRejection.Malformed("a claim carries exactly action, claimId, policyId, patientId, insurerId, [providerOrgId], payeeKind, payeeId, currency, [documentsHash], lineCount (1-16) and line.<n> = tag:amountMinor:serviceDateMs:token (distinct tokens)");
+            return LedgerRejection.Malformed("a claim carries exactly action, claimId, policyId, patientId, insurerId, [providerOrgId], payeeKind, payeeId, currency, [documentsHash], [dispense = prescriptionId/fillNumber], lineCount (1-16) and line.<n> = tag:amountMinor:serviceDateMs:token (distinct tokens)");
         }
         if (lines.Any(l => l.ServiceDateMs > tx.TimestampMs + Day))
         {
@@ -208,6 +213,10 @@ public sealed class InsuranceClaimContract : LedgerContract
         {
             return LedgerRejection.Forbidden("a provider's claim is filed by its verified doctor, hospital staff or pharmacist, paid to the provider or the patient");
         }
+        if (tx.Get(DispenseKey) is { } dispense && CheckDispense(tx, state, dispense, provider, lines) is { } refused)
+        {
+            return refused;
+        }
         var policy = tx.Get("policyId")!;
         if (state.Get(InsurancePolicyKeys.Status(policy)) is null || state.Get(InsurancePolicyKeys.Patient(policy)) != patient
             || state.Get(InsurancePolicyKeys.Insurer(policy)) != tx.Get("insurerId") || state.Get(InsurancePolicyKeys.Currency(policy)) != tx.Get("currency"))
@@ -216,6 +225,36 @@ public sealed class InsuranceClaimContract : LedgerContract
         }
         return state.Get(InsuranceClaimKeys.Status(tx.Get("claimId")!)) is null ? null : LedgerRejection.Conflict($"claim {tx.Get("claimId")} exists already");
     }
+
+    /// <summary>
+    /// A claim for a dispense: filed by a verified pharmacist for their pharmacy (providerOrgId), for a fill committed at that pharmacy
+    /// (<see cref="PrescriptionKeys.FillPharmacy"/>) for this patient, each line's token the dispense's own (so the same dispense billed
+    /// again, by any key or claim id, is a duplicate).
+    /// </summary>
+    private static LedgerRejection? CheckDispense(LedgerTransaction tx, IStateReader state, string dispense, string? provider, IReadOnlyList<ClaimLine> lines)
+    {
+        var (prescription, fill) = ParseDispense(dispense)!.Value;
+        if (provider is null || !ContractChecks.IsVerified(state, tx.ActorId, IdentityRoles.Pharmacist))
+        {
+            return LedgerRejection.Forbidden("a claim for a dispense is filed by a verified pharmacist of the dispensing pharmacy");
+        }
+        if (state.Get(PrescriptionKeys.Patient(prescription)) != tx.Get("patientId") || state.Get(PrescriptionKeys.FillPharmacy(prescription, fill)) != provider)
+        {
+            return LedgerRejection.Forbidden($"dispense {dispense} is not a fill this pharmacy made for this patient");
+        }
+        return lines.All(l => l.Token == DispenseToken(Guid.Parse(provider), dispense, l.Line)) ? null
+            : LedgerRejection.Malformed("a dispense claim's line tokens are the dispense's own: InsuranceClaimTokens.Token(pharmacy, dispense, line)");
+    }
+
+    /// <summary>The "dispense" reference of fill <paramref name="fillNumber"/> of a prescription: "prescriptionId/fillNumber".</summary>
+    public static string DispenseReference(Guid prescriptionId, long fillNumber) => $"{prescriptionId:D}/{N(fillNumber)}";
+
+    /// <summary>(prescription id, fill number) of a dispense reference, or null when it is not "UUID/positive integer".</summary>
+    public static (string Prescription, long Fill)? ParseDispense(string? value) =>
+        value?.Split('/') is [var rx, var n] && ContractChecks.IsGuid(rx) && Long(n, out var fill) && fill >= 1 ? (rx, fill) : null;
+
+    /// <summary>Line n's token of a pharmacy's claim for a dispense (the token scheme with the dispense reference as the reference).</summary>
+    public static string DispenseToken(Guid pharmacyId, string dispense, int line) => InsuranceClaimTokens.Token(pharmacyId, dispense, line);
 
     /// <summary>The decision payload's (approved, reason) per line, or null when one is missing, above the line's payable, or lacks a reason.</summary>
     private static List<(long Approved, string Reason)>? Decisions(LedgerTransaction tx, IStateReader state, string id, int count)

@@ -21,6 +21,8 @@ public static class PrescriptionKeys
     public static string Fill(string prescriptionId, long fillNumber) => $"rx/{prescriptionId}/fill/{fillNumber.ToString(CultureInfo.InvariantCulture)}";
     /// <summary>Create-once: the MedicationDispense record the fill's pharmacist wrote for fill n (records.write naming the fill).</summary>
     public static string FillRecord(string prescriptionId, long fillNumber) => Fill(prescriptionId, fillNumber) + "/record";
+    /// <summary>The pharmacy fill n was dispensed at (the dispense payload's pharmacyId): a pharmacy claims only its own dispenses (insurance.claim).</summary>
+    public static string FillPharmacy(string prescriptionId, long fillNumber) => Fill(prescriptionId, fillNumber) + "/pharmacy";
     /// <summary>The prescription issued for a record (one per record).</summary>
     public static string OfRecord(string recordId) => $"rx-record/{recordId}";
 }
@@ -214,6 +216,7 @@ public sealed class PharmacyDispenseContract : UserSignedContract
         var fillNumber = long.Parse(tx.Get("fillNumber")!, CultureInfo.InvariantCulture);
         var quantity = long.Parse(tx.Get("quantity")!, CultureInfo.InvariantCulture);
         state.Put(PrescriptionKeys.Fill(id, fillNumber), tx.ActorId);
+        state.Put(PrescriptionKeys.FillPharmacy(id, fillNumber), tx.Get("pharmacyId")!);
         state.Put(PrescriptionKeys.Fills(id), fillNumber.ToString(CultureInfo.InvariantCulture));
         state.Put(PrescriptionKeys.Dispensed(id), (Long(state, PrescriptionKeys.Dispensed(id)) + quantity).ToString(CultureInfo.InvariantCulture));
     }

@@ -55,6 +55,10 @@ export interface ClaimView {
   filedAt: string;
   updatedAt: string;
   fileReceipt: LedgerReceipt | null;
+  /** A pharmacy's claim for its dispense, "prescriptionId/fillNumber", and the patient's co-pay payable (docs/insurance.md "Pharmacy co-pay flow"). */
+  dispense?: string | null;
+  copayMinor?: number;
+  copayPayableId?: string | null;
 }
 
 /** One line to claim: the category (made the policy's tag in this page), the amount and the day of the care (YYYY-MM-DD, UTC). */

@@ -2,6 +2,7 @@ using System.Globalization;
 using MedLedger.Ledger;
 using MedLedger.Ledger.Contracts;
 using MedLedger.Server.Features.Accounts;
+using MedLedger.Server.Features.Dispensing;
 using MedLedger.Server.Features.Insurance;
 using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Features.Payments;
@@ -24,7 +25,7 @@ public sealed record ClaimRows(Guid ClaimId, string Action, DateTimeOffset At, I
 /// row is removed and the key is free. A crash between (1) and (3) is settled at the next start (<see cref="FilingClaimRepair"/>).
 /// </summary>
 public sealed class ClaimFiling(MedLedgerDbContext db, InsuredPolicies policies, ClaimDocuments documents, LedgerRollForward rollForward, ClaimQueries queries,
-    TimeProvider clock)
+    DispensedFills fills, TimeProvider clock)
 {
     public async Task<ClaimResponse> FileAsync(Caller filer, string? idempotencyKey, FileClaimRequest r, CancellationToken ct)
     {
@@ -65,6 +66,11 @@ public sealed class ClaimFiling(MedLedgerDbContext db, InsuredPolicies policies,
             "payee", isPatient ? "A patient's own claim names no provider and is paid to the patient." : "A provider's claim names your organization and is paid to it or to the patient.");
         v.Require(lines.All(l => l.ServiceDateMs <= clock.GetUtcNow().AddDays(1).ToUnixTimeMilliseconds()), "lines", "A service date is not in the future.");
         v.ThrowIfInvalid();
+        var dispense = tx.Get(InsuranceClaimContract.DispenseKey);
+        if (dispense is not null)
+        {
+            await CheckDispenseAsync(filer, policy.PatientId, dispense, lines, ct);
+        }
         string? documentsHash = null;
         if (recordIds.Count > 0)
         {
@@ -79,7 +85,7 @@ public sealed class ClaimFiling(MedLedgerDbContext db, InsuredPolicies policies,
         {
             Id = claimId, PolicyId = policyId, PatientId = policy.PatientId, InsurerOrganizationId = policy.InsurerOrganizationId,
             ProviderOrganizationId = provider is null ? null : Guid.Parse(provider), FiledBy = filer.Id, PayeeKind = payeeKind!, PayeeId = Guid.Parse(tx.Get("payeeId")!),
-            Currency = policy.Currency, DocumentsHash = documentsHash, Status = ClaimStatus.Filing, ClaimedMinor = lines.Sum(l => l.AmountMinor), IdempotencyKey = key,
+            Currency = policy.Currency, DocumentsHash = documentsHash, Dispense = dispense, Status = ClaimStatus.Filing, ClaimedMinor = lines.Sum(l => l.AmountMinor), IdempotencyKey = key,
             RequestHash = fingerprint, FileTransactionId = tx.Id, FiledAt = now, UpdatedAt = now,
         });
         foreach (var l in lines)
@@ -93,7 +99,11 @@ public sealed class ClaimFiling(MedLedgerDbContext db, InsuredPolicies policies,
         catch (DbUpdateException)
         {
             db.ChangeTracker.Clear();
-            return await FirstAsync(filer, key, fingerprint, ct) ?? throw ProblemException.Conflict($"Claim {claimId} exists already.");
+            return await FirstAsync(filer, key, fingerprint, ct)
+                ?? (dispense is not null && await db.Set<InsuranceClaim>().AsNoTracking().Where(c => c.Dispense == dispense && c.Status != ClaimStatus.Reversed).Select(c => (Guid?)c.Id)
+                    .FirstOrDefaultAsync(ct) is { } other
+                    ? throw new ProblemException(409, "dispense-claimed", "Dispense claimed already", $"Dispense {dispense} is claimed already (claim {other}).")
+                    : throw ProblemException.Conflict($"Claim {claimId} exists already."));
         }
         finally
         {
@@ -111,6 +121,27 @@ public sealed class ClaimFiling(MedLedgerDbContext db, InsuredPolicies policies,
             throw;
         }
         return await queries.ResponseAsync(claimId, ct);
+    }
+
+    /// <summary>
+    /// A claim for a dispense: a pharmacist's, for a fill committed at their own pharmacy for the policy's patient (anything else is
+    /// "not found", as another pharmacy's data is), with the dispense's own line tokens. The contract checks the same on the ledger.
+    /// </summary>
+    private async Task CheckDispenseAsync(Caller filer, Guid patientId, string dispense, IReadOnlyList<InsuranceClaimContract.ClaimLine> lines, CancellationToken ct)
+    {
+        if (filer.Role != Role.Pharmacist || InsuranceClaimContract.ParseDispense(dispense) is not { } reference)
+        {
+            throw ProblemException.Invalid("dispense", "A dispense claim is a pharmacist's and names \"prescriptionId/fillNumber\".");
+        }
+        var fill = reference.Fill <= int.MaxValue ? await fills.FindAsync(Guid.Parse(reference.Prescription), (int)reference.Fill, ct) : null;
+        if (fill is null || fill.PharmacyId != filer.OrganizationId || fill.PatientId != patientId)
+        {
+            throw ProblemException.NotFound($"Dispense {dispense} of your pharmacy for this patient");
+        }
+        if (lines.Any(l => l.Token != InsuranceClaimContract.DispenseToken(fill.PharmacyId, dispense, l.Line)))
+        {
+            throw ProblemException.Invalid("lines", "A dispense claim's line tokens are the dispense's own (pharmacy, dispense, line).");
+        }
     }
 
     private async Task<ClaimResponse?> FirstAsync(Caller filer, string key, string fingerprint, CancellationToken ct)

@@ -17,8 +17,11 @@ namespace MedLedger.Server.Features.Claims;
 /// payouts submit once, and the journal moves the money only when the ledger committed it (<see cref="WriteRowsAsync"/>).
 /// </summary>
 public sealed class ClaimProgress(MedLedgerDbContext db, LedgerRollForward rollForward, LedgerGateway ledger, ClaimQueries queries, InsurancePayouts payouts,
-    ClaimDocuments documents, TimeProvider clock)
+    ClaimDocuments documents, PayableService payables, TimeProvider clock)
 {
+    /// <summary>The reference kind of a dispense claim's co-pay payable (reference id: the claim).</summary>
+    public const string CopayKind = "copay";
+
     private static readonly string[] Decided = [ClaimStatus.Approved, ClaimStatus.PartlyApproved, ClaimStatus.Rejected];
 
     /// <summary>Insurer staff: decide, reverse or dismiss-dispute on a claim of their insurer.</summary>
@@ -155,6 +158,23 @@ public sealed class ClaimProgress(MedLedgerDbContext db, LedgerRollForward rollF
         v.ThrowIfInvalid();
     }
 
+    /// <summary>
+    /// The co-pay flow: the patient owes the pharmacy the claimed amount less the insurer's eligible share (all of it when no line is
+    /// eligible), issued as a payable once the ledger fixed the outcome; nothing when the share covers everything. A duplicate dispense
+    /// claim (the ledger saw its tokens) bills nothing: the first claim's co-pay stands.
+    /// </summary>
+    private async Task IssueCopayAsync(LedgerTransaction tx, Guid claimId, long copay, CancellationToken ct)
+    {
+        if (copay < 1)
+        {
+            return;
+        }
+        await payables.IssueCommittedAsync(claimId, Guid.Parse(tx.Get("providerOrgId")!), Guid.Parse(tx.Get("patientId")!), CopayKind, claimId, copay, tx.Get("currency")!,
+            Guid.Parse(tx.ActorId), ct);
+        await db.Set<InsuranceClaim>().Where(c => c.Id == claimId)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.CopayPayableId, claimId).SetProperty(c => c.CopayMinor, copay), ct);
+    }
+
     private static ProblemException Transition(InsuranceClaim claim, string action) =>
         new(409, "claim-transition", "Not possible in this state", $"Claim {claim.Id} is {claim.Status}; it cannot {action}." +
             (claim.Status is ClaimStatus.Paid or ClaimStatus.Paying && action == InsuranceClaimContract.Reverse ? " A paid-out claim is not reversed." : ""));
@@ -188,6 +208,10 @@ public sealed class ClaimProgress(MedLedgerDbContext db, LedgerRollForward rollF
                     await documents.LinkAsync(id, Guid.Parse(tx.Get("insurerId")!), recordIds, ct);
                 }
                 db.ChangeTracker.Clear();
+                if (tx.Get(InsuranceClaimContract.DispenseKey) is not null && lines.All(l => l.Outcome != InsuranceClaimContract.Duplicate))
+                {
+                    await IssueCopayAsync(tx, id, lines.Sum(l => l.AmountMinor) - reserved, ct);
+                }
                 return;
             case InsuranceClaimContract.Decide:
                 var decided = await db.Set<InsuranceClaimLine>().Where(l => l.ClaimId == id).ToListAsync(ct);

@@ -58,6 +58,6 @@ public sealed class ClaimQueries(MedLedgerDbContext db, LedgerGateway ledger, Cl
             c.DocumentsHash, c.Status, c.ClaimedMinor, c.ReservedMinor, c.ApprovedMinor, c.PaidMinor, c.Dispute, c.ReverseReason, await documents.LinkedAsync(claimId, ct),
             lines.Select(l => new ClaimLineResponse(l.Line, l.Tag, l.AmountMinor, DateTimeOffset.FromUnixTimeMilliseconds(l.ServiceDateMs), l.Token, l.Outcome, l.PayableMinor,
                 l.Decision, l.ApprovedMinor, l.Reason)).ToList(),
-            c.FileTransactionId, c.FiledAt, c.UpdatedAt, receipt);
+            c.FileTransactionId, c.FiledAt, c.UpdatedAt, receipt, c.Dispense, c.CopayMinor, c.CopayPayableId);
     }
 }

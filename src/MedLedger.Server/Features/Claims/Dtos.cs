@@ -18,4 +18,4 @@ public sealed record ClaimLineResponse(int Line, string Tag, long AmountMinor, D
 public sealed record ClaimResponse(Guid Id, Guid PolicyId, Guid PatientId, Guid InsurerOrganizationId, Guid? ProviderOrganizationId, Guid FiledBy, string PayeeKind,
     Guid PayeeId, string Currency, string? DocumentsHash, string Status, long ClaimedMinor, long ReservedMinor, long ApprovedMinor, long PaidMinor, string? Dispute,
     string? ReverseReason, IReadOnlyList<Guid> RecordIds, IReadOnlyList<ClaimLineResponse> Lines, string FileTransactionId, DateTimeOffset FiledAt, DateTimeOffset UpdatedAt,
-    MedLedger.Ledger.LedgerReceipt? FileReceipt);
+    MedLedger.Ledger.LedgerReceipt? FileReceipt, string? Dispense = null, long CopayMinor = 0, Guid? CopayPayableId = null);

@@ -34,6 +34,11 @@ public sealed class InsuranceClaim
     public Guid PayeeId { get; set; }
     public required string Currency { get; set; }
     public string? DocumentsHash { get; set; }
+    /// <summary>A pharmacy's claim for one of its dispenses: "prescriptionId/fillNumber", as the ledger's file names it (null otherwise).</summary>
+    public string? Dispense { get; set; }
+    /// <summary>For a dispense claim: the patient's co-pay payable (claimed − the eligible share), issued when the ledger committed the file; null when nothing is owed.</summary>
+    public Guid? CopayPayableId { get; set; }
+    public long CopayMinor { get; set; }
     public required string Status { get; set; }
     /// <summary>The insurer's decision (approved, partly-approved, rejected) once decided; kept while paying so a failed payout goes back to it.</summary>
     public string? Decision { get; set; }
@@ -80,6 +85,7 @@ internal sealed class InsuranceClaimConfiguration : IEntityTypeConfiguration<Ins
         b.Property(x => x.PayeeKind).HasMaxLength(16);
         b.Property(x => x.Currency).HasMaxLength(3);
         b.Property(x => x.DocumentsHash).HasMaxLength(64);
+        b.Property(x => x.Dispense).HasMaxLength(64);
         b.Property(x => x.Status).HasMaxLength(16);
         b.Property(x => x.Decision).HasMaxLength(16);
         b.Property(x => x.Dispute).HasMaxLength(48);
@@ -94,6 +100,8 @@ internal sealed class InsuranceClaimConfiguration : IEntityTypeConfiguration<Ins
         b.HasIndex(x => new { x.InsurerOrganizationId, x.Status });
         b.HasIndex(x => x.PatientId);
         b.HasIndex(x => x.ProviderOrganizationId);
+        // One live claim per dispense: concurrent "pay with insurance" for one dispense insert once (a reversed claim frees it).
+        b.HasIndex(x => x.Dispense).IsUnique().HasFilter("\"Status\" <> 'reversed'").HasDatabaseName("UX_insurance_claims_one_per_dispense");
     }
 }
 

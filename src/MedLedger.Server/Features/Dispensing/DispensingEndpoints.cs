@@ -12,6 +12,7 @@ public static class DispensingEndpoints
         services.AddScoped<PrescriptionIssuingService>();
         services.AddScoped<DispensingService>();
         services.AddScoped<FillHistoryService>();
+        services.AddScoped<DispensedFills>();
         services.AddScoped<ILedgerRowWriter, DispensingLedgerRows>();
         services.AddScoped<ILedgerRowRepair, DispenseStockRepair>();
         return services;

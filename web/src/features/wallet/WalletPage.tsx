@@ -46,7 +46,8 @@ export function WalletPage() {
             {open.map((p) => (
               <tr key={p.id}>
                 <th scope="row">{payee(p.payeeOrganizationId)}</th>
-                <td>{p.referenceKind}</td>
+                {/* A dispense paid with insurance: the pharmacy's claim left this co-pay (docs/insurance.md "Pharmacy co-pay flow"). */}
+                <td>{p.referenceKind === 'copay' ? 'co-pay (insurance claim)' : p.referenceKind}</td>
                 <td class="num">{formatMoney(p.amount, p.currency)}</td>
                 <td>{formatDateTime(p.createdAt)}</td>
                 <td>

@@ -633,6 +633,12 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.Property<long>("ClaimedMinor")
                         .HasColumnType("bigint");
 
+                    b.Property<long>("CopayMinor")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid?>("CopayPayableId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("Currency")
                         .IsRequired()
                         .HasMaxLength(3)
@@ -645,6 +651,10 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.Property<string>("Decision")
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Dispense")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<string>("Dispute")
                         .HasMaxLength(48)
@@ -718,6 +728,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                         .HasColumnType("bigint");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Dispense")
+                        .IsUnique()
+                        .HasDatabaseName("UX_insurance_claims_one_per_dispense")
+                        .HasFilter("\"Status\" <> 'reversed'");
 
                     b.HasIndex("PatientId");
 

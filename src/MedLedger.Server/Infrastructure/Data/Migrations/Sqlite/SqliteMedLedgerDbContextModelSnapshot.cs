@@ -626,6 +626,12 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     b.Property<long>("ClaimedMinor")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("CopayMinor")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("CopayPayableId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Currency")
                         .IsRequired()
                         .HasMaxLength(3)
@@ -637,6 +643,10 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 
                     b.Property<string>("Decision")
                         .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Dispense")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Dispute")
@@ -711,6 +721,11 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Dispense")
+                        .IsUnique()
+                        .HasDatabaseName("UX_insurance_claims_one_per_dispense")
+                        .HasFilter("\"Status\" <> 'reversed'");
 
                     b.HasIndex("PatientId");
 

@@ -400,6 +400,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     PayeeId = table.Column<Guid>(type: "TEXT", nullable: false),
                     Currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
                     DocumentsHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    Dispense = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    CopayPayableId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    CopayMinor = table.Column<long>(type: "INTEGER", nullable: false),
                     Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
                     Decision = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true),
                     ClaimedMinor = table.Column<long>(type: "INTEGER", nullable: false),
@@ -1473,6 +1476,13 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 name: "IX_insurance_claims_ProviderOrganizationId",
                 table: "insurance_claims",
                 column: "ProviderOrganizationId");
+
+            migrationBuilder.CreateIndex(
+                name: "UX_insurance_claims_one_per_dispense",
+                table: "insurance_claims",
+                column: "Dispense",
+                unique: true,
+                filter: "\"Status\" <> 'reversed'");
 
             migrationBuilder.CreateIndex(
                 name: "IX_insurance_plan_benefits_PlanId_Category",

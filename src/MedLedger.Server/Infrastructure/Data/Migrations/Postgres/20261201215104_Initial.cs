@@ -401,6 +401,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     PayeeId = table.Column<Guid>(type: "uuid", nullable: false),
                     Currency = table.Column<string>(type: "character varying(3)", maxLength: 3, nullable: false),
                     DocumentsHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    Dispense = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    CopayPayableId = table.Column<Guid>(type: "uuid", nullable: true),
+                    CopayMinor = table.Column<long>(type: "bigint", nullable: false),
                     Status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
                     Decision = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
                     ClaimedMinor = table.Column<long>(type: "bigint", nullable: false),
@@ -1474,6 +1477,13 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 name: "IX_insurance_claims_ProviderOrganizationId",
                 table: "insurance_claims",
                 column: "ProviderOrganizationId");
+
+            migrationBuilder.CreateIndex(
+                name: "UX_insurance_claims_one_per_dispense",
+                table: "insurance_claims",
+                column: "Dispense",
+                unique: true,
+                filter: "\"Status\" <> 'reversed'");
 
             migrationBuilder.CreateIndex(
                 name: "IX_insurance_plan_benefits_PlanId_Category",

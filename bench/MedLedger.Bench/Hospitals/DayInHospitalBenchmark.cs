@@ -152,18 +152,6 @@ public sealed class DayInHospitalBenchmark : IMacroBenchmark
     private static async Task<long> InvalidCountAsync(MedLedger.Ledger.LedgerPeer peer) =>
         await peer.Queries.CountInvalidAsync();
 
-    private static string LoadAverage()
-    {
-        try
-        {
-            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
-        }
-        catch (IOException)
-        {
-            return "?";
-        }
-    }
-
     /// <summary>The hospital's world: one hospital (staff, a doctor per patient, beds, schedules), a pharmacy, an insurer, N patients.</summary>
     private sealed class Day
     {

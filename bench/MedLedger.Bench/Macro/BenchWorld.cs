@@ -98,6 +98,19 @@ internal static class MacroKit
         return [.. results];
     }
 
+    /// <summary>The 1-, 5- and 15-minute load averages, printed beside figures so a reader can tell a busy machine.</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+    }
+
     public static double Percentile(double[] sorted, double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * q))];
 
     public static TimeSpan CpuTime()

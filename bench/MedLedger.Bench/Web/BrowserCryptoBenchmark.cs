@@ -13,6 +13,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using ClientRole = MedLedger.Client.Role;
 
+using static MedLedger.Bench.Macro.MacroKit;
+
 namespace MedLedger.Bench.Web;
 
 /// <summary>
@@ -359,20 +361,6 @@ public sealed class BrowserCryptoBenchmark : IMacroBenchmark
         ? ms.ToString("F2", CultureInfo.InvariantCulture) + " ms"
         : (ms * 1000).ToString("F0", CultureInfo.InvariantCulture) + " µs";
 
-    private static double Percentile(double[] sorted, double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * q))];
-
-    private static string LoadAverage()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "n/a";
-        }
-    }
-
     /// <summary>`--name value` or `--name=value`.</summary>
     private static string? Arg(string[] args, string name)
     {
@@ -400,12 +388,5 @@ public sealed class BrowserCryptoBenchmark : IMacroBenchmark
             }
         }
         throw new InvalidOperationException("MedLedger.slnx not found above " + AppContext.BaseDirectory + "; pass --web-root.");
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

@@ -7,15 +7,23 @@ namespace MedLedger.Cli;
 
 public static partial class DemoWorld
 {
+    private const string SmallHistory = "8708d3e1-f718-96bb-03f0-f2a6564ae1cd.json";
+
     /// <summary>
-    /// Two demo patients whose records are real Synthea histories (testdata/synthea, copied next to the CLI), imported by
-    /// the patient's own client exactly as `medledger import --profile` does: sealed and signed on the device, one
-    /// record per clinical resource, the sealed profile (name, birth date, sex) from the bundle's Patient.
+    /// Demo patients whose records are real Synthea histories (testdata/synthea, copied next to the CLI), imported by the
+    /// patient's own client exactly as `medledger import` does: sealed and signed on the device, one record per clinical
+    /// resource. patient6 and patient7 are the bundles' people (`--profile`: the sealed profile is the bundle's Patient);
+    /// the library has only two bundles, so patient1–4 each import a copy of the smaller one's clinical resources under
+    /// their own demo profile, which gives every patient a history to browse and share.
     /// </summary>
-    private static readonly (string Email, string Bundle)[] Histories =
+    private static readonly (string Email, string Bundle, bool BundleProfile)[] Histories =
     [
-        ("patient6@demo.medledger.local", "8708d3e1-f718-96bb-03f0-f2a6564ae1cd.json"),
-        ("patient7@demo.medledger.local", "b6f92fa3-b989-fa1b-aad8-aafb1020a5e9.json"),
+        ("patient6@demo.medledger.local", SmallHistory, true),
+        ("patient7@demo.medledger.local", "b6f92fa3-b989-fa1b-aad8-aafb1020a5e9.json", true),
+        ("patient1@demo.medledger.local", SmallHistory, false),
+        ("patient2@demo.medledger.local", SmallHistory, false),
+        ("patient3@demo.medledger.local", SmallHistory, false),
+        ("patient4@demo.medledger.local", SmallHistory, false),
     ];
 
     /// <summary>Written when every history is imported: scripts and tests wait for it.</summary>
@@ -34,7 +42,7 @@ public static partial class DemoWorld
         {
             return;
         }
-        foreach (var (email, _) in Histories)
+        foreach (var (email, _, _) in Histories.Where(h => h.BundleProfile))
         {
             var patient = await RegisterAsync(http, email, Role.Patient, null, null, null, ct);
             registrations.Add((patient.Reg, patient.Password, null));
@@ -43,13 +51,13 @@ public static partial class DemoWorld
 
     /// <summary>The profile a history patient seals at enrolment: the bundle's Patient, as `import --profile` reads it.</summary>
     private static MedLedger.Crypto.PatientProfile? HistoryProfile(string email) =>
-        Histories.FirstOrDefault(h => h.Email == email) is { Bundle: { } bundle }
+        Histories.FirstOrDefault(h => h.Email == email && h.BundleProfile) is { Bundle: { } bundle }
             ? FhirBundleImport.ReadFile(HistoryBundlePath(bundle)).ProfileFromPatient()
             : null;
 
     /// <summary>
-    /// Imports the histories after the world is ready (the server already answers and the table is printed), both
-    /// patients at once. Resumable: the client-side state files live in the data folder's demo-client folder, so a
+    /// Imports the histories after the world is ready (the server already answers and the table is printed), every
+    /// patient at once. Resumable: the client-side state files live in the data folder's demo-client folder, so a
     /// restarted `serve --demo` continues an interrupted import instead of starting again.
     /// </summary>
     private static async Task ImportHistoriesAsync(Func<HttpClient> http, IReadOnlyList<DemoUser> users, string dataDir, CancellationToken ct)

@@ -100,7 +100,7 @@ public static partial class DemoWorld
                     }
                     // Their profile, sealed on their device and wrapped for both hospitals' verified staff (docs/crypto-format.md section 14).
                     await signedIn.Client.SetMyProfileAsync(HistoryProfile(reg.Email)
-                        ?? PatientProfiles[users.Count(u => u.Role == nameof(Role.Patient) && Histories.All(h => h.Email != u.Email)) % PatientProfiles.Length], ct);
+                        ?? PatientProfiles[users.Count(u => u.Role == nameof(Role.Patient) && Histories.All(h => h.Email != u.Email || !h.BundleProfile)) % PatientProfiles.Length], ct);
                 }
                 signedIn.Client.Dispose();
                 users.Add(new DemoUser(reg.Email, password, reg.Role.ToString(), signedIn.Secret, org));

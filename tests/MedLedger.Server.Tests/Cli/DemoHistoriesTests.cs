@@ -6,9 +6,10 @@ using MedLedger.Server.Tests.Infrastructure;
 namespace MedLedger.Server.Tests.Cli;
 
 /// <summary>
-/// `serve --demo` with its clinical histories: two patients import real Synthea bundles through their own clients in the
-/// background after the world is ready. Their records match the bundles, their sealed profiles are the bundles' Patients,
-/// and nothing of either reaches the server's storage or console in clear.
+/// `serve --demo` with its clinical histories: six patients import real Synthea bundles through their own clients in the
+/// background after the world is ready (patient6 and patient7 are the bundles' people; patient1–4 carry copies of the smaller
+/// bundle's clinical resources under their own profiles). Their records match the bundles, the two bundle patients' sealed
+/// profiles are the bundles' Patients, and nothing of either reaches the server's storage or console in clear.
 /// </summary>
 public sealed class DemoHistoriesTests : IAsyncLifetime
 {
@@ -20,7 +21,7 @@ public sealed class DemoHistoriesTests : IAsyncLifetime
     public async Task DisposeAsync() => await _demo.DisposeAsync();
 
     [Fact]
-    public async Task Two_patients_hold_their_synthea_histories_sealed_with_their_profiles_and_the_server_sees_neither()
+    public async Task Six_patients_hold_synthea_histories_sealed_with_their_profiles_and_the_server_sees_neither()
     {
         var done = Path.Combine(_demo.DataDirectory, "demo-histories.json");
         // Generous: a loaded 2-core machine; the import runs after the accounts file is written.
@@ -30,15 +31,21 @@ public sealed class DemoHistoriesTests : IAsyncLifetime
             Assert.True(DateTime.UtcNow < deadline, "histories not imported: " + string.Join('\n', _demo.RecentLog.TakeLast(30)));
             await Task.Delay(500);
         }
-        var histories = new Dictionary<string, string>
+        const string small = "8708d3e1-f718-96bb-03f0-f2a6564ae1cd.json";
+        var histories = new Dictionary<string, (string File, bool BundleProfile)>
         {
-            ["patient6@demo.medledger.local"] = "8708d3e1-f718-96bb-03f0-f2a6564ae1cd.json",
-            ["patient7@demo.medledger.local"] = "b6f92fa3-b989-fa1b-aad8-aafb1020a5e9.json",
+            ["patient6@demo.medledger.local"] = (small, true),
+            ["patient7@demo.medledger.local"] = ("b6f92fa3-b989-fa1b-aad8-aafb1020a5e9.json", true),
+            ["patient1@demo.medledger.local"] = (small, false),
+            ["patient2@demo.medledger.local"] = (small, false),
+            ["patient3@demo.medledger.local"] = (small, false),
+            ["patient4@demo.medledger.local"] = (small, false),
         };
         var summary = JsonDocument.Parse(await File.ReadAllTextAsync(done)).RootElement.EnumerateArray()
             .ToDictionary(e => e.GetProperty("email").GetString()!, e => e.GetProperty("records").GetInt32());
         var needles = new List<(string What, byte[] Bytes)>();
-        foreach (var (email, file) in histories)
+        Assert.Equal(histories.Keys.Order(), summary.Keys.Order());
+        foreach (var (email, (file, bundleProfile)) in histories)
         {
             var bundle = FhirBundleImport.ReadFile(Repo.TestData("synthea", file));
             Assert.Equal(bundle.Records.Count, summary[email]);
@@ -55,7 +62,14 @@ public sealed class DemoHistoriesTests : IAsyncLifetime
             Assert.Contains(bundle.Records.Where(r => r.ResourceType == "Condition"),
                 r => RecordTitles.Of("Condition", "application/fhir+json", opened.Content) == RecordTitles.Of("Condition", "application/fhir+json", System.Text.Encoding.UTF8.GetBytes(r.Resource.ToJsonString())));
             var profile = bundle.ProfileFromPatient()!;
-            Assert.Equal(profile, (await client.MyProfileAsync())!.Profile);
+            var mine = (await client.MyProfileAsync())!.Profile;
+            if (!bundleProfile)
+            {
+                // A copy of the clinical resources only: the patient keeps their own demo profile.
+                Assert.NotEqual(profile, mine);
+                continue;
+            }
+            Assert.Equal(profile, mine);
 
             // What the curious server must not hold: the Patient's names and birth date, and the conditions' wording.
             var patient = bundle.PatientResource!;

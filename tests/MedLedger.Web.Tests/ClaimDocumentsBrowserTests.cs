@@ -67,7 +67,7 @@ public sealed class ClaimDocumentsBrowserTests(BrowserWorld world)
         var shortPolicy = policy.Policy.Id.ToString()[..8];
 
         var page = await SignedInAsync("insurer", "Policies");
-        await page.GetByRole(AriaRole.Button, new() { Name = $"Mark policy {shortPolicy} paid" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Mark paid: policy {shortPolicy}" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId($"insurer-policy-status-{policy.Policy.Id}")).ToHaveTextAsync("active");
         Assert.Equal("active", (await patient.MyPolicyAsync(policy.Policy.Id)).Policy.Status);
 

@@ -76,7 +76,7 @@ export function InsurerPolicies() {
                         </>
                       )}
                       {p.status === 'pending' && (
-                        <Button busy={act.busy} busyLabel="Signing…" aria-label={`Mark policy ${short} paid`} onClick={() => void act.run(p.id, 'mark-paid')}>Mark paid</Button>
+                        <Button busy={act.busy} busyLabel="Signing…" aria-label={`Mark paid: policy ${short}`} onClick={() => void act.run(p.id, 'mark-paid')}>Mark paid</Button>
                       )}
                       {p.status === 'suspended' && (
                         <Button busy={act.busy} busyLabel="Signing…" aria-label={`Reinstate policy ${short}`} onClick={() => void act.run(p.id, 'reinstate')}>Reinstate</Button>

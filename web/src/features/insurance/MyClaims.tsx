@@ -85,7 +85,7 @@ export function MyClaims() {
               )}
               <ClaimLines claim={c} categories={categories.data?.get(c.policyId)} />
               {c.recordIds.length > 0 && problems.length === 0 && (
-                <Button kind="secondary" busy={seal.busy} busyLabel="Sealing for the insurer…" aria-label={`Seal documents of claim ${short} for the insurer`} onClick={() => void seal.run(c.id)}>
+                <Button kind="secondary" busy={seal.busy} busyLabel="Sealing for the insurer…" aria-label={`Seal ${c.recordIds.length} document(s) for the insurer: claim ${short}`} onClick={() => void seal.run(c.id)}>
                   {`Seal ${c.recordIds.length} document(s) for the insurer`}
                 </Button>
               )}

@@ -36,7 +36,7 @@ public sealed class DayInHospitalBenchmark : IMacroBenchmark
         ("appointment book + cancel", 5),
         ("message to the doctor", 10),
         ("pharmacy order: place → accept → ready → pay → collect", 4),
-        ("prescribe + dispense", 4),
+        ("prescribe → share with the pharmacy → dispense", 4),
         ("claim: file → approve → pay out", 4),
     ];
 
@@ -188,7 +188,7 @@ public sealed class DayInHospitalBenchmark : IMacroBenchmark
 
             d._doctors = [.. await InParallelAsync(users, 2, _ => world.RegisterAsync(ClientRole.Doctor, d._hospital))];
             d._patients = [.. await InParallelAsync(users, 2, _ => world.RegisterAsync(ClientRole.Patient))];
-            var everyDay = Enum.GetValues<DayOfWeek>().Select(day => new WorkingHours(day, new TimeOnly(0, 0), new TimeOnly(23, 59))).ToArray();
+            var everyDay = Enum.GetValues<DayOfWeek>().Select(day => new WorkingHours(day, new TimeOnly(0, 0), new TimeOnly(23, 55))).ToArray();
             foreach (var doctor in d._doctors)
             {
                 await admin.Client.DecideProfessionalAsync(doctor.Id, true);
@@ -202,7 +202,6 @@ public sealed class DayInHospitalBenchmark : IMacroBenchmark
                 await d._staff.Client.AssignDoctorAsync(d._doctors[i].Id, p.Id);
                 var record = await p.Client.CreateFhirRecordAsync(Observation(72));
                 await p.Client.GrantConsentAsync(d._doctors[i].Id, ConsentScope.Records, [record.RecordId.ToString()]);
-                await p.Client.GrantConsentAsync(d._pharmacist.Id, ConsentScope.Categories, ["MedicationRequest"], "dispensing");
                 var conversation = await p.Client.StartConversationAsync([d._doctors[i].Id], "Follow-up");
                 await p.Client.TopUpAsync(10_000_000, Currency, "bench-top-up-" + p.Id.ToString("N"));
                 var application = await p.Client.ApplyForInsuranceAsync(plan.Id, today);
@@ -282,6 +281,8 @@ public sealed class DayInHospitalBenchmark : IMacroBenchmark
         private async Task PrescribeAndDispenseAsync(int u)
         {
             var rx = await _doctors[u].Client.WritePrescriptionAsync(MedicationRequest(_patients[u].Id, _doctors[u].Id), _patients[u].Id);
+            // What placing an order for a prescription does: the patient's client grants the record to the pharmacy's verified pharmacists.
+            await _patients[u].Client.SharePrescriptionWithPharmacyAsync(_pharmacy, rx.Info.PrescriptionId);
             await _pharmacist.Client.DispenseAsync(rx.Info.PrescriptionId, _rxMedicine, 21);
         }
 

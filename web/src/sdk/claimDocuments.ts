@@ -46,23 +46,9 @@ export async function sealClaimDocumentsForInsurer(claimId: string, recordIds?: 
   return sealedFor;
 }
 
-/** The signed-in insurer's claims in one currency (InsurerClaimFigures). */
-export interface InsurerClaimFigures {
-  insurerId: string;
-  currency: string;
-  claims: number;
-  awaitingDecision: number;
-  approved: number;
-  partlyApproved: number;
-  rejected: number;
-  reversed: number;
-  paid: number;
-  disputed: number;
-  claimedMinor: number;
-  approvedMinor: number;
-  paidMinor: number;
-  approvalRate: number | null;
-}
+/** The signed-in insurer's claims in one currency: the same shape as the admin dashboard's per-insurer figures. */
+import type { InsurerClaimFigures } from './admin';
+export type { InsurerClaimFigures };
 
 /** Insurer staff: your insurer's claim figures, one entry per currency (none before the first claim). */
 export const insurerFigures = (signal?: AbortSignal) => api.get<InsurerClaimFigures[]>('/api/insurance/insurer/figures', { signal });

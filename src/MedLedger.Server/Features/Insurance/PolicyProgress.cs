@@ -17,13 +17,19 @@ namespace MedLedger.Server.Features.Insurance;
 public sealed class PolicyProgress(MedLedgerDbContext db, PayableService payables, LedgerRollForward rollForward, PolicyLifecycle lifecycle, PolicyQueries queries,
     TimeProvider clock)
 {
+    /// <summary>The caller's insurer's policy, its lifecycle swept first; another insurer's is a 404.</summary>
+    private async Task<InsurancePolicy> OwnPolicyAsync(Caller staff, Guid policyId, CancellationToken ct)
+    {
+        var insurer = staff.Organization;
+        await lifecycle.SweepAsync(p => p.Id == policyId && p.InsurerOrganizationId == insurer, ct);
+        return await db.Set<InsurancePolicy>().AsNoTracking().FirstOrDefaultAsync(p => p.Id == policyId && p.InsurerOrganizationId == insurer, ct)
+            ?? throw ProblemException.NotFound($"Policy {policyId}");
+    }
+
     public async Task<PolicyResponse> ChangeAsync(Caller staff, Guid policyId, string action, PolicyChangeRequest r, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(r);
-        var insurer = staff.Organization;
-        await lifecycle.SweepAsync(p => p.Id == policyId && p.InsurerOrganizationId == insurer, ct);
-        var policy = await db.Set<InsurancePolicy>().AsNoTracking().FirstOrDefaultAsync(p => p.Id == policyId && p.InsurerOrganizationId == insurer, ct)
-            ?? throw ProblemException.NotFound($"Policy {policyId}");
+        var policy = await OwnPolicyAsync(staff, policyId, ct);
         var tx = LedgerGateway.Expect(r.Transaction, InsurancePolicyContract.TypeName, staff.Id);
         if (tx.Get("action") != action || tx.Get("policyId") != policyId.ToString())
         {
@@ -54,10 +60,7 @@ public sealed class PolicyProgress(MedLedgerDbContext db, PayableService payable
     public async Task<PolicyResponse> MarkPaidAsync(Caller staff, Guid policyId, PolicyChangeRequest r, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(r);
-        var insurer = staff.Organization;
-        await lifecycle.SweepAsync(p => p.Id == policyId && p.InsurerOrganizationId == insurer, ct);
-        var policy = await db.Set<InsurancePolicy>().AsNoTracking().FirstOrDefaultAsync(p => p.Id == policyId && p.InsurerOrganizationId == insurer, ct)
-            ?? throw ProblemException.NotFound($"Policy {policyId}");
+        var policy = await OwnPolicyAsync(staff, policyId, ct);
         var tx = LedgerGateway.Expect(r.Transaction, InsurancePolicyContract.TypeName, staff.Id);
         if (tx.Get("action") != InsurancePolicyContract.Activate || tx.Get("policyId") != policyId.ToString())
         {

@@ -28,7 +28,13 @@ public sealed partial class MedLedgerClient
     public void PinPeer(PeerInfo peer) => _peer = peer;
 
     /// <summary>Checks a receipt offline against the peer's key: signed head, leaf, inclusion proof.</summary>
-    public async Task VerifyReceiptAsync(LedgerReceipt receipt, CancellationToken ct = default)
+    public Task VerifyReceiptAsync(LedgerReceipt receipt, CancellationToken ct = default) => VerifyReceiptAsync(receipt, null, ct);
+
+    /// <summary>
+    /// As above, with consistency proofs the server sent along (see <c>Ledger-View-Size</c>): each is used only if it
+    /// connects exactly the two sizes needed, and is checked against the signed roots like a fetched one.
+    /// </summary>
+    internal async Task VerifyReceiptAsync(LedgerReceipt receipt, IReadOnlyList<ConsistencyProofResult>? proofs, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(receipt);
         var peer = await PeerAsync(ct);
@@ -37,7 +43,7 @@ public sealed partial class MedLedgerClient
             throw new MedLedgerVerificationException("The ledger receipt does not verify: " + error);
         }
         // A receipt is only as good as the history its head commits to: it must agree with every head seen before.
-        await AcceptHeadAsync(receipt.Head, peer, ct);
+        await AcceptHeadAsync(receipt.Head, peer, proofs, ct);
         if (!receipt.Valid)
         {
             throw new MedLedgerVerificationException("The ledger recorded the transaction as invalid: " + receipt.Reason);

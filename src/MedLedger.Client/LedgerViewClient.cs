@@ -135,6 +135,17 @@ public sealed partial class MedLedgerClient
     private ILedgerViewStore _viewStore = new InMemoryLedgerViewStore();
     private readonly SemaphoreSlim _viewLock = new(1, 1);
     private LedgerForkException? _fork;
+    private long _viewTreeSize;
+
+    /// <summary>
+    /// Tree size of the head this client last remembered (0 before the first): sent as <c>Ledger-View-Size</c> so the
+    /// record endpoints can include the consistency proofs the client would otherwise fetch one by one.
+    /// </summary>
+    internal long ViewTreeSize
+    {
+        get => Interlocked.Read(ref _viewTreeSize);
+        private set => Interlocked.Exchange(ref _viewTreeSize, value);
+    }
 
     /// <summary>A client that trusts the given peer key and remembers its ledger view where the options say.</summary>
     public MedLedgerClient(HttpClient http, LedgerTrustOptions trust, bool ownsHttp = false) : this(http, ownsHttp)
@@ -175,7 +186,7 @@ public sealed partial class MedLedgerClient
         {
             throw new MedLedgerVerificationException("The ledger head is not signed by the pinned peer key.");
         }
-        await AcceptHeadAsync(head, peer, ct);
+        await AcceptHeadAsync(head, peer, null, ct);
         return head;
     }
 
@@ -183,7 +194,7 @@ public sealed partial class MedLedgerClient
     /// Accepts a head whose signature was already checked: the same size must have the same root, a larger one must be
     /// proven to extend the remembered head and becomes the new view, a smaller one must be proven to be its prefix.
     /// </summary>
-    private async Task AcceptHeadAsync(BlockHeader head, PeerInfo peer, CancellationToken ct)
+    private async Task AcceptHeadAsync(BlockHeader head, PeerInfo peer, IReadOnlyList<ConsistencyProofResult>? proofs, CancellationToken ct)
     {
         var fingerprint = PeerFingerprint(peer.PublicKey);
         await _viewLock.WaitAsync(ct);
@@ -205,10 +216,12 @@ public sealed partial class MedLedgerClient
             if (view is null)
             {
                 await _viewStore.SaveAsync(fingerprint, new LedgerView(head, null, null), ct);
+                ViewTreeSize = head.TreeSize;
                 return;
             }
             var remembered = view.Head;
-            if (await ForkReasonAsync(remembered, head, ct) is { } reason)
+            ViewTreeSize = remembered.TreeSize;
+            if (await ForkReasonAsync(remembered, head, proofs, ct) is { } reason)
             {
                 _fork = new LedgerForkException(remembered, head, reason);
                 await _viewStore.SaveAsync(fingerprint, view with { ForkedHead = head, ForkReason = reason }, ct);
@@ -217,6 +230,7 @@ public sealed partial class MedLedgerClient
             if (head.TreeSize > remembered.TreeSize)
             {
                 await _viewStore.SaveAsync(fingerprint, new LedgerView(head, null, null), ct);
+                ViewTreeSize = head.TreeSize;
             }
         }
         finally
@@ -226,7 +240,7 @@ public sealed partial class MedLedgerClient
     }
 
     /// <summary>Null when <paramref name="head"/> and <paramref name="remembered"/> can both be true of one log.</summary>
-    private async Task<string?> ForkReasonAsync(BlockHeader remembered, BlockHeader head, CancellationToken ct)
+    private async Task<string?> ForkReasonAsync(BlockHeader remembered, BlockHeader head, IReadOnlyList<ConsistencyProofResult>? proofs, CancellationToken ct)
     {
         if (head.Height == remembered.Height && !head.Hash().AsSpan().SequenceEqual(remembered.Hash()))
         {
@@ -241,10 +255,10 @@ public sealed partial class MedLedgerClient
         {
             return "a larger tree at a block height that is not higher";
         }
-        ConsistencyProofResult proof;
+        ConsistencyProofResult? proof = proofs?.FirstOrDefault(p => p.OldSize == older.TreeSize && p.NewSize == newer.TreeSize && p.Proof is not null);
         try
         {
-            proof = await SendAsync<ConsistencyProofResult>(HttpMethod.Get, $"/api/ledger/consistency?from={older.TreeSize}&to={newer.TreeSize}",
+            proof ??= await SendAsync<ConsistencyProofResult>(HttpMethod.Get, $"/api/ledger/consistency?from={older.TreeSize}&to={newer.TreeSize}",
                 null, authorize: false, ct);
         }
         catch (MedLedgerApiException e) when ((int)e.Status is >= 400 and < 500)

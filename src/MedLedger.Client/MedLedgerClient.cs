@@ -140,6 +140,10 @@ public sealed partial class MedLedgerClient : IDisposable
         {
             req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await GetAccessTokenAsync(ct));
         }
+        if (ViewTreeSize is > 0 and var viewSize)
+        {
+            req.Headers.Add("Ledger-View-Size", viewSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
         return await _http.SendAsync(req, HttpCompletionOption.ResponseContentRead, ct);
     }
 

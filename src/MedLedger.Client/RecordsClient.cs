@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using Resource = Hl7.Fhir.Model.Resource;
 using Hl7.Fhir.Serialization;
 using MedLedger.Crypto;
@@ -9,16 +10,18 @@ namespace MedLedger.Client;
 public sealed record Wrap(Guid ReaderId, string ReaderKeyId, byte[] Enc, byte[] WrappedKey);
 
 public sealed record RecordUpload(int Version, Guid PatientId, string Category, string ContentType, long CreatedAtMs, byte[] Nonce, byte[] KeyCommitment,
-    byte[] Signature, byte[] Ciphertext, IReadOnlyList<Wrap> Wraps, SignedTransaction Transaction, int HeaderVersion);
+    byte[] Signature, byte[] Ciphertext, IReadOnlyList<Wrap> Wraps, SignedTransaction Transaction, int HeaderVersion, string? ReadersFingerprint = null);
 
 public sealed record RecordVersionInfo(Guid RecordId, int Version, Guid PatientId, Guid AuthorId, string Category, string ContentType, long CreatedAtMs,
-    string CiphertextHash, long CiphertextLength, string LedgerTransactionId, MedLedger.Ledger.LedgerReceipt? Receipt);
+    string CiphertextHash, long CiphertextLength, string LedgerTransactionId, MedLedger.Ledger.LedgerReceipt? Receipt,
+    IReadOnlyList<MedLedger.Ledger.ConsistencyProofResult>? Proofs = null);
 
 public sealed record RecordSummary(Guid RecordId, Guid PatientId, string Category, int LatestVersion, Guid LatestAuthorId, string ContentType, long CreatedAtMs, long UpdatedAtMs);
 
 public sealed record SealedRecord(Guid RecordId, int Version, Guid PatientId, Guid AuthorId, string Category, string ContentType, long CreatedAtMs,
     byte[] Nonce, byte[] KeyCommitment, byte[] Signature, byte[] Ciphertext, Wrap Wrap, string LedgerTransactionId, byte[] AuthorSigningPublicKey,
-    MedLedger.Ledger.LedgerReceipt? Anchor = null, MedLedger.Ledger.LedgerReceipt? Latest = null, int HeaderVersion = 1)
+    MedLedger.Ledger.LedgerReceipt? Anchor = null, MedLedger.Ledger.LedgerReceipt? Latest = null, int HeaderVersion = 1,
+    IReadOnlyList<MedLedger.Ledger.ConsistencyProofResult>? Proofs = null)
 {
     /// <summary>
     /// The header as the author must have signed it: v2 binds <see cref="Category"/>, so a relabelled version fails the
@@ -157,18 +160,63 @@ public sealed partial class MedLedgerClient
             throw new ArgumentOutOfRangeException(nameof(content), $"Records are limited to {MaxRecordBytes / (1024 * 1024)} MiB.");
         }
         var keys = Keys ?? throw new InvalidOperationException("Sign in first.");
+        // A reader list checked for an earlier write to the same place is reused; the server refuses (409 readers-changed)
+        // if it is out of date, and one fresh list is then fetched and checked. A lying server gains nothing from this: it
+        // could name the same readers with the same receipts on a fresh fetch.
+        var listKey = (patientId, category, version == 1 ? (Guid?)null : recordId);
+        var reused = _readerLists.TryGetValue(listKey, out var checkedList) && checkedList.ValidUntilMs > DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()
+            ? checkedList : null;
+        try
+        {
+            return await UploadVersionAsync(recordId, version, patientId, category, contentType, content, links, keys,
+                reused ?? await CheckedReadersAsync(listKey, recordId, ct), reused is not null, ct);
+        }
+        catch (MedLedgerApiException e) when (reused is not null && e.Status == HttpStatusCode.Conflict && e.ProblemType?.EndsWith("readers-changed", StringComparison.Ordinal) == true)
+        {
+            _readerLists.TryRemove(listKey, out _);
+            return await UploadVersionAsync(recordId, version, patientId, category, contentType, content, links, keys,
+                await CheckedReadersAsync(listKey, recordId, ct), false, ct);
+        }
+    }
+
+    private sealed record CheckedReaders(IReadOnlyList<Reader> Readers, string Fingerprint, long ValidUntilMs);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(Guid Patient, string Category, Guid? Record), CheckedReaders> _readerLists = new();
+
+    /// <summary>
+    /// The server's reader list for a new version, checked: every key we encrypt for must be the one its owner registered
+    /// on the ledger, and every reader other than the patient and us must hold a patient-signed grant covering this record,
+    /// proven by its ledger receipt. Kept for reuse until the first grant in it expires.
+    /// </summary>
+    private async Task<CheckedReaders> CheckedReadersAsync((Guid Patient, string Category, Guid? Record) listKey, Guid recordId, CancellationToken ct)
+    {
+        var (patientId, category, _) = listKey;
         var readers = await SendAsync<IReadOnlyList<Reader>>(HttpMethod.Get,
             $"/api/records/readers?patientId={patientId}&recordId={recordId}&category={Uri.EscapeDataString(category)}", null, authorize: true, ct);
-        // Every key we encrypt for must be the one its owner registered on the ledger, and every reader other than the
-        // patient and us must hold a patient-signed grant covering this record, proven by its ledger receipt.
+        var validUntil = long.MaxValue;
         foreach (var r in readers.Where(r => r.UserId != UserId))
         {
             if (r.UserId != patientId)
             {
-                await CheckReaderGrantAsync(r, patientId, recordId, category, ct);
+                var expires = await CheckReaderGrantAsync(r, patientId, recordId, category, ct);
+                validUntil = Math.Min(validUntil, expires == 0 ? long.MaxValue : expires);
             }
             await EnsureKeysOnLedgerAsync(r.UserId, r.SigningPublicKey, r.EncryptionPublicKey, ct);
         }
+        var result = new CheckedReaders(readers,
+            RecordReaderSet.Fingerprint(readers.Select(r => (r.UserId, KeyFingerprints.EncryptionKeyId(r.EncryptionPublicKey), r.GrantId))), validUntil);
+        if (_readerLists.Count >= 1024)
+        {
+            _readerLists.Clear();
+        }
+        _readerLists[listKey] = result;
+        return result;
+    }
+
+    private async Task<RecordVersionInfo> UploadVersionAsync(Guid recordId, int version, Guid patientId, string category, string contentType, byte[] content,
+        IReadOnlyDictionary<string, string>? links, KeyBundle keys, CheckedReaders checkedReaders, bool reused, CancellationToken ct)
+    {
+        var readers = checkedReaders.Readers;
         // Header v2: the category is signed, so no one downstream has to trust the server's label for it.
         var header = new RecordHeader(recordId.ToString(), version, patientId.ToString(), UserId.ToString(), contentType, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), category);
         var envelope = RecordCrypto.Seal(header, content, keys.Signing, readers.Select(r => r.EncryptionPublicKey));
@@ -188,13 +236,14 @@ public sealed partial class MedLedgerClient
         }
         var tx = NewTransaction(RecordWriteContract.TypeName, payload);
         var upload = new RecordUpload(version, patientId, category, contentType, header.CreatedAtUnixMs, envelope.Nonce, envelope.KeyCommitment, envelope.Signature,
-            envelope.Ciphertext, envelope.Wraps.Select(w => new Wrap(byKeyId[w.ReaderKeyId], w.ReaderKeyId, w.Enc, w.WrappedKey)).ToList(), Sign(tx), header.HeaderVersion);
+            envelope.Ciphertext, envelope.Wraps.Select(w => new Wrap(byKeyId[w.ReaderKeyId], w.ReaderKeyId, w.Enc, w.WrappedKey)).ToList(), Sign(tx), header.HeaderVersion,
+            reused ? checkedReaders.Fingerprint : null);
         var info = await SendAsync<RecordVersionInfo>(HttpMethod.Post, $"/api/records/{recordId}/versions", upload, authorize: true, ct);
         if (info.Receipt is null || info.Receipt.TransactionId != tx.Id)
         {
             throw new MedLedgerVerificationException("The server did not return a receipt for our records.write transaction.");
         }
-        await VerifyReceiptAsync(info.Receipt, ct);
+        await VerifyReceiptAsync(info.Receipt, info.Proofs, ct);
         RememberVersion(recordId, version);
         return info;
     }
@@ -203,7 +252,8 @@ public sealed partial class MedLedgerClient
     /// The reader rule: a reader other than the patient and the author must hold an active consent.grant signed by the
     /// patient, naming this reader, whose anchored scope covers the record — checked on its verified ledger receipt.
     /// </summary>
-    private async Task CheckReaderGrantAsync(Reader r, Guid patientId, Guid recordId, string category, CancellationToken ct)
+    /// <returns>When the grant expires (Unix ms; 0 = no expiry).</returns>
+    private async Task<long> CheckReaderGrantAsync(Reader r, Guid patientId, Guid recordId, string category, CancellationToken ct)
     {
         var who = $"{r.Role} {r.UserId}";
         if (r.GrantId is not { } grantId || r.GrantReceipt is not { } receipt || r.GrantScope is not { } scope || r.GrantItems is not { } items)
@@ -234,6 +284,7 @@ public sealed partial class MedLedgerClient
         {
             throw new UnconsentedReaderException(r.UserId, $"Refusing to wrap the record key for {who}: no active patient-signed consent on the ledger covers record {recordId}.");
         }
+        return expires;
     }
 
     private static string HeaderHash(RecordHeader header) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(header.ToCanonicalBytes()));
@@ -248,7 +299,7 @@ public sealed partial class MedLedgerClient
     {
         var what = $"version {r.Version} of record {r.RecordId}";
         var anchor = r.Anchor ?? throw new MedLedgerVerificationException($"The server sent {what} without its records.write anchor.");
-        await VerifyReceiptAsync(anchor, ct);
+        await VerifyReceiptAsync(anchor, r.Proofs, ct);
         var tx = anchor.Transaction();
         var header = r.Header();
         if (tx.Type != RecordWriteContract.TypeName || tx.Id != r.LedgerTransactionId || tx.ActorId != r.AuthorId.ToString()
@@ -271,7 +322,7 @@ public sealed partial class MedLedgerClient
         var newest = r.Version;
         if (r.Latest is { } latest)
         {
-            await VerifyReceiptAsync(latest, ct);
+            await VerifyReceiptAsync(latest, r.Proofs, ct);
             var ltx = latest.Transaction();
             if (ltx.Type != RecordWriteContract.TypeName || ltx.Get("recordId") != r.RecordId.ToString()
                 || !int.TryParse(ltx.Get("version"), NumberStyles.None, CultureInfo.InvariantCulture, out var lv))

@@ -22,6 +22,13 @@ public static class ProtocolTags
     /// <summary>Hash a consent.grant anchors for its scope: SHA-256(canonical(tag, kind, sorted items)).</summary>
     public const string ConsentScope = "medledger/v1/consent-scope";
 
+    /// <summary>
+    /// Fingerprint of the readers a new record version must be wrapped for, as the server lists them to its writer:
+    /// SHA-256(canonical(tag, count, then per reader sorted by id: id, encryption key id, grant id or "")), hex.
+    /// A writer that reuses a reader list sends it with the upload; the server refuses (409) when its list changed.
+    /// </summary>
+    public const string RecordReaders = "medledger/v1/record-readers";
+
     /// <summary>Commitment emergency.break-glass carries for its reason code: SHA-256(canonical(tag, reason, 16-byte salt)).</summary>
     public const string BreakGlassReason = "medledger/v1/break-glass-reason";
     /// <summary>Salted commitment to a fact the ledger must not spell out (a bed type, a consent purpose): SHA-256(canonical(tag, kind, value, salt)).</summary>

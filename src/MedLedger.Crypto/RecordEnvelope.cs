@@ -118,8 +118,14 @@ public sealed class RecordEnvelope
     public byte[] Signature { get; }
     public IReadOnlyList<KeyWrap> Wraps { get; }
 
-    /// <summary>SHA-256 of <see cref="Ciphertext"/>; signed, and usable as the blob store's content address.</summary>
-    public byte[] CiphertextHash() => SHA256.HashData(Ciphertext);
+    private byte[]? _ciphertextHash;
+
+    /// <summary>
+    /// SHA-256 of <see cref="Ciphertext"/>; signed, and usable as the blob store's content address. Computed once per
+    /// envelope (a 20 MiB upload is hashed for the signature check, the anchor and the blob address): the envelope's
+    /// arrays are not meant to change after construction. Returns a copy.
+    /// </summary>
+    public byte[] CiphertextHash() => (byte[])(_ciphertextHash ??= SHA256.HashData(Ciphertext)).Clone();
 
     public KeyWrap? FindWrap(string readerKeyId) => Wraps.FirstOrDefault(w => w.ReaderKeyId == readerKeyId);
 

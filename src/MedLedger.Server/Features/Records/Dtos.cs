@@ -8,6 +8,8 @@ public sealed record WrapDto(Guid ReaderId, string ReaderKeyId, byte[] Enc, byte
 /// <summary>
 /// A new record version: the envelope's parts (ciphertext included) plus the author's signed records.write transaction.
 /// <paramref name="HeaderVersion"/> is the envelope header layout the author signed; only 2 (which binds the category) is accepted.
+/// <paramref name="ReadersFingerprint"/>, when given, is the fingerprint of the reader list the writer wrapped for (one it
+/// fetched earlier and reused): the server refuses with 409 <c>readers-changed</c> when its list differs now.
 /// </summary>
 public sealed record RecordUpload(
     int Version,
@@ -21,10 +23,12 @@ public sealed record RecordUpload(
     byte[] Ciphertext,
     IReadOnlyList<WrapDto> Wraps,
     SignedTransactionDto Transaction,
-    int HeaderVersion = 0);
+    int HeaderVersion = 0,
+    string? ReadersFingerprint = null);
 
 public sealed record RecordVersionResponse(Guid RecordId, int Version, Guid PatientId, Guid AuthorId, string Category, string ContentType, long CreatedAtMs,
-    string CiphertextHash, long CiphertextLength, string LedgerTransactionId, MedLedger.Ledger.LedgerReceipt? Receipt);
+    string CiphertextHash, long CiphertextLength, string LedgerTransactionId, MedLedger.Ledger.LedgerReceipt? Receipt,
+    IReadOnlyList<MedLedger.Ledger.ConsistencyProofResult>? Proofs = null);
 
 public sealed record RecordListItem(Guid RecordId, Guid PatientId, string Category, int LatestVersion, Guid LatestAuthorId, string ContentType, long CreatedAtMs, long UpdatedAtMs);
 
@@ -34,7 +38,8 @@ public sealed record RecordListItem(Guid RecordId, Guid PatientId, string Catego
 /// </summary>
 public sealed record SealedRecordResponse(Guid RecordId, int Version, Guid PatientId, Guid AuthorId, string Category, string ContentType, long CreatedAtMs,
     byte[] Nonce, byte[] KeyCommitment, byte[] Signature, byte[] Ciphertext, WrapDto Wrap, string LedgerTransactionId, byte[] AuthorSigningPublicKey,
-    MedLedger.Ledger.LedgerReceipt? Anchor, MedLedger.Ledger.LedgerReceipt? Latest, int HeaderVersion = 1);
+    MedLedger.Ledger.LedgerReceipt? Anchor, MedLedger.Ledger.LedgerReceipt? Latest, int HeaderVersion = 1,
+    IReadOnlyList<MedLedger.Ledger.ConsistencyProofResult>? Proofs = null);
 
 /// <summary>
 /// Someone a new version must be wrapped for (the patient, or an active consent grantee covering it). A grantee comes with

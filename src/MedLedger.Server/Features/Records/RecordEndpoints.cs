@@ -3,6 +3,7 @@ using MedLedger.Server.Infrastructure.Auth;
 using MedLedger.Server.Infrastructure.Errors;
 using MedLedger.Server.Infrastructure.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace MedLedger.Server.Features.Records;
 
@@ -34,21 +35,24 @@ public static class RecordEndpoints
         return app;
     }
 
-    private static async Task<Created<RecordVersionResponse>> Write(Guid recordId, RecordUpload u, Caller caller, RecordService s, CancellationToken ct)
+    private static async Task<Created<RecordVersionResponse>> Write(Guid recordId, RecordUpload u, [FromHeader(Name = LedgerViewProofs.ViewSizeHeader)] long? viewSize,
+        Caller caller, RecordService s, CancellationToken ct)
     {
-        var res = await s.WriteAsync(caller, recordId, u, ct);
+        var res = await s.WriteAsync(caller, recordId, u, ct, viewSize);
         return TypedResults.Created($"/api/records/{recordId}/versions/{res.Version}", res);
     }
 
     private static Task<IReadOnlyList<RecordListItem>> List(Guid? patientId, string? category, DateTimeOffset? from, DateTimeOffset? to, Guid? author, Caller caller, RecordService s, CancellationToken ct) =>
         s.ListAsync(caller, patientId, category, from, to, author, ct);
 
-    private static Task<SealedRecordResponse> ReadLatest(Guid recordId, Caller caller, RecordService s, CancellationToken ct) => s.ReadAsync(caller, recordId, null, ct);
+    private static Task<SealedRecordResponse> ReadLatest(Guid recordId, [FromHeader(Name = LedgerViewProofs.ViewSizeHeader)] long? viewSize, Caller caller, RecordService s, CancellationToken ct) =>
+        s.ReadAsync(caller, recordId, null, ct, viewSize);
 
     private static Task<IReadOnlyList<int>> Versions(Guid recordId, Caller caller, RecordService s, CancellationToken ct) => s.VersionsAsync(caller, recordId, ct);
 
-    private static Task<SealedRecordResponse> ReadVersion(Guid recordId, int version, Caller caller, RecordService s, CancellationToken ct) =>
-        s.ReadAsync(caller, recordId, version, ct);
+    private static Task<SealedRecordResponse> ReadVersion(Guid recordId, int version, [FromHeader(Name = LedgerViewProofs.ViewSizeHeader)] long? viewSize,
+        Caller caller, RecordService s, CancellationToken ct) =>
+        s.ReadAsync(caller, recordId, version, ct, viewSize);
 
     private static Task<IReadOnlyList<ReaderResponse>> Readers(Guid patientId, Guid? recordId, string category, Caller caller, RecordService s, CancellationToken ct) =>
         s.ReadersForNewVersionAsync(caller, patientId, recordId, category, ct);

@@ -35,7 +35,7 @@ public sealed class RecordService(
     public const long MaxUploadBodyBytes = (MaxCiphertextBytes + 2) / 3 * 4 + 256 * 1024;
 
 
-    public async Task<RecordVersionResponse> WriteAsync(Caller caller, Guid recordId, RecordUpload u, CancellationToken ct)
+    public async Task<RecordVersionResponse> WriteAsync(Caller caller, Guid recordId, RecordUpload u, CancellationToken ct, long? viewSize = null)
     {
         var v = new Validator();
         v.Require(recordId != Guid.Empty, "recordId", "recordId must be a UUID chosen by the client.");
@@ -110,7 +110,14 @@ public sealed class RecordService(
 
         // Wraps only for the patient, the author and active grantees covering this record: never for a revoked reader.
         var record = existing ?? new MedicalRecord { Id = recordId, PatientId = u.PatientId, Category = u.Category!, CreatedAt = clock.GetUtcNow() };
-        var readers = (await ReadersAsync(record, caller.Id, ct)).ToDictionary(r => r.UserId);
+        var readerList = await ReadersAsync(record, caller.Id, ct);
+        if (u.ReadersFingerprint is { } reused && reused != ReadersFingerprint(ForWriter(caller, u.PatientId, readerList)))
+        {
+            // The writer reused a reader list that is out of date (a grant given, revoked or replaced, a key rotated).
+            throw new ProblemException(409, "readers-changed", "The record's readers changed",
+                "Someone gained or lost access to this record since the writer fetched its reader list: fetch GET /api/records/readers again, wrap for that list and retry.");
+        }
+        var readers = readerList.ToDictionary(r => r.UserId);
         var wraps = new List<RecordWrap>();
         foreach (var w in u.Wraps)
         {
@@ -145,11 +152,24 @@ public sealed class RecordService(
 
         // Blob first (content-addressed, idempotent), then the ledger anchor, then the rows that serve it: the rows are
         // recorded as a pending write first, so a crash after the commit is rolled forward (RecordLedgerRows).
-        await blobs.PutAsync(u.Ciphertext, ct);
+        await blobs.PutHashedAsync(u.Ciphertext, ciphertextHash, ct);
         var receipt = await rollForward.SubmitAsync(tx, new RecordVersionRows(record.Category, u.ContentType, u.CreatedAtMs, u.Nonce, u.KeyCommitment, u.Signature,
             u.Ciphertext.Length, wraps.Select(w => new RecordWrapRow(w.ReaderId, w.ReaderKeyId, w.Enc, w.WrappedKey, w.GrantId)).ToList()), ct);
-        return new RecordVersionResponse(recordId, u.Version, u.PatientId, caller.Id, record.Category, u.ContentType, u.CreatedAtMs, ciphertextHash, u.Ciphertext.Length, receipt.TransactionId, receipt);
+        return new RecordVersionResponse(recordId, u.Version, u.PatientId, caller.Id, record.Category, u.ContentType, u.CreatedAtMs, ciphertextHash, u.Ciphertext.Length, receipt.TransactionId, receipt,
+            await LedgerViewProofs.ForAsync(ledger.Peer.Queries, viewSize, ct, receipt));
     }
+
+    /// <summary>The fingerprint a writer computes over the list <see cref="ReadersForNewVersionAsync"/> gave it.</summary>
+    public static string ReadersFingerprint(IEnumerable<ReaderResponse> readers) =>
+        RecordReaderSet.Fingerprint(readers.Select(r => (r.UserId, KeyFingerprints.EncryptionKeyId(r.EncryptionPublicKey), r.GrantId)));
+
+    /// <summary>
+    /// The part of the reader list a writer is shown. A doctor sees only the grants that concern them: the patient's other
+    /// grantees (who else they share with) are not the doctor's business, so the doctor's version is wrapped for the patient
+    /// and the doctor. A pharmacist's dispense record likewise goes to the patient and the pharmacist only.
+    /// </summary>
+    private static IReadOnlyList<ReaderResponse> ForWriter(Caller caller, Guid patientId, IReadOnlyList<ReaderResponse> readers) =>
+        caller.Role is Role.Doctor or Role.Pharmacist ? readers.Where(r => r.UserId == patientId || r.UserId == caller.Id).ToList() : readers;
 
     /// <summary>The other known category under which a v2 header's signature verifies (a mislabelled upload), or null.</summary>
     private static string? SignedCategory(RecordEnvelope envelope, byte[] authorSigningPublicKey) =>
@@ -206,14 +226,10 @@ public sealed class RecordService(
             throw ProblemException.NotFound($"Record {recordId}");
         }
         record ??= new MedicalRecord { Id = recordId ?? Guid.NewGuid(), PatientId = patientId, Category = category! };
-        var readers = await ReadersAsync(record, caller.Id, ct);
-        // A doctor sees only the grants that concern them: the patient's other grantees (who else they share with) are
-        // not the doctor's business, so the doctor's version is wrapped for the patient and the doctor.
-        // A pharmacist's dispense record likewise goes to the patient and the pharmacist only.
-        return caller.Role is Role.Doctor or Role.Pharmacist ? readers.Where(r => r.UserId == patientId || r.UserId == caller.Id).ToList() : readers;
+        return ForWriter(caller, patientId, await ReadersAsync(record, caller.Id, ct));
     }
 
-    public async Task<SealedRecordResponse> ReadAsync(Caller caller, Guid recordId, int? version, CancellationToken ct)
+    public async Task<SealedRecordResponse> ReadAsync(Caller caller, Guid recordId, int? version, CancellationToken ct, long? viewSize = null)
     {
         var record = await db.Set<MedicalRecord>().AsNoTracking().FirstOrDefaultAsync(r => r.Id == recordId, ct)
             ?? throw ProblemException.NotFound($"Record {recordId}");
@@ -242,7 +258,7 @@ public sealed class RecordService(
                 ["version"] = v.ToString(System.Globalization.CultureInfo.InvariantCulture),
             }, ct);
         }
-        return sealedVersion;
+        return sealedVersion with { Proofs = await LedgerViewProofs.ForAsync(ledger.Peer.Queries, viewSize, ct, sealedVersion.Anchor, sealedVersion.Latest) };
     }
 
     public async Task<IReadOnlyList<RecordListItem>> ListAsync(Caller caller, Guid? patientId, string? category, DateTimeOffset? from, DateTimeOffset? to, Guid? author, CancellationToken ct)

@@ -12,6 +12,12 @@ namespace MedLedger.Server.Infrastructure.Blobs;
 public interface IBlobStore
 {
     Task<string> PutAsync(byte[] content, CancellationToken ct);
+
+    /// <summary>
+    /// As <see cref="PutAsync"/>, with <paramref name="hash"/> already computed by the caller over exactly these bytes
+    /// (a record upload hashes its ciphertext once for the signature, the anchor and the address).
+    /// </summary>
+    Task<string> PutHashedAsync(byte[] content, string hash, CancellationToken ct);
     Task<byte[]?> GetAsync(string hash, CancellationToken ct);
     Task<bool> ExistsAsync(string hash, CancellationToken ct);
 }
@@ -30,9 +36,14 @@ public sealed class FileBlobStore(string root) : IBlobStore
 
     private string PathFor(string hash) => Path.Combine(Root, hash[..2], hash[2..4], hash);
 
-    public async Task<string> PutAsync(byte[] content, CancellationToken ct)
+    public Task<string> PutAsync(byte[] content, CancellationToken ct) => PutHashedAsync(content, BlobHash.Of(content), ct);
+
+    public async Task<string> PutHashedAsync(byte[] content, string hash, CancellationToken ct)
     {
-        var hash = BlobHash.Of(content);
+        if (!BlobHash.IsValid(hash))
+        {
+            throw new ArgumentException("Not a lowercase SHA-256 hex string.", nameof(hash));
+        }
         var path = PathFor(hash);
         if (File.Exists(path))
         {
@@ -81,9 +92,14 @@ public sealed class FileBlobStore(string root) : IBlobStore
 /// <summary>At scale: blobs live in the PostgreSQL cluster beside the relational data.</summary>
 public sealed class DatabaseBlobStore(MedLedgerDbContext db) : IBlobStore
 {
-    public async Task<string> PutAsync(byte[] content, CancellationToken ct)
+    public Task<string> PutAsync(byte[] content, CancellationToken ct) => PutHashedAsync(content, BlobHash.Of(content), ct);
+
+    public async Task<string> PutHashedAsync(byte[] content, string hash, CancellationToken ct)
     {
-        var hash = BlobHash.Of(content);
+        if (!BlobHash.IsValid(hash))
+        {
+            throw new ArgumentException("Not a lowercase SHA-256 hex string.", nameof(hash));
+        }
         if (!await db.Set<BlobRow>().AnyAsync(b => b.Hash == hash, ct))
         {
             db.Set<BlobRow>().Add(new BlobRow { Hash = hash, Content = content });

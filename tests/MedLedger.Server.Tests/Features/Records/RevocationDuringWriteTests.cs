@@ -34,13 +34,15 @@ public abstract class RevocationDuringWriteFlows : RecordTestBase
 
     private sealed class HookedBlobStore(IBlobStore inner, RevocationDuringWriteFlows test) : IBlobStore
     {
-        public async Task<string> PutAsync(byte[] content, CancellationToken ct)
+        public Task<string> PutAsync(byte[] content, CancellationToken ct) => PutHashedAsync(content, BlobHash.Of(content), ct);
+
+        public async Task<string> PutHashedAsync(byte[] content, string hash, CancellationToken ct)
         {
             if (Interlocked.Exchange(ref test._beforeNextBlobPut, null) is { } hook)
             {
                 await hook();
             }
-            return await inner.PutAsync(content, ct);
+            return await inner.PutHashedAsync(content, hash, ct);
         }
 
         public Task<byte[]?> GetAsync(string hash, CancellationToken ct) => inner.GetAsync(hash, ct);

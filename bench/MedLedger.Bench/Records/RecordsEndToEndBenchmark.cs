@@ -376,6 +376,9 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
     {
         private long _commands;
         private long _commandTicks;
+        private static readonly StreamWriter? SqlLog = Environment.GetEnvironmentVariable("MEDLEDGER_BENCH_SQL") is { Length: > 0 } path
+            ? new StreamWriter(path, append: false) { AutoFlush = true }
+            : null;
 
         public long Commands => Interlocked.Read(ref _commands);
 
@@ -396,6 +399,14 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
                 case CommandExecutedEventData e:
                     Interlocked.Increment(ref _commands);
                     Interlocked.Add(ref _commandTicks, e.Duration.Ticks);
+                    if (SqlLog is { } log)
+                    {
+                        // MEDLEDGER_BENCH_SQL=<file>: which statements a call runs (for the profile in docs/benchmarks.md).
+                        lock (log)
+                        {
+                            log.WriteLine(e.Command.CommandText.ReplaceLineEndings(" "));
+                        }
+                    }
                     break;
                 case TransactionEndEventData t when value.Key == RelationalEventId.TransactionCommitted.Name:
                     Interlocked.Add(ref _commandTicks, t.Duration.Ticks);

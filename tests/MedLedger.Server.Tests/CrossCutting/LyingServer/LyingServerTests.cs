@@ -30,10 +30,13 @@ public sealed class LyingServerTests : RecordTestBase
         var honest = await client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json"));
         Assert.Equal(honest.RecordId, (await consented.Client.OpenRecordAsync(honest.RecordId)).RecordId);
 
-        // Lie 1: the sock puppet (registered keys, verified doctor, no consent) appended to the reader list.
+        // Lie 1: the sock puppet (registered keys, verified doctor, no consent) appended to the reader list. (The next
+        // version of the honest record: the client fetches a reader list for it; the list it checked for new Conditions
+        // would be reused, and the server's "readers-changed" refusal would make it fetch again — into the same lie.)
+        var nextVersion = () => client.AddVersionAsync(honest.RecordId, System.Text.Encoding.UTF8.GetBytes(Fhir("Condition-For-Patient-f001.json") + "\n"));
         liar.Lie = (req, json) => req.RequestUri!.AbsolutePath == "/api/records/readers" ? Append(json, Reader(puppetKeys, null)) : null;
         var from = liar.Sent.Count;
-        var refused = await Assert.ThrowsAsync<UnconsentedReaderException>(() => client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json")));
+        var refused = await Assert.ThrowsAsync<UnconsentedReaderException>(nextVersion);
         Assert.Equal(puppet.Id, refused.ReaderId);
         Assert.Contains(puppet.Id.ToString(), refused.Message, StringComparison.Ordinal);
         Assert.Empty(liar.WritesSince(from));
@@ -53,7 +56,7 @@ public sealed class LyingServerTests : RecordTestBase
             return Append(json, dressed);
         };
         from = liar.Sent.Count;
-        Assert.Equal(puppet.Id, (await Assert.ThrowsAsync<UnconsentedReaderException>(() => client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json")))).ReaderId);
+        Assert.Equal(puppet.Id, (await Assert.ThrowsAsync<UnconsentedReaderException>(nextVersion)).ReaderId);
         Assert.Empty(liar.WritesSince(from));
 
         // Lie 3: the consented doctor, with the real grant, named for a record the grant does not cover (a Procedure; it covers Conditions).
@@ -68,6 +71,7 @@ public sealed class LyingServerTests : RecordTestBase
         liar.Lie = null;
         await client.CreateFhirRecordAsync(Fhir("procedure-example.json"));
         await client.CreateFhirRecordAsync(Fhir("Condition-For-Patient-f001.json"));
+        Assert.Equal(2, (await nextVersion()).Version);
     }
 
     [Fact]

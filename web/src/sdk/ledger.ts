@@ -6,7 +6,7 @@ import { createTransaction, receiptTransaction, verifyReceipt, type LedgerReceip
 import { api, type Role } from '../app/http';
 import { requireSession } from '../app/session';
 import { VerificationError } from './verificationError';
-import { acceptHead, peerKey } from './ledgerView';
+import { acceptHead, peerKey, type ConsistencyProofJson } from './ledgerView';
 
 export interface PeerInfo {
   peerId: string;
@@ -20,17 +20,17 @@ export interface SignedTransactionWire {
 }
 
 export { VerificationError } from './verificationError';
-export { LedgerForkError, PeerKeyChangedError, verifyCurrentHead, peerKey } from './ledgerView';
+export { LedgerForkError, PeerKeyChangedError, verifyCurrentHead, peerKey, viewSizeHeaders } from './ledgerView';
 
 /**
  * Checks a receipt against the pinned peer key, then its head against this browser's view of the ledger (a head that
  * contradicts one verified before is a fork, ledgerView.ts); throws unless both hold and the ledger accepted the
  * transaction.
  */
-export async function checkReceipt(receipt: LedgerReceipt): Promise<void> {
+export async function checkReceipt(receipt: LedgerReceipt, proofs?: ConsistencyProofJson[] | null): Promise<void> {
   const error = await verifyReceipt(receipt, await peerKey());
   if (error) throw new VerificationError(`The ledger receipt does not verify: ${error}`);
-  await acceptHead(receipt.head, true);
+  await acceptHead(receipt.head, true, proofs);
   if (!receipt.valid) throw new VerificationError(`The ledger recorded the transaction as invalid: ${receipt.reason ?? 'no reason given'}`);
 }
 

@@ -140,6 +140,14 @@ let fork: LedgerForkError | null = null;
 let queue: Promise<unknown> = Promise.resolve();
 // Heads (size:root) already proven to be prefixes of the view: the view only grows, so they stay proven.
 const proven = new Set<string>();
+// Tree size of the remembered head (0 before the first), sent as Ledger-View-Size so record answers can carry the
+// consistency proofs this page would otherwise fetch one by one (docs/ledger.md "Client view").
+let viewSize = 0;
+
+/** The Ledger-View-Size header for a request whose answer holds receipts (none before a head is remembered). */
+export function viewSizeHeaders(): Record<string, string> | undefined {
+  return viewSize > 0 ? { 'Ledger-View-Size': String(viewSize) } : undefined;
+}
 
 /**
  * Accepts a head whose signature is checked here against the pinned key: the same size must have the same root,
@@ -147,8 +155,8 @@ const proven = new Set<string>();
  * its prefix. Checks run one at a time per page. `signatureChecked`: the caller already verified the head's signature
  * against the pinned key (a receipt's head), so it is not verified twice on every receipt.
  */
-export function acceptHead(head: BlockHeaderJson, signatureChecked = false): Promise<void> {
-  const run = queue.then(() => accept(head, signatureChecked));
+export function acceptHead(head: BlockHeaderJson, signatureChecked = false, proofs?: ConsistencyProofJson[] | null): Promise<void> {
+  const run = queue.then(() => accept(head, signatureChecked, proofs ?? undefined));
   queue = run.catch(() => undefined);
   return run;
 }
@@ -168,7 +176,7 @@ function provenKey(h: BlockHeader): string {
   return `${h.treeSize}:${toHex(h.rootHash)}`;
 }
 
-async function accept(json: BlockHeaderJson, signatureChecked: boolean): Promise<void> {
+async function accept(json: BlockHeaderJson, signatureChecked: boolean, proofs: ConsistencyProofJson[] | undefined): Promise<void> {
   if (fork) throw fork;
   const key = await peerKey();
   const decoded = signatureChecked ? decodeBlockHeader(json) : null;
@@ -178,15 +186,19 @@ async function accept(json: BlockHeaderJson, signatureChecked: boolean): Promise
   for (;;) {
     const view = await read<StoredView>(VIEWS, fp);
     if (!view) {
-      if (await writeIf<StoredView>(VIEWS, fp, undefined, { head: json })) return;
+      if (await writeIf<StoredView>(VIEWS, fp, undefined, { head: json })) {
+        viewSize = head.treeSize;
+        return;
+      }
       continue;
     }
     const remembered = await decodeSigned(view.head, key, 'remembered ledger head (this site\'s stored data was altered)');
+    viewSize = Math.max(viewSize, remembered.treeSize);
     if (view.forkedHead) {
       const forked = decodeBlockHeader(view.forkedHead) ?? remembered;
       throw (fork = new LedgerForkError(remembered, forked, view.forkReason ?? 'a fork was recorded earlier'));
     }
-    const reason = await forkReason(remembered, head);
+    const reason = await forkReason(remembered, head, proofs);
     if (reason) {
       fork = new LedgerForkError(remembered, head, reason);
       await writeIf<StoredView>(VIEWS, fp, view, { ...view, forkedHead: json, forkReason: reason }).catch(() => false);
@@ -197,6 +209,7 @@ async function accept(json: BlockHeaderJson, signatureChecked: boolean): Promise
       return;
     }
     if (await writeIf<StoredView>(VIEWS, fp, view, { head: json })) {
+      viewSize = Math.max(viewSize, head.treeSize);
       proven.add(provenKey(remembered));
       proven.add(provenKey(head));
       return;
@@ -204,12 +217,14 @@ async function accept(json: BlockHeaderJson, signatureChecked: boolean): Promise
   }
 }
 
-interface ConsistencyProofJson {
+export interface ConsistencyProofJson {
+  oldSize?: number;
+  newSize?: number;
   proof: string[] | null;
 }
 
 /** Null when both heads can be true of one log (the rules of ForkReasonAsync in the C# SDK). */
-async function forkReason(remembered: BlockHeader, head: BlockHeader): Promise<string | null> {
+async function forkReason(remembered: BlockHeader, head: BlockHeader, proofs?: ConsistencyProofJson[]): Promise<string | null> {
   if (head.height === remembered.height && !constantTimeEqual(await blockHeaderHash(head), await blockHeaderHash(remembered))) {
     return `two different signed headers at block ${head.height}`;
   }
@@ -219,7 +234,11 @@ async function forkReason(remembered: BlockHeader, head: BlockHeader): Promise<s
   const [older, newer] = head.treeSize < remembered.treeSize ? [head, remembered] : [remembered, head];
   if (older.height >= newer.height) return 'a larger tree at a block height that is not higher';
   let proof: Bytes[];
-  try {
+  // A proof sent with the answer is used only if it connects exactly these two sizes; it is checked like a fetched one.
+  const sent = proofs?.find((p) => p.oldSize === older.treeSize && p.newSize === newer.treeSize && p.proof);
+  if (sent) {
+    proof = sent.proof!.map(fromBase64);
+  } else try {
     const r = await api.get<ConsistencyProofJson>(`/api/ledger/consistency?from=${older.treeSize}&to=${newer.treeSize}`, { auth: false });
     proof = (r.proof ?? []).map(fromBase64);
   } catch (e) {

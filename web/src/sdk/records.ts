@@ -10,7 +10,8 @@ import { api } from '../app/http';
 import { requireSession } from '../app/session';
 import { receiptTransaction } from '../ledger';
 import { consentScopeHash } from '../crypto';
-import { checkReceipt, signTransaction, ensureKeysOnLedger, verifiedPublicKeys, VerificationError, type SignedTransactionWire } from './ledger';
+import { checkReceipt, signTransaction, ensureKeysOnLedger, verifiedPublicKeys, VerificationError, viewSizeHeaders, type SignedTransactionWire } from './ledger';
+import type { ConsistencyProofJson } from './ledgerView';
 import { checkFhirResource } from '../fhir/validate';
 
 /** Plaintext limit of one record version (the server refuses more: 20 MiB + the AES-GCM tag). */
@@ -95,6 +96,8 @@ export interface SealedRecordWire extends VersionHeaderWire {
   latest?: LedgerReceipt | null;
   /** The header layout the author signed: 2 binds `category`; 1 (or absent) is a legacy version. */
   headerVersion?: number;
+  /** Consistency proofs from this page's remembered head to the receipts' heads (sent because of Ledger-View-Size). */
+  proofs?: ConsistencyProofJson[] | null;
 }
 
 export interface RecordVersionInfo extends VersionHeaderWire {
@@ -102,6 +105,7 @@ export interface RecordVersionInfo extends VersionHeaderWire {
   ciphertextLength: number;
   ledgerTransactionId: string;
   receipt: LedgerReceipt | null;
+  proofs?: ConsistencyProofJson[] | null;
 }
 
 interface ReaderWire {
@@ -139,7 +143,8 @@ export function recordVersions(recordId: string): Promise<number[]> {
 }
 
 export function fetchSealed(recordId: string, version?: number): Promise<SealedRecordWire> {
-  return api.get<SealedRecordWire>(version === undefined ? `/api/records/${recordId}` : `/api/records/${recordId}/versions/${version}`);
+  return api.get<SealedRecordWire>(version === undefined ? `/api/records/${recordId}` : `/api/records/${recordId}/versions/${version}`,
+    { headers: viewSizeHeaders() });
 }
 
 /**
@@ -215,7 +220,7 @@ function rememberVersion(recordId: string, version: number): number {
 export async function checkAnchor(r: SealedRecordWire): Promise<number> {
   const what = `version ${r.version} of record ${r.recordId}`;
   if (!r.anchor) throw new VerificationError(`The server sent ${what} without its records.write anchor.`);
-  await checkReceipt(r.anchor);
+  await checkReceipt(r.anchor, r.proofs);
   const tx = await receiptTransaction(r.anchor);
   const envelope = toEnvelope(r);
   const ok =
@@ -239,7 +244,7 @@ export async function checkAnchor(r: SealedRecordWire): Promise<number> {
   }
   let newest = r.version;
   if (r.latest) {
-    await checkReceipt(r.latest);
+    await checkReceipt(r.latest, r.proofs);
     const ltx = await receiptTransaction(r.latest);
     const lv = Number(ltx.payload.version);
     if (ltx.type !== 'records.write' || ltx.payload.recordId !== r.recordId || !Number.isSafeInteger(lv)) {
@@ -424,13 +429,14 @@ export async function writeRecord(args: WriteRecordArgs): Promise<{ recordId: st
   const info = await api.post<RecordVersionInfo>(`/api/records/${recordId}/versions`, upload, {
     onUploadProgress: (f) => args.onProgress?.(0.1 + 0.9 * f),
     signal: args.signal,
+    headers: viewSizeHeaders(),
   });
   // The anchor we signed must be the one the ledger committed, with a proof that verifies here.
   const ourTxId = toHex(await sha256(fromBase64(transaction.transaction)));
   if (!info.receipt || info.receipt.transactionId !== ourTxId) {
     throw new VerificationError('The server did not return a receipt for our records.write transaction.');
   }
-  await checkReceipt(info.receipt);
+  await checkReceipt(info.receipt, info.proofs);
   rememberVersion(recordId, version);
   args.onProgress?.(1);
   return { recordId, version, transactionId: info.ledgerTransactionId, ciphertextHash: hash, headerHash };

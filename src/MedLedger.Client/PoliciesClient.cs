@@ -10,7 +10,7 @@ namespace MedLedger.Client;
 // insurer's clients accept a policy only on the ledger's word (the issue receipt checked against terms and card).
 
 public sealed record InsuranceApplicationView(Guid Id, Guid PatientId, Guid PlanId, Guid InsurerOrganizationId, DateOnly PeriodStart, string Status, string? DeclineReason,
-    Guid? PolicyId, DateTimeOffset CreatedAt, DateTimeOffset? DecidedAt);
+    Guid? PolicyId, DateTimeOffset CreatedAt, DateTimeOffset? DecidedAt, IReadOnlyList<Guid>? RecordIds = null);
 
 /// <summary>A policy as the server returns it; <see cref="MedLedgerClient.MyPolicyAsync"/> and <see cref="MedLedgerClient.InsurerPolicyAsync"/> check it against the ledger.</summary>
 public sealed record PolicyView(Guid Id, Guid? ApplicationId, Guid PatientId, Guid InsurerOrganizationId, Guid PlanId, int PlanRevision, byte[] Terms, string TermsHash,

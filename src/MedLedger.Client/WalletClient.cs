@@ -13,8 +13,9 @@ public sealed record WalletBalance(string Currency, long Balance);
 
 public sealed record TopUpResult(Guid Id, long Amount, string Currency, string ExternalReference, DateTimeOffset At, long Balance);
 
+/// <summary>A payable; <c>ClosedAt</c> is set once it was settled outside the wallet (an insurer marked a premium paid): nothing to pay.</summary>
 public sealed record PayableInfo(Guid Id, Guid PayeeOrganizationId, Guid PatientId, string ReferenceKind, Guid ReferenceId, long Amount, string Currency,
-    DateTimeOffset CreatedAt, Guid? PaymentId);
+    DateTimeOffset CreatedAt, Guid? PaymentId, DateTimeOffset? ClosedAt = null, string? ClosedReason = null);
 
 public sealed record RefundInfo(Guid Id, Guid PaymentId, Guid PharmacistId, long Amount, string TransactionId, DateTimeOffset At, LedgerReceipt Receipt);
 
@@ -62,7 +63,7 @@ public sealed partial class MedLedgerClient
     {
         var payable = (await MyPayablesAsync(ct)).FirstOrDefault(p => p.Id == payableId)
             ?? throw new PaymentCheckException($"Payable {payableId} is not made out to you.");
-        if (payable.PatientId != UserId || payable.PaymentId is not null)
+        if (payable.PatientId != UserId || payable.PaymentId is not null || payable.ClosedAt is not null)
         {
             throw new PaymentCheckException($"Payable {payableId} is not an open payable of yours.");
         }

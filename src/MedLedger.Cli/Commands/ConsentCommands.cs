@@ -12,7 +12,7 @@ public static class ConsentCommands
     {
         var to = new Option<string>("--to") { Description = "Grantee email or id (a verified doctor, pharmacist or insurer)", Required = true };
         var scope = new Option<string>("--scope") { Description = "all | categories:Observation,Condition | records:ID,ID", DefaultValueFactory = _ => "all" };
-        var purpose = new Option<string>("--purpose") { Description = "treatment, dispensing, insurance-claim, second-opinion, research, other", DefaultValueFactory = _ => "treatment" };
+        var purpose = new Option<string>("--purpose") { Description = "treatment, dispensing, insurance-claim, insurance-application, second-opinion, research, other", DefaultValueFactory = _ => "treatment" };
         var expires = new Option<DateTimeOffset?>("--expires") { Description = "When the consent ends (e.g. 2027-01-31)" };
         var expect = new Option<string?>("--expect-fingerprint") { Description = "Refuse unless the grantee's key fingerprint is this one (as shown on their card)" };
         var grant = new Command("grant", "Share records: prints the grantee's card, then wraps the keys for them here, signed by you") { to, scope, purpose, expires, expect };

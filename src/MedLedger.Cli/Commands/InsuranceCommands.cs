@@ -39,12 +39,19 @@ public static class InsuranceCommands
     {
         var plan = new Argument<Guid>("PLAN_ID");
         var start = new Option<DateOnly?>("--start") { Description = "First day of cover (YYYY-MM-DD, UTC; default today); the period is one year" };
-        var apply = new Command("apply", "Apply for a plan (patients); the same plan and start again returns the first application; prints its id") { plan, start };
+        var attach = new Option<Guid[]>("--attach") { Description = "RECORD_ID of one of your records, attached to the application and sealed for the insurer's verified staff; repeatable" };
+        var keep = new Option<bool>("--keep-after-decision") { Description = "The attached records stay open to the insurer after the application is decided (by default they stop then)" };
+        var apply = new Command("apply", "Apply for a plan (patients); the same plan and start again returns the first application; prints its id") { plan, start, attach, keep };
         apply.SetAction(async (p, ct) =>
         {
             using var client = await CliSession.ConnectAsync(p, ct);
             var a = await client.ApplyForInsuranceAsync(p.GetValue(plan), p.GetValue(start) ?? DateOnly.FromDateTime(DateTime.UtcNow), ct: ct);
             AnsiConsole.MarkupLine(Markup.Escape($"Application {a.Status}, cover from {a.PeriodStart:yyyy-MM-dd}"));
+            if (p.GetValue(attach) is { Length: > 0 } records)
+            {
+                var staff = await client.AttachApplicationDocumentsAsync(a.Id, records, p.GetValue(keep), ct);
+                AnsiConsole.MarkupLine(Markup.Escape($"{records.Length} document(s) attached, sealed for {staff.Count} verified insurer staff member(s)"));
+            }
             Console.WriteLine(a.Id);
             return 0;
         });
@@ -85,7 +92,7 @@ public static class InsuranceCommands
             AnsiConsole.MarkupLine(Markup.Escape($"Declined ({a.DeclineReason})"));
             return 0;
         });
-        return new Command("applications", "Insurance applications") { list, accept, decline };
+        return new Command("applications", "Insurance applications") { list, accept, decline, InsuranceDocumentCommands.ApplicationDocuments() };
     }
 
     private static Command Policies()

@@ -61,6 +61,43 @@ public static class InsuranceDocumentCommands
         return command;
     }
 
+    /// <summary>insurance applications documents APP_ID [--out DIR]: insurer staff open the records attached to an application.</summary>
+    public static Command ApplicationDocuments()
+    {
+        var id = new Argument<Guid>("APPLICATION_ID");
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Write each document to this folder as RECORD_ID.bin" };
+        var command = new Command("documents", "Insurer staff: open the records a patient attached to your insurer's application (exit 2 when one does not open)") { id, output };
+        command.SetAction(async (p, ct) =>
+        {
+            using var client = await CliSession.ConnectAsync(p, ct);
+            var documents = await client.InsurerApplicationDocumentsAsync(p.GetValue(id), ct);
+            var table = new Table().AddColumns("record", "version", "category", "content type", "bytes");
+            var failed = 0;
+            foreach (var d in documents.Documents)
+            {
+                try
+                {
+                    var r = await client.OpenRecordAsync(d.RecordId, ct: ct);
+                    table.AddRow(Markup.Escape(r.RecordId.ToString()), Markup.Escape(r.Version.ToString(CultureInfo.InvariantCulture)), Markup.Escape(r.Category),
+                        Markup.Escape(r.ContentType), Markup.Escape(r.Content.Length.ToString(CultureInfo.InvariantCulture)));
+                    if (p.GetValue(output) is { } dir)
+                    {
+                        dir.Create();
+                        await File.WriteAllBytesAsync(Path.Combine(dir.FullName, $"{r.RecordId}.bin"), r.Content, ct);
+                    }
+                }
+                catch (MedLedgerApiException e)
+                {
+                    failed++;
+                    table.AddRow(Markup.Escape(d.RecordId.ToString()), "-", "-", Markup.Escape("not opened: " + e.Message), "-");
+                }
+            }
+            AnsiConsole.Write(table);
+            return failed == 0 ? 0 : 2;
+        });
+        return command;
+    }
+
     public static Command Figures()
     {
         var command = new Command("figures", "Insurer staff: your insurer's claims by status, amounts approved and paid, approval rate");

@@ -14,7 +14,9 @@ namespace MedLedger.Ledger.Contracts;
 /// <item>renew: the issue payload plus previousPolicyId (an active policy of the same patient and insurer whose period ends where
 /// this one starts); the previous policy becomes renewed.</item>
 /// <item>activate: action, policyId, coverStartMs (period start ≤ cover start &lt; period end) from pending: a peer's system
-/// event when the premium payable is paid, or insurer staff marking it paid.</item>
+/// event when the premium payable is paid, or insurer staff marking it paid. A mark also takes the premium's payment reference
+/// (pay-ref/policy/&lt;policyId&gt;, <see cref="PremiumReferenceKind"/>) and is refused when a wallet payment took it first, so of a
+/// wallet payment and a mark exactly one settles the premium: a payments.pay after the mark finds the reference taken.</item>
 /// <item>suspend (action, policyId, reason code) from active and reinstate (action, policyId) from suspended: insurer staff.</item>
 /// <item>expire (action, policyId) from pending, active or suspended, once the transaction's time is past the period end: a
 /// peer's system event only.</item>
@@ -37,6 +39,8 @@ public sealed class InsurancePolicyContract : LedgerContract
     public const string Renewed = "renewed";
 
     public const string BenefitPrefix = "benefit.";
+    /// <summary>The payable reference kind of a policy's premium (its id is the policy id): a mark-paid takes pay-ref/policy/&lt;id&gt;.</summary>
+    public const string PremiumReferenceKind = "policy";
     public const int MaxBenefits = 16;
     public const int MaxWaitingPeriodDays = 730;
     /// <summary>A policy period is at most a leap year long.</summary>
@@ -137,7 +141,13 @@ public sealed class InsurancePolicyContract : LedgerContract
                 return null;
             }
         }
-        return ContractChecks.IsVerified(state, tx.ActorId, IdentityRoles.InsurerStaff) ? null : LedgerRejection.Forbidden("only verified staff of the policy's insurer change a policy");
+        if (!ContractChecks.IsVerified(state, tx.ActorId, IdentityRoles.InsurerStaff))
+        {
+            return LedgerRejection.Forbidden("only verified staff of the policy's insurer change a policy");
+        }
+        return action == Activate && state.Get(PaymentKeys.Reference(PremiumReferenceKind, id)) is { } paid
+            ? LedgerRejection.Conflict($"policy {id}'s premium was paid from the wallet already (payment {paid})")
+            : null;
     }
 
     private static LedgerRejection? ValidateIssue(LedgerTransaction tx, IStateReader state, bool renew)
@@ -224,6 +234,11 @@ public sealed class InsurancePolicyContract : LedgerContract
             case Activate:
                 state.Put(InsurancePolicyKeys.Status(id), Active);
                 state.Put(InsurancePolicyKeys.CoverStart(id), tx.Get("coverStartMs")!);
+                if (!tx.IsSystemEvent)
+                {
+                    // Marked paid outside the wallet: the premium's reference is settled, so the wallet can no longer pay it.
+                    state.Put(PaymentKeys.Reference(PremiumReferenceKind, id), "marked-paid:" + tx.Id);
+                }
                 break;
             case Suspend:
                 state.Put(InsurancePolicyKeys.Status(id), Suspended);

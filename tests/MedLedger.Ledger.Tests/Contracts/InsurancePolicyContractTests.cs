@@ -12,7 +12,7 @@ public sealed class InsurancePolicyContractTests : PharmacyPeerTestBase
     private static readonly long Start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
     private readonly string _insurer = Guid.NewGuid().ToString(), _plan = Guid.NewGuid().ToString();
 
-    private protected override IEnumerable<ILedgerContract> AreaContracts => [new InsurancePolicyContract()];
+    private protected override IEnumerable<ILedgerContract> AreaContracts => [new InsurancePolicyContract(), new PaymentPayContract()];
 
     private Dictionary<string, string> Issue(TestUser patient, long start = 0, string? policyId = null, string? previous = null)
     {
@@ -160,5 +160,31 @@ public sealed class InsurancePolicyContractTests : PharmacyPeerTestBase
         var opened = PolicyCard.Open(card.SealFor(key.PublicKey), key, policy);
         Assert.Equal(card.Tags.OrderBy(t => t.Key), opened.Tags.OrderBy(t => t.Key));
         Assert.ThrowsAny<Exception>(() => PolicyCard.Open(card.SealFor(key.PublicKey), key, Guid.NewGuid()));
+    }
+
+    private Dictionary<string, string> PremiumPayment(string policyId) => new()
+    {
+        ["paymentId"] = Guid.NewGuid().ToString(), ["payerId"] = _patient.Id, ["payeeOrganizationId"] = _insurer, ["referenceKind"] = InsurancePolicyContract.PremiumReferenceKind,
+        ["referenceId"] = policyId, ["amount"] = "2900", ["currency"] = "EUR", ["token"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
+    };
+
+    [Fact]
+    public async Task Of_a_wallet_premium_payment_and_the_insurers_mark_only_the_first_settles_the_premium()
+    {
+        var staff = await UserAsync(IdentityRoles.InsurerStaff, verified: true);
+        // Marked first: the mark takes the premium's payment reference, so the wallet can no longer pay it.
+        var marked = Issue(_patient);
+        await _peer.SubmitAsync(staff.Tx(InsurancePolicyContract.TypeName, marked));
+        Assert.True((await _peer.SubmitAsync(staff.Tx(InsurancePolicyContract.TypeName, Change(marked["policyId"], InsurancePolicyContract.Activate, "coverStartMs", N(Start))))).Valid);
+        Assert.StartsWith("marked-paid:", await _peer.Queries.GetStateAsync(PaymentKeys.Reference(InsurancePolicyContract.PremiumReferenceKind, marked["policyId"])));
+        Assert.Equal(LedgerRejectionKind.Conflict, await Refused(_patient.Tx(PaymentPayContract.TypeName, PremiumPayment(marked["policyId"]))));
+
+        // Paid from the wallet first: the insurer's mark is refused (the platform's activation follows the payment instead).
+        var paid = Issue(_patient, start: Start + 365 * Day);
+        await _peer.SubmitAsync(staff.Tx(InsurancePolicyContract.TypeName, paid));
+        Assert.True((await _peer.SubmitAsync(_patient.Tx(PaymentPayContract.TypeName, PremiumPayment(paid["policyId"])))).Valid);
+        Assert.Equal(LedgerRejectionKind.Conflict, await Refused(staff.Tx(InsurancePolicyContract.TypeName, Change(paid["policyId"], InsurancePolicyContract.Activate, "coverStartMs", N(Start + 365 * Day)))));
+        Assert.True((await _peer.SubmitAsync(_peer.CreateSystemTransaction(InsurancePolicyContract.TypeName, Change(paid["policyId"], InsurancePolicyContract.Activate, "coverStartMs", N(Start + 365 * Day))))).Valid);
+        Assert.Equal("active", await Status(paid["policyId"]));
     }
 }

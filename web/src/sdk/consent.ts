@@ -23,7 +23,7 @@ export class ConsentScopeError extends Error {
 const PRESCRIPTIONS = 'MedicationRequest';
 
 /** The purposes the server accepts (ConsentService.Purposes). */
-export const CONSENT_PURPOSES = ['treatment', 'dispensing', 'insurance-claim', 'second-opinion', 'research', 'other'] as const;
+export const CONSENT_PURPOSES = ['treatment', 'dispensing', 'insurance-claim', 'insurance-application', 'second-opinion', 'research', 'other'] as const;
 export type ConsentPurpose = (typeof CONSENT_PURPOSES)[number];
 
 export interface Grant {

@@ -61,6 +61,8 @@ export interface ApplicationView {
   policyId: string | null;
   createdAt: string;
   decidedAt: string | null;
+  /** Records the patient attached (docs/insurance.md "Application documents"). */
+  recordIds?: string[];
 }
 
 export interface PolicyView {

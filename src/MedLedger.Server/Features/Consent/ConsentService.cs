@@ -18,7 +18,7 @@ namespace MedLedger.Server.Features.Consent;
 /// </summary>
 public sealed class ConsentService(MedLedgerDbContext db, LedgerRollForward rollForward, TimeProvider clock, RecordWraps recordWraps, AccountDirectory accounts, ConsentGrants grants)
 {
-    public static readonly IReadOnlySet<string> Purposes = new HashSet<string>(StringComparer.Ordinal) { "treatment", "dispensing", "insurance-claim", "second-opinion", "research", "other" };
+    public static readonly IReadOnlySet<string> Purposes = new HashSet<string>(StringComparer.Ordinal) { "treatment", "dispensing", "insurance-claim", "insurance-application", "second-opinion", "research", "other" };
 
     /// <summary>The record versions a scope covers for this patient (what the client must wrap).</summary>
     public async Task<IReadOnlyList<GrantPlanItem>> PlanAsync(Guid patientId, ConsentScopeKind scope, IReadOnlyList<string> items, CancellationToken ct)

@@ -23,8 +23,9 @@ public sealed record ApplyRequest(Guid PlanId, DateOnly PeriodStart);
 /// <summary>An insurer's decline with a reason code: not-eligible, incomplete, duplicate or other.</summary>
 public sealed record DeclineApplicationRequest(string Reason);
 
+/// <summary>An application; <c>RecordIds</c> are the records the patient attached (docs/insurance.md "Application documents").</summary>
 public sealed record ApplicationResponse(Guid Id, Guid PatientId, Guid PlanId, Guid InsurerOrganizationId, DateOnly PeriodStart, string Status, string? DeclineReason,
-    Guid? PolicyId, DateTimeOffset CreatedAt, DateTimeOffset? DecidedAt);
+    Guid? PolicyId, DateTimeOffset CreatedAt, DateTimeOffset? DecidedAt, IReadOnlyList<Guid>? RecordIds = null);
 
 /// <summary>
 /// Acceptance or renewal: the insurer-staff-signed insurance.policy (issue or renew), and the policy card sealed on the insurer's
@@ -56,3 +57,15 @@ public sealed record PolicyShareResponse(Guid Id, Guid PolicyId, Guid PatientId,
 /// </summary>
 public sealed record EligibilityResponse(Guid PolicyId, string Tag, DateOnly Date, string Status, bool Covered, bool WaitingPeriodPassed, long RemainingForTagMinor,
     long RemainingOverallMinor, string Currency);
+
+/// <summary>
+/// Records the patient attaches to their application (their own, 1–16). <c>KeepAfterDecision</c>: the link keeps opening them to the
+/// insurer after the application is accepted or declined (by default it stops then).
+/// </summary>
+public sealed record AttachApplicationDocumentsRequest(IReadOnlyList<Guid>? RecordIds, bool KeepAfterDecision = false);
+
+/// <summary>One attached record: whether the patient kept it past the decision and whether the link opens it to the insurer now.</summary>
+public sealed record ApplicationDocumentDto(Guid RecordId, bool KeptAfterDecision, bool Open);
+
+/// <summary>An application's attached records as its insurer's staff see them (the records themselves open through the records API).</summary>
+public sealed record ApplicationDocumentsResponse(Guid ApplicationId, Guid PatientId, string Status, IReadOnlyList<ApplicationDocumentDto> Documents);

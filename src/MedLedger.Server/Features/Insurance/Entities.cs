@@ -244,3 +244,32 @@ internal sealed class InsurancePolicyShareConfiguration : IEntityTypeConfigurati
         b.HasOne<InsurancePolicy>().WithMany().HasForeignKey(x => x.PolicyId).OnDelete(DeleteBehavior.Cascade);
     }
 }
+
+/// <summary>
+/// A record the patient attached to their insurance application (docs/insurance.md "Application documents"): ids only. With a
+/// consent grant covering the record (purpose insurance-application, made on the patient's device) it lets the application's
+/// insurer's staff pass the read rule — while the application awaits a decision, or after it when the patient kept it.
+/// </summary>
+public sealed class ApplicationRecordLink
+{
+    public Guid Id { get; set; }
+    public Guid ApplicationId { get; set; }
+    public Guid RecordId { get; set; }
+    public Guid PatientId { get; set; }
+    public Guid InsurerOrganizationId { get; set; }
+    /// <summary>The patient keeps the link open after the application is decided (otherwise it stops opening the record then).</summary>
+    public bool KeptAfterDecision { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+internal sealed class ApplicationRecordLinkConfiguration : IEntityTypeConfiguration<ApplicationRecordLink>
+{
+    public void Configure(EntityTypeBuilder<ApplicationRecordLink> b)
+    {
+        b.ToTable("application_record_links");
+        b.HasKey(x => x.Id);
+        b.HasIndex(x => new { x.ApplicationId, x.RecordId }).IsUnique();
+        b.HasIndex(x => new { x.InsurerOrganizationId, x.RecordId });
+        b.HasOne<InsuranceApplication>().WithMany().HasForeignKey(x => x.ApplicationId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

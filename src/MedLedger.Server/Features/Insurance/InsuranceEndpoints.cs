@@ -16,6 +16,8 @@ public static class InsuranceEndpoints
         services.AddScoped<PlanFinder>();
         services.AddScoped<PlanPublishingService>();
         services.AddScoped<PolicyApplying>();
+        services.AddScoped<ApplicationDocuments>();
+        services.AddScoped<ApplicationRecordLinks>();
         services.AddScoped<PolicyIssuing>();
         services.AddScoped<PolicyLifecycle>();
         services.AddScoped<PolicyProgress>();
@@ -38,6 +40,7 @@ public static class InsuranceEndpoints
         // A patient applies and follows their own applications and policies.
         g.MapPost("/applications", Apply).RequireAuthorization(Policies.Patient).WithSummary("Apply for a plan and period (Idempotency-Key; the same plan and period again returns the first application)").ProducesProblems(404, 422);
         g.MapGet("/applications", MyApplications).RequireAuthorization(Policies.Patient).WithSummary("Your applications, oldest first");
+        g.MapPost("/applications/{applicationId:guid}/documents", AttachDocuments).RequireAuthorization(Policies.Patient).WithSummary("Attach your own records to your application awaiting a decision (or keep attached ones open after it)").ProducesProblems(404, 409, 422);
         g.MapGet("/policies", MyPolicies).RequireAuthorization(Policies.Patient).WithSummary("Your policies with the card sealed for you (paid ones are activated, ended ones expired first, on the ledger)").ProducesProblems(409, 422);
         g.MapGet("/policies/{policyId:guid}", MyPolicy).RequireAuthorization(Policies.Patient).WithSummary("One of your policies with the ledger receipt of its issue").ProducesProblems(404, 409, 422);
         g.MapPost("/policies/{policyId:guid}/shares", SharePolicy).RequireAuthorization(Policies.Patient).WithSummary("Share your policy card, sealed for a verified doctor, hospital staff member or pharmacist (eligibility)").ProducesProblems(404, 409, 422);
@@ -48,6 +51,7 @@ public static class InsuranceEndpoints
         var i = app.MapGroup("/api/insurance/insurer").WithTags("Insurance");
         i.MapGet("/applications", InsurerApplications).RequireAuthorization(Policies.InsurerStaff).WithSummary("Your insurer's applications (optionally of one status), oldest first").ProducesProblems(422);
         i.MapPost("/applications/{applicationId:guid}/accept", Accept).RequireAuthorization(Policies.InsurerStaff).WithSummary("Accept: an insurer-staff-signed insurance.policy issue (pending until the premium payable is paid)").ProducesProblems(404, 409, 422);
+        i.MapGet("/applications/{applicationId:guid}/documents", ApplicationDocumentList).RequireAuthorization(Policies.InsurerStaff).WithSummary("The records the patient attached to one of your insurer's applications, and whether each opens now").ProducesProblems(404);
         i.MapPost("/applications/{applicationId:guid}/decline", Decline).RequireAuthorization(Policies.InsurerStaff).WithSummary("Decline a submitted application with a reason code").ProducesProblems(404, 409, 422);
         i.MapGet("/policies", InsurerPolicies).RequireAuthorization(Policies.InsurerStaff).WithSummary("Your insurer's policies with the card sealed for the insurer").ProducesProblems(409, 422);
         i.MapGet("/policies/{policyId:guid}", InsurerPolicy).RequireAuthorization(Policies.InsurerStaff).WithSummary("One of your insurer's policies with the ledger receipt of its issue").ProducesProblems(404, 409, 422);
@@ -78,6 +82,12 @@ public static class InsuranceEndpoints
     }
 
     private static Task<IReadOnlyList<ApplicationResponse>> MyApplications(Caller caller, PolicyApplying s, CancellationToken ct) => s.MineAsync(caller, ct);
+
+    private static Task<ApplicationResponse> AttachDocuments(Guid applicationId, AttachApplicationDocumentsRequest r, Caller caller, ApplicationDocuments s, CancellationToken ct) =>
+        s.AttachAsync(caller, applicationId, r, ct);
+
+    private static Task<ApplicationDocumentsResponse> ApplicationDocumentList(Guid applicationId, Caller caller, ApplicationDocuments s, CancellationToken ct) =>
+        s.ForInsurerAsync(caller, applicationId, ct);
 
     private static Task<IReadOnlyList<PolicyResponse>> MyPolicies(Caller caller, PolicyQueries s, CancellationToken ct) => s.ListAsync(caller, ct);
 

@@ -11,7 +11,7 @@ namespace MedLedger.Server.Features.Insurance;
 /// <see cref="PolicyIssuing"/>). An application is idempotent by patient, plan and period start (unique index), so a
 /// retry with any key, or concurrent applies, return the first application.
 /// </summary>
-public sealed class PolicyApplying(MedLedgerDbContext db, PlanFinder plans, TimeProvider clock)
+public sealed class PolicyApplying(MedLedgerDbContext db, PlanFinder plans, ApplicationRecordLinks links, TimeProvider clock)
 {
     public async Task<ApplicationResponse> ApplyAsync(Caller patient, string? idempotencyKey, ApplyRequest r, CancellationToken ct)
     {
@@ -53,12 +53,12 @@ public sealed class PolicyApplying(MedLedgerDbContext db, PlanFinder plans, Time
             return await SlotAsync(patient.Id, r.PlanId, r.PeriodStart, ct)
                 ?? throw new ProblemException(422, "idempotency-key-reused", "Idempotency-Key reused", "This Idempotency-Key was used for an application to another plan or period.");
         }
-        return ToResponse(application);
+        return (await WithDocumentsAsync([application], ct))[0];
     }
 
     public async Task<IReadOnlyList<ApplicationResponse>> MineAsync(Caller patient, CancellationToken ct) =>
-        (await db.Set<InsuranceApplication>().AsNoTracking().Where(a => a.PatientId == patient.Id).ToListAsync(ct))
-            .OrderBy(a => a.CreatedAt).ThenBy(a => a.Id).Select(ToResponse).ToList();
+        await WithDocumentsAsync((await db.Set<InsuranceApplication>().AsNoTracking().Where(a => a.PatientId == patient.Id).ToListAsync(ct))
+            .OrderBy(a => a.CreatedAt).ThenBy(a => a.Id).ToList(), ct);
 
     /// <summary>Insurer staff: their insurer's applications, optionally of one status, oldest first (a queue).</summary>
     public async Task<IReadOnlyList<ApplicationResponse>> InsurerAsync(Caller staff, string? status, CancellationToken ct)
@@ -71,8 +71,8 @@ public sealed class PolicyApplying(MedLedgerDbContext db, PlanFinder plans, Time
                 : throw ProblemException.Invalid("status", "One of submitted, accepting, accepted, declined.");
         }
         var insurer = staff.Organization;
-        return (await db.Set<InsuranceApplication>().AsNoTracking().Where(a => a.InsurerOrganizationId == insurer && (only == null || a.Status == only)).ToListAsync(ct))
-            .OrderBy(a => a.CreatedAt).ThenBy(a => a.Id).Select(ToResponse).ToList();
+        return await WithDocumentsAsync((await db.Set<InsuranceApplication>().AsNoTracking().Where(a => a.InsurerOrganizationId == insurer && (only == null || a.Status == only)).ToListAsync(ct))
+            .OrderBy(a => a.CreatedAt).ThenBy(a => a.Id).ToList(), ct);
     }
 
     public async Task<ApplicationResponse> DeclineAsync(Caller staff, Guid applicationId, DeclineApplicationRequest r, CancellationToken ct)
@@ -102,16 +102,20 @@ public sealed class PolicyApplying(MedLedgerDbContext db, PlanFinder plans, Time
     }
 
     internal async Task<ApplicationResponse> GetAsync(Guid applicationId, CancellationToken ct) =>
-        ToResponse(await db.Set<InsuranceApplication>().AsNoTracking().FirstAsync(a => a.Id == applicationId, ct));
+        (await WithDocumentsAsync([await db.Set<InsuranceApplication>().AsNoTracking().FirstAsync(a => a.Id == applicationId, ct)], ct))[0];
 
     internal static ProblemException Decided(Guid id, ApplicationStatus status) =>
         new(409, "application-decided", "Application decided", $"Application {id} is {PolicyRules.Name(status)}; only a submitted application is accepted or declined.");
 
     private async Task<ApplicationResponse?> SlotAsync(Guid patientId, Guid planId, DateOnly periodStart, CancellationToken ct) =>
         await db.Set<InsuranceApplication>().AsNoTracking().FirstOrDefaultAsync(a => a.PatientId == patientId && a.PlanId == planId && a.PeriodStart == periodStart, ct) is { } a
-            ? ToResponse(a)
+            ? (await WithDocumentsAsync([a], ct))[0]
             : null;
 
-    private static ApplicationResponse ToResponse(InsuranceApplication a) =>
-        new(a.Id, a.PatientId, a.PlanId, a.InsurerOrganizationId, a.PeriodStart, PolicyRules.Name(a.Status), a.DeclineReason, a.PolicyId, a.CreatedAt, a.DecidedAt);
+    private async Task<List<ApplicationResponse>> WithDocumentsAsync(IReadOnlyList<InsuranceApplication> applications, CancellationToken ct)
+    {
+        var documents = await links.OfAsync(applications.Select(a => a.Id).ToList(), ct);
+        return applications.Select(a => new ApplicationResponse(a.Id, a.PatientId, a.PlanId, a.InsurerOrganizationId, a.PeriodStart, PolicyRules.Name(a.Status), a.DeclineReason,
+            a.PolicyId, a.CreatedAt, a.DecidedAt, documents[a.Id].ToList())).ToList();
+    }
 }

@@ -90,7 +90,9 @@ public sealed class PolicyProgress(MedLedgerDbContext db, PayableService payable
         }
         catch (ProblemException e) when (e.Status == 409)
         {
-            // A concurrent mark (or the wallet payment's activation) committed first: the policy is active once, with that cover.
+            // A concurrent mark (or a wallet payment, which the ledger then prefers: it took the premium's reference first)
+            // committed first: the policy is active once, with that cover. A wallet payment's activation happens on the sweep.
+            await lifecycle.SweepAsync(p => p.Id == policyId, ct);
             if (await db.Set<InsurancePolicy>().AsNoTracking().AnyAsync(p => p.Id == policyId && p.Status == PolicyStatus.Active, ct) is false)
             {
                 throw;
@@ -146,6 +148,11 @@ public sealed class PolicyProgress(MedLedgerDbContext db, PayableService payable
                 await db.Set<InsurancePolicy>().Where(p => p.Id == id && p.Status == PolicyStatus.Pending)
                     .ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, PolicyStatus.Active).SetProperty(p => p.CoverStart, At(tx.Get("coverStartMs")))
                         .SetProperty(p => p.UpdatedAt, rows.At), ct);
+                if (!tx.IsSystemEvent)
+                {
+                    // The insurer marked the premium paid (the ledger took its payment reference): the patient's payable closes with it.
+                    await payables.CloseCommittedAsync(PolicyRules.PayableKind, id, PayableClosings.PaidElsewhere, rows.At, ct);
+                }
                 return;
             case InsurancePolicyContract.Suspend:
                 await db.Set<InsurancePolicy>().Where(p => p.Id == id && p.Status == PolicyStatus.Active)

@@ -5,8 +5,8 @@ namespace MedLedger.Server.Features.Insurance;
 /// <summary>The shared rules of applications and policies (docs/insurance.md "Applications and policies").</summary>
 internal static class PolicyRules
 {
-    /// <summary>The payable reference kind of a policy's premium.</summary>
-    public const string PayableKind = "policy";
+    /// <summary>The payable reference kind of a policy's premium (the ledger's mark-paid takes the same reference).</summary>
+    public const string PayableKind = MedLedger.Ledger.Contracts.InsurancePolicyContract.PremiumReferenceKind;
 
     /// <summary>Why an insurer declines an application: codes only, never free text (free text could carry a diagnosis).</summary>
     public static readonly IReadOnlySet<string> DeclineReasons = new HashSet<string>(StringComparer.Ordinal) { "not-eligible", "incomplete", "duplicate", "other" };

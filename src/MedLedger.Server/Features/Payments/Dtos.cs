@@ -12,9 +12,9 @@ public static class PaymentLimits
 /// <summary>A pharmacist's counter payable: the amount is fixed now; the patient's client pays exactly it.</summary>
 public sealed record CreatePayableRequest(Guid PatientId, long Amount, string Currency);
 
-/// <summary>A payable; <c>PaymentId</c> is set once its payment settled.</summary>
+/// <summary>A payable; <c>PaymentId</c> is set once its payment settled, <c>ClosedAt</c>/<c>ClosedReason</c> once it was settled outside the wallet (no longer payable).</summary>
 public sealed record PayableResponse(Guid Id, Guid PayeeOrganizationId, Guid PatientId, string ReferenceKind, Guid ReferenceId, long Amount, string Currency,
-    DateTimeOffset CreatedAt, Guid? PaymentId);
+    DateTimeOffset CreatedAt, Guid? PaymentId, DateTimeOffset? ClosedAt = null, string? ClosedReason = null);
 
 /// <summary>Money from outside (the card side is out of scope: <c>ExternalReference</c> names the outside payment).</summary>
 public sealed record TopUpRequest(long Amount, string Currency, string ExternalReference);

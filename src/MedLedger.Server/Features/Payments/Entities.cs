@@ -83,6 +83,20 @@ public sealed class Payable
     public DateTimeOffset CreatedAt { get; set; }
     /// <summary>The settled payment, once the ledger committed it.</summary>
     public Guid? PaymentId { get; set; }
+    /// <summary>
+    /// When the payable was settled outside the wallet (an insurer marking a premium paid, committed on the ledger): it can no longer
+    /// be paid. No money moved on the platform, so nothing is posted.
+    /// </summary>
+    public DateTimeOffset? ClosedAt { get; set; }
+    /// <summary>Why it closed: a code (<see cref="PayableClosings"/>).</summary>
+    public string? ClosedReason { get; set; }
+}
+
+/// <summary>Why a payable closed without a wallet payment.</summary>
+public static class PayableClosings
+{
+    /// <summary>The payee says it was paid outside the platform (an insurer's mark-paid of a premium).</summary>
+    public const string PaidElsewhere = "paid-elsewhere";
 }
 
 /// <summary>Payment states: pending (wallet money held, ledger not settled), paid (committed), failed (refused; money back).</summary>
@@ -191,6 +205,7 @@ internal sealed class PayableConfiguration : IEntityTypeConfiguration<Payable>
         b.HasKey(x => x.Id);
         b.Property(x => x.ReferenceKind).HasMaxLength(32);
         b.Property(x => x.Currency).HasMaxLength(3);
+        b.Property(x => x.ClosedReason).HasMaxLength(32);
         b.HasIndex(x => new { x.ReferenceKind, x.ReferenceId }).IsUnique();
         b.HasIndex(x => x.PatientId);
         b.HasIndex(x => x.PayeeOrganizationId);

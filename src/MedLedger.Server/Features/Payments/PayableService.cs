@@ -111,6 +111,15 @@ public sealed class PayableService(MedLedgerDbContext db, Journal journal, Accou
         (await db.Set<Payable>().AsNoTracking().Where(p => p.PatientId == patient.Id).ToListAsync(ct))
             .OrderByDescending(p => p.CreatedAt).Select(ToResponse).ToList();
 
+    /// <summary>
+    /// Closes the unpaid payable of (kind, referenceId) as settled outside the wallet, once (a conditional update): called by a row
+    /// writer inside the roll-forward's transaction when the ledger committed that settlement (it took the reference, so a wallet
+    /// payment of it is refused there and its hold released). A payable already paid or closed is left as it is; nothing is posted.
+    /// </summary>
+    public Task<int> CloseCommittedAsync(string referenceKind, Guid referenceId, string reason, DateTimeOffset at, CancellationToken ct) =>
+        db.Set<Payable>().Where(p => p.ReferenceKind == referenceKind && p.ReferenceId == referenceId && p.PaymentId == null && p.ClosedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(p => p.ClosedAt, at).SetProperty(p => p.ClosedReason, reason), ct);
+
     internal static PayableResponse ToResponse(Payable p) =>
-        new(p.Id, p.PayeeOrganizationId, p.PatientId, p.ReferenceKind, p.ReferenceId, p.Amount, p.Currency, p.CreatedAt, p.PaymentId);
+        new(p.Id, p.PayeeOrganizationId, p.PatientId, p.ReferenceKind, p.ReferenceId, p.Amount, p.Currency, p.CreatedAt, p.PaymentId, p.ClosedAt, p.ClosedReason);
 }

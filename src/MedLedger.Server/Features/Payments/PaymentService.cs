@@ -51,6 +51,11 @@ public sealed class PaymentService(MedLedgerDbContext db, Journal journal, Idemp
         {
             throw ProblemException.Conflict($"Payable {payableId} is paid already.");
         }
+        if (payable.ClosedAt is not null)
+        {
+            // Settled outside the wallet (on the ledger too: a payments.pay racing this check is refused there and released).
+            throw new ProblemException(409, "payable-closed", "Payable closed", $"Payable {payableId} was settled outside the wallet ({payable.ClosedReason}); there is nothing to pay.");
+        }
         var wallet = await journal.FindAsync(AccountKinds.PatientWallet, patient.Id, payable.Currency, ct)
             ?? throw new ProblemException(409, "insufficient-funds", "Insufficient funds", $"You hold no {payable.Currency} in your wallet; top it up first.");
         var pending = await journal.AccountAsync(AccountKinds.PaymentsPending, Guid.Empty, payable.Currency, ct);

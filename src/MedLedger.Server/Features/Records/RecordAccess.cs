@@ -16,13 +16,13 @@ namespace MedLedger.Server.Features.Records;
 /// Who may read or write which record — the rules of DESIGN.md "Authorization" in one place:
 /// a patient their own records; a doctor while assigned (ledger care state) and consented;
 /// a pharmacist only MedicationRequest records shared with them; insurer staff only records
-/// attached to a claim against their company and shared with them. Everyone else: never.
+/// attached to a claim against their company, or to an application to it (while open), and shared with them. Everyone else: never.
 /// Every refusal is recorded, and bounded per caller and window (<see cref="RefusalLimiter"/>): the first on the ledger
 /// (records.access-denied) at once, the rest as one records.access-denied-summary when the window ends; security events
 /// for every refusal answered 403 and for each summary; beyond the limit 429 and nothing more.
 /// </summary>
 public sealed class RecordAccess(MedLedgerDbContext db, LedgerGateway ledger, SecurityEventLog events, TimeProvider clock, ConsentGrants consent, RefusalLimiter refusals,
-    Appointments.AppointmentReader appointments)
+    Appointments.AppointmentReader appointments, Insurance.ApplicationRecordLinks applicationLinks)
 {
     public const string MedicationRequest = RecordCategories.MedicationRequest;
 
@@ -71,6 +71,8 @@ public sealed class RecordAccess(MedLedgerDbContext db, LedgerGateway ledger, Se
                 var ids = records.Select(r => r.Id).ToList();
                 linked = (await db.Set<ClaimRecordLink>().AsNoTracking()
                     .Where(l => l.InsurerOrganizationId == insurer && ids.Contains(l.RecordId)).Select(l => l.RecordId).ToListAsync(ct)).ToHashSet();
+                // Records attached to an application to this insurer (Insurance owns those links) open the same way, while they are open.
+                linked.UnionWith(await applicationLinks.OpenToInsurerAsync(insurer, ids, ct));
             }
         }
         return new AccessFacts(assigned, grants, linked, clock.GetUtcNow());
@@ -139,7 +141,7 @@ public sealed class RecordAccess(MedLedgerDbContext db, LedgerGateway ledger, Se
             "not-assigned" => "You are not assigned to this patient.",
             "no-consent" => "The patient has not shared this record with you (or the consent was revoked or expired).",
             "pharmacist-non-prescription" => "Pharmacists can read only MedicationRequest records shared with them.",
-            "not-attached-to-claim" => "Insurer staff can read only records attached to a claim against their company.",
+            "not-attached-to-claim" => "Insurer staff can read only records attached to a claim against their company or to an application to it awaiting a decision.",
             "not-own-record" => "You can only access your own records.",
             _ => "Your role cannot access medical records.",
         });

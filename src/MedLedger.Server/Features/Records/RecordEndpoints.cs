@@ -19,6 +19,7 @@ public static class RecordEndpoints
         services.AddScoped<SealedVersionReader>();
         services.AddScoped<RecordWraps>();
         services.AddScoped<ClaimDocuments>();
+        services.AddScoped<PatientRecordIds>();
         services.AddScoped<ILedgerRowWriter, RecordLedgerRows>();
         return services;
     }

@@ -2,7 +2,11 @@ using System.Net;
 using MedLedger.Client;
 using MedLedger.Ledger.Contracts;
 using MedLedger.Server.Features.Ledger;
+using MedLedger.Server.Features.Payments;
+using MedLedger.Server.Infrastructure.Data;
 using MedLedger.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Role = MedLedger.Client.Role;
 
 namespace MedLedger.Server.Tests.Features.Insurance;
@@ -70,5 +74,101 @@ public sealed class PolicyMarkPaidTests : RecordTestBase
         Assert.True(response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity, response.StatusCode.ToString());
         Assert.Equal("pending", (await patient.Client.MyPolicyAsync(policyId)).Policy.Status);
         Assert.Equal(0, await ActivationsOnLedgerAsync(policyId));
+    }
+
+    private async Task<IReadOnlyList<string>> AuditAsync()
+    {
+        await using var scope = Host.App.Services.CreateAsyncScope();
+        return await LedgerRowAudit.RunAsync(scope.ServiceProvider.GetRequiredService<MedLedgerDbContext>(), Host.Service<LedgerGateway>().Peer.Store, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Marking_the_premium_paid_closes_the_patients_payable_so_it_cannot_be_paid_twice()
+    {
+        var (insurer, patient, policyId) = await PendingPolicyAsync(DateOnly.FromDateTime(Host.Clock.GetUtcNow().UtcDateTime));
+        var premium = Assert.Single(await patient.Client.MyPayablesAsync(), p => p.ReferenceId == policyId);
+        await patient.Client.TopUpAsync(premium.Amount, "EUR", "card-auth-" + Guid.NewGuid().ToString("N")[..8]);
+        // Signed before the mark, so the server (not the client's own check) has to refuse it.
+        var intent = await patient.Client.PreparePaymentAsync(premium.Id);
+        Assert.Equal("active", (await insurer.Client.MarkPremiumPaidAsync(policyId)).Status);
+
+        var closed = Assert.Single(await patient.Client.MyPayablesAsync(), p => p.Id == premium.Id);
+        Assert.Equal((null, "paid-elsewhere"), (closed.PaymentId, closed.ClosedReason));
+        Assert.NotNull(closed.ClosedAt);
+        var refused = await Assert.ThrowsAsync<MedLedgerApiException>(() => patient.Client.SubmitPaymentAsync(intent));
+        Assert.Equal(HttpStatusCode.Conflict, refused.Status);
+        Assert.EndsWith("/payable-closed", refused.ProblemType);
+        await Assert.ThrowsAsync<PaymentCheckException>(() => patient.Client.PayAsync(premium.Id));
+        // Nothing moved: the wallet still holds the top-up, nothing is held, the journal balances, and the ledger took the reference.
+        Assert.Equal(premium.Amount, (await patient.Client.WalletBalancesAsync()).Single(b => b.Currency == "EUR").Balance);
+        Assert.Equal(0, await Db(db => db.Set<PaymentAccount>().SumAsync(a => a.Balance)));
+        Assert.Equal(0, await Db(db => db.Set<Payment>().CountAsync(p => p.PayableId == premium.Id)));
+        Assert.StartsWith("marked-paid:", await Host.Service<LedgerGateway>().Peer.Queries.GetStateAsync(PaymentKeys.Reference("policy", policyId.ToString()), default));
+        Assert.Empty(await AuditAsync());
+    }
+
+    [Fact]
+    public async Task A_premium_paid_from_the_wallet_first_makes_the_mark_harmless()
+    {
+        var (insurer, patient, policyId) = await PendingPolicyAsync(DateOnly.FromDateTime(Host.Clock.GetUtcNow().UtcDateTime));
+        var premium = Assert.Single(await patient.Client.MyPayablesAsync(), p => p.ReferenceId == policyId);
+        await patient.Client.TopUpAsync(premium.Amount, "EUR", "card-auth-" + Guid.NewGuid().ToString("N")[..8]);
+        await patient.Client.PayAsync(premium.Id);
+        Assert.Equal("active", (await insurer.Client.MarkPremiumPaidAsync(policyId)).Status);
+        var paid = Assert.Single(await patient.Client.MyPayablesAsync(), p => p.Id == premium.Id);
+        Assert.Equal((true, (DateTimeOffset?)null), (paid.PaymentId is not null, paid.ClosedAt));
+        Assert.Equal(0, (await patient.Client.WalletBalancesAsync()).Single(b => b.Currency == "EUR").Balance);
+        Assert.Equal(1, await ActivationsOnLedgerAsync(policyId));
+        Assert.Empty(await AuditAsync());
+    }
+
+    [Fact]
+    public async Task A_wallet_payment_racing_marks_settles_the_premium_exactly_once()
+    {
+        for (var round = 0; round < 3; round++)
+        {
+            var (insurer, patient, policyId) = await PendingPolicyAsync(DateOnly.FromDateTime(Host.Clock.GetUtcNow().UtcDateTime));
+            var premium = Assert.Single(await patient.Client.MyPayablesAsync(), p => p.ReferenceId == policyId);
+            await patient.Client.TopUpAsync(premium.Amount, "EUR", "card-auth-" + Guid.NewGuid().ToString("N")[..8]);
+            var intent = await patient.Client.PreparePaymentAsync(premium.Id);
+            var pay = Task.Run(async () =>
+            {
+                try
+                {
+                    await patient.Client.SubmitPaymentAsync(intent);
+                    return true;
+                }
+                catch (MedLedgerApiException e) when (e.Status == HttpStatusCode.Conflict)
+                {
+                    return false;
+                }
+            });
+            var marks = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+            {
+                try
+                {
+                    return (await insurer.Client.MarkPremiumPaidAsync(policyId)).Status;
+                }
+                catch (MedLedgerApiException e) when (e.Status == HttpStatusCode.Conflict)
+                {
+                    return "conflict";
+                }
+            })).ToList();
+            var paidFromWallet = await pay;
+            await Task.WhenAll(marks);
+
+            // Exactly one outcome: paid from the wallet (money moved once, the payable settled) or marked (nothing moved, the payable closed).
+            Assert.Equal("active", (await patient.Client.MyPolicyAsync(policyId)).Policy.Status);
+            Assert.Equal(1, await ActivationsOnLedgerAsync(policyId));
+            var payable = Assert.Single(await patient.Client.MyPayablesAsync(), p => p.Id == premium.Id);
+            Assert.True(payable.PaymentId is null != payable.ClosedAt is null, $"paid {payable.PaymentId}, closed {payable.ClosedAt}");
+            Assert.Equal(paidFromWallet, payable.PaymentId is not null);
+            Assert.Equal(paidFromWallet ? 0 : premium.Amount, (await patient.Client.WalletBalancesAsync()).Single(b => b.Currency == "EUR").Balance);
+            Assert.Equal(paidFromWallet ? 1 : 0, await Db(db => db.Set<Payment>().CountAsync(p => p.PayableId == premium.Id && p.Status == PaymentStatus.Paid)));
+            Assert.Equal(0, await Db(db => db.Set<Payment>().CountAsync(p => p.Status == PaymentStatus.Pending)));
+            Assert.Equal(0, await Db(db => db.Set<PaymentAccount>().SumAsync(a => a.Balance)));
+            Assert.Equal(0, await Db(db => db.Set<PaymentAccount>().Where(a => a.Kind == AccountKinds.PaymentsPending).SumAsync(a => a.Balance)));
+        }
+        Assert.Empty(await AuditAsync());
     }
 }

@@ -4,6 +4,7 @@ import { homeFor } from '../../app/routes';
 import { Link, navigate, queryParam } from '../../app/router';
 import { lockedSession, sessionEndedReason, startSession } from '../../app/session';
 import { codeDelivery, completeLogin, endSession, requestEmailCode, startLogin, type LoginChallenge, type OtpMethod } from '../../sdk/account';
+import { sealInsuranceDocumentsForNewStaff } from '../../sdk/claimDocuments';
 import { rewrapStaleDesignations } from '../../sdk/emergency';
 import { shareProfileAfterNewRelation } from '../../sdk/profiles';
 import { ActionForm, Button, Field, Notice, Page, ProblemAlert, Progress } from '../../ui/components';
@@ -132,6 +133,8 @@ function CodeStep(props: { challenge: LoginChallenge; kek: { current: Uint8Array
       // after navigating and without waiting: checking every party against the ledger takes seconds, and a late
       // navigate() would undo wherever the user went meanwhile.
       void shareProfileAfterNewRelation();
+      // Insurer staff who joined since the patient sealed claim or application documents get them now (best effort).
+      void sealInsuranceDocumentsForNewStaff().catch(() => null);
     }
   });
 

@@ -3,6 +3,7 @@ import { acceptApplication, APPLICATION_DECLINE_REASONS, declineApplication, ins
 import { me } from '../../app/session';
 import { Button, Card, DataTable, Empty, Notice, Page, ProblemAlert, ShortId, Spinner, formatDate, formatDateTime } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
+import { ClaimDocuments } from './ClaimDocuments';
 
 /**
  * Insurer staff: the insurer's applications. Accept signs insurance.policy in this page over the plan's terms and seals the
@@ -14,6 +15,8 @@ export function ApplicationQueue() {
   const plans = useAsync((signal) => insurancePlans(insurerId, signal).then((p) => new Map(p.map((x) => [x.id, x.name]))), [insurerId]);
   const [reasons, setReasons] = useState<Record<string, string>>({});
   const [done, setDone] = useState<string | null>(null);
+  // The application whose attached documents are shown (opened on this device with the grant the patient sealed for you).
+  const [showing, setShowing] = useState<string | null>(null);
   const act = useAction(async (id: string, action: 'accept' | 'decline') => {
     setDone(null);
     const short = id.slice(0, 8);
@@ -36,7 +39,7 @@ export function ApplicationQueue() {
         {done && <Notice kind="success">{done}</Notice>}
         {applications.loading && !applications.data && <Spinner label="Loading applications…" />}
         {applications.data && (list.length === 0 ? <Empty>No applications yet.</Empty> : (
-          <DataTable label="Applications" columns={['Application', 'Patient', 'Plan', 'Cover from', 'Status', 'Received', '']}>
+          <DataTable label="Applications" columns={['Application', 'Patient', 'Plan', 'Cover from', 'Status', 'Received', 'Documents', '']}>
             {list.map((a) => {
               const short = a.id.slice(0, 8);
               return (
@@ -49,6 +52,13 @@ export function ApplicationQueue() {
                     {a.status}{a.declineReason && ` (${a.declineReason})`}{a.policyId && ` · policy ${a.policyId.slice(0, 8)}`}
                   </td>
                   <td>{formatDateTime(a.createdAt)}</td>
+                  <td>
+                    {(a.recordIds ?? []).length === 0 ? '—' : (
+                      <Button kind="secondary" aria-label={`Documents (${(a.recordIds ?? []).length}) of application ${short}`} onClick={() => setShowing(showing === a.id ? null : a.id)}>
+                        {`Documents (${(a.recordIds ?? []).length})`}
+                      </Button>
+                    )}
+                  </td>
                   <td>
                     {a.status === 'submitted' && (
                       <div class="row">
@@ -67,6 +77,12 @@ export function ApplicationQueue() {
           </DataTable>
         ))}
       </Card>
+      {showing && (
+        <Card title={`Documents of application ${showing.slice(0, 8)}`}>
+          <p>Records the patient attached and sealed for your insurer; they open while the application awaits a decision (afterwards only those the patient kept).</p>
+          <ClaimDocuments key={showing} label="Application documents" recordIds={list.find((a) => a.id === showing)?.recordIds ?? []} />
+        </Card>
+      )}
     </Page>
   );
 }

@@ -8,7 +8,7 @@ import { useAction } from '../../ui/hooks';
  * sealed them for the insurer (a consent grant per verified staff member) and the claim links them to this insurer. Text is
  * shown; anything else is offered as a download made in the page.
  */
-export function ClaimDocuments(props: { recordIds: string[] }) {
+export function ClaimDocuments(props: { recordIds: string[]; label?: string }) {
   const [opened, setOpened] = useState<Record<string, { record: DecryptedRecord; url: string }>>({});
   const open = useAction(async (recordId: string) => {
     const record = await openRecord(recordId);
@@ -19,7 +19,7 @@ export function ClaimDocuments(props: { recordIds: string[] }) {
   return (
     <>
       <ProblemAlert error={open.error} />
-      <DataTable label="Claim documents" columns={['Document', 'Type', 'Content', '']}>
+      <DataTable label={props.label ?? 'Claim documents'} columns={['Document', 'Type', 'Content', '']}>
         {props.recordIds.map((id) => {
           const o = opened[id];
           return (

@@ -12,6 +12,7 @@ const PURPOSE_LABELS: Record<ConsentPurpose, string> = {
   treatment: 'Treatment',
   dispensing: 'Dispensing medication',
   'insurance-claim': 'Insurance claim',
+  'insurance-application': 'Insurance application',
   'second-opinion': 'Second opinion',
   research: 'Research',
   other: 'Other',

@@ -1316,6 +1316,40 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.ToTable("hospital_reviews", (string)null);
                 });
 
+            modelBuilder.Entity("MedLedger.Server.Features.Insurance.ApplicationRecordLink", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("ApplicationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("InsurerOrganizationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("KeptAfterDecision")
+                        .HasColumnType("boolean");
+
+                    b.Property<Guid>("PatientId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("RecordId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicationId", "RecordId")
+                        .IsUnique();
+
+                    b.HasIndex("InsurerOrganizationId", "RecordId");
+
+                    b.ToTable("application_record_links", (string)null);
+                });
+
             modelBuilder.Entity("MedLedger.Server.Features.Insurance.InsuranceApplication", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2083,6 +2117,13 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.Property<long>("Amount")
                         .HasColumnType("bigint");
 
+                    b.Property<long?>("ClosedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ClosedReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
@@ -2846,6 +2887,15 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     b.HasOne("MedLedger.Server.Features.Claims.InsuranceClaim", null)
                         .WithMany()
                         .HasForeignKey("ClaimId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Insurance.ApplicationRecordLink", b =>
+                {
+                    b.HasOne("MedLedger.Server.Features.Insurance.InsuranceApplication", null)
+                        .WithMany()
+                        .HasForeignKey("ApplicationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

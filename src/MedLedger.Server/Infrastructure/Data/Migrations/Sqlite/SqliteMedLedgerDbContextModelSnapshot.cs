@@ -1309,6 +1309,40 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     b.ToTable("hospital_reviews", (string)null);
                 });
 
+            modelBuilder.Entity("MedLedger.Server.Features.Insurance.ApplicationRecordLink", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ApplicationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("InsurerOrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("KeptAfterDecision")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("PatientId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("RecordId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicationId", "RecordId")
+                        .IsUnique();
+
+                    b.HasIndex("InsurerOrganizationId", "RecordId");
+
+                    b.ToTable("application_record_links", (string)null);
+                });
+
             modelBuilder.Entity("MedLedger.Server.Features.Insurance.InsuranceApplication", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2074,6 +2108,13 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     b.Property<long>("Amount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ClosedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClosedReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -2837,6 +2878,15 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     b.HasOne("MedLedger.Server.Features.Claims.InsuranceClaim", null)
                         .WithMany()
                         .HasForeignKey("ClaimId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("MedLedger.Server.Features.Insurance.ApplicationRecordLink", b =>
+                {
+                    b.HasOne("MedLedger.Server.Features.Insurance.InsuranceApplication", null)
+                        .WithMany()
+                        .HasForeignKey("ApplicationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

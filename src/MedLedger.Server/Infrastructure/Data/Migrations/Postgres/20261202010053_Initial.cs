@@ -679,7 +679,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     Currency = table.Column<string>(type: "character varying(3)", maxLength: 3, nullable: false),
                     CreatedBy = table.Column<Guid>(type: "uuid", nullable: false),
                     CreatedAt = table.Column<long>(type: "bigint", nullable: false),
-                    PaymentId = table.Column<Guid>(type: "uuid", nullable: true)
+                    PaymentId = table.Column<Guid>(type: "uuid", nullable: true),
+                    ClosedAt = table.Column<long>(type: "bigint", nullable: true),
+                    ClosedReason = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1252,6 +1254,29 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "application_record_links",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    ApplicationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    RecordId = table.Column<Guid>(type: "uuid", nullable: false),
+                    PatientId = table.Column<Guid>(type: "uuid", nullable: false),
+                    InsurerOrganizationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    KeptAfterDecision = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_application_record_links", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_application_record_links_insurance_applications_Application~",
+                        column: x => x.ApplicationId,
+                        principalTable: "insurance_applications",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "insurance_policy_shares",
                 columns: table => new
                 {
@@ -1287,6 +1312,17 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 name: "IX_amendment_requests_RecordId",
                 table: "amendment_requests",
                 column: "RecordId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_application_record_links_ApplicationId_RecordId",
+                table: "application_record_links",
+                columns: new[] { "ApplicationId", "RecordId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_application_record_links_InsurerOrganizationId_RecordId",
+                table: "application_record_links",
+                columns: new[] { "InsurerOrganizationId", "RecordId" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_appointment_schedules_DoctorId_HospitalId",
@@ -1839,6 +1875,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                 name: "amendment_requests");
 
             migrationBuilder.DropTable(
+                name: "application_record_links");
+
+            migrationBuilder.DropTable(
                 name: "appointment_schedules");
 
             migrationBuilder.DropTable(
@@ -1897,9 +1936,6 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "hospital_reviews");
-
-            migrationBuilder.DropTable(
-                name: "insurance_applications");
 
             migrationBuilder.DropTable(
                 name: "insurance_claim_lines");
@@ -2017,6 +2053,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "users");
+
+            migrationBuilder.DropTable(
+                name: "insurance_applications");
 
             migrationBuilder.DropTable(
                 name: "insurance_claims");

@@ -678,7 +678,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     Currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
                     CreatedBy = table.Column<Guid>(type: "TEXT", nullable: false),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    PaymentId = table.Column<Guid>(type: "TEXT", nullable: true)
+                    PaymentId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    ClosedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ClosedReason = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -1251,6 +1253,29 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "application_record_links",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ApplicationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    RecordId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PatientId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    InsurerOrganizationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    KeptAfterDecision = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_application_record_links", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_application_record_links_insurance_applications_ApplicationId",
+                        column: x => x.ApplicationId,
+                        principalTable: "insurance_applications",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "insurance_policy_shares",
                 columns: table => new
                 {
@@ -1286,6 +1311,17 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 name: "IX_amendment_requests_RecordId",
                 table: "amendment_requests",
                 column: "RecordId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_application_record_links_ApplicationId_RecordId",
+                table: "application_record_links",
+                columns: new[] { "ApplicationId", "RecordId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_application_record_links_InsurerOrganizationId_RecordId",
+                table: "application_record_links",
+                columns: new[] { "InsurerOrganizationId", "RecordId" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_appointment_schedules_DoctorId_HospitalId",
@@ -1838,6 +1874,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                 name: "amendment_requests");
 
             migrationBuilder.DropTable(
+                name: "application_record_links");
+
+            migrationBuilder.DropTable(
                 name: "appointment_schedules");
 
             migrationBuilder.DropTable(
@@ -1896,9 +1935,6 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "hospital_reviews");
-
-            migrationBuilder.DropTable(
-                name: "insurance_applications");
 
             migrationBuilder.DropTable(
                 name: "insurance_claim_lines");
@@ -2016,6 +2052,9 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "users");
+
+            migrationBuilder.DropTable(
+                name: "insurance_applications");
 
             migrationBuilder.DropTable(
                 name: "insurance_claims");

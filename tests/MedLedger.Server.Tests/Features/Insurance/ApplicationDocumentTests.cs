@@ -121,7 +121,10 @@ public sealed class ApplicationDocumentTests : RecordTestBase
         Assert.Equal(HttpStatusCode.Forbidden, await RefusedAsync(() => _insurer.Client.OpenRecordAsync(dropped)));
         Assert.Equal("%PDF-1.7 kept after the decision", await OpenAsync(_insurer, kept));
         var documents = await _insurer.Client.InsurerApplicationDocumentsAsync(application.Id);
-        Assert.Equal([new ApplicationDocumentView(dropped, false, false), new ApplicationDocumentView(kept, true, true)], documents.Documents);
+        // Attached in one call (one time), so the list's order between them is the ids' order: compare as sets.
+        Assert.Equal(
+            new[] { new ApplicationDocumentView(dropped, false, false), new ApplicationDocumentView(kept, true, true) }.OrderBy(d => d.RecordId),
+            documents.Documents.OrderBy(d => d.RecordId));
         // Nothing new after the decision (409); the patient may still change what they keep.
         var late = await RecordAsync(_patient, "%PDF-1.7 late");
         Assert.Equal(HttpStatusCode.Conflict, await RefusedAsync(() => _patient.Client.AttachApplicationDocumentsAsync(application.Id, [late])));

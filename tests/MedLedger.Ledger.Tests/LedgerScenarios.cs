@@ -269,6 +269,50 @@ public abstract class LedgerScenarios
     }
 
     [Fact]
+    public async Task After_a_restart_every_committed_transaction_replayed_is_refused_and_state_written_before_is_read()
+    {
+        var store = await NewStoreAsync();
+        var alice = new TestUser("u-alice");
+        var registration = alice.Register();
+        var others = Enumerable.Range(0, 40).Select(i => new TestUser($"u-{i}").Register()).ToList();
+        await using (var peer = await PeerAsync(store))
+        {
+            await peer.SubmitAsync(registration);
+            await Task.WhenAll(others.Select(t => peer.SubmitAsync(t)));
+        }
+        await using (var again = await PeerAsync(store))
+        {
+            // This process never saw these nonces spent: only what it rebuilt from the store refuses them.
+            foreach (var tx in others.Prepend(registration))
+            {
+                var replay = await Assert.ThrowsAsync<LedgerRejectedException>(() => again.SubmitAsync(tx));
+                Assert.Equal(LedgerRejectionKind.Replay, replay.Kind);
+            }
+            // A fresh nonce reads the state written before the restart: alice is already registered.
+            var twice = await Assert.ThrowsAsync<LedgerRejectedException>(() => again.SubmitAsync(alice.Register()));
+            Assert.Equal(LedgerRejectionKind.Conflict, twice.Kind);
+            Assert.True((await again.SubmitAsync(new TestUser("u-new").Register())).Valid);
+            var result = await new LedgerVerifier(store, again.PeerKeys, again.Contracts).VerifyAsync();
+            Assert.True(result.Ok, result.Summary);
+        }
+    }
+
+    [Fact]
+    public async Task A_transaction_whose_block_failed_to_commit_is_accepted_when_submitted_again_and_only_once()
+    {
+        var store = await NewStoreAsync();
+        await using var peer = await PeerAsync(store);
+        await peer.SubmitAsync(new TestUser("u-first").Register());
+        var tx = new TestUser("u-retry").Register();
+        peer.BeforeCommit = _ => throw new IOException("simulated crash between write and commit");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => peer.SubmitAsync(tx));
+        peer.BeforeCommit = null;
+        Assert.True((await peer.SubmitAsync(tx)).Valid);
+        var replay = await Assert.ThrowsAsync<LedgerRejectedException>(() => peer.SubmitAsync(tx));
+        Assert.Equal(LedgerRejectionKind.Replay, replay.Kind);
+    }
+
+    [Fact]
     public async Task A_commit_with_unknown_outcome_is_reconciled_from_the_store()
     {
         var store = await NewStoreAsync();

@@ -82,6 +82,8 @@ internal sealed class PostgresLedgerStore(string connectionString) : LedgerStore
 
     internal override InsertBinding InsertBinding => InsertBinding.Positional;
 
+    internal override bool BatchesBlockWrites => true;
+
     private protected override DbConnection NewConnection() => new NpgsqlConnection(ConnectionString);
 
     private protected override DbParameter NewParameter(string name) => new NpgsqlParameter { ParameterName = name };

@@ -128,6 +128,17 @@ public abstract class LedgerStore
         return cmd;
     }
 
+    /// <summary>True when the committer sends a block's statements as one batch (one round trip) rather than one by one.</summary>
+    internal virtual bool BatchesBlockWrites => false;
+
+    /// <summary>An unnamed parameter holding <paramref name="value"/> (for "$n" placeholders).</summary>
+    internal DbParameter PositionalParameter(object? value)
+    {
+        var p = NewParameter("");
+        p.Value = value ?? DBNull.Value;
+        return p;
+    }
+
     // ---- reads used by queries, start-up and the verifier ----
 
     internal const string BlockColumns = "height, previous_hash, tx_count, tree_size, root_hash, state_root, time_ms, peer_id, signature";

@@ -37,6 +37,7 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
     private readonly AbsenceFilter _spentNonces;
     private readonly AbsenceFilter _writtenKeys;
     private readonly SqliteIndexedStatements? _indexed;
+    private DbBatch? _batch;
 
     public LedgerWriter(LedgerStore store)
     {
@@ -86,6 +87,8 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
     public void Rollback()
     {
         _pendingWrites = null;
+        _batch?.Dispose();
+        _batch = null;
         if (_tx is not null)
         {
             try
@@ -168,6 +171,12 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
     public void Write(BlockWrite b)
     {
         _pendingWrites = b.StateWrites;
+        if (_store.BatchesBlockWrites)
+        {
+            // PostgreSQL: every statement of the block in one round trip (a round trip is ~1 ms under load).
+            _batch = _conn.CreateBatch();
+            _batch.Transaction = _tx;
+        }
         // Added before COMMIT: if it fails, the extra entries only cost a SELECT later.
         foreach (var (actor, nonce) in b.Nonces)
         {
@@ -207,11 +216,43 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
         {
             if (value is null)
             {
+                if (_batch is not null)
+                {
+                    AddToBatch("DELETE FROM ledger_state WHERE state_key = $1", [[key]], 0, 1);
+                    continue;
+                }
                 var del = Cmd("DELETE FROM ledger_state WHERE state_key = @p0", 1);
                 del.Parameters[0].Value = key;
                 del.ExecuteNonQuery();
             }
         }
+        if (_batch is not null)
+        {
+            try
+            {
+                _batch.ExecuteNonQuery();
+            }
+            finally
+            {
+                _batch.Dispose();
+                _batch = null;
+            }
+        }
+    }
+
+    /// <summary>One statement of the block's batch, its values bound to fresh positional parameters.</summary>
+    private void AddToBatch(string sql, IReadOnlyList<object?[]> rows, int from, int count)
+    {
+        var command = _batch!.CreateBatchCommand();
+        command.CommandText = sql;
+        for (var i = from; i < from + count; i++)
+        {
+            foreach (var v in rows[i])
+            {
+                command.Parameters.Add(_store.PositionalParameter(v));
+            }
+        }
+        _batch.BatchCommands.Add(command);
     }
 
     public void Commit()
@@ -244,6 +285,10 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
             if (_indexed is not null)
             {
                 _indexed.Execute(sql, rows, pos, n);
+            }
+            else if (_batch is not null)
+            {
+                AddToBatch(sql, rows, pos, n);
             }
             else
             {

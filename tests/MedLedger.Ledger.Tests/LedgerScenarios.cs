@@ -312,6 +312,47 @@ public abstract class LedgerScenarios
         Assert.Equal(LedgerRejectionKind.Replay, replay.Kind);
     }
 
+    /// <summary>Puts "text" under the note's key, or deletes the key when the transaction carries no text.</summary>
+    private sealed class NoteContract : LedgerContract
+    {
+        public override string Type => "test.note";
+
+        public override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context) => null;
+
+        public override void Apply(LedgerTransaction tx, IStateWriter state, ContractContext context)
+        {
+            var key = "test/note/" + tx.Get("noteId");
+            if (tx.Get("text") is { } text)
+            {
+                state.Put(key, text);
+            }
+            else
+            {
+                state.Delete(key);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_state_key_deleted_in_a_later_block_reads_as_absent_and_the_chain_verifies()
+    {
+        var store = await NewStoreAsync();
+        await using var peer = new LedgerPeer(store, _peerKey, Options(), ContractRegistry.WithIdentity().Add(new NoteContract()));
+        await peer.StartAsync();
+        var alice = new TestUser("u-alice");
+        await peer.SubmitAsync(alice.Register());
+        await peer.SubmitAsync(alice.Tx("test.note", new() { ["noteId"] = "n1", ["text"] = "first" }));
+        await peer.SubmitAsync(alice.Tx("test.note", new() { ["noteId"] = "n2", ["text"] = "kept" }));
+        Assert.Equal("first", await store.GetStateAsync("test/note/n1"));
+        await peer.SubmitAsync(alice.Tx("test.note", new() { ["noteId"] = "n1" }));
+        Assert.Null(await store.GetStateAsync("test/note/n1"));
+        Assert.Equal("kept", await store.GetStateAsync("test/note/n2"));
+        await peer.SubmitAsync(alice.Tx("test.note", new() { ["noteId"] = "n1", ["text"] = "again" }));
+        Assert.Equal("again", await store.GetStateAsync("test/note/n1"));
+        var result = await new LedgerVerifier(store, peer.PeerKeys, peer.Contracts).VerifyAsync();
+        Assert.True(result.Ok, result.Summary);
+    }
+
     [Fact]
     public async Task A_commit_with_unknown_outcome_is_reconciled_from_the_store()
     {

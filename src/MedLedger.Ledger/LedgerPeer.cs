@@ -78,6 +78,9 @@ public sealed class LedgerPeer : IAsyncDisposable
     /// <summary>Test hook: runs after a block is written and before it commits (simulates a crash there).</summary>
     internal Action<BlockHeader>? BeforeCommit { get; set; }
 
+    /// <summary>Test hook: sees each block's rows as the writer wrote them (before COMMIT).</summary>
+    internal Action<BlockWrite>? BlockWritten { get; set; }
+
     /// <summary>Test hook: runs right after COMMIT returned (simulates losing the connection as the commit lands).</summary>
     internal Action<BlockHeader>? AfterCommit { get; set; }
 
@@ -383,7 +386,7 @@ public sealed class LedgerPeer : IAsyncDisposable
             var header = BlockHeader.Create(height, _headHash, txs.Count, frontier.Size, frontier.Root(), stateRoot, time, proposer, _key);
             var headerHash = header.Hash();
             var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
-            _writer.Write(new BlockWrite
+            var blockWrite = new BlockWrite
             {
                 Header = header,
                 HeaderHash = headerHash,
@@ -392,7 +395,9 @@ public sealed class LedgerPeer : IAsyncDisposable
                 StateWrites = processor.Writes,
                 Nonces = processor.Nonces,
                 OrderingRevision = batch.Position?.Revision,
-            });
+            };
+            _writer.Write(blockWrite);
+            BlockWritten?.Invoke(blockWrite);
             BeforeCommit?.Invoke(header);
             var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
             _writer.Commit();

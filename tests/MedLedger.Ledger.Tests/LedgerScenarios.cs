@@ -269,6 +269,91 @@ public abstract class LedgerScenarios
     }
 
     [Fact]
+    public async Task After_a_restart_every_committed_transaction_replayed_is_refused_and_state_written_before_is_read()
+    {
+        var store = await NewStoreAsync();
+        var alice = new TestUser("u-alice");
+        var registration = alice.Register();
+        var others = Enumerable.Range(0, 40).Select(i => new TestUser($"u-{i}").Register()).ToList();
+        await using (var peer = await PeerAsync(store))
+        {
+            await peer.SubmitAsync(registration);
+            await Task.WhenAll(others.Select(t => peer.SubmitAsync(t)));
+        }
+        await using (var again = await PeerAsync(store))
+        {
+            // This process never saw these nonces spent: only what it rebuilt from the store refuses them.
+            foreach (var tx in others.Prepend(registration))
+            {
+                var replay = await Assert.ThrowsAsync<LedgerRejectedException>(() => again.SubmitAsync(tx));
+                Assert.Equal(LedgerRejectionKind.Replay, replay.Kind);
+            }
+            // A fresh nonce reads the state written before the restart: alice is already registered.
+            var twice = await Assert.ThrowsAsync<LedgerRejectedException>(() => again.SubmitAsync(alice.Register()));
+            Assert.Equal(LedgerRejectionKind.Conflict, twice.Kind);
+            Assert.True((await again.SubmitAsync(new TestUser("u-new").Register())).Valid);
+            var result = await new LedgerVerifier(store, again.PeerKeys, again.Contracts).VerifyAsync();
+            Assert.True(result.Ok, result.Summary);
+        }
+    }
+
+    [Fact]
+    public async Task A_transaction_whose_block_failed_to_commit_is_accepted_when_submitted_again_and_only_once()
+    {
+        var store = await NewStoreAsync();
+        await using var peer = await PeerAsync(store);
+        await peer.SubmitAsync(new TestUser("u-first").Register());
+        var tx = new TestUser("u-retry").Register();
+        peer.BeforeCommit = _ => throw new IOException("simulated crash between write and commit");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => peer.SubmitAsync(tx));
+        peer.BeforeCommit = null;
+        Assert.True((await peer.SubmitAsync(tx)).Valid);
+        var replay = await Assert.ThrowsAsync<LedgerRejectedException>(() => peer.SubmitAsync(tx));
+        Assert.Equal(LedgerRejectionKind.Replay, replay.Kind);
+    }
+
+    /// <summary>Puts "text" under the note's key, or deletes the key when the transaction carries no text.</summary>
+    private sealed class NoteContract : LedgerContract
+    {
+        public override string Type => "test.note";
+
+        public override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context) => null;
+
+        public override void Apply(LedgerTransaction tx, IStateWriter state, ContractContext context)
+        {
+            var key = "test/note/" + tx.Get("noteId");
+            if (tx.Get("text") is { } text)
+            {
+                state.Put(key, text);
+            }
+            else
+            {
+                state.Delete(key);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_state_key_deleted_in_a_later_block_reads_as_absent_and_the_chain_verifies()
+    {
+        var store = await NewStoreAsync();
+        await using var peer = new LedgerPeer(store, _peerKey, Options(), ContractRegistry.WithIdentity().Add(new NoteContract()));
+        await peer.StartAsync();
+        var alice = new TestUser("u-alice");
+        await peer.SubmitAsync(alice.Register());
+        await peer.SubmitAsync(alice.Tx("test.note", new() { ["noteId"] = "n1", ["text"] = "first" }));
+        await peer.SubmitAsync(alice.Tx("test.note", new() { ["noteId"] = "n2", ["text"] = "kept" }));
+        Assert.Equal("first", await store.GetStateAsync("test/note/n1"));
+        await peer.SubmitAsync(alice.Tx("test.note", new() { ["noteId"] = "n1" }));
+        Assert.Null(await store.GetStateAsync("test/note/n1"));
+        Assert.Equal("kept", await store.GetStateAsync("test/note/n2"));
+        await peer.SubmitAsync(alice.Tx("test.note", new() { ["noteId"] = "n1", ["text"] = "again" }));
+        Assert.Equal("again", await store.GetStateAsync("test/note/n1"));
+        var result = await new LedgerVerifier(store, peer.PeerKeys, peer.Contracts).VerifyAsync();
+        Assert.True(result.Ok, result.Summary);
+    }
+
+    [Fact]
     public async Task A_commit_with_unknown_outcome_is_reconciled_from_the_store()
     {
         var store = await NewStoreAsync();

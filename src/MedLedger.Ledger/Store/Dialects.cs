@@ -12,7 +12,12 @@ internal sealed class SqliteLedgerStore(string connectionString, bool synchronou
 {
     private int _walSet;
 
-    internal override int MaxRowsPerInsert => 1;
+    /// <summary>False only in tests: the portable path (named parameters, one row per statement) to compare against.</summary>
+    internal bool IndexedInserts { get; init; } = true;
+
+    internal override int MaxRowsPerInsert => IndexedInserts ? 64 : 1;
+
+    internal override InsertBinding InsertBinding => IndexedInserts ? InsertBinding.SqliteIndexed : InsertBinding.Named;
 
     private protected override IReadOnlyList<string> SchemaStatements { get; } =
     [
@@ -74,6 +79,10 @@ internal sealed class PostgresLedgerStore(string connectionString) : LedgerStore
     ];
 
     internal override int MaxRowsPerInsert => 128;
+
+    internal override InsertBinding InsertBinding => InsertBinding.Positional;
+
+    internal override bool BatchesBlockWrites => true;
 
     private protected override DbConnection NewConnection() => new NpgsqlConnection(ConnectionString);
 

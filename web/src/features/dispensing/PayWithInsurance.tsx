@@ -57,7 +57,7 @@ export function PayWithInsurance(props: { rx: CheckedPrescription; version: numb
   });
   const list = shares.data ?? [];
   return (
-    <Card title="Pay with insurance">
+    <Card title="Pay with insurance" headingLevel={3}>
       <ProblemAlert error={shares.error} />
       {shares.loading && !shares.data && <Spinner label="Loading policy cards shared with you…" />}
       {filed && (

@@ -41,10 +41,10 @@ public sealed class CopayBrowserTests(BrowserWorld world)
         await patient.PayAsync((await patient.MyPayablesAsync()).Single(p => p.ReferenceId == policy).Id);
         Assert.Equal("active", (await patient.MyPolicyAsync(policy)).Policy.Status);
         await patient.SharePolicyCardAsync(policy, pharmacist.UserId);
-        var rx = await doctor.WritePrescriptionAsync(DispensingBrowserTests.MedicationRequest("Metformin 500 mg tablets " + Guid.NewGuid().ToString("N")[..4], 30, 0), patient.UserId);
+        var rx = await doctor.WritePrescriptionAsync(DispensingBrowserTests.MedicationRequest("Metformin 500 mg tablets " + Guid.NewGuid().ToString("N")[..4], 2, 0), patient.UserId);
         await patient.GrantConsentAsync(pharmacist.UserId, ConsentScope.Categories, ["MedicationRequest"], "dispensing");
         var metformin = (await pharmacist.PharmacyStockAsync(pharmacist.Tokens!.User.OrganizationId!.Value)).First(l => l.Medicine.Name == "Metformin").Medicine.Id;
-        await pharmacist.DispenseAsync(rx.Info.PrescriptionId, metformin, 30);
+        await pharmacist.DispenseAsync(rx.Info.PrescriptionId, metformin, 2);
         return (policy, rx.Info.PrescriptionId);
     }
 

@@ -39,9 +39,15 @@ public sealed partial class InsuranceCliTests
         Assert.Equal(790, (await insurer.InsurerClaimAsync(copay.Claim.Id)).PaidMinor);
 
         // The claim with a document: filed by patient1 with an invoice record, sealed for the insurer's staff, who open it.
-        var withInvoice = Assert.Single((await patient1.MyClaimsAsync()).Claims, c => c.Claim.RecordIds.Count == 1);
-        Assert.True(withInvoice.Verified, string.Join(" ", withInvoice.Problems));
-        var opened = await insurer.OpenRecordAsync(withInvoice.Claim.RecordIds[0]);
-        Assert.Contains("Invoice 0412", System.Text.Encoding.UTF8.GetString(opened.Content), StringComparison.Ordinal);
+        // (Other tests on this shared demo server may attach documents too: the demo's is the one holding the invoice.)
+        var withDocuments = (await patient1.MyClaimsAsync()).Claims.Where(c => c.Claim.RecordIds.Count == 1).ToList();
+        Assert.NotEmpty(withDocuments);
+        Assert.All(withDocuments, c => Assert.True(c.Verified, string.Join(" ", c.Problems)));
+        var opened = new List<string>();
+        foreach (var c in withDocuments)
+        {
+            opened.Add(System.Text.Encoding.UTF8.GetString((await insurer.OpenRecordAsync(c.Claim.RecordIds[0])).Content));
+        }
+        Assert.Contains(opened, text => text.Contains("Invoice 0412", StringComparison.Ordinal));
     }
 }

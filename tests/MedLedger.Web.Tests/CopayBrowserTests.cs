@@ -1,5 +1,6 @@
 using Deque.AxeCore.Commons;
 using Deque.AxeCore.Playwright;
+using System.Text.Json.Nodes;
 using MedLedger.Client;
 using Microsoft.Playwright;
 
@@ -112,5 +113,43 @@ public sealed class CopayBrowserTests(BrowserWorld world)
         await Assertions.Expect(page.GetByTestId($"copay-check-{claim.CopayPayableId}"))
             .ToContainTextAsync("Not covered by your insurance: you owe the full price 33.00 EUR of 33.00 EUR, because the plan's waiting period for this category has not passed yet.");
         await page.Context.CloseAsync();
+    }
+    [Fact]
+    public async Task The_patients_page_refuses_a_co_pay_whose_amount_the_server_doctored_and_sends_nothing()
+    {
+        var (policy, rx) = await InsuredFillAsync(waitDays: 0);
+        ClaimView claim;
+        using (var pharmacist = await world.SdkAsync("pharmacist"))
+        {
+            claim = await pharmacist.FileDispenseClaimAsync(rx, 1, policy, 2000);
+        }
+        Assert.Equal(400, claim.CopayMinor);
+
+        var page = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(page, world.Account("patient5"));
+        // The server asks 10.00 where the claim on the ledger leaves 4.00.
+        await page.RouteAsync("**/api/payments/wallet/payables", async route =>
+        {
+            var response = await route.FetchAsync();
+            var payables = JsonNode.Parse(await response.TextAsync())!.AsArray();
+            foreach (var p in payables)
+            {
+                if ((string?)p!["id"] == claim.CopayPayableId.ToString())
+                {
+                    p["amount"] = 1000;
+                }
+            }
+            await route.FulfillAsync(new() { Response = response, Body = payables.ToJsonString() });
+        });
+        await HospitalTestKit.ClickNavAsync(page, "Wallet");
+        await Assertions.Expect(page.GetByTestId($"copay-check-{claim.CopayPayableId}"))
+            .ToContainTextAsync("This co-pay does not check out: it asks 10.00 EUR; the claim on the ledger leaves 4.00 EUR owed.");
+        var writes = PageWrites.Capture(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pay 10.00 EUR to Market Square Pharmacy" }).ClickAsync();
+        await Assertions.Expect(page.Locator("main [role=alert]").Filter(new() { HasText = "refused" })).ToContainTextAsync("the claim on the ledger leaves 400 EUR owed");
+        Assert.DoesNotContain(writes, w => w.Contains("/api/payments/", StringComparison.Ordinal));
+        await page.Context.CloseAsync();
+        using var patient = await world.SdkAsync("patient5");
+        Assert.Null((await patient.MyPayablesAsync()).Single(p => p.Id == claim.CopayPayableId).PaymentId);
     }
 }

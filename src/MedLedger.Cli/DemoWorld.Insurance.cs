@@ -10,7 +10,8 @@ public static partial class DemoWorld
     /// The insurer's demo (docs/insurance.md "Demo"), through the SDK over the API as real clients do: Mutual Health Insurance
     /// publishes three plans, and five policies exist for demo patients — patient1 Basic Outpatient active (premium paid from the
     /// wallet), patient2 Chronic Prescriptions suspended (premium-unpaid), patient3 Family Care active, patient4's first policy
-    /// renewed and its renewal pending (unpaid); then ten claims (<see cref="SeedClaimsAsync"/>).
+    /// renewed and its renewal pending (unpaid); then eleven claims (<see cref="SeedClaimsAsync"/>); the pharmacy co-pay claim comes once the
+    /// prescriptions are seeded (<see cref="SeedCopayAsync"/>).
     /// No expired policy: the API only takes periods starting today or later, so none is over yet. patient5 (the prescriptions'
     /// patient) is left alone. Signs everyone in one after another (the dev outbox is not safe for concurrent readers).
     /// </summary>
@@ -64,11 +65,12 @@ public static partial class DemoWorld
         await SeedClaimsAsync(insurer, staff, (p1, outpatient.Policy.Id), (p3, familyPolicy.Policy.Id), ct);
         p1.Dispose();
         p3.Dispose();
-        AnsiConsole.MarkupLine($"[grey]Insurance demo: 3 plans, 5 policies, 10 claims ({watch.Elapsed.TotalSeconds:0.0} s).[/]");
+        AnsiConsole.MarkupLine($"[grey]Insurance demo: 3 plans, 5 policies, 11 claims ({watch.Elapsed.TotalSeconds:0.0} s).[/]");
     }
 
     /// <summary>
-    /// Ten claims by Northside's staff (and one by patient1 themself) that show every automatic outcome and decision: paid,
+    /// Ten claims by Northside's staff (and two by patient1 themself, one with an invoice sealed for the insurer) that show every
+    /// automatic outcome and decision: paid,
     /// a duplicate of it, partly approved and paid, over the limit, dated before the cover, approved awaiting payout, awaiting
     /// a decision (one of them disputed by the patient: care never received), a maternity claim in its 30-day wait, and a
     /// paid Family Care visit. Amounts in cents; the references are the provider's own visit numbers.
@@ -95,9 +97,51 @@ public static partial class DemoWorld
         var neverGiven = await File(basic.Policy, "NGH-visit-0006", new NewClaimLine("Outpatient", 2_000, now));
         await basic.Patient.DisputeClaimAsync(neverGiven.Id, "care-not-received", ct);
         await basic.Patient.FileClaimAsync(basic.Policy, "pharmacy-receipt-2211", [new NewClaimLine("Outpatient", 4_000, now)], ct: ct);
+        // The patient's own claim with a document: the invoice is a record sealed on their device, attached to the claim and sealed for
+        // the insurer's verified staff (a consent grant scoped to exactly the claim's records), so the claims queue opens it.
+        var invoice = await basic.Patient.CreateFileRecordAsync("Invoice 0412: physiotherapy session, 45 EUR, paid at the counter."u8.ToArray(), "text/plain", ct: ct);
+        var withInvoice = await basic.Patient.FileClaimAsync(basic.Policy, "physio-invoice-0412", [new NewClaimLine("Outpatient", 4_500, now)],
+            documents: [(invoice.RecordId, invoice.Version)], ct: ct);
+        await basic.Patient.SealClaimDocumentsForInsurerAsync(withInvoice.Id, ct: ct);
         await insurer.ApproveClaimAsync((await File(family.Policy, "NGH-maternity-0001", new NewClaimLine("Maternity", 20_000, now))).Id, ct);
         var familyVisit = await File(family.Policy, "NGH-visit-0101", new NewClaimLine("Outpatient", 6_000, now));
         await insurer.ApproveClaimAsync(familyVisit.Id, ct);
         await insurer.PayOutClaimAsync(familyVisit.Id, ct);
+    }
+    /// <summary>
+    /// The pharmacy co-pay flow (docs/insurance.md "Pharmacy co-pay flow"), through the SDK after the prescriptions are seeded:
+    /// patient5 takes the Chronic Prescriptions plan (5.00 EUR co-pay per item), pays its premium and shares the policy card with
+    /// the demo pharmacist, who claims their Amoxicillin fill (12.90 EUR) with insurance; patient5's client checks the 5.00 co-pay
+    /// against the ledger and pays it from the wallet; the insurer approves the 7.90 share and pays it out to the pharmacy.
+    /// </summary>
+    private static async Task SeedCopayAsync(Func<HttpClient> http, IReadOnlyList<DemoUser> users, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        async Task<MedLedgerClient> SignInAsync(string email)
+        {
+            var account = users.Single(u => u.Email == email);
+            var client = new MedLedgerClient(http(), ownsHttp: true);
+            await client.LoginWithDevOutboxAsync(account.Email, account.Password, ct);
+            return client;
+        }
+        using var insurer = await SignInAsync("insurer@demo.medledger.local");
+        using var patient = await SignInAsync(PrescriptionsPatientEmail);
+        using var pharmacist = await SignInAsync("pharmacist@demo.medledger.local");
+        var chronic = (await patient.InsurancePlansAsync(ct: ct)).Single(p => p.Name == "Chronic Prescriptions");
+        var application = await patient.ApplyForInsuranceAsync(chronic.Id, DateOnly.FromDateTime(DateTime.UtcNow), ct: ct);
+        var policy = (await insurer.AcceptApplicationAsync(application.Id, ct)).Policy.Id;
+        await patient.TopUpAsync(chronic.PremiumMinor, chronic.Currency, "demo premium top-up", ct: ct);
+        await patient.PayAsync((await patient.MyPayablesAsync(ct)).Single(p => p.ReferenceKind == "policy" && p.ReferenceId == policy).Id, ct);
+        await patient.MyPolicyAsync(policy, ct);
+        await patient.SharePolicyCardAsync(policy, pharmacist.UserId, ct);
+
+        var pharmacy = pharmacist.Tokens!.User.OrganizationId!.Value;
+        var amoxicillin = (await patient.PrescriptionsAsync(ct: ct)).Single(rx => rx.Info.Fills.Any(f => f.PharmacyId == pharmacy));
+        var claim = await pharmacist.FileDispenseClaimAsync(amoxicillin.Info.PrescriptionId, 1, policy, 1290, ct);
+        await patient.TopUpAsync(claim.CopayMinor, claim.Currency, "demo co-pay top-up", ct: ct);
+        await patient.PayAsync(claim.CopayPayableId!.Value, ct);
+        await insurer.ApproveClaimAsync(claim.Id, ct);
+        await insurer.PayOutClaimAsync(claim.Id, ct);
+        AnsiConsole.MarkupLine($"[grey]Insurance demo: a pharmacy co-pay claim ({watch.Elapsed.TotalSeconds:0.0} s).[/]");
     }
 }

@@ -112,6 +112,7 @@ public static partial class DemoWorld
         await SeedInsuranceAsync(httpFactory, users, ct);
         await SeedHospitalsAsync(httpFactory, users, ct);
         await prescriptions;
+        await SeedCopayAsync(httpFactory, users, ct);
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(users, Json), ct);
         AnsiConsole.MarkupLine($"[green]Demo world ready.[/] Credentials (also in {Markup.Escape(file)}); sign in with the password, then the TOTP code for the secret:");
         Print(users);

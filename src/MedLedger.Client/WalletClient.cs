@@ -67,6 +67,10 @@ public sealed partial class MedLedgerClient
         {
             throw new PaymentCheckException($"Payable {payableId} is not an open payable of yours.");
         }
+        if (payable.ReferenceKind == CopayKind)
+        {
+            await CheckCopayPayableAsync(payable, ct);
+        }
         Organization org;
         try
         {

@@ -117,6 +117,8 @@ export async function claimCard(policyId: string): Promise<{ card: PolicyCard; p
  */
 export async function fileClaim(policyId: string, referenceId: string, lines: NewClaimLine[], options: {
   payToPatient?: boolean; documents?: { recordId: string; version: number }[]; idempotencyKey?: string;
+  /** A pharmacy's claim for its own dispense, "prescriptionId/fillNumber" (fileDispenseClaim in ./copay). */
+  dispense?: string;
 } = {}): Promise<ClaimView> {
   const user = requireSession().tokens.user;
   if (!referenceId.trim()) throw new PolicyCheckError('A claim needs a reference (the visit, dispense or receipt billed).');
@@ -137,6 +139,7 @@ export async function fileClaim(policyId: string, referenceId: string, lines: Ne
   };
   if (provider) payload.providerOrgId = provider;
   if (options.documents && options.documents.length > 0) payload.documentsHash = await claimDocumentsHash(options.documents);
+  if (options.dispense) payload.dispense = options.dispense;
   for (const [i, l] of lines.entries()) {
     const n = i + 1;
     const tag = Object.hasOwn(card.tags, l.category) ? card.tags[l.category] : null;
@@ -192,8 +195,8 @@ export async function claimProblems(c: ClaimView, me: string): Promise<string[]>
   const problems: string[] = [];
   if (p.patientId !== me || c.patientId !== me) problems.push(`Claim ${c.id} on the ledger is not in your name.`);
   if (p.policyId !== c.policyId || p.insurerId !== c.insurerOrganizationId || p.currency !== c.currency || (p.providerOrgId ?? null) !== c.providerOrganizationId
-    || p.payeeId !== c.payeeId || (p.documentsHash ?? null) !== c.documentsHash) {
-    problems.push(`Claim ${c.id}'s policy, insurer, provider, payee, currency or documents differ from the ledger's.`);
+    || p.payeeId !== c.payeeId || (p.documentsHash ?? null) !== c.documentsHash || (p.dispense ?? null) !== (c.dispense ?? null)) {
+    problems.push(`Claim ${c.id}'s policy, insurer, provider, payee, currency, documents or dispense differ from the ledger's.`);
   }
   const count = Number(p.lineCount);
   const onLedger: string[] = [];

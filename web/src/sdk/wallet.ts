@@ -7,6 +7,7 @@ import { api, ApiProblem } from '../app/http';
 import { requireSession } from '../app/session';
 import { checkReceipt, signTransaction, VerificationError, type SignedTransactionWire } from './ledger';
 import { checkOrganization, organizationCard, type Organization } from './organizations';
+import { COPAY_KIND, copayPayableProblem } from './copay';
 
 export interface WalletBalance {
   currency: string;
@@ -133,6 +134,10 @@ export async function preparePayment(payableId: string): Promise<PaymentIntent> 
   const payable = (await myPayables()).find((p) => p.id === payableId);
   if (!payable) throw new PaymentCheckError(`Payable ${payableId} is not made out to you.`);
   if (payable.patientId !== me || payable.paymentId) throw new PaymentCheckError(`Payable ${payableId} is not an open payable of yours.`);
+  if (payable.referenceKind === COPAY_KIND) {
+    const copay = await copayPayableProblem(payable);
+    if (copay) throw new PaymentCheckError(`Co-pay ${payableId.slice(0, 8)} refused: ${copay}.`);
+  }
   const problem = await payeeProblem(payable.payeeOrganizationId);
   if (problem) throw new PaymentCheckError(`The payee ${payable.payeeOrganizationId} is not verified by the admin: ${problem}.`);
   const paymentId = crypto.randomUUID();

@@ -8,6 +8,7 @@ import { describeMedicine, getStock } from '../../sdk/pharmacy';
 import { ActionForm, Button, Card, DataTable, Empty, Field, Notice, Page, ProblemAlert, ShortId, Spinner, VerifiedMark, formatDate } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { FillsTable } from './FillsTable';
+import { PayWithInsurance } from './PayWithInsurance';
 import { statusLabel } from './MyPrescriptions';
 import { pharmacyNames } from './names';
 
@@ -123,6 +124,7 @@ function PrescriptionCheck(props: { prescriptionId: string; onDispensed: () => v
               {recordProblem === null ? ' Dispense record written for the patient.' : ''}
             </Notice>
           )}
+          <PayWithInsurance rx={c.rx} version={filled?.fillNumber ?? 0} />
           {filled && recordProblem !== null && (
             <Notice kind="warning">{`The fill stands, but its dispense record was not written: ${recordProblem}`}</Notice>
           )}

@@ -6,6 +6,7 @@ import { pharmacyNames } from '../dispensing/names';
 import { ActionForm, Button, Card, DataTable, Empty, Field, Notice, Page, ProblemAlert, Spinner, VerifiedMark, formatDateTime } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { usePayPayable } from './usePayPayable';
+import { CopayCheck } from './CopayCheck';
 
 const CURRENCIES = ['EUR', 'USD', 'GBP'];
 
@@ -58,6 +59,7 @@ export function WalletPage() {
             ))}
           </DataTable>
         ))}
+        {open.filter((p) => p.referenceKind === 'copay').map((p) => <CopayCheck key={p.id} payable={p} />)}
       </Card>
       <Card title="History">
         <ProblemAlert error={history.error} />

@@ -33,6 +33,9 @@ export interface Payable {
   currency: string;
   createdAt: string;
   paymentId: string | null;
+  /** Set when it was settled outside the wallet (the insurer marked a premium paid): no longer payable. */
+  closedAt?: string | null;
+  closedReason?: string | null;
 }
 
 export interface Refund {

@@ -25,7 +25,9 @@ export function WalletPage() {
     reloadAll();
   }, () => setPaid(null));
 
-  const open = (payables.data ?? []).filter((p) => !p.paymentId);
+  const open = (payables.data ?? []).filter((p) => !p.paymentId && !p.closedAt);
+  // Settled outside the wallet (an insurer marked the premium paid): shown so the patient knows why it left the list.
+  const closed = (payables.data ?? []).filter((p) => !p.paymentId && p.closedAt);
   return (
     <Page title="Wallet">
       <Card title="Balance">
@@ -60,6 +62,19 @@ export function WalletPage() {
           </DataTable>
         ))}
         {open.filter((p) => p.referenceKind === 'copay').map((p) => <CopayCheck key={p.id} payable={p} />)}
+        {closed.length > 0 && (
+          <DataTable label="Settled outside the wallet" columns={['Payee', 'For', { label: 'Amount', class: 'num' }, 'Closed', 'Why']}>
+            {closed.map((p) => (
+              <tr key={p.id}>
+                <th scope="row">{payee(p.payeeOrganizationId)}</th>
+                <td>{p.referenceKind}</td>
+                <td class="num">{formatMoney(p.amount, p.currency)}</td>
+                <td>{formatDateTime(p.closedAt!)}</td>
+                <td>{p.closedReason === 'paid-elsewhere' ? 'paid outside the wallet (marked paid by the payee)' : p.closedReason ?? 'closed'}</td>
+              </tr>
+            ))}
+          </DataTable>
+        )}
       </Card>
       <Card title="History">
         <ProblemAlert error={history.error} />

@@ -20,6 +20,7 @@ public static class AdminEndpoints
     {
         var g = app.MapGroup("/api/admin").WithTags("Admin").RequireAuthorization(Policies.PlatformAdmin);
         g.MapGet("/dashboard", Dashboard).WithSummary("Monitoring figures from metadata only: accounts, verification backlog, ledger activity and last verify, security events, break-glass reviews, beds, payments");
+        g.MapGet("/ledger-activity", LedgerActivity).WithSummary("Ledger transactions per minute (range=hour), hour (day) or day (week), from block metadata only").ProducesProblems(422);
         g.MapGet("/verifications", Queue).WithSummary("Organizations and professionals awaiting verification");
         g.MapPost("/organizations/{id:guid}/verification", DecideOrganization).WithSummary("Approve or reject an organization (a rejection needs a reason)").ProducesProblems(404, 409, 422);
         g.MapPost("/users/{id:guid}/verification", DecideProfessional).WithSummary("Approve or reject a professional's account (a rejection needs a reason)").ProducesProblems(404, 409, 422);
@@ -75,6 +76,8 @@ public static class AdminEndpoints
         s.SecurityEventsAsync(kind, subject, since, limit, ct);
 
     private static Task<AdminDashboard> Dashboard(MonitoringDashboard s, CancellationToken ct) => s.GetAsync(ct);
+
+    private static Task<LedgerActivity> LedgerActivity(string? range, MonitoringDashboard s, CancellationToken ct) => s.ActivityAsync(range, ct);
 
     private static Task<IReadOnlyList<AccountSummary>> Users(Role? role, bool? suspended, VerificationStatus? verification, AccountList s, CancellationToken ct) =>
         s.ListAsync(role, suspended, verification, ct);

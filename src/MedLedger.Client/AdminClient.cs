@@ -52,6 +52,32 @@ public sealed partial class MedLedgerClient
     public Task ReinstateAsync(Guid userId, CancellationToken ct = default) =>
         SendAsync<object?>(HttpMethod.Post, $"/api/admin/users/{userId}/reinstate", null, authorize: true, ct);
 
+    /// <summary>Every organization (any verification state), by name, for the admin's list; narrowed by kind, verification and suspension.</summary>
+    public Task<IReadOnlyList<Organization>> AdminOrganizationsAsync(OrganizationKind? kind = null, VerificationStatus? verification = null, bool? suspended = null, CancellationToken ct = default)
+    {
+        string?[] parts = [kind is { } k ? $"kind={k}" : null, verification is { } v ? $"verification={v}" : null,
+            suspended is { } s ? $"suspended={(s ? "true" : "false")}" : null];
+        var q = parts.OfType<string>().ToList();
+        return SendAsync<IReadOnlyList<Organization>>(HttpMethod.Get, "/api/admin/organizations" + (q.Count == 0 ? "" : "?" + string.Join('&', q)), null, authorize: true, ct);
+    }
+
+    /// <summary>
+    /// Suspends an organization with this admin's own signature (identity.org-standing, a reason code from
+    /// <see cref="MedLedger.Ledger.Contracts.OrganizationStandingContract.Reasons"/>): every client then calls it not verified.
+    /// </summary>
+    public Task SuspendOrganizationAsync(Guid organizationId, string reason, CancellationToken ct = default) =>
+        SetOrganizationStandingAsync(organizationId, suspend: true, reason, ct);
+
+    public Task ReinstateOrganizationAsync(Guid organizationId, string reason = "resolved", CancellationToken ct = default) =>
+        SetOrganizationStandingAsync(organizationId, suspend: false, reason, ct);
+
+    private Task SetOrganizationStandingAsync(Guid organizationId, bool suspend, string reason, CancellationToken ct)
+    {
+        var tx = NewTransaction(MedLedger.Ledger.Contracts.OrganizationStandingContract.TypeName,
+            MedLedger.Ledger.Contracts.OrganizationStandingContract.Payload(organizationId, suspend, reason));
+        return SendAsync<object?>(HttpMethod.Post, $"/api/admin/organizations/{organizationId}/{(suspend ? "suspend" : "reinstate")}", new { reason, transaction = Sign(tx) }, authorize: true, ct);
+    }
+
     public Task ReviewBreakGlassAsync(Guid eventId, string outcome, CancellationToken ct = default) =>
         SendAsync<object?>(HttpMethod.Post, $"/api/admin/break-glass/{eventId}/review", new { outcome }, authorize: true, ct);
 }

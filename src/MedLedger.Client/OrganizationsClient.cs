@@ -9,7 +9,7 @@ namespace MedLedger.Client;
 
 public enum OrganizationKind { Hospital, Pharmacy, Insurer }
 
-public sealed record Organization(Guid Id, OrganizationKind Kind, string Name, string Address, double Latitude, double Longitude, string? ContactPhone, string? ContactEmail, VerificationStatus Verification, string? VerificationReason, string RegistrationNumber, DateTimeOffset? CardChangedAt = null);
+public sealed record Organization(Guid Id, OrganizationKind Kind, string Name, string Address, double Latitude, double Longitude, string? ContactPhone, string? ContactEmail, VerificationStatus Verification, string? VerificationReason, string RegistrationNumber, DateTimeOffset? CardChangedAt = null, bool Suspended = false, string? StandingReason = null);
 
 /// <summary>
 /// PUT /api/organizations/{id}: the caller's organization's card and contact. Changing the card (name, address, location,
@@ -19,12 +19,13 @@ public sealed record OrganizationUpdate(string Name, string Address, double Lati
 
 public sealed record Member(Guid UserId, Role Role, VerificationStatus Verification, string? LicenseNumber, byte[]? EncryptedProfile);
 
-/// <summary>GET /api/ledger/organizations/{id}/verification: the newest identity.verify about an organization, if any.</summary>
-public sealed record OrganizationVerificationReceipt(Guid OrganizationId, LedgerReceipt? Verification);
+/// <summary>GET /api/ledger/organizations/{id}/verification: the newest identity.verify and identity.org-standing about an organization, if any.</summary>
+public sealed record OrganizationVerificationReceipt(Guid OrganizationId, LedgerReceipt? Verification, LedgerReceipt? Standing = null);
 
 /// <summary>
 /// An organization's verification as this client checked it: <see cref="Verified"/> only when a platform admin's own
-/// signed identity.verify approves exactly the card shown (id, kind, name, address, location). The server's own
+/// signed identity.verify approves exactly the card shown (id, kind, name, address, location) and the ledger's newest
+/// identity.org-standing about it (if any) is not a suspension. The server's own
 /// "Approved" flag is never enough; an organization that fails is still shown, as "not verified by the admin".
 /// </summary>
 public sealed record CheckedOrganization(Guid OrganizationId, bool Verified, string? NotVerifiedReason)
@@ -117,6 +118,32 @@ public sealed partial class MedLedgerClient
             return $"the verification is old (committed {DateTimeOffset.FromUnixTimeMilliseconds(receipt.Head.TimeMs):yyyy-MM-dd}; this client accepts {max.TotalDays:0.#} days)";
         }
         // The signer must be a platform admin by the ledger's own key history (following rotations), not by the server's word.
-        return await AdminKeyProblemAsync(receipt, ct);
+        return await AdminKeyProblemAsync(receipt, ct) ?? await StandingProblemAsync(organizationId, served.Standing, ct);
+    }
+
+    /// <summary>
+    /// Why the organization's standing on the ledger withdraws "verified": a suspension in a receipt that verifies. A
+    /// reinstatement counts only when an admin signed it (the contract takes no other), so a server cannot forge one.
+    /// </summary>
+    private async Task<string?> StandingProblemAsync(Guid organizationId, LedgerReceipt? standing, CancellationToken ct)
+    {
+        if (standing is null)
+        {
+            return null;
+        }
+        if (await ReceiptProblemAsync(standing, ct) is { } bad)
+        {
+            return bad;
+        }
+        var tx = standing.Transaction();
+        if (tx.Type != OrganizationStandingContract.TypeName || tx.Get("organizationId") != organizationId.ToString())
+        {
+            return "the ledger's latest standing is about something else";
+        }
+        if (tx.Get("standing") != OrganizationStandingContract.Active)
+        {
+            return "an admin suspended this organization";
+        }
+        return tx.IsSystemEvent ? "the reinstatement is not signed by an admin" : await AdminKeyProblemAsync(standing, ct);
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Deque.AxeCore.Playwright;
 using MedLedger.Client;
 using Microsoft.Playwright;
 
@@ -190,6 +191,16 @@ public sealed class AdminBrowserTests(BrowserWorld world)
         Assert.True(int.Parse(await claims.Locator("td").First.InnerTextAsync(), CultureInfo.InvariantCulture) >= 10);
         await Assertions.Expect(claims.Locator("td").Last).ToContainTextAsync("%");
         await BrowserWorld.ScreenshotAsync(page, "admin-dashboard");
+
+        // Beyond the last hour: per day over 7 days, the same chart and table; the demo's transactions are all in the last bucket.
+        await page.GetByLabel("Range", new() { Exact = true }).SelectOptionAsync("week");
+        await Assertions.Expect(chart).ToContainTextAsync("tx / day");
+        await Assertions.Expect(chart).ToContainTextAsync("day (local time)");
+        await page.GetByText("Show as a table").ClickAsync();
+        var perDay = page.GetByRole(AriaRole.Table, new() { Name = "Transactions per day" });
+        await Assertions.Expect(perDay.Locator("tbody tr")).Not.ToHaveCountAsync(0);
+        var week = (await perDay.Locator("tbody tr td:nth-child(2)").AllInnerTextsAsync()).Sum(c => long.Parse(c, CultureInfo.InvariantCulture));
+        Assert.InRange(week, lastHour, (await admin.VerifyCurrentHeadAsync()).TreeSize);
         await page.Context.CloseAsync();
     }
 
@@ -271,7 +282,52 @@ public sealed class AdminBrowserTests(BrowserWorld world)
             await again.LoginWithDevOutboxAsync(email, password);
             Assert.Equal(id, again.UserId);
         }
+        await HospitalTestKit.ClickNavAsync(page, "Organizations");
         await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Organizations" })).ToContainTextAsync("Northside");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_admin_suspends_an_organization_with_a_reason_signed_in_the_browser_and_reinstates_it_and_the_screen_is_axe_clean()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var name = $"Suspendable Clinic {tag}";
+        using var anonymous = new MedLedgerClient(new Uri(world.Url));
+        var registration = await anonymous.RegisterWithDevOutboxAsync($"suspendable-{tag}@demo.medledger.local", "correct horse battery " + tag, Role.HospitalStaff,
+            newOrganization: new NewOrganization(OrganizationKind.Hospital, name, "4 Quiet Lane", 52.47, 13.31, null, null, "HRB 4004"));
+        var orgId = registration.OrganizationId!.Value;
+        using var admin = await world.SdkAsync("admin");
+        await admin.DecideOrganizationAsync(orgId, true);
+        Assert.Contains(await anonymous.OrganizationsAsync(OrganizationKind.Hospital), o => o.Id == orgId);
+
+        var page = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(page, HospitalTestKit.Account(world, "admin"));
+        await HospitalTestKit.ClickNavAsync(page, "Organizations");
+        var row = page.GetByRole(AriaRole.Table, new() { Name = "Organizations" }).Locator("tr", new() { HasText = name });
+        await Assertions.Expect(row).ToContainTextAsync("Active");
+        await page.GetByLabel("Reason for a suspension").SelectOptionAsync("licence-withdrawn");
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Suspend {name}" }).ClickAsync();
+        await Assertions.Expect(page.GetByText($"{name} is suspended (Licence withdrawn).")).ToBeVisibleAsync();
+        await Assertions.Expect(row).ToContainTextAsync("Suspended (Licence withdrawn)");
+        await BrowserWorld.ScreenshotAsync(page, "admin-organizations");
+        var axe = await page.RunAxe(new Deque.AxeCore.Commons.AxeRunOptions
+        {
+            RunOnly = new Deque.AxeCore.Commons.RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+        });
+        Assert.Empty(axe.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id}: {v.Nodes.FirstOrDefault()?.Html}"));
+
+        // Signed in this browser with the admin's key; every client reads it from the ledger.
+        Assert.DoesNotContain(await anonymous.OrganizationsAsync(OrganizationKind.Hospital), o => o.Id == orgId);
+        var standing = (await admin.OrganizationVerificationReceiptAsync(orgId)).Standing!.Transaction();
+        Assert.Equal((admin.UserId.ToString(), "suspended", "licence-withdrawn"), (standing.ActorId, standing.Get("standing"), standing.Get("reason")));
+        var check = await admin.CheckOrganizationAsync(await admin.OrganizationAsync(orgId));
+        Assert.Equal("an admin suspended this organization", check.NotVerifiedReason);
+
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Reinstate {name}" }).ClickAsync();
+        await Assertions.Expect(page.GetByText($"{name} is reinstated (Resolved).")).ToBeVisibleAsync();
+        await Assertions.Expect(row).ToContainTextAsync("Active");
+        Assert.Contains(await anonymous.OrganizationsAsync(OrganizationKind.Hospital), o => o.Id == orgId);
+        Assert.True((await admin.CheckOrganizationAsync(await admin.OrganizationAsync(orgId))).Verified);
         await page.Context.CloseAsync();
     }
 

@@ -18,9 +18,9 @@ public sealed class RoleScreensBrowserTests(BrowserWorld world)
         ["Patient"] = ["/patient/records", "/patient/sharing", "/patient/access-log", "/patient/emergency", "/patient/import", "/hospitals", "/bookings", "/medicines", "/appointments/find", "/appointments", "/messages", "/patient/prescriptions", "/wallet", "/orders/new", "/orders", "/insurance/plans", "/insurance/mine", "/insurance/claims", "/insurance/claims/file"],
         ["Doctor"] = ["/doctor/patients", "/doctor/emergency", "/appointments", "/appointments/schedule", "/messages", "/doctor/prescriptions", "/insurance/eligibility", "/insurance/claims/file", "/insurance/claims/filed"],
         ["HospitalStaff"] = ["/staff/beds", "/staff/bookings", "/staff/doctors", "/staff/profile", "/appointments", "/appointments/schedule", "/insurance/eligibility", "/insurance/claims/file", "/insurance/claims/filed"],
-        ["PlatformAdmin"] = ["/admin/dashboard", "/admin/verifications", "/admin/occupancy", "/admin/break-glass", "/admin/audit", "/admin/people", "/admin/security-events"],
-        ["Pharmacist"] = ["/shared/records", "/pharmacy/stock", "/pharmacy/dispense", "/pharmacy/records", "/pharmacy/orders", "/insurance/eligibility", "/insurance/claims/file", "/insurance/claims/filed"],
-        ["InsurerStaff"] = ["/shared/records", "/insurer/plans", "/insurer/applications", "/insurer/policies", "/insurer/claims", "/insurer/figures"],
+        ["PlatformAdmin"] = ["/admin/dashboard", "/admin/verifications", "/admin/occupancy", "/admin/break-glass", "/admin/audit", "/admin/people", "/admin/organizations", "/admin/security-events"],
+        ["Pharmacist"] = ["/shared/records", "/pharmacy/stock", "/pharmacy/dispense", "/pharmacy/records", "/pharmacy/orders", "/insurance/eligibility", "/insurance/claims/file", "/insurance/claims/filed", "/organization/card"],
+        ["InsurerStaff"] = ["/shared/records", "/insurer/plans", "/insurer/applications", "/insurer/policies", "/insurer/claims", "/insurer/figures", "/organization/card"],
     };
 
     [Theory]

@@ -98,6 +98,54 @@ public sealed class StaffBrowserTests(BrowserWorld world)
     }
 
     [Fact]
+    public async Task Staff_edit_their_organizations_card_and_are_told_before_saving_that_a_changed_card_goes_back_to_the_admin()
+    {
+        using var pharmacist = await HospitalTestKit.SdkAsync(world, "pharmacist");
+        var orgId = pharmacist.Tokens!.User.OrganizationId!.Value;
+        var before = await pharmacist.OrganizationAsync(orgId);
+
+        var page = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(page, HospitalTestKit.Account(world, "pharmacist"));
+        await HospitalTestKit.ClickNavAsync(page, "Organization card");
+        var licence = page.GetByLabel("Licence number", new() { Exact = true });
+        await Assertions.Expect(licence).ToHaveValueAsync(before.RegistrationNumber);
+
+        // A malformed e-mail: the server's field error is shown and nothing changes.
+        await page.GetByLabel("Contact e-mail", new() { Exact = true }).FillAsync("not an address");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save card" }).ClickAsync();
+        await Assertions.Expect(HospitalTestKit.Alert(page)).ToContainTextAsync("contactEmail");
+        Assert.Equal(before.ContactEmail, (await pharmacist.OrganizationAsync(orgId)).ContactEmail);
+
+        // Typing a new licence number warns before saving that the card goes back to the admin; putting it back removes the warning.
+        await licence.FillAsync(before.RegistrationNumber + " B");
+        await Assertions.Expect(page.GetByText("goes back to the admin's verification queue")).ToBeVisibleAsync();
+        await BrowserWorld.ScreenshotAsync(page, "staff-organization-card");
+        await licence.FillAsync(before.RegistrationNumber);
+        await Assertions.Expect(page.GetByText("goes back to the admin's verification queue")).ToHaveCountAsync(0);
+
+        // Contact details are not on the card: saved, and the organization stays verified.
+        await page.GetByLabel("Contact e-mail", new() { Exact = true }).FillAsync("counter@demo-pharmacy.example.org");
+        await page.GetByLabel("Contact phone", new() { Exact = true }).FillAsync("+49 30 1234 999");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save card" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Card saved.", new() { Exact = true })).ToBeVisibleAsync();
+        var after = await pharmacist.OrganizationAsync(orgId);
+        Assert.Equal(("counter@demo-pharmacy.example.org", "+49 30 1234 999"), (after.ContactEmail, after.ContactPhone));
+        Assert.Null(after.CardChangedAt);
+        Assert.True((await pharmacist.CheckOrganizationAsync(after)).Verified);
+        await page.Context.CloseAsync();
+        await pharmacist.UpdateOrganizationAsync(orgId, new OrganizationUpdate(before.Name, before.Address, before.Latitude, before.Longitude,
+            before.ContactPhone, before.ContactEmail, before.RegistrationNumber));
+
+        // Hospital staff find the same card on their hospital profile.
+        var staffPage = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(staffPage, HospitalTestKit.Account(world, "staff2"));
+        await HospitalTestKit.ClickNavAsync(staffPage, "Hospital profile");
+        await Assertions.Expect(staffPage.GetByRole(AriaRole.Heading, new() { Name = "Organization card" })).ToBeVisibleAsync();
+        await Assertions.Expect(staffPage.GetByLabel("Registration number", new() { Exact = true })).Not.ToHaveValueAsync("");
+        await staffPage.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_patient_withdraws_and_renews_their_registration_on_the_hospital_page_and_staff_see_it()
     {
         using var staff = await HospitalTestKit.SdkAsync(world, "staff2");

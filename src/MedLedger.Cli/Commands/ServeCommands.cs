@@ -74,7 +74,7 @@ public static class ServeCommands
             Console.WriteLine(result.RecoveryCode);
             return 0;
         });
-        return new Command("admin", "Server administration") { create, HospitalCommands.AdminVerifyOrganization() };
+        return new Command("admin", "Server administration") { create, HospitalCommands.AdminVerifyOrganization(), AdminCommands.Organizations() };
     }
 
     public sealed record CreatedAdmin(Guid UserId, string RecoveryCode);

@@ -152,9 +152,10 @@ public sealed class ContractRegistry
 {
     private readonly Dictionary<string, ILedgerContract> _contracts = new(StringComparer.Ordinal);
 
-    /// <summary>A registry holding the identity contracts (register-keys, verify, rotate-keys, standing).</summary>
+    /// <summary>A registry holding the identity contracts (register-keys, verify, rotate-keys, standing, org-standing).</summary>
     public static ContractRegistry WithIdentity() =>
-        new ContractRegistry().Add(new RegisterKeysContract()).Add(new VerifyContract()).Add(new RotateKeysContract()).Add(new StandingContract());
+        new ContractRegistry().Add(new RegisterKeysContract()).Add(new VerifyContract()).Add(new RotateKeysContract()).Add(new StandingContract())
+            .Add(new OrganizationStandingContract());
 
     public ContractRegistry Add(ILedgerContract contract)
     {

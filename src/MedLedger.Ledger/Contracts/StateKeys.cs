@@ -97,3 +97,12 @@ public static class InsuranceClaimKeys
     /// <summary>Create-once per line: "claimId/line". The same care billed again finds it (duplicate); a reversal frees it.</summary>
     public static string Token(string token) => $"claim-token/{token}";
 }
+
+/// <summary>State keys of identity.org-standing (docs/ledger.md "Identity transactions"): an organization's standing, no name.</summary>
+public static class OrganizationStandingKeys
+{
+    /// <summary>"suspended" or "active" (absent: never suspended).</summary>
+    public static string Standing(string organizationId) => $"identity/org-standing/{organizationId}";
+    /// <summary>Id of the newest identity.org-standing about the organization: the receipt clients check.</summary>
+    public static string Transaction(string organizationId) => $"identity/org-standing/{organizationId}/tx";
+}

@@ -3,7 +3,7 @@
 import { api, requestText } from '../app/http';
 import type { LedgerEntry } from './ledger';
 import { signProfessionalDecision } from './identity';
-import { signOrganizationDecision, type Organization } from './organizations';
+import { signOrganizationDecision, signOrganizationStanding, type Organization } from './organizations';
 
 export interface PendingOrganization {
   id: string;
@@ -172,8 +172,9 @@ export function adminUsers(f: { role?: string; suspended?: boolean; verification
 }
 
 /** Organizations in every verification state (the public directory lists only verified ones). */
-export function adminOrganizations(f: { kind?: string; verification?: string }, signal?: AbortSignal): Promise<Organization[]> {
+export function adminOrganizations(f: { kind?: string; verification?: string; suspended?: boolean }, signal?: AbortSignal): Promise<Organization[]> {
   const p = new URLSearchParams();
+  if (f.suspended !== undefined) p.set('suspended', String(f.suspended));
   if (f.kind) p.set('kind', f.kind);
   if (f.verification) p.set('verification', f.verification);
   return api.get<Organization[]>(`/api/admin/organizations?${p.toString()}`, { signal });
@@ -181,3 +182,19 @@ export function adminOrganizations(f: { kind?: string; verification?: string }, 
 
 /** Suspending ends the user's sessions at once; reinstating lets them sign in again. */
 export const setSuspended = (userId: string, suspended: boolean) => api.post<void>(`/api/admin/users/${userId}/${suspended ? 'suspend' : 'reinstate'}`);
+
+/** Suspends or reinstates an organization with the admin's own signed identity.org-standing (a reason code, never free text). */
+export const setOrganizationSuspended = async (organizationId: string, suspend: boolean, reason: string) =>
+  api.post<void>(`/api/admin/organizations/${organizationId}/${suspend ? 'suspend' : 'reinstate'}`, {
+    reason, transaction: await signOrganizationStanding(organizationId, suspend, reason),
+  });
+
+/** GET /api/admin/ledger-activity: transactions per minute (hour), per hour (day) or per UTC day (week), from block metadata. */
+export interface LedgerActivity {
+  range: 'hour' | 'day' | 'week';
+  bucketSeconds: number;
+  buckets: { start: string; transactions: number; invalid: number }[];
+}
+
+export const ledgerActivity = (range: LedgerActivity['range'], signal?: AbortSignal) =>
+  api.get<LedgerActivity>(`/api/admin/ledger-activity?range=${range}`, { signal });

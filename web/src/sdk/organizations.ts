@@ -24,6 +24,9 @@ export interface Organization {
   registrationNumber: string;
   /** Set when staff changed the card after the admin decided: back in the admin's queue. */
   cardChangedAt?: string | null;
+  /** An admin suspended it (identity.org-standing): out of search, no new work. Clients read the standing on the ledger. */
+  suspended?: boolean;
+  standingReason?: string | null;
 }
 
 /** Where an organization is and how to reach it: what sign-up sends and a hospital profile shows. */
@@ -71,6 +74,8 @@ export const organizationMembers = (organizationId: string, signal?: AbortSignal
 export interface OrganizationVerificationReceipt {
   organizationId: string;
   verification: LedgerReceipt | null;
+  /** The newest identity.org-standing about the organization (null when never suspended). */
+  standing?: LedgerReceipt | null;
 }
 
 /** An organization's verification as this browser checked it; `label` is what screens show next to its name. */
@@ -105,7 +110,29 @@ async function organizationVerificationProblem(card: OrganizationCardFields): Pr
   if (isSystemEvent(tx)) return 'the verification is not signed by an admin';
   if (tx.payload.cardHash !== (await organizationCardHash(card))) return 'the admin verified a different card (name, address, location or registration number changed)';
   // The signer must be a platform admin by the ledger's own key history (following rotations), not by the server's word.
-  return verificationAgeProblem(receipt) ?? (await adminKeyProblem(receipt));
+  return verificationAgeProblem(receipt) ?? (await adminKeyProblem(receipt)) ?? (await standingProblem(card.organizationId, served.standing ?? null));
+}
+
+/**
+ * Why the organization's standing on the ledger withdraws "verified" (OrganizationsClient.StandingProblemAsync): a suspension in
+ * a receipt that verifies; a reinstatement counts only when an admin signed it, so a server cannot forge one.
+ */
+async function standingProblem(organizationId: string, standing: LedgerReceipt | null): Promise<string | null> {
+  if (!standing) return null;
+  const bad = await receiptProblem(standing);
+  if (bad) return bad;
+  const tx = await receiptTransaction(standing);
+  if (tx.type !== 'identity.org-standing' || tx.payload.organizationId !== organizationId) return "the ledger's latest standing is about something else";
+  if (tx.payload.standing !== 'active') return 'an admin suspended this organization';
+  return isSystemEvent(tx) ? 'the reinstatement is not signed by an admin' : await adminKeyProblem(standing);
+}
+
+/** Reason codes of identity.org-standing (OrganizationStandingContract.Reasons): codes, never free text on the ledger. */
+export const STANDING_REASONS = ['licence-withdrawn', 'under-investigation', 'requested-by-organization', 'resolved', 'other'] as const;
+
+/** An admin's suspension or reinstatement of an organization, signed here with the admin's own key. */
+export function signOrganizationStanding(organizationId: string, suspend: boolean, reason: string) {
+  return signTransaction('identity.org-standing', { organizationId, standing: suspend ? 'suspended' : 'active', reason });
 }
 
 /**
@@ -131,3 +158,25 @@ export async function signOrganizationDecision(organizationId: string, approve: 
     cardHash: await organizationCardHash(organizationCard(org)),
   });
 }
+
+/** PUT /api/organizations/{id}: what staff may change of their own organization (OrganizationsClient.UpdateOrganizationAsync). */
+export interface OrganizationUpdate {
+  name: string;
+  address: string;
+  latitude: number;
+  longitude: number;
+  contactPhone: string | null;
+  contactEmail: string | null;
+  registrationNumber: string;
+}
+
+/** The caller's own organization (an unverified or suspended one is still visible to its members). */
+export async function ownOrganization(organizationId: string, signal?: AbortSignal): Promise<Organization> {
+  const org = await api.get<Organization>(`/api/organizations/${organizationId}`, { signal });
+  if (org.id !== organizationId) throw new VerificationError(`Asked for organization ${organizationId}, the server answered ${org.id}.`);
+  return org;
+}
+
+/** Changing the card (name, address, location, registration number) of a decided organization puts it back in the admin's queue. */
+export const updateOrganization = (organizationId: string, update: OrganizationUpdate) =>
+  api.put<Organization>(`/api/organizations/${organizationId}`, update);

@@ -20,11 +20,14 @@ public static class AdminEndpoints
     {
         var g = app.MapGroup("/api/admin").WithTags("Admin").RequireAuthorization(Policies.PlatformAdmin);
         g.MapGet("/dashboard", Dashboard).WithSummary("Monitoring figures from metadata only: accounts, verification backlog, ledger activity and last verify, security events, break-glass reviews, beds, payments");
+        g.MapGet("/ledger-activity", LedgerActivity).WithSummary("Ledger transactions per minute (range=hour), hour (day) or day (week), from block metadata only").ProducesProblems(422);
         g.MapGet("/verifications", Queue).WithSummary("Organizations and professionals awaiting verification");
         g.MapPost("/organizations/{id:guid}/verification", DecideOrganization).WithSummary("Approve or reject an organization (a rejection needs a reason)").ProducesProblems(404, 409, 422);
         g.MapPost("/users/{id:guid}/verification", DecideProfessional).WithSummary("Approve or reject a professional's account (a rejection needs a reason)").ProducesProblems(404, 409, 422);
         g.MapGet("/users", Users).WithSummary("Accounts, newest first (at most 500), by role, suspension and verification: no e-mail addresses, no patient names");
-        g.MapGet("/organizations", Organizations).WithSummary("Organizations in every verification state, by name (at most 500), by kind and state");
+        g.MapGet("/organizations", Organizations).WithSummary("Organizations in every verification state, by name (at most 500), by kind, verification and suspension");
+        g.MapPost("/organizations/{id:guid}/suspend", SuspendOrganization).WithSummary("Suspend an organization with the admin's own signed identity.org-standing: it leaves search and takes no new work").ProducesProblems(404, 409, 422);
+        g.MapPost("/organizations/{id:guid}/reinstate", ReinstateOrganization).WithSummary("Lift an organization's suspension (signed by the admin, as the suspension)").ProducesProblems(404, 409, 422);
         g.MapPost("/users/{id:guid}/suspend", Suspend).WithSummary("Suspend a user: their sessions stop working at once").ProducesProblems(404, 409, 422);
         g.MapPost("/users/{id:guid}/reinstate", Reinstate).WithSummary("Lift a user's suspension").ProducesProblems(404, 409, 422);
         g.MapGet("/security-events", SecurityEvents).WithSummary("Security events, newest first, filtered by kind, subject and time").ProducesProblems(422);
@@ -57,14 +60,28 @@ public static class AdminEndpoints
         return TypedResults.NoContent();
     }
 
+    private static async Task<NoContent> SuspendOrganization(Guid id, OrganizationStandingChange change, Caller caller, OrganizationStandingService s, CancellationToken ct)
+    {
+        await s.SetStandingAsync(caller.Id, id, suspend: true, change, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<NoContent> ReinstateOrganization(Guid id, OrganizationStandingChange change, Caller caller, OrganizationStandingService s, CancellationToken ct)
+    {
+        await s.SetStandingAsync(caller.Id, id, suspend: false, change, ct);
+        return TypedResults.NoContent();
+    }
+
     private static Task<IReadOnlyList<SecurityEventResponse>> SecurityEvents(SecurityEventKind? kind, Guid? subject, DateTimeOffset? since, int? limit, AdminService s, CancellationToken ct) =>
         s.SecurityEventsAsync(kind, subject, since, limit, ct);
 
     private static Task<AdminDashboard> Dashboard(MonitoringDashboard s, CancellationToken ct) => s.GetAsync(ct);
 
+    private static Task<LedgerActivity> LedgerActivity(string? range, MonitoringDashboard s, CancellationToken ct) => s.ActivityAsync(range, ct);
+
     private static Task<IReadOnlyList<AccountSummary>> Users(Role? role, bool? suspended, VerificationStatus? verification, AccountList s, CancellationToken ct) =>
         s.ListAsync(role, suspended, verification, ct);
 
-    private static Task<IReadOnlyList<OrganizationResponse>> Organizations(OrganizationKind? kind, VerificationStatus? verification, OrganizationService s, CancellationToken ct) =>
-        s.ListAllAsync(kind, verification, ct);
+    private static Task<IReadOnlyList<OrganizationResponse>> Organizations(OrganizationKind? kind, VerificationStatus? verification, bool? suspended, OrganizationService s, CancellationToken ct) =>
+        s.ListAllAsync(kind, verification, ct, suspended);
 }

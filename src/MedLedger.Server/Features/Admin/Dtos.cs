@@ -16,6 +16,15 @@ public sealed record SecurityEventResponse(long Id, DateTimeOffset At, SecurityE
 /// <summary>Transactions committed in one minute of block time, and how many of them the contracts refused.</summary>
 public sealed record MinuteActivity(DateTimeOffset Minute, long Transactions, long Invalid);
 
+/// <summary>Transactions committed in one bucket of block time (a minute, an hour or a day from <paramref name="Start"/>), and how many the contracts refused.</summary>
+public sealed record ActivityBucket(DateTimeOffset Start, long Transactions, long Invalid);
+
+/// <summary>
+/// Ledger activity over a range: "hour" (60 buckets of a minute), "day" (24 of an hour) or "week" (7 of a UTC day), oldest first,
+/// the last bucket holding now; zeros included so a chart's axis is the whole range.
+/// </summary>
+public sealed record LedgerActivity(string Range, int BucketSeconds, IReadOnlyList<ActivityBucket> Buckets);
+
 /// <summary>The ledger's height and size, invalid transactions ever, the last hour minute by minute, and the newest full `ledger verify`.</summary>
 public sealed record LedgerFigures(long Height, long TreeSize, long InvalidEver, IReadOnlyList<MinuteActivity> LastHour, MedLedger.Server.Features.Ledger.LedgerVerifyRunView? LastVerify);
 

@@ -29,6 +29,10 @@ public enum SecurityEventKind
     RecoveryLimited,
     /// <summary>Staff changed a decided organization's card; it is back in the admin's queue (subject: the organization).</summary>
     OrganizationCardChanged,
+    /// <summary>An admin suspended an organization (subject: the organization; detail: the reason code).</summary>
+    OrganizationSuspended,
+    /// <summary>An admin reinstated an organization (subject: the organization; detail: the reason code).</summary>
+    OrganizationReinstated,
 }
 
 /// <summary>Who did what and when. Ids only: no emails, names or content (they would leak into backups and exports).</summary>

@@ -6,6 +6,7 @@ using MedLedger.Server.Features.Ledger;
 using MedLedger.Server.Features.Organizations;
 using MedLedger.Server.Features.Payments;
 using MedLedger.Server.Infrastructure.Data;
+using MedLedger.Server.Infrastructure.Errors;
 using Microsoft.EntityFrameworkCore;
 
 namespace MedLedger.Server.Features.Admin;
@@ -46,6 +47,36 @@ public sealed class MonitoringDashboard(
         }
         var names = (await organizations.ListAllAsync(OrganizationKind.Insurer, null, ct)).ToDictionary(o => o.Id, o => o.Name);
         return figures.Select(f => new InsurerClaims(names.GetValueOrDefault(f.InsurerId, f.InsurerId.ToString()), f)).ToList();
+    }
+
+    /// <summary>
+    /// Activity over the last hour, 24 hours or 7 days, bucketed per minute, hour or UTC day: the store's per-minute counts
+    /// (block time, metadata only) added up per bucket.
+    /// </summary>
+    public async Task<LedgerActivity> ActivityAsync(string? range, CancellationToken ct)
+    {
+        var (bucketMs, count) = (range ?? "hour") switch
+        {
+            "hour" => (60_000L, 60),
+            "day" => (3_600_000L, 24),
+            "week" => (86_400_000L, 7),
+            _ => throw ProblemException.Invalid("range", "range must be hour, day or week."),
+        };
+        var current = clock.GetUtcNow().ToUnixTimeMilliseconds() / bucketMs * bucketMs;
+        var first = current - ((count - 1) * bucketMs);
+        var sums = new long[count, 2];
+        foreach (var (minuteMs, total, invalid) in await ledger.Peer.Queries.GetActivityAsync(first, ct))
+        {
+            var i = (minuteMs - first) / bucketMs;
+            if (i is >= 0 && i < count)
+            {
+                sums[i, 0] += total;
+                sums[i, 1] += invalid;
+            }
+        }
+        var buckets = Enumerable.Range(0, count)
+            .Select(i => new ActivityBucket(DateTimeOffset.FromUnixTimeMilliseconds(first + (i * bucketMs)), sums[i, 0], sums[i, 1])).ToList();
+        return new LedgerActivity(range ?? "hour", (int)(bucketMs / 1000), buckets);
     }
 
     /// <summary>Every minute of the last hour (zeros included, so a chart's axis is the whole hour).</summary>

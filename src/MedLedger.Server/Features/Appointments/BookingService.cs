@@ -15,7 +15,7 @@ namespace MedLedger.Server.Features.Appointments;
 /// lets through at once still end with one booking.
 /// </summary>
 public sealed class BookingService(MedLedgerDbContext db, LedgerRollForward rollForward, FreeSlotService slots, AccountDirectory accounts, AppointmentReader reader,
-    AppointmentNotices notices, TimeProvider clock)
+    AppointmentNotices notices, TimeProvider clock, MedLedger.Server.Features.Organizations.OrganizationDirectory organizations)
 {
     public const int MaxSlots = 4;
     public const int MaxSealedReasonBytes = 16 * 1024;
@@ -37,6 +37,7 @@ public sealed class BookingService(MedLedgerDbContext db, LedgerRollForward roll
         {
             throw ProblemException.Conflict("The doctor of this schedule is not bookable now.");
         }
+        await organizations.RequireNotSuspendedAsync(schedule.HospitalId, "bookings", ct);
         // The booking must be a run of consecutive free slots: each one starts where the previous one ends.
         var free = await slots.FreeAsync(schedule, r.Start, r.End, MaxSlots + 1, ct);
         var cursor = r.Start;

@@ -25,7 +25,7 @@ public sealed record ClaimRows(Guid ClaimId, string Action, DateTimeOffset At, I
 /// row is removed and the key is free. A crash between (1) and (3) is settled at the next start (<see cref="FilingClaimRepair"/>).
 /// </summary>
 public sealed class ClaimFiling(MedLedgerDbContext db, InsuredPolicies policies, ClaimDocuments documents, LedgerRollForward rollForward, ClaimQueries queries,
-    DispensedFills fills, TimeProvider clock)
+    DispensedFills fills, TimeProvider clock, MedLedger.Server.Features.Organizations.OrganizationDirectory organizations)
 {
     public async Task<ClaimResponse> FileAsync(Caller filer, string? idempotencyKey, FileClaimRequest r, CancellationToken ct)
     {
@@ -52,6 +52,11 @@ public sealed class ClaimFiling(MedLedgerDbContext db, InsuredPolicies policies,
         if (isPatient ? policy.PatientId != filer.Id : !await policies.IsSharedWithAsync(policyId, filer.Id, ct))
         {
             throw ProblemException.NotFound($"Policy {policyId}");
+        }
+        await organizations.RequireNotSuspendedAsync(policy.InsurerOrganizationId, "claims", ct);
+        if (!isPatient)
+        {
+            await organizations.RequireNotSuspendedAsync(filer.Organization, "claims", ct);
         }
         var provider = tx.Get("providerOrgId");
         var payeeKind = tx.Get("payeeKind");

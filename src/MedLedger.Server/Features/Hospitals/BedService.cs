@@ -123,6 +123,7 @@ public sealed class BedService(
         v.Require(r.BedTypeSalt is { Length: FactCommitment.SaltLength }, "bedTypeSalt", $"bedTypeSalt must be {FactCommitment.SaltLength} random bytes made by the client.");
         v.ThrowIfInvalid();
         await visibility.RequireVisibleAsync(hospitalId, null, Role.Patient, ct);
+        await visibility.RequireNotSuspendedAsync(hospitalId, ct);
         // Holds that ran out but were not swept yet would otherwise refuse a bed that is free.
         await ExpireDueAsync(hospitalId, ct);
 

@@ -13,6 +13,9 @@ public sealed class HospitalVisibility(OrganizationDirectory organizations)
     public async Task<OrganizationResponse> RequireVisibleAsync(Guid id, Guid? callerOrg, Role? callerRole, CancellationToken ct) =>
         await organizations.VisibleAsync(id, OrganizationKind.Hospital, callerOrg, callerRole, ct) ?? throw ProblemException.NotFound($"Hospital {id}");
 
+    /// <summary>A suspended hospital takes no new bookings (409).</summary>
+    public Task RequireNotSuspendedAsync(Guid id, CancellationToken ct) => organizations.RequireNotSuspendedAsync(id, "bookings", ct);
+
     public static void RequireOwnHospital(Guid hospitalId, Guid? callerOrg)
     {
         if (callerOrg != hospitalId)

@@ -38,7 +38,7 @@ public static class InsuranceEndpoints
         g.MapPost("/plans", CreatePlan).RequireAuthorization(Policies.InsurerStaff).WithSummary("Publish a plan for the caller's insurer").ProducesProblems(403, 409, 422);
         g.MapPut("/plans/{planId:guid}", UpdatePlan).RequireAuthorization(Policies.InsurerStaff).WithSummary("Change a plan's terms against the revision read (a stale revision is a 409)").ProducesProblems(403, 404, 409, 422);
         // A patient applies and follows their own applications and policies.
-        g.MapPost("/applications", Apply).RequireAuthorization(Policies.Patient).WithSummary("Apply for a plan and period (Idempotency-Key; the same plan and period again returns the first application)").ProducesProblems(404, 422);
+        g.MapPost("/applications", Apply).RequireAuthorization(Policies.Patient).WithSummary("Apply for a plan and period (Idempotency-Key; the same plan and period again returns the first application)").ProducesProblems(404, 409, 422);
         g.MapGet("/applications", MyApplications).RequireAuthorization(Policies.Patient).WithSummary("Your applications, oldest first");
         g.MapPost("/applications/{applicationId:guid}/documents", AttachDocuments).RequireAuthorization(Policies.Patient).WithSummary("Attach your own records to your application awaiting a decision (or keep attached ones open after it)").ProducesProblems(404, 409, 422);
         g.MapGet("/policies", MyPolicies).RequireAuthorization(Policies.Patient).WithSummary("Your policies with the card sealed for you (paid ones are activated, ended ones expired first, on the ledger)").ProducesProblems(409, 422);

@@ -11,7 +11,7 @@ namespace MedLedger.Server.Features.Insurance;
 /// <see cref="PolicyIssuing"/>). An application is idempotent by patient, plan and period start (unique index), so a
 /// retry with any key, or concurrent applies, return the first application.
 /// </summary>
-public sealed class PolicyApplying(MedLedgerDbContext db, PlanFinder plans, ApplicationRecordLinks links, TimeProvider clock)
+public sealed class PolicyApplying(MedLedgerDbContext db, PlanFinder plans, ApplicationRecordLinks links, TimeProvider clock, MedLedger.Server.Features.Organizations.OrganizationDirectory organizations)
 {
     public async Task<ApplicationResponse> ApplyAsync(Caller patient, string? idempotencyKey, ApplyRequest r, CancellationToken ct)
     {
@@ -32,6 +32,7 @@ public sealed class PolicyApplying(MedLedgerDbContext db, PlanFinder plans, Appl
         {
             throw ProblemException.NotFound($"Plan {r.PlanId}");
         }
+        await organizations.RequireNotSuspendedAsync(plan.InsurerOrganizationId, "applications", ct);
         if (await db.Set<InsuranceApplication>().AsNoTracking().AnyAsync(a => a.PatientId == patient.Id && a.IdempotencyKey == key, ct))
         {
             throw new ProblemException(422, "idempotency-key-reused", "Idempotency-Key reused", "This Idempotency-Key was used for an application to another plan or period.");

@@ -23,4 +23,5 @@ public sealed record TransactionSummary(string Id, string Type, string ActorId, 
 public sealed record IdentityHistoryResponse(Guid UserId, IReadOnlyList<LedgerReceipt> Keys, LedgerReceipt? Verification, LedgerReceipt? Standing);
 
 /// <summary>The newest identity.verify about an organization (null when none was committed), with its receipt.</summary>
-public sealed record OrganizationVerificationResponse(Guid OrganizationId, LedgerReceipt? Verification);
+/// <summary>The newest identity.verify and the newest identity.org-standing about an organization, each with its receipt (null when none).</summary>
+public sealed record OrganizationVerificationResponse(Guid OrganizationId, LedgerReceipt? Verification, LedgerReceipt? Standing = null);

@@ -110,7 +110,8 @@ public sealed class LedgerReadService(LedgerGateway gateway)
     /// An unknown id answers like an undecided one (the ledger has no organization state to tell them apart).
     /// </summary>
     public async Task<OrganizationVerificationResponse> OrganizationVerificationAsync(Guid organizationId, CancellationToken ct) =>
-        new(organizationId, await ReceiptOfStateAsync(MedLedger.Ledger.Contracts.IdentityKeys.VerificationTransaction("organization", organizationId.ToString()), ct));
+        new(organizationId, await ReceiptOfStateAsync(MedLedger.Ledger.Contracts.IdentityKeys.VerificationTransaction("organization", organizationId.ToString()), ct),
+            await ReceiptOfStateAsync(MedLedger.Ledger.Contracts.OrganizationStandingKeys.Transaction(organizationId.ToString()), ct));
 
     private async Task<LedgerReceipt?> ReceiptOfStateAsync(string key, CancellationToken ct) =>
         await Queries.GetStateAsync(key, ct) is { } txId ? await Queries.GetReceiptAsync(txId, ct) : null;

@@ -50,6 +50,7 @@ public sealed class OrderPlacing(MedLedgerDbContext db, PharmacyAccess pharmacie
             throw ProblemException.Invalid("sealedForPharmacy", "The transaction's contentHash is not the SHA-256 of the order sealed for the pharmacy.");
         }
         await pharmacies.RequireVisibleAsync(pharmacyId, patient, ct);
+        await pharmacies.RequireNotSuspendedAsync(pharmacyId, ct);
         db.Add(new Order
         {
             Id = orderId, PatientId = patient.Id, PharmacyId = pharmacyId, Status = OrderStatus.Submitting, Amount = amount, Currency = currency,

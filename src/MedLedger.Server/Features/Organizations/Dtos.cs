@@ -2,7 +2,7 @@ using MedLedger.Server.Features.Accounts;
 
 namespace MedLedger.Server.Features.Organizations;
 
-public sealed record OrganizationResponse(Guid Id, OrganizationKind Kind, string Name, string Address, double Latitude, double Longitude, string? ContactPhone, string? ContactEmail, VerificationStatus Verification, string? VerificationReason, string RegistrationNumber, DateTimeOffset? CardChangedAt);
+public sealed record OrganizationResponse(Guid Id, OrganizationKind Kind, string Name, string Address, double Latitude, double Longitude, string? ContactPhone, string? ContactEmail, VerificationStatus Verification, string? VerificationReason, string RegistrationNumber, DateTimeOffset? CardChangedAt, bool Suspended = false, string? StandingReason = null);
 
 /// <summary>A change to the card fields (name, address, location, registration number) puts the organization back in the admin's queue.</summary>
 public sealed record OrganizationUpdate(string Name, string Address, double Latitude, double Longitude, string? ContactPhone, string? ContactEmail, string RegistrationNumber);
@@ -43,4 +43,11 @@ public sealed class OrganizationPlace
     public required string RegistrationNumber { get; init; }
     public double Latitude { get; init; }
     public double Longitude { get; init; }
+    public bool Suspended { get; init; }
 }
+
+/// <summary>An admin's suspension or reinstatement of an organization: a reason code and the identity.org-standing the admin's client signed.</summary>
+public sealed record OrganizationStandingChange(string? Reason, MedLedger.Server.Features.Ledger.SignedTransactionDto? Transaction);
+
+/// <summary>The row state an identity.org-standing leads to (rolled forward after a crash).</summary>
+public sealed record OrganizationStandingRows(Guid OrganizationId, bool Suspended, string Reason);

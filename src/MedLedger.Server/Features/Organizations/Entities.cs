@@ -34,6 +34,15 @@ public sealed class Organization
     /// it as not verified; the directory keeps listing it so patients can still reach it meanwhile.
     /// </summary>
     public DateTimeOffset? CardChangedAt { get; set; }
+
+    /// <summary>
+    /// An admin suspended the organization (identity.org-standing on the ledger; this row follows it): it leaves search
+    /// and pickers and takes no new bookings, orders, applications or claims; what it holds stays readable.
+    /// </summary>
+    public bool Suspended { get; set; }
+
+    /// <summary>The reason code of the newest standing change (<see cref="MedLedger.Ledger.Contracts.OrganizationStandingContract.Reasons"/>).</summary>
+    public string? StandingReason { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public Guid ConcurrencyStamp { get; set; } = Guid.NewGuid();
 }
@@ -50,6 +59,7 @@ internal sealed class OrganizationConfiguration : IEntityTypeConfiguration<Organ
         b.Property(x => x.ContactPhone).HasMaxLength(40);
         b.Property(x => x.ContactEmail).HasMaxLength(254);
         b.Property(x => x.VerificationReason).HasMaxLength(500);
+        b.Property(x => x.StandingReason).HasMaxLength(40);
         b.HasIndex(x => new { x.Kind, x.Verification });
         b.HasIndex(x => new { x.Latitude, x.Longitude });
         b.Property(x => x.ConcurrencyStamp).IsConcurrencyToken();

@@ -1,5 +1,6 @@
 using MedLedger.Server.Features.Accounts;
 using MedLedger.Server.Infrastructure.Data;
+using MedLedger.Server.Infrastructure.Errors;
 using Microsoft.EntityFrameworkCore;
 
 namespace MedLedger.Server.Features.Organizations;
@@ -38,10 +39,26 @@ public sealed class OrganizationDirectory(MedLedgerDbContext db)
     public Task<Dictionary<Guid, string>> NamesAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct) =>
         db.Organizations.AsNoTracking().Where(o => ids.Contains(o.Id)).Select(o => new { o.Id, o.Name }).ToDictionaryAsync(o => o.Id, o => o.Name, ct);
 
-    /// <summary>All organizations as a composable query (filtered and joined in SQL by the caller, e.g. by a bounding box).</summary>
+    /// <summary>
+    /// Organizations that are offered (search, pickers) as a composable query, filtered and joined in SQL by the caller (e.g. by
+    /// a bounding box). A suspended organization is not offered.
+    /// </summary>
     public IQueryable<OrganizationPlace> Places() =>
-        db.Organizations.AsNoTracking().Select(o => new OrganizationPlace
+        db.Organizations.AsNoTracking().Where(o => !o.Suspended).Select(o => new OrganizationPlace
         {
             Id = o.Id, Kind = o.Kind, Verification = o.Verification, Name = o.Name, Address = o.Address, RegistrationNumber = o.RegistrationNumber, Latitude = o.Latitude, Longitude = o.Longitude,
+            Suspended = o.Suspended,
         });
+
+    /// <summary>
+    /// Refuses new work (a booking, an order, an application, a claim) with a suspended organization: 409. What exists stays
+    /// readable through the usual checks; only new work stops.
+    /// </summary>
+    public async Task RequireNotSuspendedAsync(Guid id, string newWork, CancellationToken ct)
+    {
+        if (await db.Organizations.AsNoTracking().AnyAsync(o => o.Id == id && o.Suspended, ct))
+        {
+            throw ProblemException.Conflict($"This organization is suspended by the platform admin and takes no new {newWork}; what it already holds stays readable.");
+        }
+    }
 }

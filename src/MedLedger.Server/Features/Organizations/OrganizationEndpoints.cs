@@ -9,6 +9,8 @@ public static class OrganizationEndpoints
     {
         services.AddScoped<OrganizationDirectory>();
         services.AddScoped<OrganizationService>();
+        services.AddScoped<OrganizationStandingService>();
+        services.AddScoped<MedLedger.Server.Features.Ledger.ILedgerRowWriter, OrganizationStandingLedgerRows>();
         return services;
     }
 

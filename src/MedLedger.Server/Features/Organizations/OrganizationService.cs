@@ -23,7 +23,7 @@ public sealed class OrganizationService(MedLedgerDbContext db, OrganizationDirec
 
     public async Task<IReadOnlyList<OrganizationResponse>> ListVerifiedAsync(OrganizationKind? kind, CancellationToken ct)
     {
-        var q = db.Organizations.AsNoTracking().Where(o => o.Verification == VerificationStatus.Approved);
+        var q = db.Organizations.AsNoTracking().Where(o => o.Verification == VerificationStatus.Approved && !o.Suspended);
         if (kind is { } k)
         {
             q = q.Where(o => o.Kind == k);
@@ -32,9 +32,13 @@ public sealed class OrganizationService(MedLedgerDbContext db, OrganizationDirec
     }
 
     /// <summary>The admin's list: organizations in every verification state, by name, narrowed by kind and state.</summary>
-    public async Task<IReadOnlyList<OrganizationResponse>> ListAllAsync(OrganizationKind? kind, VerificationStatus? verification, CancellationToken ct)
+    public async Task<IReadOnlyList<OrganizationResponse>> ListAllAsync(OrganizationKind? kind, VerificationStatus? verification, CancellationToken ct, bool? suspended = null)
     {
         var q = db.Organizations.AsNoTracking();
+        if (suspended is { } sus)
+        {
+            q = q.Where(o => o.Suspended == sus);
+        }
         if (kind is { } k)
         {
             q = q.Where(o => o.Kind == k);
@@ -162,5 +166,5 @@ public sealed class OrganizationService(MedLedgerDbContext db, OrganizationDirec
         MedLedger.Crypto.OrganizationCards.Hash(o.Id.ToString(), o.Kind.ToString(), o.Name, o.Address, o.Latitude, o.Longitude, o.RegistrationNumber);
 
     internal static OrganizationResponse ToResponse(Organization o) =>
-        new(o.Id, o.Kind, o.Name, o.Address, o.Latitude, o.Longitude, o.ContactPhone, o.ContactEmail, o.Verification, o.VerificationReason, o.RegistrationNumber, o.CardChangedAt);
+        new(o.Id, o.Kind, o.Name, o.Address, o.Latitude, o.Longitude, o.ContactPhone, o.ContactEmail, o.Verification, o.VerificationReason, o.RegistrationNumber, o.CardChangedAt, o.Suspended, o.StandingReason);
 }

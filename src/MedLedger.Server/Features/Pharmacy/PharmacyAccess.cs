@@ -14,6 +14,9 @@ public sealed class PharmacyAccess(OrganizationDirectory organizations)
         await organizations.VisibleAsync(pharmacyId, OrganizationKind.Pharmacy, caller.OrganizationId, caller.Role, ct)
             ?? throw ProblemException.NotFound($"Pharmacy {pharmacyId}");
 
+    /// <summary>A suspended pharmacy takes no new orders (409).</summary>
+    public Task RequireNotSuspendedAsync(Guid pharmacyId, CancellationToken ct) => organizations.RequireNotSuspendedAsync(pharmacyId, "orders", ct);
+
     /// <summary>The caller's own pharmacy, or 403 before anything about another pharmacy is read.</summary>
     public async Task<OrganizationResponse> RequireOwnAsync(Guid pharmacyId, Caller caller, CancellationToken ct)
     {

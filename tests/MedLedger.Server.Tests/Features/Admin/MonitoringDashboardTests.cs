@@ -78,3 +78,49 @@ public sealed class MonitoringDashboardTests : HttpUserTestBase
         }
     }
 }
+
+/// <summary>Issue 19 item 3: ledger activity beyond the last hour — per hour over 24 hours, per day over 7 days — from block metadata.</summary>
+public sealed class LedgerActivityRangeTests : HttpUserTestBase
+{
+    [Theory]
+    [InlineData("hour", 60, 60)]
+    [InlineData("day", 24, 3600)]
+    [InlineData("week", 7, 86400)]
+    public async Task Each_range_has_its_buckets_aligned_to_now_and_counts_what_the_block_headers_say(string range, int buckets, int bucketSeconds)
+    {
+        var admin = await Users.CreateAdminAsync();
+        await Users.LoginWithEmailCodeAsync(await Users.RegisterAsync(Role.Patient));
+        Host.Clock.Advance(DateTimeOffset.UtcNow - Host.Clock.GetUtcNow());
+
+        var a = await admin.Api.GetFromJsonAsyncSafe<LedgerActivity>($"/api/admin/ledger-activity?range={range}");
+        Assert.Equal((range, bucketSeconds, buckets), (a.Range, a.BucketSeconds, a.Buckets.Count));
+        var bucketMs = bucketSeconds * 1000L;
+        Assert.Equal(Host.Clock.GetUtcNow().ToUnixTimeMilliseconds() / bucketMs * bucketMs, a.Buckets[^1].Start.ToUnixTimeMilliseconds());
+        Assert.All(a.Buckets.Zip(a.Buckets.Skip(1)), p => Assert.Equal(bucketMs, (p.Second.Start - p.First.Start).Ticks / TimeSpan.TicksPerMillisecond));
+        var first = a.Buckets[0].Start.ToUnixTimeMilliseconds();
+        var expected = new long[buckets];
+        var head = await admin.Api.GetFromJsonAsyncSafe<BlockHeader>("/api/ledger/head");
+        for (var h = 1L; h <= head.Height; h++)
+        {
+            var block = await admin.Api.GetFromJsonAsyncSafe<BlockResponse>($"/api/ledger/blocks/{h}");
+            var i = (block.Header.TimeMs - first) / bucketMs;
+            if (i >= 0 && i < buckets)
+            {
+                expected[i] += block.TransactionCount;
+            }
+        }
+        Assert.True(expected.Sum() > 0);
+        Assert.Equal(expected, a.Buckets.Select(b => b.Transactions).ToArray());
+    }
+
+    [Fact]
+    public async Task An_unknown_range_is_a_field_error_and_only_admins_see_activity()
+    {
+        var admin = await Users.CreateAdminAsync();
+        var patient = await Users.LoginWithEmailCodeAsync(await Users.RegisterAsync(Role.Patient));
+        var bad = await admin.Api.GetAsync("/api/admin/ledger-activity?range=month");
+        Assert.Equal((HttpStatusCode)422, bad.StatusCode);
+        Assert.Contains("range", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, (await patient.Api.GetAsync("/api/admin/ledger-activity?range=day")).StatusCode);
+    }
+}

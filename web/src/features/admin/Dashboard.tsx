@@ -1,7 +1,8 @@
 import { Link } from '../../app/router';
-import { adminDashboard, type AdminDashboard } from '../../sdk/admin';
+import { useState } from 'preact/hooks';
+import { adminDashboard, ledgerActivity, type AdminDashboard, type LedgerActivity } from '../../sdk/admin';
 import { formatMinor } from '../../sdk/pharmacy';
-import { Button, Card, DataTable, Empty, formatDateTime, formatTime, Page, ProblemAlert, Spinner } from '../../ui/components';
+import { Button, Card, DataTable, Empty, Field, formatDate, formatDateTime, formatTime, Page, ProblemAlert, Spinner } from '../../ui/components';
 import { words } from './labels';
 import { useAsync } from '../../ui/hooks';
 
@@ -39,21 +40,7 @@ function Figures({ d }: { d: AdminDashboard }) {
       </section>
       {v && !v.ok && <p role="alert" class="alert error">The last full verify failed: {v.summary}</p>}
 
-      <Card title="Ledger activity, last hour">
-        <ActivityChart minutes={d.ledger.lastHour} />
-        <details>
-          <summary>Show as a table</summary>
-          <DataTable label="Transactions per minute" columns={['Minute', 'Transactions', 'Invalid']}>
-            {d.ledger.lastHour.filter((m) => m.transactions > 0).map((m) => (
-              <tr key={m.minute}>
-                <td>{time(m.minute)}</td>
-                <td>{m.transactions}</td>
-                <td>{m.invalid}</td>
-              </tr>
-            ))}
-          </DataTable>
-        </details>
-      </Card>
+      <ActivityCard asOf={d.asOf} />
 
       <div class="grid-2">
         <Card title="Accounts by role">
@@ -168,48 +155,97 @@ const LEFT = 48;
 const BOTTOM = 36;
 const TOP = 12;
 
+type Range = LedgerActivity['range'];
+type Bucket = LedgerActivity['buckets'][number];
+
+/** Per range: the select's words, the bucket's unit, how a bucket is labelled and how often the x axis is. */
+const RANGES: Record<Range, { words: string; unit: string; label: (iso: string) => string; every: number }> = {
+  hour: { words: 'Last hour', unit: 'minute', label: time, every: 10 },
+  day: { words: 'Last 24 hours', unit: 'hour', label: time, every: 4 },
+  week: { words: 'Last 7 days', unit: 'day', label: formatDate, every: 1 },
+};
+
 /**
- * Transactions per minute as columns (invalid ones stacked on top in red), with a y axis (0, half, max) and an x axis labelled
- * every ten minutes. Inline SVG, as the occupancy chart; the table under it carries the same numbers.
+ * Ledger activity over the last hour, 24 hours or 7 days, per minute, hour or day (GET /api/admin/ledger-activity, block
+ * metadata only). Reloads with the dashboard (asOf) and when the range changes.
  */
-function ActivityChart(props: { minutes: AdminDashboard['ledger']['lastHour'] }) {
-  const max = Math.max(1, ...props.minutes.map((m) => m.transactions));
+function ActivityCard({ asOf }: { asOf: string }) {
+  const [range, setRange] = useState<Range>('hour');
+  const a = useAsync((signal) => ledgerActivity(range, signal), [range, asOf]);
+  const r = RANGES[range];
+  return (
+    <Card title={`Ledger activity, ${r.words.toLowerCase()}`}>
+      <Field id="activity-range" label="Range">
+        <select id="activity-range" value={range} onChange={(e) => setRange(e.currentTarget.value as Range)}>
+          {(Object.keys(RANGES) as Range[]).map((k) => <option key={k} value={k}>{RANGES[k].words}</option>)}
+        </select>
+      </Field>
+      <ProblemAlert error={a.error} />
+      {a.loading && !a.data && <Spinner label="Loading ledger activity…" />}
+      {a.data && a.data.range === range && (
+        <>
+          <ActivityChart buckets={a.data.buckets} range={range} />
+          <details>
+            <summary>Show as a table</summary>
+            <DataTable label={`Transactions per ${r.unit}`} columns={[words(r.unit), 'Transactions', 'Invalid']}>
+              {a.data.buckets.filter((m) => m.transactions > 0).map((m) => (
+                <tr key={m.start}>
+                  <td>{r.label(m.start)}</td>
+                  <td>{m.transactions}</td>
+                  <td>{m.invalid}</td>
+                </tr>
+              ))}
+            </DataTable>
+          </details>
+        </>
+      )}
+    </Card>
+  );
+}
+
+/**
+ * Transactions per bucket as columns (invalid ones stacked on top in red), with a y axis (0, half, max) and a labelled x axis.
+ * Inline SVG, as the occupancy chart; the table under it carries the same numbers.
+ */
+function ActivityChart(props: { buckets: Bucket[]; range: Range }) {
+  const r = RANGES[props.range];
+  const max = Math.max(1, ...props.buckets.map((m) => m.transactions));
   const plotW = W - LEFT - 8;
   const plotH = H - TOP - BOTTOM;
-  const step = plotW / Math.max(1, props.minutes.length);
+  const step = plotW / Math.max(1, props.buckets.length);
   const y = (n: number) => TOP + plotH - (n / max) * plotH;
   const ticks = [0, Math.round(max / 2), max].filter((t, i, a) => a.indexOf(t) === i);
   return (
     <svg viewBox={`0 0 ${W} ${H}`} role="img" data-testid="activity-chart"
-      aria-label="Ledger transactions per minute over the last hour; the table below lists the same numbers">
+      aria-label={`Ledger transactions per ${r.unit} over the ${r.words.toLowerCase()}; the table below lists the same numbers`}>
       {ticks.map((t) => (
         <g key={`y${t}`}>
           <line x1={LEFT} x2={W - 8} y1={y(t)} y2={y(t)} stroke="#d6dbe1" />
           <text x={LEFT - 6} y={y(t) + 4} text-anchor="end" font-size="12" fill="#1b2430">{t}</text>
         </g>
       ))}
-      <text x={12} y={TOP + plotH / 2} font-size="12" fill="#1b2430" transform={`rotate(-90 12 ${TOP + plotH / 2})`} text-anchor="middle">tx / min</text>
-      {props.minutes.map((m, i) => {
+      <text x={12} y={TOP + plotH / 2} font-size="12" fill="#1b2430" transform={`rotate(-90 12 ${TOP + plotH / 2})`} text-anchor="middle">{`tx / ${r.unit === 'minute' ? 'min' : r.unit}`}</text>
+      {props.buckets.map((m, i) => {
         const x = LEFT + i * step + 1;
         const valid = m.transactions - m.invalid;
         return (
-          <g key={m.minute}>
+          <g key={m.start}>
             {valid > 0 && (
               <rect x={x} y={y(valid)} width={Math.max(1, step - 2)} height={TOP + plotH - y(valid)} fill="#1f5fa8">
-                <title>{`${time(m.minute)}: ${m.transactions} transactions, ${m.invalid} invalid`}</title>
+                <title>{`${r.label(m.start)}: ${m.transactions} transactions, ${m.invalid} invalid`}</title>
               </rect>
             )}
             {m.invalid > 0 && (
               <rect x={x} y={y(m.transactions)} width={Math.max(1, step - 2)} height={y(valid) - y(m.transactions)} fill="#b3261e" />
             )}
-            {i % 10 === 0 && (
-              <text x={x} y={H - BOTTOM + 16} font-size="12" fill="#1b2430">{time(m.minute)}</text>
+            {i % r.every === 0 && (
+              <text x={x} y={H - BOTTOM + 16} font-size="12" fill="#1b2430">{r.label(m.start)}</text>
             )}
           </g>
         );
       })}
       <line x1={LEFT} x2={W - 8} y1={TOP + plotH} y2={TOP + plotH} stroke="#1b2430" />
-      <text x={LEFT + plotW / 2} y={H - 4} font-size="12" fill="#1b2430" text-anchor="middle">minute (local time)</text>
+      <text x={LEFT + plotW / 2} y={H - 4} font-size="12" fill="#1b2430" text-anchor="middle">{`${r.unit} (local time)`}</text>
     </svg>
   );
 }

@@ -1,28 +1,24 @@
 import { useState } from 'preact/hooks';
 import { me } from '../../app/session';
-import { adminOrganizations, adminUsers, setSuspended, type AccountSummary } from '../../sdk/admin';
+import { adminUsers, setSuspended, type AccountSummary } from '../../sdk/admin';
 import { Button, Card, DataTable, Empty, Field, formatDate, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { words } from './labels';
 
 const ROLES = ['Patient', 'Doctor', 'HospitalStaff', 'Pharmacist', 'InsurerStaff', 'PlatformAdmin'];
 const STATES = ['NotRequired', 'Pending', 'Approved', 'Rejected'];
-const KINDS = ['Hospital', 'Pharmacy', 'Insurer'];
 
 /**
- * The admin's accounts and organizations (issue 19 item 3): filter by role, state and verification; suspend or reinstate an
- * account (its sessions end at once). No e-mail addresses and no patient names: professionals by their public directory name.
+ * The admin's accounts (issue 19 item 3; organizations have their own screen): filter by role, state and verification; suspend
+ * or reinstate an account (its sessions end at once). No e-mail addresses and no patient names: professionals by their public directory name.
  */
 export function People() {
   const [role, setRole] = useState('');
   const [status, setStatus] = useState('');
   const [verification, setVerification] = useState('');
-  const [kind, setKind] = useState('');
-  const [orgState, setOrgState] = useState('');
   const [done, setDone] = useState<string | null>(null);
   const users = useAsync((signal) => adminUsers({ role, verification, suspended: status === '' ? undefined : status === 'suspended' }, signal),
     [role, status, verification]);
-  const orgs = useAsync((signal) => adminOrganizations({ kind, verification: orgState }, signal), [kind, orgState]);
   const self = me.value?.id;
   const toggle = useAction(async (a: AccountSummary) => {
     setDone(null);
@@ -32,7 +28,7 @@ export function People() {
   });
 
   return (
-    <Page title="Users and organizations">
+    <Page title="Users">
       <Card title="Accounts">
         <div class="inline-form">
           <Field id="people-role" label="Role">
@@ -85,38 +81,6 @@ export function People() {
         )}
       </Card>
 
-      <Card title="Organizations">
-        <div class="inline-form">
-          <Field id="org-kind" label="Kind">
-            <select id="org-kind" value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
-              <option value="">All kinds</option>
-              {KINDS.map((k) => <option key={k} value={k}>{k}</option>)}
-            </select>
-          </Field>
-          <Field id="org-state" label="Verification state">
-            <select id="org-state" value={orgState} onChange={(e) => setOrgState(e.currentTarget.value)}>
-              <option value="">Any</option>
-              {STATES.filter((s) => s !== 'NotRequired').map((s) => <option key={s} value={s}>{s}</option>)}
-            </select>
-          </Field>
-        </div>
-        <ProblemAlert error={orgs.error} />
-        {orgs.data && orgs.data.length === 0 && <Empty>No organizations match.</Empty>}
-        {orgs.data && orgs.data.length > 0 && (
-          <DataTable label="Organizations" columns={['Organization', 'Kind', 'Name', 'Registration no.', 'Verification']} busy={orgs.loading}>
-            {orgs.data.map((o) => (
-              <tr key={o.id}>
-                <td><ShortId id={o.id} /></td>
-                <td>{o.kind}</td>
-                <td>{o.name}</td>
-                <td>{o.registrationNumber}</td>
-                <td>{o.verification}{o.cardChangedAt ? ' (card changed)' : ''}</td>
-              </tr>
-            ))}
-          </DataTable>
-        )}
-        <p class="muted">Organizations cannot be suspended yet; suspend their staff accounts.</p>
-      </Card>
     </Page>
   );
 }

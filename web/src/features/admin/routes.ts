@@ -3,6 +3,7 @@ import { Audit } from './Audit';
 import { BreakGlass } from './BreakGlass';
 import { Dashboard } from './Dashboard';
 import { Occupancy } from './Occupancy';
+import { Organizations } from './Organizations';
 import { People } from './People';
 import { SecurityEvents } from './SecurityEvents';
 import { Verifications } from './Verifications';
@@ -14,5 +15,6 @@ export const adminRoutes: RouteDef[] = [
   { path: '/admin/break-glass', title: 'Break-glass', roles: ['PlatformAdmin'], nav: true, component: BreakGlass },
   { path: '/admin/audit', title: 'Audit search', roles: ['PlatformAdmin'], nav: true, component: Audit },
   { path: '/admin/people', title: 'Users', roles: ['PlatformAdmin'], nav: true, component: People },
+  { path: '/admin/organizations', title: 'Organizations', roles: ['PlatformAdmin'], nav: true, component: Organizations },
   { path: '/admin/security-events', title: 'Security events', roles: ['PlatformAdmin'], nav: true, component: SecurityEvents },
 ];

@@ -3,6 +3,7 @@ import { me } from '../../app/session';
 import { getHospital, updateHospitalProfile } from '../../sdk/hospitals';
 import { ActionForm, Button, Card, Field, Notice, Page, ProblemAlert, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
+import { OrganizationCardForm } from './OrganizationCardForm';
 
 /** One entry per line; blank lines and repeats dropped, so what is saved is what the list shows. */
 function lines(text: string): string[] {
@@ -10,7 +11,8 @@ function lines(text: string): string[] {
 }
 
 /**
- * Staff edit what patients see of their hospital in search and on its page: departments, services and visiting rules.
+ * Staff edit what patients see of their hospital in search and on its page: departments, services and visiting rules, and the
+ * hospital's card (OrganizationCardForm).
  * Public directory data, so plain JSON; the server checks lengths and counts and answers a 422 per field.
  */
 export function StaffProfile() {
@@ -64,6 +66,7 @@ export function StaffProfile() {
           </ActionForm>
         </Card>
       )}
+      <OrganizationCardForm />
     </Page>
   );
 }

@@ -2011,6 +2011,13 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                         .HasMaxLength(60)
                         .HasColumnType("character varying(60)");
 
+                    b.Property<string>("StandingReason")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<bool>("Suspended")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("Verification")
                         .IsRequired()
                         .HasMaxLength(32)

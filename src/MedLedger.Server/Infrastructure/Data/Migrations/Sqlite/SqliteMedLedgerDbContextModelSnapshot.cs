@@ -2002,6 +2002,13 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                         .HasMaxLength(60)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("StandingReason")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Suspended")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Verification")
                         .IsRequired()
                         .HasMaxLength(32)

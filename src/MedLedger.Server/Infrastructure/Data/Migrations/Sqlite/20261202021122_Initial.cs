@@ -580,6 +580,8 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Sqlite
                     Verification = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     VerificationReason = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
                     CardChangedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Suspended = table.Column<bool>(type: "INTEGER", nullable: false),
+                    StandingReason = table.Column<string>(type: "TEXT", maxLength: 40, nullable: true),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     ConcurrencyStamp = table.Column<Guid>(type: "TEXT", nullable: false)
                 },

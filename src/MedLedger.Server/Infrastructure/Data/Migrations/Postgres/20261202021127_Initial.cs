@@ -581,6 +581,8 @@ namespace MedLedger.Server.Infrastructure.Data.Migrations.Postgres
                     Verification = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     VerificationReason = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
                     CardChangedAt = table.Column<long>(type: "bigint", nullable: true),
+                    Suspended = table.Column<bool>(type: "boolean", nullable: false),
+                    StandingReason = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: true),
                     CreatedAt = table.Column<long>(type: "bigint", nullable: false),
                     ConcurrencyStamp = table.Column<Guid>(type: "uuid", nullable: false)
                 },

@@ -35,31 +35,7 @@ public sealed partial class MedLedgerClient
         {
             throw new ClaimDocumentsException($"Claim {claimId} has no such documents attached; nothing was shared.");
         }
-        var items = ids.Select(id => id.ToString()).ToList();
-        var grants = await GrantsAsync(ct);
-        var sealedFor = new List<Guid>();
-        var insurerId = claim.InsurerOrganizationId;
-        foreach (var p in await SendAsync<IReadOnlyList<DirectoryProfessionalInfo>>(HttpMethod.Get, $"/api/organizations/{insurerId}/professionals", null, authorize: true, ct))
-        {
-            if (p.Role != Role.InsurerStaff)
-            {
-                continue;
-            }
-            // The directory is the server's word; the card verified by an admin's own signature is the ledger's.
-            var card = await IdentityCardAsync(p.UserId, ct);
-            if (!card.Verified || card.Card.Role != Role.InsurerStaff || card.Card.OrganizationId != insurerId)
-            {
-                continue;
-            }
-            if (!grants.Any(g => g.Active && g.GranteeId == p.UserId && (g.Scope == ConsentScope.All || (g.Scope == ConsentScope.Records && items.All(g.Items.Contains)))))
-            {
-                await GrantConsentAsync(p.UserId, ConsentScope.Records, items, "insurance-claim", ct: ct);
-            }
-            sealedFor.Add(p.UserId);
-        }
-        return sealedFor.Count > 0
-            ? sealedFor
-            : throw new ClaimDocumentsException($"Insurer {insurerId} has no staff member an admin verified: the documents were not shared.");
+        return await SealForVerifiedInsurerStaffAsync(claim.InsurerOrganizationId, ids, "insurance-claim", ct);
     }
 
     /// <summary>Insurer staff: your insurer's claim figures, one entry per currency (none before the first claim).</summary>

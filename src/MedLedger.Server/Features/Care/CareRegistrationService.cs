@@ -20,6 +20,8 @@ public sealed class CareRegistrationService(MedLedgerDbContext db, LedgerRollFor
     {
         var tx = LedgerGateway.Expect(r.Transaction, CareRegisterContract.TypeName, patient.Id);
         var hospitalId = await CheckAsync(patient, tx, ct);
+        // Withdrawing stays open; registering is new work a suspended hospital does not take.
+        await organizations.RequireNotSuspendedAsync(hospitalId, "patient registrations", ct);
         if (await db.Set<CareRegistration>().AnyAsync(x => x.PatientId == patient.Id && x.HospitalId == hospitalId, ct))
         {
             throw ProblemException.Conflict("You are already registered with this hospital.");

@@ -9,7 +9,8 @@ using Microsoft.EntityFrameworkCore;
 namespace MedLedger.Server.Features.Care;
 
 /// <summary>Hospital staff assign doctors of their own hospital to patients; the ledger's care state authorizes doctors' access.</summary>
-public sealed class CareService(MedLedgerDbContext db, LedgerGateway ledger, LedgerRollForward rollForward, TimeProvider clock, AccountDirectory accounts)
+public sealed class CareService(MedLedgerDbContext db, LedgerGateway ledger, LedgerRollForward rollForward, TimeProvider clock, AccountDirectory accounts,
+    MedLedger.Server.Features.Organizations.OrganizationDirectory organizations)
 {
     public async Task<AssignmentResponse> AssignAsync(Caller staff, AssignmentRequest r, CancellationToken ct)
     {
@@ -17,6 +18,8 @@ public sealed class CareService(MedLedgerDbContext db, LedgerGateway ledger, Led
         var (doctorId, patientId) = await CheckAsync(staff, tx, ct);
         // Before anything else about the patient: an unknown id and an unrelated patient get the same answer.
         await RequireRelationshipAsync(patientId, staff.OrganizationId!.Value, ct);
+        // Removing an assignment stays open; a new one is new work a suspended hospital does not take.
+        await organizations.RequireNotSuspendedAsync(staff.OrganizationId!.Value, "doctor assignments", ct);
         if (await db.Set<CareAssignment>().AnyAsync(a => a.PatientId == patientId && a.DoctorId == doctorId, ct))
         {
             throw ProblemException.Conflict("The doctor is already assigned to this patient.");

@@ -59,6 +59,42 @@ public sealed class OrganizationStandingTests : SdkTestBase
     }
 
     [Fact]
+    public async Task A_suspended_hospital_takes_no_new_patient_registrations_or_doctor_assignments_but_existing_ones_can_still_end()
+    {
+        var admin = await World.AdminAsync();
+        var (staff, doctors) = await World.HospitalAsync(admin, "Lakeside Hospital", doctors: 2);
+        var hospitalId = staff.OrganizationId!.Value;
+        var registered = await World.RegisterAsync(MedLedger.Client.Role.Patient);
+        await registered.Client.RegisterWithHospitalAsync(hospitalId);
+        await staff.Client.AssignDoctorAsync(doctors[0].Id, registered.Id);
+        var newcomer = await World.RegisterAsync(MedLedger.Client.Role.Patient);
+
+        await admin.Client.SuspendOrganizationAsync(hospitalId, "under-investigation");
+
+        var registration = await Assert.ThrowsAsync<MedLedgerApiException>(() => newcomer.Client.RegisterWithHospitalAsync(hospitalId));
+        Assert.Equal(409, (int)registration.Status);
+        Assert.Contains("suspended", registration.Detail, StringComparison.Ordinal);
+        var assignment = await Assert.ThrowsAsync<MedLedgerApiException>(() => staff.Client.AssignDoctorAsync(doctors[1].Id, registered.Id));
+        Assert.Equal(409, (int)assignment.Status);
+        Assert.Equal(1, await CountAsync<MedLedger.Server.Features.Care.CareAssignment>(a => a.PatientId == registered.Id));
+        Assert.Equal(0, await CountAsync<MedLedger.Server.Features.Care.CareRegistration>(r => r.PatientId == newcomer.Id));
+        // Ending what exists is not new work: the assignment is removed, the registration withdrawn.
+        await staff.Client.UnassignDoctorAsync(doctors[0].Id, registered.Id);
+        await registered.Client.WithdrawHospitalRegistrationAsync(hospitalId);
+        Assert.Equal(0, await CountAsync<MedLedger.Server.Features.Care.CareAssignment>(a => a.PatientId == registered.Id));
+
+        await admin.Client.ReinstateOrganizationAsync(hospitalId, "resolved");
+        await newcomer.Client.RegisterWithHospitalAsync(hospitalId);
+        Assert.Equal(1, await CountAsync<MedLedger.Server.Features.Care.CareRegistration>(r => r.PatientId == newcomer.Id));
+    }
+
+    private async Task<int> CountAsync<T>(System.Linq.Expressions.Expression<Func<T, bool>> where) where T : class
+    {
+        await using var scope = Host.App.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<MedLedgerDbContext>().Set<T>().CountAsync(where);
+    }
+
+    [Fact]
     public async Task The_standing_goes_on_the_ledger_signed_by_the_admin_with_ids_and_a_reason_code_only()
     {
         var admin = await World.AdminAsync();

@@ -4,6 +4,7 @@ using MedLedger.Client;
 using MedLedger.Server.Features.Records;
 using MedLedger.Server.Tests.CrossCutting.LyingServer;
 using MedLedger.Server.Tests.Infrastructure;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Role = MedLedger.Client.Role;
 
@@ -92,6 +93,36 @@ public sealed class RecordWritePathTests : RecordTestBase
         Assert.True(await Db(db => db.Set<RecordWrap>().AnyAsync(w => w.RecordId == after.RecordId && w.ReaderId == patient.Id)));
         var refused = await Assert.ThrowsAsync<MedLedgerApiException>(() => doctor.Client.FetchSealedAsync(after.RecordId));
         Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
+    }
+
+    [Theory]
+    [InlineData("abc", HttpStatusCode.BadRequest)]
+    [InlineData("1.5", HttpStatusCode.BadRequest)]
+    [InlineData("-7", HttpStatusCode.OK)]
+    [InlineData("0", HttpStatusCode.OK)]
+    [InlineData("9223372036854775807", HttpStatusCode.OK)]
+    public async Task A_malformed_or_impossible_view_size_is_a_400_problem_or_ignored_never_a_500(string viewSize, HttpStatusCode expected)
+    {
+        var (_, client, _, _) = await PatientWithDoctorAsync();
+        var record = await client.CreateFhirRecordAsync(Condition);
+        using var http = Host.App.GetTestServer().CreateClient();
+        using var req = new HttpRequestMessage(HttpMethod.Get, $"/api/records/{record.RecordId}");
+        req.Headers.Authorization = new("Bearer", client.Tokens!.AccessToken);
+        req.Headers.TryAddWithoutValidation("Ledger-View-Size", viewSize);
+
+        using var res = await http.SendAsync(req);
+
+        Assert.Equal(expected, res.StatusCode);
+        var body = await res.Content.ReadAsStringAsync();
+        if (expected == HttpStatusCode.OK)
+        {
+            // A size this server cannot prove from (none, or beyond its log) gets no proofs, not an error.
+            Assert.Null(JsonNode.Parse(body)!["proofs"]);
+        }
+        else
+        {
+            Assert.Equal("application/problem+json", res.Content.Headers.ContentType?.MediaType);
+        }
     }
 
     [Fact]

@@ -110,7 +110,8 @@ public sealed class RecordService(
 
         // Wraps only for the patient, the author and active grantees covering this record: never for a revoked reader.
         var record = existing ?? new MedicalRecord { Id = recordId, PatientId = u.PatientId, Category = u.Category!, CreatedAt = clock.GetUtcNow() };
-        var readerList = await ReadersAsync(record, caller.Id, ct);
+        // Receipts are for the writer's own checks (GET readers); here only who, which key and which grant matter.
+        var readerList = await ReadersAsync(record, caller.Id, ct, withReceipts: false);
         if (u.ReadersFingerprint is { } reused && reused != ReadersFingerprint(ForWriter(caller, u.PatientId, readerList)))
         {
             // The writer reused a reader list that is out of date (a grant given, revoked or replaced, a key rotated).
@@ -178,7 +179,7 @@ public sealed class RecordService(
             authorSigningPublicKey));
 
     /// <summary>Readers a version of this record must be wrapped for: the patient, the author, and active grantees it may reach.</summary>
-    public async Task<IReadOnlyList<ReaderResponse>> ReadersAsync(MedicalRecord record, Guid authorId, CancellationToken ct)
+    public async Task<IReadOnlyList<ReaderResponse>> ReadersAsync(MedicalRecord record, Guid authorId, CancellationToken ct, bool withReceipts = true)
     {
         var now = clock.GetUtcNow();
         var grants = (await consent.OfPatientAsync(record.PatientId, ct)).Where(g => g.IsActive(now) && g.Covers(record.Id, record.Category)).ToList();
@@ -202,7 +203,7 @@ public sealed class RecordService(
                 result.Add(new ReaderResponse(u.Id, u.Role, u.EncryptionPublicKey, u.SigningPublicKey, null));
                 continue;
             }
-            var receipt = await ledger.Peer.Queries.GetReceiptAsync(grant.GrantTransactionId, ct);
+            var receipt = withReceipts ? await ledger.Peer.Queries.GetReceiptAsync(grant.GrantTransactionId, ct) : null;
             result.Add(new ReaderResponse(u.Id, u.Role, u.EncryptionPublicKey, u.SigningPublicKey, grant.Id,
                 grant.Scope.ToString().ToLowerInvariant(), grant.Items, receipt));
         }

@@ -117,6 +117,63 @@ public class FormatTests
     }
 
     [Fact]
+    public void Block_header_v2_names_proposer_and_revision_and_no_signer()
+    {
+        var prev = Enumerable.Repeat((byte)7, 32).ToArray();
+        var root = Enumerable.Repeat((byte)9, 32).ToArray();
+        var state = Enumerable.Repeat((byte)5, 32).ToArray();
+        var (priv, pub) = LedgerCrypto.GenerateKeyPair();
+        using var key = new LedgerSigningKey(priv);
+        var h = BlockHeader.CreateV2(3, prev, 2, 10, root, state, 1_700_000_000_000, "hospital-a", 4242, "insurer-c", key);
+        var expected = new List<byte>();
+        Str(expected, "medledger.ledger.block.v2");
+        I64(expected, 3);
+        Blob(expected, prev);
+        I64(expected, 2);
+        I64(expected, 10);
+        Blob(expected, root);
+        Blob(expected, state);
+        I64(expected, 1_700_000_000_000);
+        Str(expected, "hospital-a");
+        I64(expected, 4242);
+        Assert.Equal(expected.ToArray(), h.SigningBytes());
+        Assert.Equal(SHA256.HashData(expected.ToArray()), h.Hash());
+        // The signer is not in the bytes: another peer's signature over the same block gives the same hash.
+        var (priv2, _) = LedgerCrypto.GenerateKeyPair();
+        using var key2 = new LedgerSigningKey(priv2);
+        var other = BlockHeader.CreateV2(3, prev, 2, 10, root, state, 1_700_000_000_000, "hospital-a", 4242, "hospital-b", key2);
+        Assert.Equal(h.Hash(), other.Hash());
+        Assert.True(h.VerifySignature(pub));
+        Assert.Equal([new PeerSignature("insurer-c", h.Signature)], h.Certificate!);
+        Assert.False((h with { OrderingRevision = 4243 }).VerifySignature(pub));
+        Assert.False((h with { Version = 1 }).VerifySignature(pub));
+        Assert.False((h with { Version = 3 }).VerifySignature(pub));
+        Assert.Throws<FormatException>(() => (h with { Version = 3 }).SigningBytes());
+    }
+
+    [Fact]
+    public void Consortium_bytes_sort_members_and_the_fingerprint_is_their_hash()
+    {
+        var a = LedgerCrypto.GenerateKeyPair().PublicKey;
+        var b = LedgerCrypto.GenerateKeyPair().PublicKey;
+        var c = LedgerCrypto.GenerateKeyPair().PublicKey;
+        var view = new ConsortiumView([new("peer-c", c), new("peer-a", a), new("peer-b", b)]);
+        var expected = new List<byte>();
+        Str(expected, "medledger.ledger.consortium.v1");
+        I64(expected, 2);
+        I64(expected, 3);
+        Str(expected, "peer-a");
+        Blob(expected, a);
+        Str(expected, "peer-b");
+        Blob(expected, b);
+        Str(expected, "peer-c");
+        Blob(expected, c);
+        Assert.Equal(expected.ToArray(), view.CanonicalBytes());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(expected.ToArray()))[..32], view.Fingerprint);
+        Assert.NotEqual(view.Fingerprint, new ConsortiumView(view.Members, 3).Fingerprint);
+    }
+
+    [Fact]
     public void State_root_chains_sorted_writes()
     {
         var w1 = new SortedDictionary<string, string?>(StringComparer.Ordinal) { ["b"] = "2", ["a"] = null };

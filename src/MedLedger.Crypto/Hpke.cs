@@ -99,12 +99,7 @@ public static class Hpke
         ArgumentNullException.ThrowIfNull(info);
         ArgumentNullException.ThrowIfNull(aad);
         ArgumentNullException.ThrowIfNull(ciphertext);
-        byte[] dh;
-        using (var ephemeral = P256.ImportDhPublic(enc))
-        using (var ephemeralKey = ephemeral.PublicKey)
-        {
-            dh = recipient.DeriveRawSecretAgreement(ephemeralKey);
-        }
+        var dh = recipient.DeriveRawSecretAgreement(enc);
         var sharedSecret = ExtractAndExpand(dh, Concat(enc, recipient.PublicKey));
         return OpenWithSharedSecret(sharedSecret, info, aad, ciphertext, aead);
     }
@@ -128,6 +123,12 @@ public static class Hpke
     {
         // Each key import costs OpenSSL a scalar multiplication or a validation, so every EC object is
         // created once and reused; the recipient's public key comes from the process-wide LRU.
+        if (ephemeralIkm is null && OpenSslEcdh.Available)
+        {
+            using var fresh = OpenSslEcdh.Generate(out var pkFresh);
+            var dhFresh = PublicKeys.NativeRecipients.Use(pkR, recipient => OpenSslEcdh.Derive(fresh, recipient));
+            return (ExtractAndExpand(dhFresh, Concat(pkFresh, pkR)), pkFresh);
+        }
         using var ephemeral = ephemeralIkm is null ? ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256) : ImportDerived(ephemeralIkm);
         var pkE = P256.Encode(ephemeral.ExportParameters(false).Q);
         var dh = PublicKeys.Recipients.Use(pkR, recipient =>

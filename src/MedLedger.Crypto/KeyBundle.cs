@@ -27,6 +27,7 @@ public sealed record UserKeyPair
     // OpenSSL-backed objects are not documented as thread-safe, so each use holds the lock.
     private readonly ECDiffieHellman _agreement;
     private ECDsa? _signer;
+    private OpenSslEcdh.EvpKey? _native;
     private readonly Lock _lock = new();
 
     public byte[] PrivateKey { get; }
@@ -43,12 +44,25 @@ public sealed record UserKeyPair
         }
     }
 
-    /// <summary>Raw ECDH x-coordinate with a peer's (already imported) public key.</summary>
-    internal byte[] DeriveRawSecretAgreement(ECDiffieHellmanPublicKey peer)
+    /// <summary>Raw ECDH x-coordinate with a peer's 65-byte public point (validated here; CryptoFormatException if it is not on P-256).</summary>
+    internal byte[] DeriveRawSecretAgreement(byte[] peerPublicKey)
     {
+        if (OpenSslEcdh.Available)
+        {
+            using var peer = OpenSslEcdh.ImportPublic(peerPublicKey);
+            OpenSslEcdh.EvpKey native;
+            lock (_lock)
+            {
+                native = _native ??= OpenSslEcdh.ImportKeyPair(PrivateKey, PublicKey);
+            }
+            // An EVP_PKEY is safe for concurrent read-only use; each derive has its own context.
+            return OpenSslEcdh.Derive(native, peer);
+        }
+        using var ephemeral = P256.ImportDhPublic(peerPublicKey);
+        using var ephemeralKey = ephemeral.PublicKey;
         lock (_lock)
         {
-            return _agreement.DeriveRawSecretAgreement(peer);
+            return _agreement.DeriveRawSecretAgreement(ephemeralKey);
         }
     }
 

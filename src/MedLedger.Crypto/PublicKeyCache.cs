@@ -10,7 +10,7 @@ namespace MedLedger.Crypto;
 /// Each entry is a small pool of instances that callers rent for exclusive use, because the
 /// OpenSSL-backed objects are not documented as thread-safe.
 /// </summary>
-internal sealed class PublicKeyCache<T>(Func<byte[], T> import, int capacity) where T : AsymmetricAlgorithm
+internal sealed class PublicKeyCache<T>(Func<byte[], T> import, int capacity) where T : IDisposable
 {
     private const int InstancesPerKey = 4;
 
@@ -121,4 +121,7 @@ internal static class PublicKeys
 
     public static readonly PublicKeyCache<ECDsa> Verifiers = new(k => P256.ImportEcdsaPublic(k), Capacity);
     public static readonly PublicKeyCache<ECDiffieHellman> Recipients = new(k => P256.ImportDhPublic(k), Capacity);
+
+    /// <summary>HPKE recipient keys imported (and validated once) for the OpenSSL path (<see cref="OpenSslEcdh"/>).</summary>
+    public static readonly PublicKeyCache<OpenSslEcdh.EvpKey> NativeRecipients = new(k => OpenSslEcdh.ImportPublic(k), Capacity);
 }

@@ -134,15 +134,19 @@ public sealed class ConsortiumThroughputBenchmark : IMacroBenchmark
                     events.Add(F($"{clock.Elapsed.TotalSeconds:F1}s: etcd leader m{leader} killed (SIGKILL by pid)"));
                 }
             });
+            // window: submissions are being started; wall: also the in-flight ones finishing after it.
+            TimeSpan window;
             if (transactions > 0)
             {
                 await Task.WhenAll(submitTasks);
+                window = clock.Elapsed;
                 await stop.CancelAsync();
             }
             else
             {
                 var finished = Task.WhenAll(submitTasks);
                 await Task.WhenAny(finished, Task.Delay(TimeSpan.FromSeconds(duration)));
+                window = clock.Elapsed;
                 await stop.CancelAsync();
                 await finished;
             }
@@ -165,11 +169,11 @@ public sealed class ConsortiumThroughputBenchmark : IMacroBenchmark
             var acked = run.AckedCount;
             var lat = run.Latencies();
             var blocks = peers[0]!.Head!.Height - startHeights[0];
-            Console.WriteLine(F($"submitters={submitterCount} duration={wall.TotalSeconds:F1}s acknowledged={acked} committed/s={acked / wall.TotalSeconds:F0} p50={Pct(lat, 0.50):F1}ms p99={Pct(lat, 0.99):F1}ms blocks={blocks} avg block={(double)(peers[0]!.Head!.TreeSize - startTree) / Math.Max(1, blocks):F1} tx rejected={run.Rejected} failed={run.Failed}{(run.PoolExhausted ? " (pool exhausted: rerun with a larger --pool)" : "")}"));
-            var (first, last) = run.FirstAndLastTenth(wall);
-            Console.WriteLine(F($"    tx/s in the first 10 % of the run: {first:F0}; in the last 10 %: {last:F0} (envelope Range reads scan the whole prefix: no compaction yet)"));
-            var (gap, gapStart) = run.LongestGap();
-            Console.WriteLine(F($"    longest interval with no acknowledged commit on any peer: {gap:F0} ms (from {gapStart:F1}s)"));
+            Console.WriteLine(F($"consortium submitters={submitterCount} duration={wall.TotalSeconds:F1}s acknowledged={acked} committed/s={acked / wall.TotalSeconds:F0} p50={Pct(lat, 0.50):F1}ms p99={Pct(lat, 0.99):F1}ms blocks={blocks} avg block={(double)(peers[0]!.Head!.TreeSize - startTree) / Math.Max(1, blocks):F1} tx rejected={run.Rejected} failed={run.Failed}{(run.PoolExhausted ? " (pool exhausted: rerun with a larger --pool)" : "")}"));
+            var (first, last) = run.FirstAndLastTenth(window);
+            Console.WriteLine(F($"    tx/s in the first 10 % of the {window.TotalSeconds:F1} s submission window: {first:F0}; in the last 10 %: {last:F0} (envelope Range reads scan the whole prefix: no compaction yet); drain after it {(wall - window).TotalSeconds:F1} s"));
+            var (gap, gapStart) = run.LongestGap(window);
+            Console.WriteLine(F($"    longest interval with no acknowledged commit on any peer (within the window): {gap:F0} ms (from {gapStart:F1}s)"));
             foreach (var e in events)
             {
                 Console.WriteLine("    " + e);
@@ -502,16 +506,16 @@ public sealed class ConsortiumThroughputBenchmark : IMacroBenchmark
             return a;
         }
 
-        public (double First, double Last) FirstAndLastTenth(TimeSpan wall)
+        public (double First, double Last) FirstAndLastTenth(TimeSpan window)
         {
             var a = AckSeconds();
-            var tenth = wall.TotalSeconds / 10;
-            return (a.Count(t => t < tenth) / tenth, a.Count(t => t >= wall.TotalSeconds - tenth) / tenth);
+            var tenth = window.TotalSeconds / 10;
+            return (a.Count(t => t < tenth) / tenth, a.Count(t => t >= window.TotalSeconds - tenth && t < window.TotalSeconds) / tenth);
         }
 
-        public (double Ms, double StartSeconds) LongestGap()
+        public (double Ms, double StartSeconds) LongestGap(TimeSpan window)
         {
-            var a = AckSeconds();
+            var a = AckSeconds().Where(t => t <= window.TotalSeconds).Append(window.TotalSeconds).ToArray();
             var (gap, at) = (a.Length > 0 ? a[0] : 0, 0.0);
             for (var i = 1; i < a.Length; i++)
             {

@@ -91,49 +91,55 @@ public sealed class ConsortiumThroughputBenchmark : IMacroBenchmark
             var metricsBefore = await cluster.ScrapeAsync(Metrics);
             var sqliteBefore = SqliteBytes(cluster.PeerDir);
             var checkpointsBefore = peers.Select(p => p!.CheckpointsDone).ToArray();
+            var cpuBefore = SelfCpu();
+            var etcdCpuBefore = cluster.MemberCpuSeconds();
 
             var run = new SubmissionRun(txs, peers);
             var clock = Stopwatch.StartNew();
             var events = new List<string>();
             using var stop = new CancellationTokenSource();
             var submitTasks = Enumerable.Range(0, submitterCount).Select(s => Task.Run(() => run.SubmitterAsync(s, stop.Token))).ToList();
-            var controller = Task.Run(async () =>
+            var total = TimeSpan.FromSeconds(duration);
+            // Each event at its own time from the start (a slow stop or replay must not push the kill past the run).
+            async Task UntilAsync(double fraction)
             {
-                var total = TimeSpan.FromSeconds(duration);
-                if (catchUp)
+                var wait = total * fraction - clock.Elapsed;
+                if (wait > TimeSpan.Zero)
                 {
-                    await Task.Delay(total * 0.2, stop.Token);
-                    var heightAtStop = await run.StopPeerAsync(2);
-                    events.Add(F($"{clock.Elapsed.TotalSeconds:F1}s: peer-c stopped at height {heightAtStop}"));
-                    await Task.Delay(total * 0.2, stop.Token);
-                    var target = Math.Max(peers[0]!.Head!.Height, peers[1]!.Head!.Height);
-                    var restartClock = Stopwatch.StartNew();
-                    peers[2] = await StartPeerAsync(cluster, 2, keys, publicKeys);
-                    var from = peers[2]!.Head!.Height;
-                    var started = restartClock.Elapsed;
-                    while (peers[2]!.Head!.Height < target && restartClock.Elapsed < TimeSpan.FromMinutes(5))
-                    {
-                        await Task.Delay(5, CancellationToken.None);
-                    }
-                    var replay = restartClock.Elapsed;
-                    events.Add(F($"{clock.Elapsed.TotalSeconds:F1}s: peer-c restarted at height {from} (start took {started.TotalMilliseconds:F0} ms), replayed to the others' height at restart ({target}) in {replay.TotalSeconds:F2} s: {(target - from) / replay.TotalSeconds:F0} blocks/s ({target - from} blocks) while the other two kept committing under load"));
-                    run.Live(2);
+                    await Task.Delay(wait, stop.Token);
                 }
-                if (failover)
+            }
+            var catchUpTask = !catchUp ? Task.CompletedTask : Task.Run(async () =>
+            {
+                await UntilAsync(0.15);
+                var stopClock = Stopwatch.StartNew();
+                var heightAtStop = await run.StopPeerAsync(2);
+                events.Add(F($"{clock.Elapsed.TotalSeconds:F1}s: peer-c stopped at height {heightAtStop} (drain + stop took {stopClock.Elapsed.TotalMilliseconds:F0} ms)"));
+                await UntilAsync(0.35);
+                var target = Math.Max(peers[0]!.Head!.Height, peers[1]!.Head!.Height);
+                var restartClock = Stopwatch.StartNew();
+                peers[2] = await StartPeerAsync(cluster, 2, keys, publicKeys);
+                var from = peers[2]!.Head!.Height;
+                var started = restartClock.Elapsed;
+                events.Add(F($"{clock.Elapsed.TotalSeconds:F1}s: peer-c restarted at height {from} (open + start {started.TotalMilliseconds:F0} ms); the others were at {target}"));
+                while (peers[2]!.Head!.Height < target && restartClock.Elapsed < TimeSpan.FromMinutes(5))
                 {
-                    var at = total * (catchUp ? 0.6 : 0.5);
-                    var wait = at - clock.Elapsed;
-                    if (wait > TimeSpan.Zero)
-                    {
-                        await Task.Delay(wait, stop.Token);
-                    }
-                    var leader = await cluster.LeaderAsync();
-                    var killedAt = Stopwatch.GetTimestamp();
-                    await cluster.KillMemberAsync(leader);
-                    run.KilledAt = killedAt;
-                    events.Add(F($"{clock.Elapsed.TotalSeconds:F1}s: etcd leader m{leader} killed (SIGKILL by pid)"));
+                    await Task.Delay(5, CancellationToken.None);
                 }
+                var replay = restartClock.Elapsed;
+                events.Add(F($"{clock.Elapsed.TotalSeconds:F1}s: peer-c caught up: replayed {target - from} blocks in {replay.TotalSeconds:F2} s = {(target - from) / replay.TotalSeconds:F0} blocks/s, while the other two kept committing under load; takes submissions again"));
+                run.Live(2);
             });
+            var failoverTask = !failover ? Task.CompletedTask : Task.Run(async () =>
+            {
+                await UntilAsync(catchUp ? 0.6 : 0.5);
+                var leader = await cluster.LeaderAsync();
+                var killedAt = Stopwatch.GetTimestamp();
+                await cluster.KillMemberAsync(leader);
+                run.KilledAt = killedAt;
+                events.Add(F($"{clock.Elapsed.TotalSeconds:F1}s: etcd leader m{leader} killed (SIGKILL by pid)"));
+            });
+            var controller = Task.WhenAll(catchUpTask, failoverTask);
             // window: submissions are being started; wall: also the in-flight ones finishing after it.
             TimeSpan window;
             if (transactions > 0)
@@ -151,6 +157,9 @@ public sealed class ConsortiumThroughputBenchmark : IMacroBenchmark
                 await finished;
             }
             var wall = clock.Elapsed;
+            var cpu = (SelfCpu() - cpuBefore).TotalSeconds;
+            var etcdCpuAfter = cluster.MemberCpuSeconds();
+            var etcdCpu = etcdCpuAfter.Where(m => etcdCpuBefore.ContainsKey(m.Key)).Sum(m => m.Value - etcdCpuBefore[m.Key]);
             await controller.ContinueWith(_ => { }, TaskScheduler.Default);
             if (controller.IsFaulted)
             {
@@ -180,8 +189,10 @@ public sealed class ConsortiumThroughputBenchmark : IMacroBenchmark
             }
             if (run.KilledAt is { } k)
             {
-                Console.WriteLine(F($"    failover: first acknowledgement after the kill {run.FirstAckAfter(k):F0} ms later; members now: {string.Join(", ", cluster.LiveMembers().Select(m => "m" + m))}"));
+                var (afterGap, afterAt) = run.LongestGapAfter(k, window);
+                Console.WriteLine(F($"    failover: first acknowledgement {run.FirstAckAfter(k):F0} ms after the kill; longest interval with no acknowledged commit after the kill: {afterGap:F0} ms (from {afterAt:F1}s); members now: {string.Join(", ", cluster.LiveMembers().Select(m => "m" + m))}"));
             }
+            Console.WriteLine(F($"    CPU during the run: this process (3 peers + submitters) {cpu:F1} s = {cpu / wall.TotalSeconds:F2} cores ({cpu * 1e6 / AckedOrOne(run):F0} µs/tx); etcd members {etcdCpu:F1} s = {etcdCpu / wall.TotalSeconds:F2} cores; of {Environment.ProcessorCount} cores at load average {LoadAverage()}"));
             foreach (var (p, i) in peers.Select((p, i) => (p!, i)))
             {
                 var t = p.CommitTicks.Select(x => x * 1000.0 / Stopwatch.Frequency).ToArray();
@@ -340,6 +351,14 @@ public sealed class ConsortiumThroughputBenchmark : IMacroBenchmark
     private static int IntArg(string[] args, string name, int fallback) =>
         args.FirstOrDefault(a => a.StartsWith(name, StringComparison.Ordinal)) is { } a ? int.Parse(a[name.Length..], CultureInfo.InvariantCulture) : fallback;
 
+    private static TimeSpan SelfCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
+
+    private static double AckedOrOne(SubmissionRun run) => Math.Max(1, run.AckedCount);
+
     private static double Pct(double[] sorted, double q) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * q))];
 
     /// <summary>Summed over the members scraped both times (a killed member's counters are gone).</summary>
@@ -460,12 +479,19 @@ public sealed class ConsortiumThroughputBenchmark : IMacroBenchmark
             }
         }
 
-        /// <summary>Announces the submission before checking liveness, so a stopping peer's drain sees it.</summary>
+        /// <summary>
+        /// Announces the submission, then checks liveness again, so a stopping peer's drain sees every
+        /// submission that may reach it; a peer already marked stopped is skipped without announcing.
+        /// </summary>
         private (LedgerPeer, int) Enter(int s)
         {
             for (var k = 0; ; k++)
             {
                 var index = (s + k) % 3;
+                if (Volatile.Read(ref _live[index]) == 0)
+                {
+                    continue;
+                }
                 Interlocked.Increment(ref _inflight[index]);
                 if (Volatile.Read(ref _live[index]) == 1)
                 {
@@ -527,6 +553,21 @@ public sealed class ConsortiumThroughputBenchmark : IMacroBenchmark
             return (gap * 1000, at);
         }
 
+        public (double Ms, double StartSeconds) LongestGapAfter(long ticks, TimeSpan window)
+        {
+            var from = Stopwatch.GetElapsedTime(_start, ticks).TotalSeconds;
+            var a = AckSeconds().Where(t => t > from && t <= window.TotalSeconds).Prepend(from).Append(window.TotalSeconds).ToArray();
+            var (gap, at) = (0.0, from);
+            for (var i = 1; i < a.Length; i++)
+            {
+                if (a[i] - a[i - 1] > gap)
+                {
+                    (gap, at) = (a[i] - a[i - 1], a[i - 1]);
+                }
+            }
+            return (gap * 1000, at);
+        }
+
         public double FirstAckAfter(long ticks)
         {
             var after = _ackAt.Where((t, i) => _acked[i] && t > ticks).DefaultIfEmpty(long.MaxValue).Min();
@@ -572,6 +613,27 @@ public sealed class ConsortiumThroughputBenchmark : IMacroBenchmark
                 o.Endpoints.Add(Endpoint((index + k) % 3 + 1));
             }
             return o;
+        }
+
+        /// <summary>utime + stime of each live member process, from /proc/&lt;pid&gt;/stat (clock ticks of 10 ms).</summary>
+        public Dictionary<int, double> MemberCpuSeconds()
+        {
+            var cpu = new Dictionary<int, double>();
+            foreach (var m in LiveMembers())
+            {
+                try
+                {
+                    var pid = File.ReadAllText(Path.Combine(dir, $"m{m}.pid")).Trim();
+                    var stat = File.ReadAllText($"/proc/{pid}/stat");
+                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    cpu[m] = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+                }
+                catch (IOException)
+                {
+                    // The member is gone (killed): its CPU is not counted.
+                }
+            }
+            return cpu;
         }
 
         public IEnumerable<int> LiveMembers() => Enumerable.Range(1, 3).Where(m => File.Exists(Path.Combine(dir, $"m{m}.pid")));

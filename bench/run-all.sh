@@ -76,7 +76,7 @@ awk '
   /^    check: / { ccheck[cf + 0] = $2 " lost/" $5 " dup/" $8 " div" }
   # the failover line: "... longest interval with no acknowledged commit after the kill: 1234 ms (from 15.2s) ..."
   /^    failover: / { for (i = 1; i <= NF; i++) if ($i == "kill:") cgap = $(i + 1) }
-  /peer-c caught up/ { for (i = 1; i <= NF; i++) if ($i ~ /^blocks\/s/) ccatch = $(i - 1) }
+  /peer-c replayed its backlog/ { for (i = 1; i <= NF; i++) if ($i ~ /^blocks\/s/) ccatch = $(i - 1) }
   /^== machine:/ { machine = $0 } /^== end:/ { endload = $0 }
   END {
     printf "%s\n%s\n\n", machine, endload

@@ -5,14 +5,15 @@
 #   bash bench/run-all.sh --full     # longer runs per figure
 #   SKIP_BUILD=1 reuses the last Release build of bench/MedLedger.Bench;
 #   SKIP_POSTGRES=1 bash bench/run-all.sh   # without the PostgreSQL ledger rows (needs the postgresql package)
+#   SKIP_CONSORTIUM=1 bash bench/run-all.sh # without the consortium rows (3 etcd members + 3 peers; installs etcd-server if missing)
 # Prints the raw output of every step to bench-run.log (or $LOG) and the table to stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 full=0
 [[ "${1:-}" == "--full" ]] && full=1
 log="${LOG:-bench-run.log}"
-secs=1; crypto_secs=2; cell=3; ledger_flag=--quick
-if (( full )); then secs=3; crypto_secs=5; cell=10; ledger_flag=; fi
+secs=1; crypto_secs=2; cell=3; ledger_flag=--quick; consortium_secs=15
+if (( full )); then secs=3; crypto_secs=5; cell=10; ledger_flag=; consortium_secs=60; fi
 
 [[ "${SKIP_BUILD:-0}" == 1 ]] || dotnet build bench/MedLedger.Bench -c Release -v q -nologo >/dev/null
 bench() { dotnet bench/MedLedger.Bench/bin/Release/net10.0/MedLedger.Bench.dll macro "$@"; }
@@ -40,6 +41,12 @@ bench() { dotnet bench/MedLedger.Bench/bin/Release/net10.0/MedLedger.Bench.dll m
   openssl speed -seconds "$secs" ecdsap256 2>/dev/null | grep -E 'sign|nistp256'
   echo "== records-e2e"
   bench records-e2e --duration="$cell" --clients=32
+  if [[ "${SKIP_CONSORTIUM:-0}" != 1 ]]; then
+    echo "== consortium-throughput"
+    bench consortium-throughput --duration="$consortium_secs"
+    echo "== consortium-throughput --failover --catch-up"
+    bench consortium-throughput --duration="$consortium_secs" --failover --catch-up
+  fi
   echo "== end: load average $(cut -d' ' -f1-3 /proc/loadavg)"
 } 2>&1 | tee -a "$log" >/dev/null
 
@@ -61,6 +68,15 @@ awk '
   /^\| patient writes own record \| 1 KiB FHIR \| 32 / && !fw { split($0, c, "|"); fw = c[6] + 0 }
   /^\| patient reads own record \| 1 KiB FHIR \| 32 / && !fr { split($0, c, "|"); fr = c[6] + 0 }
   /^\| patient writes own record \| 1 MiB file \| 32 / && !mb { split($0, c, "|"); mb = c[7] + 0 }
+  # consortium rows: "consortium submitters=256 duration=… committed/s=573 p50=…ms p99=…ms …" then "    check: 0 lost / 0 duplicated / 0 divergent …"
+  /^== consortium-throughput --failover/ { cf = 1 }
+  /^consortium submitters=/ {
+    for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "committed/s") ctx[cf + 0] = kv[2]; if (kv[1] == "p99") { cp99[cf + 0] = kv[2]; sub(/ms/, "", cp99[cf + 0]) } }
+  }
+  /^    check: / { ccheck[cf + 0] = $2 " lost/" $5 " dup/" $8 " div" }
+  # the failover line: "... longest interval with no acknowledged commit after the kill: 1234 ms (from 15.2s) ..."
+  /^    failover: / { for (i = 1; i <= NF; i++) if ($i == "kill:") cgap = $(i + 1) }
+  /peer-c replayed its backlog/ { for (i = 1; i <= NF; i++) if ($i ~ /^blocks\/s/) ccatch = $(i - 1) }
   /^== machine:/ { machine = $0 } /^== end:/ { endload = $0 }
   END {
     printf "%s\n%s\n\n", machine, endload
@@ -83,4 +99,10 @@ awk '
     printf "| records e2e 1 KiB FHIR writes/s, 32 clients | %.1f/s | — | — | ≥ 1,000 |\n", fw
     printf "| records e2e 1 KiB FHIR reads/s, 32 clients | %.1f/s | — | — | ≥ 3,000 |\n", fr
     printf "| 1 MiB file writes, 32 clients | %.1f MB/s | — | — | ≥ 150 MB/s |\n", mb
+    if (ctx[0]) {
+      printf "| consortium tx/s, 3 peers + 3 etcd, 256 submitters ÷ OpenSSL verify/s (p99 %s ms; %s) | %.0f/s | %.0f/s | %.3f | ≥ 2,500 tx/s |\n", cp99[0], ccheck[0], ctx[0], ver, ctx[0] / ver
+    }
+    if (ctx[1]) {
+      printf "| consortium with etcd leader killed + peer-c stopped/restarted: tx/s (gap after the kill %s ms, catch-up %s blocks/s; %s) | %.0f/s | — | — | 0 lost / 0 duplicated |\n", cgap, ccatch, ccheck[1], ctx[1]
+    }
   }' "$log"

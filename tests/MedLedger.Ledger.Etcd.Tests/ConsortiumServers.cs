@@ -208,6 +208,15 @@ internal sealed class ConsortiumServers : IAsyncDisposable
         return counts;
     }
 
+    /// <summary>How many distinct peers proposed the blocks on server <paramref name="i"/>'s ledger.</summary>
+    public int Proposers(int i)
+    {
+        using var c = Open(i);
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT count(DISTINCT peer_id) FROM ledger_blocks";
+        return Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Total rows in server <paramref name="i"/>'s ledger_transactions (valid or not) per id: an id applied twice shows 2.</summary>
     public int DuplicateTransactionIds(int i)
     {

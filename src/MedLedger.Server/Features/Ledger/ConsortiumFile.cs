@@ -61,6 +61,8 @@ public sealed record ConsortiumFile(string Name, int Threshold, IReadOnlyList<Co
         }
         var name = Text(root, "name", errors);
         var members = new List<ConsortiumMember>();
+        // Counted as listed (valid or not), so a threshold above it is reported even when a member entry is wrong too.
+        var listed = root.TryGetProperty("members", out var entries) && entries.ValueKind == JsonValueKind.Array ? entries.GetArrayLength() : 0;
         if (!root.TryGetProperty("members", out var list) || list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
         {
             errors.Add("members: a non-empty array is required");
@@ -119,14 +121,14 @@ public sealed record ConsortiumFile(string Name, int Threshold, IReadOnlyList<Co
         var threshold = 0;
         if (root.TryGetProperty("threshold", out var t) && t.ValueKind != JsonValueKind.Null)
         {
-            if (t.ValueKind != JsonValueKind.Number || !t.TryGetInt32(out threshold) || threshold < 1 || (members.Count > 0 && threshold > members.Count))
+            if (t.ValueKind != JsonValueKind.Number || !t.TryGetInt32(out threshold) || threshold < 1 || threshold > listed)
             {
-                errors.Add($"threshold: must be a whole number from 1 to the number of members ({members.Count})");
+                errors.Add($"threshold: must be a whole number from 1 to the number of members ({listed})");
             }
         }
         else
         {
-            threshold = DefaultThreshold(members.Count);
+            threshold = DefaultThreshold(listed);
         }
         var endpoints = new List<string>();
         string? caFile = null;

@@ -121,7 +121,7 @@ public static partial class DemoWorld
         return users;
     }
 
-    private static void Print(IReadOnlyList<DemoUser> users)
+    private static void Print(IReadOnlyList<DemoUser> users, bool things = true)
     {
         var table = new Table().AddColumns("role", "email", "password", "TOTP secret", "organization");
         foreach (var u in users)
@@ -130,6 +130,10 @@ public static partial class DemoWorld
         }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine("Example: [bold]medledger login --email patient1@demo.medledger.local --password <password> --otp <code>[/] (oathtool --totp -b <secret> prints a code).");
+        if (!things)
+        {
+            return;
+        }
         var tries = new Table().AddColumns("sign in as", "three things to try (web app at the server's address)");
         foreach (var (who, what) in ThingsToTry)
         {

@@ -53,6 +53,11 @@ catch (MedLedger.Server.Infrastructure.Errors.ProblemException e)
     AnsiConsole.MarkupLine($"[red]{e.Status} {Markup.Escape(e.Title)}[/]: {Markup.Escape(e.Message)}");
     return 1;
 }
+catch (MedLedger.Server.Features.Ledger.ConsortiumFileException e)
+{
+    AnsiConsole.MarkupLine($"[red]consortium[/]: {Markup.Escape(e.Message)}");
+    return 2;
+}
 catch (FhirValidationException e)
 {
     AnsiConsole.MarkupLine($"[red]invalid FHIR[/]: {Markup.Escape(e.Message)}");

@@ -125,14 +125,19 @@ public static class LedgerCommands
         var peerId = await FirstPeerIdAsync(store, ct) ?? "peer-1";
         var startedAt = DateTimeOffset.UtcNow;
         var head = (await store.GetLatestHeaderAsync(ct))?.Height ?? 0;
-        var verifier = new LedgerVerifier(store, new Dictionary<string, byte[]> { [peerId] = peerPublic }, LedgerContractCatalog.Create(),
+        // A consortium member's data folder (serve --consortium) holds the shared file: blocks are signed by any member, and
+        // only the blocks this member's peer proposed have rows in this database.
+        var (peerKeys, ownPeerId) = ConsortiumServe.ReadBack(dataDir) is { } consortium
+            ? (consortium.Keys, consortium.PeerId)
+            : (new Dictionary<string, byte[]> { [peerId] = peerPublic }, (string?)null);
+        var verifier = new LedgerVerifier(store, peerKeys, LedgerContractCatalog.Create(),
             anchorCheck ?? AnchorChecks.ForDataDirectory(dataDir));
         var result = await verifier.VerifyAsync(ct);
         await using var db = OpenDatabase(connection, postgres is not null);
         if (result.Ok)
         {
             // The ledger is sound; now every row that serves it (records, grants, assignments, bookings) must agree with it.
-            var findings = await LedgerRowAudit.RunAsync(db, store, ct);
+            var findings = await LedgerRowAudit.RunAsync(db, store, ct, ownPeerId);
             result = findings.Count == 0
                 ? result with { Summary = result.Summary + "; relational rows agree with the ledger" }
                 : new LedgerVerificationResult(false, $"{findings.Count} relational row(s) disagree with the ledger:" + string.Concat(findings.Select(f => "\n  " + f)));

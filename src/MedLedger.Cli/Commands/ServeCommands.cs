@@ -17,19 +17,41 @@ public static class ServeCommands
     public static Command Serve()
     {
         var urls = new Option<string>("--urls") { Description = "Listen address", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
-        var demo = new Option<bool>("--demo") { Description = "Seed a demo world through the SDK and enable the dev outbox endpoint" };
-        var cmd = new Command("serve", "Run the MedLedger server (API, web app, ledger peer)") { urls, demo };
+        var demo = new Option<bool>("--demo") { Description = "Seed a demo world through the SDK and enable the dev outbox endpoint (with --consortium: this organisation's small world)" };
+        var consortium = new Option<string?>("--consortium") { Description = "Consortium file (docs/ledger.md \"Running a consortium\"): run this organisation's peer on the shared etcd-ordered ledger; needs --peer, --peer-key, --etcd-cert, --etcd-key" };
+        var peer = new Option<string?>("--peer") { Description = "With --consortium: this organisation's peer id in the file" };
+        var peerKey = new Option<string?>("--peer-key") { Description = "With --consortium: this peer's private ledger key (PEM EC P-256, or 32 raw bytes); copied to <data>/peer.key once" };
+        var etcdCert = new Option<string?>("--etcd-cert") { Description = "With --consortium: this peer's etcd client certificate (PEM, CN = peer id)" };
+        var etcdKey = new Option<string?>("--etcd-key") { Description = "With --consortium: the etcd client certificate's key (PEM, PKCS#8)" };
+        var cmd = new Command("serve", "Run the MedLedger server (API, web app, ledger peer)") { urls, demo, consortium, peer, peerKey, etcdCert, etcdKey };
         cmd.SetAction(async (p, ct) =>
         {
-            await using var app = BuildApp(p.GetValue(DataDir)!, p.GetValue(demo), p.GetValue(urls));
-            using var instanceLock = ServerLock.Acquire(p.GetValue(DataDir)!);
+            var dataDir = p.GetValue(DataDir)!;
+            ConsortiumServe? member = null;
+            if (p.GetValue(consortium) is { } consortiumPath)
+            {
+                member = ConsortiumServe.Prepare(consortiumPath, p.GetValue(peer), p.GetValue(peerKey), p.GetValue(etcdCert), p.GetValue(etcdKey), dataDir);
+            }
+            using var instanceLock = ServerLock.Acquire(dataDir);
+            await using var app = BuildApp(dataDir, p.GetValue(demo), p.GetValue(urls), consortium: member);
             await MedLedgerServer.InitializeAsync(app.Services, ct);
             await app.StartAsync(ct);
             var address = p.GetValue(urls)!.Split(';')[0];
             AnsiConsole.MarkupLine($"[green]MedLedger[/] listening on [bold]{Markup.Escape(address)}[/]  (API reference: {Markup.Escape(address)}/scalar/v1)");
+            if (member is not null)
+            {
+                AnsiConsole.MarkupLine($"Peer [bold]{Markup.Escape(member.Member.PeerId)}[/] ({Markup.Escape(member.Member.Organization)}) of consortium [bold]{Markup.Escape(member.File.Name)}[/], ordered by etcd ({member.File.Members.Count} members, threshold {member.File.Threshold})");
+            }
             if (p.GetValue(demo))
             {
-                await DemoWorld.SeedAsync(app, new Uri(address), p.GetValue(DataDir)!, ct);
+                if (member is null)
+                {
+                    await DemoWorld.SeedAsync(app, new Uri(address), dataDir, ct);
+                }
+                else
+                {
+                    await DemoWorld.SeedConsortiumMemberAsync(app, new Uri(address), dataDir, member.Member, ct);
+                }
             }
             await app.WaitForShutdownAsync(ct);
             return 0;
@@ -37,10 +59,19 @@ public static class ServeCommands
         return cmd;
     }
 
-    internal static WebApplication BuildApp(string dataDir, bool demo, string? urls, string[]? extraArgs = null)
+    internal static WebApplication BuildApp(string dataDir, bool demo, string? urls, string[]? extraArgs = null, ConsortiumServe? consortium = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = extraArgs ?? [] });
         builder.Configuration["Storage:DataDirectory"] = builder.Configuration["Storage:DataDirectory"] ?? dataDir;
+        if (consortium is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(consortium.Settings);
+        }
+        else
+        {
+            // An embedded peer on a consortium member's database would append blocks no one else orders: a fork.
+            ConsortiumServe.RefuseEmbedded(builder.Configuration["Storage:DataDirectory"]!, builder.Configuration["Ledger:Ordering"]);
+        }
         if (demo)
         {
             builder.Configuration["Demo:Enabled"] = "true";

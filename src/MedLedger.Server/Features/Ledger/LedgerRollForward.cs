@@ -131,6 +131,13 @@ public sealed class LedgerRollForward(IServiceScopeFactory scopes, LedgerGateway
         return written;
     }
 
+    /// <summary>How many writes still wait for their transaction's verdict.</summary>
+    public async Task<int> PendingCountAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<MedLedgerDbContext>().Set<PendingLedgerWrite>().CountAsync(ct);
+    }
+
     /// <summary>Runs every feature's <see cref="ILedgerRowRepair"/> (start-up only).</summary>
     public async Task<int> RepairAsync(CancellationToken ct)
     {
@@ -175,16 +182,58 @@ public sealed class LedgerRollForward(IServiceScopeFactory scopes, LedgerGateway
     }
 }
 
-/// <summary>Rolls the relational side forward once the peer has started, before the server takes requests.</summary>
-internal sealed class LedgerRollForwardService(LedgerRollForward rollForward) : IHostedService
+/// <summary>
+/// Rolls the relational side forward once the peer has started, before the server takes requests. Under shared
+/// (etcd) ordering the peer may not yet have read everything the orderer holds: a transaction this server handed to
+/// the orderer just before a crash can still be applied after the restart, so an unseen pending write is kept (not
+/// dropped as under the embedded orderer, where nothing is in flight at start) and re-checked in the background
+/// until it is committed or a bounded number of rounds has passed.
+/// </summary>
+internal sealed class LedgerRollForwardService(LedgerRollForward rollForward, Microsoft.Extensions.Options.IOptions<LedgerHostOptions> options, ILogger<LedgerRollForwardService> logger) : IHostedService
 {
+    /// <summary>Background rounds after start under shared ordering, one a second (a restarted peer catches up within them).</summary>
+    public const int SharedOrderingRounds = 120;
+
+    private readonly CancellationTokenSource _stop = new();
+    private Task _followUp = Task.CompletedTask;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await rollForward.CatchUpAsync(atStart: true, cancellationToken);
+        var shared = options.Value.Ordering == LedgerHostOptions.EtcdOrdering;
+        await rollForward.CatchUpAsync(atStart: !shared, cancellationToken);
         await rollForward.RepairAsync(cancellationToken);
+        if (shared)
+        {
+            _followUp = FollowUpAsync(_stop.Token);
+        }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    private async Task FollowUpAsync(CancellationToken ct)
+    {
+        try
+        {
+            for (var round = 0; round < SharedOrderingRounds && await rollForward.PendingCountAsync(ct) > 0; round++)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                await rollForward.CatchUpAsync(atStart: false, ct);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
+        }
+        catch (Exception e) when (e is InvalidOperationException or Microsoft.EntityFrameworkCore.DbUpdateException or System.Data.Common.DbException)
+        {
+            logger.LogError(e, "Rolling pending ledger writes forward after start failed; the next start retries.");
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stop.CancelAsync();
+        await _followUp;
+        _stop.Dispose();
+    }
 }
 
 /// <summary>
@@ -195,7 +244,12 @@ public static class LedgerRowAudit
 {
     private const int Page = 2000;
 
-    public static async Task<IReadOnlyList<string>> RunAsync(MedLedgerDbContext db, LedgerStore store, CancellationToken ct)
+    /// <param name="ownPeerId">
+    /// On a ledger shared by a consortium, this server's peer id: only transactions in blocks its peer proposed (the
+    /// header's PeerId under etcd ordering) came through this server and have rows here; the other members' servers
+    /// hold theirs. Null: every block (the embedded orderer, where this peer proposes them all).
+    /// </param>
+    public static async Task<IReadOnlyList<string>> RunAsync(MedLedgerDbContext db, LedgerStore store, CancellationToken ct, string? ownPeerId = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(store);
@@ -208,10 +262,23 @@ public static class LedgerRowAudit
         var byType = types.ToDictionary(t => t, _ => new List<(long Index, LedgerTransaction Tx)>(), StringComparer.Ordinal);
         var committedIds = new HashSet<string>(StringComparer.Ordinal);
         var size = (await store.GetLatestHeaderAsync(ct))?.TreeSize ?? 0;
+        var proposers = new Dictionary<long, string?>();
+        async Task<string?> ProposerAsync(long height)
+        {
+            if (!proposers.TryGetValue(height, out var peer))
+            {
+                peer = proposers[height] = (await store.GetHeaderAsync(height, ct))?.PeerId;
+            }
+            return peer;
+        }
         for (long from = 0; from < size; from += Page)
         {
             foreach (var s in await store.GetTransactionsInRangeAsync(from, Math.Min(size, from + Page), ct))
             {
+                if (ownPeerId is not null && await ProposerAsync(s.BlockHeight) != ownPeerId)
+                {
+                    continue;
+                }
                 if (s.Valid && byType.TryGetValue(s.Transaction.Type, out var list))
                 {
                     list.Add((s.LogIndex, s.Transaction));

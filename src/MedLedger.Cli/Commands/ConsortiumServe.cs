@@ -1,0 +1,90 @@
+using MedLedger.Server.Features.Ledger;
+
+namespace MedLedger.Cli.Commands;
+
+/// <summary>
+/// `serve --consortium`: one organisation's peer on the consortium's shared ledger. The shared file is copied into the
+/// data folder (so `ledger verify --data` knows every member's key) and the peer key into &lt;data&gt;/peer.key; a data
+/// folder that belongs to one peer is never started as another, nor with the embedded orderer.
+/// </summary>
+internal sealed class ConsortiumServe
+{
+    public const string FileName = "consortium.json";
+    public const string PeerFileName = "consortium-peer";
+
+    private ConsortiumServe(ConsortiumFile file, ConsortiumMember member, Dictionary<string, string?> settings)
+    {
+        File = file;
+        Member = member;
+        Settings = settings;
+    }
+
+    public ConsortiumFile File { get; }
+    public ConsortiumMember Member { get; }
+    public IReadOnlyDictionary<string, string?> Settings { get; }
+
+    /// <exception cref="ConsortiumFileException">Anything missing or inconsistent, said plainly.</exception>
+    public static ConsortiumServe Prepare(string consortiumPath, string? peerId, string? peerKeyPath, string? etcdCert, string? etcdKey, string dataDir)
+    {
+        var missing = new[] { ("--peer", peerId), ("--peer-key", peerKeyPath), ("--etcd-cert", etcdCert), ("--etcd-key", etcdKey) }
+            .Where(o => string.IsNullOrEmpty(o.Item2)).Select(o => o.Item1).ToList();
+        if (missing.Count > 0)
+        {
+            throw new ConsortiumFileException($"--consortium needs {string.Join(", ", missing)}");
+        }
+        var file = ConsortiumFile.Load(consortiumPath);
+        var key = ConsortiumFile.ReadPeerKey(peerKeyPath!);
+        var settings = file.SettingsFor(peerId!, key, etcdCert!, etcdKey!);
+        Directory.CreateDirectory(dataDir);
+        var peerFile = Path.Combine(dataDir, PeerFileName);
+        if (System.IO.File.Exists(peerFile) && System.IO.File.ReadAllText(peerFile).Trim() != peerId)
+        {
+            throw new ConsortiumFileException($"{dataDir} is the database of peer '{System.IO.File.ReadAllText(peerFile).Trim()}', not '{peerId}'");
+        }
+        var keyFile = Path.Combine(dataDir, "peer.key");
+        if (System.IO.File.Exists(keyFile) && !System.IO.File.ReadAllBytes(keyFile).AsSpan().SequenceEqual(key))
+        {
+            throw new ConsortiumFileException($"{keyFile} holds a different peer key than {peerKeyPath}; this data folder belongs to another peer");
+        }
+        if (!System.IO.File.Exists(keyFile))
+        {
+            if (System.IO.File.Exists(Path.Combine(dataDir, "medledger.db")))
+            {
+                throw new ConsortiumFileException($"{dataDir} already holds a database without this peer's key; a consortium peer starts on an empty data folder");
+            }
+            System.IO.File.WriteAllBytes(keyFile, key);
+            if (!OperatingSystem.IsWindows())
+            {
+                System.IO.File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+        System.IO.File.WriteAllText(peerFile, peerId);
+        System.IO.File.Copy(Path.GetFullPath(consortiumPath), Path.Combine(dataDir, FileName), overwrite: true);
+        return new ConsortiumServe(file, file.Find(peerId!)!, settings);
+    }
+
+    /// <summary>Every member's key and this folder's peer id, when <paramref name="dataDir"/> is a consortium member's; else null.</summary>
+    public static (Dictionary<string, byte[]> Keys, string PeerId)? ReadBack(string dataDir)
+    {
+        var peerFile = Path.Combine(dataDir, PeerFileName);
+        var file = Path.Combine(dataDir, FileName);
+        if (!System.IO.File.Exists(peerFile) || !System.IO.File.Exists(file))
+        {
+            return null;
+        }
+        // The CA file may have moved since; only the members matter here.
+        var members = ConsortiumFile.Parse(System.IO.File.ReadAllText(file), dataDir, requireCaFile: false).PeerKeys();
+        return (members, System.IO.File.ReadAllText(peerFile).Trim());
+    }
+
+    /// <summary>Refuses to run a consortium member's data folder without --consortium (embedded ordering would fork it).</summary>
+    public static void RefuseEmbedded(string dataDir, string? ordering)
+    {
+        var peerFile = Path.Combine(dataDir, PeerFileName);
+        if (System.IO.File.Exists(peerFile) && ordering != LedgerHostOptions.EtcdOrdering)
+        {
+            throw new ConsortiumFileException(
+                $"{dataDir} is consortium peer '{System.IO.File.ReadAllText(peerFile).Trim()}''s database: start it with `medledger serve --consortium <file> --peer ... --peer-key ... --etcd-cert ... --etcd-key ...` (an embedded orderer would fork the shared ledger)");
+        }
+    }
+}

@@ -58,6 +58,12 @@ public sealed class ServerConfigurationTests
         Assert.Contains(ValidationErrors(incomplete), e => e.Contains("Ledger:Etcd:Endpoints", StringComparison.Ordinal));
         var unknown = Bind(new() { ["Ledger:Ordering"] = "nats" });
         Assert.Contains(ValidationErrors(unknown), e => e.Contains("must be 'embedded' or 'etcd'", StringComparison.Ordinal));
+        var tuned = Bind(new() { ["Ledger:Threshold"] = "3", ["Ledger:CertificateTimeout"] = "00:00:30" });
+        Assert.Equal(3, tuned.Threshold);
+        Assert.Equal(TimeSpan.FromSeconds(30), tuned.CertificateTimeout);
+        Assert.Empty(ValidationErrors(tuned));
+        Assert.Null(defaults.Threshold);
+        Assert.Contains(ValidationErrors(Bind(new() { ["Ledger:Threshold"] = "0" })), e => e.Contains("Threshold", StringComparison.Ordinal));
         var badKey = Bind(new() { ["Ledger:PeerKeys:peer-b"] = "bm90IGEga2V5" });
         Assert.Contains(ValidationErrors(badKey), e => e.Contains("Ledger:PeerKeys:peer-b", StringComparison.Ordinal));
     }

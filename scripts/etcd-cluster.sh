@@ -7,13 +7,15 @@
 # data, logs, pids) lives under <dir>. Each member fsyncs its Raft log (etcd's default; never
 # --unsafe-no-fsync), uses pre-vote, checks for corruption at start and periodically, and talks mutual TLS to
 # members and clients. Auth (RBAC) is on: a client's certificate CN is its etcd user, and a peer's user may
-# write only under /medledger/ordering/envelopes/<peer-id>/ (it may read all envelopes).
+# write only under /medledger/ordering/envelopes/<peer-id>/ and /medledger/certificates/<peer-id>/ (its block
+# signatures), and may read all envelopes and all certificates.
 set -euo pipefail
 cmd=${1:?usage: etcd-cluster.sh start|stop|kill-member <dir> ...}
 dir=${2:?data folder}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 PREFIX=/medledger/ordering/envelopes/
+CERTIFICATES=/medledger/certificates/
 
 if [ "$cmd" = stop ]; then
   for i in 1 2 3; do
@@ -112,6 +114,8 @@ if [ ! -f "$dir/rbac.done" ]; then
     ctl role add "$p" >/dev/null
     ctl role grant-permission "$p" --prefix=true readwrite "$PREFIX$p/" >/dev/null
     ctl role grant-permission "$p" --prefix=true read "$PREFIX" >/dev/null
+    ctl role grant-permission "$p" --prefix=true readwrite "$CERTIFICATES$p/" >/dev/null
+    ctl role grant-permission "$p" --prefix=true read "$CERTIFICATES" >/dev/null
     ctl user grant-role "$p" "$p" >/dev/null
   done
   ctl auth enable >/dev/null

@@ -14,6 +14,8 @@ public sealed class EtcdOrderingOptions
     public string KeyFile { get; set; } = "";
     /// <summary>Envelopes live under Prefix + peerId + "/".</summary>
     public string Prefix { get; set; } = "/medledger/ordering/envelopes/";
+    /// <summary>Block signatures live under CertificatePrefix + peerId + "/" + height (20 digits); see docs/ledger.md "Commit certificates".</summary>
+    public string CertificatePrefix { get; set; } = "/medledger/certificates/";
     /// <summary>Envelopes per linearizable Range read.</summary>
     public int ReadLimit { get; set; } = 16;
     /// <summary>Deadline of one etcd call before the next member is tried.</summary>

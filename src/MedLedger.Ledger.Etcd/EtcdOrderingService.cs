@@ -21,7 +21,7 @@ namespace MedLedger.Ledger.Etcd;
 /// create-revision order. Every peer reads envelopes with linearizable Range requests from the
 /// revision stored with its last block (Watch is only a wake-up), so a restart resumes exactly once.
 /// </summary>
-public sealed class EtcdOrderingService : IOrderingService
+public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
 {
     private static readonly StatusCode[] Transient =
         [StatusCode.Unavailable, StatusCode.DeadlineExceeded, StatusCode.Unknown, StatusCode.Internal, StatusCode.Aborted];
@@ -37,6 +37,7 @@ public sealed class EtcdOrderingService : IOrderingService
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly SemaphoreSlim _certificateWake = new(0, 1);
     private readonly ConcurrentQueue<string> _refused = new();
     private readonly Task _writer;
     private int _current;
@@ -154,7 +155,7 @@ public sealed class EtcdOrderingService : IOrderingService
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopping.Token);
         var token = linked.Token;
         var applied = await _store.GetOrderingRevisionAsync(token).ConfigureAwait(false);
-        var watch = Task.Run(() => WatchForWakeUpsAsync(token), CancellationToken.None);
+        var watch = Task.Run(() => WatchForWakeUpsAsync(_options.Prefix, _wake, token), CancellationToken.None);
         try
         {
             var end = ByteString.CopyFromUtf8(PrefixEnd(_options.Prefix));
@@ -248,7 +249,7 @@ public sealed class EtcdOrderingService : IOrderingService
     }
 
     /// <summary>Watch only wakes the reader early; reads never depend on what a watch delivers.</summary>
-    private async Task WatchForWakeUpsAsync(CancellationToken ct)
+    private async Task WatchForWakeUpsAsync(string watchedPrefix, SemaphoreSlim wake, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
@@ -260,15 +261,15 @@ public sealed class EtcdOrderingService : IOrderingService
                 {
                     CreateRequest = new WatchCreateRequest
                     {
-                        Key = ByteString.CopyFromUtf8(_options.Prefix),
-                        RangeEnd = ByteString.CopyFromUtf8(PrefixEnd(_options.Prefix)),
+                        Key = ByteString.CopyFromUtf8(watchedPrefix),
+                        RangeEnd = ByteString.CopyFromUtf8(PrefixEnd(watchedPrefix)),
                     },
                 }, ct).ConfigureAwait(false);
                 while (await call.ResponseStream.MoveNext(ct).ConfigureAwait(false))
                 {
                     if (call.ResponseStream.Current.Events.Count > 0)
                     {
-                        Wake();
+                        Wake(wake);
                     }
                 }
             }
@@ -288,18 +289,100 @@ public sealed class EtcdOrderingService : IOrderingService
         }
     }
 
-    private void Wake()
+    private void Wake() => Wake(_wake);
+
+    private static void Wake(SemaphoreSlim wake)
     {
         try
         {
-            if (_wake.CurrentCount == 0)
+            if (wake.CurrentCount == 0)
             {
-                _wake.Release();
+                wake.Release();
             }
         }
         catch (SemaphoreFullException)
         {
             // Already signalled.
+        }
+    }
+
+    // ---------------- commit certificates: each member's block signatures ----------------
+
+    private string OwnCertificatePrefix => _options.CertificatePrefix + _peerId + "/";
+
+    /// <summary>Create-once at CertificatePrefix/peerId/height (20 digits): one signature per member and height, never rewritten.</summary>
+    public async Task PublishAsync(long height, byte[] value, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var key = ByteString.CopyFromUtf8(OwnCertificatePrefix + height.ToString("D20", System.Globalization.CultureInfo.InvariantCulture));
+        var txn = new TxnRequest();
+        txn.Compare.Add(new Compare { Key = key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
+        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = key, Value = ByteString.CopyFrom(value) } });
+        await CallAsync((kv, o) => kv.TxnAsync(txn, o).ResponseAsync, ct).ConfigureAwait(false);
+        Wake(_certificateWake);
+    }
+
+    public async Task<long> LastPublishedHeightAsync(CancellationToken ct)
+    {
+        var request = new RangeRequest
+        {
+            Key = ByteString.CopyFromUtf8(OwnCertificatePrefix),
+            RangeEnd = ByteString.CopyFromUtf8(PrefixEnd(OwnCertificatePrefix)),
+            SortTarget = RangeRequest.Types.SortTarget.Key,
+            SortOrder = RangeRequest.Types.SortOrder.Descend,
+            Limit = 1,
+            KeysOnly = true,
+        };
+        var response = await CallAsync((kv, o) => kv.RangeAsync(request, o).ResponseAsync, ct).ConfigureAwait(false);
+        return response.Kvs.Count > 0 && long.TryParse(response.Kvs[0].Key.ToStringUtf8()[OwnCertificatePrefix.Length..], System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out var height) ? height : 0;
+    }
+
+    /// <summary>Linearizable Range reads in create-revision order from <paramref name="afterRevision"/>; Watch only wakes the reader early.</summary>
+    public async IAsyncEnumerable<PublishedSignature> ReadSignaturesAsync(long afterRevision, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopping.Token);
+        var token = linked.Token;
+        var watch = Task.Run(() => WatchForWakeUpsAsync(_options.CertificatePrefix, _certificateWake, token), CancellationToken.None);
+        try
+        {
+            var prefix = _options.CertificatePrefix;
+            var from = afterRevision;
+            while (true)
+            {
+                token.ThrowIfCancellationRequested();
+                var request = new RangeRequest
+                {
+                    Key = ByteString.CopyFromUtf8(prefix),
+                    RangeEnd = ByteString.CopyFromUtf8(PrefixEnd(prefix)),
+                    MinCreateRevision = from + 1,
+                    SortTarget = RangeRequest.Types.SortTarget.Create,
+                    SortOrder = RangeRequest.Types.SortOrder.Ascend,
+                    Limit = 256,
+                    Serializable = false,
+                };
+                var response = await CallAsync((kv, o) => kv.RangeAsync(request, o).ResponseAsync, token).ConfigureAwait(false);
+                foreach (var kv in response.Kvs)
+                {
+                    from = kv.CreateRevision;
+                    var rest = kv.Key.ToStringUtf8()[prefix.Length..];
+                    var slash = rest.IndexOf('/', StringComparison.Ordinal);
+                    // A rewritten key is not a create-once signature; RBAC makes it impossible for anyone but root.
+                    if (slash > 0 && kv.Version == 1)
+                    {
+                        yield return new PublishedSignature(rest[..slash], kv.Value.ToByteArray(), kv.CreateRevision);
+                    }
+                }
+                if (response.Kvs.Count == 0)
+                {
+                    await _certificateWake.WaitAsync(_options.PollInterval, token).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            await linked.CancelAsync().ConfigureAwait(false);
+            await watch.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -401,6 +484,7 @@ public sealed class EtcdOrderingService : IOrderingService
         }
         _stopping.Dispose();
         _wake.Dispose();
+        _certificateWake.Dispose();
         _key.Dispose();
     }
 }

@@ -94,10 +94,12 @@ internal sealed class BlockProcessor
             }
             contract.Apply(tx, view, _context);
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or OverflowException or KeyNotFoundException)
+        catch (Exception e) when (e is not (LedgerStoreFailureException or OutOfMemoryException))
         {
-            // A contract bug must not stop the chain; the verdict is still deterministic.
-            return LedgerRejection.Malformed($"contract {tx.Type} failed: {e.GetType().Name}");
+            // A contract bug must not stop the chain and must not fork it: every peer running the same code
+            // throws the same exception type, so the verdict is deterministic. Store failures (wrapped by TxState)
+            // still halt the committer: they say nothing about the transaction.
+            return LedgerRejection.Malformed($"contract error: {e.GetType().Name}");
         }
         txState = view;
         return null;
@@ -170,7 +172,20 @@ internal sealed class BlockProcessor
             {
                 return v;
             }
-            return block._backend.Get(key);
+            return StoreRead(() => block._backend.Get(key));
+        }
+
+        /// <summary>Marks a failure of the backend (the database) so the contract-error verdict never swallows it.</summary>
+        private static T StoreRead<T>(Func<T> read)
+        {
+            try
+            {
+                return read();
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or IOException or InvalidOperationException)
+            {
+                throw new LedgerStoreFailureException(e);
+            }
         }
 
         public IReadOnlyList<KeyValuePair<string, string>> Scan(string prefix, int limit = 1000)
@@ -179,7 +194,7 @@ internal sealed class BlockProcessor
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
             var merged = new SortedDictionary<string, string?>(StringComparer.Ordinal);
             var overrides = block.Writes.Keys.Concat(Buffer.Keys).Count(k => k.StartsWith(prefix, StringComparison.Ordinal));
-            foreach (var (k, v) in block._backend.Scan(prefix, limit + overrides))
+            foreach (var (k, v) in StoreRead(() => block._backend.Scan(prefix, limit + overrides)))
             {
                 merged[k] = v;
             }

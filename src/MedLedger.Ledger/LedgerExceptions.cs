@@ -57,3 +57,34 @@ public sealed class LedgerCorruptException : Exception
     public LedgerCorruptException(string message) : base(message) { }
     public LedgerCorruptException(string message, Exception inner) : base(message, inner) { }
 }
+
+/// <summary>
+/// The block committed on this peer but did not collect a certificate (k member signatures) within
+/// LedgerOptions.CertificateTimeout. The transaction is in this peer's ledger; look it up by id later.
+/// </summary>
+public sealed class LedgerNotCertifiedException : Exception
+{
+    public LedgerNotCertifiedException() { }
+    public LedgerNotCertifiedException(string message) : base(message) { }
+    public LedgerNotCertifiedException(string message, Exception inner) : base(message, inner) { }
+
+    public LedgerNotCertifiedException(string transactionId, long height, int signatures, int threshold)
+        : base($"transaction {transactionId} committed locally in block {height}, but the block holds {signatures} of the {threshold} member signatures it needs: not certified yet (look it up by id)")
+    {
+        TransactionId = transactionId;
+        Height = height;
+    }
+
+    public string? TransactionId { get; }
+    public long Height { get; }
+}
+
+/// <summary>
+/// A consortium member's valid signature over a header at <see cref="Height"/> that is not the header this peer
+/// computed there: non-repudiable (the member's key signed <see cref="TheirHeaderBytes"/>). Members with evidence
+/// against them are left out of this peer's certificates.
+/// </summary>
+public sealed record LedgerEvidence(string PeerId, long Height, byte[] TheirHeaderBytes, byte[] TheirSignature, byte[] OurHeaderHash, long FoundAtMs);
+
+/// <summary>A failure of the ledger's own database under a contract's read: halts the committer, never a verdict.</summary>
+internal sealed class LedgerStoreFailureException(Exception inner) : Exception("the ledger store failed during contract execution: " + inner.Message, inner);

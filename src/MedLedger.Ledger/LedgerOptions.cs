@@ -13,4 +13,10 @@ public sealed class LedgerOptions
 
     /// <summary>Public keys (65-byte SEC1) of the other consortium peers, by peer id. This peer's own key is added automatically.</summary>
     public IDictionary<string, byte[]> PeerKeys { get; } = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+
+    /// <summary>Distinct member signatures a block needs to be certified; null = a majority of the consortium (PeerKeys plus this peer).</summary>
+    public int? Threshold { get; set; }
+
+    /// <summary>How long SubmitAsync waits for a committed block's certificate (consortium ordering) before failing its waiters.</summary>
+    public TimeSpan CertificateTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -31,6 +31,7 @@ public sealed class LedgerPeer : IAsyncDisposable
     private CancellationTokenSource? _checkpointStop;
     private long _blocksSinceCheckpoint;
     private long _checkpoints;
+    private readonly BlockCertifier? _certifier;
 
     // Often enough that the log stays small (a checkpoint then copies a few hundred pages), rarely
     // enough that its two fsyncs are a small share of the disk's time.
@@ -50,7 +51,24 @@ public sealed class LedgerPeer : IAsyncDisposable
         _ordering = ordering ?? new EmbeddedOrderingService(Options.MaxBlockTransactions, Options.MaxBlockDelay);
         _peerKeys = new Dictionary<string, byte[]>(Options.PeerKeys, StringComparer.Ordinal) { [Options.PeerId] = _key.PublicKey };
         Queries = new LedgerQueries(store);
+        Consortium = new ConsortiumView(_peerKeys.Select(k => new ConsortiumMember(k.Key, k.Value)), Options.Threshold);
+        if (_ordering is ICertificateExchange exchange)
+        {
+            _certifier = new BlockCertifier(store, Consortium, Options.PeerId, exchange, Options.CertificateTimeout);
+        }
     }
+
+    /// <summary>
+    /// The members that certify this ledger's blocks (PeerKeys plus this peer) and k. The embedded peer is the
+    /// consortium of one: its own signature is the whole certificate.
+    /// </summary>
+    public ConsortiumView Consortium { get; }
+
+    /// <summary>Signatures by members over headers this peer did not compute (consortium ordering); those members are left out of its certificates.</summary>
+    public Task<IReadOnlyList<LedgerEvidence>> GetEvidenceAsync(CancellationToken ct = default) => Store.GetEvidenceAsync(ct);
+
+    /// <summary>Published signatures the certificate collector could not use (not a member, unparsable, bad signature).</summary>
+    public IReadOnlyCollection<string> CertificateProblems => _certifier?.Problems ?? [];
 
     public static LedgerPeer Sqlite(string connectionString, byte[] peerPrivateKey, LedgerOptions? options = null, ContractRegistry? contracts = null) =>
         new(LedgerStore.Sqlite(connectionString), peerPrivateKey, options, contracts);
@@ -67,7 +85,9 @@ public sealed class LedgerPeer : IAsyncDisposable
     /// <summary>Every peer's public key by id (this one included), as the verifier needs them.</summary>
     public IReadOnlyDictionary<string, byte[]> PeerKeys => _peerKeys;
     /// <summary>The last committed header (null before the first block).</summary>
-    public BlockHeader? Head => Volatile.Read(ref _head);
+    public BlockHeader? Head => Volatile.Read(ref _head) is { } head && _certifier?.Collected(head.Height) is { } certificate
+        ? head with { Certificate = certificate }
+        : Volatile.Read(ref _head);
 
     /// <summary>Where the committer spends its time (ticks): contracts, SQL writes, commit (fsync), receipts.</summary>
     internal long[] CommitTicks { get; } = new long[4];
@@ -95,6 +115,10 @@ public sealed class LedgerPeer : IAsyncDisposable
         await LoadHeadAsync(ct).ConfigureAwait(false);
         _systemNonce = LedgerTransaction.NowMs() * 1000;
         _writer = new LedgerWriter(Store);
+        if (_certifier is not null)
+        {
+            await _certifier.StartAsync(Volatile.Read(ref _head), ct).ConfigureAwait(false);
+        }
         _running = true;
         _loop = Task.Factory.StartNew(CommitLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         if (Store.CheckpointsInBackground)
@@ -168,6 +192,10 @@ public sealed class LedgerPeer : IAsyncDisposable
         _ordering.Complete();
         await _loop.ConfigureAwait(false);
         _loop = null;
+        if (_certifier is not null)
+        {
+            await _certifier.StopAsync().ConfigureAwait(false);
+        }
         _writer?.Dispose();
         _writer = null;
         if (_checkpointLoop is not null)
@@ -305,6 +333,7 @@ public sealed class LedgerPeer : IAsyncDisposable
             }
             var receiptsStart = System.Diagnostics.Stopwatch.GetTimestamp();
             var source = new StoredMerkle.Fetched(proofNodes);
+            var pending = _certifier is null ? null : new List<PendingReceipt>();
             foreach (var (p, index, leaf) in rows)
             {
                 var waiter = TakeWaiter(p.Tx.Id);
@@ -314,7 +343,12 @@ public sealed class LedgerPeer : IAsyncDisposable
                 }
                 var receipt = new LedgerReceipt(p.Tx.Id, p.Valid, p.Reason, header.Height, index, leaf, header,
                     MerkleMath.InclusionProof(source, index, header.TreeSize), p.Tx.SigningBytes, p.Tx.Signature);
-                if (p.Valid)
+                if (pending is not null)
+                {
+                    // Consortium: the receipt goes out once the block holds k member signatures.
+                    pending.Add(new PendingReceipt(waiter, receipt, p.Valid ? null : p.Rejection));
+                }
+                else if (p.Valid)
                 {
                     waiter.TrySetResult(receipt);
                 }
@@ -323,6 +357,7 @@ public sealed class LedgerPeer : IAsyncDisposable
                     waiter.TrySetException(new LedgerRejectedException(p.Rejection!, receipt));
                 }
             }
+            _certifier?.Committed(header, pending!);
             CommitTicks[3] += System.Diagnostics.Stopwatch.GetTimestamp() - receiptsStart;
         }
     }
@@ -383,7 +418,9 @@ public sealed class LedgerPeer : IAsyncDisposable
             }
             var stateRoot = BlockProcessor.NextStateRoot(_stateRoot, processor.Writes);
             var time = Math.Max(batch.Position?.TimeMs ?? LedgerTransaction.NowMs(), _head?.TimeMs ?? 0);
-            var header = BlockHeader.Create(height, _headHash, txs.Count, frontier.Size, frontier.Root(), stateRoot, time, proposer, _key);
+            // v2: every honest peer computes these bytes from the same batch; each signs them (its signature opens the certificate).
+            var header = BlockHeader.CreateV2(height, _headHash, txs.Count, frontier.Size, frontier.Root(), stateRoot, time, proposer,
+                batch.Position?.Revision ?? 0, PeerId, _key);
             var headerHash = header.Hash();
             var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
             var blockWrite = new BlockWrite
@@ -395,6 +432,7 @@ public sealed class LedgerPeer : IAsyncDisposable
                 StateWrites = processor.Writes,
                 Nonces = processor.Nonces,
                 OrderingRevision = batch.Position?.Revision,
+                OwnSignature = _certifier is null ? null : new PeerSignature(PeerId, header.Signature),
             };
             _writer.Write(blockWrite);
             BlockWritten?.Invoke(blockWrite);

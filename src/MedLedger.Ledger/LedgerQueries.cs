@@ -39,6 +39,12 @@ public sealed class LedgerQueries
 
     public Task<BlockHeader?> GetHeadAsync(CancellationToken ct = default) => _store.GetLatestHeaderAsync(ct);
 
+    /// <summary>Byzantine evidence this peer holds: members' valid signatures over headers it did not compute (for the admin).</summary>
+    public Task<IReadOnlyList<LedgerEvidence>> GetEvidenceAsync(CancellationToken ct = default) => _store.GetEvidenceAsync(ct);
+
+    /// <summary>The member signatures this peer has collected for a block (empty for the embedded peer: its header signature is the certificate).</summary>
+    public Task<IReadOnlyList<PeerSignature>> GetCertificateAsync(long height, CancellationToken ct = default) => _store.GetCertificateAsync(height, ct);
+
     public async Task<LedgerBlock?> GetBlockAsync(long height, CancellationToken ct = default)
     {
         var h = await _store.GetHeaderAsync(height, ct).ConfigureAwait(false);

@@ -6,7 +6,8 @@ using MedLedger.Ledger.Store;
 namespace MedLedger.Ledger;
 
 /// <summary>Ok with a one-line summary, or the first bad block / transaction / row named.</summary>
-public sealed record LedgerVerificationResult(bool Ok, string Summary, long? BlockHeight = null, long? LogIndex = null, string? StateKey = null)
+public sealed record LedgerVerificationResult(bool Ok, string Summary, long? BlockHeight = null, long? LogIndex = null, string? StateKey = null,
+    long? UncertifiedFrom = null)
 {
     public override string ToString() => (Ok ? "OK: " : "FAILED: ") + Summary;
 }
@@ -24,12 +25,16 @@ public sealed class LedgerVerifier
     private readonly IReadOnlyDictionary<string, byte[]> _peerKeys;
     private readonly ContractRegistry _contracts;
     private readonly Func<LedgerTransaction, string?>? _anchorCheck;
+    private readonly ConsortiumView? _consortium;
 
     /// <param name="anchorCheck">Optional: for each VALID transaction, return null if the hashes it anchors
     /// match the blob stores, else a reason (e.g. "blob 3f2a… missing"); the verifier reports it as the failure.</param>
+    /// <param name="consortium">Optional: every block but an uncertified tail must then carry ≥ k distinct member
+    /// signatures (ledger_certificates, or the header's own signature where the store holds none); the tail is a note.</param>
     public LedgerVerifier(LedgerStore store, IReadOnlyDictionary<string, byte[]> peerKeys, ContractRegistry contracts,
-        Func<LedgerTransaction, string?>? anchorCheck = null)
+        Func<LedgerTransaction, string?>? anchorCheck = null, ConsortiumView? consortium = null)
     {
+        _consortium = consortium;
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(peerKeys);
         ArgumentNullException.ThrowIfNull(contracts);
@@ -61,7 +66,9 @@ public sealed class LedgerVerifier
         var levelCounts = new List<long>();
         var stateRoot = new byte[32];
         var prevHash = new byte[32];
-        long height = 0, index = 0, lastTime = 0;
+        long height = 0, index = 0, lastTime = 0, lastRevision = 0;
+        var lastVersion = 1;
+        long? uncertifiedFrom = null;
         var txCount = 0L;
         var invalid = 0L;
         using var subjects = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -72,14 +79,43 @@ public sealed class LedgerVerifier
             r => new TxRow(LedgerStore.ReadTx(r), r.GetString(7), r.GetString(8), r.GetString(9), r.GetInt64(10), r.GetInt64(11)), ct)
             .GetAsyncEnumerator(ct);
         await foreach (var (header, storedHash) in _store.StreamAsync(
-            $"SELECT {LedgerStore.BlockColumns}, header_hash FROM ledger_blocks ORDER BY height", r => (LedgerStore.ReadHeader(r), (byte[])r[9]), ct).ConfigureAwait(false))
+            $"SELECT {LedgerStore.BlockColumns}, header_hash FROM ledger_blocks ORDER BY height", r => (LedgerStore.ReadHeader(r), (byte[])r[11]), ct).ConfigureAwait(false))
         {
             height++;
             if (header.Height != height)
             {
                 return Fail($"block {height} is missing (next stored block is {header.Height})", height);
             }
-            var computed = header.Hash();
+            byte[] computed;
+            try
+            {
+                computed = header.Hash();
+            }
+            catch (FormatException e)
+            {
+                return Fail($"block {height}: {e.Message}", height);
+            }
+            if (header.Version < lastVersion)
+            {
+                return Fail($"block {height}: header version goes back from v{lastVersion} to v{header.Version} (the switch to v2 happens once)", height);
+            }
+            // Each envelope of a shared orderer has its own revision, so a repeated or older one is an envelope applied twice or out of order.
+            if (lastRevision > 0 && header.OrderingRevision <= lastRevision)
+            {
+                return Fail($"block {height}: orderer revision {header.OrderingRevision} does not follow {lastRevision}", height);
+            }
+            if (_consortium is not null)
+            {
+                var certified = _consortium.VerifyCertificate(await CertifiedHeaderAsync(header, ct).ConfigureAwait(false)) is null;
+                if (!certified)
+                {
+                    uncertifiedFrom ??= height;
+                }
+                else if (uncertifiedFrom is { } gap)
+                {
+                    return Fail($"block {gap}: not certified by {_consortium.Threshold} of the {_consortium.Members.Count} consortium members, though later blocks are", gap);
+                }
+            }
             if (!computed.AsSpan().SequenceEqual(storedHash))
             {
                 return Fail($"block {height}: stored header hash does not match the header", height);
@@ -173,6 +209,8 @@ public sealed class LedgerVerifier
             }
             prevHash = computed;
             lastTime = header.TimeMs;
+            lastVersion = header.Version;
+            lastRevision = Math.Max(lastRevision, header.OrderingRevision);
             txCount += header.TransactionCount;
         }
         if (await txs.MoveNextAsync().ConfigureAwait(false))
@@ -199,8 +237,18 @@ public sealed class LedgerVerifier
         {
             d.Dispose();
         }
+        var tail = uncertifiedFrom is { } from
+            ? $"; note: block{(from == height ? $" {from} is" : $"s {from}-{height} are")} not certified yet (the tail still collecting signatures)"
+            : _consortium is null ? "" : $"; every block certified by {_consortium.Threshold} of {_consortium.Members.Count} members";
         return new LedgerVerificationResult(true,
-            $"{height} blocks, {txCount} transactions ({invalid} recorded invalid), {state.Values.Count} state rows, root {(height == 0 ? "-" : Convert.ToHexStringLower(frontier.Root())[..16])}… verified");
+            $"{height} blocks, {txCount} transactions ({invalid} recorded invalid), {state.Values.Count} state rows, root {(height == 0 ? "-" : Convert.ToHexStringLower(frontier.Root())[..16])}… verified{tail}",
+            UncertifiedFrom: uncertifiedFrom);
+    }
+
+    private async Task<BlockHeader> CertifiedHeaderAsync(BlockHeader header, CancellationToken ct)
+    {
+        var certificate = await _store.GetCertificateAsync(header.Height, ct).ConfigureAwait(false);
+        return header with { Certificate = certificate.Count > 0 ? certificate : [new PeerSignature(header.PeerId, header.Signature)] };
     }
 
     private static LedgerVerificationResult Fail(string message, long? height = null, long? index = null) => new(false, message, height, index);

@@ -29,16 +29,17 @@ internal sealed class Consortium : IAsyncDisposable
     public LedgerStore StoreOf(string peerId) => LedgerStore.Sqlite($"Data Source={Path.Combine(Dir, peerId + ".db")}");
 
     /// <summary>Starts (or restarts, on the same database) a member's peer ordered by etcd.</summary>
-    public async Task<(LedgerPeer Peer, EtcdOrderingService Ordering)> StartPeerAsync(string peerId, Action<LedgerPeer>? beforeStart = null)
+    public async Task<(LedgerPeer Peer, EtcdOrderingService Ordering)> StartPeerAsync(string peerId, Action<LedgerPeer>? beforeStart = null,
+        ContractRegistry? contracts = null, TimeSpan? certificateTimeout = null)
     {
         var store = StoreOf(peerId);
-        var options = new LedgerOptions { PeerId = peerId };
+        var options = new LedgerOptions { PeerId = peerId, CertificateTimeout = certificateTimeout ?? TimeSpan.FromSeconds(10) };
         foreach (var (id, key) in PublicKeys)
         {
             options.PeerKeys[id] = key;
         }
         var ordering = new EtcdOrderingService(Cluster.OptionsFor(peerId), store, peerId, PrivateKeys[peerId], PublicKeys);
-        var peer = new LedgerPeer(store, PrivateKeys[peerId], options, ContractRegistry.WithIdentity(), ordering);
+        var peer = new LedgerPeer(store, PrivateKeys[peerId], options, contracts ?? ContractRegistry.WithIdentity(), ordering);
         beforeStart?.Invoke(peer);
         await peer.StartAsync();
         _started.Add(peer);
@@ -82,6 +83,34 @@ internal sealed class Consortium : IAsyncDisposable
             hashes.Add(Convert.ToHexStringLower(header.Hash()));
         }
         return hashes;
+    }
+
+    /// <summary>The consortium view a client pins: every member's key, majority threshold.</summary>
+    public ConsortiumView View => new(PublicKeys.Select(k => new ConsortiumMember(k.Key, k.Value)));
+
+    /// <summary>Polls (bounded) until every block of the store holds a certificate the consortium view accepts.</summary>
+    public async Task WaitUntilCertifiedAsync(LedgerStore store)
+    {
+        string? missing = null;
+        for (var i = 0; i < 300; i++)
+        {
+            missing = null;
+            var head = await store.GetLatestHeaderAsync();
+            for (var h = 1L; h <= (head?.Height ?? 0) && missing is null; h++)
+            {
+                var header = await store.GetHeaderAsync(h);
+                if (View.VerifyCertificate(header!) is { } reason)
+                {
+                    missing = $"block {h}: {reason}";
+                }
+            }
+            if (missing is null)
+            {
+                return;
+            }
+            await Task.Delay(50);
+        }
+        Assert.Fail(missing);
     }
 
     public async Task AssertVerifiesAsync(LedgerStore store)

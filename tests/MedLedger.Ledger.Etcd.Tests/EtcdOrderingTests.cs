@@ -54,8 +54,10 @@ public sealed class EtcdOrderingTests
     public async Task A_peer_restarted_mid_stream_applies_every_envelope_exactly_once(bool crashAfterCommit)
     {
         await using var cluster = await EtcdCluster.StartAsync(EtcdUsers);
-        await using var consortium = new Consortium(cluster, "peer-a", "peer-b");
+        // Three members, so peer-a and peer-c keep certifying (k = 2) while peer-b is halted.
+        await using var consortium = new Consortium(cluster, "peer-a", "peer-b", "peer-c");
         var (a, _) = await consortium.StartPeerAsync("peer-a");
+        await consortium.StartPeerAsync("peer-c");
         var (b, _) = await consortium.StartPeerAsync("peer-b", peer =>
         {
             Action<BlockHeader> crash = h =>
@@ -105,6 +107,7 @@ public sealed class EtcdOrderingTests
         await using var cluster = await EtcdCluster.StartAsync(EtcdUsers);
         await using var consortium = new Consortium(cluster, "peer-a", "peer-b");
         var (a, orderingA) = await consortium.StartPeerAsync("peer-a");
+        await consortium.StartPeerAsync("peer-b"); // k = 2 of 2: peer-a's receipts need peer-b's signature
 
         // peer-c may write to etcd (its own prefix) but is not in the consortium.
         var outsiderKey = LedgerCrypto.GenerateKeyPair().PrivateKey;

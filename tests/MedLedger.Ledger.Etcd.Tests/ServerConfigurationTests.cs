@@ -12,7 +12,9 @@ public sealed class ServerConfigurationTests
     public async Task Ledger_Ordering_etcd_builds_a_peer_ordered_by_the_etcd_cluster()
     {
         await using var cluster = await EtcdCluster.StartAsync("peer-a", "peer-b");
-        var otherPeer = LedgerCrypto.GenerateKeyPair().PublicKey;
+        // peer-b is the other member (k = 2 of 2), run here directly on the etcd orderer so peer-a's blocks get certified.
+        await using var consortium = new Consortium(cluster, "peer-b");
+        var otherPeer = consortium.PublicKeys["peer-b"];
         var etcd = cluster.OptionsFor("peer-a");
         var settings = new Dictionary<string, string?>
         {
@@ -33,9 +35,13 @@ public sealed class ServerConfigurationTests
 
         var storage = new StorageOptions { DataDirectory = Path.Combine(cluster.Dir, "server-data") };
         await using var peer = LedgerContractCatalog.CreatePeer(storage, options);
+        consortium.PublicKeys["peer-a"] = peer.PublicKey;
+        await consortium.StartPeerAsync("peer-b");
         await peer.StartAsync();
+        Assert.Equal(2, peer.Consortium.Threshold);
         var receipt = await peer.SubmitAsync(Consortium.Registration());
         Assert.Null(receipt.Verify(peer.PublicKey));
+        Assert.Null(receipt.Verify(peer.Consortium));
         Assert.Equal(otherPeer, peer.PeerKeys["peer-b"]);
         // Only the etcd orderer stores an orderer revision with the block.
         Assert.True(await peer.Store.GetOrderingRevisionAsync() > 0);
@@ -52,6 +58,12 @@ public sealed class ServerConfigurationTests
         Assert.Contains(ValidationErrors(incomplete), e => e.Contains("Ledger:Etcd:Endpoints", StringComparison.Ordinal));
         var unknown = Bind(new() { ["Ledger:Ordering"] = "nats" });
         Assert.Contains(ValidationErrors(unknown), e => e.Contains("must be 'embedded' or 'etcd'", StringComparison.Ordinal));
+        var tuned = Bind(new() { ["Ledger:Threshold"] = "3", ["Ledger:CertificateTimeout"] = "00:00:30" });
+        Assert.Equal(3, tuned.Threshold);
+        Assert.Equal(TimeSpan.FromSeconds(30), tuned.CertificateTimeout);
+        Assert.Empty(ValidationErrors(tuned));
+        Assert.Null(defaults.Threshold);
+        Assert.Contains(ValidationErrors(Bind(new() { ["Ledger:Threshold"] = "0" })), e => e.Contains("Threshold", StringComparison.Ordinal));
         var badKey = Bind(new() { ["Ledger:PeerKeys:peer-b"] = "bm90IGEga2V5" });
         Assert.Contains(ValidationErrors(badKey), e => e.Contains("Ledger:PeerKeys:peer-b", StringComparison.Ordinal));
     }

@@ -21,7 +21,7 @@ internal sealed class SqliteLedgerStore(string connectionString, bool synchronou
 
     private protected override IReadOnlyList<string> SchemaStatements { get; } =
     [
-        "CREATE TABLE IF NOT EXISTS ledger_blocks (height INTEGER PRIMARY KEY, header_hash BLOB NOT NULL, previous_hash BLOB NOT NULL, tx_count INTEGER NOT NULL, tree_size INTEGER NOT NULL, root_hash BLOB NOT NULL, state_root BLOB NOT NULL, time_ms INTEGER NOT NULL, peer_id TEXT NOT NULL, signature BLOB NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS ledger_blocks (height INTEGER PRIMARY KEY, header_hash BLOB NOT NULL, previous_hash BLOB NOT NULL, tx_count INTEGER NOT NULL, tree_size INTEGER NOT NULL, root_hash BLOB NOT NULL, state_root BLOB NOT NULL, time_ms INTEGER NOT NULL, peer_id TEXT NOT NULL, signature BLOB NOT NULL, version INTEGER NOT NULL DEFAULT 1, ordering_revision INTEGER NOT NULL DEFAULT 0)",
         "CREATE INDEX IF NOT EXISTS ix_ledger_blocks_tree_size ON ledger_blocks (tree_size)",
         "CREATE TABLE IF NOT EXISTS ledger_transactions (log_index INTEGER PRIMARY KEY, tx_id TEXT NOT NULL, block_height INTEGER NOT NULL, type TEXT NOT NULL, actor_id TEXT NOT NULL, nonce INTEGER NOT NULL, timestamp_ms INTEGER NOT NULL, tx_bytes BLOB NOT NULL, signature BLOB NOT NULL, valid INTEGER NOT NULL, reason TEXT NULL, leaf_hash BLOB NOT NULL)",
         "CREATE INDEX IF NOT EXISTS ix_ledger_transactions_tx_id ON ledger_transactions (tx_id)",
@@ -30,6 +30,8 @@ internal sealed class SqliteLedgerStore(string connectionString, bool synchronou
         "CREATE TABLE IF NOT EXISTS ledger_state (state_key TEXT NOT NULL PRIMARY KEY, state_value TEXT NOT NULL, height INTEGER NOT NULL) WITHOUT ROWID",
         "CREATE TABLE IF NOT EXISTS ledger_nonces (actor_id TEXT NOT NULL, nonce INTEGER NOT NULL, PRIMARY KEY (actor_id, nonce)) WITHOUT ROWID",
         "CREATE TABLE IF NOT EXISTS ledger_ordering (orderer TEXT NOT NULL PRIMARY KEY, revision INTEGER NOT NULL) WITHOUT ROWID",
+        "CREATE TABLE IF NOT EXISTS ledger_certificates (height INTEGER NOT NULL, peer_id TEXT NOT NULL, signature BLOB NOT NULL, PRIMARY KEY (height, peer_id)) WITHOUT ROWID",
+        "CREATE TABLE IF NOT EXISTS ledger_evidence (peer_id TEXT NOT NULL, height INTEGER NOT NULL, their_header_bytes BLOB NOT NULL, their_signature BLOB NOT NULL, our_header_hash BLOB NOT NULL, found_at_ms INTEGER NOT NULL, PRIMARY KEY (peer_id, height)) WITHOUT ROWID",
     ];
 
     private protected override DbConnection NewConnection() => new SqliteConnection(ConnectionString);
@@ -67,7 +69,7 @@ internal sealed class PostgresLedgerStore(string connectionString) : LedgerStore
 {
     private protected override IReadOnlyList<string> SchemaStatements { get; } =
     [
-        "CREATE TABLE IF NOT EXISTS ledger_blocks (height BIGINT PRIMARY KEY, header_hash BYTEA NOT NULL, previous_hash BYTEA NOT NULL, tx_count BIGINT NOT NULL, tree_size BIGINT NOT NULL, root_hash BYTEA NOT NULL, state_root BYTEA NOT NULL, time_ms BIGINT NOT NULL, peer_id TEXT NOT NULL, signature BYTEA NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS ledger_blocks (height BIGINT PRIMARY KEY, header_hash BYTEA NOT NULL, previous_hash BYTEA NOT NULL, tx_count BIGINT NOT NULL, tree_size BIGINT NOT NULL, root_hash BYTEA NOT NULL, state_root BYTEA NOT NULL, time_ms BIGINT NOT NULL, peer_id TEXT NOT NULL, signature BYTEA NOT NULL, version BIGINT NOT NULL DEFAULT 1, ordering_revision BIGINT NOT NULL DEFAULT 0)",
         "CREATE INDEX IF NOT EXISTS ix_ledger_blocks_tree_size ON ledger_blocks (tree_size)",
         "CREATE TABLE IF NOT EXISTS ledger_transactions (log_index BIGINT PRIMARY KEY, tx_id TEXT COLLATE \"C\" NOT NULL, block_height BIGINT NOT NULL, type TEXT NOT NULL, actor_id TEXT NOT NULL, nonce BIGINT NOT NULL, timestamp_ms BIGINT NOT NULL, tx_bytes BYTEA NOT NULL, signature BYTEA NOT NULL, valid BIGINT NOT NULL, reason TEXT NULL, leaf_hash BYTEA NOT NULL)",
         "CREATE INDEX IF NOT EXISTS ix_ledger_transactions_tx_id ON ledger_transactions (tx_id)",
@@ -76,6 +78,8 @@ internal sealed class PostgresLedgerStore(string connectionString) : LedgerStore
         "CREATE TABLE IF NOT EXISTS ledger_state (state_key TEXT COLLATE \"C\" NOT NULL PRIMARY KEY, state_value TEXT NOT NULL, height BIGINT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS ledger_nonces (actor_id TEXT COLLATE \"C\" NOT NULL, nonce BIGINT NOT NULL, PRIMARY KEY (actor_id, nonce))",
         "CREATE TABLE IF NOT EXISTS ledger_ordering (orderer TEXT NOT NULL PRIMARY KEY, revision BIGINT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS ledger_certificates (height BIGINT NOT NULL, peer_id TEXT COLLATE \"C\" NOT NULL, signature BYTEA NOT NULL, PRIMARY KEY (height, peer_id))",
+        "CREATE TABLE IF NOT EXISTS ledger_evidence (peer_id TEXT COLLATE \"C\" NOT NULL, height BIGINT NOT NULL, their_header_bytes BYTEA NOT NULL, their_signature BYTEA NOT NULL, our_header_hash BYTEA NOT NULL, found_at_ms BIGINT NOT NULL, PRIMARY KEY (peer_id, height))",
     ];
 
     internal override int MaxRowsPerInsert => 128;

@@ -90,6 +90,37 @@ public abstract class LedgerStore
             cmd.CommandText = sql;
             await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
+        // Ledger files written before header v2 lack these columns; their rows are v1 blocks (the defaults).
+        foreach (var (column, definition) in AddedBlockColumns)
+        {
+            if (!await HasColumnAsync(c, "ledger_blocks", column, ct).ConfigureAwait(false))
+            {
+                await using var cmd = c.CreateCommand();
+                cmd.CommandText = $"ALTER TABLE ledger_blocks ADD COLUMN {column} {definition}";
+                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static readonly (string Column, string Definition)[] AddedBlockColumns =
+    [
+        ("version", "BIGINT NOT NULL DEFAULT 1"),
+        ("ordering_revision", "BIGINT NOT NULL DEFAULT 0"),
+    ];
+
+    private static async Task<bool> HasColumnAsync(DbConnection c, string table, string column, CancellationToken ct)
+    {
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT * FROM {table} LIMIT 0";
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        for (var i = 0; i < r.FieldCount; i++)
+        {
+            if (string.Equals(r.GetName(i), column, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     internal DbCommand Command(DbConnection c, string sql, params object?[] args)
@@ -141,11 +172,12 @@ public abstract class LedgerStore
 
     // ---- reads used by queries, start-up and the verifier ----
 
-    internal const string BlockColumns = "height, previous_hash, tx_count, tree_size, root_hash, state_root, time_ms, peer_id, signature";
+    internal const string BlockColumns = "height, previous_hash, tx_count, tree_size, root_hash, state_root, time_ms, peer_id, signature, version, ordering_revision";
     internal const string TxColumns = "log_index, block_height, tx_bytes, signature, valid, reason, leaf_hash";
 
     internal static BlockHeader ReadHeader(DbDataReader r) => new(
-        r.GetInt64(0), (byte[])r[1], r.GetInt64(2), r.GetInt64(3), (byte[])r[4], (byte[])r[5], r.GetInt64(6), r.GetString(7), (byte[])r[8]);
+        r.GetInt64(0), (byte[])r[1], r.GetInt64(2), r.GetInt64(3), (byte[])r[4], (byte[])r[5], r.GetInt64(6), r.GetString(7), (byte[])r[8],
+        (int)r.GetInt64(9), r.GetInt64(10));
 
     internal static StoredTransaction ReadTx(DbDataReader r)
     {
@@ -165,16 +197,14 @@ public abstract class LedgerStore
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = Command(c, $"SELECT {BlockColumns} FROM ledger_blocks ORDER BY height DESC LIMIT 1");
-        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        return await r.ReadAsync(ct).ConfigureAwait(false) ? ReadHeader(r) : null;
+        return await ReadOneHeaderAsync(c, cmd, ct).ConfigureAwait(false);
     }
 
     public async Task<BlockHeader?> GetHeaderAsync(long height, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = Command(c, $"SELECT {BlockColumns} FROM ledger_blocks WHERE height = @p0", height);
-        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        return await r.ReadAsync(ct).ConfigureAwait(false) ? ReadHeader(r) : null;
+        return await ReadOneHeaderAsync(c, cmd, ct).ConfigureAwait(false);
     }
 
     /// <summary>The block whose tree size equals <paramref name="treeSize"/>, if a block ends there.</summary>
@@ -182,8 +212,101 @@ public abstract class LedgerStore
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = Command(c, $"SELECT {BlockColumns} FROM ledger_blocks WHERE tree_size = @p0 ORDER BY height LIMIT 1", treeSize);
+        return await ReadOneHeaderAsync(c, cmd, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The header with the certificate this store holds for it: the ledger_certificates rows (members with evidence
+    /// against them left out), or, when there are none (the embedded peer, v1 blocks), the header's own signature
+    /// credited to the peer it names.
+    /// </summary>
+    private async Task<BlockHeader?> ReadOneHeaderAsync(DbConnection c, DbCommand cmd, CancellationToken ct)
+    {
+        BlockHeader? header = null;
+        // The reader closes before the certificate query: PostgreSQL runs one command per connection at a time.
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            if (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                header = ReadHeader(r);
+            }
+        }
+        return header is null ? null : await WithCertificateAsync(c, header, ct).ConfigureAwait(false);
+    }
+
+    private async Task<BlockHeader> WithCertificateAsync(DbConnection c, BlockHeader header, CancellationToken ct)
+    {
+        var certificate = await ReadCertificateAsync(c, header.Height, ct).ConfigureAwait(false);
+        return header with { Certificate = certificate.Count > 0 ? certificate : [new PeerSignature(header.PeerId, header.Signature)] };
+    }
+
+    private async Task<List<PeerSignature>> ReadCertificateAsync(DbConnection c, long height, CancellationToken ct)
+    {
+        await using var cmd = Command(c, "SELECT peer_id, signature FROM ledger_certificates WHERE height = @p0 " +
+            "AND peer_id NOT IN (SELECT peer_id FROM ledger_evidence) ORDER BY peer_id", height);
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        return await r.ReadAsync(ct).ConfigureAwait(false) ? ReadHeader(r) : null;
+        var list = new List<PeerSignature>();
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            list.Add(new PeerSignature(r.GetString(0), (byte[])r[1]));
+        }
+        return list;
+    }
+
+    /// <summary>Member signatures collected for a block (its certificate so far), members with evidence against them left out.</summary>
+    public async Task<IReadOnlyList<PeerSignature>> GetCertificateAsync(long height, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        return await ReadCertificateAsync(c, height, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Stores one verified member signature over the block at <paramref name="height"/>; a second copy is ignored.</summary>
+    internal async Task AddCertificateSignatureAsync(long height, PeerSignature signature, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = Command(c, "INSERT INTO ledger_certificates (height, peer_id, signature) VALUES (@p0, @p1, @p2) ON CONFLICT (height, peer_id) DO NOTHING",
+            height, signature.PeerId, signature.Signature);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Keeps a member's signature over a header this peer did not compute (the first one per member and height).</summary>
+    internal async Task AddEvidenceAsync(LedgerEvidence evidence, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = Command(c, "INSERT INTO ledger_evidence (peer_id, height, their_header_bytes, their_signature, our_header_hash, found_at_ms) " +
+            "VALUES (@p0, @p1, @p2, @p3, @p4, @p5) ON CONFLICT (peer_id, height) DO NOTHING",
+            evidence.PeerId, evidence.Height, evidence.TheirHeaderBytes, evidence.TheirSignature, evidence.OurHeaderHash, evidence.FoundAtMs);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Every piece of evidence this peer holds, by member then height.</summary>
+    public async Task<IReadOnlyList<LedgerEvidence>> GetEvidenceAsync(CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = Command(c, "SELECT peer_id, height, their_header_bytes, their_signature, our_header_hash, found_at_ms FROM ledger_evidence ORDER BY peer_id, height");
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var list = new List<LedgerEvidence>();
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            list.Add(new LedgerEvidence(r.GetString(0), r.GetInt64(1), (byte[])r[2], (byte[])r[3], (byte[])r[4], r.GetInt64(5)));
+        }
+        return list;
+    }
+
+    /// <summary>A named position in a shared log other than the envelope order (e.g. the certificate collector's), 0 when none.</summary>
+    internal async Task<long> GetPositionAsync(string name, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = Command(c, "SELECT revision FROM ledger_ordering WHERE orderer = @p0", name);
+        var v = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);
+        return v is null or DBNull ? 0 : Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    internal async Task SetPositionAsync(string name, long revision, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = Command(c, "INSERT INTO ledger_ordering (orderer, revision) VALUES (@p0, @p1) ON CONFLICT (orderer) DO UPDATE SET revision = excluded.revision", name, revision);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<StoredTransaction>> GetTransactionsByIdAsync(string txId, CancellationToken ct = default)

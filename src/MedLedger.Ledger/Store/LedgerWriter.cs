@@ -14,6 +14,8 @@ internal sealed class BlockWrite
     public required IReadOnlyList<(string ActorId, long Nonce)> Nonces { get; init; }
     /// <summary>The shared orderer's revision of the envelope this block applies (null for the embedded orderer).</summary>
     public long? OrderingRevision { get; init; }
+    /// <summary>This peer's signature as a ledger_certificates row (consortium only; the embedded peer's certificate is its header signature).</summary>
+    public PeerSignature? OwnSignature { get; init; }
 }
 
 /// <summary>
@@ -190,8 +192,13 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
             }
         }
         var h = b.Header;
-        Insert("ledger_blocks", ["height", "header_hash", "previous_hash", "tx_count", "tree_size", "root_hash", "state_root", "time_ms", "peer_id", "signature"], "",
-            [[h.Height, b.HeaderHash, h.PreviousHash, h.TransactionCount, h.TreeSize, h.RootHash, h.StateRoot, h.TimeMs, h.PeerId, h.Signature]]);
+        Insert("ledger_blocks", ["height", "header_hash", "previous_hash", "tx_count", "tree_size", "root_hash", "state_root", "time_ms", "peer_id", "signature", "version", "ordering_revision"], "",
+            [[h.Height, b.HeaderHash, h.PreviousHash, h.TransactionCount, h.TreeSize, h.RootHash, h.StateRoot, h.TimeMs, h.PeerId, h.Signature, (long)h.Version, h.OrderingRevision]]);
+        if (b.OwnSignature is { } own)
+        {
+            // A consortium peer's own signature is the first entry of the block's certificate, committed with the block.
+            Insert("ledger_certificates", ["height", "peer_id", "signature"], "", [[h.Height, own.PeerId, own.Signature]]);
+        }
         Insert("ledger_transactions", ["log_index", "tx_id", "block_height", "type", "actor_id", "nonce", "timestamp_ms", "tx_bytes", "signature", "valid", "reason", "leaf_hash"], "",
             b.Transactions.Select(t => new object?[]
             {

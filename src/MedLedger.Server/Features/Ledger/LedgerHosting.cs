@@ -56,6 +56,14 @@ public sealed class LedgerHostOptions : System.ComponentModel.DataAnnotations.IV
 
     [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00.001", "00:00:10")]
     public TimeSpan MaxBlockDelay { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Ledger:Threshold — member signatures a block needs (k); empty = a majority of PeerKeys plus this peer.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 1000)]
+    public int? Threshold { get; set; }
+
+    /// <summary>Ledger:CertificateTimeout — how long a submission waits for its block's certificate (etcd ordering).</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan CertificateTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Every contract the platform runs. Discovered by reflection so features add a contract by adding a class.</summary>
@@ -106,6 +114,8 @@ public static class LedgerContractCatalog
             PeerId = options.PeerId,
             MaxBlockTransactions = options.MaxBlockTransactions,
             MaxBlockDelay = options.MaxBlockDelay,
+            Threshold = options.Threshold,
+            CertificateTimeout = options.CertificateTimeout,
         };
         foreach (var (id, publicKey) in options.PeerKeys)
         {

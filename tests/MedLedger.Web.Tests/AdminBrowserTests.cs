@@ -190,6 +190,12 @@ public sealed class AdminBrowserTests(BrowserWorld world)
         await Assertions.Expect(claims).ToHaveCountAsync(1);
         Assert.True(int.Parse(await claims.Locator("td").First.InnerTextAsync(), CultureInfo.InvariantCulture) >= 10);
         await Assertions.Expect(claims.Locator("td").Last).ToContainTextAsync("%");
+        // The consortium: the demo's embedded peer is a consortium of one that certified the newest block, with no evidence.
+        var members = page.GetByRole(AriaRole.Table, new() { Name = "Consortium members" });
+        await Assertions.Expect(members.Locator("tbody tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(members).ToContainTextAsync("yes");
+        await Assertions.Expect(page.GetByText("One peer (the embedded ledger)")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("No evidence against any member.")).ToBeVisibleAsync();
         await BrowserWorld.ScreenshotAsync(page, "admin-dashboard");
 
         // Beyond the last hour: per day over 7 days, the same chart and table; the demo's transactions are all in the last bucket.

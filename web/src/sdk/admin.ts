@@ -198,3 +198,19 @@ export interface LedgerActivity {
 
 export const ledgerActivity = (range: LedgerActivity['range'], signal?: AbortSignal) =>
   api.get<LedgerActivity>(`/api/admin/ledger-activity?range=${range}`, { signal });
+
+/** GET /api/admin/consortium: the ledger consortium as this server's peer sees it, and evidence against members (issue 14). */
+export interface ConsortiumStatus {
+  threshold: number;
+  fingerprint: string;
+  peerId: string;
+  members: { peerId: string; publicKey: string; thisPeer: boolean; excluded: boolean }[];
+  head: { height: number; treeSize: number; headerHash: string; signers: string[]; certified: boolean } | null;
+  evidence: {
+    peerId: string; height: number; theirHeaderHash: string; ourHeaderHash: string; foundAt: string;
+    theirHeaderBytes: string; theirSignature: string; signatureVerifies: boolean;
+  }[];
+  at: string;
+}
+
+export const consortiumStatus = (signal?: AbortSignal) => api.get<ConsortiumStatus>('/api/admin/consortium', { signal });

@@ -13,6 +13,7 @@ public static class AdminEndpoints
         services.AddScoped<SecurityEventLog>();
         services.AddScoped<AdminService>();
         services.AddScoped<MonitoringDashboard>();
+        services.AddScoped<ConsortiumStatus>();
         return services;
     }
 
@@ -21,6 +22,7 @@ public static class AdminEndpoints
         var g = app.MapGroup("/api/admin").WithTags("Admin").RequireAuthorization(Policies.PlatformAdmin);
         g.MapGet("/dashboard", Dashboard).WithSummary("Monitoring figures from metadata only: accounts, verification backlog, ledger activity and last verify, security events, break-glass reviews, beds, payments");
         g.MapGet("/ledger-activity", LedgerActivity).WithSummary("Ledger transactions per minute (range=hour), hour (day) or day (week), from block metadata only").ProducesProblems(422);
+        g.MapGet("/consortium", Consortium).WithSummary("Ledger consortium: members, threshold and fingerprint, who certified the newest block, and evidence against members that signed another header");
         g.MapGet("/verifications", Queue).WithSummary("Organizations and professionals awaiting verification");
         g.MapPost("/organizations/{id:guid}/verification", DecideOrganization).WithSummary("Approve or reject an organization (a rejection needs a reason)").ProducesProblems(404, 409, 422);
         g.MapPost("/users/{id:guid}/verification", DecideProfessional).WithSummary("Approve or reject a professional's account (a rejection needs a reason)").ProducesProblems(404, 409, 422);
@@ -78,6 +80,8 @@ public static class AdminEndpoints
     private static Task<AdminDashboard> Dashboard(MonitoringDashboard s, CancellationToken ct) => s.GetAsync(ct);
 
     private static Task<LedgerActivity> LedgerActivity(string? range, MonitoringDashboard s, CancellationToken ct) => s.ActivityAsync(range, ct);
+
+    private static Task<ConsortiumStatusResponse> Consortium(ConsortiumStatus s, CancellationToken ct) => s.GetAsync(ct);
 
     private static Task<IReadOnlyList<AccountSummary>> Users(Role? role, bool? suspended, VerificationStatus? verification, AccountList s, CancellationToken ct) =>
         s.ListAsync(role, suspended, verification, ct);

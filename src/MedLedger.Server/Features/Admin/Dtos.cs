@@ -46,3 +46,20 @@ public sealed record AdminDashboard(
 
 /// <summary>One insurer's claims in one currency, with the insurer's public directory name.</summary>
 public sealed record InsurerClaims(string Insurer, MedLedger.Server.Features.Claims.InsurerClaimFigures Figures);
+
+/// <summary>A consortium member as this peer sees it: excluded once this peer holds evidence against it.</summary>
+public sealed record ConsortiumMemberStatus(string PeerId, byte[] PublicKey, bool ThisPeer, bool Excluded);
+
+/// <summary>The newest block: which members' signatures this peer holds over it, and whether that is a certificate (≥ k).</summary>
+public sealed record ConsortiumHeadStatus(long Height, long TreeSize, string HeaderHash, IReadOnlyList<string> Signers, bool Certified);
+
+/// <summary>
+/// A member's valid signature over a header at a height where this peer computed another (non-repudiable): the signed bytes
+/// and signature as kept, their hash, ours, and whether the signature verifies with the member's key (re-checked on read).
+/// </summary>
+public sealed record ConsortiumEvidence(string PeerId, long Height, string TheirHeaderHash, string OurHeaderHash, DateTimeOffset FoundAt,
+    byte[] TheirHeaderBytes, byte[] TheirSignature, bool SignatureVerifies);
+
+/// <summary>GET /api/admin/consortium: members, threshold and fingerprint, the head's certificate, and evidence (newest first).</summary>
+public sealed record ConsortiumStatusResponse(int Threshold, string Fingerprint, string PeerId, IReadOnlyList<ConsortiumMemberStatus> Members,
+    ConsortiumHeadStatus? Head, IReadOnlyList<ConsortiumEvidence> Evidence, DateTimeOffset At);

@@ -1,6 +1,6 @@
 import { Link } from '../../app/router';
 import { useState } from 'preact/hooks';
-import { adminDashboard, ledgerActivity, type AdminDashboard, type LedgerActivity } from '../../sdk/admin';
+import { adminDashboard, consortiumStatus, ledgerActivity, type AdminDashboard, type ConsortiumStatus, type LedgerActivity } from '../../sdk/admin';
 import { formatMinor } from '../../sdk/pharmacy';
 import { Button, Card, DataTable, Empty, Field, formatDate, formatDateTime, formatTime, Page, ProblemAlert, Spinner } from '../../ui/components';
 import { words } from './labels';
@@ -41,6 +41,8 @@ function Figures({ d }: { d: AdminDashboard }) {
       {v && !v.ok && <p role="alert" class="alert error">The last full verify failed: {v.summary}</p>}
 
       <ActivityCard asOf={d.asOf} />
+
+      <ConsortiumCard />
 
       <div class="grid-2">
         <Card title="Accounts by role">
@@ -247,5 +249,67 @@ function ActivityChart(props: { buckets: Bucket[]; range: Range }) {
       <line x1={LEFT} x2={W - 8} y1={TOP + plotH} y2={TOP + plotH} stroke="#1b2430" />
       <text x={LEFT + plotW / 2} y={H - 4} font-size="12" fill="#1b2430" text-anchor="middle">{`${r.unit} (local time)`}</text>
     </svg>
+  );
+}
+
+/**
+ * The ledger consortium (issue 14): members and threshold, who certified the newest block, and evidence this peer holds
+ * against a member that signed a header it did not compute (that member is left out of certificates). Hashes only.
+ */
+function ConsortiumCard() {
+  const c = useAsync((signal) => consortiumStatus(signal), []);
+  return (
+    <Card title="Ledger consortium">
+      <ProblemAlert error={c.error} />
+      {c.loading && !c.data && <Spinner label="Loading the consortium…" />}
+      {c.data && <ConsortiumDetails c={c.data} />}
+    </Card>
+  );
+}
+
+function ConsortiumDetails({ c }: { c: ConsortiumStatus }) {
+  const short = (hex: string) => `${hex.slice(0, 16)}…`;
+  return (
+    <>
+      <p>
+        {c.members.length === 1 ? 'One peer (the embedded ledger): its signature certifies each block.' : `${c.members.length} peers; a block is certified by ${c.threshold} of them.`}
+        {' '}Consortium fingerprint <code>{c.fingerprint}</code> (compare it with the one your clients pinned).
+      </p>
+      {c.head && (
+        <p>
+          Newest block {c.head.height}: {c.head.certified ? 'certified' : 'not yet certified'} by {c.head.signers.join(', ') || 'no member'}.
+        </p>
+      )}
+      <DataTable label="Consortium members" columns={['Peer', 'This server', 'Standing']}>
+        {c.members.map((m) => (
+          <tr key={m.peerId}>
+            <th scope="row">{m.peerId}</th>
+            <td>{m.thisPeer ? 'yes' : ''}</td>
+            <td>{m.excluded ? 'Excluded: evidence held' : 'Member'}</td>
+          </tr>
+        ))}
+      </DataTable>
+      {c.evidence.length === 0 && <Empty>No evidence against any member.</Empty>}
+      {c.evidence.length > 0 && (
+        <>
+          <p role="alert" class="alert error">
+            {c.evidence.length === 1 ? 'One member signed' : `${c.evidence.length} times a member signed`} a block header this server did not compute.
+            The signed header and signature are kept as evidence (GET /api/admin/consortium serves them whole).
+          </p>
+          <DataTable label="Evidence against members" columns={['Member', 'Block', 'Their header', 'Our header', 'Found', 'Signature']}>
+            {c.evidence.map((e) => (
+              <tr key={`${e.peerId}-${e.height}`}>
+                <th scope="row">{e.peerId}</th>
+                <td>{e.height}</td>
+                <td><code>{short(e.theirHeaderHash)}</code></td>
+                <td><code>{short(e.ourHeaderHash)}</code></td>
+                <td>{formatDateTime(e.foundAt)}</td>
+                <td>{e.signatureVerifies ? "verifies with the member's key" : 'does not verify'}</td>
+              </tr>
+            ))}
+          </DataTable>
+        </>
+      )}
+    </>
   );
 }

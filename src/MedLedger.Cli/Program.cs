@@ -46,7 +46,8 @@ catch (MedLedgerApiException e)
 catch (Exception e) when (e is ConsortiumChangedException or PeerKeyChangedException or LedgerForkException)
 {
     // The pinned trust was contradicted: say so loudly, with both fingerprints or heads (the message has them).
-    AnsiConsole.MarkupLine($"[red]ledger trust refused[/]: {Markup.Escape(e.Message)}");
+    // Unwrapped on stderr: scripts and people compare the fingerprints in it.
+    Console.Error.WriteLine($"ledger trust refused: {e.Message}");
     return 3;
 }
 catch (MedLedgerVerificationException e)

@@ -17,7 +17,7 @@ namespace MedLedger.Web.Tests;
 public sealed class ConsortiumVectorBrowserTests(BrowserWorld world)
 {
     private const string FileName = "ledger-consortium-vectors.json";
-    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web) { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static byte[] Seq(int start) => Enumerable.Range(start, 32).Select(i => (byte)i).ToArray();
 

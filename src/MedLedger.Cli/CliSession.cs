@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using MedLedger.Client;
 using MedLedger.Crypto;
+using MedLedger.Ledger;
 using Spectre.Console;
 
 namespace MedLedger.Cli;
@@ -19,6 +20,11 @@ public static class CommonOptions
 
     public static string? ResolvePeerKey(ParseResult p) => p.GetValue(PeerKey) ?? Environment.GetEnvironmentVariable("MEDLEDGER_PEER_KEY");
 
+    // Not "--consortium": `serve --consortium <file>` is the server's own option.
+    public static readonly Option<string?> PinConsortium = new("--pin-consortium") { Description = "Pin this consortium (a JSON file shaped like GET /api/ledger/consortium) instead of trusting the server on first contact (env MEDLEDGER_CONSORTIUM)", Recursive = true };
+
+    public static string? ResolvePinConsortium(ParseResult p) => p.GetValue(PinConsortium) ?? Environment.GetEnvironmentVariable("MEDLEDGER_CONSORTIUM");
+
     public static string ResolveUrl(ParseResult p) =>
         p.GetValue(Url) ?? Environment.GetEnvironmentVariable("MEDLEDGER_URL") ?? "http://127.0.0.1:5080";
 
@@ -31,7 +37,8 @@ public static class CommonOptions
 
 /// <summary>
 /// The CLI's saved sign-in, in the user's profile directory (MEDLEDGER_HOME overrides):
-/// session.json holds tokens and the pinned peer key; the private keys are stored AES-256-GCM
+/// session.json holds tokens and the pinned consortium (consortia.json per server URL; peers.json from older
+/// versions is read as a consortium of one); the private keys are stored AES-256-GCM
 /// encrypted under a device key in device.key (mode 0600). This protects a copied session file,
 /// not a fully compromised account on this machine — the same bar as `gh`'s token store.
 /// </summary>
@@ -43,7 +50,8 @@ public sealed class CliSession
         Environment.GetEnvironmentVariable("MEDLEDGER_HOME")
         ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".medledger");
 
-    private sealed record Saved(string Url, string Email, Tokens Tokens, PeerInfo? Peer, byte[] KeyNonce, byte[] EncryptedKeys);
+    // Peer: sessions saved before consortia (a consortium of one); Consortium: the pinned one (null in such older files).
+    private sealed record Saved(string Url, string Email, Tokens Tokens, PeerInfo? Peer, byte[] KeyNonce, byte[] EncryptedKeys, ConsortiumInfo? Consortium = null);
 
     /// <summary>A signed-in client for this command: the saved session when it matches, otherwise a fresh login.</summary>
     public static async Task<MedLedgerClient> ConnectAsync(ParseResult p, CancellationToken ct)
@@ -54,12 +62,12 @@ public sealed class CliSession
         if (saved is not null && saved.Url == url && (email is null || string.Equals(saved.Email, email, StringComparison.OrdinalIgnoreCase))
             && saved.Tokens.RefreshTokenExpiresAt > DateTimeOffset.UtcNow)
         {
-            var client = NewClient(url, PinnedPeer(p, url) ?? saved.Peer);
+            var client = NewClient(url, ExplicitPeer(p), PinnedConsortium(p, url) ?? SavedConsortium(saved));
             client.Restore(saved.Tokens, DecryptKeys(saved));
-            client.TokensChanged += t => Save(url, saved.Email, t, saved.Peer, client.Keys!);
             try
             {
-                await client.CheckPeerKeyAsync(ct);
+                var consortium = await CheckPinAsync(client, p, ct);
+                client.TokensChanged += t => Save(url, saved.Email, t, consortium, client.Keys!);
                 await client.GetAccessTokenAsync(ct);
                 return client;
             }
@@ -77,10 +85,10 @@ public sealed class CliSession
         var url = CommonOptions.ResolveUrl(p);
         var email = CommonOptions.ResolveEmail(p) ?? Ask("Email");
         var password = CommonOptions.ResolvePassword(p) ?? Ask("Password", secret: true);
-        var client = NewClient(url, PinnedPeer(p, url));
-        // Before the password is used: a server presenting another peer key than the pinned one is refused here.
-        var peer = await client.CheckPeerKeyAsync(ct);
-        PinPeer(url, peer);
+        var client = NewClient(url, ExplicitPeer(p), PinnedConsortium(p, url));
+        // Before the password is used: a server presenting another consortium (or peer key) than the pinned one is refused here.
+        var consortium = await CheckPinAsync(client, p, ct);
+        PinConsortium(url, consortium);
         LoginChallenge challenge = null!;
         await AnsiConsole.Status().StartAsync("Deriving keys from your password…", async _ => challenge = await client.StartLoginAsync(email, password, ct));
         var method = challenge.Methods.Contains(OtpMethod.Totp) ? OtpMethod.Totp : OtpMethod.Email;
@@ -94,49 +102,106 @@ public sealed class CliSession
             code = Ask(method == OtpMethod.Totp ? "Authenticator code" : "Code sent to your email");
         }
         await client.CompleteLoginAsync(challenge, method, code, ct);
-        Save(url, email, client.Tokens!, peer, client.Keys!);
-        client.TokensChanged += t => Save(url, email, t, peer, client.Keys!);
+        Save(url, email, client.Tokens!, consortium, client.Keys!);
+        client.TokensChanged += t => Save(url, email, t, consortium, client.Keys!);
         return client;
     }
 
-    /// <summary>
-    /// A client that trusts the pinned peer key and remembers its ledger view in the session folder, so a restarted
-    /// CLI still demands consistency with the newest head it verified (docs/ledger.md "Client view").
-    /// </summary>
-    private static MedLedgerClient NewClient(string url, PeerInfo? pinned) =>
-        new(new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(5) },
-            new LedgerTrustOptions { Peer = pinned, ViewStore = new FileLedgerViewStore(Home) }, ownsHttp: true);
-
-    /// <summary>The peer key for this server: --peer-key, else the one pinned at first contact (peers.json), else none yet.</summary>
-    private static PeerInfo? PinnedPeer(ParseResult p, string url)
+    /// <summary>A client (not signed in) whose consortium pin was checked against the server and saved at first contact.</summary>
+    public static async Task<(MedLedgerClient Client, ConsortiumView Consortium)> PinnedAsync(ParseResult p, CancellationToken ct)
     {
-        if (CommonOptions.ResolvePeerKey(p) is { } explicitKey)
+        var url = CommonOptions.ResolveUrl(p);
+        var client = NewClient(url, ExplicitPeer(p), PinnedConsortium(p, url));
+        try
         {
-            return new PeerInfo("pinned", Convert.FromBase64String(explicitKey));
+            var consortium = await CheckPinAsync(client, p, ct);
+            PinConsortium(url, consortium);
+            return (client, consortium);
         }
-        return LoadPins().GetValueOrDefault(url);
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
     }
 
-    /// <summary>Saves the pin at first contact (trust on first use), printed with its fingerprint to compare out of band.</summary>
-    private static void PinPeer(string url, PeerInfo peer)
+    /// <summary>
+    /// --peer-key pins one key (compared by key alone, then pinned under the id the server gives it); otherwise the
+    /// consortium the server presents must be the pinned one (or becomes it, at first contact).
+    /// </summary>
+    private static async Task<ConsortiumView> CheckPinAsync(MedLedgerClient client, ParseResult p, CancellationToken ct)
     {
-        var pins = LoadPins();
-        if (pins.TryGetValue(url, out var known) && known.PublicKey.AsSpan().SequenceEqual(peer.PublicKey))
+        if (ExplicitPeer(p) is not null)
+        {
+            var peer = await client.CheckPeerKeyAsync(ct);
+            var single = ConsortiumView.Single(peer.PeerId, peer.PublicKey);
+            client.PinConsortium(single);
+            return single;
+        }
+        return await client.CheckConsortiumAsync(ct);
+    }
+
+    /// <summary>
+    /// A client that trusts the pinned consortium (or --peer-key) and remembers its ledger view in the session folder, so
+    /// a restarted CLI still demands consistency with the newest head it verified (docs/ledger.md "Client view").
+    /// </summary>
+    private static MedLedgerClient NewClient(string url, PeerInfo? explicitPeer, ConsortiumView? pinned) =>
+        new(new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(5) },
+            new LedgerTrustOptions { Peer = explicitPeer, Consortium = explicitPeer is null ? pinned : null, ViewStore = new FileLedgerViewStore(Home) }, ownsHttp: true);
+
+    /// <summary>--peer-key: one key to trust; its peer id is learnt from the server (only the key is compared).</summary>
+    private static PeerInfo? ExplicitPeer(ParseResult p) =>
+        CommonOptions.ResolvePeerKey(p) is { } explicitKey ? new PeerInfo("pinned", Convert.FromBase64String(explicitKey)) : null;
+
+    /// <summary>
+    /// The consortium for this server: --pin-consortium, else the one pinned at first contact (consortia.json), else a
+    /// peer key pinned by an older version (peers.json) as a consortium of one, else none yet.
+    /// </summary>
+    private static ConsortiumView? PinnedConsortium(ParseResult p, string url)
+    {
+        if (CommonOptions.ResolvePinConsortium(p) is { } file)
+        {
+            var info = JsonSerializer.Deserialize<ConsortiumInfo>(File.ReadAllText(file), Json)
+                ?? throw new InvalidOperationException($"{file} holds no consortium.");
+            return info.ToView();
+        }
+        if (LoadConsortiumPins().GetValueOrDefault(url) is { } pinned)
+        {
+            return pinned.ToView();
+        }
+        return LoadPins().GetValueOrDefault(url) is { } peer ? ConsortiumView.Single(peer.PeerId, peer.PublicKey) : null;
+    }
+
+    private static ConsortiumView? SavedConsortium(Saved saved) =>
+        saved.Consortium?.ToView() ?? (saved.Peer is { } peer ? ConsortiumView.Single(peer.PeerId, peer.PublicKey) : null);
+
+    /// <summary>Saves the pin at first contact (trust on first use), printed with its fingerprint to compare out of band.</summary>
+    private static void PinConsortium(string url, ConsortiumView consortium)
+    {
+        var pins = LoadConsortiumPins();
+        if (pins.TryGetValue(url, out var known) && known.ToView().Fingerprint == consortium.Fingerprint)
         {
             return;
         }
-        pins[url] = peer;
+        pins[url] = ConsortiumInfo.Of(consortium);
         Directory.CreateDirectory(Home);
-        var path = Path.Combine(Home, "peers.json");
+        var path = Path.Combine(Home, "consortia.json");
         File.WriteAllText(path, JsonSerializer.Serialize(pins, Json));
         Restrict(path);
-        AnsiConsole.MarkupLine($"Pinned ledger peer {Markup.Escape(peer.PeerId)} for {Markup.Escape(url)}, key fingerprint {MedLedgerClient.PeerFingerprint(peer.PublicKey)}");
+        AnsiConsole.MarkupLine($"Pinned ledger consortium for {Markup.Escape(url)}: {consortium.Threshold} of {consortium.Members.Count} "
+            + $"({Markup.Escape(string.Join(", ", consortium.Members.Select(m => m.PeerId)))}), fingerprint {consortium.Fingerprint}");
     }
 
     private static Dictionary<string, PeerInfo> LoadPins()
     {
         var path = Path.Combine(Home, "peers.json");
         return File.Exists(path) ? JsonSerializer.Deserialize<Dictionary<string, PeerInfo>>(File.ReadAllText(path), Json) ?? [] : [];
+    }
+
+    private static Dictionary<string, ConsortiumInfo> LoadConsortiumPins()
+    {
+        var path = Path.Combine(Home, "consortia.json");
+        return File.Exists(path) ? JsonSerializer.Deserialize<Dictionary<string, ConsortiumInfo>>(File.ReadAllText(path), Json) ?? [] : [];
     }
 
     public static void Clear()
@@ -232,7 +297,7 @@ public sealed class CliSession
         }
     }
 
-    private static void Save(string url, string email, Tokens tokens, PeerInfo? peer, KeyBundle keys)
+    private static void Save(string url, string email, Tokens tokens, ConsortiumView consortium, KeyBundle keys)
     {
         Directory.CreateDirectory(Home);
         var deviceKey = DeviceKey();
@@ -241,7 +306,7 @@ public sealed class CliSession
         var sealedKeys = Seal(deviceKey, nonce, System.Text.Encoding.UTF8.GetBytes("medledger/cli-session/" + tokens.User.Id), plain);
         CryptographicOperations.ZeroMemory(plain);
         var path = Path.Combine(Home, "session.json");
-        File.WriteAllText(path, JsonSerializer.Serialize(new Saved(url, email, tokens, peer, nonce, sealedKeys), Json));
+        File.WriteAllText(path, JsonSerializer.Serialize(new Saved(url, email, tokens, null, nonce, sealedKeys, ConsortiumInfo.Of(consortium)), Json));
         Restrict(path);
     }
 

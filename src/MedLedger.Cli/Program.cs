@@ -22,6 +22,7 @@ root.Options.Add(CommonOptions.Email);
 root.Options.Add(CommonOptions.Password);
 root.Options.Add(CommonOptions.Otp);
 root.Options.Add(CommonOptions.PeerKey);
+root.Options.Add(CommonOptions.PinConsortium);
 foreach (var c in AuthCommands.All())
 {
     root.Subcommands.Add(c);
@@ -41,6 +42,13 @@ catch (MedLedgerApiException e)
 {
     AnsiConsole.MarkupLine($"[red]{(int)e.Status} {Markup.Escape(e.Title ?? "")}[/]: {Markup.Escape(e.Detail ?? "")}");
     return 1;
+}
+catch (Exception e) when (e is ConsortiumChangedException or PeerKeyChangedException or LedgerForkException)
+{
+    // The pinned trust was contradicted: say so loudly, with both fingerprints or heads (the message has them).
+    // Unwrapped on stderr: scripts and people compare the fingerprints in it.
+    Console.Error.WriteLine($"ledger trust refused: {e.Message}");
+    return 3;
 }
 catch (MedLedgerVerificationException e)
 {

@@ -61,7 +61,7 @@ public sealed partial class MedLedgerClient
         AccessLog.Group(await MyLedgerEntriesAsync(limit, ct), AccessLog.DefaultWindow);
 
     /// <summary>
-    /// Checks every transaction of an entry against the ledger: each receipt verifies against the pinned peer key and is
+    /// Checks every transaction of an entry against the ledger: each receipt verifies against the pinned consortium and is
     /// exactly the transaction the entry shows (type, actor and payload), so the folded line proves what it says.
     /// </summary>
     public async Task VerifyAccessLogEntryAsync(AccessLogEntry entry, CancellationToken ct = default)
@@ -70,7 +70,7 @@ public sealed partial class MedLedgerClient
         foreach (var shown in entry.Transactions)
         {
             var receipt = await ReceiptAsync(shown.Id, ct);
-            if (receipt.Verify((await PeerAsync(ct)).PublicKey) is { } error)
+            if (await ReceiptErrorAsync(receipt, ct) is { } error)
             {
                 throw new MedLedgerVerificationException($"The receipt of transaction {shown.Id} does not verify: {error}");
             }

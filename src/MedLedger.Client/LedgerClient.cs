@@ -19,15 +19,21 @@ public sealed record RegisteredKeysResponse(Guid UserId, byte[] SigningPublicKey
 public sealed partial class MedLedgerClient
 {
     private PeerInfo? _peer;
+    private ConsortiumView? _consortium;
 
     /// <summary>The peer's public key. Fetched once per client and pinned for its lifetime (trust on first use; the CLI pins it per server).</summary>
     public async Task<PeerInfo> PeerAsync(CancellationToken ct = default) =>
         _peer ??= await SendAsync<PeerInfo>(HttpMethod.Get, "/api/ledger/peer", null, authorize: false, ct);
 
-    /// <summary>Pins a peer key known from elsewhere (e.g. saved by an earlier session).</summary>
-    public void PinPeer(PeerInfo peer) => _peer = peer;
+    /// <summary>Pins a peer key known from elsewhere (e.g. saved by an earlier session): the consortium of one.</summary>
+    public void PinPeer(PeerInfo peer)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        _peer = peer;
+        PinConsortium(ConsortiumView.Single(peer.PeerId, peer.PublicKey));
+    }
 
-    /// <summary>Checks a receipt offline against the peer's key: signed head, leaf, inclusion proof.</summary>
+    /// <summary>Checks a receipt offline against the pinned consortium: certified head, leaf, inclusion proof.</summary>
     public Task VerifyReceiptAsync(LedgerReceipt receipt, CancellationToken ct = default) => VerifyReceiptAsync(receipt, null, ct);
 
     /// <summary>
@@ -37,17 +43,23 @@ public sealed partial class MedLedgerClient
     internal async Task VerifyReceiptAsync(LedgerReceipt receipt, IReadOnlyList<ConsistencyProofResult>? proofs, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(receipt);
-        var peer = await PeerAsync(ct);
-        if (receipt.Verify(peer.PublicKey) is { } error)
+        if (await ReceiptErrorAsync(receipt, ct) is { } error)
         {
             throw new MedLedgerVerificationException("The ledger receipt does not verify: " + error);
         }
         // A receipt is only as good as the history its head commits to: it must agree with every head seen before.
-        await AcceptHeadAsync(receipt.Head, peer, proofs, ct);
+        await AcceptHeadAsync(receipt.Head, ct, proofs);
         if (!receipt.Valid)
         {
             throw new MedLedgerVerificationException("The ledger recorded the transaction as invalid: " + receipt.Reason);
         }
+    }
+
+    /// <summary>Null when the receipt holds against the pinned consortium (certificate, leaf, inclusion proof), otherwise the reason; offline, the view is not consulted.</summary>
+    public async Task<string?> ReceiptErrorAsync(LedgerReceipt receipt, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(receipt);
+        return receipt.Verify(await ConsortiumAsync(ct));
     }
 
     public Task<IReadOnlyList<TransactionSummary>> MyLedgerEntriesAsync(int limit = 50, CancellationToken ct = default) =>

@@ -8,25 +8,31 @@ namespace MedLedger.Client;
 // newest signed head this client verified. Every newer or older head must be proven consistent with it (RFC 6962)
 // before it is accepted, so a server that shows this client two histories is caught (docs/ledger.md "Client view").
 
-/// <summary>What a client trusts about the ledger: the peer key (pinned, not fetched) and where its view is remembered.</summary>
+/// <summary>What a client trusts about the ledger: the consortium (or one peer key), pinned, not fetched, and where its view is remembered.</summary>
 public sealed record LedgerTrustOptions
 {
-    /// <summary>The peer key to trust. Null: trust on first use (fetched once from <c>/api/ledger/peer</c>).</summary>
+    /// <summary>
+    /// The consortium whose k-of-n member signatures certify a head. Null: <see cref="Peer"/> as a consortium of one, or,
+    /// without either, trust on first use of <c>/api/ledger/consortium</c>.
+    /// </summary>
+    public ConsortiumView? Consortium { get; init; }
+
+    /// <summary>One peer key to trust (the consortium of one), used when <see cref="Consortium"/> is null.</summary>
     public PeerInfo? Peer { get; init; }
 
     /// <summary>Where the newest verified head is remembered; in memory (this client's lifetime) unless given.</summary>
     public ILedgerViewStore? ViewStore { get; init; }
 }
 
-/// <summary>The newest signed head a client verified for one peer key, and the conflicting head once a fork was seen.</summary>
+/// <summary>The newest certified head a client verified for one consortium, and the conflicting head once a fork was seen.</summary>
 public sealed record LedgerView(BlockHeader Head, BlockHeader? ForkedHead, string? ForkReason);
 
-/// <summary>Remembers a client's ledger view, per peer key fingerprint.</summary>
+/// <summary>Remembers a client's ledger view, per consortium fingerprint (<see cref="ConsortiumView.Fingerprint"/>).</summary>
 public interface ILedgerViewStore
 {
-    Task<LedgerView?> LoadAsync(string peerFingerprint, CancellationToken ct);
+    Task<LedgerView?> LoadAsync(string fingerprint, CancellationToken ct);
 
-    Task SaveAsync(string peerFingerprint, LedgerView view, CancellationToken ct);
+    Task SaveAsync(string fingerprint, LedgerView view, CancellationToken ct);
 }
 
 /// <summary>The default store: the view lives as long as the client object.</summary>
@@ -53,8 +59,8 @@ public sealed class InMemoryLedgerViewStore : ILedgerViewStore
 }
 
 /// <summary>
-/// The view in a folder (the CLI's session folder): one JSON file per peer key, replaced atomically, so a restarted
-/// process still remembers what it verified. Heads are re-checked against the pinned key when loaded.
+/// The view in a folder (the CLI's session folder): one JSON file per consortium, replaced atomically, so a restarted
+/// process still remembers what it verified. Heads are re-checked against the pinned consortium when loaded.
 /// </summary>
 public sealed class FileLedgerViewStore(string directory) : ILedgerViewStore
 {
@@ -130,6 +136,48 @@ public sealed class PeerKeyChangedException : Exception
     public string? PresentedFingerprint { get; }
 }
 
+/// <summary>The server presents another consortium (members, keys or threshold) than the pinned one.</summary>
+public sealed class ConsortiumChangedException : Exception
+{
+    public ConsortiumChangedException() { }
+    public ConsortiumChangedException(string message) : base(message) { }
+    public ConsortiumChangedException(string message, Exception inner) : base(message, inner) { }
+
+    public ConsortiumChangedException(string pinnedFingerprint, string presentedFingerprint)
+        : base($"CONSORTIUM CHANGED: pinned {pinnedFingerprint}, server presents {presentedFingerprint}. Refusing this server; re-pin only if the consortium announced a change.")
+    {
+        PinnedFingerprint = pinnedFingerprint;
+        PresentedFingerprint = presentedFingerprint;
+    }
+
+    public string? PinnedFingerprint { get; }
+
+    public string? PresentedFingerprint { get; }
+}
+
+/// <summary>The <c>/api/ledger/consortium</c> answer: what the server claims; a client builds its own <see cref="ConsortiumView"/> from it.</summary>
+public sealed record ConsortiumInfo(int Threshold, string Fingerprint, IReadOnlyList<PeerInfo> Members)
+{
+    /// <summary>The view these members and threshold make (the fingerprint is recomputed, never taken from the server); throws <see cref="MedLedgerVerificationException"/> for an invalid one.</summary>
+    public ConsortiumView ToView()
+    {
+        try
+        {
+            return new ConsortiumView((Members ?? []).Select(m => new ConsortiumMember(m.PeerId, m.PublicKey)), Threshold);
+        }
+        catch (ArgumentException e)
+        {
+            throw new MedLedgerVerificationException("The server presents an invalid consortium: " + e.Message);
+        }
+    }
+
+    public static ConsortiumInfo Of(ConsortiumView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        return new(view.Threshold, view.Fingerprint, view.Members.Select(m => new PeerInfo(m.PeerId, m.PublicKey)).ToList());
+    }
+}
+
 public sealed partial class MedLedgerClient
 {
     private ILedgerViewStore _viewStore = new InMemoryLedgerViewStore();
@@ -147,13 +195,54 @@ public sealed partial class MedLedgerClient
         private set => Interlocked.Exchange(ref _viewTreeSize, value);
     }
 
-    /// <summary>A client that trusts the given peer key and remembers its ledger view where the options say.</summary>
+    /// <summary>A client that trusts the given consortium (or peer key) and remembers its ledger view where the options say.</summary>
     public MedLedgerClient(HttpClient http, LedgerTrustOptions trust, bool ownsHttp = false) : this(http, ownsHttp)
     {
         ArgumentNullException.ThrowIfNull(trust);
         _peer = trust.Peer;
+        _consortium = trust.Consortium ?? (trust.Peer is { } p ? ConsortiumView.Single(p.PeerId, p.PublicKey) : null);
         _viewStore = trust.ViewStore ?? _viewStore;
     }
+
+    /// <summary>
+    /// The consortium this client trusts: the pinned one, the pinned peer as a consortium of one, or (trust on first use)
+    /// the one <c>/api/ledger/consortium</c> presents the first time, pinned for the client's lifetime.
+    /// </summary>
+    public async Task<ConsortiumView> ConsortiumAsync(CancellationToken ct = default)
+    {
+        if (Volatile.Read(ref _consortium) is { } pinned)
+        {
+            return pinned;
+        }
+        var presented = (await SendAsync<ConsortiumInfo>(HttpMethod.Get, "/api/ledger/consortium", null, authorize: false, ct)).ToView();
+        return Interlocked.CompareExchange(ref _consortium, presented, null) ?? presented;
+    }
+
+    /// <summary>Pins a consortium known from elsewhere (the CLI's session, the operator's announcement).</summary>
+    public void PinConsortium(ConsortiumView consortium)
+    {
+        ArgumentNullException.ThrowIfNull(consortium);
+        Volatile.Write(ref _consortium, consortium);
+    }
+
+    /// <summary>
+    /// Compares the consortium the server presents now with the pinned one (members, keys and threshold, by fingerprint);
+    /// another one is refused with both fingerprints. Returns the pinned view.
+    /// </summary>
+    public async Task<ConsortiumView> CheckConsortiumAsync(CancellationToken ct = default)
+    {
+        var presented = (await SendAsync<ConsortiumInfo>(HttpMethod.Get, "/api/ledger/consortium", null, authorize: false, ct)).ToView();
+        var pinned = await ConsortiumAsync(ct);
+        if (presented.Fingerprint != pinned.Fingerprint)
+        {
+            throw new ConsortiumChangedException(pinned.Fingerprint, presented.Fingerprint);
+        }
+        return pinned;
+    }
+
+    /// <summary>Null when <paramref name="head"/> is certified by the pinned consortium, otherwise the reason (the one place heads are judged).</summary>
+    private async Task<string?> HeadCertificateErrorAsync(BlockHeader head, CancellationToken ct) =>
+        (await ConsortiumAsync(ct)).VerifyCertificate(head);
 
     /// <summary>First 32 hex digits of SHA-256 over the peer's public key (the same in the browser and the CLI).</summary>
     public static string PeerFingerprint(byte[] publicKey) => Convert.ToHexStringLower(SHA256.HashData(publicKey))[..32];
@@ -171,32 +260,37 @@ public sealed partial class MedLedgerClient
     }
 
     /// <summary>The newest head this client verified (null before the first).</summary>
-    public async Task<BlockHeader?> RememberedHeadAsync(CancellationToken ct = default)
-    {
-        var peer = await PeerAsync(ct);
-        return (await _viewStore.LoadAsync(PeerFingerprint(peer.PublicKey), ct))?.Head;
-    }
+    public async Task<BlockHeader?> RememberedHeadAsync(CancellationToken ct = default) =>
+        (await LoadViewAsync(await ConsortiumAsync(ct), ct))?.Head;
 
-    /// <summary>Fetches the server's current head, checks its signature and its consistency with the remembered view, and advances the view.</summary>
+    /// <summary>Fetches the server's current head, checks its certificate and its consistency with the remembered view, and advances the view.</summary>
     public async Task<BlockHeader> VerifyCurrentHeadAsync(CancellationToken ct = default)
     {
         var head = await SendAsync<BlockHeader>(HttpMethod.Get, "/api/ledger/head", null, authorize: true, ct);
-        var peer = await PeerAsync(ct);
-        if (!head.VerifySignature(peer.PublicKey))
+        if (await HeadCertificateErrorAsync(head, ct) is { } error)
         {
-            throw new MedLedgerVerificationException("The ledger head is not signed by the pinned peer key.");
+            throw new MedLedgerVerificationException("The ledger head is not certified by the pinned consortium: " + error);
         }
-        await AcceptHeadAsync(head, peer, null, ct);
+        await AcceptHeadAsync(head, ct, null);
         return head;
     }
 
     /// <summary>
-    /// Accepts a head whose signature was already checked: the same size must have the same root, a larger one must be
+    /// The view remembered for this consortium. A consortium of one also finds a view saved before consortia, when the
+    /// store was keyed by the peer key's fingerprint, so an upgraded CLI keeps its memory (and any recorded fork).
+    /// </summary>
+    private async Task<LedgerView?> LoadViewAsync(ConsortiumView consortium, CancellationToken ct) =>
+        await _viewStore.LoadAsync(consortium.Fingerprint, ct)
+        ?? (consortium.Members.Count == 1 ? await _viewStore.LoadAsync(PeerFingerprint(consortium.Members[0].PublicKey), ct) : null);
+
+    /// <summary>
+    /// Accepts a head whose certificate was already checked: the same size must have the same root, a larger one must be
     /// proven to extend the remembered head and becomes the new view, a smaller one must be proven to be its prefix.
     /// </summary>
-    private async Task AcceptHeadAsync(BlockHeader head, PeerInfo peer, IReadOnlyList<ConsistencyProofResult>? proofs, CancellationToken ct)
+    private async Task AcceptHeadAsync(BlockHeader head, CancellationToken ct, IReadOnlyList<ConsistencyProofResult>? proofs)
     {
-        var fingerprint = PeerFingerprint(peer.PublicKey);
+        var consortium = await ConsortiumAsync(ct);
+        var fingerprint = consortium.Fingerprint;
         await _viewLock.WaitAsync(ct);
         try
         {
@@ -204,10 +298,10 @@ public sealed partial class MedLedgerClient
             {
                 throw _fork;
             }
-            var view = await _viewStore.LoadAsync(fingerprint, ct);
-            if (view is not null && !view.Head.VerifySignature(peer.PublicKey))
+            var view = await LoadViewAsync(consortium, ct);
+            if (view is not null && consortium.VerifyCertificate(view.Head) is not null)
             {
-                throw new MedLedgerVerificationException("The remembered ledger head is not signed by the pinned peer key; the view store was altered.");
+                throw new MedLedgerVerificationException("The remembered ledger head is not certified by the pinned consortium; the view store was altered.");
             }
             if (view?.ForkedHead is not null)
             {
@@ -245,6 +339,12 @@ public sealed partial class MedLedgerClient
         if (head.Height == remembered.Height && !head.Hash().AsSpan().SequenceEqual(remembered.Hash()))
         {
             return $"two different signed headers at block {head.Height}";
+        }
+        // The chain moves from v1 to v2 headers once, never back (docs/ledger.md).
+        var (lower, higher) = head.Height < remembered.Height ? (head, remembered) : (remembered, head);
+        if (lower.Version > higher.Version)
+        {
+            return $"a v{higher.Version} header at block {higher.Height} after a v{lower.Version} header at block {lower.Height}";
         }
         if (head.TreeSize == remembered.TreeSize)
         {

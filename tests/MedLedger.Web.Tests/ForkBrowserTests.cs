@@ -9,7 +9,8 @@ namespace MedLedger.Web.Tests;
 /// <summary>
 /// Issue 14 item 5 in the browser, from the attacker's side: the operator holds the only peer key (here read from the
 /// demo server's data folder) and signs a second history for one browser. The browser remembers the newest head it
-/// verified (IndexedDB) and the peer key it pinned; a head that contradicts the view or a changed peer key refuses the
+/// verified (IndexedDB) and the consortium it pinned; a head that contradicts the view, a head or receipt not certified
+/// by the pinned consortium, or a changed consortium refuses the
 /// sign-in with both sides shown, and a fork stays refused after a reload even once the server answers honestly.
 /// </summary>
 [Collection(BrowserCollection.Name)]
@@ -158,24 +159,62 @@ public sealed class ForkBrowserTests(BrowserWorld world)
     }
 
     [Fact]
-    public async Task A_server_presenting_another_peer_key_than_the_pinned_one_is_refused_naming_both_fingerprints()
+    public async Task A_server_presenting_another_consortium_than_the_pinned_one_is_refused_naming_both_fingerprints()
     {
         var (page, account) = await SignedInOnceAsync();
         using var honest = new MedLedgerClient(new Uri(world.Url));
-        var pinned = (await honest.PeerAsync()).PublicKey;
-        using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var p = other.ExportParameters(false);
-        byte[] otherKey = [0x04, .. p.Q.X!, .. p.Q.Y!];
-        await page.RouteAsync("**/api/ledger/peer", route => route.FulfillAsync(new()
+        var real = await honest.PeerAsync();
+        var pinned = ConsortiumView.Single(real.PeerId, real.PublicKey);
+        using var other = new LedgerSigningKey(LedgerCrypto.GenerateKeyPair().PrivateKey);
+        // The operator adds a member it controls and lowers nothing else: still another consortium.
+        var presented = new ConsortiumView([new(real.PeerId, real.PublicKey), new("operator-2", other.PublicKey)], 2);
+        await page.RouteAsync("**/api/ledger/consortium", route => route.FulfillAsync(new()
         {
-            Status = 200, ContentType = "application/json",
-            Body = JsonSerializer.Serialize(new { peerId = "peer-0", publicKey = Convert.ToBase64String(otherKey) }),
+            Status = 200, ContentType = "application/json", Body = JsonSerializer.Serialize(ConsortiumInfo.Of(presented), Web),
         }));
         await page.ReloadAsync();
 
         await TrySignInAsync(page, account);
-        await Assertions.Expect(Alert(page)).ToContainTextAsync(
-            $"PEER KEY CHANGED: pinned {MedLedgerClient.PeerFingerprint(pinned)}, server presents {MedLedgerClient.PeerFingerprint(otherKey)}");
+        await Assertions.Expect(Alert(page)).ToContainTextAsync($"CONSORTIUM CHANGED: pinned {pinned.Fingerprint}, server presents {presented.Fingerprint}");
+        await Assertions.Expect(BrowserLogin.SignOutButton(page)).Not.ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_head_certified_only_by_a_key_outside_the_pinned_consortium_is_refused()
+    {
+        var (page, account) = await SignedInOnceAsync();
+        var remembered = await RememberedHeadAsync(page);
+        using var outsider = new LedgerSigningKey(LedgerCrypto.GenerateKeyPair().PrivateKey);
+        var unsigned = remembered with { Version = 2, OrderingRevision = 5, Signature = [], Certificate = null };
+        var signature = outsider.Sign(unsigned.SigningBytes());
+        await ServeHeadAsync(page, unsigned with { Signature = signature, Certificate = [new PeerSignature(remembered.PeerId, signature)] });
+
+        await TrySignInAsync(page, account);
+        await Assertions.Expect(Alert(page)).ToContainTextAsync("The ledger head is not certified by the pinned consortium: head signature does not verify with the peer key");
+        await Assertions.Expect(BrowserLogin.SignOutButton(page)).Not.ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_key_registration_receipt_whose_head_carries_a_non_member_signature_refuses_the_sign_in()
+    {
+        var (page, account) = await SignedInOnceAsync();
+        using var outsider = new LedgerSigningKey(LedgerCrypto.GenerateKeyPair().PrivateKey);
+        await page.RouteAsync("**/api/ledger/keys/*", async route =>
+        {
+            var response = await route.FetchAsync();
+            var body = System.Text.Json.Nodes.JsonNode.Parse(await response.TextAsync())!;
+            var head = body["receipt"]!["head"].Deserialize<BlockHeader>(Web)! with { Version = 2, Certificate = null };
+            var signature = outsider.Sign(head.SigningBytes());
+            body["receipt"]!["head"] = JsonSerializer.SerializeToNode(head with { Signature = signature, Certificate = [new PeerSignature("outsider", signature)] }, Web);
+            body["receipt"]!.AsObject().Remove("headerHash");
+            await route.FulfillAsync(new() { Response = response, Body = body.ToJsonString() });
+        });
+        await page.ReloadAsync();
+
+        await TrySignInAsync(page, account);
+        await Assertions.Expect(Alert(page)).ToContainTextAsync("Do not use this server");
         await Assertions.Expect(BrowserLogin.SignOutButton(page)).Not.ToBeVisibleAsync();
         await page.Context.CloseAsync();
     }

@@ -45,8 +45,8 @@ public static class LedgerCommands
         {
             using var client = await CliSession.ConnectAsync(p, ct);
             var receipt = await client.ReceiptAsync(p.GetValue(txId)!, ct);
-            var peer = await client.PeerAsync(ct);
-            var error = receipt.Verify(peer.PublicKey);
+            var consortium = await client.ConsortiumAsync(ct);
+            var error = await client.ReceiptErrorAsync(receipt, ct);
             var tx = receipt.Transaction();
             var table = new Table().AddColumns("field", "value");
             table.AddRow("transaction", receipt.TransactionId);
@@ -59,7 +59,7 @@ public static class LedgerCommands
             table.AddRow("tree size", receipt.Head.TreeSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
             table.AddRow("root", Convert.ToHexStringLower(receipt.Head.RootHash));
             table.AddRow("proof length", receipt.InclusionProof.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            table.AddRow("peer", $"{Markup.Escape(peer.PeerId)} {Convert.ToHexStringLower(peer.PublicKey)[..16]}…");
+            table.AddRow("certified by", Markup.Escape(string.Join(", ", consortium.Signers(receipt.Head))) + $" ({consortium.Threshold} of {consortium.Members.Count} needed, consortium {consortium.Fingerprint})");
             foreach (var kv in tx.Payload.OrderBy(k => k.Key, StringComparer.Ordinal))
             {
                 table.AddRow("payload." + Markup.Escape(kv.Key), Markup.Escape(kv.Value));
@@ -73,7 +73,23 @@ public static class LedgerCommands
             AnsiConsole.MarkupLine($"[red]NOT verified[/]: {Markup.Escape(error)}");
             return 2;
         });
-        return new Command("ledger", "Ledger proofs and verification") { verify, proof };
+        var consortium = new Command("consortium", "Show the pinned ledger consortium (members, threshold, fingerprint), checked against the server's; pins it at first contact");
+        consortium.SetAction(async (p, ct) =>
+        {
+            var (client, view) = await CliSession.PinnedAsync(p, ct);
+            using var owned = client;
+            var table = new Table().AddColumns("peer", "public key fingerprint");
+            foreach (var m in view.Members)
+            {
+                table.AddRow(Markup.Escape(m.PeerId), MedLedger.Client.MedLedgerClient.PeerFingerprint(m.PublicKey));
+            }
+            AnsiConsole.Write(table);
+            Console.WriteLine($"threshold {view.Threshold} of {view.Members.Count}");
+            // On a line of its own: compared out of band and copied into scripts.
+            Console.WriteLine($"fingerprint {view.Fingerprint}");
+            return 0;
+        });
+        return new Command("ledger", "Ledger proofs and verification") { verify, proof, consortium };
     }
 
     /// <summary>

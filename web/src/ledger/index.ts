@@ -5,5 +5,6 @@ export {
   MAX_PAYLOAD_ENTRIES, MAX_NAME_LENGTH, MAX_VALUE_LENGTH,
 } from './transaction';
 export { leafHash, nodeHash, emptyRoot, rootHash, verifyInclusion, verifyConsistency } from './rfc6962';
-export { type BlockHeader, blockHeaderSigningBytes, blockHeaderHash, verifyBlockHeader, firstIndex, BLOCK_DOMAIN } from './blockHeader';
+export { type BlockHeader, type PeerSignature, blockHeaderSigningBytes, blockHeaderHash, verifyBlockHeader, firstIndex, BLOCK_DOMAIN, BLOCK_DOMAIN_V2 } from './blockHeader';
+export { ConsortiumView, type ConsortiumMember, type ConsortiumJson, CONSORTIUM_DOMAIN } from './consortium';
 export { type LedgerReceipt, type BlockHeaderJson, type PeerInfo, verifyReceipt, receiptTransaction, decodeBlockHeader } from './receipt';

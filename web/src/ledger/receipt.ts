@@ -1,5 +1,6 @@
 import { constantTimeEqual, fromBase64, type Bytes } from '../crypto/bytes';
-import { blockHeaderHash, firstIndex, verifyBlockHeader, type BlockHeader } from './blockHeader';
+import { blockHeaderHash, firstIndex, verifyBlockHeader, type BlockHeader, type PeerSignature } from './blockHeader';
+import type { ConsortiumView } from './consortium';
 import { verifyInclusion } from './rfc6962';
 import { parseTransaction, transactionLeafHash, verifyTransactionSignature, type LedgerTransaction } from './transaction';
 
@@ -17,6 +18,10 @@ export interface BlockHeaderJson {
   timeMs: number;
   peerId: string;
   signature: string;
+  /** Absent = 1. */
+  version?: number;
+  orderingRevision?: number;
+  certificate?: { peerId: string; signature: string }[] | null;
 }
 
 export interface LedgerReceipt {
@@ -48,10 +53,21 @@ function isInt(n: unknown): n is number {
 export function decodeBlockHeader(h: BlockHeaderJson): BlockHeader | null {
   if (typeof h !== 'object' || h === null) return null;
   if (!isInt(h.height) || !isInt(h.transactionCount) || !isInt(h.treeSize) || !isInt(h.timeMs) || typeof h.peerId !== 'string') return null;
+  const version = h.version ?? 1;
+  const orderingRevision = h.orderingRevision ?? 0;
+  if (!isInt(version) || !isInt(orderingRevision) || (h.certificate != null && !Array.isArray(h.certificate))) return null;
   try {
+    let certificate: PeerSignature[] | null = null;
+    if (h.certificate) {
+      certificate = h.certificate.map((s) => {
+        if (typeof s !== 'object' || s === null || typeof s.peerId !== 'string') throw new Error('malformed certificate');
+        return { peerId: s.peerId, signature: fromBase64(s.signature) };
+      });
+    }
     return {
       height: h.height, previousHash: fromBase64(h.previousHash), transactionCount: h.transactionCount, treeSize: h.treeSize,
       rootHash: fromBase64(h.rootHash), stateRoot: fromBase64(h.stateRoot), timeMs: h.timeMs, peerId: h.peerId, signature: fromBase64(h.signature),
+      version, orderingRevision, certificate,
     };
   } catch {
     return null;
@@ -92,16 +108,22 @@ function decodeReceipt(r: LedgerReceipt): DecodedReceipt | string {
 }
 
 /**
- * LedgerReceipt.Verify(peerPublicKey): null when the head is signed by the peer key, the transaction bytes
+ * LedgerReceipt.Verify(consortium) — or Verify(peerPublicKey) given a bare key: null when the head is certified by the
+ * consortium (k distinct member signatures; with a key, its one signature verifies), the transaction bytes
  * parse, hash to the id and carry a valid signature, the leaf hash matches bytes and verdict, the index lies
  * inside the committing block, and the inclusion proof holds against the signed root. Otherwise the reason.
  * Never throws. Check `valid` separately: a receipt can prove a recorded refusal.
  */
-export async function verifyReceipt(receipt: LedgerReceipt, peerPublicKey: Uint8Array): Promise<string | null> {
+export async function verifyReceipt(receipt: LedgerReceipt, trusted: ConsortiumView | Uint8Array): Promise<string | null> {
   try {
     const d = decodeReceipt(receipt);
     if (typeof d === 'string') return d;
-    if (!(await verifyBlockHeader(d.head, peerPublicKey))) return 'head signature does not verify with the peer key';
+    if (trusted instanceof Uint8Array) {
+      if (!(await verifyBlockHeader(d.head, trusted))) return 'head signature does not verify with the peer key';
+    } else {
+      const bad = await trusted.verifyCertificate(d.head);
+      if (bad) return bad;
+    }
     if (d.headerHash && !constantTimeEqual(d.headerHash, await blockHeaderHash(d.head))) return 'header hash does not match the signed head';
     let tx: LedgerTransaction;
     try {

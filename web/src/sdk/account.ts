@@ -23,7 +23,7 @@ import {
 } from '../crypto';
 import { createTransaction, type LedgerReceipt } from '../ledger';
 import { api, type Me, type Role, type Tokens } from '../app/http';
-import { checkReceipt, ensureKeysOnLedger, LedgerForkError, PeerKeyChangedError, VerificationError, verifyCurrentHead, type SignedTransactionWire } from './ledger';
+import { checkReceipt, ConsortiumChangedError, ensureKeysOnLedger, LedgerForkError, PeerKeyChangedError, VerificationError, verifyCurrentHead, type SignedTransactionWire } from './ledger';
 import type { OrganizationKind, OrganizationPlace } from './organizations';
 
 export type OtpMethod = 'Totp' | 'Email';
@@ -139,7 +139,7 @@ export async function completeLogin(ticket: string, method: OtpMethod, code: str
     // The ledger's current head first: a server showing this browser another history is refused before anything else.
     await verifyCurrentHead(tokens.accessToken);
     await ensureKeysOnLedger(own.userId, own.signingPublicKey, own.encryptionPublicKey, tokens.accessToken).catch((e: unknown) => {
-      throw e instanceof VerificationError && !(e instanceof LedgerForkError) && !(e instanceof PeerKeyChangedError)
+      throw e instanceof VerificationError && !(e instanceof LedgerForkError) && !(e instanceof PeerKeyChangedError) && !(e instanceof ConsortiumChangedError)
         ? new VerificationError('The server served keys that are not the ones registered on the ledger for your account. Do not use this server.')
         : e;
     });
@@ -167,7 +167,7 @@ export async function unlockSession(tokens: Tokens, password: string, onRefreshe
   if (own.userId !== current.user.id) throw new VerificationError('The server answered the key bundle of another account.');
   await verifyCurrentHead(current.accessToken);
   await ensureKeysOnLedger(own.userId, own.signingPublicKey, own.encryptionPublicKey, current.accessToken).catch((e: unknown) => {
-    throw e instanceof VerificationError && !(e instanceof LedgerForkError) && !(e instanceof PeerKeyChangedError)
+    throw e instanceof VerificationError && !(e instanceof LedgerForkError) && !(e instanceof PeerKeyChangedError) && !(e instanceof ConsortiumChangedError)
       ? new VerificationError('The server served keys that are not the ones registered on the ledger for your account. Do not use this server.')
       : e;
   });

@@ -1,4 +1,4 @@
-// Ledger plumbing every feature shares (src/MedLedger.Client/LedgerClient.cs): the pinned peer key, user-signed
+// Ledger plumbing every feature shares (src/MedLedger.Client/LedgerClient.cs): the pinned consortium, user-signed
 // transactions in their wire form, receipt checks, key transparency (public keys must match their ledger
 // registration), and the caller's own ledger entries.
 import { fromBase64, toBase64 } from '../crypto';
@@ -6,7 +6,7 @@ import { createTransaction, receiptTransaction, verifyReceipt, type LedgerReceip
 import { api, type Role } from '../app/http';
 import { requireSession } from '../app/session';
 import { VerificationError } from './verificationError';
-import { acceptHead, peerKey, type ConsistencyProofJson } from './ledgerView';
+import { acceptHead, pinnedConsortium, type ConsistencyProofJson } from './ledgerView';
 
 export interface PeerInfo {
   peerId: string;
@@ -20,15 +20,15 @@ export interface SignedTransactionWire {
 }
 
 export { VerificationError } from './verificationError';
-export { LedgerForkError, PeerKeyChangedError, verifyCurrentHead, peerKey, viewSizeHeaders } from './ledgerView';
+export { ConsortiumChangedError, LedgerForkError, PeerKeyChangedError, verifyCurrentHead, pinnedConsortium, viewSizeHeaders } from './ledgerView';
 
 /**
- * Checks a receipt against the pinned peer key, then its head against this browser's view of the ledger (a head that
+ * Checks a receipt against the pinned consortium, then its head against this browser's view of the ledger (a head that
  * contradicts one verified before is a fork, ledgerView.ts); throws unless both hold and the ledger accepted the
  * transaction.
  */
 export async function checkReceipt(receipt: LedgerReceipt, proofs?: ConsistencyProofJson[] | null): Promise<void> {
-  const error = await verifyReceipt(receipt, await peerKey());
+  const error = await verifyReceipt(receipt, await pinnedConsortium());
   if (error) throw new VerificationError(`The ledger receipt does not verify: ${error}`);
   await acceptHead(receipt.head, true, proofs);
   if (!receipt.valid) throw new VerificationError(`The ledger recorded the transaction as invalid: ${receipt.reason ?? 'no reason given'}`);
@@ -37,7 +37,7 @@ export async function checkReceipt(receipt: LedgerReceipt, proofs?: ConsistencyP
 /** Whether a receipt verifies, its head included (for "verified" marks); never throws. */
 export async function receiptVerifies(receipt: LedgerReceipt): Promise<boolean> {
   try {
-    if ((await verifyReceipt(receipt, await peerKey())) !== null) return false;
+    if ((await verifyReceipt(receipt, await pinnedConsortium())) !== null) return false;
     await acceptHead(receipt.head, true);
     return true;
   } catch {

@@ -1,9 +1,10 @@
 // The browser's own view of the ledger (src/MedLedger.Client/LedgerViewClient.cs is the C# SDK's; docs/ledger.md
-// "Client view"): the peer key pinned for this site, and the newest signed head this browser verified. Every other head
+// "Client view"): the consortium pinned for this site (or by the build), and the newest certified head this browser
+// verified. Every other head
 // must be proven consistent with it (RFC 6962) before it is accepted, so a server that shows this browser two
 // histories is caught — and stays caught after a reload, because both live in IndexedDB.
-import { constantTimeEqual, fromBase64, sha256, toBase64, toHex, type Bytes } from '../crypto/bytes';
-import { blockHeaderHash, decodeBlockHeader, verifyBlockHeader, verifyConsistency, type BlockHeader, type BlockHeaderJson } from '../ledger';
+import { constantTimeEqual, fromBase64, sha256, toHex, type Bytes } from '../crypto/bytes';
+import { blockHeaderHash, ConsortiumView, decodeBlockHeader, verifyConsistency, type BlockHeader, type BlockHeaderJson, type ConsortiumJson } from '../ledger';
 import { api } from '../app/http';
 import { VerificationError } from './verificationError';
 
@@ -21,6 +22,15 @@ export class PeerKeyChangedError extends VerificationError {
     super(`PEER KEY CHANGED: pinned ${pinnedFingerprint}, server presents ${presentedFingerprint}. Refusing this server; `
       + 'clear this site\'s data to re-pin only if the operator announced a new ledger.');
     this.name = 'PeerKeyChangedError';
+  }
+}
+
+/** The server presents another consortium (members, keys or threshold) than the one pinned (ConsortiumChangedException). */
+export class ConsortiumChangedError extends VerificationError {
+  constructor(readonly pinnedFingerprint: string, readonly presentedFingerprint: string) {
+    super(`CONSORTIUM CHANGED: pinned ${pinnedFingerprint}, server presents ${presentedFingerprint}. Refusing this server; `
+      + 'clear this site\'s data to re-pin only if the consortium announced a change.');
+    this.name = 'ConsortiumChangedError';
   }
 }
 
@@ -101,37 +111,52 @@ async function writeIf<T>(store: string, key: string, expected: T | undefined, n
   });
 }
 
-// ---------- the pinned peer key ----------
+// ---------- the pinned consortium ----------
 
-interface PeerInfoJson {
-  peerId: string;
-  publicKey: string;
-}
+const CONSORTIUM_KEY = 'consortium';
 
-let pinnedPeer: Promise<Bytes> | null = null;
+/** VITE_LEDGER_CONSORTIUM: a consortium pinned by the build (JSON shaped like GET /api/ledger/consortium), or none. */
+const BUILD_CONSORTIUM: string | undefined = import.meta.env.VITE_LEDGER_CONSORTIUM;
+
+let pinned: Promise<ConsortiumView> | null = null;
 
 /**
- * The peer's signing key: pinned for this site at first contact (trust on first use, like the CLI's peers.json) and
- * compared with what the server presents once per page load; another key is refused naming both fingerprints.
+ * The consortium whose k-of-n signatures certify a head: the build's pin, else the one pinned for this site at first
+ * contact (trust on first use, like the CLI's consortia.json), compared once per page load with what
+ * /api/ledger/consortium presents; another one is refused naming both fingerprints. A site pinned by an older version
+ * holds only the peer key: a consortium of one with that key is the same trust (the pin moves over); anything else is
+ * a changed peer key.
  */
-export function peerKey(): Promise<Bytes> {
-  pinnedPeer ??= (async () => {
-    const presented = fromBase64((await api.get<PeerInfoJson>('/api/ledger/peer', { auth: false })).publicKey);
+export function pinnedConsortium(): Promise<ConsortiumView> {
+  pinned ??= (async () => {
+    const presented = await ConsortiumView.fromJson(await api.get<ConsortiumJson>('/api/ledger/consortium', { auth: false }))
+      .catch((e: unknown) => { throw new VerificationError(`The server presents an invalid consortium: ${e instanceof Error ? e.message : String(e)}`); });
+    if (BUILD_CONSORTIUM) {
+      const built = await ConsortiumView.fromJson(JSON.parse(BUILD_CONSORTIUM) as ConsortiumJson);
+      if (built.fingerprint !== presented.fingerprint) throw new ConsortiumChangedError(built.fingerprint, presented.fingerprint);
+      return built;
+    }
     for (;;) {
-      const pinned = await read<string>(PINS, PIN_KEY);
-      if (pinned !== undefined) {
-        const key = fromBase64(pinned);
-        if (!constantTimeEqual(key, presented)) throw new PeerKeyChangedError(await peerFingerprint(key), await peerFingerprint(presented));
-        return key;
+      const stored = await read<ConsortiumJson>(PINS, CONSORTIUM_KEY);
+      if (stored !== undefined) {
+        const view = await ConsortiumView.fromJson(stored);
+        if (view.fingerprint !== presented.fingerprint) throw new ConsortiumChangedError(view.fingerprint, presented.fingerprint);
+        return view;
       }
-      if (await writeIf<string>(PINS, PIN_KEY, undefined, toBase64(presented))) return presented;
+      const legacy = await read<string>(PINS, PIN_KEY);
+      if (legacy !== undefined) {
+        const key = fromBase64(legacy);
+        const same = presented.members.length === 1 && constantTimeEqual(presented.members[0].publicKey, key);
+        if (!same) throw new PeerKeyChangedError(await peerFingerprint(key), await peerFingerprint(presented.members[0].publicKey));
+      }
+      if (await writeIf<ConsortiumJson>(PINS, CONSORTIUM_KEY, undefined, presented.toJson())) return presented;
     }
   })();
-  pinnedPeer.catch((e: unknown) => {
-    // A changed key stays refused for this page; a network failure may be retried.
-    if (!(e instanceof PeerKeyChangedError)) pinnedPeer = null;
+  pinned.catch((e: unknown) => {
+    // A changed consortium stays refused for this page; a network failure may be retried.
+    if (!(e instanceof VerificationError)) pinned = null;
   });
-  return pinnedPeer;
+  return pinned;
 }
 
 // ---------- the remembered head ----------
@@ -150,10 +175,10 @@ export function viewSizeHeaders(): Record<string, string> | undefined {
 }
 
 /**
- * Accepts a head whose signature is checked here against the pinned key: the same size must have the same root,
+ * Accepts a head whose certificate is checked here against the pinned consortium: the same size must have the same root,
  * a larger one must be proven to extend the remembered head and becomes the view, a smaller one must be proven to be
- * its prefix. Checks run one at a time per page. `signatureChecked`: the caller already verified the head's signature
- * against the pinned key (a receipt's head), so it is not verified twice on every receipt.
+ * its prefix. Checks run one at a time per page. `signatureChecked`: the caller already verified the head's certificate
+ * against the pinned consortium (a receipt's head), so it is not verified twice on every receipt.
  */
 export function acceptHead(head: BlockHeaderJson, signatureChecked = false, proofs?: ConsistencyProofJson[] | null): Promise<void> {
   const run = queue.then(() => accept(head, signatureChecked, proofs ?? undefined));
@@ -166,9 +191,10 @@ export async function verifyCurrentHead(token?: string): Promise<void> {
   await acceptHead(await api.get<BlockHeaderJson>('/api/ledger/head', token ? { token } : undefined));
 }
 
-async function decodeSigned(json: BlockHeaderJson, key: Bytes, what: string): Promise<BlockHeader> {
+async function decodeSigned(json: BlockHeaderJson, consortium: ConsortiumView, what: string): Promise<BlockHeader> {
   const h = decodeBlockHeader(json);
-  if (!h || !(await verifyBlockHeader(h, key))) throw new VerificationError(`The ${what} is not signed by the pinned ledger peer key.`);
+  const error = h ? await consortium.verifyCertificate(h) : 'it is malformed';
+  if (!h || error) throw new VerificationError(`The ${what} is not certified by the pinned consortium: ${error}`);
   return h;
 }
 
@@ -178,11 +204,16 @@ function provenKey(h: BlockHeader): string {
 
 async function accept(json: BlockHeaderJson, signatureChecked: boolean, proofs: ConsistencyProofJson[] | undefined): Promise<void> {
   if (fork) throw fork;
-  const key = await peerKey();
+  const consortium = await pinnedConsortium();
   const decoded = signatureChecked ? decodeBlockHeader(json) : null;
-  const head = decoded ?? (await decodeSigned(json, key, 'ledger head'));
+  const head = decoded ?? (await decodeSigned(json, consortium, 'ledger head'));
   if (proven.has(provenKey(head))) return;
-  const fp = await peerFingerprint(key);
+  // Views are kept per consortium; a consortium of one also finds a view stored by an older version under the peer key.
+  const fp = consortium.fingerprint;
+  if (consortium.members.length === 1 && (await read<StoredView>(VIEWS, fp)) === undefined) {
+    const legacy = await read<StoredView>(VIEWS, await peerFingerprint(consortium.members[0].publicKey));
+    if (legacy) await writeIf<StoredView>(VIEWS, fp, undefined, legacy);
+  }
   for (;;) {
     const view = await read<StoredView>(VIEWS, fp);
     if (!view) {
@@ -192,7 +223,7 @@ async function accept(json: BlockHeaderJson, signatureChecked: boolean, proofs: 
       }
       continue;
     }
-    const remembered = await decodeSigned(view.head, key, 'remembered ledger head (this site\'s stored data was altered)');
+    const remembered = await decodeSigned(view.head, consortium, 'remembered ledger head (this site\'s stored data was altered)');
     viewSize = Math.max(viewSize, remembered.treeSize);
     if (view.forkedHead) {
       const forked = decodeBlockHeader(view.forkedHead) ?? remembered;
@@ -227,6 +258,11 @@ export interface ConsistencyProofJson {
 async function forkReason(remembered: BlockHeader, head: BlockHeader, proofs?: ConsistencyProofJson[]): Promise<string | null> {
   if (head.height === remembered.height && !constantTimeEqual(await blockHeaderHash(head), await blockHeaderHash(remembered))) {
     return `two different signed headers at block ${head.height}`;
+  }
+  // The chain moves from v1 to v2 headers once, never back (docs/ledger.md).
+  const [lower, higher] = head.height < remembered.height ? [head, remembered] : [remembered, head];
+  if ((lower.version ?? 1) > (higher.version ?? 1)) {
+    return `a v${higher.version ?? 1} header at block ${higher.height} after a v${lower.version ?? 1} header at block ${lower.height}`;
   }
   if (head.treeSize === remembered.treeSize) {
     return constantTimeEqual(head.rootHash, remembered.rootHash) ? null : `two different roots at size ${head.treeSize}`;

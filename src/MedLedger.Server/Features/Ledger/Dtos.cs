@@ -4,6 +4,9 @@ namespace MedLedger.Server.Features.Ledger;
 
 public sealed record PeerInfo(string PeerId, byte[] PublicKey);
 
+/// <summary>The consortium whose k-of-n signatures certify a block (docs/ledger.md "Consortium view"); fingerprint as <c>ConsortiumView.Fingerprint</c>.</summary>
+public sealed record ConsortiumResponse(int Threshold, string Fingerprint, IReadOnlyList<PeerInfo> Members);
+
 public sealed record RegisteredKeysResponse(Guid UserId, byte[] SigningPublicKey, byte[] EncryptionPublicKey, LedgerReceipt Receipt);
 
 public sealed record BlockResponse(BlockHeader Header, byte[] HeaderHash, int TransactionCount, IReadOnlyList<string>? TransactionIds);

@@ -32,6 +32,8 @@ public static class LedgerEndpoints
         var g = app.MapGroup("/api/ledger").WithTags("Ledger").RequireAuthorization();
         // The peer key is public: clients verify receipts with it, even before they sign in.
         g.MapGet("/peer", Peer).AllowAnonymous().WithSummary("The ledger peer's id and public key, to verify receipts and blocks");
+        // Anonymous like /peer; a client pins it once (trust on first use) or is given it by its configuration.
+        g.MapGet("/consortium", Consortium).AllowAnonymous().WithSummary("The consortium that certifies blocks: members (peer id, public key), threshold and fingerprint");
         g.MapGet("/keys/{userId:guid}", RegisteredKeys).WithSummary("A user's keys as registered on the ledger, with the receipt").ProducesProblems(404);
         // Sign-up checks an organization's admin-signed verification before an account exists: the organization receipt
         // and an admin's key history are ledger metadata (ids, hashes, public keys, signatures). Anonymous callers get
@@ -53,6 +55,8 @@ public static class LedgerEndpoints
     }
 
     private static PeerInfo Peer(LedgerReadService s) => s.Peer();
+
+    private static ConsortiumResponse Consortium(LedgerReadService s) => s.Consortium();
 
     private static Task<RegisteredKeysResponse> RegisteredKeys(Guid userId, LedgerReadService s, CancellationToken ct) => s.RegisteredKeysAsync(userId, ct);
 

@@ -11,6 +11,13 @@ public sealed class LedgerReadService(LedgerGateway gateway)
 
     public PeerInfo Peer() => new(gateway.Peer.PeerId, gateway.Peer.PublicKey);
 
+    /// <summary>The running peer's consortium (its own key and every configured peer key, majority threshold).</summary>
+    public ConsortiumResponse Consortium()
+    {
+        var view = gateway.Peer.Consortium;
+        return new ConsortiumResponse(view.Threshold, view.Fingerprint, view.Members.Select(m => new PeerInfo(m.PeerId, m.PublicKey)).ToList());
+    }
+
     public async Task<BlockHeader> HeadAsync(CancellationToken ct) =>
         await Queries.GetHeadAsync(ct) ?? throw ProblemException.NotFound("The ledger head (no block has been committed yet)");
 

@@ -41,8 +41,10 @@ public sealed class ForkBrowserTests(BrowserWorld world)
 
     private static BlockHeader Sign(LedgerSigningKey key, BlockHeader unsigned)
     {
-        var blank = unsigned with { Signature = [] };
-        return blank with { Signature = key.Sign(blank.SigningBytes()) };
+        // The operator's own peer key signs the forgery, and it is the whole certificate, as on an honest head.
+        var blank = unsigned with { Signature = [], Certificate = null };
+        var signature = key.Sign(blank.SigningBytes());
+        return blank with { Signature = signature, Certificate = [new PeerSignature(blank.PeerId, signature)] };
     }
 
     private static Task ServeHeadAsync(IPage page, BlockHeader head) =>

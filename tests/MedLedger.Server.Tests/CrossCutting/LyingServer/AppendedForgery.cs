@@ -36,9 +36,10 @@ internal sealed class AppendedForgery
         var leaves = real.OrderBy(t => t.LogIndex).Select(t => t.LeafHash).Append(tx.LeafHash(true)).ToList();
         var index = leaves.Count - 1;
         var unsigned = new BlockHeader(head.Height + 1, head.Hash(), 1, leaves.Count, Rfc6962.RootHash(leaves), head.StateRoot,
-            Math.Max(head.TimeMs + 1, LedgerTransaction.NowMs()), head.PeerId, []);
+            Math.Max(head.TimeMs + 1, LedgerTransaction.NowMs()), head.PeerId, [], head.Version, head.OrderingRevision);
         var peerKey = LedgerContractCatalog.LoadOrCreatePeerKey(host.DataDirectory);
-        var signed = unsigned with { Signature = LedgerCrypto.Sign(peerKey, unsigned.SigningBytes()) };
+        var signature = LedgerCrypto.Sign(peerKey, unsigned.SigningBytes());
+        var signed = unsigned with { Signature = signature, Certificate = [new PeerSignature(unsigned.PeerId, signature)] };
         var receipt = new LedgerReceipt(tx.Id, true, null, signed.Height, index, tx.LeafHash(true), signed,
             Rfc6962.InclusionProof(leaves, index, leaves.Count), tx.SigningBytes, tx.Signature);
         return new AppendedForgery(leaves, receipt);

@@ -46,8 +46,9 @@ public sealed class ForkLyingServerTests : SdkTestBase
     /// <summary>The same header with another root (and block height when given), signed with the operator's peer key.</summary>
     private static BlockHeader Forge(LedgerSigningKey key, BlockHeader honest, byte[] root)
     {
-        var unsigned = honest with { RootHash = root, Signature = [] };
-        return unsigned with { Signature = key.Sign(unsigned.SigningBytes()) };
+        var unsigned = honest with { RootHash = root, Signature = [], Certificate = null };
+        var signature = key.Sign(unsigned.SigningBytes());
+        return unsigned with { Signature = signature, Certificate = [new PeerSignature(unsigned.PeerId, signature)] };
     }
 
     private static JsonNode Json(BlockHeader h) => JsonSerializer.SerializeToNode(h, Web)!;

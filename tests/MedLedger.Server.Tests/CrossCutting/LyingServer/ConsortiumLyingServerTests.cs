@@ -116,7 +116,7 @@ public sealed class ConsortiumLyingServerTests : SdkTestBase, IDisposable
         Assert.Equal(before.Hash(), (await client.RememberedHeadAsync())!.Hash());
 
         liar.Lie = null;
-        Assert.Equal(1, (await client.VerifyCurrentHeadAsync()).Version);
+        Assert.Equal(2, (await client.VerifyCurrentHeadAsync()).Version);
     }
 
     [Fact]
@@ -195,12 +195,17 @@ public sealed class ConsortiumLyingServerTests : SdkTestBase, IDisposable
         var single = ConsortiumView.Single(peerId, three.KeyOf(peerId)!);
         var (client, liar) = await SignedInAsync(single);
         using var owned = client;
-        liar.Lie = HeadAs(h => CertifiedV2(h, 0, (peerId, peerKey)));
+        // The server writes v2 headers: the client remembers one.
         var v2 = await client.VerifyCurrentHeadAsync();
+        Assert.Equal(2, v2.Version);
         await World.RegisterAsync(MedLedger.Client.Role.Patient);
 
-        // The honest server's next head is v1, validly signed and consistent, but the chain never goes back to v1.
-        liar.Lie = null;
+        // The next head served as v1: validly signed by the peer and consistent with the log, but a chain never goes back to v1.
+        liar.Lie = HeadAs(h =>
+        {
+            var v1 = h with { Version = 1, OrderingRevision = 0, Signature = [], Certificate = null };
+            return v1 with { Signature = peerKey.Sign(v1.SigningBytes()) };
+        });
         var e = await Assert.ThrowsAsync<LedgerForkException>(() => client.VerifyCurrentHeadAsync());
         Assert.Contains($"after a v2 header at block {v2.Height}", e.Message, StringComparison.Ordinal);
     }

@@ -189,13 +189,14 @@ public sealed class LedgerRollForward(IServiceScopeFactory scopes, LedgerGateway
 /// dropped as under the embedded orderer, where nothing is in flight at start) and re-checked in the background
 /// until it is committed or a bounded number of rounds has passed.
 /// </summary>
-internal sealed class LedgerRollForwardService(LedgerRollForward rollForward, Microsoft.Extensions.Options.IOptions<LedgerHostOptions> options, ILogger<LedgerRollForwardService> logger) : IHostedService
+internal sealed class LedgerRollForwardService(LedgerRollForward rollForward, Microsoft.Extensions.Options.IOptions<LedgerHostOptions> options, ILogger<LedgerRollForwardService> logger) : IHostedService, IDisposable
 {
     /// <summary>Background rounds after start under shared ordering, one a second (a restarted peer catches up within them).</summary>
     public const int SharedOrderingRounds = 120;
 
     private readonly CancellationTokenSource _stop = new();
     private Task _followUp = Task.CompletedTask;
+    private int _stopped;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -228,12 +229,18 @@ internal sealed class LedgerRollForwardService(LedgerRollForward rollForward, Mi
         }
     }
 
+    // The host may stop a service twice (a test stops it, then disposes the host): the second stop has nothing to do.
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
         await _stop.CancelAsync();
         await _followUp;
-        _stop.Dispose();
     }
+
+    public void Dispose() => _stop.Dispose();
 }
 
 /// <summary>

@@ -427,20 +427,7 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
             SslOptions = new SslClientAuthenticationOptions
             {
                 ClientCertificates = [client],
-                // Trust only the consortium's CA, never the machine's roots.
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                {
-                    if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None)
-                    {
-                        return false;
-                    }
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(ca);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    using var leaf = new X509Certificate2(certificate);
-                    return chain.Build(leaf);
-                },
+                RemoteCertificateValidationCallback = TrustOnly(ca),
             },
         };
         return GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
@@ -487,4 +474,20 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
         _certificateWake.Dispose();
         _key.Dispose();
     }
+
+    /// <summary>A TLS check that trusts only the consortium's CA, never the machine's roots (members' and clients' certificates come from the set-up script).</summary>
+    public static RemoteCertificateValidationCallback TrustOnly(X509Certificate2 ca) =>
+        (_, certificate, _, errors) =>
+        {
+            if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None)
+            {
+                return false;
+            }
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(ca);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            using var leaf = new X509Certificate2(certificate);
+            return chain.Build(leaf);
+        };
 }

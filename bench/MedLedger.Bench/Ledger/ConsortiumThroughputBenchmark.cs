@@ -691,19 +691,7 @@ public sealed class ConsortiumThroughputBenchmark : IMacroBenchmark
                 SslOptions = new SslClientAuthenticationOptions
                 {
                     ClientCertificates = [client],
-                    RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                    {
-                        if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None)
-                        {
-                            return false;
-                        }
-                        using var chain = new X509Chain();
-                        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                        chain.ChainPolicy.CustomTrustStore.Add(ca);
-                        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                        using var leaf = new X509Certificate2(certificate);
-                        return chain.Build(leaf);
-                    },
+                    RemoteCertificateValidationCallback = MedLedger.Ledger.Etcd.EtcdOrderingService.TrustOnly(ca),
                 },
             };
             using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };

@@ -183,8 +183,10 @@ public sealed class AuthBrowserTests(BrowserWorld world)
         await BrowserWorld.Nav(page, "My records").ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "My records" })).ToBeVisibleAsync();
 
-        // Signing out ends it for good: a reload then goes to the sign-in page.
+        // Signing out ends it for good: a reload then goes to the sign-in page. Wait for the sign-out to finish first
+        // (it tells the server, then clears the tab's tokens): a reload in between would still find them.
         await BrowserLogin.SignOutButton(page).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true })).ToBeVisibleAsync();
         await page.ReloadAsync();
         await page.GotoAsync("/account");
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/login\\?next=%2Faccount$"));

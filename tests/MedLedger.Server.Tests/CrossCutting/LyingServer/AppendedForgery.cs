@@ -37,9 +37,8 @@ internal sealed class AppendedForgery
         var index = leaves.Count - 1;
         var unsigned = new BlockHeader(head.Height + 1, head.Hash(), 1, leaves.Count, Rfc6962.RootHash(leaves), head.StateRoot,
             Math.Max(head.TimeMs + 1, LedgerTransaction.NowMs()), head.PeerId, [], head.Version, head.OrderingRevision);
-        var peerKey = LedgerContractCatalog.LoadOrCreatePeerKey(host.DataDirectory);
-        var signature = LedgerCrypto.Sign(peerKey, unsigned.SigningBytes());
-        var signed = unsigned with { Signature = signature, Certificate = [new PeerSignature(unsigned.PeerId, signature)] };
+        using var peerKey = LyingServer.OperatorPeerKey(host);
+        var signed = LyingServer.SignAsOperator(peerKey, unsigned);
         var receipt = new LedgerReceipt(tx.Id, true, null, signed.Height, index, tx.LeafHash(true), signed,
             Rfc6962.InclusionProof(leaves, index, leaves.Count), tx.SigningBytes, tx.Signature);
         return new AppendedForgery(leaves, receipt);

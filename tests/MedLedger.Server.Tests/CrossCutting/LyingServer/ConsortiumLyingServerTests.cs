@@ -31,19 +31,9 @@ public sealed class ConsortiumLyingServerTests : SdkTestBase, IDisposable
         _outsider.Dispose();
     }
 
-    private LedgerSigningKey PeerSigningKey()
-    {
-        var dataDir = Host.Service<IOptions<StorageOptions>>().Value.DataDirectory;
-        return new LedgerSigningKey(File.ReadAllBytes(Path.Combine(dataDir, "peer.key")));
-    }
+    private LedgerSigningKey PeerSigningKey() => LyingServer.OperatorPeerKey(Host);
 
-    private (MedLedgerClient Client, LyingServer Liar) NewClient(LedgerTrustOptions? trust = null)
-    {
-        var server = Host.App.GetTestServer();
-        var liar = new LyingServer { InnerHandler = server.CreateHandler() };
-        var http = new HttpClient(liar, disposeHandler: true) { BaseAddress = server.BaseAddress };
-        return (trust is null ? new MedLedgerClient(http, ownsHttp: true) : new MedLedgerClient(http, trust, ownsHttp: true), liar);
-    }
+    private (MedLedgerClient Client, LyingServer Liar) NewClient(LedgerTrustOptions? trust = null) => LyingServer.ClientFor(Host, trust);
 
     /// <summary>The real peer ("peer-1" by default) plus hospital-b and insurer-c, threshold 2.</summary>
     private async Task<(ConsortiumView View, string PeerId)> ThreeMembersAsync()

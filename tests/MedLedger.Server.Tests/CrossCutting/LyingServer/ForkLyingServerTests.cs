@@ -21,19 +21,9 @@ public sealed class ForkLyingServerTests : SdkTestBase
 {
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
-    private LedgerSigningKey PeerSigningKey()
-    {
-        var dataDir = Host.Service<IOptions<StorageOptions>>().Value.DataDirectory;
-        return new LedgerSigningKey(File.ReadAllBytes(Path.Combine(dataDir, "peer.key")));
-    }
+    private LedgerSigningKey PeerSigningKey() => LyingServer.OperatorPeerKey(Host);
 
-    private (MedLedgerClient Client, LyingServer Liar) NewClient(LedgerTrustOptions? trust = null)
-    {
-        var server = Host.App.GetTestServer();
-        var liar = new LyingServer { InnerHandler = server.CreateHandler() };
-        var http = new HttpClient(liar, disposeHandler: true) { BaseAddress = server.BaseAddress };
-        return (trust is null ? new MedLedgerClient(http, ownsHttp: true) : new MedLedgerClient(http, trust, ownsHttp: true), liar);
-    }
+    private (MedLedgerClient Client, LyingServer Liar) NewClient(LedgerTrustOptions? trust = null) => LyingServer.ClientFor(Host, trust);
 
     private async Task<(MedLedgerClient Client, LyingServer Liar)> SignedInAsync(LedgerTrustOptions? trust = null)
     {
@@ -44,12 +34,7 @@ public sealed class ForkLyingServerTests : SdkTestBase
     }
 
     /// <summary>The same header with another root (and block height when given), signed with the operator's peer key.</summary>
-    private static BlockHeader Forge(LedgerSigningKey key, BlockHeader honest, byte[] root)
-    {
-        var unsigned = honest with { RootHash = root, Signature = [], Certificate = null };
-        var signature = key.Sign(unsigned.SigningBytes());
-        return unsigned with { Signature = signature, Certificate = [new PeerSignature(unsigned.PeerId, signature)] };
-    }
+    private static BlockHeader Forge(LedgerSigningKey key, BlockHeader honest, byte[] root) => LyingServer.SignAsOperator(key, honest with { RootHash = root });
 
     private static JsonNode Json(BlockHeader h) => JsonSerializer.SerializeToNode(h, Web)!;
 

@@ -38,11 +38,34 @@ public sealed class LyingServer : DelegatingHandler
 
     public static async Task<(MedLedgerClient Client, LyingServer Server)> SignInAsync(TestHost host, SdkUser user)
     {
-        var server = host.App.GetTestServer();
-        var liar = new LyingServer { InnerHandler = server.CreateHandler() };
-        var client = new MedLedgerClient(new HttpClient(liar, disposeHandler: true) { BaseAddress = server.BaseAddress }, ownsHttp: true);
+        var (client, liar) = ClientFor(host);
         await client.LoginWithDevOutboxAsync(user.Email, user.Password);
         return (client, liar);
+    }
+
+    /// <summary>A client (trusting as <paramref name="trust"/> says, or on first use) whose every request goes through a new liar.</summary>
+    public static (MedLedgerClient Client, LyingServer Liar) ClientFor(TestHost host, LedgerTrustOptions? trust = null)
+    {
+        var server = host.App.GetTestServer();
+        var liar = new LyingServer { InnerHandler = server.CreateHandler() };
+        var http = new HttpClient(liar, disposeHandler: true) { BaseAddress = server.BaseAddress };
+        return (trust is null ? new MedLedgerClient(http, ownsHttp: true) : new MedLedgerClient(http, trust, ownsHttp: true), liar);
+    }
+
+    /// <summary>The operator's own ledger key (the server's peer.key): what an active operator signs forgeries with.</summary>
+    public static MedLedger.Ledger.LedgerSigningKey OperatorPeerKey(TestHost host) =>
+        new(MedLedger.Server.Features.Ledger.LedgerContractCatalog.LoadOrCreatePeerKey(host.DataDirectory));
+
+    /// <summary>
+    /// A header the operator signs with its peer key, the way an honest head is signed: the signature is also the whole
+    /// certificate of the consortium of one. Any other field (root, height, version) is the caller's forgery.
+    /// </summary>
+    public static MedLedger.Ledger.BlockHeader SignAsOperator(MedLedger.Ledger.LedgerSigningKey peerKey, MedLedger.Ledger.BlockHeader unsigned)
+    {
+        ArgumentNullException.ThrowIfNull(peerKey);
+        var blank = unsigned with { Signature = [], Certificate = null };
+        var signature = peerKey.Sign(blank.SigningBytes());
+        return blank with { Signature = signature, Certificate = [new MedLedger.Ledger.PeerSignature(blank.PeerId, signature)] };
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

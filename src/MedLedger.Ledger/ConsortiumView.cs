@@ -149,4 +149,106 @@ public sealed class ConsortiumView
                 ? "head signature does not verify with the peer key"
                 : $"the head carries valid signatures of {n} distinct consortium members; {Threshold} of {Members.Count} are needed";
     }
+
+    /// <summary>This view plus one member under a new threshold (validated like any view).</summary>
+    public ConsortiumView WithMember(ConsortiumMember member, int threshold)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        if (IsMember(member.PeerId))
+        {
+            throw new ArgumentException($"'{member.PeerId}' is already a member.", nameof(member));
+        }
+        return new ConsortiumView(Members.Append(member), threshold);
+    }
+
+    /// <summary>True when both views have the same members, keys and threshold.</summary>
+    public bool SameAs(ConsortiumView other) => other is not null && CanonicalBytes().AsSpan().SequenceEqual(other.CanonicalBytes());
+
+    /// <summary>
+    /// Parses <see cref="CanonicalBytes"/> (the form a genesis transaction and the ledger state carry).
+    /// Throws <see cref="FormatException"/> for anything that is not exactly one valid view.
+    /// </summary>
+    public static ConsortiumView FromCanonicalBytes(ReadOnlySpan<byte> bytes)
+    {
+        var r = new Reader(bytes);
+        if (r.String() != Domain)
+        {
+            throw new FormatException("not a consortium view (domain tag)");
+        }
+        var k = r.Int64();
+        var n = r.Int64();
+        if (n is < 1 or > 64 || k is < 1 or > 64)
+        {
+            throw new FormatException("member count or threshold out of range");
+        }
+        var members = new List<ConsortiumMember>((int)n);
+        for (var i = 0; i < n; i++)
+        {
+            members.Add(new ConsortiumMember(r.String(), r.Bytes()));
+        }
+        if (!r.AtEnd)
+        {
+            throw new FormatException("trailing bytes after the consortium view");
+        }
+        ConsortiumView view;
+        try
+        {
+            view = new ConsortiumView(members, (int)k);
+        }
+        catch (ArgumentException e)
+        {
+            throw new FormatException(e.Message, e);
+        }
+        // Canonical means one encoding per view: members must already be in sorted order.
+        if (!view.CanonicalBytes().AsSpan().SequenceEqual(bytes))
+        {
+            throw new FormatException("consortium view bytes are not canonical");
+        }
+        return view;
+    }
+
+    /// <summary>Reads the CanonicalWriter encoding (u32 big-endian lengths, int64 big-endian).</summary>
+    private ref struct Reader(ReadOnlySpan<byte> bytes)
+    {
+        private ReadOnlySpan<byte> _rest = bytes;
+
+        public readonly bool AtEnd => _rest.IsEmpty;
+
+        public long Int64()
+        {
+            var v = System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(Take(8));
+            return v;
+        }
+
+        public byte[] Bytes() => Take(Length()).ToArray();
+
+        public string String()
+        {
+            try
+            {
+                return new System.Text.UTF8Encoding(false, true).GetString(Take(Length()));
+            }
+            catch (ArgumentException e)
+            {
+                throw new FormatException("invalid UTF-8", e);
+            }
+        }
+
+        private int Length()
+        {
+            var n = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(Take(4));
+            return n > (uint)_rest.Length ? throw new FormatException("length runs past the end") : (int)n;
+        }
+
+        private ReadOnlySpan<byte> Take(int n)
+        {
+            if (n > _rest.Length)
+            {
+                throw new FormatException("truncated consortium view");
+            }
+            var head = _rest[..n];
+            _rest = _rest[n..];
+            return head;
+        }
+    }
 }

@@ -5,7 +5,20 @@ namespace MedLedger.Server.Features.Ledger;
 public sealed record PeerInfo(string PeerId, byte[] PublicKey);
 
 /// <summary>The consortium whose k-of-n signatures certify a block (docs/ledger.md "Consortium view"); fingerprint as <c>ConsortiumView.Fingerprint</c>.</summary>
-public sealed record ConsortiumResponse(int Threshold, string Fingerprint, IReadOnlyList<PeerInfo> Members);
+/// <remarks>
+/// Threshold, Fingerprint and Members are the view in effect now. Genesis is the view the ledger's consortium.genesis
+/// pinned (null on a ledger without one: the embedded peer, whose view comes from configuration). Changes lists every
+/// membership change since genesis, oldest first: the new view's first certified height and fingerprint, and the
+/// receipts of the valid consortium.add-peer approvals that completed it (what <c>ConsortiumHistory.Apply</c> checks).
+/// </remarks>
+public sealed record ConsortiumResponse(int Threshold, string Fingerprint, IReadOnlyList<PeerInfo> Members,
+    ConsortiumViewInfo? Genesis = null, IReadOnlyList<ConsortiumChangeInfo>? Changes = null);
+
+/// <summary>One consortium view: k, fingerprint (<c>ConsortiumView.Fingerprint</c>) and members.</summary>
+public sealed record ConsortiumViewInfo(int Threshold, string Fingerprint, IReadOnlyList<PeerInfo> Members);
+
+/// <summary>A membership change: the view certifies from <paramref name="FromHeight"/> on; the approvals prove it.</summary>
+public sealed record ConsortiumChangeInfo(long FromHeight, string Fingerprint, IReadOnlyList<LedgerReceipt> Approvals);
 
 public sealed record RegisteredKeysResponse(Guid UserId, byte[] SigningPublicKey, byte[] EncryptionPublicKey, LedgerReceipt Receipt);
 

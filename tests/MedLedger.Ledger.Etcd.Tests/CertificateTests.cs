@@ -171,24 +171,4 @@ public sealed class CertificateTests
         Assert.Equal(2, after.Head.TreeSize);
         Assert.Single(await a.Store.GetTransactionsByIdAsync(tx.Id));
     }
-
-    /// <summary>The register-keys contract with one extra state write: what a peer running altered code computes.</summary>
-    private sealed class ExtraKeyRegisterKeys : ILedgerContract
-    {
-        private readonly RegisterKeysContract _genuine = new();
-
-        public string Type => _genuine.Type;
-
-        public LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context) => _genuine.Authorize(tx, state, context);
-
-        public LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context) => _genuine.Validate(tx, state, context);
-
-        public void Apply(LedgerTransaction tx, IStateWriter state, ContractContext context)
-        {
-            _genuine.Apply(tx, state, context);
-            state.Put("altered/" + tx.Id, "1");
-        }
-
-        public IEnumerable<string> Subjects(LedgerTransaction tx) => _genuine.Subjects(tx);
-    }
 }

@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using MedLedger.Server.Tests.Infrastructure;
+using MedLedger.Ledger.Store;
 using Microsoft.Data.Sqlite;
 
 namespace MedLedger.Ledger.Etcd.Tests;
@@ -35,6 +36,12 @@ internal sealed class ConsortiumServers : IAsyncDisposable
 
     public string DataDir(int i) => Path.Combine(Dir, Peers[i], "data");
 
+    /// <summary>Organisation <paramref name="i"/>'s raw 32-byte peer key, as the set-up wrote it beside its data.</summary>
+    public byte[] PeerKey(int i) => File.ReadAllBytes(Path.Combine(Dir, Peers[i], "peer.key"));
+
+    /// <summary>Server <paramref name="i"/>'s ledger, opened beside the running server (SQLite WAL: reads do not block it).</summary>
+    public LedgerStore Store(int i) => LedgerStore.Sqlite($"Data Source={Path.Combine(DataDir(i), "medledger.db")}");
+
     public static string CliPath
     {
         get
@@ -45,8 +52,11 @@ internal sealed class ConsortiumServers : IAsyncDisposable
         }
     }
 
-    /// <summary>A fresh etcd cluster, the shared consortium file (raw 32-byte peer keys, one per organisation) and three servers that answer /health.</summary>
-    public static async Task<ConsortiumServers> StartAsync()
+    /// <summary>
+    /// A fresh etcd cluster, the shared consortium file (raw 32-byte peer keys, one per organisation) and the servers that
+    /// answer /health: all three, or only those in <paramref name="launch"/> (a test then runs the others' peers itself).
+    /// </summary>
+    public static async Task<ConsortiumServers> StartAsync(IReadOnlyList<int>? launch = null)
     {
         var cluster = await EtcdCluster.StartAsync(Peers);
         var servers = new ConsortiumServers(cluster, Path.Combine(cluster.Dir, "consortium"));
@@ -64,11 +74,12 @@ internal sealed class ConsortiumServers : IAsyncDisposable
             members,
             etcd = new { endpoints = cluster.Endpoints, caFile = Path.Combine(cluster.Dir, "pki", "ca.pem") },
         }));
-        for (var i = 0; i < 3; i++)
+        launch ??= [0, 1, 2];
+        foreach (var i in launch)
         {
             servers.Launch(i);
         }
-        await Task.WhenAll(Enumerable.Range(0, 3).Select(servers.WaitHealthyAsync));
+        await Task.WhenAll(launch.Select(servers.WaitHealthyAsync));
         return servers;
     }
 

@@ -8,6 +8,8 @@
 # Everything lives under <dir>: consortium.json (shared, public), etcd/ (members, CA, client certs), and per
 # organisation orgs/<peer>/ (peer-key.pem, data/, server.log, server.pid). Processes end by their recorded pids.
 # Set MEDLEDGER_SKIP_BUILD=1 to use the binaries already built (tests do).
+# Set MEDLEDGER_CONSORTIUM_DB=postgres to give each organisation its own PostgreSQL database (one local PostgreSQL 15
+# cluster under <dir>/pg on 127.0.0.1, port etcd-base-port + 100, fsync on) instead of its own SQLite file.
 set -euo pipefail
 cmd=${1:?usage: consortium.sh start|stop|status <dir> [etcd-base-port] [api-base-port]}
 dir=${2:?data folder}
@@ -17,6 +19,15 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 peers=(hospital-a hospital-b insurer)
 orgs=("Northside General Hospital" "Riverside Teaching Hospital" "Mutual Health Insurance")
 kinds=(hospital hospital insurer)
+
+pgbin=/usr/lib/postgresql/15/bin
+# initdb and pg_ctl refuse root: run them as the postgres user on a folder it owns.
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+stop_postgres() {
+  [ -f "$dir/pg/data/postmaster.pid" ] || return 0
+  as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -m fast -w stop > /dev/null || true
+}
 
 stop_servers() {
   for p in "${peers[@]}"; do
@@ -33,6 +44,7 @@ stop_servers() {
 case "$cmd" in
   stop)
     stop_servers
+    stop_postgres
     bash "$repo/scripts/etcd-cluster.sh" stop "$dir/etcd"
     echo "consortium in $dir stopped"
     exit 0 ;;
@@ -46,6 +58,9 @@ case "$cmd" in
     for i in 1 2 3; do
       if [ -f "$dir/etcd/m$i.pid" ] && kill -0 "$(cat "$dir/etcd/m$i.pid")" 2>/dev/null; then echo "etcd m$i running"; else echo "etcd m$i stopped"; fi
     done
+    if [ -d "$dir/pg/data" ]; then
+      if as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" status > /dev/null 2>&1; then echo "postgresql running"; else echo "postgresql stopped"; fi
+    fi
     exit 0 ;;
   start) ;;
   *) echo "unknown command $cmd" >&2; exit 2 ;;
@@ -65,6 +80,35 @@ fi
 # etcd: three members with mutual TLS; a client certificate per organisation's peer (CN = peer id, RBAC on its prefix).
 bash "$repo/scripts/etcd-cluster.sh" start "$dir/etcd" "$etcd_base" "${peers[@]}"
 endpoints=$(cat "$dir/etcd/endpoints")
+
+# PostgreSQL (optional): one local cluster, one database per organisation; each server's ledger and rows live there.
+db=${MEDLEDGER_CONSORTIUM_DB:-sqlite}
+pg_port=$((etcd_base + 100))
+if [ "$db" = postgres ]; then
+  if [ ! -x "$pgbin/initdb" ]; then
+    echo "PostgreSQL 15 server binaries missing; installing (needs root)…"
+    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql-15
+  fi
+  if [ ! -f "$dir/pg/data/PG_VERSION" ]; then
+    mkdir -p "$dir/pg"
+    # The postgres user must be able to reach its folder.
+    chmod o+x "$dir"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir/pg"
+    as_pg "$pgbin/initdb" -D "$dir/pg/data" -U postgres --auth=trust --encoding=UTF8 > "$dir/pg/initdb.log"
+  fi
+  if ! as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" status > /dev/null 2>&1; then
+    as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/log.txt" -w -t 60 \
+      -o "-p $pg_port -k $dir/pg -c listen_addresses=127.0.0.1 -c max_connections=300" start > /dev/null
+  fi
+  for p in "${peers[@]}"; do
+    name="medledger_${p//-/_}"
+    if ! "$pgbin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1; then
+      "$pgbin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres "$name"
+    fi
+  done
+elif [ "$db" != sqlite ]; then
+  echo "MEDLEDGER_CONSORTIUM_DB must be sqlite or postgres" >&2; exit 2
+fi
 
 # Each organisation's own peer key (P-256, PEM); only its public half goes into the shared file.
 members=""
@@ -97,6 +141,10 @@ for i in 0 1 2; do
   p=${peers[$i]}
   o="$dir/orgs/$p"
   if [ -f "$o/server.pid" ] && kill -0 "$(cat "$o/server.pid")" 2>/dev/null; then continue; fi
+  if [ "$db" = postgres ]; then
+    export Storage__Provider=Postgres
+    export Storage__ConnectionString="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=medledger_${p//-/_}"
+  fi
   MEDLEDGER_DEMO_HISTORIES=0 nohup dotnet "$cli" serve --demo --data "$o/data" --urls "$(cat "$o/url")" \
     --consortium "$dir/consortium.json" --peer "$p" --peer-key "$o/peer-key.pem" \
     --etcd-cert "$dir/etcd/pki/client-$p.pem" --etcd-key "$dir/etcd/pki/client-$p-key.pem" > "$o/server.log" 2>&1 &
@@ -113,7 +161,7 @@ for p in "${peers[@]}"; do
   done
   [ -f "$o/data/demo-users.json" ] || { echo "server $p did not seed its demo world in time; see $o/server.log" >&2; exit 1; }
 done
-echo "consortium medledger-demo up (consortium file $dir/consortium.json; etcd $endpoints)"
+echo "consortium medledger-demo up (consortium file $dir/consortium.json; etcd $endpoints; databases: $db)"
 for i in 0 1 2; do
   p=${peers[$i]}
   echo "  ${orgs[$i]} ($p): $(cat "$dir/orgs/$p/url")   accounts: $dir/orgs/$p/data/demo-users.json"

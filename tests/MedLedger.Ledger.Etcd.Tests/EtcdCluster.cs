@@ -91,17 +91,20 @@ internal sealed class EtcdCluster : IAsyncDisposable
     }
 
     /// <summary>Six consecutive free ports (client and peer port of each member).</summary>
-    private static int FreeBasePort()
+    private static int FreeBasePort() => FreePorts(6);
+
+    /// <summary>The first of <paramref name="count"/> consecutive free loopback ports (an even number), and <paramref name="alsoFree"/> ports past it free too.</summary>
+    internal static int FreePorts(int count, params int[] alsoFree)
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {
             var start = Random.Shared.Next(20000, 40000) & ~1;
-            if (Enumerable.Range(start, 6).All(IsFree))
+            if (Enumerable.Range(start, count).All(IsFree) && alsoFree.All(offset => IsFree(start + offset)))
             {
                 return start;
             }
         }
-        throw new InvalidOperationException("no six consecutive free loopback ports");
+        throw new InvalidOperationException($"no {count} consecutive free loopback ports");
     }
 
     private static bool IsFree(int port)

@@ -135,10 +135,13 @@ public sealed class LedgerPeer : IAsyncDisposable
         await Store.InitializeAsync(ct).ConfigureAwait(false);
         await LoadHeadAsync(ct).ConfigureAwait(false);
         _systemNonce = LedgerTransaction.NowMs() * 1000;
-        _writer = new LedgerWriter(Store);
         if (_certifier is not null)
         {
             await LoadConsortiumAsync(ct).ConfigureAwait(false);
+        }
+        _writer = new LedgerWriter(Store);
+        if (_certifier is not null)
+        {
             await _certifier.StartAsync(Volatile.Read(ref _head), ct).ConfigureAwait(false);
         }
         _running = true;

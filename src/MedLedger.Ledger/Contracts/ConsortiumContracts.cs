@@ -132,15 +132,8 @@ public sealed class ConsortiumGenesisContract : LedgerContract
 
     public override LedgerRejection? Authorize(LedgerTransaction tx, IStateReader state, ContractContext context)
     {
-        ArgumentNullException.ThrowIfNull(context);
         var view = ParseView(tx, out var malformed);
-        if (view is null)
-        {
-            return malformed;
-        }
-        // Only a peer the ledger already trusts (the configured consortium) may pin it: otherwise anyone able to submit
-        // a transaction could pin a consortium of their own keys first and halt every honest peer.
-        return context.IsSignedByPeer(tx) ? ConsortiumState.RequireMember(tx, view) : LedgerRejection.Forbidden("consortium.genesis is signed by a configured peer");
+        return view is null ? malformed : ConsortiumState.RequireMember(tx, view);
     }
 
     public override LedgerRejection? Validate(LedgerTransaction tx, IStateReader state, ContractContext context)

@@ -18,10 +18,6 @@ public sealed class ConsortiumApprovals(LedgerGateway ledger)
     {
         ArgumentNullException.ThrowIfNull(request);
         var peer = ledger.Peer;
-        if (!peer.ConsortiumPinned)
-        {
-            throw ProblemException.Conflict("This ledger has no consortium genesis: its consortium is the peer's configuration (the embedded peer), so membership cannot change by approval.");
-        }
         var current = peer.Consortium;
         var v = new Validator();
         v.RequireText(request.PeerId, "peerId", 64);
@@ -36,6 +32,10 @@ public sealed class ConsortiumApprovals(LedgerGateway ledger)
         v.Require(threshold > members / 2 && threshold <= members, "threshold", $"threshold must be a majority of the {members} members ({ConsortiumView.MajorityOf(members)}..{members}).");
         v.Require(key is null || !current.Members.Any(m => m.PublicKey.AsSpan().SequenceEqual(key)), "publicKey", "A current member already uses this key.");
         v.ThrowIfInvalid();
+        if (!peer.ConsortiumPinned)
+        {
+            throw ProblemException.Conflict("This ledger has no consortium genesis: its consortium is the peer's configuration (the embedded peer), so membership cannot change by approval.");
+        }
         if (current.IsMember(request.PeerId!))
         {
             throw ProblemException.Conflict($"Peer {request.PeerId} is already a member of the consortium.");

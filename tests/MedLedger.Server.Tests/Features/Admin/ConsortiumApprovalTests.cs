@@ -54,11 +54,13 @@ public sealed class ConsortiumApprovalTests : HttpUserTestBase
         Assert.True(errors.TryGetProperty("publicKey", out _));
         Assert.True(errors.TryGetProperty("threshold", out _));
 
-        // A current member's key is refused too, and an empty body names the required fields.
+        // A current member's key is refused too, and null fields are named as required.
         var reused = await admin.Api.PostAsJsonAsync(Url, new ConsortiumApprovalRequest("peer-d", Convert.ToBase64String(peer.PublicKey), null));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, reused.StatusCode);
-        var empty = await admin.Api.PostAsJsonAsync(Url, new { });
+        var empty = await admin.Api.PostAsJsonAsync(Url, new ConsortiumApprovalRequest(null, null, null));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, empty.StatusCode);
+        var emptyErrors = (await empty.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.True(emptyErrors.TryGetProperty("peerId", out _) && emptyErrors.TryGetProperty("publicKey", out _));
         var broken = await admin.Api.PostAsync(Url, new StringContent("{\"peerId\":", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
     }

@@ -79,6 +79,7 @@ public sealed class LedgerVerifier
         var view = _consortium;
         var contextKeys = _peerKeys;
         var views = 0;
+        ConsortiumView? gapView = null;
 
         await using var txs = _store.StreamAsync(
             $"SELECT {LedgerStore.TxColumns}, tx_id, type, actor_id, nonce, timestamp_ms FROM ledger_transactions ORDER BY log_index",
@@ -115,11 +116,12 @@ public sealed class LedgerVerifier
                 var certified = view!.VerifyCertificate(await CertifiedHeaderAsync(header, ct).ConfigureAwait(false)) is null;
                 if (!certified)
                 {
+                    gapView = uncertifiedFrom is null ? view : gapView;
                     uncertifiedFrom ??= height;
                 }
                 else if (uncertifiedFrom is { } gap)
                 {
-                    return Fail($"block {gap}: not certified by the consortium in effect at its height, though later blocks are", gap);
+                    return Fail($"block {gap}: not certified by {gapView!.Threshold} of the {gapView.Members.Count} consortium members (the view at its height), though later blocks are", gap);
                 }
             }
             if (!computed.AsSpan().SequenceEqual(storedHash))

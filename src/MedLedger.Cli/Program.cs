@@ -15,6 +15,7 @@ var root = new RootCommand("MedLedger — end-to-end encrypted medical records o
     ServeCommands.Serve(),
     ServeCommands.Admin(),
     LedgerCommands.Build(),
+    ConsortiumCommands.Build(),
 };
 root.Options.Add(ServeCommands.DataDir);
 root.Options.Add(CommonOptions.Url);
@@ -60,6 +61,12 @@ catch (MedLedger.Server.Infrastructure.Errors.ProblemException e)
     // Raised by server-side commands run in this process (admin create).
     AnsiConsole.MarkupLine($"[red]{e.Status} {Markup.Escape(e.Title)}[/]: {Markup.Escape(e.Message)}");
     return 1;
+}
+catch (MedLedger.Ledger.LedgerConsortiumMismatchException e)
+{
+    // serve --consortium on a ledger that pinned another consortium: one clear sentence, no stack trace.
+    AnsiConsole.MarkupLine($"[red]consortium[/]: {Markup.Escape(e.Message)}");
+    return 2;
 }
 catch (MedLedger.Server.Features.Ledger.ConsortiumFileException e)
 {

@@ -21,7 +21,8 @@ internal sealed class BlockCertifier
     private const int RecentHeights = 1024;
 
     private readonly LedgerStore _store;
-    private readonly ConsortiumView _consortium;
+    // The view that certifies each height (docs/ledger.md "Consortium membership"): touched only by the worker.
+    private readonly List<(long FromHeight, ConsortiumView View)> _views;
     private readonly string _peerId;
     private readonly ICertificateExchange _exchange;
     private readonly TimeSpan _timeout;
@@ -42,7 +43,7 @@ internal sealed class BlockCertifier
     public BlockCertifier(LedgerStore store, ConsortiumView consortium, string peerId, ICertificateExchange exchange, TimeSpan timeout)
     {
         _store = store;
-        _consortium = consortium;
+        _views = [(1, consortium)];
         _peerId = peerId;
         _exchange = exchange;
         _timeout = timeout;
@@ -66,6 +67,24 @@ internal sealed class BlockCertifier
 
     /// <summary>What this peer has collected for a recent block (its certificate so far), or null when not tracked here.</summary>
     public IReadOnlyList<PeerSignature>? Collected(long height) => _collected.GetValueOrDefault(height);
+
+    /// <summary>
+    /// From <paramref name="fromHeight"/> on, signatures are judged by <paramref name="view"/> (a membership change
+    /// completed in block fromHeight − 1, or the ledger's views read at start). Ordered with the committed blocks.
+    /// </summary>
+    public void ViewFrom(long fromHeight, ConsortiumView view) => _work.Writer.TryWrite(new ViewChange(fromHeight, view));
+
+    private ConsortiumView ViewAt(long height)
+    {
+        for (var i = _views.Count - 1; i > 0; i--)
+        {
+            if (height >= _views[i].FromHeight)
+            {
+                return _views[i].View;
+            }
+        }
+        return _views[0].View;
+    }
 
     /// <summary>Called by the committer after each COMMIT; the receipts complete once the block is certified (or fail at the timeout).</summary>
     public void Committed(BlockHeader header, List<PendingReceipt> receipts) =>
@@ -179,6 +198,17 @@ internal sealed class BlockCertifier
                     case PublishedSignature s:
                         await OnSignatureAsync(s, ct).ConfigureAwait(false);
                         break;
+                    case ViewChange v:
+                        _views.RemoveAll(e => e.FromHeight >= v.FromHeight && e.FromHeight > 1);
+                        if (v.FromHeight <= 1)
+                        {
+                            _views[0] = (1, v.View);
+                        }
+                        else
+                        {
+                            _views.Add((v.FromHeight, v.View));
+                        }
+                        break;
                     case Expired x:
                         if (_recent.TryGetValue(x.Height, out var state) && !state.Certified)
                         {
@@ -206,9 +236,12 @@ internal sealed class BlockCertifier
         while (_early.Count > 0 && _early.First() is var (height, parked) && height <= header.Height)
         {
             _early.Remove(height);
-            foreach (var (peer, signed, _) in parked)
+            foreach (var (peer, signed, revision) in parked)
             {
-                await MatchAsync(peer, signed, height, ct).ConfigureAwait(false);
+                if (IsMemberSignature(peer, signed, height, revision))
+                {
+                    await MatchAsync(peer, signed, height, ct).ConfigureAwait(false);
+                }
             }
         }
         Update(state);
@@ -254,11 +287,6 @@ internal sealed class BlockCertifier
         {
             return; // This peer's own signature is stored with its block.
         }
-        if (_consortium.KeyOf(s.PeerId) is not { } key)
-        {
-            _problems.Enqueue($"revision {s.Revision}: {s.PeerId} is not a consortium member");
-            return;
-        }
         SignedHeader signed;
         long height;
         try
@@ -271,18 +299,18 @@ internal sealed class BlockCertifier
             _problems.Enqueue($"revision {s.Revision}: {s.PeerId}'s value does not parse: {e.Message}");
             return;
         }
-        if (!LedgerCrypto.Verify(key, signed.HeaderBytes, signed.Signature))
-        {
-            _problems.Enqueue($"revision {s.Revision}: signature does not verify with {s.PeerId}'s key");
-            return;
-        }
         if (height > _applied)
         {
             if (!_early.TryGetValue(height, out var parked))
             {
                 _early[height] = parked = [];
             }
+            // Judged when its block is applied: only then is the view at that height known (a change may complete before it).
             parked.Add((s.PeerId, signed, s.Revision));
+            return;
+        }
+        if (!IsMemberSignature(s.PeerId, signed, height, s.Revision))
+        {
             return;
         }
         await MatchAsync(s.PeerId, signed, height, ct).ConfigureAwait(false);
@@ -290,6 +318,22 @@ internal sealed class BlockCertifier
         {
             Update(state);
         }
+    }
+
+    /// <summary>True when <paramref name="peerId"/> is a member of the view at <paramref name="height"/> and its signature verifies.</summary>
+    private bool IsMemberSignature(string peerId, SignedHeader signed, long height, long revision)
+    {
+        if (ViewAt(height).KeyOf(peerId) is not { } key)
+        {
+            _problems.Enqueue($"revision {revision}: {peerId} is not a consortium member at height {height}");
+            return false;
+        }
+        if (!LedgerCrypto.Verify(key, signed.HeaderBytes, signed.Signature))
+        {
+            _problems.Enqueue($"revision {revision}: signature does not verify with {peerId}'s key");
+            return false;
+        }
+        return true;
     }
 
     /// <summary>A verified member signature at a height this peer has applied: certificate if over our header, evidence if not.</summary>
@@ -326,10 +370,12 @@ internal sealed class BlockCertifier
 
     private void Update(BlockState state)
     {
-        var certificate = state.Signatures.Where(s => !_excluded.Contains(s.Key)).OrderBy(s => s.Key, StringComparer.Ordinal)
+        var view = ViewAt(state.Header.Height);
+        // This peer's own signature counts only where it is a member (a joining peer's is not, until its change took effect).
+        var certificate = state.Signatures.Where(s => !_excluded.Contains(s.Key) && view.IsMember(s.Key)).OrderBy(s => s.Key, StringComparer.Ordinal)
             .Select(s => new PeerSignature(s.Key, s.Value)).ToList();
         _collected[state.Header.Height] = certificate;
-        if (state.Certified || certificate.Count < _consortium.Threshold)
+        if (state.Certified || certificate.Count < view.Threshold)
         {
             return;
         }
@@ -352,10 +398,11 @@ internal sealed class BlockCertifier
 
     private void Fail(BlockState state)
     {
-        var count = state.Signatures.Keys.Count(k => !_excluded.Contains(k));
+        var view = ViewAt(state.Header.Height);
+        var count = state.Signatures.Keys.Count(k => !_excluded.Contains(k) && view.IsMember(k));
         foreach (var p in state.Pending)
         {
-            p.Waiter.TrySetException(new LedgerNotCertifiedException(p.Receipt.TransactionId, state.Header.Height, count, _consortium.Threshold));
+            p.Waiter.TrySetException(new LedgerNotCertifiedException(p.Receipt.TransactionId, state.Header.Height, count, view.Threshold));
         }
         state.Pending.Clear();
     }
@@ -363,6 +410,8 @@ internal sealed class BlockCertifier
     private sealed record CommittedBlock(BlockHeader Header, List<PendingReceipt> Receipts);
 
     private sealed record Expired(long Height);
+
+    private sealed record ViewChange(long FromHeight, ConsortiumView View);
 
     private sealed class BlockState(BlockHeader header, byte[] hash, List<PendingReceipt> pending)
     {

@@ -44,6 +44,9 @@ internal sealed class BlockProcessor
     /// <summary>Nonces consumed in this block (by valid and invalid transactions alike).</summary>
     public List<(string ActorId, long Nonce)> Nonces { get; } = [];
 
+    /// <summary>The state as it stands after the transactions processed so far (committed state plus this block's writes).</summary>
+    public IStateReader StateAfterBlock() => new TxState(this);
+
     /// <param name="checkedOnSubmit">True when this process ran the submit checks (well-formed, known type, signature)
     /// before ordering, so they are not repeated; the verifier's replay and remote batches pass false.</param>
     public ProcessedTransaction Process(LedgerTransaction tx, bool signatureVerified, bool checkedOnSubmit = false)

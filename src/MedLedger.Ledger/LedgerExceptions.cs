@@ -88,3 +88,14 @@ public sealed record LedgerEvidence(string PeerId, long Height, byte[] TheirHead
 
 /// <summary>A failure of the ledger's own database under a contract's read: halts the committer, never a verdict.</summary>
 internal sealed class LedgerStoreFailureException(Exception inner) : Exception("the ledger store failed during contract execution: " + inner.Message, inner);
+
+/// <summary>
+/// The ledger pinned a consortium at genesis other than the one this peer's configuration names: the peer halts
+/// (members that disagree about the consortium never certify together). The message says both fingerprints.
+/// </summary>
+public sealed class LedgerConsortiumMismatchException : Exception
+{
+    public LedgerConsortiumMismatchException() { }
+    public LedgerConsortiumMismatchException(string message) : base(message) { }
+    public LedgerConsortiumMismatchException(string message, Exception inner) : base(message, inner) { }
+}

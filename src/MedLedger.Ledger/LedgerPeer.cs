@@ -32,6 +32,12 @@ public sealed class LedgerPeer : IAsyncDisposable
     private long _blocksSinceCheckpoint;
     private long _checkpoints;
     private readonly BlockCertifier? _certifier;
+    private readonly ConsortiumView _configured;
+    private ConsortiumView _consortium;
+    // Peer keys contracts see (IsSignedByPeer): the configured ones, or, once genesis is applied under a shared
+    // orderer, the members of the view in effect after the previous block (every peer computes the same).
+    private IReadOnlyDictionary<string, byte[]> _contextKeys;
+    private volatile string? _halted;
 
     // Often enough that the log stays small (a checkpoint then copies a few hundred pages), rarely
     // enough that its two fsyncs are a small share of the disk's time.
@@ -51,18 +57,33 @@ public sealed class LedgerPeer : IAsyncDisposable
         _ordering = ordering ?? new EmbeddedOrderingService(Options.MaxBlockTransactions, Options.MaxBlockDelay);
         _peerKeys = new Dictionary<string, byte[]>(Options.PeerKeys, StringComparer.Ordinal) { [Options.PeerId] = _key.PublicKey };
         Queries = new LedgerQueries(store);
-        Consortium = new ConsortiumView(_peerKeys.Select(k => new ConsortiumMember(k.Key, k.Value)), Options.Threshold);
+        _configured = _consortium = new ConsortiumView(_peerKeys.Select(k => new ConsortiumMember(k.Key, k.Value)), Options.Threshold);
+        _contextKeys = _peerKeys;
         if (_ordering is ICertificateExchange exchange)
         {
-            _certifier = new BlockCertifier(store, Consortium, Options.PeerId, exchange, Options.CertificateTimeout);
+            _certifier = new BlockCertifier(store, _configured, Options.PeerId, exchange, Options.CertificateTimeout);
         }
     }
 
     /// <summary>
-    /// The members that certify this ledger's blocks (PeerKeys plus this peer) and k. The embedded peer is the
-    /// consortium of one: its own signature is the whole certificate.
+    /// The members that certify this ledger's next block and k: the configured consortium (PeerKeys plus this peer)
+    /// until a shared ledger's consortium.genesis is applied, then the view the ledger holds, which changes after a
+    /// block that completes a consortium.add-peer. The embedded peer is the consortium of one: its own signature is
+    /// the whole certificate.
     /// </summary>
-    public ConsortiumView Consortium { get; }
+    public ConsortiumView Consortium => Volatile.Read(ref _consortium);
+
+    /// <summary>The consortium this peer's configuration names (what it submits as genesis and must find pinned).</summary>
+    public ConsortiumView ConfiguredConsortium => _configured;
+
+    /// <summary>True once a shared orderer's ledger holds a consortium.genesis (never for the embedded peer).</summary>
+    public bool ConsortiumPinned { get; private set; }
+
+    /// <summary>Why this peer stopped committing (for example: the ledger pinned another consortium), or null while it runs.</summary>
+    public string? HaltReason => _halted;
+
+    /// <summary>Raised on the committer after a block that changed the consortium (genesis or a completed add-peer) is committed; argument: the new view.</summary>
+    public event Action<ConsortiumView>? ConsortiumChanged;
 
     /// <summary>Signatures by members over headers this peer did not compute (consortium ordering); those members are left out of its certificates.</summary>
     public Task<IReadOnlyList<LedgerEvidence>> GetEvidenceAsync(CancellationToken ct = default) => Store.GetEvidenceAsync(ct);
@@ -114,6 +135,10 @@ public sealed class LedgerPeer : IAsyncDisposable
         await Store.InitializeAsync(ct).ConfigureAwait(false);
         await LoadHeadAsync(ct).ConfigureAwait(false);
         _systemNonce = LedgerTransaction.NowMs() * 1000;
+        if (_certifier is not null)
+        {
+            await LoadConsortiumAsync(ct).ConfigureAwait(false);
+        }
         _writer = new LedgerWriter(Store);
         if (_certifier is not null)
         {
@@ -155,6 +180,52 @@ public sealed class LedgerPeer : IAsyncDisposable
                 Interlocked.Increment(ref _blocksSinceCheckpoint);
             }
         }
+    }
+
+    /// <summary>
+    /// A shared ledger's membership after a restart: each view and the height it certifies from, replayed from the
+    /// ledger's consortium transactions. A ledger that pinned a consortium other than the configured one halts here.
+    /// </summary>
+    private async Task LoadConsortiumAsync(CancellationToken ct)
+    {
+        if (await ConsortiumChain.LoadAsync(Store, ct).ConfigureAwait(false) is not { } chain)
+        {
+            return;
+        }
+        if (!chain.Genesis.SameAs(_configured))
+        {
+            throw new LedgerConsortiumMismatchException(MismatchMessage(chain.Genesis));
+        }
+        foreach (var (from, view) in chain.Views)
+        {
+            _certifier!.ViewFrom(from, view);
+        }
+        UseView(chain.Current);
+    }
+
+    private string MismatchMessage(ConsortiumView pinned) =>
+        $"the ledger pinned consortium {pinned.Fingerprint} ({pinned.Threshold} of {string.Join(", ", pinned.Members.Select(m => m.PeerId))}) at genesis, "
+        + $"but this peer's consortium file names {_configured.Fingerprint} ({_configured.Threshold} of {string.Join(", ", _configured.Members.Select(m => m.PeerId))}); "
+        + "members that disagree about the consortium never certify together, so this peer halted";
+
+    private void UseView(ConsortiumView view)
+    {
+        ConsortiumPinned = true;
+        _contextKeys = view.Members.ToDictionary(m => m.PeerId, m => m.PublicKey, StringComparer.Ordinal);
+        Volatile.Write(ref _consortium, view);
+    }
+
+    /// <summary>Post-commit hook: the view a committed block completed certifies from the next block on.</summary>
+    private void OnConsortiumCommitted(long height, ConsortiumView view)
+    {
+        if (!ConsortiumPinned && !view.SameAs(_configured))
+        {
+            _halted = MismatchMessage(view);
+            throw new LedgerConsortiumMismatchException(_halted);
+        }
+        _certifier!.ViewFrom(height + 1, view);
+        UseView(view);
+        ConsortiumChanged?.Invoke(view);
     }
 
     /// <summary>Head, frontier (O(log n) node reads) and state root from the store.</summary>
@@ -396,7 +467,7 @@ public sealed class LedgerPeer : IAsyncDisposable
         // With a shared orderer the proposer, not this peer, names the block, so every peer's
         // contracts see the same context and every peer computes the same header.
         var proposer = batch.Position?.ProposerId ?? PeerId;
-        var context = new ContractContext(height, proposer, _peerKeys);
+        var context = new ContractContext(height, proposer, _contextKeys);
         var frontier = _frontier.Clone();
         // Receipts are proven from the previous frontier plus this block's new nodes: every
         // sibling left of the block is a frontier subtree, everything else is new.
@@ -417,6 +488,10 @@ public sealed class LedgerPeer : IAsyncDisposable
                 rows.Add((p, index, leaf));
             }
             var stateRoot = BlockProcessor.NextStateRoot(_stateRoot, processor.Writes);
+            // Genesis and a completed add-peer write the threshold; a mere approval writes only its proposal.
+            var changedView = _certifier is not null && processor.Writes.ContainsKey(ConsortiumKeys.Threshold)
+                ? ConsortiumState.Read(processor.StateAfterBlock())
+                : null;
             var time = Math.Max(batch.Position?.TimeMs ?? LedgerTransaction.NowMs(), _head?.TimeMs ?? 0);
             // v2: every honest peer computes these bytes from the same batch; each signs them (its signature opens the certificate).
             var header = BlockHeader.CreateV2(height, _headHash, txs.Count, frontier.Size, frontier.Root(), stateRoot, time, proposer,
@@ -452,6 +527,10 @@ public sealed class LedgerPeer : IAsyncDisposable
             foreach (var (k, h) in created)
             {
                 proofNodes[k] = h;
+            }
+            if (changedView is not null)
+            {
+                OnConsortiumCommitted(height, changedView);
             }
             return (rows, header, proofNodes);
         }

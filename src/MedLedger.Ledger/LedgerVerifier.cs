@@ -30,7 +30,10 @@ public sealed class LedgerVerifier
     /// <param name="anchorCheck">Optional: for each VALID transaction, return null if the hashes it anchors
     /// match the blob stores, else a reason (e.g. "blob 3f2a… missing"); the verifier reports it as the failure.</param>
     /// <param name="consortium">Optional: every block but an uncertified tail must then carry ≥ k distinct member
-    /// signatures (ledger_certificates, or the header's own signature where the store holds none); the tail is a note.</param>
+    /// signatures (ledger_certificates, or the header's own signature where the store holds none); the tail is a note.
+    /// This is the view that certifies from height 1 (the configured consortium); once the replay applies a
+    /// consortium.genesis, and after each completed consortium.add-peer, the view the ledger state then holds certifies
+    /// from the next block on (docs/ledger.md "Consortium membership"), and contracts see its members' keys.</param>
     public LedgerVerifier(LedgerStore store, IReadOnlyDictionary<string, byte[]> peerKeys, ContractRegistry contracts,
         Func<LedgerTransaction, string?>? anchorCheck = null, ConsortiumView? consortium = null)
     {
@@ -73,6 +76,10 @@ public sealed class LedgerVerifier
         var invalid = 0L;
         using var subjects = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var subjectRows = 0L;
+        var view = _consortium;
+        var contextKeys = _peerKeys;
+        var views = 0;
+        ConsortiumView? gapView = null;
 
         await using var txs = _store.StreamAsync(
             $"SELECT {LedgerStore.TxColumns}, tx_id, type, actor_id, nonce, timestamp_ms FROM ledger_transactions ORDER BY log_index",
@@ -106,14 +113,15 @@ public sealed class LedgerVerifier
             }
             if (_consortium is not null)
             {
-                var certified = _consortium.VerifyCertificate(await CertifiedHeaderAsync(header, ct).ConfigureAwait(false)) is null;
+                var certified = view!.VerifyCertificate(await CertifiedHeaderAsync(header, ct).ConfigureAwait(false)) is null;
                 if (!certified)
                 {
+                    gapView = uncertifiedFrom is null ? view : gapView;
                     uncertifiedFrom ??= height;
                 }
                 else if (uncertifiedFrom is { } gap)
                 {
-                    return Fail($"block {gap}: not certified by {_consortium.Threshold} of the {_consortium.Members.Count} consortium members, though later blocks are", gap);
+                    return Fail($"block {gap}: not certified by {gapView!.Threshold} of the {gapView.Members.Count} consortium members (the view at its height), though later blocks are", gap);
                 }
             }
             if (!computed.AsSpan().SequenceEqual(storedHash))
@@ -127,7 +135,7 @@ public sealed class LedgerVerifier
             // With a shared orderer (etcd) the header names the proposer and each peer signs its own
             // copy, so the signer is any consortium peer; k-of-n certificates replace this (issue 14).
             if (!(_peerKeys.TryGetValue(header.PeerId, out var peerKey) && header.VerifySignature(peerKey))
-                && !_peerKeys.Values.Any(header.VerifySignature))
+                && !_peerKeys.Values.Any(header.VerifySignature) && !contextKeys.Values.Any(header.VerifySignature))
             {
                 return Fail($"block {height}: header signature does not verify for peer {header.PeerId} or any consortium peer", height);
             }
@@ -139,7 +147,7 @@ public sealed class LedgerVerifier
             {
                 return Fail($"block {height}: time goes backwards", height);
             }
-            var processor = new BlockProcessor(_contracts, new ContractContext(height, header.PeerId, _peerKeys), state);
+            var processor = new BlockProcessor(_contracts, new ContractContext(height, header.PeerId, contextKeys), state);
             var created = new List<(MerkleNodeKey Key, byte[] Hash)>();
             for (var i = 0; i < header.TransactionCount; i++, index++)
             {
@@ -191,6 +199,13 @@ public sealed class LedgerVerifier
                 return Fail($"block {height}: Merkle root does not match its transactions (reordered, replaced or missing entries)", height);
             }
             stateRoot = BlockProcessor.NextStateRoot(stateRoot, processor.Writes);
+            // Genesis and a completed add-peer write the threshold: the view they leave certifies from the next block.
+            if (processor.Writes.ContainsKey(ConsortiumKeys.Threshold) && ConsortiumState.Read(processor.StateAfterBlock()) is { } next)
+            {
+                view = _consortium is null ? null : next;
+                contextKeys = next.Members.ToDictionary(m => m.PeerId, m => m.PublicKey, StringComparer.Ordinal);
+                views++;
+            }
             if (!stateRoot.AsSpan().SequenceEqual(header.StateRoot))
             {
                 return Fail($"block {height}: state root does not match the replayed contract writes", height);
@@ -239,7 +254,9 @@ public sealed class LedgerVerifier
         }
         var tail = uncertifiedFrom is { } from
             ? $"; note: block{(from == height ? $" {from} is" : $"s {from}-{height} are")} not certified yet (the tail still collecting signatures)"
-            : _consortium is null ? "" : $"; every block certified by {_consortium.Threshold} of {_consortium.Members.Count} members";
+            : _consortium is null ? "" : views == 0
+                ? $"; every block certified by {_consortium.Threshold} of {_consortium.Members.Count} members"
+                : $"; every block certified by the consortium view at its height ({views} view{(views == 1 ? "" : "s")} from the ledger, now {view!.Threshold} of {view.Members.Count} members)";
         return new LedgerVerificationResult(true,
             $"{height} blocks, {txCount} transactions ({invalid} recorded invalid), {state.Values.Count} state rows, root {(height == 0 ? "-" : Convert.ToHexStringLower(frontier.Root())[..16])}… verified{tail}",
             UncertifiedFrom: uncertifiedFrom);

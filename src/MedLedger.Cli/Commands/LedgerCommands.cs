@@ -87,6 +87,10 @@ public static class LedgerCommands
             Console.WriteLine($"threshold {view.Threshold} of {view.Members.Count}");
             // On a line of its own: compared out of band and copied into scripts.
             Console.WriteLine($"fingerprint {view.Fingerprint}");
+            if (await ConsortiumCommands.FetchAsync(CommonOptions.ResolveUrl(p), ct) is { } served)
+            {
+                ConsortiumCommands.PrintHistory(served);
+            }
             return 0;
         });
         return new Command("ledger", "Ledger proofs and verification") { verify, proof, consortium };

@@ -1,3 +1,4 @@
+using MedLedger.Ledger;
 using MedLedger.Server.Features.Accounts;
 using MedLedger.Server.Features.Organizations;
 using MedLedger.Server.Infrastructure.Auth;
@@ -14,6 +15,7 @@ public static class AdminEndpoints
         services.AddScoped<AdminService>();
         services.AddScoped<MonitoringDashboard>();
         services.AddScoped<ConsortiumStatus>();
+        services.AddScoped<ConsortiumApprovals>();
         return services;
     }
 
@@ -22,7 +24,8 @@ public static class AdminEndpoints
         var g = app.MapGroup("/api/admin").WithTags("Admin").RequireAuthorization(Policies.PlatformAdmin);
         g.MapGet("/dashboard", Dashboard).WithSummary("Monitoring figures from metadata only: accounts, verification backlog, ledger activity and last verify, security events, break-glass reviews, beds, payments");
         g.MapGet("/ledger-activity", LedgerActivity).WithSummary("Ledger transactions per minute (range=hour), hour (day) or day (week), from block metadata only").ProducesProblems(422);
-        g.MapGet("/consortium", Consortium).WithSummary("Ledger consortium: members, threshold and fingerprint, who certified the newest block, and evidence against members that signed another header");
+        g.MapGet("/consortium", Consortium).WithSummary("Ledger consortium: members, threshold and fingerprint, who certified the newest block, evidence against members that signed another header, pending add-peer proposals and the membership history");
+        g.MapPost("/consortium/approvals", ApproveConsortiumMember).WithSummary("This organisation's approval of a new consortium member: its peer signs a consortium.add-peer (k members' approvals add the peer); returns the receipt").ProducesProblems(403, 409, 422);
         g.MapGet("/verifications", Queue).WithSummary("Organizations and professionals awaiting verification");
         g.MapPost("/organizations/{id:guid}/verification", DecideOrganization).WithSummary("Approve or reject an organization (a rejection needs a reason)").ProducesProblems(404, 409, 422);
         g.MapPost("/users/{id:guid}/verification", DecideProfessional).WithSummary("Approve or reject a professional's account (a rejection needs a reason)").ProducesProblems(404, 409, 422);
@@ -35,6 +38,8 @@ public static class AdminEndpoints
         g.MapGet("/security-events", SecurityEvents).WithSummary("Security events, newest first, filtered by kind, subject and time").ProducesProblems(422);
         return app;
     }
+
+    private static Task<LedgerReceipt> ApproveConsortiumMember(ConsortiumApprovalRequest request, ConsortiumApprovals s, CancellationToken ct) => s.ApproveAsync(request, ct);
 
     private static Task<VerificationQueue> Queue(AdminService s, CancellationToken ct) => s.QueueAsync(ct);
 

@@ -37,6 +37,15 @@ public sealed class ConsortiumStatus(LedgerGateway ledger, TimeProvider clock)
                 e.TheirSignature,
                 consortium.KeyOf(e.PeerId) is { } key && LedgerCrypto.Verify(key, e.TheirHeaderBytes, e.TheirSignature)))
             .ToList();
-        return new ConsortiumStatusResponse(consortium.Threshold, consortium.Fingerprint, peer.PeerId, members, headStatus, items, clock.GetUtcNow());
+        var chain = peer.ConsortiumPinned ? await ConsortiumChain.LoadAsync(peer.Store, ct) : null;
+        var pending = chain?.Pending.Select(p => new ConsortiumProposalStatus(p.Digest, p.PeerId, p.PublicKey, p.Threshold, p.Approvers, chain.Current.Threshold)).ToList() ?? [];
+        var history = chain is null
+            ? []
+            : new List<ConsortiumHistoryEntry> { Entry(1, chain.Genesis, [chain.GenesisTransaction.Id]) }
+                .Concat(chain.Changes.Select(c => Entry(c.FromHeight, c.View, c.Approvals.Select(a => a.Id).ToList()))).ToList();
+        return new ConsortiumStatusResponse(consortium.Threshold, consortium.Fingerprint, peer.PeerId, members, headStatus, items, clock.GetUtcNow(), pending, history);
     }
+
+    private static ConsortiumHistoryEntry Entry(long from, ConsortiumView view, IReadOnlyList<string> txIds) =>
+        new(from, view.Fingerprint, view.Threshold, view.Members.Select(m => m.PeerId).ToList(), txIds);
 }

@@ -61,5 +61,16 @@ public sealed record ConsortiumEvidence(string PeerId, long Height, string Their
     byte[] TheirHeaderBytes, byte[] TheirSignature, bool SignatureVerifies);
 
 /// <summary>GET /api/admin/consortium: members, threshold and fingerprint, the head's certificate, and evidence (newest first).</summary>
+/// <remarks>Pending: add-peer proposals still short of k approvals; History: the genesis view and each change (both empty without a consortium genesis).</remarks>
 public sealed record ConsortiumStatusResponse(int Threshold, string Fingerprint, string PeerId, IReadOnlyList<ConsortiumMemberStatus> Members,
-    ConsortiumHeadStatus? Head, IReadOnlyList<ConsortiumEvidence> Evidence, DateTimeOffset At);
+    ConsortiumHeadStatus? Head, IReadOnlyList<ConsortiumEvidence> Evidence, DateTimeOffset At,
+    IReadOnlyList<ConsortiumProposalStatus>? Pending = null, IReadOnlyList<ConsortiumHistoryEntry>? History = null);
+
+/// <summary>An add-peer proposal under the current view: the candidate, the threshold it proposes and the members that approved so far.</summary>
+public sealed record ConsortiumProposalStatus(string Digest, string PeerId, byte[] PublicKey, int Threshold, IReadOnlyList<string> Approvers, int Needed);
+
+/// <summary>One consortium view: from which height it certifies, its fingerprint, k and members, and the transactions that made it (genesis or approvals).</summary>
+public sealed record ConsortiumHistoryEntry(long FromHeight, string Fingerprint, int Threshold, IReadOnlyList<string> Members, IReadOnlyList<string> TransactionIds);
+
+/// <summary>POST /api/admin/consortium/approvals: the peer to add (id, base64 65-byte key) and the new threshold (default: a majority).</summary>
+public sealed record ConsortiumApprovalRequest(string? PeerId, string? PublicKey, int? Threshold);

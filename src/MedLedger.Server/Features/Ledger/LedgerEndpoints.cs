@@ -21,6 +21,7 @@ public static class LedgerEndpoints
         services.AddScoped<AuditSearch>();
         services.AddScoped<LedgerVerifyRuns>();
         services.AddHostedService<LedgerPeerService>();
+        services.AddHostedService<ConsortiumGenesisService>();
         // After the peer (hosted services start in order), before Kestrel takes requests.
         services.AddSingleton<LedgerRollForward>();
         services.AddHostedService<LedgerRollForwardService>();
@@ -56,7 +57,7 @@ public static class LedgerEndpoints
 
     private static PeerInfo Peer(LedgerReadService s) => s.Peer();
 
-    private static ConsortiumResponse Consortium(LedgerReadService s) => s.Consortium();
+    private static Task<ConsortiumResponse> Consortium(LedgerReadService s, CancellationToken ct) => s.ConsortiumAsync(ct);
 
     private static Task<RegisteredKeysResponse> RegisteredKeys(Guid userId, LedgerReadService s, CancellationToken ct) => s.RegisteredKeysAsync(userId, ct);
 

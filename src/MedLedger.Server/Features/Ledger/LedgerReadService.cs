@@ -12,11 +12,30 @@ public sealed class LedgerReadService(LedgerGateway gateway)
     public PeerInfo Peer() => new(gateway.Peer.PeerId, gateway.Peer.PublicKey);
 
     /// <summary>The running peer's consortium (its own key and every configured peer key, majority threshold).</summary>
-    public ConsortiumResponse Consortium()
+    /// <summary>
+    /// The view in effect now, plus (on a shared ledger) the genesis view and every change since, each with the receipts
+    /// of the approvals that completed it: a client accepts each change only on those certified receipts.
+    /// </summary>
+    public async Task<ConsortiumResponse> ConsortiumAsync(CancellationToken ct)
     {
         var view = gateway.Peer.Consortium;
-        return new ConsortiumResponse(view.Threshold, view.Fingerprint, view.Members.Select(m => new PeerInfo(m.PeerId, m.PublicKey)).ToList());
+        var chain = gateway.Peer.ConsortiumPinned ? await ConsortiumChain.LoadAsync(gateway.Peer.Store, ct) : null;
+        var changes = new List<ConsortiumChangeInfo>();
+        foreach (var change in chain?.Changes ?? [])
+        {
+            var receipts = new List<LedgerReceipt>(change.Approvals.Count);
+            foreach (var a in change.Approvals)
+            {
+                receipts.Add(await Queries.GetReceiptAsync(a.Id, ct) ?? throw new LedgerCorruptException($"approval {a.Id} is missing"));
+            }
+            changes.Add(new ConsortiumChangeInfo(change.FromHeight, change.View.Fingerprint, receipts));
+        }
+        var current = chain?.Current ?? view;
+        return new ConsortiumResponse(current.Threshold, current.Fingerprint, Members(current),
+            chain is null ? null : new ConsortiumViewInfo(chain.Genesis.Threshold, chain.Genesis.Fingerprint, Members(chain.Genesis)), changes);
     }
+
+    private static List<PeerInfo> Members(ConsortiumView view) => view.Members.Select(m => new PeerInfo(m.PeerId, m.PublicKey)).ToList();
 
     public async Task<BlockHeader> HeadAsync(CancellationToken ct) =>
         await Queries.GetHeadAsync(ct) ?? throw ProblemException.NotFound("The ledger head (no block has been committed yet)");

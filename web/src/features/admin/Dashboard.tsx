@@ -267,7 +267,13 @@ function ConsortiumCard() {
   );
 }
 
-function ConsortiumDetails({ c }: { c: ConsortiumStatus }) {
+/** GET /api/admin/consortium's membership fields (issue 14 item 3): add-peer proposals still collecting approvals, and each view since genesis. */
+type ConsortiumMembership = ConsortiumStatus & {
+  pending?: { digest: string; peerId: string; threshold: number; approvers: string[]; needed: number }[];
+  history?: { fromHeight: number; fingerprint: string; threshold: number; members: string[]; transactionIds: string[] }[];
+};
+
+function ConsortiumDetails({ c }: { c: ConsortiumMembership }) {
   const short = (hex: string) => `${hex.slice(0, 16)}…`;
   return (
     <>
@@ -289,6 +295,30 @@ function ConsortiumDetails({ c }: { c: ConsortiumStatus }) {
           </tr>
         ))}
       </DataTable>
+      {(c.pending ?? []).length > 0 && (
+        <DataTable label="Proposed members" columns={['Peer', 'Threshold after', 'Approved by', 'Needed']}>
+          {(c.pending ?? []).map((p) => (
+            <tr key={p.digest}>
+              <th scope="row">{p.peerId}</th>
+              <td>{p.threshold}</td>
+              <td>{p.approvers.join(', ')}</td>
+              <td>{p.approvers.length} of {p.needed}</td>
+            </tr>
+          ))}
+        </DataTable>
+      )}
+      {(c.history ?? []).length > 0 && (
+        <DataTable label="Membership history" columns={['From block', 'Fingerprint', 'Threshold', 'Members']}>
+          {(c.history ?? []).map((h) => (
+            <tr key={h.fingerprint}>
+              <th scope="row">{h.fromHeight === 1 ? '1 (genesis)' : h.fromHeight}</th>
+              <td><code>{h.fingerprint}</code></td>
+              <td>{h.threshold} of {h.members.length}</td>
+              <td>{h.members.join(', ')}</td>
+            </tr>
+          ))}
+        </DataTable>
+      )}
       {c.evidence.length === 0 && <Empty>No evidence against any member.</Empty>}
       {c.evidence.length > 0 && (
         <>

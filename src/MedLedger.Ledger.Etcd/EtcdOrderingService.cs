@@ -163,6 +163,10 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
             while (true)
             {
                 token.ThrowIfCancellationRequested();
+                if (StoppedAndCaughtUp(applied))
+                {
+                    yield break;
+                }
                 var request = new RangeRequest
                 {
                     Key = prefix,
@@ -182,6 +186,12 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
                     {
                         yield return new OrderedBatch(envelope.Transactions, false, new OrderingPosition(kv.CreateRevision, envelope.PeerId, envelope.TimeMs));
                     }
+                    // Resumed only after the block committed: stop here if that was this peer's last
+                    // envelope, even if the others keep writing (what follows is read after a restart).
+                    if (StoppedAndCaughtUp(applied))
+                    {
+                        yield break;
+                    }
                 }
                 if (response.Kvs.Count > 0)
                 {
@@ -192,11 +202,6 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
                     // This peer can no longer order (e.g. etcd refused its writes): fail, don't hang submitters.
                     throw new InvalidOperationException("Writing envelopes to etcd failed.", _writer.Exception?.GetBaseException());
                 }
-                // Completed: end once this peer's own envelopes (everything it acknowledged) are read.
-                if (_pending.Reader.Completion.IsCompleted && _writer.IsCompleted && applied >= Volatile.Read(ref _lastWrittenRevision))
-                {
-                    yield break;
-                }
                 await _wake.WaitAsync(_options.PollInterval, token).ConfigureAwait(false);
             }
         }
@@ -206,6 +211,13 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
             await watch.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
+
+    /// <summary>
+    /// After <see cref="Complete"/>: every envelope this peer wrote (everything it acknowledged) has been
+    /// read. Envelopes of the other peers do not hold the stop; they are read after a restart.
+    /// </summary>
+    private bool StoppedAndCaughtUp(long applied) =>
+        _pending.Reader.Completion.IsCompleted && _writer.IsCompletedSuccessfully && applied >= Volatile.Read(ref _lastWrittenRevision);
 
     /// <summary>The envelope if it may be applied; null (and a recorded reason) if it must be ignored. Deterministic, so every honest peer ignores the same ones.</summary>
     private OrderingEnvelope? Accept(Mvccpb.KeyValue kv)

@@ -446,7 +446,7 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
         {
             HttpHandler = handler,
             DisposeHttpClient = true,
-            MaxReceiveMessageSize = 64 * 1024 * 1024,
+            MaxReceiveMessageSize = 128 * 1024 * 1024,
             MaxSendMessageSize = 2 * 1024 * 1024,
         });
     }

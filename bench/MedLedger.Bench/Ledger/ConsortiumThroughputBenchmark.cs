@@ -40,6 +40,10 @@ public sealed class ConsortiumThroughputBenchmark : IMacroBenchmark
 
     public string Name => "consortium-throughput";
 
+    /// <summary>Group commit: blocks per database transaction since the peer started.</summary>
+    private static string GroupCommits(LedgerPeer p) =>
+        string.Create(CultureInfo.InvariantCulture, $"database transactions {p.GroupsCommitted} ({(double)p.BlocksCommitted / Math.Max(1, p.GroupsCommitted):F1} blocks each)");
+
     public async Task RunAsync(string[] args)
     {
         var submitters = IntArg(args, "--submitters=", 256);
@@ -202,7 +206,7 @@ public sealed class ConsortiumThroughputBenchmark : IMacroBenchmark
             foreach (var (p, i) in peers.Select((p, i) => (p!, i)))
             {
                 var t = p.CommitTicks.Select(x => x * 1000.0 / Stopwatch.Frequency).ToArray();
-                Console.WriteLine(F($"    {p.PeerId} committer ms: contracts+merkle {t[0]:F0}, sql writes {t[1]:F0}, commit {t[2]:F0}, receipts {t[3]:F0}; blocks {p.Head!.Height - startHeights[i]}, checkpoints {checkpoints[i]}"));
+                Console.WriteLine(F($"    {p.PeerId} committer ms: contracts+merkle {t[0]:F0}, sql writes {t[1]:F0}, commit {t[2]:F0}, receipts {t[3]:F0}; blocks {p.Head!.Height - startHeights[i]}, checkpoints {checkpoints[i]}, {GroupCommits(p)}"));
             }
             var txCount = Math.Max(1, acked);
             var fsyncs = Delta(metricsBefore, metricsAfter, Metrics[0]);

@@ -32,7 +32,9 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
     // Committed state read-through cache: this writer is the only one writing ledger_state, so
     // entries stay true; the block's writes are applied only after its commit succeeds.
     private readonly Dictionary<string, string?> _cache = new(StringComparer.Ordinal);
-    private SortedDictionary<string, string?>? _pendingWrites;
+    // The open transaction's blocks' state writes, oldest first (several with group commit: a later block of the
+    // same transaction must read them, not the cache's committed values).
+    private readonly List<SortedDictionary<string, string?>> _pendingWrites = [];
     private const int CacheLimit = 200_000;
     // "Definitely never spent / never written" answers without a round trip; a "maybe" asks the
     // database, so replay protection and state reads stay exact (see AbsenceFilter).
@@ -82,13 +84,14 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
 
     public void Begin()
     {
+        _pendingWrites.Clear();
         _tx?.Dispose();
         _tx = _conn.BeginTransaction();
     }
 
     public void Rollback()
     {
-        _pendingWrites = null;
+        _pendingWrites.Clear();
         _batch?.Dispose();
         _batch = null;
         if (_tx is not null)
@@ -122,6 +125,13 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
 
     public string? Get(string key)
     {
+        for (var i = _pendingWrites.Count - 1; i >= 0; i--)
+        {
+            if (_pendingWrites[i].TryGetValue(key, out var uncommitted))
+            {
+                return uncommitted;
+            }
+        }
         if (_cache.TryGetValue(key, out var cached))
         {
             return cached;
@@ -172,7 +182,7 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
 
     public void Write(BlockWrite b)
     {
-        _pendingWrites = b.StateWrites;
+        _pendingWrites.Add(b.StateWrites);
         if (_store.BatchesBlockWrites)
         {
             // PostgreSQL: every statement of the block in one round trip (a round trip is ~1 ms under load).
@@ -267,14 +277,17 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
         _tx!.Commit();
         _tx.Dispose();
         _tx = null;
-        foreach (var (k, v) in _pendingWrites ?? [])
+        foreach (var writes in _pendingWrites)
         {
-            if (_cache.ContainsKey(k))
+            foreach (var (k, v) in writes)
             {
-                _cache[k] = v;
+                if (_cache.ContainsKey(k))
+                {
+                    _cache[k] = v;
+                }
             }
         }
-        _pendingWrites = null;
+        _pendingWrites.Clear();
     }
 
     /// <summary>Multi-row INSERTs in chunks of MaxRowsPerInsert, then halving, so only a few statement shapes are ever prepared.</summary>

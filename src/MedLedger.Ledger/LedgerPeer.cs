@@ -535,6 +535,7 @@ public sealed class LedgerPeer : IAsyncDisposable
                     StateWrites = processor.Writes,
                     Nonces = processor.Nonces,
                     OrderingRevision = batch.Position?.Revision,
+                    ProposerTime = batch.Position is { } position ? (position.ProposerId, position.TimeMs) : null,
                     OwnSignature = _certifier is null ? null : new PeerSignature(PeerId, header.Signature),
                 };
                 _writer.Write(blockWrite);

@@ -14,6 +14,8 @@ internal sealed class BlockWrite
     public required IReadOnlyList<(string ActorId, long Nonce)> Nonces { get; init; }
     /// <summary>The shared orderer's revision of the envelope this block applies (null for the embedded orderer).</summary>
     public long? OrderingRevision { get; init; }
+    /// <summary>The applied envelope's proposer and time: that proposer's high-water (duplicate detection that survives deleting envelopes).</summary>
+    public (string ProposerId, long TimeMs)? ProposerTime { get; init; }
     /// <summary>This peer's signature as a ledger_certificates row (consortium only; the embedded peer's certificate is its header signature).</summary>
     public PeerSignature? OwnSignature { get; init; }
 }
@@ -228,6 +230,11 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
         {
             Insert("ledger_ordering", ["orderer", "revision"], " ON CONFLICT (orderer) DO UPDATE SET revision = excluded.revision",
                 [[LedgerStore.SharedOrderer, revision]]);
+        }
+        if (b.ProposerTime is { } proposerTime)
+        {
+            Insert("ledger_ordering", ["orderer", "revision"], " ON CONFLICT (orderer) DO UPDATE SET revision = excluded.revision",
+                [[LedgerStore.ProposerHighWater(proposerTime.ProposerId), proposerTime.TimeMs]]);
         }
         foreach (var (key, value) in b.StateWrites)
         {

@@ -59,7 +59,7 @@ public sealed class CleanStopTests
         var othersAtStop = ackOthers.Count;
         Assert.False(loadOthers.IsCompleted, "the others stopped writing before peer-a's stop returned");
         await stopA.CancelAsync();
-        await loadA;
+        await loadA.WaitAsync(TimeSpan.FromMinutes(3)); // every submission to the stopped peer was answered
         var appliedByA = (await a.Store.GetTransactionsInRangeAsync(0, 1_000_000)).Select(t => t.Id).ToList();
         var missing = ackA.Where(id => !appliedByA.Contains(id, StringComparer.Ordinal)).ToList();
         Assert.True(missing.Count == 0, $"{missing.Count} of peer-a's {ackA.Count} acknowledged transactions are not in its ledger");

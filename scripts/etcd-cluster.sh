@@ -16,6 +16,7 @@ mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 PREFIX=/medledger/ordering/envelopes/
 CERTIFICATES=/medledger/certificates/
+APPLIED=/medledger/applied/
 
 if [ "$cmd" = stop ]; then
   for i in 1 2 3; do
@@ -116,6 +117,9 @@ if [ ! -f "$dir/rbac.done" ]; then
     ctl role grant-permission "$p" --prefix=true read "$PREFIX" >/dev/null
     ctl role grant-permission "$p" --prefix=true readwrite "$CERTIFICATES$p/" >/dev/null
     ctl role grant-permission "$p" --prefix=true read "$CERTIFICATES" >/dev/null
+    # Applied revisions (compaction never passes the lowest): write its own key, read everyone's.
+    ctl role grant-permission "$p" readwrite "$APPLIED$p" >/dev/null
+    ctl role grant-permission "$p" --prefix=true read "$APPLIED" >/dev/null
     ctl user grant-role "$p" "$p" >/dev/null
   done
   ctl auth enable >/dev/null

@@ -40,6 +40,10 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
     private readonly SemaphoreSlim _certificateWake = new(0, 1);
     private readonly ConcurrentQueue<string> _refused = new();
     private readonly Task _writer;
+    private readonly Task _cleanUp;
+    private readonly Dictionary<string, long> _highWater = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _cleanUpProblems = new();
+    private long _compacted;
     private int _current;
     private long _lastWrittenRevision;
     private long _lastEnvelopeTime;
@@ -69,7 +73,14 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
         _maxBatch = Math.Min(maxBatch, OrderingEnvelope.MaxTransactions);
         _channels = [.. options.Endpoints.Select(e => OpenChannel(e, options))];
         _writer = Task.Run(WriteEnvelopesAsync);
+        _cleanUp = options.CleanUpInterval > TimeSpan.Zero ? Task.Run(CleanUpLoopAsync) : Task.CompletedTask;
     }
+
+    /// <summary>Clean-up rounds that failed (etcd unreachable, permission denied…), oldest first; clean-up retries next round.</summary>
+    public IReadOnlyCollection<string> CleanUpProblems => _cleanUpProblems;
+
+    /// <summary>The revision this peer last compacted etcd to (0 before the first compaction).</summary>
+    public long CompactedRevision => Interlocked.Read(ref _compacted);
 
     /// <summary>Why envelopes were refused (unknown peer, bad signature, wrong prefix, rewritten key), oldest first.</summary>
     public IReadOnlyCollection<string> RefusedEnvelopes => _refused;
@@ -86,8 +97,18 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
     {
         var reader = _pending.Reader;
         var ct = _stopping.Token;
+        var started = false;
         while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
         {
+            if (!started)
+            {
+                // Envelope times strictly increase per proposer (readers drop an envelope at or below the proposer's
+                // high-water as a repeat), so start above both what was applied and what this peer last wrote.
+                // Read at the first submission: the peer has created its tables by then.
+                _lastEnvelopeTime = Math.Max(await _store.GetProposerHighWaterAsync(_peerId, ct).ConfigureAwait(false),
+                    await LastOwnEnvelopeTimeAsync(ct).ConfigureAwait(false));
+                started = true;
+            }
             // Take what is queued now (no lingering, as the embedded orderer): under load the next
             // envelope fills while this one is being written.
             var batch = new List<LedgerTransaction>();
@@ -107,7 +128,7 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
             {
                 continue;
             }
-            var time = Math.Max(LedgerTransaction.NowMs(), _lastEnvelopeTime);
+            var time = Math.Max(LedgerTransaction.NowMs(), _lastEnvelopeTime + 1);
             _lastEnvelopeTime = time;
             OrderingEnvelope envelope;
             try
@@ -119,6 +140,27 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
                 continue; // One transaction larger than an envelope: LedgerTransaction limits make this unreachable.
             }
             await WriteOnceAsync(envelope.Encode(), ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<long> LastOwnEnvelopeTimeAsync(CancellationToken ct)
+    {
+        var request = new RangeRequest
+        {
+            Key = ByteString.CopyFromUtf8(OwnPrefix),
+            RangeEnd = ByteString.CopyFromUtf8(PrefixEnd(OwnPrefix)),
+            SortTarget = RangeRequest.Types.SortTarget.Create,
+            SortOrder = RangeRequest.Types.SortOrder.Descend,
+            Limit = 1,
+        };
+        var response = await CallAsync((kv, o) => kv.RangeAsync(request, o).ResponseAsync, ct).ConfigureAwait(false);
+        try
+        {
+            return response.Kvs.Count > 0 ? OrderingEnvelope.Decode(response.Kvs[0].Value.Span).TimeMs : 0;
+        }
+        catch (FormatException)
+        {
+            return 0;
         }
     }
 
@@ -155,6 +197,11 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopping.Token);
         var token = linked.Token;
         var applied = await _store.GetOrderingRevisionAsync(token).ConfigureAwait(false);
+        _highWater.Clear();
+        foreach (var peer in _peerKeys.Keys)
+        {
+            _highWater[peer] = await _store.GetProposerHighWaterAsync(peer, token).ConfigureAwait(false);
+        }
         var watch = Task.Run(() => WatchForWakeUpsAsync(_options.Prefix, _wake, token), CancellationToken.None);
         try
         {
@@ -163,6 +210,10 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
             while (true)
             {
                 token.ThrowIfCancellationRequested();
+                if (StoppedAndCaughtUp(applied))
+                {
+                    yield break;
+                }
                 var request = new RangeRequest
                 {
                     Key = prefix,
@@ -182,6 +233,12 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
                     {
                         yield return new OrderedBatch(envelope.Transactions, false, new OrderingPosition(kv.CreateRevision, envelope.PeerId, envelope.TimeMs));
                     }
+                    // Resumed only after the block committed: stop here if that was this peer's last
+                    // envelope, even if the others keep writing (what follows is read after a restart).
+                    if (StoppedAndCaughtUp(applied))
+                    {
+                        yield break;
+                    }
                 }
                 if (response.Kvs.Count > 0)
                 {
@@ -192,11 +249,6 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
                     // This peer can no longer order (e.g. etcd refused its writes): fail, don't hang submitters.
                     throw new InvalidOperationException("Writing envelopes to etcd failed.", _writer.Exception?.GetBaseException());
                 }
-                // Completed: end once this peer's own envelopes (everything it acknowledged) are read.
-                if (_pending.Reader.Completion.IsCompleted && _writer.IsCompleted && applied >= Volatile.Read(ref _lastWrittenRevision))
-                {
-                    yield break;
-                }
                 await _wake.WaitAsync(_options.PollInterval, token).ConfigureAwait(false);
             }
         }
@@ -206,6 +258,13 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
             await watch.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
+
+    /// <summary>
+    /// After <see cref="Complete"/>: every envelope this peer wrote (everything it acknowledged) has been
+    /// read. Envelopes of the other peers do not hold the stop; they are read after a restart.
+    /// </summary>
+    private bool StoppedAndCaughtUp(long applied) =>
+        _pending.Reader.Completion.IsCompleted && _writer.IsCompletedSuccessfully && applied >= Volatile.Read(ref _lastWrittenRevision);
 
     /// <summary>The envelope if it may be applied; null (and a recorded reason) if it must be ignored. Deterministic, so every honest peer ignores the same ones.</summary>
     private OrderingEnvelope? Accept(Mvccpb.KeyValue kv)
@@ -239,6 +298,13 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
         {
             return Refuse(kv, $"signature does not verify with {envelope.PeerId}'s key");
         }
+        // Create-once stops a retried write only while the key exists; after clean-up deleted it, the same bytes
+        // can be written again. The proposer's time high-water (stored with each block) catches that repeat.
+        if (envelope.TimeMs <= _highWater.GetValueOrDefault(envelope.PeerId))
+        {
+            return Refuse(kv, $"repeats an envelope already applied (time {envelope.TimeMs} is not after {envelope.PeerId}'s last)");
+        }
+        _highWater[envelope.PeerId] = envelope.TimeMs;
         return envelope;
     }
 
@@ -304,6 +370,117 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
         {
             // Already signalled.
         }
+    }
+
+    // ---------------- clean-up: applied revisions, deleting envelopes, compaction ----------------
+
+    /// <summary>
+    /// Every <see cref="EtcdOrderingOptions.CleanUpInterval"/>: publish this peer's applied revision (from its store),
+    /// then, if EVERY consortium member has published one, take the lowest: delete this peer's own envelopes at or
+    /// below it (RBAC lets a peer delete only its own) and compact etcd to it. A member that never published, or
+    /// that is stopped, holds everything above its revision: compaction never passes a member.
+    /// </summary>
+    private async Task CleanUpLoopAsync()
+    {
+        var ct = _stopping.Token;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.CleanUpInterval, ct).ConfigureAwait(false);
+                await CleanUpOnceAsync(ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception e) when (e is RpcException or System.Data.Common.DbException or InvalidOperationException)
+            {
+                _cleanUpProblems.Enqueue(e.Message);
+            }
+        }
+    }
+
+    internal async Task CleanUpOnceAsync(CancellationToken ct)
+    {
+        var applied = await _store.GetOrderingRevisionAsync(ct).ConfigureAwait(false);
+        var own = ByteString.CopyFromUtf8(_options.AppliedPrefix + _peerId);
+        var value = ByteString.CopyFromUtf8(applied.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await CallAsync((kv, o) => kv.PutAsync(new PutRequest { Key = own, Value = value }, o).ResponseAsync, ct).ConfigureAwait(false);
+        if (await LowestAppliedAsync(ct).ConfigureAwait(false) is not { } lowest || lowest <= 0)
+        {
+            return;
+        }
+        // This peer's own envelopes every member has applied.
+        while (true)
+        {
+            var old = new RangeRequest
+            {
+                Key = ByteString.CopyFromUtf8(OwnPrefix),
+                RangeEnd = ByteString.CopyFromUtf8(PrefixEnd(OwnPrefix)),
+                MaxCreateRevision = lowest,
+                KeysOnly = true,
+                Limit = 256,
+            };
+            var found = await CallAsync((kv, o) => kv.RangeAsync(old, o).ResponseAsync, ct).ConfigureAwait(false);
+            if (found.Kvs.Count == 0)
+            {
+                break;
+            }
+            var txn = new TxnRequest();
+            foreach (var k in found.Kvs)
+            {
+                txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = k.Key } });
+            }
+            await CallAsync((kv, o) => kv.TxnAsync(txn, o).ResponseAsync, ct).ConfigureAwait(false);
+        }
+        if (lowest > Interlocked.Read(ref _compacted))
+        {
+            try
+            {
+                await CallAsync((kv, o) => kv.CompactAsync(new CompactionRequest { Revision = lowest }, o).ResponseAsync, ct).ConfigureAwait(false);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.OutOfRange)
+            {
+                // Another member already compacted to or past it.
+            }
+            InterlockedMax(ref _compacted, lowest);
+        }
+    }
+
+    /// <summary>The lowest applied revision over all consortium members; null while any member has not published one.</summary>
+    internal async Task<long?> LowestAppliedAsync(CancellationToken ct)
+    {
+        var prefix = _options.AppliedPrefix;
+        var request = new RangeRequest { Key = ByteString.CopyFromUtf8(prefix), RangeEnd = ByteString.CopyFromUtf8(PrefixEnd(prefix)) };
+        var response = await CallAsync((kv, o) => kv.RangeAsync(request, o).ResponseAsync, ct).ConfigureAwait(false);
+        var published = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var kv in response.Kvs)
+        {
+            if (long.TryParse(kv.Value.ToStringUtf8(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var r))
+            {
+                published[kv.Key.ToStringUtf8()[prefix.Length..]] = r;
+            }
+        }
+        long? lowest = null;
+        foreach (var member in _peerKeys.Keys)
+        {
+            if (!published.TryGetValue(member, out var r))
+            {
+                return null;
+            }
+            lowest = Math.Min(lowest ?? long.MaxValue, r);
+        }
+        return lowest;
+    }
+
+    /// <summary>Keys and create revisions under a peer's envelope prefix (tests: what clean-up left).</summary>
+    internal async Task<List<long>> EnvelopeRevisionsAsync(string peerId, CancellationToken ct)
+    {
+        var prefix = _options.Prefix + peerId + "/";
+        var request = new RangeRequest { Key = ByteString.CopyFromUtf8(prefix), RangeEnd = ByteString.CopyFromUtf8(PrefixEnd(prefix)), KeysOnly = true };
+        var response = await CallAsync((kv, o) => kv.RangeAsync(request, o).ResponseAsync, ct).ConfigureAwait(false);
+        return [.. response.Kvs.Select(k => k.CreateRevision).Order()];
     }
 
     // ---------------- commit certificates: each member's block signatures ----------------
@@ -434,7 +611,7 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
         {
             HttpHandler = handler,
             DisposeHttpClient = true,
-            MaxReceiveMessageSize = 64 * 1024 * 1024,
+            MaxReceiveMessageSize = 128 * 1024 * 1024,
             MaxSendMessageSize = 2 * 1024 * 1024,
         });
     }
@@ -465,6 +642,7 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
         Complete();
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _writer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _cleanUp.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         foreach (var c in _channels)
         {
             c.Dispose();

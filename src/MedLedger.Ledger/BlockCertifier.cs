@@ -105,6 +105,17 @@ internal sealed class BlockCertifier
         {
             Fail(state);
         }
+        // Blocks committed but not reached by the worker before the stop (it ends at the cancelled token): their
+        // submitters learn "not certified yet" instead of waiting forever.
+        while (_work.Reader.TryRead(out var item))
+        {
+            if (item is CommittedBlock b)
+            {
+                var state = new BlockState(b.Header, b.Header.Hash(), b.Receipts);
+                state.Signatures[_peerId] = b.Header.Signature;
+                Fail(state);
+            }
+        }
         _recent.Clear();
         _stop.Dispose();
     }

@@ -366,13 +366,90 @@ public sealed class LedgerPeer : IAsyncDisposable
         }
     }
 
+    /// <summary>Most blocks one database transaction holds (group commit of envelopes already read from a shared orderer).</summary>
+    internal const int MaxGroupBlocks = 64;
+
+    /// <summary>Blocks committed and database transactions that committed them (consortium group commit; equal for the embedded peer).</summary>
+    internal long BlocksCommitted { get; private set; }
+    internal long GroupsCommitted { get; private set; }
+
     private async Task CommitBatchesAsync()
     {
-        await foreach (var batch in _ordering.ReadBatchesAsync(CancellationToken.None).ConfigureAwait(false))
+        using var halt = new CancellationTokenSource();
+        var batches = _ordering.ReadBatchesAsync(halt.Token).GetAsyncEnumerator(halt.Token);
+        ValueTask<bool>? prefetched = null;
+        try
         {
-            List<(ProcessedTransaction P, long LogIndex, byte[] LeafHash)> rows;
-            BlockHeader header;
-            Dictionary<MerkleNodeKey, byte[]> proofNodes;
+            await CommitGroupsAsync(batches, p => prefetched = p).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Halting with a read ahead in flight: end it before disposing the reader (an iterator cannot be disposed mid-step).
+            await halt.CancelAsync().ConfigureAwait(false);
+            if (prefetched is { IsCompleted: false } inFlight)
+            {
+                try
+                {
+                    await inFlight.ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // Cancelled (or failed): the peer is halting for the first exception anyway.
+                }
+            }
+            throw;
+        }
+        finally
+        {
+            await batches.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task CommitGroupsAsync(IAsyncEnumerator<OrderedBatch> batches, Action<ValueTask<bool>?> readAhead)
+    {
+        ValueTask<bool>? prefetched = null;
+        while (true)
+        {
+            bool more;
+            if (prefetched is { } p)
+            {
+                // Forgotten before it is awaited: a ValueTask is awaited once.
+                prefetched = null;
+                readAhead(null);
+                more = await p.ConfigureAwait(false);
+            }
+            else
+            {
+                more = await batches.MoveNextAsync().ConfigureAwait(false);
+            }
+            if (!more)
+            {
+                break;
+            }
+            var group = new List<OrderedBatch> { batches.Current };
+            // Group commit (shared orderer only): envelopes the orderer has already read become consecutive blocks,
+            // one per envelope, in ONE database transaction (one fsync). The embedded orderer is never read ahead: its
+            // next batch fills while this one commits. The crash hooks see one block per transaction.
+            if (group[0].Position is not null && BeforeCommit is null && AfterCommit is null)
+            {
+                while (group.Count < MaxGroupBlocks)
+                {
+                    var next = batches.MoveNextAsync();
+                    if (!next.IsCompleted)
+                    {
+                        prefetched = next;
+                        readAhead(next);
+                        break;
+                    }
+                    if (!next.GetAwaiter().GetResult())
+                    {
+                        prefetched = ValueTask.FromResult(false);
+                        break;
+                    }
+                    group.Add(batches.Current);
+                }
+            }
+            List<CommittedBlock> committed;
             try
             {
                 if (_reloadHead)
@@ -380,13 +457,13 @@ public sealed class LedgerPeer : IAsyncDisposable
                     await LoadHeadAsync(CancellationToken.None).ConfigureAwait(false);
                     _reloadHead = false;
                 }
-                (rows, header, proofNodes) = CommitBatch(batch);
+                committed = CommitGroup(group);
             }
-            catch (Exception e) when (e is not OutOfMemoryException && batch.Position is not null)
+            catch (Exception e) when (e is not OutOfMemoryException && group[0].Position is not null)
             {
                 // A shared orderer's envelope must be applied, in order, by every peer: carrying on
                 // without it would fork this peer. Halt; a restart resumes at the stored revision.
-                throw new LedgerCorruptException($"block from orderer revision {batch.Position.Revision} failed to apply; the peer halted: {e.Message}", e);
+                throw new LedgerCorruptException($"blocks from orderer revisions {group[0].Position!.Revision}–{group[^1].Position!.Revision} failed to apply; the peer halted: {e.Message}", e);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -396,42 +473,54 @@ public sealed class LedgerPeer : IAsyncDisposable
                 _writer?.Dispose();
                 _writer = null;
                 _reloadHead = true;
-                foreach (var tx in batch.Transactions)
+                foreach (var tx in group[0].Transactions)
                 {
                     TakeWaiter(tx.Id)?.TrySetException(new InvalidOperationException("The ledger could not commit the block; look the transaction up by id before resubmitting.", e));
                 }
                 continue;
             }
+            // Acknowledged (and handed to the certifier) only after the group's COMMIT.
             var receiptsStart = System.Diagnostics.Stopwatch.GetTimestamp();
-            var source = new StoredMerkle.Fetched(proofNodes);
-            var pending = _certifier is null ? null : new List<PendingReceipt>();
-            foreach (var (p, index, leaf) in rows)
+            foreach (var block in committed)
             {
-                var waiter = TakeWaiter(p.Tx.Id);
-                if (waiter is null)
-                {
-                    continue;
-                }
-                var receipt = new LedgerReceipt(p.Tx.Id, p.Valid, p.Reason, header.Height, index, leaf, header,
-                    MerkleMath.InclusionProof(source, index, header.TreeSize), p.Tx.SigningBytes, p.Tx.Signature);
-                if (pending is not null)
-                {
-                    // Consortium: the receipt goes out once the block holds k member signatures.
-                    pending.Add(new PendingReceipt(waiter, receipt, p.Valid ? null : p.Rejection));
-                }
-                else if (p.Valid)
-                {
-                    waiter.TrySetResult(receipt);
-                }
-                else
-                {
-                    waiter.TrySetException(new LedgerRejectedException(p.Rejection!, receipt));
-                }
+                Acknowledge(block);
             }
-            _certifier?.Committed(header, pending!);
             CommitTicks[3] += System.Diagnostics.Stopwatch.GetTimestamp() - receiptsStart;
         }
     }
+
+    private void Acknowledge(CommittedBlock block)
+    {
+        var header = block.Header;
+        var source = new StoredMerkle.Fetched(block.ProofNodes);
+        var pending = _certifier is null ? null : new List<PendingReceipt>();
+        foreach (var (p, index, leaf) in block.Rows)
+        {
+            var waiter = TakeWaiter(p.Tx.Id);
+            if (waiter is null)
+            {
+                continue;
+            }
+            var receipt = new LedgerReceipt(p.Tx.Id, p.Valid, p.Reason, header.Height, index, leaf, header,
+                MerkleMath.InclusionProof(source, index, header.TreeSize), p.Tx.SigningBytes, p.Tx.Signature);
+            if (pending is not null)
+            {
+                // Consortium: the receipt goes out once the block holds k member signatures.
+                pending.Add(new PendingReceipt(waiter, receipt, p.Valid ? null : p.Rejection));
+            }
+            else if (p.Valid)
+            {
+                waiter.TrySetResult(receipt);
+            }
+            else
+            {
+                waiter.TrySetException(new LedgerRejectedException(p.Rejection!, receipt));
+            }
+        }
+        _certifier?.Committed(header, pending!);
+    }
+
+    private sealed record CommittedBlock(List<(ProcessedTransaction P, long LogIndex, byte[] LeafHash)> Rows, BlockHeader Header, Dictionary<MerkleNodeKey, byte[]> ProofNodes);
 
     private TaskCompletionSource<LedgerReceipt>? TakeWaiter(string id)
     {
@@ -450,89 +539,117 @@ public sealed class LedgerPeer : IAsyncDisposable
         }
     }
 
-    private (List<(ProcessedTransaction, long, byte[])>, BlockHeader, Dictionary<MerkleNodeKey, byte[]>) CommitBatch(OrderedBatch batch)
+    /// <summary>Each batch becomes one block; all of them are written in one database transaction and committed together.</summary>
+    private List<CommittedBlock> CommitGroup(List<OrderedBatch> group)
     {
-        var txs = batch.Transactions;
-        var verified = new bool[txs.Count];
-        if (batch.SignaturesVerified)
+        var verified = new bool[group.Count][];
+        for (var g = 0; g < group.Count; g++)
         {
-            Array.Fill(verified, true);
-        }
-        else
-        {
-            Parallel.For(0, txs.Count, i => verified[i] = txs[i].VerifySignature());
+            var txs = group[g].Transactions;
+            var v = verified[g] = new bool[txs.Count];
+            if (group[g].SignaturesVerified)
+            {
+                Array.Fill(v, true);
+            }
+            else
+            {
+                Parallel.For(0, txs.Count, i => v[i] = txs[i].VerifySignature());
+            }
         }
         _writer ??= new LedgerWriter(Store);
-        var height = (_head?.Height ?? 0) + 1;
-        // With a shared orderer the proposer, not this peer, names the block, so every peer's
-        // contracts see the same context and every peer computes the same header.
-        var proposer = batch.Position?.ProposerId ?? PeerId;
-        var context = new ContractContext(height, proposer, _contextKeys);
         var frontier = _frontier.Clone();
-        // Receipts are proven from the previous frontier plus this block's new nodes: every
-        // sibling left of the block is a frontier subtree, everything else is new.
-        var proofNodes = frontier.Entries().ToDictionary(e => e.Key, e => e.Hash);
-        var created = new List<(MerkleNodeKey Key, byte[] Hash)>(txs.Count * 2);
-        var rows = new List<(ProcessedTransaction, long, byte[])>(txs.Count);
+        var stateRoot = _stateRoot;
+        var headHash = _headHash;
+        var head = _head;
+        var blocks = new List<CommittedBlock>(group.Count);
+        // A block that completes a membership change makes the new view's keys the context of the blocks after it.
+        var contextKeys = _contextKeys;
+        var changes = new List<(long Height, ConsortiumView View)>();
         _writer.Begin();
         try
         {
             var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-            var processor = new BlockProcessor(Contracts, context, _writer);
-            for (var i = 0; i < txs.Count; i++)
+            long processing = 0;
+            foreach (var (batch, g) in group.Select((b, g) => (b, g)))
             {
-                var p = processor.Process(txs[i], verified[i], batch.SignaturesVerified);
-                var leaf = p.Tx.LeafHash(p.Valid);
-                var index = frontier.Size;
-                frontier.Append(leaf, created);
-                rows.Add((p, index, leaf));
+                var b0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                var txs = batch.Transactions;
+                var height = (head?.Height ?? 0) + 1;
+                // With a shared orderer the proposer, not this peer, names the block, so every peer's
+                // contracts see the same context and every peer computes the same header.
+                var proposer = batch.Position?.ProposerId ?? PeerId;
+                var context = new ContractContext(height, proposer, contextKeys);
+                // Receipts are proven from the previous frontier plus this block's new nodes: every
+                // sibling left of the block is a frontier subtree, everything else is new.
+                var proofNodes = frontier.Entries().ToDictionary(e => e.Key, e => e.Hash);
+                var created = new List<(MerkleNodeKey Key, byte[] Hash)>(txs.Count * 2);
+                var rows = new List<(ProcessedTransaction, long, byte[])>(txs.Count);
+                var processor = new BlockProcessor(Contracts, context, _writer);
+                for (var i = 0; i < txs.Count; i++)
+                {
+                    var p = processor.Process(txs[i], verified[g][i], batch.SignaturesVerified);
+                    var leaf = p.Tx.LeafHash(p.Valid);
+                    var index = frontier.Size;
+                    frontier.Append(leaf, created);
+                    rows.Add((p, index, leaf));
+                }
+                var nextStateRoot = BlockProcessor.NextStateRoot(stateRoot, processor.Writes);
+                // Genesis and a completed add-peer write the threshold; a mere approval writes only its proposal.
+                if (_certifier is not null && processor.Writes.ContainsKey(ConsortiumKeys.Threshold)
+                    && ConsortiumState.Read(processor.StateAfterBlock()) is { } changedView)
+                {
+                    changes.Add((height, changedView));
+                    contextKeys = changedView.Members.ToDictionary(m => m.PeerId, m => m.PublicKey, StringComparer.Ordinal);
+                }
+                var time = Math.Max(batch.Position?.TimeMs ?? LedgerTransaction.NowMs(), head?.TimeMs ?? 0);
+                // v2: every honest peer computes these bytes from the same batch; each signs them (its signature opens the certificate).
+                var header = BlockHeader.CreateV2(height, headHash, txs.Count, frontier.Size, frontier.Root(), nextStateRoot, time, proposer,
+                    batch.Position?.Revision ?? 0, PeerId, _key);
+                var headerHash = header.Hash();
+                processing += System.Diagnostics.Stopwatch.GetTimestamp() - b0;
+                var blockWrite = new BlockWrite
+                {
+                    Header = header,
+                    HeaderHash = headerHash,
+                    Transactions = rows,
+                    Nodes = created,
+                    StateWrites = processor.Writes,
+                    Nonces = processor.Nonces,
+                    OrderingRevision = batch.Position?.Revision,
+                    ProposerTime = batch.Position is { } position ? (position.ProposerId, position.TimeMs) : null,
+                    OwnSignature = _certifier is null ? null : new PeerSignature(PeerId, header.Signature),
+                };
+                _writer.Write(blockWrite);
+                BlockWritten?.Invoke(blockWrite);
+                BeforeCommit?.Invoke(header);
+                foreach (var (k, h) in created)
+                {
+                    proofNodes[k] = h;
+                }
+                stateRoot = nextStateRoot;
+                headHash = headerHash;
+                head = header;
+                blocks.Add(new CommittedBlock(rows, header, proofNodes));
             }
-            var stateRoot = BlockProcessor.NextStateRoot(_stateRoot, processor.Writes);
-            // Genesis and a completed add-peer write the threshold; a mere approval writes only its proposal.
-            var changedView = _certifier is not null && processor.Writes.ContainsKey(ConsortiumKeys.Threshold)
-                ? ConsortiumState.Read(processor.StateAfterBlock())
-                : null;
-            var time = Math.Max(batch.Position?.TimeMs ?? LedgerTransaction.NowMs(), _head?.TimeMs ?? 0);
-            // v2: every honest peer computes these bytes from the same batch; each signs them (its signature opens the certificate).
-            var header = BlockHeader.CreateV2(height, _headHash, txs.Count, frontier.Size, frontier.Root(), stateRoot, time, proposer,
-                batch.Position?.Revision ?? 0, PeerId, _key);
-            var headerHash = header.Hash();
-            var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
-            var blockWrite = new BlockWrite
-            {
-                Header = header,
-                HeaderHash = headerHash,
-                Transactions = rows,
-                Nodes = created,
-                StateWrites = processor.Writes,
-                Nonces = processor.Nonces,
-                OrderingRevision = batch.Position?.Revision,
-                OwnSignature = _certifier is null ? null : new PeerSignature(PeerId, header.Signature),
-            };
-            _writer.Write(blockWrite);
-            BlockWritten?.Invoke(blockWrite);
-            BeforeCommit?.Invoke(header);
             var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
             _writer.Commit();
-            AfterCommit?.Invoke(header);
+            AfterCommit?.Invoke(head!);
             var t3 = System.Diagnostics.Stopwatch.GetTimestamp();
-            CommitTicks[0] += t1 - t0;
-            CommitTicks[1] += t2 - t1;
+            CommitTicks[0] += processing;
+            CommitTicks[1] += t2 - t0 - processing;
             CommitTicks[2] += t3 - t2;
-            Interlocked.Increment(ref _blocksSinceCheckpoint);
+            Interlocked.Add(ref _blocksSinceCheckpoint, group.Count);
+            BlocksCommitted += group.Count;
+            GroupsCommitted++;
             _frontier = frontier;
             _stateRoot = stateRoot;
-            _headHash = headerHash;
-            Volatile.Write(ref _head, header);
-            foreach (var (k, h) in created)
+            _headHash = headHash;
+            Volatile.Write(ref _head, head);
+            foreach (var (height, view) in changes)
             {
-                proofNodes[k] = h;
+                OnConsortiumCommitted(height, view);
             }
-            if (changedView is not null)
-            {
-                OnConsortiumCommitted(height, changedView);
-            }
-            return (rows, header, proofNodes);
+            return blocks;
         }
         catch
         {

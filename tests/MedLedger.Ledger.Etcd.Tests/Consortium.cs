@@ -30,7 +30,7 @@ internal sealed class Consortium : IAsyncDisposable
 
     /// <summary>Starts (or restarts, on the same database) a member's peer ordered by etcd.</summary>
     public async Task<(LedgerPeer Peer, EtcdOrderingService Ordering)> StartPeerAsync(string peerId, Action<LedgerPeer>? beforeStart = null,
-        ContractRegistry? contracts = null, TimeSpan? certificateTimeout = null)
+        ContractRegistry? contracts = null, TimeSpan? certificateTimeout = null, Action<EtcdOrderingOptions>? configure = null)
     {
         var store = StoreOf(peerId);
         var options = new LedgerOptions { PeerId = peerId, CertificateTimeout = certificateTimeout ?? TimeSpan.FromSeconds(10) };
@@ -38,7 +38,9 @@ internal sealed class Consortium : IAsyncDisposable
         {
             options.PeerKeys[id] = key;
         }
-        var ordering = new EtcdOrderingService(Cluster.OptionsFor(peerId), store, peerId, PrivateKeys[peerId], PublicKeys);
+        var etcdOptions = Cluster.OptionsFor(peerId);
+        configure?.Invoke(etcdOptions);
+        var ordering = new EtcdOrderingService(etcdOptions, store, peerId, PrivateKeys[peerId], PublicKeys);
         var peer = new LedgerPeer(store, PrivateKeys[peerId], options, contracts ?? ContractRegistry.WithIdentity(), ordering);
         beforeStart?.Invoke(peer);
         await peer.StartAsync();

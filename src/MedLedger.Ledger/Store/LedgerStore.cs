@@ -489,6 +489,17 @@ public abstract class LedgerStore
         return v is null or DBNull ? 0 : Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>ledger_ordering row naming a proposer's envelope-time high-water (see <see cref="GetProposerHighWaterAsync"/>).</summary>
+    internal static string ProposerHighWater(string proposerId) => "proposer-time:" + proposerId;
+
+    /// <summary>
+    /// The time of the last envelope applied from <paramref name="proposerId"/>, 0 when none. Written with that
+    /// envelope's block; a proposer's envelope times strictly increase, so an envelope at or below it is a repeat
+    /// (e.g. a retried write after its key was deleted by clean-up) and is not applied again.
+    /// </summary>
+    public Task<long> GetProposerHighWaterAsync(string proposerId, CancellationToken ct = default) =>
+        GetPositionAsync(ProposerHighWater(proposerId), ct);
+
     public async Task<string?> GetStateAsync(string key, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);

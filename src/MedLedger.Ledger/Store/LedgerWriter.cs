@@ -14,6 +14,8 @@ internal sealed class BlockWrite
     public required IReadOnlyList<(string ActorId, long Nonce)> Nonces { get; init; }
     /// <summary>The shared orderer's revision of the envelope this block applies (null for the embedded orderer).</summary>
     public long? OrderingRevision { get; init; }
+    /// <summary>The applied envelope's proposer and time: that proposer's high-water (duplicate detection that survives deleting envelopes).</summary>
+    public (string ProposerId, long TimeMs)? ProposerTime { get; init; }
     /// <summary>This peer's signature as a ledger_certificates row (consortium only; the embedded peer's certificate is its header signature).</summary>
     public PeerSignature? OwnSignature { get; init; }
 }
@@ -32,7 +34,9 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
     // Committed state read-through cache: this writer is the only one writing ledger_state, so
     // entries stay true; the block's writes are applied only after its commit succeeds.
     private readonly Dictionary<string, string?> _cache = new(StringComparer.Ordinal);
-    private SortedDictionary<string, string?>? _pendingWrites;
+    // The open transaction's blocks' state writes, oldest first (several with group commit: a later block of the
+    // same transaction must read them, not the cache's committed values).
+    private readonly List<SortedDictionary<string, string?>> _pendingWrites = [];
     private const int CacheLimit = 200_000;
     // "Definitely never spent / never written" answers without a round trip; a "maybe" asks the
     // database, so replay protection and state reads stay exact (see AbsenceFilter).
@@ -82,13 +86,14 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
 
     public void Begin()
     {
+        _pendingWrites.Clear();
         _tx?.Dispose();
         _tx = _conn.BeginTransaction();
     }
 
     public void Rollback()
     {
-        _pendingWrites = null;
+        _pendingWrites.Clear();
         _batch?.Dispose();
         _batch = null;
         if (_tx is not null)
@@ -122,6 +127,13 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
 
     public string? Get(string key)
     {
+        for (var i = _pendingWrites.Count - 1; i >= 0; i--)
+        {
+            if (_pendingWrites[i].TryGetValue(key, out var uncommitted))
+            {
+                return uncommitted;
+            }
+        }
         if (_cache.TryGetValue(key, out var cached))
         {
             return cached;
@@ -172,7 +184,7 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
 
     public void Write(BlockWrite b)
     {
-        _pendingWrites = b.StateWrites;
+        _pendingWrites.Add(b.StateWrites);
         if (_store.BatchesBlockWrites)
         {
             // PostgreSQL: every statement of the block in one round trip (a round trip is ~1 ms under load).
@@ -218,6 +230,11 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
         {
             Insert("ledger_ordering", ["orderer", "revision"], " ON CONFLICT (orderer) DO UPDATE SET revision = excluded.revision",
                 [[LedgerStore.SharedOrderer, revision]]);
+        }
+        if (b.ProposerTime is { } proposerTime)
+        {
+            Insert("ledger_ordering", ["orderer", "revision"], " ON CONFLICT (orderer) DO UPDATE SET revision = excluded.revision",
+                [[LedgerStore.ProposerHighWater(proposerTime.ProposerId), proposerTime.TimeMs]]);
         }
         foreach (var (key, value) in b.StateWrites)
         {
@@ -267,14 +284,17 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
         _tx!.Commit();
         _tx.Dispose();
         _tx = null;
-        foreach (var (k, v) in _pendingWrites ?? [])
+        foreach (var writes in _pendingWrites)
         {
-            if (_cache.ContainsKey(k))
+            foreach (var (k, v) in writes)
             {
-                _cache[k] = v;
+                if (_cache.ContainsKey(k))
+                {
+                    _cache[k] = v;
+                }
             }
         }
-        _pendingWrites = null;
+        _pendingWrites.Clear();
     }
 
     /// <summary>Multi-row INSERTs in chunks of MaxRowsPerInsert, then halving, so only a few statement shapes are ever prepared.</summary>

@@ -89,6 +89,9 @@ public sealed class LedgerPeer : IAsyncDisposable
         ? head with { Certificate = certificate }
         : Volatile.Read(ref _head);
 
+    /// <summary>Why the committer stopped for good (the orderer failed or a shared block did not apply); null while it runs.</summary>
+    public Exception? Halted { get; private set; }
+
     /// <summary>Where the committer spends its time (ticks): contracts, SQL writes, commit (fsync), receipts.</summary>
     internal long[] CommitTicks { get; } = new long[4];
 
@@ -282,6 +285,7 @@ public sealed class LedgerPeer : IAsyncDisposable
         {
             // The orderer itself failed: stop accepting and fail everyone still waiting rather than hang them.
             _running = false;
+            Halted = e;
             List<TaskCompletionSource<LedgerReceipt>> pending;
             lock (_waitersLock)
             {
@@ -422,6 +426,10 @@ public sealed class LedgerPeer : IAsyncDisposable
             var header = BlockHeader.CreateV2(height, _headHash, txs.Count, frontier.Size, frontier.Root(), stateRoot, time, proposer,
                 batch.Position?.Revision ?? 0, PeerId, _key);
             var headerHash = header.Hash();
+            if (batch.ExpectedHeaderHash is { } expected && !expected.AsSpan().SequenceEqual(headerHash))
+            {
+                throw new LedgerCorruptException($"replayed block {height} computes header {Convert.ToHexStringLower(headerHash)}, the member's certified header is {Convert.ToHexStringLower(expected)}");
+            }
             var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
             var blockWrite = new BlockWrite
             {

@@ -28,15 +28,11 @@ public static class ServeCommands
         cmd.SetAction(async (p, ct) =>
         {
             var dataDir = p.GetValue(DataDir)!;
-            ConsortiumServe? member = null;
-            if (p.GetValue(consortium) is { } consortiumPath)
-            {
-                member = ConsortiumServe.Prepare(consortiumPath, p.GetValue(peer), p.GetValue(peerKey), p.GetValue(etcdCert), p.GetValue(etcdKey), dataDir);
-            }
+            // Checked before the data folder is touched.
             string[]? joinArgs = null;
             if (p.GetValue(join) is { } joinUrl)
             {
-                if (member is null)
+                if (p.GetValue(consortium) is null)
                 {
                     throw new ConsortiumFileException("--join needs --consortium (a peer joins a consortium)");
                 }
@@ -45,6 +41,11 @@ public static class ServeCommands
                     throw new ConsortiumFileException($"--join must be a member's http(s) URL, not '{joinUrl}'");
                 }
                 joinArgs = [$"--Ledger:Join={joinFrom}"];
+            }
+            ConsortiumServe? member = null;
+            if (p.GetValue(consortium) is { } consortiumPath)
+            {
+                member = ConsortiumServe.Prepare(consortiumPath, p.GetValue(peer), p.GetValue(peerKey), p.GetValue(etcdCert), p.GetValue(etcdKey), dataDir);
             }
             using var instanceLock = ServerLock.Acquire(dataDir);
             await using var app = BuildApp(dataDir, p.GetValue(demo), p.GetValue(urls), joinArgs, consortium: member);

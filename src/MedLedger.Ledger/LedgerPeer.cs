@@ -110,6 +110,9 @@ public sealed class LedgerPeer : IAsyncDisposable
         ? head with { Certificate = certificate }
         : Volatile.Read(ref _head);
 
+    /// <summary>Why the committer stopped for good (the orderer failed or a shared block did not apply); null while it runs.</summary>
+    public Exception? Halted { get; private set; }
+
     /// <summary>Where the committer spends its time (ticks): contracts, SQL writes, commit (fsync), receipts.</summary>
     internal long[] CommitTicks { get; } = new long[4];
 
@@ -353,6 +356,7 @@ public sealed class LedgerPeer : IAsyncDisposable
         {
             // The orderer itself failed: stop accepting and fail everyone still waiting rather than hang them.
             _running = false;
+            Halted = e;
             List<TaskCompletionSource<LedgerReceipt>> pending;
             lock (_waitersLock)
             {
@@ -606,6 +610,10 @@ public sealed class LedgerPeer : IAsyncDisposable
                 var header = BlockHeader.CreateV2(height, headHash, txs.Count, frontier.Size, frontier.Root(), nextStateRoot, time, proposer,
                     batch.Position?.Revision ?? 0, PeerId, _key);
                 var headerHash = header.Hash();
+                if (batch.ExpectedHeaderHash is { } expected && !expected.AsSpan().SequenceEqual(headerHash))
+                {
+                    throw new LedgerCorruptException($"replayed block {height} computes header {Convert.ToHexStringLower(headerHash)}, the member's certified header is {Convert.ToHexStringLower(expected)}");
+                }
                 processing += System.Diagnostics.Stopwatch.GetTimestamp() - b0;
                 var blockWrite = new BlockWrite
                 {

@@ -121,6 +121,9 @@ internal sealed class Consortium : IAsyncDisposable
         Assert.True(result.Ok, result.ToString());
     }
 
+    /// <summary>Disposes a peer started outside <see cref="StartPeerAsync"/> with the others.</summary>
+    public void Track(LedgerPeer peer) => _started.Add(peer);
+
     public async ValueTask DisposeAsync()
     {
         foreach (var p in _started)

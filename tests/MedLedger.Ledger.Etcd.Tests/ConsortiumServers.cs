@@ -19,14 +19,19 @@ internal sealed class ConsortiumServers : IAsyncDisposable
 {
     public static readonly string[] Peers = ["hospital-a", "hospital-b", "insurer"];
 
-    private readonly Process?[] _servers = new Process?[3];
-    private readonly ConcurrentQueue<string>[] _logs = [new(), new(), new()];
+    /// <summary>A fourth organisation in the file (server index 3) that starts later with --join (JoinTests).</summary>
+    public const string Joiner = "clinic-d";
+
+    private readonly Process?[] _servers = new Process?[4];
+    private readonly ConcurrentQueue<string>[] _logs = [new(), new(), new(), new()];
+
+    private static string NameOf(int i) => i < Peers.Length ? Peers[i] : Joiner;
 
     private ConsortiumServers(EtcdCluster cluster, string dir)
     {
         Cluster = cluster;
         Dir = dir;
-        Urls = [.. Peers.Select(_ => $"http://127.0.0.1:{FreePort()}")];
+        Urls = [.. Peers.Append(Joiner).Select(_ => $"http://127.0.0.1:{FreePort()}")];
     }
 
     public EtcdCluster Cluster { get; }
@@ -34,7 +39,7 @@ internal sealed class ConsortiumServers : IAsyncDisposable
     public IReadOnlyList<string> Urls { get; }
     public string ConsortiumFile => Path.Combine(Dir, "consortium.json");
 
-    public string DataDir(int i) => Path.Combine(Dir, Peers[i], "data");
+    public string DataDir(int i) => Path.Combine(Dir, NameOf(i), "data");
 
     /// <summary>Organisation <paramref name="i"/>'s raw 32-byte peer key, as the set-up wrote it beside its data.</summary>
     public byte[] PeerKey(int i) => File.ReadAllBytes(Path.Combine(Dir, Peers[i], "peer.key"));
@@ -56,17 +61,19 @@ internal sealed class ConsortiumServers : IAsyncDisposable
     /// A fresh etcd cluster, the shared consortium file (raw 32-byte peer keys, one per organisation) and the servers that
     /// answer /health: all three, or only those in <paramref name="launch"/> (a test then runs the others' peers itself).
     /// </summary>
-    public static async Task<ConsortiumServers> StartAsync(IReadOnlyList<int>? launch = null)
+    /// <param name="withJoiner">The file names a fourth member (<see cref="Joiner"/>, k = 3 of 4) that is not started here.</param>
+    public static async Task<ConsortiumServers> StartAsync(IReadOnlyList<int>? launch = null, bool withJoiner = false)
     {
-        var cluster = await EtcdCluster.StartAsync(Peers);
+        string[] names = withJoiner ? [.. Peers, Joiner] : Peers;
+        var cluster = await EtcdCluster.StartAsync(names);
         var servers = new ConsortiumServers(cluster, Path.Combine(cluster.Dir, "consortium"));
         var members = new List<object>();
-        for (var i = 0; i < Peers.Length; i++)
+        for (var i = 0; i < names.Length; i++)
         {
-            Directory.CreateDirectory(Path.Combine(servers.Dir, Peers[i]));
+            Directory.CreateDirectory(Path.Combine(servers.Dir, names[i]));
             var (priv, pub) = LedgerCrypto.GenerateKeyPair();
-            await File.WriteAllBytesAsync(Path.Combine(servers.Dir, Peers[i], "peer.key"), priv);
-            members.Add(new { peerId = Peers[i], publicKey = Convert.ToBase64String(pub), organization = $"Organisation {Peers[i]}", kind = i < 2 ? "hospital" : "insurer", apiUrl = servers.Urls[i] });
+            await File.WriteAllBytesAsync(Path.Combine(servers.Dir, names[i], "peer.key"), priv);
+            members.Add(new { peerId = names[i], publicKey = Convert.ToBase64String(pub), organization = $"Organisation {names[i]}", kind = i == 2 ? "insurer" : "hospital", apiUrl = servers.Urls[i] });
         }
         await File.WriteAllTextAsync(servers.ConsortiumFile, JsonSerializer.Serialize(new
         {
@@ -83,17 +90,29 @@ internal sealed class ConsortiumServers : IAsyncDisposable
         return servers;
     }
 
-    private void Launch(int i)
+    /// <summary>Starts the fourth organisation's server on an empty folder with --join pointing at server <paramref name="member"/>.</summary>
+    public async Task JoinAsync(int member)
+    {
+        Launch(3, Urls[member]);
+        await WaitHealthyAsync(3);
+    }
+
+    private void Launch(int i, string? join = null)
     {
         var pki = Path.Combine(Cluster.Dir, "pki");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[]
         {
-            CliPath, "serve", "--data", DataDir(i), "--urls", Urls[i], "--consortium", ConsortiumFile, "--peer", Peers[i],
-            "--peer-key", Path.Combine(Dir, Peers[i], "peer.key"), "--etcd-cert", Path.Combine(pki, $"client-{Peers[i]}.pem"), "--etcd-key", Path.Combine(pki, $"client-{Peers[i]}-key.pem"),
+            CliPath, "serve", "--data", DataDir(i), "--urls", Urls[i], "--consortium", ConsortiumFile, "--peer", NameOf(i),
+            "--peer-key", Path.Combine(Dir, NameOf(i), "peer.key"), "--etcd-cert", Path.Combine(pki, $"client-{NameOf(i)}.pem"), "--etcd-key", Path.Combine(pki, $"client-{NameOf(i)}-key.pem"),
         })
         {
             psi.ArgumentList.Add(a);
+        }
+        if (join is not null)
+        {
+            psi.ArgumentList.Add("--join");
+            psi.ArgumentList.Add(join);
         }
         psi.Environment["NO_COLOR"] = "1";
         // The dev outbox (registration codes) without seeding a demo world; quiet logs so the pipes stay small.
@@ -130,7 +149,7 @@ internal sealed class ConsortiumServers : IAsyncDisposable
         {
             if (_servers[i]!.HasExited || DateTime.UtcNow > deadline)
             {
-                throw new InvalidOperationException($"{Peers[i]} did not start:\n{Log(i)}");
+                throw new InvalidOperationException($"{NameOf(i)} did not start:\n{Log(i)}");
             }
             try
             {
@@ -238,19 +257,19 @@ internal sealed class ConsortiumServers : IAsyncDisposable
     }
 
     /// <summary>Waits (bounded) until all three servers hold the same head, and returns it.</summary>
-    public async Task<(long Height, string Hash)> SameHeadAsync(TimeSpan within)
+    public async Task<(long Height, string Hash)> SameHeadAsync(TimeSpan within, int servers = 3)
     {
         var deadline = DateTime.UtcNow + within;
         while (true)
         {
-            var heads = Enumerable.Range(0, 3).Select(Head).ToList();
+            var heads = Enumerable.Range(0, servers).Select(Head).ToList();
             if (heads.Distinct().Count() == 1 && heads[0].Height > 0)
             {
                 return heads[0];
             }
             if (DateTime.UtcNow > deadline)
             {
-                throw new Xunit.Sdk.XunitException($"heads differ after {within}: {string.Join(", ", heads.Select((h, n) => $"{Peers[n]} {h.Height}:{h.Hash[..Math.Min(16, h.Hash.Length)]}"))}");
+                throw new Xunit.Sdk.XunitException($"heads differ after {within}: {string.Join(", ", heads.Select((h, n) => $"{NameOf(n)} {h.Height}:{h.Hash[..Math.Min(16, h.Hash.Length)]}"))}");
             }
             await Task.Delay(200);
         }
@@ -309,9 +328,19 @@ internal sealed class ConsortiumServers : IAsyncDisposable
         return c;
     }
 
+    /// <summary>Signatures by <paramref name="peerId"/> in server <paramref name="i"/>'s stored certificates.</summary>
+    public int CertificateSignaturesBy(int i, string peerId)
+    {
+        using var c = Open(i);
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM ledger_certificates WHERE peer_id = $p";
+        cmd.Parameters.AddWithValue("$p", peerId);
+        return Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
     public async ValueTask DisposeAsync()
     {
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < 4; i++)
         {
             if (_servers[i] is { } p)
             {

@@ -23,17 +23,32 @@ public static class ServeCommands
         var peerKey = new Option<string?>("--peer-key") { Description = "With --consortium: this peer's private ledger key (PEM EC P-256, or 32 raw bytes); copied to <data>/peer.key once" };
         var etcdCert = new Option<string?>("--etcd-cert") { Description = "With --consortium: this peer's etcd client certificate (PEM, CN = peer id)" };
         var etcdKey = new Option<string?>("--etcd-key") { Description = "With --consortium: the etcd client certificate's key (PEM, PKCS#8)" };
-        var cmd = new Command("serve", "Run the MedLedger server (API, web app, ledger peer)") { urls, demo, consortium, peer, peerKey, etcdCert, etcdKey };
+        var join = new Option<string?>("--join") { Description = "With --consortium: a member's URL; pull and replay its certified blocks before following etcd (a new peer, or one that lost its data; docs/ledger.md \"Joining\")" };
+        var cmd = new Command("serve", "Run the MedLedger server (API, web app, ledger peer)") { urls, demo, consortium, peer, peerKey, etcdCert, etcdKey, join };
         cmd.SetAction(async (p, ct) =>
         {
             var dataDir = p.GetValue(DataDir)!;
+            // Checked before the data folder is touched.
+            string[]? joinArgs = null;
+            if (p.GetValue(join) is { } joinUrl)
+            {
+                if (p.GetValue(consortium) is null)
+                {
+                    throw new ConsortiumFileException("--join needs --consortium (a peer joins a consortium)");
+                }
+                if (!Uri.TryCreate(joinUrl, UriKind.Absolute, out var joinFrom) || joinFrom.Scheme is not ("http" or "https"))
+                {
+                    throw new ConsortiumFileException($"--join must be a member's http(s) URL, not '{joinUrl}'");
+                }
+                joinArgs = [$"--Ledger:Join={joinFrom}"];
+            }
             ConsortiumServe? member = null;
             if (p.GetValue(consortium) is { } consortiumPath)
             {
                 member = ConsortiumServe.Prepare(consortiumPath, p.GetValue(peer), p.GetValue(peerKey), p.GetValue(etcdCert), p.GetValue(etcdKey), dataDir);
             }
             using var instanceLock = ServerLock.Acquire(dataDir);
-            await using var app = BuildApp(dataDir, p.GetValue(demo), p.GetValue(urls), consortium: member);
+            await using var app = BuildApp(dataDir, p.GetValue(demo), p.GetValue(urls), joinArgs, consortium: member);
             await MedLedgerServer.InitializeAsync(app.Services, ct);
             await app.StartAsync(ct);
             var address = p.GetValue(urls)!.Split(';')[0];

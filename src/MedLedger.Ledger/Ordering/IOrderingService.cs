@@ -12,7 +12,11 @@ namespace MedLedger.Ledger.Ordering;
 /// block's own database transaction, and a block that fails to commit halts the peer (skipping it
 /// would fork the peer from the others).
 /// </summary>
-public sealed record OrderedBatch(IReadOnlyList<LedgerTransaction> Transactions, bool SignaturesVerified, OrderingPosition? Position = null);
+public sealed record OrderedBatch(IReadOnlyList<LedgerTransaction> Transactions, bool SignaturesVerified, OrderingPosition? Position = null)
+{
+    /// <summary>A replayed block's header hash (PulledBlocksOrdering): the committer refuses to commit any other header.</summary>
+    public byte[]? ExpectedHeaderHash { get; init; }
+}
 
 /// <summary>
 /// Total order of transactions. Embedded: <see cref="EmbeddedOrderingService"/>. Consortium:

@@ -73,6 +73,26 @@ public sealed class ConsortiumServeCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_join_refuses_to_run_without_a_consortium_or_with_a_url_that_is_not_http_and_touches_no_folder()
+    {
+        var file = WriteConsortium(LedgerCrypto.GenerateKeyPair().PublicKey);
+        var key = Path.Combine(_dir, "peer.key");
+        await File.WriteAllBytesAsync(key, LedgerCrypto.GenerateKeyPair().PrivateKey);
+
+        var alone = await CliBinary.RunAsync(["serve", "--data", Data, "--join", "http://127.0.0.1:5181"]);
+        Assert.Equal(2, alone.Exit);
+        Assert.Contains("--join needs --consortium", alone.All, StringComparison.Ordinal);
+        AssertNoStackTrace(alone);
+
+        var notUrl = await CliBinary.RunAsync(["serve", "--data", Data, "--consortium", file, "--peer", "hospital-a", "--peer-key", key,
+            "--etcd-cert", key, "--etcd-key", key, "--join", "ftp://member"]);
+        Assert.Equal(2, notUrl.Exit);
+        Assert.Contains("--join must be a member's http(s) URL", notUrl.All, StringComparison.Ordinal);
+        AssertNoStackTrace(notUrl);
+        Assert.False(File.Exists(Path.Combine(Data, "peer.key")));
+    }
+
+    [Fact]
     public async Task A_consortium_members_data_folder_is_never_served_or_given_an_admin_with_the_embedded_orderer()
     {
         Directory.CreateDirectory(Data);

@@ -25,6 +25,11 @@ public static class LedgerEndpoints
         // After the peer (hosted services start in order), before Kestrel takes requests.
         services.AddSingleton<LedgerRollForward>();
         services.AddHostedService<LedgerRollForwardService>();
+        services.AddScoped<LedgerReplay>();
+        if (configuration.GetSection(LedgerHostOptions.Section)["Join"] is { Length: > 0 })
+        {
+            services.AddHostedService<LedgerHaltWatch>();
+        }
         return services;
     }
 
@@ -51,11 +56,15 @@ public static class LedgerEndpoints
         g.MapGet("/mine", Mine).WithSummary("The caller's access log: transactions that name them, newest first").ProducesProblems(422);
         g.MapGet("/about/{subject:guid}", About).RequireAuthorization(Policies.PlatformAdmin).WithSummary("Transactions that name a user, newest first").ProducesProblems(422);
         g.MapGet("/audit", Audit).RequireAuthorization(Policies.PlatformAdmin).WithSummary("Audit search: transactions by actor, subject, type, validity and signed time, newest first").ProducesProblems(422);
+        // Anonymous to the user scheme: the caller proves it is a consortium member by signing the request as a peer.
+        g.MapGet("/replay", Replay).AllowAnonymous().WithSummary("Certified blocks in full for a joining member's replay (peer-signed request)").ProducesProblems(401, 403, 422);
         g.MapGet("/audit.csv", AuditCsv).RequireAuthorization(Policies.PlatformAdmin).Produces<string>(200, "text/csv").WithSummary("The audit search's newest 10,000 matches as CSV").ProducesProblems(422);
         return app;
     }
 
     private static PeerInfo Peer(LedgerReadService s) => s.Peer();
+
+    private static Task<ReplayResponse> Replay(long? from, int? count, HttpRequest request, LedgerReplay s, CancellationToken ct) => s.PullAsync(request, from, count, ct);
 
     private static Task<ConsortiumResponse> Consortium(LedgerReadService s, CancellationToken ct) => s.ConsortiumAsync(ct);
 

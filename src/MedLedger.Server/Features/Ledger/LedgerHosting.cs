@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using MedLedger.Ledger;
 using MedLedger.Ledger.Contracts;
 using MedLedger.Ledger.Etcd;
+using MedLedger.Ledger.Ordering;
 using MedLedger.Ledger.Store;
 using MedLedger.Server.Infrastructure.Data;
 using Microsoft.Extensions.Options;
@@ -50,6 +51,9 @@ public sealed class LedgerHostOptions : System.ComponentModel.DataAnnotations.IV
     }
 
     public string PeerId { get; set; } = "peer-1";
+
+    /// <summary>Ledger:Join — a member's base URL: pull and replay its certified blocks before following etcd (docs/ledger.md "Joining").</summary>
+    public Uri? Join { get; set; }
 
     [System.ComponentModel.DataAnnotations.Range(1, 100_000)]
     public int MaxBlockTransactions { get; set; } = 1000;
@@ -128,6 +132,14 @@ public static class LedgerContractCatalog
                 : LedgerStore.Sqlite(storage.SqliteConnectionString);
             var consortium = new Dictionary<string, byte[]>(ledgerOptions.PeerKeys, StringComparer.Ordinal);
             var ordering = new EtcdOrderingService(options.Etcd, store, options.PeerId, key, consortium, options.MaxBlockTransactions);
+            if (options.Join is { } member)
+            {
+                // The genesis view is the consortium file's (every member plus this peer, threshold k), as the peer builds it.
+                var genesis = new ConsortiumView(consortium.Append(new(options.PeerId, LedgerCrypto.PublicKeyFromPrivate(key)))
+                    .DistinctBy(m => m.Key, StringComparer.Ordinal).Select(m => new MedLedger.Ledger.ConsortiumMember(m.Key, m.Value)), options.Threshold);
+                var pulled = new PulledBlocksOrdering(new LedgerReplayClient(new HttpClient(), member, options.PeerId, key), ordering, store, genesis);
+                return new LedgerPeer(store, key, ledgerOptions, Create(), pulled);
+            }
             return new LedgerPeer(store, key, ledgerOptions, Create(), ordering);
         }
         return storage.Provider == StorageProvider.Postgres
@@ -142,4 +154,26 @@ internal sealed class LedgerPeerService(LedgerPeer peer) : IHostedService
     public Task StartAsync(CancellationToken cancellationToken) => peer.StartAsync(cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => peer.StopAsync();
+}
+
+/// <summary>
+/// A joining peer whose pulled block does not replay (another header hash, no valid certificate) has halted its
+/// committer; serving on would answer from a ledger that stopped. Log why, and stop the process (exit code 3).
+/// </summary>
+internal sealed class LedgerHaltWatch(LedgerPeer peer, IHostApplicationLifetime lifetime, ILogger<LedgerHaltWatch> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            if (peer.Halted is { } e)
+            {
+                logger.LogCritical("The ledger peer halted: {Reason}", (e.InnerException ?? e).Message);
+                Environment.ExitCode = 3;
+                lifetime.StopApplication();
+                return;
+            }
+        }
+    }
 }

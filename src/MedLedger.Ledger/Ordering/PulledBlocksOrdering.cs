@@ -1,0 +1,196 @@
+using System.Runtime.CompilerServices;
+using MedLedger.Ledger.Contracts;
+using MedLedger.Ledger.Store;
+
+namespace MedLedger.Ledger.Ordering;
+
+/// <summary>One transaction of a pulled block as the serving member recorded it (its verdict is informative: this peer re-executes).</summary>
+public sealed record PulledTransaction(byte[] SigningBytes, byte[] Signature, bool Valid, string? Reason);
+
+/// <summary>A certified block pulled from a member: its header (with <see cref="BlockHeader.Certificate"/>) and every transaction in log order.</summary>
+public sealed record PulledBlock(BlockHeader Header, IReadOnlyList<PulledTransaction> Transactions);
+
+/// <summary>Where a joining peer pulls certified blocks from (a member's GET /api/ledger/replay, signed as a peer request).</summary>
+public interface IBlockSource
+{
+    /// <summary>Blocks from <paramref name="fromHeight"/> on, in height order: at most what one response carries, none past the member's head.</summary>
+    Task<IReadOnlyList<PulledBlock>> PullAsync(long fromHeight, CancellationToken ct);
+}
+
+/// <summary>
+/// The orderer of a peer that joins (or rejoins) a consortium (docs/ledger.md, "Joining"): first every block a member
+/// serves beyond this peer's head, each as one <see cref="OrderedBatch"/> with the header's ordering position (proposer,
+/// revision, time), so the ordinary committer re-executes it with this peer's own contracts; then the shared orderer,
+/// which resumes from the revision stored with the last replayed block. Before a pulled block is handed over its
+/// certificate must hold k valid signatures of the view in effect at its height (the consortium file's genesis view
+/// until the ledger's own consortium state says otherwise), and the committer must compute the very same header hash
+/// (<see cref="OrderedBatch.ExpectedHeaderHash"/>); anything else halts the peer. Once the block is committed its
+/// certificate is stored with it.
+/// </summary>
+public sealed class PulledBlocksOrdering : IOrderingService, ICertificateExchange
+{
+    private readonly IBlockSource _source;
+    private readonly IOrderingService _then;
+    private readonly ICertificateExchange _exchange;
+    private readonly LedgerStore _store;
+    private readonly ConsortiumView _genesis;
+    private volatile bool _completed;
+
+    public PulledBlocksOrdering(IBlockSource source, IOrderingService then, LedgerStore store, ConsortiumView genesis)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(then);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(genesis);
+        _source = source;
+        _then = then;
+        _exchange = then as ICertificateExchange ?? throw new ArgumentException("The orderer a joining peer follows must exchange certificates.", nameof(then));
+        _store = store;
+        _genesis = genesis;
+    }
+
+    /// <summary>Blocks replayed from the member so far.</summary>
+    public long Replayed { get; private set; }
+
+    /// <summary>True once the pulled blocks are applied and the shared orderer has taken over.</summary>
+    public bool Following { get; private set; }
+
+    public ValueTask EnqueueAsync(LedgerTransaction transaction, CancellationToken ct) => _then.EnqueueAsync(transaction, ct);
+
+    public void Complete()
+    {
+        _completed = true;
+        _then.Complete();
+    }
+
+    public async IAsyncEnumerable<OrderedBatch> ReadBatchesAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        var head = await _store.GetLatestHeaderAsync(ct).ConfigureAwait(false);
+        var next = (head?.Height ?? 0) + 1;
+        if (head is not null)
+        {
+            // A rejoin (or a crash right after a replayed block's COMMIT) re-stores the last block's certificate.
+            await PullAndStoreCertificateAsync(head, ct).ConfigureAwait(false);
+        }
+        while (!_completed)
+        {
+            var blocks = await _source.PullAsync(next, ct).ConfigureAwait(false);
+            if (blocks.Count == 0)
+            {
+                break;
+            }
+            foreach (var block in blocks)
+            {
+                if (_completed)
+                {
+                    break;
+                }
+                var (batch, certificate) = await CheckAsync(block, next, ct).ConfigureAwait(false);
+                yield return batch;
+                // The committer asks for the next batch only after this one committed (or it halted and stops asking).
+                await StoreCertificateAsync(block.Header.Height, certificate, ct).ConfigureAwait(false);
+                Replayed++;
+                next++;
+            }
+        }
+        Following = true;
+        await foreach (var batch in _then.ReadBatchesAsync(ct).ConfigureAwait(false))
+        {
+            yield return batch;
+        }
+    }
+
+    private async Task PullAndStoreCertificateAsync(BlockHeader head, CancellationToken ct)
+    {
+        var again = await _source.PullAsync(head.Height, ct).ConfigureAwait(false);
+        if (again.Count == 0 || again[0].Header.Height != head.Height)
+        {
+            return;
+        }
+        if (!again[0].Header.Hash().AsSpan().SequenceEqual(head.Hash()))
+        {
+            throw new LedgerCorruptException($"the member serves another block {head.Height} than this peer holds; the peer halted");
+        }
+        var certificate = await CheckCertificateAsync(again[0].Header, ct).ConfigureAwait(false);
+        await StoreCertificateAsync(head.Height, certificate, ct).ConfigureAwait(false);
+    }
+
+    private async Task<(OrderedBatch Batch, IReadOnlyList<PeerSignature> Certificate)> CheckAsync(PulledBlock block, long expectedHeight, CancellationToken ct)
+    {
+        var h = block.Header;
+        if (h.Height != expectedHeight)
+        {
+            throw new LedgerCorruptException($"the member served block {h.Height} where {expectedHeight} was next; the peer halted");
+        }
+        if (h.Version != 2 || h.OrderingRevision <= 0)
+        {
+            throw new LedgerCorruptException($"pulled block {h.Height} is not a consortium (v2, ordered) block; the peer halted");
+        }
+        if (block.Transactions.Count != h.TransactionCount || block.Transactions.Count == 0)
+        {
+            throw new LedgerCorruptException($"pulled block {h.Height} names {h.TransactionCount} transactions but carries {block.Transactions.Count}; the peer halted");
+        }
+        var certificate = await CheckCertificateAsync(h, ct).ConfigureAwait(false);
+        List<LedgerTransaction> txs;
+        try
+        {
+            txs = block.Transactions.Select(t => LedgerTransaction.FromSigningBytes(t.SigningBytes, t.Signature)).ToList();
+        }
+        catch (FormatException e)
+        {
+            throw new LedgerCorruptException($"pulled block {h.Height} carries a transaction that does not parse ({e.Message}); the peer halted", e);
+        }
+        return (new OrderedBatch(txs, false, new OrderingPosition(h.OrderingRevision, h.PeerId, h.TimeMs)) { ExpectedHeaderHash = h.Hash() }, certificate);
+    }
+
+    /// <summary>
+    /// The view that certifies block h is the one in effect after block h − 1: this peer's own consortium state (as
+    /// replayed so far), else genesis. Returns the certificate's valid member signatures (the ones stored).
+    /// </summary>
+    private async Task<IReadOnlyList<PeerSignature>> CheckCertificateAsync(BlockHeader header, CancellationToken ct)
+    {
+        var view = await ViewInEffectAsync(ct).ConfigureAwait(false);
+        var problem = header.Certificate is { Count: > 0 } ? view.VerifyCertificate(header) : "no certificate";
+        if (problem is not null || header.Certificate is null)
+        {
+            throw new LedgerCorruptException($"pulled block {header.Height} is not certified by the consortium in effect ({problem}); the peer halted");
+        }
+        return header.Certificate
+            .Where(s => s?.PeerId is not null && view.KeyOf(s.PeerId) is { } key && header.VerifySignature(key, s.Signature))
+            .DistinctBy(s => s.PeerId, StringComparer.Ordinal).ToList();
+    }
+
+    private async Task<ConsortiumView> ViewInEffectAsync(CancellationToken ct)
+    {
+        if (await _store.GetStateAsync(ConsortiumKeys.Threshold, ct).ConfigureAwait(false) is not { } threshold)
+        {
+            return _genesis;
+        }
+        var members = await _store.ScanStateAsync(ConsortiumKeys.MemberPrefix, 1000, ct).ConfigureAwait(false);
+        return ConsortiumState.Read(new StateSnapshot(threshold, members)) ?? _genesis;
+    }
+
+    private async Task StoreCertificateAsync(long height, IReadOnlyList<PeerSignature> certificate, CancellationToken ct)
+    {
+        foreach (var s in certificate)
+        {
+            await _store.AddCertificateSignatureAsync(height, s, ct).ConfigureAwait(false);
+        }
+    }
+
+    public Task PublishAsync(long height, byte[] value, CancellationToken ct) => _exchange.PublishAsync(height, value, ct);
+
+    public Task<long> LastPublishedHeightAsync(CancellationToken ct) => _exchange.LastPublishedHeightAsync(ct);
+
+    public IAsyncEnumerable<PublishedSignature> ReadSignaturesAsync(long afterRevision, CancellationToken ct) => _exchange.ReadSignaturesAsync(afterRevision, ct);
+
+    public ValueTask DisposeAsync() => _then.DisposeAsync();
+
+    private sealed class StateSnapshot(string threshold, IReadOnlyList<KeyValuePair<string, string>> members) : IStateReader
+    {
+        public string? Get(string key) => key == ConsortiumKeys.Threshold ? threshold : members.FirstOrDefault(m => m.Key == key).Value;
+
+        public IReadOnlyList<KeyValuePair<string, string>> Scan(string prefix, int limit = 1000) =>
+            members.Where(m => m.Key.StartsWith(prefix, StringComparison.Ordinal)).Take(limit).ToList();
+    }
+}

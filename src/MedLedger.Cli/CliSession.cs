@@ -37,8 +37,9 @@ public static class CommonOptions
 
 /// <summary>
 /// The CLI's saved sign-in, in the user's profile directory (MEDLEDGER_HOME overrides):
-/// session.json holds tokens and the pinned consortium (consortia.json per server URL; peers.json from older
-/// versions is read as a consortium of one); the private keys are stored AES-256-GCM
+/// session.json holds tokens and the pinned consortium (consortia.json: the genesis view per server URL; peers.json from
+/// older versions is read as a consortium of one; ledger-consortium-&lt;genesis fingerprint&gt;.json the membership changes
+/// accepted since, with their approval receipts, re-verified on load); the private keys are stored AES-256-GCM
 /// encrypted under a device key in device.key (mode 0600). This protects a copied session file,
 /// not a fully compromised account on this machine — the same bar as `gh`'s token store.
 /// </summary>

@@ -55,11 +55,14 @@ public sealed partial class MedLedgerClient
         }
     }
 
-    /// <summary>Null when the receipt holds against the pinned consortium (certificate, leaf, inclusion proof), otherwise the reason; offline, the view is not consulted.</summary>
+    /// <summary>
+    /// Null when the receipt holds against the consortium view in effect at its head's height (certificate, leaf,
+    /// inclusion proof), otherwise the reason; the remembered head is not consulted.
+    /// </summary>
     public async Task<string?> ReceiptErrorAsync(LedgerReceipt receipt, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(receipt);
-        return receipt.Verify(await ConsortiumAsync(ct));
+        return receipt.Verify(await CertifyingViewAsync(receipt.Head, ct));
     }
 
     public Task<IReadOnlyList<TransactionSummary>> MyLedgerEntriesAsync(int limit = 50, CancellationToken ct = default) =>

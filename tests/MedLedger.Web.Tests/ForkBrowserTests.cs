@@ -183,6 +183,34 @@ public sealed class ForkBrowserTests(BrowserWorld world)
     }
 
     [Fact]
+    public async Task A_membership_change_without_k_approvals_is_refused_naming_both_fingerprints_and_the_reason()
+    {
+        var (page, account) = await SignedInOnceAsync();
+        using var honest = new MedLedgerClient(new Uri(world.Url));
+        var real = await honest.PeerAsync();
+        var pinned = ConsortiumView.Single(real.PeerId, real.PublicKey);
+        using var other = new LedgerSigningKey(LedgerCrypto.GenerateKeyPair().PrivateKey);
+        // The operator presents its own second peer as a membership change, with no approval receipts behind it.
+        var presented = pinned.WithMember(new ConsortiumMember("operator-2", other.PublicKey), 2);
+        var answer = ConsortiumInfo.Of(presented) with
+        {
+            Genesis = new ConsortiumViewInfo(pinned.Threshold, pinned.Fingerprint, [new PeerInfo(real.PeerId, real.PublicKey)]),
+            Changes = [new ConsortiumChangeInfo(5, presented.Fingerprint, [])],
+        };
+        await page.RouteAsync("**/api/ledger/consortium", route => route.FulfillAsync(new()
+        {
+            Status = 200, ContentType = "application/json", Body = JsonSerializer.Serialize(answer, Web),
+        }));
+        await page.ReloadAsync();
+
+        await TrySignInAsync(page, account);
+        await Assertions.Expect(Alert(page)).ToContainTextAsync($"CONSORTIUM CHANGED: pinned {pinned.Fingerprint}, server presents {presented.Fingerprint}: "
+            + $"its membership change to {presented.Fingerprint} from block 5 does not verify: the change carries approvals of 0 distinct members; 1 of 1 are needed");
+        await Assertions.Expect(BrowserLogin.SignOutButton(page)).Not.ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_head_certified_only_by_a_key_outside_the_pinned_consortium_is_refused()
     {
         var (page, account) = await SignedInOnceAsync();

@@ -45,8 +45,9 @@ public static class LedgerCommands
         {
             using var client = await CliSession.ConnectAsync(p, ct);
             var receipt = await client.ReceiptAsync(p.GetValue(txId)!, ct);
-            var consortium = await client.ConsortiumAsync(ct);
             var error = await client.ReceiptErrorAsync(receipt, ct);
+            // The view in effect at the receipt's block (the pinned genesis, or a later one reached by verified changes).
+            var consortium = (await client.ConsortiumHistoryAsync(ct)).ViewAt(receipt.Head.Height);
             var tx = receipt.Transaction();
             var table = new Table().AddColumns("field", "value");
             table.AddRow("transaction", receipt.TransactionId);
@@ -73,11 +74,12 @@ public static class LedgerCommands
             AnsiConsole.MarkupLine($"[red]NOT verified[/]: {Markup.Escape(error)}");
             return 2;
         });
-        var consortium = new Command("consortium", "Show the pinned ledger consortium (members, threshold, fingerprint), checked against the server's; pins it at first contact");
+        var consortium = new Command("consortium", "Show the pinned ledger consortium and every membership change this session accepted (each view, the first block it certifies, its fingerprint), checked against the server's; pins the genesis at first contact");
         consortium.SetAction(async (p, ct) =>
         {
             var (client, view) = await CliSession.PinnedAsync(p, ct);
             using var owned = client;
+            var history = await client.ConsortiumHistoryAsync(ct);
             var table = new Table().AddColumns("peer", "public key fingerprint");
             foreach (var m in view.Members)
             {
@@ -85,11 +87,13 @@ public static class LedgerCommands
             }
             AnsiConsole.Write(table);
             Console.WriteLine($"threshold {view.Threshold} of {view.Members.Count}");
-            // On a line of its own: compared out of band and copied into scripts.
+            // On a line of its own: compared out of band and copied into scripts (the pinned genesis).
             Console.WriteLine($"fingerprint {view.Fingerprint}");
-            if (await ConsortiumCommands.FetchAsync(CommonOptions.ResolveUrl(p), ct) is { } served)
+            // Each later view was accepted only from k certified approvals by members of the view before it.
+            for (var i = 0; i < history.Views.Count; i++)
             {
-                ConsortiumCommands.PrintHistory(served);
+                var (from, v) = history.Views[i];
+                Console.WriteLine($"view {i} from block {from}: {v.Threshold} of {v.Members.Count} ({string.Join(", ", v.Members.Select(m => m.PeerId))}), fingerprint {v.Fingerprint}");
             }
             return 0;
         });

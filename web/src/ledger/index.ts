@@ -8,3 +8,4 @@ export { leafHash, nodeHash, emptyRoot, rootHash, verifyInclusion, verifyConsist
 export { type BlockHeader, type PeerSignature, blockHeaderSigningBytes, blockHeaderHash, verifyBlockHeader, firstIndex, BLOCK_DOMAIN, BLOCK_DOMAIN_V2 } from './blockHeader';
 export { ConsortiumView, type ConsortiumMember, type ConsortiumJson, CONSORTIUM_DOMAIN } from './consortium';
 export { type LedgerReceipt, type BlockHeaderJson, type PeerInfo, verifyReceipt, receiptTransaction, decodeBlockHeader } from './receipt';
+export { ConsortiumHistory, replayChanges, addPeerProposal, requireMember, type ConsortiumChangeJson, ADD_PEER_TYPE, ADD_PEER_PROPOSAL_DOMAIN } from './consortiumHistory';

@@ -6,7 +6,7 @@ import { createTransaction, receiptTransaction, verifyReceipt, type LedgerReceip
 import { api, type Role } from '../app/http';
 import { requireSession } from '../app/session';
 import { VerificationError } from './verificationError';
-import { acceptHead, pinnedConsortium, type ConsistencyProofJson } from './ledgerView';
+import { acceptHead, consortiumAt, type ConsistencyProofJson } from './ledgerView';
 
 export interface PeerInfo {
   peerId: string;
@@ -20,15 +20,20 @@ export interface SignedTransactionWire {
 }
 
 export { VerificationError } from './verificationError';
-export { ConsortiumChangedError, LedgerForkError, PeerKeyChangedError, verifyCurrentHead, pinnedConsortium, viewSizeHeaders } from './ledgerView';
+export { ConsortiumChangedError, LedgerForkError, PeerKeyChangedError, verifyCurrentHead, pinnedConsortium, consortiumHistory, viewSizeHeaders } from './ledgerView';
+
+/** The consortium view in effect at a receipt's block (following a change made since the page loaded, once). */
+function viewFor(receipt: LedgerReceipt) {
+  return consortiumAt(receipt?.head?.height ?? 1, async (v) => (await verifyReceipt(receipt, v)) === null);
+}
 
 /**
- * Checks a receipt against the pinned consortium, then its head against this browser's view of the ledger (a head that
+ * Checks a receipt against the consortium view at its block (docs/ledger.md "Client view"), then its head against this browser's view of the ledger (a head that
  * contradicts one verified before is a fork, ledgerView.ts); throws unless both hold and the ledger accepted the
  * transaction.
  */
 export async function checkReceipt(receipt: LedgerReceipt, proofs?: ConsistencyProofJson[] | null): Promise<void> {
-  const error = await verifyReceipt(receipt, await pinnedConsortium());
+  const error = await verifyReceipt(receipt, await viewFor(receipt));
   if (error) throw new VerificationError(`The ledger receipt does not verify: ${error}`);
   await acceptHead(receipt.head, true, proofs);
   if (!receipt.valid) throw new VerificationError(`The ledger recorded the transaction as invalid: ${receipt.reason ?? 'no reason given'}`);
@@ -37,7 +42,7 @@ export async function checkReceipt(receipt: LedgerReceipt, proofs?: ConsistencyP
 /** Whether a receipt verifies, its head included (for "verified" marks); never throws. */
 export async function receiptVerifies(receipt: LedgerReceipt): Promise<boolean> {
   try {
-    if ((await verifyReceipt(receipt, await pinnedConsortium())) !== null) return false;
+    if ((await verifyReceipt(receipt, await viewFor(receipt))) !== null) return false;
     await acceptHead(receipt.head, true);
     return true;
   } catch {

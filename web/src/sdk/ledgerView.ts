@@ -4,7 +4,7 @@
 // must be proven consistent with it (RFC 6962) before it is accepted, so a server that shows this browser two
 // histories is caught — and stays caught after a reload, because both live in IndexedDB.
 import { constantTimeEqual, fromBase64, sha256, toHex, type Bytes } from '../crypto/bytes';
-import { blockHeaderHash, ConsortiumView, decodeBlockHeader, verifyConsistency, type BlockHeader, type BlockHeaderJson, type ConsortiumJson } from '../ledger';
+import { blockHeaderHash, ConsortiumHistory, ConsortiumView, decodeBlockHeader, replayChanges, verifyConsistency, type BlockHeader, type BlockHeaderJson, type ConsortiumChangeJson, type ConsortiumJson } from '../ledger';
 import { api } from '../app/http';
 import { VerificationError } from './verificationError';
 
@@ -25,11 +25,16 @@ export class PeerKeyChangedError extends VerificationError {
   }
 }
 
-/** The server presents another consortium (members, keys or threshold) than the one pinned (ConsortiumChangedException). */
+/**
+ * The server presents another consortium (members, keys or threshold) than the one pinned, or than the one the pinned
+ * genesis reaches by verified membership changes, or a change that does not verify (`reason`; ConsortiumChangedException).
+ */
 export class ConsortiumChangedError extends VerificationError {
-  constructor(readonly pinnedFingerprint: string, readonly presentedFingerprint: string) {
-    super(`CONSORTIUM CHANGED: pinned ${pinnedFingerprint}, server presents ${presentedFingerprint}. Refusing this server; `
-      + 'clear this site\'s data to re-pin only if the consortium announced a change.');
+  constructor(readonly pinnedFingerprint: string, readonly presentedFingerprint: string, readonly reason?: string) {
+    super(reason
+      ? `CONSORTIUM CHANGED: pinned ${pinnedFingerprint}, server presents ${presentedFingerprint}: ${reason}. Refusing this server.`
+      : `CONSORTIUM CHANGED: pinned ${pinnedFingerprint}, server presents ${presentedFingerprint}. Refusing this server; `
+        + 'clear this site\'s data to re-pin only if the consortium announced a change.');
     this.name = 'ConsortiumChangedError';
   }
 }
@@ -118,45 +123,124 @@ const CONSORTIUM_KEY = 'consortium';
 /** VITE_LEDGER_CONSORTIUM: a consortium pinned by the build (JSON shaped like GET /api/ledger/consortium), or none. */
 const BUILD_CONSORTIUM: string | undefined = import.meta.env.VITE_LEDGER_CONSORTIUM;
 
-let pinned: Promise<ConsortiumView> | null = null;
+/** GET /api/ledger/consortium: the current view, the ledger's genesis (absent without one) and the changes since. */
+interface ConsortiumAnswer extends ConsortiumJson {
+  genesis?: ConsortiumJson | null;
+  changes?: ConsortiumChangeJson[] | null;
+}
+
+/** Where the membership changes accepted since a pinned genesis are kept, next to the pin (keyed by its fingerprint). */
+const changesKey = (genesisFingerprint: string) => `changes/${genesisFingerprint}`;
+
+let pinned: Promise<{ genesis: ConsortiumView; history: ConsortiumHistory }> | null = null;
+
+function invalid(e: unknown): VerificationError {
+  return new VerificationError(`The server presents an invalid consortium: ${e instanceof Error ? e.message : String(e)}`);
+}
 
 /**
- * The consortium whose k-of-n signatures certify a head: the build's pin, else the one pinned for this site at first
- * contact (trust on first use, like the CLI's consortia.json), compared once per page load with what
- * /api/ledger/consortium presents; another one is refused naming both fingerprints. A site pinned by an older version
- * holds only the peer key: a consortium of one with that key is the same trust (the pin moves over); anything else is
- * a changed peer key.
+ * The consortium pinned for this site and the views reached from it: the build's pin, else the genesis pinned at first
+ * contact (trust on first use, like the CLI's consortia.json: the ledger's genesis, or the current view on a ledger
+ * without one), compared once per page load with the genesis /api/ledger/consortium presents; another one is refused
+ * naming both fingerprints. A site pinned by an older version holds only the peer key: a consortium of one with that
+ * key is the same trust (the pin moves over); anything else is a changed peer key. Then the membership changes the
+ * server presents are followed (docs/ledger.md "Client view"): the ones accepted before (IndexedDB, re-verified) must
+ * come first unchanged, each new one must verify (k distinct members' certified approvals), and the server's current
+ * view must be the one they reach; otherwise a ConsortiumChangedError names both fingerprints and what failed.
  */
-export function pinnedConsortium(): Promise<ConsortiumView> {
+function pinnedHistory(): Promise<{ genesis: ConsortiumView; history: ConsortiumHistory }> {
   pinned ??= (async () => {
-    const presented = await ConsortiumView.fromJson(await api.get<ConsortiumJson>('/api/ledger/consortium', { auth: false }))
-      .catch((e: unknown) => { throw new VerificationError(`The server presents an invalid consortium: ${e instanceof Error ? e.message : String(e)}`); });
-    if (BUILD_CONSORTIUM) {
-      const built = await ConsortiumView.fromJson(JSON.parse(BUILD_CONSORTIUM) as ConsortiumJson);
-      if (built.fingerprint !== presented.fingerprint) throw new ConsortiumChangedError(built.fingerprint, presented.fingerprint);
-      return built;
-    }
-    for (;;) {
-      const stored = await read<ConsortiumJson>(PINS, CONSORTIUM_KEY);
-      if (stored !== undefined) {
-        const view = await ConsortiumView.fromJson(stored);
-        if (view.fingerprint !== presented.fingerprint) throw new ConsortiumChangedError(view.fingerprint, presented.fingerprint);
-        return view;
-      }
-      const legacy = await read<string>(PINS, PIN_KEY);
-      if (legacy !== undefined) {
-        const key = fromBase64(legacy);
-        const same = presented.members.length === 1 && constantTimeEqual(presented.members[0].publicKey, key);
-        if (!same) throw new PeerKeyChangedError(await peerFingerprint(key), await peerFingerprint(presented.members[0].publicKey));
-      }
-      if (await writeIf<ConsortiumJson>(PINS, CONSORTIUM_KEY, undefined, presented.toJson())) return presented;
-    }
+    const answer = await api.get<ConsortiumAnswer>('/api/ledger/consortium', { auth: false });
+    const current = await ConsortiumView.fromJson(answer).catch((e: unknown) => { throw invalid(e); });
+    const presented = answer.genesis ? await ConsortiumView.fromJson(answer.genesis).catch((e: unknown) => { throw invalid(e); }) : current;
+    const genesis = await pinGenesis(presented);
+    return { genesis, history: await followChanges(genesis, current, answer.changes ?? []) };
   })();
   pinned.catch((e: unknown) => {
     // A changed consortium stays refused for this page; a network failure may be retried.
     if (!(e instanceof VerificationError)) pinned = null;
   });
   return pinned;
+}
+
+/** The pinned genesis view (what the remembered head is kept under). */
+export async function pinnedConsortium(): Promise<ConsortiumView> {
+  return (await pinnedHistory()).genesis;
+}
+
+/** The consortium views this site accepts, from the pinned genesis on. */
+export async function consortiumHistory(): Promise<ConsortiumHistory> {
+  return (await pinnedHistory()).history;
+}
+
+/**
+ * The view that judges a head at `height`. A head certified by none of the known views at or after the newest view's
+ * first block may come after a change made since this page loaded: the server's consortium is read again once.
+ */
+export async function consortiumAt(height: number, certifies?: (view: ConsortiumView) => Promise<boolean>): Promise<ConsortiumView> {
+  const history = await consortiumHistory();
+  const view = history.viewAt(height);
+  if (!certifies || height < history.views[history.views.length - 1].fromHeight || (await certifies(view))) return view;
+  pinned = null;
+  return (await consortiumHistory()).viewAt(height);
+}
+
+async function pinGenesis(presented: ConsortiumView): Promise<ConsortiumView> {
+  if (BUILD_CONSORTIUM) {
+    const built = await ConsortiumView.fromJson(JSON.parse(BUILD_CONSORTIUM) as ConsortiumJson);
+    if (built.fingerprint !== presented.fingerprint) throw new ConsortiumChangedError(built.fingerprint, presented.fingerprint);
+    return built;
+  }
+  for (;;) {
+    const stored = await read<ConsortiumJson>(PINS, CONSORTIUM_KEY);
+    if (stored !== undefined) {
+      const view = await ConsortiumView.fromJson(stored);
+      if (view.fingerprint !== presented.fingerprint) throw new ConsortiumChangedError(view.fingerprint, presented.fingerprint);
+      return view;
+    }
+    const legacy = await read<string>(PINS, PIN_KEY);
+    if (legacy !== undefined) {
+      const key = fromBase64(legacy);
+      const same = presented.members.length === 1 && constantTimeEqual(presented.members[0].publicKey, key);
+      if (!same) throw new PeerKeyChangedError(await peerFingerprint(key), await peerFingerprint(presented.members[0].publicKey));
+    }
+    if (await writeIf<ConsortiumJson>(PINS, CONSORTIUM_KEY, undefined, presented.toJson())) return presented;
+  }
+}
+
+/** The rules of FollowAsync in the C# SDK (MedLedgerClient.CheckConsortiumAsync), with its texts. */
+async function followChanges(genesis: ConsortiumView, current: ConsortiumView, presented: ConsortiumChangeJson[]): Promise<ConsortiumHistory> {
+  for (;;) {
+    const accepted = (await read<ConsortiumChangeJson[]>(PINS, changesKey(genesis.fingerprint))) ?? [];
+    const known = await replayChanges(genesis, accepted);
+    if (known.reason !== null) {
+      throw new VerificationError(`A remembered consortium change (to ${accepted[known.failed]?.fingerprint}) no longer verifies: ${known.reason}; this site's stored data was altered.`);
+    }
+    let history = known.history;
+    if (Array.isArray(presented) && presented.length > accepted.length) {
+      accepted.forEach((c, i) => {
+        if (!presented[i] || presented[i].fingerprint !== c.fingerprint || presented[i].fromHeight !== c.fromHeight) {
+          throw new ConsortiumChangedError(history.current.fingerprint, current.fingerprint,
+            `the server's membership change ${i + 1} is not the one this client accepted (to ${c.fingerprint} from block ${c.fromHeight})`);
+        }
+      });
+      const next = [...accepted, ...presented.slice(accepted.length)];
+      const replayed = await replayChanges(genesis, next);
+      if (replayed.reason !== null) {
+        const refused = next[replayed.failed];
+        throw new ConsortiumChangedError(replayed.history.views[replayed.failed].view.fingerprint, refused?.fingerprint ?? '(none)',
+          `its membership change to ${refused?.fingerprint} from block ${refused?.fromHeight} does not verify: ${replayed.reason}`);
+      }
+      // Another tab may have accepted changes meanwhile: then check again against what it stored.
+      if (!(await writeIf<ConsortiumChangeJson[] | undefined>(PINS, changesKey(genesis.fingerprint), accepted.length ? accepted : undefined, next))) continue;
+      history = replayed.history;
+    }
+    if (current.fingerprint !== history.current.fingerprint) {
+      throw new ConsortiumChangedError(history.current.fingerprint, current.fingerprint,
+        `the presented consortium is not reachable from the pinned one by the ${history.views.length - 1} verified membership change(s)`);
+    }
+    return history;
+  }
 }
 
 // ---------- the remembered head ----------
@@ -175,7 +259,7 @@ export function viewSizeHeaders(): Record<string, string> | undefined {
 }
 
 /**
- * Accepts a head whose certificate is checked here against the pinned consortium: the same size must have the same root,
+ * Accepts a head whose certificate is checked here against the consortium view at its height: the same size must have the same root,
  * a larger one must be proven to extend the remembered head and becomes the view, a smaller one must be proven to be
  * its prefix. Checks run one at a time per page. `signatureChecked`: the caller already verified the head's certificate
  * against the pinned consortium (a receipt's head), so it is not verified twice on every receipt.
@@ -191,9 +275,9 @@ export async function verifyCurrentHead(token?: string): Promise<void> {
   await acceptHead(await api.get<BlockHeaderJson>('/api/ledger/head', token ? { token } : undefined));
 }
 
-async function decodeSigned(json: BlockHeaderJson, consortium: ConsortiumView, what: string): Promise<BlockHeader> {
+async function decodeSigned(json: BlockHeaderJson, what: string): Promise<BlockHeader> {
   const h = decodeBlockHeader(json);
-  const error = h ? await consortium.verifyCertificate(h) : 'it is malformed';
+  const error = h ? await (await consortiumAt(h.height, async (v) => (await v.verifyCertificate(h)) === null)).verifyCertificate(h) : 'it is malformed';
   if (!h || error) throw new VerificationError(`The ${what} is not certified by the pinned consortium: ${error}`);
   return h;
 }
@@ -206,7 +290,7 @@ async function accept(json: BlockHeaderJson, signatureChecked: boolean, proofs: 
   if (fork) throw fork;
   const consortium = await pinnedConsortium();
   const decoded = signatureChecked ? decodeBlockHeader(json) : null;
-  const head = decoded ?? (await decodeSigned(json, consortium, 'ledger head'));
+  const head = decoded ?? (await decodeSigned(json, 'ledger head'));
   if (proven.has(provenKey(head))) return;
   // Views are kept per consortium; a consortium of one also finds a view stored by an older version under the peer key.
   const fp = consortium.fingerprint;
@@ -223,7 +307,7 @@ async function accept(json: BlockHeaderJson, signatureChecked: boolean, proofs: 
       }
       continue;
     }
-    const remembered = await decodeSigned(view.head, consortium, 'remembered ledger head (this site\'s stored data was altered)');
+    const remembered = await decodeSigned(view.head, 'remembered ledger head (this site\'s stored data was altered)');
     viewSize = Math.max(viewSize, remembered.treeSize);
     if (view.forkedHead) {
       const forked = decodeBlockHeader(view.forkedHead) ?? remembered;

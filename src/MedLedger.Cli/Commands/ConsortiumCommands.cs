@@ -44,40 +44,6 @@ public static class ConsortiumCommands
         return new Command("consortium", "Consortium membership (platform admin)") { approve };
     }
 
-    /// <summary>GET /api/ledger/consortium as served (anonymous): the view now, the genesis view and the changes with their approvals.</summary>
-    internal static async Task<ConsortiumResponse?> FetchAsync(string url, CancellationToken ct)
-    {
-        using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(1) };
-        return await http.GetFromJsonAsync<ConsortiumResponse>(new Uri("/api/ledger/consortium", UriKind.Relative), Json, ct);
-    }
-
-    /// <summary>Prints each view from genesis on; a change is marked verified only when its approvals hold (ConsortiumHistory.Apply) from the pinned genesis.</summary>
-    internal static void PrintHistory(ConsortiumResponse response)
-    {
-        if (response.Genesis is not { } g)
-        {
-            Console.WriteLine("history: no consortium genesis on this ledger (the embedded peer: its consortium is its configuration)");
-            return;
-        }
-        var genesis = new ConsortiumView(g.Members.Select(m => new MedLedger.Ledger.ConsortiumMember(m.PeerId, m.PublicKey)), g.Threshold);
-        var history = new ConsortiumHistory(genesis);
-        var table = new Table().AddColumns("from block", "fingerprint", "threshold", "members", "approvals");
-        table.AddRow("1", genesis.Fingerprint, $"{genesis.Threshold} of {genesis.Members.Count}", Markup.Escape(string.Join(", ", genesis.Members.Select(m => m.PeerId))), "genesis");
-        foreach (var change in response.Changes ?? [])
-        {
-            var error = history.Apply(change.Approvals);
-            var view = history.Current;
-            table.AddRow(change.FromHeight.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(change.Fingerprint),
-                $"{view.Threshold} of {view.Members.Count}", Markup.Escape(string.Join(", ", view.Members.Select(m => m.PeerId))),
-                error is null && view.Fingerprint == change.Fingerprint ? $"{change.Approvals.Count} verified" : $"[red]NOT verified[/]: {Markup.Escape(error ?? "fingerprint differs")}");
-            if (error is not null)
-            {
-                break;
-            }
-        }
-        AnsiConsole.Write(table);
-    }
-
     private static async Task<MedLedgerApiException> ProblemAsync(HttpResponseMessage res, CancellationToken ct)
     {
         string? title = null, detail = null, type = null;

@@ -624,7 +624,11 @@ public sealed class LedgerPeer : IAsyncDisposable
                     StateWrites = processor.Writes,
                     Nonces = processor.Nonces,
                     OrderingRevision = batch.Position?.Revision,
-                    ProposerTime = batch.Position is { } position ? (position.ProposerId, position.TimeMs) : null,
+                    // A replayed block's position carries its header time = max(envelope time, previous header time): it is
+                    // the envelope's own time only when it moved past the previous header. Recording a larger value as the
+                    // proposer's high-water would make this peer skip that proposer's next envelopes, so then none is recorded.
+                    ProposerTime = batch.Position is { } position && (batch.ExpectedHeaderHash is null || position.TimeMs > (head?.TimeMs ?? 0))
+                        ? (position.ProposerId, position.TimeMs) : null,
                     OwnSignature = _certifier is null ? null : new PeerSignature(PeerId, header.Signature),
                 };
                 _writer.Write(blockWrite);

@@ -72,4 +72,23 @@ public class HpkeRfcVectorTests
         Assert.Throws<CryptoIntegrityException>(() =>
             Hpke.OpenBase(v.Hex("skRm"), v.Hex("enc"), v.Hex("info"), [], e.Hex("ct"), HpkeAead.Aes128Gcm));
     }
+
+    // The key schedule remembers the last info's hash per thread (docs/benchmarks.md, HPKE key schedule): an info that
+    // differs only in its last byte, or the caller's own array changed after a call, must never reuse that hash.
+    [Fact]
+    public void The_remembered_info_hash_never_answers_for_another_info()
+    {
+        var v = BaseVector();
+        var e = v.GetProperty("encryptions")[0];
+        var info = v.Hex("info");
+        Assert.Equal(e.Str("pt"), Hpke.OpenBase(v.Hex("skRm"), v.Hex("enc"), info, e.Hex("aad"), e.Hex("ct"), HpkeAead.Aes128Gcm).ToHex());
+        info[^1] ^= 1;
+        Assert.Throws<CryptoIntegrityException>(() =>
+            Hpke.OpenBase(v.Hex("skRm"), v.Hex("enc"), info, e.Hex("aad"), e.Hex("ct"), HpkeAead.Aes128Gcm));
+        var (enc, ct) = Hpke.SealBase(v.Hex("pkRm"), info, [], [7, 7, 7], HpkeAead.Aes128Gcm);
+        Assert.Throws<CryptoIntegrityException>(() =>
+            Hpke.OpenBase(v.Hex("skRm"), enc, v.Hex("info"), [], ct, HpkeAead.Aes128Gcm));
+        Assert.Equal(new byte[] { 7, 7, 7 }, Hpke.OpenBase(v.Hex("skRm"), enc, info, [], ct, HpkeAead.Aes128Gcm));
+        Assert.Equal(e.Str("pt"), Hpke.OpenBase(v.Hex("skRm"), v.Hex("enc"), v.Hex("info"), e.Hex("aad"), e.Hex("ct"), HpkeAead.Aes128Gcm).ToHex());
+    }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using MedLedger.Server.Features.Ledger;
 
 namespace MedLedger.Cli.Commands;
@@ -87,4 +88,30 @@ internal sealed class ConsortiumServe
                 $"{dataDir} is consortium peer '{System.IO.File.ReadAllText(peerFile).Trim()}''s database: start it with `medledger serve --consortium <file> --peer ... --peer-key ... --etcd-cert ... --etcd-key ...` (an embedded orderer would fork the shared ledger)");
         }
     }
+}
+
+/// <summary>The options that make a command act as one consortium member (serve, admin create): the same five everywhere.</summary>
+internal sealed class ConsortiumServeOptions
+{
+    public Option<string?> File { get; } = new("--consortium") { Description = "Consortium file (docs/ledger.md \"Running a consortium\"): act as this organisation's peer on the shared etcd-ordered ledger; needs --peer, --peer-key, --etcd-cert, --etcd-key" };
+    public Option<string?> Peer { get; } = new("--peer") { Description = "With --consortium: this organisation's peer id in the file" };
+    public Option<string?> PeerKey { get; } = new("--peer-key") { Description = "With --consortium: this peer's private ledger key (PEM EC P-256, or 32 raw bytes); copied to <data>/peer.key once" };
+    public Option<string?> EtcdCert { get; } = new("--etcd-cert") { Description = "With --consortium: this peer's etcd client certificate (PEM, CN = peer id)" };
+    public Option<string?> EtcdKey { get; } = new("--etcd-key") { Description = "With --consortium: the etcd client certificate's key (PEM, PKCS#8)" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(File);
+        command.Options.Add(Peer);
+        command.Options.Add(PeerKey);
+        command.Options.Add(EtcdCert);
+        command.Options.Add(EtcdKey);
+    }
+
+    /// <summary>The member this command acts as, or null without --consortium.</summary>
+    /// <exception cref="ConsortiumFileException">Anything missing or inconsistent, said plainly.</exception>
+    public ConsortiumServe? Prepare(ParseResult parsed, string dataDir) =>
+        parsed.GetValue(File) is { } path
+            ? ConsortiumServe.Prepare(path, parsed.GetValue(Peer), parsed.GetValue(PeerKey), parsed.GetValue(EtcdCert), parsed.GetValue(EtcdKey), dataDir)
+            : null;
 }

@@ -18,13 +18,10 @@ public static class ServeCommands
     {
         var urls = new Option<string>("--urls") { Description = "Listen address", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var demo = new Option<bool>("--demo") { Description = "Seed a demo world through the SDK and enable the dev outbox endpoint (with --consortium: this organisation's small world)" };
-        var consortium = new Option<string?>("--consortium") { Description = "Consortium file (docs/ledger.md \"Running a consortium\"): run this organisation's peer on the shared etcd-ordered ledger; needs --peer, --peer-key, --etcd-cert, --etcd-key" };
-        var peer = new Option<string?>("--peer") { Description = "With --consortium: this organisation's peer id in the file" };
-        var peerKey = new Option<string?>("--peer-key") { Description = "With --consortium: this peer's private ledger key (PEM EC P-256, or 32 raw bytes); copied to <data>/peer.key once" };
-        var etcdCert = new Option<string?>("--etcd-cert") { Description = "With --consortium: this peer's etcd client certificate (PEM, CN = peer id)" };
-        var etcdKey = new Option<string?>("--etcd-key") { Description = "With --consortium: the etcd client certificate's key (PEM, PKCS#8)" };
+        var consortium = new ConsortiumServeOptions();
         var join = new Option<string?>("--join") { Description = "With --consortium: a member's URL; pull and replay its certified blocks before following etcd (a new peer, or one that lost its data; docs/ledger.md \"Joining\")" };
-        var cmd = new Command("serve", "Run the MedLedger server (API, web app, ledger peer)") { urls, demo, consortium, peer, peerKey, etcdCert, etcdKey, join };
+        var cmd = new Command("serve", "Run the MedLedger server (API, web app, ledger peer)") { urls, demo, join };
+        consortium.AddTo(cmd);
         cmd.SetAction(async (p, ct) =>
         {
             var dataDir = p.GetValue(DataDir)!;
@@ -32,7 +29,7 @@ public static class ServeCommands
             string[]? joinArgs = null;
             if (p.GetValue(join) is { } joinUrl)
             {
-                if (p.GetValue(consortium) is null)
+                if (p.GetValue(consortium.File) is null)
                 {
                     throw new ConsortiumFileException("--join needs --consortium (a peer joins a consortium)");
                 }
@@ -42,11 +39,7 @@ public static class ServeCommands
                 }
                 joinArgs = [$"--Ledger:Join={joinFrom}"];
             }
-            ConsortiumServe? member = null;
-            if (p.GetValue(consortium) is { } consortiumPath)
-            {
-                member = ConsortiumServe.Prepare(consortiumPath, p.GetValue(peer), p.GetValue(peerKey), p.GetValue(etcdCert), p.GetValue(etcdKey), dataDir);
-            }
+            var member = consortium.Prepare(p, dataDir);
             using var instanceLock = ServerLock.Acquire(dataDir);
             await using var app = BuildApp(dataDir, p.GetValue(demo), p.GetValue(urls), joinArgs, consortium: member);
             await MedLedgerServer.InitializeAsync(app.Services, ct);
@@ -108,13 +101,17 @@ public static class ServeCommands
     {
         var email = new Option<string>("--email") { Description = "Admin email", Required = true };
         var password = new Option<string?>("--password") { Description = "Admin password (env MEDLEDGER_PASSWORD; prompted when interactive)" };
-        var create = new Command("create", "Create a platform admin (run on the server machine while the server is stopped)") { email, password };
+        var create = new Command("create", "Create a platform admin (run on the server machine while the server is stopped; a consortium member's with the same --consortium options as its serve, while k members run)") { email, password };
+        var consortium = new ConsortiumServeOptions();
+        consortium.AddTo(create);
         create.SetAction(async (p, ct) =>
         {
+            var dataDir = p.GetValue(DataDir)!;
+            // Checked before a password is asked for: a bad file or missing option needs no secret.
+            var member = consortium.Prepare(p, dataDir);
             var pw = p.GetValue(password) ?? Environment.GetEnvironmentVariable("MEDLEDGER_PASSWORD")
                 ?? (Console.IsInputRedirected ? throw new InvalidOperationException("--password is required") : AnsiConsole.Prompt(new TextPrompt<string>("Password:").Secret()));
-            var dataDir = p.GetValue(DataDir)!;
-            var result = await CreateAdminAsync(dataDir, p.GetValue(email)!, pw, ct);
+            var result = await CreateAdminAsync(dataDir, p.GetValue(email)!, pw, ct, consortium: member);
             AnsiConsole.MarkupLine($"[green]Platform admin created[/]: {result.UserId}");
             AnsiConsole.MarkupLine("[yellow]Recovery code (shown once — store it offline):[/]");
             Console.WriteLine(result.RecoveryCode);
@@ -129,7 +126,10 @@ public static class ServeCommands
     /// The CLI acts as the new admin's own device: keys are generated and wrapped here, and only the
     /// results go to the account service — the same request a browser would send.
     /// </summary>
-    public static async Task<CreatedAdmin> CreateAdminAsync(string dataDir, string email, string password, CancellationToken ct, WebApplication? runningApp = null)
+    /// <param name="consortium">A consortium member's folder: its server is started here (loopback, a free port) with the member's
+    /// etcd ordering, so the admin's bootstrap is ordered and certified like any transaction; k members must be running.</param>
+    internal static async Task<CreatedAdmin> CreateAdminAsync(string dataDir, string email, string password, CancellationToken ct, WebApplication? runningApp = null,
+        ConsortiumServe? consortium = null)
     {
         var (request, recovery) = await Task.Run(() => MedLedgerClient.PrepareAdmin(email, password), ct);
         var serverRequest = new MedLedger.Server.Features.Accounts.CreateAdminRequest(request.UserId, request.Email, request.AuthKey,
@@ -143,6 +143,23 @@ public static class ServeCommands
             return new CreatedAdmin(request.UserId, recovery);
         }
         using var instanceLock = ServerLock.Acquire(dataDir);
+        if (consortium is not null)
+        {
+            // The whole member server (genesis check, certificate collector), as `serve` runs it, on a port no one is told.
+            await using var member = BuildApp(dataDir, demo: false, urls: "http://127.0.0.1:0", consortium: consortium);
+            await MedLedgerServer.InitializeAsync(member.Services, ct);
+            await member.StartAsync(ct);
+            try
+            {
+                await using var scope = member.Services.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<RegistrationService>().CreateAdminAsync(serverRequest, ct);
+            }
+            finally
+            {
+                await member.StopAsync(CancellationToken.None);
+            }
+            return new CreatedAdmin(request.UserId, recovery);
+        }
         await using var app = BuildApp(dataDir, demo: false, urls: null);
         await MedLedgerServer.InitializeAsync(app.Services, ct);
         var peer = app.Services.GetRequiredService<LedgerPeer>();

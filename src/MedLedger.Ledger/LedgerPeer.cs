@@ -657,6 +657,7 @@ public sealed class LedgerPeer : IAsyncDisposable
             _stateRoot = stateRoot;
             _headHash = headHash;
             Volatile.Write(ref _head, head);
+            (_ordering as ICommitListener)?.Committed(head!.Height);
             foreach (var (height, view) in changes)
             {
                 OnConsortiumCommitted(height, view);

@@ -45,7 +45,7 @@ public static class ServeCommands
             ConsortiumServe? member = null;
             if (p.GetValue(consortium) is { } consortiumPath)
             {
-                member = ConsortiumServe.Prepare(consortiumPath, p.GetValue(peer), p.GetValue(peerKey), p.GetValue(etcdCert), p.GetValue(etcdKey), dataDir);
+                member = ConsortiumServe.Prepare(consortiumPath, p.GetValue(peer), p.GetValue(peerKey), p.GetValue(etcdCert), p.GetValue(etcdKey), dataDir, joining: joinArgs is not null);
             }
             using var instanceLock = ServerLock.Acquire(dataDir);
             await using var app = BuildApp(dataDir, p.GetValue(demo), p.GetValue(urls), joinArgs, consortium: member);

@@ -34,12 +34,19 @@ public sealed class PulledBlocksOrdering : IOrderingService, ICertificateExchang
     private readonly ICertificateExchange _exchange;
     private readonly LedgerStore _store;
     private readonly ConsortiumView _genesis;
+    private readonly ConsortiumMember? _self;
     private volatile bool _completed;
     private long _committed;
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public PulledBlocksOrdering(IBlockSource source, IOrderingService then, LedgerStore store, ConsortiumView genesis)
+    /// <param name="self">
+    /// When set, this peer (id and key) must be a member of the view in effect once the replay is done (a new
+    /// organisation's peer is one only after k members approved its consortium.add-peer); otherwise the peer halts
+    /// instead of following etcd.
+    /// </param>
+    public PulledBlocksOrdering(IBlockSource source, IOrderingService then, LedgerStore store, ConsortiumView genesis, ConsortiumMember? self = null)
     {
+        _self = self;
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(then);
         ArgumentNullException.ThrowIfNull(store);
@@ -109,6 +116,14 @@ public sealed class PulledBlocksOrdering : IOrderingService, ICertificateExchang
         }
         await WaitCommittedAsync(next - 1, ct).ConfigureAwait(false);
         await StoreCommittedCertificatesAsync(uncertified, ct).ConfigureAwait(false);
+        if (_self is not null && !((view = await ViewInEffectAsync(ct).ConfigureAwait(false)).KeyOf(_self.PeerId) is { } key
+            && key.AsSpan().SequenceEqual(_self.PublicKey)))
+        {
+            // Learned from the replayed, certified blocks — never from the serving member's word.
+            throw new LedgerNotMemberException($"{_self.PeerId} is not a member of the consortium in effect after block {next - 1} "
+                + $"({view.Threshold} of {string.Join(", ", view.Members.Select(m => m.PeerId))}): no consortium.add-peer approved by k members "
+                + "names it with this key, so its envelopes would be ignored by every member; the peer halted");
+        }
         Following = true;
         await foreach (var batch in _then.ReadBatchesAsync(ct).ConfigureAwait(false))
         {
@@ -116,8 +131,12 @@ public sealed class PulledBlocksOrdering : IOrderingService, ICertificateExchang
         }
     }
 
-    /// <summary>Called by the committer after each COMMIT with the new head's height (LedgerPeer).</summary>
-    void ICommitListener.Committed(long height) => ReportCommitted(height);
+    /// <summary>Called by the committer after each COMMIT (LedgerPeer); the shared orderer it hands over to follows the same reports.</summary>
+    void ICommitListener.Committed(long height, long revision, IReadOnlyDictionary<string, byte[]> signers)
+    {
+        (_then as ICommitListener)?.Committed(height, revision, signers);
+        ReportCommitted(height);
+    }
 
     private void ReportCommitted(long height)
     {
@@ -254,9 +273,16 @@ public sealed class PulledBlocksOrdering : IOrderingService, ICertificateExchang
     }
 }
 
-/// <summary>An orderer that must know how far the committer has got (the committer reads ahead and commits groups of blocks).</summary>
-internal interface ICommitListener
+/// <summary>
+/// An orderer that follows the committer (LedgerPeer reports to it at start and after each COMMIT): the committer reads
+/// ahead and commits groups of blocks, so what is committed — and which members' envelopes count — is known only here.
+/// </summary>
+public interface ICommitListener
 {
-    /// <summary>Every block up to <paramref name="height"/> is committed.</summary>
-    void Committed(long height);
+    /// <summary>
+    /// Every block up to <paramref name="height"/> is committed, the last one at ordering revision
+    /// <paramref name="revision"/>; <paramref name="signers"/> are the keys of the members in effect after it (the ledger's
+    /// consortium view, or the configured keys before genesis): the next envelope counts only if one of them signed it.
+    /// </summary>
+    void Committed(long height, long revision, IReadOnlyDictionary<string, byte[]> signers);
 }

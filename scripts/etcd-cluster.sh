@@ -3,6 +3,7 @@
 #   scripts/etcd-cluster.sh start <dir> [base-port] [peer-id...]   # default base 23790, peers peer-a peer-b peer-c
 #   scripts/etcd-cluster.sh stop  <dir>
 #   scripts/etcd-cluster.sh kill-member <dir> <1|2|3>              # ends one member by its pid (failure tests)
+#   scripts/etcd-cluster.sh add-user <dir> <peer-id>               # a new organisation's client cert + etcd user/role (running cluster)
 # Member i listens for clients on base+2(i-1) and for members on base+2(i-1)+1. Everything (CA, certificates,
 # data, logs, pids) lives under <dir>. Each member fsyncs its Raft log (etcd's default; never
 # --unsafe-no-fsync), uses pre-vote, checks for corruption at start and periodically, and talks mutual TLS to
@@ -37,7 +38,12 @@ if [ "$cmd" = kill-member ]; then
   rm -f "$dir/m$i.pid"
   exit 0
 fi
-[ "$cmd" = start ] || { echo "unknown command $cmd" >&2; exit 2; }
+case "$cmd" in start|add-user) ;; *) echo "unknown command $cmd" >&2; exit 2 ;; esac
+if [ "$cmd" = add-user ]; then
+  new_peer=${3:?peer id}
+  [[ "$new_peer" =~ ^[A-Za-z0-9._-]{1,64}$ ]] || { echo "peer id must be 1-64 of [A-Za-z0-9._-]" >&2; exit 2; }
+  [ -f "$dir/rbac.done" ] && [ -f "$dir/endpoints" ] || { echo "no cluster set up in $dir (run start first)" >&2; exit 1; }
+fi
 base=${3:-23790}
 shift 3 2>/dev/null || shift $#
 peers=("$@")
@@ -68,6 +74,30 @@ issue() { # name cn ext-usage [san]
   mv "$pki/$name-key.p8.pem" "$pki/$name-key.pem"
   rm -f "$pki/$name.csr" "$pki/$name.ext"
 }
+ctl() { ETCDCTL_API=3 etcdctl --endpoints "$endpoints" --cacert "$pki/ca.pem" --cert "$pki/root.pem" --key "$pki/root-key.pem" --command-timeout 5s "$@"; }
+# A peer's user (= its certificate's CN) writes only its own envelope, certificate and applied keys; reads all of them.
+grant_peer() {
+  local p=$1
+  ctl user add "$p" --no-password >/dev/null 2>&1 || ctl user add "$p" --new-user-password "$(openssl rand -hex 16)" >/dev/null
+  ctl role add "$p" >/dev/null
+  ctl role grant-permission "$p" --prefix=true readwrite "$PREFIX$p/" >/dev/null
+  ctl role grant-permission "$p" --prefix=true read "$PREFIX" >/dev/null
+  ctl role grant-permission "$p" --prefix=true readwrite "$CERTIFICATES$p/" >/dev/null
+  ctl role grant-permission "$p" --prefix=true read "$CERTIFICATES" >/dev/null
+  # Applied revisions (compaction never passes the lowest): write its own key, read everyone's.
+  ctl role grant-permission "$p" readwrite "$APPLIED$p" >/dev/null
+  ctl role grant-permission "$p" --prefix=true read "$APPLIED" >/dev/null
+  ctl user grant-role "$p" "$p" >/dev/null
+}
+if [ "$cmd" = add-user ]; then
+  # A new organisation admitted by consortium.add-peer: same CA, same grants as the peers named at start.
+  issue "client-$new_peer" "$new_peer" clientAuth
+  endpoints=$(cat "$dir/endpoints")
+  if ctl user get "$new_peer" >/dev/null 2>&1; then echo "etcd user $new_peer exists already" >&2; exit 1; fi
+  grant_peer "$new_peer"
+  echo "etcd user $new_peer: client cert $pki/client-$new_peer.pem, key $pki/client-$new_peer-key.pem"
+  exit 0
+fi
 for i in 1 2 3; do issue "member$i" "member$i" "serverAuth,clientAuth" "IP:127.0.0.1,DNS:localhost"; done
 issue root root clientAuth
 for p in "${peers[@]}"; do issue "client-$p" "$p" clientAuth; done
@@ -97,7 +127,6 @@ for i in 1 2 3; do
   echo $! > "$dir/m$i.pid"
 done
 
-ctl() { ETCDCTL_API=3 etcdctl --endpoints "$endpoints" --cacert "$pki/ca.pem" --cert "$pki/root.pem" --key "$pki/root-key.pem" --command-timeout 5s "$@"; }
 ok=""
 for _ in $(seq 1 100); do
   if ctl endpoint health >/dev/null 2>&1 || ctl --user root:x endpoint health >/dev/null 2>&1; then ok=1; break; fi
@@ -110,18 +139,7 @@ if [ ! -f "$dir/rbac.done" ]; then
   ctl user add root --new-user-password "$(openssl rand -hex 16)" >/dev/null
   ctl role add root >/dev/null 2>&1 || true
   ctl user grant-role root root >/dev/null
-  for p in "${peers[@]}"; do
-    ctl user add "$p" --no-password >/dev/null 2>&1 || ctl user add "$p" --new-user-password "$(openssl rand -hex 16)" >/dev/null
-    ctl role add "$p" >/dev/null
-    ctl role grant-permission "$p" --prefix=true readwrite "$PREFIX$p/" >/dev/null
-    ctl role grant-permission "$p" --prefix=true read "$PREFIX" >/dev/null
-    ctl role grant-permission "$p" --prefix=true readwrite "$CERTIFICATES$p/" >/dev/null
-    ctl role grant-permission "$p" --prefix=true read "$CERTIFICATES" >/dev/null
-    # Applied revisions (compaction never passes the lowest): write its own key, read everyone's.
-    ctl role grant-permission "$p" readwrite "$APPLIED$p" >/dev/null
-    ctl role grant-permission "$p" --prefix=true read "$APPLIED" >/dev/null
-    ctl user grant-role "$p" "$p" >/dev/null
-  done
+  for p in "${peers[@]}"; do grant_peer "$p"; done
   ctl auth enable >/dev/null
   touch "$dir/rbac.done"
 fi

@@ -9,6 +9,7 @@ using Etcdserverpb;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
+using MedLedger.Ledger.Contracts;
 using MedLedger.Ledger.Ordering;
 using MedLedger.Ledger.Store;
 
@@ -21,7 +22,7 @@ namespace MedLedger.Ledger.Etcd;
 /// create-revision order. Every peer reads envelopes with linearizable Range requests from the
 /// revision stored with its last block (Watch is only a wake-up), so a restart resumes exactly once.
 /// </summary>
-public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
+public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange, ICommitListener
 {
     private static readonly StatusCode[] Transient =
         [StatusCode.Unavailable, StatusCode.DeadlineExceeded, StatusCode.Unknown, StatusCode.Internal, StatusCode.Aborted];
@@ -43,13 +44,20 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
     private readonly Task _cleanUp;
     private readonly Dictionary<string, long> _highWater = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _cleanUpProblems = new();
+    // Whose envelopes count: the configured keys until the committer reports the ledger's view (ICommitListener).
+    private IReadOnlyDictionary<string, byte[]> _signers;
+    private long _committedRevision;
+    private TaskCompletionSource _committedProgress = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _compacted;
     private int _current;
     private long _lastWrittenRevision;
     private long _lastEnvelopeTime;
     private int _disposed;
 
-    /// <param name="peerKeys">Public ledger keys of the consortium's peers; envelopes from anyone else are refused.</param>
+    /// <param name="peerKeys">
+    /// Public ledger keys of the consortium's peers as configured: envelopes from anyone else are refused until the
+    /// committer (LedgerPeer, through <see cref="ICommitListener"/>) reports the members the ledger holds in effect.
+    /// </param>
     public EtcdOrderingService(EtcdOrderingOptions options, LedgerStore store, string peerId, byte[] peerPrivateKey,
         IReadOnlyDictionary<string, byte[]> peerKeys, int maxBatch = OrderingEnvelope.MaxTransactions)
     {
@@ -70,6 +78,7 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
         _peerId = peerId;
         _key = new LedgerSigningKey(peerPrivateKey);
         _peerKeys = new Dictionary<string, byte[]>(peerKeys, StringComparer.Ordinal) { [peerId] = _key.PublicKey };
+        _signers = _peerKeys;
         _maxBatch = Math.Min(maxBatch, OrderingEnvelope.MaxTransactions);
         _channels = [.. options.Endpoints.Select(e => OpenChannel(e, options))];
         _writer = Task.Run(WriteEnvelopesAsync);
@@ -198,10 +207,8 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
         var token = linked.Token;
         var applied = await _store.GetOrderingRevisionAsync(token).ConfigureAwait(false);
         _highWater.Clear();
-        foreach (var peer in _peerKeys.Keys)
-        {
-            _highWater[peer] = await _store.GetProposerHighWaterAsync(peer, token).ConfigureAwait(false);
-        }
+        var signers = Volatile.Read(ref _signers);
+        await LoadHighWaterAsync(signers, token).ConfigureAwait(false);
         var watch = Task.Run(() => WatchForWakeUpsAsync(_options.Prefix, _wake, token), CancellationToken.None);
         try
         {
@@ -227,11 +234,19 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
                 var response = await CallAsync((kv, o) => kv.RangeAsync(request, o).ResponseAsync, token).ConfigureAwait(false);
                 foreach (var kv in response.Kvs)
                 {
-                    var envelope = Accept(kv);
+                    var envelope = Accept(kv, signers);
                     applied = kv.CreateRevision;
                     if (envelope is not null)
                     {
                         yield return new OrderedBatch(envelope.Transactions, false, new OrderingPosition(kv.CreateRevision, envelope.PeerId, envelope.TimeMs));
+                        // Membership may change in this envelope's block: the next envelope is judged by the view in effect
+                        // after it, as on every other peer, so wait until the committer has committed it and reported that view.
+                        if (envelope.Transactions.Any(t => t.Type is ConsortiumGenesisContract.TypeName or ConsortiumAddPeerContract.TypeName))
+                        {
+                            await WaitCommittedAsync(kv.CreateRevision, token).ConfigureAwait(false);
+                            signers = Volatile.Read(ref _signers);
+                            await LoadHighWaterAsync(signers, token).ConfigureAwait(false);
+                        }
                     }
                     // Resumed only after the block committed: stop here if that was this peer's last
                     // envelope, even if the others keep writing (what follows is read after a restart).
@@ -266,8 +281,49 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
     private bool StoppedAndCaughtUp(long applied) =>
         _pending.Reader.Completion.IsCompleted && _writer.IsCompletedSuccessfully && applied >= Volatile.Read(ref _lastWrittenRevision);
 
-    /// <summary>The envelope if it may be applied; null (and a recorded reason) if it must be ignored. Deterministic, so every honest peer ignores the same ones.</summary>
-    private OrderingEnvelope? Accept(Mvccpb.KeyValue kv)
+    /// <summary>Reported by the committer (LedgerPeer) at start and after each COMMIT: the members whose envelopes count next.</summary>
+    public void Committed(long height, long revision, IReadOnlyDictionary<string, byte[]> signers)
+    {
+        ArgumentNullException.ThrowIfNull(signers);
+        Volatile.Write(ref _signers, new Dictionary<string, byte[]>(signers, StringComparer.Ordinal));
+        InterlockedMax(ref _committedRevision, revision);
+        Interlocked.Exchange(ref _committedProgress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>Until the committer reports a block at or past <paramref name="revision"/>; a halting committer cancels <paramref name="ct"/>.</summary>
+    private async Task WaitCommittedAsync(long revision, CancellationToken ct)
+    {
+        while (true)
+        {
+            // Taken before the check: a report between the check and the wait completes this very task.
+            var progress = Volatile.Read(ref _committedProgress);
+            if (Interlocked.Read(ref _committedRevision) >= revision)
+            {
+                return;
+            }
+            await progress.Task.WaitAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The stored time high-water of each member not tracked yet (a member added since the reader started).</summary>
+    private async Task LoadHighWaterAsync(IReadOnlyDictionary<string, byte[]> signers, CancellationToken ct)
+    {
+        foreach (var peer in signers.Keys)
+        {
+            if (!_highWater.ContainsKey(peer))
+            {
+                _highWater[peer] = await _store.GetProposerHighWaterAsync(peer, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The envelope if it may be applied; null (and a recorded reason) if it must be ignored. Deterministic, so every
+    /// honest peer ignores the same ones: <paramref name="signers"/> are the members in effect after the previous
+    /// applied envelope's block — an envelope written by a peer before the change that admits it completed is ignored
+    /// by everyone.
+    /// </summary>
+    private OrderingEnvelope? Accept(Mvccpb.KeyValue kv, IReadOnlyDictionary<string, byte[]> signers)
     {
         var key = kv.Key.ToStringUtf8();
         var rest = key[_options.Prefix.Length..];
@@ -290,9 +346,9 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
         {
             return Refuse(kv, $"names peer {envelope.PeerId} but sits under {keyPeer}'s prefix");
         }
-        if (!_peerKeys.TryGetValue(envelope.PeerId, out var peerKey))
+        if (!signers.TryGetValue(envelope.PeerId, out var peerKey))
         {
-            return Refuse(kv, $"comes from {envelope.PeerId}, not a consortium peer");
+            return Refuse(kv, $"comes from {envelope.PeerId}, not a member of the consortium in effect");
         }
         if (!envelope.VerifySignature(peerKey))
         {
@@ -463,7 +519,7 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
             }
         }
         long? lowest = null;
-        foreach (var member in _peerKeys.Keys)
+        foreach (var member in Volatile.Read(ref _signers).Keys)
         {
             if (!published.TryGetValue(member, out var r))
             {

@@ -99,3 +99,15 @@ public sealed class LedgerConsortiumMismatchException : Exception
     public LedgerConsortiumMismatchException(string message) : base(message) { }
     public LedgerConsortiumMismatchException(string message, Exception inner) : base(message, inner) { }
 }
+
+/// <summary>
+/// A joining peer finished replaying the certified blocks and is not a member of the view they leave in effect (no
+/// consortium.add-peer approved by k members admitted it with its key): it halts rather than propose envelopes every
+/// member ignores.
+/// </summary>
+public sealed class LedgerNotMemberException : Exception
+{
+    public LedgerNotMemberException() { }
+    public LedgerNotMemberException(string message) : base(message) { }
+    public LedgerNotMemberException(string message, Exception inner) : base(message, inner) { }
+}

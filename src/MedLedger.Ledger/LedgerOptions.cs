@@ -14,6 +14,13 @@ public sealed class LedgerOptions
     /// <summary>Public keys (65-byte SEC1) of the other consortium peers, by peer id. This peer's own key is added automatically.</summary>
     public IDictionary<string, byte[]> PeerKeys { get; } = new Dictionary<string, byte[]>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// True for a new organisation's peer that is not in the genesis consortium: <see cref="PeerKeys"/> then names the
+    /// genesis members alone (this peer's key is not added to the configured view), and the peer becomes a member only
+    /// where the ledger's own consortium.add-peer approvals say so (it joins by pulling certified blocks).
+    /// </summary>
+    public bool AdmittedAfterGenesis { get; set; }
+
     /// <summary>Distinct member signatures a block needs to be certified; null = a majority of the consortium (PeerKeys plus this peer).</summary>
     public int? Threshold { get; set; }
 

@@ -57,8 +57,14 @@ public sealed class LedgerPeer : IAsyncDisposable
         _ordering = ordering ?? new EmbeddedOrderingService(Options.MaxBlockTransactions, Options.MaxBlockDelay);
         _peerKeys = new Dictionary<string, byte[]>(Options.PeerKeys, StringComparer.Ordinal) { [Options.PeerId] = _key.PublicKey };
         Queries = new LedgerQueries(store);
-        _configured = _consortium = new ConsortiumView(_peerKeys.Select(k => new ConsortiumMember(k.Key, k.Value)), Options.Threshold);
-        _contextKeys = _peerKeys;
+        if (Options.AdmittedAfterGenesis && Options.PeerKeys.ContainsKey(Options.PeerId))
+        {
+            throw new ArgumentException("A peer admitted after genesis is not one of the genesis members PeerKeys names.", nameof(options));
+        }
+        // A peer admitted after genesis is not in the genesis view: it learns its membership from the ledger it replays.
+        var genesisKeys = Options.AdmittedAfterGenesis ? new Dictionary<string, byte[]>(Options.PeerKeys, StringComparer.Ordinal) : _peerKeys;
+        _configured = _consortium = new ConsortiumView(genesisKeys.Select(k => new ConsortiumMember(k.Key, k.Value)), Options.Threshold);
+        _contextKeys = genesisKeys;
         if (_ordering is ICertificateExchange exchange)
         {
             _certifier = new BlockCertifier(store, _configured, Options.PeerId, exchange, Options.CertificateTimeout);
@@ -379,6 +385,8 @@ public sealed class LedgerPeer : IAsyncDisposable
 
     private async Task CommitBatchesAsync()
     {
+        // A shared orderer judges envelopes by the members in effect at the stored head (the ledger's view after a restart).
+        (_ordering as ICommitListener)?.Committed(_head?.Height ?? 0, _head?.OrderingRevision ?? 0, _contextKeys);
         using var halt = new CancellationTokenSource();
         var batches = _ordering.ReadBatchesAsync(halt.Token).GetAsyncEnumerator(halt.Token);
         ValueTask<bool>? prefetched = null;
@@ -661,6 +669,7 @@ public sealed class LedgerPeer : IAsyncDisposable
             {
                 OnConsortiumCommitted(height, view);
             }
+            (_ordering as ICommitListener)?.Committed(head!.Height, head.OrderingRevision, _contextKeys);
             return blocks;
         }
         catch

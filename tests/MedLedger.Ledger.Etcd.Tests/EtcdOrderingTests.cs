@@ -134,7 +134,7 @@ public sealed class EtcdOrderingTests
         Assert.Empty(await a.Store.GetTransactionsByIdAsync(fromOutsider.Id));
         Assert.Empty(await a.Store.GetTransactionsByIdAsync(forged.Id));
         Assert.Collection(orderingA.RefusedEnvelopes,
-            r => Assert.Contains("comes from peer-c, not a consortium peer", r, StringComparison.Ordinal),
+            r => Assert.Contains("comes from peer-c, not a member of the consortium in effect", r, StringComparison.Ordinal),
             r => Assert.Contains("signature does not verify with peer-a's key", r, StringComparison.Ordinal));
     }
 

@@ -1,4 +1,5 @@
 using MedLedger.Ledger.Contracts;
+using MedLedger.Ledger.Ordering;
 using MedLedger.Ledger.Store;
 
 namespace MedLedger.Ledger.Etcd.Tests;
@@ -34,6 +35,8 @@ public sealed class MembershipTests
             await peer.StartAsync();
             return peer;
         }
+
+        public void Track(LedgerPeer peer) => _all.Add(peer);
 
         public async ValueTask DisposeAsync()
         {
@@ -198,6 +201,138 @@ public sealed class MembershipTests
             await Consortium.WaitForTreeSizeAsync(restarted, last.Head.TreeSize);
             var final = await new LedgerVerifier(restarted.Store, consortium.PublicKeys, Contracts(), consortium: genesis).VerifyAsync();
             Assert.True(final.Ok, final.Summary);
+        }
+    }
+
+    [Fact]
+    public async Task A_new_organisations_peer_admitted_by_k_members_joins_by_pulling_and_its_envelopes_count_while_unadmitted_ones_are_ignored_by_all()
+    {
+        await using var cluster = await EtcdCluster.StartAsync([.. Members, "peer-d", "peer-e"]);
+        await using var consortium = new Consortium(cluster, Members);
+        var peers = new Peers(consortium);
+        await using (peers)
+        {
+            var running = new List<LedgerPeer>();
+            foreach (var m in Members)
+            {
+                running.Add(await peers.StartAsync(m));
+            }
+            await PinGenesisAsync(running);
+            var genesis = consortium.View;
+            var (dPrivate, dPublic) = LedgerCrypto.GenerateKeyPair();
+            var (ePrivate, _) = LedgerCrypto.GenerateKeyPair();
+            var d = new ConsortiumMember("peer-d", dPublic);
+
+            // Before its admission peer-d (its own etcd certificate, its own key) writes an envelope: nobody applies it.
+            var tooEarly = Consortium.Registration();
+            await WriteEnvelopeAsync(consortium, "peer-d", dPrivate, tooEarly);
+
+            // Two of three members approve peer-d with k = 3 of 4.
+            await running[0].SubmitAsync(Approval(running[0], genesis, d, 3));
+            var completed = await running[1].SubmitAsync(Approval(running[1], genesis, d, 3));
+            var next = genesis.WithMember(d, 3);
+            foreach (var p in running)
+            {
+                await Consortium.WaitForTreeSizeAsync(p, completed.Head.TreeSize);
+                Assert.True(p.Consortium.SameAs(next), $"{p.PeerId} did not take the 4-member view");
+                Assert.Empty(await p.Store.GetTransactionsByIdAsync(tooEarly.Id));
+            }
+
+            // peer-d starts with an empty store and the genesis file (a, b, c): it learns its membership from the
+            // certified blocks it replays, then follows etcd, where the members now accept its envelopes.
+            var dPeer = await StartAdmittedAfterGenesisAsync(consortium, peers, "peer-d", dPrivate, running[0].Store);
+            await Consortium.WaitForTreeSizeAsync(dPeer, completed.Head.TreeSize);
+            for (var i = 0; i < 200 && !dPeer.Consortium.SameAs(next) && dPeer.Halted is null; i++)
+            {
+                await Task.Delay(50);
+            }
+            Assert.Null(dPeer.Halted);
+            Assert.True(dPeer.Consortium.SameAs(next));
+            Assert.Empty(await dPeer.Store.GetTransactionsByIdAsync(tooEarly.Id));
+
+            // Its own submissions are ordered and certified by 3 of the 4 members; everyone's reach everyone.
+            var fromD = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => dPeer.SubmitAsync(Consortium.Registration())));
+            var fromMembers = await Task.WhenAll(running.Select(p => p.SubmitAsync(Consortium.Registration())));
+            Assert.All(fromD.Concat(fromMembers), r => Assert.Null(r.Verify(next)));
+            Assert.All(fromD, r => Assert.Equal("peer-d", r.Head.PeerId));
+
+            // peer-e was never approved: its envelope is ignored by all four, and started as a joiner it halts after the replay.
+            var unadmitted = Consortium.Registration();
+            await WriteEnvelopeAsync(consortium, "peer-e", ePrivate, unadmitted);
+            var last = await running[2].SubmitAsync(Consortium.Registration());
+            Assert.Null(last.Verify(next));
+            var all = running.Append(dPeer).ToList();
+            foreach (var p in all)
+            {
+                await Consortium.WaitForTreeSizeAsync(p, last.Head.TreeSize);
+                Assert.Empty(await p.Store.GetTransactionsByIdAsync(unadmitted.Id));
+            }
+            var ePeer = await StartAdmittedAfterGenesisAsync(consortium, peers, "peer-e", ePrivate, running[0].Store);
+            for (var i = 0; i < 400 && ePeer.Halted is null; i++)
+            {
+                await Task.Delay(50);
+            }
+            var notMember = Assert.IsType<LedgerNotMemberException>(ePeer.Halted);
+            Assert.Contains("peer-e is not a member of the consortium in effect", notMember.Message, StringComparison.Ordinal);
+
+            // Same chain everywhere; each ledger verifies with every block's certificate judged by the view at its height.
+            var chain = await Consortium.ChainAsync(running[0].Store);
+            var keys = new Dictionary<string, byte[]>(consortium.PublicKeys, StringComparer.Ordinal) { ["peer-d"] = dPublic };
+            foreach (var p in all)
+            {
+                Assert.Equal(chain, await Consortium.ChainAsync(p.Store));
+                var result = await new LedgerVerifier(p.Store, keys, Contracts(), consortium: genesis).VerifyAsync();
+                Assert.True(result.Ok, result.Summary);
+            }
+        }
+    }
+
+    /// <summary>Writes one envelope under the peer's own prefix with its own etcd certificate, as its ordering service would.</summary>
+    private static async Task WriteEnvelopeAsync(Consortium consortium, string peerId, byte[] privateKey, LedgerTransaction tx)
+    {
+        var store = consortium.StoreOf(peerId + "-writer");
+        await using var writer = new EtcdOrderingService(consortium.Cluster.OptionsFor(peerId), store, peerId, privateKey, consortium.PublicKeys);
+        using var signing = new LedgerSigningKey(privateKey);
+        await writer.WriteOnceAsync(OrderingEnvelope.Create(peerId, LedgerTransaction.NowMs(), [tx], signing).Encode(), CancellationToken.None);
+    }
+
+    /// <summary>What `serve --consortium --join` does for a peer the genesis file does not name: configured with the genesis members only.</summary>
+    private static async Task<LedgerPeer> StartAdmittedAfterGenesisAsync(Consortium consortium, Peers peers, string peerId, byte[] privateKey, LedgerStore member)
+    {
+        var store = consortium.StoreOf(peerId);
+        var options = new LedgerOptions { PeerId = peerId, AdmittedAfterGenesis = true };
+        foreach (var (id, key) in consortium.PublicKeys)
+        {
+            options.PeerKeys[id] = key;
+        }
+        var self = new ConsortiumMember(peerId, LedgerCrypto.PublicKeyFromPrivate(privateKey));
+        var etcd = new EtcdOrderingService(consortium.Cluster.OptionsFor(peerId), store, peerId, privateKey, consortium.PublicKeys);
+        var pulled = new PulledBlocksOrdering(new CertifiedStoreBlocks(member), etcd, store, consortium.View, self);
+        var peer = new LedgerPeer(store, privateKey, options, Contracts(), pulled);
+        peers.Track(peer);
+        await peer.StartAsync();
+        return peer;
+    }
+
+    /// <summary>A member's certified blocks read from its store (as GET /api/ledger/replay serves them), each judged by the view at its height.</summary>
+    private sealed class CertifiedStoreBlocks(LedgerStore store) : IBlockSource
+    {
+        public async Task<IReadOnlyList<PulledBlock>> PullAsync(long fromHeight, CancellationToken ct)
+        {
+            var chain = await ConsortiumChain.LoadAsync(store, ct);
+            var blocks = new List<PulledBlock>();
+            for (var h = fromHeight; h < fromHeight + 5; h++)
+            {
+                var header = await store.GetHeaderAsync(h, ct);
+                var view = chain?.Views.Last(v => v.FromHeight <= h).View;
+                if (header is null || view is null || view.VerifyCertificate(header) is not null)
+                {
+                    break;
+                }
+                var txs = await store.GetTransactionsInRangeAsync(header.FirstIndex, header.TreeSize, ct);
+                blocks.Add(new PulledBlock(header, txs.Select(t => new PulledTransaction(t.Transaction.SigningBytes, t.Transaction.Signature, t.Valid, t.Reason)).ToList()));
+            }
+            return blocks;
         }
     }
 }

@@ -25,7 +25,7 @@ internal sealed class ConsortiumServe
     public IReadOnlyDictionary<string, string?> Settings { get; }
 
     /// <exception cref="ConsortiumFileException">Anything missing or inconsistent, said plainly.</exception>
-    public static ConsortiumServe Prepare(string consortiumPath, string? peerId, string? peerKeyPath, string? etcdCert, string? etcdKey, string dataDir)
+    public static ConsortiumServe Prepare(string consortiumPath, string? peerId, string? peerKeyPath, string? etcdCert, string? etcdKey, string dataDir, bool joining = false)
     {
         var missing = new[] { ("--peer", peerId), ("--peer-key", peerKeyPath), ("--etcd-cert", etcdCert), ("--etcd-key", etcdKey) }
             .Where(o => string.IsNullOrEmpty(o.Item2)).Select(o => o.Item1).ToList();
@@ -35,7 +35,7 @@ internal sealed class ConsortiumServe
         }
         var file = ConsortiumFile.Load(consortiumPath);
         var key = ConsortiumFile.ReadPeerKey(peerKeyPath!);
-        var settings = file.SettingsFor(peerId!, key, etcdCert!, etcdKey!);
+        var settings = file.SettingsFor(peerId!, key, etcdCert!, etcdKey!, joining);
         Directory.CreateDirectory(dataDir);
         var peerFile = Path.Combine(dataDir, PeerFileName);
         if (System.IO.File.Exists(peerFile) && System.IO.File.ReadAllText(peerFile).Trim() != peerId)
@@ -61,7 +61,9 @@ internal sealed class ConsortiumServe
         }
         System.IO.File.WriteAllText(peerFile, peerId);
         System.IO.File.Copy(Path.GetFullPath(consortiumPath), Path.Combine(dataDir, FileName), overwrite: true);
-        return new ConsortiumServe(file, file.Find(peerId!)!, settings);
+        // A peer admitted after genesis is not in the file: the ledger it replays says whether it is a member.
+        var member = file.Find(peerId!) ?? new ConsortiumMember(peerId!, MedLedger.Ledger.LedgerCrypto.PublicKeyFromPrivate(key), "(admitted after genesis)", "");
+        return new ConsortiumServe(file, member, settings);
     }
 
     /// <summary>Every member's key and this folder's peer id, when <paramref name="dataDir"/> is a consortium member's; else null.</summary>
@@ -75,7 +77,14 @@ internal sealed class ConsortiumServe
         }
         // The CA file may have moved since; only the members matter here.
         var members = ConsortiumFile.Parse(System.IO.File.ReadAllText(file), dataDir, requireCaFile: false).PeerKeys();
-        return (members, System.IO.File.ReadAllText(peerFile).Trim());
+        var peerId = System.IO.File.ReadAllText(peerFile).Trim();
+        var keyFile = Path.Combine(dataDir, "peer.key");
+        if (!members.ContainsKey(peerId) && System.IO.File.Exists(keyFile))
+        {
+            // A peer admitted after genesis: its own key is not in the file (the ledger's approvals name it).
+            members[peerId] = MedLedger.Ledger.LedgerCrypto.PublicKeyFromPrivate(System.IO.File.ReadAllBytes(keyFile));
+        }
+        return (members, peerId);
     }
 
     /// <summary>Refuses to run a consortium member's data folder without --consortium (embedded ordering would fork it).</summary>
@@ -110,8 +119,9 @@ internal sealed class ConsortiumServeOptions
 
     /// <summary>The member this command acts as, or null without --consortium.</summary>
     /// <exception cref="ConsortiumFileException">Anything missing or inconsistent, said plainly.</exception>
-    public ConsortiumServe? Prepare(ParseResult parsed, string dataDir) =>
+    /// <param name="joining">With --join: the peer may be one admitted after genesis (not in the file).</param>
+    public ConsortiumServe? Prepare(ParseResult parsed, string dataDir, bool joining = false) =>
         parsed.GetValue(File) is { } path
-            ? ConsortiumServe.Prepare(path, parsed.GetValue(Peer), parsed.GetValue(PeerKey), parsed.GetValue(EtcdCert), parsed.GetValue(EtcdKey), dataDir)
+            ? ConsortiumServe.Prepare(path, parsed.GetValue(Peer), parsed.GetValue(PeerKey), parsed.GetValue(EtcdCert), parsed.GetValue(EtcdKey), dataDir, joining)
             : null;
 }

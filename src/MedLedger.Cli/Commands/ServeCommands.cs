@@ -39,7 +39,7 @@ public static class ServeCommands
                 }
                 joinArgs = [$"--Ledger:Join={joinFrom}"];
             }
-            var member = consortium.Prepare(p, dataDir);
+            var member = consortium.Prepare(p, dataDir, joining: joinArgs is not null);
             using var instanceLock = ServerLock.Acquire(dataDir);
             await using var app = BuildApp(dataDir, p.GetValue(demo), p.GetValue(urls), joinArgs, consortium: member);
             await MedLedgerServer.InitializeAsync(app.Services, ct);

@@ -27,17 +27,26 @@ public interface IBlockSource
 /// (<see cref="OrderedBatch.ExpectedHeaderHash"/>); anything else halts the peer. Once the block is committed its
 /// certificate is stored with it.
 /// </summary>
-public sealed class PulledBlocksOrdering : IOrderingService, ICertificateExchange
+public sealed class PulledBlocksOrdering : IOrderingService, ICertificateExchange, ICommitListener
 {
     private readonly IBlockSource _source;
     private readonly IOrderingService _then;
     private readonly ICertificateExchange _exchange;
     private readonly LedgerStore _store;
     private readonly ConsortiumView _genesis;
+    private readonly ConsortiumMember? _self;
     private volatile bool _completed;
+    private long _committed;
+    private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public PulledBlocksOrdering(IBlockSource source, IOrderingService then, LedgerStore store, ConsortiumView genesis)
+    /// <param name="self">
+    /// When set, this peer (id and key) must be a member of the view in effect once the replay is done (a new
+    /// organisation's peer is one only after k members approved its consortium.add-peer); otherwise the peer halts
+    /// instead of following etcd.
+    /// </param>
+    public PulledBlocksOrdering(IBlockSource source, IOrderingService then, LedgerStore store, ConsortiumView genesis, ConsortiumMember? self = null)
     {
+        _self = self;
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(then);
         ArgumentNullException.ThrowIfNull(store);
@@ -67,11 +76,18 @@ public sealed class PulledBlocksOrdering : IOrderingService, ICertificateExchang
     {
         var head = await _store.GetLatestHeaderAsync(ct).ConfigureAwait(false);
         var next = (head?.Height ?? 0) + 1;
+        ReportCommitted(next - 1);
         if (head is not null)
         {
             // A rejoin (or a crash right after a replayed block's COMMIT) re-stores the last block's certificate.
             await PullAndStoreCertificateAsync(head, ct).ConfigureAwait(false);
         }
+        // The committer reads ahead (group commit): the step after a yield runs while that block may still be
+        // uncommitted. So the view is re-read only after a block that may change it has committed, certificates are
+        // stored only for committed heights, and etcd takes over only after the last replayed block committed (it
+        // resumes from the revision and proposer times stored with it; read earlier, it would apply envelopes twice).
+        var view = await ViewInEffectAsync(ct).ConfigureAwait(false);
+        var uncertified = new List<(long Height, IReadOnlyList<PeerSignature> Certificate)>();
         while (!_completed)
         {
             var blocks = await _source.PullAsync(next, ct).ConfigureAwait(false);
@@ -85,19 +101,82 @@ public sealed class PulledBlocksOrdering : IOrderingService, ICertificateExchang
                 {
                     break;
                 }
-                var (batch, certificate) = await CheckAsync(block, next, ct).ConfigureAwait(false);
+                var (batch, certificate) = Check(block, next, view);
                 yield return batch;
-                // The committer asks for the next batch only after this one committed (or it halted and stops asking).
-                await StoreCertificateAsync(block.Header.Height, certificate, ct).ConfigureAwait(false);
+                uncertified.Add((block.Header.Height, certificate));
                 Replayed++;
                 next++;
+                if (batch.Transactions.Any(t => t.Type is ConsortiumGenesisContract.TypeName or ConsortiumAddPeerContract.TypeName))
+                {
+                    await WaitCommittedAsync(block.Header.Height, ct).ConfigureAwait(false);
+                    view = await ViewInEffectAsync(ct).ConfigureAwait(false);
+                }
+                await StoreCommittedCertificatesAsync(uncertified, ct).ConfigureAwait(false);
             }
+        }
+        await WaitCommittedAsync(next - 1, ct).ConfigureAwait(false);
+        await StoreCommittedCertificatesAsync(uncertified, ct).ConfigureAwait(false);
+        if (_self is not null && !((view = await ViewInEffectAsync(ct).ConfigureAwait(false)).KeyOf(_self.PeerId) is { } key
+            && key.AsSpan().SequenceEqual(_self.PublicKey)))
+        {
+            // Learned from the replayed, certified blocks — never from the serving member's word.
+            throw new LedgerNotMemberException($"{_self.PeerId} is not a member of the consortium in effect after block {next - 1} "
+                + $"({view.Threshold} of {string.Join(", ", view.Members.Select(m => m.PeerId))}): no consortium.add-peer approved by k members "
+                + "names it with this key, so its envelopes would be ignored by every member; the peer halted");
         }
         Following = true;
         await foreach (var batch in _then.ReadBatchesAsync(ct).ConfigureAwait(false))
         {
             yield return batch;
         }
+    }
+
+    /// <summary>Called by the committer after each COMMIT (LedgerPeer); the shared orderer it hands over to follows the same reports.</summary>
+    void ICommitListener.Committed(long height, long revision, IReadOnlyDictionary<string, byte[]> signers)
+    {
+        (_then as ICommitListener)?.Committed(height, revision, signers);
+        ReportCommitted(height);
+    }
+
+    private void ReportCommitted(long height)
+    {
+        var seen = Interlocked.Read(ref _committed);
+        while (height > seen && Interlocked.CompareExchange(ref _committed, height, seen) is var now && now != seen)
+        {
+            seen = now;
+        }
+        Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>Until the committer reports <paramref name="height"/> committed; a halting committer cancels <paramref name="ct"/>.</summary>
+    private async Task WaitCommittedAsync(long height, CancellationToken ct)
+    {
+        while (true)
+        {
+            // Taken before the check: a report between the check and the wait completes this very task.
+            var progress = Volatile.Read(ref _progress);
+            if (Interlocked.Read(ref _committed) >= height)
+            {
+                return;
+            }
+            await progress.Task.WaitAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task StoreCommittedCertificatesAsync(List<(long Height, IReadOnlyList<PeerSignature> Certificate)> uncertified, CancellationToken ct)
+    {
+        var committed = Interlocked.Read(ref _committed);
+        var done = 0;
+        foreach (var (height, certificate) in uncertified)
+        {
+            if (height > committed)
+            {
+                break;
+            }
+            await StoreCertificateAsync(height, certificate, ct).ConfigureAwait(false);
+            done++;
+        }
+        uncertified.RemoveRange(0, done);
     }
 
     private async Task PullAndStoreCertificateAsync(BlockHeader head, CancellationToken ct)
@@ -111,11 +190,11 @@ public sealed class PulledBlocksOrdering : IOrderingService, ICertificateExchang
         {
             throw new LedgerCorruptException($"the member serves another block {head.Height} than this peer holds; the peer halted");
         }
-        var certificate = await CheckCertificateAsync(again[0].Header, ct).ConfigureAwait(false);
+        var certificate = CheckCertificate(again[0].Header, await ViewInEffectAsync(ct).ConfigureAwait(false));
         await StoreCertificateAsync(head.Height, certificate, ct).ConfigureAwait(false);
     }
 
-    private async Task<(OrderedBatch Batch, IReadOnlyList<PeerSignature> Certificate)> CheckAsync(PulledBlock block, long expectedHeight, CancellationToken ct)
+    private static (OrderedBatch Batch, IReadOnlyList<PeerSignature> Certificate) Check(PulledBlock block, long expectedHeight, ConsortiumView view)
     {
         var h = block.Header;
         if (h.Height != expectedHeight)
@@ -130,7 +209,7 @@ public sealed class PulledBlocksOrdering : IOrderingService, ICertificateExchang
         {
             throw new LedgerCorruptException($"pulled block {h.Height} names {h.TransactionCount} transactions but carries {block.Transactions.Count}; the peer halted");
         }
-        var certificate = await CheckCertificateAsync(h, ct).ConfigureAwait(false);
+        var certificate = CheckCertificate(h, view);
         List<LedgerTransaction> txs;
         try
         {
@@ -145,11 +224,10 @@ public sealed class PulledBlocksOrdering : IOrderingService, ICertificateExchang
 
     /// <summary>
     /// The view that certifies block h is the one in effect after block h − 1: this peer's own consortium state (as
-    /// replayed so far), else genesis. Returns the certificate's valid member signatures (the ones stored).
+    /// replayed and committed so far), else genesis. Returns the certificate's valid member signatures (the ones stored).
     /// </summary>
-    private async Task<IReadOnlyList<PeerSignature>> CheckCertificateAsync(BlockHeader header, CancellationToken ct)
+    private static IReadOnlyList<PeerSignature> CheckCertificate(BlockHeader header, ConsortiumView view)
     {
-        var view = await ViewInEffectAsync(ct).ConfigureAwait(false);
         var problem = header.Certificate is { Count: > 0 } ? view.VerifyCertificate(header) : "no certificate";
         if (problem is not null || header.Certificate is null)
         {
@@ -193,4 +271,18 @@ public sealed class PulledBlocksOrdering : IOrderingService, ICertificateExchang
         public IReadOnlyList<KeyValuePair<string, string>> Scan(string prefix, int limit = 1000) =>
             members.Where(m => m.Key.StartsWith(prefix, StringComparison.Ordinal)).Take(limit).ToList();
     }
+}
+
+/// <summary>
+/// An orderer that follows the committer (LedgerPeer reports to it at start and after each COMMIT): the committer reads
+/// ahead and commits groups of blocks, so what is committed — and which members' envelopes count — is known only here.
+/// </summary>
+public interface ICommitListener
+{
+    /// <summary>
+    /// Every block up to <paramref name="height"/> is committed, the last one at ordering revision
+    /// <paramref name="revision"/>; <paramref name="signers"/> are the keys of the members in effect after it (the ledger's
+    /// consortium view, or the configured keys before genesis): the next envelope counts only if one of them signed it.
+    /// </summary>
+    void Committed(long height, long revision, IReadOnlyDictionary<string, byte[]> signers);
 }

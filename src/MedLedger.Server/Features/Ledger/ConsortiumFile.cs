@@ -175,12 +175,19 @@ public sealed record ConsortiumFile(string Name, int Threshold, IReadOnlyList<Co
 
     /// <summary>
     /// The `Ledger:*` settings that make this process <paramref name="peerId"/>'s peer, ordered by the consortium's etcd
-    /// cluster with its own client certificate. Refuses a peer the file does not list, or a key that is not the listed one.
+    /// cluster with its own client certificate. Refuses a peer the file does not list (unless <paramref name="joining"/>: a peer
+    /// admitted after genesis by consortium.add-peer, whose membership the ledger it replays must show), or a key that is
+    /// not the listed one.
     /// </summary>
-    public Dictionary<string, string?> SettingsFor(string peerId, byte[] peerPrivateKey, string etcdCertFile, string etcdKeyFile)
+    public Dictionary<string, string?> SettingsFor(string peerId, byte[] peerPrivateKey, string etcdCertFile, string etcdKeyFile, bool joining = false)
     {
         ArgumentNullException.ThrowIfNull(peerPrivateKey);
-        var me = Find(peerId) ?? throw new ConsortiumFileException($"peer '{peerId}' is not a member of consortium '{Name}' (members: {string.Join(", ", Members.Select(m => m.PeerId))})");
+        var me = Find(peerId);
+        if (me is null && !joining)
+        {
+            throw new ConsortiumFileException($"peer '{peerId}' is not a member of consortium '{Name}' (members: {string.Join(", ", Members.Select(m => m.PeerId))}); "
+                + "a peer admitted later by consortium.add-peer starts with --join <member-url>");
+        }
         byte[] publicKey;
         try
         {
@@ -190,7 +197,7 @@ public sealed record ConsortiumFile(string Name, int Threshold, IReadOnlyList<Co
         {
             throw new ConsortiumFileException($"the peer key is not a P-256 private key ({e.Message})");
         }
-        if (!publicKey.AsSpan().SequenceEqual(me.PublicKey))
+        if (me is not null && !publicKey.AsSpan().SequenceEqual(me.PublicKey))
         {
             throw new ConsortiumFileException($"the peer key is not the one the consortium file lists for '{peerId}'");
         }
@@ -210,6 +217,10 @@ public sealed record ConsortiumFile(string Name, int Threshold, IReadOnlyList<Co
             ["Ledger:Etcd:CertFile"] = Path.GetFullPath(etcdCertFile),
             ["Ledger:Etcd:KeyFile"] = Path.GetFullPath(etcdKeyFile),
         };
+        if (me is null)
+        {
+            settings["Ledger:AdmittedAfterGenesis"] = "true";
+        }
         for (var i = 0; i < EtcdEndpoints.Count; i++)
         {
             settings[$"Ledger:Etcd:Endpoints:{i}"] = EtcdEndpoints[i];

@@ -35,6 +35,10 @@ public sealed class LedgerHostOptions : System.ComponentModel.DataAnnotations.IV
         {
             yield return new("Ledger:Ordering=etcd needs Ledger:Etcd:Endpoints and Ledger:Etcd:CaFile, CertFile and KeyFile (scripts/etcd-cluster.sh makes them).", [nameof(Etcd)]);
         }
+        if (AdmittedAfterGenesis && (Join is null || Ordering != EtcdOrdering))
+        {
+            yield return new("Ledger:AdmittedAfterGenesis needs Ledger:Ordering=etcd and Ledger:Join (a peer admitted after genesis joins by pulling a member's certified blocks).", [nameof(AdmittedAfterGenesis)]);
+        }
         foreach (var (id, key) in PeerKeys)
         {
             if (!IsPublicKey(key))
@@ -54,6 +58,12 @@ public sealed class LedgerHostOptions : System.ComponentModel.DataAnnotations.IV
 
     /// <summary>Ledger:Join — a member's base URL: pull and replay its certified blocks before following etcd (docs/ledger.md "Joining").</summary>
     public Uri? Join { get; set; }
+
+    /// <summary>
+    /// Ledger:AdmittedAfterGenesis — this peer is not in the consortium file (the genesis view): a consortium.add-peer
+    /// approved by k members admitted it. Needs Ledger:Join; the peer learns its membership from the blocks it replays.
+    /// </summary>
+    public bool AdmittedAfterGenesis { get; set; }
 
     [System.ComponentModel.DataAnnotations.Range(1, 100_000)]
     public int MaxBlockTransactions { get; set; } = 1000;
@@ -120,6 +130,7 @@ public static class LedgerContractCatalog
             MaxBlockDelay = options.MaxBlockDelay,
             Threshold = options.Threshold,
             CertificateTimeout = options.CertificateTimeout,
+            AdmittedAfterGenesis = options.AdmittedAfterGenesis,
         };
         foreach (var (id, publicKey) in options.PeerKeys)
         {
@@ -134,10 +145,13 @@ public static class LedgerContractCatalog
             var ordering = new EtcdOrderingService(options.Etcd, store, options.PeerId, key, consortium, options.MaxBlockTransactions);
             if (options.Join is { } member)
             {
-                // The genesis view is the consortium file's (every member plus this peer, threshold k), as the peer builds it.
-                var genesis = new ConsortiumView(consortium.Append(new(options.PeerId, LedgerCrypto.PublicKeyFromPrivate(key)))
-                    .DistinctBy(m => m.Key, StringComparer.Ordinal).Select(m => new MedLedger.Ledger.ConsortiumMember(m.Key, m.Value)), options.Threshold);
-                var pulled = new PulledBlocksOrdering(new LedgerReplayClient(new HttpClient(), member, options.PeerId, key), ordering, store, genesis);
+                // The genesis view is the consortium file's, as the peer builds it: every member plus this peer, or the members
+                // alone for a peer admitted after genesis — whose membership then comes only from the replayed approvals.
+                var self = new MedLedger.Ledger.ConsortiumMember(options.PeerId, LedgerCrypto.PublicKeyFromPrivate(key));
+                var genesisMembers = options.AdmittedAfterGenesis ? consortium : consortium.Append(new(self.PeerId, self.PublicKey));
+                var genesis = new ConsortiumView(genesisMembers.DistinctBy(m => m.Key, StringComparer.Ordinal)
+                    .Select(m => new MedLedger.Ledger.ConsortiumMember(m.Key, m.Value)), options.Threshold);
+                var pulled = new PulledBlocksOrdering(new LedgerReplayClient(new HttpClient(), member, options.PeerId, key), ordering, store, genesis, self);
                 return new LedgerPeer(store, key, ledgerOptions, Create(), pulled);
             }
             return new LedgerPeer(store, key, ledgerOptions, Create(), ordering);

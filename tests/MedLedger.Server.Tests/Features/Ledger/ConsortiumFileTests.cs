@@ -62,6 +62,29 @@ public sealed class ConsortiumFileTests : IDisposable
     }
 
     [Fact]
+    public void A_peer_absent_from_the_file_is_accepted_only_to_join_and_is_configured_with_the_genesis_members_alone()
+    {
+        var file = ConsortiumFile.Parse(Json(), _dir);
+        var cert = Path.Combine(_dir, "client-d.pem");
+        var key = Path.Combine(_dir, "client-d-key.pem");
+        File.WriteAllText(cert, "c");
+        File.WriteAllText(key, "k");
+        var (clinicKey, _) = LedgerCrypto.GenerateKeyPair();
+
+        var refused = Assert.Throws<ConsortiumFileException>(() => file.SettingsFor("clinic-d", clinicKey, cert, key));
+        Assert.Contains("starts with --join <member-url>", refused.Message, StringComparison.Ordinal);
+
+        var settings = file.SettingsFor("clinic-d", clinicKey, cert, key, joining: true);
+        Assert.Equal("true", settings["Ledger:AdmittedAfterGenesis"]);
+        Assert.Equal("clinic-d", settings["Ledger:PeerId"]);
+        Assert.Equal(3, settings.Keys.Count(k => k.StartsWith("Ledger:PeerKeys:", StringComparison.Ordinal)));
+        Assert.False(settings.ContainsKey("Ledger:PeerKeys:clinic-d"));
+        // A member of the file joining (lost disk) is still held to its listed key and is no late admission.
+        Assert.False(file.SettingsFor("hospital-b", _keys[1].Private, cert, key, joining: true).ContainsKey("Ledger:AdmittedAfterGenesis"));
+        Assert.Throws<ConsortiumFileException>(() => file.SettingsFor("hospital-a", _keys[1].Private, cert, key, joining: true));
+    }
+
+    [Fact]
     public void A_bad_file_names_every_mistake_in_one_error()
     {
         var bad = """

@@ -593,7 +593,13 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
                 var response = await CallAsync((kv, o) => kv.RangeAsync(request, o).ResponseAsync, token).ConfigureAwait(false);
                 _certificateReads.Add(started);
                 Interlocked.Add(ref _signaturesRead, response.Kvs.Count);
-                foreach (var kv in response.Kvs)
+                // A group's signatures share one revision (one Txn). A read cut by the limit may end inside a group, and
+                // the next read starts after `from`: leave that last revision whole for the next read. A revision holds
+                // at most MaxSignaturesPerTxn (< Limit) keys, so every read still moves on.
+                var kvs = response.More && response.Kvs[^1].CreateRevision > response.Kvs[0].CreateRevision
+                    ? response.Kvs.Where(kv => kv.CreateRevision < response.Kvs[^1].CreateRevision).ToList()
+                    : [.. response.Kvs];
+                foreach (var kv in kvs)
                 {
                     from = kv.CreateRevision;
                     var rest = kv.Key.ToStringUtf8()[prefix.Length..];

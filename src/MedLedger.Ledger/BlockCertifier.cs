@@ -296,7 +296,9 @@ internal sealed class BlockCertifier
     private async Task OnSignatureAsync(PublishedSignature s, CancellationToken ct)
     {
         await HandleAsync(s, ct).ConfigureAwait(false);
-        _lastRead = Math.Max(_lastRead, s.Revision);
+        // Only what lies before this revision is surely complete: a group's signatures share one revision (one
+        // exchange write), so a restart re-reads this revision whole (matching is idempotent) instead of skipping its rest.
+        _lastRead = Math.Max(_lastRead, s.Revision - 1);
         await PersistAsync(ct).ConfigureAwait(false);
     }
 

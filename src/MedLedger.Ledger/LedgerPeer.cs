@@ -122,6 +122,9 @@ public sealed class LedgerPeer : IAsyncDisposable
     /// <summary>Where the committer spends its time (ticks): contracts, SQL writes, commit (fsync), receipts.</summary>
     internal long[] CommitTicks { get; } = new long[4];
 
+    /// <summary>Consortium only: blocks certified and the summed COMMIT → k-th signature time (benchmarks).</summary>
+    internal (long Blocks, TimeSpan Total) CertificationWait => _certifier?.CertificationWait ?? default;
+
     /// <summary>Background write-ahead-log checkpoints completed (SQLite; see <see cref="LedgerStore.CheckpointsInBackground"/>).</summary>
     internal long CheckpointsDone => Interlocked.Read(ref _checkpoints);
 

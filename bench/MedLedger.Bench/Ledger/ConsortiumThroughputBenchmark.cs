@@ -97,6 +97,8 @@ public sealed class ConsortiumThroughputBenchmark : IMacroBenchmark
             var checkpointsBefore = peers.Select(p => p!.CheckpointsDone).ToArray();
             var cpuBefore = SelfCpu();
             var etcdCpuBefore = cluster.MemberCpuSeconds();
+            var trafficBefore = TrafficNow();
+            var certifiedBefore = CertificationNow(peers);
 
             var run = new SubmissionRun(txs, peers);
             var clock = Stopwatch.StartNew();
@@ -181,6 +183,8 @@ public sealed class ConsortiumThroughputBenchmark : IMacroBenchmark
             }
             await WaitForSameTreeSizeAsync(peers, TimeSpan.FromSeconds(120));
             var metricsAfter = await cluster.ScrapeAsync(Metrics);
+            var traffic = TrafficNow().Minus(trafficBefore);
+            var certifiedAfter = CertificationNow(peers);
             var sqliteAfter = SqliteBytes(cluster.PeerDir);
             var checkpoints = peers.Select((p, i) => p!.CheckpointsDone - (catchUp && i == 2 ? 0 : checkpointsBefore[i])).ToArray();
 
@@ -203,6 +207,7 @@ public sealed class ConsortiumThroughputBenchmark : IMacroBenchmark
                 Console.WriteLine(F($"    failover: first acknowledgement {run.FirstAckAfter(k):F0} ms after the kill; longest interval with no acknowledged commit after the kill: {afterGap:F0} ms (from {afterAt:F1}s); members now: {string.Join(", ", cluster.LiveMembers().Select(m => "m" + m))}"));
             }
             Console.WriteLine(F($"    CPU during the run: this process (3 peers + submitters) {cpu:F1} s = {cpu / wall.TotalSeconds:F2} cores ({cpu * 1e6 / AckedOrOne(run):F0} µs/tx); etcd members {etcdCpu:F1} s = {etcdCpu / wall.TotalSeconds:F2} cores; of {Environment.ProcessorCount} cores at load average {LoadAverage()}"));
+            PrintTraffic(traffic, wall, (certifiedAfter.Blocks - certifiedBefore.Blocks, certifiedAfter.Total - certifiedBefore.Total));
             foreach (var (p, i) in peers.Select((p, i) => (p!, i)))
             {
                 var t = p.CommitTicks.Select(x => x * 1000.0 / Stopwatch.Frequency).ToArray();
@@ -251,10 +256,36 @@ public sealed class ConsortiumThroughputBenchmark : IMacroBenchmark
             options.PeerKeys[pid] = key;
         }
         var ordering = new EtcdOrderingService(cluster.OptionsFor(id, index), store, id, keys[id].PrivateKey, publicKeys);
+        Orderings.Add(ordering);
         var peer = new LedgerPeer(store, keys[id].PrivateKey, options, ContractRegistry.WithIdentity().Add(new BenchAnchorContract()), ordering);
         await peer.StartAsync();
         return peer;
     }
+
+    /// <summary>Every ordering service this run created (a restarted peer adds one): their traffic is summed.</summary>
+    private static readonly List<EtcdOrderingService> Orderings = [];
+
+    private static EtcdTraffic TrafficNow() => Orderings.Select(o => o.Traffic).Aggregate((a, b) => new EtcdTraffic(
+        Sum(a.EnvelopeWrites, b.EnvelopeWrites), a.EnvelopesWritten + b.EnvelopesWritten, a.EnvelopeTransactions + b.EnvelopeTransactions, a.EnvelopeBytes + b.EnvelopeBytes,
+        Sum(a.EnvelopeReads, b.EnvelopeReads), a.EnvelopesRead + b.EnvelopesRead,
+        Sum(a.CertificateWrites, b.CertificateWrites), a.SignaturesPublished + b.SignaturesPublished,
+        Sum(a.CertificateReads, b.CertificateReads), a.SignaturesRead + b.SignaturesRead));
+
+    private static EtcdCalls Sum(EtcdCalls a, EtcdCalls b) => new(a.Count + b.Count, a.Total + b.Total);
+
+    /// <summary>One line per path: round trips, mean wall time each, and what they carried (all three peers).</summary>
+    private static void PrintTraffic(EtcdTraffic t, TimeSpan wall, (long Blocks, TimeSpan Total) certified)
+    {
+        string Calls(EtcdCalls c) => string.Create(CultureInfo.InvariantCulture, $"{c.Count} round trips ({c.Count / wall.TotalSeconds:F0}/s), mean {c.MeanMs:F1} ms");
+        Console.WriteLine(F($"    etcd envelope writes (Txn): {Calls(t.EnvelopeWrites)}; {t.EnvelopesWritten} envelopes, {(double)t.EnvelopeTransactions / Math.Max(1, t.EnvelopesWritten):F1} tx and {(double)t.EnvelopeBytes / Math.Max(1, t.EnvelopesWritten):F0} B each"));
+        Console.WriteLine(F($"    etcd envelope reads (linearizable Range): {Calls(t.EnvelopeReads)}; {(double)t.EnvelopesRead / Math.Max(1, t.EnvelopeReads.Count):F1} envelopes each"));
+        Console.WriteLine(F($"    etcd certificate writes (Txn): {Calls(t.CertificateWrites)}; {(double)t.SignaturesPublished / Math.Max(1, t.CertificateWrites.Count):F1} signatures each"));
+        Console.WriteLine(F($"    etcd certificate reads (linearizable Range): {Calls(t.CertificateReads)}; {(double)t.SignaturesRead / Math.Max(1, t.CertificateReads.Count):F1} signatures each"));
+        Console.WriteLine(F($"    certification: {certified.Blocks} blocks certified (all peers), mean COMMIT → k-th signature {(certified.Blocks == 0 ? 0 : certified.Total.TotalMilliseconds / certified.Blocks):F0} ms"));
+    }
+
+    private static (long Blocks, TimeSpan Total) CertificationNow(LedgerPeer?[] peers) =>
+        peers.Where(p => p is not null).Select(p => p!.CertificationWait).Aggregate((0L, TimeSpan.Zero), (a, b) => (a.Item1 + b.Blocks, a.Item2 + b.Total));
 
     private static LedgerTransaction Registration(string userId, byte[] key) =>
         LedgerTransaction.Create(RegisterKeysContract.TypeName, userId, 1, 1_700_000_000_000, new Dictionary<string, string>

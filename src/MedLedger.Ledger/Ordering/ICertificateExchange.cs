@@ -13,6 +13,20 @@ public interface ICertificateExchange
     /// <summary>Publishes this peer's signature over the block at <paramref name="height"/> once (a retry finds it present and writes nothing).</summary>
     Task PublishAsync(long height, byte[] value, CancellationToken ct);
 
+    /// <summary>
+    /// Publishes the signatures of several heights (a group commit) at once, each create-once on its own: a height
+    /// already published keeps its first value and the rest are still written. The default publishes one by one;
+    /// an exchange that can batch (etcd: one Txn) saves a round trip per height.
+    /// </summary>
+    async Task PublishAsync(IReadOnlyList<(long Height, byte[] Value)> signatures, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(signatures);
+        foreach (var (height, value) in signatures)
+        {
+            await PublishAsync(height, value, ct).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>The highest height this peer has published (0 for none): a restarted peer republishes what follows.</summary>
     Task<long> LastPublishedHeightAsync(CancellationToken ct);
 

@@ -258,6 +258,8 @@ public sealed class PulledBlocksOrdering : IOrderingService, ICertificateExchang
 
     public Task PublishAsync(long height, byte[] value, CancellationToken ct) => _exchange.PublishAsync(height, value, ct);
 
+    public Task PublishAsync(IReadOnlyList<(long Height, byte[] Value)> signatures, CancellationToken ct) => _exchange.PublishAsync(signatures, ct);
+
     public Task<long> LastPublishedHeightAsync(CancellationToken ct) => _exchange.LastPublishedHeightAsync(ct);
 
     public IAsyncEnumerable<PublishedSignature> ReadSignaturesAsync(long afterRevision, CancellationToken ct) => _exchange.ReadSignaturesAsync(afterRevision, ct);

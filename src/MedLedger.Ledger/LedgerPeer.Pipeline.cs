@@ -18,7 +18,7 @@ public sealed partial class LedgerPeer
     /// <summary>Blocks whose execution was thrown away because the block before them failed to commit.</summary>
     internal long BlocksDiscarded { get; private set; }
 
-    /// <summary>Ticks the committer spent waiting for a COMMIT (with pipelining the rest of each COMMIT overlaps execution).</summary>
+    /// <summary>Ticks the committer sat idle while a COMMIT ran (waiting for it or for the next batch); the rest of each COMMIT overlapped its work.</summary>
     internal long CommitWaitTicks { get; private set; }
 
     /// <summary>Only the embedded path: a shared orderer's envelopes, replayed blocks and the crash hooks keep the one-block path.</summary>
@@ -45,7 +45,7 @@ public sealed partial class LedgerPeer
                     if (inFlight is not null && !move.IsCompleted)
                     {
                         // Nothing queued: acknowledge N as soon as its COMMIT returns instead of waiting for a submitter.
-                        await Task.WhenAny(move, inFlight.Commit).ConfigureAwait(false);
+                        await IdleUntilAsync(move, inFlight.Commit).ConfigureAwait(false);
                         if (!move.IsCompleted)
                         {
                             await FinishAsync(inFlight).ConfigureAwait(false);
@@ -82,7 +82,7 @@ public sealed partial class LedgerPeer
                     while (inFlight is not null && !inFlight.Commit.IsCompleted && open.Count < Options.MaxBlockTransactions)
                     {
                         move ??= NextBatch(batches, readAhead);
-                        await Task.WhenAny(move, inFlight.Commit).ConfigureAwait(false);
+                        await IdleUntilAsync(move, inFlight.Commit).ConfigureAwait(false);
                         if (!move.IsCompleted || !move.Result || !Pipelinable(batches.Current)
                             || open.Count + batches.Current.Transactions.Count > Options.MaxBlockTransactions)
                         {
@@ -131,6 +131,13 @@ public sealed partial class LedgerPeer
                 }
             }
         }
+    }
+
+    private async Task IdleUntilAsync(Task<bool> move, Task<long> commit)
+    {
+        var w0 = Stopwatch.GetTimestamp();
+        await Task.WhenAny(move, commit).ConfigureAwait(false);
+        CommitWaitTicks += Stopwatch.GetTimestamp() - w0;
     }
 
     private static Task<bool> NextBatch(IAsyncEnumerator<OrderedBatch> batches, Action<ValueTask<bool>?> readAhead)

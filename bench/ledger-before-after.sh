@@ -7,7 +7,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 after="${AFTER:-$here/MedLedger.Bench/bin/Release/net10.0}"
-before="${BEFORE:?set BEFORE to the before build's output folder}"
+before="${BEFORE:?set BEFORE to the output folder of the before build}"
 rounds="${ROUNDS:-2}"
 load() { echo "== $(date -u +%T) load average $(cut -d' ' -f1-3 /proc/loadavg)"; }
 ossl() { load; openssl speed -seconds 1 ecdsap256 2>/dev/null | grep -E 'nistp256' | sed 's/^/openssl: /'; }

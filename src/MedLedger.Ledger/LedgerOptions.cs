@@ -13,9 +13,10 @@ public sealed class LedgerOptions
 
     /// <summary>
     /// Embedded peer: execute the next block in memory while the previous block's COMMIT (fsync) runs, and let it
-    /// take in what arrives until that COMMIT returns (see docs/ledger.md "Pipelined commits"). False = one block at a time.
+    /// take in what arrives until that COMMIT returns (see docs/ledger.md "Pipelined commits"). Off by default: on the
+    /// shared 2-core machine it was slower at 256 submitters than one block at a time (docs/benchmarks.md, issue 15).
     /// </summary>
-    public bool PipelineCommits { get; set; } = true;
+    public bool PipelineCommits { get; set; }
 
     /// <summary>Public keys (65-byte SEC1) of the other consortium peers, by peer id. This peer's own key is added automatically.</summary>
     public IDictionary<string, byte[]> PeerKeys { get; } = new Dictionary<string, byte[]>(StringComparer.Ordinal);

@@ -11,6 +11,13 @@ public sealed class LedgerOptions
     /// <summary>...or when its first transaction has waited this long.</summary>
     public TimeSpan MaxBlockDelay { get; set; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>
+    /// Embedded peer: execute the next block in memory while the previous block's COMMIT (fsync) runs, and let it
+    /// take in what arrives until that COMMIT returns (see docs/ledger.md "Pipelined commits"). Off by default: on the
+    /// shared 2-core machine it was slower at 256 submitters than one block at a time (docs/benchmarks.md, issue 15).
+    /// </summary>
+    public bool PipelineCommits { get; set; }
+
     /// <summary>Public keys (65-byte SEC1) of the other consortium peers, by peer id. This peer's own key is added automatically.</summary>
     public IDictionary<string, byte[]> PeerKeys { get; } = new Dictionary<string, byte[]>(StringComparer.Ordinal);
 

@@ -11,7 +11,7 @@ namespace MedLedger.Ledger;
 /// batch into a signed block — contracts, Merkle nodes, state and nonces — in ONE database
 /// transaction. <see cref="SubmitAsync"/> completes only after that commit.
 /// </summary>
-public sealed class LedgerPeer : IAsyncDisposable
+public sealed partial class LedgerPeer : IAsyncDisposable
 {
     private readonly LedgerSigningKey _key;
     private readonly IOrderingService _ordering;
@@ -133,6 +133,9 @@ public sealed class LedgerPeer : IAsyncDisposable
 
     /// <summary>Test hook: sees each block's rows as the writer wrote them (before COMMIT).</summary>
     internal Action<BlockWrite>? BlockWritten { get; set; }
+
+    /// <summary>Test hook: the embedded peer's block time (ms); tests fix it to compare headers across runs.</summary>
+    internal Func<long> BlockClock { get; set; } = LedgerTransaction.NowMs;
 
     /// <summary>Test hook: runs right after COMMIT returned (simulates losing the connection as the commit lands).</summary>
     internal Action<BlockHeader>? AfterCommit { get; set; }
@@ -441,6 +444,11 @@ public sealed class LedgerPeer : IAsyncDisposable
             {
                 break;
             }
+            // Embedded peer: pipelined commits (LedgerPeer.Pipeline.cs) until the orderer ends or a batch needs the path below.
+            if (Pipelinable(batches.Current) && !await CommitPipelinedAsync(batches, readAhead).ConfigureAwait(false))
+            {
+                break;
+            }
             var group = new List<OrderedBatch> { batches.Current };
             // Group commit (shared orderer only): envelopes the orderer has already read become consecutive blocks,
             // one per envelope, in ONE database transaction (one fsync). The embedded orderer is never read ahead: its
@@ -616,7 +624,7 @@ public sealed class LedgerPeer : IAsyncDisposable
                     changes.Add((height, changedView));
                     contextKeys = changedView.Members.ToDictionary(m => m.PeerId, m => m.PublicKey, StringComparer.Ordinal);
                 }
-                var time = Math.Max(batch.Position?.TimeMs ?? LedgerTransaction.NowMs(), head?.TimeMs ?? 0);
+                var time = Math.Max(batch.Position?.TimeMs ?? BlockClock(), head?.TimeMs ?? 0);
                 // v2: every honest peer computes these bytes from the same batch; each signs them (its signature opens the certificate).
                 var header = BlockHeader.CreateV2(height, headHash, txs.Count, frontier.Size, frontier.Root(), nextStateRoot, time, proposer,
                     batch.Position?.Revision ?? 0, PeerId, _key);

@@ -138,7 +138,7 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
             $"submitters={submitters,4} tx={total,6} committed/s={total / sw.Elapsed.TotalSeconds,8:F0} p50={latencies[total / 2],7:F2}ms p99={latencies[(int)(total * 0.99)],7:F2}ms blocks={blocks} avg block={(double)total / blocks:F0} tx"));
         var t = peer.CommitTicks.Select(x => x * 1000.0 / Stopwatch.Frequency).ToArray();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"    committer ms: contracts+merkle {t[0]:F0}, sql writes {t[1]:F0}, commit {t[2]:F0}, receipts {t[3]:F0} of {sw.Elapsed.TotalMilliseconds:F0} wall"));
+            $"    committer ms: contracts+merkle {t[0]:F0}, sql writes {t[1]:F0}, commit {t[2]:F0}, receipts {t[3]:F0} of {sw.Elapsed.TotalMilliseconds:F0} wall; idle while a COMMIT ran {peer.CommitWaitTicks * 1000.0 / Stopwatch.Frequency:F0} (pipelined: COMMIT runs beside the next block's execution)"));
         await peer.StopAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(dir, true);

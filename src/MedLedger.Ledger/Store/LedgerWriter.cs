@@ -154,6 +154,30 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
         return value;
     }
 
+    /// <summary>
+    /// A state read answered from memory only (the open transaction's writes, the cache, or the filter's "never
+    /// written"); false when only the database can answer. Never touches the connection.
+    /// </summary>
+    internal bool TryGetWithoutDatabase(string key, out string? value)
+    {
+        for (var i = _pendingWrites.Count - 1; i >= 0; i--)
+        {
+            if (_pendingWrites[i].TryGetValue(key, out value))
+            {
+                return true;
+            }
+        }
+        if (_cache.TryGetValue(key, out value))
+        {
+            return true;
+        }
+        value = null;
+        return !_writtenKeys.MightContain(key);
+    }
+
+    /// <summary>True when the filter proves the nonce was never spent (no database needed); false means "ask the database".</summary>
+    internal bool NonceNeverSpent(string actorId, long nonce) => !_spentNonces.MightContain(actorId, nonce);
+
     public IReadOnlyList<KeyValuePair<string, string>> Scan(string prefix, int limit)
     {
         var cmd = Cmd("SELECT state_key, state_value FROM ledger_state WHERE state_key >= @p0 AND state_key < @p1 ORDER BY state_key LIMIT @p2", 3);
@@ -281,9 +305,25 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
 
     public void Commit()
     {
+        CommitTransaction();
+        CompleteCommit();
+    }
+
+    /// <summary>
+    /// COMMIT (the fsync) alone. It touches only the open transaction, so it may run on another thread while the
+    /// committer executes the next block in memory (<see cref="TryGetWithoutDatabase"/>, <see cref="NonceNeverSpent"/>);
+    /// <see cref="CompleteCommit"/> then runs back on the committer.
+    /// </summary>
+    internal void CommitTransaction()
+    {
         _tx!.Commit();
         _tx.Dispose();
         _tx = null;
+    }
+
+    /// <summary>After a successful COMMIT: the committed blocks' writes become the cache's committed values.</summary>
+    internal void CompleteCommit()
+    {
         foreach (var writes in _pendingWrites)
         {
             foreach (var (k, v) in writes)

@@ -102,6 +102,27 @@ public sealed partial class MedLedgerClient : IDisposable
             await ForceRefreshAsync(ct);
             res = await SendOnceAsync(method, url, body, authorize, content, ct, idempotencyKey);
         }
+        return await ReadAnswerAsync<T>(res, ct);
+    }
+
+    /// <summary>
+    /// As <see cref="SendAsync{T}(HttpMethod, string, object?, bool, CancellationToken, HttpContent?, string?)"/>, authorized,
+    /// with a body <paramref name="content"/> builds: built again for the one retry after a token refresh (sent content is spent).
+    /// </summary>
+    internal async Task<T> SendAsync<T>(HttpMethod method, string url, Func<HttpContent> content, CancellationToken ct)
+    {
+        var res = await SendOnceAsync(method, url, null, authorize: true, content(), ct);
+        if (res.StatusCode == HttpStatusCode.Unauthorized && Tokens is not null)
+        {
+            res.Dispose();
+            await ForceRefreshAsync(ct);
+            res = await SendOnceAsync(method, url, null, authorize: true, content(), ct);
+        }
+        return await ReadAnswerAsync<T>(res, ct);
+    }
+
+    private static async Task<T> ReadAnswerAsync<T>(HttpResponseMessage res, CancellationToken ct)
+    {
         using (res)
         {
             if (!res.IsSuccessStatusCode)

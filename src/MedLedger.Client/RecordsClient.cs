@@ -12,6 +12,47 @@ public sealed record Wrap(Guid ReaderId, string ReaderKeyId, byte[] Enc, byte[] 
 public sealed record RecordUpload(int Version, Guid PatientId, string Category, string ContentType, long CreatedAtMs, byte[] Nonce, byte[] KeyCommitment,
     byte[] Signature, byte[] Ciphertext, IReadOnlyList<Wrap> Wraps, SignedTransaction Transaction, int HeaderVersion, string? ReadersFingerprint = null);
 
+/// <summary>
+/// The metadata part of a binary upload (docs/records-upload.md): <see cref="RecordUpload"/> without the ciphertext, which
+/// follows it in the body; <paramref name="CiphertextLength"/> and <paramref name="CiphertextHash"/> (lowercase hex SHA-256) declare it.
+/// </summary>
+public sealed record RecordUploadMetadata(int Version, Guid PatientId, string Category, string ContentType, long CreatedAtMs, byte[] Nonce, byte[] KeyCommitment,
+    byte[] Signature, long CiphertextLength, string CiphertextHash, IReadOnlyList<Wrap> Wraps, SignedTransaction Transaction, int HeaderVersion,
+    string? ReadersFingerprint = null);
+
+/// <summary>
+/// A binary upload body: <c>application/octet-stream</c>, the metadata JSON then the ciphertext, written straight from the
+/// two arrays (no base64, no joined copy); <c>Record-Metadata-Length</c> tells the server where the ciphertext starts.
+/// </summary>
+internal sealed class RecordUploadContent : HttpContent
+{
+    public const string MetadataLengthHeader = "Record-Metadata-Length";
+    private readonly byte[] _metadata;
+    private readonly byte[] _ciphertext;
+
+    public RecordUploadContent(byte[] metadata, byte[] ciphertext)
+    {
+        _metadata = metadata;
+        _ciphertext = ciphertext;
+        Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        Headers.Add(MetadataLengthHeader, metadata.Length.ToString(CultureInfo.InvariantCulture));
+    }
+
+    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context) => await SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+    {
+        await stream.WriteAsync(_metadata, cancellationToken);
+        await stream.WriteAsync(_ciphertext, cancellationToken);
+    }
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = _metadata.Length + (long)_ciphertext.Length;
+        return true;
+    }
+}
+
 public sealed record RecordVersionInfo(Guid RecordId, int Version, Guid PatientId, Guid AuthorId, string Category, string ContentType, long CreatedAtMs,
     string CiphertextHash, long CiphertextLength, string LedgerTransactionId, MedLedger.Ledger.LedgerReceipt? Receipt,
     IReadOnlyList<MedLedger.Ledger.ConsistencyProofResult>? Proofs = null);
@@ -235,10 +276,14 @@ public sealed partial class MedLedgerClient
             payload[k] = v;
         }
         var tx = NewTransaction(RecordWriteContract.TypeName, payload);
-        var upload = new RecordUpload(version, patientId, category, contentType, header.CreatedAtUnixMs, envelope.Nonce, envelope.KeyCommitment, envelope.Signature,
-            envelope.Ciphertext, envelope.Wraps.Select(w => new Wrap(byKeyId[w.ReaderKeyId], w.ReaderKeyId, w.Enc, w.WrappedKey)).ToList(), Sign(tx), header.HeaderVersion,
+        // The binary form (docs/records-upload.md): metadata as a small JSON part, then the ciphertext as raw bytes.
+        var metadata = new RecordUploadMetadata(version, patientId, category, contentType, header.CreatedAtUnixMs, envelope.Nonce, envelope.KeyCommitment,
+            envelope.Signature, envelope.Ciphertext.Length, payload["ciphertextHash"],
+            envelope.Wraps.Select(w => new Wrap(byKeyId[w.ReaderKeyId], w.ReaderKeyId, w.Enc, w.WrappedKey)).ToList(), Sign(tx), header.HeaderVersion,
             reused ? checkedReaders.Fingerprint : null);
-        var info = await SendAsync<RecordVersionInfo>(HttpMethod.Post, $"/api/records/{recordId}/versions", upload, authorize: true, ct);
+        var metadataJson = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(metadata, ApiJson.Options);
+        var info = await SendAsync<RecordVersionInfo>(HttpMethod.Post, $"/api/records/{recordId}/versions",
+            () => new RecordUploadContent(metadataJson, envelope.Ciphertext), ct);
         if (info.Receipt is null || info.Receipt.TransactionId != tx.Id)
         {
             throw new MedLedgerVerificationException("The server did not return a receipt for our records.write transaction.");

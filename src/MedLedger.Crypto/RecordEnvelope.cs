@@ -82,24 +82,7 @@ public sealed class RecordEnvelope
         {
             throw new CryptoFormatException("Record envelope field has the wrong length.");
         }
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var w in wraps)
-        {
-            ArgumentNullException.ThrowIfNull(w);
-            if (w.ReaderKeyId is null || w.Enc is null || w.WrappedKey is null)
-            {
-                throw new CryptoFormatException("Key wrap is missing a field.");
-            }
-            if (w.Enc.Length != P256.PublicKeyLength || w.WrappedKey.Length != KeyWrap.WrappedKeyLength
-                || w.ReaderKeyId.Length != 64 || !w.ReaderKeyId.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f'))
-            {
-                throw new CryptoFormatException("Key wrap is malformed.");
-            }
-            if (!ids.Add(w.ReaderKeyId))
-            {
-                throw new CryptoFormatException("Two key wraps for the same reader.");
-            }
-        }
+        CheckWraps(wraps);
         Header = header;
         Nonce = nonce;
         KeyCommitment = keyCommitment;
@@ -118,7 +101,37 @@ public sealed class RecordEnvelope
     public byte[] Signature { get; }
     public IReadOnlyList<KeyWrap> Wraps { get; }
 
+    /// <summary>
+    /// The envelope's checks on its wraps (fields present and well-sized, one per reader key), on their own: a server
+    /// receiving the ciphertext as a stream checks the wraps before it reads the body.
+    /// </summary>
+    public static void CheckWraps(IReadOnlyList<KeyWrap> wraps)
+    {
+        ArgumentNullException.ThrowIfNull(wraps);
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var w in wraps)
+        {
+            ArgumentNullException.ThrowIfNull(w);
+            if (w.ReaderKeyId is null || w.Enc is null || w.WrappedKey is null)
+            {
+                throw new CryptoFormatException("Key wrap is missing a field.");
+            }
+            if (w.Enc.Length != P256.PublicKeyLength || w.WrappedKey.Length != KeyWrap.WrappedKeyLength
+                || w.ReaderKeyId.Length != 64 || !w.ReaderKeyId.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f'))
+            {
+                throw new CryptoFormatException("Key wrap is malformed.");
+            }
+            if (!ids.Add(w.ReaderKeyId))
+            {
+                throw new CryptoFormatException("Two key wraps for the same reader.");
+            }
+        }
+    }
+
     private byte[]? _ciphertextHash;
+
+    /// <summary>Called only by the sealing code, which computed <paramref name="hash"/> over this very ciphertext.</summary>
+    internal void RememberCiphertextHash(byte[] hash) => _ciphertextHash = hash;
 
     /// <summary>
     /// SHA-256 of <see cref="Ciphertext"/>; signed, and usable as the blob store's content address. Computed once per
@@ -272,9 +285,13 @@ public static class RecordCrypto
         var aad = header.ToCanonicalBytes();
         var ciphertext = Aead.Seal(dataKey, nonce, aad, plaintext);
         var commitment = KeyCommitment(dataKey);
-        var signature = authorSigningKey.Sign(SignedBytes(header, nonce, commitment, SHA256.HashData(ciphertext)));
+        var ciphertextHash = SHA256.HashData(ciphertext);
+        var signature = authorSigningKey.Sign(SignedBytes(header, nonce, commitment, ciphertextHash));
         var wraps = readers.Select(r => Wrap(header, dataKey, r.PublicKey, r.EphemeralIkm)).ToArray();
-        return new RecordEnvelope(header, nonce, commitment, ciphertext, signature, wraps);
+        // The hash just signed is the envelope's: the writer's anchor and upload use it without hashing the ciphertext again.
+        var envelope = new RecordEnvelope(header, nonce, commitment, ciphertext, signature, wraps);
+        envelope.RememberCiphertextHash(ciphertextHash);
+        return envelope;
     }
 
     /// <summary>Full open for a reader. Throws <see cref="CryptoIntegrityException"/> or <see cref="CryptoFormatException"/>; never returns unverified plaintext.</summary>
@@ -339,6 +356,16 @@ public static class RecordCrypto
         ArgumentNullException.ThrowIfNull(envelope);
         return Signatures.Verify(authorSigningPublicKey,
             SignedBytes(envelope.Header, envelope.Nonce, envelope.KeyCommitment, envelope.CiphertextHash()), envelope.Signature);
+    }
+
+    /// <summary>
+    /// As <see cref="VerifySignature(RecordEnvelope, byte[])"/>, from the envelope's signed parts and the SHA-256 of the
+    /// ciphertext (a server streaming the ciphertext checks the signature over the declared hash first, the hash itself after).
+    /// </summary>
+    public static bool VerifySignature(RecordHeader header, byte[] nonce, byte[] keyCommitment, byte[] ciphertextHash, byte[] signature, byte[]? authorSigningPublicKey)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        return Signatures.Verify(authorSigningPublicKey, SignedBytes(header, nonce, keyCommitment, ciphertextHash), signature);
     }
 
     /// <summary>canonical("medledger/v1/record-signature").Bytes(canonical(header)).Bytes(nonce).Bytes(keyCommitment).Bytes(SHA-256(ciphertext)).</summary>

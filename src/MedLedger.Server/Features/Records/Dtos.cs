@@ -47,3 +47,25 @@ public sealed record SealedRecordResponse(Guid RecordId, int Version, Guid Patie
 /// </summary>
 public sealed record ReaderResponse(Guid UserId, Role Role, byte[] EncryptionPublicKey, byte[] SigningPublicKey, Guid? GrantId,
     string? GrantScope = null, IReadOnlyList<string>? GrantItems = null, MedLedger.Ledger.LedgerReceipt? GrantReceipt = null);
+
+/// <summary>
+/// The metadata part of a binary upload (docs/records-upload.md): every field of <see cref="RecordUpload"/> but the
+/// ciphertext, which follows as raw bytes; <paramref name="CiphertextLength"/> and <paramref name="CiphertextHash"/>
+/// (lowercase hex SHA-256) declare it, so the server checks signature, access and anchor before reading it and the hash
+/// once while storing it.
+/// </summary>
+public sealed record RecordUploadMetadata(
+    int Version,
+    Guid PatientId,
+    string Category,
+    string ContentType,
+    long CreatedAtMs,
+    byte[] Nonce,
+    byte[] KeyCommitment,
+    byte[] Signature,
+    long CiphertextLength,
+    string CiphertextHash,
+    IReadOnlyList<WrapDto> Wraps,
+    SignedTransactionDto Transaction,
+    int HeaderVersion = 0,
+    string? ReadersFingerprint = null);

@@ -4,6 +4,7 @@ using MedLedger.Server.Infrastructure.Errors;
 using MedLedger.Server.Infrastructure.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace MedLedger.Server.Features.Records;
 
@@ -27,7 +28,12 @@ public static class RecordEndpoints
     public static IEndpointRouteBuilder MapRecords(this IEndpointRouteBuilder app)
     {
         var g = app.MapGroup("/api/records").WithTags("Records");
-        g.MapPost("/{recordId:guid}/versions", Write).WithMetadata(new BodySizeLimit(RecordService.MaxUploadBodyBytes)).RequireAuthorization(Policies.RecordAuthor).WithSummary("Upload a sealed record version with its wraps and the author's signed records.write").ProducesProblems(409, 422, 429);
+        g.MapPost("/{recordId:guid}/versions", Write).Accepts<RecordUpload>(BinaryRecordUpload.JsonContentType, BinaryRecordUpload.BinaryContentType)
+            .WithMetadata(new BodySizeLimit(RecordService.MaxUploadBodyBytes)).RequireAuthorization(Policies.RecordAuthor)
+            .WithSummary("Upload a sealed record version with its wraps and the author's signed records.write")
+            .WithDescription("Two bodies (docs/records-upload.md): application/json (RecordUpload, ciphertext in base64) or application/octet-stream — "
+                + "the first Record-Metadata-Length bytes are RecordUploadMetadata as JSON (ciphertextLength, ciphertextHash instead of ciphertext), the rest is the raw ciphertext.")
+            .ProducesProblems(409, 413, 415, 422, 429);
         g.MapGet("/", List).RequireAuthorization(Policies.RecordReader).WithSummary("Records the caller may read, filtered by patient, category, time and author").ProducesProblems(409, 422, 429);
         g.MapGet("/{recordId:guid}", ReadLatest).RequireAuthorization(Policies.RecordReader).WithSummary("The latest version of a record, sealed, with only the caller's wrap").ProducesProblems(404, 409, 422, 429);
         g.MapGet("/{recordId:guid}/versions", Versions).RequireAuthorization(Policies.RecordReader).WithSummary("The version numbers of a record the caller may read").ProducesProblems(404, 409, 422, 429);
@@ -36,10 +42,24 @@ public static class RecordEndpoints
         return app;
     }
 
-    private static async Task<Created<RecordVersionResponse>> Write(Guid recordId, RecordUpload u, [FromHeader(Name = LedgerViewProofs.ViewSizeHeader)] long? viewSize,
-        Caller caller, RecordService s, CancellationToken ct)
+    private static async Task<Created<RecordVersionResponse>> Write(Guid recordId, HttpRequest request, [FromHeader(Name = LedgerViewProofs.ViewSizeHeader)] long? viewSize,
+        Caller caller, RecordService s, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
     {
-        var res = await s.WriteAsync(caller, recordId, u, ct, viewSize);
+        RecordVersionResponse res;
+        if (BinaryRecordUpload.IsBinary(request))
+        {
+            var metadata = await BinaryRecordUpload.ReadMetadataAsync(request, json.Value.SerializerOptions, ct);
+            res = await s.WriteStreamedAsync(caller, recordId, metadata, request.Body, ct, viewSize);
+        }
+        else if (request.HasJsonContentType())
+        {
+            res = await s.WriteAsync(caller, recordId, await BinaryRecordUpload.ReadJsonAsync(request, json.Value.SerializerOptions, ct), ct, viewSize);
+        }
+        else
+        {
+            throw new ProblemException(415, "unsupported-media-type", "Unsupported media type",
+                $"Send the version as {BinaryRecordUpload.JsonContentType} or {BinaryRecordUpload.BinaryContentType} (docs/records-upload.md).");
+        }
         return TypedResults.Created($"/api/records/{recordId}/versions/{res.Version}", res);
     }
 

@@ -42,7 +42,9 @@ public sealed class RecordLedgerRows(MedLedgerDbContext db, ConsentGrants consen
             var active = await consent.HoldActiveAsync(granted, now, ct);
             wraps.RemoveAll(w => w.GrantId is { } g && !active.Contains(g));
         }
-        var record = await db.Set<MedicalRecord>().FirstOrDefaultAsync(x => x.Id == recordId, ct);
+        // Version 1 is a new record: the ledger committed no earlier version, and rows are written once per version (the
+        // pending-write claim), so there is no row to look for — one SELECT less on every new record.
+        var record = version == 1 ? null : await db.Set<MedicalRecord>().FirstOrDefaultAsync(x => x.Id == recordId, ct);
         if (record is null)
         {
             record = new MedicalRecord { Id = recordId, PatientId = patientId, Category = r.Category, CreatedAt = now };

@@ -31,11 +31,55 @@ public sealed class RecordService(
     /// <summary>Files up to 20 MiB of plaintext; AES-GCM adds a 16-byte tag.</summary>
     public const long MaxPlaintextBytes = 20L * 1024 * 1024;
     public const long MaxCiphertextBytes = MaxPlaintextBytes + 16;
-    /// <summary>Base64 of the largest ciphertext plus room for metadata.</summary>
-    public const long MaxUploadBodyBytes = (MaxCiphertextBytes + 2) / 3 * 4 + 256 * 1024;
+    /// <summary>Room for everything in an upload but the ciphertext (wraps, transaction, fields).</summary>
+    public const int MaxMetadataBytes = 256 * 1024;
+    /// <summary>Base64 of the largest ciphertext plus room for metadata (the JSON form; the binary form needs less).</summary>
+    public const long MaxUploadBodyBytes = (MaxCiphertextBytes + 2) / 3 * 4 + MaxMetadataBytes;
 
 
-    public async Task<RecordVersionResponse> WriteAsync(Caller caller, Guid recordId, RecordUpload u, CancellationToken ct, long? viewSize = null)
+    /// <summary>The JSON form: the ciphertext arrives inside the body (base64), hashed once here.</summary>
+    public Task<RecordVersionResponse> WriteAsync(Caller caller, Guid recordId, RecordUpload u, CancellationToken ct, long? viewSize = null)
+    {
+        var ciphertext = u.Ciphertext ?? [];
+        var hash = BlobHash.Of(ciphertext);
+        var m = new RecordUploadMetadata(u.Version, u.PatientId, u.Category, u.ContentType, u.CreatedAtMs, u.Nonce, u.KeyCommitment, u.Signature,
+            ciphertext.Length, hash, u.Wraps, u.Transaction, u.HeaderVersion, u.ReadersFingerprint);
+        return WriteVersionAsync(caller, recordId, m, async c => await blobs.PutHashedAsync(ciphertext, hash, c), ct, viewSize);
+    }
+
+    /// <summary>
+    /// The binary form (docs/records-upload.md): everything is checked against the declared hash and length before the
+    /// ciphertext is read; then it is streamed to the blob store and hashed on the way, and stored only if it matches.
+    /// </summary>
+    public Task<RecordVersionResponse> WriteStreamedAsync(Caller caller, Guid recordId, RecordUploadMetadata m, Stream ciphertext, CancellationToken ct, long? viewSize = null)
+    {
+        if (!BlobHash.IsValid(m.CiphertextHash))
+        {
+            throw ProblemException.Invalid("ciphertextHash", "ciphertextHash must be the lowercase hex SHA-256 of the ciphertext (64 characters).");
+        }
+        return WriteVersionAsync(caller, recordId, m, async c =>
+        {
+            switch (await blobs.PutStreamedAsync(ciphertext, m.CiphertextLength, m.CiphertextHash, c))
+            {
+                case StreamedBlob.Stored:
+                    return;
+                case StreamedBlob.Truncated:
+                    throw new ProblemException(400, "truncated-body", "Truncated body", $"The body ended before the {m.CiphertextLength} ciphertext bytes the metadata declares; nothing was stored.");
+                case StreamedBlob.TooLong:
+                    throw new ProblemException(400, "body-too-long", "Body longer than declared", $"The body goes on past the {m.CiphertextLength} ciphertext bytes the metadata declares; nothing was stored.");
+                default:
+                    throw new ProblemException(422, "ciphertext-hash-mismatch", "Ciphertext does not match its hash",
+                        "The ciphertext's SHA-256 differs from ciphertextHash (which the signature and the records.write transaction cover); nothing was stored.");
+            }
+        }, ct, viewSize);
+    }
+
+    /// <summary>
+    /// Both forms: every check that needs no ciphertext bytes runs on the declared hash and length first, then
+    /// <paramref name="storeCiphertext"/> (which refuses bytes that do not match), then the ledger anchor and the rows.
+    /// </summary>
+    private async Task<RecordVersionResponse> WriteVersionAsync(Caller caller, Guid recordId, RecordUploadMetadata u, Func<CancellationToken, Task> storeCiphertext,
+        CancellationToken ct, long? viewSize)
     {
         var v = new Validator();
         v.Require(recordId != Guid.Empty, "recordId", "recordId must be a UUID chosen by the client.");
@@ -45,11 +89,11 @@ public sealed class RecordService(
         v.Require(u.Nonce is { Length: 12 }, "nonce", "nonce must be 12 bytes.");
         v.Require(u.KeyCommitment is { Length: 32 }, "keyCommitment", "keyCommitment must be 32 bytes.");
         v.Require(u.Signature is { Length: 64 }, "signature", "signature must be 64 bytes (P-256 r||s).");
-        v.Require(u.Ciphertext is { Length: >= 16 }, "ciphertext", "ciphertext is required.");
+        v.Require(u.CiphertextLength >= 16, "ciphertext", "ciphertext is required (at least the 16-byte AES-GCM tag).");
         v.Require(u.Wraps is { Count: > 0 and <= 256 }, "wraps", "between 1 and 256 wraps are required.");
         v.Require(u.HeaderVersion == 2, "headerVersion", "headerVersion must be 2: new versions are sealed with the record envelope header v2, which binds the category.");
         v.ThrowIfInvalid();
-        if (u.Ciphertext.Length > MaxCiphertextBytes)
+        if (u.CiphertextLength > MaxCiphertextBytes)
         {
             throw ProblemException.TooLarge($"Records are limited to {MaxPlaintextBytes / (1024 * 1024)} MiB.");
         }
@@ -88,24 +132,26 @@ public sealed class RecordService(
         var header = new RecordHeader(recordId.ToString(), u.Version, u.PatientId.ToString(), caller.Id.ToString(), u.ContentType, u.CreatedAtMs, u.Category);
         var author = await ledger.Peer.Queries.GetRegisteredKeysAsync(caller.Id.ToString(), ct) ?? throw ProblemException.Conflict("Your keys are not registered on the ledger.");
         var wrapsForEnvelope = u.Wraps.Select(w => new KeyWrap(w.ReaderKeyId, w.Enc, w.WrappedKey)).ToList();
-        RecordEnvelope envelope;
         try
         {
-            envelope = new RecordEnvelope(header, u.Nonce, u.KeyCommitment, u.Ciphertext, u.Signature, wrapsForEnvelope);
+            // The envelope's own format checks, without the ciphertext (which may not have arrived yet).
+            header.Validate();
+            RecordEnvelope.CheckWraps(wrapsForEnvelope);
         }
         catch (CryptoFormatException e)
         {
             throw ProblemException.Invalid("wraps", e.Message);
         }
-        if (!RecordCrypto.VerifySignature(envelope, author.SigningPublicKey))
+        var ciphertextHashBytes = Convert.FromHexString(u.CiphertextHash);
+        if (!RecordCrypto.VerifySignature(header, u.Nonce, u.KeyCommitment, ciphertextHashBytes, u.Signature, author.SigningPublicKey))
         {
-            if (SignedCategory(envelope, author.SigningPublicKey) is { } signed)
+            if (SignedCategory(header, u, ciphertextHashBytes, author.SigningPublicKey) is { } signed)
             {
                 throw ProblemException.Invalid("category", $"The label '{u.Category}' disagrees with the category the author signed in the header ('{signed}').");
             }
             throw new ProblemException(422, "bad-signature", "Signature does not verify", "The author's signature over the record header and ciphertext does not verify with the author's registered key.");
         }
-        var ciphertextHash = Convert.ToHexStringLower(envelope.CiphertextHash());
+        var ciphertextHash = u.CiphertextHash;
         var headerHash = Convert.ToHexStringLower(SHA256.HashData(header.ToCanonicalBytes()));
 
         // Wraps only for the patient, the author and active grantees covering this record: never for a revoked reader.
@@ -153,10 +199,10 @@ public sealed class RecordService(
 
         // Blob first (content-addressed, idempotent), then the ledger anchor, then the rows that serve it: the rows are
         // recorded as a pending write first, so a crash after the commit is rolled forward (RecordLedgerRows).
-        await blobs.PutHashedAsync(u.Ciphertext, ciphertextHash, ct);
+        await storeCiphertext(ct);
         var receipt = await rollForward.SubmitAsync(tx, new RecordVersionRows(record.Category, u.ContentType, u.CreatedAtMs, u.Nonce, u.KeyCommitment, u.Signature,
-            u.Ciphertext.Length, wraps.Select(w => new RecordWrapRow(w.ReaderId, w.ReaderKeyId, w.Enc, w.WrappedKey, w.GrantId)).ToList()), ct);
-        return new RecordVersionResponse(recordId, u.Version, u.PatientId, caller.Id, record.Category, u.ContentType, u.CreatedAtMs, ciphertextHash, u.Ciphertext.Length, receipt.TransactionId, receipt,
+            u.CiphertextLength, wraps.Select(w => new RecordWrapRow(w.ReaderId, w.ReaderKeyId, w.Enc, w.WrappedKey, w.GrantId)).ToList()), ct);
+        return new RecordVersionResponse(recordId, u.Version, u.PatientId, caller.Id, record.Category, u.ContentType, u.CreatedAtMs, ciphertextHash, u.CiphertextLength, receipt.TransactionId, receipt,
             await LedgerViewProofs.ForAsync(ledger.Peer.Queries, viewSize, ct, receipt));
     }
 
@@ -173,10 +219,9 @@ public sealed class RecordService(
         caller.Role is Role.Doctor or Role.Pharmacist ? readers.Where(r => r.UserId == patientId || r.UserId == caller.Id).ToList() : readers;
 
     /// <summary>The other known category under which a v2 header's signature verifies (a mislabelled upload), or null.</summary>
-    private static string? SignedCategory(RecordEnvelope envelope, byte[] authorSigningPublicKey) =>
-        RecordCategories.All.Where(c => c != envelope.Header.Category).FirstOrDefault(c => RecordCrypto.VerifySignature(
-            new RecordEnvelope(envelope.Header with { Category = c }, envelope.Nonce, envelope.KeyCommitment, envelope.Ciphertext, envelope.Signature, envelope.Wraps),
-            authorSigningPublicKey));
+    private static string? SignedCategory(RecordHeader header, RecordUploadMetadata u, byte[] ciphertextHash, byte[] authorSigningPublicKey) =>
+        RecordCategories.All.Where(c => c != header.Category).FirstOrDefault(c =>
+            RecordCrypto.VerifySignature(header with { Category = c }, u.Nonce, u.KeyCommitment, ciphertextHash, u.Signature, authorSigningPublicKey));
 
     /// <summary>Readers a version of this record must be wrapped for: the patient, the author, and active grantees it may reach.</summary>
     public async Task<IReadOnlyList<ReaderResponse>> ReadersAsync(MedicalRecord record, Guid authorId, CancellationToken ct, bool withReceipts = true)

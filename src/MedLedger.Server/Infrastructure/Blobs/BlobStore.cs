@@ -20,6 +20,44 @@ public interface IBlobStore
     Task<string> PutHashedAsync(byte[] content, string hash, CancellationToken ct);
     Task<byte[]?> GetAsync(string hash, CancellationToken ct);
     Task<bool> ExistsAsync(string hash, CancellationToken ct);
+
+    /// <summary>
+    /// Reads exactly <paramref name="length"/> bytes from <paramref name="content"/>, hashing them once as they arrive, and
+    /// stores them under <paramref name="expectedHash"/> only if the stream ends there and they hash to it; otherwise
+    /// nothing is stored. This default buffers the bytes (a database row takes them whole); the file store streams them
+    /// to disk. The caller bounds <paramref name="length"/>.
+    /// </summary>
+    async Task<StreamedBlob> PutStreamedAsync(Stream content, long length, string expectedHash, CancellationToken ct)
+    {
+        var buffer = new byte[length];
+        var read = await content.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
+        if (read < length)
+        {
+            return StreamedBlob.Truncated;
+        }
+        if (await content.ReadAsync(new byte[1], ct) > 0)
+        {
+            return StreamedBlob.TooLong;
+        }
+        if (BlobHash.Of(buffer) != expectedHash)
+        {
+            return StreamedBlob.HashMismatch;
+        }
+        await PutHashedAsync(buffer, expectedHash, ct);
+        return StreamedBlob.Stored;
+    }
+}
+
+/// <summary>What became of a streamed blob: stored, or why not (nothing is stored then).</summary>
+public enum StreamedBlob
+{
+    Stored,
+    /// <summary>The stream ended before the declared length.</summary>
+    Truncated,
+    /// <summary>The stream went on past the declared length.</summary>
+    TooLong,
+    /// <summary>The bytes do not hash to the expected hash.</summary>
+    HashMismatch,
 }
 
 public static class BlobHash
@@ -59,6 +97,74 @@ public sealed class FileBlobStore(string root) : IBlobStore
         }
         File.Move(temp, path, overwrite: true);
         return hash;
+    }
+
+    public async Task<StreamedBlob> PutStreamedAsync(Stream content, long length, string expectedHash, CancellationToken ct)
+    {
+        if (!BlobHash.IsValid(expectedHash))
+        {
+            throw new ArgumentException("Not a lowercase SHA-256 hex string.", nameof(expectedHash));
+        }
+        var path = PathFor(expectedHash);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        try
+        {
+            var outcome = await CopyHashedAsync(content, length, temp, expectedHash, ct);
+            if (outcome != StreamedBlob.Stored)
+            {
+                return outcome;
+            }
+            // Content-addressed: an existing blob with this hash already holds these bytes.
+            if (!File.Exists(path))
+            {
+                File.Move(temp, path, overwrite: true);
+            }
+            return StreamedBlob.Stored;
+        }
+        finally
+        {
+            // Refused, failed or already present: no partial or unverified bytes stay behind (a no-op after the move).
+            File.Delete(temp);
+        }
+    }
+
+    /// <summary>Copies the stream to <paramref name="temp"/> (flushed to disk) while hashing it; one pass over the bytes.</summary>
+    private static async Task<StreamedBlob> CopyHashedAsync(Stream content, long length, string temp, string expectedHash, CancellationToken ct)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(81920);
+        try
+        {
+            await using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous);
+            var left = length;
+            while (left > 0)
+            {
+                var n = await content.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), ct);
+                if (n == 0)
+                {
+                    return StreamedBlob.Truncated;
+                }
+                sha.AppendData(buffer, 0, n);
+                await file.WriteAsync(buffer.AsMemory(0, n), ct);
+                left -= n;
+            }
+            if (await content.ReadAsync(buffer.AsMemory(0, 1), ct) > 0)
+            {
+                return StreamedBlob.TooLong;
+            }
+            if (Convert.ToHexStringLower(sha.GetHashAndReset()) != expectedHash)
+            {
+                return StreamedBlob.HashMismatch;
+            }
+            // Flushed to disk before the rename: the ledger anchors this hash with a durable commit right after.
+            file.Flush(flushToDisk: true);
+            return StreamedBlob.Stored;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     public async Task<byte[]?> GetAsync(string hash, CancellationToken ct)

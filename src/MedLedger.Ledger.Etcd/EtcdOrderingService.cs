@@ -44,6 +44,8 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
     private readonly Task _cleanUp;
     private readonly Dictionary<string, long> _highWater = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _cleanUpProblems = new();
+    // Set once this peer's reader has read its applied revision, i.e. its tables exist; clean-up starts after that.
+    private readonly TaskCompletionSource _reading = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Whose envelopes count: the configured keys until the committer reports the ledger's view (ICommitListener).
     private IReadOnlyDictionary<string, byte[]> _signers;
     private long _committedRevision;
@@ -229,6 +231,7 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopping.Token);
         var token = linked.Token;
         var applied = await _store.GetOrderingRevisionAsync(token).ConfigureAwait(false);
+        _reading.TrySetResult();
         _highWater.Clear();
         var signers = Volatile.Read(ref _signers);
         await LoadHighWaterAsync(signers, token).ConfigureAwait(false);
@@ -465,6 +468,15 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
     private async Task CleanUpLoopAsync()
     {
         var ct = _stopping.Token;
+        try
+        {
+            // The first round reads the peer's tables: wait until its reader has (the peer created them before it reads).
+            await _reading.Task.WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
         while (!ct.IsCancellationRequested)
         {
             try

@@ -43,24 +43,44 @@ public sealed class CertificatePublishTests
         Assert.Equal(10 + many.Count - 1, await ordering.LastPublishedHeightAsync(CancellationToken.None));
     }
 
-    // Found by this test (session 34): etcd 3.4.23 applies RBAC to a Txn's top-level operations only, so a put inside a
-    // nested Txn under another peer's prefix succeeds. Honest peers only ever write their own prefix and readers verify
-    // every signature, but a member can squat another's future certificate keys (docs/ledger.md "Commit certificates on
-    // etcd"). Un-skip once the cluster runs an etcd that checks nested Txn permissions.
-    [Fact(Skip = "known gap: etcd 3.4.23 does not check RBAC inside nested Txns (a peer's certificate can write under another peer's prefix)")]
-    public async Task A_group_under_another_peers_certificate_prefix_is_refused_whole()
+    // Found by this test (session 34): etcd before 3.4.42 / 3.5.28 / 3.6.9 applies RBAC to a Txn's top-level operations
+    // only (CVE-2026-33343, GHSA-rfx7-8w68-q57q), so a put inside a nested Txn under another peer's prefix succeeds.
+    // Debian's etcd-server 3.4.23 is affected; docs/threat-model.md says what a member can do with it. The test pins
+    // both sides: on an affected etcd the squat goes through (so the documented gap is the real one), on a fixed etcd
+    // the group is refused whole and nothing is written.
+    [Fact]
+    public async Task A_group_under_another_peers_certificate_prefix_is_refused_whole_on_an_etcd_fixed_for_CVE_2026_33343()
     {
         await using var cluster = await EtcdCluster.StartAsync(Members);
         await using var consortium = new Consortium(cluster, Members);
         // peer-b's client certificate (etcd user peer-b) with peer-a's name: the nested Txns target peer-a's prefix.
         await using var impostor = new EtcdOrderingService(cluster.OptionsFor("peer-b"), consortium.StoreOf("peer-b"), "peer-a",
             consortium.PrivateKeys["peer-b"], consortium.PublicKeys);
-        var e = await Assert.ThrowsAsync<RpcException>(() => impostor.PublishAsync([(1, [1]), (2, [2])], CancellationToken.None));
-        Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
-
         await using var honest = new EtcdOrderingService(cluster.OptionsFor("peer-a"), consortium.StoreOf("peer-a"), "peer-a",
             consortium.PrivateKeys["peer-a"], consortium.PublicKeys);
-        Assert.Equal(0, await honest.LastPublishedHeightAsync(CancellationToken.None));
+        if (NestedTxnRbacFixed(await EtcdVersionAsync()))
+        {
+            var e = await Assert.ThrowsAsync<RpcException>(() => impostor.PublishAsync([(1, [1]), (2, [2])], CancellationToken.None));
+            Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
+            Assert.Equal(0, await honest.LastPublishedHeightAsync(CancellationToken.None));
+        }
+        else
+        {
+            await impostor.PublishAsync([(1, [1]), (2, [2])], CancellationToken.None);
+            Assert.Equal(2, await honest.LastPublishedHeightAsync(CancellationToken.None));
+        }
+    }
+
+    private static bool NestedTxnRbacFixed(Version v) =>
+        v >= new Version(3, 6, 9) || (v.Major == 3 && v.Minor == 5 && v.Build >= 28) || (v.Major == 3 && v.Minor == 4 && v.Build >= 42);
+
+    private static async Task<Version> EtcdVersionAsync()
+    {
+        using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("etcd", "--version") { RedirectStandardOutput = true })!;
+        var text = await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        var m = System.Text.RegularExpressions.Regex.Match(text, @"etcd Version: (\d+\.\d+\.\d+)");
+        return m.Success ? Version.Parse(m.Groups[1].Value) : throw new InvalidOperationException("etcd --version said: " + text);
     }
 
     private static async Task<List<Ordering.PublishedSignature>> ReadAsync(EtcdOrderingService ordering, int count)

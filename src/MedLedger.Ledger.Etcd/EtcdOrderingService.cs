@@ -48,8 +48,7 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
     private readonly TaskCompletionSource _reading = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Whose envelopes count: the configured keys until the committer reports the ledger's view (ICommitListener).
     private IReadOnlyDictionary<string, byte[]> _signers;
-    private long _committedRevision;
-    private TaskCompletionSource _committedProgress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CommitWatermark _committedRevision = new();
     private long _compacted;
     private int _current;
     private long _lastWrittenRevision;
@@ -272,7 +271,7 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
                         // after it, as on every other peer, so wait until the committer has committed it and reported that view.
                         if (envelope.Transactions.Any(t => t.Type is ConsortiumGenesisContract.TypeName or ConsortiumAddPeerContract.TypeName))
                         {
-                            await WaitCommittedAsync(kv.CreateRevision, token).ConfigureAwait(false);
+                            await _committedRevision.WaitAsync(kv.CreateRevision, token).ConfigureAwait(false);
                             signers = Volatile.Read(ref _signers);
                             await LoadHighWaterAsync(signers, token).ConfigureAwait(false);
                         }
@@ -315,23 +314,7 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
     {
         ArgumentNullException.ThrowIfNull(signers);
         Volatile.Write(ref _signers, new Dictionary<string, byte[]>(signers, StringComparer.Ordinal));
-        InterlockedMax(ref _committedRevision, revision);
-        Interlocked.Exchange(ref _committedProgress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-    }
-
-    /// <summary>Until the committer reports a block at or past <paramref name="revision"/>; a halting committer cancels <paramref name="ct"/>.</summary>
-    private async Task WaitCommittedAsync(long revision, CancellationToken ct)
-    {
-        while (true)
-        {
-            // Taken before the check: a report between the check and the wait completes this very task.
-            var progress = Volatile.Read(ref _committedProgress);
-            if (Interlocked.Read(ref _committedRevision) >= revision)
-            {
-                return;
-            }
-            await progress.Task.WaitAsync(ct).ConfigureAwait(false);
-        }
+        _committedRevision.Advance(revision);
     }
 
     /// <summary>The stored time high-water of each member not tracked yet (a member added since the reader started).</summary>

@@ -36,8 +36,7 @@ public sealed class PulledBlocksOrdering : IOrderingService, ICertificateExchang
     private readonly ConsortiumView _genesis;
     private readonly ConsortiumMember? _self;
     private volatile bool _completed;
-    private long _committed;
-    private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CommitWatermark _committed = new();
 
     /// <param name="self">
     /// When set, this peer (id and key) must be a member of the view in effect once the replay is done (a new
@@ -76,7 +75,7 @@ public sealed class PulledBlocksOrdering : IOrderingService, ICertificateExchang
     {
         var head = await _store.GetLatestHeaderAsync(ct).ConfigureAwait(false);
         var next = (head?.Height ?? 0) + 1;
-        ReportCommitted(next - 1);
+        _committed.Advance(next - 1);
         if (head is not null)
         {
             // A rejoin (or a crash right after a replayed block's COMMIT) re-stores the last block's certificate.
@@ -108,13 +107,13 @@ public sealed class PulledBlocksOrdering : IOrderingService, ICertificateExchang
                 next++;
                 if (batch.Transactions.Any(t => t.Type is ConsortiumGenesisContract.TypeName or ConsortiumAddPeerContract.TypeName))
                 {
-                    await WaitCommittedAsync(block.Header.Height, ct).ConfigureAwait(false);
+                    await _committed.WaitAsync(block.Header.Height, ct).ConfigureAwait(false);
                     view = await ViewInEffectAsync(ct).ConfigureAwait(false);
                 }
                 await StoreCommittedCertificatesAsync(uncertified, ct).ConfigureAwait(false);
             }
         }
-        await WaitCommittedAsync(next - 1, ct).ConfigureAwait(false);
+        await _committed.WaitAsync(next - 1, ct).ConfigureAwait(false);
         await StoreCommittedCertificatesAsync(uncertified, ct).ConfigureAwait(false);
         if (_self is not null && !((view = await ViewInEffectAsync(ct).ConfigureAwait(false)).KeyOf(_self.PeerId) is { } key
             && key.AsSpan().SequenceEqual(_self.PublicKey)))
@@ -135,37 +134,12 @@ public sealed class PulledBlocksOrdering : IOrderingService, ICertificateExchang
     void ICommitListener.Committed(long height, long revision, IReadOnlyDictionary<string, byte[]> signers)
     {
         (_then as ICommitListener)?.Committed(height, revision, signers);
-        ReportCommitted(height);
-    }
-
-    private void ReportCommitted(long height)
-    {
-        var seen = Interlocked.Read(ref _committed);
-        while (height > seen && Interlocked.CompareExchange(ref _committed, height, seen) is var now && now != seen)
-        {
-            seen = now;
-        }
-        Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-    }
-
-    /// <summary>Until the committer reports <paramref name="height"/> committed; a halting committer cancels <paramref name="ct"/>.</summary>
-    private async Task WaitCommittedAsync(long height, CancellationToken ct)
-    {
-        while (true)
-        {
-            // Taken before the check: a report between the check and the wait completes this very task.
-            var progress = Volatile.Read(ref _progress);
-            if (Interlocked.Read(ref _committed) >= height)
-            {
-                return;
-            }
-            await progress.Task.WaitAsync(ct).ConfigureAwait(false);
-        }
+        _committed.Advance(height);
     }
 
     private async Task StoreCommittedCertificatesAsync(List<(long Height, IReadOnlyList<PeerSignature> Certificate)> uncertified, CancellationToken ct)
     {
-        var committed = Interlocked.Read(ref _committed);
+        var committed = _committed.Value;
         var done = 0;
         foreach (var (height, certificate) in uncertified)
         {

@@ -28,7 +28,8 @@ public static class RecordEndpoints
     public static IEndpointRouteBuilder MapRecords(this IEndpointRouteBuilder app)
     {
         var g = app.MapGroup("/api/records").WithTags("Records");
-        g.MapPost("/{recordId:guid}/versions", Write).Accepts<RecordUpload>(BinaryRecordUpload.JsonContentType, BinaryRecordUpload.BinaryContentType)
+        // "*/*": Write answers any other media type with a 415 problem (routing alone would fall through to a 404).
+        g.MapPost("/{recordId:guid}/versions", Write).Accepts<RecordUpload>(BinaryRecordUpload.JsonContentType, BinaryRecordUpload.BinaryContentType, "*/*")
             .WithMetadata(new BodySizeLimit(RecordService.MaxUploadBodyBytes)).RequireAuthorization(Policies.RecordAuthor)
             .WithSummary("Upload a sealed record version with its wraps and the author's signed records.write")
             .WithDescription("Two bodies (docs/records-upload.md): application/json (RecordUpload, ciphertext in base64) or application/octet-stream — "

@@ -30,6 +30,12 @@ internal sealed class OperationConventions : IOpenApiOperationTransformer
                 await AddProblemAsync(operation, context, 403, "The caller's role or verification does not satisfy the endpoint's policy.", cancellationToken);
             }
         }
+        // "*/*" in an endpoint's Accepts only keeps routing from answering other media types itself (with a fallback route
+        // present it would pick that and answer 404): the handler checks the type and answers 415. It is not a body format.
+        if (operation.RequestBody?.Content is { Count: > 1 } content)
+        {
+            content.Remove("*/*");
+        }
         var parameters = context.Description.ParameterDescriptions;
         var hasBody = parameters.Any(p => p.Source.Id == "Body");
         // A query value that must be present or parsed can fail binding (RouteHandlerOptions.ThrowOnBadRequest).

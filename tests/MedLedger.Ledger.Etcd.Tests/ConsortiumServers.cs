@@ -97,6 +97,84 @@ internal sealed class ConsortiumServers : IAsyncDisposable
         await WaitHealthyAsync(3);
     }
 
+    /// <summary>
+    /// A new organisation (<see cref="Joiner"/>, not in the consortium file): its peer key beside its (empty) data folder and
+    /// its etcd client certificate and user (`etcd-cluster.sh add-user`); returns its 65-byte public key.
+    /// </summary>
+    public async Task<byte[]> NewOrganisationAsync()
+    {
+        Directory.CreateDirectory(Path.Combine(Dir, Joiner));
+        var (priv, pub) = LedgerCrypto.GenerateKeyPair();
+        await File.WriteAllBytesAsync(Path.Combine(Dir, Joiner, "peer.key"), priv);
+        await Cluster.AddUserAsync(Joiner);
+        return pub;
+    }
+
+    /// <summary>
+    /// Starts the fourth organisation's server with --join at server <paramref name="member"/> and waits (bounded) for it to
+    /// end on its own: a peer that must refuse. Returns its exit code and log.
+    /// </summary>
+    public async Task<(int Exit, string Log)> JoinRefusedAsync(int member, TimeSpan within)
+    {
+        Launch(3, Urls[member]);
+        var p = _servers[3]!;
+        using var wait = new CancellationTokenSource(within);
+        try
+        {
+            await p.WaitForExitAsync(wait.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await KillAsync(3);
+            throw new Xunit.Sdk.XunitException($"{Joiner} did not stop within {within}:\n{Log(3)}");
+        }
+        p.WaitForExit(); // drains the redirected output
+        var result = (p.ExitCode, string.Join('\n', _logs[3]));
+        p.Dispose();
+        _servers[3] = null;
+        _logs[3].Clear();
+        return result;
+    }
+
+    /// <summary>The options `serve` and `admin create --consortium` take for server <paramref name="i"/>'s organisation.</summary>
+    public string[] MemberOptions(int i)
+    {
+        var pki = Path.Combine(Cluster.Dir, "pki");
+        return
+        [
+            "--data", DataDir(i), "--consortium", ConsortiumFile, "--peer", NameOf(i), "--peer-key", Path.Combine(Dir, NameOf(i), "peer.key"),
+            "--etcd-cert", Path.Combine(pki, $"client-{NameOf(i)}.pem"), "--etcd-key", Path.Combine(pki, $"client-{NameOf(i)}-key.pem"),
+        ];
+    }
+
+    /// <summary>The real CLI (`medledger …`), bounded to 3 minutes; exit code and both streams.</summary>
+    public static async Task<(int Exit, string Output)> RunCliAsync(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(CliPath);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.Environment["NO_COLOR"] = "1";
+        psi.Environment["COLUMNS"] = "250";
+        psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await p.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill();
+            throw new TimeoutException("medledger did not end in 3 minutes:\n" + await stdout + await stderr);
+        }
+        return (p.ExitCode, await stdout + await stderr);
+    }
+
     private void Launch(int i, string? join = null)
     {
         var pki = Path.Combine(Cluster.Dir, "pki");

@@ -54,6 +54,13 @@ internal sealed class EtcdCluster : IAsyncDisposable
         return o;
     }
 
+    /// <summary>`etcd-cluster.sh add-user`: a client certificate (CN = peer id) and etcd user/role for a peer not named at start.</summary>
+    public async Task AddUserAsync(string peerId)
+    {
+        var (code, output) = await RunAsync(["add-user", Dir, peerId]);
+        Assert.True(code == 0, output);
+    }
+
     /// <summary>kill -9 of one member, by the pid the script recorded.</summary>
     public async Task KillMemberAsync(int member)
     {

@@ -43,7 +43,15 @@ public static class ServeCommands
             using var instanceLock = ServerLock.Acquire(dataDir);
             await using var app = BuildApp(dataDir, p.GetValue(demo), p.GetValue(urls), joinArgs, consortium: member);
             await MedLedgerServer.InitializeAsync(app.Services, ct);
-            await app.StartAsync(ct);
+            try
+            {
+                await app.StartAsync(ct);
+            }
+            catch (OperationCanceledException) when (Environment.ExitCode == 3)
+            {
+                // LedgerHaltWatch stopped the app while it was starting (a joining peer's replay halted) and logged why.
+                return 3;
+            }
             var address = p.GetValue(urls)!.Split(';')[0];
             AnsiConsole.MarkupLine($"[green]MedLedger[/] listening on [bold]{Markup.Escape(address)}[/]  (API reference: {Markup.Escape(address)}/scalar/v1)");
             if (member is not null)
@@ -62,7 +70,8 @@ public static class ServeCommands
                 }
             }
             await app.WaitForShutdownAsync(ct);
-            return 0;
+            // 3 when LedgerHaltWatch stopped a halted peer; the returned code is the process's, not Environment.ExitCode.
+            return Environment.ExitCode;
         });
         return cmd;
     }

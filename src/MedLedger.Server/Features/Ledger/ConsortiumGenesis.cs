@@ -43,6 +43,12 @@ internal sealed class ConsortiumGenesisService(LedgerPeer peer, IOptions<LedgerH
             {
                 throw new LedgerConsortiumMismatchException(halted);
             }
+            if (peer.Halted is not null && options.Value.Join is not null)
+            {
+                // A joining peer whose replay failed (a member refused it, or the approvals do not name it) never applies
+                // a genesis: stop waiting, and LedgerHaltWatch logs the reason and ends the process (exit code 3).
+                return;
+            }
             if (!peer.ConsortiumPinned)
             {
                 await Task.Delay(RetryDelay, cancellationToken);

@@ -44,12 +44,22 @@ public sealed class IdentityLyingServer : DelegatingHandler
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken);
+        var body = "";
         if (request.Content is not null)
         {
-            var type = request.Content.Headers.ContentType;
-            request.Content = new StringContent(body, Encoding.UTF8);
-            request.Content.Headers.ContentType = type;
+            // Forwarded byte for byte with every content header (a binary record upload carries Record-Metadata-Length and
+            // raw ciphertext); the text is kept only for the test's own inspection.
+            var bytes = await request.Content.ReadAsByteArrayAsync(cancellationToken);
+            body = Encoding.UTF8.GetString(bytes);
+            var copy = new ByteArrayContent(bytes);
+            foreach (var (name, values) in request.Content.Headers)
+            {
+                if (!name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                {
+                    copy.Headers.TryAddWithoutValidation(name, values);
+                }
+            }
+            request.Content = copy;
         }
         var path = request.RequestUri!.PathAndQuery;
         lock (_sent)

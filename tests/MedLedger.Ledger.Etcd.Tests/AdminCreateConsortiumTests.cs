@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MedLedger.Client;
 using MedLedger.Server.Tests.Infrastructure;
 
@@ -26,12 +25,12 @@ public sealed class AdminCreateConsortiumTests
         ];
 
         // A missing option is named before anything is asked or touched.
-        var missing = await RunCliAsync(["admin", "create", "--email", "root@insurer.test", "--password", Password, "--data", servers.DataDir(2), "--consortium", servers.ConsortiumFile]);
+        var missing = await ConsortiumServers.RunCliAsync(["admin", "create", "--email", "root@insurer.test", "--password", Password, "--data", servers.DataDir(2), "--consortium", servers.ConsortiumFile]);
         Assert.Equal(2, missing.Exit);
         Assert.Contains("--consortium needs --peer, --peer-key, --etcd-cert, --etcd-key", missing.Output, StringComparison.Ordinal);
         Assert.False(Directory.Exists(servers.DataDir(2)) && File.Exists(Path.Combine(servers.DataDir(2), "medledger.db")));
 
-        var created = await RunCliAsync(["admin", "create", "--email", "root@insurer.test", "--password", Password, .. member]);
+        var created = await ConsortiumServers.RunCliAsync(["admin", "create", "--email", "root@insurer.test", "--password", Password, .. member]);
         Assert.True(created.Exit == 0, created.Output);
         var id = System.Text.RegularExpressions.Regex.Match(created.Output, "Platform admin created: ([0-9a-f-]{36})").Groups[1].Value;
         Assert.True(Guid.TryParse(id, out _), created.Output);
@@ -41,7 +40,7 @@ public sealed class AdminCreateConsortiumTests
         Assert.Contains(onA, t => t.Valid);
 
         // The plain form still refuses the member's folder (it would order the bootstrap alone).
-        var embedded = await RunCliAsync(["admin", "create", "--email", "other@insurer.test", "--password", Password, "--data", servers.DataDir(2)]);
+        var embedded = await ConsortiumServers.RunCliAsync(["admin", "create", "--email", "other@insurer.test", "--password", Password, "--data", servers.DataDir(2)]);
         Assert.Equal(2, embedded.Exit);
         Assert.True(Flat(embedded.Output).Contains("an embedded orderer would fork the shared ledger", StringComparison.Ordinal), embedded.Output);
 
@@ -53,40 +52,13 @@ public sealed class AdminCreateConsortiumTests
 
         // The same address again is refused; the member's ledger (every certificate included) verifies.
         await servers.StopAsync(2);
-        var again = await RunCliAsync(["admin", "create", "--email", "ROOT@insurer.test", "--password", Password, .. member]);
+        var again = await ConsortiumServers.RunCliAsync(["admin", "create", "--email", "ROOT@insurer.test", "--password", Password, .. member]);
         Assert.Equal(1, again.Exit);
         Assert.Contains("already exists", again.Output, StringComparison.Ordinal);
-        var verify = await RunCliAsync(["ledger", "verify", "--data", servers.DataDir(2)]);
+        var verify = await ConsortiumServers.RunCliAsync(["ledger", "verify", "--data", servers.DataDir(2)]);
         Assert.True(verify.Exit == 0, verify.Output);
     }
 
     // The console wraps long messages at its width.
     private static string Flat(string text) => string.Join(' ', text.Split([' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
-
-    private static async Task<(int Exit, string Output)> RunCliAsync(string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(ConsortiumServers.CliPath);
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        psi.Environment["NO_COLOR"] = "1";
-        psi.Environment["COLUMNS"] = "250";
-        psi.Environment["Logging__LogLevel__Default"] = "Warning";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        try
-        {
-            await p.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            p.Kill();
-            throw new TimeoutException("medledger did not end in 3 minutes:\n" + await stdout + await stderr);
-        }
-        return (p.ExitCode, await stdout + await stderr);
-    }
 }

@@ -13,7 +13,7 @@ internal static class BenchServer
     /// <param name="beforePipeline">Middleware placed in front of the server's own pipeline (e.g. per-route timing).</param>
     public static async Task<WebApplication> StartAsync(string dataDirectory, Uri baseAddress, IReadOnlyDictionary<string, string?>? settings = null, Action<WebApplication>? beforePipeline = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = Path.GetTempPath() });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = MedLedgerServer.HostArgs(), EnvironmentName = "Production", ContentRootPath = Path.GetTempPath() });
         var config = new Dictionary<string, string?> { ["Storage:DataDirectory"] = dataDirectory };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

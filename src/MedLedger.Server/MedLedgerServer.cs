@@ -41,6 +41,13 @@ public static class MedLedgerServer
     /// <summary>Default JSON body limit; endpoints that take files raise it explicitly.</summary>
     public const long DefaultMaxBodyBytes = 1024 * 1024;
 
+    /// <summary>
+    /// Host arguments with configuration files read once. With reload on change the host watches its content root
+    /// recursively, and a data folder under it turns every SQLite and blob write into file events this process then
+    /// handles (about 3 % of a record write's CPU in the session-35 profile, docs/benchmarks.md). Settings change by restart.
+    /// </summary>
+    public static string[] HostArgs(params string[] args) => ["--hostBuilder:reloadConfigOnChange=false", .. args];
+
     public static WebApplicationBuilder ConfigureServices(WebApplicationBuilder builder)
     {
         var services = builder.Services;

@@ -90,7 +90,7 @@ public sealed class NearbySearchBenchmark : IMacroBenchmark
             settings["Storage:Provider"] = "Postgres";
             settings["Storage:ConnectionString"] = pg;
         }
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = Path.GetTempPath() });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = MedLedgerServer.HostArgs(), EnvironmentName = "Production", ContentRootPath = Path.GetTempPath() });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();
         MedLedgerServer.ConfigureServices(builder);

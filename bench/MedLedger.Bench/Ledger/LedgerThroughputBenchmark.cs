@@ -22,7 +22,7 @@ public sealed class BenchAnchorContract : LedgerContract
 }
 
 /// <summary>
-/// dotnet run -c Release --project bench/MedLedger.Bench -- macro ledger-throughput [--quick]
+/// dotnet run -c Release --project bench/MedLedger.Bench -- macro ledger-throughput [--quick] [--submitters=N] [--pipeline] [--sync-normal] [--postgres]
 /// Committed signed transactions/s and commit latency at 1, 16 and 256 concurrent submitters on
 /// SQLite (transactions are signed before the clock starts: signing is the clients' cost), then
 /// append and proof times as the log grows to 10k, 100k and 1M transactions.
@@ -30,6 +30,8 @@ public sealed class BenchAnchorContract : LedgerContract
 public sealed class LedgerThroughputBenchmark : IMacroBenchmark
 {
     private static bool s_syncFull = true;
+    // --pipeline: LedgerOptions.PipelineCommits (block N+1 executes while N's COMMIT runs), for an A/B in one build.
+    private static bool s_pipeline;
 
     public string Name => "ledger-throughput";
 
@@ -37,12 +39,13 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
     {
         var quick = args.Contains("--quick");
         s_syncFull = !args.Contains("--sync-normal");
+        s_pipeline = args.Contains("--pipeline");
         var only = args.FirstOrDefault(a => a.StartsWith("--submitters=", StringComparison.Ordinal));
         // --postgres: the same runs on a throwaway PostgreSQL cluster (the one the tests make), throughput rows only.
         await using var cluster = args.Contains("--postgres") ? await MedLedger.Testing.PostgresCluster.StartAsync() : null;
         s_cluster = cluster;
         Console.WriteLine(cluster is null
-            ? $"ledger-throughput: {Environment.ProcessorCount} cores, SQLite (WAL, synchronous={(s_syncFull ? "FULL" : "NORMAL")}), MaxBlockTransactions=1000, MaxBlockDelay=20ms"
+            ? $"ledger-throughput: {Environment.ProcessorCount} cores, SQLite (WAL, synchronous={(s_syncFull ? "FULL" : "NORMAL")}), MaxBlockTransactions=1000, MaxBlockDelay=20ms{(s_pipeline ? ", pipelined commits" : "")}"
             : $"ledger-throughput: {Environment.ProcessorCount} cores, PostgreSQL (the tests' throwaway cluster: fsync=off, so a COMMIT is not durable as SQLite FULL is), MaxBlockTransactions=1000, MaxBlockDelay=20ms");
         foreach (var (submitters, total) in new[] { (1, quick ? 500 : 3000), (16, quick ? 5000 : 40000), (256, quick ? 10000 : 60000) })
         {
@@ -112,7 +115,7 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
     {
         var cs = TempDb(out var dir);
         var peerKey = LedgerCrypto.GenerateKeyPair().PrivateKey;
-        await using var peer = new LedgerPeer(await StoreAsync(cs, submitters), peerKey, new LedgerOptions(), Contracts());
+        await using var peer = new LedgerPeer(await StoreAsync(cs, submitters), peerKey, new LedgerOptions { PipelineCommits = s_pipeline }, Contracts());
         await peer.StartAsync();
         var users = Users(submitters);
         await RegisterAsync(peer, users);
@@ -148,7 +151,7 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
     {
         var cs = TempDb(out var dir);
         var peerKey = LedgerCrypto.GenerateKeyPair().PrivateKey;
-        await using var peer = new LedgerPeer(LedgerStore.Sqlite(cs, s_syncFull), peerKey, new LedgerOptions(), Contracts());
+        await using var peer = new LedgerPeer(LedgerStore.Sqlite(cs, s_syncFull), peerKey, new LedgerOptions { PipelineCommits = s_pipeline }, Contracts());
         await peer.StartAsync();
         var users = Users(256);
         await RegisterAsync(peer, users);

@@ -78,7 +78,7 @@ public static class ServeCommands
 
     internal static WebApplication BuildApp(string dataDir, bool demo, string? urls, string[]? extraArgs = null, ConsortiumServe? consortium = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = extraArgs ?? [] });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = MedLedgerServer.HostArgs(extraArgs ?? []) });
         builder.Configuration["Storage:DataDirectory"] = builder.Configuration["Storage:DataDirectory"] ?? dataDir;
         if (consortium is not null)
         {

@@ -68,7 +68,7 @@ public sealed class TestHost : IAsyncDisposable
             settings["Storage:ConnectionString"] = postgresConnectionString;
         }
         configure?.Invoke(settings);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = dataDir });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = MedLedgerServer.HostArgs(), EnvironmentName = "Testing", ContentRootPath = dataDir });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseTestServer();
         var logs = new InMemoryLogSink();

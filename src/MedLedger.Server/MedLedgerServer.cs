@@ -61,14 +61,16 @@ public static class MedLedgerServer
         services.AddHttpContextAccessor();
 
         var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        // Pooled contexts: building a context's services per request was ~6 % of a record write's CPU (session-35 profile).
+        // The contexts hold no state of their own; EF resets tracking and settings when one returns to the pool.
         if (storage.Provider == StorageProvider.Postgres)
         {
-            services.AddDbContext<MedLedgerDbContext, PostgresMedLedgerDbContext>(o => o.UseNpgsql(storage.ConnectionString));
+            services.AddDbContextPool<MedLedgerDbContext, PostgresMedLedgerDbContext>(o => o.UseNpgsql(storage.ConnectionString));
         }
         else
         {
             Directory.CreateDirectory(storage.DataDirectory);
-            services.AddDbContext<MedLedgerDbContext, SqliteMedLedgerDbContext>(o => o.UseSqlite(storage.SqliteConnectionString,
+            services.AddDbContextPool<MedLedgerDbContext, SqliteMedLedgerDbContext>(o => o.UseSqlite(storage.SqliteConnectionString,
                 x => x.CommandTimeout(60)));
         }
 

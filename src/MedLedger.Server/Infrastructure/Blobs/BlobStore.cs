@@ -74,6 +74,19 @@ public sealed class FileBlobStore(string root) : IBlobStore
 
     private string PathFor(string hash) => Path.Combine(Root, hash[..2], hash[2..4], hash);
 
+    /// <summary>
+    /// mkdir on an existing folder still takes the parent's lock in the kernel; concurrent uploads spun on it (about 5 % of
+    /// a record write's CPU in the session-35 profile). A stat is a lock-free lookup, and the shard folders exist after warm-up.
+    /// </summary>
+    private static void EnsureFolder(string path)
+    {
+        var folder = Path.GetDirectoryName(path)!;
+        if (!Directory.Exists(folder))
+        {
+            Directory.CreateDirectory(folder);
+        }
+    }
+
     public Task<string> PutAsync(byte[] content, CancellationToken ct) => PutHashedAsync(content, BlobHash.Of(content), ct);
 
     public async Task<string> PutHashedAsync(byte[] content, string hash, CancellationToken ct)
@@ -87,7 +100,7 @@ public sealed class FileBlobStore(string root) : IBlobStore
         {
             return hash;
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        EnsureFolder(path);
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         // Flushed to disk before the rename: the ledger anchors this hash with a durable commit right after.
         await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
@@ -106,7 +119,7 @@ public sealed class FileBlobStore(string root) : IBlobStore
             throw new ArgumentException("Not a lowercase SHA-256 hex string.", nameof(expectedHash));
         }
         var path = PathFor(expectedHash);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        EnsureFolder(path);
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         try
         {

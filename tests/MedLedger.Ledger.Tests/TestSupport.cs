@@ -73,6 +73,9 @@ internal sealed class ManualOrdering : IOrderingService
     private readonly List<LedgerTransaction> _pending = [];
     private readonly Lock _lock = new();
 
+    /// <summary>Applied to each transaction when a batch is cut: an orderer that hands back something else than it was given.</summary>
+    public Func<LedgerTransaction, LedgerTransaction>? Substitute { get; set; }
+
     public ValueTask EnqueueAsync(LedgerTransaction transaction, CancellationToken ct)
     {
         lock (_lock)
@@ -91,7 +94,7 @@ internal sealed class ManualOrdering : IOrderingService
             {
                 if (_pending.Count >= count)
                 {
-                    _batches.Writer.TryWrite(new OrderedBatch([.. _pending], false));
+                    _batches.Writer.TryWrite(new OrderedBatch([.. _pending.Select(t => Substitute?.Invoke(t) ?? t)], false));
                     _pending.Clear();
                     return;
                 }

@@ -23,6 +23,8 @@ public sealed partial class LedgerPeer : IAsyncDisposable
     // is compared, so the committer need not repeat it: one P-256 verify less per transaction (docs/benchmarks.md, session 35).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> _verifiedOnSubmit = new(StringComparer.Ordinal);
     private const int MaxVerifiedOnSubmit = 16_384;
+    // Its size, kept by hand: ConcurrentDictionary.Count takes every bucket lock, on every submit.
+    private int _verifiedOnSubmitCount;
     private long _submitVerificationsReused;
     private LedgerWriter? _writer;
     private Task? _loop;
@@ -333,10 +335,11 @@ public sealed partial class LedgerPeer : IAsyncDisposable
         }
         var tcs = new TaskCompletionSource<LedgerReceipt>(TaskCreationOptions.RunContinuationsAsynchronously);
         var id = transaction.Id;
-        if (_ordering is not EmbeddedOrderingService && _verifiedOnSubmit.Count < MaxVerifiedOnSubmit)
+        // Bounded: an entry whose transaction never comes back (a lost envelope, a stop) only costs memory up to the cap.
+        if (_ordering is not EmbeddedOrderingService && Volatile.Read(ref _verifiedOnSubmitCount) < MaxVerifiedOnSubmit
+            && _verifiedOnSubmit.TryAdd(id, transaction.Signature))
         {
-            // Bounded: an entry whose transaction never comes back (a lost envelope, a stop) only costs memory up to the cap.
-            _verifiedOnSubmit[id] = transaction.Signature;
+            Interlocked.Increment(ref _verifiedOnSubmitCount);
         }
         lock (_waitersLock)
         {
@@ -406,7 +409,12 @@ public sealed partial class LedgerPeer : IAsyncDisposable
     /// <summary>True (once) when this peer verified exactly this transaction, signature included, on submit.</summary>
     private bool VerifiedOnSubmit(LedgerTransaction tx)
     {
-        if (!_verifiedOnSubmit.TryRemove(tx.Id, out var signature) || !signature.AsSpan().SequenceEqual(tx.Signature))
+        if (!_verifiedOnSubmit.TryRemove(tx.Id, out var signature))
+        {
+            return false;
+        }
+        Interlocked.Decrement(ref _verifiedOnSubmitCount);
+        if (!signature.AsSpan().SequenceEqual(tx.Signature))
         {
             return false;
         }

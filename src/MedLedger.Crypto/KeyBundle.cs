@@ -10,24 +10,20 @@ public sealed record UserKeyPair
     {
         ArgumentNullException.ThrowIfNull(privateKey);
         ArgumentNullException.ThrowIfNull(publicKey);
-        // Recomputing pk(sk) guarantees a pair can never be mismatched; the imported key is kept for
-        // this pair's own key agreements (importing D costs OpenSSL a scalar multiplication each time).
-        var agreement = P256.ImportDhPrivate(privateKey);
-        if (!CryptographicOperations.FixedTimeEquals(P256.Encode(agreement.ExportParameters(false).Q), publicKey))
+        // Recomputing pk(sk) guarantees a pair can never be mismatched.
+        if (!CryptographicOperations.FixedTimeEquals(P256.PublicKeyFromPrivate(privateKey), publicKey))
         {
-            agreement.Dispose();
             throw new CryptoFormatException("Public key does not belong to the private key.");
         }
-        _agreement = agreement;
         PrivateKey = privateKey;
         PublicKey = publicKey;
     }
 
-    // Loaded forms of this pair's private key, owned by this object only (never in a shared cache).
+    // Loaded forms of this pair's private key, owned by this object only (never in a shared cache), made on first use.
     // OpenSSL-backed objects are not documented as thread-safe, so each use holds the lock.
-    private readonly ECDiffieHellman _agreement;
+    private ECDiffieHellman? _agreement;
     private ECDsa? _signer;
-    private OpenSslEcdh.EvpKey? _native;
+    private OpenSslP256.Signer? _nativeSigner;
     private readonly Lock _lock = new();
 
     public byte[] PrivateKey { get; }
@@ -37,6 +33,15 @@ public sealed record UserKeyPair
     public byte[] Sign(byte[] data)
     {
         ArgumentNullException.ThrowIfNull(data);
+        if (OpenSslP256.Available)
+        {
+            var digest = SHA256.HashData(data);
+            lock (_lock)
+            {
+                _nativeSigner ??= OpenSslP256.Signer.Create(PrivateKey, PublicKey);
+                return _nativeSigner.SignDigest(digest);
+            }
+        }
         lock (_lock)
         {
             _signer ??= P256.ImportEcdsaPrivate(PrivateKey);
@@ -47,21 +52,16 @@ public sealed record UserKeyPair
     /// <summary>Raw ECDH x-coordinate with a peer's 65-byte public point (validated here; CryptoFormatException if it is not on P-256).</summary>
     internal byte[] DeriveRawSecretAgreement(byte[] peerPublicKey)
     {
-        if (OpenSslEcdh.Available)
+        if (OpenSslP256.Available)
         {
-            using var peer = OpenSslEcdh.ImportPublic(peerPublicKey);
-            OpenSslEcdh.EvpKey native;
-            lock (_lock)
-            {
-                native = _native ??= OpenSslEcdh.ImportKeyPair(PrivateKey, PublicKey);
-            }
-            // An EVP_PKEY is safe for concurrent read-only use; each derive has its own context.
-            return OpenSslEcdh.Derive(native, peer);
+            // Per-thread OpenSSL objects: no lock, and no key object per call.
+            return OpenSslP256.Agree(PrivateKey, peerPublicKey);
         }
         using var ephemeral = P256.ImportDhPublic(peerPublicKey);
         using var ephemeralKey = ephemeral.PublicKey;
         lock (_lock)
         {
+            _agreement ??= P256.ImportDhPrivate(PrivateKey);
             return _agreement.DeriveRawSecretAgreement(ephemeralKey);
         }
     }

@@ -125,6 +125,10 @@ internal static class P256
     /// <summary>pk(sk): the 65-byte uncompressed public key for a 32-byte scalar.</summary>
     public static byte[] PublicKeyFromPrivate(ReadOnlySpan<byte> privateKey)
     {
+        if (OpenSslP256.Available)
+        {
+            return OpenSslP256.PublicKey(privateKey);
+        }
         using var dh = ImportDhPrivate(privateKey);
         return Encode(dh.ExportParameters(false).Q);
     }

@@ -121,7 +121,4 @@ internal static class PublicKeys
 
     public static readonly PublicKeyCache<ECDsa> Verifiers = new(k => P256.ImportEcdsaPublic(k), Capacity);
     public static readonly PublicKeyCache<ECDiffieHellman> Recipients = new(k => P256.ImportDhPublic(k), Capacity);
-
-    /// <summary>HPKE recipient keys imported (and validated once) for the OpenSSL path (<see cref="OpenSslEcdh"/>).</summary>
-    public static readonly PublicKeyCache<OpenSslEcdh.EvpKey> NativeRecipients = new(k => OpenSslEcdh.ImportPublic(k), Capacity);
 }

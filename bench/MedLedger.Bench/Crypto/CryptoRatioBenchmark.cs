@@ -11,15 +11,18 @@ namespace MedLedger.Bench.Crypto;
 /// ecdsap256 ecdhp256` in the same run (bench/run-all.sh prints the ratios). Each operation is timed
 /// the way callers use it now (loaded pair for signing and unwrapping, cached public keys for
 /// verifying and wrapping) and, for the before/after comparison, with an explicit key import per
-/// call (what every call paid before the key caches).
+/// call (what every call paid before the key caches). --only=NAME[,NAME] runs just those rows (for profiling one).
 /// </summary>
 public sealed class CryptoRatioBenchmark : IMacroBenchmark
 {
     public string Name => "crypto-ratio";
 
+    private static string[]? s_only;
+
     public Task RunAsync(string[] args)
     {
         var seconds = double.Parse(args.FirstOrDefault(a => a.StartsWith("--seconds=", StringComparison.Ordinal))?["--seconds=".Length..] ?? "2", CultureInfo.InvariantCulture);
+        var only = args.FirstOrDefault(a => a.StartsWith("--only=", StringComparison.Ordinal))?["--only=".Length..].Split(',');
         var signing = Signatures.GenerateKeyPair();
         var recipient = KeyBundle.Generate().Encryption;
         var data = RandomNumberGenerator.GetBytes(1024);
@@ -33,6 +36,7 @@ public sealed class CryptoRatioBenchmark : IMacroBenchmark
             Q = new ECPoint { X = signing.PublicKey[1..33], Y = signing.PublicKey[33..] },
         };
 
+        s_only = only;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"crypto-ratio: single thread, {seconds:F1} s per operation (best of 5 slices), 1 KiB signed data, 32-byte HPKE payload (AES-256-GCM)"));
         Report("sign", seconds, () => signing.Sign(data));
         Report("sign-import-per-call", seconds, () => Signatures.Sign(signing.PrivateKey, data));
@@ -58,6 +62,10 @@ public sealed class CryptoRatioBenchmark : IMacroBenchmark
 
     private static void Report(string name, double seconds, Action op)
     {
+        if (s_only is { } only && !only.Contains(name))
+        {
+            return;
+        }
         for (var i = 0; i < 200; i++)
         {
             op(); // warm-up: JIT tiers and the key caches

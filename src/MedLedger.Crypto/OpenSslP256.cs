@@ -42,6 +42,10 @@ internal static unsafe class OpenSslP256
     private static readonly delegate* unmanaged<nint, nint, int> PointIsAtInfinity;
     private static readonly delegate* unmanaged<nint, nint, int> PointSetToInfinity;
     private static readonly delegate* unmanaged<nint> BnCtxNew;
+    private static readonly delegate* unmanaged<nint, void> BnCtxFree;
+    private static readonly delegate* unmanaged<nint, void> BnClearFree;
+    private static readonly delegate* unmanaged<nint, void> GroupFree;
+    private static readonly delegate* unmanaged<nint, void> PointFree;
     private static readonly delegate* unmanaged<nint> BnNew;
     private static readonly delegate* unmanaged<byte*, int, nint, nint> BnBin2Bn;
     private static readonly delegate* unmanaged<nint, byte*, int, int> BnBn2BinPad;
@@ -96,7 +100,7 @@ internal static unsafe class OpenSslP256
 
     /// <summary>
     /// One thread's OpenSSL objects: OpenSSL documents none of them as safe for concurrent use, so each thread has its
-    /// own, made on first use and kept for the thread's life (a few hundred bytes; threads here are long-lived pool threads).
+    /// own, made on first use and kept for the thread's life; the finalizer frees them once the thread has ended.
     /// </summary>
     private sealed class ThreadObjects
     {
@@ -122,6 +126,17 @@ internal static unsafe class OpenSslP256
             // The scalar is secret: ask OpenSSL for its constant-time code paths wherever it has a choice.
             BnSetFlags(Scalar, BnFlagConstTime);
         }
+
+        ~ThreadObjects()
+        {
+            // Only this object ever used these, and its thread is gone: freeing them here races with nothing.
+            PointFree(Result);
+            PointFree(Peer);
+            BnClearFree(X);
+            BnClearFree(Scalar);
+            BnCtxFree(Bn);
+            GroupFree(Group);
+        }
     }
 
     [ThreadStatic]
@@ -146,6 +161,10 @@ internal static unsafe class OpenSslP256
             PointIsAtInfinity = (delegate* unmanaged<nint, nint, int>)LibCrypto.Export("EC_POINT_is_at_infinity");
             PointSetToInfinity = (delegate* unmanaged<nint, nint, int>)LibCrypto.Export("EC_POINT_set_to_infinity");
             BnCtxNew = (delegate* unmanaged<nint>)LibCrypto.Export("BN_CTX_new");
+            BnCtxFree = (delegate* unmanaged<nint, void>)LibCrypto.Export("BN_CTX_free");
+            BnClearFree = (delegate* unmanaged<nint, void>)LibCrypto.Export("BN_clear_free");
+            GroupFree = (delegate* unmanaged<nint, void>)LibCrypto.Export("EC_GROUP_free");
+            PointFree = (delegate* unmanaged<nint, void>)LibCrypto.Export("EC_POINT_free");
             BnNew = (delegate* unmanaged<nint>)LibCrypto.Export("BN_new");
             BnBin2Bn = (delegate* unmanaged<byte*, int, nint, nint>)LibCrypto.Export("BN_bin2bn");
             BnBn2BinPad = (delegate* unmanaged<nint, byte*, int, int>)LibCrypto.Export("BN_bn2binpad");

@@ -143,6 +143,28 @@ public class OpenSslP256Tests
         Assert.Equal(0, failures);
     }
 
+    [Fact]
+    public void Threads_that_end_leave_their_openssl_objects_to_the_finalizer_and_later_threads_are_unaffected()
+    {
+        var pair = Signatures.GenerateKeyPair();
+        var peer = KeyBundle.Generate().Encryption;
+        var expected = peer.DeriveRawSecretAgreement(pair.PublicKey);
+        var results = new byte[64][];
+        var threads = Enumerable.Range(0, results.Length).Select(i => new Thread(() => results[i] = pair.DeriveRawSecretAgreement(peer.PublicKey))).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        // The ended threads' objects are now unreachable: collect and finalize them (a double free would crash here).
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.All(results, r => Assert.Equal(expected, r));
+        var after = new byte[1][];
+        var later = new Thread(() => after[0] = pair.DeriveRawSecretAgreement(peer.PublicKey));
+        later.Start();
+        later.Join();
+        Assert.Equal(expected, after[0]);
+    }
+
     private static byte[] OpenSslOrBclAgree(UserKeyPair pair, UserKeyPair peer) => pair.DeriveRawSecretAgreement(peer.PublicKey);
 
     [Fact]

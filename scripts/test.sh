@@ -25,4 +25,23 @@ dotnet restore MedLedger.slnx
 dotnet build MedLedger.slnx --no-restore -c Release
 # -m:1: one test project at a time. The browser suite drives Chromium against its own server process, and on a
 # 2-core machine running it beside the server suite only adds contention (and slow-page timeouts).
-dotnet test MedLedger.slnx --no-build -c Release -m:1 --logger "console;verbosity=normal" "$@"
+# TRX files as well: scripts/test-report.py prints, at the very end, which tests failed and why (a CI log shows its end).
+results="$PWD/TestResults/run"
+rm -rf "$results"
+status=0
+dotnet test MedLedger.slnx --no-build -c Release -m:1 --logger "console;verbosity=normal" --logger trx --results-directory "$results" "$@" || status=$?
+flaky=""
+if (( status != 0 )) && filter=$(python3 scripts/test-report.py rerun-filter "$results" MedLedger.Web.Tests.dll) && [[ -n "$filter" ]]; then
+  # Only the Chromium suite, and only when every failure is in it: each failed browser test runs once more, alone. A real
+  # bug fails twice and fails the run; one that passes alone is reported as FLAKY below, by name, with its first failure.
+  echo "== browser test(s) failed; running each once more, alone"
+  status=0
+  dotnet test tests/MedLedger.Web.Tests --no-build -c Release --logger "console;verbosity=normal" --logger trx \
+    --results-directory "$results/rerun" --filter "$filter" || status=$?
+  (( status == 0 )) && flaky="$filter"
+fi
+python3 scripts/test-report.py summary "$results"
+if [[ -n "$flaky" ]]; then
+  echo "== FLAKY: failed in the full run, passed when run again alone (the first failure is listed above): ${flaky//FullyQualifiedName=/}"
+fi
+exit "$status"

@@ -64,16 +64,11 @@ internal sealed class SessionAuthenticationHandler(
         {
             return AuthenticateResult.NoResult();
         }
-        var hash = token is null ? [] : TokenHash(token);
+        var queries = Compiled.For(db);
+        var row = ticketSession is { } sid
+            ? await queries.ById(db, sid, Context.RequestAborted)
+            : await queries.ByTokenHash(db, TokenHash(token!), Context.RequestAborted);
         var now = clock.GetUtcNow();
-        var candidates = ticketSession is { } sid ? db.Sessions.Where(s => s.Id == sid) : db.Sessions.Where(s => s.AccessTokenHash == hash);
-        var row = await (from s in candidates
-                         join u in db.Users on s.UserId equals u.Id
-                         join o in db.Organizations on u.OrganizationId equals o.Id into orgs
-                         from o in orgs.DefaultIfEmpty()
-                         select new { s.Id, s.RevokedAt, s.AccessExpiresAt, User = u, OrgVerification = (VerificationStatus?)o.Verification, OrgReason = o.VerificationReason })
-            .AsNoTracking()
-            .FirstOrDefaultAsync(Context.RequestAborted);
         if (row is null || row.RevokedAt is not null || row.AccessExpiresAt <= now || row.User.Suspended)
         {
             return AuthenticateResult.Fail("The access token is invalid, expired or revoked.");
@@ -97,6 +92,36 @@ internal sealed class SessionAuthenticationHandler(
         var identity = new ClaimsIdentity(claims, SchemeName, MedLedgerClaims.UserId, MedLedgerClaims.Role);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
+
+    /// <summary>What one request's authentication needs: the session, its user, and the user's organization's standing.</summary>
+    private sealed record SessionRow(Guid Id, DateTimeOffset? RevokedAt, DateTimeOffset AccessExpiresAt, UserAccount User, VerificationStatus? OrgVerification, string? OrgReason);
+
+    // Compiled once per model: every authenticated request runs one of these, and EF's per-call query-cache lookup
+    // (hashing the expression tree) showed in the records profile (docs/benchmarks.md).
+    private sealed class SessionQueries
+    {
+        public readonly Func<MedLedgerDbContext, byte[], CancellationToken, Task<SessionRow?>> ByTokenHash =
+            EF.CompileAsyncQuery((MedLedgerDbContext db, byte[] hash, CancellationToken ct) =>
+                (from s in db.Sessions.AsNoTracking()
+                 where s.AccessTokenHash == hash
+                 join u in db.Users on s.UserId equals u.Id
+                 join o in db.Organizations on u.OrganizationId equals o.Id into orgs
+                 from o in orgs.DefaultIfEmpty()
+                 select new SessionRow(s.Id, s.RevokedAt, s.AccessExpiresAt, u, (VerificationStatus?)o.Verification, o.VerificationReason))
+                .FirstOrDefault());
+
+        public readonly Func<MedLedgerDbContext, Guid, CancellationToken, Task<SessionRow?>> ById =
+            EF.CompileAsyncQuery((MedLedgerDbContext db, Guid id, CancellationToken ct) =>
+                (from s in db.Sessions.AsNoTracking()
+                 where s.Id == id
+                 join u in db.Users on s.UserId equals u.Id
+                 join o in db.Organizations on u.OrganizationId equals o.Id into orgs
+                 from o in orgs.DefaultIfEmpty()
+                 select new SessionRow(s.Id, s.RevokedAt, s.AccessExpiresAt, u, (VerificationStatus?)o.Verification, o.VerificationReason))
+                .FirstOrDefault());
+    }
+
+    private static readonly PerModel<SessionQueries> Compiled = new(() => new SessionQueries());
 
     internal static (bool Verified, string? Note) VerificationState(UserAccount user, VerificationStatus? org, string? orgReason)
     {

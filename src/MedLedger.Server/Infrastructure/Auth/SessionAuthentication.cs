@@ -64,10 +64,12 @@ internal sealed class SessionAuthenticationHandler(
         {
             return AuthenticateResult.NoResult();
         }
-        var queries = Compiled.For(db);
-        var row = ticketSession is { } sid
-            ? await queries.ById(db, sid, Context.RequestAborted)
-            : await queries.ByTokenHash(db, TokenHash(token!), Context.RequestAborted);
+        // A hub ticket names its session; its (rare) lookup goes through the session's token hash, so one query shape
+        // serves both and nothing can differ between them.
+        var hash = ticketSession is { } sid
+            ? await db.Sessions.AsNoTracking().Where(s => s.Id == sid).Select(s => s.AccessTokenHash).FirstOrDefaultAsync(Context.RequestAborted)
+            : TokenHash(token!);
+        var row = hash is null ? null : await Compiled.For(db).ByTokenHash(db, hash, Context.RequestAborted);
         var now = clock.GetUtcNow();
         if (row is null || row.RevokedAt is not null || row.AccessExpiresAt <= now || row.User.Suspended)
         {
@@ -96,7 +98,7 @@ internal sealed class SessionAuthenticationHandler(
     /// <summary>What one request's authentication needs: the session, its user, and the user's organization's standing.</summary>
     private sealed record SessionRow(Guid Id, DateTimeOffset? RevokedAt, DateTimeOffset AccessExpiresAt, UserAccount User, VerificationStatus? OrgVerification, string? OrgReason);
 
-    // Compiled once per model: every authenticated request runs one of these, and EF's per-call query-cache lookup
+    // Compiled once per model: every authenticated request runs it, and EF's per-call query-cache lookup
     // (hashing the expression tree) showed in the records profile (docs/benchmarks.md).
     private sealed class SessionQueries
     {
@@ -104,16 +106,6 @@ internal sealed class SessionAuthenticationHandler(
             EF.CompileAsyncQuery((MedLedgerDbContext db, byte[] hash, CancellationToken ct) =>
                 (from s in db.Sessions.AsNoTracking()
                  where s.AccessTokenHash == hash
-                 join u in db.Users on s.UserId equals u.Id
-                 join o in db.Organizations on u.OrganizationId equals o.Id into orgs
-                 from o in orgs.DefaultIfEmpty()
-                 select new SessionRow(s.Id, s.RevokedAt, s.AccessExpiresAt, u, (VerificationStatus?)o.Verification, o.VerificationReason))
-                .FirstOrDefault());
-
-        public readonly Func<MedLedgerDbContext, Guid, CancellationToken, Task<SessionRow?>> ById =
-            EF.CompileAsyncQuery((MedLedgerDbContext db, Guid id, CancellationToken ct) =>
-                (from s in db.Sessions.AsNoTracking()
-                 where s.Id == id
                  join u in db.Users on s.UserId equals u.Id
                  join o in db.Organizations on u.OrganizationId equals o.Id into orgs
                  from o in orgs.DefaultIfEmpty()

@@ -27,13 +27,15 @@ using ClientRole = MedLedger.Client.Role;
 namespace MedLedger.Bench.Records;
 
 /// <summary>
-/// dotnet run -c Release --project bench/MedLedger.Bench -- macro records-e2e [--duration=10] [--clients=1,8,32]
+/// dotnet run -c Release --project bench/MedLedger.Bench -- macro records-e2e [--duration=10] [--clients=1,8,32] [--warmup=2]
 /// Records written and read per second end to end through the C# SDK against the real server on a
 /// loopback Kestrel port (same process, SQLite, file blob store): a 1 KiB FHIR Observation and a
 /// 1 MiB file. Every operation is the SDK call a device makes, client-side work included (FHIR
 /// validation, sealing/opening, signature and receipt checks). Cells: patient writes own record,
 /// patient reads own record, doctor (assigned + consented) reads a patient's record — the latter
-/// also commits a records.read ledger transaction. Logins (PBKDF2, 600k iterations) happen before timing.
+/// also commits a records.read ledger transaction. Logins (PBKDF2, 600k iterations) happen before timing, and each
+/// cell first runs its operation untimed for --warmup seconds: the JIT compiles a path's methods (and tiers them up) the
+/// first time it runs, which in a short cell was a tenth of the CPU (docs/benchmarks.md, session 36).
 /// </summary>
 public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
 {
@@ -47,6 +49,7 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
     public async Task RunAsync(string[] args)
     {
         var duration = TimeSpan.FromSeconds(double.Parse(Arg(args, "--duration=") ?? "10", CultureInfo.InvariantCulture));
+        var warmup = TimeSpan.FromSeconds(double.Parse(Arg(args, "--warmup=") ?? "2", CultureInfo.InvariantCulture));
         var clientCounts = (Arg(args, "--clients=") ?? "1,8,32").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         var maxClients = clientCounts.Max();
         using var efSubscription = DiagnosticListener.AllListeners.Subscribe(Ef);
@@ -139,6 +142,7 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
                 {
                     foreach (var clients in clientCounts)
                     {
+                        await RunClientsAsync(clients, warmup, run, latencies: null);
                         var row = await CellAsync(peer, op, size, payload, clients, duration, run);
                         Console.WriteLine(row);
                         rows.Add(row);
@@ -151,8 +155,8 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
                 Console.WriteLine();
                 Console.WriteLine("Where the wall time of one call goes: each HTTP request, how many per call, and its mean ms as the SDK sees it (send to last response byte) / inside the server pipeline (first middleware, body parsing included); the rest of the call is client-side work (FHIR parse, seal/open, signature and receipt checks).");
                 Console.WriteLine();
-                Console.WriteLine("| operation | payload | clients | p50 ms | mean ms | EF SQL commands/op | EF SQL ms/op | ledger committer ms/op | requests: ×per call: client ms / server ms |");
-                Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---|");
+                Console.WriteLine("| operation | payload | clients | p50 ms | mean ms | EF SQL commands/op | EF SQL ms/op | EF queries compiled | methods JIT-compiled | ledger committer ms/op | requests: ×per call: client ms / server ms |");
+                Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
                 foreach (var line in RouteLines)
                 {
                     Console.WriteLine(line);
@@ -182,6 +186,23 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
         }
     }
 
+    /// <summary>Every client runs the operation in a loop until the time is up; with <paramref name="latencies"/>, each call's ms is kept.</summary>
+    private static Task RunClientsAsync(int clients, TimeSpan duration, Func<int, Random, Task> run, List<double>[]? latencies)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        return Task.WhenAll(Enumerable.Range(0, clients).Select(w => Task.Run(async () =>
+        {
+            var list = latencies is null ? null : latencies[w] = [];
+            var rng = new Random(1000 + w);
+            while (Stopwatch.GetTimestamp() < deadline)
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                await run(w, rng);
+                list?.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            }
+        })));
+    }
+
     private static async Task<string> CellAsync(LedgerPeer peer, string op, string size, int payload, int clients, TimeSpan duration, Func<int, Random, Task> run)
     {
         var latencies = new List<double>[clients];
@@ -192,26 +213,21 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
         var alloc0 = GC.GetTotalAllocatedBytes(precise: false);
         var sql0 = Ef.Milliseconds;
         var sqlCount0 = Ef.Commands;
+        var compiled0 = Ef.QueriesCompiled;
+        var jit0 = System.Runtime.JitInfo.GetCompiledMethodCount();
         RouteTimes.Reset();
         var wall = Stopwatch.StartNew();
-        var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        await Task.WhenAll(Enumerable.Range(0, clients).Select(w => Task.Run(async () =>
-        {
-            var list = latencies[w] = [];
-            var rng = new Random(1000 + w);
-            while (Stopwatch.GetTimestamp() < deadline)
-            {
-                var t0 = Stopwatch.GetTimestamp();
-                await run(w, rng);
-                list.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-            }
-        })));
+        await RunClientsAsync(clients, duration, run, latencies);
         wall.Stop();
         var cpu = CpuTime() - cpu0;
         var alloc = GC.GetTotalAllocatedBytes(precise: false) - alloc0;
         var committer = (peer.CommitTicks.Sum() - commit0) * 1000.0 / Stopwatch.Frequency;
         var sql = Ef.Milliseconds - sql0;
         var sqlCount = Ef.Commands - sqlCount0;
+        // A steady state compiles nothing: a query EF compiles again and again (a cache miss per call) shows here, and so
+        // does the JIT work it brings (every compiled query is new IL).
+        var compiled = Ef.QueriesCompiled - compiled0;
+        var jitted = System.Runtime.JitInfo.GetCompiledMethodCount() - jit0;
         var all = latencies.SelectMany(l => l).Order().ToArray();
         var n = all.Length;
         var tx = peer.Head!.TreeSize - tree0;
@@ -219,7 +235,7 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
         var requests = CountingHandler.Requests - http0;
         var routes = string.Join("; ", RouteTimes.Snapshot().OrderByDescending(r => r.ClientMs * r.Count)
             .Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Route} ×{(double)r.Count / n:F1}: {r.ClientMs:F2} / {r.ServerMs:F2}")));
-        RouteLines.Add(string.Create(CultureInfo.InvariantCulture, $"| {op} | {size} | {clients} | {Percentile(all, 0.50):F1} | {all.Average():F1} | {(double)sqlCount / n:F1} | {sql / n:F2} | {committer / n:F2} | {routes} |"));
+        RouteLines.Add(string.Create(CultureInfo.InvariantCulture, $"| {op} | {size} | {clients} | {Percentile(all, 0.50):F1} | {all.Average():F1} | {(double)sqlCount / n:F1} | {sql / n:F2} | {compiled} | {jitted} | {committer / n:F2} | {routes} |"));
         return string.Create(CultureInfo.InvariantCulture,
             $"| {op} | {size} | {clients} | {n} | {n / seconds:F1} | {n * (double)payload / seconds / 1e6:F2} | {Percentile(all, 0.50):F1} | {Percentile(all, 0.99):F1} | {(double)requests / n:F1} | {(double)tx / n:F2} | {committer / n:F2} | {cpu.TotalMilliseconds / n:F1} | {alloc / 1e6 / n:F1} |");
     }
@@ -383,6 +399,10 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
 
         public long Commands => Interlocked.Read(ref _commands);
 
+        public long QueriesCompiled => Interlocked.Read(ref _compiled);
+
+        private long _compiled;
+
         public double Milliseconds => Interlocked.Read(ref _commandTicks) / (double)TimeSpan.TicksPerMillisecond;
 
         public void OnNext(DiagnosticListener value)
@@ -408,6 +428,9 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
                             log.WriteLine(e.Command.CommandText.ReplaceLineEndings(" "));
                         }
                     }
+                    break;
+                case QueryExpressionEventData when value.Key == CoreEventId.QueryCompilationStarting.Name:
+                    Interlocked.Increment(ref _compiled);
                     break;
                 case TransactionEndEventData t when value.Key == RelationalEventId.TransactionCommitted.Name:
                     Interlocked.Add(ref _commandTicks, t.Duration.Ticks);

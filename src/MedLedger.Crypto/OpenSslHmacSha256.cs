@@ -121,6 +121,7 @@ internal static unsafe class OpenSslHmacSha256
         }
         catch (CryptographicException)
         {
+            // A static constructor must not throw: any failure here means the BCL path.
             return false;
         }
     }

@@ -205,7 +205,7 @@ internal static unsafe class OpenSslP256
     {
         P256.CheckPrivateKey(scalar);
         // Length and the 0x04 form first: oct2point would also take the compressed and hybrid forms.
-        _ = P256.PublicParameters(point);
+        P256.CheckPublicKeyForm(point);
         var o = Objects();
         var secret = new byte[32];
         try
@@ -467,8 +467,9 @@ internal static unsafe class OpenSslP256
                 && refusesOffCurve
                 && verifier.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or CryptoFormatException)
         {
+            // A static constructor must not throw: any failure here means the BCL path.
             return false;
         }
     }

@@ -40,13 +40,19 @@ internal static class P256
         }
     }
 
-    /// <summary>Parses an uncompressed point; the BCL/OpenSSL import rejects points that are not on the curve.</summary>
-    public static ECParameters PublicParameters(ReadOnlySpan<byte> publicKey)
+    /// <summary>The form only (65 bytes, 0x04 prefix); whether the point is on the curve is the importer's check.</summary>
+    public static void CheckPublicKeyForm(ReadOnlySpan<byte> publicKey)
     {
         if (publicKey.Length != PublicKeyLength || publicKey[0] != 0x04)
         {
             throw new CryptoFormatException("A P-256 public key is a 65-byte uncompressed SEC1 point (0x04 || X || Y).");
         }
+    }
+
+    /// <summary>Parses an uncompressed point; the BCL/OpenSSL import rejects points that are not on the curve.</summary>
+    public static ECParameters PublicParameters(ReadOnlySpan<byte> publicKey)
+    {
+        CheckPublicKeyForm(publicKey);
         return new ECParameters
         {
             Curve = ECCurve.NamedCurves.nistP256,

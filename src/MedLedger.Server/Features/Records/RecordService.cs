@@ -102,11 +102,11 @@ public sealed class RecordService(
         {
             throw await access.RefuseAsync(caller, recordId, u.PatientId, refusal, ct);
         }
-        var existing = await db.Set<MedicalRecord>().AsNoTracking().FirstOrDefaultAsync(r => r.Id == recordId, ct);
+        var existing = await RecordQueries.For(db).Record(db, recordId, ct);
         if ((existing?.LatestVersion ?? 0) + 1 != u.Version && await rollForward.CatchUpAsync(atStart: false, ct) > 0)
         {
             // The ledger may be ahead of rows a crash left behind: look again after rolling forward.
-            existing = await db.Set<MedicalRecord>().AsNoTracking().FirstOrDefaultAsync(r => r.Id == recordId, ct);
+            existing = await RecordQueries.For(db).Record(db, recordId, ct);
         }
         if (existing is not null && existing.PatientId != u.PatientId)
         {
@@ -266,7 +266,7 @@ public sealed class RecordService(
         {
             throw await access.RefuseAsync(caller, recordId, patientId, refusal, ct);
         }
-        var record = recordId is { } id ? await db.Set<MedicalRecord>().AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct) : null;
+        var record = recordId is { } id ? await RecordQueries.For(db).Record(db, id, ct) : null;
         if (record is not null && record.PatientId != patientId)
         {
             throw ProblemException.NotFound($"Record {recordId}");
@@ -277,7 +277,7 @@ public sealed class RecordService(
 
     public async Task<SealedRecordResponse> ReadAsync(Caller caller, Guid recordId, int? version, CancellationToken ct, long? viewSize = null)
     {
-        var record = await db.Set<MedicalRecord>().AsNoTracking().FirstOrDefaultAsync(r => r.Id == recordId, ct)
+        var record = await RecordQueries.For(db).Record(db, recordId, ct)
             ?? throw ProblemException.NotFound($"Record {recordId}");
         var (_, refusal) = await access.ReadDecisionAsync(caller, record, ct);
         if (refusal is not null)
@@ -285,9 +285,9 @@ public sealed class RecordService(
             throw await access.RefuseAsync(caller, recordId, record.PatientId, refusal, ct);
         }
         var v = version ?? record.LatestVersion;
-        var row = await db.Set<RecordVersion>().AsNoTracking().FirstOrDefaultAsync(x => x.RecordId == recordId && x.Version == v, ct)
-            ?? throw ProblemException.NotFound($"Version {v} of record {recordId}");
-        var wrap = await db.Set<RecordWrap>().AsNoTracking().FirstOrDefaultAsync(w => w.RecordId == recordId && w.Version == v && w.ReaderId == caller.Id, ct);
+        var queries = RecordQueries.For(db);
+        var row = await queries.Version(db, recordId, v, ct) ?? throw ProblemException.NotFound($"Version {v} of record {recordId}");
+        var wrap = await queries.Wrap(db, recordId, v, caller.Id, ct);
         if (wrap is null)
         {
             // Consent exists but this version was never wrapped for the caller (e.g. written before the grant, or after a revocation).
@@ -372,7 +372,7 @@ public sealed class RecordService(
     /// <summary>Versions of a record with the caller's wraps, for the patient's client re-wrapping when sharing.</summary>
     public async Task<IReadOnlyList<int>> VersionsAsync(Caller caller, Guid recordId, CancellationToken ct)
     {
-        var record = await db.Set<MedicalRecord>().AsNoTracking().FirstOrDefaultAsync(r => r.Id == recordId, ct) ?? throw ProblemException.NotFound($"Record {recordId}");
+        var record = await RecordQueries.For(db).Record(db, recordId, ct) ?? throw ProblemException.NotFound($"Record {recordId}");
         var (_, refusal) = await access.ReadDecisionAsync(caller, record, ct);
         if (refusal is not null)
         {

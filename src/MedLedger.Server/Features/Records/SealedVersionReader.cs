@@ -29,8 +29,8 @@ public sealed class SealedVersionReader(MedLedgerDbContext db, IBlobStore blobs,
             ?? throw new InvalidOperationException($"Blob {row.CiphertextHash} is missing; run `medledger ledger verify`.");
         var authorKey = await accounts.SigningKeyOfAsync(row.AuthorId, ct);
         // The receipts of this version's records.write and of the newest one: the reader checks the anchor and spots a rollback.
-        var latestTx = await db.Set<RecordVersion>().AsNoTracking().Where(v => v.RecordId == recordId).OrderByDescending(v => v.Version)
-            .Select(v => v.LedgerTransactionId).FirstAsync(ct);
+        var latestTx = await RecordQueries.For(db).LatestTransactionId(db, recordId, ct)
+            ?? throw new InvalidOperationException($"Record {recordId} has a version row but no newest version.");
         var anchor = await ledger.Peer.Queries.GetReceiptAsync(row.LedgerTransactionId, ct);
         var latest = latestTx == row.LedgerTransactionId ? anchor : await ledger.Peer.Queries.GetReceiptAsync(latestTx, ct);
         // The anchored header hash tells which layout the author signed: v2 (binds this category) or a legacy v1 version.

@@ -72,6 +72,8 @@ public sealed class StaffBrowserTests(BrowserWorld world)
         await BrowserLogin.SignInAsync(page, HospitalTestKit.Account(world, "staff2"));
         await HospitalTestKit.ClickNavAsync(page, "Hospital profile");
         var departments = page.GetByLabel("Departments", new() { Exact = true });
+        // The form shows the saved profile from its first render (typing before it had loaded used to be overwritten).
+        await Assertions.Expect(departments).ToHaveValueAsync(string.Join("\n", before.Departments));
         // A name over the server's 100-character limit: the server's field error is shown and the profile stays as it was.
         await departments.FillAsync("Cardiology\n" + new string('x', 101));
         await page.GetByRole(AriaRole.Button, new() { Name = "Save profile" }).ClickAsync();

@@ -632,7 +632,10 @@ export async function importFhirBundles(
       if (pending) {
         await pending; // the same resource twice in one bundle: one record
       } else if (!state.get(resource.contentHash)!.uploaded) {
-        const upload = uploadImported(entry.recordId, resource.resourceType, content, patientId, options.signal);
+        // Not aborted by a cancel: an upload already sent may still land on the server after the client gives up on it,
+        // and "cancelled" would then not mean "nothing more is written". Cancelling stops new uploads (runLimited) and
+        // waits for these few to finish, so each one is recorded as uploaded.
+        const upload = uploadImported(entry.recordId, resource.resourceType, content, patientId);
         inFlight.set(resource.contentHash, upload);
         outcome = await upload;
         state.markUploaded(resource.contentHash);
@@ -678,9 +681,9 @@ async function runLimited(indexes: number[], work: (k: number) => Promise<void>,
  * before the state was saved), that version is opened and counted as imported only if it is this patient's, of this
  * category and byte-equal to the content — as the C# SDK.
  */
-async function uploadImported(recordId: string, category: string, content: Uint8Array, patientId: string, signal?: AbortSignal): Promise<FhirImportOutcome> {
+async function uploadImported(recordId: string, category: string, content: Uint8Array, patientId: string): Promise<FhirImportOutcome> {
   try {
-    await writeRecord({ patientId, category, contentType: FHIR_CONTENT_TYPE, content, newRecordId: recordId, signal });
+    await writeRecord({ patientId, category, contentType: FHIR_CONTENT_TYPE, content, newRecordId: recordId });
     return 'Imported';
   } catch (e) {
     if (!(e instanceof ApiProblem) || e.status !== 409) throw e;

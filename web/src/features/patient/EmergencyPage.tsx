@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 import { ActionForm, Button, Card, Empty, Field, Notice, Page, ProblemAlert, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { currentSummary, myDesignations, saveEmergencySummary, verifiedHospitalKey, withdrawDesignation, type VerifiedHospitalKey } from '../../sdk/emergency';
@@ -42,10 +42,12 @@ export function EmergencyPage() {
   const [step, setStep] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
 
-  useEffect(() => {
+  // A layout effect, not an effect: it runs in the same task as the render that first shows the fields, so no keystroke
+  // can land in them before the loaded values do (an effect ran after paint, and typing in between was overwritten).
+  useLayoutEffect(() => {
     if (current.data?.summary) setForm(current.data.summary);
   }, [current.data]);
-  useEffect(() => {
+  useLayoutEffect(() => {
     // Pre-select the hospitals the summary is already designated for.
     if (designations.data) setChosen(designations.data.map((d) => d.hospitalId));
   }, [designations.data]);

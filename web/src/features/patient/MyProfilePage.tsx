@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 import { ActionForm, Button, Card, DataTable, Empty, Field, Notice, Page, ProblemAlert, ShortId, Spinner } from '../../ui/components';
 import { useAction, useAsync } from '../../ui/hooks';
 import { myProfile, profileRecipients, setMyProfile, type PatientProfile, type ProfileRelation, type SkippedParty } from '../../sdk/profiles';
@@ -41,7 +41,9 @@ export function MyProfilePage() {
   const [form, setForm] = useState<PatientProfile>(EMPTY);
   const [saved, setSaved] = useState<{ version: number; skipped: SkippedParty[] } | null>(null);
 
-  useEffect(() => {
+  // A layout effect, not an effect: it runs in the same task as the render that first shows the fields, so no keystroke
+  // can land in them before the loaded values do (an effect ran after paint, and typing in between was overwritten).
+  useLayoutEffect(() => {
     if (current.data) setForm(current.data.profile);
   }, [current.data]);
 

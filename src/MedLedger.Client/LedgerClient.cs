@@ -34,6 +34,12 @@ public sealed partial class MedLedgerClient
     }
 
     /// <summary>Checks a receipt offline against the pinned consortium: certified head, leaf, inclusion proof.</summary>
+    /// <summary>
+    /// Ledger signatures this session has verified (heads and transactions): a receipt at a head already judged, or the
+    /// same receipt twice in one answer, costs hashes instead of curve arithmetic. Only this client's own checks fill it.
+    /// </summary>
+    private readonly SignatureMemo _signatures = new();
+
     public Task VerifyReceiptAsync(LedgerReceipt receipt, CancellationToken ct = default) => VerifyReceiptAsync(receipt, null, ct);
 
     /// <summary>
@@ -62,7 +68,7 @@ public sealed partial class MedLedgerClient
     public async Task<string?> ReceiptErrorAsync(LedgerReceipt receipt, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(receipt);
-        return receipt.Verify(await CertifyingViewAsync(receipt.Head, ct));
+        return receipt.Verify(await CertifyingViewAsync(receipt.Head, ct), _signatures);
     }
 
     public Task<IReadOnlyList<TransactionSummary>> MyLedgerEntriesAsync(int limit = 50, CancellationToken ct = default) =>

@@ -479,7 +479,7 @@ public sealed partial class MedLedgerClient
             return history.Current;
         }
         var view = history.ViewAt(head.Height);
-        if (view.VerifyCertificate(head) is null || head.Height < history.Views[^1].FromHeight
+        if (view.VerifyCertificate(head, _signatures) is null || head.Height < history.Views[^1].FromHeight
             || !await FollowAsync(await FetchConsortiumAsync(ct), strict: false, ct))
         {
             return view;
@@ -489,7 +489,7 @@ public sealed partial class MedLedgerClient
 
     /// <summary>Null when <paramref name="head"/> is certified by the view in effect at its height, otherwise the reason (the one place heads are judged).</summary>
     private async Task<string?> HeadCertificateErrorAsync(BlockHeader head, CancellationToken ct) =>
-        (await CertifyingViewAsync(head, ct)).VerifyCertificate(head);
+        (await CertifyingViewAsync(head, ct)).VerifyCertificate(head, _signatures);
 
     /// <summary>First 32 hex digits of SHA-256 over the peer's public key (the same in the browser and the CLI).</summary>
     public static string PeerFingerprint(byte[] publicKey) => Convert.ToHexStringLower(SHA256.HashData(publicKey))[..32];
@@ -546,7 +546,7 @@ public sealed partial class MedLedgerClient
                 throw _fork;
             }
             var view = await LoadViewAsync(consortium, ct);
-            if (view is not null && (await ConsortiumHistoryAsync(ct)).VerifyCertificate(view.Head) is not null)
+            if (view is not null && (await ConsortiumHistoryAsync(ct)).VerifyCertificate(view.Head, _signatures) is not null)
             {
                 throw new MedLedgerVerificationException("The remembered ledger head is not certified by the pinned consortium; the view store was altered.");
             }

@@ -51,9 +51,13 @@ public sealed record BlockHeader(
     /// <summary>False for a bad signature and for a header of an unknown version; never throws.</summary>
     public bool VerifySignature(byte[] peerPublicKey) => VerifySignature(peerPublicKey, Signature);
 
-    /// <summary>Whether <paramref name="signature"/> is <paramref name="peerPublicKey"/>'s over these bytes; false for an unknown version.</summary>
-    public bool VerifySignature(byte[] peerPublicKey, byte[]? signature) =>
-        Version is 1 or 2 && (Version == 2 || OrderingRevision == 0) && LedgerCrypto.Verify(peerPublicKey, SigningBytes(), signature);
+    /// <summary>
+    /// Whether <paramref name="signature"/> is <paramref name="peerPublicKey"/>'s over these bytes; false for an unknown version.
+    /// With a <paramref name="memo"/>, a signature this verifier already checked is not checked again.
+    /// </summary>
+    public bool VerifySignature(byte[] peerPublicKey, byte[]? signature, SignatureMemo? memo = null) =>
+        Version is 1 or 2 && (Version == 2 || OrderingRevision == 0)
+        && (memo is null ? LedgerCrypto.Verify(peerPublicKey, SigningBytes(), signature) : memo.Verify(peerPublicKey, SigningBytes(), signature));
 
     /// <summary>The header's bytes for a version; throws <see cref="FormatException"/> for an unknown version.</summary>
     public static byte[] ComputeSigningBytes(int version, long height, byte[] previousHash, long count, long treeSize, byte[] root,
@@ -142,22 +146,26 @@ public sealed record LedgerReceipt(
         return VerifyBody();
     }
 
-    /// <summary>Null when the receipt holds: the head carries the consortium's certificate (k member signatures), the transaction hashes to the leaf, the leaf is in the head's tree.</summary>
-    public string? Verify(ConsortiumView consortium)
+    /// <summary>
+    /// Null when the receipt holds: the head carries the consortium's certificate (k member signatures), the transaction
+    /// hashes to the leaf, the leaf is in the head's tree. With a <paramref name="memo"/>, signatures the same verifier
+    /// already checked (the head's, most often) are not checked again.
+    /// </summary>
+    public string? Verify(ConsortiumView consortium, SignatureMemo? memo = null)
     {
         ArgumentNullException.ThrowIfNull(consortium);
         if (Head is null || InclusionProof is null || TransactionBytes is null || TransactionSignature is null || LeafHash is null)
         {
             return "receipt is incomplete";
         }
-        if (consortium.VerifyCertificate(Head) is { } bad)
+        if (consortium.VerifyCertificate(Head, memo) is { } bad)
         {
             return bad;
         }
-        return VerifyBody();
+        return VerifyBody(memo);
     }
 
-    private string? VerifyBody()
+    private string? VerifyBody(SignatureMemo? memo = null)
     {
         LedgerTransaction tx;
         try
@@ -172,7 +180,7 @@ public sealed record LedgerReceipt(
         {
             return "transaction id does not match its bytes";
         }
-        if (!tx.VerifySignature())
+        if (!tx.VerifySignature(memo))
         {
             return "transaction signature does not verify";
         }

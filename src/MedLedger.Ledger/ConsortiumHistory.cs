@@ -40,10 +40,10 @@ public sealed class ConsortiumHistory
     }
 
     /// <summary>Null when the header carries k valid signatures of distinct members of the view in effect at its height.</summary>
-    public string? VerifyCertificate(BlockHeader header)
+    public string? VerifyCertificate(BlockHeader header, SignatureMemo? memo = null)
     {
         ArgumentNullException.ThrowIfNull(header);
-        return ViewAt(header.Height).VerifyCertificate(header);
+        return ViewAt(header.Height).VerifyCertificate(header, memo);
     }
 
     /// <summary>

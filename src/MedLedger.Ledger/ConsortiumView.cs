@@ -100,7 +100,7 @@ public sealed class ConsortiumView
     /// A header without a certificate is judged by its one <see cref="BlockHeader.Signature"/>, credited to
     /// the first member whose key verifies it. Never throws.
     /// </summary>
-    public IReadOnlyList<string> Signers(BlockHeader header)
+    public IReadOnlyList<string> Signers(BlockHeader header, SignatureMemo? memo = null)
     {
         ArgumentNullException.ThrowIfNull(header);
         var signers = new List<string>();
@@ -116,7 +116,7 @@ public sealed class ConsortiumView
                 {
                     continue;
                 }
-                if (header.VerifySignature(key, s.Signature))
+                if (header.VerifySignature(key, s.Signature, memo))
                 {
                     signers.Add(s.PeerId);
                 }
@@ -125,7 +125,7 @@ public sealed class ConsortiumView
         }
         foreach (var m in Members)
         {
-            if (header.VerifySignature(m.PublicKey))
+            if (header.VerifySignature(m.PublicKey, header.Signature, memo))
             {
                 signers.Add(m.PeerId);
                 break;
@@ -135,14 +135,14 @@ public sealed class ConsortiumView
     }
 
     /// <summary>Null when the header is certified (≥ <see cref="Threshold"/> distinct members signed it), otherwise the reason.</summary>
-    public string? VerifyCertificate(BlockHeader header)
+    public string? VerifyCertificate(BlockHeader header, SignatureMemo? memo = null)
     {
         ArgumentNullException.ThrowIfNull(header);
         if (header.Version is not (1 or 2))
         {
             return $"unknown block header version {header.Version}";
         }
-        var n = Signers(header).Count;
+        var n = Signers(header, memo).Count;
         return n >= Threshold
             ? null
             : Members.Count == 1

@@ -99,6 +99,9 @@ public sealed class LedgerTransaction
     /// <summary>Checks the signature against <see cref="SignerPublicKey"/> (whether that key may act for the actor is the committer's job).</summary>
     public bool VerifySignature() => LedgerCrypto.Verify(SignerPublicKey, SigningBytes, Signature);
 
+    /// <summary>As <see cref="VerifySignature()"/>, answered from <paramref name="memo"/> when this verifier checked the same signature before.</summary>
+    public bool VerifySignature(SignatureMemo? memo) => memo is null ? VerifySignature() : memo.Verify(SignerPublicKey, SigningBytes, Signature);
+
     /// <summary>Shape rules; null when well formed.</summary>
     public string? CheckWellFormed()
     {

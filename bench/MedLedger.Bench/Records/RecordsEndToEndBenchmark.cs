@@ -27,7 +27,8 @@ using ClientRole = MedLedger.Client.Role;
 namespace MedLedger.Bench.Records;
 
 /// <summary>
-/// dotnet run -c Release --project bench/MedLedger.Bench -- macro records-e2e [--duration=10] [--clients=1,8,32] [--warmup=2]
+/// dotnet run -c Release --project bench/MedLedger.Bench -- macro records-e2e [--duration=10] [--clients=1,8,32] [--warmup=2] [--only=TEXT[,TEXT]]
+/// (--only keeps the cells whose "operation payload" contains one of the texts, e.g. --only="reads own record 1 KiB", for a profile of one cell.)
 /// Records written and read per second end to end through the C# SDK against the real server on a
 /// loopback Kestrel port (same process, SQLite, file blob store): a 1 KiB FHIR Observation and a
 /// 1 MiB file. Every operation is the SDK call a device makes, client-side work included (FHIR
@@ -133,6 +134,11 @@ public sealed partial class RecordsEndToEndBenchmark : IMacroBenchmark
                     ("doctor reads shared record", "1 KiB FHIR", FhirBytes, (w, rng) => OpenAsync(doctors[w].Client, seeded[w].Fhir[rng.Next(seeded[w].Fhir.Length)], FhirBytes)),
                     ("doctor reads shared record", "1 MiB file", FileBytes, (w, rng) => OpenAsync(doctors[w].Client, seeded[w].Files[rng.Next(seeded[w].Files.Length)], FileBytes)),
                 };
+                if (Arg(args, "--only=") is { } only)
+                {
+                    var wanted = only.Split(',');
+                    cells.RemoveAll(c => !wanted.Any(w => $"{c.Op} {c.Size}".Contains(w, StringComparison.OrdinalIgnoreCase)));
+                }
                 await SettleAsync("before the cells");
                 var rows = new List<string>();
                 Console.WriteLine();

@@ -277,7 +277,10 @@ public sealed class RecordService(
 
     public async Task<SealedRecordResponse> ReadAsync(Caller caller, Guid recordId, int? version, CancellationToken ct, long? viewSize = null)
     {
-        var record = await RecordQueries.For(db).Record(db, recordId, ct)
+        var queries = RecordQueries.For(db);
+        // One statement finds everything a read serves; the access decision is still taken before any of it is used.
+        var found = await queries.Read(db, recordId, version, caller.Id, ct);
+        var record = found?.Record ?? await queries.Record(db, recordId, ct)
             ?? throw ProblemException.NotFound($"Record {recordId}");
         var (_, refusal) = await access.ReadDecisionAsync(caller, record, ct);
         if (refusal is not null)
@@ -285,15 +288,17 @@ public sealed class RecordService(
             throw await access.RefuseAsync(caller, recordId, record.PatientId, refusal, ct);
         }
         var v = version ?? record.LatestVersion;
-        var queries = RecordQueries.For(db);
-        var row = await queries.Version(db, recordId, v, ct) ?? throw ProblemException.NotFound($"Version {v} of record {recordId}");
-        var wrap = await queries.Wrap(db, recordId, v, caller.Id, ct);
-        if (wrap is null)
+        if (found is null)
+        {
+            throw ProblemException.NotFound($"Version {v} of record {recordId}");
+        }
+        if (found.Wrap is not { } wrap)
         {
             // Consent exists but this version was never wrapped for the caller (e.g. written before the grant, or after a revocation).
             throw await access.RefuseAsync(caller, recordId, record.PatientId, "no-consent", ct);
         }
-        var sealedVersion = await sealedVersions.BuildAsync(row, record.PatientId, record.Category, new WrapDto(wrap.ReaderId, wrap.ReaderKeyId, wrap.Enc, wrap.WrappedKey), ct);
+        var sealedVersion = await sealedVersions.BuildAsync(found.Version, record.PatientId, record.Category,
+            new WrapDto(wrap.ReaderId, wrap.ReaderKeyId, wrap.Enc, wrap.WrappedKey), ct, found.NewestTransactionId);
         if (caller.Id != record.PatientId)
         {
             await ledger.SubmitSystemEventAsync(RecordReadContract.TypeName, new Dictionary<string, string>

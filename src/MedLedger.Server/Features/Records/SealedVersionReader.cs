@@ -21,15 +21,16 @@ public sealed class SealedVersionReader(MedLedgerDbContext db, IBlobStore blobs,
         return found is null ? null : await BuildAsync(found.Version, found.PatientId, found.Category, wrap, ct);
     }
 
-    /// <summary>The answer for a version row the Records feature already holds.</summary>
-    internal async Task<SealedRecordResponse> BuildAsync(RecordVersion row, Guid patientId, string category, WrapDto wrap, CancellationToken ct)
+    /// <summary>The answer for a version row the Records feature already holds (with the newest version's transaction when it has that too).</summary>
+    internal async Task<SealedRecordResponse> BuildAsync(RecordVersion row, Guid patientId, string category, WrapDto wrap, CancellationToken ct,
+        string? newestTransactionId = null)
     {
         var recordId = row.RecordId;
         var ciphertext = await blobs.GetAsync(row.CiphertextHash, ct)
             ?? throw new InvalidOperationException($"Blob {row.CiphertextHash} is missing; run `medledger ledger verify`.");
         var authorKey = await accounts.SigningKeyOfAsync(row.AuthorId, ct);
         // The receipts of this version's records.write and of the newest one: the reader checks the anchor and spots a rollback.
-        var latestTx = await RecordQueries.For(db).LatestTransactionId(db, recordId, ct)
+        var latestTx = newestTransactionId ?? await RecordQueries.For(db).LatestTransactionId(db, recordId, ct)
             ?? throw new InvalidOperationException($"Record {recordId} has a version row but no newest version.");
         var anchor = await ledger.Peer.Queries.GetReceiptAsync(row.LedgerTransactionId, ct);
         var latest = latestTx == row.LedgerTransactionId ? anchor : await ledger.Peer.Queries.GetReceiptAsync(latestTx, ct);

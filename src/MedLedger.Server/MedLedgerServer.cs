@@ -71,7 +71,7 @@ public static class MedLedgerServer
         {
             Directory.CreateDirectory(storage.DataDirectory);
             services.AddDbContextPool<MedLedgerDbContext, SqliteMedLedgerDbContext>(o => o.UseSqlite(storage.SqliteConnectionString,
-                x => x.CommandTimeout(60)));
+                x => x.CommandTimeout(60)).AddInterceptors(BusyTimeout));
         }
 
         services.AddSingleton<IMessageSender>(sp =>
@@ -196,6 +196,8 @@ public static class MedLedgerServer
         await db.Database.CanConnectAsync(ct)
             ? TypedResults.Ok(new HealthStatus("healthy"))
             : TypedResults.Problem(statusCode: 503, title: "Store unreachable", detail: "The relational store did not answer.");
+
+    private static readonly SqliteBusyTimeout BusyTimeout = new(TimeSpan.FromSeconds(10));
 
     /// <summary>Applies migrations for the configured provider. Safe to call on every start.</summary>
     public static async Task InitializeAsync(IServiceProvider services, CancellationToken ct = default)

@@ -71,15 +71,15 @@ internal sealed class SessionAuthenticationHandler(
             : TokenHash(token!);
         var row = hash is null ? null : await Compiled.For(db).ByTokenHash(db, hash, Context.RequestAborted);
         var now = clock.GetUtcNow();
-        if (row is null || row.RevokedAt is not null || row.AccessExpiresAt <= now || row.User.Suspended)
+        if (row is null || row.RevokedAt is not null || row.AccessExpiresAt <= now || row.Suspended)
         {
             return AuthenticateResult.Fail("The access token is invalid, expired or revoked.");
         }
-        var (verified, note) = VerificationState(row.User, row.OrgVerification, row.OrgReason);
+        var (verified, note) = VerificationState(row.Verification, row.VerificationReason, row.OrgVerification, row.OrgReason);
         var claims = new List<Claim>
         {
-            new(MedLedgerClaims.UserId, row.User.Id.ToString()),
-            new(MedLedgerClaims.Role, row.User.Role.ToString()),
+            new(MedLedgerClaims.UserId, row.UserId.ToString()),
+            new(MedLedgerClaims.Role, row.Role.ToString()),
             new(MedLedgerClaims.SessionId, row.Id.ToString()),
             new(MedLedgerClaims.Verified, verified ? "true" : "false"),
         };
@@ -87,7 +87,7 @@ internal sealed class SessionAuthenticationHandler(
         {
             claims.Add(new Claim(MedLedgerClaims.VerificationNote, note));
         }
-        if (row.User.OrganizationId is { } org)
+        if (row.OrganizationId is { } org)
         {
             claims.Add(new Claim(MedLedgerClaims.OrganizationId, org.ToString()));
         }
@@ -95,8 +95,12 @@ internal sealed class SessionAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
-    /// <summary>What one request's authentication needs: the session, its user, and the user's organization's standing.</summary>
-    private sealed record SessionRow(Guid Id, DateTimeOffset? RevokedAt, DateTimeOffset AccessExpiresAt, UserAccount User, VerificationStatus? OrgVerification, string? OrgReason);
+    /// <summary>
+    /// What one request's authentication needs: the session, its user's standing, and the user's organization's standing
+    /// (only these columns: the user row also holds the sealed profile and key material no request needs here).
+    /// </summary>
+    private sealed record SessionRow(Guid Id, DateTimeOffset? RevokedAt, DateTimeOffset AccessExpiresAt, Guid UserId, Role Role, bool Suspended,
+        Guid? OrganizationId, VerificationStatus Verification, string? VerificationReason, VerificationStatus? OrgVerification, string? OrgReason);
 
     // Compiled once per model: every authenticated request runs it, and EF's per-call query-cache lookup
     // (hashing the expression tree) showed in the records profile (docs/benchmarks.md).
@@ -109,20 +113,24 @@ internal sealed class SessionAuthenticationHandler(
                  join u in db.Users on s.UserId equals u.Id
                  join o in db.Organizations on u.OrganizationId equals o.Id into orgs
                  from o in orgs.DefaultIfEmpty()
-                 select new SessionRow(s.Id, s.RevokedAt, s.AccessExpiresAt, u, (VerificationStatus?)o.Verification, o.VerificationReason))
+                 select new SessionRow(s.Id, s.RevokedAt, s.AccessExpiresAt, u.Id, u.Role, u.Suspended, u.OrganizationId, u.Verification, u.VerificationReason,
+                     (VerificationStatus?)o.Verification, o.VerificationReason))
                 .FirstOrDefault());
     }
 
     private static readonly PerModel<SessionQueries> Compiled = new(() => new SessionQueries());
 
-    internal static (bool Verified, string? Note) VerificationState(UserAccount user, VerificationStatus? org, string? orgReason)
+    internal static (bool Verified, string? Note) VerificationState(UserAccount user, VerificationStatus? org, string? orgReason) =>
+        VerificationState(user.Verification, user.VerificationReason, org, orgReason);
+
+    private static (bool Verified, string? Note) VerificationState(VerificationStatus user, string? userReason, VerificationStatus? org, string? orgReason)
     {
-        switch (user.Verification)
+        switch (user)
         {
             case VerificationStatus.Pending:
                 return (false, "Your professional account is awaiting verification by a platform admin.");
             case VerificationStatus.Rejected:
-                return (false, $"Your professional account was rejected by a platform admin: {user.VerificationReason}");
+                return (false, $"Your professional account was rejected by a platform admin: {userReason}");
         }
         return org switch
         {

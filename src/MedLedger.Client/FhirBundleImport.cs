@@ -473,11 +473,13 @@ public sealed partial class MedLedgerClient
 
         // A few uploads in flight at once: each is sealed and signed here, then anchored by its own ledger transaction, so
         // the round trips overlap. Ids were planned above, so the order of completion does not matter; the state file is
-        // saved after each completion (under a lock), which keeps an interrupted run resumable.
+        // saved after each completion (under a lock), which keeps an interrupted run resumable. Cancelling stops starting
+        // uploads and lets those in flight finish and be recorded (the browser does the same): an aborted request may
+        // already have reached the server and land after the call returned, so "cancelled" would not mean "nothing more".
         var done = new ImportedFhirResource[plan.Count];
         var completed = 0;
         var stateLock = new object();
-        await Parallel.ForEachAsync(Enumerable.Range(0, plan.Count), new ParallelOptions { MaxDegreeOfParallelism = ImportParallelism, CancellationToken = ct }, async (i, token) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, plan.Count), new ParallelOptions { MaxDegreeOfParallelism = ImportParallelism, CancellationToken = ct }, async (i, _) =>
         {
             var (resource, entry) = plan[i];
             var outcome = FhirImportOutcome.AlreadyImported;
@@ -488,7 +490,7 @@ public sealed partial class MedLedgerClient
             }
             if (!uploaded)
             {
-                outcome = await UploadImportedAsync(entry.RecordId, resource.ResourceType, contents[i], token);
+                outcome = await UploadImportedAsync(entry.RecordId, resource.ResourceType, contents[i], CancellationToken.None);
                 lock (stateLock)
                 {
                     state.MarkUploaded(resource.ContentHash);

@@ -299,6 +299,35 @@ public sealed class PatientRecordsBrowserTests(BrowserWorld world)
     }
 
     [Fact]
+    public async Task The_emergency_form_appears_only_once_the_current_summary_is_decrypted_so_nothing_typed_can_replace_an_unseen_summary()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        using var patient = await world.SdkAsync("patient3");
+        var summaryJson = $$$"""
+            {"format":"medledger/v1/emergency-summary","bloodType":"B+","allergies":"Latex {{{tag}}}","conditions":"","medications":"",
+             "emergencyContact":{"name":"","phone":"","relationship":""},"notes":"","updatedAt":"2025-03-01T10:00:00Z"}
+            """;
+        var summary = await patient.CreateFileRecordAsync(Encoding.UTF8.GetBytes(summaryJson), "application/json", category: "EmergencySummary");
+
+        var page = await world.NewPageAsync();
+        await BrowserLogin.SignInAsync(page, world.Account("patient3"));
+        // Hold the summary's ciphertext on its way to the page, as a slow link would: the page is then still decrypting.
+        var held = new TaskCompletionSource<IRoute>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync($"**/api/records/{summary.RecordId}", route => { held.TrySetResult(route); return Task.CompletedTask; });
+        await BrowserWorld.Nav(page, "Emergency").ClickAsync();
+        var route = await held.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var form = page.GetByRole(AriaRole.Form, new() { Name = "Emergency summary" });
+        await Assertions.Expect(page.GetByText("Decrypting your current summary")).ToBeVisibleAsync();
+        await Assertions.Expect(form).ToHaveCountAsync(0);
+
+        await route.ContinueAsync();
+        await Assertions.Expect(form.GetByLabel("Allergies")).ToHaveValueAsync("Latex " + tag);
+        await Assertions.Expect(form.GetByLabel("Blood type")).ToHaveValueAsync("B+");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Leaving_the_upload_form_cancels_an_upload_in_flight_and_nothing_is_stored()
     {
         using var sdk = await world.SdkAsync("patient3");

@@ -83,6 +83,9 @@ export function EmergencyPage() {
       )}
     </Field>
   );
+  // The form appears once the current summary has loaded (or failed to): shown empty while it decrypted, a user could
+  // type and save over a summary they had not seen. A reload after saving keeps the form (the data stays meanwhile).
+  const summaryLoaded = current.data !== undefined || current.error != null;
   const hospitalName = (id: string) => hospitals.data?.find((h) => h.hospital.id === id)?.hospital.name ?? `hospital ${id.slice(0, 8)}`;
 
   return (
@@ -94,71 +97,73 @@ export function EmergencyPage() {
       {saved && <Notice kind="success">{saved}</Notice>}
       <ProblemAlert error={current.error} />
       {current.loading && <Spinner label="Decrypting your current summary…" />}
-      <ActionForm
-        class="card stack wide-form"
-        aria-label="Emergency summary"
-        onSubmit={() => {
-          setSaved(null);
-          void save.run();
-        }}
-      >
-        <h2 class="card-title">My emergency summary</h2>
-        <Field id="em-blood" label="Blood type">
-          <select id="em-blood" value={form.bloodType} onChange={(e) => set({ bloodType: (e.currentTarget as HTMLSelectElement).value })}>
-            {BLOOD_TYPES.map((b) => (
-              <option key={b} value={b}>
-                {b || 'Not given'}
-              </option>
-            ))}
-          </select>
-        </Field>
-        {text('em-allergies', 'Allergies', form.allergies, (v) => set({ allergies: v }), 'e.g. penicillin (anaphylaxis), latex')}
-        {text('em-conditions', 'Conditions', form.conditions, (v) => set({ conditions: v }), 'e.g. type 1 diabetes, epilepsy')}
-        {text('em-medications', 'Medications', form.medications, (v) => set({ medications: v }), 'Name and dose of what you take regularly')}
-        <fieldset class="stack">
-          <legend>Emergency contact</legend>
-          {text('em-contact-name', 'Contact name', form.emergencyContact.name, (v) => setContact({ name: v }), undefined, false)}
-          {text('em-contact-relationship', 'Relationship', form.emergencyContact.relationship, (v) => setContact({ relationship: v }), undefined, false)}
-          <Field id="em-contact-phone" label="Contact phone">
-            <input id="em-contact-phone" type="tel" value={form.emergencyContact.phone} onInput={(e) => setContact({ phone: (e.currentTarget as HTMLInputElement).value })} />
+      {summaryLoaded && (
+        <ActionForm
+          class="card stack wide-form"
+          aria-label="Emergency summary"
+          onSubmit={() => {
+            setSaved(null);
+            void save.run();
+          }}
+        >
+          <h2 class="card-title">My emergency summary</h2>
+          <Field id="em-blood" label="Blood type">
+            <select id="em-blood" value={form.bloodType} onChange={(e) => set({ bloodType: (e.currentTarget as HTMLSelectElement).value })}>
+              {BLOOD_TYPES.map((b) => (
+                <option key={b} value={b}>
+                  {b || 'Not given'}
+                </option>
+              ))}
+            </select>
           </Field>
-        </fieldset>
-        {text('em-notes', 'Other notes', form.notes, (v) => set({ notes: v }))}
-        <fieldset>
-          <legend>Hospitals that may open it in an emergency</legend>
-          {hospitals.loading && <Spinner label="Checking hospitals' emergency keys against the ledger…" />}
-          <ProblemAlert error={hospitals.error} />
-          {hospitals.data?.length === 0 && <Empty>No verified hospitals yet.</Empty>}
-          {hospitals.data?.map(({ hospital, key }) => {
-            const usable = key !== null && !(key instanceof Error);
-            return (
-              <div key={hospital.id}>
-                <label class="checkbox">
-                  <input
-                    type="checkbox"
-                    disabled={!usable}
-                    checked={usable && chosen.includes(hospital.id)}
-                    onChange={(e) => setChosen((c) => ((e.currentTarget as HTMLInputElement).checked ? [...c, hospital.id] : c.filter((x) => x !== hospital.id)))}
-                  />
-                  {hospital.name}
-                  <VerifiedBadge card={organizationCard(hospital)} />
-                  {usable && <span class="badge ok">key verified on the ledger</span>}
-                  {key === null && <span class="badge neutral">no emergency key published</span>}
-                  {key instanceof Error && <span class="badge bad">key NOT verified</span>}
-                </label>
-                {key instanceof Error && <small class="field-error">{key.message}</small>}
-              </div>
-            );
-          })}
-        </fieldset>
-        {step && <Spinner label={step} />}
-        <ProblemAlert error={save.error} />
-        <div class="row">
-          <Button type="submit" busy={save.busy} busyLabel="Saving…">
-            Save emergency summary
-          </Button>
-        </div>
-      </ActionForm>
+          {text('em-allergies', 'Allergies', form.allergies, (v) => set({ allergies: v }), 'e.g. penicillin (anaphylaxis), latex')}
+          {text('em-conditions', 'Conditions', form.conditions, (v) => set({ conditions: v }), 'e.g. type 1 diabetes, epilepsy')}
+          {text('em-medications', 'Medications', form.medications, (v) => set({ medications: v }), 'Name and dose of what you take regularly')}
+          <fieldset class="stack">
+            <legend>Emergency contact</legend>
+            {text('em-contact-name', 'Contact name', form.emergencyContact.name, (v) => setContact({ name: v }), undefined, false)}
+            {text('em-contact-relationship', 'Relationship', form.emergencyContact.relationship, (v) => setContact({ relationship: v }), undefined, false)}
+            <Field id="em-contact-phone" label="Contact phone">
+              <input id="em-contact-phone" type="tel" value={form.emergencyContact.phone} onInput={(e) => setContact({ phone: (e.currentTarget as HTMLInputElement).value })} />
+            </Field>
+          </fieldset>
+          {text('em-notes', 'Other notes', form.notes, (v) => set({ notes: v }))}
+          <fieldset>
+            <legend>Hospitals that may open it in an emergency</legend>
+            {hospitals.loading && <Spinner label="Checking hospitals' emergency keys against the ledger…" />}
+            <ProblemAlert error={hospitals.error} />
+            {hospitals.data?.length === 0 && <Empty>No verified hospitals yet.</Empty>}
+            {hospitals.data?.map(({ hospital, key }) => {
+              const usable = key !== null && !(key instanceof Error);
+              return (
+                <div key={hospital.id}>
+                  <label class="checkbox">
+                    <input
+                      type="checkbox"
+                      disabled={!usable}
+                      checked={usable && chosen.includes(hospital.id)}
+                      onChange={(e) => setChosen((c) => ((e.currentTarget as HTMLInputElement).checked ? [...c, hospital.id] : c.filter((x) => x !== hospital.id)))}
+                    />
+                    {hospital.name}
+                    <VerifiedBadge card={organizationCard(hospital)} />
+                    {usable && <span class="badge ok">key verified on the ledger</span>}
+                    {key === null && <span class="badge neutral">no emergency key published</span>}
+                    {key instanceof Error && <span class="badge bad">key NOT verified</span>}
+                  </label>
+                  {key instanceof Error && <small class="field-error">{key.message}</small>}
+                </div>
+              );
+            })}
+          </fieldset>
+          {step && <Spinner label={step} />}
+          <ProblemAlert error={save.error} />
+          <div class="row">
+            <Button type="submit" busy={save.busy} busyLabel="Saving…">
+              Save emergency summary
+            </Button>
+          </div>
+        </ActionForm>
+      )}
 
       <Card title="Where it is available now">
         <ProblemAlert error={designations.error ?? withdraw.error} />

@@ -656,13 +656,17 @@ export async function importFhirBundles(
   return reports;
 }
 
-/** Runs `work` over `indexes` with at most IMPORT_PARALLELISM in flight; stops starting new work once cancelled. */
+/**
+ * Runs `work` over `indexes` with at most IMPORT_PARALLELISM in flight; stops starting new work once cancelled, and
+ * returns (or throws) only when every lane has finished the work it started. A lane that threw on cancel made
+ * `Promise.all` reject at once, while the other lanes' uploads were still in flight and landed after "cancelled".
+ */
 async function runLimited(indexes: number[], work: (k: number) => Promise<void>, signal?: AbortSignal): Promise<void> {
   let next = 0;
   let failure: unknown = null;
   const lane = async () => {
     while (next < indexes.length && failure === null) {
-      if (signal?.aborted) throw new FhirImportCancelled();
+      if (signal?.aborted) return;
       const k = indexes[next++]!;
       try {
         await work(k);

@@ -33,13 +33,13 @@ public sealed partial class MedLedgerClient
         PinConsortium(ConsortiumView.Single(peer.PeerId, peer.PublicKey));
     }
 
-    /// <summary>Checks a receipt offline against the pinned consortium: certified head, leaf, inclusion proof.</summary>
     /// <summary>
     /// Ledger signatures this session has verified (heads and transactions): a receipt at a head already judged, or the
     /// same receipt twice in one answer, costs hashes instead of curve arithmetic. Only this client's own checks fill it.
     /// </summary>
     private readonly SignatureMemo _signatures = new();
 
+    /// <summary>Checks a receipt offline against the pinned consortium: certified head, leaf, inclusion proof.</summary>
     public Task VerifyReceiptAsync(LedgerReceipt receipt, CancellationToken ct = default) => VerifyReceiptAsync(receipt, null, ct);
 
     /// <summary>

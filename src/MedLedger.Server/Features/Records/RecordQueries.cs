@@ -19,14 +19,6 @@ internal sealed class RecordQueries
         EF.CompileAsyncQuery((MedLedgerDbContext db, Guid id, CancellationToken ct) =>
             db.Set<MedicalRecord>().AsNoTracking().FirstOrDefault(r => r.Id == id));
 
-    public readonly Func<MedLedgerDbContext, Guid, int, CancellationToken, Task<RecordVersion?>> Version =
-        EF.CompileAsyncQuery((MedLedgerDbContext db, Guid id, int version, CancellationToken ct) =>
-            db.Set<RecordVersion>().AsNoTracking().FirstOrDefault(v => v.RecordId == id && v.Version == version));
-
-    public readonly Func<MedLedgerDbContext, Guid, int, Guid, CancellationToken, Task<RecordWrap?>> Wrap =
-        EF.CompileAsyncQuery((MedLedgerDbContext db, Guid id, int version, Guid readerId, CancellationToken ct) =>
-            db.Set<RecordWrap>().AsNoTracking().FirstOrDefault(w => w.RecordId == id && w.Version == version && w.ReaderId == readerId));
-
     /// <summary>
     /// A read in one statement: the record, the asked version (the newest when null), the reader's wrap of it (null when
     /// none) and the newest version's records.write transaction. Null when the record or the version does not exist; the

@@ -47,9 +47,18 @@ public interface ILedgerRowCheck
 /// pending write. A process killed between the ledger commit and that transaction leaves the pending write; the
 /// next start (or a conflict during a request) finds its transaction committed and writes the rows then.
 /// </summary>
-public sealed class LedgerRollForward(IServiceScopeFactory scopes, LedgerGateway gateway, TimeProvider clock, ILogger<LedgerRollForward> logger)
+public sealed class LedgerRollForward(IServiceScopeFactory scopes, LedgerGateway gateway, TimeProvider clock, ILogger<LedgerRollForward> logger,
+    Microsoft.Extensions.Options.IOptions<LedgerHostOptions> hosting)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>
+    /// Under the embedded orderer the ledger's blocks are committed (synchronous=FULL) to the same SQLite file and WAL as
+    /// the pending write, after it: the block's fsync makes the pending row durable too, so the pending row needs no fsync
+    /// of its own. A shared orderer may commit the transaction while this server's peer has not, so there it must be durable
+    /// before it is submitted.
+    /// </summary>
+    private readonly bool _pendingDurableWithBlock = hosting.Value.Ordering == LedgerHostOptions.EmbeddedOrdering;
 
     /// <summary>Submits <paramref name="tx"/> and stores <paramref name="rows"/> through the writer of its type, or throws the ledger's refusal.</summary>
     public async Task<LedgerReceipt> SubmitAsync<TRows>(LedgerTransaction tx, TRows rows, CancellationToken ct)
@@ -62,7 +71,14 @@ public sealed class LedgerRollForward(IServiceScopeFactory scopes, LedgerGateway
             db.Add(new PendingLedgerWrite { TransactionId = tx.Id, Type = tx.Type, Rows = json, CreatedAt = clock.GetUtcNow() });
             try
             {
-                await db.SaveChangesAsync(ct);
+                if (_pendingDurableWithBlock)
+                {
+                    await SqliteSynchronousNormal.RunAsync(db, () => db.SaveChangesAsync(ct), ct);
+                }
+                else
+                {
+                    await db.SaveChangesAsync(ct);
+                }
             }
             catch (DbUpdateException)
             {
@@ -160,18 +176,23 @@ public sealed class LedgerRollForward(IServiceScopeFactory scopes, LedgerGateway
         var db = scope.ServiceProvider.GetRequiredService<MedLedgerDbContext>();
         var writer = scope.ServiceProvider.GetServices<ILedgerRowWriter>().SingleOrDefault(w => w.TransactionTypes.Contains(tx.Type))
             ?? throw new InvalidOperationException($"No row writer is registered for {tx.Type}.");
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        // The claim is the first statement (a write): whoever deletes the pending row writes the rows, exactly once,
-        // whether that is the request itself or a roll-forward that got there first.
-        var claimed = await db.Set<PendingLedgerWrite>().Where(p => p.TransactionId == tx.Id).ExecuteDeleteAsync(ct);
-        if (claimed == 0)
+        // No fsync of its own: the pending row it deletes is durable, so if a power loss takes this commit away it takes the
+        // delete with it, and the roll-forward at the next start writes the same rows again.
+        return await SqliteSynchronousNormal.RunAsync(db, async () =>
         {
-            await transaction.RollbackAsync(ct);
-            return false;
-        }
-        await writer.WriteRowsAsync(tx, rows, ct);
-        await transaction.CommitAsync(ct);
-        return true;
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            // The claim is the first statement (a write): whoever deletes the pending row writes the rows, exactly once,
+            // whether that is the request itself or a roll-forward that got there first.
+            var claimed = await db.Set<PendingLedgerWrite>().Where(p => p.TransactionId == tx.Id).ExecuteDeleteAsync(ct);
+            if (claimed == 0)
+            {
+                await transaction.RollbackAsync(ct);
+                return false;
+            }
+            await writer.WriteRowsAsync(tx, rows, ct);
+            await transaction.CommitAsync(ct);
+            return true;
+        }, ct);
     }
 
     private async Task DropAsync(string transactionId)

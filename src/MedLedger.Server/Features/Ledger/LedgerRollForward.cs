@@ -60,6 +60,31 @@ public sealed class LedgerRollForward(IServiceScopeFactory scopes, LedgerGateway
     /// </summary>
     private readonly bool _pendingDurableWithBlock = hosting.Value.Ordering == LedgerHostOptions.EmbeddedOrdering;
 
+    /// <summary>
+    /// SQLite has one write lock, and a connection that finds it taken waits in SQLite's busy handler: the thread sleeps
+    /// 1, 2, 5, 10… 25 ms inside the C call and is not woken when the lock comes free. The writes every ledger transaction
+    /// makes (pending write, rows) queue here instead, without holding a thread, and the next one starts as soon as the
+    /// last one commits. Other writers (the committer, other features) still meet them at SQLite's lock.
+    /// </summary>
+    private readonly SemaphoreSlim _sqliteWriters = new(1, 1);
+
+    private async Task<T> SerializedAsync<T>(MedLedgerDbContext db, Func<Task<T>> work, CancellationToken ct)
+    {
+        if (!db.Database.IsSqlite())
+        {
+            return await work();
+        }
+        await _sqliteWriters.WaitAsync(ct);
+        try
+        {
+            return await work();
+        }
+        finally
+        {
+            _sqliteWriters.Release();
+        }
+    }
+
     /// <summary>Submits <paramref name="tx"/> and stores <paramref name="rows"/> through the writer of its type, or throws the ledger's refusal.</summary>
     public async Task<LedgerReceipt> SubmitAsync<TRows>(LedgerTransaction tx, TRows rows, CancellationToken ct)
     {
@@ -71,14 +96,9 @@ public sealed class LedgerRollForward(IServiceScopeFactory scopes, LedgerGateway
             db.Add(new PendingLedgerWrite { TransactionId = tx.Id, Type = tx.Type, Rows = json, CreatedAt = clock.GetUtcNow() });
             try
             {
-                if (_pendingDurableWithBlock)
-                {
-                    await SqliteSynchronousNormal.RunAsync(db, () => db.SaveChangesAsync(ct), ct);
-                }
-                else
-                {
-                    await db.SaveChangesAsync(ct);
-                }
+                await SerializedAsync(db, () => _pendingDurableWithBlock
+                    ? SqliteSynchronousNormal.RunAsync(db, () => db.SaveChangesAsync(ct), ct)
+                    : db.SaveChangesAsync(ct), ct);
             }
             catch (DbUpdateException)
             {
@@ -178,7 +198,7 @@ public sealed class LedgerRollForward(IServiceScopeFactory scopes, LedgerGateway
             ?? throw new InvalidOperationException($"No row writer is registered for {tx.Type}.");
         // No fsync of its own: the pending row it deletes is durable, so if a power loss takes this commit away it takes the
         // delete with it, and the roll-forward at the next start writes the same rows again.
-        return await SqliteSynchronousNormal.RunAsync(db, async () =>
+        return await SerializedAsync(db, () => SqliteSynchronousNormal.RunAsync(db, async () =>
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             // The claim is the first statement (a write): whoever deletes the pending row writes the rows, exactly once,
@@ -192,7 +212,7 @@ public sealed class LedgerRollForward(IServiceScopeFactory scopes, LedgerGateway
             await writer.WriteRowsAsync(tx, rows, ct);
             await transaction.CommitAsync(ct);
             return true;
-        }, ct);
+        }, ct), ct);
     }
 
     private async Task DropAsync(string transactionId)

@@ -1,5 +1,4 @@
 using MedLedger.Server.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 
 namespace MedLedger.Server.Tests.Infrastructure.Data;
 
@@ -15,20 +14,7 @@ public sealed class SqliteBusyTimeoutTests : HostTestBase
         // Twice: the second open takes the pooled connection back, and must have it too.
         for (var i = 0; i < 2; i++)
         {
-            var timeout = await Db(async db =>
-            {
-                await db.Database.OpenConnectionAsync();
-                try
-                {
-                    await using var cmd = db.Database.GetDbConnection().CreateCommand();
-                    cmd.CommandText = "PRAGMA busy_timeout";
-                    return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-                }
-                finally
-                {
-                    await db.Database.CloseConnectionAsync();
-                }
-            });
+            var timeout = await Db(db => SqlitePragma.ReadAsync(db, "busy_timeout"));
             Assert.Equal(10_000, timeout);
         }
     }

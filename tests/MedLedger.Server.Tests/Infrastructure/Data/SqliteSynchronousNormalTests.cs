@@ -1,6 +1,5 @@
 using MedLedger.Server.Infrastructure.Data;
 using MedLedger.Server.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 
 namespace MedLedger.Server.Tests.Infrastructure.Data;
 
@@ -37,18 +36,5 @@ public sealed class SqliteSynchronousNormalTests : HostTestBase
         }
     }
 
-    private static async Task<long> SynchronousAsync(MedLedgerDbContext db)
-    {
-        await db.Database.OpenConnectionAsync();
-        try
-        {
-            await using var cmd = db.Database.GetDbConnection().CreateCommand();
-            cmd.CommandText = "PRAGMA synchronous";
-            return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
-    }
+    private static Task<long> SynchronousAsync(MedLedgerDbContext db) => SqlitePragma.ReadAsync(db, "synchronous");
 }

@@ -21,7 +21,8 @@ public static class SqliteSynchronousNormal
             return await work();
         }
         await db.Database.OpenConnectionAsync(ct);
-        var handle = ((SqliteConnection)db.Database.GetDbConnection()).Handle!;
+        var connection = (SqliteConnection)db.Database.GetDbConnection();
+        var handle = connection.Handle!;
         try
         {
             Exec(handle, "PRAGMA synchronous=NORMAL");
@@ -29,9 +30,21 @@ public static class SqliteSynchronousNormal
         }
         finally
         {
-            // The connection goes back to the pool: the next user must get the default (FULL) again.
-            Exec(handle, "PRAGMA synchronous=FULL");
-            await db.Database.CloseConnectionAsync();
+            // The connection goes back to the pool: the next user must get the default (FULL) again. If that cannot be
+            // set, the pool's connections are dropped rather than handed out at NORMAL.
+            try
+            {
+                Exec(handle, "PRAGMA synchronous=FULL");
+            }
+            catch (SqliteException)
+            {
+                SqliteConnection.ClearPool(connection);
+                throw;
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
         }
     }
 

@@ -18,6 +18,14 @@ public sealed class LedgerOptions
     /// </summary>
     public bool PipelineCommits { get; set; }
 
+    /// <summary>
+    /// Spent nonces whose ledger_nonces rows wait, in memory, to be written together in one later block's transaction
+    /// (the ledger_ordering row "nonce-rows-from" says from which log index they are missing; see docs/ledger.md
+    /// "Nonce rows"). Each row lands at a random place in its index, so one row per block costs a page per row, while a
+    /// batch shares pages. 1 writes every block's rows with the block, as before.
+    /// </summary>
+    public int NonceRowsPerWrite { get; set; } = 4096;
+
     /// <summary>Public keys (65-byte SEC1) of the other consortium peers, by peer id. This peer's own key is added automatically.</summary>
     public IDictionary<string, byte[]> PeerKeys { get; } = new Dictionary<string, byte[]>(StringComparer.Ordinal);
 

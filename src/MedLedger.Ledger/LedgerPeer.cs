@@ -162,7 +162,7 @@ public sealed partial class LedgerPeer : IAsyncDisposable
         {
             await LoadConsortiumAsync(ct).ConfigureAwait(false);
         }
-        _writer = new LedgerWriter(Store);
+        _writer = new LedgerWriter(Store, Options.NonceRowsPerWrite);
         if (_certifier is not null)
         {
             await _certifier.StartAsync(Volatile.Read(ref _head), ct).ConfigureAwait(false);
@@ -612,7 +612,7 @@ public sealed partial class LedgerPeer : IAsyncDisposable
                 Parallel.For(0, txs.Count, i => v[i] = VerifiedOnSubmit(txs[i]) || txs[i].VerifySignature());
             }
         }
-        _writer ??= new LedgerWriter(Store);
+        _writer ??= new LedgerWriter(Store, Options.NonceRowsPerWrite);
         var frontier = _frontier.Clone();
         var stateRoot = _stateRoot;
         var headHash = _headHash;

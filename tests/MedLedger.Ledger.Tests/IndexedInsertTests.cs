@@ -26,7 +26,7 @@ public sealed class IndexedInsertTests : IDisposable
         using var portableWriter = new LedgerWriter(portable);
 
         var ordering = new ManualOrdering();
-        await using var peer = new LedgerPeer(indexed, LedgerCrypto.GenerateKeyPair().PrivateKey, new LedgerOptions { PeerId = "peer-a" }, ContractRegistry.WithIdentity(), ordering);
+        await using var peer = new LedgerPeer(indexed, LedgerCrypto.GenerateKeyPair().PrivateKey, new LedgerOptions { PeerId = "peer-a", NonceRowsPerWrite = 1 }, ContractRegistry.WithIdentity(), ordering);
         // The same rows, as the committer built them, go through the portable path into the other file.
         peer.BlockWritten = b =>
         {

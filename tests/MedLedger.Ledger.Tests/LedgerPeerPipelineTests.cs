@@ -16,7 +16,7 @@ public sealed class LedgerPeerPipelineTests : IDisposable
     private string NewPath() => Path.Combine(_dir, Guid.NewGuid().ToString("N")[..8] + ".db");
 
     private LedgerPeer NewPeer(string connectionString, bool pipelined, Ordering.IOrderingService? ordering = null) =>
-        new(LedgerStore.Sqlite(connectionString), _peerKey, new LedgerOptions { PeerId = "peer-a", PipelineCommits = pipelined },
+        new(LedgerStore.Sqlite(connectionString), _peerKey, new LedgerOptions { PeerId = "peer-a", PipelineCommits = pipelined, NonceRowsPerWrite = 5 },
             ContractRegistry.WithIdentity(), ordering) { BlockClock = () => FixedTimeMs };
 
     private static async Task<bool?> Outcome(Task<LedgerReceipt> submitted)

@@ -11,19 +11,19 @@ public abstract class LedgerScenarios
 
     protected abstract Task<LedgerStore> NewStoreAsync();
 
-    private static LedgerOptions Options() => new() { PeerId = "peer-a" };
+    private static LedgerOptions Options(int nonceRowsPerWrite = 4096) => new() { PeerId = "peer-a", NonceRowsPerWrite = nonceRowsPerWrite };
 
-    private async Task<(LedgerPeer Peer, ManualOrdering Ordering)> ManualPeerAsync(LedgerStore store)
+    private async Task<(LedgerPeer Peer, ManualOrdering Ordering)> ManualPeerAsync(LedgerStore store, int nonceRowsPerWrite = 4096)
     {
         var ordering = new ManualOrdering();
-        var peer = new LedgerPeer(store, _peerKey, Options(), ContractRegistry.WithIdentity(), ordering);
+        var peer = new LedgerPeer(store, _peerKey, Options(nonceRowsPerWrite), ContractRegistry.WithIdentity(), ordering);
         await peer.StartAsync();
         return (peer, ordering);
     }
 
-    private async Task<LedgerPeer> PeerAsync(LedgerStore store)
+    private async Task<LedgerPeer> PeerAsync(LedgerStore store, int nonceRowsPerWrite = 4096)
     {
-        var peer = new LedgerPeer(store, _peerKey, Options());
+        var peer = new LedgerPeer(store, _peerKey, Options(nonceRowsPerWrite));
         await peer.StartAsync();
         return peer;
     }
@@ -298,6 +298,47 @@ public abstract class LedgerScenarios
     }
 
     [Fact]
+    public async Task Spent_nonces_without_their_rows_yet_stay_spent_across_a_restart_and_are_written_together()
+    {
+        var store = await NewStoreAsync();
+        var users = Enumerable.Range(0, 5).Select(i => new TestUser($"u-n{i}")).ToList();
+        var first = users[0].Register();
+        async Task ReplayRefusedAsync(LedgerPeer peer) =>
+            Assert.Equal(LedgerRejectionKind.Replay, (await Assert.ThrowsAsync<LedgerRejectedException>(() => peer.SubmitAsync(first))).Kind);
+        const string rowCount = "SELECT COUNT(*) FROM ledger_nonces";
+        const string mark = "SELECT revision FROM ledger_ordering WHERE orderer = 'nonce-rows-from'";
+        await using (var peer = await PeerAsync(store, nonceRowsPerWrite: 4))
+        {
+            await peer.SubmitAsync(first);
+            await peer.SubmitAsync(users[1].Register());
+            Assert.Equal(0L, await ScalarAsync<long>(store, rowCount));
+            await ReplayRefusedAsync(peer);
+        }
+        // A new peer rebuilds them from the transactions; the recorded replay among them spends nothing twice.
+        await using (var peer = await PeerAsync(store, nonceRowsPerWrite: 4))
+        {
+            await ReplayRefusedAsync(peer);
+            await peer.SubmitAsync(users[2].Register());
+            Assert.Equal(0L, await ScalarAsync<long>(store, rowCount));
+            await peer.SubmitAsync(users[3].Register());
+            // The fourth spent nonce: all four rows and the mark at the end of that block, in one transaction.
+            Assert.Equal(4L, await ScalarAsync<long>(store, rowCount));
+            Assert.Equal(peer.Head!.TreeSize, await ScalarAsync<long>(store, mark));
+            await ReplayRefusedAsync(peer);
+            await peer.SubmitAsync(users[4].Register());
+            var clean = await new LedgerVerifier(store, peer.PeerKeys, peer.Contracts).VerifyAsync();
+            Assert.True(clean.Ok, clean.Summary);
+            await peer.StopAsync();
+
+            // A mark that claims rows nobody wrote (users[4]'s nonce has none yet) is caught.
+            await ExecAsync(store, "UPDATE ledger_ordering SET revision = 1000000 WHERE orderer = 'nonce-rows-from'");
+            var tampered = await new LedgerVerifier(store, peer.PeerKeys, peer.Contracts).VerifyAsync();
+            Assert.False(tampered.Ok);
+            Assert.Contains("1 nonce rows are missing", tampered.Summary, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_transaction_whose_block_failed_to_commit_is_accepted_when_submitted_again_and_only_once()
     {
         var store = await NewStoreAsync();
@@ -377,7 +418,8 @@ public abstract class LedgerScenarios
     private async Task<(LedgerStore Store, LedgerPeer Peer)> ThreeBlocksAsync()
     {
         var store = await NewStoreAsync();
-        var (peer, ordering) = await ManualPeerAsync(store);
+        // Every block writes its nonce rows, so the tampering cases below can delete them.
+        var (peer, ordering) = await ManualPeerAsync(store, nonceRowsPerWrite: 1);
         var alice = new TestUser("u-alice");
         var bob = new TestUser("u-bob");
         async Task Block(params LedgerTransaction[] txs)

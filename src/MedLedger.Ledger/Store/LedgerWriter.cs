@@ -44,10 +44,23 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
     private readonly AbsenceFilter _writtenKeys;
     private readonly SqliteIndexedStatements? _indexed;
     private DbBatch? _batch;
+    // Spent nonces without a ledger_nonces row yet: committed ones, and the open transaction's. Their rows are written
+    // together once there are NonceRowsPerWrite of them; until then the transactions themselves are the record (the
+    // ledger_ordering row NonceRowsFrom says which), so a restart rebuilds this set from ledger_transactions.
+    private readonly HashSet<(string ActorId, long Nonce)> _unwrittenNonces = [];
+    private readonly HashSet<(string ActorId, long Nonce)> _openNonces = [];
+    private readonly int _nonceRowsPerWrite;
+    // The open transaction wrote the rows of every nonce in _unwrittenNonces.
+    private bool _openWroteNonceRows;
 
-    public LedgerWriter(LedgerStore store)
+    /// <summary>ledger_ordering row: the log index from which spent nonces may lack their ledger_nonces row.</summary>
+    internal const string NonceRowsFrom = "nonce-rows-from";
+
+    public LedgerWriter(LedgerStore store, int nonceRowsPerWrite = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(nonceRowsPerWrite);
         _store = store;
+        _nonceRowsPerWrite = nonceRowsPerWrite;
         _conn = store.Open(writer: true);
         _indexed = store.InsertBinding == InsertBinding.SqliteIndexed ? new SqliteIndexedStatements((Microsoft.Data.Sqlite.SqliteConnection)_conn) : null;
         (_spentNonces, _writtenKeys) = LoadFilters();
@@ -68,6 +81,11 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
                 nonces.Add(r.GetString(0), r.GetInt64(1));
             }
         }
+        LoadUnwrittenNonces();
+        foreach (var (actor, nonce) in _unwrittenNonces)
+        {
+            nonces.Add(actor, nonce);
+        }
         var keys = new AbsenceFilter();
         using (var cmd = _store.Command(_conn, "SELECT state_key FROM ledger_state"))
         using (var r = cmd.ExecuteReader())
@@ -80,6 +98,55 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
         return (nonces, keys);
     }
 
+    /// <summary>
+    /// The nonces spent at or after the NonceRowsFrom log index and not in ledger_nonces. The first transaction to carry
+    /// an (actor, nonce) spends it, valid or not; a later one with the same pair is a recorded replay, so a pair already
+    /// in the set or already a row is skipped.
+    /// </summary>
+    private void LoadUnwrittenNonces()
+    {
+        long from;
+        using (var cmd = _store.Command(_conn, "SELECT revision FROM ledger_ordering WHERE orderer = @p0", NonceRowsFrom))
+        {
+            from = cmd.ExecuteScalar() is { } v and not DBNull ? Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture) : -1;
+        }
+        if (from < 0)
+        {
+            // A ledger written before batching (or a new one): every spent nonce has its row, so they start after the log.
+            using (var size = _store.Command(_conn, "SELECT COALESCE(MAX(log_index) + 1, 0) FROM ledger_transactions"))
+            {
+                from = Convert.ToInt64(size.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+            using var insert = _store.Command(_conn, "INSERT INTO ledger_ordering (orderer, revision) VALUES (@p0, @p1) ON CONFLICT (orderer) DO NOTHING", NonceRowsFrom, from);
+            insert.ExecuteNonQuery();
+            return;
+        }
+        var seen = new List<(string, long)>();
+        using (var cmd = _store.Command(_conn, "SELECT actor_id, nonce FROM ledger_transactions WHERE log_index >= @p0 ORDER BY log_index", from))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                seen.Add((r.GetString(0), r.GetInt64(1)));
+            }
+        }
+        foreach (var pair in seen)
+        {
+            if (!_unwrittenNonces.Contains(pair) && !NonceRowExists(pair.Item1, pair.Item2))
+            {
+                _unwrittenNonces.Add(pair);
+            }
+        }
+    }
+
+    private bool NonceRowExists(string actorId, long nonce)
+    {
+        var cmd = Cmd("SELECT 1 FROM ledger_nonces WHERE actor_id = @p0 AND nonce = @p1", 2);
+        cmd.Parameters[0].Value = actorId;
+        cmd.Parameters[1].Value = nonce;
+        return cmd.ExecuteScalar() is not null;
+    }
+
     /// <summary>How many state reads and nonce checks went to the database (the filter said "maybe").</summary>
     internal long StateSelects { get; private set; }
     internal long NonceSelects { get; private set; }
@@ -87,6 +154,8 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
     public void Begin()
     {
         _pendingWrites.Clear();
+        _openNonces.Clear();
+        _openWroteNonceRows = false;
         _tx?.Dispose();
         _tx = _conn.BeginTransaction();
     }
@@ -94,6 +163,8 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
     public void Rollback()
     {
         _pendingWrites.Clear();
+        _openNonces.Clear();
+        _openWroteNonceRows = false;
         _batch?.Dispose();
         _batch = null;
         if (_tx is not null)
@@ -199,11 +270,12 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
         {
             return false;
         }
+        if (_unwrittenNonces.Contains((actorId, nonce)) || _openNonces.Contains((actorId, nonce)))
+        {
+            return true;
+        }
         NonceSelects++;
-        var cmd = Cmd("SELECT 1 FROM ledger_nonces WHERE actor_id = @p0 AND nonce = @p1", 2);
-        cmd.Parameters[0].Value = actorId;
-        cmd.Parameters[1].Value = nonce;
-        return cmd.ExecuteScalar() is not null;
+        return NonceRowExists(actorId, nonce);
     }
 
     public void Write(BlockWrite b)
@@ -219,6 +291,7 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
         foreach (var (actor, nonce) in b.Nonces)
         {
             _spentNonces.Add(actor, nonce);
+            _openNonces.Add((actor, nonce));
         }
         foreach (var (key, value) in b.StateWrites)
         {
@@ -245,8 +318,7 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
             b.Transactions.SelectMany(t => t.P.Subjects.Select(s => new object?[] { s, t.LogIndex })).ToList());
         Insert("ledger_merkle_nodes", ["level", "idx", "hash"], "",
             b.Nodes.Where(n => n.Key.Level > 0).Select(n => new object?[] { (long)n.Key.Level, n.Key.Index, n.Hash }).ToList());
-        Insert("ledger_nonces", ["actor_id", "nonce"], "",
-            b.Nonces.Select(n => new object?[] { n.ActorId, n.Nonce }).ToList());
+        WriteNonceRowsWhenDue(h);
         Insert("ledger_state", ["state_key", "state_value", "height"],
             " ON CONFLICT (state_key) DO UPDATE SET state_value = excluded.state_value, height = excluded.height",
             b.StateWrites.Where(w => w.Value is not null).Select(w => new object?[] { w.Key, w.Value, h.Height }).ToList());
@@ -288,6 +360,25 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
         }
     }
 
+    /// <summary>
+    /// Once enough spent nonces lack their row, writes all of them in this transaction and moves NonceRowsFrom to the
+    /// end of this block, so the rows and the mark commit (or fail) together.
+    /// </summary>
+    private void WriteNonceRowsWhenDue(BlockHeader h)
+    {
+        var unwritten = (_openWroteNonceRows ? 0 : _unwrittenNonces.Count) + _openNonces.Count;
+        if (unwritten < _nonceRowsPerWrite)
+        {
+            return;
+        }
+        var nonces = _openWroteNonceRows ? _openNonces : _unwrittenNonces.Concat(_openNonces);
+        Insert("ledger_nonces", ["actor_id", "nonce"], "", nonces.Select(n => new object?[] { n.ActorId, n.Nonce }).ToList());
+        Insert("ledger_ordering", ["orderer", "revision"], " ON CONFLICT (orderer) DO UPDATE SET revision = excluded.revision",
+            [[NonceRowsFrom, h.TreeSize]]);
+        _openWroteNonceRows = true;
+        _openNonces.Clear();
+    }
+
     /// <summary>One statement of the block's batch, its values bound to fresh positional parameters.</summary>
     private void AddToBatch(string sql, IReadOnlyList<object?[]> rows, int from, int count)
     {
@@ -324,6 +415,13 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
     /// <summary>After a successful COMMIT: the committed blocks' writes become the cache's committed values.</summary>
     internal void CompleteCommit()
     {
+        if (_openWroteNonceRows)
+        {
+            _unwrittenNonces.Clear();
+        }
+        _unwrittenNonces.UnionWith(_openNonces);
+        _openNonces.Clear();
+        _openWroteNonceRows = false;
         foreach (var writes in _pendingWrites)
         {
             foreach (var (k, v) in writes)

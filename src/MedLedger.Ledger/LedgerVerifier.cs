@@ -65,7 +65,8 @@ public sealed class LedgerVerifier
     {
         var state = new MemoryState();
         // Read before the blocks, so a committer still writing can only have written more rows than this mark promises.
-        var nonceRowsFrom = await NonceRowsFromAsync(ct).ConfigureAwait(false);
+        // No mark: a ledger from before batching (LedgerOptions.NonceRowsPerWrite), where every spent nonce has its row.
+        var nonceRowsFrom = await _store.FindPositionAsync(LedgerStore.NonceRowsFrom, ct).ConfigureAwait(false) ?? long.MaxValue;
         var nonceRows = new HashSet<(string, long)>();
         var frontier = MerkleFrontier.Empty();
         var levelDigests = new List<IncrementalHash>();
@@ -320,20 +321,6 @@ public sealed class LedgerVerifier
         return rows == expectedRows && found.GetHashAndReset().AsSpan().SequenceEqual(expected)
             ? null
             : new LedgerVerificationResult(false, $"the subject index (ledger_subjects, {rows} rows, expected {expectedRows}) differs from what the transactions mention");
-    }
-
-    /// <summary>
-    /// The log index from which spent nonces may still lack their row (written in batches, see LedgerOptions.NonceRowsPerWrite);
-    /// no mark: a ledger from before batching, where every spent nonce has its row.
-    /// </summary>
-    private async Task<long> NonceRowsFromAsync(CancellationToken ct)
-    {
-        await foreach (var from in _store.StreamAsync("SELECT revision FROM ledger_ordering WHERE orderer = '" + LedgerWriter.NonceRowsFrom + "'",
-            r => r.GetInt64(0), ct).ConfigureAwait(false))
-        {
-            return from;
-        }
-        return long.MaxValue;
     }
 
     /// <summary>

@@ -294,13 +294,27 @@ public abstract class LedgerStore
     }
 
     /// <summary>A named position in a shared log other than the envelope order (e.g. the certificate collector's), 0 when none.</summary>
-    internal async Task<long> GetPositionAsync(string name, CancellationToken ct)
+    internal async Task<long> GetPositionAsync(string name, CancellationToken ct) => await FindPositionAsync(name, ct).ConfigureAwait(false) ?? 0;
+
+    /// <summary>A named ledger_ordering row's value, null when there is no such row.</summary>
+    internal async Task<long?> FindPositionAsync(string name, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = Command(c, "SELECT revision FROM ledger_ordering WHERE orderer = @p0", name);
-        var v = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);
-        return v is null or DBNull ? 0 : Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture);
+        await using var cmd = Command(c, PositionSql, name);
+        return AsPosition(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false));
     }
+
+    /// <summary>As <see cref="FindPositionAsync"/>, on a connection the caller holds (the committer's).</summary>
+    internal long? FindPosition(DbConnection c, string name)
+    {
+        using var cmd = Command(c, PositionSql, name);
+        return AsPosition(cmd.ExecuteScalar());
+    }
+
+    private const string PositionSql = "SELECT revision FROM ledger_ordering WHERE orderer = @p0";
+
+    private static long? AsPosition(object? value) =>
+        value is null or DBNull ? null : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
 
     internal async Task SetPositionAsync(string name, long revision, CancellationToken ct)
     {
@@ -476,18 +490,15 @@ public abstract class LedgerStore
     /// <summary>The shared orderer's one row in ledger_ordering (one orderer per ledger).</summary>
     internal const string SharedOrderer = "shared";
 
+    /// <summary>ledger_ordering row: the log index from which spent nonces may lack their ledger_nonces row (docs/ledger.md "Nonce rows").</summary>
+    internal const string NonceRowsFrom = "nonce-rows-from";
+
     /// <summary>
     /// The orderer revision (etcd) of the last applied envelope, 0 when none. It is written in the
     /// same database transaction as that envelope's block, so after any crash it names exactly the
     /// envelopes already applied and a restart resumes after it — no envelope twice, none skipped.
     /// </summary>
-    public async Task<long> GetOrderingRevisionAsync(CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = Command(c, "SELECT revision FROM ledger_ordering WHERE orderer = @p0", SharedOrderer);
-        var v = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);
-        return v is null or DBNull ? 0 : Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture);
-    }
+    public Task<long> GetOrderingRevisionAsync(CancellationToken ct = default) => GetPositionAsync(SharedOrderer, ct);
 
     /// <summary>ledger_ordering row naming a proposer's envelope-time high-water (see <see cref="GetProposerHighWaterAsync"/>).</summary>
     internal static string ProposerHighWater(string proposerId) => "proposer-time:" + proposerId;

@@ -53,10 +53,7 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
     // The open transaction wrote the rows of every nonce in _unwrittenNonces.
     private bool _openWroteNonceRows;
 
-    /// <summary>ledger_ordering row: the log index from which spent nonces may lack their ledger_nonces row.</summary>
-    internal const string NonceRowsFrom = "nonce-rows-from";
-
-    public LedgerWriter(LedgerStore store, int nonceRowsPerWrite = 1)
+    public LedgerWriter(LedgerStore store, int nonceRowsPerWrite)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(nonceRowsPerWrite);
         _store = store;
@@ -105,19 +102,14 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
     /// </summary>
     private void LoadUnwrittenNonces()
     {
-        long from;
-        using (var cmd = _store.Command(_conn, "SELECT revision FROM ledger_ordering WHERE orderer = @p0", NonceRowsFrom))
-        {
-            from = cmd.ExecuteScalar() is { } v and not DBNull ? Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture) : -1;
-        }
-        if (from < 0)
+        if (_store.FindPosition(_conn, LedgerStore.NonceRowsFrom) is not { } from)
         {
             // A ledger written before batching (or a new one): every spent nonce has its row, so they start after the log.
             using (var size = _store.Command(_conn, "SELECT COALESCE(MAX(log_index) + 1, 0) FROM ledger_transactions"))
             {
                 from = Convert.ToInt64(size.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
             }
-            using var insert = _store.Command(_conn, "INSERT INTO ledger_ordering (orderer, revision) VALUES (@p0, @p1) ON CONFLICT (orderer) DO NOTHING", NonceRowsFrom, from);
+            using var insert = _store.Command(_conn, "INSERT INTO ledger_ordering (orderer, revision) VALUES (@p0, @p1) ON CONFLICT (orderer) DO NOTHING", LedgerStore.NonceRowsFrom, from);
             insert.ExecuteNonQuery();
             return;
         }
@@ -374,7 +366,7 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
         var nonces = _openWroteNonceRows ? _openNonces : _unwrittenNonces.Concat(_openNonces);
         Insert("ledger_nonces", ["actor_id", "nonce"], "", nonces.Select(n => new object?[] { n.ActorId, n.Nonce }).ToList());
         Insert("ledger_ordering", ["orderer", "revision"], " ON CONFLICT (orderer) DO UPDATE SET revision = excluded.revision",
-            [[NonceRowsFrom, h.TreeSize]]);
+            [[LedgerStore.NonceRowsFrom, h.TreeSize]]);
         _openWroteNonceRows = true;
         _openNonces.Clear();
     }

@@ -339,6 +339,30 @@ public abstract class LedgerScenarios
     }
 
     [Fact]
+    public async Task Nonce_rows_written_with_a_block_that_fails_to_commit_are_written_again_with_the_next_batch()
+    {
+        var store = await NewStoreAsync();
+        await using var peer = await PeerAsync(store, nonceRowsPerWrite: 2);
+        var first = new TestUser("u-b0").Register();
+        var second = new TestUser("u-b1").Register();
+        await peer.SubmitAsync(first);
+        // The second spent nonce makes the batch due: its rows go into the block that then fails.
+        peer.BeforeCommit = _ => throw new IOException("simulated crash between write and commit");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => peer.SubmitAsync(second));
+        peer.BeforeCommit = null;
+        Assert.Equal(0L, await ScalarAsync<long>(store, "SELECT COUNT(*) FROM ledger_nonces"));
+        Assert.True((await peer.SubmitAsync(second)).Valid);
+        Assert.Equal(2L, await ScalarAsync<long>(store, "SELECT COUNT(*) FROM ledger_nonces"));
+        Assert.Equal(peer.Head!.TreeSize, await ScalarAsync<long>(store, "SELECT revision FROM ledger_ordering WHERE orderer = 'nonce-rows-from'"));
+        foreach (var replay in new[] { first, second })
+        {
+            Assert.Equal(LedgerRejectionKind.Replay, (await Assert.ThrowsAsync<LedgerRejectedException>(() => peer.SubmitAsync(replay))).Kind);
+        }
+        var result = await new LedgerVerifier(store, peer.PeerKeys, peer.Contracts).VerifyAsync();
+        Assert.True(result.Ok, result.Summary);
+    }
+
+    [Fact]
     public async Task A_transaction_whose_block_failed_to_commit_is_accepted_when_submitted_again_and_only_once()
     {
         var store = await NewStoreAsync();

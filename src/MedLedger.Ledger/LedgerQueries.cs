@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using MedLedger.Ledger.Contracts;
 using MedLedger.Ledger.Merkle;
 using MedLedger.Ledger.Store;
@@ -29,7 +30,17 @@ public sealed record TransactionFilter(string? ActorId = null, string? Subject =
 
 public sealed class LedgerQueries
 {
+    /// <summary>Entries held by each of the two memos below before it starts again empty.</summary>
+    internal const int MemoCapacity = 4096;
+
     private readonly LedgerStore _store;
+
+    // What a committed log can never change, so a record read again costs no statement for it (docs/ledger.md "What a
+    // peer remembers"): a transaction's first valid entry with its inclusion proof against its own block, and a
+    // consistency proof between two sizes. The block's header is read every time: a consortium certificate can arrive
+    // after the block. Invalid entries are not remembered (a later valid entry under the same id would be the answer).
+    private readonly ConcurrentDictionary<string, (StoredTransaction Stored, IReadOnlyList<byte[]> Proof)> _proven = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(long, long), ConsistencyProofResult> _consistent = new();
 
     public LedgerQueries(LedgerStore store)
     {
@@ -99,18 +110,33 @@ public sealed class LedgerQueries
     /// <summary>A receipt against the block that committed the transaction (what `medledger ledger proof` prints).</summary>
     public async Task<LedgerReceipt?> GetReceiptAsync(string txId, CancellationToken ct = default)
     {
-        var entries = await _store.GetTransactionsByIdAsync(txId, ct).ConfigureAwait(false);
-        if (entries.Count == 0)
+        ArgumentNullException.ThrowIfNull(txId);
+        if (!_proven.TryGetValue(txId, out var proven))
         {
-            return null;
+            var entries = await _store.GetTransactionsByIdAsync(txId, ct).ConfigureAwait(false);
+            if (entries.Count == 0)
+            {
+                return null;
+            }
+            var stored = entries.FirstOrDefault(e => e.Valid) ?? entries[0];
+            var committedBy = await BlockOfAsync(stored, ct).ConfigureAwait(false);
+            var proof = await StoredMerkle.RunAsync(src => MerkleMath.InclusionProof(src, stored.LogIndex, committedBy.TreeSize), _store.GetNodesAsync, ct).ConfigureAwait(false);
+            if (stored.Valid)
+            {
+                Remember(_proven, txId, (stored, proof));
+            }
+            return Receipt(stored, committedBy, proof);
         }
-        var stored = entries.FirstOrDefault(e => e.Valid) ?? entries[0];
-        var block = await _store.GetHeaderAsync(stored.BlockHeight, ct).ConfigureAwait(false)
-            ?? throw new LedgerCorruptException($"block {stored.BlockHeight} is missing");
-        var proof = await StoredMerkle.RunAsync(src => MerkleMath.InclusionProof(src, stored.LogIndex, block.TreeSize), _store.GetNodesAsync, ct).ConfigureAwait(false);
-        return new LedgerReceipt(stored.Id, stored.Valid, stored.Reason, stored.BlockHeight, stored.LogIndex, stored.LeafHash, block, proof,
-            stored.Transaction.SigningBytes, stored.Transaction.Signature);
+        return Receipt(proven.Stored, await BlockOfAsync(proven.Stored, ct).ConfigureAwait(false), proven.Proof);
     }
+
+    private async Task<BlockHeader> BlockOfAsync(StoredTransaction stored, CancellationToken ct) =>
+        await _store.GetHeaderAsync(stored.BlockHeight, ct).ConfigureAwait(false)
+        ?? throw new LedgerCorruptException($"block {stored.BlockHeight} is missing");
+
+    private static LedgerReceipt Receipt(StoredTransaction stored, BlockHeader block, IReadOnlyList<byte[]> proof) =>
+        new(stored.Id, stored.Valid, stored.Reason, stored.BlockHeight, stored.LogIndex, stored.LeafHash, block, proof,
+            stored.Transaction.SigningBytes, stored.Transaction.Signature);
 
     public async Task<ConsistencyProofResult> GetConsistencyProofAsync(long oldSize, long newSize, CancellationToken ct = default)
     {
@@ -118,11 +144,27 @@ public sealed class LedgerQueries
         {
             throw new ArgumentOutOfRangeException(nameof(oldSize), "need 0 <= oldSize <= newSize");
         }
+        if (_consistent.TryGetValue((oldSize, newSize), out var known))
+        {
+            return known;
+        }
         await CheckSizeAsync(newSize, ct).ConfigureAwait(false);
         var (proof, oldRoot, newRoot) = await StoredMerkle.RunAsync(
             src => (MerkleMath.ConsistencyProof(src, oldSize, newSize), MerkleMath.RangeHash(src, 0, oldSize), MerkleMath.RangeHash(src, 0, newSize)),
             _store.GetNodesAsync, ct).ConfigureAwait(false);
-        return new ConsistencyProofResult(oldSize, newSize, oldRoot, newRoot, proof);
+        var result = new ConsistencyProofResult(oldSize, newSize, oldRoot, newRoot, proof);
+        Remember(_consistent, (oldSize, newSize), result);
+        return result;
+    }
+
+    /// <summary>Bounded, not an LRU: at capacity the memo starts again empty, and a miss only costs the statements.</summary>
+    private static void Remember<TKey, TValue>(ConcurrentDictionary<TKey, TValue> memo, TKey key, TValue value) where TKey : notnull
+    {
+        if (memo.Count >= MemoCapacity)
+        {
+            memo.Clear();
+        }
+        memo.TryAdd(key, value);
     }
 
     /// <summary>Transactions whose subjects include <paramref name="subjectId"/> (actor or an id in the payload), newest first.</summary>

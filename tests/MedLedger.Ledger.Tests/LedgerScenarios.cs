@@ -221,6 +221,47 @@ public abstract class LedgerScenarios
     }
 
     [Fact]
+    public async Task A_receipt_read_again_carries_its_block_as_stored_now_and_remembered_proofs_still_hold()
+    {
+        var store = await NewStoreAsync();
+        await using var peer = await PeerAsync(store);
+        var receipts = new List<LedgerReceipt>();
+        foreach (var i in Enumerable.Range(0, 6))
+        {
+            receipts.Add(await peer.SubmitAsync(new TestUser($"u-{i}").Register()));
+        }
+        var q = peer.Queries;
+        var first = (await q.GetReceiptAsync(receipts[2].TransactionId))!;
+        Assert.Equal(["peer-a"], first.Head.Certificate!.Select(s => s.PeerId));
+
+        // A member's signature stored after the first read, as a consortium certificate completes after its block: the
+        // transaction and its proof are remembered, the block is not, so the second read carries the signature.
+        await ExecAsync(store, "INSERT INTO ledger_certificates (height, peer_id, signature) VALUES (@p0, @p1, @p2)",
+            first.BlockHeight, "peer-b", System.Security.Cryptography.RandomNumberGenerator.GetBytes(64));
+        var again = (await q.GetReceiptAsync(receipts[2].TransactionId))!;
+        Assert.Equal(["peer-b"], again.Head.Certificate!.Select(s => s.PeerId));
+        Assert.Equal(first.InclusionProof, again.InclusionProof);
+        Assert.Equal(first.LeafHash, again.LeafHash);
+        Assert.Equal(first.Head.Hash(), again.Head.Hash());
+
+        // Later blocks change neither a receipt's block nor a consistency proof between sizes already committed.
+        var size = peer.Head!.TreeSize;
+        var before = await q.GetConsistencyProofAsync(2, size);
+        await peer.SubmitAsync(new TestUser("u-late").Register());
+        var after = await q.GetConsistencyProofAsync(2, size);
+        Assert.Equal(before.Proof, after.Proof);
+        Assert.True(Rfc6962.VerifyConsistency(2, size, after.OldRoot, after.NewRoot, after.Proof));
+        Assert.Equal((await q.GetRootAsync(size)), after.NewRoot);
+        var third = (await q.GetReceiptAsync(receipts[2].TransactionId))!;
+        Assert.Equal(first.Head.TreeSize, third.Head.TreeSize);
+        Assert.True(Rfc6962.VerifyInclusion(third.LogIndex, third.Head.TreeSize, third.LeafHash, third.InclusionProof, third.Head.RootHash));
+        // A size the log has not reached is refused every time, whatever was asked before.
+        var head = peer.Head!.TreeSize;
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => q.GetConsistencyProofAsync(2, head + 1));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => q.GetConsistencyProofAsync(2, head + 1));
+    }
+
+    [Fact]
     public async Task Restart_continues_the_same_chain_and_a_crash_before_commit_loses_nothing_acknowledged()
     {
         var store = await NewStoreAsync();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using MedLedger.Server.Infrastructure.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -20,7 +21,7 @@ public sealed record OrganizationMember(Guid UserId, Role Role, VerificationStat
 /// The Accounts feature's read side for other features: they ask here instead of reading the users and key bundle
 /// tables themselves, so the rules of who counts as a verified doctor of a hospital live in one place.
 /// </summary>
-public sealed class AccountDirectory(MedLedgerDbContext db)
+public sealed class AccountDirectory(MedLedgerDbContext db, RegisteredSigningKeys signingKeys)
 {
     public Task<AccountStanding?> FindAsync(Guid userId, CancellationToken ct) =>
         db.Users.AsNoTracking().Where(u => u.Id == userId)
@@ -35,8 +36,16 @@ public sealed class AccountDirectory(MedLedgerDbContext db)
         db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => u.Email).FirstAsync(ct);
 
     /// <summary>The registered signing key (authors' signatures are checked against it).</summary>
-    public Task<byte[]> SigningKeyOfAsync(Guid userId, CancellationToken ct) =>
-        db.KeyBundles.AsNoTracking().Where(k => k.UserId == userId).Select(k => k.SigningPublicKey).FirstAsync(ct);
+    public async Task<byte[]> SigningKeyOfAsync(Guid userId, CancellationToken ct)
+    {
+        if (signingKeys.Find(userId) is { } known)
+        {
+            return known;
+        }
+        var key = await db.KeyBundles.AsNoTracking().Where(k => k.UserId == userId).Select(k => k.SigningPublicKey).FirstAsync(ct);
+        signingKeys.Remember(userId, key);
+        return key;
+    }
 
     /// <summary>Standing and encryption key of one user, or null when unknown.</summary>
     public async Task<(AccountStanding Standing, byte[] EncryptionPublicKey)?> WithEncryptionKeyAsync(Guid userId, CancellationToken ct)
@@ -82,4 +91,27 @@ public sealed class AccountDirectory(MedLedgerDbContext db)
             .OrderBy(u => u.CreatedAt)
             .Select(u => new OrganizationMember(u.Id, u.Role, u.Verification, u.LicenseNumber, u.EncryptedProfile))
             .ToListAsync(ct);
+}
+
+/// <summary>
+/// Signing public keys already read, for the record reads that return an author's key with every version. A signing
+/// key is fixed at registration (password change and recovery re-wrap the private keys, never replace them), so a
+/// remembered key cannot go stale. Public directory data only. Bounded: at capacity it starts again empty.
+/// </summary>
+public sealed class RegisteredSigningKeys
+{
+    internal const int Capacity = 16_384;
+
+    private readonly ConcurrentDictionary<Guid, byte[]> _keys = new();
+
+    public byte[]? Find(Guid userId) => _keys.GetValueOrDefault(userId);
+
+    public void Remember(Guid userId, byte[] signingPublicKey)
+    {
+        if (_keys.Count >= Capacity)
+        {
+            _keys.Clear();
+        }
+        _keys.TryAdd(userId, signingPublicKey);
+    }
 }

@@ -15,6 +15,7 @@ public static class AccountEndpoints
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => ServerSecrets.LoadOrCreate(sp.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory));
         services.AddSingleton<HubTickets>();
+        services.AddSingleton<RegisteredSigningKeys>();
         services.AddScoped<AccountDirectory>();
         services.AddScoped<LoginAttempts>();
         services.AddScoped<EmailCodeSender>();

@@ -12,16 +12,16 @@ public static class LedgerViewProofs
 {
     public const string ViewSizeHeader = "Ledger-View-Size";
 
-    public static async Task<IReadOnlyList<ConsistencyProofResult>?> ForAsync(LedgerQueries queries, long? viewSize, CancellationToken ct, params LedgerReceipt?[] receipts)
+    public static async Task<IReadOnlyList<ConsistencyProofResult>?> ForAsync(LedgerPeer peer, long? viewSize, CancellationToken ct, params LedgerReceipt?[] receipts)
     {
-        ArgumentNullException.ThrowIfNull(queries);
+        ArgumentNullException.ThrowIfNull(peer);
         ArgumentNullException.ThrowIfNull(receipts);
         if (viewSize is not > 0 || receipts.All(r => r is null))
         {
             return null;
         }
-        var head = await queries.GetHeadAsync(ct);
-        if (head is null || viewSize > head.TreeSize)
+        // The peer's committed head, held in memory: no statement for it on every read.
+        if (peer.Head is not { } head || viewSize > head.TreeSize)
         {
             // A view ahead of this server's log: nothing here can prove it (the client will raise the alarm itself).
             return null;
@@ -33,7 +33,7 @@ public static class LedgerViewProofs
         var proofs = new List<ConsistencyProofResult>(pairs.Count);
         foreach (var (from, to) in pairs)
         {
-            proofs.Add(await queries.GetConsistencyProofAsync(from, to, ct));
+            proofs.Add(await peer.Queries.GetConsistencyProofAsync(from, to, ct));
         }
         return proofs.Count == 0 ? null : proofs;
     }

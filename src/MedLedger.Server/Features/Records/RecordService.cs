@@ -203,7 +203,7 @@ public sealed class RecordService(
         var receipt = await rollForward.SubmitAsync(tx, new RecordVersionRows(record.Category, u.ContentType, u.CreatedAtMs, u.Nonce, u.KeyCommitment, u.Signature,
             u.CiphertextLength, wraps.Select(w => new RecordWrapRow(w.ReaderId, w.ReaderKeyId, w.Enc, w.WrappedKey, w.GrantId)).ToList()), ct);
         return new RecordVersionResponse(recordId, u.Version, u.PatientId, caller.Id, record.Category, u.ContentType, u.CreatedAtMs, ciphertextHash, u.CiphertextLength, receipt.TransactionId, receipt,
-            await LedgerViewProofs.ForAsync(ledger.Peer.Queries, viewSize, ct, receipt));
+            await LedgerViewProofs.ForAsync(ledger.Peer, viewSize, ct, receipt));
     }
 
     /// <summary>The fingerprint a writer computes over the list <see cref="ReadersForNewVersionAsync"/> gave it.</summary>
@@ -309,7 +309,7 @@ public sealed class RecordService(
                 ["version"] = v.ToString(System.Globalization.CultureInfo.InvariantCulture),
             }, ct);
         }
-        return sealedVersion with { Proofs = await LedgerViewProofs.ForAsync(ledger.Peer.Queries, viewSize, ct, sealedVersion.Anchor, sealedVersion.Latest) };
+        return sealedVersion with { Proofs = await LedgerViewProofs.ForAsync(ledger.Peer, viewSize, ct, sealedVersion.Anchor, sealedVersion.Latest) };
     }
 
     public async Task<IReadOnlyList<RecordListItem>> ListAsync(Caller caller, Guid? patientId, string? category, DateTimeOffset? from, DateTimeOffset? to, Guid? author, CancellationToken ct)

@@ -41,6 +41,10 @@ bench() { dotnet bench/MedLedger.Bench/bin/Release/net10.0/MedLedger.Bench.dll m
   openssl speed -seconds "$secs" ecdsap256 2>/dev/null | grep -E 'sign|nistp256'
   echo "== records-e2e"
   bench records-e2e --duration="$cell" --clients=32
+  if [[ "${SKIP_CONSORTIUM:-0}" != 1 ]] && ! command -v etcd >/dev/null; then
+    # A fresh machine has no etcd until it is installed (the same packages scripts/etcd-cluster.sh installs).
+    apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y etcd-server etcd-client >&2
+  fi
   if [[ "${SKIP_CONSORTIUM:-0}" != 1 ]]; then
     echo "== consortium-throughput"
     bench consortium-throughput --duration="$consortium_secs"

@@ -191,20 +191,18 @@ public sealed class FileBlobStore(string root) : IBlobStore
         {
             return null;
         }
-        // A small blob is read in place: an asynchronous file read on Linux is a thread-pool hop for a read that the
-        // page cache answers in microseconds (the hop cost more than the read in the session-40 read profile).
+        // One handle for both sizes. A small blob is read in place: an asynchronous file read on Linux is a thread-pool
+        // hop for a read that the page cache answers in microseconds (the hop cost more than the read in the session-40
+        // read profile); a large one still reads asynchronously, so a cold disk never holds a request thread for long.
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        var length = RandomAccess.GetLength(handle);
-        if (length > SmallBlobBytes)
-        {
-            handle.Dispose();
-            return await File.ReadAllBytesAsync(path, ct);
-        }
-        var content = new byte[length];
+        var content = new byte[checked((int)RandomAccess.GetLength(handle))];
+        var inPlace = content.Length <= SmallBlobBytes;
         var read = 0;
         while (read < content.Length)
         {
-            var n = RandomAccess.Read(handle, content.AsSpan(read), read);
+            var n = inPlace
+                ? RandomAccess.Read(handle, content.AsSpan(read), read)
+                : await RandomAccess.ReadAsync(handle, content.AsMemory(read), read, ct);
             if (n == 0)
             {
                 throw new IOException($"Blob {hash} ended early (a blob is never rewritten in place).");

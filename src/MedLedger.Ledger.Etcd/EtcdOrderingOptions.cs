@@ -26,8 +26,17 @@ public sealed class EtcdOrderingOptions
     /// 1 MiB stay under the channel's 128 MiB receive limit.
     /// </summary>
     public int ReadLimit { get; set; } = 64;
-    /// <summary>Deadline of one etcd call before the next member is tried.</summary>
-    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// Deadline of a call's first attempt before the next member is tried. A call in flight when the leader dies is
+    /// neither answered nor refused (the proposal is dropped), so this bounds the failover gap; keep it short.
+    /// </summary>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(1.5);
+    /// <summary>
+    /// Each attempt of the same call that misses its deadline doubles the next one, up to this. A call that is slow
+    /// rather than lost (a Range of 64 envelopes of 1 MiB on a loaded machine) therefore still completes, where one
+    /// fixed short deadline would retry it forever.
+    /// </summary>
+    public TimeSpan MaxCallTimeout { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>Longest wait between reads when Watch (only a wake-up) says nothing.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 }

@@ -64,6 +64,7 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
     private long _envelopesRead;
     private long _signaturesPublished;
     private long _signaturesRead;
+    private long _deadlinesMissed;
 
     /// <param name="peerKeys">
     /// Public ledger keys of the consortium's peers as configured: envelopes from anyone else are refused until the
@@ -113,6 +114,9 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
         _envelopeReads.Read(), Interlocked.Read(ref _envelopesRead),
         _certificateWrites.Read(), Interlocked.Read(ref _signaturesPublished),
         _certificateReads.Read(), Interlocked.Read(ref _signaturesRead));
+
+    /// <summary>Call attempts that missed their deadline and were retried (on the next member, with a longer deadline).</summary>
+    public long DeadlinesMissed => Interlocked.Read(ref _deadlinesMissed);
 
     public ValueTask EnqueueAsync(LedgerTransaction transaction, CancellationToken ct) => _pending.Writer.WriteAsync(transaction, ct);
 
@@ -679,27 +683,39 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
     /// <summary>
     /// Runs a call on the current member; on a transient failure (member down, leader change,
     /// timeout) moves to the next and retries until <paramref name="ct"/> ends. Refusals
-    /// (permission denied, invalid request) are thrown at once.
+    /// (permission denied, invalid request) are thrown at once. Every call here is idempotent
+    /// (create-once writes, reads, puts of a peer's own applied revision), so a retry after a
+    /// deadline is safe even if the first attempt did commit.
     /// </summary>
     private async Task<T> CallAsync<T>(Func<KV.KVClient, CallOptions, Task<T>> call, CancellationToken ct)
     {
         var delay = 50;
+        var timeout = _options.CallTimeout;
         while (true)
         {
             var index = Volatile.Read(ref _current);
             var channel = _channels[index % _channels.Length];
             try
             {
-                return await call(new KV.KVClient(channel), new CallOptions(deadline: DateTime.UtcNow + _options.CallTimeout, cancellationToken: ct)).ConfigureAwait(false);
+                return await call(new KV.KVClient(channel), new CallOptions(deadline: DateTime.UtcNow + timeout, cancellationToken: ct)).ConfigureAwait(false);
             }
             catch (RpcException e) when (Array.IndexOf(Transient, e.StatusCode) >= 0 && !ct.IsCancellationRequested)
             {
+                if (e.StatusCode == StatusCode.DeadlineExceeded)
+                {
+                    Interlocked.Increment(ref _deadlinesMissed);
+                    timeout = NextTimeout(timeout, _options.MaxCallTimeout);
+                }
                 Interlocked.CompareExchange(ref _current, index + 1, index);
                 await Task.Delay(delay, ct).ConfigureAwait(false);
                 delay = Math.Min(delay * 2, 1000);
             }
         }
     }
+
+    /// <summary>The deadline after one that was missed: doubled, never above <paramref name="max"/> (nor below the one missed).</summary>
+    internal static TimeSpan NextTimeout(TimeSpan missed, TimeSpan max) =>
+        missed >= max ? missed : TimeSpan.FromTicks(Math.Min(missed.Ticks * 2, max.Ticks));
 
     private static GrpcChannel OpenChannel(string endpoint, EtcdOrderingOptions options)
     {

@@ -204,7 +204,7 @@ public sealed class ConsortiumThroughputBenchmark : IMacroBenchmark
             if (run.KilledAt is { } k)
             {
                 var (afterGap, afterAt) = run.LongestGapAfter(k, window);
-                Console.WriteLine(F($"    failover: first acknowledgement {run.FirstAckAfter(k):F0} ms after the kill; longest interval with no acknowledged commit after the kill: {afterGap:F0} ms (from {afterAt:F1}s); members now: {string.Join(", ", cluster.LiveMembers().Select(m => "m" + m))}"));
+                Console.WriteLine(F($"    failover: first acknowledgement {run.FirstAckAfter(k):F0} ms after the kill; longest interval with no acknowledged commit after the kill: {afterGap:F0} ms (from {afterAt:F1}s); members now: {string.Join(", ", cluster.LiveMembers().Select(m => "m" + m))}; etcd calls that missed their deadline: {Orderings.Sum(o => o.DeadlinesMissed)}"));
             }
             Console.WriteLine(F($"    CPU during the run: this process (3 peers + submitters) {cpu:F1} s = {cpu / wall.TotalSeconds:F2} cores ({cpu * 1e6 / AckedOrOne(run):F0} µs/tx); etcd members {etcdCpu:F1} s = {etcdCpu / wall.TotalSeconds:F2} cores; of {Environment.ProcessorCount} cores at load average {LoadAverage()}"));
             PrintTraffic(traffic, wall, (certifiedAfter.Blocks - certifiedBefore.Blocks, certifiedAfter.Total - certifiedBefore.Total));

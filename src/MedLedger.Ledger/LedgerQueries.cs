@@ -42,6 +42,9 @@ public sealed class LedgerQueries
     private readonly ConcurrentDictionary<string, (StoredTransaction Stored, IReadOnlyList<byte[]> Proof)> _proven = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(long, long), ConsistencyProofResult> _consistent = new();
 
+    /// <summary>How many consistency proofs the memo holds now (tests: it stays within <see cref="MemoCapacity"/>).</summary>
+    internal int RememberedConsistencyProofs => _consistent.Count;
+
     public LedgerQueries(LedgerStore store)
     {
         ArgumentNullException.ThrowIfNull(store);

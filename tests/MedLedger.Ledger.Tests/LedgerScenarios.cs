@@ -240,6 +240,14 @@ public abstract class LedgerScenarios
             first.BlockHeight, "peer-b", System.Security.Cryptography.RandomNumberGenerator.GetBytes(64));
         var again = (await q.GetReceiptAsync(receipts[2].TransactionId))!;
         Assert.Equal(["peer-b"], again.Head.Certificate!.Select(s => s.PeerId));
+        // Every member's row, in member order; a member with evidence against it is left out of the certificate.
+        await ExecAsync(store, "INSERT INTO ledger_certificates (height, peer_id, signature) VALUES (@p0, @p1, @p2)",
+            first.BlockHeight, "peer-c", System.Security.Cryptography.RandomNumberGenerator.GetBytes(64));
+        Assert.Equal(["peer-b", "peer-c"], (await q.GetReceiptAsync(receipts[2].TransactionId))!.Head.Certificate!.Select(s => s.PeerId));
+        await ExecAsync(store, "INSERT INTO ledger_evidence (peer_id, height, their_header_bytes, their_signature, our_header_hash, found_at_ms) VALUES (@p0, @p1, @p2, @p3, @p4, @p5)",
+            "peer-b", first.BlockHeight, new byte[] { 1 }, new byte[] { 2 }, new byte[32], 0L);
+        Assert.Equal(["peer-c"], (await q.GetReceiptAsync(receipts[2].TransactionId))!.Head.Certificate!.Select(s => s.PeerId));
+        await ExecAsync(store, "DELETE FROM ledger_evidence");
         Assert.Equal(first.InclusionProof, again.InclusionProof);
         Assert.Equal(first.LeafHash, again.LeafHash);
         Assert.Equal(first.Head.Hash(), again.Head.Hash());
@@ -259,6 +267,34 @@ public abstract class LedgerScenarios
         var head = peer.Head!.TreeSize;
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => q.GetConsistencyProofAsync(2, head + 1));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => q.GetConsistencyProofAsync(2, head + 1));
+    }
+
+    [Fact]
+    public async Task The_consistency_memo_stays_within_its_capacity_and_proofs_asked_after_it_refills_still_verify()
+    {
+        var store = await NewStoreAsync();
+        await using var peer = await PeerAsync(store);
+        await Task.WhenAll(Enumerable.Range(0, 100).Select(i => peer.SubmitAsync(new TestUser($"m-{i}").Register())));
+        var q = peer.Queries;
+        var size = peer.Head!.TreeSize;
+        var asked = 0;
+        // Every pair of sizes up to the head: more pairs than the memo holds.
+        for (var n = 1L; n <= size; n++)
+        {
+            for (var o = 0L; o <= n; o++)
+            {
+                var p = await q.GetConsistencyProofAsync(o, n);
+                asked++;
+                Assert.True(q.RememberedConsistencyProofs <= LedgerQueries.MemoCapacity, $"{q.RememberedConsistencyProofs} remembered after {asked} asked");
+                if (n == size && o % 10 == 0)
+                {
+                    // Asked after the memo started again: computed afresh, still the log's proof.
+                    Assert.True(Rfc6962.VerifyConsistency(o, n, p.OldRoot, p.NewRoot, p.Proof));
+                    Assert.Equal(await q.GetRootAsync(o), p.OldRoot);
+                }
+            }
+        }
+        Assert.True(asked > LedgerQueries.MemoCapacity, $"only {asked} pairs asked");
     }
 
     [Fact]

@@ -173,6 +173,7 @@ public abstract class LedgerStore
     // ---- reads used by queries, start-up and the verifier ----
 
     internal const string BlockColumns = "height, previous_hash, tx_count, tree_size, root_hash, state_root, time_ms, peer_id, signature, version, ordering_revision";
+    private const int BlockColumnCount = 11;
     internal const string TxColumns = "log_index, block_height, tx_bytes, signature, valid, reason, leaf_hash";
 
     internal static BlockHeader ReadHeader(DbDataReader r) => new(
@@ -196,48 +197,60 @@ public abstract class LedgerStore
     public async Task<BlockHeader?> GetLatestHeaderAsync(CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = Command(c, $"SELECT {BlockColumns} FROM ledger_blocks ORDER BY height DESC LIMIT 1");
-        return await ReadOneHeaderAsync(c, cmd, ct).ConfigureAwait(false);
+        await using var cmd = Command(c, LatestHeaderSql);
+        return await ReadOneHeaderAsync(cmd, ct).ConfigureAwait(false);
     }
 
     public async Task<BlockHeader?> GetHeaderAsync(long height, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = Command(c, $"SELECT {BlockColumns} FROM ledger_blocks WHERE height = @p0", height);
-        return await ReadOneHeaderAsync(c, cmd, ct).ConfigureAwait(false);
+        await using var cmd = Command(c, HeaderAtHeightSql, height);
+        return await ReadOneHeaderAsync(cmd, ct).ConfigureAwait(false);
     }
 
     /// <summary>The block whose tree size equals <paramref name="treeSize"/>, if a block ends there.</summary>
     public async Task<BlockHeader?> GetHeaderByTreeSizeAsync(long treeSize, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = Command(c, $"SELECT {BlockColumns} FROM ledger_blocks WHERE tree_size = @p0 ORDER BY height LIMIT 1", treeSize);
-        return await ReadOneHeaderAsync(c, cmd, ct).ConfigureAwait(false);
+        await using var cmd = Command(c, HeaderAtTreeSizeSql, treeSize);
+        return await ReadOneHeaderAsync(cmd, ct).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// The header with the certificate this store holds for it: the ledger_certificates rows (members with evidence
-    /// against them left out), or, when there are none (the embedded peer, v1 blocks), the header's own signature
-    /// credited to the peer it names.
+    /// One statement for a header and the certificate this store holds for it (a read of a receipt runs it every time):
+    /// <paramref name="blockSelect"/> picks at most one block, and each of its ledger_certificates rows (members with
+    /// evidence against them left out) joins as a row of its own, or one row of NULLs when there are none.
     /// </summary>
-    private async Task<BlockHeader?> ReadOneHeaderAsync(DbConnection c, DbCommand cmd, CancellationToken ct)
+    private static string WithCertificateSql(string blockSelect) =>
+        $"SELECT {BlockColumnsOf("b")}, c.peer_id, c.signature FROM ({blockSelect}) b " +
+        "LEFT JOIN ledger_certificates c ON c.height = b.height AND c.peer_id NOT IN (SELECT peer_id FROM ledger_evidence) ORDER BY c.peer_id";
+
+    private static string BlockColumnsOf(string alias) => string.Join(", ", BlockColumns.Split(", ").Select(col => alias + "." + col));
+
+    private static readonly string LatestHeaderSql = WithCertificateSql($"SELECT {BlockColumns} FROM ledger_blocks ORDER BY height DESC LIMIT 1");
+    private static readonly string HeaderAtHeightSql = WithCertificateSql($"SELECT {BlockColumns} FROM ledger_blocks WHERE height = @p0");
+    private static readonly string HeaderAtTreeSizeSql = WithCertificateSql($"SELECT {BlockColumns} FROM ledger_blocks WHERE tree_size = @p0 ORDER BY height LIMIT 1");
+
+    /// <summary>
+    /// Reads what <see cref="WithCertificateSql"/> returns: the header with its certificate, or, when the store holds no
+    /// certificate rows (the embedded peer, v1 blocks), the header's own signature credited to the peer it names.
+    /// </summary>
+    private static async Task<BlockHeader?> ReadOneHeaderAsync(DbCommand cmd, CancellationToken ct)
     {
         BlockHeader? header = null;
-        // The reader closes before the certificate query: PostgreSQL runs one command per connection at a time.
+        var certificate = new List<PeerSignature>();
         await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
-            if (await r.ReadAsync(ct).ConfigureAwait(false))
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
             {
-                header = ReadHeader(r);
+                header ??= ReadHeader(r);
+                if (!r.IsDBNull(BlockColumnCount))
+                {
+                    certificate.Add(new PeerSignature(r.GetString(BlockColumnCount), (byte[])r[BlockColumnCount + 1]));
+                }
             }
         }
-        return header is null ? null : await WithCertificateAsync(c, header, ct).ConfigureAwait(false);
-    }
-
-    private async Task<BlockHeader> WithCertificateAsync(DbConnection c, BlockHeader header, CancellationToken ct)
-    {
-        var certificate = await ReadCertificateAsync(c, header.Height, ct).ConfigureAwait(false);
-        return header with { Certificate = certificate.Count > 0 ? certificate : [new PeerSignature(header.PeerId, header.Signature)] };
+        return header is null ? null : header with { Certificate = certificate.Count > 0 ? certificate : [new PeerSignature(header.PeerId, header.Signature)] };
     }
 
     private async Task<List<PeerSignature>> ReadCertificateAsync(DbConnection c, long height, CancellationToken ct)

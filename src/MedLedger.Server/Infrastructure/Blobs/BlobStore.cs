@@ -102,14 +102,31 @@ public sealed class FileBlobStore(string root) : IBlobStore
         }
         EnsureFolder(path);
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        // Flushed to disk before the rename: the ledger anchors this hash with a durable commit right after.
-        await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+        if (content.Length <= SmallBlobBytes)
         {
+            WriteInPlace(temp, content);
+        }
+        else
+        {
+            // Flushed to disk before the rename: the ledger anchors this hash with a durable commit right after.
+            await using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
             await stream.WriteAsync(content, ct);
             stream.Flush(flushToDisk: true);
         }
         File.Move(temp, path, overwrite: true);
         return hash;
+    }
+
+    /// <summary>
+    /// A small blob is written and flushed in place, as it is read: an asynchronous file write on Linux is a thread-pool
+    /// hop per call, more than the write of a few kilobytes costs. Flushed to disk before the caller renames it: the
+    /// ledger anchors this hash with a durable commit right after.
+    /// </summary>
+    private static void WriteInPlace(string temp, ReadOnlySpan<byte> content)
+    {
+        using var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        RandomAccess.Write(handle, content, 0);
+        RandomAccess.FlushToDisk(handle);
     }
 
     public async Task<StreamedBlob> PutStreamedAsync(Stream content, long length, string expectedHash, CancellationToken ct)
@@ -123,7 +140,9 @@ public sealed class FileBlobStore(string root) : IBlobStore
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         try
         {
-            var outcome = await CopyHashedAsync(content, length, temp, expectedHash, ct);
+            var outcome = length <= SmallBlobBytes
+                ? await BufferHashedAsync(content, (int)length, temp, expectedHash, ct)
+                : await CopyHashedAsync(content, length, temp, expectedHash, ct);
             if (outcome != StreamedBlob.Stored)
             {
                 return outcome;
@@ -139,6 +158,36 @@ public sealed class FileBlobStore(string root) : IBlobStore
         {
             // Refused, failed or already present: no partial or unverified bytes stay behind (a no-op after the move).
             File.Delete(temp);
+        }
+    }
+
+    /// <summary>
+    /// A small blob: read whole into a pooled buffer, hashed once, and written in place only if it is exactly
+    /// <paramref name="length"/> bytes with the expected hash (a refused upload creates no file at all).
+    /// </summary>
+    private static async Task<StreamedBlob> BufferHashedAsync(Stream content, int length, string temp, string expectedHash, CancellationToken ct)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(length + 1);
+        try
+        {
+            if (await content.ReadAtLeastAsync(buffer.AsMemory(0, length), length, throwOnEndOfStream: false, ct) < length)
+            {
+                return StreamedBlob.Truncated;
+            }
+            if (await content.ReadAsync(buffer.AsMemory(length, 1), ct) > 0)
+            {
+                return StreamedBlob.TooLong;
+            }
+            if (BlobHash.Of(buffer.AsSpan(0, length)) != expectedHash)
+            {
+                return StreamedBlob.HashMismatch;
+            }
+            WriteInPlace(temp, buffer.AsSpan(0, length));
+            return StreamedBlob.Stored;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -3,12 +3,18 @@ using MedLedger.Server.Infrastructure.Blobs;
 
 namespace MedLedger.Server.Tests.Infrastructure.Blobs;
 
-/// <summary>The embedded blob store reads back exactly what it stored, on both sides of the small-blob read.</summary>
+/// <summary>The embedded blob store reads back exactly what it stored, on both sides of the small-blob read and write.</summary>
 public sealed class FileBlobStoreTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "medledger-blobs-" + Guid.NewGuid().ToString("N"));
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
 
     [Theory]
     [InlineData(0)]
@@ -26,6 +32,34 @@ public sealed class FileBlobStoreTests : IDisposable
 
         Assert.Equal(BlobHash.Of(content), hash);
         Assert.Equal(content, await store.GetAsync(hash, default));
+    }
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(1024)]
+    [InlineData(64 * 1024)]
+    [InlineData(64 * 1024 + 1)]
+    [InlineData(300 * 1024)]
+    public async Task A_streamed_blob_is_stored_only_when_it_is_exactly_the_declared_bytes(int length)
+    {
+        var store = new FileBlobStore(_root);
+        var content = RandomNumberGenerator.GetBytes(length);
+        var hash = BlobHash.Of(content);
+
+        Assert.Equal(StreamedBlob.Truncated, await store.PutStreamedAsync(new MemoryStream(content[..^1]), length, hash, default));
+        Assert.Equal(StreamedBlob.TooLong, await store.PutStreamedAsync(new MemoryStream([.. content, 0]), length, hash, default));
+        var altered = content.ToArray();
+        altered[length / 2] ^= 1;
+        Assert.Equal(StreamedBlob.HashMismatch, await store.PutStreamedAsync(new MemoryStream(altered), length, hash, default));
+        // Refused uploads leave nothing behind: no blob, no temporary file.
+        Assert.Null(await store.GetAsync(hash, default));
+        Assert.Empty(Directory.Exists(_root) ? Directory.GetFiles(_root, "*", SearchOption.AllDirectories) : []);
+
+        Assert.Equal(StreamedBlob.Stored, await store.PutStreamedAsync(new MemoryStream(content), length, hash, default));
+        Assert.Equal(content, await store.GetAsync(hash, default));
+        // The same bytes again: stored once, still readable.
+        Assert.Equal(StreamedBlob.Stored, await store.PutStreamedAsync(new MemoryStream(content), length, hash, default));
+        Assert.Single(Directory.GetFiles(_root, "*", SearchOption.AllDirectories));
     }
 
     [Fact]

@@ -57,9 +57,16 @@ public sealed class AccountDirectory(MedLedgerDbContext db, RegisteredSigningKey
     }
 
     /// <summary>Keys of the given users that are not suspended.</summary>
-    public async Task<IReadOnlyList<AccountKeys>> ActiveKeysAsync(IReadOnlyCollection<Guid> userIds, CancellationToken ct) =>
-        await (from u in db.Users join k in db.KeyBundles on u.Id equals k.UserId where userIds.Contains(u.Id) && !u.Suspended
-               select new AccountKeys(u.Id, u.Role, u.OrganizationId, k.EncryptionPublicKey, k.SigningPublicKey)).AsNoTracking().ToListAsync(ct);
+    public async Task<IReadOnlyList<AccountKeys>> ActiveKeysAsync(IReadOnlyCollection<Guid> userIds, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(userIds);
+        var found = new List<AccountKeys>(userIds.Count);
+        await foreach (var keys in AccountQueries.For(db).ActiveKeys(db, [.. userIds]).WithCancellation(ct))
+        {
+            found.Add(keys);
+        }
+        return found;
+    }
 
     /// <summary>Of <paramref name="userIds"/>, those that are verified doctors of the hospital.</summary>
     public async Task<IReadOnlyList<Guid>> VerifiedDoctorsOfAsync(Guid hospitalId, IReadOnlyCollection<Guid> userIds, CancellationToken ct) =>
@@ -114,4 +121,22 @@ public sealed class RegisteredSigningKeys
         }
         _keys.TryAdd(userId, signingPublicKey);
     }
+}
+
+/// <summary>
+/// The directory lookup every record write makes (the reader list's keys), compiled once per EF model: EF's per-call
+/// query-cache lookup hashes the whole expression tree.
+/// </summary>
+internal sealed class AccountQueries
+{
+    private static readonly PerModel<AccountQueries> PerModel = new(() => new AccountQueries());
+
+    public static AccountQueries For(MedLedgerDbContext db) => PerModel.For(db);
+
+    public readonly Func<MedLedgerDbContext, Guid[], IAsyncEnumerable<AccountKeys>> ActiveKeys =
+        EF.CompileAsyncQuery((MedLedgerDbContext db, Guid[] userIds) =>
+            from u in db.Users.AsNoTracking()
+            join k in db.KeyBundles.AsNoTracking() on u.Id equals k.UserId
+            where userIds.Contains(u.Id) && !u.Suspended
+            select new AccountKeys(u.Id, u.Role, u.OrganizationId, k.EncryptionPublicKey, k.SigningPublicKey));
 }

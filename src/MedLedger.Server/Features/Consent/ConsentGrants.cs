@@ -36,8 +36,22 @@ public sealed class ConsentGrants(MedLedgerDbContext db, LedgerGateway ledger)
             .Where(g => g.GranteeId == granteeId && g.RevokedAt == null && patientIds.Contains(g.PatientId)).ToListAsync(ct), ct);
 
     /// <summary>Every unrevoked grant the patient made.</summary>
-    public async Task<IReadOnlyList<ActiveGrant>> OfPatientAsync(Guid patientId, CancellationToken ct) =>
-        await WithoutEndedAppointmentsAsync(await db.Set<ConsentGrant>().AsNoTracking().Where(g => g.PatientId == patientId && g.RevokedAt == null).ToListAsync(ct), ct);
+    public async Task<IReadOnlyList<ActiveGrant>> OfPatientAsync(Guid patientId, CancellationToken ct)
+    {
+        var rows = new List<ConsentGrant>();
+        await foreach (var g in UnrevokedOfPatient(db, patientId).WithCancellation(ct))
+        {
+            rows.Add(g);
+        }
+        return await WithoutEndedAppointmentsAsync(rows, ct);
+    }
+
+    // Every record write asks this (its reader list): compiled once per EF model, so EF does not hash the expression tree per call.
+    private static readonly PerModel<Func<MedLedgerDbContext, Guid, IAsyncEnumerable<ConsentGrant>>> UnrevokedOfPatientPerModel = new(() =>
+        EF.CompileAsyncQuery((MedLedgerDbContext db, Guid patientId) =>
+            db.Set<ConsentGrant>().AsNoTracking().Where(g => g.PatientId == patientId && g.RevokedAt == null)));
+
+    private static IAsyncEnumerable<ConsentGrant> UnrevokedOfPatient(MedLedgerDbContext db, Guid patientId) => UnrevokedOfPatientPerModel.For(db)(db, patientId);
 
     /// <summary>Whether an appointment-scoped grant's appointment was cancelled or marked no-show (ledger state).</summary>
     public async Task<bool> AppointmentEndedAsync(Guid appointmentId, CancellationToken ct) =>

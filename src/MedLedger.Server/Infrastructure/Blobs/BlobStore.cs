@@ -131,6 +131,7 @@ public sealed class FileBlobStore(string root) : IBlobStore
 
     public async Task<StreamedBlob> PutStreamedAsync(Stream content, long length, string expectedHash, CancellationToken ct)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
         if (!BlobHash.IsValid(expectedHash))
         {
             throw new ArgumentException("Not a lowercase SHA-256 hex string.", nameof(expectedHash));

@@ -63,6 +63,15 @@ public sealed class FileBlobStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_negative_declared_length_is_a_caller_error_and_stores_nothing()
+    {
+        var store = new FileBlobStore(_root);
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => store.PutStreamedAsync(new MemoryStream([1, 2, 3]), -1, BlobHash.Of([1, 2, 3]), default));
+        Assert.False(Directory.Exists(_root) && Directory.GetFiles(_root, "*", SearchOption.AllDirectories).Length > 0);
+    }
+
+    [Fact]
     public async Task An_unknown_or_malformed_hash_reads_as_nothing()
     {
         var store = new FileBlobStore(_root);

@@ -64,7 +64,8 @@ public sealed partial class LedgerPeer : IAsyncDisposable
         Contracts = contracts ?? ContractRegistry.WithIdentity();
         _ordering = ordering ?? new EmbeddedOrderingService(Options.MaxBlockTransactions, Options.MaxBlockDelay);
         _peerKeys = new Dictionary<string, byte[]>(Options.PeerKeys, StringComparer.Ordinal) { [Options.PeerId] = _key.PublicKey };
-        Queries = new LedgerQueries(store);
+        // The embedded orderer's blocks are certified by this peer's header signature alone, once, at commit.
+        Queries = new LedgerQueries(store, blocksFinal: _ordering is EmbeddedOrderingService);
         if (Options.AdmittedAfterGenesis && Options.PeerKeys.ContainsKey(Options.PeerId))
         {
             throw new ArgumentException("A peer admitted after genesis is not one of the genesis members PeerKeys names.", nameof(options));

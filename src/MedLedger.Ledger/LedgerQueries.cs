@@ -37,18 +37,28 @@ public sealed class LedgerQueries
 
     // What a committed log can never change, so a record read again costs no statement for it (docs/ledger.md "What a
     // peer remembers"): a transaction's first valid entry with its inclusion proof against its own block, and a
-    // consistency proof between two sizes. The block's header is read every time: a consortium certificate can arrive
-    // after the block. Invalid entries are not remembered (a later valid entry under the same id would be the answer).
-    private readonly ConcurrentDictionary<string, (StoredTransaction Stored, IReadOnlyList<byte[]> Proof)> _proven = new(StringComparer.Ordinal);
+    // consistency proof between two sizes. The block's header is read every time when a consortium certificate can
+    // arrive after the block; a peer whose blocks nothing certifies later (the embedded orderer's: its own header
+    // signature is the whole certificate) remembers the header too. Invalid entries are not remembered (a later valid
+    // entry under the same id would be the answer).
+    private readonly ConcurrentDictionary<string, (StoredTransaction Stored, IReadOnlyList<byte[]> Proof, BlockHeader? Block)> _proven = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(long, long), ConsistencyProofResult> _consistent = new();
 
     /// <summary>How many consistency proofs the memo holds now (tests: it stays within <see cref="MemoCapacity"/>).</summary>
     internal int RememberedConsistencyProofs => _consistent.Count;
 
-    public LedgerQueries(LedgerStore store)
+    private readonly bool _blocksFinal;
+
+    /// <param name="store">The peer's store.</param>
+    /// <param name="blocksFinal">
+    /// True only when nothing will add to or take from a committed block's certificate while these queries live (the
+    /// embedded orderer: no certifier, no pulled certificates, no evidence). A receipt read again then costs no statement.
+    /// </param>
+    public LedgerQueries(LedgerStore store, bool blocksFinal = false)
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
+        _blocksFinal = blocksFinal;
     }
 
     public Task<BlockHeader?> GetHeadAsync(CancellationToken ct = default) => _store.GetLatestHeaderAsync(ct);
@@ -126,11 +136,11 @@ public sealed class LedgerQueries
             var proof = await StoredMerkle.RunAsync(src => MerkleMath.InclusionProof(src, stored.LogIndex, committedBy.TreeSize), _store.GetNodesAsync, ct).ConfigureAwait(false);
             if (stored.Valid)
             {
-                Remember(_proven, txId, (stored, proof));
+                Remember(_proven, txId, (stored, proof, _blocksFinal ? committedBy : null));
             }
             return Receipt(stored, committedBy, proof);
         }
-        return Receipt(proven.Stored, await BlockOfAsync(proven.Stored, ct).ConfigureAwait(false), proven.Proof);
+        return Receipt(proven.Stored, proven.Block ?? await BlockOfAsync(proven.Stored, ct).ConfigureAwait(false), proven.Proof);
     }
 
     private async Task<BlockHeader> BlockOfAsync(StoredTransaction stored, CancellationToken ct) =>

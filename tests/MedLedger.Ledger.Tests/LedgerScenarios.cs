@@ -230,7 +230,8 @@ public abstract class LedgerScenarios
         {
             receipts.Add(await peer.SubmitAsync(new TestUser($"u-{i}").Register()));
         }
-        var q = peer.Queries;
+        // Queries as a consortium peer holds them (blocks not final): the embedded peer's own remember the block too.
+        var q = new LedgerQueries(store);
         var first = (await q.GetReceiptAsync(receipts[2].TransactionId))!;
         Assert.Equal(["peer-a"], first.Head.Certificate!.Select(s => s.PeerId));
 
@@ -267,6 +268,31 @@ public abstract class LedgerScenarios
         var head = peer.Head!.TreeSize;
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => q.GetConsistencyProofAsync(2, head + 1));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => q.GetConsistencyProofAsync(2, head + 1));
+    }
+
+    [Fact]
+    public async Task The_embedded_peer_remembers_a_receipts_block_and_its_receipts_still_verify()
+    {
+        var store = await NewStoreAsync();
+        await using var peer = await PeerAsync(store);
+        var early = await peer.SubmitAsync(new TestUser("e-0").Register());
+        var first = (await peer.Queries.GetReceiptAsync(early.TransactionId))!;
+        // A row no embedded peer ever writes (only a consortium's certifier does): the embedded peer's queries answer from
+        // the block they read at first, the header its own signature certified, without reading the store again.
+        await ExecAsync(store, "INSERT INTO ledger_certificates (height, peer_id, signature) VALUES (@p0, @p1, @p2)",
+            first.BlockHeight, "peer-b", System.Security.Cryptography.RandomNumberGenerator.GetBytes(64));
+        var again = (await peer.Queries.GetReceiptAsync(early.TransactionId))!;
+        Assert.Equal(["peer-a"], again.Head.Certificate!.Select(s => s.PeerId));
+        Assert.Equal(first.Head.Hash(), again.Head.Hash());
+        Assert.True(again.Head.VerifySignature(peer.PublicKey));
+        Assert.True(Rfc6962.VerifyInclusion(again.LogIndex, again.Head.TreeSize, again.LeafHash, again.InclusionProof, again.Head.RootHash));
+        // Queries that treat blocks as open (a consortium peer's) read the row; later blocks get receipts of their own.
+        Assert.Equal(["peer-b"], (await new LedgerQueries(store).GetReceiptAsync(early.TransactionId))!.Head.Certificate!.Select(s => s.PeerId));
+        var late = await peer.SubmitAsync(new TestUser("e-1").Register());
+        var lateReceipt = (await peer.Queries.GetReceiptAsync(late.TransactionId))!;
+        Assert.True(lateReceipt.BlockHeight > first.BlockHeight);
+        Assert.Equal(late.Head.Hash(), lateReceipt.Head.Hash());
+        Assert.Equal(lateReceipt.Head.Hash(), (await peer.Queries.GetReceiptAsync(late.TransactionId))!.Head.Hash());
     }
 
     [Fact]

@@ -137,13 +137,12 @@ public sealed class FileBlobStore(string root) : IBlobStore
             throw new ArgumentException("Not a lowercase SHA-256 hex string.", nameof(expectedHash));
         }
         var path = PathFor(expectedHash);
-        EnsureFolder(path);
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         try
         {
             var outcome = length <= SmallBlobBytes
-                ? await BufferHashedAsync(content, (int)length, temp, expectedHash, ct)
-                : await CopyHashedAsync(content, length, temp, expectedHash, ct);
+                ? await BufferHashedAsync(content, (int)length, path, temp, expectedHash, ct)
+                : await CopyHashedAsync(content, length, path, temp, expectedHash, ct);
             if (outcome != StreamedBlob.Stored)
             {
                 return outcome;
@@ -157,16 +156,21 @@ public sealed class FileBlobStore(string root) : IBlobStore
         }
         finally
         {
-            // Refused, failed or already present: no partial or unverified bytes stay behind (a no-op after the move).
-            File.Delete(temp);
+            // Refused, failed or already present: no partial or unverified bytes stay behind. Usually nothing is there (a
+            // refused or repeated small blob never made its folder, and File.Delete throws on a missing folder).
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
         }
     }
 
     /// <summary>
     /// A small blob: read whole into a pooled buffer, hashed once, and written in place only if it is exactly
-    /// <paramref name="length"/> bytes with the expected hash (a refused upload creates no file at all).
+    /// <paramref name="length"/> bytes with the expected hash and not stored already (a refused upload creates no file
+    /// and no folder; a repeat writes nothing).
     /// </summary>
-    private static async Task<StreamedBlob> BufferHashedAsync(Stream content, int length, string temp, string expectedHash, CancellationToken ct)
+    private static async Task<StreamedBlob> BufferHashedAsync(Stream content, int length, string path, string temp, string expectedHash, CancellationToken ct)
     {
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(length + 1);
         try
@@ -183,6 +187,12 @@ public sealed class FileBlobStore(string root) : IBlobStore
             {
                 return StreamedBlob.HashMismatch;
             }
+            // Content-addressed: a stored blob with this hash already holds exactly these bytes.
+            if (File.Exists(path))
+            {
+                return StreamedBlob.Stored;
+            }
+            EnsureFolder(path);
             WriteInPlace(temp, buffer.AsSpan(0, length));
             return StreamedBlob.Stored;
         }
@@ -193,8 +203,10 @@ public sealed class FileBlobStore(string root) : IBlobStore
     }
 
     /// <summary>Copies the stream to <paramref name="temp"/> (flushed to disk) while hashing it; one pass over the bytes.</summary>
-    private static async Task<StreamedBlob> CopyHashedAsync(Stream content, long length, string temp, string expectedHash, CancellationToken ct)
+    private static async Task<StreamedBlob> CopyHashedAsync(Stream content, long length, string path, string temp, string expectedHash, CancellationToken ct)
     {
+        // Too large to hold: streamed to a temporary file beside its final place, so the folder comes first.
+        EnsureFolder(path);
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(81920);
         try

@@ -54,6 +54,11 @@ public sealed class FileBlobStoreTests : IDisposable
         // Refused uploads leave nothing behind: no blob, no temporary file.
         Assert.Null(await store.GetAsync(hash, default));
         Assert.Empty(Directory.Exists(_root) ? Directory.GetFiles(_root, "*", SearchOption.AllDirectories) : []);
+        if (length <= 64 * 1024)
+        {
+            // A small upload is judged in memory: a refusal does not even create its shard folder.
+            Assert.Empty(Directory.Exists(_root) ? Directory.GetFileSystemEntries(_root, "*", SearchOption.AllDirectories) : []);
+        }
 
         Assert.Equal(StreamedBlob.Stored, await store.PutStreamedAsync(new MemoryStream(content), length, hash, default));
         Assert.Equal(content, await store.GetAsync(hash, default));
@@ -69,6 +74,7 @@ public sealed class FileBlobStoreTests : IDisposable
 
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => store.PutStreamedAsync(new MemoryStream([1, 2, 3]), -1, BlobHash.Of([1, 2, 3]), default));
         Assert.False(Directory.Exists(_root) && Directory.GetFiles(_root, "*", SearchOption.AllDirectories).Length > 0);
+        Assert.Empty(Directory.Exists(_root) ? Directory.GetFileSystemEntries(_root, "*", SearchOption.AllDirectories) : []);
     }
 
     [Fact]

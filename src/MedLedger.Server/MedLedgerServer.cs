@@ -66,12 +66,15 @@ public static class MedLedgerServer
         if (storage.Provider == StorageProvider.Postgres)
         {
             services.AddDbContextPool<MedLedgerDbContext, PostgresMedLedgerDbContext>(o => o.UseNpgsql(storage.ConnectionString));
+            services.AddSingleton(_ => new SqliteReadConnections(null, BusyTimeout.Timeout));
         }
         else
         {
             Directory.CreateDirectory(storage.DataDirectory);
             services.AddDbContextPool<MedLedgerDbContext, SqliteMedLedgerDbContext>(o => o.UseSqlite(storage.SqliteConnectionString,
                 x => x.CommandTimeout(60)).AddInterceptors(BusyTimeout));
+            // A factory, so the container disposes the open connections with the host.
+            services.AddSingleton(_ => new SqliteReadConnections(storage.SqliteConnectionString, BusyTimeout.Timeout));
         }
 
         services.AddSingleton<IMessageSender>(sp =>

@@ -26,7 +26,8 @@ public sealed class RecordService(
     ConsentGrants consent,
     AccountDirectory accounts,
     SealedVersionReader sealedVersions,
-    LedgerRollForward rollForward)
+    LedgerRollForward rollForward,
+    SqliteReadConnections sqliteReads)
 {
     /// <summary>Files up to 20 MiB of plaintext; AES-GCM adds a 16-byte tag.</summary>
     public const long MaxPlaintextBytes = 20L * 1024 * 1024;
@@ -279,7 +280,10 @@ public sealed class RecordService(
     {
         var queries = RecordQueries.For(db);
         // One statement finds everything a read serves; the access decision is still taken before any of it is used.
-        var found = await queries.Read(db, recordId, version, caller.Id, ct);
+        // On SQLite, a prepared statement on a read connection; inside a transaction EF's connection, which sees its writes.
+        var found = sqliteReads.Enabled && db.Database.CurrentTransaction is null
+            ? RecordQueries.ReadSqlite(sqliteReads, recordId, version, caller.Id)
+            : await queries.Read(db, recordId, version, caller.Id, ct);
         var record = found?.Record ?? await queries.Record(db, recordId, ct)
             ?? throw ProblemException.NotFound($"Record {recordId}");
         var (_, refusal) = await access.ReadDecisionAsync(caller, record, ct);

@@ -32,7 +32,8 @@ internal sealed class SessionAuthenticationHandler(
     UrlEncoder encoder,
     MedLedgerDbContext db,
     TimeProvider clock,
-    HubTickets hubTickets)
+    HubTickets hubTickets,
+    SqliteReadConnections sqliteReads)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "MedLedgerSession";
@@ -69,7 +70,9 @@ internal sealed class SessionAuthenticationHandler(
         var hash = ticketSession is { } sid
             ? await db.Sessions.AsNoTracking().Where(s => s.Id == sid).Select(s => s.AccessTokenHash).FirstOrDefaultAsync(Context.RequestAborted)
             : TokenHash(token!);
-        var row = hash is null ? null : await Compiled.For(db).ByTokenHash(db, hash, Context.RequestAborted);
+        var row = hash is null ? null
+            : sqliteReads.Enabled ? sqliteReads.Run(SessionQueries.ByTokenHashSql, [hash], SessionQueries.ReadRow)
+            : await Compiled.For(db).ByTokenHash(db, hash, Context.RequestAborted);
         var now = clock.GetUtcNow();
         if (row is null || row.RevokedAt is not null || row.AccessExpiresAt <= now || row.Suspended)
         {
@@ -116,6 +119,24 @@ internal sealed class SessionAuthenticationHandler(
                  select new SessionRow(s.Id, s.RevokedAt, s.AccessExpiresAt, u.Id, u.Role, u.Suspended, u.OrganizationId, u.Verification, u.VerificationReason,
                      (VerificationStatus?)o.Verification, o.VerificationReason))
                 .FirstOrDefault());
+
+        /// <summary>The same lookup as <see cref="ByTokenHash"/> in SQLite's SQL, prepared once per read connection (see <see cref="SqliteReadConnections"/>).</summary>
+        public static readonly SqliteRead ByTokenHashSql = new("""
+            SELECT s.Id, s.RevokedAt, s.AccessExpiresAt, u.Id, u.Role, u.Suspended, u.OrganizationId, u.Verification, u.VerificationReason,
+                   o.Verification, o.VerificationReason
+            FROM sessions AS s
+            INNER JOIN users AS u ON s.UserId = u.Id
+            LEFT JOIN organizations AS o ON u.OrganizationId = o.Id
+            WHERE s.AccessTokenHash = $hash
+            LIMIT 1
+            """, "$hash");
+
+        // Columns as EF stores them on SQLite: GUIDs as text, times as unix milliseconds, enums by name.
+        public static SessionRow? ReadRow(Microsoft.Data.Sqlite.SqliteDataReader r) => !r.Read() ? null : new SessionRow(
+            r.GetGuid(0), r.IsDBNull(1) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)),
+            r.GetGuid(3), Enum.Parse<Role>(r.GetString(4)), r.GetBoolean(5), r.IsDBNull(6) ? null : r.GetGuid(6),
+            Enum.Parse<VerificationStatus>(r.GetString(7)), r.IsDBNull(8) ? null : r.GetString(8),
+            r.IsDBNull(9) ? null : Enum.Parse<VerificationStatus>(r.GetString(9)), r.IsDBNull(10) ? null : r.GetString(10));
     }
 
     private static readonly PerModel<SessionQueries> Compiled = new(() => new SessionQueries());

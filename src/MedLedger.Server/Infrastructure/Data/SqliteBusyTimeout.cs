@@ -12,6 +12,8 @@ namespace MedLedger.Server.Infrastructure.Data;
 /// </summary>
 internal sealed class SqliteBusyTimeout(TimeSpan timeout) : DbConnectionInterceptor
 {
+    public TimeSpan Timeout => timeout;
+
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 
     public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)

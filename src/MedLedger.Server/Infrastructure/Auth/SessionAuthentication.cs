@@ -102,12 +102,12 @@ internal sealed class SessionAuthenticationHandler(
     /// What one request's authentication needs: the session, its user's standing, and the user's organization's standing
     /// (only these columns: the user row also holds the sealed profile and key material no request needs here).
     /// </summary>
-    private sealed record SessionRow(Guid Id, DateTimeOffset? RevokedAt, DateTimeOffset AccessExpiresAt, Guid UserId, Role Role, bool Suspended,
+    internal sealed record SessionRow(Guid Id, DateTimeOffset? RevokedAt, DateTimeOffset AccessExpiresAt, Guid UserId, Role Role, bool Suspended,
         Guid? OrganizationId, VerificationStatus Verification, string? VerificationReason, VerificationStatus? OrgVerification, string? OrgReason);
 
     // Compiled once per model: every authenticated request runs it, and EF's per-call query-cache lookup
     // (hashing the expression tree) showed in the records profile (docs/benchmarks.md).
-    private sealed class SessionQueries
+    internal sealed class SessionQueries
     {
         public readonly Func<MedLedgerDbContext, byte[], CancellationToken, Task<SessionRow?>> ByTokenHash =
             EF.CompileAsyncQuery((MedLedgerDbContext db, byte[] hash, CancellationToken ct) =>
@@ -139,7 +139,7 @@ internal sealed class SessionAuthenticationHandler(
             r.IsDBNull(9) ? null : Enum.Parse<VerificationStatus>(r.GetString(9)), r.IsDBNull(10) ? null : r.GetString(10));
     }
 
-    private static readonly PerModel<SessionQueries> Compiled = new(() => new SessionQueries());
+    internal static readonly PerModel<SessionQueries> Compiled = new(() => new SessionQueries());
 
     internal static (bool Verified, string? Note) VerificationState(UserAccount user, VerificationStatus? org, string? orgReason) =>
         VerificationState(user.Verification, user.VerificationReason, org, orgReason);

@@ -101,8 +101,9 @@ public sealed class AccessibilityBrowserTests(BrowserWorld world)
         await page.Keyboard.PressAsync("Enter");
         var heading = page.GetByRole(AriaRole.Heading, new() { Level = 1 });
         await Assertions.Expect(heading).Not.ToHaveTextAsync("My records");
-        // After a route change focus moves to the new heading, so screen readers announce the screen.
-        Assert.True(await heading.EvaluateAsync<bool>("el => el === document.activeElement"));
+        // After a route change focus moves to the new heading, so screen readers announce the screen. The screen moves it
+        // in an effect, after the new heading is painted: wait for it (an immediate check raced the effect in CI).
+        await Assertions.Expect(heading).ToBeFocusedAsync();
         await page.Context.CloseAsync();
     }
 }

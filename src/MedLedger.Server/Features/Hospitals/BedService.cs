@@ -239,6 +239,13 @@ public sealed class BedService(
             // Someone else's booking is "not found", never "forbidden": no oracle for other patients' bookings.
             throw ProblemException.NotFound($"Booking {bookingId}");
         }
+        if (b.Status == BookingStatus.Held && !await EnsureBookLinkedAsync(b, ct))
+        {
+            // Staff see a hold as soon as it takes the bed, before its beds.book commits. Closing it then would leave a
+            // closed row for a booking the ledger may never hold (a crash, a refusal), which nothing could record later.
+            throw new ProblemException(409, "booking-not-recorded", "Booking not recorded yet",
+                "The booking is still being recorded on the ledger; try again in a moment.");
+        }
         var now = clock.GetUtcNow();
         if (b.Status == BookingStatus.Held && b.ExpiresAt <= now)
         {
@@ -274,6 +281,33 @@ public sealed class BedService(
             CreatedAt = b.CreatedAt, ExpiresAt = b.ExpiresAt, ClosedAt = now, ClosedBy = actor,
             BookTransactionId = b.BookTransactionId, CloseTransactionId = closeTransactionId,
         });
+    }
+
+    /// <summary>
+    /// True when the hold's beds.book is committed, linking the row to it if the link was not written yet; false while
+    /// it is in flight or if it never committed (start-up repair fails such a hold).
+    /// </summary>
+    private async Task<bool> EnsureBookLinkedAsync(BedBooking b, CancellationToken ct)
+    {
+        if (b.BookTransactionId is not null)
+        {
+            return true;
+        }
+        var book = await CommittedEventAsync(b.Id, BedBookContract.TypeName, ct);
+        if (book is null)
+        {
+            return false;
+        }
+        await db.Set<BedBooking>().Where(x => x.Id == b.Id && x.BookTransactionId == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.BookTransactionId, book), CancellationToken.None);
+        b.BookTransactionId = book;
+        return true;
+    }
+
+    private async Task<string?> CommittedEventAsync(Guid bookingId, string type, CancellationToken ct)
+    {
+        var events = await ledger.Peer.Store.GetTransactionsBySubjectAsync(bookingId.ToString(), long.MaxValue, 16, ct);
+        return events.FirstOrDefault(e => e.Valid && e.Transaction.Type == type && e.Transaction.Get("bookingId") == bookingId.ToString())?.Id;
     }
 
     internal static string CloseType(BookingStatus target) => target switch
@@ -314,11 +348,9 @@ public sealed class BedService(
         var repaired = 0;
         foreach (var b in unlinked)
         {
-            var events = await ledger.Peer.Store.GetTransactionsBySubjectAsync(b.Id.ToString(), long.MaxValue, 16, ct);
-            string? Committed(string type) => events.FirstOrDefault(e => e.Valid && e.Transaction.Type == type && e.Transaction.Get("bookingId") == b.Id.ToString())?.Id;
             if (b.BookTransactionId is null)
             {
-                var book = Committed(BedBookContract.TypeName);
+                var book = await CommittedEventAsync(b.Id, BedBookContract.TypeName, ct);
                 if (book is null)
                 {
                     if (b.Status == BookingStatus.Held)
@@ -336,7 +368,7 @@ public sealed class BedService(
             }
             if (b.Status is not (BookingStatus.Held or BookingStatus.Failed) && b.CloseTransactionId is null)
             {
-                var close = Committed(CloseType(b.Status));
+                var close = await CommittedEventAsync(b.Id, CloseType(b.Status), ct);
                 if (close is not null)
                 {
                     await db.Set<BedBooking>().Where(x => x.Id == b.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.CloseTransactionId, close), ct);
@@ -363,10 +395,11 @@ public sealed class BedService(
     {
         await using var tx = await db.Database.BeginTransactionAsync(CancellationToken.None);
         var q = db.Set<BedBooking>().Where(x => x.Id == b.Id && x.Status == BookingStatus.Held);
-        // Expiry only takes what is due; the other transitions only what is still within its hold.
-        q = target == BookingStatus.Expired ? q.Where(x => x.ExpiresAt <= now)
+        // Expiry only takes what is due; the other transitions only what is still within its hold. Only a failed hold
+        // may close before its beds.book is linked: every other close event needs the booking on the ledger.
+        q = target == BookingStatus.Expired ? q.Where(x => x.ExpiresAt <= now && x.BookTransactionId != null)
             : target == BookingStatus.Failed ? q
-            : q.Where(x => x.ExpiresAt > now);
+            : q.Where(x => x.ExpiresAt > now && x.BookTransactionId != null);
         var moved = await q.ExecuteUpdateAsync(s => s
             .SetProperty(x => x.Status, target)
             .SetProperty(x => x.ClosedAt, now)
@@ -399,7 +432,8 @@ public sealed class BedService(
         var expired = 0;
         foreach (var b in due)
         {
-            if (await CloseAndRecordAsync(b, BookingStatus.Expired, null) is not null)
+            // A due hold whose beds.book is still in flight waits for the next sweep; one that never committed is failed at start.
+            if (await EnsureBookLinkedAsync(b, ct) && await CloseAndRecordAsync(b, BookingStatus.Expired, null) is not null)
             {
                 expired++;
             }

@@ -236,6 +236,65 @@ public sealed class RollForwardTests : RollForwardHarness
     }
 
     [Fact]
+    public async Task A_hold_whose_booking_is_not_on_the_ledger_yet_is_not_closed_and_one_whose_link_was_lost_is_relinked_and_closed()
+    {
+        var (staff, _, patient) = await CareWorldAsync();
+        var other = await World.RegisterAsync(Role.Patient);
+        var hospital = staff.OrganizationId!.Value;
+        await staff.Client.SetWardAsync(hospital, "North", "general", 10, 0);
+        // beds.book committed but the row's link was not written yet.
+        var unlinked = await patient.Client.BookBedAsync(hospital, "general");
+        // A hold the staff list shows while its beds.book is still in flight (or was lost with a crash).
+        var inFlight = Guid.NewGuid();
+        await Db(async db =>
+        {
+            await db.Set<BedBooking>().Where(b => b.Id == unlinked.Id).ExecuteUpdateAsync(s => s.SetProperty(b => b.BookTransactionId, (string?)null));
+            var ward = await db.Set<BedWard>().SingleAsync(w => w.OrganizationId == hospital);
+            await db.Set<BedWard>().Where(w => w.Id == ward.Id).ExecuteUpdateAsync(s => s.SetProperty(w => w.Held, w => w.Held + 1));
+            db.Set<BedBooking>().Add(new BedBooking { Id = inFlight, PatientId = other.Id, HospitalId = hospital, WardId = ward.Id, BedType = "general", Status = BookingStatus.Held, CreatedAt = DateTimeOffset.UtcNow, ExpiresAt = DateTimeOffset.UtcNow.AddHours(1) });
+            return await db.SaveChangesAsync();
+        });
+        Assert.Contains(await staff.Client.HospitalBedBookingsAsync(hospital, BedBookingStatus.Held), b => b.Id == inFlight);
+
+        foreach (var close in new Func<Task>[] { () => staff.Client.AdmitBedBookingAsync(inFlight), () => staff.Client.ReleaseBedBookingAsync(inFlight), () => other.Client.CancelBedBookingAsync(inFlight) })
+        {
+            var refused = await Assert.ThrowsAsync<MedLedgerApiException>(close);
+            Assert.Equal(HttpStatusCode.Conflict, refused.Status);
+            Assert.EndsWith("/booking-not-recorded", refused.ProblemType, StringComparison.Ordinal);
+        }
+        // Due, it still waits for its beds.book: the sweep leaves it held.
+        await Db(db => db.Set<BedBooking>().Where(b => b.Id == inFlight).ExecuteUpdateAsync(s => s.SetProperty(b => b.ExpiresAt, DateTimeOffset.UtcNow.AddMinutes(-1))));
+        await using (var scope = Host.App.Services.CreateAsyncScope())
+        {
+            Assert.Equal(0, await scope.ServiceProvider.GetRequiredService<BedService>().ExpireDueAsync(hospital, CancellationToken.None));
+        }
+        var rows = await Db(db => db.Set<BedBooking>().AsNoTracking().ToDictionaryAsync(b => b.Id));
+        Assert.Equal((BookingStatus.Held, (string?)null), (rows[inFlight].Status, rows[inFlight].CloseTransactionId));
+        Assert.Equal((2, 0), await WardCountsAsync(hospital));
+        Assert.Empty(await CommittedAbout(inFlight, "beds.admit"));
+
+        // The committed one is linked on the spot and admitted.
+        var admitted = await staff.Client.AdmitBedBookingAsync(unlinked.Id);
+        Assert.Equal(BedBookingStatus.Admitted, admitted.Status);
+        rows = await Db(db => db.Set<BedBooking>().AsNoTracking().ToDictionaryAsync(b => b.Id));
+        Assert.Equal(Assert.Single(await CommittedAbout(unlinked.Id, "beds.book")).Id, rows[unlinked.Id].BookTransactionId);
+        Assert.Equal(Assert.Single(await CommittedAbout(unlinked.Id, "beds.admit")).Id, rows[unlinked.Id].CloseTransactionId);
+
+        // The hold whose beds.book never came is failed at the next start and its bed returned.
+        await RestartAsync();
+        Assert.Empty(await AuditAsync());
+        rows = await Db(db => db.Set<BedBooking>().AsNoTracking().ToDictionaryAsync(b => b.Id));
+        Assert.Equal(BookingStatus.Failed, rows[inFlight].Status);
+        Assert.Equal((0, 1), await WardCountsAsync(hospital));
+    }
+
+    private async Task<(int Held, int Occupied)> WardCountsAsync(Guid hospital)
+    {
+        var ward = await Db(db => db.Set<BedWard>().AsNoTracking().SingleAsync(w => w.OrganizationId == hospital));
+        return (ward.Held, ward.Occupied);
+    }
+
+    [Fact]
     public async Task The_row_audit_reports_rows_ahead_of_the_ledger_and_rows_with_a_different_hash()
     {
         var patient = await World.RegisterAsync(Role.Patient);

@@ -437,10 +437,5 @@ internal sealed class ConsortiumServers : IAsyncDisposable
         await Cluster.DisposeAsync();
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    private static int FreePort() => MedLedger.Testing.LoopbackPorts.Reserve();
 }

@@ -101,30 +101,5 @@ internal sealed class EtcdCluster : IAsyncDisposable
     private static int FreeBasePort() => FreePorts(6);
 
     /// <summary>The first of <paramref name="count"/> consecutive free loopback ports (an even number), and <paramref name="alsoFree"/> ports past it free too.</summary>
-    internal static int FreePorts(int count, params int[] alsoFree)
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var start = Random.Shared.Next(20000, 40000) & ~1;
-            if (Enumerable.Range(start, count).All(IsFree) && alsoFree.All(offset => IsFree(start + offset)))
-            {
-                return start;
-            }
-        }
-        throw new InvalidOperationException($"no {count} consecutive free loopback ports");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var l = new TcpListener(IPAddress.Loopback, port);
-            l.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
+    internal static int FreePorts(int count, params int[] alsoFree) => MedLedger.Testing.LoopbackPorts.Reserve(count, alsoFree);
 }

@@ -164,12 +164,7 @@ public sealed class DemoServerProcess : IAsyncDisposable
 
     public static async Task<DemoServerProcess> StartAsync(IReadOnlyDictionary<string, string>? environment = null)
     {
-        int port;
-        using (var l = new TcpListener(IPAddress.Loopback, 0))
-        {
-            l.Start();
-            port = ((IPEndPoint)l.LocalEndpoint).Port;
-        }
+        var port = MedLedger.Testing.LoopbackPorts.Reserve();
         var id = Guid.NewGuid().ToString("N")[..10];
         var server = new DemoServerProcess($"http://127.0.0.1:{port}",
             System.IO.Path.Combine(System.IO.Path.GetTempPath(), "medledger-demo-" + id), System.IO.Path.Combine(System.IO.Path.GetTempPath(), "medledger-homes-" + id), environment);

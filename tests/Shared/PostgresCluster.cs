@@ -70,12 +70,7 @@ public sealed class PostgresCluster : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    private static int FreePort() => LoopbackPorts.Reserve();
 
     /// <summary>A connection string for a fresh, empty database in this cluster.</summary>
     public async Task<string> CreateDatabaseAsync(string name)

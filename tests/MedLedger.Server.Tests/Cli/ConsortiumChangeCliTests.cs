@@ -55,12 +55,7 @@ public sealed class ConsortiumChangeCliTests : IAsyncLifetime
         try { Directory.Delete(_dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
+    private static int FreePort() => MedLedger.Testing.LoopbackPorts.Reserve();
 
     /// <summary>Answers every request with the consortium JSON the test set (the CLI asks for nothing else here).</summary>
     private async Task ServeAsync()

@@ -16,12 +16,7 @@ public sealed class ServeHostCliTests
     {
         var root = Path.Combine(Path.GetTempPath(), "medledger-host-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
-        int port;
-        using (var l = new TcpListener(IPAddress.Loopback, 0))
-        {
-            l.Start();
-            port = ((IPEndPoint)l.LocalEndpoint).Port;
-        }
+        var port = MedLedger.Testing.LoopbackPorts.Reserve();
         var url = $"http://127.0.0.1:{port}";
         // The working directory is the content root: the data folder sits under it, as it does for `serve --data ./data`.
         using var server = CliBinary.Start(["serve", "--data", Path.Combine(root, "data"), "--urls", url], workingDirectory: root);

@@ -48,7 +48,7 @@ public interface ILedgerRowCheck
 /// next start (or a conflict during a request) finds its transaction committed and writes the rows then.
 /// </summary>
 public sealed class LedgerRollForward(IServiceScopeFactory scopes, LedgerGateway gateway, TimeProvider clock, ILogger<LedgerRollForward> logger,
-    Microsoft.Extensions.Options.IOptions<LedgerHostOptions> hosting)
+    Microsoft.Extensions.Options.IOptions<LedgerHostOptions> hosting) : IDisposable
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -63,27 +63,15 @@ public sealed class LedgerRollForward(IServiceScopeFactory scopes, LedgerGateway
     /// <summary>
     /// SQLite has one write lock, and a connection that finds it taken waits in SQLite's busy handler: the thread sleeps
     /// 1, 2, 5, 10… 25 ms inside the C call and is not woken when the lock comes free. The writes every ledger transaction
-    /// makes (pending write, rows) queue here instead, without holding a thread, and the next one starts as soon as the
-    /// last one commits. Other writers (the committer, other features) still meet them at SQLite's lock.
+    /// makes (pending write, rows) run one at a time on one thread instead, and the next one starts as soon as the last
+    /// one commits. Other writers (the committer, other features) still meet them at SQLite's lock.
     /// </summary>
-    private readonly SemaphoreSlim _sqliteWriters = new(1, 1);
+    private readonly SqliteWriteThread _sqliteWriters = new("MedLedger rows");
 
-    private async Task<T> SerializedAsync<T>(MedLedgerDbContext db, Func<Task<T>> work, CancellationToken ct)
-    {
-        if (!db.Database.IsSqlite())
-        {
-            return await work();
-        }
-        await _sqliteWriters.WaitAsync(ct);
-        try
-        {
-            return await work();
-        }
-        finally
-        {
-            _sqliteWriters.Release();
-        }
-    }
+    private Task<T> SerializedAsync<T>(MedLedgerDbContext db, Func<Task<T>> work, CancellationToken ct) =>
+        db.Database.IsSqlite() ? _sqliteWriters.RunAsync(work, ct) : work();
+
+    public void Dispose() => _sqliteWriters.Dispose();
 
     /// <summary>Submits <paramref name="tx"/> and stores <paramref name="rows"/> through the writer of its type, or throws the ledger's refusal.</summary>
     public async Task<LedgerReceipt> SubmitAsync<TRows>(LedgerTransaction tx, TRows rows, CancellationToken ct)

@@ -440,32 +440,7 @@ public sealed class ConsortiumThroughputBenchmark : IMacroBenchmark
     }
 
     /// <summary>Six consecutive free loopback ports (client and peer port of each member).</summary>
-    private static int FreeBasePort()
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var start = Random.Shared.Next(20000, 40000) & ~1;
-            if (Enumerable.Range(start, 6).All(IsFree))
-            {
-                return start;
-            }
-        }
-        throw new InvalidOperationException("no six consecutive free loopback ports");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var l = new TcpListener(IPAddress.Loopback, port);
-            l.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
+    private static int FreeBasePort() => MedLedger.Testing.LoopbackPorts.Reserve(6);
 
     /// <summary>
     /// Submitters spread over the peers (submitter s prefers peer s mod 3); a stopped peer takes no

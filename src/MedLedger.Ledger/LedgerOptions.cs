@@ -26,6 +26,13 @@ public sealed class LedgerOptions
     /// </summary>
     public int NonceRowsPerWrite { get; set; } = 4096;
 
+    /// <summary>
+    /// Transactions whose ledger_tx_ids and ledger_subjects rows wait to be written together in one later block's
+    /// transaction (ledger_ordering "index-rows-from" marks where they start; lookups by id and subject read the rest
+    /// from memory or from the rows themselves; see docs/ledger.md "Index rows"). 1 writes them with every block.
+    /// </summary>
+    public int IndexRowsPerWrite { get; set; } = 4096;
+
     /// <summary>Public keys (65-byte SEC1) of the other consortium peers, by peer id. This peer's own key is added automatically.</summary>
     public IDictionary<string, byte[]> PeerKeys { get; } = new Dictionary<string, byte[]>(StringComparer.Ordinal);
 

@@ -47,7 +47,7 @@ public sealed class LedgerVerifier
         _anchorCheck = anchorCheck;
     }
 
-    private sealed record TxRow(StoredTransaction Stored, string TxIdColumn, string Type, string Actor, long Nonce, long TimestampMs);
+    private sealed record TxRow(StoredTransaction Stored, string TxIdColumn, string Type, string Actor, long Nonce, long TimestampMs, string? SubjectsColumn);
 
     public async Task<LedgerVerificationResult> VerifyAsync(CancellationToken ct = default)
     {
@@ -68,6 +68,12 @@ public sealed class LedgerVerifier
         // No mark: a ledger from before batching (LedgerOptions.NonceRowsPerWrite), where every spent nonce has its row.
         var nonceRowsFrom = await _store.FindPositionAsync(LedgerStore.NonceRowsFrom, ct).ConfigureAwait(false) ?? long.MaxValue;
         var nonceRows = new HashSet<(string, long)>();
+        // No index mark: a ledger from before index rows were batched, not yet opened by this version (every subject has
+        // its row, and the ids are in ledger_transactions' own index).
+        var indexRowsFrom = await _store.FindPositionAsync(LedgerStore.IndexRowsFrom, ct).ConfigureAwait(false);
+        var indexMark = indexRowsFrom ?? long.MaxValue;
+        using var txIds = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var tailRows = new HashSet<(string Key, long Index)>();
         var frontier = MerkleFrontier.Empty();
         var levelDigests = new List<IncrementalHash>();
         var levelCounts = new List<long>();
@@ -86,8 +92,8 @@ public sealed class LedgerVerifier
         ConsortiumView? gapView = null;
 
         await using var txs = _store.StreamAsync(
-            $"SELECT {LedgerStore.TxColumns}, tx_id, type, actor_id, nonce, timestamp_ms FROM ledger_transactions ORDER BY log_index",
-            r => new TxRow(LedgerStore.ReadTx(r), r.GetString(7), r.GetString(8), r.GetString(9), r.GetInt64(10), r.GetInt64(11)), ct)
+            $"SELECT {LedgerStore.TxColumns}, tx_id, type, actor_id, nonce, timestamp_ms, subjects FROM ledger_transactions ORDER BY log_index",
+            r => new TxRow(LedgerStore.ReadTx(r), r.GetString(7), r.GetString(8), r.GetString(9), r.GetInt64(10), r.GetInt64(11), r.IsDBNull(12) ? null : r.GetString(12)), ct)
             .GetAsyncEnumerator(ct);
         await foreach (var (header, storedHash) in _store.StreamAsync(
             $"SELECT {LedgerStore.BlockColumns}, header_hash FROM ledger_blocks ORDER BY height", r => (LedgerStore.ReadHeader(r), (byte[])r[11]), ct).ConfigureAwait(false))
@@ -191,10 +197,25 @@ public sealed class LedgerVerifier
                     return Fail($"{where}: anchored data check failed: {anchorFailure}", height, index);
                 }
                 invalid += s.Valid ? 0 : 1;
-                foreach (var subject in p.Subjects.Order(StringComparer.Ordinal))
+                // Past the mark the row's own subjects column is what lookups read, so it must be there and exact.
+                if (row.SubjectsColumn is { } column ? column != UnindexedTransaction.Column(p.Subjects) : index >= indexMark)
                 {
-                    AppendSubject(subjects, index, subject);
-                    subjectRows++;
+                    return Fail($"{where}: its subjects column differs from what the contracts derive", height, index);
+                }
+                if (index < indexMark)
+                {
+                    foreach (var subject in p.Subjects.Order(StringComparer.Ordinal))
+                    {
+                        AppendSubject(subjects, index, subject);
+                        subjectRows++;
+                    }
+                    AppendSubject(txIds, index, tx.Id);
+                }
+                else
+                {
+                    // Their rows may appear while this runs (a live committer moving the mark), and must then be exact.
+                    tailRows.UnionWith(p.Subjects.Select(x => ("s:" + x, index)));
+                    tailRows.Add(("t:" + tx.Id, index));
                 }
                 frontier.Append(s.LeafHash, created);
             }
@@ -252,9 +273,14 @@ public sealed class LedgerVerifier
         {
             return nodeFailure;
         }
-        if (await CheckSubjectsAsync(subjects.GetHashAndReset(), subjectRows, ct).ConfigureAwait(false) is { } subjectFailure)
+        if (await CheckIndexAsync("ledger_subjects", "subject", "s:", "the subject index", subjects.GetHashAndReset(), subjectRows, indexMark, tailRows, ct).ConfigureAwait(false) is { } subjectFailure)
         {
             return subjectFailure;
+        }
+        if (indexRowsFrom is not null
+            && await CheckIndexAsync("ledger_tx_ids", "tx_id", "t:", "the transaction id index", txIds.GetHashAndReset(), Math.Min(indexMark, index), indexMark, tailRows, ct).ConfigureAwait(false) is { } idFailure)
+        {
+            return idFailure;
         }
         foreach (var d in levelDigests)
         {
@@ -308,19 +334,30 @@ public sealed class LedgerVerifier
         h.AppendData(System.Text.Encoding.UTF8.GetBytes(subject + "\n"));
     }
 
-    /// <summary>The "transactions about me" index must be exactly what the contracts derive, or a patient could be shown less.</summary>
-    private async Task<LedgerVerificationResult?> CheckSubjectsAsync(byte[] expected, long expectedRows, CancellationToken ct)
+    /// <summary>
+    /// An index (the "transactions about me" subjects, the ids receipts are looked up by) must be exactly what the
+    /// transactions say below the index mark — or a patient could be shown less — and hold nothing else past it.
+    /// </summary>
+    private async Task<LedgerVerificationResult?> CheckIndexAsync(string table, string keyColumn, string tailPrefix, string what,
+        byte[] expected, long expectedRows, long mark, HashSet<(string Key, long Index)> tailRows, CancellationToken ct)
     {
         using var found = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long rows = 0;
-        await foreach (var (subject, index) in _store.StreamAsync("SELECT subject, log_index FROM ledger_subjects ORDER BY log_index, subject", r => (r.GetString(0), r.GetInt64(1)), ct).ConfigureAwait(false))
+        await foreach (var (key, index) in _store.StreamAsync($"SELECT {keyColumn}, log_index FROM {table} ORDER BY log_index, {keyColumn}", r => (r.GetString(0), r.GetInt64(1)), ct).ConfigureAwait(false))
         {
-            AppendSubject(found, index, subject);
-            rows++;
+            if (index < mark)
+            {
+                AppendSubject(found, index, key);
+                rows++;
+            }
+            else if (!tailRows.Contains((tailPrefix + key, index)))
+            {
+                return new LedgerVerificationResult(false, $"{what} ({table}) has a row ({key}, {index}) that no transaction at that index carries");
+            }
         }
         return rows == expectedRows && found.GetHashAndReset().AsSpan().SequenceEqual(expected)
             ? null
-            : new LedgerVerificationResult(false, $"the subject index (ledger_subjects, {rows} rows, expected {expectedRows}) differs from what the transactions mention");
+            : new LedgerVerificationResult(false, $"{what} ({table}, {rows} rows below the index mark, expected {expectedRows}) differs from what the transactions say");
     }
 
     /// <summary>

@@ -23,10 +23,10 @@ public sealed class IndexedInsertTests : IDisposable
         Assert.Equal(InsertBinding.SqliteIndexed, indexed.InsertBinding);
         Assert.Equal(1, portable.MaxRowsPerInsert);
         await portable.InitializeAsync();
-        using var portableWriter = new LedgerWriter(portable, nonceRowsPerWrite: 1);
+        using var portableWriter = new LedgerWriter(portable, nonceRowsPerWrite: 1, indexRowsPerWrite: 1);
 
         var ordering = new ManualOrdering();
-        await using var peer = new LedgerPeer(indexed, LedgerCrypto.GenerateKeyPair().PrivateKey, new LedgerOptions { PeerId = "peer-a", NonceRowsPerWrite = 1 }, ContractRegistry.WithIdentity(), ordering);
+        await using var peer = new LedgerPeer(indexed, LedgerCrypto.GenerateKeyPair().PrivateKey, new LedgerOptions { PeerId = "peer-a", NonceRowsPerWrite = 1, IndexRowsPerWrite = 1 }, ContractRegistry.WithIdentity(), ordering);
         // The same rows, as the committer built them, go through the portable path into the other file.
         peer.BlockWritten = b =>
         {
@@ -65,7 +65,7 @@ public sealed class IndexedInsertTests : IDisposable
         }
         Assert.Equal(6, peer.Head!.Height);
 
-        foreach (var table in new[] { "ledger_blocks ORDER BY height", "ledger_transactions ORDER BY log_index", "ledger_subjects ORDER BY subject, log_index",
+        foreach (var table in new[] { "ledger_blocks ORDER BY height", "ledger_transactions ORDER BY log_index", "ledger_subjects ORDER BY subject, log_index", "ledger_tx_ids ORDER BY tx_id, log_index",
             "ledger_merkle_nodes ORDER BY level, idx", "ledger_state ORDER BY state_key", "ledger_nonces ORDER BY actor_id, nonce" })
         {
             var a = await DumpAsync(indexedPath, table);

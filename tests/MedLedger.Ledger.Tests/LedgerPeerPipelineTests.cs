@@ -16,7 +16,7 @@ public sealed class LedgerPeerPipelineTests : IDisposable
     private string NewPath() => Path.Combine(_dir, Guid.NewGuid().ToString("N")[..8] + ".db");
 
     private LedgerPeer NewPeer(string connectionString, bool pipelined, Ordering.IOrderingService? ordering = null) =>
-        new(LedgerStore.Sqlite(connectionString), _peerKey, new LedgerOptions { PeerId = "peer-a", PipelineCommits = pipelined, NonceRowsPerWrite = 5 },
+        new(LedgerStore.Sqlite(connectionString), _peerKey, new LedgerOptions { PeerId = "peer-a", PipelineCommits = pipelined, NonceRowsPerWrite = 5, IndexRowsPerWrite = 5 },
             ContractRegistry.WithIdentity(), ordering) { BlockClock = () => FixedTimeMs };
 
     private static async Task<bool?> Outcome(Task<LedgerReceipt> submitted)
@@ -93,7 +93,7 @@ public sealed class LedgerPeerPipelineTests : IDisposable
         foreach (var query in new[]
         {
             "SELECT height, header_hash, previous_hash, tx_count, tree_size, root_hash, state_root, time_ms, peer_id, version, ordering_revision FROM ledger_blocks ORDER BY height",
-            "SELECT * FROM ledger_transactions ORDER BY log_index", "SELECT * FROM ledger_subjects ORDER BY subject, log_index",
+            "SELECT * FROM ledger_transactions ORDER BY log_index", "SELECT * FROM ledger_subjects ORDER BY subject, log_index", "SELECT * FROM ledger_tx_ids ORDER BY tx_id, log_index",
             "SELECT * FROM ledger_merkle_nodes ORDER BY level, idx", "SELECT * FROM ledger_state ORDER BY state_key", "SELECT * FROM ledger_nonces ORDER BY actor_id, nonce",
         })
         {

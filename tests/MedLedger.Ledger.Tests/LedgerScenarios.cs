@@ -11,19 +11,20 @@ public abstract class LedgerScenarios
 
     protected abstract Task<LedgerStore> NewStoreAsync();
 
-    private static LedgerOptions Options(int nonceRowsPerWrite = 4096) => new() { PeerId = "peer-a", NonceRowsPerWrite = nonceRowsPerWrite };
+    private static LedgerOptions Options(int nonceRowsPerWrite = 4096, int indexRowsPerWrite = 4096) =>
+        new() { PeerId = "peer-a", NonceRowsPerWrite = nonceRowsPerWrite, IndexRowsPerWrite = indexRowsPerWrite };
 
-    private async Task<(LedgerPeer Peer, ManualOrdering Ordering)> ManualPeerAsync(LedgerStore store, int nonceRowsPerWrite = 4096)
+    private async Task<(LedgerPeer Peer, ManualOrdering Ordering)> ManualPeerAsync(LedgerStore store, int nonceRowsPerWrite = 4096, int indexRowsPerWrite = 4096)
     {
         var ordering = new ManualOrdering();
-        var peer = new LedgerPeer(store, _peerKey, Options(nonceRowsPerWrite), ContractRegistry.WithIdentity(), ordering);
+        var peer = new LedgerPeer(store, _peerKey, Options(nonceRowsPerWrite, indexRowsPerWrite), ContractRegistry.WithIdentity(), ordering);
         await peer.StartAsync();
         return (peer, ordering);
     }
 
-    private async Task<LedgerPeer> PeerAsync(LedgerStore store, int nonceRowsPerWrite = 4096)
+    private async Task<LedgerPeer> PeerAsync(LedgerStore store, int nonceRowsPerWrite = 4096, int indexRowsPerWrite = 4096)
     {
-        var peer = new LedgerPeer(store, _peerKey, Options(nonceRowsPerWrite));
+        var peer = new LedgerPeer(store, _peerKey, Options(nonceRowsPerWrite, indexRowsPerWrite));
         await peer.StartAsync();
         return peer;
     }
@@ -442,6 +443,162 @@ public abstract class LedgerScenarios
     }
 
     [Fact]
+    public async Task Transactions_without_their_index_rows_yet_are_found_by_id_and_subject_across_a_restart_and_indexed_together()
+    {
+        var store = await NewStoreAsync();
+        var alice = new TestUser("u-ix-alice");
+        var bob = new TestUser("u-ix-bob");
+        const string idRows = "SELECT COUNT(*) FROM ledger_tx_ids";
+        const string subjectRows = "SELECT COUNT(*) FROM ledger_subjects";
+        const string mark = "SELECT revision FROM ledger_ordering WHERE orderer = 'index-rows-from'";
+        var aliceTxs = new List<LedgerTransaction>();
+        async Task<long> SubmitAsync(LedgerPeer peer, LedgerTransaction tx, TestUser? about = null)
+        {
+            if (about == alice)
+            {
+                aliceTxs.Add(tx);
+            }
+            return (await peer.SubmitAsync(tx)).LogIndex;
+        }
+        // What a patient's "about me" page and a receipt lookup see, newest first, paged two at a time.
+        async Task AssertFoundAsync(LedgerPeer? peer)
+        {
+            foreach (var tx in aliceTxs)
+            {
+                var byId = await store.GetTransactionsByIdAsync(tx.Id);
+                Assert.Equal(tx.Id, Assert.Single(byId).Id);
+            }
+            var pages = new List<string>();
+            var before = long.MaxValue;
+            while (true)
+            {
+                var page = await store.GetTransactionsBySubjectAsync(alice.Id, before, 2);
+                pages.AddRange(page.Select(t => t.Id));
+                if (page.Count < 2)
+                {
+                    break;
+                }
+                before = page[^1].LogIndex;
+            }
+            Assert.Equal(aliceTxs.Select(t => t.Id).Reverse(), pages);
+            var searched = await store.SearchTransactionsAsync(new TransactionFilter(Subject: alice.Id), long.MaxValue, 100);
+            Assert.Equal(aliceTxs.Select(t => t.Id).Reverse(), searched.Select(t => t.Id));
+            Assert.Empty(await store.GetTransactionsByIdAsync("no-such-id"));
+            if (peer is not null)
+            {
+                Assert.Equal(aliceTxs.Select(t => t.Id).Reverse(), (await peer.Queries.GetTransactionsAboutAsync(alice.Id, null, 50)).Select(t => t.Id));
+            }
+        }
+
+        await using (var peer = await PeerAsync(store, indexRowsPerWrite: 5))
+        {
+            await SubmitAsync(peer, alice.Register(), alice);
+            await SubmitAsync(peer, bob.Register());
+            await SubmitAsync(peer, alice.Rotate(), alice);
+            Assert.Equal(0L, await ScalarAsync<long>(store, idRows));
+            Assert.Equal(0L, await ScalarAsync<long>(store, subjectRows));
+            await AssertFoundAsync(peer);
+        }
+        // No writer in this process now: the same lookups scan the rows past the mark (what another process does).
+        await AssertFoundAsync(null);
+        var verified = await new LedgerVerifier(store, new Dictionary<string, byte[]> { ["peer-a"] = LedgerCrypto.PublicKeyFromPrivate(_peerKey) }, ContractRegistry.WithIdentity()).VerifyAsync();
+        Assert.True(verified.Ok, verified.Summary);
+
+        // A new peer rebuilds the tail from the rows' subjects column.
+        await using (var peer = await PeerAsync(store, indexRowsPerWrite: 5))
+        {
+            var size = peer.Head!.TreeSize;
+            await AssertFoundAsync(peer);
+            Assert.Equal(0L, await ScalarAsync<long>(store, idRows));
+            while (peer.Head!.TreeSize < 5 - 1)
+            {
+                await SubmitAsync(peer, alice.Rotate(), alice);
+            }
+            Assert.Equal(0L, await ScalarAsync<long>(store, idRows));
+            // The fifth transaction: the rows of all five and the mark at the end of that block, in one transaction.
+            await SubmitAsync(peer, alice.Rotate(), alice);
+            Assert.Equal(peer.Head!.TreeSize, await ScalarAsync<long>(store, mark));
+            Assert.Equal(peer.Head!.TreeSize, await ScalarAsync<long>(store, idRows));
+            Assert.True(await ScalarAsync<long>(store, subjectRows) >= peer.Head!.TreeSize);
+            // One more past the new mark: the pages now cross from memory into the index.
+            await SubmitAsync(peer, alice.Rotate(), alice);
+            Assert.True(size < peer.Head!.TreeSize);
+            await AssertFoundAsync(peer);
+            var clean = await new LedgerVerifier(store, peer.PeerKeys, peer.Contracts).VerifyAsync();
+            Assert.True(clean.Ok, clean.Summary);
+            await peer.StopAsync();
+        }
+        await AssertFoundAsync(null);
+
+        // A mark that claims rows nobody wrote is caught (the last transaction has none yet).
+        await ExecAsync(store, "UPDATE ledger_ordering SET revision = 1000000 WHERE orderer = 'index-rows-from'");
+        var tampered = await new LedgerVerifier(store, new Dictionary<string, byte[]> { ["peer-a"] = LedgerCrypto.PublicKeyFromPrivate(_peerKey) }, ContractRegistry.WithIdentity()).VerifyAsync();
+        Assert.False(tampered.Ok);
+        Assert.Contains("the subject index (ledger_subjects", tampered.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Index_rows_written_with_a_block_that_fails_to_commit_are_written_again_with_the_next_batch()
+    {
+        var store = await NewStoreAsync();
+        await using var peer = await PeerAsync(store, indexRowsPerWrite: 2);
+        var first = new TestUser("u-ib0").Register();
+        var second = new TestUser("u-ib1").Register();
+        await peer.SubmitAsync(first);
+        peer.BeforeCommit = _ => throw new IOException("simulated crash between write and commit");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => peer.SubmitAsync(second));
+        peer.BeforeCommit = null;
+        Assert.Equal(0L, await ScalarAsync<long>(store, "SELECT COUNT(*) FROM ledger_tx_ids"));
+        // Between the failed COMMIT and the next block the writer is replaced; the committed one is still found.
+        Assert.Equal(first.Id, Assert.Single(await store.GetTransactionsByIdAsync(first.Id)).Id);
+        Assert.Empty(await store.GetTransactionsByIdAsync(second.Id));
+        Assert.True((await peer.SubmitAsync(second)).Valid);
+        Assert.Equal(2L, await ScalarAsync<long>(store, "SELECT COUNT(*) FROM ledger_tx_ids"));
+        Assert.Equal(peer.Head!.TreeSize, await ScalarAsync<long>(store, "SELECT revision FROM ledger_ordering WHERE orderer = 'index-rows-from'"));
+        foreach (var tx in new[] { first, second })
+        {
+            Assert.Equal(tx.Id, Assert.Single(await store.GetTransactionsByIdAsync(tx.Id)).Id);
+        }
+        var result = await new LedgerVerifier(store, peer.PeerKeys, peer.Contracts).VerifyAsync();
+        Assert.True(result.Ok, result.Summary);
+    }
+
+    [Fact]
+    public async Task A_ledger_from_before_index_rows_were_batched_moves_its_ids_to_their_table_and_keeps_every_lookup()
+    {
+        var store = await NewStoreAsync();
+        var users = Enumerable.Range(0, 4).Select(i => new TestUser($"u-old{i}")).ToList();
+        var txs = users.Select(u => u.Register()).ToList();
+        await using (var peer = await PeerAsync(store, indexRowsPerWrite: 1))
+        {
+            foreach (var tx in txs)
+            {
+                await peer.SubmitAsync(tx);
+            }
+        }
+        // What the previous version left: ids indexed on ledger_transactions, no ledger_tx_ids rows, no mark, no column.
+        await ExecAsync(store, "DELETE FROM ledger_tx_ids");
+        await ExecAsync(store, "DELETE FROM ledger_ordering WHERE orderer = 'index-rows-from'");
+        await ExecAsync(store, "ALTER TABLE ledger_transactions DROP COLUMN subjects");
+        await ExecAsync(store, "CREATE INDEX ix_ledger_transactions_tx_id ON ledger_transactions (tx_id)");
+
+        await using (var peer = await PeerAsync(store, indexRowsPerWrite: 3))
+        {
+            Assert.Equal(peer.Head!.TreeSize, await ScalarAsync<long>(store, "SELECT revision FROM ledger_ordering WHERE orderer = 'index-rows-from'"));
+            Assert.Equal(peer.Head!.TreeSize, await ScalarAsync<long>(store, "SELECT COUNT(*) FROM ledger_tx_ids"));
+            var later = new TestUser("u-new").Register();
+            await peer.SubmitAsync(later);
+            foreach (var tx in txs.Append(later))
+            {
+                Assert.Equal(tx.Id, Assert.Single(await store.GetTransactionsByIdAsync(tx.Id)).Id);
+                Assert.Equal(tx.Id, Assert.Single(await store.GetTransactionsBySubjectAsync(tx.ActorId, long.MaxValue, 10)).Id);
+            }
+            var result = await new LedgerVerifier(store, peer.PeerKeys, peer.Contracts).VerifyAsync();
+            Assert.True(result.Ok, result.Summary);
+        }
+    }
+
+    [Fact]
     public async Task Nonce_rows_written_with_a_block_that_fails_to_commit_are_written_again_with_the_next_batch()
     {
         var store = await NewStoreAsync();
@@ -545,8 +702,8 @@ public abstract class LedgerScenarios
     private async Task<(LedgerStore Store, LedgerPeer Peer)> ThreeBlocksAsync()
     {
         var store = await NewStoreAsync();
-        // Every block writes its nonce rows, so the tampering cases below can delete them.
-        var (peer, ordering) = await ManualPeerAsync(store, nonceRowsPerWrite: 1);
+        // Every block writes its nonce and index rows, so the tampering cases below can delete them.
+        var (peer, ordering) = await ManualPeerAsync(store, nonceRowsPerWrite: 1, indexRowsPerWrite: 1);
         var alice = new TestUser("u-alice");
         var bob = new TestUser("u-bob");
         async Task Block(params LedgerTransaction[] txs)
@@ -590,6 +747,9 @@ public abstract class LedgerScenarios
         { "nonce-deleted", "nonce rows are missing" },
         { "merkle-node", "Merkle nodes at level 1" },
         { "subject-deleted", "subject index" },
+        { "tx-id-deleted", "transaction id index (ledger_tx_ids, 5 rows" },
+        { "tx-id-added", "transaction id index (ledger_tx_ids) has a row" },
+        { "subjects-column", "transaction 2 (id " },
     };
 
     [Theory]
@@ -655,6 +815,17 @@ public abstract class LedgerScenarios
                 break;
             case "subject-deleted":
                 await ExecAsync(store, "DELETE FROM ledger_subjects WHERE subject = 'u-alice' AND log_index = 2");
+                break;
+            case "tx-id-deleted":
+                await ExecAsync(store, "DELETE FROM ledger_tx_ids WHERE log_index = 2");
+                break;
+            case "tx-id-added":
+                // A row past the mark that names a transaction nobody committed there (it would be found by that id).
+                await ExecAsync(store, "INSERT INTO ledger_tx_ids (tx_id, log_index) VALUES ('forged', 1000)");
+                break;
+            case "subjects-column":
+                // What "about me" lookups read before the rows are indexed: a subject taken out of the stored column.
+                await ExecAsync(store, "UPDATE ledger_transactions SET subjects = ' ' WHERE log_index = 2");
                 break;
             case "merkle-node":
                 await ExecAsync(store, "UPDATE ledger_merkle_nodes SET hash = @p0 WHERE level = 1 AND idx = 0", new byte[32]);

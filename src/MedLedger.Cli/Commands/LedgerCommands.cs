@@ -154,6 +154,8 @@ public static class LedgerCommands
         var (peerKeys, ownPeerId) = ConsortiumServe.ReadBack(dataDir) is { } consortium
             ? (consortium.Keys, consortium.PeerId)
             : (new Dictionary<string, byte[]> { [peerId] = peerPublic }, (string?)null);
+        // A ledger file from before this version gets its current schema first (idempotent; see LedgerStore.InitializeAsync).
+        await store.InitializeAsync(ct);
         var verifier = new LedgerVerifier(store, peerKeys, LedgerContractCatalog.Create(),
             anchorCheck ?? AnchorChecks.ForDataDirectory(dataDir));
         var result = await verifier.VerifyAsync(ct);

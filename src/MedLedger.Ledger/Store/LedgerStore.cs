@@ -56,6 +56,9 @@ public abstract class LedgerStore
     private protected virtual void Configure(DbConnection connection, bool writer) { }
     private protected abstract DbParameter NewParameter(string name);
 
+    /// <summary>SQL that is true when text <paramref name="haystack"/> contains <paramref name="needle"/> (both SQL expressions).</summary>
+    internal abstract string ContainsText(string haystack, string needle);
+
     /// <summary>
     /// True when the committer's connection does not checkpoint its write-ahead log itself, so that
     /// the peer runs <see cref="Checkpoint"/> on another thread (never inside the committer's COMMIT).
@@ -91,21 +94,57 @@ public abstract class LedgerStore
             await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
         // Ledger files written before header v2 lack these columns; their rows are v1 blocks (the defaults).
-        foreach (var (column, definition) in AddedBlockColumns)
+        foreach (var (table, column, definition) in AddedColumns)
         {
-            if (!await HasColumnAsync(c, "ledger_blocks", column, ct).ConfigureAwait(false))
+            if (!await HasColumnAsync(c, table, column, ct).ConfigureAwait(false))
             {
                 await using var cmd = c.CreateCommand();
-                cmd.CommandText = $"ALTER TABLE ledger_blocks ADD COLUMN {column} {definition}";
+                cmd.CommandText = $"ALTER TABLE {table} ADD COLUMN {column} {definition}";
                 await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
         }
+        await MoveTxIdIndexAsync(c, ct).ConfigureAwait(false);
     }
 
-    private static readonly (string Column, string Definition)[] AddedBlockColumns =
+    /// <summary>
+    /// A ledger from before index rows were batched has every transaction in ledger_subjects and its ids in an index on
+    /// ledger_transactions: the ids move to ledger_tx_ids, the mark goes to the end of the log (everything indexed), and
+    /// the old index goes. A new ledger gets the mark 0. Idempotent, and a no-op once the mark exists.
+    /// </summary>
+    private async Task MoveTxIdIndexAsync(DbConnection c, CancellationToken ct)
+    {
+        await using (var find = Command(c, PositionSql, IndexRowsFrom))
+        {
+            if (await find.ExecuteScalarAsync(ct).ConfigureAwait(false) is not (null or DBNull))
+            {
+                return;
+            }
+        }
+        await using (var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false))
+        {
+            foreach (var sql in new[]
+            {
+                // "WHERE 1 = 1": SQLite would otherwise read ON CONFLICT as part of the SELECT.
+                "INSERT INTO ledger_tx_ids (tx_id, log_index) SELECT tx_id, log_index FROM ledger_transactions WHERE 1 = 1 ON CONFLICT (tx_id, log_index) DO NOTHING",
+                $"INSERT INTO ledger_ordering (orderer, revision) SELECT '{IndexRowsFrom}', COALESCE(MAX(log_index) + 1, 0) FROM ledger_transactions WHERE 1 = 1 ON CONFLICT (orderer) DO NOTHING",
+                "DROP INDEX IF EXISTS ix_ledger_transactions_tx_id",
+            })
+            {
+                await using var cmd = c.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText = sql;
+                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    private static readonly (string Table, string Column, string Definition)[] AddedColumns =
     [
-        ("version", "BIGINT NOT NULL DEFAULT 1"),
-        ("ordering_revision", "BIGINT NOT NULL DEFAULT 0"),
+        ("ledger_blocks", "version", "BIGINT NOT NULL DEFAULT 1"),
+        ("ledger_blocks", "ordering_revision", "BIGINT NOT NULL DEFAULT 0"),
+        // Null on rows written before index rows were batched; those are all below the index mark.
+        ("ledger_transactions", "subjects", "TEXT NULL"),
     ];
 
     private static async Task<bool> HasColumnAsync(DbConnection c, string table, string column, CancellationToken ct)
@@ -336,11 +375,44 @@ public abstract class LedgerStore
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
+    // ---- the index mark (docs/ledger.md "Index rows") ----
+
+    private UnindexedTail? _tail;
+
+    /// <summary>Published by this process's writer once it has loaded the tail; readers then need not scan for it.</summary>
+    internal void PublishTail(UnindexedTail tail) => Volatile.Write(ref _tail, tail);
+
+    /// <summary>Withdrawn by the writer that published it when it goes (a new writer reloads the tail from the database).</summary>
+    internal void WithdrawTail(UnindexedTail tail) => Interlocked.CompareExchange(ref _tail, null, tail);
+
+    /// <summary>The index mark as a scalar subquery, for statements that must read it in their own snapshot.</summary>
+    private const string MarkSql = $"(SELECT COALESCE(MAX(revision), 0) FROM ledger_ordering WHERE orderer = '{IndexRowsFrom}')";
+
     public async Task<IReadOnlyList<StoredTransaction>> GetTransactionsByIdAsync(string txId, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = Command(c, $"SELECT {TxColumns} FROM ledger_transactions WHERE tx_id = @p0 ORDER BY log_index", txId);
-        return await ReadTxsAsync(cmd, ct).ConfigureAwait(false);
+        DbCommand cmd;
+        if (Volatile.Read(ref _tail) is { } tail)
+        {
+            // Snapshot first, database second: rows below the snapshot's mark are committed in ledger_tx_ids by then.
+            var (mark, hits) = tail.ByTxId(txId);
+            cmd = Command(c,
+                $"SELECT {TxColumns} FROM ledger_transactions WHERE log_index IN (SELECT log_index FROM ledger_tx_ids WHERE tx_id = @p0 AND log_index < @p1)" +
+                string.Concat(hits.Select((_, i) => (i == 0 ? " OR log_index IN (" : ", ") + "@p" + (i + 2))) + (hits.Length > 0 ? ")" : "") +
+                " ORDER BY log_index",
+                [txId, mark, .. hits.Cast<object?>()]);
+        }
+        else
+        {
+            // No writer here (another process writes, or this one's is being replaced): the tail is scanned, in one statement.
+            cmd = Command(c,
+                $"SELECT {TxColumns} FROM ledger_transactions WHERE log_index IN (SELECT log_index FROM ledger_tx_ids WHERE tx_id = @p0 AND log_index < {MarkSql}) " +
+                $"OR (log_index >= {MarkSql} AND tx_id = @p0) ORDER BY log_index", txId);
+        }
+        await using (cmd)
+        {
+            return await ReadTxsAsync(cmd, ct).ConfigureAwait(false);
+        }
     }
 
     public async Task<IReadOnlyList<StoredTransaction>> GetTransactionsInRangeAsync(long fromIndex, long toIndexExclusive, CancellationToken ct = default)
@@ -350,14 +422,39 @@ public abstract class LedgerStore
         return await ReadTxsAsync(cmd, ct).ConfigureAwait(false);
     }
 
+    private static readonly string TxColumnsOfT = string.Join(", ", TxColumns.Split(", ").Select(x => "t." + x));
+
     /// <summary>Transactions that mention <paramref name="subject"/>, newest first, before <paramref name="beforeIndex"/>.</summary>
     public async Task<IReadOnlyList<StoredTransaction>> GetTransactionsBySubjectAsync(string subject, long beforeIndex, int limit, CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = Command(c,
-            $"SELECT {string.Join(", ", TxColumns.Split(", ").Select(x => "t." + x))} FROM ledger_subjects s JOIN ledger_transactions t ON t.log_index = s.log_index " +
-            "WHERE s.subject = @p0 AND s.log_index < @p1 ORDER BY s.log_index DESC LIMIT @p2", subject, beforeIndex, limit);
-        return await ReadTxsAsync(cmd, ct).ConfigureAwait(false);
+        if (Volatile.Read(ref _tail) is not { } tail)
+        {
+            await using var scan = Command(c,
+                $"SELECT {TxColumns} FROM (SELECT * FROM (SELECT {TxColumnsOfT} FROM ledger_transactions t WHERE t.log_index >= {MarkSql} AND t.log_index < @p1 AND {ContainsText("t.subjects", "@p3")} ORDER BY t.log_index DESC LIMIT @p2) newer " +
+                $"UNION ALL SELECT * FROM (SELECT {TxColumnsOfT} FROM ledger_subjects s JOIN ledger_transactions t ON t.log_index = s.log_index " +
+                $"WHERE s.subject = @p0 AND s.log_index < @p1 AND s.log_index < {MarkSql} ORDER BY s.log_index DESC LIMIT @p2) older) matches ORDER BY log_index DESC LIMIT @p2",
+                subject, beforeIndex, limit, " " + subject + " ");
+            return await ReadTxsAsync(scan, ct).ConfigureAwait(false);
+        }
+        // The tail's entries are all newer than the indexed rows, so they come first.
+        var (mark, hits) = tail.BySubject(subject, beforeIndex, limit);
+        var list = new List<StoredTransaction>(hits.Count);
+        if (hits.Count > 0)
+        {
+            await using var newest = Command(c,
+                $"SELECT {TxColumns} FROM ledger_transactions WHERE log_index IN ({string.Join(", ", hits.Select((_, i) => "@p" + i))}) ORDER BY log_index DESC",
+                [.. hits.Cast<object?>()]);
+            list.AddRange(await ReadTxsAsync(newest, ct).ConfigureAwait(false));
+        }
+        if (list.Count < limit)
+        {
+            await using var cmd = Command(c,
+                $"SELECT {TxColumnsOfT} FROM ledger_subjects s JOIN ledger_transactions t ON t.log_index = s.log_index " +
+                "WHERE s.subject = @p0 AND s.log_index < @p1 ORDER BY s.log_index DESC LIMIT @p2", subject, Math.Min(beforeIndex, mark), limit - list.Count);
+            list.AddRange(await ReadTxsAsync(cmd, ct).ConfigureAwait(false));
+        }
+        return list;
     }
 
     /// <summary>
@@ -374,11 +471,12 @@ public abstract class LedgerStore
             args.Add(value);
             where.Add(clause.Replace("@x", "@p" + (args.Count - 1), StringComparison.Ordinal));
         }
-        var from = "ledger_transactions t";
         if (filter.Subject is { } subject)
         {
-            from = "ledger_subjects s JOIN ledger_transactions t ON t.log_index = s.log_index";
-            Add("s.subject = @x", subject);
+            // Indexed below the mark, searched in the rows' own subjects column at and after it (an admin's search).
+            args.Add(" " + subject + " ");
+            Add($"(t.log_index IN (SELECT log_index FROM ledger_subjects WHERE subject = @x AND log_index < {MarkSql}) " +
+                $"OR (t.log_index >= {MarkSql} AND {ContainsText("t.subjects", "@p" + (args.Count - 1))}))", subject);
         }
         if (filter.ActorId is { } actor)
         {
@@ -402,7 +500,7 @@ public abstract class LedgerStore
         }
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = Command(c,
-            $"SELECT {string.Join(", ", TxColumns.Split(", ").Select(x => "t." + x))} FROM {from} WHERE {string.Join(" AND ", where)} ORDER BY t.log_index DESC LIMIT @p1",
+            $"SELECT {TxColumnsOfT} FROM ledger_transactions t WHERE {string.Join(" AND ", where)} ORDER BY t.log_index DESC LIMIT @p1",
             [.. args]);
         return await ReadTxsAsync(cmd, ct).ConfigureAwait(false);
     }
@@ -505,6 +603,9 @@ public abstract class LedgerStore
 
     /// <summary>ledger_ordering row: the log index from which spent nonces may lack their ledger_nonces row (docs/ledger.md "Nonce rows").</summary>
     internal const string NonceRowsFrom = "nonce-rows-from";
+
+    /// <summary>ledger_ordering row: the log index from which transactions lack their ledger_tx_ids and ledger_subjects rows (docs/ledger.md "Index rows").</summary>
+    internal const string IndexRowsFrom = "index-rows-from";
 
     /// <summary>
     /// The orderer revision (etcd) of the last applied envelope, 0 when none. It is written in the

@@ -52,15 +52,53 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
     private readonly int _nonceRowsPerWrite;
     // The open transaction wrote the rows of every nonce in _unwrittenNonces.
     private bool _openWroteNonceRows;
+    // Transactions without their ledger_tx_ids / ledger_subjects rows yet (docs/ledger.md "Index rows"): committed ones
+    // (published to readers through _tail), and the open transaction's. Written together like the nonce rows: a row per
+    // transaction lands at a random place in its index, so one block's rows cost a page each, a batch's share pages.
+    private readonly List<UnindexedTransaction> _unindexed = [];
+    private readonly List<UnindexedTransaction> _openUnindexed = [];
+    private readonly int _indexRowsPerWrite;
+    // The open transaction wrote the rows of everything in _unindexed and moved the mark here.
+    private long? _openIndexMark;
+    private readonly UnindexedTail _tail;
 
-    public LedgerWriter(LedgerStore store, int nonceRowsPerWrite)
+    public LedgerWriter(LedgerStore store, int nonceRowsPerWrite, int indexRowsPerWrite)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(nonceRowsPerWrite);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(indexRowsPerWrite);
         _store = store;
         _nonceRowsPerWrite = nonceRowsPerWrite;
+        _indexRowsPerWrite = indexRowsPerWrite;
         _conn = store.Open(writer: true);
         _indexed = store.InsertBinding == InsertBinding.SqliteIndexed ? new SqliteIndexedStatements((Microsoft.Data.Sqlite.SqliteConnection)_conn) : null;
         (_spentNonces, _writtenKeys) = LoadFilters();
+        _tail = LoadTail();
+        _store.PublishTail(_tail);
+    }
+
+    /// <summary>
+    /// The transactions at or after the index mark, from their rows (the subjects column holds what the contracts
+    /// derived when the block was written). The mark exists once the store is initialised.
+    /// </summary>
+    private UnindexedTail LoadTail()
+    {
+        var mark = _store.FindPosition(_conn, LedgerStore.IndexRowsFrom)
+            ?? throw new InvalidOperationException("the ledger store is not initialised (no index mark)");
+        using (var cmd = _store.Command(_conn, "SELECT log_index, tx_id, subjects FROM ledger_transactions WHERE log_index >= @p0 ORDER BY log_index", mark))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                if (r.IsDBNull(2))
+                {
+                    throw new LedgerCorruptException($"transaction at log index {r.GetInt64(0)} is past the index mark {mark} but has no subjects column");
+                }
+                _unindexed.Add(new UnindexedTransaction(r.GetInt64(0), r.GetString(1), UnindexedTransaction.ParseColumn(r.GetString(2))));
+            }
+        }
+        var tail = new UnindexedTail(mark);
+        tail.Commit(null, _unindexed);
+        return tail;
     }
 
     /// <summary>
@@ -148,6 +186,8 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
         _pendingWrites.Clear();
         _openNonces.Clear();
         _openWroteNonceRows = false;
+        _openUnindexed.Clear();
+        _openIndexMark = null;
         _tx?.Dispose();
         _tx = _conn.BeginTransaction();
     }
@@ -157,6 +197,8 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
         _pendingWrites.Clear();
         _openNonces.Clear();
         _openWroteNonceRows = false;
+        _openUnindexed.Clear();
+        _openIndexMark = null;
         _batch?.Dispose();
         _batch = null;
         if (_tx is not null)
@@ -300,14 +342,14 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
             // A consortium peer's own signature is the first entry of the block's certificate, committed with the block.
             Insert("ledger_certificates", ["height", "peer_id", "signature"], "", [[h.Height, own.PeerId, own.Signature]]);
         }
-        Insert("ledger_transactions", ["log_index", "tx_id", "block_height", "type", "actor_id", "nonce", "timestamp_ms", "tx_bytes", "signature", "valid", "reason", "leaf_hash"], "",
+        Insert("ledger_transactions", ["log_index", "tx_id", "block_height", "type", "actor_id", "nonce", "timestamp_ms", "tx_bytes", "signature", "valid", "reason", "leaf_hash", "subjects"], "",
             b.Transactions.Select(t => new object?[]
             {
                 t.LogIndex, t.P.Tx.Id, h.Height, t.P.Tx.Type, t.P.Tx.ActorId, t.P.Tx.Nonce, t.P.Tx.TimestampMs,
-                t.P.Tx.SigningBytes, t.P.Tx.Signature, t.P.Valid ? 1L : 0L, t.P.Reason, t.LeafHash,
+                t.P.Tx.SigningBytes, t.P.Tx.Signature, t.P.Valid ? 1L : 0L, t.P.Reason, t.LeafHash, UnindexedTransaction.Column(t.P.Subjects),
             }).ToList());
-        Insert("ledger_subjects", ["subject", "log_index"], "",
-            b.Transactions.SelectMany(t => t.P.Subjects.Select(s => new object?[] { s, t.LogIndex })).ToList());
+        _openUnindexed.AddRange(b.Transactions.Select(t => new UnindexedTransaction(t.LogIndex, t.P.Tx.Id, t.P.Subjects)));
+        WriteIndexRowsWhenDue(h);
         Insert("ledger_merkle_nodes", ["level", "idx", "hash"], "",
             b.Nodes.Where(n => n.Key.Level > 0).Select(n => new object?[] { (long)n.Key.Level, n.Key.Index, n.Hash }).ToList());
         WriteNonceRowsWhenDue(h);
@@ -371,6 +413,30 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
         _openNonces.Clear();
     }
 
+    /// <summary>
+    /// Once enough transactions lack their index rows, writes all of them (sorted, so neighbours share pages) in this
+    /// transaction and moves IndexRowsFrom to the end of this block: rows and mark commit (or fail) together.
+    /// </summary>
+    private void WriteIndexRowsWhenDue(BlockHeader h)
+    {
+        var pending = (_openIndexMark is null ? _unindexed.Count : 0) + _openUnindexed.Count;
+        if (pending < _indexRowsPerWrite)
+        {
+            return;
+        }
+        var txs = (_openIndexMark is null ? _unindexed.Concat(_openUnindexed) : _openUnindexed).ToList();
+        Insert("ledger_tx_ids", ["tx_id", "log_index"], "",
+            txs.OrderBy(t => t.TxId, StringComparer.Ordinal).ThenBy(t => t.LogIndex).Select(t => new object?[] { t.TxId, t.LogIndex }).ToList());
+        Insert("ledger_subjects", ["subject", "log_index"], "",
+            txs.SelectMany(t => t.Subjects.Select(s => (Subject: s, t.LogIndex)))
+                .OrderBy(x => x.Subject, StringComparer.Ordinal).ThenBy(x => x.LogIndex)
+                .Select(x => new object?[] { x.Subject, x.LogIndex }).ToList());
+        Insert("ledger_ordering", ["orderer", "revision"], " ON CONFLICT (orderer) DO UPDATE SET revision = excluded.revision",
+            [[LedgerStore.IndexRowsFrom, h.TreeSize]]);
+        _openIndexMark = h.TreeSize;
+        _openUnindexed.Clear();
+    }
+
     /// <summary>One statement of the block's batch, its values bound to fresh positional parameters.</summary>
     private void AddToBatch(string sql, IReadOnlyList<object?[]> rows, int from, int count)
     {
@@ -414,6 +480,14 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
         _unwrittenNonces.UnionWith(_openNonces);
         _openNonces.Clear();
         _openWroteNonceRows = false;
+        if (_openIndexMark is not null)
+        {
+            _unindexed.Clear();
+        }
+        _unindexed.AddRange(_openUnindexed);
+        _tail.Commit(_openIndexMark, _openUnindexed);
+        _openUnindexed.Clear();
+        _openIndexMark = null;
         foreach (var writes in _pendingWrites)
         {
             foreach (var (k, v) in writes)
@@ -502,6 +576,7 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
 
     public void Dispose()
     {
+        _store.WithdrawTail(_tail);
         Rollback();
         _indexed?.Dispose();
         foreach (var c in _commands.Values)

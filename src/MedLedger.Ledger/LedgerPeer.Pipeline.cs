@@ -71,7 +71,7 @@ public sealed partial class LedgerPeer
                     await LoadHeadAsync(CancellationToken.None).ConfigureAwait(false);
                     _reloadHead = false;
                 }
-                _writer ??= new LedgerWriter(Store, Options.NonceRowsPerWrite, Options.IndexRowsPerWrite);
+                _writer ??= new LedgerWriter(Store, Options.NonceRowsPerWrite, Options.IndexRowsPerWrite, Options.IndexChunkTransactions);
                 var open = new OpenBlock(this, _writer, inFlight);
                 Exception? failure = null;
                 try

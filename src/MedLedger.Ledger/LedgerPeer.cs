@@ -163,7 +163,7 @@ public sealed partial class LedgerPeer : IAsyncDisposable
         {
             await LoadConsortiumAsync(ct).ConfigureAwait(false);
         }
-        _writer = new LedgerWriter(Store, Options.NonceRowsPerWrite, Options.IndexRowsPerWrite);
+        _writer = new LedgerWriter(Store, Options.NonceRowsPerWrite, Options.IndexRowsPerWrite, Options.IndexChunkTransactions);
         if (_certifier is not null)
         {
             await _certifier.StartAsync(Volatile.Read(ref _head), ct).ConfigureAwait(false);
@@ -613,7 +613,7 @@ public sealed partial class LedgerPeer : IAsyncDisposable
                 Parallel.For(0, txs.Count, i => v[i] = VerifiedOnSubmit(txs[i]) || txs[i].VerifySignature());
             }
         }
-        _writer ??= new LedgerWriter(Store, Options.NonceRowsPerWrite, Options.IndexRowsPerWrite);
+        _writer ??= new LedgerWriter(Store, Options.NonceRowsPerWrite, Options.IndexRowsPerWrite, Options.IndexChunkTransactions);
         var frontier = _frontier.Clone();
         var stateRoot = _stateRoot;
         var headHash = _headHash;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using MedLedger.Ledger.Contracts;
 using MedLedger.Ledger.Merkle;
@@ -209,13 +210,13 @@ public sealed class LedgerVerifier
                         AppendSubject(subjects, index, subject);
                         subjectRows++;
                     }
-                    AppendSubject(txIds, index, tx.Id);
+                    AppendSubject(txIds, index, TxKeyText(tx.Id));
                 }
                 else
                 {
                     // Their rows may appear while this runs (a live committer moving the mark), and must then be exact.
                     tailRows.UnionWith(p.Subjects.Select(x => ("s:" + x, index)));
-                    tailRows.Add(("t:" + tx.Id, index));
+                    tailRows.Add(("t:" + TxKeyText(tx.Id), index));
                 }
                 frontier.Append(s.LeafHash, created);
             }
@@ -278,7 +279,7 @@ public sealed class LedgerVerifier
             return subjectFailure;
         }
         if (indexRowsFrom is not null
-            && await CheckIndexAsync("ledger_tx_ids", "tx_id", "t:", "the transaction id index", txIds.GetHashAndReset(), Math.Min(indexMark, index), indexMark, tailRows, ct).ConfigureAwait(false) is { } idFailure)
+            && await CheckIndexAsync("ledger_tx_ids", "tx_key", "t:", "the transaction id index", txIds.GetHashAndReset(), Math.Min(indexMark, index), indexMark, tailRows, ct).ConfigureAwait(false) is { } idFailure)
         {
             return idFailure;
         }
@@ -328,6 +329,9 @@ public sealed class LedgerVerifier
         return more ? new LedgerVerificationResult(false, $"state row '{expected.Current.Key}' is missing", StateKey: expected.Current.Key) : null;
     }
 
+    private static string TxKeyText(string txId) =>
+        UnindexedTransaction.TxKey(txId)?.ToString(CultureInfo.InvariantCulture) ?? throw new LedgerCorruptException($"transaction id '{txId}' is not an id");
+
     private static void AppendSubject(IncrementalHash h, long index, string subject)
     {
         h.AppendData(BitConverter.GetBytes(index));
@@ -343,7 +347,8 @@ public sealed class LedgerVerifier
     {
         using var found = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long rows = 0;
-        await foreach (var (key, index) in _store.StreamAsync($"SELECT {keyColumn}, log_index FROM {table} ORDER BY log_index, {keyColumn}", r => (r.GetString(0), r.GetInt64(1)), ct).ConfigureAwait(false))
+        await foreach (var (key, index) in _store.StreamAsync($"SELECT {keyColumn}, log_index FROM {table} ORDER BY log_index, {keyColumn}",
+            r => (Convert.ToString(r.GetValue(0), CultureInfo.InvariantCulture)!, r.GetInt64(1)), ct).ConfigureAwait(false))
         {
             if (index < mark)
             {

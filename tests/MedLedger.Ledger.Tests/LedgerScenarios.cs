@@ -11,8 +11,8 @@ public abstract class LedgerScenarios
 
     protected abstract Task<LedgerStore> NewStoreAsync();
 
-    private static LedgerOptions Options(int nonceRowsPerWrite = 4096, int indexRowsPerWrite = 4096) =>
-        new() { PeerId = "peer-a", NonceRowsPerWrite = nonceRowsPerWrite, IndexRowsPerWrite = indexRowsPerWrite };
+    private static LedgerOptions Options(int nonceRowsPerWrite = 4096, int indexRowsPerWrite = 4096, int indexChunk = 512) =>
+        new() { PeerId = "peer-a", NonceRowsPerWrite = nonceRowsPerWrite, IndexRowsPerWrite = indexRowsPerWrite, IndexChunkTransactions = indexChunk };
 
     private async Task<(LedgerPeer Peer, ManualOrdering Ordering)> ManualPeerAsync(LedgerStore store, int nonceRowsPerWrite = 4096, int indexRowsPerWrite = 4096)
     {
@@ -22,9 +22,9 @@ public abstract class LedgerScenarios
         return (peer, ordering);
     }
 
-    private async Task<LedgerPeer> PeerAsync(LedgerStore store, int nonceRowsPerWrite = 4096, int indexRowsPerWrite = 4096)
+    private async Task<LedgerPeer> PeerAsync(LedgerStore store, int nonceRowsPerWrite = 4096, int indexRowsPerWrite = 4096, int indexChunk = 512)
     {
-        var peer = new LedgerPeer(store, _peerKey, Options(nonceRowsPerWrite, indexRowsPerWrite));
+        var peer = new LedgerPeer(store, _peerKey, Options(nonceRowsPerWrite, indexRowsPerWrite, indexChunk));
         await peer.StartAsync();
         return peer;
     }
@@ -538,6 +538,58 @@ public abstract class LedgerScenarios
     }
 
     [Fact]
+    public async Task An_index_batch_is_written_one_key_range_per_block_and_one_cut_short_by_a_restart_is_written_again()
+    {
+        var store = await NewStoreAsync();
+        var users = Enumerable.Range(0, 10).Select(i => new TestUser($"u-chunk{i}")).ToList();
+        var txs = users.Select(u => u.Register()).ToList();
+        const string idRows = "SELECT COUNT(*) FROM ledger_tx_ids";
+        const string mark = "SELECT revision FROM ledger_ordering WHERE orderer = 'index-rows-from'";
+        async Task AssertFoundAsync(int count)
+        {
+            for (var i = 0; i < txs.Count; i++)
+            {
+                Assert.Equal(i < count ? 1 : 0, (await store.GetTransactionsByIdAsync(txs[i].Id)).Count);
+                Assert.Equal(i < count ? 1 : 0, (await store.GetTransactionsBySubjectAsync(users[i].Id, long.MaxValue, 10)).Count);
+                Assert.Equal(i < count ? 1 : 0, (await store.SearchTransactionsAsync(new TransactionFilter(Subject: users[i].Id), long.MaxValue, 10)).Count);
+            }
+        }
+        await using (var peer = await PeerAsync(store, indexRowsPerWrite: 6, indexChunk: 2))
+        {
+            foreach (var tx in txs.Take(6))
+            {
+                await peer.SubmitAsync(tx);
+            }
+            Assert.Equal(6, peer.Head!.TreeSize);
+            // The sixth transaction makes a batch of six in three key ranges; the first range is written with its block.
+            Assert.Equal(0L, await ScalarAsync<long>(store, mark));
+            Assert.Equal(2L, await ScalarAsync<long>(store, idRows));
+            await AssertFoundAsync(6);
+            var midway = await new LedgerVerifier(store, peer.PeerKeys, peer.Contracts).VerifyAsync();
+            Assert.True(midway.Ok, midway.Summary);
+        }
+        // Restarted with the batch cut short: its rows past the mark are ignored, and the next batch writes them again.
+        await AssertFoundAsync(6);
+        await using (var peer = await PeerAsync(store, indexRowsPerWrite: 6, indexChunk: 2))
+        {
+            await AssertFoundAsync(6);
+            await peer.SubmitAsync(txs[6]);
+            await AssertFoundAsync(7);
+            // A batch of seven in four ranges: the mark moves with the block that writes the fourth.
+            await peer.SubmitAsync(txs[7]);
+            await peer.SubmitAsync(txs[8]);
+            Assert.Equal(0L, await ScalarAsync<long>(store, mark));
+            await peer.SubmitAsync(txs[9]);
+            Assert.Equal(7L, await ScalarAsync<long>(store, mark));
+            Assert.Equal(7L, await ScalarAsync<long>(store, idRows));
+            await AssertFoundAsync(10);
+            var clean = await new LedgerVerifier(store, peer.PeerKeys, peer.Contracts).VerifyAsync();
+            Assert.True(clean.Ok, clean.Summary);
+        }
+        await AssertFoundAsync(10);
+    }
+
+    [Fact]
     public async Task Index_rows_written_with_a_block_that_fails_to_commit_are_written_again_with_the_next_batch()
     {
         var store = await NewStoreAsync();
@@ -821,7 +873,7 @@ public abstract class LedgerScenarios
                 break;
             case "tx-id-added":
                 // A row past the mark that names a transaction nobody committed there (it would be found by that id).
-                await ExecAsync(store, "INSERT INTO ledger_tx_ids (tx_id, log_index) VALUES ('forged', 1000)");
+                await ExecAsync(store, "INSERT INTO ledger_tx_ids (tx_key, log_index) VALUES (42, 1000)");
                 break;
             case "subjects-column":
                 // What "about me" lookups read before the rows are indexed: a subject taken out of the stored column.

@@ -32,6 +32,8 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
     private static bool s_syncFull = true;
     // --pipeline: LedgerOptions.PipelineCommits (block N+1 executes while N's COMMIT runs), for an A/B in one build.
     private static bool s_pipeline;
+    // --index-rows=N: LedgerOptions.IndexRowsPerWrite, for an A/B of the batch size in one build.
+    private static int s_indexRows = new LedgerOptions().IndexRowsPerWrite;
 
     public string Name => "ledger-throughput";
 
@@ -40,12 +42,16 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
         var quick = args.Contains("--quick");
         s_syncFull = !args.Contains("--sync-normal");
         s_pipeline = args.Contains("--pipeline");
+        if (args.FirstOrDefault(a => a.StartsWith("--index-rows=", StringComparison.Ordinal)) is { } indexRows)
+        {
+            s_indexRows = int.Parse(indexRows["--index-rows=".Length..], CultureInfo.InvariantCulture);
+        }
         var only = args.FirstOrDefault(a => a.StartsWith("--submitters=", StringComparison.Ordinal));
         // --postgres: the same runs on a throwaway PostgreSQL cluster (the one the tests make), throughput rows only.
         await using var cluster = args.Contains("--postgres") ? await MedLedger.Testing.PostgresCluster.StartAsync() : null;
         s_cluster = cluster;
         Console.WriteLine(cluster is null
-            ? $"ledger-throughput: {Environment.ProcessorCount} cores, SQLite (WAL, synchronous={(s_syncFull ? "FULL" : "NORMAL")}), MaxBlockTransactions=1000, MaxBlockDelay=20ms{(s_pipeline ? ", pipelined commits" : "")}"
+            ? $"ledger-throughput: {Environment.ProcessorCount} cores, SQLite (WAL, synchronous={(s_syncFull ? "FULL" : "NORMAL")}), MaxBlockTransactions=1000, MaxBlockDelay=20ms, IndexRowsPerWrite={s_indexRows}{(s_pipeline ? ", pipelined commits" : "")}"
             : $"ledger-throughput: {Environment.ProcessorCount} cores, PostgreSQL (the tests' throwaway cluster: fsync=off, so a COMMIT is not durable as SQLite FULL is), MaxBlockTransactions=1000, MaxBlockDelay=20ms");
         foreach (var (submitters, total) in new[] { (1, quick ? 500 : 3000), (16, quick ? 5000 : 40000), (256, quick ? 10000 : 60000) })
         {
@@ -115,7 +121,7 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
     {
         var cs = TempDb(out var dir);
         var peerKey = LedgerCrypto.GenerateKeyPair().PrivateKey;
-        await using var peer = new LedgerPeer(await StoreAsync(cs, submitters), peerKey, new LedgerOptions { PipelineCommits = s_pipeline }, Contracts());
+        await using var peer = new LedgerPeer(await StoreAsync(cs, submitters), peerKey, new LedgerOptions { PipelineCommits = s_pipeline, IndexRowsPerWrite = s_indexRows }, Contracts());
         await peer.StartAsync();
         var users = Users(submitters);
         await RegisterAsync(peer, users);
@@ -151,7 +157,7 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
     {
         var cs = TempDb(out var dir);
         var peerKey = LedgerCrypto.GenerateKeyPair().PrivateKey;
-        await using var peer = new LedgerPeer(LedgerStore.Sqlite(cs, s_syncFull), peerKey, new LedgerOptions { PipelineCommits = s_pipeline }, Contracts());
+        await using var peer = new LedgerPeer(LedgerStore.Sqlite(cs, s_syncFull), peerKey, new LedgerOptions { PipelineCommits = s_pipeline, IndexRowsPerWrite = s_indexRows }, Contracts());
         await peer.StartAsync();
         var users = Users(256);
         await RegisterAsync(peer, users);

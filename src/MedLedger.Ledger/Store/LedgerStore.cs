@@ -120,23 +120,39 @@ public abstract class LedgerStore
                 return;
             }
         }
-        await using (var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false))
+        // Keys are computed here (SQL has no portable hex-to-integer); this runs once per legacy ledger.
+        var rows = new List<(long Key, long Index)>();
+        await using (var read = Command(c, "SELECT tx_id, log_index FROM ledger_transactions"))
+        await using (var r = await read.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
-            foreach (var sql in new[]
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
             {
-                // "WHERE 1 = 1": SQLite would otherwise read ON CONFLICT as part of the SELECT.
-                "INSERT INTO ledger_tx_ids (tx_id, log_index) SELECT tx_id, log_index FROM ledger_transactions WHERE 1 = 1 ON CONFLICT (tx_id, log_index) DO NOTHING",
-                $"INSERT INTO ledger_ordering (orderer, revision) SELECT '{IndexRowsFrom}', COALESCE(MAX(log_index) + 1, 0) FROM ledger_transactions WHERE 1 = 1 ON CONFLICT (orderer) DO NOTHING",
-                "DROP INDEX IF EXISTS ix_ledger_transactions_tx_id",
-            })
-            {
-                await using var cmd = c.CreateCommand();
-                cmd.Transaction = tx;
-                cmd.CommandText = sql;
-                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                rows.Add((UnindexedTransaction.TxKey(r.GetString(0)) ?? throw new LedgerCorruptException($"transaction id '{r.GetString(0)}' is not an id"), r.GetInt64(1)));
             }
-            await tx.CommitAsync(ct).ConfigureAwait(false);
         }
+        await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+        foreach (var chunk in rows.Order().Chunk(200))
+        {
+            await using var insert = Command(c,
+                "INSERT INTO ledger_tx_ids (tx_key, log_index) VALUES " + string.Join(", ", chunk.Select((_, i) => $"(@p{2 * i}, @p{2 * i + 1})")) +
+                " ON CONFLICT (tx_key, log_index) DO NOTHING",
+                [.. chunk.SelectMany(x => new object?[] { x.Key, x.Index })]);
+            insert.Transaction = tx;
+            await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        foreach (var sql in new[]
+        {
+            // "WHERE 1 = 1": SQLite would otherwise read ON CONFLICT as part of the SELECT.
+            $"INSERT INTO ledger_ordering (orderer, revision) SELECT '{IndexRowsFrom}', COALESCE(MAX(log_index) + 1, 0) FROM ledger_transactions WHERE 1 = 1 ON CONFLICT (orderer) DO NOTHING",
+            "DROP INDEX IF EXISTS ix_ledger_transactions_tx_id",
+        })
+        {
+            await using var cmd = c.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = sql;
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(ct).ConfigureAwait(false);
     }
 
     private static readonly (string Table, string Column, string Definition)[] AddedColumns =
@@ -390,6 +406,10 @@ public abstract class LedgerStore
 
     public async Task<IReadOnlyList<StoredTransaction>> GetTransactionsByIdAsync(string txId, CancellationToken ct = default)
     {
+        if (UnindexedTransaction.TxKey(txId) is not { } key)
+        {
+            return [];
+        }
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         DbCommand cmd;
         if (Volatile.Read(ref _tail) is { } tail)
@@ -397,17 +417,17 @@ public abstract class LedgerStore
             // Snapshot first, database second: rows below the snapshot's mark are committed in ledger_tx_ids by then.
             var (mark, hits) = tail.ByTxId(txId);
             cmd = Command(c,
-                $"SELECT {TxColumns} FROM ledger_transactions WHERE log_index IN (SELECT log_index FROM ledger_tx_ids WHERE tx_id = @p0 AND log_index < @p1)" +
-                string.Concat(hits.Select((_, i) => (i == 0 ? " OR log_index IN (" : ", ") + "@p" + (i + 2))) + (hits.Length > 0 ? ")" : "") +
-                " ORDER BY log_index",
-                [txId, mark, .. hits.Cast<object?>()]);
+                $"SELECT {TxColumns} FROM ledger_transactions WHERE (log_index IN (SELECT log_index FROM ledger_tx_ids WHERE tx_key = @p1 AND log_index < @p2)" +
+                string.Concat(hits.Select((_, i) => (i == 0 ? " OR log_index IN (" : ", ") + "@p" + (i + 3))) + (hits.Length > 0 ? ")" : "") +
+                ") AND tx_id = @p0 ORDER BY log_index",
+                [txId, key, mark, .. hits.Cast<object?>()]);
         }
         else
         {
             // No writer here (another process writes, or this one's is being replaced): the tail is scanned, in one statement.
             cmd = Command(c,
-                $"SELECT {TxColumns} FROM ledger_transactions WHERE log_index IN (SELECT log_index FROM ledger_tx_ids WHERE tx_id = @p0 AND log_index < {MarkSql}) " +
-                $"OR (log_index >= {MarkSql} AND tx_id = @p0) ORDER BY log_index", txId);
+                $"SELECT {TxColumns} FROM ledger_transactions WHERE (log_index IN (SELECT log_index FROM ledger_tx_ids WHERE tx_key = @p1 AND log_index < {MarkSql}) " +
+                $"OR log_index >= {MarkSql}) AND tx_id = @p0 ORDER BY log_index", txId, key);
         }
         await using (cmd)
         {

@@ -58,17 +58,41 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
     private readonly List<UnindexedTransaction> _unindexed = [];
     private readonly List<UnindexedTransaction> _openUnindexed = [];
     private readonly int _indexRowsPerWrite;
-    // The open transaction wrote the rows of everything in _unindexed and moved the mark here.
+    private readonly int _indexChunkTransactions;
+    // The batch whose rows are being written, a chunk per block (committed chunks counted in it), and one the open
+    // transaction began; the open transaction's chunks; the mark the open transaction moved (its last chunk).
+    private IndexBatch? _indexBatch;
+    private IndexBatch? _openIndexBatch;
+    private int _openIndexChunks;
     private long? _openIndexMark;
     private readonly UnindexedTail _tail;
 
-    public LedgerWriter(LedgerStore store, int nonceRowsPerWrite, int indexRowsPerWrite)
+    /// <summary>The index rows of every transaction below <see cref="Mark"/> that lacked them, sorted, in <see cref="Chunks"/> key ranges.</summary>
+    private sealed class IndexBatch(long mark, List<object?[]> idRows, List<object?[]> subjectRows, int chunks)
+    {
+        public long Mark { get; } = mark;
+        public int Chunks { get; } = chunks;
+        public int ChunksCommitted { get; set; }
+
+        public (List<object?[]> Ids, List<object?[]> Subjects) Chunk(int i) =>
+            (Slice(idRows, i), Slice(subjectRows, i));
+
+        private List<object?[]> Slice(List<object?[]> rows, int i)
+        {
+            var from = (int)((long)rows.Count * i / Chunks);
+            return rows.GetRange(from, (int)((long)rows.Count * (i + 1) / Chunks) - from);
+        }
+    }
+
+    public LedgerWriter(LedgerStore store, int nonceRowsPerWrite, int indexRowsPerWrite, int indexChunkTransactions = 512)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(nonceRowsPerWrite);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(indexRowsPerWrite);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(indexChunkTransactions);
         _store = store;
         _nonceRowsPerWrite = nonceRowsPerWrite;
         _indexRowsPerWrite = indexRowsPerWrite;
+        _indexChunkTransactions = indexChunkTransactions;
         _conn = store.Open(writer: true);
         _indexed = store.InsertBinding == InsertBinding.SqliteIndexed ? new SqliteIndexedStatements((Microsoft.Data.Sqlite.SqliteConnection)_conn) : null;
         (_spentNonces, _writtenKeys) = LoadFilters();
@@ -187,6 +211,8 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
         _openNonces.Clear();
         _openWroteNonceRows = false;
         _openUnindexed.Clear();
+        _openIndexBatch = null;
+        _openIndexChunks = 0;
         _openIndexMark = null;
         _tx?.Dispose();
         _tx = _conn.BeginTransaction();
@@ -198,6 +224,8 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
         _openNonces.Clear();
         _openWroteNonceRows = false;
         _openUnindexed.Clear();
+        _openIndexBatch = null;
+        _openIndexChunks = 0;
         _openIndexMark = null;
         _batch?.Dispose();
         _batch = null;
@@ -349,7 +377,7 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
                 t.P.Tx.SigningBytes, t.P.Tx.Signature, t.P.Valid ? 1L : 0L, t.P.Reason, t.LeafHash, UnindexedTransaction.Column(t.P.Subjects),
             }).ToList());
         _openUnindexed.AddRange(b.Transactions.Select(t => new UnindexedTransaction(t.LogIndex, t.P.Tx.Id, t.P.Subjects)));
-        WriteIndexRowsWhenDue(h);
+        WriteIndexRowsWhenDue();
         Insert("ledger_merkle_nodes", ["level", "idx", "hash"], "",
             b.Nodes.Where(n => n.Key.Level > 0).Select(n => new object?[] { (long)n.Key.Level, n.Key.Index, n.Hash }).ToList());
         WriteNonceRowsWhenDue(h);
@@ -414,27 +442,44 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
     }
 
     /// <summary>
-    /// Once enough transactions lack their index rows, writes all of them (sorted, so neighbours share pages) in this
-    /// transaction and moves IndexRowsFrom to the end of this block: rows and mark commit (or fail) together.
+    /// Once enough transactions lack their index rows, they become a batch: its rows sorted by key, so neighbours share
+    /// pages, and cut into key ranges of about IndexChunkTransactions transactions' rows, one range per block from this
+    /// one on, so no single block pays for the whole batch (its submitters would wait that long). The block with the
+    /// last range moves IndexRowsFrom to the batch's end: rows and mark commit (or fail) together. Rows at or past the
+    /// mark are ignored by readers, and a batch cut short by a failure is written again (existing rows are kept).
     /// </summary>
-    private void WriteIndexRowsWhenDue(BlockHeader h)
+    private void WriteIndexRowsWhenDue()
     {
-        var pending = (_openIndexMark is null ? _unindexed.Count : 0) + _openUnindexed.Count;
-        if (pending < _indexRowsPerWrite)
+        if (_openIndexMark is not null)
         {
             return;
         }
-        var txs = (_openIndexMark is null ? _unindexed.Concat(_openUnindexed) : _openUnindexed).ToList();
-        Insert("ledger_tx_ids", ["tx_id", "log_index"], "",
-            txs.OrderBy(t => t.TxId, StringComparer.Ordinal).ThenBy(t => t.LogIndex).Select(t => new object?[] { t.TxId, t.LogIndex }).ToList());
-        Insert("ledger_subjects", ["subject", "log_index"], "",
-            txs.SelectMany(t => t.Subjects.Select(s => (Subject: s, t.LogIndex)))
+        var batch = _openIndexBatch ?? _indexBatch;
+        if (batch is null)
+        {
+            if (_unindexed.Count + _openUnindexed.Count < _indexRowsPerWrite)
+            {
+                return;
+            }
+            var txs = _unindexed.Concat(_openUnindexed).ToList();
+            var ids = txs.Select(t => (Key: UnindexedTransaction.TxKey(t.TxId) ?? throw new LedgerCorruptException($"transaction id '{t.TxId}' is not an id"), t.LogIndex))
+                .Order().Select(x => new object?[] { x.Key, x.LogIndex }).ToList();
+            var subjects = txs.SelectMany(t => t.Subjects.Select(s => (Subject: s, t.LogIndex)))
                 .OrderBy(x => x.Subject, StringComparer.Ordinal).ThenBy(x => x.LogIndex)
-                .Select(x => new object?[] { x.Subject, x.LogIndex }).ToList());
-        Insert("ledger_ordering", ["orderer", "revision"], " ON CONFLICT (orderer) DO UPDATE SET revision = excluded.revision",
-            [[LedgerStore.IndexRowsFrom, h.TreeSize]]);
-        _openIndexMark = h.TreeSize;
-        _openUnindexed.Clear();
+                .Select(x => new object?[] { x.Subject, x.LogIndex }).ToList();
+            batch = _openIndexBatch = new IndexBatch(txs[^1].LogIndex + 1, ids, subjects, (txs.Count + _indexChunkTransactions - 1) / _indexChunkTransactions);
+        }
+        var chunk = batch.ChunksCommitted + _openIndexChunks;
+        var (idRows, subjectRows) = batch.Chunk(chunk);
+        Insert("ledger_tx_ids", ["tx_key", "log_index"], " ON CONFLICT (tx_key, log_index) DO NOTHING", idRows);
+        Insert("ledger_subjects", ["subject", "log_index"], " ON CONFLICT (subject, log_index) DO NOTHING", subjectRows);
+        _openIndexChunks++;
+        if (chunk + 1 == batch.Chunks)
+        {
+            Insert("ledger_ordering", ["orderer", "revision"], " ON CONFLICT (orderer) DO UPDATE SET revision = excluded.revision",
+                [[LedgerStore.IndexRowsFrom, batch.Mark]]);
+            _openIndexMark = batch.Mark;
+        }
     }
 
     /// <summary>One statement of the block's batch, its values bound to fresh positional parameters.</summary>
@@ -480,13 +525,28 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
         _unwrittenNonces.UnionWith(_openNonces);
         _openNonces.Clear();
         _openWroteNonceRows = false;
+        _unindexed.AddRange(_openUnindexed);
+        if (_openIndexMark is { } mark)
+        {
+            _unindexed.RemoveAll(t => t.LogIndex < mark);
+            _tail.Commit(mark, _unindexed);
+        }
+        else
+        {
+            _tail.Commit(null, _openUnindexed);
+        }
+        _indexBatch = _openIndexBatch ?? _indexBatch;
+        if (_indexBatch is not null)
+        {
+            _indexBatch.ChunksCommitted += _openIndexChunks;
+        }
         if (_openIndexMark is not null)
         {
-            _unindexed.Clear();
+            _indexBatch = null;
         }
-        _unindexed.AddRange(_openUnindexed);
-        _tail.Commit(_openIndexMark, _openUnindexed);
         _openUnindexed.Clear();
+        _openIndexBatch = null;
+        _openIndexChunks = 0;
         _openIndexMark = null;
         foreach (var writes in _pendingWrites)
         {

@@ -20,8 +20,8 @@ internal sealed class UnindexedTail
     }
 
     /// <summary>
-    /// After a COMMIT: when <paramref name="newMark"/> is set, that COMMIT wrote the rows of everything below it, which
-    /// leaves; then <paramref name="committed"/> (log indexes ascending, all at or after the mark) joins.
+    /// After a COMMIT: when <paramref name="newMark"/> is set, that COMMIT wrote the rows of everything below it, and
+    /// <paramref name="committed"/> is the whole tail from then on; otherwise it joins the tail (log indexes ascending).
     /// </summary>
     public void Commit(long? newMark, IEnumerable<UnindexedTransaction> committed)
     {
@@ -97,4 +97,14 @@ internal sealed record UnindexedTransaction(long LogIndex, string TxId, IReadOnl
     public static string Column(IEnumerable<string> subjects) => " " + string.Concat(subjects.Select(s => s + " "));
 
     public static IReadOnlyList<string> ParseColumn(string column) => column.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>
+    /// ledger_tx_ids.tx_key: the id's first 64 bits (an id is 64 hex digits of SHA-256). Eight bytes keep that random-key
+    /// index a fifth the size of one on the 64-character id, so a batch of rows rewrites fewer pages; lookups still
+    /// compare the whole id. Null for a string that cannot be an id.
+    /// </summary>
+    public static long? TxKey(string txId) =>
+        txId.Length == 64 && long.TryParse(txId.AsSpan(0, 16), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var key)
+            ? key
+            : null;
 }

@@ -34,7 +34,7 @@ public sealed class LedgerOptions
     public int IndexRowsPerWrite { get; set; } = 4096;
 
     /// <summary>A batch of index rows is written over several blocks, one key range of about this many transactions' rows each (tests set it small).</summary>
-    internal int IndexChunkTransactions { get; set; } = 512;
+    internal int IndexChunkTransactions { get; set; } = 128;
 
     /// <summary>Public keys (65-byte SEC1) of the other consortium peers, by peer id. This peer's own key is added automatically.</summary>
     public IDictionary<string, byte[]> PeerKeys { get; } = new Dictionary<string, byte[]>(StringComparer.Ordinal);

@@ -23,7 +23,7 @@ public sealed class IndexedInsertTests : IDisposable
         Assert.Equal(InsertBinding.SqliteIndexed, indexed.InsertBinding);
         Assert.Equal(1, portable.MaxRowsPerInsert);
         await portable.InitializeAsync();
-        using var portableWriter = new LedgerWriter(portable, nonceRowsPerWrite: 1, indexRowsPerWrite: 1);
+        using var portableWriter = new LedgerWriter(portable, nonceRowsPerWrite: 1, indexRowsPerWrite: 1, indexChunkTransactions: new LedgerOptions().IndexChunkTransactions);
 
         var ordering = new ManualOrdering();
         await using var peer = new LedgerPeer(indexed, LedgerCrypto.GenerateKeyPair().PrivateKey, new LedgerOptions { PeerId = "peer-a", NonceRowsPerWrite = 1, IndexRowsPerWrite = 1 }, ContractRegistry.WithIdentity(), ordering);

@@ -510,16 +510,16 @@ public abstract class LedgerScenarios
             var size = peer.Head!.TreeSize;
             await AssertFoundAsync(peer);
             Assert.Equal(0L, await ScalarAsync<long>(store, idRows));
-            while (peer.Head!.TreeSize < 5 - 1)
+            while (peer.Head!.TreeSize < 5)
             {
                 await SubmitAsync(peer, alice.Rotate(), alice);
             }
+            // Five committed without rows make a batch; the next block writes all their rows and moves the mark past them.
             Assert.Equal(0L, await ScalarAsync<long>(store, idRows));
-            // The fifth transaction: the rows of all five and the mark at the end of that block, in one transaction.
             await SubmitAsync(peer, alice.Rotate(), alice);
-            Assert.Equal(peer.Head!.TreeSize, await ScalarAsync<long>(store, mark));
-            Assert.Equal(peer.Head!.TreeSize, await ScalarAsync<long>(store, idRows));
-            Assert.True(await ScalarAsync<long>(store, subjectRows) >= peer.Head!.TreeSize);
+            Assert.Equal(5L, await ScalarAsync<long>(store, mark));
+            Assert.Equal(5L, await ScalarAsync<long>(store, idRows));
+            Assert.True(await ScalarAsync<long>(store, subjectRows) >= 5);
             // One more past the new mark: the pages now cross from memory into the index.
             await SubmitAsync(peer, alice.Rotate(), alice);
             Assert.True(size < peer.Head!.TreeSize);
@@ -541,7 +541,7 @@ public abstract class LedgerScenarios
     public async Task An_index_batch_is_written_one_key_range_per_block_and_one_cut_short_by_a_restart_is_written_again()
     {
         var store = await NewStoreAsync();
-        var users = Enumerable.Range(0, 10).Select(i => new TestUser($"u-chunk{i}")).ToList();
+        var users = Enumerable.Range(0, 11).Select(i => new TestUser($"u-chunk{i}")).ToList();
         var txs = users.Select(u => u.Register()).ToList();
         const string idRows = "SELECT COUNT(*) FROM ledger_tx_ids";
         const string mark = "SELECT revision FROM ledger_ordering WHERE orderer = 'index-rows-from'";
@@ -561,32 +561,34 @@ public abstract class LedgerScenarios
                 await peer.SubmitAsync(tx);
             }
             Assert.Equal(6, peer.Head!.TreeSize);
-            // The sixth transaction makes a batch of six in three key ranges; the first range is written with its block.
+            // Six committed make a batch of three key ranges; the next block writes the first.
+            Assert.Equal(0L, await ScalarAsync<long>(store, idRows));
+            await peer.SubmitAsync(txs[6]);
             Assert.Equal(0L, await ScalarAsync<long>(store, mark));
             Assert.Equal(2L, await ScalarAsync<long>(store, idRows));
-            await AssertFoundAsync(6);
+            await AssertFoundAsync(7);
             var midway = await new LedgerVerifier(store, peer.PeerKeys, peer.Contracts).VerifyAsync();
             Assert.True(midway.Ok, midway.Summary);
         }
         // Restarted with the batch cut short: its rows past the mark are ignored, and the next batch writes them again.
-        await AssertFoundAsync(6);
+        await AssertFoundAsync(7);
         await using (var peer = await PeerAsync(store, indexRowsPerWrite: 6, indexChunk: 2))
         {
-            await AssertFoundAsync(6);
-            await peer.SubmitAsync(txs[6]);
             await AssertFoundAsync(7);
-            // A batch of seven in four ranges: the mark moves with the block that writes the fourth.
+            // A batch of the seven in four ranges: the mark moves with the block that writes the fourth.
             await peer.SubmitAsync(txs[7]);
             await peer.SubmitAsync(txs[8]);
-            Assert.Equal(0L, await ScalarAsync<long>(store, mark));
             await peer.SubmitAsync(txs[9]);
+            Assert.Equal(0L, await ScalarAsync<long>(store, mark));
+            await AssertFoundAsync(10);
+            await peer.SubmitAsync(txs[10]);
             Assert.Equal(7L, await ScalarAsync<long>(store, mark));
             Assert.Equal(7L, await ScalarAsync<long>(store, idRows));
-            await AssertFoundAsync(10);
+            await AssertFoundAsync(11);
             var clean = await new LedgerVerifier(store, peer.PeerKeys, peer.Contracts).VerifyAsync();
             Assert.True(clean.Ok, clean.Summary);
         }
-        await AssertFoundAsync(10);
+        await AssertFoundAsync(11);
     }
 
     [Fact]
@@ -596,18 +598,29 @@ public abstract class LedgerScenarios
         await using var peer = await PeerAsync(store, indexRowsPerWrite: 2);
         var first = new TestUser("u-ib0").Register();
         var second = new TestUser("u-ib1").Register();
+        var third = new TestUser("u-ib2").Register();
+        var fourth = new TestUser("u-ib3").Register();
         await peer.SubmitAsync(first);
+        // The second block fails: nothing of it is found, and it starts no batch.
         peer.BeforeCommit = _ => throw new IOException("simulated crash between write and commit");
         await Assert.ThrowsAsync<InvalidOperationException>(() => peer.SubmitAsync(second));
         peer.BeforeCommit = null;
-        Assert.Equal(0L, await ScalarAsync<long>(store, "SELECT COUNT(*) FROM ledger_tx_ids"));
         // Between the failed COMMIT and the next block the writer is replaced; the committed one is still found.
         Assert.Equal(first.Id, Assert.Single(await store.GetTransactionsByIdAsync(first.Id)).Id);
         Assert.Empty(await store.GetTransactionsByIdAsync(second.Id));
         Assert.True((await peer.SubmitAsync(second)).Valid);
+        // Two committed make a batch; the block that takes it up fails, so its rows are not there either.
+        peer.BeforeCommit = _ => throw new IOException("simulated crash between write and commit");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => peer.SubmitAsync(third));
+        peer.BeforeCommit = null;
+        Assert.Equal(0L, await ScalarAsync<long>(store, "SELECT COUNT(*) FROM ledger_tx_ids"));
+        Assert.Equal(0L, await ScalarAsync<long>(store, "SELECT revision FROM ledger_ordering WHERE orderer = 'index-rows-from'"));
+        // The next block writes them: the replaced writer found the batch due from the committed transactions.
+        Assert.True((await peer.SubmitAsync(third)).Valid);
         Assert.Equal(2L, await ScalarAsync<long>(store, "SELECT COUNT(*) FROM ledger_tx_ids"));
-        Assert.Equal(peer.Head!.TreeSize, await ScalarAsync<long>(store, "SELECT revision FROM ledger_ordering WHERE orderer = 'index-rows-from'"));
-        foreach (var tx in new[] { first, second })
+        Assert.Equal(2L, await ScalarAsync<long>(store, "SELECT revision FROM ledger_ordering WHERE orderer = 'index-rows-from'"));
+        Assert.True((await peer.SubmitAsync(fourth)).Valid);
+        foreach (var tx in new[] { first, second, third, fourth })
         {
             Assert.Equal(tx.Id, Assert.Single(await store.GetTransactionsByIdAsync(tx.Id)).Id);
         }
@@ -628,7 +641,13 @@ public abstract class LedgerScenarios
                 await peer.SubmitAsync(tx);
             }
         }
-        // What the previous version left: ids indexed on ledger_transactions, no ledger_tx_ids rows, no mark, no column.
+        // What the previous version left: every subject row, ids indexed on ledger_transactions, no ledger_tx_ids rows,
+        // no mark, no column. (A registration's only subject is its actor; the last batch's rows were not written yet.)
+        var indexed = await ScalarAsync<long>(store, "SELECT revision FROM ledger_ordering WHERE orderer = 'index-rows-from'");
+        foreach (var tx in txs.Skip((int)indexed))
+        {
+            await ExecAsync(store, "INSERT INTO ledger_subjects (subject, log_index) VALUES (@p0, @p1)", tx.ActorId, (long)txs.IndexOf(tx));
+        }
         await ExecAsync(store, "DELETE FROM ledger_tx_ids");
         await ExecAsync(store, "DELETE FROM ledger_ordering WHERE orderer = 'index-rows-from'");
         await ExecAsync(store, "ALTER TABLE ledger_transactions DROP COLUMN subjects");
@@ -799,7 +818,7 @@ public abstract class LedgerScenarios
         { "nonce-deleted", "nonce rows are missing" },
         { "merkle-node", "Merkle nodes at level 1" },
         { "subject-deleted", "subject index" },
-        { "tx-id-deleted", "transaction id index (ledger_tx_ids, 5 rows" },
+        { "tx-id-deleted", "transaction id index (ledger_tx_ids, 3 rows below the index mark, expected 4)" },
         { "tx-id-added", "transaction id index (ledger_tx_ids) has a row" },
         { "subjects-column", "transaction 2 (id " },
     };

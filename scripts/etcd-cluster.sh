@@ -50,8 +50,15 @@ peers=("$@")
 [ ${#peers[@]} -gt 0 ] || peers=(peer-a peer-b peer-c)
 
 if ! command -v etcd >/dev/null || ! command -v etcdctl >/dev/null; then
-  echo "etcd missing; installing Debian's etcd-server and etcd-client (needs root)…" >&2
-  apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y etcd-server etcd-client >&2
+  # One installer at a time (tests start clusters side by side); the others wait, then find it installed.
+  exec 9>"${TMPDIR:-/tmp}/medledger-etcd-install.lock"
+  flock 9
+  if ! command -v etcd >/dev/null || ! command -v etcdctl >/dev/null; then
+    echo "etcd missing; installing Debian's etcd-server and etcd-client (needs root)…" >&2
+    apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y etcd-server etcd-client >&2
+  fi
+  flock -u 9
+  exec 9>&-
 fi
 
 # ---- certificates: one CA; each member's cert serves both members and clients; one client cert per peer + root ----
@@ -128,11 +135,13 @@ for i in 1 2 3; do
 done
 
 ok=""
-for _ in $(seq 1 100); do
+# Bounded in time, not in tries: each try may wait out its 5 s command timeout.
+deadline=$((SECONDS + 90))
+while (( SECONDS < deadline )); do
   if ctl endpoint health >/dev/null 2>&1 || ctl --user root:x endpoint health >/dev/null 2>&1; then ok=1; break; fi
   sleep 0.2
 done
-[ -n "$ok" ] || { echo "etcd cluster did not become healthy; logs in $dir/m*.log" >&2; exit 1; }
+[ -n "$ok" ] || { echo "etcd cluster did not become healthy in 90 s; logs in $dir/m*.log:" >&2; tail -n 20 "$dir"/m*.log >&2 || true; exit 1; }
 
 # ---- RBAC: once. root needs a password to exist, but clients authenticate by certificate CN, never by password ----
 if [ ! -f "$dir/rbac.done" ]; then

@@ -19,6 +19,11 @@ if [ ! -x /usr/bin/chromium ]; then
   echo "Chromium missing; installing Debian's chromium (needs root)…"
   apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 fi
+# The consortium tests start several etcd clusters at once; installed here, their scripts never run apt side by side.
+if ! command -v etcd >/dev/null || ! command -v etcdctl >/dev/null; then
+  echo "etcd missing; installing Debian's etcd-server and etcd-client (needs root)…"
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y etcd-server etcd-client
+fi
 
 dotnet tool restore
 dotnet restore MedLedger.slnx

@@ -93,7 +93,17 @@ internal sealed class EtcdCluster : IAsyncDisposable
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await p.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await p.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Say what it was doing instead of a bare cancellation (CI once hung here with nothing to show).
+            p.Kill(entireProcessTree: true);
+            await p.WaitForExitAsync();
+            return (-1, $"etcd-cluster.sh {string.Join(' ', args)} did not finish in 5 minutes:\n{await stdout}{await stderr}");
+        }
         return (p.ExitCode, await stdout + await stderr);
     }
 

@@ -592,6 +592,35 @@ public abstract class LedgerScenarios
     }
 
     [Fact]
+    public async Task A_subject_search_for_two_names_with_a_space_between_matches_no_transaction_mentioning_both()
+    {
+        var store = await NewStoreAsync();
+        var alice = new TestUser("u-sp-alice");
+        await using (var peer = await PeerAsync(store))
+        {
+            await peer.SubmitAsync(alice.Register());
+            // Peer-signed: its subjects column is " peer:peer-a u-sp-alice ".
+            await peer.SubmitAsync(peer.CreateSystemTransaction(StandingContract.TypeName, new Dictionary<string, string>
+            {
+                ["subjectId"] = alice.Id, ["standing"] = StandingContract.Active,
+            }));
+            await AssertAsync();
+        }
+        // Without the writer the rows' subjects column is searched: still only whole names.
+        await AssertAsync();
+
+        async Task AssertAsync()
+        {
+            Assert.Equal(2, (await store.SearchTransactionsAsync(new TransactionFilter(Subject: alice.Id), long.MaxValue, 10)).Count);
+            foreach (var crafted in new[] { "peer:peer-a " + alice.Id, "peer:peer-a u-sp", " ", "" })
+            {
+                Assert.Empty(await store.SearchTransactionsAsync(new TransactionFilter(Subject: crafted), long.MaxValue, 10));
+                Assert.Empty(await store.GetTransactionsBySubjectAsync(crafted, long.MaxValue, 10));
+            }
+        }
+    }
+
+    [Fact]
     public async Task Index_rows_written_with_a_block_that_fails_to_commit_are_written_again_with_the_next_batch()
     {
         var store = await NewStoreAsync();

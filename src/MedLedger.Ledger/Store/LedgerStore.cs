@@ -447,6 +447,11 @@ public abstract class LedgerStore
     /// <summary>Transactions that mention <paramref name="subject"/>, newest first, before <paramref name="beforeIndex"/>.</summary>
     public async Task<IReadOnlyList<StoredTransaction>> GetTransactionsBySubjectAsync(string subject, long beforeIndex, int limit, CancellationToken ct = default)
     {
+        // Only names are subjects; anything else (a space in it) could match across two names in the subjects column.
+        if (!LedgerTransaction.IsName(subject))
+        {
+            return [];
+        }
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         if (Volatile.Read(ref _tail) is not { } tail)
         {
@@ -493,6 +498,10 @@ public abstract class LedgerStore
         }
         if (filter.Subject is { } subject)
         {
+            if (!LedgerTransaction.IsName(subject))
+            {
+                return [];
+            }
             // Indexed below the mark, searched in the rows' own subjects column at and after it (an admin's search).
             args.Add(" " + subject + " ");
             Add($"(t.log_index IN (SELECT log_index FROM ledger_subjects WHERE subject = @x AND log_index < {MarkSql}) " +

@@ -29,6 +29,14 @@ public abstract class LedgerScenarios
         return peer;
     }
 
+    /// <summary>Submits <paramref name="tx"/> into a block whose COMMIT fails (a crash between write and commit): the submitter gets an exception.</summary>
+    private static async Task SubmitWithFailedCommitAsync(LedgerPeer peer, LedgerTransaction tx)
+    {
+        peer.BeforeCommit = _ => throw new IOException("simulated crash between write and commit");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => peer.SubmitAsync(tx));
+        peer.BeforeCommit = null;
+    }
+
     private static async Task ExecAsync(LedgerStore store, string sql, params object?[] args)
     {
         await using var c = store.Open();
@@ -631,17 +639,13 @@ public abstract class LedgerScenarios
         var fourth = new TestUser("u-ib3").Register();
         await peer.SubmitAsync(first);
         // The second block fails: nothing of it is found, and it starts no batch.
-        peer.BeforeCommit = _ => throw new IOException("simulated crash between write and commit");
-        await Assert.ThrowsAsync<InvalidOperationException>(() => peer.SubmitAsync(second));
-        peer.BeforeCommit = null;
+        await SubmitWithFailedCommitAsync(peer, second);
         // Between the failed COMMIT and the next block the writer is replaced; the committed one is still found.
         Assert.Equal(first.Id, Assert.Single(await store.GetTransactionsByIdAsync(first.Id)).Id);
         Assert.Empty(await store.GetTransactionsByIdAsync(second.Id));
         Assert.True((await peer.SubmitAsync(second)).Valid);
         // Two committed make a batch; the block that takes it up fails, so its rows are not there either.
-        peer.BeforeCommit = _ => throw new IOException("simulated crash between write and commit");
-        await Assert.ThrowsAsync<InvalidOperationException>(() => peer.SubmitAsync(third));
-        peer.BeforeCommit = null;
+        await SubmitWithFailedCommitAsync(peer, third);
         Assert.Equal(0L, await ScalarAsync<long>(store, "SELECT COUNT(*) FROM ledger_tx_ids"));
         Assert.Equal(0L, await ScalarAsync<long>(store, "SELECT revision FROM ledger_ordering WHERE orderer = 'index-rows-from'"));
         // The next block writes them: the replaced writer found the batch due from the committed transactions.
@@ -707,9 +711,7 @@ public abstract class LedgerScenarios
         var second = new TestUser("u-b1").Register();
         await peer.SubmitAsync(first);
         // The second spent nonce makes the batch due: its rows go into the block that then fails.
-        peer.BeforeCommit = _ => throw new IOException("simulated crash between write and commit");
-        await Assert.ThrowsAsync<InvalidOperationException>(() => peer.SubmitAsync(second));
-        peer.BeforeCommit = null;
+        await SubmitWithFailedCommitAsync(peer, second);
         Assert.Equal(0L, await ScalarAsync<long>(store, "SELECT COUNT(*) FROM ledger_nonces"));
         Assert.True((await peer.SubmitAsync(second)).Valid);
         Assert.Equal(2L, await ScalarAsync<long>(store, "SELECT COUNT(*) FROM ledger_nonces"));
@@ -729,9 +731,7 @@ public abstract class LedgerScenarios
         await using var peer = await PeerAsync(store);
         await peer.SubmitAsync(new TestUser("u-first").Register());
         var tx = new TestUser("u-retry").Register();
-        peer.BeforeCommit = _ => throw new IOException("simulated crash between write and commit");
-        await Assert.ThrowsAsync<InvalidOperationException>(() => peer.SubmitAsync(tx));
-        peer.BeforeCommit = null;
+        await SubmitWithFailedCommitAsync(peer, tx);
         Assert.True((await peer.SubmitAsync(tx)).Valid);
         var replay = await Assert.ThrowsAsync<LedgerRejectedException>(() => peer.SubmitAsync(tx));
         Assert.Equal(LedgerRejectionKind.Replay, replay.Kind);

@@ -390,13 +390,15 @@ public sealed class LedgerVerifier
     {
         var found = new List<IncrementalHash>();
         var foundCounts = new List<long>();
-        await foreach (var (level, idx, hash) in _store.StreamAsync(
-            "SELECT level, idx, hash FROM ledger_merkle_nodes ORDER BY level, idx", r => ((int)r.GetInt64(0), r.GetInt64(1), (byte[])r[2]), ct).ConfigureAwait(false))
+        // Key order is the order nodes were created in; within one level that is index order, as the digests expect.
+        await foreach (var (key, hash) in _store.StreamAsync(
+            "SELECT node, hash FROM ledger_tree_nodes ORDER BY node", r => (r.GetInt64(0), (byte[])r[1]), ct).ConfigureAwait(false))
         {
-            if (level < 1 || level > 62)
+            if (MerkleNodeKey.FromStoreKey(key) is not { } node)
             {
-                return new LedgerVerificationResult(false, $"Merkle node level {level} is impossible");
+                return new LedgerVerificationResult(false, $"Merkle node key {key} names no perfect subtree");
             }
+            var (level, idx) = (node.Level, node.Index);
             while (found.Count <= level)
             {
                 found.Add(IncrementalHash.CreateHash(HashAlgorithmName.SHA256));

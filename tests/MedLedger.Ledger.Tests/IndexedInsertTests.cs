@@ -66,7 +66,7 @@ public sealed class IndexedInsertTests : IDisposable
         Assert.Equal(6, peer.Head!.Height);
 
         foreach (var table in new[] { "ledger_blocks ORDER BY height", "ledger_transactions ORDER BY log_index", "ledger_subjects ORDER BY subject, log_index", "ledger_tx_ids ORDER BY tx_key, log_index",
-            "ledger_merkle_nodes ORDER BY level, idx", "ledger_state ORDER BY state_key", "ledger_nonces ORDER BY actor_id, nonce" })
+            "ledger_tree_nodes ORDER BY node", "ledger_state ORDER BY state_key", "ledger_nonces ORDER BY actor_id, nonce" })
         {
             var a = await DumpAsync(indexedPath, table);
             var b = await DumpAsync(portablePath, table);

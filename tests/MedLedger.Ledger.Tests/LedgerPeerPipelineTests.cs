@@ -94,7 +94,7 @@ public sealed class LedgerPeerPipelineTests : IDisposable
         {
             "SELECT height, header_hash, previous_hash, tx_count, tree_size, root_hash, state_root, time_ms, peer_id, version, ordering_revision FROM ledger_blocks ORDER BY height",
             "SELECT * FROM ledger_transactions ORDER BY log_index", "SELECT * FROM ledger_subjects ORDER BY subject, log_index", "SELECT * FROM ledger_tx_ids ORDER BY tx_key, log_index",
-            "SELECT * FROM ledger_merkle_nodes ORDER BY level, idx", "SELECT * FROM ledger_state ORDER BY state_key", "SELECT * FROM ledger_nonces ORDER BY actor_id, nonce",
+            "SELECT * FROM ledger_tree_nodes ORDER BY node", "SELECT * FROM ledger_state ORDER BY state_key", "SELECT * FROM ledger_nonces ORDER BY actor_id, nonce",
         })
         {
             var a = await DumpAsync(pipelinedPath, query);

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using MedLedger.Ledger.Contracts;
+using MedLedger.Ledger.Merkle;
 using MedLedger.Ledger.Store;
 
 namespace MedLedger.Ledger.Tests;
@@ -703,6 +704,79 @@ public abstract class LedgerScenarios
     }
 
     [Fact]
+    public async Task A_ledger_whose_merkle_nodes_are_keyed_by_level_moves_them_to_append_order_and_every_proof_still_verifies()
+    {
+        var store = await NewStoreAsync();
+        var txs = Enumerable.Range(0, 11).Select(i => new TestUser($"u-tree{i}").Register()).ToList();
+        await using (var peer = await PeerAsync(store))
+        {
+            foreach (var group in txs.Chunk(3))
+            {
+                await Task.WhenAll(group.Select(tx => peer.SubmitAsync(tx)));
+            }
+        }
+        var nodes = await ScalarAsync<long>(store, "SELECT COUNT(*) FROM ledger_tree_nodes");
+        Assert.True(nodes >= 7, $"{nodes} nodes");
+        // What the previous version left: nodes keyed (level, idx) in ledger_merkle_nodes, and an index on tree_size.
+        var blob = store is SqliteLedgerStore ? "BLOB" : "BYTEA";
+        await ExecAsync(store, $"CREATE TABLE ledger_merkle_nodes (level BIGINT NOT NULL, idx BIGINT NOT NULL, hash {blob} NOT NULL, PRIMARY KEY (level, idx))");
+        await ExecAsync(store, "INSERT INTO ledger_merkle_nodes (level, idx, hash) SELECT node & 63, (((node >> 6) + 1) >> CAST(node & 63 AS INTEGER)) - 1, hash FROM ledger_tree_nodes");
+        await ExecAsync(store, "DROP TABLE ledger_tree_nodes");
+        await ExecAsync(store, "CREATE INDEX ix_ledger_blocks_tree_size ON ledger_blocks (tree_size)");
+
+        await using (var peer = await PeerAsync(store))
+        {
+            Assert.Equal(0L, await ScalarAsync<long>(store, store.TableExistsSql, "ledger_merkle_nodes"));
+            Assert.Equal(nodes, await ScalarAsync<long>(store, "SELECT COUNT(*) FROM ledger_tree_nodes"));
+            var later = new TestUser("u-tree-later").Register();
+            await peer.SubmitAsync(later);
+            var head = peer.Head!;
+            var leaves = new List<byte[]>();
+            for (var i = 0L; i < head.TreeSize; i++)
+            {
+                var proof = (await peer.Queries.GetTransactionAtAsync(i, head.TreeSize))!;
+                Assert.True(Rfc6962.VerifyInclusion(i, head.TreeSize, proof.Transaction.LeafHash, proof.InclusionProof, head.RootHash), $"inclusion of {i}");
+                leaves.Add(proof.Transaction.LeafHash);
+            }
+            for (var old = 1L; old < head.TreeSize; old++)
+            {
+                var c = await peer.Queries.GetConsistencyProofAsync(old, head.TreeSize);
+                Assert.Equal(Rfc6962.RootHash(leaves[..(int)old]), c.OldRoot);
+                Assert.True(Rfc6962.VerifyConsistency(old, head.TreeSize, c.OldRoot, head.RootHash, c.Proof), $"consistency from {old}");
+            }
+            var result = await new LedgerVerifier(store, peer.PeerKeys, peer.Contracts).VerifyAsync();
+            Assert.True(result.Ok, result.Summary);
+        }
+    }
+
+    [Fact]
+    public async Task A_header_is_found_by_the_tree_size_its_block_ends_at_and_no_header_by_a_size_no_block_ends_at()
+    {
+        var store = await NewStoreAsync();
+        await using var peer = await PeerAsync(store);
+        foreach (var group in Enumerable.Range(0, 12).Select(i => new TestUser($"u-size{i}").Register()).Chunk(4))
+        {
+            await Task.WhenAll(group.Select(tx => peer.SubmitAsync(tx)));
+        }
+        var headers = new List<BlockHeader>();
+        for (var h = 0L; h <= peer.Head!.Height; h++)
+        {
+            if (await store.GetHeaderAsync(h) is { } header)
+            {
+                headers.Add(header);
+            }
+        }
+        Assert.Contains(headers, h => h.TransactionCount > 1);
+        for (var size = 0L; size <= peer.Head.TreeSize + 2; size++)
+        {
+            var expected = headers.FirstOrDefault(h => h.TreeSize == size);
+            var found = await store.GetHeaderByTreeSizeAsync(size);
+            Assert.Equal(expected?.Height, found?.Height);
+            Assert.Equal(expected?.RootHash, found?.RootHash);
+        }
+    }
+
+    [Fact]
     public async Task Nonce_rows_written_with_a_block_that_fails_to_commit_are_written_again_with_the_next_batch()
     {
         var store = await NewStoreAsync();
@@ -846,6 +920,7 @@ public abstract class LedgerScenarios
         { "state-row-added", "state row 'identity/user/u-mallory/role'" },
         { "nonce-deleted", "nonce rows are missing" },
         { "merkle-node", "Merkle nodes at level 1" },
+        { "merkle-node-key", "Merkle node key 257 names no perfect subtree" },
         { "subject-deleted", "subject index" },
         { "tx-id-deleted", "transaction id index (ledger_tx_ids, 3 rows below the index mark, expected 4)" },
         { "tx-id-added", "transaction id index (ledger_tx_ids) has a row" },
@@ -928,7 +1003,11 @@ public abstract class LedgerScenarios
                 await ExecAsync(store, "UPDATE ledger_transactions SET subjects = ' ' WHERE log_index = 2");
                 break;
             case "merkle-node":
-                await ExecAsync(store, "UPDATE ledger_merkle_nodes SET hash = @p0 WHERE level = 1 AND idx = 0", new byte[32]);
+                await ExecAsync(store, "UPDATE ledger_tree_nodes SET hash = @p0 WHERE node = @p1", new byte[32], new MerkleNodeKey(1, 0).StoreKey);
+                break;
+            case "merkle-node-key":
+                // Last leaf 4, level 1: no pair ends at leaf 4, so no proof could ever ask for it.
+                await ExecAsync(store, "INSERT INTO ledger_tree_nodes (node, hash) VALUES (@p0, @p1)", 4L * 64 + 1, new byte[32]);
                 break;
             default:
                 throw new ArgumentException(tamper);

@@ -22,7 +22,7 @@ public sealed class BenchAnchorContract : LedgerContract
 }
 
 /// <summary>
-/// dotnet run -c Release --project bench/MedLedger.Bench -- macro ledger-throughput [--quick] [--submitters=N] [--pipeline] [--sync-normal] [--postgres]
+/// dotnet run -c Release --project bench/MedLedger.Bench -- macro ledger-throughput [--quick] [--submitters=N] [--pipeline] [--sync-normal] [--postgres] [--keep]
 /// Committed signed transactions/s and commit latency at 1, 16 and 256 concurrent submitters on
 /// SQLite (transactions are signed before the clock starts: signing is the clients' cost), then
 /// append and proof times as the log grows to 10k, 100k and 1M transactions.
@@ -34,6 +34,8 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
     private static bool s_pipeline;
     // --index-rows=N: LedgerOptions.IndexRowsPerWrite, for an A/B of the batch size in one build.
     private static int s_indexRows = new LedgerOptions().IndexRowsPerWrite;
+    // --keep: leave the throughput runs' SQLite files in place (their folder is printed), to look at their pages.
+    private static bool s_keep;
 
     public string Name => "ledger-throughput";
 
@@ -42,6 +44,7 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
         var quick = args.Contains("--quick");
         s_syncFull = !args.Contains("--sync-normal");
         s_pipeline = args.Contains("--pipeline");
+        s_keep = args.Contains("--keep");
         if (args.FirstOrDefault(a => a.StartsWith("--index-rows=", StringComparison.Ordinal)) is { } indexRows)
         {
             s_indexRows = int.Parse(indexRows["--index-rows=".Length..], CultureInfo.InvariantCulture);
@@ -150,7 +153,14 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
             $"    committer ms: contracts+merkle {t[0]:F0}, sql writes {t[1]:F0}, commit {t[2]:F0}, receipts {t[3]:F0} of {sw.Elapsed.TotalMilliseconds:F0} wall; idle while a COMMIT ran {peer.CommitWaitTicks * 1000.0 / Stopwatch.Frequency:F0} (pipelined: COMMIT runs beside the next block's execution)"));
         await peer.StopAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(dir, true);
+        if (s_keep)
+        {
+            Console.WriteLine("    kept: " + dir);
+        }
+        else
+        {
+            Directory.Delete(dir, true);
+        }
     }
 
     private static async Task GrowthAsync(int[] sizes)

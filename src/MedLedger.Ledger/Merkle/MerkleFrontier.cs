@@ -1,7 +1,28 @@
 namespace MedLedger.Ledger.Merkle;
 
 /// <summary>A perfect subtree: level L, index i covers leaves [i·2^L, (i+1)·2^L).</summary>
-public readonly record struct MerkleNodeKey(int Level, long Index);
+public readonly record struct MerkleNodeKey(int Level, long Index)
+{
+    /// <summary>
+    /// The node's key in ledger_tree_nodes: (last leaf covered) × 64 + level. A node is stored with the block that
+    /// appends its last leaf, and within one leaf lower levels complete first, so keys only grow as the log does and
+    /// every block's nodes land at the end of the table's B-tree (keyed (level, idx), each level's end was a page of
+    /// its own). Valid for logs below 2^57 leaves.
+    /// </summary>
+    internal long StoreKey => ((((Index + 1) << Level) - 1) << 6) | (long)Level;
+
+    /// <summary>The node a ledger_tree_nodes key names, or null when no perfect subtree of level ≥ 1 has that key.</summary>
+    internal static MerkleNodeKey? FromStoreKey(long key)
+    {
+        var level = (int)(key & 63);
+        var lastLeaf = key >> 6;
+        if (key < 0 || level is < 1 or > 57 || ((lastLeaf + 1) & ((1L << level) - 1)) != 0)
+        {
+            return null;
+        }
+        return new MerkleNodeKey(level, ((lastLeaf + 1) >> level) - 1);
+    }
+}
 
 /// <summary>
 /// The right edge of the log: one perfect subtree hash per set bit of the tree size. Appending a

@@ -22,11 +22,10 @@ internal sealed class SqliteLedgerStore(string connectionString, bool synchronou
     private protected override IReadOnlyList<string> SchemaStatements { get; } =
     [
         "CREATE TABLE IF NOT EXISTS ledger_blocks (height INTEGER PRIMARY KEY, header_hash BLOB NOT NULL, previous_hash BLOB NOT NULL, tx_count INTEGER NOT NULL, tree_size INTEGER NOT NULL, root_hash BLOB NOT NULL, state_root BLOB NOT NULL, time_ms INTEGER NOT NULL, peer_id TEXT NOT NULL, signature BLOB NOT NULL, version INTEGER NOT NULL DEFAULT 1, ordering_revision INTEGER NOT NULL DEFAULT 0)",
-        "CREATE INDEX IF NOT EXISTS ix_ledger_blocks_tree_size ON ledger_blocks (tree_size)",
         "CREATE TABLE IF NOT EXISTS ledger_transactions (log_index INTEGER PRIMARY KEY, tx_id TEXT NOT NULL, block_height INTEGER NOT NULL, type TEXT NOT NULL, actor_id TEXT NOT NULL, nonce INTEGER NOT NULL, timestamp_ms INTEGER NOT NULL, tx_bytes BLOB NOT NULL, signature BLOB NOT NULL, valid INTEGER NOT NULL, reason TEXT NULL, leaf_hash BLOB NOT NULL, subjects TEXT NULL)",
         "CREATE TABLE IF NOT EXISTS ledger_tx_ids (tx_key INTEGER NOT NULL, log_index INTEGER NOT NULL, PRIMARY KEY (tx_key, log_index)) WITHOUT ROWID",
         "CREATE TABLE IF NOT EXISTS ledger_subjects (subject TEXT NOT NULL, log_index INTEGER NOT NULL, PRIMARY KEY (subject, log_index)) WITHOUT ROWID",
-        "CREATE TABLE IF NOT EXISTS ledger_merkle_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID",
+        "CREATE TABLE IF NOT EXISTS ledger_tree_nodes (node INTEGER PRIMARY KEY, hash BLOB NOT NULL)",
         "CREATE TABLE IF NOT EXISTS ledger_state (state_key TEXT NOT NULL PRIMARY KEY, state_value TEXT NOT NULL, height INTEGER NOT NULL) WITHOUT ROWID",
         "CREATE TABLE IF NOT EXISTS ledger_nonces (actor_id TEXT NOT NULL, nonce INTEGER NOT NULL, PRIMARY KEY (actor_id, nonce)) WITHOUT ROWID",
         "CREATE TABLE IF NOT EXISTS ledger_ordering (orderer TEXT NOT NULL PRIMARY KEY, revision INTEGER NOT NULL) WITHOUT ROWID",
@@ -37,6 +36,8 @@ internal sealed class SqliteLedgerStore(string connectionString, bool synchronou
     private protected override DbConnection NewConnection() => new SqliteConnection(ConnectionString);
 
     internal override string ContainsText(string haystack, string needle) => $"instr({haystack}, {needle}) > 0";
+
+    internal override string TableExistsSql => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @p0";
 
     private protected override DbParameter NewParameter(string name) => new SqliteParameter { ParameterName = name };
 
@@ -72,11 +73,10 @@ internal sealed class PostgresLedgerStore(string connectionString) : LedgerStore
     private protected override IReadOnlyList<string> SchemaStatements { get; } =
     [
         "CREATE TABLE IF NOT EXISTS ledger_blocks (height BIGINT PRIMARY KEY, header_hash BYTEA NOT NULL, previous_hash BYTEA NOT NULL, tx_count BIGINT NOT NULL, tree_size BIGINT NOT NULL, root_hash BYTEA NOT NULL, state_root BYTEA NOT NULL, time_ms BIGINT NOT NULL, peer_id TEXT NOT NULL, signature BYTEA NOT NULL, version BIGINT NOT NULL DEFAULT 1, ordering_revision BIGINT NOT NULL DEFAULT 0)",
-        "CREATE INDEX IF NOT EXISTS ix_ledger_blocks_tree_size ON ledger_blocks (tree_size)",
         "CREATE TABLE IF NOT EXISTS ledger_transactions (log_index BIGINT PRIMARY KEY, tx_id TEXT COLLATE \"C\" NOT NULL, block_height BIGINT NOT NULL, type TEXT NOT NULL, actor_id TEXT NOT NULL, nonce BIGINT NOT NULL, timestamp_ms BIGINT NOT NULL, tx_bytes BYTEA NOT NULL, signature BYTEA NOT NULL, valid BIGINT NOT NULL, reason TEXT NULL, leaf_hash BYTEA NOT NULL, subjects TEXT NULL)",
         "CREATE TABLE IF NOT EXISTS ledger_tx_ids (tx_key BIGINT NOT NULL, log_index BIGINT NOT NULL, PRIMARY KEY (tx_key, log_index))",
         "CREATE TABLE IF NOT EXISTS ledger_subjects (subject TEXT COLLATE \"C\" NOT NULL, log_index BIGINT NOT NULL, PRIMARY KEY (subject, log_index))",
-        "CREATE TABLE IF NOT EXISTS ledger_merkle_nodes (level BIGINT NOT NULL, idx BIGINT NOT NULL, hash BYTEA NOT NULL, PRIMARY KEY (level, idx))",
+        "CREATE TABLE IF NOT EXISTS ledger_tree_nodes (node BIGINT PRIMARY KEY, hash BYTEA NOT NULL)",
         "CREATE TABLE IF NOT EXISTS ledger_state (state_key TEXT COLLATE \"C\" NOT NULL PRIMARY KEY, state_value TEXT NOT NULL, height BIGINT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS ledger_nonces (actor_id TEXT COLLATE \"C\" NOT NULL, nonce BIGINT NOT NULL, PRIMARY KEY (actor_id, nonce))",
         "CREATE TABLE IF NOT EXISTS ledger_ordering (orderer TEXT NOT NULL PRIMARY KEY, revision BIGINT NOT NULL)",
@@ -93,6 +93,8 @@ internal sealed class PostgresLedgerStore(string connectionString) : LedgerStore
     private protected override DbConnection NewConnection() => new NpgsqlConnection(ConnectionString);
 
     internal override string ContainsText(string haystack, string needle) => $"strpos({haystack}, {needle}) > 0";
+
+    internal override string TableExistsSql => "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = @p0";
 
     private protected override DbParameter NewParameter(string name) => new NpgsqlParameter { ParameterName = name };
 }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using MedLedger.Ledger.Merkle;
 
@@ -59,6 +60,9 @@ public abstract class LedgerStore
     /// <summary>SQL that is true when text <paramref name="haystack"/> contains <paramref name="needle"/> (both SQL expressions).</summary>
     internal abstract string ContainsText(string haystack, string needle);
 
+    /// <summary>A count of the tables named @p0 in this store's schema (0 or 1).</summary>
+    internal abstract string TableExistsSql { get; }
+
     /// <summary>
     /// True when the committer's connection does not checkpoint its write-ahead log itself, so that
     /// the peer runs <see cref="Checkpoint"/> on another thread (never inside the committer's COMMIT).
@@ -104,6 +108,39 @@ public abstract class LedgerStore
             }
         }
         await MoveTxIdIndexAsync(c, ct).ConfigureAwait(false);
+        await MoveTreeNodesAsync(c, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A ledger from before Merkle nodes were keyed by append order has them in ledger_merkle_nodes (level, idx): they
+    /// move to ledger_tree_nodes under <see cref="MerkleNodeKey.StoreKey"/>, the old table goes, and so does the index
+    /// on ledger_blocks.tree_size (a header is found by tree size through its last transaction's block now). One
+    /// database transaction; a no-op once the old table is gone.
+    /// </summary>
+    private async Task MoveTreeNodesAsync(DbConnection c, CancellationToken ct)
+    {
+        await using (var find = Command(c, TableExistsSql, "ledger_merkle_nodes"))
+        {
+            if (Convert.ToInt64(await find.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture) == 0)
+            {
+                return;
+            }
+        }
+        await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+        foreach (var sql in new[]
+        {
+            // The same arithmetic as MerkleNodeKey.StoreKey; "WHERE 1 = 1": SQLite would otherwise read ON CONFLICT as part of the SELECT.
+            "INSERT INTO ledger_tree_nodes (node, hash) SELECT ((((idx + 1) << CAST(level AS INTEGER)) - 1) << 6) + level, hash FROM ledger_merkle_nodes WHERE 1 = 1 ON CONFLICT (node) DO NOTHING",
+            "DROP TABLE ledger_merkle_nodes",
+            "DROP INDEX IF EXISTS ix_ledger_blocks_tree_size",
+        })
+        {
+            await using var cmd = c.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = sql;
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -284,7 +321,10 @@ public abstract class LedgerStore
 
     private static readonly string LatestHeaderSql = WithCertificateSql($"SELECT {BlockColumns} FROM ledger_blocks ORDER BY height DESC LIMIT 1");
     private static readonly string HeaderAtHeightSql = WithCertificateSql($"SELECT {BlockColumns} FROM ledger_blocks WHERE height = @p0");
-    private static readonly string HeaderAtTreeSizeSql = WithCertificateSql($"SELECT {BlockColumns} FROM ledger_blocks WHERE tree_size = @p0 ORDER BY height LIMIT 1");
+    // The first block whose tree size is @p0 is the one holding log index @p0 - 1 (the genesis block for 0), when its
+    // tree ends there; found through that transaction's row so that ledger_blocks needs no index on tree_size.
+    private static readonly string HeaderAtTreeSizeSql = WithCertificateSql($"SELECT {BlockColumns} FROM ledger_blocks WHERE height = " +
+        "COALESCE((SELECT block_height FROM ledger_transactions WHERE log_index = @p0 - 1), (SELECT MIN(height) FROM ledger_blocks)) AND tree_size = @p0");
 
     /// <summary>
     /// Reads what <see cref="WithCertificateSql"/> returns: the header with its certificate, or, when the store holds no
@@ -609,19 +649,13 @@ public abstract class LedgerStore
         }
         foreach (var chunk in keys.Where(k => k.Level > 0).Chunk(200))
         {
-            var args = new List<object?>();
-            var conds = new List<string>();
-            foreach (var k in chunk)
-            {
-                conds.Add($"(level = @p{args.Count} AND idx = @p{args.Count + 1})");
-                args.Add((long)k.Level);
-                args.Add(k.Index);
-            }
-            await using var cmd = Command(c, "SELECT level, idx, hash FROM ledger_merkle_nodes WHERE " + string.Join(" OR ", conds), [.. args]);
+            var args = chunk.Select(k => (object?)k.StoreKey).ToArray();
+            await using var cmd = Command(c, "SELECT node, hash FROM ledger_tree_nodes WHERE node IN (" +
+                string.Join(", ", args.Select((_, i) => "@p" + i)) + ")", args);
             await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await r.ReadAsync(ct).ConfigureAwait(false))
             {
-                result[new MerkleNodeKey((int)r.GetInt64(0), r.GetInt64(1))] = (byte[])r[2];
+                result[MerkleNodeKey.FromStoreKey(r.GetInt64(0)) ?? throw new LedgerCorruptException($"Merkle node key {r.GetInt64(0)} is impossible.")] = (byte[])r[1];
             }
         }
         return result;

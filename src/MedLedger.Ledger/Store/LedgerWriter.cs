@@ -426,8 +426,9 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
             }).ToList());
         _openUnindexed.AddRange(b.Transactions.Select(t => new UnindexedTransaction(t.LogIndex, t.P.Tx.Id, t.P.Subjects)));
         WriteIndexRowsWhenDue();
-        Insert("ledger_merkle_nodes", ["level", "idx", "hash"], "",
-            b.Nodes.Where(n => n.Key.Level > 0).Select(n => new object?[] { (long)n.Key.Level, n.Key.Index, n.Hash }).ToList());
+        // In creation order, which is key order: the rows append to the table's last page.
+        Insert("ledger_tree_nodes", ["node", "hash"], "",
+            b.Nodes.Where(n => n.Key.Level > 0).Select(n => new object?[] { n.Key.StoreKey, n.Hash }).ToList());
         WriteNonceRowsWhenDue(h);
         Insert("ledger_state", ["state_key", "state_value", "height"],
             " ON CONFLICT (state_key) DO UPDATE SET state_value = excluded.state_value, height = excluded.height",

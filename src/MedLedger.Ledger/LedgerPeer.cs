@@ -38,6 +38,8 @@ public sealed partial class LedgerPeer : IAsyncDisposable
     private Task? _checkpointLoop;
     private CancellationTokenSource? _checkpointStop;
     private long _blocksSinceCheckpoint;
+    // Set by a completed background checkpoint; the committer then copies the rest itself (LedgerStore.CatchUpCheckpoint).
+    private int _catchUpCheckpoint;
     private long _checkpoints;
     private readonly BlockCertifier? _certifier;
     private readonly ConsortiumView _configured;
@@ -137,6 +139,9 @@ public sealed partial class LedgerPeer : IAsyncDisposable
     /// <summary>Background write-ahead-log checkpoints completed (SQLite; see <see cref="LedgerStore.CheckpointsInBackground"/>).</summary>
     internal long CheckpointsDone => Interlocked.Read(ref _checkpoints);
 
+    /// <summary>Checkpoints the committer ran on its own connection after a background one (<see cref="LedgerStore.CatchUpCheckpoint"/>).</summary>
+    internal long CatchUpCheckpointsDone { get; private set; }
+
     /// <summary>Test hook: runs after a block is written and before it commits (simulates a crash there).</summary>
     internal Action<BlockHeader>? BeforeCommit { get; set; }
 
@@ -197,6 +202,7 @@ public sealed partial class LedgerPeer : IAsyncDisposable
             {
                 Store.Checkpoint();
                 Interlocked.Increment(ref _checkpoints);
+                Volatile.Write(ref _catchUpCheckpoint, 1);
             }
             catch (System.Data.Common.DbException)
             {
@@ -699,6 +705,18 @@ public sealed partial class LedgerPeer : IAsyncDisposable
             var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
             _writer.Commit();
             AfterCommit?.Invoke(head!);
+            if (Interlocked.Exchange(ref _catchUpCheckpoint, 0) == 1)
+            {
+                try
+                {
+                    _writer.CatchUpCheckpoint();
+                    CatchUpCheckpointsDone++;
+                }
+                catch (System.Data.Common.DbException)
+                {
+                    // The blocks are committed; the log is copied by the next background round instead.
+                }
+            }
             var t3 = System.Diagnostics.Stopwatch.GetTimestamp();
             CommitTicks[0] += processing;
             CommitTicks[1] += t2 - t0 - processing;

@@ -1161,6 +1161,72 @@ public sealed class SqliteLedgerTests : LedgerScenarios, IDisposable
         Assert.True(peer.CheckpointsDone > 0);
     }
 
+    [Fact]
+    public async Task A_log_written_while_a_background_checkpoint_ran_starts_again_from_its_beginning_after_the_committer_catches_up()
+    {
+        var store = await NewStoreAsync();
+        var wal = _lastPath! + "-wal";
+        await using var writer = store.Open(writer: true);
+        void Write(int i)
+        {
+            using var tx = writer.BeginTransaction();
+            using var cmd = writer.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = $"INSERT INTO app_users VALUES ('u-{i}-{new string('x', 3000)}')";
+            cmd.ExecuteNonQuery();
+            tx.Commit();
+        }
+        // The WAL header's checkpoint sequence number goes up each time SQLite starts the log again (fileformat.html).
+        int Restarts()
+        {
+            using var f = new FileStream(wal, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var header = new byte[16];
+            f.ReadExactly(header);
+            return System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(12));
+        }
+        for (var i = 0; i < 20; i++)
+        {
+            Write(i);
+        }
+        var before = Restarts();
+        // Under load blocks commit while the background checkpoint copies, so it ends short of the log's end. A reader's
+        // snapshot taken before two more blocks holds it back there the same way here.
+        await using (var reader = store.Open())
+        {
+            await using var snapshot = ((Microsoft.Data.Sqlite.SqliteConnection)reader).BeginTransaction(deferred: true);
+            await using (var read = reader.CreateCommand())
+            {
+                read.Transaction = snapshot;
+                read.CommandText = "SELECT COUNT(*) FROM app_users";
+                Assert.Equal(21L, (long)(await read.ExecuteScalarAsync())!);
+            }
+            Write(100);
+            Write(101);
+            store.Checkpoint();
+        }
+        Write(103);
+        Assert.Equal(before, Restarts());
+        var grown = new FileInfo(wal).Length;
+
+        store.CatchUpCheckpoint(writer);
+        Write(102);
+        Assert.Equal(before + 1, Restarts());
+        Assert.Equal(grown, new FileInfo(wal).Length);
+        await writer.DisposeAsync();
+
+        // Through the peer: a completed background round makes the committer catch up after its next block.
+        await using var peer = new LedgerPeer(store, LedgerCrypto.GenerateKeyPair().PrivateKey, new LedgerOptions { PeerId = "peer-a" });
+        await peer.StartAsync();
+        var n = 0;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (peer.CatchUpCheckpointsDone == 0 && DateTime.UtcNow < deadline)
+        {
+            await peer.SubmitAsync(new TestUser($"u-catch-{n++}").Register());
+            await Task.Delay(20);
+        }
+        Assert.True(peer.CatchUpCheckpointsDone > 0, $"{peer.CheckpointsDone} background checkpoints, {n} blocks, no catch-up");
+    }
+
     private string? _lastPath;
 
     private sealed class BrokenOrdering : MedLedger.Ledger.Ordering.IOrderingService

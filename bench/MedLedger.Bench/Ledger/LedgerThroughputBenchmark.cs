@@ -22,7 +22,7 @@ public sealed class BenchAnchorContract : LedgerContract
 }
 
 /// <summary>
-/// dotnet run -c Release --project bench/MedLedger.Bench -- macro ledger-throughput [--quick] [--submitters=N] [--pipeline] [--sync-normal] [--postgres] [--keep]
+/// dotnet run -c Release --project bench/MedLedger.Bench -- macro ledger-throughput [--quick] [--submitters=N] [--pipeline] [--sync-normal] [--postgres] [--keep] [--warmup=2]
 /// Committed signed transactions/s and commit latency at 1, 16 and 256 concurrent submitters on
 /// SQLite (transactions are signed before the clock starts: signing is the clients' cost), then
 /// append and proof times as the log grows to 10k, 100k and 1M transactions.
@@ -34,6 +34,9 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
     private static bool s_pipeline;
     // --index-rows=N: LedgerOptions.IndexRowsPerWrite, for an A/B of the batch size in one build.
     private static int s_indexRows = new LedgerOptions().IndexRowsPerWrite;
+    // --warmup=S: seconds of untimed submissions before the timed ones (0 = none, the figures before session 46).
+    private static TimeSpan s_warmup = TimeSpan.FromSeconds(2);
+    private const int WarmupTransactions = 40_000;
     // --keep: leave the throughput runs' SQLite files in place (their folder is printed), to look at their pages.
     private static bool s_keep;
 
@@ -45,6 +48,10 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
         s_syncFull = !args.Contains("--sync-normal");
         s_pipeline = args.Contains("--pipeline");
         s_keep = args.Contains("--keep");
+        if (args.FirstOrDefault(a => a.StartsWith("--warmup=", StringComparison.Ordinal)) is { } warmup)
+        {
+            s_warmup = TimeSpan.FromSeconds(double.Parse(warmup["--warmup=".Length..], CultureInfo.InvariantCulture));
+        }
         if (args.FirstOrDefault(a => a.StartsWith("--index-rows=", StringComparison.Ordinal)) is { } indexRows)
         {
             s_indexRows = int.Parse(indexRows["--index-rows=".Length..], CultureInfo.InvariantCulture);
@@ -54,8 +61,8 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
         await using var cluster = args.Contains("--postgres") ? await MedLedger.Testing.PostgresCluster.StartAsync() : null;
         s_cluster = cluster;
         Console.WriteLine(cluster is null
-            ? $"ledger-throughput: {Environment.ProcessorCount} cores, SQLite (WAL, synchronous={(s_syncFull ? "FULL" : "NORMAL")}), MaxBlockTransactions=1000, MaxBlockDelay=20ms, IndexRowsPerWrite={s_indexRows}{(s_pipeline ? ", pipelined commits" : "")}"
-            : $"ledger-throughput: {Environment.ProcessorCount} cores, PostgreSQL (the tests' throwaway cluster: fsync=off, so a COMMIT is not durable as SQLite FULL is), MaxBlockTransactions=1000, MaxBlockDelay=20ms");
+            ? $"ledger-throughput: {Environment.ProcessorCount} cores, SQLite (WAL, synchronous={(s_syncFull ? "FULL" : "NORMAL")}), MaxBlockTransactions=1000, MaxBlockDelay=20ms, IndexRowsPerWrite={s_indexRows}{(s_pipeline ? ", pipelined commits" : "")}, untimed warm-up {s_warmup.TotalSeconds:F0} s"
+            : $"ledger-throughput: {Environment.ProcessorCount} cores, PostgreSQL (the tests' throwaway cluster: fsync=off, so a COMMIT is not durable as SQLite FULL is), MaxBlockTransactions=1000, MaxBlockDelay=20ms, untimed warm-up {s_warmup.TotalSeconds:F0} s");
         foreach (var (submitters, total) in new[] { (1, quick ? 500 : 3000), (16, quick ? 5000 : 40000), (256, quick ? 10000 : 60000) })
         {
             if (only is null || only == "--submitters=" + submitters.ToString(CultureInfo.InvariantCulture))
@@ -128,7 +135,27 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
         await peer.StartAsync();
         var users = Users(submitters);
         await RegisterAsync(peer, users);
-        var txs = Sign(users, total, 0);
+        var warmupCount = 0;
+        if (s_warmup > TimeSpan.Zero)
+        {
+            // Untimed, the same submitters and peer: until --warmup has passed (or the signed ones run out) so that the
+            // JIT has compiled and tiered up the commit path, as records-e2e's cells do; a short run otherwise spends a
+            // tenth of its CPU compiling (docs/benchmarks.md, session 46).
+            var warm = Sign(users, WarmupTransactions, 0);
+            var nextWarm = -1;
+            var until = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, submitters).Select(_ => Task.Run(async () =>
+            {
+                int i;
+                while (until.Elapsed < s_warmup && (i = Interlocked.Increment(ref nextWarm)) < warm.Length)
+                {
+                    await peer.SubmitAsync(warm[i]);
+                }
+            })));
+            warmupCount = Math.Min(nextWarm + 1, warm.Length);
+        }
+        var txs = Sign(users, total, WarmupTransactions);
+        var ticksBefore = peer.CommitTicks.ToArray();
         var startHeight = peer.Head!.Height;
         var latencies = new double[total];
         var next = -1;
@@ -147,8 +174,8 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
         Array.Sort(latencies);
         var blocks = peer.Head!.Height - startHeight;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"submitters={submitters,4} tx={total,6} committed/s={total / sw.Elapsed.TotalSeconds,8:F0} p50={latencies[total / 2],7:F2}ms p99={latencies[(int)(total * 0.99)],7:F2}ms blocks={blocks} avg block={(double)total / blocks:F0} tx"));
-        var t = peer.CommitTicks.Select(x => x * 1000.0 / Stopwatch.Frequency).ToArray();
+            $"submitters={submitters,4} tx={total,6} committed/s={total / sw.Elapsed.TotalSeconds,8:F0} p50={latencies[total / 2],7:F2}ms p99={latencies[(int)(total * 0.99)],7:F2}ms blocks={blocks} avg block={(double)total / blocks:F0} tx (after {warmupCount} untimed)"));
+        var t = peer.CommitTicks.Select((x, i) => (x - ticksBefore[i]) * 1000.0 / Stopwatch.Frequency).ToArray();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"    committer ms: contracts+merkle {t[0]:F0}, sql writes {t[1]:F0}, commit {t[2]:F0}, receipts {t[3]:F0} of {sw.Elapsed.TotalMilliseconds:F0} wall; idle while a COMMIT ran {peer.CommitWaitTicks * 1000.0 / Stopwatch.Frequency:F0} (pipelined: COMMIT runs beside the next block's execution)"));
         await peer.StopAsync();

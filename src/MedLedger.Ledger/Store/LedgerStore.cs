@@ -72,6 +72,13 @@ public abstract class LedgerStore
     /// <summary>Copies committed log frames into the database file without blocking the committer.</summary>
     internal virtual void Checkpoint() { }
 
+    /// <summary>
+    /// A checkpoint on the committer's own connection between two blocks, right after a background one: it copies only
+    /// the frames appended while that one ran, so the next write transaction finds the log fully copied and starts it
+    /// again from its beginning (SQLite), and the log stays a few megabytes that every COMMIT overwrites in place.
+    /// </summary>
+    internal virtual void CatchUpCheckpoint(DbConnection writer) { }
+
     internal DbConnection Open(bool writer = false)
     {
         var c = NewConnection();

@@ -248,6 +248,15 @@ internal sealed class LedgerWriter : IStateBackend, IDisposable
     internal long StateSelects { get; private set; }
     internal long NonceSelects { get; private set; }
 
+    /// <summary>Between transactions only: see <see cref="LedgerStore.CatchUpCheckpoint"/>.</summary>
+    public void CatchUpCheckpoint()
+    {
+        if (_tx is null)
+        {
+            _store.CatchUpCheckpoint(_conn);
+        }
+    }
+
     public void Begin()
     {
         _pendingWrites.Clear();

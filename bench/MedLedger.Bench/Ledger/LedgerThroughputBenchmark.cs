@@ -155,6 +155,8 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
             warmupCount = Math.Min(nextWarm + 1, warm.Length);
         }
         var txs = Sign(users, total, WarmupTransactions);
+        // A marker for bench/profile.sh --wait-for="timing" (a profile of the timed part only).
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    timing {total} transactions from {submitters} submitters"));
         var ticksBefore = peer.CommitTicks.ToArray();
         var startHeight = peer.Head!.Height;
         var latencies = new double[total];

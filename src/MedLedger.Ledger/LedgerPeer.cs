@@ -200,9 +200,12 @@ public sealed partial class LedgerPeer : IAsyncDisposable
             }
             try
             {
-                Store.Checkpoint();
+                var nearlyAll = Store.Checkpoint();
                 Interlocked.Increment(ref _checkpoints);
-                Volatile.Write(ref _catchUpCheckpoint, 1);
+                if (nearlyAll)
+                {
+                    Volatile.Write(ref _catchUpCheckpoint, 1);
+                }
             }
             catch (System.Data.Common.DbException)
             {

@@ -1202,7 +1202,8 @@ public sealed class SqliteLedgerTests : LedgerScenarios, IDisposable
             }
             Write(100);
             Write(101);
-            store.Checkpoint();
+            // Held back by two blocks' frames: few enough for the committer to copy between two blocks.
+            Assert.True(store.Checkpoint());
         }
         Write(103);
         Assert.Equal(before, Restarts());
@@ -1212,6 +1213,29 @@ public sealed class SqliteLedgerTests : LedgerScenarios, IDisposable
         Write(102);
         Assert.Equal(before + 1, Restarts());
         Assert.Equal(grown, new FileInfo(wal).Length);
+
+        // A reader that holds the checkpoint back by more than CatchUpFrames: the committer is not asked to copy the rest
+        // (that could stall a block for as long as the background copy takes).
+        await using (var reader = store.Open())
+        {
+            await using var snapshot = ((Microsoft.Data.Sqlite.SqliteConnection)reader).BeginTransaction(deferred: true);
+            await using (var read = reader.CreateCommand())
+            {
+                read.Transaction = snapshot;
+                read.CommandText = "SELECT COUNT(*) FROM app_users";
+                await read.ExecuteScalarAsync();
+            }
+            using (var tx = writer.BeginTransaction())
+            {
+                using var cmd = writer.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200) " +
+                    "INSERT INTO app_users SELECT 'bulk-' || i || '-' || hex(zeroblob(1500)) FROM n";
+                cmd.ExecuteNonQuery();
+                tx.Commit();
+            }
+            Assert.False(store.Checkpoint());
+        }
         await writer.DisposeAsync();
 
         // Through the peer: a completed background round makes the committer catch up after its next block.

@@ -56,14 +56,16 @@ internal sealed class SqliteLedgerStore(string connectionString, bool synchronou
     // that crosses the threshold and stalls every submitter of that block); the peer calls this instead.
     internal override bool CheckpointsInBackground => true;
 
-    internal override void Checkpoint()
+    internal override bool Checkpoint()
     {
         using var connection = Open(writer: false);
         using var cmd = connection.CreateCommand();
         // PASSIVE copies what no reader still needs and never waits for the writer; FULL syncs the
         // file before the log can be reused, so a power loss cannot lose checkpointed frames.
         cmd.CommandText = "PRAGMA synchronous=FULL;PRAGMA wal_checkpoint(PASSIVE);";
-        cmd.ExecuteNonQuery();
+        // One row: busy (0/1), frames in the log, frames copied (-1, -1 when not in WAL mode).
+        using var r = cmd.ExecuteReader();
+        return r.Read() && r.GetInt64(0) == 0 && r.GetInt64(1) >= 0 && r.GetInt64(1) - r.GetInt64(2) <= CatchUpFrames;
     }
 
     // Under steady writes a background PASSIVE checkpoint never catches up (frames keep arriving while it copies), so

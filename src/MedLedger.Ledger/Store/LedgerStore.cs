@@ -70,7 +70,12 @@ public abstract class LedgerStore
     internal virtual bool CheckpointsInBackground => false;
 
     /// <summary>Copies committed log frames into the database file without blocking the committer.</summary>
-    internal virtual void Checkpoint() { }
+    /// <returns>True when the log was copied to within <see cref="CatchUpFrames"/> of its end (a reader's snapshot holds
+    /// a PASSIVE checkpoint back; then the committer should not copy the rest itself).</returns>
+    internal virtual bool Checkpoint() => false;
+
+    /// <summary>The most frames a background checkpoint may leave for <see cref="CatchUpCheckpoint"/> (4 MB of pages).</summary>
+    internal const long CatchUpFrames = 1024;
 
     /// <summary>
     /// A checkpoint on the committer's own connection between two blocks, right after a background one: it copies only

@@ -114,6 +114,7 @@ public sealed partial class MedLedgerClient
     internal LedgerTransaction NewTransaction(string type, IReadOnlyDictionary<string, string> payload)
     {
         var keys = Keys ?? throw new InvalidOperationException("Sign in (and unlock keys) first.");
-        return LedgerTransaction.Create(type, UserId.ToString(), LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(), payload, keys.Signing.PrivateKey);
+        // The pair's loaded signer: importing the raw key for every transaction cost about as much as six signatures.
+        return LedgerTransaction.Create(type, UserId.ToString(), LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(), payload, keys.Signing.PublicKey, keys.Signing.Sign);
     }
 }

@@ -146,7 +146,7 @@ public sealed partial class MedLedgerClient
             ["action"] = InsurancePolicyContract.Activate, ["policyId"] = policyId.ToString(),
             ["coverStartMs"] = Math.Max(policy.PeriodStart.ToUnixTimeMilliseconds(), at).ToString(CultureInfo.InvariantCulture),
         };
-        var signed = LedgerTransaction.Create(InsurancePolicyContract.TypeName, UserId.ToString(), LedgerTransaction.RandomNonce(), at, payload, keys.Signing.PrivateKey);
+        var signed = LedgerTransaction.Create(InsurancePolicyContract.TypeName, UserId.ToString(), LedgerTransaction.RandomNonce(), at, payload, keys.Signing.PublicKey, keys.Signing.Sign);
         return await SendAsync<PolicyView>(HttpMethod.Post, $"/api/insurance/insurer/policies/{policyId}/mark-paid", new { transaction = Sign(signed) }, authorize: true, ct);
     }
 

@@ -91,6 +91,25 @@ public sealed class LedgerTransaction
         return new LedgerTransaction(type, actorId, nonce, timestampMs, key.PublicKey, payload, key.Sign(bytes));
     }
 
+    /// <summary>
+    /// Signed by a key the caller already holds loaded (a client's own key pair), so that no raw key is imported per
+    /// transaction: <paramref name="sign"/> returns the ECDSA P-256/SHA-256 signature (P1363, 64 bytes) of the bytes it
+    /// is given, by the private key of <paramref name="publicKey"/>.
+    /// </summary>
+    public static LedgerTransaction Create(string type, string actorId, long nonce, long timestampMs,
+        IReadOnlyDictionary<string, string> payload, byte[] publicKey, Func<byte[], byte[]> sign)
+    {
+        ArgumentNullException.ThrowIfNull(publicKey);
+        ArgumentNullException.ThrowIfNull(sign);
+        var bytes = ComputeSigningBytes(type, actorId, nonce, timestampMs, publicKey, Sorted(payload));
+        var signature = sign(bytes);
+        if (signature is not { Length: LedgerCrypto.SignatureSize })
+        {
+            throw new ArgumentException($"The signer returned {signature?.Length ?? 0} bytes, not a {LedgerCrypto.SignatureSize}-byte P1363 signature.", nameof(sign));
+        }
+        return new LedgerTransaction(type, actorId, nonce, timestampMs, publicKey, payload, signature);
+    }
+
     /// <summary>A random positive nonce; collisions are negligible (2^-63 per pair).</summary>
     public static long RandomNonce() => BinaryPrimitives.ReadInt64BigEndian(RandomNumberGenerator.GetBytes(8)) & long.MaxValue;
 

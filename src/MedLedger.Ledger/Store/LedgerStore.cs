@@ -139,20 +139,26 @@ public abstract class LedgerStore
             }
         }
         await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
-        foreach (var sql in new[]
-        {
+        await ExecuteAllAsync(c, tx, ct,
+        [
             // The same arithmetic as MerkleNodeKey.StoreKey; "WHERE 1 = 1": SQLite would otherwise read ON CONFLICT as part of the SELECT.
             "INSERT INTO ledger_tree_nodes (node, hash) SELECT ((((idx + 1) << CAST(level AS INTEGER)) - 1) << 6) + level, hash FROM ledger_merkle_nodes WHERE 1 = 1 ON CONFLICT (node) DO NOTHING",
             "DROP TABLE ledger_merkle_nodes",
             "DROP INDEX IF EXISTS ix_ledger_blocks_tree_size",
-        })
+        ]).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs each statement in <paramref name="tx"/> (the one-time upgrades above).</summary>
+    private static async Task ExecuteAllAsync(DbConnection c, DbTransaction tx, CancellationToken ct, IEnumerable<string> statements)
+    {
+        foreach (var sql in statements)
         {
             await using var cmd = c.CreateCommand();
             cmd.Transaction = tx;
             cmd.CommandText = sql;
             await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
-        await tx.CommitAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -189,18 +195,12 @@ public abstract class LedgerStore
             insert.Transaction = tx;
             await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
-        foreach (var sql in new[]
-        {
+        await ExecuteAllAsync(c, tx, ct,
+        [
             // "WHERE 1 = 1": SQLite would otherwise read ON CONFLICT as part of the SELECT.
             $"INSERT INTO ledger_ordering (orderer, revision) SELECT '{IndexRowsFrom}', COALESCE(MAX(log_index) + 1, 0) FROM ledger_transactions WHERE 1 = 1 ON CONFLICT (orderer) DO NOTHING",
             "DROP INDEX IF EXISTS ix_ledger_transactions_tx_id",
-        })
-        {
-            await using var cmd = c.CreateCommand();
-            cmd.Transaction = tx;
-            cmd.CommandText = sql;
-            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }
+        ]).ConfigureAwait(false);
         await tx.CommitAsync(ct).ConfigureAwait(false);
     }
 

@@ -701,7 +701,7 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
             }
             catch (RpcException e) when (Array.IndexOf(Transient, e.StatusCode) >= 0 && !ct.IsCancellationRequested)
             {
-                if (e.StatusCode == StatusCode.DeadlineExceeded)
+                if (MissedDeadline(e))
                 {
                     Interlocked.Increment(ref _deadlinesMissed);
                     timeout = NextTimeout(timeout, _options.MaxCallTimeout);
@@ -712,6 +712,16 @@ public sealed class EtcdOrderingService : IOrderingService, ICertificateExchange
             }
         }
     }
+
+    /// <summary>
+    /// Whether an attempt failed because its deadline ran out. etcd passes the client's deadline to the raft proposal and,
+    /// when the proposal is not applied in time, answers Unavailable "etcdserver: request timed out" (with or without a
+    /// ", possibly due to …" suffix) before the client's own DeadlineExceeded fires: counted as a miss too, or a proposal
+    /// slower than the first deadline would be retried at that deadline for ever.
+    /// </summary>
+    internal static bool MissedDeadline(RpcException e) =>
+        e.StatusCode == StatusCode.DeadlineExceeded
+        || (e.StatusCode == StatusCode.Unavailable && e.Status.Detail.StartsWith("etcdserver: request timed out", StringComparison.Ordinal));
 
     /// <summary>The deadline after one that was missed: doubled, never above <paramref name="max"/> (nor below the one missed).</summary>
     internal static TimeSpan NextTimeout(TimeSpan missed, TimeSpan max) =>

@@ -1,3 +1,5 @@
+using Grpc.Core;
+
 namespace MedLedger.Ledger.Etcd.Tests;
 
 /// <summary>
@@ -18,6 +20,21 @@ public sealed class CallDeadlineTests
         // A first deadline configured above the ceiling is kept, not cut down to it.
         Assert.Equal(TimeSpan.FromSeconds(40), EtcdOrderingService.NextTimeout(TimeSpan.FromSeconds(40), max));
     }
+
+    [Theory]
+    [InlineData(StatusCode.DeadlineExceeded, "", true)]
+    [InlineData(StatusCode.DeadlineExceeded, "context deadline exceeded", true)]
+    // etcd's own answer when the proposal outlives the deadline the client sent with it.
+    [InlineData(StatusCode.Unavailable, "etcdserver: request timed out", true)]
+    [InlineData(StatusCode.Unavailable, "etcdserver: request timed out, possibly due to previous leader failure", true)]
+    [InlineData(StatusCode.Unavailable, "etcdserver: request timed out, possibly due to connection lost", true)]
+    // A member that is down or has no leader: move on, but the deadline was not the problem.
+    [InlineData(StatusCode.Unavailable, "Error connecting to subchannel.", false)]
+    [InlineData(StatusCode.Unavailable, "etcdserver: no leader", false)]
+    [InlineData(StatusCode.Unavailable, "etcdserver: leader changed", false)]
+    [InlineData(StatusCode.Internal, "etcdserver: request timed out", false)]
+    public void A_deadline_counts_as_missed_when_the_client_or_etcd_says_time_ran_out(StatusCode code, string detail, bool missed) =>
+        Assert.Equal(missed, EtcdOrderingService.MissedDeadline(new RpcException(new Status(code, detail))));
 
     [Fact]
     public async Task A_write_too_slow_for_its_first_deadline_completes_on_a_longer_one_and_is_stored_once()

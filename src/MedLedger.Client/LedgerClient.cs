@@ -115,6 +115,9 @@ public sealed partial class MedLedgerClient
     {
         var keys = Keys ?? throw new InvalidOperationException("Sign in (and unlock keys) first.");
         // The pair's loaded signer: importing the raw key for every transaction cost about as much as six signatures.
-        return LedgerTransaction.Create(type, UserId.ToString(), LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(), payload, keys.Signing.PublicKey, keys.Signing.Sign);
+        var tx = LedgerTransaction.Create(type, UserId.ToString(), LedgerTransaction.RandomNonce(), LedgerTransaction.NowMs(), payload, keys.Signing.PublicKey, keys.Signing.Sign);
+        // Its receipt comes back with these exact bytes: the check of our own signature there is answered from the memo.
+        _signatures.RememberOwn(tx.SignerPublicKey, tx.SigningBytes, tx.Signature);
+        return tx;
     }
 }

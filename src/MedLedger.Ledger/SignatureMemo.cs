@@ -11,7 +11,8 @@ namespace MedLedger.Ledger;
 /// remembered head; a record's anchor is often its newest version too, so one read carried the same receipt twice.
 /// A hit means exactly this key, these bytes and this signature verified before: the entry is SHA-256 over the 65-byte
 /// key, the 64-byte signature and the bytes (fixed lengths, so the concatenation is unambiguous). Failures are never
-/// remembered. One memo belongs to one verifier (a client session); it is never filled by anyone else's checks.
+/// remembered. One memo belongs to one verifier (a client session); it is never filled by anyone else's checks, only by
+/// its own checks and its own signatures (<see cref="RememberOwn"/>).
 /// At <see cref="Capacity"/> entries it starts again empty (a bounded cost, not an LRU: a miss only costs a verification).
 /// </summary>
 public sealed class SignatureMemo(int capacity = 8192)
@@ -45,6 +46,26 @@ public sealed class SignatureMemo(int capacity = 8192)
         }
         _verified.TryAdd(key, 0);
         return true;
+    }
+
+    /// <summary>
+    /// Remembers a signature this verifier made itself with its own loaded key (a client's own transaction): checking it
+    /// again when it comes back inside a receipt would only repeat the curve arithmetic on bytes it produced. Anything
+    /// else in the receipt (the head, its certificate, another signer's transaction, a changed byte) still misses.
+    /// </summary>
+    public void RememberOwn(byte[] publicKey, ReadOnlySpan<byte> data, byte[] signature)
+    {
+        ArgumentNullException.ThrowIfNull(publicKey);
+        ArgumentNullException.ThrowIfNull(signature);
+        if (publicKey.Length != LedgerCrypto.PublicKeySize || signature.Length != LedgerCrypto.SignatureSize)
+        {
+            throw new ArgumentException("Not a P-256 public key and signature.");
+        }
+        if (_verified.Count >= Capacity)
+        {
+            _verified.Clear();
+        }
+        _verified.TryAdd(Entry(publicKey, data, signature), 0);
     }
 
     private static (Int128, Int128) Entry(byte[] publicKey, ReadOnlySpan<byte> data, byte[] signature)

@@ -45,6 +45,27 @@ public sealed class SignatureMemoTests : IDisposable
     }
 
     [Fact]
+    public void An_own_signature_answers_for_exactly_its_bytes_and_nothing_near_them()
+    {
+        var memo = new SignatureMemo();
+        var tx = LedgerTransaction.Create("records.write", "u1", LedgerTransaction.RandomNonce(), 1_700_000_000_000,
+            new Dictionary<string, string> { ["recordId"] = "r1" }, _key.PublicKey, b => _key.Sign(b));
+        memo.RememberOwn(tx.SignerPublicKey, tx.SigningBytes, tx.Signature);
+        Assert.Equal(1, memo.Count);
+        Assert.True(tx.VerifySignature(memo));
+
+        // The same transaction id space, other bytes or another signer: verified for real.
+        var flipped = (byte[])tx.Signature.Clone();
+        flipped[^1] ^= 1;
+        Assert.False(memo.Verify(tx.SignerPublicKey, tx.SigningBytes, flipped));
+        Assert.False(memo.Verify(_other.PublicKey, tx.SigningBytes, tx.Signature));
+        Assert.False(memo.Verify(tx.SignerPublicKey, tx.SigningBytes[..^1], tx.Signature));
+        Assert.Equal(1, memo.Count);
+        Assert.Throws<ArgumentException>(() => memo.RememberOwn(tx.SignerPublicKey[..64], tx.SigningBytes, tx.Signature));
+        Assert.Throws<ArgumentException>(() => memo.RememberOwn(tx.SignerPublicKey, tx.SigningBytes, tx.Signature[..63]));
+    }
+
+    [Fact]
     public void A_full_memo_starts_again_and_still_answers_correctly()
     {
         var memo = new SignatureMemo(capacity: 3);

@@ -272,6 +272,49 @@ public sealed class LyingServerTests : RecordTestBase
         Assert.Equal(2, (await doctor.Client.AddVersionAsync(diagnosis.RecordId, Encoding.UTF8.GetBytes(Fhir("condition-example2.json") + "\n"))).Version);
     }
 
+    /// <summary>
+    /// The SDK remembers the transaction it signs, so its receipt's check of that signature is answered from the session's
+    /// memo. That memo holds exactly the signed bytes and signature: a write answered with our own transaction under a
+    /// changed inclusion proof, or with our transaction's signature altered, is still refused.
+    /// </summary>
+    [Fact]
+    public async Task A_write_answered_with_our_own_transaction_under_a_changed_proof_or_signature_is_refused()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            // Other writes first, so the receipt's inclusion proof has siblings to change.
+            await World.RegisterAsync(Role.Patient);
+        }
+        var patient = await World.RegisterAsync(Role.Patient);
+        var (client, liar) = await LyingServer.SignInAsync(Host, patient);
+        var fhir = Fhir("Condition-For-Patient-f001.json");
+        Assert.Equal(1, (await client.CreateFhirRecordAsync(fhir)).Version);
+
+        static bool IsWrite(HttpRequestMessage req) => req.Method == HttpMethod.Post
+            && req.RequestUri!.AbsolutePath.StartsWith("/api/records/", StringComparison.Ordinal) && req.RequestUri.AbsolutePath.EndsWith("/versions", StringComparison.Ordinal);
+        static JsonNode Flip(JsonNode honest, Func<JsonNode, JsonNode> field)
+        {
+            var lie = honest.DeepClone();
+            var node = field(lie["receipt"]!);
+            var bytes = Convert.FromBase64String(node.GetValue<string>());
+            bytes[^1] ^= 1;
+            node.ReplaceWith(Convert.ToBase64String(bytes));
+            return lie;
+        }
+
+        liar.Lie = (req, honest) => IsWrite(req) ? Flip(honest, r => r["inclusionProof"]![0]!) : null;
+        var proof = await Assert.ThrowsAsync<MedLedgerVerificationException>(() => client.CreateFhirRecordAsync(fhir));
+        Assert.Contains("inclusion proof", proof.Message, StringComparison.Ordinal);
+
+        liar.Lie = (req, honest) => IsWrite(req) ? Flip(honest, r => r["transactionSignature"]!) : null;
+        var signature = await Assert.ThrowsAsync<MedLedgerVerificationException>(() => client.CreateFhirRecordAsync(fhir));
+        Assert.Contains("transaction signature does not verify", signature.Message, StringComparison.Ordinal);
+
+        // Honest answers are taken again.
+        liar.Lie = null;
+        Assert.Equal(1, (await client.CreateFhirRecordAsync(fhir)).Version);
+    }
+
     private static JsonNode Append(JsonNode list, JsonNode item)
     {
         list.AsArray().Add(item);

@@ -20,7 +20,8 @@ while [[ $# -gt 0 && "$1" != "--" ]]; do
 done
 [[ "${1:-}" == "--" ]] && shift
 [[ $# -gt 0 ]] || { echo "usage: bash bench/crypto-count.sh [--seconds=S] -- <macro args>" >&2; exit 2; }
-command -v perf >/dev/null || { apt-get update -qq && apt-get install -y -qq linux-perf >/dev/null; }
+source bench/perf-window.sh
+ensure_perf
 lib=$(ldconfig -p | awk '/libcrypto\.so\.3 /{print $NF; exit}')
 # What each entry point stands for in .NET's OpenSSL shim: sign / verify / ECDH / key generation / key import / a hash
 # finished / an AES-GCM seal or open finished / an HMAC / a curve point decoded.
@@ -32,11 +33,11 @@ for f in $functions; do
     perf probe -q -x "$lib" -a "c_$f=0x$address" >/dev/null
   fi
 done
-[[ "${SKIP_BUILD:-0}" == 1 ]] || dotnet build bench/MedLedger.Bench -c Release -v q -nologo >/dev/null
+build_bench
 log=$(mktemp); stat=$(mktemp)
 dotnet "${BENCH_DLL:-bench/MedLedger.Bench/bin/Release/net10.0/MedLedger.Bench.dll}" macro "$@" >"$log" 2>&1 &
 pid=$!
-for _ in $(seq 1 1200); do grep -q "idle process CPU before" "$log" && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+wait_for_line "$log" "idle process CPU before" "$pid"
 sleep 1
 perf stat -x, -e 'probe_libcrypto:*' -p "$pid" -- sleep "$seconds" 2>"$stat" >/dev/null
 wait "$pid" || true

@@ -22,16 +22,15 @@ while [[ $# -gt 0 && "$1" != "--" ]]; do
 done
 [[ "${1:-}" == "--" ]] && shift
 [[ $# -gt 0 ]] || { echo "usage: bash bench/profile.sh [options] -- <macro args>" >&2; exit 2; }
-command -v perf >/dev/null || { apt-get update -qq && apt-get install -y -qq linux-perf >/dev/null; }
+source bench/perf-window.sh
+ensure_perf
 out="${OUT:-/tmp/medledger-profile-$$}"; mkdir -p "$out"
-[[ "${SKIP_BUILD:-0}" == 1 ]] || dotnet build bench/MedLedger.Bench -c Release -v q -nologo >/dev/null
+build_bench
 # W^X off: with it on, JIT code runs from a memfd mapping that perf cannot match to the perf map.
 DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 \
   dotnet bench/MedLedger.Bench/bin/Release/net10.0/MedLedger.Bench.dll macro "$@" >"$out/bench.log" 2>&1 &
 pid=$!
-if [[ -n "$wait_for" ]]; then
-  for _ in $(seq 1 600); do grep -q -- "$wait_for" "$out/bench.log" && break; kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-fi
+[[ -z "$wait_for" ]] || wait_for_line "$out/bench.log" "$wait_for" "$pid"
 sleep "$delay"
 echo "== $(date -u +%FT%TZ) load average $(cut -d' ' -f1-3 /proc/loadavg); perf for ${seconds}s, all CPUs"
 perf record -e cpu-clock -F 499 -g -a -o "$out/perf.data" -- sleep "$seconds" 2>/dev/null >/dev/null

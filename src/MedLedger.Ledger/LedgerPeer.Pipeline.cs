@@ -45,21 +45,21 @@ public sealed partial class LedgerPeer
                     if (inFlight is not null && !move.IsCompleted)
                     {
                         // Nothing queued: acknowledge N as soon as its COMMIT returns instead of waiting for a submitter.
-                        await IdleUntilAsync(move, inFlight.Commit).ConfigureAwait(false);
+                        await IdleUntilAsync(move, inFlight.Commit).ConfigureAwait(true);
                         if (!move.IsCompleted)
                         {
-                            await FinishAsync(inFlight).ConfigureAwait(false);
+                            await FinishAsync(inFlight).ConfigureAwait(true);
                             inFlight = null;
                         }
                     }
-                    var more = await move.ConfigureAwait(false);
+                    var more = await move.ConfigureAwait(true);
                     move = null;
                     readAhead(null);
                     if (!more || !Pipelinable(batches.Current))
                     {
                         if (inFlight is not null)
                         {
-                            await FinishAsync(inFlight).ConfigureAwait(false);
+                            await FinishAsync(inFlight).ConfigureAwait(true);
                             inFlight = null;
                         }
                         return more;
@@ -68,7 +68,7 @@ public sealed partial class LedgerPeer
                 }
                 if (inFlight is null && _reloadHead)
                 {
-                    await LoadHeadAsync(CancellationToken.None).ConfigureAwait(false);
+                    await LoadHeadAsync(CancellationToken.None).ConfigureAwait(true);
                     _reloadHead = false;
                 }
                 _writer ??= new LedgerWriter(Store, Options.NonceRowsPerWrite, Options.IndexRowsPerWrite, Options.IndexChunkTransactions);
@@ -82,7 +82,7 @@ public sealed partial class LedgerPeer
                     while (inFlight is not null && !inFlight.Commit.IsCompleted && open.Count < Options.MaxBlockTransactions)
                     {
                         move ??= NextBatch(batches, readAhead);
-                        await IdleUntilAsync(move, inFlight.Commit).ConfigureAwait(false);
+                        await IdleUntilAsync(move, inFlight.Commit).ConfigureAwait(true);
                         if (!move.IsCompleted || !move.Result || !Pipelinable(batches.Current)
                             || open.Count + batches.Current.Transactions.Count > Options.MaxBlockTransactions)
                         {
@@ -106,7 +106,7 @@ public sealed partial class LedgerPeer
                     readAhead(null);
                 }
                 // One connection: N's COMMIT returns before N+1 is written.
-                var previousCommitted = inFlight is null || await FinishAsync(inFlight).ConfigureAwait(false);
+                var previousCommitted = inFlight is null || await FinishAsync(inFlight).ConfigureAwait(true);
                 inFlight = null;
                 if (!previousCommitted || failure is not null)
                 {
@@ -123,7 +123,7 @@ public sealed partial class LedgerPeer
             {
                 try
                 {
-                    await FinishAsync(inFlight).ConfigureAwait(false);
+                    await FinishAsync(inFlight).ConfigureAwait(true);
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
@@ -136,7 +136,7 @@ public sealed partial class LedgerPeer
     private async Task IdleUntilAsync(Task<bool> move, Task<long> commit)
     {
         var w0 = Stopwatch.GetTimestamp();
-        await Task.WhenAny(move, commit).ConfigureAwait(false);
+        await Task.WhenAny(move, commit).ConfigureAwait(true);
         CommitWaitTicks += Stopwatch.GetTimestamp() - w0;
     }
 
@@ -186,7 +186,7 @@ public sealed partial class LedgerPeer
         long commitTicks;
         try
         {
-            commitTicks = await b.Commit.ConfigureAwait(false);
+            commitTicks = await b.Commit.ConfigureAwait(true);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

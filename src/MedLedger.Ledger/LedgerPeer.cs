@@ -174,7 +174,8 @@ public sealed partial class LedgerPeer : IAsyncDisposable
             await _certifier.StartAsync(Volatile.Read(ref _head), ct).ConfigureAwait(false);
         }
         _running = true;
-        _loop = Task.Factory.StartNew(CommitLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        // Its own thread: the loop's awaits (ConfigureAwait(true)) return to it, so the blocking COMMIT never holds a pool worker.
+        _loop = CommitterThread.Run(CommitLoopAsync, "MedLedger committer " + Options.PeerId);
         if (Store.CheckpointsInBackground)
         {
             _checkpointStop = new CancellationTokenSource();
@@ -386,7 +387,7 @@ public sealed partial class LedgerPeer : IAsyncDisposable
     {
         try
         {
-            await CommitBatchesAsync().ConfigureAwait(false);
+            await CommitBatchesAsync().ConfigureAwait(true);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -441,17 +442,17 @@ public sealed partial class LedgerPeer : IAsyncDisposable
         ValueTask<bool>? prefetched = null;
         try
         {
-            await CommitGroupsAsync(batches, p => prefetched = p).ConfigureAwait(false);
+            await CommitGroupsAsync(batches, p => prefetched = p).ConfigureAwait(true);
         }
         catch
         {
             // Halting with a read ahead in flight: end it before disposing the reader (an iterator cannot be disposed mid-step).
-            await halt.CancelAsync().ConfigureAwait(false);
+            await halt.CancelAsync().ConfigureAwait(true);
             if (prefetched is { IsCompleted: false } inFlight)
             {
                 try
                 {
-                    await inFlight.ConfigureAwait(false);
+                    await inFlight.ConfigureAwait(true);
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
@@ -462,7 +463,7 @@ public sealed partial class LedgerPeer : IAsyncDisposable
         }
         finally
         {
-            await batches.DisposeAsync().ConfigureAwait(false);
+            await batches.DisposeAsync().ConfigureAwait(true);
         }
     }
 
@@ -477,18 +478,18 @@ public sealed partial class LedgerPeer : IAsyncDisposable
                 // Forgotten before it is awaited: a ValueTask is awaited once.
                 prefetched = null;
                 readAhead(null);
-                more = await p.ConfigureAwait(false);
+                more = await p.ConfigureAwait(true);
             }
             else
             {
-                more = await batches.MoveNextAsync().ConfigureAwait(false);
+                more = await batches.MoveNextAsync().ConfigureAwait(true);
             }
             if (!more)
             {
                 break;
             }
             // Embedded peer: pipelined commits (LedgerPeer.Pipeline.cs) until the orderer ends or a batch needs the path below.
-            if (Pipelinable(batches.Current) && !await CommitPipelinedAsync(batches, readAhead).ConfigureAwait(false))
+            if (Pipelinable(batches.Current) && !await CommitPipelinedAsync(batches, readAhead).ConfigureAwait(true))
             {
                 break;
             }
@@ -520,7 +521,7 @@ public sealed partial class LedgerPeer : IAsyncDisposable
             {
                 if (_reloadHead)
                 {
-                    await LoadHeadAsync(CancellationToken.None).ConfigureAwait(false);
+                    await LoadHeadAsync(CancellationToken.None).ConfigureAwait(true);
                     _reloadHead = false;
                 }
                 committed = CommitGroup(group);

@@ -53,17 +53,19 @@ public sealed class CommitterThreadTests : IDisposable
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task The_peer_writes_and_commits_its_blocks_off_the_thread_pool(bool pipelined)
+    public async Task The_peer_writes_every_block_on_the_committers_own_thread_never_on_the_pool(bool pipelined)
     {
         var store = LedgerStore.Sqlite($"Data Source={Path.Combine(_dir, $"p{pipelined}.db")}");
         await using var peer = new LedgerPeer(store, LedgerCrypto.GenerateKeyPair().PrivateKey,
             new LedgerOptions { PeerId = "peer-a", PipelineCommits = pipelined }, ContractRegistry.WithIdentity());
         var onPool = 0;
         var blocks = 0;
+        var threads = new HashSet<string?>();
         // Runs on the committer between writing a block and its COMMIT (on the one-block path the COMMIT follows on the same thread).
         peer.BlockWritten = _ =>
         {
             blocks++;
+            threads.Add(Thread.CurrentThread.Name);
             if (Thread.CurrentThread.IsThreadPoolThread)
             {
                 onPool++;
@@ -76,6 +78,9 @@ public sealed class CommitterThreadTests : IDisposable
         Assert.All(receipts, r => Assert.True(r.Valid));
         Assert.True(blocks > 0);
         Assert.Equal(0, onPool);
+        // Every block is written on the committer's one named thread (pipelined, the old loop happened to write some on
+        // the previous block's COMMIT thread: off the pool, but not the committer's).
+        Assert.Equal(["MedLedger committer peer-a"], threads);
     }
 
     public void Dispose()

@@ -22,7 +22,16 @@ public static class MacroRunner
             Console.WriteLine("macro benchmarks: " + string.Join(", ", all.Select(b => b.Name)));
             return args.Length == 0 ? 0 : 1;
         }
-        await all.First(b => b.Name == args[0]).RunAsync(args[1..]);
+        try
+        {
+            await all.First(b => b.Name == args[0]).RunAsync(args[1..]);
+        }
+        catch (ArgumentException e)
+        {
+            // A mistyped option: say which, without a stack trace.
+            Console.Error.WriteLine($"{args[0]}: {e.Message}");
+            return 2;
+        }
         return 0;
     }
 }

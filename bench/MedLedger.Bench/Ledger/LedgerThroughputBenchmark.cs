@@ -57,12 +57,6 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
             s_indexRows = int.Parse(indexRows["--index-rows=".Length..], CultureInfo.InvariantCulture);
         }
         var only = args.FirstOrDefault(a => a.StartsWith("--submitters=", StringComparison.Ordinal));
-        // --postgres: the same runs on a throwaway PostgreSQL cluster (the one the tests make), throughput rows only.
-        await using var cluster = args.Contains("--postgres") ? await MedLedger.Testing.PostgresCluster.StartAsync() : null;
-        s_cluster = cluster;
-        Console.WriteLine(cluster is null
-            ? $"ledger-throughput: {Environment.ProcessorCount} cores, SQLite (WAL, synchronous={(s_syncFull ? "FULL" : "NORMAL")}), MaxBlockTransactions=1000, MaxBlockDelay=20ms, IndexRowsPerWrite={s_indexRows}{(s_pipeline ? ", pipelined commits" : "")}, untimed warm-up {s_warmup.TotalSeconds:F0} s"
-            : $"ledger-throughput: {Environment.ProcessorCount} cores, PostgreSQL (the tests' throwaway cluster: fsync=off, so a COMMIT is not durable as SQLite FULL is), MaxBlockTransactions=1000, MaxBlockDelay=20ms, untimed warm-up {s_warmup.TotalSeconds:F0} s");
         var cells = new List<(int Submitters, int Total)> { (1, quick ? 500 : 3000), (16, quick ? 5000 : 40000), (256, quick ? 10000 : 60000) };
         if (only is not null)
         {
@@ -74,6 +68,12 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
             }
             cells = cells.Where(c => c.Submitters == n).DefaultIfEmpty((n, Math.Max(quick ? 10000 : 60000, n * 200))).ToList();
         }
+        // --postgres: the same runs on a throwaway PostgreSQL cluster (the one the tests make), throughput rows only.
+        await using var cluster = args.Contains("--postgres") ? await MedLedger.Testing.PostgresCluster.StartAsync() : null;
+        s_cluster = cluster;
+        Console.WriteLine(cluster is null
+            ? $"ledger-throughput: {Environment.ProcessorCount} cores, SQLite (WAL, synchronous={(s_syncFull ? "FULL" : "NORMAL")}), MaxBlockTransactions=1000, MaxBlockDelay=20ms, IndexRowsPerWrite={s_indexRows}{(s_pipeline ? ", pipelined commits" : "")}, untimed warm-up {s_warmup.TotalSeconds:F0} s"
+            : $"ledger-throughput: {Environment.ProcessorCount} cores, PostgreSQL (the tests' throwaway cluster: fsync=off, so a COMMIT is not durable as SQLite FULL is), MaxBlockTransactions=1000, MaxBlockDelay=20ms, untimed warm-up {s_warmup.TotalSeconds:F0} s");
         foreach (var (submitters, total) in cells)
         {
             await ThroughputAsync(submitters, total);

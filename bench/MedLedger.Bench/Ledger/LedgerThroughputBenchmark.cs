@@ -37,6 +37,8 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
     // --warmup=S: seconds of untimed submissions before the timed ones (0 = none, the figures before session 46).
     private static TimeSpan s_warmup = TimeSpan.FromSeconds(2);
     private const int WarmupTransactions = 40_000;
+    // One task per submitter and 200 signed transactions each: far past what two cores can keep in flight, and n * 200 stays an int.
+    private const int MaxSubmitters = 65_536;
     // --keep: leave the throughput runs' SQLite files in place (their folder is printed), to look at their pages.
     private static bool s_keep;
 
@@ -62,9 +64,9 @@ public sealed class LedgerThroughputBenchmark : IMacroBenchmark
         {
             // Any positive count: the three standard cells keep their sizes; another count (e.g. 512 or 1024, to see how
             // much of the 256-submitter cell's idle CPU more in-flight transactions fill) gets 60,000 or 200 per submitter.
-            if (!int.TryParse(only["--submitters=".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1)
+            if (!int.TryParse(only["--submitters=".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n is < 1 or > MaxSubmitters)
             {
-                throw new ArgumentException("--submitters= takes a positive whole number, e.g. --submitters=256");
+                throw new MacroUsageException($"--submitters= takes a whole number from 1 to {MaxSubmitters}, e.g. --submitters=256");
             }
             cells = cells.Where(c => c.Submitters == n).DefaultIfEmpty((n, Math.Max(quick ? 10000 : 60000, n * 200))).ToList();
         }
